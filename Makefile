@@ -1,0 +1,111 @@
+# souk — build, run, test, benchmark. See the README for the two commands.
+#
+#   make            build build/souk
+#   make run        install what is missing, build, create ./souk.db with a demo store, serve :8080
+#   make test       install what is missing, build, run every test suite (ends "N passed, N failed")
+#   make san        the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      HTTP benchmark against nginx (bench/http.sh)
+#   make fuzz       longer fuzzing runs (FUZZ_SECONDS each)
+#   make CC=clang BUILD=build-clang   the same with clang
+
+CC       ?= cc
+BUILD    ?= build
+OPT      ?= -O2 -g
+SAN      ?=
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
+CPPFLAGS := -Isrc -I$(BUILD)/gen -D_GNU_SOURCE -DH2O_USE_LIBUV=0
+CFLAGS   := -std=c17 $(OPT) $(WARN) $(SAN) -pthread $(EXTRA_CFLAGS)
+LDLIBS   := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lsodium -lz -lpthread -lm
+LDFLAGS  := $(SAN) $(EXTRA_LDFLAGS)
+
+SRC      := $(sort $(wildcard src/*/*.c src/store/sqlite/*.c))
+MAIN_SRC := src/app/main.c
+LIB_SRC  := $(filter-out $(MAIN_SRC),$(SRC))
+MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
+ASSETS   := src/app/openapi.json
+GEN_SRC  := $(BUILD)/gen/migrations_sqlite.c $(BUILD)/gen/assets.c
+LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(GEN_SRC))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps run test unit api fuzz fuzz-short san bench clean format
+all: $(BUILD)/souk
+
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -O1 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/gen/migrations_sqlite.c: $(MIGRATIONS) $(BUILD)/tools/embed
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed souk_migrations_sqlite $@ $(MIGRATIONS)
+
+$(BUILD)/gen/assets.c: $(ASSETS) $(BUILD)/tools/embed
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed souk_assets $@ $(ASSETS)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsouk.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/souk: $(BUILD)/obj/app/main.o $(BUILD)/libsouk.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsouk.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libsouk.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+# libFuzzer needs clang; each driver links the library built with fuzzing instrumentation
+FUZZ_BUILD := $(BUILD)-fuzz
+$(BUILD)/fuzz/%: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) OPT="-O1 -g" \
+	    SAN="-fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_BUILD)/libsouk.a
+	clang $(CPPFLAGS) -I$(FUZZ_BUILD)/gen -std=c17 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< $(FUZZ_BUILD)/libsouk.a $(LDLIBS)
+
+deps:
+	@scripts/deps.sh
+
+unit: $(UNIT_BIN)
+
+# the suite: unit tests, HTTP tests against a real server, short fuzz runs
+test: deps $(BUILD)/souk $(UNIT_BIN) $(FUZZ_BIN)
+	@BUILD=$(BUILD) tests/run.sh
+
+# the suite again under AddressSanitizer + UndefinedBehaviorSanitizer
+san: deps
+	$(MAKE) BUILD=build-san OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" build-san/souk \
+	    $(patsubst $(BUILD)/%,build-san/%,$(UNIT_BIN))
+	@BUILD=build-san SOUK_SKIP_FUZZ=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$${f##*/fuzz_}; mkdir -p $(BUILD)/fuzz-corpus/$$n; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz-corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
+
+run: deps $(BUILD)/souk
+	@test -f souk.db || $(BUILD)/souk demo --db souk.db --products 2000
+	$(BUILD)/souk serve --db souk.db --listen 127.0.0.1:8080
+
+bench: deps $(BUILD)/souk
+	bench/http.sh
+
+format:
+	clang-format -i $(SRC) $(wildcard src/*/*.h) $(UNIT_SRC) $(FUZZ_SRC)
+
+clean:
+	rm -rf build build-san build-clang build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

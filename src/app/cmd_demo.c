@@ -1,0 +1,253 @@
+/*
+ * cmd_demo.c — `souk demo`: a deterministic demo store.
+ *
+ * The same --seed yields the same categories, brands, vendors, titles,
+ * slugs, variants, prices and attributes (ids and timestamps differ, as they
+ * are time-based). Products are written through the catalog's own create
+ * function, in transactions of 500, so the demo exercises the real write
+ * path and its validation.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/cli.h"
+#include "catalog/catalog.h"
+#include "core/time.h"
+#include "core/banned.h"
+
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+/* splitmix64 */
+static uint64_t next(rng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static size_t pick(rng *r, size_t n)
+{
+    return (size_t)(next(r) % n);
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct {
+    const char *name;
+    const char *children[4];
+    const char *nouns[6];
+} departments[] = {
+    {"Clothing", {"T-Shirts", "Jackets", "Trousers", "Knitwear"}, {"T-Shirt", "Jacket", "Chinos", "Sweater", "Hoodie", "Shirt"}},
+    {"Home", {"Kitchen", "Bedroom", "Lighting", "Decor"}, {"Mug", "Lamp", "Cushion", "Throw", "Vase", "Bowl"}},
+    {"Outdoors", {"Camping", "Cycling", "Hiking", "Garden"}, {"Tent", "Backpack", "Bottle", "Lantern", "Helmet", "Planter"}},
+    {"Electronics", {"Audio", "Phones", "Computers", "Cameras"}, {"Headphones", "Speaker", "Charger", "Keyboard", "Webcam", "Cable"}},
+    {"Beauty", {"Skin Care", "Hair", "Fragrance", "Bath"}, {"Serum", "Shampoo", "Perfume", "Soap", "Balm", "Cream"}},
+    {"Toys", {"Puzzles", "Games", "Plush", "Building"}, {"Puzzle", "Board Game", "Teddy", "Blocks", "Kite", "Robot"}},
+};
+static const char *brands[] = {"Northwind", "Acme",    "Lumen",  "Fjord",    "Saffron", "Kestrel",
+                               "Orchard",   "Basalt",  "Tandem", "Meridian", "Quill",   "Harbor"};
+static const char *vendors[] = {"Souk Market", "Atlas Traders", "Blue Door Goods", "Cedar & Co"};
+static const char *adjectives[] = {"Classic", "Everyday", "Premium", "Compact", "Vintage", "Modern",
+                                   "Rugged",  "Soft",     "Bright",  "Essential", "Deluxe", "Light"};
+static const char *materials[] = {"cotton", "wool", "linen", "steel", "bamboo", "ceramic", "leather", "recycled"};
+static const char *colours[] = {"black", "white", "navy", "red", "green", "sand", "grey", "yellow"};
+static const char *sizes[] = {"S", "M", "L", "XL"};
+
+typedef struct demo_ctx {
+    rng r;
+    long from, to;           /* product numbers of this batch */
+    int64_t cat_ids[N(departments)][4];
+    int64_t brand_ids[N(brands)], vendor_ids[N(vendors)];
+    souk_arena arena;
+    long failed;
+} demo_ctx;
+
+static int make_product(souk_store *db, demo_ctx *c, long n)
+{
+    rng *r = &c->r;
+    size_t dep = pick(r, N(departments)), sub = pick(r, 4);
+    const char *noun = departments[dep].nouns[pick(r, 6)];
+    const char *adj = adjectives[pick(r, N(adjectives))];
+    const char *mat = materials[pick(r, N(materials))];
+    souk_arena *a = &c->arena;
+    souk_product_in p = {0};
+    p.title = souk_arena_printf(a, "%s %c%s %s %ld", adj, mat[0] - 32, mat + 1, noun, n);
+    p.description = souk_arena_printf(a, "A %s %s made of %s. Demo product number %ld.", adj, noun, mat, n);
+    uint64_t roll = next(r) % 100;
+    p.status = roll < 92 ? SOUK_STATUS_ACTIVE : roll < 97 ? SOUK_STATUS_DRAFT : SOUK_STATUS_ARCHIVED;
+    p.category_id = c->cat_ids[dep][sub];
+    p.brand_id = c->brand_ids[pick(r, N(brands))];
+    p.vendor_id = c->vendor_ids[pick(r, N(vendors))];
+
+    size_t ncol = 1 + pick(r, 3);
+    const char *colour = colours[pick(r, N(colours))];
+    static const char *attr_keys[] = {"color", "material"};
+    const char **vals = souk_arena_alloc(a, 2 * sizeof *vals);
+    vals[0] = colour;
+    vals[1] = mat;
+    p.attributes = (souk_json_strmap){attr_keys, vals, 2};
+
+    size_t nimg = 1 + pick(r, 2);
+    souk_image_in *imgs = souk_arena_calloc(a, nimg * sizeof *imgs);
+    for (size_t i = 0; i < nimg; i++) {
+        imgs[i].url = souk_arena_printf(a, "/images/demo/%ld-%zu.jpg", n, i + 1);
+        imgs[i].alt = p.title;
+        imgs[i].width = imgs[i].height = 800;
+    }
+    p.images = (souk_json_array){imgs, nimg};
+
+    bool sized = dep == 0;
+    size_t nvar = sized ? 2 + pick(r, 3) : ncol;
+    souk_variant_in *vars = souk_arena_calloc(a, nvar * sizeof *vars);
+    int64_t base = 199 + (int64_t)pick(r, 19800);
+    static const char *opt_size[] = {"size"}, *opt_colour[] = {"color"};
+    for (size_t i = 0; i < nvar; i++) {
+        souk_variant_in *v = &vars[i];
+        const char *val = sized ? sizes[i % N(sizes)] : colours[(pick(r, N(colours)) + i) % N(colours)];
+        v->sku = souk_arena_printf(a, "DEMO-%06ld-%zu", n, i + 1);
+        v->title = val;
+        const char **ov = souk_arena_alloc(a, sizeof *ov);
+        ov[0] = val;
+        v->options = (souk_json_strmap){sized ? opt_size : opt_colour, ov, 1};
+        v->position = (int64_t)i;
+        souk_price_in *prices = souk_arena_calloc(a, 2 * sizeof *prices);
+        int64_t usd = base + (int64_t)i * 100;
+        prices[0] = (souk_price_in){usd, "USD", 0, 0};
+        prices[1] = (souk_price_in){usd * 92 / 100, "EUR", 0, 0};
+        v->prices = (souk_json_array){prices, 2};
+    }
+    p.variants = (souk_json_array){vars, nvar};
+
+    souk_problems pr;
+    souk_problems_init(&pr);
+    int64_t id;
+    souk_err e = souk_catalog_product_create_tx(db, &p, a, &pr, &id);
+    souk_arena_reset(a);
+    if (e == SOUK_E_INTERNAL)
+        return SOUK_DB_HARD;
+    if (e)
+        c->failed++;
+    return 0;
+}
+
+static int batch_tx(souk_store *db, void *arg)
+{
+    demo_ctx *c = arg;
+    rng saved = c->r;
+    for (long n = c->from; n < c->to; n++) {
+        int r = make_product(db, c, n);
+        if (r < 0) {
+            c->r = saved; /* a retried batch must produce the same products */
+            return r;
+        }
+    }
+    return 0;
+}
+
+static int taxons(souk_store *db, demo_ctx *c)
+{
+    souk_problems pr;
+    souk_problems_init(&pr);
+    souk_arena *a = &c->arena;
+    for (size_t d = 0; d < N(departments); d++) {
+        int64_t parent;
+        souk_taxon_in in = {.name = departments[d].name, .position = (int64_t)d};
+        if (souk_catalog_taxon_create(db, SOUK_TAXON_CATEGORY, &in, a, &pr, &parent))
+            return -1;
+        for (size_t s = 0; s < 4; s++) {
+            souk_taxon_in child = {.name = departments[d].children[s], .parent_id = parent, .position = (int64_t)s};
+            if (souk_catalog_taxon_create(db, SOUK_TAXON_CATEGORY, &child, a, &pr, &c->cat_ids[d][s]))
+                return -1;
+        }
+    }
+    for (size_t i = 0; i < N(brands); i++) {
+        souk_taxon_in in = {.name = brands[i]};
+        if (souk_catalog_taxon_create(db, SOUK_TAXON_BRAND, &in, a, &pr, &c->brand_ids[i]))
+            return -1;
+    }
+    for (size_t i = 0; i < N(vendors); i++) {
+        souk_taxon_in in = {.name = vendors[i]};
+        if (souk_catalog_taxon_create(db, SOUK_TAXON_VENDOR, &in, a, &pr, &c->vendor_ids[i]))
+            return -1;
+    }
+    return 0;
+}
+
+int souk_cmd_demo(int argc, char **argv)
+{
+    souk_config cfg;
+    if (souk_cli_config(&cfg) < 0)
+        return SOUK_EXIT_USAGE;
+    static const struct option long_opts[] = {{"db", required_argument, NULL, 'd'},
+                                              {"products", required_argument, NULL, 'p'},
+                                              {"seed", required_argument, NULL, 's'},
+                                              {NULL, 0, NULL, 0}};
+    long products = 500;
+    unsigned long long seed = 1;
+    char err[512], *end;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+        if (opt == 'd' && souk_config_set_db(&cfg, optarg, err, sizeof err) == 0)
+            continue;
+        if (opt == 'p' && (products = strtol(optarg, &end, 10), !*end && products >= 0 && products <= 2000000))
+            continue;
+        if (opt == 's' && (seed = strtoull(optarg, &end, 10), !*end && *optarg))
+            continue;
+        fprintf(stderr, "souk: bad option; see 'souk demo --help'\n");
+        return SOUK_EXIT_USAGE;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "souk: unexpected argument '%s'\n", argv[optind]);
+        return SOUK_EXIT_USAGE;
+    }
+    souk_store *db = souk_cli_open_db(cfg.db_path);
+    if (!db)
+        return SOUK_EXIT_FAIL;
+    int rc = SOUK_EXIT_FAIL;
+    demo_ctx *c = calloc(1, sizeof *c);
+    souk_stmt *st = souk_store_stmt(db, "SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM categories)");
+    if (!c || !st || souk_stmt_step(st) != SOUK_DB_ROW)
+        goto out;
+    if (souk_stmt_i64(st, 0) > 0) {
+        souk_stmt_done(st);
+        fprintf(stderr, "souk: %s already has a catalog; the demo needs an empty database\n", cfg.db_path);
+        goto out;
+    }
+    souk_stmt_done(st);
+    if (souk_cli_ensure_admin_key(db) < 0)
+        goto out;
+    c->r.s = seed;
+    souk_arena_init(&c->arena, 64 * 1024, 0);
+    int64_t started = souk_time_mono_us();
+    if (taxons(db, c) < 0) {
+        fprintf(stderr, "souk: cannot create demo categories: %s\n", souk_store_errmsg(db));
+        goto out;
+    }
+    for (long from = 0; from < products; from += 500) {
+        c->from = from;
+        c->to = from + 500 < products ? from + 500 : products;
+        if (souk_store_tx(db, batch_tx, c) < 0) {
+            fprintf(stderr, "\nsouk: demo failed at product %ld: %s\n", from, souk_store_errmsg(db));
+            goto out;
+        }
+        char tail[64];
+        snprintf(tail, sizeof tail, "%ld/%ld products", c->to, products);
+        souk_cli_progress(stderr, "demo", (uint64_t)c->to, (uint64_t)products, tail, c->to == products);
+    }
+    printf("demo store: %ld products, %zu categories, %zu brands, %zu vendors in %.2f s (seed %llu)\n",
+           products - c->failed, N(departments) * 5, N(brands), N(vendors),
+           (double)(souk_time_mono_us() - started) / 1e6, seed);
+    rc = c->failed ? SOUK_EXIT_FAIL : SOUK_EXIT_OK;
+out:
+    if (c)
+        souk_arena_release(&c->arena);
+    free(c);
+    souk_store_close(db);
+    return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * main.c — entry point: dispatches to the command named by argv[1].
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/cli.h"
+#include "core/banned.h"
+
+static const souk_command commands[] = {
+    {"serve", "run the HTTP server",
+     "usage: souk serve [--listen ADDR:PORT] [--db PATH] [--threads N] [--no-access-log]\n\n"
+     "Serves the API on ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free port, logged as\n"
+     "\"listening\"). Applies pending migrations first. On a database without an API key it\n"
+     "creates the admin key and prints it once. SIGTERM or Ctrl-C drains in-flight requests\n"
+     "and exits 0.\n\n"
+     "  --listen ADDR:PORT  address to bind (SOUK_LISTEN)\n"
+     "  --db PATH           SQLite database file (SOUK_DB, default ./souk.db)\n"
+     "  --threads N         event-loop threads (SOUK_THREADS, default: one per core)\n"
+     "  --no-access-log     do not log every request (SOUK_ACCESS_LOG=off)\n",
+     souk_cmd_serve},
+    {"migrate", "apply pending database migrations",
+     "usage: souk migrate [--db PATH]\n\n"
+     "Creates the database if needed and applies every pending migration, each in its own\n"
+     "transaction. Migrations are forward-only and recorded in schema_migrations.\n",
+     souk_cmd_migrate},
+    {"demo", "fill a database with a deterministic demo store",
+     "usage: souk demo [--db PATH] [--products N] [--seed S]\n\n"
+     "Creates categories, brands, vendors and N products (default 500, at most 2000000) with\n"
+     "variants, prices in USD and EUR, attributes and image metadata. The same seed gives\n"
+     "the same store. Refuses a database that already has products. Creates and prints the\n"
+     "admin API key when the database has none.\n",
+     souk_cmd_demo},
+    {"import", "import data (online-retail)",
+     "usage: souk import online-retail [--db PATH] [--errors FILE] FILE\n\n"
+     "Imports products from the UCI Online Retail data set (CSV, optionally gzip-compressed):\n"
+     "one product per StockCode, titled by its Description, priced in GBP by the UnitPrice of\n"
+     "its latest sale. Shows a progress bar and reports every row it cannot use, with its\n"
+     "line number (all of them into FILE with --errors, the first 20 on stderr). Running it\n"
+     "again updates what changed and creates nothing twice.\n",
+     souk_cmd_import},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: souk COMMAND [OPTIONS]\n\nsouk is a commerce platform in one binary.\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun 'souk COMMAND --help' for a command's options. Configuration also comes from\n"
+                 "SOUK_* environment variables (see the README).\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fprintf(stderr, "souk: cannot initialise libsodium\n");
+        return SOUK_EXIT_FAIL;
+    }
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? SOUK_EXIT_USAGE : SOUK_EXIT_OK;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        for (int a = 2; a < argc; a++)
+            if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+                fputs(commands[i].usage, stdout);
+                return SOUK_EXIT_OK;
+            }
+        return commands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "souk: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return SOUK_EXIT_USAGE;
+}

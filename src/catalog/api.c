@@ -1,0 +1,277 @@
+/*
+ * api.c — HTTP handlers of the catalog. Each decodes its input with the
+ * catalog's JSON spec, calls the domain, and renders the result; the route
+ * table (src/app/routes.c) binds them to paths and permissions.
+ */
+#include "catalog/api.h"
+
+#include <string.h>
+
+#include "core/id.h"
+#include "core/money.h"
+#include "catalog/catalog.h"
+#include "core/banned.h"
+
+#define PERM_WRITE "catalog:write"
+
+static int fail(souk_res *res, souk_err e)
+{
+    if (e == SOUK_E_NOT_FOUND)
+        return souk_res_error(res, e, "No such object.");
+    return souk_res_error(res, e, NULL);
+}
+
+/* Parses path parameter I as an id with PREFIX; 404 when malformed. */
+static int path_id(souk_req *req, souk_res *res, size_t i, const char *prefix, int64_t *id)
+{
+    const char *p = i < req->nparams ? req->params[i] : NULL;
+    if (!p || souk_id_parse(prefix, p, strlen(p), id) < 0)
+        return souk_res_error(res, SOUK_E_NOT_FOUND, "No such object.");
+    return 0;
+}
+
+/* Parses the body against SPEC into OUT. Returns 0 or an error set on RES. */
+static int decode(souk_req *req, souk_res *res, const souk_json_spec *spec, void *out)
+{
+    json_t *j = souk_req_json(req, res);
+    if (!j)
+        return res->err;
+    int r = souk_json_decode(spec, j, out, "", req->arena, &res->problems);
+    json_decref(j);
+    return r < 0 ? souk_res_invalid(res) : 0;
+}
+
+static int send_product(souk_req *req, souk_res *res, int64_t id, int status)
+{
+    json_t *p;
+    souk_err e = souk_catalog_product_get_id(req->store, id, true, &p);
+    if (e)
+        return fail(res, e);
+    if (status == 201) {
+        char idbuf[SOUK_ID_TEXT_MAX];
+        res->location = souk_arena_printf(req->arena, "/api/v1/products/%s",
+                                          souk_id_format(SOUK_PREFIX_PRODUCT, id, idbuf));
+    }
+    return souk_res_json(res, status, p);
+}
+
+static int send_variant(souk_req *req, souk_res *res, int64_t id, int status)
+{
+    json_t *v;
+    souk_err e = souk_catalog_variant_get(req->store, id, &v);
+    return e ? fail(res, e) : souk_res_json(res, status, v);
+}
+
+int souk_catalog_api_list(souk_req *req, souk_res *res)
+{
+    souk_catalog_filter f;
+    if (souk_catalog_filter_parse(&f, &req->query, req->config->currency, req->arena, &res->problems) < 0)
+        return souk_res_invalid(res);
+    if (f.status != SOUK_STATUS_ACTIVE && !souk_req_can(req, PERM_WRITE))
+        return souk_res_error(res, req->principal.authenticated ? SOUK_E_FORBIDDEN : SOUK_E_UNAUTHORIZED,
+                              "Listing non-active products needs an API key with catalog:write.");
+    json_t *out;
+    souk_err e = souk_catalog_list(req->store, &f, req->arena, &res->problems, &out);
+    return e ? fail(res, e) : souk_res_json(res, 200, out);
+}
+
+int souk_catalog_api_get(souk_req *req, souk_res *res)
+{
+    json_t *p;
+    souk_err e = souk_catalog_product_get(req->store, req->params[0], souk_req_can(req, PERM_WRITE), &p);
+    return e ? fail(res, e) : souk_res_json(res, 200, p);
+}
+
+int souk_catalog_api_create(souk_req *req, souk_res *res)
+{
+    souk_product_in in;
+    if (decode(req, res, &souk_catalog_product_create_spec, &in))
+        return res->err;
+    if (!souk_json_present(&souk_catalog_product_create_spec, &in, SOUK_PF_STATUS))
+        in.status = SOUK_STATUS_DRAFT;
+    int64_t id;
+    souk_err e = souk_catalog_product_create(req->store, &in, req->arena, &res->problems, &id);
+    return e ? fail(res, e) : send_product(req, res, id, 201);
+}
+
+int souk_catalog_api_update(souk_req *req, souk_res *res)
+{
+    int64_t id;
+    souk_product_in in;
+    if (path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &id) || decode(req, res, &souk_catalog_product_update_spec, &in))
+        return res->err;
+    souk_err e = souk_catalog_product_update(req->store, id, &in, req->arena, &res->problems);
+    return e ? fail(res, e) : send_product(req, res, id, 200);
+}
+
+int souk_catalog_api_archive(souk_req *req, souk_res *res)
+{
+    int64_t id;
+    if (path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &id))
+        return res->err;
+    souk_err e = souk_catalog_product_archive(req->store, id);
+    return e ? fail(res, e) : send_product(req, res, id, 200);
+}
+
+int souk_catalog_api_variant_create(souk_req *req, souk_res *res)
+{
+    int64_t product, id;
+    souk_variant_in in;
+    if (path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &product) ||
+        decode(req, res, &souk_catalog_variant_create_spec, &in))
+        return res->err;
+    souk_err e = souk_catalog_variant_create(req->store, product, &in, req->arena, &res->problems, &id);
+    return e ? fail(res, e) : send_variant(req, res, id, 201);
+}
+
+int souk_catalog_api_variant_update(souk_req *req, souk_res *res)
+{
+    int64_t id;
+    souk_variant_in in;
+    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || decode(req, res, &souk_catalog_variant_update_spec, &in))
+        return res->err;
+    souk_err e = souk_catalog_variant_update(req->store, id, &in, req->arena, &res->problems);
+    return e ? fail(res, e) : send_variant(req, res, id, 200);
+}
+
+int souk_catalog_api_variant_archive(souk_req *req, souk_res *res)
+{
+    int64_t id;
+    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id))
+        return res->err;
+    souk_variant_in in = {.status = SOUK_VARIANT_ARCHIVED, .present = UINT64_C(1) << SOUK_VF_STATUS};
+    souk_err e = souk_catalog_variant_update(req->store, id, &in, req->arena, &res->problems);
+    return e ? fail(res, e) : send_variant(req, res, id, 200);
+}
+
+static int currency_param(souk_req *req, souk_res *res, const char **cur)
+{
+    *cur = req->nparams > 1 ? req->params[1] : "";
+    if (souk_catalog_check_currency(*cur, strlen(*cur))) {
+        souk_problems_add(&res->problems, req->arena, "currency", "must be an ISO 4217 currency code such as USD");
+        return souk_res_invalid(res);
+    }
+    return 0;
+}
+
+int souk_catalog_api_price_put(souk_req *req, souk_res *res)
+{
+    int64_t id;
+    const char *cur;
+    souk_amount_in in;
+    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || currency_param(req, res, &cur) ||
+        decode(req, res, &souk_catalog_amount_spec, &in))
+        return res->err;
+    souk_err e = souk_catalog_price_set(req->store, id, cur, in.amount);
+    return e ? fail(res, e) : send_variant(req, res, id, 200);
+}
+
+int souk_catalog_api_price_delete(souk_req *req, souk_res *res)
+{
+    int64_t id;
+    const char *cur;
+    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || currency_param(req, res, &cur))
+        return res->err;
+    souk_err e = souk_catalog_price_set(req->store, id, cur, -1);
+    return e ? fail(res, e) : send_variant(req, res, id, 200);
+}
+
+int souk_catalog_api_categories(souk_req *req, souk_res *res)
+{
+    json_t *out;
+    souk_err e = souk_catalog_categories(req->store, &out);
+    return e ? fail(res, e) : souk_res_json(res, 200, out);
+}
+
+static int taxon_list(souk_req *req, souk_res *res, souk_taxon_kind kind)
+{
+    json_t *out;
+    souk_err e = souk_catalog_taxons(req->store, kind, &out);
+    return e ? fail(res, e) : souk_res_json(res, 200, out);
+}
+
+int souk_catalog_api_brands(souk_req *req, souk_res *res)
+{
+    return taxon_list(req, res, SOUK_TAXON_BRAND);
+}
+
+int souk_catalog_api_vendors(souk_req *req, souk_res *res)
+{
+    return taxon_list(req, res, SOUK_TAXON_VENDOR);
+}
+
+static int taxon_create(souk_req *req, souk_res *res, souk_taxon_kind kind)
+{
+    souk_taxon_in in;
+    const souk_json_spec *spec =
+        kind == SOUK_TAXON_CATEGORY ? &souk_catalog_category_create_spec : &souk_catalog_taxon_create_spec;
+    if (decode(req, res, spec, &in))
+        return res->err;
+    int64_t id;
+    souk_err e = souk_catalog_taxon_create(req->store, kind, &in, req->arena, &res->problems, &id);
+    if (e)
+        return fail(res, e);
+    json_t *out;
+    if ((e = souk_catalog_taxon_get(req->store, kind, id, &out)))
+        return fail(res, e);
+    return souk_res_json(res, 201, out);
+}
+
+static int taxon_update(souk_req *req, souk_res *res, souk_taxon_kind kind, const char *prefix)
+{
+    int64_t id;
+    souk_taxon_in in;
+    const souk_json_spec *spec =
+        kind == SOUK_TAXON_CATEGORY ? &souk_catalog_category_update_spec : &souk_catalog_taxon_update_spec;
+    if (path_id(req, res, 0, prefix, &id) || decode(req, res, spec, &in))
+        return res->err;
+    souk_err e = souk_catalog_taxon_update(req->store, kind, id, &in, req->arena, &res->problems);
+    if (e)
+        return fail(res, e);
+    json_t *out;
+    if ((e = souk_catalog_taxon_get(req->store, kind, id, &out)))
+        return fail(res, e);
+    return souk_res_json(res, 200, out);
+}
+
+int souk_catalog_api_category_create(souk_req *req, souk_res *res)
+{
+    return taxon_create(req, res, SOUK_TAXON_CATEGORY);
+}
+
+int souk_catalog_api_category_update(souk_req *req, souk_res *res)
+{
+    return taxon_update(req, res, SOUK_TAXON_CATEGORY, SOUK_PREFIX_CATEGORY);
+}
+
+int souk_catalog_api_category_delete(souk_req *req, souk_res *res)
+{
+    int64_t id;
+    if (path_id(req, res, 0, SOUK_PREFIX_CATEGORY, &id))
+        return res->err;
+    souk_err e = souk_catalog_category_delete(req->store, id, req->arena, &res->problems);
+    if (e)
+        return fail(res, e);
+    res->status = 204;
+    return 0;
+}
+
+int souk_catalog_api_brand_create(souk_req *req, souk_res *res)
+{
+    return taxon_create(req, res, SOUK_TAXON_BRAND);
+}
+
+int souk_catalog_api_brand_update(souk_req *req, souk_res *res)
+{
+    return taxon_update(req, res, SOUK_TAXON_BRAND, SOUK_PREFIX_BRAND);
+}
+
+int souk_catalog_api_vendor_create(souk_req *req, souk_res *res)
+{
+    return taxon_create(req, res, SOUK_TAXON_VENDOR);
+}
+
+int souk_catalog_api_vendor_update(souk_req *req, souk_res *res)
+{
+    return taxon_update(req, res, SOUK_TAXON_VENDOR, SOUK_PREFIX_VENDOR);
+}

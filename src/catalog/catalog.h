@@ -1,0 +1,216 @@
+/*
+ * catalog.h — products, variants, prices, categories, brands and vendors.
+ *
+ * The catalog owns its tables; other contexts use these functions. Reads
+ * return jansson objects in the API's shape (docs/api-shapes.md); writes take
+ * decoded input structs (see the souk_catalog_*_spec tables, which the HTTP
+ * layer and the importers share) and return a souk_err: SOUK_OK, or
+ * VALIDATION / CONFLICT / NOT_FOUND with field problems in PR, or INTERNAL.
+ * Every write runs in one transaction and bumps the object's updated_at.
+ */
+#ifndef SOUK_CATALOG_H
+#define SOUK_CATALOG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/query.h"
+#include "store/store.h"
+
+/* ---- limits (also in the OpenAPI document) ---- */
+#define SOUK_CATALOG_NAME_MAX 200
+#define SOUK_CATALOG_SLUG_MAX 100
+#define SOUK_CATALOG_DESC_MAX 20000
+#define SOUK_CATALOG_SKU_MAX 64
+#define SOUK_CATALOG_ATTRS_MAX 50
+#define SOUK_CATALOG_IMAGES_MAX 20
+#define SOUK_CATALOG_VARIANTS_MAX 100
+#define SOUK_CATALOG_OPTIONS_MAX 10
+#define SOUK_CATALOG_LIST_MAX 100
+#define SOUK_CATALOG_FILTER_ATTRS_MAX 8
+
+typedef enum { SOUK_STATUS_DRAFT, SOUK_STATUS_ACTIVE, SOUK_STATUS_ARCHIVED, SOUK_STATUS_ANY } souk_product_status;
+typedef enum { SOUK_VARIANT_ACTIVE, SOUK_VARIANT_ARCHIVED } souk_variant_status;
+
+/* ---- decoded inputs ---- */
+typedef struct souk_price_in {
+    int64_t amount;
+    const char *currency;
+    uint64_t present, nulls;
+} souk_price_in;
+
+typedef struct souk_image_in {
+    const char *url, *alt;
+    int64_t width, height;
+    uint64_t present, nulls;
+} souk_image_in;
+
+/* field indexes; PRICES exists in the create spec only, STATUS in the update spec only */
+enum { SOUK_VF_SKU, SOUK_VF_TITLE, SOUK_VF_OPTIONS, SOUK_VF_POSITION, SOUK_VF_PRICES = 4, SOUK_VF_STATUS = 4 };
+typedef struct souk_variant_in {
+    const char *sku, *title;
+    souk_json_strmap options;
+    souk_json_array prices;   /* souk_price_in (create only) */
+    int64_t position;
+    int status;               /* souk_variant_status */
+    uint64_t present, nulls;
+} souk_variant_in;
+
+enum {
+    SOUK_PF_TITLE, SOUK_PF_SLUG, SOUK_PF_DESCRIPTION, SOUK_PF_STATUS, SOUK_PF_BRAND, SOUK_PF_VENDOR,
+    SOUK_PF_CATEGORY, SOUK_PF_ATTRIBUTES, SOUK_PF_IMAGES, SOUK_PF_VARIANTS
+};
+typedef struct souk_product_in {
+    const char *title, *slug, *description;
+    int status;                              /* souk_product_status */
+    int64_t brand_id, vendor_id, category_id;
+    souk_json_strmap attributes;
+    souk_json_array images;                  /* souk_image_in */
+    souk_json_array variants;                /* souk_variant_in */
+    const char *external_ref;                /* importers only; not in the JSON spec */
+    uint64_t present, nulls;
+} souk_product_in;
+
+enum { SOUK_TF_NAME, SOUK_TF_SLUG, SOUK_TF_PARENT, SOUK_TF_POSITION };
+/* categories, brands and vendors ("taxons") */
+typedef struct souk_taxon_in {
+    const char *name, *slug;
+    int64_t parent_id, position;             /* categories only */
+    uint64_t present, nulls;
+} souk_taxon_in;
+
+typedef enum { SOUK_TAXON_CATEGORY, SOUK_TAXON_BRAND, SOUK_TAXON_VENDOR } souk_taxon_kind;
+
+typedef struct souk_amount_in {
+    int64_t amount;
+    uint64_t present, nulls;
+} souk_amount_in;
+
+/* JSON specs: create (required fields enforced) and update (all optional). */
+extern const souk_json_spec souk_catalog_product_create_spec, souk_catalog_product_update_spec;
+extern const souk_json_spec souk_catalog_variant_create_spec, souk_catalog_variant_update_spec;
+extern const souk_json_spec souk_catalog_category_create_spec, souk_catalog_category_update_spec;
+extern const souk_json_spec souk_catalog_taxon_create_spec, souk_catalog_taxon_update_spec;
+extern const souk_json_spec souk_catalog_amount_spec;
+
+/* ---- listing ---- */
+typedef enum { SOUK_SORT_NEWEST, SOUK_SORT_PRICE_ASC, SOUK_SORT_PRICE_DESC, SOUK_SORT_NAME } souk_catalog_sort;
+
+typedef struct souk_catalog_filter {
+    const char *category, *brand, *vendor; /* id or slug, as given */
+    bool has_price_min, has_price_max;
+    int64_t price_min, price_max;
+    char currency[4];
+    struct { const char *name, *value; } attrs[SOUK_CATALOG_FILTER_ATTRS_MAX];
+    size_t nattrs;
+    souk_catalog_sort sort;
+    int limit;
+    souk_product_status status;
+    bool has_cursor;
+    int64_t cursor_id;
+    int64_t cursor_key;       /* price sorts */
+    const char *cursor_text;  /* name sort */
+} souk_catalog_filter;
+
+/* Parses the product-list query parameters (see docs/api-shapes.md). Returns
+ * 0, or -1 with one problem per bad parameter in PR. Does not touch the
+ * database; unknown category/brand/vendor are reported by souk_catalog_list. */
+int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const char *default_currency,
+                              souk_arena *a, souk_problems *pr);
+
+/* One page of products: {"data":[summary...],"next_cursor":string|null}. */
+souk_err souk_catalog_list(souk_store *db, const souk_catalog_filter *f, souk_arena *a, souk_problems *pr,
+                           json_t **out);
+
+/* ---- reads ---- */
+/* Product by "prod_…" id or slug. ADMIN_VIEW shows drafts, archived products
+ * and archived variants. NOT_FOUND when absent or hidden. */
+souk_err souk_catalog_product_get(souk_store *db, const char *id_or_slug, bool admin_view, json_t **out);
+
+/* Same, by numeric id. */
+souk_err souk_catalog_product_get_id(souk_store *db, int64_t id, bool admin_view, json_t **out);
+
+/* Variant by numeric id (admin shape). */
+souk_err souk_catalog_variant_get(souk_store *db, int64_t id, json_t **out);
+
+/* {"data":[category tree]} with active-product counts per subtree. */
+souk_err souk_catalog_categories(souk_store *db, json_t **out);
+
+/* One category (children []) by numeric id. */
+souk_err souk_catalog_category_get(souk_store *db, int64_t id, json_t **out);
+
+/* {"data":[brand|vendor...]} with active-product counts. */
+souk_err souk_catalog_taxons(souk_store *db, souk_taxon_kind kind, json_t **out);
+
+/* One brand or vendor by numeric id. */
+souk_err souk_catalog_taxon_get(souk_store *db, souk_taxon_kind kind, int64_t id, json_t **out);
+
+/* ---- writes ---- */
+/* Creates a product with its images, attributes and variants. *ID gets the
+ * new id. A missing slug is derived from the title (made unique). */
+souk_err souk_catalog_product_create(souk_store *db, const souk_product_in *in, souk_arena *a, souk_problems *pr,
+                                     int64_t *id);
+
+/* The same inside a transaction the caller runs (batch importers). */
+souk_err souk_catalog_product_create_tx(souk_store *db, const souk_product_in *in, souk_arena *a,
+                                        souk_problems *pr, int64_t *id);
+
+/* Creates the product, or — when IN->external_ref already exists — updates
+ * its title, description and the prices of its single variant. *CREATED
+ * tells which; *CHANGED (optional) whether anything was written. Runs
+ * inside the caller's transaction. */
+souk_err souk_catalog_product_upsert_external_tx(souk_store *db, const souk_product_in *in, souk_arena *a,
+                                                 souk_problems *pr, int64_t *id, bool *created, bool *changed);
+
+/* Applies the fields present in IN (update spec) to product ID. */
+souk_err souk_catalog_product_update(souk_store *db, int64_t id, const souk_product_in *in, souk_arena *a,
+                                     souk_problems *pr);
+
+/* Sets the product's status to archived. */
+souk_err souk_catalog_product_archive(souk_store *db, int64_t id);
+
+/* Adds a variant to product PRODUCT_ID; *ID gets the new variant id. */
+souk_err souk_catalog_variant_create(souk_store *db, int64_t product_id, const souk_variant_in *in, souk_arena *a,
+                                     souk_problems *pr, int64_t *id);
+
+/* Applies the fields present in IN (update spec) to variant ID. */
+souk_err souk_catalog_variant_update(souk_store *db, int64_t id, const souk_variant_in *in, souk_arena *a,
+                                     souk_problems *pr);
+
+/* Sets (AMOUNT >= 0) or removes (AMOUNT < 0) the variant's price in CURRENCY. */
+souk_err souk_catalog_price_set(souk_store *db, int64_t variant_id, const char *currency, int64_t amount);
+
+/* Creates / updates / deletes categories, brands and vendors. Category
+ * parents must exist and must not create a cycle; a category with children
+ * or products cannot be deleted (CONFLICT). */
+souk_err souk_catalog_taxon_create(souk_store *db, souk_taxon_kind kind, const souk_taxon_in *in, souk_arena *a,
+                                   souk_problems *pr, int64_t *id);
+souk_err souk_catalog_taxon_update(souk_store *db, souk_taxon_kind kind, int64_t id, const souk_taxon_in *in,
+                                   souk_arena *a, souk_problems *pr);
+souk_err souk_catalog_category_delete(souk_store *db, int64_t id, souk_arena *a, souk_problems *pr);
+
+/* ---- helpers shared with importers ---- */
+/* Writes a URL slug for TEXT into OUT (SOUK_CATALOG_SLUG_MAX + 1 bytes):
+ * lower-case ASCII letters and digits separated by single hyphens. Returns
+ * its length (0 when TEXT has no usable characters). */
+size_t souk_catalog_slugify(const char *text, char *out);
+
+/* Validators used by the specs; NULL when fine, else the message. */
+const char *souk_catalog_check_slug(const char *s, size_t len);
+const char *souk_catalog_check_sku(const char *s, size_t len);
+const char *souk_catalog_check_attr_name(const char *s, size_t len);
+const char *souk_catalog_check_currency(const char *s, size_t len);
+
+/* Id prefixes in the API. */
+#define SOUK_PREFIX_PRODUCT "prod"
+#define SOUK_PREFIX_VARIANT "var"
+#define SOUK_PREFIX_CATEGORY "cat"
+#define SOUK_PREFIX_BRAND "brand"
+#define SOUK_PREFIX_VENDOR "vend"
+#define SOUK_PREFIX_IMAGE "img"
+
+#endif

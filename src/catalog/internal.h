@@ -1,0 +1,34 @@
+/* internal.h — shared by the catalog's .c files only (souk__catalog_ prefix). */
+#ifndef SOUK_CATALOG_INTERNAL_H
+#define SOUK_CATALOG_INTERNAL_H
+
+#include "catalog/catalog.h"
+
+/* Cursor for the row after which the next page starts (filter.c). */
+char *souk__catalog_cursor(souk_catalog_sort sort, int64_t id, int64_t key, const char *text, souk_arena *a);
+
+/* json string of a typed id */
+json_t *souk__catalog_id(const char *prefix, int64_t id);
+
+/* json string of an RFC 3339 time */
+json_t *souk__catalog_time(int64_t us);
+
+/* {"id","slug","name"} for a brand/vendor/category id, or json null. */
+json_t *souk__catalog_ref(souk_store *db, souk_taxon_kind kind, int64_t id);
+
+/* Table name of a taxon kind. */
+const char *souk__catalog_taxon_table(souk_taxon_kind kind);
+
+/* API id prefix of a taxon kind. */
+const char *souk__catalog_taxon_prefix(souk_taxon_kind kind);
+
+/* Resolves a taxon given as typed id or slug. 1 found, 0 not, <0 db error. */
+int souk__catalog_resolve(souk_store *db, souk_taxon_kind kind, const char *id_or_slug, int64_t *id);
+
+/* Maps a souk_db_status to SOUK_E_INTERNAL (negative) or SOUK_OK. */
+static inline souk_err souk__catalog_dberr(int r)
+{
+    return r < 0 ? SOUK_E_INTERNAL : SOUK_OK;
+}
+
+#endif

@@ -1,0 +1,154 @@
+/* config.c — see config.h. */
+#include "core/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/money.h"
+#include "core/banned.h"
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int souk_config_set_listen(souk_config *c, const char *value, char *errbuf, size_t errlen)
+{
+    const char *colon = strrchr(value, ':');
+    long port;
+    if (!colon || colon == value || (size_t)(colon - value) >= sizeof c->listen_host ||
+        parse_long(colon + 1, 0, 65535, &port) < 0) {
+        snprintf(errbuf, errlen, "listen address must be HOST:PORT (port 0-65535), got '%s'", value);
+        return -1;
+    }
+    memcpy(c->listen_host, value, (size_t)(colon - value));
+    c->listen_host[colon - value] = '\0';
+    c->listen_port = (int)port;
+    return 0;
+}
+
+int souk_config_set_threads(souk_config *c, const char *value, char *errbuf, size_t errlen)
+{
+    long n;
+    if (parse_long(value, 1, 256, &n) < 0) {
+        snprintf(errbuf, errlen, "threads must be an integer 1-256, got '%s'", value);
+        return -1;
+    }
+    c->threads = (int)n;
+    return 0;
+}
+
+int souk_config_set_db(souk_config *c, const char *value, char *errbuf, size_t errlen)
+{
+    size_t n = strlen(value);
+    if (n == 0 || n >= sizeof c->db_path) {
+        snprintf(errbuf, errlen, "database path must be 1-%zu bytes", sizeof c->db_path - 1);
+        return -1;
+    }
+    memcpy(c->db_path, value, n + 1);
+    return 0;
+}
+
+static int set_cors(souk_config *c, const char *value, char *errbuf, size_t errlen)
+{
+    c->cors_count = 0;
+    const char *p = value;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        while (n && (*p == ' ')) {
+            p++;
+            n--;
+        }
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (n) {
+            if (c->cors_count >= SOUK_CORS_MAX || n >= sizeof c->cors_origins[0]) {
+                snprintf(errbuf, errlen, "SOUK_CORS_ORIGINS: at most %d origins of < 256 bytes", SOUK_CORS_MAX);
+                return -1;
+            }
+            memcpy(c->cors_origins[c->cors_count], p, n);
+            c->cors_origins[c->cors_count][n] = '\0';
+            c->cors_count++;
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
+int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    memcpy(c->listen_host, "127.0.0.1", 10);
+    c->listen_port = 8080;
+    memcpy(c->db_path, "souk.db", 8);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->threads = cores > 0 && cores <= 256 ? (int)cores : 1;
+    c->log_level = SOUK_LOG_INFO;
+    c->max_body = 1024 * 1024;
+    memcpy(c->currency, "USD", 4);
+    c->cache_bytes = (size_t)64 << 20;
+
+    const char *v;
+    long n;
+    if ((v = getenv("SOUK_LISTEN")) && souk_config_set_listen(c, v, errbuf, errlen) < 0)
+        return -1;
+    if ((v = getenv("SOUK_DB")) && souk_config_set_db(c, v, errbuf, errlen) < 0)
+        return -1;
+    if ((v = getenv("SOUK_THREADS")) && souk_config_set_threads(c, v, errbuf, errlen) < 0)
+        return -1;
+    if ((v = getenv("SOUK_LOG_LEVEL"))) {
+        int lvl = souk_log_level_parse(v);
+        if (lvl < 0) {
+            snprintf(errbuf, errlen, "SOUK_LOG_LEVEL must be debug|info|warn|error, got '%s'", v);
+            return -1;
+        }
+        c->log_level = lvl;
+    }
+    if ((v = getenv("SOUK_MAX_BODY"))) {
+        if (parse_long(v, 64, 64L << 20, &n) < 0) {
+            snprintf(errbuf, errlen, "SOUK_MAX_BODY must be bytes between 64 and 67108864, got '%s'", v);
+            return -1;
+        }
+        c->max_body = (size_t)n;
+    }
+    if ((v = getenv("SOUK_CURRENCY"))) {
+        if (!souk_currency_valid(v)) {
+            snprintf(errbuf, errlen, "SOUK_CURRENCY must be an ISO 4217 code such as USD, got '%s'", v);
+            return -1;
+        }
+        memcpy(c->currency, v, 4);
+    }
+    if ((v = getenv("SOUK_CACHE_MB"))) {
+        if (parse_long(v, 0, 65536, &n) < 0) {
+            snprintf(errbuf, errlen, "SOUK_CACHE_MB must be 0-65536, got '%s'", v);
+            return -1;
+        }
+        c->cache_bytes = (size_t)n << 20;
+    }
+    if ((v = getenv("SOUK_CORS_ORIGINS")) && set_cors(c, v, errbuf, errlen) < 0)
+        return -1;
+    return 0;
+}
+
+int souk_config_origin_allowed(const souk_config *c, const char *origin, size_t len)
+{
+    for (size_t i = 0; i < c->cors_count; i++)
+        if (strlen(c->cors_origins[i]) == len && memcmp(c->cors_origins[i], origin, len) == 0)
+            return 1;
+    return 0;
+}

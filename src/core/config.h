@@ -1,0 +1,44 @@
+/*
+ * config.h — runtime configuration: defaults, then SOUK_* environment
+ * variables, then command-line flags (each command applies its own flags on
+ * top of souk_config_load's result).
+ */
+#ifndef SOUK_CONFIG_H
+#define SOUK_CONFIG_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+
+#define SOUK_CORS_MAX 16
+
+typedef struct souk_config {
+    char listen_host[64];     /* SOUK_LISTEN host part, default 127.0.0.1 */
+    int listen_port;          /* SOUK_LISTEN port part, default 8080; 0 = any free port */
+    char db_path[1024];       /* SOUK_DB, default ./souk.db */
+    int threads;              /* SOUK_THREADS, default: number of cores */
+    int log_level;            /* SOUK_LOG_LEVEL: debug|info|warn|error */
+    size_t max_body;          /* SOUK_MAX_BODY bytes, default 1 MiB, max 64 MiB */
+    char currency[4];         /* SOUK_CURRENCY, store default currency, default USD */
+    size_t cache_bytes;       /* SOUK_CACHE_MB (MiB), response cache size, default 64; 0 disables */
+    char cors_origins[SOUK_CORS_MAX][256]; /* SOUK_CORS_ORIGINS, comma separated exact origins */
+    size_t cors_count;
+} souk_config;
+
+/* Fills C with defaults and applies SOUK_* variables from the environment.
+ * Returns 0, or -1 with a message in ERRBUF when a variable is invalid. */
+int souk_config_load(souk_config *c, char *errbuf, size_t errlen);
+
+/* Parses "HOST:PORT" into C. 0 or -1 (message in ERRBUF). */
+int souk_config_set_listen(souk_config *c, const char *value, char *errbuf, size_t errlen);
+
+/* Parses a thread count 1..256. 0 or -1. */
+int souk_config_set_threads(souk_config *c, const char *value, char *errbuf, size_t errlen);
+
+/* Sets the database path (≤1023 bytes). 0 or -1. */
+int souk_config_set_db(souk_config *c, const char *value, char *errbuf, size_t errlen);
+
+/* True when ORIGIN (LEN bytes) is in the CORS allow-list. */
+int souk_config_origin_allowed(const souk_config *c, const char *origin, size_t len);
+
+#endif

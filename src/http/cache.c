@@ -1,0 +1,162 @@
+/* cache.c — see cache.h. */
+#include "http/cache.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/metrics.h"
+#include "core/banned.h"
+
+#define NSHARDS 16
+#define NBUCKETS 1024
+
+typedef struct entry {
+    struct entry *next;
+    uint64_t hash, gen;
+    int status;
+    const char *content_type, *cache_control;
+    size_t klen, body_len, size;
+    char etag[24];
+    char *key, *body; /* both point into the same allocation as the entry */
+} entry;
+
+typedef struct shard {
+    pthread_mutex_t lock;
+    entry *buckets[NBUCKETS];
+    size_t bytes;
+} shard;
+
+static shard shards[NSHARDS];
+static size_t shard_budget;
+static _Atomic uint64_t generation = 1;
+
+void souk_cache_init(size_t max_bytes)
+{
+    shard_budget = max_bytes / NSHARDS;
+    for (int i = 0; i < NSHARDS; i++)
+        pthread_mutex_init(&shards[i].lock, NULL);
+}
+
+static void clear_shard(shard *s)
+{
+    for (int b = 0; b < NBUCKETS; b++) {
+        entry *e = s->buckets[b];
+        while (e) {
+            entry *next = e->next;
+            free(e);
+            e = next;
+        }
+        s->buckets[b] = NULL;
+    }
+    s->bytes = 0;
+}
+
+void souk_cache_release(void)
+{
+    for (int i = 0; i < NSHARDS; i++) {
+        pthread_mutex_lock(&shards[i].lock);
+        clear_shard(&shards[i]);
+        pthread_mutex_unlock(&shards[i].lock);
+    }
+}
+
+uint64_t souk_cache_generation(void)
+{
+    return atomic_load_explicit(&generation, memory_order_acquire);
+}
+
+void souk_cache_invalidate(void)
+{
+    atomic_fetch_add_explicit(&generation, 1, memory_order_acq_rel);
+}
+
+static uint64_t hash_key(const char *k, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)k[i]) * 1099511628211ULL;
+    return h;
+}
+
+int souk_cache_get(const char *key, size_t klen, souk_cached *out, souk_arena *a)
+{
+    if (!shard_budget)
+        return 0;
+    uint64_t h = hash_key(key, klen), gen = souk_cache_generation();
+    shard *s = &shards[h % NSHARDS];
+    int hit = 0;
+    pthread_mutex_lock(&s->lock);
+    entry **pp = &s->buckets[(h / NSHARDS) % NBUCKETS];
+    for (entry *e; (e = *pp); pp = &e->next) {
+        if (e->hash != h || e->klen != klen || memcmp(e->key, key, klen) != 0)
+            continue;
+        if (e->gen != gen) { /* stale: drop it */
+            *pp = e->next;
+            s->bytes -= e->size;
+            free(e);
+            break;
+        }
+        char *body = souk_arena_alloc(a, e->body_len + 1);
+        char *etag = souk_arena_strdup(a, e->etag);
+        if (body && etag) {
+            memcpy(body, e->body, e->body_len);
+            body[e->body_len] = '\0';
+            *out = (souk_cached){e->status, body, e->body_len, etag, e->content_type, e->cache_control};
+            hit = 1;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&s->lock);
+    souk_metrics_cache(hit);
+    return hit;
+}
+
+void souk_cache_put(const char *key, size_t klen, uint64_t gen, const souk_cached *in)
+{
+    size_t size = sizeof(entry) + klen + in->body_len + 2;
+    if (!shard_budget || gen != souk_cache_generation() || size > shard_budget / 4)
+        return;
+    entry *e = malloc(size);
+    if (!e)
+        return;
+    uint64_t h = hash_key(key, klen);
+    e->hash = h;
+    e->gen = gen;
+    e->status = in->status;
+    e->content_type = in->content_type;
+    e->cache_control = in->cache_control;
+    e->klen = klen;
+    e->body_len = in->body_len;
+    e->size = size;
+    size_t el = strlen(in->etag);
+    if (el >= sizeof e->etag)
+        el = sizeof e->etag - 1;
+    memcpy(e->etag, in->etag, el);
+    e->etag[el] = '\0';
+    e->key = (char *)(e + 1);
+    memcpy(e->key, key, klen);
+    e->key[klen] = '\0';
+    e->body = e->key + klen + 1;
+    memcpy(e->body, in->body, in->body_len);
+    e->body[in->body_len] = '\0';
+
+    shard *s = &shards[h % NSHARDS];
+    pthread_mutex_lock(&s->lock);
+    if (s->bytes + size > shard_budget)
+        clear_shard(s);
+    entry **pp = &s->buckets[(h / NSHARDS) % NBUCKETS];
+    for (entry *old; (old = *pp); pp = &old->next) { /* replace an existing entry */
+        if (old->hash == h && old->klen == klen && memcmp(old->key, key, klen) == 0) {
+            *pp = old->next;
+            s->bytes -= old->size;
+            free(old);
+            break;
+        }
+    }
+    e->next = s->buckets[(h / NSHARDS) % NBUCKETS];
+    s->buckets[(h / NSHARDS) % NBUCKETS] = e;
+    s->bytes += size;
+    pthread_mutex_unlock(&s->lock);
+}

@@ -1,0 +1,97 @@
+/*
+ * http.h — what a request handler sees. No h2o type leaks through here: the
+ * adapter (server.c) fills a souk_req, calls the route's handler, and turns
+ * the souk_res into an HTTP response with the middleware's headers.
+ *
+ * A handler returns 0 after filling RES (souk_res_json...), or a souk_err
+ * code (usually via souk_res_error / souk_res_invalid), which the adapter
+ * renders as the standard error body. Everything a handler allocates for the
+ * response comes from req->arena.
+ */
+#ifndef SOUK_HTTP_H
+#define SOUK_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/query.h"
+#include "store/store.h"
+
+typedef enum souk_method {
+    SOUK_GET = 1,
+    SOUK_HEAD = 2,
+    SOUK_POST = 4,
+    SOUK_PUT = 8,
+    SOUK_PATCH = 16,
+    SOUK_DELETE = 32,
+    SOUK_OPTIONS = 64,
+} souk_method;
+
+#define SOUK_ROUTE_MAX_PARAMS 4
+
+/* Who is calling. Until accounts exist the only credential is an admin API key. */
+typedef struct souk_principal {
+    bool authenticated;
+    int64_t key_id;       /* api_keys.id when authenticated by key */
+    const char *scopes;   /* space-separated permissions, "*" = all */
+} souk_principal;
+
+typedef struct souk_req {
+    souk_arena *arena;            /* freed after the response is sent */
+    souk_store *store;            /* this thread's connection */
+    const souk_config *config;
+    souk_method method;
+    const char *path;             /* decoded path, NUL-terminated */
+    souk_query query;             /* parsed query string */
+    const char *body;             /* request body (may contain NULs) */
+    size_t body_len;
+    const char *params[SOUK_ROUTE_MAX_PARAMS]; /* {name} segments of the route, in order */
+    size_t nparams;
+    const char *request_id;
+    souk_principal principal;
+    void *adapter;                /* server-private */
+} souk_req;
+
+typedef struct souk_res {
+    int status;                   /* 200 unless set */
+    souk_buf body;
+    const char *content_type;     /* default application/json */
+    const char *cache_control;    /* default: the route's, or no-store */
+    const char *location;
+    const char *allow;
+    souk_err err;                 /* set by souk_res_error */
+    const char *err_message;
+    souk_problems problems;
+} souk_res;
+
+typedef int (*souk_handler)(souk_req *req, souk_res *res);
+
+/* Value of request header NAME (case-insensitive), NUL-terminated in the
+ * arena, or NULL. */
+const char *souk_req_header(souk_req *req, const char *name);
+
+/* True when the caller holds PERMISSION. */
+bool souk_req_can(const souk_req *req, const char *permission);
+
+/* Sets an error response; MESSAGE may be NULL for the registry default.
+ * Returns E so handlers can `return souk_res_error(...)`. */
+int souk_res_error(souk_res *res, souk_err e, const char *message);
+
+/* A 422 VALIDATION_ERROR whose details are RES->problems (already filled). */
+int souk_res_invalid(souk_res *res);
+
+/* Serializes J (consumed) as the body with STATUS. Returns 0, or
+ * SOUK_E_INTERNAL when serialization fails. */
+int souk_res_json(souk_res *res, int status, json_t *j);
+
+/* Checks Content-Type and parses the body as a JSON object. Returns the
+ * object (caller decrefs) or NULL after setting a 400/415 error on RES. */
+json_t *souk_req_json(souk_req *req, souk_res *res);
+
+#endif

@@ -1,0 +1,75 @@
+/* request.c — the handler-facing helpers of http.h that do not depend on h2o. */
+#include "http/http.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/json.h"
+#include "core/banned.h"
+
+bool souk_req_can(const souk_req *req, const char *permission)
+{
+    if (strcmp(permission, "public") == 0)
+        return true;
+    if (!req->principal.authenticated || !req->principal.scopes)
+        return false;
+    size_t plen = strlen(permission);
+    for (const char *s = req->principal.scopes; *s;) {
+        while (*s == ' ')
+            s++;
+        const char *e = s;
+        while (*e && *e != ' ')
+            e++;
+        if ((e - s == 1 && *s == '*') || ((size_t)(e - s) == plen && memcmp(s, permission, plen) == 0))
+            return true;
+        s = e;
+    }
+    return false;
+}
+
+int souk_res_error(souk_res *res, souk_err e, const char *message)
+{
+    res->err = e;
+    res->err_message = message;
+    res->status = souk_err_status(e);
+    return (int)e;
+}
+
+int souk_res_invalid(souk_res *res)
+{
+    return souk_res_error(res, SOUK_E_VALIDATION, NULL);
+}
+
+int souk_res_json(souk_res *res, int status, json_t *j)
+{
+    if (!j)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_buf_reset(&res->body);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (!s)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_buf_adds(&res->body, s);
+    free(s);
+    if (souk_buf_failed(&res->body))
+        return souk_res_error(res, SOUK_E_INTERNAL, "response too large");
+    res->status = status;
+    return 0;
+}
+
+json_t *souk_req_json(souk_req *req, souk_res *res)
+{
+    const char *ct = souk_req_header(req, "content-type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+        souk_res_error(res, SOUK_E_UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+        return NULL;
+    }
+    char err[200];
+    json_t *j = souk_json_parse_object(req->body ? req->body : "", req->body_len, err, sizeof err);
+    if (!j) {
+        const char *msg = souk_arena_printf(req->arena, "The request body is not valid JSON: %s", err);
+        souk_res_error(res, SOUK_E_MALFORMED_JSON, msg);
+    }
+    return j;
+}

@@ -1,0 +1,45 @@
+/*
+ * router.h — the declarative route table and its matcher.
+ *
+ * A pattern is a path whose segments are literals or {name} placeholders,
+ * e.g. "/api/v1/products/{id}". A placeholder matches one non-empty segment.
+ * Literal segments win over placeholders when two routes could match.
+ */
+#ifndef SOUK_ROUTER_H
+#define SOUK_ROUTER_H
+
+#include "http/http.h"
+
+#define SOUK_PERM_PUBLIC "public"
+
+typedef struct souk_route {
+    souk_method method;
+    const char *pattern;
+    const char *permission;      /* SOUK_PERM_PUBLIC or a named permission; never NULL */
+    souk_handler handler;
+    const char *cache_control;   /* Cache-Control for anonymous 200s; NULL = no-store */
+    bool cacheable;              /* anonymous 200 responses may be served from the response cache */
+    int metrics;                 /* set by souk_router_init */
+} souk_route;
+
+/* Checks the table (every route has a permission, a handler, a valid
+ * pattern) and registers per-route metrics. Returns 0, or -1 with a message
+ * in ERR naming the bad route. */
+int souk_router_init(souk_route *routes, size_t n, char *err, size_t errlen);
+
+/* Finds the route for METHOD and PATH. Captured {params} are stored into
+ * PARAMS (NUL-terminated copies in A). Returns the route, or NULL; then
+ * *ALLOWED has the methods that would match PATH (0 → 404, else 405). */
+const souk_route *souk_router_match(const souk_route *routes, size_t n, souk_method method, const char *path,
+                                    const char **params, size_t *nparams, unsigned *allowed, souk_arena *a);
+
+/* "GET", "POST"... for one method bit. */
+const char *souk_method_name(souk_method m);
+
+/* The method bit for NAME (LEN bytes), or 0 when unknown. */
+souk_method souk_method_parse(const char *name, size_t len);
+
+/* Writes "GET, HEAD, POST" for the bits in ALLOWED into the arena. */
+const char *souk_methods_list(unsigned allowed, souk_arena *a);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * store.h — the storage port. Domain code talks SQL through this header only;
+ * adapters (sqlite/ today, postgres/ later) implement it.
+ *
+ * Conventions
+ * - SQL uses $1, $2 ... parameters (one text for both dialects).
+ * - souk_store_stmt() prepares a statement once per connection and caches it
+ *   by its SQL text; it comes back reset with bindings cleared.
+ * - Step results are three-way plus error classes (after GNU Taler's
+ *   QueryStatus): SOUK_DB_ROW, SOUK_DB_DONE, or a negative error class.
+ * - A statement must be finished with souk_stmt_done() (or stepped to DONE);
+ *   souk_store_idle() resets any left open, and the HTTP layer calls it after
+ *   every request so no read snapshot outlives its request.
+ * - A connection is used by one thread at a time.
+ */
+#ifndef SOUK_STORE_H
+#define SOUK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct souk_store souk_store;
+typedef struct souk_stmt souk_stmt;
+
+enum souk_db_status {
+    SOUK_DB_CONSTRAINT = -3, /* a UNIQUE/CHECK/FOREIGN KEY constraint failed */
+    SOUK_DB_HARD = -2,       /* anything else: I/O, corruption, bad SQL (our bug) */
+    SOUK_DB_SOFT = -1,       /* busy / serialization failure: retry the transaction */
+    SOUK_DB_DONE = 0,        /* no (more) rows */
+    SOUK_DB_ROW = 1,         /* a row is available */
+};
+
+/* Opens (creating if needed) the database at PATH and configures the
+ * connection. Returns 0, or -1 with a message in ERR. */
+int souk_store_open(souk_store **out, const char *path, char *err, size_t errlen);
+
+/* Finalizes cached statements and closes. NULL is allowed. */
+void souk_store_close(souk_store *db);
+
+/* Applies pending forward-only migrations, each in its own transaction, and
+ * records them in schema_migrations. *APPLIED (optional) gets the number
+ * applied. Returns 0 or a negative souk_db_status. */
+int souk_store_migrate(souk_store *db, int *applied);
+
+/* Highest applied migration version, 0 for an empty database, -1 on error. */
+int souk_store_schema_version(souk_store *db);
+
+/* The cached prepared statement for SQL, reset. NULL when SQL does not
+ * compile (logged, counted as a DB error). */
+souk_stmt *souk_store_stmt(souk_store *db, const char *sql);
+
+/* Bind parameter $IDX (1-based). Errors surface at souk_stmt_step. TEXT is
+ * copied; LEN may be SIZE_MAX for NUL-terminated text. */
+void souk_stmt_bind_i64(souk_stmt *st, int idx, int64_t v);
+void souk_stmt_bind_text(souk_stmt *st, int idx, const char *text, size_t len);
+void souk_stmt_bind_null(souk_stmt *st, int idx);
+
+/* Steps: SOUK_DB_ROW, SOUK_DB_DONE, or an error class. On DONE or error the
+ * statement is reset. */
+int souk_stmt_step(souk_stmt *st);
+
+/* Column accessors for the current row (0-based). Text stays valid until the
+ * next step/done; NULL columns read as 0 / NULL. */
+int64_t souk_stmt_i64(souk_stmt *st, int col);
+const char *souk_stmt_text(souk_stmt *st, int col, size_t *len);
+int souk_stmt_is_null(souk_stmt *st, int col);
+
+/* Resets ST so it releases its read snapshot. */
+void souk_stmt_done(souk_stmt *st);
+
+/* Runs ST to completion (for INSERT/UPDATE/DELETE). Returns SOUK_DB_DONE or an
+ * error class; a returned row counts as DONE. */
+int souk_stmt_exec(souk_stmt *st);
+
+/* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
+int64_t souk_store_changes(souk_store *db);
+
+/* Runs FN(DB, CTX) inside a write transaction. FN returns >= 0 to commit,
+ * SOUK_DB_SOFT to roll back and retry (with backoff, bounded), or any other
+ * negative value to roll back and return it. Returns FN's value, or an error
+ * class when BEGIN/COMMIT fail for good. */
+int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
+
+/* Resets every statement of this connection (end of request). */
+void souk_store_idle(souk_store *db);
+
+/* Cheap liveness check: 0 when a trivial query succeeds. */
+int souk_store_ping(souk_store *db);
+
+/* A number that changes whenever another connection commits (SQLite's
+ * data_version); used to notice writes by other processes. -1 on error. */
+int64_t souk_store_data_version(souk_store *db);
+
+/* Message of the last error on this connection. */
+const char *souk_store_errmsg(souk_store *db);
+
+#endif

@@ -1,0 +1,176 @@
+// Start a souk server on a fresh database in a temporary directory.
+//
+//   const srv = await startServer({ products: 300, seed: 7, env: { SOUK_MAX_BODY: '1024' } });
+//   srv.url       -> 'http://127.0.0.1:PORT'
+//   srv.adminKey  -> 'sk_...'
+//   await srv.stop() -> exit code (SIGTERM)
+//
+// The binary is $SOUK_BIN, else ../../../build/souk relative to this file.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const SOUK_BIN = process.env.SOUK_BIN
+  ? path.resolve(process.env.SOUK_BIN)
+  : path.resolve(here, '../../../build/souk');
+
+const START_TIMEOUT_MS = 10_000;
+const SETUP_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 10_000;
+const KEY_RE = /admin api key: (sk_[A-Za-z0-9._~+/=-]+)/;
+
+const live = new Set();
+process.on('exit', () => {
+  for (const p of live) {
+    try { p.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+function tail(s, n = 4000) {
+  return s.length > n ? '...' + s.slice(-n) : s;
+}
+
+/** Run a one-shot souk command; resolves {code, signal, stdout, stderr}. */
+export function runSouk(args, { env = {}, timeoutMs = SETUP_TIMEOUT_MS } = {}) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(SOUK_BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+    proc.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`souk ${args.join(' ')} timed out after ${timeoutMs} ms\nstderr:\n${tail(stderr)}`));
+    }, timeoutMs);
+    proc.on('error', (e) => { clearTimeout(timer); reject(new Error(`cannot run ${SOUK_BIN}: ${e.message}`)); });
+    proc.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
+  });
+}
+
+/**
+ * @param {{products?: number, seed?: number, env?: Record<string,string>}} opts
+ */
+export async function startServer({ products, seed = 1, env = {} } = {}) {
+  if (!existsSync(SOUK_BIN)) {
+    throw new Error(`souk binary not found at ${SOUK_BIN} (build it, or set SOUK_BIN)`);
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'souk-test-'));
+  const dbPath = path.join(dir, 'souk.db');
+  const cleanup = () => { try { rmSync(dir, { recursive: true, force: true }); } catch { /* ignore */ } };
+
+  let adminKey = null;
+  try {
+    const setupArgs = products !== undefined && products !== null
+      ? ['demo', '--db', dbPath, '--products', String(products), '--seed', String(seed)]
+      : ['migrate', '--db', dbPath];
+    const r = await runSouk(setupArgs, { env });
+    if (r.code !== 0) {
+      throw new Error(`souk ${setupArgs.join(' ')} exited with ${r.code ?? r.signal}\nstdout:\n${tail(r.stdout)}\nstderr:\n${tail(r.stderr)}`);
+    }
+    const m = KEY_RE.exec(r.stdout);
+    if (m) adminKey = m[1];
+    if (!adminKey && setupArgs[0] === 'demo') {
+      throw new Error(`souk demo did not print "admin api key: sk_..." on stdout\nstdout:\n${tail(r.stdout)}`);
+    }
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+
+  const proc = spawn(SOUK_BIN, ['serve', '--listen', '127.0.0.1:0', '--db', dbPath, '--threads', '2'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(proc);
+  const server = {
+    url: null, port: null, adminKey, proc, dbPath, dir,
+    stdout: '', stderr: '', logs: [],
+    exited: null,
+    stop: null,
+  };
+  const exitPromise = new Promise((resolve) => {
+    proc.on('exit', (code, signal) => {
+      live.delete(proc);
+      server.exited = { code, signal };
+      resolve({ code, signal });
+    });
+  });
+
+  let stopped = false;
+  server.stop = async () => {
+    if (stopped) return server.exited ? server.exited.code : null;
+    stopped = true;
+    try {
+      if (!server.exited) proc.kill('SIGTERM');
+      let timer;
+      const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS); });
+      const res = await Promise.race([exitPromise, timeout]);
+      clearTimeout(timer);
+      if (res === 'timeout') {
+        proc.kill('SIGKILL');
+        await exitPromise;
+        throw new Error(`souk serve did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM\nstderr:\n${tail(server.stderr)}`);
+      }
+      return res.code;
+    } finally {
+      cleanup();
+    }
+  };
+
+  await new Promise((resolve, reject) => {
+    let done = false;
+    let stderrBuf = '';
+    const finish = (err) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) reject(err); else resolve();
+    };
+    const ready = () => server.port !== null && server.adminKey !== null;
+    const timer = setTimeout(() => {
+      const what = server.port === null ? 'no {"message":"listening"} log line on stderr' : 'no "admin api key: sk_..." line on stdout';
+      proc.kill('SIGKILL');
+      cleanup();
+      finish(new Error(`souk serve did not come up within ${START_TIMEOUT_MS / 1000} s (${what})\nstdout:\n${tail(server.stdout)}\nstderr:\n${tail(server.stderr)}`));
+    }, START_TIMEOUT_MS);
+
+    proc.stdout.setEncoding('utf8').on('data', (d) => {
+      server.stdout += d;
+      if (server.adminKey === null) {
+        const m = KEY_RE.exec(server.stdout);
+        if (m) server.adminKey = m[1];
+      }
+      if (ready()) finish();
+    });
+    proc.stderr.setEncoding('utf8').on('data', (d) => {
+      server.stderr += d;
+      stderrBuf += d;
+      let nl;
+      while ((nl = stderrBuf.indexOf('\n')) >= 0) {
+        const line = stderrBuf.slice(0, nl).trim();
+        stderrBuf = stderrBuf.slice(nl + 1);
+        if (!line.startsWith('{')) continue;
+        let rec;
+        try { rec = JSON.parse(line); } catch { continue; }
+        server.logs.push(rec);
+        if (server.port === null && rec.message === 'listening' && rec.context && Number.isInteger(rec.context.port)) {
+          server.port = rec.context.port;
+          server.url = `http://127.0.0.1:${server.port}`;
+        }
+      }
+      if (ready()) finish();
+    });
+    proc.on('error', (e) => { cleanup(); finish(new Error(`cannot run ${SOUK_BIN}: ${e.message}`)); });
+    exitPromise.then(({ code, signal }) => {
+      if (!done) {
+        cleanup();
+        finish(new Error(`souk serve exited early (${code ?? signal})\nstdout:\n${tail(server.stdout)}\nstderr:\n${tail(server.stderr)}`));
+      }
+    });
+  });
+
+  return server;
+}
