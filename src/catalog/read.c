@@ -377,10 +377,10 @@ souk_err souk_catalog_category_get(souk_store *db, int64_t id, json_t **out)
 
 static const char *taxon_list_sql[] = {
     NULL,
-    "SELECT b.id, b.slug, b.name, b.created_at, b.updated_at, (SELECT count(*) FROM products p "
-    "WHERE p.brand_id = b.id AND p.status = 'active') FROM brands b WHERE $1 = 0 OR b.id = $1 ORDER BY b.name, b.id",
-    "SELECT v.id, v.slug, v.name, v.created_at, v.updated_at, (SELECT count(*) FROM products p "
-    "WHERE p.vendor_id = v.id AND p.status = 'active') FROM vendors v WHERE $1 = 0 OR v.id = $1 ORDER BY v.name, v.id",
+    ("SELECT b.id, b.slug, b.name, b.created_at, b.updated_at, (SELECT count(*) FROM products p "
+     "WHERE p.brand_id = b.id AND p.status = 'active') FROM brands b WHERE $1 = 0 OR b.id = $1 ORDER BY b.name, b.id"),
+    ("SELECT v.id, v.slug, v.name, v.created_at, v.updated_at, (SELECT count(*) FROM products p "
+     "WHERE p.vendor_id = v.id AND p.status = 'active') FROM vendors v WHERE $1 = 0 OR v.id = $1 ORDER BY v.name, v.id"),
 };
 
 static json_t *taxon_rows(souk_store *db, souk_taxon_kind kind, int64_t only)

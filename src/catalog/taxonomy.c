@@ -25,8 +25,8 @@ typedef struct taxon_ctx {
 } taxon_ctx;
 
 static const char *const insert_sql[] = {
-    "INSERT INTO categories (id, parent_id, slug, name, position, created_at, updated_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    ("INSERT INTO categories (id, parent_id, slug, name, position, created_at, updated_at) "
+     "VALUES ($1, $2, $3, $4, $5, $6, $6)"),
     "INSERT INTO brands (id, slug, name, created_at, updated_at) VALUES ($1, $3, $4, $6, $6)",
     "INSERT INTO vendors (id, slug, name, created_at, updated_at) VALUES ($1, $3, $4, $6, $6)",
 };
@@ -183,13 +183,13 @@ souk_err souk_catalog_taxon_create(souk_store *db, souk_taxon_kind kind, const s
 }
 
 static const char *const update_sql[] = {
-    "UPDATE categories SET name = CASE WHEN $2 THEN $3 ELSE name END, slug = CASE WHEN $4 THEN $5 ELSE slug END, "
-    "parent_id = CASE WHEN $6 THEN $7 ELSE parent_id END, position = CASE WHEN $8 THEN $9 ELSE position END, "
-    "updated_at = max($10, updated_at + 1) WHERE id = $1",
-    "UPDATE brands SET name = CASE WHEN $2 THEN $3 ELSE name END, slug = CASE WHEN $4 THEN $5 ELSE slug END, "
-    "updated_at = max($10, updated_at + 1) WHERE id = $1",
-    "UPDATE vendors SET name = CASE WHEN $2 THEN $3 ELSE name END, slug = CASE WHEN $4 THEN $5 ELSE slug END, "
-    "updated_at = max($10, updated_at + 1) WHERE id = $1",
+    ("UPDATE categories SET name = CASE WHEN $2 THEN $3 ELSE name END, slug = CASE WHEN $4 THEN $5 ELSE slug END, "
+     "parent_id = CASE WHEN $6 THEN $7 ELSE parent_id END, position = CASE WHEN $8 THEN $9 ELSE position END, "
+     "updated_at = max($10, updated_at + 1) WHERE id = $1"),
+    ("UPDATE brands SET name = CASE WHEN $2 THEN $3 ELSE name END, slug = CASE WHEN $4 THEN $5 ELSE slug END, "
+     "updated_at = max($10, updated_at + 1) WHERE id = $1"),
+    ("UPDATE vendors SET name = CASE WHEN $2 THEN $3 ELSE name END, slug = CASE WHEN $4 THEN $5 ELSE slug END, "
+     "updated_at = max($10, updated_at + 1) WHERE id = $1"),
 };
 
 static int update_tx(souk_store *db, void *arg)

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing souk needs on Debian 12:
+# Debian packages via apt-get (only the missing ones) and the test suite's
+# npm packages via npm ci. Safe to run again; prints nothing when all is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  make gcc clang libclang-rt-14-dev pkg-config
+  libh2o-evloop-dev libssl-dev zlib1g-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev
+  sqlite3 curl jq wrk nginx-light
+)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  # nginx-light's post-install may try to start nginx on port 80; a failure there is harmless here
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  }
+  # we start our own nginx (bench) on loopback ports; never leave the distribution's one running
+  if pgrep -x nginx >/dev/null 2>&1 && [ -f /run/nginx.pid ]; then $sudo nginx -s stop 2>/dev/null || true; fi
+fi
+
+# npm packages of the test suite (ajv for OpenAPI validation)
+if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+  echo "deps: npm ci in tests/"
+  (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,175 @@
+// CLI tests: help, migrate, demo determinism, import (synthetic and real data).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SOUK = resolve(here, '..', process.env.SOUK_BIN || '../build/souk');
+const RETAIL = resolve(here, '../../../shared/data/online-retail/online_retail.csv.gz');
+
+function souk(args, opts = {}) {
+  const r = spawnSync(SOUK, args, { encoding: 'utf8', timeout: 120000, ...opts });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+function sql(db, query) {
+  const r = spawnSync('sqlite3', ['-readonly', db, query], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+let dir;
+before(() => { dir = mkdtempSync(join(tmpdir(), 'souk-cli-')); });
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('help and usage', () => {
+  it('souk --help lists every command; each has --help', () => {
+    const r = souk(['--help']);
+    assert.equal(r.code, 0);
+    for (const cmd of ['serve', 'migrate', 'demo', 'import']) {
+      assert.match(r.out, new RegExp(`^  ${cmd} `, 'm'));
+      const h = souk([cmd, '--help']);
+      assert.equal(h.code, 0, cmd);
+      assert.match(h.out, new RegExp(`^usage: souk ${cmd}`), cmd);
+    }
+  });
+  it('unknown commands and bad flags exit 2 with a message', () => {
+    let r = souk(['frobnicate']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /unknown command 'frobnicate'/);
+    r = souk(['serve', '--threads', '0', '--db', join(dir, 'x.db')]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /threads must be/);
+    r = souk(['serve', '--listen', 'nonsense']);
+    assert.equal(r.code, 2);
+    r = souk(['demo', '--products', '-5']);
+    assert.equal(r.code, 2);
+    r = souk(['migrate', '--db', join(dir, 'm.db')], { env: { ...process.env, SOUK_CURRENCY: 'XYZ' } });
+    assert.equal(r.code, 2);
+    assert.match(r.err, /SOUK_CURRENCY/);
+  });
+});
+
+describe('migrate', () => {
+  it('creates the schema once and is a no-op afterwards', () => {
+    const db = join(dir, 'migrate.db');
+    let r = souk(['migrate', '--db', db]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /schema version 1\b/);
+    assert.match(r.err, /"migration applied"/);
+    r = souk(['migrate', '--db', db]);
+    assert.equal(r.code, 0);
+    assert.doesNotMatch(r.err, /migration applied/);
+    assert.equal(sql(db, 'select count(*) from schema_migrations'), '1');
+  });
+});
+
+describe('demo', () => {
+  it('is deterministic for a seed and different for another seed', () => {
+    const dump = (db) => sql(db, `select p.slug, p.title, p.status, group_concat(v.sku || ':' || vp.currency || ':' || vp.amount, ',')
+      from products p join variants v on v.product_id = p.id join variant_prices vp on vp.variant_id = v.id
+      group by p.id order by p.slug`);
+    const a = join(dir, 'demo-a.db'), b = join(dir, 'demo-b.db'), c = join(dir, 'demo-c.db');
+    for (const [db, seed] of [[a, '3'], [b, '3'], [c, '4']]) {
+      const r = souk(['demo', '--db', db, '--products', '120', '--seed', seed]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^admin api key: sk_[A-Za-z0-9_-]{43}$/m);
+      assert.match(r.out, /demo store: 120 products/);
+    }
+    assert.equal(sql(a, 'select count(*) from products'), '120');
+    assert.equal(dump(a), dump(b));
+    assert.notEqual(dump(a), dump(c));
+    // the key is stored hashed, never in clear text
+    const key = souk(['demo', '--db', join(dir, 'demo-d.db'), '--products', '0']).out.match(/sk_[A-Za-z0-9_-]{43}/)[0];
+    assert.ok(!readFileSync(join(dir, 'demo-d.db')).includes(key));
+  });
+  it('refuses a database that already has a catalog', () => {
+    const db = join(dir, 'demo-twice.db');
+    assert.equal(souk(['demo', '--db', db, '--products', '5']).code, 0);
+    const r = souk(['demo', '--db', db, '--products', '5']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /already has a catalog/);
+    assert.equal(sql(db, 'select count(*) from products'), '5');
+  });
+});
+
+const HEADER = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n';
+
+describe('import online-retail', () => {
+  it('imports products, reports bad rows with line numbers, and is idempotent', () => {
+    const rows = [
+      '536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom', // line 2
+      '536365,71053,WHITE METAL LANTERN,6,2010-12-01 08:26:00,3.39,17850.0,United Kingdom',
+      '536366,85123A,,6,2010-12-02 08:28:00,2.65,17850.0,United Kingdom',               // newer price, no description
+      '536367,22752,"SET 7 BABUSHKA NESTING BOXES, ""RED""",2,2010-12-01 08:34:00,7.65,13047.0,United Kingdom',
+      '536368,22960,JAM MAKING SET,abc,2010-12-01 08:34:00,4.25,13047.0,United Kingdom',  // line 6: bad quantity
+      '536369,22961,JAM JARS,6,2010-13-01 08:34:00,1.45,13047.0,United Kingdom',          // line 7: bad date
+      'C536370,71053,WHITE METAL LANTERN,-1,2010-12-09 08:34:00,9.99,13047.0,United Kingdom', // cancellation: no price change
+      '536371,,NO CODE,1,2010-12-01 08:34:00,1.00,13047.0,United Kingdom',                 // line 9: empty code
+      '536372,B1,BAD DEBT,1,2010-12-01 08:34:00,-11062.06,,United Kingdom',                 // line 10: negative price
+      '536373,NODESC,,1,2010-12-01 08:34:00,1.00,,United Kingdom',                          // code without any description
+    ];
+    const csv = join(dir, 'retail.csv');
+    writeFileSync(csv, HEADER + rows.join('\n') + '\n');
+    const db = join(dir, 'import.db'), errors = join(dir, 'errors.csv');
+    let r = souk(['import', 'online-retail', '--db', db, '--errors', errors, csv]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /10 rows read, 4 stock codes; 3 products created, 0 updated, 0 unchanged; 4 rows with errors, 1 stock codes skipped/);
+    const report = readFileSync(errors, 'utf8').trim().split('\n');
+    assert.equal(report[0], 'record,line,field,message');
+    const byLine = Object.fromEntries(report.slice(1).filter((l) => !l.startsWith('0,')).map((l) => [l.split(',')[1], l.split(',')[2]]));
+    assert.deepEqual(byLine, { 6: 'Quantity', 7: 'InvoiceDate', 9: 'StockCode', 10: 'UnitPrice' });
+    assert.ok(report.some((l) => l.includes('NODESC')));
+    assert.equal(sql(db, "select title from products where external_ref = 'online-retail:22752'"), 'SET 7 BABUSHKA NESTING BOXES, "RED"');
+    // the latest sale's price wins; cancellations do not set prices
+    assert.equal(sql(db, "select amount from variant_prices vp join variants v on v.id = vp.variant_id where v.sku = '85123A'"), '265');
+    assert.equal(sql(db, "select amount from variant_prices vp join variants v on v.id = vp.variant_id where v.sku = '71053'"), '339');
+    assert.equal(sql(db, "select currency || min_amount from product_prices pp join products p on p.id = pp.product_id where p.external_ref = 'online-retail:71053'"), 'GBP339');
+
+    // again: nothing created twice
+    r = souk(['import', 'online-retail', '--db', db, csv]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /0 products created, 0 updated, 3 unchanged/);
+    assert.equal(sql(db, 'select count(*) from products'), '3');
+
+    // a changed price and title update in place (gzip input this time)
+    const changed = rows.map((l) => l.replace('3.39', '3.49').replace('JAM JARS', 'JAM JARS'))
+      .concat(['536380,71053,WHITE METAL LANTERN,1,2011-01-01 10:00:00,3.49,,United Kingdom']);
+    writeFileSync(csv + '.gz', gzipSync(HEADER + changed.join('\n') + '\n'));
+    r = souk(['import', 'online-retail', '--db', db, csv + '.gz']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /0 products created, 1 updated, 2 unchanged/);
+    assert.equal(sql(db, "select min_amount from product_prices pp join products p on p.id = pp.product_id where p.external_ref = 'online-retail:71053'"), '349');
+  });
+
+  it('rejects a file that is not the Online Retail layout, changing nothing', () => {
+    const csv = join(dir, 'other.csv');
+    writeFileSync(csv, 'a,b,c\n1,2,3\n');
+    const db = join(dir, 'other.db');
+    const r = souk(['import', 'online-retail', '--db', db, csv]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /not an Online Retail file/);
+    assert.ok(!existsSync(db) || sql(db, "select count(*) from sqlite_master where name = 'products'") === '0');
+    assert.equal(souk(['import', 'online-retail', '--db', db, join(dir, 'missing.csv')]).code, 1);
+    assert.equal(souk(['import', 'shopify', '--db', db, csv]).code, 2);
+  });
+
+  it('imports the real UCI data set', { skip: !existsSync(RETAIL) && `data set absent: ${RETAIL}` }, () => {
+    const db = join(dir, 'retail.db');
+    let r = souk(['import', 'online-retail', '--db', db, '--errors', join(dir, 'retail-errors.csv'), RETAIL]);
+    assert.equal(r.code, 0, r.err);
+    const m = r.out.match(/541909 rows read, 4070 stock codes; (\d+) products created, 0 updated, 0 unchanged; (\d+) rows with errors, (\d+) stock codes skipped/);
+    assert.ok(m, r.out);
+    const [created, , skipped] = m.slice(1).map(Number);
+    assert.equal(created + skipped, 4070, 'every stock code is a product or reported');
+    assert.equal(sql(db, 'select count(*) from products'), String(created));
+    assert.equal(sql(db, "select count(*) from products where external_ref like 'online-retail:%'"), String(created));
+    r = souk(['import', 'online-retail', '--db', db, RETAIL]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`0 products created, 0 updated, ${created} unchanged`));
+  });
+});

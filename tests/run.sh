@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Runs the whole suite against the binaries in $BUILD (default build):
+#   1. C unit tests (cmocka)            build/tests/test_*
+#   2. HTTP and CLI tests (node:test)   tests/api, tests/cli against $BUILD/souk
+#   3. short fuzz runs (libFuzzer)      build/fuzz/fuzz_* over tests/fuzz/corpus/*
+# and ends with one line "N passed, N failed". Exit status 0 only if nothing failed.
+# SOUK_SKIP_FUZZ=1 skips step 3; FUZZ_SECONDS (default 10) bounds each fuzz run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+passed=0
+failed=0
+failures=()
+
+section() { printf '\n== %s ==\n' "$1"; }
+
+section "unit tests"
+for t in "$BUILD"/tests/test_*; do
+  [ -x "$t" ] || continue
+  out=$("$t" 2>&1)
+  rc=$?
+  p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+  f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed or sanitizer abort
+  passed=$((passed + p))
+  failed=$((failed + f))
+  printf '%-40s %4d passed %4d failed\n' "${t##*/}" "$p" "$f"
+  if [ "$f" -ne 0 ]; then failures+=("${t##*/}"); printf '%s\n' "$out" | grep -v '^\[ \(RUN\|       OK\) ' | tail -40; fi
+done
+
+section "HTTP and CLI tests (node:test against $BUILD/souk)"
+node_out=$(mktemp)
+(cd tests && SOUK_BIN="../$BUILD/souk" node --test --test-reporter=tap api/ cli/ >"$node_out" 2>&1)
+rc=$?
+p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$node_out" | tail -1)
+f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$node_out" | tail -1)
+p=${p:-0}
+f=${f:-0}
+if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+passed=$((passed + p))
+failed=$((failed + f))
+printf '%-40s %4d passed %4d failed\n' "node --test" "$p" "$f"
+if [ "$f" -ne 0 ]; then
+  failures+=("node tests")
+  grep -B2 -A25 '^ *not ok' "$node_out" | head -200
+fi
+rm -f "$node_out"
+
+if [ "${SOUK_SKIP_FUZZ:-0}" != 1 ]; then
+  section "fuzz (libFuzzer, ${FUZZ_SECONDS:-10} s each)"
+  for f in "$BUILD"/fuzz/fuzz_*; do
+    [ -x "$f" ] || continue
+    name=${f##*/fuzz_}
+    scratch=$(mktemp -d)
+    if "$f" -max_total_time="${FUZZ_SECONDS:-10}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
+         "$scratch" "tests/fuzz/corpus/$name" >"$scratch.log" 2>&1; then
+      passed=$((passed + 1))
+      printf '%-40s ok (%s)\n' "fuzz_$name" "$(grep -o 'stat::number_of_executed_units: [0-9]*\|#[0-9]* *DONE[^$]*' "$scratch.log" | tail -1)"
+    else
+      failed=$((failed + 1))
+      failures+=("fuzz_$name")
+      printf '%-40s FAILED\n' "fuzz_$name"
+      tail -40 "$scratch.log"
+    fi
+    rm -rf "$scratch" "$scratch.log"
+  done
+fi
+
+echo
+if ((${#failures[@]})); then echo "failed: ${failures[*]}"; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
