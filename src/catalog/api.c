@@ -70,9 +70,11 @@ int souk_catalog_api_list(souk_req *req, souk_res *res)
     if (f.status != SOUK_STATUS_ACTIVE && !souk_req_can(req, PERM_WRITE))
         return souk_res_error(res, req->principal.authenticated ? SOUK_E_FORBIDDEN : SOUK_E_UNAUTHORIZED,
                               "Listing non-active products needs an API key with catalog:write.");
-    json_t *out;
-    souk_err e = souk_catalog_list(req->store, &f, req->arena, &res->problems, &out);
-    return e ? fail(res, e) : souk_res_json(res, 200, out);
+    souk_err e = souk_catalog_list_write(req->store, &f, req->arena, &res->problems, &res->body);
+    if (e)
+        return fail(res, e);
+    res->status = 200;
+    return 0;
 }
 
 int souk_catalog_api_get(souk_req *req, souk_res *res)

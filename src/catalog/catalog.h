@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/json.h"
 #include "core/query.h"
@@ -122,7 +123,12 @@ typedef struct souk_catalog_filter {
 int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const char *default_currency,
                               souk_arena *a, souk_problems *pr);
 
-/* One page of products: {"data":[summary...],"next_cursor":string|null}. */
+/* One page of products, {"data":[summary...],"next_cursor":string|null},
+ * appended as JSON text to OUT (the fast path the API uses). */
+souk_err souk_catalog_list_write(souk_store *db, const souk_catalog_filter *f, souk_arena *a, souk_problems *pr,
+                                 souk_buf *out);
+
+/* The same page as a jansson object (caller decrefs). */
 souk_err souk_catalog_list(souk_store *db, const souk_catalog_filter *f, souk_arena *a, souk_problems *pr,
                            json_t **out);
 

@@ -13,9 +13,124 @@
 
 #include "core/buf.h"
 #include "core/id.h"
+#include "core/time.h"
 #include "core/banned.h"
 
-json_t *souk__catalog_first_image(souk_store *db, int64_t product);
+/* The list is written straight into a buffer (no jansson tree): on an
+ * uncached request building and freeing the tree was most of the cost. */
+
+static void put_str(souk_buf *b, const char *s)
+{
+    souk_buf_add_json_string(b, s, strlen(s));
+}
+
+static void put_id(souk_buf *b, const char *prefix, int64_t id)
+{
+    char buf[SOUK_ID_TEXT_MAX];
+    souk_buf_addc(b, '"');
+    souk_buf_adds(b, souk_id_format(prefix, id, buf));
+    souk_buf_addc(b, '"');
+}
+
+static void put_time(souk_buf *b, int64_t us)
+{
+    char buf[SOUK_RFC3339_LEN];
+    souk_buf_addc(b, '"');
+    souk_buf_adds(b, souk_time_format(us, buf));
+    souk_buf_addc(b, '"');
+}
+
+/* brand/vendor/category refs rendered once per request */
+typedef struct memo_item {
+    souk_taxon_kind kind;
+    int64_t id;
+    const char *json;
+} memo_item;
+
+typedef struct ref_memo {
+    memo_item items[64];
+    int n;
+} ref_memo;
+
+static const char *const ref_sql[] = {
+    "SELECT slug, name FROM categories WHERE id = $1",
+    "SELECT slug, name FROM brands WHERE id = $1",
+    "SELECT slug, name FROM vendors WHERE id = $1",
+};
+
+static int put_ref(souk_store *db, souk_buf *b, ref_memo *m, souk_taxon_kind kind, int64_t id, souk_arena *a)
+{
+    if (!id) {
+        souk_buf_adds(b, "null");
+        return 0;
+    }
+    for (int i = 0; i < m->n; i++)
+        if (m->items[i].kind == kind && m->items[i].id == id) {
+            souk_buf_adds(b, m->items[i].json);
+            return 0;
+        }
+    souk_stmt *st = souk_store_stmt(db, ref_sql[kind]);
+    if (!st)
+        return -1;
+    souk_stmt_bind_i64(st, 1, id);
+    int r = souk_stmt_step(st);
+    if (r < 0)
+        return -1;
+    if (r == SOUK_DB_DONE) {
+        souk_buf_adds(b, "null");
+        return 0;
+    }
+    souk_buf one;
+    souk_buf_init(&one, 4096);
+    souk_buf_adds(&one, "{\"id\":");
+    put_id(&one, souk__catalog_taxon_prefix(kind), id);
+    souk_buf_adds(&one, ",\"slug\":");
+    put_str(&one, souk_stmt_text(st, 0, NULL));
+    souk_buf_adds(&one, ",\"name\":");
+    put_str(&one, souk_stmt_text(st, 1, NULL));
+    souk_buf_addc(&one, '}');
+    souk_stmt_done(st);
+    const char *json = souk_buf_failed(&one) ? NULL : souk_arena_strndup(a, one.data, one.len);
+    souk_buf_release(&one);
+    if (!json)
+        return -1;
+    if (m->n < 64)
+        m->items[m->n++] = (memo_item){kind, id, json};
+    souk_buf_adds(b, json);
+    return 0;
+}
+
+static int put_first_image(souk_store *db, souk_buf *b, int64_t product)
+{
+    souk_stmt *st = souk_store_stmt(db, "SELECT id, url, alt, width, height, position FROM product_images "
+                                        "WHERE product_id = $1 ORDER BY position, id LIMIT 1");
+    if (!st)
+        return -1;
+    souk_stmt_bind_i64(st, 1, product);
+    int r = souk_stmt_step(st);
+    if (r < 0)
+        return -1;
+    if (r == SOUK_DB_DONE) {
+        souk_buf_adds(b, "null");
+        return 0;
+    }
+    souk_buf_adds(b, "{\"id\":");
+    put_id(b, SOUK_PREFIX_IMAGE, souk_stmt_i64(st, 0));
+    souk_buf_adds(b, ",\"url\":");
+    put_str(b, souk_stmt_text(st, 1, NULL));
+    souk_buf_adds(b, ",\"alt\":");
+    put_str(b, souk_stmt_text(st, 2, NULL));
+    for (int c = 3; c <= 4; c++) {
+        souk_buf_adds(b, c == 3 ? ",\"width\":" : ",\"height\":");
+        if (souk_stmt_is_null(st, c))
+            souk_buf_adds(b, "null");
+        else
+            souk_buf_printf(b, "%lld", (long long)souk_stmt_i64(st, c));
+    }
+    souk_buf_printf(b, ",\"position\":%lld}", (long long)souk_stmt_i64(st, 5));
+    souk_stmt_done(st);
+    return 0;
+}
 
 #define NO_PRICE_HIGH "9223372036854775807"
 #define NO_PRICE_LOW "-1"
@@ -56,8 +171,8 @@ static int resolve(souk_store *db, souk_taxon_kind kind, const char *given, cons
     return r;
 }
 
-souk_err souk_catalog_list(souk_store *db, const souk_catalog_filter *f, souk_arena *a, souk_problems *pr,
-                           json_t **out)
+souk_err souk_catalog_list_write(souk_store *db, const souk_catalog_filter *f, souk_arena *a, souk_problems *pr,
+                                 souk_buf *out)
 {
     int64_t category = 0, brand = 0, vendor = 0;
     int r;
@@ -165,7 +280,7 @@ souk_err souk_catalog_list(souk_store *db, const souk_catalog_filter *f, souk_ar
     typedef struct row {
         int64_t id, brand, vendor, category, created, updated, price, key;
         bool has_price;
-        json_t *strings; /* [slug, title, status, key_text] */
+        const char *slug, *title, *status;
     } row;
     row *rows = souk_arena_alloc(a, sizeof(row) * (size_t)(f->limit + 1));
     if (!rows)
@@ -182,46 +297,81 @@ souk_err souk_catalog_list(souk_store *db, const souk_catalog_filter *f, souk_ar
         w->has_price = !souk_stmt_is_null(st, 9);
         w->price = souk_stmt_i64(st, 9);
         w->key = souk_stmt_i64(st, 10);
-        w->strings = json_pack("[s,s,s]", souk_stmt_text(st, 1, NULL), souk_stmt_text(st, 2, NULL),
-                               souk_stmt_text(st, 3, NULL));
+        w->slug = souk_arena_strdup(a, souk_stmt_text(st, 1, NULL));
+        w->title = souk_arena_strdup(a, souk_stmt_text(st, 2, NULL));
+        w->status = souk_arena_strdup(a, souk_stmt_text(st, 3, NULL));
+        if (!w->slug || !w->title || !w->status) {
+            souk_stmt_done(st);
+            return SOUK_E_INTERNAL;
+        }
     }
     souk_stmt_done(st);
-    if (r < 0 && r != SOUK_DB_ROW) {
-        for (int i = 0; i < n; i++)
-            json_decref(rows[i].strings);
+    if (r < 0)
         return SOUK_E_INTERNAL;
-    }
     bool more = n > f->limit;
     if (more)
         n = f->limit;
 
-    json_t *data = json_array();
+    ref_memo memo = {.n = 0};
+    souk_buf_adds(out, "{\"data\":[");
     for (int i = 0; i < n; i++) {
         row *w = &rows[i];
-        json_t *item = json_pack(
-            "{s:o,s:O,s:O,s:O,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", souk__catalog_id(SOUK_PREFIX_PRODUCT, w->id), "slug",
-            json_array_get(w->strings, 0), "title", json_array_get(w->strings, 1), "status",
-            json_array_get(w->strings, 2), "brand", souk__catalog_ref(db, SOUK_TAXON_BRAND, w->brand), "vendor",
-            souk__catalog_ref(db, SOUK_TAXON_VENDOR, w->vendor), "category",
-            souk__catalog_ref(db, SOUK_TAXON_CATEGORY, w->category), "price",
-            w->has_price ? json_pack("{s:I,s:s}", "amount", (json_int_t)w->price, "currency", f->currency)
-                         : json_null(),
-            "image", souk__catalog_first_image(db, w->id), "created_at", souk__catalog_time(w->created), "updated_at",
-            souk__catalog_time(w->updated));
-        json_array_append_new(data, item);
+        souk_buf_adds(out, i ? ",{\"id\":" : "{\"id\":");
+        put_id(out, SOUK_PREFIX_PRODUCT, w->id);
+        souk_buf_adds(out, ",\"slug\":");
+        put_str(out, w->slug);
+        souk_buf_adds(out, ",\"title\":");
+        put_str(out, w->title);
+        souk_buf_adds(out, ",\"status\":");
+        put_str(out, w->status);
+        souk_buf_adds(out, ",\"brand\":");
+        if (put_ref(db, out, &memo, SOUK_TAXON_BRAND, w->brand, a) < 0)
+            return SOUK_E_INTERNAL;
+        souk_buf_adds(out, ",\"vendor\":");
+        if (put_ref(db, out, &memo, SOUK_TAXON_VENDOR, w->vendor, a) < 0)
+            return SOUK_E_INTERNAL;
+        souk_buf_adds(out, ",\"category\":");
+        if (put_ref(db, out, &memo, SOUK_TAXON_CATEGORY, w->category, a) < 0)
+            return SOUK_E_INTERNAL;
+        if (w->has_price)
+            souk_buf_printf(out, ",\"price\":{\"amount\":%lld,\"currency\":\"%s\"}", (long long)w->price,
+                            f->currency);
+        else
+            souk_buf_adds(out, ",\"price\":null");
+        souk_buf_adds(out, ",\"image\":");
+        if (put_first_image(db, out, w->id) < 0)
+            return SOUK_E_INTERNAL;
+        souk_buf_adds(out, ",\"created_at\":");
+        put_time(out, w->created);
+        souk_buf_adds(out, ",\"updated_at\":");
+        put_time(out, w->updated);
+        souk_buf_addc(out, '}');
     }
-    json_t *next = json_null();
+    souk_buf_adds(out, "],\"next_cursor\":");
     if (more && n > 0) {
         row *last = &rows[n - 1];
-        char *c = souk__catalog_cursor(f->sort, last->id, last->key, json_string_value(json_array_get(last->strings, 1)),
-                                       a);
-        if (c) {
-            json_decref(next);
-            next = json_string(c);
-        }
+        char *c = souk__catalog_cursor(f->sort, last->id, last->key, last->title, a);
+        if (!c)
+            return SOUK_E_INTERNAL;
+        put_str(out, c);
+    } else {
+        souk_buf_adds(out, "null");
     }
-    for (int i = 0; i < (more ? n + 1 : n); i++)
-        json_decref(rows[i].strings);
-    *out = json_pack("{s:o,s:o}", "data", data, "next_cursor", next);
-    return *out ? SOUK_OK : SOUK_E_INTERNAL;
+    souk_buf_addc(out, '}');
+    return souk_buf_failed(out) ? SOUK_E_INTERNAL : SOUK_OK;
+}
+
+souk_err souk_catalog_list(souk_store *db, const souk_catalog_filter *f, souk_arena *a, souk_problems *pr,
+                           json_t **out)
+{
+    souk_buf b;
+    souk_buf_init(&b, 16u << 20);
+    souk_err e = souk_catalog_list_write(db, f, a, pr, &b);
+    if (!e) {
+        *out = json_loadb(b.data, b.len, 0, NULL);
+        if (!*out)
+            e = SOUK_E_INTERNAL;
+    }
+    souk_buf_release(&b);
+    return e;
 }

@@ -166,16 +166,6 @@ static json_t *images_json(souk_store *db, int64_t product, int limit)
     return arr;
 }
 
-/* The first image of PRODUCT or json null (list.c). */
-json_t *souk__catalog_first_image(souk_store *db, int64_t product);
-json_t *souk__catalog_first_image(souk_store *db, int64_t product)
-{
-    json_t *arr = images_json(db, product, 1);
-    json_t *first = json_array_size(arr) ? json_incref(json_array_get(arr, 0)) : json_null();
-    json_decref(arr);
-    return first;
-}
-
 #define PRODUCT_COLS "id, slug, title, description, status, brand_id, vendor_id, category_id, created_at, updated_at"
 
 static souk_err product_json(souk_store *db, souk_stmt *st, bool admin_view, json_t **out)

@@ -326,8 +326,13 @@ static int handle(worker *w, h2o_req_t *r)
         goto done;
     }
 
+    /* reads see one snapshot; writes open their own write transactions */
+    bool read_tx = (req.method == SOUK_GET || req.method == SOUK_HEAD) && souk_store_read_begin(w->db) == 0;
     int rc = route->handler(&req, &res);
-    souk_store_idle(w->db);
+    if (read_tx)
+        souk_store_read_end(w->db);
+    else
+        souk_store_idle(w->db);
     if (rc != 0 && !res.err)
         souk_res_error(&res, SOUK_E_INTERNAL, NULL);
     if (res.err)

@@ -81,6 +81,14 @@ int64_t souk_store_changes(souk_store *db);
  * class when BEGIN/COMMIT fail for good. */
 int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
 
+/* Starts a read transaction: every statement until souk_store_read_end
+ * reads one snapshot, and the file lock is taken once instead of per
+ * statement. Not for use inside souk_store_tx. Returns 0 or an error class. */
+int souk_store_read_begin(souk_store *db);
+
+/* Ends the read transaction (resetting open statements first). */
+void souk_store_read_end(souk_store *db);
+
 /* Resets every statement of this connection (end of request). */
 void souk_store_idle(souk_store *db);
 

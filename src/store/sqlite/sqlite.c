@@ -320,6 +320,22 @@ int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ct
     }
 }
 
+int souk_store_read_begin(souk_store *db)
+{
+    souk_stmt *st = souk_store_stmt(db, "BEGIN");
+    return st ? souk_stmt_exec(st) : SOUK_DB_HARD;
+}
+
+void souk_store_read_end(souk_store *db)
+{
+    souk_store_idle(db);
+    if (sqlite3_get_autocommit(db->db) == 0) {
+        souk_stmt *st = souk_store_stmt(db, "COMMIT");
+        if (!st || souk_stmt_exec(st) < 0)
+            exec_simple(db, "ROLLBACK");
+    }
+}
+
 void souk_store_idle(souk_store *db)
 {
     for (sqlite3_stmt *s = sqlite3_next_stmt(db->db, NULL); s; s = sqlite3_next_stmt(db->db, s))
