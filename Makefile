@@ -65,12 +65,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsouk.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libsouk.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
-# libFuzzer needs clang; each driver links the library built with fuzzing instrumentation
+# libFuzzer needs clang; each driver links the library built with fuzzing
+# instrumentation in $(FUZZ_BUILD) (fuzz-lib brings it up to date first)
 FUZZ_BUILD := $(BUILD)-fuzz
-$(BUILD)/fuzz/%: tests/fuzz/%.c
-	@mkdir -p $(dir $@)
-	$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) OPT="-O1 -g" \
+.PHONY: fuzz-lib
+fuzz-lib:
+	@$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) OPT="-O1 -g" \
 	    SAN="-fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_BUILD)/libsouk.a
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c fuzz-lib
+	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -I$(FUZZ_BUILD)/gen -std=c17 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
 	    -o $@ $< $(FUZZ_BUILD)/libsouk.a $(LDLIBS)
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/id.h"
+#include "core/json.h"
 #include "core/money.h"
 #include "core/banned.h"
 
@@ -47,10 +48,15 @@ static int lookup(const char *const *names, const char *s)
     return -1;
 }
 
+/* The longest cursor: "c1|price_desc|<id>|" + a title of SOUK_CATALOG_NAME_MAX
+ * characters of up to 4 UTF-8 bytes each, base64url-encoded. */
+#define CURSOR_RAW_MAX (3 + 10 + 1 + 20 + 1 + 4 * SOUK_CATALOG_NAME_MAX)
+#define CURSOR_TEXT_MAX ((CURSOR_RAW_MAX + 2) / 3 * 4)
+
 static int decode_cursor(souk_catalog_filter *f, const char *text, souk_arena *a)
 {
     size_t tl = strlen(text);
-    if (tl == 0 || tl > 1024)
+    if (tl == 0 || tl > CURSOR_TEXT_MAX)
         return -1;
     unsigned char *raw = souk_arena_alloc(a, tl + 1);
     size_t n;
@@ -152,7 +158,7 @@ int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const
             const char *name = k + 5;
             if (souk_catalog_check_attr_name(name, strlen(name)))
                 bad = souk_problems_add(pr, a, k, "attribute names use 1-64 of a-z, 0-9 and '_'");
-            else if (strlen(v) > 200)
+            else if (souk_utf8_len(v, strlen(v)) > 200)
                 bad = souk_problems_add(pr, a, k, "must be at most 200 characters");
             else if (f->nattrs >= SOUK_CATALOG_FILTER_ATTRS_MAX)
                 bad = souk_problems_add(pr, a, k, "at most %d attribute filters", SOUK_CATALOG_FILTER_ATTRS_MAX);
