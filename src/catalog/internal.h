@@ -25,6 +25,14 @@ const char *souk__catalog_taxon_prefix(souk_taxon_kind kind);
 /* Resolves a taxon given as typed id or slug. 1 found, 0 not, <0 db error. */
 int souk__catalog_resolve(souk_store *db, souk_taxon_kind kind, const char *id_or_slug, int64_t *id);
 
+/* Runs SQL with either one integer parameter ($1 = ID, TEXT NULL) or a text
+ * parameter and an integer ($1 = TEXT, $2 = ID). 1 when a row comes back,
+ * 0 when none, or a negative souk_db_status. */
+int souk__catalog_row_exists(souk_store *db, const char *sql, const char *text, int64_t id);
+
+/* "SELECT slug, name FROM <table> WHERE id = $1", indexed by souk_taxon_kind. */
+extern const char *const souk__catalog_ref_sql[3];
+
 /* Maps a souk_db_status to SOUK_E_INTERNAL (negative) or SOUK_OK. */
 static inline souk_err souk__catalog_dberr(int r)
 {

@@ -52,12 +52,6 @@ typedef struct ref_memo {
     int n;
 } ref_memo;
 
-static const char *const ref_sql[] = {
-    "SELECT slug, name FROM categories WHERE id = $1",
-    "SELECT slug, name FROM brands WHERE id = $1",
-    "SELECT slug, name FROM vendors WHERE id = $1",
-};
-
 static int put_ref(souk_store *db, souk_buf *b, ref_memo *m, souk_taxon_kind kind, int64_t id, souk_arena *a)
 {
     if (!id) {
@@ -69,7 +63,7 @@ static int put_ref(souk_store *db, souk_buf *b, ref_memo *m, souk_taxon_kind kin
             souk_buf_adds(b, m->items[i].json);
             return 0;
         }
-    souk_stmt *st = souk_store_stmt(db, ref_sql[kind]);
+    souk_stmt *st = souk_store_stmt(db, souk__catalog_ref_sql[kind]);
     if (!st)
         return -1;
     souk_stmt_bind_i64(st, 1, id);

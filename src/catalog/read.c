@@ -35,17 +35,36 @@ const char *souk__catalog_taxon_prefix(souk_taxon_kind kind)
                                        : SOUK_PREFIX_VENDOR;
 }
 
-static const char *ref_sql[] = {
+const char *const souk__catalog_ref_sql[3] = {
     "SELECT slug, name FROM categories WHERE id = $1",
     "SELECT slug, name FROM brands WHERE id = $1",
     "SELECT slug, name FROM vendors WHERE id = $1",
 };
 
+int souk__catalog_row_exists(souk_store *db, const char *sql, const char *text, int64_t id)
+{
+    souk_stmt *st = souk_store_stmt(db, sql);
+    if (!st)
+        return SOUK_DB_HARD;
+    if (text) {
+        souk_stmt_bind_text(st, 1, text, SIZE_MAX);
+        souk_stmt_bind_i64(st, 2, id);
+    } else {
+        souk_stmt_bind_i64(st, 1, id);
+    }
+    int r = souk_stmt_step(st);
+    if (r == SOUK_DB_ROW) {
+        souk_stmt_done(st);
+        return 1;
+    }
+    return r;
+}
+
 json_t *souk__catalog_ref(souk_store *db, souk_taxon_kind kind, int64_t id)
 {
     if (!id)
         return json_null();
-    souk_stmt *st = souk_store_stmt(db, ref_sql[kind]);
+    souk_stmt *st = souk_store_stmt(db, souk__catalog_ref_sql[kind]);
     if (!st)
         return json_null();
     souk_stmt_bind_i64(st, 1, id);

@@ -43,21 +43,7 @@ static const char *const exists_sql[] = {
 
 static int one_row(souk_store *db, const char *sql, int64_t id, const char *text)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    if (!st)
-        return SOUK_DB_HARD;
-    if (text) {
-        souk_stmt_bind_text(st, 1, text, SIZE_MAX);
-        souk_stmt_bind_i64(st, 2, id);
-    } else {
-        souk_stmt_bind_i64(st, 1, id);
-    }
-    int r = souk_stmt_step(st);
-    if (r == SOUK_DB_ROW) {
-        souk_stmt_done(st);
-        return 1;
-    }
-    return r;
+    return souk__catalog_row_exists(db, sql, text, id);
 }
 
 /* 1 when making NEW_PARENT the parent of ID would close a cycle */

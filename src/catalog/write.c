@@ -20,32 +20,13 @@
 
 static int exists(souk_store *db, const char *sql, int64_t id)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, id);
-    int r = souk_stmt_step(st);
-    if (r == SOUK_DB_ROW) {
-        souk_stmt_done(st);
-        return 1;
-    }
-    return r;
+    return souk__catalog_row_exists(db, sql, NULL, id);
 }
 
-/* 1 when SQL (one text parameter $1, optional id $2 to exclude) finds a row */
+/* 1 when SQL ($1 text, $2 id to exclude) finds a row */
 static int text_taken(souk_store *db, const char *sql, const char *text, int64_t except)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, text, SIZE_MAX);
-    souk_stmt_bind_i64(st, 2, except);
-    int r = souk_stmt_step(st);
-    if (r == SOUK_DB_ROW) {
-        souk_stmt_done(st);
-        return 1;
-    }
-    return r;
+    return souk__catalog_row_exists(db, sql, text, except);
 }
 
 #define SLUG_TAKEN_SQL "SELECT 1 FROM products WHERE slug = $1 AND id <> $2"
