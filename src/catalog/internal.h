@@ -30,6 +30,11 @@ int souk__catalog_resolve(souk_store *db, souk_taxon_kind kind, const char *id_o
  * 0 when none, or a negative souk_db_status. */
 int souk__catalog_row_exists(souk_store *db, const char *sql, const char *text, int64_t id);
 
+/* Writes into OUT (OUTLEN ≥ SOUK_CATALOG_SLUG_MAX + 1) a slug derived from
+ * BASE that SQL ($1 slug, $2 id to exclude = 0) does not find: "mug",
+ * "mug-2", ... Returns 0 or a negative souk_db_status. */
+int souk__catalog_derive_slug(souk_store *db, const char *sql, const char *base, char *out, size_t outlen);
+
 /* "SELECT slug, name FROM <table> WHERE id = $1", indexed by souk_taxon_kind. */
 extern const char *const souk__catalog_ref_sql[3];
 

@@ -83,20 +83,7 @@ static int pick_slug(souk_store *db, taxon_ctx *c, char *out, size_t outlen)
         snprintf(out, outlen, "%s", c->in->slug);
         return 0;
     }
-    char stem[SOUK_CATALOG_SLUG_MAX + 1];
-    if (!souk_catalog_slugify(c->in->name, stem))
-        memcpy(stem, "item", 5);
-    stem[SOUK_CATALOG_SLUG_MAX - 8] = '\0';
-    for (int i = 1; i < 1000; i++) {
-        if (i == 1)
-            snprintf(out, outlen, "%s", stem);
-        else
-            snprintf(out, outlen, "%s-%d", stem, i);
-        int r = one_row(db, slug_taken_sql[c->kind], 0, out);
-        if (r <= 0)
-            return r;
-    }
-    return SOUK_DB_HARD;
+    return souk__catalog_derive_slug(db, slug_taken_sql[c->kind], c->in->name, out, outlen);
 }
 
 static int check_parent(souk_store *db, taxon_ctx *c)

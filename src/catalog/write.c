@@ -32,8 +32,7 @@ static int text_taken(souk_store *db, const char *sql, const char *text, int64_t
 #define SLUG_TAKEN_SQL "SELECT 1 FROM products WHERE slug = $1 AND id <> $2"
 #define SKU_TAKEN_SQL "SELECT 1 FROM variants WHERE sku = $1 AND id <> $2"
 
-/* Picks a free slug derived from BASE ("mug", "mug-2", ...) into OUT. */
-static int derive_slug(souk_store *db, const char *sql, const char *base, char *out, size_t outlen)
+int souk__catalog_derive_slug(souk_store *db, const char *sql, const char *base, char *out, size_t outlen)
 {
     char stem[SOUK_CATALOG_SLUG_MAX + 1];
     size_t n = souk_catalog_slugify(base, stem);
@@ -292,7 +291,7 @@ static int create_body(souk_store *db, create_ctx *ctx)
         }
         snprintf(slug, sizeof slug, "%s", in->slug);
     } else {
-        CHECK(derive_slug(db, SLUG_TAKEN_SQL, in->title, slug, sizeof slug));
+        CHECK(souk__catalog_derive_slug(db, SLUG_TAKEN_SQL, in->title, slug, sizeof slug));
     }
     for (size_t i = 0; i < in->variants.count; i++) {
         const char *sku = ((const souk_variant_in *)in->variants.items)[i].sku;

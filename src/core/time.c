@@ -48,6 +48,10 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 
 char *souk_time_format(int64_t us, char *buf)
 {
+    if (us < INT64_C(-62167219200000000)) { /* before 0000-01-01: clamp (and never negate INT64_MIN) */
+        memcpy(buf, "0000-01-01T00:00:00.000000Z", SOUK_RFC3339_LEN);
+        return buf;
+    }
     int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
     int64_t frac = us - secs * 1000000;
     int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
