@@ -179,10 +179,10 @@ static void test_taxon_long_name_slug(void **state)
     snprintf(name + 91, sizeof name - 91, " bcdefghijklmnop");
     int64_t b = taxon(f, SOUK_TAXON_BRAND, name, NULL, 0);
     const char *slug = taxon_slug(f, SOUK_TAXON_BRAND, b);
-    /* BUG: pick_slug (src/catalog/taxonomy.c:103 at commit 8769df2) truncates the stem with
-     * stem[SOUK_CATALOG_SLUG_MAX - 8] = '\0' without dropping a trailing
-     * hyphen, so this slug is 91 'a' + "-", which fails the documented
-     * pattern ^[a-z0-9]+(-[a-z0-9]+)*$ (write.c's derive_slug strips it). */
+    /* Regression: taxonomy slugs were cut at a fixed length without dropping
+     * a trailing hyphen, giving 91 'a' + "-", which fails the documented
+     * pattern ^[a-z0-9]+(-[a-z0-9]+)*$. All slugs now come from
+     * souk__catalog_derive_slug. */
     const char *why = souk_catalog_check_slug(slug, strlen(slug));
     if (why)
         fail_msg("derived slug \"%s\" is invalid: %s", slug, why);

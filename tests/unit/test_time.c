@@ -233,10 +233,9 @@ static void test_now(void **state)
 static void test_format_int64_min(void **state)
 {
     (void)state;
-    /* BUG: souk_time_format negates US (`-us + 999999`, src/core/time.c:51) and
-     * overflows for us < -(INT64_MAX - 999999), e.g. INT64_MIN: undefined
-     * behaviour (UBSan: signed integer overflow); in practice the value wraps
-     * positive and the far past is rendered as "9999-12-31T23:59:59.999999Z". */
+    /* Regression: souk_time_format used to negate US before clamping, which
+     * overflowed for values near INT64_MIN (UBSan: signed integer overflow)
+     * and rendered the far past as "9999-12-31T23:59:59.999999Z". */
     expect_format(INT64_MIN + 999999, "0000-01-01T00:00:00.000000Z");
     expect_format(INT64_MIN, "0000-01-01T00:00:00.000000Z");
 }
