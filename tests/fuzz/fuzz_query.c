@@ -130,7 +130,7 @@ static void check_filter_ok(const souk_catalog_filter *f, const souk_query *q)
     for (size_t i = 0; i < f->nattrs; i++) {
         CHECK(f->attrs[i].name && f->attrs[i].value);
         CHECK(souk_catalog_check_attr_name(f->attrs[i].name, strlen(f->attrs[i].name)) == NULL);
-        CHECK(strlen(f->attrs[i].value) <= 200);
+        CHECK(utf8_chars(f->attrs[i].value, strlen(f->attrs[i].value)) <= 200); /* characters, like stored values */
     }
     CHECK((unsigned)f->sort <= SOUK_SORT_NAME);
     CHECK((unsigned)f->status <= SOUK_STATUS_ANY);
