@@ -194,12 +194,14 @@ run_demo() {
     printf 'souk demo --products %s --seed 1: %s s wall\n' "$n" "$(elapsed "$t0" "$t1")"
 }
 
-# start_souk DB -> sets SOUK_PID, SOUK_PORT
+# start_souk DB [CACHE_MB] -> sets SOUK_PID, SOUK_PORT
+# The access log is off, as nginx's is (access_log off): both only serve.
 start_souk() {
-    local db="$1" port errlog logged
+    local db="$1" cache_mb="${2:-64}" port errlog logged
     port="$(free_port)"
     errlog="$TMP/souk-$port.log"
-    "$SOUK_BIN" serve --listen "$HOST:$port" --db "$db" --threads "$SOUK_THREADS" \
+    SOUK_ACCESS_LOG=off SOUK_CACHE_MB="$cache_mb" \
+        "$SOUK_BIN" serve --listen "$HOST:$port" --db "$db" --threads "$SOUK_THREADS" \
         >"$TMP/souk-$port.out" 2>"$errlog" &
     SOUK_PID=$!
     PIDS+=("$SOUK_PID")
@@ -423,6 +425,23 @@ echo
 echo "souk RSS after load ($BENCH_PRODUCTS products): $(fmt_mib "$SMALL_RSS") (VmRSS $SMALL_RSS kB)"
 
 stop_pid "$NGINX_PID"
+stop_pid "$SOUK_PID"
+
+# ------------------------------------------------- 6b. without the response cache
+# For reference (no goal): the same requests when every one runs SQL and
+# renders JSON, as after a write has emptied the cache.
+echo
+echo "Without the response cache (SOUK_CACHE_MB=0; every request queries SQLite and renders JSON):"
+start_souk "$TMP/small.db" 0
+UNCACHED_BASE="http://$HOST:$SOUK_PORT"
+for i in "${!NAMES[@]}"; do
+    run_wrk "$WARMUP_DURATION" "$UNCACHED_BASE${PATHS[$i]}" "$TMP/wrk-uncached-warm-${NAMES[$i]}.txt"
+    run_wrk "$BENCH_DURATION" "$UNCACHED_BASE${PATHS[$i]}" "$TMP/wrk-uncached-${NAMES[$i]}.txt"
+    read -r rps p50 p99 non2xx _ < <(parse_wrk "$TMP/wrk-uncached-${NAMES[$i]}.txt")
+    awk -v name="${NAMES[$i]}" -v r="$rps" -v nr="${R[nginx,$i,rps]}" -v a="$p50" -v b="$p99" -v e="$non2xx" \
+        'BEGIN { printf "  %-9s %8.0f req/s  (%.2f x nginx)  p50 %.2f ms  p99 %.2f ms  non-2xx %s\n", name, r, (nr > 0 ? r / nr : 0), a, b, e }'
+    [[ "$non2xx" == 0 ]] || status=2
+done
 stop_pid "$SOUK_PID"
 
 # ---------------------------------------------------------------- 7. big store
