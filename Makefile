@@ -13,9 +13,9 @@ BUILD    ?= build
 OPT      ?= -O2 -g
 SAN      ?=
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
-CPPFLAGS := -Isrc -I$(BUILD)/gen -D_GNU_SOURCE -DH2O_USE_LIBUV=0
+CPPFLAGS := -Isrc -I$(BUILD)/gen -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -I/usr/include/liboath
 CFLAGS   := -std=c17 $(OPT) $(WARN) $(SAN) -pthread $(EXTRA_CFLAGS)
-LDLIBS   := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lsodium -lz -lpthread -lm
+LDLIBS   := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lsodium -loath -lcurl -lz -lpthread -lm
 LDFLAGS  := $(SAN) $(EXTRA_LDFLAGS)
 
 SRC      := $(sort $(wildcard src/*/*.c src/store/sqlite/*.c))

@@ -25,6 +25,9 @@ int souk_cmd_serve(int argc, char **argv);
 int souk_cmd_migrate(int argc, char **argv);
 int souk_cmd_demo(int argc, char **argv);
 int souk_cmd_import(int argc, char **argv);
+int souk_cmd_user(int argc, char **argv);
+int souk_cmd_keys(int argc, char **argv);
+int souk_cmd_routes(int argc, char **argv);
 
 /* Loads the configuration from the environment; prints the problem and
  * returns -1 when it is invalid. */
@@ -34,9 +37,17 @@ int souk_cli_config(souk_config *cfg);
  * Returns the store or NULL. */
 souk_store *souk_cli_open_db(const char *path);
 
-/* Creates the bootstrap admin key when the database has none and prints it
- * once on stdout ("admin api key: sk_..."). Returns 0 or -1. */
-int souk_cli_ensure_admin_key(souk_store *db);
+/* Creates the demo's admin account when the database has no admin: user
+ * admin@demo.example with a random password, and an API key for it, both
+ * printed once on stdout ("admin login: …", "admin api key: sk_…").
+ * Returns 0 or -1. */
+int souk_cli_demo_admin(souk_store *db);
+
+/* Creates user EMAIL with ROLE, PASSWORD, NAME and VENDOR (0 = none); when
+ * KEY is not NULL also an API key with every permission of the role, written
+ * there (SOUK_APIKEY_LEN + 1). *USER gets the id. Prints problems; 0 or -1. */
+int souk_cli_create_user(souk_store *db, const char *email, const char *role, const char *password, const char *name,
+                         int64_t vendor, char *key, int64_t *user);
 
 /* Draws a progress bar on OUT: LABEL, DONE of TOTAL (TOTAL 0 = unknown),
  * and a free-form TAIL. Redraws in place on a terminal; on anything else it

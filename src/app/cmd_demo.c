@@ -220,7 +220,7 @@ int souk_cmd_demo(int argc, char **argv)
         goto out;
     }
     souk_stmt_done(st);
-    if (souk_cli_ensure_admin_key(db) < 0)
+    if (souk_cli_demo_admin(db) < 0)
         goto out;
     c->r.s = seed;
     souk_arena_init(&c->arena, 64 * 1024, 0);

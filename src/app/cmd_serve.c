@@ -9,24 +9,32 @@
 #include "app/routes.h"
 #include "core/log.h"
 #include "http/server.h"
-#include "identity/apikey.h"
+#include "audit/audit.h"
+#include "identity/identity.h"
+#include "mail/mail.h"
 #include "core/banned.h"
 
-/* Authorization: Bearer sk_... → the admin principal */
-static int authenticate(souk_req *req, const char *value, size_t len)
+/* The audit entry of a data-changing request: who, what, on which object,
+ * with what result. Appended in its own transaction after the request. */
+static void audit_request(souk_store *db, const souk_req *req, const souk_res *res, const souk_route *route)
 {
-    if (len < 7 || strncasecmp(value, "Bearer ", 7) != 0)
-        return -1;
-    const char *key = value + 7;
-    char scopes[256];
-    int64_t id;
-    int r = souk_apikey_verify(req->store, key, len - 7, &id, scopes, sizeof scopes);
-    if (r != 1)
-        return -1;
-    req->principal.authenticated = true;
-    req->principal.key_id = id;
-    req->principal.scopes = souk_arena_strdup(req->arena, scopes);
-    return req->principal.scopes ? 0 : -1;
+    const souk_principal *p = &req->principal;
+    char action[160];
+    snprintf(action, sizeof action, "%s %s", souk_method_name(req->method), route->pattern);
+    souk_audit_entry e = {
+        .actor_type = p->kind == SOUK_ACTOR_USER ? "user" : p->kind == SOUK_ACTOR_API_KEY ? "api_key" : "anonymous",
+        .actor_id = p->kind == SOUK_ACTOR_USER ? p->user_id : p->kind == SOUK_ACTOR_API_KEY ? p->key_id : 0,
+        .action = action,
+        .object_type = res->audit_object_type ? res->audit_object_type : "",
+        .object_id = res->audit_object_id ? res->audit_object_id : (req->nparams ? req->params[0] : ""),
+        .subject_user_id = res->audit_subject_user ? res->audit_subject_user : p->user_id,
+        .request_id = req->request_id,
+        .result = res->status,
+        .details_json = NULL,
+    };
+    if (souk_audit_append(db, &e) < 0)
+        souk_log(SOUK_LOG_ERROR, req->request_id, NULL, json_pack("{s:s}", "action", action),
+                 "could not append to the audit log");
 }
 
 static int parse_common(int argc, char **argv, souk_config *cfg, bool *access_log, bool serve)
@@ -77,17 +85,37 @@ int souk_cmd_serve(int argc, char **argv)
     souk_store *db = souk_cli_open_db(cfg.db_path);
     if (!db)
         return SOUK_EXIT_FAIL;
-    int rc = souk_cli_ensure_admin_key(db);
+    int64_t users = -1;
+    souk_stmt *st = souk_store_stmt(db, "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM api_keys)");
+    if (st && souk_stmt_step(st) == SOUK_DB_ROW) {
+        users = souk_stmt_i64(st, 0);
+        souk_stmt_done(st);
+    }
     souk_store_close(db);
-    if (rc < 0)
-        return SOUK_EXIT_FAIL;
+    if (users == 0)
+        souk_log_warn("no accounts yet: create an admin with 'souk user create --email you@example.com --role admin'");
     char err[256];
     if (souk_router_init(souk_routes, souk_routes_count, err, sizeof err) < 0) {
         souk_log_error("route table: %s", err);
         return SOUK_EXIT_FAIL;
     }
-    souk_server_opts opts = {&cfg, souk_routes, souk_routes_count, authenticate, access_log};
-    return souk_server_run(&opts) == 0 ? SOUK_EXIT_OK : SOUK_EXIT_FAIL;
+    souk_mail_config mail;
+    souk_mail_config_from_env(&mail);
+    const char *why = NULL;
+    if (mail.smtp_url && *mail.smtp_url) {
+        if (souk_mail_config_check(&mail, &why) != 0) {
+            souk_log_error("mail relay: %s", why ? why : "invalid configuration");
+            return SOUK_EXIT_USAGE;
+        }
+        if (souk_mail_worker_start(cfg.db_path, &mail, 5000) < 0)
+            souk_log_error("cannot start the mail worker; mail stays in the outbox");
+    }
+    souk_server_opts opts = {&cfg, souk_routes, souk_routes_count, souk_identity_authenticate, audit_request,
+                             souk_identity_invalidate, access_log};
+    int rc = souk_server_run(&opts);
+    if (mail.smtp_url && *mail.smtp_url)
+        souk_mail_worker_stop();
+    return rc == 0 ? SOUK_EXIT_OK : SOUK_EXIT_FAIL;
 }
 
 int souk_cmd_migrate(int argc, char **argv)

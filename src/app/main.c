@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/cli.h"
+#include "audit/audit.h"
 #include "core/banned.h"
 
 static const souk_command commands[] = {
@@ -40,6 +41,25 @@ static const souk_command commands[] = {
      "line number (all of them into FILE with --errors, the first 20 on stderr). Running it\n"
      "again updates what changed and creates nothing twice.\n",
      souk_cmd_import},
+    {"user", "create accounts",
+     "usage: souk user create --email E --role ROLE [--name N] [--vendor vend_…] [--api-key] [--db PATH]\n\n"
+     "Creates an account. ROLE is customer, vendor, inventory_manager or admin; vendors need\n"
+     "--vendor. The password is read from standard input (asked twice, without echo, on a\n"
+     "terminal) and must have 10-128 characters and not be the e-mail address. With --api-key\n"
+     "an API key carrying all of the role's permissions is created and printed once.\n",
+     souk_cmd_user},
+    {"keys", "rotate the token signing key",
+     "usage: souk keys rotate [--db PATH]\n\n"
+     "Makes a new Ed25519 key for signing access tokens. Tokens signed with the previous key\n"
+     "stay valid until they expire (15 minutes); running servers pick the new key up by\n"
+     "themselves. Public keys are served at /.well-known/jwks.json.\n",
+     souk_cmd_keys},
+    {"audit", "verify the audit log's hash chain", NULL, souk_cmd_audit},
+    {"routes", "list the route table",
+     "usage: souk routes [--json]\n\n"
+     "Prints every route: method, path pattern, the permission it needs ('public' = anyone,\n"
+     "'authenticated' = any signed-in user or API key), and its rate-limit class.\n",
+     souk_cmd_routes},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -66,7 +86,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], commands[i].name) != 0)
             continue;
         for (int a = 2; a < argc; a++)
-            if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+            if (commands[i].usage && (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0)) {
                 fputs(commands[i].usage, stdout);
                 return SOUK_EXIT_OK;
             }

@@ -2,16 +2,24 @@
  * OpenAPI). Keep it in step with src/app/openapi.json: a unit test checks
  * that every route here is documented there and the other way round. */
 #include "app/routes.h"
+#include "app/cli.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "catalog/api.h"
+#include "identity/api.h"
+#include "mail/mail.h"
 #include "core/embed.h"
 #include "core/metrics.h"
 #include "core/banned.h"
 
 #define PUBLIC SOUK_PERM_PUBLIC
+#define AUTHENTICATED "authenticated"
 #define CATALOG_WRITE "catalog:write"
+#define CATALOG_WRITE_OWN "catalog:write:own"
 #define LIST_CACHE "public, max-age=300"
 #define DETAIL_CACHE "public, max-age=900"
 
@@ -49,33 +57,99 @@ static int openapi(souk_req *req, souk_res *res)
     return 0;
 }
 
+/* method, pattern, permission, handler, Cache-Control, cacheable, blocking, rate class */
+#define R(m, p, perm, h) {m, p, perm, h, NULL, false, false, SOUK_RATE_DEFAULT, 0}
+#define READ(p, h, cc) {SOUK_GET, p, PUBLIC, h, cc, true, false, SOUK_RATE_DEFAULT, 0}
+#define AUTH(m, p, perm, h, blocking) {m, p, perm, h, NULL, false, blocking, SOUK_RATE_AUTH, 0}
+
 souk_route souk_routes[] = {
-    {SOUK_GET, "/healthz", PUBLIC, healthz, NULL, false, 0},
-    {SOUK_GET, "/readyz", PUBLIC, readyz, NULL, false, 0},
-    {SOUK_GET, "/metrics", PUBLIC, metrics, NULL, false, 0},
-    {SOUK_GET, "/api/v1/openapi.json", PUBLIC, openapi, "public, max-age=300", false, 0},
+    {SOUK_GET, "/healthz", PUBLIC, healthz, NULL, false, false, SOUK_RATE_NONE, 0},
+    {SOUK_GET, "/readyz", PUBLIC, readyz, NULL, false, false, SOUK_RATE_NONE, 0},
+    {SOUK_GET, "/metrics", PUBLIC, metrics, NULL, false, false, SOUK_RATE_NONE, 0},
+    {SOUK_GET, "/api/v1/openapi.json", PUBLIC, openapi, "public, max-age=300", false, false, SOUK_RATE_NONE, 0},
+    {SOUK_GET, "/.well-known/jwks.json", PUBLIC, souk_identity_api_jwks, NULL, false, false, SOUK_RATE_NONE, 0},
 
-    {SOUK_GET, "/api/v1/products", PUBLIC, souk_catalog_api_list, LIST_CACHE, true, 0},
-    {SOUK_POST, "/api/v1/products", CATALOG_WRITE, souk_catalog_api_create, NULL, false, 0},
-    {SOUK_GET, "/api/v1/products/{id}", PUBLIC, souk_catalog_api_get, DETAIL_CACHE, true, 0},
-    {SOUK_PATCH, "/api/v1/products/{id}", CATALOG_WRITE, souk_catalog_api_update, NULL, false, 0},
-    {SOUK_DELETE, "/api/v1/products/{id}", CATALOG_WRITE, souk_catalog_api_archive, NULL, false, 0},
-    {SOUK_POST, "/api/v1/products/{id}/variants", CATALOG_WRITE, souk_catalog_api_variant_create, NULL, false, 0},
-    {SOUK_PATCH, "/api/v1/variants/{id}", CATALOG_WRITE, souk_catalog_api_variant_update, NULL, false, 0},
-    {SOUK_DELETE, "/api/v1/variants/{id}", CATALOG_WRITE, souk_catalog_api_variant_archive, NULL, false, 0},
-    {SOUK_PUT, "/api/v1/variants/{id}/prices/{currency}", CATALOG_WRITE, souk_catalog_api_price_put, NULL, false, 0},
-    {SOUK_DELETE, "/api/v1/variants/{id}/prices/{currency}", CATALOG_WRITE, souk_catalog_api_price_delete, NULL,
-     false, 0},
+    /* catalog */
+    READ("/api/v1/products", souk_catalog_api_list, LIST_CACHE),
+    R(SOUK_POST, "/api/v1/products", CATALOG_WRITE_OWN, souk_catalog_api_create),
+    READ("/api/v1/products/{id}", souk_catalog_api_get, DETAIL_CACHE),
+    R(SOUK_PATCH, "/api/v1/products/{id}", CATALOG_WRITE_OWN, souk_catalog_api_update),
+    R(SOUK_DELETE, "/api/v1/products/{id}", CATALOG_WRITE_OWN, souk_catalog_api_archive),
+    R(SOUK_POST, "/api/v1/products/{id}/variants", CATALOG_WRITE_OWN, souk_catalog_api_variant_create),
+    R(SOUK_PATCH, "/api/v1/variants/{id}", CATALOG_WRITE_OWN, souk_catalog_api_variant_update),
+    R(SOUK_DELETE, "/api/v1/variants/{id}", CATALOG_WRITE_OWN, souk_catalog_api_variant_archive),
+    R(SOUK_PUT, "/api/v1/variants/{id}/prices/{currency}", CATALOG_WRITE_OWN, souk_catalog_api_price_put),
+    R(SOUK_DELETE, "/api/v1/variants/{id}/prices/{currency}", CATALOG_WRITE_OWN, souk_catalog_api_price_delete),
+    READ("/api/v1/categories", souk_catalog_api_categories, LIST_CACHE),
+    R(SOUK_POST, "/api/v1/categories", CATALOG_WRITE, souk_catalog_api_category_create),
+    R(SOUK_PATCH, "/api/v1/categories/{id}", CATALOG_WRITE, souk_catalog_api_category_update),
+    R(SOUK_DELETE, "/api/v1/categories/{id}", CATALOG_WRITE, souk_catalog_api_category_delete),
+    READ("/api/v1/brands", souk_catalog_api_brands, LIST_CACHE),
+    R(SOUK_POST, "/api/v1/brands", CATALOG_WRITE, souk_catalog_api_brand_create),
+    R(SOUK_PATCH, "/api/v1/brands/{id}", CATALOG_WRITE, souk_catalog_api_brand_update),
+    READ("/api/v1/vendors", souk_catalog_api_vendors, LIST_CACHE),
+    R(SOUK_POST, "/api/v1/vendors", CATALOG_WRITE, souk_catalog_api_vendor_create),
+    R(SOUK_PATCH, "/api/v1/vendors/{id}", CATALOG_WRITE, souk_catalog_api_vendor_update),
 
-    {SOUK_GET, "/api/v1/categories", PUBLIC, souk_catalog_api_categories, LIST_CACHE, true, 0},
-    {SOUK_POST, "/api/v1/categories", CATALOG_WRITE, souk_catalog_api_category_create, NULL, false, 0},
-    {SOUK_PATCH, "/api/v1/categories/{id}", CATALOG_WRITE, souk_catalog_api_category_update, NULL, false, 0},
-    {SOUK_DELETE, "/api/v1/categories/{id}", CATALOG_WRITE, souk_catalog_api_category_delete, NULL, false, 0},
-    {SOUK_GET, "/api/v1/brands", PUBLIC, souk_catalog_api_brands, LIST_CACHE, true, 0},
-    {SOUK_POST, "/api/v1/brands", CATALOG_WRITE, souk_catalog_api_brand_create, NULL, false, 0},
-    {SOUK_PATCH, "/api/v1/brands/{id}", CATALOG_WRITE, souk_catalog_api_brand_update, NULL, false, 0},
-    {SOUK_GET, "/api/v1/vendors", PUBLIC, souk_catalog_api_vendors, LIST_CACHE, true, 0},
-    {SOUK_POST, "/api/v1/vendors", CATALOG_WRITE, souk_catalog_api_vendor_create, NULL, false, 0},
-    {SOUK_PATCH, "/api/v1/vendors/{id}", CATALOG_WRITE, souk_catalog_api_vendor_update, NULL, false, 0},
+    /* accounts and sessions */
+    AUTH(SOUK_POST, "/api/v1/auth/register", PUBLIC, souk_identity_api_register, true),
+    AUTH(SOUK_POST, "/api/v1/auth/login", PUBLIC, souk_identity_api_login, true),
+    AUTH(SOUK_POST, "/api/v1/auth/refresh", PUBLIC, souk_identity_api_refresh, false),
+    R(SOUK_POST, "/api/v1/auth/logout", AUTHENTICATED, souk_identity_api_logout),
+    AUTH(SOUK_POST, "/api/v1/auth/password-reset", PUBLIC, souk_identity_api_reset_request, false),
+    AUTH(SOUK_POST, "/api/v1/auth/password-reset/confirm", PUBLIC, souk_identity_api_reset_confirm, true),
+    R(SOUK_GET, "/api/v1/users/me", AUTHENTICATED, souk_identity_api_me),
+    R(SOUK_PATCH, "/api/v1/users/me", AUTHENTICATED, souk_identity_api_me_update),
+    {SOUK_DELETE, "/api/v1/users/me", AUTHENTICATED, souk_identity_api_erase, NULL, false, true, SOUK_RATE_AUTH, 0},
+    {SOUK_POST, "/api/v1/users/me/password", AUTHENTICATED, souk_identity_api_password, NULL, false, true,
+     SOUK_RATE_AUTH, 0},
+    R(SOUK_GET, "/api/v1/users/me/sessions", AUTHENTICATED, souk_identity_api_sessions),
+    R(SOUK_DELETE, "/api/v1/users/me/sessions/{id}", AUTHENTICATED, souk_identity_api_session_revoke),
+    R(SOUK_POST, "/api/v1/users/me/2fa/totp", AUTHENTICATED, souk_identity_api_totp_enrol),
+    R(SOUK_POST, "/api/v1/users/me/2fa/totp/confirm", AUTHENTICATED, souk_identity_api_totp_confirm),
+    {SOUK_DELETE, "/api/v1/users/me/2fa/totp", AUTHENTICATED, souk_identity_api_totp_disable, NULL, false, true,
+     SOUK_RATE_AUTH, 0},
+    R(SOUK_GET, "/api/v1/users/me/consents", AUTHENTICATED, souk_identity_api_consents),
+    R(SOUK_POST, "/api/v1/users/me/consents", AUTHENTICATED, souk_identity_api_consent_record),
+    R(SOUK_GET, "/api/v1/users/me/export", AUTHENTICATED, souk_identity_api_export),
+    R(SOUK_POST, "/api/v1/api-keys", AUTHENTICATED, souk_identity_api_keys_create),
+    R(SOUK_GET, "/api/v1/api-keys", AUTHENTICATED, souk_identity_api_keys_list),
+    R(SOUK_DELETE, "/api/v1/api-keys/{id}", AUTHENTICATED, souk_identity_api_keys_revoke),
+
+    /* administration */
+    R(SOUK_GET, "/api/v1/admin/users", "users:manage", souk_identity_api_admin_users),
+    R(SOUK_PATCH, "/api/v1/admin/users/{id}", "users:manage", souk_identity_api_admin_user_update),
+    R(SOUK_GET, "/api/v1/admin/audit", "audit:read", souk_audit_api_list),
+    R(SOUK_GET, "/api/v1/admin/mail", "mail:read", souk_mail_api_list),
 };
 const size_t souk_routes_count = sizeof souk_routes / sizeof souk_routes[0];
+
+/* `souk routes [--json]` */
+int souk_cmd_routes(int argc, char **argv)
+{
+    bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    if (argc > 2 || (argc == 2 && !json)) {
+        fprintf(stderr, "usage: souk routes [--json]\n");
+        return 2;
+    }
+    static const char *const rates[] = {"default", "auth", "none"};
+    json_t *arr = json_array();
+    for (size_t i = 0; i < souk_routes_count; i++) {
+        const souk_route *r = &souk_routes[i];
+        if (json)
+            json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:b}", "method", souk_method_name(r->method), "path",
+                                                 r->pattern, "permission", r->permission, "rate", rates[r->rate],
+                                                 "blocking", r->blocking));
+        else
+            printf("%-7s %-48s %-26s %s%s\n", souk_method_name(r->method), r->pattern, r->permission, rates[r->rate],
+                   r->blocking ? " blocking" : "");
+    }
+    if (json) {
+        char *s = json_dumps(arr, JSON_INDENT(2));
+        if (s)
+            puts(s);
+        free(s);
+    }
+    json_decref(arr);
+    return 0;
+}

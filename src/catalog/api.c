@@ -12,7 +12,53 @@
 #include "catalog/catalog.h"
 #include "core/banned.h"
 
-#define PERM_WRITE "catalog:write"
+#define PERM_WRITE "catalog:write"           /* every product, the taxonomy */
+#define PERM_UNPUBLISHED "catalog:read:unpublished"
+
+/* Vendors (catalog:write:own) act only on their own vendor's products; any
+ * other product is answered 404, as if it did not exist. */
+static int own_product(souk_req *req, souk_res *res, int64_t product)
+{
+    if (souk_req_can(req, PERM_WRITE))
+        return 0;
+    int64_t vendor = 0;
+    souk_err e = souk_catalog_product_vendor(req->store, product, &vendor);
+    if (e == SOUK_E_INTERNAL)
+        return souk_res_error(res, e, NULL);
+    if (e || !req->principal.vendor_id || vendor != req->principal.vendor_id)
+        return souk_res_error(res, SOUK_E_NOT_FOUND, "No such object.");
+    return 0;
+}
+
+static int own_variant(souk_req *req, souk_res *res, int64_t variant)
+{
+    if (souk_req_can(req, PERM_WRITE))
+        return 0;
+    int64_t product = 0;
+    souk_err e = souk_catalog_variant_product(req->store, variant, &product);
+    if (e)
+        return souk_res_error(res, e == SOUK_E_INTERNAL ? e : SOUK_E_NOT_FOUND, "No such object.");
+    return own_product(req, res, product);
+}
+
+/* a vendor may not move a product to another vendor */
+static int vendor_field(souk_req *req, souk_res *res, const souk_json_spec *spec, souk_product_in *in, bool create)
+{
+    if (souk_req_can(req, PERM_WRITE))
+        return 0;
+    if (!req->principal.vendor_id)
+        return souk_res_error(res, SOUK_E_FORBIDDEN, "Your account is not linked to a vendor.");
+    if (souk_json_present(spec, in, SOUK_PF_VENDOR) &&
+        (souk_json_is_null(spec, in, SOUK_PF_VENDOR) || in->vendor_id != req->principal.vendor_id)) {
+        souk_problems_add(&res->problems, req->arena, "vendor_id", "vendors manage only their own vendor's products");
+        return souk_res_invalid(res);
+    }
+    if (create) {
+        in->vendor_id = req->principal.vendor_id;
+        in->present |= UINT64_C(1) << SOUK_PF_VENDOR;
+    }
+    return 0;
+}
 
 static int fail(souk_res *res, souk_err e)
 {
@@ -47,11 +93,11 @@ static int send_product(souk_req *req, souk_res *res, int64_t id, int status)
     souk_err e = souk_catalog_product_get_id(req->store, id, true, &p);
     if (e)
         return fail(res, e);
-    if (status == 201) {
-        char idbuf[SOUK_ID_TEXT_MAX];
-        res->location = souk_arena_printf(req->arena, "/api/v1/products/%s",
-                                          souk_id_format(SOUK_PREFIX_PRODUCT, id, idbuf));
-    }
+    char idbuf[SOUK_ID_TEXT_MAX];
+    souk_id_format(SOUK_PREFIX_PRODUCT, id, idbuf);
+    souk_res_audit(res, "product", souk_arena_strdup(req->arena, idbuf));
+    if (status == 201)
+        res->location = souk_arena_printf(req->arena, "/api/v1/products/%s", idbuf);
     return souk_res_json(res, status, p);
 }
 
@@ -67,9 +113,9 @@ int souk_catalog_api_list(souk_req *req, souk_res *res)
     souk_catalog_filter f;
     if (souk_catalog_filter_parse(&f, &req->query, req->config->currency, req->arena, &res->problems) < 0)
         return souk_res_invalid(res);
-    if (f.status != SOUK_STATUS_ACTIVE && !souk_req_can(req, PERM_WRITE))
+    if (f.status != SOUK_STATUS_ACTIVE && !souk_req_can(req, PERM_UNPUBLISHED))
         return souk_res_error(res, req->principal.authenticated ? SOUK_E_FORBIDDEN : SOUK_E_UNAUTHORIZED,
-                              "Listing non-active products needs an API key with catalog:write.");
+                              "Listing unpublished products needs the catalog:read:unpublished permission.");
     souk_err e = souk_catalog_list_write(req->store, &f, req->arena, &res->problems, &res->body);
     if (e)
         return fail(res, e);
@@ -80,14 +126,15 @@ int souk_catalog_api_list(souk_req *req, souk_res *res)
 int souk_catalog_api_get(souk_req *req, souk_res *res)
 {
     json_t *p;
-    souk_err e = souk_catalog_product_get(req->store, req->params[0], souk_req_can(req, PERM_WRITE), &p);
+    souk_err e = souk_catalog_product_get(req->store, req->params[0], souk_req_can(req, PERM_UNPUBLISHED), &p);
     return e ? fail(res, e) : souk_res_json(res, 200, p);
 }
 
 int souk_catalog_api_create(souk_req *req, souk_res *res)
 {
     souk_product_in in;
-    if (decode(req, res, &souk_catalog_product_create_spec, &in))
+    if (decode(req, res, &souk_catalog_product_create_spec, &in) ||
+        vendor_field(req, res, &souk_catalog_product_create_spec, &in, true))
         return res->err;
     if (!souk_json_present(&souk_catalog_product_create_spec, &in, SOUK_PF_STATUS))
         in.status = SOUK_STATUS_DRAFT;
@@ -100,7 +147,9 @@ int souk_catalog_api_update(souk_req *req, souk_res *res)
 {
     int64_t id;
     souk_product_in in;
-    if (path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &id) || decode(req, res, &souk_catalog_product_update_spec, &in))
+    if (path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &id) || own_product(req, res, id) ||
+        decode(req, res, &souk_catalog_product_update_spec, &in) ||
+        vendor_field(req, res, &souk_catalog_product_update_spec, &in, false))
         return res->err;
     souk_err e = souk_catalog_product_update(req->store, id, &in, req->arena, &res->problems);
     return e ? fail(res, e) : send_product(req, res, id, 200);
@@ -109,7 +158,7 @@ int souk_catalog_api_update(souk_req *req, souk_res *res)
 int souk_catalog_api_archive(souk_req *req, souk_res *res)
 {
     int64_t id;
-    if (path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &id))
+    if (path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &id) || own_product(req, res, id))
         return res->err;
     souk_err e = souk_catalog_product_archive(req->store, id);
     return e ? fail(res, e) : send_product(req, res, id, 200);
@@ -119,7 +168,7 @@ int souk_catalog_api_variant_create(souk_req *req, souk_res *res)
 {
     int64_t product, id;
     souk_variant_in in;
-    if (path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &product) ||
+    if (path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &product) || own_product(req, res, product) ||
         decode(req, res, &souk_catalog_variant_create_spec, &in))
         return res->err;
     souk_err e = souk_catalog_variant_create(req->store, product, &in, req->arena, &res->problems, &id);
@@ -130,7 +179,8 @@ int souk_catalog_api_variant_update(souk_req *req, souk_res *res)
 {
     int64_t id;
     souk_variant_in in;
-    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || decode(req, res, &souk_catalog_variant_update_spec, &in))
+    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id) ||
+        decode(req, res, &souk_catalog_variant_update_spec, &in))
         return res->err;
     souk_err e = souk_catalog_variant_update(req->store, id, &in, req->arena, &res->problems);
     return e ? fail(res, e) : send_variant(req, res, id, 200);
@@ -139,7 +189,7 @@ int souk_catalog_api_variant_update(souk_req *req, souk_res *res)
 int souk_catalog_api_variant_archive(souk_req *req, souk_res *res)
 {
     int64_t id;
-    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id))
+    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id))
         return res->err;
     souk_variant_in in = {.status = SOUK_VARIANT_ARCHIVED, .present = UINT64_C(1) << SOUK_VF_STATUS};
     souk_err e = souk_catalog_variant_update(req->store, id, &in, req->arena, &res->problems);
@@ -161,8 +211,8 @@ int souk_catalog_api_price_put(souk_req *req, souk_res *res)
     int64_t id;
     const char *cur;
     souk_amount_in in;
-    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || currency_param(req, res, &cur) ||
-        decode(req, res, &souk_catalog_amount_spec, &in))
+    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id) ||
+        currency_param(req, res, &cur) || decode(req, res, &souk_catalog_amount_spec, &in))
         return res->err;
     souk_err e = souk_catalog_price_set(req->store, id, cur, in.amount);
     return e ? fail(res, e) : send_variant(req, res, id, 200);
@@ -172,7 +222,7 @@ int souk_catalog_api_price_delete(souk_req *req, souk_res *res)
 {
     int64_t id;
     const char *cur;
-    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || currency_param(req, res, &cur))
+    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id) || currency_param(req, res, &cur))
         return res->err;
     souk_err e = souk_catalog_price_set(req->store, id, cur, -1);
     return e ? fail(res, e) : send_variant(req, res, id, 200);

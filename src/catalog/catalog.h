@@ -140,6 +140,12 @@ souk_err souk_catalog_product_get(souk_store *db, const char *id_or_slug, bool a
 /* Same, by numeric id. */
 souk_err souk_catalog_product_get_id(souk_store *db, int64_t id, bool admin_view, json_t **out);
 
+/* The vendor of product ID (0 = none) into *VENDOR. SOUK_OK, NOT_FOUND or INTERNAL. */
+souk_err souk_catalog_product_vendor(souk_store *db, int64_t id, int64_t *vendor);
+
+/* The product of variant ID into *PRODUCT. SOUK_OK, NOT_FOUND or INTERNAL. */
+souk_err souk_catalog_variant_product(souk_store *db, int64_t id, int64_t *product);
+
 /* Variant by numeric id (admin shape). */
 souk_err souk_catalog_variant_get(souk_store *db, int64_t id, json_t **out);
 

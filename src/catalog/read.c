@@ -248,6 +248,30 @@ souk_err souk_catalog_product_get(souk_store *db, const char *id_or_slug, bool a
     return product_json(db, st, admin_view, out);
 }
 
+static souk_err one_id(souk_store *db, const char *sql, int64_t id, int64_t *out)
+{
+    souk_stmt *st = souk_store_stmt(db, sql);
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, id);
+    int r = souk_stmt_step(st);
+    if (r != SOUK_DB_ROW)
+        return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : SOUK_E_INTERNAL;
+    *out = souk_stmt_i64(st, 0);
+    souk_stmt_done(st);
+    return SOUK_OK;
+}
+
+souk_err souk_catalog_product_vendor(souk_store *db, int64_t id, int64_t *vendor)
+{
+    return one_id(db, "SELECT coalesce(vendor_id, 0) FROM products WHERE id = $1", id, vendor);
+}
+
+souk_err souk_catalog_variant_product(souk_store *db, int64_t id, int64_t *product)
+{
+    return one_id(db, "SELECT product_id FROM variants WHERE id = $1", id, product);
+}
+
 souk_err souk_catalog_variant_get(souk_store *db, int64_t id, json_t **out)
 {
     souk_stmt *st = souk_store_stmt(db, "SELECT product_id FROM variants WHERE id = $1");

@@ -2,6 +2,7 @@
 #include "core/config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,10 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
     c->max_body = 1024 * 1024;
     memcpy(c->currency, "USD", 4);
     c->cache_bytes = (size_t)64 << 20;
+    c->rate_user = 100;
+    c->rate_ip = 300;
+    c->rate_auth = 10;
+    c->blocking_threads = 2;
 
     const char *v;
     long n;
@@ -142,6 +147,26 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
     }
     if ((v = getenv("SOUK_CORS_ORIGINS")) && set_cors(c, v, errbuf, errlen) < 0)
         return -1;
+    static const struct {
+        const char *name;
+        size_t offset;
+        long min, max;
+    } ints[] = {
+        {"SOUK_RATE_LIMIT_USER", offsetof(souk_config, rate_user), 0, 1000000},
+        {"SOUK_RATE_LIMIT_IP", offsetof(souk_config, rate_ip), 0, 1000000},
+        {"SOUK_RATE_LIMIT_AUTH", offsetof(souk_config, rate_auth), 0, 1000000},
+        {"SOUK_BLOCKING_THREADS", offsetof(souk_config, blocking_threads), 1, 64},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if (!(v = getenv(ints[i].name)))
+            continue;
+        if (parse_long(v, ints[i].min, ints[i].max, &n) < 0) {
+            snprintf(errbuf, errlen, "%s must be an integer %ld-%ld, got '%s'", ints[i].name, ints[i].min,
+                     ints[i].max, v);
+            return -1;
+        }
+        *(int *)((char *)c + ints[i].offset) = (int)n;
+    }
     return 0;
 }
 

@@ -23,6 +23,10 @@ typedef struct souk_config {
     size_t cache_bytes;       /* SOUK_CACHE_MB (MiB), response cache size, default 64; 0 disables */
     char cors_origins[SOUK_CORS_MAX][256]; /* SOUK_CORS_ORIGINS, comma separated exact origins */
     size_t cors_count;
+    int rate_user;            /* SOUK_RATE_LIMIT_USER requests/min per user or key, default 100; 0 = off */
+    int rate_ip;              /* SOUK_RATE_LIMIT_IP requests/min per IP for anonymous callers, default 300; 0 = off */
+    int rate_auth;            /* SOUK_RATE_LIMIT_AUTH login/register/reset requests/min per IP, default 10; 0 = off */
+    int blocking_threads;     /* SOUK_BLOCKING_THREADS, threads for password hashing etc., default 2 */
 } souk_config;
 
 /* Fills C with defaults and applies SOUK_* variables from the environment.

@@ -25,6 +25,8 @@ static const struct {
     [SOUK_E_RATE_LIMITED] = {"RATE_LIMITED", 429, "Too many requests."},
     [SOUK_E_INTERNAL] = {"INTERNAL", 500, "Internal error."},
     [SOUK_E_UNAVAILABLE] = {"UNAVAILABLE", 503, "The service is unavailable."},
+    [SOUK_E_MFA_REQUIRED] = {"MFA_REQUIRED", 401, "A two-factor code (totp_code or recovery_code) is required."},
+    [SOUK_E_INVALID_CREDENTIALS] = {"INVALID_CREDENTIALS", 401, "The e-mail address or password is wrong."},
 };
 
 const char *souk_err_code(souk_err e)

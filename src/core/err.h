@@ -28,6 +28,8 @@ typedef enum souk_err {
     SOUK_E_RATE_LIMITED,
     SOUK_E_INTERNAL,
     SOUK_E_UNAVAILABLE,
+    SOUK_E_MFA_REQUIRED,
+    SOUK_E_INVALID_CREDENTIALS,
     SOUK_E__COUNT
 } souk_err;
 

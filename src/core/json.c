@@ -79,6 +79,7 @@ static const char *type_name(souk_json_type t)
     case SOUK_JSON_BOOL: return "a boolean";
     case SOUK_JSON_STRMAP: return "an object of strings";
     case SOUK_JSON_ARRAY: return "an array";
+    case SOUK_JSON_STRLIST: return "an array of strings";
     }
     return "a value";
 }
@@ -204,6 +205,42 @@ static int decode_field(const souk_json_field *f, const json_t *v, const char *f
         if (bad)
             return -1;
         memcpy(dst, &m, sizeof m);
+        return 0;
+    }
+    case SOUK_JSON_STRLIST: {
+        if (!json_is_array(v))
+            break;
+        size_t n = json_array_size(v);
+        if ((int64_t)n < f->min || (int64_t)n > f->max)
+            return souk_problems_add(pr, a, fp, "must have between %lld and %lld items", (long long)f->min,
+                                     (long long)f->max);
+        souk_json_strlist l = {souk_arena_alloc(a, (n + 1) * sizeof(char *)), 0};
+        if (!l.items)
+            return souk_problems_add(pr, a, fp, "too large");
+        int bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            json_t *item = json_array_get(v, i);
+            const char *ip = souk_arena_printf(a, "%s[%zu]", fp, i);
+            if (!json_is_string(item)) {
+                bad = souk_problems_add(pr, a, ip ? ip : fp, "must be a string");
+                continue;
+            }
+            const char *str = json_string_value(item);
+            size_t len = json_string_length(item);
+            const char *why = memchr(str, '\0', len) ? "must not contain NUL characters"
+                              : f->vmax && (int64_t)souk_utf8_len(str, len) > f->vmax ? "is too long"
+                              : f->check ? f->check(str, len)
+                                         : NULL;
+            if (why) {
+                bad = souk_problems_add(pr, a, ip ? ip : fp, "%s", why);
+                continue;
+            }
+            if (!(l.items[l.count++] = souk_arena_strndup(a, str, len)))
+                return souk_problems_add(pr, a, fp, "too large");
+        }
+        if (bad)
+            return -1;
+        memcpy(dst, &l, sizeof l);
         return 0;
     }
     case SOUK_JSON_ARRAY: {

@@ -32,6 +32,7 @@ typedef enum souk_json_type {
     SOUK_JSON_ID,     /* int64_t from a typed id string; `what` is the prefix ("brand") */
     SOUK_JSON_STRMAP, /* souk_json_strmap; min/max = entry count, vmax = value length, check = key check */
     SOUK_JSON_ARRAY,  /* souk_json_array of objects per `sub`; min/max = element count */
+    SOUK_JSON_STRLIST, /* souk_json_strlist; min/max = item count, vmax = item length, check = item check */
 } souk_json_type;
 
 enum { SOUK_JSON_REQUIRED = 1, SOUK_JSON_NULLABLE = 2 };
@@ -67,6 +68,11 @@ typedef struct souk_json_strmap {
     const char **values;
     size_t count;
 } souk_json_strmap;
+
+typedef struct souk_json_strlist {
+    const char **items;
+    size_t count;
+} souk_json_strlist;
 
 typedef struct souk_json_array {
     void *items;   /* count elements of spec->size bytes */

@@ -35,12 +35,24 @@ typedef enum souk_method {
 
 #define SOUK_ROUTE_MAX_PARAMS 4
 
-/* Who is calling. Until accounts exist the only credential is an admin API key. */
+typedef enum souk_actor { SOUK_ACTOR_ANONYMOUS, SOUK_ACTOR_USER, SOUK_ACTOR_API_KEY } souk_actor;
+
+/* Who is calling (filled by the identity module from the Authorization header). */
 typedef struct souk_principal {
     bool authenticated;
-    int64_t key_id;       /* api_keys.id when authenticated by key */
-    const char *scopes;   /* space-separated permissions, "*" = all */
+    souk_actor kind;
+    int64_t user_id;          /* the user, or the key's owner (0 for a legacy ownerless key) */
+    int64_t key_id;           /* api_keys.id when authenticated by key */
+    int64_t session_id;       /* sessions.id when authenticated by access token */
+    int64_t vendor_id;        /* the user's vendor, for vendor-scoped writes (0 = none) */
+    const char *role;         /* "customer", "vendor", "inventory_manager", "admin" (NULL for ownerless keys) */
+    const char *permissions;  /* space-separated, "*" = all */
 } souk_principal;
+
+typedef struct souk_header {
+    const char *name;   /* lower case */
+    const char *value;
+} souk_header;
 
 typedef struct souk_req {
     souk_arena *arena;            /* freed after the response is sent */
@@ -54,8 +66,10 @@ typedef struct souk_req {
     const char *params[SOUK_ROUTE_MAX_PARAMS]; /* {name} segments of the route, in order */
     size_t nparams;
     const char *request_id;
+    const char *peer;             /* client address, e.g. "127.0.0.1" */
     souk_principal principal;
-    void *adapter;                /* server-private */
+    const souk_header *headers;   /* copied request headers */
+    size_t nheaders;
 } souk_req;
 
 typedef struct souk_res {
@@ -65,19 +79,31 @@ typedef struct souk_res {
     const char *cache_control;    /* default: the route's, or no-store */
     const char *location;
     const char *allow;
+    const char *retry_after;      /* seconds, for 429 */
     souk_err err;                 /* set by souk_res_error */
     const char *err_message;
     souk_problems problems;
+    /* for the audit entry the server appends after data-changing requests */
+    const char *audit_object_type;
+    const char *audit_object_id;
+    int64_t audit_subject_user;   /* the account the request was about (0 = the caller's) */
 } souk_res;
 
 typedef int (*souk_handler)(souk_req *req, souk_res *res);
 
-/* Value of request header NAME (case-insensitive), NUL-terminated in the
- * arena, or NULL. */
+/* Value of request header NAME (case-insensitive), NUL-terminated, or NULL. */
 const char *souk_req_header(souk_req *req, const char *name);
 
-/* True when the caller holds PERMISSION. */
+/* True when the caller holds PERMISSION: "public" always, "authenticated"
+ * for any signed-in user or key, otherwise when it is in the principal's
+ * permissions. */
 bool souk_req_can(const souk_req *req, const char *permission);
+
+/* True when the space-separated list HAVE (or "*") contains PERMISSION. */
+bool souk_permissions_contain(const char *have, const char *permission);
+
+/* Names the object a data-changing request acted on, for its audit entry. */
+void souk_res_audit(souk_res *res, const char *object_type, const char *object_id);
 
 /* Sets an error response; MESSAGE may be NULL for the registry default.
  * Returns E so handlers can `return souk_res_error(...)`. */

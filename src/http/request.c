@@ -8,14 +8,12 @@
 #include "core/json.h"
 #include "core/banned.h"
 
-bool souk_req_can(const souk_req *req, const char *permission)
+bool souk_permissions_contain(const char *have, const char *permission)
 {
-    if (strcmp(permission, "public") == 0)
-        return true;
-    if (!req->principal.authenticated || !req->principal.scopes)
+    if (!have)
         return false;
     size_t plen = strlen(permission);
-    for (const char *s = req->principal.scopes; *s;) {
+    for (const char *s = have; *s;) {
         while (*s == ' ')
             s++;
         const char *e = s;
@@ -26,6 +24,31 @@ bool souk_req_can(const souk_req *req, const char *permission)
         s = e;
     }
     return false;
+}
+
+bool souk_req_can(const souk_req *req, const char *permission)
+{
+    if (strcmp(permission, "public") == 0)
+        return true;
+    if (!req->principal.authenticated)
+        return false;
+    if (strcmp(permission, "authenticated") == 0)
+        return true;
+    return souk_permissions_contain(req->principal.permissions, permission);
+}
+
+const char *souk_req_header(souk_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (strcasecmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
+void souk_res_audit(souk_res *res, const char *object_type, const char *object_id)
+{
+    res->audit_object_type = object_type;
+    res->audit_object_id = object_id;
 }
 
 int souk_res_error(souk_res *res, souk_err e, const char *message)

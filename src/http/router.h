@@ -12,13 +12,22 @@
 
 #define SOUK_PERM_PUBLIC "public"
 
+/* Rate-limit classes (see docs/internals/http.md). */
+typedef enum souk_rate_class {
+    SOUK_RATE_DEFAULT = 0,   /* per user/key, or per IP for anonymous callers */
+    SOUK_RATE_AUTH,          /* login, register, password reset: strict, per IP */
+    SOUK_RATE_NONE,          /* health checks and metrics */
+} souk_rate_class;
+
 typedef struct souk_route {
     souk_method method;
     const char *pattern;
-    const char *permission;      /* SOUK_PERM_PUBLIC or a named permission; never NULL */
+    const char *permission;      /* "public", "authenticated" or a named permission; never NULL */
     souk_handler handler;
     const char *cache_control;   /* Cache-Control for anonymous 200s; NULL = no-store */
-    bool cacheable;              /* anonymous 200 responses may be served from the response cache */
+    bool cacheable;              /* 200 responses to callers without catalog:read:unpublished may be cached */
+    bool blocking;               /* runs on the blocking pool, never on an event loop (password hashing) */
+    souk_rate_class rate;
     int metrics;                 /* set by souk_router_init */
 } souk_route;
 

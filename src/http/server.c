@@ -1,21 +1,29 @@
 /*
  * server.c — h2o adapter and middleware.
  *
- * Threads: N workers, each with an h2o event loop, its own listening socket
- * (SO_REUSEPORT, so the kernel spreads connections), its own database
- * connection and its own request arena. Handlers run synchronously on the
- * loop thread; anything slow belongs in the job queue.
+ * Threads: N loop workers, each with an h2o event loop, its own listening
+ * socket (SO_REUSEPORT, so the kernel spreads connections), its own database
+ * connection and request arena; plus a blocking pool (SOUK_BLOCKING_THREADS)
+ * for routes marked `blocking` (Argon2 password hashing takes tens of
+ * milliseconds and must never stall a loop). Everything else runs
+ * synchronously on the loop thread.
  *
- * Middleware order for one request (see handle()):
- *   request id → CORS/preflight → route match (404/405) → body limit (413)
- *   → authentication (401/403) → response cache → query parsing (400)
- *   → handler → error body / ETag / 304 → cache store → invalidation on
- *   writes → headers → access log + metrics.
+ * One request is an `exchange`, handled in three phases:
+ *   prepare  — request id, headers copied, CORS/preflight, route match
+ *              (404/405), body limit (413), authentication (401/403), rate
+ *              limit (429), response cache, query parsing (400);
+ *   handle   — the route's handler, inline, or on the blocking pool, whose
+ *              result comes back to the loop through an h2o multithread
+ *              queue (a guard in the request's pool tells whether the client
+ *              went away meanwhile);
+ *   finish   — error body, ETag / 304, cache store, cache invalidation on
+ *              writes, the after-request hook (audit), headers, access log,
+ *              metrics.
  *
  * Shutdown: the main thread waits for SIGTERM/SIGINT, sets `stopping`; each
- * worker closes its listener, asks h2o to close idle connections, keeps its
- * loop running until its in-flight requests are done (at most a few
- * seconds), then exits. The process exits 0.
+ * loop closes its listener, asks h2o to close idle connections, keeps
+ * running until its in-flight requests (including those on the pool) are
+ * done (at most 5 s), then exits; the pool stops last. The process exits 0.
  */
 #define H2O_USE_LIBUV 0
 #include "http/server.h"
@@ -40,6 +48,7 @@
 #include "core/metrics.h"
 #include "core/time.h"
 #include "http/cache.h"
+#include "http/ratelimit.h"
 #include "core/banned.h"
 
 #define ARENA_LIMIT (64u << 20)
@@ -49,6 +58,8 @@ typedef struct worker {
     h2o_accept_ctx_t accept_ctx;
     h2o_evloop_t *loop;
     h2o_socket_t *listener;
+    h2o_multithread_queue_t *queue;
+    h2o_multithread_receiver_t done_receiver; /* blocking-pool results */
     int fd;
     souk_store *db;
     souk_arena arena;
@@ -56,28 +67,97 @@ typedef struct worker {
     pthread_t thread;
 } worker;
 
+/* one request in flight */
+typedef struct exchange {
+    h2o_multithread_message_t msg; /* first: the pool posts it back to the loop */
+    worker *w;
+    h2o_req_t *h2o;
+    struct guard *guard;           /* NULL when the request runs inline */
+    bool orphaned;                 /* the client went away while on the pool */
+    souk_arena own_arena;          /* blocking requests carry their own arena */
+    souk_req req;
+    souk_res res;
+    const souk_route *route;
+    int64_t started;
+    uint64_t gen;
+    const char *origin_allowed;
+    bool cacheable;
+    const char *cache_key;
+    size_t cache_klen;
+    const char *etag;
+    char etag_buf[24];
+    struct exchange *next;         /* pool queue */
+} exchange;
+
+/* lives in the h2o request's pool; its dispose callback runs when h2o frees
+ * the request — possibly before a blocking job has finished */
+typedef struct guard {
+    exchange *x;
+} guard;
+
 static const souk_server_opts *opts;
 static h2o_globalconf_t globalconf;
 static atomic_bool stopping;
 
-typedef struct adapter_req {
-    h2o_req_t *h2o;
-} adapter_req;
+/* ---- the blocking pool ---- */
 
-const char *souk_req_header(souk_req *req, const char *name)
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    exchange *head, *tail;
+    bool stop;
+    int nthreads;
+    pthread_t *threads;
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, false, 0, NULL};
+
+static void pool_push(exchange *x)
 {
-    h2o_req_t *r = ((adapter_req *)req->adapter)->h2o;
-    char lower[64];
-    size_t n = strlen(name);
-    if (n >= sizeof lower)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        lower[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
-    ssize_t i = h2o_find_header_by_str(&r->headers, lower, n, -1);
-    if (i < 0)
-        return NULL;
-    return souk_arena_strndup(req->arena, r->headers.entries[i].value.base, r->headers.entries[i].value.len);
+    pthread_mutex_lock(&pool.lock);
+    x->next = NULL;
+    if (pool.tail)
+        pool.tail->next = x;
+    else
+        pool.head = x;
+    pool.tail = x;
+    pthread_cond_signal(&pool.cond);
+    pthread_mutex_unlock(&pool.lock);
 }
+
+static void *pool_main(void *arg)
+{
+    (void)arg;
+    souk_store *db = NULL;
+    char err[512];
+    if (souk_store_open(&db, opts->config->db_path, err, sizeof err) < 0)
+        souk_log_error("blocking pool: %s", err);
+    for (;;) {
+        pthread_mutex_lock(&pool.lock);
+        while (!pool.head && !pool.stop)
+            pthread_cond_wait(&pool.cond, &pool.lock);
+        exchange *x = pool.head;
+        if (x) {
+            pool.head = x->next;
+            if (!pool.head)
+                pool.tail = NULL;
+        }
+        pthread_mutex_unlock(&pool.lock);
+        if (!x)
+            break;
+        if (!db) {
+            souk_res_error(&x->res, SOUK_E_UNAVAILABLE, NULL);
+        } else {
+            x->req.store = db;
+            if (x->route->handler(&x->req, &x->res) != 0 && !x->res.err)
+                souk_res_error(&x->res, SOUK_E_INTERNAL, NULL);
+            souk_store_idle(db);
+        }
+        h2o_multithread_send_message(&x->w->done_receiver, &x->msg);
+    }
+    souk_store_close(db);
+    return NULL;
+}
+
+/* ---- helpers ---- */
 
 static void add_header(h2o_req_t *r, const char *name, const char *value)
 {
@@ -156,26 +236,12 @@ static bool valid_request_id(const char *s)
     return true;
 }
 
-static void set_common_headers(h2o_req_t *r, souk_req *req, const char *origin_allowed)
-{
-    add_header(r, "x-request-id", req->request_id);
-    add_header(r, "x-content-type-options", "nosniff");
-    add_header(r, "referrer-policy", "no-referrer");
-    add_header(r, "x-frame-options", "DENY");
-    add_header(r, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
-    if (origin_allowed) {
-        add_header(r, "access-control-allow-origin", origin_allowed);
-        add_header(r, "access-control-expose-headers", "ETag, Location, X-Request-Id");
-    }
-    if (opts->config->cors_count)
-        add_header(r, "vary", "Origin");
-}
-
 static const char *reason_phrase(int status)
 {
     switch (status) {
     case 200: return "OK";
     case 201: return "Created";
+    case 202: return "Accepted";
     case 204: return "No Content";
     case 304: return "Not Modified";
     case 400: return "Bad Request";
@@ -194,20 +260,111 @@ static const char *reason_phrase(int status)
     }
 }
 
-static void send_response(h2o_req_t *r, souk_req *req, souk_res *res, const char *origin_allowed, const char *etag)
+/* Copies the request headers (lower-case names) into the arena. */
+static void copy_headers(exchange *x, souk_arena *a)
 {
+    h2o_req_t *r = x->h2o;
+    souk_header *hs = souk_arena_alloc(a, (r->headers.size + 1) * sizeof *hs);
+    size_t n = 0;
+    for (size_t i = 0; hs && i < r->headers.size; i++) {
+        const char *name = souk_arena_strndup(a, r->headers.entries[i].name->base, r->headers.entries[i].name->len);
+        const char *value = souk_arena_strndup(a, r->headers.entries[i].value.base, r->headers.entries[i].value.len);
+        if (name && value)
+            hs[n++] = (souk_header){name, value};
+    }
+    x->req.headers = hs;
+    x->req.nheaders = n;
+}
+
+static const char *peer_address(h2o_req_t *r, souk_arena *a)
+{
+    struct sockaddr_storage ss;
+    char buf[INET6_ADDRSTRLEN] = "unknown";
+    socklen_t len = r->conn->callbacks->get_peername ? r->conn->callbacks->get_peername(r->conn, (struct sockaddr *)&ss) : 0;
+    if (len && ss.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, sizeof buf);
+    else if (len && ss.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf, sizeof buf);
+    return souk_arena_strdup(a, buf);
+}
+
+/* Applies the route's rate-limit class; false (and a 429 in RES) when refused. */
+static bool rate_limit(exchange *x)
+{
+    const souk_config *c = opts->config;
+    if (x->route->rate == SOUK_RATE_NONE)
+        return true;
+    char key[128];
+    int capacity;
+    const souk_principal *p = &x->req.principal;
+    if (x->route->rate == SOUK_RATE_AUTH) {
+        snprintf(key, sizeof key, "auth:%s", x->req.peer);
+        capacity = c->rate_auth;
+    } else if (p->authenticated) {
+        if (p->kind == SOUK_ACTOR_API_KEY)
+            snprintf(key, sizeof key, "key:%lld", (long long)p->key_id);
+        else
+            snprintf(key, sizeof key, "user:%lld", (long long)p->user_id);
+        capacity = c->rate_user;
+    } else {
+        snprintf(key, sizeof key, "ip:%s", x->req.peer);
+        capacity = c->rate_ip;
+    }
+    if (capacity <= 0)
+        return true;
+    souk_rate rt = souk_ratelimit_take(key, capacity, 60, 1, souk_time_mono_us());
+    h2o_req_t *r = x->h2o;
+    char v[32];
+    snprintf(v, sizeof v, "%d", rt.limit);
+    add_header(r, "ratelimit-limit", v);
+    snprintf(v, sizeof v, "%d", rt.remaining);
+    add_header(r, "ratelimit-remaining", v);
+    snprintf(v, sizeof v, "%d", rt.reset_s);
+    add_header(r, "ratelimit-reset", v);
+    if (rt.allowed)
+        return true;
+    x->res.retry_after = souk_arena_printf(x->req.arena, "%d", rt.retry_after_s);
+    souk_res_error(&x->res, SOUK_E_RATE_LIMITED,
+                   souk_arena_printf(x->req.arena, "Too many requests; retry in %d s.", rt.retry_after_s));
+    souk_log(SOUK_LOG_WARN, x->req.request_id, NULL, json_pack("{s:s,s:i}", "key", key, "limit", capacity),
+             "rate limited");
+    return false;
+}
+
+/* ---- phases ---- */
+
+static void finish(exchange *x);
+
+static void send_response(exchange *x)
+{
+    h2o_req_t *r = x->h2o;
+    souk_req *req = &x->req;
+    souk_res *res = &x->res;
     r->res.status = res->status;
     r->res.reason = reason_phrase(res->status);
-    set_common_headers(r, req, origin_allowed);
+    add_header(r, "x-request-id", req->request_id);
+    add_header(r, "x-content-type-options", "nosniff");
+    add_header(r, "referrer-policy", "no-referrer");
+    add_header(r, "x-frame-options", "DENY");
+    add_header(r, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    if (x->origin_allowed) {
+        add_header(r, "access-control-allow-origin", x->origin_allowed);
+        add_header(r, "access-control-expose-headers",
+                   "ETag, Location, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset");
+    }
+    if (opts->config->cors_count)
+        add_header(r, "vary", "Origin");
     if (res->status != 304 && res->status != 204)
         add_header(r, "content-type", res->content_type ? res->content_type : "application/json");
     add_header(r, "cache-control", res->cache_control ? res->cache_control : "no-store");
-    if (etag)
-        add_header(r, "etag", etag);
+    if (x->etag)
+        add_header(r, "etag", x->etag);
     if (res->location)
         add_header(r, "location", res->location);
     if (res->allow)
         add_header(r, "allow", res->allow);
+    if (res->retry_after)
+        add_header(r, "retry-after", res->retry_after);
     if (res->status == 401)
         add_header(r, "www-authenticate", "Bearer");
     if (res->status == 304 || res->status == 204)
@@ -216,163 +373,275 @@ static void send_response(h2o_req_t *r, souk_req *req, souk_res *res, const char
         h2o_send_inline(r, res->body.data ? res->body.data : "", res->body.len);
 }
 
+/* Everything after the handler; on the loop thread. Frees nothing. */
+static void finish(exchange *x)
+{
+    souk_req *req = &x->req;
+    souk_res *res = &x->res;
+    const souk_route *route = x->route;
+    if (res->err)
+        goto out;
+    if (souk_buf_failed(&res->body)) {
+        souk_res_error(res, SOUK_E_INTERNAL, "response too large");
+        goto out;
+    }
+    if (!res->cache_control)
+        res->cache_control = x->cacheable && route && route->cache_control ? route->cache_control : "no-store";
+    if (route && (req->method == SOUK_GET || req->method == SOUK_HEAD) && res->status == 200) {
+        make_etag(res->body.data ? res->body.data : "", res->body.len, x->etag_buf);
+        x->etag = x->etag_buf;
+        if (x->cacheable)
+            souk_cache_put(x->cache_key, x->cache_klen, x->gen,
+                           &(souk_cached){200, res->body.data, res->body.len, x->etag,
+                                          res->content_type ? res->content_type : "application/json",
+                                          res->cache_control});
+        if (etag_matches(souk_req_header(req, "if-none-match"), x->etag))
+            res->status = 304;
+    }
+    if (route && req->method != SOUK_GET && req->method != SOUK_HEAD && res->status < 400)
+        souk_cache_invalidate();
+out:
+    if (res->err)
+        render_error(req, res);
+    if (route && req->method != SOUK_GET && req->method != SOUK_HEAD && req->method != SOUK_OPTIONS &&
+        opts->after_request)
+        opts->after_request(x->w->db, req, res, route);
+    send_response(x);
+
+    int64_t took = souk_time_mono_us() - x->started;
+    souk_metrics_observe(route ? route->metrics : -1, res->status, took);
+    if (opts->access_log || res->status >= 500)
+        souk_log(res->status >= 500 ? SOUK_LOG_ERROR : SOUK_LOG_INFO, req->request_id, NULL,
+                 json_pack("{s:s%,s:s,s:i,s:f}", "method", x->h2o->method.base, x->h2o->method.len, "path",
+                           req->path ? req->path : "", "status", res->status, "duration_ms", (double)took / 1000.0),
+                 "request");
+}
+
+static void end_exchange(exchange *x)
+{
+    souk_buf_release(&x->res.body);
+    souk_metrics_inflight_add(-1);
+    x->w->inflight--;
+}
+
+static void on_guard_dispose(void *p)
+{
+    guard *g = p;
+    if (g->x)
+        g->x->orphaned = true;
+}
+
+/* results from the blocking pool, on the loop thread */
+static void on_blocking_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    (void)receiver;
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *m = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&m->link);
+        exchange *x = (exchange *)m;
+        if (!x->orphaned) {
+            x->guard->x = NULL;
+            x->req.store = x->w->db;
+            finish(x);
+        } else if (opts->after_request) {
+            /* the client left, but what the handler changed is still audited */
+            if (x->res.err)
+                x->res.status = souk_err_status(x->res.err);
+            opts->after_request(x->w->db, &x->req, &x->res, x->route);
+        }
+        end_exchange(x);
+        souk_arena_release(&x->own_arena);
+        free(x);
+    }
+}
+
+/* Runs a blocking route on the pool: the exchange moves to the heap with
+ * its own arena holding copies of everything the handler may read. */
+static void dispatch_blocking(exchange *x)
+{
+    exchange *h = malloc(sizeof *h);
+    guard *g = h ? h2o_mem_alloc_shared(&x->h2o->pool, sizeof *g, on_guard_dispose) : NULL;
+    if (!h || !g) {
+        free(h);
+        souk_res_error(&x->res, SOUK_E_UNAVAILABLE, NULL);
+        finish(x);
+        end_exchange(x);
+        return;
+    }
+    *h = *x;
+    souk_arena_init(&h->own_arena, 16 * 1024, ARENA_LIMIT);
+    souk_arena *a = &h->own_arena;
+    h->req.arena = a;
+    h->guard = g;
+    g->x = h;
+    /* deep copies: the loop arena is reset as soon as we return */
+    h->req.path = souk_arena_strdup(a, x->req.path);
+    h->req.request_id = souk_arena_strdup(a, x->req.request_id);
+    h->req.peer = souk_arena_strdup(a, x->req.peer);
+    copy_headers(h, a);
+    char *body = x->req.body_len ? souk_arena_alloc(a, x->req.body_len + 1) : NULL;
+    if (body) {
+        memcpy(body, x->req.body, x->req.body_len);
+        body[x->req.body_len] = '\0';
+    }
+    h->req.body = body;
+    h->req.body_len = body ? x->req.body_len : 0;
+    for (size_t i = 0; i < x->req.nparams; i++)
+        h->req.params[i] = souk_arena_strdup(a, x->req.params[i]);
+    for (size_t i = 0; i < x->req.query.count; i++) {
+        h->req.query.items[i].key = souk_arena_strdup(a, x->req.query.items[i].key);
+        h->req.query.items[i].value = souk_arena_strndup(a, x->req.query.items[i].value, x->req.query.items[i].value_len);
+    }
+    souk_principal *p = &h->req.principal;
+    if (p->role)
+        p->role = souk_arena_strdup(a, p->role);
+    if (p->permissions)
+        p->permissions = souk_arena_strdup(a, p->permissions);
+    h->origin_allowed = x->origin_allowed ? souk_arena_strdup(a, x->origin_allowed) : NULL;
+    h->res.problems = x->res.problems; /* empty */
+    pool_push(h);
+}
+
 static int handle(worker *w, h2o_req_t *r)
 {
-    int64_t started = souk_time_mono_us();
-    uint64_t gen = souk_cache_generation();
+    exchange ex = {.w = w, .h2o = r};
+    exchange *x = &ex;
     souk_arena *a = &w->arena;
-    adapter_req ar = {r};
-    souk_req req = {.arena = a, .store = w->db, .config = opts->config, .adapter = &ar};
-    souk_res res = {.status = 200};
-    souk_buf_init(&res.body, 32u << 20);
-    souk_problems_init(&res.problems);
-    const souk_route *route = NULL;
-    const char *etag = NULL;
-    char etag_buf[24];
-
+    x->started = souk_time_mono_us();
+    x->gen = souk_cache_generation();
+    x->req = (souk_req){.arena = a, .store = w->db, .config = opts->config};
+    x->res = (souk_res){.status = 200};
+    souk_buf_init(&x->res.body, 32u << 20);
+    souk_problems_init(&x->res.problems);
     w->inflight++;
     souk_metrics_inflight_add(1);
 
-    /* request id */
-    const char *rid = souk_req_header(&req, "x-request-id");
+    souk_req *req = &x->req;
+    souk_res *res = &x->res;
+    copy_headers(x, a);
+    const char *rid = souk_req_header(req, "x-request-id");
     if (!rid || !valid_request_id(rid)) {
         char idbuf[SOUK_ID_TEXT_MAX];
         rid = souk_arena_strdup(a, souk_id_format("req", souk_id_next(), idbuf));
     }
-    req.request_id = rid ? rid : "req_unknown";
+    req->request_id = rid ? rid : "req_unknown";
+    req->method = souk_method_parse(r->method.base, r->method.len);
+    req->path = souk_arena_strndup(a, r->path_normalized.base, r->path_normalized.len);
+    req->peer = peer_address(r, a);
+    req->body = r->entity.base;
+    req->body_len = r->entity.base ? r->entity.len : 0;
 
-    req.method = souk_method_parse(r->method.base, r->method.len);
-    req.path = souk_arena_strndup(a, r->path_normalized.base, r->path_normalized.len);
-    req.body = r->entity.base;
-    req.body_len = r->entity.base ? r->entity.len : 0;
-
-    /* CORS */
-    const char *origin = souk_req_header(&req, "origin");
-    const char *origin_allowed =
-        origin && souk_config_origin_allowed(opts->config, origin, strlen(origin)) ? origin : NULL;
+    const char *origin = souk_req_header(req, "origin");
+    x->origin_allowed = origin && souk_config_origin_allowed(opts->config, origin, strlen(origin)) ? origin : NULL;
 
     unsigned allowed = 0;
-    if (!req.path || !req.request_id) {
-        souk_res_error(&res, SOUK_E_INTERNAL, NULL);
+    const souk_route *route = NULL;
+    if (!req->path || !req->peer) {
+        souk_res_error(res, SOUK_E_INTERNAL, NULL);
         goto done;
     }
-    route = souk_router_match(opts->routes, opts->nroutes, req.method ? req.method : SOUK_GET, req.path,
-                              req.params, &req.nparams, &allowed, a);
-    if (req.method == SOUK_OPTIONS && allowed) {
-        if (!origin_allowed) {
-            souk_res_error(&res, SOUK_E_FORBIDDEN, "Origin not allowed");
+    route = souk_router_match(opts->routes, opts->nroutes, req->method ? req->method : SOUK_GET, req->path,
+                              req->params, &req->nparams, &allowed, a);
+    if (req->method == SOUK_OPTIONS && allowed) {
+        route = NULL;
+        if (!x->origin_allowed) {
+            souk_res_error(res, SOUK_E_FORBIDDEN, "Origin not allowed");
             goto done;
         }
-        res.status = 204;
+        res->status = 204;
         add_header(r, "access-control-allow-methods", souk_methods_list(allowed | SOUK_OPTIONS, a));
-        add_header(r, "access-control-allow-headers", "Authorization, Content-Type, If-None-Match, X-Request-Id, "
-                                                      "Idempotency-Key");
+        add_header(r, "access-control-allow-headers",
+                   "Authorization, Content-Type, If-None-Match, X-Request-Id, Idempotency-Key");
         add_header(r, "access-control-max-age", "600");
-        res.allow = souk_methods_list(allowed | SOUK_OPTIONS, a);
+        res->allow = souk_methods_list(allowed | SOUK_OPTIONS, a);
         goto done;
     }
-    if (!route || !req.method) {
-        if (allowed) {
-            res.allow = souk_methods_list(allowed, a);
-            souk_res_error(&res, SOUK_E_METHOD_NOT_ALLOWED, NULL);
-        } else {
-            souk_res_error(&res, SOUK_E_NOT_FOUND, "No such resource.");
-        }
+    if (!route || !req->method) {
         route = NULL;
+        if (allowed) {
+            res->allow = souk_methods_list(allowed, a);
+            souk_res_error(res, SOUK_E_METHOD_NOT_ALLOWED, NULL);
+        } else {
+            souk_res_error(res, SOUK_E_NOT_FOUND, "No such resource.");
+        }
         goto done;
     }
-    if (req.body_len > opts->config->max_body) {
-        souk_res_error(&res, SOUK_E_PAYLOAD_TOO_LARGE,
+    x->route = route;
+    if (req->body_len > opts->config->max_body) {
+        souk_res_error(res, SOUK_E_PAYLOAD_TOO_LARGE,
                        souk_arena_printf(a, "The request body exceeds %zu bytes.", opts->config->max_body));
         goto done;
     }
 
     /* authentication and permission */
-    const char *authz = souk_req_header(&req, "authorization");
-    if (authz && opts->authenticate(&req, authz, strlen(authz)) < 0) {
-        souk_res_error(&res, SOUK_E_UNAUTHORIZED, "The credentials are not valid.");
+    const char *authz = souk_req_header(req, "authorization");
+    if (authz && opts->authenticate(req, authz, strlen(authz)) < 0) {
+        souk_res_error(res, SOUK_E_UNAUTHORIZED, "The credentials are not valid.");
         goto done;
     }
-    if (!souk_req_can(&req, route->permission)) {
-        souk_res_error(&res, req.principal.authenticated ? SOUK_E_FORBIDDEN : SOUK_E_UNAUTHORIZED,
-                       req.principal.authenticated ? "This key lacks the permission for this action."
-                                                   : "This action needs an API key.");
+    if (!rate_limit(x))
+        goto done;
+    if (!souk_req_can(req, route->permission)) {
+        souk_res_error(res, req->principal.authenticated ? SOUK_E_FORBIDDEN : SOUK_E_UNAUTHORIZED,
+                       req->principal.authenticated ? "You lack the permission for this action."
+                                                    : "This action needs you to sign in or send an API key.");
         goto done;
     }
 
-    /* response cache (anonymous GETs only) */
-    bool cacheable = route->cacheable && !req.principal.authenticated && req.method != SOUK_HEAD;
-    const char *cache_key = r->path.base;
-    size_t cache_klen = r->path.len;
-    if (cacheable) {
+    /* response cache: responses only differ for callers who see unpublished data */
+    x->cacheable = route->cacheable && req->method != SOUK_HEAD && !souk_req_can(req, "catalog:read:unpublished");
+    x->cache_key = r->path.base;
+    x->cache_klen = r->path.len;
+    if (x->cacheable) {
         souk_cached c;
-        if (souk_cache_get(cache_key, cache_klen, &c, a)) {
-            res.status = c.status;
-            res.content_type = c.content_type;
-            res.cache_control = c.cache_control;
-            etag = c.etag;
-            if (etag_matches(souk_req_header(&req, "if-none-match"), etag))
-                res.status = 304;
+        if (souk_cache_get(x->cache_key, x->cache_klen, &c, a)) {
+            res->status = c.status;
+            res->content_type = c.content_type;
+            res->cache_control = c.cache_control;
+            x->etag = c.etag;
+            if (etag_matches(souk_req_header(req, "if-none-match"), x->etag))
+                res->status = 304;
             else
-                souk_buf_add(&res.body, c.body, c.body_len);
-            goto done;
+                souk_buf_add(&res->body, c.body, c.body_len);
+            send_response(x);
+            souk_metrics_observe(route->metrics, res->status, souk_time_mono_us() - x->started);
+            if (opts->access_log)
+                souk_log(SOUK_LOG_INFO, req->request_id, NULL,
+                         json_pack("{s:s,s:s,s:i,s:b}", "method", souk_method_name(req->method), "path", req->path,
+                                   "status", res->status, "cache", 1),
+                         "request");
+            goto release;
         }
     }
 
     const char *qerr = NULL;
     if (r->query_at != SIZE_MAX &&
-        souk_query_parse(&req.query, r->path.base + r->query_at + 1, r->path.len - r->query_at - 1, a, &qerr) < 0) {
-        souk_res_error(&res, SOUK_E_BAD_REQUEST, qerr);
+        souk_query_parse(&req->query, r->path.base + r->query_at + 1, r->path.len - r->query_at - 1, a, &qerr) < 0) {
+        souk_res_error(res, SOUK_E_BAD_REQUEST, qerr);
         goto done;
     }
 
+    if (route->blocking) {
+        dispatch_blocking(x);
+        souk_arena_reset(a);
+        return 0;
+    }
     /* reads see one snapshot; writes open their own write transactions */
-    bool read_tx = (req.method == SOUK_GET || req.method == SOUK_HEAD) && souk_store_read_begin(w->db) == 0;
-    int rc = route->handler(&req, &res);
+    bool read_tx = (req->method == SOUK_GET || req->method == SOUK_HEAD) && souk_store_read_begin(w->db) == 0;
+    int rc = route->handler(req, res);
     if (read_tx)
         souk_store_read_end(w->db);
     else
         souk_store_idle(w->db);
-    if (rc != 0 && !res.err)
-        souk_res_error(&res, SOUK_E_INTERNAL, NULL);
-    if (res.err)
-        goto done;
-    if (souk_buf_failed(&res.body)) {
-        souk_res_error(&res, SOUK_E_INTERNAL, "response too large");
-        goto done;
-    }
-    if (!res.cache_control)
-        res.cache_control = req.principal.authenticated || !route->cache_control ? "no-store" : route->cache_control;
-    if ((req.method == SOUK_GET || req.method == SOUK_HEAD) && res.status == 200) {
-        make_etag(res.body.data ? res.body.data : "", res.body.len, etag_buf);
-        etag = etag_buf;
-        if (cacheable)
-            souk_cache_put(cache_key, cache_klen, gen,
-                           &(souk_cached){200, res.body.data, res.body.len, etag,
-                                          res.content_type ? res.content_type : "application/json",
-                                          res.cache_control});
-        if (etag_matches(souk_req_header(&req, "if-none-match"), etag))
-            res.status = 304;
-    }
-    if (req.method != SOUK_GET && req.method != SOUK_HEAD && res.status < 400)
-        souk_cache_invalidate();
+    if (rc != 0 && !res->err)
+        souk_res_error(res, SOUK_E_INTERNAL, NULL);
 
 done:
-    if (res.err)
-        render_error(&req, &res);
-    send_response(r, &req, &res, origin_allowed, etag);
-
-    int64_t took = souk_time_mono_us() - started;
-    souk_metrics_observe(route ? route->metrics : -1, res.status, took);
-    if (opts->access_log || res.status >= 500)
-        souk_log(res.status >= 500 ? SOUK_LOG_ERROR : SOUK_LOG_INFO, req.request_id, NULL,
-                 json_pack("{s:s%,s:s,s:i,s:f}", "method", r->method.base, r->method.len, "path",
-                           req.path ? req.path : "", "status", res.status, "duration_ms", (double)took / 1000.0),
-                 "request");
-    souk_buf_release(&res.body);
+    x->route = route;
+    finish(x);
+release:
+    end_exchange(x);
     souk_arena_reset(a);
-    souk_metrics_inflight_add(-1);
-    w->inflight--;
     return 0;
 }
 
@@ -419,6 +688,8 @@ static void *worker_main(void *arg)
     worker *w = arg;
     w->loop = h2o_evloop_create();
     h2o_context_init(&w->ctx, w->loop, &globalconf);
+    w->queue = h2o_multithread_create_queue(w->loop);
+    h2o_multithread_register_receiver(w->queue, &w->done_receiver, on_blocking_done);
     w->accept_ctx.ctx = &w->ctx;
     w->accept_ctx.hosts = globalconf.hosts;
     w->listener = h2o_evloop_socket_create(w->loop, w->fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -450,15 +721,17 @@ static void *watch_main(void *arg)
 {
     souk_store *db = arg;
     int64_t last = souk_store_data_version(db);
+    int tick = 0;
     while (!atomic_load(&stopping)) {
         usleep(100000);
-        static int tick;
         if (++tick % 5)
             continue;
         int64_t v = souk_store_data_version(db);
         if (v != last) {
             last = v;
             souk_cache_invalidate();
+            if (opts->on_external_change)
+                opts->on_external_change();
         }
     }
     return NULL;
@@ -486,10 +759,15 @@ int souk_server_run(const souk_server_opts *o)
 
     int nthreads = cfg->threads;
     worker *workers = calloc((size_t)nthreads, sizeof *workers);
-    if (!workers)
+    pool.threads = calloc((size_t)cfg->blocking_threads, sizeof *pool.threads);
+    if (!workers || !pool.threads) {
+        free(workers);
+        free(pool.threads);
         return -1;
+    }
     int port = cfg->listen_port, rc = -1, started = 0;
     souk_store *watch_db = NULL;
+    char err[512];
     for (int i = 0; i < nthreads; i++) {
         workers[i].fd = open_listener(cfg->listen_host, port);
         if (workers[i].fd < 0) {
@@ -503,18 +781,19 @@ int souk_server_run(const souk_server_opts *o)
             getsockname(workers[i].fd, (struct sockaddr *)&sa, &sl);
             port = ntohs(sa.sin_port);
         }
-        char err[512];
         if (souk_store_open(&workers[i].db, cfg->db_path, err, sizeof err) < 0) {
             souk_log_error("%s", err);
             goto out;
         }
         souk_arena_init(&workers[i].arena, 64 * 1024, ARENA_LIMIT);
     }
-    char err[512];
     if (souk_store_open(&watch_db, cfg->db_path, err, sizeof err) < 0) {
         souk_log_error("%s", err);
         goto out;
     }
+    for (int i = 0; i < cfg->blocking_threads; i++)
+        if (pthread_create(&pool.threads[i], NULL, pool_main, NULL) == 0)
+            pool.nthreads++;
     for (int i = 0; i < nthreads; i++) {
         if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0)
             break;
@@ -523,20 +802,26 @@ int souk_server_run(const souk_server_opts *o)
     pthread_t watcher;
     bool have_watcher = pthread_create(&watcher, NULL, watch_main, watch_db) == 0;
     souk_log(SOUK_LOG_INFO, NULL, NULL,
-             json_pack("{s:s,s:i,s:i,s:s}", "host", cfg->listen_host, "port", port, "threads", started, "db",
-                       cfg->db_path),
+             json_pack("{s:s,s:i,s:i,s:i,s:s}", "host", cfg->listen_host, "port", port, "threads", started,
+                       "blocking_threads", pool.nthreads, "db", cfg->db_path),
              "listening");
-    if (started == nthreads) {
+    if (started == nthreads && pool.nthreads > 0) {
         int sig = 0;
         sigwait(&sigs, &sig);
-        souk_log(SOUK_LOG_INFO, NULL, NULL, json_pack("{s:i,s:I}", "signal", sig, "in_flight",
-                                                      (json_int_t)souk_metrics_inflight()),
+        souk_log(SOUK_LOG_INFO, NULL, NULL,
+                 json_pack("{s:i,s:I}", "signal", sig, "in_flight", (json_int_t)souk_metrics_inflight()),
                  "shutting down, draining in-flight requests");
         rc = 0;
     }
     atomic_store(&stopping, true);
     for (int i = 0; i < started; i++)
         pthread_join(workers[i].thread, NULL);
+    pthread_mutex_lock(&pool.lock);
+    pool.stop = true;
+    pthread_cond_broadcast(&pool.cond);
+    pthread_mutex_unlock(&pool.lock);
+    for (int i = 0; i < pool.nthreads; i++)
+        pthread_join(pool.threads[i], NULL);
     if (have_watcher)
         pthread_join(watcher, NULL);
     if (rc == 0)
@@ -551,5 +836,6 @@ out:
     souk_store_close(watch_db);
     souk_cache_release();
     free(workers);
+    free(pool.threads);
     return rc;
 }

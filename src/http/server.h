@@ -1,6 +1,7 @@
 /*
  * server.h — the HTTP server: h2o event loops, one per thread, each with its
- * own database connection, all sharing the route table.
+ * own database connection, all sharing the route table, plus a small pool of
+ * threads for blocking handlers (password hashing).
  */
 #ifndef SOUK_SERVER_H
 #define SOUK_SERVER_H
@@ -16,6 +17,12 @@ typedef struct souk_server_opts {
     /* Verifies an Authorization header value (LEN bytes) and fills
      * req->principal. Returns 0 when valid, -1 when the credential is bad. */
     int (*authenticate)(souk_req *req, const char *authorization, size_t len);
+    /* Called on the loop thread after every data-changing request (not
+     * GET/HEAD/OPTIONS) that reached a route, with the final response (the
+     * audit log). DB is the loop's connection, outside any transaction. */
+    void (*after_request)(souk_store *db, const souk_req *req, const souk_res *res, const souk_route *route);
+    /* Called when another process committed to the database. */
+    void (*on_external_change)(void);
     bool access_log;             /* one JSON log line per request */
 } souk_server_opts;
 

@@ -1,13 +1,14 @@
 /*
- * apikey.h — API keys: random secrets shown once, stored as a BLAKE2b hash.
- *
- * Until accounts exist (see the accounts issue) one admin key with scope "*"
- * is created by `souk demo` or at the first `souk serve`, and the route
- * table's permission check accepts it.
+ * apikey.h — API keys: random secrets shown once, stored as a BLAKE2b hash,
+ * owned by a user, limited to scopes (named permissions) and optionally to
+ * an expiry. A key can never do more than its owner's role allows at the
+ * time it is used. Keys made before accounts existed have no owner and the
+ * scope "*"; they keep working until revoked with `souk keys revoke`.
  */
 #ifndef SOUK_APIKEY_H
 #define SOUK_APIKEY_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,16 +16,33 @@
 
 #define SOUK_APIKEY_LEN 46 /* "sk_" + 43 base64url characters */
 
-/* Creates a key with SCOPES (space-separated permissions, "*" = all) and
- * writes it into KEY (SOUK_APIKEY_LEN + 1 bytes). Returns 0 or a negative
- * souk_db_status. The key is not recoverable afterwards. */
-int souk_apikey_create(souk_store *db, const char *scopes, char *key);
+/* Creates a key for USER (0 = no owner) named NAME with SCOPES (space-separated
+ * permissions, "*" = all of the owner's) expiring at EXPIRES_US (0 = never), and
+ * writes it into KEY (SOUK_APIKEY_LEN + 1 bytes); *ID gets its id. Returns 0 or a
+ * negative souk_db_status. Runs in the caller's transaction if one is open. */
+int souk_apikey_create(souk_store *db, int64_t user, const char *name, const char *scopes, int64_t expires_us,
+                       char *key, int64_t *id);
 
-/* Looks KEY (LEN bytes) up. Returns 1 and fills *ID and SCOPES (SCOPES_LEN
- * bytes) when valid, 0 when unknown, negative on database errors. */
-int souk_apikey_verify(souk_store *db, const char *key, size_t len, int64_t *id, char *scopes, size_t scopes_len);
+typedef struct souk_apikey_info {
+    int64_t id, user_id;
+    char scopes[512];
+} souk_apikey_info;
+
+/* Looks KEY (LEN bytes) up. Returns 1 and fills INFO when it exists, is not
+ * revoked and not expired; 0 otherwise; negative on database errors. Records
+ * last use (at most once a minute). */
+int souk_apikey_verify(souk_store *db, const char *key, size_t len, souk_apikey_info *info);
 
 /* Number of keys stored, or negative on error. */
 int64_t souk_apikey_count(souk_store *db);
+
+/* {"data":[{"id","name","prefix","scopes":[...],"created_at","last_used_at","expires_at","revoked_at"}]} of USER's keys. */
+json_t *souk_apikey_list_json(souk_store *db, int64_t user);
+
+/* One key of USER as JSON, or NULL. */
+json_t *souk_apikey_json(souk_store *db, int64_t user, int64_t id);
+
+/* Revokes key ID of USER (USER 0 = any owner). 1 revoked, 0 not found, negative on error. */
+int souk_apikey_revoke(souk_store *db, int64_t user, int64_t id);
 
 #endif

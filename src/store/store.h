@@ -54,6 +54,7 @@ souk_stmt *souk_store_stmt(souk_store *db, const char *sql);
 void souk_stmt_bind_i64(souk_stmt *st, int idx, int64_t v);
 void souk_stmt_bind_text(souk_stmt *st, int idx, const char *text, size_t len);
 void souk_stmt_bind_null(souk_stmt *st, int idx);
+void souk_stmt_bind_blob(souk_stmt *st, int idx, const void *data, size_t len);
 
 /* Steps: SOUK_DB_ROW, SOUK_DB_DONE, or an error class. On DONE or error the
  * statement is reset. */
@@ -64,6 +65,7 @@ int souk_stmt_step(souk_stmt *st);
 int64_t souk_stmt_i64(souk_stmt *st, int col);
 const char *souk_stmt_text(souk_stmt *st, int col, size_t *len);
 int souk_stmt_is_null(souk_stmt *st, int col);
+const void *souk_stmt_blob(souk_stmt *st, int col, size_t *len);
 
 /* Resets ST so it releases its read snapshot. */
 void souk_stmt_done(souk_stmt *st);
@@ -98,6 +100,11 @@ int souk_store_ping(souk_store *db);
 /* A number that changes whenever another connection commits (SQLite's
  * data_version); used to notice writes by other processes. -1 on error. */
 int64_t souk_store_data_version(souk_store *db);
+
+/* Copies the write-ahead log into the database and truncates it, so that
+ * erased values do not linger in the log file. 0 when done, non-zero when
+ * readers still hold old snapshots (try again shortly). */
+int souk_store_checkpoint(souk_store *db);
 
 /* Message of the last error on this connection. */
 const char *souk_store_errmsg(souk_store *db);

@@ -112,8 +112,10 @@ int souk_store_open(souk_store **out, const char *path, char *err, size_t errlen
     /* WAL: readers never block the writer. synchronous=NORMAL is durable
      * against process crashes (kill -9); only an OS crash or power loss may
      * roll back the last transactions, never corrupt the file. */
+    /* secure_delete: deleted or overwritten content is zeroed in the file,
+     * so erased personal data does not survive in free pages */
     static const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;";
+                                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384; PRAGMA secure_delete=ON;";
     if (exec_simple(db, pragmas) != SOUK_DB_DONE) {
         snprintf(err, errlen, "cannot configure database %s: %s", path, db->errmsg);
         souk_store_close(db);
@@ -239,6 +241,13 @@ void souk_stmt_bind_null(souk_stmt *st, int idx)
         st->bind_error = true;
 }
 
+void souk_stmt_bind_blob(souk_stmt *st, int idx, const void *data, size_t len)
+{
+    int i = param(st, idx);
+    if (i && sqlite3_bind_blob64(st->st, i, data, len, SQLITE_TRANSIENT) != SQLITE_OK)
+        st->bind_error = true;
+}
+
 int souk_stmt_step(souk_stmt *st)
 {
     if (st->bind_error) {
@@ -267,6 +276,14 @@ const char *souk_stmt_text(souk_stmt *st, int col, size_t *len)
     if (len)
         *len = t ? (size_t)sqlite3_column_bytes(st->st, col) : 0;
     return t;
+}
+
+const void *souk_stmt_blob(souk_stmt *st, int col, size_t *len)
+{
+    const void *b = sqlite3_column_blob(st->st, col);
+    if (len)
+        *len = b ? (size_t)sqlite3_column_bytes(st->st, col) : 0;
+    return b;
 }
 
 int souk_stmt_is_null(souk_stmt *st, int col)
@@ -361,6 +378,13 @@ int64_t souk_store_data_version(souk_store *db)
     int64_t v = souk_stmt_i64(st, 0);
     souk_stmt_done(st);
     return v;
+}
+
+int souk_store_checkpoint(souk_store *db)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    return rc == SQLITE_OK ? 0 : 1;
 }
 
 const char *souk_store_errmsg(souk_store *db)

@@ -29,14 +29,27 @@ process.on('exit', () => {
   }
 });
 
+/* Defaults for test servers: no rate limits (each test file hammers one
+ * server from one address; the rate-limit tests set their own limits) and
+ * the cheapest password hashing OWASP allows (Argon2id, 19 MiB, t=2). */
+export const TEST_ENV = {
+  SOUK_RATE_LIMIT_IP: '0',
+  SOUK_RATE_LIMIT_USER: '0',
+  SOUK_RATE_LIMIT_AUTH: '0',
+  SOUK_ARGON2_MEMLIMIT_MB: '19',
+};
+export const ADMIN_EMAIL = 'admin@test.example';
+export const ADMIN_PASSWORD = 'test admin password 1';
+
 function tail(s, n = 4000) {
   return s.length > n ? '...' + s.slice(-n) : s;
 }
 
 /** Run a one-shot souk command; resolves {code, signal, stdout, stderr}. */
-export function runSouk(args, { env = {}, timeoutMs = SETUP_TIMEOUT_MS } = {}) {
+export function runSouk(args, { env = {}, timeoutMs = SETUP_TIMEOUT_MS, input } = {}) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(SOUK_BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(SOUK_BIN, args, { env: { ...TEST_ENV, ...process.env, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) proc.stdin.end(input);
     let stdout = '';
     let stderr = '';
     proc.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
@@ -70,10 +83,18 @@ export async function startServer({ products, seed = 1, env = {} } = {}) {
     if (r.code !== 0) {
       throw new Error(`souk ${setupArgs.join(' ')} exited with ${r.code ?? r.signal}\nstdout:\n${tail(r.stdout)}\nstderr:\n${tail(r.stderr)}`);
     }
-    const m = KEY_RE.exec(r.stdout);
+    let out = r.stdout;
+    if (setupArgs[0] === 'migrate') {
+      /* an admin account and its key, as an operator would make them */
+      const u = await runSouk(['user', 'create', '--db', dbPath, '--email', ADMIN_EMAIL, '--role', 'admin', '--api-key'],
+        { env, input: ADMIN_PASSWORD + '\n' });
+      if (u.code !== 0) throw new Error(`souk user create failed (${u.code})\nstderr:\n${tail(u.stderr)}`);
+      out = u.stdout;
+    }
+    const m = KEY_RE.exec(out);
     if (m) adminKey = m[1];
-    if (!adminKey && setupArgs[0] === 'demo') {
-      throw new Error(`souk demo did not print "admin api key: sk_..." on stdout\nstdout:\n${tail(r.stdout)}`);
+    if (!adminKey) {
+      throw new Error(`souk ${setupArgs[0]} did not print "admin api key: sk_..." on stdout\nstdout:\n${tail(out)}`);
     }
   } catch (e) {
     cleanup();
@@ -81,7 +102,7 @@ export async function startServer({ products, seed = 1, env = {} } = {}) {
   }
 
   const proc = spawn(SOUK_BIN, ['serve', '--listen', '127.0.0.1:0', '--db', dbPath, '--threads', '2'], {
-    env: { ...process.env, ...env },
+    env: { ...TEST_ENV, ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(proc);

@@ -1,0 +1,135 @@
+/* cmd_user.c — `souk user create` and `souk keys rotate`. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "app/cli.h"
+#include "core/id.h"
+#include "identity/apikey.h"
+#include "identity/internal.h"
+#include "core/banned.h"
+
+/* one line from stdin without its newline; echo off on a terminal */
+static int read_password(const char *prompt, char *out, size_t outlen)
+{
+    int tty = isatty(STDIN_FILENO);
+    struct termios old, quiet;
+    if (tty) {
+        fprintf(stderr, "%s", prompt);
+        tcgetattr(STDIN_FILENO, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    char *ok = fgets(out, (int)outlen, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        fprintf(stderr, "\n");
+    }
+    if (!ok)
+        return -1;
+    out[strcspn(out, "\r\n")] = '\0';
+    return 0;
+}
+
+int souk_cmd_user(int argc, char **argv)
+{
+    souk_config cfg;
+    if (souk_cli_config(&cfg) < 0)
+        return SOUK_EXIT_USAGE;
+    if (argc < 2 || strcmp(argv[1], "create") != 0) {
+        fprintf(stderr, "usage: souk user create --email E --role ROLE [--name N] [--vendor vend_…] [--api-key] [--db PATH]\n");
+        return SOUK_EXIT_USAGE;
+    }
+    static const struct option long_opts[] = {{"db", required_argument, NULL, 'd'},    {"email", required_argument, NULL, 'e'},
+                                              {"role", required_argument, NULL, 'r'},  {"name", required_argument, NULL, 'n'},
+                                              {"vendor", required_argument, NULL, 'v'}, {"api-key", no_argument, NULL, 'k'},
+                                              {NULL, 0, NULL, 0}};
+    const char *email = NULL, *role = NULL, *name = "", *vendor_text = NULL;
+    bool want_key = false;
+    char err[512];
+    int opt;
+    optind = 2;
+    while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+        switch (opt) {
+        case 'd':
+            if (souk_config_set_db(&cfg, optarg, err, sizeof err) < 0) {
+                fprintf(stderr, "souk: %s\n", err);
+                return SOUK_EXIT_USAGE;
+            }
+            break;
+        case 'e': email = optarg; break;
+        case 'r': role = optarg; break;
+        case 'n': name = optarg; break;
+        case 'v': vendor_text = optarg; break;
+        case 'k': want_key = true; break;
+        default: return SOUK_EXIT_USAGE;
+        }
+    }
+    if (!email || !role || optind < argc) {
+        fprintf(stderr, "souk: --email and --role are required; see 'souk user --help'\n");
+        return SOUK_EXIT_USAGE;
+    }
+    int64_t vendor = 0;
+    if (vendor_text && souk_id_parse("vend", vendor_text, strlen(vendor_text), &vendor) < 0) {
+        fprintf(stderr, "souk: --vendor must be a vendor id (vend_…)\n");
+        return SOUK_EXIT_USAGE;
+    }
+    char password[256], again[256];
+    if (read_password("password: ", password, sizeof password) < 0) {
+        fprintf(stderr, "souk: no password on standard input\n");
+        return SOUK_EXIT_USAGE;
+    }
+    if (isatty(STDIN_FILENO) && (read_password("again: ", again, sizeof again) < 0 || strcmp(password, again) != 0)) {
+        fprintf(stderr, "souk: the passwords differ\n");
+        return SOUK_EXIT_USAGE;
+    }
+    souk_store *db = souk_cli_open_db(cfg.db_path);
+    if (!db)
+        return SOUK_EXIT_FAIL;
+    char key[SOUK_APIKEY_LEN + 1];
+    int64_t user;
+    int rc = souk_cli_create_user(db, email, role, password, name, vendor, want_key ? key : NULL, &user);
+    sodium_memzero(password, sizeof password);
+    if (rc == 0) {
+        char id[SOUK_ID_TEXT_MAX];
+        printf("created %s %s (%s)\n", role, email, souk_id_format("usr", user, id));
+        if (want_key)
+            printf("admin api key: %s\n(shown once; souk stores only its hash)\n", key);
+    }
+    souk_store_close(db);
+    return rc == 0 ? SOUK_EXIT_OK : SOUK_EXIT_FAIL;
+}
+
+int souk_cmd_keys(int argc, char **argv)
+{
+    souk_config cfg;
+    if (souk_cli_config(&cfg) < 0)
+        return SOUK_EXIT_USAGE;
+    if (argc < 2 || strcmp(argv[1], "rotate") != 0) {
+        fprintf(stderr, "usage: souk keys rotate [--db PATH]\n");
+        return SOUK_EXIT_USAGE;
+    }
+    char err[512];
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc && souk_config_set_db(&cfg, argv[++i], err, sizeof err) == 0)
+            continue;
+        fprintf(stderr, "usage: souk keys rotate [--db PATH]\n");
+        return SOUK_EXIT_USAGE;
+    }
+    souk_store *db = souk_cli_open_db(cfg.db_path);
+    if (!db)
+        return SOUK_EXIT_FAIL;
+    char kid[32];
+    int r = souk__identity_keys_rotate(db, kid);
+    if (r == 0)
+        printf("new signing key %s; older keys verify tokens for %d more minutes, then retire\n", kid,
+               SOUK_ACCESS_TTL_S / 60);
+    else
+        fprintf(stderr, "souk: cannot rotate keys: %s\n", souk_store_errmsg(db));
+    souk_store_close(db);
+    return r == 0 ? SOUK_EXIT_OK : SOUK_EXIT_FAIL;
+}

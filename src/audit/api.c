@@ -1,0 +1,387 @@
+/*
+ * api.c — GET /api/v1/admin/audit: the audit log, newest first.
+ *
+ * Parameters are checked in one pass in the style of the product list
+ * (src/catalog/filter.c): every unknown, repeated or malformed parameter is
+ * reported, then the SQL is assembled from the filters in use so the planner
+ * sees plain equalities it can serve from audit_log_actor / audit_log_subject.
+ * Pagination is keyset on seq descending: the cursor is
+ * base64url("a1|<seq of the last entry shown>") and the next page starts
+ * strictly below it, so entries appended while a client pages are never
+ * shown twice or skipped.
+ */
+#include "audit/audit.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/id.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "core/banned.h"
+
+#define DEFAULT_LIMIT 50
+#define CURSOR_TEXT_MAX 64
+
+typedef struct audit_filter {
+    const char *actor_type;      /* NULL = any */
+    bool has_actor_id;
+    int64_t actor_id;
+    const char *actor_id_type;   /* actor type implied by the actor_id prefix */
+    const char *action, *object_type, *object_id;
+    bool has_subject, has_from, has_to, has_cursor;
+    int64_t subject, from, to, cursor_seq;
+    int limit;
+} audit_filter;
+
+static const char *const actor_types[] = {"user", "api_key", "anonymous", "system", NULL};
+
+static int parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    if (!*s || strlen(s) > 19)
+        return -1;
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return -1;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int decode_cursor(const char *text, size_t tl, int64_t *seq)
+{
+    if (tl == 0 || tl > CURSOR_TEXT_MAX)
+        return -1;
+    unsigned char raw[CURSOR_TEXT_MAX + 1];
+    size_t n;
+    if (sodium_base642bin(raw, CURSOR_TEXT_MAX, text, tl, NULL, &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return -1;
+    raw[n] = '\0';
+    if (n < 4 || memchr(raw, '\0', n) || memcmp(raw, "a1|", 3) != 0)
+        return -1;
+    return parse_int((const char *)raw + 3, 1, INT64_MAX, seq);
+}
+
+static char *encode_cursor(int64_t seq, char *out, size_t outlen)
+{
+    char raw[32];
+    int n = snprintf(raw, sizeof raw, "a1|%" PRId64, seq);
+    sodium_bin2base64(out, outlen, (const unsigned char *)raw, (size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return out;
+}
+
+static int exact_text(const char *k, const char *v, const char **dst, souk_arena *a, souk_problems *pr)
+{
+    if (!*v)
+        return souk_problems_add(pr, a, k, "must not be empty");
+    if (strlen(v) > SOUK_AUDIT_TEXT_MAX)
+        return souk_problems_add(pr, a, k, "must be at most %d bytes", SOUK_AUDIT_TEXT_MAX);
+    *dst = v;
+    return 0;
+}
+
+/* Fills F from Q. Returns 0, or -1 with problems recorded in PR. */
+static int filter_parse(audit_filter *f, const souk_query *q, souk_arena *a, souk_problems *pr)
+{
+    memset(f, 0, sizeof *f);
+    f->limit = DEFAULT_LIMIT;
+    int bad = 0;
+    for (size_t i = 0; i < q->count; i++) {
+        const char *k = q->items[i].key, *v = q->items[i].value;
+        size_t vl = q->items[i].value_len;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(q->items[j].key, k) == 0) {
+                bad = souk_problems_add(pr, a, k, "must not be repeated");
+                goto next;
+            }
+        int64_t n;
+        if (strcmp(k, "limit") == 0) {
+            if (parse_int(v, 1, SOUK_AUDIT_LIST_MAX, &n) < 0)
+                bad = souk_problems_add(pr, a, k, "must be an integer from 1 to %d", SOUK_AUDIT_LIST_MAX);
+            else
+                f->limit = (int)n;
+        } else if (strcmp(k, "actor_type") == 0) {
+            int found = 0;
+            for (int t = 0; actor_types[t]; t++)
+                if (strcmp(actor_types[t], v) == 0) {
+                    f->actor_type = actor_types[t];
+                    found = 1;
+                }
+            if (!found)
+                bad = souk_problems_add(pr, a, k, "must be one of user, api_key, anonymous, system");
+        } else if (strcmp(k, "actor_id") == 0) {
+            if (souk_id_parse(SOUK_PREFIX_USER, v, vl, &f->actor_id) == 0)
+                f->actor_id_type = "user";
+            else if (souk_id_parse(SOUK_PREFIX_APIKEY, v, vl, &f->actor_id) == 0)
+                f->actor_id_type = "api_key";
+            else {
+                bad = souk_problems_add(pr, a, k, "must be a user id (usr_...) or an API key id (key_...)");
+                goto next;
+            }
+            f->has_actor_id = true;
+        } else if (strcmp(k, "subject") == 0) {
+            if (souk_id_parse(SOUK_PREFIX_USER, v, vl, &f->subject) < 0)
+                bad = souk_problems_add(pr, a, k, "must be a user id (usr_...)");
+            else
+                f->has_subject = true;
+        } else if (strcmp(k, "action") == 0) {
+            if (exact_text(k, v, &f->action, a, pr))
+                bad = -1;
+        } else if (strcmp(k, "object_type") == 0) {
+            if (exact_text(k, v, &f->object_type, a, pr))
+                bad = -1;
+        } else if (strcmp(k, "object_id") == 0) {
+            if (exact_text(k, v, &f->object_id, a, pr))
+                bad = -1;
+        } else if (strcmp(k, "from") == 0 || strcmp(k, "to") == 0) {
+            if (souk_time_parse(v, vl, &n) < 0)
+                bad = souk_problems_add(pr, a, k, "must be an RFC 3339 date-time such as 2026-01-15T10:30:00Z");
+            else if (k[0] == 'f') {
+                f->has_from = true;
+                f->from = n;
+            } else {
+                f->has_to = true;
+                f->to = n;
+            }
+        } else if (strcmp(k, "cursor") == 0) {
+            if (decode_cursor(v, vl, &f->cursor_seq) < 0)
+                bad = souk_problems_add(pr, a, k, "is not a valid cursor");
+            else
+                f->has_cursor = true;
+        } else {
+            bad = souk_problems_add(pr, a, k, "unknown parameter");
+        }
+    next:;
+    }
+    if (f->has_actor_id) {
+        if (f->actor_type && strcmp(f->actor_type, f->actor_id_type) != 0)
+            bad = souk_problems_add(pr, a, "actor_id", "is not an id of actor_type %s", f->actor_type);
+        else
+            f->actor_type = f->actor_id_type;
+    }
+    if (f->has_from && f->has_to && f->from > f->to)
+        bad = souk_problems_add(pr, a, "from", "must not be after to");
+    return bad ? -1 : 0;
+}
+
+/* Collects $N parameters while the SQL text is assembled. */
+typedef struct binder {
+    int is_text[16];
+    int64_t ints[16];
+    const char *texts[16];
+    int n;
+} binder;
+
+static void where_int(binder *b, souk_buf *sql, const char *expr, int64_t v)
+{
+    b->is_text[b->n] = 0;
+    b->ints[b->n++] = v;
+    souk_buf_printf(sql, " AND %s$%d", expr, b->n);
+}
+
+static void where_text(binder *b, souk_buf *sql, const char *expr, const char *v)
+{
+    b->is_text[b->n] = 1;
+    b->texts[b->n++] = v;
+    souk_buf_printf(sql, " AND %s$%d", expr, b->n);
+}
+
+/* A JSON string of S, or a marker when S (from a tampered row) is not UTF-8. */
+static json_t *jstr(const char *s, size_t len)
+{
+    json_t *j = json_stringn(s ? s : "", s ? len : 0);
+    return j ? j : json_string("(invalid UTF-8)");
+}
+
+static json_t *jtext(souk_stmt *st, int col)
+{
+    size_t n;
+    const char *s = souk_stmt_text(st, col, &n);
+    return jstr(s, n);
+}
+
+static json_t *jid(const char *prefix, int64_t id)
+{
+    char buf[SOUK_ID_TEXT_MAX];
+    return json_string(souk_id_format(prefix, id, buf));
+}
+
+/* One row of the list query as the API's entry object, NULL when out of memory. */
+static json_t *render_entry(souk_stmt *st)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    char tbuf[SOUK_RFC3339_LEN];
+    size_t n;
+    const char *actor_type = souk_stmt_text(st, 3, &n);
+    json_t *actor_id;
+    if (souk_stmt_is_null(st, 4))
+        actor_id = json_null();
+    else if (actor_type && strcmp(actor_type, "user") == 0)
+        actor_id = jid(SOUK_PREFIX_USER, souk_stmt_i64(st, 4));
+    else if (actor_type && strcmp(actor_type, "api_key") == 0)
+        actor_id = jid(SOUK_PREFIX_APIKEY, souk_stmt_i64(st, 4));
+    else
+        actor_id = jtext(st, 4);
+    size_t dl;
+    const char *dtext = souk_stmt_text(st, 11, &dl);
+    json_t *details = dtext ? json_loadb(dtext, dl, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    if (!json_is_object(details)) {
+        /* stored by a writer other than souk_audit_append: show it, flagged */
+        json_decref(details);
+        details = json_object();
+        json_object_set_new(details, "_invalid_json", jstr(dtext, dl));
+    }
+    int bad = 0;
+    bad |= json_object_set_new(o, "seq", json_integer(souk_stmt_i64(st, 0)));
+    bad |= json_object_set_new(o, "id", jid(SOUK_PREFIX_AUDIT, souk_stmt_i64(st, 1)));
+    bad |= json_object_set_new(o, "at", json_string(souk_time_format(souk_stmt_i64(st, 2), tbuf)));
+    bad |= json_object_set_new(o, "actor_type", jstr(actor_type, n));
+    bad |= json_object_set_new(o, "actor_id", actor_id);
+    bad |= json_object_set_new(o, "action", jtext(st, 5));
+    bad |= json_object_set_new(o, "object_type", jtext(st, 6));
+    bad |= json_object_set_new(o, "object_id", jtext(st, 7));
+    bad |= json_object_set_new(o, "subject_user_id",
+                               souk_stmt_is_null(st, 8) ? json_null() : jid(SOUK_PREFIX_USER, souk_stmt_i64(st, 8)));
+    bad |= json_object_set_new(o, "request_id", jtext(st, 9));
+    bad |= json_object_set_new(o, "result", json_integer(souk_stmt_i64(st, 10)));
+    bad |= json_object_set_new(o, "details", details);
+    bad |= json_object_set_new(o, "prev_hash", jtext(st, 12));
+    bad |= json_object_set_new(o, "hash", jtext(st, 13));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int db_fail(souk_res *res, int r)
+{
+    return souk_res_error(res, r == SOUK_DB_SOFT ? SOUK_E_UNAVAILABLE : SOUK_E_INTERNAL, NULL);
+}
+
+int souk_audit_api_list(souk_req *req, souk_res *res)
+{
+    audit_filter f;
+    if (filter_parse(&f, &req->query, req->arena, &res->problems) < 0)
+        return souk_res_invalid(res);
+
+    souk_buf sql;
+    souk_buf_init(&sql, 4096);
+    binder b = {.n = 0};
+    souk_buf_adds(&sql, "SELECT seq, id, at, actor_type, actor_id, action, object_type, object_id, subject_user_id, "
+                        "request_id, result, details, prev_hash, hash FROM audit_log WHERE 1 = 1");
+    if (f.actor_type)
+        where_text(&b, &sql, "actor_type = ", f.actor_type);
+    if (f.has_actor_id)
+        where_int(&b, &sql, "actor_id = ", f.actor_id);
+    if (f.has_subject)
+        where_int(&b, &sql, "subject_user_id = ", f.subject);
+    if (f.action)
+        where_text(&b, &sql, "action = ", f.action);
+    if (f.object_type)
+        where_text(&b, &sql, "object_type = ", f.object_type);
+    if (f.object_id)
+        where_text(&b, &sql, "object_id = ", f.object_id);
+    if (f.has_from)
+        where_int(&b, &sql, "at >= ", f.from);
+    if (f.has_to)
+        where_int(&b, &sql, "at < ", f.to);
+    if (f.has_cursor)
+        where_int(&b, &sql, "seq < ", f.cursor_seq);
+    b.is_text[b.n] = 0;
+    b.ints[b.n++] = f.limit + 1; /* one more than shown tells whether there is a next page */
+    souk_buf_printf(&sql, " ORDER BY seq DESC LIMIT $%d", b.n);
+    if (souk_buf_failed(&sql)) {
+        souk_buf_release(&sql);
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    }
+    souk_stmt *st = souk_store_stmt(req->store, sql.data);
+    souk_buf_release(&sql);
+    if (!st)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    for (int i = 0; i < b.n; i++) {
+        if (b.is_text[i])
+            souk_stmt_bind_text(st, i + 1, b.texts[i], SIZE_MAX);
+        else
+            souk_stmt_bind_i64(st, i + 1, b.ints[i]);
+    }
+
+    json_t *data = json_array();
+    if (!data) {
+        souk_stmt_done(st);
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    }
+    int r, shown = 0;
+    int64_t last_seq = 0;
+    bool more = false;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+        if (shown == f.limit) {
+            more = true;
+            souk_stmt_done(st);
+            break;
+        }
+        json_t *e = render_entry(st);
+        if (!e || json_array_append_new(data, e) < 0) {
+            souk_stmt_done(st);
+            json_decref(data);
+            return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        }
+        last_seq = souk_stmt_i64(st, 0);
+        shown++;
+    }
+    if (r < 0) {
+        json_decref(data);
+        return db_fail(res, r);
+    }
+    char cursor[CURSOR_TEXT_MAX];
+    json_t *root = json_object();
+    if (!root) {
+        json_decref(data);
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    }
+    if (json_object_set_new(root, "data", data) < 0 ||
+        json_object_set_new(root, "next_cursor",
+                            more ? json_string(encode_cursor(last_seq, cursor, sizeof cursor)) : json_null()) < 0) {
+        json_decref(root);
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    }
+    return souk_res_json(res, 200, root);
+}
+
+json_t *souk_audit_about_user_json(souk_store *db, int64_t user, int limit)
+{
+    souk_stmt *st = souk_store_stmt(db, "SELECT seq, id, at, actor_type, actor_id, action, object_type, object_id, "
+                                        "subject_user_id, request_id, result, details, prev_hash, hash FROM audit_log "
+                                        "WHERE subject_user_id = $1 OR (actor_type = 'user' AND actor_id = $1) "
+                                        "ORDER BY seq LIMIT $2");
+    if (!st)
+        return NULL;
+    souk_stmt_bind_i64(st, 1, user);
+    souk_stmt_bind_i64(st, 2, limit);
+    json_t *arr = json_array();
+    int r;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+        json_t *e = render_entry(st);
+        if (!e) {
+            souk_stmt_done(st);
+            json_decref(arr);
+            return NULL;
+        }
+        json_array_append_new(arr, e);
+    }
+    if (r < 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return json_pack("{s:o}", "data", arr);
+}

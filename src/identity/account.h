@@ -1,0 +1,92 @@
+/*
+ * account.h — shared by the identity module's HTTP handlers (api_*.c):
+ * decoded request bodies, their specs, and account helpers. Internal to
+ * src/identity (souk__identity_ prefix).
+ */
+#ifndef SOUK_IDENTITY_ACCOUNT_H
+#define SOUK_IDENTITY_ACCOUNT_H
+
+#include "core/json.h"
+#include "identity/internal.h"
+
+typedef struct souk_register_in {
+    const char *email, *password, *name, *phone;
+    bool marketing_opt_in;
+    uint64_t present, nulls;
+} souk_register_in;
+
+typedef struct souk_login_in {
+    const char *email, *password, *totp_code, *recovery_code;
+    uint64_t present, nulls;
+} souk_login_in;
+
+typedef struct souk_token_in {
+    const char *token;
+    uint64_t present, nulls;
+} souk_token_in;
+
+typedef struct souk_password_in {
+    const char *current, *next;
+    uint64_t present, nulls;
+} souk_password_in;
+
+typedef struct souk_consent_in {
+    const char *kind;
+    bool granted;
+    uint64_t present, nulls;
+} souk_consent_in;
+
+typedef struct souk_apikey_in {
+    const char *name;
+    souk_json_strlist scopes;
+    const char *expires_at;
+    uint64_t present, nulls;
+} souk_apikey_in;
+
+typedef struct souk_admin_user_in {
+    int role, status;
+    int64_t vendor_id;
+    uint64_t present, nulls;
+} souk_admin_user_in;
+
+extern const souk_json_spec souk__identity_register_spec, souk__identity_login_spec, souk__identity_refresh_spec,
+    souk__identity_reset_request_spec, souk__identity_reset_confirm_spec, souk__identity_password_spec,
+    souk__identity_profile_spec, souk__identity_reauth_spec, souk__identity_code_spec, souk__identity_consent_spec,
+    souk__identity_apikey_spec, souk__identity_admin_user_spec;
+
+/* NULL when S (LEN bytes) is a plausible e-mail address, else the reason. */
+const char *souk__identity_check_email(const char *s, size_t len);
+
+/* Lower-cases ASCII letters of S in place. */
+void souk__identity_lower(char *s);
+
+/* Active user with EMAIL: returns the id (>0), 0 when none, negative on
+ * error; fills the password HASH, whether TOTP is on, and its secret. */
+int64_t souk__identity_user_by_email(souk_store *db, const char *email, char *hash, size_t hashlen, bool *totp,
+                                     char *totp_secret, size_t secretlen);
+
+/* The same for an active user by id: 1 found, 0 not, negative on error. */
+int souk__identity_user_secret(souk_store *db, int64_t user, char *email, size_t emaillen, char *hash, size_t hashlen,
+                               bool *totp, char *totp_secret, size_t secretlen);
+
+/* session.c */
+int souk__identity_refresh(souk_store *db, const char *token, souk__tokens *out, int64_t *user, int64_t *session);
+int souk__identity_session_revoke(souk_store *db, int64_t user, int64_t session, const char *reason);
+json_t *souk__identity_sessions_json(souk_store *db, int64_t user, int64_t current);
+
+/* totp.c */
+int souk__identity_totp_secret(char *out, size_t outlen);
+int souk__identity_totp_check(const char *secret, const char *code);
+int souk__identity_totp_code(const char *secret, int64_t time_s, char *out);
+int souk__identity_recovery_codes_tx(souk_store *db, int64_t user, char codes[][16], int count);
+int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
+
+/* Decodes REQ's JSON body per SPEC into OUT; 0, or the error set on RES. */
+int souk__identity_decode(souk_req *req, souk_res *res, const souk_json_spec *spec, void *out);
+
+/* Checks the second factor of USER (TOTP code or recovery code, consuming
+ * the latter). 1 ok, 0 wrong, negative on error. */
+int souk__identity_second_factor(souk_store *db, int64_t user, const char *secret, const char *totp_code,
+                                 const char *recovery_code);
+
+#endif

@@ -1,0 +1,413 @@
+/*
+ * api_auth.c — sign-up, sign-in, token refresh, sign-out, password reset,
+ * and the public keys (JWKS).
+ *
+ * Routes that hash passwords are marked `blocking` in the route table, so
+ * they run on the server's blocking pool, never on an event loop.
+ *
+ * Failed sign-ins are throttled per account and per client address with
+ * token buckets (5 failures per account, 20 per address, refilling over 15
+ * minutes): an attacker can slow an account down but never lock its owner
+ * out for longer than a few minutes.
+ */
+#include "identity/account.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "http/ratelimit.h"
+#include "mail/mail.h"
+#include "core/banned.h"
+
+#define FAIL_WINDOW_S (15 * 60)
+#define FAIL_PER_ACCOUNT 5
+#define FAIL_PER_ADDRESS 20
+#define RESET_TTL_S 3600
+
+int souk__identity_decode(souk_req *req, souk_res *res, const souk_json_spec *spec, void *out)
+{
+    json_t *j = souk_req_json(req, res);
+    if (!j)
+        return res->err;
+    int r = souk_json_decode(spec, j, out, "", req->arena, &res->problems);
+    json_decref(j);
+    return r < 0 ? souk_res_invalid(res) : 0;
+}
+
+int souk__identity_second_factor(souk_store *db, int64_t user, const char *secret, const char *totp_code,
+                                 const char *recovery_code)
+{
+    if (totp_code)
+        return souk__identity_totp_check(secret, totp_code);
+    if (recovery_code)
+        return souk__identity_recovery_use(db, user, recovery_code);
+    return 0;
+}
+
+static void security_event(souk_req *req, const char *action, int64_t user, int result)
+{
+    souk_audit_entry e = {.actor_type = "anonymous", .action = action, .subject_user_id = user,
+                          .request_id = req->request_id, .result = result};
+    souk_audit_append(req->store, &e);
+    souk_log(SOUK_LOG_WARN, req->request_id, NULL, json_pack("{s:s,s:I,s:s}", "event", action, "user", (json_int_t)user,
+                                                             "peer", req->peer ? req->peer : ""),
+             "security event");
+}
+
+/* ---- register ---- */
+
+typedef struct register_ctx {
+    const souk_register_in *in;
+    const char *email, *hash, *peer, *ua;
+    int64_t user;
+    souk__tokens tokens;
+    bool taken;
+} register_ctx;
+
+static int register_tx(souk_store *db, void *arg)
+{
+    register_ctx *c = arg;
+    souk_stmt *st = souk_store_stmt(db, "SELECT 1 FROM users WHERE email = $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_text(st, 1, c->email, SIZE_MAX);
+    int r = souk_stmt_step(st);
+    if (r < 0)
+        return r;
+    if (r == SOUK_DB_ROW) {
+        souk_stmt_done(st);
+        c->taken = true;
+        return -100;
+    }
+    int64_t now = souk_time_now_us();
+    c->user = souk_id_next();
+    st = souk_store_stmt(db, "INSERT INTO users (id, email, password_hash, name, phone, role, created_at, updated_at, "
+                             "password_changed_at) VALUES ($1, $2, $3, $4, $5, 'customer', $6, $6, $6)");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, c->user);
+    souk_stmt_bind_text(st, 2, c->email, SIZE_MAX);
+    souk_stmt_bind_text(st, 3, c->hash, SIZE_MAX);
+    souk_stmt_bind_text(st, 4, c->in->name ? c->in->name : "", SIZE_MAX);
+    souk_stmt_bind_text(st, 5, c->in->phone ? c->in->phone : "", SIZE_MAX);
+    souk_stmt_bind_i64(st, 6, now);
+    if ((r = souk_stmt_exec(st)) < 0)
+        return r;
+    if (souk_json_present(&souk__identity_register_spec, c->in, 4)) {
+        st = souk_store_stmt(db, "INSERT INTO consents (id, user_id, kind, granted, method, created_at) "
+                                 "VALUES ($1, $2, 'marketing', $3, 'registration', $4)");
+        if (!st)
+            return SOUK_DB_HARD;
+        souk_stmt_bind_i64(st, 1, souk_id_next());
+        souk_stmt_bind_i64(st, 2, c->user);
+        souk_stmt_bind_i64(st, 3, c->in->marketing_opt_in);
+        souk_stmt_bind_i64(st, 4, now);
+        if ((r = souk_stmt_exec(st)) < 0)
+            return r;
+    }
+    return souk__identity_session_create_tx(db, c->user, c->peer, c->ua, &c->tokens);
+}
+
+int souk_identity_api_register(souk_req *req, souk_res *res)
+{
+    souk_register_in in;
+    if (souk__identity_decode(req, res, &souk__identity_register_spec, &in))
+        return res->err;
+    char *email = souk_arena_strdup(req->arena, in.email);
+    if (!email)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk__identity_lower(email);
+    const char *why = souk__identity_password_rules(in.password, email);
+    if (why) {
+        souk_problems_add(&res->problems, req->arena, "password", "%s", why);
+        return souk_res_invalid(res);
+    }
+    char hash[crypto_pwhash_STRBYTES];
+    if (souk__identity_password_hash(in.password, hash) < 0)
+        return souk_res_error(res, SOUK_E_UNAVAILABLE, "Out of memory while hashing; try again.");
+    register_ctx c = {&in, email, hash, req->peer, souk_req_header(req, "user-agent"), 0, {{0}}, false};
+    int r = souk_store_tx(req->store, register_tx, &c);
+    if (c.taken) {
+        souk_problems_add(&res->problems, req->arena, "email", "is already registered");
+        return souk_res_error(res, SOUK_E_CONFLICT, NULL);
+    }
+    if (r < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    res->audit_subject_user = c.user;
+    char uid[SOUK_ID_TEXT_MAX];
+    souk_res_audit(res, "user", souk_arena_strdup(req->arena, souk_id_format("usr", c.user, uid)));
+    return souk_res_json(res, 201, souk__identity_token_response(&c.tokens, souk__identity_user_json(req->store, c.user)));
+}
+
+/* ---- login ---- */
+
+static souk_rate take(const char *kind, const char *who, int capacity, int cost)
+{
+    char key[320];
+    snprintf(key, sizeof key, "loginfail:%s:%s", kind, who);
+    return souk_ratelimit_take(key, capacity, FAIL_WINDOW_S, cost, souk_time_mono_us());
+}
+
+static int throttled(souk_req *req, souk_res *res, const char *email)
+{
+    souk_rate a = take("account", email, FAIL_PER_ACCOUNT, 0), b = take("address", req->peer, FAIL_PER_ADDRESS, 0);
+    if (a.remaining >= 1 && b.remaining >= 1)
+        return 0;
+    int wait = (a.remaining < 1 ? (FAIL_WINDOW_S / FAIL_PER_ACCOUNT) : 0);
+    if (b.remaining < 1 && FAIL_WINDOW_S / FAIL_PER_ADDRESS > wait)
+        wait = FAIL_WINDOW_S / FAIL_PER_ADDRESS;
+    res->retry_after = souk_arena_printf(req->arena, "%d", wait);
+    souk_log(SOUK_LOG_WARN, req->request_id, NULL, json_pack("{s:s,s:s}", "event", "auth.login_throttled", "peer", req->peer),
+             "sign-in throttled after repeated failures");
+    return souk_res_error(res, SOUK_E_RATE_LIMITED, "Too many failed sign-ins; wait before trying again.");
+}
+
+static int failed(souk_req *req, souk_res *res, const char *email, int64_t user, souk_err e)
+{
+    take("account", email, FAIL_PER_ACCOUNT, 1);
+    take("address", req->peer, FAIL_PER_ADDRESS, 1);
+    souk_log(SOUK_LOG_WARN, req->request_id, NULL,
+             json_pack("{s:s,s:s,s:I}", "event", "auth.login_failed", "peer", req->peer, "user", (json_int_t)user),
+             "sign-in failed");
+    res->audit_subject_user = user;
+    return souk_res_error(res, e, NULL);
+}
+
+typedef struct login_ctx {
+    int64_t user;
+    const char *rehash, *peer, *ua;
+    souk__tokens tokens;
+} login_ctx;
+
+static int login_tx(souk_store *db, void *arg)
+{
+    login_ctx *c = arg;
+    if (c->rehash) {
+        souk_stmt *st = souk_store_stmt(db, "UPDATE users SET password_hash = $2 WHERE id = $1");
+        if (!st)
+            return SOUK_DB_HARD;
+        souk_stmt_bind_i64(st, 1, c->user);
+        souk_stmt_bind_text(st, 2, c->rehash, SIZE_MAX);
+        int r = souk_stmt_exec(st);
+        if (r < 0)
+            return r;
+    }
+    return souk__identity_session_create_tx(db, c->user, c->peer, c->ua, &c->tokens);
+}
+
+int souk_identity_api_login(souk_req *req, souk_res *res)
+{
+    souk_login_in in;
+    if (souk__identity_decode(req, res, &souk__identity_login_spec, &in))
+        return res->err;
+    char *email = souk_arena_strdup(req->arena, in.email);
+    if (!email)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk__identity_lower(email);
+    if (throttled(req, res, email))
+        return res->err;
+    char hash[crypto_pwhash_STRBYTES + 1], secret[64];
+    bool totp = false;
+    int64_t user = souk__identity_user_by_email(req->store, email, hash, sizeof hash, &totp, secret, sizeof secret);
+    if (user < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    if (user == 0) {
+        souk__identity_password_dummy(in.password); /* same time as a wrong password */
+        return failed(req, res, email, 0, SOUK_E_INVALID_CREDENTIALS);
+    }
+    if (!souk__identity_password_verify(hash, in.password))
+        return failed(req, res, email, user, SOUK_E_INVALID_CREDENTIALS);
+    if (totp) {
+        if (!in.totp_code && !in.recovery_code) {
+            res->audit_subject_user = user;
+            return souk_res_error(res, SOUK_E_MFA_REQUIRED, NULL);
+        }
+        int ok = souk__identity_second_factor(req->store, user, secret, in.totp_code, in.recovery_code);
+        if (ok < 0)
+            return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        if (!ok)
+            return failed(req, res, email, user, SOUK_E_INVALID_CREDENTIALS);
+    }
+    char fresh[crypto_pwhash_STRBYTES];
+    login_ctx c = {user, NULL, req->peer, souk_req_header(req, "user-agent"), {{0}}};
+    if (souk__identity_password_needs_rehash(hash) && souk__identity_password_hash(in.password, fresh) == 0)
+        c.rehash = fresh;
+    if (souk_store_tx(req->store, login_tx, &c) < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    res->audit_subject_user = user;
+    return souk_res_json(res, 200, souk__identity_token_response(&c.tokens, souk__identity_user_json(req->store, user)));
+}
+
+/* ---- refresh and logout ---- */
+
+int souk_identity_api_refresh(souk_req *req, souk_res *res)
+{
+    souk_token_in in;
+    if (souk__identity_decode(req, res, &souk__identity_refresh_spec, &in))
+        return res->err;
+    souk__tokens t;
+    int64_t user = 0, session = 0;
+    int r = souk__identity_refresh(req->store, in.token, &t, &user, &session);
+    if (r < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    res->audit_subject_user = user;
+    if (r == 2) {
+        souk_identity_invalidate();
+        security_event(req, "auth.refresh_token_reuse", user, 401);
+        return souk_res_error(res, SOUK_E_UNAUTHORIZED,
+                              "This refresh token was already used; the session has been revoked. Sign in again.");
+    }
+    if (r == 1)
+        return souk_res_error(res, SOUK_E_UNAUTHORIZED, "The refresh token is not valid.");
+    return souk_res_json(res, 200, souk__identity_token_response(&t, souk__identity_user_json(req->store, user)));
+}
+
+int souk_identity_api_logout(souk_req *req, souk_res *res)
+{
+    if (req->principal.kind != SOUK_ACTOR_USER)
+        return souk_res_error(res, SOUK_E_FORBIDDEN, "Sign out with an access token, not an API key.");
+    if (souk__identity_session_revoke(req->store, req->principal.user_id, req->principal.session_id, "logout") < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_identity_invalidate();
+    res->status = 204;
+    return 0;
+}
+
+/* ---- password reset ---- */
+
+typedef struct reset_ctx {
+    int64_t user;
+    const char *email, *hash, *reset_link;
+    const char *token_hash;
+    const char *new_hash;
+    int outcome;
+} reset_ctx;
+
+static int reset_request_tx(souk_store *db, void *arg)
+{
+    reset_ctx *c = arg;
+    int64_t now = souk_time_now_us();
+    souk_stmt *st = souk_store_stmt(db, "INSERT INTO password_resets (id, user_id, hash, created_at, expires_at) "
+                                        "VALUES ($1, $2, $3, $4, $5)");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, souk_id_next());
+    souk_stmt_bind_i64(st, 2, c->user);
+    souk_stmt_bind_text(st, 3, c->token_hash, SIZE_MAX);
+    souk_stmt_bind_i64(st, 4, now);
+    souk_stmt_bind_i64(st, 5, now + (int64_t)RESET_TTL_S * 1000000);
+    int r = souk_stmt_exec(st);
+    if (r < 0)
+        return r;
+    /* the address was checked at registration; -1 (bad input) must not read as "retry" */
+    r = souk_mail_enqueue_tx(db, c->user, c->email, "Reset your souk password", c->reset_link);
+    return r == -1 ? -100 : r;
+}
+
+int souk_identity_api_reset_request(souk_req *req, souk_res *res)
+{
+    souk_token_in in;
+    if (souk__identity_decode(req, res, &souk__identity_reset_request_spec, &in))
+        return res->err;
+    char *email = souk_arena_strdup(req->arena, in.token);
+    if (!email)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk__identity_lower(email);
+    int64_t user = souk__identity_user_by_email(req->store, email, NULL, 0, NULL, NULL, 0);
+    if (user < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    if (user > 0) {
+        char token[64], hex[65];
+        souk__identity_random_token("pr_", token, sizeof token);
+        souk__identity_hash_secret(token, strlen(token), hex);
+        const char *body = souk_arena_printf(
+            req->arena,
+            "Someone (hopefully you) asked to reset the password of your souk account.\n\n"
+            "Use this code within one hour with POST /api/v1/auth/password-reset/confirm:\n\n    %s\n\n"
+            "If you did not ask for it, ignore this message; your password stays as it is.\n",
+            token);
+        reset_ctx c = {.user = user, .email = email, .token_hash = hex, .reset_link = body};
+        if (!body || souk_store_tx(req->store, reset_request_tx, &c) < 0)
+            return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        souk_mail_worker_kick();
+        res->audit_subject_user = user;
+    }
+    /* the same answer whether or not the address has an account */
+    return souk_res_json(res, 202, json_pack("{s:s}", "status", "If the address has an account, a reset code is on its way."));
+}
+
+static int reset_confirm_tx(souk_store *db, void *arg)
+{
+    reset_ctx *c = arg;
+    int64_t now = souk_time_now_us();
+    souk_stmt *st = souk_store_stmt(db, "SELECT r.id, r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id "
+                                        "WHERE r.hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 "
+                                        "AND u.status = 'active'");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_text(st, 1, c->token_hash, SIZE_MAX);
+    souk_stmt_bind_i64(st, 2, now);
+    int r = souk_stmt_step(st);
+    if (r < 0)
+        return r;
+    c->outcome = 1;
+    if (r == SOUK_DB_DONE)
+        return 0;
+    int64_t reset = souk_stmt_i64(st, 0);
+    c->user = souk_stmt_i64(st, 1);
+    souk_stmt_done(st);
+    st = souk_store_stmt(db, "UPDATE password_resets SET used_at = $2 WHERE id = $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, reset);
+    souk_stmt_bind_i64(st, 2, now);
+    if ((r = souk_stmt_exec(st)) < 0)
+        return r;
+    st = souk_store_stmt(db, "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, c->user);
+    souk_stmt_bind_text(st, 2, c->new_hash, SIZE_MAX);
+    souk_stmt_bind_i64(st, 3, now);
+    if ((r = souk_stmt_exec(st)) < 0)
+        return r;
+    c->outcome = 0;
+    return souk__identity_sessions_revoke_all_tx(db, c->user, "password_reset");
+}
+
+int souk_identity_api_reset_confirm(souk_req *req, souk_res *res)
+{
+    souk_password_in in;
+    if (souk__identity_decode(req, res, &souk__identity_reset_confirm_spec, &in))
+        return res->err;
+    const char *why = souk__identity_password_rules(in.next, NULL);
+    if (why) {
+        souk_problems_add(&res->problems, req->arena, "new_password", "%s", why);
+        return souk_res_invalid(res);
+    }
+    char hex[65], hash[crypto_pwhash_STRBYTES];
+    souk__identity_hash_secret(in.current, strlen(in.current), hex);
+    if (souk__identity_password_hash(in.next, hash) < 0)
+        return souk_res_error(res, SOUK_E_UNAVAILABLE, NULL);
+    reset_ctx c = {.token_hash = hex, .new_hash = hash};
+    if (souk_store_tx(req->store, reset_confirm_tx, &c) < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    if (c.outcome) {
+        souk_problems_add(&res->problems, req->arena, "token", "is unknown, used or expired");
+        return souk_res_invalid(res);
+    }
+    souk_identity_invalidate();
+    res->audit_subject_user = c.user;
+    res->status = 204;
+    return 0;
+}
+
+int souk_identity_api_jwks(souk_req *req, souk_res *res)
+{
+    res->cache_control = "public, max-age=300";
+    return souk_res_json(res, 200, souk__identity_jwks(req->store));
+}

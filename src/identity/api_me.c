@@ -1,0 +1,428 @@
+/*
+ * api_me.c — what a signed-in user does with their own account: profile,
+ * password, sessions, two-factor sign-in, consents, and the GDPR/CCPA
+ * export and erasure. Every route here acts on the caller only, so another
+ * user's data is unreachable by construction (ids in paths are checked
+ * against the caller and answered 404 otherwise).
+ *
+ * Erasure (DELETE /users/me) needs the password (and the second factor when
+ * enabled). It keeps the user row — orders and audit entries refer to it —
+ * but clears e-mail, name, phone, password hash and TOTP secret, revokes
+ * sessions and API keys, wipes session addresses and user agents, removes
+ * the user's mail, recovery codes and reset tokens, and marks the account
+ * deleted so nobody can sign in to it. The connection runs with
+ * secure_delete, and the WAL is checkpointed and truncated afterwards, so
+ * the old values do not linger in the database files.
+ */
+#include "identity/account.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "core/id.h"
+#include "core/time.h"
+#include "identity/apikey.h"
+#include "mail/mail.h"
+#include "core/banned.h"
+
+static int need_user(souk_req *req, souk_res *res)
+{
+    if (req->principal.kind == SOUK_ACTOR_USER || (req->principal.kind == SOUK_ACTOR_API_KEY && req->principal.user_id))
+        return 0;
+    return souk_res_error(res, SOUK_E_FORBIDDEN, "This needs a user account.");
+}
+
+int souk_identity_api_me(souk_req *req, souk_res *res)
+{
+    if (need_user(req, res))
+        return res->err;
+    json_t *u = souk__identity_user_json(req->store, req->principal.user_id);
+    return u ? souk_res_json(res, 200, u) : souk_res_error(res, SOUK_E_NOT_FOUND, NULL);
+}
+
+int souk_identity_api_me_update(souk_req *req, souk_res *res)
+{
+    souk_register_in in;
+    if (need_user(req, res) || souk__identity_decode(req, res, &souk__identity_profile_spec, &in))
+        return res->err;
+    souk_stmt *st = souk_store_stmt(req->store, "UPDATE users SET name = CASE WHEN $2 THEN $3 ELSE name END, "
+                                                "phone = CASE WHEN $4 THEN $5 ELSE phone END, updated_at = $6 "
+                                                "WHERE id = $1 AND status = 'active'");
+    if (!st)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_stmt_bind_i64(st, 1, req->principal.user_id);
+    souk_stmt_bind_i64(st, 2, souk_json_present(&souk__identity_profile_spec, &in, 0));
+    souk_stmt_bind_text(st, 3, in.name ? in.name : "", SIZE_MAX);
+    souk_stmt_bind_i64(st, 4, souk_json_present(&souk__identity_profile_spec, &in, 1));
+    souk_stmt_bind_text(st, 5, in.phone ? in.phone : "", SIZE_MAX);
+    souk_stmt_bind_i64(st, 6, souk_time_now_us());
+    if (souk_stmt_exec(st) < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    return souk_identity_api_me(req, res);
+}
+
+/* ---- password change ---- */
+
+typedef struct password_ctx {
+    int64_t user;
+    const char *hash, *peer, *ua;
+    souk__tokens tokens;
+} password_ctx;
+
+static int password_tx(souk_store *db, void *arg)
+{
+    password_ctx *c = arg;
+    int64_t now = souk_time_now_us();
+    souk_stmt *st = souk_store_stmt(db, "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 "
+                                        "WHERE id = $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, c->user);
+    souk_stmt_bind_text(st, 2, c->hash, SIZE_MAX);
+    souk_stmt_bind_i64(st, 3, now);
+    int r = souk_stmt_exec(st);
+    if (r < 0 || (r = souk__identity_sessions_revoke_all_tx(db, c->user, "password_changed")) < 0)
+        return r;
+    return souk__identity_session_create_tx(db, c->user, c->peer, c->ua, &c->tokens);
+}
+
+int souk_identity_api_password(souk_req *req, souk_res *res)
+{
+    souk_password_in in;
+    if (need_user(req, res) || souk__identity_decode(req, res, &souk__identity_password_spec, &in))
+        return res->err;
+    char email[256], hash[crypto_pwhash_STRBYTES + 1];
+    if (souk__identity_user_secret(req->store, req->principal.user_id, email, sizeof email, hash, sizeof hash, NULL,
+                                   NULL, 0) != 1)
+        return souk_res_error(res, SOUK_E_UNAUTHORIZED, NULL);
+    if (!souk__identity_password_verify(hash, in.current)) {
+        souk_problems_add(&res->problems, req->arena, "current_password", "is wrong");
+        return souk_res_invalid(res);
+    }
+    const char *why = souk__identity_password_rules(in.next, email);
+    if (why) {
+        souk_problems_add(&res->problems, req->arena, "new_password", "%s", why);
+        return souk_res_invalid(res);
+    }
+    char fresh[crypto_pwhash_STRBYTES];
+    if (souk__identity_password_hash(in.next, fresh) < 0)
+        return souk_res_error(res, SOUK_E_UNAVAILABLE, NULL);
+    password_ctx c = {req->principal.user_id, fresh, req->peer, souk_req_header(req, "user-agent"), {{0}}};
+    if (souk_store_tx(req->store, password_tx, &c) < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_identity_invalidate();
+    /* every session is gone, including the caller's: hand it a new one */
+    return souk_res_json(res, 200, souk__identity_token_response(&c.tokens, souk__identity_user_json(req->store, c.user)));
+}
+
+/* ---- sessions ---- */
+
+int souk_identity_api_sessions(souk_req *req, souk_res *res)
+{
+    if (need_user(req, res))
+        return res->err;
+    json_t *j = souk__identity_sessions_json(req->store, req->principal.user_id, req->principal.session_id);
+    return j ? souk_res_json(res, 200, j) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
+}
+
+int souk_identity_api_session_revoke(souk_req *req, souk_res *res)
+{
+    int64_t sid;
+    if (need_user(req, res))
+        return res->err;
+    if (souk_id_parse("ses", req->params[0], strlen(req->params[0]), &sid) < 0)
+        return souk_res_error(res, SOUK_E_NOT_FOUND, "No such session.");
+    int r = souk__identity_session_revoke(req->store, req->principal.user_id, sid, "revoked_by_user");
+    if (r < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    if (r == 0)
+        return souk_res_error(res, SOUK_E_NOT_FOUND, "No such session.");
+    souk_identity_invalidate();
+    souk_res_audit(res, "session", req->params[0]);
+    res->status = 204;
+    return 0;
+}
+
+/* ---- two-factor ---- */
+
+int souk_identity_api_totp_enrol(souk_req *req, souk_res *res)
+{
+    if (need_user(req, res))
+        return res->err;
+    char email[256], secret[64];
+    bool enabled = false;
+    if (souk__identity_user_secret(req->store, req->principal.user_id, email, sizeof email, NULL, 0, &enabled, NULL, 0) != 1)
+        return souk_res_error(res, SOUK_E_UNAUTHORIZED, NULL);
+    if (enabled)
+        return souk_res_error(res, SOUK_E_CONFLICT, "Two-factor sign-in is already on; turn it off first.");
+    if (souk__identity_totp_secret(secret, sizeof secret) < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_stmt *st = souk_store_stmt(req->store, "UPDATE users SET totp_secret = $2, updated_at = $3 WHERE id = $1");
+    if (!st)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_stmt_bind_i64(st, 1, req->principal.user_id);
+    souk_stmt_bind_text(st, 2, secret, SIZE_MAX);
+    souk_stmt_bind_i64(st, 3, souk_time_now_us());
+    if (souk_stmt_exec(st) < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    /* otpauth://totp/souk:<email>?secret=…&issuer=souk — the e-mail percent-encoded */
+    char label[800];
+    size_t n = 0;
+    for (const char *p = email; *p && n + 4 < sizeof label; p++) {
+        unsigned char c = (unsigned char)*p;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_')
+            label[n++] = (char)c;
+        else
+            n += (size_t)snprintf(label + n, sizeof label - n, "%%%02X", c);
+    }
+    label[n] = '\0';
+    char uri[1024];
+    snprintf(uri, sizeof uri, "otpauth://totp/souk:%s?secret=%s&issuer=souk&algorithm=SHA1&digits=6&period=30", label,
+             secret);
+    return souk_res_json(res, 200, json_pack("{s:s,s:s,s:s}", "secret", secret, "otpauth_uri", uri, "next",
+                                             "confirm with POST /api/v1/users/me/2fa/totp/confirm {\"code\"}"));
+}
+
+typedef struct totp_ctx {
+    int64_t user;
+    char codes[10][16];
+} totp_ctx;
+
+static int totp_enable_tx(souk_store *db, void *arg)
+{
+    totp_ctx *c = arg;
+    souk_stmt *st = souk_store_stmt(db, "UPDATE users SET totp_enabled = 1, updated_at = $2 WHERE id = $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, c->user);
+    souk_stmt_bind_i64(st, 2, souk_time_now_us());
+    int r = souk_stmt_exec(st);
+    return r < 0 ? r : souk__identity_recovery_codes_tx(db, c->user, c->codes, 10);
+}
+
+int souk_identity_api_totp_confirm(souk_req *req, souk_res *res)
+{
+    souk_token_in in;
+    if (need_user(req, res) || souk__identity_decode(req, res, &souk__identity_code_spec, &in))
+        return res->err;
+    char secret[64];
+    bool enabled = false;
+    if (souk__identity_user_secret(req->store, req->principal.user_id, NULL, 0, NULL, 0, &enabled, secret, sizeof secret) != 1)
+        return souk_res_error(res, SOUK_E_UNAUTHORIZED, NULL);
+    if (enabled)
+        return souk_res_error(res, SOUK_E_CONFLICT, "Two-factor sign-in is already on.");
+    if (!secret[0])
+        return souk_res_error(res, SOUK_E_CONFLICT, "Start with POST /api/v1/users/me/2fa/totp.");
+    if (!souk__identity_totp_check(secret, in.token)) {
+        souk_problems_add(&res->problems, req->arena, "code", "is not the current code");
+        return souk_res_invalid(res);
+    }
+    totp_ctx c = {.user = req->principal.user_id};
+    if (souk_store_tx(req->store, totp_enable_tx, &c) < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_identity_invalidate();
+    json_t *codes = json_array();
+    for (int i = 0; i < 10; i++)
+        json_array_append_new(codes, json_string(c.codes[i]));
+    return souk_res_json(res, 200, json_pack("{s:b,s:o}", "two_factor_enabled", 1, "recovery_codes", codes));
+}
+
+static int totp_disable_tx(souk_store *db, void *arg)
+{
+    int64_t user = *(int64_t *)arg;
+    souk_stmt *st = souk_store_stmt(db, "UPDATE users SET totp_enabled = 0, totp_secret = NULL, updated_at = $2 WHERE id = $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, user);
+    souk_stmt_bind_i64(st, 2, souk_time_now_us());
+    int r = souk_stmt_exec(st);
+    if (r < 0)
+        return r;
+    st = souk_store_stmt(db, "DELETE FROM recovery_codes WHERE user_id = $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, user);
+    return souk_stmt_exec(st);
+}
+
+int souk_identity_api_totp_disable(souk_req *req, souk_res *res)
+{
+    souk_login_in in;
+    if (need_user(req, res) || souk__identity_decode(req, res, &souk__identity_reauth_spec, &in))
+        return res->err;
+    char hash[crypto_pwhash_STRBYTES + 1], secret[64];
+    bool enabled = false;
+    int64_t user = req->principal.user_id;
+    if (souk__identity_user_secret(req->store, user, NULL, 0, hash, sizeof hash, &enabled, secret, sizeof secret) != 1)
+        return souk_res_error(res, SOUK_E_UNAUTHORIZED, NULL);
+    if (!enabled)
+        return souk_res_error(res, SOUK_E_CONFLICT, "Two-factor sign-in is not on.");
+    if (!souk__identity_password_verify(hash, in.password) ||
+        souk__identity_second_factor(req->store, user, secret, in.totp_code, in.recovery_code) != 1) {
+        souk_problems_add(&res->problems, req->arena, "password", "password and a current code are required");
+        return souk_res_error(res, SOUK_E_INVALID_CREDENTIALS, NULL);
+    }
+    if (souk_store_tx(req->store, totp_disable_tx, &user) < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_identity_invalidate();
+    res->status = 204;
+    return 0;
+}
+
+/* ---- consents ---- */
+
+static json_t *consents_json(souk_store *db, int64_t user)
+{
+    souk_stmt *st = souk_store_stmt(db, "SELECT id, kind, granted, method, created_at FROM consents WHERE user_id = $1 "
+                                        "ORDER BY created_at, id");
+    if (!st)
+        return NULL;
+    souk_stmt_bind_i64(st, 1, user);
+    json_t *history = json_array(), *current = json_object();
+    char id[SOUK_ID_TEXT_MAX], at[SOUK_RFC3339_LEN];
+    while (souk_stmt_step(st) == SOUK_DB_ROW) {
+        const char *kind = souk_stmt_text(st, 1, NULL);
+        bool granted = souk_stmt_i64(st, 2) != 0;
+        json_array_append_new(history, json_pack("{s:s,s:s,s:b,s:s,s:s}", "id", souk_id_format("cns", souk_stmt_i64(st, 0), id),
+                                                 "kind", kind, "granted", granted, "method", souk_stmt_text(st, 3, NULL),
+                                                 "at", souk_time_format(souk_stmt_i64(st, 4), at)));
+        json_object_set_new(current, kind, json_boolean(granted));
+    }
+    if (!json_object_get(current, "marketing"))
+        json_object_set_new(current, "marketing", json_null());
+    return json_pack("{s:o,s:o}", "current", current, "history", history);
+}
+
+int souk_identity_api_consents(souk_req *req, souk_res *res)
+{
+    if (need_user(req, res))
+        return res->err;
+    json_t *j = consents_json(req->store, req->principal.user_id);
+    return j ? souk_res_json(res, 200, j) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
+}
+
+int souk_identity_api_consent_record(souk_req *req, souk_res *res)
+{
+    souk_consent_in in;
+    if (need_user(req, res) || souk__identity_decode(req, res, &souk__identity_consent_spec, &in))
+        return res->err;
+    souk_stmt *st = souk_store_stmt(req->store, "INSERT INTO consents (id, user_id, kind, granted, method, created_at) "
+                                                "VALUES ($1, $2, $3, $4, 'api', $5)");
+    if (!st)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_stmt_bind_i64(st, 1, souk_id_next());
+    souk_stmt_bind_i64(st, 2, req->principal.user_id);
+    souk_stmt_bind_text(st, 3, in.kind, SIZE_MAX);
+    souk_stmt_bind_i64(st, 4, in.granted);
+    souk_stmt_bind_i64(st, 5, souk_time_now_us());
+    if (souk_stmt_exec(st) < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    json_t *j = consents_json(req->store, req->principal.user_id);
+    return j ? souk_res_json(res, 201, j) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
+}
+
+/* ---- export ---- */
+
+int souk_identity_api_export(souk_req *req, souk_res *res)
+{
+    if (need_user(req, res))
+        return res->err;
+    int64_t user = req->principal.user_id;
+    char at[SOUK_RFC3339_LEN];
+    json_t *profile = souk__identity_user_json(req->store, user);
+    json_t *consents = consents_json(req->store, user);
+    json_t *sessions = souk__identity_sessions_json(req->store, user, req->principal.session_id);
+    json_t *keys = souk_apikey_list_json(req->store, user);
+    json_t *audit = souk_audit_about_user_json(req->store, user, 10000);
+    if (!profile || !consents || !sessions || !keys || !audit) {
+        json_decref(profile);
+        json_decref(consents);
+        json_decref(sessions);
+        json_decref(keys);
+        json_decref(audit);
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    }
+    json_t *out = json_pack("{s:s,s:o,s:o,s:O,s:O,s:O,s:[],s:[]}", "exported_at", souk_time_format(souk_time_now_us(), at),
+                            "profile", profile, "consents", consents, "sessions", json_object_get(sessions, "data"),
+                            "api_keys", json_object_get(keys, "data"), "audit_entries", json_object_get(audit, "data"),
+                            "addresses", "orders");
+    json_decref(sessions);
+    json_decref(keys);
+    json_decref(audit);
+    res->content_type = "application/json";
+    res->cache_control = "no-store";
+    return souk_res_json(res, 200, out);
+}
+
+/* ---- erasure ---- */
+
+typedef struct erase_ctx {
+    int64_t user;
+    const char *email;
+} erase_ctx;
+
+static int run(souk_store *db, const char *sql, int64_t user, int64_t now)
+{
+    souk_stmt *st = souk_store_stmt(db, sql);
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, user);
+    souk_stmt_bind_i64(st, 2, now);
+    return souk_stmt_exec(st);
+}
+
+static int erase_tx(souk_store *db, void *arg)
+{
+    erase_ctx *c = arg;
+    int64_t now = souk_time_now_us();
+    static const char *const steps[] = {
+        "UPDATE users SET email = NULL, password_hash = NULL, name = '', phone = '', totp_secret = NULL, "
+        "totp_enabled = 0, status = 'deleted', deleted_at = $2, updated_at = $2 WHERE id = $1",
+        "UPDATE sessions SET revoked_at = coalesce(revoked_at, $2), revoke_reason = coalesce(revoke_reason, 'account_deleted'), "
+        "ip = '', user_agent = '' WHERE user_id = $1",
+        "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1) AND $2 = $2",
+        "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2), name = '' WHERE user_id = $1",
+        "DELETE FROM recovery_codes WHERE user_id = $1 AND $2 = $2",
+        "DELETE FROM password_resets WHERE user_id = $1 AND $2 = $2",
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        int r = run(db, steps[i], c->user, now);
+        if (r < 0)
+            return r;
+    }
+    return souk_mail_erase_tx(db, c->user, c->email);
+}
+
+int souk_identity_api_erase(souk_req *req, souk_res *res)
+{
+    souk_login_in in;
+    if (req->principal.kind != SOUK_ACTOR_USER)
+        return souk_res_error(res, SOUK_E_FORBIDDEN, "Deleting an account needs its owner's access token.");
+    if (souk__identity_decode(req, res, &souk__identity_reauth_spec, &in))
+        return res->err;
+    int64_t user = req->principal.user_id;
+    char email[256], hash[crypto_pwhash_STRBYTES + 1], secret[64];
+    bool totp = false;
+    if (souk__identity_user_secret(req->store, user, email, sizeof email, hash, sizeof hash, &totp, secret, sizeof secret) != 1)
+        return souk_res_error(res, SOUK_E_UNAUTHORIZED, NULL);
+    if (!souk__identity_password_verify(hash, in.password))
+        return souk_res_error(res, SOUK_E_INVALID_CREDENTIALS, "Confirm with your current password.");
+    if (totp) {
+        if (!in.totp_code && !in.recovery_code)
+            return souk_res_error(res, SOUK_E_MFA_REQUIRED, NULL);
+        if (souk__identity_second_factor(req->store, user, secret, in.totp_code, in.recovery_code) != 1)
+            return souk_res_error(res, SOUK_E_INVALID_CREDENTIALS, NULL);
+    }
+    erase_ctx c = {user, email};
+    if (souk_store_tx(req->store, erase_tx, &c) < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_identity_invalidate();
+    /* push the erased values out of the WAL too (retry while readers finish) */
+    for (int i = 0; i < 20 && souk_store_checkpoint(req->store) != 0; i++)
+        usleep(50000);
+    res->audit_subject_user = user;
+    res->status = 204;
+    return 0;
+}

@@ -1,0 +1,51 @@
+/* roles.c — the role → permission table (see identity.h). */
+#include "identity/identity.h"
+
+#include <string.h>
+
+#include "core/banned.h"
+
+const char *const souk_permissions[] = {
+    "catalog:write",           /* every product, category, brand, vendor, price */
+    "catalog:write:own",       /* products of the principal's own vendor */
+    "catalog:read:unpublished",/* draft and archived products, archived variants */
+    "inventory:write",
+    "orders:read:any",
+    "analytics:read",
+    "users:manage",
+    "audit:read",
+    "mail:read",
+    NULL,
+};
+
+static const struct {
+    const char *role;
+    const char *permissions;
+} roles[] = {
+    {"customer", ""},
+    {"vendor", "catalog:write:own"},
+    {"inventory_manager", "catalog:read:unpublished inventory:write orders:read:any analytics:read"},
+    {"admin", "*"},
+};
+
+const char *souk_role_permissions(const char *role)
+{
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        if (role && strcmp(roles[i].role, role) == 0)
+            return roles[i].permissions;
+    return NULL;
+}
+
+bool souk_role_valid(const char *role)
+{
+    return souk_role_permissions(role) != NULL;
+}
+
+bool souk_permission_known(const char *permission)
+{
+    for (size_t i = 0; souk_permissions[i]; i++)
+        if (strcmp(souk_permissions[i], permission) == 0)
+            return true;
+    return false;
+}
+

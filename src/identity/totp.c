@@ -1,0 +1,126 @@
+/*
+ * totp.c — optional two-factor sign-in with time-based one-time passwords
+ * (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps, ±1 step accepted) via
+ * liboath, and single-use recovery codes stored as hashes.
+ */
+#include "identity/internal.h"
+
+#include <liboath/oath.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/time.h"
+#include "core/banned.h"
+
+#define SECRET_BYTES 20
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static void init(void)
+{
+    oath_init();
+}
+
+/* A new base32 secret into OUT (≥ 40 bytes). 0 or -1. */
+int souk__identity_totp_secret(char *out, size_t outlen);
+int souk__identity_totp_secret(char *out, size_t outlen)
+{
+    pthread_once(&once, init);
+    char raw[SECRET_BYTES];
+    randombytes_buf(raw, sizeof raw);
+    char *b32 = NULL;
+    size_t n = 0;
+    if (oath_base32_encode(raw, sizeof raw, &b32, &n) != OATH_OK || n + 1 > outlen) {
+        free(b32);
+        return -1;
+    }
+    /* drop '=' padding: authenticator apps take the bare alphabet */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (b32[i] != '=')
+            out[k++] = b32[i];
+    out[k] = '\0';
+    free(b32);
+    sodium_memzero(raw, sizeof raw);
+    return 0;
+}
+
+/* 1 when CODE is the current (±1 step) code for the base32 SECRET, else 0. */
+int souk__identity_totp_check(const char *secret, const char *code);
+int souk__identity_totp_check(const char *secret, const char *code)
+{
+    pthread_once(&once, init);
+    if (!secret || !code || strlen(code) != 6)
+        return 0;
+    for (const char *p = code; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    char *raw = NULL;
+    size_t n = 0;
+    if (oath_base32_decode(secret, strlen(secret), &raw, &n) != OATH_OK)
+        return 0;
+    int r = oath_totp_validate(raw, n, time(NULL), OATH_TOTP_DEFAULT_TIME_STEP_SIZE, 0, 1, code);
+    sodium_memzero(raw, n);
+    free(raw);
+    return r >= 0;
+}
+
+/* The current code for SECRET at TIME_S into OUT (7 bytes); for tests and the CLI. */
+int souk__identity_totp_code(const char *secret, int64_t time_s, char *out);
+int souk__identity_totp_code(const char *secret, int64_t time_s, char *out)
+{
+    pthread_once(&once, init);
+    char *raw = NULL;
+    size_t n = 0;
+    if (oath_base32_decode(secret, strlen(secret), &raw, &n) != OATH_OK)
+        return -1;
+    int r = oath_totp_generate(raw, n, (time_t)time_s, OATH_TOTP_DEFAULT_TIME_STEP_SIZE, 0, 6, out);
+    free(raw);
+    return r == OATH_OK ? 0 : -1;
+}
+
+/* Replaces USER's recovery codes with COUNT new ones (inside a transaction);
+ * the codes ("xxxx-xxxx-xxxx", lower-case base32) go into CODES[i] (16 bytes each). */
+int souk__identity_recovery_codes_tx(souk_store *db, int64_t user, char codes[][16], int count);
+int souk__identity_recovery_codes_tx(souk_store *db, int64_t user, char codes[][16], int count)
+{
+    static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
+    souk_stmt *st = souk_store_stmt(db, "DELETE FROM recovery_codes WHERE user_id = $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, user);
+    int r = souk_stmt_exec(st);
+    for (int i = 0; r >= 0 && i < count; i++) {
+        for (int j = 0; j < 14; j++)
+            codes[i][j] = (j == 4 || j == 9) ? '-' : alphabet[randombytes_uniform(sizeof alphabet - 1)];
+        codes[i][14] = '\0';
+        char hex[65];
+        souk__identity_hash_secret(codes[i], 14, hex);
+        st = souk_store_stmt(db, "INSERT INTO recovery_codes (user_id, hash) VALUES ($1, $2)");
+        if (!st)
+            return SOUK_DB_HARD;
+        souk_stmt_bind_i64(st, 1, user);
+        souk_stmt_bind_text(st, 2, hex, 64);
+        r = souk_stmt_exec(st);
+    }
+    return r;
+}
+
+/* Uses recovery CODE of USER once. 1 used, 0 unknown or already used. */
+int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
+int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code)
+{
+    char hex[65];
+    souk__identity_hash_secret(code, strlen(code), hex);
+    souk_stmt *st = souk_store_stmt(db, "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND hash = $2 "
+                                        "AND used_at IS NULL");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, user);
+    souk_stmt_bind_text(st, 2, hex, 64);
+    souk_stmt_bind_i64(st, 3, souk_time_now_us());
+    int r = souk_stmt_exec(st);
+    return r < 0 ? r : souk_store_changes(db) > 0;
+}
