@@ -105,6 +105,7 @@ run: deps $(BUILD)/souk
 
 bench: deps $(BUILD)/souk
 	bench/http.sh
+	bench/auth.sh
 
 format:
 	clang-format -i $(SRC) $(wildcard src/*/*.h) $(UNIT_SRC) $(FUZZ_SRC)
