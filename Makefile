@@ -61,7 +61,7 @@ $(BUILD)/libsouk.a: $(LIB_OBJ)
 $(BUILD)/souk: $(BUILD)/obj/app/main.o $(BUILD)/libsouk.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsouk.a
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libsouk.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libsouk.a $(LDFLAGS) $(LDLIBS) -lcmocka
 

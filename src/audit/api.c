@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/query.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -40,22 +41,6 @@ typedef struct audit_filter {
 
 static const char *const actor_types[] = {"user", "api_key", "anonymous", "system", NULL};
 
-static int parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-    if (!*s || strlen(s) > 19)
-        return -1;
-    for (const char *p = s; *p; p++)
-        if (*p < '0' || *p > '9')
-            return -1;
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int decode_cursor(const char *text, size_t tl, int64_t *seq)
 {
     if (tl == 0 || tl > CURSOR_TEXT_MAX)
@@ -67,7 +52,7 @@ static int decode_cursor(const char *text, size_t tl, int64_t *seq)
     raw[n] = '\0';
     if (n < 4 || memchr(raw, '\0', n) || memcmp(raw, "a1|", 3) != 0)
         return -1;
-    return parse_int((const char *)raw + 3, 1, INT64_MAX, seq);
+    return souk_query_int((const char *)raw + 3, 1, INT64_MAX, seq);
 }
 
 static char *encode_cursor(int64_t seq, char *out, size_t outlen)
@@ -104,7 +89,7 @@ static int filter_parse(audit_filter *f, const souk_query *q, souk_arena *a, sou
             }
         int64_t n;
         if (strcmp(k, "limit") == 0) {
-            if (parse_int(v, 1, SOUK_AUDIT_LIST_MAX, &n) < 0)
+            if (souk_query_int(v, 1, SOUK_AUDIT_LIST_MAX, &n) < 0)
                 bad = souk_problems_add(pr, a, k, "must be an integer from 1 to %d", SOUK_AUDIT_LIST_MAX);
             else
                 f->limit = (int)n;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/query.h"
 #include "core/id.h"
 #include "core/json.h"
 #include "core/money.h"
@@ -23,22 +24,6 @@
 
 static const char *const sort_names[] = {"newest", "price_asc", "price_desc", "name", NULL};
 static const char *const status_names[] = {"draft", "active", "archived", "any", NULL};
-
-static int parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-    if (!*s || strlen(s) > 19)
-        return -1;
-    for (const char *p = s; *p; p++)
-        if ((*p < '0' || *p > '9') && !(p == s && *p == '-'))
-            return -1;
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 static int lookup(const char *const *names, const char *s)
 {
@@ -81,12 +66,12 @@ static int decode_cursor(souk_catalog_filter *f, const char *text, souk_arena *a
     if (!bar)
         return -1;
     *bar = '\0';
-    if (parse_int(s, 1, INT64_MAX, &f->cursor_id) < 0)
+    if (souk_query_int(s, 1, INT64_MAX, &f->cursor_id) < 0)
         return -1;
     s = bar + 1;
     if (f->sort == SOUK_SORT_NAME) {
         f->cursor_text = s;
-    } else if (parse_int(s, INT64_MIN + 1, INT64_MAX, &f->cursor_key) < 0) {
+    } else if (souk_query_int(s, INT64_MIN + 1, INT64_MAX, &f->cursor_key) < 0) {
         return -1;
     }
     f->has_cursor = true;
@@ -112,7 +97,7 @@ int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const
             }
         int64_t n;
         if (strcmp(k, "limit") == 0) {
-            if (parse_int(v, 1, SOUK_CATALOG_LIST_MAX, &n) < 0)
+            if (souk_query_int(v, 1, SOUK_CATALOG_LIST_MAX, &n) < 0)
                 bad = souk_problems_add(pr, a, k, "must be an integer from 1 to %d", SOUK_CATALOG_LIST_MAX);
             else
                 f->limit = (int)n;
@@ -129,7 +114,7 @@ int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const
             else
                 f->status = (souk_product_status)s;
         } else if (strcmp(k, "price_min") == 0 || strcmp(k, "price_max") == 0) {
-            if (parse_int(v, 0, SOUK_MONEY_MAX, &n) < 0) {
+            if (souk_query_int(v, 0, SOUK_MONEY_MAX, &n) < 0) {
                 bad = souk_problems_add(pr, a, k, "must be a non-negative integer amount in minor units");
             } else if (strcmp(k, "price_min") == 0) {
                 f->has_price_min = true;

@@ -1,7 +1,9 @@
 /* query.c — see query.h. */
 #include "core/query.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/banned.h"
@@ -121,4 +123,20 @@ const char *souk_query_get(const souk_query *q, const char *key)
         if (strcmp(q->items[i].key, key) == 0)
             return q->items[i].value;
     return NULL;
+}
+
+int souk_query_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    if (!*s || strlen(s) > 20)
+        return -1;
+    for (const char *p = s; *p; p++)
+        if ((*p < '0' || *p > '9') && !(p == s && *p == '-' && p[1]))
+            return -1;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
 }

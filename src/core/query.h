@@ -6,6 +6,7 @@
 #define SOUK_QUERY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 
@@ -28,6 +29,10 @@ typedef struct souk_query {
  * has too many pairs, bad percent escapes, or decodes to NUL bytes / invalid
  * UTF-8. Empty pairs ("a=1&&b=2") are skipped. */
 int souk_query_parse(souk_query *q, const char *raw, size_t len, souk_arena *a, const char **err);
+
+/* Parses S as a decimal integer (optional leading '-', no spaces, at most 19
+ * digits) within MIN..MAX into *OUT. 0, or -1 when S is anything else. */
+int souk_query_int(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* First value of KEY, or NULL. */
 const char *souk_query_get(const souk_query *q, const char *key);

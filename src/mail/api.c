@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/query.h"
 #include "core/id.h"
 #include "http/http.h"
 #include "core/time.h"
@@ -22,22 +23,6 @@
 
 #define LIST_DEFAULT 50
 #define CURSOR_TEXT_MAX 64
-
-static int parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-    if (!*s || strlen(s) > 19)
-        return -1;
-    for (const char *p = s; *p; p++)
-        if (*p < '0' || *p > '9')
-            return -1;
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 static int decode_cursor(const char *text, int64_t *id)
 {
@@ -50,7 +35,7 @@ static int decode_cursor(const char *text, int64_t *id)
     raw[n] = '\0';
     if (n < 4 || memchr(raw, '\0', n) || memcmp(raw, "m1|", 3) != 0)
         return -1;
-    return parse_int((const char *)raw + 3, 1, INT64_MAX, id);
+    return souk_query_int((const char *)raw + 3, 1, INT64_MAX, id);
 }
 
 static char *encode_cursor(int64_t id, souk_arena *a)
@@ -94,7 +79,7 @@ static int parse_filter(list_filter *f, const souk_query *q, souk_arena *a, souk
             else
                 f->to = v;
         } else if (strcmp(k, "limit") == 0) {
-            if (parse_int(v, 1, SOUK_MAIL_LIST_MAX, &f->limit) < 0)
+            if (souk_query_int(v, 1, SOUK_MAIL_LIST_MAX, &f->limit) < 0)
                 bad = souk_problems_add(pr, a, k, "must be an integer from 1 to %d", SOUK_MAIL_LIST_MAX);
         } else if (strcmp(k, "cursor") == 0) {
             if (decode_cursor(v, &f->before) < 0)
