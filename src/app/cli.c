@@ -106,6 +106,22 @@ int souk_cli_create_user(souk_store *db, const char *email_in, const char *role,
         fprintf(stderr, "souk: --role must be customer, vendor, inventory_manager or admin\n");
         return -1;
     }
+    if ((strcmp(role, "vendor") == 0) != (vendor != 0)) {
+        fprintf(stderr, "souk: %s\n", vendor ? "only vendors belong to a vendor (--vendor)"
+                                              : "a vendor account needs --vendor vend_…");
+        return -1;
+    }
+    if (vendor) {
+        souk_stmt *st = souk_store_stmt(db, "SELECT 1 FROM vendors WHERE id = $1");
+        if (!st)
+            return -1;
+        souk_stmt_bind_i64(st, 1, vendor);
+        if (souk_stmt_step(st) != SOUK_DB_ROW) {
+            fprintf(stderr, "souk: no such vendor\n");
+            return -1;
+        }
+        souk_stmt_done(st);
+    }
     if ((why = souk__identity_password_rules(password, email))) {
         fprintf(stderr, "souk: the password %s\n", why);
         return -1;
