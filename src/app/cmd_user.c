@@ -9,7 +9,7 @@
 #include "app/cli.h"
 #include "core/id.h"
 #include "identity/apikey.h"
-#include "identity/internal.h"
+#include "identity/account.h"
 #include "core/banned.h"
 
 /* one line from stdin without its newline; echo off on a terminal */
@@ -96,7 +96,10 @@ int souk_cmd_user(int argc, char **argv)
     sodium_memzero(password, sizeof password);
     if (rc == 0) {
         char id[SOUK_ID_TEXT_MAX];
-        printf("created %s %s (%s)\n", role, email, souk_id_format("usr", user, id));
+        char shown[256];
+        snprintf(shown, sizeof shown, "%s", email);
+        souk__identity_lower(shown); /* as stored */
+        printf("created %s %s (%s)\n", role, shown, souk_id_format("usr", user, id));
         if (want_key)
             printf("admin api key: %s\n(shown once; souk stores only its hash)\n", key);
     }

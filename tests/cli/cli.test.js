@@ -98,6 +98,49 @@ describe('demo', () => {
   });
 });
 
+describe('accounts and keys from the command line', () => {
+  it('user create reads the password from stdin and enforces the rules', () => {
+    const db = join(dir, 'users.db');
+    assert.equal(souk(['migrate', '--db', db]).code, 0);
+    const create = (args, input) => souk(['user', 'create', '--db', db, ...args], { input });
+    let r = create(['--email', 'Ops@Example.com', '--role', 'admin', '--api-key'], 'a long enough password\n');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^created admin ops@example\.com \(usr_[0-9A-Z]{13}\)$/m);
+    assert.match(r.out, /^admin api key: sk_[A-Za-z0-9_-]{43}$/m);
+    assert.equal(sql(db, "select role || ' ' || status from users where email = 'ops@example.com'"), 'admin active');
+    assert.match(sql(db, "select password_hash from users where email = 'ops@example.com'"), /^\$argon2id\$/);
+    // duplicate, short password, password = e-mail, bad role, vendor without vendor, no stdin
+    assert.match(create(['--email', 'ops@example.com', '--role', 'admin'], 'a long enough password\n').err, /exists already/);
+    assert.match(create(['--email', 'b@example.com', '--role', 'admin'], 'short\n').err, /at least 10/);
+    assert.match(create(['--email', 'c@example.com', '--role', 'admin'], 'c@example.com\n').err, /e-mail/);
+    assert.equal(create(['--email', 'd@example.com', '--role', 'root'], 'a long enough password\n').code, 1);
+    assert.match(create(['--email', 'e@example.com', '--role', 'vendor'], 'a long enough password\n').err, /needs --vendor/);
+    assert.equal(souk(['user', 'create', '--db', db, '--email', 'f@example.com', '--role', 'admin']).code, 2);
+    assert.equal(sql(db, 'select count(*) from users'), '1');
+  });
+  it('keys rotate adds a signing key and retires the old one', () => {
+    const db = join(dir, 'keys.db');
+    assert.equal(souk(['migrate', '--db', db]).code, 0);
+    assert.equal(sql(db, 'select count(*) from signing_keys where retired_at is null'), '1');
+    const r = souk(['keys', 'rotate', '--db', db]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^new signing key sig_[0-9A-Z]{13}/);
+    assert.equal(sql(db, 'select count(*) from signing_keys'), '2');
+    assert.equal(sql(db, 'select count(*) from signing_keys where retired_at is null'), '1');
+  });
+  it('routes --json lists every route with a permission', () => {
+    const r = souk(['routes', '--json']);
+    assert.equal(r.code, 0);
+    const routes = JSON.parse(r.out);
+    assert.ok(routes.length > 40);
+    for (const route of routes) {
+      assert.match(route.method, /^(GET|POST|PUT|PATCH|DELETE)$/);
+      assert.ok(route.permission.length > 0, `${route.method} ${route.path}`);
+    }
+    assert.ok(routes.some((x) => x.path === '/api/v1/auth/login' && x.rate === 'auth' && x.blocking));
+  });
+});
+
 const HEADER = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n';
 
 describe('import online-retail', () => {
