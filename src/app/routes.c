@@ -18,6 +18,7 @@
 
 #define PUBLIC SOUK_PERM_PUBLIC
 #define AUTHENTICATED "authenticated"
+#define SESSION "session" /* an access token: the account owner, never an API key */
 #define CATALOG_WRITE "catalog:write"
 #define CATALOG_WRITE_OWN "catalog:write:own"
 #define LIST_CACHE "public, max-age=300"
@@ -95,26 +96,26 @@ souk_route souk_routes[] = {
     AUTH(SOUK_POST, "/api/v1/auth/register", PUBLIC, souk_identity_api_register, true),
     AUTH(SOUK_POST, "/api/v1/auth/login", PUBLIC, souk_identity_api_login, true),
     AUTH(SOUK_POST, "/api/v1/auth/refresh", PUBLIC, souk_identity_api_refresh, false),
-    R(SOUK_POST, "/api/v1/auth/logout", AUTHENTICATED, souk_identity_api_logout),
+    R(SOUK_POST, "/api/v1/auth/logout", SESSION, souk_identity_api_logout),
     AUTH(SOUK_POST, "/api/v1/auth/password-reset", PUBLIC, souk_identity_api_reset_request, false),
     AUTH(SOUK_POST, "/api/v1/auth/password-reset/confirm", PUBLIC, souk_identity_api_reset_confirm, true),
     R(SOUK_GET, "/api/v1/users/me", AUTHENTICATED, souk_identity_api_me),
-    R(SOUK_PATCH, "/api/v1/users/me", AUTHENTICATED, souk_identity_api_me_update),
-    {SOUK_DELETE, "/api/v1/users/me", AUTHENTICATED, souk_identity_api_erase, NULL, false, true, SOUK_RATE_AUTH, 0},
-    {SOUK_POST, "/api/v1/users/me/password", AUTHENTICATED, souk_identity_api_password, NULL, false, true,
+    R(SOUK_PATCH, "/api/v1/users/me", SESSION, souk_identity_api_me_update),
+    {SOUK_DELETE, "/api/v1/users/me", SESSION, souk_identity_api_erase, NULL, false, true, SOUK_RATE_AUTH, 0},
+    {SOUK_POST, "/api/v1/users/me/password", SESSION, souk_identity_api_password, NULL, false, true,
      SOUK_RATE_AUTH, 0},
-    R(SOUK_GET, "/api/v1/users/me/sessions", AUTHENTICATED, souk_identity_api_sessions),
-    R(SOUK_DELETE, "/api/v1/users/me/sessions/{id}", AUTHENTICATED, souk_identity_api_session_revoke),
-    R(SOUK_POST, "/api/v1/users/me/2fa/totp", AUTHENTICATED, souk_identity_api_totp_enrol),
-    R(SOUK_POST, "/api/v1/users/me/2fa/totp/confirm", AUTHENTICATED, souk_identity_api_totp_confirm),
-    {SOUK_DELETE, "/api/v1/users/me/2fa/totp", AUTHENTICATED, souk_identity_api_totp_disable, NULL, false, true,
+    R(SOUK_GET, "/api/v1/users/me/sessions", SESSION, souk_identity_api_sessions),
+    R(SOUK_DELETE, "/api/v1/users/me/sessions/{id}", SESSION, souk_identity_api_session_revoke),
+    R(SOUK_POST, "/api/v1/users/me/2fa/totp", SESSION, souk_identity_api_totp_enrol),
+    R(SOUK_POST, "/api/v1/users/me/2fa/totp/confirm", SESSION, souk_identity_api_totp_confirm),
+    {SOUK_DELETE, "/api/v1/users/me/2fa/totp", SESSION, souk_identity_api_totp_disable, NULL, false, true,
      SOUK_RATE_AUTH, 0},
     R(SOUK_GET, "/api/v1/users/me/consents", AUTHENTICATED, souk_identity_api_consents),
-    R(SOUK_POST, "/api/v1/users/me/consents", AUTHENTICATED, souk_identity_api_consent_record),
-    R(SOUK_GET, "/api/v1/users/me/export", AUTHENTICATED, souk_identity_api_export),
-    R(SOUK_POST, "/api/v1/api-keys", AUTHENTICATED, souk_identity_api_keys_create),
-    R(SOUK_GET, "/api/v1/api-keys", AUTHENTICATED, souk_identity_api_keys_list),
-    R(SOUK_DELETE, "/api/v1/api-keys/{id}", AUTHENTICATED, souk_identity_api_keys_revoke),
+    R(SOUK_POST, "/api/v1/users/me/consents", SESSION, souk_identity_api_consent_record),
+    R(SOUK_GET, "/api/v1/users/me/export", SESSION, souk_identity_api_export),
+    R(SOUK_POST, "/api/v1/api-keys", SESSION, souk_identity_api_keys_create),
+    R(SOUK_GET, "/api/v1/api-keys", SESSION, souk_identity_api_keys_list),
+    R(SOUK_DELETE, "/api/v1/api-keys/{id}", SESSION, souk_identity_api_keys_revoke),
 
     /* administration */
     R(SOUK_GET, "/api/v1/admin/users", "users:manage", souk_identity_api_admin_users),

@@ -95,8 +95,10 @@ typedef int (*souk_handler)(souk_req *req, souk_res *res);
 const char *souk_req_header(souk_req *req, const char *name);
 
 /* True when the caller holds PERMISSION: "public" always, "authenticated"
- * for any signed-in user or key, otherwise when it is in the principal's
- * permissions. */
+ * for any signed-in user or key, "session" only for a user signed in with an
+ * access token (account management: an API key must never manage its
+ * owner's account), otherwise when it is in the principal's permissions
+ * (where "catalog:write" includes "catalog:write:own"). */
 bool souk_req_can(const souk_req *req, const char *permission);
 
 /* True when the space-separated list HAVE (or "*") contains PERMISSION. */

@@ -8,7 +8,26 @@
 #include "core/json.h"
 #include "core/banned.h"
 
+/* permissions that include narrower ones */
+static const struct {
+    const char *broad, *narrow;
+} implied[] = {
+    {"catalog:write", "catalog:write:own"},
+};
+
+static bool contains_exactly(const char *have, const char *permission);
+
 bool souk_permissions_contain(const char *have, const char *permission)
+{
+    if (contains_exactly(have, permission))
+        return true;
+    for (size_t i = 0; i < sizeof implied / sizeof implied[0]; i++)
+        if (strcmp(implied[i].narrow, permission) == 0 && contains_exactly(have, implied[i].broad))
+            return true;
+    return false;
+}
+
+static bool contains_exactly(const char *have, const char *permission)
 {
     if (!have)
         return false;
@@ -34,6 +53,8 @@ bool souk_req_can(const souk_req *req, const char *permission)
         return false;
     if (strcmp(permission, "authenticated") == 0)
         return true;
+    if (strcmp(permission, "session") == 0) /* the account owner in person, not a key */
+        return req->principal.kind == SOUK_ACTOR_USER;
     return souk_permissions_contain(req->principal.permissions, permission);
 }
 

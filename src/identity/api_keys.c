@@ -25,12 +25,10 @@ int souk_identity_api_keys_create(souk_req *req, souk_res *res)
     size_t off = 0;
     for (size_t i = 0; i < in.scopes.count; i++) {
         const char *s = in.scopes.items[i];
+        /* "*" = everything the owner may do, now and as their role changes */
         if (strcmp(s, "*") != 0 && !souk_permissions_contain(req->principal.permissions, s))
             souk_problems_add(&res->problems, req->arena, souk_arena_printf(req->arena, "scopes[%zu]", i),
                               "your account does not have this permission");
-        else if (strcmp(s, "*") == 0 && !souk_permissions_contain(req->principal.permissions, "*"))
-            souk_problems_add(&res->problems, req->arena, souk_arena_printf(req->arena, "scopes[%zu]", i),
-                              "only admins may create keys with every permission");
         else if (off + strlen(s) + 2 < sizeof scopes)
             off += (size_t)snprintf(scopes + off, sizeof scopes - off, "%s%s", off ? " " : "", s);
     }

@@ -59,7 +59,7 @@ int souk_apikey_verify(souk_store *db, const char *key, size_t len, souk_apikey_
     char hex[65];
     hash_key(key, len, hex);
     int64_t now = souk_time_now_us();
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, coalesce(user_id, 0), scopes, coalesce(last_used_at, 0) FROM api_keys "
+    souk_stmt *st = souk_store_stmt(db, "SELECT id, coalesce(user_id, 0), scopes, coalesce(last_used_at, 0), coalesce(expires_at, 0) FROM api_keys "
                                         "WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)");
     if (!st)
         return SOUK_DB_HARD;
@@ -72,6 +72,7 @@ int souk_apikey_verify(souk_store *db, const char *key, size_t len, souk_apikey_
     info->user_id = souk_stmt_i64(st, 1);
     snprintf(info->scopes, sizeof info->scopes, "%s", souk_stmt_text(st, 2, NULL));
     int64_t last = souk_stmt_i64(st, 3);
+    info->expires_us = souk_stmt_i64(st, 4);
     souk_stmt_done(st);
     if (now - last > 60 * INT64_C(1000000)) {
         st = souk_store_stmt(db, "UPDATE api_keys SET last_used_at = $2 WHERE id = $1");

@@ -157,7 +157,10 @@ static int verify_api_key(souk_store *db, const char *key, size_t len, remembere
     m->key_id = info.id;
     m->user_id = info.user_id;
     m->session_id = 0;
+    /* re-checked within a minute (last use), and never past its expiry */
     m->valid_until = souk_time_now_us() / 1000000 + 60;
+    if (info.expires_us && info.expires_us / 1000000 < m->valid_until)
+        m->valid_until = info.expires_us / 1000000;
     if (info.user_id) {
         if (user_state(db, info.user_id, m) < 0)
             return -1;
