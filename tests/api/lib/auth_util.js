@@ -1,0 +1,128 @@
+// Helpers for the account/security tests: accounts, TOTP codes (RFC 6238),
+// JWT decoding and forging, and sqlite3 access to a test server's database.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { api } from './client.js';
+import { token } from './util.js';
+
+/** A distinctive, valid e-mail address (lower case). */
+export function email(tag = 'u') {
+  return `${tag}-${token()}-${crypto.randomBytes(3).toString('hex')}@example.com`;
+}
+
+/** A password that satisfies the rules (10-128 characters, not the address). */
+export function password() {
+  return `pw ${crypto.randomBytes(9).toString('base64url')} ok`;
+}
+
+/** POST /auth/register; asserts 201 and returns {email, password, tokens, user, access, refresh}. */
+export async function register(srv, extra = {}, opts = {}) {
+  const body = { email: email(), password: password(), ...extra };
+  const r = await api(srv, 'POST', '/api/v1/auth/register', { body, headers: opts.headers });
+  assert.equal(r.status, 201, `register ${body.email}: ${r.text}`);
+  return { email: body.email, password: body.password, tokens: r.body, user: r.body.user, access: r.body.access_token, refresh: r.body.refresh_token };
+}
+
+/** POST /auth/login; returns the raw response. */
+export function login(srv, emailAddr, pw, extra = {}, opts = {}) {
+  return api(srv, 'POST', '/api/v1/auth/login', { body: { email: emailAddr, password: pw, ...extra }, headers: opts.headers });
+}
+
+/** login that must succeed; returns the token body. */
+export async function loginOk(srv, emailAddr, pw, extra = {}, opts = {}) {
+  const r = await login(srv, emailAddr, pw, extra, opts);
+  assert.equal(r.status, 200, `login ${emailAddr}: ${r.text}`);
+  return r.body;
+}
+
+/** GET /users/me with a credential; returns the response. */
+export function me(srv, cred) {
+  return api(srv, 'GET', '/api/v1/users/me', { key: cred });
+}
+
+// ---------------------------------------------------------------- base32 / TOTP
+
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+export function base32Decode(s) {
+  const clean = s.replace(/=+$/, '').replace(/\s+/g, '').toUpperCase();
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of clean) {
+    const v = B32.indexOf(ch);
+    if (v < 0) throw new Error(`not base32: ${JSON.stringify(ch)} in ${s}`);
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 6238 TOTP: HMAC-SHA1, 30-second steps, 6 digits, base32 secret. */
+export function totp(secret, timeMs = Date.now(), step = 30, digits = 6) {
+  const key = base32Decode(secret);
+  const counter = Math.floor(timeMs / 1000 / step);
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(counter));
+  const h = crypto.createHmac('sha1', key).update(msg).digest();
+  const off = h[h.length - 1] & 0x0f;
+  const bin = ((h[off] & 0x7f) << 24) | (h[off + 1] << 16) | (h[off + 2] << 8) | h[off + 3];
+  return String(bin % 10 ** digits).padStart(digits, '0');
+}
+
+// ---------------------------------------------------------------- JWT
+
+export const b64url = (buf) => Buffer.from(buf).toString('base64url');
+export const b64urlJson = (obj) => b64url(Buffer.from(JSON.stringify(obj)));
+
+export function decodeJwt(jwt) {
+  const parts = jwt.split('.');
+  assert.equal(parts.length, 3, `a JWT has three parts: ${jwt}`);
+  return {
+    header: JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')),
+    payload: JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')),
+    signature: Buffer.from(parts[2], 'base64url'),
+    signingInput: `${parts[0]}.${parts[1]}`,
+  };
+}
+
+/** Ed25519 KeyObject from libsodium's 64-byte secret key (seed || public). */
+export function ed25519FromSodium(secretKey) {
+  assert.equal(secretKey.length, 64, 'libsodium Ed25519 secret keys are 64 bytes');
+  const seed = secretKey.subarray(0, 32);
+  const pub = secretKey.subarray(32);
+  const key = crypto.createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(seed), x: b64url(pub) }, format: 'jwk' });
+  return { key, pub: Buffer.from(pub) };
+}
+
+/** Signs header.payload with an Ed25519 private KeyObject. */
+export function signEd25519(header, payload, key) {
+  const input = `${b64urlJson(header)}.${b64urlJson(payload)}`;
+  return `${input}.${b64url(crypto.sign(null, Buffer.from(input), key))}`;
+}
+
+// ---------------------------------------------------------------- sqlite3
+
+/** Runs sqlite3 on DB with SQL; returns stdout (trimmed). */
+export function sqlite(db, sql) {
+  return execFileSync('sqlite3', ['-bail', db, sql], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** The current signing key of a test server: {kid, key (KeyObject), pub}. */
+export function currentSigningKey(srv) {
+  const out = sqlite(srv.dbPath, 'select kid, hex(secret_key) from signing_keys where retired_at is null');
+  const lines = out.split('\n').filter(Boolean);
+  assert.equal(lines.length, 1, `exactly one unretired signing key: ${out}`);
+  const [kid, hex] = lines[0].split('|');
+  return { kid, ...ed25519FromSodium(Buffer.from(hex, 'hex')) };
+}
+
+/** A unique random text for PII checks (letters and digits only). */
+export function distinctive(tag) {
+  return `${tag}${crypto.randomBytes(8).toString('hex')}`;
+}
