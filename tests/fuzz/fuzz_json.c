@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "identity/account.h"
 #include "catalog/catalog.h"
 #include "core/arena.h"
 #include "core/err.h"
@@ -180,6 +181,22 @@ static void check_field(const souk_json_field *f, const json_t *v, const char *d
         }
         break;
     }
+    case SOUK_JSON_STRLIST: {
+        souk_json_strlist l;
+        memcpy(&l, dst, sizeof l);
+        CHECK(json_is_array(v) && l.count == json_array_size(v));
+        CHECK((int64_t)l.count >= f->min && (int64_t)l.count <= f->max);
+        for (size_t i = 0; i < l.count; i++) {
+            const json_t *jv = json_array_get(v, i);
+            CHECK(l.items[i] && json_is_string(jv));
+            size_t vl = json_string_length(jv);
+            CHECK(strlen(l.items[i]) == vl && memcmp(l.items[i], json_string_value(jv), vl) == 0);
+            long chars = utf8_chars(l.items[i], vl);
+            CHECK(chars >= 0 && (!f->vmax || chars <= f->vmax));
+            CHECK(!f->check || f->check(l.items[i], vl) == NULL);
+        }
+        break;
+    }
     case SOUK_JSON_ARRAY: {
         souk_json_array arr;
         memcpy(&arr, dst, sizeof arr);
@@ -211,6 +228,7 @@ static size_t field_size(souk_json_type t)
     case SOUK_JSON_BOOL: return sizeof(bool);
     case SOUK_JSON_ENUM: return sizeof(int);
     case SOUK_JSON_STRMAP: return sizeof(souk_json_strmap);
+    case SOUK_JSON_STRLIST: return sizeof(souk_json_strlist);
     case SOUK_JSON_ARRAY: return sizeof(souk_json_array);
     }
     return 0;
@@ -341,10 +359,18 @@ typedef union {
     souk_variant_in variant;
     souk_taxon_in taxon;
     souk_amount_in amount;
+    souk_register_in reg;
+    souk_login_in login;
+    souk_apikey_in apikey;
+    souk_admin_user_in admin_user;
+    souk_consent_in consent;
     _Alignas(16) unsigned char bytes[1];
 } any_in;
 
-enum { S_PRODUCT_CREATE, S_PRODUCT_UPDATE, S_VARIANT_CREATE, S_CATEGORY_CREATE, S_TAXON_CREATE, S_AMOUNT, S__N };
+enum {
+    S_PRODUCT_CREATE, S_PRODUCT_UPDATE, S_VARIANT_CREATE, S_CATEGORY_CREATE, S_TAXON_CREATE, S_AMOUNT,
+    S_REGISTER, S_LOGIN, S_APIKEY, S_ADMIN_USER, S_CONSENT, S__N
+};
 
 static const souk_json_spec *spec_of(int which)
 {
@@ -354,6 +380,11 @@ static const souk_json_spec *spec_of(int which)
     case S_VARIANT_CREATE: return &souk_catalog_variant_create_spec;
     case S_CATEGORY_CREATE: return &souk_catalog_category_create_spec;
     case S_TAXON_CREATE: return &souk_catalog_taxon_create_spec;
+    case S_REGISTER: return &souk__identity_register_spec;
+    case S_LOGIN: return &souk__identity_login_spec;
+    case S_APIKEY: return &souk__identity_apikey_spec;
+    case S_ADMIN_USER: return &souk__identity_admin_user_spec;
+    case S_CONSENT: return &souk__identity_consent_spec;
     default: return &souk_catalog_amount_spec;
     }
 }
@@ -418,10 +449,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case S_VARIANT_CREATE: check_variant(&out.variant, true); break;
         case S_CATEGORY_CREATE: check_taxon(&out.taxon, true); break;
         case S_TAXON_CREATE: check_taxon(&out.taxon, false); break;
-        default:
+        case S_AMOUNT:
             CHECK(out.amount.present == 1 && out.amount.nulls == 0);
             CHECK(out.amount.amount >= 0 && out.amount.amount <= SOUK_MONEY_MAX);
             break;
+        case S_REGISTER: /* a decoded e-mail is one souk can send mail to */
+            CHECK(souk__identity_check_email(out.reg.email, strlen(out.reg.email)) == NULL);
+            break;
+        case S_APIKEY:
+            CHECK(out.apikey.scopes.count >= 1 && out.apikey.scopes.count <= 16);
+            break;
+        default:
+            break; /* check_against_json covered every field */
         }
     }
 
