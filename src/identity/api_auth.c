@@ -360,12 +360,7 @@ static int reset_confirm_tx(souk_store *db, void *arg)
     int64_t reset = souk_stmt_i64(st, 0);
     c->user = souk_stmt_i64(st, 1);
     souk_stmt_done(st);
-    st = souk_store_stmt(db, "UPDATE password_resets SET used_at = $2 WHERE id = $1");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, reset);
-    souk_stmt_bind_i64(st, 2, now);
-    if ((r = souk_stmt_exec(st)) < 0)
+    if ((r = souk_store_exec2(db, "UPDATE password_resets SET used_at = $2 WHERE id = $1", reset, now)) < 0)
         return r;
     st = souk_store_stmt(db, "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1");
     if (!st)

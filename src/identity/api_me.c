@@ -363,16 +363,6 @@ typedef struct erase_ctx {
     const char *email;
 } erase_ctx;
 
-static int run(souk_store *db, const char *sql, int64_t user, int64_t now)
-{
-    souk_stmt *st = souk_store_stmt(db, sql);
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, user);
-    souk_stmt_bind_i64(st, 2, now);
-    return souk_stmt_exec(st);
-}
-
 static int erase_tx(souk_store *db, void *arg)
 {
     erase_ctx *c = arg;
@@ -388,7 +378,7 @@ static int erase_tx(souk_store *db, void *arg)
         "DELETE FROM password_resets WHERE user_id = $1 AND $2 = $2",
     };
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        int r = run(db, steps[i], c->user, now);
+        int r = souk_store_exec2(db, steps[i], c->user, now);
         if (r < 0)
             return r;
     }

@@ -131,24 +131,14 @@ static int refresh_tx(souk_store *db, void *arg)
     if (used) {
         if (!revoked) {
             c->outcome = 2;
-            st = souk_store_stmt(db, "UPDATE sessions SET revoked_at = $2, revoke_reason = 'refresh_token_reuse' "
-                                     "WHERE id = $1");
-            if (!st)
-                return SOUK_DB_HARD;
-            souk_stmt_bind_i64(st, 1, c->session);
-            souk_stmt_bind_i64(st, 2, now);
-            return souk_stmt_exec(st);
+            return souk_store_exec2(db, "UPDATE sessions SET revoked_at = $2, revoke_reason = 'refresh_token_reuse' "
+                                     "WHERE id = $1", c->session, now);
         }
         return 0;
     }
     if (revoked || !active || now >= rt_exp || now >= s_exp)
         return 0;
-    st = souk_store_stmt(db, "UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, rt_id);
-    souk_stmt_bind_i64(st, 2, now);
-    if ((r = souk_stmt_exec(st)) < 0)
+    if ((r = souk_store_exec2(db, "UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL", rt_id, now)) < 0)
         return r;
     st = souk_store_stmt(db, "UPDATE sessions SET last_used_at = $2 WHERE id = $1");
     if (!st)

@@ -74,6 +74,11 @@ void souk_stmt_done(souk_stmt *st);
  * error class; a returned row counts as DONE. */
 int souk_stmt_exec(souk_stmt *st);
 
+/* Runs SQL, whose parameters are $1 = A and $2 = B, to completion (for the
+ * many two-integer updates: "… WHERE id = $1", "SET … = $2"). Returns
+ * SOUK_DB_DONE or an error class. */
+int souk_store_exec2(souk_store *db, const char *sql, int64_t a, int64_t b);
+
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t souk_store_changes(souk_store *db);
 
