@@ -15,6 +15,7 @@ const char *const souk_permissions[] = {
     "users:manage",
     "audit:read",
     "mail:read",
+    "pricing:manage",          /* tax rates, shipping methods, coupons */
     NULL,
 };
 

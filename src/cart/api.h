@@ -1,0 +1,32 @@
+/*
+ * api.h — HTTP handlers of carts and of the pricing configuration (tax
+ * rates, shipping methods, coupons). Bound in src/app/routes.c; contract in
+ * docs/cart.md and the OpenAPI document.
+ */
+#ifndef SOUK_CART_API_H
+#define SOUK_CART_API_H
+
+#include "http/http.h"
+
+int souk_cart_api_create(souk_req *req, souk_res *res);
+int souk_cart_api_get(souk_req *req, souk_res *res);
+int souk_cart_api_update(souk_req *req, souk_res *res);
+int souk_cart_api_line_add(souk_req *req, souk_res *res);
+int souk_cart_api_line_set(souk_req *req, souk_res *res);
+int souk_cart_api_line_remove(souk_req *req, souk_res *res);
+int souk_cart_api_coupon_set(souk_req *req, souk_res *res);
+int souk_cart_api_coupon_remove(souk_req *req, souk_res *res);
+int souk_cart_api_merge(souk_req *req, souk_res *res);
+
+int souk_pricing_api_shipping_public(souk_req *req, souk_res *res);
+int souk_pricing_api_tax_list(souk_req *req, souk_res *res);
+int souk_pricing_api_tax_put(souk_req *req, souk_res *res);
+int souk_pricing_api_tax_delete(souk_req *req, souk_res *res);
+int souk_pricing_api_shipping_list(souk_req *req, souk_res *res);
+int souk_pricing_api_shipping_create(souk_req *req, souk_res *res);
+int souk_pricing_api_shipping_update(souk_req *req, souk_res *res);
+int souk_pricing_api_coupon_list(souk_req *req, souk_res *res);
+int souk_pricing_api_coupon_create(souk_req *req, souk_res *res);
+int souk_pricing_api_coupon_update(souk_req *req, souk_res *res);
+
+#endif

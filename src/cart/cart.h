@@ -1,0 +1,60 @@
+/*
+ * cart.h — shopping carts.
+ *
+ * A guest cart is reached with its cart token (`ct_…`, shown once, stored
+ * hashed, sent as the X-Cart-Token header); a customer's cart belongs to the
+ * account (one per user). Lines name variants and quantities only: prices
+ * are read afresh every time the cart is shown or changed, so a cart never
+ * carries a stale price into checkout. A cart lives 7 days after its last
+ * change. Totals follow cart/totals.h.
+ */
+#ifndef SOUK_CART_H
+#define SOUK_CART_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "store/store.h"
+
+#define SOUK_CART_TTL_US (INT64_C(7) * 24 * 3600 * 1000000)
+#define SOUK_CART_MAX_LINES 100
+#define SOUK_CART_MAX_QUANTITY 999
+
+/* Finds the cart of USER (when USER ≠ 0) or of guest TOKEN. 1 found (*ID),
+ * 0 none or expired, negative on database errors. */
+int souk_cart_find(souk_store *db, int64_t user, const char *token, int64_t *id);
+
+/* Creates a cart in CURRENCY: for USER (≠ 0), or a guest cart whose token is
+ * written into TOKEN (64 bytes). *ID gets its id. SOUK_OK or INTERNAL. */
+souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, char *token, int64_t *id);
+
+/* The cart as JSON (lines at current prices, totals). NOT_FOUND or SOUK_OK. */
+souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out);
+
+/* Adds QUANTITY of VARIANT (merging with an existing line), or sets the
+ * line's quantity when SET (0 removes it). VALIDATION for unknown or
+ * unbuyable variants and bad quantities (problems in PR). */
+souk_err souk_cart_put_line(souk_store *db, int64_t cart, int64_t variant, int64_t quantity, bool set, souk_arena *a,
+                            souk_problems *pr);
+
+/* Sets the cart's currency (ISO code), tax region (NULL = keep, "" = none)
+ * and shipping method code (NULL = keep, "" = none). */
+souk_err souk_cart_update(souk_store *db, int64_t cart, const char *currency, const char *region,
+                          const char *shipping_code, souk_arena *a, souk_problems *pr);
+
+/* Applies coupon CODE (NULL removes the coupon). VALIDATION when the code is
+ * unknown, inactive, outside its dates, used up, or in another currency. */
+souk_err souk_cart_coupon(souk_store *db, int64_t cart, const char *code, souk_arena *a, souk_problems *pr);
+
+/* Moves the lines of guest cart FROM into USER's cart (created if needed;
+ * quantities add, capped at SOUK_CART_MAX_QUANTITY) and deletes FROM.
+ * *ID gets the user's cart. */
+souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, int64_t *id);
+
+/* Deletes carts that expired before NOW_US (at most MAX). Returns how many. */
+int souk_cart_purge(souk_store *db, int64_t now_us, int max);
+
+#endif

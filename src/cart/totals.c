@@ -1,0 +1,47 @@
+/* totals.c — see totals.h. */
+#include "cart/totals.h"
+
+#include "core/banned.h"
+
+#define LIMIT INT64_C(1000000000000000) /* 10^15 minor units */
+
+int64_t souk_cart_bp(int64_t x, int64_t bp)
+{
+    return (x * bp + 5000) / 10000;
+}
+
+int souk_cart_compute(const souk_cart_line_price *lines, int n, const souk_cart_pricing *p, souk_cart_totals *out)
+{
+    *out = (souk_cart_totals){0};
+    int64_t subtotal = 0;
+    for (int i = 0; i < n; i++) {
+        if (lines[i].unit_amount < 0 || lines[i].quantity < 0 ||
+            (lines[i].quantity && lines[i].unit_amount > LIMIT / lines[i].quantity))
+            return -1;
+        subtotal += lines[i].unit_amount * lines[i].quantity;
+        if (subtotal > LIMIT)
+            return -1;
+    }
+    int64_t discount = 0;
+    if (p->coupon != SOUK_COUPON_NONE && subtotal >= p->coupon_min_subtotal && subtotal > 0) {
+        discount = p->coupon == SOUK_COUPON_PERCENT ? souk_cart_bp(subtotal, p->coupon_value) : p->coupon_value;
+        if (discount > subtotal)
+            discount = subtotal;
+        out->coupon_applied = true;
+    }
+    int64_t goods = subtotal - discount;
+    int64_t shipping = 0;
+    if (p->has_shipping && n > 0 && !(p->free_shipping_above >= 0 && goods >= p->free_shipping_above))
+        shipping = p->shipping_amount;
+    int64_t tax;
+    if (p->prices_include_tax)
+        tax = (goods * p->tax_rate_bp * 2 + (10000 + p->tax_rate_bp)) / (2 * (10000 + p->tax_rate_bp));
+    else
+        tax = souk_cart_bp(goods, p->tax_rate_bp);
+    out->subtotal = subtotal;
+    out->discount = discount;
+    out->shipping = shipping;
+    out->tax = tax;
+    out->total = goods + shipping + (p->prices_include_tax ? 0 : tax);
+    return 0;
+}
