@@ -459,14 +459,22 @@ int souk_store_migrate(souk_store *db, int *applied)
                             "name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
     if (r < 0)
         return r;
-    int current = souk_store_schema_version(db);
-    if (current < 0)
-        return SOUK_DB_HARD;
+    /* every migration not yet recorded is applied, in file order — also one
+     * numbered below the highest applied (branches that landed out of order) */
     for (size_t i = 0; i < souk_migrations_sqlite_count; i++) {
         const souk_embedded_file *f = &souk_migrations_sqlite[i];
         int version = atoi(f->name);
-        if (version <= current)
+        souk_stmt *st = souk_store_stmt(db, "SELECT 1 FROM schema_migrations WHERE version = $1");
+        if (!st)
+            return SOUK_DB_HARD;
+        souk_stmt_bind_i64(st, 1, version);
+        int known = souk_stmt_step(st);
+        if (known < 0)
+            return known;
+        if (known == SOUK_DB_ROW) {
+            souk_stmt_done(st);
             continue;
+        }
         struct migration_ctx m = {f, version};
         r = souk_store_tx(db, apply_migration, &m);
         if (r < 0) {
