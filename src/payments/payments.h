@@ -1,0 +1,84 @@
+/*
+ * payments.h — the payment-gateway port and its two adapters.
+ *
+ * A gateway creates a payment intent for an amount, confirms it with a
+ * payment method, and refunds. Adapters:
+ * - "test": built in, no network. Card numbers decide the outcome:
+ *     4242424242424242  succeeds
+ *     4000000000000002  declined (card_declined)
+ *     4000000000009995  declined (insufficient_funds)
+ *     4000000000000119  fails (processing_error)
+ *   any other number is declined (invalid_number).
+ * - "stripe": a Stripe-style HTTP API over HTTPS with libcurl
+ *   (PaymentIntents create/confirm, refunds), authenticated with a secret key,
+ *   idempotency keys forwarded; webhooks verified with
+ *   souk_payments_verify_signature.
+ * Gateways are plain values: no global state, safe from any thread.
+ */
+#ifndef SOUK_PAYMENTS_H
+#define SOUK_PAYMENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum souk_pay_status {
+    SOUK_PAY_REQUIRES_CONFIRMATION, /* created, waiting for a payment method */
+    SOUK_PAY_PROCESSING,            /* the provider will tell us (webhook) */
+    SOUK_PAY_SUCCEEDED,
+    SOUK_PAY_DECLINED,              /* the customer's bank said no: a final answer */
+    SOUK_PAY_FAILED,                /* an error on the way: may be retried */
+} souk_pay_status;
+
+typedef struct souk_payment_intent {
+    char id[80];
+    char client_secret[160];  /* what a browser needs to confirm (Stripe.js); "" for the test gateway */
+    souk_pay_status status;
+    char decline_code[64];
+    int64_t amount;
+    char currency[4];
+} souk_payment_intent;
+
+typedef struct souk_payment_gateway souk_payment_gateway;
+
+struct souk_payment_gateway {
+    const char *name; /* "test" or "stripe" */
+    /* Each returns 0 with OUT filled, or -1 with a message in ERR (network or
+     * protocol failure; nothing is known to have happened — retry with the
+     * same idempotency key). IDEMPOTENCY_KEY may be NULL. */
+    int (*create_intent)(const souk_payment_gateway *g, int64_t amount, const char *currency, const char *reference,
+                         const char *idempotency_key, souk_payment_intent *out, char *err, size_t errlen);
+    int (*confirm)(const souk_payment_gateway *g, const char *intent_id, const char *payment_method,
+                   const char *idempotency_key, souk_payment_intent *out, char *err, size_t errlen);
+    int (*refund)(const souk_payment_gateway *g, const char *intent_id, int64_t amount, const char *idempotency_key,
+                  char *refund_id, size_t refund_id_len, char *err, size_t errlen);
+    /* adapter settings */
+    char api_base[256];       /* stripe: e.g. https://api.stripe.com */
+    char secret_key[256];     /* stripe: sk_… */
+    char webhook_secret[256]; /* stripe: whsec_… */
+};
+
+/* Sets up G from the environment: SOUK_PAYMENT_GATEWAY = test (default) |
+ * stripe; for stripe SOUK_STRIPE_SECRET_KEY (required), SOUK_STRIPE_API_BASE
+ * (default https://api.stripe.com), SOUK_STRIPE_WEBHOOK_SECRET. Returns 0, or
+ * -1 with a message in ERR. */
+int souk_payments_configure(souk_payment_gateway *g, char *err, size_t errlen);
+
+/* Fills G with the built-in test gateway. */
+void souk_payments_test_gateway(souk_payment_gateway *g);
+
+/* Fills G with the Stripe-style adapter for API_BASE and SECRET_KEY. */
+void souk_payments_stripe_gateway(souk_payment_gateway *g, const char *api_base, const char *secret_key,
+                                  const char *webhook_secret);
+
+/* Verifies a Stripe-style webhook signature header
+ * ("t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">[,v1=…]") over BODY
+ * with SECRET, accepting timestamps within TOLERANCE_S of NOW_S. Constant-time
+ * comparison. Returns true only for a valid, fresh signature. */
+bool souk_payments_verify_signature(const char *header, const char *body, size_t body_len, const char *secret,
+                                    int64_t now_s, int tolerance_s);
+
+/* "succeeded", "declined", … */
+const char *souk_pay_status_name(souk_pay_status s);
+
+#endif
