@@ -9,6 +9,7 @@
 #include "app/routes.h"
 #include "core/log.h"
 #include "http/server.h"
+#include "app/background.h"
 #include "audit/audit.h"
 #include "identity/identity.h"
 #include "mail/mail.h"
@@ -37,12 +38,15 @@ static void audit_request(souk_store *db, const souk_req *req, const souk_res *r
                  "could not append to the audit log");
 }
 
+static bool workers = true;
+
 static int parse_common(int argc, char **argv, souk_config *cfg, bool *access_log, bool serve)
 {
     static const struct option long_opts[] = {{"listen", required_argument, NULL, 'l'},
                                               {"db", required_argument, NULL, 'd'},
                                               {"threads", required_argument, NULL, 't'},
                                               {"no-access-log", no_argument, NULL, 'n'},
+                                              {"no-workers", no_argument, NULL, 'w'},
                                               {NULL, 0, NULL, 0}};
     char err[512];
     int c;
@@ -57,6 +61,8 @@ static int parse_common(int argc, char **argv, souk_config *cfg, bool *access_lo
             r = souk_config_set_threads(cfg, optarg, err, sizeof err);
         else if (serve && c == 'n')
             *access_log = false;
+        else if (serve && c == 'w')
+            workers = false;
         else {
             fprintf(stderr, "souk: see 'souk %s --help'\n", argv[0]);
             return -1;
@@ -110,9 +116,15 @@ int souk_cmd_serve(int argc, char **argv)
         if (souk_mail_worker_start(cfg.db_path, &mail, 5000) < 0)
             souk_log_error("cannot start the mail worker; mail stays in the outbox");
     }
+    if (workers && souk_background_start(cfg.db_path, 2) < 0) {
+        souk_log_error("cannot start the job workers and the event dispatcher");
+        return SOUK_EXIT_FAIL;
+    }
     souk_server_opts opts = {&cfg, souk_routes, souk_routes_count, souk_identity_authenticate, audit_request,
                              souk_identity_invalidate, access_log};
     int rc = souk_server_run(&opts);
+    if (workers)
+        souk_background_stop();
     if (mail.smtp_url && *mail.smtp_url)
         souk_mail_worker_stop();
     return rc == 0 ? SOUK_EXIT_OK : SOUK_EXIT_FAIL;

@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/background.h"
 #include "app/cli.h"
 #include "audit/audit.h"
 #include "core/banned.h"
 
 static const souk_command commands[] = {
     {"serve", "run the HTTP server",
-     "usage: souk serve [--listen ADDR:PORT] [--db PATH] [--threads N] [--no-access-log]\n\n"
+     "usage: souk serve [--listen ADDR:PORT] [--db PATH] [--threads N] [--no-access-log] [--no-workers]\n\n"
      "Serves the API on ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free port, logged as\n"
      "\"listening\"). Applies pending migrations first. On a database without an API key it\n"
      "creates the admin key and prints it once. SIGTERM or Ctrl-C drains in-flight requests\n"
@@ -19,7 +20,9 @@ static const souk_command commands[] = {
      "  --listen ADDR:PORT  address to bind (SOUK_LISTEN)\n"
      "  --db PATH           SQLite database file (SOUK_DB, default ./souk.db)\n"
      "  --threads N         event-loop threads (SOUK_THREADS, default: one per core)\n"
-     "  --no-access-log     do not log every request (SOUK_ACCESS_LOG=off)\n",
+     "  --no-access-log     do not log every request (SOUK_ACCESS_LOG=off)\n"
+     "  --no-workers        do not run job workers and the event dispatcher in this process\n"
+     "                      (run 'souk worker' beside it instead)\n",
      souk_cmd_serve},
     {"migrate", "apply pending database migrations",
      "usage: souk migrate [--db PATH]\n\n"
@@ -55,6 +58,7 @@ static const souk_command commands[] = {
      "themselves. Public keys are served at /.well-known/jwks.json.\n",
      souk_cmd_keys},
     {"audit", "verify the audit log's hash chain", NULL, souk_cmd_audit},
+    {"worker", "run job workers, the scheduler and the event dispatcher", souk_worker_usage, souk_cmd_worker},
     {"routes", "list the route table",
      "usage: souk routes [--json]\n\n"
      "Prints every route: method, path pattern, the permission it needs ('public' = anyone,\n"

@@ -2,6 +2,7 @@
  * fixed set of slots; anything else counts under its class ("2xx"...). */
 #include "core/metrics.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,84 @@ static struct route_metrics routes[SOUK_METRICS_MAX_ROUTES + 1] = {{.label = "me
 static int nroutes = 1;
 static _Atomic int64_t inflight;
 static _Atomic uint64_t db_errors, cache_hits, cache_misses;
+
+struct series {
+    char name[64];
+    char labels[192];
+    const char *help;
+    souk_metric_type type;
+    _Atomic int64_t value;
+};
+static struct series series[SOUK_METRICS_MAX_SERIES];
+static _Atomic int nseries; /* slots below are fully written (release/acquire) */
+static pthread_mutex_t series_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int souk_metrics_series(const char *name, const char *labels, souk_metric_type type, const char *help)
+{
+    if (!labels)
+        labels = "";
+    if (!name || strlen(name) >= sizeof series[0].name || strlen(labels) >= sizeof series[0].labels)
+        return -1;
+    pthread_mutex_lock(&series_mu);
+    int n = atomic_load_explicit(&nseries, memory_order_relaxed), h = -1;
+    for (int i = 0; i < n && h < 0; i++)
+        if (strcmp(series[i].name, name) == 0 && strcmp(series[i].labels, labels) == 0)
+            h = i;
+    if (h < 0 && n < SOUK_METRICS_MAX_SERIES) {
+        struct series *s = &series[n];
+        memcpy(s->name, name, strlen(name) + 1);
+        memcpy(s->labels, labels, strlen(labels) + 1);
+        s->help = help ? help : "";
+        s->type = type;
+        atomic_store_explicit(&s->value, 0, memory_order_relaxed);
+        atomic_store_explicit(&nseries, n + 1, memory_order_release);
+        h = n;
+    }
+    pthread_mutex_unlock(&series_mu);
+    return h;
+}
+
+void souk_metrics_series_add(int h, int64_t delta)
+{
+    if (h >= 0 && h < SOUK_METRICS_MAX_SERIES)
+        atomic_fetch_add_explicit(&series[h].value, delta, memory_order_relaxed);
+}
+
+void souk_metrics_series_set(int h, int64_t v)
+{
+    if (h >= 0 && h < SOUK_METRICS_MAX_SERIES)
+        atomic_store_explicit(&series[h].value, v, memory_order_relaxed);
+}
+
+int64_t souk_metrics_series_get(int h)
+{
+    return h >= 0 && h < SOUK_METRICS_MAX_SERIES ? atomic_load_explicit(&series[h].value, memory_order_relaxed) : 0;
+}
+
+/* The generic series, grouped by name in order of first registration. */
+static void render_series(souk_buf *out)
+{
+    int n = atomic_load_explicit(&nseries, memory_order_acquire);
+    for (int i = 0; i < n; i++) {
+        int first = 1;
+        for (int j = 0; j < i && first; j++)
+            if (strcmp(series[j].name, series[i].name) == 0)
+                first = 0;
+        if (!first)
+            continue;
+        souk_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", series[i].name, series[i].help, series[i].name,
+                        series[i].type == SOUK_METRIC_COUNTER ? "counter" : "gauge");
+        for (int j = i; j < n; j++) {
+            if (strcmp(series[j].name, series[i].name) != 0)
+                continue;
+            long long v = (long long)atomic_load_explicit(&series[j].value, memory_order_relaxed);
+            if (series[j].labels[0])
+                souk_buf_printf(out, "%s{%s} %lld\n", series[j].name, series[j].labels, v);
+            else
+                souk_buf_printf(out, "%s %lld\n", series[j].name, v);
+        }
+    }
+}
 
 int souk_metrics_route(const char *method, const char *pattern)
 {
@@ -137,4 +216,5 @@ void souk_metrics_render(souk_buf *out)
                     (long long)souk_metrics_inflight(),
                     (unsigned long long)atomic_load(&db_errors), (unsigned long long)atomic_load(&cache_hits),
                     (unsigned long long)atomic_load(&cache_misses));
+    render_series(out);
 }

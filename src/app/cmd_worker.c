@@ -1,0 +1,163 @@
+/*
+ * cmd_worker.c — `souk worker`, and the start/stop of the background work
+ * that `souk serve` shares with it (background.h).
+ *
+ * Signals: SIGTERM and SIGINT are blocked before any thread starts, so every
+ * thread inherits the mask and the main thread alone takes them with
+ * sigwait(); it then stops the dispatcher and the workers, which finish what
+ * they hold, and exits 0.
+ */
+#include "app/background.h"
+#include "cart/cart.h"
+#include "core/time.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/cli.h"
+#include "core/log.h"
+#include "core/query.h"
+#include "events/events.h"
+#include "jobs/jobs.h"
+#include "core/banned.h"
+
+#define DEFAULT_THREADS 4
+
+const char souk_worker_usage[] =
+    "usage: souk worker [--db PATH] [--threads N]\n\n"
+    "Runs the background work without the HTTP server: N job worker threads (default 4, 1-64),\n"
+    "the cron scheduler and the event dispatcher, until SIGTERM or Ctrl-C; then jobs and event\n"
+    "handlers in progress finish and it exits 0. Any number of workers (and servers) may share\n"
+    "one database: jobs are claimed with leases, schedules fire once per due time.\n"
+    "--db defaults to SOUK_DB, then ./souk.db; the database is migrated first.\n";
+
+static pthread_mutex_t bg_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool registered, started;
+
+/* carts.purge: carts untouched for 7 days are deleted, 1000 at a time */
+static int purge_carts_job(souk_store *db, const json_t *payload, char *err, size_t errlen)
+{
+    (void)payload;
+    for (int round = 0; round < 100; round++) {
+        int n = souk_cart_purge(db, souk_time_now_us(), 1000);
+        if (n < 0) {
+            snprintf(err, errlen, "cannot purge carts: %s", souk_store_errmsg(db));
+            return -1;
+        }
+        if (n < 1000)
+            return 0;
+    }
+    return 0;
+}
+
+void souk_background_register(void)
+{
+    /* Every module's job kinds, schedules and event subscribers, e.g.
+     *   souk_event_subscribe("search", "product.", search_on_event, NULL); */
+    souk_job_register("carts.purge", purge_carts_job, 5);
+    souk_job_schedule("carts.purge", "17 * * * *");
+}
+
+int souk_background_start(const char *db_path, int threads)
+{
+    pthread_mutex_lock(&bg_mu);
+    int ret = -1;
+    if (started)
+        goto out;
+    if (!registered) {
+        souk_background_register();
+        registered = true;
+    }
+    if (souk_jobs_start(db_path, threads) < 0)
+        goto out;
+    if (souk_events_start(db_path) < 0) {
+        souk_jobs_stop();
+        goto out;
+    }
+    started = true;
+    ret = 0;
+out:
+    pthread_mutex_unlock(&bg_mu);
+    return ret;
+}
+
+void souk_background_stop(void)
+{
+    pthread_mutex_lock(&bg_mu);
+    if (started) {
+        souk_events_stop();
+        souk_jobs_stop();
+        started = false;
+    }
+    pthread_mutex_unlock(&bg_mu);
+}
+
+int souk_cmd_worker(int argc, char **argv)
+{
+    static const struct option long_opts[] = {{"db", required_argument, NULL, 'd'},
+                                              {"threads", required_argument, NULL, 't'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    souk_config cfg;
+    char err[1200];
+    if (souk_config_load(&cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "souk: %s\n", err);
+        return SOUK_EXIT_USAGE;
+    }
+    souk_log_set_level((souk_log_level)cfg.log_level);
+    int64_t threads = DEFAULT_THREADS;
+    int c;
+    optind = 0; /* full reset of GNU getopt: commands may run more than once per process (tests) */
+    opterr = 1;
+    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(souk_worker_usage, stdout);
+            return SOUK_EXIT_OK;
+        } else if (c == 'd') {
+            if (souk_config_set_db(&cfg, optarg, err, sizeof err) < 0) {
+                fprintf(stderr, "souk: %s\n", err);
+                return SOUK_EXIT_USAGE;
+            }
+        } else if (c == 't') {
+            if (souk_query_int(optarg, 1, SOUK_JOB_THREADS_MAX, &threads) < 0) {
+                fprintf(stderr, "souk: --threads must be an integer from 1 to %d\n", SOUK_JOB_THREADS_MAX);
+                return SOUK_EXIT_USAGE;
+            }
+        } else {
+            fprintf(stderr, "souk: see 'souk worker --help'\n");
+            return SOUK_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "souk: unexpected argument '%s'; see 'souk worker --help'\n", argv[optind]);
+        return SOUK_EXIT_USAGE;
+    }
+    souk_store *db = souk_cli_open_db(cfg.db_path); /* creates and migrates */
+    if (!db)
+        return SOUK_EXIT_FAIL;
+    souk_store_close(db);
+
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    if (souk_background_start(cfg.db_path, (int)threads) < 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        fprintf(stderr, "souk: cannot start the workers\n");
+        return SOUK_EXIT_FAIL;
+    }
+    souk_log_info("worker running on %s with %d job threads; SIGTERM or Ctrl-C stops it", cfg.db_path, (int)threads);
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0)
+        ;
+    souk_log_info("worker: %s received, finishing jobs in progress", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    souk_background_stop();
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    souk_log_info("worker stopped");
+    return SOUK_EXIT_OK;
+}

@@ -1,0 +1,451 @@
+/*
+ * events.c — the outbox writer and the dispatcher thread.
+ *
+ * The writer is one INSERT in the caller's transaction. The dispatcher owns
+ * a connection and, every SOUK_EVENT_POLL_MS or when kicked, makes a pass:
+ * for each subscriber (not in backoff) it reads its cursor, reads up to
+ * SOUK_EVENT_BATCH events after it in id order (copied out, so no statement
+ * stays open while handlers run on the same connection), calls the handler
+ * for those whose type matches, and saves the cursor past the last event
+ * handled (events of other types are passed over). A handler returning -1
+ * stops that subscriber at that event until its backoff expires; the cursor
+ * write is a compare-and-set that only moves forward, so two processes
+ * sharing a subscriber name never move it back.
+ *
+ * Why ids give a total order: SQLite has one writer at a time and the
+ * AUTOINCREMENT id is taken under the write lock, so a later id always
+ * commits later — a reader never sees id N+1 before N. (A PostgreSQL adapter
+ * must keep this property, e.g. with an advisory lock around the insert.)
+ */
+#include "events/events.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/time.h"
+#include "core/banned.h"
+
+#define BACKOFF_BASE_US (INT64_C(250) * 1000)
+#define BACKOFF_CAP_US (INT64_C(60) * 1000000)
+#define BATCHES_PER_PASS 10 /* then let the other subscribers (and stop) have a turn */
+
+typedef struct subscriber {
+    char name[SOUK_EVENT_SUBSCRIBER_MAX + 1];
+    char prefix[SOUK_EVENT_TYPE_MAX + 1];
+    size_t prefix_len;
+    souk_event_handler fn;
+    void *ctx;
+    int failures;      /* consecutive failures of the current event */
+    int64_t retry_at;  /* µs; 0 = not in backoff */
+    int m_delivered, m_failed; /* metric handles */
+} subscriber;
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool cv_ready, running, stop, kicked;
+    pthread_t thread;
+    souk_store *db;
+    subscriber subs[SOUK_EVENT_SUBSCRIBERS_MAX];
+    int nsubs;
+} D = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static _Atomic int g_stopping;
+
+/* ---- writing ------------------------------------------------------------ */
+
+static int type_ok(const char *t)
+{
+    size_t n = t ? strlen(t) : 0;
+    if (n == 0 || n > SOUK_EVENT_TYPE_MAX || t[0] < 'a' || t[0] > 'z')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int souk_event_emit_tx(souk_store *db, const char *type, const char *aggregate_id, json_t *payload)
+{
+    const char *why = NULL;
+    char *text = NULL;
+    if (!payload)
+        payload = json_object();
+    if (!payload)
+        why = "out of memory";
+    else if (!type_ok(type))
+        why = "bad type";
+    else if (aggregate_id && strlen(aggregate_id) > SOUK_EVENT_AGGREGATE_MAX)
+        why = "aggregate id too long";
+    else if (!json_is_object(payload))
+        why = "payload is not an object";
+    else if (!(text = json_dumps(payload, JSON_COMPACT | JSON_ENSURE_ASCII)))
+        why = "payload does not serialize";
+    else if (strlen(text) > SOUK_EVENT_PAYLOAD_MAX)
+        why = "payload larger than 64 KiB";
+    json_decref(payload);
+    if (why) {
+        souk_log_error("events: %s not written: %s", type_ok(type) ? type : "event", why);
+        free(text);
+        return SOUK_DB_HARD;
+    }
+    souk_stmt *st = souk_store_stmt(db, "INSERT INTO events (type, aggregate_id, payload, created_at) "
+                                        "VALUES ($1, $2, $3, $4)");
+    if (!st) {
+        free(text);
+        return SOUK_DB_HARD;
+    }
+    souk_stmt_bind_text(st, 1, type, SIZE_MAX);
+    souk_stmt_bind_text(st, 2, aggregate_id ? aggregate_id : "", SIZE_MAX);
+    souk_stmt_bind_text(st, 3, text, SIZE_MAX);
+    souk_stmt_bind_i64(st, 4, souk_time_now_us());
+    int r = souk_stmt_exec(st);
+    free(text);
+    return r < 0 ? r : 0;
+}
+
+/* ---- subscriptions ------------------------------------------------------ */
+
+static int name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > SOUK_EVENT_SUBSCRIBER_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@-", s[i]))
+            return 0;
+    return 1;
+}
+
+int souk_event_subscribe(const char *name, const char *type_prefix, souk_event_handler fn, void *ctx)
+{
+    if (!type_prefix)
+        type_prefix = "";
+    if (!name_ok(name) || !fn || strlen(type_prefix) > SOUK_EVENT_TYPE_MAX) {
+        souk_log_error("events: bad subscription %s", name ? name : "(null)");
+        return -1;
+    }
+    pthread_mutex_lock(&D.mu);
+    int ret = -1;
+    if (D.running || D.nsubs == SOUK_EVENT_SUBSCRIBERS_MAX)
+        goto out;
+    for (int i = 0; i < D.nsubs; i++)
+        if (strcmp(D.subs[i].name, name) == 0)
+            goto out;
+    subscriber *s = &D.subs[D.nsubs];
+    memset(s, 0, sizeof *s);
+    memcpy(s->name, name, strlen(name) + 1);
+    memcpy(s->prefix, type_prefix, strlen(type_prefix) + 1);
+    s->prefix_len = strlen(type_prefix);
+    s->fn = fn;
+    s->ctx = ctx;
+    char labels[96];
+    snprintf(labels, sizeof labels, "subscriber=\"%s\"", name);
+    s->m_delivered = souk_metrics_series("souk_events_handled_total", labels, SOUK_METRIC_COUNTER,
+                                         "Events handled by each subscriber.");
+    s->m_failed = souk_metrics_series("souk_event_handler_failures_total", labels, SOUK_METRIC_COUNTER,
+                                      "Event handler calls that failed (and will be retried).");
+    D.nsubs++;
+    ret = 0;
+out:
+    pthread_mutex_unlock(&D.mu);
+    if (ret < 0)
+        souk_log_error("events: cannot subscribe %s (running, duplicate name or table full)", name);
+    return ret;
+}
+
+void souk__events_reset(void)
+{
+    pthread_mutex_lock(&D.mu);
+    if (!D.running)
+        D.nsubs = 0;
+    pthread_mutex_unlock(&D.mu);
+}
+
+/* ---- dispatching -------------------------------------------------------- */
+
+typedef struct event_row {
+    int64_t id;
+    char *type, *aggregate, *payload;
+} event_row;
+
+static char *dup_col(souk_stmt *st, int col)
+{
+    size_t n;
+    const char *s = souk_stmt_text(st, col, &n);
+    char *p = malloc(n + 1);
+    if (p) {
+        if (n)
+            memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+static void rows_release(event_row *rows, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(rows[i].type);
+        free(rows[i].aggregate);
+        free(rows[i].payload);
+    }
+}
+
+/* The subscriber's saved position: 0 (none yet) or an event id; negative on error. */
+static int64_t cursor_read(souk_store *db, const char *name)
+{
+    souk_stmt *st = souk_store_stmt(db, "SELECT last_event_id FROM event_cursors WHERE subscriber = $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_text(st, 1, name, SIZE_MAX);
+    int r = souk_stmt_step(st);
+    if (r < 0)
+        return r;
+    int64_t v = r == SOUK_DB_ROW ? souk_stmt_i64(st, 0) : 0;
+    souk_stmt_done(st);
+    return v;
+}
+
+typedef struct cursor_ctx {
+    const char *name;
+    int64_t id;
+} cursor_ctx;
+
+static int cursor_write_fn(souk_store *db, void *vctx)
+{
+    cursor_ctx *cx = vctx;
+    souk_stmt *st = souk_store_stmt(db, "INSERT INTO event_cursors (subscriber, last_event_id, updated_at) "
+                                        "VALUES ($1, $2, $3) ON CONFLICT (subscriber) DO UPDATE SET "
+                                        "last_event_id = excluded.last_event_id, updated_at = excluded.updated_at "
+                                        "WHERE excluded.last_event_id > event_cursors.last_event_id");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_text(st, 1, cx->name, SIZE_MAX);
+    souk_stmt_bind_i64(st, 2, cx->id);
+    souk_stmt_bind_i64(st, 3, souk_time_now_us());
+    int r = souk_stmt_exec(st);
+    return r < 0 ? r : 0;
+}
+
+static int64_t backoff_us(int failures)
+{
+    int64_t d = BACKOFF_BASE_US;
+    for (int i = 1; i < failures && d < BACKOFF_CAP_US; i++)
+        d *= 2;
+    return d < BACKOFF_CAP_US ? d : BACKOFF_CAP_US;
+}
+
+/* One batch for S. Returns handled count (≥ 0) and sets *MORE when the batch
+ * was full and fully handled; negative souk_db_status on error. */
+static int dispatch_batch(souk_store *db, subscriber *s, int64_t now, bool *more)
+{
+    *more = false;
+    int64_t cursor = cursor_read(db, s->name);
+    if (cursor < 0)
+        return (int)cursor;
+    souk_stmt *st = souk_store_stmt(db, "SELECT id, type, aggregate_id, payload FROM events WHERE id > $1 "
+                                        "ORDER BY id LIMIT $2");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, cursor);
+    souk_stmt_bind_i64(st, 2, SOUK_EVENT_BATCH);
+    event_row rows[SOUK_EVENT_BATCH];
+    int n = 0, r;
+    while (n < SOUK_EVENT_BATCH && (r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+        event_row *e = &rows[n++];
+        e->id = souk_stmt_i64(st, 0);
+        e->type = dup_col(st, 1);
+        e->aggregate = dup_col(st, 2);
+        e->payload = dup_col(st, 3);
+        if (!e->type || !e->aggregate || !e->payload) {
+            souk_stmt_done(st);
+            rows_release(rows, n);
+            return SOUK_DB_HARD;
+        }
+    }
+    if (n == SOUK_EVENT_BATCH)
+        souk_stmt_done(st);
+    else if (r < 0) {
+        rows_release(rows, n);
+        return r;
+    }
+    souk_store_idle(db);
+
+    int64_t acked = cursor;
+    int handled = 0;
+    bool failed = false;
+    for (int i = 0; i < n && !atomic_load(&g_stopping); i++) {
+        event_row *e = &rows[i];
+        if (strncmp(e->type, s->prefix, s->prefix_len) == 0) {
+            json_error_t jerr;
+            json_t *payload = json_loads(e->payload, JSON_REJECT_DUPLICATES, &jerr);
+            if (!json_is_object(payload)) {
+                souk_log_warn("events: event %lld has an invalid payload; handing {} to %s", (long long)e->id,
+                              s->name);
+                json_decref(payload);
+                payload = json_object();
+            }
+            int rc = s->fn(db, e->type, e->aggregate, payload, e->id, s->ctx);
+            json_decref(payload);
+            souk_store_idle(db); /* a handler must not leave a snapshot open */
+            if (rc != 0) {
+                s->failures++;
+                s->retry_at = now + backoff_us(s->failures);
+                souk_metrics_series_add(s->m_failed, 1);
+                souk_log_warn("events: subscriber %s failed on event %lld (%s), attempt %d; retrying in %lld ms",
+                              s->name, (long long)e->id, e->type, s->failures,
+                              (long long)((s->retry_at - now) / 1000));
+                failed = true;
+                break;
+            }
+            s->failures = 0;
+            s->retry_at = 0;
+            handled++;
+            souk_metrics_series_add(s->m_delivered, 1);
+        }
+        acked = e->id;
+    }
+    bool all = !failed && !atomic_load(&g_stopping);
+    rows_release(rows, n);
+    if (acked > cursor) {
+        cursor_ctx cx = {s->name, acked};
+        r = souk_store_tx(db, cursor_write_fn, &cx);
+        if (r < 0)
+            return r;
+    }
+    *more = all && n == SOUK_EVENT_BATCH;
+    return handled;
+}
+
+int souk__events_dispatch(souk_store *db, int64_t now)
+{
+    int total = 0;
+    for (int i = 0; i < D.nsubs && !atomic_load(&g_stopping); i++) {
+        subscriber *s = &D.subs[i];
+        if (s->retry_at > now)
+            continue;
+        bool more = true;
+        for (int b = 0; b < BATCHES_PER_PASS && more; b++) {
+            int r = dispatch_batch(db, s, now, &more);
+            if (r < 0) {
+                souk_log_error("events: database error %d for subscriber %s: %s", r, s->name,
+                               souk_store_errmsg(db));
+                souk_store_idle(db);
+                return r;
+            }
+            total += r;
+        }
+    }
+    return total;
+}
+
+/* ---- the thread --------------------------------------------------------- */
+
+static void *dispatcher_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&D.mu);
+    while (!D.stop) {
+        D.kicked = false;
+        pthread_mutex_unlock(&D.mu);
+        souk__events_dispatch(D.db, souk_time_now_us());
+        souk_store_idle(D.db);
+        pthread_mutex_lock(&D.mu);
+        if (D.stop || D.kicked)
+            continue;
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += (long)SOUK_EVENT_POLL_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!D.stop && !D.kicked)
+            if (pthread_cond_timedwait(&D.cv, &D.mu, &until) == ETIMEDOUT)
+                break;
+    }
+    pthread_mutex_unlock(&D.mu);
+    return NULL;
+}
+
+int souk_events_start(const char *db_path)
+{
+    if (!db_path)
+        return -1;
+    pthread_mutex_lock(&D.mu);
+    int ret = -1;
+    if (D.running)
+        goto out;
+    if (!D.cv_ready) {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        int r = pthread_cond_init(&D.cv, &ca);
+        pthread_condattr_destroy(&ca);
+        if (r != 0)
+            goto out;
+        D.cv_ready = true;
+    }
+    char err[256];
+    if (souk_store_open(&D.db, db_path, err, sizeof err) != 0) {
+        souk_log_error("events: dispatcher cannot open the database: %s", err);
+        D.db = NULL;
+        goto out;
+    }
+    for (int i = 0; i < D.nsubs; i++)
+        D.subs[i].failures = 0, D.subs[i].retry_at = 0;
+    D.stop = D.kicked = false;
+    atomic_store(&g_stopping, 0);
+    if (pthread_create(&D.thread, NULL, dispatcher_main, NULL) != 0) {
+        souk_store_close(D.db);
+        D.db = NULL;
+        goto out;
+    }
+    D.running = true;
+    ret = 0;
+out:
+    pthread_mutex_unlock(&D.mu);
+    return ret;
+}
+
+void souk_events_kick(void)
+{
+    pthread_mutex_lock(&D.mu);
+    if (D.running) {
+        D.kicked = true;
+        pthread_cond_signal(&D.cv);
+    }
+    pthread_mutex_unlock(&D.mu);
+}
+
+void souk_events_stop(void)
+{
+    pthread_mutex_lock(&D.mu);
+    if (!D.running || D.stop) {
+        pthread_mutex_unlock(&D.mu);
+        return;
+    }
+    D.stop = true;
+    atomic_store(&g_stopping, 1);
+    pthread_cond_signal(&D.cv);
+    pthread_mutex_unlock(&D.mu);
+
+    pthread_join(D.thread, NULL);
+
+    pthread_mutex_lock(&D.mu);
+    souk_store_close(D.db);
+    D.db = NULL;
+    D.running = D.stop = D.kicked = false;
+    atomic_store(&g_stopping, 0);
+    pthread_mutex_unlock(&D.mu);
+}

@@ -1,0 +1,193 @@
+/*
+ * jobs.h — the durable job queue: enqueue (optionally delayed, optionally
+ * deduplicated), claim with a lease, run on worker threads, retry with
+ * exponential backoff and jitter, dead-letter after max_attempts, and cron
+ * schedules. Any process's workers may claim any job; a job whose worker
+ * died is claimed again when its lease runs out. Design:
+ * docs/internals/jobs.md.
+ *
+ * Storage: jobs and job_schedules of migration 0003. Times are µs since the
+ * Unix epoch (core/time.h); public ids are "job_…" (core/id.h).
+ *
+ * Job states: queued → running → done
+ *                        ↓ (failure, attempts left: back to queued at now + backoff)
+ *                        ↓ (failure, no attempts left) → dead ── admin retry → queued
+ */
+#ifndef SOUK_JOBS_H
+#define SOUK_JOBS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "store/store.h"
+
+/* the handler types of http/http.h, without pulling the HTTP layer into every user of jobs */
+typedef struct souk_req souk_req;
+typedef struct souk_res souk_res;
+
+#define SOUK_PREFIX_JOB "job"
+
+#define SOUK_JOB_KIND_MAX 64                 /* bytes of a kind: [a-z0-9_.-], starts with a letter */
+#define SOUK_JOB_PAYLOAD_MAX (64 * 1024)     /* bytes of the serialized payload */
+#define SOUK_JOB_DEDUPE_MAX 200              /* bytes of a dedupe key */
+#define SOUK_JOB_ERROR_MAX 1000              /* bytes of last_error kept */
+#define SOUK_JOB_KINDS_MAX 64
+#define SOUK_JOB_THREADS_MAX 64
+#define SOUK_JOB_DEFAULT_MAX_ATTEMPTS 10
+#define SOUK_JOB_LEASE_US (INT64_C(300) * 1000000)   /* 5 min: a job must finish within its lease */
+#define SOUK_JOB_BACKOFF_CAP_US (INT64_C(3600) * 1000000)
+#define SOUK_JOB_POLL_MS 500                 /* idle workers look for due jobs at least this often */
+#define SOUK_JOB_DONE_RETENTION_US (INT64_C(7) * 24 * 3600 * 1000000) /* done jobs are deleted after */
+#define SOUK_JOB_LIST_MAX 200                /* largest ?limit= of the admin list */
+
+/* A job function, run on a worker thread with that worker's connection DB,
+ * outside any transaction (it may run its own souk_store_tx). PAYLOAD is
+ * borrowed. Returns 0 = done, -1 = failed: write a reason into ERR (ERRLEN
+ * bytes, NUL-terminated; kept as last_error) and the job is retried after a
+ * backoff, or dead once max_attempts attempts were made. A job may run more
+ * than once (a worker that dies mid-job, a lease that runs out), so job
+ * functions must be idempotent. */
+typedef int (*souk_job_fn)(souk_store *db, const json_t *payload, char *err, size_t errlen);
+
+/* Registers FN for KIND with MAX_ATTEMPTS (≤ 0 = SOUK_JOB_DEFAULT_MAX_ATTEMPTS,
+ * at most 100). Call before souk_jobs_start. Returns 0, or -1 when the workers
+ * run, KIND is invalid or already registered, FN is NULL, or the table is full.
+ * A claimed job of a kind no handler is registered for fails ("no handler
+ * registered"), so every process that runs workers must register every kind. */
+int souk_job_register(const char *kind, souk_job_fn fn, int max_attempts);
+
+/* Enqueues a job inside the caller's open write transaction (souk_store_tx).
+ * PAYLOAD: a JSON object or NULL (= {}), always stolen; ≤ 64 KiB serialized.
+ * RUN_AT_US: not before this time (0 = now). DEDUPE_KEY (NULL = none, ≤ 200
+ * bytes): when a job with the same key is queued or running, nothing is
+ * written and 1 is returned; once that job is done or dead the key is free.
+ * max_attempts comes from the kind's registration in this process (the
+ * default when it is not registered here).
+ * Returns 0 (queued), 1 (deduplicated), or a negative souk_db_status; invalid
+ * arguments are the caller's bug: logged, SOUK_DB_HARD. Workers notice the
+ * job within SOUK_JOB_POLL_MS, or at once after souk_jobs_kick(). */
+int souk_job_enqueue_tx(souk_store *db, const char *kind, json_t *payload, int64_t run_at_us, const char *dedupe_key);
+
+/* Schedules KIND (which should be registered) by CRON, a 5-field expression
+ * "min hour dom mon dow" in UTC (see souk_cron_parse). Recorded in memory
+ * now and in job_schedules when the workers start (a changed expression
+ * replaces the stored one and its next run). The scheduler of every process
+ * running workers enqueues KIND once per due time — the row's next_run_at is
+ * moved on with a compare-and-set and the job carries the dedupe key
+ * "KIND@<due time>", so racing processes enqueue it once. Due times missed
+ * while no scheduler ran are folded into one run. Call before
+ * souk_jobs_start. Returns 0, or -1 for a bad expression or kind, a full
+ * table, or running workers. */
+int souk_job_schedule(const char *kind, const char *cron);
+
+/* Starts THREADS (1..64) worker threads and one scheduler thread, each with
+ * its own connection to DB_PATH, and writes the schedules. The scheduler
+ * also refreshes the souk_jobs{state} gauges every second and deletes done
+ * jobs older than 7 days once an hour. Returns 0, or -1 when already
+ * running, THREADS is out of range or the database cannot be opened. */
+int souk_jobs_start(const char *db_path, int threads);
+
+/* Graceful stop: no new claims; jobs being run finish and record their
+ * outcome; threads are joined. No-op when not running. */
+void souk_jobs_stop(void);
+
+/* Wakes idle workers (after committing a transaction that enqueued jobs). */
+void souk_jobs_kick(void);
+
+/* GET /api/v1/admin/jobs (permission "jobs:manage"): jobs newest first, with
+ * query state=queued|running|done|dead, kind (exact), limit 1..200 (default
+ * 50), cursor (keyset on id). Unknown, repeated or bad parameters → 422 with
+ * details. Response {"data":[job...],"next_cursor":string|null} with job =
+ * {"id":"job_…","kind","state","attempts","max_attempts","payload" (object),
+ *  "run_at","last_error" (string|null),"created_at","updated_at",
+ *  "finished_at" (RFC 3339 or null)}. */
+int souk_jobs_api_list(souk_req *req, souk_res *res);
+
+/* POST /api/v1/admin/jobs/{id}/retry (permission "jobs:manage"): a dead job
+ * goes back to queued with attempts 0 and run_at now (last_error is kept
+ * until the next attempt). 404 for an unknown id, 409 CONFLICT when the job
+ * is not dead (or another job with its dedupe key is queued). Answers 200
+ * with the job object as in the list. */
+int souk_jobs_api_retry(souk_req *req, souk_res *res);
+
+/* ---- cron (cron.c) ---- */
+
+typedef struct souk_cron {
+    uint64_t minutes;   /* bit m: minute 0..59 */
+    uint32_t hours;     /* bit h: 0..23 */
+    uint32_t mdays;     /* bit d: 1..31 */
+    uint16_t months;    /* bit m: 1..12 */
+    uint8_t wdays;      /* bit w: 0..6, 0 = Sunday (7 is accepted as Sunday) */
+    uint8_t mday_any, wday_any; /* field was "*" (or "*" with a step) */
+} souk_cron;
+
+/* Parses EXPR: five fields separated by blanks — minute (0-59), hour (0-23),
+ * day of month (1-31), month (1-12), day of week (0-7, 0 and 7 = Sunday) —
+ * each "*", a number, a range "a-b", a step "*" "/n", "a-b/n" or "a/n" (a to
+ * the field's maximum), or a comma-separated list of those; or one of
+ * @yearly @annually @monthly @weekly @daily @midnight @hourly. As in
+ * Vixie cron, when both day fields are restricted a day matching either
+ * matches. Names (JAN, MON) are not accepted. Returns 0, or -1 with a static
+ * reason in *WHY (optional). */
+int souk_cron_parse(const char *expr, souk_cron *out, const char **why);
+
+/* The first minute strictly after AFTER_US (UTC) that C matches, in µs
+ * (always a whole minute), or -1 when none within the next 5 years
+ * (e.g. "0 0 30 2 *"). */
+int64_t souk_cron_next(const souk_cron *c, int64_t after_us);
+
+/* ---- internal, shared by the module's files and its unit test ---- */
+
+/* A claimed job (malloc'd strings; souk__job_release frees them). */
+typedef struct souk__job {
+    int64_t id;
+    int64_t attempts;      /* including the one just claimed */
+    int64_t max_attempts;
+    char *kind, *payload;
+    char token[96];        /* locked_by written by the claim */
+} souk__job;
+
+void souk__job_release(souk__job *j);
+
+/* Claims the next job at time NOW for worker TOKEN (a short write
+ * transaction): first a running job whose lease ran out (its worker died),
+ * else the oldest due queued job. state → running, attempts + 1,
+ * locked_by = TOKEN, locked_until = NOW + lease. A reclaimed job that has
+ * already used all its attempts goes to dead instead ("lease expired ...")
+ * and the claim looks again. 1 = claimed into J, 0 = nothing due, negative
+ * souk_db_status on error. */
+int souk__job_claim(souk_store *db, int64_t now, const char *token, souk__job *j);
+
+/* Records the outcome of J at NOW (a short write transaction), only while
+ * the job still carries J's claim (same locked_by and attempts): RC 0 → done;
+ * else last_error = ERR and queued at NOW + backoff, or dead when attempts
+ * are used up. Counts souk_job_runs_total. Returns 0 (recorded), 1 (the
+ * claim was lost: nothing written) or a negative souk_db_status. */
+int souk__job_finish(souk_store *db, const souk__job *j, int rc, const char *err, int64_t now);
+
+/* Claims, runs and records one job at NOW. 1 = a job ran, 0 = nothing due,
+ * negative souk_db_status on error. */
+int souk__jobs_run_one(souk_store *db, int64_t now, const char *token);
+
+/* The delay before the next attempt after ATTEMPTS attempts failed:
+ * 2^ATTEMPTS s capped at 1 h, times a random factor in [0.8, 1.2]. */
+int64_t souk__job_backoff_us(int64_t attempts);
+
+/* Writes the in-memory schedules to job_schedules (at start). Returns 0 or a
+ * negative souk_db_status. */
+int souk__jobs_sync_schedules(souk_store *db, int64_t now);
+
+/* One scheduler pass at NOW: enqueues every due scheduled kind once and moves
+ * its next_run_at on. Returns the number of jobs enqueued, or a negative
+ * souk_db_status. */
+int souk__jobs_schedule_tick(souk_store *db, int64_t now);
+
+/* Refreshes the souk_jobs{state} gauges from the table. 0 or negative status. */
+int souk__jobs_update_gauges(souk_store *db);
+
+/* Forgets every registration and schedule (only while stopped). */
+void souk__jobs_reset(void);
+
+#endif
