@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "cart/api.h"
 #include "catalog/api.h"
 #include "identity/api.h"
 #include "mail/mail.h"
@@ -21,6 +22,7 @@
 #define SESSION "session" /* an access token: the account owner, never an API key */
 #define CATALOG_WRITE "catalog:write"
 #define CATALOG_WRITE_OWN "catalog:write:own"
+#define PRICING "pricing:manage"
 #define LIST_CACHE "public, max-age=300"
 #define DETAIL_CACHE "public, max-age=900"
 
@@ -117,7 +119,28 @@ souk_route souk_routes[] = {
     R(SOUK_GET, "/api/v1/api-keys", SESSION, souk_identity_api_keys_list),
     R(SOUK_DELETE, "/api/v1/api-keys/{id}", SESSION, souk_identity_api_keys_revoke),
 
+    /* carts (guests: X-Cart-Token; customers: their access token) */
+    R(SOUK_POST, "/api/v1/carts", PUBLIC, souk_cart_api_create),
+    R(SOUK_GET, "/api/v1/carts/current", PUBLIC, souk_cart_api_get),
+    R(SOUK_PATCH, "/api/v1/carts/current", PUBLIC, souk_cart_api_update),
+    R(SOUK_POST, "/api/v1/carts/current/lines", PUBLIC, souk_cart_api_line_add),
+    R(SOUK_PATCH, "/api/v1/carts/current/lines/{variant_id}", PUBLIC, souk_cart_api_line_set),
+    R(SOUK_DELETE, "/api/v1/carts/current/lines/{variant_id}", PUBLIC, souk_cart_api_line_remove),
+    R(SOUK_PUT, "/api/v1/carts/current/coupon", PUBLIC, souk_cart_api_coupon_set),
+    R(SOUK_DELETE, "/api/v1/carts/current/coupon", PUBLIC, souk_cart_api_coupon_remove),
+    R(SOUK_POST, "/api/v1/carts/merge", SESSION, souk_cart_api_merge),
+    READ("/api/v1/shipping-methods", souk_pricing_api_shipping_public, LIST_CACHE),
+
     /* administration */
+    R(SOUK_GET, "/api/v1/admin/tax-rates", PRICING, souk_pricing_api_tax_list),
+    R(SOUK_PUT, "/api/v1/admin/tax-rates/{region}", PRICING, souk_pricing_api_tax_put),
+    R(SOUK_DELETE, "/api/v1/admin/tax-rates/{region}", PRICING, souk_pricing_api_tax_delete),
+    R(SOUK_GET, "/api/v1/admin/shipping-methods", PRICING, souk_pricing_api_shipping_list),
+    R(SOUK_POST, "/api/v1/admin/shipping-methods", PRICING, souk_pricing_api_shipping_create),
+    R(SOUK_PATCH, "/api/v1/admin/shipping-methods/{id}", PRICING, souk_pricing_api_shipping_update),
+    R(SOUK_GET, "/api/v1/admin/coupons", PRICING, souk_pricing_api_coupon_list),
+    R(SOUK_POST, "/api/v1/admin/coupons", PRICING, souk_pricing_api_coupon_create),
+    R(SOUK_PATCH, "/api/v1/admin/coupons/{id}", PRICING, souk_pricing_api_coupon_update),
     R(SOUK_GET, "/api/v1/admin/users", "users:manage", souk_identity_api_admin_users),
     R(SOUK_PATCH, "/api/v1/admin/users/{id}", "users:manage", souk_identity_api_admin_user_update),
     R(SOUK_GET, "/api/v1/admin/audit", "audit:read", souk_audit_api_list),

@@ -222,6 +222,6 @@ int souk_cart_api_merge(souk_req *req, souk_res *res)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     if (r == 0)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "No guest cart with that token.");
-    souk_err e = souk_cart_merge(req->store, req->principal.user_id, guest, &id);
+    souk_err e = souk_cart_merge(req->store, req->principal.user_id, guest, req->arena, &res->problems, &id);
     return e ? souk_res_error(res, e, NULL) : show(req, res, id, 200);
 }

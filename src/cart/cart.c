@@ -109,13 +109,17 @@ souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out)
     souk_stmt *st = souk_store_stmt(
         db, "SELECT c.currency, coalesce(c.region, ''), c.updated_at, c.expires_at, coalesce(t.rate_bp, 0), "
             "coalesce(t.prices_include_tax, 0), s.code, s.amount, coalesce(s.free_above, -1), s.currency, "
-            "k.code, k.kind, k.value, k.min_subtotal, s.id IS NOT NULL FROM carts c "
+            "k.code, k.kind, k.value, k.min_subtotal, s.id IS NOT NULL, "
+            "k.active = 1 AND coalesce(k.starts_at, 0) <= $2 AND coalesce(k.expires_at, 9223372036854775807) > $2 "
+            "AND (k.usage_limit IS NULL OR k.used_count < k.usage_limit) AND (k.kind = 'percent' OR k.currency = c.currency) "
+            "FROM carts c "
             "LEFT JOIN tax_rates t ON t.region = c.region "
             "LEFT JOIN shipping_methods s ON s.id = c.shipping_method_id AND s.active = 1 "
             "LEFT JOIN coupons k ON k.id = c.coupon_id WHERE c.id = $1");
     if (!st)
         return SOUK_E_INTERNAL;
     souk_stmt_bind_i64(st, 1, id);
+    souk_stmt_bind_i64(st, 2, souk_time_now_us());
     int r = souk_stmt_step(st);
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : SOUK_E_INTERNAL;
@@ -131,8 +135,11 @@ souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out)
         p.shipping_amount = souk_stmt_i64(st, 7);
         p.free_shipping_above = souk_stmt_i64(st, 8);
     }
-    if (!souk_stmt_is_null(st, 10)) {
+    if (!souk_stmt_is_null(st, 10))
         snprintf(coupon_code, sizeof coupon_code, "%s", souk_stmt_text(st, 10, NULL));
+    /* the coupon's rules hold at every read, not only when it was applied:
+     * deactivated, expired, used up or in another currency → no discount */
+    if (!souk_stmt_is_null(st, 10) && souk_stmt_i64(st, 15)) {
         p.coupon = strcmp(souk_stmt_text(st, 11, NULL), "percent") == 0 ? SOUK_COUPON_PERCENT : SOUK_COUPON_FIXED;
         p.coupon_value = souk_stmt_i64(st, 12);
         p.coupon_min_subtotal = souk_stmt_i64(st, 13);
@@ -254,7 +261,10 @@ static int line_tx(souk_store *db, void *arg)
             return -100;
         }
         st = souk_store_stmt(db, "SELECT count(*) FROM cart_lines WHERE cart_id = $1");
-        if (!st || souk_stmt_step(st) != SOUK_DB_ROW)
+        if (!st)
+            return SOUK_DB_HARD;
+        souk_stmt_bind_i64(st, 1, c->cart);
+        if (souk_stmt_step(st) != SOUK_DB_ROW)
             return SOUK_DB_HARD;
         int64_t lines = souk_stmt_i64(st, 0);
         souk_stmt_done(st);
@@ -286,7 +296,8 @@ souk_err souk_cart_put_line(souk_store *db, int64_t cart, int64_t variant, int64
                             souk_problems *pr)
 {
     line_ctx c = {cart, variant, quantity, set, a, pr, SOUK_OK};
-    return finish(souk_store_tx(db, line_tx, &c), c.err);
+    int r = souk_store_tx(db, line_tx, &c); /* before reading c.err: argument order is unspecified */
+    return finish(r, c.err);
 }
 
 typedef struct update_ctx {
@@ -351,7 +362,8 @@ souk_err souk_cart_update(souk_store *db, int64_t cart, const char *currency, co
                           const char *shipping_code, souk_arena *a, souk_problems *pr)
 {
     update_ctx c = {cart, currency, region, shipping_code, NULL, a, pr, SOUK_OK};
-    return finish(souk_store_tx(db, update_tx, &c), c.err);
+    int r = souk_store_tx(db, update_tx, &c);
+    return finish(r, c.err);
 }
 
 static int coupon_tx(souk_store *db, void *arg)
@@ -394,12 +406,16 @@ static int coupon_tx(souk_store *db, void *arg)
 souk_err souk_cart_coupon(souk_store *db, int64_t cart, const char *code, souk_arena *a, souk_problems *pr)
 {
     update_ctx c = {cart, NULL, NULL, NULL, code, a, pr, SOUK_OK};
-    return finish(souk_store_tx(db, coupon_tx, &c), c.err);
+    int r = souk_store_tx(db, coupon_tx, &c);
+    return finish(r, c.err);
 }
 
 typedef struct merge_ctx {
     int64_t user, from, into;
     char currency[4];
+    souk_arena *a;
+    souk_problems *pr;
+    bool too_many;
 } merge_ctx;
 
 static int merge_tx(souk_store *db, void *arg)
@@ -410,7 +426,10 @@ static int merge_tx(souk_store *db, void *arg)
         return r;
     if (r == 0) {
         souk_stmt *st = souk_store_stmt(db, "SELECT currency FROM carts WHERE id = $1");
-        if (!st || souk_stmt_step(st) != SOUK_DB_ROW)
+        if (!st)
+            return SOUK_DB_HARD;
+        souk_stmt_bind_i64(st, 1, c->from);
+        if (souk_stmt_step(st) != SOUK_DB_ROW)
             return SOUK_DB_HARD;
         snprintf(c->currency, sizeof c->currency, "%s", souk_stmt_text(st, 0, NULL));
         souk_stmt_done(st);
@@ -428,15 +447,31 @@ static int merge_tx(souk_store *db, void *arg)
     souk_stmt_bind_i64(st, 2, c->into);
     if ((r = souk_stmt_exec(st)) < 0)
         return r;
+    st = souk_store_stmt(db, "SELECT count(*) FROM cart_lines WHERE cart_id = $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, c->into);
+    if (souk_stmt_step(st) != SOUK_DB_ROW)
+        return SOUK_DB_HARD;
+    int64_t lines = souk_stmt_i64(st, 0);
+    souk_stmt_done(st);
+    if (lines > SOUK_CART_MAX_LINES) {
+        souk_problems_add(c->pr, c->a, "cart_token", "together the carts would hold %lld lines; a cart holds at most %d",
+                          (long long)lines, SOUK_CART_MAX_LINES);
+        c->too_many = true;
+        return -100;
+    }
     if ((r = souk_store_exec2(db, "DELETE FROM carts WHERE id = $1 AND user_id IS NULL AND $2 = $2", c->from, 0)) < 0)
         return r;
     return touch(db, c->into);
 }
 
-souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, int64_t *id)
+souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id)
 {
-    merge_ctx c = {user, from, 0, ""};
+    merge_ctx c = {user, from, 0, "", a, pr, false};
     int r = souk_store_tx(db, merge_tx, &c);
+    if (c.too_many)
+        return SOUK_E_VALIDATION;
     if (r < 0)
         return SOUK_E_INTERNAL;
     *id = c.into;

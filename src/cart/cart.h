@@ -51,8 +51,9 @@ souk_err souk_cart_coupon(souk_store *db, int64_t cart, const char *code, souk_a
 
 /* Moves the lines of guest cart FROM into USER's cart (created if needed;
  * quantities add, capped at SOUK_CART_MAX_QUANTITY) and deletes FROM.
- * *ID gets the user's cart. */
-souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, int64_t *id);
+ * *ID gets the user's cart. VALIDATION (nothing merged) when the result would
+ * exceed SOUK_CART_MAX_LINES lines. */
+souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id);
 
 /* Deletes carts that expired before NOW_US (at most MAX). Returns how many. */
 int souk_cart_purge(souk_store *db, int64_t now_us, int max);
