@@ -9,6 +9,7 @@
  */
 #include "app/background.h"
 #include "cart/cart.h"
+#include "inventory/inventory.h"
 #include "core/time.h"
 
 #include <getopt.h>
@@ -54,12 +55,30 @@ static int purge_carts_job(souk_store *db, const json_t *payload, char *err, siz
     return 0;
 }
 
+/* reservations.expire: lapsed checkout reservations give their stock back */
+static int expire_reservations_job(souk_store *db, const json_t *payload, char *err, size_t errlen)
+{
+    (void)payload;
+    for (int round = 0; round < 100; round++) {
+        int n = souk_inventory_expire_due(db, souk_time_now_us(), 500);
+        if (n < 0) {
+            snprintf(err, errlen, "cannot expire reservations: %s", souk_store_errmsg(db));
+            return -1;
+        }
+        if (n < 500)
+            return 0;
+    }
+    return 0;
+}
+
 void souk_background_register(void)
 {
     /* Every module's job kinds, schedules and event subscribers, e.g.
      *   souk_event_subscribe("search", "product.", search_on_event, NULL); */
     souk_job_register("carts.purge", purge_carts_job, 5);
     souk_job_schedule("carts.purge", "17 * * * *");
+    souk_job_register("reservations.expire", expire_reservations_job, 5);
+    souk_job_schedule("reservations.expire", "* * * * *");
 }
 
 int souk_background_start(const char *db_path, int threads)

@@ -108,6 +108,7 @@ typedef struct souk_catalog_filter {
     char currency[4];
     struct { const char *name, *value; } attrs[SOUK_CATALOG_FILTER_ATTRS_MAX];
     size_t nattrs;
+    bool has_in_stock, in_stock; /* in_stock=true|false: any active variant with available > 0 */
     souk_catalog_sort sort;
     int limit;
     souk_product_status status;

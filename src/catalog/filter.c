@@ -137,6 +137,13 @@ int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const
                 f->brand = v;
             else
                 f->vendor = v;
+        } else if (strcmp(k, "in_stock") == 0) {
+            if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+                bad = souk_problems_add(pr, a, k, "must be true or false");
+            } else {
+                f->has_in_stock = true;
+                f->in_stock = v[0] == 't';
+            }
         } else if (strcmp(k, "cursor") == 0) {
             cursor = v;
         } else if (strncmp(k, "attr.", 5) == 0) {

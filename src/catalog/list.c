@@ -6,6 +6,8 @@
  * statement per distinct shape. Parameters: $1 currency, then one per value.
  * Sort keys: newest = id (time-ordered), name = (title, id), price =
  * (lowest price in the currency, id) with products lacking a price last.
+ * in_stock reads the inventory's published read model variant_availability
+ * (migration 0004), never its stock tables.
  */
 #include "catalog/internal.h"
 
@@ -233,6 +235,14 @@ souk_err souk_catalog_list_write(souk_store *db, const souk_catalog_filter *f, s
         bind_text(&b, &sql, f->attrs[i].value);
         souk_buf_addc(&sql, ')');
     }
+    /* in stock = some active variant has available > 0 in the inventory's
+     * derived variant_availability (variants_product index, then its
+     * primary key); a variant without a row has nothing available */
+    if (f->has_in_stock)
+        souk_buf_printf(&sql, " AND %sEXISTS (SELECT 1 FROM variants v JOIN variant_availability va "
+                              "ON va.variant_id = v.id WHERE v.product_id = p.id AND v.status = 'active' "
+                              "AND va.available > 0)",
+                        f->in_stock ? "" : "NOT ");
     if (f->has_cursor) {
         if (f->sort == SOUK_SORT_NEWEST) {
             souk_buf_adds(&sql, " AND p.id < ");

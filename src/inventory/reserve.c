@@ -1,0 +1,397 @@
+/*
+ * reserve.c — reservations: stock held for a checkout until it is consumed
+ * (the order is placed), released (the checkout is abandoned), or expires.
+ *
+ * Life cycle: active → consumed | released | expired; the last three are
+ * final. While active, each line's quantity is counted in stock_levels.reserved
+ * of the warehouse it was taken from, so available = on_hand - reserved
+ * already excludes it.
+ *
+ * Allocation: for each line, repeatedly take min(remaining, available) from
+ * the warehouse with the most available (ties: lower warehouse id) until the
+ * line is covered or nothing is left. Each take is one conditional update
+ *     UPDATE stock_levels SET reserved = reserved + $q
+ *      WHERE variant_id = $v AND warehouse_id = $w AND on_hand - reserved >= $q
+ * checked with changes() == 1. A take that loses a race (PostgreSQL under
+ * READ COMMITTED: another transaction took the stock between our SELECT
+ * and UPDATE) changes nothing and the loop looks again; on SQLite the write
+ * lock taken at BEGIN IMMEDIATE means it cannot happen.
+ *
+ * All or nothing: the takes of one call run under a SAVEPOINT; when a line
+ * cannot be covered the call rolls back to it, so nothing stays reserved
+ * even if the caller went on to commit.
+ */
+#include "inventory/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/id.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "core/banned.h"
+
+souk_err souk__inventory_record_sale(souk_store *db, int64_t variant, int64_t warehouse, int64_t quantity,
+                                     int64_t on_hand_after, int64_t reservation, int64_t now);
+
+static souk_err exec_sql(souk_store *db, const char *sql)
+{
+    souk_stmt *st = souk_store_stmt(db, sql);
+    return st ? souk__inventory_dberr(souk_stmt_exec(st)) : SOUK_E_INTERNAL;
+}
+
+/* Adds Q of VARIANT from WAREHOUSE to RESERVATION's lines. */
+static souk_err add_line(souk_store *db, int64_t reservation, int64_t variant, int64_t warehouse, int64_t q)
+{
+    souk_stmt *st = souk_store_stmt(db, "INSERT INTO reservation_lines (reservation_id, variant_id, warehouse_id, "
+                                        "quantity) VALUES ($1, $2, $3, $4) "
+                                        "ON CONFLICT (reservation_id, variant_id, warehouse_id) "
+                                        "DO UPDATE SET quantity = reservation_lines.quantity + excluded.quantity");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, reservation);
+    souk_stmt_bind_i64(st, 2, variant);
+    souk_stmt_bind_i64(st, 3, warehouse);
+    souk_stmt_bind_i64(st, 4, q);
+    return souk__inventory_dberr(souk_stmt_exec(st));
+}
+
+/* Takes up to Q of VARIANT for RESERVATION; *TAKEN gets how much it got. */
+static souk_err take_line(souk_store *db, int64_t reservation, int64_t variant, int64_t q, int64_t now,
+                          int64_t *taken)
+{
+    *taken = 0;
+    /* each pass either covers the line, empties one warehouse, or loses a
+     * race; the bound only guards against a broken invariant */
+    for (int pass = 0; *taken < q && pass < 2 * SOUK_INVENTORY_WAREHOUSES_MAX + 8; pass++) {
+        souk_stmt *st = souk_store_stmt(db, "SELECT warehouse_id, on_hand - reserved FROM stock_levels "
+                                            "WHERE variant_id = $1 AND on_hand - reserved > 0 "
+                                            "ORDER BY on_hand - reserved DESC, warehouse_id LIMIT 1");
+        if (!st)
+            return SOUK_E_INTERNAL;
+        souk_stmt_bind_i64(st, 1, variant);
+        int r = souk_stmt_step(st);
+        if (r < 0)
+            return souk__inventory_dberr(r);
+        if (r == SOUK_DB_DONE)
+            return SOUK_OK; /* nothing left anywhere */
+        int64_t warehouse = souk_stmt_i64(st, 0), avail = souk_stmt_i64(st, 1);
+        souk_stmt_done(st);
+        int64_t want = q - *taken, n = avail < want ? avail : want;
+
+        st = souk_store_stmt(db, "UPDATE stock_levels SET reserved = reserved + $3, updated_at = $4 "
+                                 "WHERE variant_id = $1 AND warehouse_id = $2 AND on_hand - reserved >= $3");
+        if (!st)
+            return SOUK_E_INTERNAL;
+        souk_stmt_bind_i64(st, 1, variant);
+        souk_stmt_bind_i64(st, 2, warehouse);
+        souk_stmt_bind_i64(st, 3, n);
+        souk_stmt_bind_i64(st, 4, now);
+        if ((r = souk_stmt_exec(st)) < 0)
+            return souk__inventory_dberr(r);
+        if (souk_store_changes(db) != 1)
+            continue; /* lost a race: look again */
+        souk_err e = add_line(db, reservation, variant, warehouse, n);
+        if (e || (e = souk__inventory_changed(db, variant, warehouse, -n, "reserved")))
+            return e;
+        *taken += n;
+    }
+    return SOUK_OK;
+}
+
+#define SAVEPOINT_NAME "souk_inventory_reserve"
+
+souk_err souk_inventory_reserve_tx(souk_store *db, const char *reference, const souk_reservation_line *lines,
+                                   size_t n, int64_t ttl_us, int64_t *reservation_id, souk_arena *a,
+                                   souk_problems *pr)
+{
+    size_t reflen = reference ? strlen(reference) : 0;
+    if (reflen == 0 || reflen > SOUK_INVENTORY_REFERENCE_MAX)
+        souk_problems_add(pr, a, "reference", "must be 1-%d bytes", SOUK_INVENTORY_REFERENCE_MAX);
+    if (n == 0 || n > SOUK_INVENTORY_LINES_MAX || !lines)
+        souk_problems_add(pr, a, "lines", "must hold 1 to %d lines", SOUK_INVENTORY_LINES_MAX);
+    if (ttl_us > SOUK_INVENTORY_TTL_MAX_US)
+        souk_problems_add(pr, a, "ttl", "must be at most 24 hours");
+    for (size_t i = 0; lines && i < n && i < SOUK_INVENTORY_LINES_MAX; i++) {
+        if (lines[i].variant_id <= 0)
+            souk_problems_add(pr, a, souk_arena_printf(a, "lines[%zu].variant_id", i), "must be a variant id");
+        if (lines[i].quantity < 1 || lines[i].quantity > SOUK_INVENTORY_QTY_MAX)
+            souk_problems_add(pr, a, souk_arena_printf(a, "lines[%zu].quantity", i),
+                              "must be an integer from 1 to %lld", (long long)SOUK_INVENTORY_QTY_MAX);
+    }
+    if (pr->count)
+        return SOUK_E_VALIDATION;
+    if (ttl_us <= 0)
+        ttl_us = SOUK_INVENTORY_TTL_DEFAULT_US;
+
+    souk_err e = exec_sql(db, "SAVEPOINT " SAVEPOINT_NAME);
+    if (e)
+        return e;
+    int64_t now = souk_time_now_us(), id = souk_id_next();
+    souk_stmt *st = souk_store_stmt(db, "INSERT INTO reservations (id, reference, state, expires_at, created_at, "
+                                        "updated_at) VALUES ($1, $2, 'active', $3, $4, $4)");
+    if (!st) {
+        e = SOUK_E_INTERNAL;
+        goto undo;
+    }
+    souk_stmt_bind_i64(st, 1, id);
+    souk_stmt_bind_text(st, 2, reference, reflen);
+    souk_stmt_bind_i64(st, 3, now + ttl_us);
+    souk_stmt_bind_i64(st, 4, now);
+    if ((e = souk__inventory_dberr(souk_stmt_exec(st))))
+        goto undo;
+
+    bool short_line = false;
+    for (size_t i = 0; i < n; i++) {
+        int64_t taken;
+        if ((e = take_line(db, id, lines[i].variant_id, lines[i].quantity, now, &taken)))
+            goto undo;
+        if (taken < lines[i].quantity) {
+            /* keep checking the other lines so that every short one is named */
+            short_line = true;
+            souk_problems_add(pr, a, souk_arena_printf(a, "lines[%zu]", i), "only %lld available, %lld requested",
+                              (long long)taken, (long long)lines[i].quantity);
+        }
+    }
+    if (short_line) {
+        e = SOUK_E_CONFLICT;
+        goto undo;
+    }
+    if ((e = exec_sql(db, "RELEASE " SAVEPOINT_NAME)))
+        return e;
+    *reservation_id = id;
+    return SOUK_OK;
+
+undo:
+    /* on a transient error the caller retries the whole transaction anyway */
+    if (exec_sql(db, "ROLLBACK TO " SAVEPOINT_NAME) || exec_sql(db, "RELEASE " SAVEPOINT_NAME))
+        return e == SOUK_E_CONFLICT || e == SOUK_OK ? SOUK_E_INTERNAL : e;
+    return e;
+}
+
+/* ---- release, consume, expire ------------------------------------------------ */
+
+typedef struct line {
+    int64_t variant, warehouse, quantity;
+} line;
+
+/* The lines of RESERVATION into a malloc'd array (*OUT, caller frees). */
+static souk_err load_lines(souk_store *db, int64_t reservation, line **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    souk_stmt *st = souk_store_stmt(db, "SELECT variant_id, warehouse_id, quantity FROM reservation_lines "
+                                        "WHERE reservation_id = $1 ORDER BY variant_id, warehouse_id");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, reservation);
+    size_t cap = 0;
+    int r;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 8;
+            line *bigger = realloc(*out, cap * sizeof **out);
+            if (!bigger) {
+                souk_stmt_done(st);
+                free(*out);
+                *out = NULL;
+                return SOUK_E_INTERNAL;
+            }
+            *out = bigger;
+        }
+        (*out)[(*count)++] = (line){souk_stmt_i64(st, 0), souk_stmt_i64(st, 1), souk_stmt_i64(st, 2)};
+    }
+    if (r < 0) {
+        free(*out);
+        *out = NULL;
+        return souk__inventory_dberr(r);
+    }
+    return SOUK_OK;
+}
+
+/* The state of RESERVATION: 1 active, 0 not active (STATE says which),
+ * NOT_FOUND, or an error (as a negative souk_err). */
+static souk_err read_state(souk_store *db, int64_t reservation, char *state, size_t statelen, int64_t *expires)
+{
+    souk_stmt *st = souk_store_stmt(db, "SELECT state, expires_at FROM reservations WHERE id = $1");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, reservation);
+    int r = souk_stmt_step(st);
+    if (r != SOUK_DB_ROW)
+        return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk__inventory_dberr(r);
+    const char *s = souk_stmt_text(st, 0, NULL);
+    snprintf(state, statelen, "%s", s ? s : "");
+    if (expires)
+        *expires = souk_stmt_i64(st, 1);
+    souk_stmt_done(st);
+    return SOUK_OK;
+}
+
+souk_err souk_inventory_reservation_state(souk_store *db, int64_t reservation_id, char *state, size_t statelen,
+                                          int64_t *expires_at)
+{
+    souk_err e = read_state(db, reservation_id, state, statelen, expires_at);
+    return e == SOUK_E_UNAVAILABLE ? SOUK_E_INTERNAL : e;
+}
+
+static souk_err finish(souk_store *db, int64_t reservation, const char *state, int64_t now)
+{
+    souk_stmt *st = souk_store_stmt(db, "UPDATE reservations SET state = $2, updated_at = $3 "
+                                        "WHERE id = $1 AND state = 'active'");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, reservation);
+    souk_stmt_bind_text(st, 2, state, SIZE_MAX);
+    souk_stmt_bind_i64(st, 3, now);
+    int r = souk_stmt_exec(st);
+    if (r < 0)
+        return souk__inventory_dberr(r);
+    /* 0 rows: another transaction finished it after we read "active"
+     * (PostgreSQL); the caller's transaction must not go on */
+    return souk_store_changes(db) == 1 ? SOUK_OK : SOUK_E_UNAVAILABLE;
+}
+
+/* Gives an active reservation's stock back and marks it STATE
+ * ("released" or "expired"). */
+static souk_err give_back(souk_store *db, int64_t reservation, const char *state)
+{
+    int64_t now = souk_time_now_us();
+    /* claim it first: the conditional state change makes sure only one
+     * transaction gives the stock back */
+    souk_err e = finish(db, reservation, state, now);
+    if (e)
+        return e;
+    line *lines;
+    size_t n;
+    if ((e = load_lines(db, reservation, &lines, &n)))
+        return e;
+    souk_stmt *st;
+    for (size_t i = 0; i < n && !e; i++) {
+        st = souk_store_stmt(db, "UPDATE stock_levels SET reserved = reserved - $3, updated_at = $4 "
+                                 "WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3");
+        if (!st) {
+            e = SOUK_E_INTERNAL;
+            break;
+        }
+        souk_stmt_bind_i64(st, 1, lines[i].variant);
+        souk_stmt_bind_i64(st, 2, lines[i].warehouse);
+        souk_stmt_bind_i64(st, 3, lines[i].quantity);
+        souk_stmt_bind_i64(st, 4, now);
+        int r = souk_stmt_exec(st);
+        if (r < 0) {
+            e = souk__inventory_dberr(r);
+        } else if (souk_store_changes(db) != 1) {
+            /* reserved is always >= the active lines that point at it */
+            souk_log(SOUK_LOG_ERROR, NULL, NULL, NULL, "BUG: reservation %lld holds more than is reserved",
+                     (long long)reservation);
+            e = SOUK_E_INTERNAL;
+        } else {
+            e = souk__inventory_changed(db, lines[i].variant, lines[i].warehouse, lines[i].quantity, state);
+        }
+    }
+    free(lines);
+    return e;
+}
+
+souk_err souk_inventory_release_tx(souk_store *db, int64_t reservation_id)
+{
+    char state[16];
+    souk_err e = read_state(db, reservation_id, state, sizeof state, NULL);
+    if (e)
+        return e;
+    if (strcmp(state, "active") != 0)
+        return strcmp(state, "consumed") == 0 ? SOUK_E_CONFLICT : SOUK_OK;
+    return give_back(db, reservation_id, "released");
+}
+
+souk_err souk_inventory_consume_tx(souk_store *db, int64_t reservation_id)
+{
+    char state[16];
+    souk_err e = read_state(db, reservation_id, state, sizeof state, NULL);
+    if (e)
+        return e;
+    if (strcmp(state, "active") != 0)
+        return SOUK_E_CONFLICT;
+    int64_t now = souk_time_now_us();
+    if ((e = finish(db, reservation_id, "consumed", now)))
+        return e;
+    line *lines;
+    size_t n;
+    if ((e = load_lines(db, reservation_id, &lines, &n)))
+        return e;
+    for (size_t i = 0; i < n && !e; i++) {
+        souk_stmt *st = souk_store_stmt(db, "UPDATE stock_levels SET on_hand = on_hand - $3, "
+                                            "reserved = reserved - $3, updated_at = $4 "
+                                            "WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3");
+        if (!st) {
+            e = SOUK_E_INTERNAL;
+            break;
+        }
+        souk_stmt_bind_i64(st, 1, lines[i].variant);
+        souk_stmt_bind_i64(st, 2, lines[i].warehouse);
+        souk_stmt_bind_i64(st, 3, lines[i].quantity);
+        souk_stmt_bind_i64(st, 4, now);
+        int r = souk_stmt_exec(st);
+        if (r < 0) {
+            e = souk__inventory_dberr(r);
+            break;
+        }
+        if (souk_store_changes(db) != 1) {
+            souk_log(SOUK_LOG_ERROR, NULL, NULL, NULL, "BUG: reservation %lld holds more than is reserved",
+                     (long long)reservation_id);
+            e = SOUK_E_INTERNAL;
+            break;
+        }
+        souk_stock_level lv;
+        if ((e = souk_inventory_level(db, lines[i].variant, lines[i].warehouse, &lv)))
+            break;
+        if ((e = souk__inventory_record_sale(db, lines[i].variant, lines[i].warehouse, lines[i].quantity, lv.on_hand,
+                                             reservation_id, now)))
+            break;
+        e = souk__inventory_changed(db, lines[i].variant, lines[i].warehouse, 0, "sold");
+    }
+    free(lines);
+    return e;
+}
+
+typedef struct expire_ctx {
+    int64_t now;
+    int released;
+} expire_ctx;
+
+static souk_err expire_one_tx(souk_store *db, void *arg)
+{
+    expire_ctx *c = arg;
+    c->released = 0;
+    souk_stmt *st = souk_store_stmt(db, "SELECT id FROM reservations WHERE state = 'active' AND expires_at <= $1 "
+                                        "ORDER BY expires_at, id LIMIT 1");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, c->now);
+    int r = souk_stmt_step(st);
+    if (r != SOUK_DB_ROW)
+        return souk__inventory_dberr(r);
+    int64_t id = souk_stmt_i64(st, 0);
+    souk_stmt_done(st);
+    souk_err e = give_back(db, id, "expired");
+    if (!e)
+        c->released = 1;
+    return e;
+}
+
+int souk_inventory_expire_due(souk_store *db, int64_t now_us, int max)
+{
+    int count = 0;
+    while (count < max) {
+        expire_ctx c = {now_us, 0};
+        souk_err e = souk__inventory_run(db, expire_one_tx, &c, NULL);
+        if (e)
+            return e == SOUK_E_UNAVAILABLE ? SOUK_DB_SOFT : SOUK_DB_HARD;
+        if (!c.released)
+            break;
+        count++;
+    }
+    return count;
+}
