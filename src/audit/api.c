@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/query.h"
+#include "store/page.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -301,33 +302,12 @@ int souk_audit_api_list(souk_req *req, souk_res *res)
             souk_stmt_bind_i64(st, i + 1, b.ints[i]);
     }
 
-    json_t *data = json_array();
-    if (!data) {
-        souk_stmt_done(st);
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    }
-    int r, shown = 0;
-    int64_t last_seq = 0;
-    bool more = false;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
-        if (shown == f.limit) {
-            more = true;
-            souk_stmt_done(st);
-            break;
-        }
-        json_t *e = render_entry(st);
-        if (!e || json_array_append_new(data, e) < 0) {
-            souk_stmt_done(st);
-            json_decref(data);
-            return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-        }
-        last_seq = souk_stmt_i64(st, 0);
-        shown++;
-    }
-    if (r < 0) {
-        json_decref(data);
-        return db_fail(res, r);
-    }
+    int64_t last_seq;
+    bool more;
+    int r;
+    json_t *data = souk_store_page(st, f.limit, render_entry, &last_seq, &more, &r);
+    if (!data)
+        return r ? db_fail(res, r) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
     char cursor[CURSOR_TEXT_MAX];
     json_t *root = json_object();
     if (!root) {

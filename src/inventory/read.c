@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
+#include "store/page.h"
 #include "core/banned.h"
 
 souk_err souk_inventory_stock_json(souk_store *db, int64_t variant, json_t **out)
@@ -92,25 +93,11 @@ souk_err souk_inventory_adjustments_json(souk_store *db, int64_t variant, int64_
     souk_stmt_bind_i64(st, 2, warehouse);
     souk_stmt_bind_i64(st, 3, before);
     souk_stmt_bind_i64(st, 4, limit + 1);
-    json_t *arr = json_array();
-    int n = 0;
-    int64_t last = 0;
-    bool more = false;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
-        if (n == limit) {
-            more = true;
-            souk_stmt_done(st);
-            r = SOUK_DB_DONE;
-            break;
-        }
-        last = souk_stmt_i64(st, 0);
-        json_array_append_new(arr, adjustment_row(st));
-        n++;
-    }
-    if (r < 0) {
-        json_decref(arr);
+    int64_t last;
+    bool more;
+    json_t *arr = souk_store_page(st, limit, adjustment_row, &last, &more, &r);
+    if (!arr)
         return SOUK_E_INTERNAL;
-    }
     *out = json_pack("{s:o,s:o}", "data", arr, "next_cursor",
                      more ? souk__inventory_id(SOUK_PREFIX_ADJUSTMENT, last) : json_null());
     return *out ? SOUK_OK : SOUK_E_INTERNAL;

@@ -21,6 +21,7 @@
 #include "core/query.h"
 #include "core/time.h"
 #include "http/http.h"
+#include "store/page.h"
 #include "core/banned.h"
 
 #define DEFAULT_LIMIT 50
@@ -181,33 +182,12 @@ int souk_jobs_api_list(souk_req *req, souk_res *res)
     souk_stmt_bind_i64(st, 3, f.has_cursor ? f.cursor : INT64_MAX);
     souk_stmt_bind_i64(st, 4, f.limit + 1); /* one more than shown tells whether there is a next page */
 
-    json_t *data = json_array();
-    if (!data) {
-        souk_stmt_done(st);
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    }
-    int r, shown = 0;
-    int64_t last = 0;
-    bool more = false;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
-        if (shown == f.limit) {
-            more = true;
-            souk_stmt_done(st);
-            break;
-        }
-        json_t *e = render_job(st);
-        if (!e || json_array_append_new(data, e) < 0) {
-            souk_stmt_done(st);
-            json_decref(data);
-            return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-        }
-        last = souk_stmt_i64(st, 0);
-        shown++;
-    }
-    if (r < 0) {
-        json_decref(data);
-        return db_fail(res, r);
-    }
+    int64_t last;
+    bool more;
+    int r;
+    json_t *data = souk_store_page(st, f.limit, render_job, &last, &more, &r);
+    if (!data)
+        return r ? db_fail(res, r) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
     char cursor[CURSOR_TEXT_MAX];
     json_t *root = json_object();
     if (!root || json_object_set_new(root, "data", data) < 0 ||

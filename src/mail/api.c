@@ -19,6 +19,7 @@
 #include "core/id.h"
 #include "http/http.h"
 #include "core/time.h"
+#include "store/page.h"
 #include "core/banned.h"
 
 #define LIST_DEFAULT 50
@@ -109,6 +110,17 @@ static json_t *col_time(souk_stmt *st, int col)
     return json_string(souk_time_format(souk_stmt_i64(st, col), buf));
 }
 
+/* one outbox row as the admin sees it */
+static json_t *render_mail(souk_stmt *st)
+{
+    char idbuf[SOUK_ID_TEXT_MAX];
+    return json_pack("{s:s,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "id",
+                     souk_id_format(SOUK_PREFIX_MAIL, souk_stmt_i64(st, 0), idbuf), "to", col_str(st, 1), "subject",
+                     col_str(st, 2), "body", col_str(st, 3), "status", col_str(st, 4), "attempts",
+                     (json_int_t)souk_stmt_i64(st, 5), "last_error", col_str(st, 6), "created_at", col_time(st, 7),
+                     "sent_at", col_time(st, 8), "next_attempt_at", col_time(st, 9));
+}
+
 int souk_mail_api_list(souk_req *req, souk_res *res)
 {
     list_filter f;
@@ -141,36 +153,12 @@ int souk_mail_api_list(souk_req *req, souk_res *res)
         souk_stmt_bind_i64(st, p_before, f.before);
     souk_stmt_bind_i64(st, p_limit, f.limit + 1);
 
-    json_t *data = json_array();
-    int64_t last_id = 0, rows = 0;
-    bool more = false;
-    int r = SOUK_DB_DONE;
-    while (data && (r = souk_stmt_step(st)) == SOUK_DB_ROW) {
-        if (rows == f.limit) {
-            more = true;
-            souk_stmt_done(st);
-            break;
-        }
-        char idbuf[SOUK_ID_TEXT_MAX];
-        last_id = souk_stmt_i64(st, 0);
-        json_t *o = json_pack("{s:s,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "id",
-                              souk_id_format(SOUK_PREFIX_MAIL, last_id, idbuf), "to", col_str(st, 1), "subject",
-                              col_str(st, 2), "body", col_str(st, 3), "status", col_str(st, 4), "attempts",
-                              (json_int_t)souk_stmt_i64(st, 5), "last_error", col_str(st, 6), "created_at",
-                              col_time(st, 7), "sent_at", col_time(st, 8), "next_attempt_at", col_time(st, 9));
-        if (!o || json_array_append_new(data, o) < 0) {
-            souk_stmt_done(st);
-            json_decref(data);
-            return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-        }
-        rows++;
-    }
+    int64_t last_id;
+    bool more;
+    int r;
+    json_t *data = souk_store_page(st, f.limit, render_mail, &last_id, &more, &r);
     if (!data)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    if (!more && r < 0) {
-        json_decref(data);
         return souk_res_error(res, r == SOUK_DB_SOFT ? SOUK_E_UNAVAILABLE : SOUK_E_INTERNAL, NULL);
-    }
     json_t *cursor = json_null();
     if (more) {
         char *c = encode_cursor(last_id, req->arena);
