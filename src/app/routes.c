@@ -12,6 +12,8 @@
 #include "cart/api.h"
 #include "catalog/api.h"
 #include "identity/api.h"
+#include "inventory/api.h"
+#include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "core/embed.h"
 #include "core/metrics.h"
@@ -23,6 +25,8 @@
 #define CATALOG_WRITE "catalog:write"
 #define CATALOG_WRITE_OWN "catalog:write:own"
 #define PRICING "pricing:manage"
+#define INVENTORY "inventory:write"
+#define JOBS "jobs:manage"
 #define LIST_CACHE "public, max-age=300"
 #define DETAIL_CACHE "public, max-age=900"
 
@@ -131,7 +135,19 @@ souk_route souk_routes[] = {
     R(SOUK_POST, "/api/v1/carts/merge", SESSION, souk_cart_api_merge),
     READ("/api/v1/shipping-methods", souk_pricing_api_shipping_public, LIST_CACHE),
 
+    /* inventory */
+    R(SOUK_POST, "/api/v1/warehouses", INVENTORY, souk_inventory_api_warehouse_create),
+    R(SOUK_GET, "/api/v1/warehouses", INVENTORY, souk_inventory_api_warehouses),
+    R(SOUK_PATCH, "/api/v1/warehouses/{id}", INVENTORY, souk_inventory_api_warehouse_update),
+    R(SOUK_GET, "/api/v1/variants/{id}/stock", INVENTORY, souk_inventory_api_stock_get),
+    R(SOUK_PUT, "/api/v1/variants/{id}/stock/{warehouse_id}", INVENTORY, souk_inventory_api_stock_put),
+    R(SOUK_POST, "/api/v1/variants/{id}/stock/{warehouse_id}/adjustments", INVENTORY,
+      souk_inventory_api_adjustment_create),
+    R(SOUK_GET, "/api/v1/variants/{id}/stock/{warehouse_id}/adjustments", INVENTORY, souk_inventory_api_adjustments),
+
     /* administration */
+    R(SOUK_GET, "/api/v1/admin/jobs", JOBS, souk_jobs_api_list),
+    R(SOUK_POST, "/api/v1/admin/jobs/{id}/retry", JOBS, souk_jobs_api_retry),
     R(SOUK_GET, "/api/v1/admin/tax-rates", PRICING, souk_pricing_api_tax_list),
     R(SOUK_PUT, "/api/v1/admin/tax-rates/{region}", PRICING, souk_pricing_api_tax_put),
     R(SOUK_DELETE, "/api/v1/admin/tax-rates/{region}", PRICING, souk_pricing_api_tax_delete),

@@ -117,27 +117,34 @@ static json_t *options_json(const char *text)
 
 static const char *const variant_status_names[] = {"active", "archived"};
 
-/* Variants of PRODUCT with their prices. */
+/* Variants of PRODUCT with their prices and "available": the total over all
+ * warehouses from the inventory's variant_availability at the time of the
+ * read — a snapshot, not a promise (only a reservation holds stock). */
 static json_t *variants_json(souk_store *db, int64_t product, bool admin_view)
 {
     json_t *arr = json_array();
     souk_stmt *st = souk_store_stmt(
-        db, admin_view ? "SELECT id, sku, title, options, status, position, created_at, updated_at FROM variants "
-                         "WHERE product_id = $1 ORDER BY position, id"
-                       : "SELECT id, sku, title, options, status, position, created_at, updated_at FROM variants "
-                         "WHERE product_id = $1 AND status = 'active' ORDER BY position, id");
+        db, admin_view ? "SELECT v.id, v.sku, v.title, v.options, v.status, v.position, v.created_at, v.updated_at, "
+                         "coalesce(va.available, 0) FROM variants v "
+                         "LEFT JOIN variant_availability va ON va.variant_id = v.id "
+                         "WHERE v.product_id = $1 ORDER BY v.position, v.id"
+                       : "SELECT v.id, v.sku, v.title, v.options, v.status, v.position, v.created_at, v.updated_at, "
+                         "coalesce(va.available, 0) FROM variants v "
+                         "LEFT JOIN variant_availability va ON va.variant_id = v.id "
+                         "WHERE v.product_id = $1 AND v.status = 'active' ORDER BY v.position, v.id");
     if (!st)
         return arr;
     souk_stmt_bind_i64(st, 1, product);
     while (souk_stmt_step(st) == SOUK_DB_ROW) {
         const char *status = souk_stmt_text(st, 4, NULL);
         json_array_append_new(
-            arr, json_pack("{s:o,s:s,s:s,s:o,s:o,s:s,s:I,s:o,s:o}", "id",
+            arr, json_pack("{s:o,s:s,s:s,s:o,s:o,s:s,s:I,s:I,s:o,s:o}", "id",
                            souk__catalog_id(SOUK_PREFIX_VARIANT, souk_stmt_i64(st, 0)), "sku",
                            souk_stmt_text(st, 1, NULL), "title", souk_stmt_text(st, 2, NULL), "options",
                            options_json(souk_stmt_text(st, 3, NULL)), "prices", json_array(), "status",
                            status && strcmp(status, "archived") == 0 ? variant_status_names[1] : variant_status_names[0],
-                           "position", (json_int_t)souk_stmt_i64(st, 5), "created_at",
+                           "position", (json_int_t)souk_stmt_i64(st, 5), "available",
+                           (json_int_t)souk_stmt_i64(st, 8), "created_at",
                            souk__catalog_time(souk_stmt_i64(st, 6)), "updated_at",
                            souk__catalog_time(souk_stmt_i64(st, 7))));
     }

@@ -27,6 +27,8 @@ static const struct {
     [SOUK_E_UNAVAILABLE] = {"UNAVAILABLE", 503, "The service is unavailable."},
     [SOUK_E_MFA_REQUIRED] = {"MFA_REQUIRED", 401, "A two-factor code (totp_code or recovery_code) is required."},
     [SOUK_E_INVALID_CREDENTIALS] = {"INVALID_CREDENTIALS", 401, "The e-mail address or password is wrong."},
+    [SOUK_E_OUT_OF_STOCK] = {"OUT_OF_STOCK", 409, "Some lines are not in stock; details name them."},
+    [SOUK_E_INVALID_STATE] = {"INVALID_STATE", 409, "This is not possible in the object's current state."},
 };
 
 const char *souk_err_code(souk_err e)

@@ -30,6 +30,8 @@ typedef enum souk_err {
     SOUK_E_UNAVAILABLE,
     SOUK_E_MFA_REQUIRED,
     SOUK_E_INVALID_CREDENTIALS,
+    SOUK_E_OUT_OF_STOCK,
+    SOUK_E_INVALID_STATE,
     SOUK_E__COUNT
 } souk_err;
 

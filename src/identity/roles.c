@@ -16,6 +16,7 @@ const char *const souk_permissions[] = {
     "audit:read",
     "mail:read",
     "pricing:manage",          /* tax rates, shipping methods, coupons */
+    "jobs:manage",             /* the job queue: list, retry dead jobs */
     NULL,
 };
 

@@ -202,7 +202,8 @@ int souk_jobs_api_list(souk_req *req, souk_res *res)
 typedef struct retry_ctx {
     int64_t id;
     int64_t now;
-    int outcome; /* 0 retried, 1 not found, 2 not dead, 3 dedupe key taken */
+    int outcome;  /* 0 retried, 1 not found, 2 not dead, 3 dedupe key taken */
+    json_t *job;  /* the job as the retry left it, read inside the transaction */
 } retry_ctx;
 
 static int retry_fn(souk_store *db, void *vctx)
@@ -237,8 +238,22 @@ static int retry_fn(souk_store *db, void *vctx)
         cx->outcome = 3;
         return 0;
     }
+    if (r < 0)
+        return r;
+    /* read back before committing: no worker can have claimed it yet */
+    st = souk_store_stmt(db, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, cx->id);
+    if ((r = souk_stmt_step(st)) != SOUK_DB_ROW)
+        return r < 0 ? r : SOUK_DB_HARD;
+    json_decref(cx->job); /* a retried transaction renders again */
+    cx->job = render_job(st);
+    souk_stmt_done(st);
+    if (!cx->job)
+        return SOUK_DB_HARD;
     cx->outcome = 0;
-    return r < 0 ? r : 0;
+    return 0;
 }
 
 int souk_jobs_api_retry(souk_req *req, souk_res *res)
@@ -247,30 +262,23 @@ int souk_jobs_api_retry(souk_req *req, souk_res *res)
     const char *text = req->nparams > 0 ? req->params[0] : NULL;
     if (!text || souk_id_parse(SOUK_PREFIX_JOB, text, strlen(text), &id) < 0)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "no such job");
-    retry_ctx cx = {id, souk_time_now_us(), 0};
+    retry_ctx cx = {id, souk_time_now_us(), 0, NULL};
     int r = souk_store_tx(req->store, retry_fn, &cx);
+    if (r < 0 || cx.outcome != 0) {
+        json_decref(cx.job);
+        cx.job = NULL;
+    }
     if (r < 0)
         return db_fail(res, r);
     if (cx.outcome == 1)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "no such job");
     if (cx.outcome == 2)
-        return souk_res_error(res, SOUK_E_CONFLICT, "only a dead job can be retried");
+        return souk_res_error(res, SOUK_E_INVALID_STATE, "only a dead job can be retried");
     if (cx.outcome == 3)
         return souk_res_error(res, SOUK_E_CONFLICT, "another job with the same dedupe key is queued or running");
-    souk_jobs_kick();
     char idbuf[SOUK_ID_TEXT_MAX];
     souk_res_audit(res, "job", souk_arena_strdup(req->arena, souk_id_format(SOUK_PREFIX_JOB, id, idbuf)));
     souk_log(SOUK_LOG_INFO, req->request_id, NULL, NULL, "jobs: dead job %s queued again by an admin", idbuf);
-    souk_stmt *st = souk_store_stmt(req->store, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = $1");
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_i64(st, 1, id);
-    r = souk_stmt_step(st);
-    if (r != SOUK_DB_ROW)
-        return r < 0 ? db_fail(res, r) : souk_res_error(res, SOUK_E_NOT_FOUND, "no such job");
-    json_t *o = render_job(st);
-    souk_stmt_done(st);
-    if (!o)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    return souk_res_json(res, 200, o);
+    souk_jobs_kick();
+    return souk_res_json(res, 200, cx.job);
 }

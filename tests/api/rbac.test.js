@@ -185,6 +185,16 @@ describe('RBAC matrix', () => {
       return { body: { cart_token: guest.cart_token } };
     },
     'GET /api/v1/shipping-methods': () => ({}),
+    'POST /api/v1/warehouses': (p) => ({ body: { code: uniq('rbac-wh'), name: `RBAC warehouse ${p}` } }),
+    'GET /api/v1/warehouses': () => ({}),
+    'PATCH /api/v1/warehouses/{id}': (p) => ({ params: { id: fx.warehouse.id }, body: { name: `touched by ${p}` } }),
+    'GET /api/v1/variants/{id}/stock': () => ({ params: { id: fx.variantB.id } }),
+    'PUT /api/v1/variants/{id}/stock/{warehouse_id}': (p) => ({ params: { id: fx.variantB.id, warehouse_id: fx.warehouse.id }, body: { on_hand: 100, reason: `RBAC count by ${p}` } }),
+    'POST /api/v1/variants/{id}/stock/{warehouse_id}/adjustments': (p) => ({ params: { id: fx.variantB.id, warehouse_id: fx.warehouse.id }, body: { delta: 1, reason: `RBAC delivery for ${p}` } }),
+    'GET /api/v1/variants/{id}/stock/{warehouse_id}/adjustments': () => ({ params: { id: fx.variantB.id, warehouse_id: fx.warehouse.id }, query: '?limit=5' }),
+    'GET /api/v1/admin/jobs': () => ({ query: '?limit=5' }),
+    // a job id that does not exist: 404 NOT_FOUND once authorised (retrying a real job is inventory.test.js's business)
+    'POST /api/v1/admin/jobs/{id}/retry': () => ({ params: { id: 'job_0000000000000' } }),
     'GET /api/v1/admin/tax-rates': () => ({}),
     'PUT /api/v1/admin/tax-rates/{region}': (p) => ({ params: { region: 'FR' }, body: { name: `RBAC ${p}`, rate_bp: 2000, prices_include_tax: true } }),
     'DELETE /api/v1/admin/tax-rates/{region}': async () => {
@@ -230,6 +240,7 @@ describe('RBAC matrix', () => {
     fx.vendorC = await must(await demo('POST', '/api/v1/vendors', { name: uniq('RBAC vendor') }), 201);
     fx.shipping = await must(await demo('POST', '/api/v1/admin/shipping-methods', { code: uniq('rbac'), name: 'RBAC standard', currency: 'USD', amount: 500 }), 201);
     fx.coupon = await must(await demo('POST', '/api/v1/admin/coupons', { code: uniq('rbac'), kind: 'percent', value: 1000 }), 201);
+    fx.warehouse = await must(await demo('POST', '/api/v1/warehouses', { code: uniq('rbac-wh'), name: 'RBAC warehouse' }), 201);
   });
 
   after(async () => {

@@ -637,8 +637,8 @@ static void test_api_list_and_retry(void **state)
     assert_true(json_is_null(json_object_get(c.body, "finished_at")));
     assert_string_equal(c.res.audit_object_type, "job");
     call_release(&c);
-    call_api(&c, f->db, 1, dead_id); /* queued now */
-    assert_int_equal(c.rc, SOUK_E_CONFLICT);
+    call_api(&c, f->db, 1, dead_id); /* queued now: not a legal transition */
+    assert_int_equal(c.rc, SOUK_E_INVALID_STATE);
     call_release(&c);
     call_api(&c, f->db, 1, "job_0000000000001");
     assert_int_equal(c.rc, SOUK_E_NOT_FOUND);
