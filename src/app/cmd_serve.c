@@ -11,6 +11,7 @@
 #include "http/server.h"
 #include "app/background.h"
 #include "audit/audit.h"
+#include "catalog/catalog.h"
 #include "identity/identity.h"
 #include "mail/mail.h"
 #include "core/banned.h"
@@ -120,8 +121,8 @@ int souk_cmd_serve(int argc, char **argv)
         souk_log_error("cannot start the job workers and the event dispatcher");
         return SOUK_EXIT_FAIL;
     }
-    souk_server_opts opts = {&cfg, souk_routes, souk_routes_count, souk_identity_authenticate, audit_request,
-                             souk_identity_invalidate, access_log};
+    souk_server_opts opts = {&cfg,          souk_routes,   souk_routes_count,        souk_identity_authenticate,
+                             audit_request, souk_identity_invalidate, SOUK_CONTENT, access_log};
     int rc = souk_server_run(&opts);
     if (workers)
         souk_background_stop();

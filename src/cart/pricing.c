@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog/catalog.h"
 #include "core/id.h"
 #include "core/json.h"
 #include "core/money.h"
@@ -277,7 +278,7 @@ int souk_pricing_api_shipping_create(souk_req *req, souk_res *res)
         souk_stmt_bind_null(st, 6);
     souk_stmt_bind_i64(st, 7, souk_json_present(&shipping_create_spec, &in, SH_ACTIVE) ? in.active : 1);
     souk_stmt_bind_i64(st, 8, now);
-    if (souk_stmt_exec(st) < 0)
+    if (souk_stmt_exec(st) < 0 || souk_store_touch(req->store, SOUK_CONTENT) < 0) /* the public list is cached */
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     char buf[SOUK_ID_TEXT_MAX];
     souk_res_audit(res, "shipping_method", souk_arena_strdup(req->arena, souk_id_format("ship", id, buf)));
@@ -316,7 +317,7 @@ int souk_pricing_api_shipping_update(souk_req *req, souk_res *res)
     souk_stmt_bind_i64(st, 9, souk_json_present(spec, &in, SH_ACTIVE));
     souk_stmt_bind_i64(st, 10, in.active);
     souk_stmt_bind_i64(st, 11, souk_time_now_us());
-    if (souk_stmt_exec(st) < 0)
+    if (souk_stmt_exec(st) < 0 || souk_store_touch(req->store, SOUK_CONTENT) < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     souk_res_audit(res, "shipping_method", req->params[0]);
     return send_rows(res, shipping_rows(req->store, false, id), 200, true);

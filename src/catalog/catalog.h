@@ -218,6 +218,10 @@ const char *souk_catalog_check_sku(const char *s, size_t len);
 const char *souk_catalog_check_attr_name(const char *s, size_t len);
 const char *souk_catalog_check_currency(const char *s, size_t len);
 
+/* The store version (souk_store_touch) every catalog or stock write bumps:
+ * what public, cacheable answers show has changed. */
+#define SOUK_CONTENT "content"
+
 /* Id prefixes in the API. */
 #define SOUK_PREFIX_PRODUCT "prod"
 #define SOUK_PREFIX_VARIANT "var"

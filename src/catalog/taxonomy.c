@@ -133,7 +133,8 @@ static int create_tx(souk_store *db, void *arg)
     souk_stmt_bind_text(st, 3, slug, SIZE_MAX);
     souk_stmt_bind_text(st, 4, c->in->name, SIZE_MAX);
     souk_stmt_bind_i64(st, 6, souk_time_now_us());
-    return souk_stmt_exec(st);
+    int r_ = souk_stmt_exec(st);
+    return r_ < 0 ? r_ : souk_store_touch(db, SOUK_CONTENT);
 }
 
 static souk_err finish(int r, taxon_ctx *c)
@@ -201,7 +202,8 @@ static int update_tx(souk_store *db, void *arg)
         souk_stmt_bind_i64(st, 9, c->in->position);
     }
     souk_stmt_bind_i64(st, 10, souk_time_now_us());
-    return souk_stmt_exec(st);
+    int r_ = souk_stmt_exec(st);
+    return r_ < 0 ? r_ : souk_store_touch(db, SOUK_CONTENT);
 }
 
 souk_err souk_catalog_taxon_update(souk_store *db, souk_taxon_kind kind, int64_t id, const souk_taxon_in *in,
@@ -238,7 +240,8 @@ static int delete_tx(souk_store *db, void *arg)
     if (!st)
         return SOUK_DB_HARD;
     souk_stmt_bind_i64(st, 1, c->id);
-    return souk_stmt_exec(st);
+    int r_ = souk_stmt_exec(st);
+    return r_ < 0 ? r_ : souk_store_touch(db, SOUK_CONTENT);
 }
 
 souk_err souk_catalog_category_delete(souk_store *db, int64_t id, souk_arena *a, souk_problems *pr)

@@ -333,6 +333,7 @@ static int create_body(souk_store *db, create_ctx *ctx)
         CHECK(insert_variant(db, id, v, v->position ? v->position : (int64_t)i, &vid));
     }
     CHECK(refresh_prices(db, id));
+    CHECK(souk_store_touch(db, SOUK_CONTENT));
     ctx->id = id;
     return 0;
 }
@@ -430,6 +431,8 @@ souk_err souk_catalog_product_upsert_external_tx(souk_store *db, const souk_prod
             }
         }
     }
+    if (changed && souk_store_touch(db, SOUK_CONTENT) < 0)
+        return SOUK_E_INTERNAL;
     if (changed_out)
         *changed_out = changed;
     return SOUK_OK;
@@ -505,6 +508,7 @@ static int update_tx(souk_store *db, void *arg)
         CHECK(insert_attributes(db, ctx->id, &in->attributes));
     if (souk_json_present(spec, in, SOUK_PF_IMAGES))
         CHECK(insert_images(db, ctx->id, &in->images));
+    CHECK(souk_store_touch(db, SOUK_CONTENT));
     return 0;
 }
 
@@ -525,7 +529,9 @@ souk_err souk_catalog_product_archive(souk_store *db, int64_t id)
     souk_stmt_bind_i64(st, 2, now_us());
     if (souk_stmt_exec(st) < 0)
         return SOUK_E_INTERNAL;
-    return souk_store_changes(db) ? SOUK_OK : SOUK_E_NOT_FOUND;
+    if (souk_store_changes(db) == 0)
+        return SOUK_E_NOT_FOUND;
+    return souk_store_touch(db, SOUK_CONTENT) < 0 ? SOUK_E_INTERNAL : SOUK_OK;
 }
 
 /* ---- variants ---- */
@@ -566,6 +572,7 @@ static int variant_create_tx(souk_store *db, void *arg)
     CHECK(insert_variant(db, ctx->id, v, position, &vid));
     CHECK(refresh_prices(db, ctx->id));
     CHECK(touch_product(db, ctx->id));
+    CHECK(souk_store_touch(db, SOUK_CONTENT));
     ctx->id = vid;
     return 0;
 }
@@ -639,6 +646,7 @@ static int variant_update_tx(souk_store *db, void *arg)
     CHECK(souk_stmt_exec(st));
     CHECK(refresh_prices(db, product));
     CHECK(touch_product(db, product));
+    CHECK(souk_store_touch(db, SOUK_CONTENT));
     return 0;
 }
 
@@ -687,6 +695,7 @@ static int price_tx(souk_store *db, void *arg)
     CHECK(souk_stmt_exec(st));
     CHECK(refresh_prices(db, product));
     CHECK(touch_product(db, product));
+    CHECK(souk_store_touch(db, SOUK_CONTENT));
     return 0;
 }
 

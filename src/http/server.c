@@ -98,6 +98,19 @@ typedef struct guard {
 static const souk_server_opts *opts;
 static h2o_globalconf_t globalconf;
 static atomic_bool stopping;
+static _Atomic int64_t seen_content = -1;
+
+/* Empties the response cache when the content version moved. */
+static void check_content(souk_store *db)
+{
+    if (!opts->content_version) {
+        souk_cache_invalidate();
+        return;
+    }
+    int64_t v = souk_store_version(db, opts->content_version);
+    if (v < 0 || atomic_exchange(&seen_content, v) != v)
+        souk_cache_invalidate();
+}
 
 /* ---- the blocking pool ---- */
 
@@ -399,7 +412,7 @@ static void finish(exchange *x)
             res->status = 304;
     }
     if (route && req->method != SOUK_GET && req->method != SOUK_HEAD && res->status < 400)
-        souk_cache_invalidate();
+        check_content(x->w->db);
 out:
     if (res->err)
         render_error(req, res);
@@ -715,8 +728,10 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Notices commits made by other processes (e.g. `souk import` into a live
- * database) and invalidates the response cache within half a second. */
+/* Notices commits made by other connections — other processes (`souk
+ * import` into a live database), background jobs — within half a second:
+ * the response cache is emptied when the content version moved, and
+ * on_external_change runs after any commit. */
 static void *watch_main(void *arg)
 {
     souk_store *db = arg;
@@ -729,7 +744,7 @@ static void *watch_main(void *arg)
         int64_t v = souk_store_data_version(db);
         if (v != last) {
             last = v;
-            souk_cache_invalidate();
+            check_content(db);
             if (opts->on_external_change)
                 opts->on_external_change();
         }

@@ -23,6 +23,11 @@ typedef struct souk_server_opts {
     void (*after_request)(souk_store *db, const souk_req *req, const souk_res *res, const souk_route *route);
     /* Called when another process committed to the database. */
     void (*on_external_change)(void);
+    /* The souk_store_version name that changes with what cached answers
+     * show; the response cache is emptied only when it moves (after a write
+     * request, or within half a second of a write by another process or a
+     * background job). NULL: every successful write request empties it. */
+    const char *content_version;
     bool access_log;             /* one JSON log line per request */
 } souk_server_opts;
 

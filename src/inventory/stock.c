@@ -145,6 +145,9 @@ souk_err souk__inventory_changed(souk_store *db, int64_t variant, int64_t wareho
 
     if ((r = emit_stock_changed(db, variant, warehouse, on_hand, reserved, reason)) < 0)
         return souk__inventory_dberr(r);
+    /* availability shows in product detail and the in_stock filter */
+    if ((r = souk_store_touch(db, SOUK_CONTENT)) < 0)
+        return souk__inventory_dberr(r);
     int64_t after = on_hand - reserved, before = after - avail_delta;
     if (threshold > 0 && before >= threshold && after < threshold &&
         (r = emit_low_stock(db, variant, warehouse, after, threshold)) < 0)

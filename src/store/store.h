@@ -106,6 +106,15 @@ int souk_store_ping(souk_store *db);
  * data_version); used to notice writes by other processes. -1 on error. */
 int64_t souk_store_data_version(souk_store *db);
 
+/* Counts a change of NAME (e.g. "content": what public, cacheable answers
+ * show) in the meta table, inside the caller's transaction. Readers compare
+ * souk_store_version to notice changes by any connection or process.
+ * Returns SOUK_DB_DONE or an error class. */
+int souk_store_touch(souk_store *db, const char *name);
+
+/* The change count of NAME (0 when never touched), or -1 on error. */
+int64_t souk_store_version(souk_store *db, const char *name);
+
 /* Copies the write-ahead log into the database and truncates it, so that
  * erased values do not linger in the log file. 0 when done, non-zero when
  * readers still hold old snapshots (try again shortly). */

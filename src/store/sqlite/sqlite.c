@@ -390,6 +390,31 @@ int64_t souk_store_data_version(souk_store *db)
     return v;
 }
 
+int souk_store_touch(souk_store *db, const char *name)
+{
+    souk_stmt *st = souk_store_stmt(db, "INSERT INTO meta (key, value) VALUES ($1, '1') ON CONFLICT (key) "
+                                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_text(st, 1, name, SIZE_MAX);
+    return souk_stmt_exec(st);
+}
+
+int64_t souk_store_version(souk_store *db, const char *name)
+{
+    souk_stmt *st = souk_store_stmt(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = $1");
+    if (!st)
+        return -1;
+    souk_stmt_bind_text(st, 1, name, SIZE_MAX);
+    int r = souk_stmt_step(st);
+    if (r < 0)
+        return -1;
+    int64_t v = r == SOUK_DB_ROW ? souk_stmt_i64(st, 0) : 0;
+    if (r == SOUK_DB_ROW)
+        souk_stmt_done(st);
+    return v;
+}
+
 int souk_store_checkpoint(souk_store *db)
 {
     int log = 0, done = 0;
