@@ -1,11 +1,13 @@
 /*
- * cmd_audit.c — `souk audit verify`: checks the audit log's hash chain.
+ * cmd_audit.c — `souk audit verify` checks the audit log's hash chain;
+ * `souk audit head` prints its newest entry for anchoring elsewhere.
  *
  * The database is opened but never created or migrated: verifying a file
  * that does not exist, or predates the audit log, says so and fails instead
  * of quietly making an empty (and so "intact") log.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,12 +17,16 @@
 #include "core/banned.h"
 
 const char souk_audit_usage[] =
-    "usage: souk audit verify [--db PATH]\n\n"
-    "Walks the audit log in order, recomputing every entry's hash from the previous hash and\n"
-    "the entry's fields. Prints 'audit log intact: N entries' and exits 0, or 'audit log broken\n"
-    "at entry SEQ: WHY' and exits 1 (also when the database or its audit log does not exist).\n"
-    "--db defaults to SOUK_DB, then ./souk.db. Entries cut off the end of the log cannot be\n"
-    "noticed from the database alone: compare the latest hash with a copy kept elsewhere.\n";
+    "usage: souk audit verify [--db PATH] [--anchor SEQ:HASH]\n"
+    "       souk audit head [--db PATH]\n\n"
+    "verify walks the audit log in order, recomputing every entry's hash from the previous hash\n"
+    "and the entry's fields. Prints 'audit log intact: N entries' and exits 0, or 'audit log\n"
+    "broken at entry SEQ: WHY' and exits 1 (also when the database or its audit log does not\n"
+    "exist). With --anchor it also checks that entry SEQ still has HASH.\n\n"
+    "head prints the newest entry as SEQ:HASH. Entries cut off the end of the log, or a log\n"
+    "rewritten as a whole, cannot be noticed from the database alone: save the head somewhere\n"
+    "else regularly (e.g. from cron) and verify against it with --anchor.\n"
+    "--db defaults to SOUK_DB, then ./souk.db.\n";
 
 static int has_audit_table(souk_store *db)
 {
@@ -35,8 +41,10 @@ static int has_audit_table(souk_store *db)
 int souk_cmd_audit(int argc, char **argv)
 {
     static const struct option long_opts[] = {{"db", required_argument, NULL, 'd'},
+                                              {"anchor", required_argument, NULL, 'a'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
+    const char *anchor = NULL;
     souk_config cfg;
     char err[1200];
     if (souk_config_load(&cfg, err, sizeof err) < 0) {
@@ -51,6 +59,10 @@ int souk_cmd_audit(int argc, char **argv)
             fputs(souk_audit_usage, stdout);
             return SOUK_EXIT_OK;
         }
+        if (c == 'a') {
+            anchor = optarg;
+            continue;
+        }
         if (c != 'd') {
             fprintf(stderr, "souk: see 'souk audit --help'\n");
             return SOUK_EXIT_USAGE;
@@ -60,13 +72,24 @@ int souk_cmd_audit(int argc, char **argv)
             return SOUK_EXIT_USAGE;
         }
     }
-    if (optind >= argc || strcmp(argv[optind], "verify") != 0 || optind + 1 != argc) {
+    bool head = optind < argc && strcmp(argv[optind], "head") == 0;
+    if (optind >= argc || (!head && strcmp(argv[optind], "verify") != 0) || optind + 1 != argc) {
         if (optind >= argc)
             fprintf(stderr, "souk: audit needs a subcommand; see 'souk audit --help'\n");
         else
             fprintf(stderr, "souk: unexpected argument '%s'; see 'souk audit --help'\n",
-                    strcmp(argv[optind], "verify") != 0 ? argv[optind] : argv[optind + 1]);
+                    optind + 1 < argc ? argv[optind + 1] : argv[optind]);
         return SOUK_EXIT_USAGE;
+    }
+    long long anchor_seq = 0;
+    char anchor_hash[SOUK_AUDIT_HASH_HEX + 1] = "";
+    if (anchor) {
+        int n = 0;
+        if (head || sscanf(anchor, "%lld:%64[0-9a-f]%n", &anchor_seq, anchor_hash, &n) != 2 ||
+            anchor[n] != '\0' || anchor_seq < 1 || strlen(anchor_hash) != SOUK_AUDIT_HASH_HEX) {
+            fprintf(stderr, "souk: --anchor takes SEQ:HASH as printed by 'souk audit head' (verify only)\n");
+            return SOUK_EXIT_USAGE;
+        }
     }
 
     if (access(cfg.db_path, F_OK) != 0) {
@@ -87,9 +110,36 @@ int souk_cmd_audit(int argc, char **argv)
         souk_store_close(db);
         return SOUK_EXIT_FAIL;
     }
+    if (head) {
+        int64_t seq = 0;
+        char hash[SOUK_AUDIT_HASH_HEX + 1];
+        int h = souk_audit_head(db, &seq, hash);
+        if (h < 0)
+            fprintf(stderr, "souk: cannot read the audit log: %s\n", souk_store_errmsg(db));
+        else
+            printf("%lld:%s\n", (long long)seq, hash);
+        souk_store_close(db);
+        return h < 0 ? SOUK_EXIT_FAIL : SOUK_EXIT_OK;
+    }
     int64_t checked = 0, bad = 0;
     char why[256];
     int r = souk_audit_verify(db, &checked, &bad, why, sizeof why);
+    if (r == 0 && anchor) {
+        souk_stmt *st = souk_store_stmt(db, "SELECT hash FROM audit_log WHERE seq = $1");
+        int found = st ? (souk_stmt_bind_i64(st, 1, anchor_seq), souk_stmt_step(st)) : SOUK_DB_HARD;
+        if (found < 0) {
+            r = found;
+        } else if (found == SOUK_DB_DONE || strcmp(souk_stmt_text(st, 0, NULL), anchor_hash) != 0) {
+            if (found == SOUK_DB_ROW)
+                souk_stmt_done(st);
+            r = 1;
+            bad = anchor_seq;
+            snprintf(why, sizeof why, "%s", found == SOUK_DB_DONE ? "the anchored entry is gone (the log was cut)"
+                                                                : "the anchored entry's hash differs (the log was rewritten)");
+        } else {
+            souk_stmt_done(st);
+        }
+    }
     if (r < 0)
         fprintf(stderr, "souk: cannot read the audit log: %s\n", souk_store_errmsg(db));
     else if (r == 0)
