@@ -196,11 +196,12 @@ run_demo() {
 
 # start_souk DB [CACHE_MB] -> sets SOUK_PID, SOUK_PORT
 # The access log is off, as nginx's is (access_log off): both only serve.
+# Rate limits are off: by design they answer a load test from one address with 429.
 start_souk() {
     local db="$1" cache_mb="${2:-64}" port errlog logged
     port="$(free_port)"
     errlog="$TMP/souk-$port.log"
-    SOUK_ACCESS_LOG=off SOUK_CACHE_MB="$cache_mb" \
+    SOUK_ACCESS_LOG=off SOUK_CACHE_MB="$cache_mb" SOUK_RATE_LIMIT_IP=0 SOUK_RATE_LIMIT_USER=0 \
         "$SOUK_BIN" serve --listen "$HOST:$port" --db "$db" --threads "$SOUK_THREADS" \
         >"$TMP/souk-$port.out" 2>"$errlog" &
     SOUK_PID=$!

@@ -18,6 +18,22 @@
 
 /* The audit entry of a data-changing request: who, what, on which object,
  * with what result. Appended in its own transaction after the request. */
+/* The first path parameter as the audited object, when it is a plausible id
+ * (≤ 100 printable ASCII characters); "" otherwise, so a hostile path can
+ * never make the audit log refuse the entry. */
+static const char *path_object(const souk_req *req)
+{
+    if (!req->nparams || !req->params[0])
+        return "";
+    size_t n = strlen(req->params[0]);
+    if (n > 100)
+        return "";
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)req->params[0][i] < 0x21 || (unsigned char)req->params[0][i] > 0x7e)
+            return "";
+    return req->params[0];
+}
+
 static void audit_request(souk_store *db, const souk_req *req, const souk_res *res, const souk_route *route)
 {
     const souk_principal *p = &req->principal;
@@ -28,7 +44,7 @@ static void audit_request(souk_store *db, const souk_req *req, const souk_res *r
         .actor_id = p->kind == SOUK_ACTOR_USER ? p->user_id : p->kind == SOUK_ACTOR_API_KEY ? p->key_id : 0,
         .action = action,
         .object_type = res->audit_object_type ? res->audit_object_type : "",
-        .object_id = res->audit_object_id ? res->audit_object_id : (req->nparams ? req->params[0] : ""),
+        .object_id = res->audit_object_id ? res->audit_object_id : path_object(req),
         .subject_user_id = res->audit_subject_user ? res->audit_subject_user : p->user_id,
         .request_id = req->request_id,
         .result = res->status,

@@ -114,18 +114,27 @@ static void check_content(souk_store *db)
 
 /* ---- the blocking pool ---- */
 
+#define POOL_QUEUE_PER_THREAD 64 /* beyond this, blocking requests are refused with 503 */
+
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     exchange *head, *tail;
     bool stop;
-    int nthreads;
+    bool abandon; /* the loops are gone: answer nothing, change nothing */
+    int nthreads, queued;
     pthread_t *threads;
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, false, 0, NULL};
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, false, false, 0, 0, NULL};
 
-static void pool_push(exchange *x)
+/* Queues X; false when the queue is full (the caller answers 503). */
+static bool pool_push(exchange *x)
 {
     pthread_mutex_lock(&pool.lock);
+    if (pool.queued >= POOL_QUEUE_PER_THREAD * (pool.nthreads ? pool.nthreads : 1)) {
+        pthread_mutex_unlock(&pool.lock);
+        return false;
+    }
+    pool.queued++;
     x->next = NULL;
     if (pool.tail)
         pool.tail->next = x;
@@ -134,6 +143,7 @@ static void pool_push(exchange *x)
     pool.tail = x;
     pthread_cond_signal(&pool.cond);
     pthread_mutex_unlock(&pool.lock);
+    return true;
 }
 
 static void *pool_main(void *arg)
@@ -148,14 +158,21 @@ static void *pool_main(void *arg)
         while (!pool.head && !pool.stop)
             pthread_cond_wait(&pool.cond, &pool.lock);
         exchange *x = pool.head;
+        bool abandon = pool.abandon;
         if (x) {
             pool.head = x->next;
             if (!pool.head)
                 pool.tail = NULL;
+            pool.queued--;
         }
         pthread_mutex_unlock(&pool.lock);
         if (!x)
             break;
+        if (abandon) { /* nobody would answer or audit it: do not run it */
+            souk_arena_release(&x->own_arena);
+            free(x);
+            continue;
+        }
         if (!db) {
             souk_res_error(&x->res, SOUK_E_UNAVAILABLE, NULL);
         } else {
@@ -512,7 +529,15 @@ static void dispatch_blocking(exchange *x)
         p->permissions = souk_arena_strdup(a, p->permissions);
     h->origin_allowed = x->origin_allowed ? souk_arena_strdup(a, x->origin_allowed) : NULL;
     h->res.problems = x->res.problems; /* empty */
-    pool_push(h);
+    if (!pool_push(h)) {
+        g->x = NULL;
+        souk_arena_release(&h->own_arena);
+        free(h);
+        x->res.retry_after = "1";
+        souk_res_error(&x->res, SOUK_E_UNAVAILABLE, "Too many password checks are waiting; retry in a second.");
+        finish(x);
+        end_exchange(x);
+    }
 }
 
 static int handle(worker *w, h2o_req_t *r)
@@ -589,7 +614,10 @@ static int handle(worker *w, h2o_req_t *r)
     /* authentication and permission */
     const char *authz = souk_req_header(req, "authorization");
     if (authz && opts->authenticate(req, authz, strlen(authz)) < 0) {
-        souk_res_error(res, SOUK_E_UNAUTHORIZED, "The credentials are not valid.");
+        /* bad credentials cost the address's budget like any anonymous request */
+        req->principal = (souk_principal){0};
+        if (rate_limit(x))
+            souk_res_error(res, SOUK_E_UNAUTHORIZED, "The credentials are not valid.");
         goto done;
     }
     if (!rate_limit(x))
@@ -833,6 +861,7 @@ int souk_server_run(const souk_server_opts *o)
         pthread_join(workers[i].thread, NULL);
     pthread_mutex_lock(&pool.lock);
     pool.stop = true;
+    pool.abandon = true; /* the loops have stopped: queued work can no longer be answered */
     pthread_cond_broadcast(&pool.cond);
     pthread_mutex_unlock(&pool.lock);
     for (int i = 0; i < pool.nthreads; i++)

@@ -147,8 +147,10 @@ int souk_identity_api_register(souk_req *req, souk_res *res)
 
 static souk_rate take(const char *kind, const char *who, int capacity, int cost)
 {
-    char key[320];
-    snprintf(key, sizeof key, "loginfail:%s:%s", kind, who);
+    /* the e-mail comes from the client: hash it so every key has one length */
+    char hex[65], key[96];
+    souk__identity_hash_secret(who, strlen(who), hex);
+    snprintf(key, sizeof key, "loginfail:%s:%.40s", kind, hex);
     return souk_ratelimit_take(key, capacity, FAIL_WINDOW_S, cost, souk_time_mono_us());
 }
 
@@ -379,13 +381,22 @@ int souk_identity_api_reset_confirm(souk_req *req, souk_res *res)
     souk_password_in in;
     if (souk__identity_decode(req, res, &souk__identity_reset_confirm_spec, &in))
         return res->err;
-    const char *why = souk__identity_password_rules(in.next, NULL);
+    char hex[65], hash[crypto_pwhash_STRBYTES], email[256] = "";
+    souk__identity_hash_secret(in.current, strlen(in.current), hex);
+    souk_stmt *st = souk_store_stmt(req->store, "SELECT coalesce(u.email, '') FROM password_resets r "
+                                                "JOIN users u ON u.id = r.user_id WHERE r.hash = $1");
+    if (!st)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_stmt_bind_text(st, 1, hex, 64);
+    if (souk_stmt_step(st) == SOUK_DB_ROW) {
+        snprintf(email, sizeof email, "%s", souk_stmt_text(st, 0, NULL));
+        souk_stmt_done(st);
+    }
+    const char *why = souk__identity_password_rules(in.next, email);
     if (why) {
         souk_problems_add(&res->problems, req->arena, "new_password", "%s", why);
         return souk_res_invalid(res);
     }
-    char hex[65], hash[crypto_pwhash_STRBYTES];
-    souk__identity_hash_secret(in.current, strlen(in.current), hex);
     if (souk__identity_password_hash(in.next, hash) < 0)
         return souk_res_error(res, SOUK_E_UNAVAILABLE, NULL);
     reset_ctx c = {.token_hash = hex, .new_hash = hash};

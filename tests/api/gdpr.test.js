@@ -205,7 +205,16 @@ describe('GDPR export and erasure, audit chain', () => {
     expectError(await api(srv, 'POST', '/api/v1/brands', { key: true, body: {} }), 422, 'VALIDATION_ERROR');
     expectError(await api(srv, 'POST', '/api/v1/brands', { body: { name: 'anon' } }), 401, 'UNAUTHORIZED');
     expectError(await login(srv, `${distinctive('nobody')}@example.com`, 'some password 1'), 401, 'INVALID_CREDENTIALS');
+    // a hostile path segment (too long, or with control bytes) is still audited, without the segment
+    const before = Number(sqlite(srv.dbPath, `select count(*) from audit_log where action = 'DELETE /api/v1/products/{id}'`));
+    for (const seg of ['x'.repeat(400), 'bad%01id']) {
+      const r = await api(srv, 'DELETE', `/api/v1/products/${seg}`, { key: true });
+      assert.ok(r.status >= 400 && r.status < 500, `${r.status} ${r.text}`);
+    }
     await sleep(300); // audit entries are appended after the response
+    const hostile = sqlite(srv.dbPath, `select object_id || '|' || result from audit_log where action = 'DELETE /api/v1/products/{id}' order by seq desc limit 2`);
+    assert.equal(Number(sqlite(srv.dbPath, `select count(*) from audit_log where action = 'DELETE /api/v1/products/{id}'`)), before + 2, hostile);
+    for (const line of hostile.split('\n')) assert.match(line, /^\|4\d\d$/, 'no object id recorded');
 
     const v = await runSouk(['audit', 'verify', '--db', srv.dbPath]);
     assert.equal(v.code, 0, `audit verify: ${v.stdout} ${v.stderr}`);

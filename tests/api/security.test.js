@@ -234,6 +234,23 @@ describe('security', () => {
     }
   });
 
+  it('SOUK_RATE_LIMIT_IP: guessing API keys spends the address budget', async () => {
+    const rl = await startServer({ env: { SOUK_RATE_LIMIT_IP: '3' } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        expectError(await api(rl, 'GET', '/api/v1/users/me', { key: `sk_guess_${i}` }), 401, 'UNAUTHORIZED');
+      }
+      // the 4th bad key is refused for the rate, not checked at all
+      const r = await api(rl, 'GET', '/api/v1/users/me', { key: 'sk_guess_4' });
+      expectError(r, 429, 'RATE_LIMITED');
+      assert.match(r.headers.get('retry-after') || '', /^[1-9][0-9]*$/, 'Retry-After');
+      // anonymous reads from the same address share that budget
+      expectError(await api(rl, 'GET', '/api/v1/products'), 429, 'RATE_LIMITED');
+    } finally {
+      await rl.stop();
+    }
+  });
+
   // ---------------------------------------------------------------- IDOR
   it("IDOR: another user's sessions and API keys are out of reach", async () => {
     const a = await register(srv);
