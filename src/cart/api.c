@@ -102,6 +102,8 @@ static int show(souk_req *req, souk_res *res, int64_t id, int status)
 {
     json_t *j;
     souk_err e = souk_cart_json(req->store, id, &j);
+    if (e == SOUK_E_VALIDATION) /* prices rose, or a merge, past the cap since the lines were added */
+        return souk_res_error(res, e, "the cart's total exceeds " SOUK_CART_MAX_TOTAL_TEXT " minor units; lower a quantity");
     if (e)
         return souk_res_error(res, e, NULL);
     char buf[SOUK_ID_TEXT_MAX];

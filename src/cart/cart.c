@@ -183,7 +183,7 @@ souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out)
     souk_cart_totals t;
     if (souk_cart_compute(priced, n, &p, &t) < 0) {
         json_decref(lines);
-        return SOUK_E_INTERNAL;
+        return SOUK_E_VALIDATION; /* beyond the largest amount souk computes */
     }
     char up[SOUK_RFC3339_LEN], ex[SOUK_RFC3339_LEN];
     *out = json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:b,s:b},s:s,s:s}", "id", id_json("cart", id),
@@ -282,7 +282,21 @@ static int line_tx(souk_store *db, void *arg)
         souk_stmt_bind_i64(st, 4, souk_time_now_us());
         r = souk_stmt_exec(st);
     }
-    return r < 0 ? r : touch(db, c->cart);
+    if (r < 0)
+        return r;
+    if (want > have) { /* a larger cart must still have totals souk can compute */
+        json_t *j = NULL;
+        souk_err e = souk_cart_json(db, c->cart, &j);
+        json_decref(j);
+        if (e == SOUK_E_VALIDATION) {
+            souk_problems_add(c->pr, c->a, "quantity", "the cart would exceed %s minor units in all", SOUK_CART_MAX_TOTAL_TEXT);
+            c->err = SOUK_E_VALIDATION;
+            return -100;
+        }
+        if (e)
+            return SOUK_DB_HARD;
+    }
+    return touch(db, c->cart);
 }
 
 static souk_err finish(int r, souk_err err)

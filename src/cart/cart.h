@@ -22,6 +22,7 @@
 #define SOUK_CART_TTL_US (INT64_C(7) * 24 * 3600 * 1000000)
 #define SOUK_CART_MAX_LINES 100
 #define SOUK_CART_MAX_QUANTITY 999
+#define SOUK_CART_MAX_TOTAL_TEXT "400000000000000" /* the cap of souk_cart_compute, for messages */
 
 /* Finds the cart of USER (when USER ≠ 0) or of guest TOKEN. 1 found (*ID),
  * 0 none or expired, negative on database errors. */
@@ -31,7 +32,8 @@ int souk_cart_find(souk_store *db, int64_t user, const char *token, int64_t *id)
  * written into TOKEN (64 bytes). *ID gets its id. SOUK_OK or INTERNAL. */
 souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, char *token, int64_t *id);
 
-/* The cart as JSON (lines at current prices, totals). NOT_FOUND or SOUK_OK. */
+/* The cart as JSON (lines at current prices, totals). NOT_FOUND, VALIDATION
+ * when the subtotal exceeds SOUK_CART_MAX_TOTAL_TEXT minor units, or SOUK_OK. */
 souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out);
 
 /* Adds QUANTITY of VARIANT (merging with an existing line), or sets the

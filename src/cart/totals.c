@@ -3,7 +3,9 @@
 
 #include "core/banned.h"
 
-#define LIMIT INT64_C(1000000000000000) /* 10^15 minor units */
+/* 4·10^14 minor units: the largest amount whose products with basis points
+ * (≤ 10^4, ×2 in the tax-inclusive formula) stay below INT64_MAX */
+#define LIMIT INT64_C(400000000000000)
 
 int64_t souk_cart_bp(int64_t x, int64_t bp)
 {

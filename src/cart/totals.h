@@ -43,8 +43,8 @@ typedef struct souk_cart_totals {
     bool coupon_applied;         /* false when the coupon's minimum is not reached */
 } souk_cart_totals;
 
-/* Computes the totals of N lines under P. Returns 0, or -1 when an amount
- * would overflow (quantities × prices beyond 10^15 minor units). */
+/* Computes the totals of N lines under P. Returns 0, or -1 when the subtotal
+ * would exceed 4·10^14 minor units (beyond that, rates could overflow). */
 int souk_cart_compute(const souk_cart_line_price *lines, int n, const souk_cart_pricing *p, souk_cart_totals *out);
 
 /* X × BP / 10000 rounded half up (X, BP ≥ 0). */

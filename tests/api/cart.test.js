@@ -147,6 +147,27 @@ describe('carts', () => {
     assert.equal(cart.lines[0].quantity, 2);
   });
 
+  it('a cart total is capped at 4·10^14 minor units: the line that would pass it is 422', async () => {
+    const big = await product('Costly product', 'active', [[money(1e12)]]); // the highest price souk takes
+    const vb = big.variants[0].id;
+    const tok = (await newGuest()).token;
+    const cart = await addLine(tok, vb, 400);
+    assert.deepEqual(cart.totals.subtotal, money(4e14), 'exactly at the cap');
+    const over = await guest(tok, 'POST', '/api/v1/carts/current/lines', { variant_id: vb, quantity: 1 });
+    expectError(over, 422, 'VALIDATION_ERROR', 'quantity');
+    const r = await guest(tok, 'GET', '/api/v1/carts/current');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(lineOf(r.body, vb).quantity, 400, 'the refused line changed nothing');
+    // a price rise past the cap: the cart answers a clear 422, and lowering the quantity mends it
+    await must(await admin('PUT', `/api/v1/variants/${vb}/prices/USD`, { amount: 9e11 }), 200);
+    const below = await must(await guest(tok, 'PATCH', `/api/v1/carts/current/lines/${vb}`, { quantity: 444 }), 200);
+    assert.deepEqual(below.totals.subtotal, money(3.996e14));
+    await must(await admin('PUT', `/api/v1/variants/${vb}/prices/USD`, { amount: 1e12 }), 200);
+    expectError(await guest(tok, 'GET', '/api/v1/carts/current'), 422, 'VALIDATION_ERROR');
+    const mended = await must(await guest(tok, 'PATCH', `/api/v1/carts/current/lines/${vb}`, { quantity: 1 }), 200);
+    assert.deepEqual(mended.totals.subtotal, money(1e12));
+  });
+
   it('PATCH sets a quantity (0 removes), DELETE removes a line, absent lines are 404', async () => {
     const { token: tok } = await newGuest();
     await addLine(tok, fx.v1, 2);

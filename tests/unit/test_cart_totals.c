@@ -86,6 +86,20 @@ static void test_overflow(void **state)
     assert_int_equal(souk_cart_compute(l, 1, &p, &t), -1);
     souk_cart_line_price neg[] = {{-1, 1}};
     assert_int_equal(souk_cart_compute(neg, 1, &p, &t), -1);
+    /* the largest cart allowed, under the highest rates, stays exact */
+    souk_cart_line_price top[] = {{INT64_C(400000000000000), 1}};
+    souk_cart_pricing all = {.coupon = SOUK_COUPON_PERCENT, .coupon_value = 10000, .free_shipping_above = -1,
+                             .tax_rate_bp = 10000, .prices_include_tax = true};
+    assert_int_equal(souk_cart_compute(top, 1, &all, &t), 0);
+    assert_int_equal(t.discount, INT64_C(400000000000000));
+    all.coupon = SOUK_COUPON_NONE;
+    assert_int_equal(souk_cart_compute(top, 1, &all, &t), 0);
+    assert_int_equal(t.tax, INT64_C(200000000000000));
+    all.prices_include_tax = false;
+    assert_int_equal(souk_cart_compute(top, 1, &all, &t), 0);
+    assert_int_equal(t.total, INT64_C(800000000000000));
+    top[0].quantity = 2;
+    assert_int_equal(souk_cart_compute(top, 1, &all, &t), -1);
 }
 
 int main(void)
