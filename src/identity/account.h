@@ -76,7 +76,10 @@ json_t *souk__identity_sessions_json(souk_store *db, int64_t user, int64_t curre
 
 /* totp.c */
 int souk__identity_totp_secret(char *out, size_t outlen);
-int souk__identity_totp_check(const char *secret, const char *code);
+/* Accepts CODE for USER once: 1 when it is a current (±1 step) code for the
+ * base32 SECRET of a later time step than any code USER used before (the step
+ * is recorded), 0 when not (wrong, stale or replayed), -1 on a store error. */
+int souk__identity_totp_use(souk_store *db, int64_t user, const char *secret, const char *code);
 int souk__identity_totp_code(const char *secret, int64_t time_s, char *out);
 int souk__identity_recovery_codes_tx(souk_store *db, int64_t user, char codes[][16], int count);
 int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
@@ -84,8 +87,8 @@ int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
 /* Decodes REQ's JSON body per SPEC into OUT; 0, or the error set on RES. */
 int souk__identity_decode(souk_req *req, souk_res *res, const souk_json_spec *spec, void *out);
 
-/* Checks the second factor of USER (TOTP code or recovery code, consuming
- * the latter). 1 ok, 0 wrong, negative on error. */
+/* Checks the second factor of USER (TOTP code or recovery code; either is
+ * accepted once). 1 ok, 0 wrong, negative on error. */
 int souk__identity_second_factor(souk_store *db, int64_t user, const char *secret, const char *totp_code,
                                  const char *recovery_code);
 

@@ -42,7 +42,7 @@ int souk__identity_second_factor(souk_store *db, int64_t user, const char *secre
                                  const char *recovery_code)
 {
     if (totp_code)
-        return souk__identity_totp_check(secret, totp_code);
+        return souk__identity_totp_use(db, user, secret, totp_code);
     if (recovery_code)
         return souk__identity_recovery_use(db, user, recovery_code);
     return 0;

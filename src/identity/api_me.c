@@ -215,8 +215,11 @@ int souk_identity_api_totp_confirm(souk_req *req, souk_res *res)
         return souk_res_error(res, SOUK_E_CONFLICT, "Two-factor sign-in is already on.");
     if (!secret[0])
         return souk_res_error(res, SOUK_E_CONFLICT, "Start with POST /api/v1/users/me/2fa/totp.");
-    if (!souk__identity_totp_check(secret, in.token)) {
-        souk_problems_add(&res->problems, req->arena, "code", "is not the current code");
+    int used = souk__identity_totp_use(req->store, req->principal.user_id, secret, in.token);
+    if (used < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    if (!used) {
+        souk_problems_add(&res->problems, req->arena, "code", "is not the current code, or was used already");
         return souk_res_invalid(res);
     }
     totp_ctx c = {.user = req->principal.user_id};

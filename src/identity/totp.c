@@ -1,7 +1,7 @@
 /*
  * totp.c — optional two-factor sign-in with time-based one-time passwords
- * (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps, ±1 step accepted) via
- * liboath, and single-use recovery codes stored as hashes.
+ * (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps, ±1 step accepted, each
+ * time step at most once per account) via liboath, and single-use recovery codes stored as hashes.
  */
 #include "identity/internal.h"
 
@@ -47,9 +47,9 @@ int souk__identity_totp_secret(char *out, size_t outlen)
     return 0;
 }
 
-/* 1 when CODE is the current (±1 step) code for the base32 SECRET, else 0. */
-int souk__identity_totp_check(const char *secret, const char *code);
-int souk__identity_totp_check(const char *secret, const char *code)
+/* The RFC 6238 time step CODE belongs to (now ±1 step) for the base32
+ * SECRET, or 0 when it is not a current code. */
+static int64_t totp_step(const char *secret, const char *code)
 {
     pthread_once(&once, init);
     if (!secret || !code || strlen(code) != 6)
@@ -61,10 +61,23 @@ int souk__identity_totp_check(const char *secret, const char *code)
     size_t n = 0;
     if (oath_base32_decode(secret, strlen(secret), &raw, &n) != OATH_OK)
         return 0;
-    int r = oath_totp_validate(raw, n, time(NULL), OATH_TOTP_DEFAULT_TIME_STEP_SIZE, 0, 1, code);
+    time_t now = time(NULL);
+    int pos = 0;
+    int r = oath_totp_validate2(raw, n, now, OATH_TOTP_DEFAULT_TIME_STEP_SIZE, 0, 1, &pos, code);
     sodium_memzero(raw, n);
     free(raw);
-    return r >= 0;
+    return r >= 0 ? (int64_t)now / OATH_TOTP_DEFAULT_TIME_STEP_SIZE + pos : 0;
+}
+
+int souk__identity_totp_use(souk_store *db, int64_t user, const char *secret, const char *code)
+{
+    int64_t step = totp_step(secret, code);
+    if (!step)
+        return 0;
+    /* one statement: of two requests racing with the same code, one wins */
+    if (souk_store_exec2(db, "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2", user, step) < 0)
+        return -1;
+    return souk_store_changes(db) == 1;
 }
 
 /* The current code for SECRET at TIME_S into OUT (7 bytes); for tests and the CLI. */

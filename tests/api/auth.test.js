@@ -419,7 +419,9 @@ describe('accounts and sign-in', () => {
     expectError(await api(srv, 'POST', '/api/v1/users/me/2fa/totp/confirm', { key: a.access, body: { code: wrongCode } }), 422, 'VALIDATION_ERROR', 'code');
     assert.equal((await me(srv, a.access)).body.two_factor_enabled, false, 'a wrong code does not turn it on');
 
-    const c = await api(srv, 'POST', '/api/v1/users/me/2fa/totp/confirm', { key: a.access, body: { code: totp(secret) } });
+    // each time step is accepted once per account, so the steps used below go up:
+    // the previous step to confirm, the current one to sign in, the next one to turn it off
+    const c = await api(srv, 'POST', '/api/v1/users/me/2fa/totp/confirm', { key: a.access, body: { code: totp(secret, Date.now() - 30_000) } });
     assert.equal(c.status, 200, c.text);
     assert.equal(c.body.two_factor_enabled, true);
     const codes = c.body.recovery_codes;
@@ -433,9 +435,12 @@ describe('accounts and sign-in', () => {
     assert.ok(!('access_token' in mfa.body), 'no tokens without the second factor');
     expectError(await login(srv, a.email, a.password, { totp_code: wrongCode }), 401, 'INVALID_CREDENTIALS');
     expectError(await login(srv, a.email, 'wrong password 12345', { totp_code: totp(secret) }), 401, 'INVALID_CREDENTIALS');
-    const withCode = await login(srv, a.email, a.password, { totp_code: totp(secret) });
+    const current = totp(secret);
+    const withCode = await login(srv, a.email, a.password, { totp_code: current });
     assert.equal(withCode.status, 200, withCode.text);
     checkTokens(withCode.body, a.user);
+    // a code seen by someone else (over a shoulder, a phishing page) cannot be replayed
+    expectError(await login(srv, a.email, a.password, { totp_code: current }), 401, 'INVALID_CREDENTIALS');
 
     const rec = await login(srv, a.email, a.password, { recovery_code: codes[3] });
     assert.equal(rec.status, 200, `a recovery code signs in once: ${rec.text}`);
@@ -449,7 +454,7 @@ describe('accounts and sign-in', () => {
     expectError(await api(srv, 'DELETE', '/api/v1/users/me/2fa/totp', { key: t, body: { password: 'wrong password 12345', totp_code: totp(secret) } }), 401, 'INVALID_CREDENTIALS');
     expectError(await api(srv, 'DELETE', '/api/v1/users/me/2fa/totp', { key: t, body: { password: a.password, recovery_code: codes[3] } }), 401, 'INVALID_CREDENTIALS');
     assert.equal((await me(srv, t)).body.two_factor_enabled, true, 'still on after refused attempts');
-    const off = await api(srv, 'DELETE', '/api/v1/users/me/2fa/totp', { key: t, body: { password: a.password, totp_code: totp(secret) } });
+    const off = await api(srv, 'DELETE', '/api/v1/users/me/2fa/totp', { key: t, body: { password: a.password, totp_code: totp(secret, Date.now() + 30_000) } });
     assert.equal(off.status, 204, off.text);
     assert.equal((await me(srv, t)).body.two_factor_enabled, false);
     const plain = await login(srv, a.email, a.password);
