@@ -5,7 +5,10 @@
  * Conventions
  * - SQL uses $1, $2 ... parameters (one text for both dialects).
  * - souk_store_stmt() prepares a statement once per connection and caches it
- *   by its SQL text; it comes back reset with bindings cleared.
+ *   by its SQL text; it comes back reset with bindings cleared. When 256 are
+ *   cached, the least recently used one that is not mid-rows is evicted; an
+ *   evicted statement stays valid until the next souk_store_idle(), so a
+ *   pointer a caller holds within one request never dangles.
  * - Step results are three-way plus error classes (after GNU Taler's
  *   QueryStatus): SOUK_DB_ROW, SOUK_DB_DONE, or a negative error class.
  * - A statement must be finished with souk_stmt_done() (or stepped to DONE);

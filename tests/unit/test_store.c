@@ -162,6 +162,48 @@ static void test_statement_cache(void **state)
     assert_int_equal(souk_store_ping(f->db), 0);
 }
 
+/* A full cache evicts one least recently used statement, never one that is
+ * mid-rows, and frees evicted ones only at souk_store_idle. */
+static void test_statement_cache_eviction(void **state)
+{
+    fixture *f = *state;
+    souk_stmt *rows = souk_store_stmt(f->db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5) "
+                                             "SELECT x FROM c");
+    assert_non_null(rows);
+    assert_int_equal(souk_stmt_step(rows), SOUK_DB_ROW);
+    assert_int_equal(souk_stmt_i64(rows, 0), 1);
+    souk_stmt *held = souk_store_stmt(f->db, "SELECT $1 * 2"); /* handed out, not stepped yet */
+    souk_stmt *hot = souk_store_stmt(f->db, "SELECT 'hot'");
+    for (int i = 0; i < 2000; i++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SELECT %d", i);
+        souk_stmt *s = souk_store_stmt(f->db, sql);
+        assert_non_null(s);
+        assert_int_equal(souk_stmt_step(s), SOUK_DB_ROW);
+        assert_int_equal(souk_stmt_i64(s, 0), i);
+        souk_stmt_done(s);
+        if (i % 50 == 0) /* used often: stays cached, the same statement */
+            assert_ptr_equal(souk_store_stmt(f->db, "SELECT 'hot'"), hot);
+    }
+    /* the statement in the middle of its rows was kept and goes on */
+    for (int x = 2; x <= 5; x++) {
+        assert_int_equal(souk_stmt_step(rows), SOUK_DB_ROW);
+        assert_int_equal(souk_stmt_i64(rows, 0), x);
+    }
+    assert_int_equal(souk_stmt_step(rows), SOUK_DB_DONE);
+    /* the held one was evicted but is still valid until the connection is idle */
+    souk_stmt_bind_i64(held, 1, 21);
+    assert_int_equal(souk_stmt_step(held), SOUK_DB_ROW);
+    assert_int_equal(souk_stmt_i64(held, 0), 42);
+    souk_stmt_done(held);
+    souk_store_idle(f->db);
+    souk_stmt *fresh = souk_store_stmt(f->db, "SELECT $1 * 2");
+    souk_stmt_bind_i64(fresh, 1, 4);
+    assert_int_equal(souk_stmt_step(fresh), SOUK_DB_ROW);
+    assert_int_equal(souk_stmt_i64(fresh, 0), 8);
+    souk_stmt_done(fresh);
+}
+
 static void test_dollar_binding(void **state)
 {
     fixture *f = *state;
@@ -389,6 +431,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test_setup_teardown(test_statement_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_cache_eviction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dollar_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constraints, setup, teardown),

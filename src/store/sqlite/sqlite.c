@@ -25,20 +25,25 @@
 
 #define MAX_PARAMS 64
 #define CACHE_SLOTS 512 /* power of two; at most half used */
+#define CACHE_MASK (CACHE_SLOTS - 1)
 
 struct souk_stmt {
     sqlite3_stmt *st;
     souk_store *db;
     char *sql;
     uint64_t hash;
+    uint64_t used;             /* the connection's tick when last handed out */
+    souk_stmt *next_retired;
     int index[MAX_PARAMS + 1]; /* $N -> sqlite index, 0 = unused */
     bool bind_error;
 };
 
 struct souk_store {
     sqlite3 *db;
-    souk_stmt *slots[CACHE_SLOTS];
+    souk_stmt *slots[CACHE_SLOTS]; /* open addressing, linear probing */
     size_t count;
+    uint64_t tick;
+    souk_stmt *retired; /* evicted, freed at souk_store_idle: a caller may still hold one */
     char errmsg[256];
 };
 
@@ -125,17 +130,30 @@ int souk_store_open(souk_store **out, const char *path, char *err, size_t errlen
     return 0;
 }
 
+static void stmt_free(souk_stmt *s)
+{
+    sqlite3_finalize(s->st);
+    free(s->sql);
+    free(s);
+}
+
+static void free_retired(souk_store *db)
+{
+    while (db->retired) {
+        souk_stmt *s = db->retired;
+        db->retired = s->next_retired;
+        stmt_free(s);
+    }
+}
+
 void souk_store_close(souk_store *db)
 {
     if (!db)
         return;
-    for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        if (db->slots[i]) {
-            sqlite3_finalize(db->slots[i]->st);
-            free(db->slots[i]->sql);
-            free(db->slots[i]);
-        }
-    }
+    free_retired(db);
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        if (db->slots[i])
+            stmt_free(db->slots[i]);
     sqlite3_close(db->db);
     free(db);
 }
@@ -176,34 +194,68 @@ static souk_stmt *prepare(souk_store *db, const char *sql, uint64_t h)
     return s;
 }
 
+/* Removes the statement in slot V, keeping every probe chain unbroken
+ * (backward-shift deletion), and retires it. */
+static void cache_remove(souk_store *db, size_t v)
+{
+    souk_stmt *gone = db->slots[v];
+    db->slots[v] = NULL;
+    db->count--;
+    for (size_t j = (v + 1) & CACHE_MASK; db->slots[j]; j = (j + 1) & CACHE_MASK) {
+        size_t home = db->slots[j]->hash & CACHE_MASK;
+        bool stays = v <= j ? (v < home && home <= j) : (v < home || home <= j);
+        if (stays)
+            continue;
+        db->slots[v] = db->slots[j];
+        db->slots[j] = NULL;
+        v = j;
+    }
+    gone->next_retired = db->retired;
+    db->retired = gone;
+}
+
+/* Makes room by retiring the least recently used statement that is not in
+ * the middle of its rows. */
+static void cache_evict(souk_store *db)
+{
+    size_t victim = CACHE_SLOTS;
+    for (size_t k = 0; k < CACHE_SLOTS; k++) {
+        souk_stmt *s = db->slots[k];
+        if (s && !sqlite3_stmt_busy(s->st) && (victim == CACHE_SLOTS || s->used < db->slots[victim]->used))
+            victim = k;
+    }
+    if (victim < CACHE_SLOTS)
+        cache_remove(db, victim);
+}
+
 souk_stmt *souk_store_stmt(souk_store *db, const char *sql)
 {
     uint64_t h = hash_sql(sql);
-    size_t i = h & (CACHE_SLOTS - 1);
-    for (souk_stmt *s; (s = db->slots[i]); i = (i + 1) & (CACHE_SLOTS - 1)) {
+    for (size_t i = h & CACHE_MASK; db->slots[i]; i = (i + 1) & CACHE_MASK) {
+        souk_stmt *s = db->slots[i];
         if (s->hash == h && strcmp(s->sql, sql) == 0) {
             sqlite3_reset(s->st);
             sqlite3_clear_bindings(s->st);
             s->bind_error = false;
+            s->used = ++db->tick;
             return s;
         }
     }
-    if (db->count >= CACHE_SLOTS / 2) {
-        /* full: forget everything (statements are re-prepared on demand) */
-        for (size_t k = 0; k < CACHE_SLOTS; k++) {
-            if (db->slots[k]) {
-                sqlite3_finalize(db->slots[k]->st);
-                free(db->slots[k]->sql);
-                free(db->slots[k]);
-                db->slots[k] = NULL;
-            }
-        }
-        db->count = 0;
-        i = h & (CACHE_SLOTS - 1);
+    if (db->count >= CACHE_SLOTS / 2)
+        cache_evict(db);
+    if (db->count >= CACHE_SLOTS - 1) { /* every statement is mid-rows: a runaway caller */
+        snprintf(db->errmsg, sizeof db->errmsg, "more than %d statements open at once", CACHE_SLOTS - 1);
+        souk_metrics_db_error();
+        souk_log(SOUK_LOG_ERROR, NULL, NULL, json_pack("{s:s}", "sql", sql), "cannot prepare: %s", db->errmsg);
+        return NULL;
     }
     souk_stmt *s = prepare(db, sql, h);
     if (!s)
         return NULL;
+    size_t i = h & CACHE_MASK;
+    while (db->slots[i])
+        i = (i + 1) & CACHE_MASK;
+    s->used = ++db->tick;
     db->slots[i] = s;
     db->count++;
     return s;
@@ -365,6 +417,7 @@ void souk_store_read_end(souk_store *db)
 
 void souk_store_idle(souk_store *db)
 {
+    free_retired(db); /* no caller holds a statement between requests */
     for (sqlite3_stmt *s = sqlite3_next_stmt(db->db, NULL); s; s = sqlite3_next_stmt(db->db, s))
         if (sqlite3_stmt_busy(s))
             sqlite3_reset(s);
