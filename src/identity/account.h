@@ -84,6 +84,16 @@ int souk__identity_totp_code(const char *secret, int64_t time_s, char *out);
 int souk__identity_recovery_codes_tx(souk_store *db, int64_t user, char codes[][16], int count);
 int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
 
+/* The failed-check throttle: 5 failures per account and 20 per address
+ * refill over 15 minutes. KIND names the account budget: "account" for
+ * sign-in, "reauth" for password checks of a signed-in user (password change,
+ * 2FA off, erasure), so a stolen token cannot lock its owner out of signing
+ * in; the address budget is shared. fail_throttled answers 0 while both
+ * budgets last, else sets 429 RATE_LIMITED with Retry-After on RES and
+ * returns its error; fail_count spends one failure of each. */
+int souk__identity_fail_throttled(souk_req *req, souk_res *res, const char *kind, const char *email);
+void souk__identity_fail_count(souk_req *req, const char *kind, const char *email);
+
 /* Decodes REQ's JSON body per SPEC into OUT; 0, or the error set on RES. */
 int souk__identity_decode(souk_req *req, souk_res *res, const souk_json_spec *spec, void *out);
 

@@ -154,9 +154,9 @@ static souk_rate take(const char *kind, const char *who, int capacity, int cost)
     return souk_ratelimit_take(key, capacity, FAIL_WINDOW_S, cost, souk_time_mono_us());
 }
 
-static int throttled(souk_req *req, souk_res *res, const char *email)
+int souk__identity_fail_throttled(souk_req *req, souk_res *res, const char *kind, const char *email)
 {
-    souk_rate a = take("account", email, FAIL_PER_ACCOUNT, 0), b = take("address", req->peer, FAIL_PER_ADDRESS, 0);
+    souk_rate a = take(kind, email, FAIL_PER_ACCOUNT, 0), b = take("address", req->peer, FAIL_PER_ADDRESS, 0);
     if (a.remaining >= 1 && b.remaining >= 1)
         return 0;
     int wait = (a.remaining < 1 ? (FAIL_WINDOW_S / FAIL_PER_ACCOUNT) : 0);
@@ -165,13 +165,18 @@ static int throttled(souk_req *req, souk_res *res, const char *email)
     res->retry_after = souk_arena_printf(req->arena, "%d", wait);
     souk_log(SOUK_LOG_WARN, req->request_id, NULL, json_pack("{s:s,s:s}", "event", "auth.login_throttled", "peer", req->peer),
              "sign-in throttled after repeated failures");
-    return souk_res_error(res, SOUK_E_RATE_LIMITED, "Too many failed sign-ins; wait before trying again.");
+    return souk_res_error(res, SOUK_E_RATE_LIMITED, "Too many failed password or code checks; wait before trying again.");
+}
+
+void souk__identity_fail_count(souk_req *req, const char *kind, const char *email)
+{
+    take(kind, email, FAIL_PER_ACCOUNT, 1);
+    take("address", req->peer, FAIL_PER_ADDRESS, 1);
 }
 
 static int failed(souk_req *req, souk_res *res, const char *email, int64_t user, souk_err e)
 {
-    take("account", email, FAIL_PER_ACCOUNT, 1);
-    take("address", req->peer, FAIL_PER_ADDRESS, 1);
+    souk__identity_fail_count(req, "account", email);
     souk_log(SOUK_LOG_WARN, req->request_id, NULL,
              json_pack("{s:s,s:s,s:I}", "event", "auth.login_failed", "peer", req->peer, "user", (json_int_t)user),
              "sign-in failed");
@@ -210,7 +215,7 @@ int souk_identity_api_login(souk_req *req, souk_res *res)
     if (!email)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     souk__identity_lower(email);
-    if (throttled(req, res, email))
+    if (souk__identity_fail_throttled(req, res, "account", email))
         return res->err;
     char hash[crypto_pwhash_STRBYTES + 1], secret[64];
     bool totp = false;

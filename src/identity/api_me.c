@@ -97,7 +97,10 @@ int souk_identity_api_password(souk_req *req, souk_res *res)
     if (souk__identity_user_secret(req->store, req->principal.user_id, email, sizeof email, hash, sizeof hash, NULL,
                                    NULL, 0) != 1)
         return souk_res_error(res, SOUK_E_UNAUTHORIZED, NULL);
+    if (souk__identity_fail_throttled(req, res, "reauth", email))
+        return res->err;
     if (!souk__identity_password_verify(hash, in.current)) {
+        souk__identity_fail_count(req, "reauth", email);
         souk_problems_add(&res->problems, req->arena, "current_password", "is wrong");
         return souk_res_invalid(res);
     }
@@ -255,15 +258,19 @@ int souk_identity_api_totp_disable(souk_req *req, souk_res *res)
     souk_login_in in;
     if (need_user(req, res) || souk__identity_decode(req, res, &souk__identity_reauth_spec, &in))
         return res->err;
-    char hash[crypto_pwhash_STRBYTES + 1], secret[64];
+    char email[256], hash[crypto_pwhash_STRBYTES + 1], secret[64];
     bool enabled = false;
     int64_t user = req->principal.user_id;
-    if (souk__identity_user_secret(req->store, user, NULL, 0, hash, sizeof hash, &enabled, secret, sizeof secret) != 1)
+    if (souk__identity_user_secret(req->store, user, email, sizeof email, hash, sizeof hash, &enabled, secret,
+                                   sizeof secret) != 1)
         return souk_res_error(res, SOUK_E_UNAUTHORIZED, NULL);
     if (!enabled)
         return souk_res_error(res, SOUK_E_CONFLICT, "Two-factor sign-in is not on.");
+    if (souk__identity_fail_throttled(req, res, "reauth", email))
+        return res->err;
     if (!souk__identity_password_verify(hash, in.password) ||
         souk__identity_second_factor(req->store, user, secret, in.totp_code, in.recovery_code) != 1) {
+        souk__identity_fail_count(req, "reauth", email);
         souk_problems_add(&res->problems, req->arena, "password", "password and a current code are required");
         return souk_res_error(res, SOUK_E_INVALID_CREDENTIALS, NULL);
     }
@@ -400,13 +407,19 @@ int souk_identity_api_erase(souk_req *req, souk_res *res)
     bool totp = false;
     if (souk__identity_user_secret(req->store, user, email, sizeof email, hash, sizeof hash, &totp, secret, sizeof secret) != 1)
         return souk_res_error(res, SOUK_E_UNAUTHORIZED, NULL);
-    if (!souk__identity_password_verify(hash, in.password))
+    if (souk__identity_fail_throttled(req, res, "reauth", email))
+        return res->err;
+    if (!souk__identity_password_verify(hash, in.password)) {
+        souk__identity_fail_count(req, "reauth", email);
         return souk_res_error(res, SOUK_E_INVALID_CREDENTIALS, "Confirm with your current password.");
+    }
     if (totp) {
         if (!in.totp_code && !in.recovery_code)
             return souk_res_error(res, SOUK_E_MFA_REQUIRED, NULL);
-        if (souk__identity_second_factor(req->store, user, secret, in.totp_code, in.recovery_code) != 1)
+        if (souk__identity_second_factor(req->store, user, secret, in.totp_code, in.recovery_code) != 1) {
+            souk__identity_fail_count(req, "reauth", email);
             return souk_res_error(res, SOUK_E_INVALID_CREDENTIALS, NULL);
+        }
     }
     erase_ctx c = {user, email};
     if (souk_store_tx(req->store, erase_tx, &c) < 0)

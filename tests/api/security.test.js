@@ -170,6 +170,26 @@ describe('security', () => {
     }
   });
 
+  it('password checks of a signed-in user: 5 failures per account, apart from sign-in', async () => {
+    const bf = await startServer({}); // the throttle is per process: a fresh one
+    try {
+      const a = await register(bf);
+      const change = (current) => api(bf, 'POST', '/api/v1/users/me/password',
+        { key: a.access, body: { current_password: current, new_password: `${password()} new` } });
+      for (let i = 1; i <= 5; i++) expectError(await change(`wrong password ${i}xx`), 422, 'VALIDATION_ERROR', 'current_password');
+      // a stolen access token cannot go on guessing, not even with the erase route
+      const sixth = await change(a.password);
+      expectError(sixth, 429, 'RATE_LIMITED');
+      assert.match(sixth.headers.get('retry-after') || '', /^[1-9][0-9]*$/, 'Retry-After');
+      expectError(await api(bf, 'DELETE', '/api/v1/users/me', { key: a.access, body: { password: a.password } }), 429, 'RATE_LIMITED');
+      assert.equal(sqlite(bf.dbPath, `select count(*) from users where email = '${a.email}'`), '1', 'not erased');
+      // ... but cannot lock the owner out of signing in
+      await loginOk(bf, a.email, a.password);
+    } finally {
+      await bf.stop();
+    }
+  });
+
   it('SOUK_RATE_LIMIT_AUTH: the 6th sign-in request in a minute is refused', async () => {
     const rl = await startServer({ env: { SOUK_RATE_LIMIT_AUTH: '5' } });
     try {
