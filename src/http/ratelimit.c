@@ -10,6 +10,7 @@
 #define NSHARDS 16
 #define SHARD_CAP 8192 /* buckets per shard */
 #define KEY_MAX 120
+#define SLOTS (SHARD_CAP * 2)
 
 typedef struct bucket {
     char key[KEY_MAX];
@@ -32,7 +33,7 @@ static void init(void)
 {
     for (int i = 0; i < NSHARDS; i++) {
         pthread_mutex_init(&shards[i].lock, NULL);
-        shards[i].slots = calloc(SHARD_CAP * 2, sizeof(bucket));
+        shards[i].slots = calloc(SLOTS, sizeof(bucket));
     }
 }
 
@@ -42,6 +43,12 @@ static uint64_t hash(const char *s)
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
     return h;
+}
+
+/* A key's first slot in its shard (the low bits of H chose the shard). */
+static size_t home(uint64_t h)
+{
+    return (h / NSHARDS) % SLOTS;
 }
 
 static void refill(bucket *b, int64_t now)
@@ -54,29 +61,51 @@ static void refill(bucket *b, int64_t now)
     }
 }
 
-/* drops full buckets (they carry no information); if none, everything */
+static double fill(const bucket *b)
+{
+    return b->tokens / b->capacity;
+}
+
+static int most_spent_first(const void *a, const void *b)
+{
+    double x = fill(*(bucket *const *)a), y = fill(*(bucket *const *)b);
+    return x < y ? -1 : x > y;
+}
+
+/* Makes room: drops full buckets (they carry no information), and if more
+ * than half the capacity remains, keeps the most spent ones, so a flood of
+ * new keys cannot wash out the buckets that are refusing someone. */
 static void compact(shard *s, int64_t now)
 {
     bucket *old = s->slots;
-    bucket *fresh = calloc(SHARD_CAP * 2, sizeof(bucket));
-    if (!fresh)
+    bucket *fresh = calloc(SLOTS, sizeof(bucket));
+    bucket **spent = malloc(SHARD_CAP * sizeof *spent);
+    if (!fresh || !spent) {
+        free(fresh);
+        free(spent);
         return;
-    size_t kept = 0;
-    for (size_t i = 0; i < SHARD_CAP * 2; i++) {
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < SLOTS; i++) {
         if (!old[i].used)
             continue;
         refill(&old[i], now);
-        if (old[i].tokens >= old[i].capacity || kept >= SHARD_CAP / 2)
-            continue;
-        size_t j = hash(old[i].key) % (SHARD_CAP * 2);
-        while (fresh[j].used)
-            j = (j + 1) % (SHARD_CAP * 2);
-        fresh[j] = old[i];
-        kept++;
+        if (old[i].tokens < old[i].capacity && n < SHARD_CAP)
+            spent[n++] = &old[i];
     }
+    qsort(spent, n, sizeof *spent, most_spent_first);
+    if (n > SHARD_CAP / 2)
+        n = SHARD_CAP / 2;
+    for (size_t k = 0; k < n; k++) {
+        size_t j = home(hash(spent[k]->key));
+        while (fresh[j].used)
+            j = (j + 1) % SLOTS;
+        fresh[j] = *spent[k];
+    }
+    free(spent);
     free(old);
     s->slots = fresh;
-    s->count = kept;
+    s->count = n;
 }
 
 souk_rate souk_ratelimit_take(const char *key, int capacity, int window_s, int cost, int64_t now_us)
@@ -98,15 +127,19 @@ souk_rate souk_ratelimit_take(const char *key, int capacity, int window_s, int c
         pthread_mutex_unlock(&s->lock);
         return r; /* out of memory at start: fail open, the request is still authenticated */
     }
-    size_t i = (h / NSHARDS) % (SHARD_CAP * 2);
+    size_t i = home(h);
     while (s->slots[i].used && strcmp(s->slots[i].key, k) != 0)
-        i = (i + 1) % (SHARD_CAP * 2);
+        i = (i + 1) % SLOTS;
     if (!s->slots[i].used) {
         if (s->count >= SHARD_CAP) {
             compact(s, now_us);
-            i = (h / NSHARDS) % (SHARD_CAP * 2);
+            if (s->count >= SLOTS - 1) { /* compaction found no memory: fail open rather than spin */
+                pthread_mutex_unlock(&s->lock);
+                return r;
+            }
+            i = home(h);
             while (s->slots[i].used)
-                i = (i + 1) % (SHARD_CAP * 2);
+                i = (i + 1) % SLOTS;
         }
         bucket *b = &s->slots[i];
         memcpy(b->key, k, n + 1);
@@ -138,7 +171,7 @@ void souk_ratelimit_reset(void)
     for (int i = 0; i < NSHARDS; i++) {
         pthread_mutex_lock(&shards[i].lock);
         if (shards[i].slots)
-            memset(shards[i].slots, 0, SHARD_CAP * 2 * sizeof(bucket));
+            memset(shards[i].slots, 0, SLOTS * sizeof(bucket));
         shards[i].count = 0;
         pthread_mutex_unlock(&shards[i].lock);
     }

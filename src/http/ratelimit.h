@@ -2,8 +2,9 @@
  * ratelimit.h — token buckets keyed by strings ("ip:1.2.3.4", "user:…"),
  * in process memory: sixteen mutex-protected shards, each bounded; when a
  * shard is full, buckets that have refilled completely (indistinguishable
- * from new ones) are dropped first, then the oldest. A bucket of capacity C
- * refills C tokens per WINDOW seconds, continuously.
+ * from new ones) are dropped first, then, keeping half the shard, the least
+ * spent, so a flood of new keys cannot wash out a bucket that is refusing.
+ * A bucket of capacity C refills C tokens per WINDOW seconds, continuously.
  *
  * Several nodes each keep their own buckets; shared limits across nodes are
  * the Redis issue's.

@@ -78,6 +78,27 @@ static void test_many_keys_stay_bounded(void **state)
     assert_int_equal(souk_ratelimit_take("fresh", 10, 60, 1, t).remaining, 9);
 }
 
+static void test_flood_keeps_refusals(void **state)
+{
+    (void)state;
+    souk_ratelimit_reset();
+    int64_t t = 30000 * SEC;
+    for (int i = 0; i < 5; i++)
+        assert_true(souk_ratelimit_take("loginfail:account:victim", 5, 900, 1, t).allowed);
+    assert_false(souk_ratelimit_take("loginfail:account:victim", 5, 900, 1, t).allowed);
+    /* an attacker spends one token on each of many fresh keys to force compactions */
+    char key[32];
+    for (int i = 0; i < 400000; i++) {
+        snprintf(key, sizeof key, "loginfail:account:x%d", i);
+        souk_ratelimit_take(key, 5, 900, 1, t);
+    }
+    /* the exhausted bucket was kept, and is still found */
+    assert_false(souk_ratelimit_take("loginfail:account:victim", 5, 900, 1, t).allowed);
+    /* keys taken after the last compaction are found again too */
+    souk_rate again = souk_ratelimit_take("loginfail:account:x399999", 5, 900, 1, t);
+    assert_int_equal(again.remaining, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -86,6 +107,7 @@ int main(void)
         cmocka_unit_test(test_keys_are_independent_and_peek_costs_nothing),
         cmocka_unit_test(test_zero_capacity_is_unlimited),
         cmocka_unit_test(test_many_keys_stay_bounded),
+        cmocka_unit_test(test_flood_keeps_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
