@@ -13,8 +13,6 @@
 #include "audit/audit.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <sodium.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +22,10 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "core/cursor.h"
 #include "core/banned.h"
 
 #define DEFAULT_LIMIT 50
-#define CURSOR_TEXT_MAX 64
 
 typedef struct audit_filter {
     const char *actor_type;      /* NULL = any */
@@ -41,28 +39,6 @@ typedef struct audit_filter {
 } audit_filter;
 
 static const char *const actor_types[] = {"user", "api_key", "anonymous", "system", NULL};
-
-static int decode_cursor(const char *text, size_t tl, int64_t *seq)
-{
-    if (tl == 0 || tl > CURSOR_TEXT_MAX)
-        return -1;
-    unsigned char raw[CURSOR_TEXT_MAX + 1];
-    size_t n;
-    if (sodium_base642bin(raw, CURSOR_TEXT_MAX, text, tl, NULL, &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-        return -1;
-    raw[n] = '\0';
-    if (n < 4 || memchr(raw, '\0', n) || memcmp(raw, "a1|", 3) != 0)
-        return -1;
-    return souk_query_int((const char *)raw + 3, 1, INT64_MAX, seq);
-}
-
-static char *encode_cursor(int64_t seq, char *out, size_t outlen)
-{
-    char raw[32];
-    int n = snprintf(raw, sizeof raw, "a1|%" PRId64, seq);
-    sodium_bin2base64(out, outlen, (const unsigned char *)raw, (size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    return out;
-}
 
 static int exact_text(const char *k, const char *v, const char **dst, souk_arena *a, souk_problems *pr)
 {
@@ -138,7 +114,7 @@ static int filter_parse(audit_filter *f, const souk_query *q, souk_arena *a, sou
                 f->to = n;
             }
         } else if (strcmp(k, "cursor") == 0) {
-            if (decode_cursor(v, vl, &f->cursor_seq) < 0)
+            if (souk_cursor_decode("a1", v, vl, &f->cursor_seq) < 0)
                 bad = souk_problems_add(pr, a, k, "is not a valid cursor");
             else
                 f->has_cursor = true;
@@ -308,7 +284,7 @@ int souk_audit_api_list(souk_req *req, souk_res *res)
     json_t *data = souk_store_page(st, f.limit, render_entry, &last_seq, &more, &r);
     if (!data)
         return r ? db_fail(res, r) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    char cursor[CURSOR_TEXT_MAX];
+    char cursor[SOUK_CURSOR_TEXT_MAX];
     json_t *root = json_object();
     if (!root) {
         json_decref(data);
@@ -316,7 +292,7 @@ int souk_audit_api_list(souk_req *req, souk_res *res)
     }
     if (json_object_set_new(root, "data", data) < 0 ||
         json_object_set_new(root, "next_cursor",
-                            more ? json_string(encode_cursor(last_seq, cursor, sizeof cursor)) : json_null()) < 0) {
+                            more ? json_string(souk_cursor_encode("a1", last_seq, cursor)) : json_null()) < 0) {
         json_decref(root);
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     }

@@ -73,12 +73,7 @@ static int decode(souk_req *req, souk_res *res, const souk_json_spec *spec, cart
         memset(in, 0, sizeof *in);
         return 0;
     }
-    json_t *j = souk_req_json(req, res);
-    if (!j)
-        return res->err;
-    int r = souk_json_decode(spec, j, in, "", req->arena, &res->problems);
-    json_decref(j);
-    return r < 0 ? souk_res_invalid(res) : 0;
+    return souk_req_decode(req, res, spec, in);
 }
 
 static int64_t user_of(const souk_req *req)

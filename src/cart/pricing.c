@@ -93,16 +93,6 @@ static const souk_json_spec tax_spec = SPEC(tax_fields), shipping_create_spec = 
                             coupon_create_spec = SPEC(coupon_create_fields),
                             coupon_update_spec = SPEC(coupon_update_fields);
 
-static int decode(souk_req *req, souk_res *res, const souk_json_spec *spec, pricing_in *in)
-{
-    json_t *j = souk_req_json(req, res);
-    if (!j)
-        return res->err;
-    int r = souk_json_decode(spec, j, in, "", req->arena, &res->problems);
-    json_decref(j);
-    return r < 0 ? souk_res_invalid(res) : 0;
-}
-
 static json_t *time_or_null(souk_stmt *st, int col)
 {
     char buf[SOUK_RFC3339_LEN];
@@ -151,7 +141,7 @@ int souk_pricing_api_tax_put(souk_req *req, souk_res *res)
 {
     pricing_in in;
     const char *region = region_param(req, res);
-    if (!region || decode(req, res, &tax_spec, &in))
+    if (!region || souk_req_decode(req, res, &tax_spec, &in))
         return res->err;
     souk_stmt *st = souk_store_stmt(req->store, "INSERT INTO tax_rates (region, name, rate_bp, prices_include_tax, updated_at) "
                                                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (region) DO UPDATE SET "
@@ -259,7 +249,7 @@ static int code_taken(souk_req *req, souk_res *res, const char *sql, const char 
 int souk_pricing_api_shipping_create(souk_req *req, souk_res *res)
 {
     pricing_in in;
-    if (decode(req, res, &shipping_create_spec, &in) ||
+    if (souk_req_decode(req, res, &shipping_create_spec, &in) ||
         code_taken(req, res, "SELECT 1 FROM shipping_methods WHERE code = $1 AND id <> $2", in.code, 0))
         return res->err;
     int64_t id = souk_id_next(), now = souk_time_now_us();
@@ -292,7 +282,7 @@ int souk_pricing_api_shipping_update(souk_req *req, souk_res *res)
     const souk_json_spec *spec = &shipping_update_spec;
     if (souk_id_parse("ship", req->params[0], strlen(req->params[0]), &id) < 0)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "No such shipping method.");
-    if (decode(req, res, spec, &in) ||
+    if (souk_req_decode(req, res, spec, &in) ||
         (in.code && code_taken(req, res, "SELECT 1 FROM shipping_methods WHERE code = $1 AND id <> $2", in.code, id)))
         return res->err;
     souk_stmt *st = souk_store_stmt(
@@ -364,7 +354,7 @@ int souk_pricing_api_coupon_create(souk_req *req, souk_res *res)
 {
     pricing_in in;
     const souk_json_spec *spec = &coupon_create_spec;
-    if (decode(req, res, spec, &in))
+    if (souk_req_decode(req, res, spec, &in))
         return res->err;
     char code[40];
     snprintf(code, sizeof code, "%s", in.code);
@@ -417,7 +407,7 @@ int souk_pricing_api_coupon_update(souk_req *req, souk_res *res)
     const souk_json_spec *spec = &coupon_update_spec;
     if (souk_id_parse("cpn", req->params[0], strlen(req->params[0]), &id) < 0)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "No such coupon.");
-    if (decode(req, res, spec, &in))
+    if (souk_req_decode(req, res, spec, &in))
         return res->err;
     souk_stmt *st = souk_store_stmt(req->store, "UPDATE coupons SET expires_at = CASE WHEN $2 THEN $3 ELSE expires_at END, "
                                                 "usage_limit = CASE WHEN $4 THEN $5 ELSE usage_limit END, "

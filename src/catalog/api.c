@@ -67,26 +67,6 @@ static int fail(souk_res *res, souk_err e)
     return souk_res_error(res, e, NULL);
 }
 
-/* Parses path parameter I as an id with PREFIX; 404 when malformed. */
-static int path_id(souk_req *req, souk_res *res, size_t i, const char *prefix, int64_t *id)
-{
-    const char *p = i < req->nparams ? req->params[i] : NULL;
-    if (!p || souk_id_parse(prefix, p, strlen(p), id) < 0)
-        return souk_res_error(res, SOUK_E_NOT_FOUND, "No such object.");
-    return 0;
-}
-
-/* Parses the body against SPEC into OUT. Returns 0 or an error set on RES. */
-static int decode(souk_req *req, souk_res *res, const souk_json_spec *spec, void *out)
-{
-    json_t *j = souk_req_json(req, res);
-    if (!j)
-        return res->err;
-    int r = souk_json_decode(spec, j, out, "", req->arena, &res->problems);
-    json_decref(j);
-    return r < 0 ? souk_res_invalid(res) : 0;
-}
-
 static int send_product(souk_req *req, souk_res *res, int64_t id, int status)
 {
     json_t *p;
@@ -133,7 +113,7 @@ int souk_catalog_api_get(souk_req *req, souk_res *res)
 int souk_catalog_api_create(souk_req *req, souk_res *res)
 {
     souk_product_in in;
-    if (decode(req, res, &souk_catalog_product_create_spec, &in) ||
+    if (souk_req_decode(req, res, &souk_catalog_product_create_spec, &in) ||
         vendor_field(req, res, &souk_catalog_product_create_spec, &in, true))
         return res->err;
     if (!souk_json_present(&souk_catalog_product_create_spec, &in, SOUK_PF_STATUS))
@@ -147,8 +127,8 @@ int souk_catalog_api_update(souk_req *req, souk_res *res)
 {
     int64_t id;
     souk_product_in in;
-    if (path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &id) || own_product(req, res, id) ||
-        decode(req, res, &souk_catalog_product_update_spec, &in) ||
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &id) || own_product(req, res, id) ||
+        souk_req_decode(req, res, &souk_catalog_product_update_spec, &in) ||
         vendor_field(req, res, &souk_catalog_product_update_spec, &in, false))
         return res->err;
     souk_err e = souk_catalog_product_update(req->store, id, &in, req->arena, &res->problems);
@@ -158,7 +138,7 @@ int souk_catalog_api_update(souk_req *req, souk_res *res)
 int souk_catalog_api_archive(souk_req *req, souk_res *res)
 {
     int64_t id;
-    if (path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &id) || own_product(req, res, id))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &id) || own_product(req, res, id))
         return res->err;
     souk_err e = souk_catalog_product_archive(req->store, id);
     return e ? fail(res, e) : send_product(req, res, id, 200);
@@ -168,8 +148,8 @@ int souk_catalog_api_variant_create(souk_req *req, souk_res *res)
 {
     int64_t product, id;
     souk_variant_in in;
-    if (path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &product) || own_product(req, res, product) ||
-        decode(req, res, &souk_catalog_variant_create_spec, &in))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_PRODUCT, &product) || own_product(req, res, product) ||
+        souk_req_decode(req, res, &souk_catalog_variant_create_spec, &in))
         return res->err;
     souk_err e = souk_catalog_variant_create(req->store, product, &in, req->arena, &res->problems, &id);
     return e ? fail(res, e) : send_variant(req, res, id, 201);
@@ -179,8 +159,8 @@ int souk_catalog_api_variant_update(souk_req *req, souk_res *res)
 {
     int64_t id;
     souk_variant_in in;
-    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id) ||
-        decode(req, res, &souk_catalog_variant_update_spec, &in))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id) ||
+        souk_req_decode(req, res, &souk_catalog_variant_update_spec, &in))
         return res->err;
     souk_err e = souk_catalog_variant_update(req->store, id, &in, req->arena, &res->problems);
     return e ? fail(res, e) : send_variant(req, res, id, 200);
@@ -189,7 +169,7 @@ int souk_catalog_api_variant_update(souk_req *req, souk_res *res)
 int souk_catalog_api_variant_archive(souk_req *req, souk_res *res)
 {
     int64_t id;
-    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id))
         return res->err;
     souk_variant_in in = {.status = SOUK_VARIANT_ARCHIVED, .present = UINT64_C(1) << SOUK_VF_STATUS};
     souk_err e = souk_catalog_variant_update(req->store, id, &in, req->arena, &res->problems);
@@ -211,8 +191,8 @@ int souk_catalog_api_price_put(souk_req *req, souk_res *res)
     int64_t id;
     const char *cur;
     souk_amount_in in;
-    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id) ||
-        currency_param(req, res, &cur) || decode(req, res, &souk_catalog_amount_spec, &in))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id) ||
+        currency_param(req, res, &cur) || souk_req_decode(req, res, &souk_catalog_amount_spec, &in))
         return res->err;
     souk_err e = souk_catalog_price_set(req->store, id, cur, in.amount);
     return e ? fail(res, e) : send_variant(req, res, id, 200);
@@ -222,7 +202,7 @@ int souk_catalog_api_price_delete(souk_req *req, souk_res *res)
 {
     int64_t id;
     const char *cur;
-    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id) || currency_param(req, res, &cur))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id) || currency_param(req, res, &cur))
         return res->err;
     souk_err e = souk_catalog_price_set(req->store, id, cur, -1);
     return e ? fail(res, e) : send_variant(req, res, id, 200);
@@ -257,7 +237,7 @@ static int taxon_create(souk_req *req, souk_res *res, souk_taxon_kind kind)
     souk_taxon_in in;
     const souk_json_spec *spec =
         kind == SOUK_TAXON_CATEGORY ? &souk_catalog_category_create_spec : &souk_catalog_taxon_create_spec;
-    if (decode(req, res, spec, &in))
+    if (souk_req_decode(req, res, spec, &in))
         return res->err;
     int64_t id;
     souk_err e = souk_catalog_taxon_create(req->store, kind, &in, req->arena, &res->problems, &id);
@@ -275,7 +255,7 @@ static int taxon_update(souk_req *req, souk_res *res, souk_taxon_kind kind, cons
     souk_taxon_in in;
     const souk_json_spec *spec =
         kind == SOUK_TAXON_CATEGORY ? &souk_catalog_category_update_spec : &souk_catalog_taxon_update_spec;
-    if (path_id(req, res, 0, prefix, &id) || decode(req, res, spec, &in))
+    if (souk_req_path_id(req, res, 0, prefix, &id) || souk_req_decode(req, res, spec, &in))
         return res->err;
     souk_err e = souk_catalog_taxon_update(req->store, kind, id, &in, req->arena, &res->problems);
     if (e)
@@ -299,7 +279,7 @@ int souk_catalog_api_category_update(souk_req *req, souk_res *res)
 int souk_catalog_api_category_delete(souk_req *req, souk_res *res)
 {
     int64_t id;
-    if (path_id(req, res, 0, SOUK_PREFIX_CATEGORY, &id))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_CATEGORY, &id))
         return res->err;
     souk_err e = souk_catalog_category_delete(req->store, id, req->arena, &res->problems);
     if (e)

@@ -179,19 +179,6 @@ typedef struct event_row {
     char *type, *aggregate, *payload;
 } event_row;
 
-static char *dup_col(souk_stmt *st, int col)
-{
-    size_t n;
-    const char *s = souk_stmt_text(st, col, &n);
-    char *p = malloc(n + 1);
-    if (p) {
-        if (n)
-            memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
 static void rows_release(event_row *rows, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -264,9 +251,9 @@ static int dispatch_batch(souk_store *db, subscriber *s, int64_t now, bool *more
     while (n < SOUK_EVENT_BATCH && (r = souk_stmt_step(st)) == SOUK_DB_ROW) {
         event_row *e = &rows[n++];
         e->id = souk_stmt_i64(st, 0);
-        e->type = dup_col(st, 1);
-        e->aggregate = dup_col(st, 2);
-        e->payload = dup_col(st, 3);
+        e->type = souk_stmt_strdup(st, 1);
+        e->aggregate = souk_stmt_strdup(st, 2);
+        e->payload = souk_stmt_strdup(st, 3);
         if (!e->type || !e->aggregate || !e->payload) {
             souk_stmt_done(st);
             rows_release(rows, n);

@@ -20,6 +20,7 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/json.h"
 #include "core/query.h"
 #include "store/store.h"
 
@@ -121,5 +122,13 @@ int souk_res_json(souk_res *res, int status, json_t *j);
 /* Checks Content-Type and parses the body as a JSON object. Returns the
  * object (caller decrefs) or NULL after setting a 400/415 error on RES. */
 json_t *souk_req_json(souk_req *req, souk_res *res);
+
+/* Parses the body (souk_req_json) and decodes it against SPEC into OUT.
+ * Returns 0, or the error set on RES (400/415, or 422 with the problems). */
+int souk_req_decode(souk_req *req, souk_res *res, const souk_json_spec *spec, void *out);
+
+/* Parses path parameter I as an id with PREFIX into *ID. Returns 0, or a
+ * 404 NOT_FOUND set on RES when it is absent or malformed. */
+int souk_req_path_id(souk_req *req, souk_res *res, size_t i, const char *prefix, int64_t *id);
 
 #endif

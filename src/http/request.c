@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/id.h"
 #include "core/json.h"
 #include "core/banned.h"
 
@@ -116,4 +117,22 @@ json_t *souk_req_json(souk_req *req, souk_res *res)
         souk_res_error(res, SOUK_E_MALFORMED_JSON, msg);
     }
     return j;
+}
+
+int souk_req_decode(souk_req *req, souk_res *res, const souk_json_spec *spec, void *out)
+{
+    json_t *j = souk_req_json(req, res);
+    if (!j)
+        return res->err;
+    int r = souk_json_decode(spec, j, out, "", req->arena, &res->problems);
+    json_decref(j);
+    return r < 0 ? souk_res_invalid(res) : 0;
+}
+
+int souk_req_path_id(souk_req *req, souk_res *res, size_t i, const char *prefix, int64_t *id)
+{
+    const char *p = i < req->nparams ? req->params[i] : NULL;
+    if (!p || souk_id_parse(prefix, p, strlen(p), id) < 0)
+        return souk_res_error(res, SOUK_E_NOT_FOUND, "No such object.");
+    return 0;
 }

@@ -94,8 +94,6 @@ int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
 int souk__identity_fail_throttled(souk_req *req, souk_res *res, const char *kind, const char *email);
 void souk__identity_fail_count(souk_req *req, const char *kind, const char *email);
 
-/* Decodes REQ's JSON body per SPEC into OUT; 0, or the error set on RES. */
-int souk__identity_decode(souk_req *req, souk_res *res, const souk_json_spec *spec, void *out);
 
 /* Checks the second factor of USER (TOTP code or recovery code; either is
  * accepted once). 1 ok, 0 wrong, negative on error. */

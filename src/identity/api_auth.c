@@ -28,16 +28,6 @@
 #define FAIL_PER_ADDRESS 20
 #define RESET_TTL_S 3600
 
-int souk__identity_decode(souk_req *req, souk_res *res, const souk_json_spec *spec, void *out)
-{
-    json_t *j = souk_req_json(req, res);
-    if (!j)
-        return res->err;
-    int r = souk_json_decode(spec, j, out, "", req->arena, &res->problems);
-    json_decref(j);
-    return r < 0 ? souk_res_invalid(res) : 0;
-}
-
 int souk__identity_second_factor(souk_store *db, int64_t user, const char *secret, const char *totp_code,
                                  const char *recovery_code)
 {
@@ -115,7 +105,7 @@ static int register_tx(souk_store *db, void *arg)
 int souk_identity_api_register(souk_req *req, souk_res *res)
 {
     souk_register_in in;
-    if (souk__identity_decode(req, res, &souk__identity_register_spec, &in))
+    if (souk_req_decode(req, res, &souk__identity_register_spec, &in))
         return res->err;
     char *email = souk_arena_strdup(req->arena, in.email);
     if (!email)
@@ -209,7 +199,7 @@ static int login_tx(souk_store *db, void *arg)
 int souk_identity_api_login(souk_req *req, souk_res *res)
 {
     souk_login_in in;
-    if (souk__identity_decode(req, res, &souk__identity_login_spec, &in))
+    if (souk_req_decode(req, res, &souk__identity_login_spec, &in))
         return res->err;
     char *email = souk_arena_strdup(req->arena, in.email);
     if (!email)
@@ -254,7 +244,7 @@ int souk_identity_api_login(souk_req *req, souk_res *res)
 int souk_identity_api_refresh(souk_req *req, souk_res *res)
 {
     souk_token_in in;
-    if (souk__identity_decode(req, res, &souk__identity_refresh_spec, &in))
+    if (souk_req_decode(req, res, &souk__identity_refresh_spec, &in))
         return res->err;
     souk__tokens t;
     int64_t user = 0, session = 0;
@@ -318,7 +308,7 @@ static int reset_request_tx(souk_store *db, void *arg)
 int souk_identity_api_reset_request(souk_req *req, souk_res *res)
 {
     souk_token_in in;
-    if (souk__identity_decode(req, res, &souk__identity_reset_request_spec, &in))
+    if (souk_req_decode(req, res, &souk__identity_reset_request_spec, &in))
         return res->err;
     char *email = souk_arena_strdup(req->arena, in.token);
     if (!email)
@@ -384,7 +374,7 @@ static int reset_confirm_tx(souk_store *db, void *arg)
 int souk_identity_api_reset_confirm(souk_req *req, souk_res *res)
 {
     souk_password_in in;
-    if (souk__identity_decode(req, res, &souk__identity_reset_confirm_spec, &in))
+    if (souk_req_decode(req, res, &souk__identity_reset_confirm_spec, &in))
         return res->err;
     char hex[65], hash[crypto_pwhash_STRBYTES], email[256] = "";
     souk__identity_hash_secret(in.current, strlen(in.current), hex);

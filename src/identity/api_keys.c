@@ -18,7 +18,7 @@ int souk_identity_api_keys_create(souk_req *req, souk_res *res)
     souk_apikey_in in;
     if (req->principal.kind != SOUK_ACTOR_USER)
         return souk_res_error(res, SOUK_E_FORBIDDEN, "API keys are created with a user's access token.");
-    if (souk__identity_decode(req, res, &souk__identity_apikey_spec, &in))
+    if (souk_req_decode(req, res, &souk__identity_apikey_spec, &in))
         return res->err;
     /* a key never holds more than its owner */
     char scopes[600] = "";
@@ -136,7 +136,7 @@ int souk_identity_api_admin_user_update(souk_req *req, souk_res *res)
     souk_admin_user_in in;
     if (souk_id_parse("usr", req->params[0], strlen(req->params[0]), &id) < 0)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "No such user.");
-    if (souk__identity_decode(req, res, &souk__identity_admin_user_spec, &in))
+    if (souk_req_decode(req, res, &souk__identity_admin_user_spec, &in))
         return res->err;
     const souk_json_spec *spec = &souk__identity_admin_user_spec;
     bool set_vendor = souk_json_present(spec, &in, 1);

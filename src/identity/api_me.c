@@ -45,7 +45,7 @@ int souk_identity_api_me(souk_req *req, souk_res *res)
 int souk_identity_api_me_update(souk_req *req, souk_res *res)
 {
     souk_register_in in;
-    if (need_user(req, res) || souk__identity_decode(req, res, &souk__identity_profile_spec, &in))
+    if (need_user(req, res) || souk_req_decode(req, res, &souk__identity_profile_spec, &in))
         return res->err;
     souk_stmt *st = souk_store_stmt(req->store, "UPDATE users SET name = CASE WHEN $2 THEN $3 ELSE name END, "
                                                 "phone = CASE WHEN $4 THEN $5 ELSE phone END, updated_at = $6 "
@@ -91,7 +91,7 @@ static int password_tx(souk_store *db, void *arg)
 int souk_identity_api_password(souk_req *req, souk_res *res)
 {
     souk_password_in in;
-    if (need_user(req, res) || souk__identity_decode(req, res, &souk__identity_password_spec, &in))
+    if (need_user(req, res) || souk_req_decode(req, res, &souk__identity_password_spec, &in))
         return res->err;
     char email[256], hash[crypto_pwhash_STRBYTES + 1];
     if (souk__identity_user_secret(req->store, req->principal.user_id, email, sizeof email, hash, sizeof hash, NULL,
@@ -208,7 +208,7 @@ static int totp_enable_tx(souk_store *db, void *arg)
 int souk_identity_api_totp_confirm(souk_req *req, souk_res *res)
 {
     souk_token_in in;
-    if (need_user(req, res) || souk__identity_decode(req, res, &souk__identity_code_spec, &in))
+    if (need_user(req, res) || souk_req_decode(req, res, &souk__identity_code_spec, &in))
         return res->err;
     char secret[64];
     bool enabled = false;
@@ -256,7 +256,7 @@ static int totp_disable_tx(souk_store *db, void *arg)
 int souk_identity_api_totp_disable(souk_req *req, souk_res *res)
 {
     souk_login_in in;
-    if (need_user(req, res) || souk__identity_decode(req, res, &souk__identity_reauth_spec, &in))
+    if (need_user(req, res) || souk_req_decode(req, res, &souk__identity_reauth_spec, &in))
         return res->err;
     char email[256], hash[crypto_pwhash_STRBYTES + 1], secret[64];
     bool enabled = false;
@@ -316,7 +316,7 @@ int souk_identity_api_consents(souk_req *req, souk_res *res)
 int souk_identity_api_consent_record(souk_req *req, souk_res *res)
 {
     souk_consent_in in;
-    if (need_user(req, res) || souk__identity_decode(req, res, &souk__identity_consent_spec, &in))
+    if (need_user(req, res) || souk_req_decode(req, res, &souk__identity_consent_spec, &in))
         return res->err;
     souk_stmt *st = souk_store_stmt(req->store, "INSERT INTO consents (id, user_id, kind, granted, method, created_at) "
                                                 "VALUES ($1, $2, $3, $4, 'api', $5)");
@@ -400,7 +400,7 @@ int souk_identity_api_erase(souk_req *req, souk_res *res)
     souk_login_in in;
     if (req->principal.kind != SOUK_ACTOR_USER)
         return souk_res_error(res, SOUK_E_FORBIDDEN, "Deleting an account needs its owner's access token.");
-    if (souk__identity_decode(req, res, &souk__identity_reauth_spec, &in))
+    if (souk_req_decode(req, res, &souk__identity_reauth_spec, &in))
         return res->err;
     int64_t user = req->principal.user_id;
     char email[256], hash[crypto_pwhash_STRBYTES + 1], secret[64];

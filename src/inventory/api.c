@@ -20,26 +20,6 @@ static int fail(souk_res *res, souk_err e)
     return souk_res_error(res, e, NULL);
 }
 
-/* Parses path parameter I as an id with PREFIX; 404 when malformed. */
-static int path_id(souk_req *req, souk_res *res, size_t i, const char *prefix, int64_t *id)
-{
-    const char *p = i < req->nparams ? req->params[i] : NULL;
-    if (!p || souk_id_parse(prefix, p, strlen(p), id) < 0)
-        return souk_res_error(res, SOUK_E_NOT_FOUND, "No such object.");
-    return 0;
-}
-
-/* Parses the body against SPEC into OUT. Returns 0 or an error set on RES. */
-static int decode(souk_req *req, souk_res *res, const souk_json_spec *spec, void *out)
-{
-    json_t *j = souk_req_json(req, res);
-    if (!j)
-        return res->err;
-    int r = souk_json_decode(spec, j, out, "", req->arena, &res->problems);
-    json_decref(j);
-    return r < 0 ? souk_res_invalid(res) : 0;
-}
-
 /* "usr_…" / "key_…" of the caller, for the adjustment history. */
 static const char *actor(souk_req *req)
 {
@@ -76,7 +56,7 @@ static int send_warehouse(souk_req *req, souk_res *res, int64_t id, int status)
 int souk_inventory_api_warehouse_create(souk_req *req, souk_res *res)
 {
     souk_warehouse_in in;
-    if (decode(req, res, &souk_inventory_warehouse_create_spec, &in))
+    if (souk_req_decode(req, res, &souk_inventory_warehouse_create_spec, &in))
         return res->err;
     int64_t id;
     souk_err e = souk_inventory_warehouse_create(req->store, &in, req->arena, &res->problems, &id);
@@ -94,8 +74,8 @@ int souk_inventory_api_warehouse_update(souk_req *req, souk_res *res)
 {
     int64_t id;
     souk_warehouse_in in;
-    if (path_id(req, res, 0, SOUK_PREFIX_WAREHOUSE, &id) ||
-        decode(req, res, &souk_inventory_warehouse_update_spec, &in))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_WAREHOUSE, &id) ||
+        souk_req_decode(req, res, &souk_inventory_warehouse_update_spec, &in))
         return res->err;
     souk_err e = souk_inventory_warehouse_update(req->store, id, &in, req->arena, &res->problems);
     return e ? fail(res, e) : send_warehouse(req, res, id, 200);
@@ -113,7 +93,7 @@ static int send_stock(souk_req *req, souk_res *res, int64_t variant, int status)
 int souk_inventory_api_stock_get(souk_req *req, souk_res *res)
 {
     int64_t variant;
-    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &variant))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_VARIANT, &variant))
         return res->err;
     return send_stock(req, res, variant, 200);
 }
@@ -131,9 +111,9 @@ int souk_inventory_api_stock_put(souk_req *req, souk_res *res)
 {
     int64_t variant, warehouse;
     souk_stock_set_in in;
-    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &variant) ||
-        path_id(req, res, 1, SOUK_PREFIX_WAREHOUSE, &warehouse) ||
-        decode(req, res, &souk_inventory_stock_set_spec, &in))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_VARIANT, &variant) ||
+        souk_req_path_id(req, res, 1, SOUK_PREFIX_WAREHOUSE, &warehouse) ||
+        souk_req_decode(req, res, &souk_inventory_stock_set_spec, &in))
         return res->err;
     int64_t threshold =
         souk_json_present(&souk_inventory_stock_set_spec, &in, SOUK_SF_THRESHOLD) ? in.low_stock_threshold : -1;
@@ -149,9 +129,9 @@ int souk_inventory_api_adjustment_create(souk_req *req, souk_res *res)
 {
     int64_t variant, warehouse, id = 0;
     souk_stock_adjust_in in;
-    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &variant) ||
-        path_id(req, res, 1, SOUK_PREFIX_WAREHOUSE, &warehouse) ||
-        decode(req, res, &souk_inventory_stock_adjust_spec, &in))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_VARIANT, &variant) ||
+        souk_req_path_id(req, res, 1, SOUK_PREFIX_WAREHOUSE, &warehouse) ||
+        souk_req_decode(req, res, &souk_inventory_stock_adjust_spec, &in))
         return res->err;
     souk_err e = souk_inventory_stock_adjust(req->store, variant, warehouse, in.delta, in.reason, actor(req),
                                              req->arena, &res->problems, &id);
@@ -179,8 +159,8 @@ int souk_inventory_api_adjustment_create(souk_req *req, souk_res *res)
 int souk_inventory_api_adjustments(souk_req *req, souk_res *res)
 {
     int64_t variant, warehouse;
-    if (path_id(req, res, 0, SOUK_PREFIX_VARIANT, &variant) ||
-        path_id(req, res, 1, SOUK_PREFIX_WAREHOUSE, &warehouse))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_VARIANT, &variant) ||
+        souk_req_path_id(req, res, 1, SOUK_PREFIX_WAREHOUSE, &warehouse))
         return res->err;
     int64_t limit = 50, before = 0;
     for (size_t i = 0; i < req->query.count; i++) {

@@ -9,8 +9,6 @@
  */
 #include "jobs/jobs.h"
 
-#include <inttypes.h>
-#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,37 +20,15 @@
 #include "core/time.h"
 #include "http/http.h"
 #include "store/page.h"
+#include "core/cursor.h"
 #include "core/banned.h"
 
 #define DEFAULT_LIMIT 50
-#define CURSOR_TEXT_MAX 64
 
 #define JOB_COLUMNS "id, kind, state, attempts, max_attempts, payload, run_at, last_error, created_at, updated_at, " \
                     "finished_at"
 
 static const char *const state_names[] = {"queued", "running", "done", "dead", NULL};
-
-static int decode_cursor(const char *text, size_t tl, int64_t *id)
-{
-    if (tl == 0 || tl > CURSOR_TEXT_MAX)
-        return -1;
-    unsigned char raw[CURSOR_TEXT_MAX + 1];
-    size_t n;
-    if (sodium_base642bin(raw, CURSOR_TEXT_MAX, text, tl, NULL, &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-        return -1;
-    raw[n] = '\0';
-    if (n < 4 || memchr(raw, '\0', n) || memcmp(raw, "j1|", 3) != 0)
-        return -1;
-    return souk_query_int((const char *)raw + 3, 1, INT64_MAX, id);
-}
-
-static char *encode_cursor(int64_t id, char *out, size_t outlen)
-{
-    char raw[32];
-    int n = snprintf(raw, sizeof raw, "j1|%" PRId64, id);
-    sodium_bin2base64(out, outlen, (const unsigned char *)raw, (size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    return out;
-}
 
 typedef struct job_filter {
     const char *state, *kind;
@@ -95,7 +71,7 @@ static int filter_parse(job_filter *f, const souk_query *q, souk_arena *a, souk_
             else
                 f->kind = v;
         } else if (strcmp(k, "cursor") == 0) {
-            if (decode_cursor(v, vl, &f->cursor) < 0)
+            if (souk_cursor_decode("j1", v, vl, &f->cursor) < 0)
                 bad = souk_problems_add(pr, a, k, "is not a valid cursor");
             else
                 f->has_cursor = true;
@@ -188,11 +164,11 @@ int souk_jobs_api_list(souk_req *req, souk_res *res)
     json_t *data = souk_store_page(st, f.limit, render_job, &last, &more, &r);
     if (!data)
         return r ? db_fail(res, r) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    char cursor[CURSOR_TEXT_MAX];
+    char cursor[SOUK_CURSOR_TEXT_MAX];
     json_t *root = json_object();
     if (!root || json_object_set_new(root, "data", data) < 0 ||
         json_object_set_new(root, "next_cursor",
-                            more ? json_string(encode_cursor(last, cursor, sizeof cursor)) : json_null()) < 0) {
+                            more ? json_string(souk_cursor_encode("j1", last, cursor)) : json_null()) < 0) {
         json_decref(root);
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     }

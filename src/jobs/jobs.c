@@ -293,19 +293,6 @@ void souk__job_release(souk__job *j)
     j->kind = j->payload = NULL;
 }
 
-static char *dup_col(souk_stmt *st, int col)
-{
-    size_t n;
-    const char *s = souk_stmt_text(st, col, &n);
-    char *p = malloc(n + 1);
-    if (p) {
-        if (n)
-            memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
 typedef struct claim_ctx {
     int64_t now;
     const char *token;
@@ -341,8 +328,8 @@ static int claim_fn(souk_store *db, void *vctx)
         if (r != SOUK_DB_ROW)
             return r; /* DONE (0): nothing due, or an error */
         j->id = souk_stmt_i64(st, 0);
-        j->kind = dup_col(st, 1);
-        j->payload = dup_col(st, 2);
+        j->kind = souk_stmt_strdup(st, 1);
+        j->payload = souk_stmt_strdup(st, 2);
         j->attempts = souk_stmt_i64(st, 3);
         j->max_attempts = souk_stmt_i64(st, 4);
         souk_stmt_done(st);

@@ -10,7 +10,6 @@
 #include "mail/mail.h"
 
 #include <errno.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,35 +19,10 @@
 #include "http/http.h"
 #include "core/time.h"
 #include "store/page.h"
+#include "core/cursor.h"
 #include "core/banned.h"
 
 #define LIST_DEFAULT 50
-#define CURSOR_TEXT_MAX 64
-
-static int decode_cursor(const char *text, int64_t *id)
-{
-    size_t tl = strlen(text);
-    unsigned char raw[CURSOR_TEXT_MAX];
-    size_t n;
-    if (tl == 0 || tl > CURSOR_TEXT_MAX ||
-        sodium_base642bin(raw, sizeof raw - 1, text, tl, NULL, &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-        return -1;
-    raw[n] = '\0';
-    if (n < 4 || memchr(raw, '\0', n) || memcmp(raw, "m1|", 3) != 0)
-        return -1;
-    return souk_query_int((const char *)raw + 3, 1, INT64_MAX, id);
-}
-
-static char *encode_cursor(int64_t id, souk_arena *a)
-{
-    char raw[32];
-    int n = snprintf(raw, sizeof raw, "m1|%lld", (long long)id);
-    size_t outlen = sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = souk_arena_alloc(a, outlen);
-    if (out)
-        sodium_bin2base64(out, outlen, (const unsigned char *)raw, (size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    return out;
-}
 
 typedef struct list_filter {
     const char *status, *to;
@@ -83,7 +57,7 @@ static int parse_filter(list_filter *f, const souk_query *q, souk_arena *a, souk
             if (souk_query_int(v, 1, SOUK_MAIL_LIST_MAX, &f->limit) < 0)
                 bad = souk_problems_add(pr, a, k, "must be an integer from 1 to %d", SOUK_MAIL_LIST_MAX);
         } else if (strcmp(k, "cursor") == 0) {
-            if (decode_cursor(v, &f->before) < 0)
+            if (souk_cursor_decode("m1", v, strlen(v), &f->before) < 0)
                 bad = souk_problems_add(pr, a, k, "is not a valid cursor");
         } else {
             bad = souk_problems_add(pr, a, k, "unknown parameter");
@@ -159,14 +133,7 @@ int souk_mail_api_list(souk_req *req, souk_res *res)
     json_t *data = souk_store_page(st, f.limit, render_mail, &last_id, &more, &r);
     if (!data)
         return souk_res_error(res, r == SOUK_DB_SOFT ? SOUK_E_UNAVAILABLE : SOUK_E_INTERNAL, NULL);
-    json_t *cursor = json_null();
-    if (more) {
-        char *c = encode_cursor(last_id, req->arena);
-        if (!c) {
-            json_decref(data);
-            return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-        }
-        cursor = json_string(c);
-    }
-    return souk_res_json(res, 200, json_pack("{s:o,s:o}", "data", data, "next_cursor", cursor));
+    char cursor[SOUK_CURSOR_TEXT_MAX];
+    return souk_res_json(res, 200, json_pack("{s:o,s:o}", "data", data, "next_cursor",
+                                             more ? json_string(souk_cursor_encode("m1", last_id, cursor)) : json_null()));
 }

@@ -229,19 +229,6 @@ void souk__mail_row_release(souk__mail_row *r)
     memset(r, 0, sizeof *r);
 }
 
-static char *dup_col(souk_stmt *st, int col)
-{
-    size_t n;
-    const char *s = souk_stmt_text(st, col, &n);
-    char *p = malloc(n + 1);
-    if (p) {
-        if (n)
-            memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
 typedef struct claim_ctx {
     int64_t now;
     souk__mail_row *row;
@@ -263,9 +250,9 @@ static int claim_fn(souk_store *db, void *vctx)
     souk__mail_row *w = cx->row;
     w->id = souk_stmt_i64(st, 0);
     w->attempts = souk_stmt_i64(st, 1);
-    w->to = dup_col(st, 2);
-    w->subject = dup_col(st, 3);
-    w->body = dup_col(st, 4);
+    w->to = souk_stmt_strdup(st, 2);
+    w->subject = souk_stmt_strdup(st, 3);
+    w->body = souk_stmt_strdup(st, 4);
     souk_stmt_done(st);
     if (!w->to || !w->subject || !w->body) {
         souk__mail_row_release(w);

@@ -67,6 +67,9 @@ int souk_stmt_step(souk_stmt *st);
  * next step/done; NULL columns read as 0 / NULL. */
 int64_t souk_stmt_i64(souk_stmt *st, int col);
 const char *souk_stmt_text(souk_stmt *st, int col, size_t *len);
+/* A malloc'd, NUL-terminated copy of text column COL ("" for NULL) that
+ * outlives the row; NULL when memory runs out. The caller frees it. */
+char *souk_stmt_strdup(souk_stmt *st, int col);
 int souk_stmt_is_null(souk_stmt *st, int col);
 const void *souk_stmt_blob(souk_stmt *st, int col, size_t *len);
 

@@ -330,6 +330,19 @@ const char *souk_stmt_text(souk_stmt *st, int col, size_t *len)
     return t;
 }
 
+char *souk_stmt_strdup(souk_stmt *st, int col)
+{
+    size_t n;
+    const char *s = souk_stmt_text(st, col, &n);
+    char *p = malloc(n + 1);
+    if (p) {
+        if (n)
+            memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
 const void *souk_stmt_blob(souk_stmt *st, int col, size_t *len)
 {
     const void *b = sqlite3_column_blob(st->st, col);
