@@ -93,6 +93,8 @@ static int current(souk_req *req, souk_res *res, int64_t *id)
     return 0;
 }
 
+static int send_cart(souk_req *req, souk_res *res, int64_t id, json_t *j, int status);
+
 static int show(souk_req *req, souk_res *res, int64_t id, int status)
 {
     json_t *j;
@@ -101,6 +103,12 @@ static int show(souk_req *req, souk_res *res, int64_t id, int status)
         return souk_res_error(res, e, "the cart's total exceeds " SOUK_CART_MAX_TOTAL_TEXT " minor units; lower a quantity");
     if (e)
         return souk_res_error(res, e, NULL);
+    return send_cart(req, res, id, j, status);
+}
+
+/* Answers STATUS with J, cart ID rendered already (J is taken). */
+static int send_cart(souk_req *req, souk_res *res, int64_t id, json_t *j, int status)
+{
     char buf[SOUK_ID_TEXT_MAX];
     souk_res_audit(res, "cart", souk_arena_strdup(req->arena, souk_id_format("cart", id, buf)));
     return souk_res_json(res, status, j);
@@ -149,14 +157,27 @@ int souk_cart_api_update(souk_req *req, souk_res *res)
     return e ? souk_res_error(res, e, NULL) : show(req, res, id, 200);
 }
 
+/* Answers a line change: E's error (NOT_FOUND as "No such line." when
+ * LINE_MISSING), else the cart J rendered in the change's transaction, or a
+ * fresh read when there is none (a cart still over the total cap). */
+static int line_answer(souk_req *req, souk_res *res, int64_t id, souk_err e, json_t *j, bool line_missing)
+{
+    if (e == SOUK_E_NOT_FOUND && line_missing)
+        return souk_res_error(res, e, "No such line.");
+    if (e)
+        return souk_res_error(res, e, NULL);
+    return j ? send_cart(req, res, id, j, 200) : show(req, res, id, 200);
+}
+
 int souk_cart_api_line_add(souk_req *req, souk_res *res)
 {
     int64_t id;
     cart_in in;
     if (current(req, res, &id) || decode(req, res, &add_spec, &in, false))
         return res->err;
-    souk_err e = souk_cart_put_line(req->store, id, in.variant_id, in.quantity, false, req->arena, &res->problems);
-    return e ? souk_res_error(res, e, NULL) : show(req, res, id, 200);
+    json_t *j;
+    souk_err e = souk_cart_put_line(req->store, id, in.variant_id, in.quantity, false, req->arena, &res->problems, &j);
+    return line_answer(req, res, id, e, j, false);
 }
 
 static int line_param(souk_req *req, souk_res *res, int64_t *variant)
@@ -172,10 +193,9 @@ int souk_cart_api_line_set(souk_req *req, souk_res *res)
     cart_in in;
     if (current(req, res, &id) || line_param(req, res, &variant) || decode(req, res, &set_spec, &in, false))
         return res->err;
-    souk_err e = souk_cart_put_line(req->store, id, variant, in.quantity, true, req->arena, &res->problems);
-    if (e == SOUK_E_NOT_FOUND)
-        return souk_res_error(res, e, "No such line.");
-    return e ? souk_res_error(res, e, NULL) : show(req, res, id, 200);
+    json_t *j;
+    souk_err e = souk_cart_put_line(req->store, id, variant, in.quantity, true, req->arena, &res->problems, &j);
+    return line_answer(req, res, id, e, j, true);
 }
 
 int souk_cart_api_line_remove(souk_req *req, souk_res *res)
@@ -183,10 +203,9 @@ int souk_cart_api_line_remove(souk_req *req, souk_res *res)
     int64_t id, variant;
     if (current(req, res, &id) || line_param(req, res, &variant))
         return res->err;
-    souk_err e = souk_cart_put_line(req->store, id, variant, 0, true, req->arena, &res->problems);
-    if (e == SOUK_E_NOT_FOUND)
-        return souk_res_error(res, e, "No such line.");
-    return e ? souk_res_error(res, e, NULL) : show(req, res, id, 200);
+    json_t *j;
+    souk_err e = souk_cart_put_line(req->store, id, variant, 0, true, req->arena, &res->problems, &j);
+    return line_answer(req, res, id, e, j, true);
 }
 
 int souk_cart_api_coupon_set(souk_req *req, souk_res *res)

@@ -198,11 +198,12 @@ souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out)
 }
 
 typedef struct line_ctx {
-    int64_t cart, variant, quantity;
+    int64_t cart_id, variant, quantity;
     bool set;
     souk_arena *a;
     souk_problems *pr;
     souk_err err;
+    json_t *cart; /* the cart as this transaction leaves it */
 } line_ctx;
 
 static int line_tx(souk_store *db, void *arg)
@@ -227,7 +228,7 @@ static int line_tx(souk_store *db, void *arg)
     st = souk_store_stmt(db, "SELECT quantity FROM cart_lines WHERE cart_id = $1 AND variant_id = $2");
     if (!st)
         return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, c->cart);
+    souk_stmt_bind_i64(st, 1, c->cart_id);
     souk_stmt_bind_i64(st, 2, c->variant);
     r = souk_stmt_step(st);
     if (r < 0)
@@ -246,12 +247,12 @@ static int line_tx(souk_store *db, void *arg)
             c->err = SOUK_E_NOT_FOUND;
             return -100;
         }
-        r = souk_store_exec2(db, "DELETE FROM cart_lines WHERE cart_id = $1 AND variant_id = $2", c->cart, c->variant);
+        r = souk_store_exec2(db, "DELETE FROM cart_lines WHERE cart_id = $1 AND variant_id = $2", c->cart_id, c->variant);
     } else if (have) {
         st = souk_store_stmt(db, "UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND variant_id = $2");
         if (!st)
             return SOUK_DB_HARD;
-        souk_stmt_bind_i64(st, 1, c->cart);
+        souk_stmt_bind_i64(st, 1, c->cart_id);
         souk_stmt_bind_i64(st, 2, c->variant);
         souk_stmt_bind_i64(st, 3, want);
         r = souk_stmt_exec(st);
@@ -263,7 +264,7 @@ static int line_tx(souk_store *db, void *arg)
         st = souk_store_stmt(db, "SELECT count(*) FROM cart_lines WHERE cart_id = $1");
         if (!st)
             return SOUK_DB_HARD;
-        souk_stmt_bind_i64(st, 1, c->cart);
+        souk_stmt_bind_i64(st, 1, c->cart_id);
         if (souk_stmt_step(st) != SOUK_DB_ROW)
             return SOUK_DB_HARD;
         int64_t lines = souk_stmt_i64(st, 0);
@@ -276,27 +277,25 @@ static int line_tx(souk_store *db, void *arg)
         st = souk_store_stmt(db, "INSERT INTO cart_lines (cart_id, variant_id, quantity, added_at) VALUES ($1, $2, $3, $4)");
         if (!st)
             return SOUK_DB_HARD;
-        souk_stmt_bind_i64(st, 1, c->cart);
+        souk_stmt_bind_i64(st, 1, c->cart_id);
         souk_stmt_bind_i64(st, 2, c->variant);
         souk_stmt_bind_i64(st, 3, want);
         souk_stmt_bind_i64(st, 4, souk_time_now_us());
         r = souk_stmt_exec(st);
     }
-    if (r < 0)
+    if (r < 0 || (r = touch(db, c->cart_id)) < 0)
         return r;
-    if (want > have) { /* a larger cart must still have totals souk can compute */
-        json_t *j = NULL;
-        souk_err e = souk_cart_json(db, c->cart, &j);
-        json_decref(j);
-        if (e == SOUK_E_VALIDATION) {
-            souk_problems_add(c->pr, c->a, "quantity", "the cart would exceed %s minor units in all", SOUK_CART_MAX_TOTAL_TEXT);
-            c->err = SOUK_E_VALIDATION;
-            return -100;
-        }
-        if (e)
-            return SOUK_DB_HARD;
+    /* rendered here, once: a larger cart must still have totals souk can
+     * compute, and the caller answers with this JSON */
+    json_decref(c->cart);
+    c->cart = NULL;
+    souk_err e = souk_cart_json(db, c->cart_id, &c->cart);
+    if (e == SOUK_E_VALIDATION && want > have) {
+        souk_problems_add(c->pr, c->a, "quantity", "the cart would exceed %s minor units in all", SOUK_CART_MAX_TOTAL_TEXT);
+        c->err = SOUK_E_VALIDATION;
+        return -100;
     }
-    return touch(db, c->cart);
+    return e && e != SOUK_E_VALIDATION ? SOUK_DB_HARD : 0; /* a smaller cart still over the cap: no JSON */
 }
 
 static souk_err finish(int r, souk_err err)
@@ -307,11 +306,17 @@ static souk_err finish(int r, souk_err err)
 }
 
 souk_err souk_cart_put_line(souk_store *db, int64_t cart, int64_t variant, int64_t quantity, bool set, souk_arena *a,
-                            souk_problems *pr)
+                            souk_problems *pr, json_t **out)
 {
-    line_ctx c = {cart, variant, quantity, set, a, pr, SOUK_OK};
+    line_ctx c = {cart, variant, quantity, set, a, pr, SOUK_OK, NULL};
     int r = souk_store_tx(db, line_tx, &c); /* before reading c.err: argument order is unspecified */
-    return finish(r, c.err);
+    souk_err e = finish(r, c.err);
+    if (e) {
+        json_decref(c.cart);
+        c.cart = NULL;
+    }
+    *out = c.cart;
+    return e;
 }
 
 typedef struct update_ctx {

@@ -38,9 +38,11 @@ souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out);
 
 /* Adds QUANTITY of VARIANT (merging with an existing line), or sets the
  * line's quantity when SET (0 removes it). VALIDATION for unknown or
- * unbuyable variants and bad quantities (problems in PR). */
+ * unbuyable variants, bad quantities and a cart that would pass the total
+ * cap (problems in PR). On SOUK_OK, *OUT is the cart's JSON as committed
+ * (caller decrefs), or NULL when the cart is still over the cap. */
 souk_err souk_cart_put_line(souk_store *db, int64_t cart, int64_t variant, int64_t quantity, bool set, souk_arena *a,
-                            souk_problems *pr);
+                            souk_problems *pr, json_t **out);
 
 /* Sets the cart's currency (ISO code), tax region (NULL = keep, "" = none)
  * and shipping method code (NULL = keep, "" = none). */
