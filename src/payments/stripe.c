@@ -234,7 +234,9 @@ int souk_payments_configure(souk_payment_gateway *g, char *err, size_t errlen)
         return -1;
     }
     base = base && *base ? base : "https://api.stripe.com";
-    bool loopback = strncmp(base, "http://127.0.0.1", 16) == 0 || strncmp(base, "http://localhost", 16) == 0;
+    /* the host must end after the loopback name: http://127.0.0.1.example.com is not loopback */
+    bool loopback = (strncmp(base, "http://127.0.0.1", 16) == 0 || strncmp(base, "http://localhost", 16) == 0) &&
+                    (base[16] == '\0' || base[16] == ':' || base[16] == '/');
     if (strlen(base) > 200 || (strncmp(base, "https://", 8) != 0 && !loopback)) {
         snprintf(err, errlen, "SOUK_STRIPE_API_BASE must be an https:// URL (plain http only on loopback)");
         return -1;

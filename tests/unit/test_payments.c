@@ -212,6 +212,12 @@ static void test_configure(void **state)
     setenv("SOUK_STRIPE_SECRET_KEY", "sk_x", 1);
     setenv("SOUK_STRIPE_API_BASE", "http://example.com", 1);
     assert_int_equal(souk_payments_configure(&g, err, sizeof err), -1); /* plain http off loopback */
+    setenv("SOUK_STRIPE_API_BASE", "http://127.0.0.1.evil.example", 1);
+    assert_int_equal(souk_payments_configure(&g, err, sizeof err), -1); /* only looks like loopback */
+    setenv("SOUK_STRIPE_API_BASE", "http://localhostile.example:80", 1);
+    assert_int_equal(souk_payments_configure(&g, err, sizeof err), -1);
+    setenv("SOUK_STRIPE_API_BASE", "http://localhost/v1", 1);
+    assert_int_equal(souk_payments_configure(&g, err, sizeof err), 0);
     setenv("SOUK_STRIPE_API_BASE", "http://127.0.0.1:9", 1);
     assert_int_equal(souk_payments_configure(&g, err, sizeof err), 0);
     assert_string_equal(g.name, "stripe");
