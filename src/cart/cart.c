@@ -12,6 +12,7 @@
 #include "core/id.h"
 #include "core/money.h"
 #include "core/time.h"
+#include "events/events.h"
 #include "core/banned.h"
 
 static void hash_token(const char *token, char hex[65])
@@ -81,7 +82,9 @@ souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, ch
     return souk_stmt_exec(st) < 0 ? SOUK_E_INTERNAL : SOUK_OK;
 }
 
-static int touch(souk_store *db, int64_t cart)
+/* After a change of CART in the current transaction: its 7-day life starts
+ * again and cart.updated {cart_id, reason} is emitted. */
+static int touch(souk_store *db, int64_t cart, const char *reason)
 {
     int64_t now = souk_time_now_us();
     souk_stmt *st = souk_store_stmt(db, "UPDATE carts SET updated_at = $2, expires_at = $3 WHERE id = $1");
@@ -90,7 +93,20 @@ static int touch(souk_store *db, int64_t cart)
     souk_stmt_bind_i64(st, 1, cart);
     souk_stmt_bind_i64(st, 2, now);
     souk_stmt_bind_i64(st, 3, now + SOUK_CART_TTL_US);
-    return souk_stmt_exec(st);
+    int r = souk_stmt_exec(st);
+    if (r < 0)
+        return r;
+    char ref[SOUK_ID_TEXT_MAX];
+    souk_id_format("cart", cart, ref);
+    return souk_event_emit_tx(db, "cart.updated", ref, json_pack("{s:s,s:s}", "cart_id", ref, "reason", reason));
+}
+
+int souk_cart_empty_tx(souk_store *db, int64_t cart)
+{
+    int r = souk_store_exec2(db, "DELETE FROM cart_lines WHERE cart_id = $1 AND $2 = 0", cart, 0);
+    if (r >= 0)
+        r = souk_store_exec2(db, "UPDATE carts SET coupon_id = NULL WHERE id = $1 AND $2 = 0", cart, 0);
+    return r < 0 ? r : touch(db, cart, "ordered");
 }
 
 static json_t *money(int64_t amount, const char *currency)
@@ -283,7 +299,7 @@ static int line_tx(souk_store *db, void *arg)
         souk_stmt_bind_i64(st, 4, souk_time_now_us());
         r = souk_stmt_exec(st);
     }
-    if (r < 0 || (r = touch(db, c->cart_id)) < 0)
+    if (r < 0 || (r = touch(db, c->cart_id, "lines")) < 0)
         return r;
     /* rendered here, once: a larger cart must still have totals souk can
      * compute, and the caller answers with this JSON */
@@ -374,7 +390,7 @@ static int update_tx(souk_store *db, void *arg)
         if ((r = souk_stmt_exec(st)) < 0)
             return r;
     }
-    return touch(db, c->cart);
+    return touch(db, c->cart, "settings");
 }
 
 souk_err souk_cart_update(souk_store *db, int64_t cart, const char *currency, const char *region,
@@ -419,7 +435,7 @@ static int coupon_tx(souk_store *db, void *arg)
         }
     }
     int r = souk_store_exec2(db, "UPDATE carts SET coupon_id = nullif($2, 0) WHERE id = $1", c->cart, coupon);
-    return r < 0 ? r : touch(db, c->cart);
+    return r < 0 ? r : touch(db, c->cart, "coupon");
 }
 
 souk_err souk_cart_coupon(souk_store *db, int64_t cart, const char *code, souk_arena *a, souk_problems *pr)
@@ -482,7 +498,7 @@ static int merge_tx(souk_store *db, void *arg)
     }
     if ((r = souk_store_exec2(db, "DELETE FROM carts WHERE id = $1 AND user_id IS NULL AND $2 = $2", c->from, 0)) < 0)
         return r;
-    return touch(db, c->into);
+    return touch(db, c->into, "merged");
 }
 
 souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id)

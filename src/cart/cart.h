@@ -59,6 +59,12 @@ souk_err souk_cart_coupon(souk_store *db, int64_t cart, const char *code, souk_a
  * exceed SOUK_CART_MAX_LINES lines. */
 souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id);
 
+/* Inside the caller's write transaction (checkout, once the order is paid):
+ * removes every line and the coupon of CART. Returns 0 or a negative
+ * souk_db_status. Every change of a cart emits cart.updated {cart_id,
+ * reason: "lines" | "settings" | "coupon" | "merged" | "ordered"}. */
+int souk_cart_empty_tx(souk_store *db, int64_t cart);
+
 /* Deletes carts that expired before NOW_US (at most MAX). Returns how many. */
 int souk_cart_purge(souk_store *db, int64_t now_us, int max);
 

@@ -114,7 +114,8 @@ static void check_content(souk_store *db)
 
 /* ---- the blocking pool ---- */
 
-#define POOL_QUEUE_PER_THREAD 64 /* beyond this, blocking requests are refused with 503 */
+#define POOL_QUEUE_PER_THREAD 256 /* beyond this, blocking requests are refused with 503 (a flash sale
+                                    * of a few hundred simultaneous checkouts must queue, not fail) */
 
 static struct {
     pthread_mutex_t lock;
@@ -534,7 +535,7 @@ static void dispatch_blocking(exchange *x)
         souk_arena_release(&h->own_arena);
         free(h);
         x->res.retry_after = "1";
-        souk_res_error(&x->res, SOUK_E_UNAVAILABLE, "Too many password checks are waiting; retry in a second.");
+        souk_res_error(&x->res, SOUK_E_UNAVAILABLE, "The server is busy; retry in a second.");
         finish(x);
         end_exchange(x);
     }

@@ -4,31 +4,26 @@
 
 #include "inventory/inventory.h"
 
-/* Maps a souk_db_status to a souk_err: SOFT → UNAVAILABLE (retry the
- * transaction), CONSTRAINT → CONFLICT, other negatives → INTERNAL, else OK. */
-static inline souk_err souk__inventory_dberr(int r)
-{
-    if (r >= 0)
-        return SOUK_OK;
-    return r == SOUK_DB_SOFT ? SOUK_E_UNAVAILABLE : r == SOUK_DB_CONSTRAINT ? SOUK_E_CONFLICT : SOUK_E_INTERNAL;
-}
-
-/* The transaction body of souk__inventory_run: returns a souk_err. */
-typedef souk_err (*souk__inventory_body)(souk_store *db, void *ctx);
-
-/* Runs BODY in one write transaction, retried while it answers
- * SOUK_E_UNAVAILABLE; problems PR collected by a failed attempt are dropped
- * before the next one. Returns BODY's souk_err (SOUK_OK = committed). */
-souk_err souk__inventory_run(souk_store *db, souk__inventory_body body, void *ctx, souk_problems *pr);
+/* Transactions: souk_store_run with bodies answering a souk_err; database
+ * statuses map with souk_store_dberr (store.h). */
+#define souk__inventory_dberr souk_store_dberr
+#define souk__inventory_run souk_store_run
+typedef souk_store_body souk__inventory_body;
 
 /* After a change of the level (VARIANT, WAREHOUSE) inside the current
  * transaction: rewrites variant_availability for VARIANT and passes the new
  * level to the emission points (stock.changed; inventory.low_stock when the
  * level's available fell below its threshold, i.e. before >= threshold >
- * after, where before = after - AVAIL_DELTA). REASON says why ("adjustment",
+ * after, where before = after - AVAIL_DELTA; with AVAIL_DELTA 0 — a sale of
+ * reserved stock — only stock.changed is emitted: what the catalog reads did
+ * not change). REASON says why ("adjustment",
  * "reserved", "released", "expired", "sold"). Returns a souk_err. */
 souk_err souk__inventory_changed(souk_store *db, int64_t variant, int64_t warehouse, int64_t avail_delta,
                                  const char *reason);
+
+/* Appends one row to the adjustment history (*ID gets its id; optional). */
+souk_err souk__inventory_record(souk_store *db, int64_t variant, int64_t warehouse, int64_t delta, int64_t on_hand_after,
+                                const char *reason, const char *actor, int64_t reservation, int64_t now, int64_t *id);
 
 /* 1 when the variant / warehouse exists, 0 when not, or a negative souk_db_status. */
 int souk__inventory_variant_exists(souk_store *db, int64_t variant);

@@ -182,6 +182,15 @@ souk_err souk_inventory_release_tx(souk_store *db, int64_t reservation_id);
  * expired), NOT_FOUND when unknown. */
 souk_err souk_inventory_consume_tx(souk_store *db, int64_t reservation_id);
 
+/* Puts QUANTITY (1..SOUK_INVENTORY_QTY_MAX) of VARIANT back on hand after
+ * a cancelled sale or a received return: into the warehouse the consumed
+ * reservation RESERVATION_ID sold it from (the lowest warehouse id when it
+ * took from several), recorded in the history with REASON and ACTOR.
+ * NOT_FOUND when the reservation is not consumed or has no line for
+ * VARIANT; VALIDATION for a bad quantity. */
+souk_err souk_inventory_restock_tx(souk_store *db, int64_t reservation_id, int64_t variant, int64_t quantity,
+                                   const char *reason, const char *actor);
+
 /* State of a reservation into STATE ("active", "consumed", "released",
  * "expired"; STATELEN >= 9) and *EXPIRES_AT (optional). NOT_FOUND or
  * INTERNAL otherwise. */
@@ -199,7 +208,7 @@ int souk_inventory_expire_due(souk_store *db, int64_t now_us, int max);
  * 0 for SOUK_OK, SOUK_DB_SOFT for SOUK_E_UNAVAILABLE (retry), else -1000 - E. */
 static inline int souk_inventory_tx_status(souk_err e)
 {
-    return e == SOUK_OK ? 0 : e == SOUK_E_UNAVAILABLE ? SOUK_DB_SOFT : -1000 - (int)e;
+    return souk_store_err_status(e);
 }
 
 #endif

@@ -32,8 +32,6 @@
 #include "core/time.h"
 #include "core/banned.h"
 
-souk_err souk__inventory_record_sale(souk_store *db, int64_t variant, int64_t warehouse, int64_t quantity,
-                                     int64_t on_hand_after, int64_t reservation, int64_t now);
 
 static souk_err exec_sql(souk_store *db, const char *sql)
 {
@@ -347,8 +345,8 @@ souk_err souk_inventory_consume_tx(souk_store *db, int64_t reservation_id)
         souk_stock_level lv;
         if ((e = souk_inventory_level(db, lines[i].variant, lines[i].warehouse, &lv)))
             break;
-        if ((e = souk__inventory_record_sale(db, lines[i].variant, lines[i].warehouse, lines[i].quantity, lv.on_hand,
-                                             reservation_id, now)))
+        if ((e = souk__inventory_record(db, lines[i].variant, lines[i].warehouse, -lines[i].quantity, lv.on_hand,
+                                        "sold", "system", reservation_id, now, NULL)))
             break;
         e = souk__inventory_changed(db, lines[i].variant, lines[i].warehouse, 0, "sold");
     }
@@ -394,4 +392,41 @@ int souk_inventory_expire_due(souk_store *db, int64_t now_us, int max)
         count++;
     }
     return count;
+}
+
+souk_err souk_inventory_restock_tx(souk_store *db, int64_t reservation_id, int64_t variant, int64_t quantity,
+                                   const char *reason, const char *actor)
+{
+    if (quantity <= 0 || quantity > SOUK_INVENTORY_QTY_MAX)
+        return SOUK_E_VALIDATION;
+    souk_stmt *st = souk_store_stmt(db, "SELECT l.warehouse_id FROM reservation_lines l JOIN reservations r "
+                                        "ON r.id = l.reservation_id WHERE l.reservation_id = $1 AND l.variant_id = $2 "
+                                        "AND r.state = 'consumed' ORDER BY l.warehouse_id LIMIT 1");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, reservation_id);
+    souk_stmt_bind_i64(st, 2, variant);
+    int r = souk_stmt_step(st);
+    if (r != SOUK_DB_ROW)
+        return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk__inventory_dberr(r);
+    int64_t warehouse = souk_stmt_i64(st, 0), now = souk_time_now_us();
+    souk_stmt_done(st);
+    st = souk_store_stmt(db, "UPDATE stock_levels SET on_hand = on_hand + $3, updated_at = $4 "
+                             "WHERE variant_id = $1 AND warehouse_id = $2");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, variant);
+    souk_stmt_bind_i64(st, 2, warehouse);
+    souk_stmt_bind_i64(st, 3, quantity);
+    souk_stmt_bind_i64(st, 4, now);
+    if ((r = souk_stmt_exec(st)) < 0)
+        return souk__inventory_dberr(r);
+    if (souk_store_changes(db) != 1)
+        return SOUK_E_NOT_FOUND;
+    souk_stock_level lv;
+    souk_err e = souk_inventory_level(db, variant, warehouse, &lv);
+    if (!e)
+        e = souk__inventory_record(db, variant, warehouse, quantity, lv.on_hand, reason, actor, reservation_id, now,
+                                   NULL);
+    return e ? e : souk__inventory_changed(db, variant, warehouse, quantity, "restocked");
 }

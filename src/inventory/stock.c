@@ -33,38 +33,6 @@ json_t *souk__inventory_time(int64_t us)
     return json_string(souk_time_format(us, buf));
 }
 
-typedef struct run_ctx {
-    souk__inventory_body body;
-    void *ctx;
-    souk_problems *pr;
-    size_t pr_start;
-    souk_err err;
-} run_ctx;
-
-static int run_body(souk_store *db, void *arg)
-{
-    run_ctx *rc = arg;
-    if (rc->pr) { /* a retried attempt starts without the previous one's problems */
-        rc->pr->count = rc->pr_start;
-        rc->pr->dropped = 0;
-    }
-    rc->err = rc->body(db, rc->ctx);
-    return souk_inventory_tx_status(rc->err);
-}
-
-souk_err souk__inventory_run(souk_store *db, souk__inventory_body body, void *ctx, souk_problems *pr)
-{
-    run_ctx rc = {body, ctx, pr, pr ? pr->count : 0, SOUK_OK};
-    int r = souk_store_tx(db, run_body, &rc);
-    if (rc.err)
-        return rc.err;
-    if (r == SOUK_DB_CONSTRAINT)
-        return SOUK_E_CONFLICT;
-    if (r == SOUK_DB_SOFT)
-        return SOUK_E_UNAVAILABLE;
-    return r < 0 ? SOUK_E_INTERNAL : SOUK_OK;
-}
-
 int souk__inventory_variant_exists(souk_store *db, int64_t variant)
 {
     int64_t product;
@@ -87,10 +55,8 @@ int souk__inventory_warehouse_exists(souk_store *db, int64_t warehouse)
 }
 
 /* ---- emission points ----------------------------------------------------
- * The events module (src/events, souk_event_emit_tx) is not wired in yet.
- * These two functions are where it connects: each runs inside the
- * transaction that changed the stock, so the event and the change commit
- * together (outbox). Until then they write nothing and return 0. */
+ * Each runs inside the transaction that changed the stock, so the event
+ * and the change commit together (the outbox, src/events). */
 
 /* stock.changed, aggregate "var_…": {"variant_id","warehouse_id","on_hand",
  * "reserved","available","reason"}. Returns 0 or a negative souk_db_status. */
@@ -134,6 +100,8 @@ souk_err souk__inventory_changed(souk_store *db, int64_t variant, int64_t wareho
     int64_t on_hand = souk_stmt_i64(st, 0), reserved = souk_stmt_i64(st, 1), threshold = souk_stmt_i64(st, 2);
     souk_stmt_done(st);
 
+    if (avail_delta == 0) /* a sale of reserved stock: available, all the catalog shows, is unchanged */
+        return souk__inventory_dberr(emit_stock_changed(db, variant, warehouse, on_hand, reserved, reason));
     st = souk_store_stmt(db, "INSERT INTO variant_availability (variant_id, available) "
                              "SELECT $1, coalesce(sum(on_hand - reserved), 0) FROM stock_levels WHERE variant_id = $1 "
                              "ON CONFLICT (variant_id) DO UPDATE SET available = excluded.available");
@@ -189,7 +157,7 @@ static souk_err ensure_level(souk_store *db, int64_t variant, int64_t warehouse,
     return souk__inventory_dberr(souk_stmt_exec(st));
 }
 
-static souk_err record(souk_store *db, int64_t variant, int64_t warehouse, int64_t delta, int64_t on_hand_after,
+souk_err souk__inventory_record(souk_store *db, int64_t variant, int64_t warehouse, int64_t delta, int64_t on_hand_after,
                        const char *reason, const char *actor, int64_t reservation, int64_t now, int64_t *id)
 {
     souk_stmt *st = souk_store_stmt(db, "INSERT INTO stock_adjustments (id, variant_id, warehouse_id, delta, "
@@ -216,15 +184,6 @@ static souk_err record(souk_store *db, int64_t variant, int64_t warehouse, int64
     if (id)
         *id = adj;
     return SOUK_OK;
-}
-
-/* Used by reserve.c for sales. */
-souk_err souk__inventory_record_sale(souk_store *db, int64_t variant, int64_t warehouse, int64_t quantity,
-                                     int64_t on_hand_after, int64_t reservation, int64_t now);
-souk_err souk__inventory_record_sale(souk_store *db, int64_t variant, int64_t warehouse, int64_t quantity,
-                                     int64_t on_hand_after, int64_t reservation, int64_t now)
-{
-    return record(db, variant, warehouse, -quantity, on_hand_after, "sold", "system", reservation, now, NULL);
 }
 
 static souk_err read_level(souk_store *db, int64_t variant, int64_t warehouse, souk_stock_level *out)
@@ -279,7 +238,7 @@ static souk_err apply_delta(souk_store *db, write_ctx *c, int64_t delta, int64_t
                           (long long)lv.reserved, (long long)lv.on_hand);
         return SOUK_E_CONFLICT;
     }
-    if ((e = record(db, c->variant, c->warehouse, delta, lv.on_hand, c->reason, c->actor, 0, now, &c->adjustment)))
+    if ((e = souk__inventory_record(db, c->variant, c->warehouse, delta, lv.on_hand, c->reason, c->actor, 0, now, &c->adjustment)))
         return e;
     return souk__inventory_changed(db, c->variant, c->warehouse, delta, "adjustment");
 }

@@ -45,6 +45,7 @@
 typedef struct kind_entry {
     char kind[SOUK_JOB_KIND_MAX + 1];
     souk_job_fn fn;
+    souk_job_tx_fn tx_fn; /* runs inside the claim's transaction (souk_job_register_tx) */
     int max_attempts;
 } kind_entry;
 
@@ -97,9 +98,21 @@ static bool jobs_running(void)
     return r;
 }
 
+static int register_kind(const char *kind, souk_job_fn fn, souk_job_tx_fn tx_fn, int max_attempts);
+
 int souk_job_register(const char *kind, souk_job_fn fn, int max_attempts)
 {
-    if (!kind_ok(kind) || !fn || max_attempts > 100 || jobs_running()) {
+    return fn ? register_kind(kind, fn, NULL, max_attempts) : -1;
+}
+
+int souk_job_register_tx(const char *kind, souk_job_tx_fn fn, int max_attempts)
+{
+    return fn ? register_kind(kind, NULL, fn, max_attempts) : -1;
+}
+
+static int register_kind(const char *kind, souk_job_fn fn, souk_job_tx_fn tx_fn, int max_attempts)
+{
+    if (!kind_ok(kind) || max_attempts > 100 || jobs_running()) {
         souk_log_error("jobs: cannot register kind %s", kind_ok(kind) ? kind : "(invalid)");
         return -1;
     }
@@ -113,6 +126,7 @@ int souk_job_register(const char *kind, souk_job_fn fn, int max_attempts)
     kind_entry *e = &kinds[nkinds++];
     memcpy(e->kind, kind, strlen(kind) + 1);
     e->fn = fn;
+    e->tx_fn = tx_fn;
     e->max_attempts = max_attempts > 0 ? max_attempts : SOUK_JOB_DEFAULT_MAX_ATTEMPTS;
     ret = 0;
 out:
@@ -122,8 +136,8 @@ out:
     return ret;
 }
 
-/* FN and max_attempts of KIND; false when it is not registered here. */
-static bool kind_lookup(const char *kind, souk_job_fn *fn, int *max_attempts)
+/* FN (or TX_FN) and max_attempts of KIND; false when it is not registered here. */
+static bool kind_lookup(const char *kind, souk_job_fn *fn, souk_job_tx_fn *tx_fn, int *max_attempts)
 {
     bool found = false;
     pthread_mutex_lock(&reg_mu);
@@ -131,6 +145,8 @@ static bool kind_lookup(const char *kind, souk_job_fn *fn, int *max_attempts)
         if (strcmp(kinds[i].kind, kind) == 0) {
             if (fn)
                 *fn = kinds[i].fn;
+            if (tx_fn)
+                *tx_fn = kinds[i].tx_fn;
             if (max_attempts)
                 *max_attempts = kinds[i].max_attempts;
             found = true;
@@ -261,7 +277,7 @@ int souk_job_enqueue_tx(souk_store *db, const char *kind, json_t *payload, int64
         }
     }
     int max_attempts = SOUK_JOB_DEFAULT_MAX_ATTEMPTS;
-    kind_lookup(kind, NULL, &max_attempts);
+    kind_lookup(kind, NULL, NULL, &max_attempts);
     int64_t now = souk_time_now_us();
     st = souk_store_stmt(db, "INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, dedupe_key, "
                              "created_at, updated_at) VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $7, $7)");
@@ -299,7 +315,13 @@ typedef struct claim_ctx {
     souk__job *job;
     int ndead;
     char dead_kinds[RECLAIM_DEAD_MAX][SOUK_JOB_KIND_MAX + 1];
+    /* a kind registered with souk_job_register_tx ran inside the claim: */
+    int rc;
+    const char *outcome;
+    char err[SOUK_JOB_ERROR_MAX + 1];
 } claim_ctx;
+
+static int run_in_claim(souk_store *db, claim_ctx *cx, souk_job_tx_fn fn);
 
 static int claim_fn(souk_store *db, void *vctx)
 {
@@ -373,7 +395,11 @@ static int claim_fn(souk_store *db, void *vctx)
         souk_stmt_bind_i64(st, 4, cx->now + SOUK_JOB_LEASE_US);
         souk_stmt_bind_i64(st, 5, cx->now);
         r = souk_stmt_exec(st);
-        return r < 0 ? r : 1;
+        if (r < 0)
+            return r;
+        souk_job_tx_fn tx_fn = NULL;
+        kind_lookup(j->kind, NULL, &tx_fn, NULL);
+        return tx_fn ? run_in_claim(db, cx, tx_fn) : 1;
     }
 }
 
@@ -395,6 +421,13 @@ int souk__job_claim(souk_store *db, int64_t now, const char *token, souk__job *j
     if (r >= 0)
         for (int i = 0; i < cx.ndead; i++)
             count_outcome(cx.dead_kinds[i], "dead");
+    if (r == 2) {
+        count_outcome(j->kind, cx.outcome);
+        if (cx.rc != 0)
+            souk_log_warn("jobs: job %lld (%s) attempt %lld/%lld failed%s: %s", (long long)j->id, j->kind,
+                          (long long)j->attempts, (long long)j->max_attempts,
+                          strcmp(cx.outcome, "dead") == 0 ? ", now dead" : "", cx.err[0] ? cx.err : "-");
+    }
     if (r != 1)
         souk__job_release(j);
     return r;
@@ -482,16 +515,56 @@ int souk__job_finish(souk_store *db, const souk__job *j, int rc, const char *err
     return r;
 }
 
+/* Runs one statement without parameters (savepoints). */
+static int plain(souk_store *db, const char *sql)
+{
+    souk_stmt *st = souk_store_stmt(db, sql);
+    return st ? souk_stmt_exec(st) : SOUK_DB_HARD;
+}
+
+/* Inside the claim's transaction, with the job just marked running: runs
+ * FN under a savepoint and records the outcome, so a success commits with
+ * its effects and a failure leaves none of them. Returns 2, or a negative
+ * souk_db_status. */
+static int run_in_claim(souk_store *db, claim_ctx *cx, souk_job_tx_fn fn)
+{
+    souk__job *j = cx->job;
+    cx->err[0] = '\0';
+    int r = plain(db, "SAVEPOINT souk_job");
+    if (r < 0)
+        return r;
+    json_t *payload = json_loads(j->payload, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(payload)) {
+        snprintf(cx->err, sizeof cx->err, "payload is not a JSON object");
+        cx->rc = -1;
+    } else {
+        cx->rc = fn(db, payload, cx->err, sizeof cx->err) == 0 ? 0 : -1;
+        cx->err[sizeof cx->err - 1] = '\0';
+    }
+    json_decref(payload);
+    if (cx->rc != 0 && (r = plain(db, "ROLLBACK TO souk_job")) < 0)
+        return r;
+    if ((r = plain(db, "RELEASE souk_job")) < 0)
+        return r;
+    finish_ctx f = {j, cx->rc, cx->err, souk_time_now_us(), NULL};
+    if ((r = finish_fn(db, &f)) < 0)
+        return r;
+    cx->outcome = f.outcome;
+    return 2;
+}
+
 int souk__jobs_run_one(souk_store *db, int64_t now, const char *token)
 {
     souk__job j;
     int r = souk__job_claim(db, now, token, &j);
+    if (r == 2)
+        return 1; /* ran inside the claim */
     if (r != 1)
         return r;
     char err[SOUK_JOB_ERROR_MAX + 1] = "";
     souk_job_fn fn = NULL;
     int rc = -1;
-    if (!kind_lookup(j.kind, &fn, NULL)) {
+    if (!kind_lookup(j.kind, &fn, NULL, NULL) || !fn) {
         snprintf(err, sizeof err, "no handler registered for kind '%s'", j.kind);
     } else {
         json_t *payload = json_loads(j.payload, JSON_REJECT_DUPLICATES, NULL);

@@ -58,6 +58,20 @@ typedef int (*souk_job_fn)(souk_store *db, const json_t *payload, char *err, siz
  * registered"), so every process that runs workers must register every kind. */
 int souk_job_register(const char *kind, souk_job_fn fn, int max_attempts);
 
+/* A job function that runs inside the worker's write transaction: its
+ * writes commit together with the job's completion, so a job that succeeded
+ * never runs again, and a failed attempt leaves nothing behind (it is rolled
+ * back to a savepoint, then recorded like any failure). DB is in that
+ * transaction: the function must not call souk_store_tx, must not wait on
+ * the network, and should be quick — it holds the write lock. */
+typedef int (*souk_job_tx_fn)(souk_store *db, const json_t *payload, char *err, size_t errlen);
+
+/* As souk_job_register, for a function that runs inside the claim's
+ * transaction: one write transaction per job instead of three (claim, the
+ * function's own, outcome). For short database-only work such as rendering
+ * an e-mail into the outbox. */
+int souk_job_register_tx(const char *kind, souk_job_tx_fn fn, int max_attempts);
+
 /* Enqueues a job inside the caller's open write transaction (souk_store_tx).
  * PAYLOAD: a JSON object or NULL (= {}), always stolen; ≤ 64 KiB serialized.
  * RUN_AT_US: not before this time (0 = now). DEDUPE_KEY (NULL = none, ≤ 200
@@ -156,7 +170,9 @@ void souk__job_release(souk__job *j);
  * else the oldest due queued job. state → running, attempts + 1,
  * locked_by = TOKEN, locked_until = NOW + lease. A reclaimed job that has
  * already used all its attempts goes to dead instead ("lease expired ...")
- * and the claim looks again. 1 = claimed into J, 0 = nothing due, negative
+ * and the claim looks again. 1 = claimed into J, 2 = a kind registered
+ * with souk_job_register_tx was claimed and run in the same transaction
+ * (its outcome recorded; J released), 0 = nothing due, negative
  * souk_db_status on error. */
 int souk__job_claim(souk_store *db, int64_t now, const char *token, souk__job *j);
 

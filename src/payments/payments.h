@@ -43,6 +43,7 @@ typedef struct souk_payment_gateway souk_payment_gateway;
 
 struct souk_payment_gateway {
     const char *name; /* "test" or "stripe" */
+    bool in_process;  /* no I/O: may be called inside a database transaction */
     /* Each returns 0 with OUT filled, or -1 with a message in ERR (network or
      * protocol failure; nothing is known to have happened — retry with the
      * same idempotency key). IDEMPOTENCY_KEY may be NULL. */
@@ -60,7 +61,7 @@ struct souk_payment_gateway {
 
 /* Sets up G from the environment: SOUK_PAYMENT_GATEWAY = test (default) |
  * stripe; for stripe SOUK_STRIPE_SECRET_KEY (required), SOUK_STRIPE_API_BASE
- * (default https://api.stripe.com), SOUK_STRIPE_WEBHOOK_SECRET. Returns 0, or
+ * (default https://api.stripe.com), SOUK_STRIPE_WEBHOOK_SECRET (required). Returns 0, or
  * -1 with a message in ERR. */
 int souk_payments_configure(souk_payment_gateway *g, char *err, size_t errlen);
 

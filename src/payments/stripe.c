@@ -56,8 +56,8 @@ static json_t *post(const souk_payment_gateway *g, const char *path, const char 
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -74,6 +74,7 @@ static json_t *post(const souk_payment_gateway *g, const char *path, const char 
         json_decref(j);
         j = NULL;
     } else if (status >= 500 || status == 429 || status == 401 || status == 403 ||
+               status == 409 /* another request with this idempotency key is in flight: outcome unknown */ ||
                (status >= 400 && !json_object_get(j, "error"))) {
         snprintf(err, errlen, "payment provider answered HTTP %ld", status);
         json_decref(j);
@@ -241,7 +242,14 @@ int souk_payments_configure(souk_payment_gateway *g, char *err, size_t errlen)
         snprintf(err, errlen, "SOUK_STRIPE_API_BASE must be an https:// URL (plain http only on loopback)");
         return -1;
     }
-    souk_payments_stripe_gateway(g, base, key, getenv("SOUK_STRIPE_WEBHOOK_SECRET"));
+    /* without webhooks a payment the client confirms, or one that succeeds after
+     * a lost answer, would never reach its order */
+    const char *whsec = getenv("SOUK_STRIPE_WEBHOOK_SECRET");
+    if (!whsec || !*whsec || strlen(whsec) > 200) {
+        snprintf(err, errlen, "SOUK_STRIPE_WEBHOOK_SECRET is required for the stripe gateway");
+        return -1;
+    }
+    souk_payments_stripe_gateway(g, base, key, whsec);
     return 0;
 }
 

@@ -80,6 +80,7 @@ void souk_payments_test_gateway(souk_payment_gateway *g)
 {
     memset(g, 0, sizeof *g);
     g->name = "test";
+    g->in_process = true;
     g->create_intent = create;
     g->confirm = confirm;
     g->refund = refund;

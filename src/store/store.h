@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
+
 typedef struct souk_store souk_store;
 typedef struct souk_stmt souk_stmt;
 
@@ -93,6 +95,35 @@ int64_t souk_store_changes(souk_store *db);
  * negative value to roll back and return it. Returns FN's value, or an error
  * class when BEGIN/COMMIT fail for good. */
 int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
+
+/* ---- transactions whose bodies answer a souk_err (run.c) ---- */
+
+/* A transaction body that answers SOUK_OK (commit), SOUK_E_UNAVAILABLE (a
+ * transient database failure: roll back and run the body again) or any
+ * other souk_err (roll back). */
+typedef souk_err (*souk_store_body)(souk_store *db, void *ctx);
+
+/* Runs BODY in one write transaction, again while it answers
+ * SOUK_E_UNAVAILABLE; problems PR collected by a failed attempt are dropped
+ * before the next one (PR may be NULL). Returns BODY's souk_err
+ * (SOUK_OK = committed), or the mapped failure of BEGIN/COMMIT. */
+souk_err souk_store_run(souk_store *db, souk_store_body body, void *ctx, souk_problems *pr);
+
+/* Maps a souk_db_status to a souk_err: SOFT → UNAVAILABLE (retry the
+ * transaction), CONSTRAINT → CONFLICT, other negatives → INTERNAL, else OK. */
+static inline souk_err souk_store_dberr(int r)
+{
+    if (r >= 0)
+        return SOUK_OK;
+    return r == SOUK_DB_SOFT ? SOUK_E_UNAVAILABLE : r == SOUK_DB_CONSTRAINT ? SOUK_E_CONFLICT : SOUK_E_INTERNAL;
+}
+
+/* Maps a souk_err to what a souk_store_tx function returns: 0 for SOUK_OK,
+ * SOUK_DB_SOFT for SOUK_E_UNAVAILABLE (retry), else -1000 - E. */
+static inline int souk_store_err_status(souk_err e)
+{
+    return e == SOUK_OK ? 0 : e == SOUK_E_UNAVAILABLE ? SOUK_DB_SOFT : -1000 - (int)e;
+}
 
 /* Starts a read transaction: every statement until souk_store_read_end
  * reads one snapshot, and the file lock is taken once instead of per

@@ -129,6 +129,10 @@ describe('carts', () => {
     assert.deepEqual(cart.lines.map((l) => [l.variant_id, l.quantity]), [[fx.v1, 5], [fx.v3, 1]], 'refused requests changed nothing');
     cart = await addLine(tok, fx.v1, 994);
     assert.equal(lineOf(cart, fx.v1).quantity, 999, 'up to 999 of one variant');
+    // every change wrote its cart.updated event in its transaction; refusals wrote none
+    const events = sqlite(srv.dbPath, `SELECT count(*) FROM events WHERE type = 'cart.updated' AND aggregate_id = '${cart.id}' `
+      + `AND json_extract(payload, '$.reason') = 'lines'`);
+    assert.equal(events, '4', 'four accepted line changes, four events');
   });
 
   // Server bug: line_tx counts the cart's lines with "SELECT count(*) FROM

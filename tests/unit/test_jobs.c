@@ -229,6 +229,52 @@ static void test_retries_then_dead(void **state)
     assert_true(souk_metrics_series_get(failed) >= 2);
 }
 
+/* writes an event row, then fails when the payload says so */
+static int job_in_tx(souk_store *db, const json_t *payload, char *err, size_t errlen)
+{
+    souk_stmt *st = souk_store_stmt(db, "INSERT INTO events (type, payload, created_at) VALUES ('t.effect', '{}', 1)");
+    if (!st || souk_stmt_exec(st) < 0) {
+        snprintf(err, errlen, "insert failed");
+        return -1;
+    }
+    if (json_is_true(json_object_get(payload, "fail"))) {
+        snprintf(err, errlen, "refused");
+        return -1;
+    }
+    return 0;
+}
+
+static void test_job_in_claim_transaction(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(souk_job_register_tx("t.tx", NULL, 3), -1);
+    assert_int_equal(souk_job_register_tx("t.tx", job_in_tx, 2), 0);
+    assert_int_equal(souk_job_register("t.tx", job_ok, 2), -1); /* one kind, one function */
+    /* success: the effect and "done" commit together, in one transaction */
+    assert_int_equal(enqueue(f->db, "t.tx", NULL, 0, NULL), 0);
+    int64_t now = souk_time_now_us();
+    assert_int_equal(souk__jobs_run_one(f->db, now, "w"), 1);
+    char text[64];
+    qtext(f->db, "SELECT state || ' ' || attempts FROM jobs", text, sizeof text);
+    assert_string_equal(text, "done 1");
+    assert_int_equal(q64(f->db, "SELECT count(*) FROM events WHERE type = 't.effect'"), 1);
+    assert_int_equal(souk__jobs_run_one(f->db, now, "w"), 0); /* it never runs again */
+    /* failure: the effect is rolled back, the attempt recorded with its error */
+    assert_int_equal(enqueue(f->db, "t.tx", json_pack("{s:b}", "fail", 1), 0, NULL), 0);
+    now = souk_time_now_us();
+    assert_int_equal(souk__jobs_run_one(f->db, now, "w"), 1);
+    qtext(f->db, "SELECT state || ' ' || attempts || ' ' || last_error FROM jobs WHERE state <> 'done'", text,
+          sizeof text);
+    assert_string_equal(text, "queued 1 refused");
+    assert_int_equal(q64(f->db, "SELECT count(*) FROM events WHERE type = 't.effect'"), 1);
+    /* its last attempt: dead, still without the effect */
+    int64_t later = q64(f->db, "SELECT run_at FROM jobs WHERE state = 'queued'");
+    assert_int_equal(souk__jobs_run_one(f->db, later, "w"), 1);
+    qtext(f->db, "SELECT state || ' ' || attempts FROM jobs WHERE state <> 'done'", text, sizeof text);
+    assert_string_equal(text, "dead 2");
+    assert_int_equal(q64(f->db, "SELECT count(*) FROM events WHERE type = 't.effect'"), 1);
+}
+
 static void test_unregistered_kind_fails(void **state)
 {
     fixture *f = *state;
@@ -683,6 +729,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_enqueue_claim_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delayed_run_at, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_job_in_claim_transaction, setup, teardown),
         cmocka_unit_test(test_backoff_bounds),
         cmocka_unit_test_setup_teardown(test_retries_then_dead, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unregistered_kind_fails, setup, teardown),

@@ -217,6 +217,9 @@ static void test_configure(void **state)
     setenv("SOUK_STRIPE_API_BASE", "http://localhostile.example:80", 1);
     assert_int_equal(souk_payments_configure(&g, err, sizeof err), -1);
     setenv("SOUK_STRIPE_API_BASE", "http://localhost/v1", 1);
+    unsetenv("SOUK_STRIPE_WEBHOOK_SECRET");
+    assert_int_equal(souk_payments_configure(&g, err, sizeof err), -1); /* webhooks are not optional */
+    setenv("SOUK_STRIPE_WEBHOOK_SECRET", "whsec_x", 1);
     assert_int_equal(souk_payments_configure(&g, err, sizeof err), 0);
     setenv("SOUK_STRIPE_API_BASE", "http://127.0.0.1:9", 1);
     assert_int_equal(souk_payments_configure(&g, err, sizeof err), 0);
@@ -224,6 +227,7 @@ static void test_configure(void **state)
     setenv("SOUK_PAYMENT_GATEWAY", "paypal", 1);
     assert_int_equal(souk_payments_configure(&g, err, sizeof err), -1);
     unsetenv("SOUK_PAYMENT_GATEWAY");
+    unsetenv("SOUK_STRIPE_WEBHOOK_SECRET");
 }
 
 int main(void)

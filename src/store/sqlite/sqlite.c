@@ -119,8 +119,13 @@ int souk_store_open(souk_store **out, const char *path, char *err, size_t errlen
      * roll back the last transactions, never corrupt the file. */
     /* secure_delete: deleted or overwritten content is zeroed in the file,
      * so erased personal data does not survive in free pages */
+    /* wal_autocheckpoint 8000 pages (32 MiB of WAL): hot pages written many
+     * times between checkpoints are copied to the file once; with the
+     * default 1000 checkpoints (and their fsyncs) came eight times as often
+     * under the checkout benchmark, which ran about 8 % slower */
     static const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384; PRAGMA secure_delete=ON;";
+                                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384; PRAGMA secure_delete=ON;"
+                                 "PRAGMA wal_autocheckpoint=8000;";
     if (exec_simple(db, pragmas) != SOUK_DB_DONE) {
         snprintf(err, errlen, "cannot configure database %s: %s", path, db->errmsg);
         souk_store_close(db);
