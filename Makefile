@@ -4,7 +4,7 @@
 #   make run        install what is missing, build, create ./souk.db with a demo store, serve :8080
 #   make test       install what is missing, build, run every test suite (ends "N passed, N failed")
 #   make san        the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make bench      HTTP benchmark against nginx (bench/http.sh)
+#   make bench      HTTP against nginx, sign-in, checkouts (bench/http.sh, auth.sh, checkout.sh)
 #   make fuzz       longer fuzzing runs (FUZZ_SECONDS each)
 #   make CC=clang BUILD=build-clang   the same with clang
 
@@ -106,6 +106,7 @@ run: deps $(BUILD)/souk
 bench: deps $(BUILD)/souk
 	bench/http.sh
 	bench/auth.sh
+	bench/checkout.sh
 
 format:
 	clang-format -i $(SRC) $(wildcard src/*/*.h) $(UNIT_SRC) $(FUZZ_SRC)

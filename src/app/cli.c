@@ -2,11 +2,15 @@
 #include "app/cli.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/id.h"
+#include "core/query.h"
+#include "inventory/inventory.h"
+#include "orders/orders.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "identity/account.h"
@@ -191,4 +195,23 @@ void souk_cli_progress(FILE *out, const char *label, uint64_t done, uint64_t tot
     bar[30] = '\0';
     fprintf(out, "\r%s [%s] %3d%% %s\033[K%s", label, bar, final ? 100 : pct, tail ? tail : "", final ? "\n" : "");
     fflush(out);
+}
+
+int souk_cli_payments(void)
+{
+    souk_payment_gateway g;
+    char err[256];
+    if (souk_payments_configure(&g, err, sizeof err) < 0) {
+        fprintf(stderr, "souk: payments: %s\n", err);
+        return -1;
+    }
+    int64_t ttl_s = 0;
+    const char *ttl = getenv("SOUK_RESERVATION_TTL_S");
+    if (ttl && *ttl && souk_query_int(ttl, 1, SOUK_INVENTORY_TTL_MAX_US / 1000000, &ttl_s) < 0) {
+        fprintf(stderr, "souk: SOUK_RESERVATION_TTL_S must be an integer from 1 to %lld (seconds)\n",
+                (long long)(SOUK_INVENTORY_TTL_MAX_US / 1000000));
+        return -1;
+    }
+    souk_orders_configure(&g, ttl_s * 1000000);
+    return 0;
 }

@@ -37,6 +37,12 @@ int souk_cli_config(souk_config *cfg);
  * Returns the store or NULL. */
 souk_store *souk_cli_open_db(const char *path);
 
+/* Sets up the payment gateway (SOUK_PAYMENT_GATEWAY and its settings, see
+ * payments.h) and the checkout reservation lifetime (SOUK_RESERVATION_TTL_S,
+ * seconds, default 900) for checkout and the order jobs. Returns 0, or -1
+ * after printing what is wrong. */
+int souk_cli_payments(void);
+
 /* Creates the demo's admin account when the database has no admin: user
  * admin@demo.example with a random password, and an API key for it, both
  * printed once on stdout ("admin login: …", "admin api key: sk_…").

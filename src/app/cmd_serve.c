@@ -105,6 +105,8 @@ int souk_cmd_serve(int argc, char **argv)
     bool access_log = !(al && (strcmp(al, "off") == 0 || strcmp(al, "0") == 0));
     if (parse_common(argc, argv, &cfg, &access_log, true) < 0)
         return SOUK_EXIT_USAGE;
+    if (souk_cli_payments() < 0)
+        return SOUK_EXIT_USAGE;
     souk_store *db = souk_cli_open_db(cfg.db_path);
     if (!db)
         return SOUK_EXIT_FAIL;

@@ -24,6 +24,7 @@
 #include "core/query.h"
 #include "events/events.h"
 #include "jobs/jobs.h"
+#include "orders/orders.h"
 #include "core/banned.h"
 
 #define DEFAULT_THREADS 4
@@ -79,6 +80,7 @@ void souk_background_register(void)
     souk_job_schedule("carts.purge", "17 * * * *");
     souk_job_register("reservations.expire", expire_reservations_job, 5);
     souk_job_schedule("reservations.expire", "* * * * *");
+    souk_orders_register_jobs();
 }
 
 int souk_background_start(const char *db_path, int threads)
@@ -155,6 +157,8 @@ int souk_cmd_worker(int argc, char **argv)
         fprintf(stderr, "souk: unexpected argument '%s'; see 'souk worker --help'\n", argv[optind]);
         return SOUK_EXIT_USAGE;
     }
+    if (souk_cli_payments() < 0)
+        return SOUK_EXIT_USAGE;
     souk_store *db = souk_cli_open_db(cfg.db_path); /* creates and migrates */
     if (!db)
         return SOUK_EXIT_FAIL;

@@ -15,6 +15,7 @@
 #include "inventory/api.h"
 #include "jobs/jobs.h"
 #include "mail/mail.h"
+#include "orders/api.h"
 #include "core/embed.h"
 #include "core/metrics.h"
 #include "core/banned.h"
@@ -27,6 +28,8 @@
 #define PRICING "pricing:manage"
 #define INVENTORY "inventory:write"
 #define JOBS "jobs:manage"
+#define ORDERS_MANAGE "orders:manage"
+#define ORDERS_FULFIL "orders:fulfil:own"
 #define LIST_CACHE "public, max-age=300"
 #define DETAIL_CACHE "public, max-age=900"
 
@@ -67,6 +70,7 @@ static int openapi(souk_req *req, souk_res *res)
 /* method, pattern, permission, handler, Cache-Control, cacheable, blocking, rate class */
 #define R(m, p, perm, h) {m, p, perm, h, NULL, false, false, SOUK_RATE_DEFAULT, 0}
 #define READ(p, h, cc) {SOUK_GET, p, PUBLIC, h, cc, true, false, SOUK_RATE_DEFAULT, 0}
+#define BLOCKING(m, p, perm, h) {m, p, perm, h, NULL, false, true, SOUK_RATE_DEFAULT, 0}
 #define AUTH(m, p, perm, h, blocking) {m, p, perm, h, NULL, false, blocking, SOUK_RATE_AUTH, 0}
 
 souk_route souk_routes[] = {
@@ -134,6 +138,21 @@ souk_route souk_routes[] = {
     R(SOUK_DELETE, "/api/v1/carts/current/coupon", PUBLIC, souk_cart_api_coupon_remove),
     R(SOUK_POST, "/api/v1/carts/merge", SESSION, souk_cart_api_merge),
     READ("/api/v1/shipping-methods", souk_pricing_api_shipping_public, LIST_CACHE),
+
+    /* checkout and orders (the gateway may be called: blocking) */
+    BLOCKING(SOUK_POST, "/api/v1/checkout", PUBLIC, souk_orders_api_checkout),
+    R(SOUK_GET, "/api/v1/orders", AUTHENTICATED, souk_orders_api_list),
+    R(SOUK_GET, "/api/v1/orders/{id}", PUBLIC, souk_orders_api_get),
+    BLOCKING(SOUK_POST, "/api/v1/orders/{id}/cancel", AUTHENTICATED, souk_orders_api_cancel),
+    R(SOUK_POST, "/api/v1/orders/{id}/fulfil", ORDERS_FULFIL, souk_orders_api_fulfil),
+    R(SOUK_POST, "/api/v1/orders/{id}/ship", ORDERS_FULFIL, souk_orders_api_ship),
+    R(SOUK_POST, "/api/v1/orders/{id}/deliver", ORDERS_FULFIL, souk_orders_api_deliver),
+    BLOCKING(SOUK_POST, "/api/v1/orders/{id}/refunds", ORDERS_MANAGE, souk_orders_api_refund),
+    R(SOUK_POST, "/api/v1/orders/{id}/returns", AUTHENTICATED, souk_orders_api_return_request),
+    R(SOUK_POST, "/api/v1/orders/{id}/returns/{return_id}/approve", ORDERS_MANAGE, souk_orders_api_return_approve),
+    BLOCKING(SOUK_POST, "/api/v1/orders/{id}/returns/{return_id}/receive", ORDERS_MANAGE,
+             souk_orders_api_return_receive),
+    BLOCKING(SOUK_POST, "/api/v1/payments/webhook", PUBLIC, souk_orders_api_webhook),
 
     /* inventory */
     R(SOUK_POST, "/api/v1/warehouses", INVENTORY, souk_inventory_api_warehouse_create),

@@ -235,9 +235,7 @@ int souk_catalog_api_vendors(souk_req *req, souk_res *res)
 static int taxon_create(souk_req *req, souk_res *res, souk_taxon_kind kind)
 {
     souk_taxon_in in;
-    const souk_json_spec *spec =
-        kind == SOUK_TAXON_CATEGORY ? &souk_catalog_category_create_spec : &souk_catalog_taxon_create_spec;
-    if (souk_req_decode(req, res, spec, &in))
+    if (souk_req_decode(req, res, souk_catalog_taxon_spec(kind, false), &in))
         return res->err;
     int64_t id;
     souk_err e = souk_catalog_taxon_create(req->store, kind, &in, req->arena, &res->problems, &id);
@@ -253,9 +251,8 @@ static int taxon_update(souk_req *req, souk_res *res, souk_taxon_kind kind, cons
 {
     int64_t id;
     souk_taxon_in in;
-    const souk_json_spec *spec =
-        kind == SOUK_TAXON_CATEGORY ? &souk_catalog_category_update_spec : &souk_catalog_taxon_update_spec;
-    if (souk_req_path_id(req, res, 0, prefix, &id) || souk_req_decode(req, res, spec, &in))
+    if (souk_req_path_id(req, res, 0, prefix, &id) ||
+        souk_req_decode(req, res, souk_catalog_taxon_spec(kind, true), &in))
         return res->err;
     souk_err e = souk_catalog_taxon_update(req->store, kind, id, &in, req->arena, &res->problems);
     if (e)

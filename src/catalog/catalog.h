@@ -33,6 +33,7 @@
 #define SOUK_CATALOG_OPTIONS_MAX 10
 #define SOUK_CATALOG_LIST_MAX 100
 #define SOUK_CATALOG_FILTER_ATTRS_MAX 8
+#define SOUK_CATALOG_COMMISSION_MAX 10000 /* basis points: 100 % */
 
 typedef enum { SOUK_STATUS_DRAFT, SOUK_STATUS_ACTIVE, SOUK_STATUS_ARCHIVED, SOUK_STATUS_ANY } souk_product_status;
 typedef enum { SOUK_VARIANT_ACTIVE, SOUK_VARIANT_ARCHIVED } souk_variant_status;
@@ -76,11 +77,14 @@ typedef struct souk_product_in {
     uint64_t present, nulls;
 } souk_product_in;
 
-enum { SOUK_TF_NAME, SOUK_TF_SLUG, SOUK_TF_PARENT, SOUK_TF_POSITION };
+/* field indexes; PARENT and POSITION exist in the category specs only,
+ * COMMISSION (same index as PARENT) in the vendor specs only */
+enum { SOUK_TF_NAME, SOUK_TF_SLUG, SOUK_TF_PARENT, SOUK_TF_POSITION, SOUK_TF_COMMISSION = 2 };
 /* categories, brands and vendors ("taxons") */
 typedef struct souk_taxon_in {
     const char *name, *slug;
     int64_t parent_id, position;             /* categories only */
+    int64_t commission_bp;                   /* vendors only: 0..SOUK_CATALOG_COMMISSION_MAX */
     uint64_t present, nulls;
 } souk_taxon_in;
 
@@ -95,8 +99,13 @@ typedef struct souk_amount_in {
 extern const souk_json_spec souk_catalog_product_create_spec, souk_catalog_product_update_spec;
 extern const souk_json_spec souk_catalog_variant_create_spec, souk_catalog_variant_update_spec;
 extern const souk_json_spec souk_catalog_category_create_spec, souk_catalog_category_update_spec;
-extern const souk_json_spec souk_catalog_taxon_create_spec, souk_catalog_taxon_update_spec;
+extern const souk_json_spec souk_catalog_taxon_create_spec, souk_catalog_taxon_update_spec;   /* brands */
+extern const souk_json_spec souk_catalog_vendor_create_spec, souk_catalog_vendor_update_spec; /* + commission_bp */
 extern const souk_json_spec souk_catalog_amount_spec;
+
+/* The create (UPDATE false) or update spec that decodes a souk_taxon_in of
+ * KIND: category, brand (souk_catalog_taxon_*) or vendor. */
+const souk_json_spec *souk_catalog_taxon_spec(souk_taxon_kind kind, bool update);
 
 /* ---- listing ---- */
 typedef enum { SOUK_SORT_NEWEST, SOUK_SORT_PRICE_ASC, SOUK_SORT_PRICE_DESC, SOUK_SORT_NAME } souk_catalog_sort;
@@ -156,7 +165,8 @@ souk_err souk_catalog_categories(souk_store *db, json_t **out);
 /* One category (children []) by numeric id. */
 souk_err souk_catalog_category_get(souk_store *db, int64_t id, json_t **out);
 
-/* {"data":[brand|vendor...]} with active-product counts. */
+/* {"data":[brand|vendor...]} with active-product counts; vendors also carry
+ * "commission_bp". */
 souk_err souk_catalog_taxons(souk_store *db, souk_taxon_kind kind, json_t **out);
 
 /* One brand or vendor by numeric id. */
@@ -197,9 +207,11 @@ souk_err souk_catalog_variant_update(souk_store *db, int64_t id, const souk_vari
 /* Sets (AMOUNT >= 0) or removes (AMOUNT < 0) the variant's price in CURRENCY. */
 souk_err souk_catalog_price_set(souk_store *db, int64_t variant_id, const char *currency, int64_t amount);
 
-/* Creates / updates / deletes categories, brands and vendors. Category
- * parents must exist and must not create a cycle; a category with children
- * or products cannot be deleted (CONFLICT). */
+/* Creates / updates / deletes categories, brands and vendors. IN is decoded
+ * with souk_catalog_taxon_spec(KIND, ...); a vendor's commission_bp defaults
+ * to 0 on create and changes on update only when present. Category parents
+ * must exist and must not create a cycle; a category with children or
+ * products cannot be deleted (CONFLICT). */
 souk_err souk_catalog_taxon_create(souk_store *db, souk_taxon_kind kind, const souk_taxon_in *in, souk_arena *a,
                                    souk_problems *pr, int64_t *id);
 souk_err souk_catalog_taxon_update(souk_store *db, souk_taxon_kind kind, int64_t id, const souk_taxon_in *in,

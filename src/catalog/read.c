@@ -420,8 +420,22 @@ static const char *taxon_list_sql[] = {
     ("SELECT b.id, b.slug, b.name, b.created_at, b.updated_at, (SELECT count(*) FROM products p "
      "WHERE p.brand_id = b.id AND p.status = 'active') FROM brands b WHERE $1 = 0 OR b.id = $1 ORDER BY b.name, b.id"),
     ("SELECT v.id, v.slug, v.name, v.created_at, v.updated_at, (SELECT count(*) FROM products p "
-     "WHERE p.vendor_id = v.id AND p.status = 'active') FROM vendors v WHERE $1 = 0 OR v.id = $1 ORDER BY v.name, v.id"),
+     "WHERE p.vendor_id = v.id AND p.status = 'active'), v.commission_bp FROM vendors v "
+     "WHERE $1 = 0 OR v.id = $1 ORDER BY v.name, v.id"),
 };
+
+/* one row of taxon_list_sql; vendors add column 6, "commission_bp" */
+static json_t *taxon_row(souk_stmt *st, souk_taxon_kind kind)
+{
+    json_t *o = json_pack("{s:o,s:s,s:s,s:I,s:o,s:o}", "id",
+                          souk__catalog_id(souk__catalog_taxon_prefix(kind), souk_stmt_i64(st, 0)), "slug",
+                          souk_stmt_text(st, 1, NULL), "name", souk_stmt_text(st, 2, NULL), "product_count",
+                          (json_int_t)souk_stmt_i64(st, 5), "created_at", souk__catalog_time(souk_stmt_i64(st, 3)),
+                          "updated_at", souk__catalog_time(souk_stmt_i64(st, 4)));
+    if (o && kind == SOUK_TAXON_VENDOR)
+        json_object_set_new(o, "commission_bp", json_integer((json_int_t)souk_stmt_i64(st, 6)));
+    return o;
+}
 
 static json_t *taxon_rows(souk_store *db, souk_taxon_kind kind, int64_t only)
 {
@@ -431,12 +445,7 @@ static json_t *taxon_rows(souk_store *db, souk_taxon_kind kind, int64_t only)
     souk_stmt_bind_i64(st, 1, only);
     json_t *arr = json_array();
     while (souk_stmt_step(st) == SOUK_DB_ROW)
-        json_array_append_new(
-            arr, json_pack("{s:o,s:s,s:s,s:I,s:o,s:o}", "id",
-                           souk__catalog_id(souk__catalog_taxon_prefix(kind), souk_stmt_i64(st, 0)), "slug",
-                           souk_stmt_text(st, 1, NULL), "name", souk_stmt_text(st, 2, NULL), "product_count",
-                           (json_int_t)souk_stmt_i64(st, 5), "created_at", souk__catalog_time(souk_stmt_i64(st, 3)),
-                           "updated_at", souk__catalog_time(souk_stmt_i64(st, 4))));
+        json_array_append_new(arr, taxon_row(st, kind));
     return arr;
 }
 

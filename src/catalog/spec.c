@@ -158,19 +158,32 @@ static const souk_json_field category_update_fields[] = {
     {"parent_id", SOUK_JSON_ID, SOUK_JSON_NULLABLE, offsetof(STRUCT, parent_id), 0, 0, 0, "cat", NULL, NULL, NULL},
     F("position", SOUK_JSON_INT, 0, position, 0, 100000),
 };
-static const souk_json_field taxon_create_fields[] = {
-    FS("name", SOUK_JSON_REQUIRED, name, 1, SOUK_CATALOG_NAME_MAX, NULL),
-    FS("slug", 0, slug, 1, SOUK_CATALOG_SLUG_MAX, souk_catalog_check_slug),
-};
-static const souk_json_field taxon_update_fields[] = {
-    FS("name", 0, name, 1, SOUK_CATALOG_NAME_MAX, NULL),
-    FS("slug", 0, slug, 1, SOUK_CATALOG_SLUG_MAX, souk_catalog_check_slug),
-};
+/* brands and vendors share SOUK_TF_NAME, SOUK_TF_SLUG; vendors add
+ * "commission_bp" at SOUK_TF_COMMISSION */
+#define TAXON_FIELDS(req)                                                  \
+    FS("name", req, name, 1, SOUK_CATALOG_NAME_MAX, NULL),                 \
+    FS("slug", 0, slug, 1, SOUK_CATALOG_SLUG_MAX, souk_catalog_check_slug)
+#define COMMISSION_FIELD F("commission_bp", SOUK_JSON_INT, 0, commission_bp, 0, SOUK_CATALOG_COMMISSION_MAX)
+static const souk_json_field taxon_create_fields[] = {TAXON_FIELDS(SOUK_JSON_REQUIRED)};
+static const souk_json_field taxon_update_fields[] = {TAXON_FIELDS(0)};
+static const souk_json_field vendor_create_fields[] = {TAXON_FIELDS(SOUK_JSON_REQUIRED), COMMISSION_FIELD};
+static const souk_json_field vendor_update_fields[] = {TAXON_FIELDS(0), COMMISSION_FIELD};
 const souk_json_spec souk_catalog_category_create_spec = SPEC(category_create_fields);
 const souk_json_spec souk_catalog_category_update_spec = SPEC(category_update_fields);
 const souk_json_spec souk_catalog_taxon_create_spec = SPEC(taxon_create_fields);
 const souk_json_spec souk_catalog_taxon_update_spec = SPEC(taxon_update_fields);
+const souk_json_spec souk_catalog_vendor_create_spec = SPEC(vendor_create_fields);
+const souk_json_spec souk_catalog_vendor_update_spec = SPEC(vendor_update_fields);
 #undef STRUCT
+
+const souk_json_spec *souk_catalog_taxon_spec(souk_taxon_kind kind, bool update)
+{
+    switch (kind) {
+    case SOUK_TAXON_CATEGORY: return update ? &souk_catalog_category_update_spec : &souk_catalog_category_create_spec;
+    case SOUK_TAXON_VENDOR: return update ? &souk_catalog_vendor_update_spec : &souk_catalog_vendor_create_spec;
+    default: return update ? &souk_catalog_taxon_update_spec : &souk_catalog_taxon_create_spec;
+    }
+}
 
 size_t souk_catalog_slugify(const char *text, char *out)
 {

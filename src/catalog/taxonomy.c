@@ -2,7 +2,7 @@
  * taxonomy.c — category, brand and vendor writes. Categories form a tree:
  * a new parent must exist and must not be the category or one of its
  * descendants (checked by walking up from the new parent, inside the write
- * transaction).
+ * transaction). Vendors also carry a commission in basis points.
  */
 #include "catalog/internal.h"
 
@@ -28,7 +28,8 @@ static const char *const insert_sql[] = {
     ("INSERT INTO categories (id, parent_id, slug, name, position, created_at, updated_at) "
      "VALUES ($1, $2, $3, $4, $5, $6, $6)"),
     "INSERT INTO brands (id, slug, name, created_at, updated_at) VALUES ($1, $3, $4, $6, $6)",
-    "INSERT INTO vendors (id, slug, name, created_at, updated_at) VALUES ($1, $3, $4, $6, $6)",
+    ("INSERT INTO vendors (id, slug, name, commission_bp, created_at, updated_at) "
+     "VALUES ($1, $3, $4, $5, $6, $6)"),
 };
 static const char *const slug_taken_sql[] = {
     "SELECT 1 FROM categories WHERE slug = $1 AND id <> $2",
@@ -109,11 +110,37 @@ static int check_parent(souk_store *db, taxon_ctx *c)
     return 0;
 }
 
+/* insert_sql's kind-specific $2 (parent) and $5 (position / commission) */
+static void bind_create_extras(souk_stmt *st, const taxon_ctx *c)
+{
+    if (c->kind == SOUK_TAXON_CATEGORY) {
+        if (c->in->parent_id)
+            souk_stmt_bind_i64(st, 2, c->in->parent_id);
+        else
+            souk_stmt_bind_null(st, 2);
+        souk_stmt_bind_i64(st, 5, c->in->position);
+    } else if (c->kind == SOUK_TAXON_VENDOR) {
+        souk_stmt_bind_i64(st, 5, c->in->commission_bp);
+    }
+}
+
+/* a vendor's commission when GIVEN (the specs check it too; this guards other
+ * callers); other kinds have none */
+static int check_commission(taxon_ctx *c, bool given)
+{
+    if (c->kind != SOUK_TAXON_VENDOR || !given ||
+        (c->in->commission_bp >= 0 && c->in->commission_bp <= SOUK_CATALOG_COMMISSION_MAX))
+        return 0;
+    souk_problems_add(c->pr, c->a, "commission_bp", "must be between 0 and 10000");
+    c->err = SOUK_E_VALIDATION;
+    return TX_ABORT;
+}
+
 static int create_tx(souk_store *db, void *arg)
 {
     taxon_ctx *c = arg;
-    int r = check_parent(db, c);
-    if (r < 0)
+    int r = check_commission(c, true);
+    if (r < 0 || (r = check_parent(db, c)) < 0)
         return r;
     char slug[SOUK_CATALOG_SLUG_MAX + 16];
     if ((r = pick_slug(db, c, slug, sizeof slug)) < 0)
@@ -123,13 +150,7 @@ static int create_tx(souk_store *db, void *arg)
         return SOUK_DB_HARD;
     c->id = souk_id_next();
     souk_stmt_bind_i64(st, 1, c->id);
-    if (c->kind == SOUK_TAXON_CATEGORY) {
-        if (c->in->parent_id)
-            souk_stmt_bind_i64(st, 2, c->in->parent_id);
-        else
-            souk_stmt_bind_null(st, 2);
-        souk_stmt_bind_i64(st, 5, c->in->position);
-    }
+    bind_create_extras(st, c);
     souk_stmt_bind_text(st, 3, slug, SIZE_MAX);
     souk_stmt_bind_text(st, 4, c->in->name, SIZE_MAX);
     souk_stmt_bind_i64(st, 6, souk_time_now_us());
@@ -163,20 +184,40 @@ static const char *const update_sql[] = {
     ("UPDATE brands SET name = CASE WHEN $2 THEN $3 ELSE name END, slug = CASE WHEN $4 THEN $5 ELSE slug END, "
      "updated_at = max($10, updated_at + 1) WHERE id = $1"),
     ("UPDATE vendors SET name = CASE WHEN $2 THEN $3 ELSE name END, slug = CASE WHEN $4 THEN $5 ELSE slug END, "
+     "commission_bp = CASE WHEN $6 THEN $7 ELSE commission_bp END, "
      "updated_at = max($10, updated_at + 1) WHERE id = $1"),
 };
+
+/* update_sql's kind-specific $6..$9: a category's parent and position, a
+ * vendor's commission */
+static void bind_update_extras(souk_stmt *st, const taxon_ctx *c, const souk_json_spec *spec, bool set_parent)
+{
+    if (c->kind == SOUK_TAXON_CATEGORY) {
+        souk_stmt_bind_i64(st, 6, set_parent);
+        if (set_parent && c->in->parent_id && !souk_json_is_null(spec, c->in, SOUK_TF_PARENT))
+            souk_stmt_bind_i64(st, 7, c->in->parent_id);
+        else
+            souk_stmt_bind_null(st, 7);
+        souk_stmt_bind_i64(st, 8, souk_json_present(spec, c->in, SOUK_TF_POSITION));
+        souk_stmt_bind_i64(st, 9, c->in->position);
+    } else if (c->kind == SOUK_TAXON_VENDOR) {
+        souk_stmt_bind_i64(st, 6, souk_json_present(spec, c->in, SOUK_TF_COMMISSION));
+        souk_stmt_bind_i64(st, 7, c->in->commission_bp);
+    }
+}
 
 static int update_tx(souk_store *db, void *arg)
 {
     taxon_ctx *c = arg;
-    const souk_json_spec *spec =
-        c->kind == SOUK_TAXON_CATEGORY ? &souk_catalog_category_update_spec : &souk_catalog_taxon_update_spec;
+    const souk_json_spec *spec = souk_catalog_taxon_spec(c->kind, true);
     int r = one_row(db, exists_sql[c->kind], c->id, NULL);
     if (r <= 0) {
         if (r == 0)
             c->err = SOUK_E_NOT_FOUND;
         return r < 0 ? r : TX_ABORT;
     }
+    if ((r = check_commission(c, souk_json_present(spec, c->in, SOUK_TF_COMMISSION))) < 0)
+        return r;
     bool set_parent = c->kind == SOUK_TAXON_CATEGORY && souk_json_present(spec, c->in, SOUK_TF_PARENT);
     if (set_parent && (r = check_parent(db, c)) < 0)
         return r;
@@ -192,15 +233,7 @@ static int update_tx(souk_store *db, void *arg)
     souk_stmt_bind_text(st, 3, c->in->name ? c->in->name : "", SIZE_MAX);
     souk_stmt_bind_i64(st, 4, set_slug);
     souk_stmt_bind_text(st, 5, slug, SIZE_MAX);
-    if (c->kind == SOUK_TAXON_CATEGORY) {
-        souk_stmt_bind_i64(st, 6, set_parent);
-        if (set_parent && c->in->parent_id && !souk_json_is_null(spec, c->in, SOUK_TF_PARENT))
-            souk_stmt_bind_i64(st, 7, c->in->parent_id);
-        else
-            souk_stmt_bind_null(st, 7);
-        souk_stmt_bind_i64(st, 8, souk_json_present(spec, c->in, SOUK_TF_POSITION));
-        souk_stmt_bind_i64(st, 9, c->in->position);
-    }
+    bind_update_extras(st, c, spec, set_parent);
     souk_stmt_bind_i64(st, 10, souk_time_now_us());
     int r_ = souk_stmt_exec(st);
     return r_ < 0 ? r_ : souk_store_touch(db, SOUK_CONTENT);

@@ -29,6 +29,9 @@ static const struct {
     [SOUK_E_INVALID_CREDENTIALS] = {"INVALID_CREDENTIALS", 401, "The e-mail address or password is wrong."},
     [SOUK_E_OUT_OF_STOCK] = {"OUT_OF_STOCK", 409, "Some lines are not in stock; details name them."},
     [SOUK_E_INVALID_STATE] = {"INVALID_STATE", 409, "This is not possible in the object's current state."},
+    [SOUK_E_PAYMENT_DECLINED] = {"PAYMENT_DECLINED", 402, "The payment was declined; details give the reason."},
+    [SOUK_E_IDEMPOTENCY_MISMATCH] = {"IDEMPOTENCY_MISMATCH", 422,
+                                     "This Idempotency-Key was used with a different request."},
 };
 
 const char *souk_err_code(souk_err e)

@@ -14,6 +14,8 @@ static const struct {
     const char *broad, *narrow;
 } implied[] = {
     {"catalog:write", "catalog:write:own"},
+    {"orders:manage", "orders:fulfil:own"},
+    {"orders:manage", "orders:read:any"},
 };
 
 static bool contains_exactly(const char *have, const char *permission);

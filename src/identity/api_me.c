@@ -25,6 +25,7 @@
 #include "core/time.h"
 #include "identity/apikey.h"
 #include "mail/mail.h"
+#include "orders/orders.h"
 #include "core/banned.h"
 
 static int need_user(souk_req *req, souk_res *res)
@@ -346,7 +347,9 @@ int souk_identity_api_export(souk_req *req, souk_res *res)
     json_t *sessions = souk__identity_sessions_json(req->store, user, req->principal.session_id);
     json_t *keys = souk_apikey_list_json(req->store, user);
     json_t *audit = souk_audit_about_user_json(req->store, user, 10000);
-    if (!profile || !consents || !sessions || !keys || !audit) {
+    json_t *orders = souk_orders_of_user_json(req->store, user, 1000);
+    if (!profile || !consents || !sessions || !keys || !audit || !orders) {
+        json_decref(orders);
         json_decref(profile);
         json_decref(consents);
         json_decref(sessions);
@@ -354,10 +357,10 @@ int souk_identity_api_export(souk_req *req, souk_res *res)
         json_decref(audit);
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     }
-    json_t *out = json_pack("{s:s,s:o,s:o,s:O,s:O,s:O,s:[],s:[]}", "exported_at", souk_time_format(souk_time_now_us(), at),
+    json_t *out = json_pack("{s:s,s:o,s:o,s:O,s:O,s:O,s:[],s:o}", "exported_at", souk_time_format(souk_time_now_us(), at),
                             "profile", profile, "consents", consents, "sessions", json_object_get(sessions, "data"),
                             "api_keys", json_object_get(keys, "data"), "audit_entries", json_object_get(audit, "data"),
-                            "addresses", "orders");
+                            "addresses", "orders", orders);
     json_decref(sessions);
     json_decref(keys);
     json_decref(audit);
@@ -386,6 +389,10 @@ static int erase_tx(souk_store *db, void *arg)
         "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2), name = '' WHERE user_id = $1",
         "DELETE FROM recovery_codes WHERE user_id = $1 AND $2 = $2",
         "DELETE FROM password_resets WHERE user_id = $1 AND $2 = $2",
+        /* orders stay (bookkeeping), without the e-mail and address; stored
+         * checkout answers hold both, so they go */
+        "DELETE FROM idempotency_keys WHERE order_id IN (SELECT id FROM orders WHERE user_id = $1) AND $2 = $2",
+        "UPDATE orders SET email = '', shipping_address = '{}', updated_at = $2 WHERE user_id = $1",
     };
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         int r = souk_store_exec2(db, steps[i], c->user, now);

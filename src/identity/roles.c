@@ -11,6 +11,8 @@ const char *const souk_permissions[] = {
     "catalog:read:unpublished",/* draft and archived products, archived variants */
     "inventory:write",
     "orders:read:any",
+    "orders:manage",           /* act on any order: cancel, fulfil, ship, refund, returns */
+    "orders:fulfil:own",       /* fulfil, ship and deliver the principal's vendor's sub-orders */
     "analytics:read",
     "users:manage",
     "audit:read",
@@ -25,8 +27,8 @@ static const struct {
     const char *permissions;
 } roles[] = {
     {"customer", ""},
-    {"vendor", "catalog:write:own"},
-    {"inventory_manager", "catalog:read:unpublished inventory:write orders:read:any analytics:read"},
+    {"vendor", "catalog:write:own orders:fulfil:own"},
+    {"inventory_manager", "catalog:read:unpublished inventory:write orders:read:any orders:manage analytics:read"},
     {"admin", "*"},
 };
 

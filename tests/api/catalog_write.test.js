@@ -121,6 +121,53 @@ describe('catalog writes', () => {
     });
   }
 
+  it('vendors: commission_bp (basis points, vendors only)', async () => {
+    const vendors = async () => (await get('/api/v1/vendors')).body.data;
+    const brands = async () => (await get('/api/v1/brands')).body.data;
+
+    // default 0; explicit values at both bounds
+    const d = await api(srv, 'POST', '/api/v1/vendors', { key: true, body: { name: 'Commission Default' } });
+    assert.equal(d.status, 201, d.text);
+    assert.equal(d.body.commission_bp, 0);
+    const v = await api(srv, 'POST', '/api/v1/vendors', { key: true, body: { name: 'Commission Vendor', commission_bp: 1250 } });
+    assert.equal(v.status, 201, v.text);
+    assert.equal(v.body.commission_bp, 1250);
+    assert.deepEqual((await vendors()).find((x) => x.id === v.body.id), v.body);
+    const max = await api(srv, 'POST', '/api/v1/vendors', { key: true, body: { name: 'Commission Max', commission_bp: 10000 } });
+    assert.equal(max.status, 201, max.text);
+    assert.equal(max.body.commission_bp, 10000);
+
+    // PATCH: changes it alone; other patches leave it as is
+    const p = await api(srv, 'PATCH', `/api/v1/vendors/${v.body.id}`, { key: true, body: { commission_bp: 0 } });
+    assert.equal(p.status, 200, p.text);
+    assert.equal(p.body.commission_bp, 0);
+    assert.equal(p.body.name, 'Commission Vendor');
+    const p2 = await api(srv, 'PATCH', `/api/v1/vendors/${v.body.id}`, { key: true, body: { commission_bp: 800, name: 'Commission Vendor 2' } });
+    assert.equal(p2.status, 200, p2.text);
+    assert.deepEqual([p2.body.commission_bp, p2.body.name], [800, 'Commission Vendor 2']);
+    const p3 = await api(srv, 'PATCH', `/api/v1/vendors/${v.body.id}`, { key: true, body: { name: 'Commission Vendor 3' } });
+    assert.equal(p3.status, 200, p3.text);
+    assert.equal(p3.body.commission_bp, 800, 'commission_bp unchanged when not patched');
+    assert.deepEqual((await vendors()).find((x) => x.id === v.body.id), p3.body);
+
+    // invalid values are rejected and change nothing
+    for (const bad of [10001, -1, 12.5, '100', null, true]) {
+      await rejected('POST', '/api/v1/vendors', { name: 'Bad Commission', commission_bp: bad }, 422, 'VALIDATION_ERROR', 'commission_bp', vendors);
+      await rejected('PATCH', `/api/v1/vendors/${v.body.id}`, { commission_bp: bad }, 422, 'VALIDATION_ERROR', 'commission_bp', vendors);
+    }
+
+    // brands (and categories) have no commission: an unknown field
+    await rejected('POST', '/api/v1/brands', { name: 'Commission Brand', commission_bp: 100 }, 422, 'VALIDATION_ERROR', 'commission_bp', brands);
+    await rejected('PATCH', `/api/v1/brands/${st.brand.id}`, { commission_bp: 100 }, 422, 'VALIDATION_ERROR', 'commission_bp', brands);
+    await rejected('POST', '/api/v1/categories', { name: 'Commission Cat', commission_bp: 100 }, 422, 'VALIDATION_ERROR', 'commission_bp', tree);
+    assert.ok((await brands()).every((b) => !('commission_bp' in b)));
+
+    // product refs to the vendor stay {id, slug, name}
+    const prod = await api(srv, 'POST', '/api/v1/products', { key: true, body: { title: 'Commission Product', vendor_id: v.body.id } });
+    assert.equal(prod.status, 201, prod.text);
+    assert.deepEqual(prod.body.vendor, { id: v.body.id, slug: p3.body.slug, name: 'Commission Vendor 3' });
+  });
+
   // ---------------------------------------------------------------- categories
   it('categories: tree, move, cycles, delete, validation', async () => {
     const post = async (body) => {

@@ -8,6 +8,7 @@ import { startServer, runSouk } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
 import { sleep } from './lib/util.js';
 import { password, login, loginOk, me, decodeJwt, sqlite, distinctive } from './lib/auth_util.js';
+import { warehouse, product, addLine, checkout, must } from './lib/orders_util.js';
 
 describe('GDPR export and erasure, audit chain', () => {
   let srv;
@@ -75,6 +76,19 @@ describe('GDPR export and erasure, audit chain', () => {
     const mail = await api(srv, 'GET', `/api/v1/admin/mail?to=${encodeURIComponent(subject.email)}`, { key: true });
     assert.equal(mail.body.data.length, 1, 'the reset mail (personal data) is in the outbox');
 
+    // an order, with an address only this subject has
+    subject.street = distinctive('Lovelace Lane');
+    const wh = await warehouse(srv);
+    const { variants } = await product(srv, { variants: [{ price: 1500, stock: 5 }], wh });
+    const cart = await api(srv, 'POST', '/api/v1/carts', { key: subject.access, body: { currency: 'USD' } });
+    assert.ok(cart.status === 201 || cart.status === 200, cart.text);
+    await addLine(srv, { key: subject.access }, variants[0].id, 1);
+    const placed = must(await checkout(srv, { key: subject.access }, {
+      body: { shipping_address: { name: subject.name, line1: subject.street, city: 'Berlin', postal_code: '10115', country: 'DE' },
+        payment_method: '4242424242424242' },
+    }), 201);
+    subject.order = placed.id;
+    assert.equal(placed.email, subject.email, 'a customer checks out with the account address');
     expectError(await api(srv, 'GET', '/api/v1/users/me/export', { key: subject.key }), 403, 'FORBIDDEN'); // needs the access token
     const x = await api(srv, 'GET', '/api/v1/users/me/export', { key: subject.access });
     assert.equal(x.status, 200, x.text);
@@ -124,7 +138,7 @@ describe('GDPR export and erasure, audit chain', () => {
       assert.ok(!auditText.includes(pii), `audit entries hold no personal data (${pii})`);
     }
     assert.deepEqual(e.addresses, []);
-    assert.deepEqual(e.orders, []);
+    assert.deepEqual(e.orders.map((o) => [o.id, o.state, o.shipping_address.line1]), [[subject.order, 'paid', subject.street]]);
     subject.exported = true;
   });
 
@@ -141,7 +155,7 @@ describe('GDPR export and erasure, audit chain', () => {
 
     // control: before the erasure the search below finds the values in the files
     const filesNow = [srv.dbPath, `${srv.dbPath}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f));
-    for (const value of [subject.email, subject.name, subject.phone, subject.ua1]) {
+    for (const value of [subject.email, subject.name, subject.phone, subject.ua1, subject.street]) {
       assert.ok(filesNow.some((b) => b.indexOf(Buffer.from(value, 'utf8')) >= 0), `control: ${value} is in the database files before the erasure`);
     }
 
@@ -182,10 +196,18 @@ describe('GDPR export and erasure, audit chain', () => {
     for (const f of files) {
       const bytes = readFileSync(f);
       for (const [label, value] of [['e-mail', subject.email], ['name', subject.name], ['phone', subject.phone], ['user agent', subject.ua1],
-        ['user agent', subject.ua2], ['API key name', subject.keyName], ['e-mail local part', subject.email.split('@')[0]]]) {
+        ['user agent', subject.ua2], ['API key name', subject.keyName], ['e-mail local part', subject.email.split('@')[0]],
+        ['order address', subject.street]]) {
         assert.equal(bytes.indexOf(Buffer.from(value, 'utf8')), -1, `${label} ${value} remains in ${f.split('/').pop()} (${bytes.length} bytes)`);
       }
     }
+
+    // the order stays for the books, without the e-mail and the address
+    const kept = must(await api(srv, 'GET', `/api/v1/orders/${subject.order}`, { key: true }), 200);
+    assert.equal(kept.state, 'paid');
+    assert.equal(kept.email, '');
+    assert.deepEqual(kept.shipping_address, {});
+    assert.equal(kept.totals.total.amount, 1500);
 
     // the address can be registered again, as a new account
     const again = await api(srv, 'POST', '/api/v1/auth/register', { body: { email: subject.email, password: password() } });

@@ -3,10 +3,10 @@
 // (and a request fixture below) fails the suite, and so does a matrix entry
 // for a route that does not exist.
 //
-// Outcomes: "allow" = authorisation passed (any status but 401/403; on
-// catalog:write:own routes also not 404, which there means "someone else's
-// product"); 401 / 403 / 404 = refused with UNAUTHORIZED / FORBIDDEN /
-// NOT_FOUND. Every response also goes through lib/client.js, so it is
+// Outcomes: "allow" = authorisation passed (any status but 401/403 and 5xx;
+// on catalog:write:own and orders:fulfil:own routes also not 404, which there
+// means "someone else's product / order"); 401 / 403 / 404 = refused with
+// UNAUTHORIZED / FORBIDDEN / NOT_FOUND. Every response also goes through lib/client.js, so it is
 // validated against the OpenAPI document.
 //
 // Destructive requests never hit what later requests need: objects that a
@@ -17,6 +17,12 @@
 // not an authorisation failure and counts as "allow"). Cart routes are public:
 // users reach their own cart, anonymous callers and API keys a fresh guest cart
 // through X-Cart-Token (a caller without a cart would get 404, also "allow").
+// Orders: the customer principal places them (test card 4242…) from its own
+// cart, holding only a product of the vendor principal's vendor; every request
+// that changes an order gets a fresh one in the state it needs (made with the
+// demo admin key), refunds take 1 cent of a shared order, returns come off a
+// shared delivered order of 40 units. The webhook answers 404 NOT_FOUND here
+// (test gateway), which on a public route is "allow".
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -52,6 +58,10 @@ describe('RBAC matrix', () => {
   async function must(r, status) {
     assert.equal(r.status, status, `${r.method} ${r.path} -> ${r.status}: ${r.text.slice(0, 400)}`);
     return r.body;
+  }
+  function expectNotFound(r) {
+    assert.equal(r.status, 404, `${r.method} ${r.path} -> ${r.status}: ${r.text.slice(0, 400)}`);
+    assert.equal(r.body.error.code, 'NOT_FOUND');
   }
   async function login(email) {
     return must(await api(srv, 'POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } }), 200);
@@ -108,6 +118,66 @@ describe('RBAC matrix', () => {
     await must(await api(srv, 'POST', '/api/v1/carts/current/lines', { key: cred[p] ?? undefined, headers, body: { variant_id: fx.variantB.id, quantity: 1 } }), 200);
     return headers;
   }
+
+  // ---- orders ----------------------------------------------------------------
+  const ADDRESS = { name: 'RBAC Shopper', line1: '1 Matrix Street', city: 'London', postal_code: 'EC1A 1AA', country: 'GB' };
+  const TEST_CARD = '4242424242424242'; // the test gateway's card that succeeds
+  /** P's cart holding QUANTITY of each of VARIANTS (default fx.variantA: vendor A's, in stock) and nothing else: a
+   *  user's own cart (emptied first: cart fixtures leave fx.variantB lines in it), else a fresh guest cart. Returns
+   *  the headers to send. */
+  async function orderCart(p, quantity = 1, variants = [fx.variantA]) {
+    const key = cred[p] ?? undefined;
+    const headers = await cartFor(p);
+    if (TOKEN_PRINCIPALS.includes(p)) {
+      const cart = await must(await api(srv, 'GET', '/api/v1/carts/current', { key }), 200);
+      for (const l of cart.lines) await must(await api(srv, 'DELETE', `/api/v1/carts/current/lines/${l.variant_id}`, { key }), 200);
+    }
+    for (const v of variants) await must(await api(srv, 'POST', '/api/v1/carts/current/lines', { key, headers, body: { variant_id: v.id, quantity } }), 200);
+    return headers;
+  }
+  /** Checkout body for P: guests (and API keys, which reach guest carts) give an e-mail address. */
+  const checkoutBody = (p) => ({
+    shipping_address: ADDRESS,
+    payment_method: TEST_CARD,
+    ...(TOKEN_PRINCIPALS.includes(p) ? {} : { email: `${uniq(p)}@rbac.example` }),
+  });
+  /** A paid order of P ('customer', or 'anonymous' for a guest order that carries its order_token). */
+  async function placeOrder(p, quantity = 1, variants = undefined) {
+    const headers = { ...(await orderCart(p, quantity, variants)), 'Idempotency-Key': uniq('rbac-order') };
+    const o = await must(await api(srv, 'POST', '/api/v1/checkout', { key: cred[p] ?? undefined, headers, body: checkoutBody(p) }), 201);
+    assert.equal(o.state, 'paid', `checkout as ${p}: ${JSON.stringify(o).slice(0, 300)}`);
+    return o;
+  }
+  const orderAct = async (o, action, body) => must(await demo('POST', `/api/v1/orders/${o.id}/${action}`, body), 200);
+  /** A fresh order of the customer in STATE (paid, fulfilled, shipped or delivered); the admin key moves it on. */
+  async function customerOrderIn(state, quantity = 1) {
+    const o = await placeOrder('customer', quantity);
+    if (state === 'paid') return o;
+    await orderAct(o, 'fulfil');
+    if (state === 'fulfilled') return o;
+    await orderAct(o, 'ship', { carrier: 'RBAC Post', tracking: uniq('TRK') });
+    if (state === 'shipped') return o;
+    await orderAct(o, 'deliver');
+    return o;
+  }
+  /** Shared orders, made on first use: fx[name] holds the promise. */
+  const shared = (name, make) => () => (fx[name] ??= make());
+  const paidOrder = shared('paidOrder', () => placeOrder('customer'));
+  const guestOrder = shared('guestOrder', () => placeOrder('anonymous'));
+  const deliveredOrder = shared('deliveredOrder', () => customerOrderIn('delivered', 40));
+  /** A new return of one unit on the shared delivered order, requested by the customer; approved when asked. */
+  async function newReturn({ approved = false } = {}) {
+    const o = await deliveredOrder();
+    const seen = new Set((await must(await api(srv, 'GET', `/api/v1/orders/${o.id}`, { key: users.customer.token }), 200)).returns.map((r) => r.id));
+    const after = await must(await api(srv, 'POST', `/api/v1/orders/${o.id}/returns`, {
+      key: users.customer.token, body: { lines: [{ variant_id: fx.variantA.id, quantity: 1 }], reason: 'RBAC return' },
+    }), 201);
+    const ret = after.returns.find((r) => !seen.has(r.id));
+    assert.ok(ret && ret.state === 'requested', `a new requested return: ${JSON.stringify(after.returns).slice(0, 300)}`);
+    if (approved) await must(await demo('POST', `/api/v1/orders/${o.id}/returns/${ret.id}/approve`), 200);
+    return { id: o.id, return_id: ret.id };
+  }
+
   let regionSeq = 0;
   const region = () => `ZZ-${(++regionSeq).toString(36).toUpperCase()}`;
 
@@ -192,6 +262,31 @@ describe('RBAC matrix', () => {
     'PUT /api/v1/variants/{id}/stock/{warehouse_id}': (p) => ({ params: { id: fx.variantB.id, warehouse_id: fx.warehouse.id }, body: { on_hand: 100, reason: `RBAC count by ${p}` } }),
     'POST /api/v1/variants/{id}/stock/{warehouse_id}/adjustments': (p) => ({ params: { id: fx.variantB.id, warehouse_id: fx.warehouse.id }, body: { delta: 1, reason: `RBAC delivery for ${p}` } }),
     'GET /api/v1/variants/{id}/stock/{warehouse_id}/adjustments': () => ({ params: { id: fx.variantB.id, warehouse_id: fx.warehouse.id }, query: '?limit=5' }),
+    // orders: see the note at the top and the $comment of rbac_matrix.json
+    'POST /api/v1/checkout': async (p) => ({ headers: { ...(await orderCart(p)), 'Idempotency-Key': uniq('rbac-checkout') }, body: checkoutBody(p) }),
+    'GET /api/v1/orders': () => ({ query: '?limit=5' }),
+    'GET /api/v1/orders/{id}': async (p) => {
+      if (p === 'anonymous' || p === 'narrow_key') {
+        const g = await guestOrder();
+        return { params: { id: g.id }, headers: { 'X-Order-Token': g.order_token } };
+      }
+      return { params: { id: (await paidOrder()).id } };
+    },
+    'POST /api/v1/orders/{id}/cancel': async (p) => ({ params: { id: (await customerOrderIn('paid')).id }, body: { reason: `RBAC cancel by ${p}` } }),
+    'POST /api/v1/orders/{id}/fulfil': async () => ({ params: { id: (await customerOrderIn('paid')).id } }),
+    'POST /api/v1/orders/{id}/ship': async (p) => ({ params: { id: (await customerOrderIn('fulfilled')).id }, body: { carrier: 'RBAC Post', tracking: uniq(`TRK-${p}`) } }),
+    'POST /api/v1/orders/{id}/deliver': async () => ({ params: { id: (await customerOrderIn('shipped')).id } }),
+    'POST /api/v1/orders/{id}/refunds': async (p) => ({ params: { id: (await paidOrder()).id }, body: { amount: 1, reason: `RBAC refund by ${p}` } }),
+    'POST /api/v1/orders/{id}/returns': async (p) => ({
+      params: { id: (await deliveredOrder()).id }, body: { lines: [{ variant_id: fx.variantA.id, quantity: 1 }], reason: `RBAC return for ${p}` },
+    }),
+    'POST /api/v1/orders/{id}/returns/{return_id}/approve': async () => ({ params: await newReturn() }),
+    'POST /api/v1/orders/{id}/returns/{return_id}/receive': async () => ({ params: await newReturn({ approved: true }) }),
+    // with the test gateway (as here) webhooks are not configured: 404 NOT_FOUND, "allow" on a public route
+    'POST /api/v1/payments/webhook': () => ({
+      headers: { 'Stripe-Signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` },
+      body: { id: uniq('evt_rbac'), type: 'payment_intent.succeeded', data: { object: { id: 'pi_rbac_unknown', amount: 1000, currency: 'usd' } } },
+    }),
     'GET /api/v1/admin/jobs': () => ({ query: '?limit=5' }),
     // a job id that does not exist: 404 NOT_FOUND once authorised (retrying a real job is inventory.test.js's business)
     'POST /api/v1/admin/jobs/{id}/retry': () => ({ params: { id: 'job_0000000000000' } }),
@@ -241,6 +336,10 @@ describe('RBAC matrix', () => {
     fx.shipping = await must(await demo('POST', '/api/v1/admin/shipping-methods', { code: uniq('rbac'), name: 'RBAC standard', currency: 'USD', amount: 500 }), 201);
     fx.coupon = await must(await demo('POST', '/api/v1/admin/coupons', { code: uniq('rbac'), kind: 'percent', value: 1000 }), 201);
     fx.warehouse = await must(await demo('POST', '/api/v1/warehouses', { code: uniq('rbac-wh'), name: 'RBAC warehouse' }), 201);
+    // what the order fixtures sell: a product of the vendor principal's vendor, well stocked
+    fx.productA = await productOf(fx.vendorA.id);
+    fx.variantA = fx.productA.variants[0];
+    await must(await demo('PUT', `/api/v1/variants/${fx.variantA.id}/stock/${fx.warehouse.id}`, { on_hand: 10000, reason: 'RBAC order stock' }), 200);
   });
 
   after(async () => {
@@ -326,7 +425,9 @@ describe('RBAC matrix', () => {
     if (expected === 'allow') {
       if (r.status === 403) return `expected allow, ${got}`;
       if (r.status === 401 && !(req.accept || []).includes(code)) return `expected allow, ${got}`;
-      if (r.status === 404 && permission === 'catalog:write:own') return `expected allow (404 here means "not your product"), ${got}`;
+      if (r.status === 404 && (permission === 'catalog:write:own' || permission === 'orders:fulfil:own')) {
+        return `expected allow (404 here means "not your product / order"), ${got}`;
+      }
       if (r.status >= 500) return `expected allow, server error ${got}`;
       return null;
     }
@@ -372,6 +473,32 @@ describe('RBAC matrix', () => {
     // the other vendor's product was left alone by the vendor's refused PATCH
     const b = await must(await api(srv, 'GET', `/api/v1/products/${fx.productB.id}`, { key: true }), 200);
     assert.notEqual(b.description, 'touched by vendor');
+  });
+
+  it('vendors see and act on only their own part of an order (the other side of the orders:fulfil:own cells)', async () => {
+    const other = (await productOf(fx.vendorB.id)).variants[0];
+    await must(await demo('PUT', `/api/v1/variants/${other.id}/stock/${fx.warehouse.id}`, { on_hand: 10, reason: 'RBAC other vendor' }), 200);
+    const v = users.vendor.token;
+    // an order of vendor B's goods only: not the vendor's business
+    const theirs = await placeOrder('customer', 1, [other]);
+    expectNotFound(await api(srv, 'GET', `/api/v1/orders/${theirs.id}`, { key: v }));
+    expectNotFound(await api(srv, 'POST', `/api/v1/orders/${theirs.id}/fulfil`, { key: v }));
+    expectNotFound(await api(srv, 'POST', `/api/v1/orders/${theirs.id}/cancel`, { key: fx.bystander.token }));
+    expectNotFound(await api(srv, 'GET', `/api/v1/orders/${theirs.id}`, { key: fx.bystander.token }));
+    expectNotFound(await api(srv, 'GET', `/api/v1/orders/${theirs.id}`)); // a guest without the order token
+    const listed = await must(await api(srv, 'GET', `/api/v1/orders?q=${theirs.id}`, { key: v }), 200);
+    assert.deepEqual(listed.data, [], 'a vendor does not list orders without their lines');
+    // a mixed order: the vendor sees and fulfils only their own lines and sub-order
+    const mixed = await placeOrder('customer', 1, [fx.variantA, other]);
+    assert.equal(mixed.sub_orders.length, 2, JSON.stringify(mixed.sub_orders));
+    const seen = await must(await api(srv, 'GET', `/api/v1/orders/${mixed.id}`, { key: v }), 200);
+    assert.deepEqual(seen.lines.map((l) => l.variant_id), [fx.variantA.id]);
+    assert.deepEqual(seen.sub_orders.map((s) => s.vendor_id), [fx.vendorA.id]);
+    const done = await must(await api(srv, 'POST', `/api/v1/orders/${mixed.id}/fulfil`, { key: v }), 200);
+    assert.equal(done.state, 'partially_fulfilled', 'vendor B\'s line is still to be fulfilled');
+    const r = await api(srv, 'POST', `/api/v1/orders/${mixed.id}/fulfil`, { key: v, body: { lines: [{ variant_id: other.id, quantity: 1 }] } });
+    assert.equal(r.status, 422, r.text);
+    assert.ok(r.body.error.details.some((d) => d.field.startsWith('lines[')), r.text);
   });
 
   it('summary', (t) => {

@@ -126,6 +126,74 @@ static void test_taxon_long_name_slug(void **state)
         fail_msg("derived slug \"%s\" is invalid: %s", slug, why);
 }
 
+/* decodes the JSON text BODY with SPEC into IN; 0 or -1 with problems in f->pr */
+static int decode(fixture *f, const souk_json_spec *spec, const char *body, souk_taxon_in *in)
+{
+    json_t *obj = json_loads(body, 0, NULL);
+    assert_non_null(obj);
+    souk_problems_init(&f->pr);
+    int r = souk_json_decode(spec, obj, in, "", &f->a, &f->pr);
+    json_decref(obj);
+    return r;
+}
+
+static int64_t vendor_commission(fixture *f, int64_t id)
+{
+    json_t *j = NULL;
+    assert_int_equal(souk_catalog_taxon_get(f->db, SOUK_TAXON_VENDOR, id, &j), SOUK_OK);
+    json_t *c = json_object_get(j, "commission_bp");
+    assert_true(json_is_integer(c));
+    int64_t n = (int64_t)json_integer_value(c);
+    json_decref(j);
+    return n;
+}
+
+static void test_vendor_commission(void **state)
+{
+    fixture *f = *state;
+    const souk_json_spec *create = souk_catalog_taxon_spec(SOUK_TAXON_VENDOR, false);
+    const souk_json_spec *update = souk_catalog_taxon_spec(SOUK_TAXON_VENDOR, true);
+    souk_taxon_in in;
+    int64_t id = 0;
+    /* decoded and stored; a vendor created without it has 0 */
+    assert_int_equal(decode(f, create, "{\"name\":\"Market\",\"commission_bp\":1250}", &in), 0);
+    assert_int_equal(souk_catalog_taxon_create(f->db, SOUK_TAXON_VENDOR, &in, &f->a, &f->pr, &id), SOUK_OK);
+    assert_int_equal(vendor_commission(f, id), 1250);
+    assert_int_equal(vendor_commission(f, taxon(f, SOUK_TAXON_VENDOR, "Plain", NULL, 0)), 0);
+    /* updates change it only when present */
+    assert_int_equal(decode(f, update, "{\"name\":\"Market 2\"}", &in), 0);
+    assert_int_equal(souk_catalog_taxon_update(f->db, SOUK_TAXON_VENDOR, id, &in, &f->a, &f->pr), SOUK_OK);
+    assert_int_equal(vendor_commission(f, id), 1250);
+    assert_int_equal(decode(f, update, "{\"commission_bp\":10000}", &in), 0);
+    assert_int_equal(souk_catalog_taxon_update(f->db, SOUK_TAXON_VENDOR, id, &in, &f->a, &f->pr), SOUK_OK);
+    assert_int_equal(vendor_commission(f, id), 10000);
+
+    /* out of range: the specs and the domain both refuse it */
+    assert_int_equal(decode(f, create, "{\"name\":\"Greedy\",\"commission_bp\":10001}", &in), -1);
+    expect_field(&f->pr, "commission_bp");
+    assert_int_equal(decode(f, update, "{\"commission_bp\":-1}", &in), -1);
+    expect_field(&f->pr, "commission_bp");
+    souk_taxon_in greedy = {.name = "Greedy", .commission_bp = 10001};
+    souk_problems_init(&f->pr);
+    assert_int_equal(souk_catalog_taxon_create(f->db, SOUK_TAXON_VENDOR, &greedy, &f->a, &f->pr, &id),
+                     SOUK_E_VALIDATION);
+    expect_field(&f->pr, "commission_bp");
+
+    /* brands and categories have no commission: an unknown field */
+    const char *branded = "{\"name\":\"Brand\",\"commission_bp\":100}";
+    assert_int_equal(decode(f, souk_catalog_taxon_spec(SOUK_TAXON_BRAND, false), branded, &in), -1);
+    expect_field(&f->pr, "commission_bp");
+    assert_int_equal(decode(f, souk_catalog_taxon_spec(SOUK_TAXON_BRAND, true), "{\"commission_bp\":1}", &in), -1);
+    expect_field(&f->pr, "commission_bp");
+    assert_int_equal(decode(f, souk_catalog_taxon_spec(SOUK_TAXON_CATEGORY, false), branded, &in), -1);
+    expect_field(&f->pr, "commission_bp");
+    json_t *j = NULL;
+    assert_int_equal(souk_catalog_taxon_get(f->db, SOUK_TAXON_BRAND, taxon(f, SOUK_TAXON_BRAND, "B", NULL, 0), &j),
+                     SOUK_OK);
+    assert_null(json_object_get(j, "commission_bp"));
+    json_decref(j);
+}
+
 /* ---- products ----------------------------------------------------------- */
 
 static void test_product_slugs_and_conflicts(void **state)
@@ -209,6 +277,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_product_slugs_and_conflicts, setup, teardown),
         cmocka_unit_test(test_slugify),
         cmocka_unit_test_setup_teardown(test_taxon_long_name_slug, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vendor_commission, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,13 @@
 //   srv.adminKey  -> 'sk_...'
 //   await srv.stop() -> exit code (SIGTERM)
 //
+// Crash tests: startServer({ keepDir: true }) keeps the directory when the
+// server stops or is killed; `await srv.kill()` sends SIGKILL (or the signal
+// given) and resolves {code, signal} once it is gone; then
+// startServer({ dir: srv.dir, adminKey: srv.adminKey }) serves the same
+// database again (no setup; the directory is removed at its stop() unless
+// keepDir is set again).
+//
 // The binary is $SOUK_BIN, else ../../../build/souk relative to this file.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -64,18 +71,26 @@ export function runSouk(args, { env = {}, timeoutMs = SETUP_TIMEOUT_MS, input } 
 }
 
 /**
- * @param {{products?: number, seed?: number, env?: Record<string,string>}} opts
+ * @param {{products?: number, seed?: number, env?: Record<string,string>,
+ *          dir?: string, adminKey?: string, keepDir?: boolean}} opts
+ *   dir + adminKey: serve the database DIR/souk.db left by an earlier server (no setup);
+ *   keepDir: do not remove the directory when the server stops, is killed or fails to start.
  */
-export async function startServer({ products, seed = 1, env = {} } = {}) {
+export async function startServer({ products, seed = 1, env = {}, dir: reuseDir, adminKey: reuseKey, keepDir = false } = {}) {
   if (!existsSync(SOUK_BIN)) {
     throw new Error(`souk binary not found at ${SOUK_BIN} (build it, or set SOUK_BIN)`);
   }
-  const dir = mkdtempSync(path.join(tmpdir(), 'souk-test-'));
+  if (reuseDir !== undefined && !reuseKey) throw new Error('startServer: dir needs the adminKey of that database');
+  const dir = reuseDir !== undefined ? reuseDir : mkdtempSync(path.join(tmpdir(), 'souk-test-'));
   const dbPath = path.join(dir, 'souk.db');
-  const cleanup = () => { try { rmSync(dir, { recursive: true, force: true }); } catch { /* ignore */ } };
+  if (reuseDir !== undefined && !existsSync(dbPath)) throw new Error(`startServer: no database at ${dbPath}`);
+  const cleanup = () => {
+    if (keepDir) return;
+    try { rmSync(dir, { recursive: true, force: true }); } catch { /* ignore */ }
+  };
 
-  let adminKey = null;
-  try {
+  let adminKey = reuseDir !== undefined ? reuseKey : null;
+  if (reuseDir === undefined) try {
     const setupArgs = products !== undefined && products !== null
       ? ['demo', '--db', dbPath, '--products', String(products), '--seed', String(seed)]
       : ['migrate', '--db', dbPath];
@@ -111,6 +126,7 @@ export async function startServer({ products, seed = 1, env = {} } = {}) {
     stdout: '', stderr: '', logs: [],
     exited: null,
     stop: null,
+    kill: null,
   };
   const exitPromise = new Promise((resolve) => {
     proc.on('exit', (code, signal) => {
@@ -139,6 +155,18 @@ export async function startServer({ products, seed = 1, env = {} } = {}) {
     } finally {
       cleanup();
     }
+  };
+
+  /* An abrupt end (SIGKILL by default): resolves {code, signal} once the process is gone.
+   * The directory is removed unless keepDir; stop() afterwards only returns. */
+  server.kill = async (signal = 'SIGKILL') => {
+    if (!stopped) {
+      stopped = true;
+      if (!server.exited) proc.kill(signal);
+    }
+    const res = await exitPromise;
+    cleanup();
+    return res;
   };
 
   await new Promise((resolve, reject) => {

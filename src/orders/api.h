@@ -1,0 +1,26 @@
+/*
+ * api.h — the HTTP handlers of checkout and orders. Shapes, permissions and
+ * errors: docs/orders.md and the OpenAPI document. Checkout, cancellation,
+ * refunds, returns received and webhooks may call the payment gateway, so
+ * their routes run on the blocking pool.
+ */
+#ifndef SOUK_ORDERS_API_H
+#define SOUK_ORDERS_API_H
+
+#include "http/http.h"
+#include "orders/orders.h"
+
+int souk_orders_api_checkout(souk_req *req, souk_res *res);
+int souk_orders_api_list(souk_req *req, souk_res *res);
+int souk_orders_api_get(souk_req *req, souk_res *res);
+int souk_orders_api_cancel(souk_req *req, souk_res *res);
+int souk_orders_api_fulfil(souk_req *req, souk_res *res);
+int souk_orders_api_ship(souk_req *req, souk_res *res);
+int souk_orders_api_deliver(souk_req *req, souk_res *res);
+int souk_orders_api_refund(souk_req *req, souk_res *res);
+int souk_orders_api_return_request(souk_req *req, souk_res *res);
+int souk_orders_api_return_approve(souk_req *req, souk_res *res);
+int souk_orders_api_return_receive(souk_req *req, souk_res *res);
+int souk_orders_api_webhook(souk_req *req, souk_res *res);
+
+#endif

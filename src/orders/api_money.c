@@ -1,0 +1,261 @@
+/*
+ * api_money.c — refunds and returns: POST /api/v1/orders/{id}/refunds,
+ * /returns, /returns/{return_id}/approve and /returns/{return_id}/receive.
+ */
+#include "orders/act.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/id.h"
+#include "core/time.h"
+#include "inventory/inventory.h"
+#include "core/banned.h"
+
+#define S(name, flags, field, min, max) \
+    {name, SOUK_JSON_STRING, flags, offsetof(act_in, field), min, max, 0, NULL, NULL, NULL, NULL}
+#define SPEC(f) {f, sizeof f / sizeof f[0], sizeof(act_in), offsetof(act_in, present), offsetof(act_in, nulls)}
+static const souk_json_field refund_fields[] = {
+    {"amount", SOUK_JSON_INT, SOUK_JSON_REQUIRED, offsetof(act_in, amount), 1, INT64_C(400000000000000), 0, NULL,
+     NULL, NULL, NULL},
+    S("reason", 0, reason, 0, 200),
+};
+static const souk_json_field return_fields[] = {
+    {"lines", SOUK_JSON_ARRAY, SOUK_JSON_REQUIRED, offsetof(act_in, lines), 1, 100, 0, NULL, NULL, NULL,
+     &souk__order_line_spec},
+    S("reason", 0, reason, 0, 200),
+};
+static const souk_json_spec refund_spec = SPEC(refund_fields), return_spec = SPEC(return_fields);
+
+static bool refundable(const char *state)
+{
+    static const char *const ok[] = {"paid", "partially_fulfilled", "fulfilled", "shipped", "delivered"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strcmp(ok[i], state) == 0)
+            return true;
+    return false;
+}
+
+/* ---- refunds ---- */
+
+static souk_err refund_tx(souk_store *db, void *arg)
+{
+    act *x = arg;
+    souk_err e = souk__order_load(db, x->o.id, &x->o);
+    if (e)
+        return e;
+    if (!refundable(x->o.state))
+        return SOUK_E_INVALID_STATE;
+    e = souk__refund_begin_tx(db, &x->o, x->in->amount, x->in->reason ? x->in->reason : "", 0, x->actor,
+                              &x->refund_id);
+    if (e == SOUK_E_VALIDATION)
+        souk_problems_add(x->pr, x->req->arena, "amount", "at most %lld is left to refund",
+                          (long long)(x->o.total - x->o.refunded));
+    return e;
+}
+
+int souk_orders_api_refund(souk_req *req, souk_res *res)
+{
+    act x;
+    act_in in;
+    if (souk__act_prepare(req, res, SOUK__FULFIL, NULL, &in, &x) || souk_req_decode(req, res, &refund_spec, &in))
+        return res->err;
+    return souk__act_run(req, res, &x, refund_tx, 201);
+}
+
+/* ---- returns ---- */
+
+static souk_err return_request_tx(souk_store *db, void *arg)
+{
+    act *x = arg;
+    souk_err e = souk__order_load(db, x->o.id, &x->o);
+    if (e)
+        return e;
+    if (strcmp(x->o.state, "delivered") != 0)
+        return SOUK_E_INVALID_STATE;
+    const line_in *lines = x->in->lines.items;
+    json_t *saved = json_array();
+    for (size_t i = 0; i < x->in->lines.count; i++) {
+        souk_stmt *st = souk_store_stmt(db, "UPDATE order_lines SET returned = returned + $3 WHERE order_id = $1 "
+                                            "AND variant_id = $2 AND returned + $3 <= fulfilled");
+        if (!st) {
+            json_decref(saved);
+            return SOUK_E_INTERNAL;
+        }
+        souk_stmt_bind_i64(st, 1, x->o.id);
+        souk_stmt_bind_i64(st, 2, lines[i].variant_id);
+        souk_stmt_bind_i64(st, 3, lines[i].quantity);
+        int r = souk_stmt_exec(st);
+        if (r < 0) {
+            json_decref(saved);
+            return souk_store_dberr(r);
+        }
+        char field[32], var[SOUK_ID_TEXT_MAX];
+        snprintf(field, sizeof field, "lines[%zu]", i);
+        if (souk_store_changes(db) == 0)
+            souk_problems_add(x->pr, x->req->arena, field, "is not a delivered line with that many left to return");
+        json_array_append_new(saved, json_pack("{s:s,s:I}", "variant_id", souk_id_format("var", lines[i].variant_id,
+                                                                                        var),
+                                               "quantity", (json_int_t)lines[i].quantity));
+    }
+    if (x->pr->count) {
+        json_decref(saved);
+        return SOUK_E_VALIDATION;
+    }
+    char *text = json_dumps(saved, JSON_COMPACT);
+    json_decref(saved);
+    souk_stmt *st = souk_store_stmt(db, "INSERT INTO order_returns (id, order_id, state, reason, lines, created_at, "
+                                        "updated_at) VALUES ($1, $2, 'requested', $3, $4, $5, $5)");
+    if (!st || !text) {
+        free(text);
+        return SOUK_E_INTERNAL;
+    }
+    x->object_id = souk_id_next();
+    souk_stmt_bind_i64(st, 1, x->object_id);
+    souk_stmt_bind_i64(st, 2, x->o.id);
+    souk_stmt_bind_text(st, 3, x->in->reason ? x->in->reason : "", SIZE_MAX);
+    souk_stmt_bind_text(st, 4, text, SIZE_MAX);
+    souk_stmt_bind_i64(st, 5, souk_time_now_us());
+    int r = souk_stmt_exec(st);
+    free(text);
+    if (r < 0)
+        return souk_store_dberr(r);
+    char ref[SOUK_ID_TEXT_MAX];
+    return souk__order_event_tx(db, "return_requested", x->o.id, x->o.state,
+                                json_pack("{s:s}", "return_id", souk_id_format(SOUK_PREFIX_RETURN, x->object_id, ref)));
+}
+
+int souk_orders_api_return_request(souk_req *req, souk_res *res)
+{
+    act x;
+    act_in in;
+    if (souk__act_prepare(req, res, SOUK__OWNER, NULL, &in, &x) || souk_req_decode(req, res, &return_spec, &in))
+        return res->err;
+    return souk__act_run(req, res, &x, return_request_tx, 201);
+}
+
+/* Return path parameter 1 of order X into X->object_id; 404 when it is not one of the order's. */
+static int return_param(souk_req *req, souk_res *res, act *x)
+{
+    if (souk_req_path_id(req, res, 1, SOUK_PREFIX_RETURN, &x->object_id))
+        return res->err;
+    souk_stmt *st = souk_store_stmt(req->store, "SELECT 1 FROM order_returns WHERE id = $1 AND order_id = $2");
+    if (!st)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_stmt_bind_i64(st, 1, x->object_id);
+    souk_stmt_bind_i64(st, 2, x->o.id);
+    if (souk_stmt_step(st) != SOUK_DB_ROW)
+        return souk_res_error(res, SOUK_E_NOT_FOUND, "No such return on this order.");
+    souk_stmt_done(st);
+    return 0;
+}
+
+/* Moves return X->object_id from FROM to TO; INVALID_STATE when it was not in FROM. */
+static souk_err move_return(souk_store *db, act *x, const char *from, const char *to)
+{
+    souk_stmt *st = souk_store_stmt(db, "UPDATE order_returns SET state = $3, updated_at = $4 WHERE id = $1 "
+                                        "AND state = $2");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, x->object_id);
+    souk_stmt_bind_text(st, 2, from, SIZE_MAX);
+    souk_stmt_bind_text(st, 3, to, SIZE_MAX);
+    souk_stmt_bind_i64(st, 4, souk_time_now_us());
+    int r = souk_stmt_exec(st);
+    if (r < 0)
+        return souk_store_dberr(r);
+    return souk_store_changes(db) == 1 ? SOUK_OK : SOUK_E_INVALID_STATE;
+}
+
+static souk_err approve_tx(souk_store *db, void *arg)
+{
+    act *x = arg;
+    souk_err e = move_return(db, x, "requested", "approved");
+    char ref[SOUK_ID_TEXT_MAX];
+    return e ? e : souk__order_history_tx(db, x->o.id, 0, x->o.state, x->o.state,
+                                          souk_id_format(SOUK_PREFIX_RETURN, x->object_id, ref), x->actor);
+}
+
+/* Restocks the return's lines and sums their value. */
+static souk_err restock_return(souk_store *db, act *x, int64_t *value)
+{
+    souk_stmt *st = souk_store_stmt(db, "SELECT lines FROM order_returns WHERE id = $1");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, x->object_id);
+    if (souk_stmt_step(st) != SOUK_DB_ROW)
+        return SOUK_E_INTERNAL;
+    json_t *lines = json_loads(souk_stmt_text(st, 0, NULL), 0, NULL);
+    souk_stmt_done(st);
+    souk_err e = lines ? SOUK_OK : SOUK_E_INTERNAL;
+    *value = 0;
+    for (size_t i = 0; !e && i < json_array_size(lines); i++) {
+        const json_t *l = json_array_get(lines, i);
+        const char *var = json_string_value(json_object_get(l, "variant_id"));
+        int64_t variant = 0, q = json_integer_value(json_object_get(l, "quantity"));
+        if (!var || souk_id_parse("var", var, strlen(var), &variant) < 0) {
+            e = SOUK_E_INTERNAL;
+            break;
+        }
+        e = souk_inventory_restock_tx(db, x->o.reservation_id, variant, q, "returned", x->actor);
+        st = e ? NULL : souk_store_stmt(db, "SELECT unit_amount FROM order_lines WHERE order_id = $1 "
+                                            "AND variant_id = $2");
+        if (!e && !st)
+            e = SOUK_E_INTERNAL;
+        if (!e) {
+            souk_stmt_bind_i64(st, 1, x->o.id);
+            souk_stmt_bind_i64(st, 2, variant);
+            if (souk_stmt_step(st) == SOUK_DB_ROW) {
+                *value += souk_stmt_i64(st, 0) * q;
+                souk_stmt_done(st);
+            }
+        }
+    }
+    json_decref(lines);
+    return e;
+}
+
+static souk_err receive_tx(souk_store *db, void *arg)
+{
+    act *x = arg;
+    souk_err e = souk__order_load(db, x->o.id, &x->o);
+    if (e || (e = move_return(db, x, "approved", "received")))
+        return e;
+    int64_t value;
+    if ((e = restock_return(db, x, &value)))
+        return e;
+    int64_t left = x->o.total - x->o.refunded, amount = value < left ? value : left;
+    if (souk_store_exec2(db, "UPDATE order_returns SET refund = $2 WHERE id = $1", x->object_id, amount) < 0)
+        return SOUK_E_INTERNAL;
+    char ref[SOUK_ID_TEXT_MAX];
+    souk_id_format(SOUK_PREFIX_RETURN, x->object_id, ref);
+    if ((e = souk__order_event_tx(db, "return_received", x->o.id, x->o.state,
+                                  json_pack("{s:s,s:I}", "return_id", ref, "refund", (json_int_t)amount))))
+        return e;
+    if (amount <= 0)
+        return souk__order_history_tx(db, x->o.id, 0, x->o.state, x->o.state, ref, x->actor);
+    return souk__refund_begin_tx(db, &x->o, amount, "return received", x->object_id, x->actor, &x->refund_id);
+}
+
+static int return_action(souk_req *req, souk_res *res, souk_store_body body)
+{
+    act x;
+    act_in in;
+    memset(&in, 0, sizeof in);
+    if (souk__act_prepare(req, res, SOUK__FULFIL, NULL, &in, &x) || return_param(req, res, &x))
+        return res->err;
+    if (x.vendor) /* returns are the shop's business, not one vendor's */
+        return souk_res_error(res, SOUK_E_FORBIDDEN, "Returns are handled by the shop (permission orders:manage).");
+    return souk__act_run(req, res, &x, body, 200);
+}
+
+int souk_orders_api_return_approve(souk_req *req, souk_res *res)
+{
+    return return_action(req, res, approve_tx);
+}
+
+int souk_orders_api_return_receive(souk_req *req, souk_res *res)
+{
+    return return_action(req, res, receive_tx);
+}

@@ -1,0 +1,610 @@
+/*
+ * checkout.c — POST /api/v1/checkout: the Idempotency-Key claim, the order
+ * placed in pending_payment, the gateway calls outside any transaction and
+ * the outcome with its stored answer. See docs/internals/orders.md.
+ */
+#include "orders/api.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cart/cart.h"
+#include "core/id.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "mail/mail.h"
+#include "orders/place.h"
+#include "core/banned.h"
+
+/* ---- the request ---- */
+
+typedef struct address_in {
+    const char *name, *line1, *line2, *city, *postal_code, *region, *country;
+    uint64_t present, nulls;
+} address_in;
+
+typedef struct checkout_in {
+    const char *email, *payment_method;
+    uint64_t present, nulls;
+} checkout_in;
+
+static const char *country_check(const char *s, size_t len)
+{
+    return len == 2 && isupper((unsigned char)s[0]) && isupper((unsigned char)s[1])
+               ? NULL
+               : "must be an ISO 3166 country code such as GB";
+}
+
+/* the mail outbox's own rules, so every order e-mail can be sent */
+static const char *email_check(const char *s, size_t len)
+{
+    const char *why = NULL;
+    (void)len;
+    return souk_mail_check(s, "order", "order", &why) == 0 ? NULL : "must be an e-mail address";
+}
+
+#define A(name, flags, field, max, check) \
+    {name, SOUK_JSON_STRING, flags, offsetof(address_in, field), 1, max, 0, NULL, check, NULL, NULL}
+static const souk_json_field address_fields[] = {
+    A("name", SOUK_JSON_REQUIRED, name, 200, NULL),
+    A("line1", SOUK_JSON_REQUIRED, line1, 200, NULL),
+    A("line2", 0, line2, 200, NULL),
+    A("city", SOUK_JSON_REQUIRED, city, 200, NULL),
+    A("postal_code", SOUK_JSON_REQUIRED, postal_code, 200, NULL),
+    A("region", 0, region, 200, NULL),
+    A("country", SOUK_JSON_REQUIRED, country, 2, country_check),
+};
+static const souk_json_spec address_spec = {address_fields, sizeof address_fields / sizeof address_fields[0],
+                                            sizeof(address_in), offsetof(address_in, present),
+                                            offsetof(address_in, nulls)};
+static const souk_json_field checkout_fields[] = {
+    {"email", SOUK_JSON_STRING, 0, offsetof(checkout_in, email), 3, 254, 0, NULL, email_check, NULL, NULL},
+    {"payment_method", SOUK_JSON_STRING, 0, offsetof(checkout_in, payment_method), 1, 100, 0, NULL, NULL, NULL, NULL},
+};
+static const souk_json_spec checkout_spec = {checkout_fields, sizeof checkout_fields / sizeof checkout_fields[0],
+                                             sizeof(checkout_in), offsetof(checkout_in, present),
+                                             offsetof(checkout_in, nulls)};
+
+/* Decodes the body; on success *ADDRESS is the address serialized (arena). */
+static int decode(souk_req *req, souk_res *res, checkout_in *in, const char **address)
+{
+    json_t *obj = souk_req_json(req, res);
+    if (!obj)
+        return res->err;
+    json_t *addr = json_incref(json_object_get(obj, "shipping_address"));
+    json_object_del(obj, "shipping_address");
+    int bad = souk_json_decode(&checkout_spec, obj, in, "", req->arena, &res->problems);
+    json_decref(obj);
+    address_in a;
+    if (!addr)
+        bad = souk_problems_add(&res->problems, req->arena, "shipping_address", "is required");
+    else if (!json_is_object(addr))
+        bad = souk_problems_add(&res->problems, req->arena, "shipping_address", "must be an object");
+    else if (souk_json_decode(&address_spec, addr, &a, "shipping_address", req->arena, &res->problems) < 0)
+        bad = -1;
+    if (bad < 0 || res->problems.count) {
+        json_decref(addr);
+        return souk_res_invalid(res);
+    }
+    char *text = json_dumps(addr, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(addr);
+    if (!text)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    *address = souk_arena_strdup(req->arena, text);
+    free(text);
+    return 0;
+}
+
+static bool key_valid(const char *k)
+{
+    size_t n = k ? strlen(k) : 0;
+    if (n < 1 || n > SOUK_ORDERS_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)k[i]) && !strchr("_.:-", k[i]))
+            return false;
+    return true;
+}
+
+static void hex_hash(const void *data, size_t len, const void *data2, size_t len2, char hex[65], unsigned char *raw)
+{
+    crypto_generichash_state s;
+    unsigned char h[32];
+    crypto_generichash_init(&s, NULL, 0, sizeof h);
+    crypto_generichash_update(&s, data, len);
+    if (data2)
+        crypto_generichash_update(&s, data2, len2);
+    crypto_generichash_final(&s, h, sizeof h);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+    if (raw)
+        memcpy(raw, h, sizeof h);
+}
+
+/* ---- the claim ---- */
+
+enum { CLAIM_NEW, CLAIM_RESUME, CLAIM_REPLAY, CLAIM_BUSY };
+
+typedef struct claim {
+    const char *scope, *key, *hash;
+    char lease[33];   /* this request's lease token (random hex) */
+    souk__place_in place;
+    souk_arena *a;
+    souk_problems *pr;
+    int outcome;
+    int64_t order_id;
+    int status;       /* CLAIM_REPLAY */
+    char *response;   /* CLAIM_REPLAY, malloc'd */
+} claim;
+
+static souk_err claim_tx(souk_store *db, void *arg)
+{
+    claim *c = arg;
+    int64_t now = souk_time_now_us();
+    souk_stmt *st = souk_store_stmt(db, "SELECT request_hash, coalesce(order_id, 0), status, response, lease_until "
+                                        "FROM idempotency_keys WHERE scope = $1 AND key = $2");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_text(st, 1, c->scope, SIZE_MAX);
+    souk_stmt_bind_text(st, 2, c->key, SIZE_MAX);
+    int r = souk_stmt_step(st);
+    if (r < 0)
+        return souk_store_dberr(r);
+    if (r == SOUK_DB_ROW) {
+        bool same = strcmp(souk_stmt_text(st, 0, NULL), c->hash) == 0;
+        c->order_id = souk_stmt_i64(st, 1);
+        bool answered = !souk_stmt_is_null(st, 2);
+        int64_t lease = souk_stmt_i64(st, 4);
+        if (same && answered) {
+            c->status = (int)souk_stmt_i64(st, 2);
+            free(c->response);
+            c->response = souk_stmt_strdup(st, 3);
+        }
+        souk_stmt_done(st);
+        if (!same)
+            return SOUK_E_IDEMPOTENCY_MISMATCH;
+        if (answered) {
+            c->outcome = CLAIM_REPLAY;
+            return c->response ? SOUK_OK : SOUK_E_INTERNAL;
+        }
+        if (lease > now) {
+            c->outcome = CLAIM_BUSY;
+            return SOUK_OK;
+        }
+        c->outcome = CLAIM_RESUME; /* its first request died, or its gateway was unreachable */
+        st = souk_store_stmt(db, "UPDATE idempotency_keys SET lease_until = $3, lease_token = $4 WHERE scope = $1 "
+                                 "AND key = $2");
+        if (!st)
+            return SOUK_E_INTERNAL;
+        souk_stmt_bind_text(st, 1, c->scope, SIZE_MAX);
+        souk_stmt_bind_text(st, 2, c->key, SIZE_MAX);
+        souk_stmt_bind_i64(st, 3, now + SOUK_ORDERS_LEASE_US);
+        souk_stmt_bind_text(st, 4, c->lease, SIZE_MAX);
+        return souk_store_dberr(souk_stmt_exec(st));
+    }
+    souk_err e = souk__order_place_tx(db, &c->place, &c->order_id, c->a, c->pr);
+    if (e)
+        return e;
+    c->outcome = CLAIM_NEW;
+    st = souk_store_stmt(db, "INSERT INTO idempotency_keys (scope, key, request_hash, order_id, lease_until, "
+                             "lease_token, created_at) VALUES ($1, $2, $3, $4, $5, $7, $6)");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_text(st, 1, c->scope, SIZE_MAX);
+    souk_stmt_bind_text(st, 2, c->key, SIZE_MAX);
+    souk_stmt_bind_text(st, 3, c->hash, SIZE_MAX);
+    souk_stmt_bind_i64(st, 4, c->order_id);
+    souk_stmt_bind_i64(st, 5, now + SOUK_ORDERS_LEASE_US);
+    souk_stmt_bind_i64(st, 6, now);
+    souk_stmt_bind_text(st, 7, c->lease, SIZE_MAX);
+    return souk_store_dberr(souk_stmt_exec(st));
+}
+
+/* Waits (5 ms steps, read-only) until the request holding the key of C has
+ * answered or lost its lease, or DEADLINE passes. */
+static void wait_for_holder(souk_store *db, const claim *c, int64_t deadline)
+{
+    while (souk_time_now_us() < deadline) {
+        nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+        souk_stmt *st = souk_store_stmt(db, "SELECT status IS NOT NULL OR lease_until <= $3 FROM idempotency_keys "
+                                            "WHERE scope = $1 AND key = $2");
+        if (!st)
+            return;
+        souk_stmt_bind_text(st, 1, c->scope, SIZE_MAX);
+        souk_stmt_bind_text(st, 2, c->key, SIZE_MAX);
+        souk_stmt_bind_i64(st, 3, souk_time_now_us());
+        int r = souk_stmt_step(st);
+        bool settled = r != SOUK_DB_ROW || souk_stmt_i64(st, 0);
+        if (r == SOUK_DB_ROW)
+            souk_stmt_done(st);
+        if (settled)
+            return;
+    }
+}
+
+/* ---- the answer ---- */
+
+/* Stored error answers are {"error_code": "...", "detail": "..."}: they are
+ * rebuilt as standard error bodies (with this request's id) when replayed. */
+static int answer_stored(souk_req *req, souk_res *res, int status, const char *body)
+{
+    if (status == 201) {
+        res->status = 201;
+        souk_buf_add(&res->body, body, strlen(body));
+        return 0;
+    }
+    json_t *j = json_loads(body, 0, NULL);
+    const char *code = json_string_value(json_object_get(j, "error_code"));
+    const char *detail = json_string_value(json_object_get(j, "detail"));
+    souk_err e = code && strcmp(code, "PAYMENT_DECLINED") == 0 ? SOUK_E_PAYMENT_DECLINED : SOUK_E_INVALID_STATE;
+    const char *field = e == SOUK_E_PAYMENT_DECLINED ? "payment_method" : "order";
+    if (detail)
+        souk_problems_add(&res->problems, req->arena, field, "%s", detail);
+    json_decref(j);
+    return souk_res_error(res, e, e == SOUK_E_INVALID_STATE ? "The order was cancelled before it was paid." : NULL);
+}
+
+typedef struct finish_ctx {
+    const claim *c;
+    const souk_payment_intent *intent; /* NULL: no gateway news */
+    bool created;                      /* the intent was just created */
+    bool confirmed;                    /* a confirmation was asked for */
+    int64_t refund_id;                 /* a refund to send after the commit */
+    int status;
+    char *body;                        /* malloc'd */
+} finish_ctx;
+
+/* Applies the gateway's news to the order (in the transaction). */
+static souk_err apply(souk_store *db, finish_ctx *f, const char *actor)
+{
+    const souk_payment_intent *pi = f->intent;
+    int64_t order = f->c->order_id;
+    if (f->created) {
+        souk_stmt *st = souk_store_stmt(db, "UPDATE orders SET intent_id = $2, client_secret = $3, updated_at = $4 "
+                                            "WHERE id = $1 AND intent_id IS NULL");
+        if (!st)
+            return SOUK_E_INTERNAL;
+        souk_stmt_bind_i64(st, 1, order);
+        souk_stmt_bind_text(st, 2, pi->id, SIZE_MAX);
+        if (pi->client_secret[0])
+            souk_stmt_bind_text(st, 3, pi->client_secret, SIZE_MAX);
+        else
+            souk_stmt_bind_null(st, 3);
+        souk_stmt_bind_i64(st, 4, souk_time_now_us());
+        int r = souk_stmt_exec(st);
+        if (r < 0)
+            return souk_store_dberr(r);
+    }
+    if (!f->confirmed)
+        return SOUK_OK;
+    souk_err e;
+    switch (pi->status) {
+    case SOUK_PAY_SUCCEEDED:
+        return souk__order_payment_succeeded_tx(db, order, actor, &f->refund_id);
+    case SOUK_PAY_PROCESSING:
+        return souk_store_dberr(souk_store_exec2(db, "UPDATE orders SET intent_status = 'processing' WHERE id = $1 "
+                                                     "AND state = 'pending_payment' AND $2 = 0", order, 0));
+    case SOUK_PAY_REQUIRES_CONFIRMATION:
+        return SOUK_OK; /* e.g. 3-D Secure: the client finishes with the client secret; the webhook tells */
+    case SOUK_PAY_FAILED:
+    case SOUK_PAY_DECLINED: {
+        const char *status = pi->status == SOUK_PAY_FAILED ? "failed" : "declined";
+        const char *code = pi->decline_code[0] ? pi->decline_code : "card_declined";
+        char note[128];
+        snprintf(note, sizeof note, "payment %s: %s", status, code);
+        e = souk__order_cancel_pending_tx(db, order, status, code, note, actor);
+        return e == SOUK_E_CONFLICT ? SOUK_OK : e;
+    }
+    }
+    return SOUK_OK;
+}
+
+/* Records a created intent alone (its confirmation could not be sent). */
+static souk_err record_intent_tx(souk_store *db, void *arg)
+{
+    finish_ctx *f = arg;
+    return apply(db, f, f->c->place.actor);
+}
+
+/* Between creating and confirming an intent: writes it down at once, so a
+ * webhook about it finds its order even if this request dies next. */
+static void record_intent(finish_ctx *f, void *db)
+{
+    if (souk_store_run(db, record_intent_tx, f, NULL) == SOUK_OK)
+        f->created = false; /* recorded: finish_tx need not */
+}
+
+/* Renders the answer from the order as it now is. */
+static souk_err render(souk_store *db, finish_ctx *f)
+{
+    const claim *c = f->c;
+    souk__order o;
+    json_t *j = NULL;
+    souk_err e = souk__order_load(db, c->order_id, &o);
+    if (e)
+        return e;
+    if (strcmp(o.state, "cancelled") == 0) {
+        bool declined = strcmp(o.payment_status, "declined") == 0 || strcmp(o.payment_status, "failed") == 0;
+        souk_stmt *st = souk_store_stmt(db, "SELECT coalesce(decline_code, '') FROM orders WHERE id = $1");
+        if (!st)
+            return SOUK_E_INTERNAL;
+        souk_stmt_bind_i64(st, 1, c->order_id);
+        if (souk_stmt_step(st) != SOUK_DB_ROW)
+            return SOUK_E_INTERNAL;
+        j = json_pack("{s:s,s:s}", "error_code", declined ? "PAYMENT_DECLINED" : "INVALID_STATE", "detail",
+                      declined ? souk_stmt_text(st, 0, NULL) : "cancelled");
+        souk_stmt_done(st);
+        f->status = declined ? 402 : 409;
+    } else {
+        if ((e = souk__order_json(db, c->order_id, 0, &j)))
+            return e;
+        if (!c->place.user_id) {
+            char token[SOUK__ORDER_TOKEN_LEN];
+            souk__order_token(c->place.guest_key, c->order_id, token);
+            json_object_set_new(j, "order_token", json_string(token));
+        }
+        f->status = 201;
+    }
+    free(f->body);
+    f->body = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return f->body ? SOUK_OK : SOUK_E_INTERNAL;
+}
+
+static souk_err finish_tx(souk_store *db, void *arg)
+{
+    finish_ctx *f = arg;
+    souk_err e = f->intent ? apply(db, f, f->c->place.actor) : SOUK_OK;
+    if (!e)
+        e = render(db, f);
+    if (e)
+        return e;
+    /* only while this request still holds the key: one that lost its lease
+     * answers what it found, and the holder stores the answer */
+    souk_stmt *st = souk_store_stmt(db, "UPDATE idempotency_keys SET status = $3, response = $4, lease_until = 0 "
+                                        "WHERE scope = $1 AND key = $2 AND lease_token = $5 AND status IS NULL");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_text(st, 1, f->c->scope, SIZE_MAX);
+    souk_stmt_bind_text(st, 2, f->c->key, SIZE_MAX);
+    souk_stmt_bind_i64(st, 3, f->status);
+    souk_stmt_bind_text(st, 4, f->body, SIZE_MAX);
+    souk_stmt_bind_text(st, 5, f->c->lease, SIZE_MAX);
+    return souk_store_dberr(souk_stmt_exec(st));
+}
+
+static souk_err release_tx(souk_store *db, void *arg)
+{
+    const claim *c = arg;
+    souk_stmt *st = souk_store_stmt(db, "UPDATE idempotency_keys SET lease_until = 0 WHERE scope = $1 AND key = $2 "
+                                        "AND lease_token = $3");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_text(st, 1, c->scope, SIZE_MAX);
+    souk_stmt_bind_text(st, 2, c->key, SIZE_MAX);
+    souk_stmt_bind_text(st, 3, c->lease, SIZE_MAX);
+    return souk_store_dberr(souk_stmt_exec(st));
+}
+
+/* Lets the next request with the key of C take over at once (if C still holds it). */
+static void release_lease(souk_req *req, const claim *c)
+{
+    souk_store_run(req->store, release_tx, (void *)c, NULL);
+}
+
+/* The gateway could not be reached: the next retry with this key resumes. */
+static int unreachable(souk_req *req, souk_res *res, const claim *c, const char *why)
+{
+    release_lease(req, c);
+    souk_log(SOUK_LOG_WARN, req->request_id, NULL, NULL, "checkout: %s", why);
+    res->retry_after = "5";
+    return souk_res_error(res, SOUK_E_UNAVAILABLE,
+                          "The payment provider cannot be reached; retry with the same Idempotency-Key.");
+}
+
+/* The gateway's part: creates the intent of order O unless it has one, and
+ * confirms it with PAYMENT_METHOD (NULL = the client will). F and its
+ * intents PI/CONFIRMED are filled. Returns 0, or -1 with ERR when the gateway
+ * cannot be reached (F->created tells whether an intent was made before). */
+static int gateway_steps(souk__order *o, const char *payment_method, finish_ctx *f, souk_payment_intent *pi,
+                         char *err, size_t errlen, void (*created)(finish_ctx *f, void *ctx), void *ctx)
+{
+    const souk_payment_gateway *g = souk_orders_gateway();
+    char ref[SOUK_ID_TEXT_MAX], idem[SOUK_ID_TEXT_MAX + 16];
+    souk__order_ref(o->id, ref);
+    if (strcmp(o->state, "pending_payment") != 0)
+        return 0; /* paid by a webhook, or cancelled, meanwhile: answer what is */
+    if (o->total == 0) { /* nothing to pay (a 100 % coupon, free shipping): no gateway */
+        memset(pi, 0, sizeof *pi);
+        pi->status = SOUK_PAY_SUCCEEDED;
+        f->intent = pi;
+        f->confirmed = true;
+        return 0;
+    }
+    if (!o->intent_id[0]) {
+        snprintf(idem, sizeof idem, "%s-create", ref);
+        if (g->create_intent(g, o->total, o->currency, ref, idem, pi, err, errlen) < 0)
+            return -1;
+        f->intent = pi;
+        f->created = true;
+        snprintf(o->intent_id, sizeof o->intent_id, "%s", pi->id);
+        if (created) /* the intent is on record before it can be paid */
+            created(f, ctx);
+    }
+    if (!payment_method)
+        return 0;
+    souk_payment_intent confirmed;
+    snprintf(idem, sizeof idem, "%s-confirm", ref);
+    if (g->confirm(g, o->intent_id, payment_method, idem, &confirmed, err, errlen) < 0)
+        return -1;
+    if (f->created)
+        snprintf(confirmed.client_secret, sizeof confirmed.client_secret, "%s", pi->client_secret);
+    *pi = confirmed;
+    snprintf(pi->id, sizeof pi->id, "%s", o->intent_id);
+    f->intent = pi;
+    f->confirmed = true;
+    return 0;
+}
+
+/* Answers with what F stored, after sending a refund it began. */
+static int answer_finished(souk_req *req, souk_res *res, finish_ctx *f)
+{
+    char err[256];
+    if (f->refund_id && souk__refund_execute(req->store, f->refund_id, err, sizeof err) < 0)
+        souk_log(SOUK_LOG_WARN, req->request_id, NULL, NULL, "refund left to the job queue: %s", err);
+    int rc = answer_stored(req, res, f->status, f->body);
+    free(f->body);
+    return rc;
+}
+
+/* Steps 2 and 3 of docs/internals/orders.md for the claimed order, with the
+ * gateway called outside any transaction. */
+static int pay(souk_req *req, souk_res *res, const claim *c, const char *payment_method)
+{
+    souk__order o;
+    souk_err e = souk__order_load(req->store, c->order_id, &o);
+    if (e)
+        return souk_res_error(res, e, NULL);
+    finish_ctx f = {c, NULL, false, false, 0, 0, NULL};
+    souk_payment_intent pi;
+    char err[256] = "";
+    if (gateway_steps(&o, payment_method, &f, &pi, err, sizeof err, record_intent, req->store) < 0)
+        return unreachable(req, res, c, err);
+    e = souk_store_run(req->store, finish_tx, &f, NULL);
+    if (e) {
+        release_lease(req, c); /* a retry resumes the order */
+        free(f.body);
+        return souk_res_error(res, e, NULL);
+    }
+    return answer_finished(req, res, &f);
+}
+
+/* With a gateway inside the process (the test gateway: no I/O), the claim,
+ * the payment and the answer are one transaction: all or nothing. */
+typedef struct inline_ctx {
+    claim *c;
+    const char *payment_method;
+    finish_ctx f;
+    souk_payment_intent pi;
+} inline_ctx;
+
+static souk_err claim_and_pay_tx(souk_store *db, void *arg)
+{
+    inline_ctx *x = arg;
+    souk_err e = claim_tx(db, x->c);
+    if (e || (x->c->outcome != CLAIM_NEW && x->c->outcome != CLAIM_RESUME))
+        return e;
+    souk__order o;
+    char err[256];
+    free(x->f.body);
+    x->f = (finish_ctx){x->c, NULL, false, false, 0, 0, NULL};
+    if ((e = souk__order_load(db, x->c->order_id, &o)))
+        return e;
+    if (gateway_steps(&o, x->payment_method, &x->f, &x->pi, err, sizeof err, NULL, NULL) < 0) {
+        souk_log(SOUK_LOG_ERROR, NULL, NULL, NULL, "checkout: in-process gateway failed: %s", err);
+        return SOUK_E_INTERNAL;
+    }
+    return finish_tx(db, &x->f);
+}
+
+/* The e-mail address of account USER into *EMAIL (arena). */
+static int account_email(souk_req *req, souk_res *res, int64_t user, const char **email)
+{
+    souk_stmt *st = souk_store_stmt(req->store, "SELECT email FROM users WHERE id = $1 AND email IS NOT NULL");
+    if (!st)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_stmt_bind_i64(st, 1, user);
+    int r = souk_stmt_step(st);
+    if (r == SOUK_DB_ROW) {
+        *email = souk_arena_strdup(req->arena, souk_stmt_text(st, 0, NULL));
+        souk_stmt_done(st);
+    }
+    return r < 0 ? souk_res_error(res, SOUK_E_INTERNAL, NULL) : 0;
+}
+
+int souk_orders_api_checkout(souk_req *req, souk_res *res)
+{
+    const char *key = souk_req_header(req, "idempotency-key");
+    if (!key_valid(key)) {
+        souk_problems_add(&res->problems, req->arena, "Idempotency-Key",
+                          "send a unique key of 1-%d characters [A-Za-z0-9_.:-] with every checkout",
+                          SOUK_ORDERS_KEY_MAX);
+        return souk_res_invalid(res);
+    }
+    checkout_in in;
+    const char *address = NULL;
+    if (decode(req, res, &in, &address))
+        return res->err;
+    int64_t user = req->principal.kind == SOUK_ACTOR_USER ? req->principal.user_id : 0;
+    const char *token = souk_req_header(req, "x-cart-token");
+    claim c = {.key = key, .a = req->arena, .pr = &res->problems};
+    unsigned char lease_raw[16];
+    randombytes_buf(lease_raw, sizeof lease_raw);
+    sodium_bin2hex(c.lease, sizeof c.lease, lease_raw, sizeof lease_raw);
+    char scope[80], hash[65], uref[SOUK_ID_TEXT_MAX];
+    unsigned char guest_key[32];
+    static const char tag[] = "POST /api/v1/checkout\n";
+    hex_hash(tag, sizeof tag - 1, req->body, req->body_len, hash, NULL);
+    if (user) {
+        snprintf(scope, sizeof scope, "%s", souk_id_format("usr", user, uref));
+    } else {
+        if (!token)
+            return souk_res_error(res, SOUK_E_NOT_FOUND,
+                                  "No cart: guests send their cart's X-Cart-Token, customers sign in.");
+        char th[65];
+        hex_hash(token, strlen(token), NULL, 0, th, guest_key);
+        snprintf(scope, sizeof scope, "cart:%s", th);
+    }
+    c.scope = scope;
+    c.hash = hash;
+    int64_t cart = 0;
+    int found = souk_cart_find(req->store, user, token, &cart);
+    if (found < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    if (!found)
+        cart = 0; /* a replay needs no cart; a new checkout answers 404 */
+    c.place = (souk__place_in){cart, user, user ? NULL : guest_key, in.email, address, souk_orders_gateway()->name,
+                               user ? uref : "guest"};
+    if (!in.email && user && account_email(req, res, user, &c.place.email))
+        return res->err;
+    if (!c.place.email) {
+        souk_problems_add(&res->problems, req->arena, "email", "is required for guest checkouts");
+        return souk_res_invalid(res);
+    }
+    int64_t deadline = souk_time_now_us() + SOUK_ORDERS_WAIT_US;
+    bool in_process = souk_orders_gateway()->in_process;
+    inline_ctx x = {.c = &c, .payment_method = in.payment_method};
+    for (;;) {
+        souk_err e = in_process ? souk_store_run(req->store, claim_and_pay_tx, &x, &res->problems)
+                                : souk_store_run(req->store, claim_tx, &c, &res->problems);
+        if (e || (c.outcome != CLAIM_NEW && c.outcome != CLAIM_RESUME)) { /* no answer was stored */
+            free(x.f.body);
+            x.f.body = NULL;
+        }
+        if (e == SOUK_E_NOT_FOUND)
+            return souk_res_error(res, e, "No cart: create one with POST /api/v1/carts.");
+        if (e == SOUK_E_VALIDATION)
+            return souk_res_invalid(res);
+        if (e)
+            return souk_res_error(res, e, NULL);
+        if (c.outcome == CLAIM_REPLAY) {
+            int rc = answer_stored(req, res, c.status, c.response);
+            free(c.response);
+            return rc;
+        }
+        if (c.outcome != CLAIM_BUSY)
+            break;
+        if (souk_time_now_us() > deadline)
+            return souk_res_error(res, SOUK_E_CONFLICT,
+                                  "A checkout with this Idempotency-Key is still in progress; retry shortly.");
+        wait_for_holder(req->store, &c, deadline);
+    }
+    souk_res_audit(res, "order", souk_arena_strdup(req->arena, souk__order_ref(c.order_id, uref)));
+    if (in_process)
+        return answer_finished(req, res, &x.f);
+    return pay(req, res, &c, in.payment_method);
+}

@@ -1,0 +1,104 @@
+/* internal.h — shared by the orders module's .c files only (souk__order_ prefix). */
+#ifndef SOUK_ORDERS_INTERNAL_H
+#define SOUK_ORDERS_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "orders/orders.h"
+#include "store/store.h"
+
+/* The columns of an order that decisions need. */
+typedef struct souk__order {
+    int64_t id, user_id, total, refunded, reservation_id, cart_id, coupon_id;
+    char state[24], payment_status[24], currency[4], intent_id[80], email[256];
+} souk__order;
+
+/* Reads order ID into O. SOUK_OK, NOT_FOUND, or INTERNAL/UNAVAILABLE. */
+souk_err souk__order_load(souk_store *db, int64_t id, souk__order *o);
+
+/* The order as clients see it (docs/orders.md). VENDOR ≠ 0: only that
+ * vendor's lines and sub-order. Caller decrefs *OUT. */
+souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **out);
+
+/* ---- inside a write transaction (souk_store_run bodies) ---- */
+
+/* Appends a history row (SUB = 0 for the order itself; FROM may be NULL). */
+souk_err souk__order_history_tx(souk_store *db, int64_t order, int64_t sub, const char *from, const char *to,
+                                const char *note, const char *actor);
+
+/* Emits "order.<WHAT>" about ORDER with payload {order_id, state, ...EXTRA}
+ * (EXTRA stolen, may be NULL). */
+souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, const char *state, json_t *extra);
+
+/* Enqueues the e-mail KIND ("confirmation", "shipped", "delivered",
+ * "cancelled", "refunded:<refund id>") for ORDER. */
+souk_err souk__order_email_tx(souk_store *db, int64_t order, const char *kind);
+
+/* pending_payment → paid: consumes the reservation (or, when it lapsed
+ * already, reserves and consumes afresh), empties the cart, marks sub-orders
+ * paid, history, order.placed + order.paid, confirmation e-mail. CONFLICT
+ * when the order is not pending (nothing changed); OUT_OF_STOCK when the
+ * reservation lapsed and the stock is gone (the caller cancels and refunds). */
+souk_err souk__order_pay_tx(souk_store *db, int64_t order, const char *actor);
+
+/* pending_payment → cancelled: reservation released, coupon use given back.
+ * PAYMENT_STATUS ("declined", "failed", or NULL = unchanged) and DECLINE
+ * (may be NULL) are recorded. CONFLICT when the order is not pending. */
+souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char *payment_status,
+                                       const char *decline, const char *note, const char *actor);
+
+/* Recomputes the state of ORDER's sub-orders and of the order from its
+ * lines (paid / partially_fulfilled / fulfilled; shipped and delivered come
+ * from the sub-orders), writing history, events and e-mails for changes. */
+souk_err souk__order_derive_tx(souk_store *db, int64_t order, const char *actor);
+
+/* Takes AMOUNT off what is left to refund (refunded + AMOUNT <= total, a
+ * conditional update) and records a pending refund (*REFUND_ID), with a
+ * fallback orders.refund job that retries the gateway call. Sets the
+ * payment status, and the state "refunded" when the total is reached
+ * (unless STATE_AFTER names another, e.g. "cancelled"). VALIDATION when
+ * AMOUNT is more than is left. */
+souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amount, const char *reason,
+                               int64_t return_id, const char *actor, int64_t *refund_id);
+
+/* paid → cancelled: stock put back, coupon use given back, the rest of the
+ * total refunded (*REFUND_ID, to be sent with souk__refund_execute after
+ * the commit). INVALID_STATE when the order is not paid. */
+souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const char *reason, const char *actor,
+                                    int64_t *refund_id);
+
+/* The gateway says ORDER's payment succeeded: pay it (souk__order_pay_tx);
+ * when it can no longer be paid (cancelled meanwhile, or its stock gone)
+ * the money is refunded in full (*REFUND_ID ≠ 0: send it after the
+ * commit). SOUK_OK also when it was paid already. */
+souk_err souk__order_payment_succeeded_tx(souk_store *db, int64_t order, const char *actor, int64_t *refund_id);
+
+/* ---- outside transactions ---- */
+
+/* Asks the gateway for refund REFUND_ID (idempotency key "rfd_…") unless it
+ * succeeded already, then records the outcome. 0, or -1 with ERR. */
+int souk__refund_execute(souk_store *db, int64_t refund_id, char *err, size_t errlen);
+
+/* ---- HTTP helpers (api_read.c) ---- */
+#include "http/http.h"
+
+/* What the caller wants to do with an order. */
+enum { SOUK__SEE, SOUK__OWNER_OR_MANAGER, SOUK__OWNER, SOUK__FULFIL };
+
+/* Loads order ID into O and checks the caller may act on it as HOW says
+ * (see api_read.c); *VENDOR_VIEW gets the vendor whose part alone the caller
+ * reaches (0 = all of it). Returns 0, or the error set on RES (404 for
+ * orders the caller may not reach). */
+int souk__order_access(souk_req *req, souk_res *res, int64_t id, int how, souk__order *o, int64_t *vendor_view);
+
+/* Answers STATUS with order ID as VENDOR_VIEW sees it, naming it for the audit. */
+int souk__order_answer(souk_req *req, souk_res *res, int64_t id, int64_t vendor_view, int status);
+
+/* "ord_…" of ID into BUF (SOUK_ID_TEXT_MAX bytes); returns BUF. */
+const char *souk__order_ref(int64_t id, char *buf);
+
+#endif

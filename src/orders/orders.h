@@ -1,0 +1,58 @@
+/*
+ * orders.h — checkout, orders and their life cycle, marketplace sub-orders,
+ * refunds, returns, payment webhooks and order e-mails.
+ * Design: docs/internals/orders.md; user guide: docs/orders.md.
+ * Tables: migration 0007.
+ *
+ * The HTTP handlers are in api.h. This header is what other parts of the
+ * program use: the start-up configuration and the background jobs.
+ */
+#ifndef SOUK_ORDERS_H
+#define SOUK_ORDERS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "payments/payments.h"
+#include "store/store.h"
+
+#define SOUK_PREFIX_ORDER "ord"
+#define SOUK_PREFIX_SUB_ORDER "subo"
+#define SOUK_PREFIX_REFUND "rfd"
+#define SOUK_PREFIX_RETURN "ret"
+
+#define SOUK_ORDERS_IDEMPOTENCY_TTL_US (INT64_C(24) * 3600 * 1000000) /* keys are kept this long */
+#define SOUK_ORDERS_LEASE_US (INT64_C(60) * 1000000)   /* a checkout in progress holds its key this long (> 2 gateway calls of at most 25 s) */
+#define SOUK_ORDERS_WAIT_US (INT64_C(10) * 1000000)    /* a duplicate waits this long for the first's answer */
+#define SOUK_ORDERS_KEY_MAX 100                        /* Idempotency-Key: 1..100 of [A-Za-z0-9_.:-] */
+
+/* Sets the payment gateway (copied) and the checkout reservation lifetime
+ * (TTL_US <= 0: the inventory default of 15 minutes). Call once at start-up,
+ * before any handler or job runs. */
+void souk_orders_configure(const souk_payment_gateway *g, int64_t reservation_ttl_us);
+
+/* The configured gateway (the test gateway until souk_orders_configure). */
+const souk_payment_gateway *souk_orders_gateway(void);
+
+/* Registers the job kinds of this module with the queue: order.email,
+ * orders.refund (gateway refunds, retried), orders.maintenance (every
+ * minute: abandoned payments, old idempotency keys). Call from
+ * souk_background_register. */
+void souk_orders_register_jobs(void);
+
+/* The newest MAX (≤ 1000) orders of account USER, as GET /api/v1/orders/{id}
+ * shows them (the GDPR export). NULL on database errors. */
+json_t *souk_orders_of_user_json(souk_store *db, int64_t user, int max);
+
+/* ---- the parts the jobs run, also used by the unit tests ---- */
+
+/* Cancels up to MAX orders still waiting for payment whose due time passed
+ * before NOW_US (reservation released, coupon use given back), each in its
+ * own transaction. Returns how many, or a negative souk_db_status. */
+int souk_orders_abandon_due(souk_store *db, int64_t now_us, int max);
+
+/* Deletes idempotency keys created before NOW_US - 24 h (at most MAX).
+ * Returns how many, or a negative souk_db_status. */
+int souk_orders_forget_keys(souk_store *db, int64_t now_us, int max);
+
+#endif

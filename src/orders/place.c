@@ -1,0 +1,334 @@
+/*
+ * place.c — turning a cart into an order waiting for payment, inside the
+ * checkout's claim transaction: lines at current prices, totals as the cart
+ * shows them, stock reserved, coupon use counted, one sub-order per vendor.
+ */
+#include "orders/place.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cart/cart.h"
+#include "cart/totals.h"
+#include "core/id.h"
+#include "core/time.h"
+#include "inventory/inventory.h"
+#include "core/banned.h"
+
+static int64_t reservation_ttl_us; /* set once by souk_orders_configure */
+
+void souk__place_set_ttl(int64_t ttl_us)
+{
+    reservation_ttl_us = ttl_us;
+}
+
+void souk__order_token(const unsigned char guest_key[32], int64_t order, char token[SOUK__ORDER_TOKEN_LEN])
+{
+    char ref[SOUK_ID_TEXT_MAX];
+    souk__order_ref(order, ref);
+    unsigned char mac[32];
+    crypto_generichash(mac, sizeof mac, (const unsigned char *)ref, strlen(ref), guest_key, 32);
+    memcpy(token, "ot_", 3);
+    sodium_bin2base64(token + 3, SOUK__ORDER_TOKEN_LEN - 3, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+void souk__order_token_hash(const char *token, char hex[65])
+{
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)token, strlen(token), NULL, 0);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+static int64_t amount_of(const json_t *money)
+{
+    return json_integer_value(json_object_get(money, "amount"));
+}
+
+static int64_t id_of(const json_t *v, const char *prefix)
+{
+    int64_t id = 0;
+    const char *s = json_string_value(v);
+    if (s)
+        souk_id_parse(prefix, s, strlen(s), &id);
+    return id;
+}
+
+typedef struct group {
+    int64_t vendor, commission_bp, subtotal, sub_id;
+} group;
+
+/* The vendor and its commission of product PRODUCT. */
+static souk_err vendor_of(souk_store *db, int64_t product, int64_t *vendor, int64_t *bp)
+{
+    souk_stmt *st = souk_store_stmt(db, "SELECT coalesce(p.vendor_id, 0), coalesce(v.commission_bp, 0) "
+                                        "FROM products p LEFT JOIN vendors v ON v.id = p.vendor_id WHERE p.id = $1");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, product);
+    int r = souk_stmt_step(st);
+    if (r != SOUK_DB_ROW)
+        return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
+    *vendor = souk_stmt_i64(st, 0);
+    *bp = souk_stmt_i64(st, 1);
+    souk_stmt_done(st);
+    return SOUK_OK;
+}
+
+/* Checks every line can be bought; fills LINES for the reservation. */
+static souk_err check_lines(const json_t *lines, souk_reservation_line *out, souk_arena *a, souk_problems *pr)
+{
+    size_t n = json_array_size(lines);
+    if (n == 0) {
+        souk_problems_add(pr, a, "cart", "the cart is empty");
+        return SOUK_E_VALIDATION;
+    }
+    for (size_t i = 0; i < n && i < SOUK_CART_MAX_LINES; i++) {
+        const json_t *l = json_array_get(lines, i);
+        if (!json_is_true(json_object_get(l, "purchasable"))) {
+            const char *why = json_string_value(json_object_get(l, "problem"));
+            char field[32];
+            snprintf(field, sizeof field, "lines[%zu]", i);
+            souk_problems_add(pr, a, field, "%s", why ? why : "cannot be bought");
+        }
+        out[i] = (souk_reservation_line){id_of(json_object_get(l, "variant_id"), "var"),
+                                         json_integer_value(json_object_get(l, "quantity"))};
+    }
+    return pr->count ? SOUK_E_VALIDATION : SOUK_OK;
+}
+
+/* Counts one use of the cart's coupon when it applies; VALIDATION when it
+ * was used up meanwhile. *COUPON gets its id (0 = none). */
+static souk_err take_coupon(souk_store *db, int64_t cart_id, const json_t *cart, int64_t *coupon, souk_arena *a,
+                            souk_problems *pr)
+{
+    *coupon = 0;
+    if (!json_is_true(json_object_get(json_object_get(cart, "totals"), "coupon_applied")) ||
+        !json_is_string(json_object_get(cart, "coupon")))
+        return SOUK_OK;
+    souk_stmt *st = souk_store_stmt(db, "UPDATE coupons SET used_count = used_count + 1 WHERE id = "
+                                        "(SELECT coupon_id FROM carts WHERE id = $1) AND (usage_limit IS NULL "
+                                        "OR used_count < usage_limit) RETURNING id");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, cart_id);
+    int r = souk_stmt_step(st);
+    if (r == SOUK_DB_ROW) {
+        *coupon = souk_stmt_i64(st, 0);
+        souk_stmt_done(st);
+        return SOUK_OK;
+    }
+    if (r < 0)
+        return souk_store_dberr(r);
+    souk_problems_add(pr, a, "coupon", "has been used up; remove it from the cart");
+    return SOUK_E_VALIDATION;
+}
+
+static void bind_text_or_null(souk_stmt *st, int i, const char *s)
+{
+    if (s)
+        souk_stmt_bind_text(st, i, s, SIZE_MAX);
+    else
+        souk_stmt_bind_null(st, i);
+}
+
+static souk_err insert_order(souk_store *db, const souk__place_in *in, const json_t *cart, int64_t id,
+                             int64_t reservation, int64_t coupon, int64_t due)
+{
+    const json_t *t = json_object_get(cart, "totals");
+    souk_stmt *st = souk_store_stmt(
+        db, "INSERT INTO orders (id, user_id, guest_token_hash, email, state, currency, subtotal, discount, shipping, "
+            "tax, total, prices_include_tax, shipping_method, coupon_code, coupon_id, shipping_address, cart_id, "
+            "reservation_id, gateway, payment_due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, "
+            "'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    char token[SOUK__ORDER_TOKEN_LEN], hex[65];
+    souk_stmt_bind_i64(st, 1, id);
+    if (in->user_id) {
+        souk_stmt_bind_i64(st, 2, in->user_id);
+        souk_stmt_bind_null(st, 3);
+    } else {
+        souk_stmt_bind_null(st, 2);
+        souk__order_token(in->guest_key, id, token);
+        souk__order_token_hash(token, hex);
+        souk_stmt_bind_text(st, 3, hex, 64);
+    }
+    souk_stmt_bind_text(st, 4, in->email, SIZE_MAX);
+    souk_stmt_bind_text(st, 5, json_string_value(json_object_get(cart, "currency")), SIZE_MAX);
+    souk_stmt_bind_i64(st, 6, amount_of(json_object_get(t, "subtotal")));
+    souk_stmt_bind_i64(st, 7, amount_of(json_object_get(t, "discount")));
+    souk_stmt_bind_i64(st, 8, amount_of(json_object_get(t, "shipping")));
+    souk_stmt_bind_i64(st, 9, amount_of(json_object_get(t, "tax")));
+    souk_stmt_bind_i64(st, 10, amount_of(json_object_get(t, "total")));
+    souk_stmt_bind_i64(st, 11, json_is_true(json_object_get(t, "prices_include_tax")));
+    bind_text_or_null(st, 12, json_string_value(json_object_get(cart, "shipping_method")));
+    bind_text_or_null(st, 13, coupon ? json_string_value(json_object_get(cart, "coupon")) : NULL);
+    if (coupon)
+        souk_stmt_bind_i64(st, 14, coupon);
+    else
+        souk_stmt_bind_null(st, 14);
+    souk_stmt_bind_text(st, 15, in->address_json, SIZE_MAX);
+    souk_stmt_bind_i64(st, 16, in->cart_id);
+    souk_stmt_bind_i64(st, 17, reservation);
+    souk_stmt_bind_text(st, 18, in->gateway, SIZE_MAX);
+    souk_stmt_bind_i64(st, 19, due);
+    souk_stmt_bind_i64(st, 20, souk_time_now_us());
+    return souk_store_dberr(souk_stmt_exec(st));
+}
+
+/* Groups the lines by vendor into G (one per vendor, in first-seen order). */
+static souk_err group_lines(souk_store *db, const json_t *lines, group *g, size_t *ng, int64_t *vendors)
+{
+    *ng = 0;
+    for (size_t i = 0; i < json_array_size(lines); i++) {
+        const json_t *l = json_array_get(lines, i);
+        int64_t vendor = 0, bp = 0;
+        souk_err e = vendor_of(db, id_of(json_object_get(l, "product_id"), "prod"), &vendor, &bp);
+        if (e)
+            return e;
+        vendors[i] = vendor;
+        size_t k = 0;
+        while (k < *ng && g[k].vendor != vendor)
+            k++;
+        if (k == *ng)
+            g[(*ng)++] = (group){vendor, bp, 0, souk_id_next()};
+        g[k].subtotal += amount_of(json_object_get(l, "line_total"));
+    }
+    return SOUK_OK;
+}
+
+static souk_err insert_subs(souk_store *db, int64_t order, const group *g, size_t ng)
+{
+    for (size_t k = 0; k < ng; k++) {
+        souk_stmt *st = souk_store_stmt(db, "INSERT INTO sub_orders (id, order_id, vendor_id, state, subtotal, "
+                                            "commission_bp, commission, created_at, updated_at) "
+                                            "VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $7)");
+        if (!st)
+            return SOUK_E_INTERNAL;
+        souk_stmt_bind_i64(st, 1, g[k].sub_id);
+        souk_stmt_bind_i64(st, 2, order);
+        if (g[k].vendor)
+            souk_stmt_bind_i64(st, 3, g[k].vendor);
+        else
+            souk_stmt_bind_null(st, 3);
+        souk_stmt_bind_i64(st, 4, g[k].subtotal);
+        souk_stmt_bind_i64(st, 5, g[k].commission_bp);
+        souk_stmt_bind_i64(st, 6, souk_cart_bp(g[k].subtotal, g[k].commission_bp));
+        souk_stmt_bind_i64(st, 7, souk_time_now_us());
+        int r = souk_stmt_exec(st);
+        if (r < 0)
+            return souk_store_dberr(r);
+    }
+    return SOUK_OK;
+}
+
+static souk_err insert_lines(souk_store *db, int64_t order, const json_t *lines, const int64_t *vendors,
+                             const group *g, size_t ng)
+{
+    for (size_t i = 0; i < json_array_size(lines); i++) {
+        const json_t *l = json_array_get(lines, i);
+        size_t k = 0;
+        while (k + 1 < ng && g[k].vendor != vendors[i])
+            k++;
+        souk_stmt *st = souk_store_stmt(db, "INSERT INTO order_lines (order_id, line_no, sub_order_id, variant_id, "
+                                            "product_id, vendor_id, sku, product_title, variant_title, quantity, "
+                                            "unit_amount, line_total) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                                            "$10, $11, $12)");
+        if (!st)
+            return SOUK_E_INTERNAL;
+        souk_stmt_bind_i64(st, 1, order);
+        souk_stmt_bind_i64(st, 2, (int64_t)i + 1);
+        souk_stmt_bind_i64(st, 3, g[k].sub_id);
+        souk_stmt_bind_i64(st, 4, id_of(json_object_get(l, "variant_id"), "var"));
+        souk_stmt_bind_i64(st, 5, id_of(json_object_get(l, "product_id"), "prod"));
+        if (vendors[i])
+            souk_stmt_bind_i64(st, 6, vendors[i]);
+        else
+            souk_stmt_bind_null(st, 6);
+        souk_stmt_bind_text(st, 7, json_string_value(json_object_get(l, "sku")), SIZE_MAX);
+        souk_stmt_bind_text(st, 8, json_string_value(json_object_get(l, "product_title")), SIZE_MAX);
+        souk_stmt_bind_text(st, 9, json_string_value(json_object_get(l, "variant_title")), SIZE_MAX);
+        souk_stmt_bind_i64(st, 10, json_integer_value(json_object_get(l, "quantity")));
+        souk_stmt_bind_i64(st, 11, amount_of(json_object_get(l, "unit_price")));
+        souk_stmt_bind_i64(st, 12, amount_of(json_object_get(l, "line_total")));
+        int r = souk_stmt_exec(st);
+        if (r < 0)
+            return souk_store_dberr(r);
+    }
+    return SOUK_OK;
+}
+
+/* One order per cart waits for payment: a new checkout of the cart (another
+ * Idempotency-Key) cancels the earlier one and gives its stock back, so a
+ * cart cannot hold stock many times over. (Should the earlier one be paid
+ * after all, its money is refunded: souk__order_payment_succeeded_tx.) */
+static souk_err replace_pending(souk_store *db, int64_t cart, const char *actor)
+{
+    souk_stmt *st = souk_store_stmt(db, "SELECT id FROM orders WHERE cart_id = $1 AND state = 'pending_payment'");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, cart);
+    int64_t ids[8];
+    int n = 0, r;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
+        if (n < 8)
+            ids[n++] = souk_stmt_i64(st, 0);
+    if (r < 0)
+        return souk_store_dberr(r);
+    for (int i = 0; i < n; i++) {
+        souk_err e = souk__order_cancel_pending_tx(db, ids[i], NULL, NULL, "replaced by a new checkout of its cart",
+                                                   actor);
+        if (e && e != SOUK_E_CONFLICT)
+            return e;
+    }
+    return SOUK_OK;
+}
+
+souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t *order_id, souk_arena *a,
+                              souk_problems *pr)
+{
+    json_t *cart = NULL;
+    souk_err e = in->cart_id ? replace_pending(db, in->cart_id, in->actor) : SOUK_OK;
+    if (!e)
+        e = souk_cart_json(db, in->cart_id, &cart);
+    if (e == SOUK_E_VALIDATION)
+        souk_problems_add(pr, a, "cart", "the total exceeds %s minor units", SOUK_CART_MAX_TOTAL_TEXT);
+    if (e)
+        return e;
+    const json_t *lines = json_object_get(cart, "lines");
+    size_t n = json_array_size(lines);
+    souk_reservation_line res_lines[SOUK_CART_MAX_LINES];
+    int64_t vendors[SOUK_CART_MAX_LINES], id = souk_id_next(), reservation = 0, coupon = 0, due = 0;
+    group g[SOUK_CART_MAX_LINES];
+    size_t ng = 0;
+    char ref[SOUK_ID_TEXT_MAX], state[16];
+    if (n > SOUK_CART_MAX_LINES)
+        e = SOUK_E_INTERNAL;
+    if (!e)
+        e = check_lines(lines, res_lines, a, pr);
+    if (!e) {
+        e = souk_inventory_reserve_tx(db, souk__order_ref(id, ref), res_lines, n, reservation_ttl_us, &reservation, a,
+                                      pr);
+        if (e == SOUK_E_CONFLICT)
+            e = SOUK_E_OUT_OF_STOCK;
+    }
+    if (!e)
+        e = souk_inventory_reservation_state(db, reservation, state, sizeof state, &due);
+    if (!e)
+        e = take_coupon(db, in->cart_id, cart, &coupon, a, pr);
+    if (!e)
+        e = group_lines(db, lines, g, &ng, vendors);
+    if (!e)
+        e = insert_order(db, in, cart, id, reservation, coupon, due);
+    if (!e)
+        e = insert_subs(db, id, g, ng);
+    if (!e)
+        e = insert_lines(db, id, lines, vendors, g, ng);
+    if (!e)
+        e = souk__order_history_tx(db, id, 0, NULL, "pending_payment", "checkout", in->actor);
+    json_decref(cart);
+    if (!e)
+        *order_id = id;
+    return e;
+}

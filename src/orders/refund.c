@@ -1,0 +1,204 @@
+/*
+ * refund.c — money going back: refunds taken in a transaction and sent to
+ * the gateway after it commits (retried by the orders.refund job), paid
+ * orders cancelled with their stock put back, and payments that arrive for
+ * orders that can no longer be paid.
+ */
+#include "orders/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/id.h"
+#include "core/time.h"
+#include "inventory/inventory.h"
+#include "jobs/jobs.h"
+#include "core/banned.h"
+
+#define REFUND_RETRY_AFTER_US (INT64_C(30) * 1000000) /* the job's first try, if the request's own failed */
+
+/* Puts back into stock what left no warehouse: every line's quantity less
+ * what was returned (UNFULFILLED_ONLY: less what was fulfilled). */
+static souk_err restock(souk_store *db, const souk__order *o, bool unfulfilled_only, const char *reason,
+                        const char *actor)
+{
+    souk_stmt *st = souk_store_stmt(db, "SELECT variant_id, quantity - CASE WHEN $2 THEN fulfilled ELSE returned END "
+                                        "FROM order_lines WHERE order_id = $1 AND quantity > CASE WHEN $2 THEN "
+                                        "fulfilled ELSE returned END ORDER BY line_no");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, o->id);
+    souk_stmt_bind_i64(st, 2, unfulfilled_only);
+    souk_reservation_line lines[SOUK_INVENTORY_LINES_MAX];
+    size_t n = 0;
+    int r;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
+        if (n < SOUK_INVENTORY_LINES_MAX)
+            lines[n++] = (souk_reservation_line){souk_stmt_i64(st, 0), souk_stmt_i64(st, 1)};
+    if (r < 0)
+        return souk_store_dberr(r);
+    for (size_t i = 0; i < n; i++) {
+        souk_err e = souk_inventory_restock_tx(db, o->reservation_id, lines[i].variant_id, lines[i].quantity,
+                                               reason, actor);
+        if (e)
+            return e;
+    }
+    return SOUK_OK;
+}
+
+souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amount, const char *reason,
+                               int64_t return_id, const char *actor, int64_t *refund_id)
+{
+    int64_t now = souk_time_now_us();
+    souk_stmt *st = souk_store_stmt(
+        db, "UPDATE orders SET refunded = refunded + $2, payment_status = CASE WHEN refunded + $2 >= total "
+            "THEN 'refunded' ELSE 'partially_refunded' END, state = CASE WHEN refunded + $2 >= total AND state "
+            "NOT IN ('cancelled', 'pending_payment') THEN 'refunded' ELSE state END, updated_at = $3 "
+            "WHERE id = $1 AND $2 > 0 AND refunded + $2 <= total RETURNING state");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, o->id);
+    souk_stmt_bind_i64(st, 2, amount);
+    souk_stmt_bind_i64(st, 3, now);
+    int r = souk_stmt_step(st);
+    if (r != SOUK_DB_ROW)
+        return r == SOUK_DB_DONE ? SOUK_E_VALIDATION : souk_store_dberr(r);
+    char state[24];
+    snprintf(state, sizeof state, "%s", souk_stmt_text(st, 0, NULL));
+    souk_stmt_done(st);
+    int64_t id = souk_id_next();
+    st = souk_store_stmt(db, "INSERT INTO refunds (id, order_id, amount, reason, state, return_id, actor, created_at) "
+                             "VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7)");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, id);
+    souk_stmt_bind_i64(st, 2, o->id);
+    souk_stmt_bind_i64(st, 3, amount);
+    souk_stmt_bind_text(st, 4, reason ? reason : "", SIZE_MAX);
+    if (return_id)
+        souk_stmt_bind_i64(st, 5, return_id);
+    else
+        souk_stmt_bind_null(st, 5);
+    souk_stmt_bind_text(st, 6, actor ? actor : "system", SIZE_MAX);
+    souk_stmt_bind_i64(st, 7, now);
+    if ((r = souk_stmt_exec(st)) < 0)
+        return souk_store_dberr(r);
+    char ref[SOUK_ID_TEXT_MAX], dedupe[SOUK_ID_TEXT_MAX + 20], kind[SOUK_ID_TEXT_MAX + 12];
+    souk_id_format(SOUK_PREFIX_REFUND, id, ref);
+    snprintf(dedupe, sizeof dedupe, "orders.refund:%s", ref);
+    snprintf(kind, sizeof kind, "refunded:%s", ref);
+    if ((r = souk_job_enqueue_tx(db, "orders.refund", json_pack("{s:s}", "refund_id", ref),
+                                 now + REFUND_RETRY_AFTER_US, dedupe)) < 0)
+        return souk_store_dberr(r);
+    souk_err e = SOUK_OK;
+    if (strcmp(state, o->state) != 0)
+        e = souk__order_history_tx(db, o->id, 0, o->state, state, reason, actor);
+    /* all the money back before all the goods left: what was not fulfilled
+     * goes back into stock, and the sub-orders not shipped are done with */
+    bool unshipped = !strcmp(o->state, "paid") || !strcmp(o->state, "partially_fulfilled") ||
+                     !strcmp(o->state, "fulfilled");
+    if (!e && unshipped && strcmp(state, "refunded") == 0) {
+        e = restock(db, o, true, "order refunded", actor);
+        if (!e && souk_store_exec2(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 WHERE order_id = $1 "
+                                       "AND state IN ('paid', 'partially_fulfilled', 'fulfilled')", o->id, now) < 0)
+            e = SOUK_E_INTERNAL;
+    }
+    if (!e)
+        e = souk__order_event_tx(db, "refunded", o->id, state,
+                                 json_pack("{s:s,s:I,s:s}", "refund_id", ref, "amount", (json_int_t)amount,
+                                           "currency", o->currency));
+    if (!e)
+        e = souk__order_email_tx(db, o->id, kind);
+    if (!e)
+        *refund_id = id;
+    return e;
+}
+
+int souk__refund_execute(souk_store *db, int64_t refund_id, char *err, size_t errlen)
+{
+    souk_stmt *st = souk_store_stmt(db, "SELECT r.amount, r.state, coalesce(o.intent_id, '') FROM refunds r "
+                                        "JOIN orders o ON o.id = r.order_id WHERE r.id = $1");
+    if (!st) {
+        snprintf(err, errlen, "database: %s", souk_store_errmsg(db));
+        return -1;
+    }
+    souk_stmt_bind_i64(st, 1, refund_id);
+    if (souk_stmt_step(st) != SOUK_DB_ROW) {
+        snprintf(err, errlen, "no refund %lld", (long long)refund_id);
+        return -1;
+    }
+    int64_t amount = souk_stmt_i64(st, 0);
+    bool done = strcmp(souk_stmt_text(st, 1, NULL), "succeeded") == 0;
+    char intent[80];
+    snprintf(intent, sizeof intent, "%s", souk_stmt_text(st, 2, NULL));
+    souk_stmt_done(st);
+    if (done)
+        return 0;
+    char ref[SOUK_ID_TEXT_MAX], gateway_id[128] = "";
+    souk_id_format(SOUK_PREFIX_REFUND, refund_id, ref);
+    const souk_payment_gateway *g = souk_orders_gateway();
+    if (intent[0] && g->refund(g, intent, amount, ref, gateway_id, sizeof gateway_id, err, errlen) < 0)
+        return -1;
+    st = souk_store_stmt(db, "UPDATE refunds SET state = 'succeeded', gateway_refund_id = $2 "
+                             "WHERE id = $1 AND state = 'pending'");
+    if (!st) {
+        snprintf(err, errlen, "database: %s", souk_store_errmsg(db));
+        return -1;
+    }
+    souk_stmt_bind_i64(st, 1, refund_id);
+    souk_stmt_bind_text(st, 2, gateway_id, SIZE_MAX);
+    if (souk_stmt_exec(st) < 0) {
+        snprintf(err, errlen, "database: %s", souk_store_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const char *reason, const char *actor,
+                                    int64_t *refund_id)
+{
+    int64_t now = souk_time_now_us();
+    if (souk_store_exec2(db, "UPDATE orders SET state = 'cancelled', updated_at = $2 WHERE id = $1 "
+                             "AND state = 'paid'", o->id, now) < 0)
+        return SOUK_E_INTERNAL;
+    if (souk_store_changes(db) != 1)
+        return SOUK_E_INVALID_STATE;
+    souk_err e = restock(db, o, false, "order cancelled", actor);
+    if (!e && o->coupon_id &&
+        souk_store_exec2(db, "UPDATE coupons SET used_count = used_count - 1 WHERE id = $1 AND used_count > $2",
+                         o->coupon_id, 0) < 0)
+        e = SOUK_E_INTERNAL;
+    if (!e && souk_store_exec2(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 WHERE order_id = $1",
+                               o->id, now) < 0)
+        e = SOUK_E_INTERNAL;
+    if (!e)
+        e = souk__order_history_tx(db, o->id, 0, "paid", "cancelled", reason, actor);
+    if (!e)
+        e = souk__order_event_tx(db, "cancelled", o->id, "cancelled", json_pack("{s:s}", "reason", reason));
+    if (!e)
+        e = souk__order_email_tx(db, o->id, "cancelled");
+    souk__order after = *o;
+    snprintf(after.state, sizeof after.state, "cancelled");
+    *refund_id = 0;
+    if (!e && o->total > o->refunded)
+        e = souk__refund_begin_tx(db, &after, o->total - o->refunded, "order cancelled", 0, actor, refund_id);
+    return e;
+}
+
+souk_err souk__order_payment_succeeded_tx(souk_store *db, int64_t order, const char *actor, int64_t *refund_id)
+{
+    *refund_id = 0;
+    souk_err e = souk__order_pay_tx(db, order, actor);
+    if (e != SOUK_E_CONFLICT && e != SOUK_E_OUT_OF_STOCK)
+        return e;
+    souk__order o;
+    if ((e == SOUK_E_OUT_OF_STOCK &&
+         (e = souk__order_cancel_pending_tx(db, order, NULL, NULL, "paid after its stock was sold", actor))) ||
+        (e = souk__order_load(db, order, &o)))
+        return e;
+    if (strcmp(o.state, "cancelled") != 0 || o.refunded >= o.total)
+        return SOUK_OK; /* paid already (a webhook and a confirmation both said so) */
+    /* the money arrived for an order that can no longer be delivered: give it back */
+    return souk__refund_begin_tx(db, &o, o.total - o.refunded, "payment arrived after cancellation", 0, actor,
+                                 refund_id);
+}

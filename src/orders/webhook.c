@@ -1,0 +1,137 @@
+/*
+ * webhook.c — POST /api/v1/payments/webhook: the Stripe-style gateway's
+ * payment news. The signature is checked before the body is parsed; the
+ * event id is recorded in the same transaction as the change it causes, so
+ * a redelivered event changes nothing.
+ */
+#include "orders/api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/id.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "orders/internal.h"
+#include "core/banned.h"
+
+#define TOLERANCE_S 300
+
+typedef struct hook {
+    const char *event_id, *type, *intent, *decline, *reference;
+    bool duplicate;
+    int64_t refund_id;
+} hook;
+
+/* The order the intent of H pays into *ORDER (0 = none): by its intent id,
+ * else by the reference souk gave the intent ("ord_…", its metadata) for an
+ * order that has no intent on record yet. Returns 0 or a souk_db_status. */
+static int order_of_intent(souk_store *db, const hook *h, int64_t *order)
+{
+    souk_stmt *st = souk_store_stmt(db, "SELECT id FROM orders WHERE intent_id = $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_text(st, 1, h->intent, SIZE_MAX);
+    int r = souk_stmt_step(st);
+    if (r == SOUK_DB_ROW) {
+        *order = souk_stmt_i64(st, 0);
+        souk_stmt_done(st);
+        return 0;
+    }
+    int64_t id;
+    if (r < 0 || !h->reference || souk_id_parse(SOUK_PREFIX_ORDER, h->reference, strlen(h->reference), &id) < 0)
+        return r < 0 ? r : 0;
+    st = souk_store_stmt(db, "UPDATE orders SET intent_id = $2 WHERE id = $1 AND intent_id IS NULL RETURNING id");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, id);
+    souk_stmt_bind_text(st, 2, h->intent, SIZE_MAX);
+    r = souk_stmt_step(st);
+    if (r == SOUK_DB_ROW) {
+        *order = souk_stmt_i64(st, 0);
+        souk_stmt_done(st);
+    }
+    return r < 0 ? r : 0;
+}
+
+static souk_err hook_tx(souk_store *db, void *arg)
+{
+    hook *h = arg;
+    souk_stmt *st = souk_store_stmt(db, "INSERT INTO webhook_events (id, type, received_at) VALUES ($1, $2, $3) "
+                                        "ON CONFLICT (id) DO NOTHING");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_text(st, 1, h->event_id, SIZE_MAX);
+    souk_stmt_bind_text(st, 2, h->type, SIZE_MAX);
+    souk_stmt_bind_i64(st, 3, souk_time_now_us());
+    int r = souk_stmt_exec(st);
+    if (r < 0)
+        return souk_store_dberr(r);
+    h->duplicate = souk_store_changes(db) == 0;
+    h->refund_id = 0;
+    if (h->duplicate || !h->intent)
+        return SOUK_OK;
+    int64_t order = 0;
+    if ((r = order_of_intent(db, h, &order)) < 0)
+        return souk_store_dberr(r);
+    if (!order)
+        return SOUK_OK; /* not one of ours: recorded, ignored */
+    souk_err e = SOUK_OK;
+    if (strcmp(h->type, "payment_intent.succeeded") == 0) {
+        e = souk__order_payment_succeeded_tx(db, order, "gateway", &h->refund_id);
+    } else if (strcmp(h->type, "payment_intent.payment_failed") == 0 ||
+               strcmp(h->type, "payment_intent.canceled") == 0) {
+        bool cancelled = strcmp(h->type, "payment_intent.canceled") == 0;
+        const char *code = h->decline ? h->decline : cancelled ? "canceled" : "card_declined";
+        char note[128];
+        snprintf(note, sizeof note, "payment %s: %s", cancelled ? "cancelled" : "failed", code);
+        e = souk__order_cancel_pending_tx(db, order, cancelled ? "failed" : "declined", code, note, "gateway");
+        if (e == SOUK_E_CONFLICT) /* paid or cancelled already: news that comes too late changes nothing */
+            e = SOUK_OK;
+    } else if (strcmp(h->type, "payment_intent.processing") == 0) {
+        r = souk_store_exec2(db, "UPDATE orders SET intent_status = 'processing' WHERE id = $1 "
+                                 "AND state = 'pending_payment' AND $2 = 0", order, 0);
+        e = souk_store_dberr(r);
+    }
+    return e;
+}
+
+int souk_orders_api_webhook(souk_req *req, souk_res *res)
+{
+    const souk_payment_gateway *g = souk_orders_gateway();
+    if (strcmp(g->name, "stripe") != 0 || !g->webhook_secret[0])
+        return souk_res_error(res, SOUK_E_NOT_FOUND, "Payment webhooks are not configured on this server "
+                                                     "(SOUK_PAYMENT_GATEWAY=stripe and SOUK_STRIPE_WEBHOOK_SECRET).");
+    const char *sig = souk_req_header(req, "stripe-signature");
+    if (!sig || !souk_payments_verify_signature(sig, req->body ? req->body : "", req->body_len, g->webhook_secret,
+                                                souk_time_now_us() / 1000000, TOLERANCE_S))
+        return souk_res_error(res, SOUK_E_BAD_REQUEST, "Missing, invalid or stale Stripe-Signature.");
+    char perr[128];
+    json_t *j = souk_json_parse_object(req->body, req->body_len, perr, sizeof perr);
+    if (!j)
+        return souk_res_error(res, SOUK_E_MALFORMED_JSON, perr);
+    json_t *object = json_object_get(json_object_get(j, "data"), "object");
+    hook h = {json_string_value(json_object_get(j, "id")), json_string_value(json_object_get(j, "type")),
+              json_string_value(json_object_get(object, "id")),
+              json_string_value(json_object_get(json_object_get(object, "last_payment_error"), "decline_code")),
+              json_string_value(json_object_get(json_object_get(object, "metadata"), "reference")), false, 0};
+    if (!h.event_id || !h.type || strlen(h.event_id) > 200 || strlen(h.type) > 100 ||
+        (h.intent && strlen(h.intent) > 79) || (h.decline && strlen(h.decline) > 60) ||
+        (h.reference && strlen(h.reference) > 40)) {
+        json_decref(j);
+        souk_problems_add(&res->problems, req->arena, "id", "an event needs an id and a type");
+        return souk_res_invalid(res);
+    }
+    souk_err e = souk_store_run(req->store, hook_tx, &h, NULL);
+    json_decref(j);
+    if (e)
+        return souk_res_error(res, e, NULL);
+    char err[256];
+    if (h.refund_id && souk__refund_execute(req->store, h.refund_id, err, sizeof err) < 0)
+        souk_log(SOUK_LOG_WARN, req->request_id, NULL, NULL, "refund left to the job queue: %s", err);
+    json_t *out = json_pack("{s:b}", "received", 1);
+    if (h.duplicate)
+        json_object_set_new(out, "duplicate", json_true());
+    return souk_res_json(res, 200, out);
+}

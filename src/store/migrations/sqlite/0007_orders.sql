@@ -1,0 +1,152 @@
+-- 0007: checkout and orders — orders with their lines and per-vendor
+-- sub-orders, the history of state changes, refunds, returns, idempotency
+-- keys, processed webhook events and sent order e-mails.
+-- Design: docs/internals/orders.md.
+
+-- A vendor's commission on marketplace sales, in basis points (1000 = 10 %).
+ALTER TABLE vendors ADD COLUMN commission_bp INTEGER NOT NULL DEFAULT 0 CHECK (commission_bp BETWEEN 0 AND 10000);
+
+CREATE TABLE orders (
+    id                 INTEGER PRIMARY KEY,
+    user_id            INTEGER REFERENCES users(id),  -- NULL: a guest order
+    guest_token_hash   TEXT,                          -- guests: BLAKE2b-256 of the order token
+    email              TEXT NOT NULL,
+    state              TEXT NOT NULL CHECK (state IN ('pending_payment', 'paid', 'partially_fulfilled', 'fulfilled',
+                                                      'shipped', 'delivered', 'cancelled', 'refunded')),
+    payment_status     TEXT NOT NULL DEFAULT 'pending'
+                       CHECK (payment_status IN ('pending', 'succeeded', 'declined', 'failed', 'partially_refunded',
+                                                 'refunded')),
+    currency           TEXT NOT NULL,
+    subtotal           INTEGER NOT NULL,
+    discount           INTEGER NOT NULL,
+    shipping           INTEGER NOT NULL,
+    tax                INTEGER NOT NULL,
+    total              INTEGER NOT NULL CHECK (total >= 0),
+    refunded           INTEGER NOT NULL DEFAULT 0,
+    prices_include_tax INTEGER NOT NULL DEFAULT 0,
+    shipping_method    TEXT,
+    coupon_code        TEXT,
+    coupon_id          INTEGER,
+    shipping_address   TEXT NOT NULL,                 -- JSON object
+    cart_id            INTEGER,                       -- emptied when the order is paid
+    reservation_id     INTEGER,
+    gateway            TEXT NOT NULL,
+    intent_id          TEXT,
+    client_secret      TEXT,
+    intent_status      TEXT NOT NULL DEFAULT 'requires_confirmation',
+    decline_code       TEXT,
+    payment_due_at     INTEGER NOT NULL,              -- abandoned after this (the reservation's expiry)
+    created_at         INTEGER NOT NULL,
+    updated_at         INTEGER NOT NULL,
+    paid_at            INTEGER,
+    CHECK (refunded BETWEEN 0 AND total)
+);
+CREATE INDEX orders_user ON orders(user_id, id);
+CREATE INDEX orders_state ON orders(state, id);
+CREATE INDEX orders_due ON orders(payment_due_at) WHERE state = 'pending_payment';
+CREATE UNIQUE INDEX orders_intent ON orders(intent_id) WHERE intent_id IS NOT NULL;
+
+-- One per vendor of the order's lines (vendor_id NULL = the shop's own goods).
+CREATE TABLE sub_orders (
+    id            INTEGER PRIMARY KEY,
+    order_id      INTEGER NOT NULL REFERENCES orders(id),
+    vendor_id     INTEGER REFERENCES vendors(id),
+    state         TEXT NOT NULL,
+    subtotal      INTEGER NOT NULL,
+    commission_bp INTEGER NOT NULL,
+    commission    INTEGER NOT NULL,
+    carrier       TEXT,
+    tracking      TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX sub_orders_order ON sub_orders(order_id);
+CREATE INDEX sub_orders_vendor ON sub_orders(vendor_id, order_id);
+
+CREATE TABLE order_lines (
+    order_id      INTEGER NOT NULL REFERENCES orders(id),
+    line_no       INTEGER NOT NULL,
+    sub_order_id  INTEGER NOT NULL REFERENCES sub_orders(id),
+    variant_id    INTEGER NOT NULL,
+    product_id    INTEGER NOT NULL,
+    vendor_id     INTEGER,
+    sku           TEXT NOT NULL,
+    product_title TEXT NOT NULL,
+    variant_title TEXT NOT NULL,
+    quantity      INTEGER NOT NULL CHECK (quantity > 0),
+    unit_amount   INTEGER NOT NULL,
+    line_total    INTEGER NOT NULL,
+    fulfilled     INTEGER NOT NULL DEFAULT 0,
+    returned      INTEGER NOT NULL DEFAULT 0,    -- requested in returns not rejected
+    CHECK (fulfilled BETWEEN 0 AND quantity),
+    CHECK (returned BETWEEN 0 AND fulfilled),
+    PRIMARY KEY (order_id, line_no)
+) WITHOUT ROWID;
+
+CREATE TABLE order_history (
+    id           INTEGER PRIMARY KEY,
+    order_id     INTEGER NOT NULL REFERENCES orders(id),
+    sub_order_id INTEGER,
+    from_state   TEXT,
+    to_state     TEXT NOT NULL,
+    note         TEXT NOT NULL DEFAULT '',
+    actor        TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX order_history_order ON order_history(order_id, id);
+
+CREATE TABLE refunds (
+    id                INTEGER PRIMARY KEY,
+    order_id          INTEGER NOT NULL REFERENCES orders(id),
+    amount            INTEGER NOT NULL CHECK (amount > 0),
+    reason            TEXT NOT NULL DEFAULT '',
+    state             TEXT NOT NULL CHECK (state IN ('pending', 'succeeded')),
+    gateway_refund_id TEXT,
+    return_id         INTEGER,
+    actor             TEXT NOT NULL DEFAULT '',
+    created_at        INTEGER NOT NULL
+);
+CREATE INDEX refunds_order ON refunds(order_id, id);
+
+CREATE TABLE order_returns (
+    id         INTEGER PRIMARY KEY,
+    order_id   INTEGER NOT NULL REFERENCES orders(id),
+    state      TEXT NOT NULL CHECK (state IN ('requested', 'approved', 'received')),
+    reason     TEXT NOT NULL DEFAULT '',
+    lines      TEXT NOT NULL,                    -- JSON [{"line_no","quantity"}]
+    refund     INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX order_returns_order ON order_returns(order_id, id);
+
+-- Idempotency-Key of unsafe requests (checkout): the first request's answer,
+-- kept 24 h. status/response NULL while the first request is in progress.
+CREATE TABLE idempotency_keys (
+    scope        TEXT NOT NULL,                  -- the caller: 'usr_…' or 'cart:<token hash>'
+    key          TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    order_id     INTEGER,
+    status       INTEGER,
+    response     TEXT,
+    lease_until  INTEGER NOT NULL,
+    lease_token  TEXT NOT NULL DEFAULT '',       -- the request holding the lease; only it may answer
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_age ON idempotency_keys(created_at);
+
+-- Payment-gateway webhook events already processed (idempotent by event id).
+CREATE TABLE webhook_events (
+    id          TEXT PRIMARY KEY,
+    type        TEXT NOT NULL,
+    received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Order e-mails sent: an e-mail job that runs twice sends once.
+CREATE TABLE order_notifications (
+    order_id   INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (order_id, kind)
+) WITHOUT ROWID;
