@@ -5,9 +5,11 @@
 #include "orders/internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/id.h"
+#include "core/log.h"
 #include "core/money.h"
 #include "core/time.h"
 #include "jobs/jobs.h"
@@ -49,66 +51,102 @@ static const struct {
     {"refunded", "A refund for your order %s", "We refunded money for your order %s (order total %s).\n"},
 };
 
-typedef struct mail_ctx {
-    int64_t order;
-    const char *kind;
-} mail_ctx;
-
-static souk_err mail_tx(souk_store *db, void *arg)
+/* Writes the e-mail KIND of ORDER into the mail outbox. An order that is
+ * gone or was erased (no address) gets none. */
+static souk_err render_mail(souk_store *db, int64_t order, const char *kind)
 {
-    mail_ctx *m = arg;
     souk__order o;
-    souk_err e = souk__order_load(db, m->order, &o);
+    souk_err e = souk__order_load(db, order, &o);
     if (e)
-        return e == SOUK_E_NOT_FOUND ? SOUK_OK : e; /* erased meanwhile: nothing to send */
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO order_notifications (order_id, kind, created_at) "
-                                        "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, m->order);
-    souk_stmt_bind_text(st, 2, m->kind, SIZE_MAX);
-    souk_stmt_bind_i64(st, 3, souk_time_now_us());
-    int r = souk_stmt_exec(st);
-    if (r < 0)
-        return souk_store_dberr(r);
-    if (souk_store_changes(db) == 0 || !o.email[0])
-        return SOUK_OK; /* sent already (the job ran twice) */
+        return e == SOUK_E_NOT_FOUND ? SOUK_OK : e;
     size_t i = 0, n = sizeof mails / sizeof mails[0];
-    while (i < n && strncmp(m->kind, mails[i].kind, strlen(mails[i].kind)) != 0)
+    while (i < n && strncmp(kind, mails[i].kind, strlen(mails[i].kind)) != 0)
         i++;
-    if (i == n)
-        return SOUK_E_VALIDATION;
-    char ref[SOUK_ID_TEXT_MAX], total[64], subject[160], body[600];
+    if (i == n || !o.email[0]) {
+        if (i == n)
+            souk_log_error("orders: no e-mail text for kind '%s'", kind);
+        return SOUK_OK;
+    }
+    char ref[SOUK_ID_TEXT_MAX], total[64], subject[160], body[600], amount[48] = "?";
     souk__order_ref(o.id, ref);
     souk_money money = {o.total, ""};
     snprintf(money.currency, sizeof money.currency, "%s", o.currency);
-    char amount[48] = "?";
     souk_money_format(&money, amount, sizeof amount);
     snprintf(total, sizeof total, "%s %s", amount, o.currency);
     snprintf(subject, sizeof subject, mails[i].subject, ref);
     snprintf(body, sizeof body, mails[i].text, ref, total);
+    const char *why = NULL;
+    if (souk_mail_check(o.email, subject, body, &why) != 0) { /* checkout checks, but say so and go on */
+        souk_log_warn("orders: e-mail %s of %s not queued: %s", kind, ref, why ? why : "refused");
+        return SOUK_OK;
+    }
     return souk_store_dberr(souk_mail_enqueue_tx(db, o.user_id, o.email, subject, body));
 }
 
-static int64_t order_of(const json_t *payload)
+typedef struct due_mail {
+    int64_t order;
+    char kind[48];
+} due_mail;
+
+int souk_orders_send_emails_tx(souk_store *db, int max)
 {
-    const char *s = json_string_value(json_object_get(payload, "order_id"));
-    int64_t id = 0;
-    return s && souk_id_parse(SOUK_PREFIX_ORDER, s, strlen(s), &id) == 0 ? id : 0;
+    souk_stmt *st = souk_store_stmt(db, "SELECT order_id, kind FROM order_notifications WHERE sent_at IS NULL "
+                                        "ORDER BY created_at LIMIT $1");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, max);
+    due_mail *due = calloc((size_t)(max > 0 ? max : 1), sizeof *due);
+    int n = 0, r;
+    while (due && (r = souk_stmt_step(st)) == SOUK_DB_ROW)
+        if (n < max) {
+            due[n].order = souk_stmt_i64(st, 0);
+            snprintf(due[n].kind, sizeof due[n].kind, "%s", souk_stmt_text(st, 1, NULL));
+            n++;
+        }
+    if (!due) {
+        souk_stmt_done(st);
+        return SOUK_DB_HARD;
+    }
+    int64_t now = souk_time_now_us();
+    for (int i = 0; i < n && r >= 0; i++) {
+        if (render_mail(db, due[i].order, due[i].kind)) {
+            r = SOUK_DB_HARD;
+            break;
+        }
+        souk_stmt *up = souk_store_stmt(db, "UPDATE order_notifications SET sent_at = $3 WHERE order_id = $1 "
+                                            "AND kind = $2");
+        if (!up) {
+            r = SOUK_DB_HARD;
+            break;
+        }
+        souk_stmt_bind_i64(up, 1, due[i].order);
+        souk_stmt_bind_text(up, 2, due[i].kind, SIZE_MAX);
+        souk_stmt_bind_i64(up, 3, now);
+        r = souk_stmt_exec(up);
+    }
+    free(due);
+    return r < 0 ? r : n;
 }
 
-/* order.email runs inside the job's own transaction (souk_job_register_tx). */
-static int email_job(souk_store *db, const json_t *payload, char *err, size_t errlen)
+/* order.emails runs inside the job's own transaction (souk_job_register_tx):
+ * the e-mails and their "sent" marks commit together, once. */
+static int emails_job(souk_store *db, const json_t *payload, char *err, size_t errlen)
 {
-    mail_ctx m = {order_of(payload), json_string_value(json_object_get(payload, "kind"))};
-    if (!m.order || !m.kind) {
-        snprintf(err, errlen, "payload needs order_id and kind");
+    (void)payload;
+    int n = souk_orders_send_emails_tx(db, SOUK_ORDERS_EMAIL_BATCH_MAX);
+    if (n < 0) {
+        snprintf(err, errlen, "cannot write order e-mails: %s", souk_store_errmsg(db));
         return -1;
     }
-    souk_err e = mail_tx(db, &m);
-    if (e)
-        snprintf(err, errlen, "cannot write the e-mail: %s", souk_err_code(e));
-    return e ? -1 : 0;
+    if (n == SOUK_ORDERS_EMAIL_BATCH_MAX) { /* more are due: another run at once */
+        char dedupe[48];
+        snprintf(dedupe, sizeof dedupe, "order.emails+%lld", (long long)souk_time_now_us());
+        if (souk_job_enqueue_tx(db, "order.emails", NULL, 0, dedupe) < 0) {
+            snprintf(err, errlen, "cannot queue the next batch");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* ---- refunds, abandoned payments, old keys ---- */
@@ -178,7 +216,8 @@ static int maintenance_job(souk_store *db, const json_t *payload, char *err, siz
 
 void souk_orders_register_jobs(void)
 {
-    souk_job_register_tx("order.email", email_job, 10);
+    souk_job_register_tx("order.emails", emails_job, 10);
+    souk_job_schedule("order.emails", "* * * * *"); /* a safety net: each batch also queues its own run */
     souk_job_register("orders.refund", refund_job, 20);
     souk_job_register("orders.maintenance", maintenance_job, 5);
     souk_job_schedule("orders.maintenance", "* * * * *");

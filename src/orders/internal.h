@@ -34,8 +34,9 @@ souk_err souk__order_history_tx(souk_store *db, int64_t order, int64_t sub, cons
  * (EXTRA stolen, may be NULL). */
 souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, const char *state, json_t *extra);
 
-/* Enqueues the e-mail KIND ("confirmation", "shipped", "delivered",
- * "cancelled", "refunded:<refund id>") for ORDER. */
+/* Asks for the e-mail KIND ("confirmation", "shipped", "delivered",
+ * "cancelled", "refunded:<refund id>") of ORDER: an order_notifications row
+ * (once per order and kind) and the order.emails job of the next second. */
 souk_err souk__order_email_tx(souk_store *db, int64_t order, const char *kind);
 
 /* pending_payment → paid: consumes the reservation (or, when it lapsed

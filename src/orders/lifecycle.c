@@ -55,10 +55,22 @@ souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, c
 
 souk_err souk__order_email_tx(souk_store *db, int64_t order, const char *kind)
 {
-    char ref[SOUK_ID_TEXT_MAX], dedupe[SOUK_ID_TEXT_MAX + 80];
-    souk__order_ref(order, ref);
-    snprintf(dedupe, sizeof dedupe, "order.email:%s:%s", ref, kind);
-    int r = souk_job_enqueue_tx(db, "order.email", json_pack("{s:s,s:s}", "order_id", ref, "kind", kind), 0, dedupe);
+    int64_t now = souk_time_now_us();
+    souk_stmt *st = souk_store_stmt(db, "INSERT INTO order_notifications (order_id, kind, created_at) "
+                                        "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+    if (!st)
+        return SOUK_E_INTERNAL;
+    souk_stmt_bind_i64(st, 1, order);
+    souk_stmt_bind_text(st, 2, kind, SIZE_MAX);
+    souk_stmt_bind_i64(st, 3, now);
+    int r = souk_stmt_exec(st);
+    if (r < 0 || souk_store_changes(db) == 0)
+        return souk_store_dberr(r); /* asked for already: once is enough */
+    /* one order.emails job per second writes all that came due in it */
+    int64_t due = (now / SOUK_ORDERS_EMAIL_BATCH_US + 1) * SOUK_ORDERS_EMAIL_BATCH_US;
+    char dedupe[48];
+    snprintf(dedupe, sizeof dedupe, "order.emails@%lld", (long long)due);
+    r = souk_job_enqueue_tx(db, "order.emails", NULL, due, dedupe);
     return souk_store_dberr(r);
 }
 

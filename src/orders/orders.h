@@ -25,6 +25,8 @@
 #define SOUK_ORDERS_LEASE_US (INT64_C(60) * 1000000)   /* a checkout in progress holds its key this long (> 2 gateway calls of at most 25 s) */
 #define SOUK_ORDERS_WAIT_US (INT64_C(10) * 1000000)    /* a duplicate waits this long for the first's answer */
 #define SOUK_ORDERS_KEY_MAX 100                        /* Idempotency-Key: 1..100 of [A-Za-z0-9_.:-] */
+#define SOUK_ORDERS_EMAIL_BATCH_US INT64_C(1000000)    /* order e-mails are written to the outbox each second */
+#define SOUK_ORDERS_EMAIL_BATCH_MAX 1000               /* at most this many per job run */
 
 /* Sets the payment gateway (copied) and the checkout reservation lifetime
  * (TTL_US <= 0: the inventory default of 15 minutes). Call once at start-up,
@@ -34,10 +36,11 @@ void souk_orders_configure(const souk_payment_gateway *g, int64_t reservation_tt
 /* The configured gateway (the test gateway until souk_orders_configure). */
 const souk_payment_gateway *souk_orders_gateway(void);
 
-/* Registers the job kinds of this module with the queue: order.email,
- * orders.refund (gateway refunds, retried), orders.maintenance (every
- * minute: abandoned payments, old idempotency keys). Call from
- * souk_background_register. */
+/* Registers the job kinds of this module with the queue: order.emails
+ * (the due order e-mails into the mail outbox, in batches; also every
+ * minute as a safety net), orders.refund (gateway refunds, retried),
+ * orders.maintenance (every minute: abandoned payments, old idempotency
+ * keys). Call from souk_background_register. */
 void souk_orders_register_jobs(void);
 
 /* The newest MAX (≤ 1000) orders of account USER, as GET /api/v1/orders/{id}
@@ -50,6 +53,12 @@ json_t *souk_orders_of_user_json(souk_store *db, int64_t user, int max);
  * before NOW_US (reservation released, coupon use given back), each in its
  * own transaction. Returns how many, or a negative souk_db_status. */
 int souk_orders_abandon_due(souk_store *db, int64_t now_us, int max);
+
+/* Writes up to MAX due order e-mails (order_notifications without sent_at,
+ * oldest first) into the mail outbox and marks them sent, inside the
+ * caller's write transaction. Returns how many, or a negative
+ * souk_db_status. */
+int souk_orders_send_emails_tx(souk_store *db, int max);
 
 /* Deletes idempotency keys created before NOW_US - 24 h (at most MAX).
  * Returns how many, or a negative souk_db_status. */

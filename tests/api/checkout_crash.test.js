@@ -5,8 +5,9 @@
 //  - per variant: on_hand = initial − Σ paid quantities, reserved = Σ pending_payment quantities;
 //  - a lost response re-sent with the same key answers the stored response, resumes the
 //    order it had started, or (never committed) makes the order — never a second one;
-//  - the job queue resumes: every paid order has its order.email job, queued jobs finish, and
-//    jobs that were running at the kill finish once their lease is over (one e-mail each);
+//  - the job queue resumes: every paid order has its e-mail asked for (order_notifications,
+//    written with the payment), the order.emails jobs queued before the kill run after it,
+//    and each paid order gets exactly one confirmation e-mail;
 //  - abandoned pending_payment orders are cancelled once due and their stock is released.
 //
 // Time passing is simulated with sqlite3 on the database (as inventory.test.js does for
@@ -139,27 +140,19 @@ describe('checkout: SIGKILL under load, restart on the same database', () => {
     await stockChecked(all, 'after the restart');
   });
 
-  it('order.email jobs: one per paid order, none lost; queued ones run', async () => {
+  it('order e-mails: asked for with every payment, none lost; the queued batches run', async () => {
     assert.ok(srv, 'restarted');
     const paid = (await allOrders(srv, { q: fx.tag, state: 'paid' })).map((o) => o.id);
-    const snapshot = async () => {
-      const jobs = (await allJobs(srv, 'order.email')).filter((j) => paid.includes(j.payload.order_id));
-      return { jobs, byOrder: countBy(jobs, (j) => j.payload.order_id) };
-    };
-    let { jobs, byOrder } = await snapshot();
-    for (const id of paid) assert.ok(byOrder[id] >= 1, `paid order ${id} has its e-mail job`);
-    assert.deepEqual(jobs.filter((j) => j.state === 'dead').map((j) => [j.id, j.last_error]), [], 'no job dead');
-    // jobs held by the killed process keep their 5-minute lease; everything else must run
-    const orphaned = new Set(sql(srv.dbPath, `SELECT id FROM jobs WHERE kind = 'order.email' AND state = 'running' AND locked_by LIKE '%:${fx.oldPid}:%'`)
+    const asked = new Set(sql(srv.dbPath, "SELECT printf('%d', order_id) FROM order_notifications WHERE kind = 'confirmation'")
       .split('\n').filter(Boolean));
-    fx.orphanedCount = orphaned.size;
-    const settled = await pollUntil(async () => {
-      ({ jobs } = await snapshot());
-      return jobs.every((j) => j.state === 'done' || (j.state === 'running' && orphaned.size > 0)) &&
-        jobs.filter((j) => j.state === 'running').length <= orphaned.size ? jobs : null;
-    }, { tries: 80, step: 250 });
-    assert.ok(settled, `queued e-mail jobs finish: ${JSON.stringify(countBy(jobs, (j) => j.state))}, ${orphaned.size} held by the killed process`);
-    console.log(`order.email jobs: ${JSON.stringify(countBy(jobs, (j) => j.state))}; running at the kill: ${orphaned.size}`);
+    assert.equal(sql(srv.dbPath, "SELECT count(*) FROM order_notifications n JOIN orders o ON o.id = n.order_id "
+      + "WHERE n.kind = 'confirmation' AND o.state = 'paid'"), String(paid.length), 'each paid order asked for its confirmation');
+    assert.equal(asked.size, paid.length, 'and no order that is not paid');
+    // order.emails jobs run inside their claim's transaction: a kill leaves none of them running
+    assert.equal(sql(srv.dbPath, "SELECT count(*) FROM jobs WHERE kind = 'order.emails' AND state IN ('running', 'dead')"), '0');
+    const sent = await pollUntil(async () =>
+      sql(srv.dbPath, 'SELECT count(*) FROM order_notifications WHERE sent_at IS NULL') === '0', { tries: 80, step: 250 });
+    assert.ok(sent, `e-mails still unwritten: ${sql(srv.dbPath, 'SELECT count(*) FROM order_notifications WHERE sent_at IS NULL')}`);
   });
 
   it('lost answers re-sent with their key: the stored answer or the one order, never a second', async () => {
@@ -195,22 +188,17 @@ describe('checkout: SIGKILL under load, restart on the same database', () => {
     fx.all = all;
   });
 
-  it('jobs running at the kill run when their lease is over: one confirmation e-mail per paid order', async () => {
+  it('one confirmation e-mail per paid order, also for orders paid by the re-sends', async () => {
     assert.ok(fx.all, 'the re-sends ran');
-    // the killed process's 5-minute leases: let that time pass
-    sql(srv.dbPath, `UPDATE jobs SET locked_until = 0 WHERE state = 'running' AND locked_by LIKE '%:${fx.oldPid}:%'`);
-    const paid = new Set(fx.all.filter((o) => o.state === 'paid').map((o) => o.id));
-    let jobs = [];
+    const paid = fx.all.filter((o) => o.state === 'paid');
+    let perAddr = {};
     const done = await pollUntil(async () => {
-      jobs = (await allJobs(srv, 'order.email')).filter((j) => paid.has(j.payload.order_id));
-      return [...paid].every((id) => jobs.some((j) => j.payload.order_id === id)) && jobs.every((j) => j.state === 'done');
+      const mail = await allMail(srv);
+      perAddr = countBy(mail.filter((m) => m.to.startsWith(fx.tag)), (m) => m.to.toLowerCase());
+      return paid.every((o) => perAddr[o.email.toLowerCase()] >= 1);
     }, { tries: 80, step: 250 });
-    assert.ok(done, `all e-mail jobs done: ${JSON.stringify(countBy(jobs, (j) => j.state))} ` +
-      `${JSON.stringify(jobs.filter((j) => j.state !== 'done').slice(0, 3))}`);
-    const mail = await allMail(srv);
-    const perAddr = countBy(mail.filter((m) => m.to.startsWith(fx.tag)), (m) => m.to.toLowerCase());
-    const wrong = fx.all.filter((o) => o.state === 'paid' && perAddr[o.email.toLowerCase()] !== 1)
-      .map((o) => [o.id, perAddr[o.email.toLowerCase()] || 0]);
+    assert.ok(done, 'every paid order has its e-mail');
+    const wrong = paid.filter((o) => perAddr[o.email.toLowerCase()] !== 1).map((o) => [o.id, perAddr[o.email.toLowerCase()] || 0]);
     assert.deepEqual(wrong, [], 'paid orders without exactly one e-mail');
     const unpaid = fx.all.filter((o) => o.state !== 'paid' && perAddr[o.email.toLowerCase()]).map((o) => o.id);
     assert.deepEqual(unpaid, [], 'no e-mail for orders not paid');

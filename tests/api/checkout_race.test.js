@@ -251,14 +251,14 @@ describe('checkout: a retry storm with one Idempotency-Key', () => {
 
   it('one confirmation e-mail after the jobs ran', async () => {
     assert.ok(fx.order, 'the storm ran');
-    const jobsOf = async () => (await allJobs(srv, 'order.email')).filter((j) => j.payload.order_id === fx.order.id);
-    const jobs = await pollUntil(async () => {
-      const js = await jobsOf();
-      return js.length > 0 && js.every((j) => j.state === 'done') ? js : null;
+    const mail = await pollUntil(async () => {
+      const m = await allMail(srv, { to: fx.email });
+      return m.length > 0 ? m : null;
     }, { tries: 60, step: 250 });
-    assert.ok(jobs, `order.email jobs for ${fx.order.id} done: ${JSON.stringify(await jobsOf())}`);
-    const mail = await allMail(srv, { to: fx.email });
-    assert.equal(mail.length, 1, `mail to ${fx.email}: ${JSON.stringify(mail.map((m) => m.subject))}`);
+    assert.ok(mail, `an e-mail to ${fx.email}`);
+    await new Promise((r) => setTimeout(r, 1500)); // a second batch, had the e-mail been asked for twice
+    const all = await allMail(srv, { to: fx.email });
+    assert.equal(all.length, 1, `mail to ${fx.email}: ${JSON.stringify(all.map((m) => m.subject))}`);
   });
 });
 

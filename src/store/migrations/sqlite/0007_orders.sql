@@ -143,10 +143,14 @@ CREATE TABLE webhook_events (
     received_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- Order e-mails sent: an e-mail job that runs twice sends once.
+-- Order e-mails: one row per order and kind, written with the state change
+-- that asks for it; the order.emails job renders the due ones into the mail
+-- outbox in batches and sets sent_at, so each is sent once.
 CREATE TABLE order_notifications (
     order_id   INTEGER NOT NULL,
-    kind       TEXT NOT NULL,
+    kind       TEXT NOT NULL,                -- confirmation, shipped, delivered, cancelled, refunded:rfd_…
     created_at INTEGER NOT NULL,
+    sent_at    INTEGER,                      -- NULL: still to be written to the outbox
     PRIMARY KEY (order_id, kind)
 ) WITHOUT ROWID;
+CREATE INDEX order_notifications_due ON order_notifications(created_at) WHERE sent_at IS NULL;
