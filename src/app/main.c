@@ -14,9 +14,9 @@ static const souk_command commands[] = {
     {"serve", "run the HTTP server",
      "usage: souk serve [--listen ADDR:PORT] [--db PATH] [--threads N] [--no-access-log] [--no-workers]\n\n"
      "Serves the API on ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free port, logged as\n"
-     "\"listening\"). Applies pending migrations first. On a database without an API key it\n"
-     "creates the admin key and prints it once. SIGTERM or Ctrl-C drains in-flight requests\n"
-     "and exits 0.\n\n"
+     "\"listening\"). Applies pending migrations first. On a database without accounts it\n"
+     "warns how to create an admin ('souk user create'; 'souk demo' makes one with a demo store).\n"
+     "SIGTERM or Ctrl-C drains in-flight requests and exits 0.\n\n"
      "  --listen ADDR:PORT  address to bind (SOUK_LISTEN)\n"
      "  --db PATH           SQLite database file (SOUK_DB, default ./souk.db)\n"
      "  --threads N         event-loop threads (SOUK_THREADS, default: one per core)\n"

@@ -1,0 +1,33 @@
+/* checkout_in.h — decoding the checkout request (checkout_in.c); internal to src/orders. */
+#ifndef SOUK_ORDERS_CHECKOUT_IN_H
+#define SOUK_ORDERS_CHECKOUT_IN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http/http.h"
+
+typedef struct souk__checkout_in {
+    const char *email, *payment_method; /* NULL when absent */
+    uint64_t present, nulls;
+} souk__checkout_in;
+
+/* Decodes the body {email?, shipping_address, payment_method?} into IN; on
+ * success *ADDRESS is the shipping address serialized (keys sorted, arena).
+ * Returns 0, or the 400/415/422 set on RES. */
+int souk__checkout_decode(souk_req *req, souk_res *res, souk__checkout_in *in, const char **address);
+
+/* True for an Idempotency-Key of 1..SOUK_ORDERS_KEY_MAX characters of
+ * [A-Za-z0-9_.:-]. */
+bool souk__checkout_key_valid(const char *key);
+
+/* Hex BLAKE2b-256 of DATA followed by DATA2 (may be NULL) into HEX; the raw
+ * 32 bytes into RAW too when it is not NULL. */
+void souk__checkout_hash(const void *data, size_t len, const void *data2, size_t len2, char hex[65],
+                         unsigned char *raw);
+
+/* The e-mail address of account USER into *EMAIL (arena; unchanged when the
+ * account has none). Returns 0, or the 500 set on RES. */
+int souk__checkout_account_email(souk_req *req, souk_res *res, int64_t user, const char **email);
+
+#endif
