@@ -14,7 +14,9 @@
 
 #include "app/cli.h"
 #include "catalog/catalog.h"
+#include "core/id.h"
 #include "core/time.h"
+#include "inventory/inventory.h"
 #include "core/banned.h"
 
 typedef struct rng {
@@ -178,6 +180,36 @@ static int taxons(souk_store *db, demo_ctx *c)
     return 0;
 }
 
+#define DEMO_STOCK 100
+
+/* A store one can buy from: a warehouse with stock for every variant, and a
+ * shipping method (USD 4.99, free from USD 50). */
+static int shop_setup(souk_store *db, demo_ctx *c)
+{
+    souk_warehouse_in wh = {.code = "main", .name = "Main warehouse",
+                            .present = (UINT64_C(1) << SOUK_WF_CODE) | (UINT64_C(1) << SOUK_WF_NAME)};
+    souk_problems pr;
+    souk_problems_init(&pr);
+    int64_t id = 0;
+    if (souk_inventory_warehouse_create(db, &wh, &c->arena, &pr, &id) != SOUK_OK ||
+        souk_inventory_fill(db, id, DEMO_STOCK) != SOUK_OK) {
+        fprintf(stderr, "souk: cannot stock the demo store: %s\n", souk_store_errmsg(db));
+        return -1;
+    }
+    souk_stmt *st = souk_store_stmt(db, "INSERT INTO shipping_methods (id, code, name, currency, amount, free_above, "
+                                        "active, created_at, updated_at) VALUES ($1, 'standard', 'Standard delivery', "
+                                        "'USD', 499, 5000, 1, $2, $2)");
+    if (!st)
+        return -1;
+    souk_stmt_bind_i64(st, 1, souk_id_next());
+    souk_stmt_bind_i64(st, 2, souk_time_now_us());
+    if (souk_stmt_exec(st) < 0) {
+        fprintf(stderr, "souk: cannot add the demo shipping method: %s\n", souk_store_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
 int souk_cmd_demo(int argc, char **argv)
 {
     souk_config cfg;
@@ -240,9 +272,13 @@ int souk_cmd_demo(int argc, char **argv)
         snprintf(tail, sizeof tail, "%ld/%ld products", c->to, products);
         souk_cli_progress(stderr, "demo", (uint64_t)c->to, (uint64_t)products, tail, c->to == products);
     }
+    if (shop_setup(db, c) < 0)
+        goto out;
     printf("demo store: %ld products, %zu categories, %zu brands, %zu vendors in %.2f s (seed %llu)\n",
            products - c->failed, N(departments) * 5, N(brands), N(vendors),
            (double)(souk_time_mono_us() - started) / 1e6, seed);
+    printf("demo stock: %d of each variant in warehouse \"main\" (every tenth sold out); shipping \"standard\"\n",
+           DEMO_STOCK);
     rc = c->failed ? SOUK_EXIT_FAIL : SOUK_EXIT_OK;
 out:
     if (c)

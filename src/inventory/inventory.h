@@ -120,6 +120,13 @@ souk_err souk_inventory_stock_adjust(souk_store *db, int64_t variant, int64_t wa
                                      const char *reason, const char *actor, souk_arena *a, souk_problems *pr,
                                      int64_t *adjustment_id);
 
+/* Gives every active variant without a level in WAREHOUSE one with EACH
+ * units on hand (every tenth variant, by id, none: a store with some things
+ * out of stock), with "initial count" history and availability, in one
+ * transaction. For `souk demo`; NOT for live stores (no events are emitted
+ * per variant). VALIDATION for a bad EACH. */
+souk_err souk_inventory_fill(souk_store *db, int64_t warehouse, int64_t each);
+
 /* Sets the low-stock threshold (0 = none) of an existing or new level. */
 souk_err souk_inventory_threshold_set(souk_store *db, int64_t variant, int64_t warehouse, int64_t threshold,
                                       souk_arena *a, souk_problems *pr);

@@ -380,3 +380,45 @@ souk_err souk_inventory_available(souk_store *db, int64_t variant, int64_t *avai
         souk_stmt_done(st);
     return SOUK_OK;
 }
+
+/* the demo's stock: EACH units, none for every tenth variant (by id). The
+ * history rows take small ids from SQLite (max + 1): fine on the demo's
+ * empty history, which is why this is not for live stores */
+static souk_err fill_tx(souk_store *db, void *arg)
+{
+    const int64_t *p = arg; /* {warehouse, each} */
+    int64_t now = souk_time_now_us();
+    static const char *const steps[] = {
+        "INSERT INTO stock_levels (variant_id, warehouse_id, on_hand, updated_at) "
+        "SELECT v.id, $1, CASE WHEN v.id % 10 = 9 THEN 0 ELSE $2 END, $3 FROM variants v "
+        "WHERE v.status = 'active' AND NOT EXISTS (SELECT 1 FROM stock_levels l WHERE l.variant_id = v.id "
+        "AND l.warehouse_id = $1)",
+        "INSERT INTO stock_adjustments (id, variant_id, warehouse_id, delta, on_hand_after, reason, actor, created_at) "
+        "SELECT NULL, l.variant_id, l.warehouse_id, l.on_hand, l.on_hand, 'initial count', 'system', $3 "
+        "FROM stock_levels l WHERE l.warehouse_id = $1 AND l.updated_at = $3 AND l.on_hand > 0 AND $2 = $2",
+        "INSERT INTO variant_availability (variant_id, available) SELECT variant_id, sum(on_hand - reserved) "
+        "FROM stock_levels WHERE variant_id IN (SELECT variant_id FROM stock_levels WHERE warehouse_id = $1 "
+        "AND updated_at = $3) AND $2 = $2 GROUP BY variant_id "
+        "ON CONFLICT (variant_id) DO UPDATE SET available = excluded.available",
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        souk_stmt *st = souk_store_stmt(db, steps[i]);
+        if (!st)
+            return SOUK_E_INTERNAL;
+        souk_stmt_bind_i64(st, 1, p[0]);
+        souk_stmt_bind_i64(st, 2, p[1]);
+        souk_stmt_bind_i64(st, 3, now);
+        int r = souk_stmt_exec(st);
+        if (r < 0)
+            return souk__inventory_dberr(r);
+    }
+    return souk_store_touch(db, SOUK_CONTENT) < 0 ? SOUK_E_INTERNAL : SOUK_OK;
+}
+
+souk_err souk_inventory_fill(souk_store *db, int64_t warehouse, int64_t each)
+{
+    if (each < 0 || each > SOUK_INVENTORY_QTY_MAX)
+        return SOUK_E_VALIDATION;
+    int64_t p[2] = {warehouse, each};
+    return souk__inventory_run(db, fill_tx, p, NULL);
+}

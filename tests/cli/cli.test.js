@@ -75,13 +75,26 @@ describe('demo', () => {
       from products p join variants v on v.product_id = p.id join variant_prices vp on vp.variant_id = v.id
       group by p.id order by p.slug`);
     const a = join(dir, 'demo-a.db'), b = join(dir, 'demo-b.db'), c = join(dir, 'demo-c.db');
+    const outs = new Map();
+    const r0 = (db) => outs.get(db);
     for (const [db, seed] of [[a, '3'], [b, '3'], [c, '4']]) {
       const r = souk(['demo', '--db', db, '--products', '120', '--seed', seed]);
+      outs.set(db, r.out);
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /^admin api key: sk_[A-Za-z0-9_-]{43}$/m);
       assert.match(r.out, /demo store: 120 products/);
     }
     assert.equal(sql(a, 'select count(*) from products'), '120');
+    // a store one can buy from: stock for every active variant (every tenth sold out), a shipping method
+    assert.equal(sql(a, "select code from warehouses"), 'main');
+    assert.equal(sql(a, "select count(*) from variants v where v.status = 'active' and not exists "
+      + '(select 1 from stock_levels l where l.variant_id = v.id)'), '0');
+    assert.equal(sql(a, 'select count(*) from stock_levels where on_hand not in (0, 100)'), '0');
+    assert.ok(Number(sql(a, 'select count(*) from stock_levels where on_hand = 0')) > 0, 'some things are sold out');
+    assert.equal(sql(a, 'select count(*) from variant_availability va join stock_levels l using (variant_id) '
+      + 'where va.available <> l.on_hand'), '0');
+    assert.equal(sql(a, "select code || ' ' || currency || ' ' || amount || ' ' || free_above from shipping_methods"), 'standard USD 499 5000');
+    assert.match(r0(a), /demo stock: 100 of each variant/);
     assert.equal(dump(a), dump(b));
     assert.notEqual(dump(a), dump(c));
     // the key is stored hashed, never in clear text
