@@ -389,17 +389,14 @@ static int erase_tx(souk_store *db, void *arg)
         "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2), name = '' WHERE user_id = $1",
         "DELETE FROM recovery_codes WHERE user_id = $1 AND $2 = $2",
         "DELETE FROM password_resets WHERE user_id = $1 AND $2 = $2",
-        /* orders stay (bookkeeping), without the e-mail and address; stored
-         * checkout answers hold both, so they go */
-        "DELETE FROM idempotency_keys WHERE order_id IN (SELECT id FROM orders WHERE user_id = $1) AND $2 = $2",
-        "UPDATE orders SET email = '', shipping_address = '{}', updated_at = $2 WHERE user_id = $1",
     };
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         int r = souk_store_exec2(db, steps[i], c->user, now);
         if (r < 0)
             return r;
     }
-    return souk_mail_erase_tx(db, c->user, c->email);
+    int r = souk_orders_erase_tx(db, c->user);
+    return r < 0 ? r : souk_mail_erase_tx(db, c->user, c->email);
 }
 
 int souk_identity_api_erase(souk_req *req, souk_res *res)

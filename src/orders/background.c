@@ -222,3 +222,53 @@ void souk_orders_register_jobs(void)
     souk_job_register("orders.maintenance", maintenance_job, 5);
     souk_job_schedule("orders.maintenance", "* * * * *");
 }
+
+/* ---- erasure ---- */
+
+static int exec_text(souk_store *db, const char *sql, int64_t a, const char *text)
+{
+    souk_stmt *st = souk_store_stmt(db, sql);
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, a);
+    souk_stmt_bind_text(st, 2, text, SIZE_MAX);
+    return souk_stmt_exec(st);
+}
+
+int souk_orders_erase_tx(souk_store *db, int64_t user)
+{
+    char actor[SOUK_ID_TEXT_MAX];
+    souk_id_format("usr", user, actor);
+    int r = souk_store_exec2(db, "DELETE FROM idempotency_keys WHERE order_id IN (SELECT id FROM orders "
+                                 "WHERE user_id = $1) AND $2 = $2", user, 0);
+    if (r >= 0)
+        r = souk_store_exec2(db, "UPDATE orders SET email = '', shipping_address = '{}', updated_at = $2 "
+                                 "WHERE user_id = $1", user, souk_time_now_us());
+    if (r >= 0)
+        r = souk_store_exec2(db, "UPDATE order_returns SET reason = '' WHERE order_id IN (SELECT id FROM orders "
+                                 "WHERE user_id = $1) AND $2 = $2", user, 0);
+    if (r >= 0) /* what the customer wrote when cancelling */
+        r = exec_text(db, "UPDATE order_history SET note = '' WHERE order_id IN (SELECT id FROM orders "
+                          "WHERE user_id = $1) AND actor = $2", user, actor);
+    if (r < 0)
+        return r;
+    /* the events of the customer's own cancellations carry their reason too */
+    souk_stmt *st = souk_store_stmt(db, "SELECT DISTINCT order_id FROM order_history WHERE actor = $2 "
+                                        "AND to_state = 'cancelled' AND order_id IN (SELECT id FROM orders "
+                                        "WHERE user_id = $1)");
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, user);
+    souk_stmt_bind_text(st, 2, actor, SIZE_MAX);
+    int64_t ids[256];
+    int n = 0;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
+        if (n < 256)
+            ids[n++] = souk_stmt_i64(st, 0);
+    for (int i = 0; i < n && r >= 0; i++) {
+        char ref[SOUK_ID_TEXT_MAX];
+        r = exec_text(db, "UPDATE events SET payload = json_set(payload, '$.reason', '') WHERE type = "
+                          "'order.cancelled' AND aggregate_id = $2 AND $1 = $1", 0, souk__order_ref(ids[i], ref));
+    }
+    return r < 0 ? r : 0;
+}

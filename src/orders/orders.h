@@ -47,6 +47,13 @@ void souk_orders_register_jobs(void);
  * shows them (the GDPR export). NULL on database errors. */
 json_t *souk_orders_of_user_json(souk_store *db, int64_t user, int max);
 
+/* Inside the erasure's write transaction (DELETE /api/v1/users/me): the
+ * account's orders stay for the books without e-mail, shipping address,
+ * return reasons and the notes the customer wrote (in the history and in
+ * the order.cancelled events), and their stored checkout answers are
+ * deleted. Returns 0 or a negative souk_db_status. */
+int souk_orders_erase_tx(souk_store *db, int64_t user);
+
 /* ---- the parts the jobs run, also used by the unit tests ---- */
 
 /* Cancels up to MAX orders still waiting for payment whose due time passed

@@ -89,6 +89,21 @@ describe('GDPR export and erasure, audit chain', () => {
     }), 201);
     subject.order = placed.id;
     assert.equal(placed.email, subject.email, 'a customer checks out with the account address');
+    // what the customer writes about orders is personal data too: a return reason, a cancellation note
+    subject.returnWhy = distinctive('Too itchy for me');
+    subject.cancelWhy = distinctive('Moving to Lisbon');
+    for (const step of ['fulfil', 'deliver']) {
+      if (step === 'deliver') must(await api(srv, 'POST', `/api/v1/orders/${placed.id}/ship`, { key: true, body: { carrier: 'DHL', tracking: 'T1' } }), 200);
+      must(await api(srv, 'POST', `/api/v1/orders/${placed.id}/${step}`, { key: true }), 200);
+    }
+    must(await api(srv, 'POST', `/api/v1/orders/${placed.id}/returns`, { key: subject.access,
+      body: { lines: [{ variant_id: variants[0].id, quantity: 1 }], reason: subject.returnWhy } }), 201);
+    await addLine(srv, { key: subject.access }, variants[0].id, 1);
+    const second = must(await checkout(srv, { key: subject.access }, {
+      body: { shipping_address: { name: subject.name, line1: subject.street, city: 'Berlin', postal_code: '10115', country: 'DE' },
+        payment_method: '4242424242424242' },
+    }), 201);
+    must(await api(srv, 'POST', `/api/v1/orders/${second.id}/cancel`, { key: subject.access, body: { reason: subject.cancelWhy } }), 200);
     expectError(await api(srv, 'GET', '/api/v1/users/me/export', { key: subject.key }), 403, 'FORBIDDEN'); // needs the access token
     const x = await api(srv, 'GET', '/api/v1/users/me/export', { key: subject.access });
     assert.equal(x.status, 200, x.text);
@@ -138,7 +153,9 @@ describe('GDPR export and erasure, audit chain', () => {
       assert.ok(!auditText.includes(pii), `audit entries hold no personal data (${pii})`);
     }
     assert.deepEqual(e.addresses, []);
-    assert.deepEqual(e.orders.map((o) => [o.id, o.state, o.shipping_address.line1]), [[subject.order, 'paid', subject.street]]);
+    assert.deepEqual(e.orders.map((o) => [o.state, o.shipping_address.line1]), [['cancelled', subject.street], ['delivered', subject.street]]);
+    assert.equal(e.orders[1].id, subject.order);
+    assert.equal(e.orders[1].returns[0].reason, subject.returnWhy);
     subject.exported = true;
   });
 
@@ -155,7 +172,7 @@ describe('GDPR export and erasure, audit chain', () => {
 
     // control: before the erasure the search below finds the values in the files
     const filesNow = [srv.dbPath, `${srv.dbPath}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f));
-    for (const value of [subject.email, subject.name, subject.phone, subject.ua1, subject.street]) {
+    for (const value of [subject.email, subject.name, subject.phone, subject.ua1, subject.street, subject.returnWhy, subject.cancelWhy]) {
       assert.ok(filesNow.some((b) => b.indexOf(Buffer.from(value, 'utf8')) >= 0), `control: ${value} is in the database files before the erasure`);
     }
 
@@ -197,14 +214,15 @@ describe('GDPR export and erasure, audit chain', () => {
       const bytes = readFileSync(f);
       for (const [label, value] of [['e-mail', subject.email], ['name', subject.name], ['phone', subject.phone], ['user agent', subject.ua1],
         ['user agent', subject.ua2], ['API key name', subject.keyName], ['e-mail local part', subject.email.split('@')[0]],
-        ['order address', subject.street]]) {
+        ['order address', subject.street], ['return reason', subject.returnWhy], ['cancellation note', subject.cancelWhy]]) {
         assert.equal(bytes.indexOf(Buffer.from(value, 'utf8')), -1, `${label} ${value} remains in ${f.split('/').pop()} (${bytes.length} bytes)`);
       }
     }
 
     // the order stays for the books, without the e-mail and the address
     const kept = must(await api(srv, 'GET', `/api/v1/orders/${subject.order}`, { key: true }), 200);
-    assert.equal(kept.state, 'paid');
+    assert.equal(kept.state, 'delivered');
+    assert.equal(kept.returns[0].reason, '');
     assert.equal(kept.email, '');
     assert.deepEqual(kept.shipping_address, {});
     assert.equal(kept.totals.total.amount, 1500);
