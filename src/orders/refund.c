@@ -116,7 +116,7 @@ souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amo
 
 int souk__refund_execute(souk_store *db, int64_t refund_id, char *err, size_t errlen)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT r.amount, r.state, coalesce(o.intent_id, '') FROM refunds r "
+    souk_stmt *st = souk_store_stmt(db, "SELECT r.amount, r.state, coalesce(o.intent_id, ''), o.gateway FROM refunds r "
                                         "JOIN orders o ON o.id = r.order_id WHERE r.id = $1");
     if (!st) {
         snprintf(err, errlen, "database: %s", souk_store_errmsg(db));
@@ -129,14 +129,20 @@ int souk__refund_execute(souk_store *db, int64_t refund_id, char *err, size_t er
     }
     int64_t amount = souk_stmt_i64(st, 0);
     bool done = strcmp(souk_stmt_text(st, 1, NULL), "succeeded") == 0;
-    char intent[80];
+    char intent[80], paid_through[16];
     snprintf(intent, sizeof intent, "%s", souk_stmt_text(st, 2, NULL));
+    snprintf(paid_through, sizeof paid_through, "%s", souk_stmt_text(st, 3, NULL));
     souk_stmt_done(st);
     if (done)
         return 0;
     char ref[SOUK_ID_TEXT_MAX], gateway_id[128] = "";
     souk_id_format(SOUK_PREFIX_REFUND, refund_id, ref);
     const souk_payment_gateway *g = souk_orders_gateway();
+    if (intent[0] && strcmp(paid_through, g->name) != 0) { /* never send one provider's intent to another */
+        snprintf(err, errlen, "paid through the %s gateway, but %s is configured: refund it there", paid_through,
+                 g->name);
+        return -1;
+    }
     if (intent[0] && g->refund(g, intent, amount, ref, gateway_id, sizeof gateway_id, err, errlen) < 0)
         return -1;
     st = souk_store_stmt(db, "UPDATE refunds SET state = 'succeeded', gateway_refund_id = $2 "

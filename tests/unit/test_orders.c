@@ -888,6 +888,12 @@ static void test_refund_gateway_failure(void **state)
     assert_int_equal(souk__refund_execute(f->db, rid, err, sizeof err), -1);
     assert_true(err[0] != '\0');
     assert_string_equal(qt(f, "SELECT state FROM refunds WHERE id = $1", rid), "pending");
+    /* paid through another provider than the one configured: never sent to the wrong one */
+    exec2(f->db, "UPDATE orders SET gateway = 'stripe', intent_id = 'pi_test_' || $2 WHERE id = $1", order, 7);
+    err[0] = '\0';
+    assert_int_equal(souk__refund_execute(f->db, rid, err, sizeof err), -1);
+    assert_non_null(strstr(err, "paid through the stripe gateway"));
+    assert_string_equal(qt(f, "SELECT state FROM refunds WHERE id = $1", rid), "pending");
 }
 
 /* ---- refunds ---------------------------------------------------------------- */
