@@ -103,9 +103,9 @@ static int touch(souk_store *db, int64_t cart, const char *reason)
 
 int souk_cart_empty_tx(souk_store *db, int64_t cart)
 {
-    int r = souk_store_exec2(db, "DELETE FROM cart_lines WHERE cart_id = $1 AND $2 = 0", cart, 0);
+    int r = souk_store_exec1(db, "DELETE FROM cart_lines WHERE cart_id = $1", cart);
     if (r >= 0)
-        r = souk_store_exec2(db, "UPDATE carts SET coupon_id = NULL WHERE id = $1 AND $2 = 0", cart, 0);
+        r = souk_store_exec1(db, "UPDATE carts SET coupon_id = NULL WHERE id = $1", cart);
     return r < 0 ? r : touch(db, cart, "ordered");
 }
 
@@ -496,7 +496,7 @@ static int merge_tx(souk_store *db, void *arg)
         c->too_many = true;
         return -100;
     }
-    if ((r = souk_store_exec2(db, "DELETE FROM carts WHERE id = $1 AND user_id IS NULL AND $2 = $2", c->from, 0)) < 0)
+    if ((r = souk_store_exec1(db, "DELETE FROM carts WHERE id = $1 AND user_id IS NULL", c->from)) < 0)
         return r;
     return touch(db, c->into, "merged");
 }

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "orders/internal.h"
+#include "store/page.h"
 #include "core/banned.h"
 
 
@@ -213,12 +214,9 @@ static souk_err move_subs(souk_store *db, act *x, const char *from, const char *
     souk_stmt_bind_i64(st, 6, souk_time_now_us());
     souk_stmt_bind_text(st, 7, from, SIZE_MAX);
     int64_t moved[SOUK_CART_MAX_LINES]; /* one sub-order per vendor at most */
-    int n = 0, r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        if (n < SOUK_CART_MAX_LINES)
-            moved[n++] = souk_stmt_i64(st, 0);
-    if (r < 0)
-        return souk_store_dberr(r);
+    int n = souk_store_ids(st, moved, SOUK_CART_MAX_LINES);
+    if (n < 0)
+        return souk_store_dberr(n);
     if (n == 0)
         return SOUK_E_INVALID_STATE;
     for (int i = 0; i < n; i++)

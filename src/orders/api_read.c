@@ -17,6 +17,7 @@
 #include "core/query.h"
 #include "orders/internal.h"
 #include "orders/place.h"
+#include "store/page.h"
 #include "core/banned.h"
 
 #define LIST_MAX 100
@@ -239,11 +240,8 @@ int souk_orders_api_list(souk_req *req, souk_res *res)
     souk_stmt_bind_i64(st, 6, f.before);
     souk_stmt_bind_i64(st, 7, f.limit + 1);
     int64_t ids[LIST_MAX + 1];
-    int n = 0, r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        if (n <= LIST_MAX)
-            ids[n++] = souk_stmt_i64(st, 0);
-    if (r < 0)
+    int n = souk_store_ids(st, ids, f.limit + 1);
+    if (n < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     bool more = n > f.limit;
     if (more)

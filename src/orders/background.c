@@ -15,6 +15,7 @@
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "orders/place.h"
+#include "store/page.h"
 #include "core/banned.h"
 
 #define WEBHOOK_RETENTION_US (INT64_C(30) * 24 * 3600 * 1000000)
@@ -180,12 +181,7 @@ int souk_orders_abandon_due(souk_store *db, int64_t now_us, int max)
     souk_stmt_bind_i64(st, 1, now_us);
     souk_stmt_bind_i64(st, 2, max > 1000 ? 1000 : max);
     int64_t ids[1000];
-    int n = 0, r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        if (n < 1000)
-            ids[n++] = souk_stmt_i64(st, 0);
-    if (r < 0)
-        return r;
+    int n = souk_store_ids(st, ids, 1000);
     for (int i = 0; i < n; i++)
         if (souk_store_run(db, abandon_tx, &ids[i], NULL))
             return SOUK_DB_HARD;
@@ -205,8 +201,8 @@ static int maintenance_job(souk_store *db, const json_t *payload, char *err, siz
     int64_t now = souk_time_now_us();
     int a = souk_orders_abandon_due(db, now, 500), k = a < 0 ? a : souk_orders_forget_keys(db, now, 10000);
     /* processed webhook ids: the provider retries for days, not months */
-    int w = k < 0 ? k : souk_store_exec2(db, "DELETE FROM webhook_events WHERE received_at < $1 AND $2 = 0",
-                                         now - WEBHOOK_RETENTION_US, 0);
+    int w = k < 0 ? k : souk_store_exec1(db, "DELETE FROM webhook_events WHERE received_at < $1",
+                                         now - WEBHOOK_RETENTION_US);
     if (a < 0 || k < 0 || w < 0) {
         snprintf(err, errlen, "database: %s", souk_store_errmsg(db));
         return -1;
@@ -225,50 +221,55 @@ void souk_orders_register_jobs(void)
 
 /* ---- erasure ---- */
 
-static int exec_text(souk_store *db, const char *sql, int64_t a, const char *text)
-{
-    souk_stmt *st = souk_store_stmt(db, sql);
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, a);
-    souk_stmt_bind_text(st, 2, text, SIZE_MAX);
-    return souk_stmt_exec(st);
-}
-
 int souk_orders_erase_tx(souk_store *db, int64_t user)
 {
     char actor[SOUK_ID_TEXT_MAX];
     souk_id_format("usr", user, actor);
-    int r = souk_store_exec2(db, "DELETE FROM idempotency_keys WHERE order_id IN (SELECT id FROM orders "
-                                 "WHERE user_id = $1) AND $2 = $2", user, 0);
+    int r = souk_store_exec1(db, "DELETE FROM idempotency_keys WHERE order_id IN (SELECT id FROM orders "
+                                 "WHERE user_id = $1)", user);
     if (r >= 0)
         r = souk_store_exec2(db, "UPDATE orders SET email = '', shipping_address = '{}', updated_at = $2 "
                                  "WHERE user_id = $1", user, souk_time_now_us());
     if (r >= 0)
-        r = souk_store_exec2(db, "UPDATE order_returns SET reason = '' WHERE order_id IN (SELECT id FROM orders "
-                                 "WHERE user_id = $1) AND $2 = $2", user, 0);
-    if (r >= 0) /* what the customer wrote when cancelling */
-        r = exec_text(db, "UPDATE order_history SET note = '' WHERE order_id IN (SELECT id FROM orders "
-                          "WHERE user_id = $1) AND actor = $2", user, actor);
+        r = souk_store_exec1(db, "UPDATE order_returns SET reason = '' WHERE order_id IN (SELECT id FROM orders "
+                                 "WHERE user_id = $1)", user);
+    souk_stmt *st;
+    if (r >= 0) { /* what the customer wrote when cancelling */
+        st = souk_store_stmt(db, "UPDATE order_history SET note = '' WHERE order_id IN (SELECT id FROM orders "
+                                 "WHERE user_id = $1) AND actor = $2");
+        if (!st)
+            return SOUK_DB_HARD;
+        souk_stmt_bind_i64(st, 1, user);
+        souk_stmt_bind_text(st, 2, actor, SIZE_MAX);
+        r = souk_stmt_exec(st);
+    }
     if (r < 0)
         return r;
-    /* the events of the customer's own cancellations carry their reason too */
-    souk_stmt *st = souk_store_stmt(db, "SELECT DISTINCT order_id FROM order_history WHERE actor = $2 "
-                                        "AND to_state = 'cancelled' AND order_id IN (SELECT id FROM orders "
-                                        "WHERE user_id = $1)");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, user);
-    souk_stmt_bind_text(st, 2, actor, SIZE_MAX);
-    int64_t ids[256];
-    int n = 0;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        if (n < 256)
-            ids[n++] = souk_stmt_i64(st, 0);
-    for (int i = 0; i < n && r >= 0; i++) {
-        char ref[SOUK_ID_TEXT_MAX];
-        r = exec_text(db, "UPDATE events SET payload = json_set(payload, '$.reason', '') WHERE type = "
-                          "'order.cancelled' AND aggregate_id = $2 AND $1 = $1", 0, souk__order_ref(ids[i], ref));
-    }
+    /* the events of the customer's own cancellations carry their reason too
+     * (aggregate ids are "ord_…" text: a page of orders at a time) */
+    int64_t ids[256], after = 0;
+    int n;
+    do {
+        st = souk_store_stmt(db, "SELECT DISTINCT h.order_id FROM order_history h JOIN orders o ON o.id = h.order_id "
+                                 "WHERE o.user_id = $1 AND h.actor = $2 AND h.to_state = 'cancelled' "
+                                 "AND h.order_id > $3 ORDER BY h.order_id");
+        if (!st)
+            return SOUK_DB_HARD;
+        souk_stmt_bind_i64(st, 1, user);
+        souk_stmt_bind_text(st, 2, actor, SIZE_MAX);
+        souk_stmt_bind_i64(st, 3, after);
+        if ((n = souk_store_ids(st, ids, 256)) < 0)
+            return n;
+        for (int i = 0; i < n && r >= 0; i++) {
+            char ref[SOUK_ID_TEXT_MAX];
+            st = souk_store_stmt(db, "UPDATE events SET payload = json_set(payload, '$.reason', '') "
+                                     "WHERE type = 'order.cancelled' AND aggregate_id = $1");
+            if (!st)
+                return SOUK_DB_HARD;
+            souk_stmt_bind_text(st, 1, souk__order_ref(ids[i], ref), SIZE_MAX);
+            r = souk_stmt_exec(st);
+        }
+        after = n ? ids[n - 1] : after;
+    } while (n == 256 && r >= 0);
     return r < 0 ? r : 0;
 }

@@ -37,16 +37,26 @@ typedef struct claim {
     char *response;   /* CLAIM_REPLAY, malloc'd */
 } claim;
 
+/* SQL about the key of C, its scope and key bound as $1 and $2; NULL when
+ * it cannot be prepared. */
+static souk_stmt *key_stmt(souk_store *db, const claim *c, const char *sql)
+{
+    souk_stmt *st = souk_store_stmt(db, sql);
+    if (st) {
+        souk_stmt_bind_text(st, 1, c->scope, SIZE_MAX);
+        souk_stmt_bind_text(st, 2, c->key, SIZE_MAX);
+    }
+    return st;
+}
+
 static souk_err claim_tx(souk_store *db, void *arg)
 {
     claim *c = arg;
     int64_t now = souk_time_now_us();
-    souk_stmt *st = souk_store_stmt(db, "SELECT request_hash, coalesce(order_id, 0), status, response, lease_until "
-                                        "FROM idempotency_keys WHERE scope = $1 AND key = $2");
+    souk_stmt *st = key_stmt(db, c, "SELECT request_hash, coalesce(order_id, 0), status, response, lease_until "
+                                    "FROM idempotency_keys WHERE scope = $1 AND key = $2");
     if (!st)
         return SOUK_E_INTERNAL;
-    souk_stmt_bind_text(st, 1, c->scope, SIZE_MAX);
-    souk_stmt_bind_text(st, 2, c->key, SIZE_MAX);
     int r = souk_stmt_step(st);
     if (r < 0)
         return souk_store_dberr(r);
@@ -72,12 +82,10 @@ static souk_err claim_tx(souk_store *db, void *arg)
             return SOUK_OK;
         }
         c->outcome = CLAIM_RESUME; /* its first request died, or its gateway was unreachable */
-        st = souk_store_stmt(db, "UPDATE idempotency_keys SET lease_until = $3, lease_token = $4 WHERE scope = $1 "
-                                 "AND key = $2");
+        st = key_stmt(db, c, "UPDATE idempotency_keys SET lease_until = $3, lease_token = $4 WHERE scope = $1 "
+                             "AND key = $2");
         if (!st)
             return SOUK_E_INTERNAL;
-        souk_stmt_bind_text(st, 1, c->scope, SIZE_MAX);
-        souk_stmt_bind_text(st, 2, c->key, SIZE_MAX);
         souk_stmt_bind_i64(st, 3, now + SOUK_ORDERS_LEASE_US);
         souk_stmt_bind_text(st, 4, c->lease, SIZE_MAX);
         return souk_store_dberr(souk_stmt_exec(st));
@@ -86,12 +94,10 @@ static souk_err claim_tx(souk_store *db, void *arg)
     if (e)
         return e;
     c->outcome = CLAIM_NEW;
-    st = souk_store_stmt(db, "INSERT INTO idempotency_keys (scope, key, request_hash, order_id, lease_until, "
-                             "lease_token, created_at) VALUES ($1, $2, $3, $4, $5, $7, $6)");
+    st = key_stmt(db, c, "INSERT INTO idempotency_keys (scope, key, request_hash, order_id, lease_until, "
+                         "lease_token, created_at) VALUES ($1, $2, $3, $4, $5, $7, $6)");
     if (!st)
         return SOUK_E_INTERNAL;
-    souk_stmt_bind_text(st, 1, c->scope, SIZE_MAX);
-    souk_stmt_bind_text(st, 2, c->key, SIZE_MAX);
     souk_stmt_bind_text(st, 3, c->hash, SIZE_MAX);
     souk_stmt_bind_i64(st, 4, c->order_id);
     souk_stmt_bind_i64(st, 5, now + SOUK_ORDERS_LEASE_US);
@@ -106,12 +112,10 @@ static void wait_for_holder(souk_store *db, const claim *c, int64_t deadline)
 {
     while (souk_time_now_us() < deadline) {
         nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
-        souk_stmt *st = souk_store_stmt(db, "SELECT status IS NOT NULL OR lease_until <= $3 FROM idempotency_keys "
-                                            "WHERE scope = $1 AND key = $2");
+        souk_stmt *st = key_stmt(db, c, "SELECT status IS NOT NULL OR lease_until <= $3 FROM idempotency_keys "
+                                        "WHERE scope = $1 AND key = $2");
         if (!st)
             return;
-        souk_stmt_bind_text(st, 1, c->scope, SIZE_MAX);
-        souk_stmt_bind_text(st, 2, c->key, SIZE_MAX);
         souk_stmt_bind_i64(st, 3, souk_time_now_us());
         int r = souk_stmt_step(st);
         bool settled = r != SOUK_DB_ROW || souk_stmt_i64(st, 0);
@@ -182,8 +186,8 @@ static souk_err apply(souk_store *db, finish_ctx *f, const char *actor)
     case SOUK_PAY_SUCCEEDED:
         return souk__order_payment_succeeded_tx(db, order, actor, &f->refund_id);
     case SOUK_PAY_PROCESSING:
-        return souk_store_dberr(souk_store_exec2(db, "UPDATE orders SET intent_status = 'processing' WHERE id = $1 "
-                                                     "AND state = 'pending_payment' AND $2 = 0", order, 0));
+        return souk_store_dberr(souk_store_exec1(db, "UPDATE orders SET intent_status = 'processing' WHERE id = $1 "
+                                                     "AND state = 'pending_payment'", order));
     case SOUK_PAY_REQUIRES_CONFIRMATION:
         return SOUK_OK; /* e.g. 3-D Secure: the client finishes with the client secret; the webhook tells */
     case SOUK_PAY_FAILED:
@@ -261,12 +265,10 @@ static souk_err finish_tx(souk_store *db, void *arg)
         return e;
     /* only while this request still holds the key: one that lost its lease
      * answers what it found, and the holder stores the answer */
-    souk_stmt *st = souk_store_stmt(db, "UPDATE idempotency_keys SET status = $3, response = $4, lease_until = 0 "
-                                        "WHERE scope = $1 AND key = $2 AND lease_token = $5 AND status IS NULL");
+    souk_stmt *st = key_stmt(db, f->c, "UPDATE idempotency_keys SET status = $3, response = $4, lease_until = 0 "
+                                       "WHERE scope = $1 AND key = $2 AND lease_token = $5 AND status IS NULL");
     if (!st)
         return SOUK_E_INTERNAL;
-    souk_stmt_bind_text(st, 1, f->c->scope, SIZE_MAX);
-    souk_stmt_bind_text(st, 2, f->c->key, SIZE_MAX);
     souk_stmt_bind_i64(st, 3, f->status);
     souk_stmt_bind_text(st, 4, f->body, SIZE_MAX);
     souk_stmt_bind_text(st, 5, f->c->lease, SIZE_MAX);
@@ -276,12 +278,10 @@ static souk_err finish_tx(souk_store *db, void *arg)
 static souk_err release_tx(souk_store *db, void *arg)
 {
     const claim *c = arg;
-    souk_stmt *st = souk_store_stmt(db, "UPDATE idempotency_keys SET lease_until = 0 WHERE scope = $1 AND key = $2 "
-                                        "AND lease_token = $3");
+    souk_stmt *st = key_stmt(db, c, "UPDATE idempotency_keys SET lease_until = 0 WHERE scope = $1 AND key = $2 "
+                                    "AND lease_token = $3");
     if (!st)
         return SOUK_E_INTERNAL;
-    souk_stmt_bind_text(st, 1, c->scope, SIZE_MAX);
-    souk_stmt_bind_text(st, 2, c->key, SIZE_MAX);
     souk_stmt_bind_text(st, 3, c->lease, SIZE_MAX);
     return souk_store_dberr(souk_stmt_exec(st));
 }

@@ -8,6 +8,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "inventory/inventory.h"
 #include "orders/orders.h"
 #include "store/store.h"
 
@@ -25,6 +26,15 @@ souk_err souk__order_load(souk_store *db, int64_t id, souk__order *o);
 souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **out);
 
 /* ---- inside a write transaction (souk_store_run bodies) ---- */
+
+/* Which quantity of each order line: all of it, what was not returned, or
+ * what was not fulfilled. */
+typedef enum { SOUK__LINES_ALL = 0, SOUK__LINES_UNRETURNED = 1, SOUK__LINES_UNFULFILLED = 2 } souk__stock_part;
+
+/* The variants and quantities (PART) of ORDER's lines into OUT (room for
+ * SOUK_INVENTORY_LINES_MAX), *N how many; lines with none left out. */
+souk_err souk__order_stock_lines(souk_store *db, int64_t order, souk__stock_part part, souk_reservation_line *out,
+                                 size_t *n);
 
 /* Appends a history row (SUB = 0 for the order itself; FROM may be NULL). */
 souk_err souk__order_history_tx(souk_store *db, int64_t order, int64_t sub, const char *from, const char *to,

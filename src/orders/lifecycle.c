@@ -88,30 +88,41 @@ static souk_err move(souk_store *db, int64_t order, const char *sql)
     return souk_store_changes(db) == 1 ? SOUK_OK : SOUK_E_CONFLICT;
 }
 
-/* The reservation lapsed before the payment arrived: take the stock afresh
- * and sell it at once. OUT_OF_STOCK when it is gone. */
-static souk_err resell(souk_store *db, int64_t order)
+souk_err souk__order_stock_lines(souk_store *db, int64_t order, souk__stock_part part, souk_reservation_line *out,
+                                 size_t *n)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT variant_id, quantity FROM order_lines WHERE order_id = $1 "
+    /* the quantity of each line that PART names; lines with none are left out */
+    souk_stmt *st = souk_store_stmt(db, "SELECT variant_id, quantity - CASE $2 WHEN 1 THEN returned WHEN 2 THEN "
+                                        "fulfilled ELSE 0 END AS q FROM order_lines WHERE order_id = $1 AND q > 0 "
                                         "ORDER BY line_no");
     if (!st)
         return SOUK_E_INTERNAL;
     souk_stmt_bind_i64(st, 1, order);
-    souk_reservation_line lines[SOUK_INVENTORY_LINES_MAX];
-    size_t n = 0;
+    souk_stmt_bind_i64(st, 2, part);
+    *n = 0;
     int r;
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        if (n < SOUK_INVENTORY_LINES_MAX)
-            lines[n++] = (souk_reservation_line){souk_stmt_i64(st, 0), souk_stmt_i64(st, 1)};
-    if (r < 0)
-        return souk_store_dberr(r);
+        if (*n < SOUK_INVENTORY_LINES_MAX)
+            out[(*n)++] = (souk_reservation_line){souk_stmt_i64(st, 0), souk_stmt_i64(st, 1)};
+    return souk_store_dberr(r);
+}
+
+/* The reservation lapsed before the payment arrived: take the stock afresh
+ * and sell it at once. OUT_OF_STOCK when it is gone. */
+static souk_err resell(souk_store *db, int64_t order)
+{
+    souk_reservation_line lines[SOUK_INVENTORY_LINES_MAX];
+    size_t n;
+    souk_err e = souk__order_stock_lines(db, order, SOUK__LINES_ALL, lines, &n);
+    if (e)
+        return e;
     char ref[SOUK_ID_TEXT_MAX];
     souk_arena a;
     souk_arena_init(&a, 4096, 1 << 20);
     souk_problems pr;
     souk_problems_init(&pr);
     int64_t reservation = 0;
-    souk_err e = souk_inventory_reserve_tx(db, souk__order_ref(order, ref), lines, n, 0, &reservation, &a, &pr);
+    e = souk_inventory_reserve_tx(db, souk__order_ref(order, ref), lines, n, 0, &reservation, &a, &pr);
     souk_arena_release(&a);
     if (e == SOUK_E_CONFLICT)
         return SOUK_E_OUT_OF_STOCK;
@@ -188,8 +199,8 @@ souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char
     /* CONFLICT here would mean a consumed reservation on an unpaid order: a bug, not "not pending" */
     if (o.reservation_id && (e = souk_inventory_release_tx(db, o.reservation_id)) && e != SOUK_E_NOT_FOUND)
         return e == SOUK_E_CONFLICT ? SOUK_E_INTERNAL : e;
-    if (o.coupon_id && souk_store_exec2(db, "UPDATE coupons SET used_count = used_count - 1 WHERE id = $1 "
-                                            "AND used_count > 0 AND $2 = 0", o.coupon_id, 0) < 0)
+    if (o.coupon_id && souk_store_exec1(db, "UPDATE coupons SET used_count = used_count - 1 WHERE id = $1 "
+                                            "AND used_count > 0", o.coupon_id) < 0)
         return SOUK_E_INTERNAL;
     if (souk_store_exec2(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 WHERE order_id = $1", order,
                          souk_time_now_us()) < 0)

@@ -14,6 +14,7 @@
 #include "core/id.h"
 #include "core/time.h"
 #include "inventory/inventory.h"
+#include "store/page.h"
 #include "core/banned.h"
 
 static int64_t reservation_ttl_us; /* set once by souk_orders_configure */
@@ -269,13 +270,10 @@ static souk_err replace_pending(souk_store *db, int64_t cart, const char *actor)
     if (!st)
         return SOUK_E_INTERNAL;
     souk_stmt_bind_i64(st, 1, cart);
-    int64_t ids[8];
-    int n = 0, r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        if (n < 8)
-            ids[n++] = souk_stmt_i64(st, 0);
-    if (r < 0)
-        return souk_store_dberr(r);
+    int64_t ids[8]; /* one at most, since carts replace their pending order */
+    int n = souk_store_ids(st, ids, 8);
+    if (n < 0)
+        return souk_store_dberr(n);
     for (int i = 0; i < n; i++) {
         souk_err e = souk__order_cancel_pending_tx(db, ids[i], NULL, NULL, "replaced by a new checkout of its cart",
                                                    actor);

@@ -6,6 +6,7 @@
 
 #include "core/id.h"
 #include "core/time.h"
+#include "store/page.h"
 #include "core/banned.h"
 
 const char *souk__order_ref(int64_t id, char *buf)
@@ -69,126 +70,92 @@ static json_t *time_or_null(souk_stmt *st, int col)
     return souk_stmt_is_null(st, col) ? json_null() : json_string(souk_time_format(souk_stmt_i64(st, col), buf));
 }
 
-static json_t *lines_json(souk_store *db, int64_t id, int64_t vendor, const char *cur)
+/* ---- the parts of an order: one query each, one renderer per row (CTX: the currency) ---- */
+
+static json_t *line_row(souk_stmt *st, void *cur)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT variant_id, product_id, vendor_id, sku, product_title, variant_title, "
-                                        "quantity, unit_amount, line_total, fulfilled, returned FROM order_lines "
-                                        "WHERE order_id = $1 AND ($2 = 0 OR vendor_id = $2) ORDER BY line_no");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_i64(st, 2, vendor);
-    json_t *arr = json_array();
-    int r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        json_array_append_new(
-            arr, json_pack("{s:o,s:o,s:o,s:s,s:s,s:s,s:I,s:o,s:o,s:I,s:I}", "variant_id", id_or_null(st, 0, "var"),
-                           "product_id", id_or_null(st, 1, "prod"), "vendor_id", id_or_null(st, 2, "vend"), "sku",
-                           souk_stmt_text(st, 3, NULL), "product_title", souk_stmt_text(st, 4, NULL), "variant_title",
-                           souk_stmt_text(st, 5, NULL), "quantity", (json_int_t)souk_stmt_i64(st, 6), "unit_price",
-                           money(souk_stmt_i64(st, 7), cur), "line_total", money(souk_stmt_i64(st, 8), cur),
-                           "fulfilled_quantity", (json_int_t)souk_stmt_i64(st, 9), "returned_quantity",
-                           (json_int_t)souk_stmt_i64(st, 10)));
-    if (r < 0) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    return json_pack("{s:o,s:o,s:o,s:s,s:s,s:s,s:I,s:o,s:o,s:I,s:I}", "variant_id", id_or_null(st, 0, "var"),
+                     "product_id", id_or_null(st, 1, "prod"), "vendor_id", id_or_null(st, 2, "vend"), "sku",
+                     souk_stmt_text(st, 3, NULL), "product_title", souk_stmt_text(st, 4, NULL), "variant_title",
+                     souk_stmt_text(st, 5, NULL), "quantity", (json_int_t)souk_stmt_i64(st, 6), "unit_price",
+                     money(souk_stmt_i64(st, 7), cur), "line_total", money(souk_stmt_i64(st, 8), cur),
+                     "fulfilled_quantity", (json_int_t)souk_stmt_i64(st, 9), "returned_quantity",
+                     (json_int_t)souk_stmt_i64(st, 10));
 }
 
-static json_t *subs_json(souk_store *db, int64_t id, int64_t vendor, const char *cur)
+static json_t *sub_row(souk_stmt *st, void *cur)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, vendor_id, state, subtotal, commission_bp, commission, carrier, "
-                                        "tracking FROM sub_orders WHERE order_id = $1 AND ($2 = 0 OR vendor_id = $2) "
-                                        "ORDER BY id");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_i64(st, 2, vendor);
-    json_t *arr = json_array();
-    int r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        json_array_append_new(arr, json_pack("{s:o,s:o,s:s,s:o,s:I,s:o,s:o,s:o}", "id",
-                                             id_or_null(st, 0, SOUK_PREFIX_SUB_ORDER), "vendor_id",
-                                             id_or_null(st, 1, "vend"), "state", souk_stmt_text(st, 2, NULL),
-                                             "subtotal", money(souk_stmt_i64(st, 3), cur), "commission_bp",
-                                             (json_int_t)souk_stmt_i64(st, 4), "commission",
-                                             money(souk_stmt_i64(st, 5), cur), "carrier", text_or_null(st, 6),
-                                             "tracking", text_or_null(st, 7)));
-    if (r < 0) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    return json_pack("{s:o,s:o,s:s,s:o,s:I,s:o,s:o,s:o}", "id", id_or_null(st, 0, SOUK_PREFIX_SUB_ORDER), "vendor_id",
+                     id_or_null(st, 1, "vend"), "state", souk_stmt_text(st, 2, NULL), "subtotal",
+                     money(souk_stmt_i64(st, 3), cur), "commission_bp", (json_int_t)souk_stmt_i64(st, 4),
+                     "commission", money(souk_stmt_i64(st, 5), cur), "carrier", text_or_null(st, 6), "tracking",
+                     text_or_null(st, 7));
 }
 
-static json_t *history_json(souk_store *db, int64_t id, int64_t vendor)
+static json_t *history_row(souk_stmt *st, void *cur)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT from_state, to_state, note, actor, created_at, sub_order_id "
-                                        "FROM order_history WHERE order_id = $1 AND ($2 = 0 OR sub_order_id IS NULL "
-                                        "OR sub_order_id IN (SELECT id FROM sub_orders WHERE order_id = $1 "
-                                        "AND vendor_id = $2)) ORDER BY id");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_i64(st, 2, vendor);
-    json_t *arr = json_array();
-    int r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        json_array_append_new(arr, json_pack("{s:o,s:s,s:s,s:s,s:o,s:o}", "from", text_or_null(st, 0), "to",
-                                             souk_stmt_text(st, 1, NULL), "note", souk_stmt_text(st, 2, NULL),
-                                             "actor", souk_stmt_text(st, 3, NULL), "at", time_or_null(st, 4),
-                                             "sub_order_id", id_or_null(st, 5, SOUK_PREFIX_SUB_ORDER)));
-    if (r < 0) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    (void)cur;
+    return json_pack("{s:o,s:s,s:s,s:s,s:o,s:o}", "from", text_or_null(st, 0), "to", souk_stmt_text(st, 1, NULL),
+                     "note", souk_stmt_text(st, 2, NULL), "actor", souk_stmt_text(st, 3, NULL), "at",
+                     time_or_null(st, 4), "sub_order_id", id_or_null(st, 5, SOUK_PREFIX_SUB_ORDER));
 }
 
-static json_t *refunds_json(souk_store *db, int64_t id, const char *cur)
+static json_t *refund_row(souk_stmt *st, void *cur)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, amount, reason, created_at FROM refunds WHERE order_id = $1 "
-                                        "ORDER BY id");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, id);
-    json_t *arr = json_array();
-    int r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        json_array_append_new(arr, json_pack("{s:o,s:o,s:s,s:o}", "id", id_or_null(st, 0, SOUK_PREFIX_REFUND),
-                                             "amount", money(souk_stmt_i64(st, 1), cur), "reason",
-                                             souk_stmt_text(st, 2, NULL), "created_at", time_or_null(st, 3)));
-    if (r < 0) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    return json_pack("{s:o,s:o,s:s,s:o}", "id", id_or_null(st, 0, SOUK_PREFIX_REFUND), "amount",
+                     money(souk_stmt_i64(st, 1), cur), "reason", souk_stmt_text(st, 2, NULL), "created_at",
+                     time_or_null(st, 3));
 }
 
-static json_t *returns_json(souk_store *db, int64_t id, const char *cur)
+static json_t *return_row(souk_stmt *st, void *cur)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, state, reason, lines, refund, created_at, updated_at "
-                                        "FROM order_returns WHERE order_id = $1 ORDER BY id");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, id);
-    json_t *arr = json_array();
-    int r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
-        json_t *lines = json_loads(souk_stmt_text(st, 3, NULL), 0, NULL);
-        json_array_append_new(arr, json_pack("{s:o,s:s,s:s,s:o,s:o,s:o,s:o}", "id",
-                                             id_or_null(st, 0, SOUK_PREFIX_RETURN), "state",
-                                             souk_stmt_text(st, 1, NULL), "reason", souk_stmt_text(st, 2, NULL),
-                                             "lines", lines ? lines : json_array(), "refund",
-                                             souk_stmt_is_null(st, 4) ? json_null() : money(souk_stmt_i64(st, 4), cur),
-                                             "created_at", time_or_null(st, 5), "updated_at", time_or_null(st, 6)));
+    json_t *lines = json_loads(souk_stmt_text(st, 3, NULL), 0, NULL);
+    return json_pack("{s:o,s:s,s:s,s:o,s:o,s:o,s:o}", "id", id_or_null(st, 0, SOUK_PREFIX_RETURN), "state",
+                     souk_stmt_text(st, 1, NULL), "reason", souk_stmt_text(st, 2, NULL), "lines",
+                     lines ? lines : json_array(), "refund",
+                     souk_stmt_is_null(st, 4) ? json_null() : money(souk_stmt_i64(st, 4), cur), "created_at",
+                     time_or_null(st, 5), "updated_at", time_or_null(st, 6));
+}
+
+static const struct {
+    const char *name, *sql; /* $1 the order, $2 the vendor whose part alone is shown (0 = all) */
+    json_t *(*row)(souk_stmt *st, void *cur);
+    bool shop_only;         /* not shown to a vendor */
+} parts[] = {
+    {"lines", "SELECT variant_id, product_id, vendor_id, sku, product_title, variant_title, quantity, unit_amount, "
+              "line_total, fulfilled, returned FROM order_lines WHERE order_id = $1 AND ($2 = 0 OR vendor_id = $2) "
+              "ORDER BY line_no", line_row, false},
+    {"sub_orders", "SELECT id, vendor_id, state, subtotal, commission_bp, commission, carrier, tracking "
+                   "FROM sub_orders WHERE order_id = $1 AND ($2 = 0 OR vendor_id = $2) ORDER BY id", sub_row, false},
+    {"history", "SELECT from_state, to_state, note, actor, created_at, sub_order_id FROM order_history "
+                "WHERE order_id = $1 AND ($2 = 0 OR sub_order_id IS NULL OR sub_order_id IN (SELECT id FROM sub_orders "
+                "WHERE order_id = $1 AND vendor_id = $2)) ORDER BY id", history_row, false},
+    /* money back and returns are the shop's business */
+    {"refunds", "SELECT id, amount, reason, created_at FROM refunds WHERE order_id = $1 AND $2 = 0 ORDER BY id",
+     refund_row, true},
+    {"returns", "SELECT id, state, reason, lines, refund, created_at, updated_at FROM order_returns "
+                "WHERE order_id = $1 AND $2 = 0 ORDER BY id", return_row, true},
+};
+
+/* Adds the parts of order ID to O. SOUK_OK or INTERNAL. */
+static souk_err add_parts(souk_store *db, json_t *o, int64_t id, int64_t vendor, char *cur)
+{
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        json_t *arr;
+        if (vendor && parts[i].shop_only) {
+            arr = json_array();
+        } else {
+            souk_stmt *st = souk_store_stmt(db, parts[i].sql);
+            if (!st)
+                return SOUK_E_INTERNAL;
+            souk_stmt_bind_i64(st, 1, id);
+            souk_stmt_bind_i64(st, 2, vendor);
+            arr = souk_store_rows(st, parts[i].row, cur);
+        }
+        if (!arr || json_object_set_new(o, parts[i].name, arr) < 0)
+            return SOUK_E_INTERNAL;
     }
-    if (r < 0) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    return SOUK_OK;
 }
 
 souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **out)
@@ -224,19 +191,8 @@ souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **o
     souk_stmt_done(st);
     if (!o)
         return SOUK_E_INTERNAL;
-    /* a vendor sees their lines, their sub-order and its history; money back
-     * and returns are the shop's business */
-    json_t *parts[5] = {lines_json(db, id, vendor, cur), subs_json(db, id, vendor, cur), history_json(db, id, vendor),
-                        vendor ? json_array() : refunds_json(db, id, cur),
-                        vendor ? json_array() : returns_json(db, id, cur)};
-    static const char *const names[5] = {"lines", "sub_orders", "history", "refunds", "returns"};
-    souk_err e = SOUK_OK;
-    for (int i = 0; i < 5; i++) {
-        if (!parts[i])
-            e = SOUK_E_INTERNAL;
-        else
-            json_object_set_new(o, names[i], parts[i]);
-    }
+    /* a vendor sees their lines, their sub-order and its history */
+    souk_err e = add_parts(db, o, id, vendor, cur);
     if (e) {
         json_decref(o);
         return e;
@@ -253,11 +209,8 @@ json_t *souk_orders_of_user_json(souk_store *db, int64_t user, int max)
     souk_stmt_bind_i64(st, 1, user);
     souk_stmt_bind_i64(st, 2, max);
     int64_t ids[1000];
-    int n = 0, r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        if (n < 1000)
-            ids[n++] = souk_stmt_i64(st, 0);
-    if (r < 0)
+    int n = souk_store_ids(st, ids, max < 1000 ? max : 1000);
+    if (n < 0)
         return NULL;
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) {

@@ -22,28 +22,13 @@
 static souk_err restock(souk_store *db, const souk__order *o, bool unfulfilled_only, const char *reason,
                         const char *actor)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT variant_id, quantity - CASE WHEN $2 THEN fulfilled ELSE returned END "
-                                        "FROM order_lines WHERE order_id = $1 AND quantity > CASE WHEN $2 THEN "
-                                        "fulfilled ELSE returned END ORDER BY line_no");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, o->id);
-    souk_stmt_bind_i64(st, 2, unfulfilled_only);
     souk_reservation_line lines[SOUK_INVENTORY_LINES_MAX];
-    size_t n = 0;
-    int r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        if (n < SOUK_INVENTORY_LINES_MAX)
-            lines[n++] = (souk_reservation_line){souk_stmt_i64(st, 0), souk_stmt_i64(st, 1)};
-    if (r < 0)
-        return souk_store_dberr(r);
-    for (size_t i = 0; i < n; i++) {
-        souk_err e = souk_inventory_restock_tx(db, o->reservation_id, lines[i].variant_id, lines[i].quantity,
-                                               reason, actor);
-        if (e)
-            return e;
-    }
-    return SOUK_OK;
+    size_t n;
+    souk_err e = souk__order_stock_lines(db, o->id, unfulfilled_only ? SOUK__LINES_UNFULFILLED : SOUK__LINES_UNRETURNED,
+                                         lines, &n);
+    for (size_t i = 0; i < n && !e; i++)
+        e = souk_inventory_restock_tx(db, o->reservation_id, lines[i].variant_id, lines[i].quantity, reason, actor);
+    return e;
 }
 
 souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amount, const char *reason,
@@ -171,8 +156,8 @@ souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const 
         return SOUK_E_INVALID_STATE;
     souk_err e = restock(db, o, false, "order cancelled", actor);
     if (!e && o->coupon_id &&
-        souk_store_exec2(db, "UPDATE coupons SET used_count = used_count - 1 WHERE id = $1 AND used_count > $2",
-                         o->coupon_id, 0) < 0)
+        souk_store_exec1(db, "UPDATE coupons SET used_count = used_count - 1 WHERE id = $1 AND used_count > 0",
+                         o->coupon_id) < 0)
         e = SOUK_E_INTERNAL;
     if (!e && souk_store_exec2(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 WHERE order_id = $1",
                                o->id, now) < 0)

@@ -90,8 +90,8 @@ static souk_err hook_tx(souk_store *db, void *arg)
         if (e == SOUK_E_CONFLICT) /* paid or cancelled already: news that comes too late changes nothing */
             e = SOUK_OK;
     } else if (strcmp(h->type, "payment_intent.processing") == 0) {
-        r = souk_store_exec2(db, "UPDATE orders SET intent_status = 'processing' WHERE id = $1 "
-                                 "AND state = 'pending_payment' AND $2 = 0", order, 0);
+        r = souk_store_exec1(db, "UPDATE orders SET intent_status = 'processing' WHERE id = $1 "
+                                 "AND state = 'pending_payment'", order);
         e = souk_store_dberr(r);
     }
     return e;

@@ -22,4 +22,13 @@
 json_t *souk_store_page(souk_stmt *st, int limit, json_t *(*render)(souk_stmt *st), int64_t *last, bool *more,
                         int *status);
 
+/* Steps ST to its end and renders every row with RENDER(ST, CTX) into a new
+ * array (caller decrefs). NULL when the database failed or memory ran out. */
+json_t *souk_store_rows(souk_stmt *st, json_t *(*render)(souk_stmt *st, void *ctx), void *ctx);
+
+/* Steps ST and collects column 0 of at most MAX rows into IDS (the
+ * statement is reset after the MAX-th). Returns how many, or a negative
+ * souk_db_status. */
+int souk_store_ids(souk_stmt *st, int64_t *ids, int max);
+
 #endif

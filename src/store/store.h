@@ -87,6 +87,9 @@ int souk_stmt_exec(souk_stmt *st);
  * SOUK_DB_DONE or an error class. */
 int souk_store_exec2(souk_store *db, const char *sql, int64_t a, int64_t b);
 
+/* The same for SQL with the one parameter $1 = A. */
+int souk_store_exec1(souk_store *db, const char *sql, int64_t a);
+
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t souk_store_changes(souk_store *db);
 

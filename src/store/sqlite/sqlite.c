@@ -390,6 +390,15 @@ int souk_stmt_exec(souk_stmt *st)
     return r;
 }
 
+int souk_store_exec1(souk_store *db, const char *sql, int64_t a)
+{
+    souk_stmt *st = souk_store_stmt(db, sql);
+    if (!st)
+        return SOUK_DB_HARD;
+    souk_stmt_bind_i64(st, 1, a);
+    return souk_stmt_exec(st);
+}
+
 int souk_store_exec2(souk_store *db, const char *sql, int64_t a, int64_t b)
 {
     souk_stmt *st = souk_store_stmt(db, sql);
