@@ -12,7 +12,7 @@ CC       ?= cc
 BUILD    ?= build
 OPT      ?= -O2 -g
 SAN      ?=
-WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
+WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-missing-field-initializers
 CPPFLAGS := -Isrc -I$(BUILD)/gen -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -I/usr/include/liboath
 CFLAGS   := -std=c17 $(OPT) $(WARN) $(SAN) -pthread $(EXTRA_CFLAGS)
 LDLIBS   := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lsodium -loath -lcurl -lz -lpthread -lm

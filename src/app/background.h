@@ -15,7 +15,7 @@ void souk_background_register(void);
 /* Registers everything (first call only), then starts THREADS job workers
  * (1..64), the scheduler and the event dispatcher on DB_PATH (migrated
  * already). Returns 0, or -1 with nothing left running. */
-int souk_background_start(const char *db_path, int threads);
+int souk_background_start(const char *db_dsn, int threads);
 
 /* Stops the dispatcher and the workers; jobs and handlers in progress finish
  * first. No-op when not started. */
@@ -24,7 +24,7 @@ void souk_background_stop(void);
 /* Usage text of `souk worker`, for the command table. */
 extern const char souk_worker_usage[];
 
-/* `souk worker [--db PATH] [--threads N]`: runs the background work until
+/* `souk worker [--db DSN] [--threads N]`: runs the background work until
  * SIGTERM or SIGINT, then drains and returns 0. 2 for usage errors, 1 when
  * the database cannot be opened. ARGV[0] is "worker". */
 int souk_cmd_worker(int argc, char **argv);

@@ -17,8 +17,8 @@
 #include "core/banned.h"
 
 const char souk_audit_usage[] =
-    "usage: souk audit verify [--db PATH] [--anchor SEQ:HASH]\n"
-    "       souk audit head [--db PATH]\n\n"
+    "usage: souk audit verify [--db DSN] [--anchor SEQ:HASH]\n"
+    "       souk audit head [--db DSN]\n\n"
     "verify walks the audit log in order, recomputing every entry's hash from the previous hash\n"
     "and the entry's fields. Prints 'audit log intact: N entries' and exits 0, or 'audit log\n"
     "broken at entry SEQ: WHY' and exits 1 (also when the database or its audit log does not\n"
@@ -27,16 +27,6 @@ const char souk_audit_usage[] =
     "rewritten as a whole, cannot be noticed from the database alone: save the head somewhere\n"
     "else regularly (e.g. from cron) and verify against it with --anchor.\n"
     "--db defaults to SOUK_DB, then ./souk.db.\n";
-
-static int has_audit_table(souk_store *db)
-{
-    souk_stmt *st = souk_store_stmt(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'");
-    if (!st || souk_stmt_step(st) != SOUK_DB_ROW)
-        return -1;
-    int64_t n = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
-    return n > 0;
-}
 
 int souk_cmd_audit(int argc, char **argv)
 {
@@ -92,21 +82,17 @@ int souk_cmd_audit(int argc, char **argv)
         }
     }
 
-    if (access(cfg.db_path, F_OK) != 0) {
-        fprintf(stderr, "souk: no database at %s\n", cfg.db_path);
-        return SOUK_EXIT_FAIL;
-    }
     souk_store *db;
-    if (souk_store_open(&db, cfg.db_path, err, sizeof err) < 0) {
+    if (souk_store_open_existing(&db, cfg.db_dsn, err, sizeof err) < 0) {
         fprintf(stderr, "souk: %s\n", err);
         return SOUK_EXIT_FAIL;
     }
-    int has = has_audit_table(db);
+    int has = souk_store_table_exists(db, "audit_log");
     if (has <= 0) {
         if (has < 0)
-            fprintf(stderr, "souk: cannot read %s: %s\n", cfg.db_path, souk_store_errmsg(db));
+            fprintf(stderr, "souk: cannot read %s: %s\n", cfg.db_dsn, souk_store_errmsg(db));
         else
-            fprintf(stderr, "souk: database %s has no audit log (run 'souk migrate' first)\n", cfg.db_path);
+            fprintf(stderr, "souk: database %s has no audit log (run 'souk migrate' first)\n", cfg.db_dsn);
         souk_store_close(db);
         return SOUK_EXIT_FAIL;
     }

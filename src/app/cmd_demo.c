@@ -238,7 +238,7 @@ int souk_cmd_demo(int argc, char **argv)
         fprintf(stderr, "souk: unexpected argument '%s'\n", argv[optind]);
         return SOUK_EXIT_USAGE;
     }
-    souk_store *db = souk_cli_open_db(cfg.db_path);
+    souk_store *db = souk_cli_open_db(cfg.db_dsn);
     if (!db)
         return SOUK_EXIT_FAIL;
     int rc = SOUK_EXIT_FAIL;
@@ -248,7 +248,7 @@ int souk_cmd_demo(int argc, char **argv)
         goto out;
     if (souk_stmt_i64(st, 0) > 0) {
         souk_stmt_done(st);
-        fprintf(stderr, "souk: %s already has a catalog; the demo needs an empty database\n", cfg.db_path);
+        fprintf(stderr, "souk: %s already has a catalog; the demo needs an empty database\n", cfg.db_dsn);
         goto out;
     }
     souk_stmt_done(st);

@@ -263,7 +263,7 @@ int souk_cmd_import(int argc, char **argv)
         return SOUK_EXIT_USAGE;
     }
     if (argc - optind != 2 || strcmp(argv[optind], "online-retail") != 0) {
-        fprintf(stderr, "usage: souk import online-retail [--db PATH] [--errors FILE] FILE\n");
+        fprintf(stderr, "usage: souk import online-retail [--db DSN] [--errors FILE] FILE\n");
         return SOUK_EXIT_USAGE;
     }
     const char *path = argv[optind + 1];
@@ -290,7 +290,7 @@ int souk_cmd_import(int argc, char **argv)
     snprintf(tail, sizeof tail, "%llu rows, %zu stock codes", (unsigned long long)im.rows, im.count);
     souk_cli_progress(stderr, "reading", 1, 1, tail, 1);
 
-    if (!(db = souk_cli_open_db(cfg.db_path)))
+    if (!(db = souk_cli_open_db(cfg.db_dsn)))
         goto out;
     im.order = malloc((im.count + 1) * sizeof *im.order);
     if (!im.order)

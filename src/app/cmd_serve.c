@@ -107,7 +107,7 @@ int souk_cmd_serve(int argc, char **argv)
         return SOUK_EXIT_USAGE;
     if (souk_cli_payments() < 0)
         return SOUK_EXIT_USAGE;
-    souk_store *db = souk_cli_open_db(cfg.db_path);
+    souk_store *db = souk_cli_open_db(cfg.db_dsn);
     if (!db)
         return SOUK_EXIT_FAIL;
     int64_t users = -1;
@@ -132,10 +132,10 @@ int souk_cmd_serve(int argc, char **argv)
             souk_log_error("mail relay: %s", why ? why : "invalid configuration");
             return SOUK_EXIT_USAGE;
         }
-        if (souk_mail_worker_start(cfg.db_path, &mail, 5000) < 0)
+        if (souk_mail_worker_start(cfg.db_dsn, &mail, 5000) < 0)
             souk_log_error("cannot start the mail worker; mail stays in the outbox");
     }
-    if (workers && souk_background_start(cfg.db_path, 2) < 0) {
+    if (workers && souk_background_start(cfg.db_dsn, 2) < 0) {
         souk_log_error("cannot start the job workers and the event dispatcher");
         return SOUK_EXIT_FAIL;
     }
@@ -155,10 +155,10 @@ int souk_cmd_migrate(int argc, char **argv)
     bool unused;
     if (souk_cli_config(&cfg) < 0 || parse_common(argc, argv, &cfg, &unused, false) < 0)
         return SOUK_EXIT_USAGE;
-    souk_store *db = souk_cli_open_db(cfg.db_path);
+    souk_store *db = souk_cli_open_db(cfg.db_dsn);
     if (!db)
         return SOUK_EXIT_FAIL;
-    printf("database %s is at schema version %d\n", cfg.db_path, souk_store_schema_version(db));
+    printf("database %s is at schema version %d\n", cfg.db_dsn, souk_store_schema_version(db));
     souk_store_close(db);
     return SOUK_EXIT_OK;
 }

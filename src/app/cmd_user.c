@@ -41,7 +41,7 @@ int souk_cmd_user(int argc, char **argv)
     if (souk_cli_config(&cfg) < 0)
         return SOUK_EXIT_USAGE;
     if (argc < 2 || strcmp(argv[1], "create") != 0) {
-        fprintf(stderr, "usage: souk user create --email E --role ROLE [--name N] [--vendor vend_…] [--api-key] [--db PATH]\n");
+        fprintf(stderr, "usage: souk user create --email E --role ROLE [--name N] [--vendor vend_…] [--api-key] [--db DSN]\n");
         return SOUK_EXIT_USAGE;
     }
     static const struct option long_opts[] = {{"db", required_argument, NULL, 'd'},    {"email", required_argument, NULL, 'e'},
@@ -87,7 +87,7 @@ int souk_cmd_user(int argc, char **argv)
         fprintf(stderr, "souk: the passwords differ\n");
         return SOUK_EXIT_USAGE;
     }
-    souk_store *db = souk_cli_open_db(cfg.db_path);
+    souk_store *db = souk_cli_open_db(cfg.db_dsn);
     if (!db)
         return SOUK_EXIT_FAIL;
     char key[SOUK_APIKEY_LEN + 1];
@@ -113,17 +113,17 @@ int souk_cmd_keys(int argc, char **argv)
     if (souk_cli_config(&cfg) < 0)
         return SOUK_EXIT_USAGE;
     if (argc < 2 || strcmp(argv[1], "rotate") != 0) {
-        fprintf(stderr, "usage: souk keys rotate [--db PATH]\n");
+        fprintf(stderr, "usage: souk keys rotate [--db DSN]\n");
         return SOUK_EXIT_USAGE;
     }
     char err[512];
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc && souk_config_set_db(&cfg, argv[++i], err, sizeof err) == 0)
             continue;
-        fprintf(stderr, "usage: souk keys rotate [--db PATH]\n");
+        fprintf(stderr, "usage: souk keys rotate [--db DSN]\n");
         return SOUK_EXIT_USAGE;
     }
-    souk_store *db = souk_cli_open_db(cfg.db_path);
+    souk_store *db = souk_cli_open_db(cfg.db_dsn);
     if (!db)
         return SOUK_EXIT_FAIL;
     char kid[32];

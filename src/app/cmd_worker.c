@@ -30,7 +30,7 @@
 #define DEFAULT_THREADS 4
 
 const char souk_worker_usage[] =
-    "usage: souk worker [--db PATH] [--threads N]\n\n"
+    "usage: souk worker [--db DSN] [--threads N]\n\n"
     "Runs the background work without the HTTP server: N job worker threads (default 4, 1-64),\n"
     "the cron scheduler and the event dispatcher, until SIGTERM or Ctrl-C; then jobs and event\n"
     "handlers in progress finish and it exits 0. Any number of workers (and servers) may share\n"
@@ -83,7 +83,7 @@ void souk_background_register(void)
     souk_orders_register_jobs();
 }
 
-int souk_background_start(const char *db_path, int threads)
+int souk_background_start(const char *db_dsn, int threads)
 {
     pthread_mutex_lock(&bg_mu);
     int ret = -1;
@@ -93,9 +93,9 @@ int souk_background_start(const char *db_path, int threads)
         souk_background_register();
         registered = true;
     }
-    if (souk_jobs_start(db_path, threads) < 0)
+    if (souk_jobs_start(db_dsn, threads) < 0)
         goto out;
-    if (souk_events_start(db_path) < 0) {
+    if (souk_events_start(db_dsn) < 0) {
         souk_jobs_stop();
         goto out;
     }
@@ -159,7 +159,7 @@ int souk_cmd_worker(int argc, char **argv)
     }
     if (souk_cli_payments() < 0)
         return SOUK_EXIT_USAGE;
-    souk_store *db = souk_cli_open_db(cfg.db_path); /* creates and migrates */
+    souk_store *db = souk_cli_open_db(cfg.db_dsn); /* creates and migrates */
     if (!db)
         return SOUK_EXIT_FAIL;
     souk_store_close(db);
@@ -169,12 +169,12 @@ int souk_cmd_worker(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, &old);
-    if (souk_background_start(cfg.db_path, (int)threads) < 0) {
+    if (souk_background_start(cfg.db_dsn, (int)threads) < 0) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         fprintf(stderr, "souk: cannot start the workers\n");
         return SOUK_EXIT_FAIL;
     }
-    souk_log_info("worker running on %s with %d job threads; SIGTERM or Ctrl-C stops it", cfg.db_path, (int)threads);
+    souk_log_info("worker running on %s with %d job threads; SIGTERM or Ctrl-C stops it", cfg.db_dsn, (int)threads);
     int sig = 0;
     while (sigwait(&set, &sig) != 0)
         ;

@@ -12,32 +12,32 @@
 
 static const souk_command commands[] = {
     {"serve", "run the HTTP server",
-     "usage: souk serve [--listen ADDR:PORT] [--db PATH] [--threads N] [--no-access-log] [--no-workers]\n\n"
+     "usage: souk serve [--listen ADDR:PORT] [--db DSN] [--threads N] [--no-access-log] [--no-workers]\n\n"
      "Serves the API on ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free port, logged as\n"
      "\"listening\"). Applies pending migrations first. On a database without accounts it\n"
      "warns how to create an admin ('souk user create'; 'souk demo' makes one with a demo store).\n"
      "SIGTERM or Ctrl-C drains in-flight requests and exits 0.\n\n"
      "  --listen ADDR:PORT  address to bind (SOUK_LISTEN)\n"
-     "  --db PATH           SQLite database file (SOUK_DB, default ./souk.db)\n"
+     "  --db DSN           a SQLite file path or sqlite:PATH (SOUK_DB, default souk.db)\n"
      "  --threads N         event-loop threads (SOUK_THREADS, default: one per core)\n"
      "  --no-access-log     do not log every request (SOUK_ACCESS_LOG=off)\n"
      "  --no-workers        do not run job workers and the event dispatcher in this process\n"
      "                      (run 'souk worker' beside it instead)\n",
      souk_cmd_serve},
     {"migrate", "apply pending database migrations",
-     "usage: souk migrate [--db PATH]\n\n"
+     "usage: souk migrate [--db DSN]\n\n"
      "Creates the database if needed and applies every pending migration, each in its own\n"
      "transaction. Migrations are forward-only and recorded in schema_migrations.\n",
      souk_cmd_migrate},
     {"demo", "fill a database with a deterministic demo store",
-     "usage: souk demo [--db PATH] [--products N] [--seed S]\n\n"
+     "usage: souk demo [--db DSN] [--products N] [--seed S]\n\n"
      "Creates categories, brands, vendors and N products (default 500, at most 2000000) with\n"
      "variants, prices in USD and EUR, attributes and image metadata. The same seed gives\n"
      "the same store. Refuses a database that already has products. Creates and prints the\n"
      "admin API key when the database has none.\n",
      souk_cmd_demo},
     {"import", "import data (online-retail)",
-     "usage: souk import online-retail [--db PATH] [--errors FILE] FILE\n\n"
+     "usage: souk import online-retail [--db DSN] [--errors FILE] FILE\n\n"
      "Imports products from the UCI Online Retail data set (CSV, optionally gzip-compressed):\n"
      "one product per StockCode, titled by its Description, priced in GBP by the UnitPrice of\n"
      "its latest sale. Shows a progress bar and reports every row it cannot use, with its\n"
@@ -45,14 +45,14 @@ static const souk_command commands[] = {
      "again updates what changed and creates nothing twice.\n",
      souk_cmd_import},
     {"user", "create accounts",
-     "usage: souk user create --email E --role ROLE [--name N] [--vendor vend_…] [--api-key] [--db PATH]\n\n"
+     "usage: souk user create --email E --role ROLE [--name N] [--vendor vend_…] [--api-key] [--db DSN]\n\n"
      "Creates an account. ROLE is customer, vendor, inventory_manager or admin; vendors need\n"
      "--vendor. The password is read from standard input (asked twice, without echo, on a\n"
      "terminal) and must have 10-128 characters and not be the e-mail address. With --api-key\n"
      "an API key carrying all of the role's permissions is created and printed once.\n",
      souk_cmd_user},
     {"keys", "rotate the token signing key",
-     "usage: souk keys rotate [--db PATH]\n\n"
+     "usage: souk keys rotate [--db DSN]\n\n"
      "Makes a new Ed25519 key for signing access tokens. Tokens signed with the previous key\n"
      "stay valid until they expire (15 minutes); running servers pick the new key up by\n"
      "themselves. Public keys are served at /.well-known/jwks.json.\n",

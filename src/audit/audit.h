@@ -109,7 +109,7 @@ int souk_audit_head(souk_store *db, int64_t *seq, char *hash);
  * Returns 0 or a souk_err set on RES. */
 int souk_audit_api_list(souk_req *req, souk_res *res);
 
-/* `souk audit verify [--db PATH]` (PATH defaults to SOUK_DB / ./souk.db).
+/* `souk audit verify [--db DSN]` (DSN defaults to SOUK_DB / ./souk.db).
  * Prints "audit log intact: N entries" and returns 0, or "audit log broken at
  * entry SEQ: WHY" and returns 1; 1 also when the database does not exist or
  * has no audit_log table (it is never created or migrated here); 2 for usage

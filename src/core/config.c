@@ -54,11 +54,11 @@ int souk_config_set_threads(souk_config *c, const char *value, char *errbuf, siz
 int souk_config_set_db(souk_config *c, const char *value, char *errbuf, size_t errlen)
 {
     size_t n = strlen(value);
-    if (n == 0 || n >= sizeof c->db_path) {
-        snprintf(errbuf, errlen, "database path must be 1-%zu bytes", sizeof c->db_path - 1);
+    if (n == 0 || n >= sizeof c->db_dsn) {
+        snprintf(errbuf, errlen, "database (SOUK_DB, --db) must be 1-%zu bytes", sizeof c->db_dsn - 1);
         return -1;
     }
-    memcpy(c->db_path, value, n + 1);
+    memcpy(c->db_dsn, value, n + 1);
     return 0;
 }
 
@@ -96,7 +96,7 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
     memset(c, 0, sizeof *c);
     memcpy(c->listen_host, "127.0.0.1", 10);
     c->listen_port = 8080;
-    memcpy(c->db_path, "souk.db", 8);
+    memcpy(c->db_dsn, "souk.db", 8);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c->threads = cores > 0 && cores <= 256 ? (int)cores : 1;
     c->log_level = SOUK_LOG_INFO;

@@ -15,7 +15,7 @@
 typedef struct souk_config {
     char listen_host[64];     /* SOUK_LISTEN host part, default 127.0.0.1 */
     int listen_port;          /* SOUK_LISTEN port part, default 8080; 0 = any free port */
-    char db_path[1024];       /* SOUK_DB, default ./souk.db */
+    char db_dsn[1024];        /* SOUK_DB: a SQLite file path or sqlite:PATH, default souk.db */
     int threads;              /* SOUK_THREADS, default: number of cores */
     int log_level;            /* SOUK_LOG_LEVEL: debug|info|warn|error */
     size_t max_body;          /* SOUK_MAX_BODY bytes, default 1 MiB, max 64 MiB */
@@ -39,7 +39,7 @@ int souk_config_set_listen(souk_config *c, const char *value, char *errbuf, size
 /* Parses a thread count 1..256. 0 or -1. */
 int souk_config_set_threads(souk_config *c, const char *value, char *errbuf, size_t errlen);
 
-/* Sets the database path (≤1023 bytes). 0 or -1. */
+/* Sets the database DSN (≤1023 bytes; see souk_store_open). 0 or -1. */
 int souk_config_set_db(souk_config *c, const char *value, char *errbuf, size_t errlen);
 
 /* True when ORIGIN (LEN bytes) is in the CORS allow-list. */

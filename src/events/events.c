@@ -365,9 +365,9 @@ static void *dispatcher_main(void *arg)
     return NULL;
 }
 
-int souk_events_start(const char *db_path)
+int souk_events_start(const char *db_dsn)
 {
-    if (!db_path)
+    if (!db_dsn)
         return -1;
     pthread_mutex_lock(&D.mu);
     int ret = -1;
@@ -384,7 +384,7 @@ int souk_events_start(const char *db_path)
         D.cv_ready = true;
     }
     char err[256];
-    if (souk_store_open(&D.db, db_path, err, sizeof err) != 0) {
+    if (souk_store_open(&D.db, db_dsn, err, sizeof err) != 0) {
         souk_log_error("events: dispatcher cannot open the database: %s", err);
         D.db = NULL;
         goto out;

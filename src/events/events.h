@@ -66,7 +66,7 @@ int souk_event_subscribe(const char *subscriber, const char *type_prefix, souk_e
 
 /* Starts the dispatcher thread with its own connection to DB_PATH. Returns
  * 0, or -1 when it already runs or the database cannot be opened. */
-int souk_events_start(const char *db_path);
+int souk_events_start(const char *db_dsn);
 
 /* Stops the dispatcher: a handler in progress finishes, the cursors of what
  * was handled are saved, the thread is joined. No-op when not running. */

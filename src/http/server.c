@@ -152,7 +152,7 @@ static void *pool_main(void *arg)
     (void)arg;
     souk_store *db = NULL;
     char err[512];
-    if (souk_store_open(&db, opts->config->db_path, err, sizeof err) < 0)
+    if (souk_store_open(&db, opts->config->db_dsn, err, sizeof err) < 0)
         souk_log_error("blocking pool: %s", err);
     for (;;) {
         pthread_mutex_lock(&pool.lock);
@@ -764,13 +764,13 @@ static void *worker_main(void *arg)
 static void *watch_main(void *arg)
 {
     souk_store *db = arg;
-    int64_t last = souk_store_data_version(db);
+    int64_t last = souk_store_change_mark(db);
     int tick = 0;
     while (!atomic_load(&stopping)) {
         usleep(100000);
         if (++tick % 5)
             continue;
-        int64_t v = souk_store_data_version(db);
+        int64_t v = souk_store_change_mark(db);
         if (v != last) {
             last = v;
             check_content(db);
@@ -825,13 +825,13 @@ int souk_server_run(const souk_server_opts *o)
             getsockname(workers[i].fd, (struct sockaddr *)&sa, &sl);
             port = ntohs(sa.sin_port);
         }
-        if (souk_store_open(&workers[i].db, cfg->db_path, err, sizeof err) < 0) {
+        if (souk_store_open(&workers[i].db, cfg->db_dsn, err, sizeof err) < 0) {
             souk_log_error("%s", err);
             goto out;
         }
         souk_arena_init(&workers[i].arena, 64 * 1024, ARENA_LIMIT);
     }
-    if (souk_store_open(&watch_db, cfg->db_path, err, sizeof err) < 0) {
+    if (souk_store_open(&watch_db, cfg->db_dsn, err, sizeof err) < 0) {
         souk_log_error("%s", err);
         goto out;
     }
@@ -847,7 +847,7 @@ int souk_server_run(const souk_server_opts *o)
     bool have_watcher = pthread_create(&watcher, NULL, watch_main, watch_db) == 0;
     souk_log(SOUK_LOG_INFO, NULL, NULL,
              json_pack("{s:s,s:i,s:i,s:i,s:s}", "host", cfg->listen_host, "port", port, "threads", started,
-                       "blocking_threads", pool.nthreads, "db", cfg->db_path),
+                       "blocking_threads", pool.nthreads, "db", cfg->db_dsn),
              "listening");
     if (started == nthreads && pool.nthreads > 0) {
         int sig = 0;

@@ -11,6 +11,7 @@
  * out for longer than a few minutes.
  */
 #include "identity/account.h"
+#include "identity/api.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,6 +3,7 @@
  * admin's view of accounts (list, change role / vendor / status).
  */
 #include "identity/account.h"
+#include "identity/api.h"
 
 #include <stdio.h>
 #include <stdlib.h>

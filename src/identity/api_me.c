@@ -15,6 +15,7 @@
  * the old values do not linger in the database files.
  */
 #include "identity/account.h"
+#include "identity/api.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -430,7 +431,7 @@ int souk_identity_api_erase(souk_req *req, souk_res *res)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     souk_identity_invalidate();
     /* push the erased values out of the WAL too (retry while readers finish) */
-    for (int i = 0; i < 20 && souk_store_checkpoint(req->store) != 0; i++)
+    for (int i = 0; i < 20 && souk_store_scrub(req->store) != 0; i++)
         usleep(50000);
     res->audit_subject_user = user;
     res->status = 204;

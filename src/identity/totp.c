@@ -4,6 +4,7 @@
  * time step at most once per account) via liboath, and single-use recovery codes stored as hashes.
  */
 #include "identity/internal.h"
+#include "identity/account.h"
 
 #include <liboath/oath.h>
 #include <pthread.h>

@@ -791,9 +791,9 @@ static void teardown_threads(void)
     J.sched_started = false;
 }
 
-int souk_jobs_start(const char *db_path, int threads)
+int souk_jobs_start(const char *db_dsn, int threads)
 {
-    if (!db_path || threads < 1 || threads > SOUK_JOB_THREADS_MAX) {
+    if (!db_dsn || threads < 1 || threads > SOUK_JOB_THREADS_MAX) {
         souk_log_error("jobs: not started: bad arguments");
         return -1;
     }
@@ -819,9 +819,9 @@ int souk_jobs_start(const char *db_path, int threads)
     pthread_mutex_unlock(&J.mu);
 
     char err[256];
-    bool ok = souk_store_open(&J.sched_db, db_path, err, sizeof err) == 0;
+    bool ok = souk_store_open(&J.sched_db, db_dsn, err, sizeof err) == 0;
     for (int i = 0; ok && i < threads; i++)
-        ok = souk_store_open(&J.dbs[i], db_path, err, sizeof err) == 0;
+        ok = souk_store_open(&J.dbs[i], db_dsn, err, sizeof err) == 0;
     if (!ok)
         souk_log_error("jobs: cannot open the database: %s", err);
     if (ok && souk__jobs_sync_schedules(J.sched_db, souk_time_now_us()) < 0) {

@@ -101,7 +101,7 @@ int souk_job_schedule(const char *kind, const char *cron);
  * also refreshes the souk_jobs{state} gauges every second and deletes done
  * jobs older than 7 days once an hour. Returns 0, or -1 when already
  * running, THREADS is out of range or the database cannot be opened. */
-int souk_jobs_start(const char *db_path, int threads);
+int souk_jobs_start(const char *db_dsn, int threads);
 
 /* Graceful stop: no new claims; jobs being run finish and record their
  * outcome; threads are joined. No-op when not running. */

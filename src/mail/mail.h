@@ -95,7 +95,7 @@ int souk_mail_deliver_due(souk_store *db, const souk_mail_config *c, int max);
  * souk_mail_config_check, INTERVAL_MS ≤ 0, or the database cannot be opened. Kick and stop
  * are no-ops when no worker runs; stop aborts a transfer in progress (that message is retried
  * later without counting an attempt). All three are thread-safe. */
-int souk_mail_worker_start(const char *db_path, const souk_mail_config *c, int interval_ms);
+int souk_mail_worker_start(const char *db_dsn, const souk_mail_config *c, int interval_ms);
 void souk_mail_worker_kick(void);
 void souk_mail_worker_stop(void);
 

@@ -446,11 +446,11 @@ static void free_copies(void)
     memset(&W.cfg, 0, sizeof W.cfg);
 }
 
-int souk_mail_worker_start(const char *db_path, const souk_mail_config *c, int interval_ms)
+int souk_mail_worker_start(const char *db_dsn, const souk_mail_config *c, int interval_ms)
 {
     const char *why;
-    if (!db_path || interval_ms <= 0 || souk_mail_config_check(c, &why) < 0) {
-        souk_log_error("mail: worker not started: %s", !db_path || interval_ms <= 0 ? "bad arguments" : why);
+    if (!db_dsn || interval_ms <= 0 || souk_mail_config_check(c, &why) < 0) {
+        souk_log_error("mail: worker not started: %s", !db_dsn || interval_ms <= 0 ? "bad arguments" : why);
         return -1;
     }
     pthread_mutex_lock(&W.mu);
@@ -468,7 +468,7 @@ int souk_mail_worker_start(const char *db_path, const souk_mail_config *c, int i
         W.cv_ready = true;
     }
     char err[256];
-    if (souk_store_open(&W.db, db_path, err, sizeof err) != 0) {
+    if (souk_store_open(&W.db, db_dsn, err, sizeof err) != 0) {
         souk_log_error("mail: worker cannot open the database: %s", err);
         W.db = NULL;
         goto out;

@@ -1,27 +1,38 @@
 /*
- * store.h — the storage port. Domain code talks SQL through this header only;
- * adapters (sqlite/ today, postgres/ later) implement it.
+ * store.h — the storage port. Domain code talks SQL through this header
+ * only; adapters (src/store/sqlite today, src/store/postgres later)
+ * implement src/store/adapter.h and are chosen by the DSN at open time.
  *
  * Conventions
- * - SQL uses $1, $2 ... parameters (one text for both dialects).
- * - souk_store_stmt() prepares a statement once per connection and caches it
- *   by its SQL text; it comes back reset with bindings cleared. When 256 are
- *   cached, the least recently used one that is not mid-rows is evicted; an
- *   evicted statement stays valid until the next souk_store_idle(), so a
- *   pointer a caller holds within one request never dangles.
- * - Step results are three-way plus error classes (after GNU Taler's
- *   QueryStatus): SOUK_DB_ROW, SOUK_DB_DONE, or a negative error class.
- * - A statement must be finished with souk_stmt_done() (or stepped to DONE);
- *   souk_store_idle() resets any left open, and the HTTP layer calls it after
- *   every request so no read snapshot outlives its request.
+ * - One SQL text for every database: $1, $2 … parameters, INSERT …
+ *   RETURNING, ON CONFLICT, CTEs; no dialect-only functions (see
+ *   docs/internals/store.md for the portable forms).
+ * - Parameters are typed lists (souk_param, SOUK_ARGS) and result columns
+ *   typed specs (souk_col, SOUK_COLS), after GNU Taler's QueryParam and
+ *   ResultSpec: no hand-written bind or column calls, and every parameter
+ *   the SQL names must be given — no more, no fewer.
+ * - souk_store_query() prepares a statement once per connection (cached by
+ *   its SQL text) and binds it. When 256 are cached, the least recently
+ *   used one that is not mid-rows is evicted; an evicted statement stays
+ *   valid until the next souk_store_idle(), so a pointer a caller holds
+ *   within one request never dangles.
+ * - Results are three-way plus error classes (after Taler's QueryStatus):
+ *   SOUK_DB_ROW, SOUK_DB_DONE, or a negative error class. A NULL statement
+ *   (it did not prepare or bind; already logged) steps as SOUK_DB_HARD, so
+ *   callers need not test for it.
+ * - A statement must be stepped to DONE or finished with souk_stmt_done();
+ *   souk_store_idle() resets any left open, and the HTTP layer calls it
+ *   after every request so no read snapshot outlives its request.
  * - A connection is used by one thread at a time.
  */
 #ifndef SOUK_STORE_H
 #define SOUK_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/err.h"
 
 typedef struct souk_store souk_store;
@@ -35,71 +46,169 @@ enum souk_db_status {
     SOUK_DB_ROW = 1,         /* a row is available */
 };
 
-/* Opens (creating if needed) the database at PATH and configures the
- * connection. Returns 0, or -1 with a message in ERR. */
-int souk_store_open(souk_store **out, const char *path, char *err, size_t errlen);
+/* ---- connections ---- */
+
+/* Opens a connection for DSN and configures it:
+ *   "souk.db", "/var/lib/souk/shop.db"  a SQLite file (created if missing)
+ *   "sqlite:PATH", "sqlite://PATH"       the same, explicitly ("sqlite:///abs/path")
+ * Another scheme ("postgres://…") names an adapter this binary may not have:
+ * then -1 with a message saying so. Returns 0, or -1 with a message in ERR. */
+int souk_store_open(souk_store **out, const char *dsn, char *err, size_t errlen); /* *OUT untouched on failure */
+
+/* The same, for a database that must exist already (tools that inspect
+ * one): a missing SQLite file is an error, not created. */
+int souk_store_open_existing(souk_store **out, const char *dsn, char *err, size_t errlen);
+
+/* 1 when table NAME exists, 0 when not, or a negative souk_db_status. */
+int souk_store_table_exists(souk_store *db, const char *name);
 
 /* Finalizes cached statements and closes. NULL is allowed. */
 void souk_store_close(souk_store *db);
 
-/* Applies pending forward-only migrations, each in its own transaction, and
- * records them in schema_migrations. *APPLIED (optional) gets the number
+/* The adapter serving DB: "sqlite". */
+const char *souk_store_backend(const souk_store *db);
+
+/* Message of the last error on this connection. */
+const char *souk_store_errmsg(souk_store *db);
+
+/* Cheap liveness check: 0 when a trivial query succeeds. */
+int souk_store_ping(souk_store *db);
+
+/* ---- migrations ---- */
+
+/* Applies the adapter's pending forward-only migrations, each in its own
+ * transaction, and records them in schema_migrations; a migration numbered
+ * below an applied one is applied too. *APPLIED (optional) gets the number
  * applied. Returns 0 or a negative souk_db_status. */
 int souk_store_migrate(souk_store *db, int *applied);
 
 /* Highest applied migration version, 0 for an empty database, -1 on error. */
 int souk_store_schema_version(souk_store *db);
 
-/* The cached prepared statement for SQL, reset. NULL when SQL does not
- * compile (logged, counted as a DB error). */
-souk_stmt *souk_store_stmt(souk_store *db, const char *sql);
+/* ---- typed parameters ---- */
 
-/* Bind parameter $IDX (1-based). Errors surface at souk_stmt_step. TEXT is
- * copied; LEN may be SIZE_MAX for NUL-terminated text. */
-void souk_stmt_bind_i64(souk_stmt *st, int idx, int64_t v);
-void souk_stmt_bind_text(souk_stmt *st, int idx, const char *text, size_t len);
-void souk_stmt_bind_null(souk_stmt *st, int idx);
-void souk_stmt_bind_blob(souk_stmt *st, int idx, const void *data, size_t len);
+typedef enum souk_type {
+    SOUK_TYPE_END = 0, /* ends a list */
+    SOUK_TYPE_NULL,
+    SOUK_TYPE_I64,
+    SOUK_TYPE_BOOL,
+    SOUK_TYPE_TEXT,
+    SOUK_TYPE_BLOB,
+    SOUK_TYPE_SKIP,    /* a column that is not read */
+} souk_type;
 
-/* Steps: SOUK_DB_ROW, SOUK_DB_DONE, or an error class. On DONE or error the
- * statement is reset. */
+/* One query parameter. Text and blobs are copied when bound: they need only
+ * live until souk_store_query (or souk_store_one/exec) returns. */
+typedef struct souk_param {
+    souk_type type;
+    int64_t i64;       /* I64, BOOL (0/1) */
+    const void *ptr;   /* TEXT, BLOB */
+    size_t len;        /* TEXT: SIZE_MAX = NUL-terminated */
+} souk_param;
+
+#define SOUK_I64(v) ((souk_param){.type = SOUK_TYPE_I64, .i64 = (int64_t)(v)})
+#define SOUK_BOOL(v) ((souk_param){.type = SOUK_TYPE_BOOL, .i64 = (v) ? 1 : 0})
+/* NUL-terminated text; a NULL pointer binds SQL NULL */
+#define SOUK_TEXT(s) ((souk_param){.type = SOUK_TYPE_TEXT, .ptr = (s), .len = SIZE_MAX})
+/* N bytes of text; a NULL pointer binds SQL NULL */
+#define SOUK_TEXTN(s, n) ((souk_param){.type = SOUK_TYPE_TEXT, .ptr = (s), .len = (n)})
+#define SOUK_BLOB(p, n) ((souk_param){.type = SOUK_TYPE_BLOB, .ptr = (p), .len = (n)})
+#define SOUK_NULL ((souk_param){.type = SOUK_TYPE_NULL})
+/* an id where 0 means "none": SQL NULL for 0 */
+#define SOUK_REF(v) souk__param_ref((int64_t)(v))
+/* the parameter list $1, $2 … of one statement */
+#define SOUK_ARGS(...) ((const souk_param[]){__VA_ARGS__, {.type = SOUK_TYPE_END}})
+
+static inline souk_param souk__param_ref(int64_t v)
+{
+    return v ? SOUK_I64(v) : SOUK_NULL;
+}
+
+/* ---- typed result columns ---- */
+
+/* Where one result column goes. Columns are matched by position: the n-th
+ * spec reads column n. */
+typedef struct souk_col {
+    souk_type type;    /* I64, BOOL, TEXT, SKIP */
+    void *out;         /* int64_t *, bool *, char * buffer, or char ** (see below) */
+    size_t cap;        /* TEXT into a buffer: its size; 0 = out is char ** */
+    souk_arena *arena; /* TEXT as char **: copy into this arena; NULL = malloc (caller frees) */
+    bool *is_null;     /* optional: set to whether the column was NULL */
+} souk_col;
+
+/* NULL reads as 0 / false / "" in every form; pass is_null to tell. */
+#define SOUK_COL_I64(p) ((souk_col){.type = SOUK_TYPE_I64, .out = (p)})
+#define SOUK_COL_BOOL(p) ((souk_col){.type = SOUK_TYPE_BOOL, .out = (p)})
+/* text copied into the char array ARR (truncated at a character boundary) */
+#define SOUK_COL_STR(arr) ((souk_col){.type = SOUK_TYPE_TEXT, .out = (arr), .cap = sizeof(arr)})
+/* text copied into a new string *PP: malloc'd (caller frees), or in ARENA */
+#define SOUK_COL_DUP(pp) ((souk_col){.type = SOUK_TYPE_TEXT, .out = (pp)})
+#define SOUK_COL_ARENA(pp, a) ((souk_col){.type = SOUK_TYPE_TEXT, .out = (pp), .arena = (a)})
+/* any of the above, also reporting NULL into *NULLP */
+#define SOUK_COL_NULLABLE(col, nullp) souk__col_nullable(col, nullp)
+#define SOUK_COL_SKIP ((souk_col){.type = SOUK_TYPE_SKIP})
+#define SOUK_COLS(...) ((const souk_col[]){__VA_ARGS__, {.type = SOUK_TYPE_END}})
+
+static inline souk_col souk__col_nullable(souk_col c, bool *nullp)
+{
+    c.is_null = nullp;
+    return c;
+}
+
+/* ---- statements ---- */
+
+/* The cached prepared statement for SQL, reset and bound to ARGS (NULL = no
+ * parameters). NULL when SQL does not compile, or ARGS does not give
+ * exactly the parameters SQL names (logged, counted as a DB error); a NULL
+ * statement steps as SOUK_DB_HARD. */
+souk_stmt *souk_store_query(souk_store *db, const char *sql, const souk_param *args);
+
+/* Steps ST and, on a row, reads it into COLS (NULL = read nothing).
+ * Returns SOUK_DB_ROW, SOUK_DB_DONE (the statement is reset) or an error
+ * class (reset too; also when a column could not be read: out of memory, or
+ * more specs than columns). */
+int souk_stmt_next(souk_stmt *st, const souk_col *cols);
+
+/* Steps: souk_stmt_next(st, NULL). */
 int souk_stmt_step(souk_stmt *st);
 
-/* Column accessors for the current row (0-based). Text stays valid until the
- * next step/done; NULL columns read as 0 / NULL. */
-int64_t souk_stmt_i64(souk_stmt *st, int col);
-const char *souk_stmt_text(souk_stmt *st, int col, size_t *len);
-/* A malloc'd, NUL-terminated copy of text column COL ("" for NULL) that
- * outlives the row; NULL when memory runs out. The caller frees it. */
-char *souk_stmt_strdup(souk_stmt *st, int col);
-int souk_stmt_is_null(souk_stmt *st, int col);
-const void *souk_stmt_blob(souk_stmt *st, int col, size_t *len);
-
-/* Resets ST so it releases its read snapshot. */
+/* Resets ST so it releases its read snapshot. NULL is allowed. */
 void souk_stmt_done(souk_stmt *st);
 
-/* Runs ST to completion (for INSERT/UPDATE/DELETE). Returns SOUK_DB_DONE or an
- * error class; a returned row counts as DONE. */
-int souk_stmt_exec(souk_stmt *st);
+/* Runs SQL with ARGS and reads its first row into COLS, then finishes the
+ * statement. Returns SOUK_DB_ROW (COLS filled), SOUK_DB_DONE (no row; COLS
+ * untouched) or an error class. */
+int souk_store_one(souk_store *db, const char *sql, const souk_param *args, const souk_col *cols);
 
-/* Runs SQL, whose parameters are $1 = A and $2 = B, to completion (for the
- * many two-integer updates: "… WHERE id = $1", "SET … = $2"). Returns
- * SOUK_DB_DONE or an error class. */
-int souk_store_exec2(souk_store *db, const char *sql, int64_t a, int64_t b);
+/* Runs SQL with ARGS to completion (INSERT/UPDATE/DELETE; returned rows are
+ * ignored). Returns SOUK_DB_DONE or an error class. */
+int souk_store_exec(souk_store *db, const char *sql, const souk_param *args);
 
-/* The same for SQL with the one parameter $1 = A. */
-int souk_store_exec1(souk_store *db, const char *sql, int64_t a);
+/* Like souk_store_exec, but returns the number of rows changed (≥ 0), or
+ * an error class. */
+int64_t souk_store_update(souk_store *db, const char *sql, const souk_param *args);
 
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t souk_store_changes(souk_store *db);
+
+/* Column accessors for the current row (0-based), for code that renders a
+ * row as it reads it. Text stays valid until the next step/done; NULL
+ * columns read as 0 / NULL. */
+int64_t souk_stmt_i64(souk_stmt *st, int col);
+const char *souk_stmt_text(souk_stmt *st, int col, size_t *len);
+const void *souk_stmt_blob(souk_stmt *st, int col, size_t *len);
+int souk_stmt_is_null(souk_stmt *st, int col);
+/* A malloc'd, NUL-terminated copy of text column COL ("" for NULL) that
+ * outlives the row; NULL when memory runs out. The caller frees it. */
+char *souk_stmt_strdup(souk_stmt *st, int col);
+
+/* ---- transactions ---- */
 
 /* Runs FN(DB, CTX) inside a write transaction. FN returns >= 0 to commit,
  * SOUK_DB_SOFT to roll back and retry (with backoff, bounded), or any other
  * negative value to roll back and return it. Returns FN's value, or an error
  * class when BEGIN/COMMIT fail for good. */
 int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
-
-/* ---- transactions whose bodies answer a souk_err (run.c) ---- */
 
 /* A transaction body that answers SOUK_OK (commit), SOUK_E_UNAVAILABLE (a
  * transient database failure: roll back and run the body again) or any
@@ -109,7 +218,8 @@ typedef souk_err (*souk_store_body)(souk_store *db, void *ctx);
 /* Runs BODY in one write transaction, again while it answers
  * SOUK_E_UNAVAILABLE; problems PR collected by a failed attempt are dropped
  * before the next one (PR may be NULL). Returns BODY's souk_err
- * (SOUK_OK = committed), or the mapped failure of BEGIN/COMMIT. */
+ * (SOUK_OK = committed), or the mapped failure of BEGIN/COMMIT: an
+ * exhausted retry is SOUK_E_UNAVAILABLE (503) everywhere. */
 souk_err souk_store_run(souk_store *db, souk_store_body body, void *ctx, souk_problems *pr);
 
 /* Maps a souk_db_status to a souk_err: SOFT → UNAVAILABLE (retry the
@@ -129,22 +239,18 @@ static inline int souk_store_err_status(souk_err e)
 }
 
 /* Starts a read transaction: every statement until souk_store_read_end
- * reads one snapshot, and the file lock is taken once instead of per
- * statement. Not for use inside souk_store_tx. Returns 0 or an error class. */
+ * reads one snapshot, and locks are taken once instead of per statement.
+ * Not for use inside souk_store_tx. Returns 0 or an error class. */
 int souk_store_read_begin(souk_store *db);
 
 /* Ends the read transaction (resetting open statements first). */
 void souk_store_read_end(souk_store *db);
 
-/* Resets every statement of this connection (end of request). */
+/* Resets every statement of this connection and frees evicted ones (end of
+ * request or job). */
 void souk_store_idle(souk_store *db);
 
-/* Cheap liveness check: 0 when a trivial query succeeds. */
-int souk_store_ping(souk_store *db);
-
-/* A number that changes whenever another connection commits (SQLite's
- * data_version); used to notice writes by other processes. -1 on error. */
-int64_t souk_store_data_version(souk_store *db);
+/* ---- change detection and maintenance ---- */
 
 /* Counts a change of NAME (e.g. "content": what public, cacheable answers
  * show) in the meta table, inside the caller's transaction. Readers compare
@@ -155,12 +261,27 @@ int souk_store_touch(souk_store *db, const char *name);
 /* The change count of NAME (0 when never touched), or -1 on error. */
 int64_t souk_store_version(souk_store *db, const char *name);
 
-/* Copies the write-ahead log into the database and truncates it, so that
- * erased values do not linger in the log file. 0 when done, non-zero when
- * readers still hold old snapshots (try again shortly). */
-int souk_store_checkpoint(souk_store *db);
+/* A mark that differs after any other connection (thread or process) has
+ * committed, so that a poller can notice outside writes cheaply; -1 on
+ * error. Only changes of the mark mean anything, not its value. */
+int64_t souk_store_change_mark(souk_store *db);
 
-/* Message of the last error on this connection. */
-const char *souk_store_errmsg(souk_store *db);
+/* Makes sure deleted or overwritten values no longer linger in the
+ * database's logs (SQLite: checkpoint and truncate the write-ahead log).
+ * 0 when done, non-zero when other readers hold old data (try again
+ * shortly). */
+int souk_store_scrub(souk_store *db);
+
+/* ---- being replaced: hand-written binds (issue 8 converts the callers) ---- */
+
+/* The cached prepared statement for SQL, reset and unbound. */
+souk_stmt *souk_store_stmt(souk_store *db, const char *sql);
+void souk_stmt_bind_i64(souk_stmt *st, int idx, int64_t v);
+void souk_stmt_bind_text(souk_stmt *st, int idx, const char *text, size_t len);
+void souk_stmt_bind_null(souk_stmt *st, int idx);
+void souk_stmt_bind_blob(souk_stmt *st, int idx, const void *data, size_t len);
+int souk_stmt_exec(souk_stmt *st);
+int souk_store_exec2(souk_store *db, const char *sql, int64_t a, int64_t b);
+int souk_store_exec1(souk_store *db, const char *sql, int64_t a);
 
 #endif

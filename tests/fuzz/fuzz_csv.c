@@ -104,6 +104,8 @@ static size_t run(const uint8_t *data, size_t size, const souk_csv_limits *lim,
     return accepted;
 }
 
+/* the libFuzzer entry point */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     souk_csv_limits lim = {0};

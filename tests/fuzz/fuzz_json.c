@@ -405,6 +405,8 @@ static bool arena_exhausted(souk_arena *a)
     return a->limit && (a->used_total + 4096 > a->limit || souk_arena_alloc(a, 1) == NULL);
 }
 
+/* the libFuzzer entry point */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)

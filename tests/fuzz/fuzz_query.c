@@ -247,6 +247,8 @@ static void cursor_case(const uint8_t *data, size_t size)
     souk_arena_release(&a);
 }
 
+/* the libFuzzer entry point */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     souk_arena a;

@@ -1,0 +1,117 @@
+/*
+ * adapter.h — what a storage adapter implements, and the parts of a
+ * connection the port itself keeps. Only src/store/ includes this header:
+ * domain code sees the opaque types of store.h.
+ *
+ * Design (after the payments port, and GNU Taler's exchangedb plugin): an
+ * adapter is a table of operations, chosen when a connection is opened by
+ * the scheme of the DSN (store.c). The port keeps what is the same for every
+ * database — the per-connection statement cache, typed binding and column
+ * reading, the transaction runner with its retries, the migration runner —
+ * and asks the adapter only for what a database does differently. An
+ * adapter's connection and statement structs start with the port's
+ * `struct souk_store` / `struct souk_stmt`, so a pointer to one is a pointer
+ * to the other.
+ */
+#ifndef SOUK_STORE_ADAPTER_H
+#define SOUK_STORE_ADAPTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/embed.h"
+#include "store/store.h"
+
+#define SOUK_STORE_CACHE_SLOTS 512 /* power of two; at most half used */
+#define SOUK_STORE_MAX_PARAMS 64
+
+/* The port's part of a prepared statement; an adapter's statement starts
+ * with it. */
+struct souk_stmt {
+    souk_store *db;
+    char *sql;                 /* owned */
+    uint64_t hash;             /* of sql, for the cache */
+    uint64_t used;             /* the connection's tick when last handed out */
+    souk_stmt *next_retired;   /* evicted, waiting for souk_store_idle */
+    int nparams;               /* highest $N the SQL names (set by prepare) */
+    bool bind_error;           /* a hand-written bind failed: the next step fails */
+};
+
+typedef struct souk_store_ops souk_store_ops;
+
+/* The port's part of a connection; an adapter's connection starts with it. */
+struct souk_store {
+    const souk_store_ops *ops;
+    souk_stmt *slots[SOUK_STORE_CACHE_SLOTS]; /* statement cache: open addressing, linear probing */
+    size_t count;
+    uint64_t tick;
+    souk_stmt *retired;        /* evicted statements, freed at souk_store_idle */
+    bool read_tx;              /* inside souk_store_read_begin */
+    char errmsg[256];          /* the last error on this connection */
+};
+
+/*
+ * The operations of one adapter. Status results are souk_db_status values.
+ * Every function is called on the thread that uses the connection.
+ */
+struct souk_store_ops {
+    const char *name;                       /* "sqlite", "postgres": souk_store_backend() */
+    const souk_embedded_file *migrations;   /* this dialect's forward-only migrations, in order */
+    const size_t *migration_count;
+
+    /* Opens a connection to TARGET (the DSN without its scheme), creating
+     * the database when CREATE is set. Returns the connection with its ops
+     * set, or NULL with a message in ERR. */
+    souk_store *(*open)(const char *target, bool create, char *err, size_t errlen);
+    /* Closes the connection; the port has finalized every statement. */
+    void (*close)(souk_store *db);
+
+    /* Prepares SQL ($1… parameters) into a new, zeroed statement whose
+     * nparams is set (the port fills the other base fields); NULL with
+     * db->errmsg set. */
+    souk_stmt *(*prepare)(souk_store *db, const char *sql);
+    void (*finalize)(souk_stmt *st);
+    /* Resets ST to run again and clears its bindings. */
+    void (*reset)(souk_stmt *st);
+    /* True while ST is between its first row and its end. */
+    bool (*busy)(souk_stmt *st);
+    /* Binds P to parameter $IDX (1-based, ≤ nparams). 0, or -1 when the
+     * SQL does not use $IDX or the value cannot be bound. */
+    int (*bind)(souk_stmt *st, int idx, const souk_param *p);
+    /* SOUK_DB_ROW, SOUK_DB_DONE or an error class (errmsg set). */
+    int (*step)(souk_stmt *st);
+
+    /* The current row's columns (0-based). NULL reads as 0 / NULL. */
+    int (*column_count)(souk_stmt *st);
+    bool (*column_null)(souk_stmt *st, int col);
+    int64_t (*column_i64)(souk_stmt *st, int col);
+    const char *(*column_text)(souk_stmt *st, int col, size_t *len);
+    const void *(*column_blob)(souk_stmt *st, int col, size_t *len);
+
+    /* Rows changed by the last INSERT/UPDATE/DELETE. */
+    int64_t (*changes)(souk_store *db);
+    /* Runs SQL that may hold several statements and no parameters. */
+    int (*exec_script)(souk_store *db, const char *sql);
+    /* Transactions: WRITE takes the write lock at once (no upgrade later). */
+    int (*begin)(souk_store *db, bool write);
+    int (*commit)(souk_store *db);
+    void (*rollback)(souk_store *db);
+    bool (*in_tx)(souk_store *db);
+    /* 1 when table NAME exists, 0 when not, or an error class. */
+    int (*table_exists)(souk_store *db, const char *name);
+    /* See souk_store_change_mark and souk_store_scrub. */
+    int64_t (*change_mark)(souk_store *db);
+    int (*scrub)(souk_store *db);
+};
+
+/* The adapters linked into this binary (store.c lists them). */
+extern const souk_store_ops souk__store_sqlite;
+
+/* Records an error message on DB (printf-style). */
+void souk__store_set_err(souk_store *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Counts and logs a hard error (our bug, or I/O) with the SQL it concerns. */
+void souk__store_hard(souk_store *db, const char *sql);
+
+#endif

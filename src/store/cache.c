@@ -1,0 +1,141 @@
+/*
+ * cache.c — the per-connection cache of prepared statements (store.h).
+ *
+ * Design: an open-addressing hash table of statements keyed by their SQL
+ * text (FNV-1a + comparison), so handlers write SQL inline — including SQL
+ * assembled from a filter — and still prepare each distinct text once per
+ * connection. At half the slots it evicts one: the least recently handed out
+ * that is not in the middle of its rows, with backward-shift deletion so
+ * linear probing stays correct. An evicted statement is only retired, and
+ * freed at the next souk_store_idle(): a caller holding it, or iterating
+ * another statement's rows, never sees freed memory. The cache is the
+ * port's; adapters only prepare, reset and finalize.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "store/adapter.h"
+#include "store/cache.h"
+#include "core/banned.h"
+
+#define CACHE_MASK (SOUK_STORE_CACHE_SLOTS - 1)
+
+static uint64_t hash_sql(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static void stmt_free(souk_stmt *s)
+{
+    char *sql = s->sql;
+    s->db->ops->finalize(s);
+    free(sql);
+}
+
+static void free_retired(souk_store *db)
+{
+    while (db->retired) {
+        souk_stmt *s = db->retired;
+        db->retired = s->next_retired;
+        stmt_free(s);
+    }
+}
+
+/* Removes the statement in slot V, keeping every probe chain unbroken
+ * (backward-shift deletion), and retires it. */
+static void cache_remove(souk_store *db, size_t v)
+{
+    souk_stmt *gone = db->slots[v];
+    db->slots[v] = NULL;
+    db->count--;
+    for (size_t j = (v + 1) & CACHE_MASK; db->slots[j]; j = (j + 1) & CACHE_MASK) {
+        size_t home = db->slots[j]->hash & CACHE_MASK;
+        bool stays = v <= j ? (v < home && home <= j) : (v < home || home <= j);
+        if (stays)
+            continue;
+        db->slots[v] = db->slots[j];
+        db->slots[j] = NULL;
+        v = j;
+    }
+    gone->next_retired = db->retired;
+    db->retired = gone;
+}
+
+/* Makes room by retiring the least recently used statement that is not in
+ * the middle of its rows. */
+static void cache_evict(souk_store *db)
+{
+    size_t victim = SOUK_STORE_CACHE_SLOTS;
+    for (size_t k = 0; k < SOUK_STORE_CACHE_SLOTS; k++) {
+        souk_stmt *s = db->slots[k];
+        if (s && !db->ops->busy(s) && (victim == SOUK_STORE_CACHE_SLOTS || s->used < db->slots[victim]->used))
+            victim = k;
+    }
+    if (victim < SOUK_STORE_CACHE_SLOTS)
+        cache_remove(db, victim);
+}
+
+souk_stmt *souk__store_cached(souk_store *db, const char *sql)
+{
+    uint64_t h = hash_sql(sql);
+    for (size_t i = h & CACHE_MASK; db->slots[i]; i = (i + 1) & CACHE_MASK) {
+        souk_stmt *s = db->slots[i];
+        if (s->hash == h && strcmp(s->sql, sql) == 0) {
+            db->ops->reset(s);
+            s->bind_error = false;
+            s->used = ++db->tick;
+            return s;
+        }
+    }
+    if (db->count >= SOUK_STORE_CACHE_SLOTS / 2)
+        cache_evict(db);
+    if (db->count >= SOUK_STORE_CACHE_SLOTS - 1) { /* every statement is mid-rows: a runaway caller */
+        souk__store_set_err(db, "more than %d statements open at once", SOUK_STORE_CACHE_SLOTS - 1);
+        souk__store_hard(db, sql);
+        return NULL;
+    }
+    char *copy = strdup(sql);
+    souk_stmt *s = copy ? db->ops->prepare(db, sql) : NULL;
+    if (!s) {
+        if (!copy)
+            souk__store_set_err(db, "out of memory");
+        free(copy);
+        souk__store_hard(db, sql);
+        return NULL;
+    }
+    s->db = db;
+    s->sql = copy;
+    s->hash = h;
+    size_t i = h & CACHE_MASK;
+    while (db->slots[i])
+        i = (i + 1) & CACHE_MASK;
+    s->used = ++db->tick;
+    db->slots[i] = s;
+    db->count++;
+    return s;
+}
+
+void souk__store_cache_idle(souk_store *db)
+{
+    free_retired(db); /* no caller holds a statement between requests */
+    for (size_t i = 0; i < SOUK_STORE_CACHE_SLOTS; i++)
+        if (db->slots[i] && db->ops->busy(db->slots[i]))
+            db->ops->reset(db->slots[i]);
+}
+
+void souk__store_cache_release(souk_store *db)
+{
+    free_retired(db);
+    for (size_t i = 0; i < SOUK_STORE_CACHE_SLOTS; i++)
+        if (db->slots[i]) {
+            stmt_free(db->slots[i]);
+            db->slots[i] = NULL;
+        }
+    db->count = 0;
+}

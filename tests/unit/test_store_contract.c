@@ -1,0 +1,592 @@
+/*
+ * The storage port's contract (src/store/store.h), written against the port
+ * only, with SQL every adapter must run: each test runs once per adapter in
+ * `backends` below. What only one database does (SQLite's parameter
+ * syntaxes, its write-ahead log) is tested in test_store_sqlite.c.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "store/store.h"
+
+/* ---- the adapters under test ---- */
+
+typedef struct backend {
+    const char *name;
+    /* Writes a DSN for a fresh, empty database into DSN; 0 or -1. */
+    int (*create)(char *dsn, size_t len);
+    /* Removes what create made. */
+    void (*destroy)(const char *dsn);
+} backend;
+
+static int sqlite_create(char *dsn, size_t len)
+{
+    char path[64] = "/tmp/souk-test-contract-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    snprintf(dsn, len, "sqlite:%s", path);
+    return 0;
+}
+
+static void sqlite_destroy(const char *dsn)
+{
+    const char *path = dsn + strlen("sqlite:");
+    char p[96];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
+static const backend backends[] = {
+    {"sqlite", sqlite_create, sqlite_destroy},
+};
+
+static const backend *current;
+
+typedef struct fixture {
+    char dsn[256];
+    souk_store *db;
+} fixture;
+
+static int setup(void **state)
+{
+    static fixture f;
+    char err[256];
+    if (current->create(f.dsn, sizeof f.dsn) < 0)
+        return -1;
+    if (souk_store_open(&f.db, f.dsn, err, sizeof err) != 0) {
+        fprintf(stderr, "open %s: %s\n", f.dsn, err);
+        return -1;
+    }
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    souk_store_close(f->db);
+    current->destroy(f->dsn);
+    return 0;
+}
+
+static souk_store *second_connection(fixture *f)
+{
+    souk_store *other = NULL;
+    char err[256];
+    if (souk_store_open(&other, f->dsn, err, sizeof err) != 0)
+        fail_msg("second connection: %s", err);
+    return other;
+}
+
+static void exec_ok(souk_store *db, const char *sql)
+{
+    int r = souk_store_exec(db, sql, NULL);
+    if (r != SOUK_DB_DONE)
+        fail_msg("exec %s -> %d (%s)", sql, r, souk_store_errmsg(db));
+}
+
+static int64_t count_rows(souk_store *db, const char *table_where)
+{
+    char sql[256];
+    int64_t n = -1;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table_where);
+    assert_int_equal(souk_store_one(db, sql, NULL, SOUK_COLS(SOUK_COL_I64(&n))), SOUK_DB_ROW);
+    return n;
+}
+
+/* ---- connections and migrations ---- */
+
+static void test_open(void **state)
+{
+    fixture *f = *state;
+    assert_string_equal(souk_store_backend(f->db), current->name);
+    assert_int_equal(souk_store_ping(f->db), 0);
+    souk_store *db = (souk_store *)0x1;
+    char err[256] = "";
+    /* unknown schemes and adapters this binary lacks are refused with a reason */
+    assert_int_equal(souk_store_open(&db, "mysql://localhost/shop", err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown database"));
+    assert_int_equal(souk_store_open(&db, "", err, sizeof err), -1);
+    assert_int_equal(souk_store_open(&db, NULL, err, sizeof err), -1);
+    assert_ptr_equal(db, (souk_store *)0x1); /* untouched on failure */
+    souk_store_close(NULL);                  /* allowed */
+}
+
+static void test_migrate(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(souk_store_schema_version(f->db), 0);
+    int applied = -1;
+    assert_int_equal(souk_store_migrate(f->db, &applied), 0);
+    assert_true(applied > 0);
+    int version = souk_store_schema_version(f->db);
+    assert_true(version > 0);
+    assert_int_equal(count_rows(f->db, "schema_migrations"), applied);
+    assert_int_equal(count_rows(f->db, "products"), 0); /* the catalog tables exist */
+    /* a second run applies nothing, on this and on a fresh connection */
+    assert_int_equal(souk_store_migrate(f->db, &applied), 0);
+    assert_int_equal(applied, 0);
+    souk_store *other = second_connection(f);
+    assert_int_equal(souk_store_schema_version(other), version);
+    assert_int_equal(souk_store_migrate(other, &applied), 0);
+    assert_int_equal(applied, 0);
+    souk_store_close(other);
+}
+
+/* ---- typed parameters ---- */
+
+static void test_params(void **state)
+{
+    fixture *f = *state;
+    exec_ok(f->db, "CREATE TABLE p (id BIGINT PRIMARY KEY, i BIGINT, t TEXT, flag BOOLEAN, b BLOB)");
+    char buf[16] = "hello world";
+    int r = souk_store_exec(f->db, "INSERT INTO p (id, i, t, flag, b) VALUES ($1, $2, $3, $4, $5)",
+                            SOUK_ARGS(SOUK_I64(1), SOUK_I64(-9007199254740993LL), SOUK_TEXTN(buf, 5), SOUK_BOOL(7),
+                                      SOUK_BLOB("\0\1\2", 3)));
+    assert_int_equal(r, SOUK_DB_DONE);
+    memset(buf, 'X', sizeof buf - 1); /* the binding took a copy */
+    /* NULLs: SOUK_NULL, a NULL text pointer, SOUK_REF(0) */
+    r = souk_store_exec(f->db, "INSERT INTO p (id, i, t, flag) VALUES ($1, $2, $3, $4)",
+                        SOUK_ARGS(SOUK_I64(2), SOUK_REF(0), SOUK_TEXT(NULL), SOUK_NULL));
+    assert_int_equal(r, SOUK_DB_DONE);
+    assert_int_equal(souk_store_exec(f->db, "INSERT INTO p (id, i) VALUES ($1, $2)",
+                                     SOUK_ARGS(SOUK_I64(3), SOUK_REF(42))),
+                     SOUK_DB_DONE);
+
+    int64_t i = 0;
+    char t[16] = "";
+    bool flag = false, i_null = false, t_null = false;
+    r = souk_store_one(f->db, "SELECT i, t, flag FROM p WHERE id = $1", SOUK_ARGS(SOUK_I64(1)),
+                       SOUK_COLS(SOUK_COL_I64(&i), SOUK_COL_STR(t), SOUK_COL_BOOL(&flag)));
+    assert_int_equal(r, SOUK_DB_ROW);
+    assert_true(i == -9007199254740993LL); /* 64 bits, not a double */
+    assert_string_equal(t, "hello");
+    assert_true(flag);
+    size_t blen = 0;
+    souk_stmt *st = souk_store_query(f->db, "SELECT b FROM p WHERE id = $1", SOUK_ARGS(SOUK_I64(1)));
+    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
+    assert_memory_equal(souk_stmt_blob(st, 0, &blen), "\0\1\2", 3);
+    assert_int_equal(blen, 3);
+    souk_stmt_done(st);
+
+    i = 5, flag = true;
+    r = souk_store_one(f->db, "SELECT i, t, flag FROM p WHERE id = $1", SOUK_ARGS(SOUK_I64(2)),
+                       SOUK_COLS(SOUK_COL_NULLABLE(SOUK_COL_I64(&i), &i_null),
+                                 SOUK_COL_NULLABLE(SOUK_COL_STR(t), &t_null), SOUK_COL_BOOL(&flag)));
+    assert_int_equal(r, SOUK_DB_ROW);
+    assert_true(i_null && t_null);
+    assert_true(i == 0 && t[0] == '\0' && !flag); /* NULL reads as 0 / "" / false */
+    assert_int_equal(souk_store_one(f->db, "SELECT i FROM p WHERE id = $1", SOUK_ARGS(SOUK_I64(3)),
+                                    SOUK_COLS(SOUK_COL_I64(&i))),
+                     SOUK_DB_ROW);
+    assert_int_equal(i, 42);
+
+    /* one parameter used twice and out of order */
+    int64_t a = 0, b = 0, c = 0;
+    r = souk_store_one(f->db, "SELECT $2 + 0, $1 + 0, $2 + $1", SOUK_ARGS(SOUK_I64(10), SOUK_I64(20)),
+                       SOUK_COLS(SOUK_COL_I64(&a), SOUK_COL_I64(&b), SOUK_COL_I64(&c)));
+    assert_int_equal(r, SOUK_DB_ROW);
+    assert_true(a == 20 && b == 10 && c == 30);
+
+    /* the arguments must match the parameters the SQL names exactly */
+    assert_null(souk_store_query(f->db, "SELECT $1 + $2", SOUK_ARGS(SOUK_I64(1))));
+    assert_null(souk_store_query(f->db, "SELECT $1 + 0", SOUK_ARGS(SOUK_I64(1), SOUK_I64(2))));
+    assert_null(souk_store_query(f->db, "SELECT $1 + 0", NULL));
+    assert_null(souk_store_query(f->db, "SELECT 1", SOUK_ARGS(SOUK_I64(1))));
+    /* a NULL statement steps as a hard error; done and one accept it */
+    assert_int_equal(souk_stmt_step(NULL), SOUK_DB_HARD);
+    souk_stmt_done(NULL);
+    assert_int_equal(souk_store_one(f->db, "SELECT $1 + 0", NULL, NULL), SOUK_DB_HARD);
+    assert_int_equal(souk_store_exec(f->db, "SELEKT 1", NULL), SOUK_DB_HARD);
+    /* and the connection is fine afterwards */
+    assert_int_equal(souk_store_ping(f->db), 0);
+}
+
+/* ---- typed columns ---- */
+
+static void test_columns(void **state)
+{
+    fixture *f = *state;
+    exec_ok(f->db, "CREATE TABLE c (id BIGINT PRIMARY KEY, t TEXT)");
+    assert_int_equal(souk_store_exec(f->db, "INSERT INTO c (id, t) VALUES ($1, $2), ($3, $4)",
+                                     SOUK_ARGS(SOUK_I64(1), SOUK_TEXT("caf\xc3\xa9 au lait"), SOUK_I64(2),
+                                               SOUK_TEXT("tea"))),
+                     SOUK_DB_DONE);
+    /* a short buffer truncates at a character boundary, never inside é */
+    char small[5] = "zzzz";
+    assert_int_equal(souk_store_one(f->db, "SELECT t FROM c WHERE id = 1", NULL, SOUK_COLS(SOUK_COL_STR(small))),
+                     SOUK_DB_ROW);
+    assert_string_equal(small, "caf");
+    char fits[6];
+    assert_int_equal(souk_store_one(f->db, "SELECT t FROM c WHERE id = 1", NULL, SOUK_COLS(SOUK_COL_STR(fits))),
+                     SOUK_DB_ROW);
+    assert_string_equal(fits, "caf\xc3\xa9");
+    /* copies that outlive the row: malloc'd and in an arena */
+    char *dup = NULL, *in_arena = NULL;
+    souk_arena arena;
+    souk_arena_init(&arena, 1024, 1 << 20);
+    int64_t id = 0;
+    assert_int_equal(souk_store_one(f->db, "SELECT id, t, t FROM c WHERE id = 2", NULL,
+                                    SOUK_COLS(SOUK_COL_I64(&id), SOUK_COL_DUP(&dup), SOUK_COL_ARENA(&in_arena, &arena))),
+                     SOUK_DB_ROW);
+    assert_int_equal(id, 2);
+    assert_string_equal(dup, "tea");
+    assert_string_equal(in_arena, "tea");
+    free(dup);
+    souk_arena_release(&arena);
+    /* skipped columns, and no row at all: DONE leaves the outputs alone */
+    id = 77;
+    assert_int_equal(souk_store_one(f->db, "SELECT t, id FROM c WHERE id = 2", NULL,
+                                    SOUK_COLS(SOUK_COL_SKIP, SOUK_COL_I64(&id))),
+                     SOUK_DB_ROW);
+    assert_int_equal(id, 2);
+    id = 77;
+    assert_int_equal(souk_store_one(f->db, "SELECT id FROM c WHERE id = 3", NULL, SOUK_COLS(SOUK_COL_I64(&id))),
+                     SOUK_DB_DONE);
+    assert_int_equal(id, 77);
+    /* more specs than columns is our bug: a hard error */
+    int64_t x, y;
+    assert_int_equal(souk_store_one(f->db, "SELECT id FROM c WHERE id = 2", NULL,
+                                    SOUK_COLS(SOUK_COL_I64(&x), SOUK_COL_I64(&y))),
+                     SOUK_DB_HARD);
+    /* iterating with souk_stmt_next */
+    souk_stmt *st = souk_store_query(f->db, "SELECT id, t FROM c ORDER BY id", NULL);
+    char t[16];
+    int n = 0, r;
+    while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id), SOUK_COL_STR(t)))) == SOUK_DB_ROW)
+        assert_int_equal(id, ++n);
+    assert_int_equal(r, SOUK_DB_DONE);
+    assert_int_equal(n, 2);
+    assert_string_equal(t, "tea");
+}
+
+/* ---- the statement cache ---- */
+
+static void test_statement_cache(void **state)
+{
+    fixture *f = *state;
+    souk_stmt *a = souk_store_query(f->db, "SELECT 1", NULL);
+    souk_stmt *b = souk_store_query(f->db, "SELECT 1", NULL);
+    assert_non_null(a);
+    assert_ptr_equal(a, b);
+    assert_ptr_not_equal(a, souk_store_query(f->db, "SELECT 2", NULL));
+    /* a cached statement comes back reset with the new bindings */
+    souk_stmt *st = souk_store_query(f->db, "SELECT $1 + 0", SOUK_ARGS(SOUK_I64(42)));
+    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
+    assert_int_equal(souk_stmt_i64(st, 0), 42);
+    souk_stmt *again = souk_store_query(f->db, "SELECT $1 + 0", SOUK_ARGS(SOUK_I64(7)));
+    assert_ptr_equal(again, st);
+    assert_int_equal(souk_stmt_step(again), SOUK_DB_ROW);
+    assert_int_equal(souk_stmt_i64(again, 0), 7);
+    souk_stmt_done(again);
+    /* bad SQL gives NULL */
+    assert_null(souk_store_query(f->db, "SELEKT nothing", NULL));
+    assert_null(souk_store_query(f->db, "SELECT * FROM no_such_table", NULL));
+    /* only $1 … $64 */
+    assert_null(souk_store_query(f->db, "SELECT $0", NULL));
+    assert_null(souk_store_query(f->db, "SELECT $65", NULL));
+    /* many distinct statements (beyond the cache size) keep working */
+    for (int i = 0; i < 700; i++) {
+        char sql[64];
+        int64_t v = 0;
+        snprintf(sql, sizeof sql, "SELECT %d + $1", i);
+        assert_int_equal(souk_store_one(f->db, sql, SOUK_ARGS(SOUK_I64(1)), SOUK_COLS(SOUK_COL_I64(&v))),
+                         SOUK_DB_ROW);
+        assert_int_equal(v, i + 1);
+    }
+    assert_int_equal(souk_store_ping(f->db), 0);
+}
+
+/* A full cache evicts one least recently used statement, never one that is
+ * mid-rows, and frees evicted ones only at souk_store_idle. */
+static void test_statement_cache_eviction(void **state)
+{
+    fixture *f = *state;
+    souk_stmt *rows = souk_store_query(
+        f->db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5) SELECT x FROM c", NULL);
+    assert_int_equal(souk_stmt_step(rows), SOUK_DB_ROW);
+    assert_int_equal(souk_stmt_i64(rows, 0), 1);
+    souk_stmt *held = souk_store_query(f->db, "SELECT $1 * 2", SOUK_ARGS(SOUK_I64(21))); /* not stepped yet */
+    souk_stmt *hot = souk_store_query(f->db, "SELECT 'hot'", NULL);
+    for (int i = 0; i < 2000; i++) {
+        char sql[64];
+        int64_t v = -1;
+        snprintf(sql, sizeof sql, "SELECT %d", i);
+        assert_int_equal(souk_store_one(f->db, sql, NULL, SOUK_COLS(SOUK_COL_I64(&v))), SOUK_DB_ROW);
+        assert_int_equal(v, i);
+        if (i % 50 == 0) /* used often: stays cached, the same statement */
+            assert_ptr_equal(souk_store_query(f->db, "SELECT 'hot'", NULL), hot);
+    }
+    /* the statement in the middle of its rows was kept and goes on */
+    for (int x = 2; x <= 5; x++) {
+        assert_int_equal(souk_stmt_step(rows), SOUK_DB_ROW);
+        assert_int_equal(souk_stmt_i64(rows, 0), x);
+    }
+    assert_int_equal(souk_stmt_step(rows), SOUK_DB_DONE);
+    /* the held one was evicted but stays valid until the connection is idle */
+    assert_int_equal(souk_stmt_step(held), SOUK_DB_ROW);
+    assert_int_equal(souk_stmt_i64(held, 0), 42);
+    souk_stmt_done(held);
+    souk_store_idle(f->db);
+    int64_t v = 0;
+    assert_int_equal(souk_store_one(f->db, "SELECT $1 * 2", SOUK_ARGS(SOUK_I64(4)), SOUK_COLS(SOUK_COL_I64(&v))),
+                     SOUK_DB_ROW);
+    assert_int_equal(v, 8);
+}
+
+/* ---- writes, changes, idle ---- */
+
+static void test_changes_idle_ping(void **state)
+{
+    fixture *f = *state;
+    exec_ok(f->db, "CREATE TABLE n (x BIGINT)");
+    assert_int_equal(souk_store_update(f->db, "INSERT INTO n VALUES (1), (2), (3)", NULL), 3);
+    assert_int_equal(souk_store_changes(f->db), 3);
+    assert_int_equal(souk_store_update(f->db, "UPDATE n SET x = x + 1 WHERE x >= $1", SOUK_ARGS(SOUK_I64(2))), 2);
+    assert_int_equal(souk_store_update(f->db, "DELETE FROM n WHERE x = 100", NULL), 0);
+    assert_int_equal(souk_store_update(f->db, "DELETE FROM nowhere", NULL), SOUK_DB_HARD);
+    /* RETURNING rows are ignored by exec and readable by one */
+    int64_t x = 0;
+    assert_int_equal(souk_store_one(f->db, "UPDATE n SET x = x * 10 WHERE x = 1 RETURNING x", NULL,
+                                    SOUK_COLS(SOUK_COL_I64(&x))),
+                     SOUK_DB_ROW);
+    assert_int_equal(x, 10);
+    /* idle resets statements left half-way */
+    souk_stmt *st = souk_store_query(f->db, "SELECT x FROM n ORDER BY x", NULL);
+    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
+    assert_int_equal(souk_stmt_i64(st, 0), 3);
+    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
+    assert_int_equal(souk_stmt_i64(st, 0), 4);
+    souk_store_idle(f->db);
+    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
+    assert_int_equal(souk_stmt_i64(st, 0), 3); /* started over */
+    souk_stmt_done(st);
+    assert_int_equal(souk_store_ping(f->db), 0);
+    /* stepping to the end resets too: the next step starts again */
+    st = souk_store_query(f->db, "SELECT count(*) FROM n", NULL);
+    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
+    assert_int_equal(souk_stmt_step(st), SOUK_DB_DONE);
+    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
+    souk_stmt_done(st);
+}
+
+/* ---- transactions ---- */
+
+typedef struct tx_ctx {
+    int ret;
+    int calls;
+    const char *value;
+} tx_ctx;
+
+static int tx_insert(souk_store *db, void *arg)
+{
+    tx_ctx *c = arg;
+    c->calls++;
+    int r = souk_store_exec(db, "INSERT INTO t (id, v) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM t), $1)",
+                            SOUK_ARGS(SOUK_TEXT(c->value)));
+    return r < 0 ? r : c->ret;
+}
+
+static void test_tx(void **state)
+{
+    fixture *f = *state;
+    exec_ok(f->db, "CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT NOT NULL UNIQUE CHECK (v <> 'bad'))");
+    tx_ctx c = {7, 0, "a"};
+    assert_int_equal(souk_store_tx(f->db, tx_insert, &c), 7);
+    assert_int_equal(c.calls, 1);
+    assert_int_equal(count_rows(f->db, "t WHERE v = 'a'"), 1);
+    c = (tx_ctx){0, 0, "zero"};
+    assert_int_equal(souk_store_tx(f->db, tx_insert, &c), 0);
+    assert_int_equal(count_rows(f->db, "t WHERE v = 'zero'"), 1);
+    /* a negative result rolls back and is returned as is */
+    c = (tx_ctx){-5, 0, "b"};
+    assert_int_equal(souk_store_tx(f->db, tx_insert, &c), -5);
+    assert_int_equal(c.calls, 1);
+    assert_int_equal(count_rows(f->db, "t WHERE v = 'b'"), 0);
+    c = (tx_ctx){SOUK_DB_HARD, 0, "b"};
+    assert_int_equal(souk_store_tx(f->db, tx_insert, &c), SOUK_DB_HARD);
+    assert_int_equal(count_rows(f->db, "t WHERE v = 'b'"), 0);
+    /* SOFT means retry: the body runs again (bounded) and nothing sticks */
+    c = (tx_ctx){SOUK_DB_SOFT, 0, "soft"};
+    assert_int_equal(souk_store_tx(f->db, tx_insert, &c), SOUK_DB_SOFT);
+    assert_true(c.calls > 1 && c.calls <= 10);
+    assert_int_equal(count_rows(f->db, "t WHERE v = 'soft'"), 0);
+    /* constraint failures inside roll everything back */
+    c = (tx_ctx){0, 0, "a"};
+    assert_int_equal(souk_store_tx(f->db, tx_insert, &c), SOUK_DB_CONSTRAINT);
+    /* the connection is usable after all of that */
+    c = (tx_ctx){1, 0, "c"};
+    assert_int_equal(souk_store_tx(f->db, tx_insert, &c), 1);
+    assert_int_equal(count_rows(f->db, "t"), 3);
+}
+
+typedef struct run_ctx {
+    souk_err answer;
+    int calls;
+    souk_problems *pr;
+    souk_arena *arena;
+} run_ctx;
+
+static souk_err run_body(souk_store *db, void *arg)
+{
+    run_ctx *c = arg;
+    c->calls++;
+    souk_problems_add(c->pr, c->arena, "attempt", "%d", c->calls);
+    int r = souk_store_exec(db, "INSERT INTO r (id) VALUES ($1)", SOUK_ARGS(SOUK_I64(c->calls)));
+    if (r < 0)
+        return souk_store_dberr(r);
+    return c->calls < 3 && c->answer == SOUK_E_UNAVAILABLE ? SOUK_E_UNAVAILABLE : c->answer;
+}
+
+static void test_run(void **state)
+{
+    fixture *f = *state;
+    exec_ok(f->db, "CREATE TABLE r (id BIGINT PRIMARY KEY)");
+    souk_arena arena;
+    souk_arena_init(&arena, 1024, 1 << 20);
+    souk_problems pr;
+    souk_problems_init(&pr);
+    /* UNAVAILABLE runs the body again, dropping the failed attempts' problems */
+    run_ctx c = {SOUK_E_UNAVAILABLE, 0, &pr, &arena};
+    assert_int_equal(souk_store_run(f->db, run_body, &c, &pr), SOUK_E_UNAVAILABLE);
+    assert_true(c.calls >= 3);
+    assert_int_equal(pr.count, 1); /* only the last attempt's */
+    souk_problems_init(&pr);
+    c = (run_ctx){SOUK_OK, 0, &pr, &arena};
+    exec_ok(f->db, "DELETE FROM r");
+    assert_int_equal(souk_store_run(f->db, run_body, &c, &pr), SOUK_OK);
+    assert_int_equal(pr.count, 1);
+    assert_int_equal(count_rows(f->db, "r"), 1);
+    /* another error rolls back and comes back unchanged */
+    c = (run_ctx){SOUK_E_CONFLICT, 1, &pr, &arena};
+    assert_int_equal(souk_store_run(f->db, run_body, &c, &pr), SOUK_E_CONFLICT);
+    assert_int_equal(count_rows(f->db, "r"), 1);
+    /* a constraint failure maps to CONFLICT */
+    c = (run_ctx){SOUK_OK, 0, &pr, &arena};
+    assert_int_equal(souk_store_run(f->db, run_body, &c, &pr), SOUK_E_CONFLICT);
+    souk_arena_release(&arena);
+}
+
+static void test_constraints(void **state)
+{
+    fixture *f = *state;
+    exec_ok(f->db, "CREATE TABLE u (id BIGINT PRIMARY KEY, v TEXT NOT NULL UNIQUE CHECK (v <> 'bad'))");
+    exec_ok(f->db, "INSERT INTO u (id, v) VALUES (1, 'x')");
+    const char *ins = "INSERT INTO u (id, v) VALUES ($1, $2)";
+    assert_int_equal(souk_store_exec(f->db, ins, SOUK_ARGS(SOUK_I64(2), SOUK_TEXT("x"))), SOUK_DB_CONSTRAINT);
+    assert_true(strlen(souk_store_errmsg(f->db)) > 0);
+    assert_int_equal(souk_store_exec(f->db, ins, SOUK_ARGS(SOUK_I64(2), SOUK_NULL)), SOUK_DB_CONSTRAINT);
+    assert_int_equal(souk_store_exec(f->db, ins, SOUK_ARGS(SOUK_I64(2), SOUK_TEXT("bad"))), SOUK_DB_CONSTRAINT);
+    assert_int_equal(souk_store_exec(f->db, ins, SOUK_ARGS(SOUK_I64(1), SOUK_TEXT("y"))), SOUK_DB_CONSTRAINT);
+    /* foreign keys are enforced */
+    exec_ok(f->db, "CREATE TABLE w (id BIGINT PRIMARY KEY, u_id BIGINT REFERENCES u(id))");
+    assert_int_equal(souk_store_exec(f->db, "INSERT INTO w (id, u_id) VALUES (1, $1)", SOUK_ARGS(SOUK_I64(999))),
+                     SOUK_DB_CONSTRAINT);
+    /* a statement error is not sticky */
+    assert_int_equal(count_rows(f->db, "u"), 1);
+}
+
+/* ---- snapshots and change detection ---- */
+
+static void test_read_transaction(void **state)
+{
+    fixture *f = *state;
+    exec_ok(f->db, "CREATE TABLE rt (x BIGINT)");
+    exec_ok(f->db, "INSERT INTO rt VALUES (1)");
+    souk_store *other = second_connection(f);
+    /* inside a read transaction every statement sees one snapshot */
+    assert_int_equal(souk_store_read_begin(f->db), 0);
+    assert_int_equal(count_rows(f->db, "rt"), 1);
+    exec_ok(other, "INSERT INTO rt VALUES (2)"); /* the writer is not blocked */
+    assert_int_equal(count_rows(f->db, "rt"), 1);
+    /* a statement left half-way does not keep the snapshot past the end */
+    souk_stmt *st = souk_store_query(f->db, "SELECT x FROM rt", NULL);
+    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
+    souk_store_read_end(f->db);
+    assert_int_equal(count_rows(f->db, "rt"), 2);
+    souk_store_read_end(f->db); /* ending twice, or without a transaction, is harmless */
+    exec_ok(f->db, "CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)");
+    tx_ctx c = {3, 0, "after"};
+    assert_int_equal(souk_store_tx(f->db, tx_insert, &c), 3); /* writes work again */
+    souk_store_close(other);
+}
+
+static void test_change_mark(void **state)
+{
+    fixture *f = *state;
+    exec_ok(f->db, "CREATE TABLE dv (x BIGINT)");
+    souk_store *other = second_connection(f);
+    int64_t v1 = souk_store_change_mark(f->db);
+    assert_true(v1 >= 0);
+    assert_true(souk_store_change_mark(f->db) == v1); /* stable while nothing happens */
+    exec_ok(other, "INSERT INTO dv VALUES (1)");     /* another connection commits */
+    int64_t v2 = souk_store_change_mark(f->db);
+    assert_true(v2 >= 0 && v2 != v1);
+    assert_int_equal(count_rows(f->db, "dv"), 1);
+    exec_ok(other, "CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)");
+    int64_t v3 = souk_store_change_mark(f->db);
+    tx_ctx c = {0, 0, "v"};
+    assert_int_equal(souk_store_tx(other, tx_insert, &c), 0);
+    assert_true(souk_store_change_mark(f->db) != v3);
+    souk_store_close(other);
+}
+
+static int touch_twice(souk_store *db, void *arg)
+{
+    (void)arg;
+    int r = souk_store_touch(db, "content");
+    return r < 0 ? r : souk_store_touch(db, "content");
+}
+
+static void test_touch_version(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(souk_store_migrate(f->db, NULL), 0); /* the meta table */
+    assert_int_equal(souk_store_version(f->db, "content"), 0);
+    assert_int_equal(souk_store_tx(f->db, touch_twice, NULL), SOUK_DB_DONE);
+    assert_int_equal(souk_store_version(f->db, "content"), 2);
+    souk_store *other = second_connection(f);
+    assert_int_equal(souk_store_version(other, "content"), 2);
+    assert_int_equal(souk_store_version(other, "elsewhere"), 0);
+    souk_store_close(other);
+    assert_int_equal(souk_store_scrub(f->db), 0); /* nothing else holds old data */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_params, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_cache_eviction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changes_idle_ping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_constraints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_change_mark, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_touch_version, setup, teardown),
+    };
+    int failed = 0;
+    for (size_t i = 0; i < sizeof backends / sizeof *backends; i++) {
+        current = &backends[i];
+        failed += _cmocka_run_group_tests(current->name, tests, sizeof tests / sizeof *tests, NULL, NULL);
+    }
+    return failed;
+}
