@@ -8,6 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
+export SOUK_BUG_ABORT=1 # a broken invariant (SOUK_BUG) aborts: the test that met it fails
 passed=0
 failed=0
 failures=()

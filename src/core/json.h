@@ -63,6 +63,32 @@ typedef struct souk_json_spec {
     size_t null_offset;      /* uint64_t bitmask of fields given as null */
 } souk_json_spec;
 
+/* Field builders (designated, so a builder names only what its type uses);
+ * T is the output struct type, which holds `uint64_t present, nulls`. */
+#define SOUK_JSON_F_STRING(nm, fl, T, member, lo, hi, chk)                                                    \
+    {.name = (nm), .type = SOUK_JSON_STRING, .flags = (fl), .offset = offsetof(T, member), .min = (lo), .max = (hi), \
+     .check = (chk)}
+#define SOUK_JSON_F_INT(nm, fl, T, member, lo, hi) \
+    {.name = (nm), .type = SOUK_JSON_INT, .flags = (fl), .offset = offsetof(T, member), .min = (lo), .max = (hi)}
+#define SOUK_JSON_F_BOOL(nm, fl, T, member) \
+    {.name = (nm), .type = SOUK_JSON_BOOL, .flags = (fl), .offset = offsetof(T, member)}
+#define SOUK_JSON_F_ENUM(nm, fl, T, member, vals) \
+    {.name = (nm), .type = SOUK_JSON_ENUM, .flags = (fl), .offset = offsetof(T, member), .enum_values = (vals)}
+#define SOUK_JSON_F_ID(nm, fl, T, member, prefix) \
+    {.name = (nm), .type = SOUK_JSON_ID, .flags = (fl), .offset = offsetof(T, member), .what = (prefix)}
+#define SOUK_JSON_F_STRMAP(nm, fl, T, member, lo, hi, vhi, keychk)                                            \
+    {.name = (nm), .type = SOUK_JSON_STRMAP, .flags = (fl), .offset = offsetof(T, member), .min = (lo), .max = (hi), \
+     .vmax = (vhi), .check = (keychk)}
+#define SOUK_JSON_F_STRLIST(nm, fl, T, member, lo, hi, vhi, itemchk)                                           \
+    {.name = (nm), .type = SOUK_JSON_STRLIST, .flags = (fl), .offset = offsetof(T, member), .min = (lo), .max = (hi), \
+     .vmax = (vhi), .check = (itemchk)}
+#define SOUK_JSON_F_ARRAY(nm, fl, T, member, lo, hi, subspec)                                                 \
+    {.name = (nm), .type = SOUK_JSON_ARRAY, .flags = (fl), .offset = offsetof(T, member), .min = (lo), .max = (hi), \
+     .sub = (subspec)}
+/* the spec of T from an array of fields */
+#define SOUK_JSON_SPEC(T, flds) \
+    {(flds), sizeof(flds) / sizeof((flds)[0]), sizeof(T), offsetof(T, present), offsetof(T, nulls)}
+
 typedef struct souk_json_strmap {
     const char **keys;
     const char **values;

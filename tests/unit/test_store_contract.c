@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "store/row.h"
 #include "store/store.h"
 
 /* ---- the adapters under test ---- */
@@ -566,6 +567,28 @@ static void test_touch_version(void **state)
     assert_int_equal(souk_store_scrub(f->db), 0); /* nothing else holds old data */
 }
 
+static void test_row_json(void **state)
+{
+    fixture *f = *state;
+    souk_stmt *st = souk_store_query(f->db, "SELECT 'caf\xc3\xa9', NULL, 42, 1768473000000000, 7", NULL);
+    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
+    json_t *row = json_pack("[o,o,o,o,o,o,o,o,o]", souk_row_text(st, 0), souk_row_text(st, 1),
+                            souk_row_text_or_null(st, 1), souk_row_int_or_null(st, 2), souk_row_int_or_null(st, 1),
+                            souk_row_time(st, 3), souk_row_time(st, 1), souk_row_id(st, 4, "ord"),
+                            souk_row_id(st, 1, "ord"));
+    souk_stmt_done(st);
+    assert_non_null(row);
+    char *text = json_dumps(row, JSON_COMPACT);
+    char id[64];
+    snprintf(id, sizeof id, "%s", json_string_value(json_array_get(row, 7)));
+    assert_true(strncmp(id, "ord_", 4) == 0);
+    char want[256];
+    snprintf(want, sizeof want, "[\"caf\xc3\xa9\",\"\",null,42,null,\"2026-01-15T10:30:00.000000Z\",null,\"%s\",null]", id);
+    assert_string_equal(text, want);
+    free(text);
+    json_decref(row);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,6 +605,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_mark, setup, teardown),
         cmocka_unit_test_setup_teardown(test_touch_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_row_json, setup, teardown),
     };
     int failed = 0;
     for (size_t i = 0; i < sizeof backends / sizeof *backends; i++) {

@@ -44,6 +44,7 @@ export const TEST_ENV = {
   SOUK_RATE_LIMIT_USER: '0',
   SOUK_RATE_LIMIT_AUTH: '0',
   SOUK_ARGON2_MEMLIMIT_MB: '19',
+  SOUK_BUG_ABORT: '1', // a broken invariant (SOUK_BUG) fails the test instead of only logging
 };
 export const ADMIN_EMAIL = 'admin@test.example';
 export const ADMIN_PASSWORD = 'test admin password 1';
