@@ -49,39 +49,18 @@ static const souk_query_spec filter_spec = SOUK_QUERY_SPEC(job_filter, filter_fi
 /* One row of JOB_COLUMNS as the API's job object, NULL when out of memory. */
 static json_t *render_job(souk_stmt *st)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
     size_t pl;
     const char *ptext = souk_stmt_text(st, 5, &pl);
     json_t *payload = ptext ? json_loadb(ptext, pl, JSON_REJECT_DUPLICATES, NULL) : NULL;
     if (!json_is_object(payload)) {
         json_decref(payload);
-        payload = json_object();
-        json_object_set_new(payload, "_invalid_json", souk_row_text(st, 5));
+        payload = json_pack("{s:o}", "_invalid_json", souk_row_text(st, 5));
     }
-    int bad = 0;
-    bad |= json_object_set_new(o, "id", souk_row_id(st, 0, SOUK_PREFIX_JOB));
-    bad |= json_object_set_new(o, "kind", souk_row_text(st, 1));
-    bad |= json_object_set_new(o, "state", souk_row_text(st, 2));
-    bad |= json_object_set_new(o, "attempts", json_integer(souk_stmt_i64(st, 3)));
-    bad |= json_object_set_new(o, "max_attempts", json_integer(souk_stmt_i64(st, 4)));
-    bad |= json_object_set_new(o, "payload", payload);
-    bad |= json_object_set_new(o, "run_at", souk_row_time(st, 6));
-    bad |= json_object_set_new(o, "last_error", souk_row_text_or_null(st, 7));
-    bad |= json_object_set_new(o, "created_at", souk_row_time(st, 8));
-    bad |= json_object_set_new(o, "updated_at", souk_row_time(st, 9));
-    bad |= json_object_set_new(o, "finished_at", souk_row_time(st, 10));
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-static int db_fail(souk_res *res, int r)
-{
-    return souk_res_error(res, r == SOUK_DB_SOFT ? SOUK_E_UNAVAILABLE : SOUK_E_INTERNAL, NULL);
+    return json_pack("{s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", souk_row_id(st, 0, SOUK_PREFIX_JOB),
+                     "kind", souk_row_text(st, 1), "state", souk_row_text(st, 2), "attempts",
+                     (json_int_t)souk_stmt_i64(st, 3), "max_attempts", (json_int_t)souk_stmt_i64(st, 4), "payload",
+                     payload, "run_at", souk_row_time(st, 6), "last_error", souk_row_text_or_null(st, 7), "created_at",
+                     souk_row_time(st, 8), "updated_at", souk_row_time(st, 9), "finished_at", souk_row_time(st, 10));
 }
 
 int souk_jobs_api_list(souk_req *req, souk_res *res)
@@ -103,7 +82,7 @@ int souk_jobs_api_list(souk_req *req, souk_res *res)
     int r;
     json_t *data = souk_store_page(st, (int)f.limit, render_job, &last, &more, &r);
     if (!data)
-        return r ? db_fail(res, r) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        return souk_res_error(res, r ? souk_store_dberr(r) : SOUK_E_INTERNAL, NULL);
     char cursor[SOUK_CURSOR_TEXT_MAX];
     json_t *root = json_object();
     if (!root || json_object_set_new(root, "data", data) < 0 ||
@@ -173,7 +152,7 @@ int souk_jobs_api_retry(souk_req *req, souk_res *res)
         cx.job = NULL;
     }
     if (r < 0)
-        return db_fail(res, r);
+        return souk_res_error(res, souk_store_dberr(r), NULL);
     if (cx.outcome == 1)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "no such job");
     if (cx.outcome == 2)

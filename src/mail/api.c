@@ -95,7 +95,7 @@ int souk_mail_api_list(souk_req *req, souk_res *res)
     int r;
     json_t *data = souk_store_page(st, (int)f.limit, render_mail, &last_id, &more, &r);
     if (!data)
-        return souk_res_error(res, r == SOUK_DB_SOFT ? SOUK_E_UNAVAILABLE : SOUK_E_INTERNAL, NULL);
+        return souk_res_error(res, r ? souk_store_dberr(r) : SOUK_E_INTERNAL, NULL);
     char cursor[SOUK_CURSOR_TEXT_MAX];
     return souk_res_json(res, 200, json_pack("{s:o,s:o}", "data", data, "next_cursor",
                                              more ? json_string(souk_cursor_encode("m1", last_id, cursor)) : json_null()));

@@ -352,6 +352,15 @@ static void deliver_with(const souk_mail_config *c)
     assert_int_equal(souk_mail_register_jobs(), 0);
 }
 
+/* Starts the stub relay in MODE and delivers through it, giving up after MAX_ATTEMPTS. */
+static void deliver_through_stub(fixture *f, stub_mode mode, int max_attempts)
+{
+    start_smtp(f, mode);
+    souk_mail_config c = relay(f);
+    c.max_attempts = max_attempts;
+    deliver_with(&c);
+}
+
 /* Runs every job due at NOW on the test's connection; returns how many ran. */
 static int run_jobs(fixture *f, int64_t now)
 {
@@ -467,9 +476,7 @@ static void expect_header(const char *data, const char *name, const char *value)
 static void test_deliver_success(void **state)
 {
     fixture *f = *state;
-    start_smtp(f, STUB_OK);
-    souk_mail_config c = relay(f);
-    deliver_with(&c);
+    deliver_through_stub(f, STUB_OK, 8);
     assert_int_equal(enqueue(f, 0, "Alice@Example.com", "Reset your password",
                              "Hello Alice,\n\nOpen https://shop.example/reset?t=abc to continue.\n.hidden line\nBye"),
                      0);
@@ -526,9 +533,7 @@ static void test_deliver_success(void **state)
 static void test_deliver_failure_retries(void **state)
 {
     fixture *f = *state;
-    start_smtp(f, STUB_FAIL);
-    souk_mail_config c = relay(f);
-    deliver_with(&c);
+    deliver_through_stub(f, STUB_FAIL, 8);
     assert_int_equal(enqueue(f, 0, "carol@example.com", "Hi", "Body"), 0);
     int64_t now = souk_time_now_us();
     assert_int_equal(run_jobs(f, now), 1);
@@ -561,10 +566,7 @@ static void test_deliver_failure_retries(void **state)
 static void test_deliver_gives_up(void **state)
 {
     fixture *f = *state;
-    start_smtp(f, STUB_FAIL);
-    souk_mail_config c = relay(f);
-    c.max_attempts = 3;
-    deliver_with(&c);
+    deliver_through_stub(f, STUB_FAIL, 3);
     assert_int_equal(enqueue(f, 0, "dave@example.com", "Hi", "Body"), 0);
     assert_int_equal(q_i64(f, "SELECT max_attempts FROM jobs"), 3);
     int64_t t = souk_time_now_us();
@@ -809,9 +811,7 @@ static void test_erase_rows(void **state)
     free(left);
 
     /* the delivery job of an erased message finds nothing and sends nothing */
-    start_smtp(f, STUB_OK);
-    souk_mail_config c = relay(f);
-    deliver_with(&c);
+    deliver_through_stub(f, STUB_OK, 8);
     assert_int_equal(enqueue(f, 77, "gina@example.com", "Late", "Hi"), 0);
     assert_int_equal(souk_store_tx(f->db, erase_fn, &gina), 0);
     assert_int_equal(run_jobs(f, souk_time_now_us()), 1);
@@ -822,9 +822,7 @@ static void test_erase_rows(void **state)
 static void test_worker(void **state)
 {
     fixture *f = *state;
-    start_smtp(f, STUB_OK);
-    souk_mail_config c = relay(f);
-    deliver_with(&c);
+    deliver_through_stub(f, STUB_OK, 8);
     souk_mail_worker_kick(); /* no workers: a no-op */
     assert_int_equal(souk_jobs_start(f->t.dsn, 2), 0);
     struct timespec ms10 = {0, 10 * 1000000L};
@@ -848,9 +846,7 @@ static void test_worker(void **state)
 static void test_worker_stop_aborts_transfer(void **state)
 {
     fixture *f = *state;
-    start_smtp(f, STUB_HANG);
-    souk_mail_config c = relay(f);
-    deliver_with(&c);
+    deliver_through_stub(f, STUB_HANG, 8);
     assert_int_equal(enqueue(f, 0, "kim@example.com", "Hang", "Body"), 0);
     assert_int_equal(souk_jobs_start(f->t.dsn, 1), 0);
     struct timespec ms20 = {0, 20 * 1000000L};
@@ -923,9 +919,7 @@ static int has_problem(const list_result *r, const char *field)
 static void test_api_list(void **state)
 {
     fixture *f = *state;
-    start_smtp(f, STUB_OK);
-    souk_mail_config c = relay(f);
-    deliver_with(&c);
+    deliver_through_stub(f, STUB_OK, 8);
     char to[32], subj[32];
     for (int i = 0; i < 5; i++) {
         snprintf(to, sizeof to, "u%d@example.com", i % 2);
