@@ -147,8 +147,9 @@ int souk_job_enqueue_tx(souk_store *db, const char *kind, json_t *payload, int64
  * table, or running workers. */
 int souk_job_schedule(const char *kind, const char *cron);
 
-/* Starts THREADS (1..64) worker threads and one scheduler thread, each with
- * its own connection to DB_PATH, and writes the schedules. The scheduler
+/* Starts THREADS (1..64) worker threads and one scheduler thread (two
+ * core/worker.h groups), each with its own connection to DB_DSN, and writes
+ * the schedules. The scheduler
  * also refreshes the souk_jobs{state} gauges every second and deletes done
  * jobs older than 7 days once an hour. Returns 0, or -1 when already
  * running, THREADS is out of range or the database cannot be opened. */
