@@ -1,8 +1,9 @@
 /*
  * background.h — everything that runs beside the HTTP server: the job
  * workers with their scheduler (src/jobs) and the event dispatcher
- * (src/events). `souk worker` runs only these; `souk serve` runs them in
- * process too (unless told not to), so both call the same two functions.
+ * (src/events); mail delivery is one of the job kinds. `souk worker` runs
+ * only these; `souk serve` runs them in process too (unless told not to),
+ * so both call the same functions.
  */
 #ifndef SOUK_BACKGROUND_H
 #define SOUK_BACKGROUND_H
@@ -12,9 +13,17 @@
  * module are registered; called once by souk_background_start. */
 void souk_background_register(void);
 
+/* Reads the mail relay settings from the environment (SOUK_SMTP_URL, …)
+ * and hands them to src/mail (souk_mail_configure), before
+ * souk_background_start. Without SOUK_SMTP_URL mail stays in the outbox.
+ * Returns 0, or -1 when the settings are invalid (logged). */
+int souk_background_mail_config(void);
+
 /* Registers everything (first call only), then starts THREADS job workers
- * (1..64), the scheduler and the event dispatcher on DB_PATH (migrated
- * already). Returns 0, or -1 with nothing left running. */
+ * (1..64), the scheduler and the event dispatcher on DB_DSN (migrated
+ * already); with a mail relay configured, pending mail without a delivery
+ * job is handed to the queue (souk_mail_requeue). Returns 0, or -1 with
+ * nothing left running. */
 int souk_background_start(const char *db_dsn, int threads);
 
 /* Stops the dispatcher and the workers; jobs and handlers in progress finish

@@ -13,7 +13,6 @@
 #include "audit/audit.h"
 #include "catalog/catalog.h"
 #include "identity/identity.h"
-#include "mail/mail.h"
 #include "core/banned.h"
 
 /* The audit entry of a data-changing request: who, what, on which object,
@@ -124,17 +123,8 @@ int souk_cmd_serve(int argc, char **argv)
         souk_log_error("route table: %s", err);
         return SOUK_EXIT_FAIL;
     }
-    souk_mail_config mail;
-    souk_mail_config_from_env(&mail);
-    const char *why = NULL;
-    if (mail.smtp_url && *mail.smtp_url) {
-        if (souk_mail_config_check(&mail, &why) != 0) {
-            souk_log_error("mail relay: %s", why ? why : "invalid configuration");
-            return SOUK_EXIT_USAGE;
-        }
-        if (souk_mail_worker_start(cfg.db_dsn, &mail, 5000) < 0)
-            souk_log_error("cannot start the mail worker; mail stays in the outbox");
-    }
+    if (souk_background_mail_config() < 0) /* delivery is a job: before the workers start */
+        return SOUK_EXIT_USAGE;
     if (workers && souk_background_start(cfg.db_dsn, 2) < 0) {
         souk_log_error("cannot start the job workers and the event dispatcher");
         return SOUK_EXIT_FAIL;
@@ -144,8 +134,6 @@ int souk_cmd_serve(int argc, char **argv)
     int rc = souk_server_run(&opts);
     if (workers)
         souk_background_stop();
-    if (mail.smtp_url && *mail.smtp_url)
-        souk_mail_worker_stop();
     return rc == 0 ? SOUK_EXIT_OK : SOUK_EXIT_FAIL;
 }
 

@@ -2,6 +2,10 @@
  * cmd_worker.c — `souk worker`, and the start/stop of the background work
  * that `souk serve` shares with it (background.h).
  *
+ * Mail delivery is a job kind (src/mail): both commands read the relay
+ * settings (souk_background_mail_config) before the workers start, and the
+ * start hands mail queued while no relay was set to the queue.
+ *
  * Signals: SIGTERM and SIGINT are blocked before any thread starts, so every
  * thread inherits the mask and the main thread alone takes them with
  * sigwait(); it then stops the dispatcher and the workers, which finish what
@@ -24,6 +28,7 @@
 #include "core/query.h"
 #include "events/events.h"
 #include "jobs/jobs.h"
+#include "mail/mail.h"
 #include "orders/orders.h"
 #include "core/banned.h"
 
@@ -34,7 +39,8 @@ const char souk_worker_usage[] =
     "Runs the background work without the HTTP server: N job worker threads (default 4, 1-64),\n"
     "the cron scheduler and the event dispatcher, until SIGTERM or Ctrl-C; then jobs and event\n"
     "handlers in progress finish and it exits 0. Any number of workers (and servers) may share\n"
-    "one database: jobs are claimed with leases, schedules fire once per due time.\n"
+    "one database: jobs are claimed with leases, schedules fire once per due time. Mail is one\n"
+    "of the jobs: set SOUK_SMTP_URL (as for serve) so that this process can deliver it.\n"
     "--db defaults to SOUK_DB, then ./souk.db; the database is migrated first.\n";
 
 static pthread_mutex_t bg_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -81,6 +87,36 @@ void souk_background_register(void)
     souk_job_register("reservations.expire", expire_reservations_job, 5);
     souk_job_schedule("reservations.expire", "* * * * *");
     souk_orders_register_jobs();
+    souk_mail_register_jobs();
+}
+
+int souk_background_mail_config(void)
+{
+    souk_mail_config mail;
+    souk_mail_config_from_env(&mail);
+    const char *why = NULL;
+    if (mail.smtp_url && souk_mail_config_check(&mail, &why) != 0) {
+        souk_log_error("mail relay: %s", why ? why : "invalid configuration");
+        return -1;
+    }
+    return souk_mail_configure(&mail);
+}
+
+/* Hands mail queued while no relay was configured to the job queue. */
+static void requeue_mail(const char *db_dsn)
+{
+    souk_store *db = NULL;
+    char err[256];
+    if (!souk_mail_delivers())
+        return;
+    if (souk_store_open(&db, db_dsn, err, sizeof err) != 0) {
+        souk_log_error("mail: cannot look for pending mail: %s", err);
+        return;
+    }
+    if (souk_mail_requeue(db) < 0)
+        souk_log_error("mail: cannot hand pending mail to the job queue: %s", souk_store_errmsg(db));
+    souk_store_close(db);
+    souk_jobs_kick();
 }
 
 int souk_background_start(const char *db_dsn, int threads)
@@ -99,6 +135,7 @@ int souk_background_start(const char *db_dsn, int threads)
         souk_jobs_stop();
         goto out;
     }
+    requeue_mail(db_dsn);
     started = true;
     ret = 0;
 out:
@@ -157,7 +194,7 @@ int souk_cmd_worker(int argc, char **argv)
         fprintf(stderr, "souk: unexpected argument '%s'; see 'souk worker --help'\n", argv[optind]);
         return SOUK_EXIT_USAGE;
     }
-    if (souk_cli_payments() < 0)
+    if (souk_cli_payments() < 0 || souk_background_mail_config() < 0)
         return SOUK_EXIT_USAGE;
     souk_store *db = souk_cli_open_db(cfg.db_dsn); /* creates and migrates */
     if (!db)

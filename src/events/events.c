@@ -12,6 +12,9 @@
  * write is a compare-and-set that only moves forward, so two processes
  * sharing a subscriber name never move it back.
  *
+ * The thread's life cycle (its own connection, sleep between passes, kick,
+ * graceful stop) is core/worker.h's; this file only says what a pass does.
+ *
  * Why ids give a total order: SQLite has one writer at a time and the
  * AUTOINCREMENT id is taken under the write lock, so a later id always
  * commits later — a reader never sees id N+1 before N. (A PostgreSQL adapter
@@ -19,18 +22,16 @@
  */
 #include "events/events.h"
 
-#include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/time.h"
+#include "core/worker.h"
 #include "core/banned.h"
 
 #define BACKOFF_BASE_US (INT64_C(250) * 1000)
@@ -49,16 +50,16 @@ typedef struct subscriber {
 } subscriber;
 
 static struct {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool cv_ready, running, stop, kicked;
-    pthread_t thread;
-    souk_store *db;
+    pthread_mutex_t mu; /* guards the subscriber table while it is written */
     subscriber subs[SOUK_EVENT_SUBSCRIBERS_MAX];
     int nsubs;
-} D = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    souk_worker thread; /* the dispatcher */
+} D = {.mu = PTHREAD_MUTEX_INITIALIZER, .thread = SOUK_WORKER_INIT};
 
-static _Atomic int g_stopping;
+static bool stopping(void)
+{
+    return souk_worker_stopping(&D.thread);
+}
 
 /* ---- writing ------------------------------------------------------------ */
 
@@ -99,17 +100,9 @@ int souk_event_emit_tx(souk_store *db, const char *type, const char *aggregate_i
         free(text);
         return SOUK_DB_HARD;
     }
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO events (type, aggregate_id, payload, created_at) "
-                                        "VALUES ($1, $2, $3, $4)");
-    if (!st) {
-        free(text);
-        return SOUK_DB_HARD;
-    }
-    souk_stmt_bind_text(st, 1, type, SIZE_MAX);
-    souk_stmt_bind_text(st, 2, aggregate_id ? aggregate_id : "", SIZE_MAX);
-    souk_stmt_bind_text(st, 3, text, SIZE_MAX);
-    souk_stmt_bind_i64(st, 4, souk_time_now_us());
-    int r = souk_stmt_exec(st);
+    int r = souk_store_exec(db, "INSERT INTO events (type, aggregate_id, payload, created_at) VALUES ($1, $2, $3, $4)",
+                            SOUK_ARGS(SOUK_TEXT(type), SOUK_TEXT(aggregate_id ? aggregate_id : ""), SOUK_TEXT(text),
+                                      SOUK_I64(souk_time_now_us())));
     free(text);
     return r < 0 ? r : 0;
 }
@@ -137,7 +130,7 @@ int souk_event_subscribe(const char *name, const char *type_prefix, souk_event_h
     }
     pthread_mutex_lock(&D.mu);
     int ret = -1;
-    if (D.running || D.nsubs == SOUK_EVENT_SUBSCRIBERS_MAX)
+    if (souk_worker_running(&D.thread) || D.nsubs == SOUK_EVENT_SUBSCRIBERS_MAX)
         goto out;
     for (int i = 0; i < D.nsubs; i++)
         if (strcmp(D.subs[i].name, name) == 0)
@@ -167,7 +160,7 @@ out:
 void souk__events_reset(void)
 {
     pthread_mutex_lock(&D.mu);
-    if (!D.running)
+    if (!souk_worker_running(&D.thread))
         D.nsubs = 0;
     pthread_mutex_unlock(&D.mu);
 }
@@ -191,16 +184,10 @@ static void rows_release(event_row *rows, int n)
 /* The subscriber's saved position: 0 (none yet) or an event id; negative on error. */
 static int64_t cursor_read(souk_store *db, const char *name)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT last_event_id FROM event_cursors WHERE subscriber = $1");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, name, SIZE_MAX);
-    int r = souk_stmt_step(st);
-    if (r < 0)
-        return r;
-    int64_t v = r == SOUK_DB_ROW ? souk_stmt_i64(st, 0) : 0;
-    souk_stmt_done(st);
-    return v;
+    int64_t v = 0;
+    int r = souk_store_one(db, "SELECT last_event_id FROM event_cursors WHERE subscriber = $1",
+                           SOUK_ARGS(SOUK_TEXT(name)), SOUK_COLS(SOUK_COL_I64(&v)));
+    return r < 0 ? r : v;
 }
 
 typedef struct cursor_ctx {
@@ -211,16 +198,11 @@ typedef struct cursor_ctx {
 static int cursor_write_fn(souk_store *db, void *vctx)
 {
     cursor_ctx *cx = vctx;
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO event_cursors (subscriber, last_event_id, updated_at) "
-                                        "VALUES ($1, $2, $3) ON CONFLICT (subscriber) DO UPDATE SET "
-                                        "last_event_id = excluded.last_event_id, updated_at = excluded.updated_at "
-                                        "WHERE excluded.last_event_id > event_cursors.last_event_id");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, cx->name, SIZE_MAX);
-    souk_stmt_bind_i64(st, 2, cx->id);
-    souk_stmt_bind_i64(st, 3, souk_time_now_us());
-    int r = souk_stmt_exec(st);
+    int r = souk_store_exec(db, "INSERT INTO event_cursors (subscriber, last_event_id, updated_at) "
+                                "VALUES ($1, $2, $3) ON CONFLICT (subscriber) DO UPDATE SET "
+                                "last_event_id = excluded.last_event_id, updated_at = excluded.updated_at "
+                                "WHERE excluded.last_event_id > event_cursors.last_event_id",
+                            SOUK_ARGS(SOUK_TEXT(cx->name), SOUK_I64(cx->id), SOUK_I64(souk_time_now_us())));
     return r < 0 ? r : 0;
 }
 
@@ -240,38 +222,32 @@ static int dispatch_batch(souk_store *db, subscriber *s, int64_t now, bool *more
     int64_t cursor = cursor_read(db, s->name);
     if (cursor < 0)
         return (int)cursor;
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, type, aggregate_id, payload FROM events WHERE id > $1 "
-                                        "ORDER BY id LIMIT $2");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, cursor);
-    souk_stmt_bind_i64(st, 2, SOUK_EVENT_BATCH);
+    souk_stmt *st = souk_store_query(db, "SELECT id, type, aggregate_id, payload FROM events WHERE id > $1 "
+                                         "ORDER BY id LIMIT $2",
+                                     SOUK_ARGS(SOUK_I64(cursor), SOUK_I64(SOUK_EVENT_BATCH)));
     event_row rows[SOUK_EVENT_BATCH];
-    int n = 0, r;
-    while (n < SOUK_EVENT_BATCH && (r = souk_stmt_step(st)) == SOUK_DB_ROW) {
-        event_row *e = &rows[n++];
-        e->id = souk_stmt_i64(st, 0);
-        e->type = souk_stmt_strdup(st, 1);
-        e->aggregate = souk_stmt_strdup(st, 2);
-        e->payload = souk_stmt_strdup(st, 3);
-        if (!e->type || !e->aggregate || !e->payload) {
-            souk_stmt_done(st);
-            rows_release(rows, n);
-            return SOUK_DB_HARD;
-        }
+    int n = 0, r = SOUK_DB_DONE;
+    while (n < SOUK_EVENT_BATCH) {
+        event_row *e = &rows[n];
+        memset(e, 0, sizeof *e);
+        r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&e->id), SOUK_COL_DUP(&e->type), SOUK_COL_DUP(&e->aggregate),
+                                         SOUK_COL_DUP(&e->payload)));
+        if (r != SOUK_DB_ROW)
+            break;
+        n++;
+    }
+    if (r < 0) {
+        rows_release(rows, n + 1); /* with what a failed row had copied already */
+        return r;
     }
     if (n == SOUK_EVENT_BATCH)
         souk_stmt_done(st);
-    else if (r < 0) {
-        rows_release(rows, n);
-        return r;
-    }
     souk_store_idle(db);
 
     int64_t acked = cursor;
     int handled = 0;
     bool failed = false;
-    for (int i = 0; i < n && !atomic_load(&g_stopping); i++) {
+    for (int i = 0; i < n && !stopping(); i++) {
         event_row *e = &rows[i];
         if (strncmp(e->type, s->prefix, s->prefix_len) == 0) {
             json_error_t jerr;
@@ -302,7 +278,7 @@ static int dispatch_batch(souk_store *db, subscriber *s, int64_t now, bool *more
         }
         acked = e->id;
     }
-    bool all = !failed && !atomic_load(&g_stopping);
+    bool all = !failed && !stopping();
     rows_release(rows, n);
     if (acked > cursor) {
         cursor_ctx cx = {s->name, acked};
@@ -317,7 +293,7 @@ static int dispatch_batch(souk_store *db, subscriber *s, int64_t now, bool *more
 int souk__events_dispatch(souk_store *db, int64_t now)
 {
     int total = 0;
-    for (int i = 0; i < D.nsubs && !atomic_load(&g_stopping); i++) {
+    for (int i = 0; i < D.nsubs && !stopping(); i++) {
         subscriber *s = &D.subs[i];
         if (s->retry_at > now)
             continue;
@@ -338,101 +314,59 @@ int souk__events_dispatch(souk_store *db, int64_t now)
 
 /* ---- the thread --------------------------------------------------------- */
 
-static void *dispatcher_main(void *arg)
+/* CTX: the DSN (init runs during souk_worker_start, while the caller's string lives) */
+static int dispatcher_open(void *ctx, int index, void **state)
 {
-    (void)arg;
-    pthread_mutex_lock(&D.mu);
-    while (!D.stop) {
-        D.kicked = false;
-        pthread_mutex_unlock(&D.mu);
-        souk__events_dispatch(D.db, souk_time_now_us());
-        souk_store_idle(D.db);
-        pthread_mutex_lock(&D.mu);
-        if (D.stop || D.kicked)
-            continue;
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += (long)SOUK_EVENT_POLL_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        while (!D.stop && !D.kicked)
-            if (pthread_cond_timedwait(&D.cv, &D.mu, &until) == ETIMEDOUT)
-                break;
+    (void)index;
+    souk_store *db = NULL;
+    char err[256];
+    if (souk_store_open(&db, ctx, err, sizeof err) != 0) {
+        souk_log_error("events: dispatcher cannot open the database: %s", err);
+        return -1;
     }
-    pthread_mutex_unlock(&D.mu);
-    return NULL;
+    *state = db;
+    return 0;
+}
+
+/* One pass, then sleep until kicked or SOUK_EVENT_POLL_MS (errors are logged by the dispatch). */
+static int dispatcher_pass(void *ctx, int index, void *state)
+{
+    (void)ctx, (void)index;
+    souk__events_dispatch(state, souk_time_now_us());
+    souk_store_idle(state);
+    return 0;
+}
+
+static void dispatcher_close(void *ctx, int index, void *state)
+{
+    (void)ctx, (void)index;
+    souk_store_close(state);
 }
 
 int souk_events_start(const char *db_dsn)
 {
-    if (!db_dsn)
+    if (!db_dsn || souk_worker_running(&D.thread))
         return -1;
     pthread_mutex_lock(&D.mu);
-    int ret = -1;
-    if (D.running)
-        goto out;
-    if (!D.cv_ready) {
-        pthread_condattr_t ca;
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        int r = pthread_cond_init(&D.cv, &ca);
-        pthread_condattr_destroy(&ca);
-        if (r != 0)
-            goto out;
-        D.cv_ready = true;
-    }
-    char err[256];
-    if (souk_store_open(&D.db, db_dsn, err, sizeof err) != 0) {
-        souk_log_error("events: dispatcher cannot open the database: %s", err);
-        D.db = NULL;
-        goto out;
-    }
     for (int i = 0; i < D.nsubs; i++)
         D.subs[i].failures = 0, D.subs[i].retry_at = 0;
-    D.stop = D.kicked = false;
-    atomic_store(&g_stopping, 0);
-    if (pthread_create(&D.thread, NULL, dispatcher_main, NULL) != 0) {
-        souk_store_close(D.db);
-        D.db = NULL;
-        goto out;
-    }
-    D.running = true;
-    ret = 0;
-out:
     pthread_mutex_unlock(&D.mu);
-    return ret;
+    souk_worker_spec spec = {.name = "events",
+                             .threads = 1,
+                             .poll_ms = SOUK_EVENT_POLL_MS,
+                             .ctx = (void *)db_dsn,
+                             .init = dispatcher_open,
+                             .pass = dispatcher_pass,
+                             .release = dispatcher_close};
+    return souk_worker_start(&D.thread, &spec);
 }
 
 void souk_events_kick(void)
 {
-    pthread_mutex_lock(&D.mu);
-    if (D.running) {
-        D.kicked = true;
-        pthread_cond_signal(&D.cv);
-    }
-    pthread_mutex_unlock(&D.mu);
+    souk_worker_kick(&D.thread);
 }
 
 void souk_events_stop(void)
 {
-    pthread_mutex_lock(&D.mu);
-    if (!D.running || D.stop) {
-        pthread_mutex_unlock(&D.mu);
-        return;
-    }
-    D.stop = true;
-    atomic_store(&g_stopping, 1);
-    pthread_cond_signal(&D.cv);
-    pthread_mutex_unlock(&D.mu);
-
-    pthread_join(D.thread, NULL);
-
-    pthread_mutex_lock(&D.mu);
-    souk_store_close(D.db);
-    D.db = NULL;
-    D.running = D.stop = D.kicked = false;
-    atomic_store(&g_stopping, 0);
-    pthread_mutex_unlock(&D.mu);
+    souk_worker_stop(&D.thread);
 }

@@ -64,8 +64,10 @@ typedef int (*souk_event_handler)(souk_store *db, const char *type, const char *
  * the name is invalid or taken, FN is NULL, or the table is full. */
 int souk_event_subscribe(const char *subscriber, const char *type_prefix, souk_event_handler fn, void *ctx);
 
-/* Starts the dispatcher thread with its own connection to DB_PATH. Returns
- * 0, or -1 when it already runs or the database cannot be opened. */
+/* Starts the dispatcher thread (a core/worker.h group of one) with its own
+ * connection to DB_DSN; it makes a pass over the subscribers every
+ * SOUK_EVENT_POLL_MS or when kicked. Returns 0, or -1 when it already runs
+ * or the database cannot be opened. */
 int souk_events_start(const char *db_dsn);
 
 /* Stops the dispatcher: a handler in progress finishes, the cursors of what

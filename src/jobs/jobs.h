@@ -6,6 +6,11 @@
  * died is claimed again when its lease runs out. Design:
  * docs/internals/jobs.md.
  *
+ * Files: registry.c (kinds and schedules), enqueue.c, claim.c (the one
+ * per-dialect statement), finish.c (outcomes, backoff), run.c (one job),
+ * schedule.c (cron ticks, retention), metrics.c, workers.c (the threads, on
+ * core/worker.h), cron.c, api.c; internal.h is the module's shared header.
+ *
  * Storage: jobs and job_schedules of migration 0003. Times are µs since the
  * Unix epoch (core/time.h); public ids are "job_…" (core/id.h).
  *
@@ -17,6 +22,7 @@
 #define SOUK_JOBS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -38,17 +44,25 @@ typedef struct souk_res souk_res;
 #define SOUK_JOB_DEFAULT_MAX_ATTEMPTS 10
 #define SOUK_JOB_LEASE_US (INT64_C(300) * 1000000)   /* 5 min: a job must finish within its lease */
 #define SOUK_JOB_BACKOFF_CAP_US (INT64_C(3600) * 1000000)
+#define SOUK_JOB_RETRY_US (INT64_C(2) * 1000000) /* default delay before the second attempt */
 #define SOUK_JOB_POLL_MS 500                 /* idle workers look for due jobs at least this often */
 #define SOUK_JOB_DONE_RETENTION_US (INT64_C(7) * 24 * 3600 * 1000000) /* done jobs are deleted after */
 #define SOUK_JOB_LIST_MAX 200                /* largest ?limit= of the admin list */
+
+/* What a job function returns when it gave up because the workers are
+ * stopping (souk_jobs_stopping()): the job goes back to queued, due at once,
+ * and the attempt is not counted. Returned while the workers are not
+ * stopping, it counts as a failure. */
+#define SOUK_JOB_INTERRUPTED 1
 
 /* A job function, run on a worker thread with that worker's connection DB,
  * outside any transaction (it may run its own souk_store_tx). PAYLOAD is
  * borrowed. Returns 0 = done, -1 = failed: write a reason into ERR (ERRLEN
  * bytes, NUL-terminated; kept as last_error) and the job is retried after a
- * backoff, or dead once max_attempts attempts were made. A job may run more
- * than once (a worker that dies mid-job, a lease that runs out), so job
- * functions must be idempotent. */
+ * backoff, or dead once max_attempts attempts were made; or
+ * SOUK_JOB_INTERRUPTED (with a reason in ERR) when it stopped for a
+ * shutdown. A job may run more than once (a worker that dies mid-job, a
+ * lease that runs out), so job functions must be idempotent. */
 typedef int (*souk_job_fn)(souk_store *db, const json_t *payload, char *err, size_t errlen);
 
 /* Registers FN for KIND with MAX_ATTEMPTS (≤ 0 = SOUK_JOB_DEFAULT_MAX_ATTEMPTS,
@@ -71,6 +85,43 @@ typedef int (*souk_job_tx_fn)(souk_store *db, const json_t *payload, char *err, 
  * function's own, outcome). For short database-only work such as rendering
  * an e-mail into the outbox. */
 int souk_job_register_tx(const char *kind, souk_job_tx_fn fn, int max_attempts);
+
+/* An outcome of one job as it is recorded, for the kind's outcome hook. */
+typedef struct souk_job_outcome {
+    int64_t job_id;
+    const char *state;   /* "done"; "queued": failed or interrupted, runs again at RUN_AT; "dead" */
+    int64_t attempts;    /* attempts counted so far (an interrupted one is not) */
+    bool interrupted;    /* put back by SOUK_JOB_INTERRUPTED: nothing was attempted */
+    int64_t run_at;      /* "queued": when it runs again */
+    int64_t at;          /* when the outcome is recorded (µs) */
+    const char *error;   /* the reason, NULL when done */
+} souk_job_outcome;
+
+/* Called inside the write transaction that records each outcome of a job of
+ * its kind — done, failed (queued again), interrupted, dead (also a job
+ * sent to dead because its lease ran out with no attempts left) — so a
+ * context's own record of the work (e.g. mail_outbox) changes together
+ * with the job's row. PAYLOAD and O are borrowed. Returns 0, or a negative
+ * souk_db_status: then the outcome is not recorded either (rolled back).
+ * Database work only, and quick: it holds the write lock. */
+typedef int (*souk_job_outcome_fn)(souk_store *db, const json_t *payload, const souk_job_outcome *o);
+
+/* A kind with every option, for souk_job_register_kind. */
+typedef struct souk_job_kind {
+    const char *kind;
+    souk_job_fn fn;                 /* exactly one of FN and TX_FN */
+    souk_job_tx_fn tx_fn;
+    int max_attempts;               /* ≤ 0 = SOUK_JOB_DEFAULT_MAX_ATTEMPTS, at most 100 */
+    int64_t retry_us;               /* delay before the second attempt, doubling after each further failure
+                                     * up to SOUK_JOB_BACKOFF_CAP_US, ±20 % jitter; 0 = SOUK_JOB_RETRY_US */
+    souk_job_outcome_fn on_outcome; /* optional */
+} souk_job_kind;
+
+/* Registers K (copied) as souk_job_register does, with its own backoff and
+ * outcome hook. Returns 0, or -1 when the workers run, the kind is invalid
+ * or taken, not exactly one function is given, retry_us is negative, or
+ * the table is full. */
+int souk_job_register_kind(const souk_job_kind *k);
 
 /* Enqueues a job inside the caller's open write transaction (souk_store_tx).
  * PAYLOAD: a JSON object or NULL (= {}), always stolen; ≤ 64 KiB serialized.
@@ -96,8 +147,9 @@ int souk_job_enqueue_tx(souk_store *db, const char *kind, json_t *payload, int64
  * table, or running workers. */
 int souk_job_schedule(const char *kind, const char *cron);
 
-/* Starts THREADS (1..64) worker threads and one scheduler thread, each with
- * its own connection to DB_PATH, and writes the schedules. The scheduler
+/* Starts THREADS (1..64) worker threads and one scheduler thread (two
+ * core/worker.h groups), each with its own connection to DB_DSN, and writes
+ * the schedules. The scheduler
  * also refreshes the souk_jobs{state} gauges every second and deletes done
  * jobs older than 7 days once an hour. Returns 0, or -1 when already
  * running, THREADS is out of range or the database cannot be opened. */
@@ -109,6 +161,11 @@ void souk_jobs_stop(void);
 
 /* Wakes idle workers (after committing a transaction that enqueued jobs). */
 void souk_jobs_kick(void);
+
+/* True while souk_jobs_stop is stopping the workers: a long job function
+ * (a network transfer) should give up and return SOUK_JOB_INTERRUPTED.
+ * Lock-free, callable from any thread. */
+bool souk_jobs_stopping(void);
 
 /* GET /api/v1/admin/jobs (permission "jobs:manage"): jobs newest first, with
  * query state=queued|running|done|dead, kind (exact), limit 1..200 (default
@@ -151,59 +208,5 @@ int souk_cron_parse(const char *expr, souk_cron *out, const char **why);
  * (always a whole minute), or -1 when none within the next 5 years
  * (e.g. "0 0 30 2 *"). */
 int64_t souk_cron_next(const souk_cron *c, int64_t after_us);
-
-/* ---- internal, shared by the module's files and its unit test ---- */
-
-/* A claimed job (malloc'd strings; souk__job_release frees them). */
-typedef struct souk__job {
-    int64_t id;
-    int64_t attempts;      /* including the one just claimed */
-    int64_t max_attempts;
-    char *kind, *payload;
-    char token[96];        /* locked_by written by the claim */
-} souk__job;
-
-void souk__job_release(souk__job *j);
-
-/* Claims the next job at time NOW for worker TOKEN (a short write
- * transaction): first a running job whose lease ran out (its worker died),
- * else the oldest due queued job. state → running, attempts + 1,
- * locked_by = TOKEN, locked_until = NOW + lease. A reclaimed job that has
- * already used all its attempts goes to dead instead ("lease expired ...")
- * and the claim looks again. 1 = claimed into J, 2 = a kind registered
- * with souk_job_register_tx was claimed and run in the same transaction
- * (its outcome recorded; J released), 0 = nothing due, negative
- * souk_db_status on error. */
-int souk__job_claim(souk_store *db, int64_t now, const char *token, souk__job *j);
-
-/* Records the outcome of J at NOW (a short write transaction), only while
- * the job still carries J's claim (same locked_by and attempts): RC 0 → done;
- * else last_error = ERR and queued at NOW + backoff, or dead when attempts
- * are used up. Counts souk_job_runs_total. Returns 0 (recorded), 1 (the
- * claim was lost: nothing written) or a negative souk_db_status. */
-int souk__job_finish(souk_store *db, const souk__job *j, int rc, const char *err, int64_t now);
-
-/* Claims, runs and records one job at NOW. 1 = a job ran, 0 = nothing due,
- * negative souk_db_status on error. */
-int souk__jobs_run_one(souk_store *db, int64_t now, const char *token);
-
-/* The delay before the next attempt after ATTEMPTS attempts failed:
- * 2^ATTEMPTS s capped at 1 h, times a random factor in [0.8, 1.2]. */
-int64_t souk__job_backoff_us(int64_t attempts);
-
-/* Writes the in-memory schedules to job_schedules (at start). Returns 0 or a
- * negative souk_db_status. */
-int souk__jobs_sync_schedules(souk_store *db, int64_t now);
-
-/* One scheduler pass at NOW: enqueues every due scheduled kind once and moves
- * its next_run_at on. Returns the number of jobs enqueued, or a negative
- * souk_db_status. */
-int souk__jobs_schedule_tick(souk_store *db, int64_t now);
-
-/* Refreshes the souk_jobs{state} gauges from the table. 0 or negative status. */
-int souk__jobs_update_gauges(souk_store *db);
-
-/* Forgets every registration and schedule (only while stopped). */
-void souk__jobs_reset(void);
 
 #endif

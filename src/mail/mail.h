@@ -4,10 +4,18 @@
  * Domain code never talks SMTP. It queues a message with
  * souk_mail_enqueue_tx inside the same write transaction as the change the
  * mail is about (a password-reset row, an order), so a message exists if and
- * only if that change committed. A worker thread later hands due messages to
- * an SMTP relay with libcurl, retrying with exponential backoff; every row is
- * kept (pending → sent | failed) for admins to inspect through
+ * only if that change committed. Delivery is a job of the job queue (kind
+ * "mail.deliver", src/jobs), enqueued in that same transaction: the job
+ * workers hand the message to an SMTP relay with libcurl, and the queue
+ * brings the claiming, the retries with backoff and the dead-lettering.
+ * The mail_outbox row stays the record of what was sent (pending → sent |
+ * failed, attempts, last error) for admins to inspect through
  * GET /api/v1/admin/mail. See docs/internals/mail.md.
+ *
+ * Files: outbox.c (validation, enqueue, erasure, requeue), config.c (relay
+ * settings), deliver.c (the job kind), format.c (the RFC 5322 message),
+ * smtp.c (libcurl), api.c (the admin list); internal.h is the module's
+ * shared header.
  *
  * Storage: the mail_outbox table of migration 0002. Times are microseconds
  * since the Unix epoch (core/time.h); public ids are "mail_…" (core/id.h).
@@ -15,10 +23,10 @@
 #ifndef SOUK_MAIL_H
 #define SOUK_MAIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/buf.h"
 #include "store/store.h"
 
 /* the handler types of http/http.h, without pulling the HTTP layer into every user of mail */
@@ -31,10 +39,15 @@ typedef struct souk_res souk_res;
 #define SOUK_MAIL_SUBJECT_MAX 200      /* characters (UTF-8 code points) */
 #define SOUK_MAIL_BODY_MAX (64 * 1024) /* bytes */
 #define SOUK_MAIL_MAX_ATTEMPTS 8       /* default souk_mail_config.max_attempts */
+#define SOUK_MAIL_RETRY_US (INT64_C(30) * 1000000) /* delay before the second attempt, doubling up to 1 h */
+#define SOUK_MAIL_JOB "mail.deliver"   /* the job kind that delivers one message */
 #define SOUK_MAIL_LIST_MAX 200         /* largest ?limit= of the admin list */
 
 /* Queues a message inside the caller's open write transaction. USER_ID 0 = no account.
- * next_attempt_at = now. Bounded: to ≤ 254 chars and a valid-looking address (no CR/LF,
+ * next_attempt_at = now. When this process delivers mail (souk_mail_configure with a relay)
+ * the delivery job is enqueued in the same transaction; without a relay the message stays
+ * pending in the outbox (souk_mail_requeue hands it to the queue once a relay is set).
+ * Bounded: to ≤ 254 chars and a valid-looking address (no CR/LF,
  * one '@'), subject ≤ 200 (no CR/LF), body ≤ 64 KiB. Returns 0, -1 on invalid input,
  * or a negative souk_db_status.
  *
@@ -68,36 +81,44 @@ void souk_mail_config_from_env(souk_mail_config *c);
  * static reason in *WHY (optional). A config without a relay is valid. */
 int souk_mail_config_check(const souk_mail_config *c, const char **why);
 
-/* Delivers up to MAX due pending messages through the relay with libcurl (CURLOPT_URL,
- * CURLOPT_MAIL_FROM, CURLOPT_MAIL_RCPT, CURLOPT_READFUNCTION/UPLOAD with a proper RFC 5322
- * message: Date, From, To, Subject, Message-ID, MIME-Version, Content-Type text/plain;
- * charset=utf-8, Content-Transfer-Encoding 8bit; timeouts ≤ 30 s; require TLS where the URL
- * says smtps). Success → status 'sent', sent_at. Failure → attempts+1, last_error,
- * next_attempt_at = now + backoff (exponential with jitter: 30 s · 2^attempts, capped at 1 h);
- * after max_attempts → status 'failed' (kept, visible to admins; nothing is deleted).
- * Each message's state change is its own short transaction; the network call happens outside
- * any transaction. Returns the number delivered, or negative on a database error. With no
- * relay configured it does nothing and returns 0 (mail stays in the outbox).
- *
- * Details: a message is first claimed (next_attempt_at pushed 2 min ahead as a lease, so a
- * second process polling the same database does not send it too; a crash mid-send retries it
- * after the lease). attempts counts every attempt, the successful one included. A line longer
- * than 998 octets switches the body to quoted-printable; a non-ASCII subject is RFC 2047
- * encoded. An invalid C (souk_mail_config_check) is logged and delivers nothing (returns 0). */
-int souk_mail_deliver_due(souk_store *db, const souk_mail_config *c, int max);
+/* Sets how this process delivers mail (copied; C may be NULL = no relay), before the job
+ * workers start and before souk_mail_register_jobs. With a relay (C->smtp_url set) messages
+ * queued from now on get a delivery job, and delivery jobs send; without one messages only
+ * go to the outbox and a delivery job that reaches this process leaves its message pending
+ * (all processes that share a database should have the same mail settings). Returns 0, or
+ * -1 when C fails souk_mail_config_check (logged; this process then delivers nothing). */
+int souk_mail_configure(const souk_mail_config *c);
 
-/* A background thread that opens its own connection to DB_PATH and calls
- * souk_mail_deliver_due every INTERVAL_MS (and sooner after souk_mail_worker_kick()), until
- * souk_mail_worker_stop() — which wakes it and joins. Start returns 0 or -1. Only started by
- * the lead when a relay is configured.
- *
- * Start copies DB_PATH and C; it returns -1 when a worker already runs, C fails
- * souk_mail_config_check, INTERVAL_MS ≤ 0, or the database cannot be opened. Kick and stop
- * are no-ops when no worker runs; stop aborts a transfer in progress (that message is retried
- * later without counting an attempt). All three are thread-safe. */
-int souk_mail_worker_start(const char *db_dsn, const souk_mail_config *c, int interval_ms);
+/* True when souk_mail_configure set a relay. */
+bool souk_mail_delivers(void);
+
+/* Registers the job kind SOUK_MAIL_JOB with souk_job_register_kind: max_attempts from the
+ * configuration (default 8), retries after SOUK_MAIL_RETRY_US doubling up to 1 h (±20 %
+ * jitter), and an outcome hook that writes each failure into the outbox row in the same
+ * transaction: attempts + 1, last_error (≤ 500 bytes), next_attempt_at = the job's next
+ * run, status 'failed' once the job is dead. One delivery (the job function): read the row
+ * (erased or already sent: done, nothing sent), format it as an RFC 5322 message (Date,
+ * From, To, Subject, Message-ID, MIME-Version, Content-Type text/plain; charset=utf-8,
+ * Content-Transfer-Encoding 8bit, or quoted-printable when a line exceeds 998 octets; a
+ * non-ASCII subject RFC 2047 encoded), hand it to the relay with libcurl outside any
+ * transaction (timeouts ≤ 40 s, TLS required where the URL says smtps or credentials are
+ * sent), then mark the row 'sent' (sent_at, attempts + 1, last_error cleared). A stop of the
+ * workers aborts a transfer in progress: the job goes back to due without counting an
+ * attempt and the row says "interrupted by shutdown; will retry". Returns 0 or -1 (the
+ * kind could not be registered). Called by src/app's souk_background_register. */
+int souk_mail_register_jobs(void);
+
+/* Enqueues a delivery job for every pending message that has none queued or running (the
+ * job's dedupe key is the message id), due at the row's next_attempt_at: mail queued while
+ * no relay was configured, or by a process without one, is handed to the queue. Each batch
+ * of 200 is its own write transaction. Returns the number of jobs enqueued, 0 when this
+ * process does not deliver, or a negative souk_db_status. Called when the workers start. */
+int souk_mail_requeue(souk_store *db);
+
+/* Wakes the job workers, so that a message queued by a transaction that just committed is
+ * delivered at once rather than at their next poll (≤ 500 ms). Thread-safe; a no-op when no
+ * workers run. (Named for the mail worker thread that delivery once had.) */
 void souk_mail_worker_kick(void);
-void souk_mail_worker_stop(void);
 
 /* GET /api/v1/admin/mail handler (permission "mail:read"): the outbox newest first, with
  * query status=pending|sent|failed, to (exact address), limit 1..200 (default 50), cursor
@@ -115,47 +136,5 @@ int souk_mail_api_list(souk_req *req, souk_res *res);
  * USER_ID 0 / EMAIL NULL or "" skip that criterion; the address compares ASCII
  * case-insensitively. A message being sent at that moment may still go out once. */
 int souk_mail_erase_tx(souk_store *db, int64_t user_id, const char *email);
-
-/* ---- internal, shared by the module's files and its unit test ---- */
-
-/* A claimed outbox row (malloc'd strings; souk__mail_row_release frees them). */
-typedef struct souk__mail_row {
-    int64_t id;
-    int64_t attempts;
-    int64_t lease;   /* next_attempt_at written by the claim; the row is ours while it holds */
-    char *to, *subject, *body;
-} souk__mail_row;
-
-void souk__mail_row_release(souk__mail_row *r);
-
-/* Claims the oldest due pending row (a short write transaction). 1 = claimed into ROW,
- * 0 = nothing due, negative souk_db_status on error. */
-int souk__mail_claim(souk_store *db, int64_t now, souk__mail_row *row);
-
-typedef enum { SOUK__MAIL_SENT, SOUK__MAIL_FAILED, SOUK__MAIL_INTERRUPTED } souk__mail_outcome;
-
-/* Records the outcome for ROW (a short write transaction): sent; failed with ERROR (retry
- * after backoff, or 'failed' once MAX_ATTEMPTS are used); interrupted (retry now, no attempt
- * counted). Returns 0 or a negative souk_db_status. */
-int souk__mail_record(souk_store *db, const souk__mail_row *row, souk__mail_outcome outcome, const char *error,
-                      int max_attempts);
-
-/* The retry delay in microseconds after ATTEMPTS earlier failed attempts: a random value in
- * [d/2, d] with d = min(30 s · 2^ATTEMPTS, 1 h). */
-int64_t souk__mail_backoff_us(int64_t attempts);
-
-/* Splits FROM ("Name <addr>" or "addr") into the address (*ADDR, LEN bytes) and the display
- * name (*NAME, NLEN bytes, may be 0). Returns 0 or -1 when FROM is not acceptable. */
-int souk__mail_parse_from(const char *from, const char **addr, size_t *len, const char **name, size_t *nlen);
-
-/* True when ADDR (LEN bytes) is an address we accept (see souk_mail_enqueue_tx). */
-int souk__mail_addr_ok(const char *addr, size_t len);
-
-/* Writes the RFC 5322 message for ROW into OUT (reset first), dated NOW_US, with the From
- * header for FROM (already checked). Returns 0 or -1 when OUT overflows. */
-int souk__mail_format(souk_buf *out, const souk__mail_row *row, const char *from, int64_t now_us);
-
-/* Set while the worker is being stopped: deliveries in progress abort. */
-int souk__mail_stopping(void);
 
 #endif

@@ -1,33 +1,28 @@
 /*
- * outbox.c — the mail_outbox table: validation, enqueue, claim/record of
- * deliveries, GDPR erasure, configuration from the environment.
+ * outbox.c — the mail_outbox table: validation, enqueue (with its delivery
+ * job), GDPR erasure, and handing pending messages to the job queue.
  *
- * State machine of a row: pending → sent, or pending → (retries) → failed.
- * A delivery first *claims* a due row by moving its next_attempt_at two
- * minutes ahead (the lease) in a short write transaction; the outcome is then
- * written only if the row still carries that lease, so two processes polling
- * one database never both record (or, within the lease, both send) a message,
- * and a process that dies mid-send leaves the row to be retried when the
- * lease runs out. Delivery is therefore at-least-once.
+ * A row is the record of one message: pending → sent, or pending →
+ * (retries) → failed. The job queue does the claiming, retrying and
+ * dead-lettering (deliver.c); the row shows what came of it. A message and
+ * its delivery job are written in the caller's transaction, so both exist
+ * exactly when the change the mail is about committed.
  */
-#include "mail/mail.h"
+#include "mail/internal.h"
 
-#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "jobs/jobs.h"
 #include "core/banned.h"
 
-#define LEASE_US (INT64_C(120) * 1000000) /* longer than connect + transfer timeouts */
-#define BACKOFF_BASE_US (INT64_C(30) * 1000000)
-#define BACKOFF_CAP_US (INT64_C(3600) * 1000000)
-#define ERROR_MAX 500 /* bytes of last_error kept */
+#define REQUEUE_BATCH 200
 
-/* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
-static int utf8_ok(const unsigned char *s, size_t len)
+int souk__mail_utf8_ok(const unsigned char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
@@ -102,7 +97,7 @@ int souk_mail_check(const char *to, const char *subject, const char *body, const
             if ((c & 0xC0) != 0x80)
                 chars++;
         }
-        if (!w && !utf8_ok((const unsigned char *)subject, sl))
+        if (!w && !souk__mail_utf8_ok((const unsigned char *)subject, sl))
             w = "subject is not valid UTF-8";
         else if (!w && chars > SOUK_MAIL_SUBJECT_MAX)
             w = "subject is longer than 200 characters";
@@ -113,12 +108,22 @@ int souk_mail_check(const char *to, const char *subject, const char *body, const
             w = "body is missing";
         else if (bl > SOUK_MAIL_BODY_MAX)
             w = "body is larger than 64 KiB";
-        else if (!utf8_ok((const unsigned char *)body, bl))
+        else if (!souk__mail_utf8_ok((const unsigned char *)body, bl))
             w = "body is not valid UTF-8";
     }
     if (why)
         *why = w;
     return w ? -1 : 0;
+}
+
+/* Enqueues the delivery job of message ID, due at RUN_AT_US (0 = now), inside the caller's
+ * transaction. 0 (queued), 1 (one is queued or running already) or a negative status. */
+static int enqueue_delivery(souk_store *db, int64_t id, int64_t run_at_us)
+{
+    char idbuf[SOUK_ID_TEXT_MAX], key[SOUK_ID_TEXT_MAX + 16];
+    souk_id_format(SOUK_PREFIX_MAIL, id, idbuf);
+    snprintf(key, sizeof key, SOUK_MAIL_JOB "@%s", idbuf);
+    return souk_job_enqueue_tx(db, SOUK_MAIL_JOB, json_pack("{s:s}", "mail_id", idbuf), run_at_us, key);
 }
 
 int souk_mail_enqueue_tx(souk_store *db, int64_t user_id, const char *to, const char *subject, const char *body)
@@ -128,20 +133,13 @@ int souk_mail_enqueue_tx(souk_store *db, int64_t user_id, const char *to, const 
         souk_log_warn("mail: message not queued: %s", user_id < 0 ? "bad user id" : why);
         return -1;
     }
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO mail_outbox (id, user_id, to_addr, subject, body, "
-                                        "next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $6)");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, souk_id_next());
-    if (user_id)
-        souk_stmt_bind_i64(st, 2, user_id);
-    else
-        souk_stmt_bind_null(st, 2);
-    souk_stmt_bind_text(st, 3, to, SIZE_MAX);
-    souk_stmt_bind_text(st, 4, subject, SIZE_MAX);
-    souk_stmt_bind_text(st, 5, body, SIZE_MAX);
-    souk_stmt_bind_i64(st, 6, souk_time_now_us());
-    int r = souk_stmt_exec(st);
+    int64_t id = souk_id_next();
+    int r = souk_store_exec(db, "INSERT INTO mail_outbox (id, user_id, to_addr, subject, body, next_attempt_at, "
+                                "created_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                            SOUK_ARGS(SOUK_I64(id), SOUK_REF(user_id), SOUK_TEXT(to), SOUK_TEXT(subject),
+                                      SOUK_TEXT(body), SOUK_I64(souk_time_now_us())));
+    if (r >= 0 && souk_mail_delivers())
+        r = enqueue_delivery(db, id, 0);
     return r < 0 ? r : 0;
 }
 
@@ -150,210 +148,68 @@ int souk_mail_erase_tx(souk_store *db, int64_t user_id, const char *email)
     bool by_user = user_id > 0, by_email = email && *email;
     if (!by_user && !by_email)
         return 0;
-    souk_stmt *st = souk_store_stmt(db, by_user && by_email ? "DELETE FROM mail_outbox WHERE user_id = $1 OR "
-                                                              "lower(to_addr) = lower($2)"
-                                        : by_user ? "DELETE FROM mail_outbox WHERE user_id = $1"
-                                                  : "DELETE FROM mail_outbox WHERE lower(to_addr) = lower($1)");
-    if (!st)
-        return SOUK_DB_HARD;
-    if (by_user)
-        souk_stmt_bind_i64(st, 1, user_id);
-    if (by_email)
-        souk_stmt_bind_text(st, by_user ? 2 : 1, email, SIZE_MAX);
-    int r = souk_stmt_exec(st);
+    /* the delivery jobs of erased rows find nothing and end as done: their payload is only the id */
+    int r = by_user && by_email
+                ? souk_store_exec(db, "DELETE FROM mail_outbox WHERE user_id = $1 OR lower(to_addr) = lower($2)",
+                                  SOUK_ARGS(SOUK_I64(user_id), SOUK_TEXT(email)))
+            : by_user ? souk_store_exec(db, "DELETE FROM mail_outbox WHERE user_id = $1", SOUK_ARGS(SOUK_I64(user_id)))
+                      : souk_store_exec(db, "DELETE FROM mail_outbox WHERE lower(to_addr) = lower($1)",
+                                        SOUK_ARGS(SOUK_TEXT(email)));
     return r < 0 ? r : 0;
 }
 
-void souk_mail_config_from_env(souk_mail_config *c)
+/* ---- pending messages to the job queue -------------------------------------- */
+
+typedef struct requeue_ctx {
+    int64_t ids[REQUEUE_BATCH], due[REQUEUE_BATCH];
+    int n, enqueued;
+} requeue_ctx;
+
+static int requeue_fn(souk_store *db, void *vctx)
 {
-    const char *v;
-    memset(c, 0, sizeof *c);
-    c->smtp_url = (v = getenv("SOUK_SMTP_URL")) && *v ? v : NULL;
-    c->from = (v = getenv("SOUK_MAIL_FROM")) && *v ? v : "souk <no-reply@localhost>";
-    c->username = (v = getenv("SOUK_SMTP_USER")) && *v ? v : NULL;
-    c->password = (v = getenv("SOUK_SMTP_PASSWORD")) && *v ? v : NULL;
-    c->max_attempts = SOUK_MAIL_MAX_ATTEMPTS;
-}
-
-int souk__mail_parse_from(const char *from, const char **addr, size_t *len, const char **name, size_t *nlen)
-{
-    if (!from)
-        return -1;
-    size_t fl = strlen(from);
-    if (fl > 512 || !utf8_ok((const unsigned char *)from, fl))
-        return -1;
-    for (size_t i = 0; i < fl; i++)
-        if ((unsigned char)from[i] < 0x20 || from[i] == 0x7F)
-            return -1;
-    const char *lt = strchr(from, '<');
-    if (!lt) {
-        *addr = from, *len = fl, *name = from, *nlen = 0;
-    } else {
-        const char *gt = strchr(lt, '>');
-        if (!gt || gt[1] || strchr(gt + 1, '<'))
-            return -1;
-        *addr = lt + 1, *len = (size_t)(gt - lt - 1);
-        const char *e = lt;
-        while (e > from && e[-1] == ' ')
-            e--;
-        *name = from, *nlen = (size_t)(e - from);
-        if (memchr(from, '>', *nlen))
-            return -1;
-    }
-    return souk__mail_addr_ok(*addr, *len) ? 0 : -1;
-}
-
-int souk_mail_config_check(const souk_mail_config *c, const char **why)
-{
-    const char *w = NULL, *a, *n;
-    size_t al, nl;
-    if (!c)
-        w = "no configuration";
-    else if (c->smtp_url && *c->smtp_url && strncmp(c->smtp_url, "smtp://", 7) != 0 &&
-             strncmp(c->smtp_url, "smtps://", 8) != 0)
-        w = "SOUK_SMTP_URL must start with smtp:// or smtps://";
-    else if (souk__mail_parse_from(c->from, &a, &al, &n, &nl) < 0)
-        w = "SOUK_MAIL_FROM must be \"Name <address>\" or \"address\"";
-    else if ((c->username && strpbrk(c->username, "\r\n")) || (c->password && strpbrk(c->password, "\r\n")))
-        w = "SMTP credentials must not contain CR or LF";
-    if (why)
-        *why = w;
-    return w ? -1 : 0;
-}
-
-void souk__mail_row_release(souk__mail_row *r)
-{
-    free(r->to);
-    free(r->subject);
-    free(r->body);
-    memset(r, 0, sizeof *r);
-}
-
-typedef struct claim_ctx {
-    int64_t now;
-    souk__mail_row *row;
-} claim_ctx;
-
-static int claim_fn(souk_store *db, void *vctx)
-{
-    claim_ctx *cx = vctx;
-    souk__mail_row_release(cx->row);
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, attempts, to_addr, subject, body FROM mail_outbox "
-                                        "WHERE status = 'pending' AND next_attempt_at <= $1 "
-                                        "ORDER BY next_attempt_at, id LIMIT 1");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, cx->now);
-    int r = souk_stmt_step(st);
-    if (r != SOUK_DB_ROW)
-        return r;
-    souk__mail_row *w = cx->row;
-    w->id = souk_stmt_i64(st, 0);
-    w->attempts = souk_stmt_i64(st, 1);
-    w->to = souk_stmt_strdup(st, 2);
-    w->subject = souk_stmt_strdup(st, 3);
-    w->body = souk_stmt_strdup(st, 4);
-    souk_stmt_done(st);
-    if (!w->to || !w->subject || !w->body) {
-        souk__mail_row_release(w);
-        return SOUK_DB_HARD;
-    }
-    w->lease = cx->now + LEASE_US;
-    st = souk_store_stmt(db, "UPDATE mail_outbox SET next_attempt_at = $2 WHERE id = $1");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, w->id);
-    souk_stmt_bind_i64(st, 2, w->lease);
-    r = souk_stmt_exec(st);
-    return r < 0 ? r : 1;
-}
-
-int souk__mail_claim(souk_store *db, int64_t now, souk__mail_row *row)
-{
-    memset(row, 0, sizeof *row);
-    /* a plain read first, so an idle poll never takes the write lock */
-    souk_stmt *st = souk_store_stmt(db, "SELECT 1 FROM mail_outbox WHERE status = 'pending' AND "
-                                        "next_attempt_at <= $1 LIMIT 1");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, now);
-    int r = souk_stmt_step(st);
-    souk_stmt_done(st);
-    if (r != SOUK_DB_ROW)
-        return r;
-    claim_ctx cx = {now, row};
-    r = souk_store_tx(db, claim_fn, &cx);
-    if (r != 1)
-        souk__mail_row_release(row);
-    return r;
-}
-
-int64_t souk__mail_backoff_us(int64_t attempts)
-{
-    int64_t d = BACKOFF_BASE_US;
-    for (int64_t i = 0; i < attempts && d < BACKOFF_CAP_US; i++)
-        d *= 2;
-    if (d > BACKOFF_CAP_US)
-        d = BACKOFF_CAP_US;
-    /* "equal jitter": half fixed, half random, so retries of many messages spread out */
-    int64_t half = d / 2;
-    uint64_t r;
-    randombytes_buf(&r, sizeof r);
-    return half + (int64_t)(r % (uint64_t)(half + 1));
-}
-
-typedef struct record_ctx {
-    const souk__mail_row *row;
-    souk__mail_outcome outcome;
-    const char *error;
-    int max_attempts;
-} record_ctx;
-
-static int record_fn(souk_store *db, void *vctx)
-{
-    record_ctx *cx = vctx;
-    const souk__mail_row *w = cx->row;
+    requeue_ctx *cx = vctx;
     int64_t now = souk_time_now_us();
-    souk_stmt *st;
-    if (cx->outcome == SOUK__MAIL_SENT) {
-        st = souk_store_stmt(db, "UPDATE mail_outbox SET status = 'sent', sent_at = $3, attempts = attempts + 1, "
-                                 "last_error = '' WHERE id = $1 AND status = 'pending' AND next_attempt_at = $2");
-        if (!st)
-            return SOUK_DB_HARD;
-        souk_stmt_bind_i64(st, 3, now);
-    } else if (cx->outcome == SOUK__MAIL_INTERRUPTED) {
-        st = souk_store_stmt(db, "UPDATE mail_outbox SET next_attempt_at = $3, last_error = $4 "
-                                 "WHERE id = $1 AND status = 'pending' AND next_attempt_at = $2");
-        if (!st)
-            return SOUK_DB_HARD;
-        souk_stmt_bind_i64(st, 3, now);
-        souk_stmt_bind_text(st, 4, "interrupted by shutdown; will retry", SIZE_MAX);
-    } else {
-        int max = cx->max_attempts > 0 ? cx->max_attempts : SOUK_MAIL_MAX_ATTEMPTS;
-        bool last = w->attempts + 1 >= max;
-        st = souk_store_stmt(db, "UPDATE mail_outbox SET status = $3, attempts = attempts + 1, last_error = $4, "
-                                 "next_attempt_at = $5 WHERE id = $1 AND status = 'pending' AND next_attempt_at = $2");
-        if (!st)
-            return SOUK_DB_HARD;
-        size_t el = strlen(cx->error ? cx->error : "");
-        if (el > ERROR_MAX) { /* cut at a character boundary */
-            el = ERROR_MAX;
-            while (el > 0 && ((unsigned char)cx->error[el] & 0xC0) == 0x80)
-                el--;
-        }
-        souk_stmt_bind_text(st, 3, last ? "failed" : "pending", SIZE_MAX);
-        souk_stmt_bind_text(st, 4, cx->error ? cx->error : "", el);
-        souk_stmt_bind_i64(st, 5, last ? now : now + souk__mail_backoff_us(w->attempts));
+    cx->enqueued = 0;
+    for (int i = 0; i < cx->n; i++) {
+        int r = enqueue_delivery(db, cx->ids[i], cx->due[i] > now ? cx->due[i] : 0);
+        if (r < 0)
+            return r;
+        cx->enqueued += r == 0;
     }
-    souk_stmt_bind_i64(st, 1, w->id);
-    souk_stmt_bind_i64(st, 2, w->lease);
-    int r = souk_stmt_exec(st);
-    return r < 0 ? r : 0;
+    return 0;
 }
 
-int souk__mail_record(souk_store *db, const souk__mail_row *row, souk__mail_outcome outcome, const char *error,
-                      int max_attempts)
+int souk_mail_requeue(souk_store *db)
 {
-    record_ctx cx = {row, outcome, error, max_attempts};
-    return souk_store_tx(db, record_fn, &cx);
+    if (!souk_mail_delivers())
+        return 0;
+    int total = 0, r = SOUK_DB_DONE;
+    int64_t after = 0;
+    requeue_ctx *cx = malloc(sizeof *cx);
+    if (!cx)
+        return SOUK_DB_HARD;
+    do {
+        cx->n = 0;
+        souk_stmt *st = souk_store_query(db, "SELECT id, next_attempt_at FROM mail_outbox WHERE status = 'pending' "
+                                             "AND id > $1 ORDER BY id LIMIT $2",
+                                         SOUK_ARGS(SOUK_I64(after), SOUK_I64(REQUEUE_BATCH)));
+        while (cx->n < REQUEUE_BATCH &&
+               (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&cx->ids[cx->n]), SOUK_COL_I64(&cx->due[cx->n])))) ==
+                   SOUK_DB_ROW)
+            cx->n++;
+        if (cx->n == REQUEUE_BATCH)
+            souk_stmt_done(st), r = SOUK_DB_DONE;
+        if (r < 0 || cx->n == 0)
+            break;
+        after = cx->ids[cx->n - 1];
+        if ((r = souk_store_tx(db, requeue_fn, cx)) < 0)
+            break;
+        total += cx->enqueued;
+    } while (cx->n == REQUEUE_BATCH);
+    free(cx);
+    if (r < 0)
+        return r;
+    if (total > 0)
+        souk_log_info("mail: %d pending message%s handed to the job queue", total, total == 1 ? "" : "s");
+    return total;
 }

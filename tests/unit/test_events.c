@@ -22,32 +22,12 @@
 #include "core/time.h"
 #include "events/events.h"
 
-typedef struct fixture {
-    char path[64];
-    souk_store *db;
-} fixture;
-
-static void remove_db(const char *path)
-{
-    char p[96];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
+#include "fixture.h"
 
 static int setup(void **state)
 {
-    static fixture f;
-    memset(&f, 0, sizeof f);
-    snprintf(f.path, sizeof f.path, "/tmp/souk-test-events-XXXXXX");
-    int fd = mkstemp(f.path);
-    if (fd < 0)
-        return -1;
-    close(fd);
-    char err[256];
-    if (souk_store_open(&f.db, f.path, err, sizeof err) != 0 || souk_store_migrate(f.db, NULL) != 0)
+    static souk_test_db f;
+    if (souk_test_db_open(&f, "events") < 0)
         return -1;
     souk__events_reset();
     *state = &f;
@@ -56,21 +36,17 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     souk_events_stop();
     souk__events_reset();
-    souk_store_close(f->db);
-    remove_db(f->path);
+    souk_test_db_close(f);
     return 0;
 }
 
 static int64_t count(souk_store *db, const char *sql)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    assert_non_null(st);
-    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
-    int64_t n = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
+    int64_t n = 0;
+    assert_int_equal(souk_store_one(db, sql, NULL, SOUK_COLS(SOUK_COL_I64(&n))), SOUK_DB_ROW);
     return n;
 }
 
@@ -150,11 +126,9 @@ static int rec_count(recorder *r)
 
 static int64_t cursor_of(souk_store *db, const char *name)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT last_event_id FROM event_cursors WHERE subscriber = $1");
-    souk_stmt_bind_text(st, 1, name, SIZE_MAX);
-    int r = souk_stmt_step(st);
-    int64_t v = r == SOUK_DB_ROW ? souk_stmt_i64(st, 0) : -1;
-    souk_stmt_done(st);
+    int64_t v = -1;
+    souk_store_one(db, "SELECT last_event_id FROM event_cursors WHERE subscriber = $1", SOUK_ARGS(SOUK_TEXT(name)),
+                   SOUK_COLS(SOUK_COL_I64(&v)));
     return v;
 }
 
@@ -162,7 +136,7 @@ static int64_t cursor_of(souk_store *db, const char *name)
 
 static void test_emit_in_rolled_back_tx_leaves_no_event(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     emit_ctx cx = {"order.placed", 3, 1};
     assert_int_equal(souk_store_tx(f->db, emit_fn, &cx), SOUK_DB_HARD);
     assert_int_equal(count(f->db, "SELECT count(*) FROM events"), 0);
@@ -204,7 +178,7 @@ static int emit_bad_fn(souk_store *db, void *vctx)
 
 static void test_emit_is_bounded(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     for (int i = 0; i < 5; i++)
         assert_int_equal(souk_store_tx(f->db, emit_bad_fn, &i), SOUK_DB_HARD);
     assert_int_equal(count(f->db, "SELECT count(*) FROM events"), 0);
@@ -215,7 +189,7 @@ static void test_emit_is_bounded(void **state)
 
 static void test_order_and_prefix(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     static recorder orders, all;
     rec_init(&orders);
     rec_init(&all);
@@ -252,7 +226,7 @@ static void test_order_and_prefix(void **state)
 
 static void test_failing_handler_retried_with_backoff(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     static recorder flaky, other;
     rec_init(&flaky);
     rec_init(&other);
@@ -290,12 +264,12 @@ static void wait_for(recorder *r, int n)
 
 static void test_cursor_survives_restart(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     static recorder r;
     rec_init(&r);
     assert_int_equal(souk_event_subscribe("durable", "order.", rec_handler, &r), 0);
-    assert_int_equal(souk_events_start(f->path), 0);
-    assert_int_equal(souk_events_start(f->path), -1); /* already running */
+    assert_int_equal(souk_events_start(f->dsn), 0);
+    assert_int_equal(souk_events_start(f->dsn), -1); /* already running */
     assert_int_equal(souk_event_subscribe("late", "", rec_handler, &r), -1);
     emit(f->db, "order.placed", 3);
     souk_events_kick();
@@ -323,7 +297,7 @@ static void test_cursor_survives_restart(void **state)
     /* a new process (same subscription): acknowledged events are not redelivered */
     int64_t first = r.ids[0];
     rec_init(&r);
-    assert_int_equal(souk_events_start(f->path), 0);
+    assert_int_equal(souk_events_start(f->dsn), 0);
     souk_events_kick();
     wait_for(&r, 2);
     souk_events_stop();
@@ -335,11 +309,11 @@ static void test_cursor_survives_restart(void **state)
 
 static void test_polling_without_kick(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     static recorder r;
     rec_init(&r);
     assert_int_equal(souk_event_subscribe("poller", "", rec_handler, &r), 0);
-    assert_int_equal(souk_events_start(f->path), 0);
+    assert_int_equal(souk_events_start(f->dsn), 0);
     usleep(50000);
     emit(f->db, "order.placed", 1); /* no kick: the 250 ms poll finds it */
     wait_for(&r, 1);

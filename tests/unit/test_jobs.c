@@ -2,7 +2,8 @@
  * Unit tests for src/jobs: enqueue/claim/run, delayed jobs, retries with
  * backoff until dead, dedupe keys, reclaiming a crashed worker's job, many
  * jobs over several worker threads (each run once), the cron parser and its
- * next-run computation, schedules racing in two schedulers, the admin
+ * next-run computation, schedules racing in two schedulers, kinds with their
+ * own backoff and outcome hook, jobs interrupted by a stop, the admin
  * list/retry handlers and the queue metrics.
  */
 #include <stdarg.h>
@@ -25,43 +26,23 @@
 #include "core/metrics.h"
 #include "core/time.h"
 #include "http/http.h"
-#include "jobs/jobs.h"
+#include "jobs/internal.h"
 
-typedef struct fixture {
-    char path[64];
-    souk_store *db;
-} fixture;
+#include "fixture.h"
 
-static void remove_db(const char *path)
-{
-    char p[96];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
-
-static souk_store *open_db(const char *path)
+static souk_store *open_db(const char *dsn)
 {
     souk_store *db;
     char err[256];
-    if (souk_store_open(&db, path, err, sizeof err) != 0)
+    if (souk_store_open(&db, dsn, err, sizeof err) != 0)
         fail_msg("open: %s", err);
     return db;
 }
 
 static int setup(void **state)
 {
-    static fixture f;
-    memset(&f, 0, sizeof f);
-    snprintf(f.path, sizeof f.path, "/tmp/souk-test-jobs-XXXXXX");
-    int fd = mkstemp(f.path);
-    if (fd < 0)
-        return -1;
-    close(fd);
-    f.db = open_db(f.path);
-    if (souk_store_migrate(f.db, NULL) != 0)
+    static souk_test_db f;
+    if (souk_test_db_open(&f, "jobs") < 0)
         return -1;
     souk__jobs_reset();
     *state = &f;
@@ -70,35 +51,30 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     souk_jobs_stop();
     souk__jobs_reset();
-    souk_store_close(f->db);
-    remove_db(f->path);
+    souk_test_db_close(f);
     return 0;
 }
 
 static int64_t q64(souk_store *db, const char *sql)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    if (!st)
-        fail_msg("does not prepare: %s", sql);
-    int r = souk_stmt_step(st);
+    int64_t n = 0;
+    int r = souk_store_one(db, sql, NULL, SOUK_COLS(SOUK_COL_I64(&n)));
     if (r != SOUK_DB_ROW)
         fail_msg("%s -> %d", sql, r);
-    int64_t n = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
     return n;
 }
 
 static void qtext(souk_store *db, const char *sql, char *out, size_t outlen)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    assert_non_null(st);
-    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
-    const char *s = souk_stmt_text(st, 0, NULL);
-    snprintf(out, outlen, "%s", s ? s : "(null)");
-    souk_stmt_done(st);
+    bool null = false;
+    char *text = NULL;
+    assert_int_equal(souk_store_one(db, sql, NULL, SOUK_COLS(SOUK_COL_NULLABLE(SOUK_COL_DUP(&text), &null))),
+                     SOUK_DB_ROW);
+    snprintf(out, outlen, "%s", null ? "(null)" : text);
+    free(text);
 }
 
 typedef struct enq_ctx {
@@ -145,7 +121,7 @@ static int job_fail(souk_store *db, const json_t *payload, char *err, size_t err
 
 static void test_enqueue_claim_run(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     atomic_store(&ok_runs, 0);
     assert_int_equal(souk_job_register("t.ok", job_ok, 3), 0);
     assert_int_equal(souk_job_register("t.ok", job_ok, 3), -1);
@@ -166,7 +142,7 @@ static void test_enqueue_claim_run(void **state)
 
 static void test_delayed_run_at(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     atomic_store(&ok_runs, 0);
     assert_int_equal(souk_job_register("t.ok", job_ok, 0), 0);
     int64_t now = souk_time_now_us();
@@ -186,7 +162,7 @@ static void test_backoff_bounds(void **state)
         if (d > SOUK_JOB_BACKOFF_CAP_US)
             d = SOUK_JOB_BACKOFF_CAP_US;
         for (int i = 0; i < 50; i++) {
-            int64_t b = souk__job_backoff_us(a);
+            int64_t b = souk__job_backoff_us(0, a);
             assert_true(b >= d * 8 / 10 && b <= d * 12 / 10);
         }
     }
@@ -194,7 +170,7 @@ static void test_backoff_bounds(void **state)
 
 static void test_retries_then_dead(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     atomic_store(&fail_runs, 0);
     assert_int_equal(souk_job_register("t.fail", job_fail, 3), 0);
     assert_int_equal(enqueue(f->db, "t.fail", NULL, 0, NULL), 0);
@@ -218,7 +194,7 @@ static void test_retries_then_dead(void **state)
     assert_int_equal(souk__jobs_run_one(f->db, run_at, "w"), 1);
     qtext(f->db, "SELECT state || ' ' || attempts || ' ' || last_error FROM jobs", text, sizeof text);
     assert_string_equal(text, "dead 3 boom 3");
-    assert_int_equal(q64(f->db, "SELECT finished_at IS NOT NULL FROM jobs"), 1);
+    assert_int_equal(q64(f->db, "SELECT count(*) FROM jobs WHERE finished_at IS NOT NULL"), 1);
     assert_int_equal(souk__jobs_run_one(f->db, run_at + INT64_C(7200) * 1000000, "w"), 0);
     assert_int_equal(atomic_load(&fail_runs), 3);
     /* outcome counters */
@@ -232,8 +208,7 @@ static void test_retries_then_dead(void **state)
 /* writes an event row, then fails when the payload says so */
 static int job_in_tx(souk_store *db, const json_t *payload, char *err, size_t errlen)
 {
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO events (type, payload, created_at) VALUES ('t.effect', '{}', 1)");
-    if (!st || souk_stmt_exec(st) < 0) {
+    if (souk_store_exec(db, "INSERT INTO events (type, payload, created_at) VALUES ('t.effect', '{}', 1)", NULL) < 0) {
         snprintf(err, errlen, "insert failed");
         return -1;
     }
@@ -246,7 +221,7 @@ static int job_in_tx(souk_store *db, const json_t *payload, char *err, size_t er
 
 static void test_job_in_claim_transaction(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     assert_int_equal(souk_job_register_tx("t.tx", NULL, 3), -1);
     assert_int_equal(souk_job_register_tx("t.tx", job_in_tx, 2), 0);
     assert_int_equal(souk_job_register("t.tx", job_ok, 2), -1); /* one kind, one function */
@@ -275,9 +250,146 @@ static void test_job_in_claim_transaction(void **state)
     assert_int_equal(q64(f->db, "SELECT count(*) FROM events WHERE type = 't.effect'"), 1);
 }
 
+/* ---- kinds with options: their own backoff, an outcome hook, interruptions ---- */
+
+#define MAXSEEN 8
+static struct {
+    int n;
+    char state[MAXSEEN][16];
+    int64_t attempts[MAXSEEN], run_at[MAXSEEN];
+    bool interrupted[MAXSEEN];
+    char error[MAXSEEN][64];
+    int64_t n_payload[MAXSEEN];
+} seen;
+
+/* records each outcome, and writes a row in the same transaction */
+static int hook(souk_store *db, const json_t *payload, const souk_job_outcome *o)
+{
+    if (seen.n < MAXSEEN) {
+        int i = seen.n++;
+        snprintf(seen.state[i], sizeof seen.state[i], "%s", o->state);
+        seen.attempts[i] = o->attempts;
+        seen.run_at[i] = o->run_at;
+        seen.interrupted[i] = o->interrupted;
+        snprintf(seen.error[i], sizeof seen.error[i], "%s", o->error ? o->error : "(none)");
+        seen.n_payload[i] = json_integer_value(json_object_get(payload, "n"));
+    }
+    return souk_store_exec(db, "INSERT INTO events (type, payload, created_at) VALUES ('t.outcome', '{}', $1)",
+                           SOUK_ARGS(SOUK_I64(o->at)));
+}
+
+static void test_kind_options(void **state)
+{
+    souk_test_db *f = *state;
+    memset(&seen, 0, sizeof seen);
+    atomic_store(&fail_runs, 0);
+    /* exactly one function; no negative backoff */
+    assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.none"}), -1);
+    assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.both", .fn = job_ok, .tx_fn = job_ok}), -1);
+    assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.neg", .fn = job_ok, .retry_us = -1}), -1);
+    assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.slow", .fn = job_fail, .max_attempts = 3,
+                                                             .retry_us = INT64_C(30) * 1000000, .on_outcome = hook}),
+                     0);
+    assert_int_equal(enqueue(f->db, "t.slow", json_pack("{s:i}", "n", 7), 0, NULL), 0);
+    int64_t now = souk_time_now_us();
+    /* attempt 1 fails: the kind's own backoff, 30 s ± 20 %; the hook sees exactly what was stored */
+    assert_int_equal(souk__jobs_run_one(f->db, now, "w"), 1);
+    int64_t run_at = q64(f->db, "SELECT run_at FROM jobs");
+    assert_true(run_at >= now + INT64_C(24) * 1000000 && run_at <= now + INT64_C(36) * 1000000 + 100000);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.state[0], "queued");
+    assert_int_equal(seen.attempts[0], 1);
+    assert_int_equal(seen.run_at[0], run_at);
+    assert_false(seen.interrupted[0]);
+    assert_string_equal(seen.error[0], "boom 1");
+    assert_int_equal(seen.n_payload[0], 7);
+    /* attempt 2: 60 s ± 20 % */
+    assert_int_equal(souk__jobs_run_one(f->db, run_at, "w"), 1);
+    int64_t run_at2 = q64(f->db, "SELECT run_at FROM jobs");
+    assert_true(run_at2 >= run_at + INT64_C(48) * 1000000 && run_at2 <= run_at + INT64_C(72) * 1000000 + 100000);
+    /* attempt 3 of 3: dead, told too */
+    assert_int_equal(souk__jobs_run_one(f->db, run_at2, "w"), 1);
+    assert_int_equal(seen.n, 3);
+    assert_string_equal(seen.state[2], "dead");
+    assert_int_equal(seen.attempts[2], 3);
+    assert_string_equal(seen.error[2], "boom 3");
+    /* each hook's write committed with its outcome */
+    assert_int_equal(q64(f->db, "SELECT count(*) FROM events WHERE type = 't.outcome'"), 3);
+
+    /* a job reclaimed with no attempts left goes to dead and its kind is told */
+    assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.crash", .fn = job_ok, .max_attempts = 1,
+                                                             .on_outcome = hook}),
+                     0);
+    assert_int_equal(enqueue(f->db, "t.crash", json_pack("{s:i}", "n", 8), 0, NULL), 0);
+    souk__job j;
+    now = souk_time_now_us();
+    assert_int_equal(souk__job_claim(f->db, now, "host:1:w0", &j), 1);
+    souk__job_release(&j);
+    assert_int_equal(souk__jobs_run_one(f->db, now + SOUK_JOB_LEASE_US + 1, "host:2:w0"), 0);
+    assert_int_equal(seen.n, 4);
+    assert_string_equal(seen.state[3], "dead");
+    assert_int_equal(seen.n_payload[3], 8);
+    assert_non_null(strstr(seen.error[3], "lease expired"));
+}
+
+/* refuses to finish until the workers stop, then says so */
+static _Atomic int blocking, wait_for_stop;
+
+static int job_until_stop(souk_store *db, const json_t *payload, char *err, size_t errlen)
+{
+    (void)db, (void)payload;
+    atomic_store(&blocking, 1);
+    for (int i = 0; i < 500 && atomic_load(&wait_for_stop) && !souk_jobs_stopping(); i++)
+        usleep(10000);
+    snprintf(err, errlen, "interrupted by shutdown");
+    return SOUK_JOB_INTERRUPTED;
+}
+
+static void test_interrupted_job_is_put_back(void **state)
+{
+    souk_test_db *f = *state;
+    memset(&seen, 0, sizeof seen);
+    atomic_store(&blocking, 0);
+    atomic_store(&wait_for_stop, 0);
+    assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.long", .fn = job_until_stop,
+                                                             .max_attempts = 3, .on_outcome = hook}),
+                     0);
+    /* outside a stop an interruption is a failure like any other */
+    assert_false(souk_jobs_stopping());
+    assert_int_equal(enqueue(f->db, "t.long", NULL, 0, NULL), 0);
+    assert_int_equal(souk__jobs_run_one(f->db, souk_time_now_us() + INT64_C(3600) * 1000000 * 24, "w"), 1);
+    char text[128];
+    qtext(f->db, "SELECT state || ' ' || attempts FROM jobs", text, sizeof text);
+    assert_string_equal(text, "queued 1");
+    assert_false(seen.interrupted[0]);
+    assert_int_equal(souk_store_exec(f->db, "UPDATE jobs SET run_at = 0", NULL), SOUK_DB_DONE);
+    atomic_store(&blocking, 0);
+    atomic_store(&wait_for_stop, 1);
+
+    /* a stop interrupts it: back to queued, due at once, the attempt not counted */
+    assert_int_equal(souk_jobs_start(f->dsn, 1), 0);
+    for (int i = 0; i < 500 && !atomic_load(&blocking); i++)
+        usleep(10000);
+    assert_true(atomic_load(&blocking));
+    int64_t t0 = souk_time_mono_us();
+    souk_jobs_stop();
+    assert_true(souk_time_mono_us() - t0 < INT64_C(2) * 1000000);
+    assert_false(souk_jobs_stopping());
+    qtext(f->db, "SELECT state || ' ' || attempts || ' ' || last_error FROM jobs", text, sizeof text);
+    assert_string_equal(text, "queued 1 interrupted by shutdown");
+    assert_true(q64(f->db, "SELECT run_at FROM jobs") <= souk_time_now_us());
+    assert_int_equal(q64(f->db, "SELECT count(*) FROM jobs WHERE locked_by IS NULL"), 1);
+    if (seen.n != 2)
+        fail_msg("%d outcomes: %s, %s, %s", seen.n, seen.state[0], seen.state[1], seen.state[2]);
+    assert_true(seen.interrupted[1]);
+    assert_string_equal(seen.state[1], "queued");
+    assert_int_equal(seen.attempts[1], 1);
+    assert_string_equal(seen.error[1], "interrupted by shutdown");
+}
+
 static void test_unregistered_kind_fails(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     assert_int_equal(enqueue(f->db, "t.nobody", NULL, 0, NULL), 0);
     assert_int_equal(souk__jobs_run_one(f->db, souk_time_now_us(), "w"), 1);
     char text[128];
@@ -287,7 +399,7 @@ static void test_unregistered_kind_fails(void **state)
 
 static void test_dedupe(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     assert_int_equal(souk_job_register("t.ok", job_ok, 3), 0);
     assert_int_equal(enqueue(f->db, "t.ok", NULL, 0, "order-42"), 0);
     assert_int_equal(enqueue(f->db, "t.ok", NULL, 0, "order-42"), 1); /* no-op */
@@ -305,12 +417,12 @@ static void test_dedupe(void **state)
     assert_int_equal(enqueue(f->db, "t.ok", NULL, 0, "order-42"), 0);
     assert_int_equal(q64(f->db, "SELECT count(*) FROM jobs WHERE dedupe_key = 'order-42'"), 2);
     /* the partial unique index backs the check */
-    assert_int_equal(souk_stmt_exec(souk_store_stmt(f->db, "UPDATE jobs SET state = 'queued'")), SOUK_DB_CONSTRAINT);
+    assert_int_equal(souk_store_exec(f->db, "UPDATE jobs SET state = 'queued'", NULL), SOUK_DB_CONSTRAINT);
 }
 
 static void test_lease_expired_job_is_reclaimed(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     atomic_store(&ok_runs, 0);
     assert_int_equal(souk_job_register("t.ok", job_ok, 3), 0);
     assert_int_equal(enqueue(f->db, "t.ok", NULL, 0, NULL), 0);
@@ -369,13 +481,13 @@ static int enq_many_fn(souk_store *db, void *vctx)
 
 static void test_worker_threads_run_each_job_once(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     for (int i = 0; i < NJOBS; i++)
         atomic_store(&runs_of[i], 0);
     assert_int_equal(souk_job_register("t.count", job_count, 3), 0);
-    assert_int_equal(souk_jobs_start(f->path, 0), -1);
-    assert_int_equal(souk_jobs_start(f->path, 4), 0);
-    assert_int_equal(souk_jobs_start(f->path, 4), -1);
+    assert_int_equal(souk_jobs_start(f->dsn, 0), -1);
+    assert_int_equal(souk_jobs_start(f->dsn, 4), 0);
+    assert_int_equal(souk_jobs_start(f->dsn, 4), -1);
     assert_int_equal(souk_job_register("t.late", job_ok, 3), -1); /* registrations closed */
     assert_int_equal(souk_store_tx(f->db, enq_many_fn, NULL), 0);
     souk_jobs_kick();
@@ -494,7 +606,7 @@ static void *race_main(void *arg)
 
 static void test_schedule_once_per_due_time(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     assert_int_equal(souk_job_schedule("t.cron", "*/5 * * * *"), 0);
     assert_int_equal(souk_job_schedule("t.cron", "61 * * * *"), -1);
     assert_int_equal(souk_job_schedule("t.never", "0 0 30 2 *"), -1);
@@ -510,7 +622,7 @@ static void test_schedule_once_per_due_time(void **state)
         times[i] = at("2026-01-15T10:35:00Z") + (int64_t)i * 300000000 + 500000;
     pthread_barrier_t bar;
     pthread_barrier_init(&bar, NULL, 2);
-    racer a = {f->path, times, 12, &bar, 0}, b = {f->path, times, 12, &bar, 0};
+    racer a = {f->dsn, times, 12, &bar, 0}, b = {f->dsn, times, 12, &bar, 0};
     pthread_t ta, tb;
     pthread_create(&ta, NULL, race_main, &a);
     pthread_create(&tb, NULL, race_main, &b);
@@ -598,7 +710,7 @@ static void assert_invalid(souk_store *db, const char *qs, const char *field)
 
 static void test_api_list_and_retry(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     atomic_store(&fail_runs, 0);
     assert_int_equal(souk_job_register("t.ok", job_ok, 3), 0);
     assert_int_equal(souk_job_register("t.fail", job_fail, 1), 0);
@@ -704,7 +816,7 @@ static void test_api_list_and_retry(void **state)
 
 static void test_metrics(void **state)
 {
-    fixture *f = *state;
+    souk_test_db *f = *state;
     assert_int_equal(enqueue(f->db, "t.ok", NULL, 0, NULL), 0);
     assert_int_equal(enqueue(f->db, "t.ok", NULL, 0, NULL), 0);
     assert_int_equal(souk__jobs_update_gauges(f->db), 0);
@@ -732,6 +844,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_job_in_claim_transaction, setup, teardown),
         cmocka_unit_test(test_backoff_bounds),
         cmocka_unit_test_setup_teardown(test_retries_then_dead, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kind_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupted_job_is_put_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unregistered_kind_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dedupe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_expired_job_is_reclaimed, setup, teardown),

@@ -1,9 +1,11 @@
 /*
  * Unit tests for src/mail/ on a fresh temporary database: enqueue
- * validation, message format, delivery through a tiny SMTP server run in a
- * thread of this test (loopback, port 0), retries and backoff, giving up
- * after max_attempts, no relay, the worker (kick, stop mid-transfer), GDPR
- * erasure and the admin list handler.
+ * validation, message format, delivery as a job of the job queue through a
+ * tiny SMTP server run in a thread of this test (loopback, port 0) —
+ * delivered once, retries with the mail backoff, giving up after
+ * max_attempts, no relay (mail stays in the outbox, and is handed to the
+ * queue once a relay is set) — the job workers (kick, stop mid-transfer),
+ * GDPR erasure and the admin list handler.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,7 +29,10 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "http/http.h"
-#include "mail/mail.h"
+#include "jobs/internal.h"
+#include "mail/internal.h"
+
+#include "fixture.h"
 
 /* ---- a tiny SMTP server ------------------------------------------------- */
 
@@ -257,8 +262,8 @@ static void stub_stop(stub *s)
 /* ---- fixture and helpers ------------------------------------------------ */
 
 typedef struct fixture {
-    char path[64];
-    souk_store *db;
+    souk_test_db t;
+    souk_store *db; /* t.db */
     stub smtp;
     bool smtp_started;
 } fixture;
@@ -266,15 +271,12 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
+    if (!f || souk_test_db_open(&f->t, "mail") < 0)
+        return -1;
     souk_log_set_level(SOUK_LOG_ERROR);
-    snprintf(f->path, sizeof f->path, "/tmp/souk-test-mail-XXXXXX");
-    int fd = mkstemp(f->path);
-    if (fd < 0)
-        return -1;
-    close(fd);
-    char err[256];
-    if (souk_store_open(&f->db, f->path, err, sizeof err) != 0 || souk_store_migrate(f->db, NULL) != 0)
-        return -1;
+    f->db = f->t.db;
+    souk__jobs_reset();
+    souk_mail_configure(NULL);
     *state = f;
     return 0;
 }
@@ -282,15 +284,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
+    souk_jobs_stop();
+    souk__jobs_reset();
+    souk_mail_configure(NULL);
     if (f->smtp_started)
         stub_stop(&f->smtp);
-    souk_store_close(f->db);
-    char p[96];
-    unlink(f->path);
-    snprintf(p, sizeof p, "%s-wal", f->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", f->path);
-    unlink(p);
+    souk_test_db_close(&f->t);
     free(f);
     return 0;
 }
@@ -322,36 +321,54 @@ static int enqueue(fixture *f, int64_t user, const char *to, const char *subject
 
 static int64_t q_i64(fixture *f, const char *sql)
 {
-    souk_stmt *st = souk_store_stmt(f->db, sql);
-    assert_non_null(st);
-    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
-    int64_t v = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
+    int64_t v = 0;
+    assert_int_equal(souk_store_one(f->db, sql, NULL, SOUK_COLS(SOUK_COL_I64(&v))), SOUK_DB_ROW);
     return v;
 }
 
 static char *q_text(fixture *f, const char *sql)
 {
-    souk_stmt *st = souk_store_stmt(f->db, sql);
-    assert_non_null(st);
-    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
-    const char *s = souk_stmt_text(st, 0, NULL);
-    char *copy = xstrdup(s ? s : "");
-    souk_stmt_done(st);
-    return copy;
+    char *s = NULL;
+    assert_int_equal(souk_store_one(f->db, sql, NULL, SOUK_COLS(SOUK_COL_DUP(&s))), SOUK_DB_ROW);
+    return s;
 }
 
 static void exec_sql(fixture *f, const char *sql)
 {
-    souk_stmt *st = souk_store_stmt(f->db, sql);
-    assert_non_null(st);
-    assert_int_equal(souk_stmt_exec(st), SOUK_DB_DONE);
+    assert_int_equal(souk_store_exec(f->db, sql, NULL), SOUK_DB_DONE);
 }
 
 static souk_mail_config relay(fixture *f)
 {
     souk_mail_config c = {f->smtp.url, "souk <no-reply@localhost>", NULL, NULL, 8};
     return c;
+}
+
+/* This process delivers through the stub (or C), with the delivery job kind registered. */
+static void deliver_with(const souk_mail_config *c)
+{
+    assert_int_equal(souk_mail_configure(c), 0);
+    assert_true(souk_mail_delivers());
+    assert_int_equal(souk_mail_register_jobs(), 0);
+}
+
+/* Starts the stub relay in MODE and delivers through it, giving up after MAX_ATTEMPTS. */
+static void deliver_through_stub(fixture *f, stub_mode mode, int max_attempts)
+{
+    start_smtp(f, mode);
+    souk_mail_config c = relay(f);
+    c.max_attempts = max_attempts;
+    deliver_with(&c);
+}
+
+/* Runs every job due at NOW on the test's connection; returns how many ran. */
+static int run_jobs(fixture *f, int64_t now)
+{
+    int n = 0, r;
+    while ((r = souk__jobs_run_one(f->db, now, "test:1:w0")) == 1)
+        n++;
+    assert_int_equal(r, 0);
+    return n;
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -459,14 +476,15 @@ static void expect_header(const char *data, const char *name, const char *value)
 static void test_deliver_success(void **state)
 {
     fixture *f = *state;
-    start_smtp(f, STUB_OK);
+    deliver_through_stub(f, STUB_OK, 8);
     assert_int_equal(enqueue(f, 0, "Alice@Example.com", "Reset your password",
                              "Hello Alice,\n\nOpen https://shop.example/reset?t=abc to continue.\n.hidden line\nBye"),
                      0);
     assert_int_equal(enqueue(f, 0, "bob@example.com", "Caf\xc3\xa9 order \xe2\x9c\x93", "Merci \xc3\xa9\xc3\xa9"), 0);
-    souk_mail_config c = relay(f);
+    /* each message has its delivery job, written with it */
+    assert_int_equal(q_i64(f, "SELECT count(*) FROM jobs WHERE kind = 'mail.deliver' AND state = 'queued'"), 2);
     int64_t before = souk_time_now_us();
-    assert_int_equal(souk_mail_deliver_due(f->db, &c, 10), 2);
+    assert_int_equal(run_jobs(f, souk_time_now_us()), 2);
     assert_int_equal(stub_count(&f->smtp), 2);
 
     stub_msg *m = &f->smtp.msgs[0];
@@ -499,38 +517,46 @@ static void test_deliver_success(void **state)
                               "AND last_error = ''"),
                      2);
     assert_true(q_i64(f, "SELECT min(sent_at) FROM mail_outbox") >= before);
+    assert_int_equal(q_i64(f, "SELECT count(*) FROM jobs WHERE kind = 'mail.deliver' AND state = 'done' AND "
+                              "attempts = 1"),
+                     2);
     /* nothing left to do */
-    assert_int_equal(souk_mail_deliver_due(f->db, &c, 10), 0);
+    assert_int_equal(run_jobs(f, souk_time_now_us()), 0);
     assert_int_equal(stub_count(&f->smtp), 2);
+    /* delivered once: a delivery job that runs again (its outcome lost) finds the row sent */
+    exec_sql(f, "UPDATE jobs SET state = 'queued', run_at = 0, finished_at = NULL");
+    assert_int_equal(run_jobs(f, souk_time_now_us()), 2);
+    assert_int_equal(stub_count(&f->smtp), 2);
+    assert_int_equal(q_i64(f, "SELECT count(*) FROM mail_outbox WHERE status = 'sent' AND attempts = 1"), 2);
 }
 
 static void test_deliver_failure_retries(void **state)
 {
     fixture *f = *state;
-    start_smtp(f, STUB_FAIL);
+    deliver_through_stub(f, STUB_FAIL, 8);
     assert_int_equal(enqueue(f, 0, "carol@example.com", "Hi", "Body"), 0);
-    souk_mail_config c = relay(f);
     int64_t now = souk_time_now_us();
-    assert_int_equal(souk_mail_deliver_due(f->db, &c, 10), 0);
+    assert_int_equal(run_jobs(f, now), 1);
     assert_int_equal(stub_count(&f->smtp), 0);
     assert_int_equal(q_i64(f, "SELECT attempts FROM mail_outbox"), 1);
     char *st = q_text(f, "SELECT status FROM mail_outbox");
     assert_string_equal(st, "pending");
     free(st);
+    /* the outbox shows when the job runs again: 30 s ± 20 % */
     int64_t next = q_i64(f, "SELECT next_attempt_at FROM mail_outbox");
-    assert_true(next >= now + INT64_C(15) * 1000000); /* 30 s with jitter: [15 s, 30 s] */
-    assert_true(next <= souk_time_now_us() + INT64_C(30) * 1000000);
+    assert_int_equal(next, q_i64(f, "SELECT run_at FROM jobs WHERE state = 'queued'"));
+    assert_true(next >= now + INT64_C(24) * 1000000);
+    assert_true(next <= souk_time_now_us() + INT64_C(36) * 1000000);
     char *err = q_text(f, "SELECT last_error FROM mail_outbox");
     assert_non_null(strstr(err, "451"));
     free(err);
     /* not due yet: a second run does nothing */
-    assert_int_equal(souk_mail_deliver_due(f->db, &c, 10), 0);
+    assert_int_equal(run_jobs(f, souk_time_now_us()), 0);
     assert_int_equal(q_i64(f, "SELECT attempts FROM mail_outbox"), 1);
 
     /* the relay recovers: once due, the message goes out and the error is cleared */
     atomic_store(&f->smtp.mode, STUB_OK);
-    exec_sql(f, "UPDATE mail_outbox SET next_attempt_at = 0");
-    assert_int_equal(souk_mail_deliver_due(f->db, &c, 10), 1);
+    assert_int_equal(run_jobs(f, next), 1);
     assert_int_equal(stub_count(&f->smtp), 1);
     assert_int_equal(q_i64(f, "SELECT count(*) FROM mail_outbox WHERE status = 'sent' AND attempts = 2 "
                               "AND last_error = ''"),
@@ -540,22 +566,28 @@ static void test_deliver_failure_retries(void **state)
 static void test_deliver_gives_up(void **state)
 {
     fixture *f = *state;
-    start_smtp(f, STUB_FAIL);
+    deliver_through_stub(f, STUB_FAIL, 3);
     assert_int_equal(enqueue(f, 0, "dave@example.com", "Hi", "Body"), 0);
-    souk_mail_config c = relay(f);
-    c.max_attempts = 3;
+    assert_int_equal(q_i64(f, "SELECT max_attempts FROM jobs"), 3);
+    int64_t t = souk_time_now_us();
     for (int i = 1; i <= 3; i++) {
-        exec_sql(f, "UPDATE mail_outbox SET next_attempt_at = 0");
-        assert_int_equal(souk_mail_deliver_due(f->db, &c, 10), 0);
+        assert_int_equal(run_jobs(f, t), 1);
         assert_int_equal(q_i64(f, "SELECT attempts FROM mail_outbox"), i);
+        t = q_i64(f, "SELECT next_attempt_at FROM mail_outbox");
     }
     char *st = q_text(f, "SELECT status FROM mail_outbox");
     assert_string_equal(st, "failed");
     free(st);
+    char *err = q_text(f, "SELECT last_error FROM mail_outbox");
+    assert_non_null(strstr(err, "451"));
+    free(err);
+    /* the job is the dead letter, with the same error */
+    assert_int_equal(q_i64(f, "SELECT count(*) FROM jobs WHERE state = 'dead' AND attempts = 3 AND "
+                              "last_error LIKE '%451%'"),
+                     1);
     /* kept, and never tried again */
-    exec_sql(f, "UPDATE mail_outbox SET next_attempt_at = 0");
     atomic_store(&f->smtp.mode, STUB_OK);
-    assert_int_equal(souk_mail_deliver_due(f->db, &c, 10), 0);
+    assert_int_equal(run_jobs(f, t + INT64_C(86400) * 1000000), 0);
     assert_int_equal(q_i64(f, "SELECT attempts FROM mail_outbox"), 3);
     assert_int_equal(stub_count(&f->smtp), 0);
 }
@@ -573,9 +605,10 @@ static void test_unreachable_relay(void **state)
     close(fd);
     char url[64];
     snprintf(url, sizeof url, "smtp://127.0.0.1:%d", ntohs(a.sin_port));
-    assert_int_equal(enqueue(f, 0, "erin@example.com", "Hi", "Body"), 0);
     souk_mail_config c = {url, "no-reply@shop.example", NULL, NULL, 8};
-    assert_int_equal(souk_mail_deliver_due(f->db, &c, 10), 0);
+    deliver_with(&c);
+    assert_int_equal(enqueue(f, 0, "erin@example.com", "Hi", "Body"), 0);
+    assert_int_equal(run_jobs(f, souk_time_now_us()), 1);
     assert_int_equal(q_i64(f, "SELECT attempts FROM mail_outbox WHERE status = 'pending'"), 1);
     char *err = q_text(f, "SELECT last_error FROM mail_outbox");
     assert_true(strlen(err) > 0);
@@ -586,22 +619,49 @@ static void test_no_relay(void **state)
 {
     fixture *f = *state;
     start_smtp(f, STUB_OK);
-    assert_int_equal(enqueue(f, 0, "frank@example.com", "Hi", "Body"), 0);
     souk_mail_config c = relay(f);
     c.smtp_url = NULL;
-    assert_int_equal(souk_mail_deliver_due(f->db, &c, 10), 0);
+    assert_int_equal(souk_mail_configure(&c), 0);
+    assert_false(souk_mail_delivers());
     c.smtp_url = "";
-    assert_int_equal(souk_mail_deliver_due(f->db, &c, 10), 0);
-    assert_int_equal(souk_mail_deliver_due(f->db, NULL, 10), 0);
+    assert_int_equal(souk_mail_configure(&c), 0);
+    assert_false(souk_mail_delivers());
+    assert_int_equal(souk_mail_configure(NULL), 0);
+    assert_int_equal(souk_mail_register_jobs(), 0);
+    /* without a relay a message only goes to the outbox */
+    assert_int_equal(enqueue(f, 0, "frank@example.com", "Hi", "Body"), 0);
+    assert_int_equal(q_i64(f, "SELECT count(*) FROM jobs"), 0);
+    assert_int_equal(run_jobs(f, souk_time_now_us()), 0);
+    assert_int_equal(souk_mail_requeue(f->db), 0); /* and stays there */
     /* a bad config delivers nothing either */
     c = relay(f);
     c.from = "broken\r\nBcc: x@example.com";
-    assert_int_equal(souk_mail_deliver_due(f->db, &c, 10), 0);
+    assert_int_equal(souk_mail_configure(&c), -1);
+    assert_false(souk_mail_delivers());
     c = relay(f);
     c.smtp_url = "http://127.0.0.1:1";
-    assert_int_equal(souk_mail_deliver_due(f->db, &c, 10), 0);
+    assert_int_equal(souk_mail_configure(&c), -1);
+    assert_false(souk_mail_delivers());
     assert_int_equal(stub_count(&f->smtp), 0);
     assert_int_equal(q_i64(f, "SELECT count(*) FROM mail_outbox WHERE status = 'pending' AND attempts = 0"), 1);
+
+    /* a delivery job that reaches a process without a relay leaves its message pending */
+    c = relay(f);
+    assert_int_equal(souk_mail_configure(&c), 0);
+    assert_int_equal(enqueue(f, 0, "gus@example.com", "Hi", "Body"), 0);
+    assert_int_equal(souk_mail_configure(NULL), 0);
+    assert_int_equal(run_jobs(f, souk_time_now_us()), 1);
+    assert_int_equal(stub_count(&f->smtp), 0);
+    assert_int_equal(q_i64(f, "SELECT count(*) FROM mail_outbox WHERE status = 'pending' AND attempts = 0"), 2);
+
+    /* nothing is lost: once a relay is set, the pending messages are handed to the queue, once */
+    assert_int_equal(souk_mail_configure(&c), 0);
+    assert_int_equal(souk_mail_requeue(f->db), 2);
+    assert_int_equal(souk_mail_requeue(f->db), 0); /* their jobs are queued already */
+    assert_int_equal(run_jobs(f, souk_time_now_us()), 2);
+    assert_int_equal(stub_count(&f->smtp), 2);
+    assert_int_equal(q_i64(f, "SELECT count(*) FROM mail_outbox WHERE status = 'sent' AND attempts = 1"), 2);
+    assert_int_equal(souk_mail_requeue(f->db), 0); /* nothing pending */
 }
 
 static void test_config(void **state)
@@ -636,18 +696,19 @@ static void test_config(void **state)
     assert_int_equal(souk__mail_parse_from("x\n <a@b>", &addr, &al, &name, &nl), -1);
 }
 
+/* the delay before a retry of a delivery: 30 s after the first failure, doubling up to 1 h, ±20 % */
 static void test_backoff(void **state)
 {
     (void)state;
-    for (int64_t n = 0; n < 70; n++) {
-        int64_t d = INT64_C(30) * 1000000;
-        for (int64_t i = 0; i < n && d < INT64_C(3600) * 1000000; i++)
+    for (int64_t n = 1; n < 70; n++) {
+        int64_t d = SOUK_MAIL_RETRY_US;
+        for (int64_t i = 1; i < n && d < INT64_C(3600) * 1000000; i++)
             d *= 2;
         if (d > INT64_C(3600) * 1000000)
             d = INT64_C(3600) * 1000000;
         for (int k = 0; k < 20; k++) {
-            int64_t b = souk__mail_backoff_us(n);
-            assert_true(b >= d / 2 && b <= d);
+            int64_t b = souk__job_backoff_us(SOUK_MAIL_RETRY_US, n);
+            assert_true(b >= d / 10 * 8 && b <= d / 10 * 12);
         }
     }
 }
@@ -744,21 +805,26 @@ static void test_erase_rows(void **state)
 
     erase_ctx by_mail = {0, "Ivy@Example.com"};
     assert_int_equal(souk_store_tx(f->db, erase_fn, &by_mail), 0);
-    char *left = q_text(f, "SELECT group_concat(to_addr) FROM mail_outbox");
+    assert_int_equal(q_i64(f, "SELECT count(*) FROM mail_outbox"), 1);
+    char *left = q_text(f, "SELECT to_addr FROM mail_outbox");
     assert_string_equal(left, "henry@example.com");
     free(left);
+
+    /* the delivery job of an erased message finds nothing and sends nothing */
+    deliver_through_stub(f, STUB_OK, 8);
+    assert_int_equal(enqueue(f, 77, "gina@example.com", "Late", "Hi"), 0);
+    assert_int_equal(souk_store_tx(f->db, erase_fn, &gina), 0);
+    assert_int_equal(run_jobs(f, souk_time_now_us()), 1);
+    assert_int_equal(stub_count(&f->smtp), 0);
+    assert_int_equal(q_i64(f, "SELECT count(*) FROM jobs WHERE state = 'done'"), 1);
 }
 
 static void test_worker(void **state)
 {
     fixture *f = *state;
-    start_smtp(f, STUB_OK);
-    souk_mail_config c = relay(f);
-    souk_mail_worker_kick(); /* no worker: a no-op */
-    souk_mail_worker_stop();
-    assert_int_equal(souk_mail_worker_start(f->path, &c, 0), -1);
-    assert_int_equal(souk_mail_worker_start(f->path, &c, 60000), 0); /* long interval: only kicks wake it */
-    assert_int_equal(souk_mail_worker_start(f->path, &c, 60000), -1); /* one worker */
+    deliver_through_stub(f, STUB_OK, 8);
+    souk_mail_worker_kick(); /* no workers: a no-op */
+    assert_int_equal(souk_jobs_start(f->t.dsn, 2), 0);
     struct timespec ms10 = {0, 10 * 1000000L};
     assert_int_equal(enqueue(f, 0, "jack@example.com", "Kick", "Body"), 0);
     souk_mail_worker_kick();
@@ -771,26 +837,27 @@ static void test_worker(void **state)
         nanosleep(&ms10, NULL);
     }
     assert_int_equal(q_i64(f, "SELECT count(*) FROM mail_outbox WHERE status = 'sent'"), 1);
-    souk_mail_worker_stop();
-    souk_mail_worker_stop(); /* twice is fine */
+    souk_jobs_stop();
+    souk_jobs_stop(); /* twice is fine */
+    assert_int_equal(stub_count(&f->smtp), 1);
+    assert_int_equal(q_i64(f, "SELECT count(*) FROM jobs WHERE state = 'done'"), 1);
 }
 
 static void test_worker_stop_aborts_transfer(void **state)
 {
     fixture *f = *state;
-    start_smtp(f, STUB_HANG);
-    souk_mail_config c = relay(f);
+    deliver_through_stub(f, STUB_HANG, 8);
     assert_int_equal(enqueue(f, 0, "kim@example.com", "Hang", "Body"), 0);
-    assert_int_equal(souk_mail_worker_start(f->path, &c, 60000), 0);
+    assert_int_equal(souk_jobs_start(f->t.dsn, 1), 0);
     struct timespec ms20 = {0, 20 * 1000000L};
-    for (int i = 0; i < 250; i++) { /* wait until the worker has claimed the row */
-        if (q_i64(f, "SELECT next_attempt_at - created_at FROM mail_outbox") > 0)
+    for (int i = 0; i < 250; i++) { /* wait until a worker has claimed the job */
+        if (q_i64(f, "SELECT count(*) FROM jobs WHERE state = 'running'") > 0)
             break;
         nanosleep(&ms20, NULL);
     }
     nanosleep(&ms20, NULL);
     int64_t t0 = souk_time_mono_us();
-    souk_mail_worker_stop();
+    souk_jobs_stop();
     int64_t took = souk_time_mono_us() - t0;
     assert_true(took < INT64_C(3) * 1000000); /* curl calls the progress callback about once a second */
     /* no attempt counted, due again at once */
@@ -799,6 +866,8 @@ static void test_worker_stop_aborts_transfer(void **state)
     char *err = q_text(f, "SELECT last_error FROM mail_outbox");
     assert_non_null(strstr(err, "shutdown"));
     free(err);
+    assert_int_equal(q_i64(f, "SELECT count(*) FROM jobs WHERE state = 'queued' AND attempts = 0"), 1);
+    assert_true(q_i64(f, "SELECT run_at FROM jobs") <= souk_time_now_us());
 }
 
 /* ---- the admin list handler --------------------------------------------- */
@@ -850,7 +919,7 @@ static int has_problem(const list_result *r, const char *field)
 static void test_api_list(void **state)
 {
     fixture *f = *state;
-    start_smtp(f, STUB_OK);
+    deliver_through_stub(f, STUB_OK, 8);
     char to[32], subj[32];
     for (int i = 0; i < 5; i++) {
         snprintf(to, sizeof to, "u%d@example.com", i % 2);
@@ -858,8 +927,7 @@ static void test_api_list(void **state)
         assert_int_equal(enqueue(f, 0, to, subj, "Body"), 0);
     }
     /* deliver the oldest one, fail another for good */
-    souk_mail_config c = relay(f);
-    assert_int_equal(souk_mail_deliver_due(f->db, &c, 1), 1);
+    assert_int_equal(souk__jobs_run_one(f->db, souk_time_now_us(), "test:1:w0"), 1);
     exec_sql(f, "UPDATE mail_outbox SET status = 'failed', attempts = 8, last_error = 'nope' "
                 "WHERE subject = 'Message 1'");
 
