@@ -1,7 +1,8 @@
 /*
  * http.h — what a request handler sees. No h2o type leaks through here: the
- * adapter (server.c) fills a souk_req, calls the route's handler, and turns
- * the souk_res into an HTTP response with the middleware's headers.
+ * adapter (src/http/middleware.c) fills a souk_req, calls the route's
+ * handler, and respond.c turns the souk_res into an HTTP response with the
+ * middleware's headers.
  *
  * A handler returns 0 after filling RES (souk_res_json...), or a souk_err
  * code (usually via souk_res_error / souk_res_invalid), which the adapter
