@@ -32,8 +32,23 @@
 #include "http/ratelimit.h"
 #include "core/banned.h"
 
-/* what the preflight allows a browser script to send */
-#define CORS_ALLOW_HEADERS "Authorization, Content-Type, If-None-Match, X-Request-Id, Idempotency-Key"
+/* What the preflight allows a browser script on an allowed origin to send:
+ * every request header souk reads that a storefront or admin page needs and
+ * that is neither CORS-safelisted nor set by the browser itself (Origin,
+ * User-Agent):
+ *   Authorization     access tokens and API keys (identity/auth.c)
+ *   Content-Type      application/json bodies are not safelisted
+ *   If-None-Match     revalidation against an ETag (respond.c)
+ *   X-Request-Id      the caller's own request id (step_request_id)
+ *   Idempotency-Key   checkout retries (orders/checkout.c)
+ *   X-Cart-Token      guest carts (cart/api.c, orders/checkout.c)
+ *   X-Order-Token     guest orders (orders/api_read.c)
+ * Stripe-Signature is read too, but only by the payment webhook, which the
+ * provider calls server to server: no browser sends it, so it is not
+ * offered. A header added to a souk_req_header call belongs here when a
+ * browser client will send it (tests/api/cors.test.js checks the list). */
+#define CORS_ALLOW_HEADERS \
+    "Authorization, Content-Type, If-None-Match, X-Request-Id, Idempotency-Key, X-Cart-Token, X-Order-Token"
 #define CORS_MAX_AGE "600"
 
 void souk__http_copy_headers(souk__exchange *x, souk_arena *a)

@@ -22,8 +22,11 @@
 #include "http/cache.h"
 #include "core/banned.h"
 
-/* response headers a browser script on an allowed origin may read (beyond
- * the CORS-safelisted ones such as Content-Type and Cache-Control) */
+/* Response headers a browser script on an allowed origin may read, beyond
+ * the CORS-safelisted ones (Content-Type, Cache-Control, Content-Length, ...):
+ * every other header souk sets that a client acts on. Cart and order tokens
+ * travel in response bodies (cart_token, order_token), never in headers.
+ * Allow and WWW-Authenticate are left out: the status says as much. */
 #define CORS_EXPOSE_HEADERS \
     "ETag, Location, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
 
