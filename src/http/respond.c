@@ -231,8 +231,13 @@ static void observe(souk__exchange *x)
     souk_metrics_observe(x->route ? x->route->metrics : -1, res->status, took);
     if (!souk__http_opts->access_log && res->status < 500)
         return;
-    json_t *ctx = json_pack("{s:s%,s:s,s:i,s:f}", "method", x->h2o->method.base, x->h2o->method.len, "path",
-                            x->req.path ? x->req.path : "", "status", res->status, "duration_ms", (double)took / 1000.0);
+    h2o_iovec_t path = x->h2o->path; /* refused paths are logged raw, without the query */
+    if (x->req.path)
+        path = h2o_iovec_init(x->req.path, strlen(x->req.path));
+    else if (x->h2o->query_at != SIZE_MAX)
+        path.len = x->h2o->query_at;
+    json_t *ctx = json_pack("{s:s%,s:s%,s:i,s:f}", "method", x->h2o->method.base, x->h2o->method.len, "path", path.base,
+                            path.len, "status", res->status, "duration_ms", (double)took / 1000.0);
     if (ctx && x->cache_hit)
         json_object_set_new(ctx, "cache", json_true());
     souk_log(res->status >= 500 ? SOUK_LOG_ERROR : SOUK_LOG_INFO, x->req.request_id, NULL, ctx, "request");
