@@ -217,10 +217,14 @@ static void send_response(souk__exchange *x)
         souk__http_add_header(r, "retry-after", res->retry_after);
     if (res->status == 401)
         souk__http_add_header(r, "www-authenticate", "Bearer");
-    if (res->status == 304 || res->status == 204)
+    if (res->status == 304 || res->status == 204) {
         h2o_send_inline(r, "", 0);
-    else
-        h2o_send_inline(r, res->body.data ? res->body.data : "", res->body.len);
+        return;
+    }
+    /* h2o_send_inline leaves the length unset, and h2o 2.2 then delimits any
+     * answer but a 200 by closing the connection */
+    r->res.content_length = res->body.len;
+    h2o_send_inline(r, res->body.data ? res->body.data : "", res->body.len);
 }
 
 /* Metrics for every answer; the access-log line (always for 5xx). */

@@ -52,9 +52,18 @@ describe('HTTP/1.1 parsing (raw sockets)', () => {
   const smuggled = head('GET /healthz HTTP/1.1', 'Host: a');
 
   it('control: pipelined requests on one keep-alive connection are all answered', async () => {
+    const body = '{}';
     const x = await rawExchange(srv, head('GET /healthz HTTP/1.1', 'Host: a')
-      + head('GET /api/v1/products?limit=1 HTTP/1.1', 'Host: a'), { responses: 2 });
-    assert.deepEqual(x.responses.map((r) => r.status), [200, 200], x.raw.slice(0, 2000));
+      + head('POST /api/v1/carts HTTP/1.1', 'Host: a', 'Content-Type: application/json', `Content-Length: ${body.length}`) + body
+      + head('HEAD /api/v1/products?limit=1 HTTP/1.1', 'Host: a')
+      + head('GET /api/v1/nope HTTP/1.1', 'Host: a')
+      + head('GET /api/v1/products?limit=1 HTTP/1.1', 'Host: a'), { responses: 5, methods: ['GET', 'POST', 'HEAD', 'GET', 'GET'] });
+    assert.deepEqual(x.responses.map((r) => r.status), [200, 201, 200, 404, 200], x.raw.slice(0, 2000));
+    for (const r of x.responses) {
+      assert.match(r.headers.get('connection') || '', /keep-alive/i, `${r.status}: errors and 201s keep the connection too`);
+      assert.ok(r.headers.has('content-length'), `${r.status}: a known length`);
+    }
+    assert.equal(x.responses[2].headers.get('content-length'), String(Buffer.byteLength(x.responses[4].body)), 'HEAD: the length of the GET');
     assert.equal(x.closed, false, 'the connection stays open');
     const chunked = await rawExchange(srv, head('POST /api/v1/carts HTTP/1.1', 'Host: a', 'Content-Type: application/json',
       'Transfer-Encoding: chunked') + `2${CRLF}{}${CRLF}0${CRLF}${CRLF}`, { responses: 1 });

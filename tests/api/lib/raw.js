@@ -10,9 +10,10 @@ import net from 'node:net';
 /**
  * Parses the complete responses at the start of BUF (a Buffer); ENDED says
  * the connection is closed (a body without Content-Length or chunking ends
- * there). Returns {responses, rest}: each {status, reason, headers, body, json}.
+ * there); METHODS are the requests' methods in order (answers to HEAD have no
+ * body). Returns {responses, rest}: each {status, reason, headers, body, json}.
  */
-export function parseResponses(buf, ended = false) {
+export function parseResponses(buf, ended = false, methods = []) {
   const responses = [];
   let off = 0;
   for (;;) {
@@ -32,7 +33,9 @@ export function parseResponses(buf, ended = false) {
     let pos = end + 4;
     let body;
     if (status === 100) { off = pos; continue; }
-    if (/chunked/i.test(headers.get('transfer-encoding') || '')) {
+    if (methods[responses.length] === 'HEAD') {
+      body = Buffer.alloc(0);
+    } else if (/chunked/i.test(headers.get('transfer-encoding') || '')) {
       const parts = [];
       for (;;) {
         const nl = buf.indexOf('\r\n', pos, 'latin1');
@@ -69,9 +72,10 @@ export function parseResponses(buf, ended = false) {
  * Connects to SRV, writes BYTES (string as latin1, or Buffer), and collects
  * what comes back until the server closes the connection, RESPONSES complete
  * responses have arrived (then waits GRACE ms more to see whether the server
- * closes), or TIMEOUT ms pass. Resolves {responses, closed, raw, error}.
+ * closes), or TIMEOUT ms pass. METHODS: see parseResponses. Resolves
+ * {responses, closed, raw, error}.
  */
-export function rawExchange(srv, bytes, { responses: want = Infinity, grace = 300, timeout = 5000 } = {}) {
+export function rawExchange(srv, bytes, { responses: want = Infinity, grace = 300, timeout = 5000, methods = [] } = {}) {
   return new Promise((resolve) => {
     const sock = net.connect(srv.port, '127.0.0.1');
     const chunks = [];
@@ -86,12 +90,12 @@ export function rawExchange(srv, bytes, { responses: want = Infinity, grace = 30
       clearTimeout(graceTimer);
       sock.destroy();
       const raw = Buffer.concat(chunks);
-      resolve({ ...parseResponses(raw, closed), closed, raw: raw.toString('latin1'), error });
+      resolve({ ...parseResponses(raw, closed, methods), closed, raw: raw.toString('latin1'), error });
     };
     const timer = setTimeout(finish, timeout);
     sock.on('data', (d) => {
       chunks.push(d);
-      if (graceTimer === null && parseResponses(Buffer.concat(chunks)).responses.length >= want) {
+      if (graceTimer === null && parseResponses(Buffer.concat(chunks), false, methods).responses.length >= want) {
         graceTimer = setTimeout(finish, grace);
       }
     });
