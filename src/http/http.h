@@ -120,9 +120,15 @@ int souk_res_invalid(souk_res *res);
  * SOUK_E_INTERNAL when serialization fails. */
 int souk_res_json(souk_res *res, int status, json_t *j);
 
-/* Checks Content-Type and parses the body as a JSON object. Returns the
- * object (caller decrefs) or NULL after setting a 400/415 error on RES. */
+/* Checks Content-Type and parses the body as a JSON object (souk_req_body_json).
+ * Returns the object (caller decrefs) or NULL after setting a 400/415 error on RES. */
 json_t *souk_req_json(souk_req *req, souk_res *res);
+
+/* Parses the body as a JSON object, whatever its Content-Type. Returns the
+ * object (caller decrefs), or NULL after setting on RES a 400 MALFORMED_JSON
+ * with the registry's stable message and one problem {"field":"body",
+ * "message": where and what, e.g. "unexpected character near byte 17"}. */
+json_t *souk_req_body_json(souk_req *req, souk_res *res);
 
 /* Parses the body (souk_req_json) and decodes it against SPEC into OUT.
  * Returns 0, or the error set on RES (400/415, or 422 with the problems). */
