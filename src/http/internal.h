@@ -5,7 +5,8 @@
  *   server.c      threads, listeners, event loops, the watcher, shutdown
  *   middleware.c  one request: the chain of steps from request id to dispatch
  *   pool.c        the blocking pool: routes that must not run on a loop
- *   respond.c     finishing and sending a response
+ *   respond.c     finishing and sending a response, and watching the send
+ *   wire.c        checks on the request as it came over the wire (wire.h)
  *
  * A request is an exchange. The chain (middleware.c) fills it step by step;
  * each step continues, answers (the exchange's souk_res holds the answer) or
@@ -32,6 +33,7 @@ typedef struct souk__worker {
     h2o_socket_t *listener;
     h2o_multithread_queue_t *queue;
     h2o_multithread_receiver_t done_receiver; /* blocking-pool results */
+    h2o_timeout_t send_tick;                  /* respond.c: watches responses being sent */
     int fd;
     souk_store *db;
     souk_arena arena;
@@ -111,6 +113,10 @@ void souk__http_end(souk__exchange *x);
 
 /* Adds response header NAME: VALUE (both copied into R's pool). */
 void souk__http_add_header(h2o_req_t *r, const char *name, const char *value);
+
+/* Sets up W's timer that cuts off clients that stop reading responses
+ * (on W's loop thread, once its loop exists). */
+void souk__http_send_watch_init(souk__worker *w);
 
 /* Empties the response cache when the content version moved (or always
  * without a content version). DB is the caller's connection. */

@@ -9,12 +9,22 @@
  *   hook        the after-request hook (audit) for data-changing requests
  *   send        headers (security, CORS, caching, Location, Allow, ...) and body
  *   observe     metrics and the access log
+ *
+ * And a watch on the send: h2o 2.2 bounds reading a request (req_timeout)
+ * but not writing the response, so a client that never reads would hold
+ * its connection, and the response h2o could not hand to the kernel,
+ * forever. Every HTTP/1 response is watched until h2o is done with it; when
+ * the client has acknowledged no byte for SEND_STALL_S, the connection is
+ * cut (see watch_send).
  */
 #include "http/internal.h"
 
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_acked (glibc's lacks it) */
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/log.h"
 #include "core/metrics.h"
@@ -29,6 +39,9 @@
  * Allow and WWW-Authenticate are left out: the status says as much. */
 #define CORS_EXPOSE_HEADERS \
     "ETag, Location, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
+
+#define SEND_TICK_MS 1000
+#define SEND_STALL_S 10 /* as long as h2o gives a client to send its request */
 
 static _Atomic int64_t seen_content = -1;
 
@@ -227,6 +240,83 @@ static void send_response(souk__exchange *x)
     h2o_send_inline(r, res->body.data ? res->body.data : "", res->body.len);
 }
 
+/* ---- the send watch ---- */
+
+/* lives in the h2o request's pool: disposed when h2o is done sending */
+typedef struct send_watch {
+    h2o_timeout_entry_t tick;
+    souk__worker *w;
+    int fd;
+    uint64_t acked;      /* bytes the client had acknowledged at the last progress */
+    int64_t progress_at; /* souk_time_mono_us of the last progress */
+} send_watch;
+
+/* What the client has acknowledged of everything sent on FD (TCP_INFO);
+ * false when the kernel does not say. */
+static bool bytes_acked(int fd, uint64_t *out)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof ti.tcpi_bytes_acked)
+        return false;
+    *out = ti.tcpi_bytes_acked;
+    return true;
+}
+
+static void on_send_tick(h2o_timeout_entry_t *tick)
+{
+    send_watch *s = H2O_STRUCT_FROM_MEMBER(send_watch, tick, tick);
+    int64_t now = souk_time_mono_us();
+    uint64_t acked;
+    if (bytes_acked(s->fd, &acked) && acked != s->acked) {
+        s->acked = acked;
+        s->progress_at = now;
+    }
+    if (now - s->progress_at < SEND_STALL_S * 1000000LL) {
+        h2o_timeout_link(s->w->loop, &s->w->send_tick, &s->tick);
+        return;
+    }
+    /* The client stopped reading. Shutting the socket down makes h2o's
+     * pending write fail, so h2o closes the connection itself (closing the
+     * fd under it would not be safe); no linger drops what the kernel still
+     * holds for the client at once. */
+    struct linger off = {1, 0};
+    setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+    shutdown(s->fd, SHUT_RDWR);
+    souk_log(SOUK_LOG_WARN, NULL, NULL, json_pack("{s:i}", "stalled_s", SEND_STALL_S),
+             "cut off a client that stopped reading its response");
+}
+
+static void on_send_done(void *p)
+{
+    send_watch *s = p;
+    if (h2o_timeout_is_linked(&s->tick))
+        h2o_timeout_unlink(&s->tick);
+}
+
+void souk__http_send_watch_init(souk__worker *w)
+{
+    h2o_timeout_init(w->loop, &w->send_tick, SEND_TICK_MS);
+}
+
+/* Watches X's response until h2o has handed all of it to the kernel (the
+ * request's pool is then disposed): a tick a second, nothing more for the
+ * answers that leave at once. HTTP/1 only: an HTTP/2 connection carries
+ * other streams, and its flow control may hold a stream back rightly. */
+static void watch_send(souk__exchange *x)
+{
+    h2o_req_t *r = x->h2o;
+    h2o_socket_t *sock = r->version < 0x200 && r->conn->callbacks->get_socket ? r->conn->callbacks->get_socket(r->conn) : NULL;
+    int fd = sock ? h2o_socket_get_fd(sock) : -1;
+    if (fd < 0)
+        return;
+    send_watch *s = h2o_mem_alloc_shared(&r->pool, sizeof *s, on_send_done);
+    *s = (send_watch){.w = x->w, .fd = fd, .progress_at = souk_time_mono_us()};
+    s->tick.cb = on_send_tick;
+    h2o_timeout_link(x->w->loop, &x->w->send_tick, &s->tick);
+}
+
 /* Metrics for every answer; the access-log line (always for 5xx). */
 static void observe(souk__exchange *x)
 {
@@ -255,6 +345,7 @@ void souk__http_finish(souk__exchange *x)
     if (x->res.err)
         render_error(&x->req, &x->res);
     run_hook(x);
+    watch_send(x);
     send_response(x);
     observe(x);
 }

@@ -32,6 +32,8 @@
 #include "http/cache.h"
 #include "core/banned.h"
 
+#define REQUEST_TIMEOUT_MS 10000
+
 const souk_server_opts *souk__http_opts;
 static h2o_globalconf_t globalconf;
 static atomic_bool stopping;
@@ -79,6 +81,7 @@ static void *worker_main(void *arg)
     souk__worker *w = arg;
     w->loop = h2o_evloop_create();
     h2o_context_init(&w->ctx, w->loop, &globalconf);
+    souk__http_send_watch_init(w);
     w->queue = h2o_multithread_create_queue(w->loop);
     h2o_multithread_register_receiver(w->queue, &w->done_receiver, souk__pool_on_done);
     w->accept_ctx.ctx = &w->ctx;
@@ -144,6 +147,13 @@ int souk_server_run(const souk_server_opts *o)
     h2o_config_init(&globalconf);
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("souk"));
     globalconf.max_request_entity_size = cfg->max_body * 4 + 4096; /* ours answers 413 first */
+    /* Slow clients: h2o closes a connection whose request (head and body
+     * together, or the next request on a keep-alive connection) has not
+     * fully arrived within this time; respond.c cuts off clients that stop
+     * reading their response for as long. h2o's defaults, set here so they
+     * are ours: docs/internals/http.md. */
+    globalconf.http1.req_timeout = REQUEST_TIMEOUT_MS;
+    globalconf.http2.idle_timeout = REQUEST_TIMEOUT_MS;
     h2o_hostconf_t *host = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *handler = h2o_create_handler(path, sizeof *handler);
