@@ -156,7 +156,7 @@ static souk__step step_target(souk__exchange *x)
         return SOUK__STEP_ANSWERED;
     }
     x->req.path = path;
-    if (rc < 0 || !x->req.peer) {
+    if (rc < 0) {
         souk_res_error(&x->res, SOUK_E_INTERNAL, NULL);
         return SOUK__STEP_ANSWERED;
     }
@@ -175,23 +175,30 @@ static souk__step step_route_match(souk__exchange *x)
     return SOUK__STEP_CONTINUE;
 }
 
-/* CORS: notes an allow-listed Origin (respond.c adds the headers); OPTIONS
- * on a known path is a preflight: 204 with what may be sent, or 403 for an
- * origin not on the list. */
-static souk__step step_cors(souk__exchange *x)
+/* CORS, first half: an allow-listed Origin is noted, so that every answer
+ * to it, refusals included, carries Access-Control-Allow-Origin and
+ * -Expose-Headers (respond.c). */
+static souk__step step_origin(souk__exchange *x)
 {
-    souk_req *req = &x->req;
-    const char *origin = souk_req_header(req, "origin");
+    const char *origin = souk_req_header(&x->req, "origin");
     if (origin && souk_config_origin_allowed(souk__http_opts->config, origin, strlen(origin)))
         x->origin_allowed = origin;
-    if (req->method != SOUK_OPTIONS || !x->allowed)
+    return SOUK__STEP_CONTINUE;
+}
+
+/* CORS, second half: OPTIONS on a known path is a preflight: 204 with the
+ * path's methods and the headers a browser may send, or 403 for an origin
+ * not on the list. */
+static souk__step step_preflight(souk__exchange *x)
+{
+    if (x->req.method != SOUK_OPTIONS || !x->allowed)
         return SOUK__STEP_CONTINUE;
     x->route = NULL;
     if (!x->origin_allowed) {
         souk_res_error(&x->res, SOUK_E_FORBIDDEN, "Origin not allowed");
         return SOUK__STEP_ANSWERED;
     }
-    const char *methods = souk_methods_list(x->allowed | SOUK_OPTIONS, req->arena);
+    const char *methods = souk_methods_list(x->allowed | SOUK_OPTIONS, x->req.arena);
     x->res.status = 204;
     x->res.allow = methods;
     souk__http_add_header(x->h2o, "access-control-allow-methods", methods ? methods : "");
@@ -362,10 +369,11 @@ static const struct {
     souk__step (*run)(souk__exchange *x);
 } chain[] = {
     {"request id", step_request_id},
+    {"cors origin", step_origin},
     {"framing", step_framing},
     {"target", step_target},
     {"route match", step_route_match},
-    {"cors", step_cors},
+    {"cors preflight", step_preflight},
     {"route found", step_route_found},
     {"body limit", step_body_limit},
     {"authenticate", step_authenticate},
@@ -393,6 +401,8 @@ static void begin(souk__exchange *x, souk__worker *w, h2o_req_t *r)
     souk__http_copy_headers(x, a);
     x->req.method = souk_method_parse(r->method.base, r->method.len);
     x->req.peer = peer_address(r, a);
+    if (!x->req.peer)
+        x->req.peer = "unknown";
     x->req.body = r->entity.base;
     x->req.body_len = r->entity.base ? r->entity.len : 0;
 }
@@ -402,10 +412,12 @@ int souk__http_handle(souk__worker *w, h2o_req_t *r)
     souk__exchange x;
     begin(&x, w, r);
     souk__step done = SOUK__STEP_CONTINUE;
-    for (size_t i = 0; done == SOUK__STEP_CONTINUE && i < sizeof chain / sizeof chain[0]; i++)
-        done = chain[i].run(&x);
+    size_t i = 0;
+    while (done == SOUK__STEP_CONTINUE && i < sizeof chain / sizeof chain[0])
+        done = chain[i++].run(&x);
     if (done == SOUK__STEP_CONTINUE) { /* BUG: the last step always answers or defers */
-        souk_log(SOUK_LOG_ERROR, x.req.request_id, NULL, NULL, "middleware chain ended without an answer");
+        souk_log(SOUK_LOG_ERROR, x.req.request_id, NULL, NULL, "middleware chain ended after \"%s\" without an answer",
+                 chain[i - 1].name);
         souk_res_error(&x.res, SOUK_E_INTERNAL, NULL);
     }
     if (done != SOUK__STEP_DEFERRED) {

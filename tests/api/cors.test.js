@@ -145,6 +145,12 @@ describe('CORS for a storefront on another origin', () => {
     const r = await api(srv, 'GET', '/api/v1/carts/current', { headers: { Origin: ORIGIN, 'X-Cart-Token': 'ct_nope' } });
     assert.ok(r.status >= 400 && r.status < 500, `${r.status}: ${r.text}`);
     assert.equal(assertReadable(r, 'an error').get('x-request-id'), r.body.error.request_id);
+    // answers that come before any route is known carry the CORS headers too
+    for (const path of ['/api/v1/nope', '/api/v1/admin%2Fusers']) {
+      const e = await api(srv, 'GET', path, { headers: { Origin: ORIGIN } });
+      assert.equal(e.status, 404, `${path}: ${e.text}`);
+      assert.equal(assertReadable(e, path).get('x-request-id'), e.body.error.request_id);
+    }
   });
 
   it('an admin page on another allowed origin reads Location after a create', async () => {
