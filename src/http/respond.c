@@ -249,6 +249,7 @@ typedef struct send_watch {
     int fd;
     uint64_t acked;      /* bytes the client had acknowledged at the last progress */
     int64_t progress_at; /* souk_time_mono_us of the last progress */
+    const char *request_id; /* a copy in the request's pool */
 } send_watch;
 
 /* What the client has acknowledged of everything sent on FD (TCP_INFO);
@@ -284,7 +285,7 @@ static void on_send_tick(h2o_timeout_entry_t *tick)
     struct linger off = {1, 0};
     setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
     shutdown(s->fd, SHUT_RDWR);
-    souk_log(SOUK_LOG_WARN, NULL, NULL, json_pack("{s:i}", "stalled_s", SEND_STALL_S),
+    souk_log(SOUK_LOG_WARN, s->request_id, NULL, json_pack("{s:i}", "stalled_s", SEND_STALL_S),
              "cut off a client that stopped reading its response");
 }
 
@@ -307,12 +308,15 @@ void souk__http_send_watch_init(souk__worker *w)
 static void watch_send(souk__exchange *x)
 {
     h2o_req_t *r = x->h2o;
-    h2o_socket_t *sock = r->version < 0x200 && r->conn->callbacks->get_socket ? r->conn->callbacks->get_socket(r->conn) : NULL;
+    if (r->version >= 0x200 || !r->conn->callbacks->get_socket)
+        return;
+    h2o_socket_t *sock = r->conn->callbacks->get_socket(r->conn);
     int fd = sock ? h2o_socket_get_fd(sock) : -1;
     if (fd < 0)
         return;
     send_watch *s = h2o_mem_alloc_shared(&r->pool, sizeof *s, on_send_done);
     *s = (send_watch){.w = x->w, .fd = fd, .progress_at = souk_time_mono_us()};
+    s->request_id = h2o_strdup(&r->pool, x->req.request_id, SIZE_MAX).base;
     s->tick.cb = on_send_tick;
     h2o_timeout_link(x->w->loop, &x->w->send_tick, &s->tick);
 }

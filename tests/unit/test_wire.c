@@ -43,7 +43,8 @@ static void test_ordinary_heads(void **state)
     assert_int_equal(GET("GET /x HTTP/1.1\r\nHost: a\r\n\r\n"), SOUK_WIRE_OK);
     assert_int_equal(GET("GET /x HTTP/1.1\nhost: shop.example:8080\n\n"), SOUK_WIRE_OK); /* bare LF, as h2o accepts */
     assert_int_equal(GET("\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n"), SOUK_WIRE_OK);      /* one leading empty line */
-    assert_int_equal(POST("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}GET /y HTTP/1.1\r\n"), SOUK_WIRE_OK);
+    assert_int_equal(POST("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}GET /y HTTP/1.1\r\n"),
+                     SOUK_WIRE_OK); /* a body and the next request follow */
     assert_int_equal(POST("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"),
                      SOUK_WIRE_OK);
     assert_int_equal(GET("GET /x HTTP/1.1\r\nHost: [::1]:80\r\n\r\n"), SOUK_WIRE_OK);
@@ -64,7 +65,8 @@ static void test_framing_refused(void **state)
                      SOUK_WIRE_LENGTH_AND_CODING);
     assert_int_equal(POST("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nHost: a\r\nContent-Length: 3\r\n\r\n"),
                      SOUK_WIRE_LENGTH_AND_CODING);
-    assert_int_equal(POST("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"),
+    assert_int_equal(POST("POST /x HTTP/1.1\r\nHost: a\r\n"
+                          "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"),
                      SOUK_WIRE_CODINGS);
     assert_int_equal(check("POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", "POST", "/x", 0),
                      SOUK_WIRE_CODING_IN_1_0);
