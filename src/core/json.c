@@ -17,8 +17,9 @@ size_t souk_utf8_len(const char *s, size_t len)
     return n;
 }
 
-/* Rejects nesting beyond the limit before jansson recurses into it. */
-static int depth_ok(const char *s, size_t len)
+/* Offset of the bracket that opens level SOUK_JSON_MAX_DEPTH + 1, or
+ * SIZE_MAX: nesting beyond the limit is refused before jansson recurses. */
+static size_t too_deep_at(const char *s, size_t len)
 {
     int depth = 0;
     bool in_str = false, esc = false;
@@ -35,28 +36,127 @@ static int depth_ok(const char *s, size_t len)
             in_str = true;
         } else if (c == '{' || c == '[') {
             if (++depth > SOUK_JSON_MAX_DEPTH)
-                return 0;
+                return i;
         } else if (c == '}' || c == ']') {
             depth--;
         }
     }
-    return 1;
+    return SIZE_MAX;
+}
+
+/* Offset of the first byte of S that does not belong to a well-formed UTF-8
+ * sequence (no overlongs, surrogates or code points past U+10FFFF), or
+ * SIZE_MAX when all of S is valid. */
+static size_t invalid_utf8_at(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0; i < len;) {
+        unsigned c = s[i];
+        size_t n = c < 0x80                ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
+        if (n == 0 || i + n > len)
+            return i;
+        for (size_t k = 1; k < n; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+        if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F) || (c == 0xF0 && s[i + 1] < 0x90) ||
+            (c == 0xF4 && s[i + 1] > 0x8F))
+            return i;
+        i += n;
+    }
+    return SIZE_MAX;
+}
+
+static bool all_space(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            return false;
+    return true;
+}
+
+/* Where the data after the first JSON value of BODY starts (jansson's
+ * position only says where the offending token ends). */
+static size_t trailing_data_at(const char *body, size_t len, size_t fallback)
+{
+    json_error_t je;
+    json_t *j = json_loadb(body, len, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &je);
+    if (!j)
+        return fallback;
+    json_decref(j);
+    size_t i = (size_t)je.position;
+    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r'))
+        i++;
+    return i < len ? i : fallback;
+}
+
+/* Writes into ERR what is wrong with BODY, in our own words: jansson's text
+ * names its flags and echoes bits of the input, and neither may reach a
+ * client. Offsets count bytes from 0. */
+static void describe_error(const char *body, size_t len, const json_error_t *je, char *err, size_t errlen)
+{
+    size_t pos = je->position > 0 ? (size_t)je->position : 0;
+    size_t near = pos > 0 ? pos - 1 : 0; /* jansson counts the bytes it read, the offending one included */
+    size_t at;
+    switch (json_error_code(je)) {
+    case json_error_invalid_utf8:
+        at = invalid_utf8_at(body, len);
+        snprintf(err, errlen, "invalid UTF-8 at byte %zu", at != SIZE_MAX ? at : pos);
+        break;
+    case json_error_premature_end_of_input:
+        snprintf(err, errlen, "the body ends before the JSON value is complete (at byte %zu)", len);
+        break;
+    case json_error_end_of_input_expected:
+        snprintf(err, errlen, "unexpected data after the JSON value at byte %zu", trailing_data_at(body, len, near));
+        break;
+    case json_error_null_character:
+    case json_error_null_byte_in_key:
+        snprintf(err, errlen, "NUL characters (\\u0000) are not allowed, near byte %zu", near);
+        break;
+    case json_error_duplicate_key:
+        snprintf(err, errlen, "duplicate object key near byte %zu", near);
+        break;
+    case json_error_numeric_overflow:
+        snprintf(err, errlen, "number out of range near byte %zu", near);
+        break;
+    case json_error_invalid_syntax:
+        snprintf(err, errlen, "unexpected character near byte %zu", near);
+        break;
+    default:
+        snprintf(err, errlen, "not valid JSON near byte %zu", near);
+        break;
+    }
 }
 
 json_t *souk_json_parse_object(const char *body, size_t len, char *err, size_t errlen)
 {
-    if (!depth_ok(body, len)) {
-        snprintf(err, errlen, "JSON nesting deeper than %d levels", SOUK_JSON_MAX_DEPTH);
+    if (all_space(body, len)) {
+        snprintf(err, errlen, "the body is empty");
+        return NULL;
+    }
+    const char *nul = memchr(body, '\0', len);
+    if (nul) { /* never valid in JSON text, raw: strings must escape it */
+        snprintf(err, errlen, "a NUL byte at byte %zu", (size_t)(nul - body));
+        return NULL;
+    }
+    size_t deep = too_deep_at(body, len);
+    if (deep != SIZE_MAX) {
+        snprintf(err, errlen, "nesting deeper than %d levels at byte %zu", SOUK_JSON_MAX_DEPTH, deep);
         return NULL;
     }
     json_error_t je;
-    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!j) {
-        snprintf(err, errlen, "%s at line %d column %d", je.text, je.line, je.column);
+        describe_error(body, len, &je, err, errlen);
         return NULL;
     }
     if (!json_is_object(j)) {
-        snprintf(err, errlen, "the body must be a JSON object");
+        snprintf(err, errlen, "the body must be a JSON object, not %s",
+                 json_is_array(j) ? "an array" : json_is_string(j) ? "a string" : json_is_number(j) ? "a number"
+                                                 : json_is_boolean(j) ? "a boolean" : "null");
         json_decref(j);
         return NULL;
     }

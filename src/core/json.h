@@ -106,8 +106,12 @@ typedef struct souk_json_array {
 } souk_json_array;
 
 /* Parses BODY (LEN bytes) as one JSON object. Nesting deeper than
- * SOUK_JSON_MAX_DEPTH, invalid UTF-8, duplicate keys and trailing garbage are
- * rejected. Returns the object (caller decrefs) or NULL with a message in ERR. */
+ * SOUK_JSON_MAX_DEPTH, invalid UTF-8, NUL bytes and \u0000, duplicate keys,
+ * trailing garbage and other top-level types are rejected. Returns the
+ * object (caller decrefs) or NULL with a message in ERR that may be shown to
+ * a client: our own words and a byte offset (from 0) where one is known,
+ * e.g. "unexpected character near byte 17" — never jansson's text, never
+ * bytes of BODY. */
 json_t *souk_json_parse_object(const char *body, size_t len, char *err, size_t errlen);
 
 /* Decodes OBJ per SPEC into OUT (zeroed first). PATH prefixes field names in

@@ -1,7 +1,8 @@
 /*
  * http.h — what a request handler sees. No h2o type leaks through here: the
- * adapter (server.c) fills a souk_req, calls the route's handler, and turns
- * the souk_res into an HTTP response with the middleware's headers.
+ * adapter (src/http/middleware.c) fills a souk_req, calls the route's
+ * handler, and respond.c turns the souk_res into an HTTP response with the
+ * middleware's headers.
  *
  * A handler returns 0 after filling RES (souk_res_json...), or a souk_err
  * code (usually via souk_res_error / souk_res_invalid), which the adapter
@@ -119,9 +120,15 @@ int souk_res_invalid(souk_res *res);
  * SOUK_E_INTERNAL when serialization fails. */
 int souk_res_json(souk_res *res, int status, json_t *j);
 
-/* Checks Content-Type and parses the body as a JSON object. Returns the
- * object (caller decrefs) or NULL after setting a 400/415 error on RES. */
+/* Checks Content-Type and parses the body as a JSON object (souk_req_body_json).
+ * Returns the object (caller decrefs) or NULL after setting a 400/415 error on RES. */
 json_t *souk_req_json(souk_req *req, souk_res *res);
+
+/* Parses the body as a JSON object, whatever its Content-Type. Returns the
+ * object (caller decrefs), or NULL after setting on RES a 400 MALFORMED_JSON
+ * with the registry's stable message and one problem {"field":"body",
+ * "message": where and what, e.g. "unexpected character near byte 17"}. */
+json_t *souk_req_body_json(souk_req *req, souk_res *res);
 
 /* Parses the body (souk_req_json) and decodes it against SPEC into OUT.
  * Returns 0, or the error set on RES (400/415, or 422 with the problems). */

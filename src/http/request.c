@@ -112,11 +112,16 @@ json_t *souk_req_json(souk_req *req, souk_res *res)
         souk_res_error(res, SOUK_E_UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
         return NULL;
     }
+    return souk_req_body_json(req, res);
+}
+
+json_t *souk_req_body_json(souk_req *req, souk_res *res)
+{
     char err[200];
     json_t *j = souk_json_parse_object(req->body ? req->body : "", req->body_len, err, sizeof err);
     if (!j) {
-        const char *msg = souk_arena_printf(req->arena, "The request body is not valid JSON: %s", err);
-        souk_res_error(res, SOUK_E_MALFORMED_JSON, msg);
+        souk_problems_add(&res->problems, req->arena, "body", "%s", err);
+        souk_res_error(res, SOUK_E_MALFORMED_JSON, NULL);
     }
     return j;
 }

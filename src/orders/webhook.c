@@ -107,10 +107,9 @@ int souk_orders_api_webhook(souk_req *req, souk_res *res)
     if (!sig || !souk_payments_verify_signature(sig, req->body ? req->body : "", req->body_len, g->webhook_secret,
                                                 souk_time_now_us() / 1000000, TOLERANCE_S))
         return souk_res_error(res, SOUK_E_BAD_REQUEST, "Missing, invalid or stale Stripe-Signature.");
-    char perr[128];
-    json_t *j = souk_json_parse_object(req->body, req->body_len, perr, sizeof perr);
+    json_t *j = souk_req_body_json(req, res);
     if (!j)
-        return souk_res_error(res, SOUK_E_MALFORMED_JSON, perr);
+        return res->err;
     json_t *object = json_object_get(json_object_get(j, "data"), "object");
     hook h = {json_string_value(json_object_get(j, "id")), json_string_value(json_object_get(j, "type")),
               json_string_value(json_object_get(object, "id")),

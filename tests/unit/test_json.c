@@ -204,6 +204,62 @@ static void test_parse_rejects(void **state)
     json_decref(parse("{\"caf\xc3\xa9\":\"\xe2\x82\xac\"} \n"));
 }
 
+/* the message for a body that fails to parse */
+static const char *parse_error(const char *s, size_t len)
+{
+    static char err[256];
+    err[0] = '\0';
+    json_t *j = souk_json_parse_object(s, len, err, sizeof err);
+    if (j) {
+        json_decref(j);
+        fail_msg("accepted: %.80s", s);
+    }
+    return err;
+}
+
+/* Messages go to clients: our own words, offsets from 0, no jansson
+ * vocabulary and never bytes of the body. */
+static void test_parse_error_messages(void **state)
+{
+    (void)state;
+#define C(body, want) {body, sizeof body - 1, want}
+    static const struct {
+        const char *body;
+        size_t len;
+        const char *want; /* the whole message */
+    } cases[] = {
+        C("", "the body is empty"),
+        C(" \r\n\t", "the body is empty"),
+        C("{\"title\": ", "the body ends before the JSON value is complete (at byte 10)"),
+        C("{\"a\":\"SECRETZ", "the body ends before the JSON value is complete (at byte 13)"),
+        C("{\"a\":1} SECRETZ", "unexpected data after the JSON value at byte 8"),
+        C("{\"a\":1}{}", "unexpected data after the JSON value at byte 7"),
+        C("{\"a\":\"b\0c\"}", "a NUL byte at byte 7"),
+        C("{\"a\":\"\\u0000\"}", "NUL characters (\\u0000) are not allowed, near byte 12"),
+        C("{\"a\": SECRETZ}", "unexpected character near byte 12"),
+        C("{\"a\":\"x\xff\"}", "invalid UTF-8 at byte 7"),
+        C("{\"SECRETZ\":1,\"SECRETZ\":2}", "duplicate object key near byte 21"),
+        C("{\"a\":1e999}", "number out of range near byte 9"),
+        C("[\"SECRETZ\"]", "the body must be a JSON object, not an array"),
+        C("\"SECRETZ\"", "the body must be a JSON object, not a string"),
+        C("42", "the body must be a JSON object, not a number"),
+        C("true", "the body must be a JSON object, not a boolean"),
+        C("null", "the body must be a JSON object, not null"),
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *err = parse_error(cases[i].body, cases[i].len);
+        if (strcmp(err, cases[i].want) != 0)
+            fail_msg("case %zu: \"%s\", want \"%s\"", i, err, cases[i].want);
+        for (const char *bad = "SECRETZ\0JSON_\0line \0column\0near '\0near end\0"; *bad; bad += strlen(bad) + 1)
+            if (strstr(err, bad))
+                fail_msg("case %zu: \"%s\" contains \"%s\"", i, err, bad);
+    }
+#undef C
+    char deep[200];
+    nest(deep, sizeof deep, 33, '[', ']');
+    assert_string_equal(parse_error(deep, strlen(deep)), "nesting deeper than 32 levels at byte 36");
+}
+
 /* ---- decoding ----------------------------------------------------------- */
 
 static void test_decode_full(void **state)
@@ -412,6 +468,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_depth),
         cmocka_unit_test(test_parse_rejects),
+        cmocka_unit_test(test_parse_error_messages),
         cmocka_unit_test_setup_teardown(test_decode_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decode_presence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decode_required_unknown_null, setup, teardown),

@@ -1,0 +1,125 @@
+/*
+ * internal.h — what the files of the h2o adapter share; nothing outside
+ * src/http includes it (handlers see http.h only).
+ *
+ *   server.c      threads, listeners, event loops, the watcher, shutdown
+ *   middleware.c  one request: the chain of steps from request id to dispatch
+ *   pool.c        the blocking pool: routes that must not run on a loop
+ *   respond.c     finishing and sending a response, and watching the send
+ *   wire.c        checks on the request as it came over the wire (wire.h)
+ *
+ * A request is an exchange. The chain (middleware.c) fills it step by step;
+ * each step continues, answers (the exchange's souk_res holds the answer) or
+ * defers (the exchange left for the blocking pool and comes back later).
+ * Whatever answered, souk__http_finish turns the souk_res into the HTTP
+ * response, in one place.
+ */
+#ifndef SOUK_HTTP_INTERNAL_H
+#define SOUK_HTTP_INTERNAL_H
+
+#include <h2o.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http/server.h"
+
+#define SOUK__ARENA_LIMIT (64u << 20)
+
+typedef struct souk__worker {
+    h2o_context_t ctx; /* first: handlers find their worker from req->conn->ctx */
+    h2o_accept_ctx_t accept_ctx;
+    h2o_evloop_t *loop;
+    h2o_socket_t *listener;
+    h2o_multithread_queue_t *queue;
+    h2o_multithread_receiver_t done_receiver; /* blocking-pool results */
+    h2o_timeout_t send_tick;                  /* respond.c: watches responses being sent */
+    int fd;
+    souk_store *db;
+    souk_arena arena;
+    int inflight;
+    pthread_t thread;
+} souk__worker;
+
+/* one request in flight */
+typedef struct souk__exchange {
+    h2o_multithread_message_t msg; /* first: the pool posts it back to the loop */
+    souk__worker *w;
+    h2o_req_t *h2o;
+    struct souk__guard *guard;     /* NULL when the request runs inline */
+    bool orphaned;                 /* the client went away while on the pool */
+    souk_arena own_arena;          /* blocking requests carry their own arena */
+    souk_req req;
+    souk_res res;
+    const souk_route *route;       /* the matched route; NULL for answers before a route is known */
+    unsigned allowed;              /* methods the path allows (404 when 0) */
+    int64_t started;
+    uint64_t gen;                  /* cache generation at the start */
+    const char *origin_allowed;    /* the request's Origin when it is allow-listed */
+    bool bad_credentials;          /* an Authorization header that did not verify */
+    bool cacheable;
+    bool cache_hit;                /* the answer came from the response cache */
+    const char *cache_key;
+    size_t cache_klen;
+    const char *etag;
+    char etag_buf[24];
+    struct souk__exchange *next;   /* pool queue */
+} souk__exchange;
+
+/* What a step of the chain did. */
+typedef enum souk__step {
+    SOUK__STEP_CONTINUE, /* go on with the next step */
+    SOUK__STEP_ANSWERED, /* the exchange's souk_res holds the answer: finish it now */
+    SOUK__STEP_DEFERRED, /* the exchange went to the blocking pool, which finishes it */
+} souk__step;
+
+/* The options souk_server_run was given (set before any thread starts). */
+extern const souk_server_opts *souk__http_opts;
+
+/* ---- middleware.c ---- */
+
+/* Runs the chain for R on worker W's loop; always returns 0 (h2o's "handled"). */
+int souk__http_handle(souk__worker *w, h2o_req_t *r);
+
+/* Copies X's request headers (lower-case names) into A as x->req.headers. */
+void souk__http_copy_headers(souk__exchange *x, souk_arena *a);
+
+/* ---- pool.c ---- */
+
+/* Starts N pool threads; returns how many started. */
+int souk__pool_start(int n);
+
+/* Stops the pool: queued work is dropped, running handlers finish; joins the threads. */
+void souk__pool_stop(void);
+
+/* Moves X onto the pool (a heap copy with its own arena). Returns DEFERRED,
+ * or ANSWERED with a 503 in X's souk_res when the pool is full or memory
+ * ran out. */
+souk__step souk__pool_dispatch(souk__exchange *x);
+
+/* h2o receiver callback: pool results arriving on a loop thread. */
+void souk__pool_on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+
+/* ---- respond.c ---- */
+
+/* Turns X's souk_res into the HTTP response and sends it: error body,
+ * Cache-Control, ETag / 304, response-cache store, cache invalidation after
+ * writes, the after-request hook, headers, access log and metrics. On the
+ * loop thread; frees nothing (see souk__http_end). */
+void souk__http_finish(souk__exchange *x);
+
+/* Releases what X holds of the worker (response buffer, in-flight counts). */
+void souk__http_end(souk__exchange *x);
+
+/* Adds response header NAME: VALUE (both copied into R's pool). */
+void souk__http_add_header(h2o_req_t *r, const char *name, const char *value);
+
+/* Sets up W's timer that cuts off clients that stop reading responses
+ * (on W's loop thread, once its loop exists). */
+void souk__http_send_watch_init(souk__worker *w);
+
+/* Empties the response cache when the content version moved (or always
+ * without a content version). DB is the caller's connection. */
+void souk__http_check_content(souk_store *db);
+
+#endif
