@@ -29,7 +29,8 @@ const CLIENTS = 16;
 const VARIANTS = 4;
 const INITIAL = 100_000;
 const KILL_AFTER_MS = 1500;
-const UNPAID_EVERY = 8; // every 8th checkout of a client carries no payment method (stays pending_payment)
+const UNPAID_EVERY = 8; // every 8th checkout carries no payment method (stays pending_payment); staggered
+// by client, so that clients 0 and 8 leave one waiting at once, however slowly the machine runs
 
 const countBy = (xs, f) => xs.reduce((m, x) => { const k = f(x); m[k] = (m[k] || 0) + 1; return m; }, {});
 
@@ -65,7 +66,7 @@ describe('checkout: SIGKILL under load, restart on the same database', () => {
         return; // the server went away while the cart was made: no checkout was sent
       }
       const key = `${fx.tag}-${c}-${n}`;
-      const body = checkoutBody(`${key}@example.com`, n % UNPAID_EVERY === UNPAID_EVERY - 1 ? null : undefined);
+      const body = checkoutBody(`${key}@example.com`, (c + n) % UNPAID_EVERY === 0 ? null : undefined);
       const req = { key, tok, body, variant, email: body.email, paid: 'payment_method' in body, status: null, order: null, error: null };
       fx.requests.push(req);
       try {
