@@ -425,3 +425,20 @@ int souk_json_is_null(const souk_json_spec *spec, const void *out, size_t i)
     memcpy(&bits, (const char *)out + spec->null_offset, sizeof bits);
     return (bits >> i) & 1;
 }
+
+const char *souk_json_payload_text(const json_t *obj, size_t max, char **text)
+{
+    *text = NULL;
+    if (!json_is_object(obj))
+        return "payload is not an object";
+    char *t = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (!t)
+        return "payload does not serialize";
+    if (strlen(t) > max) {
+        free(t);
+        return max == 64 * 1024 ? "payload larger than 64 KiB" : "payload too large";
+    }
+    *text = t;
+    return NULL;
+}
+

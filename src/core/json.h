@@ -124,6 +124,12 @@ int souk_json_decode(const souk_json_spec *spec, const json_t *obj, void *out, c
 int souk_json_present(const souk_json_spec *spec, const void *out, size_t i);
 int souk_json_is_null(const souk_json_spec *spec, const void *out, size_t i);
 
+/* Serializes the payload object OBJ compactly (ASCII only) into *TEXT
+ * (malloc'd, caller frees) when it fits in MAX bytes. Returns NULL when it
+ * did, else why not ("payload is not an object", "payload does not
+ * serialize", "payload larger than N KiB"; *TEXT is then NULL). */
+const char *souk_json_payload_text(const json_t *obj, size_t max, char **text);
+
 /* Number of UTF-8 code points in S (LEN bytes, assumed valid UTF-8). */
 size_t souk_utf8_len(const char *s, size_t len);
 

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/time.h"
@@ -88,12 +89,8 @@ int souk_event_emit_tx(souk_store *db, const char *type, const char *aggregate_i
         why = "bad type";
     else if (aggregate_id && strlen(aggregate_id) > SOUK_EVENT_AGGREGATE_MAX)
         why = "aggregate id too long";
-    else if (!json_is_object(payload))
-        why = "payload is not an object";
-    else if (!(text = json_dumps(payload, JSON_COMPACT | JSON_ENSURE_ASCII)))
-        why = "payload does not serialize";
-    else if (strlen(text) > SOUK_EVENT_PAYLOAD_MAX)
-        why = "payload larger than 64 KiB";
+    else
+        why = souk_json_payload_text(payload, SOUK_EVENT_PAYLOAD_MAX, &text);
     json_decref(payload);
     if (why) {
         souk_log_error("events: %s not written: %s", type_ok(type) ? type : "event", why);

@@ -12,6 +12,7 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "core/json.h"
 #include "core/banned.h"
 
 int souk_job_enqueue_tx(souk_store *db, const char *kind, json_t *payload, int64_t run_at_us, const char *dedupe_key)
@@ -24,16 +25,12 @@ int souk_job_enqueue_tx(souk_store *db, const char *kind, json_t *payload, int64
         why = "out of memory";
     else if (!souk__jobs_kind_ok(kind))
         why = "bad kind";
-    else if (!json_is_object(payload))
-        why = "payload is not an object";
     else if (dedupe_key && (!*dedupe_key || strlen(dedupe_key) > SOUK_JOB_DEDUPE_MAX))
         why = "bad dedupe key";
     else if (run_at_us < 0)
         why = "negative run_at";
-    else if (!(text = json_dumps(payload, JSON_COMPACT | JSON_ENSURE_ASCII)))
-        why = "payload does not serialize";
-    else if (strlen(text) > SOUK_JOB_PAYLOAD_MAX)
-        why = "payload larger than 64 KiB";
+    else
+        why = souk_json_payload_text(payload, SOUK_JOB_PAYLOAD_MAX, &text);
     json_decref(payload);
     if (why) {
         souk_log_error("jobs: %s not queued: %s", souk__jobs_kind_ok(kind) ? kind : "job", why);
