@@ -34,6 +34,8 @@ int souk_identity_api_erase(souk_req *req, souk_res *res);
 int souk_identity_api_keys_create(souk_req *req, souk_res *res);
 int souk_identity_api_keys_list(souk_req *req, souk_res *res);
 int souk_identity_api_keys_revoke(souk_req *req, souk_res *res);
+
+/* api_admin_users.c */
 int souk_identity_api_admin_users(souk_req *req, souk_res *res);
 int souk_identity_api_admin_user_update(souk_req *req, souk_res *res);
 
