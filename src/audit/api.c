@@ -19,6 +19,7 @@
 
 #include "core/query.h"
 #include "store/page.h"
+#include "store/row.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -134,47 +135,23 @@ static int filter_parse(audit_filter *f, const souk_query *q, souk_arena *a, sou
     return bad ? -1 : 0;
 }
 
-/* Collects $N parameters while the SQL text is assembled. */
+/* The $N parameters of the list query, collected as its SQL is assembled:
+ * at most one per filter, plus the limit, plus the end marker. */
 typedef struct binder {
-    int is_text[16];
-    int64_t ints[16];
-    const char *texts[16];
+    souk_param args[12];
     int n;
 } binder;
 
-static void where_int(binder *b, souk_buf *sql, const char *expr, int64_t v)
+static void where(binder *b, souk_buf *sql, const char *expr, souk_param v)
 {
-    b->is_text[b->n] = 0;
-    b->ints[b->n++] = v;
+    b->args[b->n++] = v;
     souk_buf_printf(sql, " AND %s$%d", expr, b->n);
 }
 
-static void where_text(binder *b, souk_buf *sql, const char *expr, const char *v)
-{
-    b->is_text[b->n] = 1;
-    b->texts[b->n++] = v;
-    souk_buf_printf(sql, " AND %s$%d", expr, b->n);
-}
-
-/* A JSON string of S, or a marker when S (from a tampered row) is not UTF-8. */
-static json_t *jstr(const char *s, size_t len)
-{
-    json_t *j = json_stringn(s ? s : "", s ? len : 0);
-    return j ? j : json_string("(invalid UTF-8)");
-}
-
-static json_t *jtext(souk_stmt *st, int col)
-{
-    size_t n;
-    const char *s = souk_stmt_text(st, col, &n);
-    return jstr(s, n);
-}
-
-static json_t *jid(const char *prefix, int64_t id)
-{
-    char buf[SOUK_ID_TEXT_MAX];
-    return json_string(souk_id_format(prefix, id, buf));
-}
+/* The columns render_entry reads, in its order. */
+#define ENTRY_COLS \
+    "seq, id, at, actor_type, actor_id, action, object_type, object_id, subject_user_id, request_id, result, details, " \
+    "prev_hash, hash"
 
 /* One row of the list query as the API's entry object, NULL when out of memory. */
 static json_t *render_entry(souk_stmt *st)
@@ -182,18 +159,14 @@ static json_t *render_entry(souk_stmt *st)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    char tbuf[SOUK_RFC3339_LEN];
-    size_t n;
-    const char *actor_type = souk_stmt_text(st, 3, &n);
+    const char *actor_type = souk_stmt_text(st, 3, NULL);
     json_t *actor_id;
-    if (souk_stmt_is_null(st, 4))
-        actor_id = json_null();
-    else if (actor_type && strcmp(actor_type, "user") == 0)
-        actor_id = jid(SOUK_PREFIX_USER, souk_stmt_i64(st, 4));
+    if (actor_type && strcmp(actor_type, "user") == 0)
+        actor_id = souk_row_id(st, 4, SOUK_PREFIX_USER);
     else if (actor_type && strcmp(actor_type, "api_key") == 0)
-        actor_id = jid(SOUK_PREFIX_APIKEY, souk_stmt_i64(st, 4));
+        actor_id = souk_row_id(st, 4, SOUK_PREFIX_APIKEY);
     else
-        actor_id = jtext(st, 4);
+        actor_id = souk_row_text_or_null(st, 4);
     size_t dl;
     const char *dtext = souk_stmt_text(st, 11, &dl);
     json_t *details = dtext ? json_loadb(dtext, dl, JSON_REJECT_DUPLICATES, NULL) : NULL;
@@ -201,24 +174,23 @@ static json_t *render_entry(souk_stmt *st)
         /* stored by a writer other than souk_audit_append: show it, flagged */
         json_decref(details);
         details = json_object();
-        json_object_set_new(details, "_invalid_json", jstr(dtext, dl));
+        json_object_set_new(details, "_invalid_json", souk_row_text(st, 11));
     }
     int bad = 0;
     bad |= json_object_set_new(o, "seq", json_integer(souk_stmt_i64(st, 0)));
-    bad |= json_object_set_new(o, "id", jid(SOUK_PREFIX_AUDIT, souk_stmt_i64(st, 1)));
-    bad |= json_object_set_new(o, "at", json_string(souk_time_format(souk_stmt_i64(st, 2), tbuf)));
-    bad |= json_object_set_new(o, "actor_type", jstr(actor_type, n));
+    bad |= json_object_set_new(o, "id", souk_row_id(st, 1, SOUK_PREFIX_AUDIT));
+    bad |= json_object_set_new(o, "at", souk_row_time(st, 2));
+    bad |= json_object_set_new(o, "actor_type", souk_row_text(st, 3));
     bad |= json_object_set_new(o, "actor_id", actor_id);
-    bad |= json_object_set_new(o, "action", jtext(st, 5));
-    bad |= json_object_set_new(o, "object_type", jtext(st, 6));
-    bad |= json_object_set_new(o, "object_id", jtext(st, 7));
-    bad |= json_object_set_new(o, "subject_user_id",
-                               souk_stmt_is_null(st, 8) ? json_null() : jid(SOUK_PREFIX_USER, souk_stmt_i64(st, 8)));
-    bad |= json_object_set_new(o, "request_id", jtext(st, 9));
+    bad |= json_object_set_new(o, "action", souk_row_text(st, 5));
+    bad |= json_object_set_new(o, "object_type", souk_row_text(st, 6));
+    bad |= json_object_set_new(o, "object_id", souk_row_text(st, 7));
+    bad |= json_object_set_new(o, "subject_user_id", souk_row_id(st, 8, SOUK_PREFIX_USER));
+    bad |= json_object_set_new(o, "request_id", souk_row_text(st, 9));
     bad |= json_object_set_new(o, "result", json_integer(souk_stmt_i64(st, 10)));
     bad |= json_object_set_new(o, "details", details);
-    bad |= json_object_set_new(o, "prev_hash", jtext(st, 12));
-    bad |= json_object_set_new(o, "hash", jtext(st, 13));
+    bad |= json_object_set_new(o, "prev_hash", souk_row_text(st, 12));
+    bad |= json_object_set_new(o, "hash", souk_row_text(st, 13));
     if (bad) {
         json_decref(o);
         return NULL;
@@ -240,43 +212,34 @@ int souk_audit_api_list(souk_req *req, souk_res *res)
     souk_buf sql;
     souk_buf_init(&sql, 4096);
     binder b = {.n = 0};
-    souk_buf_adds(&sql, "SELECT seq, id, at, actor_type, actor_id, action, object_type, object_id, subject_user_id, "
-                        "request_id, result, details, prev_hash, hash FROM audit_log WHERE 1 = 1");
+    souk_buf_adds(&sql, "SELECT " ENTRY_COLS " FROM audit_log WHERE 1 = 1");
     if (f.actor_type)
-        where_text(&b, &sql, "actor_type = ", f.actor_type);
+        where(&b, &sql, "actor_type = ", SOUK_TEXT(f.actor_type));
     if (f.has_actor_id)
-        where_int(&b, &sql, "actor_id = ", f.actor_id);
+        where(&b, &sql, "actor_id = ", SOUK_I64(f.actor_id));
     if (f.has_subject)
-        where_int(&b, &sql, "subject_user_id = ", f.subject);
+        where(&b, &sql, "subject_user_id = ", SOUK_I64(f.subject));
     if (f.action)
-        where_text(&b, &sql, "action = ", f.action);
+        where(&b, &sql, "action = ", SOUK_TEXT(f.action));
     if (f.object_type)
-        where_text(&b, &sql, "object_type = ", f.object_type);
+        where(&b, &sql, "object_type = ", SOUK_TEXT(f.object_type));
     if (f.object_id)
-        where_text(&b, &sql, "object_id = ", f.object_id);
+        where(&b, &sql, "object_id = ", SOUK_TEXT(f.object_id));
     if (f.has_from)
-        where_int(&b, &sql, "at >= ", f.from);
+        where(&b, &sql, "at >= ", SOUK_I64(f.from));
     if (f.has_to)
-        where_int(&b, &sql, "at < ", f.to);
+        where(&b, &sql, "at < ", SOUK_I64(f.to));
     if (f.has_cursor)
-        where_int(&b, &sql, "seq < ", f.cursor_seq);
-    b.is_text[b.n] = 0;
-    b.ints[b.n++] = f.limit + 1; /* one more than shown tells whether there is a next page */
+        where(&b, &sql, "seq < ", SOUK_I64(f.cursor_seq));
+    b.args[b.n++] = SOUK_I64(f.limit + 1); /* one more than shown tells whether there is a next page */
+    b.args[b.n] = (souk_param){.type = SOUK_TYPE_END};
     souk_buf_printf(&sql, " ORDER BY seq DESC LIMIT $%d", b.n);
     if (souk_buf_failed(&sql)) {
         souk_buf_release(&sql);
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     }
-    souk_stmt *st = souk_store_stmt(req->store, sql.data);
+    souk_stmt *st = souk_store_query(req->store, sql.data, b.args);
     souk_buf_release(&sql);
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    for (int i = 0; i < b.n; i++) {
-        if (b.is_text[i])
-            souk_stmt_bind_text(st, i + 1, b.texts[i], SIZE_MAX);
-        else
-            souk_stmt_bind_i64(st, i + 1, b.ints[i]);
-    }
 
     int64_t last_seq;
     bool more;
@@ -301,14 +264,10 @@ int souk_audit_api_list(souk_req *req, souk_res *res)
 
 json_t *souk_audit_about_user_json(souk_store *db, int64_t user, int limit)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT seq, id, at, actor_type, actor_id, action, object_type, object_id, "
-                                        "subject_user_id, request_id, result, details, prev_hash, hash FROM audit_log "
-                                        "WHERE subject_user_id = $1 OR (actor_type = 'user' AND actor_id = $1) "
-                                        "ORDER BY seq LIMIT $2");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, user);
-    souk_stmt_bind_i64(st, 2, limit);
+    souk_stmt *st = souk_store_query(db, "SELECT " ENTRY_COLS " FROM audit_log "
+                                         "WHERE subject_user_id = $1 OR (actor_type = 'user' AND actor_id = $1) "
+                                         "ORDER BY seq LIMIT $2",
+                                     SOUK_ARGS(SOUK_I64(user), SOUK_I64(limit)));
     json_t *arr = json_array();
     int r;
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {

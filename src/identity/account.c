@@ -3,32 +3,26 @@
 #include "identity/account.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core/id.h"
 #include "mail/mail.h"
-#include "core/time.h"
+#include "store/row.h"
 #include "core/banned.h"
 
 json_t *souk__identity_user_json(souk_store *db, int64_t user)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT email, name, phone, role, coalesce(vendor_id, 0), totp_enabled, "
-                                        "created_at, updated_at, status FROM users WHERE id = $1");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, user);
+    souk_stmt *st = souk_store_query(db, "SELECT email, name, phone, role, vendor_id, totp_enabled, created_at, "
+                                         "updated_at, status FROM users WHERE id = $1",
+                                     SOUK_ARGS(SOUK_I64(user)));
     if (souk_stmt_step(st) != SOUK_DB_ROW)
         return NULL;
-    char id[SOUK_ID_TEXT_MAX], vid[SOUK_ID_TEXT_MAX], c[SOUK_RFC3339_LEN], u[SOUK_RFC3339_LEN];
-    int64_t vendor = souk_stmt_i64(st, 4);
-    json_t *j = json_pack("{s:s,s:o,s:s,s:s,s:s,s:o,s:b,s:s,s:s,s:s}", "id", souk_id_format("usr", user, id), "email",
-                          souk_stmt_is_null(st, 0) ? json_null() : json_string(souk_stmt_text(st, 0, NULL)), "name",
-                          souk_stmt_text(st, 1, NULL), "phone", souk_stmt_text(st, 2, NULL), "role",
-                          souk_stmt_text(st, 3, NULL), "vendor_id",
-                          vendor ? json_string(souk_id_format("vend", vendor, vid)) : json_null(), "two_factor_enabled",
-                          souk_stmt_i64(st, 5) != 0, "status", souk_stmt_text(st, 8, NULL), "created_at",
-                          souk_time_format(souk_stmt_i64(st, 6), c), "updated_at", souk_time_format(souk_stmt_i64(st, 7), u));
+    char id[SOUK_ID_TEXT_MAX];
+    json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "id", souk_id_format("usr", user, id),
+                          "email", souk_row_text_or_null(st, 0), "name", souk_row_text(st, 1), "phone",
+                          souk_row_text(st, 2), "role", souk_row_text(st, 3), "vendor_id", souk_row_id(st, 4, "vend"),
+                          "two_factor_enabled", souk_stmt_i64(st, 5) != 0, "status", souk_row_text(st, 8),
+                          "created_at", souk_row_time(st, 6), "updated_at", souk_row_time(st, 7));
     souk_stmt_done(st);
     return j;
 }
@@ -60,49 +54,25 @@ void souk__identity_lower(char *s)
         *s = (char)tolower((unsigned char)*s);
 }
 
-int64_t souk__identity_user_by_email(souk_store *db, const char *email, char *hash, size_t hashlen, bool *totp,
-                                     char *totp_secret, size_t secretlen)
+/* The columns souk__identity_secret holds, in its order. */
+#define SECRET_SELECT "SELECT id, email, password_hash, totp_enabled <> 0, totp_secret FROM users "
+
+static int read_secret(souk_store *db, const char *sql, souk_param key, souk__identity_secret *out)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, coalesce(password_hash, ''), totp_enabled, coalesce(totp_secret, '') "
-                                        "FROM users WHERE email = $1 AND status = 'active'");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, email, SIZE_MAX);
-    int r = souk_stmt_step(st);
-    if (r != SOUK_DB_ROW)
-        return r;
-    int64_t id = souk_stmt_i64(st, 0);
-    if (hash)
-        snprintf(hash, hashlen, "%s", souk_stmt_text(st, 1, NULL));
-    if (totp)
-        *totp = souk_stmt_i64(st, 2) != 0;
-    if (totp_secret)
-        snprintf(totp_secret, secretlen, "%s", souk_stmt_text(st, 3, NULL));
-    souk_stmt_done(st);
-    return id;
+    memset(out, 0, sizeof *out);
+    return souk_store_one(db, sql, SOUK_ARGS(key),
+                          SOUK_COLS(SOUK_COL_I64(&out->id), SOUK_COL_STR(out->email), SOUK_COL_STR(out->hash),
+                                    SOUK_COL_BOOL(&out->totp), SOUK_COL_STR(out->totp_secret)));
 }
 
-int souk__identity_user_secret(souk_store *db, int64_t user, char *email, size_t emaillen, char *hash, size_t hashlen,
-                               bool *totp, char *totp_secret, size_t secretlen)
+int souk__identity_secret_by_email(souk_store *db, const char *email, souk__identity_secret *out)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT coalesce(email, ''), coalesce(password_hash, ''), totp_enabled, "
-                                        "coalesce(totp_secret, '') FROM users WHERE id = $1 AND status = 'active'");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, user);
-    int r = souk_stmt_step(st);
-    if (r != SOUK_DB_ROW)
-        return r;
-    if (email)
-        snprintf(email, emaillen, "%s", souk_stmt_text(st, 0, NULL));
-    if (hash)
-        snprintf(hash, hashlen, "%s", souk_stmt_text(st, 1, NULL));
-    if (totp)
-        *totp = souk_stmt_i64(st, 2) != 0;
-    if (totp_secret)
-        snprintf(totp_secret, secretlen, "%s", souk_stmt_text(st, 3, NULL));
-    souk_stmt_done(st);
-    return 1;
+    return read_secret(db, SECRET_SELECT "WHERE email = $1 AND status = 'active'", SOUK_TEXT(email), out);
+}
+
+int souk__identity_secret_by_id(souk_store *db, int64_t user, souk__identity_secret *out)
+{
+    return read_secret(db, SECRET_SELECT "WHERE id = $1 AND status = 'active'", SOUK_I64(user), out);
 }
 
 /* ---- request specs ---- */

@@ -60,14 +60,20 @@ const char *souk__identity_check_email(const char *s, size_t len);
 /* Lower-cases ASCII letters of S in place. */
 void souk__identity_lower(char *s);
 
-/* Active user with EMAIL: returns the id (>0), 0 when none, negative on
- * error; fills the password HASH, whether TOTP is on, and its secret. */
-int64_t souk__identity_user_by_email(souk_store *db, const char *email, char *hash, size_t hashlen, bool *totp,
-                                     char *totp_secret, size_t secretlen);
+/* What sign-in and re-authentication check of an active account. */
+typedef struct souk__identity_secret {
+    int64_t id;
+    char email[256];
+    char hash[crypto_pwhash_STRBYTES + 1]; /* Argon2id encoded string, "" when none */
+    bool totp;                             /* two-factor sign-in is on */
+    char totp_secret[64];                  /* base32, "" when none (set at enrolment) */
+} souk__identity_secret;
 
-/* The same for an active user by id: 1 found, 0 not, negative on error. */
-int souk__identity_user_secret(souk_store *db, int64_t user, char *email, size_t emaillen, char *hash, size_t hashlen,
-                               bool *totp, char *totp_secret, size_t secretlen);
+/* The active account with EMAIL (lower-case) / with id USER into OUT:
+ * SOUK_DB_ROW, SOUK_DB_DONE when there is none (OUT zeroed), or an error
+ * class. */
+int souk__identity_secret_by_email(souk_store *db, const char *email, souk__identity_secret *out);
+int souk__identity_secret_by_id(souk_store *db, int64_t user, souk__identity_secret *out);
 
 /* session.c */
 int souk__identity_refresh(souk_store *db, const char *token, souk__tokens *out, int64_t *user, int64_t *session);

@@ -33,20 +33,15 @@ int souk_identity_api_admin_users(souk_req *req, souk_res *res)
     }
     if (res->problems.count)
         return souk_res_invalid(res);
-    souk_stmt *st = souk_store_stmt(req->store, "SELECT id FROM users WHERE ($1 = '' OR role = $1) AND "
-                                                "($2 = '' OR status = $2) AND ($3 = '' OR email = lower($3)) AND id < $4 "
-                                                "ORDER BY id DESC LIMIT $5");
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_text(st, 1, role ? role : "", SIZE_MAX);
-    souk_stmt_bind_text(st, 2, status ? status : "", SIZE_MAX);
-    souk_stmt_bind_text(st, 3, email ? email : "", SIZE_MAX);
-    souk_stmt_bind_i64(st, 4, before);
-    souk_stmt_bind_i64(st, 5, limit + 1);
+    souk_stmt *st = souk_store_query(req->store, "SELECT id FROM users WHERE ($1 = '' OR role = $1) AND "
+                                                 "($2 = '' OR status = $2) AND ($3 = '' OR email = lower($3)) AND id < $4 "
+                                                 "ORDER BY id DESC LIMIT $5",
+                                     SOUK_ARGS(SOUK_TEXT(role ? role : ""), SOUK_TEXT(status ? status : ""),
+                                               SOUK_TEXT(email ? email : ""), SOUK_I64(before), SOUK_I64(limit + 1)));
     int64_t ids[201];
     int n = 0;
-    while (n <= limit && souk_stmt_step(st) == SOUK_DB_ROW)
-        ids[n++] = souk_stmt_i64(st, 0);
+    while (n <= limit && souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&ids[n]))) == SOUK_DB_ROW)
+        n++;
     souk_stmt_done(st);
     json_t *data = json_array();
     int shown = n > limit ? (int)limit : n;
@@ -73,43 +68,27 @@ int souk_identity_api_admin_user_update(souk_req *req, souk_res *res)
         return res->err;
     const souk_json_spec *spec = &souk__identity_admin_user_spec;
     bool set_vendor = souk_json_present(spec, &in, 1);
-    if (set_vendor && !souk_json_is_null(spec, &in, 1)) {
-        souk_stmt *st = souk_store_stmt(req->store, "SELECT 1 FROM vendors WHERE id = $1");
-        if (!st)
-            return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-        souk_stmt_bind_i64(st, 1, in.vendor_id);
-        int r = souk_stmt_step(st);
-        if (r == SOUK_DB_ROW)
-            souk_stmt_done(st);
-        else {
-            souk_problems_add(&res->problems, req->arena, "vendor_id", "does not exist");
-            return souk_res_invalid(res);
-        }
+    bool vendor_null = souk_json_is_null(spec, &in, 1);
+    if (set_vendor && !vendor_null &&
+        souk_store_one(req->store, "SELECT 1 FROM vendors WHERE id = $1", SOUK_ARGS(SOUK_I64(in.vendor_id)), NULL) !=
+            SOUK_DB_ROW) {
+        souk_problems_add(&res->problems, req->arena, "vendor_id", "does not exist");
+        return souk_res_invalid(res);
     }
     if (id == req->principal.user_id && souk_json_present(spec, &in, 0) && in.role != 3) {
         souk_problems_add(&res->problems, req->arena, "role", "you cannot take away your own admin role");
         return souk_res_invalid(res);
     }
-    souk_stmt *st = souk_store_stmt(
-        req->store, "UPDATE users SET role = CASE WHEN $2 THEN $3 ELSE role END, "
-                    "vendor_id = CASE WHEN $4 THEN $5 ELSE vendor_id END, status = CASE WHEN $6 THEN $7 ELSE status END, "
-                    "updated_at = $8 WHERE id = $1 AND status <> 'deleted'");
-    if (!st)
+    int64_t changed = souk_store_update(
+        req->store,
+        "UPDATE users SET role = CASE WHEN $2 THEN $3 ELSE role END, vendor_id = CASE WHEN $4 THEN $5 ELSE vendor_id END, "
+        "status = CASE WHEN $6 THEN $7 ELSE status END, updated_at = $8 WHERE id = $1 AND status <> 'deleted'",
+        SOUK_ARGS(SOUK_I64(id), SOUK_BOOL(souk_json_present(spec, &in, 0)), SOUK_TEXT(roles[in.role]), SOUK_BOOL(set_vendor),
+                  set_vendor && !vendor_null ? SOUK_I64(in.vendor_id) : SOUK_NULL,
+                  SOUK_BOOL(souk_json_present(spec, &in, 2)), SOUK_TEXT(statuses[in.status]), SOUK_I64(souk_time_now_us())));
+    if (changed < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_i64(st, 2, souk_json_present(spec, &in, 0));
-    souk_stmt_bind_text(st, 3, roles[in.role], SIZE_MAX);
-    souk_stmt_bind_i64(st, 4, set_vendor);
-    if (set_vendor && !souk_json_is_null(spec, &in, 1))
-        souk_stmt_bind_i64(st, 5, in.vendor_id);
-    else
-        souk_stmt_bind_null(st, 5);
-    souk_stmt_bind_i64(st, 6, souk_json_present(spec, &in, 2));
-    souk_stmt_bind_text(st, 7, statuses[in.status], SIZE_MAX);
-    souk_stmt_bind_i64(st, 8, souk_time_now_us());
-    if (souk_stmt_exec(st) < 0)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    if (souk_store_changes(req->store) == 0)
+    if (changed == 0)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "No such user.");
     souk_identity_invalidate();
     res->audit_subject_user = id;
