@@ -111,19 +111,15 @@ int souk_cmd_audit(int argc, char **argv)
     char why[256];
     int r = souk_audit_verify(db, &checked, &bad, why, sizeof why);
     if (r == 0 && anchor) {
-        souk_stmt *st = souk_store_stmt(db, "SELECT hash FROM audit_log WHERE seq = $1");
-        int found = st ? (souk_stmt_bind_i64(st, 1, anchor_seq), souk_stmt_step(st)) : SOUK_DB_HARD;
+        char stored[SOUK_AUDIT_HASH_HEX + 1];
+        int found = souk_audit_hash_at(db, anchor_seq, stored);
         if (found < 0) {
             r = found;
-        } else if (found == SOUK_DB_DONE || strcmp(souk_stmt_text(st, 0, NULL), anchor_hash) != 0) {
-            if (found == SOUK_DB_ROW)
-                souk_stmt_done(st);
+        } else if (found == SOUK_DB_DONE || strcmp(stored, anchor_hash) != 0) {
             r = 1;
             bad = anchor_seq;
             snprintf(why, sizeof why, "%s", found == SOUK_DB_DONE ? "the anchored entry is gone (the log was cut)"
                                                                 : "the anchored entry's hash differs (the log was rewritten)");
-        } else {
-            souk_stmt_done(st);
         }
     }
     if (r < 0)

@@ -110,14 +110,9 @@ int souk_cmd_serve(int argc, char **argv)
     souk_store *db = souk_cli_open_db(cfg.db_dsn);
     if (!db)
         return SOUK_EXIT_FAIL;
-    int64_t users = -1;
-    souk_stmt *st = souk_store_stmt(db, "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM api_keys)");
-    if (st && souk_stmt_step(st) == SOUK_DB_ROW) {
-        users = souk_stmt_i64(st, 0);
-        souk_stmt_done(st);
-    }
+    int anyone = souk_identity_any_credential(db);
     souk_store_close(db);
-    if (users == 0)
+    if (anyone == 0)
         souk_log_warn("no accounts yet: create an admin with 'souk user create --email you@example.com --role admin'");
     char err[256];
     if (souk_router_init(souk_routes, souk_routes_count, err, sizeof err) < 0) {

@@ -1,5 +1,6 @@
 /* cmd_user.c — `souk user create` and `souk keys rotate`. */
 #include <getopt.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +9,7 @@
 
 #include "app/cli.h"
 #include "core/id.h"
-#include "identity/apikey.h"
-#include "identity/account.h"
+#include "identity/identity.h"
 #include "core/banned.h"
 
 /* one line from stdin without its newline; echo off on a terminal */
@@ -98,7 +98,7 @@ int souk_cmd_user(int argc, char **argv)
         char id[SOUK_ID_TEXT_MAX];
         char shown[256];
         snprintf(shown, sizeof shown, "%s", email);
-        souk__identity_lower(shown); /* as stored */
+        souk_identity_email_normalize(shown); /* as stored */
         printf("created %s %s (%s)\n", role, shown, souk_id_format("usr", user, id));
         if (want_key)
             printf("admin api key: %s\n(shown once; souk stores only its hash)\n", key);
@@ -127,7 +127,7 @@ int souk_cmd_keys(int argc, char **argv)
     if (!db)
         return SOUK_EXIT_FAIL;
     char kid[32];
-    int r = souk__identity_keys_rotate(db, kid);
+    int r = souk_identity_keys_rotate(db, kid);
     if (r == 0)
         printf("new signing key %s; older keys verify tokens for %d more minutes, then retire\n", kid,
                SOUK_ACCESS_TTL_S / 60);

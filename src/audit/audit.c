@@ -229,6 +229,16 @@ int souk_audit_head(souk_store *db, int64_t *seq, char *hash)
     return r;
 }
 
+int souk_audit_hash_at(souk_store *db, int64_t seq, char *hash)
+{
+    char stored[SOUK_AUDIT_HASH_HEX + 1];
+    int r = souk_store_one(db, "SELECT hash FROM audit_log WHERE seq = $1", SOUK_ARGS(SOUK_I64(seq)),
+                           SOUK_COLS(SOUK_COL_STR(stored)));
+    if (r == SOUK_DB_ROW)
+        memcpy(hash, stored, sizeof stored);
+    return r;
+}
+
 /* Columns of the verify walk. The storage-type check sits in the SQL so it
  * sees the values before any accessor converts them, and is portable: a
  * value equals its own CAST to the column's type only when it is stored as

@@ -89,6 +89,12 @@ int souk_audit_verify(souk_store *db, int64_t *checked, int64_t *first_bad, char
  * SOUK_DB_DONE for an empty log (*SEQ = 0, HASH = 64 '0'), or an error class. */
 int souk_audit_head(souk_store *db, int64_t *seq, char *hash);
 
+/* The stored hash of entry SEQ (HASH gets SOUK_AUDIT_HASH_HEX + 1 bytes; a
+ * longer, tampered value is cut), to check an anchor kept outside the
+ * database. Returns SOUK_DB_ROW, SOUK_DB_DONE when there is no such entry,
+ * or an error class. */
+int souk_audit_hash_at(souk_store *db, int64_t seq, char *hash);
+
 /* GET /api/v1/admin/audit (permission "audit:read", bound in routes.c).
  * Lists entries newest first (keyset on seq descending). Query parameters,
  * each at most once:

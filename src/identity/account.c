@@ -48,10 +48,10 @@ const char *souk__identity_check_email(const char *s, size_t len)
     return NULL;
 }
 
-void souk__identity_lower(char *s)
+void souk_identity_email_normalize(char *email)
 {
-    for (; *s; s++)
-        *s = (char)tolower((unsigned char)*s);
+    for (; *email; email++)
+        *email = (char)tolower((unsigned char)*email);
 }
 
 /* The columns souk__identity_secret holds, in its order. */

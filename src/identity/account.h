@@ -57,8 +57,19 @@ extern const souk_json_spec souk__identity_register_spec, souk__identity_login_s
 /* NULL when S (LEN bytes) is a plausible e-mail address, else the reason. */
 const char *souk__identity_check_email(const char *s, size_t len);
 
-/* Lower-cases ASCII letters of S in place. */
-void souk__identity_lower(char *s);
+/* users.c: the row of a new account. */
+typedef struct souk__identity_new_user {
+    const char *email;    /* lower-case, checked */
+    const char *hash;     /* Argon2id encoded password */
+    const char *name, *phone; /* NULL = "" */
+    const char *role;
+    int64_t vendor_id;    /* 0 = none */
+} souk__identity_new_user;
+
+/* Inside a write transaction: inserts account U unless its address has an
+ * account already. 0 with *ID set, 1 when the address is taken, or a
+ * negative souk_db_status. */
+int souk__identity_user_insert_tx(souk_store *db, const souk__identity_new_user *u, int64_t *id);
 
 /* What sign-in and re-authentication check of an active account. */
 typedef struct souk__identity_secret {

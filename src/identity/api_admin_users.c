@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/catalog.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "core/banned.h"
@@ -69,9 +70,7 @@ int souk_identity_api_admin_user_update(souk_req *req, souk_res *res)
     const souk_json_spec *spec = &souk__identity_admin_user_spec;
     bool set_vendor = souk_json_present(spec, &in, 1);
     bool vendor_null = souk_json_is_null(spec, &in, 1);
-    if (set_vendor && !vendor_null &&
-        souk_store_one(req->store, "SELECT 1 FROM vendors WHERE id = $1", SOUK_ARGS(SOUK_I64(in.vendor_id)), NULL) !=
-            SOUK_DB_ROW) {
+    if (set_vendor && !vendor_null && souk_catalog_vendor_exists(req->store, in.vendor_id) != SOUK_OK) {
         souk_problems_add(&res->problems, req->arena, "vendor_id", "does not exist");
         return souk_res_invalid(res);
     }

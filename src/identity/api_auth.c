@@ -62,27 +62,19 @@ typedef struct register_ctx {
 static int register_tx(souk_store *db, void *arg)
 {
     register_ctx *c = arg;
-    int r = souk_store_one(db, "SELECT 1 FROM users WHERE email = $1", SOUK_ARGS(SOUK_TEXT(c->email)), NULL);
-    if (r < 0)
-        return r;
-    if (r == SOUK_DB_ROW) {
+    souk__identity_new_user row = {c->email, c->hash, c->in->name, c->in->phone, "customer", 0};
+    int r = souk__identity_user_insert_tx(db, &row, &c->user);
+    if (r == 1) {
         c->taken = true;
         return -100;
     }
-    int64_t now = souk_time_now_us();
-    c->user = souk_id_next();
-    r = souk_store_exec(db, "INSERT INTO users (id, email, password_hash, name, phone, role, created_at, updated_at, "
-                            "password_changed_at) VALUES ($1, $2, $3, $4, $5, 'customer', $6, $6, $6)",
-                        SOUK_ARGS(SOUK_I64(c->user), SOUK_TEXT(c->email), SOUK_TEXT(c->hash),
-                                  SOUK_TEXT(c->in->name ? c->in->name : ""), SOUK_TEXT(c->in->phone ? c->in->phone : ""),
-                                  SOUK_I64(now)));
     if (r < 0)
         return r;
     if (souk_json_present(&souk__identity_register_spec, c->in, 4)) {
         r = souk_store_exec(db, "INSERT INTO consents (id, user_id, kind, granted, method, created_at) "
                                 "VALUES ($1, $2, 'marketing', $3, 'registration', $4)",
                             SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(c->user), SOUK_I64(c->in->marketing_opt_in ? 1 : 0),
-                                      SOUK_I64(now)));
+                                      SOUK_I64(souk_time_now_us())));
         if (r < 0)
             return r;
     }
@@ -97,7 +89,7 @@ int souk_identity_api_register(souk_req *req, souk_res *res)
     char *email = souk_arena_strdup(req->arena, in.email);
     if (!email)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk__identity_lower(email);
+    souk_identity_email_normalize(email);
     const char *why = souk__identity_password_rules(in.password, email);
     if (why) {
         souk_problems_add(&res->problems, req->arena, "password", "%s", why);
@@ -187,7 +179,7 @@ int souk_identity_api_login(souk_req *req, souk_res *res)
     char *email = souk_arena_strdup(req->arena, in.email);
     if (!email)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk__identity_lower(email);
+    souk_identity_email_normalize(email);
     if (souk__identity_fail_throttled(req, res, "account", email))
         return res->err;
     souk__identity_secret acct;
@@ -290,7 +282,7 @@ int souk_identity_api_reset_request(souk_req *req, souk_res *res)
     char *email = souk_arena_strdup(req->arena, in.token);
     if (!email)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk__identity_lower(email);
+    souk_identity_email_normalize(email);
     souk__identity_secret acct;
     int found = souk__identity_secret_by_email(req->store, email, &acct);
     if (found < 0)

@@ -9,7 +9,6 @@
 #include "core/err.h"
 #include "identity/identity.h"
 
-#define SOUK_ACCESS_TTL_S (15 * 60)
 #define SOUK_REFRESH_TTL_S (7 * 24 * 3600)
 #define SOUK_JWT_LEEWAY_S 5
 #define SOUK_TOKEN_MAX 2048
@@ -39,9 +38,6 @@ int souk__identity_token_verify(souk_store *db, const char *token, size_t len, i
                                 int64_t *exp);
 /* {"keys":[JWK...]} of the keys that may still verify tokens. */
 json_t *souk__identity_jwks(souk_store *db);
-/* Makes a new signing key and retires the current one (souk keys rotate).
- * KID (32 bytes) gets the new key id. 0 or a negative souk_db_status. */
-int souk__identity_keys_rotate(souk_store *db, char *kid);
 /* Drops the in-memory keys so the next use reloads them. */
 void souk__identity_keys_stale(void);
 

@@ -110,7 +110,7 @@ static int rotate_tx(souk_store *db, void *kid)
     return insert_key(db, kid);
 }
 
-int souk__identity_keys_rotate(souk_store *db, char *kid)
+int souk_identity_keys_rotate(souk_store *db, char *kid)
 {
     int r = souk_store_tx(db, rotate_tx, kid);
     souk__identity_keys_stale();
@@ -126,8 +126,6 @@ static int ensure_tx(souk_store *db, void *arg)
     return r < 0 ? r : insert_key(db, NULL);
 }
 
-/* Makes sure a signing key exists (serve start, demo, user create). */
-int souk_identity_keys_ensure(souk_store *db);
 int souk_identity_keys_ensure(souk_store *db)
 {
     return souk_store_tx(db, ensure_tx, NULL);
