@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "http/server.h"
 #include "app/background.h"
+#include "app/privacy.h"
 #include "audit/audit.h"
 #include "catalog/catalog.h"
 #include "identity/identity.h"
@@ -117,6 +118,10 @@ int souk_cmd_serve(int argc, char **argv)
     char err[256];
     if (souk_router_init(souk_routes, souk_routes_count, err, sizeof err) < 0) {
         souk_log_error("route table: %s", err);
+        return SOUK_EXIT_FAIL;
+    }
+    if (souk_app_privacy_register() < 0) {
+        souk_log_error("cannot register the GDPR export and erasure steps");
         return SOUK_EXIT_FAIL;
     }
     souk_mail_config mail;

@@ -57,6 +57,13 @@ extern const souk_json_spec souk__identity_register_spec, souk__identity_login_s
 /* NULL when S (LEN bytes) is a plausible e-mail address, else the reason. */
 const char *souk__identity_check_email(const char *s, size_t len);
 
+/* privacy.c: the registered steps of other contexts. Export sets each
+ * step's part under its name in OUT: 0, or -1 when a step failed (OUT then
+ * holds the parts made so far). Erase runs inside the erasure's transaction:
+ * 0 or the first negative souk_db_status of a step. */
+int souk__identity_privacy_export(souk_store *db, int64_t user, json_t *out);
+int souk__identity_privacy_erase_tx(souk_store *db, int64_t user, const char *email);
+
 /* users.c: the row of a new account. */
 typedef struct souk__identity_new_user {
     const char *email;    /* lower-case, checked */

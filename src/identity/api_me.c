@@ -9,8 +9,11 @@
  * enabled). It keeps the user row — orders and audit entries refer to it —
  * but clears e-mail, name, phone, password hash and TOTP secret, revokes
  * sessions and API keys, wipes session addresses and user agents, removes
- * the user's mail, recovery codes and reset tokens, and marks the account
- * deleted so nobody can sign in to it. The connection runs with
+ * the user's recovery codes and reset tokens, and marks the account deleted
+ * so nobody can sign in to it. In the same transaction, every context that
+ * keeps personal data erases its part through the step it registered
+ * (identity.h; orders and mail today), and the export gathers their parts
+ * the same way (audit entries, orders). The connection runs with
  * secure_delete, and the WAL is checkpointed and truncated afterwards, so
  * the old values do not linger in the database files.
  */
@@ -21,12 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit/audit.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "identity/apikey.h"
-#include "mail/mail.h"
-#include "orders/orders.h"
 #include "core/banned.h"
 
 static int need_user(souk_req *req, souk_res *res)
@@ -316,24 +316,22 @@ int souk_identity_api_export(souk_req *req, souk_res *res)
     json_t *consents = consents_json(req->store, user);
     json_t *sessions = souk__identity_sessions_json(req->store, user, req->principal.session_id);
     json_t *keys = souk_apikey_list_json(req->store, user);
-    json_t *audit = souk_audit_about_user_json(req->store, user, 10000);
-    json_t *orders = souk_orders_of_user_json(req->store, user, 1000);
-    if (!profile || !consents || !sessions || !keys || !audit || !orders) {
-        json_decref(orders);
+    json_t *out = NULL;
+    if (profile && consents && sessions && keys)
+        out = json_pack("{s:s,s:o,s:o,s:O,s:O,s:[]}", "exported_at", souk_time_format(souk_time_now_us(), at), "profile",
+                        profile, "consents", consents, "sessions", json_object_get(sessions, "data"), "api_keys",
+                        json_object_get(keys, "data"), "addresses");
+    else {
         json_decref(profile);
         json_decref(consents);
-        json_decref(sessions);
-        json_decref(keys);
-        json_decref(audit);
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     }
-    json_t *out = json_pack("{s:s,s:o,s:o,s:O,s:O,s:O,s:[],s:o}", "exported_at", souk_time_format(souk_time_now_us(), at),
-                            "profile", profile, "consents", consents, "sessions", json_object_get(sessions, "data"),
-                            "api_keys", json_object_get(keys, "data"), "audit_entries", json_object_get(audit, "data"),
-                            "addresses", "orders", orders);
     json_decref(sessions);
     json_decref(keys);
-    json_decref(audit);
+    /* then what the other contexts keep: audit entries, orders (privacy.c) */
+    if (!out || souk__identity_privacy_export(req->store, user, out) < 0) {
+        json_decref(out);
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    }
     res->content_type = "application/json";
     res->cache_control = "no-store";
     return souk_res_json(res, 200, out);
@@ -369,10 +367,9 @@ static int erase_tx(souk_store *db, void *arg)
         if (r < 0)
             return r;
     }
-    int r = souk_orders_erase_tx(db, c->user);
-    return r < 0 ? r : souk_mail_erase_tx(db, c->user, c->email);
+    /* then what the other contexts keep: orders, mail (privacy.c) */
+    return souk__identity_privacy_erase_tx(db, c->user, c->email);
 }
-
 int souk_identity_api_erase(souk_req *req, souk_res *res)
 {
     souk_login_in in;

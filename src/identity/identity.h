@@ -15,6 +15,7 @@
 #ifndef SOUK_IDENTITY_H
 #define SOUK_IDENTITY_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,6 +78,36 @@ int souk_identity_keys_ensure(souk_store *db);
  * retired keys verify tokens for SOUK_ACCESS_TTL_S more. KID (32 bytes)
  * gets the new key id. 0 or a negative souk_db_status. */
 int souk_identity_keys_rotate(souk_store *db, char *kid);
+
+/* ---- personal data other contexts keep (GDPR export and erasure) ---- */
+
+/* One context's part of an account's personal data. Identity exports and
+ * erases its own tables itself; every other context that keeps personal data
+ * registers a step at start (src/app/privacy.c), so identity depends on none
+ * of them. */
+typedef struct souk_identity_privacy_step {
+    /* Its key in the export object (GET /users/me/export), e.g. "orders";
+     * static text, unique, not one of identity's own keys. */
+    const char *name;
+    /* What the context keeps about USER as a new JSON value (the caller
+     * owns it), or NULL on a database error: the export then fails with 500.
+     * NULL = nothing to export. */
+    json_t *(*export_json)(souk_store *db, int64_t user);
+    /* Inside the erasure's write transaction (DELETE /users/me), after
+     * identity has cleared its own rows: erases what the context keeps about
+     * USER, whose address was EMAIL. Returns 0 or a negative souk_db_status
+     * (SOUK_DB_SOFT retries the whole erasure, any other rolls it back).
+     * NULL = nothing to erase. */
+    int (*erase_tx)(souk_store *db, int64_t user, const char *email);
+} souk_identity_privacy_step;
+
+/* Registers STEP (copied); exports and erasures run the steps in the order
+ * registered. Call at start, before requests are served (the list is not
+ * locked). Returns 0, or -1 (our bug: SOUK_BUG) when STEP has no name, the
+ * name is taken, or SOUK_IDENTITY_PRIVACY_STEPS are registered already. */
+int souk_identity_register_privacy_step(const souk_identity_privacy_step *step);
+
+#define SOUK_IDENTITY_PRIVACY_STEPS 16
 
 /* ---- accounts, for the command line ---- */
 
