@@ -1,10 +1,11 @@
 /*
  * api.c — GET /api/v1/admin/audit: the audit log, newest first.
  *
- * Parameters are checked in one pass in the style of the product list
- * (src/catalog/filter.c): every unknown, repeated or malformed parameter is
- * reported, then the SQL is assembled from the filters in use so the planner
- * sees plain equalities it can serve from audit_log_actor / audit_log_subject.
+ * Parameters are decoded by one declarative spec (core/query_spec.h): every
+ * unknown, repeated or malformed parameter is reported, then the two
+ * cross-field rules are checked, then the SQL is assembled from the filters
+ * in use so the planner sees plain equalities it can serve from
+ * audit_log_actor / audit_log_subject.
  * Pagination is keyset on seq descending: the cursor is
  * base64url("a1|<seq of the last entry shown>") and the next page starts
  * strictly below it, so entries appended while a client pages are never
@@ -12,125 +13,96 @@
  */
 #include "audit/audit.h"
 
-#include <errno.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/query.h"
+#include "core/cursor.h"
+#include "core/id.h"
+#include "core/query_spec.h"
 #include "store/page.h"
 #include "store/row.h"
-#include "core/id.h"
-#include "core/log.h"
-#include "core/time.h"
-#include "core/cursor.h"
 #include "core/banned.h"
 
 #define DEFAULT_LIMIT 50
 
+/* An actor_id parameter: a user or an API key id; the prefix says which. */
+typedef struct actor_ref {
+    int64_t id;
+    const char *type; /* "user" or "api_key" */
+} actor_ref;
+
 typedef struct audit_filter {
-    const char *actor_type;      /* NULL = any */
-    bool has_actor_id;
-    int64_t actor_id;
-    const char *actor_id_type;   /* actor type implied by the actor_id prefix */
+    int64_t limit;
+    int actor_type;              /* index in actor_types; -1 = none given, or not valid */
+    actor_ref actor;
+    int64_t subject;
     const char *action, *object_type, *object_id;
-    bool has_subject, has_from, has_to, has_cursor;
-    int64_t subject, from, to, cursor_seq;
-    int limit;
+    int64_t from, to, cursor_seq;
+    uint64_t present;
 } audit_filter;
 
 static const char *const actor_types[] = {"user", "api_key", "anonymous", "system", NULL};
 
-static int exact_text(const char *k, const char *v, const char **dst, souk_arena *a, souk_problems *pr)
+static const char *parse_actor(const char *v, size_t len, void *dst, souk_arena *a)
 {
-    if (!*v)
-        return souk_problems_add(pr, a, k, "must not be empty");
-    if (strlen(v) > SOUK_AUDIT_TEXT_MAX)
-        return souk_problems_add(pr, a, k, "must be at most %d bytes", SOUK_AUDIT_TEXT_MAX);
-    *dst = v;
-    return 0;
+    (void)a;
+    actor_ref *ref = dst;
+    if (souk_id_parse(SOUK_PREFIX_USER, v, len, &ref->id) == 0)
+        ref->type = "user";
+    else if (souk_id_parse(SOUK_PREFIX_APIKEY, v, len, &ref->id) == 0)
+        ref->type = "api_key";
+    else
+        return "must be a user id (usr_...) or an API key id (key_...)";
+    return NULL;
+}
+
+/* action, object_type, object_id: matched exactly */
+static const char *parse_exact(const char *v, size_t len, void *dst, souk_arena *a)
+{
+    if (!len)
+        return "must not be empty";
+    if (len > SOUK_AUDIT_TEXT_MAX)
+        return souk_arena_printf(a, "must be at most %d bytes", SOUK_AUDIT_TEXT_MAX);
+    *(const char **)dst = v;
+    return NULL;
+}
+
+enum { F_LIMIT, F_ACTOR_TYPE, F_ACTOR_ID, F_SUBJECT, F_ACTION, F_OBJECT_TYPE, F_OBJECT_ID, F_FROM, F_TO, F_CURSOR };
+
+static const souk_query_field filter_fields[] = {
+    [F_LIMIT] = SOUK_QUERY_F_INT("limit", audit_filter, limit, 1, SOUK_AUDIT_LIST_MAX),
+    [F_ACTOR_TYPE] = SOUK_QUERY_F_ENUM("actor_type", audit_filter, actor_type, actor_types),
+    [F_ACTOR_ID] = SOUK_QUERY_F_CUSTOM("actor_id", audit_filter, actor, parse_actor),
+    [F_SUBJECT] = SOUK_QUERY_F_ID("subject", audit_filter, subject, SOUK_PREFIX_USER, .message = "must be a user id (usr_...)"),
+    [F_ACTION] = SOUK_QUERY_F_CUSTOM("action", audit_filter, action, parse_exact),
+    [F_OBJECT_TYPE] = SOUK_QUERY_F_CUSTOM("object_type", audit_filter, object_type, parse_exact),
+    [F_OBJECT_ID] = SOUK_QUERY_F_CUSTOM("object_id", audit_filter, object_id, parse_exact),
+    [F_FROM] = SOUK_QUERY_F_TIME("from", audit_filter, from),
+    [F_TO] = SOUK_QUERY_F_TIME("to", audit_filter, to),
+    [F_CURSOR] = SOUK_QUERY_F_CURSOR("cursor", audit_filter, cursor_seq, "a1"),
+};
+static const souk_query_spec filter_spec = SOUK_QUERY_SPEC(audit_filter, filter_fields);
+
+static bool has(const audit_filter *f, size_t field)
+{
+    return souk_query_present(&filter_spec, f, field);
 }
 
 /* Fills F from Q. Returns 0, or -1 with problems recorded in PR. */
 static int filter_parse(audit_filter *f, const souk_query *q, souk_arena *a, souk_problems *pr)
 {
-    memset(f, 0, sizeof *f);
-    f->limit = DEFAULT_LIMIT;
-    int bad = 0;
-    for (size_t i = 0; i < q->count; i++) {
-        const char *k = q->items[i].key, *v = q->items[i].value;
-        size_t vl = q->items[i].value_len;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(q->items[j].key, k) == 0) {
-                bad = souk_problems_add(pr, a, k, "must not be repeated");
-                goto next;
-            }
-        int64_t n;
-        if (strcmp(k, "limit") == 0) {
-            if (souk_query_int(v, 1, SOUK_AUDIT_LIST_MAX, &n) < 0)
-                bad = souk_problems_add(pr, a, k, "must be an integer from 1 to %d", SOUK_AUDIT_LIST_MAX);
-            else
-                f->limit = (int)n;
-        } else if (strcmp(k, "actor_type") == 0) {
-            int found = 0;
-            for (int t = 0; actor_types[t]; t++)
-                if (strcmp(actor_types[t], v) == 0) {
-                    f->actor_type = actor_types[t];
-                    found = 1;
-                }
-            if (!found)
-                bad = souk_problems_add(pr, a, k, "must be one of user, api_key, anonymous, system");
-        } else if (strcmp(k, "actor_id") == 0) {
-            if (souk_id_parse(SOUK_PREFIX_USER, v, vl, &f->actor_id) == 0)
-                f->actor_id_type = "user";
-            else if (souk_id_parse(SOUK_PREFIX_APIKEY, v, vl, &f->actor_id) == 0)
-                f->actor_id_type = "api_key";
-            else {
-                bad = souk_problems_add(pr, a, k, "must be a user id (usr_...) or an API key id (key_...)");
-                goto next;
-            }
-            f->has_actor_id = true;
-        } else if (strcmp(k, "subject") == 0) {
-            if (souk_id_parse(SOUK_PREFIX_USER, v, vl, &f->subject) < 0)
-                bad = souk_problems_add(pr, a, k, "must be a user id (usr_...)");
-            else
-                f->has_subject = true;
-        } else if (strcmp(k, "action") == 0) {
-            if (exact_text(k, v, &f->action, a, pr))
-                bad = -1;
-        } else if (strcmp(k, "object_type") == 0) {
-            if (exact_text(k, v, &f->object_type, a, pr))
-                bad = -1;
-        } else if (strcmp(k, "object_id") == 0) {
-            if (exact_text(k, v, &f->object_id, a, pr))
-                bad = -1;
-        } else if (strcmp(k, "from") == 0 || strcmp(k, "to") == 0) {
-            if (souk_time_parse(v, vl, &n) < 0)
-                bad = souk_problems_add(pr, a, k, "must be an RFC 3339 date-time such as 2026-01-15T10:30:00Z");
-            else if (k[0] == 'f') {
-                f->has_from = true;
-                f->from = n;
-            } else {
-                f->has_to = true;
-                f->to = n;
-            }
-        } else if (strcmp(k, "cursor") == 0) {
-            if (souk_cursor_decode("a1", v, vl, &f->cursor_seq) < 0)
-                bad = souk_problems_add(pr, a, k, "is not a valid cursor");
-            else
-                f->has_cursor = true;
-        } else {
-            bad = souk_problems_add(pr, a, k, "unknown parameter");
+    *f = (audit_filter){.limit = DEFAULT_LIMIT, .actor_type = -1};
+    int bad = souk_query_decode(&filter_spec, q, f, a, pr);
+    /* the type an actor_id names must agree with actor_type, and implies it */
+    if (has(f, F_ACTOR_ID) && f->actor.type) {
+        if (f->actor_type >= 0 && strcmp(actor_types[f->actor_type], f->actor.type) != 0)
+            bad = souk_problems_add(pr, a, "actor_id", "is not an id of actor_type %s", actor_types[f->actor_type]);
+        else {
+            f->present |= UINT64_C(1) << F_ACTOR_TYPE;
+            f->actor_type = strcmp(f->actor.type, "user") == 0 ? 0 : 1;
         }
-    next:;
     }
-    if (f->has_actor_id) {
-        if (f->actor_type && strcmp(f->actor_type, f->actor_id_type) != 0)
-            bad = souk_problems_add(pr, a, "actor_id", "is not an id of actor_type %s", f->actor_type);
-        else
-            f->actor_type = f->actor_id_type;
-    }
-    if (f->has_from && f->has_to && f->from > f->to)
+    if (has(f, F_FROM) && has(f, F_TO) && f->from > f->to)
         bad = souk_problems_add(pr, a, "from", "must not be after to");
     return bad ? -1 : 0;
 }
@@ -213,23 +185,23 @@ int souk_audit_api_list(souk_req *req, souk_res *res)
     souk_buf_init(&sql, 4096);
     binder b = {.n = 0};
     souk_buf_adds(&sql, "SELECT " ENTRY_COLS " FROM audit_log WHERE 1 = 1");
-    if (f.actor_type)
-        where(&b, &sql, "actor_type = ", SOUK_TEXT(f.actor_type));
-    if (f.has_actor_id)
-        where(&b, &sql, "actor_id = ", SOUK_I64(f.actor_id));
-    if (f.has_subject)
+    if (has(&f, F_ACTOR_TYPE))
+        where(&b, &sql, "actor_type = ", SOUK_TEXT(actor_types[f.actor_type]));
+    if (has(&f, F_ACTOR_ID))
+        where(&b, &sql, "actor_id = ", SOUK_I64(f.actor.id));
+    if (has(&f, F_SUBJECT))
         where(&b, &sql, "subject_user_id = ", SOUK_I64(f.subject));
-    if (f.action)
+    if (has(&f, F_ACTION))
         where(&b, &sql, "action = ", SOUK_TEXT(f.action));
-    if (f.object_type)
+    if (has(&f, F_OBJECT_TYPE))
         where(&b, &sql, "object_type = ", SOUK_TEXT(f.object_type));
-    if (f.object_id)
+    if (has(&f, F_OBJECT_ID))
         where(&b, &sql, "object_id = ", SOUK_TEXT(f.object_id));
-    if (f.has_from)
+    if (has(&f, F_FROM))
         where(&b, &sql, "at >= ", SOUK_I64(f.from));
-    if (f.has_to)
+    if (has(&f, F_TO))
         where(&b, &sql, "at < ", SOUK_I64(f.to));
-    if (f.has_cursor)
+    if (has(&f, F_CURSOR))
         where(&b, &sql, "seq < ", SOUK_I64(f.cursor_seq));
     b.args[b.n++] = SOUK_I64(f.limit + 1); /* one more than shown tells whether there is a next page */
     b.args[b.n] = (souk_param){.type = SOUK_TYPE_END};
@@ -244,7 +216,7 @@ int souk_audit_api_list(souk_req *req, souk_res *res)
     int64_t last_seq;
     bool more;
     int r;
-    json_t *data = souk_store_page(st, f.limit, render_entry, &last_seq, &more, &r);
+    json_t *data = souk_store_page(st, (int)f.limit, render_entry, &last_seq, &more, &r);
     if (!data)
         return r ? db_fail(res, r) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
     char cursor[SOUK_CURSOR_TEXT_MAX];

@@ -82,8 +82,8 @@ static const char *email_check(const char *s, size_t len)
     return souk__identity_check_email(s, len);
 }
 
-static const char *const roles[] = {"customer", "vendor", "inventory_manager", "admin", NULL};
-static const char *const statuses[] = {"active", "disabled", NULL};
+const char *const souk__identity_roles[] = {"customer", "vendor", "inventory_manager", "admin", NULL};
+const char *const souk__identity_statuses[] = {"active", "disabled", NULL};
 
 #define F(name, type, flags, st, field, min, max, check) \
     {name, type, flags, offsetof(st, field), min, max, 0, NULL, check, NULL, NULL}
@@ -172,9 +172,9 @@ static const souk_json_field apikey_fields[] = {
 const souk_json_spec souk__identity_apikey_spec = SPEC(souk_apikey_in, apikey_fields);
 
 static const souk_json_field admin_user_fields[] = {
-    {"role", SOUK_JSON_ENUM, 0, offsetof(souk_admin_user_in, role), 0, 0, 0, NULL, NULL, roles, NULL},
+    {"role", SOUK_JSON_ENUM, 0, offsetof(souk_admin_user_in, role), 0, 0, 0, NULL, NULL, souk__identity_roles, NULL},
     {"vendor_id", SOUK_JSON_ID, SOUK_JSON_NULLABLE, offsetof(souk_admin_user_in, vendor_id), 0, 0, 0, "vend", NULL, NULL,
      NULL},
-    {"status", SOUK_JSON_ENUM, 0, offsetof(souk_admin_user_in, status), 0, 0, 0, NULL, NULL, statuses, NULL},
+    {"status", SOUK_JSON_ENUM, 0, offsetof(souk_admin_user_in, status), 0, 0, 0, NULL, NULL, souk__identity_statuses, NULL},
 };
 const souk_json_spec souk__identity_admin_user_spec = SPEC(souk_admin_user_in, admin_user_fields);

@@ -49,6 +49,10 @@ typedef struct souk_admin_user_in {
     uint64_t present, nulls;
 } souk_admin_user_in;
 
+/* The roles and the statuses an admin may set, NULL-terminated, in the
+ * order of souk_admin_user_in's role and status. */
+extern const char *const souk__identity_roles[], *const souk__identity_statuses[];
+
 extern const souk_json_spec souk__identity_register_spec, souk__identity_login_spec, souk__identity_refresh_spec,
     souk__identity_reset_request_spec, souk__identity_reset_confirm_spec, souk__identity_password_spec,
     souk__identity_profile_spec, souk__identity_reauth_spec, souk__identity_code_spec, souk__identity_consent_spec,

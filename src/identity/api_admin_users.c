@@ -5,35 +5,43 @@
 #include "identity/account.h"
 #include "identity/api.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "catalog/catalog.h"
 #include "core/id.h"
+#include "core/query_spec.h"
 #include "core/time.h"
 #include "core/banned.h"
 
+/* GET /admin/users: ?role, status, email, limit, cursor (newest first) */
+typedef struct users_query {
+    int role, status;
+    const char *email;
+    int64_t limit, before;
+    uint64_t present;
+} users_query;
+
+static const char *const list_statuses[] = {"active", "disabled", "deleted", NULL};
+
+enum { Q_ROLE, Q_STATUS, Q_EMAIL, Q_LIMIT, Q_CURSOR };
+static const souk_query_field users_fields[] = {
+    [Q_ROLE] = SOUK_QUERY_F_ENUM("role", users_query, role, souk__identity_roles),
+    [Q_STATUS] = SOUK_QUERY_F_ENUM("status", users_query, status, list_statuses),
+    [Q_EMAIL] = SOUK_QUERY_F_TEXT("email", users_query, email, 1, 254),
+    [Q_LIMIT] = SOUK_QUERY_F_INT("limit", users_query, limit, 1, 200),
+    [Q_CURSOR] = SOUK_QUERY_F_ID("cursor", users_query, before, "usr"),
+};
+static const souk_query_spec users_spec = SOUK_QUERY_SPEC(users_query, users_fields);
+
 int souk_identity_api_admin_users(souk_req *req, souk_res *res)
 {
-    const char *role = NULL, *status = NULL, *email = NULL;
-    int64_t limit = 50, before = INT64_MAX;
-    for (size_t i = 0; i < req->query.count; i++) {
-        const char *k = req->query.items[i].key, *v = req->query.items[i].value;
-        if (strcmp(k, "role") == 0 && souk_role_valid(v))
-            role = v;
-        else if (strcmp(k, "status") == 0 && (!strcmp(v, "active") || !strcmp(v, "disabled") || !strcmp(v, "deleted")))
-            status = v;
-        else if (strcmp(k, "email") == 0 && *v && strlen(v) <= 254)
-            email = v;
-        else if (strcmp(k, "limit") == 0 && (limit = atoll(v)) >= 1 && limit <= 200 && strspn(v, "0123456789") == strlen(v))
-            ;
-        else if (strcmp(k, "cursor") == 0 && souk_id_parse("usr", v, strlen(v), &before) == 0)
-            ;
-        else
-            souk_problems_add(&res->problems, req->arena, k, "is not a valid parameter here");
-    }
-    if (res->problems.count)
+    users_query q = {.limit = 50, .before = INT64_MAX};
+    if (souk_query_decode(&users_spec, &req->query, &q, req->arena, &res->problems) < 0)
         return souk_res_invalid(res);
+    const char *role = souk_query_present(&users_spec, &q, Q_ROLE) ? souk__identity_roles[q.role] : NULL;
+    const char *status = souk_query_present(&users_spec, &q, Q_STATUS) ? list_statuses[q.status] : NULL;
+    const char *email = q.email;
+    int64_t limit = q.limit, before = q.before;
     souk_stmt *st = souk_store_query(req->store, "SELECT id FROM users WHERE ($1 = '' OR role = $1) AND "
                                                  "($2 = '' OR status = $2) AND ($3 = '' OR email = lower($3)) AND id < $4 "
                                                  "ORDER BY id DESC LIMIT $5",
@@ -59,8 +67,6 @@ int souk_identity_api_admin_users(souk_req *req, souk_res *res)
 
 int souk_identity_api_admin_user_update(souk_req *req, souk_res *res)
 {
-    static const char *const roles[] = {"customer", "vendor", "inventory_manager", "admin"};
-    static const char *const statuses[] = {"active", "disabled"};
     int64_t id;
     souk_admin_user_in in;
     if (souk_id_parse("usr", req->params[0], strlen(req->params[0]), &id) < 0)
@@ -82,9 +88,9 @@ int souk_identity_api_admin_user_update(souk_req *req, souk_res *res)
         req->store,
         "UPDATE users SET role = CASE WHEN $2 THEN $3 ELSE role END, vendor_id = CASE WHEN $4 THEN $5 ELSE vendor_id END, "
         "status = CASE WHEN $6 THEN $7 ELSE status END, updated_at = $8 WHERE id = $1 AND status <> 'deleted'",
-        SOUK_ARGS(SOUK_I64(id), SOUK_BOOL(souk_json_present(spec, &in, 0)), SOUK_TEXT(roles[in.role]), SOUK_BOOL(set_vendor),
+        SOUK_ARGS(SOUK_I64(id), SOUK_BOOL(souk_json_present(spec, &in, 0)), SOUK_TEXT(souk__identity_roles[in.role]), SOUK_BOOL(set_vendor),
                   set_vendor && !vendor_null ? SOUK_I64(in.vendor_id) : SOUK_NULL,
-                  SOUK_BOOL(souk_json_present(spec, &in, 2)), SOUK_TEXT(statuses[in.status]), SOUK_I64(souk_time_now_us())));
+                  SOUK_BOOL(souk_json_present(spec, &in, 2)), SOUK_TEXT(souk__identity_statuses[in.status]), SOUK_I64(souk_time_now_us())));
     if (changed < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     if (changed == 0)
