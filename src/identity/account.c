@@ -77,74 +77,65 @@ int souk__identity_secret_by_id(souk_store *db, int64_t user, souk__identity_sec
 
 /* ---- request specs ---- */
 
-static const char *email_check(const char *s, size_t len)
-{
-    return souk__identity_check_email(s, len);
-}
-
 const char *const souk__identity_roles[] = {"customer", "vendor", "inventory_manager", "admin", NULL};
 const char *const souk__identity_statuses[] = {"active", "disabled", NULL};
 
-#define F(name, type, flags, st, field, min, max, check) \
-    {name, type, flags, offsetof(st, field), min, max, 0, NULL, check, NULL, NULL}
-#define SPEC(st, fields) {fields, sizeof fields / sizeof fields[0], sizeof(st), offsetof(st, present), offsetof(st, nulls)}
-
 static const souk_json_field register_fields[] = {
-    F("email", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_register_in, email, 3, 254, email_check),
-    F("password", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_register_in, password, 1, 1024, NULL),
-    F("name", SOUK_JSON_STRING, 0, souk_register_in, name, 0, 200, NULL),
-    F("phone", SOUK_JSON_STRING, 0, souk_register_in, phone, 0, 40, NULL),
-    F("marketing_opt_in", SOUK_JSON_BOOL, 0, souk_register_in, marketing_opt_in, 0, 0, NULL),
+    SOUK_JSON_F_STRING("email", SOUK_JSON_REQUIRED, souk_register_in, email, 3, 254, souk__identity_check_email),
+    SOUK_JSON_F_STRING("password", SOUK_JSON_REQUIRED, souk_register_in, password, 1, 1024, NULL),
+    SOUK_JSON_F_STRING("name", 0, souk_register_in, name, 0, 200, NULL),
+    SOUK_JSON_F_STRING("phone", 0, souk_register_in, phone, 0, 40, NULL),
+    SOUK_JSON_F_BOOL("marketing_opt_in", 0, souk_register_in, marketing_opt_in),
 };
-const souk_json_spec souk__identity_register_spec = SPEC(souk_register_in, register_fields);
+const souk_json_spec souk__identity_register_spec = SOUK_JSON_SPEC(souk_register_in, register_fields);
 
+/* sign-in; re-authentication (below) takes the same fields after "email" */
 static const souk_json_field login_fields[] = {
-    F("email", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_login_in, email, 1, 254, NULL),
-    F("password", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_login_in, password, 1, 1024, NULL),
-    F("totp_code", SOUK_JSON_STRING, 0, souk_login_in, totp_code, 1, 16, NULL),
-    F("recovery_code", SOUK_JSON_STRING, 0, souk_login_in, recovery_code, 1, 32, NULL),
+    SOUK_JSON_F_STRING("email", SOUK_JSON_REQUIRED, souk_login_in, email, 1, 254, NULL),
+    SOUK_JSON_F_STRING("password", SOUK_JSON_REQUIRED, souk_login_in, password, 1, 1024, NULL),
+    SOUK_JSON_F_STRING("totp_code", 0, souk_login_in, totp_code, 1, 16, NULL),
+    SOUK_JSON_F_STRING("recovery_code", 0, souk_login_in, recovery_code, 1, 32, NULL),
 };
-const souk_json_spec souk__identity_login_spec = SPEC(souk_login_in, login_fields);
+const souk_json_spec souk__identity_login_spec = SOUK_JSON_SPEC(souk_login_in, login_fields);
+
+/* a signed-in user confirming who they are (turning 2FA off, erasure): the
+ * sign-in fields without the e-mail, so field i here is login field i + 1 */
+const souk_json_spec souk__identity_reauth_spec = {login_fields + 1, sizeof login_fields / sizeof login_fields[0] - 1,
+                                                   sizeof(souk_login_in), offsetof(souk_login_in, present),
+                                                   offsetof(souk_login_in, nulls)};
 
 static const souk_json_field token_fields[] = {
-    F("refresh_token", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_token_in, token, 1, 128, NULL),
+    SOUK_JSON_F_STRING("refresh_token", SOUK_JSON_REQUIRED, souk_token_in, token, 1, 128, NULL),
 };
-const souk_json_spec souk__identity_refresh_spec = SPEC(souk_token_in, token_fields);
+const souk_json_spec souk__identity_refresh_spec = SOUK_JSON_SPEC(souk_token_in, token_fields);
 
 static const souk_json_field reset_request_fields[] = {
-    F("email", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_token_in, token, 1, 254, NULL),
+    SOUK_JSON_F_STRING("email", SOUK_JSON_REQUIRED, souk_token_in, token, 1, 254, NULL),
 };
-const souk_json_spec souk__identity_reset_request_spec = SPEC(souk_token_in, reset_request_fields);
+const souk_json_spec souk__identity_reset_request_spec = SOUK_JSON_SPEC(souk_token_in, reset_request_fields);
 
 static const souk_json_field reset_confirm_fields[] = {
-    F("token", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_password_in, current, 1, 128, NULL),
-    F("new_password", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_password_in, next, 1, 1024, NULL),
+    SOUK_JSON_F_STRING("token", SOUK_JSON_REQUIRED, souk_password_in, current, 1, 128, NULL),
+    SOUK_JSON_F_STRING("new_password", SOUK_JSON_REQUIRED, souk_password_in, next, 1, 1024, NULL),
 };
-const souk_json_spec souk__identity_reset_confirm_spec = SPEC(souk_password_in, reset_confirm_fields);
+const souk_json_spec souk__identity_reset_confirm_spec = SOUK_JSON_SPEC(souk_password_in, reset_confirm_fields);
 
 static const souk_json_field password_fields[] = {
-    F("current_password", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_password_in, current, 1, 1024, NULL),
-    F("new_password", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_password_in, next, 1, 1024, NULL),
+    SOUK_JSON_F_STRING("current_password", SOUK_JSON_REQUIRED, souk_password_in, current, 1, 1024, NULL),
+    SOUK_JSON_F_STRING("new_password", SOUK_JSON_REQUIRED, souk_password_in, next, 1, 1024, NULL),
 };
-const souk_json_spec souk__identity_password_spec = SPEC(souk_password_in, password_fields);
+const souk_json_spec souk__identity_password_spec = SOUK_JSON_SPEC(souk_password_in, password_fields);
 
 static const souk_json_field profile_fields[] = {
-    F("name", SOUK_JSON_STRING, 0, souk_register_in, name, 0, 200, NULL),
-    F("phone", SOUK_JSON_STRING, 0, souk_register_in, phone, 0, 40, NULL),
+    SOUK_JSON_F_STRING("name", 0, souk_register_in, name, 0, 200, NULL),
+    SOUK_JSON_F_STRING("phone", 0, souk_register_in, phone, 0, 40, NULL),
 };
-const souk_json_spec souk__identity_profile_spec = SPEC(souk_register_in, profile_fields);
-
-static const souk_json_field reauth_fields[] = {
-    F("password", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_login_in, password, 1, 1024, NULL),
-    F("totp_code", SOUK_JSON_STRING, 0, souk_login_in, totp_code, 1, 16, NULL),
-    F("recovery_code", SOUK_JSON_STRING, 0, souk_login_in, recovery_code, 1, 32, NULL),
-};
-const souk_json_spec souk__identity_reauth_spec = SPEC(souk_login_in, reauth_fields);
+const souk_json_spec souk__identity_profile_spec = SOUK_JSON_SPEC(souk_register_in, profile_fields);
 
 static const souk_json_field code_fields[] = {
-    F("code", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_token_in, token, 1, 32, NULL),
+    SOUK_JSON_F_STRING("code", SOUK_JSON_REQUIRED, souk_token_in, token, 1, 32, NULL),
 };
-const souk_json_spec souk__identity_code_spec = SPEC(souk_token_in, code_fields);
+const souk_json_spec souk__identity_code_spec = SOUK_JSON_SPEC(souk_token_in, code_fields);
 
 static const char *consent_kind_check(const char *s, size_t len)
 {
@@ -152,10 +143,10 @@ static const char *consent_kind_check(const char *s, size_t len)
     return strcmp(s, "marketing") == 0 ? NULL : "must be marketing";
 }
 static const souk_json_field consent_fields[] = {
-    F("kind", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_consent_in, kind, 1, 32, consent_kind_check),
-    F("granted", SOUK_JSON_BOOL, SOUK_JSON_REQUIRED, souk_consent_in, granted, 0, 0, NULL),
+    SOUK_JSON_F_STRING("kind", SOUK_JSON_REQUIRED, souk_consent_in, kind, 1, 32, consent_kind_check),
+    SOUK_JSON_F_BOOL("granted", SOUK_JSON_REQUIRED, souk_consent_in, granted),
 };
-const souk_json_spec souk__identity_consent_spec = SPEC(souk_consent_in, consent_fields);
+const souk_json_spec souk__identity_consent_spec = SOUK_JSON_SPEC(souk_consent_in, consent_fields);
 
 static const char *scope_check(const char *s, size_t len)
 {
@@ -164,17 +155,15 @@ static const char *scope_check(const char *s, size_t len)
 }
 
 static const souk_json_field apikey_fields[] = {
-    F("name", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_apikey_in, name, 1, 100, NULL),
-    {"scopes", SOUK_JSON_STRLIST, SOUK_JSON_REQUIRED, offsetof(souk_apikey_in, scopes), 1, 16, 64, NULL,
-     scope_check, NULL, NULL},
-    F("expires_at", SOUK_JSON_STRING, SOUK_JSON_NULLABLE, souk_apikey_in, expires_at, 20, 40, NULL),
+    SOUK_JSON_F_STRING("name", SOUK_JSON_REQUIRED, souk_apikey_in, name, 1, 100, NULL),
+    SOUK_JSON_F_STRLIST("scopes", SOUK_JSON_REQUIRED, souk_apikey_in, scopes, 1, 16, 64, scope_check),
+    SOUK_JSON_F_STRING("expires_at", SOUK_JSON_NULLABLE, souk_apikey_in, expires_at, 20, 40, NULL),
 };
-const souk_json_spec souk__identity_apikey_spec = SPEC(souk_apikey_in, apikey_fields);
+const souk_json_spec souk__identity_apikey_spec = SOUK_JSON_SPEC(souk_apikey_in, apikey_fields);
 
 static const souk_json_field admin_user_fields[] = {
-    {"role", SOUK_JSON_ENUM, 0, offsetof(souk_admin_user_in, role), 0, 0, 0, NULL, NULL, souk__identity_roles, NULL},
-    {"vendor_id", SOUK_JSON_ID, SOUK_JSON_NULLABLE, offsetof(souk_admin_user_in, vendor_id), 0, 0, 0, "vend", NULL, NULL,
-     NULL},
-    {"status", SOUK_JSON_ENUM, 0, offsetof(souk_admin_user_in, status), 0, 0, 0, NULL, NULL, souk__identity_statuses, NULL},
+    SOUK_JSON_F_ENUM("role", 0, souk_admin_user_in, role, souk__identity_roles),
+    SOUK_JSON_F_ID("vendor_id", SOUK_JSON_NULLABLE, souk_admin_user_in, vendor_id, "vend"),
+    SOUK_JSON_F_ENUM("status", 0, souk_admin_user_in, status, souk__identity_statuses),
 };
-const souk_json_spec souk__identity_admin_user_spec = SPEC(souk_admin_user_in, admin_user_fields);
+const souk_json_spec souk__identity_admin_user_spec = SOUK_JSON_SPEC(souk_admin_user_in, admin_user_fields);
