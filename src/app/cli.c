@@ -1,6 +1,7 @@
 /* cli.c — helpers shared by the commands (see cli.h). */
 #include "app/cli.h"
 
+#include <getopt.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -22,6 +23,30 @@ int souk_cli_config(souk_config *cfg)
         return -1;
     }
     souk_log_set_level((souk_log_level)cfg->log_level);
+    return 0;
+}
+
+int souk_cli_config_getopt(souk_config *cfg, bool log_level)
+{
+    char err[1200];
+    if (souk_config_load(cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "souk: %s\n", err);
+        return -1;
+    }
+    if (log_level)
+        souk_log_set_level((souk_log_level)cfg->log_level);
+    optind = 0; /* 0, not 1: GNU getopt then forgets its state from the previous run */
+    opterr = 1;
+    return 0;
+}
+
+int souk_cli_set_db(souk_config *cfg, const char *dsn)
+{
+    char err[1200];
+    if (souk_config_set_db(cfg, dsn, err, sizeof err) < 0) {
+        fprintf(stderr, "souk: %s\n", err);
+        return -1;
+    }
     return 0;
 }
 

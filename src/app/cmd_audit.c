@@ -36,14 +36,9 @@ int souk_cmd_audit(int argc, char **argv)
                                               {NULL, 0, NULL, 0}};
     const char *anchor = NULL;
     souk_config cfg;
-    char err[1200];
-    if (souk_config_load(&cfg, err, sizeof err) < 0) {
-        fprintf(stderr, "souk: %s\n", err);
+    if (souk_cli_config_getopt(&cfg, false) < 0)
         return SOUK_EXIT_USAGE;
-    }
     int c;
-    optind = 0; /* full reset of GNU getopt: commands may run more than once per process (tests) */
-    opterr = 1;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         if (c == 'h') {
             fputs(souk_audit_usage, stdout);
@@ -57,10 +52,8 @@ int souk_cmd_audit(int argc, char **argv)
             fprintf(stderr, "souk: see 'souk audit --help'\n");
             return SOUK_EXIT_USAGE;
         }
-        if (souk_config_set_db(&cfg, optarg, err, sizeof err) < 0) {
-            fprintf(stderr, "souk: %s\n", err);
+        if (souk_cli_set_db(&cfg, optarg) < 0)
             return SOUK_EXIT_USAGE;
-        }
     }
     bool head = optind < argc && strcmp(argv[optind], "head") == 0;
     if (optind >= argc || (!head && strcmp(argv[optind], "verify") != 0) || optind + 1 != argc) {
@@ -83,6 +76,7 @@ int souk_cmd_audit(int argc, char **argv)
     }
 
     souk_store *db;
+    char err[1200];
     if (souk_store_open_existing(&db, cfg.db_dsn, err, sizeof err) < 0) {
         fprintf(stderr, "souk: %s\n", err);
         return SOUK_EXIT_FAIL;

@@ -50,16 +50,13 @@ int souk_cmd_user(int argc, char **argv)
                                               {NULL, 0, NULL, 0}};
     const char *email = NULL, *role = NULL, *name = "", *vendor_text = NULL;
     bool want_key = false;
-    char err[512];
     int opt;
     optind = 2;
     while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
         switch (opt) {
         case 'd':
-            if (souk_config_set_db(&cfg, optarg, err, sizeof err) < 0) {
-                fprintf(stderr, "souk: %s\n", err);
+            if (souk_cli_set_db(&cfg, optarg) < 0)
                 return SOUK_EXIT_USAGE;
-            }
             break;
         case 'e': email = optarg; break;
         case 'r': role = optarg; break;

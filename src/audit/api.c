@@ -170,11 +170,6 @@ static json_t *render_entry(souk_stmt *st)
     return o;
 }
 
-static int db_fail(souk_res *res, int r)
-{
-    return souk_res_error(res, r == SOUK_DB_SOFT ? SOUK_E_UNAVAILABLE : SOUK_E_INTERNAL, NULL);
-}
-
 int souk_audit_api_list(souk_req *req, souk_res *res)
 {
     audit_filter f;
@@ -218,7 +213,7 @@ int souk_audit_api_list(souk_req *req, souk_res *res)
     int r;
     json_t *data = souk_store_page(st, (int)f.limit, render_entry, &last_seq, &more, &r);
     if (!data)
-        return r ? db_fail(res, r) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        return souk_res_error(res, r ? souk_store_dberr(r) : SOUK_E_INTERNAL, NULL); /* a read: never CONSTRAINT */
     char cursor[SOUK_CURSOR_TEXT_MAX];
     json_t *root = json_object();
     if (!root) {

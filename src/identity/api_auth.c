@@ -39,6 +39,16 @@ int souk__identity_second_factor(souk_store *db, int64_t user, const char *secre
     return 0;
 }
 
+/* A lower-cased copy of the address a client sent (in REQ's arena), NULL
+ * when memory runs out: accounts are stored and looked up in that form. */
+static const char *normalized(souk_req *req, const char *email)
+{
+    char *copy = souk_arena_strdup(req->arena, email);
+    if (copy)
+        souk_identity_email_normalize(copy);
+    return copy;
+}
+
 static void security_event(souk_req *req, const char *action, int64_t user, int result)
 {
     souk_audit_entry e = {.actor_type = "anonymous", .action = action, .subject_user_id = user,
@@ -86,10 +96,9 @@ int souk_identity_api_register(souk_req *req, souk_res *res)
     souk_register_in in;
     if (souk_req_decode(req, res, &souk__identity_register_spec, &in))
         return res->err;
-    char *email = souk_arena_strdup(req->arena, in.email);
+    const char *email = normalized(req, in.email);
     if (!email)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_identity_email_normalize(email);
     const char *why = souk__identity_password_rules(in.password, email);
     if (why) {
         souk_problems_add(&res->problems, req->arena, "password", "%s", why);
@@ -176,10 +185,9 @@ int souk_identity_api_login(souk_req *req, souk_res *res)
     souk_login_in in;
     if (souk_req_decode(req, res, &souk__identity_login_spec, &in))
         return res->err;
-    char *email = souk_arena_strdup(req->arena, in.email);
+    const char *email = normalized(req, in.email);
     if (!email)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_identity_email_normalize(email);
     if (souk__identity_fail_throttled(req, res, "account", email))
         return res->err;
     souk__identity_secret acct;
@@ -279,10 +287,9 @@ int souk_identity_api_reset_request(souk_req *req, souk_res *res)
     souk_token_in in;
     if (souk_req_decode(req, res, &souk__identity_reset_request_spec, &in))
         return res->err;
-    char *email = souk_arena_strdup(req->arena, in.token);
+    const char *email = normalized(req, in.token);
     if (!email)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_identity_email_normalize(email);
     souk__identity_secret acct;
     int found = souk__identity_secret_by_email(req->store, email, &acct);
     if (found < 0)
@@ -324,12 +331,8 @@ static int reset_confirm_tx(souk_store *db, void *arg)
     r = souk_store_exec(db, "UPDATE password_resets SET used_at = $2 WHERE id = $1", SOUK_ARGS(SOUK_I64(reset), SOUK_I64(now)));
     if (r < 0)
         return r;
-    r = souk_store_exec(db, "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1",
-                        SOUK_ARGS(SOUK_I64(c->user), SOUK_TEXT(c->new_hash), SOUK_I64(now)));
-    if (r < 0)
-        return r;
     c->outcome = 0;
-    return souk__identity_sessions_revoke_all_tx(db, c->user, "password_reset");
+    return souk__identity_password_set_tx(db, c->user, c->new_hash, "password_reset");
 }
 
 int souk_identity_api_reset_confirm(souk_req *req, souk_res *res)

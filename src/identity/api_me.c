@@ -72,9 +72,8 @@ typedef struct password_ctx {
 static int password_tx(souk_store *db, void *arg)
 {
     password_ctx *c = arg;
-    int r = souk_store_exec(db, "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1",
-                            SOUK_ARGS(SOUK_I64(c->user), SOUK_TEXT(c->hash), SOUK_I64(souk_time_now_us())));
-    if (r < 0 || (r = souk__identity_sessions_revoke_all_tx(db, c->user, "password_changed")) < 0)
+    int r = souk__identity_password_set_tx(db, c->user, c->hash, "password_changed");
+    if (r < 0)
         return r;
     return souk__identity_session_create_tx(db, c->user, c->peer, c->ua, &c->tokens);
 }

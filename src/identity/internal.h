@@ -52,6 +52,10 @@ int souk__identity_session_create_tx(souk_store *db, int64_t user, const char *i
                                      souk__tokens *out);
 /* Revokes every session of USER (REASON recorded). Inside a transaction. */
 int souk__identity_sessions_revoke_all_tx(souk_store *db, int64_t user, const char *reason);
+/* Inside a write transaction: sets USER's password HASH (Argon2id) and
+ * revokes every session of USER with REASON, so no old sign-in outlives a
+ * password change or reset. 0 or a negative souk_db_status. */
+int souk__identity_password_set_tx(souk_store *db, int64_t user, const char *hash, const char *reason);
 /* The JSON body answered by login/register/refresh. */
 json_t *souk__identity_token_response(const souk__tokens *t, json_t *user);
 

@@ -71,6 +71,13 @@ int souk__identity_sessions_revoke_all_tx(souk_store *db, int64_t user, const ch
                            SOUK_ARGS(SOUK_I64(user), SOUK_I64(souk_time_now_us()), SOUK_TEXT(reason)));
 }
 
+int souk__identity_password_set_tx(souk_store *db, int64_t user, const char *hash, const char *reason)
+{
+    int r = souk_store_exec(db, "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1",
+                            SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(hash), SOUK_I64(souk_time_now_us())));
+    return r < 0 ? r : souk__identity_sessions_revoke_all_tx(db, user, reason);
+}
+
 json_t *souk__identity_token_response(const souk__tokens *t, json_t *user)
 {
     return json_pack("{s:s,s:s,s:i,s:s,s:i,s:o}", "access_token", t->access, "token_type", "Bearer", "expires_in",
