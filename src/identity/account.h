@@ -97,19 +97,21 @@ typedef struct souk__identity_secret {
 int souk__identity_secret_by_email(souk_store *db, const char *email, souk__identity_secret *out);
 int souk__identity_secret_by_id(souk_store *db, int64_t user, souk__identity_secret *out);
 
-/* session.c */
-int souk__identity_refresh(souk_store *db, const char *token, souk__tokens *out, int64_t *user, int64_t *session);
-int souk__identity_session_revoke(souk_store *db, int64_t user, int64_t session, const char *reason);
-json_t *souk__identity_sessions_json(souk_store *db, int64_t user, int64_t current);
-
-/* totp.c */
+/* ---- totp.c ---- */
+/* A new base32 secret (no padding) into OUT (≥ 40 bytes). 0 or -1. */
 int souk__identity_totp_secret(char *out, size_t outlen);
 /* Accepts CODE for USER once: 1 when it is a current (±1 step) code for the
  * base32 SECRET of a later time step than any code USER used before (the step
  * is recorded), 0 when not (wrong, stale or replayed), -1 on a store error. */
 int souk__identity_totp_use(souk_store *db, int64_t user, const char *secret, const char *code);
+/* The code for SECRET at TIME_S (seconds) into OUT (7 bytes): 0 or -1. */
 int souk__identity_totp_code(const char *secret, int64_t time_s, char *out);
+/* Inside a write transaction: replaces USER's recovery codes with COUNT new
+ * ones ("xxxx-xxxx-xxxx", lower-case base32, into CODES[i]; stored hashed).
+ * 0 or a negative souk_db_status. */
 int souk__identity_recovery_codes_tx(souk_store *db, int64_t user, char codes[][16], int count);
+/* Uses recovery CODE of USER once: 1 used, 0 unknown or used already,
+ * negative on error. */
 int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
 
 /* The failed-check throttle: 5 failures per account and 20 per address
@@ -121,7 +123,6 @@ int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
  * returns its error; fail_count spends one failure of each. */
 int souk__identity_fail_throttled(souk_req *req, souk_res *res, const char *kind, const char *email);
 void souk__identity_fail_count(souk_req *req, const char *kind, const char *email);
-
 
 /* Checks the second factor of USER (TOTP code or recovery code; either is
  * accepted once). 1 ok, 0 wrong, negative on error. */

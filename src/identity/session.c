@@ -139,10 +139,6 @@ static int refresh_tx(souk_store *db, void *arg)
     return 0;
 }
 
-/* Rotates TOKEN. Returns 0 with OUT filled, 1 when the token is not valid,
- * 2 when it had been used before (its session is now revoked; *USER and
- * *SESSION name it), or a negative souk_db_status. */
-int souk__identity_refresh(souk_store *db, const char *token, souk__tokens *out, int64_t *user, int64_t *session);
 int souk__identity_refresh(souk_store *db, const char *token, souk__tokens *out, int64_t *user, int64_t *session)
 {
     refresh_ctx c = {.token = token};
@@ -156,8 +152,6 @@ int souk__identity_refresh(souk_store *db, const char *token, souk__tokens *out,
     return c.outcome;
 }
 
-/* Revokes session SESSION of USER. 1 revoked, 0 not found (or not USER's). */
-int souk__identity_session_revoke(souk_store *db, int64_t user, int64_t session, const char *reason);
 int souk__identity_session_revoke(souk_store *db, int64_t user, int64_t session, const char *reason)
 {
     int64_t n = souk_store_update(db, "UPDATE sessions SET revoked_at = coalesce(revoked_at, $3), "
@@ -166,8 +160,6 @@ int souk__identity_session_revoke(souk_store *db, int64_t user, int64_t session,
     return n < 0 ? (int)n : n > 0;
 }
 
-/* {"data":[{"id","created_at","last_used_at","expires_at","revoked_at","ip","user_agent","current"}]} */
-json_t *souk__identity_sessions_json(souk_store *db, int64_t user, int64_t current);
 json_t *souk__identity_sessions_json(souk_store *db, int64_t user, int64_t current)
 {
     souk_stmt *st = souk_store_query(db, "SELECT id, created_at, last_used_at, expires_at, revoked_at, ip, user_agent "

@@ -24,8 +24,6 @@ static void init(void)
     oath_init();
 }
 
-/* A new base32 secret into OUT (≥ 40 bytes). 0 or -1. */
-int souk__identity_totp_secret(char *out, size_t outlen);
 int souk__identity_totp_secret(char *out, size_t outlen)
 {
     pthread_once(&once, init);
@@ -81,8 +79,6 @@ int souk__identity_totp_use(souk_store *db, int64_t user, const char *secret, co
     return n < 0 ? -1 : n == 1;
 }
 
-/* The current code for SECRET at TIME_S into OUT (7 bytes); for tests and the CLI. */
-int souk__identity_totp_code(const char *secret, int64_t time_s, char *out);
 int souk__identity_totp_code(const char *secret, int64_t time_s, char *out)
 {
     pthread_once(&once, init);
@@ -95,9 +91,6 @@ int souk__identity_totp_code(const char *secret, int64_t time_s, char *out)
     return r == OATH_OK ? 0 : -1;
 }
 
-/* Replaces USER's recovery codes with COUNT new ones (inside a transaction);
- * the codes ("xxxx-xxxx-xxxx", lower-case base32) go into CODES[i] (16 bytes each). */
-int souk__identity_recovery_codes_tx(souk_store *db, int64_t user, char codes[][16], int count);
 int souk__identity_recovery_codes_tx(souk_store *db, int64_t user, char codes[][16], int count)
 {
     static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
@@ -114,8 +107,6 @@ int souk__identity_recovery_codes_tx(souk_store *db, int64_t user, char codes[][
     return r;
 }
 
-/* Uses recovery CODE of USER once. 1 used, 0 unknown or already used. */
-int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
 int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code)
 {
     char hex[65];
