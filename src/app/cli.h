@@ -30,6 +30,15 @@ int souk_cmd_user(int argc, char **argv);
 int souk_cmd_keys(int argc, char **argv);
 int souk_cmd_routes(int argc, char **argv);
 
+/* `souk audit verify [--db DSN] [--anchor SEQ:HASH]` and `souk audit head`
+ * (cmd_audit.c; DSN defaults to SOUK_DB / ./souk.db). verify prints "audit
+ * log intact: N entries" and returns 0, or "audit log broken at entry SEQ:
+ * WHY" and returns 1; 1 also when the database does not exist or has no
+ * audit_log table (it is never created or migrated here); 2 for usage
+ * errors. --help prints the usage on stdout and returns 0. ARGV[0] is
+ * "audit". */
+int souk_cmd_audit(int argc, char **argv);
+
 /* Loads the configuration from the environment, identity's settings
  * included, and applies its log level; prints the problem and returns -1
  * when it is invalid. */

@@ -16,7 +16,7 @@
 #include "audit/audit.h"
 #include "core/banned.h"
 
-const char souk_audit_usage[] =
+static const char usage[] =
     "usage: souk audit verify [--db DSN] [--anchor SEQ:HASH]\n"
     "       souk audit head [--db DSN]\n\n"
     "verify walks the audit log in order, recomputing every entry's hash from the previous hash\n"
@@ -41,7 +41,7 @@ int souk_cmd_audit(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         if (c == 'h') {
-            fputs(souk_audit_usage, stdout);
+            fputs(usage, stdout);
             return SOUK_EXIT_OK;
         }
         if (c == 'a') {

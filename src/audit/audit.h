@@ -115,16 +115,6 @@ int souk_audit_hash_at(souk_store *db, int64_t seq, char *hash);
  * Returns 0 or a souk_err set on RES. */
 int souk_audit_api_list(souk_req *req, souk_res *res);
 
-/* `souk audit verify [--db DSN]` (DSN defaults to SOUK_DB / ./souk.db).
- * Prints "audit log intact: N entries" and returns 0, or "audit log broken at
- * entry SEQ: WHY" and returns 1; 1 also when the database does not exist or
- * has no audit_log table (it is never created or migrated here); 2 for usage
- * errors. --help prints the usage on stdout and returns 0. ARGV[0] is "audit". */
-int souk_cmd_audit(int argc, char **argv);
-
-/* Usage text of `souk audit`, for the command table. */
-extern const char souk_audit_usage[];
-
 /* {"data":[entry...]} of the entries about USER (as subject or as acting
  * user), oldest first, at most LIMIT; for the GDPR export. NULL on error. */
 json_t *souk_audit_about_user_json(souk_store *db, int64_t user, int limit);

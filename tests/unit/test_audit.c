@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "app/cli.h"
 #include "audit/audit.h"
 #include "core/id.h"
 #include "core/log.h"
