@@ -1,24 +1,19 @@
 /* cli.c — helpers shared by the commands (see cli.h). */
 #include "app/cli.h"
 
+#include <getopt.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core/id.h"
 #include "core/query.h"
 #include "inventory/inventory.h"
 #include "orders/orders.h"
 #include "core/log.h"
-#include "core/time.h"
-#include "identity/account.h"
-#include "identity/apikey.h"
 #include "identity/identity.h"
 #include "core/banned.h"
-
-int souk_identity_keys_ensure(souk_store *db);
 
 int souk_cli_config(souk_config *cfg)
 {
@@ -28,6 +23,30 @@ int souk_cli_config(souk_config *cfg)
         return -1;
     }
     souk_log_set_level((souk_log_level)cfg->log_level);
+    return 0;
+}
+
+int souk_cli_config_getopt(souk_config *cfg, bool log_level)
+{
+    char err[1200];
+    if (souk_config_load(cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "souk: %s\n", err);
+        return -1;
+    }
+    if (log_level)
+        souk_log_set_level((souk_log_level)cfg->log_level);
+    optind = 0; /* 0, not 1: GNU getopt then forgets its state from the previous run */
+    opterr = 1;
+    return 0;
+}
+
+int souk_cli_set_db(souk_config *cfg, const char *dsn)
+{
+    char err[1200];
+    if (souk_config_set_db(cfg, dsn, err, sizeof err) < 0) {
+        fprintf(stderr, "souk: %s\n", err);
+        return -1;
+    }
     return 0;
 }
 
@@ -52,119 +71,57 @@ souk_store *souk_cli_open_db(const char *path)
     return db;
 }
 
-typedef struct create_ctx {
-    const char *email, *role, *hash, *name;
-    int64_t vendor, user;
-    char *key;
-    bool taken;
-} create_ctx;
-
-static int create_tx(souk_store *db, void *arg)
-{
-    create_ctx *c = arg;
-    souk_stmt *st = souk_store_stmt(db, "SELECT 1 FROM users WHERE email = $1");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, c->email, SIZE_MAX);
-    int r = souk_stmt_step(st);
-    if (r == SOUK_DB_ROW) {
-        souk_stmt_done(st);
-        c->taken = true;
-        return -100;
-    }
-    if (r < 0)
-        return r;
-    int64_t now = souk_time_now_us();
-    c->user = souk_id_next();
-    st = souk_store_stmt(db, "INSERT INTO users (id, email, password_hash, name, role, vendor_id, created_at, "
-                             "updated_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, c->user);
-    souk_stmt_bind_text(st, 2, c->email, SIZE_MAX);
-    souk_stmt_bind_text(st, 3, c->hash, SIZE_MAX);
-    souk_stmt_bind_text(st, 4, c->name ? c->name : "", SIZE_MAX);
-    souk_stmt_bind_text(st, 5, c->role, SIZE_MAX);
-    if (c->vendor)
-        souk_stmt_bind_i64(st, 6, c->vendor);
-    else
-        souk_stmt_bind_null(st, 6);
-    souk_stmt_bind_i64(st, 7, now);
-    if ((r = souk_stmt_exec(st)) < 0)
-        return r;
-    return c->key ? souk_apikey_create(db, c->user, "created with souk user create", "*", 0, c->key, NULL) : 0;
-}
-
-int souk_cli_create_user(souk_store *db, const char *email_in, const char *role, const char *password, const char *name,
+int souk_cli_create_user(souk_store *db, const char *email, const char *role, const char *password, const char *name,
                          int64_t vendor, char *key, int64_t *user)
 {
-    char email[256];
-    snprintf(email, sizeof email, "%s", email_in);
-    souk__identity_lower(email);
-    const char *why = souk__identity_check_email(email, strlen(email));
-    if (why) {
-        fprintf(stderr, "souk: --email %s\n", why);
-        return -1;
-    }
-    if (!souk_role_valid(role)) {
-        fprintf(stderr, "souk: --role must be customer, vendor, inventory_manager or admin\n");
-        return -1;
-    }
-    if ((strcmp(role, "vendor") == 0) != (vendor != 0)) {
+    if ((strcmp(role, "vendor") == 0) != (vendor != 0) && souk_role_valid(role)) {
         fprintf(stderr, "souk: %s\n", vendor ? "only vendors belong to a vendor (--vendor)"
                                               : "a vendor account needs --vendor vend_…");
         return -1;
     }
-    if (vendor) {
-        souk_stmt *st = souk_store_stmt(db, "SELECT 1 FROM vendors WHERE id = $1");
-        if (!st)
-            return -1;
-        souk_stmt_bind_i64(st, 1, vendor);
-        if (souk_stmt_step(st) != SOUK_DB_ROW) {
+    souk_identity_user_in in = {email, role, password, name, vendor, key != NULL};
+    souk_problem problem = {NULL, NULL};
+    int64_t id = 0;
+    souk_err e = souk_identity_user_create(db, &in, &problem, &id, key);
+    if (e == SOUK_E_VALIDATION) {
+        if (strcmp(problem.field, "vendor_id") == 0)
             fprintf(stderr, "souk: no such vendor\n");
-            return -1;
-        }
-        souk_stmt_done(st);
-    }
-    if ((why = souk__identity_password_rules(password, email))) {
-        fprintf(stderr, "souk: the password %s\n", why);
+        else if (strcmp(problem.field, "password") == 0)
+            fprintf(stderr, "souk: the password %s\n", problem.message);
+        else
+            fprintf(stderr, "souk: --%s %s\n", problem.field, problem.message);
         return -1;
     }
-    char hash[crypto_pwhash_STRBYTES];
-    if (souk__identity_password_hash(password, hash) < 0) {
+    if (e == SOUK_E_CONFLICT) {
+        char shown[256];
+        snprintf(shown, sizeof shown, "%s", email);
+        souk_identity_email_normalize(shown);
+        fprintf(stderr, "souk: a user with e-mail %s exists already\n", shown);
+        return -1;
+    }
+    if (e == SOUK_E_UNAVAILABLE) {
         fprintf(stderr, "souk: out of memory while hashing the password\n");
         return -1;
     }
-    create_ctx c = {email, role, hash, name, vendor, 0, key, false};
-    int r = souk_store_tx(db, create_tx, &c);
-    if (c.taken) {
-        fprintf(stderr, "souk: a user with e-mail %s exists already\n", email);
-        return -1;
-    }
-    if (r < 0) {
+    if (e) {
         fprintf(stderr, "souk: cannot create the user: %s\n", souk_store_errmsg(db));
         return -1;
     }
     if (user)
-        *user = c.user;
+        *user = id;
     return 0;
 }
 
 int souk_cli_demo_admin(souk_store *db)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT 1 FROM users WHERE role = 'admin' AND status = 'active'");
-    if (!st)
-        return -1;
-    int r = souk_stmt_step(st);
-    if (r == SOUK_DB_ROW) {
-        souk_stmt_done(st);
-        return 0;
-    }
-    if (r < 0)
-        return -1;
-    char password[64], key[SOUK_APIKEY_LEN + 1];
-    souk__identity_random_token("", password, sizeof password);
-    password[20] = '\0';
+    int r = souk_identity_admin_exists(db);
+    if (r != SOUK_DB_DONE)
+        return r == SOUK_DB_ROW ? 0 : -1;
+    /* 20 characters of base64url: 120 random bits */
+    unsigned char raw[15];
+    char password[24], key[SOUK_APIKEY_LEN + 1];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(password, sizeof password, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     if (souk_cli_create_user(db, "admin@demo.example", "admin", password, "Demo Admin", 0, key, NULL) < 0)
         return -1;
     printf("admin login: admin@demo.example / %s\n", password);

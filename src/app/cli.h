@@ -5,6 +5,7 @@
 #ifndef SOUK_CLI_H
 #define SOUK_CLI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -29,9 +30,31 @@ int souk_cmd_user(int argc, char **argv);
 int souk_cmd_keys(int argc, char **argv);
 int souk_cmd_routes(int argc, char **argv);
 
-/* Loads the configuration from the environment; prints the problem and
- * returns -1 when it is invalid. */
+/* `souk audit verify [--db DSN] [--anchor SEQ:HASH]` and `souk audit head`
+ * (cmd_audit.c; DSN defaults to SOUK_DB / ./souk.db). verify prints "audit
+ * log intact: N entries" and returns 0, or "audit log broken at entry SEQ:
+ * WHY" and returns 1; 1 also when the database does not exist or has no
+ * audit_log table (it is never created or migrated here); 2 for usage
+ * errors. --help prints the usage on stdout and returns 0. ARGV[0] is
+ * "audit". */
+int souk_cmd_audit(int argc, char **argv);
+
+/* Loads the configuration from the environment, identity's settings
+ * included, and applies its log level; prints the problem and returns -1
+ * when it is invalid. */
 int souk_cli_config(souk_config *cfg);
+
+/* For commands that parse their options with getopt_long and never sign
+ * anyone in (audit, worker): loads the configuration without identity's
+ * settings, applies its log level only when LOG_LEVEL, and resets GNU getopt
+ * fully, since a command may run more than once per process (the unit
+ * tests). Prints the problem and returns -1 when the configuration is
+ * invalid (the command exits SOUK_EXIT_USAGE), else 0. */
+int souk_cli_config_getopt(souk_config *cfg, bool log_level);
+
+/* --db DSN: sets CFG's database, or prints why DSN is refused and returns
+ * -1 (the command exits SOUK_EXIT_USAGE). */
+int souk_cli_set_db(souk_config *cfg, const char *dsn);
 
 /* Opens the database and applies pending migrations; prints problems.
  * Returns the store or NULL. */

@@ -16,7 +16,7 @@
 #include "audit/audit.h"
 #include "core/banned.h"
 
-const char souk_audit_usage[] =
+static const char usage[] =
     "usage: souk audit verify [--db DSN] [--anchor SEQ:HASH]\n"
     "       souk audit head [--db DSN]\n\n"
     "verify walks the audit log in order, recomputing every entry's hash from the previous hash\n"
@@ -36,17 +36,12 @@ int souk_cmd_audit(int argc, char **argv)
                                               {NULL, 0, NULL, 0}};
     const char *anchor = NULL;
     souk_config cfg;
-    char err[1200];
-    if (souk_config_load(&cfg, err, sizeof err) < 0) {
-        fprintf(stderr, "souk: %s\n", err);
+    if (souk_cli_config_getopt(&cfg, false) < 0)
         return SOUK_EXIT_USAGE;
-    }
     int c;
-    optind = 0; /* full reset of GNU getopt: commands may run more than once per process (tests) */
-    opterr = 1;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         if (c == 'h') {
-            fputs(souk_audit_usage, stdout);
+            fputs(usage, stdout);
             return SOUK_EXIT_OK;
         }
         if (c == 'a') {
@@ -57,10 +52,8 @@ int souk_cmd_audit(int argc, char **argv)
             fprintf(stderr, "souk: see 'souk audit --help'\n");
             return SOUK_EXIT_USAGE;
         }
-        if (souk_config_set_db(&cfg, optarg, err, sizeof err) < 0) {
-            fprintf(stderr, "souk: %s\n", err);
+        if (souk_cli_set_db(&cfg, optarg) < 0)
             return SOUK_EXIT_USAGE;
-        }
     }
     bool head = optind < argc && strcmp(argv[optind], "head") == 0;
     if (optind >= argc || (!head && strcmp(argv[optind], "verify") != 0) || optind + 1 != argc) {
@@ -83,6 +76,7 @@ int souk_cmd_audit(int argc, char **argv)
     }
 
     souk_store *db;
+    char err[1200];
     if (souk_store_open_existing(&db, cfg.db_dsn, err, sizeof err) < 0) {
         fprintf(stderr, "souk: %s\n", err);
         return SOUK_EXIT_FAIL;
@@ -111,19 +105,15 @@ int souk_cmd_audit(int argc, char **argv)
     char why[256];
     int r = souk_audit_verify(db, &checked, &bad, why, sizeof why);
     if (r == 0 && anchor) {
-        souk_stmt *st = souk_store_stmt(db, "SELECT hash FROM audit_log WHERE seq = $1");
-        int found = st ? (souk_stmt_bind_i64(st, 1, anchor_seq), souk_stmt_step(st)) : SOUK_DB_HARD;
+        char stored[SOUK_AUDIT_HASH_HEX + 1];
+        int found = souk_audit_hash_at(db, anchor_seq, stored);
         if (found < 0) {
             r = found;
-        } else if (found == SOUK_DB_DONE || strcmp(souk_stmt_text(st, 0, NULL), anchor_hash) != 0) {
-            if (found == SOUK_DB_ROW)
-                souk_stmt_done(st);
+        } else if (found == SOUK_DB_DONE || strcmp(stored, anchor_hash) != 0) {
             r = 1;
             bad = anchor_seq;
             snprintf(why, sizeof why, "%s", found == SOUK_DB_DONE ? "the anchored entry is gone (the log was cut)"
                                                                 : "the anchored entry's hash differs (the log was rewritten)");
-        } else {
-            souk_stmt_done(st);
         }
     }
     if (r < 0)

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "app/cli.h"
+#include "cart/cart.h"
 #include "catalog/catalog.h"
-#include "core/id.h"
 #include "core/time.h"
 #include "inventory/inventory.h"
 #include "core/banned.h"
@@ -196,14 +196,7 @@ static int shop_setup(souk_store *db, demo_ctx *c)
         fprintf(stderr, "souk: cannot stock the demo store: %s\n", souk_store_errmsg(db));
         return -1;
     }
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO shipping_methods (id, code, name, currency, amount, free_above, "
-                                        "active, created_at, updated_at) VALUES ($1, 'standard', 'Standard delivery', "
-                                        "'USD', 499, 5000, 1, $2, $2)");
-    if (!st)
-        return -1;
-    souk_stmt_bind_i64(st, 1, souk_id_next());
-    souk_stmt_bind_i64(st, 2, souk_time_now_us());
-    if (souk_stmt_exec(st) < 0) {
+    if (souk_cart_shipping_method_add(db, "standard", "Standard delivery", "USD", 499, 5000) != SOUK_OK) {
         fprintf(stderr, "souk: cannot add the demo shipping method: %s\n", souk_store_errmsg(db));
         return -1;
     }
@@ -243,15 +236,13 @@ int souk_cmd_demo(int argc, char **argv)
         return SOUK_EXIT_FAIL;
     int rc = SOUK_EXIT_FAIL;
     demo_ctx *c = calloc(1, sizeof *c);
-    souk_stmt *st = souk_store_stmt(db, "SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM categories)");
-    if (!c || !st || souk_stmt_step(st) != SOUK_DB_ROW)
+    bool empty = false;
+    if (!c || souk_catalog_is_empty(db, &empty) != SOUK_OK)
         goto out;
-    if (souk_stmt_i64(st, 0) > 0) {
-        souk_stmt_done(st);
+    if (!empty) {
         fprintf(stderr, "souk: %s already has a catalog; the demo needs an empty database\n", cfg.db_dsn);
         goto out;
     }
-    souk_stmt_done(st);
     if (souk_cli_demo_admin(db) < 0)
         goto out;
     c->r.s = seed;

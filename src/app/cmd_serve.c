@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "http/server.h"
 #include "app/background.h"
+#include "app/privacy.h"
 #include "audit/audit.h"
 #include "catalog/catalog.h"
 #include "identity/identity.h"
@@ -109,18 +110,17 @@ int souk_cmd_serve(int argc, char **argv)
     souk_store *db = souk_cli_open_db(cfg.db_dsn);
     if (!db)
         return SOUK_EXIT_FAIL;
-    int64_t users = -1;
-    souk_stmt *st = souk_store_stmt(db, "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM api_keys)");
-    if (st && souk_stmt_step(st) == SOUK_DB_ROW) {
-        users = souk_stmt_i64(st, 0);
-        souk_stmt_done(st);
-    }
+    int anyone = souk_identity_any_credential(db);
     souk_store_close(db);
-    if (users == 0)
+    if (anyone == 0)
         souk_log_warn("no accounts yet: create an admin with 'souk user create --email you@example.com --role admin'");
     char err[256];
     if (souk_router_init(souk_routes, souk_routes_count, err, sizeof err) < 0) {
         souk_log_error("route table: %s", err);
+        return SOUK_EXIT_FAIL;
+    }
+    if (souk_app_privacy_register() < 0) {
+        souk_log_error("cannot register the GDPR export and erasure steps");
         return SOUK_EXIT_FAIL;
     }
     if (souk_background_mail_config() < 0) /* delivery is a job: before the workers start */

@@ -1,5 +1,6 @@
 /* cmd_user.c — `souk user create` and `souk keys rotate`. */
 #include <getopt.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +9,7 @@
 
 #include "app/cli.h"
 #include "core/id.h"
-#include "identity/apikey.h"
-#include "identity/account.h"
+#include "identity/identity.h"
 #include "core/banned.h"
 
 /* one line from stdin without its newline; echo off on a terminal */
@@ -50,16 +50,13 @@ int souk_cmd_user(int argc, char **argv)
                                               {NULL, 0, NULL, 0}};
     const char *email = NULL, *role = NULL, *name = "", *vendor_text = NULL;
     bool want_key = false;
-    char err[512];
     int opt;
     optind = 2;
     while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
         switch (opt) {
         case 'd':
-            if (souk_config_set_db(&cfg, optarg, err, sizeof err) < 0) {
-                fprintf(stderr, "souk: %s\n", err);
+            if (souk_cli_set_db(&cfg, optarg) < 0)
                 return SOUK_EXIT_USAGE;
-            }
             break;
         case 'e': email = optarg; break;
         case 'r': role = optarg; break;
@@ -98,7 +95,7 @@ int souk_cmd_user(int argc, char **argv)
         char id[SOUK_ID_TEXT_MAX];
         char shown[256];
         snprintf(shown, sizeof shown, "%s", email);
-        souk__identity_lower(shown); /* as stored */
+        souk_identity_email_normalize(shown); /* as stored */
         printf("created %s %s (%s)\n", role, shown, souk_id_format("usr", user, id));
         if (want_key)
             printf("admin api key: %s\n(shown once; souk stores only its hash)\n", key);
@@ -127,7 +124,7 @@ int souk_cmd_keys(int argc, char **argv)
     if (!db)
         return SOUK_EXIT_FAIL;
     char kid[32];
-    int r = souk__identity_keys_rotate(db, kid);
+    int r = souk_identity_keys_rotate(db, kid);
     if (r == 0)
         printf("new signing key %s; older keys verify tokens for %d more minutes, then retire\n", kid,
                SOUK_ACCESS_TTL_S / 60);

@@ -161,25 +161,17 @@ int souk_cmd_worker(int argc, char **argv)
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     souk_config cfg;
-    char err[1200];
-    if (souk_config_load(&cfg, err, sizeof err) < 0) {
-        fprintf(stderr, "souk: %s\n", err);
+    if (souk_cli_config_getopt(&cfg, true) < 0)
         return SOUK_EXIT_USAGE;
-    }
-    souk_log_set_level((souk_log_level)cfg.log_level);
     int64_t threads = DEFAULT_THREADS;
     int c;
-    optind = 0; /* full reset of GNU getopt: commands may run more than once per process (tests) */
-    opterr = 1;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         if (c == 'h') {
             fputs(souk_worker_usage, stdout);
             return SOUK_EXIT_OK;
         } else if (c == 'd') {
-            if (souk_config_set_db(&cfg, optarg, err, sizeof err) < 0) {
-                fprintf(stderr, "souk: %s\n", err);
+            if (souk_cli_set_db(&cfg, optarg) < 0)
                 return SOUK_EXIT_USAGE;
-            }
         } else if (c == 't') {
             if (souk_query_int(optarg, 1, SOUK_JOB_THREADS_MAX, &threads) < 0) {
                 fprintf(stderr, "souk: --threads must be an integer from 1 to %d\n", SOUK_JOB_THREADS_MAX);

@@ -7,7 +7,6 @@
 
 #include "app/background.h"
 #include "app/cli.h"
-#include "audit/audit.h"
 #include "core/banned.h"
 
 static const souk_command commands[] = {

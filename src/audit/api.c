@@ -1,10 +1,11 @@
 /*
  * api.c — GET /api/v1/admin/audit: the audit log, newest first.
  *
- * Parameters are checked in one pass in the style of the product list
- * (src/catalog/filter.c): every unknown, repeated or malformed parameter is
- * reported, then the SQL is assembled from the filters in use so the planner
- * sees plain equalities it can serve from audit_log_actor / audit_log_subject.
+ * Parameters are decoded by one declarative spec (core/query_spec.h): every
+ * unknown, repeated or malformed parameter is reported, then the two
+ * cross-field rules are checked, then the SQL is assembled from the filters
+ * in use so the planner sees plain equalities it can serve from
+ * audit_log_actor / audit_log_subject.
  * Pagination is keyset on seq descending: the cursor is
  * base64url("a1|<seq of the last entry shown>") and the next page starts
  * strictly below it, so entries appended while a client pages are never
@@ -12,169 +13,117 @@
  */
 #include "audit/audit.h"
 
-#include <errno.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/query.h"
-#include "store/page.h"
-#include "core/id.h"
-#include "core/log.h"
-#include "core/time.h"
 #include "core/cursor.h"
+#include "core/id.h"
+#include "core/query_spec.h"
+#include "store/page.h"
+#include "store/row.h"
 #include "core/banned.h"
 
 #define DEFAULT_LIMIT 50
 
+/* An actor_id parameter: a user or an API key id; the prefix says which. */
+typedef struct actor_ref {
+    int64_t id;
+    const char *type; /* "user" or "api_key" */
+} actor_ref;
+
 typedef struct audit_filter {
-    const char *actor_type;      /* NULL = any */
-    bool has_actor_id;
-    int64_t actor_id;
-    const char *actor_id_type;   /* actor type implied by the actor_id prefix */
+    int64_t limit;
+    int actor_type;              /* index in actor_types; -1 = none given, or not valid */
+    actor_ref actor;
+    int64_t subject;
     const char *action, *object_type, *object_id;
-    bool has_subject, has_from, has_to, has_cursor;
-    int64_t subject, from, to, cursor_seq;
-    int limit;
+    int64_t from, to, cursor_seq;
+    uint64_t present;
 } audit_filter;
 
 static const char *const actor_types[] = {"user", "api_key", "anonymous", "system", NULL};
 
-static int exact_text(const char *k, const char *v, const char **dst, souk_arena *a, souk_problems *pr)
+static const char *parse_actor(const char *v, size_t len, void *dst, souk_arena *a)
 {
-    if (!*v)
-        return souk_problems_add(pr, a, k, "must not be empty");
-    if (strlen(v) > SOUK_AUDIT_TEXT_MAX)
-        return souk_problems_add(pr, a, k, "must be at most %d bytes", SOUK_AUDIT_TEXT_MAX);
-    *dst = v;
-    return 0;
+    (void)a;
+    actor_ref *ref = dst;
+    if (souk_id_parse(SOUK_PREFIX_USER, v, len, &ref->id) == 0)
+        ref->type = "user";
+    else if (souk_id_parse(SOUK_PREFIX_APIKEY, v, len, &ref->id) == 0)
+        ref->type = "api_key";
+    else
+        return "must be a user id (usr_...) or an API key id (key_...)";
+    return NULL;
+}
+
+/* action, object_type, object_id: matched exactly */
+static const char *parse_exact(const char *v, size_t len, void *dst, souk_arena *a)
+{
+    if (!len)
+        return "must not be empty";
+    if (len > SOUK_AUDIT_TEXT_MAX)
+        return souk_arena_printf(a, "must be at most %d bytes", SOUK_AUDIT_TEXT_MAX);
+    *(const char **)dst = v;
+    return NULL;
+}
+
+enum { F_LIMIT, F_ACTOR_TYPE, F_ACTOR_ID, F_SUBJECT, F_ACTION, F_OBJECT_TYPE, F_OBJECT_ID, F_FROM, F_TO, F_CURSOR };
+
+static const souk_query_field filter_fields[] = {
+    [F_LIMIT] = SOUK_QUERY_F_INT("limit", audit_filter, limit, 1, SOUK_AUDIT_LIST_MAX),
+    [F_ACTOR_TYPE] = SOUK_QUERY_F_ENUM("actor_type", audit_filter, actor_type, actor_types),
+    [F_ACTOR_ID] = SOUK_QUERY_F_CUSTOM("actor_id", audit_filter, actor, parse_actor),
+    [F_SUBJECT] = SOUK_QUERY_F_ID("subject", audit_filter, subject, SOUK_PREFIX_USER, .message = "must be a user id (usr_...)"),
+    [F_ACTION] = SOUK_QUERY_F_CUSTOM("action", audit_filter, action, parse_exact),
+    [F_OBJECT_TYPE] = SOUK_QUERY_F_CUSTOM("object_type", audit_filter, object_type, parse_exact),
+    [F_OBJECT_ID] = SOUK_QUERY_F_CUSTOM("object_id", audit_filter, object_id, parse_exact),
+    [F_FROM] = SOUK_QUERY_F_TIME("from", audit_filter, from),
+    [F_TO] = SOUK_QUERY_F_TIME("to", audit_filter, to),
+    [F_CURSOR] = SOUK_QUERY_F_CURSOR("cursor", audit_filter, cursor_seq, "a1"),
+};
+static const souk_query_spec filter_spec = SOUK_QUERY_SPEC(audit_filter, filter_fields);
+
+static bool has(const audit_filter *f, size_t field)
+{
+    return souk_query_present(&filter_spec, f, field);
 }
 
 /* Fills F from Q. Returns 0, or -1 with problems recorded in PR. */
 static int filter_parse(audit_filter *f, const souk_query *q, souk_arena *a, souk_problems *pr)
 {
-    memset(f, 0, sizeof *f);
-    f->limit = DEFAULT_LIMIT;
-    int bad = 0;
-    for (size_t i = 0; i < q->count; i++) {
-        const char *k = q->items[i].key, *v = q->items[i].value;
-        size_t vl = q->items[i].value_len;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(q->items[j].key, k) == 0) {
-                bad = souk_problems_add(pr, a, k, "must not be repeated");
-                goto next;
-            }
-        int64_t n;
-        if (strcmp(k, "limit") == 0) {
-            if (souk_query_int(v, 1, SOUK_AUDIT_LIST_MAX, &n) < 0)
-                bad = souk_problems_add(pr, a, k, "must be an integer from 1 to %d", SOUK_AUDIT_LIST_MAX);
-            else
-                f->limit = (int)n;
-        } else if (strcmp(k, "actor_type") == 0) {
-            int found = 0;
-            for (int t = 0; actor_types[t]; t++)
-                if (strcmp(actor_types[t], v) == 0) {
-                    f->actor_type = actor_types[t];
-                    found = 1;
-                }
-            if (!found)
-                bad = souk_problems_add(pr, a, k, "must be one of user, api_key, anonymous, system");
-        } else if (strcmp(k, "actor_id") == 0) {
-            if (souk_id_parse(SOUK_PREFIX_USER, v, vl, &f->actor_id) == 0)
-                f->actor_id_type = "user";
-            else if (souk_id_parse(SOUK_PREFIX_APIKEY, v, vl, &f->actor_id) == 0)
-                f->actor_id_type = "api_key";
-            else {
-                bad = souk_problems_add(pr, a, k, "must be a user id (usr_...) or an API key id (key_...)");
-                goto next;
-            }
-            f->has_actor_id = true;
-        } else if (strcmp(k, "subject") == 0) {
-            if (souk_id_parse(SOUK_PREFIX_USER, v, vl, &f->subject) < 0)
-                bad = souk_problems_add(pr, a, k, "must be a user id (usr_...)");
-            else
-                f->has_subject = true;
-        } else if (strcmp(k, "action") == 0) {
-            if (exact_text(k, v, &f->action, a, pr))
-                bad = -1;
-        } else if (strcmp(k, "object_type") == 0) {
-            if (exact_text(k, v, &f->object_type, a, pr))
-                bad = -1;
-        } else if (strcmp(k, "object_id") == 0) {
-            if (exact_text(k, v, &f->object_id, a, pr))
-                bad = -1;
-        } else if (strcmp(k, "from") == 0 || strcmp(k, "to") == 0) {
-            if (souk_time_parse(v, vl, &n) < 0)
-                bad = souk_problems_add(pr, a, k, "must be an RFC 3339 date-time such as 2026-01-15T10:30:00Z");
-            else if (k[0] == 'f') {
-                f->has_from = true;
-                f->from = n;
-            } else {
-                f->has_to = true;
-                f->to = n;
-            }
-        } else if (strcmp(k, "cursor") == 0) {
-            if (souk_cursor_decode("a1", v, vl, &f->cursor_seq) < 0)
-                bad = souk_problems_add(pr, a, k, "is not a valid cursor");
-            else
-                f->has_cursor = true;
-        } else {
-            bad = souk_problems_add(pr, a, k, "unknown parameter");
+    *f = (audit_filter){.limit = DEFAULT_LIMIT, .actor_type = -1};
+    int bad = souk_query_decode(&filter_spec, q, f, a, pr);
+    /* the type an actor_id names must agree with actor_type, and implies it */
+    if (has(f, F_ACTOR_ID) && f->actor.type) {
+        if (f->actor_type >= 0 && strcmp(actor_types[f->actor_type], f->actor.type) != 0)
+            bad = souk_problems_add(pr, a, "actor_id", "is not an id of actor_type %s", actor_types[f->actor_type]);
+        else {
+            f->present |= UINT64_C(1) << F_ACTOR_TYPE;
+            f->actor_type = strcmp(f->actor.type, "user") == 0 ? 0 : 1;
         }
-    next:;
     }
-    if (f->has_actor_id) {
-        if (f->actor_type && strcmp(f->actor_type, f->actor_id_type) != 0)
-            bad = souk_problems_add(pr, a, "actor_id", "is not an id of actor_type %s", f->actor_type);
-        else
-            f->actor_type = f->actor_id_type;
-    }
-    if (f->has_from && f->has_to && f->from > f->to)
+    if (has(f, F_FROM) && has(f, F_TO) && f->from > f->to)
         bad = souk_problems_add(pr, a, "from", "must not be after to");
     return bad ? -1 : 0;
 }
 
-/* Collects $N parameters while the SQL text is assembled. */
+/* The $N parameters of the list query, collected as its SQL is assembled:
+ * at most one per filter, plus the limit, plus the end marker. */
 typedef struct binder {
-    int is_text[16];
-    int64_t ints[16];
-    const char *texts[16];
+    souk_param args[12];
     int n;
 } binder;
 
-static void where_int(binder *b, souk_buf *sql, const char *expr, int64_t v)
+static void where(binder *b, souk_buf *sql, const char *expr, souk_param v)
 {
-    b->is_text[b->n] = 0;
-    b->ints[b->n++] = v;
+    b->args[b->n++] = v;
     souk_buf_printf(sql, " AND %s$%d", expr, b->n);
 }
 
-static void where_text(binder *b, souk_buf *sql, const char *expr, const char *v)
-{
-    b->is_text[b->n] = 1;
-    b->texts[b->n++] = v;
-    souk_buf_printf(sql, " AND %s$%d", expr, b->n);
-}
-
-/* A JSON string of S, or a marker when S (from a tampered row) is not UTF-8. */
-static json_t *jstr(const char *s, size_t len)
-{
-    json_t *j = json_stringn(s ? s : "", s ? len : 0);
-    return j ? j : json_string("(invalid UTF-8)");
-}
-
-static json_t *jtext(souk_stmt *st, int col)
-{
-    size_t n;
-    const char *s = souk_stmt_text(st, col, &n);
-    return jstr(s, n);
-}
-
-static json_t *jid(const char *prefix, int64_t id)
-{
-    char buf[SOUK_ID_TEXT_MAX];
-    return json_string(souk_id_format(prefix, id, buf));
-}
+/* The columns render_entry reads, in its order. */
+#define ENTRY_COLS \
+    "seq, id, at, actor_type, actor_id, action, object_type, object_id, subject_user_id, request_id, result, details, " \
+    "prev_hash, hash"
 
 /* One row of the list query as the API's entry object, NULL when out of memory. */
 static json_t *render_entry(souk_stmt *st)
@@ -182,18 +131,14 @@ static json_t *render_entry(souk_stmt *st)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    char tbuf[SOUK_RFC3339_LEN];
-    size_t n;
-    const char *actor_type = souk_stmt_text(st, 3, &n);
+    const char *actor_type = souk_stmt_text(st, 3, NULL);
     json_t *actor_id;
-    if (souk_stmt_is_null(st, 4))
-        actor_id = json_null();
-    else if (actor_type && strcmp(actor_type, "user") == 0)
-        actor_id = jid(SOUK_PREFIX_USER, souk_stmt_i64(st, 4));
+    if (actor_type && strcmp(actor_type, "user") == 0)
+        actor_id = souk_row_id(st, 4, SOUK_PREFIX_USER);
     else if (actor_type && strcmp(actor_type, "api_key") == 0)
-        actor_id = jid(SOUK_PREFIX_APIKEY, souk_stmt_i64(st, 4));
+        actor_id = souk_row_id(st, 4, SOUK_PREFIX_APIKEY);
     else
-        actor_id = jtext(st, 4);
+        actor_id = souk_row_text_or_null(st, 4);
     size_t dl;
     const char *dtext = souk_stmt_text(st, 11, &dl);
     json_t *details = dtext ? json_loadb(dtext, dl, JSON_REJECT_DUPLICATES, NULL) : NULL;
@@ -201,34 +146,28 @@ static json_t *render_entry(souk_stmt *st)
         /* stored by a writer other than souk_audit_append: show it, flagged */
         json_decref(details);
         details = json_object();
-        json_object_set_new(details, "_invalid_json", jstr(dtext, dl));
+        json_object_set_new(details, "_invalid_json", souk_row_text(st, 11));
     }
     int bad = 0;
     bad |= json_object_set_new(o, "seq", json_integer(souk_stmt_i64(st, 0)));
-    bad |= json_object_set_new(o, "id", jid(SOUK_PREFIX_AUDIT, souk_stmt_i64(st, 1)));
-    bad |= json_object_set_new(o, "at", json_string(souk_time_format(souk_stmt_i64(st, 2), tbuf)));
-    bad |= json_object_set_new(o, "actor_type", jstr(actor_type, n));
+    bad |= json_object_set_new(o, "id", souk_row_id(st, 1, SOUK_PREFIX_AUDIT));
+    bad |= json_object_set_new(o, "at", souk_row_time(st, 2));
+    bad |= json_object_set_new(o, "actor_type", souk_row_text(st, 3));
     bad |= json_object_set_new(o, "actor_id", actor_id);
-    bad |= json_object_set_new(o, "action", jtext(st, 5));
-    bad |= json_object_set_new(o, "object_type", jtext(st, 6));
-    bad |= json_object_set_new(o, "object_id", jtext(st, 7));
-    bad |= json_object_set_new(o, "subject_user_id",
-                               souk_stmt_is_null(st, 8) ? json_null() : jid(SOUK_PREFIX_USER, souk_stmt_i64(st, 8)));
-    bad |= json_object_set_new(o, "request_id", jtext(st, 9));
+    bad |= json_object_set_new(o, "action", souk_row_text(st, 5));
+    bad |= json_object_set_new(o, "object_type", souk_row_text(st, 6));
+    bad |= json_object_set_new(o, "object_id", souk_row_text(st, 7));
+    bad |= json_object_set_new(o, "subject_user_id", souk_row_id(st, 8, SOUK_PREFIX_USER));
+    bad |= json_object_set_new(o, "request_id", souk_row_text(st, 9));
     bad |= json_object_set_new(o, "result", json_integer(souk_stmt_i64(st, 10)));
     bad |= json_object_set_new(o, "details", details);
-    bad |= json_object_set_new(o, "prev_hash", jtext(st, 12));
-    bad |= json_object_set_new(o, "hash", jtext(st, 13));
+    bad |= json_object_set_new(o, "prev_hash", souk_row_text(st, 12));
+    bad |= json_object_set_new(o, "hash", souk_row_text(st, 13));
     if (bad) {
         json_decref(o);
         return NULL;
     }
     return o;
-}
-
-static int db_fail(souk_res *res, int r)
-{
-    return souk_res_error(res, r == SOUK_DB_SOFT ? SOUK_E_UNAVAILABLE : SOUK_E_INTERNAL, NULL);
 }
 
 int souk_audit_api_list(souk_req *req, souk_res *res)
@@ -240,50 +179,41 @@ int souk_audit_api_list(souk_req *req, souk_res *res)
     souk_buf sql;
     souk_buf_init(&sql, 4096);
     binder b = {.n = 0};
-    souk_buf_adds(&sql, "SELECT seq, id, at, actor_type, actor_id, action, object_type, object_id, subject_user_id, "
-                        "request_id, result, details, prev_hash, hash FROM audit_log WHERE 1 = 1");
-    if (f.actor_type)
-        where_text(&b, &sql, "actor_type = ", f.actor_type);
-    if (f.has_actor_id)
-        where_int(&b, &sql, "actor_id = ", f.actor_id);
-    if (f.has_subject)
-        where_int(&b, &sql, "subject_user_id = ", f.subject);
-    if (f.action)
-        where_text(&b, &sql, "action = ", f.action);
-    if (f.object_type)
-        where_text(&b, &sql, "object_type = ", f.object_type);
-    if (f.object_id)
-        where_text(&b, &sql, "object_id = ", f.object_id);
-    if (f.has_from)
-        where_int(&b, &sql, "at >= ", f.from);
-    if (f.has_to)
-        where_int(&b, &sql, "at < ", f.to);
-    if (f.has_cursor)
-        where_int(&b, &sql, "seq < ", f.cursor_seq);
-    b.is_text[b.n] = 0;
-    b.ints[b.n++] = f.limit + 1; /* one more than shown tells whether there is a next page */
+    souk_buf_adds(&sql, "SELECT " ENTRY_COLS " FROM audit_log WHERE 1 = 1");
+    if (has(&f, F_ACTOR_TYPE))
+        where(&b, &sql, "actor_type = ", SOUK_TEXT(actor_types[f.actor_type]));
+    if (has(&f, F_ACTOR_ID))
+        where(&b, &sql, "actor_id = ", SOUK_I64(f.actor.id));
+    if (has(&f, F_SUBJECT))
+        where(&b, &sql, "subject_user_id = ", SOUK_I64(f.subject));
+    if (has(&f, F_ACTION))
+        where(&b, &sql, "action = ", SOUK_TEXT(f.action));
+    if (has(&f, F_OBJECT_TYPE))
+        where(&b, &sql, "object_type = ", SOUK_TEXT(f.object_type));
+    if (has(&f, F_OBJECT_ID))
+        where(&b, &sql, "object_id = ", SOUK_TEXT(f.object_id));
+    if (has(&f, F_FROM))
+        where(&b, &sql, "at >= ", SOUK_I64(f.from));
+    if (has(&f, F_TO))
+        where(&b, &sql, "at < ", SOUK_I64(f.to));
+    if (has(&f, F_CURSOR))
+        where(&b, &sql, "seq < ", SOUK_I64(f.cursor_seq));
+    b.args[b.n++] = SOUK_I64(f.limit + 1); /* one more than shown tells whether there is a next page */
+    b.args[b.n] = (souk_param){.type = SOUK_TYPE_END};
     souk_buf_printf(&sql, " ORDER BY seq DESC LIMIT $%d", b.n);
     if (souk_buf_failed(&sql)) {
         souk_buf_release(&sql);
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     }
-    souk_stmt *st = souk_store_stmt(req->store, sql.data);
+    souk_stmt *st = souk_store_query(req->store, sql.data, b.args);
     souk_buf_release(&sql);
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    for (int i = 0; i < b.n; i++) {
-        if (b.is_text[i])
-            souk_stmt_bind_text(st, i + 1, b.texts[i], SIZE_MAX);
-        else
-            souk_stmt_bind_i64(st, i + 1, b.ints[i]);
-    }
 
     int64_t last_seq;
     bool more;
     int r;
-    json_t *data = souk_store_page(st, f.limit, render_entry, &last_seq, &more, &r);
+    json_t *data = souk_store_page(st, (int)f.limit, render_entry, &last_seq, &more, &r);
     if (!data)
-        return r ? db_fail(res, r) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        return souk_res_error(res, r ? souk_store_dberr(r) : SOUK_E_INTERNAL, NULL); /* a read: never CONSTRAINT */
     char cursor[SOUK_CURSOR_TEXT_MAX];
     json_t *root = json_object();
     if (!root) {
@@ -301,14 +231,10 @@ int souk_audit_api_list(souk_req *req, souk_res *res)
 
 json_t *souk_audit_about_user_json(souk_store *db, int64_t user, int limit)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT seq, id, at, actor_type, actor_id, action, object_type, object_id, "
-                                        "subject_user_id, request_id, result, details, prev_hash, hash FROM audit_log "
-                                        "WHERE subject_user_id = $1 OR (actor_type = 'user' AND actor_id = $1) "
-                                        "ORDER BY seq LIMIT $2");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, user);
-    souk_stmt_bind_i64(st, 2, limit);
+    souk_stmt *st = souk_store_query(db, "SELECT " ENTRY_COLS " FROM audit_log "
+                                         "WHERE subject_user_id = $1 OR (actor_type = 'user' AND actor_id = $1) "
+                                         "ORDER BY seq LIMIT $2",
+                                     SOUK_ARGS(SOUK_I64(user), SOUK_I64(limit)));
     json_t *arr = json_array();
     int r;
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {

@@ -6,10 +6,11 @@
  * the same function, chain_hash(), from an array of twelve fields, so the two
  * cannot drift apart. The writer builds the fields from the C values exactly
  * as SQLite will render them back as text (integers in plain decimal); the
- * checker takes every column as SQLite's text form of what is stored, so a
- * value whose storage type was changed (200 → '200abc', 5 → 5.5) hashes
- * differently, and a separate typeof() check catches the changes that keep
- * the text (an integer rewritten as the text '42', text as a BLOB).
+ * checker takes every column as the database's text form of what is stored,
+ * so a value whose storage type was changed (200 → '200abc', 5 → 5.5) hashes
+ * differently, and a separate type check (a value must equal its own CAST to
+ * the column's type, see verify_sql) catches the changes that keep the text
+ * (an integer rewritten as the text '42', text as a BLOB).
  */
 #include "audit/audit.h"
 
@@ -111,6 +112,29 @@ static const char *check_entry(const souk_audit_entry *e)
     return NULL;
 }
 
+/* The newest entry: *SEQ and a malloc'd copy of its stored hash, byte for
+ * byte (*HASH, *HASHLEN; the caller frees it). SOUK_DB_ROW, SOUK_DB_DONE for
+ * an empty log (*HASH NULL), or an error class. */
+static int last_entry(souk_store *db, int64_t *seq, char **hash, size_t *hashlen)
+{
+    *hash = NULL;
+    *hashlen = 0;
+    souk_stmt *st = souk_store_query(db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", NULL);
+    int r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(seq)));
+    if (r != SOUK_DB_ROW)
+        return r;
+    /* the positional accessor keeps the length: a tampered hash may hold any bytes */
+    const char *h = souk_stmt_text(st, 1, hashlen);
+    *hash = malloc(*hashlen + 1);
+    if (*hash) {
+        if (*hashlen)
+            memcpy(*hash, h, *hashlen);
+        (*hash)[*hashlen] = '\0';
+    }
+    souk_stmt_done(st);
+    return *hash ? SOUK_DB_ROW : SOUK_DB_HARD;
+}
+
 int souk_audit_append_tx(souk_store *db, const souk_audit_entry *e)
 {
     const char *bad = check_entry(e);
@@ -120,31 +144,17 @@ int souk_audit_append_tx(souk_store *db, const souk_audit_entry *e)
                  json_pack("{s:s?}", "action", e->action), "audit: refusing bad entry: %s", bad);
         return SOUK_DB_HARD;
     }
-    souk_stmt *st = souk_store_stmt(db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-    if (!st)
-        return SOUK_DB_HARD;
-    int r = souk_stmt_step(st);
+    int64_t last_seq = 0;
+    char *prev; /* the stored hash of the last entry, byte for byte */
+    size_t prevlen;
+    int r = last_entry(db, &last_seq, &prev, &prevlen);
     if (r < 0)
         return r;
-    int64_t last_seq = 0;
-    char *prev = NULL; /* the stored hash of the last entry, byte for byte */
-    size_t prevlen = SOUK_AUDIT_HASH_HEX;
-    if (r == SOUK_DB_ROW) {
-        last_seq = souk_stmt_i64(st, 0);
-        const char *h = souk_stmt_text(st, 1, &prevlen);
-        prev = malloc(prevlen + 1);
-        if (!prev) {
-            souk_stmt_done(st);
-            return SOUK_DB_HARD;
-        }
-        if (prevlen)
-            memcpy(prev, h, prevlen);
-        prev[prevlen] = '\0';
-        souk_stmt_done(st);
-        if (prevlen != SOUK_AUDIT_HASH_HEX)
-            /* tampered head: keep chaining to what is stored; verify reports the row */
-            souk_log_error("audit: the last entry (seq %" PRId64 ") has a malformed hash", last_seq);
-    }
+    if (r == SOUK_DB_DONE)
+        prevlen = SOUK_AUDIT_HASH_HEX;
+    else if (prevlen != SOUK_AUDIT_HASH_HEX)
+        /* tampered head: keep chaining to what is stored; verify reports the row */
+        souk_log_error("audit: the last entry (seq %" PRId64 ") has a malformed hash", last_seq);
 
     int64_t seq = last_seq + 1, id = souk_id_next(), at = souk_time_now_us();
     const char *details = e->details_json ? e->details_json : "{}";
@@ -176,35 +186,15 @@ int souk_audit_append_tx(souk_store *db, const souk_audit_entry *e)
     const char *prevp = prev ? prev : zero_hash;
     chain_hash(prevp, prevlen, f, hash);
 
-    st = souk_store_stmt(db, "INSERT INTO audit_log (seq, id, at, actor_type, actor_id, action, object_type, "
-                             "object_id, subject_user_id, request_id, result, details, prev_hash, hash) "
-                             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)");
-    if (!st) {
-        free(prev);
-        return SOUK_DB_HARD;
-    }
-    souk_stmt_bind_i64(st, 1, seq);
-    souk_stmt_bind_i64(st, 2, id);
-    souk_stmt_bind_i64(st, 3, at);
-    souk_stmt_bind_text(st, 4, e->actor_type, SIZE_MAX);
-    if (e->actor_id)
-        souk_stmt_bind_i64(st, 5, e->actor_id);
-    else
-        souk_stmt_bind_null(st, 5);
-    souk_stmt_bind_text(st, 6, e->action, SIZE_MAX);
-    souk_stmt_bind_text(st, 7, object_type, SIZE_MAX);
-    souk_stmt_bind_text(st, 8, object_id, SIZE_MAX);
-    if (e->subject_user_id)
-        souk_stmt_bind_i64(st, 9, e->subject_user_id);
-    else
-        souk_stmt_bind_null(st, 9);
-    souk_stmt_bind_text(st, 10, request_id, SIZE_MAX);
-    souk_stmt_bind_i64(st, 11, e->result);
-    souk_stmt_bind_text(st, 12, details, SIZE_MAX);
-    souk_stmt_bind_text(st, 13, prevp, prevlen);
-    souk_stmt_bind_text(st, 14, hash, SOUK_AUDIT_HASH_HEX);
+    r = souk_store_exec(db, "INSERT INTO audit_log (seq, id, at, actor_type, actor_id, action, object_type, "
+                            "object_id, subject_user_id, request_id, result, details, prev_hash, hash) "
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                        SOUK_ARGS(SOUK_I64(seq), SOUK_I64(id), SOUK_I64(at), SOUK_TEXT(e->actor_type),
+                                  SOUK_REF(e->actor_id), SOUK_TEXT(e->action), SOUK_TEXT(object_type),
+                                  SOUK_TEXT(object_id), SOUK_REF(e->subject_user_id), SOUK_TEXT(request_id),
+                                  SOUK_I64(e->result), SOUK_TEXT(details), SOUK_TEXTN(prevp, prevlen),
+                                  SOUK_TEXTN(hash, SOUK_AUDIT_HASH_HEX)));
     free(prev);
-    r = souk_stmt_exec(st);
     return r < 0 ? r : 0;
 }
 
@@ -221,37 +211,51 @@ int souk_audit_append(souk_store *db, const souk_audit_entry *e)
 
 int souk_audit_head(souk_store *db, int64_t *seq, char *hash)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-    if (!st)
-        return SOUK_DB_HARD;
-    int r = souk_stmt_step(st);
+    int64_t last = 0;
+    char *stored;
+    size_t n;
+    int r = last_entry(db, &last, &stored, &n);
     if (r < 0)
         return r;
-    *seq = 0;
+    *seq = last;
     memcpy(hash, zero_hash, sizeof zero_hash);
     if (r == SOUK_DB_ROW) {
-        size_t n;
-        const char *h = souk_stmt_text(st, 1, &n);
-        *seq = souk_stmt_i64(st, 0);
         if (n > SOUK_AUDIT_HASH_HEX)
             n = SOUK_AUDIT_HASH_HEX;
-        memcpy(hash, h ? h : "", n);
+        memcpy(hash, stored, n);
         hash[n] = '\0';
-        souk_stmt_done(st);
+        free(stored);
     }
     return r;
 }
 
+int souk_audit_hash_at(souk_store *db, int64_t seq, char *hash)
+{
+    char stored[SOUK_AUDIT_HASH_HEX + 1];
+    int r = souk_store_one(db, "SELECT hash FROM audit_log WHERE seq = $1", SOUK_ARGS(SOUK_I64(seq)),
+                           SOUK_COLS(SOUK_COL_STR(stored)));
+    if (r == SOUK_DB_ROW)
+        memcpy(hash, stored, sizeof stored);
+    return r;
+}
+
 /* Columns of the verify walk. The storage-type check sits in the SQL so it
- * sees the values before any accessor converts them. */
+ * sees the values before any accessor converts them, and is portable: a
+ * value equals its own CAST to the column's type only when it is stored as
+ * that type. In SQLite a CAST carries the type's affinity, as the column
+ * does, so neither side is converted and an integer column holding the text
+ * '42' (or a real 42.5), or a text column holding a BLOB of the same bytes,
+ * compares unequal; PostgreSQL's typed columns pass trivially. */
+#define SAME_TYPE(col, type) "CAST(" col " AS " type ") = " col
+#define SAME_TYPE_OR_NULL(col, type) "(" col " IS NULL OR " SAME_TYPE(col, type) ")"
 static const char verify_sql[] =
     "SELECT seq, id, at, actor_type, actor_id, action, object_type, object_id, subject_user_id, request_id, "
-    "result, details, prev_hash, hash, "
-    "typeof(id) = 'integer' AND typeof(at) = 'integer' AND typeof(actor_type) = 'text' "
-    "AND typeof(actor_id) IN ('integer', 'null') AND typeof(action) = 'text' AND typeof(object_type) = 'text' "
-    "AND typeof(object_id) = 'text' AND typeof(subject_user_id) IN ('integer', 'null') "
-    "AND typeof(request_id) = 'text' AND typeof(result) = 'integer' AND typeof(details) = 'text' "
-    "AND typeof(prev_hash) = 'text' AND typeof(hash) = 'text' "
+    "result, details, prev_hash, hash, CASE WHEN "
+    SAME_TYPE("id", "BIGINT") " AND " SAME_TYPE("at", "BIGINT") " AND " SAME_TYPE("actor_type", "TEXT") " AND "
+    SAME_TYPE_OR_NULL("actor_id", "BIGINT") " AND " SAME_TYPE("action", "TEXT") " AND " SAME_TYPE("object_type", "TEXT")
+    " AND " SAME_TYPE("object_id", "TEXT") " AND " SAME_TYPE_OR_NULL("subject_user_id", "BIGINT") " AND "
+    SAME_TYPE("request_id", "TEXT") " AND " SAME_TYPE("result", "BIGINT") " AND " SAME_TYPE("details", "TEXT") " AND "
+    SAME_TYPE("prev_hash", "TEXT") " AND " SAME_TYPE("hash", "TEXT") " THEN 1 ELSE 0 END "
     "FROM audit_log ORDER BY seq";
 
 static int broken(int64_t seq, int64_t *first_bad, char *why, size_t whylen, const char *fmt, ...)
@@ -280,11 +284,7 @@ int souk_audit_verify(souk_store *db, int64_t *checked, int64_t *first_bad, char
     int r = souk_store_read_begin(db);
     if (r < 0)
         return r;
-    souk_stmt *st = souk_store_stmt(db, verify_sql);
-    if (!st) {
-        souk_store_read_end(db);
-        return SOUK_DB_HARD;
-    }
+    souk_stmt *st = souk_store_query(db, verify_sql, NULL);
     char prev[SOUK_AUDIT_HASH_HEX + 1];
     memcpy(prev, zero_hash, sizeof prev);
     int64_t expect = 1, n = 0;

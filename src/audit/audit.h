@@ -89,6 +89,12 @@ int souk_audit_verify(souk_store *db, int64_t *checked, int64_t *first_bad, char
  * SOUK_DB_DONE for an empty log (*SEQ = 0, HASH = 64 '0'), or an error class. */
 int souk_audit_head(souk_store *db, int64_t *seq, char *hash);
 
+/* The stored hash of entry SEQ (HASH gets SOUK_AUDIT_HASH_HEX + 1 bytes; a
+ * longer, tampered value is cut), to check an anchor kept outside the
+ * database. Returns SOUK_DB_ROW, SOUK_DB_DONE when there is no such entry,
+ * or an error class. */
+int souk_audit_hash_at(souk_store *db, int64_t seq, char *hash);
+
 /* GET /api/v1/admin/audit (permission "audit:read", bound in routes.c).
  * Lists entries newest first (keyset on seq descending). Query parameters,
  * each at most once:
@@ -108,16 +114,6 @@ int souk_audit_head(souk_store *db, int64_t *seq, char *hash);
  *  "request_id","result","details" (object),"prev_hash","hash"}.
  * Returns 0 or a souk_err set on RES. */
 int souk_audit_api_list(souk_req *req, souk_res *res);
-
-/* `souk audit verify [--db DSN]` (DSN defaults to SOUK_DB / ./souk.db).
- * Prints "audit log intact: N entries" and returns 0, or "audit log broken at
- * entry SEQ: WHY" and returns 1; 1 also when the database does not exist or
- * has no audit_log table (it is never created or migrated here); 2 for usage
- * errors. --help prints the usage on stdout and returns 0. ARGV[0] is "audit". */
-int souk_cmd_audit(int argc, char **argv);
-
-/* Usage text of `souk audit`, for the command table. */
-extern const char souk_audit_usage[];
 
 /* {"data":[entry...]} of the entries about USER (as subject or as acting
  * user), oldest first, at most LIMIT; for the GDPR export. NULL on error. */

@@ -68,4 +68,13 @@ int souk_cart_empty_tx(souk_store *db, int64_t cart);
 /* Deletes carts that expired before NOW_US (at most MAX). Returns how many. */
 int souk_cart_purge(souk_store *db, int64_t now_us, int max);
 
+/* ---- setting a shop up (shipping_setup.c) ---- */
+
+/* Adds an active shipping method CODE named NAME costing AMOUNT minor units
+ * of CURRENCY (ISO code, checked by the caller), free from an order of
+ * FREE_ABOVE (-1 = never): the demo store's delivery. SOUK_OK;
+ * SOUK_E_CONFLICT when CODE exists already; or the mapped database failure. */
+souk_err souk_cart_shipping_method_add(souk_store *db, const char *code, const char *name, const char *currency,
+                                       int64_t amount, int64_t free_above);
+
 #endif

@@ -234,6 +234,18 @@ const char *souk_catalog_check_currency(const char *s, size_t len);
  * what public, cacheable answers show has changed. */
 #define SOUK_CONTENT "content"
 
+/* ---- lookups for other contexts (lookup.c) ---- */
+
+/* SOUK_OK when vendor ID exists, SOUK_E_NOT_FOUND when not, or the mapped
+ * database failure (SOUK_E_UNAVAILABLE / SOUK_E_INTERNAL). For identity,
+ * which ties vendor accounts to a vendor. */
+souk_err souk_catalog_vendor_exists(souk_store *db, int64_t id);
+
+/* *EMPTY = true when the catalog has no product and no category (brands and
+ * vendors do not count): what `souk demo` needs to start. SOUK_OK or the
+ * mapped database failure. */
+souk_err souk_catalog_is_empty(souk_store *db, bool *empty);
+
 /* Id prefixes in the API. */
 #define SOUK_PREFIX_PRODUCT "prod"
 #define SOUK_PREFIX_VARIANT "var"

@@ -3,32 +3,26 @@
 #include "identity/account.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core/id.h"
 #include "mail/mail.h"
-#include "core/time.h"
+#include "store/row.h"
 #include "core/banned.h"
 
 json_t *souk__identity_user_json(souk_store *db, int64_t user)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT email, name, phone, role, coalesce(vendor_id, 0), totp_enabled, "
-                                        "created_at, updated_at, status FROM users WHERE id = $1");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, user);
+    souk_stmt *st = souk_store_query(db, "SELECT email, name, phone, role, vendor_id, totp_enabled, created_at, "
+                                         "updated_at, status FROM users WHERE id = $1",
+                                     SOUK_ARGS(SOUK_I64(user)));
     if (souk_stmt_step(st) != SOUK_DB_ROW)
         return NULL;
-    char id[SOUK_ID_TEXT_MAX], vid[SOUK_ID_TEXT_MAX], c[SOUK_RFC3339_LEN], u[SOUK_RFC3339_LEN];
-    int64_t vendor = souk_stmt_i64(st, 4);
-    json_t *j = json_pack("{s:s,s:o,s:s,s:s,s:s,s:o,s:b,s:s,s:s,s:s}", "id", souk_id_format("usr", user, id), "email",
-                          souk_stmt_is_null(st, 0) ? json_null() : json_string(souk_stmt_text(st, 0, NULL)), "name",
-                          souk_stmt_text(st, 1, NULL), "phone", souk_stmt_text(st, 2, NULL), "role",
-                          souk_stmt_text(st, 3, NULL), "vendor_id",
-                          vendor ? json_string(souk_id_format("vend", vendor, vid)) : json_null(), "two_factor_enabled",
-                          souk_stmt_i64(st, 5) != 0, "status", souk_stmt_text(st, 8, NULL), "created_at",
-                          souk_time_format(souk_stmt_i64(st, 6), c), "updated_at", souk_time_format(souk_stmt_i64(st, 7), u));
+    char id[SOUK_ID_TEXT_MAX];
+    json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "id", souk_id_format("usr", user, id),
+                          "email", souk_row_text_or_null(st, 0), "name", souk_row_text(st, 1), "phone",
+                          souk_row_text(st, 2), "role", souk_row_text(st, 3), "vendor_id", souk_row_id(st, 4, "vend"),
+                          "two_factor_enabled", souk_stmt_i64(st, 5) != 0, "status", souk_row_text(st, 8),
+                          "created_at", souk_row_time(st, 6), "updated_at", souk_row_time(st, 7));
     souk_stmt_done(st);
     return j;
 }
@@ -54,127 +48,94 @@ const char *souk__identity_check_email(const char *s, size_t len)
     return NULL;
 }
 
-void souk__identity_lower(char *s)
+void souk_identity_email_normalize(char *email)
 {
-    for (; *s; s++)
-        *s = (char)tolower((unsigned char)*s);
+    for (; *email; email++)
+        *email = (char)tolower((unsigned char)*email);
 }
 
-int64_t souk__identity_user_by_email(souk_store *db, const char *email, char *hash, size_t hashlen, bool *totp,
-                                     char *totp_secret, size_t secretlen)
+/* The columns souk__identity_secret holds, in its order. */
+#define SECRET_SELECT "SELECT id, email, password_hash, totp_enabled <> 0, totp_secret FROM users "
+
+static int read_secret(souk_store *db, const char *sql, souk_param key, souk__identity_secret *out)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, coalesce(password_hash, ''), totp_enabled, coalesce(totp_secret, '') "
-                                        "FROM users WHERE email = $1 AND status = 'active'");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, email, SIZE_MAX);
-    int r = souk_stmt_step(st);
-    if (r != SOUK_DB_ROW)
-        return r;
-    int64_t id = souk_stmt_i64(st, 0);
-    if (hash)
-        snprintf(hash, hashlen, "%s", souk_stmt_text(st, 1, NULL));
-    if (totp)
-        *totp = souk_stmt_i64(st, 2) != 0;
-    if (totp_secret)
-        snprintf(totp_secret, secretlen, "%s", souk_stmt_text(st, 3, NULL));
-    souk_stmt_done(st);
-    return id;
+    memset(out, 0, sizeof *out);
+    return souk_store_one(db, sql, SOUK_ARGS(key),
+                          SOUK_COLS(SOUK_COL_I64(&out->id), SOUK_COL_STR(out->email), SOUK_COL_STR(out->hash),
+                                    SOUK_COL_BOOL(&out->totp), SOUK_COL_STR(out->totp_secret)));
 }
 
-int souk__identity_user_secret(souk_store *db, int64_t user, char *email, size_t emaillen, char *hash, size_t hashlen,
-                               bool *totp, char *totp_secret, size_t secretlen)
+int souk__identity_secret_by_email(souk_store *db, const char *email, souk__identity_secret *out)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT coalesce(email, ''), coalesce(password_hash, ''), totp_enabled, "
-                                        "coalesce(totp_secret, '') FROM users WHERE id = $1 AND status = 'active'");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, user);
-    int r = souk_stmt_step(st);
-    if (r != SOUK_DB_ROW)
-        return r;
-    if (email)
-        snprintf(email, emaillen, "%s", souk_stmt_text(st, 0, NULL));
-    if (hash)
-        snprintf(hash, hashlen, "%s", souk_stmt_text(st, 1, NULL));
-    if (totp)
-        *totp = souk_stmt_i64(st, 2) != 0;
-    if (totp_secret)
-        snprintf(totp_secret, secretlen, "%s", souk_stmt_text(st, 3, NULL));
-    souk_stmt_done(st);
-    return 1;
+    return read_secret(db, SECRET_SELECT "WHERE email = $1 AND status = 'active'", SOUK_TEXT(email), out);
+}
+
+int souk__identity_secret_by_id(souk_store *db, int64_t user, souk__identity_secret *out)
+{
+    return read_secret(db, SECRET_SELECT "WHERE id = $1 AND status = 'active'", SOUK_I64(user), out);
 }
 
 /* ---- request specs ---- */
 
-static const char *email_check(const char *s, size_t len)
-{
-    return souk__identity_check_email(s, len);
-}
-
-static const char *const roles[] = {"customer", "vendor", "inventory_manager", "admin", NULL};
-static const char *const statuses[] = {"active", "disabled", NULL};
-
-#define F(name, type, flags, st, field, min, max, check) \
-    {name, type, flags, offsetof(st, field), min, max, 0, NULL, check, NULL, NULL}
-#define SPEC(st, fields) {fields, sizeof fields / sizeof fields[0], sizeof(st), offsetof(st, present), offsetof(st, nulls)}
+const char *const souk__identity_roles[] = {"customer", "vendor", "inventory_manager", "admin", NULL};
+const char *const souk__identity_statuses[] = {"active", "disabled", NULL};
 
 static const souk_json_field register_fields[] = {
-    F("email", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_register_in, email, 3, 254, email_check),
-    F("password", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_register_in, password, 1, 1024, NULL),
-    F("name", SOUK_JSON_STRING, 0, souk_register_in, name, 0, 200, NULL),
-    F("phone", SOUK_JSON_STRING, 0, souk_register_in, phone, 0, 40, NULL),
-    F("marketing_opt_in", SOUK_JSON_BOOL, 0, souk_register_in, marketing_opt_in, 0, 0, NULL),
+    SOUK_JSON_F_STRING("email", SOUK_JSON_REQUIRED, souk_register_in, email, 3, 254, souk__identity_check_email),
+    SOUK_JSON_F_STRING("password", SOUK_JSON_REQUIRED, souk_register_in, password, 1, 1024, NULL),
+    SOUK_JSON_F_STRING("name", 0, souk_register_in, name, 0, 200, NULL),
+    SOUK_JSON_F_STRING("phone", 0, souk_register_in, phone, 0, 40, NULL),
+    SOUK_JSON_F_BOOL("marketing_opt_in", 0, souk_register_in, marketing_opt_in),
 };
-const souk_json_spec souk__identity_register_spec = SPEC(souk_register_in, register_fields);
+const souk_json_spec souk__identity_register_spec = SOUK_JSON_SPEC(souk_register_in, register_fields);
 
+/* sign-in; re-authentication (below) takes the same fields after "email" */
 static const souk_json_field login_fields[] = {
-    F("email", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_login_in, email, 1, 254, NULL),
-    F("password", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_login_in, password, 1, 1024, NULL),
-    F("totp_code", SOUK_JSON_STRING, 0, souk_login_in, totp_code, 1, 16, NULL),
-    F("recovery_code", SOUK_JSON_STRING, 0, souk_login_in, recovery_code, 1, 32, NULL),
+    SOUK_JSON_F_STRING("email", SOUK_JSON_REQUIRED, souk_login_in, email, 1, 254, NULL),
+    SOUK_JSON_F_STRING("password", SOUK_JSON_REQUIRED, souk_login_in, password, 1, 1024, NULL),
+    SOUK_JSON_F_STRING("totp_code", 0, souk_login_in, totp_code, 1, 16, NULL),
+    SOUK_JSON_F_STRING("recovery_code", 0, souk_login_in, recovery_code, 1, 32, NULL),
 };
-const souk_json_spec souk__identity_login_spec = SPEC(souk_login_in, login_fields);
+const souk_json_spec souk__identity_login_spec = SOUK_JSON_SPEC(souk_login_in, login_fields);
+
+/* a signed-in user confirming who they are (turning 2FA off, erasure): the
+ * sign-in fields without the e-mail, so field i here is login field i + 1 */
+const souk_json_spec souk__identity_reauth_spec = {login_fields + 1, sizeof login_fields / sizeof login_fields[0] - 1,
+                                                   sizeof(souk_login_in), offsetof(souk_login_in, present),
+                                                   offsetof(souk_login_in, nulls)};
 
 static const souk_json_field token_fields[] = {
-    F("refresh_token", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_token_in, token, 1, 128, NULL),
+    SOUK_JSON_F_STRING("refresh_token", SOUK_JSON_REQUIRED, souk_token_in, token, 1, 128, NULL),
 };
-const souk_json_spec souk__identity_refresh_spec = SPEC(souk_token_in, token_fields);
+const souk_json_spec souk__identity_refresh_spec = SOUK_JSON_SPEC(souk_token_in, token_fields);
 
 static const souk_json_field reset_request_fields[] = {
-    F("email", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_token_in, token, 1, 254, NULL),
+    SOUK_JSON_F_STRING("email", SOUK_JSON_REQUIRED, souk_token_in, token, 1, 254, NULL),
 };
-const souk_json_spec souk__identity_reset_request_spec = SPEC(souk_token_in, reset_request_fields);
+const souk_json_spec souk__identity_reset_request_spec = SOUK_JSON_SPEC(souk_token_in, reset_request_fields);
 
 static const souk_json_field reset_confirm_fields[] = {
-    F("token", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_password_in, current, 1, 128, NULL),
-    F("new_password", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_password_in, next, 1, 1024, NULL),
+    SOUK_JSON_F_STRING("token", SOUK_JSON_REQUIRED, souk_password_in, current, 1, 128, NULL),
+    SOUK_JSON_F_STRING("new_password", SOUK_JSON_REQUIRED, souk_password_in, next, 1, 1024, NULL),
 };
-const souk_json_spec souk__identity_reset_confirm_spec = SPEC(souk_password_in, reset_confirm_fields);
+const souk_json_spec souk__identity_reset_confirm_spec = SOUK_JSON_SPEC(souk_password_in, reset_confirm_fields);
 
 static const souk_json_field password_fields[] = {
-    F("current_password", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_password_in, current, 1, 1024, NULL),
-    F("new_password", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_password_in, next, 1, 1024, NULL),
+    SOUK_JSON_F_STRING("current_password", SOUK_JSON_REQUIRED, souk_password_in, current, 1, 1024, NULL),
+    SOUK_JSON_F_STRING("new_password", SOUK_JSON_REQUIRED, souk_password_in, next, 1, 1024, NULL),
 };
-const souk_json_spec souk__identity_password_spec = SPEC(souk_password_in, password_fields);
+const souk_json_spec souk__identity_password_spec = SOUK_JSON_SPEC(souk_password_in, password_fields);
 
 static const souk_json_field profile_fields[] = {
-    F("name", SOUK_JSON_STRING, 0, souk_register_in, name, 0, 200, NULL),
-    F("phone", SOUK_JSON_STRING, 0, souk_register_in, phone, 0, 40, NULL),
+    SOUK_JSON_F_STRING("name", 0, souk_register_in, name, 0, 200, NULL),
+    SOUK_JSON_F_STRING("phone", 0, souk_register_in, phone, 0, 40, NULL),
 };
-const souk_json_spec souk__identity_profile_spec = SPEC(souk_register_in, profile_fields);
-
-static const souk_json_field reauth_fields[] = {
-    F("password", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_login_in, password, 1, 1024, NULL),
-    F("totp_code", SOUK_JSON_STRING, 0, souk_login_in, totp_code, 1, 16, NULL),
-    F("recovery_code", SOUK_JSON_STRING, 0, souk_login_in, recovery_code, 1, 32, NULL),
-};
-const souk_json_spec souk__identity_reauth_spec = SPEC(souk_login_in, reauth_fields);
+const souk_json_spec souk__identity_profile_spec = SOUK_JSON_SPEC(souk_register_in, profile_fields);
 
 static const souk_json_field code_fields[] = {
-    F("code", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_token_in, token, 1, 32, NULL),
+    SOUK_JSON_F_STRING("code", SOUK_JSON_REQUIRED, souk_token_in, token, 1, 32, NULL),
 };
-const souk_json_spec souk__identity_code_spec = SPEC(souk_token_in, code_fields);
+const souk_json_spec souk__identity_code_spec = SOUK_JSON_SPEC(souk_token_in, code_fields);
 
 static const char *consent_kind_check(const char *s, size_t len)
 {
@@ -182,10 +143,10 @@ static const char *consent_kind_check(const char *s, size_t len)
     return strcmp(s, "marketing") == 0 ? NULL : "must be marketing";
 }
 static const souk_json_field consent_fields[] = {
-    F("kind", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_consent_in, kind, 1, 32, consent_kind_check),
-    F("granted", SOUK_JSON_BOOL, SOUK_JSON_REQUIRED, souk_consent_in, granted, 0, 0, NULL),
+    SOUK_JSON_F_STRING("kind", SOUK_JSON_REQUIRED, souk_consent_in, kind, 1, 32, consent_kind_check),
+    SOUK_JSON_F_BOOL("granted", SOUK_JSON_REQUIRED, souk_consent_in, granted),
 };
-const souk_json_spec souk__identity_consent_spec = SPEC(souk_consent_in, consent_fields);
+const souk_json_spec souk__identity_consent_spec = SOUK_JSON_SPEC(souk_consent_in, consent_fields);
 
 static const char *scope_check(const char *s, size_t len)
 {
@@ -194,17 +155,15 @@ static const char *scope_check(const char *s, size_t len)
 }
 
 static const souk_json_field apikey_fields[] = {
-    F("name", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, souk_apikey_in, name, 1, 100, NULL),
-    {"scopes", SOUK_JSON_STRLIST, SOUK_JSON_REQUIRED, offsetof(souk_apikey_in, scopes), 1, 16, 64, NULL,
-     scope_check, NULL, NULL},
-    F("expires_at", SOUK_JSON_STRING, SOUK_JSON_NULLABLE, souk_apikey_in, expires_at, 20, 40, NULL),
+    SOUK_JSON_F_STRING("name", SOUK_JSON_REQUIRED, souk_apikey_in, name, 1, 100, NULL),
+    SOUK_JSON_F_STRLIST("scopes", SOUK_JSON_REQUIRED, souk_apikey_in, scopes, 1, 16, 64, scope_check),
+    SOUK_JSON_F_STRING("expires_at", SOUK_JSON_NULLABLE, souk_apikey_in, expires_at, 20, 40, NULL),
 };
-const souk_json_spec souk__identity_apikey_spec = SPEC(souk_apikey_in, apikey_fields);
+const souk_json_spec souk__identity_apikey_spec = SOUK_JSON_SPEC(souk_apikey_in, apikey_fields);
 
 static const souk_json_field admin_user_fields[] = {
-    {"role", SOUK_JSON_ENUM, 0, offsetof(souk_admin_user_in, role), 0, 0, 0, NULL, NULL, roles, NULL},
-    {"vendor_id", SOUK_JSON_ID, SOUK_JSON_NULLABLE, offsetof(souk_admin_user_in, vendor_id), 0, 0, 0, "vend", NULL, NULL,
-     NULL},
-    {"status", SOUK_JSON_ENUM, 0, offsetof(souk_admin_user_in, status), 0, 0, 0, NULL, NULL, statuses, NULL},
+    SOUK_JSON_F_ENUM("role", 0, souk_admin_user_in, role, souk__identity_roles),
+    SOUK_JSON_F_ID("vendor_id", SOUK_JSON_NULLABLE, souk_admin_user_in, vendor_id, "vend"),
+    SOUK_JSON_F_ENUM("status", 0, souk_admin_user_in, status, souk__identity_statuses),
 };
-const souk_json_spec souk__identity_admin_user_spec = SPEC(souk_admin_user_in, admin_user_fields);
+const souk_json_spec souk__identity_admin_user_spec = SOUK_JSON_SPEC(souk_admin_user_in, admin_user_fields);

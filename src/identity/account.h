@@ -49,6 +49,10 @@ typedef struct souk_admin_user_in {
     uint64_t present, nulls;
 } souk_admin_user_in;
 
+/* The roles and the statuses an admin may set, NULL-terminated, in the
+ * order of souk_admin_user_in's role and status. */
+extern const char *const souk__identity_roles[], *const souk__identity_statuses[];
+
 extern const souk_json_spec souk__identity_register_spec, souk__identity_login_spec, souk__identity_refresh_spec,
     souk__identity_reset_request_spec, souk__identity_reset_confirm_spec, souk__identity_password_spec,
     souk__identity_profile_spec, souk__identity_reauth_spec, souk__identity_code_spec, souk__identity_consent_spec,
@@ -57,31 +61,57 @@ extern const souk_json_spec souk__identity_register_spec, souk__identity_login_s
 /* NULL when S (LEN bytes) is a plausible e-mail address, else the reason. */
 const char *souk__identity_check_email(const char *s, size_t len);
 
-/* Lower-cases ASCII letters of S in place. */
-void souk__identity_lower(char *s);
+/* privacy.c: the registered steps of other contexts. Export sets each
+ * step's part under its name in OUT: 0, or -1 when a step failed (OUT then
+ * holds the parts made so far). Erase runs inside the erasure's transaction:
+ * 0 or the first negative souk_db_status of a step. */
+int souk__identity_privacy_export(souk_store *db, int64_t user, json_t *out);
+int souk__identity_privacy_erase_tx(souk_store *db, int64_t user, const char *email);
 
-/* Active user with EMAIL: returns the id (>0), 0 when none, negative on
- * error; fills the password HASH, whether TOTP is on, and its secret. */
-int64_t souk__identity_user_by_email(souk_store *db, const char *email, char *hash, size_t hashlen, bool *totp,
-                                     char *totp_secret, size_t secretlen);
+/* users.c: the row of a new account. */
+typedef struct souk__identity_new_user {
+    const char *email;    /* lower-case, checked */
+    const char *hash;     /* Argon2id encoded password */
+    const char *name, *phone; /* NULL = "" */
+    const char *role;
+    int64_t vendor_id;    /* 0 = none */
+} souk__identity_new_user;
 
-/* The same for an active user by id: 1 found, 0 not, negative on error. */
-int souk__identity_user_secret(souk_store *db, int64_t user, char *email, size_t emaillen, char *hash, size_t hashlen,
-                               bool *totp, char *totp_secret, size_t secretlen);
+/* Inside a write transaction: inserts account U unless its address has an
+ * account already. 0 with *ID set, 1 when the address is taken, or a
+ * negative souk_db_status. */
+int souk__identity_user_insert_tx(souk_store *db, const souk__identity_new_user *u, int64_t *id);
 
-/* session.c */
-int souk__identity_refresh(souk_store *db, const char *token, souk__tokens *out, int64_t *user, int64_t *session);
-int souk__identity_session_revoke(souk_store *db, int64_t user, int64_t session, const char *reason);
-json_t *souk__identity_sessions_json(souk_store *db, int64_t user, int64_t current);
+/* What sign-in and re-authentication check of an active account. */
+typedef struct souk__identity_secret {
+    int64_t id;
+    char email[256];
+    char hash[crypto_pwhash_STRBYTES + 1]; /* Argon2id encoded string, "" when none */
+    bool totp;                             /* two-factor sign-in is on */
+    char totp_secret[64];                  /* base32, "" when none (set at enrolment) */
+} souk__identity_secret;
 
-/* totp.c */
+/* The active account with EMAIL (lower-case) / with id USER into OUT:
+ * SOUK_DB_ROW, SOUK_DB_DONE when there is none (OUT zeroed), or an error
+ * class. */
+int souk__identity_secret_by_email(souk_store *db, const char *email, souk__identity_secret *out);
+int souk__identity_secret_by_id(souk_store *db, int64_t user, souk__identity_secret *out);
+
+/* ---- totp.c ---- */
+/* A new base32 secret (no padding) into OUT (≥ 40 bytes). 0 or -1. */
 int souk__identity_totp_secret(char *out, size_t outlen);
 /* Accepts CODE for USER once: 1 when it is a current (±1 step) code for the
  * base32 SECRET of a later time step than any code USER used before (the step
  * is recorded), 0 when not (wrong, stale or replayed), -1 on a store error. */
 int souk__identity_totp_use(souk_store *db, int64_t user, const char *secret, const char *code);
+/* The code for SECRET at TIME_S (seconds) into OUT (7 bytes): 0 or -1. */
 int souk__identity_totp_code(const char *secret, int64_t time_s, char *out);
+/* Inside a write transaction: replaces USER's recovery codes with COUNT new
+ * ones ("xxxx-xxxx-xxxx", lower-case base32, into CODES[i]; stored hashed).
+ * 0 or a negative souk_db_status. */
 int souk__identity_recovery_codes_tx(souk_store *db, int64_t user, char codes[][16], int count);
+/* Uses recovery CODE of USER once: 1 used, 0 unknown or used already,
+ * negative on error. */
 int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
 
 /* The failed-check throttle: 5 failures per account and 20 per address
@@ -93,7 +123,6 @@ int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
  * returns its error; fail_count spends one failure of each. */
 int souk__identity_fail_throttled(souk_req *req, souk_res *res, const char *kind, const char *email);
 void souk__identity_fail_count(souk_req *req, const char *kind, const char *email);
-
 
 /* Checks the second factor of USER (TOTP code or recovery code; either is
  * accepted once). 1 ok, 0 wrong, negative on error. */

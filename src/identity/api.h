@@ -1,13 +1,17 @@
 /*
  * api.h — HTTP handlers of the identity module (bound in src/app/routes.c).
  * Contracts: the OpenAPI document (src/app/openapi.json) and docs/auth.md.
+ * Every handler is a souk_handler: it fills RES and returns 0, or the
+ * souk_err it set on RES (the standard error body).
  */
 #ifndef SOUK_IDENTITY_API_H
 #define SOUK_IDENTITY_API_H
 
 #include "http/http.h"
 
-/* api_auth.c */
+/* api_auth.c — sign-up, sign-in, refresh, sign-out, password reset, JWKS
+ * (/api/v1/auth/…, /.well-known/jwks.json). Failed password or code checks
+ * are throttled per account and per address (429 RATE_LIMITED). */
 int souk_identity_api_register(souk_req *req, souk_res *res);
 int souk_identity_api_login(souk_req *req, souk_res *res);
 int souk_identity_api_refresh(souk_req *req, souk_res *res);
@@ -16,7 +20,9 @@ int souk_identity_api_reset_request(souk_req *req, souk_res *res);
 int souk_identity_api_reset_confirm(souk_req *req, souk_res *res);
 int souk_identity_api_jwks(souk_req *req, souk_res *res);
 
-/* api_me.c */
+/* api_me.c — the caller's own account (/api/v1/users/me…): profile,
+ * password, sessions, two-factor sign-in, consents, GDPR export and erasure.
+ * Other users' objects are unreachable (404). */
 int souk_identity_api_me(souk_req *req, souk_res *res);
 int souk_identity_api_me_update(souk_req *req, souk_res *res);
 int souk_identity_api_password(souk_req *req, souk_res *res);
@@ -30,10 +36,16 @@ int souk_identity_api_consent_record(souk_req *req, souk_res *res);
 int souk_identity_api_export(souk_req *req, souk_res *res);
 int souk_identity_api_erase(souk_req *req, souk_res *res);
 
-/* api_keys.c */
+/* api_keys.c — the caller's API keys (/api/v1/api-keys…): create (shown
+ * once, never more than the owner may do), list, revoke. */
 int souk_identity_api_keys_create(souk_req *req, souk_res *res);
 int souk_identity_api_keys_list(souk_req *req, souk_res *res);
 int souk_identity_api_keys_revoke(souk_req *req, souk_res *res);
+
+/* api_admin_users.c — every account (users:manage): GET /api/v1/admin/users
+ * (newest first; role, status, email, limit 1-200, cursor; unknown, repeated
+ * or bad parameters → 422) and PATCH /api/v1/admin/users/{id} (role,
+ * vendor_id, status; an admin cannot drop their own admin role). */
 int souk_identity_api_admin_users(souk_req *req, souk_res *res);
 int souk_identity_api_admin_user_update(souk_req *req, souk_res *res);
 

@@ -39,6 +39,16 @@ int souk__identity_second_factor(souk_store *db, int64_t user, const char *secre
     return 0;
 }
 
+/* A lower-cased copy of the address a client sent (in REQ's arena), NULL
+ * when memory runs out: accounts are stored and looked up in that form. */
+static const char *normalized(souk_req *req, const char *email)
+{
+    char *copy = souk_arena_strdup(req->arena, email);
+    if (copy)
+        souk_identity_email_normalize(copy);
+    return copy;
+}
+
 static void security_event(souk_req *req, const char *action, int64_t user, int result)
 {
     souk_audit_entry e = {.actor_type = "anonymous", .action = action, .subject_user_id = user,
@@ -62,42 +72,20 @@ typedef struct register_ctx {
 static int register_tx(souk_store *db, void *arg)
 {
     register_ctx *c = arg;
-    souk_stmt *st = souk_store_stmt(db, "SELECT 1 FROM users WHERE email = $1");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, c->email, SIZE_MAX);
-    int r = souk_stmt_step(st);
-    if (r < 0)
-        return r;
-    if (r == SOUK_DB_ROW) {
-        souk_stmt_done(st);
+    souk__identity_new_user row = {c->email, c->hash, c->in->name, c->in->phone, "customer", 0};
+    int r = souk__identity_user_insert_tx(db, &row, &c->user);
+    if (r == 1) {
         c->taken = true;
         return -100;
     }
-    int64_t now = souk_time_now_us();
-    c->user = souk_id_next();
-    st = souk_store_stmt(db, "INSERT INTO users (id, email, password_hash, name, phone, role, created_at, updated_at, "
-                             "password_changed_at) VALUES ($1, $2, $3, $4, $5, 'customer', $6, $6, $6)");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, c->user);
-    souk_stmt_bind_text(st, 2, c->email, SIZE_MAX);
-    souk_stmt_bind_text(st, 3, c->hash, SIZE_MAX);
-    souk_stmt_bind_text(st, 4, c->in->name ? c->in->name : "", SIZE_MAX);
-    souk_stmt_bind_text(st, 5, c->in->phone ? c->in->phone : "", SIZE_MAX);
-    souk_stmt_bind_i64(st, 6, now);
-    if ((r = souk_stmt_exec(st)) < 0)
+    if (r < 0)
         return r;
     if (souk_json_present(&souk__identity_register_spec, c->in, 4)) {
-        st = souk_store_stmt(db, "INSERT INTO consents (id, user_id, kind, granted, method, created_at) "
-                                 "VALUES ($1, $2, 'marketing', $3, 'registration', $4)");
-        if (!st)
-            return SOUK_DB_HARD;
-        souk_stmt_bind_i64(st, 1, souk_id_next());
-        souk_stmt_bind_i64(st, 2, c->user);
-        souk_stmt_bind_i64(st, 3, c->in->marketing_opt_in);
-        souk_stmt_bind_i64(st, 4, now);
-        if ((r = souk_stmt_exec(st)) < 0)
+        r = souk_store_exec(db, "INSERT INTO consents (id, user_id, kind, granted, method, created_at) "
+                                "VALUES ($1, $2, 'marketing', $3, 'registration', $4)",
+                            SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(c->user), SOUK_I64(c->in->marketing_opt_in ? 1 : 0),
+                                      SOUK_I64(souk_time_now_us())));
+        if (r < 0)
             return r;
     }
     return souk__identity_session_create_tx(db, c->user, c->peer, c->ua, &c->tokens);
@@ -108,10 +96,9 @@ int souk_identity_api_register(souk_req *req, souk_res *res)
     souk_register_in in;
     if (souk_req_decode(req, res, &souk__identity_register_spec, &in))
         return res->err;
-    char *email = souk_arena_strdup(req->arena, in.email);
+    const char *email = normalized(req, in.email);
     if (!email)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk__identity_lower(email);
     const char *why = souk__identity_password_rules(in.password, email);
     if (why) {
         souk_problems_add(&res->problems, req->arena, "password", "%s", why);
@@ -185,12 +172,8 @@ static int login_tx(souk_store *db, void *arg)
 {
     login_ctx *c = arg;
     if (c->rehash) {
-        souk_stmt *st = souk_store_stmt(db, "UPDATE users SET password_hash = $2 WHERE id = $1");
-        if (!st)
-            return SOUK_DB_HARD;
-        souk_stmt_bind_i64(st, 1, c->user);
-        souk_stmt_bind_text(st, 2, c->rehash, SIZE_MAX);
-        int r = souk_stmt_exec(st);
+        int r = souk_store_exec(db, "UPDATE users SET password_hash = $2 WHERE id = $1",
+                                SOUK_ARGS(SOUK_I64(c->user), SOUK_TEXT(c->rehash)));
         if (r < 0)
             return r;
     }
@@ -202,29 +185,28 @@ int souk_identity_api_login(souk_req *req, souk_res *res)
     souk_login_in in;
     if (souk_req_decode(req, res, &souk__identity_login_spec, &in))
         return res->err;
-    char *email = souk_arena_strdup(req->arena, in.email);
+    const char *email = normalized(req, in.email);
     if (!email)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk__identity_lower(email);
     if (souk__identity_fail_throttled(req, res, "account", email))
         return res->err;
-    char hash[crypto_pwhash_STRBYTES + 1], secret[64];
-    bool totp = false;
-    int64_t user = souk__identity_user_by_email(req->store, email, hash, sizeof hash, &totp, secret, sizeof secret);
-    if (user < 0)
+    souk__identity_secret acct;
+    int found = souk__identity_secret_by_email(req->store, email, &acct);
+    if (found < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    if (user == 0) {
+    if (found == SOUK_DB_DONE) {
         souk__identity_password_dummy(in.password); /* same time as a wrong password */
         return failed(req, res, email, 0, SOUK_E_INVALID_CREDENTIALS);
     }
-    if (!souk__identity_password_verify(hash, in.password))
+    int64_t user = acct.id;
+    if (!souk__identity_password_verify(acct.hash, in.password))
         return failed(req, res, email, user, SOUK_E_INVALID_CREDENTIALS);
-    if (totp) {
+    if (acct.totp) {
         if (!in.totp_code && !in.recovery_code) {
             res->audit_subject_user = user;
             return souk_res_error(res, SOUK_E_MFA_REQUIRED, NULL);
         }
-        int ok = souk__identity_second_factor(req->store, user, secret, in.totp_code, in.recovery_code);
+        int ok = souk__identity_second_factor(req->store, user, acct.totp_secret, in.totp_code, in.recovery_code);
         if (ok < 0)
             return souk_res_error(res, SOUK_E_INTERNAL, NULL);
         if (!ok)
@@ -232,7 +214,7 @@ int souk_identity_api_login(souk_req *req, souk_res *res)
     }
     char fresh[crypto_pwhash_STRBYTES];
     login_ctx c = {user, NULL, req->peer, souk_req_header(req, "user-agent"), {{0}}};
-    if (souk__identity_password_needs_rehash(hash) && souk__identity_password_hash(in.password, fresh) == 0)
+    if (souk__identity_password_needs_rehash(acct.hash) && souk__identity_password_hash(in.password, fresh) == 0)
         c.rehash = fresh;
     if (souk_store_tx(req->store, login_tx, &c) < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
@@ -289,16 +271,10 @@ static int reset_request_tx(souk_store *db, void *arg)
 {
     reset_ctx *c = arg;
     int64_t now = souk_time_now_us();
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO password_resets (id, user_id, hash, created_at, expires_at) "
-                                        "VALUES ($1, $2, $3, $4, $5)");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, souk_id_next());
-    souk_stmt_bind_i64(st, 2, c->user);
-    souk_stmt_bind_text(st, 3, c->token_hash, SIZE_MAX);
-    souk_stmt_bind_i64(st, 4, now);
-    souk_stmt_bind_i64(st, 5, now + (int64_t)RESET_TTL_S * 1000000);
-    int r = souk_stmt_exec(st);
+    int r = souk_store_exec(db, "INSERT INTO password_resets (id, user_id, hash, created_at, expires_at) "
+                                "VALUES ($1, $2, $3, $4, $5)",
+                            SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(c->user), SOUK_TEXT(c->token_hash),
+                                      SOUK_I64(now), SOUK_I64(now + (int64_t)RESET_TTL_S * 1000000)));
     if (r < 0)
         return r;
     /* the address was checked at registration; -1 (bad input) must not read as "retry" */
@@ -311,14 +287,15 @@ int souk_identity_api_reset_request(souk_req *req, souk_res *res)
     souk_token_in in;
     if (souk_req_decode(req, res, &souk__identity_reset_request_spec, &in))
         return res->err;
-    char *email = souk_arena_strdup(req->arena, in.token);
+    const char *email = normalized(req, in.token);
     if (!email)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk__identity_lower(email);
-    int64_t user = souk__identity_user_by_email(req->store, email, NULL, 0, NULL, NULL, 0);
-    if (user < 0)
+    souk__identity_secret acct;
+    int found = souk__identity_secret_by_email(req->store, email, &acct);
+    if (found < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    if (user > 0) {
+    int64_t user = acct.id;
+    if (found == SOUK_DB_ROW) {
         char token[64], hex[65];
         souk__identity_random_token("pr_", token, sizeof token);
         souk__identity_hash_secret(token, strlen(token), hex);
@@ -341,35 +318,21 @@ int souk_identity_api_reset_request(souk_req *req, souk_res *res)
 static int reset_confirm_tx(souk_store *db, void *arg)
 {
     reset_ctx *c = arg;
-    int64_t now = souk_time_now_us();
-    souk_stmt *st = souk_store_stmt(db, "SELECT r.id, r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id "
-                                        "WHERE r.hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 "
-                                        "AND u.status = 'active'");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, c->token_hash, SIZE_MAX);
-    souk_stmt_bind_i64(st, 2, now);
-    int r = souk_stmt_step(st);
+    int64_t now = souk_time_now_us(), reset = 0;
+    int r = souk_store_one(db, "SELECT r.id, r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id "
+                               "WHERE r.hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.status = 'active'",
+                           SOUK_ARGS(SOUK_TEXT(c->token_hash), SOUK_I64(now)),
+                           SOUK_COLS(SOUK_COL_I64(&reset), SOUK_COL_I64(&c->user)));
     if (r < 0)
         return r;
     c->outcome = 1;
     if (r == SOUK_DB_DONE)
         return 0;
-    int64_t reset = souk_stmt_i64(st, 0);
-    c->user = souk_stmt_i64(st, 1);
-    souk_stmt_done(st);
-    if ((r = souk_store_exec2(db, "UPDATE password_resets SET used_at = $2 WHERE id = $1", reset, now)) < 0)
-        return r;
-    st = souk_store_stmt(db, "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, c->user);
-    souk_stmt_bind_text(st, 2, c->new_hash, SIZE_MAX);
-    souk_stmt_bind_i64(st, 3, now);
-    if ((r = souk_stmt_exec(st)) < 0)
+    r = souk_store_exec(db, "UPDATE password_resets SET used_at = $2 WHERE id = $1", SOUK_ARGS(SOUK_I64(reset), SOUK_I64(now)));
+    if (r < 0)
         return r;
     c->outcome = 0;
-    return souk__identity_sessions_revoke_all_tx(db, c->user, "password_reset");
+    return souk__identity_password_set_tx(db, c->user, c->new_hash, "password_reset");
 }
 
 int souk_identity_api_reset_confirm(souk_req *req, souk_res *res)
@@ -379,15 +342,10 @@ int souk_identity_api_reset_confirm(souk_req *req, souk_res *res)
         return res->err;
     char hex[65], hash[crypto_pwhash_STRBYTES], email[256] = "";
     souk__identity_hash_secret(in.current, strlen(in.current), hex);
-    souk_stmt *st = souk_store_stmt(req->store, "SELECT coalesce(u.email, '') FROM password_resets r "
-                                                "JOIN users u ON u.id = r.user_id WHERE r.hash = $1");
-    if (!st)
+    /* the rules compare the password with the account's address (none when the token is unknown) */
+    if (souk_store_one(req->store, "SELECT u.email FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.hash = $1",
+                       SOUK_ARGS(SOUK_TEXT(hex)), SOUK_COLS(SOUK_COL_STR(email))) == SOUK_DB_HARD)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_text(st, 1, hex, 64);
-    if (souk_stmt_step(st) == SOUK_DB_ROW) {
-        snprintf(email, sizeof email, "%s", souk_stmt_text(st, 0, NULL));
-        souk_stmt_done(st);
-    }
     const char *why = souk__identity_password_rules(in.next, email);
     if (why) {
         souk_problems_add(&res->problems, req->arena, "new_password", "%s", why);

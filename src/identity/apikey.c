@@ -3,11 +3,11 @@
 #include "identity/apikey.h"
 
 #include <sodium.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core/id.h"
 #include "core/time.h"
+#include "store/row.h"
 #include "core/banned.h"
 
 static void hash_key(const char *key, size_t len, char hex[65])
@@ -27,26 +27,12 @@ int souk_apikey_create(souk_store *db, int64_t user, const char *name, const cha
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     char hex[65];
     hash_key(key, strlen(key), hex);
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO api_keys (id, prefix, hash, scopes, created_at, user_id, name, "
-                                        "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
-    if (!st)
-        return SOUK_DB_HARD;
     int64_t kid = souk_id_next();
-    souk_stmt_bind_i64(st, 1, kid);
-    souk_stmt_bind_text(st, 2, key, 7);
-    souk_stmt_bind_text(st, 3, hex, 64);
-    souk_stmt_bind_text(st, 4, scopes, SIZE_MAX);
-    souk_stmt_bind_i64(st, 5, souk_time_now_us());
-    if (user)
-        souk_stmt_bind_i64(st, 6, user);
-    else
-        souk_stmt_bind_null(st, 6);
-    souk_stmt_bind_text(st, 7, name ? name : "", SIZE_MAX);
-    if (expires_us)
-        souk_stmt_bind_i64(st, 8, expires_us);
-    else
-        souk_stmt_bind_null(st, 8);
-    int r = souk_stmt_exec(st);
+    int r = souk_store_exec(db, "INSERT INTO api_keys (id, prefix, hash, scopes, created_at, user_id, name, expires_at) "
+                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                            SOUK_ARGS(SOUK_I64(kid), SOUK_TEXTN(key, 7), SOUK_TEXT(hex), SOUK_TEXT(scopes),
+                                      SOUK_I64(souk_time_now_us()), SOUK_REF(user), SOUK_TEXT(name ? name : ""),
+                                      expires_us ? SOUK_I64(expires_us) : SOUK_NULL));
     if (r >= 0 && id)
         *id = kid;
     return r < 0 ? r : 0;
@@ -58,52 +44,28 @@ int souk_apikey_verify(souk_store *db, const char *key, size_t len, souk_apikey_
         return 0;
     char hex[65];
     hash_key(key, len, hex);
-    int64_t now = souk_time_now_us();
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, coalesce(user_id, 0), scopes, coalesce(last_used_at, 0), coalesce(expires_at, 0) FROM api_keys "
-                                        "WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, hex, 64);
-    souk_stmt_bind_i64(st, 2, now);
-    int r = souk_stmt_step(st);
+    int64_t now = souk_time_now_us(), last = 0;
+    /* NULL user_id, last_used_at and expires_at read as 0 */
+    int r = souk_store_one(db, "SELECT id, user_id, scopes, last_used_at, expires_at FROM api_keys "
+                               "WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+                           SOUK_ARGS(SOUK_TEXT(hex), SOUK_I64(now)),
+                           SOUK_COLS(SOUK_COL_I64(&info->id), SOUK_COL_I64(&info->user_id), SOUK_COL_STR(info->scopes),
+                                     SOUK_COL_I64(&last), SOUK_COL_I64(&info->expires_us)));
     if (r != SOUK_DB_ROW)
         return r;
-    info->id = souk_stmt_i64(st, 0);
-    info->user_id = souk_stmt_i64(st, 1);
-    snprintf(info->scopes, sizeof info->scopes, "%s", souk_stmt_text(st, 2, NULL));
-    int64_t last = souk_stmt_i64(st, 3);
-    info->expires_us = souk_stmt_i64(st, 4);
-    souk_stmt_done(st);
-    if (now - last > 60 * INT64_C(1000000)) {
-        st = souk_store_stmt(db, "UPDATE api_keys SET last_used_at = $2 WHERE id = $1");
-        if (st) {
-            souk_stmt_bind_i64(st, 1, info->id);
-            souk_stmt_bind_i64(st, 2, now);
-            souk_stmt_exec(st); /* best effort: a busy database must not fail the request */
-        }
-    }
+    if (now - last > 60 * INT64_C(1000000)) /* best effort: a busy database must not fail the request */
+        souk_store_exec(db, "UPDATE api_keys SET last_used_at = $2 WHERE id = $1", SOUK_ARGS(SOUK_I64(info->id), SOUK_I64(now)));
     return 1;
 }
 
 int64_t souk_apikey_count(souk_store *db)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT count(*) FROM api_keys");
-    if (!st || souk_stmt_step(st) != SOUK_DB_ROW)
-        return -1;
-    int64_t n = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
-    return n;
-}
-
-static json_t *time_or_null(souk_stmt *st, int col)
-{
-    char buf[SOUK_RFC3339_LEN];
-    return souk_stmt_is_null(st, col) ? json_null() : json_string(souk_time_format(souk_stmt_i64(st, col), buf));
+    int64_t n = 0;
+    return souk_store_one(db, "SELECT count(*) FROM api_keys", NULL, SOUK_COLS(SOUK_COL_I64(&n))) == SOUK_DB_ROW ? n : -1;
 }
 
 static json_t *row_json(souk_stmt *st)
 {
-    char id[SOUK_ID_TEXT_MAX], created[SOUK_RFC3339_LEN];
     json_t *scopes = json_array();
     const char *s = souk_stmt_text(st, 3, NULL);
     while (s && *s) {
@@ -116,33 +78,33 @@ static json_t *row_json(souk_stmt *st)
             json_array_append_new(scopes, json_stringn(s, (size_t)(e - s)));
         s = e;
     }
-    return json_pack("{s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o}", "id", souk_id_format("key", souk_stmt_i64(st, 0), id), "name",
-                     souk_stmt_text(st, 1, NULL), "prefix", souk_stmt_text(st, 2, NULL), "scopes", scopes, "created_at",
-                     souk_time_format(souk_stmt_i64(st, 4), created), "last_used_at", time_or_null(st, 5),
-                     "expires_at", time_or_null(st, 6), "revoked_at", time_or_null(st, 7));
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", souk_row_id(st, 0, "key"), "name", souk_row_text(st, 1),
+                     "prefix", souk_row_text(st, 2), "scopes", scopes, "created_at", souk_row_time(st, 4),
+                     "last_used_at", souk_row_time(st, 5), "expires_at", souk_row_time(st, 6), "revoked_at",
+                     souk_row_time(st, 7));
 }
 
 #define KEY_COLS "id, name, prefix, scopes, created_at, last_used_at, expires_at, revoked_at"
 
 json_t *souk_apikey_list_json(souk_store *db, int64_t user)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT " KEY_COLS " FROM api_keys WHERE user_id = $1 ORDER BY id DESC LIMIT 500");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, user);
+    souk_stmt *st = souk_store_query(db, "SELECT " KEY_COLS " FROM api_keys WHERE user_id = $1 ORDER BY id DESC LIMIT 500",
+                                     SOUK_ARGS(SOUK_I64(user)));
     json_t *arr = json_array();
-    while (souk_stmt_step(st) == SOUK_DB_ROW)
+    int r;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
         json_array_append_new(arr, row_json(st));
+    if (r < 0) {
+        json_decref(arr);
+        return NULL;
+    }
     return json_pack("{s:o}", "data", arr);
 }
 
 json_t *souk_apikey_json(souk_store *db, int64_t user, int64_t id)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT " KEY_COLS " FROM api_keys WHERE id = $1 AND user_id = $2");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_i64(st, 2, user);
+    souk_stmt *st = souk_store_query(db, "SELECT " KEY_COLS " FROM api_keys WHERE id = $1 AND user_id = $2",
+                                     SOUK_ARGS(SOUK_I64(id), SOUK_I64(user)));
     if (souk_stmt_step(st) != SOUK_DB_ROW)
         return NULL;
     json_t *j = row_json(st);
@@ -152,13 +114,8 @@ json_t *souk_apikey_json(souk_store *db, int64_t user, int64_t id)
 
 int souk_apikey_revoke(souk_store *db, int64_t user, int64_t id)
 {
-    souk_stmt *st = souk_store_stmt(db, "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3) "
-                                        "WHERE id = $1 AND ($2 = 0 OR user_id = $2)");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_i64(st, 2, user);
-    souk_stmt_bind_i64(st, 3, souk_time_now_us());
-    int r = souk_stmt_exec(st);
-    return r < 0 ? r : souk_store_changes(db) > 0;
+    int64_t n = souk_store_update(db, "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3) "
+                                      "WHERE id = $1 AND ($2 = 0 OR user_id = $2)",
+                                  SOUK_ARGS(SOUK_I64(id), SOUK_I64(user), SOUK_I64(souk_time_now_us())));
+    return n < 0 ? (int)n : n > 0;
 }

@@ -12,9 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "identity/identity.h"
 #include "store/store.h"
-
-#define SOUK_APIKEY_LEN 46 /* "sk_" + 43 base64url characters */
 
 /* Creates a key for USER (0 = no owner) named NAME with SCOPES (space-separated
  * permissions, "*" = all of the owner's) expiring at EXPIRES_US (0 = never), and

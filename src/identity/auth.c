@@ -108,19 +108,14 @@ static void intersect(const char *scopes, const char *allowed, char *out, size_t
 
 static int user_state(souk_store *db, int64_t user, remembered *m)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT role, coalesce(vendor_id, 0), status, totp_enabled FROM users WHERE id = $1");
-    if (!st)
+    bool active = false, totp = false;
+    if (souk_store_one(db, "SELECT role, vendor_id, status = 'active', totp_enabled <> 0 FROM users WHERE id = $1",
+                       SOUK_ARGS(SOUK_I64(user)),
+                       SOUK_COLS(SOUK_COL_STR(m->role), SOUK_COL_I64(&m->vendor_id), SOUK_COL_BOOL(&active),
+                                 SOUK_COL_BOOL(&totp))) != SOUK_DB_ROW)
         return -1;
-    souk_stmt_bind_i64(st, 1, user);
-    if (souk_stmt_step(st) != SOUK_DB_ROW)
-        return -1;
-    int ok = strcmp(souk_stmt_text(st, 2, NULL), "active") == 0;
-    snprintf(m->role, sizeof m->role, "%s", souk_stmt_text(st, 0, NULL));
-    m->vendor_id = souk_stmt_i64(st, 1);
-    bool totp = souk_stmt_i64(st, 3) != 0;
-    souk_stmt_done(st);
     snprintf(m->permissions, sizeof m->permissions, "%s", effective(m->role, totp));
-    return ok ? 0 : -1;
+    return active ? 0 : -1;
 }
 
 static int verify_access_token(souk_store *db, const char *token, size_t len, remembered *m)
@@ -128,17 +123,9 @@ static int verify_access_token(souk_store *db, const char *token, size_t len, re
     int64_t user, session, exp;
     if (souk__identity_token_verify(db, token, len, &user, &session, &exp) < 0)
         return -1;
-    souk_stmt *st = souk_store_stmt(db, "SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL "
-                                        "AND expires_at > $3");
-    if (!st)
-        return -1;
-    souk_stmt_bind_i64(st, 1, session);
-    souk_stmt_bind_i64(st, 2, user);
-    souk_stmt_bind_i64(st, 3, souk_time_now_us());
-    if (souk_stmt_step(st) != SOUK_DB_ROW)
-        return -1;
-    souk_stmt_done(st);
-    if (user_state(db, user, m) < 0)
+    if (souk_store_one(db, "SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3",
+                       SOUK_ARGS(SOUK_I64(session), SOUK_I64(user), SOUK_I64(souk_time_now_us())), NULL) != SOUK_DB_ROW ||
+        user_state(db, user, m) < 0)
         return -1;
     m->kind = SOUK_ACTOR_USER;
     m->user_id = user;

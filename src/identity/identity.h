@@ -15,15 +15,19 @@
 #ifndef SOUK_IDENTITY_H
 #define SOUK_IDENTITY_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/err.h"
 #include "http/http.h"
 #include "store/store.h"
 
 #define SOUK_PERM_AUTHENTICATED "authenticated"
+#define SOUK_ACCESS_TTL_S (15 * 60)   /* lifetime of an access token, and of a retired key after rotation */
+#define SOUK_APIKEY_LEN 46            /* "sk_" + 43 base64url characters */
 
 /* Permissions of ROLE ("customer", "vendor", "inventory_manager", "admin"),
  * or NULL for an unknown role. */
@@ -63,5 +67,82 @@ int souk_identity_configure(char *err, size_t errlen);
 
 /* The configuration in force. */
 const souk_identity_config *souk_identity_config_get(void);
+
+/* ---- signing keys ---- */
+
+/* Makes sure a key to sign access tokens exists (serve start, the CLI, the
+ * demo): 0, or a negative souk_db_status. */
+int souk_identity_keys_ensure(souk_store *db);
+
+/* Makes a new signing key and retires the current one (`souk keys rotate`);
+ * retired keys verify tokens for SOUK_ACCESS_TTL_S more. KID (32 bytes)
+ * gets the new key id. 0 or a negative souk_db_status. */
+int souk_identity_keys_rotate(souk_store *db, char *kid);
+
+/* ---- personal data other contexts keep (GDPR export and erasure) ---- */
+
+/* One context's part of an account's personal data. Identity exports and
+ * erases its own tables itself; every other context that keeps personal data
+ * registers a step at start (src/app/privacy.c), so identity depends on none
+ * of them. */
+typedef struct souk_identity_privacy_step {
+    /* Its key in the export object (GET /users/me/export), e.g. "orders";
+     * static text, unique, not one of identity's own keys. */
+    const char *name;
+    /* What the context keeps about USER as a new JSON value (the caller
+     * owns it), or NULL on a database error: the export then fails with 500.
+     * NULL = nothing to export. */
+    json_t *(*export_json)(souk_store *db, int64_t user);
+    /* Inside the erasure's write transaction (DELETE /users/me), after
+     * identity has cleared its own rows: erases what the context keeps about
+     * USER, whose address was EMAIL. Returns 0 or a negative souk_db_status
+     * (SOUK_DB_SOFT retries the whole erasure, any other rolls it back).
+     * NULL = nothing to erase. */
+    int (*erase_tx)(souk_store *db, int64_t user, const char *email);
+} souk_identity_privacy_step;
+
+/* Registers STEP (copied); exports and erasures run the steps in the order
+ * registered. Call at start, before requests are served (the list is not
+ * locked). Returns 0, or -1 (our bug: SOUK_BUG) when STEP has no name, the
+ * name is taken, or SOUK_IDENTITY_PRIVACY_STEPS are registered already. */
+int souk_identity_register_privacy_step(const souk_identity_privacy_step *step);
+
+#define SOUK_IDENTITY_PRIVACY_STEPS 16
+
+/* ---- accounts, for the command line ---- */
+
+/* Lower-cases the ASCII letters of EMAIL in place: the form addresses are
+ * stored and looked up in. */
+void souk_identity_email_normalize(char *email);
+
+/* An account made outside sign-up (`souk user create`, the demo's admin). */
+typedef struct souk_identity_user_in {
+    const char *email;    /* lower-cased before it is checked and stored */
+    const char *role;     /* customer | vendor | inventory_manager | admin */
+    const char *password; /* plain text, checked against the password rules */
+    const char *name;     /* NULL = "" */
+    int64_t vendor_id;    /* the account's vendor (catalog), 0 = none */
+    bool api_key;         /* also make an API key with every permission of the role */
+} souk_identity_user_in;
+
+/* Creates account IN with an Argon2id hash of its password, and its API key
+ * when asked (written to KEY, SOUK_APIKEY_LEN + 1 bytes), in one transaction.
+ * Returns SOUK_OK with *USER set; SOUK_E_VALIDATION with *PROBLEM naming
+ * the field ("email", "role", "vendor_id" — the vendor does not exist — or
+ * "password") and why (static text, e.g. "must be at least 10 characters");
+ * SOUK_E_CONFLICT when an account has the address already; SOUK_E_UNAVAILABLE
+ * when hashing ran out of memory; SOUK_E_INTERNAL on database errors
+ * (souk_store_errmsg says which). Whether a role may have a vendor is the
+ * caller's rule. */
+souk_err souk_identity_user_create(souk_store *db, const souk_identity_user_in *in, souk_problem *problem,
+                                   int64_t *user, char *key);
+
+/* 1 when an active admin account exists, 0 when none, or a negative
+ * souk_db_status. */
+int souk_identity_admin_exists(souk_store *db);
+
+/* 1 when any account or API key exists (whether anyone can sign in), 0 when
+ * none, or a negative souk_db_status. */
+int souk_identity_any_credential(souk_store *db);
 
 #endif

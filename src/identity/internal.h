@@ -9,7 +9,6 @@
 #include "core/err.h"
 #include "identity/identity.h"
 
-#define SOUK_ACCESS_TTL_S (15 * 60)
 #define SOUK_REFRESH_TTL_S (7 * 24 * 3600)
 #define SOUK_JWT_LEEWAY_S 5
 #define SOUK_TOKEN_MAX 2048
@@ -39,9 +38,6 @@ int souk__identity_token_verify(souk_store *db, const char *token, size_t len, i
                                 int64_t *exp);
 /* {"keys":[JWK...]} of the keys that may still verify tokens. */
 json_t *souk__identity_jwks(souk_store *db);
-/* Makes a new signing key and retires the current one (souk keys rotate).
- * KID (32 bytes) gets the new key id. 0 or a negative souk_db_status. */
-int souk__identity_keys_rotate(souk_store *db, char *kid);
 /* Drops the in-memory keys so the next use reloads them. */
 void souk__identity_keys_stale(void);
 
@@ -56,13 +52,30 @@ int souk__identity_session_create_tx(souk_store *db, int64_t user, const char *i
                                      souk__tokens *out);
 /* Revokes every session of USER (REASON recorded). Inside a transaction. */
 int souk__identity_sessions_revoke_all_tx(souk_store *db, int64_t user, const char *reason);
+/* Inside a write transaction: sets USER's password HASH (Argon2id) and
+ * revokes every session of USER with REASON, so no old sign-in outlives a
+ * password change or reset. 0 or a negative souk_db_status. */
+int souk__identity_password_set_tx(souk_store *db, int64_t user, const char *hash, const char *reason);
 /* The JSON body answered by login/register/refresh. */
 json_t *souk__identity_token_response(const souk__tokens *t, json_t *user);
+/* Rotates refresh TOKEN in its own transaction. Returns 0 with OUT filled,
+ * 1 when the token is not valid, 2 when it had been used before (its session
+ * is now revoked; *USER and *SESSION name it), or a negative souk_db_status. */
+int souk__identity_refresh(souk_store *db, const char *token, souk__tokens *out, int64_t *user, int64_t *session);
+/* Revokes session SESSION of USER (REASON recorded unless it was revoked
+ * already): 1 revoked, 0 not found (or not USER's), negative on error. */
+int souk__identity_session_revoke(souk_store *db, int64_t user, int64_t session, const char *reason);
+/* {"data":[{"id","created_at","last_used_at","expires_at","revoked_at","ip",
+ * "user_agent","current"}]} of USER's newest 200 sessions, CURRENT marked;
+ * NULL on a database error. */
+json_t *souk__identity_sessions_json(souk_store *db, int64_t user, int64_t current);
 
 /* ---- account.c ---- */
-/* {"id","email","name","phone","role","vendor_id","two_factor_enabled","created_at","updated_at"} */
+/* {"id","email","name","phone","role","vendor_id","two_factor_enabled","status","created_at","updated_at"}
+ * of USER, or NULL when there is no such user or the database failed. */
 json_t *souk__identity_user_json(souk_store *db, int64_t user);
 
+/* ---- session.c: secrets ---- */
 /* hex BLAKE2b-256 of a secret token (refresh tokens, reset tokens, recovery codes) */
 void souk__identity_hash_secret(const char *secret, size_t len, char hex[65]);
 /* A random token PREFIX + base64url(32 bytes) into OUT (≥ 64 bytes). */

@@ -14,6 +14,7 @@
 
 #include "core/id.h"
 #include "core/time.h"
+#include "store/row.h"
 #include "core/banned.h"
 
 void souk__identity_hash_secret(const char *secret, size_t len, char hex[65])
@@ -38,35 +39,23 @@ static int insert_refresh(souk_store *db, int64_t session, char *token_out)
     souk__identity_random_token("rt_", token_out, 64);
     souk__identity_hash_secret(token_out, strlen(token_out), hex);
     int64_t now = souk_time_now_us();
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO refresh_tokens (id, session_id, hash, created_at, expires_at) "
-                                        "VALUES ($1, $2, $3, $4, $5)");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, souk_id_next());
-    souk_stmt_bind_i64(st, 2, session);
-    souk_stmt_bind_text(st, 3, hex, 64);
-    souk_stmt_bind_i64(st, 4, now);
-    souk_stmt_bind_i64(st, 5, now + (int64_t)SOUK_REFRESH_TTL_S * 1000000);
-    return souk_stmt_exec(st);
+    return souk_store_exec(db, "INSERT INTO refresh_tokens (id, session_id, hash, created_at, expires_at) "
+                               "VALUES ($1, $2, $3, $4, $5)",
+                           SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(session), SOUK_TEXT(hex), SOUK_I64(now),
+                                     SOUK_I64(now + (int64_t)SOUK_REFRESH_TTL_S * 1000000)));
 }
 
 int souk__identity_session_create_tx(souk_store *db, int64_t user, const char *ip, const char *user_agent,
                                      souk__tokens *out)
 {
     int64_t now = souk_time_now_us(), session = souk_id_next();
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, "
-                                        "user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6)");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, session);
-    souk_stmt_bind_i64(st, 2, user);
-    souk_stmt_bind_i64(st, 3, now);
-    souk_stmt_bind_i64(st, 4, now + (int64_t)SOUK_REFRESH_TTL_S * 1000000);
-    souk_stmt_bind_text(st, 5, ip ? ip : "", SIZE_MAX);
     char ua[256];
     snprintf(ua, sizeof ua, "%s", user_agent ? user_agent : "");
-    souk_stmt_bind_text(st, 6, ua, SIZE_MAX);
-    int r = souk_stmt_exec(st);
+    int r = souk_store_exec(db, "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, "
+                                "user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6)",
+                            SOUK_ARGS(SOUK_I64(session), SOUK_I64(user), SOUK_I64(now),
+                                      SOUK_I64(now + (int64_t)SOUK_REFRESH_TTL_S * 1000000), SOUK_TEXT(ip ? ip : ""),
+                                      SOUK_TEXT(ua)));
     if (r < 0)
         return r;
     if ((r = insert_refresh(db, session, out->refresh)) < 0)
@@ -77,14 +66,16 @@ int souk__identity_session_create_tx(souk_store *db, int64_t user, const char *i
 
 int souk__identity_sessions_revoke_all_tx(souk_store *db, int64_t user, const char *reason)
 {
-    souk_stmt *st = souk_store_stmt(db, "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 "
-                                        "WHERE user_id = $1 AND revoked_at IS NULL");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, user);
-    souk_stmt_bind_i64(st, 2, souk_time_now_us());
-    souk_stmt_bind_text(st, 3, reason, SIZE_MAX);
-    return souk_stmt_exec(st);
+    return souk_store_exec(db, "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 "
+                               "WHERE user_id = $1 AND revoked_at IS NULL",
+                           SOUK_ARGS(SOUK_I64(user), SOUK_I64(souk_time_now_us()), SOUK_TEXT(reason)));
+}
+
+int souk__identity_password_set_tx(souk_store *db, int64_t user, const char *hash, const char *reason)
+{
+    int r = souk_store_exec(db, "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1",
+                            SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(hash), SOUK_I64(souk_time_now_us())));
+    return r < 0 ? r : souk__identity_sessions_revoke_all_tx(db, user, reason);
 }
 
 json_t *souk__identity_token_response(const souk__tokens *t, json_t *user)
@@ -108,44 +99,38 @@ static int refresh_tx(souk_store *db, void *arg)
     refresh_ctx *c = arg;
     char hex[65];
     souk__identity_hash_secret(c->token, strlen(c->token), hex);
-    souk_stmt *st = souk_store_stmt(
-        db, "SELECT rt.id, rt.session_id, rt.used_at IS NOT NULL, rt.expires_at, s.user_id, s.revoked_at IS NOT NULL, "
-            "s.expires_at, u.status FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
-            "JOIN users u ON u.id = s.user_id WHERE rt.hash = $1");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, hex, 64);
-    int r = souk_stmt_step(st);
+    int64_t rt_id = 0, rt_exp = 0, s_exp = 0;
+    bool used = false, revoked = false, active = false;
+    int r = souk_store_one(db, "SELECT rt.id, rt.session_id, rt.used_at IS NOT NULL, rt.expires_at, s.user_id, "
+                               "s.revoked_at IS NOT NULL, s.expires_at, u.status = 'active' FROM refresh_tokens rt "
+                               "JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id WHERE rt.hash = $1",
+                           SOUK_ARGS(SOUK_TEXT(hex)),
+                           SOUK_COLS(SOUK_COL_I64(&rt_id), SOUK_COL_I64(&c->session), SOUK_COL_BOOL(&used),
+                                     SOUK_COL_I64(&rt_exp), SOUK_COL_I64(&c->user), SOUK_COL_BOOL(&revoked),
+                                     SOUK_COL_I64(&s_exp), SOUK_COL_BOOL(&active)));
     if (r < 0)
         return r;
     c->outcome = 1;
     if (r == SOUK_DB_DONE)
         return 0;
-    int64_t rt_id = souk_stmt_i64(st, 0), now = souk_time_now_us();
-    c->session = souk_stmt_i64(st, 1);
-    bool used = souk_stmt_i64(st, 2), revoked = souk_stmt_i64(st, 5);
-    int64_t rt_exp = souk_stmt_i64(st, 3), s_exp = souk_stmt_i64(st, 6);
-    c->user = souk_stmt_i64(st, 4);
-    bool active = strcmp(souk_stmt_text(st, 7, NULL), "active") == 0;
-    souk_stmt_done(st);
+    int64_t now = souk_time_now_us();
     if (used) {
         if (!revoked) {
             c->outcome = 2;
-            return souk_store_exec2(db, "UPDATE sessions SET revoked_at = $2, revoke_reason = 'refresh_token_reuse' "
-                                     "WHERE id = $1", c->session, now);
+            return souk_store_exec(db, "UPDATE sessions SET revoked_at = $2, revoke_reason = 'refresh_token_reuse' "
+                                       "WHERE id = $1",
+                                   SOUK_ARGS(SOUK_I64(c->session), SOUK_I64(now)));
         }
         return 0;
     }
     if (revoked || !active || now >= rt_exp || now >= s_exp)
         return 0;
-    if ((r = souk_store_exec2(db, "UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL", rt_id, now)) < 0)
+    r = souk_store_exec(db, "UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL",
+                        SOUK_ARGS(SOUK_I64(rt_id), SOUK_I64(now)));
+    if (r < 0)
         return r;
-    st = souk_store_stmt(db, "UPDATE sessions SET last_used_at = $2 WHERE id = $1");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, c->session);
-    souk_stmt_bind_i64(st, 2, now);
-    if ((r = souk_stmt_exec(st)) < 0 || (r = insert_refresh(db, c->session, c->out.refresh)) < 0)
+    r = souk_store_exec(db, "UPDATE sessions SET last_used_at = $2 WHERE id = $1", SOUK_ARGS(SOUK_I64(c->session), SOUK_I64(now)));
+    if (r < 0 || (r = insert_refresh(db, c->session, c->out.refresh)) < 0)
         return r;
     c->out.session = c->session;
     if ((r = souk__identity_token_sign(db, c->user, c->session, c->out.access)) < 0)
@@ -154,10 +139,6 @@ static int refresh_tx(souk_store *db, void *arg)
     return 0;
 }
 
-/* Rotates TOKEN. Returns 0 with OUT filled, 1 when the token is not valid,
- * 2 when it had been used before (its session is now revoked; *USER and
- * *SESSION name it), or a negative souk_db_status. */
-int souk__identity_refresh(souk_store *db, const char *token, souk__tokens *out, int64_t *user, int64_t *session);
 int souk__identity_refresh(souk_store *db, const char *token, souk__tokens *out, int64_t *user, int64_t *session)
 {
     refresh_ctx c = {.token = token};
@@ -171,62 +152,30 @@ int souk__identity_refresh(souk_store *db, const char *token, souk__tokens *out,
     return c.outcome;
 }
 
-/* Revokes the session that TOKEN belongs to if it belongs to USER (logout).
- * 1 revoked, 0 not found, negative on error. */
-int souk__identity_logout(souk_store *db, int64_t user, const char *token);
-int souk__identity_logout(souk_store *db, int64_t user, const char *token)
-{
-    char hex[65];
-    souk__identity_hash_secret(token, strlen(token), hex);
-    souk_stmt *st = souk_store_stmt(db, "UPDATE sessions SET revoked_at = $3, revoke_reason = 'logout' "
-                                        "WHERE id = (SELECT session_id FROM refresh_tokens WHERE hash = $1) "
-                                        "AND user_id = $2 AND revoked_at IS NULL");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, hex, 64);
-    souk_stmt_bind_i64(st, 2, user);
-    souk_stmt_bind_i64(st, 3, souk_time_now_us());
-    int r = souk_stmt_exec(st);
-    return r < 0 ? r : souk_store_changes(db) > 0;
-}
-
-/* Revokes session SESSION of USER. 1 revoked, 0 not found (or not USER's). */
-int souk__identity_session_revoke(souk_store *db, int64_t user, int64_t session, const char *reason);
 int souk__identity_session_revoke(souk_store *db, int64_t user, int64_t session, const char *reason)
 {
-    souk_stmt *st = souk_store_stmt(db, "UPDATE sessions SET revoked_at = coalesce(revoked_at, $3), "
-                                        "revoke_reason = coalesce(revoke_reason, $4) WHERE id = $1 AND user_id = $2");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, session);
-    souk_stmt_bind_i64(st, 2, user);
-    souk_stmt_bind_i64(st, 3, souk_time_now_us());
-    souk_stmt_bind_text(st, 4, reason, SIZE_MAX);
-    int r = souk_stmt_exec(st);
-    return r < 0 ? r : souk_store_changes(db) > 0;
+    int64_t n = souk_store_update(db, "UPDATE sessions SET revoked_at = coalesce(revoked_at, $3), "
+                                      "revoke_reason = coalesce(revoke_reason, $4) WHERE id = $1 AND user_id = $2",
+                                  SOUK_ARGS(SOUK_I64(session), SOUK_I64(user), SOUK_I64(souk_time_now_us()), SOUK_TEXT(reason)));
+    return n < 0 ? (int)n : n > 0;
 }
 
-/* {"data":[{"id","created_at","last_used_at","expires_at","revoked_at","ip","user_agent","current"}]} */
-json_t *souk__identity_sessions_json(souk_store *db, int64_t user, int64_t current);
 json_t *souk__identity_sessions_json(souk_store *db, int64_t user, int64_t current)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, created_at, last_used_at, expires_at, revoked_at, ip, user_agent "
-                                        "FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 200");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, user);
+    souk_stmt *st = souk_store_query(db, "SELECT id, created_at, last_used_at, expires_at, revoked_at, ip, user_agent "
+                                         "FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 200",
+                                     SOUK_ARGS(SOUK_I64(user)));
     json_t *arr = json_array();
-    char id[SOUK_ID_TEXT_MAX], t1[SOUK_RFC3339_LEN], t2[SOUK_RFC3339_LEN], t3[SOUK_RFC3339_LEN], t4[SOUK_RFC3339_LEN];
-    while (souk_stmt_step(st) == SOUK_DB_ROW) {
-        int64_t sid = souk_stmt_i64(st, 0);
-        json_array_append_new(
-            arr, json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:b}", "id", souk_id_format("ses", sid, id), "created_at",
-                           souk_time_format(souk_stmt_i64(st, 1), t1), "last_used_at",
-                           souk_time_format(souk_stmt_i64(st, 2), t2), "expires_at",
-                           souk_time_format(souk_stmt_i64(st, 3), t3), "revoked_at",
-                           souk_stmt_is_null(st, 4) ? json_null() : json_string(souk_time_format(souk_stmt_i64(st, 4), t4)),
-                           "ip", souk_stmt_text(st, 5, NULL), "user_agent", souk_stmt_text(st, 6, NULL), "current",
-                           sid == current));
+    int r;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
+        json_array_append_new(arr, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "id", souk_row_id(st, 0, "ses"),
+                                             "created_at", souk_row_time(st, 1), "last_used_at", souk_row_time(st, 2),
+                                             "expires_at", souk_row_time(st, 3), "revoked_at", souk_row_time(st, 4), "ip",
+                                             souk_row_text(st, 5), "user_agent", souk_row_text(st, 6), "current",
+                                             souk_stmt_i64(st, 0) == current));
+    if (r < 0) {
+        json_decref(arr);
+        return NULL;
     }
     return json_pack("{s:o}", "data", arr);
 }

@@ -55,12 +55,11 @@ static int64_t now_s(void)
 /* loads every key that may still verify; caller holds ring.lock */
 static int load_locked(souk_store *db)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT kid, public_key, secret_key, created_at, coalesce(retired_at, 0) "
-                                        "FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 "
-                                        "ORDER BY created_at DESC, kid DESC LIMIT 16");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, (now_s() - SOUK_ACCESS_TTL_S - SOUK_JWT_LEEWAY_S) * 1000000);
+    /* the key bytes are blobs: read with the positional accessors */
+    souk_stmt *st = souk_store_query(db, "SELECT kid, public_key, secret_key, created_at, coalesce(retired_at, 0) "
+                                         "FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 "
+                                         "ORDER BY created_at DESC, kid DESC LIMIT 16",
+                                     SOUK_ARGS(SOUK_I64((now_s() - SOUK_ACCESS_TTL_S - SOUK_JWT_LEEWAY_S) * 1000000)));
     int n = 0, r;
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW && n < MAX_KEYS) {
         size_t kl, pl, sl;
@@ -95,21 +94,11 @@ static int insert_key(souk_store *db, char *kid_out)
     crypto_sign_keypair(pk, sk);
     char kid[SOUK_ID_TEXT_MAX];
     souk_id_format("sig", souk_id_next(), kid);
-    souk_stmt *st = souk_store_stmt(db, "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, souk_time_now_us());
-    int r = souk_stmt_exec(st);
-    if (r < 0)
-        return r;
-    st = souk_store_stmt(db, "INSERT INTO signing_keys (kid, public_key, secret_key, created_at) VALUES ($1, $2, $3, $4)");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, kid, SIZE_MAX);
-    souk_stmt_bind_blob(st, 2, pk, sizeof pk);
-    souk_stmt_bind_blob(st, 3, sk, sizeof sk);
-    souk_stmt_bind_i64(st, 4, souk_time_now_us());
-    r = souk_stmt_exec(st);
+    int64_t now = souk_time_now_us();
+    int r = souk_store_exec(db, "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL", SOUK_ARGS(SOUK_I64(now)));
+    if (r >= 0)
+        r = souk_store_exec(db, "INSERT INTO signing_keys (kid, public_key, secret_key, created_at) VALUES ($1, $2, $3, $4)",
+                            SOUK_ARGS(SOUK_TEXT(kid), SOUK_BLOB(pk, sizeof pk), SOUK_BLOB(sk, sizeof sk), SOUK_I64(now)));
     sodium_memzero(sk, sizeof sk);
     if (r >= 0 && kid_out)
         snprintf(kid_out, 32, "%s", kid);
@@ -121,7 +110,7 @@ static int rotate_tx(souk_store *db, void *kid)
     return insert_key(db, kid);
 }
 
-int souk__identity_keys_rotate(souk_store *db, char *kid)
+int souk_identity_keys_rotate(souk_store *db, char *kid)
 {
     int r = souk_store_tx(db, rotate_tx, kid);
     souk__identity_keys_stale();
@@ -131,19 +120,12 @@ int souk__identity_keys_rotate(souk_store *db, char *kid)
 static int ensure_tx(souk_store *db, void *arg)
 {
     (void)arg;
-    souk_stmt *st = souk_store_stmt(db, "SELECT 1 FROM signing_keys WHERE retired_at IS NULL");
-    if (!st)
-        return SOUK_DB_HARD;
-    int r = souk_stmt_step(st);
-    if (r == SOUK_DB_ROW) {
-        souk_stmt_done(st);
+    int r = souk_store_one(db, "SELECT 1 FROM signing_keys WHERE retired_at IS NULL", NULL, NULL);
+    if (r == SOUK_DB_ROW)
         return 0;
-    }
     return r < 0 ? r : insert_key(db, NULL);
 }
 
-/* Makes sure a signing key exists (serve start, demo, user create). */
-int souk_identity_keys_ensure(souk_store *db);
 int souk_identity_keys_ensure(souk_store *db)
 {
     return souk_store_tx(db, ensure_tx, NULL);

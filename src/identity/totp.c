@@ -24,8 +24,6 @@ static void init(void)
     oath_init();
 }
 
-/* A new base32 secret into OUT (≥ 40 bytes). 0 or -1. */
-int souk__identity_totp_secret(char *out, size_t outlen);
 int souk__identity_totp_secret(char *out, size_t outlen)
 {
     pthread_once(&once, init);
@@ -76,13 +74,11 @@ int souk__identity_totp_use(souk_store *db, int64_t user, const char *secret, co
     if (!step)
         return 0;
     /* one statement: of two requests racing with the same code, one wins */
-    if (souk_store_exec2(db, "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2", user, step) < 0)
-        return -1;
-    return souk_store_changes(db) == 1;
+    int64_t n = souk_store_update(db, "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2",
+                                  SOUK_ARGS(SOUK_I64(user), SOUK_I64(step)));
+    return n < 0 ? -1 : n == 1;
 }
 
-/* The current code for SECRET at TIME_S into OUT (7 bytes); for tests and the CLI. */
-int souk__identity_totp_code(const char *secret, int64_t time_s, char *out);
 int souk__identity_totp_code(const char *secret, int64_t time_s, char *out)
 {
     pthread_once(&once, init);
@@ -95,46 +91,28 @@ int souk__identity_totp_code(const char *secret, int64_t time_s, char *out)
     return r == OATH_OK ? 0 : -1;
 }
 
-/* Replaces USER's recovery codes with COUNT new ones (inside a transaction);
- * the codes ("xxxx-xxxx-xxxx", lower-case base32) go into CODES[i] (16 bytes each). */
-int souk__identity_recovery_codes_tx(souk_store *db, int64_t user, char codes[][16], int count);
 int souk__identity_recovery_codes_tx(souk_store *db, int64_t user, char codes[][16], int count)
 {
     static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
-    souk_stmt *st = souk_store_stmt(db, "DELETE FROM recovery_codes WHERE user_id = $1");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, user);
-    int r = souk_stmt_exec(st);
+    int r = souk_store_exec(db, "DELETE FROM recovery_codes WHERE user_id = $1", SOUK_ARGS(SOUK_I64(user)));
     for (int i = 0; r >= 0 && i < count; i++) {
         for (int j = 0; j < 14; j++)
             codes[i][j] = (j == 4 || j == 9) ? '-' : alphabet[randombytes_uniform(sizeof alphabet - 1)];
         codes[i][14] = '\0';
         char hex[65];
         souk__identity_hash_secret(codes[i], 14, hex);
-        st = souk_store_stmt(db, "INSERT INTO recovery_codes (user_id, hash) VALUES ($1, $2)");
-        if (!st)
-            return SOUK_DB_HARD;
-        souk_stmt_bind_i64(st, 1, user);
-        souk_stmt_bind_text(st, 2, hex, 64);
-        r = souk_stmt_exec(st);
+        r = souk_store_exec(db, "INSERT INTO recovery_codes (user_id, hash) VALUES ($1, $2)",
+                            SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(hex)));
     }
     return r;
 }
 
-/* Uses recovery CODE of USER once. 1 used, 0 unknown or already used. */
-int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
 int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code)
 {
     char hex[65];
     souk__identity_hash_secret(code, strlen(code), hex);
-    souk_stmt *st = souk_store_stmt(db, "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND hash = $2 "
-                                        "AND used_at IS NULL");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, user);
-    souk_stmt_bind_text(st, 2, hex, 64);
-    souk_stmt_bind_i64(st, 3, souk_time_now_us());
-    int r = souk_stmt_exec(st);
-    return r < 0 ? r : souk_store_changes(db) > 0;
+    int64_t n = souk_store_update(db, "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND hash = $2 "
+                                      "AND used_at IS NULL",
+                                  SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(hex), SOUK_I64(souk_time_now_us())));
+    return n < 0 ? (int)n : n > 0;
 }

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
+#include "app/cli.h"
 #include "audit/audit.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -27,36 +29,22 @@
 #define NENTRIES 5
 
 typedef struct fixture {
-    char path[64];
-    souk_store *db;
+    souk_test_db t;
     int64_t user; /* the user id used by entries 1 and 3 */
 } fixture;
 
-static void remove_db(const char *path)
+/* a second connection to F's database */
+static souk_store *connect_other(const fixture *f)
 {
-    char p[96];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
-
-static souk_store *open_db(const char *path)
-{
-    souk_store *db;
-    char err[256];
-    if (souk_store_open(&db, path, err, sizeof err) != 0)
-        fail_msg("open: %s", err);
+    souk_store *db = souk_test_db_connect(&f->t);
+    if (!db)
+        fail_msg("cannot open a second connection to %s", f->t.dsn);
     return db;
 }
 
 static void exec_ok(souk_store *db, const char *sql)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    if (!st)
-        fail_msg("does not prepare: %s (%s)", sql, souk_store_errmsg(db));
-    int r = souk_stmt_exec(st);
+    int r = souk_store_exec(db, sql, NULL);
     if (r != SOUK_DB_DONE)
         fail_msg("exec %s -> %d (%s)", sql, r, souk_store_errmsg(db));
 }
@@ -73,13 +61,7 @@ static int setup(void **state)
 {
     static fixture f;
     memset(&f, 0, sizeof f);
-    snprintf(f.path, sizeof f.path, "/tmp/souk-test-audit-XXXXXX");
-    int fd = mkstemp(f.path);
-    if (fd < 0)
-        return -1;
-    close(fd);
-    f.db = open_db(f.path);
-    if (souk_store_migrate(f.db, NULL) != 0)
+    if (souk_test_db_open(&f.t, "audit") < 0)
         return -1;
     f.user = souk_id_next();
     const souk_audit_entry entries[NENTRIES] = {
@@ -91,7 +73,7 @@ static int setup(void **state)
         {"anonymous", 0, "auth.login_failed", "", "", 0, "req-5", 401, "{\"reason\":\"bad_password\"}"},
     };
     for (int i = 0; i < NENTRIES; i++)
-        append_ok(f.db, &entries[i]);
+        append_ok(f.t.db, &entries[i]);
     *state = &f;
     return 0;
 }
@@ -99,8 +81,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    souk_store_close(f->db);
-    remove_db(f->path);
+    souk_test_db_close(&f->t);
     return 0;
 }
 
@@ -137,9 +118,10 @@ static void assert_broken_at(souk_store *db, int64_t seq, const char *why_part)
 static void test_append_and_verify(void **state)
 {
     fixture *f = *state;
-    assert_intact(f->db, NENTRIES);
-    souk_stmt *st = souk_store_stmt(f->db, "SELECT seq, prev_hash, hash, actor_id, subject_user_id, details, request_id "
-                                           "FROM audit_log ORDER BY seq");
+    assert_intact(f->t.db, NENTRIES);
+    souk_stmt *st = souk_store_query(f->t.db, "SELECT seq, prev_hash, hash, actor_id, subject_user_id, details, request_id "
+                                              "FROM audit_log ORDER BY seq",
+                                     NULL);
     char prev[65];
     memset(prev, '0', 64);
     prev[64] = '\0';
@@ -165,7 +147,7 @@ static void test_append_and_verify(void **state)
 
     int64_t seq;
     char head[65];
-    assert_int_equal(souk_audit_head(f->db, &seq, head), SOUK_DB_ROW);
+    assert_int_equal(souk_audit_head(f->t.db, &seq, head), SOUK_DB_ROW);
     assert_int_equal(seq, NENTRIES);
     assert_string_equal(head, prev);
 }
@@ -175,7 +157,7 @@ static void test_append_and_verify(void **state)
 static void test_canonical_form_as_documented(void **state)
 {
     fixture *f = *state;
-    souk_stmt *st = souk_store_stmt(f->db, "SELECT id, at, prev_hash, hash FROM audit_log WHERE seq = 2");
+    souk_stmt *st = souk_store_query(f->t.db, "SELECT id, at, prev_hash, hash FROM audit_log WHERE seq = 2", NULL);
     assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
     char idt[24], att[24], prev[65], hash[65];
     snprintf(idt, sizeof idt, "%lld", (long long)souk_stmt_i64(st, 0));
@@ -212,17 +194,17 @@ static void test_bad_entries_are_refused(void **state)
         {"system", -1, "x", "", "", 0, "", 0, NULL},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_int_equal(souk_audit_append(f->db, &bad[i]), SOUK_DB_HARD);
+        assert_int_equal(souk_audit_append(f->t.db, &bad[i]), SOUK_DB_HARD);
     char *big = malloc(SOUK_AUDIT_TEXT_MAX + 2);
     memset(big, 'a', SOUK_AUDIT_TEXT_MAX + 1);
     big[SOUK_AUDIT_TEXT_MAX + 1] = '\0';
     souk_audit_entry e = {"system", 0, big, "", "", 0, "", 0, NULL};
-    assert_int_equal(souk_audit_append(f->db, &e), SOUK_DB_HARD);
+    assert_int_equal(souk_audit_append(f->t.db, &e), SOUK_DB_HARD);
     big[SOUK_AUDIT_TEXT_MAX] = '\0';
-    assert_int_equal(souk_audit_append(f->db, &e), 0); /* exactly the maximum is fine */
+    assert_int_equal(souk_audit_append(f->t.db, &e), 0); /* exactly the maximum is fine */
     free(big);
     souk_log_set_level(SOUK_LOG_INFO);
-    assert_intact(f->db, NENTRIES + 1);
+    assert_intact(f->t.db, NENTRIES + 1);
 }
 
 /* Rolled back with its transaction: an entry appended in a failing transaction leaves no gap. */
@@ -236,30 +218,25 @@ static void test_append_rolls_back_with_the_transaction(void **state)
 {
     fixture *f = *state;
     souk_audit_entry e = {"system", 0, "doomed", "", "", 0, "", 0, NULL};
-    assert_int_equal(souk_store_tx(f->db, append_then_fail, &e), SOUK_DB_CONSTRAINT);
+    assert_int_equal(souk_store_tx(f->t.db, append_then_fail, &e), SOUK_DB_CONSTRAINT);
     souk_audit_entry ok = {"system", 0, "kept", "", "", 0, "", 0, NULL};
-    append_ok(f->db, &ok);
-    assert_intact(f->db, NENTRIES + 1);
+    append_ok(f->t.db, &ok);
+    assert_intact(f->t.db, NENTRIES + 1);
 }
 
 static void test_empty_log_is_intact(void **state)
 {
     (void)state;
-    char path[64];
-    snprintf(path, sizeof path, "/tmp/souk-test-audit-XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    souk_store *db = open_db(path);
-    assert_int_equal(souk_store_migrate(db, NULL), 0);
+    souk_test_db t;
+    assert_int_equal(souk_test_db_open(&t, "audit-empty"), 0);
+    souk_store *db = t.db;
     assert_intact(db, 0);
     int64_t seq = -1;
     char head[65];
     assert_int_equal(souk_audit_head(db, &seq, head), SOUK_DB_DONE);
     assert_int_equal(seq, 0);
     assert_int_equal(strspn(head, "0"), 64);
-    souk_store_close(db);
-    remove_db(path);
+    souk_test_db_close(&t);
 }
 
 /* ---- the triggers -------------------------------------------------------- */
@@ -267,21 +244,19 @@ static void test_empty_log_is_intact(void **state)
 static void test_triggers_forbid_update_and_delete(void **state)
 {
     fixture *f = *state;
-    souk_store *other = open_db(f->path);
+    souk_store *other = connect_other(f);
     const char *sqls[] = {"UPDATE audit_log SET details = '{\"x\":1}' WHERE seq = 2",
                           "UPDATE audit_log SET hash = prev_hash",
                           "DELETE FROM audit_log WHERE seq = 3",
                           "DELETE FROM audit_log"};
     for (size_t i = 0; i < sizeof sqls / sizeof sqls[0]; i++) {
-        souk_stmt *st = souk_store_stmt(other, sqls[i]);
-        assert_non_null(st);
-        int r = souk_stmt_exec(st);
+        int r = souk_store_exec(other, sqls[i], NULL);
         if (r >= 0)
             fail_msg("%s succeeded", sqls[i]);
         assert_non_null(strstr(souk_store_errmsg(other), "append-only"));
     }
     souk_store_close(other);
-    assert_intact(f->db, NENTRIES);
+    assert_intact(f->t.db, NENTRIES);
 }
 
 /* ---- tampering ----------------------------------------------------------- */
@@ -289,7 +264,7 @@ static void test_triggers_forbid_update_and_delete(void **state)
 /* Runs SQL on a second connection after dropping both triggers. */
 static void tamper(fixture *f, const char *sql)
 {
-    souk_store *other = open_db(f->path);
+    souk_store *other = connect_other(f);
     exec_ok(other, "DROP TRIGGER IF EXISTS audit_log_no_update");
     exec_ok(other, "DROP TRIGGER IF EXISTS audit_log_no_delete");
     exec_ok(other, sql);
@@ -300,14 +275,14 @@ static void test_changed_details_detected(void **state)
 {
     fixture *f = *state;
     tamper(f, "UPDATE audit_log SET details = '{\"revoked\":false}' WHERE seq = 3");
-    assert_broken_at(f->db, 3, "hash does not match");
+    assert_broken_at(f->t.db, 3, "hash does not match");
 }
 
 static void test_deleted_middle_row_detected(void **state)
 {
     fixture *f = *state;
     tamper(f, "DELETE FROM audit_log WHERE seq = 3");
-    assert_broken_at(f->db, 3, "missing");
+    assert_broken_at(f->t.db, 3, "missing");
 }
 
 static void test_edited_last_hash_detected(void **state)
@@ -315,7 +290,7 @@ static void test_edited_last_hash_detected(void **state)
     fixture *f = *state;
     tamper(f, "UPDATE audit_log SET hash = '" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' "
               "WHERE seq = 5");
-    assert_broken_at(f->db, NENTRIES, "hash does not match");
+    assert_broken_at(f->t.db, NENTRIES, "hash does not match");
 }
 
 /* Every column, and changes that keep the value's text but not its type. */
@@ -359,7 +334,7 @@ static void test_every_column_change_detected(void **state)
         tamper(f, cases[i].sql);
         int64_t checked, bad;
         char why[256];
-        int r = verify(f->db, &checked, &bad, why);
+        int r = verify(f->t.db, &checked, &bad, why);
         if (r != 1 || bad != cases[i].seq)
             fail_msg("%s: verify -> %d at %lld (%s), expected broken at %lld", cases[i].sql, r, (long long)bad,
                      r ? why : "", (long long)cases[i].seq);
@@ -369,13 +344,13 @@ static void test_every_column_change_detected(void **state)
 static void test_swapped_rows_detected(void **state)
 {
     fixture *f = *state;
-    souk_store *other = open_db(f->path);
+    souk_store *other = connect_other(f);
     exec_ok(other, "DROP TRIGGER audit_log_no_update");
     exec_ok(other, "UPDATE audit_log SET seq = 100 WHERE seq = 2");
     exec_ok(other, "UPDATE audit_log SET seq = 2 WHERE seq = 3");
     exec_ok(other, "UPDATE audit_log SET seq = 3 WHERE seq = 100");
     souk_store_close(other);
-    assert_broken_at(f->db, 2, NULL);
+    assert_broken_at(f->t.db, 2, NULL);
 }
 
 /* The documented limit: cutting entries off the end leaves a shorter, valid chain.
@@ -385,10 +360,10 @@ static void test_truncation_needs_an_anchor(void **state)
     fixture *f = *state;
     int64_t seq;
     char anchor[65], head[65];
-    assert_int_equal(souk_audit_head(f->db, &seq, anchor), SOUK_DB_ROW);
+    assert_int_equal(souk_audit_head(f->t.db, &seq, anchor), SOUK_DB_ROW);
     tamper(f, "DELETE FROM audit_log WHERE seq >= 4");
-    assert_intact(f->db, 3);
-    assert_int_equal(souk_audit_head(f->db, &seq, head), SOUK_DB_ROW);
+    assert_intact(f->t.db, 3);
+    assert_int_equal(souk_audit_head(f->t.db, &seq, head), SOUK_DB_ROW);
     assert_int_equal(seq, 3);
     assert_string_not_equal(head, anchor);
 }
@@ -401,9 +376,9 @@ static void test_append_after_tampering_keeps_the_culprit(void **state)
     tamper(f, "UPDATE audit_log SET hash = 'xyz' WHERE seq = 5");
     souk_log_set_level(SOUK_LOG_ERROR + 1);
     souk_audit_entry e = {"system", 0, "after", "", "", 0, "", 0, NULL};
-    append_ok(f->db, &e);
+    append_ok(f->t.db, &e);
     souk_log_set_level(SOUK_LOG_INFO);
-    assert_broken_at(f->db, 5, "hash does not match");
+    assert_broken_at(f->t.db, 5, "hash does not match");
 }
 
 /* ---- concurrency --------------------------------------------------------- */
@@ -439,7 +414,7 @@ static void *append_many(void *arg)
 static void test_concurrent_appends_keep_the_chain(void **state)
 {
     fixture *f = *state;
-    worker w[2] = {{f->path, 0, 0}, {f->path, 1, 0}};
+    worker w[2] = {{f->t.path, 0, 0}, {f->t.path, 1, 0}};
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
         assert_int_equal(pthread_create(&t[i], NULL, append_many, &w[i]), 0);
@@ -447,7 +422,7 @@ static void test_concurrent_appends_keep_the_chain(void **state)
         pthread_join(t[i], NULL);
     assert_int_equal(w[0].failures, 0);
     assert_int_equal(w[1].failures, 0);
-    assert_intact(f->db, NENTRIES + 2 * PER_THREAD);
+    assert_intact(f->t.db, NENTRIES + 2 * PER_THREAD);
 }
 
 /* ---- souk audit verify --------------------------------------------------- */
@@ -487,38 +462,34 @@ static void test_cli(void **state)
 {
     fixture *f = *state;
     char out[1024];
-    assert_int_equal(run_cli(out, sizeof out, "verify", "--db", f->path, NULL), 0);
+    assert_int_equal(run_cli(out, sizeof out, "verify", "--db", f->t.path, NULL), 0);
     assert_string_equal(out, "audit log intact: 5 entries\n");
-    assert_int_equal(run_cli(out, sizeof out, "--db", f->path, "verify", NULL), 0);
+    assert_int_equal(run_cli(out, sizeof out, "--db", f->t.path, "verify", NULL), 0);
     assert_int_equal(run_cli(out, sizeof out, "--help", NULL), 0);
     assert_non_null(strstr(out, "usage: souk audit verify"));
 
     /* usage errors (their complaints go to stderr) */
     assert_int_equal(run_cli(out, sizeof out, NULL), 2);
-    assert_int_equal(run_cli(out, sizeof out, "check", "--db", f->path, NULL), 2);
-    assert_int_equal(run_cli(out, sizeof out, "verify", "extra", "--db", f->path, NULL), 2);
+    assert_int_equal(run_cli(out, sizeof out, "check", "--db", f->t.path, NULL), 2);
+    assert_int_equal(run_cli(out, sizeof out, "verify", "extra", "--db", f->t.path, NULL), 2);
     assert_int_equal(run_cli(out, sizeof out, "verify", "--bogus", NULL), 2);
     assert_int_equal(run_cli(out, sizeof out, "verify", "--db", NULL), 2);
 
     /* a missing database is not created */
     char missing[96];
-    snprintf(missing, sizeof missing, "%s-missing", f->path);
+    snprintf(missing, sizeof missing, "%s-missing", f->t.path);
     assert_int_equal(run_cli(out, sizeof out, "verify", "--db", missing, NULL), 1);
     assert_int_equal(access(missing, F_OK), -1);
 
     /* a database without the audit log is not migrated */
-    char bare[64];
-    snprintf(bare, sizeof bare, "/tmp/souk-test-audit-XXXXXX");
-    int fd = mkstemp(bare);
-    close(fd);
-    assert_int_equal(run_cli(out, sizeof out, "verify", "--db", bare, NULL), 1);
-    souk_store *db = open_db(bare);
-    assert_int_equal(souk_store_schema_version(db), 0);
-    souk_store_close(db);
-    remove_db(bare);
+    souk_test_db bare;
+    assert_int_equal(souk_test_db_open_empty(&bare, "audit-bare"), 0);
+    assert_int_equal(run_cli(out, sizeof out, "verify", "--db", bare.path, NULL), 1);
+    assert_int_equal(souk_store_schema_version(bare.db), 0);
+    souk_test_db_close(&bare);
 
     tamper(f, "UPDATE audit_log SET result = 500 WHERE seq = 3");
-    assert_int_equal(run_cli(out, sizeof out, "verify", "--db", f->path, NULL), 1);
+    assert_int_equal(run_cli(out, sizeof out, "verify", "--db", f->t.path, NULL), 1);
     assert_string_equal(out, "audit log broken at entry 3: hash does not match the entry's contents\n");
 }
 
@@ -589,7 +560,7 @@ static void test_api_list(void **state)
 {
     fixture *f = *state;
     call c;
-    call_list(&c, f->db, "");
+    call_list(&c, f->t.db, "");
     assert_int_equal(c.rc, 0);
     assert_int_equal(c.res.status, 200);
     json_t *data = json_object_get(c.body, "data");
@@ -627,24 +598,24 @@ static void test_api_list(void **state)
     /* filters */
     char qs[256];
     snprintf(qs, sizeof qs, "actor_id=%s", usr);
-    assert_int_equal(list_count(f->db, qs), 2);
+    assert_int_equal(list_count(f->t.db, qs), 2);
     snprintf(qs, sizeof qs, "actor_type=user&actor_id=%s&action=auth.login", usr);
-    assert_int_equal(list_count(f->db, qs), 1);
+    assert_int_equal(list_count(f->t.db, qs), 1);
     snprintf(qs, sizeof qs, "subject=%s", usr);
-    assert_int_equal(list_count(f->db, qs), 2);
+    assert_int_equal(list_count(f->t.db, qs), 2);
     snprintf(qs, sizeof qs, "actor_id=%s", key);
-    assert_int_equal(list_count(f->db, qs), 1);
-    assert_int_equal(list_count(f->db, "actor_type=system"), 1);
-    assert_int_equal(list_count(f->db, "actor_type=anonymous"), 1);
-    assert_int_equal(list_count(f->db, "object_type=product&object_id=prod_0000000000001"), 1);
-    assert_int_equal(list_count(f->db, "action=POST+%2Fapi%2Fv1%2Fproducts"), 1);
-    assert_int_equal(list_count(f->db, "action=nothing"), 0);
-    assert_int_equal(list_count(f->db, "from=2000-01-01T00:00:00Z&to=2999-01-01T00:00:00Z"), NENTRIES);
-    assert_int_equal(list_count(f->db, "to=2000-01-01T00:00:00Z"), 0);
+    assert_int_equal(list_count(f->t.db, qs), 1);
+    assert_int_equal(list_count(f->t.db, "actor_type=system"), 1);
+    assert_int_equal(list_count(f->t.db, "actor_type=anonymous"), 1);
+    assert_int_equal(list_count(f->t.db, "object_type=product&object_id=prod_0000000000001"), 1);
+    assert_int_equal(list_count(f->t.db, "action=POST+%2Fapi%2Fv1%2Fproducts"), 1);
+    assert_int_equal(list_count(f->t.db, "action=nothing"), 0);
+    assert_int_equal(list_count(f->t.db, "from=2000-01-01T00:00:00Z&to=2999-01-01T00:00:00Z"), NENTRIES);
+    assert_int_equal(list_count(f->t.db, "to=2000-01-01T00:00:00Z"), 0);
     char now[SOUK_RFC3339_LEN];
     souk_time_format(souk_time_now_us() + 1000000, now);
     snprintf(qs, sizeof qs, "from=%s", now);
-    assert_int_equal(list_count(f->db, qs), 0);
+    assert_int_equal(list_count(f->t.db, qs), 0);
 }
 
 static void test_api_pages(void **state)
@@ -655,7 +626,7 @@ static void test_api_pages(void **state)
     int pages = 0;
     for (;;) {
         call c;
-        call_list(&c, f->db, qs);
+        call_list(&c, f->t.db, qs);
         assert_int_equal(c.rc, 0);
         json_t *data = json_object_get(c.body, "data");
         assert_true(json_array_size(data) <= 2);
@@ -679,7 +650,7 @@ static void test_api_pages(void **state)
         assert_int_equal(seen[s], 1);
     /* an exact fit has no next page */
     call c;
-    call_list(&c, f->db, "limit=5");
+    call_list(&c, f->t.db, "limit=5");
     assert_true(json_is_null(json_object_get(c.body, "next_cursor")));
     call_release(&c);
 }
@@ -687,24 +658,24 @@ static void test_api_pages(void **state)
 static void test_api_bad_parameters(void **state)
 {
     fixture *f = *state;
-    assert_invalid(f->db, "bogus=1", "bogus");
-    assert_invalid(f->db, "limit=0", "limit");
-    assert_invalid(f->db, "limit=201", "limit");
-    assert_invalid(f->db, "limit=ten", "limit");
-    assert_invalid(f->db, "limit=5&limit=6", "limit");
-    assert_invalid(f->db, "actor_type=robot", "actor_type");
-    assert_invalid(f->db, "actor_id=42", "actor_id");
-    assert_invalid(f->db, "actor_id=prod_0000000000001", "actor_id");
-    assert_invalid(f->db, "actor_type=system&actor_id=usr_0000000000001", "actor_id");
-    assert_invalid(f->db, "subject=key_0000000000001", "subject");
-    assert_invalid(f->db, "action=", "action");
-    assert_invalid(f->db, "from=yesterday", "from");
-    assert_invalid(f->db, "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "from");
-    assert_invalid(f->db, "cursor=abc", "cursor");
-    assert_invalid(f->db, "cursor=YTF8MA", "cursor"); /* "a1|0" */
+    assert_invalid(f->t.db, "bogus=1", "bogus");
+    assert_invalid(f->t.db, "limit=0", "limit");
+    assert_invalid(f->t.db, "limit=201", "limit");
+    assert_invalid(f->t.db, "limit=ten", "limit");
+    assert_invalid(f->t.db, "limit=5&limit=6", "limit");
+    assert_invalid(f->t.db, "actor_type=robot", "actor_type");
+    assert_invalid(f->t.db, "actor_id=42", "actor_id");
+    assert_invalid(f->t.db, "actor_id=prod_0000000000001", "actor_id");
+    assert_invalid(f->t.db, "actor_type=system&actor_id=usr_0000000000001", "actor_id");
+    assert_invalid(f->t.db, "subject=key_0000000000001", "subject");
+    assert_invalid(f->t.db, "action=", "action");
+    assert_invalid(f->t.db, "from=yesterday", "from");
+    assert_invalid(f->t.db, "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "from");
+    assert_invalid(f->t.db, "cursor=abc", "cursor");
+    assert_invalid(f->t.db, "cursor=YTF8MA", "cursor"); /* "a1|0" */
     /* several problems at once */
     call c;
-    call_list(&c, f->db, "limit=0&bogus=1&subject=x");
+    call_list(&c, f->t.db, "limit=0&bogus=1&subject=x");
     assert_int_equal(c.rc, SOUK_E_VALIDATION);
     assert_int_equal(c.res.problems.count, 3);
     call_release(&c);

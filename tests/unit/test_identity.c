@@ -10,28 +10,20 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "core/time.h"
 #include "identity/account.h"
 #include "identity/apikey.h"
 #include "identity/identity.h"
 #include "identity/internal.h"
 
-int souk_identity_keys_ensure(souk_store *db);
 
-typedef struct fixture {
-    char path[64];
-    souk_store *db;
-} fixture;
+typedef souk_test_db fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->path, sizeof f->path, "/tmp/souk-identity-XXXXXX");
-    int fd = mkstemp(f->path);
-    close(fd);
-    char err[256];
-    if (sodium_init() < 0 || souk_store_open(&f->db, f->path, err, sizeof err) < 0 || souk_store_migrate(f->db, NULL) < 0 ||
-        souk_identity_keys_ensure(f->db) < 0)
+    if (!f || sodium_init() < 0 || souk_test_db_open(f, "identity") < 0 || souk_identity_keys_ensure(f->db) < 0)
         return -1;
     souk__identity_keys_stale();
     *state = f;
@@ -41,13 +33,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    souk_store_close(f->db);
-    char p[80];
-    unlink(f->path);
-    snprintf(p, sizeof p, "%s-wal", f->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", f->path);
-    unlink(p);
+    souk_test_db_close(f);
     free(f);
     return 0;
 }
@@ -143,7 +129,7 @@ static void test_rotation_keeps_old_tokens_valid(void **state)
     fixture *f = *state;
     char before[SOUK_TOKEN_MAX], after[SOUK_TOKEN_MAX], kid[32];
     assert_int_equal(souk__identity_token_sign(f->db, 1, 2, before), 0);
-    assert_int_equal(souk__identity_keys_rotate(f->db, kid), 0);
+    assert_int_equal(souk_identity_keys_rotate(f->db, kid), 0);
     assert_int_equal(souk__identity_token_sign(f->db, 1, 3, after), 0);
     assert_true(strncmp(before, after, strchr(before, '.') - before) != 0); /* another kid in the header */
     int64_t u, s, e;
@@ -154,9 +140,8 @@ static void test_rotation_keeps_old_tokens_valid(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(jwks, "keys"), 0), "kid")), kid);
     json_decref(jwks);
     /* a key retired longer ago than a token lives is neither accepted nor published */
-    souk_stmt *st = souk_store_stmt(f->db, "UPDATE signing_keys SET retired_at = 1 WHERE kid <> $1");
-    souk_stmt_bind_text(st, 1, kid, SIZE_MAX);
-    assert_int_equal(souk_stmt_exec(st), SOUK_DB_DONE);
+    assert_int_equal(souk_store_exec(f->db, "UPDATE signing_keys SET retired_at = 1 WHERE kid <> $1", SOUK_ARGS(SOUK_TEXT(kid))),
+                     SOUK_DB_DONE);
     souk__identity_keys_stale();
     assert_int_equal(souk__identity_token_verify(f->db, before, strlen(before), &u, &s, &e), -1);
     jwks = souk__identity_jwks(f->db);
@@ -171,23 +156,17 @@ static int64_t make_user(souk_store *db, const char *role, const char *status, i
     char email[64];
     snprintf(email, sizeof email, "u%d@example.com", ++n);
     int64_t id = 1000 + n, now = souk_time_now_us();
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO users (id, email, password_hash, role, status, created_at, updated_at, "
-                                        "password_changed_at) VALUES ($1, $2, 'x', $3, $4, $5, $5, $5)");
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_text(st, 2, email, SIZE_MAX);
-    souk_stmt_bind_text(st, 3, role, SIZE_MAX);
-    souk_stmt_bind_text(st, 4, status, SIZE_MAX);
-    souk_stmt_bind_i64(st, 5, now);
-    assert_int_equal(souk_stmt_exec(st), SOUK_DB_DONE);
+    assert_int_equal(souk_store_exec(db, "INSERT INTO users (id, email, password_hash, role, status, created_at, updated_at, "
+                                         "password_changed_at) VALUES ($1, $2, 'x', $3, $4, $5, $5, $5)",
+                                     SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(email), SOUK_TEXT(role), SOUK_TEXT(status), SOUK_I64(now))),
+                     SOUK_DB_DONE);
     if (session) {
         *session = id * 10;
-        st = souk_store_stmt(db, "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at) "
-                                 "VALUES ($1, $2, $3, $3, $4)");
-        souk_stmt_bind_i64(st, 1, *session);
-        souk_stmt_bind_i64(st, 2, id);
-        souk_stmt_bind_i64(st, 3, now);
-        souk_stmt_bind_i64(st, 4, now + 3600 * INT64_C(1000000));
-        assert_int_equal(souk_stmt_exec(st), SOUK_DB_DONE);
+        assert_int_equal(souk_store_exec(db, "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at) "
+                                             "VALUES ($1, $2, $3, $3, $4)",
+                                         SOUK_ARGS(SOUK_I64(*session), SOUK_I64(id), SOUK_I64(now),
+                                                   SOUK_I64(now + 3600 * INT64_C(1000000)))),
+                         SOUK_DB_DONE);
     }
     return id;
 }
@@ -230,9 +209,8 @@ static void test_principals(void **state)
     assert_int_equal(souk__identity_token_sign(f->db, gone, s2, tok), 0);
     assert_int_equal(auth(f, tok, NULL), -1);
     assert_int_equal(souk__identity_token_sign(f->db, vendor_user, s1, tok), 0);
-    souk_stmt *st = souk_store_stmt(f->db, "UPDATE sessions SET revoked_at = 1 WHERE id = $1");
-    souk_stmt_bind_i64(st, 1, s1);
-    souk_stmt_exec(st);
+    assert_int_equal(souk_store_exec(f->db, "UPDATE sessions SET revoked_at = 1 WHERE id = $1", SOUK_ARGS(SOUK_I64(s1))),
+                     SOUK_DB_DONE);
     souk_identity_invalidate();
     assert_int_equal(auth(f, tok, NULL), -1);
     assert_int_equal(auth(f, "garbage", NULL), -1);
@@ -244,9 +222,8 @@ static void test_principals(void **state)
     assert_int_equal(auth(f, key, &p), 0);
     assert_int_equal(p.kind, SOUK_ACTOR_API_KEY);
     assert_string_equal(p.permissions, "catalog:write audit:read");
-    st = souk_store_stmt(f->db, "UPDATE users SET role = 'vendor' WHERE id = $1");
-    souk_stmt_bind_i64(st, 1, admin);
-    souk_stmt_exec(st);
+    assert_int_equal(souk_store_exec(f->db, "UPDATE users SET role = 'vendor' WHERE id = $1", SOUK_ARGS(SOUK_I64(admin))),
+                     SOUK_DB_DONE);
     souk_identity_invalidate();
     assert_int_equal(auth(f, key, &p), 0);
     assert_string_equal(p.permissions, ""); /* a vendor holds neither */

@@ -1,0 +1,60 @@
+/*
+ * privacy.c — see privacy.h. Each step adapts the owning context's public
+ * functions to identity's callbacks; the export keys and their order are
+ * part of GET /api/v1/users/me/export (src/app/openapi.json, "Export").
+ */
+#include "app/privacy.h"
+
+#include <pthread.h>
+
+#include "audit/audit.h"
+#include "identity/identity.h"
+#include "mail/mail.h"
+#include "orders/orders.h"
+#include "core/banned.h"
+
+#define EXPORT_AUDIT_MAX 10000 /* entries about the account, oldest first */
+#define EXPORT_ORDERS_MAX 1000 /* the account's orders, newest first */
+
+/* "audit_entries": the entries about the account or made by it; they hold no
+ * personal data, so erasure leaves them (the chain must stay whole) */
+static json_t *audit_export(souk_store *db, int64_t user)
+{
+    json_t *page = souk_audit_about_user_json(db, user, EXPORT_AUDIT_MAX);
+    json_t *entries = json_incref(json_object_get(page, "data"));
+    json_decref(page);
+    return entries;
+}
+
+static json_t *orders_export(souk_store *db, int64_t user)
+{
+    return souk_orders_of_user_json(db, user, EXPORT_ORDERS_MAX);
+}
+
+static int orders_erase(souk_store *db, int64_t user, const char *email)
+{
+    (void)email;
+    return souk_orders_erase_tx(db, user);
+}
+
+static const souk_identity_privacy_step steps[] = {
+    {"audit_entries", audit_export, NULL},
+    {"orders", orders_export, orders_erase},
+    {"mail", NULL, souk_mail_erase_tx}, /* the outbox: messages to the account or its address */
+};
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int result;
+
+static void register_steps(void)
+{
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (souk_identity_register_privacy_step(&steps[i]) < 0)
+            result = -1;
+}
+
+int souk_app_privacy_register(void)
+{
+    pthread_once(&once, register_steps);
+    return result;
+}
