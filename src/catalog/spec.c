@@ -1,4 +1,4 @@
-/* spec.c — input specs and validators of the catalog (see catalog.h). */
+/* spec.c — input specs and validators of the catalog (see catalog.h); slugs are in slug.c. */
 #include "catalog/catalog.h"
 
 #include <stddef.h>
@@ -183,25 +183,4 @@ const souk_json_spec *souk_catalog_taxon_spec(souk_taxon_kind kind, bool update)
     case SOUK_TAXON_VENDOR: return update ? &souk_catalog_vendor_update_spec : &souk_catalog_vendor_create_spec;
     default: return update ? &souk_catalog_taxon_update_spec : &souk_catalog_taxon_create_spec;
     }
-}
-
-size_t souk_catalog_slugify(const char *text, char *out)
-{
-    size_t n = 0;
-    bool dash = false;
-    for (const unsigned char *p = (const unsigned char *)text; *p && n < SOUK_CATALOG_SLUG_MAX; p++) {
-        unsigned char c = *p;
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c + 32);
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-            if (dash && n > 0 && n < SOUK_CATALOG_SLUG_MAX - 1)
-                out[n++] = '-';
-            dash = false;
-            out[n++] = (char)c;
-        } else {
-            dash = true;
-        }
-    }
-    out[n] = '\0';
-    return n;
 }
