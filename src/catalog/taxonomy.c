@@ -26,19 +26,19 @@ typedef struct taxon_ctx {
 } taxon_ctx;
 
 static const char *const insert_sql[] = {
-    "INSERT INTO categories (id, slug, name, created_at, updated_at, parent_id, position) "
-    "VALUES ($1, $2, $3, $4, $4, $5, $6)",
+    ("INSERT INTO categories (id, slug, name, created_at, updated_at, parent_id, position) "
+     "VALUES ($1, $2, $3, $4, $4, $5, $6)"),
     "INSERT INTO brands (id, slug, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
-    "INSERT INTO vendors (id, slug, name, created_at, updated_at, commission_bp) VALUES ($1, $2, $3, $4, $4, $5)",
+    ("INSERT INTO vendors (id, slug, name, created_at, updated_at, commission_bp) VALUES ($1, $2, $3, $4, $4, $5)"),
 };
 #define UPDATE_COMMON                                                                                          \
     "name = CASE WHEN $2 THEN $3 ELSE name END, slug = CASE WHEN $4 THEN $5 ELSE slug END, updated_at = " \
     SOUK__CATALOG_BUMP("$6")
 static const char *const update_sql[] = {
-    "UPDATE categories SET " UPDATE_COMMON ", parent_id = CASE WHEN $7 THEN $8 ELSE parent_id END, "
-    "position = CASE WHEN $9 THEN $10 ELSE position END WHERE id = $1",
-    "UPDATE brands SET " UPDATE_COMMON " WHERE id = $1",
-    "UPDATE vendors SET " UPDATE_COMMON ", commission_bp = CASE WHEN $7 THEN $8 ELSE commission_bp END WHERE id = $1",
+    ("UPDATE categories SET " UPDATE_COMMON ", parent_id = CASE WHEN $7 THEN $8 ELSE parent_id END, "
+     "position = CASE WHEN $9 THEN $10 ELSE position END WHERE id = $1"),
+    ("UPDATE brands SET " UPDATE_COMMON " WHERE id = $1"),
+    ("UPDATE vendors SET " UPDATE_COMMON ", commission_bp = CASE WHEN $7 THEN $8 ELSE commission_bp END WHERE id = $1"),
 };
 static const char *const slug_taken_sql[] = {
     "SELECT 1 FROM categories WHERE slug = $1 AND id <> $2",
