@@ -182,11 +182,11 @@ souk_err souk_catalog_product_vendor(souk_store *db, int64_t id, int64_t *vendor
 souk_err souk_catalog_variant_product(souk_store *db, int64_t id, int64_t *product);
 
 /* Up to MAX ids of active variants greater than AFTER, ascending, into IDS
- * (the caller's array of MAX): page through them with AFTER = the last id of
- * the previous page, starting at 0. Returns how many (0: no more), or a
- * negative souk_db_status. For bulk jobs of other contexts (the demo's
+ * (the caller's array of MAX); *COUNT gets how many (0: no more). Page
+ * through them with AFTER = the last id of the previous page, starting at 0.
+ * SOUK_OK or a database error. For bulk jobs of other contexts (the demo's
  * stock), which must not read the variants table themselves. */
-int souk_catalog_active_variants(souk_store *db, int64_t after, int64_t *ids, int max);
+souk_err souk_catalog_active_variants(souk_store *db, int64_t after, int64_t *ids, int max, int *count);
 
 /* Variant by numeric id (admin shape). */
 souk_err souk_catalog_variant_get(souk_store *db, int64_t id, json_t **out);

@@ -177,13 +177,15 @@ souk_err souk_catalog_variant_product(souk_store *db, int64_t id, int64_t *produ
     return one_id(db, "SELECT product_id FROM variants WHERE id = $1", id, product);
 }
 
-int souk_catalog_active_variants(souk_store *db, int64_t after, int64_t *ids, int max)
+souk_err souk_catalog_active_variants(souk_store *db, int64_t after, int64_t *ids, int max, int *count)
 {
-    return souk_store_ids(souk_store_query(db,
-                                           "SELECT id FROM variants WHERE status = 'active' AND id > $1 "
-                                           "ORDER BY id LIMIT $2",
-                                           SOUK_ARGS(SOUK_I64(after), SOUK_I64(max))),
-                          ids, max);
+    int n = souk_store_ids(souk_store_query(db,
+                                            "SELECT id FROM variants WHERE status = 'active' AND id > $1 "
+                                            "ORDER BY id LIMIT $2",
+                                            SOUK_ARGS(SOUK_I64(after), SOUK_I64(max))),
+                           ids, max);
+    *count = n < 0 ? 0 : n;
+    return souk_store_dberr(n);
 }
 
 souk_err souk_catalog_variant_get(souk_store *db, int64_t id, json_t **out)

@@ -40,15 +40,15 @@ static souk_err fill_body(souk_store *db, void *arg)
     const fill_ctx *c = arg;
     int64_t now = souk_time_now_us(), ids[FILL_PAGE], after = 0;
     int n;
-    while ((n = souk_catalog_active_variants(db, after, ids, FILL_PAGE)) > 0) {
-        for (int i = 0; i < n; i++) {
-            souk_err e = fill_one(db, c, ids[i], now);
-            if (e)
-                return e;
-        }
+    souk_err e;
+    while (!(e = souk_catalog_active_variants(db, after, ids, FILL_PAGE, &n)) && n > 0) {
+        for (int i = 0; !e && i < n; i++)
+            e = fill_one(db, c, ids[i], now);
+        if (e)
+            return e;
         after = ids[n - 1];
     }
-    return souk_store_dberr(n < 0 ? n : souk_store_touch(db, SOUK_CONTENT));
+    return e ? e : souk_store_dberr(souk_store_touch(db, SOUK_CONTENT));
 }
 
 souk_err souk_inventory_fill(souk_store *db, int64_t warehouse, int64_t each)
