@@ -42,6 +42,13 @@ static void add_arg(list_query *q, souk_param v)
     souk_buf_printf(&q->sql, "$%d", q->n);
 }
 
+/* Appends SQL (a predicate ending in an operator) and its parameter. */
+static void add_clause(list_query *q, const char *sql, souk_param v)
+{
+    souk_buf_adds(&q->sql, sql);
+    add_arg(q, v);
+}
+
 /* the sort key: the column the cursor compares and the ORDER BY leads with */
 static const char *sort_key(souk_catalog_sort sort)
 {
@@ -73,8 +80,7 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_que
     q->args[0] = SOUK_TEXTN(f->currency, 3);
     q->n = 1;
     if (t->category) {
-        souk_buf_adds(&q->sql, "WITH RECURSIVE sub(id) AS (SELECT id FROM categories WHERE id = ");
-        add_arg(q, SOUK_I64(t->category));
+        add_clause(q, "WITH RECURSIVE sub(id) AS (SELECT id FROM categories WHERE id = ", SOUK_I64(t->category));
         souk_buf_adds(&q->sql, " UNION ALL SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) ");
     }
     souk_buf_printf(&q->sql,
@@ -83,34 +89,22 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_que
                     "FROM products p LEFT JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = $1 "
                     "WHERE 1 = 1",
                     f->sort == SOUK_SORT_NAME ? "p.id" : key);
-    if (f->status != SOUK_STATUS_ANY) {
-        souk_buf_adds(&q->sql, " AND p.status = ");
-        add_arg(q, SOUK_TEXT(statuses[f->status]));
-    }
+    if (f->status != SOUK_STATUS_ANY)
+        add_clause(q, " AND p.status = ", SOUK_TEXT(statuses[f->status]));
     if (t->category)
         souk_buf_adds(&q->sql, " AND p.category_id IN (SELECT id FROM sub)");
-    if (t->brand) {
-        souk_buf_adds(&q->sql, " AND p.brand_id = ");
-        add_arg(q, SOUK_I64(t->brand));
-    }
-    if (t->vendor) {
-        souk_buf_adds(&q->sql, " AND p.vendor_id = ");
-        add_arg(q, SOUK_I64(t->vendor));
-    }
-    if (f->has_price_min) {
-        souk_buf_adds(&q->sql, " AND pp.min_amount >= ");
-        add_arg(q, SOUK_I64(f->price_min));
-    }
-    if (f->has_price_max) {
-        souk_buf_adds(&q->sql, " AND pp.min_amount <= ");
-        add_arg(q, SOUK_I64(f->price_max));
-    }
+    if (t->brand)
+        add_clause(q, " AND p.brand_id = ", SOUK_I64(t->brand));
+    if (t->vendor)
+        add_clause(q, " AND p.vendor_id = ", SOUK_I64(t->vendor));
+    if (f->has_price_min)
+        add_clause(q, " AND pp.min_amount >= ", SOUK_I64(f->price_min));
+    if (f->has_price_max)
+        add_clause(q, " AND pp.min_amount <= ", SOUK_I64(f->price_max));
     for (size_t i = 0; i < f->nattrs; i++) {
-        souk_buf_adds(&q->sql, " AND EXISTS (SELECT 1 FROM product_attributes pa WHERE pa.product_id = p.id "
-                               "AND pa.name = ");
-        add_arg(q, SOUK_TEXT(f->attrs[i].name));
-        souk_buf_adds(&q->sql, " AND pa.value = ");
-        add_arg(q, SOUK_TEXT(f->attrs[i].value));
+        add_clause(q, " AND EXISTS (SELECT 1 FROM product_attributes pa WHERE pa.product_id = p.id AND pa.name = ",
+                   SOUK_TEXT(f->attrs[i].name));
+        add_clause(q, " AND pa.value = ", SOUK_TEXT(f->attrs[i].value));
         souk_buf_addc(&q->sql, ')');
     }
     /* in stock = some active variant has available > 0 in the inventory's
@@ -123,13 +117,11 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_que
                         "AND va.available > 0)",
                         f->in_stock ? "" : "NOT ");
     if (f->has_cursor && f->sort == SOUK_SORT_NEWEST) {
-        souk_buf_adds(&q->sql, " AND p.id < ");
-        add_arg(q, SOUK_I64(f->cursor_id));
+        add_clause(q, " AND p.id < ", SOUK_I64(f->cursor_id));
     } else if (f->has_cursor) {
         souk_buf_printf(&q->sql, " AND (%s, p.id) %s (", key, f->sort == SOUK_SORT_PRICE_DESC ? "<" : ">");
         add_arg(q, f->sort == SOUK_SORT_NAME ? SOUK_TEXT(f->cursor_text) : SOUK_I64(f->cursor_key));
-        souk_buf_adds(&q->sql, ", ");
-        add_arg(q, SOUK_I64(f->cursor_id));
+        add_clause(q, ", ", SOUK_I64(f->cursor_id));
         souk_buf_addc(&q->sql, ')');
     }
     switch (f->sort) {
@@ -137,8 +129,7 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_que
     case SOUK_SORT_PRICE_DESC: souk_buf_printf(&q->sql, " ORDER BY %s DESC, p.id DESC", key); break;
     default: souk_buf_printf(&q->sql, " ORDER BY %s, p.id", key); break;
     }
-    souk_buf_adds(&q->sql, " LIMIT ");
-    add_arg(q, SOUK_I64(f->limit + 1));
+    add_clause(q, " LIMIT ", SOUK_I64(f->limit + 1));
     if (q->n > LIST_MAX_ARGS || souk_buf_failed(&q->sql))
         return -1;
     q->args[q->n] = (souk_param){.type = SOUK_TYPE_END};
