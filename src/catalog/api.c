@@ -15,6 +15,13 @@
 #define PERM_WRITE "catalog:write"           /* every product, the taxonomy */
 #define PERM_UNPUBLISHED "catalog:read:unpublished"
 
+static int fail(souk_res *res, souk_err e)
+{
+    if (e == SOUK_E_NOT_FOUND)
+        return souk_res_error(res, e, "No such object.");
+    return souk_res_error(res, e, NULL);
+}
+
 /* Vendors (catalog:write:own) act only on their own vendor's products; any
  * other product is answered 404, as if it did not exist. */
 static int own_product(souk_req *req, souk_res *res, int64_t product)
@@ -23,7 +30,7 @@ static int own_product(souk_req *req, souk_res *res, int64_t product)
         return 0;
     int64_t vendor = 0;
     souk_err e = souk_catalog_product_vendor(req->store, product, &vendor);
-    if (e == SOUK_E_INTERNAL)
+    if (e && e != SOUK_E_NOT_FOUND)
         return souk_res_error(res, e, NULL);
     if (e || !req->principal.vendor_id || vendor != req->principal.vendor_id)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "No such object.");
@@ -37,7 +44,7 @@ static int own_variant(souk_req *req, souk_res *res, int64_t variant)
     int64_t product = 0;
     souk_err e = souk_catalog_variant_product(req->store, variant, &product);
     if (e)
-        return souk_res_error(res, e == SOUK_E_INTERNAL ? e : SOUK_E_NOT_FOUND, "No such object.");
+        return fail(res, e);
     return own_product(req, res, product);
 }
 
@@ -58,13 +65,6 @@ static int vendor_field(souk_req *req, souk_res *res, const souk_json_spec *spec
         in->present |= UINT64_C(1) << SOUK_PF_VENDOR;
     }
     return 0;
-}
-
-static int fail(souk_res *res, souk_err e)
-{
-    if (e == SOUK_E_NOT_FOUND)
-        return souk_res_error(res, e, "No such object.");
-    return souk_res_error(res, e, NULL);
 }
 
 static int send_product(souk_req *req, souk_res *res, int64_t id, int status)

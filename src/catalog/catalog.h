@@ -1,12 +1,32 @@
 /*
  * catalog.h — products, variants, prices, categories, brands and vendors.
  *
- * The catalog owns its tables; other contexts use these functions. Reads
- * return jansson objects in the API's shape (docs/api-shapes.md); writes take
- * decoded input structs (see the souk_catalog_*_spec tables, which the HTTP
- * layer and the importers share) and return a souk_err: SOUK_OK, or
- * VALIDATION / CONFLICT / NOT_FOUND with field problems in PR, or INTERNAL.
- * Every write runs in one transaction and bumps the object's updated_at.
+ * The catalog owns its tables (vendors, brands, categories, products,
+ * product_attributes, product_images, variants, variant_prices,
+ * product_prices); other contexts use these functions and never name those
+ * tables. Reads return jansson objects in the API's shape
+ * (docs/api-shapes.md); writes take decoded input structs (see the
+ * souk_catalog_*_spec tables, which the HTTP layer and the importers share).
+ *
+ * Return convention: a souk_err —
+ *   SOUK_OK
+ *   SOUK_E_VALIDATION   bad input; one problem per field in PR
+ *   SOUK_E_CONFLICT     the current state forbids it (slug or SKU taken, a
+ *                       category still in use); problems in PR
+ *   SOUK_E_NOT_FOUND    the object (or the one it belongs to) does not exist
+ *   SOUK_E_UNAVAILABLE  the database stayed busy: a transient failure, retry
+ *                       later (503). Functions ending in _tx return it so that
+ *                       the caller's transaction is run again.
+ *   SOUK_E_INTERNAL     anything else (logged by the store)
+ * Problem strings are copied into the arena A. Every write without _tx runs
+ * in one transaction of its own (souk_store_run: retried while the database
+ * reports a transient failure) and bumps the object's updated_at; it must not
+ * be called inside another transaction.
+ *
+ * Read from elsewhere: the catalog reads the inventory's published read
+ * model variant_availability (see inventory.h) for "available" in product
+ * detail and the in_stock list filter — and no other inventory table. It
+ * includes no inventory header.
  */
 #ifndef SOUK_CATALOG_H
 #define SOUK_CATALOG_H
@@ -134,7 +154,10 @@ int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const
                               souk_arena *a, souk_problems *pr);
 
 /* One page of products, {"data":[summary...],"next_cursor":string|null},
- * appended as JSON text to OUT (the fast path the API uses). */
+ * appended as JSON text to OUT (the fast path the API uses); strings of the
+ * page live in A. VALIDATION ("category", "brand", "vendor": no such one)
+ * when a taxon of F does not resolve; on any error OUT may hold a partial
+ * page. */
 souk_err souk_catalog_list_write(souk_store *db, const souk_catalog_filter *f, souk_arena *a, souk_problems *pr,
                                  souk_buf *out);
 
@@ -153,8 +176,17 @@ souk_err souk_catalog_product_get_id(souk_store *db, int64_t id, bool admin_view
 /* The vendor of product ID (0 = none) into *VENDOR. SOUK_OK, NOT_FOUND or INTERNAL. */
 souk_err souk_catalog_product_vendor(souk_store *db, int64_t id, int64_t *vendor);
 
-/* The product of variant ID into *PRODUCT. SOUK_OK, NOT_FOUND or INTERNAL. */
+/* The product of variant ID into *PRODUCT. SOUK_OK, NOT_FOUND, or a
+ * database error (UNAVAILABLE / INTERNAL). Also a plain "does this variant
+ * exist" for other contexts (inventory). */
 souk_err souk_catalog_variant_product(souk_store *db, int64_t id, int64_t *product);
+
+/* Up to MAX ids of active variants greater than AFTER, ascending, into IDS
+ * (the caller's array of MAX); *COUNT gets how many (0: no more). Page
+ * through them with AFTER = the last id of the previous page, starting at 0.
+ * SOUK_OK or a database error. For bulk jobs of other contexts (the demo's
+ * stock), which must not read the variants table themselves. */
+souk_err souk_catalog_active_variants(souk_store *db, int64_t after, int64_t *ids, int max, int *count);
 
 /* Variant by numeric id (admin shape). */
 souk_err souk_catalog_variant_get(souk_store *db, int64_t id, json_t **out);
@@ -173,49 +205,87 @@ souk_err souk_catalog_taxons(souk_store *db, souk_taxon_kind kind, json_t **out)
 souk_err souk_catalog_taxon_get(souk_store *db, souk_taxon_kind kind, int64_t id, json_t **out);
 
 /* ---- writes ---- */
-/* Creates a product with its images, attributes and variants. *ID gets the
- * new id. A missing slug is derived from the title (made unique). */
+/* Creates a product with its images, attributes and variants (IN decoded
+ * with souk_catalog_product_create_spec; IN->status as given, the HTTP layer
+ * defaults it to draft). A missing slug is derived from the title and made
+ * unique; a missing variant position is its index. *ID gets the new id on
+ * SOUK_OK and is untouched otherwise. Errors: VALIDATION (a brand_id,
+ * vendor_id or category_id that does not exist; a currency twice in one
+ * variant's prices: "variants[i].prices[j].currency"), CONFLICT ("slug"
+ * taken; "variants[i].sku" taken or repeated — all reported at once). Nothing
+ * is written unless SOUK_OK. IN and A stay the caller's. */
 souk_err souk_catalog_product_create(souk_store *db, const souk_product_in *in, souk_arena *a, souk_problems *pr,
                                      int64_t *id);
 
-/* The same inside a transaction the caller runs (batch importers). */
+/* The same inside a write transaction the caller runs (batch importers):
+ * returns UNAVAILABLE when the caller must retry its transaction, and on any
+ * error the caller should roll back (what was written so far stays in its
+ * transaction). */
 souk_err souk_catalog_product_create_tx(souk_store *db, const souk_product_in *in, souk_arena *a,
                                         souk_problems *pr, int64_t *id);
 
-/* Creates the product, or — when IN->external_ref already exists — updates
- * its title, description and the prices of its single variant. *CREATED
- * tells which; *CHANGED (optional) whether anything was written. Runs
- * inside the caller's transaction. */
+/* Creates the product, or — when IN->external_ref (required) already
+ * exists — updates its title and description and upserts the prices of its
+ * single variant (matched by SKU). *ID gets the product's id, *CREATED which
+ * of the two happened, *CHANGED (optional) whether anything was written.
+ * Runs inside the caller's transaction; errors as for
+ * souk_catalog_product_create_tx. */
 souk_err souk_catalog_product_upsert_external_tx(souk_store *db, const souk_product_in *in, souk_arena *a,
                                                  souk_problems *pr, int64_t *id, bool *created, bool *changed);
 
-/* Applies the fields present in IN (update spec) to product ID. */
+/* Applies the fields present in IN (decoded with
+ * souk_catalog_product_update_spec; a null brand_id/vendor_id/category_id
+ * clears it) to product ID; attributes and images, when present, replace the
+ * old ones. Errors: NOT_FOUND (no product ID), VALIDATION (a reference that
+ * does not exist), CONFLICT ("slug" taken by another product). */
 souk_err souk_catalog_product_update(souk_store *db, int64_t id, const souk_product_in *in, souk_arena *a,
                                      souk_problems *pr);
 
-/* Sets the product's status to archived. */
+/* Sets product ID's status to archived (archiving again is fine).
+ * NOT_FOUND when there is no product ID. */
 souk_err souk_catalog_product_archive(souk_store *db, int64_t id);
 
-/* Adds a variant to product PRODUCT_ID; *ID gets the new variant id. */
+/* Adds a variant to product PRODUCT_ID (IN decoded with
+ * souk_catalog_variant_create_spec; without a position it goes last) and
+ * recomputes the product's lowest prices. *ID gets the new variant id on
+ * SOUK_OK. Errors: NOT_FOUND (no such product), VALIDATION (a currency twice
+ * in its prices), CONFLICT ("sku" taken). */
 souk_err souk_catalog_variant_create(souk_store *db, int64_t product_id, const souk_variant_in *in, souk_arena *a,
                                      souk_problems *pr, int64_t *id);
 
-/* Applies the fields present in IN (update spec) to variant ID. */
+/* Applies the fields present in IN (decoded with
+ * souk_catalog_variant_update_spec; status "archived" archives it) to
+ * variant ID and recomputes its product's lowest prices. Errors: NOT_FOUND
+ * (no variant ID), CONFLICT ("sku" taken by another variant). */
 souk_err souk_catalog_variant_update(souk_store *db, int64_t id, const souk_variant_in *in, souk_arena *a,
                                      souk_problems *pr);
 
-/* Sets (AMOUNT >= 0) or removes (AMOUNT < 0) the variant's price in CURRENCY. */
+/* Sets (AMOUNT >= 0) or removes (AMOUNT < 0) the price of variant
+ * VARIANT_ID in CURRENCY (3 letters, already validated) and recomputes its
+ * product's lowest prices. NOT_FOUND when there is no such variant, or when
+ * removing a price the variant does not have. No problems are reported. */
 souk_err souk_catalog_price_set(souk_store *db, int64_t variant_id, const char *currency, int64_t amount);
 
-/* Creates / updates / deletes categories, brands and vendors. IN is decoded
- * with souk_catalog_taxon_spec(KIND, ...); a vendor's commission_bp defaults
- * to 0 on create and changes on update only when present. Category parents
- * must exist and must not create a cycle; a category with children or
- * products cannot be deleted (CONFLICT). */
+/* Creates a category, brand or vendor (KIND); IN is decoded with
+ * souk_catalog_taxon_spec(KIND, false). A missing slug is derived from the
+ * name and made unique among that kind; a vendor's commission_bp defaults to
+ * 0. *ID gets the new id on SOUK_OK. Errors: VALIDATION ("parent_id" that
+ * does not exist; "commission_bp" outside 0..SOUK_CATALOG_COMMISSION_MAX),
+ * CONFLICT ("slug" taken). */
 souk_err souk_catalog_taxon_create(souk_store *db, souk_taxon_kind kind, const souk_taxon_in *in, souk_arena *a,
                                    souk_problems *pr, int64_t *id);
+
+/* Applies the fields present in IN (decoded with
+ * souk_catalog_taxon_spec(KIND, true)) to the taxon ID of KIND; a vendor's
+ * commission changes only when present, a null parent_id makes a category a
+ * root. Errors: NOT_FOUND (no such taxon), VALIDATION ("parent_id" that does
+ * not exist or would make the category its own ancestor; "commission_bp"),
+ * CONFLICT ("slug" taken). */
 souk_err souk_catalog_taxon_update(souk_store *db, souk_taxon_kind kind, int64_t id, const souk_taxon_in *in,
                                    souk_arena *a, souk_problems *pr);
+
+/* Deletes category ID. NOT_FOUND when there is none; CONFLICT while it has
+ * sub-categories ("children") or products of any status ("products"). */
 souk_err souk_catalog_category_delete(souk_store *db, int64_t id, souk_arena *a, souk_problems *pr);
 
 /* ---- helpers shared with importers ---- */

@@ -8,18 +8,14 @@
  * Encoding: base64url("c1|<sort>|<id>|<key>"); it is validated on the way
  * back in, so a tampered cursor is a 422, never an SQL problem.
  */
-#include "catalog/catalog.h"
+#include "catalog/internal.h"
 
-#include <errno.h>
 #include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/query.h"
-#include "core/id.h"
 #include "core/json.h"
 #include "core/money.h"
+#include "core/query_spec.h"
 #include "core/banned.h"
 
 static const char *const sort_names[] = {"newest", "price_asc", "price_desc", "name", NULL};
@@ -78,102 +74,116 @@ static int decode_cursor(souk_catalog_filter *f, const char *text, souk_arena *a
     return 0;
 }
 
+/* The parameters with fixed names, decoded by one spec; "attr.NAME" (a
+ * family of names) is read by hand after it. */
+typedef struct filter_in {
+    int64_t limit, price_min, price_max;
+    int sort, status, in_stock;
+    char currency[4];
+    const char *category, *brand, *vendor, *cursor;
+    uint64_t present;
+} filter_in;
+
+enum { Q_LIMIT, Q_SORT, Q_STATUS, Q_PRICE_MIN, Q_PRICE_MAX, Q_CURRENCY, Q_CATEGORY, Q_BRAND, Q_VENDOR, Q_IN_STOCK, Q_CURSOR };
+
+static const char *parse_currency(const char *v, size_t len, void *dst, souk_arena *a)
+{
+    (void)a;
+    if (souk_catalog_check_currency(v, len))
+        return "must be an ISO 4217 currency code such as USD";
+    memcpy(dst, v, 4);
+    return NULL;
+}
+
+static const char *const in_stock_names[] = {"false", "true", NULL};
+
+#define TAXON_MESSAGE "must be an id or a slug"
+#define PRICE_MESSAGE "must be a non-negative integer amount in minor units"
+static const souk_query_field filter_fields[] = {
+    [Q_LIMIT] = SOUK_QUERY_F_INT("limit", filter_in, limit, 1, SOUK_CATALOG_LIST_MAX),
+    [Q_SORT] = SOUK_QUERY_F_ENUM("sort", filter_in, sort, sort_names),
+    [Q_STATUS] = SOUK_QUERY_F_ENUM("status", filter_in, status, status_names,
+                      .message = "must be one of active, draft, archived, any"),
+    [Q_PRICE_MIN] = SOUK_QUERY_F_INT("price_min", filter_in, price_min, 0, SOUK_MONEY_MAX, .message = PRICE_MESSAGE),
+    [Q_PRICE_MAX] = SOUK_QUERY_F_INT("price_max", filter_in, price_max, 0, SOUK_MONEY_MAX, .message = PRICE_MESSAGE),
+    [Q_CURRENCY] = SOUK_QUERY_F_CUSTOM("currency", filter_in, currency, parse_currency),
+    [Q_CATEGORY] = SOUK_QUERY_F_TEXT("category", filter_in, category, 1, 100, .message = TAXON_MESSAGE),
+    [Q_BRAND] = SOUK_QUERY_F_TEXT("brand", filter_in, brand, 1, 100, .message = TAXON_MESSAGE),
+    [Q_VENDOR] = SOUK_QUERY_F_TEXT("vendor", filter_in, vendor, 1, 100, .message = TAXON_MESSAGE),
+    [Q_IN_STOCK] = SOUK_QUERY_F_ENUM("in_stock", filter_in, in_stock, in_stock_names, .message = "must be true or false"),
+    [Q_CURSOR] = SOUK_QUERY_F_TEXT("cursor", filter_in, cursor, 0, SOUK_QUERY_MAX_LEN),
+};
+static const souk_query_spec filter_spec = SOUK_QUERY_SPEC(filter_in, filter_fields);
+
+static bool is_attr(const char *key)
+{
+    return strncmp(key, "attr.", 5) == 0;
+}
+
+/* The attr.NAME=VALUE filters of Q into F (one problem per bad one). */
+static int parse_attrs(souk_catalog_filter *f, const souk_query *q, souk_arena *a, souk_problems *pr)
+{
+    int bad = 0;
+    for (size_t i = 0; i < q->count; i++) {
+        const char *k = q->items[i].key, *v = q->items[i].value, *name = k + 5;
+        if (!is_attr(k))
+            continue;
+        bool repeated = false;
+        for (size_t j = 0; j < i; j++)
+            repeated |= strcmp(q->items[j].key, k) == 0;
+        if (repeated)
+            bad = souk_problems_add(pr, a, k, "must not be repeated");
+        else if (souk_catalog_check_attr_name(name, strlen(name)))
+            bad = souk_problems_add(pr, a, k, "attribute names use 1-64 of a-z, 0-9 and '_'");
+        else if (souk_utf8_len(v, q->items[i].value_len) > 200)
+            bad = souk_problems_add(pr, a, k, "must be at most 200 characters");
+        else if (f->nattrs >= SOUK_CATALOG_FILTER_ATTRS_MAX)
+            bad = souk_problems_add(pr, a, k, "at most %d attribute filters", SOUK_CATALOG_FILTER_ATTRS_MAX);
+        else {
+            f->attrs[f->nattrs].name = name;
+            f->attrs[f->nattrs].value = v;
+            f->nattrs++;
+        }
+    }
+    return bad;
+}
+
 int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const char *default_currency,
                               souk_arena *a, souk_problems *pr)
 {
     memset(f, 0, sizeof *f);
-    memcpy(f->currency, default_currency, 4);
-    f->limit = 24;
-    f->sort = SOUK_SORT_NEWEST;
-    f->status = SOUK_STATUS_ACTIVE;
-    const char *cursor = NULL;
-    int bad = 0;
-    for (size_t i = 0; i < q->count; i++) {
-        const char *k = q->items[i].key, *v = q->items[i].value;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(q->items[j].key, k) == 0) {
-                bad = souk_problems_add(pr, a, k, "must not be repeated");
-                goto next;
-            }
-        int64_t n;
-        if (strcmp(k, "limit") == 0) {
-            if (souk_query_int(v, 1, SOUK_CATALOG_LIST_MAX, &n) < 0)
-                bad = souk_problems_add(pr, a, k, "must be an integer from 1 to %d", SOUK_CATALOG_LIST_MAX);
-            else
-                f->limit = (int)n;
-        } else if (strcmp(k, "sort") == 0) {
-            int s = lookup(sort_names, v);
-            if (s < 0)
-                bad = souk_problems_add(pr, a, k, "must be one of newest, price_asc, price_desc, name");
-            else
-                f->sort = (souk_catalog_sort)s;
-        } else if (strcmp(k, "status") == 0) {
-            int s = lookup(status_names, v);
-            if (s < 0)
-                bad = souk_problems_add(pr, a, k, "must be one of active, draft, archived, any");
-            else
-                f->status = (souk_product_status)s;
-        } else if (strcmp(k, "price_min") == 0 || strcmp(k, "price_max") == 0) {
-            if (souk_query_int(v, 0, SOUK_MONEY_MAX, &n) < 0) {
-                bad = souk_problems_add(pr, a, k, "must be a non-negative integer amount in minor units");
-            } else if (strcmp(k, "price_min") == 0) {
-                f->has_price_min = true;
-                f->price_min = n;
-            } else {
-                f->has_price_max = true;
-                f->price_max = n;
-            }
-        } else if (strcmp(k, "currency") == 0) {
-            if (souk_catalog_check_currency(v, strlen(v)))
-                bad = souk_problems_add(pr, a, k, "must be an ISO 4217 currency code such as USD");
-            else
-                memcpy(f->currency, v, 4);
-        } else if (strcmp(k, "category") == 0 || strcmp(k, "brand") == 0 || strcmp(k, "vendor") == 0) {
-            if (!*v || strlen(v) > 100)
-                bad = souk_problems_add(pr, a, k, "must be an id or a slug");
-            else if (k[0] == 'c')
-                f->category = v;
-            else if (k[0] == 'b')
-                f->brand = v;
-            else
-                f->vendor = v;
-        } else if (strcmp(k, "in_stock") == 0) {
-            if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
-                bad = souk_problems_add(pr, a, k, "must be true or false");
-            } else {
-                f->has_in_stock = true;
-                f->in_stock = v[0] == 't';
-            }
-        } else if (strcmp(k, "cursor") == 0) {
-            cursor = v;
-        } else if (strncmp(k, "attr.", 5) == 0) {
-            const char *name = k + 5;
-            if (souk_catalog_check_attr_name(name, strlen(name)))
-                bad = souk_problems_add(pr, a, k, "attribute names use 1-64 of a-z, 0-9 and '_'");
-            else if (souk_utf8_len(v, strlen(v)) > 200)
-                bad = souk_problems_add(pr, a, k, "must be at most 200 characters");
-            else if (f->nattrs >= SOUK_CATALOG_FILTER_ATTRS_MAX)
-                bad = souk_problems_add(pr, a, k, "at most %d attribute filters", SOUK_CATALOG_FILTER_ATTRS_MAX);
-            else {
-                f->attrs[f->nattrs].name = name;
-                f->attrs[f->nattrs].value = v;
-                f->nattrs++;
-            }
-        } else {
-            bad = souk_problems_add(pr, a, k, "unknown parameter");
-        }
-    next:;
-    }
+    /* defaults; -1 marks "not given (or not valid)" */
+    filter_in in = {.limit = 24, .sort = SOUK_SORT_NEWEST, .status = SOUK_STATUS_ACTIVE, .price_min = -1,
+                    .price_max = -1, .in_stock = -1};
+    memcpy(in.currency, default_currency, 4);
+    souk_query fixed = {.count = 0};
+    for (size_t i = 0; i < q->count; i++)
+        if (!is_attr(q->items[i].key))
+            fixed.items[fixed.count++] = q->items[i];
+    int bad = souk_query_decode(&filter_spec, &fixed, &in, a, pr);
+    bad |= parse_attrs(f, q, a, pr);
+
+    f->limit = (int)in.limit;
+    f->sort = (souk_catalog_sort)in.sort;
+    f->status = (souk_product_status)in.status;
+    memcpy(f->currency, in.currency, 4);
+    f->category = in.category;
+    f->brand = in.brand;
+    f->vendor = in.vendor;
+    f->has_price_min = in.price_min >= 0;
+    f->price_min = f->has_price_min ? in.price_min : 0;
+    f->has_price_max = in.price_max >= 0;
+    f->price_max = f->has_price_max ? in.price_max : 0;
+    f->has_in_stock = in.in_stock >= 0;
+    f->in_stock = in.in_stock == 1;
     if (f->has_price_min && f->has_price_max && f->price_min > f->price_max)
         bad = souk_problems_add(pr, a, "price_min", "must not exceed price_max");
     /* the cursor is checked last: it must match the sort chosen above */
-    if (cursor && decode_cursor(f, cursor, a) < 0)
+    if (in.cursor && decode_cursor(f, in.cursor, a) < 0)
         bad = souk_problems_add(pr, a, "cursor", "is not a valid cursor for this sort");
     return bad ? -1 : 0;
 }
 
-/* Encodes the cursor pointing after a row (used by list.c). */
-char *souk__catalog_cursor(souk_catalog_sort sort, int64_t id, int64_t key, const char *text, souk_arena *a);
 char *souk__catalog_cursor(souk_catalog_sort sort, int64_t id, int64_t key, const char *text, souk_arena *a)
 {
     char *raw = sort == SOUK_SORT_NAME

@@ -1,47 +1,94 @@
-/* internal.h — shared by the catalog's .c files only (souk__catalog_ prefix). */
+/*
+ * internal.h — shared by the catalog's .c files only (souk__catalog_ prefix).
+ *
+ * Conventions inside the catalog: helpers that only talk to the database
+ * return a souk_db_status (SOUK_DB_DONE / ROW, or a negative error class);
+ * everything that decides an outcome returns a souk_err, mapped from a status
+ * with souk_store_dberr (store.h). Transactions run with souk_store_run.
+ */
 #ifndef SOUK_CATALOG_INTERNAL_H
 #define SOUK_CATALOG_INTERNAL_H
 
 #include "catalog/catalog.h"
 
-/* Cursor for the row after which the next page starts (filter.c). */
-char *souk__catalog_cursor(souk_catalog_sort sort, int64_t id, int64_t key, const char *text, souk_arena *a);
+/* SQL for "updated_at = NOW, but always later than before" (ETags and
+ * caches rely on it moving): P is the parameter holding now, e.g. "$4".
+ * Portable form of SQLite's two-argument max(P, updated_at + 1). */
+#define SOUK__CATALOG_BUMP(p) "CASE WHEN " p " > updated_at + 1 THEN " p " ELSE updated_at + 1 END"
 
-/* json string of a typed id */
+/* ---- lookups (lookup.c) ---- */
+
+/* json string of a typed id ("prod_…"); NULL when memory runs out. */
 json_t *souk__catalog_id(const char *prefix, int64_t id);
-
-/* json string of an RFC 3339 time */
-json_t *souk__catalog_time(int64_t us);
-
-/* {"id","slug","name"} for a brand/vendor/category id, or json null. */
-json_t *souk__catalog_ref(souk_store *db, souk_taxon_kind kind, int64_t id);
-
-/* Table name of a taxon kind. */
-const char *souk__catalog_taxon_table(souk_taxon_kind kind);
 
 /* API id prefix of a taxon kind. */
 const char *souk__catalog_taxon_prefix(souk_taxon_kind kind);
 
-/* Resolves a taxon given as typed id or slug. 1 found, 0 not, <0 db error. */
+/* "SELECT slug, name FROM <table> WHERE id = $1", indexed by souk_taxon_kind. */
+extern const char *const souk__catalog_ref_sql[3];
+
+/* {"id","slug","name"} for a brand/vendor/category id, or json null (also
+ * for id 0 and when the row cannot be read). */
+json_t *souk__catalog_ref(souk_store *db, souk_taxon_kind kind, int64_t id);
+
+/* Resolves a taxon given as typed id or slug into *ID. 1 found, 0 not, or a
+ * negative souk_db_status. */
 int souk__catalog_resolve(souk_store *db, souk_taxon_kind kind, const char *id_or_slug, int64_t *id);
 
-/* Runs SQL with either one integer parameter ($1 = ID, TEXT NULL) or a text
- * parameter and an integer ($1 = TEXT, $2 = ID). 1 when a row comes back,
- * 0 when none, or a negative souk_db_status. */
-int souk__catalog_row_exists(souk_store *db, const char *sql, const char *text, int64_t id);
+/* 1 when SQL with ARGS returns a row, 0 when none, or a negative
+ * souk_db_status. */
+int souk__catalog_exists(souk_store *db, const char *sql, const souk_param *args);
+
+/* 1 when SQL ($1 text, $2 id to exclude) finds TEXT used by a row other
+ * than EXCEPT, 0 when not, or a negative souk_db_status. */
+int souk__catalog_taken(souk_store *db, const char *sql, const char *text, int64_t except);
+
+/* ---- slugs (slug.c) ---- */
 
 /* Writes into OUT (OUTLEN ≥ SOUK_CATALOG_SLUG_MAX + 1) a slug derived from
  * BASE that SQL ($1 slug, $2 id to exclude = 0) does not find: "mug",
  * "mug-2", ... Returns 0 or a negative souk_db_status. */
 int souk__catalog_derive_slug(souk_store *db, const char *sql, const char *base, char *out, size_t outlen);
 
-/* "SELECT slug, name FROM <table> WHERE id = $1", indexed by souk_taxon_kind. */
-extern const char *const souk__catalog_ref_sql[3];
+/* ---- what every write shares (write.c) ---- */
 
-/* Maps a souk_db_status to SOUK_E_INTERNAL (negative) or SOUK_OK. */
-static inline souk_err souk__catalog_dberr(int r)
-{
-    return r < 0 ? SOUK_E_INTERNAL : SOUK_OK;
-}
+/* Fills ARGS (room for 8 parameters, all END markers on entry) with the
+ * INSERT parameters of child row I of ITEMS under PARENT. */
+typedef void (*souk__catalog_row_args)(souk_param *args, int64_t parent, const void *items, size_t i);
+
+/* Replaces the child rows of PARENT in one table: DELETE_SQL ($1 = PARENT),
+ * then INSERT_SQL once for each of the N ITEMS with the parameters FILL
+ * gives. Returns SOUK_DB_DONE or a negative souk_db_status. */
+int souk__catalog_replace_rows(souk_store *db, const char *delete_sql, const char *insert_sql, int64_t parent,
+                               const void *items, size_t n, souk__catalog_row_args fill);
+
+/* Recomputes product_prices (the lowest active-variant price per currency)
+ * of PRODUCT. SOUK_DB_DONE or a negative souk_db_status. */
+int souk__catalog_refresh_prices(souk_store *db, int64_t product);
+
+/* Moves PRODUCT's updated_at forward. SOUK_DB_DONE or a negative status. */
+int souk__catalog_touch_product(souk_store *db, int64_t product);
+
+/* ---- variants and prices (variant_write.c, price_write.c) ---- */
+
+/* Inserts variant V of PRODUCT at POSITION with its prices; *ID gets the
+ * new id. SOUK_DB_DONE or a negative souk_db_status. */
+int souk__catalog_insert_variant(souk_store *db, int64_t product, const souk_variant_in *v, int64_t position,
+                                 int64_t *id);
+
+/* Replaces the prices of VARIANT with PRICES (souk_price_in). SOUK_DB_DONE
+ * or a negative souk_db_status. */
+int souk__catalog_replace_prices(souk_store *db, int64_t variant, const souk_json_array *prices);
+
+/* Adds a problem "<PATH>prices[i].currency: appears twice" for each currency
+ * that PRICES lists more than once. */
+void souk__catalog_check_price_list(const souk_json_array *prices, const char *path, souk_arena *a,
+                                    souk_problems *pr);
+
+/* ---- list cursor (filter.c) ---- */
+
+/* Cursor for the row after which the next page starts; NULL when the arena
+ * runs out. */
+char *souk__catalog_cursor(souk_catalog_sort sort, int64_t id, int64_t key, const char *text, souk_arena *a);
 
 #endif

@@ -1,23 +1,69 @@
-/* lookup.c — small questions other contexts ask about the catalog's tables
- * (see "lookups for other contexts" in catalog.h), so that they never name
- * those tables themselves. */
-#include "catalog/catalog.h"
+/*
+ * lookup.c — the small lookups the catalog's reads and writes share: typed
+ * ids as JSON, brand/vendor/category references, resolving a taxon given by
+ * id or slug, and "does a row exist / is this text taken" checks.
+ */
+#include "catalog/internal.h"
 
+#include <string.h>
+
+#include "core/id.h"
+#include "store/row.h"
 #include "core/banned.h"
 
-souk_err souk_catalog_vendor_exists(souk_store *db, int64_t id)
+json_t *souk__catalog_id(const char *prefix, int64_t id)
 {
-    int r = souk_store_one(db, "SELECT 1 FROM vendors WHERE id = $1", SOUK_ARGS(SOUK_I64(id)), NULL);
-    return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
+    char buf[SOUK_ID_TEXT_MAX];
+    return json_string(souk_id_format(prefix, id, buf));
 }
 
-souk_err souk_catalog_is_empty(souk_store *db, bool *empty)
+const char *souk__catalog_taxon_prefix(souk_taxon_kind kind)
 {
-    bool any = false;
-    int r = souk_store_one(db, "SELECT EXISTS (SELECT 1 FROM products) OR EXISTS (SELECT 1 FROM categories)", NULL,
-                           SOUK_COLS(SOUK_COL_BOOL(&any)));
-    if (r != SOUK_DB_ROW)
-        return r < 0 ? souk_store_dberr(r) : SOUK_E_INTERNAL;
-    *empty = !any;
-    return SOUK_OK;
+    return kind == SOUK_TAXON_CATEGORY ? SOUK_PREFIX_CATEGORY
+           : kind == SOUK_TAXON_BRAND  ? SOUK_PREFIX_BRAND
+                                       : SOUK_PREFIX_VENDOR;
+}
+
+const char *const souk__catalog_ref_sql[3] = {
+    "SELECT slug, name FROM categories WHERE id = $1",
+    "SELECT slug, name FROM brands WHERE id = $1",
+    "SELECT slug, name FROM vendors WHERE id = $1",
+};
+
+int souk__catalog_exists(souk_store *db, const char *sql, const souk_param *args)
+{
+    int r = souk_store_one(db, sql, args, NULL);
+    return r == SOUK_DB_ROW ? 1 : r;
+}
+
+int souk__catalog_taken(souk_store *db, const char *sql, const char *text, int64_t except)
+{
+    return souk__catalog_exists(db, sql, SOUK_ARGS(SOUK_TEXT(text), SOUK_I64(except)));
+}
+
+json_t *souk__catalog_ref(souk_store *db, souk_taxon_kind kind, int64_t id)
+{
+    if (!id)
+        return json_null();
+    souk_stmt *st = souk_store_query(db, souk__catalog_ref_sql[kind], SOUK_ARGS(SOUK_I64(id)));
+    if (souk_stmt_step(st) != SOUK_DB_ROW)
+        return json_null();
+    json_t *r = json_pack("{s:o,s:o,s:o}", "id", souk__catalog_id(souk__catalog_taxon_prefix(kind), id), "slug",
+                          souk_row_text(st, 0), "name", souk_row_text(st, 1));
+    souk_stmt_done(st);
+    return r ? r : json_null();
+}
+
+int souk__catalog_resolve(souk_store *db, souk_taxon_kind kind, const char *id_or_slug, int64_t *id)
+{
+    static const char *const by_id[] = {"SELECT id FROM categories WHERE id = $1",
+                                        "SELECT id FROM brands WHERE id = $1", "SELECT id FROM vendors WHERE id = $1"};
+    static const char *const by_slug[] = {"SELECT id FROM categories WHERE slug = $1",
+                                          "SELECT id FROM brands WHERE slug = $1",
+                                          "SELECT id FROM vendors WHERE slug = $1"};
+    int64_t parsed;
+    int r = souk_id_parse(souk__catalog_taxon_prefix(kind), id_or_slug, strlen(id_or_slug), &parsed) == 0
+                ? souk_store_one(db, by_id[kind], SOUK_ARGS(SOUK_I64(parsed)), SOUK_COLS(SOUK_COL_I64(id)))
+                : souk_store_one(db, by_slug[kind], SOUK_ARGS(SOUK_TEXT(id_or_slug)), SOUK_COLS(SOUK_COL_I64(id)));
+    return r == SOUK_DB_ROW ? 1 : r;
 }

@@ -10,6 +10,7 @@
 
 #include "catalog/catalog.h"
 #include "core/id.h"
+#include "core/query_spec.h"
 #include "inventory/inventory.h"
 #include "core/banned.h"
 
@@ -156,34 +157,36 @@ int souk_inventory_api_adjustment_create(souk_req *req, souk_res *res)
     return souk_res_json(res, 201, adj);
 }
 
+/* the history's query parameters */
+typedef struct history_in {
+    int64_t limit, before;
+    uint64_t present;
+} history_in;
+
+/* "cursor": the "adj_…" id the page starts after */
+static const char *parse_cursor(const char *v, size_t len, void *dst, souk_arena *a)
+{
+    (void)a;
+    int64_t *before = dst;
+    return souk_id_parse(SOUK_PREFIX_ADJUSTMENT, v, len, before) < 0 || *before <= 0 ? "is not a valid cursor" : NULL;
+}
+
+static const souk_query_field history_fields[] = {
+    SOUK_QUERY_F_INT("limit", history_in, limit, 1, SOUK_INVENTORY_HISTORY_MAX),
+    SOUK_QUERY_F_CUSTOM("cursor", history_in, before, parse_cursor),
+};
+static const souk_query_spec history_spec = SOUK_QUERY_SPEC(history_in, history_fields);
+
 int souk_inventory_api_adjustments(souk_req *req, souk_res *res)
 {
     int64_t variant, warehouse;
     if (souk_req_path_id(req, res, 0, SOUK_PREFIX_VARIANT, &variant) ||
         souk_req_path_id(req, res, 1, SOUK_PREFIX_WAREHOUSE, &warehouse))
         return res->err;
-    int64_t limit = 50, before = 0;
-    for (size_t i = 0; i < req->query.count; i++) {
-        const char *k = req->query.items[i].key, *v = req->query.items[i].value;
-        bool repeated = false;
-        for (size_t j = 0; j < i; j++)
-            repeated |= strcmp(req->query.items[j].key, k) == 0;
-        if (repeated)
-            souk_problems_add(&res->problems, req->arena, k, "must not be repeated");
-        else if (strcmp(k, "limit") == 0) {
-            if (souk_query_int(v, 1, SOUK_INVENTORY_HISTORY_MAX, &limit) < 0)
-                souk_problems_add(&res->problems, req->arena, k, "must be an integer from 1 to %d",
-                                  SOUK_INVENTORY_HISTORY_MAX);
-        } else if (strcmp(k, "cursor") == 0) {
-            if (souk_id_parse(SOUK_PREFIX_ADJUSTMENT, v, strlen(v), &before) < 0 || before <= 0)
-                souk_problems_add(&res->problems, req->arena, k, "is not a valid cursor");
-        } else {
-            souk_problems_add(&res->problems, req->arena, k, "unknown parameter");
-        }
-    }
-    if (res->problems.count)
+    history_in in = {.limit = 50, .before = 0};
+    if (souk_query_decode(&history_spec, &req->query, &in, req->arena, &res->problems) < 0)
         return souk_res_invalid(res);
     json_t *out;
-    souk_err e = souk_inventory_adjustments_json(req->store, variant, warehouse, (int)limit, before, &out);
+    souk_err e = souk_inventory_adjustments_json(req->store, variant, warehouse, (int)in.limit, in.before, &out);
     return e ? fail(res, e) : souk_res_json(res, 200, out);
 }

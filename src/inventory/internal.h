@@ -1,14 +1,21 @@
-/* internal.h — shared by the inventory's .c files only (souk__inventory_ prefix). */
+/*
+ * internal.h — shared by the inventory's .c files only (souk__inventory_
+ * prefix). Transactions run with souk_store_run and bodies answering a
+ * souk_err; database statuses map to a souk_err with souk_store_dberr
+ * (store.h).
+ */
 #ifndef SOUK_INVENTORY_INTERNAL_H
 #define SOUK_INVENTORY_INTERNAL_H
 
 #include "inventory/inventory.h"
 
-/* Transactions: souk_store_run with bodies answering a souk_err; database
- * statuses map with souk_store_dberr (store.h). */
-#define souk__inventory_dberr souk_store_dberr
-#define souk__inventory_run souk_store_run
-typedef souk_store_body souk__inventory_body;
+/* The level (VARIANT, WAREHOUSE) into *OUT (available computed). SOUK_OK,
+ * NOT_FOUND when there is none, or a database error. */
+souk_err souk__inventory_read_level(souk_store *db, int64_t variant, int64_t warehouse, souk_stock_level *out);
+
+/* Rewrites variant_availability for VARIANT from its levels. SOUK_DB_DONE
+ * or a negative souk_db_status. */
+int souk__inventory_refresh_availability(souk_store *db, int64_t variant);
 
 /* After a change of the level (VARIANT, WAREHOUSE) inside the current
  * transaction: rewrites variant_availability for VARIANT and passes the new
@@ -25,12 +32,15 @@ souk_err souk__inventory_changed(souk_store *db, int64_t variant, int64_t wareho
 souk_err souk__inventory_record(souk_store *db, int64_t variant, int64_t warehouse, int64_t delta, int64_t on_hand_after,
                                 const char *reason, const char *actor, int64_t reservation, int64_t now, int64_t *id);
 
-/* 1 when the variant / warehouse exists, 0 when not, or a negative souk_db_status. */
+/* 1 when the variant (asked of the catalog) / warehouse exists, 0 when
+ * not, or a negative souk_db_status. */
 int souk__inventory_variant_exists(souk_store *db, int64_t variant);
 int souk__inventory_warehouse_exists(souk_store *db, int64_t warehouse);
 
-/* json string of a typed id / of an RFC 3339 time */
-json_t *souk__inventory_id(const char *prefix, int64_t id);
-json_t *souk__inventory_time(int64_t us);
+/* Runs SQL with $1 = ID and renders its row with RENDER into *OUT (caller
+ * decrefs). SOUK_OK, NOT_FOUND when there is no row, INTERNAL when memory
+ * ran out, or a database error. */
+souk_err souk__inventory_row_json(souk_store *db, const char *sql, int64_t id, json_t *(*render)(souk_stmt *st),
+                                  json_t **out);
 
 #endif

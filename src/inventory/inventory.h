@@ -4,23 +4,33 @@
  * Design: docs/internals/inventory.md. Tables: migration 0004.
  *
  * Every change of stock is a conditional UPDATE whose WHERE clause carries
- * the condition (enough available, never below reserved), checked with
- * souk_store_changes() == 1; the CHECK constraints of stock_levels
- * (on_hand >= 0, 0 <= reserved <= on_hand) back it up. No interleaving of
- * writers on either database can make available stock negative.
+ * the condition (enough available, never below reserved) and must change
+ * exactly one row; the CHECK constraints of stock_levels (on_hand >= 0,
+ * 0 <= reserved <= on_hand) back it up. No interleaving of writers on either
+ * database can make available stock negative.
  *
  * Return convention: souk_err — SOUK_OK, VALIDATION (field problems in PR),
- * NOT_FOUND, CONFLICT (the current state forbids it; problems in PR), or
- * INTERNAL. Problem strings are copied into the arena A.
+ * NOT_FOUND, CONFLICT (the current state forbids it; problems in PR),
+ * UNAVAILABLE (the database reported a transient failure: busy /
+ * serialization), or INTERNAL. Problem strings are copied into the arena A.
  *
- * Functions ending in _tx run inside the caller's souk_store_tx. They may
- * also return SOUK_E_UNAVAILABLE when the database reported a transient
- * failure (busy / serialization): the caller's transaction function must
- * then return SOUK_DB_SOFT so that souk_store_tx retries the whole
- * transaction (souk_inventory_tx_status does that mapping). Any other error
- * means: roll back (return a negative value that is not SOUK_DB_SOFT). The
- * functions without _tx run their own transaction and must not be called
- * inside one.
+ * Functions ending in _tx run inside the caller's write transaction. When
+ * they return SOUK_E_UNAVAILABLE the caller's transaction must be run again:
+ * a souk_store_run body returns the error as it is, a souk_store_tx body
+ * returns SOUK_DB_SOFT (souk_inventory_tx_status does that mapping). Any
+ * other error means: roll back. The functions without _tx run their own
+ * transaction (souk_store_run: retried while the failure is transient) and
+ * must not be called inside one.
+ *
+ * Published read model: the table variant_availability (variant_id,
+ * available) — the total available of a variant over all warehouses,
+ * rewritten in the same transaction as every stock change; a variant without
+ * a row has nothing available. Other contexts may read it in their SQL (the
+ * catalog's in_stock filter and product detail join it on their hot paths);
+ * it is the only inventory table anyone else names, and nobody else writes
+ * it. The inventory in turn knows variants only through catalog/catalog.h
+ * (existence, the active-variant pages of souk_inventory_fill) and names no
+ * catalog table.
  */
 #ifndef SOUK_INVENTORY_H
 #define SOUK_INVENTORY_H
@@ -120,22 +130,24 @@ souk_err souk_inventory_stock_adjust(souk_store *db, int64_t variant, int64_t wa
                                      const char *reason, const char *actor, souk_arena *a, souk_problems *pr,
                                      int64_t *adjustment_id);
 
-/* Gives every active variant without a level in WAREHOUSE one with EACH
- * units on hand (every tenth variant, by id, none: a store with some things
- * out of stock), with "initial count" history and availability, in one
- * transaction. For `souk demo`; NOT for live stores (no events are emitted
- * per variant). VALIDATION for a bad EACH. */
+/* Gives every active variant (souk_catalog_active_variants) without a level
+ * in WAREHOUSE one with EACH units on hand (every tenth variant, by id, none:
+ * a store with some things out of stock), with "initial count" history and
+ * availability, in one transaction. For `souk demo`; NOT for live stores (no
+ * events are emitted per variant). VALIDATION for a bad EACH. */
 souk_err souk_inventory_fill(souk_store *db, int64_t warehouse, int64_t each);
 
 /* Sets the low-stock threshold (0 = none) of an existing or new level. */
 souk_err souk_inventory_threshold_set(souk_store *db, int64_t variant, int64_t warehouse, int64_t threshold,
                                       souk_arena *a, souk_problems *pr);
 
-/* The level of VARIANT in WAREHOUSE. NOT_FOUND when there is none. */
+/* The level of VARIANT in WAREHOUSE into *OUT. NOT_FOUND when there is none;
+ * may be called inside a transaction. */
 souk_err souk_inventory_level(souk_store *db, int64_t variant, int64_t warehouse, souk_stock_level *out);
 
 /* Total available of VARIANT over all warehouses (0 when it has no stock),
- * from the derived variant_availability. SOUK_OK or INTERNAL. */
+ * from the derived variant_availability, into *AVAILABLE. SOUK_OK or a
+ * database error (*AVAILABLE is then 0). */
 souk_err souk_inventory_available(souk_store *db, int64_t variant, int64_t *available);
 
 /* Stock of VARIANT: {"variant_id","on_hand","reserved","available",
@@ -199,8 +211,8 @@ souk_err souk_inventory_restock_tx(souk_store *db, int64_t reservation_id, int64
                                    const char *reason, const char *actor);
 
 /* State of a reservation into STATE ("active", "consumed", "released",
- * "expired"; STATELEN >= 9) and *EXPIRES_AT (optional). NOT_FOUND or
- * INTERNAL otherwise. */
+ * "expired"; STATELEN >= 9) and *EXPIRES_AT (optional). SOUK_OK, NOT_FOUND,
+ * or a database error (UNAVAILABLE inside a transaction: retry it). */
 souk_err souk_inventory_reservation_state(souk_store *db, int64_t reservation_id, char *state, size_t statelen,
                                           int64_t *expires_at);
 

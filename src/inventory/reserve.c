@@ -27,32 +27,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bug.h"
 #include "core/id.h"
-#include "core/log.h"
 #include "core/time.h"
 #include "core/banned.h"
 
-
 static souk_err exec_sql(souk_store *db, const char *sql)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    return st ? souk__inventory_dberr(souk_stmt_exec(st)) : SOUK_E_INTERNAL;
+    return souk_store_dberr(souk_store_exec(db, sql, NULL));
 }
 
 /* Adds Q of VARIANT from WAREHOUSE to RESERVATION's lines. */
 static souk_err add_line(souk_store *db, int64_t reservation, int64_t variant, int64_t warehouse, int64_t q)
 {
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO reservation_lines (reservation_id, variant_id, warehouse_id, "
-                                        "quantity) VALUES ($1, $2, $3, $4) "
-                                        "ON CONFLICT (reservation_id, variant_id, warehouse_id) "
-                                        "DO UPDATE SET quantity = reservation_lines.quantity + excluded.quantity");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, reservation);
-    souk_stmt_bind_i64(st, 2, variant);
-    souk_stmt_bind_i64(st, 3, warehouse);
-    souk_stmt_bind_i64(st, 4, q);
-    return souk__inventory_dberr(souk_stmt_exec(st));
+    return souk_store_dberr(souk_store_exec(db,
+                                            "INSERT INTO reservation_lines (reservation_id, variant_id, warehouse_id, "
+                                            "quantity) VALUES ($1, $2, $3, $4) "
+                                            "ON CONFLICT (reservation_id, variant_id, warehouse_id) "
+                                            "DO UPDATE SET quantity = reservation_lines.quantity + excluded.quantity",
+                                            SOUK_ARGS(SOUK_I64(reservation), SOUK_I64(variant), SOUK_I64(warehouse),
+                                                      SOUK_I64(q))));
 }
 
 /* Takes up to Q of VARIANT for RESERVATION; *TAKEN gets how much it got. */
@@ -63,32 +57,23 @@ static souk_err take_line(souk_store *db, int64_t reservation, int64_t variant, 
     /* each pass either covers the line, empties one warehouse, or loses a
      * race; the bound only guards against a broken invariant */
     for (int pass = 0; *taken < q && pass < 2 * SOUK_INVENTORY_WAREHOUSES_MAX + 8; pass++) {
-        souk_stmt *st = souk_store_stmt(db, "SELECT warehouse_id, on_hand - reserved FROM stock_levels "
-                                            "WHERE variant_id = $1 AND on_hand - reserved > 0 "
-                                            "ORDER BY on_hand - reserved DESC, warehouse_id LIMIT 1");
-        if (!st)
-            return SOUK_E_INTERNAL;
-        souk_stmt_bind_i64(st, 1, variant);
-        int r = souk_stmt_step(st);
-        if (r < 0)
-            return souk__inventory_dberr(r);
-        if (r == SOUK_DB_DONE)
-            return SOUK_OK; /* nothing left anywhere */
-        int64_t warehouse = souk_stmt_i64(st, 0), avail = souk_stmt_i64(st, 1);
-        souk_stmt_done(st);
+        int64_t warehouse, avail;
+        int r = souk_store_one(db,
+                               "SELECT warehouse_id, on_hand - reserved FROM stock_levels "
+                               "WHERE variant_id = $1 AND on_hand - reserved > 0 "
+                               "ORDER BY on_hand - reserved DESC, warehouse_id LIMIT 1",
+                               SOUK_ARGS(SOUK_I64(variant)), SOUK_COLS(SOUK_COL_I64(&warehouse), SOUK_COL_I64(&avail)));
+        if (r != SOUK_DB_ROW)
+            return souk_store_dberr(r); /* DONE: nothing left anywhere */
         int64_t want = q - *taken, n = avail < want ? avail : want;
-
-        st = souk_store_stmt(db, "UPDATE stock_levels SET reserved = reserved + $3, updated_at = $4 "
-                                 "WHERE variant_id = $1 AND warehouse_id = $2 AND on_hand - reserved >= $3");
-        if (!st)
-            return SOUK_E_INTERNAL;
-        souk_stmt_bind_i64(st, 1, variant);
-        souk_stmt_bind_i64(st, 2, warehouse);
-        souk_stmt_bind_i64(st, 3, n);
-        souk_stmt_bind_i64(st, 4, now);
-        if ((r = souk_stmt_exec(st)) < 0)
-            return souk__inventory_dberr(r);
-        if (souk_store_changes(db) != 1)
+        int64_t changed = souk_store_update(db,
+                                            "UPDATE stock_levels SET reserved = reserved + $3, updated_at = $4 "
+                                            "WHERE variant_id = $1 AND warehouse_id = $2 AND on_hand - reserved >= $3",
+                                            SOUK_ARGS(SOUK_I64(variant), SOUK_I64(warehouse), SOUK_I64(n),
+                                                      SOUK_I64(now)));
+        if (changed < 0)
+            return souk_store_dberr((int)changed);
+        if (changed != 1)
             continue; /* lost a race: look again */
         souk_err e = add_line(db, reservation, variant, warehouse, n);
         if (e || (e = souk__inventory_changed(db, variant, warehouse, -n, "reserved")))
@@ -127,24 +112,16 @@ souk_err souk_inventory_reserve_tx(souk_store *db, const char *reference, const 
     if (e)
         return e;
     int64_t now = souk_time_now_us(), id = souk_id_next();
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO reservations (id, reference, state, expires_at, created_at, "
-                                        "updated_at) VALUES ($1, $2, 'active', $3, $4, $4)");
-    if (!st) {
-        e = SOUK_E_INTERNAL;
-        goto undo;
-    }
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_text(st, 2, reference, reflen);
-    souk_stmt_bind_i64(st, 3, now + ttl_us);
-    souk_stmt_bind_i64(st, 4, now);
-    if ((e = souk__inventory_dberr(souk_stmt_exec(st))))
-        goto undo;
-
+    e = souk_store_dberr(souk_store_exec(db,
+                                         "INSERT INTO reservations (id, reference, state, expires_at, created_at, "
+                                         "updated_at) VALUES ($1, $2, 'active', $3, $4, $4)",
+                                         SOUK_ARGS(SOUK_I64(id), SOUK_TEXTN(reference, reflen),
+                                                   SOUK_I64(now + ttl_us), SOUK_I64(now))));
     bool short_line = false;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; !e && i < n; i++) {
         int64_t taken;
         if ((e = take_line(db, id, lines[i].variant_id, lines[i].quantity, now, &taken)))
-            goto undo;
+            break;
         if (taken < lines[i].quantity) {
             /* keep checking the other lines so that every short one is named */
             short_line = true;
@@ -152,19 +129,18 @@ souk_err souk_inventory_reserve_tx(souk_store *db, const char *reference, const 
                               (long long)taken, (long long)lines[i].quantity);
         }
     }
-    if (short_line) {
+    if (!e && short_line)
         e = SOUK_E_CONFLICT;
-        goto undo;
+    if (!e) {
+        if ((e = exec_sql(db, "RELEASE SAVEPOINT " SAVEPOINT_NAME)))
+            return e;
+        *reservation_id = id;
+        return SOUK_OK;
     }
-    if ((e = exec_sql(db, "RELEASE " SAVEPOINT_NAME)))
-        return e;
-    *reservation_id = id;
-    return SOUK_OK;
-
-undo:
-    /* on a transient error the caller retries the whole transaction anyway */
-    if (exec_sql(db, "ROLLBACK TO " SAVEPOINT_NAME) || exec_sql(db, "RELEASE " SAVEPOINT_NAME))
-        return e == SOUK_E_CONFLICT || e == SOUK_OK ? SOUK_E_INTERNAL : e;
+    /* undo this call's takes; on a transient error the caller retries the
+     * whole transaction anyway */
+    if (exec_sql(db, "ROLLBACK TO SAVEPOINT " SAVEPOINT_NAME) || exec_sql(db, "RELEASE SAVEPOINT " SAVEPOINT_NAME))
+        return e == SOUK_E_CONFLICT ? SOUK_E_INTERNAL : e;
     return e;
 }
 
@@ -179,114 +155,115 @@ static souk_err load_lines(souk_store *db, int64_t reservation, line **out, size
 {
     *out = NULL;
     *count = 0;
-    souk_stmt *st = souk_store_stmt(db, "SELECT variant_id, warehouse_id, quantity FROM reservation_lines "
-                                        "WHERE reservation_id = $1 ORDER BY variant_id, warehouse_id");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, reservation);
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT variant_id, warehouse_id, quantity FROM reservation_lines "
+                                     "WHERE reservation_id = $1 ORDER BY variant_id, warehouse_id",
+                                     SOUK_ARGS(SOUK_I64(reservation)));
     size_t cap = 0;
+    line l;
     int r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+    while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&l.variant), SOUK_COL_I64(&l.warehouse),
+                                             SOUK_COL_I64(&l.quantity)))) == SOUK_DB_ROW) {
         if (*count == cap) {
-            cap = cap ? cap * 2 : 8;
-            line *bigger = realloc(*out, cap * sizeof **out);
+            line *bigger = realloc(*out, (cap = cap ? 2 * cap : 8) * sizeof *bigger);
             if (!bigger) {
                 souk_stmt_done(st);
-                free(*out);
-                *out = NULL;
-                return SOUK_E_INTERNAL;
+                r = SOUK_DB_HARD;
+                break;
             }
             *out = bigger;
         }
-        (*out)[(*count)++] = (line){souk_stmt_i64(st, 0), souk_stmt_i64(st, 1), souk_stmt_i64(st, 2)};
+        (*out)[(*count)++] = l;
     }
     if (r < 0) {
         free(*out);
         *out = NULL;
-        return souk__inventory_dberr(r);
+        *count = 0;
+        return souk_store_dberr(r);
     }
     return SOUK_OK;
 }
 
-/* The state of RESERVATION: 1 active, 0 not active (STATE says which),
- * NOT_FOUND, or an error (as a negative souk_err). */
+/* The state of RESERVATION into STATE and *EXPIRES (optional): SOUK_OK,
+ * NOT_FOUND, or a database error. */
 static souk_err read_state(souk_store *db, int64_t reservation, char *state, size_t statelen, int64_t *expires)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT state, expires_at FROM reservations WHERE id = $1");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, reservation);
-    int r = souk_stmt_step(st);
+    char s[16] = "";
+    int64_t due = 0;
+    int r = souk_store_one(db, "SELECT state, expires_at FROM reservations WHERE id = $1",
+                           SOUK_ARGS(SOUK_I64(reservation)), SOUK_COLS(SOUK_COL_STR(s), SOUK_COL_I64(&due)));
     if (r != SOUK_DB_ROW)
-        return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk__inventory_dberr(r);
-    const char *s = souk_stmt_text(st, 0, NULL);
-    snprintf(state, statelen, "%s", s ? s : "");
+        return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
+    snprintf(state, statelen, "%s", s);
     if (expires)
-        *expires = souk_stmt_i64(st, 1);
-    souk_stmt_done(st);
+        *expires = due;
     return SOUK_OK;
 }
 
 souk_err souk_inventory_reservation_state(souk_store *db, int64_t reservation_id, char *state, size_t statelen,
                                           int64_t *expires_at)
 {
-    souk_err e = read_state(db, reservation_id, state, statelen, expires_at);
-    return e == SOUK_E_UNAVAILABLE ? SOUK_E_INTERNAL : e;
+    return read_state(db, reservation_id, state, statelen, expires_at);
 }
 
-static souk_err finish(souk_store *db, int64_t reservation, const char *state, int64_t now)
+/* Moves an active RESERVATION to STATE. UNAVAILABLE when it is no longer
+ * active: another transaction finished it after we read "active"
+ * (PostgreSQL), and the caller's transaction must not go on. */
+static souk_err claim(souk_store *db, int64_t reservation, const char *state, int64_t now)
 {
-    souk_stmt *st = souk_store_stmt(db, "UPDATE reservations SET state = $2, updated_at = $3 "
-                                        "WHERE id = $1 AND state = 'active'");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, reservation);
-    souk_stmt_bind_text(st, 2, state, SIZE_MAX);
-    souk_stmt_bind_i64(st, 3, now);
-    int r = souk_stmt_exec(st);
-    if (r < 0)
-        return souk__inventory_dberr(r);
-    /* 0 rows: another transaction finished it after we read "active"
-     * (PostgreSQL); the caller's transaction must not go on */
-    return souk_store_changes(db) == 1 ? SOUK_OK : SOUK_E_UNAVAILABLE;
+    int64_t n = souk_store_update(db,
+                                  "UPDATE reservations SET state = $2, updated_at = $3 "
+                                  "WHERE id = $1 AND state = 'active'",
+                                  SOUK_ARGS(SOUK_I64(reservation), SOUK_TEXT(state), SOUK_I64(now)));
+    if (n < 0)
+        return souk_store_dberr((int)n);
+    return n == 1 ? SOUK_OK : SOUK_E_UNAVAILABLE;
 }
 
-/* Gives an active reservation's stock back and marks it STATE
- * ("released" or "expired"). */
-static souk_err give_back(souk_store *db, int64_t reservation, const char *state)
+/* A sold line: the history row "sold", then the bookkeeping (available did
+ * not change: the stock was reserved already). */
+static souk_err sold(souk_store *db, int64_t reservation, const line *l, int64_t now)
 {
+    souk_stock_level lv;
+    souk_err e = souk__inventory_read_level(db, l->variant, l->warehouse, &lv);
+    if (!e)
+        e = souk__inventory_record(db, l->variant, l->warehouse, -l->quantity, lv.on_hand, "sold", "system",
+                                   reservation, now, NULL);
+    return e ? e : souk__inventory_changed(db, l->variant, l->warehouse, 0, "sold");
+}
+
+/* Settles an active RESERVATION: claims it for STATE first (the conditional
+ * state change makes sure only one transaction settles it), then per line
+ * gives the stock back ("released", "expired": reserved -= q) or sells it
+ * ("consumed": on_hand -= q as well, with history). */
+static souk_err settle(souk_store *db, int64_t reservation, const char *state)
+{
+    bool sell = strcmp(state, "consumed") == 0;
     int64_t now = souk_time_now_us();
-    /* claim it first: the conditional state change makes sure only one
-     * transaction gives the stock back */
-    souk_err e = finish(db, reservation, state, now);
-    if (e)
-        return e;
+    souk_err e = claim(db, reservation, state, now);
     line *lines;
     size_t n;
-    if ((e = load_lines(db, reservation, &lines, &n)))
+    if (e || (e = load_lines(db, reservation, &lines, &n)))
         return e;
-    souk_stmt *st;
     for (size_t i = 0; i < n && !e; i++) {
-        st = souk_store_stmt(db, "UPDATE stock_levels SET reserved = reserved - $3, updated_at = $4 "
-                                 "WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3");
-        if (!st) {
-            e = SOUK_E_INTERNAL;
-            break;
-        }
-        souk_stmt_bind_i64(st, 1, lines[i].variant);
-        souk_stmt_bind_i64(st, 2, lines[i].warehouse);
-        souk_stmt_bind_i64(st, 3, lines[i].quantity);
-        souk_stmt_bind_i64(st, 4, now);
-        int r = souk_stmt_exec(st);
-        if (r < 0) {
-            e = souk__inventory_dberr(r);
-        } else if (souk_store_changes(db) != 1) {
+        const line *l = &lines[i];
+        int64_t changed =
+            souk_store_update(db,
+                              sell ? "UPDATE stock_levels SET on_hand = on_hand - $3, reserved = reserved - $3, "
+                                     "updated_at = $4 WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3"
+                                   : "UPDATE stock_levels SET reserved = reserved - $3, updated_at = $4 "
+                                     "WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3",
+                              SOUK_ARGS(SOUK_I64(l->variant), SOUK_I64(l->warehouse), SOUK_I64(l->quantity),
+                                        SOUK_I64(now)));
+        if (changed < 0) {
+            e = souk_store_dberr((int)changed);
+        } else if (changed != 1) {
             /* reserved is always >= the active lines that point at it */
-            souk_log(SOUK_LOG_ERROR, NULL, NULL, NULL, "BUG: reservation %lld holds more than is reserved",
-                     (long long)reservation);
+            SOUK_BUG("reservation %lld holds more than is reserved", (long long)reservation);
             e = SOUK_E_INTERNAL;
         } else {
-            e = souk__inventory_changed(db, lines[i].variant, lines[i].warehouse, lines[i].quantity, state);
+            e = sell ? sold(db, reservation, l, now)
+                     : souk__inventory_changed(db, l->variant, l->warehouse, l->quantity, state);
         }
     }
     free(lines);
@@ -301,7 +278,7 @@ souk_err souk_inventory_release_tx(souk_store *db, int64_t reservation_id)
         return e;
     if (strcmp(state, "active") != 0)
         return strcmp(state, "consumed") == 0 ? SOUK_E_CONFLICT : SOUK_OK;
-    return give_back(db, reservation_id, "released");
+    return settle(db, reservation_id, "released");
 }
 
 souk_err souk_inventory_consume_tx(souk_store *db, int64_t reservation_id)
@@ -310,70 +287,26 @@ souk_err souk_inventory_consume_tx(souk_store *db, int64_t reservation_id)
     souk_err e = read_state(db, reservation_id, state, sizeof state, NULL);
     if (e)
         return e;
-    if (strcmp(state, "active") != 0)
-        return SOUK_E_CONFLICT;
-    int64_t now = souk_time_now_us();
-    if ((e = finish(db, reservation_id, "consumed", now)))
-        return e;
-    line *lines;
-    size_t n;
-    if ((e = load_lines(db, reservation_id, &lines, &n)))
-        return e;
-    for (size_t i = 0; i < n && !e; i++) {
-        souk_stmt *st = souk_store_stmt(db, "UPDATE stock_levels SET on_hand = on_hand - $3, "
-                                            "reserved = reserved - $3, updated_at = $4 "
-                                            "WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3");
-        if (!st) {
-            e = SOUK_E_INTERNAL;
-            break;
-        }
-        souk_stmt_bind_i64(st, 1, lines[i].variant);
-        souk_stmt_bind_i64(st, 2, lines[i].warehouse);
-        souk_stmt_bind_i64(st, 3, lines[i].quantity);
-        souk_stmt_bind_i64(st, 4, now);
-        int r = souk_stmt_exec(st);
-        if (r < 0) {
-            e = souk__inventory_dberr(r);
-            break;
-        }
-        if (souk_store_changes(db) != 1) {
-            souk_log(SOUK_LOG_ERROR, NULL, NULL, NULL, "BUG: reservation %lld holds more than is reserved",
-                     (long long)reservation_id);
-            e = SOUK_E_INTERNAL;
-            break;
-        }
-        souk_stock_level lv;
-        if ((e = souk_inventory_level(db, lines[i].variant, lines[i].warehouse, &lv)))
-            break;
-        if ((e = souk__inventory_record(db, lines[i].variant, lines[i].warehouse, -lines[i].quantity, lv.on_hand,
-                                        "sold", "system", reservation_id, now, NULL)))
-            break;
-        e = souk__inventory_changed(db, lines[i].variant, lines[i].warehouse, 0, "sold");
-    }
-    free(lines);
-    return e;
+    return strcmp(state, "active") != 0 ? SOUK_E_CONFLICT : settle(db, reservation_id, "consumed");
 }
 
 typedef struct expire_ctx {
     int64_t now;
-    int released;
+    int released; /* out */
 } expire_ctx;
 
-static souk_err expire_one_tx(souk_store *db, void *arg)
+static souk_err expire_one_body(souk_store *db, void *arg)
 {
     expire_ctx *c = arg;
     c->released = 0;
-    souk_stmt *st = souk_store_stmt(db, "SELECT id FROM reservations WHERE state = 'active' AND expires_at <= $1 "
-                                        "ORDER BY expires_at, id LIMIT 1");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, c->now);
-    int r = souk_stmt_step(st);
+    int64_t id;
+    int r = souk_store_one(db,
+                           "SELECT id FROM reservations WHERE state = 'active' AND expires_at <= $1 "
+                           "ORDER BY expires_at, id LIMIT 1",
+                           SOUK_ARGS(SOUK_I64(c->now)), SOUK_COLS(SOUK_COL_I64(&id)));
     if (r != SOUK_DB_ROW)
-        return souk__inventory_dberr(r);
-    int64_t id = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
-    souk_err e = give_back(db, id, "expired");
+        return souk_store_dberr(r);
+    souk_err e = settle(db, id, "expired");
     if (!e)
         c->released = 1;
     return e;
@@ -384,7 +317,7 @@ int souk_inventory_expire_due(souk_store *db, int64_t now_us, int max)
     int count = 0;
     while (count < max) {
         expire_ctx c = {now_us, 0};
-        souk_err e = souk__inventory_run(db, expire_one_tx, &c, NULL);
+        souk_err e = souk_store_run(db, expire_one_body, &c, NULL);
         if (e)
             return e == SOUK_E_UNAVAILABLE ? SOUK_DB_SOFT : SOUK_DB_HARD;
         if (!c.released)
@@ -399,32 +332,24 @@ souk_err souk_inventory_restock_tx(souk_store *db, int64_t reservation_id, int64
 {
     if (quantity <= 0 || quantity > SOUK_INVENTORY_QTY_MAX)
         return SOUK_E_VALIDATION;
-    souk_stmt *st = souk_store_stmt(db, "SELECT l.warehouse_id FROM reservation_lines l JOIN reservations r "
-                                        "ON r.id = l.reservation_id WHERE l.reservation_id = $1 AND l.variant_id = $2 "
-                                        "AND r.state = 'consumed' ORDER BY l.warehouse_id LIMIT 1");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, reservation_id);
-    souk_stmt_bind_i64(st, 2, variant);
-    int r = souk_stmt_step(st);
+    int64_t warehouse, now = souk_time_now_us();
+    int r = souk_store_one(db,
+                           "SELECT l.warehouse_id FROM reservation_lines l JOIN reservations r "
+                           "ON r.id = l.reservation_id WHERE l.reservation_id = $1 AND l.variant_id = $2 "
+                           "AND r.state = 'consumed' ORDER BY l.warehouse_id LIMIT 1",
+                           SOUK_ARGS(SOUK_I64(reservation_id), SOUK_I64(variant)), SOUK_COLS(SOUK_COL_I64(&warehouse)));
     if (r != SOUK_DB_ROW)
-        return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk__inventory_dberr(r);
-    int64_t warehouse = souk_stmt_i64(st, 0), now = souk_time_now_us();
-    souk_stmt_done(st);
-    st = souk_store_stmt(db, "UPDATE stock_levels SET on_hand = on_hand + $3, updated_at = $4 "
-                             "WHERE variant_id = $1 AND warehouse_id = $2");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, variant);
-    souk_stmt_bind_i64(st, 2, warehouse);
-    souk_stmt_bind_i64(st, 3, quantity);
-    souk_stmt_bind_i64(st, 4, now);
-    if ((r = souk_stmt_exec(st)) < 0)
-        return souk__inventory_dberr(r);
-    if (souk_store_changes(db) != 1)
+        return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
+    int64_t n = souk_store_update(db,
+                                  "UPDATE stock_levels SET on_hand = on_hand + $3, updated_at = $4 "
+                                  "WHERE variant_id = $1 AND warehouse_id = $2",
+                                  SOUK_ARGS(SOUK_I64(variant), SOUK_I64(warehouse), SOUK_I64(quantity), SOUK_I64(now)));
+    if (n < 0)
+        return souk_store_dberr((int)n);
+    if (n != 1)
         return SOUK_E_NOT_FOUND;
     souk_stock_level lv;
-    souk_err e = souk_inventory_level(db, variant, warehouse, &lv);
+    souk_err e = souk__inventory_read_level(db, variant, warehouse, &lv);
     if (!e)
         e = souk__inventory_record(db, variant, warehouse, quantity, lv.on_hand, reason, actor, reservation_id, now,
                                    NULL);

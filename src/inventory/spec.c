@@ -31,42 +31,34 @@ static const char *name_check(const char *s, size_t len)
     return souk_inventory_check_reason(s, len) ? "must not be empty" : NULL;
 }
 
-#define F(name, type, flags, field, min, max) \
-    {name, type, flags, offsetof(STRUCT, field), min, max, 0, NULL, NULL, NULL, NULL}
-#define FS(name, flags, field, min, max, check) \
-    {name, SOUK_JSON_STRING, flags, offsetof(STRUCT, field), min, max, 0, NULL, check, NULL, NULL}
-#define SPEC(fields) {fields, sizeof fields / sizeof fields[0], sizeof(STRUCT), offsetof(STRUCT, present), \
-                      offsetof(STRUCT, nulls)}
-
-#define STRUCT souk_warehouse_in
 static const souk_json_field warehouse_create_fields[] = {
-    [SOUK_WF_CODE] = FS("code", SOUK_JSON_REQUIRED, code, 1, SOUK_INVENTORY_CODE_MAX, souk_inventory_check_code),
-    [SOUK_WF_NAME] = FS("name", SOUK_JSON_REQUIRED, name, 1, SOUK_INVENTORY_NAME_MAX, name_check),
+    [SOUK_WF_CODE] = SOUK_JSON_F_STRING("code", SOUK_JSON_REQUIRED, souk_warehouse_in, code, 1, SOUK_INVENTORY_CODE_MAX,
+                                        souk_inventory_check_code),
+    [SOUK_WF_NAME] = SOUK_JSON_F_STRING("name", SOUK_JSON_REQUIRED, souk_warehouse_in, name, 1, SOUK_INVENTORY_NAME_MAX,
+                                        name_check),
 };
-const souk_json_spec souk_inventory_warehouse_create_spec = SPEC(warehouse_create_fields);
+const souk_json_spec souk_inventory_warehouse_create_spec = SOUK_JSON_SPEC(souk_warehouse_in, warehouse_create_fields);
 static const souk_json_field warehouse_update_fields[] = {
-    [SOUK_WF_CODE] = FS("code", 0, code, 1, SOUK_INVENTORY_CODE_MAX, souk_inventory_check_code),
-    [SOUK_WF_NAME] = FS("name", 0, name, 1, SOUK_INVENTORY_NAME_MAX, name_check),
+    [SOUK_WF_CODE] = SOUK_JSON_F_STRING("code", 0, souk_warehouse_in, code, 1, SOUK_INVENTORY_CODE_MAX,
+                                        souk_inventory_check_code),
+    [SOUK_WF_NAME] = SOUK_JSON_F_STRING("name", 0, souk_warehouse_in, name, 1, SOUK_INVENTORY_NAME_MAX, name_check),
 };
-const souk_json_spec souk_inventory_warehouse_update_spec = SPEC(warehouse_update_fields);
-#undef STRUCT
+const souk_json_spec souk_inventory_warehouse_update_spec = SOUK_JSON_SPEC(souk_warehouse_in, warehouse_update_fields);
 
-#define STRUCT souk_stock_set_in
 static const souk_json_field stock_set_fields[] = {
-    [SOUK_SF_ON_HAND] = F("on_hand", SOUK_JSON_INT, SOUK_JSON_REQUIRED, on_hand, 0, SOUK_INVENTORY_QTY_MAX),
-    [SOUK_SF_THRESHOLD] = F("low_stock_threshold", SOUK_JSON_INT, 0, low_stock_threshold, 0, SOUK_INVENTORY_QTY_MAX),
-    [SOUK_SF_REASON] = FS("reason", SOUK_JSON_REQUIRED, reason, 1, SOUK_INVENTORY_REASON_MAX,
-                          souk_inventory_check_reason),
+    [SOUK_SF_ON_HAND] = SOUK_JSON_F_INT("on_hand", SOUK_JSON_REQUIRED, souk_stock_set_in, on_hand, 0,
+                                        SOUK_INVENTORY_QTY_MAX),
+    [SOUK_SF_THRESHOLD] = SOUK_JSON_F_INT("low_stock_threshold", 0, souk_stock_set_in, low_stock_threshold, 0,
+                                          SOUK_INVENTORY_QTY_MAX),
+    [SOUK_SF_REASON] = SOUK_JSON_F_STRING("reason", SOUK_JSON_REQUIRED, souk_stock_set_in, reason, 1,
+                                          SOUK_INVENTORY_REASON_MAX, souk_inventory_check_reason),
 };
-const souk_json_spec souk_inventory_stock_set_spec = SPEC(stock_set_fields);
-#undef STRUCT
+const souk_json_spec souk_inventory_stock_set_spec = SOUK_JSON_SPEC(souk_stock_set_in, stock_set_fields);
 
-#define STRUCT souk_stock_adjust_in
 static const souk_json_field stock_adjust_fields[] = {
-    [SOUK_AF_DELTA] = F("delta", SOUK_JSON_INT, SOUK_JSON_REQUIRED, delta, -SOUK_INVENTORY_QTY_MAX,
-                        SOUK_INVENTORY_QTY_MAX),
-    [SOUK_AF_REASON] = FS("reason", SOUK_JSON_REQUIRED, reason, 1, SOUK_INVENTORY_REASON_MAX,
-                          souk_inventory_check_reason),
+    [SOUK_AF_DELTA] = SOUK_JSON_F_INT("delta", SOUK_JSON_REQUIRED, souk_stock_adjust_in, delta, -SOUK_INVENTORY_QTY_MAX,
+                                      SOUK_INVENTORY_QTY_MAX),
+    [SOUK_AF_REASON] = SOUK_JSON_F_STRING("reason", SOUK_JSON_REQUIRED, souk_stock_adjust_in, reason, 1,
+                                          SOUK_INVENTORY_REASON_MAX, souk_inventory_check_reason),
 };
-const souk_json_spec souk_inventory_stock_adjust_spec = SPEC(stock_adjust_fields);
-#undef STRUCT
+const souk_json_spec souk_inventory_stock_adjust_spec = SOUK_JSON_SPEC(souk_stock_adjust_in, stock_adjust_fields);

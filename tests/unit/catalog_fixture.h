@@ -1,7 +1,8 @@
 /*
- * catalog_fixture.h — shared by the catalog unit tests: a migrated database
- * in a temporary file, an arena and a problem list, and expect_field().
- * Included by one test file each (static functions).
+ * catalog_fixture.h — shared by the catalog and inventory unit tests: a
+ * migrated database (tests/unit/fixture.h), an arena and a problem list,
+ * expect_field(), and a one-variant product maker. Included by one test file
+ * each (static functions).
  */
 #ifndef SOUK_TEST_CATALOG_FIXTURE_H
 #define SOUK_TEST_CATALOG_FIXTURE_H
@@ -12,18 +13,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "fixture.h"
 
 #include "catalog/catalog.h"
 #include "core/id.h"
-#include "core/log.h"
 
 typedef struct fixture {
-    char path[64];
-    souk_store *db;
+    souk_test_db t;
+    souk_store *db; /* t.db */
     souk_arena a;
     souk_problems pr;
 } fixture;
@@ -31,15 +28,9 @@ typedef struct fixture {
 static int setup(void **state)
 {
     static fixture f;
-    souk_log_set_level(SOUK_LOG_WARN);
-    snprintf(f.path, sizeof f.path, "/tmp/souk-test-catalog-XXXXXX");
-    int fd = mkstemp(f.path);
-    if (fd < 0)
+    if (souk_test_db_open(&f.t, "catalog") != 0)
         return -1;
-    close(fd);
-    char err[256];
-    if (souk_store_open(&f.db, f.path, err, sizeof err) != 0 || souk_store_migrate(f.db, NULL) != 0)
-        return -1;
+    f.db = f.t.db;
     souk_arena_init(&f.a, 16384, 0);
     souk_problems_init(&f.pr);
     *state = &f;
@@ -49,18 +40,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    souk_store_close(f->db);
+    souk_test_db_close(&f->t);
+    f->db = NULL;
     souk_arena_release(&f->a);
-    char p[96];
-    unlink(f->path);
-    snprintf(p, sizeof p, "%s-wal", f->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", f->path);
-    unlink(p);
     return 0;
 }
 
-static void expect_field(const souk_problems *pr, const char *field)
+static inline void expect_field(const souk_problems *pr, const char *field)
 {
     for (size_t i = 0; i < pr->count; i++)
         if (strcmp(pr->items[i].field, field) == 0)
@@ -68,5 +54,21 @@ static void expect_field(const souk_problems *pr, const char *field)
     for (size_t i = 0; i < pr->count; i++)
         print_message("  problem: %s: %s\n", pr->items[i].field, pr->items[i].message);
     fail_msg("no problem for field \"%s\"", field);
+}
+
+/* A product with one variant SKU priced AMOUNT USD (no price when < 0; no
+ * variant when SKU is NULL); *ID (optional) gets its id. */
+static inline souk_err product(fixture *f, const char *title, const char *slug, int status, int64_t brand,
+                               int64_t category, const char *sku, int64_t amount, int64_t *id)
+{
+    static souk_price_in price;
+    static souk_variant_in var;
+    price = (souk_price_in){amount, "USD", 0, 0};
+    var = (souk_variant_in){.sku = sku, .prices = {&price, amount >= 0 ? 1 : 0}};
+    souk_product_in in = {.title = title, .slug = slug, .status = status, .brand_id = brand,
+                          .category_id = category, .variants = {&var, sku ? 1 : 0}};
+    souk_problems_init(&f->pr);
+    int64_t tmp = 0;
+    return souk_catalog_product_create(f->db, &in, &f->a, &f->pr, id ? id : &tmp);
 }
 #endif

@@ -5,21 +5,6 @@
  */
 #include "catalog_fixture.h"
 
-/* a product with one variant SKU priced AMOUNT USD (no price when < 0) */
-static souk_err product(fixture *f, const char *title, const char *slug, int status, int64_t brand, int64_t category,
-                        const char *sku, int64_t amount, int64_t *id)
-{
-    static souk_price_in price;
-    static souk_variant_in var;
-    price = (souk_price_in){amount, "USD", 0, 0};
-    var = (souk_variant_in){.sku = sku, .prices = {&price, amount >= 0 ? 1 : 0}};
-    souk_product_in in = {.title = title, .slug = slug, .status = status, .brand_id = brand,
-                          .category_id = category, .variants = {&var, sku ? 1 : 0}};
-    souk_problems_init(&f->pr);
-    int64_t tmp = 0;
-    return souk_catalog_product_create(f->db, &in, &f->a, &f->pr, id ? id : &tmp);
-}
-
 static int parse_filter(fixture *f, souk_catalog_filter *flt, const char *qs)
 {
     souk_query q;

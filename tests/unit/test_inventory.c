@@ -66,14 +66,11 @@ static souk_stock_level level(fixture *f, int64_t var, int64_t wh)
     return lv;
 }
 
-static int64_t scalar(souk_store *db, const char *sql, int64_t arg)
+/* the integer SQL with ARGS (NULL = none) returns */
+static int64_t scalar(souk_store *db, const char *sql, const souk_param *args)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    assert_non_null(st);
-    souk_stmt_bind_i64(st, 1, arg);
-    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
-    int64_t v = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
+    int64_t v = 0;
+    assert_int_equal(souk_store_one(db, sql, args, SOUK_COLS(SOUK_COL_I64(&v))), SOUK_DB_ROW);
     return v;
 }
 
@@ -83,7 +80,7 @@ static int64_t total_available(fixture *f, int64_t var)
     assert_int_equal(souk_inventory_available(f->db, var, &n), SOUK_OK);
     /* the derived total agrees with the levels */
     assert_int_equal(n, scalar(f->db, "SELECT coalesce(sum(on_hand - reserved), 0) FROM stock_levels "
-                                      "WHERE variant_id = $1", var));
+                                      "WHERE variant_id = $1", SOUK_ARGS(SOUK_I64(var))));
     return n;
 }
 
@@ -297,8 +294,8 @@ static void test_reserve_all_or_nothing(void **state)
     assert_int_equal(level(f, a, w1).reserved, 0);
     assert_int_equal(level(f, a, w2).reserved, 0);
     assert_int_equal(level(f, b, w1).reserved, 0);
-    assert_int_equal(scalar(f->db, "SELECT count(*) + $1 FROM reservations", 0), 0);
-    assert_int_equal(scalar(f->db, "SELECT count(*) + $1 FROM reservation_lines", 0), 0);
+    assert_int_equal(scalar(f->db, "SELECT count(*) FROM reservations", NULL), 0);
+    assert_int_equal(scalar(f->db, "SELECT count(*) FROM reservation_lines", NULL), 0);
     assert_int_equal(total_available(f, a), 10);
 
     /* the same call, committed by a caller that ignores the error: the
@@ -308,7 +305,7 @@ static void test_reserve_all_or_nothing(void **state)
     assert_int_equal(souk_store_tx(f->db, reserve_body_commit_anyway, &c), 0);
     assert_int_equal(c.err, SOUK_E_CONFLICT);
     assert_int_equal(level(f, a, w1).reserved + level(f, b, w1).reserved, 0);
-    assert_int_equal(scalar(f->db, "SELECT count(*) + $1 FROM reservations", 0), 0);
+    assert_int_equal(scalar(f->db, "SELECT count(*) FROM reservations", NULL), 0);
 
     /* allocation: 8 of A = 6 from w1 (most available) + 2 from w2 */
     souk_reservation_line eight = {a, 8};
@@ -478,7 +475,7 @@ static void test_catalog_in_stock(void **state)
 #define RACE_CLIENTS 200
 
 typedef struct race {
-    const char *path;
+    const souk_test_db *t;
     int64_t variant;
     pthread_barrier_t start;
     pthread_mutex_t mu;
@@ -486,19 +483,10 @@ typedef struct race {
     int64_t ids[RACE_CLIENTS];
 } race;
 
-static souk_store *open_conn(const char *path)
-{
-    souk_store *db = NULL;
-    char err[256];
-    if (souk_store_open(&db, path, err, sizeof err) != 0)
-        return NULL;
-    return db;
-}
-
 static void *buyer(void *arg)
 {
     race *r = arg;
-    souk_store *db = open_conn(r->path);
+    souk_store *db = souk_test_db_connect(r->t);
     souk_arena a;
     souk_arena_init(&a, 4096, 0);
     souk_problems pr;
@@ -528,7 +516,7 @@ static void test_race_last_units(void **state)
 
     static race r;
     memset(&r, 0, sizeof r);
-    r.path = f->path;
+    r.t = &f->t;
     r.variant = var;
     pthread_barrier_init(&r.start, NULL, RACE_CLIENTS);
     pthread_mutex_init(&r.mu, NULL);
@@ -548,7 +536,7 @@ static void test_race_last_units(void **state)
     assert_int_equal(lv.reserved, 50);
     assert_int_equal(lv.available, 0);
     assert_int_equal(total_available(f, var), 0);
-    assert_int_equal(scalar(f->db, "SELECT count(*) FROM reservations WHERE state = 'active' AND $1 = 0", 0), 50);
+    assert_int_equal(scalar(f->db, "SELECT count(*) FROM reservations WHERE state = 'active'", NULL), 50);
 
     /* the 50 orders are placed */
     for (int i = 0; i < r.ok; i++)
@@ -558,9 +546,9 @@ static void test_race_last_units(void **state)
     assert_int_equal(lv.reserved, 0);
     /* the expiry job finds nothing left over */
     assert_int_equal(souk_inventory_expire_due(f->db, souk_time_now_us() + 7200000000, 1000), 0);
-    assert_int_equal(scalar(f->db, "SELECT count(*) FROM reservations WHERE state = 'active' AND $1 = 0", 0), 0);
+    assert_int_equal(scalar(f->db, "SELECT count(*) FROM reservations WHERE state = 'active'", NULL), 0);
     assert_int_equal(scalar(f->db, "SELECT count(*) FROM stock_adjustments WHERE reason = 'sold' AND variant_id = $1",
-                            var), 50);
+                            SOUK_ARGS(SOUK_I64(var))), 50);
 }
 
 /* race 2: reservers (which consume, release, or abandon what they get) run
@@ -571,7 +559,7 @@ static void test_race_last_units(void **state)
 #define CHURN_STOCK 50
 
 typedef struct churn {
-    const char *path;
+    const souk_test_db *t;
     int64_t variant, warehouse;
     pthread_barrier_t start;
     pthread_mutex_t mu;
@@ -582,7 +570,7 @@ typedef struct churn {
 static void *churn_reserver(void *arg)
 {
     churn *c = arg;
-    souk_store *db = open_conn(c->path);
+    souk_store *db = souk_test_db_connect(c->t);
     souk_arena a;
     souk_arena_init(&a, 4096, 0);
     souk_problems pr;
@@ -635,7 +623,7 @@ static bool still_running(churn *c)
 static void *churn_expirer(void *arg)
 {
     churn *c = arg;
-    souk_store *db = open_conn(c->path);
+    souk_store *db = souk_test_db_connect(c->t);
     pthread_barrier_wait(&c->start);
     while (db && still_running(c)) {
         int n = souk_inventory_expire_due(db, souk_time_now_us(), 50);
@@ -651,38 +639,32 @@ static void *churn_expirer(void *arg)
     return NULL;
 }
 
-static int64_t read_one(souk_store *db, const char *sql, int64_t a, int64_t b)
+/* the integer SQL with ARGS returns, or -1 */
+static int64_t read_one(souk_store *db, const char *sql, const souk_param *args)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    if (!st)
-        return -1;
-    souk_stmt_bind_i64(st, 1, a);
-    souk_stmt_bind_i64(st, 2, b);
-    if (souk_stmt_step(st) != SOUK_DB_ROW)
-        return -1;
-    int64_t v = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
-    return v;
+    int64_t v = -1;
+    return souk_store_one(db, sql, args, SOUK_COLS(SOUK_COL_I64(&v))) == SOUK_DB_ROW ? v : -1;
 }
 
 static void *churn_checker(void *arg)
 {
     churn *c = arg;
-    souk_store *db = open_conn(c->path);
+    souk_store *db = souk_test_db_connect(c->t);
     pthread_barrier_wait(&c->start);
     while (db && still_running(c)) {
         if (souk_store_read_begin(db) != 0)
             continue;
+        const souk_param *level = SOUK_ARGS(SOUK_I64(c->variant), SOUK_I64(c->warehouse));
         int64_t reserved = read_one(db, "SELECT reserved FROM stock_levels WHERE variant_id = $1 AND "
-                                        "warehouse_id = $2", c->variant, c->warehouse);
+                                        "warehouse_id = $2", level);
         int64_t on_hand = read_one(db, "SELECT on_hand FROM stock_levels WHERE variant_id = $1 AND "
-                                       "warehouse_id = $2", c->variant, c->warehouse);
+                                       "warehouse_id = $2", level);
         int64_t held = read_one(db, "SELECT coalesce(sum(l.quantity), 0) FROM reservation_lines l "
                                     "JOIN reservations r ON r.id = l.reservation_id "
                                     "WHERE r.state = 'active' AND l.variant_id = $1 AND l.warehouse_id = $2",
-                                c->variant, c->warehouse);
-        int64_t avail = read_one(db, "SELECT available + 0 * $2 FROM variant_availability WHERE variant_id = $1",
-                                 c->variant, 0);
+                                level);
+        int64_t avail = read_one(db, "SELECT available FROM variant_availability WHERE variant_id = $1",
+                                 SOUK_ARGS(SOUK_I64(c->variant)));
         souk_store_read_end(db);
         pthread_mutex_lock(&c->mu);
         c->checks++;
@@ -703,7 +685,7 @@ static void test_race_expiry_churn(void **state)
 
     static churn c;
     memset(&c, 0, sizeof c);
-    c.path = f->path;
+    c.t = &f->t;
     c.variant = var;
     c.warehouse = wh;
     c.running = CHURN_CLIENTS;
@@ -737,9 +719,9 @@ static void test_race_expiry_churn(void **state)
     assert_int_equal(lv.reserved, 0);
     assert_int_equal(lv.on_hand, CHURN_STOCK - c.consumed);
     assert_int_equal(total_available(f, var), CHURN_STOCK - c.consumed);
-    assert_int_equal(scalar(f->db, "SELECT count(*) FROM reservations WHERE state = 'active' AND $1 = 0", 0), 0);
+    assert_int_equal(scalar(f->db, "SELECT count(*) FROM reservations WHERE state = 'active'", NULL), 0);
     assert_int_equal(scalar(f->db, "SELECT -coalesce(sum(delta), 0) FROM stock_adjustments "
-                                   "WHERE reason = 'sold' AND variant_id = $1", var),
+                                   "WHERE reason = 'sold' AND variant_id = $1", SOUK_ARGS(SOUK_I64(var))),
                      c.consumed);
 }
 
