@@ -130,8 +130,8 @@ static int make_product(souk_store *db, demo_ctx *c, long n)
     int64_t id;
     souk_err e = souk_catalog_product_create_tx(db, &p, a, &pr, &id);
     souk_arena_reset(a);
-    if (e == SOUK_E_INTERNAL)
-        return SOUK_DB_HARD;
+    if (e == SOUK_E_INTERNAL || e == SOUK_E_UNAVAILABLE) /* the batch rolls back (and retries when transient) */
+        return souk_store_err_status(e);
     if (e)
         c->failed++;
     return 0;

@@ -220,9 +220,9 @@ static int upsert_tx(souk_store *db, void *arg)
         int64_t id;
         bool created, changed;
         souk_err e = souk_catalog_product_upsert_external_tx(db, &p, a, &pr, &id, &created, &changed);
-        if (e == SOUK_E_INTERNAL) {
+        if (e == SOUK_E_INTERNAL || e == SOUK_E_UNAVAILABLE) { /* the batch rolls back (and retries when transient) */
             souk_arena_reset(a);
-            return SOUK_DB_HARD;
+            return souk_store_err_status(e);
         }
         if (e) {
             char msg[300];

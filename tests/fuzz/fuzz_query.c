@@ -115,7 +115,7 @@ static void query_round_trip(const souk_query *q)
 static bool known_key(const char *k)
 {
     static const char *const keys[] = {"limit",     "sort",     "status",   "price_min", "price_max",
-                                       "currency",  "category", "brand",    "vendor",    "cursor"};
+                                       "currency",  "category", "brand",    "vendor",    "cursor",   "in_stock"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(k, keys[i]) == 0)
             return true;
