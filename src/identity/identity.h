@@ -64,4 +64,11 @@ int souk_identity_configure(char *err, size_t errlen);
 /* The configuration in force. */
 const souk_identity_config *souk_identity_config_get(void);
 
+/* ---- lookups for other contexts (lookup.c) ---- */
+
+/* The e-mail address of account USER into *EMAIL (a copy in arena A).
+ * SOUK_OK; NOT_FOUND when there is no such account or it has no address
+ * (erased), *EMAIL untouched; INTERNAL / UNAVAILABLE on database errors. */
+souk_err souk_identity_user_email(souk_store *db, int64_t user, souk_arena *a, const char **email);
+
 #endif
