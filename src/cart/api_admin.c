@@ -1,7 +1,8 @@
 /*
- * pricing.c — the store's pricing configuration, managed by admins
+ * api_admin.c — the store's pricing configuration, managed by admins
  * (permission pricing:manage): tax rates per region, shipping methods and
- * coupons. Carts read them at every change (cart.c).
+ * coupons; and the public list of active shipping methods. Carts read them
+ * at every change (render.c).
  */
 #include "cart/api.h"
 
@@ -9,11 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cart/internal.h"
 #include "catalog/catalog.h"
 #include "core/id.h"
 #include "core/json.h"
-#include "core/money.h"
 #include "core/time.h"
+#include "store/page.h"
+#include "store/row.h"
 #include "core/banned.h"
 
 typedef struct pricing_in {
@@ -22,11 +25,6 @@ typedef struct pricing_in {
     bool prices_include_tax, active;
     uint64_t present, nulls;
 } pricing_in;
-
-static const char *currency_check(const char *s, size_t len)
-{
-    return len == 3 && souk_currency_valid(s) ? NULL : "must be an ISO 4217 currency code such as USD";
-}
 
 static const char *code_check(const char *s, size_t len)
 {
@@ -50,58 +48,108 @@ static const char *kind_check(const char *s, size_t len)
     return strcmp(s, "percent") == 0 || strcmp(s, "fixed") == 0 ? NULL : "must be percent or fixed";
 }
 
-#define F(name, type, flags, field, min, max, check) \
-    {name, type, flags, offsetof(pricing_in, field), min, max, 0, NULL, check, NULL, NULL}
-#define SPEC(fields) {fields, sizeof fields / sizeof fields[0], sizeof(pricing_in), offsetof(pricing_in, present), \
-                      offsetof(pricing_in, nulls)}
 #define MONEY_MAX INT64_C(1000000000000)
+#define USES_MAX INT64_C(1000000000)
 
 static const souk_json_field tax_fields[] = {
-    F("name", SOUK_JSON_STRING, 0, name, 0, 100, NULL),
-    F("rate_bp", SOUK_JSON_INT, SOUK_JSON_REQUIRED, rate_bp, 0, 10000, NULL),
-    F("prices_include_tax", SOUK_JSON_BOOL, 0, prices_include_tax, 0, 0, NULL),
+    SOUK_JSON_F_STRING("name", 0, pricing_in, name, 0, 100, NULL),
+    SOUK_JSON_F_INT("rate_bp", SOUK_JSON_REQUIRED, pricing_in, rate_bp, 0, 10000),
+    SOUK_JSON_F_BOOL("prices_include_tax", 0, pricing_in, prices_include_tax),
 };
 enum { SH_CODE, SH_NAME, SH_CURRENCY, SH_AMOUNT, SH_FREE_ABOVE, SH_ACTIVE };
-#define SHIPPING_FIELDS(req)                                                        \
-    F("code", SOUK_JSON_STRING, req, code, 2, 32, code_check),                      \
-    F("name", SOUK_JSON_STRING, req, name, 1, 100, NULL),                           \
-    F("currency", SOUK_JSON_STRING, req, currency, 3, 3, currency_check),           \
-    F("amount", SOUK_JSON_INT, req, amount, 0, MONEY_MAX, NULL),                    \
-    F("free_above", SOUK_JSON_INT, SOUK_JSON_NULLABLE, free_above, 0, MONEY_MAX, NULL), \
-    F("active", SOUK_JSON_BOOL, 0, active, 0, 0, NULL)
+#define SHIPPING_FIELDS(req)                                                                         \
+    SOUK_JSON_F_STRING("code", req, pricing_in, code, 2, 32, code_check),                            \
+    SOUK_JSON_F_STRING("name", req, pricing_in, name, 1, 100, NULL),                                 \
+    SOUK_JSON_F_STRING("currency", req, pricing_in, currency, 3, 3, souk__cart_check_currency),     \
+    SOUK_JSON_F_INT("amount", req, pricing_in, amount, 0, MONEY_MAX),                                \
+    SOUK_JSON_F_INT("free_above", SOUK_JSON_NULLABLE, pricing_in, free_above, 0, MONEY_MAX),         \
+    SOUK_JSON_F_BOOL("active", 0, pricing_in, active)
 static const souk_json_field shipping_create_fields[] = {SHIPPING_FIELDS(SOUK_JSON_REQUIRED)};
 static const souk_json_field shipping_update_fields[] = {SHIPPING_FIELDS(0)};
 enum { CP_CODE, CP_KIND, CP_VALUE, CP_CURRENCY, CP_MIN, CP_STARTS, CP_EXPIRES, CP_LIMIT, CP_ACTIVE };
 static const souk_json_field coupon_create_fields[] = {
-    F("code", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, code, 2, 32, code_check),
-    F("kind", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, kind, 1, 16, kind_check),
-    F("value", SOUK_JSON_INT, SOUK_JSON_REQUIRED, value, 1, MONEY_MAX, NULL),
-    F("currency", SOUK_JSON_STRING, 0, currency, 3, 3, currency_check),
-    F("min_subtotal", SOUK_JSON_INT, 0, min_subtotal, 0, MONEY_MAX, NULL),
-    F("starts_at", SOUK_JSON_STRING, SOUK_JSON_NULLABLE, starts_at, 1, 40, time_check),
-    F("expires_at", SOUK_JSON_STRING, SOUK_JSON_NULLABLE, expires_at, 1, 40, time_check),
-    F("usage_limit", SOUK_JSON_INT, SOUK_JSON_NULLABLE, usage_limit, 1, INT64_C(1000000000), NULL),
-    F("active", SOUK_JSON_BOOL, 0, active, 0, 0, NULL),
+    SOUK_JSON_F_STRING("code", SOUK_JSON_REQUIRED, pricing_in, code, 2, 32, code_check),
+    SOUK_JSON_F_STRING("kind", SOUK_JSON_REQUIRED, pricing_in, kind, 1, 16, kind_check),
+    SOUK_JSON_F_INT("value", SOUK_JSON_REQUIRED, pricing_in, value, 1, MONEY_MAX),
+    SOUK_JSON_F_STRING("currency", 0, pricing_in, currency, 3, 3, souk__cart_check_currency),
+    SOUK_JSON_F_INT("min_subtotal", 0, pricing_in, min_subtotal, 0, MONEY_MAX),
+    SOUK_JSON_F_STRING("starts_at", SOUK_JSON_NULLABLE, pricing_in, starts_at, 1, 40, time_check),
+    SOUK_JSON_F_STRING("expires_at", SOUK_JSON_NULLABLE, pricing_in, expires_at, 1, 40, time_check),
+    SOUK_JSON_F_INT("usage_limit", SOUK_JSON_NULLABLE, pricing_in, usage_limit, 1, USES_MAX),
+    SOUK_JSON_F_BOOL("active", 0, pricing_in, active),
 };
+enum { CU_EXPIRES, CU_LIMIT, CU_ACTIVE };
 static const souk_json_field coupon_update_fields[] = {
-    F("expires_at", SOUK_JSON_STRING, SOUK_JSON_NULLABLE, expires_at, 1, 40, time_check),
-    F("usage_limit", SOUK_JSON_INT, SOUK_JSON_NULLABLE, usage_limit, 1, INT64_C(1000000000), NULL),
-    F("active", SOUK_JSON_BOOL, 0, active, 0, 0, NULL),
+    SOUK_JSON_F_STRING("expires_at", SOUK_JSON_NULLABLE, pricing_in, expires_at, 1, 40, time_check),
+    SOUK_JSON_F_INT("usage_limit", SOUK_JSON_NULLABLE, pricing_in, usage_limit, 1, USES_MAX),
+    SOUK_JSON_F_BOOL("active", 0, pricing_in, active),
 };
-static const souk_json_spec tax_spec = SPEC(tax_fields), shipping_create_spec = SPEC(shipping_create_fields),
-                            shipping_update_spec = SPEC(shipping_update_fields),
-                            coupon_create_spec = SPEC(coupon_create_fields),
-                            coupon_update_spec = SPEC(coupon_update_fields);
+static const souk_json_spec tax_spec = SOUK_JSON_SPEC(pricing_in, tax_fields),
+                            shipping_create_spec = SOUK_JSON_SPEC(pricing_in, shipping_create_fields),
+                            shipping_update_spec = SOUK_JSON_SPEC(pricing_in, shipping_update_fields),
+                            coupon_create_spec = SOUK_JSON_SPEC(pricing_in, coupon_create_fields),
+                            coupon_update_spec = SOUK_JSON_SPEC(pricing_in, coupon_update_fields);
 
-static json_t *time_or_null(souk_stmt *st, int col)
+/* Field I of SPEC as decoded into IN: given, and not null. */
+static bool given(const souk_json_spec *spec, const pricing_in *in, size_t i)
 {
-    char buf[SOUK_RFC3339_LEN];
-    return souk_stmt_is_null(st, col) ? json_null() : json_string(souk_time_format(souk_stmt_i64(st, col), buf));
+    return souk_json_present(spec, in, i) && !souk_json_is_null(spec, in, i);
 }
 
-static json_t *int_or_null(souk_stmt *st, int col)
+/* ---- answers ---- */
+
+static int send_rows(souk_res *res, json_t *arr, int status, bool single)
 {
-    return souk_stmt_is_null(st, col) ? json_null() : json_integer(souk_stmt_i64(st, col));
+    if (!arr)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    if (!single)
+        return souk_res_json(res, status, json_pack("{s:o}", "data", arr));
+    if (json_array_size(arr) != 1) {
+        json_decref(arr);
+        return souk_res_error(res, SOUK_E_NOT_FOUND, "No such object.");
+    }
+    json_t *one = json_incref(json_array_get(arr, 0));
+    json_decref(arr);
+    return souk_res_json(res, status, one);
+}
+
+/* Answers STATUS with object ID as ROWS renders it, after a write of R (a
+ * souk_db_status) that changed it; the audit names it KIND NAME. */
+static int answer_written(souk_req *req, souk_res *res, int r, const char *kind, const char *name, int64_t id,
+                          json_t *(*rows)(souk_store *db, int64_t id), int status)
+{
+    if (r < 0)
+        return souk_res_error(res, souk_store_dberr(r), NULL);
+    souk_res_audit(res, kind, name);
+    return send_rows(res, rows(req->store, id), status, true);
+}
+
+/* "PREFIX_…" of a new object ID, for the audit (arena). */
+static const char *new_name(souk_req *req, const char *prefix, int64_t id)
+{
+    char buf[SOUK_ID_TEXT_MAX];
+    return souk_arena_strdup(req->arena, souk_id_format(prefix, id, buf));
+}
+
+/* The object named by path parameter 0 (PREFIX) into *ID and the body
+ * decoded by SPEC into IN; 0, or the error set on RES (MISSING: the 404's message). */
+static int update_request(souk_req *req, souk_res *res, const char *prefix, const char *missing,
+                          const souk_json_spec *spec, pricing_in *in, int64_t *id)
+{
+    if (souk_id_parse(prefix, req->params[0], strlen(req->params[0]), id) < 0)
+        return souk_res_error(res, SOUK_E_NOT_FOUND, missing);
+    return souk_req_decode(req, res, spec, in);
+}
+
+/* A 409 set on RES when SQL ($1 the code, $2 the object to leave out) finds a row. */
+static int code_taken(souk_req *req, souk_res *res, const char *sql, const char *code, int64_t except)
+{
+    int r = souk_store_one(req->store, sql, SOUK_ARGS(SOUK_TEXT(code), SOUK_I64(except)), NULL);
+    if (r == SOUK_DB_ROW) {
+        souk_problems_add(&res->problems, req->arena, "code", "is already used");
+        return souk_res_error(res, SOUK_E_CONFLICT, NULL);
+    }
+    return r < 0 ? souk_res_error(res, souk_store_dberr(r), NULL) : 0;
 }
 
 /* ---- tax rates ---- */
@@ -121,20 +169,19 @@ static const char *region_param(souk_req *req, souk_res *res)
     return r;
 }
 
+static json_t *tax_row(souk_stmt *st, void *ctx)
+{
+    (void)ctx;
+    return json_pack("{s:o,s:o,s:I,s:b,s:o}", "region", souk_row_text(st, 0), "name", souk_row_text(st, 1), "rate_bp",
+                     (json_int_t)souk_stmt_i64(st, 2), "prices_include_tax", souk_stmt_i64(st, 3) != 0, "updated_at",
+                     souk_row_time(st, 4));
+}
+
 int souk_pricing_api_tax_list(souk_req *req, souk_res *res)
 {
-    souk_stmt *st = souk_store_stmt(req->store, "SELECT region, name, rate_bp, prices_include_tax, updated_at FROM tax_rates "
-                                                "ORDER BY region");
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    json_t *arr = json_array();
-    char t[SOUK_RFC3339_LEN];
-    while (souk_stmt_step(st) == SOUK_DB_ROW)
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:b,s:s}", "region", souk_stmt_text(st, 0, NULL), "name",
-                                             souk_stmt_text(st, 1, NULL), "rate_bp", (json_int_t)souk_stmt_i64(st, 2),
-                                             "prices_include_tax", souk_stmt_i64(st, 3) != 0, "updated_at",
-                                             souk_time_format(souk_stmt_i64(st, 4), t)));
-    return souk_res_json(res, 200, json_pack("{s:o}", "data", arr));
+    souk_stmt *st = souk_store_query(req->store, "SELECT region, name, rate_bp, prices_include_tax, updated_at "
+                                                 "FROM tax_rates ORDER BY region", NULL);
+    return send_rows(res, souk_store_rows(st, tax_row, NULL), 200, false);
 }
 
 int souk_pricing_api_tax_put(souk_req *req, souk_res *res)
@@ -143,19 +190,14 @@ int souk_pricing_api_tax_put(souk_req *req, souk_res *res)
     const char *region = region_param(req, res);
     if (!region || souk_req_decode(req, res, &tax_spec, &in))
         return res->err;
-    souk_stmt *st = souk_store_stmt(req->store, "INSERT INTO tax_rates (region, name, rate_bp, prices_include_tax, updated_at) "
-                                                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (region) DO UPDATE SET "
-                                                "name = excluded.name, rate_bp = excluded.rate_bp, "
-                                                "prices_include_tax = excluded.prices_include_tax, updated_at = excluded.updated_at");
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_text(st, 1, region, SIZE_MAX);
-    souk_stmt_bind_text(st, 2, in.name ? in.name : "", SIZE_MAX);
-    souk_stmt_bind_i64(st, 3, in.rate_bp);
-    souk_stmt_bind_i64(st, 4, in.prices_include_tax);
-    souk_stmt_bind_i64(st, 5, souk_time_now_us());
-    if (souk_stmt_exec(st) < 0)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    int r = souk_store_exec(req->store, "INSERT INTO tax_rates (region, name, rate_bp, prices_include_tax, updated_at) "
+                                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (region) DO UPDATE SET "
+                                        "name = excluded.name, rate_bp = excluded.rate_bp, "
+                                        "prices_include_tax = excluded.prices_include_tax, updated_at = excluded.updated_at",
+                            SOUK_ARGS(SOUK_TEXT(region), SOUK_TEXT(in.name ? in.name : ""), SOUK_I64(in.rate_bp),
+                                      SOUK_I64(in.prices_include_tax ? 1 : 0), SOUK_I64(souk_time_now_us())));
+    if (r < 0)
+        return souk_res_error(res, souk_store_dberr(r), NULL);
     souk_res_audit(res, "tax_rate", region);
     return souk_pricing_api_tax_list(req, res);
 }
@@ -165,13 +207,10 @@ int souk_pricing_api_tax_delete(souk_req *req, souk_res *res)
     const char *region = region_param(req, res);
     if (!region)
         return res->err;
-    souk_stmt *st = souk_store_stmt(req->store, "DELETE FROM tax_rates WHERE region = $1");
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_text(st, 1, region, SIZE_MAX);
-    if (souk_stmt_exec(st) < 0)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    if (souk_store_changes(req->store) == 0)
+    int64_t n = souk_store_update(req->store, "DELETE FROM tax_rates WHERE region = $1", SOUK_ARGS(SOUK_TEXT(region)));
+    if (n < 0)
+        return souk_res_error(res, souk_store_dberr((int)n), NULL);
+    if (n == 0)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "No tax rate for that region.");
     res->status = 204;
     return 0;
@@ -179,45 +218,33 @@ int souk_pricing_api_tax_delete(souk_req *req, souk_res *res)
 
 /* ---- shipping methods ---- */
 
-static json_t *shipping_rows(souk_store *db, bool only_active, int64_t only_id)
+static json_t *shipping_row(souk_stmt *st, void *ctx)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, code, name, currency, amount, free_above, active, created_at, updated_at "
-                                        "FROM shipping_methods WHERE ($1 = 0 OR active = 1) AND ($2 = 0 OR id = $2) "
-                                        "ORDER BY amount, code");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, only_active);
-    souk_stmt_bind_i64(st, 2, only_id);
-    json_t *arr = json_array();
-    char id[SOUK_ID_TEXT_MAX], c[SOUK_RFC3339_LEN], u[SOUK_RFC3339_LEN];
-    while (souk_stmt_step(st) == SOUK_DB_ROW) {
-        const char *cur = souk_stmt_text(st, 3, NULL);
-        json_array_append_new(
-            arr, json_pack("{s:s,s:s,s:s,s:{s:I,s:s},s:o,s:b,s:s,s:s}", "id", souk_id_format("ship", souk_stmt_i64(st, 0), id),
-                           "code", souk_stmt_text(st, 1, NULL), "name", souk_stmt_text(st, 2, NULL), "price", "amount",
-                           (json_int_t)souk_stmt_i64(st, 4), "currency", cur, "free_above",
-                           souk_stmt_is_null(st, 5) ? json_null()
-                                                    : json_pack("{s:I,s:s}", "amount", (json_int_t)souk_stmt_i64(st, 5),
-                                                                "currency", cur),
-                           "active", souk_stmt_i64(st, 6) != 0, "created_at", souk_time_format(souk_stmt_i64(st, 7), c),
-                           "updated_at", souk_time_format(souk_stmt_i64(st, 8), u)));
-    }
-    return arr;
+    (void)ctx;
+    const char *cur = souk_stmt_text(st, 3, NULL);
+    return json_pack("{s:o,s:o,s:o,s:{s:I,s:s},s:o,s:b,s:o,s:o}", "id", souk_row_id(st, 0, "ship"), "code",
+                     souk_row_text(st, 1), "name", souk_row_text(st, 2), "price", "amount",
+                     (json_int_t)souk_stmt_i64(st, 4), "currency", cur ? cur : "", "free_above",
+                     souk_stmt_is_null(st, 5) ? json_null()
+                                              : json_pack("{s:I,s:s}", "amount", (json_int_t)souk_stmt_i64(st, 5),
+                                                          "currency", cur ? cur : ""),
+                     "active", souk_stmt_i64(st, 6) != 0, "created_at", souk_row_time(st, 7), "updated_at",
+                     souk_row_time(st, 8));
 }
 
-static int send_rows(souk_res *res, json_t *arr, int status, bool single)
+/* Shipping methods (ONLY_ACTIVE: the active ones; ONLY_ID ≠ 0: that one). */
+static json_t *shipping_rows(souk_store *db, bool only_active, int64_t only_id)
 {
-    if (!arr)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    if (!single)
-        return souk_res_json(res, status, json_pack("{s:o}", "data", arr));
-    if (json_array_size(arr) != 1) {
-        json_decref(arr);
-        return souk_res_error(res, SOUK_E_NOT_FOUND, "No such object.");
-    }
-    json_t *one = json_incref(json_array_get(arr, 0));
-    json_decref(arr);
-    return souk_res_json(res, status, one);
+    souk_stmt *st = souk_store_query(db, "SELECT id, code, name, currency, amount, free_above, active, created_at, "
+                                         "updated_at FROM shipping_methods WHERE (NOT $1 OR active = 1) "
+                                         "AND ($2 = 0 OR id = $2) ORDER BY amount, code",
+                                     SOUK_ARGS(SOUK_BOOL(only_active), SOUK_I64(only_id)));
+    return souk_store_rows(st, shipping_row, NULL);
+}
+
+static json_t *shipping_one(souk_store *db, int64_t id)
+{
+    return shipping_rows(db, false, id);
 }
 
 int souk_pricing_api_shipping_public(souk_req *req, souk_res *res)
@@ -230,49 +257,25 @@ int souk_pricing_api_shipping_list(souk_req *req, souk_res *res)
     return send_rows(res, shipping_rows(req->store, false, 0), 200, false);
 }
 
-static int code_taken(souk_req *req, souk_res *res, const char *sql, const char *code, int64_t except)
-{
-    souk_stmt *st = souk_store_stmt(req->store, sql);
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_text(st, 1, code, SIZE_MAX);
-    souk_stmt_bind_i64(st, 2, except);
-    int r = souk_stmt_step(st);
-    if (r == SOUK_DB_ROW) {
-        souk_stmt_done(st);
-        souk_problems_add(&res->problems, req->arena, "code", "is already used");
-        return souk_res_error(res, SOUK_E_CONFLICT, NULL);
-    }
-    return r < 0 ? souk_res_error(res, SOUK_E_INTERNAL, NULL) : 0;
-}
+#define SHIPPING_CODE_TAKEN "SELECT 1 FROM shipping_methods WHERE code = $1 AND id <> $2"
 
 int souk_pricing_api_shipping_create(souk_req *req, souk_res *res)
 {
     pricing_in in;
-    if (souk_req_decode(req, res, &shipping_create_spec, &in) ||
-        code_taken(req, res, "SELECT 1 FROM shipping_methods WHERE code = $1 AND id <> $2", in.code, 0))
+    const souk_json_spec *spec = &shipping_create_spec;
+    if (souk_req_decode(req, res, spec, &in) || code_taken(req, res, SHIPPING_CODE_TAKEN, in.code, 0))
         return res->err;
     int64_t id = souk_id_next(), now = souk_time_now_us();
-    souk_stmt *st = souk_store_stmt(req->store, "INSERT INTO shipping_methods (id, code, name, currency, amount, free_above, "
-                                                "active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)");
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_text(st, 2, in.code, SIZE_MAX);
-    souk_stmt_bind_text(st, 3, in.name, SIZE_MAX);
-    souk_stmt_bind_text(st, 4, in.currency, 3);
-    souk_stmt_bind_i64(st, 5, in.amount);
-    if (souk_json_present(&shipping_create_spec, &in, SH_FREE_ABOVE) && !souk_json_is_null(&shipping_create_spec, &in, SH_FREE_ABOVE))
-        souk_stmt_bind_i64(st, 6, in.free_above);
-    else
-        souk_stmt_bind_null(st, 6);
-    souk_stmt_bind_i64(st, 7, souk_json_present(&shipping_create_spec, &in, SH_ACTIVE) ? in.active : 1);
-    souk_stmt_bind_i64(st, 8, now);
-    if (souk_stmt_exec(st) < 0 || souk_store_touch(req->store, SOUK_CONTENT) < 0) /* the public list is cached */
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    char buf[SOUK_ID_TEXT_MAX];
-    souk_res_audit(res, "shipping_method", souk_arena_strdup(req->arena, souk_id_format("ship", id, buf)));
-    return send_rows(res, shipping_rows(req->store, false, id), 201, true);
+    int r = souk_store_exec(req->store, "INSERT INTO shipping_methods (id, code, name, currency, amount, free_above, "
+                                        "active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                            SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(in.code), SOUK_TEXT(in.name), SOUK_TEXT(in.currency),
+                                      SOUK_I64(in.amount),
+                                      given(spec, &in, SH_FREE_ABOVE) ? SOUK_I64(in.free_above) : SOUK_NULL,
+                                      SOUK_I64(!souk_json_present(spec, &in, SH_ACTIVE) || in.active ? 1 : 0),
+                                      SOUK_I64(now)));
+    if (r >= 0)
+        r = souk_store_touch(req->store, SOUK_CONTENT); /* the public list is cached */
+    return answer_written(req, res, r, "shipping_method", new_name(req, "ship", id), id, shipping_one, 201);
 }
 
 int souk_pricing_api_shipping_update(souk_req *req, souk_res *res)
@@ -280,62 +283,47 @@ int souk_pricing_api_shipping_update(souk_req *req, souk_res *res)
     int64_t id;
     pricing_in in;
     const souk_json_spec *spec = &shipping_update_spec;
-    if (souk_id_parse("ship", req->params[0], strlen(req->params[0]), &id) < 0)
-        return souk_res_error(res, SOUK_E_NOT_FOUND, "No such shipping method.");
-    if (souk_req_decode(req, res, spec, &in) ||
-        (in.code && code_taken(req, res, "SELECT 1 FROM shipping_methods WHERE code = $1 AND id <> $2", in.code, id)))
+    if (update_request(req, res, "ship", "No such shipping method.", spec, &in, &id) ||
+        (in.code && code_taken(req, res, SHIPPING_CODE_TAKEN, in.code, id)))
         return res->err;
-    souk_stmt *st = souk_store_stmt(
+    int r = souk_store_exec(
         req->store, "UPDATE shipping_methods SET code = coalesce($2, code), name = coalesce($3, name), "
                     "currency = coalesce($4, currency), amount = CASE WHEN $5 THEN $6 ELSE amount END, "
                     "free_above = CASE WHEN $7 THEN $8 ELSE free_above END, active = CASE WHEN $9 THEN $10 ELSE active END, "
-                    "updated_at = $11 WHERE id = $1");
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_i64(st, 1, id);
-    if (in.code) souk_stmt_bind_text(st, 2, in.code, SIZE_MAX); else souk_stmt_bind_null(st, 2);
-    if (in.name) souk_stmt_bind_text(st, 3, in.name, SIZE_MAX); else souk_stmt_bind_null(st, 3);
-    if (in.currency) souk_stmt_bind_text(st, 4, in.currency, 3); else souk_stmt_bind_null(st, 4);
-    souk_stmt_bind_i64(st, 5, souk_json_present(spec, &in, SH_AMOUNT));
-    souk_stmt_bind_i64(st, 6, in.amount);
-    bool set_free = souk_json_present(spec, &in, SH_FREE_ABOVE);
-    souk_stmt_bind_i64(st, 7, set_free);
-    if (set_free && !souk_json_is_null(spec, &in, SH_FREE_ABOVE))
-        souk_stmt_bind_i64(st, 8, in.free_above);
-    else
-        souk_stmt_bind_null(st, 8);
-    souk_stmt_bind_i64(st, 9, souk_json_present(spec, &in, SH_ACTIVE));
-    souk_stmt_bind_i64(st, 10, in.active);
-    souk_stmt_bind_i64(st, 11, souk_time_now_us());
-    if (souk_stmt_exec(st) < 0 || souk_store_touch(req->store, SOUK_CONTENT) < 0)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_res_audit(res, "shipping_method", req->params[0]);
-    return send_rows(res, shipping_rows(req->store, false, id), 200, true);
+                    "updated_at = $11 WHERE id = $1",
+        SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(in.code), SOUK_TEXT(in.name), SOUK_TEXT(in.currency),
+                  SOUK_BOOL(souk_json_present(spec, &in, SH_AMOUNT)), SOUK_I64(in.amount),
+                  SOUK_BOOL(souk_json_present(spec, &in, SH_FREE_ABOVE)),
+                  given(spec, &in, SH_FREE_ABOVE) ? SOUK_I64(in.free_above) : SOUK_NULL,
+                  SOUK_BOOL(souk_json_present(spec, &in, SH_ACTIVE)), SOUK_I64(in.active ? 1 : 0),
+                  SOUK_I64(souk_time_now_us())));
+    if (r >= 0)
+        r = souk_store_touch(req->store, SOUK_CONTENT);
+    return answer_written(req, res, r, "shipping_method", req->params[0], id, shipping_one, 200);
 }
 
 /* ---- coupons ---- */
 
+static json_t *coupon_row(souk_stmt *st, void *ctx)
+{
+    (void)ctx;
+    return json_pack("{s:o,s:o,s:o,s:I,s:o,s:I,s:o,s:o,s:o,s:I,s:b,s:o,s:o}", "id", souk_row_id(st, 0, "cpn"), "code",
+                     souk_row_text(st, 1), "kind", souk_row_text(st, 2), "value", (json_int_t)souk_stmt_i64(st, 3),
+                     "currency", souk_row_text_or_null(st, 4), "min_subtotal", (json_int_t)souk_stmt_i64(st, 5),
+                     "starts_at", souk_row_time(st, 6), "expires_at", souk_row_time(st, 7), "usage_limit",
+                     souk_row_int_or_null(st, 8), "used_count", (json_int_t)souk_stmt_i64(st, 9), "active",
+                     souk_stmt_i64(st, 10) != 0, "created_at", souk_row_time(st, 11), "updated_at",
+                     souk_row_time(st, 12));
+}
+
+/* Coupons (ONLY_ID ≠ 0: that one), by code. */
 static json_t *coupon_rows(souk_store *db, int64_t only_id)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, code, kind, value, currency, min_subtotal, starts_at, expires_at, "
-                                        "usage_limit, used_count, active, created_at, updated_at FROM coupons "
-                                        "WHERE $1 = 0 OR id = $1 ORDER BY code");
-    if (!st)
-        return NULL;
-    souk_stmt_bind_i64(st, 1, only_id);
-    json_t *arr = json_array();
-    char id[SOUK_ID_TEXT_MAX], c[SOUK_RFC3339_LEN], u[SOUK_RFC3339_LEN];
-    while (souk_stmt_step(st) == SOUK_DB_ROW)
-        json_array_append_new(
-            arr, json_pack("{s:s,s:s,s:s,s:I,s:o,s:I,s:o,s:o,s:o,s:I,s:b,s:s,s:s}", "id",
-                           souk_id_format("cpn", souk_stmt_i64(st, 0), id), "code", souk_stmt_text(st, 1, NULL), "kind",
-                           souk_stmt_text(st, 2, NULL), "value", (json_int_t)souk_stmt_i64(st, 3), "currency",
-                           souk_stmt_is_null(st, 4) ? json_null() : json_string(souk_stmt_text(st, 4, NULL)),
-                           "min_subtotal", (json_int_t)souk_stmt_i64(st, 5), "starts_at", time_or_null(st, 6),
-                           "expires_at", time_or_null(st, 7), "usage_limit", int_or_null(st, 8), "used_count",
-                           (json_int_t)souk_stmt_i64(st, 9), "active", souk_stmt_i64(st, 10) != 0, "created_at",
-                           souk_time_format(souk_stmt_i64(st, 11), c), "updated_at", souk_time_format(souk_stmt_i64(st, 12), u)));
-    return arr;
+    souk_stmt *st = souk_store_query(db, "SELECT id, code, kind, value, currency, min_subtotal, starts_at, expires_at, "
+                                         "usage_limit, used_count, active, created_at, updated_at FROM coupons "
+                                         "WHERE $1 = 0 OR id = $1 ORDER BY code",
+                                     SOUK_ARGS(SOUK_I64(only_id)));
+    return souk_store_rows(st, coupon_row, NULL);
 }
 
 int souk_pricing_api_coupon_list(souk_req *req, souk_res *res)
@@ -348,6 +336,11 @@ static int64_t when(const char *text)
     int64_t t = 0;
     souk_time_parse(text, strlen(text), &t);
     return t;
+}
+
+static souk_param time_or_null(const char *text)
+{
+    return text ? SOUK_I64(when(text)) : SOUK_NULL;
 }
 
 int souk_pricing_api_coupon_create(souk_req *req, souk_res *res)
@@ -374,30 +367,16 @@ int souk_pricing_api_coupon_create(souk_req *req, souk_res *res)
     if (code_taken(req, res, "SELECT 1 FROM coupons WHERE code = $1 AND id <> $2", code, 0))
         return res->err;
     int64_t id = souk_id_next(), now = souk_time_now_us();
-    souk_stmt *st = souk_store_stmt(req->store, "INSERT INTO coupons (id, code, kind, value, currency, min_subtotal, "
-                                                "starts_at, expires_at, usage_limit, active, created_at, updated_at) "
-                                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)");
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_text(st, 2, code, SIZE_MAX);
-    souk_stmt_bind_text(st, 3, in.kind, SIZE_MAX);
-    souk_stmt_bind_i64(st, 4, in.value);
-    if (in.currency) souk_stmt_bind_text(st, 5, in.currency, 3); else souk_stmt_bind_null(st, 5);
-    souk_stmt_bind_i64(st, 6, in.min_subtotal);
-    if (in.starts_at) souk_stmt_bind_i64(st, 7, when(in.starts_at)); else souk_stmt_bind_null(st, 7);
-    if (in.expires_at) souk_stmt_bind_i64(st, 8, when(in.expires_at)); else souk_stmt_bind_null(st, 8);
-    if (souk_json_present(spec, &in, CP_LIMIT) && !souk_json_is_null(spec, &in, CP_LIMIT))
-        souk_stmt_bind_i64(st, 9, in.usage_limit);
-    else
-        souk_stmt_bind_null(st, 9);
-    souk_stmt_bind_i64(st, 10, souk_json_present(spec, &in, CP_ACTIVE) ? in.active : 1);
-    souk_stmt_bind_i64(st, 11, now);
-    if (souk_stmt_exec(st) < 0)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    char buf[SOUK_ID_TEXT_MAX];
-    souk_res_audit(res, "coupon", souk_arena_strdup(req->arena, souk_id_format("cpn", id, buf)));
-    return send_rows(res, coupon_rows(req->store, id), 201, true);
+    int r = souk_store_exec(req->store, "INSERT INTO coupons (id, code, kind, value, currency, min_subtotal, "
+                                        "starts_at, expires_at, usage_limit, active, created_at, updated_at) "
+                                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                            SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(code), SOUK_TEXT(in.kind), SOUK_I64(in.value),
+                                      SOUK_TEXT(in.currency), SOUK_I64(in.min_subtotal), time_or_null(in.starts_at),
+                                      time_or_null(in.expires_at),
+                                      given(spec, &in, CP_LIMIT) ? SOUK_I64(in.usage_limit) : SOUK_NULL,
+                                      SOUK_I64(!souk_json_present(spec, &in, CP_ACTIVE) || in.active ? 1 : 0),
+                                      SOUK_I64(now)));
+    return answer_written(req, res, r, "coupon", new_name(req, "cpn", id), id, coupon_rows, 201);
 }
 
 int souk_pricing_api_coupon_update(souk_req *req, souk_res *res)
@@ -405,26 +384,16 @@ int souk_pricing_api_coupon_update(souk_req *req, souk_res *res)
     int64_t id;
     pricing_in in;
     const souk_json_spec *spec = &coupon_update_spec;
-    if (souk_id_parse("cpn", req->params[0], strlen(req->params[0]), &id) < 0)
-        return souk_res_error(res, SOUK_E_NOT_FOUND, "No such coupon.");
-    if (souk_req_decode(req, res, spec, &in))
+    if (update_request(req, res, "cpn", "No such coupon.", spec, &in, &id))
         return res->err;
-    souk_stmt *st = souk_store_stmt(req->store, "UPDATE coupons SET expires_at = CASE WHEN $2 THEN $3 ELSE expires_at END, "
-                                                "usage_limit = CASE WHEN $4 THEN $5 ELSE usage_limit END, "
-                                                "active = CASE WHEN $6 THEN $7 ELSE active END, updated_at = $8 WHERE id = $1");
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_i64(st, 1, id);
-    bool set_exp = souk_json_present(spec, &in, 0), set_limit = souk_json_present(spec, &in, 1);
-    souk_stmt_bind_i64(st, 2, set_exp);
-    if (set_exp && in.expires_at) souk_stmt_bind_i64(st, 3, when(in.expires_at)); else souk_stmt_bind_null(st, 3);
-    souk_stmt_bind_i64(st, 4, set_limit);
-    if (set_limit && !souk_json_is_null(spec, &in, 1)) souk_stmt_bind_i64(st, 5, in.usage_limit); else souk_stmt_bind_null(st, 5);
-    souk_stmt_bind_i64(st, 6, souk_json_present(spec, &in, 2));
-    souk_stmt_bind_i64(st, 7, in.active);
-    souk_stmt_bind_i64(st, 8, souk_time_now_us());
-    if (souk_stmt_exec(st) < 0)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_res_audit(res, "coupon", req->params[0]);
-    return send_rows(res, coupon_rows(req->store, id), 200, true);
+    bool set_exp = souk_json_present(spec, &in, CU_EXPIRES);
+    int r = souk_store_exec(req->store, "UPDATE coupons SET expires_at = CASE WHEN $2 THEN $3 ELSE expires_at END, "
+                                        "usage_limit = CASE WHEN $4 THEN $5 ELSE usage_limit END, "
+                                        "active = CASE WHEN $6 THEN $7 ELSE active END, updated_at = $8 WHERE id = $1",
+                            SOUK_ARGS(SOUK_I64(id), SOUK_BOOL(set_exp), time_or_null(set_exp ? in.expires_at : NULL),
+                                      SOUK_BOOL(souk_json_present(spec, &in, CU_LIMIT)),
+                                      given(spec, &in, CU_LIMIT) ? SOUK_I64(in.usage_limit) : SOUK_NULL,
+                                      SOUK_BOOL(souk_json_present(spec, &in, CU_ACTIVE)), SOUK_I64(in.active ? 1 : 0),
+                                      SOUK_I64(souk_time_now_us())));
+    return answer_written(req, res, r, "coupon", req->params[0], id, coupon_rows, 200);
 }

@@ -443,11 +443,11 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
     c.scope = scope;
     c.hash = hash;
     int64_t cart = 0;
-    int found = souk_cart_find(req->store, user, token, &cart);
-    if (found < 0)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    if (!found)
+    souk_err found = souk_cart_find(req->store, user, token, &cart);
+    if (found == SOUK_E_NOT_FOUND)
         cart = 0; /* a replay needs no cart; a new checkout answers 404 */
+    else if (found)
+        return souk_res_error(res, found, NULL);
     c.place = (souk__place_in){cart, user, user ? NULL : guest_key, in.email, address, souk_orders_gateway()->name,
                                user ? uref : "guest"};
     if (!in.email && user && souk__checkout_account_email(req, res, user, &c.place.email))

@@ -153,9 +153,8 @@ souk_err souk__order_pay_tx(souk_store *db, int64_t order, const char *actor)
     if (souk_store_exec2(db, "UPDATE sub_orders SET state = 'paid', updated_at = $2 WHERE order_id = $1", order,
                          souk_time_now_us()) < 0)
         return SOUK_E_INTERNAL;
-    int r;
-    if (o.cart_id && (r = souk_cart_empty_tx(db, o.cart_id)) < 0)
-        return souk_store_dberr(r);
+    if (o.cart_id && (e = souk_cart_empty_tx(db, o.cart_id)))
+        return e;
     char ref[SOUK_ID_TEXT_MAX];
     souk__order_ref(order, ref);
     json_t *totals = json_pack("{s:I,s:s}", "total", (json_int_t)o.total, "currency", o.currency);
@@ -199,9 +198,8 @@ souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char
     /* CONFLICT here would mean a consumed reservation on an unpaid order: a bug, not "not pending" */
     if (o.reservation_id && (e = souk_inventory_release_tx(db, o.reservation_id)) && e != SOUK_E_NOT_FOUND)
         return e == SOUK_E_CONFLICT ? SOUK_E_INTERNAL : e;
-    if (o.coupon_id && souk_store_exec1(db, "UPDATE coupons SET used_count = used_count - 1 WHERE id = $1 "
-                                            "AND used_count > 0", o.coupon_id) < 0)
-        return SOUK_E_INTERNAL;
+    if (o.coupon_id && (e = souk_cart_coupon_release_tx(db, o.coupon_id)))
+        return e;
     if (souk_store_exec2(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 WHERE order_id = $1", order,
                          souk_time_now_us()) < 0)
         return SOUK_E_INTERNAL;

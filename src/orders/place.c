@@ -11,6 +11,7 @@
 
 #include "cart/cart.h"
 #include "cart/totals.h"
+#include "catalog/catalog.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "inventory/inventory.h"
@@ -59,23 +60,6 @@ typedef struct group {
     int64_t vendor, commission_bp, subtotal, sub_id;
 } group;
 
-/* The vendor and its commission of product PRODUCT. */
-static souk_err vendor_of(souk_store *db, int64_t product, int64_t *vendor, int64_t *bp)
-{
-    souk_stmt *st = souk_store_stmt(db, "SELECT coalesce(p.vendor_id, 0), coalesce(v.commission_bp, 0) "
-                                        "FROM products p LEFT JOIN vendors v ON v.id = p.vendor_id WHERE p.id = $1");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, product);
-    int r = souk_stmt_step(st);
-    if (r != SOUK_DB_ROW)
-        return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
-    *vendor = souk_stmt_i64(st, 0);
-    *bp = souk_stmt_i64(st, 1);
-    souk_stmt_done(st);
-    return SOUK_OK;
-}
-
 /* Checks every line can be bought; fills LINES for the reservation. */
 static souk_err check_lines(const json_t *lines, souk_reservation_line *out, souk_arena *a, souk_problems *pr)
 {
@@ -107,20 +91,9 @@ static souk_err take_coupon(souk_store *db, int64_t cart_id, const json_t *cart,
     if (!json_is_true(json_object_get(json_object_get(cart, "totals"), "coupon_applied")) ||
         !json_is_string(json_object_get(cart, "coupon")))
         return SOUK_OK;
-    souk_stmt *st = souk_store_stmt(db, "UPDATE coupons SET used_count = used_count + 1 WHERE id = "
-                                        "(SELECT coupon_id FROM carts WHERE id = $1) AND (usage_limit IS NULL "
-                                        "OR used_count < usage_limit) RETURNING id");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, cart_id);
-    int r = souk_stmt_step(st);
-    if (r == SOUK_DB_ROW) {
-        *coupon = souk_stmt_i64(st, 0);
-        souk_stmt_done(st);
-        return SOUK_OK;
-    }
-    if (r < 0)
-        return souk_store_dberr(r);
+    souk_err e = souk_cart_coupon_use_tx(db, cart_id, coupon);
+    if (e != SOUK_E_CONFLICT)
+        return e;
     souk_problems_add(pr, a, "coupon", "has been used up; remove it from the cart");
     return SOUK_E_VALIDATION;
 }
@@ -185,7 +158,7 @@ static souk_err group_lines(souk_store *db, const json_t *lines, group *g, size_
     for (size_t i = 0; i < json_array_size(lines); i++) {
         const json_t *l = json_array_get(lines, i);
         int64_t vendor = 0, bp = 0;
-        souk_err e = vendor_of(db, id_of(json_object_get(l, "product_id"), "prod"), &vendor, &bp);
+        souk_err e = souk_catalog_product_terms(db, id_of(json_object_get(l, "product_id"), "prod"), &vendor, &bp);
         if (e)
             return e;
         vendors[i] = vendor;

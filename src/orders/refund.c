@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cart/cart.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "inventory/inventory.h"
@@ -155,10 +156,8 @@ souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const 
     if (souk_store_changes(db) != 1)
         return SOUK_E_INVALID_STATE;
     souk_err e = restock(db, o, false, "order cancelled", actor);
-    if (!e && o->coupon_id &&
-        souk_store_exec1(db, "UPDATE coupons SET used_count = used_count - 1 WHERE id = $1 AND used_count > 0",
-                         o->coupon_id) < 0)
-        e = SOUK_E_INTERNAL;
+    if (!e && o->coupon_id)
+        e = souk_cart_coupon_release_tx(db, o->coupon_id);
     if (!e && souk_store_exec2(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 WHERE order_id = $1",
                                o->id, now) < 0)
         e = SOUK_E_INTERNAL;
