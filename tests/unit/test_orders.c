@@ -18,67 +18,55 @@
 
 /* ---- helpers: database ----------------------------------------------------- */
 
-/* The integer in the first column of the first row of SQL ($1 = A). */
+/* The integer in the first column of the first row of SQL with ARGS. */
+static int64_t qi(souk_store *db, const char *sql, const souk_param *args)
+{
+    int64_t v = 0;
+    int r = souk_store_one(db, sql, args, SOUK_COLS(SOUK_COL_I64(&v)));
+    if (r != SOUK_DB_ROW)
+        fail_msg("no row (%d) for: %s", r, sql);
+    return v;
+}
+
+/* The same without parameters, with $1 = A, with $1 = A and $2 = B, with $1 the text S. */
+static int64_t q0(souk_store *db, const char *sql)
+{
+    return qi(db, sql, NULL);
+}
+
 static int64_t q1(souk_store *db, const char *sql, int64_t a)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    assert_non_null(st);
-    souk_stmt_bind_i64(st, 1, a);
-    int r = souk_stmt_step(st);
-    if (r != SOUK_DB_ROW)
-        fail_msg("no row (%d) for: %s", r, sql);
-    int64_t v = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
-    return v;
+    return qi(db, sql, SOUK_ARGS(SOUK_I64(a)));
 }
 
-/* The same with $1 = A, $2 = B. */
 static int64_t q2(souk_store *db, const char *sql, int64_t a, int64_t b)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    assert_non_null(st);
-    souk_stmt_bind_i64(st, 1, a);
-    souk_stmt_bind_i64(st, 2, b);
-    int r = souk_stmt_step(st);
-    if (r != SOUK_DB_ROW)
-        fail_msg("no row (%d) for: %s", r, sql);
-    int64_t v = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
-    return v;
+    return qi(db, sql, SOUK_ARGS(SOUK_I64(a), SOUK_I64(b)));
 }
 
-/* The integer result of SQL whose $1 is the text S. */
 static int64_t qs(souk_store *db, const char *sql, const char *s)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    assert_non_null(st);
-    souk_stmt_bind_text(st, 1, s, SIZE_MAX);
-    int r = souk_stmt_step(st);
-    if (r != SOUK_DB_ROW)
-        fail_msg("no row (%d) for: %s", r, sql);
-    int64_t v = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
-    return v;
+    return qi(db, sql, SOUK_ARGS(SOUK_TEXT(s)));
 }
 
 /* The text in the first column of SQL ($1 = A), copied into the arena ("" for NULL). */
 static const char *qt(fixture *f, const char *sql, int64_t a)
 {
-    souk_stmt *st = souk_store_stmt(f->db, sql);
-    assert_non_null(st);
-    souk_stmt_bind_i64(st, 1, a);
-    int r = souk_stmt_step(st);
+    char *s = NULL;
+    int r = souk_store_one(f->db, sql, SOUK_ARGS(SOUK_I64(a)), SOUK_COLS(SOUK_COL_ARENA(&s, &f->a)));
     if (r != SOUK_DB_ROW)
         fail_msg("no row (%d) for: %s", r, sql);
-    const char *s = souk_stmt_is_null(st, 0) ? "" : souk_stmt_text(st, 0, NULL);
-    const char *copy = souk_arena_strdup(&f->a, s ? s : "");
-    souk_stmt_done(st);
-    return copy;
+    return s;
+}
+
+static void exec(souk_store *db, const char *sql, const souk_param *args)
+{
+    assert_true(souk_store_exec(db, sql, args) >= 0);
 }
 
 static void exec2(souk_store *db, const char *sql, int64_t a, int64_t b)
 {
-    assert_true(souk_store_exec2(db, sql, a, b) >= 0);
+    exec(db, sql, SOUK_ARGS(SOUK_I64(a), SOUK_I64(b)));
 }
 
 static const char *order_state(fixture *f, int64_t order)
@@ -102,9 +90,43 @@ static const char *ref(int64_t order)
 /* Events of TYPE about ORDER. */
 static int64_t events_of(fixture *f, const char *type, int64_t order)
 {
-    char sql[200];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE type = '%s' AND aggregate_id = $1", type);
-    return qs(f->db, sql, ref(order));
+    return qi(f->db, "SELECT count(*) FROM events WHERE type = $1 AND aggregate_id = $2",
+              SOUK_ARGS(SOUK_TEXT(type), SOUK_TEXT(ref(order))));
+}
+
+/* The integer FIELD of the payload of the one event of TYPE about ORDER
+ * (decoded here: the SQL stays the same on every database). */
+static int64_t event_field(fixture *f, const char *type, int64_t order, const char *field)
+{
+    char *text = NULL;
+    int r = souk_store_one(f->db, "SELECT payload FROM events WHERE type = $1 AND aggregate_id = $2",
+                           SOUK_ARGS(SOUK_TEXT(type), SOUK_TEXT(ref(order))), SOUK_COLS(SOUK_COL_ARENA(&text, &f->a)));
+    assert_int_equal(r, SOUK_DB_ROW);
+    json_t *j = json_loads(text, 0, NULL);
+    assert_non_null(j);
+    int64_t v = json_integer_value(json_object_get(j, field));
+    json_decref(j);
+    return v;
+}
+
+/* orders.refund jobs (in STATE, NULL = any) whose payload names refund RID. */
+static int64_t refund_jobs(fixture *f, int64_t rid, const char *state)
+{
+    char rref[SOUK_ID_TEXT_MAX];
+    souk_id_format(SOUK_PREFIX_REFUND, rid, rref);
+    souk_stmt *st = souk_store_query(f->db, "SELECT payload FROM jobs WHERE kind = 'orders.refund' "
+                                            "AND ($1 IS NULL OR state = $1)", SOUK_ARGS(SOUK_TEXT(state)));
+    int64_t n = 0;
+    char *text = NULL;
+    int r;
+    while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_ARENA(&text, &f->a)))) == SOUK_DB_ROW) {
+        json_t *j = json_loads(text, 0, NULL);
+        const char *named = json_string_value(json_object_get(j, "refund_id"));
+        n += named && strcmp(named, rref) == 0;
+        json_decref(j);
+    }
+    assert_int_equal(r, SOUK_DB_DONE);
+    return n;
 }
 
 typedef struct send_ctx {
@@ -130,16 +152,10 @@ static int run_tx_count(fixture *f, int max)
  * queued order.emails job to write it). */
 static int64_t email_jobs(fixture *f, int64_t order, const char *kind)
 {
-    souk_stmt *st = souk_store_stmt(f->db, "SELECT count(*) FROM order_notifications WHERE order_id = $1 "
-                                           "AND kind = $2 AND sent_at IS NULL AND EXISTS (SELECT 1 FROM jobs "
-                                           "WHERE kind = 'order.emails' AND state = 'queued' AND run_at >= created_at)");
-    assert_non_null(st);
-    souk_stmt_bind_i64(st, 1, order);
-    souk_stmt_bind_text(st, 2, kind, SIZE_MAX);
-    assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
-    int64_t v = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
-    return v;
+    return qi(f->db, "SELECT count(*) FROM order_notifications WHERE order_id = $1 AND kind = $2 "
+                     "AND sent_at IS NULL AND EXISTS (SELECT 1 FROM jobs WHERE kind = 'order.emails' "
+                     "AND state = 'queued' AND run_at >= created_at)",
+              SOUK_ARGS(SOUK_I64(order), SOUK_TEXT(kind)));
 }
 
 /* ---- helpers: catalog, stock, carts ------------------------------------------ */
@@ -155,16 +171,15 @@ static int64_t warehouse(fixture *f, const char *code)
     return id;
 }
 
-/* A vendor whose commission is BP basis points (set directly). */
+/* A vendor whose commission is BP basis points. */
 static int64_t vendor(fixture *f, const char *name, int64_t bp)
 {
-    souk_taxon_in in = {name, NULL, 0, 0, 0, 0, 0};
+    souk_taxon_in in = {.name = name, .commission_bp = bp};
     int64_t id = 0;
     souk_problems_init(&f->pr);
     souk_err e = souk_catalog_taxon_create(f->db, SOUK_TAXON_VENDOR, &in, &f->a, &f->pr, &id);
     if (e)
         fail_msg("vendor %s: %s", name, souk_err_code(e));
-    exec2(f->db, "UPDATE vendors SET commission_bp = $2 WHERE id = $1", id, bp);
     return id;
 }
 
@@ -234,16 +249,9 @@ static void add_line(fixture *f, int64_t c, int64_t var, int64_t qty)
 static int64_t coupon(fixture *f, const char *code, int64_t bp, int64_t limit)
 {
     int64_t id = souk_id_next();
-    souk_stmt *st = souk_store_stmt(f->db, "INSERT INTO coupons (id, code, kind, value, usage_limit, used_count, "
-                                           "active, created_at, updated_at) VALUES ($1, $2, 'percent', $3, $4, 0, 1, "
-                                           "$5, $5)");
-    assert_non_null(st);
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_text(st, 2, code, SIZE_MAX);
-    souk_stmt_bind_i64(st, 3, bp);
-    souk_stmt_bind_i64(st, 4, limit);
-    souk_stmt_bind_i64(st, 5, souk_time_now_us());
-    assert_int_equal(souk_stmt_exec(st), SOUK_DB_DONE);
+    exec(f->db, "INSERT INTO coupons (id, code, kind, value, usage_limit, used_count, active, created_at, updated_at) "
+                "VALUES ($1, $2, 'percent', $3, $4, 0, 1, $5, $5)",
+         SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(code), SOUK_I64(bp), SOUK_I64(limit), SOUK_I64(souk_time_now_us())));
     return id;
 }
 
@@ -359,6 +367,26 @@ static int64_t reservation_of(fixture *f, int64_t order)
     return q1(f->db, "SELECT reservation_id FROM orders WHERE id = $1", order);
 }
 
+/* ORDER is cancelled with its TOTAL refunded in full: one pending refund
+ * RID, every sub-order cancelled, the events said once, and the
+ * orders.refund job that retries the gateway queued. */
+static void expect_cancelled_and_refunded(fixture *f, int64_t order, int64_t total, int64_t rid)
+{
+    assert_true(rid > 0);
+    assert_string_equal(order_state(f, order), "cancelled");
+    assert_string_equal(payment_status(f, order), "refunded");
+    assert_int_equal(q1(f->db, "SELECT refunded FROM orders WHERE id = $1", order), total);
+    assert_int_equal(q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1 AND state <> 'cancelled'", order),
+                     0);
+    assert_int_equal(q1(f->db, "SELECT count(*) FROM refunds WHERE order_id = $1", order), 1);
+    assert_int_equal(q1(f->db, "SELECT order_id FROM refunds WHERE id = $1", rid), order);
+    assert_int_equal(q1(f->db, "SELECT amount FROM refunds WHERE id = $1", rid), total);
+    assert_string_equal(qt(f, "SELECT state FROM refunds WHERE id = $1", rid), "pending");
+    assert_int_equal(events_of(f, "order.cancelled", order), 1);
+    assert_int_equal(events_of(f, "order.refunded", order), 1);
+    assert_int_equal(refund_jobs(f, rid, "queued"), 1);
+}
+
 static const char *reservation_state(fixture *f, int64_t res)
 {
     static char state[16];
@@ -395,7 +423,7 @@ static void test_place(void **state)
     assert_string_equal(qt(f, "SELECT email FROM orders WHERE id = $1", order), "shopper@example.com");
     assert_string_equal(qt(f, "SELECT gateway FROM orders WHERE id = $1", order), "test");
     assert_int_equal(q1(f->db, "SELECT cart_id FROM orders WHERE id = $1", order), c);
-    assert_int_equal(q1(f->db, "SELECT user_id IS NULL FROM orders WHERE id = $1", order), 1);
+    assert_int_equal(q1(f->db, "SELECT count(*) FROM orders WHERE id = $1 AND user_id IS NULL", order), 1);
     /* a guest order: the hash of the derived order token is stored */
     char token[SOUK__ORDER_TOKEN_LEN], hex[65];
     souk__order_token(guest_key, order, token);
@@ -413,8 +441,8 @@ static void test_place(void **state)
     assert_int_equal(q2(f->db, "SELECT product_id FROM order_lines WHERE order_id = $1 AND line_no = $2", order, 2),
                      pb);
     assert_int_equal(q2(f->db, "SELECT vendor_id FROM order_lines WHERE order_id = $1 AND line_no = $2", order, 2), vb);
-    assert_int_equal(q2(f->db, "SELECT vendor_id IS NULL FROM order_lines WHERE order_id = $1 AND line_no = $2", order,
-                        3), 1);
+    assert_int_equal(q2(f->db, "SELECT count(*) FROM order_lines WHERE order_id = $1 AND line_no = $2 "
+                               "AND vendor_id IS NULL", order, 3), 1);
     assert_string_equal(qt(f, "SELECT sku || '/' || product_title FROM order_lines WHERE order_id = $1 AND line_no = 1",
                            order), "PLACE-A/PLACE-A");
     assert_int_equal(q1(f->db, "SELECT sum(fulfilled + returned) FROM order_lines WHERE order_id = $1", order), 0);
@@ -441,7 +469,7 @@ static void test_place(void **state)
                                "WHERE order_id = $1 AND vendor_id IS NULL", order), 500 * 100);
     /* each line belongs to its vendor's sub-order */
     assert_int_equal(q1(f->db, "SELECT count(*) FROM order_lines l JOIN sub_orders s ON s.id = l.sub_order_id "
-                               "WHERE l.order_id = $1 AND s.order_id = l.order_id AND s.vendor_id IS l.vendor_id",
+                               "WHERE l.order_id = $1 AND s.order_id = l.order_id AND s.vendor_id IS NOT DISTINCT FROM l.vendor_id",
                         order), 3);
 
     /* the reservation holds the stock: available drops, on_hand stays */
@@ -480,7 +508,7 @@ static void test_place_empty_cart(void **state)
     assert_int_equal(f->pr.count, 1);
     expect_field(&f->pr, "cart");
     assert_int_equal(order, 0);
-    assert_int_equal(q1(f->db, "SELECT count(*) + $1 FROM orders", 0), 0);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM orders"), 0);
     /* no cart at all */
     assert_int_equal(place(f, c + 12345, &order), SOUK_E_NOT_FOUND);
 }
@@ -508,11 +536,11 @@ static void test_place_out_of_stock(void **state)
     assert_int_equal(level(f, a, wh).reserved, 0);
     assert_int_equal(level(f, b, wh).reserved, 0);
     assert_int_equal(available(f, b), 9);
-    assert_int_equal(q1(f->db, "SELECT count(*) + $1 FROM orders", 0), 0);
-    assert_int_equal(q1(f->db, "SELECT count(*) + $1 FROM sub_orders", 0), 0);
-    assert_int_equal(q1(f->db, "SELECT count(*) + $1 FROM order_lines", 0), 0);
-    assert_int_equal(q1(f->db, "SELECT count(*) + $1 FROM order_history", 0), 0);
-    assert_int_equal(q1(f->db, "SELECT count(*) + $1 FROM reservations", 0), 0);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM orders"), 0);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM sub_orders"), 0);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM order_lines"), 0);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM order_history"), 0);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM reservations"), 0);
     assert_int_equal(q1(f->db, "SELECT used_count FROM coupons WHERE id = $1", k), 0);
 
     /* with the cart fixed it goes through, with the coupon's use counted */
@@ -544,7 +572,7 @@ static void test_place_unbuyable_line(void **state)
     assert_int_equal(f->pr.count, 1);
     expect_field(&f->pr, "lines[1]");
     assert_int_equal(level(f, a, wh).reserved, 0);
-    assert_int_equal(q1(f->db, "SELECT count(*) + $1 FROM orders", 0), 0);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM orders"), 0);
 }
 
 /* ---- paying ----------------------------------------------------------------- */
@@ -582,8 +610,8 @@ static void test_pay(void **state)
     assert_string_equal(order_state(f, order), "paid");
     assert_string_equal(payment_status(f, order), "succeeded");
     assert_string_equal(qt(f, "SELECT intent_status FROM orders WHERE id = $1", order), "succeeded");
-    assert_int_equal(q1(f->db, "SELECT paid_at IS NOT NULL AND paid_at >= created_at FROM orders WHERE id = $1",
-                        order), 1);
+    assert_int_equal(q1(f->db, "SELECT count(*) FROM orders WHERE id = $1 AND paid_at IS NOT NULL "
+                               "AND paid_at >= created_at", order), 1);
     assert_int_equal(q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1", order), 2);
     assert_int_equal(q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1 AND state = 'paid'", order), 2);
     /* history, events, the confirmation e-mail */
@@ -592,12 +620,11 @@ static void test_pay(void **state)
                               "ORDER BY id DESC LIMIT 1", order), "pending_payment>paid");
     assert_int_equal(events_of(f, "order.placed", order), 1);
     assert_int_equal(events_of(f, "order.paid", order), 1);
-    assert_int_equal(qs(f->db, "SELECT json_extract(payload, '$.total') FROM events WHERE type = 'order.placed' "
-                               "AND aggregate_id = $1", ref(order)), 3900);
+    assert_int_equal(event_field(f, "order.placed", order, "total"), 3900);
     assert_int_equal(email_jobs(f, order, "confirmation"), 1);
     /* the batch writes it into the mail outbox once */
     assert_int_equal(run_tx_count(f, 1000), 1);
-    assert_int_equal(q1(f->db, "SELECT count(*) FROM mail_outbox WHERE subject LIKE '%confirmed' AND $1 = $1", 0), 1);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM mail_outbox WHERE subject LIKE '%confirmed'"), 1);
     assert_int_equal(run_tx_count(f, 1000), 0);
 
     /* paying twice: CONFLICT, nothing changes */
@@ -685,31 +712,18 @@ static void test_pay_after_lapse_sold_out(void **state)
     souk_stock_level lv = level(f, a, wh);
     assert_int_equal(lv.on_hand, 1);
     assert_int_equal(lv.reserved, 0);
-    assert_int_equal(q1(f->db, "SELECT count(*) FROM reservations WHERE state = 'active' AND $1 = 0", 0), 0);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM reservations WHERE state = 'active'"), 0);
     assert_int_equal(events_of(f, "order.paid", first), 0);
 
     /* as the webhook handles it: cancel, and give the money back in full */
     op x = {.kind = OP_SUCCEEDED, .order = first};
     assert_int_equal(run_op(f, &x), SOUK_OK);
-    assert_true(x.refund_id > 0);
-    assert_string_equal(order_state(f, first), "cancelled");
-    assert_string_equal(payment_status(f, first), "refunded");
-    assert_int_equal(q1(f->db, "SELECT refunded FROM orders WHERE id = $1", first), total);
-    assert_int_equal(q1(f->db, "SELECT count(*) FROM refunds WHERE order_id = $1", first), 1);
-    assert_int_equal(q1(f->db, "SELECT amount FROM refunds WHERE id = $1", x.refund_id), total);
-    assert_string_equal(qt(f, "SELECT state FROM refunds WHERE id = $1", x.refund_id), "pending");
-    assert_int_equal(q1(f->db, "SELECT order_id FROM refunds WHERE id = $1", x.refund_id), first);
+    expect_cancelled_and_refunded(f, first, total, x.refund_id);
     assert_int_equal(q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1 AND state = 'cancelled'", first),
                      1);
     assert_string_equal(qt(f, "SELECT from_state || '>' || to_state || ':' || note FROM order_history "
                               "WHERE order_id = $1 AND to_state = 'cancelled'", first),
                         "pending_payment>cancelled:paid after its stock was sold");
-    assert_int_equal(events_of(f, "order.cancelled", first), 1);
-    assert_int_equal(events_of(f, "order.refunded", first), 1);
-    char rref[SOUK_ID_TEXT_MAX];
-    souk_id_format(SOUK_PREFIX_REFUND, x.refund_id, rref);
-    assert_int_equal(qs(f->db, "SELECT count(*) FROM jobs WHERE kind = 'orders.refund' "
-                               "AND json_extract(payload, '$.refund_id') = $1", rref), 1);
     /* stock untouched by all this */
     assert_int_equal(level(f, a, wh).on_hand, 1);
     /* said again: nothing more is refunded */
@@ -813,7 +827,7 @@ static void test_cancel_paid(void **state)
     assert_int_equal(level(f, a, wh).on_hand, 7);
     assert_int_equal(level(f, b, wh).on_hand, 1);
     assert_int_equal(q1(f->db, "SELECT used_count FROM coupons WHERE id = $1", k), 1);
-    exec2(f->db, "UPDATE orders SET intent_id = 'pi_test_cxd' || $2 WHERE id = $1", order, 1);
+    exec(f->db, "UPDATE orders SET intent_id = $2 WHERE id = $1", SOUK_ARGS(SOUK_I64(order), SOUK_TEXT("pi_test_cxd1")));
 
     op x = {.kind = OP_CANCEL_PAID, .order = order};
     assert_int_equal(run_op(f, &x), SOUK_OK);
@@ -829,28 +843,17 @@ static void test_cancel_paid(void **state)
     assert_string_equal(qt(f, "SELECT actor FROM stock_adjustments WHERE reason = 'order cancelled' "
                               "AND variant_id = $1", b), "usr_test");
     /* cancelled, the total refunded, the coupon use given back */
-    assert_string_equal(order_state(f, order), "cancelled");
-    assert_string_equal(payment_status(f, order), "refunded");
-    assert_int_equal(q1(f->db, "SELECT refunded FROM orders WHERE id = $1", order), total);
+    expect_cancelled_and_refunded(f, order, total, x.refund_id);
     assert_int_equal(q1(f->db, "SELECT used_count FROM coupons WHERE id = $1", k), 0);
-    assert_int_equal(q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1 AND state <> 'cancelled'", order),
-                     0);
-    assert_int_equal(q1(f->db, "SELECT count(*) FROM refunds WHERE order_id = $1", order), 1);
-    assert_int_equal(q1(f->db, "SELECT amount FROM refunds WHERE id = $1", x.refund_id), total);
-    assert_string_equal(qt(f, "SELECT state FROM refunds WHERE id = $1", x.refund_id), "pending");
     assert_string_equal(qt(f, "SELECT from_state || '>' || to_state || ':' || note FROM order_history "
                               "WHERE order_id = $1 ORDER BY id DESC LIMIT 1", order),
                         "paid>cancelled:changed my mind");
     assert_int_equal(q1(f->db, "SELECT count(*) FROM order_history WHERE order_id = $1", order), 3);
-    assert_int_equal(events_of(f, "order.cancelled", order), 1);
-    assert_int_equal(events_of(f, "order.refunded", order), 1);
     assert_int_equal(email_jobs(f, order, "cancelled"), 1);
     char rref[SOUK_ID_TEXT_MAX], kind[SOUK_ID_TEXT_MAX + 16];
     souk_id_format(SOUK_PREFIX_REFUND, x.refund_id, rref);
     snprintf(kind, sizeof kind, "refunded:%s", rref);
     assert_int_equal(email_jobs(f, order, kind), 1);
-    assert_int_equal(qs(f->db, "SELECT count(*) FROM jobs WHERE kind = 'orders.refund' AND state = 'queued' "
-                               "AND json_extract(payload, '$.refund_id') = $1", rref), 1);
 
     /* sent to the test gateway after the commit */
     char err[256] = "";
@@ -881,7 +884,7 @@ static void test_refund_gateway_failure(void **state)
     int64_t order = place_ok(f, c);
     assert_int_equal(pay(f, order), SOUK_OK);
     /* an intent the test gateway does not know: the refund stays pending */
-    exec2(f->db, "UPDATE orders SET intent_id = 'pi_other_' || $2 WHERE id = $1", order, 7);
+    exec(f->db, "UPDATE orders SET intent_id = $2 WHERE id = $1", SOUK_ARGS(SOUK_I64(order), SOUK_TEXT("pi_other_7")));
     int64_t rid = 0;
     assert_int_equal(refund(f, order, 100, &rid), SOUK_OK);
     char err[256] = "";
@@ -889,7 +892,8 @@ static void test_refund_gateway_failure(void **state)
     assert_true(err[0] != '\0');
     assert_string_equal(qt(f, "SELECT state FROM refunds WHERE id = $1", rid), "pending");
     /* paid through another provider than the one configured: never sent to the wrong one */
-    exec2(f->db, "UPDATE orders SET gateway = 'stripe', intent_id = 'pi_test_' || $2 WHERE id = $1", order, 7);
+    exec(f->db, "UPDATE orders SET gateway = 'stripe', intent_id = $2 WHERE id = $1",
+         SOUK_ARGS(SOUK_I64(order), SOUK_TEXT("pi_test_7")));
     err[0] = '\0';
     assert_int_equal(souk__refund_execute(f->db, rid, err, sizeof err), -1);
     assert_non_null(strstr(err, "paid through the stripe gateway"));
@@ -930,8 +934,7 @@ static void test_refunds(void **state)
     assert_string_equal(qt(f, "SELECT reason || ':' || actor || ':' || state FROM refunds WHERE id = $1", r1),
                         "goodwill:usr_admin:pending");
     assert_int_equal(q1(f->db, "SELECT count(*) FROM order_history WHERE order_id = $1", order), 2);
-    assert_int_equal(qs(f->db, "SELECT json_extract(payload, '$.amount') FROM events WHERE type = 'order.refunded' "
-                               "AND aggregate_id = $1", ref(order)), 1000);
+    assert_int_equal(event_field(f, "order.refunded", order, "amount"), 1000);
 
     /* beyond what is left (1500) */
     assert_int_equal(refund(f, order, 1501, &rid), SOUK_E_VALIDATION);
@@ -948,7 +951,7 @@ static void test_refunds(void **state)
     assert_string_equal(qt(f, "SELECT from_state || '>' || to_state FROM order_history WHERE order_id = $1 "
                               "ORDER BY id DESC LIMIT 1", order), "paid>refunded");
     assert_int_equal(events_of(f, "order.refunded", order), 2);
-    assert_int_equal(q1(f->db, "SELECT count(*) FROM jobs WHERE kind = 'orders.refund' AND $1 = $1", 0), 2);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM jobs WHERE kind = 'orders.refund'"), 2);
 
     /* nothing is left */
     assert_int_equal(refund(f, order, 1, &rid), SOUK_E_VALIDATION);
@@ -958,7 +961,8 @@ static void test_refunds(void **state)
     assert_int_equal(run_op(f, &x), SOUK_E_INVALID_STATE);
     /* all the money back before anything was fulfilled: the 2 units are back in stock */
     assert_int_equal(level(f, a, wh).on_hand, 5);
-    assert_string_equal(qt(f, "SELECT group_concat(state) FROM sub_orders WHERE order_id = $1", order), "cancelled");
+    assert_int_equal(q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1", order), 1);
+    assert_string_equal(qt(f, "SELECT state FROM sub_orders WHERE order_id = $1", order), "cancelled");
 }
 
 /* ---- derived states --------------------------------------------------------- */
@@ -1005,7 +1009,7 @@ static void test_derive(void **state)
     assert_string_equal(qt(f, "SELECT state FROM sub_orders WHERE id = $1", sb), "paid");
 
     /* every line */
-    exec2(f->db, "UPDATE order_lines SET fulfilled = quantity WHERE order_id = $1 AND $2 = 0", order, 0);
+    exec(f->db, "UPDATE order_lines SET fulfilled = quantity WHERE order_id = $1", SOUK_ARGS(SOUK_I64(order)));
     assert_int_equal(derive(f, order), SOUK_OK);
     assert_string_equal(order_state(f, order), "fulfilled");
     assert_string_equal(qt(f, "SELECT state FROM sub_orders WHERE id = $1", sb), "fulfilled");
@@ -1082,17 +1086,14 @@ static void test_abandon_due(void **state)
     assert_string_equal(order_state(f, paid), "paid");
     assert_int_equal(level(f, a, wh).reserved, 0);
     assert_int_equal(level(f, a, wh).on_hand, 7);
-    assert_int_equal(q1(f->db, "SELECT count(*) FROM refunds WHERE $1 = 0", 0), 0);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM refunds"), 0);
 }
 
 static void insert_key(fixture *f, const char *key, int64_t created_at)
 {
-    souk_stmt *st = souk_store_stmt(f->db, "INSERT INTO idempotency_keys (scope, key, request_hash, lease_until, "
-                                           "created_at) VALUES ('usr_x', $1, 'h', $2, $2)");
-    assert_non_null(st);
-    souk_stmt_bind_text(st, 1, key, SIZE_MAX);
-    souk_stmt_bind_i64(st, 2, created_at);
-    assert_int_equal(souk_stmt_exec(st), SOUK_DB_DONE);
+    exec(f->db, "INSERT INTO idempotency_keys (scope, key, request_hash, lease_until, created_at) "
+                "VALUES ('usr_x', $1, 'h', $2, $2)",
+         SOUK_ARGS(SOUK_TEXT(key), SOUK_I64(created_at)));
 }
 
 static void test_forget_keys(void **state)
@@ -1107,10 +1108,10 @@ static void test_forget_keys(void **state)
     insert_key(f, "new", now);
     /* MAX bounds one run */
     assert_int_equal(souk_orders_forget_keys(f->db, now, 2), 2);
-    assert_int_equal(q1(f->db, "SELECT count(*) + $1 FROM idempotency_keys", 0), 4);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM idempotency_keys"), 4);
     assert_int_equal(souk_orders_forget_keys(f->db, now, 100), 1);
     assert_int_equal(souk_orders_forget_keys(f->db, now, 100), 0);
-    assert_int_equal(q1(f->db, "SELECT count(*) + $1 FROM idempotency_keys", 0), 3);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM idempotency_keys"), 3);
     assert_int_equal(qs(f->db, "SELECT count(*) FROM idempotency_keys WHERE key LIKE $1", "old-%"), 0);
     assert_int_equal(qs(f->db, "SELECT count(*) FROM idempotency_keys WHERE key IN ('young-1', 'young-2', $1)",
                         "new"), 3);
