@@ -80,12 +80,30 @@ int souk__act_prepare(souk_req *req, souk_res *res, int how, const souk_json_spe
     return spec ? souk__act_decode_optional(req, res, spec, in) : 0;
 }
 
+int souk__act_handle(souk_req *req, souk_res *res, int how, const souk_json_spec *spec, bool optional,
+                     souk_store_body body, int status)
+{
+    act x;
+    act_in in;
+    memset(&in, 0, sizeof in);
+    if (souk__act_prepare(req, res, how, optional ? spec : NULL, &in, &x) ||
+        (!optional && spec && souk_req_decode(req, res, spec, &in)))
+        return res->err;
+    return souk__act_run(req, res, &x, body, status);
+}
+
+souk_err souk__act_reload(souk_store *db, act *x, bool (*allowed)(const char *state))
+{
+    souk_err e = souk__order_load(db, x->o.id, &x->o);
+    return e ? e : allowed && !allowed(x->o.state) ? SOUK_E_INVALID_STATE : SOUK_OK;
+}
+
 /* ---- cancel ---- */
 
 static souk_err cancel_tx(souk_store *db, void *arg)
 {
     act *x = arg;
-    souk_err e = souk__order_load(db, x->o.id, &x->o); /* the state as this transaction sees it */
+    souk_err e = souk__act_reload(db, x, NULL);
     if (e)
         return e;
     const char *reason = x->in->reason && *x->in->reason ? x->in->reason : "cancelled on request";
@@ -98,11 +116,7 @@ static souk_err cancel_tx(souk_store *db, void *arg)
 
 int souk_orders_api_cancel(souk_req *req, souk_res *res)
 {
-    act x;
-    act_in in;
-    if (souk__act_prepare(req, res, SOUK__OWNER_OR_MANAGER, &cancel_spec, &in, &x))
-        return res->err;
-    return souk__act_run(req, res, &x, cancel_tx, 200);
+    return souk__act_handle(req, res, SOUK__OWNER_OR_MANAGER, &cancel_spec, true, cancel_tx, 200);
 }
 
 /* ---- fulfil ---- */
@@ -135,11 +149,9 @@ static souk_err line_problem(souk_store *db, act *x, size_t i, const line_in *l)
 static souk_err fulfil_tx(souk_store *db, void *arg)
 {
     act *x = arg;
-    souk_err e = souk__order_load(db, x->o.id, &x->o);
+    souk_err e = souk__act_reload(db, x, fulfillable);
     if (e)
         return e;
-    if (!fulfillable(x->o.state))
-        return SOUK_E_INVALID_STATE;
     if (!x->in->lines.count) { /* everything the caller may fulfil */
         int64_t n = souk_store_update(db, "UPDATE order_lines SET fulfilled = quantity WHERE order_id = $1 "
                                           "AND ($2 = 0 OR vendor_id = $2) AND fulfilled < quantity",
@@ -170,23 +182,21 @@ static souk_err fulfil_tx(souk_store *db, void *arg)
 
 int souk_orders_api_fulfil(souk_req *req, souk_res *res)
 {
-    act x;
-    act_in in;
-    if (souk__act_prepare(req, res, SOUK__FULFIL, &fulfil_spec, &in, &x))
-        return res->err;
-    return souk__act_run(req, res, &x, fulfil_tx, 200);
+    return souk__act_handle(req, res, SOUK__FULFIL, &fulfil_spec, true, fulfil_tx, 200);
 }
 
 /* ---- ship and deliver: the caller's sub-orders in FROM move to TO ---- */
 
+static bool shippable(const char *state)
+{
+    return strcmp(state, "pending_payment") != 0 && strcmp(state, "cancelled") != 0 && strcmp(state, "refunded") != 0;
+}
+
 static souk_err move_subs(souk_store *db, act *x, const char *from, const char *to)
 {
-    souk__order o;
-    souk_err e = souk__order_load(db, x->o.id, &o);
+    souk_err e = souk__act_reload(db, x, shippable);
     if (e)
         return e;
-    if (!strcmp(o.state, "pending_payment") || !strcmp(o.state, "cancelled") || !strcmp(o.state, "refunded"))
-        return SOUK_E_INVALID_STATE;
     souk_stmt *st = souk_store_query(db, "UPDATE sub_orders SET state = $3, carrier = coalesce($4, carrier), "
                                          "tracking = coalesce($5, tracking), updated_at = $6 WHERE order_id = $1 "
                                          "AND ($2 = 0 OR vendor_id = $2) AND state = $7 RETURNING id",
@@ -218,19 +228,10 @@ static souk_err deliver_tx(souk_store *db, void *arg)
 
 int souk_orders_api_ship(souk_req *req, souk_res *res)
 {
-    act x;
-    act_in in;
-    if (souk__act_prepare(req, res, SOUK__FULFIL, NULL, &in, &x) || souk_req_decode(req, res, &ship_spec, &in))
-        return res->err;
-    return souk__act_run(req, res, &x, ship_tx, 200);
+    return souk__act_handle(req, res, SOUK__FULFIL, &ship_spec, false, ship_tx, 200);
 }
 
 int souk_orders_api_deliver(souk_req *req, souk_res *res)
 {
-    act x;
-    act_in in;
-    memset(&in, 0, sizeof in);
-    if (souk__act_prepare(req, res, SOUK__FULFIL, NULL, &in, &x))
-        return res->err;
-    return souk__act_run(req, res, &x, deliver_tx, 200);
+    return souk__act_handle(req, res, SOUK__FULFIL, NULL, true, deliver_tx, 200);
 }

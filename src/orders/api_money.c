@@ -38,11 +38,9 @@ static bool refundable(const char *state)
 static souk_err refund_tx(souk_store *db, void *arg)
 {
     act *x = arg;
-    souk_err e = souk__order_load(db, x->o.id, &x->o);
+    souk_err e = souk__act_reload(db, x, refundable);
     if (e)
         return e;
-    if (!refundable(x->o.state))
-        return SOUK_E_INVALID_STATE;
     e = souk__refund_begin_tx(db, &x->o, x->in->amount, x->in->reason ? x->in->reason : "", 0, x->actor,
                               &x->refund_id);
     if (e == SOUK_E_VALIDATION)
@@ -53,23 +51,22 @@ static souk_err refund_tx(souk_store *db, void *arg)
 
 int souk_orders_api_refund(souk_req *req, souk_res *res)
 {
-    act x;
-    act_in in;
-    if (souk__act_prepare(req, res, SOUK__FULFIL, NULL, &in, &x) || souk_req_decode(req, res, &refund_spec, &in))
-        return res->err;
-    return souk__act_run(req, res, &x, refund_tx, 201);
+    return souk__act_handle(req, res, SOUK__FULFIL, &refund_spec, false, refund_tx, 201);
 }
 
 /* ---- returns ---- */
 
+static bool delivered(const char *state)
+{
+    return strcmp(state, "delivered") == 0;
+}
+
 static souk_err return_request_tx(souk_store *db, void *arg)
 {
     act *x = arg;
-    souk_err e = souk__order_load(db, x->o.id, &x->o);
+    souk_err e = souk__act_reload(db, x, delivered);
     if (e)
         return e;
-    if (strcmp(x->o.state, "delivered") != 0)
-        return SOUK_E_INVALID_STATE;
     const line_in *lines = x->in->lines.items;
     json_t *saved = json_array();
     for (size_t i = 0; i < x->in->lines.count; i++) {
@@ -113,11 +110,7 @@ static souk_err return_request_tx(souk_store *db, void *arg)
 
 int souk_orders_api_return_request(souk_req *req, souk_res *res)
 {
-    act x;
-    act_in in;
-    if (souk__act_prepare(req, res, SOUK__OWNER, NULL, &in, &x) || souk_req_decode(req, res, &return_spec, &in))
-        return res->err;
-    return souk__act_run(req, res, &x, return_request_tx, 201);
+    return souk__act_handle(req, res, SOUK__OWNER, &return_spec, false, return_request_tx, 201);
 }
 
 /* Return path parameter 1 of order X into X->object_id; 404 when it is not one of the order's. */
@@ -186,7 +179,7 @@ static souk_err restock_return(souk_store *db, act *x, int64_t *value)
 static souk_err receive_tx(souk_store *db, void *arg)
 {
     act *x = arg;
-    souk_err e = souk__order_load(db, x->o.id, &x->o);
+    souk_err e = souk__act_reload(db, x, NULL);
     if (e || (e = move_return(db, x, "approved", "received")))
         return e;
     int64_t value;

@@ -99,14 +99,19 @@ static souk_err resell(souk_store *db, int64_t order)
     return e;
 }
 
+/* ORDER into O when it waits for payment; CONFLICT when it does not. */
+static souk_err load_pending(souk_store *db, int64_t order, souk__order *o)
+{
+    souk_err e = souk__order_load(db, order, o);
+    return e ? e : strcmp(o->state, "pending_payment") != 0 ? SOUK_E_CONFLICT : SOUK_OK;
+}
+
 souk_err souk__order_pay_tx(souk_store *db, int64_t order, const char *actor)
 {
     souk__order o;
-    souk_err e = souk__order_load(db, order, &o);
+    souk_err e = load_pending(db, order, &o);
     if (e)
         return e;
-    if (strcmp(o.state, "pending_payment") != 0)
-        return SOUK_E_CONFLICT;
     e = souk_inventory_consume_tx(db, o.reservation_id);
     if (e == SOUK_E_CONFLICT || e == SOUK_E_NOT_FOUND)
         e = resell(db, order);
@@ -139,11 +144,9 @@ souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char
                                        const char *decline, const char *note, const char *actor)
 {
     souk__order o;
-    souk_err e = souk__order_load(db, order, &o);
+    souk_err e = load_pending(db, order, &o);
     if (e)
         return e;
-    if (strcmp(o.state, "pending_payment") != 0)
-        return SOUK_E_CONFLICT;
     int64_t n = souk_store_update(db, "UPDATE orders SET state = 'cancelled', payment_status = coalesce($3, "
                                       "payment_status), intent_status = coalesce($3, intent_status), "
                                       "decline_code = coalesce($4, decline_code), updated_at = $2 "

@@ -296,6 +296,25 @@ static int64_t place_ok(fixture *f, int64_t c)
     return order;
 }
 
+/* The start most tests share: a warehouse, a variant in stock there and
+ * a cart with one line of it, placed. */
+typedef struct one_line {
+    int64_t wh, variant, cart, order;
+} one_line;
+
+/* Places QTY of a new variant SKU priced AMOUNT USD, ON_HAND of which are
+ * in a new warehouse. */
+static one_line place_one(fixture *f, const char *sku, int64_t amount, int64_t on_hand, int64_t qty)
+{
+    one_line o = {.wh = warehouse(f, "main")};
+    o.variant = variant(f, sku, amount, 0, NULL);
+    set_stock(f, o.variant, o.wh, on_hand);
+    o.cart = cart(f);
+    add_line(f, o.cart, o.variant, qty);
+    o.order = place_ok(f, o.cart);
+    return o;
+}
+
 enum op_kind { OP_PAY, OP_CANCEL_PENDING, OP_CANCEL_PAID, OP_REFUND, OP_SUCCEEDED, OP_DERIVE, OP_RESTOCK };
 
 typedef struct op {
@@ -645,12 +664,8 @@ static void test_pay(void **state)
 static void test_pay_after_lapse_resells(void **state)
 {
     fixture *f = *state;
-    int64_t wh = warehouse(f, "main");
-    int64_t a = variant(f, "LAPSE-A", 800, 0, NULL);
-    set_stock(f, a, wh, 5);
-    int64_t c = cart(f);
-    add_line(f, c, a, 3);
-    int64_t order = place_ok(f, c);
+    one_line p = place_one(f, "LAPSE-A", 800, 5, 3);
+    int64_t wh = p.wh, a = p.variant, order = p.order;
     int64_t res = reservation_of(f, order);
     assert_int_equal(level(f, a, wh).reserved, 3);
 
@@ -687,12 +702,8 @@ static void test_pay_after_lapse_resells(void **state)
 static void test_pay_after_lapse_sold_out(void **state)
 {
     fixture *f = *state;
-    int64_t wh = warehouse(f, "main");
-    int64_t a = variant(f, "GONE-A", 800, 0, NULL);
-    set_stock(f, a, wh, 3);
-    int64_t c1 = cart(f);
-    add_line(f, c1, a, 3);
-    int64_t first = place_ok(f, c1);
+    one_line p = place_one(f, "GONE-A", 800, 3, 3);
+    int64_t wh = p.wh, a = p.variant, first = p.order;
     int64_t total = q1(f->db, "SELECT total FROM orders WHERE id = $1", first);
     assert_int_equal(total, 2400);
     int64_t later = souk_time_now_us() + SOUK_INVENTORY_TTL_DEFAULT_US + 1000000;
@@ -735,12 +746,8 @@ static void test_pay_after_lapse_sold_out(void **state)
 static void test_payment_for_abandoned_order(void **state)
 {
     fixture *f = *state;
-    int64_t wh = warehouse(f, "main");
-    int64_t a = variant(f, "ABAN-A", 450, 0, NULL);
-    set_stock(f, a, wh, 4);
-    int64_t c = cart(f);
-    add_line(f, c, a, 2);
-    int64_t order = place_ok(f, c);
+    one_line p = place_one(f, "ABAN-A", 450, 4, 2);
+    int64_t wh = p.wh, a = p.variant, order = p.order;
     op cancel = {.kind = OP_CANCEL_PENDING, .order = order};
     assert_int_equal(run_op(f, &cancel), SOUK_OK);
     /* the money arrives anyway: refunded in full, the order stays cancelled */
@@ -876,12 +883,7 @@ static void test_cancel_paid(void **state)
 static void test_refund_gateway_failure(void **state)
 {
     fixture *f = *state;
-    int64_t wh = warehouse(f, "main");
-    int64_t a = variant(f, "RGF-A", 100, 0, NULL);
-    set_stock(f, a, wh, 1);
-    int64_t c = cart(f);
-    add_line(f, c, a, 1);
-    int64_t order = place_ok(f, c);
+    int64_t order = place_one(f, "RGF-A", 100, 1, 1).order;
     assert_int_equal(pay(f, order), SOUK_OK);
     /* an intent the test gateway does not know: the refund stays pending */
     exec(f->db, "UPDATE orders SET intent_id = $2 WHERE id = $1", SOUK_ARGS(SOUK_I64(order), SOUK_TEXT("pi_other_7")));
@@ -905,12 +907,8 @@ static void test_refund_gateway_failure(void **state)
 static void test_refunds(void **state)
 {
     fixture *f = *state;
-    int64_t wh = warehouse(f, "main");
-    int64_t a = variant(f, "RF-A", 1250, 0, NULL);
-    set_stock(f, a, wh, 5);
-    int64_t c = cart(f);
-    add_line(f, c, a, 2);
-    int64_t order = place_ok(f, c);
+    one_line p = place_one(f, "RF-A", 1250, 5, 2);
+    int64_t wh = p.wh, a = p.variant, order = p.order;
     assert_int_equal(pay(f, order), SOUK_OK);
     assert_int_equal(q1(f->db, "SELECT total FROM orders WHERE id = $1", order), 2500);
 
