@@ -55,7 +55,8 @@ static const souk_json_field merge_fields[] = {
 };
 static const souk_json_spec create_spec = SOUK_JSON_SPEC(cart_in, create_fields),
                             update_spec = SOUK_JSON_SPEC(cart_in, update_fields),
-                            add_spec = SOUK_JSON_SPEC(cart_in, add_fields), set_spec = SOUK_JSON_SPEC(cart_in, set_fields),
+                            add_spec = SOUK_JSON_SPEC(cart_in, add_fields),
+                            set_spec = SOUK_JSON_SPEC(cart_in, set_fields),
                             coupon_spec = SOUK_JSON_SPEC(cart_in, coupon_fields),
                             merge_spec = SOUK_JSON_SPEC(cart_in, merge_fields);
 

@@ -63,8 +63,8 @@ souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, ch
     }
     *id = souk_id_next();
     if (r >= 0)
-        r = souk_store_exec(db, "INSERT INTO carts (id, token_hash, user_id, currency, created_at, updated_at, expires_at) "
-                                "VALUES ($1, $2, $3, $4, $5, $5, $6)",
+        r = souk_store_exec(db, "INSERT INTO carts (id, token_hash, user_id, currency, created_at, updated_at, "
+                                "expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6)",
                             SOUK_ARGS(SOUK_I64(*id), SOUK_TEXT(user ? NULL : hex), SOUK_REF(user), SOUK_TEXT(currency),
                                       SOUK_I64(now), SOUK_I64(now + SOUK_CART_TTL_US)));
     return souk_store_dberr(r);

@@ -55,7 +55,8 @@ static souk_err write_line(souk_store *db, const line_ctx *c, int64_t have, int6
             souk_problems_add(c->pr, c->a, "variant_id", "a cart holds at most %d lines", SOUK_CART_MAX_LINES);
             return SOUK_E_VALIDATION;
         }
-        r = souk_store_exec(db, "INSERT INTO cart_lines (cart_id, variant_id, quantity, added_at) VALUES ($1, $2, $3, $4)",
+        r = souk_store_exec(db, "INSERT INTO cart_lines (cart_id, variant_id, quantity, added_at) "
+                                "VALUES ($1, $2, $3, $4)",
                             SOUK_ARGS(SOUK_I64(c->cart), SOUK_I64(c->variant), SOUK_I64(want),
                                       SOUK_I64(souk_time_now_us())));
     }

@@ -54,7 +54,8 @@ souk_err souk__checkout_claim_tx(souk_store *db, void *arg)
         return e;
     c->outcome = SOUK__CLAIM_NEW;
     return souk_store_dberr(souk_store_exec(db, "INSERT INTO idempotency_keys (scope, key, request_hash, order_id, "
-                                                "lease_until, lease_token, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                                "lease_until, lease_token, created_at) "
+                                                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
                                             SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key), SOUK_TEXT(c->hash),
                                                       SOUK_I64(c->order_id), SOUK_I64(now + SOUK_ORDERS_LEASE_US),
                                                       SOUK_TEXT(c->lease), SOUK_I64(now))));
@@ -76,8 +77,9 @@ void souk__checkout_claim_wait(souk_store *db, const souk__checkout_claim *c, in
 
 souk_err souk__checkout_claim_answer_tx(souk_store *db, const souk__checkout_claim *c, int status, const char *body)
 {
-    return souk_store_dberr(souk_store_exec(db, "UPDATE idempotency_keys SET status = $3, response = $4, lease_until = 0 "
-                                                "WHERE scope = $1 AND key = $2 AND lease_token = $5 AND status IS NULL",
+    return souk_store_dberr(souk_store_exec(db, "UPDATE idempotency_keys SET status = $3, response = $4, "
+                                                "lease_until = 0 WHERE scope = $1 AND key = $2 AND lease_token = $5 "
+                                                "AND status IS NULL",
                                             SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key), SOUK_I64(status),
                                                       SOUK_TEXT(body), SOUK_TEXT(c->lease))));
 }

@@ -50,18 +50,18 @@ static souk_err move(souk_store *db, int64_t order, const char *sql)
 /* Moves every sub-order of ORDER to STATE. */
 static souk_err subs_to(souk_store *db, int64_t order, const char *state)
 {
+    int64_t now = souk_time_now_us();
     return souk_store_dberr(souk_store_exec(db, "UPDATE sub_orders SET state = $3, updated_at = $2 WHERE order_id = $1",
-                                            SOUK_ARGS(SOUK_I64(order), SOUK_I64(souk_time_now_us()), SOUK_TEXT(state))));
+                                            SOUK_ARGS(SOUK_I64(order), SOUK_I64(now), SOUK_TEXT(state))));
 }
 
 souk_err souk__order_stock_lines(souk_store *db, int64_t order, souk__stock_part part, souk_reservation_line *out,
                                  size_t *n)
 {
     /* the quantity of each line that PART names; lines with none are left out */
-    souk_stmt *st = souk_store_query(db, "SELECT variant_id, quantity - CASE $2 WHEN 1 THEN returned WHEN 2 THEN "
-                                         "fulfilled ELSE 0 END FROM order_lines WHERE order_id = $1 "
-                                         "AND quantity - CASE $2 WHEN 1 THEN returned WHEN 2 THEN fulfilled ELSE 0 END > 0 "
-                                         "ORDER BY line_no",
+    souk_stmt *st = souk_store_query(db, "SELECT variant_id, q FROM (SELECT variant_id, line_no, quantity - "
+                                         "CASE $2 WHEN 1 THEN returned WHEN 2 THEN fulfilled ELSE 0 END AS q "
+                                         "FROM order_lines WHERE order_id = $1) parts WHERE q > 0 ORDER BY line_no",
                                      SOUK_ARGS(SOUK_I64(order), SOUK_I64(part)));
     souk_reservation_line l;
     int r;
@@ -175,9 +175,11 @@ souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char
 static souk_err fulfilment(souk_store *db, int64_t order, int64_t sub, const char **state)
 {
     int64_t done = 0, all = 0;
-    int r = souk_store_one(db, "SELECT coalesce(sum(fulfilled), 0), coalesce(sum(quantity), 0) FROM order_lines "
+    int r = souk_store_one(db, "SELECT CAST(coalesce(sum(fulfilled), 0) AS BIGINT), "
+                               "CAST(coalesce(sum(quantity), 0) AS BIGINT) FROM order_lines "
                                "WHERE order_id = $1 AND ($2 = 0 OR sub_order_id = $2)",
-                           SOUK_ARGS(SOUK_I64(order), SOUK_I64(sub)), SOUK_COLS(SOUK_COL_I64(&done), SOUK_COL_I64(&all)));
+                           SOUK_ARGS(SOUK_I64(order), SOUK_I64(sub)),
+                           SOUK_COLS(SOUK_COL_I64(&done), SOUK_COL_I64(&all)));
     if (r != SOUK_DB_ROW)
         return souk_store_dberr(r < 0 ? r : SOUK_DB_HARD);
     *state = done == 0 ? "paid" : done < all ? "partially_fulfilled" : "fulfilled";

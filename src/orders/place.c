@@ -115,7 +115,8 @@ static souk_err insert_order(souk_store *db, const souk__place_in *in, const jso
             "'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)",
         SOUK_ARGS(SOUK_I64(id), SOUK_REF(in->user_id), SOUK_TEXT(in->user_id ? NULL : hex), SOUK_TEXT(in->email),
                   SOUK_TEXT(json_string_value(json_object_get(cart, "currency"))),
-                  SOUK_I64(amount_of(json_object_get(t, "subtotal"))), SOUK_I64(amount_of(json_object_get(t, "discount"))),
+                  SOUK_I64(amount_of(json_object_get(t, "subtotal"))),
+                  SOUK_I64(amount_of(json_object_get(t, "discount"))),
                   SOUK_I64(amount_of(json_object_get(t, "shipping"))), SOUK_I64(amount_of(json_object_get(t, "tax"))),
                   SOUK_I64(amount_of(json_object_get(t, "total"))),
                   SOUK_I64(json_is_true(json_object_get(t, "prices_include_tax")) ? 1 : 0),
@@ -151,8 +152,8 @@ static souk_err insert_subs(souk_store *db, int64_t order, const group *g, size_
     int r = SOUK_DB_DONE;
     for (size_t k = 0; k < ng && r >= 0; k++)
         r = souk_store_exec(db, "INSERT INTO sub_orders (id, order_id, vendor_id, state, subtotal, commission_bp, "
-                                "commission, created_at, updated_at) VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, "
-                                "$7, $7)",
+                                "commission, created_at, updated_at) "
+                                "VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $7)",
                             SOUK_ARGS(SOUK_I64(g[k].sub_id), SOUK_I64(order), SOUK_REF(g[k].vendor),
                                       SOUK_I64(g[k].subtotal), SOUK_I64(g[k].commission_bp),
                                       SOUK_I64(souk_cart_bp(g[k].subtotal, g[k].commission_bp)),

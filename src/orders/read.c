@@ -55,8 +55,8 @@ static json_t *sub_row(souk_stmt *st, void *cur)
     return json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o}", "id", souk_row_id(st, 0, SOUK_PREFIX_SUB_ORDER), "vendor_id",
                      souk_row_id(st, 1, "vend"), "state", souk_row_text(st, 2), "subtotal",
                      money(souk_stmt_i64(st, 3), cur), "commission_bp", (json_int_t)souk_stmt_i64(st, 4),
-                     "commission", money(souk_stmt_i64(st, 5), cur), "carrier", souk_row_text_or_null(st, 6), "tracking",
-                     souk_row_text_or_null(st, 7));
+                     "commission", money(souk_stmt_i64(st, 5), cur), "carrier", souk_row_text_or_null(st, 6),
+                     "tracking", souk_row_text_or_null(st, 7));
 }
 
 static json_t *history_row(souk_stmt *st, void *cur)
@@ -133,7 +133,8 @@ souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **o
             "CASE state WHEN 'pending_payment' THEN client_secret END, intent_status, decline_code, created_at, "
             "updated_at, paid_at FROM orders WHERE id = $1",
         SOUK_ARGS(SOUK_I64(id)));
-    int r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_STR(cur)));
+    int r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP,
+                                         SOUK_COL_STR(cur)));
     if (r != SOUK_DB_ROW)
         return souk__order_found(r);
     const char *address_text = souk_stmt_text(st, 14, NULL);

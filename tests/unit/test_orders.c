@@ -488,7 +488,8 @@ static void test_place(void **state)
                                "WHERE order_id = $1 AND vendor_id IS NULL", order), 500 * 100);
     /* each line belongs to its vendor's sub-order */
     assert_int_equal(q1(f->db, "SELECT count(*) FROM order_lines l JOIN sub_orders s ON s.id = l.sub_order_id "
-                               "WHERE l.order_id = $1 AND s.order_id = l.order_id AND s.vendor_id IS NOT DISTINCT FROM l.vendor_id",
+                               "WHERE l.order_id = $1 AND s.order_id = l.order_id "
+                               "AND s.vendor_id IS NOT DISTINCT FROM l.vendor_id",
                         order), 3);
 
     /* the reservation holds the stock: available drops, on_hand stays */
@@ -834,7 +835,8 @@ static void test_cancel_paid(void **state)
     assert_int_equal(level(f, a, wh).on_hand, 7);
     assert_int_equal(level(f, b, wh).on_hand, 1);
     assert_int_equal(q1(f->db, "SELECT used_count FROM coupons WHERE id = $1", k), 1);
-    exec(f->db, "UPDATE orders SET intent_id = $2 WHERE id = $1", SOUK_ARGS(SOUK_I64(order), SOUK_TEXT("pi_test_cxd1")));
+    exec(f->db, "UPDATE orders SET intent_id = $2 WHERE id = $1",
+         SOUK_ARGS(SOUK_I64(order), SOUK_TEXT("pi_test_cxd1")));
 
     op x = {.kind = OP_CANCEL_PAID, .order = order};
     assert_int_equal(run_op(f, &x), SOUK_OK);
