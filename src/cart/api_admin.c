@@ -14,6 +14,7 @@
 #include "catalog/catalog.h"
 #include "core/id.h"
 #include "core/json.h"
+#include "core/money.h"
 #include "core/time.h"
 #include "store/page.h"
 #include "store/row.h"
@@ -48,7 +49,6 @@ static const char *kind_check(const char *s, size_t len)
     return strcmp(s, "percent") == 0 || strcmp(s, "fixed") == 0 ? NULL : "must be percent or fixed";
 }
 
-#define MONEY_MAX INT64_C(1000000000000)
 #define USES_MAX INT64_C(1000000000)
 
 static const souk_json_field tax_fields[] = {
@@ -57,12 +57,13 @@ static const souk_json_field tax_fields[] = {
     SOUK_JSON_F_BOOL("prices_include_tax", 0, pricing_in, prices_include_tax),
 };
 enum { SH_CODE, SH_NAME, SH_CURRENCY, SH_AMOUNT, SH_FREE_ABOVE, SH_ACTIVE };
-#define SHIPPING_FIELDS(req)                                                                         \
-    SOUK_JSON_F_STRING("code", req, pricing_in, code, 2, 32, code_check),                            \
-    SOUK_JSON_F_STRING("name", req, pricing_in, name, 1, 100, NULL),                                 \
-    SOUK_JSON_F_STRING("currency", req, pricing_in, currency, 3, 3, souk__cart_check_currency),     \
-    SOUK_JSON_F_INT("amount", req, pricing_in, amount, 0, MONEY_MAX),                                \
-    SOUK_JSON_F_INT("free_above", SOUK_JSON_NULLABLE, pricing_in, free_above, 0, MONEY_MAX),         \
+/* the fields of a shipping method, all required on create (REQ) */
+#define SHIPPING_FIELDS(req)                                                                      \
+    SOUK_JSON_F_STRING("code", req, pricing_in, code, 2, 32, code_check),                         \
+    SOUK_JSON_F_STRING("name", req, pricing_in, name, 1, 100, NULL),                              \
+    SOUK_JSON_F_STRING("currency", req, pricing_in, currency, 3, 3, souk__cart_check_currency),  \
+    SOUK_JSON_F_INT("amount", req, pricing_in, amount, 0, SOUK_MONEY_MAX),                        \
+    SOUK_JSON_F_INT("free_above", SOUK_JSON_NULLABLE, pricing_in, free_above, 0, SOUK_MONEY_MAX), \
     SOUK_JSON_F_BOOL("active", 0, pricing_in, active)
 static const souk_json_field shipping_create_fields[] = {SHIPPING_FIELDS(SOUK_JSON_REQUIRED)};
 static const souk_json_field shipping_update_fields[] = {SHIPPING_FIELDS(0)};
@@ -70,9 +71,9 @@ enum { CP_CODE, CP_KIND, CP_VALUE, CP_CURRENCY, CP_MIN, CP_STARTS, CP_EXPIRES, C
 static const souk_json_field coupon_create_fields[] = {
     SOUK_JSON_F_STRING("code", SOUK_JSON_REQUIRED, pricing_in, code, 2, 32, code_check),
     SOUK_JSON_F_STRING("kind", SOUK_JSON_REQUIRED, pricing_in, kind, 1, 16, kind_check),
-    SOUK_JSON_F_INT("value", SOUK_JSON_REQUIRED, pricing_in, value, 1, MONEY_MAX),
+    SOUK_JSON_F_INT("value", SOUK_JSON_REQUIRED, pricing_in, value, 1, SOUK_MONEY_MAX),
     SOUK_JSON_F_STRING("currency", 0, pricing_in, currency, 3, 3, souk__cart_check_currency),
-    SOUK_JSON_F_INT("min_subtotal", 0, pricing_in, min_subtotal, 0, MONEY_MAX),
+    SOUK_JSON_F_INT("min_subtotal", 0, pricing_in, min_subtotal, 0, SOUK_MONEY_MAX),
     SOUK_JSON_F_STRING("starts_at", SOUK_JSON_NULLABLE, pricing_in, starts_at, 1, 40, time_check),
     SOUK_JSON_F_STRING("expires_at", SOUK_JSON_NULLABLE, pricing_in, expires_at, 1, 40, time_check),
     SOUK_JSON_F_INT("usage_limit", SOUK_JSON_NULLABLE, pricing_in, usage_limit, 1, USES_MAX),
