@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "cart/cart.h"
+#include "cart/internal.h"
 #include "core/id.h"
 #include "core/json.h"
-#include "core/money.h"
 #include "core/banned.h"
 
 typedef struct cart_in {
@@ -19,11 +19,6 @@ typedef struct cart_in {
     int64_t variant_id, quantity;
     uint64_t present, nulls;
 } cart_in;
-
-static const char *currency_check(const char *s, size_t len)
-{
-    return len == 3 && souk_currency_valid(s) ? NULL : "must be an ISO 4217 currency code such as USD";
-}
 
 static const char *region_check(const char *s, size_t len)
 {
@@ -37,35 +32,33 @@ static const char *region_check(const char *s, size_t len)
     return NULL;
 }
 
-#define F(name, type, flags, field, min, max, check, what) \
-    {name, type, flags, offsetof(cart_in, field), min, max, 0, what, check, NULL, NULL}
-#define SPEC(fields) {fields, sizeof fields / sizeof fields[0], sizeof(cart_in), offsetof(cart_in, present), \
-                      offsetof(cart_in, nulls)}
-
 static const souk_json_field create_fields[] = {
-    F("currency", SOUK_JSON_STRING, 0, currency, 3, 3, currency_check, NULL),
+    SOUK_JSON_F_STRING("currency", 0, cart_in, currency, 3, 3, souk__cart_check_currency),
 };
 static const souk_json_field update_fields[] = {
-    F("currency", SOUK_JSON_STRING, 0, currency, 3, 3, currency_check, NULL),
-    F("region", SOUK_JSON_STRING, 0, region, 0, 6, region_check, NULL),
-    F("shipping_method", SOUK_JSON_STRING, 0, shipping_method, 0, 64, NULL, NULL),
+    SOUK_JSON_F_STRING("currency", 0, cart_in, currency, 3, 3, souk__cart_check_currency),
+    SOUK_JSON_F_STRING("region", 0, cart_in, region, 0, 6, region_check),
+    SOUK_JSON_F_STRING("shipping_method", 0, cart_in, shipping_method, 0, 64, NULL),
 };
 static const souk_json_field add_fields[] = {
-    F("variant_id", SOUK_JSON_ID, SOUK_JSON_REQUIRED, variant_id, 0, 0, NULL, "var"),
-    F("quantity", SOUK_JSON_INT, SOUK_JSON_REQUIRED, quantity, 1, 999, NULL, NULL),
+    SOUK_JSON_F_ID("variant_id", SOUK_JSON_REQUIRED, cart_in, variant_id, "var"),
+    SOUK_JSON_F_INT("quantity", SOUK_JSON_REQUIRED, cart_in, quantity, 1, 999),
 };
 static const souk_json_field set_fields[] = {
-    F("quantity", SOUK_JSON_INT, SOUK_JSON_REQUIRED, quantity, 0, 999, NULL, NULL),
+    SOUK_JSON_F_INT("quantity", SOUK_JSON_REQUIRED, cart_in, quantity, 0, 999),
 };
 static const souk_json_field coupon_fields[] = {
-    F("code", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, code, 1, 64, NULL, NULL),
+    SOUK_JSON_F_STRING("code", SOUK_JSON_REQUIRED, cart_in, code, 1, 64, NULL),
 };
 static const souk_json_field merge_fields[] = {
-    F("cart_token", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, cart_token, 4, 80, NULL, NULL),
+    SOUK_JSON_F_STRING("cart_token", SOUK_JSON_REQUIRED, cart_in, cart_token, 4, 80, NULL),
 };
-static const souk_json_spec create_spec = SPEC(create_fields), update_spec = SPEC(update_fields),
-                            add_spec = SPEC(add_fields), set_spec = SPEC(set_fields),
-                            coupon_spec = SPEC(coupon_fields), merge_spec = SPEC(merge_fields);
+static const souk_json_spec create_spec = SOUK_JSON_SPEC(cart_in, create_fields),
+                            update_spec = SOUK_JSON_SPEC(cart_in, update_fields),
+                            add_spec = SOUK_JSON_SPEC(cart_in, add_fields),
+                            set_spec = SOUK_JSON_SPEC(cart_in, set_fields),
+                            coupon_spec = SOUK_JSON_SPEC(cart_in, coupon_fields),
+                            merge_spec = SOUK_JSON_SPEC(cart_in, merge_fields);
 
 static int decode(souk_req *req, souk_res *res, const souk_json_spec *spec, cart_in *in, bool optional)
 {
@@ -84,13 +77,10 @@ static int64_t user_of(const souk_req *req)
 /* the caller's cart, or a 404 set on RES */
 static int current(souk_req *req, souk_res *res, int64_t *id)
 {
-    int r = souk_cart_find(req->store, user_of(req), souk_req_header(req, "x-cart-token"), id);
-    if (r < 0)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    if (r == 0)
-        return souk_res_error(res, SOUK_E_NOT_FOUND,
-                              "No cart: create one with POST /api/v1/carts (guests send its X-Cart-Token).");
-    return 0;
+    souk_err e = souk_cart_find(req->store, user_of(req), souk_req_header(req, "x-cart-token"), id);
+    if (e == SOUK_E_NOT_FOUND)
+        return souk_res_error(res, e, "No cart: create one with POST /api/v1/carts (guests send its X-Cart-Token).");
+    return e ? souk_res_error(res, e, NULL) : 0;
 }
 
 static int send_cart(souk_req *req, souk_res *res, int64_t id, json_t *j, int status);
@@ -121,19 +111,15 @@ int souk_cart_api_create(souk_req *req, souk_res *res)
         return res->err;
     const char *currency = in.currency ? in.currency : req->config->currency;
     int64_t user = user_of(req), id;
-    if (user) {
-        int r = souk_cart_find(req->store, user, NULL, &id);
-        if (r < 0)
-            return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-        if (r == 1)
-            return show(req, res, id, 200); /* a customer has one cart */
-    }
+    souk_err e = user ? souk_cart_find(req->store, user, NULL, &id) : SOUK_E_NOT_FOUND;
+    if (e == SOUK_OK)
+        return show(req, res, id, 200); /* a customer has one cart */
+    if (e != SOUK_E_NOT_FOUND)
+        return souk_res_error(res, e, NULL);
     char token[64] = "";
-    if (souk_cart_create(req->store, user, currency, token, &id))
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     json_t *j;
-    if (souk_cart_json(req->store, id, &j))
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    if ((e = souk_cart_create(req->store, user, currency, token, &id)) || (e = souk_cart_json(req->store, id, &j)))
+        return souk_res_error(res, e, NULL);
     if (!user)
         json_object_set_new(j, "cart_token", json_string(token)); /* shown once */
     return souk_res_json(res, 201, j);
@@ -233,11 +219,9 @@ int souk_cart_api_merge(souk_req *req, souk_res *res)
     if (decode(req, res, &merge_spec, &in, false))
         return res->err;
     int64_t guest, id;
-    int r = souk_cart_find(req->store, 0, in.cart_token, &guest);
-    if (r < 0)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    if (r == 0)
-        return souk_res_error(res, SOUK_E_NOT_FOUND, "No guest cart with that token.");
-    souk_err e = souk_cart_merge(req->store, req->principal.user_id, guest, req->arena, &res->problems, &id);
+    souk_err e = souk_cart_find(req->store, 0, in.cart_token, &guest);
+    if (e)
+        return souk_res_error(res, e, e == SOUK_E_NOT_FOUND ? "No guest cart with that token." : NULL);
+    e = souk_cart_merge(req->store, req->principal.user_id, guest, req->arena, &res->problems, &id);
     return e ? souk_res_error(res, e, NULL) : show(req, res, id, 200);
 }

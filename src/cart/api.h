@@ -1,7 +1,10 @@
 /*
- * api.h — HTTP handlers of carts and of the pricing configuration (tax
- * rates, shipping methods, coupons). Bound in src/app/routes.c; contract in
- * docs/cart.md and the OpenAPI document.
+ * api.h — HTTP handlers of carts (api.c) and of the pricing configuration
+ * (tax rates, shipping methods, coupons: api_admin.c). Bound in
+ * src/app/routes.c; contract in docs/cart.md and the OpenAPI document.
+ *
+ * Every handler is a souk_handler: it fills RES and returns 0, or returns
+ * the souk_err it set on RES (souk_res_error / souk_res_invalid).
  */
 #ifndef SOUK_CART_API_H
 #define SOUK_CART_API_H
@@ -17,6 +20,8 @@ int souk_cart_api_line_remove(souk_req *req, souk_res *res);
 int souk_cart_api_coupon_set(souk_req *req, souk_res *res);
 int souk_cart_api_coupon_remove(souk_req *req, souk_res *res);
 int souk_cart_api_merge(souk_req *req, souk_res *res);
+
+/* api_admin.c (the souk_pricing_ names are bound in routes.c) */
 
 int souk_pricing_api_shipping_public(souk_req *req, souk_res *res);
 int souk_pricing_api_tax_list(souk_req *req, souk_res *res);

@@ -7,6 +7,13 @@
  * are read afresh every time the cart is shown or changed, so a cart never
  * carries a stale price into checkout. A cart lives 7 days after its last
  * change. Totals follow cart/totals.h.
+ *
+ * Files: cart.c (carts and their settings), lines.c, coupons.c, render.c
+ * (the cart's JSON), totals.c (the arithmetic), api.c (cart handlers),
+ * api_admin.c (tax rates, shipping methods and coupons, for admins).
+ * Tables: carts, cart_lines, tax_rates, shipping_methods, coupons
+ * (migration 0005). Lines are priced from the catalog's published views
+ * catalog_offers and catalog_offer_prices (catalog.h), never its tables.
  */
 #ifndef SOUK_CART_H
 #define SOUK_CART_H
@@ -24,48 +31,73 @@
 #define SOUK_CART_MAX_QUANTITY 999
 #define SOUK_CART_MAX_TOTAL_TEXT "400000000000000" /* the cap of souk_cart_compute, for messages */
 
-/* Finds the cart of USER (when USER ≠ 0) or of guest TOKEN. 1 found (*ID),
- * 0 none or expired, negative on database errors. */
-int souk_cart_find(souk_store *db, int64_t user, const char *token, int64_t *id);
+/* Finds the cart of USER (when USER ≠ 0) or of guest TOKEN into *ID.
+ * SOUK_OK, NOT_FOUND when there is none (or it expired, or TOKEN is not a
+ * cart token), or INTERNAL / UNAVAILABLE (a transient database failure). */
+souk_err souk_cart_find(souk_store *db, int64_t user, const char *token, int64_t *id);
 
-/* Creates a cart in CURRENCY: for USER (≠ 0), or a guest cart whose token is
- * written into TOKEN (64 bytes). *ID gets its id. SOUK_OK or INTERNAL. */
+/* Creates a cart in CURRENCY: for USER (≠ 0; an expired cart of theirs is
+ * deleted first), or a guest cart whose token is written into TOKEN (64
+ * bytes). *ID gets its id. SOUK_OK, CONFLICT (the user has a live cart),
+ * or INTERNAL / UNAVAILABLE. May run inside the caller's transaction. */
 souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, char *token, int64_t *id);
 
-/* The cart as JSON (lines at current prices, totals). NOT_FOUND, VALIDATION
- * when the subtotal exceeds SOUK_CART_MAX_TOTAL_TEXT minor units, or SOUK_OK. */
+/* The cart as JSON (lines at current prices, totals; caller decrefs *OUT).
+ * NOT_FOUND, VALIDATION when the subtotal exceeds SOUK_CART_MAX_TOTAL_TEXT
+ * minor units, INTERNAL / UNAVAILABLE, or SOUK_OK. */
 souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out);
 
 /* Adds QUANTITY of VARIANT (merging with an existing line), or sets the
- * line's quantity when SET (0 removes it). VALIDATION for unknown or
- * unbuyable variants, bad quantities and a cart that would pass the total
- * cap (problems in PR). On SOUK_OK, *OUT is the cart's JSON as committed
- * (caller decrefs), or NULL when the cart is still over the cap. */
+ * line's quantity when SET (0 removes it), in one transaction. VALIDATION
+ * for unknown or unbuyable variants, bad quantities and a cart that would
+ * pass the total cap (problems in PR); NOT_FOUND when SET names a line that
+ * is not there. On SOUK_OK, *OUT is the cart's JSON as committed (caller
+ * decrefs), or NULL when the cart is still over the cap. */
 souk_err souk_cart_put_line(souk_store *db, int64_t cart, int64_t variant, int64_t quantity, bool set, souk_arena *a,
                             souk_problems *pr, json_t **out);
 
-/* Sets the cart's currency (ISO code), tax region (NULL = keep, "" = none)
- * and shipping method code (NULL = keep, "" = none). */
+/* Sets the cart's currency (ISO code; NULL = keep), tax region (NULL =
+ * keep, "" = none) and shipping method code (NULL = keep, "" = none), in
+ * one transaction. VALIDATION (problem "shipping_method") for a code that
+ * names no active method; INTERNAL / UNAVAILABLE; SOUK_OK. */
 souk_err souk_cart_update(souk_store *db, int64_t cart, const char *currency, const char *region,
                           const char *shipping_code, souk_arena *a, souk_problems *pr);
 
-/* Applies coupon CODE (NULL removes the coupon). VALIDATION when the code is
- * unknown, inactive, outside its dates, used up, or in another currency. */
+/* Applies coupon CODE (any case; NULL removes the coupon). VALIDATION
+ * (problem "code") when the code is unknown, inactive, outside its dates,
+ * used up, or in another currency; INTERNAL / UNAVAILABLE; SOUK_OK. */
 souk_err souk_cart_coupon(souk_store *db, int64_t cart, const char *code, souk_arena *a, souk_problems *pr);
 
 /* Moves the lines of guest cart FROM into USER's cart (created if needed;
- * quantities add, capped at SOUK_CART_MAX_QUANTITY) and deletes FROM.
- * *ID gets the user's cart. VALIDATION (nothing merged) when the result would
- * exceed SOUK_CART_MAX_LINES lines. */
+ * quantities add, capped at SOUK_CART_MAX_QUANTITY) and deletes FROM, in one
+ * transaction. *ID gets the user's cart. VALIDATION (nothing merged) when the
+ * result would exceed SOUK_CART_MAX_LINES lines; NOT_FOUND when FROM is gone. */
 souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id);
 
-/* Inside the caller's write transaction (checkout, once the order is paid):
- * removes every line and the coupon of CART. Returns 0 or a negative
- * souk_db_status. Every change of a cart emits cart.updated {cart_id,
- * reason: "lines" | "settings" | "coupon" | "merged" | "ordered"}. */
-int souk_cart_empty_tx(souk_store *db, int64_t cart);
+/* ---- inside the caller's write transaction (checkout and orders) ---- */
 
-/* Deletes carts that expired before NOW_US (at most MAX). Returns how many. */
+/* Once the order is paid: removes every line and the coupon of CART.
+ * SOUK_OK or the database error (UNAVAILABLE: retry the transaction). Every
+ * change of a cart emits cart.updated {cart_id, reason: "lines" | "settings"
+ * | "coupon" | "merged" | "ordered"}. */
+souk_err souk_cart_empty_tx(souk_store *db, int64_t cart);
+
+/* Counts one use of the coupon on CART, unless that would pass its usage
+ * limit; *COUPON gets its id (0 when none was counted). A conditional update
+ * inside the caller's transaction, so concurrent checkouts of a one-use
+ * coupon count it once: the others find it used up. SOUK_OK; CONFLICT when
+ * the cart has no coupon or it is used up (nothing counted); or the
+ * database error. */
+souk_err souk_cart_coupon_use_tx(souk_store *db, int64_t cart, int64_t *coupon);
+
+/* Gives one use of COUPON back (an order that counted it was cancelled);
+ * never below zero. SOUK_OK or the database error. */
+souk_err souk_cart_coupon_release_tx(souk_store *db, int64_t coupon);
+
+/* ---- maintenance ---- */
+
+/* Deletes carts that expired before NOW_US (at most MAX). Returns how many,
+ * or -1 on a database error. */
 int souk_cart_purge(souk_store *db, int64_t now_us, int max);
 
 /* ---- setting a shop up (shipping_setup.c) ---- */

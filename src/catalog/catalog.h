@@ -288,6 +288,23 @@ souk_err souk_catalog_taxon_update(souk_store *db, souk_taxon_kind kind, int64_t
  * sub-categories ("children") or products of any status ("products"). */
 souk_err souk_catalog_category_delete(souk_store *db, int64_t id, souk_arena *a, souk_problems *pr);
 
+/* ---- published for other contexts: cart and orders ---- */
+/* Read-only views (migration 0020), the catalog's public contract for code
+ * that must join its goods in one query on a hot path (the cart prices its
+ * lines with them). Other contexts read these, never the tables behind them:
+ *   catalog_offers(variant_id, product_id, sku, product_title, variant_title,
+ *                  purchasable)  one row per variant; purchasable = 1 when the
+ *                  variant and its product are both active, else 0
+ *   catalog_offer_prices(variant_id, currency, amount)  the variant's price in
+ *                  each currency it has one in, integer minor units
+ * Columns may be added; these keep their names and meaning. */
+
+/* The vendor of product PRODUCT (0 = the shop's own goods) and that vendor's
+ * commission in basis points (0 for the shop's own), as they are now: what a
+ * marketplace order splits by at checkout. SOUK_OK, NOT_FOUND (no such
+ * product), or INTERNAL / UNAVAILABLE (retry the transaction). */
+souk_err souk_catalog_product_terms(souk_store *db, int64_t product, int64_t *vendor, int64_t *commission_bp);
+
 /* ---- helpers shared with importers ---- */
 /* Writes a URL slug for TEXT into OUT (SOUK_CATALOG_SLUG_MAX + 1 bytes):
  * lower-case ASCII letters and digits separated by single hyphens. Returns

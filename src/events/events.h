@@ -78,6 +78,14 @@ void souk_events_stop(void);
  * events). Cheap, thread-safe, no-op when not running. */
 void souk_events_kick(void);
 
+/* ---- erasure (redact.c) ---- */
+
+/* Inside the caller's write transaction: empties the string field FIELD of
+ * the payload of every event of TYPE about AGGREGATE_ID (what a customer
+ * wrote, when their data is erased). Events without it are left alone.
+ * Returns 0, or a negative souk_db_status. */
+int souk_event_redact_tx(souk_store *db, const char *type, const char *aggregate_id, const char *field);
+
 /* ---- internal, shared with the unit test ---- */
 
 /* One pass of the dispatcher over every subscriber on DB at time NOW_US

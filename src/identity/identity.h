@@ -145,4 +145,11 @@ int souk_identity_admin_exists(souk_store *db);
  * none, or a negative souk_db_status. */
 int souk_identity_any_credential(souk_store *db);
 
+/* ---- lookups for other contexts (lookup.c) ---- */
+
+/* The e-mail address of account USER into *EMAIL (a copy in arena A).
+ * SOUK_OK; NOT_FOUND when there is no such account or it has no address
+ * (erased), *EMAIL untouched; INTERNAL / UNAVAILABLE on database errors. */
+souk_err souk_identity_user_email(souk_store *db, int64_t user, souk_arena *a, const char **email);
+
 #endif

@@ -47,6 +47,17 @@ int souk__act_decode_optional(souk_req *req, souk_res *res, const souk_json_spec
  * VALIDATION → 422 with the problems. */
 int souk__act_run(souk_req *req, souk_res *res, act *x, souk_store_body body, int status);
 
+/* A whole action handler: souk__act_prepare for HOW, the body decoded by
+ * SPEC (NULL = none; OPTIONAL: it may be absent), then souk__act_run of
+ * BODY answering STATUS. */
+int souk__act_handle(souk_req *req, souk_res *res, int how, const souk_json_spec *spec, bool optional,
+                     souk_store_body body, int status);
+
+/* Inside BODY's transaction: reloads X->o (the state as this transaction
+ * sees it). INVALID_STATE when ALLOWED (NULL = any state) refuses it;
+ * NOT_FOUND or the database error. */
+souk_err souk__act_reload(souk_store *db, act *x, bool (*allowed)(const char *state));
+
 /* The actor name of the caller, for history rows (arena). */
 const char *souk__order_actor(souk_req *req);
 

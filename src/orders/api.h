@@ -3,6 +3,11 @@
  * errors: docs/orders.md and the OpenAPI document. Checkout, cancellation,
  * refunds, returns received and webhooks may call the payment gateway, so
  * their routes run on the blocking pool.
+ *
+ * Every handler is a souk_handler: it fills RES and returns 0, or returns
+ * the souk_err it set on RES. Files: checkout.c, api_read.c (list, get),
+ * api_act.c (cancel, fulfil, ship, deliver), api_money.c (refunds,
+ * returns), payment_webhook.c.
  */
 #ifndef SOUK_ORDERS_API_H
 #define SOUK_ORDERS_API_H

@@ -13,20 +13,16 @@
 #include "inventory/inventory.h"
 #include "core/banned.h"
 
-#define S(name, flags, field, min, max) \
-    {name, SOUK_JSON_STRING, flags, offsetof(act_in, field), min, max, 0, NULL, NULL, NULL, NULL}
-#define SPEC(f) {f, sizeof f / sizeof f[0], sizeof(act_in), offsetof(act_in, present), offsetof(act_in, nulls)}
 static const souk_json_field refund_fields[] = {
-    {"amount", SOUK_JSON_INT, SOUK_JSON_REQUIRED, offsetof(act_in, amount), 1, INT64_C(400000000000000), 0, NULL,
-     NULL, NULL, NULL},
-    S("reason", 0, reason, 0, 200),
+    SOUK_JSON_F_INT("amount", SOUK_JSON_REQUIRED, act_in, amount, 1, INT64_C(400000000000000)),
+    SOUK_JSON_F_STRING("reason", 0, act_in, reason, 0, 200, NULL),
 };
 static const souk_json_field return_fields[] = {
-    {"lines", SOUK_JSON_ARRAY, SOUK_JSON_REQUIRED, offsetof(act_in, lines), 1, 100, 0, NULL, NULL, NULL,
-     &souk__order_line_spec},
-    S("reason", 0, reason, 0, 200),
+    SOUK_JSON_F_ARRAY("lines", SOUK_JSON_REQUIRED, act_in, lines, 1, 100, &souk__order_line_spec),
+    SOUK_JSON_F_STRING("reason", 0, act_in, reason, 0, 200, NULL),
 };
-static const souk_json_spec refund_spec = SPEC(refund_fields), return_spec = SPEC(return_fields);
+static const souk_json_spec refund_spec = SOUK_JSON_SPEC(act_in, refund_fields),
+                            return_spec = SOUK_JSON_SPEC(act_in, return_fields);
 
 static bool refundable(const char *state)
 {
@@ -42,11 +38,9 @@ static bool refundable(const char *state)
 static souk_err refund_tx(souk_store *db, void *arg)
 {
     act *x = arg;
-    souk_err e = souk__order_load(db, x->o.id, &x->o);
+    souk_err e = souk__act_reload(db, x, refundable);
     if (e)
         return e;
-    if (!refundable(x->o.state))
-        return SOUK_E_INVALID_STATE;
     e = souk__refund_begin_tx(db, &x->o, x->in->amount, x->in->reason ? x->in->reason : "", 0, x->actor,
                               &x->refund_id);
     if (e == SOUK_E_VALIDATION)
@@ -57,43 +51,36 @@ static souk_err refund_tx(souk_store *db, void *arg)
 
 int souk_orders_api_refund(souk_req *req, souk_res *res)
 {
-    act x;
-    act_in in;
-    if (souk__act_prepare(req, res, SOUK__FULFIL, NULL, &in, &x) || souk_req_decode(req, res, &refund_spec, &in))
-        return res->err;
-    return souk__act_run(req, res, &x, refund_tx, 201);
+    return souk__act_handle(req, res, SOUK__FULFIL, &refund_spec, false, refund_tx, 201);
 }
 
 /* ---- returns ---- */
 
+static bool delivered(const char *state)
+{
+    return strcmp(state, "delivered") == 0;
+}
+
 static souk_err return_request_tx(souk_store *db, void *arg)
 {
     act *x = arg;
-    souk_err e = souk__order_load(db, x->o.id, &x->o);
+    souk_err e = souk__act_reload(db, x, delivered);
     if (e)
         return e;
-    if (strcmp(x->o.state, "delivered") != 0)
-        return SOUK_E_INVALID_STATE;
     const line_in *lines = x->in->lines.items;
     json_t *saved = json_array();
     for (size_t i = 0; i < x->in->lines.count; i++) {
-        souk_stmt *st = souk_store_stmt(db, "UPDATE order_lines SET returned = returned + $3 WHERE order_id = $1 "
-                                            "AND variant_id = $2 AND returned + $3 <= fulfilled");
-        if (!st) {
+        int64_t n = souk_store_update(db, "UPDATE order_lines SET returned = returned + $3 WHERE order_id = $1 "
+                                          "AND variant_id = $2 AND returned + $3 <= fulfilled",
+                                      SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(lines[i].variant_id),
+                                                SOUK_I64(lines[i].quantity)));
+        if (n < 0) {
             json_decref(saved);
-            return SOUK_E_INTERNAL;
-        }
-        souk_stmt_bind_i64(st, 1, x->o.id);
-        souk_stmt_bind_i64(st, 2, lines[i].variant_id);
-        souk_stmt_bind_i64(st, 3, lines[i].quantity);
-        int r = souk_stmt_exec(st);
-        if (r < 0) {
-            json_decref(saved);
-            return souk_store_dberr(r);
+            return souk_store_dberr((int)n);
         }
         char field[32], var[SOUK_ID_TEXT_MAX];
         snprintf(field, sizeof field, "lines[%zu]", i);
-        if (souk_store_changes(db) == 0)
+        if (n == 0)
             souk_problems_add(x->pr, x->req->arena, field, "is not a delivered line with that many left to return");
         json_array_append_new(saved, json_pack("{s:s,s:I}", "variant_id", souk_id_format("var", lines[i].variant_id,
                                                                                         var),
@@ -105,19 +92,14 @@ static souk_err return_request_tx(souk_store *db, void *arg)
     }
     char *text = json_dumps(saved, JSON_COMPACT);
     json_decref(saved);
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO order_returns (id, order_id, state, reason, lines, created_at, "
-                                        "updated_at) VALUES ($1, $2, 'requested', $3, $4, $5, $5)");
-    if (!st || !text) {
-        free(text);
+    if (!text)
         return SOUK_E_INTERNAL;
-    }
     x->object_id = souk_id_next();
-    souk_stmt_bind_i64(st, 1, x->object_id);
-    souk_stmt_bind_i64(st, 2, x->o.id);
-    souk_stmt_bind_text(st, 3, x->in->reason ? x->in->reason : "", SIZE_MAX);
-    souk_stmt_bind_text(st, 4, text, SIZE_MAX);
-    souk_stmt_bind_i64(st, 5, souk_time_now_us());
-    int r = souk_stmt_exec(st);
+    int r = souk_store_exec(db, "INSERT INTO order_returns (id, order_id, state, reason, lines, created_at, "
+                                "updated_at) VALUES ($1, $2, 'requested', $3, $4, $5, $5)",
+                            SOUK_ARGS(SOUK_I64(x->object_id), SOUK_I64(x->o.id),
+                                      SOUK_TEXT(x->in->reason ? x->in->reason : ""), SOUK_TEXT(text),
+                                      SOUK_I64(souk_time_now_us())));
     free(text);
     if (r < 0)
         return souk_store_dberr(r);
@@ -128,11 +110,7 @@ static souk_err return_request_tx(souk_store *db, void *arg)
 
 int souk_orders_api_return_request(souk_req *req, souk_res *res)
 {
-    act x;
-    act_in in;
-    if (souk__act_prepare(req, res, SOUK__OWNER, NULL, &in, &x) || souk_req_decode(req, res, &return_spec, &in))
-        return res->err;
-    return souk__act_run(req, res, &x, return_request_tx, 201);
+    return souk__act_handle(req, res, SOUK__OWNER, &return_spec, false, return_request_tx, 201);
 }
 
 /* Return path parameter 1 of order X into X->object_id; 404 when it is not one of the order's. */
@@ -140,32 +118,21 @@ static int return_param(souk_req *req, souk_res *res, act *x)
 {
     if (souk_req_path_id(req, res, 1, SOUK_PREFIX_RETURN, &x->object_id))
         return res->err;
-    souk_stmt *st = souk_store_stmt(req->store, "SELECT 1 FROM order_returns WHERE id = $1 AND order_id = $2");
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_i64(st, 1, x->object_id);
-    souk_stmt_bind_i64(st, 2, x->o.id);
-    if (souk_stmt_step(st) != SOUK_DB_ROW)
+    int r = souk_store_one(req->store, "SELECT 1 FROM order_returns WHERE id = $1 AND order_id = $2",
+                           SOUK_ARGS(SOUK_I64(x->object_id), SOUK_I64(x->o.id)), NULL);
+    if (r == SOUK_DB_DONE)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "No such return on this order.");
-    souk_stmt_done(st);
-    return 0;
+    return r < 0 ? souk_res_error(res, souk_store_dberr(r), NULL) : 0;
 }
 
 /* Moves return X->object_id from FROM to TO; INVALID_STATE when it was not in FROM. */
 static souk_err move_return(souk_store *db, act *x, const char *from, const char *to)
 {
-    souk_stmt *st = souk_store_stmt(db, "UPDATE order_returns SET state = $3, updated_at = $4 WHERE id = $1 "
-                                        "AND state = $2");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, x->object_id);
-    souk_stmt_bind_text(st, 2, from, SIZE_MAX);
-    souk_stmt_bind_text(st, 3, to, SIZE_MAX);
-    souk_stmt_bind_i64(st, 4, souk_time_now_us());
-    int r = souk_stmt_exec(st);
-    if (r < 0)
-        return souk_store_dberr(r);
-    return souk_store_changes(db) == 1 ? SOUK_OK : SOUK_E_INVALID_STATE;
+    int64_t n = souk_store_update(db, "UPDATE order_returns SET state = $3, updated_at = $4 WHERE id = $1 "
+                                      "AND state = $2",
+                                  SOUK_ARGS(SOUK_I64(x->object_id), SOUK_TEXT(from), SOUK_TEXT(to),
+                                            SOUK_I64(souk_time_now_us())));
+    return n < 0 ? souk_store_dberr((int)n) : n == 1 ? SOUK_OK : SOUK_E_INVALID_STATE;
 }
 
 static souk_err approve_tx(souk_store *db, void *arg)
@@ -180,16 +147,15 @@ static souk_err approve_tx(souk_store *db, void *arg)
 /* Restocks the return's lines and sums their value. */
 static souk_err restock_return(souk_store *db, act *x, int64_t *value)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT lines FROM order_returns WHERE id = $1");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, x->object_id);
-    if (souk_stmt_step(st) != SOUK_DB_ROW)
-        return SOUK_E_INTERNAL;
-    json_t *lines = json_loads(souk_stmt_text(st, 0, NULL), 0, NULL);
-    souk_stmt_done(st);
-    souk_err e = lines ? SOUK_OK : SOUK_E_INTERNAL;
+    char *text = NULL;
     *value = 0;
+    int r = souk_store_one(db, "SELECT lines FROM order_returns WHERE id = $1", SOUK_ARGS(SOUK_I64(x->object_id)),
+                           SOUK_COLS(SOUK_COL_DUP(&text)));
+    if (r != SOUK_DB_ROW)
+        return r == SOUK_DB_DONE ? SOUK_E_INTERNAL : souk_store_dberr(r); /* moved above, in this transaction */
+    json_t *lines = json_loads(text, 0, NULL);
+    free(text);
+    souk_err e = lines ? SOUK_OK : SOUK_E_INTERNAL;
     for (size_t i = 0; !e && i < json_array_size(lines); i++) {
         const json_t *l = json_array_get(lines, i);
         const char *var = json_string_value(json_object_get(l, "variant_id"));
@@ -199,18 +165,12 @@ static souk_err restock_return(souk_store *db, act *x, int64_t *value)
             break;
         }
         e = souk_inventory_restock_tx(db, x->o.reservation_id, variant, q, "returned", x->actor);
-        st = e ? NULL : souk_store_stmt(db, "SELECT unit_amount FROM order_lines WHERE order_id = $1 "
-                                            "AND variant_id = $2");
-        if (!e && !st)
-            e = SOUK_E_INTERNAL;
-        if (!e) {
-            souk_stmt_bind_i64(st, 1, x->o.id);
-            souk_stmt_bind_i64(st, 2, variant);
-            if (souk_stmt_step(st) == SOUK_DB_ROW) {
-                *value += souk_stmt_i64(st, 0) * q;
-                souk_stmt_done(st);
-            }
-        }
+        int64_t unit = 0;
+        if (!e && (r = souk_store_one(db, "SELECT unit_amount FROM order_lines WHERE order_id = $1 AND variant_id = $2",
+                                      SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(variant)),
+                                      SOUK_COLS(SOUK_COL_I64(&unit)))) < 0)
+            e = souk_store_dberr(r);
+        *value += unit * q;
     }
     json_decref(lines);
     return e;
@@ -219,15 +179,17 @@ static souk_err restock_return(souk_store *db, act *x, int64_t *value)
 static souk_err receive_tx(souk_store *db, void *arg)
 {
     act *x = arg;
-    souk_err e = souk__order_load(db, x->o.id, &x->o);
+    souk_err e = souk__act_reload(db, x, NULL);
     if (e || (e = move_return(db, x, "approved", "received")))
         return e;
     int64_t value;
     if ((e = restock_return(db, x, &value)))
         return e;
     int64_t left = x->o.total - x->o.refunded, amount = value < left ? value : left;
-    if (souk_store_exec2(db, "UPDATE order_returns SET refund = $2 WHERE id = $1", x->object_id, amount) < 0)
-        return SOUK_E_INTERNAL;
+    int r = souk_store_exec(db, "UPDATE order_returns SET refund = $2 WHERE id = $1",
+                            SOUK_ARGS(SOUK_I64(x->object_id), SOUK_I64(amount)));
+    if (r < 0)
+        return souk_store_dberr(r);
     char ref[SOUK_ID_TEXT_MAX];
     souk_id_format(SOUK_PREFIX_RETURN, x->object_id, ref);
     if ((e = souk__order_event_tx(db, "return_received", x->o.id, x->o.state,

@@ -14,7 +14,7 @@
 
 #include "core/cursor.h"
 #include "core/id.h"
-#include "core/query.h"
+#include "core/query_spec.h"
 #include "orders/internal.h"
 #include "orders/place.h"
 #include "store/page.h"
@@ -36,28 +36,14 @@ static bool guest_token_opens(souk_req *req, int64_t id)
         return false;
     char hex[65];
     souk__order_token_hash(token, hex);
-    souk_stmt *st = souk_store_stmt(req->store, "SELECT 1 FROM orders WHERE id = $1 AND guest_token_hash = $2");
-    if (!st)
-        return false;
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_text(st, 2, hex, 64);
-    bool ok = souk_stmt_step(st) == SOUK_DB_ROW;
-    if (ok)
-        souk_stmt_done(st);
-    return ok;
+    return souk_store_one(req->store, "SELECT 1 FROM orders WHERE id = $1 AND guest_token_hash = $2",
+                          SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(hex)), NULL) == SOUK_DB_ROW;
 }
 
 static bool vendor_has_lines(souk_req *req, int64_t id, int64_t vendor)
 {
-    souk_stmt *st = souk_store_stmt(req->store, "SELECT 1 FROM sub_orders WHERE order_id = $1 AND vendor_id = $2");
-    if (!st)
-        return false;
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_i64(st, 2, vendor);
-    bool ok = souk_stmt_step(st) == SOUK_DB_ROW;
-    if (ok)
-        souk_stmt_done(st);
-    return ok;
+    return souk_store_one(req->store, "SELECT 1 FROM sub_orders WHERE order_id = $1 AND vendor_id = $2",
+                          SOUK_ARGS(SOUK_I64(id), SOUK_I64(vendor)), NULL) == SOUK_DB_ROW;
 }
 
 int souk__order_access(souk_req *req, souk_res *res, int64_t id, int how, souk__order *o, int64_t *vendor_view)
@@ -134,57 +120,60 @@ int souk_orders_api_get(souk_req *req, souk_res *res)
 static const char *const states[] = {"pending_payment", "paid", "partially_fulfilled", "fulfilled", "shipped",
                                      "delivered", "cancelled", "refunded", NULL};
 
+/* The query parameters as given. */
+typedef struct list_in {
+    int state;                 /* index into states */
+    const char *q, *vendor;    /* vendor: checked after the decode (permission first) */
+    int64_t limit, before;
+    uint64_t present;
+} list_in;
+
+enum { L_STATE, L_Q, L_VENDOR, L_LIMIT, L_CURSOR };
+static const souk_query_field list_fields[] = {
+    [L_STATE] = SOUK_QUERY_F_ENUM("state", list_in, state, states,
+                                  .message = "must be an order state such as paid or shipped"),
+    [L_Q] = SOUK_QUERY_F_TEXT("q", list_in, q, 1, 100, .message = "must be 1-100 characters"),
+    [L_VENDOR] = SOUK_QUERY_F_TEXT("vendor", list_in, vendor, 0, INT64_MAX),
+    [L_LIMIT] = SOUK_QUERY_F_INT("limit", list_in, limit, 1, LIST_MAX),
+    [L_CURSOR] = SOUK_QUERY_F_CURSOR("cursor", list_in, before, "o1", .message = "is not a cursor from this list"),
+};
+static const souk_query_spec list_spec = SOUK_QUERY_SPEC(list_in, list_fields);
+
+/* What the list shows. */
 typedef struct list_filter {
     const char *state, *q;
     int64_t user, vendor, exact_id, before;
     int limit;
 } list_filter;
 
+/* The list's own words for the two problems souk_query_decode words alike for every list. */
+static void own_words(souk_problems *pr)
+{
+    for (size_t i = 0; i < pr->count; i++)
+        if (strcmp(pr->items[i].message, "unknown parameter") == 0)
+            pr->items[i].message = "is not a parameter of this list";
+        else if (strcmp(pr->items[i].message, "must not be repeated") == 0)
+            pr->items[i].message = "may be given once";
+}
+
 static int parse_filter(souk_req *req, souk_res *res, list_filter *f)
 {
-    memset(f, 0, sizeof *f);
-    f->limit = LIST_DEFAULT;
-    f->before = INT64_MAX;
+    list_in in = {.limit = LIST_DEFAULT, .before = INT64_MAX};
     bool any = souk_req_can(req, "orders:read:any");
     souk_problems *pr = &res->problems;
-    for (size_t i = 0; i < req->query.count; i++) {
-        const char *k = req->query.items[i].key, *v = req->query.items[i].value;
-        size_t vlen = req->query.items[i].value_len;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(req->query.items[j].key, k) == 0)
-                souk_problems_add(pr, req->arena, k, "may be given once");
-        int64_t n;
-        if (strcmp(k, "state") == 0) {
-            f->state = v;
-            bool ok = false;
-            for (int s = 0; states[s]; s++)
-                ok |= strcmp(states[s], v) == 0;
-            if (!ok)
-                souk_problems_add(pr, req->arena, k, "must be an order state such as paid or shipped");
-        } else if (strcmp(k, "q") == 0) {
-            if (vlen < 1 || vlen > 100)
-                souk_problems_add(pr, req->arena, k, "must be 1-100 characters");
-            else if (souk_id_parse(SOUK_PREFIX_ORDER, v, vlen, &n) == 0)
-                f->exact_id = n;
-            else
-                f->q = v;
-        } else if (strcmp(k, "vendor") == 0) {
-            if (!any)
-                souk_problems_add(pr, req->arena, k, "only with the permission orders:read:any");
-            else if (souk_id_parse("vend", v, vlen, &f->vendor) < 0)
-                souk_problems_add(pr, req->arena, k, "must be a vendor id");
-        } else if (strcmp(k, "limit") == 0) {
-            if (souk_query_int(v, 1, LIST_MAX, &n) < 0)
-                souk_problems_add(pr, req->arena, k, "must be an integer from 1 to %d", LIST_MAX);
-            else
-                f->limit = (int)n;
-        } else if (strcmp(k, "cursor") == 0) {
-            if (souk_cursor_decode("o1", v, vlen, &f->before) < 0)
-                souk_problems_add(pr, req->arena, k, "is not a cursor from this list");
-        } else {
-            souk_problems_add(pr, req->arena, k, "is not a parameter of this list");
-        }
-    }
+    souk_query_decode(&list_spec, &req->query, &in, req->arena, pr);
+    own_words(pr);
+    memset(f, 0, sizeof *f);
+    f->limit = (int)in.limit;
+    f->before = in.before;
+    if (souk_query_present(&list_spec, &in, L_STATE))
+        f->state = states[in.state];
+    if (in.q && souk_id_parse(SOUK_PREFIX_ORDER, in.q, strlen(in.q), &f->exact_id) < 0)
+        f->q = in.q; /* an order id finds that order; anything else searches e-mail addresses */
+    if (in.vendor && !any)
+        souk_problems_add(pr, req->arena, "vendor", "only with the permission orders:read:any");
+    else if (in.vendor && souk_id_parse("vend", in.vendor, strlen(in.vendor), &f->vendor) < 0)
+        souk_problems_add(pr, req->arena, "vendor", "must be a vendor id");
     if (pr->count)
         return souk_res_invalid(res);
     if (!any) { /* vendors see orders with their goods; everyone else their own */
@@ -214,35 +203,55 @@ static const char *like_pattern(souk_arena *a, const char *q)
     return out;
 }
 
+/* The SQL of a list query as its clauses are appended, with its parameters. */
+typedef struct list_query {
+    souk_buf sql;
+    souk_param args[8];
+    int n;
+} list_query;
+
+/* Appends BEFORE, the next parameter (P), then AFTER. */
+static void clause(list_query *lq, const char *before, souk_param p, const char *after)
+{
+    lq->args[lq->n++] = p;
+    souk_buf_printf(&lq->sql, "%s$%d%s", before, lq->n, after);
+}
+
+/* Up to LIMIT + 1 ids of the orders F shows, newest first, into IDS. */
+static int list_ids(souk_req *req, const list_filter *f, int64_t *ids)
+{
+    list_query lq = {.n = 0};
+    souk_buf_init(&lq.sql, 1024);
+    souk_buf_printf(&lq.sql, "SELECT o.id FROM orders o WHERE o.id < $1");
+    lq.args[lq.n++] = SOUK_I64(f->before);
+    if (f->user)
+        clause(&lq, " AND o.user_id = ", SOUK_I64(f->user), "");
+    if (f->vendor)
+        clause(&lq, " AND EXISTS (SELECT 1 FROM sub_orders s WHERE s.order_id = o.id AND s.vendor_id = ",
+               SOUK_I64(f->vendor), ")");
+    if (f->state)
+        clause(&lq, " AND o.state = ", SOUK_TEXT(f->state), "");
+    if (f->q) /* case-insensitive, on every database */
+        clause(&lq, " AND lower(o.email) LIKE lower(", SOUK_TEXT(like_pattern(req->arena, f->q)), ") ESCAPE '\\'");
+    if (f->exact_id)
+        clause(&lq, " AND o.id = ", SOUK_I64(f->exact_id), "");
+    clause(&lq, " ORDER BY o.id DESC LIMIT ", SOUK_I64(f->limit + 1), "");
+    lq.args[lq.n] = (souk_param){.type = SOUK_TYPE_END};
+    int n = lq.sql.data ? souk_store_ids(souk_store_query(req->store, lq.sql.data, lq.args), ids, f->limit + 1)
+                        : SOUK_DB_HARD;
+    souk_buf_release(&lq.sql);
+    return n;
+}
+
 int souk_orders_api_list(souk_req *req, souk_res *res)
 {
     list_filter f;
     if (parse_filter(req, res, &f))
         return res->err;
-    souk_stmt *st = souk_store_stmt(
-        req->store, "SELECT o.id FROM orders o WHERE ($1 = 0 OR o.user_id = $1) AND ($2 = 0 OR EXISTS (SELECT 1 "
-                    "FROM sub_orders s WHERE s.order_id = o.id AND s.vendor_id = $2)) AND ($3 IS NULL OR o.state = $3) "
-                    "AND ($4 IS NULL OR o.email LIKE $4 ESCAPE '\\') AND ($5 = 0 OR o.id = $5) AND o.id < $6 "
-                    "ORDER BY o.id DESC LIMIT $7");
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_i64(st, 1, f.user);
-    souk_stmt_bind_i64(st, 2, f.vendor);
-    if (f.state)
-        souk_stmt_bind_text(st, 3, f.state, SIZE_MAX);
-    else
-        souk_stmt_bind_null(st, 3);
-    if (f.q)
-        souk_stmt_bind_text(st, 4, like_pattern(req->arena, f.q), SIZE_MAX);
-    else
-        souk_stmt_bind_null(st, 4);
-    souk_stmt_bind_i64(st, 5, f.exact_id);
-    souk_stmt_bind_i64(st, 6, f.before);
-    souk_stmt_bind_i64(st, 7, f.limit + 1);
     int64_t ids[LIST_MAX + 1];
-    int n = souk_store_ids(st, ids, f.limit + 1);
+    int n = list_ids(req, &f, ids);
     if (n < 0)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        return souk_res_error(res, souk_store_dberr(n), NULL);
     bool more = n > f.limit;
     if (more)
         n = f.limit;

@@ -1,7 +1,8 @@
 /*
- * checkout.c — POST /api/v1/checkout: the Idempotency-Key claim, the order
- * placed in pending_payment, the gateway calls outside any transaction and
- * the outcome with its stored answer. See docs/internals/orders.md.
+ * checkout.c — POST /api/v1/checkout: the Idempotency-Key claimed (with the
+ * order placed in pending_payment: checkout_claim.c, place.c), the gateway
+ * called outside any transaction, and the outcome with its stored answer.
+ * See docs/internals/orders.md.
  */
 #include "orders/api.h"
 
@@ -9,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cart/cart.h"
 #include "core/id.h"
@@ -17,139 +17,14 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "mail/mail.h"
+#include "orders/checkout_claim.h"
 #include "orders/checkout_in.h"
-#include "orders/place.h"
 #include "core/banned.h"
 
-/* ---- the claim ---- */
-
-enum { CLAIM_NEW, CLAIM_RESUME, CLAIM_REPLAY, CLAIM_BUSY };
-
-typedef struct claim {
-    const char *scope, *key, *hash;
-    char lease[33];   /* this request's lease token (random hex) */
-    souk__place_in place;
-    souk_arena *a;
-    souk_problems *pr;
-    int outcome;
-    int64_t order_id;
-    int status;       /* CLAIM_REPLAY */
-    char *response;   /* CLAIM_REPLAY, malloc'd */
-} claim;
-
-/* SQL about the key of C, its scope and key bound as $1 and $2; NULL when
- * it cannot be prepared. */
-static souk_stmt *key_stmt(souk_store *db, const claim *c, const char *sql)
-{
-    souk_stmt *st = souk_store_stmt(db, sql);
-    if (st) {
-        souk_stmt_bind_text(st, 1, c->scope, SIZE_MAX);
-        souk_stmt_bind_text(st, 2, c->key, SIZE_MAX);
-    }
-    return st;
-}
-
-static souk_err claim_tx(souk_store *db, void *arg)
-{
-    claim *c = arg;
-    int64_t now = souk_time_now_us();
-    souk_stmt *st = key_stmt(db, c, "SELECT request_hash, coalesce(order_id, 0), status, response, lease_until "
-                                    "FROM idempotency_keys WHERE scope = $1 AND key = $2");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    int r = souk_stmt_step(st);
-    if (r < 0)
-        return souk_store_dberr(r);
-    if (r == SOUK_DB_ROW) {
-        bool same = strcmp(souk_stmt_text(st, 0, NULL), c->hash) == 0;
-        c->order_id = souk_stmt_i64(st, 1);
-        bool answered = !souk_stmt_is_null(st, 2);
-        int64_t lease = souk_stmt_i64(st, 4);
-        if (same && answered) {
-            c->status = (int)souk_stmt_i64(st, 2);
-            free(c->response);
-            c->response = souk_stmt_strdup(st, 3);
-        }
-        souk_stmt_done(st);
-        if (!same)
-            return SOUK_E_IDEMPOTENCY_MISMATCH;
-        if (answered) {
-            c->outcome = CLAIM_REPLAY;
-            return c->response ? SOUK_OK : SOUK_E_INTERNAL;
-        }
-        if (lease > now) {
-            c->outcome = CLAIM_BUSY;
-            return SOUK_OK;
-        }
-        c->outcome = CLAIM_RESUME; /* its first request died, or its gateway was unreachable */
-        st = key_stmt(db, c, "UPDATE idempotency_keys SET lease_until = $3, lease_token = $4 WHERE scope = $1 "
-                             "AND key = $2");
-        if (!st)
-            return SOUK_E_INTERNAL;
-        souk_stmt_bind_i64(st, 3, now + SOUK_ORDERS_LEASE_US);
-        souk_stmt_bind_text(st, 4, c->lease, SIZE_MAX);
-        return souk_store_dberr(souk_stmt_exec(st));
-    }
-    souk_err e = souk__order_place_tx(db, &c->place, &c->order_id, c->a, c->pr);
-    if (e)
-        return e;
-    c->outcome = CLAIM_NEW;
-    st = key_stmt(db, c, "INSERT INTO idempotency_keys (scope, key, request_hash, order_id, lease_until, "
-                         "lease_token, created_at) VALUES ($1, $2, $3, $4, $5, $7, $6)");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_text(st, 3, c->hash, SIZE_MAX);
-    souk_stmt_bind_i64(st, 4, c->order_id);
-    souk_stmt_bind_i64(st, 5, now + SOUK_ORDERS_LEASE_US);
-    souk_stmt_bind_i64(st, 6, now);
-    souk_stmt_bind_text(st, 7, c->lease, SIZE_MAX);
-    return souk_store_dberr(souk_stmt_exec(st));
-}
-
-/* Waits (5 ms steps, read-only) until the request holding the key of C has
- * answered or lost its lease, or DEADLINE passes. */
-static void wait_for_holder(souk_store *db, const claim *c, int64_t deadline)
-{
-    while (souk_time_now_us() < deadline) {
-        nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
-        souk_stmt *st = key_stmt(db, c, "SELECT status IS NOT NULL OR lease_until <= $3 FROM idempotency_keys "
-                                        "WHERE scope = $1 AND key = $2");
-        if (!st)
-            return;
-        souk_stmt_bind_i64(st, 3, souk_time_now_us());
-        int r = souk_stmt_step(st);
-        bool settled = r != SOUK_DB_ROW || souk_stmt_i64(st, 0);
-        if (r == SOUK_DB_ROW)
-            souk_stmt_done(st);
-        if (settled)
-            return;
-    }
-}
-
-/* ---- the answer ---- */
-
-/* Stored error answers are {"error_code": "...", "detail": "..."}: they are
- * rebuilt as standard error bodies (with this request's id) when replayed. */
-static int answer_stored(souk_req *req, souk_res *res, int status, const char *body)
-{
-    if (status == 201) {
-        res->status = 201;
-        souk_buf_add(&res->body, body, strlen(body));
-        return 0;
-    }
-    json_t *j = json_loads(body, 0, NULL);
-    const char *code = json_string_value(json_object_get(j, "error_code"));
-    const char *detail = json_string_value(json_object_get(j, "detail"));
-    souk_err e = code && strcmp(code, "PAYMENT_DECLINED") == 0 ? SOUK_E_PAYMENT_DECLINED : SOUK_E_INVALID_STATE;
-    const char *field = e == SOUK_E_PAYMENT_DECLINED ? "payment_method" : "order";
-    if (detail)
-        souk_problems_add(&res->problems, req->arena, field, "%s", detail);
-    json_decref(j);
-    return souk_res_error(res, e, e == SOUK_E_INVALID_STATE ? "The order was cancelled before it was paid." : NULL);
-}
+/* ---- the outcome ---- */
 
 typedef struct finish_ctx {
-    const claim *c;
+    const souk__checkout_claim *c;
     const souk_payment_intent *intent; /* NULL: no gateway news */
     bool created;                      /* the intent was just created */
     bool confirmed;                    /* a confirmation was asked for */
@@ -164,18 +39,11 @@ static souk_err apply(souk_store *db, finish_ctx *f, const char *actor)
     const souk_payment_intent *pi = f->intent;
     int64_t order = f->c->order_id;
     if (f->created) {
-        souk_stmt *st = souk_store_stmt(db, "UPDATE orders SET intent_id = $2, client_secret = $3, updated_at = $4 "
-                                            "WHERE id = $1 AND intent_id IS NULL");
-        if (!st)
-            return SOUK_E_INTERNAL;
-        souk_stmt_bind_i64(st, 1, order);
-        souk_stmt_bind_text(st, 2, pi->id, SIZE_MAX);
-        if (pi->client_secret[0])
-            souk_stmt_bind_text(st, 3, pi->client_secret, SIZE_MAX);
-        else
-            souk_stmt_bind_null(st, 3);
-        souk_stmt_bind_i64(st, 4, souk_time_now_us());
-        int r = souk_stmt_exec(st);
+        int r = souk_store_exec(db, "UPDATE orders SET intent_id = $2, client_secret = $3, updated_at = $4 "
+                                    "WHERE id = $1 AND intent_id IS NULL",
+                                SOUK_ARGS(SOUK_I64(order), SOUK_TEXT(pi->id),
+                                          SOUK_TEXT(pi->client_secret[0] ? pi->client_secret : NULL),
+                                          SOUK_I64(souk_time_now_us())));
         if (r < 0)
             return souk_store_dberr(r);
     }
@@ -186,8 +54,7 @@ static souk_err apply(souk_store *db, finish_ctx *f, const char *actor)
     case SOUK_PAY_SUCCEEDED:
         return souk__order_payment_succeeded_tx(db, order, actor, &f->refund_id);
     case SOUK_PAY_PROCESSING:
-        return souk_store_dberr(souk_store_exec1(db, "UPDATE orders SET intent_status = 'processing' WHERE id = $1 "
-                                                     "AND state = 'pending_payment'", order));
+        return souk__order_processing_tx(db, order);
     case SOUK_PAY_REQUIRES_CONFIRMATION:
         return SOUK_OK; /* e.g. 3-D Secure: the client finishes with the client secret; the webhook tells */
     case SOUK_PAY_FAILED:
@@ -221,7 +88,7 @@ static void record_intent(finish_ctx *f, void *db)
 /* Renders the answer from the order as it now is. */
 static souk_err render(souk_store *db, finish_ctx *f)
 {
-    const claim *c = f->c;
+    const souk__checkout_claim *c = f->c;
     souk__order o;
     json_t *j = NULL;
     souk_err e = souk__order_load(db, c->order_id, &o);
@@ -229,15 +96,13 @@ static souk_err render(souk_store *db, finish_ctx *f)
         return e;
     if (strcmp(o.state, "cancelled") == 0) {
         bool declined = strcmp(o.payment_status, "declined") == 0 || strcmp(o.payment_status, "failed") == 0;
-        souk_stmt *st = souk_store_stmt(db, "SELECT coalesce(decline_code, '') FROM orders WHERE id = $1");
-        if (!st)
-            return SOUK_E_INTERNAL;
-        souk_stmt_bind_i64(st, 1, c->order_id);
-        if (souk_stmt_step(st) != SOUK_DB_ROW)
-            return SOUK_E_INTERNAL;
+        char code[64];
+        int r = souk_store_one(db, "SELECT decline_code FROM orders WHERE id = $1", SOUK_ARGS(SOUK_I64(c->order_id)),
+                               SOUK_COLS(SOUK_COL_STR(code)));
+        if (r != SOUK_DB_ROW)
+            return r == SOUK_DB_DONE ? SOUK_E_INTERNAL : souk_store_dberr(r); /* loaded above, in this transaction */
         j = json_pack("{s:s,s:s}", "error_code", declined ? "PAYMENT_DECLINED" : "INVALID_STATE", "detail",
-                      declined ? souk_stmt_text(st, 0, NULL) : "cancelled");
-        souk_stmt_done(st);
+                      declined ? code : "cancelled");
         f->status = declined ? 402 : 409;
     } else {
         if ((e = souk__order_json(db, c->order_id, 0, &j)))
@@ -263,39 +128,13 @@ static souk_err finish_tx(souk_store *db, void *arg)
         e = render(db, f);
     if (e)
         return e;
-    /* only while this request still holds the key: one that lost its lease
-     * answers what it found, and the holder stores the answer */
-    souk_stmt *st = key_stmt(db, f->c, "UPDATE idempotency_keys SET status = $3, response = $4, lease_until = 0 "
-                                       "WHERE scope = $1 AND key = $2 AND lease_token = $5 AND status IS NULL");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 3, f->status);
-    souk_stmt_bind_text(st, 4, f->body, SIZE_MAX);
-    souk_stmt_bind_text(st, 5, f->c->lease, SIZE_MAX);
-    return souk_store_dberr(souk_stmt_exec(st));
-}
-
-static souk_err release_tx(souk_store *db, void *arg)
-{
-    const claim *c = arg;
-    souk_stmt *st = key_stmt(db, c, "UPDATE idempotency_keys SET lease_until = 0 WHERE scope = $1 AND key = $2 "
-                                    "AND lease_token = $3");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_text(st, 3, c->lease, SIZE_MAX);
-    return souk_store_dberr(souk_stmt_exec(st));
-}
-
-/* Lets the next request with the key of C take over at once (if C still holds it). */
-static void release_lease(souk_req *req, const claim *c)
-{
-    souk_store_run(req->store, release_tx, (void *)c, NULL);
+    return souk__checkout_claim_answer_tx(db, f->c, f->status, f->body);
 }
 
 /* The gateway could not be reached: the next retry with this key resumes. */
-static int unreachable(souk_req *req, souk_res *res, const claim *c, const char *why)
+static int unreachable(souk_req *req, souk_res *res, const souk__checkout_claim *c, const char *why)
 {
-    release_lease(req, c);
+    souk__checkout_claim_release(req->store, c);
     souk_log(SOUK_LOG_WARN, req->request_id, NULL, NULL, "checkout: %s", why);
     res->retry_after = "5";
     return souk_res_error(res, SOUK_E_UNAVAILABLE,
@@ -352,14 +191,14 @@ static int answer_finished(souk_req *req, souk_res *res, finish_ctx *f)
     char err[256];
     if (f->refund_id && souk__refund_execute(req->store, f->refund_id, err, sizeof err) < 0)
         souk_log(SOUK_LOG_WARN, req->request_id, NULL, NULL, "refund left to the job queue: %s", err);
-    int rc = answer_stored(req, res, f->status, f->body);
+    int rc = souk__checkout_replay(req, res, f->status, f->body);
     free(f->body);
     return rc;
 }
 
 /* Steps 2 and 3 of docs/internals/orders.md for the claimed order, with the
  * gateway called outside any transaction. */
-static int pay(souk_req *req, souk_res *res, const claim *c, const char *payment_method)
+static int pay(souk_req *req, souk_res *res, const souk__checkout_claim *c, const char *payment_method)
 {
     souk__order o;
     souk_err e = souk__order_load(req->store, c->order_id, &o);
@@ -372,7 +211,7 @@ static int pay(souk_req *req, souk_res *res, const claim *c, const char *payment
         return unreachable(req, res, c, err);
     e = souk_store_run(req->store, finish_tx, &f, NULL);
     if (e) {
-        release_lease(req, c); /* a retry resumes the order */
+        souk__checkout_claim_release(req->store, c); /* a retry resumes the order */
         free(f.body);
         return souk_res_error(res, e, NULL);
     }
@@ -382,7 +221,7 @@ static int pay(souk_req *req, souk_res *res, const claim *c, const char *payment
 /* With a gateway inside the process (the test gateway: no I/O), the claim,
  * the payment and the answer are one transaction: all or nothing. */
 typedef struct inline_ctx {
-    claim *c;
+    souk__checkout_claim *c;
     const char *payment_method;
     finish_ctx f;
     souk_payment_intent pi;
@@ -391,8 +230,8 @@ typedef struct inline_ctx {
 static souk_err claim_and_pay_tx(souk_store *db, void *arg)
 {
     inline_ctx *x = arg;
-    souk_err e = claim_tx(db, x->c);
-    if (e || (x->c->outcome != CLAIM_NEW && x->c->outcome != CLAIM_RESUME))
+    souk_err e = souk__checkout_claim_tx(db, x->c);
+    if (e || (x->c->outcome != SOUK__CLAIM_NEW && x->c->outcome != SOUK__CLAIM_RESUME))
         return e;
     souk__order o;
     char err[256];
@@ -422,7 +261,7 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
         return res->err;
     int64_t user = req->principal.kind == SOUK_ACTOR_USER ? req->principal.user_id : 0;
     const char *token = souk_req_header(req, "x-cart-token");
-    claim c = {.key = key, .a = req->arena, .pr = &res->problems};
+    souk__checkout_claim c = {.key = key, .a = req->arena, .pr = &res->problems};
     unsigned char lease_raw[16];
     randombytes_buf(lease_raw, sizeof lease_raw);
     sodium_bin2hex(c.lease, sizeof c.lease, lease_raw, sizeof lease_raw);
@@ -443,11 +282,11 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
     c.scope = scope;
     c.hash = hash;
     int64_t cart = 0;
-    int found = souk_cart_find(req->store, user, token, &cart);
-    if (found < 0)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    if (!found)
+    souk_err e = souk_cart_find(req->store, user, token, &cart);
+    if (e == SOUK_E_NOT_FOUND)
         cart = 0; /* a replay needs no cart; a new checkout answers 404 */
+    else if (e)
+        return souk_res_error(res, e, NULL);
     c.place = (souk__place_in){cart, user, user ? NULL : guest_key, in.email, address, souk_orders_gateway()->name,
                                user ? uref : "guest"};
     if (!in.email && user && souk__checkout_account_email(req, res, user, &c.place.email))
@@ -460,9 +299,9 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
     bool in_process = souk_orders_gateway()->in_process;
     inline_ctx x = {.c = &c, .payment_method = in.payment_method};
     for (;;) {
-        souk_err e = in_process ? souk_store_run(req->store, claim_and_pay_tx, &x, &res->problems)
-                                : souk_store_run(req->store, claim_tx, &c, &res->problems);
-        if (e || (c.outcome != CLAIM_NEW && c.outcome != CLAIM_RESUME)) { /* no answer was stored */
+        e = in_process ? souk_store_run(req->store, claim_and_pay_tx, &x, &res->problems)
+                       : souk_store_run(req->store, souk__checkout_claim_tx, &c, &res->problems);
+        if (e || (c.outcome != SOUK__CLAIM_NEW && c.outcome != SOUK__CLAIM_RESUME)) { /* no answer was stored */
             free(x.f.body);
             x.f.body = NULL;
         }
@@ -472,17 +311,17 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
             return souk_res_invalid(res);
         if (e)
             return souk_res_error(res, e, NULL);
-        if (c.outcome == CLAIM_REPLAY) {
-            int rc = answer_stored(req, res, c.status, c.response);
+        if (c.outcome == SOUK__CLAIM_REPLAY) {
+            int rc = souk__checkout_replay(req, res, c.status, c.response);
             free(c.response);
             return rc;
         }
-        if (c.outcome != CLAIM_BUSY)
+        if (c.outcome != SOUK__CLAIM_BUSY)
             break;
         if (souk_time_now_us() > deadline)
             return souk_res_error(res, SOUK_E_CONFLICT,
                                   "A checkout with this Idempotency-Key is still in progress; retry shortly.");
-        wait_for_holder(req->store, &c, deadline);
+        souk__checkout_claim_wait(req->store, &c, deadline);
     }
     souk_res_audit(res, "order", souk_arena_strdup(req->arena, souk__order_ref(c.order_id, uref)));
     if (in_process)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "identity/identity.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
 #include "core/banned.h"
@@ -20,7 +21,6 @@ typedef struct address_in {
     const char *name, *line1, *line2, *city, *postal_code, *region, *country;
     uint64_t present, nulls;
 } address_in;
-
 
 static const char *country_check(const char *s, size_t len)
 {
@@ -37,27 +37,21 @@ static const char *email_check(const char *s, size_t len)
     return souk_mail_check(s, "order", "order", &why) == 0 ? NULL : "must be an e-mail address";
 }
 
-#define A(name, flags, field, max, check) \
-    {name, SOUK_JSON_STRING, flags, offsetof(address_in, field), 1, max, 0, NULL, check, NULL, NULL}
 static const souk_json_field address_fields[] = {
-    A("name", SOUK_JSON_REQUIRED, name, 200, NULL),
-    A("line1", SOUK_JSON_REQUIRED, line1, 200, NULL),
-    A("line2", 0, line2, 200, NULL),
-    A("city", SOUK_JSON_REQUIRED, city, 200, NULL),
-    A("postal_code", SOUK_JSON_REQUIRED, postal_code, 200, NULL),
-    A("region", 0, region, 200, NULL),
-    A("country", SOUK_JSON_REQUIRED, country, 2, country_check),
+    SOUK_JSON_F_STRING("name", SOUK_JSON_REQUIRED, address_in, name, 1, 200, NULL),
+    SOUK_JSON_F_STRING("line1", SOUK_JSON_REQUIRED, address_in, line1, 1, 200, NULL),
+    SOUK_JSON_F_STRING("line2", 0, address_in, line2, 1, 200, NULL),
+    SOUK_JSON_F_STRING("city", SOUK_JSON_REQUIRED, address_in, city, 1, 200, NULL),
+    SOUK_JSON_F_STRING("postal_code", SOUK_JSON_REQUIRED, address_in, postal_code, 1, 200, NULL),
+    SOUK_JSON_F_STRING("region", 0, address_in, region, 1, 200, NULL),
+    SOUK_JSON_F_STRING("country", SOUK_JSON_REQUIRED, address_in, country, 1, 2, country_check),
 };
-static const souk_json_spec address_spec = {address_fields, sizeof address_fields / sizeof address_fields[0],
-                                            sizeof(address_in), offsetof(address_in, present),
-                                            offsetof(address_in, nulls)};
+static const souk_json_spec address_spec = SOUK_JSON_SPEC(address_in, address_fields);
 static const souk_json_field checkout_fields[] = {
-    {"email", SOUK_JSON_STRING, 0, offsetof(souk__checkout_in, email), 3, 254, 0, NULL, email_check, NULL, NULL},
-    {"payment_method", SOUK_JSON_STRING, 0, offsetof(souk__checkout_in, payment_method), 1, 100, 0, NULL, NULL, NULL, NULL},
+    SOUK_JSON_F_STRING("email", 0, souk__checkout_in, email, 3, 254, email_check),
+    SOUK_JSON_F_STRING("payment_method", 0, souk__checkout_in, payment_method, 1, 100, NULL),
 };
-static const souk_json_spec checkout_spec = {checkout_fields, sizeof checkout_fields / sizeof checkout_fields[0],
-                                             sizeof(souk__checkout_in), offsetof(souk__checkout_in, present),
-                                             offsetof(souk__checkout_in, nulls)};
+static const souk_json_spec checkout_spec = SOUK_JSON_SPEC(souk__checkout_in, checkout_fields);
 
 int souk__checkout_decode(souk_req *req, souk_res *res, souk__checkout_in *in, const char **address)
 {
@@ -115,15 +109,7 @@ void souk__checkout_hash(const void *data, size_t len, const void *data2, size_t
 
 int souk__checkout_account_email(souk_req *req, souk_res *res, int64_t user, const char **email)
 {
-    souk_stmt *st = souk_store_stmt(req->store, "SELECT email FROM users WHERE id = $1 AND email IS NOT NULL");
-    if (!st)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_stmt_bind_i64(st, 1, user);
-    int r = souk_stmt_step(st);
-    if (r == SOUK_DB_ROW) {
-        *email = souk_arena_strdup(req->arena, souk_stmt_text(st, 0, NULL));
-        souk_stmt_done(st);
-    }
-    return r < 0 ? souk_res_error(res, SOUK_E_INTERNAL, NULL) : 0;
+    souk_err e = souk_identity_user_email(req->store, user, req->arena, email);
+    return e && e != SOUK_E_NOT_FOUND ? souk_res_error(res, e, NULL) : 0;
 }
 

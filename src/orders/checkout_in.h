@@ -27,7 +27,7 @@ void souk__checkout_hash(const void *data, size_t len, const void *data2, size_t
                          unsigned char *raw);
 
 /* The e-mail address of account USER into *EMAIL (arena; unchanged when the
- * account has none). Returns 0, or the 500 set on RES. */
+ * account has none), asked of identity. Returns 0, or the error set on RES. */
 int souk__checkout_account_email(souk_req *req, souk_res *res, int64_t user, const char **email);
 
 #endif

@@ -18,6 +18,13 @@ typedef struct souk__order {
     char state[24], payment_status[24], currency[4], intent_id[80], email[256];
 } souk__order;
 
+/* A souk_store_one / souk_stmt_next result as a souk_err: a row is SOUK_OK,
+ * no row NOT_FOUND, else the database error. */
+static inline souk_err souk__order_found(int r)
+{
+    return r == SOUK_DB_ROW ? SOUK_OK : r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
+}
+
 /* Reads order ID into O. SOUK_OK, NOT_FOUND, or INTERNAL/UNAVAILABLE. */
 souk_err souk__order_load(souk_store *db, int64_t id, souk__order *o);
 
@@ -46,7 +53,8 @@ souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, c
 
 /* Asks for the e-mail KIND ("confirmation", "shipped", "delivered",
  * "cancelled", "refunded:<refund id>") of ORDER: an order_notifications row
- * (once per order and kind) and the order.emails job of the next second. */
+ * (once per order and kind) and the order.emails job of the next second
+ * (emails.c). SOUK_OK or the database error. */
 souk_err souk__order_email_tx(souk_store *db, int64_t order, const char *kind);
 
 /* pending_payment → paid: consumes the reservation (or, when it lapsed
@@ -55,6 +63,11 @@ souk_err souk__order_email_tx(souk_store *db, int64_t order, const char *kind);
  * when the order is not pending (nothing changed); OUT_OF_STOCK when the
  * reservation lapsed and the stock is gone (the caller cancels and refunds). */
 souk_err souk__order_pay_tx(souk_store *db, int64_t order, const char *actor);
+
+/* The gateway says ORDER's payment is being processed (bank payments take
+ * days): a pending order waits for its webhook instead of being abandoned
+ * at its due time. Nothing changes for an order that is not pending. */
+souk_err souk__order_processing_tx(souk_store *db, int64_t order);
 
 /* pending_payment → cancelled: reservation released, coupon use given back.
  * PAYMENT_STATUS ("declined", "failed", or NULL = unchanged) and DECLINE

@@ -10,35 +10,21 @@
 #include <string.h>
 
 #include "cart/cart.h"
+#include "core/bug.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "events/events.h"
 #include "inventory/inventory.h"
-#include "jobs/jobs.h"
 #include "core/banned.h"
 
 souk_err souk__order_history_tx(souk_store *db, int64_t order, int64_t sub, const char *from, const char *to,
                                 const char *note, const char *actor)
 {
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO order_history (id, order_id, sub_order_id, from_state, to_state, "
-                                        "note, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, souk_id_next());
-    souk_stmt_bind_i64(st, 2, order);
-    if (sub)
-        souk_stmt_bind_i64(st, 3, sub);
-    else
-        souk_stmt_bind_null(st, 3);
-    if (from)
-        souk_stmt_bind_text(st, 4, from, SIZE_MAX);
-    else
-        souk_stmt_bind_null(st, 4);
-    souk_stmt_bind_text(st, 5, to, SIZE_MAX);
-    souk_stmt_bind_text(st, 6, note ? note : "", SIZE_MAX);
-    souk_stmt_bind_text(st, 7, actor ? actor : "system", SIZE_MAX);
-    souk_stmt_bind_i64(st, 8, souk_time_now_us());
-    return souk_store_dberr(souk_stmt_exec(st));
+    return souk_store_dberr(souk_store_exec(
+        db, "INSERT INTO order_history (id, order_id, sub_order_id, from_state, to_state, note, actor, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(order), SOUK_REF(sub), SOUK_TEXT(from), SOUK_TEXT(to),
+                  SOUK_TEXT(note ? note : ""), SOUK_TEXT(actor ? actor : "system"), SOUK_I64(souk_time_now_us()))));
 }
 
 souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, const char *state, json_t *extra)
@@ -53,57 +39,36 @@ souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, c
     return souk_store_dberr(souk_event_emit_tx(db, type, ref, payload));
 }
 
-souk_err souk__order_email_tx(souk_store *db, int64_t order, const char *kind)
-{
-    int64_t now = souk_time_now_us();
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO order_notifications (order_id, kind, created_at) "
-                                        "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, order);
-    souk_stmt_bind_text(st, 2, kind, SIZE_MAX);
-    souk_stmt_bind_i64(st, 3, now);
-    int r = souk_stmt_exec(st);
-    if (r < 0 || souk_store_changes(db) == 0)
-        return souk_store_dberr(r); /* asked for already: once is enough */
-    /* one order.emails job per second writes all that came due in it */
-    int64_t due = (now / SOUK_ORDERS_EMAIL_BATCH_US + 1) * SOUK_ORDERS_EMAIL_BATCH_US;
-    char dedupe[48];
-    snprintf(dedupe, sizeof dedupe, "order.emails@%lld", (long long)due);
-    r = souk_job_enqueue_tx(db, "order.emails", NULL, due, dedupe);
-    return souk_store_dberr(r);
-}
-
-/* Moves ORDER from one of FROM (SQL list) to TO; CONFLICT when it was not there. */
+/* Runs SQL, a conditional UPDATE of ORDER ($1) from the state it starts in
+ * (the time is $2); CONFLICT when the order was not in it. */
 static souk_err move(souk_store *db, int64_t order, const char *sql)
 {
-    souk_stmt *st = souk_store_stmt(db, sql);
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, order);
-    souk_stmt_bind_i64(st, 2, souk_time_now_us());
-    int r = souk_stmt_exec(st);
-    if (r < 0)
-        return souk_store_dberr(r);
-    return souk_store_changes(db) == 1 ? SOUK_OK : SOUK_E_CONFLICT;
+    int64_t n = souk_store_update(db, sql, SOUK_ARGS(SOUK_I64(order), SOUK_I64(souk_time_now_us())));
+    return n < 0 ? souk_store_dberr((int)n) : n == 1 ? SOUK_OK : SOUK_E_CONFLICT;
+}
+
+/* Moves every sub-order of ORDER to STATE. */
+static souk_err subs_to(souk_store *db, int64_t order, const char *state)
+{
+    int64_t now = souk_time_now_us();
+    return souk_store_dberr(souk_store_exec(db, "UPDATE sub_orders SET state = $3, updated_at = $2 WHERE order_id = $1",
+                                            SOUK_ARGS(SOUK_I64(order), SOUK_I64(now), SOUK_TEXT(state))));
 }
 
 souk_err souk__order_stock_lines(souk_store *db, int64_t order, souk__stock_part part, souk_reservation_line *out,
                                  size_t *n)
 {
     /* the quantity of each line that PART names; lines with none are left out */
-    souk_stmt *st = souk_store_stmt(db, "SELECT variant_id, quantity - CASE $2 WHEN 1 THEN returned WHEN 2 THEN "
-                                        "fulfilled ELSE 0 END AS q FROM order_lines WHERE order_id = $1 AND q > 0 "
-                                        "ORDER BY line_no");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, order);
-    souk_stmt_bind_i64(st, 2, part);
-    *n = 0;
+    souk_stmt *st = souk_store_query(db, "SELECT variant_id, q FROM (SELECT variant_id, line_no, quantity - "
+                                         "CASE $2 WHEN 1 THEN returned WHEN 2 THEN fulfilled ELSE 0 END AS q "
+                                         "FROM order_lines WHERE order_id = $1) parts WHERE q > 0 ORDER BY line_no",
+                                     SOUK_ARGS(SOUK_I64(order), SOUK_I64(part)));
+    souk_reservation_line l;
     int r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
+    *n = 0;
+    while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&l.variant_id), SOUK_COL_I64(&l.quantity)))) == SOUK_DB_ROW)
         if (*n < SOUK_INVENTORY_LINES_MAX)
-            out[(*n)++] = (souk_reservation_line){souk_stmt_i64(st, 0), souk_stmt_i64(st, 1)};
+            out[(*n)++] = l;
     return souk_store_dberr(r);
 }
 
@@ -128,19 +93,25 @@ static souk_err resell(souk_store *db, int64_t order)
         return SOUK_E_OUT_OF_STOCK;
     if (!e)
         e = souk_inventory_consume_tx(db, reservation);
-    if (!e && souk_store_exec2(db, "UPDATE orders SET reservation_id = $2 WHERE id = $1", order, reservation) < 0)
-        e = SOUK_E_INTERNAL;
+    if (!e)
+        e = souk_store_dberr(souk_store_exec(db, "UPDATE orders SET reservation_id = $2 WHERE id = $1",
+                                             SOUK_ARGS(SOUK_I64(order), SOUK_I64(reservation))));
     return e;
+}
+
+/* ORDER into O when it waits for payment; CONFLICT when it does not. */
+static souk_err load_pending(souk_store *db, int64_t order, souk__order *o)
+{
+    souk_err e = souk__order_load(db, order, o);
+    return e ? e : strcmp(o->state, "pending_payment") != 0 ? SOUK_E_CONFLICT : SOUK_OK;
 }
 
 souk_err souk__order_pay_tx(souk_store *db, int64_t order, const char *actor)
 {
     souk__order o;
-    souk_err e = souk__order_load(db, order, &o);
+    souk_err e = load_pending(db, order, &o);
     if (e)
         return e;
-    if (strcmp(o.state, "pending_payment") != 0)
-        return SOUK_E_CONFLICT;
     e = souk_inventory_consume_tx(db, o.reservation_id);
     if (e == SOUK_E_CONFLICT || e == SOUK_E_NOT_FOUND)
         e = resell(db, order);
@@ -150,12 +121,8 @@ souk_err souk__order_pay_tx(souk_store *db, int64_t order, const char *actor)
                              "'succeeded', decline_code = NULL, paid_at = $2, updated_at = $2 "
                              "WHERE id = $1 AND state = 'pending_payment'")))
         return e;
-    if (souk_store_exec2(db, "UPDATE sub_orders SET state = 'paid', updated_at = $2 WHERE order_id = $1", order,
-                         souk_time_now_us()) < 0)
-        return SOUK_E_INTERNAL;
-    int r;
-    if (o.cart_id && (r = souk_cart_empty_tx(db, o.cart_id)) < 0)
-        return souk_store_dberr(r);
+    if ((e = subs_to(db, order, "paid")) || (o.cart_id && (e = souk_cart_empty_tx(db, o.cart_id))))
+        return e;
     char ref[SOUK_ID_TEXT_MAX];
     souk__order_ref(order, ref);
     json_t *totals = json_pack("{s:I,s:s}", "total", (json_int_t)o.total, "currency", o.currency);
@@ -166,46 +133,36 @@ souk_err souk__order_pay_tx(souk_store *db, int64_t order, const char *actor)
     return souk__order_email_tx(db, order, "confirmation");
 }
 
+souk_err souk__order_processing_tx(souk_store *db, int64_t order)
+{
+    return souk_store_dberr(souk_store_exec(db, "UPDATE orders SET intent_status = 'processing' WHERE id = $1 "
+                                                "AND state = 'pending_payment'",
+                                            SOUK_ARGS(SOUK_I64(order))));
+}
+
 souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char *payment_status,
                                        const char *decline, const char *note, const char *actor)
 {
     souk__order o;
-    souk_err e = souk__order_load(db, order, &o);
+    souk_err e = load_pending(db, order, &o);
     if (e)
         return e;
-    if (strcmp(o.state, "pending_payment") != 0)
-        return SOUK_E_CONFLICT;
-    souk_stmt *st = souk_store_stmt(db, "UPDATE orders SET state = 'cancelled', payment_status = coalesce($3, "
-                                        "payment_status), intent_status = coalesce($3, intent_status), "
-                                        "decline_code = coalesce($4, decline_code), updated_at = $2 "
-                                        "WHERE id = $1 AND state = 'pending_payment'");
-    if (!st)
+    int64_t n = souk_store_update(db, "UPDATE orders SET state = 'cancelled', payment_status = coalesce($3, "
+                                      "payment_status), intent_status = coalesce($3, intent_status), "
+                                      "decline_code = coalesce($4, decline_code), updated_at = $2 "
+                                      "WHERE id = $1 AND state = 'pending_payment'",
+                                  SOUK_ARGS(SOUK_I64(order), SOUK_I64(souk_time_now_us()), SOUK_TEXT(payment_status),
+                                            SOUK_TEXT(decline && *decline ? decline : NULL)));
+    if (n != 1)
+        return n < 0 ? souk_store_dberr((int)n) : SOUK_E_CONFLICT;
+    if (o.reservation_id && (e = souk_inventory_release_tx(db, o.reservation_id)) && e != SOUK_E_NOT_FOUND) {
+        if (e != SOUK_E_CONFLICT)
+            return e;
+        SOUK_BUG("orders: the reservation of unpaid order %lld was consumed", (long long)order);
         return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, order);
-    souk_stmt_bind_i64(st, 2, souk_time_now_us());
-    if (payment_status)
-        souk_stmt_bind_text(st, 3, payment_status, SIZE_MAX);
-    else
-        souk_stmt_bind_null(st, 3);
-    if (decline && *decline)
-        souk_stmt_bind_text(st, 4, decline, SIZE_MAX);
-    else
-        souk_stmt_bind_null(st, 4);
-    int r = souk_stmt_exec(st);
-    if (r < 0)
-        return souk_store_dberr(r);
-    if (souk_store_changes(db) != 1)
-        return SOUK_E_CONFLICT;
-    /* CONFLICT here would mean a consumed reservation on an unpaid order: a bug, not "not pending" */
-    if (o.reservation_id && (e = souk_inventory_release_tx(db, o.reservation_id)) && e != SOUK_E_NOT_FOUND)
-        return e == SOUK_E_CONFLICT ? SOUK_E_INTERNAL : e;
-    if (o.coupon_id && souk_store_exec1(db, "UPDATE coupons SET used_count = used_count - 1 WHERE id = $1 "
-                                            "AND used_count > 0", o.coupon_id) < 0)
-        return SOUK_E_INTERNAL;
-    if (souk_store_exec2(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 WHERE order_id = $1", order,
-                         souk_time_now_us()) < 0)
-        return SOUK_E_INTERNAL;
-    if ((e = souk__order_history_tx(db, order, 0, "pending_payment", "cancelled", note, actor)))
+    }
+    if ((o.coupon_id && (e = souk_cart_coupon_release_tx(db, o.coupon_id))) || (e = subs_to(db, order, "cancelled")) ||
+        (e = souk__order_history_tx(db, order, 0, "pending_payment", "cancelled", note, actor)))
         return e;
     return souk__order_event_tx(db, "cancelled", order, "cancelled",
                                 json_pack("{s:s}", "reason", note ? note : ""));
@@ -217,17 +174,14 @@ souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char
  * partially_fulfilled or fulfilled. */
 static souk_err fulfilment(souk_store *db, int64_t order, int64_t sub, const char **state)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT sum(fulfilled), sum(quantity) FROM order_lines WHERE order_id = $1 "
-                                        "AND ($2 = 0 OR sub_order_id = $2)");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, order);
-    souk_stmt_bind_i64(st, 2, sub);
-    int r = souk_stmt_step(st);
+    int64_t done = 0, all = 0;
+    int r = souk_store_one(db, "SELECT CAST(coalesce(sum(fulfilled), 0) AS BIGINT), "
+                               "CAST(coalesce(sum(quantity), 0) AS BIGINT) FROM order_lines "
+                               "WHERE order_id = $1 AND ($2 = 0 OR sub_order_id = $2)",
+                           SOUK_ARGS(SOUK_I64(order), SOUK_I64(sub)),
+                           SOUK_COLS(SOUK_COL_I64(&done), SOUK_COL_I64(&all)));
     if (r != SOUK_DB_ROW)
         return souk_store_dberr(r < 0 ? r : SOUK_DB_HARD);
-    int64_t done = souk_stmt_i64(st, 0), all = souk_stmt_i64(st, 1);
-    souk_stmt_done(st);
     *state = done == 0 ? "paid" : done < all ? "partially_fulfilled" : "fulfilled";
     return SOUK_OK;
 }
@@ -245,19 +199,14 @@ static int rank(const char *state)
 /* Sets sub-order states from their lines where they are not shipped yet. */
 static souk_err derive_subs(souk_store *db, int64_t order, const char *actor)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT id, state FROM sub_orders WHERE order_id = $1 "
-                                        "AND state IN ('paid', 'partially_fulfilled') ORDER BY id");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, order);
-    struct { int64_t id; char state[24]; } subs[SOUK_CART_MAX_LINES]; /* one per vendor at most */
+    souk_stmt *st = souk_store_query(db, "SELECT id, state FROM sub_orders WHERE order_id = $1 "
+                                         "AND state IN ('paid', 'partially_fulfilled') ORDER BY id",
+                                     SOUK_ARGS(SOUK_I64(order)));
+    struct { int64_t id; char state[24]; } subs[SOUK_CART_MAX_LINES], sub; /* one per vendor at most */
     int n = 0, r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        if (n < SOUK_CART_MAX_LINES) {
-            subs[n].id = souk_stmt_i64(st, 0);
-            snprintf(subs[n].state, sizeof subs[n].state, "%s", souk_stmt_text(st, 1, NULL));
-            n++;
-        }
+    while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&sub.id), SOUK_COL_STR(sub.state)))) == SOUK_DB_ROW)
+        if (n < SOUK_CART_MAX_LINES)
+            subs[n++] = sub;
     if (r < 0)
         return souk_store_dberr(r);
     for (int i = 0; i < n; i++) {
@@ -267,13 +216,9 @@ static souk_err derive_subs(souk_store *db, int64_t order, const char *actor)
             return e;
         if (strcmp(now_state, subs[i].state) == 0)
             continue;
-        st = souk_store_stmt(db, "UPDATE sub_orders SET state = $2, updated_at = $3 WHERE id = $1");
-        if (!st)
-            return SOUK_E_INTERNAL;
-        souk_stmt_bind_i64(st, 1, subs[i].id);
-        souk_stmt_bind_text(st, 2, now_state, SIZE_MAX);
-        souk_stmt_bind_i64(st, 3, souk_time_now_us());
-        if ((r = souk_stmt_exec(st)) < 0)
+        r = souk_store_exec(db, "UPDATE sub_orders SET state = $2, updated_at = $3 WHERE id = $1",
+                            SOUK_ARGS(SOUK_I64(subs[i].id), SOUK_TEXT(now_state), SOUK_I64(souk_time_now_us())));
+        if (r < 0)
             return souk_store_dberr(r);
         if ((e = souk__order_history_tx(db, order, subs[i].id, subs[i].state, now_state, "", actor)))
             return e;
@@ -290,16 +235,12 @@ souk_err souk__order_derive_tx(souk_store *db, int64_t order, const char *actor)
     if ((e = derive_subs(db, order, actor)))
         return e;
     /* shipped / delivered when every sub-order is; else what the lines say */
-    souk_stmt *st = souk_store_stmt(db, "SELECT min(CASE state WHEN 'delivered' THEN 2 WHEN 'shipped' THEN 1 "
-                                        "ELSE 0 END) FROM sub_orders WHERE order_id = $1 AND state <> 'cancelled'");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, order);
-    int r = souk_stmt_step(st);
+    int64_t least = 0;
+    int r = souk_store_one(db, "SELECT min(CASE state WHEN 'delivered' THEN 2 WHEN 'shipped' THEN 1 ELSE 0 END) "
+                               "FROM sub_orders WHERE order_id = $1 AND state <> 'cancelled'",
+                           SOUK_ARGS(SOUK_I64(order)), SOUK_COLS(SOUK_COL_I64(&least)));
     if (r != SOUK_DB_ROW)
         return souk_store_dberr(r < 0 ? r : SOUK_DB_HARD);
-    int64_t least = souk_stmt_i64(st, 0);
-    souk_stmt_done(st);
     const char *next;
     if (least == 2)
         next = "delivered";
@@ -309,17 +250,11 @@ souk_err souk__order_derive_tx(souk_store *db, int64_t order, const char *actor)
         return e;
     if (strcmp(next, o.state) == 0)
         return SOUK_OK;
-    st = souk_store_stmt(db, "UPDATE orders SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, order);
-    souk_stmt_bind_text(st, 2, next, SIZE_MAX);
-    souk_stmt_bind_i64(st, 3, souk_time_now_us());
-    souk_stmt_bind_text(st, 4, o.state, SIZE_MAX);
-    if ((r = souk_stmt_exec(st)) < 0)
-        return souk_store_dberr(r);
-    if (souk_store_changes(db) != 1)
-        return SOUK_E_CONFLICT;
+    int64_t n = souk_store_update(db, "UPDATE orders SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4",
+                                  SOUK_ARGS(SOUK_I64(order), SOUK_TEXT(next), SOUK_I64(souk_time_now_us()),
+                                            SOUK_TEXT(o.state)));
+    if (n != 1)
+        return n < 0 ? souk_store_dberr((int)n) : SOUK_E_CONFLICT;
     const char *what = strcmp(next, "partially_fulfilled") == 0 ? "partially_fulfilled" : next;
     if ((e = souk__order_history_tx(db, order, 0, o.state, next, "", actor)) ||
         (e = souk__order_event_tx(db, what, order, next, NULL)))

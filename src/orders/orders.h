@@ -6,6 +6,15 @@
  *
  * The HTTP handlers are in api.h. This header is what other parts of the
  * program use: the start-up configuration and the background jobs.
+ *
+ * Files: config.c (configuration), checkout.c + checkout_claim.c +
+ * checkout_in.c + place.c (POST /checkout), lifecycle.c (state changes),
+ * refund.c (money back), read.c (an order as JSON), emails.c (order
+ * e-mails), jobs.c (the job kinds), erase.c (GDPR erasure), api_read.c,
+ * api_act.c, api_money.c (the other handlers), payment_webhook.c. Other
+ * contexts' data comes through their headers: the cart (cart/cart.h, its
+ * coupons included), the catalog's vendor terms (catalog.h), the inventory,
+ * the account's e-mail (identity.h), and event redaction (events.h).
  */
 #ifndef SOUK_ORDERS_H
 #define SOUK_ORDERS_H
@@ -33,7 +42,7 @@
  * before any handler or job runs. */
 void souk_orders_configure(const souk_payment_gateway *g, int64_t reservation_ttl_us);
 
-/* The configured gateway (the test gateway until souk_orders_configure). */
+/* The configured gateway (the built-in "test" gateway until souk_orders_configure). */
 const souk_payment_gateway *souk_orders_gateway(void);
 
 /* Registers the job kinds of this module with the queue: order.emails
@@ -49,9 +58,10 @@ json_t *souk_orders_of_user_json(souk_store *db, int64_t user, int max);
 
 /* Inside the erasure's write transaction (DELETE /api/v1/users/me): the
  * account's orders stay for the books without e-mail, shipping address,
- * return reasons and the notes the customer wrote (in the history and in
- * the order.cancelled events), and their stored checkout answers are
- * deleted. Returns 0 or a negative souk_db_status. */
+ * return reasons and the notes the customer wrote (in the history, and in
+ * the order.cancelled events through souk_event_redact_tx), and their
+ * stored checkout answers are deleted. Returns 0 or a negative
+ * souk_db_status. */
 int souk_orders_erase_tx(souk_store *db, int64_t user);
 
 /* ---- the parts the jobs run, also used by the unit tests ---- */

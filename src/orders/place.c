@@ -11,6 +11,7 @@
 
 #include "cart/cart.h"
 #include "cart/totals.h"
+#include "catalog/catalog.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "inventory/inventory.h"
@@ -59,23 +60,6 @@ typedef struct group {
     int64_t vendor, commission_bp, subtotal, sub_id;
 } group;
 
-/* The vendor and its commission of product PRODUCT. */
-static souk_err vendor_of(souk_store *db, int64_t product, int64_t *vendor, int64_t *bp)
-{
-    souk_stmt *st = souk_store_stmt(db, "SELECT coalesce(p.vendor_id, 0), coalesce(v.commission_bp, 0) "
-                                        "FROM products p LEFT JOIN vendors v ON v.id = p.vendor_id WHERE p.id = $1");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, product);
-    int r = souk_stmt_step(st);
-    if (r != SOUK_DB_ROW)
-        return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
-    *vendor = souk_stmt_i64(st, 0);
-    *bp = souk_stmt_i64(st, 1);
-    souk_stmt_done(st);
-    return SOUK_OK;
-}
-
 /* Checks every line can be bought; fills LINES for the reservation. */
 static souk_err check_lines(const json_t *lines, souk_reservation_line *out, souk_arena *a, souk_problems *pr)
 {
@@ -107,75 +91,39 @@ static souk_err take_coupon(souk_store *db, int64_t cart_id, const json_t *cart,
     if (!json_is_true(json_object_get(json_object_get(cart, "totals"), "coupon_applied")) ||
         !json_is_string(json_object_get(cart, "coupon")))
         return SOUK_OK;
-    souk_stmt *st = souk_store_stmt(db, "UPDATE coupons SET used_count = used_count + 1 WHERE id = "
-                                        "(SELECT coupon_id FROM carts WHERE id = $1) AND (usage_limit IS NULL "
-                                        "OR used_count < usage_limit) RETURNING id");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, cart_id);
-    int r = souk_stmt_step(st);
-    if (r == SOUK_DB_ROW) {
-        *coupon = souk_stmt_i64(st, 0);
-        souk_stmt_done(st);
-        return SOUK_OK;
+    souk_err e = souk_cart_coupon_use_tx(db, cart_id, coupon);
+    if (e == SOUK_E_CONFLICT) {
+        souk_problems_add(pr, a, "coupon", "has been used up; remove it from the cart");
+        return SOUK_E_VALIDATION;
     }
-    if (r < 0)
-        return souk_store_dberr(r);
-    souk_problems_add(pr, a, "coupon", "has been used up; remove it from the cart");
-    return SOUK_E_VALIDATION;
-}
-
-static void bind_text_or_null(souk_stmt *st, int i, const char *s)
-{
-    if (s)
-        souk_stmt_bind_text(st, i, s, SIZE_MAX);
-    else
-        souk_stmt_bind_null(st, i);
+    return e;
 }
 
 static souk_err insert_order(souk_store *db, const souk__place_in *in, const json_t *cart, int64_t id,
                              int64_t reservation, int64_t coupon, int64_t due)
 {
     const json_t *t = json_object_get(cart, "totals");
-    souk_stmt *st = souk_store_stmt(
+    char token[SOUK__ORDER_TOKEN_LEN], hex[65] = "";
+    if (!in->user_id) {
+        souk__order_token(in->guest_key, id, token);
+        souk__order_token_hash(token, hex);
+    }
+    return souk_store_dberr(souk_store_exec(
         db, "INSERT INTO orders (id, user_id, guest_token_hash, email, state, currency, subtotal, discount, shipping, "
             "tax, total, prices_include_tax, shipping_method, coupon_code, coupon_id, shipping_address, cart_id, "
             "reservation_id, gateway, payment_due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, "
-            "'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    char token[SOUK__ORDER_TOKEN_LEN], hex[65];
-    souk_stmt_bind_i64(st, 1, id);
-    if (in->user_id) {
-        souk_stmt_bind_i64(st, 2, in->user_id);
-        souk_stmt_bind_null(st, 3);
-    } else {
-        souk_stmt_bind_null(st, 2);
-        souk__order_token(in->guest_key, id, token);
-        souk__order_token_hash(token, hex);
-        souk_stmt_bind_text(st, 3, hex, 64);
-    }
-    souk_stmt_bind_text(st, 4, in->email, SIZE_MAX);
-    souk_stmt_bind_text(st, 5, json_string_value(json_object_get(cart, "currency")), SIZE_MAX);
-    souk_stmt_bind_i64(st, 6, amount_of(json_object_get(t, "subtotal")));
-    souk_stmt_bind_i64(st, 7, amount_of(json_object_get(t, "discount")));
-    souk_stmt_bind_i64(st, 8, amount_of(json_object_get(t, "shipping")));
-    souk_stmt_bind_i64(st, 9, amount_of(json_object_get(t, "tax")));
-    souk_stmt_bind_i64(st, 10, amount_of(json_object_get(t, "total")));
-    souk_stmt_bind_i64(st, 11, json_is_true(json_object_get(t, "prices_include_tax")));
-    bind_text_or_null(st, 12, json_string_value(json_object_get(cart, "shipping_method")));
-    bind_text_or_null(st, 13, coupon ? json_string_value(json_object_get(cart, "coupon")) : NULL);
-    if (coupon)
-        souk_stmt_bind_i64(st, 14, coupon);
-    else
-        souk_stmt_bind_null(st, 14);
-    souk_stmt_bind_text(st, 15, in->address_json, SIZE_MAX);
-    souk_stmt_bind_i64(st, 16, in->cart_id);
-    souk_stmt_bind_i64(st, 17, reservation);
-    souk_stmt_bind_text(st, 18, in->gateway, SIZE_MAX);
-    souk_stmt_bind_i64(st, 19, due);
-    souk_stmt_bind_i64(st, 20, souk_time_now_us());
-    return souk_store_dberr(souk_stmt_exec(st));
+            "'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)",
+        SOUK_ARGS(SOUK_I64(id), SOUK_REF(in->user_id), SOUK_TEXT(in->user_id ? NULL : hex), SOUK_TEXT(in->email),
+                  SOUK_TEXT(json_string_value(json_object_get(cart, "currency"))),
+                  SOUK_I64(amount_of(json_object_get(t, "subtotal"))),
+                  SOUK_I64(amount_of(json_object_get(t, "discount"))),
+                  SOUK_I64(amount_of(json_object_get(t, "shipping"))), SOUK_I64(amount_of(json_object_get(t, "tax"))),
+                  SOUK_I64(amount_of(json_object_get(t, "total"))),
+                  SOUK_I64(json_is_true(json_object_get(t, "prices_include_tax")) ? 1 : 0),
+                  SOUK_TEXT(json_string_value(json_object_get(cart, "shipping_method"))),
+                  SOUK_TEXT(coupon ? json_string_value(json_object_get(cart, "coupon")) : NULL), SOUK_REF(coupon),
+                  SOUK_TEXT(in->address_json), SOUK_I64(in->cart_id), SOUK_I64(reservation), SOUK_TEXT(in->gateway),
+                  SOUK_I64(due), SOUK_I64(souk_time_now_us()))));
 }
 
 /* Groups the lines by vendor into G (one per vendor, in first-seen order). */
@@ -185,7 +133,7 @@ static souk_err group_lines(souk_store *db, const json_t *lines, group *g, size_
     for (size_t i = 0; i < json_array_size(lines); i++) {
         const json_t *l = json_array_get(lines, i);
         int64_t vendor = 0, bp = 0;
-        souk_err e = vendor_of(db, id_of(json_object_get(l, "product_id"), "prod"), &vendor, &bp);
+        souk_err e = souk_catalog_product_terms(db, id_of(json_object_get(l, "product_id"), "prod"), &vendor, &bp);
         if (e)
             return e;
         vendors[i] = vendor;
@@ -201,63 +149,41 @@ static souk_err group_lines(souk_store *db, const json_t *lines, group *g, size_
 
 static souk_err insert_subs(souk_store *db, int64_t order, const group *g, size_t ng)
 {
-    for (size_t k = 0; k < ng; k++) {
-        souk_stmt *st = souk_store_stmt(db, "INSERT INTO sub_orders (id, order_id, vendor_id, state, subtotal, "
-                                            "commission_bp, commission, created_at, updated_at) "
-                                            "VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $7)");
-        if (!st)
-            return SOUK_E_INTERNAL;
-        souk_stmt_bind_i64(st, 1, g[k].sub_id);
-        souk_stmt_bind_i64(st, 2, order);
-        if (g[k].vendor)
-            souk_stmt_bind_i64(st, 3, g[k].vendor);
-        else
-            souk_stmt_bind_null(st, 3);
-        souk_stmt_bind_i64(st, 4, g[k].subtotal);
-        souk_stmt_bind_i64(st, 5, g[k].commission_bp);
-        souk_stmt_bind_i64(st, 6, souk_cart_bp(g[k].subtotal, g[k].commission_bp));
-        souk_stmt_bind_i64(st, 7, souk_time_now_us());
-        int r = souk_stmt_exec(st);
-        if (r < 0)
-            return souk_store_dberr(r);
-    }
-    return SOUK_OK;
+    int r = SOUK_DB_DONE;
+    for (size_t k = 0; k < ng && r >= 0; k++)
+        r = souk_store_exec(db, "INSERT INTO sub_orders (id, order_id, vendor_id, state, subtotal, commission_bp, "
+                                "commission, created_at, updated_at) "
+                                "VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $7)",
+                            SOUK_ARGS(SOUK_I64(g[k].sub_id), SOUK_I64(order), SOUK_REF(g[k].vendor),
+                                      SOUK_I64(g[k].subtotal), SOUK_I64(g[k].commission_bp),
+                                      SOUK_I64(souk_cart_bp(g[k].subtotal, g[k].commission_bp)),
+                                      SOUK_I64(souk_time_now_us())));
+    return souk_store_dberr(r);
 }
 
 static souk_err insert_lines(souk_store *db, int64_t order, const json_t *lines, const int64_t *vendors,
                              const group *g, size_t ng)
 {
-    for (size_t i = 0; i < json_array_size(lines); i++) {
+    int r = SOUK_DB_DONE;
+    for (size_t i = 0; i < json_array_size(lines) && r >= 0; i++) {
         const json_t *l = json_array_get(lines, i);
         size_t k = 0;
         while (k + 1 < ng && g[k].vendor != vendors[i])
             k++;
-        souk_stmt *st = souk_store_stmt(db, "INSERT INTO order_lines (order_id, line_no, sub_order_id, variant_id, "
-                                            "product_id, vendor_id, sku, product_title, variant_title, quantity, "
-                                            "unit_amount, line_total) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                                            "$10, $11, $12)");
-        if (!st)
-            return SOUK_E_INTERNAL;
-        souk_stmt_bind_i64(st, 1, order);
-        souk_stmt_bind_i64(st, 2, (int64_t)i + 1);
-        souk_stmt_bind_i64(st, 3, g[k].sub_id);
-        souk_stmt_bind_i64(st, 4, id_of(json_object_get(l, "variant_id"), "var"));
-        souk_stmt_bind_i64(st, 5, id_of(json_object_get(l, "product_id"), "prod"));
-        if (vendors[i])
-            souk_stmt_bind_i64(st, 6, vendors[i]);
-        else
-            souk_stmt_bind_null(st, 6);
-        souk_stmt_bind_text(st, 7, json_string_value(json_object_get(l, "sku")), SIZE_MAX);
-        souk_stmt_bind_text(st, 8, json_string_value(json_object_get(l, "product_title")), SIZE_MAX);
-        souk_stmt_bind_text(st, 9, json_string_value(json_object_get(l, "variant_title")), SIZE_MAX);
-        souk_stmt_bind_i64(st, 10, json_integer_value(json_object_get(l, "quantity")));
-        souk_stmt_bind_i64(st, 11, amount_of(json_object_get(l, "unit_price")));
-        souk_stmt_bind_i64(st, 12, amount_of(json_object_get(l, "line_total")));
-        int r = souk_stmt_exec(st);
-        if (r < 0)
-            return souk_store_dberr(r);
+        r = souk_store_exec(db, "INSERT INTO order_lines (order_id, line_no, sub_order_id, variant_id, product_id, "
+                                "vendor_id, sku, product_title, variant_title, quantity, unit_amount, line_total) "
+                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                            SOUK_ARGS(SOUK_I64(order), SOUK_I64((int64_t)i + 1), SOUK_I64(g[k].sub_id),
+                                      SOUK_I64(id_of(json_object_get(l, "variant_id"), "var")),
+                                      SOUK_I64(id_of(json_object_get(l, "product_id"), "prod")), SOUK_REF(vendors[i]),
+                                      SOUK_TEXT(json_string_value(json_object_get(l, "sku"))),
+                                      SOUK_TEXT(json_string_value(json_object_get(l, "product_title"))),
+                                      SOUK_TEXT(json_string_value(json_object_get(l, "variant_title"))),
+                                      SOUK_I64(json_integer_value(json_object_get(l, "quantity"))),
+                                      SOUK_I64(amount_of(json_object_get(l, "unit_price"))),
+                                      SOUK_I64(amount_of(json_object_get(l, "line_total")))));
     }
-    return SOUK_OK;
+    return souk_store_dberr(r);
 }
 
 /* One order per cart waits for payment: a new checkout of the cart (another
@@ -266,10 +192,8 @@ static souk_err insert_lines(souk_store *db, int64_t order, const json_t *lines,
  * after all, its money is refunded: souk__order_payment_succeeded_tx.) */
 static souk_err replace_pending(souk_store *db, int64_t cart, const char *actor)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT id FROM orders WHERE cart_id = $1 AND state = 'pending_payment'");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, cart);
+    souk_stmt *st = souk_store_query(db, "SELECT id FROM orders WHERE cart_id = $1 AND state = 'pending_payment'",
+                                     SOUK_ARGS(SOUK_I64(cart)));
     int64_t ids[8]; /* one at most, since carts replace their pending order */
     int n = souk_store_ids(st, ids, 8);
     if (n < 0)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cart/cart.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "inventory/inventory.h"
@@ -35,38 +36,21 @@ souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amo
                                int64_t return_id, const char *actor, int64_t *refund_id)
 {
     int64_t now = souk_time_now_us();
-    souk_stmt *st = souk_store_stmt(
+    char state[24];
+    int r = souk_store_one(
         db, "UPDATE orders SET refunded = refunded + $2, payment_status = CASE WHEN refunded + $2 >= total "
             "THEN 'refunded' ELSE 'partially_refunded' END, state = CASE WHEN refunded + $2 >= total AND state "
             "NOT IN ('cancelled', 'pending_payment') THEN 'refunded' ELSE state END, updated_at = $3 "
-            "WHERE id = $1 AND $2 > 0 AND refunded + $2 <= total RETURNING state");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, o->id);
-    souk_stmt_bind_i64(st, 2, amount);
-    souk_stmt_bind_i64(st, 3, now);
-    int r = souk_stmt_step(st);
+            "WHERE id = $1 AND $2 > 0 AND refunded + $2 <= total RETURNING state",
+        SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(amount), SOUK_I64(now)), SOUK_COLS(SOUK_COL_STR(state)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_VALIDATION : souk_store_dberr(r);
-    char state[24];
-    snprintf(state, sizeof state, "%s", souk_stmt_text(st, 0, NULL));
-    souk_stmt_done(st);
     int64_t id = souk_id_next();
-    st = souk_store_stmt(db, "INSERT INTO refunds (id, order_id, amount, reason, state, return_id, actor, created_at) "
-                             "VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7)");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_i64(st, 2, o->id);
-    souk_stmt_bind_i64(st, 3, amount);
-    souk_stmt_bind_text(st, 4, reason ? reason : "", SIZE_MAX);
-    if (return_id)
-        souk_stmt_bind_i64(st, 5, return_id);
-    else
-        souk_stmt_bind_null(st, 5);
-    souk_stmt_bind_text(st, 6, actor ? actor : "system", SIZE_MAX);
-    souk_stmt_bind_i64(st, 7, now);
-    if ((r = souk_stmt_exec(st)) < 0)
+    r = souk_store_exec(db, "INSERT INTO refunds (id, order_id, amount, reason, state, return_id, actor, created_at) "
+                            "VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7)",
+                        SOUK_ARGS(SOUK_I64(id), SOUK_I64(o->id), SOUK_I64(amount), SOUK_TEXT(reason ? reason : ""),
+                                  SOUK_REF(return_id), SOUK_TEXT(actor ? actor : "system"), SOUK_I64(now)));
+    if (r < 0)
         return souk_store_dberr(r);
     char ref[SOUK_ID_TEXT_MAX], dedupe[SOUK_ID_TEXT_MAX + 20], kind[SOUK_ID_TEXT_MAX + 12];
     souk_id_format(SOUK_PREFIX_REFUND, id, ref);
@@ -84,9 +68,11 @@ souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amo
                      !strcmp(o->state, "fulfilled");
     if (!e && unshipped && strcmp(state, "refunded") == 0) {
         e = restock(db, o, true, "order refunded", actor);
-        if (!e && souk_store_exec2(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 WHERE order_id = $1 "
-                                       "AND state IN ('paid', 'partially_fulfilled', 'fulfilled')", o->id, now) < 0)
-            e = SOUK_E_INTERNAL;
+        if (!e)
+            e = souk_store_dberr(souk_store_exec(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 "
+                                                     "WHERE order_id = $1 AND state IN ('paid', 'partially_fulfilled', "
+                                                     "'fulfilled')",
+                                                 SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(now))));
     }
     if (!e)
         e = souk__order_event_tx(db, "refunded", o->id, state,
@@ -101,23 +87,21 @@ souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amo
 
 int souk__refund_execute(souk_store *db, int64_t refund_id, char *err, size_t errlen)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT r.amount, r.state, coalesce(o.intent_id, ''), o.gateway FROM refunds r "
-                                        "JOIN orders o ON o.id = r.order_id WHERE r.id = $1");
-    if (!st) {
-        snprintf(err, errlen, "database: %s", souk_store_errmsg(db));
-        return -1;
-    }
-    souk_stmt_bind_i64(st, 1, refund_id);
-    if (souk_stmt_step(st) != SOUK_DB_ROW) {
-        snprintf(err, errlen, "no refund %lld", (long long)refund_id);
-        return -1;
-    }
-    int64_t amount = souk_stmt_i64(st, 0);
-    bool done = strcmp(souk_stmt_text(st, 1, NULL), "succeeded") == 0;
+    int64_t amount = 0;
+    bool done = false;
     char intent[80], paid_through[16];
-    snprintf(intent, sizeof intent, "%s", souk_stmt_text(st, 2, NULL));
-    snprintf(paid_through, sizeof paid_through, "%s", souk_stmt_text(st, 3, NULL));
-    souk_stmt_done(st);
+    int r = souk_store_one(db, "SELECT r.amount, r.state = 'succeeded', coalesce(o.intent_id, ''), o.gateway "
+                               "FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.id = $1",
+                           SOUK_ARGS(SOUK_I64(refund_id)),
+                           SOUK_COLS(SOUK_COL_I64(&amount), SOUK_COL_BOOL(&done), SOUK_COL_STR(intent),
+                                     SOUK_COL_STR(paid_through)));
+    if (r != SOUK_DB_ROW) {
+        if (r == SOUK_DB_DONE)
+            snprintf(err, errlen, "no refund %lld", (long long)refund_id);
+        else
+            snprintf(err, errlen, "database: %s", souk_store_errmsg(db));
+        return -1;
+    }
     if (done)
         return 0;
     char ref[SOUK_ID_TEXT_MAX], gateway_id[128] = "";
@@ -130,15 +114,9 @@ int souk__refund_execute(souk_store *db, int64_t refund_id, char *err, size_t er
     }
     if (intent[0] && g->refund(g, intent, amount, ref, gateway_id, sizeof gateway_id, err, errlen) < 0)
         return -1;
-    st = souk_store_stmt(db, "UPDATE refunds SET state = 'succeeded', gateway_refund_id = $2 "
-                             "WHERE id = $1 AND state = 'pending'");
-    if (!st) {
-        snprintf(err, errlen, "database: %s", souk_store_errmsg(db));
-        return -1;
-    }
-    souk_stmt_bind_i64(st, 1, refund_id);
-    souk_stmt_bind_text(st, 2, gateway_id, SIZE_MAX);
-    if (souk_stmt_exec(st) < 0) {
+    if (souk_store_exec(db, "UPDATE refunds SET state = 'succeeded', gateway_refund_id = $2 "
+                            "WHERE id = $1 AND state = 'pending'",
+                        SOUK_ARGS(SOUK_I64(refund_id), SOUK_TEXT(gateway_id))) < 0) {
         snprintf(err, errlen, "database: %s", souk_store_errmsg(db));
         return -1;
     }
@@ -149,19 +127,16 @@ souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const 
                                     int64_t *refund_id)
 {
     int64_t now = souk_time_now_us();
-    if (souk_store_exec2(db, "UPDATE orders SET state = 'cancelled', updated_at = $2 WHERE id = $1 "
-                             "AND state = 'paid'", o->id, now) < 0)
-        return SOUK_E_INTERNAL;
-    if (souk_store_changes(db) != 1)
-        return SOUK_E_INVALID_STATE;
+    int64_t n = souk_store_update(db, "UPDATE orders SET state = 'cancelled', updated_at = $2 WHERE id = $1 "
+                                      "AND state = 'paid'", SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(now)));
+    if (n != 1)
+        return n < 0 ? souk_store_dberr((int)n) : SOUK_E_INVALID_STATE;
     souk_err e = restock(db, o, false, "order cancelled", actor);
-    if (!e && o->coupon_id &&
-        souk_store_exec1(db, "UPDATE coupons SET used_count = used_count - 1 WHERE id = $1 AND used_count > 0",
-                         o->coupon_id) < 0)
-        e = SOUK_E_INTERNAL;
-    if (!e && souk_store_exec2(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 WHERE order_id = $1",
-                               o->id, now) < 0)
-        e = SOUK_E_INTERNAL;
+    if (!e && o->coupon_id)
+        e = souk_cart_coupon_release_tx(db, o->coupon_id);
+    if (!e)
+        e = souk_store_dberr(souk_store_exec(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 "
+                                                 "WHERE order_id = $1", SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(now))));
     if (!e)
         e = souk__order_history_tx(db, o->id, 0, "paid", "cancelled", reason, actor);
     if (!e)

@@ -3,17 +3,19 @@
  *
  * A gateway creates a payment intent for an amount, confirms it with a
  * payment method, and refunds. Adapters:
- * - "test": built in, no network. Card numbers decide the outcome:
+ * - "test": built in (builtin_gateway.c), no network. Card numbers decide
+ *   the outcome:
  *     4242424242424242  succeeds
  *     4000000000000002  declined (card_declined)
  *     4000000000009995  declined (insufficient_funds)
  *     4000000000000119  fails (processing_error)
  *   any other number is declined (invalid_number).
- * - "stripe": a Stripe-style HTTP API over HTTPS with libcurl
+ * - "stripe" (stripe.c): a Stripe-style HTTP API over HTTPS with libcurl
  *   (PaymentIntents create/confirm, refunds), authenticated with a secret key,
  *   idempotency keys forwarded; webhooks verified with
  *   souk_payments_verify_signature.
- * Gateways are plain values: no global state, safe from any thread.
+ * Gateways are plain values: no global state, safe from any thread. The
+ * choice between them (souk_payments_configure) is payments.c.
  */
 #ifndef SOUK_PAYMENTS_H
 #define SOUK_PAYMENTS_H
@@ -65,8 +67,8 @@ struct souk_payment_gateway {
  * -1 with a message in ERR. */
 int souk_payments_configure(souk_payment_gateway *g, char *err, size_t errlen);
 
-/* Fills G with the built-in test gateway. */
-void souk_payments_test_gateway(souk_payment_gateway *g);
+/* Fills G with the built-in gateway, named "test" (no I/O: in_process). */
+void souk_payments_builtin_gateway(souk_payment_gateway *g);
 
 /* Fills G with the Stripe-style adapter for API_BASE and SECRET_KEY. */
 void souk_payments_stripe_gateway(souk_payment_gateway *g, const char *api_base, const char *secret_key,

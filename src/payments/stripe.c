@@ -218,41 +218,6 @@ void souk_payments_stripe_gateway(souk_payment_gateway *g, const char *api_base,
     snprintf(g->webhook_secret, sizeof g->webhook_secret, "%s", webhook_secret ? webhook_secret : "");
 }
 
-int souk_payments_configure(souk_payment_gateway *g, char *err, size_t errlen)
-{
-    const char *kind = getenv("SOUK_PAYMENT_GATEWAY");
-    if (!kind || !*kind || strcmp(kind, "test") == 0) {
-        souk_payments_test_gateway(g);
-        return 0;
-    }
-    if (strcmp(kind, "stripe") != 0) {
-        snprintf(err, errlen, "SOUK_PAYMENT_GATEWAY must be test or stripe, got '%s'", kind);
-        return -1;
-    }
-    const char *key = getenv("SOUK_STRIPE_SECRET_KEY"), *base = getenv("SOUK_STRIPE_API_BASE");
-    if (!key || !*key || strlen(key) > 200) {
-        snprintf(err, errlen, "SOUK_STRIPE_SECRET_KEY is required for the stripe gateway");
-        return -1;
-    }
-    base = base && *base ? base : "https://api.stripe.com";
-    /* the host must end after the loopback name: http://127.0.0.1.example.com is not loopback */
-    bool loopback = (strncmp(base, "http://127.0.0.1", 16) == 0 || strncmp(base, "http://localhost", 16) == 0) &&
-                    (base[16] == '\0' || base[16] == ':' || base[16] == '/');
-    if (strlen(base) > 200 || (strncmp(base, "https://", 8) != 0 && !loopback)) {
-        snprintf(err, errlen, "SOUK_STRIPE_API_BASE must be an https:// URL (plain http only on loopback)");
-        return -1;
-    }
-    /* without webhooks a payment the client confirms, or one that succeeds after
-     * a lost answer, would never reach its order */
-    const char *whsec = getenv("SOUK_STRIPE_WEBHOOK_SECRET");
-    if (!whsec || !*whsec || strlen(whsec) > 200) {
-        snprintf(err, errlen, "SOUK_STRIPE_WEBHOOK_SECRET is required for the stripe gateway");
-        return -1;
-    }
-    souk_payments_stripe_gateway(g, base, key, whsec);
-    return 0;
-}
-
 bool souk_payments_verify_signature(const char *header, const char *body, size_t body_len, const char *secret,
                                     int64_t now_s, int tolerance_s)
 {

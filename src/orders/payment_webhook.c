@@ -1,6 +1,6 @@
 /*
- * webhook.c — POST /api/v1/payments/webhook: the Stripe-style gateway's
- * payment news. The signature is checked before the body is parsed; the
+ * payment_webhook.c — POST /api/v1/payments/webhook: the Stripe-style
+ * gateway's payment news. The signature is checked before the body is parsed; the
  * event id is recorded in the same transaction as the change it causes, so
  * a redelivered event changes nothing.
  */
@@ -29,50 +29,31 @@ typedef struct hook {
  * order that has no intent on record yet. Returns 0 or a souk_db_status. */
 static int order_of_intent(souk_store *db, const hook *h, int64_t *order)
 {
-    souk_stmt *st = souk_store_stmt(db, "SELECT id FROM orders WHERE intent_id = $1");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_text(st, 1, h->intent, SIZE_MAX);
-    int r = souk_stmt_step(st);
-    if (r == SOUK_DB_ROW) {
-        *order = souk_stmt_i64(st, 0);
-        souk_stmt_done(st);
-        return 0;
-    }
+    int r = souk_store_one(db, "SELECT id FROM orders WHERE intent_id = $1", SOUK_ARGS(SOUK_TEXT(h->intent)),
+                           SOUK_COLS(SOUK_COL_I64(order)));
     int64_t id;
-    if (r < 0 || !h->reference || souk_id_parse(SOUK_PREFIX_ORDER, h->reference, strlen(h->reference), &id) < 0)
+    if (r != SOUK_DB_DONE || !h->reference ||
+        souk_id_parse(SOUK_PREFIX_ORDER, h->reference, strlen(h->reference), &id) < 0)
         return r < 0 ? r : 0;
-    st = souk_store_stmt(db, "UPDATE orders SET intent_id = $2 WHERE id = $1 AND intent_id IS NULL RETURNING id");
-    if (!st)
-        return SOUK_DB_HARD;
-    souk_stmt_bind_i64(st, 1, id);
-    souk_stmt_bind_text(st, 2, h->intent, SIZE_MAX);
-    r = souk_stmt_step(st);
-    if (r == SOUK_DB_ROW) {
-        *order = souk_stmt_i64(st, 0);
-        souk_stmt_done(st);
-    }
+    r = souk_store_one(db, "UPDATE orders SET intent_id = $2 WHERE id = $1 AND intent_id IS NULL RETURNING id",
+                       SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(h->intent)), SOUK_COLS(SOUK_COL_I64(order)));
     return r < 0 ? r : 0;
 }
 
 static souk_err hook_tx(souk_store *db, void *arg)
 {
     hook *h = arg;
-    souk_stmt *st = souk_store_stmt(db, "INSERT INTO webhook_events (id, type, received_at) VALUES ($1, $2, $3) "
-                                        "ON CONFLICT (id) DO NOTHING");
-    if (!st)
-        return SOUK_E_INTERNAL;
-    souk_stmt_bind_text(st, 1, h->event_id, SIZE_MAX);
-    souk_stmt_bind_text(st, 2, h->type, SIZE_MAX);
-    souk_stmt_bind_i64(st, 3, souk_time_now_us());
-    int r = souk_stmt_exec(st);
-    if (r < 0)
-        return souk_store_dberr(r);
-    h->duplicate = souk_store_changes(db) == 0;
+    int64_t n = souk_store_update(db, "INSERT INTO webhook_events (id, type, received_at) VALUES ($1, $2, $3) "
+                                      "ON CONFLICT (id) DO NOTHING",
+                                  SOUK_ARGS(SOUK_TEXT(h->event_id), SOUK_TEXT(h->type), SOUK_I64(souk_time_now_us())));
+    if (n < 0)
+        return souk_store_dberr((int)n);
+    h->duplicate = n == 0;
     h->refund_id = 0;
     if (h->duplicate || !h->intent)
         return SOUK_OK;
     int64_t order = 0;
+    int r;
     if ((r = order_of_intent(db, h, &order)) < 0)
         return souk_store_dberr(r);
     if (!order)
@@ -90,9 +71,7 @@ static souk_err hook_tx(souk_store *db, void *arg)
         if (e == SOUK_E_CONFLICT) /* paid or cancelled already: news that comes too late changes nothing */
             e = SOUK_OK;
     } else if (strcmp(h->type, "payment_intent.processing") == 0) {
-        r = souk_store_exec1(db, "UPDATE orders SET intent_status = 'processing' WHERE id = $1 "
-                                 "AND state = 'pending_payment'", order);
-        e = souk_store_dberr(r);
+        e = souk__order_processing_tx(db, order);
     }
     return e;
 }

@@ -1,4 +1,4 @@
-/* test_gateway.c — the built-in test gateway (see payments.h). Stateless:
+/* builtin_gateway.c — the built-in gateway ("test") (see payments.h). Stateless:
  * intents are named by their reference and amount; the card decides. */
 #include "payments/payments.h"
 
@@ -76,7 +76,7 @@ static int refund(const souk_payment_gateway *g, const char *intent_id, int64_t 
     return 0;
 }
 
-void souk_payments_test_gateway(souk_payment_gateway *g)
+void souk_payments_builtin_gateway(souk_payment_gateway *g)
 {
     memset(g, 0, sizeof *g);
     g->name = "test";
@@ -84,16 +84,4 @@ void souk_payments_test_gateway(souk_payment_gateway *g)
     g->create_intent = create;
     g->confirm = confirm;
     g->refund = refund;
-}
-
-const char *souk_pay_status_name(souk_pay_status s)
-{
-    switch (s) {
-    case SOUK_PAY_REQUIRES_CONFIRMATION: return "requires_confirmation";
-    case SOUK_PAY_PROCESSING: return "processing";
-    case SOUK_PAY_SUCCEEDED: return "succeeded";
-    case SOUK_PAY_DECLINED: return "declined";
-    case SOUK_PAY_FAILED: return "failed";
-    }
-    return "failed";
 }

@@ -1,0 +1,112 @@
+/*
+ * emails.c — order e-mails: asked for by a state change in its transaction
+ * (one order_notifications row per order and kind, and the order.emails job
+ * of the next whole second), and written into the mail outbox in batches by
+ * that job. See "E-mails" in docs/internals/orders.md.
+ */
+#include "orders/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/id.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "core/time.h"
+#include "jobs/jobs.h"
+#include "mail/mail.h"
+#include "core/banned.h"
+
+souk_err souk__order_email_tx(souk_store *db, int64_t order, const char *kind)
+{
+    int64_t now = souk_time_now_us();
+    int64_t n = souk_store_update(db, "INSERT INTO order_notifications (order_id, kind, created_at) "
+                                      "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                                  SOUK_ARGS(SOUK_I64(order), SOUK_TEXT(kind), SOUK_I64(now)));
+    if (n <= 0)
+        return souk_store_dberr((int)n); /* asked for already: once is enough */
+    /* one order.emails job per second writes all that came due in it */
+    int64_t due = (now / SOUK_ORDERS_EMAIL_BATCH_US + 1) * SOUK_ORDERS_EMAIL_BATCH_US;
+    char dedupe[48];
+    snprintf(dedupe, sizeof dedupe, "order.emails@%lld", (long long)due);
+    return souk_store_dberr(souk_job_enqueue_tx(db, "order.emails", NULL, due, dedupe));
+}
+
+static const struct {
+    const char *kind, *subject, *text;
+} mails[] = {
+    {"confirmation", "Your order %s is confirmed", "Thank you for your order %s.\n\nWe received your payment of %s "
+                                                   "and will let you know when it ships.\n"},
+    {"shipped", "Your order %s has shipped", "Your order %s (total %s) is on its way.\n"},
+    {"delivered", "Your order %s was delivered", "Your order %s (total %s) was delivered. Enjoy!\n"},
+    {"cancelled", "Your order %s was cancelled", "Your order %s (total %s) was cancelled. Any payment is refunded.\n"},
+    {"refunded", "A refund for your order %s", "We refunded money for your order %s (order total %s).\n"},
+};
+
+/* Writes the e-mail KIND of ORDER into the mail outbox. An order that is
+ * gone or was erased (no address) gets none. */
+static souk_err render_mail(souk_store *db, int64_t order, const char *kind)
+{
+    souk__order o;
+    souk_err e = souk__order_load(db, order, &o);
+    if (e)
+        return e == SOUK_E_NOT_FOUND ? SOUK_OK : e;
+    size_t i = 0, n = sizeof mails / sizeof mails[0];
+    while (i < n && strncmp(kind, mails[i].kind, strlen(mails[i].kind)) != 0)
+        i++;
+    if (i == n || !o.email[0]) {
+        if (i == n)
+            souk_log_error("orders: no e-mail text for kind '%s'", kind);
+        return SOUK_OK;
+    }
+    char ref[SOUK_ID_TEXT_MAX], total[64], subject[160], body[600], amount[48] = "?";
+    souk__order_ref(o.id, ref);
+    souk_money money = {o.total, ""};
+    snprintf(money.currency, sizeof money.currency, "%s", o.currency);
+    souk_money_format(&money, amount, sizeof amount);
+    snprintf(total, sizeof total, "%s %s", amount, o.currency);
+    snprintf(subject, sizeof subject, mails[i].subject, ref);
+    snprintf(body, sizeof body, mails[i].text, ref, total);
+    const char *why = NULL;
+    if (souk_mail_check(o.email, subject, body, &why) != 0) { /* checkout checks, but say so and go on */
+        souk_log_warn("orders: e-mail %s of %s not queued: %s", kind, ref, why ? why : "refused");
+        return SOUK_OK;
+    }
+    return souk_store_dberr(souk_mail_enqueue_tx(db, o.user_id, o.email, subject, body));
+}
+
+typedef struct due_mail {
+    int64_t order;
+    char kind[48];
+} due_mail;
+
+int souk_orders_send_emails_tx(souk_store *db, int max)
+{
+    due_mail *due = calloc((size_t)(max > 0 ? max : 1), sizeof *due);
+    if (!due)
+        return SOUK_DB_HARD;
+    /* read first, then write: no statement stays open while the outbox is written */
+    souk_stmt *st = souk_store_query(db, "SELECT order_id, kind FROM order_notifications WHERE sent_at IS NULL "
+                                         "ORDER BY created_at LIMIT $1", SOUK_ARGS(SOUK_I64(max)));
+    int n = 0, r = SOUK_DB_DONE;
+    while (n < max && (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&due[n].order), SOUK_COL_STR(due[n].kind)))) ==
+                          SOUK_DB_ROW)
+        n++;
+    if (n == max) {
+        souk_stmt_done(st);
+        r = SOUK_DB_DONE;
+    }
+    int64_t now = souk_time_now_us();
+    for (int i = 0; i < n && r >= 0; i++) {
+        souk_err e = render_mail(db, due[i].order, due[i].kind);
+        if (e) {
+            r = e == SOUK_E_UNAVAILABLE ? SOUK_DB_SOFT : SOUK_DB_HARD;
+            break;
+        }
+        r = souk_store_exec(db, "UPDATE order_notifications SET sent_at = $3 WHERE order_id = $1 AND kind = $2",
+                            SOUK_ARGS(SOUK_I64(due[i].order), SOUK_TEXT(due[i].kind), SOUK_I64(now)));
+    }
+    free(due);
+    return r < 0 ? r : n;
+}
