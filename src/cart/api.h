@@ -21,17 +21,17 @@ int souk_cart_api_coupon_set(souk_req *req, souk_res *res);
 int souk_cart_api_coupon_remove(souk_req *req, souk_res *res);
 int souk_cart_api_merge(souk_req *req, souk_res *res);
 
-/* api_admin.c (the souk_pricing_ names are bound in routes.c) */
+/* api_admin.c: tax rates, shipping methods and coupons (admin) */
 
-int souk_pricing_api_shipping_public(souk_req *req, souk_res *res);
-int souk_pricing_api_tax_list(souk_req *req, souk_res *res);
-int souk_pricing_api_tax_put(souk_req *req, souk_res *res);
-int souk_pricing_api_tax_delete(souk_req *req, souk_res *res);
-int souk_pricing_api_shipping_list(souk_req *req, souk_res *res);
-int souk_pricing_api_shipping_create(souk_req *req, souk_res *res);
-int souk_pricing_api_shipping_update(souk_req *req, souk_res *res);
-int souk_pricing_api_coupon_list(souk_req *req, souk_res *res);
-int souk_pricing_api_coupon_create(souk_req *req, souk_res *res);
-int souk_pricing_api_coupon_update(souk_req *req, souk_res *res);
+int souk_cart_api_admin_shipping_public(souk_req *req, souk_res *res);
+int souk_cart_api_admin_tax_list(souk_req *req, souk_res *res);
+int souk_cart_api_admin_tax_put(souk_req *req, souk_res *res);
+int souk_cart_api_admin_tax_delete(souk_req *req, souk_res *res);
+int souk_cart_api_admin_shipping_list(souk_req *req, souk_res *res);
+int souk_cart_api_admin_shipping_create(souk_req *req, souk_res *res);
+int souk_cart_api_admin_shipping_update(souk_req *req, souk_res *res);
+int souk_cart_api_admin_coupon_list(souk_req *req, souk_res *res);
+int souk_cart_api_admin_coupon_create(souk_req *req, souk_res *res);
+int souk_cart_api_admin_coupon_update(souk_req *req, souk_res *res);
 
 #endif

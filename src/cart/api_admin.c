@@ -178,14 +178,14 @@ static json_t *tax_row(souk_stmt *st, void *ctx)
                      souk_row_time(st, 4));
 }
 
-int souk_pricing_api_tax_list(souk_req *req, souk_res *res)
+int souk_cart_api_admin_tax_list(souk_req *req, souk_res *res)
 {
     souk_stmt *st = souk_store_query(req->store, "SELECT region, name, rate_bp, prices_include_tax, updated_at "
                                                  "FROM tax_rates ORDER BY region", NULL);
     return send_rows(res, souk_store_rows(st, tax_row, NULL), 200, false);
 }
 
-int souk_pricing_api_tax_put(souk_req *req, souk_res *res)
+int souk_cart_api_admin_tax_put(souk_req *req, souk_res *res)
 {
     pricing_in in;
     const char *region = region_param(req, res);
@@ -200,10 +200,10 @@ int souk_pricing_api_tax_put(souk_req *req, souk_res *res)
     if (r < 0)
         return souk_res_error(res, souk_store_dberr(r), NULL);
     souk_res_audit(res, "tax_rate", region);
-    return souk_pricing_api_tax_list(req, res);
+    return souk_cart_api_admin_tax_list(req, res);
 }
 
-int souk_pricing_api_tax_delete(souk_req *req, souk_res *res)
+int souk_cart_api_admin_tax_delete(souk_req *req, souk_res *res)
 {
     const char *region = region_param(req, res);
     if (!region)
@@ -248,19 +248,19 @@ static json_t *shipping_one(souk_store *db, int64_t id)
     return shipping_rows(db, false, id);
 }
 
-int souk_pricing_api_shipping_public(souk_req *req, souk_res *res)
+int souk_cart_api_admin_shipping_public(souk_req *req, souk_res *res)
 {
     return send_rows(res, shipping_rows(req->store, true, 0), 200, false);
 }
 
-int souk_pricing_api_shipping_list(souk_req *req, souk_res *res)
+int souk_cart_api_admin_shipping_list(souk_req *req, souk_res *res)
 {
     return send_rows(res, shipping_rows(req->store, false, 0), 200, false);
 }
 
 #define SHIPPING_CODE_TAKEN "SELECT 1 FROM shipping_methods WHERE code = $1 AND id <> $2"
 
-int souk_pricing_api_shipping_create(souk_req *req, souk_res *res)
+int souk_cart_api_admin_shipping_create(souk_req *req, souk_res *res)
 {
     pricing_in in;
     const souk_json_spec *spec = &shipping_create_spec;
@@ -279,7 +279,7 @@ int souk_pricing_api_shipping_create(souk_req *req, souk_res *res)
     return answer_written(req, res, r, "shipping_method", new_name(req, "ship", id), id, shipping_one, 201);
 }
 
-int souk_pricing_api_shipping_update(souk_req *req, souk_res *res)
+int souk_cart_api_admin_shipping_update(souk_req *req, souk_res *res)
 {
     int64_t id;
     pricing_in in;
@@ -327,7 +327,7 @@ static json_t *coupon_rows(souk_store *db, int64_t only_id)
     return souk_store_rows(st, coupon_row, NULL);
 }
 
-int souk_pricing_api_coupon_list(souk_req *req, souk_res *res)
+int souk_cart_api_admin_coupon_list(souk_req *req, souk_res *res)
 {
     return send_rows(res, coupon_rows(req->store, 0), 200, false);
 }
@@ -344,7 +344,7 @@ static souk_param time_or_null(const char *text)
     return text ? SOUK_I64(when(text)) : SOUK_NULL;
 }
 
-int souk_pricing_api_coupon_create(souk_req *req, souk_res *res)
+int souk_cart_api_admin_coupon_create(souk_req *req, souk_res *res)
 {
     pricing_in in;
     const souk_json_spec *spec = &coupon_create_spec;
@@ -380,7 +380,7 @@ int souk_pricing_api_coupon_create(souk_req *req, souk_res *res)
     return answer_written(req, res, r, "coupon", new_name(req, "cpn", id), id, coupon_rows, 201);
 }
 
-int souk_pricing_api_coupon_update(souk_req *req, souk_res *res)
+int souk_cart_api_admin_coupon_update(souk_req *req, souk_res *res)
 {
     int64_t id;
     pricing_in in;

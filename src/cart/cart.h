@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "cart/totals.h" /* the arithmetic is part of the public face */
 #include "core/err.h"
 #include "store/store.h"
 

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "cart/cart.h"
-#include "cart/totals.h"
 #include "catalog/catalog.h"
 #include "core/id.h"
 #include "core/time.h"

@@ -35,7 +35,6 @@ struct souk_stmt {
     uint64_t used;             /* the connection's tick when last handed out */
     souk_stmt *next_retired;   /* evicted, waiting for souk_store_idle */
     int nparams;               /* highest $N the SQL names (set by prepare) */
-    bool bind_error;           /* a hand-written bind failed: the next step fails */
 };
 
 typedef struct souk_store_ops souk_store_ops;

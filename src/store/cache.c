@@ -88,7 +88,6 @@ souk_stmt *souk__store_cached(souk_store *db, const char *sql)
         souk_stmt *s = db->slots[i];
         if (s->hash == h && strcmp(s->sql, sql) == 0) {
             db->ops->reset(s);
-            s->bind_error = false;
             s->used = ++db->tick;
             return s;
         }

@@ -222,12 +222,6 @@ int souk_stmt_next(souk_stmt *st, const souk_col *cols)
     if (!st)
         return SOUK_DB_HARD;
     souk_store *db = st->db;
-    if (st->bind_error) {
-        souk__store_set_err(db, "bad parameter binding");
-        souk__store_hard(db, st->sql);
-        db->ops->reset(st);
-        return SOUK_DB_HARD;
-    }
     int r = db->ops->step(st);
     if (r != SOUK_DB_ROW) {
         if (r == SOUK_DB_HARD)
@@ -342,55 +336,4 @@ int64_t souk_store_change_mark(souk_store *db)
 int souk_store_scrub(souk_store *db)
 {
     return db->ops->scrub(db);
-}
-
-/* ---- hand-written binds, being replaced ---- */
-
-souk_stmt *souk_store_stmt(souk_store *db, const char *sql)
-{
-    return souk__store_cached(db, sql);
-}
-
-static void legacy_bind(souk_stmt *st, int idx, souk_param p)
-{
-    if (idx < 1 || idx > st->nparams || st->db->ops->bind(st, idx, &p) < 0)
-        st->bind_error = true;
-}
-
-void souk_stmt_bind_i64(souk_stmt *st, int idx, int64_t v)
-{
-    legacy_bind(st, idx, SOUK_I64(v));
-}
-
-void souk_stmt_bind_text(souk_stmt *st, int idx, const char *text, size_t len)
-{
-    legacy_bind(st, idx, SOUK_TEXTN(text, len == SIZE_MAX ? strlen(text) : len));
-}
-
-void souk_stmt_bind_null(souk_stmt *st, int idx)
-{
-    legacy_bind(st, idx, SOUK_NULL);
-}
-
-void souk_stmt_bind_blob(souk_stmt *st, int idx, const void *data, size_t len)
-{
-    legacy_bind(st, idx, SOUK_BLOB(data, len));
-}
-
-int souk_stmt_exec(souk_stmt *st)
-{
-    int r;
-    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-        ;
-    return r;
-}
-
-int souk_store_exec1(souk_store *db, const char *sql, int64_t a)
-{
-    return souk_store_exec(db, sql, SOUK_ARGS(SOUK_I64(a)));
-}
-
-int souk_store_exec2(souk_store *db, const char *sql, int64_t a, int64_t b)
-{
-    return souk_store_exec(db, sql, SOUK_ARGS(SOUK_I64(a), SOUK_I64(b)));
 }

@@ -272,16 +272,4 @@ int64_t souk_store_change_mark(souk_store *db);
  * shortly). */
 int souk_store_scrub(souk_store *db);
 
-/* ---- being replaced: hand-written binds (issue 8 converts the callers) ---- */
-
-/* The cached prepared statement for SQL, reset and unbound. */
-souk_stmt *souk_store_stmt(souk_store *db, const char *sql);
-void souk_stmt_bind_i64(souk_stmt *st, int idx, int64_t v);
-void souk_stmt_bind_text(souk_stmt *st, int idx, const char *text, size_t len);
-void souk_stmt_bind_null(souk_stmt *st, int idx);
-void souk_stmt_bind_blob(souk_stmt *st, int idx, const void *data, size_t len);
-int souk_stmt_exec(souk_stmt *st);
-int souk_store_exec2(souk_store *db, const char *sql, int64_t a, int64_t b);
-int souk_store_exec1(souk_store *db, const char *sql, int64_t a);
-
 #endif
