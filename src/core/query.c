@@ -8,7 +8,7 @@
 
 #include "core/banned.h"
 
-static int hexval(char c)
+int souk_query_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -60,8 +60,8 @@ static char *decode(const char *s, size_t n, size_t *out_len, souk_arena *a, con
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-            int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+            int hi = i + 2 < n ? souk_query_hex_digit(s[i + 1]) : -1;
+            int lo = i + 2 < n ? souk_query_hex_digit(s[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 *err = "bad percent-encoding in the query string";
                 return NULL;

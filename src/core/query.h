@@ -34,6 +34,9 @@ int souk_query_parse(souk_query *q, const char *raw, size_t len, souk_arena *a, 
  * digits) within MIN..MAX into *OUT. 0, or -1 when S is anything else. */
 int souk_query_int(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* The value of hexadecimal digit C (0-15), or -1 when C is not one. */
+int souk_query_hex_digit(char c);
+
 /* First value of KEY, or NULL. */
 const char *souk_query_get(const souk_query *q, const char *key);
 

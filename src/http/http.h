@@ -91,6 +91,16 @@ typedef struct souk_res {
     int64_t audit_subject_user;   /* the account the request was about (0 = the caller's) */
 } souk_res;
 
+/* A route's handler. It reads REQ (everything in it lives until the
+ * response is sent; allocate from req->arena, never free it) and fills RES:
+ * on success the body (souk_res_json, or res->body directly) and, when not
+ * 200, res->status, then returns 0; on failure it sets an error with
+ * souk_res_error / souk_res_invalid and returns that code (non-zero). A
+ * non-zero return with no error set answers 500. It runs on an event-loop
+ * thread (or the blocking pool for routes marked blocking) with req->store
+ * as that thread's connection: a GET inside one read snapshot, other
+ * methods with their own write transactions; it must not keep statements
+ * or transactions open past its return. */
 typedef int (*souk_handler)(souk_req *req, souk_res *res);
 
 /* Value of request header NAME (case-insensitive), NUL-terminated, or NULL. */

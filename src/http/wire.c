@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/query.h"
 #include "core/banned.h"
 
 #define HEAD_SCAN_MAX (64u * 1024) /* h2o refuses heads over 8 KiB; this only bounds the scan */
@@ -44,17 +45,6 @@ static void field_value(const char *line, size_t llen, const char **v, size_t *v
     *vlen = (size_t)(e - p);
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* host[:port] per RFC 3986: reg-name or IPv4 characters, or an IP literal in
  * brackets; a port of digits. Empty is valid (a target without authority). */
 static bool valid_host(const char *v, size_t n)
@@ -65,7 +55,7 @@ static bool valid_host(const char *v, size_t n)
         if (!close)
             return false;
         for (const char *p = v + 1; p < close; p++)
-            if (hex_value(*p) < 0 && *p != ':' && *p != '.' && *p != 'v' && *p != 'V')
+            if (souk_query_hex_digit(*p) < 0 && *p != ':' && *p != '.' && *p != 'v' && *p != 'V')
                 return false;
         i = (size_t)(close - v) + 1;
     } else {
@@ -219,7 +209,7 @@ int souk_wire_decode_path(const char *raw, size_t len, souk_arena *a, char **out
         }
         char c = raw[i];
         if (c == '%') {
-            int hi = i + 2 < len ? hex_value(raw[i + 1]) : -1, lo = hi >= 0 ? hex_value(raw[i + 2]) : -1;
+            int hi = i + 2 < len ? souk_query_hex_digit(raw[i + 1]) : -1, lo = hi >= 0 ? souk_query_hex_digit(raw[i + 2]) : -1;
             if (lo < 0) {
                 *why = "No such resource: the path has a malformed percent-escape.";
                 return -1;
