@@ -125,8 +125,18 @@ int souk_cmd_serve(int argc, char **argv)
     }
     if (souk_background_mail_config() < 0) /* delivery is a job: before the workers start */
         return SOUK_EXIT_USAGE;
+    /* every connection opened from here on writes through one committer */
+    souk_store_group *group = NULL;
+    if (cfg.group_commit) {
+        if (souk_store_group_start(&group, cfg.db_dsn, err, sizeof err) < 0) {
+            souk_log_error("cannot start the group committer: %s", err);
+            return SOUK_EXIT_FAIL;
+        }
+        souk_store_group_set_default(group);
+    }
     if (workers && souk_background_start(cfg.db_dsn, 2) < 0) {
         souk_log_error("cannot start the job workers and the event dispatcher");
+        souk_store_group_stop(group);
         return SOUK_EXIT_FAIL;
     }
     souk_server_opts opts = {&cfg,          souk_routes,   souk_routes_count,        souk_identity_authenticate,
@@ -134,6 +144,7 @@ int souk_cmd_serve(int argc, char **argv)
     int rc = souk_server_run(&opts);
     if (workers)
         souk_background_stop();
+    souk_store_group_stop(group); /* last: the workers' final transactions go through it */
     return rc == 0 ? SOUK_EXIT_OK : SOUK_EXIT_FAIL;
 }
 

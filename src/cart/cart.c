@@ -145,8 +145,8 @@ souk_err souk_cart_update(souk_store *db, int64_t cart, const char *currency, co
 
 int souk_cart_purge(souk_store *db, int64_t now_us, int max)
 {
-    int64_t n = souk_store_update(db, "DELETE FROM carts WHERE id IN (SELECT id FROM carts WHERE expires_at <= $1 "
-                                      "LIMIT $2)",
-                                  SOUK_ARGS(SOUK_I64(now_us), SOUK_I64(max)));
+    int64_t n = souk_store_update_tx(db, "DELETE FROM carts WHERE id IN (SELECT id FROM carts WHERE expires_at <= $1 "
+                                         "LIMIT $2)",
+                                     SOUK_ARGS(SOUK_I64(now_us), SOUK_I64(max)));
     return n < 0 ? -1 : (int)n;
 }

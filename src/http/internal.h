@@ -59,12 +59,20 @@ typedef struct souk__exchange {
     bool bad_credentials;          /* an Authorization header that did not verify */
     bool cacheable;
     bool cache_hit;                /* the answer came from the response cache */
+    bool hook_ran;                 /* the after-request hook (audit) has run for it */
+    bool audit_only;               /* a refused write, sent off the loop only to be audited */
     const char *cache_key;
     size_t cache_klen;
     const char *etag;
     char etag_buf[24];
     struct souk__exchange *next;   /* pool queue */
 } souk__exchange;
+
+/* Lives in the h2o request's pool; its dispose callback runs when h2o frees
+ * the request — possibly before a detached exchange has come back. */
+typedef struct souk__guard {
+    souk__exchange *x;
+} souk__guard;
 
 /* What a step of the chain did. */
 typedef enum souk__step {
@@ -97,8 +105,33 @@ void souk__pool_stop(void);
  * ran out. */
 souk__step souk__pool_dispatch(souk__exchange *x);
 
-/* h2o receiver callback: pool results arriving on a loop thread. */
+/* h2o receiver callback: pool and writer results arriving on a loop thread. */
 void souk__pool_on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+
+/* A heap copy of X with its own arena holding everything the handler may
+ * read, guarded against the client going away (x->orphaned); NULL when
+ * memory ran out. It comes back to its loop through souk__pool_on_done. */
+souk__exchange *souk__http_detach(souk__exchange *x);
+
+/* Frees a detached exchange that will not come back to its loop (the
+ * caller clears its guard first while the h2o request is alive). */
+void souk__http_detached_free(souk__exchange *h);
+
+/* Runs the after-request hook (audit) for X on DB, once. */
+void souk__http_run_hook(souk__exchange *x, souk_store *db);
+
+/* ---- writer.c ---- */
+
+/* Sends write request X to the group committer (store.h "group commit"):
+ * its handler and its audit entry run there, in the group's transaction,
+ * and the answer goes back to the loop after the commit. Without a group
+ * (SOUK_GROUP_COMMIT=0), to the blocking pool. Returns DEFERRED, or
+ * ANSWERED with a 503 when the queue is full. */
+souk__step souk__writer_dispatch(souk__exchange *x);
+
+/* Answers nothing more from the writer: items decided from now on are
+ * dropped (the loops have stopped). */
+void souk__writer_abandon(void);
 
 /* ---- respond.c ---- */
 

@@ -345,15 +345,19 @@ static souk__step step_query(souk__exchange *x)
     return SOUK__STEP_ANSWERED;
 }
 
-/* Dispatch: blocking routes go to the pool; the others run here, reads
- * inside one read snapshot, and no statement keeps a snapshot afterwards. */
+/* Dispatch: blocking routes go to the pool, other writes to the group
+ * committer (writer.c); reads run here, inside one read snapshot, and no
+ * statement keeps a snapshot afterwards. A loop never writes. */
 static souk__step step_dispatch(souk__exchange *x)
 {
+    souk_req *req = &x->req;
+    bool read = req->method == SOUK_GET || req->method == SOUK_HEAD;
     if (x->route->blocking)
         return souk__pool_dispatch(x);
-    souk_req *req = &x->req;
+    if (!read)
+        return souk__writer_dispatch(x);
     souk_store *db = x->w->db;
-    bool read_tx = (req->method == SOUK_GET || req->method == SOUK_HEAD) && souk_store_read_begin(db) == 0;
+    bool read_tx = souk_store_read_begin(db) == 0;
     int rc = x->route->handler(req, &x->res);
     if (read_tx)
         souk_store_read_end(db);
@@ -419,6 +423,16 @@ int souk__http_handle(souk__worker *w, h2o_req_t *r)
         souk_log(SOUK_LOG_ERROR, x.req.request_id, NULL, NULL, "middleware chain ended after \"%s\" without an answer",
                  chain[i - 1].name);
         souk_res_error(&x.res, SOUK_E_INTERNAL, NULL);
+    }
+    souk_method m = x.req.method;
+    if (done == SOUK__STEP_ANSWERED && x.route && m != SOUK_GET && m != SOUK_HEAD && m != SOUK_OPTIONS &&
+        souk__http_opts->after_request) {
+        /* a write refused before its handler is still audited — off the loop */
+        x.audit_only = true;
+        if (souk__writer_dispatch(&x) == SOUK__STEP_DEFERRED)
+            done = SOUK__STEP_DEFERRED;
+        else
+            souk_log(SOUK_LOG_WARN, x.req.request_id, NULL, NULL, "refused request not audited: the server is busy");
     }
     if (done != SOUK__STEP_DEFERRED) {
         souk__http_finish(&x);

@@ -22,11 +22,7 @@
 #define POOL_QUEUE_PER_THREAD 256 /* beyond this, blocking requests are refused with 503 (a flash sale
                                     * of a few hundred simultaneous checkouts must queue, not fail) */
 
-/* lives in the h2o request's pool; its dispose callback runs when h2o frees
- * the request — possibly before a blocking job has finished */
-typedef struct souk__guard {
-    souk__exchange *x;
-} guard;
+typedef struct souk__guard guard;
 
 static struct {
     pthread_mutex_t lock;
@@ -81,17 +77,17 @@ static void *pool_main(void *arg)
         if (!x)
             break;
         if (abandon) { /* nobody would answer or audit it: do not run it */
-            souk_arena_release(&x->own_arena);
-            free(x);
+            souk__http_detached_free(x);
             continue;
         }
         if (!db) {
             souk_res_error(&x->res, SOUK_E_UNAVAILABLE, NULL);
         } else {
             x->req.store = db;
-            if (x->route->handler(&x->req, &x->res) != 0 && !x->res.err)
+            if (!x->audit_only && x->route->handler(&x->req, &x->res) != 0 && !x->res.err)
                 souk_res_error(&x->res, SOUK_E_INTERNAL, NULL);
             souk_store_idle(db);
+            souk__http_run_hook(x, db); /* its own transaction, after the handler's */
         }
         h2o_multithread_send_message(&x->w->done_receiver, &x->msg);
     }
@@ -142,15 +138,9 @@ void souk__pool_on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *me
             x->guard->x = NULL;
             x->req.store = x->w->db;
             souk__http_finish(x);
-        } else if (souk__http_opts->after_request) {
-            /* the client left, but what the handler changed is still audited */
-            if (x->res.err)
-                x->res.status = souk_err_status(x->res.err);
-            souk__http_opts->after_request(x->w->db, &x->req, &x->res, x->route);
-        }
+        } /* else the client left; the hook ran where the handler did */
         souk__http_end(x);
-        souk_arena_release(&x->own_arena);
-        free(x);
+        souk__http_detached_free(x);
     }
 }
 
@@ -186,24 +176,50 @@ static void copy_request(souk__exchange *h, const souk__exchange *x)
     h->res.problems = x->res.problems; /* empty */
 }
 
-souk__step souk__pool_dispatch(souk__exchange *x)
+souk__exchange *souk__http_detach(souk__exchange *x)
 {
     souk__exchange *h = malloc(sizeof *h);
     guard *g = h ? h2o_mem_alloc_shared(&x->h2o->pool, sizeof *g, on_guard_dispose) : NULL;
     if (!h || !g) {
         free(h);
-        souk_res_error(&x->res, SOUK_E_UNAVAILABLE, NULL);
-        return SOUK__STEP_ANSWERED;
+        return NULL;
     }
     *h = *x;
     souk_arena_init(&h->own_arena, 16 * 1024, SOUK__ARENA_LIMIT);
     h->guard = g;
     g->x = h;
     copy_request(h, x);
+    return h;
+}
+
+void souk__http_detached_free(souk__exchange *h)
+{
+    souk_arena_release(&h->own_arena);
+    free(h);
+}
+
+void souk__http_run_hook(souk__exchange *x, souk_store *db)
+{
+    souk_method m = x->req.method;
+    if (x->hook_ran || !x->route || m == SOUK_GET || m == SOUK_HEAD || m == SOUK_OPTIONS ||
+        !souk__http_opts->after_request)
+        return;
+    x->hook_ran = true;
+    if (x->res.err) /* the hook records the status the client will see */
+        x->res.status = souk_err_status(x->res.err);
+    souk__http_opts->after_request(db, &x->req, &x->res, x->route);
+}
+
+souk__step souk__pool_dispatch(souk__exchange *x)
+{
+    souk__exchange *h = souk__http_detach(x);
+    if (!h) {
+        souk_res_error(&x->res, SOUK_E_UNAVAILABLE, NULL);
+        return SOUK__STEP_ANSWERED;
+    }
     if (!pool_push(h)) {
-        g->x = NULL;
-        souk_arena_release(&h->own_arena);
-        free(h);
+        h->guard->x = NULL; /* the request is still alive here */
+        souk__http_detached_free(h);
         x->res.retry_after = "1";
         souk_res_error(&x->res, SOUK_E_UNAVAILABLE, "The server is busy; retry in a second.");
         return SOUK__STEP_ANSWERED;

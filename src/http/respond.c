@@ -192,14 +192,6 @@ static void invalidate(souk__exchange *x)
         souk__http_check_content(x->w->db);
 }
 
-/* Every data-changing request that reached a route goes to the hook. */
-static void run_hook(souk__exchange *x)
-{
-    souk_method m = x->req.method;
-    if (x->route && !is_read(m) && m != SOUK_OPTIONS && souk__http_opts->after_request)
-        souk__http_opts->after_request(x->w->db, &x->req, &x->res, x->route);
-}
-
 static void send_response(souk__exchange *x)
 {
     h2o_req_t *r = x->h2o;
@@ -348,7 +340,6 @@ void souk__http_finish(souk__exchange *x)
     invalidate(x);
     if (x->res.err)
         render_error(&x->req, &x->res);
-    run_hook(x);
     watch_send(x);
     send_response(x);
     observe(x);

@@ -184,12 +184,14 @@ int souk_server_run(const souk_server_opts *o)
             souk_log_error("%s", err);
             goto out;
         }
+        souk_store_forbid_writes(workers[i].db); /* writes go to the writer or the pool */
         souk_arena_init(&workers[i].arena, 64 * 1024, SOUK__ARENA_LIMIT);
     }
     if (souk_store_open(&watch_db, cfg->db_dsn, err, sizeof err) < 0) {
         souk_log_error("%s", err);
         goto out;
     }
+    souk_store_forbid_writes(watch_db);
     int pooled = souk__pool_start(cfg->blocking_threads);
     for (int i = 0; i < nthreads; i++) {
         if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0)
@@ -213,6 +215,7 @@ int souk_server_run(const souk_server_opts *o)
     atomic_store(&stopping, true);
     for (int i = 0; i < started; i++)
         pthread_join(workers[i].thread, NULL);
+    souk__writer_abandon();
     souk__pool_stop();
     if (have_watcher)
         pthread_join(watcher, NULL);

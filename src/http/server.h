@@ -17,9 +17,13 @@ typedef struct souk_server_opts {
     /* Verifies an Authorization header value (LEN bytes) and fills
      * req->principal. Returns 0 when valid, -1 when the credential is bad. */
     int (*authenticate)(souk_req *req, const char *authorization, size_t len);
-    /* Called on the loop thread after every data-changing request (not
-     * GET/HEAD/OPTIONS) that reached a route, with the final response (the
-     * audit log). DB is the loop's connection, outside any transaction. */
+    /* Called after every data-changing request (not GET/HEAD/OPTIONS) that
+     * reached a route, with its final response (the audit log), where the
+     * handler ran: on the group committer inside the group's transaction
+     * (DB is the committer's connection: what it writes commits with the
+     * request's change), or on a blocking-pool thread after the handler
+     * (DB is that thread's connection; write in a transaction). Never on a
+     * loop thread. */
     void (*after_request)(souk_store *db, const souk_req *req, const souk_res *res, const souk_route *route);
     /* Called when another process committed to the database. */
     void (*on_external_change)(void);

@@ -74,8 +74,8 @@ int souk__identity_totp_use(souk_store *db, int64_t user, const char *secret, co
     if (!step)
         return 0;
     /* one statement: of two requests racing with the same code, one wins */
-    int64_t n = souk_store_update(db, "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2",
-                                  SOUK_ARGS(SOUK_I64(user), SOUK_I64(step)));
+    int64_t n = souk_store_update_tx(db, "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2",
+                                     SOUK_ARGS(SOUK_I64(user), SOUK_I64(step)));
     return n < 0 ? -1 : n == 1;
 }
 
@@ -111,8 +111,8 @@ int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code)
 {
     char hex[65];
     souk__identity_hash_secret(code, strlen(code), hex);
-    int64_t n = souk_store_update(db, "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND hash = $2 "
-                                      "AND used_at IS NULL",
-                                  SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(hex), SOUK_I64(souk_time_now_us())));
+    int64_t n = souk_store_update_tx(db, "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND hash = $2 "
+                                         "AND used_at IS NULL",
+                                     SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(hex), SOUK_I64(souk_time_now_us())));
     return n < 0 ? (int)n : n > 0;
 }

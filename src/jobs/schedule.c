@@ -22,11 +22,11 @@ int souk__jobs_sync_schedules(souk_store *db, int64_t now)
     souk__job_schedule copy[SOUK_JOB_KINDS_MAX];
     int n = souk__jobs_schedules(copy), r = 0;
     for (int i = 0; i < n && r >= 0; i++)
-        r = souk_store_exec(db, "INSERT INTO job_schedules (kind, cron, next_run_at) VALUES ($1, $2, $3) "
-                                "ON CONFLICT (kind) DO UPDATE SET cron = excluded.cron, "
-                                "next_run_at = excluded.next_run_at WHERE job_schedules.cron <> excluded.cron",
-                            SOUK_ARGS(SOUK_TEXT(copy[i].kind), SOUK_TEXT(copy[i].cron),
-                                      SOUK_I64(souk_cron_next(&copy[i].parsed, now))));
+        r = (int)souk_store_update_tx(db, "INSERT INTO job_schedules (kind, cron, next_run_at) VALUES ($1, $2, $3) "
+                                          "ON CONFLICT (kind) DO UPDATE SET cron = excluded.cron, "
+                                          "next_run_at = excluded.next_run_at WHERE job_schedules.cron <> excluded.cron",
+                                      SOUK_ARGS(SOUK_TEXT(copy[i].kind), SOUK_TEXT(copy[i].cron),
+                                                SOUK_I64(souk_cron_next(&copy[i].parsed, now))));
     return r < 0 ? r : 0;
 }
 

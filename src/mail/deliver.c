@@ -100,9 +100,9 @@ static int deliver_job(souk_store *db, const json_t *payload, char *err, size_t 
         snprintf(err, errlen, "interrupted by shutdown; will retry");
     if (sent != 0)
         return sent;
-    r = souk_store_exec(db, "UPDATE mail_outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, "
-                            "last_error = '' WHERE id = $1 AND status <> 'sent'",
-                        SOUK_ARGS(SOUK_I64(id), SOUK_I64(souk_time_now_us())));
+    r = (int)souk_store_update_tx(db, "UPDATE mail_outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, "
+                                      "last_error = '' WHERE id = $1 AND status <> 'sent'",
+                                  SOUK_ARGS(SOUK_I64(id), SOUK_I64(souk_time_now_us())));
     if (r < 0) {
         snprintf(err, errlen, "delivered, but the outbox could not be updated: %s", souk_store_errmsg(db));
         return -1;

@@ -74,9 +74,9 @@ int souk_orders_abandon_due(souk_store *db, int64_t now_us, int max)
 
 int souk_orders_forget_keys(souk_store *db, int64_t now_us, int max)
 {
-    int64_t n = souk_store_update(db, "DELETE FROM idempotency_keys WHERE (scope, key) IN (SELECT scope, key "
-                                      "FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
-                                  SOUK_ARGS(SOUK_I64(now_us - SOUK_ORDERS_IDEMPOTENCY_TTL_US), SOUK_I64(max)));
+    int64_t n = souk_store_update_tx(db, "DELETE FROM idempotency_keys WHERE (scope, key) IN (SELECT scope, key "
+                                         "FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
+                                     SOUK_ARGS(SOUK_I64(now_us - SOUK_ORDERS_IDEMPOTENCY_TTL_US), SOUK_I64(max)));
     return (int)n;
 }
 
@@ -87,8 +87,8 @@ static int maintenance_job(souk_store *db, const json_t *payload, char *err, siz
     int a = souk_orders_abandon_due(db, now, 500), k = a < 0 ? a : souk_orders_forget_keys(db, now, 10000);
     /* processed webhook ids: the provider retries for days, not months */
     int w = k < 0 ? k
-                  : souk_store_exec(db, "DELETE FROM webhook_events WHERE received_at < $1",
-                                    SOUK_ARGS(SOUK_I64(now - WEBHOOK_RETENTION_US)));
+                  : (int)souk_store_update_tx(db, "DELETE FROM webhook_events WHERE received_at < $1",
+                                              SOUK_ARGS(SOUK_I64(now - WEBHOOK_RETENTION_US)));
     if (a < 0 || k < 0 || w < 0) {
         snprintf(err, errlen, "database: %s", souk_store_errmsg(db));
         return -1;

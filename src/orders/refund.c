@@ -114,9 +114,9 @@ int souk__refund_execute(souk_store *db, int64_t refund_id, char *err, size_t er
     }
     if (intent[0] && g->refund(g, intent, amount, ref, gateway_id, sizeof gateway_id, err, errlen) < 0)
         return -1;
-    if (souk_store_exec(db, "UPDATE refunds SET state = 'succeeded', gateway_refund_id = $2 "
-                            "WHERE id = $1 AND state = 'pending'",
-                        SOUK_ARGS(SOUK_I64(refund_id), SOUK_TEXT(gateway_id))) < 0) {
+    if (souk_store_update_tx(db, "UPDATE refunds SET state = 'succeeded', gateway_refund_id = $2 "
+                                 "WHERE id = $1 AND state = 'pending'",
+                             SOUK_ARGS(SOUK_I64(refund_id), SOUK_TEXT(gateway_id))) < 0) {
         snprintf(err, errlen, "database: %s", souk_store_errmsg(db));
         return -1;
     }

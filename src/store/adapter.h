@@ -47,6 +47,12 @@ struct souk_store {
     uint64_t tick;
     souk_stmt *retired;        /* evicted statements, freed at souk_store_idle */
     bool read_tx;              /* inside souk_store_read_begin */
+    int tx_depth;              /* 0 = no write transaction, 1 = in one, 2.. = savepoints inside it */
+    struct souk_store_group *group; /* where this connection's write transactions run (group.c), or NULL */
+    bool committer;            /* this is a group's own connection */
+    bool no_writes;            /* an event loop's: a write here is our bug (SOUK_BUG) */
+    struct souk__after_commit *hooks; /* run after the outermost commit (tx.c) */
+    size_t nhooks, hooks_cap;
     char errmsg[256];          /* the last error on this connection */
 };
 
@@ -90,6 +96,8 @@ struct souk_store_ops {
 
     /* Rows changed by the last INSERT/UPDATE/DELETE. */
     int64_t (*changes)(souk_store *db);
+    /* True when ST cannot change the database. */
+    bool (*stmt_readonly)(souk_stmt *st);
     /* Runs SQL that may hold several statements and no parameters. */
     int (*exec_script)(souk_store *db, const char *sql);
     /* Transactions: WRITE takes the write lock at once (no upgrade later). */
@@ -112,5 +120,30 @@ void souk__store_set_err(souk_store *db, const char *fmt, ...) __attribute__((fo
 
 /* Counts and logs a hard error (our bug, or I/O) with the SQL it concerns. */
 void souk__store_hard(souk_store *db, const char *sql);
+
+/* One after-commit hook (tx.c). */
+struct souk__after_commit {
+    void (*fn)(void *arg);
+    unsigned char arg[256];
+};
+
+/* Runs FN(DB, CTX) as a nested transaction of the write transaction DB is
+ * in: a savepoint, released when FN returns >= 0, rolled back to otherwise
+ * (SOUK_DB_SOFT included: the outermost transaction's runner retries). */
+int souk__store_savepoint_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
+
+/* Runs, then forgets, the hooks registered on DB (after its outermost
+ * commit); souk__store_drop_hooks forgets them from index FROM on (a
+ * rollback). */
+void souk__store_run_hooks(souk_store *db);
+void souk__store_drop_hooks(souk_store *db, size_t from);
+
+/* group.c: joins DB, just opened for DSN, to the process's group if it
+ * is for that database. */
+void souk__store_group_adopt(souk_store *db, const char *dsn);
+
+/* group.c: runs FN on the committer of DB's group (souk_store_tx's path for
+ * a joined connection). */
+int souk__store_group_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bug.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "store/adapter.h"
@@ -74,6 +75,7 @@ static int open_dsn(souk_store **out, const char *dsn, bool create, char *err, s
     if (!db)
         return -1;
     db->ops = a->ops;
+    souk__store_group_adopt(db, dsn);
     *out = db;
     return 0;
 }
@@ -98,6 +100,7 @@ void souk_store_close(souk_store *db)
     if (!db)
         return;
     souk__store_cache_release(db);
+    free(db->hooks);
     db->ops->close(db);
 }
 
@@ -222,6 +225,9 @@ int souk_stmt_next(souk_stmt *st, const souk_col *cols)
     if (!st)
         return SOUK_DB_HARD;
     souk_store *db = st->db;
+    if ((db->no_writes || (db->group && !db->committer && db->tx_depth == 0)) && !db->ops->stmt_readonly(st))
+        SOUK_BUG("a write outside a write transaction on a %s connection: %.200s",
+                 db->no_writes ? "read-only (event loop)" : "grouped", st->sql);
     int r = db->ops->step(st);
     if (r != SOUK_DB_ROW) {
         if (r == SOUK_DB_HARD)
@@ -270,6 +276,26 @@ int64_t souk_store_update(souk_store *db, const char *sql, const souk_param *arg
 {
     int r = souk_store_exec(db, sql, args);
     return r < 0 ? r : db->ops->changes(db);
+}
+
+typedef struct update_ctx {
+    const char *sql;
+    const souk_param *args;
+    int64_t changed;
+} update_ctx;
+
+static int update_body(souk_store *db, void *arg)
+{
+    update_ctx *u = arg;
+    u->changed = souk_store_update(db, u->sql, u->args);
+    return u->changed < 0 ? (int)u->changed : 0;
+}
+
+int64_t souk_store_update_tx(souk_store *db, const char *sql, const souk_param *args)
+{
+    update_ctx u = {sql, args, 0};
+    int r = souk_store_tx(db, update_body, &u);
+    return r < 0 ? r : u.changed;
 }
 
 int64_t souk_store_changes(souk_store *db)

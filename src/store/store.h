@@ -188,6 +188,11 @@ int souk_store_exec(souk_store *db, const char *sql, const souk_param *args);
  * an error class. */
 int64_t souk_store_update(souk_store *db, const char *sql, const souk_param *args);
 
+/* Like souk_store_update, as a write transaction of its own (nested when
+ * DB is in one already): for a lone write outside any transaction. Returns
+ * rows changed, or an error class. */
+int64_t souk_store_update_tx(souk_store *db, const char *sql, const souk_param *args);
+
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t souk_store_changes(souk_store *db);
 
@@ -249,6 +254,66 @@ void souk_store_read_end(souk_store *db);
 /* Resets every statement of this connection and frees evicted ones (end of
  * request or job). */
 void souk_store_idle(souk_store *db);
+
+/* Runs FN(ARG) once the write transaction DB is in has committed — at once
+ * when DB is in none; never when it (or the savepoint FN was registered in)
+ * rolls back. ARG (LEN ≤ 256 bytes) is copied. For in-memory state that must
+ * follow what was committed (caches, read models); FN runs on the thread
+ * that committed and must not block. 0, or -1 (LEN too large, or memory). */
+int souk_store_after_commit(souk_store *db, void (*fn)(void *arg), const void *arg, size_t len);
+
+/* Marks DB as an event loop's connection: it reads, and a write statement
+ * or write transaction on it is our bug (SOUK_BUG: logged, counted, fatal
+ * under SOUK_BUG_ABORT=1), because it would make the loop wait for the
+ * write lock. */
+void souk_store_forbid_writes(souk_store *db);
+
+/* ---- group commit (group.c) ----
+ * A group is a committer thread with its own connection. Every connection
+ * joined to it sends its write transactions (souk_store_tx, souk_store_run)
+ * there; the committer runs whatever is queued in one database transaction,
+ * each in a savepoint of its own (one that fails rolls back alone), commits
+ * once, and only then answers: nothing is acknowledged before it is
+ * durable. A transaction started inside another one (on the committer, or
+ * anywhere) is a savepoint of it. Writes outside any transaction on a
+ * joined connection are our bug (SOUK_BUG). */
+typedef struct souk_store_group souk_store_group;
+
+/* Starts a group for DSN. Returns 0 with *OUT, or -1 with a message in ERR. */
+int souk_store_group_start(souk_store_group **out, const char *dsn, char *err, size_t errlen);
+
+/* Runs what is queued, stops the committer and frees G. No connection may
+ * submit to G afterwards (their transactions answer SOUK_DB_SOFT while it
+ * stops). NULL is allowed. */
+void souk_store_group_stop(souk_store_group *g);
+
+/* Sends DB's write transactions to G from now on (DB: same database). */
+void souk_store_group_join(souk_store *db, souk_store_group *g);
+
+/* Makes G the process's group: every connection opened from now on for the
+ * same DSN joins it (NULL: none again). Set it before other threads open
+ * connections (souk serve does, first thing after migrating). */
+void souk_store_group_set_default(souk_store_group *g);
+
+/* The group DB is joined to, or NULL. */
+souk_store_group *souk_store_group_of(const souk_store *db);
+
+/* Queues a unit of work that runs on the committer inside the group's
+ * transaction: WORK(db, CTX) with the committer's connection (its writes
+ * need no transaction of their own, and what it starts nests), then, on
+ * the committer thread after the group is decided, DONE(CTX, STATUS):
+ * STATUS 0 when everything WORK wrote committed, else a negative
+ * souk_db_status (nothing of it is kept). Returns 0, or -1 when the queue
+ * is full or the group stops (the caller answers 503). */
+int souk_store_group_submit(souk_store_group *g, void (*work)(souk_store *db, void *ctx),
+                            void (*done)(void *ctx, int status), void *ctx);
+
+/* Runs the write transaction FN(db, ARG) soon, without waiting for it: on
+ * DB's group committer when DB is joined to one (ARG, LEN ≤ 256 bytes, is
+ * copied), else at once on DB. Best effort, for bookkeeping a request must
+ * not wait for (an API key's last use): dropped when the queue is full or
+ * the group stops. Returns 0 when queued or done, -1 when dropped or failed. */
+int souk_store_tx_later(souk_store *db, int (*fn)(souk_store *db, void *arg), const void *arg, size_t len);
 
 /* ---- change detection and maintenance ---- */
 

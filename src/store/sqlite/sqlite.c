@@ -231,6 +231,11 @@ static const void *sq_column_blob(souk_stmt *st, int col, size_t *len)
     return b;
 }
 
+static bool sq_stmt_readonly(souk_stmt *st)
+{
+    return sqlite3_stmt_readonly(STMT(st)->st) != 0;
+}
+
 static int64_t sq_changes(souk_store *db)
 {
     return sqlite3_changes64(CONN(db)->db);
@@ -304,6 +309,7 @@ const souk_store_ops souk__store_sqlite = {
     .column_text = sq_column_text,
     .column_blob = sq_column_blob,
     .changes = sq_changes,
+    .stmt_readonly = sq_stmt_readonly,
     .exec_script = exec_script,
     .begin = sq_begin,
     .commit = sq_commit,
