@@ -74,17 +74,16 @@ souk_store *souk_cli_open_db(const char *path)
 int souk_cli_create_user(souk_store *db, const char *email, const char *role, const char *password, const char *name,
                          int64_t vendor, char *key, int64_t *user)
 {
-    if ((strcmp(role, "vendor") == 0) != (vendor != 0) && souk_role_valid(role)) {
-        fprintf(stderr, "souk: %s\n", vendor ? "only vendors belong to a vendor (--vendor)"
-                                              : "a vendor account needs --vendor vend_…");
-        return -1;
-    }
     souk_identity_user_in in = {email, role, password, name, vendor, key != NULL};
     souk_problem problem = {NULL, NULL};
     int64_t id = 0;
     souk_err e = souk_identity_user_create(db, &in, &problem, &id, key);
     if (e == SOUK_E_VALIDATION) {
-        if (strcmp(problem.field, "vendor_id") == 0)
+        if (strcmp(problem.field, "vendor_id") == 0 && strcmp(problem.message, SOUK_IDENTITY_VENDOR_NEEDED) == 0)
+            fprintf(stderr, "souk: %s: give --vendor vend_…\n", problem.message);
+        else if (strcmp(problem.field, "vendor_id") == 0 && strcmp(problem.message, SOUK_IDENTITY_VENDOR_ONLY) == 0)
+            fprintf(stderr, "souk: %s: leave out --vendor for a %s\n", problem.message, role);
+        else if (strcmp(problem.field, "vendor_id") == 0)
             fprintf(stderr, "souk: no such vendor\n");
         else if (strcmp(problem.field, "password") == 0)
             fprintf(stderr, "souk: the password %s\n", problem.message);

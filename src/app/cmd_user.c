@@ -98,7 +98,7 @@ int souk_cmd_user(int argc, char **argv)
         souk_identity_email_normalize(shown); /* as stored */
         printf("created %s %s (%s)\n", role, shown, souk_id_format("usr", user, id));
         if (want_key)
-            printf("admin api key: %s\n(shown once; souk stores only its hash)\n", key);
+            printf("%s api key: %s\n(shown once; souk stores only its hash)\n", role, key);
     }
     souk_store_close(db);
     return rc == 0 ? SOUK_EXIT_OK : SOUK_EXIT_FAIL;

@@ -36,6 +36,16 @@ const char *souk_role_permissions(const char *role);
 /* True when ROLE is one of the four roles. */
 bool souk_role_valid(const char *role);
 
+/* The rule every account keeps, whoever makes or changes it (`souk user
+ * create`, PATCH /api/v1/admin/users/{id}): a vendor account belongs to a
+ * vendor, and no other account does. NULL when role ROLE with HAS_VENDOR is
+ * a possible account, else why not: static text about the field
+ * "vendor_id" (SOUK_IDENTITY_VENDOR_NEEDED or SOUK_IDENTITY_VENDOR_ONLY). */
+const char *souk_identity_role_vendor_rule(const char *role, bool has_vendor);
+
+#define SOUK_IDENTITY_VENDOR_NEEDED "a vendor account needs a vendor"
+#define SOUK_IDENTITY_VENDOR_ONLY "only vendor accounts belong to a vendor"
+
 /* True when PERMISSION is a named permission souk knows (API key scopes must be). */
 bool souk_permission_known(const char *permission);
 
@@ -128,12 +138,12 @@ typedef struct souk_identity_user_in {
 /* Creates account IN with an Argon2id hash of its password, and its API key
  * when asked (written to KEY, SOUK_APIKEY_LEN + 1 bytes), in one transaction.
  * Returns SOUK_OK with *USER set; SOUK_E_VALIDATION with *PROBLEM naming
- * the field ("email", "role", "vendor_id" — the vendor does not exist — or
+ * the field ("email", "role", "vendor_id" — the vendor does not exist, or
+ * the role and the vendor break souk_identity_role_vendor_rule — or
  * "password") and why (static text, e.g. "must be at least 10 characters");
  * SOUK_E_CONFLICT when an account has the address already; SOUK_E_UNAVAILABLE
  * when hashing ran out of memory; SOUK_E_INTERNAL on database errors
- * (souk_store_errmsg says which). Whether a role may have a vendor is the
- * caller's rule. */
+ * (souk_store_errmsg says which). */
 souk_err souk_identity_user_create(souk_store *db, const souk_identity_user_in *in, souk_problem *problem,
                                    int64_t *user, char *key);
 

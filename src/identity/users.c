@@ -69,6 +69,8 @@ souk_err souk_identity_user_create(souk_store *db, const souk_identity_user_in *
         return refuse(problem, "email", why);
     if (!souk_role_valid(in->role))
         return refuse(problem, "role", "must be customer, vendor, inventory_manager or admin");
+    if ((why = souk_identity_role_vendor_rule(in->role, in->vendor_id != 0)))
+        return refuse(problem, "vendor_id", why);
     if (in->vendor_id) {
         souk_err e = souk_catalog_vendor_exists(db, in->vendor_id);
         if (e == SOUK_E_NOT_FOUND)

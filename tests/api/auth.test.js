@@ -592,6 +592,47 @@ describe('accounts and sign-in', () => {
     }
   });
 
+  it('admin role changes cannot make impossible accounts (vendor without vendor, vendor of a non-vendor)', async () => {
+    const vend = await api(srv, 'POST', '/api/v1/vendors', { key: true, body: { name: `Role Vendor ${token()}` } });
+    assert.equal(vend.status, 201, vend.text);
+    const vendorId = vend.body.id;
+    const patch = (id, body) => api(srv, 'PATCH', `/api/v1/admin/users/${id}`, { key: true, body });
+    const shape = async (id) => {
+      const r = await api(srv, 'GET', `/api/v1/admin/users?limit=200`, { key: true });
+      assert.equal(r.status, 200, r.text);
+      const u = r.body.data.find((x) => x.id === id);
+      return `${u.role}/${u.vendor_id}`;
+    };
+    const c = await register(srv);
+    // a vendor needs a vendor
+    expectError(await patch(c.user.id, { role: 'vendor' }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    expectError(await patch(c.user.id, { role: 'vendor', vendor_id: null }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    // a customer (or any role but vendor) belongs to no vendor
+    expectError(await patch(c.user.id, { vendor_id: vendorId }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    for (const role of ['customer', 'inventory_manager', 'admin']) {
+      expectError(await patch(c.user.id, { role, vendor_id: vendorId }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    }
+    assert.equal(await shape(c.user.id), 'customer/null', 'the refusals changed nothing');
+    // the possible changes work: vendor with its vendor, ...
+    let r = await patch(c.user.id, { role: 'vendor', vendor_id: vendorId });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(`${r.body.role}/${r.body.vendor_id}`, `vendor/${vendorId}`);
+    // ... a vendor cannot lose its vendor, nor keep it under another role
+    expectError(await patch(c.user.id, { vendor_id: null }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    expectError(await patch(c.user.id, { role: 'customer' }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    expectError(await patch(c.user.id, { role: 'inventory_manager' }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    assert.equal(await shape(c.user.id), `vendor/${vendorId}`);
+    // status changes of a vendor leave it as it is
+    r = await patch(c.user.id, { status: 'active' });
+    assert.equal(r.status, 200, r.text);
+    // back to customer, dropping the vendor in the same request
+    r = await patch(c.user.id, { role: 'customer', vendor_id: null });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(`${r.body.role}/${r.body.vendor_id}`, 'customer/null');
+    // a vendor that does not exist is still named as such
+    expectError(await patch(c.user.id, { role: 'vendor', vendor_id: 'vend_0000000000000' }), 422, 'VALIDATION_ERROR', 'vendor_id');
+  });
+
   it('JWKS publishes the keys; rotation keeps old tokens valid', async () => {
     const a = await register(srv);
     const j = await api(srv, 'GET', '/.well-known/jwks.json');

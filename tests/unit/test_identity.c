@@ -51,6 +51,12 @@ static void test_roles(void **state)
     assert_null(souk_role_permissions("root"));
     assert_true(souk_permission_known("audit:read"));
     assert_false(souk_permission_known("audit"));
+    /* a vendor account belongs to a vendor, no other account does */
+    assert_null(souk_identity_role_vendor_rule("vendor", true));
+    assert_null(souk_identity_role_vendor_rule("customer", false));
+    assert_string_equal(souk_identity_role_vendor_rule("vendor", false), SOUK_IDENTITY_VENDOR_NEEDED);
+    for (const char *const *r = (const char *const[]){"customer", "inventory_manager", "admin", NULL}; *r; r++)
+        assert_string_equal(souk_identity_role_vendor_rule(*r, true), SOUK_IDENTITY_VENDOR_ONLY);
 }
 
 static void test_password_rules_and_hash(void **state)
