@@ -15,6 +15,24 @@
 #include "identity/identity.h"
 #include "core/banned.h"
 
+/* SOUK_TEST_CLOCK_OFFSET_S moves souk_time_now_us (core/time.c) for tests of
+ * expiry: refused unless a whole number of seconds within ten years, and
+ * announced as a warning, so a server running on a moved clock says so. */
+static int clock_offset_check(void)
+{
+    const char *s = getenv("SOUK_TEST_CLOCK_OFFSET_S");
+    if (!s || !*s)
+        return 0;
+    int64_t v;
+    if (souk_query_int(s, -315576000, 315576000, &v) < 0) {
+        fprintf(stderr, "souk: SOUK_TEST_CLOCK_OFFSET_S must be a whole number of seconds within ten years\n");
+        return -1;
+    }
+    souk_log_warn("SOUK_TEST_CLOCK_OFFSET_S is set: this process's clock runs %lld s %s (a test-only setting; "
+                  "never set it in production)", (long long)(v < 0 ? -v : v), v < 0 ? "behind" : "ahead");
+    return 0;
+}
+
 int souk_cli_config(souk_config *cfg)
 {
     char err[512];
@@ -23,7 +41,7 @@ int souk_cli_config(souk_config *cfg)
         return -1;
     }
     souk_log_set_level((souk_log_level)cfg->log_level);
-    return 0;
+    return clock_offset_check();
 }
 
 int souk_cli_config_getopt(souk_config *cfg, bool log_level)
@@ -35,6 +53,8 @@ int souk_cli_config_getopt(souk_config *cfg, bool log_level)
     }
     if (log_level)
         souk_log_set_level((souk_log_level)cfg->log_level);
+    if (clock_offset_check() < 0)
+        return -1;
     optind = 0; /* 0, not 1: GNU getopt then forgets its state from the previous run */
     opterr = 1;
     return 0;

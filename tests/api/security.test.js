@@ -4,9 +4,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startServer, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
+import { startServer, runSouk, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
-import { token } from './lib/util.js';
+import { sleep, token } from './lib/util.js';
+import { rmSync } from 'node:fs';
 import {
   email, password, register, login, loginOk, me, decodeJwt, b64url, b64urlJson, signEd25519, currentSigningKey, sqlite,
 } from './lib/auth_util.js';
@@ -131,6 +132,83 @@ describe('security', () => {
     const en = await api(srv, 'PATCH', `/api/v1/admin/users/${x.user.id}`, { key: true, body: { status: 'active' } });
     assert.equal(en.status, 200, en.text);
     await loginOk(srv, x.email, x.password);
+  });
+
+  // ---------------------------------------------------------------- time: expiry and key grace
+  // SOUK_TEST_CLOCK_OFFSET_S moves a server's clock, so time-bound rules are tested on a
+  // restarted server over the same database instead of by waiting.
+  const TTL_S = 15 * 60;
+  const LEEWAY_S = 5;
+  /** Runs FN with a server over DIR whose clock is OFFSET seconds ahead. */
+  const atOffset = async (dir, adminKey, offset, fn) => {
+    const s = await startServer({ dir, adminKey, keepDir: true, env: { SOUK_TEST_CLOCK_OFFSET_S: String(offset) } });
+    try {
+      assert.ok(s.logs.some((l) => l.level === 'warn' && /SOUK_TEST_CLOCK_OFFSET_S/.test(l.message)),
+        'a moved clock is announced as a warning at start');
+      return await fn(s);
+    } finally {
+      await s.stop();
+    }
+  };
+
+  it('JWT: an access token is refused once its 15 minutes (and the leeway) are over', async () => {
+    const first = await startServer({ keepDir: true });
+    const { dir, adminKey } = first;
+    try {
+      const a = await register(first);
+      assert.equal((await me(first, a.access)).status, 200);
+      await first.stop();
+      await atOffset(dir, adminKey, TTL_S - 30, async (s) => {
+        const r = await me(s, a.access);
+        assert.equal(r.status, 200, `30 s before it expires the token works: ${r.text}`);
+      });
+      await atOffset(dir, adminKey, TTL_S + LEEWAY_S + 1, async (s) => {
+        expectError(await me(s, a.access), 401, 'UNAUTHORIZED');
+        // the session itself lives on: its refresh token (7 days) gives a fresh access token
+        const rt = await api(s, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: a.refresh } });
+        assert.equal(rt.status, 200, rt.text);
+        assert.equal((await me(s, rt.body.access_token)).status, 200, 'the refreshed token works');
+      });
+    } finally {
+      await first.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('JWT: a rotated-out key verifies tokens during its grace period, and not after', async () => {
+    const first = await startServer({ keepDir: true });
+    const { dir, adminKey } = first;
+    try {
+      const a = await register(first);
+      const { payload } = decodeJwt(a.access);
+      const old = currentSigningKey(first);
+      const rot = await runSouk(['keys', 'rotate', '--db', first.dbPath]);
+      assert.equal(rot.code, 0, rot.stderr);
+      const fresh = currentSigningKey(first);
+      assert.notEqual(fresh.kid, old.kid);
+      // tokens that outlive the grace period (exp in an hour) isolate the key's own lifetime
+      const claims = { ...payload, iat: nowS(), nbf: nowS(), exp: nowS() + 3600, jti: crypto.randomBytes(12).toString('hex') };
+      const byOld = signEd25519({ alg: 'EdDSA', typ: 'JWT', kid: old.kid }, claims, old.key);
+      const byNew = signEd25519({ alg: 'EdDSA', typ: 'JWT', kid: fresh.kid }, claims, fresh.key);
+      await sleep(1500); // the server notices the other process's rotation within half a second
+      assert.equal((await me(first, byOld)).status, 200, 'just retired: the old key still verifies');
+      await first.stop();
+      const kids = async (s) => (await api(s, 'GET', '/.well-known/jwks.json')).body.keys.map((k) => k.kid);
+      await atOffset(dir, adminKey, TTL_S - 30, async (s) => {
+        assert.equal((await me(s, byOld)).status, 200, 'within the grace period');
+        assert.ok((await kids(s)).includes(old.kid), 'published within the grace period');
+      });
+      await atOffset(dir, adminKey, TTL_S + LEEWAY_S + 5, async (s) => {
+        const r = await me(s, byOld);
+        assert.equal(r.status, 401, `past the grace period the old key verifies nothing: ${r.text}`);
+        assert.equal((await me(s, byNew)).status, 200, 'the same claims signed by the current key work');
+        const k = await kids(s);
+        assert.ok(!k.includes(old.kid) && k.includes(fresh.kid), `only the current key is published: ${k}`);
+      });
+    } finally {
+      await first.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   // ---------------------------------------------------------------- brute force and rate limits
