@@ -29,16 +29,6 @@
 #define FAIL_PER_ADDRESS 20
 #define RESET_TTL_S 3600
 
-int souk__identity_second_factor(souk_store *db, int64_t user, const char *secret, const char *totp_code,
-                                 const char *recovery_code)
-{
-    if (totp_code)
-        return souk__identity_totp_use(db, user, secret, totp_code);
-    if (recovery_code)
-        return souk__identity_recovery_use(db, user, recovery_code);
-    return 0;
-}
-
 /* A lower-cased copy of the address a client sent (in REQ's arena), NULL
  * when memory runs out: accounts are stored and looked up in that form. */
 static const char *normalized(souk_req *req, const char *email)
@@ -57,6 +47,27 @@ static void security_event(souk_req *req, const char *action, int64_t user, int 
     souk_log(SOUK_LOG_WARN, req->request_id, NULL, json_pack("{s:s,s:I,s:s}", "event", action, "user", (json_int_t)user,
                                                              "peer", req->peer ? req->peer : ""),
              "security event");
+}
+
+int souk__identity_second_factor(souk_req *req, souk_res *res, const souk__identity_secret *acct, const char *totp_code,
+                                 const char *recovery_code)
+{
+    if (!totp_code)
+        return recovery_code ? souk__identity_recovery_use(req->store, acct->id, recovery_code) : 0;
+    int64_t until = 0;
+    bool locked_now = false;
+    int r = souk__identity_totp_check(req->store, acct->id, acct->email, acct->totp_secret, totp_code, &until, &locked_now);
+    if (r != 2)
+        return r;
+    if (locked_now)
+        security_event(req, "auth.totp_locked", acct->id, 429);
+    int64_t wait = (until - souk_time_now_us() + 999999) / 1000000;
+    res->retry_after = souk_arena_printf(req->arena, "%lld", (long long)(wait > 1 ? wait : 1));
+    res->audit_subject_user = acct->id;
+    souk_res_error(res, SOUK_E_RATE_LIMITED,
+                   "Too many wrong two-factor codes: two-factor checks of this account are locked for a while "
+                   "(see Retry-After). A recovery code still works.");
+    return 2;
 }
 
 /* ---- register ---- */
@@ -206,9 +217,13 @@ int souk_identity_api_login(souk_req *req, souk_res *res)
             res->audit_subject_user = user;
             return souk_res_error(res, SOUK_E_MFA_REQUIRED, NULL);
         }
-        int ok = souk__identity_second_factor(req->store, user, acct.totp_secret, in.totp_code, in.recovery_code);
+        int ok = souk__identity_second_factor(req, res, &acct, in.totp_code, in.recovery_code);
         if (ok < 0)
             return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        if (ok == 2) {
+            souk__identity_fail_count(req, "account", email);
+            return res->err;
+        }
         if (!ok)
             return failed(req, res, email, user, SOUK_E_INVALID_CREDENTIALS);
     }

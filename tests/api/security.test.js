@@ -9,7 +9,7 @@ import { api, expectError } from './lib/client.js';
 import { sleep, token } from './lib/util.js';
 import { rmSync } from 'node:fs';
 import {
-  email, password, register, login, loginOk, me, decodeJwt, b64url, b64urlJson, signEd25519, currentSigningKey, sqlite,
+  email, password, register, login, loginOk, me, decodeJwt, b64url, b64urlJson, signEd25519, currentSigningKey, sqlite, totp,
 } from './lib/auth_util.js';
 
 const MAX_BODY = 4096;
@@ -245,6 +245,64 @@ describe('security', () => {
       expectError(await login(bf, email('late'), 'some password 123'), 429, 'RATE_LIMITED');
     } finally {
       await bf.stop();
+    }
+  });
+
+  it('TOTP guessing: 5 wrong codes lock two-factor sign-in of the account for an hour, across restarts', async () => {
+    const first = await startServer({ keepDir: true });
+    const { dir, adminKey } = first;
+    try {
+      const a = await register(first);
+      const e = await api(first, 'POST', '/api/v1/users/me/2fa/totp', { key: a.access });
+      assert.equal(e.status, 200, e.text);
+      const { secret } = e.body;
+      const c = await api(first, 'POST', '/api/v1/users/me/2fa/totp/confirm', { key: a.access, body: { code: totp(secret, Date.now() - 30_000) } });
+      assert.equal(c.status, 200, c.text);
+      const recovery = c.body.recovery_codes;
+      const valid = new Set([-2, -1, 0, 1, 2].map((k) => totp(secret, Date.now() + k * 30_000)));
+      const wrong = [];
+      for (let n = 123457; wrong.length < 5; n = (n + 99991) % 1_000_000) {
+        const code = String(n).padStart(6, '0');
+        if (!valid.has(code)) wrong.push(code);
+      }
+      // the password is right, the codes are not: four refusals, and the fifth locks
+      for (const code of wrong.slice(0, 4)) expectError(await login(first, a.email, a.password, { totp_code: code }), 401, 'INVALID_CREDENTIALS');
+      const lock = expectError(await login(first, a.email, a.password, { totp_code: wrong[4] }), 429, 'RATE_LIMITED');
+      assert.match(lock.body.error.message, /two-factor/i);
+      const retry = Number(lock.headers.get('retry-after'));
+      assert.ok(retry > 3500 && retry <= 3600, `Retry-After says about an hour: ${retry}`);
+      // audited, and the owner is told that someone knows the password
+      await sleep(300);
+      const audit = await api(first, 'GET', '/api/v1/admin/audit?action=auth.totp_locked', { key: true });
+      assert.equal(audit.status, 200, audit.text);
+      assert.ok(audit.body.data.some((x) => x.subject_user_id === a.user.id), `a security event about the account: ${audit.text}`);
+      const mail = await api(first, 'GET', `/api/v1/admin/mail?to=${encodeURIComponent(a.email)}`, { key: true });
+      assert.ok(mail.body.data.some((m) => /two-factor/i.test(m.subject) && /password/i.test(m.body)), `the owner is warned: ${mail.text}`);
+      await first.stop();
+
+      // a fresh process has forgotten the general throttle (memory), not the lock (database)
+      const again = await startServer({ dir, adminKey, keepDir: true });
+      try {
+        const r = expectError(await login(again, a.email, a.password, { totp_code: totp(secret) }), 429, 'RATE_LIMITED');
+        assert.match(r.body.error.message, /two-factor/i, 'the lock, not the general throttle');
+        assert.ok(Number(r.headers.get('retry-after')) > 3000);
+        // other checks of a code are locked too
+        const t = (await login(again, a.email, a.password, { recovery_code: recovery[0] }));
+        assert.equal(t.status, 200, `a recovery code still signs the owner in: ${t.text}`);
+        expectError(await api(again, 'DELETE', '/api/v1/users/me/2fa/totp', { key: t.body.access_token, body: { password: a.password, totp_code: totp(secret, Date.now() + 30_000) } }),
+          429, 'RATE_LIMITED');
+      } finally {
+        await again.stop();
+      }
+      // an hour later codes work again
+      const later = 3600 + 60;
+      await atOffset(dir, adminKey, later, async (s) => {
+        const r = await login(s, a.email, a.password, { totp_code: totp(secret, Date.now() + later * 1000) });
+        assert.equal(r.status, 200, `after the lock: ${r.text}`);
+      });
+    } finally {
+      await first.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -246,6 +246,52 @@ static void test_principals(void **state)
     assert_int_equal(auth(f, key, NULL), -1);
 }
 
+/* five wrong codes lock the account's TOTP checks; a correct code before
+ * that starts the count again; the lock ends at totp_locked_until */
+static void test_totp_guess_limit(void **state)
+{
+    fixture *f = *state;
+    int64_t user = make_user(f->db, "customer", "active", NULL);
+    char secret[64], code[8], wrong[8];
+    assert_int_equal(souk__identity_totp_secret(secret, sizeof secret), 0);
+    int64_t now_s = souk_time_now_us() / 1000000, until = 0;
+    bool locked = false;
+    assert_int_equal(souk__identity_totp_code(secret, now_s, code), 0);
+    /* a code that is not one of the accepted ones (now ± 1 step) */
+    for (int n = 0;; n++) {
+        char c[3][8];
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(souk__identity_totp_code(secret, now_s + (k - 1) * 30, c[k]), 0);
+        snprintf(wrong, sizeof wrong, "%06d", (123456 + n * 7919) % 1000000);
+        if (strcmp(wrong, c[0]) && strcmp(wrong, c[1]) && strcmp(wrong, c[2]))
+            break;
+    }
+    /* four wrong, one right: the count starts again */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, wrong, &until, &locked), 0);
+    assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, code, &until, &locked), 1);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, wrong, &until, &locked), 0);
+        assert_false(locked);
+    }
+    /* the fifth in a row locks, for an hour, and queues the owner's warning */
+    assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, wrong, &until, &locked), 2);
+    assert_true(locked);
+    assert_true(until > souk_time_now_us() + INT64_C(3590) * 1000000 && until <= souk_time_now_us() + INT64_C(3600) * 1000000);
+    assert_int_equal(souk_store_one(f->db, "SELECT 1 FROM mail_outbox WHERE user_id = $1 AND subject LIKE '%two-factor%'",
+                                    SOUK_ARGS(SOUK_I64(user)), NULL),
+                     SOUK_DB_ROW);
+    /* locked: even a right code is not looked at */
+    char next[8];
+    assert_int_equal(souk__identity_totp_code(secret, now_s + 30, next), 0);
+    assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, next, &until, &locked), 2);
+    assert_false(locked);
+    /* once the lock is over, a right code works */
+    assert_int_equal(souk_store_exec(f->db, "UPDATE users SET totp_locked_until = 1 WHERE id = $1", SOUK_ARGS(SOUK_I64(user))),
+                     SOUK_DB_DONE);
+    assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, next, &until, &locked), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +300,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_token_round_trip_and_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotation_keeps_old_tokens_valid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_principals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_totp_guess_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
