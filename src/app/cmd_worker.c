@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "core/query.h"
 #include "events/events.h"
+#include "identity/identity.h"
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
@@ -88,6 +89,7 @@ void souk_background_register(void)
     souk_job_schedule("reservations.expire", "* * * * *");
     souk_orders_register_jobs();
     souk_mail_register_jobs();
+    souk_identity_register_jobs();
 }
 
 int souk_background_mail_config(void)

@@ -97,6 +97,11 @@ typedef struct souk__identity_secret {
 int souk__identity_secret_by_email(souk_store *db, const char *email, souk__identity_secret *out);
 int souk__identity_secret_by_id(souk_store *db, int64_t user, souk__identity_secret *out);
 
+/* reset.c: inside a write transaction, queues the work of a password-reset
+ * request for USER (0: the address had no account; the job then does
+ * nothing). 0, or a negative souk_db_status. */
+int souk__identity_reset_enqueue_tx(souk_store *db, int64_t user);
+
 /* ---- totp.c ---- */
 /* A new base32 secret (no padding) into OUT (≥ 40 bytes). 0 or -1. */
 int souk__identity_totp_secret(char *out, size_t outlen);

@@ -78,6 +78,18 @@ int souk_identity_configure(char *err, size_t errlen);
 /* The configuration in force. */
 const souk_identity_config *souk_identity_config_get(void);
 
+/* ---- background work ---- */
+
+#define SOUK_IDENTITY_RESET_JOB "identity.password_reset"
+
+/* Registers identity's job kinds with src/jobs: SOUK_IDENTITY_RESET_JOB, the
+ * work of a password-reset request (a single-use code valid one hour in
+ * password_resets and the mail that carries it, in the job's transaction;
+ * nothing for a request whose address had no account, or whose account is
+ * no longer active). Call before the workers start (src/app's
+ * souk_background_register). 0, or -1 when a kind could not be registered. */
+int souk_identity_register_jobs(void);
+
 /* ---- signing keys ---- */
 
 /* Makes sure a key to sign access tokens exists (serve start, the CLI, the
