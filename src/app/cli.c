@@ -70,7 +70,25 @@ int souk_cli_set_db(souk_config *cfg, const char *dsn)
     return 0;
 }
 
-souk_store *souk_cli_open_db(const char *path)
+const char *souk_cli_default_key_file(const char *dsn, char *out, size_t outlen)
+{
+    /* the DSN forms of store.h: a plain path (no scheme before the first
+     * slash), sqlite:PATH, sqlite://PATH; any other scheme names no file */
+    const char *colon = strchr(dsn, ':'), *slash = strchr(dsn, '/');
+    const char *path = dsn;
+    if (colon && (!slash || colon < slash)) {
+        if (strncmp(dsn, "sqlite:", 7) != 0)
+            return NULL;
+        path = dsn + 7;
+        if (strncmp(path, "//", 2) == 0)
+            path += 2;
+    }
+    if (!*path || strcmp(path, ":memory:") == 0 || (size_t)snprintf(out, outlen, "%s.key", path) >= outlen)
+        return NULL;
+    return out;
+}
+
+souk_store *souk_cli_open_db_without_keys(const char *path)
 {
     char err[1200];
     souk_store *db;
@@ -83,8 +101,17 @@ souk_store *souk_cli_open_db(const char *path)
         souk_store_close(db);
         return NULL;
     }
-    if (souk_identity_keys_ensure(db) < 0) {
-        fprintf(stderr, "souk: cannot create a token signing key: %s\n", souk_store_errmsg(db));
+    return db;
+}
+
+souk_store *souk_cli_open_db(const char *path)
+{
+    souk_store *db = souk_cli_open_db_without_keys(path);
+    if (!db)
+        return NULL;
+    char err[1600], keyfile[1100];
+    if (souk_identity_keys_open(db, souk_cli_default_key_file(path, keyfile, sizeof keyfile), err, sizeof err) < 0) {
+        fprintf(stderr, "souk: token signing keys: %s\n", err);
         souk_store_close(db);
         return NULL;
     }

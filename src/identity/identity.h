@@ -90,11 +90,46 @@ const souk_identity_config *souk_identity_config_get(void);
  * souk_background_register). 0, or -1 when a kind could not be registered. */
 int souk_identity_register_jobs(void);
 
-/* ---- signing keys ---- */
+/* ---- signing keys, encrypted at rest (keys.c, keybox.c) ---- */
 
-/* Makes sure a key to sign access tokens exists (serve start, the CLI, the
- * demo): 0, or a negative souk_db_status. */
-int souk_identity_keys_ensure(souk_store *db);
+/* The private halves of the token-signing keys (table signing_keys) are
+ * stored encrypted with XChaCha20-Poly1305 (libsodium), the key id as
+ * associated data, under a 32-byte key-encryption key (KEK) kept outside
+ * the database. The KEK comes from, in this order:
+ *   SOUK_KEY_ENCRYPTION_KEY   64 hex digits, or the base64 of 32 bytes;
+ *   SOUK_KEY_FILE             a file holding that text, readable by its
+ *                             owner only (or by root's group: 0640 root);
+ *   the default key file      DEFAULT_KEY_FILE, i.e. next to the database
+ *                             (souk.db.key), created with mode 0600 when the
+ *                             database holds no encrypted key yet.
+ * Each stored key records the id of the KEK that sealed it (16 hex digits of
+ * a keyed BLAKE2b of the KEK, shown as kek_…), so a wrong KEK is named. */
+
+/* At the start of every command that opens the database for work (serve,
+ * worker, user, keys rotate, demo, import, migrate): finds the KEK as above
+ * (DEFAULT_KEY_FILE NULL = the database is no file: one of the variables
+ * must be set), checks that every stored key opens with it, encrypts keys
+ * stored in the clear by an older souk (then scrubs the database's logs),
+ * makes the first signing key when there is none, and keeps the KEK for
+ * this process. Returns 0, or -1 with the reason in ERR — the KEK is
+ * missing, malformed, unreadable or too widely readable, or not the one
+ * the stored keys were sealed with — and nothing changed: souk never makes
+ * new signing keys in place of ones it cannot open (that would sign
+ * everyone out). */
+int souk_identity_keys_open(souk_store *db, const char *default_key_file, char *err, size_t errlen);
+
+/* `souk keys rotate-encryption`: re-encrypts every stored signing key under
+ * the KEK configured as for souk_identity_keys_open (the default key file
+ * is created when missing), accepting keys sealed with OLD_KEY_TEXT (the
+ * previous KEK, as SOUK_KEY_ENCRYPTION_KEY takes it) or in the clear, in
+ * one transaction; keys already under the new KEK are checked and left as
+ * they are, so running it twice is harmless. *REENCRYPTED and *CURRENT get
+ * the counts. Returns 0, or -1 with the reason in ERR and nothing changed
+ * (a malformed or identical old key, a key that neither opens, a database
+ * error). Running processes keep the keys they loaded; restart them with
+ * the new KEK. */
+int souk_identity_keys_reencrypt(souk_store *db, const char *default_key_file, const char *old_key_text,
+                                 int *reencrypted, int *current, char *err, size_t errlen);
 
 /* Makes a new signing key and retires the current one (`souk keys rotate`);
  * retired keys verify tokens for SOUK_ACCESS_TTL_S more. KID (32 bytes)

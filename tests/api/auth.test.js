@@ -8,7 +8,10 @@ import { startServer, runSouk, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.
 import { api, expectError } from './lib/client.js';
 import { startSmtpStub } from './lib/smtp_stub.js';
 import { sleep, token } from './lib/util.js';
-import { email, password, register, login, loginOk, me, totp, decodeJwt, sqlite } from './lib/auth_util.js';
+import {
+  email, password, register, login, loginOk, me, totp, decodeJwt, sqlite, storedSigningKeys, serverKek, xchachaOpen, b64url,
+} from './lib/auth_util.js';
+import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 
 const recent = (ts) => assert.ok(Math.abs(Date.parse(ts) - Date.now()) < 5 * 60_000, `${ts} is not about now`);
 const unauthorized = async (srv, cred, what) => {
@@ -59,6 +62,17 @@ async function waitMail(srv, addr, n, ms = 5000) {
 }
 
 const RESET_CODE_RE = /pr_[A-Za-z0-9_-]{20,}/;
+
+/** souk serve that must refuse to start: resolves {code, stderr} (a server that starts is killed and fails the test). */
+async function refusedServe(dbPath, env = {}) {
+  const r = await runSouk(['serve', '--listen', '127.0.0.1:0', '--db', dbPath, '--threads', '1'], { env, timeoutMs: 10_000 })
+    .catch((e) => assert.fail(`souk serve started although it should refuse: ${e.message}`));
+  assert.notEqual(r.code, 0, 'refused to start');
+  return r;
+}
+
+/** Every byte of the database and its write-ahead log. */
+const rawDb = (dbPath) => Buffer.concat([dbPath, `${dbPath}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
 
 describe('accounts and sign-in', () => {
   let srv;
@@ -687,6 +701,106 @@ describe('accounts and sign-in', () => {
     assert.equal(`${r.body.role}/${r.body.vendor_id}`, 'customer/null');
     // a vendor that does not exist is still named as such
     expectError(await patch(c.user.id, { role: 'vendor', vendor_id: 'vend_0000000000000' }), 422, 'VALIDATION_ERROR', 'vendor_id');
+  });
+
+  it('signing keys are encrypted at rest; a wrong or missing key refuses to start; rotate-encryption', async () => {
+    const first = await startServer({ keepDir: true });
+    const { dir, adminKey, dbPath } = first;
+    const keyFile = `${dbPath}.key`;
+    try {
+      // zero configuration: a key file next to the database, for its owner only
+      assert.ok(existsSync(keyFile), 'souk.db.key was made on first start');
+      assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+      const kek = serverKek(first);
+      const a = await register(first);
+      await first.stop();
+
+      // the raw database (sqlite3, and every byte of the file and its WAL) holds no private key in the clear
+      const checkAtRest = (keyHex) => {
+        const raw = rawDb(dbPath);
+        for (const k of storedSigningKeys(dbPath)) {
+          assert.match(k.kekId, /^[0-9a-f]{16}$/, `${k.kid} names the key that sealed it`);
+          assert.equal(k.box.length, 24 + 64 + 16, `${k.kid}: nonce, sealed key, tag`);
+          assert.equal(k.box.indexOf(k.pub), -1, `${k.kid}: not libsodium's seed || public key`);
+          const secret = xchachaOpen(Buffer.from(keyHex, 'hex'), k.box, Buffer.from(k.kid));
+          assert.ok(secret.subarray(32).equals(k.pub), `${k.kid} opens with the key to its own key pair`);
+          assert.equal(raw.indexOf(secret.subarray(0, 32)), -1, `${k.kid}: its private seed appears nowhere in the database files`);
+          assert.throws(() => xchachaOpen(Buffer.from(keyHex, 'hex'), k.box, Buffer.from('sig_other')), 'bound to its kid');
+        }
+      };
+      checkAtRest(kek.toString('hex'));
+
+      // a restart opens the keys again: tokens from before still verify, new ones are signed
+      let s = await startServer({ dir, adminKey, keepDir: true });
+      try {
+        await works(s, a.access, a.user.id, 'a token signed before the restart');
+        await loginOk(s, a.email, a.password);
+      } finally {
+        await s.stop();
+      }
+
+      // a wrong key, or none, refuses to start, and no new signing key replaces the old ones
+      const before = sqlite(dbPath, 'select kid || kek_id || hex(secret_key) from signing_keys order by kid');
+      const wrong = crypto.randomBytes(32).toString('hex');
+      let r = await refusedServe(dbPath, { SOUK_KEY_ENCRYPTION_KEY: wrong });
+      assert.match(r.stderr, /encrypted with key-encryption key kek_[0-9a-f]{16}, but the key given \(SOUK_KEY_ENCRYPTION_KEY\) is kek_/);
+      r = await refusedServe(dbPath, { SOUK_KEY_ENCRYPTION_KEY: 'not a key' });
+      assert.match(r.stderr, /SOUK_KEY_ENCRYPTION_KEY must be 64 hex digits/);
+      renameSync(keyFile, `${keyFile}.away`);
+      r = await refusedServe(dbPath);
+      assert.match(r.stderr, /key file .*souk\.db\.key is missing/);
+      assert.ok(!existsSync(keyFile), 'no new key file was made for a database whose keys are sealed');
+      renameSync(`${keyFile}.away`, keyFile);
+      assert.equal(sqlite(dbPath, 'select kid || kek_id || hex(secret_key) from signing_keys order by kid'), before, 'the keys are untouched');
+
+      // keys stored in the clear (by an older souk) are encrypted at the next start, and keep signing
+      const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+      const jwk = privateKey.export({ format: 'jwk' });
+      const seed = Buffer.from(jwk.d, 'base64url'), pub = Buffer.from(jwk.x, 'base64url');
+      const legacy = 'sig_LEGACYKEY0001';
+      sqlite(dbPath, `update signing_keys set retired_at = ${Date.now() * 1000} where retired_at is null;
+        insert into signing_keys (kid, public_key, secret_key, created_at) values ('${legacy}', x'${pub.toString('hex')}', x'${Buffer.concat([seed, pub]).toString('hex')}', ${Date.now() * 1000});`);
+      assert.ok(rawDb(dbPath).indexOf(seed) >= 0, 'control: the clear key is in the file before the start');
+      s = await startServer({ dir, adminKey, keepDir: true });
+      try {
+        assert.ok(s.logs.some((l) => /encrypted 1 signing key/.test(l.message)), 'the start says it encrypted the clear key');
+        const t = await loginOk(s, a.email, a.password);
+        const d = decodeJwt(t.access_token);
+        assert.equal(d.header.kid, legacy, 'the migrated key signs');
+        assert.ok(crypto.verify(null, Buffer.from(d.signingInput), publicKey, d.signature), 'with the same key pair');
+        await works(s, a.access, a.user.id, 'tokens of the earlier key still verify');
+      } finally {
+        await s.stop();
+      }
+      checkAtRest(kek.toString('hex'));
+      assert.equal(rawDb(dbPath).indexOf(seed), -1, 'the clear seed is gone from the database files');
+
+      // rotation: every key re-encrypted under a new key, given the old one once
+      const fresh = await loginOk((s = await startServer({ dir, adminKey, keepDir: true })), a.email, a.password);
+      await s.stop();
+      const next = crypto.randomBytes(32).toString('hex');
+      const n = storedSigningKeys(dbPath).length;
+      r = await runSouk(['keys', 'rotate-encryption', '--db', dbPath, '--old-key-file', keyFile], { env: { SOUK_KEY_ENCRYPTION_KEY: next } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`re-encrypted ${n} signing keys .*\\(0 were under it already\\)`));
+      r = await runSouk(['keys', 'rotate-encryption', '--db', dbPath], { env: { SOUK_KEY_ENCRYPTION_KEY: next, SOUK_OLD_KEY_ENCRYPTION_KEY: kek.toString('base64') } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`re-encrypted 0 signing keys .*\\(${n} were under it already\\)`), 'running it again is harmless');
+      checkAtRest(next);
+      // the old key no longer opens them: without the new one souk refuses to start
+      r = await refusedServe(dbPath);
+      assert.match(r.stderr, /a wrong key\?/);
+      s = await startServer({ dir, adminKey, keepDir: true, env: { SOUK_KEY_ENCRYPTION_KEY: b64url(Buffer.from(next, 'hex')) } });
+      try {
+        await works(s, fresh.access_token, a.user.id, 'a token signed before the rotation of the encryption key');
+        await loginOk(s, a.email, a.password);
+      } finally {
+        await s.stop();
+      }
+    } finally {
+      await first.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('JWKS publishes the keys; rotation keeps old tokens valid', async () => {

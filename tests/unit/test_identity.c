@@ -20,10 +20,15 @@
 
 typedef souk_test_db fixture;
 
+/* a KEK for the signing keys of the test databases (no key file in /tmp) */
+#define TEST_KEK "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
 static int setup(void **state)
 {
+    char kek_err[1600];
+    setenv("SOUK_KEY_ENCRYPTION_KEY", TEST_KEK, 1);
     fixture *f = calloc(1, sizeof *f);
-    if (!f || sodium_init() < 0 || souk_test_db_open(f, "identity") < 0 || souk_identity_keys_ensure(f->db) < 0)
+    if (!f || sodium_init() < 0 || souk_test_db_open(f, "identity") < 0 || souk_identity_keys_open(f->db, NULL, kek_err, sizeof kek_err) < 0)
         return -1;
     souk__identity_keys_stale();
     *state = f;
@@ -292,11 +297,45 @@ static void test_totp_guess_limit(void **state)
     assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, next, &until, &locked), 1);
 }
 
+/* the key-encryption key: accepted forms, sealing bound to the kid */
+static void test_keybox(void **state)
+{
+    (void)state;
+    souk__kek a, b, c;
+    assert_int_equal(souk__kek_parse(TEST_KEK, &a), 0);
+    assert_int_equal(souk__kek_parse(" AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", &b), 0); /* the same bytes, base64 */
+    assert_int_equal(souk__kek_parse("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", &c), 0);   /* unpadded */
+    assert_memory_equal(a.key, b.key, 32);
+    assert_memory_equal(a.key, c.key, 32);
+    assert_string_equal(a.id, b.id);
+    assert_int_equal(strlen(a.id), SOUK_KEK_ID_HEX);
+    for (const char *const *bad = (const char *const[]){"", "00", "zz02030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+                                                        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8fHw==", NULL};
+         *bad; bad++)
+        assert_int_equal(souk__kek_parse(*bad, &c), -1);
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], out[crypto_sign_SECRETKEYBYTES];
+    unsigned char box[SOUK_KEYBOX_LEN], box2[SOUK_KEYBOX_LEN];
+    crypto_sign_keypair(pk, sk);
+    souk__kek_seal(&a, "sig_A", sk, box);
+    souk__kek_seal(&a, "sig_A", sk, box2);
+    assert_memory_not_equal(box, box2, sizeof box); /* a fresh nonce each time */
+    assert_int_equal(souk__kek_open(&a, "sig_A", box, sizeof box, out), 0);
+    assert_memory_equal(out, sk, sizeof sk);
+    assert_int_equal(souk__kek_open(&a, "sig_B", box, sizeof box, out), -1);      /* another row's key */
+    assert_int_equal(souk__kek_open(&a, "sig_A", box, sizeof box - 1, out), -1);  /* cut */
+    memset(c.key, 7, sizeof c.key);
+    assert_int_equal(souk__kek_open(&c, "sig_A", box, sizeof box, out), -1);      /* another KEK */
+    box[30] ^= 1;
+    assert_int_equal(souk__kek_open(&a, "sig_A", box, sizeof box, out), -1);      /* tampered */
+    assert_memory_not_equal(box + 24, sk, 32);                                     /* not in the clear */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_password_rules_and_hash),
+        cmocka_unit_test(test_keybox),
         cmocka_unit_test_setup_teardown(test_token_round_trip_and_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotation_keeps_old_tokens_valid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_principals, setup, teardown),
