@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/anchor.h"
 #include "app/cli.h"
 #include "core/log.h"
 #include "core/query.h"
@@ -90,6 +91,7 @@ void souk_background_register(void)
     souk_orders_register_jobs();
     souk_mail_register_jobs();
     souk_identity_register_jobs();
+    souk_anchor_register();
 }
 
 int souk_background_mail_config(void)
@@ -188,7 +190,7 @@ int souk_cmd_worker(int argc, char **argv)
         fprintf(stderr, "souk: unexpected argument '%s'; see 'souk worker --help'\n", argv[optind]);
         return SOUK_EXIT_USAGE;
     }
-    if (souk_cli_payments() < 0 || souk_background_mail_config() < 0)
+    if (souk_cli_payments() < 0 || souk_background_mail_config() < 0 || souk_anchor_configure() < 0)
         return SOUK_EXIT_USAGE;
     souk_store *db = souk_cli_open_db(cfg.db_dsn); /* creates and migrates */
     if (!db)

@@ -198,6 +198,11 @@ souk_err souk_identity_user_create(souk_store *db, const souk_identity_user_in *
  * souk_db_status. */
 int souk_identity_admin_exists(souk_store *db);
 
+/* The active admin accounts that have an address, oldest first, at most
+ * MAX: their ids into IDS and addresses into EMAILS. Returns how many, or a
+ * negative souk_db_status. (For mail to the admins, e.g. audit anchors.) */
+int souk_identity_admins(souk_store *db, int64_t *ids, char (*emails)[256], int max);
+
 /* 1 when any account or API key exists (whether anyone can sign in), 0 when
  * none, or a negative souk_db_status. */
 int souk_identity_any_credential(souk_store *db);

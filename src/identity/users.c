@@ -99,6 +99,18 @@ int souk_identity_admin_exists(souk_store *db)
     return souk_store_one(db, "SELECT 1 FROM users WHERE role = 'admin' AND status = 'active'", NULL, NULL);
 }
 
+int souk_identity_admins(souk_store *db, int64_t *ids, char (*emails)[256], int max)
+{
+    souk_stmt *st = souk_store_query(db, "SELECT id, email FROM users WHERE role = 'admin' AND status = 'active' "
+                                         "AND email IS NOT NULL ORDER BY id LIMIT $1",
+                                     SOUK_ARGS(SOUK_I64(max)));
+    int n = 0, r = SOUK_DB_DONE;
+    while (n < max && (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&ids[n]), SOUK_COL_STR(emails[n])))) == SOUK_DB_ROW)
+        n++;
+    souk_stmt_done(st);
+    return n < max && r < 0 ? r : n;
+}
+
 int souk_identity_any_credential(souk_store *db)
 {
     int r = souk_store_one(db, "SELECT 1 FROM users LIMIT 1", NULL, NULL);

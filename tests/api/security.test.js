@@ -7,7 +7,9 @@ import crypto from 'node:crypto';
 import { startServer, runSouk, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
 import { sleep, token } from './lib/util.js';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   email, password, register, login, loginOk, me, decodeJwt, b64url, b64urlJson, signEd25519, currentSigningKey, sqlite, totp,
 } from './lib/auth_util.js';
@@ -578,6 +580,59 @@ describe('security', () => {
     }
   };
   const sq = (s) => `'${s.replace(/'/g, "''")}'`;
+
+  it('audit anchors: a scheduled job appends SEQ:HASH to SOUK_AUDIT_ANCHOR_FILE and mails it to the admins', async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'souk-anchor-')); // somewhere else than the database
+    const file = path.join(outside, 'anchors.log');
+    const s = await startServer({ env: { SOUK_AUDIT_ANCHOR_FILE: file, SOUK_AUDIT_ANCHOR_MAIL: '1' } });
+    try {
+      assert.equal(sqlite(s.dbPath, "select cron from job_schedules where kind = 'audit.anchor'"), '0 * * * *', 'hourly');
+      for (const name of ['Anchor A', 'Anchor B']) {
+        assert.equal((await api(s, 'POST', '/api/v1/brands', { key: true, body: { name: `${name} ${token()}` } })).status, 201);
+      }
+      await sleep(300); // audit entries are appended after the response
+      const lines = async (n) => {
+        for (let i = 0; i < 100; i++) {
+          const l = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+          if (l.length >= n) return l;
+          await sleep(100);
+        }
+        assert.fail(`${file} did not get ${n} line(s)`);
+      };
+      sqlite(s.dbPath, "UPDATE job_schedules SET next_run_at = 0 WHERE kind = 'audit.anchor'");
+      const [line] = await lines(1);
+      const m = line.match(/^(\S+) ((\d+):([0-9a-f]{64}))$/);
+      assert.ok(m, `a line "TIME SEQ:HASH": ${line}`);
+      assert.ok(Math.abs(Date.parse(m[1]) - Date.now()) < 60_000, `the time of writing: ${m[1]}`);
+      const head = await runSouk(['audit', 'head', '--db', s.dbPath]);
+      assert.equal(head.code, 0, head.stderr);
+      assert.ok(Number(m[3]) >= 2, 'it names a real entry');
+      // the anchor is what `souk audit head` printed then, and `verify --anchor` accepts it
+      assert.equal(sqlite(s.dbPath, `select hash from audit_log where seq = ${m[3]}`), m[4]);
+      const v = await runSouk(['audit', 'verify', '--db', s.dbPath, '--anchor', m[2]]);
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      assert.match(v.stdout, /^audit log intact: \d+ entries$/m);
+      // the admins get it by mail too
+      let mail = [];
+      for (let i = 0; i < 50 && !mail.length; i++) {
+        mail = (await api(s, 'GET', `/api/v1/admin/mail?to=${encodeURIComponent(ADMIN_EMAIL)}`, { key: true })).body.data
+          .filter((x) => x.body.includes(m[2]));
+        if (!mail.length) await sleep(100);
+      }
+      assert.equal(mail.length, 1, 'one mail to the admin holds the anchor');
+      assert.match(mail[0].subject, /audit/i);
+      // the next run appends; lines already written stay as they are
+      assert.equal((await api(s, 'POST', '/api/v1/brands', { key: true, body: { name: `Anchor C ${token()}` } })).status, 201);
+      await sleep(300);
+      sqlite(s.dbPath, "UPDATE job_schedules SET next_run_at = 0 WHERE kind = 'audit.anchor'");
+      const two = await lines(2);
+      assert.equal(two[0], line);
+      assert.ok(Number(two[1].split(' ')[1].split(':')[0]) > Number(m[3]), 'a newer head');
+    } finally {
+      await s.stop();
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
 
   it('injection payloads are stored and returned verbatim', async () => {
     const usersBefore = Number(sqlite(srv.dbPath, 'select count(*) from users'));
