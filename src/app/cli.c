@@ -15,6 +15,24 @@
 #include "identity/identity.h"
 #include "core/banned.h"
 
+/* SOUK_TEST_CLOCK_OFFSET_S moves souk_time_now_us (core/time.c) for tests of
+ * expiry: refused unless a whole number of seconds within ten years, and
+ * announced as a warning, so a server running on a moved clock says so. */
+static int clock_offset_check(void)
+{
+    const char *s = getenv("SOUK_TEST_CLOCK_OFFSET_S");
+    if (!s || !*s)
+        return 0;
+    int64_t v;
+    if (souk_query_int(s, -315576000, 315576000, &v) < 0) {
+        fprintf(stderr, "souk: SOUK_TEST_CLOCK_OFFSET_S must be a whole number of seconds within ten years\n");
+        return -1;
+    }
+    souk_log_warn("SOUK_TEST_CLOCK_OFFSET_S is set: this process's clock runs %lld s %s (a test-only setting; "
+                  "never set it in production)", (long long)(v < 0 ? -v : v), v < 0 ? "behind" : "ahead");
+    return 0;
+}
+
 int souk_cli_config(souk_config *cfg)
 {
     char err[512];
@@ -23,7 +41,7 @@ int souk_cli_config(souk_config *cfg)
         return -1;
     }
     souk_log_set_level((souk_log_level)cfg->log_level);
-    return 0;
+    return clock_offset_check();
 }
 
 int souk_cli_config_getopt(souk_config *cfg, bool log_level)
@@ -35,6 +53,8 @@ int souk_cli_config_getopt(souk_config *cfg, bool log_level)
     }
     if (log_level)
         souk_log_set_level((souk_log_level)cfg->log_level);
+    if (clock_offset_check() < 0)
+        return -1;
     optind = 0; /* 0, not 1: GNU getopt then forgets its state from the previous run */
     opterr = 1;
     return 0;
@@ -50,7 +70,25 @@ int souk_cli_set_db(souk_config *cfg, const char *dsn)
     return 0;
 }
 
-souk_store *souk_cli_open_db(const char *path)
+const char *souk_cli_default_key_file(const char *dsn, char *out, size_t outlen)
+{
+    /* the DSN forms of store.h: a plain path (no scheme before the first
+     * slash), sqlite:PATH, sqlite://PATH; any other scheme names no file */
+    const char *colon = strchr(dsn, ':'), *slash = strchr(dsn, '/');
+    const char *path = dsn;
+    if (colon && (!slash || colon < slash)) {
+        if (strncmp(dsn, "sqlite:", 7) != 0)
+            return NULL;
+        path = dsn + 7;
+        if (strncmp(path, "//", 2) == 0)
+            path += 2;
+    }
+    if (!*path || strcmp(path, ":memory:") == 0 || (size_t)snprintf(out, outlen, "%s.key", path) >= outlen)
+        return NULL;
+    return out;
+}
+
+souk_store *souk_cli_open_db_without_keys(const char *path)
 {
     char err[1200];
     souk_store *db;
@@ -63,8 +101,17 @@ souk_store *souk_cli_open_db(const char *path)
         souk_store_close(db);
         return NULL;
     }
-    if (souk_identity_keys_ensure(db) < 0) {
-        fprintf(stderr, "souk: cannot create a token signing key: %s\n", souk_store_errmsg(db));
+    return db;
+}
+
+souk_store *souk_cli_open_db(const char *path)
+{
+    souk_store *db = souk_cli_open_db_without_keys(path);
+    if (!db)
+        return NULL;
+    char err[1600], keyfile[1100];
+    if (souk_identity_keys_open(db, souk_cli_default_key_file(path, keyfile, sizeof keyfile), err, sizeof err) < 0) {
+        fprintf(stderr, "souk: token signing keys: %s\n", err);
         souk_store_close(db);
         return NULL;
     }
@@ -74,17 +121,16 @@ souk_store *souk_cli_open_db(const char *path)
 int souk_cli_create_user(souk_store *db, const char *email, const char *role, const char *password, const char *name,
                          int64_t vendor, char *key, int64_t *user)
 {
-    if ((strcmp(role, "vendor") == 0) != (vendor != 0) && souk_role_valid(role)) {
-        fprintf(stderr, "souk: %s\n", vendor ? "only vendors belong to a vendor (--vendor)"
-                                              : "a vendor account needs --vendor vend_…");
-        return -1;
-    }
     souk_identity_user_in in = {email, role, password, name, vendor, key != NULL};
     souk_problem problem = {NULL, NULL};
     int64_t id = 0;
     souk_err e = souk_identity_user_create(db, &in, &problem, &id, key);
     if (e == SOUK_E_VALIDATION) {
-        if (strcmp(problem.field, "vendor_id") == 0)
+        if (strcmp(problem.field, "vendor_id") == 0 && strcmp(problem.message, SOUK_IDENTITY_VENDOR_NEEDED) == 0)
+            fprintf(stderr, "souk: %s: give --vendor vend_…\n", problem.message);
+        else if (strcmp(problem.field, "vendor_id") == 0 && strcmp(problem.message, SOUK_IDENTITY_VENDOR_ONLY) == 0)
+            fprintf(stderr, "souk: %s: leave out --vendor for a %s\n", problem.message, role);
+        else if (strcmp(problem.field, "vendor_id") == 0)
             fprintf(stderr, "souk: no such vendor\n");
         else if (strcmp(problem.field, "password") == 0)
             fprintf(stderr, "souk: the password %s\n", problem.message);

@@ -56,9 +56,20 @@ int souk_cli_config_getopt(souk_config *cfg, bool log_level);
  * -1 (the command exits SOUK_EXIT_USAGE). */
 int souk_cli_set_db(souk_config *cfg, const char *dsn);
 
-/* Opens the database and applies pending migrations; prints problems.
- * Returns the store or NULL. */
+/* Opens the database, applies pending migrations and opens the token
+ * signing keys with the key-encryption key (souk_identity_keys_open, the
+ * default key file next to the database); prints problems. Returns the
+ * store or NULL (souk then refuses to start). */
 souk_store *souk_cli_open_db(const char *path);
+
+/* The same without the signing keys (`souk keys rotate-encryption` opens
+ * them itself, with two KEKs). */
+souk_store *souk_cli_open_db_without_keys(const char *path);
+
+/* The default key file of database DSN — its file path + ".key" — into OUT
+ * (OUTLEN bytes), or NULL when DSN names no file (another adapter,
+ * ":memory:") or the path does not fit. */
+const char *souk_cli_default_key_file(const char *dsn, char *out, size_t outlen);
 
 /* Sets up the payment gateway (SOUK_PAYMENT_GATEWAY and its settings, see
  * payments.h) and the checkout reservation lifetime (SOUK_RESERVATION_TTL_S,

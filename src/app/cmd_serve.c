@@ -9,6 +9,7 @@
 #include "app/routes.h"
 #include "core/log.h"
 #include "http/server.h"
+#include "app/anchor.h"
 #include "app/background.h"
 #include "app/privacy.h"
 #include "audit/audit.h"
@@ -123,7 +124,7 @@ int souk_cmd_serve(int argc, char **argv)
         souk_log_error("cannot register the GDPR export and erasure steps");
         return SOUK_EXIT_FAIL;
     }
-    if (souk_background_mail_config() < 0) /* delivery is a job: before the workers start */
+    if (souk_background_mail_config() < 0 || souk_anchor_configure() < 0) /* jobs: before the workers start */
         return SOUK_EXIT_USAGE;
     /* every connection opened from here on writes through one committer */
     souk_store_group *group = NULL;

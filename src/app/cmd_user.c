@@ -1,4 +1,4 @@
-/* cmd_user.c — `souk user create` and `souk keys rotate`. */
+/* cmd_user.c — `souk user create`, `souk keys rotate` and `souk keys rotate-encryption`. */
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -98,10 +98,63 @@ int souk_cmd_user(int argc, char **argv)
         souk_identity_email_normalize(shown); /* as stored */
         printf("created %s %s (%s)\n", role, shown, souk_id_format("usr", user, id));
         if (want_key)
-            printf("admin api key: %s\n(shown once; souk stores only its hash)\n", key);
+            printf("%s api key: %s\n(shown once; souk stores only its hash)\n", role, key);
     }
     souk_store_close(db);
     return rc == 0 ? SOUK_EXIT_OK : SOUK_EXIT_FAIL;
+}
+
+static const char keys_usage[] =
+    "usage: souk keys rotate [--db DSN]\n"
+    "       souk keys rotate-encryption [--db DSN] [--old-key-file PATH]\n";
+
+/* The previous KEK's text: --old-key-file PATH, else SOUK_OLD_KEY_ENCRYPTION_KEY. */
+static int old_key_text(const char *file, char *out, size_t outlen)
+{
+    if (file) {
+        FILE *f = fopen(file, "r");
+        size_t n = f ? fread(out, 1, outlen - 1, f) : 0;
+        if (!f || ferror(f)) {
+            fprintf(stderr, "souk: cannot read --old-key-file %s\n", file);
+            if (f)
+                fclose(f);
+            return -1;
+        }
+        fclose(f);
+        out[n] = '\0';
+        return 0;
+    }
+    const char *env = getenv("SOUK_OLD_KEY_ENCRYPTION_KEY");
+    if (!env || !*env) {
+        fprintf(stderr, "souk: give the previous key-encryption key: --old-key-file PATH or SOUK_OLD_KEY_ENCRYPTION_KEY\n");
+        return -1;
+    }
+    snprintf(out, outlen, "%s", env);
+    return 0;
+}
+
+static int rotate_encryption(const char *dsn, const char *old_file)
+{
+    char old[1100];
+    if (old_key_text(old_file, old, sizeof old) < 0)
+        return SOUK_EXIT_USAGE;
+    souk_store *db = souk_cli_open_db_without_keys(dsn);
+    if (!db) {
+        sodium_memzero(old, sizeof old);
+        return SOUK_EXIT_FAIL;
+    }
+    char err[1600], keyfile[1100];
+    int done = 0, current = 0;
+    int r = souk_identity_keys_reencrypt(db, souk_cli_default_key_file(dsn, keyfile, sizeof keyfile), old, &done,
+                                         &current, err, sizeof err);
+    sodium_memzero(old, sizeof old);
+    if (r == 0)
+        printf("re-encrypted %d signing keys under the new key-encryption key (%d were under it already); "
+               "restart every souk process with the new key\n", done, current);
+    else
+        fprintf(stderr, "souk: cannot re-encrypt the signing keys: %s\n", err);
+    souk_store_close(db);
+    return r == 0 ? SOUK_EXIT_OK : SOUK_EXIT_FAIL;
 }
 
 int souk_cmd_keys(int argc, char **argv)
@@ -109,17 +162,25 @@ int souk_cmd_keys(int argc, char **argv)
     souk_config cfg;
     if (souk_cli_config(&cfg) < 0)
         return SOUK_EXIT_USAGE;
-    if (argc < 2 || strcmp(argv[1], "rotate") != 0) {
-        fprintf(stderr, "usage: souk keys rotate [--db DSN]\n");
+    bool reencrypt = argc >= 2 && strcmp(argv[1], "rotate-encryption") == 0;
+    if (argc < 2 || (!reencrypt && strcmp(argv[1], "rotate") != 0)) {
+        fputs(keys_usage, stderr);
         return SOUK_EXIT_USAGE;
     }
     char err[512];
+    const char *old_file = NULL;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc && souk_config_set_db(&cfg, argv[++i], err, sizeof err) == 0)
             continue;
-        fprintf(stderr, "usage: souk keys rotate [--db DSN]\n");
+        if (reencrypt && strcmp(argv[i], "--old-key-file") == 0 && i + 1 < argc) {
+            old_file = argv[++i];
+            continue;
+        }
+        fputs(keys_usage, stderr);
         return SOUK_EXIT_USAGE;
     }
+    if (reencrypt)
+        return rotate_encryption(cfg.db_dsn, old_file);
     souk_store *db = souk_cli_open_db(cfg.db_dsn);
     if (!db)
         return SOUK_EXIT_FAIL;

@@ -23,10 +23,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/anchor.h"
 #include "app/cli.h"
 #include "core/log.h"
 #include "core/query.h"
 #include "events/events.h"
+#include "identity/identity.h"
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
@@ -88,6 +90,8 @@ void souk_background_register(void)
     souk_job_schedule("reservations.expire", "* * * * *");
     souk_orders_register_jobs();
     souk_mail_register_jobs();
+    souk_identity_register_jobs();
+    souk_anchor_register();
 }
 
 int souk_background_mail_config(void)
@@ -186,7 +190,7 @@ int souk_cmd_worker(int argc, char **argv)
         fprintf(stderr, "souk: unexpected argument '%s'; see 'souk worker --help'\n", argv[optind]);
         return SOUK_EXIT_USAGE;
     }
-    if (souk_cli_payments() < 0 || souk_background_mail_config() < 0)
+    if (souk_cli_payments() < 0 || souk_background_mail_config() < 0 || souk_anchor_configure() < 0)
         return SOUK_EXIT_USAGE;
     souk_store *db = souk_cli_open_db(cfg.db_dsn); /* creates and migrates */
     if (!db)

@@ -50,11 +50,19 @@ static const souk_command commands[] = {
      "terminal) and must have 10-128 characters and not be the e-mail address. With --api-key\n"
      "an API key carrying all of the role's permissions is created and printed once.\n",
      souk_cmd_user},
-    {"keys", "rotate the token signing key",
-     "usage: souk keys rotate [--db DSN]\n\n"
-     "Makes a new Ed25519 key for signing access tokens. Tokens signed with the previous key\n"
-     "stay valid until they expire (15 minutes); running servers pick the new key up by\n"
-     "themselves. Public keys are served at /.well-known/jwks.json.\n",
+    {"keys", "rotate the token signing key, or the key that encrypts it",
+     "usage: souk keys rotate [--db DSN]\n"
+     "       souk keys rotate-encryption [--db DSN] [--old-key-file PATH]\n\n"
+     "rotate makes a new Ed25519 key for signing access tokens. Tokens signed with the previous\n"
+     "key stay valid until they expire (15 minutes); running servers pick the new key up by\n"
+     "themselves. Public keys are served at /.well-known/jwks.json.\n\n"
+     "The private halves are stored encrypted with a key-encryption key: SOUK_KEY_ENCRYPTION_KEY\n"
+     "(64 hex digits or base64 of 32 bytes), else the file SOUK_KEY_FILE, else DATABASE.key next\n"
+     "to the database (created on first start). souk refuses to start with a wrong or missing key.\n\n"
+     "rotate-encryption re-encrypts every signing key under the key-encryption key configured now,\n"
+     "accepting keys sealed with the previous one, read from --old-key-file PATH or\n"
+     "SOUK_OLD_KEY_ENCRYPTION_KEY (a missing default key file is made anew). Running it again is\n"
+     "harmless. Then restart every souk process with the new key. See docs/auth.md.\n",
      souk_cmd_keys},
     {"audit", "verify the audit log's hash chain", NULL, souk_cmd_audit},
     {"worker", "run job workers, the scheduler and the event dispatcher", souk_worker_usage, souk_cmd_worker},

@@ -2,17 +2,33 @@
  * nothing depends on the process time zone. */
 #include "core/time.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/banned.h"
 
+/* SOUK_TEST_CLOCK_OFFSET_S (a test-only setting): whole seconds, at most ten
+ * years either way, added to the wall clock, so tests of expiry move the
+ * clock of a restarted server instead of sleeping. Read on the first call;
+ * unset, empty or not such a number = 0. `souk` refuses a bad value and
+ * warns at start when it is set (src/app/cli.c). */
 int64_t souk_time_now_us(void)
 {
+    static _Atomic int64_t offset_us = INT64_MIN; /* INT64_MIN = not read yet */
+    int64_t off = atomic_load_explicit(&offset_us, memory_order_relaxed);
+    if (off == INT64_MIN) {
+        const char *s = getenv("SOUK_TEST_CLOCK_OFFSET_S");
+        char *end = NULL;
+        long long v = s && *s ? strtoll(s, &end, 10) : 0;
+        off = s && *s && *end == '\0' && v >= -315576000LL && v <= 315576000LL ? (int64_t)v * 1000000 : 0;
+        atomic_store_explicit(&offset_us, off, memory_order_relaxed);
+    }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + off;
 }
 
 int64_t souk_time_mono_us(void)

@@ -10,7 +10,8 @@
 
 #define SOUK_RFC3339_LEN 28 /* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" + NUL */
 
-/* Current wall-clock time in microseconds since 1970-01-01T00:00:00Z. */
+/* Current wall-clock time in microseconds since 1970-01-01T00:00:00Z, moved by
+ * SOUK_TEST_CLOCK_OFFSET_S seconds when that test-only variable is set (time.c). */
 int64_t souk_time_now_us(void);
 
 /* Monotonic clock in microseconds, for durations. */

@@ -97,6 +97,11 @@ typedef struct souk__identity_secret {
 int souk__identity_secret_by_email(souk_store *db, const char *email, souk__identity_secret *out);
 int souk__identity_secret_by_id(souk_store *db, int64_t user, souk__identity_secret *out);
 
+/* reset.c: inside a write transaction, queues the work of a password-reset
+ * request for USER (0: the address had no account; the job then does
+ * nothing). 0, or a negative souk_db_status. */
+int souk__identity_reset_enqueue_tx(souk_store *db, int64_t user);
+
 /* ---- totp.c ---- */
 /* A new base32 secret (no padding) into OUT (≥ 40 bytes). 0 or -1. */
 int souk__identity_totp_secret(char *out, size_t outlen);
@@ -104,6 +109,15 @@ int souk__identity_totp_secret(char *out, size_t outlen);
  * base32 SECRET of a later time step than any code USER used before (the step
  * is recorded), 0 when not (wrong, stale or replayed), -1 on a store error. */
 int souk__identity_totp_use(souk_store *db, int64_t user, const char *secret, const char *code);
+/* Checks CODE of USER (address EMAIL, for the owner's warning) against the
+ * per-account guess limit, then as souk__identity_totp_use does: 1 accepted
+ * (the count of wrong codes starts again), 0 wrong (counted), 2 when the
+ * account's TOTP checks are locked until *UNTIL_US — *LOCKED_NOW tells
+ * whether this wrong code, the fifth within 15 minutes, locked them (for an
+ * hour, mailing the owner in the same transaction) — or -1 on a store
+ * error. A locked account's code is not looked at. */
+int souk__identity_totp_check(souk_store *db, int64_t user, const char *email, const char *secret, const char *code,
+                              int64_t *until_us, bool *locked_now);
 /* The code for SECRET at TIME_S (seconds) into OUT (7 bytes): 0 or -1. */
 int souk__identity_totp_code(const char *secret, int64_t time_s, char *out);
 /* Inside a write transaction: replaces USER's recovery codes with COUNT new
@@ -124,9 +138,13 @@ int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code);
 int souk__identity_fail_throttled(souk_req *req, souk_res *res, const char *kind, const char *email);
 void souk__identity_fail_count(souk_req *req, const char *kind, const char *email);
 
-/* Checks the second factor of USER (TOTP code or recovery code; either is
- * accepted once). 1 ok, 0 wrong, negative on error. */
-int souk__identity_second_factor(souk_store *db, int64_t user, const char *secret, const char *totp_code,
+/* Checks the second factor of account ACCT (TOTP code or recovery code;
+ * either is accepted once; a TOTP code under the guess limit of
+ * souk__identity_totp_check). 1 ok, 0 wrong, 2 when TOTP checks of the
+ * account are locked: then RES holds 429 RATE_LIMITED with Retry-After, and
+ * the lock was audited (security event auth.totp_locked) when this code set
+ * it; negative on error. */
+int souk__identity_second_factor(souk_req *req, souk_res *res, const souk__identity_secret *acct, const char *totp_code,
                                  const char *recovery_code);
 
 #endif

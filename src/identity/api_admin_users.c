@@ -1,6 +1,8 @@
 /*
  * api_admin_users.c — the admin's view of accounts (permission
- * users:manage): list them, change role, vendor and status.
+ * users:manage): list them, change role, vendor and status. A change of
+ * role or vendor keeps souk_identity_role_vendor_rule (identity.h), the rule
+ * `souk user create` keeps too.
  */
 #include "identity/account.h"
 #include "identity/api.h"
@@ -65,6 +67,43 @@ int souk_identity_api_admin_users(souk_req *req, souk_res *res)
                                                        : json_null()));
 }
 
+/* One change of an account, checked against what the account is now inside
+ * the write transaction, so two admins' changes cannot add up to an account
+ * that neither request alone would have been allowed to make. */
+typedef struct update_ctx {
+    int64_t id;
+    bool set_role, set_vendor, set_status;
+    const char *role, *status;
+    int64_t vendor;   /* 0 = none */
+    bool found;
+    const char *why;  /* set when the result would break the role/vendor rule */
+} update_ctx;
+
+static int update_tx(souk_store *db, void *arg)
+{
+    update_ctx *c = arg;
+    char role[24];
+    int64_t vendor = 0;
+    int r = souk_store_one(db, "SELECT role, vendor_id FROM users WHERE id = $1 AND status <> 'deleted'",
+                           SOUK_ARGS(SOUK_I64(c->id)), SOUK_COLS(SOUK_COL_STR(role), SOUK_COL_I64(&vendor)));
+    if (r != SOUK_DB_ROW)
+        return r;
+    c->found = true;
+    /* only a change of role or vendor is held to the rule: an account made
+     * impossible before the rule existed can still be disabled */
+    if (c->set_role || c->set_vendor) {
+        c->why = souk_identity_role_vendor_rule(c->set_role ? c->role : role, c->set_vendor ? c->vendor != 0 : vendor != 0);
+        if (c->why)
+            return 0;
+    }
+    return souk_store_exec(
+        db,
+        "UPDATE users SET role = CASE WHEN $2 THEN $3 ELSE role END, vendor_id = CASE WHEN $4 THEN $5 ELSE vendor_id END, "
+        "status = CASE WHEN $6 THEN $7 ELSE status END, updated_at = $8 WHERE id = $1",
+        SOUK_ARGS(SOUK_I64(c->id), SOUK_BOOL(c->set_role), SOUK_TEXT(c->role), SOUK_BOOL(c->set_vendor),
+                  SOUK_REF(c->vendor), SOUK_BOOL(c->set_status), SOUK_TEXT(c->status), SOUK_I64(souk_time_now_us())));
+}
+
 int souk_identity_api_admin_user_update(souk_req *req, souk_res *res)
 {
     int64_t id;
@@ -84,17 +123,21 @@ int souk_identity_api_admin_user_update(souk_req *req, souk_res *res)
         souk_problems_add(&res->problems, req->arena, "role", "you cannot take away your own admin role");
         return souk_res_invalid(res);
     }
-    int64_t changed = souk_store_update(
-        req->store,
-        "UPDATE users SET role = CASE WHEN $2 THEN $3 ELSE role END, vendor_id = CASE WHEN $4 THEN $5 ELSE vendor_id END, "
-        "status = CASE WHEN $6 THEN $7 ELSE status END, updated_at = $8 WHERE id = $1 AND status <> 'deleted'",
-        SOUK_ARGS(SOUK_I64(id), SOUK_BOOL(souk_json_present(spec, &in, 0)), SOUK_TEXT(souk__identity_roles[in.role]), SOUK_BOOL(set_vendor),
-                  set_vendor && !vendor_null ? SOUK_I64(in.vendor_id) : SOUK_NULL,
-                  SOUK_BOOL(souk_json_present(spec, &in, 2)), SOUK_TEXT(souk__identity_statuses[in.status]), SOUK_I64(souk_time_now_us())));
-    if (changed < 0)
+    update_ctx c = {.id = id,
+                    .set_role = souk_json_present(spec, &in, 0),
+                    .set_vendor = set_vendor,
+                    .set_status = souk_json_present(spec, &in, 2),
+                    .role = souk__identity_roles[in.role],
+                    .status = souk__identity_statuses[in.status],
+                    .vendor = set_vendor && !vendor_null ? in.vendor_id : 0};
+    if (souk_store_tx(req->store, update_tx, &c) < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    if (changed == 0)
+    if (!c.found)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "No such user.");
+    if (c.why) {
+        souk_problems_add(&res->problems, req->arena, "vendor_id", "%s", c.why);
+        return souk_res_invalid(res);
+    }
     souk_identity_invalidate();
     res->audit_subject_user = id;
     souk_res_audit(res, "user", req->params[0]);

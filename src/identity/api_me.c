@@ -238,9 +238,16 @@ int souk_identity_api_totp_disable(souk_req *req, souk_res *res)
         return souk_res_error(res, SOUK_E_CONFLICT, "Two-factor sign-in is not on.");
     if (souk__identity_fail_throttled(req, res, "reauth", acct.email))
         return res->err;
-    if (!souk__identity_password_verify(acct.hash, in.password) ||
-        souk__identity_second_factor(req->store, user, acct.totp_secret, in.totp_code, in.recovery_code) != 1) {
+    int ok = souk__identity_password_verify(acct.hash, in.password)
+                 ? souk__identity_second_factor(req, res, &acct, in.totp_code, in.recovery_code)
+                 : 0;
+    if (ok < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    if (ok != 1)
         souk__identity_fail_count(req, "reauth", acct.email);
+    if (ok == 2)
+        return res->err;
+    if (ok != 1) {
         souk_problems_add(&res->problems, req->arena, "password", "password and a current code are required");
         return souk_res_error(res, SOUK_E_INVALID_CREDENTIALS, NULL);
     }
@@ -390,8 +397,13 @@ int souk_identity_api_erase(souk_req *req, souk_res *res)
     if (acct.totp) {
         if (!in.totp_code && !in.recovery_code)
             return souk_res_error(res, SOUK_E_MFA_REQUIRED, NULL);
-        if (souk__identity_second_factor(req->store, user, acct.totp_secret, in.totp_code, in.recovery_code) != 1) {
+        int ok = souk__identity_second_factor(req, res, &acct, in.totp_code, in.recovery_code);
+        if (ok < 0)
+            return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        if (ok != 1) {
             souk__identity_fail_count(req, "reauth", email);
+            if (ok == 2)
+                return res->err;
             return souk_res_error(res, SOUK_E_INVALID_CREDENTIALS, NULL);
         }
     }

@@ -36,6 +36,16 @@ const char *souk_role_permissions(const char *role);
 /* True when ROLE is one of the four roles. */
 bool souk_role_valid(const char *role);
 
+/* The rule every account keeps, whoever makes or changes it (`souk user
+ * create`, PATCH /api/v1/admin/users/{id}): a vendor account belongs to a
+ * vendor, and no other account does. NULL when role ROLE with HAS_VENDOR is
+ * a possible account, else why not: static text about the field
+ * "vendor_id" (SOUK_IDENTITY_VENDOR_NEEDED or SOUK_IDENTITY_VENDOR_ONLY). */
+const char *souk_identity_role_vendor_rule(const char *role, bool has_vendor);
+
+#define SOUK_IDENTITY_VENDOR_NEEDED "a vendor account needs a vendor"
+#define SOUK_IDENTITY_VENDOR_ONLY "only vendor accounts belong to a vendor"
+
 /* True when PERMISSION is a named permission souk knows (API key scopes must be). */
 bool souk_permission_known(const char *permission);
 
@@ -68,11 +78,58 @@ int souk_identity_configure(char *err, size_t errlen);
 /* The configuration in force. */
 const souk_identity_config *souk_identity_config_get(void);
 
-/* ---- signing keys ---- */
+/* ---- background work ---- */
 
-/* Makes sure a key to sign access tokens exists (serve start, the CLI, the
- * demo): 0, or a negative souk_db_status. */
-int souk_identity_keys_ensure(souk_store *db);
+#define SOUK_IDENTITY_RESET_JOB "identity.password_reset"
+
+/* Registers identity's job kinds with src/jobs: SOUK_IDENTITY_RESET_JOB, the
+ * work of a password-reset request (a single-use code valid one hour in
+ * password_resets and the mail that carries it, in the job's transaction;
+ * nothing for a request whose address had no account, or whose account is
+ * no longer active). Call before the workers start (src/app's
+ * souk_background_register). 0, or -1 when a kind could not be registered. */
+int souk_identity_register_jobs(void);
+
+/* ---- signing keys, encrypted at rest (keys.c, keybox.c) ---- */
+
+/* The private halves of the token-signing keys (table signing_keys) are
+ * stored encrypted with XChaCha20-Poly1305 (libsodium), the key id as
+ * associated data, under a 32-byte key-encryption key (KEK) kept outside
+ * the database. The KEK comes from, in this order:
+ *   SOUK_KEY_ENCRYPTION_KEY   64 hex digits, or the base64 of 32 bytes;
+ *   SOUK_KEY_FILE             a file holding that text, readable by its
+ *                             owner only (or by root's group: 0640 root);
+ *   the default key file      DEFAULT_KEY_FILE, i.e. next to the database
+ *                             (souk.db.key), created with mode 0600 when the
+ *                             database holds no encrypted key yet.
+ * Each stored key records the id of the KEK that sealed it (16 hex digits of
+ * a keyed BLAKE2b of the KEK, shown as kek_…), so a wrong KEK is named. */
+
+/* At the start of every command that opens the database for work (serve,
+ * worker, user, keys rotate, demo, import, migrate): finds the KEK as above
+ * (DEFAULT_KEY_FILE NULL = the database is no file: one of the variables
+ * must be set), checks that every stored key opens with it, encrypts keys
+ * stored in the clear by an older souk (then scrubs the database's logs),
+ * makes the first signing key when there is none, and keeps the KEK for
+ * this process. Returns 0, or -1 with the reason in ERR — the KEK is
+ * missing, malformed, unreadable or too widely readable, or not the one
+ * the stored keys were sealed with — and nothing changed: souk never makes
+ * new signing keys in place of ones it cannot open (that would sign
+ * everyone out). */
+int souk_identity_keys_open(souk_store *db, const char *default_key_file, char *err, size_t errlen);
+
+/* `souk keys rotate-encryption`: re-encrypts every stored signing key under
+ * the KEK configured as for souk_identity_keys_open (the default key file
+ * is created when missing), accepting keys sealed with OLD_KEY_TEXT (the
+ * previous KEK, as SOUK_KEY_ENCRYPTION_KEY takes it) or in the clear, in
+ * one transaction; keys already under the new KEK are checked and left as
+ * they are, so running it twice is harmless. *REENCRYPTED and *CURRENT get
+ * the counts. Returns 0, or -1 with the reason in ERR and nothing changed
+ * (a malformed or identical old key, a key that neither opens, a database
+ * error). Running processes keep the keys they loaded; restart them with
+ * the new KEK. */
+int souk_identity_keys_reencrypt(souk_store *db, const char *default_key_file, const char *old_key_text,
+                                 int *reencrypted, int *current, char *err, size_t errlen);
 
 /* Makes a new signing key and retires the current one (`souk keys rotate`);
  * retired keys verify tokens for SOUK_ACCESS_TTL_S more. KID (32 bytes)
@@ -128,18 +185,23 @@ typedef struct souk_identity_user_in {
 /* Creates account IN with an Argon2id hash of its password, and its API key
  * when asked (written to KEY, SOUK_APIKEY_LEN + 1 bytes), in one transaction.
  * Returns SOUK_OK with *USER set; SOUK_E_VALIDATION with *PROBLEM naming
- * the field ("email", "role", "vendor_id" — the vendor does not exist — or
+ * the field ("email", "role", "vendor_id" — the vendor does not exist, or
+ * the role and the vendor break souk_identity_role_vendor_rule — or
  * "password") and why (static text, e.g. "must be at least 10 characters");
  * SOUK_E_CONFLICT when an account has the address already; SOUK_E_UNAVAILABLE
  * when hashing ran out of memory; SOUK_E_INTERNAL on database errors
- * (souk_store_errmsg says which). Whether a role may have a vendor is the
- * caller's rule. */
+ * (souk_store_errmsg says which). */
 souk_err souk_identity_user_create(souk_store *db, const souk_identity_user_in *in, souk_problem *problem,
                                    int64_t *user, char *key);
 
 /* 1 when an active admin account exists, 0 when none, or a negative
  * souk_db_status. */
 int souk_identity_admin_exists(souk_store *db);
+
+/* The active admin accounts that have an address, oldest first, at most
+ * MAX: their ids into IDS and addresses into EMAILS. Returns how many, or a
+ * negative souk_db_status. (For mail to the admins, e.g. audit anchors.) */
+int souk_identity_admins(souk_store *db, int64_t *ids, char (*emails)[256], int max);
 
 /* 1 when any account or API key exists (whether anyone can sign in), 0 when
  * none, or a negative souk_db_status. */

@@ -41,6 +41,40 @@ json_t *souk__identity_jwks(souk_store *db);
 /* Drops the in-memory keys so the next use reloads them. */
 void souk__identity_keys_stale(void);
 
+/* ---- keybox.c: the key-encryption key (identity.h) ---- */
+#define SOUK_KEK_ID_HEX 16  /* hex digits of a KEK's id */
+#define SOUK_KEYBOX_LEN (crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_sign_SECRETKEYBYTES + \
+                         crypto_aead_xchacha20poly1305_ietf_ABYTES) /* nonce || ciphertext || tag */
+
+typedef struct souk__kek {
+    unsigned char key[32];
+    char id[SOUK_KEK_ID_HEX + 1];
+    char source[300];   /* where it came from, for messages: "SOUK_KEY_FILE /path", … */
+} souk__kek;
+
+/* Parses TEXT (64 hex digits or base64 of 32 bytes, blanks around it
+ * ignored) into OUT (source left as it is): 0, or -1. */
+int souk__kek_parse(const char *text, souk__kek *out);
+/* Finds the configured KEK (identity.h) into OUT. ALLOW_CREATE: a missing
+ * default key file may be made (with a new random KEK); *CREATED says
+ * whether it was. 0, or -1 with the reason in ERR. */
+int souk__kek_find(const char *default_file, bool allow_create, souk__kek *out, bool *created, char *err,
+                   size_t errlen);
+/* Seals secret key SK of key KID under K into BOX (SOUK_KEYBOX_LEN bytes). */
+void souk__kek_seal(const souk__kek *k, const char *kid, const unsigned char *sk, unsigned char *box);
+/* Opens BOX (LEN bytes) of key KID with K into SK (crypto_sign_SECRETKEYBYTES):
+ * 0, or -1 when it does not open (another KEK, another kid, damaged). */
+int souk__kek_open(const souk__kek *k, const char *kid, const void *box, size_t len, unsigned char *sk);
+/* The process's KEK (set by souk_identity_keys_open), or NULL. */
+const souk__kek *souk__kek_current(void);
+void souk__kek_set_current(const souk__kek *k);
+
+/* ---- token.c: the key ring ---- */
+/* Inside a write transaction: retires the signing key and adds a new one,
+ * sealed with the process's KEK (KID_OUT, 32 bytes, may be NULL). 0 or a
+ * negative souk_db_status (SOUK_DB_HARD when no KEK is set: our bug). */
+int souk__identity_key_insert_tx(souk_store *db, char *kid_out);
+
 /* ---- session.c ---- */
 typedef struct souk__tokens {
     char access[SOUK_TOKEN_MAX];

@@ -45,6 +45,16 @@ bool souk_role_valid(const char *role)
     return souk_role_permissions(role) != NULL;
 }
 
+const char *souk_identity_role_vendor_rule(const char *role, bool has_vendor)
+{
+    bool vendor = role && strcmp(role, "vendor") == 0;
+    if (vendor && !has_vendor)
+        return SOUK_IDENTITY_VENDOR_NEEDED;
+    if (!vendor && has_vendor)
+        return SOUK_IDENTITY_VENDOR_ONLY;
+    return NULL;
+}
+
 bool souk_permission_known(const char *permission)
 {
     for (size_t i = 0; souk_permissions[i]; i++)

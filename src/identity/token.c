@@ -9,6 +9,13 @@
  * unknown kid (at most once a second) or when told they are stale (another
  * process wrote to the database).
  *
+ * Private halves are stored sealed with the process's key-encryption key
+ * (keybox.c) and opened when loaded. A key that does not open here — sealed
+ * by a process that was given a new KEK (`souk keys rotate-encryption`)
+ * while this one runs — keeps the private half loaded before, if any, and
+ * otherwise still verifies (its public half is in the clear) but cannot
+ * sign; this process then logs that it needs a restart with the new KEK.
+ *
  * Verification accepts exactly one algorithm: the header must say EdDSA, so
  * "none", HS256 with the public key as secret, and friends are refused.
  */
@@ -19,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/bug.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -30,6 +38,7 @@ typedef struct key {
     char kid[32];
     unsigned char pk[crypto_sign_PUBLICKEYBYTES];
     unsigned char sk[crypto_sign_SECRETKEYBYTES];
+    bool has_sk;              /* the private half opened with this process's KEK */
     int64_t created, retired; /* seconds; retired 0 = active */
 } key;
 
@@ -52,6 +61,19 @@ static int64_t now_s(void)
     return souk_time_now_us() / 1000000;
 }
 
+/* the private half of KID as loaded before (same public half), for a key
+ * that does not open with this process's KEK any more; caller holds ring.lock */
+static bool previous_secret(const char *kid, const void *pk, unsigned char *sk)
+{
+    for (int i = 0; i < ring.n; i++)
+        if (ring.keys[i].has_sk && strcmp(ring.keys[i].kid, kid) == 0 &&
+            memcmp(ring.keys[i].pk, pk, crypto_sign_PUBLICKEYBYTES) == 0) {
+            memcpy(sk, ring.keys[i].sk, crypto_sign_SECRETKEYBYTES);
+            return true;
+        }
+    return false;
+}
+
 /* loads every key that may still verify; caller holds ring.lock */
 static int load_locked(souk_store *db)
 {
@@ -60,26 +82,37 @@ static int load_locked(souk_store *db)
                                          "FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 "
                                          "ORDER BY created_at DESC, kid DESC LIMIT 16",
                                      SOUK_ARGS(SOUK_I64((now_s() - SOUK_ACCESS_TTL_S - SOUK_JWT_LEEWAY_S) * 1000000)));
+    const souk__kek *kek = souk__kek_current();
+    key fresh[MAX_KEYS];
     int n = 0, r;
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW && n < MAX_KEYS) {
         size_t kl, pl, sl;
         const char *kid = souk_stmt_text(st, 0, &kl);
         const void *pk = souk_stmt_blob(st, 1, &pl);
-        const void *sk = souk_stmt_blob(st, 2, &sl);
-        if (!kid || kl >= sizeof ring.keys[0].kid || pl != crypto_sign_PUBLICKEYBYTES ||
-            sl != crypto_sign_SECRETKEYBYTES)
+        const void *box = souk_stmt_blob(st, 2, &sl);
+        if (!kid || kl >= sizeof fresh[0].kid || pl != crypto_sign_PUBLICKEYBYTES)
             continue;
-        key *k = &ring.keys[n++];
+        key *k = &fresh[n++];
         memcpy(k->kid, kid, kl);
         k->kid[kl] = '\0';
         memcpy(k->pk, pk, pl);
-        memcpy(k->sk, sk, sl);
+        k->has_sk = (kek && souk__kek_open(kek, k->kid, box, sl, k->sk) == 0) || previous_secret(k->kid, pk, k->sk);
+        if (!k->has_sk) {
+            sodium_memzero(k->sk, sizeof k->sk);
+            souk_log_error("signing key %s does not open with this process's key-encryption key%s%s: it verifies "
+                           "tokens but cannot sign; restart souk with the key it was sealed with",
+                           k->kid, kek ? " kek_" : "", kek ? kek->id : "");
+        }
         k->created = souk_stmt_i64(st, 3) / 1000000;
         k->retired = souk_stmt_i64(st, 4) / 1000000;
     }
     souk_stmt_done(st);
-    if (r < 0)
+    if (r < 0) {
+        sodium_memzero(fresh, sizeof fresh);
         return r;
+    }
+    memcpy(ring.keys, fresh, sizeof fresh[0] * (size_t)n);
+    sodium_memzero(fresh, sizeof fresh);
     ring.n = n;
     ring.loaded = true;
     ring.loaded_at_us = souk_time_mono_us();
@@ -87,19 +120,26 @@ static int load_locked(souk_store *db)
     return 0;
 }
 
-/* inserts a new key (inside the caller's transaction) */
-static int insert_key(souk_store *db, char *kid_out)
+int souk__identity_key_insert_tx(souk_store *db, char *kid_out)
 {
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    const souk__kek *kek = souk__kek_current();
+    if (!kek) {
+        SOUK_BUG("a signing key is made before souk_identity_keys_open found the key-encryption key");
+        return SOUK_DB_HARD;
+    }
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], box[SOUK_KEYBOX_LEN];
     crypto_sign_keypair(pk, sk);
     char kid[SOUK_ID_TEXT_MAX];
     souk_id_format("sig", souk_id_next(), kid);
+    souk__kek_seal(kek, kid, sk, box);
+    sodium_memzero(sk, sizeof sk);
     int64_t now = souk_time_now_us();
     int r = souk_store_exec(db, "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL", SOUK_ARGS(SOUK_I64(now)));
     if (r >= 0)
-        r = souk_store_exec(db, "INSERT INTO signing_keys (kid, public_key, secret_key, created_at) VALUES ($1, $2, $3, $4)",
-                            SOUK_ARGS(SOUK_TEXT(kid), SOUK_BLOB(pk, sizeof pk), SOUK_BLOB(sk, sizeof sk), SOUK_I64(now)));
-    sodium_memzero(sk, sizeof sk);
+        r = souk_store_exec(db, "INSERT INTO signing_keys (kid, public_key, secret_key, kek_id, created_at) "
+                                "VALUES ($1, $2, $3, $4, $5)",
+                            SOUK_ARGS(SOUK_TEXT(kid), SOUK_BLOB(pk, sizeof pk), SOUK_BLOB(box, sizeof box),
+                                      SOUK_TEXT(kek->id), SOUK_I64(now)));
     if (r >= 0 && kid_out)
         snprintf(kid_out, 32, "%s", kid);
     return r < 0 ? r : 0;
@@ -107,7 +147,7 @@ static int insert_key(souk_store *db, char *kid_out)
 
 static int rotate_tx(souk_store *db, void *kid)
 {
-    return insert_key(db, kid);
+    return souk__identity_key_insert_tx(db, kid);
 }
 
 int souk_identity_keys_rotate(souk_store *db, char *kid)
@@ -115,20 +155,6 @@ int souk_identity_keys_rotate(souk_store *db, char *kid)
     int r = souk_store_tx(db, rotate_tx, kid);
     souk__identity_keys_stale();
     return r;
-}
-
-static int ensure_tx(souk_store *db, void *arg)
-{
-    (void)arg;
-    int r = souk_store_one(db, "SELECT 1 FROM signing_keys WHERE retired_at IS NULL", NULL, NULL);
-    if (r == SOUK_DB_ROW)
-        return 0;
-    return r < 0 ? r : insert_key(db, NULL);
-}
-
-int souk_identity_keys_ensure(souk_store *db)
-{
-    return souk_store_tx(db, ensure_tx, NULL);
 }
 
 /* copies the key to use: KID given → that key if still valid; NULL → signer */
@@ -144,7 +170,7 @@ static int find_key(souk_store *db, const char *kid, key *out)
             key *k = &ring.keys[i];
             bool usable = kid ? (strcmp(k->kid, kid) == 0 &&
                                  (!k->retired || now < k->retired + SOUK_ACCESS_TTL_S + SOUK_JWT_LEEWAY_S))
-                              : !k->retired;
+                              : !k->retired && k->has_sk;
             if (usable) {
                 *out = *k;
                 pthread_mutex_unlock(&ring.lock);

@@ -2,6 +2,16 @@
  * totp.c — optional two-factor sign-in with time-based one-time passwords
  * (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps, ±1 step accepted, each
  * time step at most once per account) via liboath, and single-use recovery codes stored as hashes.
+ *
+ * Guessing: a wrong code sent with the right password is counted on the
+ * account's row (users.totp_failures, from totp_failures_since); the fifth
+ * within 15 minutes locks the account's TOTP checks for an hour
+ * (totp_locked_until) and mails the owner, whose password is evidently
+ * known. With one chance in about 330,000 per guess (3 codes of a million
+ * accepted), that leaves an attacker some 120 guesses a day, whatever the
+ * number of processes or restarts, where the general sign-in throttle
+ * (per process, in memory) alone allows 480 per process. Recovery codes are
+ * not locked: they cannot be guessed, and they are the owner's way in.
  */
 #include "identity/internal.h"
 #include "identity/account.h"
@@ -14,9 +24,13 @@
 #include <time.h>
 
 #include "core/time.h"
+#include "mail/mail.h"
 #include "core/banned.h"
 
 #define SECRET_BYTES 20
+#define GUESS_WINDOW_US (INT64_C(15) * 60 * 1000000)
+#define GUESS_LIMIT 5
+#define LOCK_US (INT64_C(3600) * 1000000)
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void init(void)
@@ -60,7 +74,7 @@ static int64_t totp_step(const char *secret, const char *code)
     size_t n = 0;
     if (oath_base32_decode(secret, strlen(secret), &raw, &n) != OATH_OK)
         return 0;
-    time_t now = time(NULL);
+    time_t now = (time_t)(souk_time_now_us() / 1000000); /* the souk clock: tests may move it */
     int pos = 0;
     int r = oath_totp_validate2(raw, n, now, OATH_TOTP_DEFAULT_TIME_STEP_SIZE, 0, 1, &pos, code);
     sodium_memzero(raw, n);
@@ -74,9 +88,78 @@ int souk__identity_totp_use(souk_store *db, int64_t user, const char *secret, co
     if (!step)
         return 0;
     /* one statement: of two requests racing with the same code, one wins */
-    int64_t n = souk_store_update_tx(db, "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2",
+    int64_t n = souk_store_update_tx(db, "UPDATE users SET totp_last_step = $2, totp_failures = 0 "
+                                         "WHERE id = $1 AND totp_last_step < $2",
                                      SOUK_ARGS(SOUK_I64(user), SOUK_I64(step)));
     return n < 0 ? -1 : n == 1;
+}
+
+typedef struct failure_ctx {
+    int64_t user, now, until;
+    const char *email;
+    bool locked;
+} failure_ctx;
+
+/* counts one wrong code; the one that reaches the limit locks and mails the owner */
+static int failure_tx(souk_store *db, void *arg)
+{
+    failure_ctx *c = arg;
+    c->locked = false;
+    int64_t failures = 0;
+    int r = souk_store_one(db, "UPDATE users SET "
+                               "totp_failures = CASE WHEN totp_failures_since > $2 THEN totp_failures + 1 ELSE 1 END, "
+                               "totp_failures_since = CASE WHEN totp_failures_since > $2 THEN totp_failures_since ELSE $3 END "
+                               "WHERE id = $1 RETURNING totp_failures",
+                           SOUK_ARGS(SOUK_I64(c->user), SOUK_I64(c->now - GUESS_WINDOW_US), SOUK_I64(c->now)),
+                           SOUK_COLS(SOUK_COL_I64(&failures)));
+    if (r != SOUK_DB_ROW || failures < GUESS_LIMIT)
+        return r < 0 ? r : 0;
+    c->until = c->now + LOCK_US;
+    r = souk_store_exec(db, "UPDATE users SET totp_failures = 0, totp_failures_since = 0, totp_locked_until = $2 "
+                            "WHERE id = $1",
+                        SOUK_ARGS(SOUK_I64(c->user), SOUK_I64(c->until)));
+    if (r < 0)
+        return r;
+    c->locked = true;
+    char until[SOUK_RFC3339_LEN];
+    char body[1024];
+    snprintf(body, sizeof body,
+             "Someone signed in to your souk account with its password, then entered %d wrong two-factor codes.\n\n"
+             "Two-factor sign-in is locked until %s; your recovery codes still work.\n\n"
+             "If it was not you, whoever it was knows your password: change it now "
+             "(POST /api/v1/users/me/password), which also signs out every session.\n",
+             GUESS_LIMIT, souk_time_format(c->until, until));
+    static const char subject[] = "Your souk two-factor sign-in is locked";
+    if (!c->email || souk_mail_check(c->email, subject, body, NULL) != 0)
+        return 0; /* no address to tell (never for an active account): the lock alone */
+    r = souk_mail_enqueue_tx(db, c->user, c->email, subject, body);
+    return r == -1 ? SOUK_DB_HARD : r; /* checked above: -1 here is not "busy, retry" */
+}
+
+int souk__identity_totp_check(souk_store *db, int64_t user, const char *email, const char *secret, const char *code,
+                              int64_t *until_us, bool *locked_now)
+{
+    *locked_now = false;
+    int64_t now = souk_time_now_us(), until = 0;
+    int r = souk_store_one(db, "SELECT totp_locked_until FROM users WHERE id = $1", SOUK_ARGS(SOUK_I64(user)),
+                           SOUK_COLS(SOUK_COL_I64(&until)));
+    if (r < 0)
+        return -1;
+    if (until > now) {
+        *until_us = until;
+        return 2;
+    }
+    int ok = souk__identity_totp_use(db, user, secret, code);
+    if (ok != 0)
+        return ok;
+    failure_ctx c = {user, now, 0, email, false};
+    if (souk_store_tx(db, failure_tx, &c) < 0)
+        return -1;
+    if (!c.locked)
+        return 0;
+    *until_us = c.until;
+    *locked_now = true;
+    return 2;
 }
 
 int souk__identity_totp_code(const char *secret, int64_t time_s, char *out)

@@ -69,6 +69,8 @@ souk_err souk_identity_user_create(souk_store *db, const souk_identity_user_in *
         return refuse(problem, "email", why);
     if (!souk_role_valid(in->role))
         return refuse(problem, "role", "must be customer, vendor, inventory_manager or admin");
+    if ((why = souk_identity_role_vendor_rule(in->role, in->vendor_id != 0)))
+        return refuse(problem, "vendor_id", why);
     if (in->vendor_id) {
         souk_err e = souk_catalog_vendor_exists(db, in->vendor_id);
         if (e == SOUK_E_NOT_FOUND)
@@ -95,6 +97,18 @@ souk_err souk_identity_user_create(souk_store *db, const souk_identity_user_in *
 int souk_identity_admin_exists(souk_store *db)
 {
     return souk_store_one(db, "SELECT 1 FROM users WHERE role = 'admin' AND status = 'active'", NULL, NULL);
+}
+
+int souk_identity_admins(souk_store *db, int64_t *ids, char (*emails)[256], int max)
+{
+    souk_stmt *st = souk_store_query(db, "SELECT id, email FROM users WHERE role = 'admin' AND status = 'active' "
+                                         "AND email IS NOT NULL ORDER BY id LIMIT $1",
+                                     SOUK_ARGS(SOUK_I64(max)));
+    int n = 0, r = SOUK_DB_DONE;
+    while (n < max && (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&ids[n]), SOUK_COL_STR(emails[n])))) == SOUK_DB_ROW)
+        n++;
+    souk_stmt_done(st);
+    return n < max && r < 0 ? r : n;
 }
 
 int souk_identity_any_credential(souk_store *db)

@@ -8,7 +8,10 @@ import { startServer, runSouk, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.
 import { api, expectError } from './lib/client.js';
 import { startSmtpStub } from './lib/smtp_stub.js';
 import { sleep, token } from './lib/util.js';
-import { email, password, register, login, loginOk, me, totp, decodeJwt, sqlite } from './lib/auth_util.js';
+import {
+  email, password, register, login, loginOk, me, totp, decodeJwt, sqlite, storedSigningKeys, serverKek, xchachaOpen, b64url,
+} from './lib/auth_util.js';
+import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 
 const recent = (ts) => assert.ok(Math.abs(Date.parse(ts) - Date.now()) < 5 * 60_000, `${ts} is not about now`);
 const unauthorized = async (srv, cred, what) => {
@@ -47,7 +50,29 @@ async function mailTo(srv, addr) {
   return r.body.data;
 }
 
+/** Polls the outbox until N messages to ADDR are there (reset mail is written by a job); returns them. */
+async function waitMail(srv, addr, n, ms = 5000) {
+  const end = Date.now() + ms;
+  let mails = await mailTo(srv, addr);
+  while (mails.length < n && Date.now() < end) {
+    await sleep(50);
+    mails = await mailTo(srv, addr);
+  }
+  return mails;
+}
+
 const RESET_CODE_RE = /pr_[A-Za-z0-9_-]{20,}/;
+
+/** souk serve that must refuse to start: resolves {code, stderr} (a server that starts is killed and fails the test). */
+async function refusedServe(dbPath, env = {}) {
+  const r = await runSouk(['serve', '--listen', '127.0.0.1:0', '--db', dbPath, '--threads', '1'], { env, timeoutMs: 10_000 })
+    .catch((e) => assert.fail(`souk serve started although it should refuse: ${e.message}`));
+  assert.notEqual(r.code, 0, 'refused to start');
+  return r;
+}
+
+/** Every byte of the database and its write-ahead log. */
+const rawDb = (dbPath) => Buffer.concat([dbPath, `${dbPath}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
 
 describe('accounts and sign-in', () => {
   let srv;
@@ -317,9 +342,9 @@ describe('accounts and sign-in', () => {
     assert.equal(r1.status, 202, r1.text);
     assert.equal(r2.status, 202, r2.text);
     assert.equal(r1.text, r2.text, 'identical bodies for known and unknown addresses');
-    assert.deepEqual(await mailTo(srv, unknown), [], 'no mail to an unknown address');
 
-    const mails = await mailTo(srv, a.email);
+    const mails = await waitMail(srv, a.email, 1);
+    assert.deepEqual(await mailTo(srv, unknown), [], 'no mail to an unknown address');
     assert.equal(mails.length, 1, 'one reset mail queued');
     const msg = mails[0];
     assert.equal(msg.to, a.email);
@@ -349,11 +374,56 @@ describe('accounts and sign-in', () => {
     // a second reset request makes a second, different code; the first stays used
     const r3 = await api(srv, 'POST', '/api/v1/auth/password-reset', { body: { email: a.email.toUpperCase() } });
     assert.equal(r3.status, 202, r3.text);
-    const mails2 = await mailTo(srv, a.email);
+    const mails2 = await waitMail(srv, a.email, 2);
     assert.equal(mails2.length, 2, 'a second mail for a second request (address matched case-insensitively)');
     const code2 = mails2[0].body.match(RESET_CODE_RE)[0];
     assert.notEqual(code2, code);
     expectError(await api(srv, 'POST', '/api/v1/auth/password-reset', { body: {} }), 422, 'VALIDATION_ERROR', 'email');
+  });
+
+  it('password reset: the same answer at once for known and unknown addresses; the code and the mail are a job', async (t) => {
+    const a = await register(srv);
+    const unknown = email('nobody');
+    const jobs = async () => {
+      const r = await api(srv, 'GET', '/api/v1/admin/jobs?kind=identity.password_reset&limit=200', { key: true });
+      assert.equal(r.status, 200, r.text);
+      return r.body.data;
+    };
+    const before = new Set((await jobs()).map((j) => j.id));
+    const ask = async (addr) => {
+      const t0 = process.hrtime.bigint();
+      const r = await api(srv, 'POST', '/api/v1/auth/password-reset', { body: { email: addr } });
+      return { r, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+    };
+    const VARYING = new Set(['x-request-id', 'date']); // ids and the clock, nothing else
+    const shape = (r) => JSON.stringify([r.status, r.text, [...r.headers.entries()].filter(([k]) => !VARYING.has(k)).sort()]);
+    const ROUNDS = 6;
+    const times = { known: [], unknown: [] };
+    for (let i = 0; i < ROUNDS; i++) {
+      const k = await ask(a.email);
+      const u = await ask(unknown);
+      assert.equal(k.r.status, 202, k.r.text);
+      assert.equal(shape(k.r), shape(u.r), 'status, body and headers (but ids) are identical');
+      times.known.push(k.ms);
+      times.unknown.push(u.ms);
+    }
+    // both paths did the same on the request thread: each request queued one job
+    const mine = (await jobs()).filter((j) => !before.has(j.id));
+    assert.equal(mine.length, 2 * ROUNDS, `one job per request, known address or not: ${JSON.stringify(mine.map((j) => j.payload))}`);
+    // and the work happens: the known address gets every code, the unknown one nothing
+    const mails = await waitMail(srv, a.email, ROUNDS);
+    assert.equal(mails.length, ROUNDS, 'a reset mail per request for the known address');
+    assert.equal(new Set(mails.map((m) => m.body.match(RESET_CODE_RE)[0])).size, ROUNDS, 'each with its own code');
+    let done = [];
+    for (let i = 0; i < 100 && done.length < mine.length; i++) {
+      done = (await jobs()).filter((j) => !before.has(j.id) && j.state === 'done');
+      if (done.length < mine.length) await sleep(50);
+    }
+    assert.equal(done.length, mine.length, 'every job ran');
+    assert.deepEqual(await mailTo(srv, unknown), [], 'no mail to an unknown address');
+    const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+    t.diagnostic(`password-reset answer, median of ${ROUNDS}: known ${median(times.known).toFixed(2)} ms, unknown ${median(times.unknown).toFixed(2)} ms`);
+    for (const ms of [...times.known, ...times.unknown]) assert.ok(ms < 2000, `answered at once (${ms} ms)`);
   });
 
   it('password reset mail is delivered over SMTP', async () => {
@@ -589,6 +659,147 @@ describe('accounts and sign-in', () => {
       }
       const w = await api(srv, 'POST', '/api/v1/brands', { key: kk, body: { name: `Expired ${token()}` } });
       assert.equal(w.status, 401, `${what} (write): expected 401, got ${w.status}: ${w.text.slice(0, 300)}`);
+    }
+  });
+
+  it('admin role changes cannot make impossible accounts (vendor without vendor, vendor of a non-vendor)', async () => {
+    const vend = await api(srv, 'POST', '/api/v1/vendors', { key: true, body: { name: `Role Vendor ${token()}` } });
+    assert.equal(vend.status, 201, vend.text);
+    const vendorId = vend.body.id;
+    const patch = (id, body) => api(srv, 'PATCH', `/api/v1/admin/users/${id}`, { key: true, body });
+    const shape = async (id) => {
+      const r = await api(srv, 'GET', `/api/v1/admin/users?limit=200`, { key: true });
+      assert.equal(r.status, 200, r.text);
+      const u = r.body.data.find((x) => x.id === id);
+      return `${u.role}/${u.vendor_id}`;
+    };
+    const c = await register(srv);
+    // a vendor needs a vendor
+    expectError(await patch(c.user.id, { role: 'vendor' }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    expectError(await patch(c.user.id, { role: 'vendor', vendor_id: null }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    // a customer (or any role but vendor) belongs to no vendor
+    expectError(await patch(c.user.id, { vendor_id: vendorId }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    for (const role of ['customer', 'inventory_manager', 'admin']) {
+      expectError(await patch(c.user.id, { role, vendor_id: vendorId }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    }
+    assert.equal(await shape(c.user.id), 'customer/null', 'the refusals changed nothing');
+    // the possible changes work: vendor with its vendor, ...
+    let r = await patch(c.user.id, { role: 'vendor', vendor_id: vendorId });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(`${r.body.role}/${r.body.vendor_id}`, `vendor/${vendorId}`);
+    // ... a vendor cannot lose its vendor, nor keep it under another role
+    expectError(await patch(c.user.id, { vendor_id: null }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    expectError(await patch(c.user.id, { role: 'customer' }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    expectError(await patch(c.user.id, { role: 'inventory_manager' }), 422, 'VALIDATION_ERROR', 'vendor_id');
+    assert.equal(await shape(c.user.id), `vendor/${vendorId}`);
+    // status changes of a vendor leave it as it is
+    r = await patch(c.user.id, { status: 'active' });
+    assert.equal(r.status, 200, r.text);
+    // back to customer, dropping the vendor in the same request
+    r = await patch(c.user.id, { role: 'customer', vendor_id: null });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(`${r.body.role}/${r.body.vendor_id}`, 'customer/null');
+    // a vendor that does not exist is still named as such
+    expectError(await patch(c.user.id, { role: 'vendor', vendor_id: 'vend_0000000000000' }), 422, 'VALIDATION_ERROR', 'vendor_id');
+  });
+
+  it('signing keys are encrypted at rest; a wrong or missing key refuses to start; rotate-encryption', async () => {
+    const first = await startServer({ keepDir: true });
+    const { dir, adminKey, dbPath } = first;
+    const keyFile = `${dbPath}.key`;
+    try {
+      // zero configuration: a key file next to the database, for its owner only
+      assert.ok(existsSync(keyFile), 'souk.db.key was made on first start');
+      assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+      const kek = serverKek(first);
+      const a = await register(first);
+      await first.stop();
+
+      // the raw database (sqlite3, and every byte of the file and its WAL) holds no private key in the clear
+      const checkAtRest = (keyHex) => {
+        const raw = rawDb(dbPath);
+        for (const k of storedSigningKeys(dbPath)) {
+          assert.match(k.kekId, /^[0-9a-f]{16}$/, `${k.kid} names the key that sealed it`);
+          assert.equal(k.box.length, 24 + 64 + 16, `${k.kid}: nonce, sealed key, tag`);
+          assert.equal(k.box.indexOf(k.pub), -1, `${k.kid}: not libsodium's seed || public key`);
+          const secret = xchachaOpen(Buffer.from(keyHex, 'hex'), k.box, Buffer.from(k.kid));
+          assert.ok(secret.subarray(32).equals(k.pub), `${k.kid} opens with the key to its own key pair`);
+          assert.equal(raw.indexOf(secret.subarray(0, 32)), -1, `${k.kid}: its private seed appears nowhere in the database files`);
+          assert.throws(() => xchachaOpen(Buffer.from(keyHex, 'hex'), k.box, Buffer.from('sig_other')), 'bound to its kid');
+        }
+      };
+      checkAtRest(kek.toString('hex'));
+
+      // a restart opens the keys again: tokens from before still verify, new ones are signed
+      let s = await startServer({ dir, adminKey, keepDir: true });
+      try {
+        await works(s, a.access, a.user.id, 'a token signed before the restart');
+        await loginOk(s, a.email, a.password);
+      } finally {
+        await s.stop();
+      }
+
+      // a wrong key, or none, refuses to start, and no new signing key replaces the old ones
+      const before = sqlite(dbPath, 'select kid || kek_id || hex(secret_key) from signing_keys order by kid');
+      const wrong = crypto.randomBytes(32).toString('hex');
+      let r = await refusedServe(dbPath, { SOUK_KEY_ENCRYPTION_KEY: wrong });
+      assert.match(r.stderr, /encrypted with key-encryption key kek_[0-9a-f]{16}, but the key given \(SOUK_KEY_ENCRYPTION_KEY\) is kek_/);
+      r = await refusedServe(dbPath, { SOUK_KEY_ENCRYPTION_KEY: 'not a key' });
+      assert.match(r.stderr, /SOUK_KEY_ENCRYPTION_KEY must be 64 hex digits/);
+      renameSync(keyFile, `${keyFile}.away`);
+      r = await refusedServe(dbPath);
+      assert.match(r.stderr, /key file .*souk\.db\.key is missing/);
+      assert.ok(!existsSync(keyFile), 'no new key file was made for a database whose keys are sealed');
+      renameSync(`${keyFile}.away`, keyFile);
+      assert.equal(sqlite(dbPath, 'select kid || kek_id || hex(secret_key) from signing_keys order by kid'), before, 'the keys are untouched');
+
+      // keys stored in the clear (by an older souk) are encrypted at the next start, and keep signing
+      const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+      const jwk = privateKey.export({ format: 'jwk' });
+      const seed = Buffer.from(jwk.d, 'base64url'), pub = Buffer.from(jwk.x, 'base64url');
+      const legacy = 'sig_LEGACYKEY0001';
+      sqlite(dbPath, `update signing_keys set retired_at = ${Date.now() * 1000} where retired_at is null;
+        insert into signing_keys (kid, public_key, secret_key, created_at) values ('${legacy}', x'${pub.toString('hex')}', x'${Buffer.concat([seed, pub]).toString('hex')}', ${Date.now() * 1000});`);
+      assert.ok(rawDb(dbPath).indexOf(seed) >= 0, 'control: the clear key is in the file before the start');
+      s = await startServer({ dir, adminKey, keepDir: true });
+      try {
+        assert.ok(s.logs.some((l) => /encrypted 1 signing key/.test(l.message)), 'the start says it encrypted the clear key');
+        const t = await loginOk(s, a.email, a.password);
+        const d = decodeJwt(t.access_token);
+        assert.equal(d.header.kid, legacy, 'the migrated key signs');
+        assert.ok(crypto.verify(null, Buffer.from(d.signingInput), publicKey, d.signature), 'with the same key pair');
+        await works(s, a.access, a.user.id, 'tokens of the earlier key still verify');
+      } finally {
+        await s.stop();
+      }
+      checkAtRest(kek.toString('hex'));
+      assert.equal(rawDb(dbPath).indexOf(seed), -1, 'the clear seed is gone from the database files');
+
+      // rotation: every key re-encrypted under a new key, given the old one once
+      const fresh = await loginOk((s = await startServer({ dir, adminKey, keepDir: true })), a.email, a.password);
+      await s.stop();
+      const next = crypto.randomBytes(32).toString('hex');
+      const n = storedSigningKeys(dbPath).length;
+      r = await runSouk(['keys', 'rotate-encryption', '--db', dbPath, '--old-key-file', keyFile], { env: { SOUK_KEY_ENCRYPTION_KEY: next } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`re-encrypted ${n} signing keys .*\\(0 were under it already\\)`));
+      r = await runSouk(['keys', 'rotate-encryption', '--db', dbPath], { env: { SOUK_KEY_ENCRYPTION_KEY: next, SOUK_OLD_KEY_ENCRYPTION_KEY: kek.toString('base64') } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`re-encrypted 0 signing keys .*\\(${n} were under it already\\)`), 'running it again is harmless');
+      checkAtRest(next);
+      // the old key no longer opens them: without the new one souk refuses to start
+      r = await refusedServe(dbPath);
+      assert.match(r.stderr, /a wrong key\?/);
+      s = await startServer({ dir, adminKey, keepDir: true, env: { SOUK_KEY_ENCRYPTION_KEY: b64url(Buffer.from(next, 'hex')) } });
+      try {
+        await works(s, fresh.access_token, a.user.id, 'a token signed before the rotation of the encryption key');
+        await loginOk(s, a.email, a.password);
+      } finally {
+        await s.stop();
+      }
+    } finally {
+      await first.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -4,11 +4,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startServer, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
+import { startServer, runSouk, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
-import { token } from './lib/util.js';
+import { sleep, token } from './lib/util.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
-  email, password, register, login, loginOk, me, decodeJwt, b64url, b64urlJson, signEd25519, currentSigningKey, sqlite,
+  email, password, register, login, loginOk, me, decodeJwt, b64url, b64urlJson, signEd25519, currentSigningKey, sqlite, totp,
 } from './lib/auth_util.js';
 
 const MAX_BODY = 4096;
@@ -133,6 +136,83 @@ describe('security', () => {
     await loginOk(srv, x.email, x.password);
   });
 
+  // ---------------------------------------------------------------- time: expiry and key grace
+  // SOUK_TEST_CLOCK_OFFSET_S moves a server's clock, so time-bound rules are tested on a
+  // restarted server over the same database instead of by waiting.
+  const TTL_S = 15 * 60;
+  const LEEWAY_S = 5;
+  /** Runs FN with a server over DIR whose clock is OFFSET seconds ahead. */
+  const atOffset = async (dir, adminKey, offset, fn) => {
+    const s = await startServer({ dir, adminKey, keepDir: true, env: { SOUK_TEST_CLOCK_OFFSET_S: String(offset) } });
+    try {
+      assert.ok(s.logs.some((l) => l.level === 'warn' && /SOUK_TEST_CLOCK_OFFSET_S/.test(l.message)),
+        'a moved clock is announced as a warning at start');
+      return await fn(s);
+    } finally {
+      await s.stop();
+    }
+  };
+
+  it('JWT: an access token is refused once its 15 minutes (and the leeway) are over', async () => {
+    const first = await startServer({ keepDir: true });
+    const { dir, adminKey } = first;
+    try {
+      const a = await register(first);
+      assert.equal((await me(first, a.access)).status, 200);
+      await first.stop();
+      await atOffset(dir, adminKey, TTL_S - 30, async (s) => {
+        const r = await me(s, a.access);
+        assert.equal(r.status, 200, `30 s before it expires the token works: ${r.text}`);
+      });
+      await atOffset(dir, adminKey, TTL_S + LEEWAY_S + 1, async (s) => {
+        expectError(await me(s, a.access), 401, 'UNAUTHORIZED');
+        // the session itself lives on: its refresh token (7 days) gives a fresh access token
+        const rt = await api(s, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: a.refresh } });
+        assert.equal(rt.status, 200, rt.text);
+        assert.equal((await me(s, rt.body.access_token)).status, 200, 'the refreshed token works');
+      });
+    } finally {
+      await first.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('JWT: a rotated-out key verifies tokens during its grace period, and not after', async () => {
+    const first = await startServer({ keepDir: true });
+    const { dir, adminKey } = first;
+    try {
+      const a = await register(first);
+      const { payload } = decodeJwt(a.access);
+      const old = currentSigningKey(first);
+      const rot = await runSouk(['keys', 'rotate', '--db', first.dbPath]);
+      assert.equal(rot.code, 0, rot.stderr);
+      const fresh = currentSigningKey(first);
+      assert.notEqual(fresh.kid, old.kid);
+      // tokens that outlive the grace period (exp in an hour) isolate the key's own lifetime
+      const claims = { ...payload, iat: nowS(), nbf: nowS(), exp: nowS() + 3600, jti: crypto.randomBytes(12).toString('hex') };
+      const byOld = signEd25519({ alg: 'EdDSA', typ: 'JWT', kid: old.kid }, claims, old.key);
+      const byNew = signEd25519({ alg: 'EdDSA', typ: 'JWT', kid: fresh.kid }, claims, fresh.key);
+      await sleep(1500); // the server notices the other process's rotation within half a second
+      assert.equal((await me(first, byOld)).status, 200, 'just retired: the old key still verifies');
+      await first.stop();
+      const kids = async (s) => (await api(s, 'GET', '/.well-known/jwks.json')).body.keys.map((k) => k.kid);
+      await atOffset(dir, adminKey, TTL_S - 30, async (s) => {
+        assert.equal((await me(s, byOld)).status, 200, 'within the grace period');
+        assert.ok((await kids(s)).includes(old.kid), 'published within the grace period');
+      });
+      await atOffset(dir, adminKey, TTL_S + LEEWAY_S + 5, async (s) => {
+        const r = await me(s, byOld);
+        assert.equal(r.status, 401, `past the grace period the old key verifies nothing: ${r.text}`);
+        assert.equal((await me(s, byNew)).status, 200, 'the same claims signed by the current key work');
+        const k = await kids(s);
+        assert.ok(!k.includes(old.kid) && k.includes(fresh.kid), `only the current key is published: ${k}`);
+      });
+    } finally {
+      await first.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // ---------------------------------------------------------------- brute force and rate limits
   it('sign-in throttle: 5 failures per account, 20 per address', async () => {
     const bf = await startServer({}); // the throttle is per process: a fresh one
@@ -167,6 +247,64 @@ describe('security', () => {
       expectError(await login(bf, email('late'), 'some password 123'), 429, 'RATE_LIMITED');
     } finally {
       await bf.stop();
+    }
+  });
+
+  it('TOTP guessing: 5 wrong codes lock two-factor sign-in of the account for an hour, across restarts', async () => {
+    const first = await startServer({ keepDir: true });
+    const { dir, adminKey } = first;
+    try {
+      const a = await register(first);
+      const e = await api(first, 'POST', '/api/v1/users/me/2fa/totp', { key: a.access });
+      assert.equal(e.status, 200, e.text);
+      const { secret } = e.body;
+      const c = await api(first, 'POST', '/api/v1/users/me/2fa/totp/confirm', { key: a.access, body: { code: totp(secret, Date.now() - 30_000) } });
+      assert.equal(c.status, 200, c.text);
+      const recovery = c.body.recovery_codes;
+      const valid = new Set([-2, -1, 0, 1, 2].map((k) => totp(secret, Date.now() + k * 30_000)));
+      const wrong = [];
+      for (let n = 123457; wrong.length < 5; n = (n + 99991) % 1_000_000) {
+        const code = String(n).padStart(6, '0');
+        if (!valid.has(code)) wrong.push(code);
+      }
+      // the password is right, the codes are not: four refusals, and the fifth locks
+      for (const code of wrong.slice(0, 4)) expectError(await login(first, a.email, a.password, { totp_code: code }), 401, 'INVALID_CREDENTIALS');
+      const lock = expectError(await login(first, a.email, a.password, { totp_code: wrong[4] }), 429, 'RATE_LIMITED');
+      assert.match(lock.body.error.message, /two-factor/i);
+      const retry = Number(lock.headers.get('retry-after'));
+      assert.ok(retry > 3500 && retry <= 3600, `Retry-After says about an hour: ${retry}`);
+      // audited, and the owner is told that someone knows the password
+      await sleep(300);
+      const audit = await api(first, 'GET', '/api/v1/admin/audit?action=auth.totp_locked', { key: true });
+      assert.equal(audit.status, 200, audit.text);
+      assert.ok(audit.body.data.some((x) => x.subject_user_id === a.user.id), `a security event about the account: ${audit.text}`);
+      const mail = await api(first, 'GET', `/api/v1/admin/mail?to=${encodeURIComponent(a.email)}`, { key: true });
+      assert.ok(mail.body.data.some((m) => /two-factor/i.test(m.subject) && /password/i.test(m.body)), `the owner is warned: ${mail.text}`);
+      await first.stop();
+
+      // a fresh process has forgotten the general throttle (memory), not the lock (database)
+      const again = await startServer({ dir, adminKey, keepDir: true });
+      try {
+        const r = expectError(await login(again, a.email, a.password, { totp_code: totp(secret) }), 429, 'RATE_LIMITED');
+        assert.match(r.body.error.message, /two-factor/i, 'the lock, not the general throttle');
+        assert.ok(Number(r.headers.get('retry-after')) > 3000);
+        // other checks of a code are locked too
+        const t = (await login(again, a.email, a.password, { recovery_code: recovery[0] }));
+        assert.equal(t.status, 200, `a recovery code still signs the owner in: ${t.text}`);
+        expectError(await api(again, 'DELETE', '/api/v1/users/me/2fa/totp', { key: t.body.access_token, body: { password: a.password, totp_code: totp(secret, Date.now() + 30_000) } }),
+          429, 'RATE_LIMITED');
+      } finally {
+        await again.stop();
+      }
+      // an hour later codes work again
+      const later = 3600 + 60;
+      await atOffset(dir, adminKey, later, async (s) => {
+        const r = await login(s, a.email, a.password, { totp_code: totp(secret, Date.now() + later * 1000) });
+        assert.equal(r.status, 200, `after the lock: ${r.text}`);
+      });
+    } finally {
+      await first.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -442,6 +580,59 @@ describe('security', () => {
     }
   };
   const sq = (s) => `'${s.replace(/'/g, "''")}'`;
+
+  it('audit anchors: a scheduled job appends SEQ:HASH to SOUK_AUDIT_ANCHOR_FILE and mails it to the admins', async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'souk-anchor-')); // somewhere else than the database
+    const file = path.join(outside, 'anchors.log');
+    const s = await startServer({ env: { SOUK_AUDIT_ANCHOR_FILE: file, SOUK_AUDIT_ANCHOR_MAIL: '1' } });
+    try {
+      assert.equal(sqlite(s.dbPath, "select cron from job_schedules where kind = 'audit.anchor'"), '0 * * * *', 'hourly');
+      for (const name of ['Anchor A', 'Anchor B']) {
+        assert.equal((await api(s, 'POST', '/api/v1/brands', { key: true, body: { name: `${name} ${token()}` } })).status, 201);
+      }
+      await sleep(300); // audit entries are appended after the response
+      const lines = async (n) => {
+        for (let i = 0; i < 100; i++) {
+          const l = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+          if (l.length >= n) return l;
+          await sleep(100);
+        }
+        assert.fail(`${file} did not get ${n} line(s)`);
+      };
+      sqlite(s.dbPath, "UPDATE job_schedules SET next_run_at = 0 WHERE kind = 'audit.anchor'");
+      const [line] = await lines(1);
+      const m = line.match(/^(\S+) ((\d+):([0-9a-f]{64}))$/);
+      assert.ok(m, `a line "TIME SEQ:HASH": ${line}`);
+      assert.ok(Math.abs(Date.parse(m[1]) - Date.now()) < 60_000, `the time of writing: ${m[1]}`);
+      const head = await runSouk(['audit', 'head', '--db', s.dbPath]);
+      assert.equal(head.code, 0, head.stderr);
+      assert.ok(Number(m[3]) >= 2, 'it names a real entry');
+      // the anchor is what `souk audit head` printed then, and `verify --anchor` accepts it
+      assert.equal(sqlite(s.dbPath, `select hash from audit_log where seq = ${m[3]}`), m[4]);
+      const v = await runSouk(['audit', 'verify', '--db', s.dbPath, '--anchor', m[2]]);
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      assert.match(v.stdout, /^audit log intact: \d+ entries$/m);
+      // the admins get it by mail too
+      let mail = [];
+      for (let i = 0; i < 50 && !mail.length; i++) {
+        mail = (await api(s, 'GET', `/api/v1/admin/mail?to=${encodeURIComponent(ADMIN_EMAIL)}`, { key: true })).body.data
+          .filter((x) => x.body.includes(m[2]));
+        if (!mail.length) await sleep(100);
+      }
+      assert.equal(mail.length, 1, 'one mail to the admin holds the anchor');
+      assert.match(mail[0].subject, /audit/i);
+      // the next run appends; lines already written stay as they are
+      assert.equal((await api(s, 'POST', '/api/v1/brands', { key: true, body: { name: `Anchor C ${token()}` } })).status, 201);
+      await sleep(300);
+      sqlite(s.dbPath, "UPDATE job_schedules SET next_run_at = 0 WHERE kind = 'audit.anchor'");
+      const two = await lines(2);
+      assert.equal(two[0], line);
+      assert.ok(Number(two[1].split(' ')[1].split(':')[0]) > Number(m[3]), 'a newer head');
+    } finally {
+      await s.stop();
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
 
   it('injection payloads are stored and returned verbatim', async () => {
     const usersBefore = Number(sqlite(srv.dbPath, 'select count(*) from users'));

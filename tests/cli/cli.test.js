@@ -129,9 +129,20 @@ describe('accounts and keys from the command line', () => {
     assert.match(create(['--email', 'b@example.com', '--role', 'admin'], 'short\n').err, /at least 10/);
     assert.match(create(['--email', 'c@example.com', '--role', 'admin'], 'c@example.com\n').err, /e-mail/);
     assert.equal(create(['--email', 'd@example.com', '--role', 'root'], 'a long enough password\n').code, 1);
-    assert.match(create(['--email', 'e@example.com', '--role', 'vendor'], 'a long enough password\n').err, /needs --vendor/);
+    assert.match(create(['--email', 'e@example.com', '--role', 'vendor'], 'a long enough password\n').err, /a vendor account needs a vendor: give --vendor/);
     assert.equal(souk(['user', 'create', '--db', db, '--email', 'f@example.com', '--role', 'admin']).code, 2);
     assert.equal(sql(db, 'select count(*) from users'), '1');
+  });
+  it('user create --api-key names the role the key carries', () => {
+    const db = join(dir, 'user-keys.db');
+    assert.equal(souk(['migrate', '--db', db]).code, 0);
+    for (const role of ['customer', 'inventory_manager', 'admin']) {
+      const r = souk(['user', 'create', '--db', db, '--email', `${role}@example.com`, '--role', role, '--api-key'],
+        { input: 'a long enough password\n' });
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, new RegExp(`^${role} api key: sk_[A-Za-z0-9_-]{43}$`, 'm'), r.out);
+      if (role !== 'admin') assert.doesNotMatch(r.out, /admin api key/, `a ${role} key is not called an admin key`);
+    }
   });
   it('keys rotate adds a signing key and retires the old one', () => {
     const db = join(dir, 'keys.db');

@@ -20,10 +20,15 @@
 
 typedef souk_test_db fixture;
 
+/* a KEK for the signing keys of the test databases (no key file in /tmp) */
+#define TEST_KEK "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
 static int setup(void **state)
 {
+    char kek_err[1600];
+    setenv("SOUK_KEY_ENCRYPTION_KEY", TEST_KEK, 1);
     fixture *f = calloc(1, sizeof *f);
-    if (!f || sodium_init() < 0 || souk_test_db_open(f, "identity") < 0 || souk_identity_keys_ensure(f->db) < 0)
+    if (!f || sodium_init() < 0 || souk_test_db_open(f, "identity") < 0 || souk_identity_keys_open(f->db, NULL, kek_err, sizeof kek_err) < 0)
         return -1;
     souk__identity_keys_stale();
     *state = f;
@@ -51,6 +56,12 @@ static void test_roles(void **state)
     assert_null(souk_role_permissions("root"));
     assert_true(souk_permission_known("audit:read"));
     assert_false(souk_permission_known("audit"));
+    /* a vendor account belongs to a vendor, no other account does */
+    assert_null(souk_identity_role_vendor_rule("vendor", true));
+    assert_null(souk_identity_role_vendor_rule("customer", false));
+    assert_string_equal(souk_identity_role_vendor_rule("vendor", false), SOUK_IDENTITY_VENDOR_NEEDED);
+    for (const char *const *r = (const char *const[]){"customer", "inventory_manager", "admin", NULL}; *r; r++)
+        assert_string_equal(souk_identity_role_vendor_rule(*r, true), SOUK_IDENTITY_VENDOR_ONLY);
 }
 
 static void test_password_rules_and_hash(void **state)
@@ -240,14 +251,95 @@ static void test_principals(void **state)
     assert_int_equal(auth(f, key, NULL), -1);
 }
 
+/* five wrong codes lock the account's TOTP checks; a correct code before
+ * that starts the count again; the lock ends at totp_locked_until */
+static void test_totp_guess_limit(void **state)
+{
+    fixture *f = *state;
+    int64_t user = make_user(f->db, "customer", "active", NULL);
+    char secret[64], code[8], wrong[8];
+    assert_int_equal(souk__identity_totp_secret(secret, sizeof secret), 0);
+    int64_t now_s = souk_time_now_us() / 1000000, until = 0;
+    bool locked = false;
+    assert_int_equal(souk__identity_totp_code(secret, now_s, code), 0);
+    /* a code that is not one of the accepted ones (now ± 1 step) */
+    for (int n = 0;; n++) {
+        char c[3][8];
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(souk__identity_totp_code(secret, now_s + (k - 1) * 30, c[k]), 0);
+        snprintf(wrong, sizeof wrong, "%06d", (123456 + n * 7919) % 1000000);
+        if (strcmp(wrong, c[0]) && strcmp(wrong, c[1]) && strcmp(wrong, c[2]))
+            break;
+    }
+    /* four wrong, one right: the count starts again */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, wrong, &until, &locked), 0);
+    assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, code, &until, &locked), 1);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, wrong, &until, &locked), 0);
+        assert_false(locked);
+    }
+    /* the fifth in a row locks, for an hour, and queues the owner's warning */
+    assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, wrong, &until, &locked), 2);
+    assert_true(locked);
+    assert_true(until > souk_time_now_us() + INT64_C(3590) * 1000000 && until <= souk_time_now_us() + INT64_C(3600) * 1000000);
+    assert_int_equal(souk_store_one(f->db, "SELECT 1 FROM mail_outbox WHERE user_id = $1 AND subject LIKE '%two-factor%'",
+                                    SOUK_ARGS(SOUK_I64(user)), NULL),
+                     SOUK_DB_ROW);
+    /* locked: even a right code is not looked at */
+    char next[8];
+    assert_int_equal(souk__identity_totp_code(secret, now_s + 30, next), 0);
+    assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, next, &until, &locked), 2);
+    assert_false(locked);
+    /* once the lock is over, a right code works */
+    assert_int_equal(souk_store_exec(f->db, "UPDATE users SET totp_locked_until = 1 WHERE id = $1", SOUK_ARGS(SOUK_I64(user))),
+                     SOUK_DB_DONE);
+    assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, next, &until, &locked), 1);
+}
+
+/* the key-encryption key: accepted forms, sealing bound to the kid */
+static void test_keybox(void **state)
+{
+    (void)state;
+    souk__kek a, b, c;
+    assert_int_equal(souk__kek_parse(TEST_KEK, &a), 0);
+    assert_int_equal(souk__kek_parse(" AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", &b), 0); /* the same bytes, base64 */
+    assert_int_equal(souk__kek_parse("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", &c), 0);   /* unpadded */
+    assert_memory_equal(a.key, b.key, 32);
+    assert_memory_equal(a.key, c.key, 32);
+    assert_string_equal(a.id, b.id);
+    assert_int_equal(strlen(a.id), SOUK_KEK_ID_HEX);
+    for (const char *const *bad = (const char *const[]){"", "00", "zz02030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+                                                        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8fHw==", NULL};
+         *bad; bad++)
+        assert_int_equal(souk__kek_parse(*bad, &c), -1);
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], out[crypto_sign_SECRETKEYBYTES];
+    unsigned char box[SOUK_KEYBOX_LEN], box2[SOUK_KEYBOX_LEN];
+    crypto_sign_keypair(pk, sk);
+    souk__kek_seal(&a, "sig_A", sk, box);
+    souk__kek_seal(&a, "sig_A", sk, box2);
+    assert_memory_not_equal(box, box2, sizeof box); /* a fresh nonce each time */
+    assert_int_equal(souk__kek_open(&a, "sig_A", box, sizeof box, out), 0);
+    assert_memory_equal(out, sk, sizeof sk);
+    assert_int_equal(souk__kek_open(&a, "sig_B", box, sizeof box, out), -1);      /* another row's key */
+    assert_int_equal(souk__kek_open(&a, "sig_A", box, sizeof box - 1, out), -1);  /* cut */
+    memset(c.key, 7, sizeof c.key);
+    assert_int_equal(souk__kek_open(&c, "sig_A", box, sizeof box, out), -1);      /* another KEK */
+    box[30] ^= 1;
+    assert_int_equal(souk__kek_open(&a, "sig_A", box, sizeof box, out), -1);      /* tampered */
+    assert_memory_not_equal(box + 24, sk, 32);                                     /* not in the clear */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_password_rules_and_hash),
+        cmocka_unit_test(test_keybox),
         cmocka_unit_test_setup_teardown(test_token_round_trip_and_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotation_keeps_old_tokens_valid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_principals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_totp_guess_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,10 @@
 // Helpers for the account/security tests: accounts, TOTP codes (RFC 6238),
-// JWT decoding and forging, and sqlite3 access to a test server's database.
+// JWT decoding and forging, sqlite3 access to a test server's database, and
+// its signing keys, opened with its key-encryption key (XChaCha20-Poly1305).
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { api } from './client.js';
 import { token } from './util.js';
 
@@ -113,13 +115,63 @@ export function sqlite(db, sql) {
   return execFileSync('sqlite3', ['-bail', db, sql], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-/** The current signing key of a test server: {kid, key (KeyObject), pub}. */
-export function currentSigningKey(srv) {
-  const out = sqlite(srv.dbPath, 'select kid, hex(secret_key) from signing_keys where retired_at is null');
-  const lines = out.split('\n').filter(Boolean);
-  assert.equal(lines.length, 1, `exactly one unretired signing key: ${out}`);
-  const [kid, hex] = lines[0].split('|');
-  return { kid, ...ed25519FromSodium(Buffer.from(hex, 'hex')) };
+// ---------------------------------------------------------------- signing keys at rest
+
+const rotl = (v, c) => ((v << c) | (v >>> (32 - c))) >>> 0;
+function quarter(s, a, b, c, d) {
+  s[a] += s[b]; s[d] = rotl(s[d] ^ s[a], 16);
+  s[c] += s[d]; s[b] = rotl(s[b] ^ s[c], 12);
+  s[a] += s[b]; s[d] = rotl(s[d] ^ s[a], 8);
+  s[c] += s[d]; s[b] = rotl(s[b] ^ s[c], 7);
+}
+
+/** HChaCha20 (draft-irtf-cfrg-xchacha §2.2): a 32-byte subkey from KEY and 16 bytes of nonce. */
+function hchacha20(key, nonce16) {
+  const s = new Uint32Array(16);
+  s.set([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
+  for (let i = 0; i < 8; i++) s[4 + i] = key.readUInt32LE(4 * i);
+  for (let i = 0; i < 4; i++) s[12 + i] = nonce16.readUInt32LE(4 * i);
+  for (let i = 0; i < 10; i++) {
+    quarter(s, 0, 4, 8, 12); quarter(s, 1, 5, 9, 13); quarter(s, 2, 6, 10, 14); quarter(s, 3, 7, 11, 15);
+    quarter(s, 0, 5, 10, 15); quarter(s, 1, 6, 11, 12); quarter(s, 2, 7, 8, 13); quarter(s, 3, 4, 9, 14);
+  }
+  const out = Buffer.alloc(32);
+  for (let i = 0; i < 4; i++) { out.writeUInt32LE(s[i], 4 * i); out.writeUInt32LE(s[12 + i], 16 + 4 * i); }
+  return out;
+}
+
+/** Opens an XChaCha20-Poly1305 box (24-byte nonce || ciphertext || 16-byte tag) with KEY and AAD; throws when it does not open. */
+export function xchachaOpen(key, box, aad) {
+  const nonce = box.subarray(0, 24);
+  const ct = box.subarray(24, box.length - 16);
+  const d = crypto.createDecipheriv('chacha20-poly1305', hchacha20(key, nonce.subarray(0, 16)),
+    Buffer.concat([Buffer.alloc(4), nonce.subarray(16)]), { authTagLength: 16 });
+  d.setAAD(aad, { plaintextLength: ct.length });
+  d.setAuthTag(box.subarray(box.length - 16));
+  return Buffer.concat([d.update(ct), d.final()]);
+}
+
+/** The key-encryption key of a test server: HEX if given, else its default key file DIR/souk.db.key. */
+export function serverKek(srv, hex) {
+  return Buffer.from((hex || readFileSync(`${srv.dbPath}.key`, 'utf8')).trim(), 'hex');
+}
+
+/** Every stored signing key: [{kid, pub, box, kekId, retired}] as the raw database holds them. */
+export function storedSigningKeys(dbPath) {
+  const out = sqlite(dbPath, "select kid, hex(public_key), hex(secret_key), kek_id, coalesce(retired_at, '') from signing_keys order by created_at");
+  return out.split('\n').filter(Boolean).map((l) => {
+    const [kid, pub, box, kekId, retired] = l.split('|');
+    return { kid, pub: Buffer.from(pub, 'hex'), box: Buffer.from(box, 'hex'), kekId, retired };
+  });
+}
+
+/** The current signing key of a test server, opened with its KEK (serverKek): {kid, key (KeyObject), pub, secret}. */
+export function currentSigningKey(srv, kekHex) {
+  const live = storedSigningKeys(srv.dbPath).filter((k) => k.retired === '');
+  assert.equal(live.length, 1, `exactly one unretired signing key: ${JSON.stringify(live.map((k) => k.kid))}`);
+  const [{ kid, box }] = live;
+  const secret = xchachaOpen(serverKek(srv, kekHex), box, Buffer.from(kid));
+  return { kid, secret, ...ed25519FromSodium(secret) };
 }
 
 /** A unique random text for PII checks (letters and digits only). */
