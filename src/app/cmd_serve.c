@@ -14,7 +14,9 @@
 #include "app/privacy.h"
 #include "audit/audit.h"
 #include "catalog/catalog.h"
+#include "core/live.h"
 #include "identity/identity.h"
+#include "inventory/inventory.h"
 #include "core/banned.h"
 
 /* The audit entry of a data-changing request: who, what, on which object,
@@ -54,6 +56,13 @@ static void audit_request(souk_store *db, const souk_req *req, const souk_res *r
     if (souk_audit_append(db, &e) < 0)
         souk_log(SOUK_LOG_ERROR, req->request_id, NULL, json_pack("{s:s}", "action", action),
                  "could not append to the audit log");
+}
+
+/* Another process committed: what this one keeps in memory may be stale. */
+static void external_change(void)
+{
+    souk_identity_invalidate();
+    souk_inventory_live_forget();
 }
 
 static bool workers = true;
@@ -140,8 +149,16 @@ int souk_cmd_serve(int argc, char **argv)
         souk_store_group_stop(group);
         return SOUK_EXIT_FAIL;
     }
-    souk_server_opts opts = {&cfg,          souk_routes,   souk_routes_count,        souk_identity_authenticate,
-                             audit_request, souk_identity_invalidate, SOUK_CONTENT, access_log};
+    souk_live_register('a', souk_inventory_live_available); /* "available" in product detail */
+    souk_server_opts opts = {.config = &cfg,
+                             .routes = souk_routes,
+                             .nroutes = souk_routes_count,
+                             .authenticate = souk_identity_authenticate,
+                             .after_request = audit_request,
+                             .on_external_change = external_change,
+                             .content_version = SOUK_CONTENT,
+                             .stock_version = SOUK_STOCK_STATE,
+                             .access_log = access_log};
     int rc = souk_server_run(&opts);
     if (workers)
         souk_background_stop();

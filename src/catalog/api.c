@@ -99,6 +99,8 @@ int souk_catalog_api_list(souk_req *req, souk_res *res)
     souk_err e = souk_catalog_list_write(req->store, &f, req->arena, &res->problems, &res->body);
     if (e)
         return fail(res, e);
+    if (f.has_in_stock) /* whether a product is listed follows its stock */
+        res->cache_tags |= SOUK_CACHE_TAG_STOCK;
     res->status = 200;
     return 0;
 }
@@ -106,8 +108,12 @@ int souk_catalog_api_list(souk_req *req, souk_res *res)
 int souk_catalog_api_get(souk_req *req, souk_res *res)
 {
     json_t *p;
-    souk_err e = souk_catalog_product_get(req->store, req->params[0], souk_req_can(req, PERM_UNPUBLISHED), &p);
-    return e ? fail(res, e) : souk_res_json(res, 200, p);
+    bool admin_view = souk_req_can(req, PERM_UNPUBLISHED);
+    souk_err e = souk_catalog_product_get(req->store, req->params[0], admin_view, &p);
+    if (e)
+        return fail(res, e);
+    res->live = !admin_view; /* the public view's "available" counts are filled in when sent */
+    return souk_res_json(res, 200, p);
 }
 
 int souk_catalog_api_create(souk_req *req, souk_res *res)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/id.h"
+#include "core/live.h"
 #include "store/page.h"
 #include "store/row.h"
 #include "core/banned.h"
@@ -27,15 +28,18 @@ static json_t *options_json(const char *text)
     "SELECT v.id, v.sku, v.title, v.options, v.status, v.position, v.created_at, v.updated_at, "      \
     "coalesce(va.available, 0) FROM variants v LEFT JOIN variant_availability va ON va.variant_id = v.id "
 
-/* one row of VARIANT_COLS ("prices" filled in later) */
-static json_t *variant_row(souk_stmt *st)
+/* one row of VARIANT_COLS ("prices" filled in later); in the public view
+ * "available" is a live value (core/live.h, kind 'a'), filled in when the
+ * answer is sent, so that a sale leaves the cached detail alone */
+static json_t *variant_row(souk_stmt *st, bool admin_view)
 {
     const char *status = souk_stmt_text(st, 4, NULL);
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:I,s:I,s:o,s:o}", "id", souk_row_id(st, 0, SOUK_PREFIX_VARIANT),
+    json_t *available = admin_view ? json_integer(souk_stmt_i64(st, 8)) : souk_live_marker('a', souk_stmt_i64(st, 0));
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:I,s:o,s:o,s:o}", "id", souk_row_id(st, 0, SOUK_PREFIX_VARIANT),
                      "sku", souk_row_text(st, 1), "title", souk_row_text(st, 2), "options",
                      options_json(souk_stmt_text(st, 3, NULL)), "prices", json_array(), "status",
                      status && strcmp(status, "archived") == 0 ? "archived" : "active", "position",
-                     (json_int_t)souk_stmt_i64(st, 5), "available", (json_int_t)souk_stmt_i64(st, 8), "created_at",
+                     (json_int_t)souk_stmt_i64(st, 5), "available", available, "created_at",
                      souk_row_time(st, 6), "updated_at", souk_row_time(st, 7));
 }
 
@@ -53,7 +57,7 @@ static json_t *variants_json(souk_store *db, int64_t product, bool admin_view)
                                                    "ORDER BY v.position, v.id",
                          SOUK_ARGS(SOUK_I64(product)));
     while (souk_stmt_step(st) == SOUK_DB_ROW)
-        json_array_append_new(arr, variant_row(st));
+        json_array_append_new(arr, variant_row(st, admin_view));
     /* prices of all variants in one query, attached by variant id */
     st = souk_store_query(db,
                           "SELECT vp.variant_id, vp.currency, vp.amount FROM variant_prices vp "

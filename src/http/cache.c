@@ -2,6 +2,7 @@
 #include "http/cache.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,10 @@
 
 typedef struct entry {
     struct entry *next;
-    uint64_t hash, gen;
+    uint64_t hash;
+    souk_cache_stamp stamp;
+    unsigned tags;
+    bool live;
     int status;
     const char *content_type, *cache_control;
     size_t klen, body_len, size;
@@ -30,7 +34,7 @@ typedef struct shard {
 
 static shard shards[NSHARDS];
 static size_t shard_budget;
-static _Atomic uint64_t generation = 1;
+static _Atomic uint64_t generation = 1, stock_generation = 1;
 
 void souk_cache_init(size_t max_bytes)
 {
@@ -62,14 +66,26 @@ void souk_cache_release(void)
     }
 }
 
-uint64_t souk_cache_generation(void)
+souk_cache_stamp souk_cache_stamp_now(void)
 {
-    return atomic_load_explicit(&generation, memory_order_acquire);
+    return (souk_cache_stamp){atomic_load_explicit(&generation, memory_order_acquire),
+                              atomic_load_explicit(&stock_generation, memory_order_acquire)};
 }
 
 void souk_cache_invalidate(void)
 {
     atomic_fetch_add_explicit(&generation, 1, memory_order_acq_rel);
+}
+
+void souk_cache_invalidate_stock(void)
+{
+    atomic_fetch_add_explicit(&stock_generation, 1, memory_order_acq_rel);
+}
+
+/* Whether an answer stamped STAMP depending on TAGS is still what NOW shows. */
+static bool fresh(souk_cache_stamp stamp, unsigned tags, souk_cache_stamp now)
+{
+    return stamp.all == now.all && (!(tags & SOUK_CACHE_TAG_STOCK) || stamp.stock == now.stock);
 }
 
 static uint64_t hash_key(const char *k, size_t n)
@@ -84,7 +100,8 @@ int souk_cache_get(const char *key, size_t klen, souk_cached *out, souk_arena *a
 {
     if (!shard_budget)
         return 0;
-    uint64_t h = hash_key(key, klen), gen = souk_cache_generation();
+    uint64_t h = hash_key(key, klen);
+    souk_cache_stamp now = souk_cache_stamp_now();
     shard *s = &shards[h % NSHARDS];
     int hit = 0;
     pthread_mutex_lock(&s->lock);
@@ -92,7 +109,7 @@ int souk_cache_get(const char *key, size_t klen, souk_cached *out, souk_arena *a
     for (entry *e; (e = *pp); pp = &e->next) {
         if (e->hash != h || e->klen != klen || memcmp(e->key, key, klen) != 0)
             continue;
-        if (e->gen != gen) { /* stale: drop it */
+        if (!fresh(e->stamp, e->tags, now)) { /* stale: drop it */
             *pp = e->next;
             s->bytes -= e->size;
             free(e);
@@ -103,7 +120,8 @@ int souk_cache_get(const char *key, size_t klen, souk_cached *out, souk_arena *a
         if (body && etag) {
             memcpy(body, e->body, e->body_len);
             body[e->body_len] = '\0';
-            *out = (souk_cached){e->status, body, e->body_len, etag, e->content_type, e->cache_control};
+            *out = (souk_cached){e->status, e->tags, e->live, body, e->body_len, etag, e->content_type,
+                                 e->cache_control};
             hit = 1;
         }
         break;
@@ -113,17 +131,19 @@ int souk_cache_get(const char *key, size_t klen, souk_cached *out, souk_arena *a
     return hit;
 }
 
-void souk_cache_put(const char *key, size_t klen, uint64_t gen, const souk_cached *in)
+void souk_cache_put(const char *key, size_t klen, souk_cache_stamp stamp, const souk_cached *in)
 {
     size_t size = sizeof(entry) + klen + in->body_len + 2;
-    if (!shard_budget || gen != souk_cache_generation() || size > shard_budget / 4)
+    if (!shard_budget || !fresh(stamp, in->tags, souk_cache_stamp_now()) || size > shard_budget / 4)
         return;
     entry *e = malloc(size);
     if (!e)
         return;
     uint64_t h = hash_key(key, klen);
     e->hash = h;
-    e->gen = gen;
+    e->stamp = stamp;
+    e->tags = in->tags;
+    e->live = in->live;
     e->status = in->status;
     e->content_type = in->content_type;
     e->cache_control = in->cache_control;

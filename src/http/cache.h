@@ -1,11 +1,14 @@
 /*
  * cache.h — in-process cache of rendered public GET responses.
  *
- * Keyed by path + query. Invalidation is by generation: any successful write
- * (or a write noticed from another process) bumps one global counter, and
- * entries of an older generation are misses. Coarse, but it can never serve
- * data older than the last write, which is what a catalog needs; hit rates
- * stay high because reads vastly outnumber writes.
+ * Keyed by path + query. Invalidation is by generation, two of them: a
+ * change of the catalog (noticed from the database's content version, also
+ * when another process wrote) bumps the general one and every entry of an
+ * older generation is a miss; a variant selling out or coming back bumps
+ * the stock one, which only entries tagged SOUK_CACHE_TAG_STOCK (lists
+ * filtered by in_stock) depend on. A sale that changes no such state
+ * evicts nothing: the counts product detail shows are live values
+ * (core/live.h) filled in at every send, so the cached bytes hold markers.
  *
  * Sixteen shards, each behind its own mutex, each with a byte budget; a shard
  * over budget drops everything it holds.
@@ -13,13 +16,24 @@
 #ifndef SOUK_CACHE_H
 #define SOUK_CACHE_H
 
+#define SOUK_CACHE_TAG_STOCK 1u /* as in http.h */
+
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/arena.h"
 
+/* The generations an answer was computed under (taken before computing). */
+typedef struct souk_cache_stamp {
+    uint64_t all;
+    uint64_t stock;
+} souk_cache_stamp;
+
 typedef struct souk_cached {
     int status;
+    unsigned tags;              /* SOUK_CACHE_TAG_* the answer depends on */
+    bool live;                  /* the body holds live markers (fill before sending) */
     const char *body;           /* arena copy */
     size_t body_len;
     const char *etag;           /* arena copy, quoted */
@@ -33,17 +47,20 @@ void souk_cache_init(size_t max_bytes);
 /* Frees every entry (at shutdown). */
 void souk_cache_release(void);
 
-/* The current generation; capture it before computing a response. */
-uint64_t souk_cache_generation(void);
+/* The current generations; capture them before computing a response. */
+souk_cache_stamp souk_cache_stamp_now(void);
 
 /* Makes every cached entry stale. Safe from any thread. */
 void souk_cache_invalidate(void);
 
+/* Makes the entries tagged SOUK_CACHE_TAG_STOCK stale. */
+void souk_cache_invalidate_stock(void);
+
 /* Looks KEY up; on a fresh hit copies the entry into A and returns 1, else 0. */
 int souk_cache_get(const char *key, size_t klen, souk_cached *out, souk_arena *a);
 
-/* Stores a response computed during generation GEN (skipped if a write has
- * happened since). CONTENT_TYPE and CACHE_CONTROL must be static strings. */
-void souk_cache_put(const char *key, size_t klen, uint64_t gen, const souk_cached *in);
+/* Stores a response computed under STAMP (skipped if what it depends on
+ * has changed since). CONTENT_TYPE and CACHE_CONTROL must be static strings. */
+void souk_cache_put(const char *key, size_t klen, souk_cache_stamp stamp, const souk_cached *in);
 
 #endif

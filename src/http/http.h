@@ -74,6 +74,11 @@ typedef struct souk_req {
     size_t nheaders;
 } souk_req;
 
+/* A cached answer that shows whether products are in stock (the in_stock
+ * filter) goes when any variant sells out or comes back; every other
+ * cached answer only when the catalog changes. */
+#define SOUK_CACHE_TAG_STOCK 1u
+
 typedef struct souk_res {
     int status;                   /* 200 unless set */
     souk_buf body;
@@ -85,6 +90,9 @@ typedef struct souk_res {
     souk_err err;                 /* set by souk_res_error */
     const char *err_message;
     souk_problems problems;
+    /* for the response cache: what else than the catalog the answer shows */
+    unsigned cache_tags;          /* SOUK_CACHE_TAG_* */
+    bool live;                    /* the body holds core/live.h markers, filled in at every send */
     /* for the audit entry the server appends after data-changing requests */
     const char *audit_object_type;
     const char *audit_object_id;

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "http/cache.h"
 #include "http/server.h"
 
 #define SOUK__ARENA_LIMIT (64u << 20)
@@ -54,7 +55,7 @@ typedef struct souk__exchange {
     const souk_route *route;       /* the matched route; NULL for answers before a route is known */
     unsigned allowed;              /* methods the path allows (404 when 0) */
     int64_t started;
-    uint64_t gen;                  /* cache generation at the start */
+    souk_cache_stamp stamp;        /* cache generations at the start */
     const char *origin_allowed;    /* the request's Origin when it is allow-listed */
     bool bad_credentials;          /* an Authorization header that did not verify */
     bool cacheable;
@@ -152,7 +153,12 @@ void souk__http_add_header(h2o_req_t *r, const char *name, const char *value);
 void souk__http_send_watch_init(souk__worker *w);
 
 /* Empties the response cache when the content version moved (or always
- * without a content version). DB is the caller's connection. */
+ * without a content version), and what is tagged with stock when the stock
+ * version did. DB is the caller's connection. */
 void souk__http_check_content(souk_store *db);
+
+/* The store's touch listener (souk_store_on_touch): a commit in this
+ * process touched version NAME. */
+void souk__http_on_touch(const char *name);
 
 #endif

@@ -327,7 +327,9 @@ static souk__step step_cache_lookup(souk__exchange *x)
     x->res.status = c.status;
     x->res.content_type = c.content_type;
     x->res.cache_control = c.cache_control;
-    x->etag = c.etag;
+    x->res.cache_tags = c.tags;
+    x->res.live = c.live;
+    x->etag = c.live ? NULL : c.etag; /* a live body's tag is of the bytes sent */
     souk_buf_add(&x->res.body, c.body, c.body_len);
     return SOUK__STEP_ANSWERED;
 }
@@ -395,7 +397,7 @@ static void begin(souk__exchange *x, souk__worker *w, h2o_req_t *r)
     souk_arena *a = &w->arena;
     *x = (souk__exchange){.w = w, .h2o = r};
     x->started = souk_time_mono_us();
-    x->gen = souk_cache_generation();
+    x->stamp = souk_cache_stamp_now();
     x->req = (souk_req){.arena = a, .store = w->db, .config = souk__http_opts->config};
     x->res = (souk_res){.status = 200};
     souk_buf_init(&x->res.body, 32u << 20);

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/live.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/time.h"
@@ -43,11 +44,11 @@
 #define SEND_TICK_MS 1000
 #define SEND_STALL_S 10 /* as long as h2o gives a client to send its request */
 
-static _Atomic int64_t seen_content = -1;
+static _Atomic int64_t seen_content = -1, seen_stock = -1;
 
 void souk__http_check_content(souk_store *db)
 {
-    const char *version = souk__http_opts->content_version;
+    const char *version = souk__http_opts->content_version, *stock = souk__http_opts->stock_version;
     if (!version) {
         souk_cache_invalidate();
         return;
@@ -55,6 +56,17 @@ void souk__http_check_content(souk_store *db)
     int64_t v = souk_store_version(db, version);
     if (v < 0 || atomic_exchange(&seen_content, v) != v)
         souk_cache_invalidate();
+    if (stock && ((v = souk_store_version(db, stock)) < 0 || atomic_exchange(&seen_stock, v) != v))
+        souk_cache_invalidate_stock();
+}
+
+void souk__http_on_touch(const char *name)
+{
+    const souk_server_opts *o = souk__http_opts;
+    if (o->content_version && strcmp(name, o->content_version) == 0)
+        souk_cache_invalidate();
+    else if (o->stock_version && strcmp(name, o->stock_version) == 0)
+        souk_cache_invalidate_stock();
 }
 
 void souk__http_add_header(h2o_req_t *r, const char *name, const char *value)
@@ -164,32 +176,60 @@ static void settle(souk__exchange *x)
         res->cache_control = x->cacheable && x->route && x->route->cache_control ? x->route->cache_control : "no-store";
 }
 
-/* 200 answers to reads get an ETag (kept from the cache on a hit), are
- * stored in the response cache when cacheable, and become 304 when the
- * client's If-None-Match lists the ETag. */
+/* Replaces the live markers of X's body by the values as they are now
+ * (core/live.h); the cache keeps the body with its markers. */
+static void fill_live(souk__exchange *x)
+{
+    souk_res *res = &x->res;
+    souk_buf filled;
+    souk_buf_init(&filled, 32u << 20);
+    if (souk_live_fill(res->body.data ? res->body.data : "", res->body.len, &filled, x->w->db) < 0) {
+        souk_buf_release(&filled);
+        souk_res_error(res, SOUK_E_INTERNAL, "response too large");
+        return;
+    }
+    souk_buf_release(&res->body);
+    res->body = filled;
+}
+
+/* 200 answers to reads get an ETag (kept from the cache on a hit, unless
+ * live values are filled in), are stored in the response cache when
+ * cacheable, and become 304 when the client's If-None-Match lists the ETag. */
 static void validators(souk__exchange *x)
 {
     souk_res *res = &x->res;
     if (res->err || !x->route || !is_read(x->req.method) || res->status != 200)
         return;
+    if (x->cacheable && !x->cache_hit) {
+        if (!res->live) {
+            make_etag(res->body.data ? res->body.data : "", res->body.len, x->etag_buf);
+            x->etag = x->etag_buf;
+        }
+        souk_cache_put(x->cache_key, x->cache_klen, x->stamp,
+                       &(souk_cached){200, res->cache_tags, res->live, res->body.data, res->body.len,
+                                      x->etag ? x->etag : "", res->content_type ? res->content_type : "application/json",
+                                      res->cache_control});
+    }
+    if (res->live)
+        fill_live(x);
+    if (res->err)
+        return;
     if (!x->etag) {
         make_etag(res->body.data ? res->body.data : "", res->body.len, x->etag_buf);
         x->etag = x->etag_buf;
     }
-    if (x->cacheable && !x->cache_hit)
-        souk_cache_put(x->cache_key, x->cache_klen, x->gen,
-                       &(souk_cached){200, res->body.data, res->body.len, x->etag,
-                                      res->content_type ? res->content_type : "application/json", res->cache_control});
     if (etag_matches(souk_req_header(&x->req, "if-none-match"), x->etag))
         res->status = 304;
 }
 
-/* A write that reached its route and succeeded may have changed what cached
- * answers show. */
+/* Without a content version, a write that reached its route and succeeded
+ * may have changed anything cached answers show. (With one, the commit that
+ * touched it has emptied the cache already: souk__http_on_touch.) */
 static void invalidate(souk__exchange *x)
 {
-    if (!x->res.err && x->route && !is_read(x->req.method) && x->res.status < 400)
-        souk__http_check_content(x->w->db);
+    if (!souk__http_opts->content_version && !x->res.err && x->route && !is_read(x->req.method) &&
+        x->res.status < 400)
+        souk_cache_invalidate();
 }
 
 static void send_response(souk__exchange *x)

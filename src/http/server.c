@@ -109,20 +109,28 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Notices commits made by other connections — other processes (`souk
- * import` into a live database), background jobs — within half a second:
- * the response cache is emptied when the content version moved, and
- * on_external_change runs after any commit. */
+/* Notices commits made by other processes (`souk import` or `souk worker`
+ * on a live database) within half a second: the response cache is emptied
+ * when the content or stock version moved, and on_external_change runs.
+ * Commits in this process drop cached answers themselves (the store's touch
+ * listener, souk__http_on_touch). */
+static int64_t outside_mark(souk_store *db)
+{
+    souk_store_group *g = souk_store_group_of(db);
+    /* with a group, the committer tells commits from outside it apart from its own */
+    return g ? (int64_t)souk_store_group_external(g) : souk_store_change_mark(db);
+}
+
 static void *watch_main(void *arg)
 {
     souk_store *db = arg;
-    int64_t last = souk_store_change_mark(db);
+    int64_t last = outside_mark(db);
     int tick = 0;
     while (!atomic_load(&stopping)) {
         usleep(100000);
         if (++tick % 5)
             continue;
-        int64_t v = souk_store_change_mark(db);
+        int64_t v = outside_mark(db);
         if (v != last) {
             last = v;
             souk__http_check_content(db);
@@ -159,6 +167,7 @@ int souk_server_run(const souk_server_opts *o)
     h2o_handler_t *handler = h2o_create_handler(path, sizeof *handler);
     handler->on_req = on_req;
     souk_cache_init(cfg->cache_bytes);
+    souk_store_on_touch(souk__http_on_touch);
 
     int nthreads = cfg->threads;
     souk__worker *workers = calloc((size_t)nthreads, sizeof *workers);

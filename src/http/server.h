@@ -28,10 +28,13 @@ typedef struct souk_server_opts {
     /* Called when another process committed to the database. */
     void (*on_external_change)(void);
     /* The souk_store_version name that changes with what cached answers
-     * show; the response cache is emptied only when it moves (after a write
-     * request, or within half a second of a write by another process or a
-     * background job). NULL: every successful write request empties it. */
+     * show; the response cache is emptied only when it moves (at the commit
+     * in this process, or within half a second of a write by another
+     * process). NULL: every successful write request empties it. */
     const char *content_version;
+    /* The version name that changes when products sell out or come back:
+     * only cached answers tagged SOUK_CACHE_TAG_STOCK go (NULL: none). */
+    const char *stock_version;
     bool access_log;             /* one JSON log line per request */
 } souk_server_opts;
 

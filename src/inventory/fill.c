@@ -32,7 +32,7 @@ static souk_err fill_one(souk_store *db, const fill_ctx *c, int64_t variant, int
     souk_err e = on_hand > 0 ? souk__inventory_record(db, variant, c->warehouse, on_hand, on_hand, "initial count",
                                                       "system", 0, now, NULL)
                              : SOUK_OK;
-    return e ? e : souk_store_dberr(souk__inventory_refresh_availability(db, variant));
+    return e ? e : souk_store_dberr(souk__inventory_refresh_availability(db, variant, false));
 }
 
 static souk_err fill_body(souk_store *db, void *arg)
@@ -48,6 +48,8 @@ static souk_err fill_body(souk_store *db, void *arg)
             return e;
         after = ids[n - 1];
     }
+    if (!e && souk_store_after_commit(db, souk__inventory_live_forget_hook, NULL, 0) < 0)
+        e = SOUK_E_INTERNAL;
     return e ? e : souk_store_dberr(souk_store_touch(db, SOUK_CONTENT));
 }
 

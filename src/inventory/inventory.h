@@ -150,6 +150,27 @@ souk_err souk_inventory_level(souk_store *db, int64_t variant, int64_t warehouse
  * database error (*AVAILABLE is then 0). */
 souk_err souk_inventory_available(souk_store *db, int64_t variant, int64_t *available);
 
+/* ---- the availability read model in memory (live.c) ----
+ * What variant_availability holds, kept in memory for answers that show it
+ * at every request (product detail fills it in at send time: core/live.h),
+ * updated after each commit that changes it in this process and forgotten
+ * when another process commits. */
+
+/* Available of VARIANT now: from memory, else read on DB and remembered
+ * (unless a change raced with the read). -1 on a database error. */
+int64_t souk_inventory_available_now(souk_store *db, int64_t variant);
+
+/* A core/live.h resolver for kind 'a' (CTX: the caller's souk_store *):
+ * writes the available count of variant KEY. */
+int souk_inventory_live_available(void *ctx, int64_t key, char *out, size_t cap);
+
+/* Forgets every remembered value (another process committed). */
+void souk_inventory_live_forget(void);
+
+/* The souk_store_version name bumped whenever some variant's available
+ * goes from zero to more or back (what the in_stock filter shows). */
+#define SOUK_STOCK_STATE "stock_state"
+
 /* Stock of VARIANT: {"variant_id","on_hand","reserved","available",
  * "warehouses":[{"warehouse":{"id","code","name"},"on_hand","reserved",
  * "available","low_stock_threshold","low_stock","updated_at"}]}.

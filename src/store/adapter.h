@@ -124,7 +124,7 @@ void souk__store_hard(souk_store *db, const char *sql);
 /* One after-commit hook (tx.c). */
 struct souk__after_commit {
     void (*fn)(void *arg);
-    unsigned char arg[256];
+    unsigned char arg[64];
 };
 
 /* Runs FN(DB, CTX) as a nested transaction of the write transaction DB is

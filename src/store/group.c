@@ -21,6 +21,7 @@
  * in a later group) and work items get a negative status.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,8 @@ struct souk_store_group {
     item *head, *tail;
     int queued;
     bool stop, started;
+    int64_t mark;                     /* the committer connection's change mark when last looked */
+    _Atomic uint64_t external;        /* commits seen from outside the group */
     int m_groups, m_items, m_failed; /* metric series */
 };
 
@@ -165,14 +168,39 @@ static void run_group(souk_store_group *g, item *first, int n)
         run_group(g, it, n - done);
 }
 
+/* Another connection committed since the last look when the committer's
+ * connection's change mark moved (its own commits do not move it). */
+static void look_outside(souk_store_group *g)
+{
+    int64_t m = g->db->ops->change_mark(g->db);
+    if (m >= 0 && m != g->mark) {
+        if (g->mark >= 0)
+            atomic_fetch_add(&g->external, 1);
+        g->mark = m;
+    }
+}
+
 static void *committer_main(void *arg)
 {
     souk_store_group *g = arg;
     on_committer = g;
+    g->mark = g->db->ops->change_mark(g->db);
     for (;;) {
         pthread_mutex_lock(&g->lock);
-        while (!g->head && !g->stop)
-            pthread_cond_wait(&g->wake, &g->lock);
+        while (!g->head && !g->stop) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += 500 * 1000 * 1000;
+            if (until.tv_nsec >= 1000000000) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000;
+            }
+            if (pthread_cond_timedwait(&g->wake, &g->lock, &until) != 0 && !g->head) {
+                pthread_mutex_unlock(&g->lock);
+                look_outside(g);
+                pthread_mutex_lock(&g->lock);
+            }
+        }
         if (!g->head) {
             pthread_mutex_unlock(&g->lock);
             break;
@@ -190,9 +218,15 @@ static void *committer_main(void *arg)
         g->queued -= n;
         last->next = NULL;
         pthread_mutex_unlock(&g->lock);
+        look_outside(g);
         run_group(g, first, n);
     }
     return NULL;
+}
+
+uint64_t souk_store_group_external(const souk_store_group *g)
+{
+    return g ? atomic_load(&((souk_store_group *)g)->external) : 0;
 }
 
 int souk_store_group_start(souk_store_group **out, const char *dsn, char *err, size_t errlen)

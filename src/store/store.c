@@ -338,8 +338,30 @@ char *souk_stmt_strdup(souk_stmt *st, int col)
 
 /* ---- change detection and maintenance ---- */
 
+static void (*touch_listener)(const char *name);
+
+void souk_store_on_touch(void (*fn)(const char *name))
+{
+    touch_listener = fn;
+}
+
+static void touched(void *arg)
+{
+    if (touch_listener)
+        touch_listener(arg);
+}
+
 int souk_store_touch(souk_store *db, const char *name)
 {
+    char copy[64];
+    size_t n = strlen(name);
+    if (n >= sizeof copy) {
+        souk__store_set_err(db, "version name too long: %s", name);
+        return SOUK_DB_HARD;
+    }
+    memcpy(copy, name, n + 1);
+    if (souk_store_after_commit(db, touched, copy, n + 1) < 0)
+        return SOUK_DB_HARD;
     return souk_store_exec(db,
                            "INSERT INTO meta (key, value) VALUES ($1, '1') ON CONFLICT (key) "
                            "DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)",

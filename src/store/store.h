@@ -257,7 +257,7 @@ void souk_store_idle(souk_store *db);
 
 /* Runs FN(ARG) once the write transaction DB is in has committed — at once
  * when DB is in none; never when it (or the savepoint FN was registered in)
- * rolls back. ARG (LEN ≤ 256 bytes) is copied. For in-memory state that must
+ * rolls back. ARG (LEN ≤ 64 bytes) is copied. For in-memory state that must
  * follow what was committed (caches, read models); FN runs on the thread
  * that committed and must not block. 0, or -1 (LEN too large, or memory). */
 int souk_store_after_commit(souk_store *db, void (*fn)(void *arg), const void *arg, size_t len);
@@ -325,6 +325,16 @@ int souk_store_touch(souk_store *db, const char *name);
 
 /* The change count of NAME (0 when never touched), or -1 on error. */
 int64_t souk_store_version(souk_store *db, const char *name);
+
+/* Has FN(NAME) called after each commit that touched NAME in this process
+ * (on the committing thread, before anyone is answered), e.g. to drop
+ * cached answers at once. One listener per process; set it at start. */
+void souk_store_on_touch(void (*fn)(const char *name));
+
+/* How many times G's committer has seen another process (or a connection
+ * outside the group) commit; it looks before each group and twice a
+ * second when idle. 0 for NULL. */
+uint64_t souk_store_group_external(const souk_store_group *g);
 
 /* A mark that differs after any other connection (thread or process) has
  * committed, so that a poller can notice outside writes cheaply; -1 on

@@ -50,7 +50,8 @@ int souk_store_after_commit(souk_store *db, void (*fn)(void *arg), const void *a
         return -1;
     if (db->tx_depth == 0) {
         unsigned char copy[sizeof db->hooks->arg];
-        memcpy(copy, arg, len);
+        if (len)
+            memcpy(copy, arg, len);
         fn(copy);
         return 0;
     }
@@ -63,7 +64,8 @@ int souk_store_after_commit(souk_store *db, void (*fn)(void *arg), const void *a
         db->hooks_cap = cap;
     }
     db->hooks[db->nhooks].fn = fn;
-    memcpy(db->hooks[db->nhooks].arg, arg, len);
+    if (len)
+        memcpy(db->hooks[db->nhooks].arg, arg, len);
     db->nhooks++;
     return 0;
 }
