@@ -71,9 +71,13 @@ souk_err souk_cart_coupon(souk_store *db, int64_t cart, const char *code, souk_a
 
 /* Moves the lines of guest cart FROM into USER's cart (created if needed;
  * quantities add, capped at SOUK_CART_MAX_QUANTITY) and deletes FROM, in one
- * transaction. *ID gets the user's cart. VALIDATION (nothing merged) when the
- * result would exceed SOUK_CART_MAX_LINES lines; NOT_FOUND when FROM is gone. */
-souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id);
+ * transaction. *ID gets the user's cart and *OUT its JSON as committed
+ * (caller decrefs). VALIDATION (problem "cart_token"; nothing merged, both
+ * carts as they were) when the result would exceed SOUK_CART_MAX_LINES lines
+ * or its subtotal SOUK_CART_MAX_TOTAL_TEXT minor units; NOT_FOUND when FROM is
+ * gone. On an error *OUT is NULL. */
+souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id,
+                         json_t **out);
 
 /* ---- inside the caller's write transaction (checkout and orders) ---- */
 
