@@ -154,20 +154,20 @@ static souk_err merge_body(souk_store *db, void *arg)
                           (long long)lines, SOUK_CART_MAX_LINES);
         return SOUK_E_VALIDATION;
     }
-    /* the merged cart must still have totals souk can compute: checked here,
-     * before the guest cart goes, so that a refusal rolls the whole merge back */
+    r = souk_store_exec(db, "DELETE FROM carts WHERE id = $1 AND user_id IS NULL", SOUK_ARGS(SOUK_I64(c->from)));
+    if (r < 0)
+        return souk_store_dberr(r);
+    if ((e = souk__cart_touch(db, c->into, "merged")))
+        return e;
+    /* the merged cart must still have totals souk can compute: a refusal
+     * here rolls the whole merge back, the guest cart's deletion included */
     json_decref(c->json);
     c->json = NULL;
-    souk_err priced = souk_cart_json(db, c->into, &c->json);
-    if (priced == SOUK_E_VALIDATION) {
+    e = souk_cart_json(db, c->into, &c->json);
+    if (e == SOUK_E_VALIDATION)
         souk_problems_add(c->pr, c->a, "cart_token", "together the carts would exceed " SOUK_CART_MAX_TOTAL_TEXT
                                                      " minor units; lower a quantity first");
-        return SOUK_E_VALIDATION;
-    }
-    if (priced)
-        return priced;
-    r = souk_store_exec(db, "DELETE FROM carts WHERE id = $1 AND user_id IS NULL", SOUK_ARGS(SOUK_I64(c->from)));
-    return r < 0 ? souk_store_dberr(r) : souk__cart_touch(db, c->into, "merged");
+    return e;
 }
 
 souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id,

@@ -297,7 +297,7 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
     else if (e)
         return souk_res_error(res, e, NULL);
     c.place = (souk__place_in){cart, user, user ? NULL : guest_key, in.email, address, souk_orders_gateway()->name,
-                               user ? uref : "guest"};
+                               user ? uref : "guest", in.has_expected, in.expected.amount, in.expected.currency};
     if (!in.email && user && souk__checkout_account_email(req, res, user, &c.place.email))
         return res->err;
     if (!c.place.email) {
