@@ -7,6 +7,7 @@
  */
 #include "cart/cart.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cart/internal.h"
