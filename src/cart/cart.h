@@ -6,8 +6,8 @@
  * account (one per user). Lines name variants and quantities: prices are
  * read afresh every time the cart is shown or changed, so a cart never
  * carries a stale price into checkout (the price a line was last shown at
- * is kept only to explain a changed total: souk_cart_explain_tx). A cart lives 7 days after its last
- * change. Totals follow cart/totals.h.
+ * is kept only to explain a changed total: souk_cart_explain_tx). A cart
+ * lives 7 days after its last change. Totals follow cart/totals.h.
  *
  * Files: cart.c (carts and their settings), lines.c, coupons.c, render.c
  * (the cart's JSON), changes.c (why a cart's total moved), totals.c (the
@@ -106,8 +106,9 @@ souk_err souk_cart_coupon_release_tx(souk_store *db, int64_t coupon);
  * for each line of CART (its JSON, as souk_cart_json rendered it in this
  * transaction) whose unit price is not the one the cart's last change
  * showed ("var_… costs 3000 USD now, 2500 USD when the cart last changed"),
- * and "coupon" for a coupon on the cart that no longer applies, with the
- * reason ("SAVE50 no longer applies: this coupon has been used up").
+ * and "coupon" for a coupon on the cart that does not apply, with the
+ * reason ("SAVE50 no longer applies: this coupon has been used up", or "…
+ * does not apply: the subtotal is below the coupon's minimum").
  * SOUK_OK or the database error. */
 souk_err souk_cart_explain_tx(souk_store *db, int64_t id, const json_t *cart, souk_arena *a, souk_problems *pr);
 

@@ -79,7 +79,9 @@ souk_err souk_cart_explain_tx(souk_store *db, int64_t id, const json_t *cart, so
     const char *why = souk__cart_coupon_refusal(db, id, code, &e);
     if (e)
         return e;
-    souk_problems_add(pr, a, "coupon", "%s no longer applies: %s", code,
-                      why ? why : "the subtotal is below the coupon's minimum");
+    if (why)
+        souk_problems_add(pr, a, "coupon", "%s no longer applies: %s", code, why);
+    else /* the coupon's rules hold, so its minimum is what is missing */
+        souk_problems_add(pr, a, "coupon", "%s does not apply: the subtotal is below the coupon's minimum", code);
     return SOUK_OK;
 }

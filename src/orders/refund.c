@@ -41,7 +41,8 @@ static souk_err record_refund(souk_store *db, int64_t order, int64_t amount, con
     int64_t now = souk_time_now_us();
     *id = souk_id_next();
     int r = souk_store_exec(db, "INSERT INTO refunds (id, order_id, amount, reason, state, return_id, actor, "
-                                "created_at, intent_id, currency) VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9)",
+                                "created_at, intent_id, currency) "
+                                "VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9)",
                             SOUK_ARGS(SOUK_I64(*id), SOUK_I64(order), SOUK_I64(amount),
                                       SOUK_TEXT(reason ? reason : ""), SOUK_REF(return_id),
                                       SOUK_TEXT(actor ? actor : "system"), SOUK_I64(now), SOUK_TEXT(intent),

@@ -225,9 +225,11 @@ static void test_place_expected_total(void **state)
     assert_int_equal(place_expecting(f, c, 900, "USD", &order), SOUK_E_PRICE_CHANGED);
     assert_int_equal(order, 0);
     assert_string_equal(f->pr.items[0].field, "expected_total");
-    assert_string_equal(problem(f, "expected_total"), "the cart now totals 2000 USD, not 900 USD: read it again and confirm");
+    assert_string_equal(problem(f, "expected_total"),
+                        "the cart now totals 2000 USD, not 900 USD: read it again and confirm");
     char want[128], var[SOUK_ID_TEXT_MAX];
-    snprintf(want, sizeof want, "%s costs 500 USD now, 400 USD when the cart last changed", souk_id_format("var", b, var));
+    snprintf(want, sizeof want, "%s costs 500 USD now, 400 USD when the cart last changed",
+             souk_id_format("var", b, var));
     assert_string_equal(problem(f, "lines[1].unit_price"), want);
     assert_string_equal(problem(f, "lines[0].unit_price"), "");
     assert_string_equal(problem(f, "coupon"), "HALF no longer applies: this coupon has been used up");
