@@ -222,6 +222,7 @@ int souk_cart_api_merge(souk_req *req, souk_res *res)
     souk_err e = souk_cart_find(req->store, 0, in.cart_token, &guest);
     if (e)
         return souk_res_error(res, e, e == SOUK_E_NOT_FOUND ? "No guest cart with that token." : NULL);
-    e = souk_cart_merge(req->store, req->principal.user_id, guest, req->arena, &res->problems, &id);
-    return e ? souk_res_error(res, e, NULL) : show(req, res, id, 200);
+    json_t *j;
+    e = souk_cart_merge(req->store, req->principal.user_id, guest, req->arena, &res->problems, &id, &j);
+    return e ? souk_res_error(res, e, NULL) : send_cart(req, res, id, j, 200);
 }

@@ -75,6 +75,13 @@ souk_err souk__cart_touch(souk_store *db, int64_t cart, const char *reason)
     int64_t now = souk_time_now_us();
     int r = souk_store_exec(db, "UPDATE carts SET updated_at = $2, expires_at = $3 WHERE id = $1",
                             SOUK_ARGS(SOUK_I64(cart), SOUK_I64(now), SOUK_I64(now + SOUK_CART_TTL_US)));
+    /* the prices this change's answer shows, for a later PRICE_CHANGED to compare with */
+    if (r >= 0)
+        r = souk_store_exec(db, "UPDATE cart_lines SET quoted_currency = (SELECT currency FROM carts WHERE id = $1), "
+                                "quoted_amount = (SELECT p.amount FROM catalog_offer_prices p "
+                                "WHERE p.variant_id = cart_lines.variant_id "
+                                "AND p.currency = (SELECT currency FROM carts WHERE id = $1)) WHERE cart_id = $1",
+                            SOUK_ARGS(SOUK_I64(cart)));
     if (r < 0)
         return souk_store_dberr(r);
     char ref[SOUK_ID_TEXT_MAX];

@@ -3,16 +3,18 @@
  *
  * A guest cart is reached with its cart token (`ct_…`, shown once, stored
  * hashed, sent as the X-Cart-Token header); a customer's cart belongs to the
- * account (one per user). Lines name variants and quantities only: prices
- * are read afresh every time the cart is shown or changed, so a cart never
- * carries a stale price into checkout. A cart lives 7 days after its last
- * change. Totals follow cart/totals.h.
+ * account (one per user). Lines name variants and quantities: prices are
+ * read afresh every time the cart is shown or changed, so a cart never
+ * carries a stale price into checkout (the price a line was last shown at
+ * is kept only to explain a changed total: souk_cart_explain_tx). A cart
+ * lives 7 days after its last change. Totals follow cart/totals.h.
  *
  * Files: cart.c (carts and their settings), lines.c, coupons.c, render.c
- * (the cart's JSON), totals.c (the arithmetic), api.c (cart handlers),
- * api_admin.c (tax rates, shipping methods and coupons, for admins).
- * Tables: carts, cart_lines, tax_rates, shipping_methods, coupons
- * (migration 0005). Lines are priced from the catalog's published views
+ * (the cart's JSON), changes.c (why a cart's total moved), totals.c (the
+ * arithmetic), api.c (cart handlers), api_admin.c (tax rates, shipping
+ * methods and coupons, for admins). Tables: carts, cart_lines, tax_rates,
+ * shipping_methods, coupons (migration 0005; 0061 adds the price each line
+ * was last shown at). Lines are priced from the catalog's published views
  * catalog_offers and catalog_offer_prices (catalog.h), never its tables.
  */
 #ifndef SOUK_CART_H
@@ -71,9 +73,13 @@ souk_err souk_cart_coupon(souk_store *db, int64_t cart, const char *code, souk_a
 
 /* Moves the lines of guest cart FROM into USER's cart (created if needed;
  * quantities add, capped at SOUK_CART_MAX_QUANTITY) and deletes FROM, in one
- * transaction. *ID gets the user's cart. VALIDATION (nothing merged) when the
- * result would exceed SOUK_CART_MAX_LINES lines; NOT_FOUND when FROM is gone. */
-souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id);
+ * transaction. *ID gets the user's cart and *OUT its JSON as committed
+ * (caller decrefs). VALIDATION (problem "cart_token"; nothing merged, both
+ * carts as they were) when the result would exceed SOUK_CART_MAX_LINES lines
+ * or its subtotal SOUK_CART_MAX_TOTAL_TEXT minor units; NOT_FOUND when FROM is
+ * gone. On an error *OUT is NULL. */
+souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id,
+                         json_t **out);
 
 /* ---- inside the caller's write transaction (checkout and orders) ---- */
 
@@ -94,6 +100,17 @@ souk_err souk_cart_coupon_use_tx(souk_store *db, int64_t cart, int64_t *coupon);
 /* Gives one use of COUPON back (an order that counted it was cancelled);
  * never below zero. SOUK_OK or the database error. */
 souk_err souk_cart_coupon_release_tx(souk_store *db, int64_t coupon);
+
+/* Why cart ID costs what it does now, for a checkout refused because the
+ * shopper expected another total: adds to PR a problem "lines[i].unit_price"
+ * for each line of CART (its JSON, as souk_cart_json rendered it in this
+ * transaction) whose unit price is not the one the cart's last change
+ * showed ("var_… costs 3000 USD now, 2500 USD when the cart last changed"),
+ * and "coupon" for a coupon on the cart that does not apply, with the
+ * reason ("SAVE50 no longer applies: this coupon has been used up", or "…
+ * does not apply: the subtotal is below the coupon's minimum").
+ * SOUK_OK or the database error. */
+souk_err souk_cart_explain_tx(souk_store *db, int64_t id, const json_t *cart, souk_arena *a, souk_problems *pr);
 
 /* ---- maintenance ---- */
 

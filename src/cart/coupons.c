@@ -20,6 +20,7 @@ typedef struct apply_ctx {
  * or a database error in *E. */
 static const char *refusal(souk_store *db, const apply_ctx *c, int64_t *coupon, souk_err *e)
 {
+    *coupon = 0;
     bool active = false, in_time = false, left = false, currency = false;
     int r = souk_store_one(db, "SELECT k.id, k.active = 1, coalesce(k.starts_at, 0) <= $2 "
                                "AND coalesce(k.expires_at, 9223372036854775807) > $2, "
@@ -37,6 +38,13 @@ static const char *refusal(souk_store *db, const apply_ctx *c, int64_t *coupon, 
            : !left             ? "this coupon has been used up"
            : !currency         ? "this coupon is for another currency"
                                : NULL;
+}
+
+const char *souk__cart_coupon_refusal(souk_store *db, int64_t cart, const char *code, souk_err *e)
+{
+    apply_ctx c = {cart, code, NULL, NULL};
+    int64_t coupon;
+    return refusal(db, &c, &coupon, e);
 }
 
 static souk_err apply_body(souk_store *db, void *arg)

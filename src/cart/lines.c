@@ -117,6 +117,7 @@ typedef struct merge_ctx {
     int64_t user, from, into;
     souk_arena *a;
     souk_problems *pr;
+    json_t *json; /* the merged cart as this transaction leaves it */
 } merge_ctx;
 
 /* The cart of C's user into C->into, created in the guest cart's currency when there is none. */
@@ -154,14 +155,32 @@ static souk_err merge_body(souk_store *db, void *arg)
         return SOUK_E_VALIDATION;
     }
     r = souk_store_exec(db, "DELETE FROM carts WHERE id = $1 AND user_id IS NULL", SOUK_ARGS(SOUK_I64(c->from)));
-    return r < 0 ? souk_store_dberr(r) : souk__cart_touch(db, c->into, "merged");
+    if (r < 0)
+        return souk_store_dberr(r);
+    if ((e = souk__cart_touch(db, c->into, "merged")))
+        return e;
+    /* the merged cart must still have totals souk can compute: a refusal
+     * here rolls the whole merge back, the guest cart's deletion included */
+    json_decref(c->json);
+    c->json = NULL;
+    e = souk_cart_json(db, c->into, &c->json);
+    if (e == SOUK_E_VALIDATION)
+        souk_problems_add(c->pr, c->a, "cart_token", "together the carts would exceed " SOUK_CART_MAX_TOTAL_TEXT
+                                                     " minor units; lower a quantity first");
+    return e;
 }
 
-souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id)
+souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id,
+                         json_t **out)
 {
-    merge_ctx c = {user, from, 0, a, pr};
+    merge_ctx c = {user, from, 0, a, pr, NULL};
     souk_err e = souk_store_run(db, merge_body, &c, pr);
-    if (!e)
+    if (e) {
+        json_decref(c.json);
+        c.json = NULL;
+    } else {
         *id = c.into;
+    }
+    *out = c.json;
     return e;
 }

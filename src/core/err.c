@@ -32,6 +32,8 @@ static const struct {
     [SOUK_E_PAYMENT_DECLINED] = {"PAYMENT_DECLINED", 402, "The payment was declined; details give the reason."},
     [SOUK_E_IDEMPOTENCY_MISMATCH] = {"IDEMPOTENCY_MISMATCH", 422,
                                      "This Idempotency-Key was used with a different request."},
+    [SOUK_E_PRICE_CHANGED] = {"PRICE_CHANGED", 409,
+                              "The cart no longer costs the expected_total; details give the new totals and why."},
 };
 
 const char *souk_err_code(souk_err e)

@@ -34,6 +34,7 @@ typedef enum souk_err {
     SOUK_E_INVALID_STATE,
     SOUK_E_PAYMENT_DECLINED,
     SOUK_E_IDEMPOTENCY_MISMATCH,
+    SOUK_E_PRICE_CHANGED,
     SOUK_E__COUNT
 } souk_err;
 

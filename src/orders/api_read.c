@@ -93,10 +93,23 @@ static void keep_secret_for_customer(souk_req *req, json_t *order)
         json_object_set_new(json_object_get(order, "payment"), "client_secret", json_null());
 }
 
+/* Staff (orders:read:any) see whether order ID waits for their review: a
+ * payment that did not match its total. Others never see the field. */
+static souk_err add_review_for_staff(souk_req *req, int64_t id, json_t *order)
+{
+    json_t *review = NULL;
+    souk_err e = souk_req_can(req, "orders:read:any") ? souk__order_review_json(req->store, id, &review) : SOUK_OK;
+    if (review)
+        json_object_set_new(order, "review", review);
+    return e;
+}
+
 int souk__order_answer(souk_req *req, souk_res *res, int64_t id, int64_t vendor_view, int status)
 {
     json_t *j;
     souk_err e = souk__order_json(req->store, id, vendor_view, &j);
+    if (!e && (e = add_review_for_staff(req, id, j)))
+        json_decref(j);
     if (e)
         return souk_res_error(res, e, NULL);
     keep_secret_for_customer(req, j);
@@ -260,6 +273,8 @@ int souk_orders_api_list(souk_req *req, souk_res *res)
     for (int i = 0; i < n; i++) {
         json_t *j;
         souk_err e = souk__order_json(req->store, ids[i], vendor_view ? f.vendor : 0, &j);
+        if (!e && (e = add_review_for_staff(req, ids[i], j)))
+            json_decref(j);
         if (e) {
             json_decref(data);
             return souk_res_error(res, e, NULL);

@@ -29,6 +29,8 @@ typedef struct finish_ctx {
     bool created;                      /* the intent was just created */
     bool confirmed;                    /* a confirmation was asked for */
     int64_t refund_id;                 /* a refund to send after the commit */
+    bool mismatch;                     /* the gateway took another amount than the total (payment_check.c) */
+    const char *request_id;
     int status;
     char *body;                        /* malloc'd */
 } finish_ctx;
@@ -47,12 +49,16 @@ static souk_err apply(souk_store *db, finish_ctx *f, const char *actor)
         if (r < 0)
             return souk_store_dberr(r);
     }
+    f->mismatch = false;
     if (!f->confirmed)
         return SOUK_OK;
     souk_err e;
     switch (pi->status) {
-    case SOUK_PAY_SUCCEEDED:
-        return souk__order_payment_succeeded_tx(db, order, actor, &f->refund_id);
+    case SOUK_PAY_SUCCEEDED: {
+        /* what the gateway says it charged, never what was asked of it */
+        souk__payment_report p = {pi->id, pi->amount, pi->amount_received, pi->currency, "checkout", f->request_id};
+        return souk__payment_succeeded_tx(db, order, &p, actor, &f->refund_id, &f->mismatch);
+    }
     case SOUK_PAY_PROCESSING:
         return souk__order_processing_tx(db, order);
     case SOUK_PAY_REQUIRES_CONFIRMATION:
@@ -156,6 +162,7 @@ static int gateway_steps(souk__order *o, const char *payment_method, finish_ctx 
     if (o->total == 0) { /* nothing to pay (a 100 % coupon, free shipping): no gateway */
         memset(pi, 0, sizeof *pi);
         pi->status = SOUK_PAY_SUCCEEDED;
+        snprintf(pi->currency, sizeof pi->currency, "%s", o->currency); /* 0 of it, taken by nobody */
         f->intent = pi;
         f->confirmed = true;
         return 0;
@@ -189,6 +196,8 @@ static int gateway_steps(souk__order *o, const char *payment_method, finish_ctx 
 static int answer_finished(souk_req *req, souk_res *res, finish_ctx *f)
 {
     char err[256];
+    if (f->mismatch)
+        souk__payment_mismatch_count("checkout");
     if (f->refund_id && souk__refund_execute(req->store, f->refund_id, err, sizeof err) < 0)
         souk_log(SOUK_LOG_WARN, req->request_id, NULL, NULL, "refund left to the job queue: %s", err);
     int rc = souk__checkout_replay(req, res, f->status, f->body);
@@ -204,7 +213,7 @@ static int pay(souk_req *req, souk_res *res, const souk__checkout_claim *c, cons
     souk_err e = souk__order_load(req->store, c->order_id, &o);
     if (e)
         return souk_res_error(res, e, NULL);
-    finish_ctx f = {c, NULL, false, false, 0, 0, NULL};
+    finish_ctx f = {c, NULL, false, false, 0, false, req->request_id, 0, NULL};
     souk_payment_intent pi;
     char err[256] = "";
     if (gateway_steps(&o, payment_method, &f, &pi, err, sizeof err, record_intent, req->store) < 0)
@@ -222,7 +231,7 @@ static int pay(souk_req *req, souk_res *res, const souk__checkout_claim *c, cons
  * the payment and the answer are one transaction: all or nothing. */
 typedef struct inline_ctx {
     souk__checkout_claim *c;
-    const char *payment_method;
+    const char *payment_method, *request_id;
     finish_ctx f;
     souk_payment_intent pi;
 } inline_ctx;
@@ -236,7 +245,7 @@ static souk_err claim_and_pay_tx(souk_store *db, void *arg)
     souk__order o;
     char err[256];
     free(x->f.body);
-    x->f = (finish_ctx){x->c, NULL, false, false, 0, 0, NULL};
+    x->f = (finish_ctx){x->c, NULL, false, false, 0, false, x->request_id, 0, NULL};
     if ((e = souk__order_load(db, x->c->order_id, &o)))
         return e;
     if (gateway_steps(&o, x->payment_method, &x->f, &x->pi, err, sizeof err, NULL, NULL) < 0) {
@@ -288,7 +297,7 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
     else if (e)
         return souk_res_error(res, e, NULL);
     c.place = (souk__place_in){cart, user, user ? NULL : guest_key, in.email, address, souk_orders_gateway()->name,
-                               user ? uref : "guest"};
+                               user ? uref : "guest", in.has_expected, in.expected.amount, in.expected.currency};
     if (!in.email && user && souk__checkout_account_email(req, res, user, &c.place.email))
         return res->err;
     if (!c.place.email) {
@@ -297,7 +306,7 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
     }
     int64_t deadline = souk_time_now_us() + SOUK_ORDERS_WAIT_US;
     bool in_process = souk_orders_gateway()->in_process;
-    inline_ctx x = {.c = &c, .payment_method = in.payment_method};
+    inline_ctx x = {.c = &c, .payment_method = in.payment_method, .request_id = req->request_id};
     for (;;) {
         e = in_process ? souk_store_run(req->store, claim_and_pay_tx, &x, &res->problems)
                        : souk_store_run(req->store, souk__checkout_claim_tx, &c, &res->problems);

@@ -1,7 +1,7 @@
 /*
  * checkout_in.c — the checkout request: its body (e-mail, shipping address,
- * payment method), its Idempotency-Key, and the hashes that name the caller
- * and the request (see checkout_in.h).
+ * payment method, the total the shopper was shown), its Idempotency-Key, and
+ * the hashes that name the caller and the request (see checkout_in.h).
  */
 #include "orders/checkout_in.h"
 
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/money.h"
 #include "identity/identity.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
@@ -53,15 +54,44 @@ static const souk_json_field checkout_fields[] = {
 };
 static const souk_json_spec checkout_spec = SOUK_JSON_SPEC(souk__checkout_in, checkout_fields);
 
+static const char *currency_check(const char *s, size_t len)
+{
+    return len == 3 && souk_currency_valid(s) ? NULL : "must be an ISO 4217 currency code such as USD";
+}
+
+static const souk_json_field expected_fields[] = {
+    SOUK_JSON_F_INT("amount", SOUK_JSON_REQUIRED, souk__expected_total, amount, 0, SOUK_ORDERS_TOTAL_MAX),
+    SOUK_JSON_F_STRING("currency", SOUK_JSON_REQUIRED, souk__expected_total, currency, 3, 3, currency_check),
+};
+static const souk_json_spec expected_spec = SOUK_JSON_SPEC(souk__expected_total, expected_fields);
+
+/* Takes member NAME out of OBJ (NULL when absent; caller decrefs). */
+static json_t *take(json_t *obj, const char *name)
+{
+    json_t *v = json_incref(json_object_get(obj, name));
+    json_object_del(obj, name);
+    return v;
+}
+
 int souk__checkout_decode(souk_req *req, souk_res *res, souk__checkout_in *in, const char **address)
 {
     json_t *obj = souk_req_json(req, res);
     if (!obj)
         return res->err;
-    json_t *addr = json_incref(json_object_get(obj, "shipping_address"));
-    json_object_del(obj, "shipping_address");
+    json_t *addr = take(obj, "shipping_address"), *expected = take(obj, "expected_total");
     int bad = souk_json_decode(&checkout_spec, obj, in, "", req->arena, &res->problems);
     json_decref(obj);
+    in->has_expected = expected != NULL;
+    if (!expected) {
+        memset(&in->expected, 0, sizeof in->expected);
+    } else if (!json_is_object(expected)) {
+        bad = souk_problems_add(&res->problems, req->arena, "expected_total",
+                                "must be the total the cart showed: {\"amount\": minor units, \"currency\": \"USD\"}");
+    } else if (souk_json_decode(&expected_spec, expected, &in->expected, "expected_total", req->arena,
+                                &res->problems) < 0) {
+        bad = -1;
+    }
+    json_decref(expected);
     address_in a;
     if (!addr)
         bad = souk_problems_add(&res->problems, req->arena, "shipping_address", "is required");

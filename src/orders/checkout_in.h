@@ -7,14 +7,26 @@
 
 #include "http/http.h"
 
+/* The total the storefront showed (expected_total): minor units of an ISO
+ * currency. */
+typedef struct souk__expected_total {
+    int64_t amount;
+    const char *currency;
+    uint64_t present, nulls;
+} souk__expected_total;
+
 typedef struct souk__checkout_in {
     const char *email, *payment_method; /* NULL when absent */
     uint64_t present, nulls;
+    bool has_expected;                  /* expected_total was sent */
+    souk__expected_total expected;
 } souk__checkout_in;
 
-/* Decodes the body {email?, shipping_address, payment_method?} into IN; on
- * success *ADDRESS is the shipping address serialized (keys sorted, arena).
- * Returns 0, or the 400/415/422 set on RES. */
+/* Decodes the body {email?, shipping_address, payment_method?,
+ * expected_total?} into IN; on success *ADDRESS is the shipping address
+ * serialized (keys sorted, arena). expected_total must be {amount: 0 …
+ * 4·10^14, currency: a known ISO 4217 code}, nothing else (422 naming the
+ * member). Returns 0, or the 400/415/422 set on RES. */
 int souk__checkout_decode(souk_req *req, souk_res *res, souk__checkout_in *in, const char **address);
 
 /* True for an Idempotency-Key of 1..SOUK_ORDERS_KEY_MAX characters of

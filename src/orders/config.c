@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "orders/internal.h"
 #include "orders/place.h"
 #include "core/banned.h"
 
@@ -17,6 +18,7 @@ void souk_orders_configure(const souk_payment_gateway *g, int64_t reservation_tt
     gateway = *g;
     configured = true;
     souk__place_set_ttl(reservation_ttl_us);
+    souk__payment_metrics_init();
 }
 
 const souk_payment_gateway *souk_orders_gateway(void)

@@ -32,6 +32,12 @@ souk_err souk__order_load(souk_store *db, int64_t id, souk__order *o);
  * vendor's lines and sub-order. Caller decrefs *OUT. */
 souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **out);
 
+/* The review of order ID (docs/orders.md "Payments that do not match") into
+ * *OUT — {reason, source, intent_id, reported_amount, reported_currency,
+ * refund_id, at}, caller decrefs — or NULL when nothing is to be reviewed.
+ * For staff only. SOUK_OK or the database error. */
+souk_err souk__order_review_json(souk_store *db, int64_t id, json_t **out);
+
 /* ---- inside a write transaction (souk_store_run bodies) ---- */
 
 /* Which quantity of each order line: all of it, what was not returned, or
@@ -100,6 +106,51 @@ souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const 
  * the money is refunded in full (*REFUND_ID ≠ 0: send it after the
  * commit). SOUK_OK also when it was paid already. */
 souk_err souk__order_payment_succeeded_tx(souk_store *db, int64_t order, const char *actor, int64_t *refund_id);
+
+/* Records a pending refund of AMOUNT (minor units of CURRENCY; NULL: the
+ * order's) of a payment through INTENT that ORDER O did not take as its own
+ * (a payment that did not match its total): the order's refunded total and
+ * state are left alone, the orders.refund job sends it, the customer is
+ * told. Once per intent: *REFUND_ID is 0 when a refund to INTENT exists
+ * already, else the refund to send with souk__refund_execute after the
+ * commit. SOUK_OK or the database error. */
+souk_err souk__refund_stray_tx(souk_store *db, const souk__order *o, const char *intent, int64_t amount,
+                               const char *currency, const char *reason, const char *actor, int64_t *refund_id);
+
+/* ---- payments reported by the gateway (payment_check.c) ---- */
+
+/* What the gateway says about a payment: the synchronous confirmation at
+ * checkout, or a webhook. */
+typedef struct souk__payment_report {
+    const char *intent;     /* the provider's intent id */
+    int64_t amount;         /* what the intent is for, minor units; -1: not said */
+    int64_t received;       /* what it took (amount_received); -1: not said */
+    const char *currency;   /* as reported, any case; NULL: not said */
+    const char *source;     /* "webhook" or "checkout" */
+    const char *request_id; /* for the audit entry; may be NULL */
+} souk__payment_report;
+
+/* NULL when P is for exactly O's total in O's currency (and, when TAKEN —
+ * P says the money was taken — what it took, if it says, is the total too);
+ * else why not: "currency_mismatch" or "amount_mismatch". */
+const char *souk__payment_mismatch(const souk__order *o, const souk__payment_report *p, bool taken);
+
+/* The gateway says the payment P into ORDER succeeded. For the order's
+ * total: souk__order_payment_succeeded_tx (*REFUND_ID as there). Otherwise
+ * the order is left as it is (unpaid), flagged for review, the mismatch
+ * audited, and what P took refunded to P's intent (*REFUND_ID, to send after
+ * the commit; 0 when it was refunded before or paid the order); *MISMATCH is
+ * then true: count it with souk__payment_mismatch_count once committed. */
+souk_err souk__payment_succeeded_tx(souk_store *db, int64_t order, const souk__payment_report *p, const char *actor,
+                                    int64_t *refund_id, bool *mismatch);
+
+/* Counts one committed mismatch of SOURCE ("webhook" / "checkout") in
+ * souk_payment_mismatches_total. */
+void souk__payment_mismatch_count(const char *source);
+
+/* Registers souk_payment_mismatches_total, so /metrics shows it from the
+ * start (souk_orders_configure calls it). */
+void souk__payment_metrics_init(void);
 
 /* ---- outside transactions ---- */
 

@@ -2,7 +2,7 @@
  * orders.h — checkout, orders and their life cycle, marketplace sub-orders,
  * refunds, returns, payment webhooks and order e-mails.
  * Design: docs/internals/orders.md; user guide: docs/orders.md.
- * Tables: migration 0007.
+ * Tables: migrations 0007 and 0060 (payment review, refunds to another intent).
  *
  * The HTTP handlers are in api.h. This header is what other parts of the
  * program use: the start-up configuration and the background jobs.
@@ -11,7 +11,8 @@
  * checkout_in.c + place.c (POST /checkout), lifecycle.c (state changes),
  * refund.c (money back), read.c (an order as JSON), emails.c (order
  * e-mails), jobs.c (the job kinds), erase.c (GDPR erasure), api_read.c,
- * api_act.c, api_money.c (the other handlers), payment_webhook.c. Other
+ * api_act.c, api_money.c (the other handlers), payment_webhook.c,
+ * payment_check.c (a payment pays only for the order's total). Other
  * contexts' data comes through their headers: the cart (cart/cart.h, its
  * coupons included), the catalog's vendor terms (catalog.h), the inventory,
  * the account's e-mail (identity.h), and event redaction (events.h).
@@ -34,6 +35,7 @@
 #define SOUK_ORDERS_LEASE_US (INT64_C(60) * 1000000)   /* a checkout in progress holds its key this long (> 2 gateway calls of at most 25 s) */
 #define SOUK_ORDERS_WAIT_US (INT64_C(10) * 1000000)    /* a duplicate waits this long for the first's answer */
 #define SOUK_ORDERS_KEY_MAX 100                        /* Idempotency-Key: 1..100 of [A-Za-z0-9_.:-] */
+#define SOUK_ORDERS_TOTAL_MAX INT64_C(400000000000000) /* the largest total a cart has (cart.h's cap) */
 #define SOUK_ORDERS_EMAIL_BATCH_US INT64_C(1000000)    /* order e-mails are written to the outbox each second */
 #define SOUK_ORDERS_EMAIL_BATCH_MAX 1000               /* at most this many per job run */
 

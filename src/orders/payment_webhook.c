@@ -2,7 +2,9 @@
  * payment_webhook.c — POST /api/v1/payments/webhook: the Stripe-style
  * gateway's payment news. The signature is checked before the body is parsed; the
  * event id is recorded in the same transaction as the change it causes, so
- * a redelivered event changes nothing.
+ * a redelivered event changes nothing. A payment pays its order only when
+ * it is for the order's total (payment_check.c); an intent found by the
+ * order reference alone is bound to the order only then.
  */
 #include "orders/api.h"
 
@@ -20,24 +22,46 @@
 
 typedef struct hook {
     const char *event_id, *type, *intent, *decline, *reference;
-    bool duplicate;
+    souk__payment_report report; /* the intent's amount, amount_received and currency */
+    bool duplicate, mismatch;
     int64_t refund_id;
 } hook;
 
-/* The order the intent of H pays into *ORDER (0 = none): by its intent id,
- * else by the reference souk gave the intent ("ord_…", its metadata) for an
+/* The order the intent of H is about into *ORDER (0 = none) and whether the
+ * intent is the one on record for it (*BOUND): found by its intent id, else
+ * by the reference souk gave the intent ("ord_…", its metadata) for an
  * order that has no intent on record yet. Returns 0 or a souk_db_status. */
-static int order_of_intent(souk_store *db, const hook *h, int64_t *order)
+static int order_of_intent(souk_store *db, const hook *h, int64_t *order, bool *bound)
 {
+    *bound = false;
     int r = souk_store_one(db, "SELECT id FROM orders WHERE intent_id = $1", SOUK_ARGS(SOUK_TEXT(h->intent)),
                            SOUK_COLS(SOUK_COL_I64(order)));
+    if (r == SOUK_DB_ROW)
+        *bound = true;
     int64_t id;
     if (r != SOUK_DB_DONE || !h->reference ||
         souk_id_parse(SOUK_PREFIX_ORDER, h->reference, strlen(h->reference), &id) < 0)
         return r < 0 ? r : 0;
-    r = souk_store_one(db, "UPDATE orders SET intent_id = $2 WHERE id = $1 AND intent_id IS NULL RETURNING id",
-                       SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(h->intent)), SOUK_COLS(SOUK_COL_I64(order)));
+    r = souk_store_one(db, "SELECT id FROM orders WHERE id = $1 AND intent_id IS NULL", SOUK_ARGS(SOUK_I64(id)),
+                       SOUK_COLS(SOUK_COL_I64(order)));
     return r < 0 ? r : 0;
+}
+
+/* The reference fallback: binds the intent of H to ORDER, which has none on
+ * record, when the intent is for the order's total in its currency (TAKEN:
+ * and took it). *BOUND says whether it was. */
+static souk_err bind_by_reference(souk_store *db, const hook *h, int64_t order, bool taken, bool *bound)
+{
+    souk__order o;
+    souk_err e = souk__order_load(db, order, &o);
+    if (e || souk__payment_mismatch(&o, &h->report, taken))
+        return e;
+    int64_t n = souk_store_update(db, "UPDATE orders SET intent_id = $2 WHERE id = $1 AND intent_id IS NULL",
+                                  SOUK_ARGS(SOUK_I64(order), SOUK_TEXT(h->intent)));
+    if (n < 0)
+        return souk_store_dberr((int)n);
+    *bound = n == 1;
+    return SOUK_OK;
 }
 
 static souk_err hook_tx(souk_store *db, void *arg)
@@ -50,19 +74,27 @@ static souk_err hook_tx(souk_store *db, void *arg)
         return souk_store_dberr((int)n);
     h->duplicate = n == 0;
     h->refund_id = 0;
+    h->mismatch = false;
     if (h->duplicate || !h->intent)
         return SOUK_OK;
     int64_t order = 0;
+    bool bound;
     int r;
-    if ((r = order_of_intent(db, h, &order)) < 0)
+    if ((r = order_of_intent(db, h, &order, &bound)) < 0)
         return souk_store_dberr(r);
     if (!order)
         return SOUK_OK; /* not one of ours: recorded, ignored */
+    bool succeeded = strcmp(h->type, "payment_intent.succeeded") == 0;
     souk_err e = SOUK_OK;
-    if (strcmp(h->type, "payment_intent.succeeded") == 0) {
-        e = souk__order_payment_succeeded_tx(db, order, "gateway", &h->refund_id);
-    } else if (strcmp(h->type, "payment_intent.payment_failed") == 0 ||
-               strcmp(h->type, "payment_intent.canceled") == 0) {
+    /* an intent found by its reference only is bound when it is for the
+     * order's total; a succeeded one that is not is the order's review */
+    if (!bound && (e = bind_by_reference(db, h, order, succeeded, &bound)))
+        return e;
+    if (succeeded)
+        return souk__payment_succeeded_tx(db, order, &h->report, "gateway", &h->refund_id, &h->mismatch);
+    if (!bound)
+        return SOUK_OK; /* another amount than the order's, and no money taken: ignored */
+    if (strcmp(h->type, "payment_intent.payment_failed") == 0 || strcmp(h->type, "payment_intent.canceled") == 0) {
         bool cancelled = strcmp(h->type, "payment_intent.canceled") == 0;
         const char *code = h->decline ? h->decline : cancelled ? "canceled" : "card_declined";
         char note[128];
@@ -74,6 +106,13 @@ static souk_err hook_tx(souk_store *db, void *arg)
         e = souk__order_processing_tx(db, order);
     }
     return e;
+}
+
+/* An integer member NAME of OBJECT, -1 when it is absent or not an integer. */
+static int64_t amount_member(const json_t *object, const char *name)
+{
+    const json_t *v = json_object_get(object, name);
+    return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
 int souk_orders_api_webhook(souk_req *req, souk_res *res)
@@ -90,13 +129,18 @@ int souk_orders_api_webhook(souk_req *req, souk_res *res)
     if (!j)
         return res->err;
     json_t *object = json_object_get(json_object_get(j, "data"), "object");
-    hook h = {json_string_value(json_object_get(j, "id")), json_string_value(json_object_get(j, "type")),
+    hook h = {json_string_value(json_object_get(j, "id")),
+              json_string_value(json_object_get(j, "type")),
               json_string_value(json_object_get(object, "id")),
               json_string_value(json_object_get(json_object_get(object, "last_payment_error"), "decline_code")),
-              json_string_value(json_object_get(json_object_get(object, "metadata"), "reference")), false, 0};
+              json_string_value(json_object_get(json_object_get(object, "metadata"), "reference")),
+              {NULL, amount_member(object, "amount"), amount_member(object, "amount_received"),
+               json_string_value(json_object_get(object, "currency")), "webhook", req->request_id},
+              false, false, 0};
+    h.report.intent = h.intent;
     if (!h.event_id || !h.type || strlen(h.event_id) > 200 || strlen(h.type) > 100 ||
         (h.intent && strlen(h.intent) > 79) || (h.decline && strlen(h.decline) > 60) ||
-        (h.reference && strlen(h.reference) > 40)) {
+        (h.reference && strlen(h.reference) > 40) || (h.report.currency && strlen(h.report.currency) > 16)) {
         json_decref(j);
         souk_problems_add(&res->problems, req->arena, "id", "an event needs an id and a type");
         return souk_res_invalid(res);
@@ -106,6 +150,8 @@ int souk_orders_api_webhook(souk_req *req, souk_res *res)
     if (e)
         return souk_res_error(res, e, NULL);
     char err[256];
+    if (h.mismatch)
+        souk__payment_mismatch_count("webhook");
     if (h.refund_id && souk__refund_execute(req->store, h.refund_id, err, sizeof err) < 0)
         souk_log(SOUK_LOG_WARN, req->request_id, NULL, NULL, "refund left to the job queue: %s", err);
     json_t *out = json_pack("{s:b}", "received", 1);

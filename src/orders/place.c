@@ -1,7 +1,8 @@
 /*
  * place.c — turning a cart into an order waiting for payment, inside the
  * checkout's claim transaction: lines at current prices, totals as the cart
- * shows them, stock reserved, coupon use counted, one sub-order per vendor.
+ * shows them (and as the shopper expects them, when they say), stock
+ * reserved, coupon use counted, one sub-order per vendor.
  */
 #include "orders/place.h"
 
@@ -79,6 +80,30 @@ static souk_err check_lines(const json_t *lines, souk_reservation_line *out, sou
                                          json_integer_value(json_object_get(l, "quantity"))};
     }
     return pr->count ? SOUK_E_VALIDATION : SOUK_OK;
+}
+
+/* PRICE_CHANGED, with the new totals and what moved them in PR, when IN
+ * expects another total than CART (its JSON) has; else SOUK_OK. */
+static souk_err check_expected(souk_store *db, const souk__place_in *in, const json_t *cart, souk_arena *a,
+                               souk_problems *pr)
+{
+    const json_t *t = json_object_get(cart, "totals");
+    const char *cur = json_string_value(json_object_get(cart, "currency"));
+    int64_t total = amount_of(json_object_get(t, "total"));
+    if (!in->has_expected || (cur && strcmp(cur, in->expected_currency) == 0 && total == in->expected_amount))
+        return SOUK_OK;
+    souk_problems_add(pr, a, "expected_total", "the cart now totals %lld %s, not %lld %s: read it again and confirm",
+                      (long long)total, cur ? cur : "", (long long)in->expected_amount, in->expected_currency);
+    souk_err e = souk_cart_explain_tx(db, in->cart_id, cart, a, pr);
+    if (e)
+        return e;
+    static const char *const parts[] = {"subtotal", "discount", "shipping", "tax", "total"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        char field[24];
+        snprintf(field, sizeof field, "totals.%s", parts[i]);
+        souk_problems_add(pr, a, field, "%lld %s", (long long)amount_of(json_object_get(t, parts[i])), cur ? cur : "");
+    }
+    return SOUK_E_PRICE_CHANGED;
 }
 
 /* Counts one use of the cart's coupon when it applies; VALIDATION when it
@@ -228,6 +253,8 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
         e = SOUK_E_INTERNAL;
     if (!e)
         e = check_lines(lines, res_lines, a, pr);
+    if (!e)
+        e = check_expected(db, in, cart, a, pr); /* before anything is reserved or counted */
     if (!e) {
         e = souk_inventory_reserve_tx(db, souk__order_ref(id, ref), res_lines, n, reservation_ttl_us, &reservation, a,
                                       pr);

@@ -14,6 +14,9 @@ typedef struct souk__place_in {
     const char *address_json;        /* the shipping address, serialized */
     const char *gateway;             /* its name */
     const char *actor;               /* "usr_…" or "guest" */
+    bool has_expected;               /* the shopper's expected_total was sent: */
+    int64_t expected_amount;         /*   its minor units */
+    const char *expected_currency;   /*   and currency */
 } souk__place_in;
 
 /* Inside the caller's write transaction: reads cart IN->cart_id at current
@@ -21,7 +24,10 @@ typedef struct souk__place_in {
  * use and writes the order in pending_payment with its lines, sub-orders and
  * first history row. *ORDER_ID gets its id. NOT_FOUND (no cart), VALIDATION
  * (empty cart, a line that cannot be bought, a used-up coupon: problems in
- * PR), OUT_OF_STOCK (problems "lines[i]"), or a database error. */
+ * PR), PRICE_CHANGED (IN->has_expected and the cart's total is not the
+ * expected one: problems "expected_total", the lines and coupon that moved
+ * it, "totals.*" the new totals), OUT_OF_STOCK (problems "lines[i]"), or a
+ * database error. On any error the caller rolls back: nothing is kept. */
 souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t *order_id, souk_arena *a,
                               souk_problems *pr);
 

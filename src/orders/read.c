@@ -69,9 +69,10 @@ static json_t *history_row(souk_stmt *st, void *cur)
 
 static json_t *refund_row(souk_stmt *st, void *cur)
 {
+    const char *taken_in = souk_stmt_text(st, 4, NULL); /* a payment in another currency given back */
     return json_pack("{s:o,s:o,s:o,s:o}", "id", souk_row_id(st, 0, SOUK_PREFIX_REFUND), "amount",
-                     money(souk_stmt_i64(st, 1), cur), "reason", souk_row_text(st, 2), "created_at",
-                     souk_row_time(st, 3));
+                     money(souk_stmt_i64(st, 1), taken_in && *taken_in ? taken_in : cur), "reason",
+                     souk_row_text(st, 2), "created_at", souk_row_time(st, 3));
 }
 
 static json_t *return_row(souk_stmt *st, void *cur)
@@ -99,7 +100,8 @@ static const struct {
                 "WHERE order_id = $1 AND ($2 = 0 OR sub_order_id IS NULL OR sub_order_id IN (SELECT id FROM sub_orders "
                 "WHERE order_id = $1 AND vendor_id = $2)) ORDER BY id", history_row, false},
     /* money back and returns are the shop's business */
-    {"refunds", "SELECT id, amount, reason, created_at FROM refunds WHERE order_id = $1 ORDER BY id", refund_row, true},
+    {"refunds", "SELECT id, amount, reason, created_at, currency FROM refunds WHERE order_id = $1 ORDER BY id",
+     refund_row, true},
     {"returns", "SELECT id, state, reason, lines, refund, created_at, updated_at FROM order_returns "
                 "WHERE order_id = $1 ORDER BY id", return_row, true},
 };
@@ -164,6 +166,25 @@ souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **o
     }
     *out = o;
     return SOUK_OK;
+}
+
+souk_err souk__order_review_json(souk_store *db, int64_t id, json_t **out)
+{
+    *out = NULL;
+    souk_stmt *st = souk_store_query(db, "SELECT review_reason, review_source, review_intent_id, review_amount, "
+                                         "review_currency, review_refund_id, review_at FROM orders "
+                                         "WHERE id = $1 AND review_reason IS NOT NULL",
+                                     SOUK_ARGS(SOUK_I64(id)));
+    int r = souk_stmt_next(st, NULL);
+    if (r != SOUK_DB_ROW)
+        return r == SOUK_DB_DONE ? SOUK_OK : souk_store_dberr(r);
+    *out = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "reason", souk_row_text(st, 0), "source", souk_row_text(st, 1),
+                     "intent_id", souk_row_text(st, 2), "reported_amount",
+                     souk_row_int_or_null(st, 3), "reported_currency",
+                     souk_row_text_or_null(st, 4), "refund_id", souk_row_id(st, 5, SOUK_PREFIX_REFUND), "at",
+                     souk_row_time(st, 6));
+    souk_stmt_done(st);
+    return *out ? SOUK_OK : SOUK_E_INTERNAL;
 }
 
 json_t *souk_orders_of_user_json(souk_store *db, int64_t user, int max)

@@ -32,6 +32,48 @@ static souk_err restock(souk_store *db, const souk__order *o, bool unfulfilled_o
     return e;
 }
 
+/* Writes a pending refund of AMOUNT for ORDER (to INTENT in CURRENCY; NULL:
+ * the order's own intent and currency) into *ID, with the orders.refund job
+ * that sends it should the caller's own call after the commit fail. */
+static souk_err record_refund(souk_store *db, int64_t order, int64_t amount, const char *reason, int64_t return_id,
+                              const char *intent, const char *currency, const char *actor, int64_t *id)
+{
+    int64_t now = souk_time_now_us();
+    *id = souk_id_next();
+    int r = souk_store_exec(db, "INSERT INTO refunds (id, order_id, amount, reason, state, return_id, actor, "
+                                "created_at, intent_id, currency) "
+                                "VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9)",
+                            SOUK_ARGS(SOUK_I64(*id), SOUK_I64(order), SOUK_I64(amount),
+                                      SOUK_TEXT(reason ? reason : ""), SOUK_REF(return_id),
+                                      SOUK_TEXT(actor ? actor : "system"), SOUK_I64(now), SOUK_TEXT(intent),
+                                      SOUK_TEXT(currency)));
+    if (r < 0)
+        return souk_store_dberr(r);
+    char ref[SOUK_ID_TEXT_MAX], dedupe[SOUK_ID_TEXT_MAX + 20];
+    souk_id_format(SOUK_PREFIX_REFUND, *id, ref);
+    snprintf(dedupe, sizeof dedupe, "orders.refund:%s", ref);
+    return souk_store_dberr(souk_job_enqueue_tx(db, "orders.refund", json_pack("{s:s}", "refund_id", ref),
+                                                now + REFUND_RETRY_AFTER_US, dedupe));
+}
+
+souk_err souk__refund_stray_tx(souk_store *db, const souk__order *o, const char *intent, int64_t amount,
+                               const char *currency, const char *reason, const char *actor, int64_t *refund_id)
+{
+    *refund_id = 0;
+    int r = souk_store_one(db, "SELECT 1 FROM refunds WHERE intent_id = $1", SOUK_ARGS(SOUK_TEXT(intent)), NULL);
+    if (r != SOUK_DB_DONE)
+        return souk_store_dberr(r); /* given back already (or a database error) */
+    int64_t id;
+    souk_err e = record_refund(db, o->id, amount, reason, 0, intent, currency, actor, &id);
+    char ref[SOUK_ID_TEXT_MAX], kind[SOUK_ID_TEXT_MAX + 12];
+    snprintf(kind, sizeof kind, "refunded:%s", souk_id_format(SOUK_PREFIX_REFUND, id, ref));
+    if (!e)
+        e = souk__order_email_tx(db, o->id, kind);
+    if (!e)
+        *refund_id = id;
+    return e;
+}
+
 souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amount, const char *reason,
                                int64_t return_id, const char *actor, int64_t *refund_id)
 {
@@ -45,21 +87,13 @@ souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amo
         SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(amount), SOUK_I64(now)), SOUK_COLS(SOUK_COL_STR(state)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_VALIDATION : souk_store_dberr(r);
-    int64_t id = souk_id_next();
-    r = souk_store_exec(db, "INSERT INTO refunds (id, order_id, amount, reason, state, return_id, actor, created_at) "
-                            "VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7)",
-                        SOUK_ARGS(SOUK_I64(id), SOUK_I64(o->id), SOUK_I64(amount), SOUK_TEXT(reason ? reason : ""),
-                                  SOUK_REF(return_id), SOUK_TEXT(actor ? actor : "system"), SOUK_I64(now)));
-    if (r < 0)
-        return souk_store_dberr(r);
-    char ref[SOUK_ID_TEXT_MAX], dedupe[SOUK_ID_TEXT_MAX + 20], kind[SOUK_ID_TEXT_MAX + 12];
+    int64_t id;
+    char ref[SOUK_ID_TEXT_MAX], kind[SOUK_ID_TEXT_MAX + 12];
+    souk_err e = record_refund(db, o->id, amount, reason, return_id, NULL, NULL, actor, &id);
+    if (e)
+        return e;
     souk_id_format(SOUK_PREFIX_REFUND, id, ref);
-    snprintf(dedupe, sizeof dedupe, "orders.refund:%s", ref);
     snprintf(kind, sizeof kind, "refunded:%s", ref);
-    if ((r = souk_job_enqueue_tx(db, "orders.refund", json_pack("{s:s}", "refund_id", ref),
-                                 now + REFUND_RETRY_AFTER_US, dedupe)) < 0)
-        return souk_store_dberr(r);
-    souk_err e = SOUK_OK;
     if (strcmp(state, o->state) != 0)
         e = souk__order_history_tx(db, o->id, 0, o->state, state, reason, actor);
     /* all the money back before all the goods left: what was not fulfilled
@@ -90,7 +124,8 @@ int souk__refund_execute(souk_store *db, int64_t refund_id, char *err, size_t er
     int64_t amount = 0;
     bool done = false;
     char intent[80], paid_through[16];
-    int r = souk_store_one(db, "SELECT r.amount, r.state = 'succeeded', coalesce(o.intent_id, ''), o.gateway "
+    int r = souk_store_one(db, "SELECT r.amount, r.state = 'succeeded', coalesce(r.intent_id, o.intent_id, ''), "
+                               "o.gateway "
                                "FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.id = $1",
                            SOUK_ARGS(SOUK_I64(refund_id)),
                            SOUK_COLS(SOUK_COL_I64(&amount), SOUK_COL_BOOL(&done), SOUK_COL_STR(intent),

@@ -1,9 +1,12 @@
 /* builtin_gateway.c — the built-in gateway ("test") (see payments.h). Stateless:
- * intents are named by their reference and amount; the card decides. */
+ * an intent is named by its idempotency key (or reference), and its id carries
+ * its amount and currency — "pi_test_<24 hex>_<amount>_<currency>" — so that
+ * a confirmation can report what it charged; the card decides. */
 #include "payments/payments.h"
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/banned.h"
@@ -21,11 +24,29 @@ static int create(const souk_payment_gateway *g, int64_t amount, const char *cur
     crypto_generichash(h, sizeof h, (const unsigned char *)seed, strlen(seed), NULL, 0);
     char hex[25];
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-    snprintf(out->id, sizeof out->id, "pi_test_%s", hex);
+    snprintf(out->id, sizeof out->id, "pi_test_%s_%lld_%.3s", hex, (long long)amount, currency);
     out->status = SOUK_PAY_REQUIRES_CONFIRMATION;
     out->amount = amount;
+    out->amount_received = 0;
     snprintf(out->currency, sizeof out->currency, "%s", currency);
     return 0;
+}
+
+/* The amount and currency an intent id of create() carries into OUT;
+ * -1 and "" for an id without them. */
+static void read_id(const char *id, souk_payment_intent *out)
+{
+    out->amount = -1;
+    out->currency[0] = '\0';
+    const char *p = strchr(id + 8, '_'); /* after "pi_test_<hex>" */
+    if (!p || !p[1])
+        return;
+    char *end;
+    long long amount = strtoll(p + 1, &end, 10);
+    if (end == p + 1 || *end != '_' || strlen(end + 1) != 3 || amount < 0)
+        return;
+    out->amount = amount;
+    snprintf(out->currency, sizeof out->currency, "%s", end + 1);
 }
 
 static int confirm(const souk_payment_gateway *g, const char *intent_id, const char *card, const char *idempotency_key,
@@ -39,6 +60,7 @@ static int confirm(const souk_payment_gateway *g, const char *intent_id, const c
     }
     memset(out, 0, sizeof *out);
     snprintf(out->id, sizeof out->id, "%s", intent_id);
+    read_id(intent_id, out);
     static const struct {
         const char *card;
         souk_pay_status status;
@@ -56,6 +78,7 @@ static int confirm(const souk_payment_gateway *g, const char *intent_id, const c
             out->status = cards[i].status;
             snprintf(out->decline_code, sizeof out->decline_code, "%s", cards[i].code);
         }
+    out->amount_received = out->status == SOUK_PAY_SUCCEEDED ? out->amount : 0;
     return 0;
 }
 

@@ -3,8 +3,10 @@
  *
  * A gateway creates a payment intent for an amount, confirms it with a
  * payment method, and refunds. Adapters:
- * - "test": built in (builtin_gateway.c), no network. Card numbers decide
- *   the outcome:
+ * - "test": built in (builtin_gateway.c), no network. Its intent ids carry
+ *   their amount and currency ("pi_test_<hash>_<amount>_<currency>"), so that
+ *   a confirmation reports what it charged as a real provider's does (always
+ *   the amount asked). Card numbers decide the outcome:
  *     4242424242424242  succeeds
  *     4000000000000002  declined (card_declined)
  *     4000000000009995  declined (insufficient_funds)
@@ -37,8 +39,9 @@ typedef struct souk_payment_intent {
     char client_secret[160];  /* what a browser needs to confirm (Stripe.js); "" for the test gateway */
     souk_pay_status status;
     char decline_code[64];
-    int64_t amount;
-    char currency[4];
+    int64_t amount;           /* what the intent is for, minor units; -1 when the provider did not say */
+    int64_t amount_received;  /* what it took (Stripe's amount_received; 0 until it succeeds); -1 when not said */
+    char currency[4];         /* upper case as the provider said it; "" when it did not */
 } souk_payment_intent;
 
 typedef struct souk_payment_gateway souk_payment_gateway;
@@ -48,7 +51,10 @@ struct souk_payment_gateway {
     bool in_process;  /* no I/O: may be called inside a database transaction */
     /* Each returns 0 with OUT filled, or -1 with a message in ERR (network or
      * protocol failure; nothing is known to have happened — retry with the
-     * same idempotency key). IDEMPOTENCY_KEY may be NULL. */
+     * same idempotency key). IDEMPOTENCY_KEY may be NULL. OUT reports the
+     * intent's amount, amount_received and currency as the provider states
+     * them (never copied from the request): callers compare them with what
+     * they asked for before they take a payment as theirs. */
     int (*create_intent)(const souk_payment_gateway *g, int64_t amount, const char *currency, const char *reference,
                          const char *idempotency_key, souk_payment_intent *out, char *err, size_t errlen);
     int (*confirm)(const souk_payment_gateway *g, const char *intent_id, const char *payment_method,

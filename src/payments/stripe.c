@@ -98,7 +98,10 @@ static void read_intent(json_t *j, souk_payment_intent *out)
     snprintf(out->id, sizeof out->id, "%s", or_empty(json_string_value(json_object_get(pi ? pi : j, "id"))));
     snprintf(out->client_secret, sizeof out->client_secret, "%s",
              or_empty(json_string_value(json_object_get(pi ? pi : j, "client_secret"))));
-    out->amount = json_integer_value(json_object_get(pi ? pi : j, "amount"));
+    json_t *amount = json_object_get(pi ? pi : j, "amount");
+    json_t *received = json_object_get(pi ? pi : j, "amount_received");
+    out->amount = json_is_integer(amount) ? json_integer_value(amount) : -1;
+    out->amount_received = json_is_integer(received) ? json_integer_value(received) : -1;
     snprintf(out->currency, sizeof out->currency, "%s",
              or_empty(json_string_value(json_object_get(pi ? pi : j, "currency"))));
     for (char *p = out->currency; *p; p++)

@@ -559,6 +559,35 @@ describe('carts', () => {
     }
   });
 
+  // A merge that would pass the subtotal cap is refused before anything moves
+  // (issue 9, item 2: it used to move the lines and delete the guest cart, then answer 422).
+  it('a merge past the subtotal cap is 422 and changes nothing: the guest cart and its token stay', async () => {
+    const big = await product('Merge cap product', 'active', [[money(1e12)], [money(1e12)]]);
+    const [va, vb] = big.variants.map((v) => v.id);
+    const c = await register(srv);
+    await must(await api(srv, 'POST', '/api/v1/carts', { key: c.access }), 201);
+    await must(await api(srv, 'POST', '/api/v1/carts/current/lines', { key: c.access, body: { variant_id: va, quantity: 300 } }), 200);
+    const mine = await must(await api(srv, 'GET', '/api/v1/carts/current', { key: c.access }), 200);
+    const g = await newGuest();
+    await addLine(g.token, va, 50);
+    const guestBefore = await addLine(g.token, vb, 150);
+    assert.deepEqual(guestBefore.totals.subtotal, money(2e14));
+
+    const r = await api(srv, 'POST', '/api/v1/carts/merge', { key: c.access, body: { cart_token: g.token } });
+    expectError(r, 422, 'VALIDATION_ERROR', 'cart_token');
+
+    const guestAfter = await must(await guest(g.token, 'GET', '/api/v1/carts/current'), 200);
+    assert.deepEqual(guestAfter.lines.map((l) => [l.variant_id, l.quantity]), [[va, 50], [vb, 150]], 'the guest cart keeps its lines');
+    assert.equal(guestAfter.id, guestBefore.id);
+    const mineAfter = await must(await api(srv, 'GET', '/api/v1/carts/current', { key: c.access }), 200);
+    assert.deepEqual(mineAfter, mine, 'the customer\'s cart is unchanged');
+    // and once the customer's cart is small enough, the same token merges
+    await must(await api(srv, 'PATCH', `/api/v1/carts/current/lines/${va}`, { key: c.access, body: { quantity: 100 } }), 200);
+    const merged = await must(await api(srv, 'POST', '/api/v1/carts/merge', { key: c.access, body: { cart_token: g.token } }), 200);
+    assert.deepEqual(merged.totals.subtotal, money(3e14));
+    expectError(await guest(g.token, 'GET', '/api/v1/carts/current'), 404, 'NOT_FOUND');
+  });
+
   // A fixed coupon's currency is checked at every read, not only when applied.
   it('a fixed coupon stops applying when the cart changes currency', async () => {
     const five = await must(await admin('POST', '/api/v1/admin/coupons', { code: code('fx'), kind: 'fixed', value: 500, currency: 'USD' }), 201);

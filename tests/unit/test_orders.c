@@ -182,6 +182,69 @@ static void test_place_unbuyable_line(void **state)
     assert_int_equal(q0(f->db, "SELECT count(*) FROM orders"), 0);
 }
 
+/* Places cart C as a guest expecting the total AMOUNT of CURRENCY; *ORDER (optional) gets the order. */
+static souk_err place_expecting(fixture *f, int64_t c, int64_t amount, const char *currency, int64_t *order)
+{
+    place_call pc = {{c, 0, guest_key, "shopper@example.com", "{\"city\":\"Leeds\",\"country\":\"GB\"}", "test",
+                      "guest", true, amount, currency},
+                     0, &f->a, &f->pr};
+    souk_problems_init(&f->pr);
+    souk_err e = souk_store_run(f->db, place_body, &pc, &f->pr);
+    if (order)
+        *order = e ? 0 : pc.order;
+    return e;
+}
+
+/* The message of the problem for FIELD ("" when there is none). */
+static const char *problem(const fixture *f, const char *field)
+{
+    for (size_t i = 0; i < f->pr.count; i++)
+        if (strcmp(f->pr.items[i].field, field) == 0)
+            return f->pr.items[i].message;
+    return "";
+}
+
+static void test_place_expected_total(void **state)
+{
+    fixture *f = *state;
+    int64_t wh = warehouse(f, "main");
+    int64_t a = variant(f, "EXP-A", 1000, 0, NULL), b = variant(f, "EXP-B", 400, 0, NULL);
+    set_stock(f, a, wh, 5);
+    set_stock(f, b, wh, 5);
+    int64_t k = coupon(f, "HALF", 5000, 1);
+    int64_t c = cart(f);
+    add_line(f, c, a, 1);
+    add_line(f, c, b, 2);
+    souk_problems_init(&f->pr);
+    assert_int_equal(souk_cart_coupon(f->db, c, "HALF", &f->a, &f->pr), SOUK_OK); /* shown: 1800 − 50 % = 900 */
+
+    /* a price rose and the coupon went meanwhile: refused, nothing reserved, counted or written */
+    assert_int_equal(souk_catalog_price_set(f->db, b, "USD", 500), SOUK_OK);
+    exec(f->db, "UPDATE coupons SET used_count = 1 WHERE id = $1", SOUK_ARGS(SOUK_I64(k)));
+    int64_t order = -1;
+    assert_int_equal(place_expecting(f, c, 900, "USD", &order), SOUK_E_PRICE_CHANGED);
+    assert_int_equal(order, 0);
+    assert_string_equal(f->pr.items[0].field, "expected_total");
+    assert_string_equal(problem(f, "expected_total"),
+                        "the cart now totals 2000 USD, not 900 USD: read it again and confirm");
+    char want[128], var[SOUK_ID_TEXT_MAX];
+    snprintf(want, sizeof want, "%s costs 500 USD now, 400 USD when the cart last changed",
+             souk_id_format("var", b, var));
+    assert_string_equal(problem(f, "lines[1].unit_price"), want);
+    assert_string_equal(problem(f, "lines[0].unit_price"), "");
+    assert_string_equal(problem(f, "coupon"), "HALF no longer applies: this coupon has been used up");
+    assert_string_equal(problem(f, "totals.discount"), "0 USD");
+    assert_string_equal(problem(f, "totals.total"), "2000 USD");
+    assert_int_equal(level(f, a, wh).reserved, 0);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM orders"), 0);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM reservations"), 0);
+    /* another currency is another price */
+    assert_int_equal(place_expecting(f, c, 2000, "EUR", &order), SOUK_E_PRICE_CHANGED);
+    /* the total it costs now: placed at it */
+    assert_int_equal(place_expecting(f, c, 2000, "USD", &order), SOUK_OK);
+    assert_int_equal(q1(f->db, "SELECT total FROM orders WHERE id = $1", order), 2000);
+}
+
 /* ---- paying ----------------------------------------------------------------- */
 
 static void test_pay(void **state)
@@ -338,6 +401,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_place_empty_cart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_place_out_of_stock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_place_unbuyable_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_place_expected_total, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pay_after_lapse_resells, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pay_after_lapse_sold_out, setup, teardown),

@@ -25,6 +25,106 @@ static void test_payment_for_abandoned_order(void **state)
     assert_int_equal(level(f, a, wh).reserved, 0);
 }
 
+/* ---- payments that do not match their order (payment_check.c) -------------- */
+
+typedef struct reported {
+    int64_t order;
+    souk__payment_report p;
+    int64_t refund_id;
+    bool mismatch;
+} reported;
+
+static souk_err reported_body(souk_store *db, void *arg)
+{
+    reported *x = arg;
+    return souk__payment_succeeded_tx(db, x->order, &x->p, "gateway", &x->refund_id, &x->mismatch);
+}
+
+static reported report(fixture *f, int64_t order, const char *intent, int64_t amount, int64_t received,
+                       const char *currency)
+{
+    reported x = {order, {intent, amount, received, currency, "webhook", "req_test"}, 0, false};
+    assert_int_equal(souk_store_run(f->db, reported_body, &x, NULL), SOUK_OK);
+    return x;
+}
+
+static void test_payment_mismatch(void **state)
+{
+    fixture *f = *state;
+    one_line p = place_one(f, "PMM-A", 1250, 5, 2);
+    int64_t order = p.order, wh = p.wh, a = p.variant;
+    souk__order o;
+    assert_int_equal(souk__order_load(f->db, order, &o), SOUK_OK);
+    assert_int_equal(o.total, 2500);
+
+    /* the rule: the amount, what was taken (when said) and the currency are the order's */
+    souk__payment_report ok = {"pi_x", 2500, 2500, "usd", "webhook", NULL};
+    assert_null(souk__payment_mismatch(&o, &ok, true));
+    souk__payment_report unsaid = {"pi_x", 2500, -1, "USD", "webhook", NULL};
+    assert_null(souk__payment_mismatch(&o, &unsaid, true));
+    souk__payment_report cases[] = {{"pi_x", 2499, 2499, "usd", "webhook", NULL},
+                                    {"pi_x", -1, -1, "usd", "webhook", NULL},
+                                    {"pi_x", 2500, 10, "usd", "webhook", NULL},
+                                    {"pi_x", 2500, 2500, "eur", "webhook", NULL},
+                                    {"pi_x", 2500, 2500, NULL, "webhook", NULL}};
+    const char *why[] = {"amount_mismatch", "amount_mismatch", "amount_mismatch", "currency_mismatch",
+                         "currency_mismatch"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_string_equal(souk__payment_mismatch(&o, &cases[i], true), why[i]);
+    assert_null(souk__payment_mismatch(&o, &cases[2], false)); /* nothing taken yet: what was taken is 0 */
+
+    /* 2400 taken: the order stays unpaid, flagged, audited; the 2400 go back to that intent */
+    reported x = report(f, order, "pi_test_wrong", 2400, 2400, "usd");
+    assert_true(x.mismatch);
+    assert_true(x.refund_id > 0);
+    assert_string_equal(order_state(f, order), "pending_payment");
+    assert_string_equal(payment_status(f, order), "pending");
+    assert_int_equal(level(f, a, wh).reserved, 2);
+    assert_string_equal(qt(f, "SELECT review_reason || ' ' || review_source || ' ' || review_intent_id || ' ' || "
+                              "review_currency FROM orders WHERE id = $1", order),
+                        "amount_mismatch webhook pi_test_wrong USD");
+    assert_int_equal(q1(f->db, "SELECT review_amount FROM orders WHERE id = $1", order), 2400);
+    assert_int_equal(q1(f->db, "SELECT review_refund_id FROM orders WHERE id = $1", order), x.refund_id);
+    assert_int_equal(q1(f->db, "SELECT refunded FROM orders WHERE id = $1", order), 0);
+    assert_int_equal(q1(f->db, "SELECT amount FROM refunds WHERE id = $1", x.refund_id), 2400);
+    assert_string_equal(qt(f, "SELECT intent_id || ' ' || currency || ' ' || state FROM refunds WHERE id = $1",
+                           x.refund_id),
+                        "pi_test_wrong USD pending");
+    assert_int_equal(refund_jobs(f, x.refund_id, "queued"), 1);
+    assert_int_equal(qs(f->db, "SELECT count(*) FROM audit_log WHERE action = 'order.payment_mismatch' "
+                               "AND object_type = 'order' AND object_id = $1 AND actor_type = 'system' "
+                               "AND request_id = 'req_test' AND details LIKE '%\"reported_amount\":2400%'",
+                        ref(order)),
+                     1);
+    /* sent to that intent, not to the order's (it has none) */
+    char err[256] = "";
+    assert_int_equal(souk__refund_execute(f->db, x.refund_id, err, sizeof err), 0);
+    assert_string_equal(qt(f, "SELECT state FROM refunds WHERE id = $1", x.refund_id), "succeeded");
+
+    /* the same intent again: flagged and audited again, refunded once */
+    reported again = report(f, order, "pi_test_wrong", 2400, 2400, "usd");
+    assert_true(again.mismatch);
+    assert_int_equal(again.refund_id, 0);
+    assert_int_equal(q1(f->db, "SELECT count(*) FROM refunds WHERE order_id = $1", order), 1);
+    assert_int_equal(q0(f->db, "SELECT count(*) FROM audit_log WHERE action = 'order.payment_mismatch'"), 2);
+    /* nothing said about the amount: flagged, nothing to refund */
+    reported unknown = report(f, order, "pi_test_unsaid", -1, -1, "usd");
+    assert_true(unknown.mismatch);
+    assert_int_equal(unknown.refund_id, 0);
+    assert_int_equal(q1(f->db, "SELECT review_amount IS NULL FROM orders WHERE id = $1", order), 1);
+    /* another currency */
+    reported eur = report(f, order, "pi_test_eur", 2500, 2500, "eur");
+    assert_true(eur.mismatch);
+    assert_string_equal(qt(f, "SELECT review_reason FROM orders WHERE id = $1", order), "currency_mismatch");
+    assert_string_equal(qt(f, "SELECT currency FROM refunds WHERE id = $1", eur.refund_id), "EUR");
+
+    /* the right payment still pays it, whatever came before */
+    reported right = report(f, order, "pi_test_right", 2500, 2500, "USD");
+    assert_false(right.mismatch);
+    assert_string_equal(order_state(f, order), "paid");
+    assert_int_equal(level(f, a, wh).on_hand, 3);
+}
+
 /* ---- cancelling ------------------------------------------------------------- */
 
 static void test_cancel_pending(void **state)
@@ -331,6 +431,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_payment_for_abandoned_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_payment_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_paid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refund_gateway_failure, setup, teardown),

@@ -46,7 +46,16 @@ static void test_gateway_cards(void **state)
         assert_int_equal(g.confirm(&g, pi.id, cases[i].card, NULL, &res, err, sizeof err), 0);
         assert_int_equal(res.status, cases[i].status);
         assert_string_equal(res.decline_code, cases[i].code);
+        /* a confirmation reports what the intent is for and what it took, as a provider does */
+        assert_int_equal(res.amount, 1999);
+        assert_string_equal(res.currency, "USD");
+        assert_int_equal(res.amount_received, cases[i].status == SOUK_PAY_SUCCEEDED ? 1999 : 0);
     }
+    /* an id that does not carry them reports nothing (a mismatch for whoever checks) */
+    assert_int_equal(g.confirm(&g, "pi_test_0123456789abcdef01234567", "4242424242424242", NULL, &res, err, sizeof err),
+                     0);
+    assert_int_equal(res.amount, -1);
+    assert_string_equal(res.currency, "");
     assert_int_equal(g.confirm(&g, "pi_other", "4242424242424242", NULL, &res, err, sizeof err), -1);
     char rid[80];
     assert_int_equal(g.refund(&g, pi.id, 500, "r1", rid, sizeof rid, err, sizeof err), 0);

@@ -21,9 +21,14 @@
 //                               'drop-before' — the connection is closed before anything is done
 //                               'drop-after'  — done (and kept for its key), then the connection is closed
 //                               '500'         — an HTTP 500 api_error answer, nothing done, nothing kept
+//   stub.alter(op, changes)   the next OP ('create'|'confirm') request changes its intent by CHANGES
+//                             ({amount: 1}, {currency: 'eur'}) before the work is done, as if the intent had
+//                             been updated at the provider: what confirm charges, and every answer, show them
 //   await stub.down()         closes the listening socket and every connection (souk gets "connection refused")
 //   await stub.up()           listens again on the same port
 //   await stub.stop()
+//
+// Intents carry amount_received as Stripe's do: 0 until they succeed, then the amount charged.
 //
 // Confirm outcomes by payment method (as Stripe's test payment methods):
 //   pm_card_visa                              succeeded
@@ -42,11 +47,17 @@ export async function startStripeStub({ secretKey = 'sk_test_x' } = {}) {
     requests: [], intents: new Map(), created: [], refunds: [],
     keys: new Map(), // Idempotency-Key -> {fingerprint, status, body}
     faults: [],
+    alterations: [],
     sockets: new Set(),
   };
 
   stub.intentsFor = (ref) => stub.created.filter((pi) => pi.metadata.reference === ref);
   stub.fault = (op, mode) => { stub.faults.push({ op, mode }); };
+  stub.alter = (op, changes) => { stub.alterations.push({ op, changes }); };
+  function takeAlteration(op) {
+    const i = stub.alterations.findIndex((a) => a.op === op);
+    return i < 0 ? null : stub.alterations.splice(i, 1)[0].changes;
+  }
   stub.requestsTo = (re) => stub.requests.filter((r) => re.test(r.path));
 
   function takeFault(op) {
@@ -66,9 +77,10 @@ export async function startStripeStub({ secretKey = 'sk_test_x' } = {}) {
       }
       const id = `pi_${rand(12)}`;
       const pi = {
-        id, object: 'payment_intent', amount, currency, status: 'requires_payment_method',
+        id, object: 'payment_intent', amount, amount_received: 0, currency, status: 'requires_payment_method',
         client_secret: `${id}_secret_${rand(12)}`, metadata: { reference: form.get('metadata[reference]') },
         last_payment_error: null, payment_method: null,
+        ...takeAlteration('create'),
       };
       stub.intents.set(id, pi);
       stub.created.push(pi);
@@ -80,11 +92,13 @@ export async function startStripeStub({ secretKey = 'sk_test_x' } = {}) {
       if (pi.status === 'succeeded' || pi.status === 'canceled') {
         return { status: 400, body: { error: { type: 'invalid_request_error', code: 'payment_intent_unexpected_state', message: `already ${pi.status}`, payment_intent: publicIntent(pi) } } };
       }
+      Object.assign(pi, takeAlteration('confirm'));
       const pm = form.get('payment_method');
       pi.payment_method = pm;
       const decline = { pm_card_chargeDeclined: 'generic_decline', pm_card_chargeDeclinedInsufficientFunds: 'insufficient_funds' }[pm];
       if (pm === 'pm_card_visa') {
         pi.status = 'succeeded';
+        pi.amount_received = pi.amount;
         pi.last_payment_error = null;
         return { status: 200, body: publicIntent(pi) };
       }
