@@ -25,10 +25,11 @@ static int emptied(const char *text, const char *field, char **out)
 {
     json_t *j = json_loads(text, 0, NULL);
     const char *v = json_string_value(json_object_get(j, field));
+    bool redact = v && *v; /* V dies with the value it belongs to, replaced next */
     *out = NULL;
-    if (v && *v && json_object_set_new(j, field, json_string("")) == 0)
+    if (redact && json_object_set_new(j, field, json_string("")) == 0)
         *out = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII); /* as souk_event_emit_tx writes them */
-    int r = v && *v && !*out ? -1 : 0;
+    int r = redact && !*out ? -1 : 0;
     json_decref(j);
     return r;
 }
