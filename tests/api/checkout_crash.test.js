@@ -8,7 +8,10 @@
 //  - the job queue resumes: every paid order has its e-mail asked for (order_notifications,
 //    written with the payment), the order.emails jobs queued before the kill run after it,
 //    and each paid order gets exactly one confirmation e-mail;
-//  - abandoned pending_payment orders are cancelled once due and their stock is released.
+//  - abandoned pending_payment orders are cancelled once due and their stock is released;
+//  - cart writers running beside the checkouts (group commit: many requests, one commit) lose
+//    nothing they were answered: each cart holds its last acknowledged quantity, or the one
+//    whose answer the kill cut off.
 //
 // Time passing is simulated with sqlite3 on the database (as inventory.test.js does for
 // schedules) where waiting would take minutes: the 30 s idempotency lease of checkouts cut
@@ -17,7 +20,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startServer } from './lib/server.js';
-import { expectError } from './lib/client.js';
+import { api, expectError } from './lib/client.js';
 import { token, sleep, mapLimit } from './lib/util.js';
 import {
   must, admin, warehouse, stockedProduct, stockOf, guestCart, checkoutBody, checkout, allOrders, allJobs, allMail,
@@ -26,6 +29,7 @@ import {
 
 const ENV = { SOUK_BLOCKING_THREADS: '4' };
 const CLIENTS = 16;
+const CART_WRITERS = 4;
 const VARIANTS = 4;
 const INITIAL = 100_000;
 const KILL_AFTER_MS = 1500;
@@ -82,8 +86,34 @@ describe('checkout: SIGKILL under load, restart on the same database', () => {
     }
   }
 
+  /** One cart writer: its own guest cart, one line set to 1, 2, 3 … until the server is gone. */
+  async function cartWriter(c) {
+    let tok;
+    try {
+      tok = await guestCart(first, [[fx.variants[c % VARIANTS], 1]]);
+    } catch {
+      return;
+    }
+    const w = { tok, variant: fx.variants[c % VARIANTS], acked: 1, sent: 1 };
+    fx.cartWriters.push(w);
+    for (let q = 2; ; q++) {
+      w.sent = q;
+      try {
+        const r = await api(first, 'PATCH', `/api/v1/carts/current/lines/${w.variant}`, {
+          headers: { 'X-Cart-Token': tok }, body: { quantity: q } });
+        if (r.status !== 200) throw new Error(`${r.status} ${r.text}`);
+        w.acked = q;
+      } catch {
+        return; // the kill
+      }
+      if (first.exited) return;
+    }
+  }
+
   it('load, SIGKILL after ~1.5 s, restart', async () => {
-    const clients = Array.from({ length: CLIENTS }, (_, c) => client(c));
+    fx.cartWriters = [];
+    const clients = [...Array.from({ length: CLIENTS }, (_, c) => client(c)),
+      ...Array.from({ length: CART_WRITERS }, (_, c) => cartWriter(c))];
     await sleep(KILL_AFTER_MS);
     const killed = await first.kill('SIGKILL');
     assert.equal(killed.signal, 'SIGKILL');
@@ -139,6 +169,17 @@ describe('checkout: SIGKILL under load, restart on the same database', () => {
     });
     console.log(`after restart: ${all.length} orders ${JSON.stringify(countBy(all, (o) => o.state))}`);
     await stockChecked(all, 'after the restart');
+  });
+
+  it('cart writes answered before the kill are all there', async () => {
+    assert.ok(srv, 'restarted');
+    assert.ok(fx.cartWriters.length > 0 && fx.cartWriters.some((w) => w.acked > 5), 'the cart writers ran');
+    for (const w of fx.cartWriters) {
+      const cart = await must(await api(srv, 'GET', '/api/v1/carts/current', { headers: { 'X-Cart-Token': w.tok } }), 200);
+      const q = cart.lines.find((l) => l.variant_id === w.variant)?.quantity;
+      assert.ok(q === w.acked || q === w.sent, `cart ${w.tok.slice(0, 8)}…: ${q}, acknowledged ${w.acked}, sent ${w.sent}`);
+    }
+    console.log(`cart writers: ${fx.cartWriters.map((w) => w.acked).join(', ')} acknowledged quantities kept`);
   });
 
   it('order e-mails: asked for with every payment, none lost; the queued batches run', async () => {

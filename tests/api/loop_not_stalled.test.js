@@ -37,7 +37,7 @@ Promise.all(Array.from({ length: writers }, (_, w) => writer(w))).then((r) => pa
 `;
 
 const WRITERS = 24;
-const RUN_MS = 3000;
+const RUN_MS = 4000;
 const BOUND_MS = 50;
 
 describe('reads under a load of cart writes', () => {
@@ -68,17 +68,17 @@ describe('reads under a load of cart writes', () => {
       await r.arrayBuffer();
       times.push(performance.now() - t0);
       assert.equal(r.status, 200);
-      await new Promise((res) => setTimeout(res, 10));
+      await new Promise((res) => setTimeout(res, 5));
     }
     const done = await writes;
     await worker.terminate();
     times.sort((a, b) => a - b);
-    const p95 = times[Math.floor(times.length * 0.95)];
+    const p95 = times[Math.floor(times.length * 0.95)], p99 = times[Math.floor(times.length * 0.99)];
     const total = done.reduce((a, b) => a + b.n, 0);
     assert.equal(done.reduce((a, b) => a + b.bad, 0), 0, 'every cart write was answered 200 (or 404 for a line already gone)');
     console.log(`# ${total} cart writes, ${times.length} reads: median ${times[times.length >> 1].toFixed(1)} ms, ` +
-      `p95 ${p95.toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms`);
+      `p95 ${p95.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms`);
     assert.ok(total > WRITERS * 5, 'the writers kept the server busy');
-    assert.ok(p95 < BOUND_MS, `95 % of the reads within ${BOUND_MS} ms (p95 ${p95.toFixed(1)} ms)`);
+    assert.ok(p99 < BOUND_MS, `99 % of the reads within ${BOUND_MS} ms (p99 ${p99.toFixed(1)} ms)`);
   });
 });
