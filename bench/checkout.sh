@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Checkout benchmark (numbers for the orders issue: >= 1,000 checkouts/s, zero oversold,
-# zero lost or duplicated orders).
+# Purchase and checkout benchmark (issue 10: >= 2,000 whole purchases/s on SQLite with 64
+# buyers, zero oversold, zero lost or duplicated orders).
 #
 # Starts `souk serve` on a fresh database in a temp dir (test payment gateway, rate limits
-# and the access log off), then bench/checkout_load.mjs (node built-ins only) sets up
-# 20 variants x 1,000,000 units plus one variant with exactly BENCH_SCARCE units, pre-creates
-# guest carts with 1-2 lines (not timed), fires checkouts with the test card from
-# BENCH_CONNECTIONS clients for BENCH_DURATION, measures POST /api/v1/carts at the same
-# concurrency as a same-run reference, and checks every order against the stock.
+# and the access log off), then
+#  1. bench/purchase_load.mjs: whole purchases — create a cart, add 1-3 lines, check out
+#     with the test card — by 16 and then 64 buyers, each starting its next purchase when
+#     the last one is answered (BENCH_PHASES), for BENCH_DURATION each; purchases/s and
+#     p50/p99 per purchase, then every order checked against the stock;
+#  2. bench/checkout_load.mjs: the checkout call alone, on carts made beforehand (not timed),
+#     from BENCH_CONNECTIONS clients, beside POST /api/v1/carts as a same-run reference.
 #
 # Usage: bench/checkout.sh
 # Environment overrides:
 #   SOUK_BIN           souk binary (default build/souk, relative to the repo root)
 #   BENCH_DURATION     length of each measured phase (default 10s)
-#   BENCH_CONNECTIONS  concurrent clients (default 64)
+#   BENCH_CONNECTIONS  concurrent clients of the checkout-only run (default 64)
+#   BENCH_PHASES       purchase phases (default buyers:16,buyers:64; rate:R starts R purchases/s)
+#   BENCH_CHECKOUT_ONLY 0 skips the checkout-only run (default 1)
 #   SOUK_THREADS       souk --threads (default 2)
 #   BENCH_CARTS        carts prepared before the run (default 2500 per second of BENCH_DURATION)
 #   BENCH_SCARCE       units of the variant that sells out (default 200)
@@ -78,9 +82,14 @@ done
 curl -fs -o "$TMP/openapi.json" "$BASE/api/v1/openapi.json" || { log "GET /api/v1/openapi.json failed"; exit 1; }
 grep -q '"/api/v1/checkout"' "$TMP/openapi.json" || { log "this souk has no POST /api/v1/checkout"; exit 1; }
 
-echo "== souk checkout benchmark (souk --threads $SOUK_THREADS, $(nproc 2>/dev/null || echo '?') CPUs, test gateway) =="
+echo "== souk purchase benchmark (souk --threads $SOUK_THREADS, $(nproc 2>/dev/null || echo '?') CPUs, test gateway) =="
 rc=0
-BENCH_BASE="$BASE" BENCH_ADMIN_KEY="$KEY" node bench/checkout_load.mjs || rc=$?
+BENCH_BASE="$BASE" BENCH_ADMIN_KEY="$KEY" node bench/purchase_load.mjs || rc=$?
+if [[ "${BENCH_CHECKOUT_ONLY:-1}" != 0 && "$rc" == 0 ]]; then
+  echo
+  echo "== the checkout call alone, on carts made beforehand =="
+  BENCH_BASE="$BASE" BENCH_ADMIN_KEY="$KEY" node bench/checkout_load.mjs || rc=$?
+fi
 if ! kill -0 "$PID" 2>/dev/null; then
   log "souk died under load:"; tail -n 20 "$TMP/serve.log" >&2; exit 2
 fi
