@@ -71,7 +71,8 @@ static int openapi(souk_req *req, souk_res *res)
  * that differ from the defaults, by name (router.h documents each):
  *   .cache_control  Cache-Control of anonymous 200s (default no-store)
  *   .cacheable      200s may be kept in the response cache
- *   .blocking       runs on the blocking pool (password hashing, gateways)
+ *   .blocking       runs on the CPU pool (password hashing)
+ *   .network        runs on the network pool (it calls a payment gateway)
  *   .rate           rate-limit class (default: per user/key, else per address) */
 #define ROUTE(m, p, perm, h, ...) {.method = (m), .pattern = (p), .permission = (perm), .handler = (h), __VA_ARGS__}
 /* a public, cacheable catalog read */
@@ -141,20 +142,20 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_POST, "/api/v1/carts/merge", SESSION, souk_cart_api_merge),
     READ("/api/v1/shipping-methods", souk_cart_api_admin_shipping_public, LIST_CACHE),
 
-    /* checkout and orders (the gateway may be called: blocking) */
-    ROUTE(SOUK_POST, "/api/v1/checkout", PUBLIC, souk_orders_api_checkout, .blocking = true),
+    /* checkout and orders (the gateway may be called: network) */
+    ROUTE(SOUK_POST, "/api/v1/checkout", PUBLIC, souk_orders_api_checkout, .network = true),
     ROUTE(SOUK_GET, "/api/v1/orders", AUTHENTICATED, souk_orders_api_list),
     ROUTE(SOUK_GET, "/api/v1/orders/{id}", PUBLIC, souk_orders_api_get),
-    ROUTE(SOUK_POST, "/api/v1/orders/{id}/cancel", AUTHENTICATED, souk_orders_api_cancel, .blocking = true),
+    ROUTE(SOUK_POST, "/api/v1/orders/{id}/cancel", AUTHENTICATED, souk_orders_api_cancel, .network = true),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/fulfil", ORDERS_FULFIL, souk_orders_api_fulfil),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/ship", ORDERS_FULFIL, souk_orders_api_ship),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/deliver", ORDERS_FULFIL, souk_orders_api_deliver),
-    ROUTE(SOUK_POST, "/api/v1/orders/{id}/refunds", ORDERS_MANAGE, souk_orders_api_refund, .blocking = true),
+    ROUTE(SOUK_POST, "/api/v1/orders/{id}/refunds", ORDERS_MANAGE, souk_orders_api_refund, .network = true),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/returns", AUTHENTICATED, souk_orders_api_return_request),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/returns/{return_id}/approve", ORDERS_MANAGE, souk_orders_api_return_approve),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/returns/{return_id}/receive", ORDERS_MANAGE, souk_orders_api_return_receive,
-             .blocking = true),
-    ROUTE(SOUK_POST, "/api/v1/payments/webhook", PUBLIC, souk_orders_api_webhook, .blocking = true),
+             .network = true),
+    ROUTE(SOUK_POST, "/api/v1/payments/webhook", PUBLIC, souk_orders_api_webhook, .network = true),
 
     /* inventory */
     ROUTE(SOUK_POST, "/api/v1/warehouses", INVENTORY, souk_inventory_api_warehouse_create),
@@ -198,12 +199,12 @@ int souk_cmd_routes(int argc, char **argv)
     for (size_t i = 0; i < souk_routes_count; i++) {
         const souk_route *r = &souk_routes[i];
         if (json)
-            json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:b}", "method", souk_method_name(r->method), "path",
-                                                 r->pattern, "permission", r->permission, "rate", rates[r->rate],
-                                                 "blocking", r->blocking));
+            json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "method", souk_method_name(r->method),
+                                                 "path", r->pattern, "permission", r->permission, "rate",
+                                                 rates[r->rate], "blocking", r->blocking, "network", r->network));
         else
-            printf("%-7s %-48s %-26s %s%s\n", souk_method_name(r->method), r->pattern, r->permission, rates[r->rate],
-                   r->blocking ? " blocking" : "");
+            printf("%-7s %-48s %-26s %s%s%s\n", souk_method_name(r->method), r->pattern, r->permission,
+                   rates[r->rate], r->blocking ? " blocking" : "", r->network ? " network" : "");
     }
     if (json) {
         char *s = json_dumps(arr, JSON_INDENT(2));

@@ -108,6 +108,7 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
     c->rate_auth = 10;
     c->blocking_threads = 2;
     c->group_commit = 1;
+    c->network_threads = 32;
 
     const char *v;
     long n;
@@ -158,6 +159,7 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
         {"SOUK_RATE_LIMIT_AUTH", offsetof(souk_config, rate_auth), 0, 1000000},
         {"SOUK_BLOCKING_THREADS", offsetof(souk_config, blocking_threads), 1, 64},
         {"SOUK_GROUP_COMMIT", offsetof(souk_config, group_commit), 0, 1},
+        {"SOUK_NETWORK_THREADS", offsetof(souk_config, network_threads), 1, 256},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (!(v = getenv(ints[i].name)))

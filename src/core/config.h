@@ -27,6 +27,7 @@ typedef struct souk_config {
     int rate_ip;              /* SOUK_RATE_LIMIT_IP requests/min per IP for anonymous callers, default 300; 0 = off */
     int rate_auth;            /* SOUK_RATE_LIMIT_AUTH login/register/reset requests/min per IP, default 10; 0 = off */
     int blocking_threads;     /* SOUK_BLOCKING_THREADS, threads for password hashing etc., default 2 */
+    int network_threads;      /* SOUK_NETWORK_THREADS, threads for handlers that call a payment gateway, default 32 */
     int group_commit;         /* SOUK_GROUP_COMMIT, 1 (default): writes share commits on one committer thread */
 } souk_config;
 

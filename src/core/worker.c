@@ -26,6 +26,12 @@ static void wait_locked(souk_worker *w, uint64_t gen, int ms)
 
 static void *thread_main(void *arg)
 {
+    {
+        const struct souk__worker_arg *a = arg;
+        char name[16]; /* what top -H and perf show */
+        snprintf(name, sizeof name, "souk-%.10s", a->w->spec.name ? a->w->spec.name : "worker");
+        pthread_setname_np(pthread_self(), name);
+    }
     struct souk__worker_arg *a = arg;
     souk_worker *w = a->w;
     pthread_mutex_lock(&w->mu);

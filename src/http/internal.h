@@ -95,13 +95,20 @@ void souk__http_copy_headers(souk__exchange *x, souk_arena *a);
 
 /* ---- pool.c ---- */
 
-/* Starts N pool threads; returns how many started. */
-int souk__pool_start(int n);
+typedef enum souk__pool_kind {
+    SOUK__POOL_CPU,     /* `blocking` routes: password hashing (SOUK_BLOCKING_THREADS) */
+    SOUK__POOL_NETWORK, /* `network` routes: payment gateways (SOUK_NETWORK_THREADS) */
+    SOUK__POOLS
+} souk__pool_kind;
 
-/* Stops the pool: queued work is dropped, running handlers finish; joins the threads. */
+/* Starts N threads of pool KIND; returns how many started. */
+int souk__pool_start(souk__pool_kind kind, int n);
+
+/* Stops both pools: queued work is dropped, running handlers finish; joins the threads. */
 void souk__pool_stop(void);
 
-/* Moves X onto the pool (a heap copy with its own arena). Returns DEFERRED,
+/* Moves X onto its route's pool (a heap copy with its own arena): the
+ * network pool for `network` routes, else the CPU pool. Returns DEFERRED,
  * or ANSWERED with a 503 in X's souk_res when the pool is full or memory
  * ran out. */
 souk__step souk__pool_dispatch(souk__exchange *x);

@@ -354,7 +354,7 @@ static souk__step step_dispatch(souk__exchange *x)
 {
     souk_req *req = &x->req;
     bool read = req->method == SOUK_GET || req->method == SOUK_HEAD;
-    if (x->route->blocking)
+    if (x->route->blocking || x->route->network)
         return souk__pool_dispatch(x);
     if (!read)
         return souk__writer_dispatch(x);

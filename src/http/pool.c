@@ -1,7 +1,12 @@
 /*
- * pool.c — the blocking pool: a few threads (SOUK_BLOCKING_THREADS) with
- * their own database connections for routes marked `blocking` (Argon2
- * password hashing takes tens of milliseconds and must never stall a loop).
+ * pool.c — the two pools of threads for handlers that must run neither on
+ * an event loop nor on the group committer, each thread with its own
+ * database connection:
+ *   the CPU pool (SOUK_BLOCKING_THREADS, few: each Argon2 hash takes tens of
+ *     milliseconds and 64 MiB) for routes marked `blocking`;
+ *   the network pool (SOUK_NETWORK_THREADS, many: they mostly wait) for
+ *     routes marked `network`, which call a payment gateway and wait for
+ *     their transactions to be group-committed.
  *
  * The loop thread copies everything the handler may read into a heap
  * exchange with its own arena and queues it; a pool thread runs the handler
@@ -24,7 +29,7 @@
 
 typedef struct souk__guard guard;
 
-static struct {
+typedef struct pool {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     souk__exchange *head, *tail;
@@ -32,48 +37,55 @@ static struct {
     bool abandon; /* the loops are gone: answer nothing, change nothing */
     int nthreads, queued;
     pthread_t *threads;
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, false, false, 0, 0, NULL};
+} pool;
 
-/* Queues X; false when the queue is full (the caller answers 503). */
-static bool pool_push(souk__exchange *x)
+static pool pools[SOUK__POOLS] = {
+    {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, false, false, 0, 0, NULL},
+    {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, false, false, 0, 0, NULL},
+};
+
+/* Queues X on P; false when the queue is full (the caller answers 503). */
+static bool pool_push(pool *p, souk__exchange *x)
 {
-    pthread_mutex_lock(&pool.lock);
-    if (pool.queued >= POOL_QUEUE_PER_THREAD * (pool.nthreads ? pool.nthreads : 1)) {
-        pthread_mutex_unlock(&pool.lock);
+    pool *pp = p;
+    pthread_mutex_lock(&pp->lock);
+    if (pp->queued >= POOL_QUEUE_PER_THREAD * (pp->nthreads ? pp->nthreads : 1)) {
+        pthread_mutex_unlock(&pp->lock);
         return false;
     }
-    pool.queued++;
+    pp->queued++;
     x->next = NULL;
-    if (pool.tail)
-        pool.tail->next = x;
+    if (pp->tail)
+        pp->tail->next = x;
     else
-        pool.head = x;
-    pool.tail = x;
-    pthread_cond_signal(&pool.cond);
-    pthread_mutex_unlock(&pool.lock);
+        pp->head = x;
+    pp->tail = x;
+    pthread_cond_signal(&pp->cond);
+    pthread_mutex_unlock(&pp->lock);
     return true;
 }
 
 static void *pool_main(void *arg)
 {
-    (void)arg;
+    pool *pp = arg;
+    pthread_setname_np(pthread_self(), pp == &pools[SOUK__POOL_NETWORK] ? "souk-net" : "souk-cpu");
     souk_store *db = NULL;
     char err[512];
     if (souk_store_open(&db, souk__http_opts->config->db_dsn, err, sizeof err) < 0)
         souk_log_error("blocking pool: %s", err);
     for (;;) {
-        pthread_mutex_lock(&pool.lock);
-        while (!pool.head && !pool.stop)
-            pthread_cond_wait(&pool.cond, &pool.lock);
-        souk__exchange *x = pool.head;
-        bool abandon = pool.abandon;
+        pthread_mutex_lock(&pp->lock);
+        while (!pp->head && !pp->stop)
+            pthread_cond_wait(&pp->cond, &pp->lock);
+        souk__exchange *x = pp->head;
+        bool abandon = pp->abandon;
         if (x) {
-            pool.head = x->next;
-            if (!pool.head)
-                pool.tail = NULL;
-            pool.queued--;
+            pp->head = x->next;
+            if (!pp->head)
+                pp->tail = NULL;
+            pp->queued--;
         }
-        pthread_mutex_unlock(&pool.lock);
+        pthread_mutex_unlock(&pp->lock);
         if (!x)
             break;
         if (abandon) { /* nobody would answer or audit it: do not run it */
@@ -95,29 +107,33 @@ static void *pool_main(void *arg)
     return NULL;
 }
 
-int souk__pool_start(int n)
+int souk__pool_start(souk__pool_kind kind, int n)
 {
-    pool.threads = calloc((size_t)(n > 0 ? n : 1), sizeof *pool.threads);
-    if (!pool.threads)
+    pool *p = &pools[kind];
+    p->threads = calloc((size_t)(n > 0 ? n : 1), sizeof *p->threads);
+    if (!p->threads)
         return 0;
     for (int i = 0; i < n; i++)
-        if (pthread_create(&pool.threads[pool.nthreads], NULL, pool_main, NULL) == 0)
-            pool.nthreads++;
-    return pool.nthreads;
+        if (pthread_create(&p->threads[p->nthreads], NULL, pool_main, p) == 0)
+            p->nthreads++;
+    return p->nthreads;
 }
 
 void souk__pool_stop(void)
 {
-    pthread_mutex_lock(&pool.lock);
-    pool.stop = true;
-    pool.abandon = true; /* the loops have stopped: queued work can no longer be answered */
-    pthread_cond_broadcast(&pool.cond);
-    pthread_mutex_unlock(&pool.lock);
-    for (int i = 0; i < pool.nthreads; i++)
-        pthread_join(pool.threads[i], NULL);
-    free(pool.threads);
-    pool.threads = NULL;
-    pool.nthreads = 0;
+    for (int k = 0; k < SOUK__POOLS; k++) {
+        pool *p = &pools[k];
+        pthread_mutex_lock(&p->lock);
+        p->stop = true;
+        p->abandon = true; /* the loops have stopped: queued work can no longer be answered */
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+        for (int i = 0; i < p->nthreads; i++)
+            pthread_join(p->threads[i], NULL);
+        free(p->threads);
+        p->threads = NULL;
+        p->nthreads = 0;
+    }
 }
 
 static void on_guard_dispose(void *p)
@@ -217,7 +233,9 @@ souk__step souk__pool_dispatch(souk__exchange *x)
         souk_res_error(&x->res, SOUK_E_UNAVAILABLE, NULL);
         return SOUK__STEP_ANSWERED;
     }
-    if (!pool_push(h)) {
+    pool *p = &pools[x->route && x->route->network && pools[SOUK__POOL_NETWORK].nthreads ? SOUK__POOL_NETWORK
+                                                                                          : SOUK__POOL_CPU];
+    if (!pool_push(p, h)) {
         h->guard->x = NULL; /* the request is still alive here */
         souk__http_detached_free(h);
         x->res.retry_after = "1";

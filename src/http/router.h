@@ -26,7 +26,8 @@ typedef struct souk_route {
     souk_handler handler;
     const char *cache_control;   /* Cache-Control for anonymous 200s; NULL = no-store */
     bool cacheable;              /* 200 responses to callers without catalog:read:unpublished may be cached */
-    bool blocking;               /* runs on the blocking pool, never on an event loop (password hashing) */
+    bool blocking;               /* runs on the CPU pool, never on a loop or the committer (password hashing) */
+    bool network;                /* runs on the network pool: it waits on another service (payment gateways) */
     souk_rate_class rate;
     int metrics;                 /* set by souk_router_init */
 } souk_route;

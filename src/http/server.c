@@ -78,6 +78,7 @@ static int open_listener(const char *host, int port)
 
 static void *worker_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "souk-loop");
     souk__worker *w = arg;
     w->loop = h2o_evloop_create();
     h2o_context_init(&w->ctx, w->loop, &globalconf);
@@ -123,6 +124,7 @@ static int64_t outside_mark(souk_store *db)
 
 static void *watch_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "souk-watch");
     souk_store *db = arg;
     int64_t last = outside_mark(db);
     int tick = 0;
@@ -201,7 +203,8 @@ int souk_server_run(const souk_server_opts *o)
         goto out;
     }
     souk_store_forbid_writes(watch_db);
-    int pooled = souk__pool_start(cfg->blocking_threads);
+    int pooled = souk__pool_start(SOUK__POOL_CPU, cfg->blocking_threads);
+    int networked = souk__pool_start(SOUK__POOL_NETWORK, cfg->network_threads);
     for (int i = 0; i < nthreads; i++) {
         if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0)
             break;
@@ -210,8 +213,8 @@ int souk_server_run(const souk_server_opts *o)
     pthread_t watcher;
     bool have_watcher = pthread_create(&watcher, NULL, watch_main, watch_db) == 0;
     souk_log(SOUK_LOG_INFO, NULL, NULL,
-             json_pack("{s:s,s:i,s:i,s:i,s:s}", "host", cfg->listen_host, "port", port, "threads", started,
-                       "blocking_threads", pooled, "db", cfg->db_dsn),
+             json_pack("{s:s,s:i,s:i,s:i,s:i,s:s}", "host", cfg->listen_host, "port", port, "threads", started,
+                       "blocking_threads", pooled, "network_threads", networked, "db", cfg->db_dsn),
              "listening");
     if (started == nthreads && pooled > 0) {
         int sig = 0;

@@ -32,7 +32,7 @@ static souk_err fill_one(souk_store *db, const fill_ctx *c, int64_t variant, int
     souk_err e = on_hand > 0 ? souk__inventory_record(db, variant, c->warehouse, on_hand, on_hand, "initial count",
                                                       "system", 0, now, NULL)
                              : SOUK_OK;
-    return e ? e : souk_store_dberr(souk__inventory_refresh_availability(db, variant, false));
+    return e ? e : souk_store_dberr(souk__inventory_refresh_availability(db, variant, on_hand, false));
 }
 
 static souk_err fill_body(souk_store *db, void *arg)

@@ -13,12 +13,12 @@
  * NOT_FOUND when there is none, or a database error. */
 souk_err souk__inventory_read_level(souk_store *db, int64_t variant, int64_t warehouse, souk_stock_level *out);
 
-/* Rewrites variant_availability for VARIANT from its levels, has the
- * in-memory read model follow after the commit when FOLLOW (live.c; bulk
- * writers forget it once instead) and bumps SOUK_STOCK_STATE when the
- * variant sells out or comes back. SOUK_DB_DONE or a negative
- * souk_db_status. */
-int souk__inventory_refresh_availability(souk_store *db, int64_t variant, bool follow);
+/* Rewrites variant_availability for VARIANT from its levels after one of
+ * them changed its available count by DELTA, has the in-memory read model
+ * follow after the commit when FOLLOW (live.c; bulk writers forget it once
+ * instead) and bumps SOUK_STOCK_STATE when the variant sells out or comes
+ * back. SOUK_DB_DONE or a negative souk_db_status. */
+int souk__inventory_refresh_availability(souk_store *db, int64_t variant, int64_t delta, bool follow);
 
 /* live.c: an after-commit hook that forgets the whole read model (ARG unused). */
 void souk__inventory_live_forget_hook(void *arg);

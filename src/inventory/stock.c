@@ -45,14 +45,10 @@ souk_err souk__inventory_read_level(souk_store *db, int64_t variant, int64_t war
     return SOUK_OK;
 }
 
-int souk__inventory_refresh_availability(souk_store *db, int64_t variant, bool follow)
+int souk__inventory_refresh_availability(souk_store *db, int64_t variant, int64_t delta, bool follow)
 {
-    int64_t before = 0, now = 0;
-    int r = souk_store_one(db, "SELECT available FROM variant_availability WHERE variant_id = $1",
-                           SOUK_ARGS(SOUK_I64(variant)), SOUK_COLS(SOUK_COL_I64(&before)));
-    if (r < 0)
-        return r;
-    r = souk_store_one(db,
+    int64_t now = 0;
+    int r = souk_store_one(db,
                        "INSERT INTO variant_availability (variant_id, available) "
                        "SELECT $1, coalesce(sum(on_hand - reserved), 0) FROM stock_levels WHERE variant_id = $1 "
                        "ON CONFLICT (variant_id) DO UPDATE SET available = excluded.available RETURNING available",
@@ -65,6 +61,7 @@ int souk__inventory_refresh_availability(souk_store *db, int64_t variant, bool f
     int64_t live[2] = {variant, now};
     if (follow && souk_store_after_commit(db, souk__inventory_live_set, live, sizeof live) < 0)
         return SOUK_DB_HARD;
+    int64_t before = now - delta; /* the variant's total before this change of one of its levels */
     if ((before > 0) != (now > 0) && (r = souk_store_touch(db, SOUK_STOCK_STATE)) < 0)
         return r;
     return SOUK_DB_DONE;
@@ -110,7 +107,7 @@ souk_err souk__inventory_changed(souk_store *db, int64_t variant, int64_t wareho
         return e == SOUK_E_NOT_FOUND ? SOUK_E_INTERNAL : e;
     if (avail_delta == 0) /* a sale of reserved stock: available, all the catalog shows, is unchanged */
         return souk_store_dberr(emit_stock_changed(db, variant, warehouse, &lv, reason));
-    int r = souk__inventory_refresh_availability(db, variant, true);
+    int r = souk__inventory_refresh_availability(db, variant, avail_delta, true);
     if (r >= 0)
         r = emit_stock_changed(db, variant, warehouse, &lv, reason);
     int64_t before = lv.available - avail_delta, threshold = lv.low_stock_threshold;

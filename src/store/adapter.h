@@ -34,6 +34,8 @@ struct souk_stmt {
     uint64_t hash;             /* of sql, for the cache */
     uint64_t used;             /* the connection's tick when last handed out */
     souk_stmt *next_retired;   /* evicted, waiting for souk_store_idle */
+    souk_stmt *next_handed;    /* handed out since the last souk_store_idle (cache.c) */
+    bool handed;
     int nparams;               /* highest $N the SQL names (set by prepare) */
 };
 
@@ -46,6 +48,11 @@ struct souk_store {
     size_t count;
     uint64_t tick;
     souk_stmt *retired;        /* evicted statements, freed at souk_store_idle */
+    souk_stmt *handed;         /* statements handed out since the last souk_store_idle */
+    struct {                   /* the last statement handed out for an SQL pointer (cache.c) */
+        const char *sql;
+        souk_stmt *st;
+    } recent[64];
     bool read_tx;              /* inside souk_store_read_begin */
     int tx_depth;              /* 0 = no write transaction, 1 = in one, 2.. = savepoints inside it */
     struct souk_store_group *group; /* where this connection's write transactions run (group.c), or NULL */

@@ -31,6 +31,25 @@ static uint64_t hash_sql(const char *s)
     return h;
 }
 
+/* Notes that S was handed out: souk_store_idle looks only at those. */
+static void hand_out(souk_store *db, souk_stmt *s)
+{
+    s->used = ++db->tick;
+    if (!s->handed) {
+        s->handed = true;
+        s->next_handed = db->handed;
+        db->handed = s;
+    }
+}
+
+/* Forgets S in the recent-pointer table (it is evicted or freed). */
+static void forget_recent(souk_store *db, const souk_stmt *s)
+{
+    for (size_t i = 0; i < sizeof db->recent / sizeof db->recent[0]; i++)
+        if (db->recent[i].st == s)
+            db->recent[i].st = NULL, db->recent[i].sql = NULL;
+}
+
 static void stmt_free(souk_stmt *s)
 {
     char *sql = s->sql;
@@ -63,6 +82,7 @@ static void cache_remove(souk_store *db, size_t v)
         db->slots[j] = NULL;
         v = j;
     }
+    forget_recent(db, gone);
     gone->next_retired = db->retired;
     db->retired = gone;
 }
@@ -83,12 +103,24 @@ static void cache_evict(souk_store *db)
 
 souk_stmt *souk__store_cached(souk_store *db, const char *sql)
 {
+    /* most SQL is a string literal: the same pointer with the same text
+     * again, found without hashing the text (a buffer reused for other
+     * text fails the comparison and takes the hashed path) */
+    size_t r = ((uintptr_t)sql >> 4) & (sizeof db->recent / sizeof db->recent[0] - 1);
+    souk_stmt *s = db->recent[r].sql == sql ? db->recent[r].st : NULL;
+    if (s && strcmp(s->sql, sql) == 0) {
+        db->ops->reset(s);
+        hand_out(db, s);
+        return s;
+    }
     uint64_t h = hash_sql(sql);
     for (size_t i = h & CACHE_MASK; db->slots[i]; i = (i + 1) & CACHE_MASK) {
-        souk_stmt *s = db->slots[i];
+        s = db->slots[i];
         if (s->hash == h && strcmp(s->sql, sql) == 0) {
             db->ops->reset(s);
-            s->used = ++db->tick;
+            hand_out(db, s);
+            db->recent[r].sql = sql;
+            db->recent[r].st = s;
             return s;
         }
     }
@@ -100,7 +132,7 @@ souk_stmt *souk__store_cached(souk_store *db, const char *sql)
         return NULL;
     }
     char *copy = strdup(sql);
-    souk_stmt *s = copy ? db->ops->prepare(db, sql) : NULL;
+    s = copy ? db->ops->prepare(db, sql) : NULL;
     if (!s) {
         if (!copy)
             souk__store_set_err(db, "out of memory");
@@ -114,22 +146,32 @@ souk_stmt *souk__store_cached(souk_store *db, const char *sql)
     size_t i = h & CACHE_MASK;
     while (db->slots[i])
         i = (i + 1) & CACHE_MASK;
-    s->used = ++db->tick;
+    hand_out(db, s);
     db->slots[i] = s;
     db->count++;
+    db->recent[r].sql = sql;
+    db->recent[r].st = s;
     return s;
 }
 
 void souk__store_cache_idle(souk_store *db)
 {
+    /* only statements handed out since the last time can be mid-rows */
+    for (souk_stmt *s = db->handed, *next; s; s = next) {
+        next = s->next_handed;
+        s->handed = false;
+        s->next_handed = NULL;
+        if (db->ops->busy(s))
+            db->ops->reset(s);
+    }
+    db->handed = NULL;
     free_retired(db); /* no caller holds a statement between requests */
-    for (size_t i = 0; i < SOUK_STORE_CACHE_SLOTS; i++)
-        if (db->slots[i] && db->ops->busy(db->slots[i]))
-            db->ops->reset(db->slots[i]);
 }
 
 void souk__store_cache_release(souk_store *db)
 {
+    db->handed = NULL;
+    memset(db->recent, 0, sizeof db->recent);
     free_retired(db);
     for (size_t i = 0; i < SOUK_STORE_CACHE_SLOTS; i++)
         if (db->slots[i]) {

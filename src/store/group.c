@@ -184,6 +184,7 @@ static void *committer_main(void *arg)
 {
     souk_store_group *g = arg;
     on_committer = g;
+    pthread_setname_np(pthread_self(), "souk-commit");
     g->mark = g->db->ops->change_mark(g->db);
     for (;;) {
         pthread_mutex_lock(&g->lock);
