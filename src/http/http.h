@@ -71,6 +71,7 @@ typedef struct souk_req {
     const char *peer;             /* client address, e.g. "127.0.0.1" */
     souk_principal principal;
     const souk_header *headers;   /* copied request headers */
+    json_t *body_json;            /* the body already parsed off the committer (writer.c), or NULL */
     size_t nheaders;
 } souk_req;
 
@@ -93,6 +94,11 @@ typedef struct souk_res {
     /* for the response cache: what else than the catalog the answer shows */
     unsigned cache_tags;          /* SOUK_CACHE_TAG_* */
     bool live;                    /* the body holds core/live.h markers, filled in at every send */
+    /* set by the server for handlers on the group committer: souk_res_json
+     * keeps the document in json (owned) and the loop serialises it, so the
+     * one writer thread does not */
+    bool defer_json;
+    json_t *json;
     /* for the audit entry the server appends after data-changing requests */
     const char *audit_object_type;
     const char *audit_object_id;
@@ -137,6 +143,10 @@ int souk_res_invalid(souk_res *res);
 /* Serializes J (consumed) as the body with STATUS. Returns 0, or
  * SOUK_E_INTERNAL when serialization fails. */
 int souk_res_json(souk_res *res, int status, json_t *j);
+
+/* Serialises a document souk_res_json deferred (RES->json) into the body;
+ * 0, or the error set on RES. Nothing to do without one. */
+int souk_res_render_json(souk_res *res);
 
 /* Checks Content-Type and parses the body as a JSON object (souk_req_body_json).
  * Returns the object (caller decrefs) or NULL after setting a 400/415 error on RES. */

@@ -210,6 +210,8 @@ souk__exchange *souk__http_detach(souk__exchange *x)
 
 void souk__http_detached_free(souk__exchange *h)
 {
+    json_decref(h->req.body_json);
+    json_decref(h->res.json);
     souk_arena_release(&h->own_arena);
     free(h);
 }

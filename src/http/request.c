@@ -93,6 +93,12 @@ int souk_res_json(souk_res *res, int status, json_t *j)
     if (!j)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     souk_buf_reset(&res->body);
+    if (res->defer_json) { /* serialised on the loop (souk_res_render_json) */
+        json_decref(res->json);
+        res->json = j;
+        res->status = status;
+        return 0;
+    }
     char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     if (!s)
@@ -115,8 +121,21 @@ json_t *souk_req_json(souk_req *req, souk_res *res)
     return souk_req_body_json(req, res);
 }
 
+int souk_res_render_json(souk_res *res)
+{
+    json_t *j = res->json;
+    if (!j)
+        return 0;
+    res->json = NULL;
+    res->defer_json = false;
+    int status = res->status;
+    return res->err ? (json_decref(j), 0) : souk_res_json(res, status, j);
+}
+
 json_t *souk_req_body_json(souk_req *req, souk_res *res)
 {
+    if (req->body_json)
+        return json_incref(req->body_json);
     char err[200];
     json_t *j = souk_json_parse_object(req->body ? req->body : "", req->body_len, err, sizeof err);
     if (!j) {

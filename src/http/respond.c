@@ -375,6 +375,7 @@ static void observe(souk__exchange *x)
 
 void souk__http_finish(souk__exchange *x)
 {
+    souk_res_render_json(&x->res); /* a document the committer left for the loop to serialise */
     settle(x);
     validators(x);
     invalidate(x);
