@@ -32,53 +32,23 @@ SOUK_THREADS="${SOUK_THREADS:-2}"
 export BENCH_DURATION="${BENCH_DURATION:-10s}"
 export BENCH_CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-for tool in node curl python3; do
-  command -v "$tool" >/dev/null || { log "$tool missing (make deps)"; exit 1; }
-done
-[[ -x "$SOUK_BIN" ]] || { log "souk binary '$SOUK_BIN' not found or not executable (run: make)"; exit 1; }
+TMP_NAME=checkout
+# shellcheck source=bench/lib/souk.sh
+. bench/lib/souk.sh
+bench_tools node curl python3
 [[ "$BENCH_DURATION" =~ ^[0-9]+(ms|s|m)?$ ]] || { log "BENCH_DURATION must look like 10s (got '$BENCH_DURATION')"; exit 1; }
+bench_setup
 
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/souk-bench-checkout.XXXXXX")"
-PID=""
-# shellcheck disable=SC2317  # invoked from the EXIT trap
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [[ -n "$PID" ]]; then
-    kill -TERM "$PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$PID" 2>/dev/null || true
-    wait "$PID" 2>/dev/null || true
-  fi
-  rm -rf "$TMP"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-BASE="http://127.0.0.1:$PORT"
 # A fresh database and an admin API key, as an operator makes them (Argon2 at the OWASP
 # minimum: only this one account is hashed).
-ENVS=(SOUK_RATE_LIMIT_IP=0 SOUK_RATE_LIMIT_USER=0 SOUK_RATE_LIMIT_AUTH=0 SOUK_ACCESS_LOG=off SOUK_PAYMENT_GATEWAY=test
-      SOUK_ARGON2_MEMLIMIT_MB=19)
-env "${ENVS[@]}" "$SOUK_BIN" migrate --db "$TMP/souk.db" >"$TMP/migrate.out" 2>&1 \
+env "${BENCH_ENVS[@]}" "$SOUK_BIN" migrate --db "$TMP/souk.db" >"$TMP/migrate.out" 2>&1 \
   || { log "souk migrate failed:"; tail -n 20 "$TMP/migrate.out" >&2; exit 1; }
-printf 'bench admin password 1\n' | env "${ENVS[@]}" "$SOUK_BIN" user create --db "$TMP/souk.db" \
+printf 'bench admin password 1\n' | env "${BENCH_ENVS[@]}" "$SOUK_BIN" user create --db "$TMP/souk.db" \
   --email admin@bench.example --role admin --api-key >"$TMP/user.out" 2>&1 \
   || { log "souk user create failed:"; tail -n 20 "$TMP/user.out" >&2; exit 1; }
 KEY="$(sed -n 's/.*admin api key: \(sk_[A-Za-z0-9._~+/=-]*\).*/\1/p' "$TMP/user.out" | head -n1)"
 [[ -n "$KEY" ]] || { log "no 'admin api key: sk_…' line from souk user create"; cat "$TMP/user.out" >&2; exit 1; }
-env "${ENVS[@]}" "$SOUK_BIN" serve --db "$TMP/souk.db" --listen "127.0.0.1:$PORT" --threads "$SOUK_THREADS" \
-  >"$TMP/serve.out" 2>"$TMP/serve.log" &
-PID=$!
-for _ in $(seq 300); do
-  curl -fs -o /dev/null "$BASE/healthz" 2>/dev/null && break
-  kill -0 "$PID" 2>/dev/null || { log "souk serve exited during start-up:"; tail -n 20 "$TMP/serve.log" >&2; exit 1; }
-  sleep 0.1
-done
+bench_serve "$TMP/souk.db"
 curl -fs -o "$TMP/openapi.json" "$BASE/api/v1/openapi.json" || { log "GET /api/v1/openapi.json failed"; exit 1; }
 grep -q '"/api/v1/checkout"' "$TMP/openapi.json" || { log "this souk has no POST /api/v1/checkout"; exit 1; }
 

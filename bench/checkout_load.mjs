@@ -16,16 +16,10 @@
 //
 // Exit status: 0 ran (goals reported; BENCH_STRICT=1 makes a missed goal exit 1), 1 setup
 // failure, 2 integrity failure or unexpected answers (anything but 201 and 409 OUT_OF_STOCK).
-import http from 'node:http';
+import { client, fail, log, pct, seconds } from './lib/client.mjs';
 
 const env = process.env;
-const BASE = new URL(env.BENCH_BASE || 'http://127.0.0.1:8080');
 const KEY = env.BENCH_ADMIN_KEY;
-const seconds = (s) => {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(String(s || '10s'));
-  if (!m) throw new Error(`bad duration ${s}`);
-  return Number(m[1]) * (m[2] === 'ms' ? 0.001 : m[2] === 'm' ? 60 : 1);
-};
 const DURATION_S = seconds(env.BENCH_DURATION || '10s');
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS || 64);
 const VARIANTS = Number(env.BENCH_VARIANTS || 20);
@@ -36,43 +30,9 @@ const STRICT = env.BENCH_STRICT === '1';
 const GOAL_RPS = 1000;
 const CARD = '4242424242424242';
 
-const log = (...a) => console.error('bench:', ...a);
-function fail(code, msg) {
-  log(msg);
-  process.exit(code);
-}
 if (!KEY) fail(1, 'BENCH_ADMIN_KEY is not set');
+const { request, must, close } = client(env.BENCH_BASE || 'http://127.0.0.1:8080', KEY, CONNECTIONS + 4);
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS + 4, maxFreeSockets: CONNECTIONS + 4 });
-
-/** One request; resolves {status, text, ms}; rejects on network errors. */
-function request(method, path, { body, headers = {}, admin = false } = {}) {
-  return new Promise((resolve, reject) => {
-    const h = { ...headers };
-    let payload;
-    if (body !== undefined) {
-      payload = Buffer.from(JSON.stringify(body));
-      h['Content-Type'] = 'application/json';
-      h['Content-Length'] = payload.length;
-    }
-    if (admin) h.Authorization = `Bearer ${KEY}`;
-    const t0 = process.hrtime.bigint();
-    const req = http.request({ host: BASE.hostname, port: BASE.port, method, path, headers: h, agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8'), ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function must(status, method, path, opts) {
-  const r = await request(method, path, opts);
-  if (r.status !== status) fail(1, `${method} ${path} -> ${r.status} (expected ${status}): ${r.text.slice(0, 300)}`);
-  return r.text ? JSON.parse(r.text) : null;
-}
 
 /** Runs fn(i) for i in [0, n) with LIMIT in flight. */
 async function forEachLimit(n, limit, fn) {
@@ -82,7 +42,6 @@ async function forEachLimit(n, limit, fn) {
   }));
 }
 
-const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 const uniq = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 
 // Deterministic pseudo-random numbers (xorshift32), so runs build the same carts.
@@ -136,7 +95,7 @@ const paidIds = [];
 let nextCart = 0;
 let exhausted = false;
 const body = (i) => ({
-  email: `bench-${i}@example.com`,
+  email: `bench-${uniq}-${i}@example.com`,
   shipping_address: { name: 'Bench Buyer', line1: '1 Load Street', city: 'London', postal_code: 'E1 6AN', country: 'GB' },
   payment_method: CARD,
 });
@@ -202,7 +161,7 @@ const crps = cartsMade / celapsed;
 const problems = [];
 const orders = [];
 for (let cursor = null, page = 0; ; page++) {
-  const q = new URLSearchParams({ limit: '100' });
+  const q = new URLSearchParams({ limit: '100', q: `bench-${uniq}` }); // this run's orders only
   if (cursor) q.set('cursor', cursor);
   const b = await must(200, 'GET', `/api/v1/orders?${q}`, { admin: true });
   orders.push(...b.data);
@@ -267,7 +226,7 @@ if (unexpected.length) {
   for (const u of unexpected.slice(0, 20)) log(`  ${u}`);
 }
 for (const p of problems) log(`INTEGRITY: ${p}`);
-agent.destroy();
+close();
 if (problems.length || unexpected.length || Object.keys(cartErrors).length) process.exit(2);
 if (!goal && STRICT) process.exit(1);
 process.exit(0);

@@ -28,46 +28,17 @@ BENCH_CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 BENCH_RATE="${BENCH_RATE:-500}"
 BENCH_STRICT="${BENCH_STRICT:-0}"
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-for tool in node curl python3 wrk; do
-  command -v "$tool" >/dev/null || { log "$tool missing (make deps)"; exit 1; }
-done
-[[ -x "$SOUK_BIN" ]] || { log "souk binary '$SOUK_BIN' not found (run: make)"; exit 1; }
+TMP_NAME=mixed
+# shellcheck source=bench/lib/souk.sh
+. bench/lib/souk.sh
+bench_tools node curl python3 wrk
+bench_setup
 
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/souk-bench-mixed.XXXXXX")"
-PID=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [[ -n "$PID" ]]; then
-    kill -TERM "$PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$PID" 2>/dev/null || true
-    wait "$PID" 2>/dev/null || true
-  fi
-  rm -rf "$TMP"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-ENVS=(SOUK_RATE_LIMIT_IP=0 SOUK_RATE_LIMIT_USER=0 SOUK_RATE_LIMIT_AUTH=0 SOUK_ACCESS_LOG=off SOUK_PAYMENT_GATEWAY=test
-      SOUK_ARGON2_MEMLIMIT_MB=19)
-env "${ENVS[@]}" "$SOUK_BIN" demo --db "$TMP/souk.db" --products "$BENCH_PRODUCTS" --seed 1 >"$TMP/demo.out" 2>&1 \
+env "${BENCH_ENVS[@]}" "$SOUK_BIN" demo --db "$TMP/souk.db" --products "$BENCH_PRODUCTS" --seed 1 >"$TMP/demo.out" 2>&1 \
   || { log "souk demo failed:"; tail -n 20 "$TMP/demo.out" >&2; exit 1; }
 KEY="$(sed -n 's/.*\(sk_[A-Za-z0-9._~+/=-]*\).*/\1/p' "$TMP/demo.out" | head -n1)"
 [[ -n "$KEY" ]] || { log "no API key in the output of souk demo"; cat "$TMP/demo.out" >&2; exit 1; }
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-BASE="http://127.0.0.1:$PORT"
-env "${ENVS[@]}" "$SOUK_BIN" serve --db "$TMP/souk.db" --listen "127.0.0.1:$PORT" --threads "$SOUK_THREADS" \
-  >"$TMP/serve.out" 2>"$TMP/serve.log" &
-PID=$!
-for _ in $(seq 300); do
-  curl -fs -o /dev/null "$BASE/healthz" 2>/dev/null && break
-  kill -0 "$PID" 2>/dev/null || { log "souk serve exited during start-up:"; tail -n 20 "$TMP/serve.log" >&2; exit 1; }
-  sleep 0.1
-done
+bench_serve "$TMP/souk.db"
 
 # every product's detail path, into the wrk script
 python3 - "$BASE" "$TMP/reads.lua" <<'EOF'

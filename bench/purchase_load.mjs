@@ -20,16 +20,10 @@
 //
 // Prints "PHASE <name> purchases_per_s=<x> p50_ms=<y> p99_ms=<z>" lines for scripts.
 // Exit status: 0 ran, 1 setup failure, 2 integrity failure or unexpected answers.
-import http from 'node:http';
+import { client, fail, log, pct, seconds } from './lib/client.mjs';
 
 const env = process.env;
-const BASE = new URL(env.BENCH_BASE || 'http://127.0.0.1:8080');
 const KEY = env.BENCH_ADMIN_KEY;
-const seconds = (s) => {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(String(s || '10s'));
-  if (!m) throw new Error(`bad duration ${s}`);
-  return Number(m[1]) * (m[2] === 'ms' ? 0.001 : m[2] === 'm' ? 60 : 1);
-};
 const DURATION_S = seconds(env.BENCH_DURATION || '10s');
 const PHASES = (env.BENCH_PHASES || 'buyers:16,buyers:64').split(',').map((p) => {
   const [kind, n] = p.split(':');
@@ -42,44 +36,8 @@ const SCARCE = Number(env.BENCH_SCARCE || 200);
 const MAX_INFLIGHT = Number(env.BENCH_MAX_INFLIGHT || 256);
 const CARD = '4242424242424242';
 
-const log = (...a) => console.error('bench:', ...a);
-function fail(code, msg) {
-  log(msg);
-  process.exit(code);
-}
 if (!KEY) fail(1, 'BENCH_ADMIN_KEY is not set');
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: MAX_INFLIGHT + 8, maxFreeSockets: MAX_INFLIGHT + 8 });
-
-/** One request; resolves {status, text}; rejects on network errors. */
-function request(method, path, { body, headers = {}, admin = false } = {}) {
-  return new Promise((resolve, reject) => {
-    const h = { ...headers };
-    let payload;
-    if (body !== undefined) {
-      payload = Buffer.from(JSON.stringify(body));
-      h['Content-Type'] = 'application/json';
-      h['Content-Length'] = payload.length;
-    }
-    if (admin) h.Authorization = `Bearer ${KEY}`;
-    const req = http.request({ host: BASE.hostname, port: BASE.port, method, path, headers: h, agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function must(status, method, path, opts) {
-  const r = await request(method, path, opts);
-  if (r.status !== status) fail(1, `${method} ${path} -> ${r.status} (expected ${status}): ${r.text.slice(0, 300)}`);
-  return r.text ? JSON.parse(r.text) : null;
-}
-
-const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const { request, must, close } = client(env.BENCH_BASE || 'http://127.0.0.1:8080', KEY, MAX_INFLIGHT + 8);
 const uniq = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -244,5 +202,5 @@ console.log(`Integrity: ${orders.length} orders listed, ${answered.length} 201s,
   `${problems.length ? 'FAIL' : 'PASS'}`);
 for (const u of unexpected.slice(0, 20)) log(`unexpected: ${u}`);
 for (const p of problems) log(`INTEGRITY: ${p}`);
-agent.destroy();
+close();
 process.exit(problems.length || unexpected.length ? 2 : 0);
