@@ -177,37 +177,7 @@ static souk_err list_fetch(souk_store *db, const list_query *q, int limit, souk_
 
 /* ---- render -------------------------------------------------------------- */
 
-/* The list is written straight into a buffer (no jansson tree): on an
- * uncached request building and freeing the tree was most of the cost. */
-
-static void put_str(souk_buf *b, const char *s)
-{
-    souk_buf_add_json_string(b, s, strlen(s));
-}
-
-static void put_id(souk_buf *b, const char *prefix, int64_t id)
-{
-    char buf[SOUK_ID_TEXT_MAX];
-    souk_buf_addc(b, '"');
-    souk_buf_adds(b, souk_id_format(prefix, id, buf));
-    souk_buf_addc(b, '"');
-}
-
-static void put_time(souk_buf *b, int64_t us)
-{
-    char buf[SOUK_RFC3339_LEN];
-    souk_buf_addc(b, '"');
-    souk_buf_adds(b, souk_time_format(us, buf));
-    souk_buf_addc(b, '"');
-}
-
-static void put_int_or_null(souk_buf *b, int64_t v, bool is_null)
-{
-    if (is_null)
-        souk_buf_adds(b, "null");
-    else
-        souk_buf_printf(b, "%lld", (long long)v);
-}
+/* The list is written straight into a buffer (render.c). */
 
 /* brand/vendor/category refs rendered once per request */
 typedef struct memo_item {
@@ -239,13 +209,7 @@ static int put_ref(souk_store *db, souk_buf *b, ref_memo *m, souk_taxon_kind kin
     }
     souk_buf one;
     souk_buf_init(&one, 4096);
-    souk_buf_adds(&one, "{\"id\":");
-    put_id(&one, souk__catalog_taxon_prefix(kind), id);
-    souk_buf_adds(&one, ",\"slug\":");
-    put_str(&one, slug);
-    souk_buf_adds(&one, ",\"name\":");
-    put_str(&one, name);
-    souk_buf_addc(&one, '}');
+    souk__catalog_put_ref(&one, kind, id, slug, strlen(slug), name, strlen(name));
     const char *json = souk_buf_failed(&one) ? NULL : souk_arena_strndup(a, one.data, one.len);
     souk_buf_release(&one);
     if (!json)
@@ -274,15 +238,15 @@ static int put_first_image(souk_store *db, souk_buf *b, int64_t product, souk_ar
         return r < 0 ? -1 : 0;
     }
     souk_buf_adds(b, "{\"id\":");
-    put_id(b, SOUK_PREFIX_IMAGE, id);
+    souk__catalog_put_id(b, SOUK_PREFIX_IMAGE, id);
     souk_buf_adds(b, ",\"url\":");
-    put_str(b, url);
+    souk__catalog_put_str(b, url);
     souk_buf_adds(b, ",\"alt\":");
-    put_str(b, alt);
+    souk__catalog_put_str(b, alt);
     souk_buf_adds(b, ",\"width\":");
-    put_int_or_null(b, width, no_width);
+    souk__catalog_put_int_or_null(b, width, no_width);
     souk_buf_adds(b, ",\"height\":");
-    put_int_or_null(b, height, no_height);
+    souk__catalog_put_int_or_null(b, height, no_height);
     souk_buf_printf(b, ",\"position\":%lld}", (long long)position);
     return 0;
 }
@@ -292,13 +256,13 @@ static int put_row(souk_store *db, souk_buf *out, ref_memo *memo, const list_row
                    souk_arena *a)
 {
     souk_buf_adds(out, "{\"id\":");
-    put_id(out, SOUK_PREFIX_PRODUCT, w->id);
+    souk__catalog_put_id(out, SOUK_PREFIX_PRODUCT, w->id);
     souk_buf_adds(out, ",\"slug\":");
-    put_str(out, w->slug);
+    souk__catalog_put_str(out, w->slug);
     souk_buf_adds(out, ",\"title\":");
-    put_str(out, w->title);
+    souk__catalog_put_str(out, w->title);
     souk_buf_adds(out, ",\"status\":");
-    put_str(out, w->status);
+    souk__catalog_put_str(out, w->status);
     souk_buf_adds(out, ",\"brand\":");
     if (put_ref(db, out, memo, SOUK_TAXON_BRAND, w->brand, a) < 0)
         return -1;
@@ -316,9 +280,9 @@ static int put_row(souk_store *db, souk_buf *out, ref_memo *memo, const list_row
     if (put_first_image(db, out, w->id, a) < 0)
         return -1;
     souk_buf_adds(out, ",\"created_at\":");
-    put_time(out, w->created);
+    souk__catalog_put_time(out, w->created);
     souk_buf_adds(out, ",\"updated_at\":");
-    put_time(out, w->updated);
+    souk__catalog_put_time(out, w->updated);
     souk_buf_addc(out, '}');
     return 0;
 }
@@ -342,7 +306,7 @@ static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const 
         char *c = souk__catalog_cursor(f->sort, last->id, last->key, last->title, a);
         if (!c)
             return SOUK_E_INTERNAL;
-        put_str(out, c);
+        souk__catalog_put_str(out, c);
     } else {
         souk_buf_adds(out, "null");
     }
