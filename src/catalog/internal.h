@@ -65,9 +65,6 @@ json_t *souk__catalog_id(const char *prefix, int64_t id);
 /* API id prefix of a taxon kind. */
 const char *souk__catalog_taxon_prefix(souk_taxon_kind kind);
 
-/* "SELECT slug, name FROM <table> WHERE id = $1", indexed by souk_taxon_kind. */
-extern const char *const souk__catalog_ref_sql[3];
-
 /* Resolves a taxon given as typed id or slug into *ID. 1 found, 0 not, or a
  * negative souk_db_status. */
 int souk__catalog_resolve(souk_store *db, souk_taxon_kind kind, const char *id_or_slug, int64_t *id);

@@ -146,7 +146,7 @@ typedef struct list_row {
 
 /* Runs Q and reads up to LIMIT rows into *ROWS (arena); *N gets how many,
  * *MORE whether another page follows. The statement is finished before the
- * renderer's per-row lookups use the connection. */
+ * renderer's page queries use the connection. */
 static souk_err list_fetch(souk_store *db, const list_query *q, int limit, souk_arena *a, list_row **rows, int *n,
                            bool *more)
 {
@@ -177,114 +177,220 @@ static souk_err list_fetch(souk_store *db, const list_query *q, int limit, souk_
 
 /* ---- render -------------------------------------------------------------- */
 
-/* The list is written straight into a buffer (render.c). */
+/* The list is written straight into a buffer (render.c). What a summary
+ * shows besides its own row — brand, vendor, category and first image —
+ * is fetched for the whole page at once, a few queries with IN lists
+ * instead of one per row and ref, and rendered once into a side buffer
+ * that the rows copy from. */
 
-/* brand/vendor/category refs rendered once per request */
-typedef struct memo_item {
-    souk_taxon_kind kind;
-    int64_t id;
-    const char *json;
-} memo_item;
+#define BATCH_MAX 32 /* ids in one IN list (a statement takes at most 64 parameters) */
 
-typedef struct ref_memo {
-    memo_item items[64];
-    int n;
-} ref_memo;
-
-/* {"id","slug","name"} of the taxon, or null; -1 when the database failed */
-static int put_ref(souk_store *db, souk_buf *b, ref_memo *m, souk_taxon_kind kind, int64_t id, souk_arena *a)
+/* Runs HEAD "$1, …, $K" TAIL for IDS[0..N), BATCH_MAX ids at a time (K is 8
+ * or BATCH_MAX, so that few statement texts exist; the list is padded with
+ * 0, which is no id), and calls ROW for every row. SOUK_DB_DONE or a negative
+ * souk_db_status (also when ROW returns one). */
+static int each_batch(souk_store *db, const char *head, const char *tail, const int64_t *ids, int n,
+                      int (*row)(souk_stmt *st, void *ctx), void *ctx)
 {
-    for (int i = 0; id && i < m->n; i++)
-        if (m->items[i].kind == kind && m->items[i].id == id) {
-            souk_buf_adds(b, m->items[i].json);
-            return 0;
+    for (int at = 0; at < n; at += BATCH_MAX) {
+        int m = n - at < BATCH_MAX ? n - at : BATCH_MAX, k = m <= 8 ? 8 : BATCH_MAX;
+        char sql[1024];
+        size_t hl = strlen(head), tl = strlen(tail), len = hl;
+        if (hl + tl + (size_t)k * 5 >= sizeof sql) /* "$NN, " per parameter */
+            return SOUK_DB_HARD;
+        memcpy(sql, head, hl);
+        souk_param args[BATCH_MAX + 1];
+        for (int i = 0; i < k; i++) {
+            if (i)
+                sql[len++] = ',';
+            sql[len++] = '$';
+            if (i + 1 >= 10)
+                sql[len++] = (char)('0' + (i + 1) / 10);
+            sql[len++] = (char)('0' + (i + 1) % 10);
+            args[i] = SOUK_I64(i < m ? ids[at + i] : 0);
         }
-    char *slug = NULL, *name = NULL;
-    int r = id ? souk_store_one(db, souk__catalog_ref_sql[kind], SOUK_ARGS(SOUK_I64(id)),
-                                SOUK_COLS(SOUK_COL_ARENA(&slug, a), SOUK_COL_ARENA(&name, a)))
-               : SOUK_DB_DONE;
-    if (r != SOUK_DB_ROW) {
-        souk_buf_adds(b, "null");
-        return r < 0 ? -1 : 0;
+        memcpy(sql + len, tail, tl + 1);
+        args[k] = (souk_param){.type = SOUK_TYPE_END};
+        souk_stmt *st = souk_store_query(db, sql, args);
+        int r;
+        while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
+            if ((r = row(st, ctx)) < 0)
+                break;
+        if (r < 0) {
+            souk_stmt_done(st);
+            return r;
+        }
     }
-    souk_buf one;
-    souk_buf_init(&one, 4096);
-    souk__catalog_put_ref(&one, kind, id, slug, strlen(slug), name, strlen(name));
-    const char *json = souk_buf_failed(&one) ? NULL : souk_arena_strndup(a, one.data, one.len);
-    souk_buf_release(&one);
-    if (!json)
-        return -1;
-    if (m->n < 64)
-        m->items[m->n++] = (memo_item){kind, id, json};
-    souk_buf_adds(b, json);
+    return SOUK_DB_DONE;
+}
+
+/* a piece of JSON in the page's side buffer; len 0 = null */
+typedef struct span {
+    size_t off, len;
+} span;
+
+typedef struct ref_item {
+    int64_t id;
+    span json;
+} ref_item;
+
+/* the refs and first images of one page */
+typedef struct page_extras {
+    souk_buf side;      /* the rendered pieces */
+    span *image;        /* per page row */
+    ref_item *refs[3];  /* per souk_taxon_kind: the distinct ids on the page */
+    int nrefs[3];
+    const list_row *rows;
+    int n;
+    int kind;           /* the kind being fetched */
+    int64_t last;       /* the product whose first image was taken last */
+} page_extras;
+
+static void side_end(page_extras *x, span *sp, size_t off)
+{
+    *sp = (span){off, x->side.len - off};
+}
+
+static int ref_row(souk_stmt *st, void *ctx)
+{
+    page_extras *x = ctx;
+    int64_t id = souk_stmt_i64(st, 0);
+    for (int i = 0; i < x->nrefs[x->kind]; i++) {
+        ref_item *it = &x->refs[x->kind][i];
+        if (it->id != id)
+            continue;
+        size_t slug_len = 0, name_len = 0, off = x->side.len;
+        const char *slug = souk_stmt_text(st, 1, &slug_len), *name = souk_stmt_text(st, 2, &name_len);
+        souk__catalog_put_ref(&x->side, (souk_taxon_kind)x->kind, id, slug ? slug : "", slug_len, name, name_len);
+        side_end(x, &it->json, off);
+        break;
+    }
     return 0;
 }
 
-/* the product's first image, or null; -1 when the database failed */
-static int put_first_image(souk_store *db, souk_buf *b, int64_t product, souk_arena *a)
+/* rows come by product, its images in order: the first of each is taken */
+static int image_row(souk_stmt *st, void *ctx)
 {
-    int64_t id = 0, width = 0, height = 0, position = 0;
-    bool no_width = true, no_height = true;
-    char *url = NULL, *alt = NULL;
-    int r = souk_store_one(db,
-                           "SELECT id, url, alt, width, height, position FROM product_images "
-                           "WHERE product_id = $1 ORDER BY position, id LIMIT 1",
-                           SOUK_ARGS(SOUK_I64(product)),
-                           SOUK_COLS(SOUK_COL_I64(&id), SOUK_COL_ARENA(&url, a), SOUK_COL_ARENA(&alt, a),
-                                     SOUK_COL_NULLABLE(SOUK_COL_I64(&width), &no_width),
-                                     SOUK_COL_NULLABLE(SOUK_COL_I64(&height), &no_height), SOUK_COL_I64(&position)));
-    if (r != SOUK_DB_ROW) {
-        souk_buf_adds(b, "null");
-        return r < 0 ? -1 : 0;
+    page_extras *x = ctx;
+    int64_t product = souk_stmt_i64(st, 0);
+    if (product == x->last)
+        return 0;
+    x->last = product;
+    for (int i = 0; i < x->n; i++) {
+        if (x->rows[i].id != product)
+            continue;
+        size_t off = x->side.len;
+        souk__catalog_put_image(&x->side, st, 1);
+        side_end(x, &x->image[i], off);
     }
-    souk_buf_adds(b, "{\"id\":");
-    souk__catalog_put_id(b, SOUK_PREFIX_IMAGE, id);
-    souk_buf_adds(b, ",\"url\":");
-    souk__catalog_put_str(b, url);
-    souk_buf_adds(b, ",\"alt\":");
-    souk__catalog_put_str(b, alt);
-    souk_buf_adds(b, ",\"width\":");
-    souk__catalog_put_int_or_null(b, width, no_width);
-    souk_buf_adds(b, ",\"height\":");
-    souk__catalog_put_int_or_null(b, height, no_height);
-    souk_buf_printf(b, ",\"position\":%lld}", (long long)position);
     return 0;
 }
 
-/* One product summary of the list. */
-static int put_row(souk_store *db, souk_buf *out, ref_memo *memo, const list_row *w, const char *currency,
-                   souk_arena *a)
+/* the ref of ID of KIND on the page (found by page_fetch), or NULL */
+static const ref_item *page_ref(const page_extras *x, souk_taxon_kind kind, int64_t id)
 {
-    souk_buf_adds(out, "{\"id\":");
-    souk__catalog_put_id(out, SOUK_PREFIX_PRODUCT, w->id);
-    souk_buf_adds(out, ",\"slug\":");
-    souk__catalog_put_str(out, w->slug);
-    souk_buf_adds(out, ",\"title\":");
-    souk__catalog_put_str(out, w->title);
-    souk_buf_adds(out, ",\"status\":");
-    souk__catalog_put_str(out, w->status);
-    souk_buf_adds(out, ",\"brand\":");
-    if (put_ref(db, out, memo, SOUK_TAXON_BRAND, w->brand, a) < 0)
-        return -1;
-    souk_buf_adds(out, ",\"vendor\":");
-    if (put_ref(db, out, memo, SOUK_TAXON_VENDOR, w->vendor, a) < 0)
-        return -1;
-    souk_buf_adds(out, ",\"category\":");
-    if (put_ref(db, out, memo, SOUK_TAXON_CATEGORY, w->category, a) < 0)
-        return -1;
-    if (w->has_price)
-        souk_buf_printf(out, ",\"price\":{\"amount\":%lld,\"currency\":\"%s\"}", (long long)w->price, currency);
+    for (int i = 0; id && i < x->nrefs[kind]; i++)
+        if (x->refs[kind][i].id == id)
+            return &x->refs[kind][i];
+    return NULL;
+}
+
+/* Fetches and renders the refs and first images of ROWS[0..N) into X
+ * (initialised here; the caller releases X->side). SOUK_DB_DONE or a
+ * negative souk_db_status (SOUK_DB_HARD when memory ran out). */
+static int page_fetch(souk_store *db, const list_row *rows, int n, souk_arena *a, page_extras *x)
+{
+    static const char *const ref_head[3] = {
+        [SOUK_TAXON_CATEGORY] = "SELECT id, slug, name FROM categories WHERE id IN (",
+        [SOUK_TAXON_BRAND] = "SELECT id, slug, name FROM brands WHERE id IN (",
+        [SOUK_TAXON_VENDOR] = "SELECT id, slug, name FROM vendors WHERE id IN (",
+    };
+    *x = (page_extras){.rows = rows, .n = n};
+    souk_buf_init(&x->side, 16u << 20);
+    size_t cells = n > 0 ? (size_t)n : 1;
+    x->image = souk_arena_alloc(a, sizeof *x->image * cells);
+    int64_t *ids = souk_arena_alloc(a, sizeof *ids * cells);
+    for (int k = 0; k < 3; k++)
+        x->refs[k] = souk_arena_alloc(a, sizeof *x->refs[k] * cells);
+    if (!x->image || !ids || !x->refs[0] || !x->refs[1] || !x->refs[2])
+        return SOUK_DB_HARD;
+    for (int k = 0; k < 3; k++) {
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            int64_t id = k == SOUK_TAXON_CATEGORY ? rows[i].category : k == SOUK_TAXON_BRAND ? rows[i].brand : rows[i].vendor;
+            if (id && !page_ref(x, (souk_taxon_kind)k, id)) {
+                x->refs[k][m] = (ref_item){id, {0, 0}};
+                ids[m] = id;
+                x->nrefs[k] = ++m;
+            }
+        }
+        x->kind = k;
+        int r = each_batch(db, ref_head[k], ")", ids, m, ref_row, x);
+        if (r < 0)
+            return r;
+    }
+    for (int i = 0; i < n; i++) {
+        ids[i] = rows[i].id;
+        x->image[i] = (span){0, 0};
+    }
+    int r = each_batch(db,
+                       "SELECT product_id, id, url, alt, width, height, position FROM product_images "
+                       "WHERE product_id IN (",
+                       ") ORDER BY product_id, position, id", ids, n, image_row, x);
+    if (r < 0)
+        return r;
+    return souk_buf_failed(&x->side) ? SOUK_DB_HARD : SOUK_DB_DONE;
+}
+
+/* the piece SP of X (null when empty) */
+static void put_span(souk_buf *out, const page_extras *x, const span *sp)
+{
+    if (sp && sp->len)
+        souk_buf_add(out, x->side.data + sp->off, sp->len);
     else
-        souk_buf_adds(out, ",\"price\":null");
-    souk_buf_adds(out, ",\"image\":");
-    if (put_first_image(db, out, w->id, a) < 0)
-        return -1;
-    souk_buf_adds(out, ",\"created_at\":");
+        SOUK__CATALOG_LIT(out, "null");
+}
+
+static void put_page_ref(souk_buf *out, const page_extras *x, souk_taxon_kind kind, int64_t id)
+{
+    const ref_item *it = page_ref(x, kind, id);
+    put_span(out, x, it ? &it->json : NULL);
+}
+
+/* Summary I of the page. */
+static void put_row(souk_buf *out, const page_extras *x, int i, const char *currency)
+{
+    const list_row *w = &x->rows[i];
+    SOUK__CATALOG_LIT(out, "{\"id\":");
+    souk__catalog_put_id(out, SOUK_PREFIX_PRODUCT, w->id);
+    SOUK__CATALOG_LIT(out, ",\"slug\":");
+    souk__catalog_put_str(out, w->slug);
+    SOUK__CATALOG_LIT(out, ",\"title\":");
+    souk__catalog_put_str(out, w->title);
+    SOUK__CATALOG_LIT(out, ",\"status\":");
+    souk__catalog_put_str(out, w->status);
+    SOUK__CATALOG_LIT(out, ",\"brand\":");
+    put_page_ref(out, x, SOUK_TAXON_BRAND, w->brand);
+    SOUK__CATALOG_LIT(out, ",\"vendor\":");
+    put_page_ref(out, x, SOUK_TAXON_VENDOR, w->vendor);
+    SOUK__CATALOG_LIT(out, ",\"category\":");
+    put_page_ref(out, x, SOUK_TAXON_CATEGORY, w->category);
+    if (w->has_price) {
+        SOUK__CATALOG_LIT(out, ",\"price\":{\"amount\":");
+        souk__catalog_put_int(out, w->price);
+        SOUK__CATALOG_LIT(out, ",\"currency\":");
+        souk__catalog_put_str(out, currency);
+        souk_buf_addc(out, '}');
+    } else {
+        SOUK__CATALOG_LIT(out, ",\"price\":null");
+    }
+    SOUK__CATALOG_LIT(out, ",\"image\":");
+    put_span(out, x, &x->image[i]);
+    SOUK__CATALOG_LIT(out, ",\"created_at\":");
     souk__catalog_put_time(out, w->created);
-    souk_buf_adds(out, ",\"updated_at\":");
+    SOUK__CATALOG_LIT(out, ",\"updated_at\":");
     souk__catalog_put_time(out, w->updated);
     souk_buf_addc(out, '}');
-    return 0;
 }
 
 /* {"data":[summary...],"next_cursor":…} of ROWS[0..N) into OUT; MORE: a
@@ -292,15 +398,20 @@ static int put_row(souk_store *db, souk_buf *out, ref_memo *memo, const list_row
 static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const list_row *rows, int n, bool more,
                             souk_arena *a, souk_buf *out)
 {
-    ref_memo memo = {.n = 0};
-    souk_buf_adds(out, "{\"data\":[");
+    page_extras x;
+    int r = page_fetch(db, rows, n, a, &x);
+    if (r < 0) {
+        souk_buf_release(&x.side);
+        return r == SOUK_DB_HARD ? SOUK_E_INTERNAL : souk_store_dberr(r);
+    }
+    SOUK__CATALOG_LIT(out, "{\"data\":[");
     for (int i = 0; i < n; i++) {
         if (i)
             souk_buf_addc(out, ',');
-        if (put_row(db, out, &memo, &rows[i], f->currency, a) < 0)
-            return SOUK_E_INTERNAL;
+        put_row(out, &x, i, f->currency);
     }
-    souk_buf_adds(out, "],\"next_cursor\":");
+    souk_buf_release(&x.side);
+    SOUK__CATALOG_LIT(out, "],\"next_cursor\":");
     if (more && n > 0) {
         const list_row *last = &rows[n - 1];
         char *c = souk__catalog_cursor(f->sort, last->id, last->key, last->title, a);
@@ -308,7 +419,7 @@ static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const 
             return SOUK_E_INTERNAL;
         souk__catalog_put_str(out, c);
     } else {
-        souk_buf_adds(out, "null");
+        SOUK__CATALOG_LIT(out, "null");
     }
     souk_buf_addc(out, '}');
     return souk_buf_failed(out) ? SOUK_E_INTERNAL : SOUK_OK;

@@ -1,7 +1,7 @@
 /*
  * lookup.c — the small lookups the catalog's reads and writes share: typed
- * ids as JSON, brand/vendor/category references, resolving a taxon given by
- * id or slug, and "does a row exist / is this text taken" checks.
+ * ids as JSON, taxon id prefixes, resolving a taxon given by id or slug, and
+ * "does a row exist / is this text taken" checks.
  */
 #include "catalog/internal.h"
 
@@ -22,12 +22,6 @@ const char *souk__catalog_taxon_prefix(souk_taxon_kind kind)
            : kind == SOUK_TAXON_BRAND  ? SOUK_PREFIX_BRAND
                                        : SOUK_PREFIX_VENDOR;
 }
-
-const char *const souk__catalog_ref_sql[3] = {
-    "SELECT slug, name FROM categories WHERE id = $1",
-    "SELECT slug, name FROM brands WHERE id = $1",
-    "SELECT slug, name FROM vendors WHERE id = $1",
-};
 
 int souk__catalog_exists(souk_store *db, const char *sql, const souk_param *args)
 {
