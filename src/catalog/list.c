@@ -68,8 +68,8 @@ typedef struct list_taxa {
 
 /* Writes the SQL of the page F asks for, restricted to the taxa T, and its
  * parameters into Q (initialised here; the caller releases Q->sql). The
- * columns: id, slug, title, status, brand, vendor, category, created_at,
- * updated_at, price (NULL when none) and the integer sort key (the id for
+ * columns: id, slug, title, status, created_at, updated_at, price (NULL
+ * when none) and the integer sort key (the id for
  * the name sort, whose key is the title). Returns 0, or -1 when the SQL did
  * not fit. */
 static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_query *q)
@@ -84,8 +84,7 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_que
         souk_buf_adds(&q->sql, " UNION ALL SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) ");
     }
     souk_buf_printf(&q->sql,
-                    "SELECT p.id, p.slug, p.title, p.status, p.brand_id, p.vendor_id, p.category_id, "
-                    "p.created_at, p.updated_at, pp.min_amount, %s "
+                    "SELECT p.id, p.slug, p.title, p.status, p.created_at, p.updated_at, pp.min_amount, %s "
                     "FROM products p LEFT JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = $1 "
                     "WHERE 1 = 1",
                     f->sort == SOUK_SORT_NAME ? "p.id" : key);
@@ -139,7 +138,7 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_que
 /* ---- fetch --------------------------------------------------------------- */
 
 typedef struct list_row {
-    int64_t id, brand, vendor, category, created, updated, price, key;
+    int64_t id, created, updated, price, key;
     bool has_price;
     char *slug, *title, *status; /* in the arena */
 } list_row;
@@ -158,8 +157,7 @@ static souk_err list_fetch(souk_store *db, const list_query *q, int limit, souk_
     while (out && count <= limit &&
            (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&w.id), SOUK_COL_ARENA(&w.slug, a),
                                              SOUK_COL_ARENA(&w.title, a), SOUK_COL_ARENA(&w.status, a),
-                                             SOUK_COL_I64(&w.brand), SOUK_COL_I64(&w.vendor),
-                                             SOUK_COL_I64(&w.category), SOUK_COL_I64(&w.created),
+                                             SOUK_COL_I64(&w.created),
                                              SOUK_COL_I64(&w.updated),
                                              SOUK_COL_NULLABLE(SOUK_COL_I64(&w.price), &no_price),
                                              SOUK_COL_I64(&w.key)))) == SOUK_DB_ROW) {
@@ -179,120 +177,108 @@ static souk_err list_fetch(souk_store *db, const list_query *q, int limit, souk_
 
 /* The list is written straight into a buffer (render.c). What a summary
  * shows besides its own row — brand, vendor, category and first image —
- * is fetched for the whole page at once, a few queries with IN lists
- * instead of one per row and ref, and rendered once into a side buffer
- * that the rows copy from. */
+ * comes from one more query for the whole page: the page's products by id
+ * (an IN list) joined to their refs and first image, so that the extra
+ * lookups run for the rows shown only, whatever plan the page query took.
+ * Each piece is rendered once into a side buffer that the rows copy from. */
 
 #define BATCH_MAX 32 /* ids in one IN list (a statement takes at most 64 parameters) */
 
-/* Runs HEAD "$1, …, $K" TAIL for IDS[0..N), BATCH_MAX ids at a time (K is 8
- * or BATCH_MAX, so that few statement texts exist; the list is padded with
- * 0, which is no id), and calls ROW for every row. SOUK_DB_DONE or a negative
- * souk_db_status (also when ROW returns one). */
-static int each_batch(souk_store *db, const char *head, const char *tail, const int64_t *ids, int n,
-                      int (*row)(souk_stmt *st, void *ctx), void *ctx)
-{
-    for (int at = 0; at < n; at += BATCH_MAX) {
-        int m = n - at < BATCH_MAX ? n - at : BATCH_MAX, k = m <= 8 ? 8 : BATCH_MAX;
-        char sql[1024];
-        size_t hl = strlen(head), tl = strlen(tail), len = hl;
-        if (hl + tl + (size_t)k * 5 >= sizeof sql) /* "$NN, " per parameter */
-            return SOUK_DB_HARD;
-        memcpy(sql, head, hl);
-        souk_param args[BATCH_MAX + 1];
-        for (int i = 0; i < k; i++) {
-            if (i)
-                sql[len++] = ',';
-            sql[len++] = '$';
-            if (i + 1 >= 10)
-                sql[len++] = (char)('0' + (i + 1) / 10);
-            sql[len++] = (char)('0' + (i + 1) % 10);
-            args[i] = SOUK_I64(i < m ? ids[at + i] : 0);
-        }
-        memcpy(sql + len, tail, tl + 1);
-        args[k] = (souk_param){.type = SOUK_TYPE_END};
-        souk_stmt *st = souk_store_query(db, sql, args);
-        int r;
-        while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
-            if ((r = row(st, ctx)) < 0)
-                break;
-        if (r < 0) {
-            souk_stmt_done(st);
-            return r;
-        }
-    }
-    return SOUK_DB_DONE;
-}
+/* the page's refs and first images, by product id */
+#define EXTRAS_SQL                                                                                            \
+    "SELECT p.id, p.brand_id, b.slug, b.name, p.vendor_id, vd.slug, vd.name, p.category_id, c.slug, c.name, " \
+    "i.id, i.url, i.alt, i.width, i.height, i.position FROM products p "                                     \
+    "LEFT JOIN brands b ON b.id = p.brand_id LEFT JOIN vendors vd ON vd.id = p.vendor_id "                   \
+    "LEFT JOIN categories c ON c.id = p.category_id "                                                        \
+    "LEFT JOIN product_images i ON i.id = (SELECT i2.id FROM product_images i2 WHERE i2.product_id = p.id "  \
+    "ORDER BY i2.position, i2.id LIMIT 1) WHERE p.id IN ("
 
 /* a piece of JSON in the page's side buffer; len 0 = null */
 typedef struct span {
     size_t off, len;
 } span;
 
-typedef struct ref_item {
-    int64_t id;
-    span json;
-} ref_item;
+/* what summary I shows beside its own row */
+typedef struct row_extras {
+    span ref[3]; /* by souk_taxon_kind */
+    span image;
+} row_extras;
 
-/* the refs and first images of one page */
+/* a ref rendered once per page */
+typedef struct ref_seen {
+    int64_t id;
+    souk_taxon_kind kind;
+    span json;
+} ref_seen;
+
 typedef struct page_extras {
-    souk_buf side;      /* the rendered pieces */
-    span *image;        /* per page row */
-    ref_item *refs[3];  /* per souk_taxon_kind: the distinct ids on the page */
-    int nrefs[3];
-    const list_row *rows;
-    int n;
-    int kind;           /* the kind being fetched */
-    int64_t last;       /* the product whose first image was taken last */
+    souk_buf side;     /* the rendered pieces */
+    row_extras *rows;  /* per page row */
+    ref_seen *seen;    /* the refs rendered so far (up to 3 per row) */
+    int nseen;
 } page_extras;
 
-static void side_end(page_extras *x, span *sp, size_t off)
+/* The ref in columns COL (id), COL+1 (slug), COL+2 (name) of ST into *SP:
+ * rendered the first time the page shows it, else the same piece again;
+ * left empty (null) when there is none. */
+static void side_put_ref(page_extras *x, span *sp, souk_stmt *st, int col, souk_taxon_kind kind)
 {
+    if (souk_stmt_is_null(st, col + 1))
+        return; /* no such taxon */
+    int64_t id = souk_stmt_i64(st, col);
+    for (int i = 0; i < x->nseen; i++)
+        if (x->seen[i].id == id && x->seen[i].kind == kind) {
+            *sp = x->seen[i].json;
+            return;
+        }
+    size_t slug_len = 0, name_len = 0, off = x->side.len;
+    const char *slug = souk_stmt_text(st, col + 1, &slug_len), *name = souk_stmt_text(st, col + 2, &name_len);
+    souk__catalog_put_ref(&x->side, kind, id, slug ? slug : "", slug_len, name, name_len);
     *sp = (span){off, x->side.len - off};
+    x->seen[x->nseen++] = (ref_seen){id, kind, *sp};
 }
 
-static int ref_row(souk_stmt *st, void *ctx)
+/* Runs EXTRAS_SQL for ROWS[AT..AT+M) (M ≤ BATCH_MAX) and renders what it
+ * finds into X. SOUK_DB_DONE or a negative souk_db_status. */
+static int extras_batch(souk_store *db, const list_row *rows, int at, int m, page_extras *x)
 {
-    page_extras *x = ctx;
-    int64_t id = souk_stmt_i64(st, 0);
-    for (int i = 0; i < x->nrefs[x->kind]; i++) {
-        ref_item *it = &x->refs[x->kind][i];
-        if (it->id != id)
-            continue;
-        size_t slug_len = 0, name_len = 0, off = x->side.len;
-        const char *slug = souk_stmt_text(st, 1, &slug_len), *name = souk_stmt_text(st, 2, &name_len);
-        souk__catalog_put_ref(&x->side, (souk_taxon_kind)x->kind, id, slug ? slug : "", slug_len, name, name_len);
-        side_end(x, &it->json, off);
-        break;
+    int k = (m + 7) / 8 * 8; /* 8, 16, 24 or 32 parameters: few statement texts */
+    char sql[sizeof EXTRAS_SQL + BATCH_MAX * 4 + 2];
+    size_t len = sizeof EXTRAS_SQL - 1;
+    memcpy(sql, EXTRAS_SQL, len);
+    souk_param args[BATCH_MAX + 1];
+    for (int i = 0; i < k; i++) { /* "$1,$2,…" padded with 0, which is no id */
+        if (i)
+            sql[len++] = ',';
+        sql[len++] = '$';
+        if (i + 1 >= 10)
+            sql[len++] = (char)('0' + (i + 1) / 10);
+        sql[len++] = (char)('0' + (i + 1) % 10);
+        args[i] = SOUK_I64(i < m ? rows[at + i].id : 0);
     }
-    return 0;
-}
-
-/* rows come by product, its images in order: the first of each is taken */
-static int image_row(souk_stmt *st, void *ctx)
-{
-    page_extras *x = ctx;
-    int64_t product = souk_stmt_i64(st, 0);
-    if (product == x->last)
-        return 0;
-    x->last = product;
-    for (int i = 0; i < x->n; i++) {
-        if (x->rows[i].id != product)
-            continue;
-        size_t off = x->side.len;
-        souk__catalog_put_image(&x->side, st, 1);
-        side_end(x, &x->image[i], off);
+    sql[len++] = ')';
+    sql[len] = '\0';
+    args[k] = (souk_param){.type = SOUK_TYPE_END};
+    souk_stmt *st = souk_store_query(db, sql, args);
+    int r;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+        int64_t id = souk_stmt_i64(st, 0);
+        for (int i = at; i < at + m; i++) {
+            if (rows[i].id != id)
+                continue;
+            row_extras *e = &x->rows[i];
+            side_put_ref(x, &e->ref[SOUK_TAXON_BRAND], st, 1, SOUK_TAXON_BRAND);
+            side_put_ref(x, &e->ref[SOUK_TAXON_VENDOR], st, 4, SOUK_TAXON_VENDOR);
+            side_put_ref(x, &e->ref[SOUK_TAXON_CATEGORY], st, 7, SOUK_TAXON_CATEGORY);
+            if (!souk_stmt_is_null(st, 10)) {
+                size_t off = x->side.len;
+                souk__catalog_put_image(&x->side, st, 10);
+                e->image = (span){off, x->side.len - off};
+            }
+            break;
+        }
     }
-    return 0;
-}
-
-/* the ref of ID of KIND on the page (found by page_fetch), or NULL */
-static const ref_item *page_ref(const page_extras *x, souk_taxon_kind kind, int64_t id)
-{
-    for (int i = 0; id && i < x->nrefs[kind]; i++)
-        if (x->refs[kind][i].id == id)
-            return &x->refs[kind][i];
-    return NULL;
+    return r;
 }
 
 /* Fetches and renders the refs and first images of ROWS[0..N) into X
@@ -300,67 +286,34 @@ static const ref_item *page_ref(const page_extras *x, souk_taxon_kind kind, int6
  * negative souk_db_status (SOUK_DB_HARD when memory ran out). */
 static int page_fetch(souk_store *db, const list_row *rows, int n, souk_arena *a, page_extras *x)
 {
-    static const char *const ref_head[3] = {
-        [SOUK_TAXON_CATEGORY] = "SELECT id, slug, name FROM categories WHERE id IN (",
-        [SOUK_TAXON_BRAND] = "SELECT id, slug, name FROM brands WHERE id IN (",
-        [SOUK_TAXON_VENDOR] = "SELECT id, slug, name FROM vendors WHERE id IN (",
-    };
-    *x = (page_extras){.rows = rows, .n = n};
     souk_buf_init(&x->side, 16u << 20);
-    size_t cells = n > 0 ? (size_t)n : 1;
-    x->image = souk_arena_alloc(a, sizeof *x->image * cells);
-    int64_t *ids = souk_arena_alloc(a, sizeof *ids * cells);
-    for (int k = 0; k < 3; k++)
-        x->refs[k] = souk_arena_alloc(a, sizeof *x->refs[k] * cells);
-    if (!x->image || !ids || !x->refs[0] || !x->refs[1] || !x->refs[2])
+    x->nseen = 0;
+    x->rows = souk_arena_alloc(a, sizeof *x->rows * (size_t)(n > 0 ? n : 1));
+    x->seen = souk_arena_alloc(a, sizeof *x->seen * (size_t)(n > 0 ? 3 * n : 1));
+    if (!x->rows || !x->seen)
         return SOUK_DB_HARD;
-    for (int k = 0; k < 3; k++) {
-        int m = 0;
-        for (int i = 0; i < n; i++) {
-            int64_t id = k == SOUK_TAXON_CATEGORY ? rows[i].category : k == SOUK_TAXON_BRAND ? rows[i].brand : rows[i].vendor;
-            if (id && !page_ref(x, (souk_taxon_kind)k, id)) {
-                x->refs[k][m] = (ref_item){id, {0, 0}};
-                ids[m] = id;
-                x->nrefs[k] = ++m;
-            }
-        }
-        x->kind = k;
-        int r = each_batch(db, ref_head[k], ")", ids, m, ref_row, x);
+    memset(x->rows, 0, sizeof *x->rows * (size_t)n);
+    for (int at = 0; at < n; at += BATCH_MAX) {
+        int r = extras_batch(db, rows, at, n - at < BATCH_MAX ? n - at : BATCH_MAX, x);
         if (r < 0)
             return r;
     }
-    for (int i = 0; i < n; i++) {
-        ids[i] = rows[i].id;
-        x->image[i] = (span){0, 0};
-    }
-    int r = each_batch(db,
-                       "SELECT product_id, id, url, alt, width, height, position FROM product_images "
-                       "WHERE product_id IN (",
-                       ") ORDER BY product_id, position, id", ids, n, image_row, x);
-    if (r < 0)
-        return r;
     return souk_buf_failed(&x->side) ? SOUK_DB_HARD : SOUK_DB_DONE;
 }
 
 /* the piece SP of X (null when empty) */
 static void put_span(souk_buf *out, const page_extras *x, const span *sp)
 {
-    if (sp && sp->len)
+    if (sp->len)
         souk_buf_add(out, x->side.data + sp->off, sp->len);
     else
         SOUK__CATALOG_LIT(out, "null");
 }
 
-static void put_page_ref(souk_buf *out, const page_extras *x, souk_taxon_kind kind, int64_t id)
-{
-    const ref_item *it = page_ref(x, kind, id);
-    put_span(out, x, it ? &it->json : NULL);
-}
-
 /* Summary I of the page. */
-static void put_row(souk_buf *out, const page_extras *x, int i, const char *currency)
+static void put_row(souk_buf *out, const page_extras *x, const list_row *w, int i, const char *currency)
 {
-    const list_row *w = &x->rows[i];
+    const row_extras *e = &x->rows[i];
     SOUK__CATALOG_LIT(out, "{\"id\":");
     souk__catalog_put_id(out, SOUK_PREFIX_PRODUCT, w->id);
     SOUK__CATALOG_LIT(out, ",\"slug\":");
@@ -370,11 +323,11 @@ static void put_row(souk_buf *out, const page_extras *x, int i, const char *curr
     SOUK__CATALOG_LIT(out, ",\"status\":");
     souk__catalog_put_str(out, w->status);
     SOUK__CATALOG_LIT(out, ",\"brand\":");
-    put_page_ref(out, x, SOUK_TAXON_BRAND, w->brand);
+    put_span(out, x, &e->ref[SOUK_TAXON_BRAND]);
     SOUK__CATALOG_LIT(out, ",\"vendor\":");
-    put_page_ref(out, x, SOUK_TAXON_VENDOR, w->vendor);
+    put_span(out, x, &e->ref[SOUK_TAXON_VENDOR]);
     SOUK__CATALOG_LIT(out, ",\"category\":");
-    put_page_ref(out, x, SOUK_TAXON_CATEGORY, w->category);
+    put_span(out, x, &e->ref[SOUK_TAXON_CATEGORY]);
     if (w->has_price) {
         SOUK__CATALOG_LIT(out, ",\"price\":{\"amount\":");
         souk__catalog_put_int(out, w->price);
@@ -385,7 +338,7 @@ static void put_row(souk_buf *out, const page_extras *x, int i, const char *curr
         SOUK__CATALOG_LIT(out, ",\"price\":null");
     }
     SOUK__CATALOG_LIT(out, ",\"image\":");
-    put_span(out, x, &x->image[i]);
+    put_span(out, x, &e->image);
     SOUK__CATALOG_LIT(out, ",\"created_at\":");
     souk__catalog_put_time(out, w->created);
     SOUK__CATALOG_LIT(out, ",\"updated_at\":");
@@ -408,7 +361,7 @@ static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const 
     for (int i = 0; i < n; i++) {
         if (i)
             souk_buf_addc(out, ',');
-        put_row(out, &x, i, f->currency);
+        put_row(out, &x, &rows[i], i, f->currency);
     }
     souk_buf_release(&x.side);
     SOUK__CATALOG_LIT(out, "],\"next_cursor\":");
