@@ -7,7 +7,8 @@
  * planner sees plain predicates it can index; the store caches one prepared
  * statement per distinct shape. Parameters: $1 currency, then one per value.
  * Sort keys: newest = id (time-ordered), name = (title, id), price =
- * (lowest price in the currency, id) with products lacking a price last.
+ * (lowest price in the currency, id) with products lacking a price last,
+ * read in two parts that follow indexes instead of sorting (list_part).
  * in_stock reads the inventory's published read model variant_availability
  * (inventory.h), never its stock tables.
  */
@@ -49,33 +50,46 @@ static void add_clause(list_query *q, const char *sql, souk_param v)
     add_arg(q, v);
 }
 
-/* the sort key: the column the cursor compares and the ORDER BY leads with */
-static const char *sort_key(souk_catalog_sort sort)
-{
-    switch (sort) {
-    case SOUK_SORT_PRICE_ASC: return "coalesce(pp.min_amount, " NO_PRICE_HIGH ")";
-    case SOUK_SORT_PRICE_DESC: return "coalesce(pp.min_amount, " NO_PRICE_LOW ")";
-    case SOUK_SORT_NAME: return "p.title";
-    case SOUK_SORT_NEWEST: break;
-    }
-    return "p.id";
-}
-
 /* The taxa of the filter as ids (0 = not filtered). */
 typedef struct list_taxa {
     int64_t category, brand, vendor;
 } list_taxa;
 
-/* Writes the SQL of the page F asks for, restricted to the taxa T, and its
- * parameters into Q (initialised here; the caller releases Q->sql). The
- * columns: id, slug, title, status, created_at, updated_at, price (NULL
- * when none) and the integer sort key (the id for
+/* What one statement of a page reads. The price sorts run in two parts so
+ * that neither sorts: the priced products straight off the index
+ * product_prices_sort (currency, min_amount, product_id), then — only when
+ * the page is not full yet — the unpriced ones, which sort last both ways
+ * (their key is NO_PRICE_HIGH ascending, NO_PRICE_LOW descending), in id
+ * order. Together they are exactly the order coalesce(min_amount, key), id
+ * would give, and the cursor keeps that meaning. */
+typedef enum list_part {
+    LIST_PLAIN,    /* newest, name: one statement */
+    LIST_PRICED,   /* price sorts, products with a price in the currency */
+    LIST_UNPRICED, /* price sorts, products without one */
+} list_part;
+
+/* Whether the unpriced part can have rows after F's cursor: an unpriced
+ * row's key (MAX ascending, -1 descending) must come after the cursor's.
+ * Price filters leave unpriced products out. */
+static bool unpriced_wanted(const souk_catalog_filter *f)
+{
+    if (f->has_price_min || f->has_price_max)
+        return false;
+    if (!f->has_cursor)
+        return true;
+    return f->sort == SOUK_SORT_PRICE_ASC || f->cursor_key >= -1; /* no key is above MAX */
+}
+
+/* Writes the SQL of PART of the page F asks for, restricted to the taxa T,
+ * at most LIMIT rows, and its parameters into Q (initialised here; the
+ * caller releases Q->sql). The columns: id, slug, title, status, created_at,
+ * updated_at, price (NULL when none) and the integer sort key (the id for
  * the name sort, whose key is the title). Returns 0, or -1 when the SQL did
  * not fit. */
-static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_query *q)
+static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_part part, int limit, list_query *q)
 {
     static const char *const statuses[] = {"draft", "active", "archived"};
-    const char *key = sort_key(f->sort);
+    bool desc = f->sort == SOUK_SORT_PRICE_DESC;
     souk_buf_init(&q->sql, 8192);
     q->args[0] = SOUK_TEXTN(f->currency, 3);
     q->n = 1;
@@ -83,11 +97,23 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_que
         add_clause(q, "WITH RECURSIVE sub(id) AS (SELECT id FROM categories WHERE id = ", SOUK_I64(t->category));
         souk_buf_adds(&q->sql, " UNION ALL SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) ");
     }
-    souk_buf_printf(&q->sql,
-                    "SELECT p.id, p.slug, p.title, p.status, p.created_at, p.updated_at, pp.min_amount, %s "
-                    "FROM products p LEFT JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = $1 "
-                    "WHERE 1 = 1",
-                    f->sort == SOUK_SORT_NAME ? "p.id" : key);
+    souk_buf_adds(&q->sql, "SELECT p.id, p.slug, p.title, p.status, p.created_at, p.updated_at, ");
+    switch (part) {
+    case LIST_PLAIN:
+        souk_buf_adds(&q->sql, "pp.min_amount, p.id FROM products p LEFT JOIN product_prices pp "
+                               "ON pp.product_id = p.id AND pp.currency = $1 WHERE 1 = 1");
+        break;
+    case LIST_PRICED:
+        /* the index walk leads (CROSS JOIN: SQLite keeps the order given) */
+        souk_buf_adds(&q->sql, "pp.min_amount, pp.min_amount FROM product_prices pp CROSS JOIN products p "
+                               "WHERE pp.currency = $1 AND p.id = pp.product_id");
+        break;
+    case LIST_UNPRICED:
+        souk_buf_adds(&q->sql, desc ? "NULL, " NO_PRICE_LOW : "NULL, " NO_PRICE_HIGH);
+        souk_buf_adds(&q->sql, " FROM products p WHERE NOT EXISTS (SELECT 1 FROM product_prices pp "
+                               "WHERE pp.product_id = p.id AND pp.currency = $1)");
+        break;
+    }
     if (f->status != SOUK_STATUS_ANY)
         add_clause(q, " AND p.status = ", SOUK_TEXT(statuses[f->status]));
     if (t->category)
@@ -109,26 +135,46 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_que
     /* in stock = some active variant has available > 0 in the inventory's
      * derived variant_availability (variants_product index, then its
      * primary key); a variant without a row has nothing available */
-    if (f->has_in_stock)
-        souk_buf_printf(&q->sql,
-                        " AND %sEXISTS (SELECT 1 FROM variants v JOIN variant_availability va "
-                        "ON va.variant_id = v.id WHERE v.product_id = p.id AND v.status = 'active' "
-                        "AND va.available > 0)",
-                        f->in_stock ? "" : "NOT ");
-    if (f->has_cursor && f->sort == SOUK_SORT_NEWEST) {
-        add_clause(q, " AND p.id < ", SOUK_I64(f->cursor_id));
-    } else if (f->has_cursor) {
-        souk_buf_printf(&q->sql, " AND (%s, p.id) %s (", key, f->sort == SOUK_SORT_PRICE_DESC ? "<" : ">");
-        add_arg(q, f->sort == SOUK_SORT_NAME ? SOUK_TEXT(f->cursor_text) : SOUK_I64(f->cursor_key));
-        add_clause(q, ", ", SOUK_I64(f->cursor_id));
-        souk_buf_addc(&q->sql, ')');
+    if (f->has_in_stock) {
+        souk_buf_adds(&q->sql, f->in_stock ? " AND EXISTS" : " AND NOT EXISTS");
+        souk_buf_adds(&q->sql, " (SELECT 1 FROM variants v JOIN variant_availability va "
+                               "ON va.variant_id = v.id WHERE v.product_id = p.id AND v.status = 'active' "
+                               "AND va.available > 0)");
+    }
+    if (f->has_cursor) {
+        switch (f->sort) {
+        case SOUK_SORT_NEWEST: add_clause(q, " AND p.id < ", SOUK_I64(f->cursor_id)); break;
+        case SOUK_SORT_NAME:
+            add_clause(q, " AND (p.title, p.id) > (", SOUK_TEXT(f->cursor_text));
+            add_clause(q, ", ", SOUK_I64(f->cursor_id));
+            souk_buf_addc(&q->sql, ')');
+            break;
+        case SOUK_SORT_PRICE_ASC:
+        case SOUK_SORT_PRICE_DESC:
+            if (part == LIST_PRICED) {
+                add_clause(q, desc ? " AND (pp.min_amount, pp.product_id) < (" : " AND (pp.min_amount, pp.product_id) > (",
+                           SOUK_I64(f->cursor_key));
+                add_clause(q, ", ", SOUK_I64(f->cursor_id));
+                souk_buf_addc(&q->sql, ')');
+            } else if (f->cursor_key == (desc ? -1 : INT64_MAX)) { /* the cursor is in the unpriced part */
+                add_clause(q, desc ? " AND p.id < " : " AND p.id > ", SOUK_I64(f->cursor_id));
+            }
+            break;
+        }
     }
     switch (f->sort) {
     case SOUK_SORT_NEWEST: souk_buf_adds(&q->sql, " ORDER BY p.id DESC"); break;
-    case SOUK_SORT_PRICE_DESC: souk_buf_printf(&q->sql, " ORDER BY %s DESC, p.id DESC", key); break;
-    default: souk_buf_printf(&q->sql, " ORDER BY %s, p.id", key); break;
+    case SOUK_SORT_NAME: souk_buf_adds(&q->sql, " ORDER BY p.title, p.id"); break;
+    case SOUK_SORT_PRICE_ASC:
+    case SOUK_SORT_PRICE_DESC:
+        if (part == LIST_PRICED)
+            souk_buf_adds(&q->sql, desc ? " ORDER BY pp.min_amount DESC, pp.product_id DESC"
+                                        : " ORDER BY pp.min_amount, pp.product_id");
+        else
+            souk_buf_adds(&q->sql, desc ? " ORDER BY p.id DESC" : " ORDER BY p.id");
+        break;
     }
-    add_clause(q, " LIMIT ", SOUK_I64(f->limit + 1));
+    add_clause(q, " LIMIT ", SOUK_I64(limit));
     if (q->n > LIST_MAX_ARGS || souk_buf_failed(&q->sql))
         return -1;
     q->args[q->n] = (souk_param){.type = SOUK_TYPE_END};
@@ -143,32 +189,60 @@ typedef struct list_row {
     char *slug, *title, *status; /* in the arena */
 } list_row;
 
-/* Runs Q and reads up to LIMIT rows into *ROWS (arena); *N gets how many,
- * *MORE whether another page follows. The statement is finished before the
- * renderer's page queries use the connection. */
-static souk_err list_fetch(souk_store *db, const list_query *q, int limit, souk_arena *a, list_row **rows, int *n,
-                           bool *more)
+/* Runs Q and appends its rows to ROWS (room for MAX) from *COUNT on,
+ * moving *COUNT. The statement is finished before the renderer's page query
+ * uses the connection. SOUK_OK or the database's error. */
+static souk_err list_run(souk_store *db, const list_query *q, list_row *rows, int max, int *count, souk_arena *a)
 {
     souk_stmt *st = souk_store_query(db, q->sql.data, q->args);
-    list_row *out = souk_arena_alloc(a, sizeof *out * (size_t)(limit + 1));
     list_row w = {0};
-    int count = 0, r = SOUK_DB_DONE;
+    int r = SOUK_DB_DONE;
     bool no_price = false;
-    while (out && count <= limit &&
+    while (*count < max &&
            (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&w.id), SOUK_COL_ARENA(&w.slug, a),
                                              SOUK_COL_ARENA(&w.title, a), SOUK_COL_ARENA(&w.status, a),
-                                             SOUK_COL_I64(&w.created),
-                                             SOUK_COL_I64(&w.updated),
+                                             SOUK_COL_I64(&w.created), SOUK_COL_I64(&w.updated),
                                              SOUK_COL_NULLABLE(SOUK_COL_I64(&w.price), &no_price),
                                              SOUK_COL_I64(&w.key)))) == SOUK_DB_ROW) {
         w.has_price = !no_price;
-        out[count++] = w;
+        rows[(*count)++] = w;
     }
     souk_stmt_done(st);
-    if (!out || r < 0)
-        return out ? souk_store_dberr(r) : SOUK_E_INTERNAL;
-    *more = count > limit;
-    *n = *more ? limit : count;
+    return r < 0 ? souk_store_dberr(r) : SOUK_OK;
+}
+
+/* Builds and runs PART of F's page for up to MAX - *COUNT more rows. */
+static souk_err list_part_fetch(souk_store *db, const souk_catalog_filter *f, const list_taxa *t, list_part part,
+                                list_row *rows, int max, int *count, souk_arena *a)
+{
+    list_query q;
+    souk_err e = list_build(f, t, part, max - *count, &q) < 0 ? SOUK_E_INTERNAL
+                                                               : list_run(db, &q, rows, max, count, a);
+    souk_buf_release(&q.sql);
+    return e;
+}
+
+/* Reads F's page into *ROWS (arena): *N rows, *MORE when another page
+ * follows (one row more than the limit was found). */
+static souk_err list_fetch(souk_store *db, const souk_catalog_filter *f, const list_taxa *t, souk_arena *a,
+                           list_row **rows, int *n, bool *more)
+{
+    int max = f->limit + 1, count = 0;
+    list_row *out = souk_arena_alloc(a, sizeof *out * (size_t)max);
+    if (!out)
+        return SOUK_E_INTERNAL;
+    souk_err e;
+    if (f->sort == SOUK_SORT_PRICE_ASC || f->sort == SOUK_SORT_PRICE_DESC) {
+        e = list_part_fetch(db, f, t, LIST_PRICED, out, max, &count, a);
+        if (!e && count < max && unpriced_wanted(f))
+            e = list_part_fetch(db, f, t, LIST_UNPRICED, out, max, &count, a);
+    } else {
+        e = list_part_fetch(db, f, t, LIST_PLAIN, out, max, &count, a);
+    }
+    if (e)
+        return e;
+    *more = count > f->limit;
+    *n = *more ? f->limit : count;
     *rows = out;
     return SOUK_OK;
 }
@@ -412,16 +486,10 @@ souk_err souk_catalog_list_write(souk_store *db, const souk_catalog_filter *f, s
     souk_err e = resolve_taxa(db, f, &taxa, a, pr);
     if (e)
         return e;
-    list_query q;
-    if (list_build(f, &taxa, &q) < 0) {
-        souk_buf_release(&q.sql);
-        return SOUK_E_INTERNAL;
-    }
     list_row *rows = NULL;
     int n = 0;
     bool more = false;
-    e = list_fetch(db, &q, f->limit, a, &rows, &n, &more);
-    souk_buf_release(&q.sql);
+    e = list_fetch(db, f, &taxa, a, &rows, &n, &more);
     return e ? e : list_render(db, f, rows, n, more, a, out);
 }
 
