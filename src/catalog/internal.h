@@ -29,11 +29,17 @@
  * overlong forms, no surrogates, nothing above U+10FFFF. */
 bool souk__catalog_utf8_valid(const unsigned char *s, size_t len);
 
+/* How strings are escaped: as jansson writes them (the quote, the backslash
+ * and control bytes; the product detail) or, as souk_buf_add_json_string
+ * does, also '<', '>' and '&' (the list). Each document keeps the escaping
+ * it always had. */
+typedef enum souk__catalog_esc { SOUK__CATALOG_AS_JANSSON, SOUK__CATALOG_HTML_SAFE } souk__catalog_esc;
+
 /* S (LEN bytes; NULL = "") as a JSON string. */
-void souk__catalog_put_text(souk_buf *b, const char *s, size_t len);
+void souk__catalog_put_text(souk_buf *b, const char *s, size_t len, souk__catalog_esc esc);
 
 /* NUL-terminated S (NULL = "") as a JSON string. */
-void souk__catalog_put_str(souk_buf *b, const char *s);
+void souk__catalog_put_str(souk_buf *b, const char *s, souk__catalog_esc esc);
 
 /* V as a JSON number. */
 void souk__catalog_put_int(souk_buf *b, int64_t v);
@@ -50,12 +56,12 @@ void souk__catalog_put_time(souk_buf *b, int64_t us);
 /* {"id","slug","name"} of taxon ID of KIND, or null when ID is 0 or SLUG is
  * NULL (no such row). */
 void souk__catalog_put_ref(souk_buf *b, souk_taxon_kind kind, int64_t id, const char *slug, size_t slug_len,
-                           const char *name, size_t name_len);
+                           const char *name, size_t name_len, souk__catalog_esc esc);
 
 /* The image {"id","url","alt","width","height","position"} in columns COL …
  * COL+5 of ST's current row (id, url, alt, width, height, position; width
  * and height may be NULL). */
-void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col);
+void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, souk__catalog_esc esc);
 
 /* ---- lookups (lookup.c) ---- */
 

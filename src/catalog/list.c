@@ -152,7 +152,8 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_par
         case SOUK_SORT_PRICE_ASC:
         case SOUK_SORT_PRICE_DESC:
             if (part == LIST_PRICED) {
-                add_clause(q, desc ? " AND (pp.min_amount, pp.product_id) < (" : " AND (pp.min_amount, pp.product_id) > (",
+                add_clause(q, desc ? " AND (pp.min_amount, pp.product_id) < ("
+                                   : " AND (pp.min_amount, pp.product_id) > (",
                            SOUK_I64(f->cursor_key));
                 add_clause(q, ", ", SOUK_I64(f->cursor_id));
                 souk_buf_addc(&q->sql, ')');
@@ -307,7 +308,7 @@ static void side_put_ref(page_extras *x, span *sp, souk_stmt *st, int col, souk_
         }
     size_t slug_len = 0, name_len = 0, off = x->side.len;
     const char *slug = souk_stmt_text(st, col + 1, &slug_len), *name = souk_stmt_text(st, col + 2, &name_len);
-    souk__catalog_put_ref(&x->side, kind, id, slug ? slug : "", slug_len, name, name_len);
+    souk__catalog_put_ref(&x->side, kind, id, slug ? slug : "", slug_len, name, name_len, SOUK__CATALOG_HTML_SAFE);
     *sp = (span){off, x->side.len - off};
     x->seen[x->nseen++] = (ref_seen){id, kind, *sp};
 }
@@ -346,7 +347,7 @@ static int extras_batch(souk_store *db, const list_row *rows, int at, int m, pag
             side_put_ref(x, &e->ref[SOUK_TAXON_CATEGORY], st, 7, SOUK_TAXON_CATEGORY);
             if (!souk_stmt_is_null(st, 10)) {
                 size_t off = x->side.len;
-                souk__catalog_put_image(&x->side, st, 10);
+                souk__catalog_put_image(&x->side, st, 10, SOUK__CATALOG_HTML_SAFE);
                 e->image = (span){off, x->side.len - off};
             }
             break;
@@ -391,11 +392,11 @@ static void put_row(souk_buf *out, const page_extras *x, const list_row *w, int 
     SOUK__CATALOG_LIT(out, "{\"id\":");
     souk__catalog_put_id(out, SOUK_PREFIX_PRODUCT, w->id);
     SOUK__CATALOG_LIT(out, ",\"slug\":");
-    souk__catalog_put_str(out, w->slug);
+    souk__catalog_put_str(out, w->slug, SOUK__CATALOG_HTML_SAFE);
     SOUK__CATALOG_LIT(out, ",\"title\":");
-    souk__catalog_put_str(out, w->title);
+    souk__catalog_put_str(out, w->title, SOUK__CATALOG_HTML_SAFE);
     SOUK__CATALOG_LIT(out, ",\"status\":");
-    souk__catalog_put_str(out, w->status);
+    souk__catalog_put_str(out, w->status, SOUK__CATALOG_HTML_SAFE);
     SOUK__CATALOG_LIT(out, ",\"brand\":");
     put_span(out, x, &e->ref[SOUK_TAXON_BRAND]);
     SOUK__CATALOG_LIT(out, ",\"vendor\":");
@@ -406,7 +407,7 @@ static void put_row(souk_buf *out, const page_extras *x, const list_row *w, int 
         SOUK__CATALOG_LIT(out, ",\"price\":{\"amount\":");
         souk__catalog_put_int(out, w->price);
         SOUK__CATALOG_LIT(out, ",\"currency\":");
-        souk__catalog_put_str(out, currency);
+        souk__catalog_put_str(out, currency, SOUK__CATALOG_HTML_SAFE);
         souk_buf_addc(out, '}');
     } else {
         SOUK__CATALOG_LIT(out, ",\"price\":null");
@@ -444,7 +445,7 @@ static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const 
         char *c = souk__catalog_cursor(f->sort, last->id, last->key, last->title, a);
         if (!c)
             return SOUK_E_INTERNAL;
-        souk__catalog_put_str(out, c);
+        souk__catalog_put_str(out, c, SOUK__CATALOG_HTML_SAFE);
     } else {
         SOUK__CATALOG_LIT(out, "null");
     }

@@ -154,9 +154,9 @@ static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, int *n)
             SOUK__CATALOG_LIT(b, "{\"id\":");
             souk__catalog_put_id(b, SOUK_PREFIX_VARIANT, id);
             SOUK__CATALOG_LIT(b, ",\"sku\":");
-            souk__catalog_put_text(b, sku, sku_len);
+            souk__catalog_put_text(b, sku, sku_len, SOUK__CATALOG_AS_JANSSON);
             SOUK__CATALOG_LIT(b, ",\"title\":");
-            souk__catalog_put_text(b, title, title_len);
+            souk__catalog_put_text(b, title, title_len, SOUK__CATALOG_AS_JANSSON);
             SOUK__CATALOG_LIT(b, ",\"options\":");
             put_options(b, opts, opt_len);
             SOUK__CATALOG_LIT(b, ",\"prices\":[");
@@ -171,7 +171,7 @@ static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, int *n)
         SOUK__CATALOG_LIT(b, "{\"amount\":");
         souk__catalog_put_int(b, souk_stmt_i64(st, 10));
         SOUK__CATALOG_LIT(b, ",\"currency\":");
-        souk__catalog_put_text(b, cur, cur_len);
+        souk__catalog_put_text(b, cur, cur_len, SOUK__CATALOG_AS_JANSSON);
         souk_buf_addc(b, '}');
         first_price = false;
     }
@@ -194,7 +194,7 @@ static int put_images(souk_buf *b, souk_store *db, int64_t product)
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
         if (n++)
             souk_buf_addc(b, ',');
-        souk__catalog_put_image(b, st, 0);
+        souk__catalog_put_image(b, st, 0, SOUK__CATALOG_AS_JANSSON);
     }
     souk_buf_addc(b, ']');
     return r;
@@ -215,9 +215,9 @@ static int put_attributes(souk_buf *b, souk_store *db, int64_t product)
             continue; /* not a key JSON can carry: left out, as jansson leaves it out */
         if (n++)
             souk_buf_addc(b, ',');
-        souk__catalog_put_text(b, name, name_len);
+        souk__catalog_put_text(b, name, name_len, SOUK__CATALOG_AS_JANSSON);
         souk_buf_addc(b, ':');
-        souk__catalog_put_text(b, value, value_len);
+        souk__catalog_put_text(b, value, value_len, SOUK__CATALOG_AS_JANSSON);
     }
     souk_buf_addc(b, '}');
     return r;
@@ -236,7 +236,7 @@ static void put_ref_cols(souk_buf *b, souk_stmt *st, int col, souk_taxon_kind ki
     size_t slug_len = 0, name_len = 0;
     const char *slug = souk_stmt_is_null(st, col + 1) ? NULL : souk_stmt_text(st, col + 1, &slug_len);
     const char *name = souk_stmt_text(st, col + 2, &name_len);
-    souk__catalog_put_ref(b, kind, souk_stmt_i64(st, col), slug, slug_len, name, name_len);
+    souk__catalog_put_ref(b, kind, souk_stmt_i64(st, col), slug, slug_len, name, name_len, SOUK__CATALOG_AS_JANSSON);
 }
 
 /* The product in the first row of ST (a PRODUCT_SQL query), with what hangs
@@ -260,7 +260,7 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
     souk__catalog_put_id(out, SOUK_PREFIX_PRODUCT, id);
     for (int i = 0; i < 4; i++) {
         souk_buf_adds(out, keys[i]);
-        souk__catalog_put_text(out, text[i], len[i]);
+        souk__catalog_put_text(out, text[i], len[i], SOUK__CATALOG_AS_JANSSON);
     }
     SOUK__CATALOG_LIT(out, ",\"brand\":");
     put_ref_cols(out, st, 7, SOUK_TAXON_BRAND);
@@ -372,6 +372,9 @@ souk_err souk_catalog_variant_get(souk_store *db, int64_t id, json_t **out)
     int r = put_variants(&b, souk_store_query(db, VARIANT_SQL "WHERE v.id = $1 ORDER BY vp.currency",
                                               SOUK_ARGS(SOUK_I64(id))),
                          true, &n);
-    souk_err e = r < 0 ? souk_store_dberr(r) : n == 0 ? SOUK_E_NOT_FOUND : souk_buf_failed(&b) ? SOUK_E_INTERNAL : SOUK_OK;
+    souk_err e = r < 0                 ? souk_store_dberr(r)
+                 : n == 0              ? SOUK_E_NOT_FOUND
+                 : souk_buf_failed(&b) ? SOUK_E_INTERNAL
+                                       : SOUK_OK;
     return parsed(e, &b, out);
 }

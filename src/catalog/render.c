@@ -7,7 +7,10 @@
  *
  * Strings are written as store/row.h reads them into jansson: text that is
  * not valid UTF-8 (a row written by another tool) becomes "(invalid UTF-8)",
- * so a response is always valid JSON.
+ * so a response is always valid JSON. Two escapings, each as its document
+ * always had it: the detail as jansson wrote it (AS_JANSSON), the list as
+ * souk_buf_add_json_string writes it, '<', '>' and '&' escaped too
+ * (HTML_SAFE).
  */
 #include "catalog/internal.h"
 
@@ -64,18 +67,78 @@ bool souk__catalog_utf8_valid(const unsigned char *s, size_t len)
     return true;
 }
 
-void souk__catalog_put_text(souk_buf *b, const char *s, size_t len)
+/* a byte the string carries as it is in the short-text fast path: printable
+ * ASCII but the quote and the backslash, and for HTML_SAFE not '<', '>', '&' */
+static inline bool plain_byte(unsigned char c, souk__catalog_esc esc)
+{
+    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\' &&
+           (esc != SOUK__CATALOG_HTML_SAFE || (c != '<' && c != '>' && c != '&'));
+}
+
+/* S as jansson writes a string: the quote, the backslash and control bytes
+ * escaped (\b \f \n \r \t, else \u00XX in upper-case hex), the rest as is */
+static void put_jansson_string(souk_buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    souk_buf_addc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        char e[6] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15];
+            n = 6;
+        }
+        souk_buf_add(b, s + run, i - run);
+        souk_buf_add(b, e, n);
+        run = i + 1;
+    }
+    souk_buf_add(b, s + run, len - run);
+    souk_buf_addc(b, '"');
+}
+
+#define SHORT_TEXT 256
+
+void souk__catalog_put_text(souk_buf *b, const char *s, size_t len, souk__catalog_esc esc)
 {
     if (!s)
         s = "", len = 0;
+    /* the common case, short plain ASCII, in one append */
+    if (len <= SHORT_TEXT) {
+        char quoted[SHORT_TEXT + 2];
+        size_t i = 0;
+        while (i < len && plain_byte((unsigned char)s[i], esc))
+            i++;
+        if (i == len) {
+            quoted[0] = '"';
+            memcpy(quoted + 1, s, len);
+            quoted[len + 1] = '"';
+            souk_buf_add(b, quoted, len + 2);
+            return;
+        }
+    }
     if (!souk__catalog_utf8_valid((const unsigned char *)s, len))
         s = INVALID_UTF8, len = sizeof INVALID_UTF8 - 1;
-    souk_buf_add_json_string(b, s, len);
+    if (esc == SOUK__CATALOG_HTML_SAFE)
+        souk_buf_add_json_string(b, s, len);
+    else
+        put_jansson_string(b, s, len);
 }
 
-void souk__catalog_put_str(souk_buf *b, const char *s)
+void souk__catalog_put_str(souk_buf *b, const char *s, souk__catalog_esc esc)
 {
-    souk__catalog_put_text(b, s, s ? strlen(s) : 0);
+    souk__catalog_put_text(b, s, s ? strlen(s) : 0, esc);
 }
 
 void souk__catalog_put_int(souk_buf *b, int64_t v)
@@ -117,7 +180,7 @@ void souk__catalog_put_time(souk_buf *b, int64_t us)
 }
 
 void souk__catalog_put_ref(souk_buf *b, souk_taxon_kind kind, int64_t id, const char *slug, size_t slug_len,
-                           const char *name, size_t name_len)
+                           const char *name, size_t name_len, souk__catalog_esc esc)
 {
     if (!id || !slug) {
         SOUK__CATALOG_LIT(b, "null");
@@ -126,22 +189,22 @@ void souk__catalog_put_ref(souk_buf *b, souk_taxon_kind kind, int64_t id, const 
     SOUK__CATALOG_LIT(b, "{\"id\":");
     souk__catalog_put_id(b, souk__catalog_taxon_prefix(kind), id);
     SOUK__CATALOG_LIT(b, ",\"slug\":");
-    souk__catalog_put_text(b, slug, slug_len);
+    souk__catalog_put_text(b, slug, slug_len, esc);
     SOUK__CATALOG_LIT(b, ",\"name\":");
-    souk__catalog_put_text(b, name, name_len);
+    souk__catalog_put_text(b, name, name_len, esc);
     souk_buf_addc(b, '}');
 }
 
-void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col)
+void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, souk__catalog_esc esc)
 {
     size_t url_len = 0, alt_len = 0;
     const char *url = souk_stmt_text(st, col + 1, &url_len), *alt = souk_stmt_text(st, col + 2, &alt_len);
     SOUK__CATALOG_LIT(b, "{\"id\":");
     souk__catalog_put_id(b, SOUK_PREFIX_IMAGE, souk_stmt_i64(st, col));
     SOUK__CATALOG_LIT(b, ",\"url\":");
-    souk__catalog_put_text(b, url, url_len);
+    souk__catalog_put_text(b, url, url_len, esc);
     SOUK__CATALOG_LIT(b, ",\"alt\":");
-    souk__catalog_put_text(b, alt, alt_len);
+    souk__catalog_put_text(b, alt, alt_len, esc);
     SOUK__CATALOG_LIT(b, ",\"width\":");
     souk__catalog_put_int_or_null(b, souk_stmt_i64(st, col + 3), souk_stmt_is_null(st, col + 3));
     SOUK__CATALOG_LIT(b, ",\"height\":");
