@@ -76,6 +76,14 @@ void souk__http_add_header(h2o_req_t *r, const char *name, const char *value)
     h2o_add_header_by_str(&r->pool, &r->res.headers, name, strlen(name), 1, NULL, v.base, v.len);
 }
 
+/* Adds NAME: VALUE where VALUE is a string literal (it outlives the
+ * response), so nothing is copied: the headers every answer carries. */
+static void add_static_header(h2o_req_t *r, const char *name, size_t name_len, const char *value, size_t value_len)
+{
+    h2o_add_header_by_str(&r->pool, &r->res.headers, name, name_len, 1, NULL, value, value_len);
+}
+#define ADD_STATIC_HEADER(r, name, value) add_static_header((r), name, sizeof(name) - 1, "" value, sizeof(value) - 1)
+
 static bool is_read(souk_method m)
 {
     return m == SOUK_GET || m == SOUK_HEAD;
@@ -259,16 +267,16 @@ static void send_response(souk__exchange *x)
     r->res.status = res->status;
     r->res.reason = reason_phrase(res->status);
     souk__http_add_header(r, "x-request-id", x->req.request_id);
-    souk__http_add_header(r, "x-content-type-options", "nosniff");
-    souk__http_add_header(r, "referrer-policy", "no-referrer");
-    souk__http_add_header(r, "x-frame-options", "DENY");
-    souk__http_add_header(r, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    ADD_STATIC_HEADER(r, "x-content-type-options", "nosniff");
+    ADD_STATIC_HEADER(r, "referrer-policy", "no-referrer");
+    ADD_STATIC_HEADER(r, "x-frame-options", "DENY");
+    ADD_STATIC_HEADER(r, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
     if (x->origin_allowed) {
         souk__http_add_header(r, "access-control-allow-origin", x->origin_allowed);
-        souk__http_add_header(r, "access-control-expose-headers", CORS_EXPOSE_HEADERS);
+        ADD_STATIC_HEADER(r, "access-control-expose-headers", CORS_EXPOSE_HEADERS);
     }
     if (souk__http_opts->config->cors_count)
-        souk__http_add_header(r, "vary", "Origin");
+        ADD_STATIC_HEADER(r, "vary", "Origin");
     if (res->status != 304 && res->status != 204)
         souk__http_add_header(r, "content-type", res->content_type ? res->content_type : "application/json");
     souk__http_add_header(r, "cache-control", res->cache_control ? res->cache_control : "no-store");
@@ -281,7 +289,7 @@ static void send_response(souk__exchange *x)
     if (res->retry_after)
         souk__http_add_header(r, "retry-after", res->retry_after);
     if (res->status == 401)
-        souk__http_add_header(r, "www-authenticate", "Bearer");
+        ADD_STATIC_HEADER(r, "www-authenticate", "Bearer");
     if (res->status == 304 || res->status == 204) {
         h2o_send_inline(r, "", 0);
         return;
