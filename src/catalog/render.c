@@ -67,12 +67,19 @@ bool souk__catalog_utf8_valid(const unsigned char *s, size_t len)
     return true;
 }
 
-/* a byte the string carries as it is in the short-text fast path: printable
- * ASCII but the quote and the backslash, and for HTML_SAFE not '<', '>', '&' */
-static inline bool plain_byte(unsigned char c, souk__catalog_esc esc)
+/* What the short-text fast path copies as it is, by byte, as a digit:
+ * 1 = plain for AS_JANSSON (printable ASCII but the quote and the backslash),
+ * 2 = plain for HTML_SAFE too (not '<', '>', '&'); 0 = neither. A table,
+ * because this runs for every byte of every string of a page. */
+static const char plain_bytes[257] =
+    "0000000000000000000000000000000033033313333333333333333333331313"
+    "3333333333333333333333333333033333333333333333333333333333333330"
+    "0000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+static inline bool plain_byte(unsigned char c, unsigned mask)
 {
-    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\' &&
-           (esc != SOUK__CATALOG_HTML_SAFE || (c != '<' && c != '>' && c != '&'));
+    return ((unsigned)(plain_bytes[c] - '0') & mask) != 0;
 }
 
 /* S as jansson writes a string: the quote, the backslash and control bytes
@@ -117,8 +124,9 @@ void souk__catalog_put_text(souk_buf *b, const char *s, size_t len, souk__catalo
     /* the common case, short plain ASCII, in one append */
     if (len <= SHORT_TEXT) {
         char quoted[SHORT_TEXT + 2];
+        unsigned mask = esc == SOUK__CATALOG_HTML_SAFE ? 2 : 1;
         size_t i = 0;
-        while (i < len && plain_byte((unsigned char)s[i], esc))
+        while (i < len && plain_byte((unsigned char)s[i], mask))
             i++;
         if (i == len) {
             quoted[0] = '"';
