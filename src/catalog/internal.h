@@ -63,6 +63,21 @@ void souk__catalog_put_ref(souk_buf *b, souk_taxon_kind kind, int64_t id, const 
  * and height may be NULL). */
 void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, souk__catalog_esc esc);
 
+/* ---- the list's refs, remembered per connection (refs.c) ---- */
+
+typedef struct souk__catalog_refs souk__catalog_refs;
+
+/* The memo of rendered refs of DB (kept on the connection, souk_store_memo),
+ * emptied first when the catalog's content version moved since it was
+ * filled; a stand-in in A that remembers nothing when the connection has no
+ * memo slot left. NULL when the version cannot be read (or memory ran out). */
+souk__catalog_refs *souk__catalog_refs_open(souk_store *db, souk_arena *a);
+
+/* Appends the ref {"id","slug","name"} of taxon ID of KIND (HTML_SAFE, as
+ * the list writes it) to OUT, or null for ID 0 or no such taxon: from R, or
+ * looked up in DB and remembered. 0, or a negative souk_db_status. */
+int souk__catalog_refs_put(souk__catalog_refs *r, souk_store *db, souk_buf *out, souk_taxon_kind kind, int64_t id);
+
 /* ---- lookups (lookup.c) ---- */
 
 /* json string of a typed id ("prod_…"); NULL when memory runs out. */

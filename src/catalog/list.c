@@ -82,8 +82,8 @@ static bool unpriced_wanted(const souk_catalog_filter *f)
 
 /* Writes the SQL of PART of the page F asks for, restricted to the taxa T,
  * at most LIMIT rows, and its parameters into Q (initialised here; the
- * caller releases Q->sql). The columns: id, slug, title, status, created_at,
- * updated_at, price (NULL when none) and the integer sort key (the id for
+ * caller releases Q->sql). The columns: id, slug, title, status, brand,
+ * vendor, category, created_at, updated_at, price (NULL when none) and the integer sort key (the id for
  * the name sort, whose key is the title). Returns 0, or -1 when the SQL did
  * not fit. */
 static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_part part, int limit, list_query *q)
@@ -97,7 +97,8 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_par
         add_clause(q, "WITH RECURSIVE sub(id) AS (SELECT id FROM categories WHERE id = ", SOUK_I64(t->category));
         souk_buf_adds(&q->sql, " UNION ALL SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) ");
     }
-    souk_buf_adds(&q->sql, "SELECT p.id, p.slug, p.title, p.status, p.created_at, p.updated_at, ");
+    souk_buf_adds(&q->sql, "SELECT p.id, p.slug, p.title, p.status, p.brand_id, p.vendor_id, p.category_id, "
+                           "p.created_at, p.updated_at, ");
     switch (part) {
     case LIST_PLAIN:
         souk_buf_adds(&q->sql, "pp.min_amount, p.id FROM products p LEFT JOIN product_prices pp "
@@ -185,7 +186,7 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_par
 /* ---- fetch --------------------------------------------------------------- */
 
 typedef struct list_row {
-    int64_t id, created, updated, price, key;
+    int64_t id, brand, vendor, category, created, updated, price, key;
     bool has_price;
     char *slug, *title, *status; /* in the arena */
 } list_row;
@@ -202,7 +203,9 @@ static souk_err list_run(souk_store *db, const list_query *q, list_row *rows, in
     while (*count < max &&
            (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&w.id), SOUK_COL_ARENA(&w.slug, a),
                                              SOUK_COL_ARENA(&w.title, a), SOUK_COL_ARENA(&w.status, a),
-                                             SOUK_COL_I64(&w.created), SOUK_COL_I64(&w.updated),
+                                             SOUK_COL_I64(&w.brand), SOUK_COL_I64(&w.vendor),
+                                             SOUK_COL_I64(&w.category), SOUK_COL_I64(&w.created),
+                                             SOUK_COL_I64(&w.updated),
                                              SOUK_COL_NULLABLE(SOUK_COL_I64(&w.price), &no_price),
                                              SOUK_COL_I64(&w.key)))) == SOUK_DB_ROW) {
         w.has_price = !no_price;
@@ -251,88 +254,54 @@ static souk_err list_fetch(souk_store *db, const souk_catalog_filter *f, const l
 /* ---- render -------------------------------------------------------------- */
 
 /* The list is written straight into a buffer (render.c). What a summary
- * shows besides its own row — brand, vendor, category and first image —
- * comes from one more query for the whole page: the page's products by id
- * (an IN list) joined to their refs and first image, so that the extra
- * lookups run for the rows shown only, whatever plan the page query took.
- * Each piece is rendered once into a side buffer that the rows copy from. */
+ * shows besides its own row: its brand, vendor and category come from the
+ * connection's memo of rendered refs (refs.c), its first image from one more
+ * query for the whole page, so that the lookup runs for the rows shown only,
+ * whatever plan the page query took. The images are rendered into a side
+ * buffer that the rows copy from. */
 
-#define BATCH_MAX 32 /* ids in one IN list (a statement takes at most 64 parameters) */
+#define BATCH_MAX 32 /* products in one image query (a statement takes at most 64 parameters) */
 
-/* the page's refs and first images, by product id */
-#define EXTRAS_SQL                                                                                            \
-    "SELECT p.id, p.brand_id, b.slug, b.name, p.vendor_id, vd.slug, vd.name, p.category_id, c.slug, c.name, " \
-    "i.id, i.url, i.alt, i.width, i.height, i.position FROM products p "                                     \
-    "LEFT JOIN brands b ON b.id = p.brand_id LEFT JOIN vendors vd ON vd.id = p.vendor_id "                   \
-    "LEFT JOIN categories c ON c.id = p.category_id "                                                        \
-    "LEFT JOIN product_images i ON i.id = (SELECT i2.id FROM product_images i2 WHERE i2.product_id = p.id "  \
-    "ORDER BY i2.position, i2.id LIMIT 1) WHERE p.id IN ("
+/* the first image of each product of the page: the ids as a VALUES list (a
+ * co-routine: no temporary index, as an IN list would build), each joined
+ * to its first image by product_images_product */
+#define IMAGES_HEAD "WITH page(id) AS (VALUES "
+#define IMAGES_ROW "(CAST($%d AS BIGINT))"
+#define IMAGES_TAIL                                                                                    \
+    ") SELECT page.id, i.id, i.url, i.alt, i.width, i.height, i.position FROM page "                  \
+    "JOIN product_images i ON i.id = (SELECT i2.id FROM product_images i2 WHERE i2.product_id = page.id " \
+    "ORDER BY i2.position, i2.id LIMIT 1)"
 
 /* a piece of JSON in the page's side buffer; len 0 = null */
 typedef struct span {
     size_t off, len;
 } span;
 
-/* what summary I shows beside its own row */
-typedef struct row_extras {
-    span ref[3]; /* by souk_taxon_kind */
-    span image;
-} row_extras;
-
-/* a ref rendered once per page */
-typedef struct ref_seen {
-    int64_t id;
-    souk_taxon_kind kind;
-    span json;
-} ref_seen;
-
 typedef struct page_extras {
-    souk_buf side;     /* the rendered pieces */
-    row_extras *rows;  /* per page row */
-    ref_seen *seen;    /* the refs rendered so far (up to 3 per row) */
-    int nseen;
+    souk_buf side;            /* the rendered images */
+    span *image;              /* per page row */
+    souk__catalog_refs *refs; /* the connection's refs */
 } page_extras;
 
-/* The ref in columns COL (id), COL+1 (slug), COL+2 (name) of ST into *SP:
- * rendered the first time the page shows it, else the same piece again;
- * left empty (null) when there is none. */
-static void side_put_ref(page_extras *x, span *sp, souk_stmt *st, int col, souk_taxon_kind kind)
+/* Runs the image query for ROWS[AT..AT+M) (M ≤ BATCH_MAX) and renders what
+ * it finds into X. SOUK_DB_DONE or a negative souk_db_status. */
+static int images_batch(souk_store *db, const list_row *rows, int at, int m, page_extras *x)
 {
-    if (souk_stmt_is_null(st, col + 1))
-        return; /* no such taxon */
-    int64_t id = souk_stmt_i64(st, col);
-    for (int i = 0; i < x->nseen; i++)
-        if (x->seen[i].id == id && x->seen[i].kind == kind) {
-            *sp = x->seen[i].json;
-            return;
-        }
-    size_t slug_len = 0, name_len = 0, off = x->side.len;
-    const char *slug = souk_stmt_text(st, col + 1, &slug_len), *name = souk_stmt_text(st, col + 2, &name_len);
-    souk__catalog_put_ref(&x->side, kind, id, slug ? slug : "", slug_len, name, name_len, SOUK__CATALOG_HTML_SAFE);
-    *sp = (span){off, x->side.len - off};
-    x->seen[x->nseen++] = (ref_seen){id, kind, *sp};
-}
-
-/* Runs EXTRAS_SQL for ROWS[AT..AT+M) (M ≤ BATCH_MAX) and renders what it
- * finds into X. SOUK_DB_DONE or a negative souk_db_status. */
-static int extras_batch(souk_store *db, const list_row *rows, int at, int m, page_extras *x)
-{
-    int k = (m + 7) / 8 * 8; /* 8, 16, 24 or 32 parameters: few statement texts */
-    char sql[sizeof EXTRAS_SQL + BATCH_MAX * 4 + 2];
-    size_t len = sizeof EXTRAS_SQL - 1;
-    memcpy(sql, EXTRAS_SQL, len);
+    int k = (m + 7) / 8 * 8; /* 8, 16, 24 or 32 rows: few statement texts */
+    char sql[sizeof IMAGES_HEAD + BATCH_MAX * (sizeof IMAGES_ROW + 2) + sizeof IMAGES_TAIL];
+    size_t len = sizeof IMAGES_HEAD - 1;
+    memcpy(sql, IMAGES_HEAD, len);
     souk_param args[BATCH_MAX + 1];
-    for (int i = 0; i < k; i++) { /* "$1,$2,…" padded with 0, which is no id */
-        if (i)
-            sql[len++] = ',';
-        sql[len++] = '$';
-        if (i + 1 >= 10)
-            sql[len++] = (char)('0' + (i + 1) / 10);
-        sql[len++] = (char)('0' + (i + 1) % 10);
+    for (int i = 0; i < k; i++) { /* padded with 0, which is no product */
+        int n = snprintf(sql + len, sizeof sql - len, i ? "," IMAGES_ROW : IMAGES_ROW, i + 1);
+        if (n < 0 || (size_t)n >= sizeof sql - len)
+            return SOUK_DB_HARD;
+        len += (size_t)n;
         args[i] = SOUK_I64(i < m ? rows[at + i].id : 0);
     }
-    sql[len++] = ')';
-    sql[len] = '\0';
+    if (sizeof IMAGES_TAIL > sizeof sql - len)
+        return SOUK_DB_HARD;
+    memcpy(sql + len, IMAGES_TAIL, sizeof IMAGES_TAIL);
     args[k] = (souk_param){.type = SOUK_TYPE_END};
     souk_stmt *st = souk_store_query(db, sql, args);
     int r;
@@ -341,35 +310,29 @@ static int extras_batch(souk_store *db, const list_row *rows, int at, int m, pag
         for (int i = at; i < at + m; i++) {
             if (rows[i].id != id)
                 continue;
-            row_extras *e = &x->rows[i];
-            side_put_ref(x, &e->ref[SOUK_TAXON_BRAND], st, 1, SOUK_TAXON_BRAND);
-            side_put_ref(x, &e->ref[SOUK_TAXON_VENDOR], st, 4, SOUK_TAXON_VENDOR);
-            side_put_ref(x, &e->ref[SOUK_TAXON_CATEGORY], st, 7, SOUK_TAXON_CATEGORY);
-            if (!souk_stmt_is_null(st, 10)) {
-                size_t off = x->side.len;
-                souk__catalog_put_image(&x->side, st, 10, SOUK__CATALOG_HTML_SAFE);
-                e->image = (span){off, x->side.len - off};
-            }
+            size_t off = x->side.len;
+            souk__catalog_put_image(&x->side, st, 1, SOUK__CATALOG_HTML_SAFE);
+            x->image[i] = (span){off, x->side.len - off};
             break;
         }
     }
     return r;
 }
 
-/* Fetches and renders the refs and first images of ROWS[0..N) into X
- * (initialised here; the caller releases X->side). SOUK_DB_DONE or a
- * negative souk_db_status (SOUK_DB_HARD when memory ran out). */
+/* Fetches and renders the first images of ROWS[0..N) into X and opens the
+ * connection's refs (X initialised here; the caller releases X->side).
+ * SOUK_DB_DONE or a negative souk_db_status (SOUK_DB_HARD when memory ran
+ * out). */
 static int page_fetch(souk_store *db, const list_row *rows, int n, souk_arena *a, page_extras *x)
 {
     souk_buf_init(&x->side, 16u << 20);
-    x->nseen = 0;
-    x->rows = souk_arena_alloc(a, sizeof *x->rows * (size_t)(n > 0 ? n : 1));
-    x->seen = souk_arena_alloc(a, sizeof *x->seen * (size_t)(n > 0 ? 3 * n : 1));
-    if (!x->rows || !x->seen)
+    x->image = souk_arena_alloc(a, sizeof *x->image * (size_t)(n > 0 ? n : 1));
+    x->refs = souk__catalog_refs_open(db, a);
+    if (!x->image || !x->refs)
         return SOUK_DB_HARD;
-    memset(x->rows, 0, sizeof *x->rows * (size_t)n);
+    memset(x->image, 0, sizeof *x->image * (size_t)n);
     for (int at = 0; at < n; at += BATCH_MAX) {
-        int r = extras_batch(db, rows, at, n - at < BATCH_MAX ? n - at : BATCH_MAX, x);
+        int r = images_batch(db, rows, at, n - at < BATCH_MAX ? n - at : BATCH_MAX, x);
         if (r < 0)
             return r;
     }
@@ -385,10 +348,10 @@ static void put_span(souk_buf *out, const page_extras *x, const span *sp)
         SOUK__CATALOG_LIT(out, "null");
 }
 
-/* Summary I of the page. */
-static void put_row(souk_buf *out, const page_extras *x, const list_row *w, int i, const char *currency)
+/* Summary I of the page. 0, or a negative souk_db_status (a ref lookup). */
+static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const list_row *w, int i,
+                   const char *currency)
 {
-    const row_extras *e = &x->rows[i];
     SOUK__CATALOG_LIT(out, "{\"id\":");
     souk__catalog_put_id(out, SOUK_PREFIX_PRODUCT, w->id);
     SOUK__CATALOG_LIT(out, ",\"slug\":");
@@ -397,12 +360,16 @@ static void put_row(souk_buf *out, const page_extras *x, const list_row *w, int 
     souk__catalog_put_str(out, w->title, SOUK__CATALOG_HTML_SAFE);
     SOUK__CATALOG_LIT(out, ",\"status\":");
     souk__catalog_put_str(out, w->status, SOUK__CATALOG_HTML_SAFE);
+    int r;
     SOUK__CATALOG_LIT(out, ",\"brand\":");
-    put_span(out, x, &e->ref[SOUK_TAXON_BRAND]);
+    if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_BRAND, w->brand)) < 0)
+        return r;
     SOUK__CATALOG_LIT(out, ",\"vendor\":");
-    put_span(out, x, &e->ref[SOUK_TAXON_VENDOR]);
+    if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_VENDOR, w->vendor)) < 0)
+        return r;
     SOUK__CATALOG_LIT(out, ",\"category\":");
-    put_span(out, x, &e->ref[SOUK_TAXON_CATEGORY]);
+    if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_CATEGORY, w->category)) < 0)
+        return r;
     if (w->has_price) {
         SOUK__CATALOG_LIT(out, ",\"price\":{\"amount\":");
         souk__catalog_put_int(out, w->price);
@@ -413,12 +380,13 @@ static void put_row(souk_buf *out, const page_extras *x, const list_row *w, int 
         SOUK__CATALOG_LIT(out, ",\"price\":null");
     }
     SOUK__CATALOG_LIT(out, ",\"image\":");
-    put_span(out, x, &e->image);
+    put_span(out, x, &x->image[i]);
     SOUK__CATALOG_LIT(out, ",\"created_at\":");
     souk__catalog_put_time(out, w->created);
     SOUK__CATALOG_LIT(out, ",\"updated_at\":");
     souk__catalog_put_time(out, w->updated);
     souk_buf_addc(out, '}');
+    return 0;
 }
 
 /* {"data":[summary...],"next_cursor":…} of ROWS[0..N) into OUT; MORE: a
@@ -433,12 +401,14 @@ static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const 
         return r == SOUK_DB_HARD ? SOUK_E_INTERNAL : souk_store_dberr(r);
     }
     SOUK__CATALOG_LIT(out, "{\"data\":[");
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && r >= 0; i++) {
         if (i)
             souk_buf_addc(out, ',');
-        put_row(out, &x, &rows[i], i, f->currency);
+        r = put_row(db, out, &x, &rows[i], i, f->currency);
     }
     souk_buf_release(&x.side);
+    if (r < 0)
+        return souk_store_dberr(r);
     SOUK__CATALOG_LIT(out, "],\"next_cursor\":");
     if (more && n > 0) {
         const list_row *last = &rows[n - 1];

@@ -629,4 +629,40 @@ describe('catalog writes', () => {
     assert.equal((await findCat(st.cat.B2.id)).product_count, 0, 'archived products are not counted');
     assert.equal((await get('/api/v1/vendors', undefined)).body.data.find((x) => x.id === st.vendor.id).product_count, 0);
   });
+
+  // The list keeps the refs it rendered on its database connection while the
+  // catalog's content version stays (src/catalog/refs.c): a renamed taxon
+  // must show in the very next list, public and admin, however often the old
+  // name was served before.
+  it('lists show a renamed brand, vendor and category at once', async () => {
+    const made = {};
+    for (const [kind, plural] of [['brand', 'brands'], ['vendor', 'vendors'], ['category', 'categories']]) {
+      const r = await api(srv, 'POST', `/api/v1/${plural}`, { key: true, body: { name: `Before ${kind}` } });
+      assert.equal(r.status, 201, r.text);
+      made[kind] = r.body;
+    }
+    const p = await api(srv, 'POST', '/api/v1/products', { key: true, body: {
+      title: 'Renamed refs', status: 'active', brand_id: made.brand.id, vendor_id: made.vendor.id, category_id: made.category.id,
+      variants: [{ sku: 'REFS-RENAME-1', prices: [{ amount: 100, currency: 'USD' }] }] } });
+    assert.equal(p.status, 201, p.text);
+    const shown = async (key) => {
+      const r = await api(srv, 'GET', `/api/v1/products?category=${made.category.id}&limit=10`, { key });
+      assert.equal(r.status, 200, r.text);
+      const item = r.body.data.find((x) => x.id === p.body.id);
+      assert.ok(item, 'the product is listed');
+      return [item.brand.name, item.vendor.name, item.category.name];
+    };
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(await shown(undefined), ['Before brand', 'Before vendor', 'Before category']);
+      assert.deepEqual(await shown(true), ['Before brand', 'Before vendor', 'Before category']);
+    }
+    for (const [kind, plural] of [['brand', 'brands'], ['vendor', 'vendors'], ['category', 'categories']]) {
+      const r = await api(srv, 'PATCH', `/api/v1/${plural}/${made[kind].id}`, { key: true, body: { name: `After ${kind}` } });
+      assert.equal(r.status, 200, r.text);
+      const names = await shown(undefined);
+      assert.equal(names[['brand', 'vendor', 'category'].indexOf(kind)], `After ${kind}`, `public list after renaming the ${kind}`);
+      assert.deepEqual(await shown(true), names, `admin list after renaming the ${kind}`);
+    }
+    assert.deepEqual(await shown(undefined), ['After brand', 'After vendor', 'After category']);
+  });
 });
