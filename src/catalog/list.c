@@ -262,14 +262,17 @@ static souk_err list_fetch(souk_store *db, const souk_catalog_filter *f, const l
 
 #define BATCH_MAX 32 /* products in one image query (a statement takes at most 64 parameters) */
 
-/* the first image of each product of the page: the ids as a VALUES list (a
- * co-routine: no temporary index, as an IN list would build), each joined
- * to its first image by product_images_product */
+/* the first image of each product of the page: the ids as a VALUES list,
+ * each joined to its first image by product_images_product. LEFT JOIN keeps
+ * the VALUES a co-routine (an inner join lets SQLite materialize them, and an
+ * IN list builds a temporary index); rows without an image read NULL. */
 #define IMAGES_HEAD "WITH page(id) AS (VALUES "
-#define IMAGES_ROW "(CAST($%d AS BIGINT))"
+#define IMAGES_ROW_START "(CAST($"
+#define IMAGES_ROW_END " AS BIGINT))"
+#define IMAGES_ROW ",(CAST($NN AS BIGINT))" /* the longest row, for sizing */
 #define IMAGES_TAIL                                                                                    \
     ") SELECT page.id, i.id, i.url, i.alt, i.width, i.height, i.position FROM page "                  \
-    "JOIN product_images i ON i.id = (SELECT i2.id FROM product_images i2 WHERE i2.product_id = page.id " \
+    "LEFT JOIN product_images i ON i.id = (SELECT i2.id FROM product_images i2 WHERE i2.product_id = page.id " \
     "ORDER BY i2.position, i2.id LIMIT 1)"
 
 /* a piece of JSON in the page's side buffer; len 0 = null */
@@ -288,24 +291,29 @@ typedef struct page_extras {
 static int images_batch(souk_store *db, const list_row *rows, int at, int m, page_extras *x)
 {
     int k = (m + 7) / 8 * 8; /* 8, 16, 24 or 32 rows: few statement texts */
-    char sql[sizeof IMAGES_HEAD + BATCH_MAX * (sizeof IMAGES_ROW + 2) + sizeof IMAGES_TAIL];
+    char sql[sizeof IMAGES_HEAD + BATCH_MAX * sizeof IMAGES_ROW + sizeof IMAGES_TAIL];
     size_t len = sizeof IMAGES_HEAD - 1;
     memcpy(sql, IMAGES_HEAD, len);
     souk_param args[BATCH_MAX + 1];
-    for (int i = 0; i < k; i++) { /* padded with 0, which is no product */
-        int n = snprintf(sql + len, sizeof sql - len, i ? "," IMAGES_ROW : IMAGES_ROW, i + 1);
-        if (n < 0 || (size_t)n >= sizeof sql - len)
-            return SOUK_DB_HARD;
-        len += (size_t)n;
+    for (int i = 0; i < k; i++) { /* ",(CAST($n AS BIGINT))", padded with 0, which is no product */
+        if (i)
+            sql[len++] = ',';
+        memcpy(sql + len, IMAGES_ROW_START, sizeof IMAGES_ROW_START - 1);
+        len += sizeof IMAGES_ROW_START - 1;
+        if (i + 1 >= 10)
+            sql[len++] = (char)('0' + (i + 1) / 10);
+        sql[len++] = (char)('0' + (i + 1) % 10);
+        memcpy(sql + len, IMAGES_ROW_END, sizeof IMAGES_ROW_END - 1);
+        len += sizeof IMAGES_ROW_END - 1;
         args[i] = SOUK_I64(i < m ? rows[at + i].id : 0);
     }
-    if (sizeof IMAGES_TAIL > sizeof sql - len)
-        return SOUK_DB_HARD;
     memcpy(sql + len, IMAGES_TAIL, sizeof IMAGES_TAIL);
     args[k] = (souk_param){.type = SOUK_TYPE_END};
     souk_stmt *st = souk_store_query(db, sql, args);
     int r;
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+        if (souk_stmt_is_null(st, 1))
+            continue; /* no image */
         int64_t id = souk_stmt_i64(st, 0);
         for (int i = at; i < at + m; i++) {
             if (rows[i].id != id)
