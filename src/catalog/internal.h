@@ -117,9 +117,15 @@ typedef void (*souk__catalog_row_args)(souk_param *args, int64_t parent, const v
 int souk__catalog_replace_rows(souk_store *db, const char *delete_sql, const char *insert_sql, int64_t parent,
                                const void *items, size_t n, souk__catalog_row_args fill);
 
-/* Recomputes product_prices (the lowest active-variant price per currency)
- * of PRODUCT. SOUK_DB_DONE or a negative souk_db_status. */
+/* Recomputes product_prices (the lowest active-variant price per currency,
+ * with copies of the product's status and category_id) of PRODUCT.
+ * SOUK_DB_DONE or a negative souk_db_status. */
 int souk__catalog_refresh_prices(souk_store *db, int64_t product);
+
+/* Copies PRODUCT's status and category_id into its product_prices rows (the
+ * price sorts filter on them there; migration 0071): after every change of
+ * either. SOUK_DB_DONE or a negative souk_db_status. */
+int souk__catalog_follow_product(souk_store *db, int64_t product);
 
 /* Moves PRODUCT's updated_at forward. SOUK_DB_DONE or a negative status. */
 int souk__catalog_touch_product(souk_store *db, int64_t product);

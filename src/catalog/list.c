@@ -119,6 +119,12 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_par
         add_clause(q, " AND p.status = ", SOUK_TEXT(statuses[f->status]));
     if (t->category)
         souk_buf_adds(&q->sql, " AND p.category_id IN (SELECT id FROM sub)");
+    /* the priced part also tests product_prices' copies of the two, on the
+     * index entry, so that products is read only for rows shown (0071) */
+    if (part == LIST_PRICED && f->status != SOUK_STATUS_ANY)
+        add_clause(q, " AND pp.status = ", SOUK_TEXT(statuses[f->status]));
+    if (part == LIST_PRICED && t->category)
+        souk_buf_adds(&q->sql, " AND pp.category_id IN (SELECT id FROM sub)");
     if (t->brand)
         add_clause(q, " AND p.brand_id = ", SOUK_I64(t->brand));
     if (t->vendor)

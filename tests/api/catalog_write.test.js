@@ -665,4 +665,49 @@ describe('catalog writes', () => {
     }
     assert.deepEqual(await shown(undefined), ['After brand', 'After vendor', 'After category']);
   });
+
+  // Price sorts filter on product_prices' copies of status and category_id
+  // (migration 0071), which every write of either must keep.
+  it('price-sorted category lists follow a product moved, unpublished or archived', async () => {
+    const cats = {};
+    for (const name of ['Price A', 'Price B']) {
+      const r = await api(srv, 'POST', '/api/v1/categories', { key: true, body: { name } });
+      assert.equal(r.status, 201, r.text);
+      cats[name] = r.body;
+    }
+    const p = await api(srv, 'POST', '/api/v1/products', { key: true, body: {
+      title: 'Moving price', status: 'active', category_id: cats['Price A'].id,
+      variants: [{ sku: 'MOVE-PRICE-1', prices: [{ amount: 777, currency: 'USD' }] }] } });
+    assert.equal(p.status, 201, p.text);
+    const listed = async (cat, sort, key) => {
+      const q = { category: cat.id, sort, limit: 100 };
+      if (key) q.status = 'any';
+      return (await walk(srv, q, key ? { key: true } : {})).items.some((x) => x.id === p.body.id);
+    };
+    const where = async () => {
+      const out = [];
+      for (const name of ['Price A', 'Price B'])
+        for (const sort of ['price_asc', 'price_desc', 'newest']) out.push(`${name}/${sort}:${await listed(cats[name], sort)}`);
+      return out;
+    };
+    const inA = ['Price A/price_asc:true', 'Price A/price_desc:true', 'Price A/newest:true',
+      'Price B/price_asc:false', 'Price B/price_desc:false', 'Price B/newest:false'];
+    assert.deepEqual(await where(), inA);
+    let r = await api(srv, 'PATCH', `/api/v1/products/${p.body.id}`, { key: true, body: { category_id: cats['Price B'].id } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(await where(), ['Price A/price_asc:false', 'Price A/price_desc:false', 'Price A/newest:false',
+      'Price B/price_asc:true', 'Price B/price_desc:true', 'Price B/newest:true']);
+    r = await api(srv, 'PATCH', `/api/v1/products/${p.body.id}`, { key: true, body: { status: 'draft' } });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(!(await where()).some((x) => x.endsWith(':true')), 'a draft is not listed');
+    assert.ok(await listed(cats['Price B'], 'price_asc', true), 'admin status=any lists the draft by price');
+    r = await api(srv, 'PATCH', `/api/v1/products/${p.body.id}`, { key: true, body: { status: 'active', category_id: cats['Price A'].id } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(await where(), inA);
+    r = await api(srv, 'DELETE', `/api/v1/products/${p.body.id}`, { key: true });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(!(await where()).some((x) => x.endsWith(':true')), 'an archived product is not listed');
+    const archived = (await walk(srv, { category: cats['Price A'].id, sort: 'price_asc', status: 'archived', limit: 100 }, { key: true })).items;
+    assert.ok(archived.some((x) => x.id === p.body.id), 'status=archived lists it by price');
+  });
 });
