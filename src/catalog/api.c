@@ -69,8 +69,8 @@ static int vendor_field(souk_req *req, souk_res *res, const souk_json_spec *spec
 
 static int send_product(souk_req *req, souk_res *res, int64_t id, int status)
 {
-    json_t *p;
-    souk_err e = souk_catalog_product_get_id(req->store, id, true, &p);
+    souk_buf_reset(&res->body);
+    souk_err e = souk_catalog_product_write_id(req->store, id, true, &res->body);
     if (e)
         return fail(res, e);
     char idbuf[SOUK_ID_TEXT_MAX];
@@ -78,7 +78,8 @@ static int send_product(souk_req *req, souk_res *res, int64_t id, int status)
     souk_res_audit(res, "product", souk_arena_strdup(req->arena, idbuf));
     if (status == 201)
         res->location = souk_arena_printf(req->arena, "/api/v1/products/%s", idbuf);
-    return souk_res_json(res, status, p);
+    res->status = status;
+    return 0;
 }
 
 static int send_variant(souk_req *req, souk_res *res, int64_t id, int status)
@@ -107,13 +108,13 @@ int souk_catalog_api_list(souk_req *req, souk_res *res)
 
 int souk_catalog_api_get(souk_req *req, souk_res *res)
 {
-    json_t *p;
     bool admin_view = souk_req_can(req, PERM_UNPUBLISHED);
-    souk_err e = souk_catalog_product_get(req->store, req->params[0], admin_view, &p);
+    souk_err e = souk_catalog_product_write(req->store, req->params[0], admin_view, &res->body);
     if (e)
         return fail(res, e);
     res->live = !admin_view; /* the public view's "available" counts are filled in when sent */
-    return souk_res_json(res, 200, p);
+    res->status = 200;
+    return 0;
 }
 
 int souk_catalog_api_create(souk_req *req, souk_res *res)

@@ -173,6 +173,17 @@ souk_err souk_catalog_product_get(souk_store *db, const char *id_or_slug, bool a
 /* Same, by numeric id. */
 souk_err souk_catalog_product_get_id(souk_store *db, int64_t id, bool admin_view, json_t **out);
 
+/* The same document as souk_catalog_product_get, appended as JSON text to
+ * OUT (the fast path the API uses). In the public view (!ADMIN_VIEW) each
+ * variant's "available" is a live marker (core/live.h), which the sender must
+ * fill in (souk_res.live); the admin view writes the number. NOT_FOUND when
+ * absent or hidden, INTERNAL when OUT ran out of room; on any error OUT may
+ * hold a partial document. */
+souk_err souk_catalog_product_write(souk_store *db, const char *id_or_slug, bool admin_view, souk_buf *out);
+
+/* Same, by numeric id. */
+souk_err souk_catalog_product_write_id(souk_store *db, int64_t id, bool admin_view, souk_buf *out);
+
 /* The vendor of product ID (0 = none) into *VENDOR. SOUK_OK, NOT_FOUND or INTERNAL. */
 souk_err souk_catalog_product_vendor(souk_store *db, int64_t id, int64_t *vendor);
 

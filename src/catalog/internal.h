@@ -16,6 +16,68 @@
  * Portable form of SQLite's two-argument max(P, updated_at + 1). */
 #define SOUK__CATALOG_BUMP(p) "CASE WHEN " p " > updated_at + 1 THEN " p " ELSE updated_at + 1 END"
 
+/* ---- JSON text (render.c) ----
+ * The list and the detail write their JSON straight into a souk_buf. A
+ * failed append marks the buffer; check souk_buf_failed once at the end.
+ * Text that is not valid UTF-8 is written as "(invalid UTF-8)" (as
+ * store/row.h reads it), so the output is always valid JSON. */
+
+/* Appends the string literal LIT (no strlen at run time). */
+#define SOUK__CATALOG_LIT(b, lit) souk_buf_add((b), "" lit, sizeof(lit) - 1)
+
+/* True when S (LEN bytes) is strict UTF-8, as jansson checks it: no
+ * overlong forms, no surrogates, nothing above U+10FFFF. */
+bool souk__catalog_utf8_valid(const unsigned char *s, size_t len);
+
+/* How strings are escaped: as jansson writes them (the quote, the backslash
+ * and control bytes; the product detail) or, as souk_buf_add_json_string
+ * does, also '<', '>' and '&' (the list). Each document keeps the escaping
+ * it always had. */
+typedef enum souk__catalog_esc { SOUK__CATALOG_AS_JANSSON, SOUK__CATALOG_HTML_SAFE } souk__catalog_esc;
+
+/* S (LEN bytes; NULL = "") as a JSON string. */
+void souk__catalog_put_text(souk_buf *b, const char *s, size_t len, souk__catalog_esc esc);
+
+/* NUL-terminated S (NULL = "") as a JSON string. */
+void souk__catalog_put_str(souk_buf *b, const char *s, souk__catalog_esc esc);
+
+/* V as a JSON number. */
+void souk__catalog_put_int(souk_buf *b, int64_t v);
+
+/* V as a JSON number, or null when IS_NULL. */
+void souk__catalog_put_int_or_null(souk_buf *b, int64_t v, bool is_null);
+
+/* The typed id "PREFIX_…" of ID as a JSON string. */
+void souk__catalog_put_id(souk_buf *b, const char *prefix, int64_t id);
+
+/* US (epoch µs) as an RFC 3339 JSON string. */
+void souk__catalog_put_time(souk_buf *b, int64_t us);
+
+/* {"id","slug","name"} of taxon ID of KIND, or null when ID is 0 or SLUG is
+ * NULL (no such row). */
+void souk__catalog_put_ref(souk_buf *b, souk_taxon_kind kind, int64_t id, const char *slug, size_t slug_len,
+                           const char *name, size_t name_len, souk__catalog_esc esc);
+
+/* The image {"id","url","alt","width","height","position"} in columns COL …
+ * COL+5 of ST's current row (id, url, alt, width, height, position; width
+ * and height may be NULL). */
+void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, souk__catalog_esc esc);
+
+/* ---- the list's refs, remembered per connection (refs.c) ---- */
+
+typedef struct souk__catalog_refs souk__catalog_refs;
+
+/* The memo of rendered refs of DB (kept on the connection, souk_store_memo),
+ * emptied first when the catalog's content version moved since it was
+ * filled; a stand-in in A that remembers nothing when the connection has no
+ * memo slot left. NULL when the version cannot be read (or memory ran out). */
+souk__catalog_refs *souk__catalog_refs_open(souk_store *db, souk_arena *a);
+
+/* Appends the ref {"id","slug","name"} of taxon ID of KIND (HTML_SAFE, as
+ * the list writes it) to OUT, or null for ID 0 or no such taxon: from R, or
+ * looked up in DB and remembered. 0, or a negative souk_db_status. */
+int souk__catalog_refs_put(souk__catalog_refs *r, souk_store *db, souk_buf *out, souk_taxon_kind kind, int64_t id);
+
 /* ---- lookups (lookup.c) ---- */
 
 /* json string of a typed id ("prod_…"); NULL when memory runs out. */
@@ -23,13 +85,6 @@ json_t *souk__catalog_id(const char *prefix, int64_t id);
 
 /* API id prefix of a taxon kind. */
 const char *souk__catalog_taxon_prefix(souk_taxon_kind kind);
-
-/* "SELECT slug, name FROM <table> WHERE id = $1", indexed by souk_taxon_kind. */
-extern const char *const souk__catalog_ref_sql[3];
-
-/* {"id","slug","name"} for a brand/vendor/category id, or json null (also
- * for id 0 and when the row cannot be read). */
-json_t *souk__catalog_ref(souk_store *db, souk_taxon_kind kind, int64_t id);
 
 /* Resolves a taxon given as typed id or slug into *ID. 1 found, 0 not, or a
  * negative souk_db_status. */
@@ -62,9 +117,15 @@ typedef void (*souk__catalog_row_args)(souk_param *args, int64_t parent, const v
 int souk__catalog_replace_rows(souk_store *db, const char *delete_sql, const char *insert_sql, int64_t parent,
                                const void *items, size_t n, souk__catalog_row_args fill);
 
-/* Recomputes product_prices (the lowest active-variant price per currency)
- * of PRODUCT. SOUK_DB_DONE or a negative souk_db_status. */
+/* Recomputes product_prices (the lowest active-variant price per currency,
+ * with copies of the product's status and category_id) of PRODUCT.
+ * SOUK_DB_DONE or a negative souk_db_status. */
 int souk__catalog_refresh_prices(souk_store *db, int64_t product);
+
+/* Copies PRODUCT's status and category_id into its product_prices rows (the
+ * price sorts filter on them there; migration 0071): after every change of
+ * either. SOUK_DB_DONE or a negative souk_db_status. */
+int souk__catalog_follow_product(souk_store *db, int64_t product);
 
 /* Moves PRODUCT's updated_at forward. SOUK_DB_DONE or a negative status. */
 int souk__catalog_touch_product(souk_store *db, int64_t product);

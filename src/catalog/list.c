@@ -7,7 +7,8 @@
  * planner sees plain predicates it can index; the store caches one prepared
  * statement per distinct shape. Parameters: $1 currency, then one per value.
  * Sort keys: newest = id (time-ordered), name = (title, id), price =
- * (lowest price in the currency, id) with products lacking a price last.
+ * (lowest price in the currency, id) with products lacking a price last,
+ * read in two parts that follow indexes instead of sorting (list_part).
  * in_stock reads the inventory's published read model variant_availability
  * (inventory.h), never its stock tables.
  */
@@ -49,33 +50,46 @@ static void add_clause(list_query *q, const char *sql, souk_param v)
     add_arg(q, v);
 }
 
-/* the sort key: the column the cursor compares and the ORDER BY leads with */
-static const char *sort_key(souk_catalog_sort sort)
-{
-    switch (sort) {
-    case SOUK_SORT_PRICE_ASC: return "coalesce(pp.min_amount, " NO_PRICE_HIGH ")";
-    case SOUK_SORT_PRICE_DESC: return "coalesce(pp.min_amount, " NO_PRICE_LOW ")";
-    case SOUK_SORT_NAME: return "p.title";
-    case SOUK_SORT_NEWEST: break;
-    }
-    return "p.id";
-}
-
 /* The taxa of the filter as ids (0 = not filtered). */
 typedef struct list_taxa {
     int64_t category, brand, vendor;
 } list_taxa;
 
-/* Writes the SQL of the page F asks for, restricted to the taxa T, and its
- * parameters into Q (initialised here; the caller releases Q->sql). The
- * columns: id, slug, title, status, brand, vendor, category, created_at,
- * updated_at, price (NULL when none) and the integer sort key (the id for
+/* What one statement of a page reads. The price sorts run in two parts so
+ * that neither sorts: the priced products straight off the index
+ * product_prices_sort (currency, min_amount, product_id), then — only when
+ * the page is not full yet — the unpriced ones, which sort last both ways
+ * (their key is NO_PRICE_HIGH ascending, NO_PRICE_LOW descending), in id
+ * order. Together they are exactly the order coalesce(min_amount, key), id
+ * would give, and the cursor keeps that meaning. */
+typedef enum list_part {
+    LIST_PLAIN,    /* newest, name: one statement */
+    LIST_PRICED,   /* price sorts, products with a price in the currency */
+    LIST_UNPRICED, /* price sorts, products without one */
+} list_part;
+
+/* Whether the unpriced part can have rows after F's cursor: an unpriced
+ * row's key (MAX ascending, -1 descending) must come after the cursor's.
+ * Price filters leave unpriced products out. */
+static bool unpriced_wanted(const souk_catalog_filter *f)
+{
+    if (f->has_price_min || f->has_price_max)
+        return false;
+    if (!f->has_cursor)
+        return true;
+    return f->sort == SOUK_SORT_PRICE_ASC || f->cursor_key >= -1; /* no key is above MAX */
+}
+
+/* Writes the SQL of PART of the page F asks for, restricted to the taxa T,
+ * at most LIMIT rows, and its parameters into Q (initialised here; the
+ * caller releases Q->sql). The columns: id, slug, title, status, brand,
+ * vendor, category, created_at, updated_at, price (NULL when none) and the integer sort key (the id for
  * the name sort, whose key is the title). Returns 0, or -1 when the SQL did
  * not fit. */
-static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_query *q)
+static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_part part, int limit, list_query *q)
 {
     static const char *const statuses[] = {"draft", "active", "archived"};
-    const char *key = sort_key(f->sort);
+    bool desc = f->sort == SOUK_SORT_PRICE_DESC;
     souk_buf_init(&q->sql, 8192);
     q->args[0] = SOUK_TEXTN(f->currency, 3);
     q->n = 1;
@@ -83,16 +97,34 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_que
         add_clause(q, "WITH RECURSIVE sub(id) AS (SELECT id FROM categories WHERE id = ", SOUK_I64(t->category));
         souk_buf_adds(&q->sql, " UNION ALL SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) ");
     }
-    souk_buf_printf(&q->sql,
-                    "SELECT p.id, p.slug, p.title, p.status, p.brand_id, p.vendor_id, p.category_id, "
-                    "p.created_at, p.updated_at, pp.min_amount, %s "
-                    "FROM products p LEFT JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = $1 "
-                    "WHERE 1 = 1",
-                    f->sort == SOUK_SORT_NAME ? "p.id" : key);
+    souk_buf_adds(&q->sql, "SELECT p.id, p.slug, p.title, p.status, p.brand_id, p.vendor_id, p.category_id, "
+                           "p.created_at, p.updated_at, ");
+    switch (part) {
+    case LIST_PLAIN:
+        souk_buf_adds(&q->sql, "pp.min_amount, p.id FROM products p LEFT JOIN product_prices pp "
+                               "ON pp.product_id = p.id AND pp.currency = $1 WHERE 1 = 1");
+        break;
+    case LIST_PRICED:
+        /* the index walk leads (CROSS JOIN: SQLite keeps the order given) */
+        souk_buf_adds(&q->sql, "pp.min_amount, pp.min_amount FROM product_prices pp CROSS JOIN products p "
+                               "WHERE pp.currency = $1 AND p.id = pp.product_id");
+        break;
+    case LIST_UNPRICED:
+        souk_buf_adds(&q->sql, desc ? "NULL, " NO_PRICE_LOW : "NULL, " NO_PRICE_HIGH);
+        souk_buf_adds(&q->sql, " FROM products p WHERE NOT EXISTS (SELECT 1 FROM product_prices pp "
+                               "WHERE pp.product_id = p.id AND pp.currency = $1)");
+        break;
+    }
     if (f->status != SOUK_STATUS_ANY)
         add_clause(q, " AND p.status = ", SOUK_TEXT(statuses[f->status]));
     if (t->category)
         souk_buf_adds(&q->sql, " AND p.category_id IN (SELECT id FROM sub)");
+    /* the priced part also tests product_prices' copies of the two, on the
+     * index entry, so that products is read only for rows shown (0071) */
+    if (part == LIST_PRICED && f->status != SOUK_STATUS_ANY)
+        add_clause(q, " AND pp.status = ", SOUK_TEXT(statuses[f->status]));
+    if (part == LIST_PRICED && t->category)
+        souk_buf_adds(&q->sql, " AND pp.category_id IN (SELECT id FROM sub)");
     if (t->brand)
         add_clause(q, " AND p.brand_id = ", SOUK_I64(t->brand));
     if (t->vendor)
@@ -110,26 +142,47 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_que
     /* in stock = some active variant has available > 0 in the inventory's
      * derived variant_availability (variants_product index, then its
      * primary key); a variant without a row has nothing available */
-    if (f->has_in_stock)
-        souk_buf_printf(&q->sql,
-                        " AND %sEXISTS (SELECT 1 FROM variants v JOIN variant_availability va "
-                        "ON va.variant_id = v.id WHERE v.product_id = p.id AND v.status = 'active' "
-                        "AND va.available > 0)",
-                        f->in_stock ? "" : "NOT ");
-    if (f->has_cursor && f->sort == SOUK_SORT_NEWEST) {
-        add_clause(q, " AND p.id < ", SOUK_I64(f->cursor_id));
-    } else if (f->has_cursor) {
-        souk_buf_printf(&q->sql, " AND (%s, p.id) %s (", key, f->sort == SOUK_SORT_PRICE_DESC ? "<" : ">");
-        add_arg(q, f->sort == SOUK_SORT_NAME ? SOUK_TEXT(f->cursor_text) : SOUK_I64(f->cursor_key));
-        add_clause(q, ", ", SOUK_I64(f->cursor_id));
-        souk_buf_addc(&q->sql, ')');
+    if (f->has_in_stock) {
+        souk_buf_adds(&q->sql, f->in_stock ? " AND EXISTS" : " AND NOT EXISTS");
+        souk_buf_adds(&q->sql, " (SELECT 1 FROM variants v JOIN variant_availability va "
+                               "ON va.variant_id = v.id WHERE v.product_id = p.id AND v.status = 'active' "
+                               "AND va.available > 0)");
+    }
+    if (f->has_cursor) {
+        switch (f->sort) {
+        case SOUK_SORT_NEWEST: add_clause(q, " AND p.id < ", SOUK_I64(f->cursor_id)); break;
+        case SOUK_SORT_NAME:
+            add_clause(q, " AND (p.title, p.id) > (", SOUK_TEXT(f->cursor_text));
+            add_clause(q, ", ", SOUK_I64(f->cursor_id));
+            souk_buf_addc(&q->sql, ')');
+            break;
+        case SOUK_SORT_PRICE_ASC:
+        case SOUK_SORT_PRICE_DESC:
+            if (part == LIST_PRICED) {
+                add_clause(q, desc ? " AND (pp.min_amount, pp.product_id) < ("
+                                   : " AND (pp.min_amount, pp.product_id) > (",
+                           SOUK_I64(f->cursor_key));
+                add_clause(q, ", ", SOUK_I64(f->cursor_id));
+                souk_buf_addc(&q->sql, ')');
+            } else if (f->cursor_key == (desc ? -1 : INT64_MAX)) { /* the cursor is in the unpriced part */
+                add_clause(q, desc ? " AND p.id < " : " AND p.id > ", SOUK_I64(f->cursor_id));
+            }
+            break;
+        }
     }
     switch (f->sort) {
     case SOUK_SORT_NEWEST: souk_buf_adds(&q->sql, " ORDER BY p.id DESC"); break;
-    case SOUK_SORT_PRICE_DESC: souk_buf_printf(&q->sql, " ORDER BY %s DESC, p.id DESC", key); break;
-    default: souk_buf_printf(&q->sql, " ORDER BY %s, p.id", key); break;
+    case SOUK_SORT_NAME: souk_buf_adds(&q->sql, " ORDER BY p.title, p.id"); break;
+    case SOUK_SORT_PRICE_ASC:
+    case SOUK_SORT_PRICE_DESC:
+        if (part == LIST_PRICED)
+            souk_buf_adds(&q->sql, desc ? " ORDER BY pp.min_amount DESC, pp.product_id DESC"
+                                        : " ORDER BY pp.min_amount, pp.product_id");
+        else
+            souk_buf_adds(&q->sql, desc ? " ORDER BY p.id DESC" : " ORDER BY p.id");
+        break;
     }
-    add_clause(q, " LIMIT ", SOUK_I64(f->limit + 1));
+    add_clause(q, " LIMIT ", SOUK_I64(limit));
     if (q->n > LIST_MAX_ARGS || souk_buf_failed(&q->sql))
         return -1;
     q->args[q->n] = (souk_param){.type = SOUK_TYPE_END};
@@ -144,18 +197,16 @@ typedef struct list_row {
     char *slug, *title, *status; /* in the arena */
 } list_row;
 
-/* Runs Q and reads up to LIMIT rows into *ROWS (arena); *N gets how many,
- * *MORE whether another page follows. The statement is finished before the
- * renderer's per-row lookups use the connection. */
-static souk_err list_fetch(souk_store *db, const list_query *q, int limit, souk_arena *a, list_row **rows, int *n,
-                           bool *more)
+/* Runs Q and appends its rows to ROWS (room for MAX) from *COUNT on,
+ * moving *COUNT. The statement is finished before the renderer's page query
+ * uses the connection. SOUK_OK or the database's error. */
+static souk_err list_run(souk_store *db, const list_query *q, list_row *rows, int max, int *count, souk_arena *a)
 {
     souk_stmt *st = souk_store_query(db, q->sql.data, q->args);
-    list_row *out = souk_arena_alloc(a, sizeof *out * (size_t)(limit + 1));
     list_row w = {0};
-    int count = 0, r = SOUK_DB_DONE;
+    int r = SOUK_DB_DONE;
     bool no_price = false;
-    while (out && count <= limit &&
+    while (*count < max &&
            (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&w.id), SOUK_COL_ARENA(&w.slug, a),
                                              SOUK_COL_ARENA(&w.title, a), SOUK_COL_ARENA(&w.status, a),
                                              SOUK_COL_I64(&w.brand), SOUK_COL_I64(&w.vendor),
@@ -164,161 +215,190 @@ static souk_err list_fetch(souk_store *db, const list_query *q, int limit, souk_
                                              SOUK_COL_NULLABLE(SOUK_COL_I64(&w.price), &no_price),
                                              SOUK_COL_I64(&w.key)))) == SOUK_DB_ROW) {
         w.has_price = !no_price;
-        out[count++] = w;
+        rows[(*count)++] = w;
     }
     souk_stmt_done(st);
-    if (!out || r < 0)
-        return out ? souk_store_dberr(r) : SOUK_E_INTERNAL;
-    *more = count > limit;
-    *n = *more ? limit : count;
+    return r < 0 ? souk_store_dberr(r) : SOUK_OK;
+}
+
+/* Builds and runs PART of F's page for up to MAX - *COUNT more rows. */
+static souk_err list_part_fetch(souk_store *db, const souk_catalog_filter *f, const list_taxa *t, list_part part,
+                                list_row *rows, int max, int *count, souk_arena *a)
+{
+    list_query q;
+    souk_err e = list_build(f, t, part, max - *count, &q) < 0 ? SOUK_E_INTERNAL
+                                                               : list_run(db, &q, rows, max, count, a);
+    souk_buf_release(&q.sql);
+    return e;
+}
+
+/* Reads F's page into *ROWS (arena): *N rows, *MORE when another page
+ * follows (one row more than the limit was found). */
+static souk_err list_fetch(souk_store *db, const souk_catalog_filter *f, const list_taxa *t, souk_arena *a,
+                           list_row **rows, int *n, bool *more)
+{
+    int max = f->limit + 1, count = 0;
+    list_row *out = souk_arena_alloc(a, sizeof *out * (size_t)max);
+    if (!out)
+        return SOUK_E_INTERNAL;
+    souk_err e;
+    if (f->sort == SOUK_SORT_PRICE_ASC || f->sort == SOUK_SORT_PRICE_DESC) {
+        e = list_part_fetch(db, f, t, LIST_PRICED, out, max, &count, a);
+        if (!e && count < max && unpriced_wanted(f))
+            e = list_part_fetch(db, f, t, LIST_UNPRICED, out, max, &count, a);
+    } else {
+        e = list_part_fetch(db, f, t, LIST_PLAIN, out, max, &count, a);
+    }
+    if (e)
+        return e;
+    *more = count > f->limit;
+    *n = *more ? f->limit : count;
     *rows = out;
     return SOUK_OK;
 }
 
 /* ---- render -------------------------------------------------------------- */
 
-/* The list is written straight into a buffer (no jansson tree): on an
- * uncached request building and freeing the tree was most of the cost. */
+/* The list is written straight into a buffer (render.c). What a summary
+ * shows besides its own row: its brand, vendor and category come from the
+ * connection's memo of rendered refs (refs.c), its first image from one more
+ * query for the whole page, so that the lookup runs for the rows shown only,
+ * whatever plan the page query took. The images are rendered into a side
+ * buffer that the rows copy from. */
 
-static void put_str(souk_buf *b, const char *s)
+#define BATCH_MAX 32 /* products in one image query (a statement takes at most 64 parameters) */
+
+/* the first image of each product of the page: the ids as a VALUES list,
+ * each joined to its first image by product_images_product. LEFT JOIN keeps
+ * the VALUES a co-routine (an inner join lets SQLite materialize them, and an
+ * IN list builds a temporary index); rows without an image read NULL. */
+#define IMAGES_HEAD "WITH page(id) AS (VALUES "
+#define IMAGES_ROW_START "(CAST($"
+#define IMAGES_ROW_END " AS BIGINT))"
+#define IMAGES_ROW ",(CAST($NN AS BIGINT))" /* the longest row, for sizing */
+#define IMAGES_TAIL                                                                                    \
+    ") SELECT page.id, i.id, i.url, i.alt, i.width, i.height, i.position FROM page "                  \
+    "LEFT JOIN product_images i ON i.id = (SELECT i2.id FROM product_images i2 WHERE i2.product_id = page.id " \
+    "ORDER BY i2.position, i2.id LIMIT 1)"
+
+/* a piece of JSON in the page's side buffer; len 0 = null */
+typedef struct span {
+    size_t off, len;
+} span;
+
+typedef struct page_extras {
+    souk_buf side;            /* the rendered images */
+    span *image;              /* per page row */
+    souk__catalog_refs *refs; /* the connection's refs */
+} page_extras;
+
+/* Runs the image query for ROWS[AT..AT+M) (M ≤ BATCH_MAX) and renders what
+ * it finds into X. SOUK_DB_DONE or a negative souk_db_status. */
+static int images_batch(souk_store *db, const list_row *rows, int at, int m, page_extras *x)
 {
-    souk_buf_add_json_string(b, s, strlen(s));
-}
-
-static void put_id(souk_buf *b, const char *prefix, int64_t id)
-{
-    char buf[SOUK_ID_TEXT_MAX];
-    souk_buf_addc(b, '"');
-    souk_buf_adds(b, souk_id_format(prefix, id, buf));
-    souk_buf_addc(b, '"');
-}
-
-static void put_time(souk_buf *b, int64_t us)
-{
-    char buf[SOUK_RFC3339_LEN];
-    souk_buf_addc(b, '"');
-    souk_buf_adds(b, souk_time_format(us, buf));
-    souk_buf_addc(b, '"');
-}
-
-static void put_int_or_null(souk_buf *b, int64_t v, bool is_null)
-{
-    if (is_null)
-        souk_buf_adds(b, "null");
-    else
-        souk_buf_printf(b, "%lld", (long long)v);
-}
-
-/* brand/vendor/category refs rendered once per request */
-typedef struct memo_item {
-    souk_taxon_kind kind;
-    int64_t id;
-    const char *json;
-} memo_item;
-
-typedef struct ref_memo {
-    memo_item items[64];
-    int n;
-} ref_memo;
-
-/* {"id","slug","name"} of the taxon, or null; -1 when the database failed */
-static int put_ref(souk_store *db, souk_buf *b, ref_memo *m, souk_taxon_kind kind, int64_t id, souk_arena *a)
-{
-    for (int i = 0; id && i < m->n; i++)
-        if (m->items[i].kind == kind && m->items[i].id == id) {
-            souk_buf_adds(b, m->items[i].json);
-            return 0;
+    int k = (m + 7) / 8 * 8; /* 8, 16, 24 or 32 rows: few statement texts */
+    char sql[sizeof IMAGES_HEAD + BATCH_MAX * sizeof IMAGES_ROW + sizeof IMAGES_TAIL];
+    size_t len = sizeof IMAGES_HEAD - 1;
+    memcpy(sql, IMAGES_HEAD, len);
+    souk_param args[BATCH_MAX + 1];
+    for (int i = 0; i < k; i++) { /* ",(CAST($n AS BIGINT))", padded with 0, which is no product */
+        if (i)
+            sql[len++] = ',';
+        memcpy(sql + len, IMAGES_ROW_START, sizeof IMAGES_ROW_START - 1);
+        len += sizeof IMAGES_ROW_START - 1;
+        if (i + 1 >= 10)
+            sql[len++] = (char)('0' + (i + 1) / 10);
+        sql[len++] = (char)('0' + (i + 1) % 10);
+        memcpy(sql + len, IMAGES_ROW_END, sizeof IMAGES_ROW_END - 1);
+        len += sizeof IMAGES_ROW_END - 1;
+        args[i] = SOUK_I64(i < m ? rows[at + i].id : 0);
+    }
+    memcpy(sql + len, IMAGES_TAIL, sizeof IMAGES_TAIL);
+    args[k] = (souk_param){.type = SOUK_TYPE_END};
+    souk_stmt *st = souk_store_query(db, sql, args);
+    int r;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+        if (souk_stmt_is_null(st, 1))
+            continue; /* no image */
+        int64_t id = souk_stmt_i64(st, 0);
+        for (int i = at; i < at + m; i++) {
+            if (rows[i].id != id)
+                continue;
+            size_t off = x->side.len;
+            souk__catalog_put_image(&x->side, st, 1, SOUK__CATALOG_HTML_SAFE);
+            x->image[i] = (span){off, x->side.len - off};
+            break;
         }
-    char *slug = NULL, *name = NULL;
-    int r = id ? souk_store_one(db, souk__catalog_ref_sql[kind], SOUK_ARGS(SOUK_I64(id)),
-                                SOUK_COLS(SOUK_COL_ARENA(&slug, a), SOUK_COL_ARENA(&name, a)))
-               : SOUK_DB_DONE;
-    if (r != SOUK_DB_ROW) {
-        souk_buf_adds(b, "null");
-        return r < 0 ? -1 : 0;
     }
-    souk_buf one;
-    souk_buf_init(&one, 4096);
-    souk_buf_adds(&one, "{\"id\":");
-    put_id(&one, souk__catalog_taxon_prefix(kind), id);
-    souk_buf_adds(&one, ",\"slug\":");
-    put_str(&one, slug);
-    souk_buf_adds(&one, ",\"name\":");
-    put_str(&one, name);
-    souk_buf_addc(&one, '}');
-    const char *json = souk_buf_failed(&one) ? NULL : souk_arena_strndup(a, one.data, one.len);
-    souk_buf_release(&one);
-    if (!json)
-        return -1;
-    if (m->n < 64)
-        m->items[m->n++] = (memo_item){kind, id, json};
-    souk_buf_adds(b, json);
-    return 0;
+    return r;
 }
 
-/* the product's first image, or null; -1 when the database failed */
-static int put_first_image(souk_store *db, souk_buf *b, int64_t product, souk_arena *a)
+/* Fetches and renders the first images of ROWS[0..N) into X and opens the
+ * connection's refs (X initialised here; the caller releases X->side).
+ * SOUK_DB_DONE or a negative souk_db_status (SOUK_DB_HARD when memory ran
+ * out). */
+static int page_fetch(souk_store *db, const list_row *rows, int n, souk_arena *a, page_extras *x)
 {
-    int64_t id = 0, width = 0, height = 0, position = 0;
-    bool no_width = true, no_height = true;
-    char *url = NULL, *alt = NULL;
-    int r = souk_store_one(db,
-                           "SELECT id, url, alt, width, height, position FROM product_images "
-                           "WHERE product_id = $1 ORDER BY position, id LIMIT 1",
-                           SOUK_ARGS(SOUK_I64(product)),
-                           SOUK_COLS(SOUK_COL_I64(&id), SOUK_COL_ARENA(&url, a), SOUK_COL_ARENA(&alt, a),
-                                     SOUK_COL_NULLABLE(SOUK_COL_I64(&width), &no_width),
-                                     SOUK_COL_NULLABLE(SOUK_COL_I64(&height), &no_height), SOUK_COL_I64(&position)));
-    if (r != SOUK_DB_ROW) {
-        souk_buf_adds(b, "null");
-        return r < 0 ? -1 : 0;
+    souk_buf_init(&x->side, 16u << 20);
+    x->image = souk_arena_alloc(a, sizeof *x->image * (size_t)(n > 0 ? n : 1));
+    x->refs = souk__catalog_refs_open(db, a);
+    if (!x->image || !x->refs)
+        return SOUK_DB_HARD;
+    memset(x->image, 0, sizeof *x->image * (size_t)n);
+    for (int at = 0; at < n; at += BATCH_MAX) {
+        int r = images_batch(db, rows, at, n - at < BATCH_MAX ? n - at : BATCH_MAX, x);
+        if (r < 0)
+            return r;
     }
-    souk_buf_adds(b, "{\"id\":");
-    put_id(b, SOUK_PREFIX_IMAGE, id);
-    souk_buf_adds(b, ",\"url\":");
-    put_str(b, url);
-    souk_buf_adds(b, ",\"alt\":");
-    put_str(b, alt);
-    souk_buf_adds(b, ",\"width\":");
-    put_int_or_null(b, width, no_width);
-    souk_buf_adds(b, ",\"height\":");
-    put_int_or_null(b, height, no_height);
-    souk_buf_printf(b, ",\"position\":%lld}", (long long)position);
-    return 0;
+    return souk_buf_failed(&x->side) ? SOUK_DB_HARD : SOUK_DB_DONE;
 }
 
-/* One product summary of the list. */
-static int put_row(souk_store *db, souk_buf *out, ref_memo *memo, const list_row *w, const char *currency,
-                   souk_arena *a)
+/* the piece SP of X (null when empty) */
+static void put_span(souk_buf *out, const page_extras *x, const span *sp)
 {
-    souk_buf_adds(out, "{\"id\":");
-    put_id(out, SOUK_PREFIX_PRODUCT, w->id);
-    souk_buf_adds(out, ",\"slug\":");
-    put_str(out, w->slug);
-    souk_buf_adds(out, ",\"title\":");
-    put_str(out, w->title);
-    souk_buf_adds(out, ",\"status\":");
-    put_str(out, w->status);
-    souk_buf_adds(out, ",\"brand\":");
-    if (put_ref(db, out, memo, SOUK_TAXON_BRAND, w->brand, a) < 0)
-        return -1;
-    souk_buf_adds(out, ",\"vendor\":");
-    if (put_ref(db, out, memo, SOUK_TAXON_VENDOR, w->vendor, a) < 0)
-        return -1;
-    souk_buf_adds(out, ",\"category\":");
-    if (put_ref(db, out, memo, SOUK_TAXON_CATEGORY, w->category, a) < 0)
-        return -1;
-    if (w->has_price)
-        souk_buf_printf(out, ",\"price\":{\"amount\":%lld,\"currency\":\"%s\"}", (long long)w->price, currency);
+    if (sp->len)
+        souk_buf_add(out, x->side.data + sp->off, sp->len);
     else
-        souk_buf_adds(out, ",\"price\":null");
-    souk_buf_adds(out, ",\"image\":");
-    if (put_first_image(db, out, w->id, a) < 0)
-        return -1;
-    souk_buf_adds(out, ",\"created_at\":");
-    put_time(out, w->created);
-    souk_buf_adds(out, ",\"updated_at\":");
-    put_time(out, w->updated);
+        SOUK__CATALOG_LIT(out, "null");
+}
+
+/* Summary I of the page. 0, or a negative souk_db_status (a ref lookup). */
+static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const list_row *w, int i,
+                   const char *currency)
+{
+    SOUK__CATALOG_LIT(out, "{\"id\":");
+    souk__catalog_put_id(out, SOUK_PREFIX_PRODUCT, w->id);
+    SOUK__CATALOG_LIT(out, ",\"slug\":");
+    souk__catalog_put_str(out, w->slug, SOUK__CATALOG_HTML_SAFE);
+    SOUK__CATALOG_LIT(out, ",\"title\":");
+    souk__catalog_put_str(out, w->title, SOUK__CATALOG_HTML_SAFE);
+    SOUK__CATALOG_LIT(out, ",\"status\":");
+    souk__catalog_put_str(out, w->status, SOUK__CATALOG_HTML_SAFE);
+    int r;
+    SOUK__CATALOG_LIT(out, ",\"brand\":");
+    if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_BRAND, w->brand)) < 0)
+        return r;
+    SOUK__CATALOG_LIT(out, ",\"vendor\":");
+    if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_VENDOR, w->vendor)) < 0)
+        return r;
+    SOUK__CATALOG_LIT(out, ",\"category\":");
+    if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_CATEGORY, w->category)) < 0)
+        return r;
+    if (w->has_price) {
+        SOUK__CATALOG_LIT(out, ",\"price\":{\"amount\":");
+        souk__catalog_put_int(out, w->price);
+        SOUK__CATALOG_LIT(out, ",\"currency\":");
+        souk__catalog_put_str(out, currency, SOUK__CATALOG_HTML_SAFE);
+        souk_buf_addc(out, '}');
+    } else {
+        SOUK__CATALOG_LIT(out, ",\"price\":null");
+    }
+    SOUK__CATALOG_LIT(out, ",\"image\":");
+    put_span(out, x, &x->image[i]);
+    SOUK__CATALOG_LIT(out, ",\"created_at\":");
+    souk__catalog_put_time(out, w->created);
+    SOUK__CATALOG_LIT(out, ",\"updated_at\":");
+    souk__catalog_put_time(out, w->updated);
     souk_buf_addc(out, '}');
     return 0;
 }
@@ -328,23 +408,30 @@ static int put_row(souk_store *db, souk_buf *out, ref_memo *memo, const list_row
 static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const list_row *rows, int n, bool more,
                             souk_arena *a, souk_buf *out)
 {
-    ref_memo memo = {.n = 0};
-    souk_buf_adds(out, "{\"data\":[");
-    for (int i = 0; i < n; i++) {
+    page_extras x;
+    int r = page_fetch(db, rows, n, a, &x);
+    if (r < 0) {
+        souk_buf_release(&x.side);
+        return r == SOUK_DB_HARD ? SOUK_E_INTERNAL : souk_store_dberr(r);
+    }
+    SOUK__CATALOG_LIT(out, "{\"data\":[");
+    for (int i = 0; i < n && r >= 0; i++) {
         if (i)
             souk_buf_addc(out, ',');
-        if (put_row(db, out, &memo, &rows[i], f->currency, a) < 0)
-            return SOUK_E_INTERNAL;
+        r = put_row(db, out, &x, &rows[i], i, f->currency);
     }
-    souk_buf_adds(out, "],\"next_cursor\":");
+    souk_buf_release(&x.side);
+    if (r < 0)
+        return souk_store_dberr(r);
+    SOUK__CATALOG_LIT(out, "],\"next_cursor\":");
     if (more && n > 0) {
         const list_row *last = &rows[n - 1];
         char *c = souk__catalog_cursor(f->sort, last->id, last->key, last->title, a);
         if (!c)
             return SOUK_E_INTERNAL;
-        put_str(out, c);
+        souk__catalog_put_str(out, c, SOUK__CATALOG_HTML_SAFE);
     } else {
-        souk_buf_adds(out, "null");
+        SOUK__CATALOG_LIT(out, "null");
     }
     souk_buf_addc(out, '}');
     return souk_buf_failed(out) ? SOUK_E_INTERNAL : SOUK_OK;
@@ -384,16 +471,10 @@ souk_err souk_catalog_list_write(souk_store *db, const souk_catalog_filter *f, s
     souk_err e = resolve_taxa(db, f, &taxa, a, pr);
     if (e)
         return e;
-    list_query q;
-    if (list_build(f, &taxa, &q) < 0) {
-        souk_buf_release(&q.sql);
-        return SOUK_E_INTERNAL;
-    }
     list_row *rows = NULL;
     int n = 0;
     bool more = false;
-    e = list_fetch(db, &q, f->limit, a, &rows, &n, &more);
-    souk_buf_release(&q.sql);
+    e = list_fetch(db, f, &taxa, a, &rows, &n, &more);
     return e ? e : list_render(db, f, rows, n, more, a, out);
 }
 

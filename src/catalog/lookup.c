@@ -1,14 +1,13 @@
 /*
  * lookup.c — the small lookups the catalog's reads and writes share: typed
- * ids as JSON, brand/vendor/category references, resolving a taxon given by
- * id or slug, and "does a row exist / is this text taken" checks.
+ * ids as JSON, taxon id prefixes, resolving a taxon given by id or slug, and
+ * "does a row exist / is this text taken" checks.
  */
 #include "catalog/internal.h"
 
 #include <string.h>
 
 #include "core/id.h"
-#include "store/row.h"
 #include "core/banned.h"
 
 json_t *souk__catalog_id(const char *prefix, int64_t id)
@@ -24,12 +23,6 @@ const char *souk__catalog_taxon_prefix(souk_taxon_kind kind)
                                        : SOUK_PREFIX_VENDOR;
 }
 
-const char *const souk__catalog_ref_sql[3] = {
-    "SELECT slug, name FROM categories WHERE id = $1",
-    "SELECT slug, name FROM brands WHERE id = $1",
-    "SELECT slug, name FROM vendors WHERE id = $1",
-};
-
 int souk__catalog_exists(souk_store *db, const char *sql, const souk_param *args)
 {
     int r = souk_store_one(db, sql, args, NULL);
@@ -39,19 +32,6 @@ int souk__catalog_exists(souk_store *db, const char *sql, const souk_param *args
 int souk__catalog_taken(souk_store *db, const char *sql, const char *text, int64_t except)
 {
     return souk__catalog_exists(db, sql, SOUK_ARGS(SOUK_TEXT(text), SOUK_I64(except)));
-}
-
-json_t *souk__catalog_ref(souk_store *db, souk_taxon_kind kind, int64_t id)
-{
-    if (!id)
-        return json_null();
-    souk_stmt *st = souk_store_query(db, souk__catalog_ref_sql[kind], SOUK_ARGS(SOUK_I64(id)));
-    if (souk_stmt_step(st) != SOUK_DB_ROW)
-        return json_null();
-    json_t *r = json_pack("{s:o,s:o,s:o}", "id", souk__catalog_id(souk__catalog_taxon_prefix(kind), id), "slug",
-                          souk_row_text(st, 0), "name", souk_row_text(st, 1));
-    souk_stmt_done(st);
-    return r ? r : json_null();
 }
 
 int souk__catalog_resolve(souk_store *db, souk_taxon_kind kind, const char *id_or_slug, int64_t *id)

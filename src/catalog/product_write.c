@@ -315,6 +315,8 @@ static souk_err update_body(souk_store *db, void *arg)
         (e = pick_slug(db, in->slug, in->title, c->id, slug, sizeof slug, c->a, c->pr)))
         return e;
     r = update_row(db, c->id, in);
+    if (r >= 0 && (souk_json_present(spec, in, SOUK_PF_STATUS) || souk_json_present(spec, in, SOUK_PF_CATEGORY)))
+        r = souk__catalog_follow_product(db, c->id);
     if (r >= 0 && souk_json_present(spec, in, SOUK_PF_ATTRIBUTES))
         r = replace_attributes(db, c->id, &in->attributes);
     if (r >= 0 && souk_json_present(spec, in, SOUK_PF_IMAGES))
@@ -342,7 +344,8 @@ static souk_err archive_body(souk_store *db, void *arg)
         return souk_store_dberr((int)n);
     if (n == 0)
         return SOUK_E_NOT_FOUND;
-    return souk_store_dberr(souk_store_touch(db, SOUK_CONTENT));
+    int r = souk__catalog_follow_product(db, *id);
+    return souk_store_dberr(r < 0 ? r : souk_store_touch(db, SOUK_CONTENT));
 }
 
 souk_err souk_catalog_product_archive(souk_store *db, int64_t id)

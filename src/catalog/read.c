@@ -11,157 +11,329 @@
 #include "core/id.h"
 #include "core/live.h"
 #include "store/page.h"
-#include "store/row.h"
 #include "core/banned.h"
 
-static json_t *options_json(const char *text)
-{
-    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
-    if (!json_is_object(o)) {
-        json_decref(o);
-        o = json_object();
-    }
-    return o;
-}
+/* ---- variants ---------------------------------------------------------- */
 
-#define VARIANT_COLS                                                                                   \
-    "SELECT v.id, v.sku, v.title, v.options, v.status, v.position, v.created_at, v.updated_at, "      \
-    "coalesce(va.available, 0) FROM variants v LEFT JOIN variant_availability va ON va.variant_id = v.id "
-
-/* one row of VARIANT_COLS ("prices" filled in later); in the public view
- * "available" is a live value (core/live.h, kind 'a'), filled in when the
- * answer is sent, so that a sale leaves the cached detail alone */
-static json_t *variant_row(souk_stmt *st, bool admin_view)
+/* A JSON string at S[*I] as stored options hold them: no control bytes and
+ * no \u escapes (so that equal keys are equal bytes). Moves *I past it. */
+static bool plain_string(const char *s, size_t len, size_t *i)
 {
-    const char *status = souk_stmt_text(st, 4, NULL);
-    json_t *available = admin_view ? json_integer(souk_stmt_i64(st, 8)) : souk_live_marker('a', souk_stmt_i64(st, 0));
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:I,s:o,s:o,s:o}", "id", souk_row_id(st, 0, SOUK_PREFIX_VARIANT),
-                     "sku", souk_row_text(st, 1), "title", souk_row_text(st, 2), "options",
-                     options_json(souk_stmt_text(st, 3, NULL)), "prices", json_array(), "status",
-                     status && strcmp(status, "archived") == 0 ? "archived" : "active", "position",
-                     (json_int_t)souk_stmt_i64(st, 5), "available", available, "created_at",
-                     souk_row_time(st, 6), "updated_at", souk_row_time(st, 7));
-}
-
-/* Variants of PRODUCT with their prices and "available": the total over all
- * warehouses from the inventory's published read model variant_availability
- * (inventory.h) at the time of the read — a snapshot, not a promise (only a
- * reservation holds stock). */
-static json_t *variants_json(souk_store *db, int64_t product, bool admin_view)
-{
-    json_t *arr = json_array();
-    souk_stmt *st =
-        souk_store_query(db,
-                         admin_view ? VARIANT_COLS "WHERE v.product_id = $1 ORDER BY v.position, v.id"
-                                    : VARIANT_COLS "WHERE v.product_id = $1 AND v.status = 'active' "
-                                                   "ORDER BY v.position, v.id",
-                         SOUK_ARGS(SOUK_I64(product)));
-    while (souk_stmt_step(st) == SOUK_DB_ROW)
-        json_array_append_new(arr, variant_row(st, admin_view));
-    /* prices of all variants in one query, attached by variant id */
-    st = souk_store_query(db,
-                          "SELECT vp.variant_id, vp.currency, vp.amount FROM variant_prices vp "
-                          "JOIN variants v ON v.id = vp.variant_id WHERE v.product_id = $1 "
-                          "ORDER BY vp.variant_id, vp.currency",
-                          SOUK_ARGS(SOUK_I64(product)));
-    char idbuf[SOUK_ID_TEXT_MAX];
-    while (souk_stmt_step(st) == SOUK_DB_ROW) {
-        souk_id_format(SOUK_PREFIX_VARIANT, souk_stmt_i64(st, 0), idbuf);
-        size_t i;
-        json_t *v;
-        json_array_foreach(arr, i, v) {
-            if (strcmp(json_string_value(json_object_get(v, "id")), idbuf) == 0) {
-                json_array_append_new(json_object_get(v, "prices"),
-                                      json_pack("{s:I,s:o}", "amount", (json_int_t)souk_stmt_i64(st, 2), "currency",
-                                                souk_row_text(st, 1)));
-                break;
-            }
+    size_t k = *i;
+    if (k >= len || s[k++] != '"')
+        return false;
+    while (k < len && s[k] != '"') {
+        unsigned char c = (unsigned char)s[k];
+        if (c < 0x20)
+            return false;
+        if (c == '\\') {
+            if (k + 1 >= len || !strchr("\"\\/bfnrt", s[k + 1]) || !s[k + 1])
+                return false;
+            k++;
         }
+        k++;
     }
-    return arr;
+    if (k >= len)
+        return false;
+    *i = k + 1;
+    return true;
 }
 
-static json_t *images_json(souk_store *db, int64_t product, int limit)
+/* True when TEXT is a compact JSON object of string values with distinct
+ * keys, in the form the catalog stores options (variant_write.c): then it is
+ * exactly what parsing and dumping it would write, and is copied as it is. */
+static bool options_plain(const char *s, size_t len)
 {
-    json_t *arr = json_array();
+    enum { KEYS_MAX = 16 };
+    size_t key_at[KEYS_MAX], key_len[KEYS_MAX], n = 0, i = 1;
+    if (len < 2 || s[0] != '{' || s[len - 1] != '}' || !souk__catalog_utf8_valid((const unsigned char *)s, len))
+        return false;
+    if (len == 2)
+        return true;
+    for (;;) {
+        size_t k = i;
+        if (n == KEYS_MAX || !plain_string(s, len, &i) || memchr(s + k, '\\', i - k))
+            return false;
+        for (size_t j = 0; j < n; j++)
+            if (key_len[j] == i - k && memcmp(s + key_at[j], s + k, i - k) == 0)
+                return false;
+        key_at[n] = k, key_len[n++] = i - k;
+        if (i >= len || s[i++] != ':' || !plain_string(s, len, &i) || i >= len)
+            return false;
+        if (s[i] == '}')
+            return i + 1 == len;
+        if (s[i++] != ',')
+            return false;
+    }
+}
+
+static int dump_to_buf(const char *data, size_t size, void *b)
+{
+    return souk_buf_add(b, data, size);
+}
+
+/* A variant's options (stored JSON text; NULL = none) as a JSON object: an
+ * object, or {} when the text is not one. */
+static void put_options(souk_buf *b, const char *text, size_t len)
+{
+    if (text && options_plain(text, len)) {
+        souk_buf_add(b, text, len);
+        return;
+    }
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    if (!json_is_object(o) || json_dump_callback(o, dump_to_buf, b, JSON_COMPACT) != 0)
+        SOUK__CATALOG_LIT(b, "{}");
+    json_decref(o);
+}
+
+/* one query for the variants and their prices: a row per price (or one
+ * with NULL currency for a variant without prices), in variant order */
+#define VARIANT_SQL                                                                                            \
+    "SELECT v.id, v.sku, v.title, v.options, v.status, v.position, v.created_at, v.updated_at, "              \
+    "coalesce(va.available, 0), vp.currency, vp.amount FROM variants v "                                      \
+    "LEFT JOIN variant_availability va ON va.variant_id = v.id "                                              \
+    "LEFT JOIN variant_prices vp ON vp.variant_id = v.id "
+
+/* what a variant shows after its prices, kept while its price rows pass */
+typedef struct variant_tail {
+    int64_t id, position, available, created, updated;
+    bool archived;
+} variant_tail;
+
+static void put_variant_tail(souk_buf *b, const variant_tail *t, bool admin_view)
+{
+    SOUK__CATALOG_LIT(b, "],\"status\":");
+    if (t->archived)
+        SOUK__CATALOG_LIT(b, "\"archived\"");
+    else
+        SOUK__CATALOG_LIT(b, "\"active\"");
+    SOUK__CATALOG_LIT(b, ",\"position\":");
+    souk__catalog_put_int(b, t->position);
+    /* in the public view "available" is a live value (core/live.h, kind
+     * 'a'), filled in when the answer is sent, so that a sale leaves the
+     * cached detail alone */
+    SOUK__CATALOG_LIT(b, ",\"available\":");
+    if (admin_view)
+        souk__catalog_put_int(b, t->available);
+    else
+        souk_live_marker_write(b, 'a', t->id);
+    SOUK__CATALOG_LIT(b, ",\"created_at\":");
+    souk__catalog_put_time(b, t->created);
+    SOUK__CATALOG_LIT(b, ",\"updated_at\":");
+    souk__catalog_put_time(b, t->updated);
+    souk_buf_addc(b, '}');
+}
+
+/* The variants of ST (a VARIANT_SQL query), comma-separated, each with its
+ * prices and "available": the total over all warehouses from the
+ * inventory's published read model variant_availability (inventory.h) at
+ * the time of the read — a snapshot, not a promise (only a reservation holds
+ * stock). *N gets how many. SOUK_DB_DONE or a negative souk_db_status. */
+static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, int *n)
+{
+    variant_tail t = {0};
+    int r, count = 0;
+    bool first_price = true;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+        int64_t id = souk_stmt_i64(st, 0);
+        if (!count || id != t.id) {
+            if (count) {
+                put_variant_tail(b, &t, admin_view);
+                souk_buf_addc(b, ',');
+            }
+            count++;
+            size_t sku_len = 0, title_len = 0, opt_len = 0;
+            const char *sku = souk_stmt_text(st, 1, &sku_len), *title = souk_stmt_text(st, 2, &title_len),
+                       *opts = souk_stmt_text(st, 3, &opt_len), *status = souk_stmt_text(st, 4, NULL);
+            t = (variant_tail){.id = id,
+                               .position = souk_stmt_i64(st, 5),
+                               .available = souk_stmt_i64(st, 8),
+                               .created = souk_stmt_i64(st, 6),
+                               .updated = souk_stmt_i64(st, 7),
+                               .archived = status && strcmp(status, "archived") == 0};
+            SOUK__CATALOG_LIT(b, "{\"id\":");
+            souk__catalog_put_id(b, SOUK_PREFIX_VARIANT, id);
+            SOUK__CATALOG_LIT(b, ",\"sku\":");
+            souk__catalog_put_text(b, sku, sku_len, SOUK__CATALOG_AS_JANSSON);
+            SOUK__CATALOG_LIT(b, ",\"title\":");
+            souk__catalog_put_text(b, title, title_len, SOUK__CATALOG_AS_JANSSON);
+            SOUK__CATALOG_LIT(b, ",\"options\":");
+            put_options(b, opts, opt_len);
+            SOUK__CATALOG_LIT(b, ",\"prices\":[");
+            first_price = true;
+        }
+        if (souk_stmt_is_null(st, 9))
+            continue; /* no prices */
+        size_t cur_len = 0;
+        const char *cur = souk_stmt_text(st, 9, &cur_len);
+        if (!first_price)
+            souk_buf_addc(b, ',');
+        SOUK__CATALOG_LIT(b, "{\"amount\":");
+        souk__catalog_put_int(b, souk_stmt_i64(st, 10));
+        SOUK__CATALOG_LIT(b, ",\"currency\":");
+        souk__catalog_put_text(b, cur, cur_len, SOUK__CATALOG_AS_JANSSON);
+        souk_buf_addc(b, '}');
+        first_price = false;
+    }
+    if (count)
+        put_variant_tail(b, &t, admin_view);
+    *n = count;
+    return r;
+}
+
+/* ---- the product --------------------------------------------------------- */
+
+static int put_images(souk_buf *b, souk_store *db, int64_t product)
+{
     souk_stmt *st = souk_store_query(db,
                                      "SELECT id, url, alt, width, height, position FROM product_images "
                                      "WHERE product_id = $1 ORDER BY position, id LIMIT $2",
-                                     SOUK_ARGS(SOUK_I64(product), SOUK_I64(limit)));
-    while (souk_stmt_step(st) == SOUK_DB_ROW)
-        json_array_append_new(arr, json_pack("{s:o,s:o,s:o,s:o,s:o,s:I}", "id", souk_row_id(st, 0, SOUK_PREFIX_IMAGE),
-                                             "url", souk_row_text(st, 1), "alt", souk_row_text(st, 2), "width",
-                                             souk_row_int_or_null(st, 3), "height", souk_row_int_or_null(st, 4),
-                                             "position", (json_int_t)souk_stmt_i64(st, 5)));
-    return arr;
+                                     SOUK_ARGS(SOUK_I64(product), SOUK_I64(SOUK_CATALOG_IMAGES_MAX)));
+    int r, n = 0;
+    souk_buf_addc(b, '[');
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+        if (n++)
+            souk_buf_addc(b, ',');
+        souk__catalog_put_image(b, st, 0, SOUK__CATALOG_AS_JANSSON);
+    }
+    souk_buf_addc(b, ']');
+    return r;
 }
 
-static json_t *attributes_json(souk_store *db, int64_t product)
+static int put_attributes(souk_buf *b, souk_store *db, int64_t product)
 {
-    json_t *attrs = json_object();
     souk_stmt *st = souk_store_query(db, "SELECT name, value FROM product_attributes WHERE product_id = $1 "
                                          "ORDER BY name",
                                      SOUK_ARGS(SOUK_I64(product)));
-    while (souk_stmt_step(st) == SOUK_DB_ROW)
-        json_object_set_new(attrs, souk_stmt_text(st, 0, NULL), souk_row_text(st, 1));
-    return attrs;
+    int r, n = 0;
+    souk_buf_addc(b, '{');
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+        size_t value_len = 0;
+        const char *name = souk_stmt_text(st, 0, NULL), *value = souk_stmt_text(st, 1, &value_len);
+        size_t name_len = name ? strlen(name) : 0;
+        if (!souk__catalog_utf8_valid((const unsigned char *)(name ? name : ""), name_len))
+            continue; /* not a key JSON can carry: left out, as jansson leaves it out */
+        if (n++)
+            souk_buf_addc(b, ',');
+        souk__catalog_put_text(b, name, name_len, SOUK__CATALOG_AS_JANSSON);
+        souk_buf_addc(b, ':');
+        souk__catalog_put_text(b, value, value_len, SOUK__CATALOG_AS_JANSSON);
+    }
+    souk_buf_addc(b, '}');
+    return r;
 }
 
-#define PRODUCT_COLS "id, slug, title, description, status, brand_id, vendor_id, category_id, created_at, updated_at"
+/* the product with its brand, vendor and category refs (joined: one query) */
+#define PRODUCT_SQL                                                                                            \
+    "SELECT p.id, p.slug, p.title, p.description, p.status, p.created_at, p.updated_at, "                     \
+    "p.brand_id, b.slug, b.name, p.vendor_id, vd.slug, vd.name, p.category_id, c.slug, c.name "               \
+    "FROM products p LEFT JOIN brands b ON b.id = p.brand_id LEFT JOIN vendors vd ON vd.id = p.vendor_id "   \
+    "LEFT JOIN categories c ON c.id = p.category_id "
 
-/* The product in the first row of ST (a PRODUCT_COLS query), with what
- * hangs off it. NOT_FOUND when there is no row or the product is hidden. */
-static souk_err product_json(souk_store *db, souk_stmt *st, bool admin_view, json_t **out)
+/* The ref in columns COL (id), COL+1 (slug), COL+2 (name) of ST. */
+static void put_ref_cols(souk_buf *b, souk_stmt *st, int col, souk_taxon_kind kind)
+{
+    size_t slug_len = 0, name_len = 0;
+    const char *slug = souk_stmt_is_null(st, col + 1) ? NULL : souk_stmt_text(st, col + 1, &slug_len);
+    const char *name = souk_stmt_text(st, col + 2, &name_len);
+    souk__catalog_put_ref(b, kind, souk_stmt_i64(st, col), slug, slug_len, name, name_len, SOUK__CATALOG_AS_JANSSON);
+}
+
+/* The product in the first row of ST (a PRODUCT_SQL query), with what hangs
+ * off it, into OUT. NOT_FOUND when there is no row or the product is hidden. */
+static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, souk_buf *out)
 {
     int r = souk_stmt_step(st);
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
-    const char *status = souk_stmt_text(st, 4, NULL);
-    if (!admin_view && strcmp(status, "active") != 0) {
+    size_t len[4] = {0};
+    const char *text[4];
+    for (int i = 0; i < 4; i++)
+        text[i] = souk_stmt_text(st, 1 + i, &len[i]); /* slug, title, description, status */
+    if (!admin_view && (!text[3] || strcmp(text[3], "active") != 0)) {
         souk_stmt_done(st);
         return SOUK_E_NOT_FOUND;
     }
-    int64_t id = souk_stmt_i64(st, 0), brand = souk_stmt_i64(st, 5), vendor = souk_stmt_i64(st, 6),
-            category = souk_stmt_i64(st, 7);
-    json_t *p = json_pack("{s:o,s:o,s:o,s:o,s:o}", "id", souk_row_id(st, 0, SOUK_PREFIX_PRODUCT), "slug",
-                          souk_row_text(st, 1), "title", souk_row_text(st, 2), "description", souk_row_text(st, 3),
-                          "status", souk_row_text(st, 4));
-    json_t *created = souk_row_time(st, 8), *updated = souk_row_time(st, 9);
-    souk_stmt_done(st);
-    if (!p) {
-        json_decref(created);
-        json_decref(updated);
-        return SOUK_E_INTERNAL;
+    int64_t id = souk_stmt_i64(st, 0), created = souk_stmt_i64(st, 5), updated = souk_stmt_i64(st, 6);
+    static const char *const keys[4] = {",\"slug\":", ",\"title\":", ",\"description\":", ",\"status\":"};
+    SOUK__CATALOG_LIT(out, "{\"id\":");
+    souk__catalog_put_id(out, SOUK_PREFIX_PRODUCT, id);
+    for (int i = 0; i < 4; i++) {
+        souk_buf_adds(out, keys[i]);
+        souk__catalog_put_text(out, text[i], len[i], SOUK__CATALOG_AS_JANSSON);
     }
-    json_object_set_new(p, "brand", souk__catalog_ref(db, SOUK_TAXON_BRAND, brand));
-    json_object_set_new(p, "vendor", souk__catalog_ref(db, SOUK_TAXON_VENDOR, vendor));
-    json_object_set_new(p, "category", souk__catalog_ref(db, SOUK_TAXON_CATEGORY, category));
-    json_object_set_new(p, "attributes", attributes_json(db, id));
-    json_object_set_new(p, "images", images_json(db, id, SOUK_CATALOG_IMAGES_MAX));
-    json_object_set_new(p, "variants", variants_json(db, id, admin_view));
-    json_object_set_new(p, "created_at", created);
-    json_object_set_new(p, "updated_at", updated);
-    *out = p;
-    return SOUK_OK;
+    SOUK__CATALOG_LIT(out, ",\"brand\":");
+    put_ref_cols(out, st, 7, SOUK_TAXON_BRAND);
+    SOUK__CATALOG_LIT(out, ",\"vendor\":");
+    put_ref_cols(out, st, 10, SOUK_TAXON_VENDOR);
+    SOUK__CATALOG_LIT(out, ",\"category\":");
+    put_ref_cols(out, st, 13, SOUK_TAXON_CATEGORY);
+    souk_stmt_done(st);
+    SOUK__CATALOG_LIT(out, ",\"attributes\":");
+    if ((r = put_attributes(out, db, id)) < 0)
+        return souk_store_dberr(r);
+    SOUK__CATALOG_LIT(out, ",\"images\":");
+    if ((r = put_images(out, db, id)) < 0)
+        return souk_store_dberr(r);
+    SOUK__CATALOG_LIT(out, ",\"variants\":[");
+    int n;
+    r = put_variants(out, souk_store_query(db,
+                                           admin_view ? VARIANT_SQL "WHERE v.product_id = $1 "
+                                                                    "ORDER BY v.position, v.id, vp.currency"
+                                                      : VARIANT_SQL "WHERE v.product_id = $1 AND v.status = 'active' "
+                                                                    "ORDER BY v.position, v.id, vp.currency",
+                                           SOUK_ARGS(SOUK_I64(id))),
+                     admin_view, &n);
+    if (r < 0)
+        return souk_store_dberr(r);
+    SOUK__CATALOG_LIT(out, "],\"created_at\":");
+    souk__catalog_put_time(out, created);
+    SOUK__CATALOG_LIT(out, ",\"updated_at\":");
+    souk__catalog_put_time(out, updated);
+    souk_buf_addc(out, '}');
+    return souk_buf_failed(out) ? SOUK_E_INTERNAL : SOUK_OK;
 }
+
+souk_err souk_catalog_product_write_id(souk_store *db, int64_t id, bool admin_view, souk_buf *out)
+{
+    return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.id = $1", SOUK_ARGS(SOUK_I64(id))),
+                         admin_view, out);
+}
+
+souk_err souk_catalog_product_write(souk_store *db, const char *id_or_slug, bool admin_view, souk_buf *out)
+{
+    int64_t id;
+    if (souk_id_parse(SOUK_PREFIX_PRODUCT, id_or_slug, strlen(id_or_slug), &id) == 0)
+        return souk_catalog_product_write_id(db, id, admin_view, out);
+    if (souk_catalog_check_slug(id_or_slug, strlen(id_or_slug)))
+        return SOUK_E_NOT_FOUND;
+    return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.slug = $1", SOUK_ARGS(SOUK_TEXT(id_or_slug))),
+                         admin_view, out);
+}
+
+/* the document B holds as a jansson value into *OUT (E passed through) */
+static souk_err parsed(souk_err e, souk_buf *b, json_t **out)
+{
+    if (!e && !(*out = json_loadb(b->data, b->len, 0, NULL)))
+        e = SOUK_E_INTERNAL;
+    souk_buf_release(b);
+    return e;
+}
+
+#define DOC_MAX (16u << 20)
 
 souk_err souk_catalog_product_get_id(souk_store *db, int64_t id, bool admin_view, json_t **out)
 {
-    return product_json(db, souk_store_query(db, "SELECT " PRODUCT_COLS " FROM products WHERE id = $1",
-                                             SOUK_ARGS(SOUK_I64(id))),
-                        admin_view, out);
+    souk_buf b;
+    souk_buf_init(&b, DOC_MAX);
+    return parsed(souk_catalog_product_write_id(db, id, admin_view, &b), &b, out);
 }
 
 souk_err souk_catalog_product_get(souk_store *db, const char *id_or_slug, bool admin_view, json_t **out)
 {
-    int64_t id;
-    if (souk_id_parse(SOUK_PREFIX_PRODUCT, id_or_slug, strlen(id_or_slug), &id) == 0)
-        return souk_catalog_product_get_id(db, id, admin_view, out);
-    if (souk_catalog_check_slug(id_or_slug, strlen(id_or_slug)))
-        return SOUK_E_NOT_FOUND;
-    return product_json(db, souk_store_query(db, "SELECT " PRODUCT_COLS " FROM products WHERE slug = $1",
-                                             SOUK_ARGS(SOUK_TEXT(id_or_slug))),
-                        admin_view, out);
+    souk_buf b;
+    souk_buf_init(&b, DOC_MAX);
+    return parsed(souk_catalog_product_write(db, id_or_slug, admin_view, &b), &b, out);
 }
 
 /* column 0 of SQL ($1 = ID) into *OUT: SOUK_OK, NOT_FOUND, or a database error */
@@ -194,22 +366,15 @@ souk_err souk_catalog_active_variants(souk_store *db, int64_t after, int64_t *id
 
 souk_err souk_catalog_variant_get(souk_store *db, int64_t id, json_t **out)
 {
-    int64_t product;
-    souk_err e = souk_catalog_variant_product(db, id, &product);
-    if (e)
-        return e;
-    json_t *all = variants_json(db, product, true);
-    char idbuf[SOUK_ID_TEXT_MAX];
-    souk_id_format(SOUK_PREFIX_VARIANT, id, idbuf);
-    size_t i;
-    json_t *v;
-    json_array_foreach(all, i, v) {
-        if (strcmp(json_string_value(json_object_get(v, "id")), idbuf) == 0) {
-            *out = json_incref(v);
-            json_decref(all);
-            return SOUK_OK;
-        }
-    }
-    json_decref(all);
-    return SOUK_E_NOT_FOUND;
+    souk_buf b;
+    souk_buf_init(&b, DOC_MAX);
+    int n = 0;
+    int r = put_variants(&b, souk_store_query(db, VARIANT_SQL "WHERE v.id = $1 ORDER BY vp.currency",
+                                              SOUK_ARGS(SOUK_I64(id))),
+                         true, &n);
+    souk_err e = r < 0                 ? souk_store_dberr(r)
+                 : n == 0              ? SOUK_E_NOT_FOUND
+                 : souk_buf_failed(&b) ? SOUK_E_INTERNAL
+                                       : SOUK_OK;
+    return parsed(e, &b, out);
 }

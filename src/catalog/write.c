@@ -33,10 +33,19 @@ int souk__catalog_refresh_prices(souk_store *db, int64_t product)
     if (r < 0)
         return r;
     return souk_store_exec(db,
-                           "INSERT INTO product_prices (product_id, currency, min_amount) "
-                           "SELECT v.product_id, vp.currency, min(vp.amount) FROM variants v "
-                           "JOIN variant_prices vp ON vp.variant_id = v.id "
-                           "WHERE v.product_id = $1 AND v.status = 'active' GROUP BY v.product_id, vp.currency",
+                           "INSERT INTO product_prices (product_id, currency, min_amount, status, category_id) "
+                           "SELECT v.product_id, vp.currency, min(vp.amount), p.status, p.category_id FROM variants v "
+                           "JOIN variant_prices vp ON vp.variant_id = v.id JOIN products p ON p.id = v.product_id "
+                           "WHERE v.product_id = $1 AND v.status = 'active' "
+                           "GROUP BY v.product_id, vp.currency, p.status, p.category_id",
+                           SOUK_ARGS(SOUK_I64(product)));
+}
+
+int souk__catalog_follow_product(souk_store *db, int64_t product)
+{
+    return souk_store_exec(db,
+                           "UPDATE product_prices SET status = (SELECT status FROM products WHERE id = $1), "
+                           "category_id = (SELECT category_id FROM products WHERE id = $1) WHERE product_id = $1",
                            SOUK_ARGS(SOUK_I64(product)));
 }
 

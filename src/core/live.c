@@ -41,6 +41,30 @@ json_t *souk_live_marker(char kind, int64_t key)
     return json_string(text);
 }
 
+int souk_live_marker_write(souk_buf *out, char kind, int64_t key)
+{
+    pthread_once(&once, make_secret);
+    char text[96], digits[24];
+    size_t n = 0, nd = 0;
+    uint64_t v = key < 0 ? 0 - (uint64_t)key : (uint64_t)key;
+    do
+        digits[nd++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    memcpy(text, "\"" ESC, sizeof ESC); /* the quote and the escape, without the NUL */
+    n += sizeof ESC;
+    memcpy(text + n, secret, SECRET_LEN);
+    n += SECRET_LEN;
+    text[n++] = ':';
+    text[n++] = kind;
+    if (key < 0)
+        text[n++] = '-';
+    while (nd)
+        text[n++] = digits[--nd];
+    memcpy(text + n, ESC "\"", sizeof ESC); /* the escape and the quote */
+    n += sizeof ESC;
+    return souk_buf_add(out, text, n);
+}
+
 int souk_live_fill(const char *body, size_t len, souk_buf *out, void *ctx)
 {
     pthread_once(&once, make_secret);

@@ -35,6 +35,11 @@ int souk_live_register(char kind, souk_live_resolver resolver);
  * NULL when memory ran out). */
 json_t *souk_live_marker(char kind, int64_t key);
 
+/* Appends the same marker to OUT as JSON text, exactly as jansson writes
+ * the string souk_live_marker returns (quotes included), for renderers that
+ * write JSON straight into a buffer. 0, or -1 when OUT ran out of room. */
+int souk_live_marker_write(souk_buf *out, char kind, int64_t key);
+
 /* Copies BODY (LEN bytes) into OUT with every marker replaced by its
  * current value (null for an unknown kind or a failed resolver). Returns
  * the number of markers replaced, or -1 when OUT ran out of room. */

@@ -79,11 +79,23 @@ char *souk_time_format(int64_t us, char *buf)
         memcpy(buf, y < 0 ? "0000-01-01T00:00:00.000000Z" : "9999-12-31T23:59:59.999999Z", SOUK_RFC3339_LEN);
         return buf;
     }
-    char tmp[64];
-    unsigned s = (unsigned)sod;
-    snprintf(tmp, sizeof tmp, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", (unsigned)y, m, d, s / 3600, s / 60 % 60, s % 60,
-             (unsigned)frac);
-    memcpy(buf, tmp, SOUK_RFC3339_LEN - 1);
+    /* digits by hand: this runs for every timestamp of every response */
+    unsigned s = (unsigned)sod, f = (unsigned)frac, yy = (unsigned)y;
+    const unsigned parts[5] = {m, d, s / 3600, s / 60 % 60, s % 60};
+    buf[0] = (char)('0' + yy / 1000);
+    buf[1] = (char)('0' + yy / 100 % 10);
+    buf[2] = (char)('0' + yy / 10 % 10);
+    buf[3] = (char)('0' + yy % 10);
+    static const char seps[5] = {'-', '-', 'T', ':', ':'};
+    for (int i = 0; i < 5; i++) { /* "-MM-DDTHH:MM:SS" */
+        buf[4 + 3 * i] = seps[i];
+        buf[5 + 3 * i] = (char)('0' + parts[i] / 10);
+        buf[6 + 3 * i] = (char)('0' + parts[i] % 10);
+    }
+    buf[19] = '.';
+    for (int i = 25; i >= 20; i--, f /= 10)
+        buf[i] = (char)('0' + f % 10);
+    buf[26] = 'Z';
     buf[SOUK_RFC3339_LEN - 1] = '\0';
     return buf;
 }

@@ -152,7 +152,7 @@ void souk__http_finish(souk__exchange *x);
 /* Releases what X holds of the worker (response buffer, in-flight counts). */
 void souk__http_end(souk__exchange *x);
 
-/* Adds response header NAME: VALUE (both copied into R's pool). */
+/* Adds response header NAME (a string literal) : VALUE (copied into R's pool). */
 void souk__http_add_header(h2o_req_t *r, const char *name, const char *value);
 
 /* Sets up W's timer that cuts off clients that stop reading responses

@@ -258,23 +258,18 @@ static souk__step step_rate_limit(souk__exchange *x)
     if (x->route->rate == SOUK_RATE_NONE)
         return SOUK__STEP_CONTINUE;
     char key[128];
-    int capacity;
     const souk_principal *p = &x->req.principal;
-    if (x->route->rate == SOUK_RATE_AUTH) {
-        snprintf(key, sizeof key, "auth:%s", x->req.peer);
-        capacity = c->rate_auth;
-    } else if (p->authenticated) {
-        if (p->kind == SOUK_ACTOR_API_KEY)
-            snprintf(key, sizeof key, "key:%lld", (long long)p->key_id);
-        else
-            snprintf(key, sizeof key, "user:%lld", (long long)p->user_id);
-        capacity = c->rate_user;
-    } else {
-        snprintf(key, sizeof key, "ip:%s", x->req.peer);
-        capacity = c->rate_ip;
-    }
-    if (capacity <= 0)
+    int capacity = x->route->rate == SOUK_RATE_AUTH ? c->rate_auth : p->authenticated ? c->rate_user : c->rate_ip;
+    if (capacity <= 0) /* this class is not limited: no bucket to name */
         return SOUK__STEP_CONTINUE;
+    if (x->route->rate == SOUK_RATE_AUTH)
+        snprintf(key, sizeof key, "auth:%s", x->req.peer);
+    else if (p->authenticated && p->kind == SOUK_ACTOR_API_KEY)
+        snprintf(key, sizeof key, "key:%lld", (long long)p->key_id);
+    else if (p->authenticated)
+        snprintf(key, sizeof key, "user:%lld", (long long)p->user_id);
+    else
+        snprintf(key, sizeof key, "ip:%s", x->req.peer);
     souk_rate rt = souk_ratelimit_take(key, capacity, 60, 1, souk_time_mono_us());
     char v[32];
     snprintf(v, sizeof v, "%d", rt.limit);

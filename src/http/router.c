@@ -1,5 +1,7 @@
-/* router.c — see router.h. Linear scan: the table has a few dozen routes and
- * matching costs well under a microsecond. */
+/* router.c — see router.h. Linear scan: the table has a few dozen routes;
+ * a route whose pattern has another number of segments than the path is
+ * passed over on one comparison (matching every pattern segment by segment
+ * was ~3 % of an uncached read). */
 #include "http/router.h"
 
 #include <stdio.h>
@@ -71,6 +73,9 @@ int souk_router_init(souk_route *routes, size_t n, char *err, size_t errlen)
                 return -1;
             }
         r->metrics = souk_metrics_route(souk_method_name(r->method), r->pattern);
+        r->segments = 0;
+        for (const char *p = r->pattern; *p; p++)
+            r->segments += *p == '/';
     }
     return 0;
 }
@@ -118,7 +123,12 @@ const souk_route *souk_router_match(const souk_route *routes, size_t n, souk_met
     int best_score = -1;
     *allowed = 0;
     souk_method want = method == SOUK_HEAD ? SOUK_GET : method;
+    int segments = 0;
+    for (const char *p = path; *p; p++)
+        segments += *p == '/';
     for (size_t i = 0; i < n; i++) {
+        if (routes[i].segments && routes[i].segments != segments)
+            continue; /* match() would fail: it pairs segments one to one */
         int score = match(routes[i].pattern, path, NULL, NULL, a);
         if (score < 0)
             continue;

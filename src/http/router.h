@@ -30,6 +30,7 @@ typedef struct souk_route {
     bool network;                /* runs on the network pool: it waits on another service (payment gateways) */
     souk_rate_class rate;
     int metrics;                 /* set by souk_router_init */
+    int segments;                /* set by souk_router_init: the pattern's '/'s (0 = not counted) */
 } souk_route;
 
 /* Checks the table (every route has a permission, a handler, a valid

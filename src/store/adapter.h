@@ -61,6 +61,11 @@ struct souk_store {
     struct souk__after_commit *hooks; /* run after the outermost commit (tx.c) */
     size_t nhooks, hooks_cap;
     char errmsg[256];          /* the last error on this connection */
+    struct {                   /* souk_store_memo: domain code's memos, freed at close */
+        const void *key;
+        void *memo;
+        void (*free_fn)(void *);
+    } memos[SOUK_STORE_MEMOS];
 };
 
 /*

@@ -99,9 +99,46 @@ void souk_store_close(souk_store *db)
 {
     if (!db)
         return;
+    for (size_t i = 0; i < SOUK_STORE_MEMOS; i++)
+        if (db->memos[i].key && db->memos[i].free_fn)
+            db->memos[i].free_fn(db->memos[i].memo);
     souk__store_cache_release(db);
     free(db->hooks);
     db->ops->close(db);
+}
+
+void *souk_store_memo(souk_store *db, const void *key)
+{
+    if (!key)
+        return NULL;
+    for (size_t i = 0; i < SOUK_STORE_MEMOS; i++)
+        if (db->memos[i].key == key)
+            return db->memos[i].memo;
+    return NULL;
+}
+
+int souk_store_memo_set(souk_store *db, const void *key, void *memo, void (*free_fn)(void *))
+{
+    size_t free_slot = SOUK_STORE_MEMOS;
+    if (!key)
+        return -1;
+    for (size_t i = 0; i < SOUK_STORE_MEMOS; i++) {
+        if (db->memos[i].key == key) {
+            if (db->memos[i].free_fn && db->memos[i].memo != memo)
+                db->memos[i].free_fn(db->memos[i].memo);
+            db->memos[i].memo = memo;
+            db->memos[i].free_fn = free_fn;
+            return 0;
+        }
+        if (!db->memos[i].key && free_slot == SOUK_STORE_MEMOS)
+            free_slot = i;
+    }
+    if (free_slot == SOUK_STORE_MEMOS)
+        return -1;
+    db->memos[free_slot].key = key;
+    db->memos[free_slot].memo = memo;
+    db->memos[free_slot].free_fn = free_fn;
+    return 0;
 }
 
 const char *souk_store_backend(const souk_store *db)

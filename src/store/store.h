@@ -315,6 +315,25 @@ int souk_store_group_submit(souk_store_group *g, void (*work)(souk_store *db, vo
  * the group stops. Returns 0 when queued or done, -1 when dropped or failed. */
 int souk_store_tx_later(souk_store *db, int (*fn)(souk_store *db, void *arg), const void *arg, size_t len);
 
+/* ---- memos ----
+ * Domain code may keep a memo on a connection: state derived from the
+ * database that is costly to rebuild for every request (the catalog keeps
+ * the rendered refs of brands, vendors and categories there). The store only
+ * holds and frees it; its owner decides when it is stale (e.g. by
+ * souk_store_version, read in the same snapshot as what it serves). A
+ * connection holds up to SOUK_STORE_MEMOS memos, each found by its owner's
+ * key (the address of one of its static objects). */
+#define SOUK_STORE_MEMOS 4
+
+/* DB's memo for KEY (not NULL), or NULL when none was set. */
+void *souk_store_memo(souk_store *db, const void *key);
+
+/* Keeps MEMO as DB's memo for KEY (not NULL), replacing (and freeing) one it had;
+ * FREE_FN(MEMO) runs when it is replaced or DB closes. Returns 0, or -1 when
+ * DB holds SOUK_STORE_MEMOS memos of other keys already: then MEMO is not
+ * kept and the caller still owns it. */
+int souk_store_memo_set(souk_store *db, const void *key, void *memo, void (*free_fn)(void *));
+
 /* ---- change detection and maintenance ---- */
 
 /* Counts a change of NAME (e.g. "content": what public, cacheable answers

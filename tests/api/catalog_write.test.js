@@ -629,4 +629,85 @@ describe('catalog writes', () => {
     assert.equal((await findCat(st.cat.B2.id)).product_count, 0, 'archived products are not counted');
     assert.equal((await get('/api/v1/vendors', undefined)).body.data.find((x) => x.id === st.vendor.id).product_count, 0);
   });
+
+  // The list keeps the refs it rendered on its database connection while the
+  // catalog's content version stays (src/catalog/refs.c): a renamed taxon
+  // must show in the very next list, public and admin, however often the old
+  // name was served before.
+  it('lists show a renamed brand, vendor and category at once', async () => {
+    const made = {};
+    for (const [kind, plural] of [['brand', 'brands'], ['vendor', 'vendors'], ['category', 'categories']]) {
+      const r = await api(srv, 'POST', `/api/v1/${plural}`, { key: true, body: { name: `Before ${kind}` } });
+      assert.equal(r.status, 201, r.text);
+      made[kind] = r.body;
+    }
+    const p = await api(srv, 'POST', '/api/v1/products', { key: true, body: {
+      title: 'Renamed refs', status: 'active', brand_id: made.brand.id, vendor_id: made.vendor.id, category_id: made.category.id,
+      variants: [{ sku: 'REFS-RENAME-1', prices: [{ amount: 100, currency: 'USD' }] }] } });
+    assert.equal(p.status, 201, p.text);
+    const shown = async (key) => {
+      const r = await api(srv, 'GET', `/api/v1/products?category=${made.category.id}&limit=10`, { key });
+      assert.equal(r.status, 200, r.text);
+      const item = r.body.data.find((x) => x.id === p.body.id);
+      assert.ok(item, 'the product is listed');
+      return [item.brand.name, item.vendor.name, item.category.name];
+    };
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(await shown(undefined), ['Before brand', 'Before vendor', 'Before category']);
+      assert.deepEqual(await shown(true), ['Before brand', 'Before vendor', 'Before category']);
+    }
+    for (const [kind, plural] of [['brand', 'brands'], ['vendor', 'vendors'], ['category', 'categories']]) {
+      const r = await api(srv, 'PATCH', `/api/v1/${plural}/${made[kind].id}`, { key: true, body: { name: `After ${kind}` } });
+      assert.equal(r.status, 200, r.text);
+      const names = await shown(undefined);
+      assert.equal(names[['brand', 'vendor', 'category'].indexOf(kind)], `After ${kind}`, `public list after renaming the ${kind}`);
+      assert.deepEqual(await shown(true), names, `admin list after renaming the ${kind}`);
+    }
+    assert.deepEqual(await shown(undefined), ['After brand', 'After vendor', 'After category']);
+  });
+
+  // Price sorts filter on product_prices' copies of status and category_id
+  // (migration 0071), which every write of either must keep.
+  it('price-sorted category lists follow a product moved, unpublished or archived', async () => {
+    const cats = {};
+    for (const name of ['Price A', 'Price B']) {
+      const r = await api(srv, 'POST', '/api/v1/categories', { key: true, body: { name } });
+      assert.equal(r.status, 201, r.text);
+      cats[name] = r.body;
+    }
+    const p = await api(srv, 'POST', '/api/v1/products', { key: true, body: {
+      title: 'Moving price', status: 'active', category_id: cats['Price A'].id,
+      variants: [{ sku: 'MOVE-PRICE-1', prices: [{ amount: 777, currency: 'USD' }] }] } });
+    assert.equal(p.status, 201, p.text);
+    const listed = async (cat, sort, key) => {
+      const q = { category: cat.id, sort, limit: 100 };
+      if (key) q.status = 'any';
+      return (await walk(srv, q, key ? { key: true } : {})).items.some((x) => x.id === p.body.id);
+    };
+    const where = async () => {
+      const out = [];
+      for (const name of ['Price A', 'Price B'])
+        for (const sort of ['price_asc', 'price_desc', 'newest']) out.push(`${name}/${sort}:${await listed(cats[name], sort)}`);
+      return out;
+    };
+    const inA = ['Price A/price_asc:true', 'Price A/price_desc:true', 'Price A/newest:true',
+      'Price B/price_asc:false', 'Price B/price_desc:false', 'Price B/newest:false'];
+    assert.deepEqual(await where(), inA);
+    let r = await api(srv, 'PATCH', `/api/v1/products/${p.body.id}`, { key: true, body: { category_id: cats['Price B'].id } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(await where(), ['Price A/price_asc:false', 'Price A/price_desc:false', 'Price A/newest:false',
+      'Price B/price_asc:true', 'Price B/price_desc:true', 'Price B/newest:true']);
+    r = await api(srv, 'PATCH', `/api/v1/products/${p.body.id}`, { key: true, body: { status: 'draft' } });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(!(await where()).some((x) => x.endsWith(':true')), 'a draft is not listed');
+    assert.ok(await listed(cats['Price B'], 'price_asc', true), 'admin status=any lists the draft by price');
+    r = await api(srv, 'PATCH', `/api/v1/products/${p.body.id}`, { key: true, body: { status: 'active', category_id: cats['Price A'].id } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(await where(), inA);
+    r = await api(srv, 'DELETE', `/api/v1/products/${p.body.id}`, { key: true });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(!(await where()).some((x) => x.endsWith(':true')), 'an archived product is not listed');
+    const archived = (await walk(srv, { category: cats['Price A'].id, sort: 'price_asc', status: 'archived', limit: 100 }, { key: true })).items;
+    assert.ok(archived.some((x) => x.id === p.body.id), 'status=archived lists it by price');
+  });
 });

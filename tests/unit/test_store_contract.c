@@ -567,6 +567,54 @@ static void test_touch_version(void **state)
     assert_int_equal(souk_store_scrub(f->db), 0); /* nothing else holds old data */
 }
 
+/* ---- memos ---- */
+
+static int memos_freed;
+
+static void count_free(void *memo)
+{
+    memos_freed++;
+    free(memo);
+}
+
+static void test_memos(void **state)
+{
+    fixture *f = *state;
+    static const char key_a, key_b;
+    static const char keys[SOUK_STORE_MEMOS];
+    memos_freed = 0;
+    assert_null(souk_store_memo(f->db, &key_a));
+    assert_null(souk_store_memo(f->db, NULL));
+    assert_int_equal(souk_store_memo_set(f->db, NULL, NULL, NULL), -1);
+    int *one = malloc(sizeof *one), *two = malloc(sizeof *two);
+    assert_int_equal(souk_store_memo_set(f->db, &key_a, one, count_free), 0);
+    assert_ptr_equal(souk_store_memo(f->db, &key_a), one);
+    assert_null(souk_store_memo(f->db, &key_b));
+    /* replacing frees the old one; setting the same one again does not */
+    assert_int_equal(souk_store_memo_set(f->db, &key_a, two, count_free), 0);
+    assert_int_equal(memos_freed, 1);
+    assert_int_equal(souk_store_memo_set(f->db, &key_a, two, count_free), 0);
+    assert_int_equal(memos_freed, 1);
+    assert_ptr_equal(souk_store_memo(f->db, &key_a), two);
+    /* another connection has its own */
+    souk_store *other = second_connection(f);
+    assert_null(souk_store_memo(other, &key_a));
+    /* a full connection refuses another key; the caller keeps the memo */
+    for (size_t i = 0; i + 1 < SOUK_STORE_MEMOS; i++)
+        assert_int_equal(souk_store_memo_set(other, &keys[i], malloc(1), count_free), 0);
+    assert_int_equal(souk_store_memo_set(other, &key_b, NULL, NULL), 0);
+    int *refused = malloc(sizeof *refused);
+    assert_int_equal(souk_store_memo_set(other, &key_a, refused, count_free), -1);
+    free(refused);
+    souk_store_close(other); /* frees the SOUK_STORE_MEMOS - 1 it held (key_b's has no free function) */
+    assert_int_equal(memos_freed, 1 + SOUK_STORE_MEMOS - 1);
+    /* closing frees what is left (teardown closes f->db; count it here) */
+    souk_store_close(f->db);
+    assert_int_equal(memos_freed, SOUK_STORE_MEMOS + 1);
+    char err[256];
+    assert_int_equal(souk_store_open(&f->db, f->dsn, err, sizeof err), 0);
+}
+
 static void test_row_json(void **state)
 {
     fixture *f = *state;
@@ -605,6 +653,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_mark, setup, teardown),
         cmocka_unit_test_setup_teardown(test_touch_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memos, setup, teardown),
         cmocka_unit_test_setup_teardown(test_row_json, setup, teardown),
     };
     int failed = 0;

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/time.h"
 
@@ -109,6 +110,21 @@ static void test_round_trip(void **state)
         int64_t back = parse_ok(buf);
         if (back != us)
             fail_msg("%lld -> %s -> %lld", (long long)us, buf, (long long)back);
+    }
+}
+
+/* the digits written by hand agree with the C library's gmtime + snprintf */
+static void test_format_matches_libc(void **state)
+{
+    (void)state;
+    for (int64_t us = INT64_C(-2000000000) * US; us < INT64_C(4000000000) * US; us += INT64_C(3333331) * US + 98765) {
+        time_t secs = (time_t)(us >= 0 ? us / US : -((-us + US - 1) / US));
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        char want[64], got[SOUK_RFC3339_LEN];
+        snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us - (int64_t)secs * US));
+        assert_string_equal(souk_time_format(us, got), want);
     }
 }
 
@@ -248,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_format_negative_epoch),
         cmocka_unit_test(test_format_clamps_out_of_range),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_format_matches_libc),
         cmocka_unit_test(test_parse_offsets),
         cmocka_unit_test(test_parse_space_form_is_utc),
         cmocka_unit_test(test_parse_fraction),
