@@ -231,7 +231,7 @@ static inline int64_t cart(fixture *f)
 {
     char token[64];
     int64_t id = 0;
-    assert_int_equal(souk_cart_create(f->db, 0, "USD", token, &id), SOUK_OK);
+    assert_int_equal(souk_cart_create(f->db, 0, "USD", token, &id, NULL), SOUK_OK);
     return id;
 }
 
