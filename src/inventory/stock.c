@@ -98,6 +98,20 @@ static int emit_low_stock(souk_store *db, int64_t variant, int64_t warehouse, co
                                         (json_int_t)lv->available, "threshold", (json_int_t)lv->low_stock_threshold));
 }
 
+souk_err souk__inventory_changed_to(souk_store *db, int64_t variant, int64_t warehouse, const souk_stock_level *lv,
+                                    int64_t avail_delta, const char *reason)
+{
+    if (avail_delta == 0) /* a sale of reserved stock: available, all the catalog shows, is unchanged */
+        return souk_store_dberr(emit_stock_changed(db, variant, warehouse, lv, reason));
+    int r = souk__inventory_refresh_availability(db, variant, avail_delta, true);
+    if (r >= 0)
+        r = emit_stock_changed(db, variant, warehouse, lv, reason);
+    int64_t before = lv->available - avail_delta, threshold = lv->low_stock_threshold;
+    if (r >= 0 && threshold > 0 && before >= threshold && lv->available < threshold)
+        r = emit_low_stock(db, variant, warehouse, lv);
+    return souk_store_dberr(r);
+}
+
 souk_err souk__inventory_changed(souk_store *db, int64_t variant, int64_t warehouse, int64_t avail_delta,
                                  const char *reason)
 {
@@ -105,15 +119,7 @@ souk_err souk__inventory_changed(souk_store *db, int64_t variant, int64_t wareho
     souk_err e = souk__inventory_read_level(db, variant, warehouse, &lv);
     if (e)
         return e == SOUK_E_NOT_FOUND ? SOUK_E_INTERNAL : e;
-    if (avail_delta == 0) /* a sale of reserved stock: available, all the catalog shows, is unchanged */
-        return souk_store_dberr(emit_stock_changed(db, variant, warehouse, &lv, reason));
-    int r = souk__inventory_refresh_availability(db, variant, avail_delta, true);
-    if (r >= 0)
-        r = emit_stock_changed(db, variant, warehouse, &lv, reason);
-    int64_t before = lv.available - avail_delta, threshold = lv.low_stock_threshold;
-    if (r >= 0 && threshold > 0 && before >= threshold && lv.available < threshold)
-        r = emit_low_stock(db, variant, warehouse, &lv);
-    return souk_store_dberr(r);
+    return souk__inventory_changed_to(db, variant, warehouse, &lv, avail_delta, reason);
 }
 
 /* ---- writes ---------------------------------------------------------------- */

@@ -87,7 +87,7 @@ static souk_err resell(souk_store *db, int64_t order)
     souk_problems pr;
     souk_problems_init(&pr);
     int64_t reservation = 0;
-    e = souk_inventory_reserve_tx(db, souk__order_ref(order, ref), lines, n, 0, &reservation, &a, &pr);
+    e = souk_inventory_reserve_tx(db, souk__order_ref(order, ref), lines, n, 0, &reservation, NULL, &a, &pr);
     souk_arena_release(&a);
     if (e == SOUK_E_CONFLICT)
         return SOUK_E_OUT_OF_STOCK;

@@ -248,7 +248,7 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
     int64_t vendors[SOUK_CART_MAX_LINES], id = souk_id_next(), reservation = 0, coupon = 0, due = 0;
     group g[SOUK_CART_MAX_LINES];
     size_t ng = 0;
-    char ref[SOUK_ID_TEXT_MAX], state[16];
+    char ref[SOUK_ID_TEXT_MAX];
     if (n > SOUK_CART_MAX_LINES)
         e = SOUK_E_INTERNAL;
     if (!e)
@@ -256,13 +256,11 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
     if (!e)
         e = check_expected(db, in, cart, a, pr); /* before anything is reserved or counted */
     if (!e) {
-        e = souk_inventory_reserve_tx(db, souk__order_ref(id, ref), res_lines, n, reservation_ttl_us, &reservation, a,
-                                      pr);
+        e = souk_inventory_reserve_tx(db, souk__order_ref(id, ref), res_lines, n, reservation_ttl_us, &reservation,
+                                      &due, a, pr);
         if (e == SOUK_E_CONFLICT)
             e = SOUK_E_OUT_OF_STOCK;
     }
-    if (!e)
-        e = souk_inventory_reservation_state(db, reservation, state, sizeof state, &due);
     if (!e)
         e = take_coupon(db, in->cart_id, cart, &coupon, a, pr);
     if (!e)

@@ -340,7 +340,7 @@ typedef struct reserve_call {
 static souk_err reserve_body(souk_store *db, void *arg)
 {
     reserve_call *c = arg;
-    return souk_inventory_reserve_tx(db, "restock-test", &c->line, 1, 0, &c->id, c->a, c->pr);
+    return souk_inventory_reserve_tx(db, "restock-test", &c->line, 1, 0, &c->id, NULL, c->a, c->pr);
 }
 
 static souk_err consume_body(souk_store *db, void *arg)
