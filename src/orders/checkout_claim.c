@@ -49,7 +49,7 @@ souk_err souk__checkout_claim_tx(souk_store *db, void *arg)
                                                 SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key),
                                                           SOUK_I64(now + SOUK_ORDERS_LEASE_US), SOUK_TEXT(c->lease))));
     }
-    souk_err e = souk__order_place_tx(db, &c->place, &c->order_id, c->a, c->pr);
+    souk_err e = souk__order_place_tx(db, &c->place, &c->order_id, &c->placed, c->a, c->pr);
     if (e)
         return e;
     c->outcome = SOUK__CLAIM_NEW;

@@ -63,12 +63,14 @@ souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, c
  * (emails.c). SOUK_OK or the database error. */
 souk_err souk__order_email_tx(souk_store *db, int64_t order, const char *kind);
 
-/* pending_payment → paid: consumes the reservation (or, when it lapsed
- * already, reserves and consumes afresh), empties the cart, marks sub-orders
- * paid, history, order.placed + order.paid, confirmation e-mail. CONFLICT
- * when the order is not pending (nothing changed); OUT_OF_STOCK when the
- * reservation lapsed and the stock is gone (the caller cancels and refunds). */
-souk_err souk__order_pay_tx(souk_store *db, int64_t order, const char *actor);
+/* pending_payment → paid for order O — its columns as they are in this
+ * transaction (read in it, or written by it: what they say decides what is
+ * done) —: consumes the reservation (or, when it lapsed already, reserves
+ * and consumes afresh), empties the cart, marks sub-orders paid, history,
+ * order.placed + order.paid, confirmation e-mail. CONFLICT when the order
+ * is not pending (nothing changed); OUT_OF_STOCK when the reservation
+ * lapsed and the stock is gone (the caller cancels and refunds). */
+souk_err souk__order_pay_tx(souk_store *db, const souk__order *o, const char *actor);
 
 /* The gateway says ORDER's payment is being processed (bank payments take
  * days): a pending order waits for its webhook instead of being abandoned
@@ -101,11 +103,13 @@ souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amo
 souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const char *reason, const char *actor,
                                     int64_t *refund_id);
 
-/* The gateway says ORDER's payment succeeded: pay it (souk__order_pay_tx);
- * when it can no longer be paid (cancelled meanwhile, or its stock gone)
- * the money is refunded in full (*REFUND_ID ≠ 0: send it after the
- * commit). SOUK_OK also when it was paid already. */
-souk_err souk__order_payment_succeeded_tx(souk_store *db, int64_t order, const char *actor, int64_t *refund_id);
+/* The gateway says the payment of order O (as it is in this transaction,
+ * see souk__order_pay_tx) succeeded: pay it (souk__order_pay_tx); when it
+ * can no longer be paid (cancelled meanwhile, or its stock gone) the money
+ * is refunded in full (*REFUND_ID ≠ 0: send it after the commit). SOUK_OK
+ * also when it was paid already. */
+souk_err souk__order_payment_succeeded_tx(souk_store *db, const souk__order *o, const char *actor,
+                                          int64_t *refund_id);
 
 /* Records a pending refund of AMOUNT (minor units of CURRENCY; NULL: the
  * order's) of a payment through INTENT that ORDER O did not take as its own
@@ -135,14 +139,15 @@ typedef struct souk__payment_report {
  * else why not: "currency_mismatch" or "amount_mismatch". */
 const char *souk__payment_mismatch(const souk__order *o, const souk__payment_report *p, bool taken);
 
-/* The gateway says the payment P into ORDER succeeded. For the order's
- * total: souk__order_payment_succeeded_tx (*REFUND_ID as there). Otherwise
+/* The gateway says the payment P into order O (as it is in this
+ * transaction, see souk__order_pay_tx) succeeded. For the order's total:
+ * souk__order_payment_succeeded_tx (*REFUND_ID as there). Otherwise
  * the order is left as it is (unpaid), flagged for review, the mismatch
  * audited, and what P took refunded to P's intent (*REFUND_ID, to send after
  * the commit; 0 when it was refunded before or paid the order); *MISMATCH is
  * then true: count it with souk__payment_mismatch_count once committed. */
-souk_err souk__payment_succeeded_tx(souk_store *db, int64_t order, const souk__payment_report *p, const char *actor,
-                                    int64_t *refund_id, bool *mismatch);
+souk_err souk__payment_succeeded_tx(souk_store *db, const souk__order *o, const souk__payment_report *p,
+                                    const char *actor, int64_t *refund_id, bool *mismatch);
 
 /* Counts one committed mismatch of SOURCE ("webhook" / "checkout") in
  * souk_payment_mismatches_total. */

@@ -106,13 +106,12 @@ static souk_err load_pending(souk_store *db, int64_t order, souk__order *o)
     return e ? e : strcmp(o->state, "pending_payment") != 0 ? SOUK_E_CONFLICT : SOUK_OK;
 }
 
-souk_err souk__order_pay_tx(souk_store *db, int64_t order, const char *actor)
+souk_err souk__order_pay_tx(souk_store *db, const souk__order *o, const char *actor)
 {
-    souk__order o;
-    souk_err e = load_pending(db, order, &o);
-    if (e)
-        return e;
-    e = souk_inventory_consume_tx(db, o.reservation_id);
+    if (strcmp(o->state, "pending_payment") != 0)
+        return SOUK_E_CONFLICT;
+    int64_t order = o->id;
+    souk_err e = souk_inventory_consume_tx(db, o->reservation_id);
     if (e == SOUK_E_CONFLICT || e == SOUK_E_NOT_FOUND)
         e = resell(db, order);
     if (e)
@@ -121,11 +120,9 @@ souk_err souk__order_pay_tx(souk_store *db, int64_t order, const char *actor)
                              "'succeeded', decline_code = NULL, paid_at = $2, updated_at = $2 "
                              "WHERE id = $1 AND state = 'pending_payment'")))
         return e;
-    if ((e = subs_to(db, order, "paid")) || (o.cart_id && (e = souk_cart_empty_tx(db, o.cart_id))))
+    if ((e = subs_to(db, order, "paid")) || (o->cart_id && (e = souk_cart_empty_tx(db, o->cart_id))))
         return e;
-    char ref[SOUK_ID_TEXT_MAX];
-    souk__order_ref(order, ref);
-    json_t *totals = json_pack("{s:I,s:s}", "total", (json_int_t)o.total, "currency", o.currency);
+    json_t *totals = json_pack("{s:I,s:s}", "total", (json_int_t)o->total, "currency", o->currency);
     if ((e = souk__order_history_tx(db, order, 0, "pending_payment", "paid", "payment succeeded", actor)) ||
         (e = souk__order_event_tx(db, "placed", order, "paid", totals)) ||
         (e = souk__order_event_tx(db, "paid", order, "paid", NULL)))

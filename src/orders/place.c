@@ -150,16 +150,28 @@ static souk_err insert_order(souk_store *db, const souk__place_in *in, const jso
                   SOUK_I64(due), SOUK_I64(souk_time_now_us()))));
 }
 
-/* Groups the lines by vendor into G (one per vendor, in first-seen order). */
+/* Groups the lines by vendor into G (one per vendor, in first-seen order).
+ * The vendor terms are asked of the catalog once per product. */
 static souk_err group_lines(souk_store *db, const json_t *lines, group *g, size_t *ng, int64_t *vendors)
 {
     *ng = 0;
-    for (size_t i = 0; i < json_array_size(lines); i++) {
+    int64_t products[SOUK_CART_MAX_LINES], commission[SOUK_CART_MAX_LINES];
+    for (size_t i = 0; i < json_array_size(lines) && i < SOUK_CART_MAX_LINES; i++) {
         const json_t *l = json_array_get(lines, i);
-        int64_t vendor = 0, bp = 0;
-        souk_err e = souk_catalog_product_terms(db, id_of(json_object_get(l, "product_id"), "prod"), &vendor, &bp);
-        if (e)
-            return e;
+        int64_t product = id_of(json_object_get(l, "product_id"), "prod"), vendor = 0, bp = 0;
+        size_t seen = 0;
+        while (seen < i && products[seen] != product)
+            seen++;
+        if (seen < i) {
+            vendor = vendors[seen];
+            bp = commission[seen];
+        } else {
+            souk_err e = souk_catalog_product_terms(db, product, &vendor, &bp);
+            if (e)
+                return e;
+        }
+        products[i] = product;
+        commission[i] = bp;
         vendors[i] = vendor;
         size_t k = 0;
         while (k < *ng && g[k].vendor != vendor)
@@ -231,8 +243,25 @@ static souk_err replace_pending(souk_store *db, int64_t cart, const char *actor)
     return SOUK_OK;
 }
 
-souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t *order_id, souk_arena *a,
-                              souk_problems *pr)
+/* What souk__order_load would read of order ID as place wrote it. */
+static void placed_order(const souk__place_in *in, const json_t *cart, int64_t id, int64_t reservation,
+                         int64_t coupon, souk__order *o)
+{
+    memset(o, 0, sizeof *o);
+    o->id = id;
+    o->user_id = in->user_id;
+    o->total = amount_of(json_object_get(json_object_get(cart, "totals"), "total"));
+    o->reservation_id = reservation;
+    o->cart_id = in->cart_id;
+    o->coupon_id = coupon;
+    snprintf(o->state, sizeof o->state, "pending_payment");
+    snprintf(o->payment_status, sizeof o->payment_status, "pending"); /* the column's default */
+    snprintf(o->currency, sizeof o->currency, "%s", json_string_value(json_object_get(cart, "currency")));
+    snprintf(o->email, sizeof o->email, "%s", in->email ? in->email : "");
+}
+
+souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t *order_id, souk__order *placed,
+                              souk_arena *a, souk_problems *pr)
 {
     json_t *cart = NULL;
     souk_err e = in->cart_id ? replace_pending(db, in->cart_id, in->actor) : SOUK_OK;
@@ -273,6 +302,8 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
         e = insert_lines(db, id, lines, vendors, g, ng);
     if (!e)
         e = souk__order_history_tx(db, id, 0, NULL, "pending_payment", "checkout", in->actor);
+    if (!e && placed)
+        placed_order(in, cart, id, reservation, coupon, placed);
     json_decref(cart);
     if (!e)
         *order_id = id;

@@ -186,10 +186,12 @@ souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const 
     return e;
 }
 
-souk_err souk__order_payment_succeeded_tx(souk_store *db, int64_t order, const char *actor, int64_t *refund_id)
+souk_err souk__order_payment_succeeded_tx(souk_store *db, const souk__order *paying, const char *actor,
+                                          int64_t *refund_id)
 {
     *refund_id = 0;
-    souk_err e = souk__order_pay_tx(db, order, actor);
+    int64_t order = paying->id;
+    souk_err e = souk__order_pay_tx(db, paying, actor);
     if (e != SOUK_E_CONFLICT && e != SOUK_E_OUT_OF_STOCK)
         return e;
     souk__order o;
