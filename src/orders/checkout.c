@@ -26,6 +26,7 @@
 typedef struct finish_ctx {
     const souk__checkout_claim *c;
     souk__order *order;                /* the order as this transaction has it; NULL: read it */
+    const souk__placed *placed;        /* what this transaction wrote of it, when it placed it */
     const souk_payment_intent *intent; /* NULL: no gateway news */
     bool created;                      /* the intent was just created */
     bool confirmed;                    /* a confirmation was asked for */
@@ -95,12 +96,16 @@ static void record_intent(finish_ctx *f, void *db)
         f->created = false; /* recorded: finish_tx need not */
 }
 
-/* Renders the answer from the order as it now is. */
+/* Renders the answer from the order as it now is: from what this
+ * transaction wrote when it placed the order and paid it (the common
+ * case: nothing to read back), else from the database. */
 static souk_err render(souk_store *db, finish_ctx *f)
 {
     const souk__checkout_claim *c = f->c;
     json_t *j = NULL;
-    souk_err e = souk__order_json(db, c->order_id, 0, &j);
+    bool paid_here = f->placed && f->order && strcmp(f->order->state, "paid") == 0 && f->order->paid_at &&
+                     !f->mismatch && !f->refund_id;
+    souk_err e = paid_here ? souk__order_paid_json(f->placed, f->order, &j) : souk__order_json(db, c->order_id, 0, &j);
     if (e)
         return e;
     const char *state = json_string_value(json_object_get(j, "state"));
@@ -217,7 +222,7 @@ static int pay(souk_req *req, souk_res *res, const souk__checkout_claim *c, cons
     souk_err e = souk__order_load(req->store, c->order_id, &o);
     if (e)
         return souk_res_error(res, e, NULL);
-    finish_ctx f = {c, NULL, NULL, false, false, 0, false, req->request_id, 0, NULL};
+    finish_ctx f = {c, NULL, NULL, NULL, false, false, 0, false, req->request_id, 0, NULL};
     souk_payment_intent pi;
     char err[256] = "";
     if (gateway_steps(&o, payment_method, &f, &pi, err, sizeof err, record_intent, req->store) < 0)
@@ -249,9 +254,11 @@ static souk_err claim_and_pay_tx(souk_store *db, void *arg)
         return e;
     char err[256];
     free(x->f.body);
-    x->f = (finish_ctx){x->c, &x->o, NULL, false, false, 0, false, x->request_id, 0, NULL};
-    if (x->c->outcome == SOUK__CLAIM_NEW) /* written just now: nothing to read back */
-        x->o = x->c->placed;
+    bool placed = x->c->outcome == SOUK__CLAIM_NEW;
+    x->f = (finish_ctx){x->c, &x->o, placed ? &x->c->placed : NULL, NULL, false, false, 0, false, x->request_id, 0,
+                        NULL};
+    if (placed) /* written just now: nothing to read back */
+        x->o = x->c->placed.o;
     else if ((e = souk__order_load(db, x->c->order_id, &x->o)))
         return e;
     if (gateway_steps(&x->o, x->payment_method, &x->f, &x->pi, err, sizeof err, NULL, NULL) < 0) {

@@ -26,7 +26,7 @@ typedef struct souk__checkout_claim {
     souk_problems *pr;
     int outcome;                    /* SOUK__CLAIM_… */
     int64_t order_id;               /* NEW, RESUME (and REPLAY: the order answered) */
-    souk__order placed;             /* NEW: the order as the claim's transaction wrote it */
+    souk__placed placed;            /* NEW: the order as the claim's transaction wrote it */
     int status;                     /* REPLAY */
     char *response;                 /* REPLAY, malloc'd: the caller frees it */
 } souk__checkout_claim;

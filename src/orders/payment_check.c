@@ -117,7 +117,7 @@ static souk_err flag_tx(souk_store *db, const souk__order *o, const souk__paymen
     return souk_store_dberr(r);
 }
 
-souk_err souk__payment_succeeded_tx(souk_store *db, const souk__order *o, const souk__payment_report *p,
+souk_err souk__payment_succeeded_tx(souk_store *db, souk__order *o, const souk__payment_report *p,
                                     const char *actor, int64_t *refund_id, bool *mismatch)
 {
     *refund_id = 0;

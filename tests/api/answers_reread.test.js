@@ -94,4 +94,26 @@ describe('write answers equal the next read', () => {
     await must(await api(srv, 'POST', '/api/v1/carts/current/lines', { key: user.access, body: { variant_id: variants[2], quantity: 2 } }), 200);
     await checkoutSameAsRead(who, () => ({}));
   });
+
+  it('a checkout with vendors, tax, shipping and a coupon', async () => {
+    const vend = await must(await admin('POST', '/api/v1/vendors', { name: `Vendor ${token()}`, commission_bp: 1250 }), 201);
+    const p = await must(await admin('POST', '/api/v1/products', {
+      title: `Reread vendor ${token()}`, status: 'active', vendor_id: vend.id,
+      variants: [{ sku: `RRV-${token()}`, prices: [{ amount: 3333, currency: 'USD' }] }],
+    }), 201);
+    const sold = p.variants[0].id;
+    await must(await admin('PUT', `/api/v1/variants/${sold}/stock/${wh.id}`, { on_hand: 10, reason: 'initial count' }), 200);
+    const coupon = `RR${token()}`.slice(0, 32).toUpperCase().replace(/[^A-Z0-9_-]/g, '');
+    await must(await admin('POST', '/api/v1/admin/coupons', { code: coupon, kind: 'percent', value: 1000 }), 201);
+    const created = await must(await api(srv, 'POST', '/api/v1/carts', { body: {} }), 201);
+    const guest = { headers: { 'X-Cart-Token': created.cart_token } };
+    for (const [v, q] of [[sold, 2], [variants[1], 1], [variants[2], 3]])
+      await must(await api(srv, 'POST', '/api/v1/carts/current/lines', { ...guest, body: { variant_id: v, quantity: q } }), 200);
+    await must(await api(srv, 'PATCH', '/api/v1/carts/current', { ...guest, body: { region: 'GB', shipping_method: shipping } }), 200);
+    const cart = await must(await api(srv, 'PUT', '/api/v1/carts/current/coupon', { ...guest, body: { code: coupon } }), 200);
+    assert.equal(cart.totals.coupon_applied, true);
+    const order = await checkoutSameAsRead(guest, (o) => ({ 'X-Order-Token': o.order_token }));
+    assert.equal(order.sub_orders.length, 2, 'the vendor and the shop');
+    assert.equal(order.coupon, coupon);
+  });
 });
