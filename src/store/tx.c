@@ -140,6 +140,13 @@ int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ct
     }
 }
 
+int souk_store_tx_join(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx)
+{
+    if (db->tx_depth > 0) /* FN fails whole or not at all: no savepoint needed */
+        return fn(db, ctx);
+    return souk_store_tx(db, fn, ctx);
+}
+
 int souk_store_read_begin(souk_store *db)
 {
     int r = db->ops->begin(db, false);
