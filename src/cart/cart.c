@@ -84,8 +84,12 @@ souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, ch
 
 souk_err souk__cart_updated(souk_store *db, int64_t cart, const char *reason)
 {
-    char ref[SOUK_ID_TEXT_MAX];
+    char ref[SOUK_ID_TEXT_MAX], text[160];
     souk_id_format("cart", cart, ref);
+    int n = souk_event_plain(reason) ? snprintf(text, sizeof text, "{\"cart_id\":\"%s\",\"reason\":\"%s\"}", ref, reason)
+                                     : -1;
+    if (n > 0 && (size_t)n < sizeof text) /* a reason code: no JSON to build and serialize */
+        return souk_store_dberr(souk_event_emit_text_tx(db, "cart.updated", ref, text, (size_t)n));
     return souk_store_dberr(
         souk_event_emit_tx(db, "cart.updated", ref, json_pack("{s:s,s:s}", "cart_id", ref, "reason", reason)));
 }

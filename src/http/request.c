@@ -88,19 +88,23 @@ int souk_res_invalid(souk_res *res)
     return souk_res_error(res, SOUK_E_VALIDATION, NULL);
 }
 
+/* json_dump_callback's writer: straight into the body, no copy in between */
+static int dump_to_body(const char *buffer, size_t size, void *data)
+{
+    return souk_buf_add(data, buffer, size) < 0 ? -1 : 0;
+}
+
 int souk_res_json(souk_res *res, int status, json_t *j)
 {
     if (!j)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     souk_buf_reset(&res->body);
-    char *s = json_dumps(j, JSON_COMPACT);
+    int r = json_dump_callback(j, dump_to_body, &res->body, JSON_COMPACT);
     json_decref(j);
-    if (!s)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_buf_adds(&res->body, s);
-    free(s);
     if (souk_buf_failed(&res->body))
         return souk_res_error(res, SOUK_E_INTERNAL, "response too large");
+    if (r < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     res->status = status;
     return 0;
 }

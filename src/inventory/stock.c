@@ -76,8 +76,18 @@ int souk__inventory_refresh_availability(souk_store *db, int64_t variant, int64_
 static int emit_stock_changed(souk_store *db, int64_t variant, int64_t warehouse, const souk_stock_level *lv,
                               const char *reason)
 {
-    char vid[SOUK_ID_TEXT_MAX], wid[SOUK_ID_TEXT_MAX];
+    char vid[SOUK_ID_TEXT_MAX], wid[SOUK_ID_TEXT_MAX], text[256];
     souk_id_format(SOUK_PREFIX_VARIANT, variant, vid);
+    souk_id_format(SOUK_PREFIX_WAREHOUSE, warehouse, wid);
+    /* on every reservation and sale: printed, not built and serialized */
+    int n = souk_event_plain(reason)
+                ? snprintf(text, sizeof text,
+                           "{\"variant_id\":\"%s\",\"warehouse_id\":\"%s\",\"on_hand\":%lld,\"reserved\":%lld,"
+                           "\"available\":%lld,\"reason\":\"%s\"}",
+                           vid, wid, (long long)lv->on_hand, (long long)lv->reserved, (long long)lv->available, reason)
+                : -1;
+    if (n > 0 && (size_t)n < sizeof text)
+        return souk_event_emit_text_tx(db, "stock.changed", vid, text, (size_t)n);
     return souk_event_emit_tx(db, "stock.changed", vid,
                               json_pack("{s:s,s:s,s:I,s:I,s:I,s:s}", "variant_id", vid, "warehouse_id",
                                         souk_id_format(SOUK_PREFIX_WAREHOUSE, warehouse, wid), "on_hand",

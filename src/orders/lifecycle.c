@@ -33,10 +33,33 @@ souk_err souk__order_history_tx(souk_store *db, int64_t order, int64_t sub, cons
     return souk__order_history_at_tx(db, order, sub, from, to, note, actor, souk_time_now_us());
 }
 
+/* order.placed when ORDER is paid: {order_id, state, total, currency},
+ * printed (it is on every purchase). */
+static souk_err placed_event_tx(souk_store *db, const souk__order *o, const char *state)
+{
+    char ref[SOUK_ID_TEXT_MAX], text[200];
+    souk__order_ref(o->id, ref);
+    int n = souk_event_plain(state) && souk_event_plain(o->currency)
+                ? snprintf(text, sizeof text, "{\"order_id\":\"%s\",\"state\":\"%s\",\"total\":%lld,\"currency\":\"%s\"}",
+                           ref, state, (long long)o->total, o->currency)
+                : -1;
+    if (n > 0 && (size_t)n < sizeof text)
+        return souk_store_dberr(souk_event_emit_text_tx(db, "order.placed", ref, text, (size_t)n));
+    return souk__order_event_tx(db, "placed", o->id, state,
+                                json_pack("{s:I,s:s}", "total", (json_int_t)o->total, "currency", o->currency));
+}
+
 souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, const char *state, json_t *extra)
 {
     char type[SOUK_EVENT_TYPE_MAX + 1], ref[SOUK_ID_TEXT_MAX];
     snprintf(type, sizeof type, "order.%s", what);
+    if (!extra && souk_event_plain(state)) { /* {order_id, state}: printed */
+        char text[160];
+        int n = snprintf(text, sizeof text, "{\"order_id\":\"%s\",\"state\":\"%s\"}", souk__order_ref(order, ref),
+                         state);
+        if (n > 0 && (size_t)n < sizeof text)
+            return souk_store_dberr(souk_event_emit_text_tx(db, type, ref, text, (size_t)n));
+    }
     json_t *payload = json_pack("{s:s,s:s}", "order_id", souk__order_ref(order, ref), "state", state);
     if (extra) {
         json_object_update(payload, extra);
@@ -129,9 +152,8 @@ souk_err souk__order_pay_tx(souk_store *db, souk__order *o, const char *actor)
         return e;
     if ((e = subs_to(db, order, "paid")) || (o->cart_id && (e = souk_cart_empty_tx(db, o->cart_id))))
         return e;
-    json_t *totals = json_pack("{s:I,s:s}", "total", (json_int_t)o->total, "currency", o->currency);
     if ((e = souk__order_history_at_tx(db, order, 0, "pending_payment", "paid", "payment succeeded", actor, now)) ||
-        (e = souk__order_event_tx(db, "placed", order, "paid", totals)) ||
+        (e = placed_event_tx(db, o, "paid")) ||
         (e = souk__order_event_tx(db, "paid", order, "paid", NULL)) ||
         (e = souk__order_email_tx(db, order, "confirmation")))
         return e;
