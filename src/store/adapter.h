@@ -117,6 +117,12 @@ struct souk_store_ops {
     /* See souk_store_change_mark and souk_store_scrub. */
     int64_t (*change_mark)(souk_store *db);
     int (*scrub)(souk_store *db);
+    /* Optional (a database with a write-ahead log the writer's commits
+     * checkpoint): from now on commits on DB leave checkpoints to another
+     * connection and call FN(CTX, pages in the log) after each one. */
+    void (*defer_checkpoints)(souk_store *db, void (*fn)(void *ctx, int64_t pages), void *ctx);
+    /* Checkpoints what it can without waiting for anyone. 0 or -1. */
+    int (*checkpoint)(souk_store *db);
 };
 
 /* The adapters linked into this binary (store.c lists them). */
