@@ -37,17 +37,12 @@ void souk__inventory_live_set(void *arg);
 souk_err souk__inventory_changed(souk_store *db, int64_t variant, int64_t warehouse, int64_t avail_delta,
                                  const char *reason);
 
-/* The same, with the level as the change left it in *LV (read by the
- * change itself: UPDATE … RETURNING), so that nothing reads it again. */
+/* The same, with the level as the change left it in *LV, read by the
+ * caller (a sale needs it for its history row too), so that it is read
+ * once. (Not UPDATE … RETURNING: SQLite runs RETURNING through a
+ * temporary table, which costs twice the UPDATE and a read together.) */
 souk_err souk__inventory_changed_to(souk_store *db, int64_t variant, int64_t warehouse, const souk_stock_level *lv,
                                     int64_t avail_delta, const char *reason);
-
-/* The columns of a level as an UPDATE … RETURNING gives them, in the order
- * of SOUK__LEVEL_COLS (available is computed by the reader). */
-#define SOUK__LEVEL_RETURNING " RETURNING on_hand, reserved, low_stock_threshold, updated_at"
-#define SOUK__LEVEL_COLS(lv)                                                                                           \
-    SOUK_COLS(SOUK_COL_I64(&(lv)->on_hand), SOUK_COL_I64(&(lv)->reserved), SOUK_COL_I64(&(lv)->low_stock_threshold), \
-              SOUK_COL_I64(&(lv)->updated_at))
 
 /* Appends one row to the adjustment history (*ID gets its id; optional). */
 souk_err souk__inventory_record(souk_store *db, int64_t variant, int64_t warehouse, int64_t delta, int64_t on_hand_after,

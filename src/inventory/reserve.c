@@ -66,20 +66,17 @@ static souk_err take_line(souk_store *db, int64_t reservation, int64_t variant, 
         if (r != SOUK_DB_ROW)
             return souk_store_dberr(r); /* DONE: nothing left anywhere */
         int64_t want = q - *taken, n = avail < want ? avail : want;
-        souk_stock_level lv; /* as the take leaves it */
-        r = souk_store_one(db,
-                           "UPDATE stock_levels SET reserved = reserved + $3, updated_at = $4 "
-                           "WHERE variant_id = $1 AND warehouse_id = $2 AND on_hand - reserved >= $3"
-                           SOUK__LEVEL_RETURNING,
-                           SOUK_ARGS(SOUK_I64(variant), SOUK_I64(warehouse), SOUK_I64(n), SOUK_I64(now)),
-                           SOUK__LEVEL_COLS(&lv));
-        if (r < 0)
-            return souk_store_dberr(r);
-        if (r != SOUK_DB_ROW)
+        int64_t changed = souk_store_update(db,
+                                            "UPDATE stock_levels SET reserved = reserved + $3, updated_at = $4 "
+                                            "WHERE variant_id = $1 AND warehouse_id = $2 AND on_hand - reserved >= $3",
+                                            SOUK_ARGS(SOUK_I64(variant), SOUK_I64(warehouse), SOUK_I64(n),
+                                                      SOUK_I64(now)));
+        if (changed < 0)
+            return souk_store_dberr((int)changed);
+        if (changed != 1)
             continue; /* lost a race: look again */
-        lv.available = lv.on_hand - lv.reserved;
         souk_err e = add_line(db, reservation, variant, warehouse, n);
-        if (e || (e = souk__inventory_changed_to(db, variant, warehouse, &lv, -n, "reserved")))
+        if (e || (e = souk__inventory_changed(db, variant, warehouse, -n, "reserved")))
             return e;
         *taken += n;
     }
@@ -245,27 +242,26 @@ static souk_err settle(souk_store *db, int64_t reservation, const char *state, b
         return e;
     for (size_t i = 0; i < n && !e; i++) {
         const line *l = &lines[i];
+        int64_t changed =
+            souk_store_update(db,
+                              sell ? "UPDATE stock_levels SET on_hand = on_hand - $3, reserved = reserved - $3, "
+                                     "updated_at = $4 WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3"
+                                   : "UPDATE stock_levels SET reserved = reserved - $3, updated_at = $4 "
+                                     "WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3",
+                              SOUK_ARGS(SOUK_I64(l->variant), SOUK_I64(l->warehouse), SOUK_I64(l->quantity),
+                                        SOUK_I64(now)));
         souk_stock_level lv;
-        int r = souk_store_one(db,
-                               sell ? "UPDATE stock_levels SET on_hand = on_hand - $3, reserved = reserved - $3, "
-                                      "updated_at = $4 WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3"
-                                      SOUK__LEVEL_RETURNING
-                                    : "UPDATE stock_levels SET reserved = reserved - $3, updated_at = $4 "
-                                      "WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3"
-                                      SOUK__LEVEL_RETURNING,
-                               SOUK_ARGS(SOUK_I64(l->variant), SOUK_I64(l->warehouse), SOUK_I64(l->quantity),
-                                         SOUK_I64(now)),
-                               SOUK__LEVEL_COLS(&lv));
-        if (r < 0) {
-            e = souk_store_dberr(r);
-        } else if (r != SOUK_DB_ROW) {
+        if (changed < 0) {
+            e = souk_store_dberr((int)changed);
+        } else if (changed != 1) {
             /* reserved is always >= the active lines that point at it */
             SOUK_BUG("reservation %lld holds more than is reserved", (long long)reservation);
             e = SOUK_E_INTERNAL;
+        } else if ((e = souk__inventory_read_level(db, l->variant, l->warehouse, &lv))) {
+            e = e == SOUK_E_NOT_FOUND ? SOUK_E_INTERNAL : e;
         } else {
-            lv.available = lv.on_hand - lv.reserved;
             /* a sale: the history row, then the bookkeeping (available did
-             * not change: the stock was reserved already) */
+             * not change: the stock was reserved already), from one read */
             if (sell)
                 e = souk__inventory_record(db, l->variant, l->warehouse, -l->quantity, lv.on_hand, "sold", "system",
                                            reservation, now, NULL);
@@ -361,16 +357,18 @@ souk_err souk_inventory_restock_tx(souk_store *db, int64_t reservation_id, int64
                            SOUK_ARGS(SOUK_I64(reservation_id), SOUK_I64(variant)), SOUK_COLS(SOUK_COL_I64(&warehouse)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
+    int64_t n = souk_store_update(db,
+                                  "UPDATE stock_levels SET on_hand = on_hand + $3, updated_at = $4 "
+                                  "WHERE variant_id = $1 AND warehouse_id = $2",
+                                  SOUK_ARGS(SOUK_I64(variant), SOUK_I64(warehouse), SOUK_I64(quantity), SOUK_I64(now)));
+    if (n < 0)
+        return souk_store_dberr((int)n);
+    if (n != 1)
+        return SOUK_E_NOT_FOUND;
     souk_stock_level lv;
-    r = souk_store_one(db,
-                       "UPDATE stock_levels SET on_hand = on_hand + $3, updated_at = $4 "
-                       "WHERE variant_id = $1 AND warehouse_id = $2" SOUK__LEVEL_RETURNING,
-                       SOUK_ARGS(SOUK_I64(variant), SOUK_I64(warehouse), SOUK_I64(quantity), SOUK_I64(now)),
-                       SOUK__LEVEL_COLS(&lv));
-    if (r != SOUK_DB_ROW)
-        return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
-    lv.available = lv.on_hand - lv.reserved;
-    souk_err e = souk__inventory_record(db, variant, warehouse, quantity, lv.on_hand, reason, actor, reservation_id,
-                                        now, NULL);
+    souk_err e = souk__inventory_read_level(db, variant, warehouse, &lv);
+    if (!e)
+        e = souk__inventory_record(db, variant, warehouse, quantity, lv.on_hand, reason, actor, reservation_id, now,
+                                   NULL);
     return e ? e : souk__inventory_changed_to(db, variant, warehouse, &lv, quantity, "restocked");
 }
