@@ -88,9 +88,12 @@ struct souk_store_ops {
     void (*reset)(souk_stmt *st);
     /* True while ST is between its first row and its end. */
     bool (*busy)(souk_stmt *st);
-    /* Binds P to parameter $IDX (1-based, ≤ nparams). 0, or -1 when the
-     * SQL does not use $IDX or the value cannot be bound. */
-    int (*bind)(souk_stmt *st, int idx, const souk_param *p);
+    /* Binds P to parameter $IDX (1-based, ≤ nparams). Text and blobs are
+     * copied when COPY; else they are read where they are, and must stay
+     * there until ST is reset (souk_store_one/exec step and reset ST before
+     * they return). 0, or -1 when the SQL does not use $IDX or the value
+     * cannot be bound. */
+    int (*bind)(souk_stmt *st, int idx, const souk_param *p, bool copy);
     /* SOUK_DB_ROW, SOUK_DB_DONE or an error class (errmsg set). */
     int (*step)(souk_stmt *st);
 
@@ -156,7 +159,8 @@ void souk__store_drop_hooks(souk_store *db, size_t from);
 void souk__store_group_adopt(souk_store *db, const char *dsn);
 
 /* group.c: runs FN on the committer of DB's group (souk_store_tx's path for
- * a joined connection). */
-int souk__store_group_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
+ * a joined connection): in a savepoint of its own, or — FLAT, for
+ * souk_store_tx_join — in the group's transaction as it is. */
+int souk__store_group_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx, bool flat);
 
 #endif

@@ -58,6 +58,7 @@ typedef struct item {
     struct item *next;
     item_kind kind;
     int (*fn)(souk_store *db, void *ctx);      /* ITEM_TX */
+    bool flat;                                 /* ITEM_TX: no savepoint (souk_store_tx_join) */
     void (*work)(souk_store *db, void *ctx);   /* ITEM_WORK */
     void (*done)(void *ctx, int status);       /* ITEM_WORK */
     void *ctx;
@@ -108,7 +109,7 @@ static void run_item(souk_store_group *g, item *it)
 {
     souk_store *db = g->db;
     if (it->kind == ITEM_TX) {
-        it->result = souk__store_savepoint_tx(db, it->fn, it->ctx);
+        it->result = it->flat ? it->fn(db, it->ctx) : souk__store_savepoint_tx(db, it->fn, it->ctx);
     } else {
         it->work(db, it->ctx);
         souk_store_idle(db);
@@ -413,14 +414,14 @@ souk_store_group *souk_store_group_of(const souk_store *db)
     return db->group;
 }
 
-int souk__store_group_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx)
+int souk__store_group_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx, bool flat)
 {
     souk_store_group *g = db->group;
     if (on_committer == g) /* from inside an item: it is already in the group's transaction */
-        return souk__store_savepoint_tx(g->db, fn, ctx);
+        return flat ? fn(g->db, ctx) : souk__store_savepoint_tx(g->db, fn, ctx);
     int r = SOUK_DB_HARD;
     for (int attempt = 0; attempt < GROUP_TX_ATTEMPTS; attempt++) {
-        item it = {.kind = ITEM_TX, .fn = fn, .ctx = ctx};
+        item it = {.kind = ITEM_TX, .fn = fn, .flat = flat, .ctx = ctx};
         pthread_cond_init(&it.cond, NULL);
         pthread_mutex_lock(&g->lock);
         if (g->stop) {

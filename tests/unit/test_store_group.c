@@ -290,6 +290,18 @@ static void test_nested_without_a_group(void **state)
     souk_test_db_close(&t);
 }
 
+/* a write that fails whole or not at all joins the group's transaction as it is */
+static void test_joined_writes(void **state)
+{
+    fx *f = *state;
+    ins a = {40, "joined", 0}, dup = {40, "again", 0}, b = {41, "joined", 7};
+    assert_int_equal(souk_store_tx_join(f->t.db, insert_tx, &a), 0);
+    assert_int_equal(souk_store_tx_join(f->t.db, insert_tx, &dup), SOUK_DB_CONSTRAINT);
+    assert_int_equal(souk_store_tx_join(f->t.db, insert_tx, &b), 7);
+    assert_int_equal(count(f->t.db, "v = 'joined'"), 2);
+    assert_int_equal(count(f->t.db, "v = 'again'"), 0);
+}
+
 /* ---- the log is checkpointed beside the committer, and starts over ---- */
 
 static int big_tx(souk_store *db, void *arg)
@@ -375,6 +387,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_failing_transaction_rolls_back_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_transactions_and_hooks, setup, teardown),
         cmocka_unit_test(test_nested_without_a_group),
+        cmocka_unit_test_setup_teardown(test_joined_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_beside_the_committer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writes_outside_a_transaction_are_reported, setup, teardown),
     };
