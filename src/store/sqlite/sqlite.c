@@ -174,8 +174,9 @@ static bool sq_busy(souk_stmt *st)
     return sqlite3_stmt_busy(STMT(st)->st) != 0;
 }
 
-static int sq_bind(souk_stmt *st, int idx, const souk_param *p)
+static int sq_bind(souk_stmt *st, int idx, const souk_param *p, bool copy)
 {
+    sqlite3_destructor_type keep = copy ? SQLITE_TRANSIENT : SQLITE_STATIC;
     sqlite3_stmt *s = STMT(st)->st;
     int i = idx >= 1 && idx <= SOUK_STORE_MAX_PARAMS ? STMT(st)->index[idx] : 0;
     if (!i)
@@ -188,10 +189,9 @@ static int sq_bind(souk_stmt *st, int idx, const souk_param *p)
         if (!p->ptr)
             rc = sqlite3_bind_null(s, i);
         else
-            rc = sqlite3_bind_text64(s, i, p->ptr, p->len == SIZE_MAX ? strlen(p->ptr) : p->len, SQLITE_TRANSIENT,
-                                     SQLITE_UTF8);
+            rc = sqlite3_bind_text64(s, i, p->ptr, p->len == SIZE_MAX ? strlen(p->ptr) : p->len, keep, SQLITE_UTF8);
         break;
-    case SOUK_TYPE_BLOB: rc = sqlite3_bind_blob64(s, i, p->ptr ? p->ptr : "", p->len, SQLITE_TRANSIENT); break;
+    case SOUK_TYPE_BLOB: rc = sqlite3_bind_blob64(s, i, p->ptr ? p->ptr : "", p->len, keep); break;
     default: return -1;
     }
     return rc == SQLITE_OK ? 0 : -1;
