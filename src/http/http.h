@@ -97,6 +97,11 @@ typedef struct souk_res {
     const char *audit_object_type;
     const char *audit_object_id;
     int64_t audit_subject_user;   /* the account the request was about (0 = the caller's) */
+    /* a body souk_res_json left for the thread that sends the answer to
+     * serialize (json_later: the group committer ran the handler; its time
+     * is the one the whole process waits for) */
+    json_t *json;
+    bool json_later;
 } souk_res;
 
 /* A route's handler. It reads REQ (everything in it lives until the
@@ -135,7 +140,12 @@ int souk_res_error(souk_res *res, souk_err e, const char *message);
 int souk_res_invalid(souk_res *res);
 
 /* Serializes J (consumed) as the body with STATUS. Returns 0, or
- * SOUK_E_INTERNAL when serialization fails. */
+ * SOUK_E_INTERNAL when serialization fails. With RES->json_later (set by
+ * the HTTP layer for write requests on the group committer) J is kept in
+ * RES->json and serialized by the loop that sends the answer (a failure
+ * there — out of memory, a body over its limit — answers 500 as it would
+ * have here; the audit entry, written with the change, has the status the
+ * handler set). */
 int souk_res_json(souk_res *res, int status, json_t *j);
 
 /* Checks Content-Type and parses the body as a JSON object (souk_req_body_json).

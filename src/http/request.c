@@ -7,6 +7,7 @@
 
 #include "core/id.h"
 #include "core/json.h"
+#include "http/internal.h"
 #include "core/banned.h"
 
 /* permissions that include narrower ones */
@@ -94,11 +95,33 @@ static int dump_to_body(const char *buffer, size_t size, void *data)
     return souk_buf_add(data, buffer, size) < 0 ? -1 : 0;
 }
 
+int souk__res_json_dump(souk_res *res)
+{
+    json_t *j = res->json;
+    res->json = NULL;
+    if (!j || res->err) {
+        json_decref(j);
+        return 0;
+    }
+    int r = json_dump_callback(j, dump_to_body, &res->body, JSON_COMPACT);
+    json_decref(j);
+    if (souk_buf_failed(&res->body))
+        return souk_res_error(res, SOUK_E_INTERNAL, "response too large");
+    return r < 0 ? souk_res_error(res, SOUK_E_INTERNAL, NULL) : 0;
+}
+
 int souk_res_json(souk_res *res, int status, json_t *j)
 {
     if (!j)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     souk_buf_reset(&res->body);
+    json_decref(res->json);
+    res->json = NULL;
+    if (res->json_later) { /* souk__http_finish serializes it, on the loop */
+        res->json = j;
+        res->status = status;
+        return 0;
+    }
     int r = json_dump_callback(j, dump_to_body, &res->body, JSON_COMPACT);
     json_decref(j);
     if (souk_buf_failed(&res->body))

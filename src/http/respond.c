@@ -375,6 +375,7 @@ static void observe(souk__exchange *x)
 
 void souk__http_finish(souk__exchange *x)
 {
+    souk__res_json_dump(&x->res); /* a body the committer left to this loop */
     settle(x);
     validators(x);
     invalidate(x);
@@ -387,6 +388,8 @@ void souk__http_finish(souk__exchange *x)
 
 void souk__http_end(souk__exchange *x)
 {
+    json_decref(x->res.json);
+    x->res.json = NULL;
     souk_buf_release(&x->res.body);
     souk_metrics_inflight_add(-1);
     x->w->inflight--;

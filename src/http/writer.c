@@ -50,6 +50,8 @@ static void write_done(void *arg, int status)
     }
     if (status < 0) { /* nothing of it was kept: the client may retry */
         souk_log(SOUK_LOG_WARN, x->req.request_id, NULL, NULL, "write request not committed (group failed)");
+        json_decref(x->res.json);
+        x->res.json = NULL;
         souk_buf_reset(&x->res.body);
         souk_problems_init(&x->res.problems);
         x->res.retry_after = "1";
@@ -68,6 +70,7 @@ souk__step souk__writer_dispatch(souk__exchange *x)
         souk_res_error(&x->res, SOUK_E_UNAVAILABLE, NULL);
         return SOUK__STEP_ANSWERED;
     }
+    h->res.json_later = true; /* the loop serializes the answer: the committer's time is everyone's */
     if (souk_store_group_submit(g, run_write, write_done, h) < 0) {
         h->guard->x = NULL; /* the request is still alive here */
         souk__http_detached_free(h);
