@@ -283,7 +283,8 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
         return res->err;
     int64_t user = req->principal.kind == SOUK_ACTOR_USER ? req->principal.user_id : 0;
     const char *token = souk_req_header(req, "x-cart-token");
-    souk__checkout_claim c = {.key = key, .a = req->arena, .pr = &res->problems};
+    bool in_process = souk_orders_gateway()->in_process;
+    souk__checkout_claim c = {.key = key, .a = req->arena, .pr = &res->problems, .answer_with_claim = in_process};
     unsigned char lease_raw[16];
     randombytes_buf(lease_raw, sizeof lease_raw);
     sodium_bin2hex(c.lease, sizeof c.lease, lease_raw, sizeof lease_raw);
@@ -318,7 +319,6 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
         return souk_res_invalid(res);
     }
     int64_t deadline = souk_time_now_us() + SOUK_ORDERS_WAIT_US;
-    bool in_process = souk_orders_gateway()->in_process;
     inline_ctx x = {.c = &c, .payment_method = in.payment_method, .request_id = req->request_id};
     for (;;) {
         e = in_process ? souk_store_run(req->store, claim_and_pay_tx, &x, &res->problems)
