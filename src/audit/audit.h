@@ -69,8 +69,12 @@ typedef struct souk_audit_entry {
 int souk_audit_append_tx(souk_store *db, const souk_audit_entry *e);
 
 /* Same as souk_audit_append_tx in a write transaction of its own (retried on
- * SOUK_DB_SOFT by souk_store_tx). Must not be called inside souk_store_tx.
- * Returns 0 or a negative souk_db_status. */
+ * SOUK_DB_SOFT by souk_store_tx) — or, where DB is in a write transaction
+ * already (the group committer runs a write request's audit hook inside the
+ * group's transaction, so the entry commits with the change it records),
+ * inside that one (souk_store_tx_join: the append writes one row, so a
+ * failed append leaves nothing behind). Returns 0 or a negative
+ * souk_db_status. */
 int souk_audit_append(souk_store *db, const souk_audit_entry *e);
 
 /* Walks the whole chain in seq order inside one read snapshot, recomputing

@@ -118,7 +118,7 @@ int souk_cart_api_create(souk_req *req, souk_res *res)
         return souk_res_error(res, e, NULL);
     char token[64] = "";
     json_t *j;
-    if ((e = souk_cart_create(req->store, user, currency, token, &id)) || (e = souk_cart_json(req->store, id, &j)))
+    if ((e = souk_cart_create(req->store, user, currency, token, &id, &j)))
         return souk_res_error(res, e, NULL);
     if (!user)
         json_object_set_new(j, "cart_token", json_string(token)); /* shown once */

@@ -7,6 +7,7 @@
 #include "cart/cart.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cart/internal.h"
@@ -46,11 +47,14 @@ souk_err souk_cart_find(souk_store *db, int64_t user, const char *token, int64_t
     return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
 }
 
-souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, char *token, int64_t *id)
+souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, char *token, int64_t *id,
+                          json_t **out)
 {
     char hex[65] = "";
     int64_t now = souk_time_now_us();
     int r = SOUK_DB_DONE;
+    if (out)
+        *out = NULL;
     if (!user) {
         unsigned char raw[32];
         randombytes_buf(raw, sizeof raw);
@@ -67,7 +71,37 @@ souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, ch
                                 "expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6)",
                             SOUK_ARGS(SOUK_I64(*id), SOUK_TEXT(user ? NULL : hex), SOUK_REF(user), SOUK_TEXT(currency),
                                       SOUK_I64(now), SOUK_I64(now + SOUK_CART_TTL_US)));
-    return souk_store_dberr(r);
+    if (r < 0 || !out)
+        return souk_store_dberr(r);
+    /* what souk_cart_json would read back: no lines, no region, method or coupon */
+    souk__cart_view v = {.id = *id};
+    snprintf(v.h.currency, sizeof v.h.currency, "%s", currency);
+    v.h.updated = now;
+    v.h.expires = now + SOUK_CART_TTL_US;
+    v.h.p.free_shipping_above = -1;
+    return souk__cart_render(&v, out);
+}
+
+souk_err souk__cart_updated(souk_store *db, int64_t cart, const char *reason)
+{
+    char ref[SOUK_ID_TEXT_MAX], text[160];
+    souk_id_format("cart", cart, ref);
+    int n = souk_event_plain(reason) ? snprintf(text, sizeof text, "{\"cart_id\":\"%s\",\"reason\":\"%s\"}", ref, reason)
+                                     : -1;
+    if (n > 0 && (size_t)n < sizeof text) /* a reason code: no JSON to build and serialize */
+        return souk_store_dberr(souk_event_emit_text_tx(db, "cart.updated", ref, text, (size_t)n));
+    return souk_store_dberr(
+        souk_event_emit_tx(db, "cart.updated", ref, json_pack("{s:s,s:s}", "cart_id", ref, "reason", reason)));
+}
+
+souk_err souk__cart_quote_lines(souk_store *db, int64_t cart)
+{
+    return souk_store_dberr(souk_store_exec(
+        db, "UPDATE cart_lines SET quoted_currency = (SELECT currency FROM carts WHERE id = $1), "
+            "quoted_amount = (SELECT p.amount FROM catalog_offer_prices p "
+            "WHERE p.variant_id = cart_lines.variant_id "
+            "AND p.currency = (SELECT currency FROM carts WHERE id = $1)) WHERE cart_id = $1",
+        SOUK_ARGS(SOUK_I64(cart))));
 }
 
 souk_err souk__cart_touch(souk_store *db, int64_t cart, const char *reason)
@@ -75,27 +109,22 @@ souk_err souk__cart_touch(souk_store *db, int64_t cart, const char *reason)
     int64_t now = souk_time_now_us();
     int r = souk_store_exec(db, "UPDATE carts SET updated_at = $2, expires_at = $3 WHERE id = $1",
                             SOUK_ARGS(SOUK_I64(cart), SOUK_I64(now), SOUK_I64(now + SOUK_CART_TTL_US)));
-    /* the prices this change's answer shows, for a later PRICE_CHANGED to compare with */
-    if (r >= 0)
-        r = souk_store_exec(db, "UPDATE cart_lines SET quoted_currency = (SELECT currency FROM carts WHERE id = $1), "
-                                "quoted_amount = (SELECT p.amount FROM catalog_offer_prices p "
-                                "WHERE p.variant_id = cart_lines.variant_id "
-                                "AND p.currency = (SELECT currency FROM carts WHERE id = $1)) WHERE cart_id = $1",
-                            SOUK_ARGS(SOUK_I64(cart)));
     if (r < 0)
         return souk_store_dberr(r);
-    char ref[SOUK_ID_TEXT_MAX];
-    souk_id_format("cart", cart, ref);
-    return souk_store_dberr(
-        souk_event_emit_tx(db, "cart.updated", ref, json_pack("{s:s,s:s}", "cart_id", ref, "reason", reason)));
+    /* the prices this change's answer shows, for a later PRICE_CHANGED to compare with */
+    souk_err e = souk__cart_quote_lines(db, cart);
+    return e ? e : souk__cart_updated(db, cart, reason);
 }
 
 souk_err souk_cart_empty_tx(souk_store *db, int64_t cart)
 {
+    /* no line is left to quote: the cart's row is all a touch has to change */
+    int64_t now = souk_time_now_us();
     int r = souk_store_exec(db, "DELETE FROM cart_lines WHERE cart_id = $1", SOUK_ARGS(SOUK_I64(cart)));
     if (r >= 0)
-        r = souk_store_exec(db, "UPDATE carts SET coupon_id = NULL WHERE id = $1", SOUK_ARGS(SOUK_I64(cart)));
-    return r < 0 ? souk_store_dberr(r) : souk__cart_touch(db, cart, "ordered");
+        r = souk_store_exec(db, "UPDATE carts SET coupon_id = NULL, updated_at = $2, expires_at = $3 WHERE id = $1",
+                            SOUK_ARGS(SOUK_I64(cart), SOUK_I64(now), SOUK_I64(now + SOUK_CART_TTL_US)));
+    return r < 0 ? souk_store_dberr(r) : souk__cart_updated(db, cart, "ordered");
 }
 
 /* ---- settings ---- */

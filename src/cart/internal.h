@@ -2,12 +2,64 @@
 #ifndef SOUK_CART_INTERNAL_H
 #define SOUK_CART_INTERNAL_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cart/totals.h"
 #include "core/arena.h"
 #include "core/err.h"
 #include "store/store.h"
+
+/* ---- a cart as read (render.c) ---- */
+
+/* The cart's own row: its settings, and the rules that price it now. */
+typedef struct souk__cart_head {
+    char currency[4], region[16], ship_code[64], coupon_code[64]; /* "" = none */
+    int64_t updated, expires;                                     /* µs */
+    souk_cart_pricing p;
+} souk__cart_head;
+
+/* One line, priced in the cart's currency. Texts live in the arena the
+ * cart was read into (lengths kept: a row written by another tool may hold
+ * any bytes). */
+typedef struct souk__cart_line {
+    int64_t variant, product, quantity, added_at;
+    int64_t unit;                 /* minor units, when PRICED */
+    bool priced;                  /* the variant has a price in the cart's currency */
+    bool for_sale;                /* the variant and its product are active */
+    bool quoted_now;              /* its quoted price (cart_lines.quoted_*) is its price now */
+    int64_t quoted_amount;
+    const char *sku, *product_title, *variant_title;
+    size_t sku_len, product_title_len, variant_title_len;
+} souk__cart_line;
+
+/* A cart: its head and its lines in the order they were added (added_at,
+ * then variant), as souk_cart_json shows them. */
+typedef struct souk__cart_view {
+    int64_t id;
+    souk__cart_head h;
+    souk__cart_line *lines; /* in the arena */
+    int n, cap;
+} souk__cart_view;
+
+/* Reads cart ID (head and lines) into V, texts and the line array in A.
+ * SOUK_OK, NOT_FOUND, INTERNAL (memory) or the database error. */
+souk_err souk__cart_read(souk_store *db, int64_t id, souk_arena *a, souk__cart_view *v);
+
+/* Appends a zeroed line to V (the array grows in A); NULL when memory ran
+ * out. The caller fills it and keeps the order souk__cart_read gives. */
+souk__cart_line *souk__cart_line_add(souk__cart_view *v, souk_arena *a);
+
+/* V as JSON (the Cart object of docs/cart.md; caller decrefs *OUT), with
+ * the totals of cart/totals.h. VALIDATION (nothing in *OUT) when the
+ * subtotal passes SOUK_CART_MAX_TOTAL_TEXT minor units; INTERNAL (memory). */
+souk_err souk__cart_render(const souk__cart_view *v, json_t **out);
+
+/* Emits cart.updated {cart_id, reason} about CART in the caller's
+ * transaction. SOUK_OK or the database error. */
+souk_err souk__cart_updated(souk_store *db, int64_t cart, const char *reason);
 
 /* Inside the caller's write transaction, after a change of CART: its 7-day
  * life starts again, each line's quoted price becomes its price now (what
@@ -15,6 +67,12 @@
  * emitted. SOUK_OK or the database error (UNAVAILABLE: retry the
  * transaction). */
 souk_err souk__cart_touch(souk_store *db, int64_t cart, const char *reason);
+
+/* Inside the caller's write transaction: each line of CART is quoted at
+ * its price now (cart_lines.quoted_*: the cart's currency and the price in
+ * it, or NULL), what the answer of a change shows. SOUK_OK or the database
+ * error. */
+souk_err souk__cart_quote_lines(souk_store *db, int64_t cart);
 
 /* Why coupon CODE cannot go on (or stay on) CART now — "no such coupon",
  * "this coupon is not active", "… not valid now", "… has been used up",

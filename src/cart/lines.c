@@ -5,6 +5,8 @@
  */
 #include "cart/cart.h"
 
+#include <string.h>
+
 #include "cart/internal.h"
 #include "core/time.h"
 #include "core/banned.h"
@@ -33,66 +35,159 @@ static int64_t line_count(souk_store *db, int64_t cart, int *r)
     return n;
 }
 
-/* Writes WANT units of the line of C (0 deletes it) when HAVE are there now. */
-static souk_err write_line(souk_store *db, const line_ctx *c, int64_t have, int64_t want)
+/* The catalog's offer of C's variant, priced in the cart's currency, as a
+ * new line L (quantity and added_at left to the caller); L->for_sale is
+ * false for a variant that is not there. */
+static souk_err read_offer(souk_store *db, const line_ctx *c, const souk__cart_view *v, souk__cart_line *l)
+{
+    bool no_price = false;
+    souk_stmt *st = souk_store_query(db, "SELECT o.product_id, o.sku, o.product_title, o.variant_title, "
+                                         "o.purchasable = 1, pr.amount FROM catalog_offers o "
+                                         "LEFT JOIN catalog_offer_prices pr ON pr.variant_id = o.variant_id "
+                                         "AND pr.currency = $2 WHERE o.variant_id = $1",
+                                     SOUK_ARGS(SOUK_I64(c->variant), SOUK_TEXT(v->h.currency)));
+    memset(l, 0, sizeof *l);
+    l->variant = c->variant;
+    int r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&l->product), SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP,
+                                         SOUK_COL_BOOL(&l->for_sale),
+                                         SOUK_COL_NULLABLE(SOUK_COL_I64(&l->unit), &no_price)));
+    if (r != SOUK_DB_ROW)
+        return souk_store_dberr(r); /* no such variant: not for sale */
+    l->priced = !no_price;
+    size_t n[3];
+    const char *t[3];
+    for (int i = 0; i < 3; i++) {
+        t[i] = souk_stmt_text(st, 1 + i, &n[i]);
+        n[i] = t[i] ? n[i] : 0;
+    }
+    l->sku = souk_arena_strndup(c->a, t[0] ? t[0] : "", n[0]);
+    l->product_title = souk_arena_strndup(c->a, t[1] ? t[1] : "", n[1]);
+    l->variant_title = souk_arena_strndup(c->a, t[2] ? t[2] : "", n[2]);
+    l->sku_len = n[0], l->product_title_len = n[1], l->variant_title_len = n[2];
+    souk_stmt_done(st);
+    return l->sku && l->product_title && l->variant_title ? SOUK_OK : SOUK_E_INTERNAL;
+}
+
+/* The line of V for VARIANT, or -1. */
+static int find_line(const souk__cart_view *v, int64_t variant)
+{
+    for (int i = 0; i < v->n; i++)
+        if (v->lines[i].variant == variant)
+            return i;
+    return -1;
+}
+
+/* Puts the new line L into V where souk__cart_read would list it (by
+ * added_at, then variant). */
+static souk_err insert_line(souk__cart_view *v, souk_arena *a, const souk__cart_line *l)
+{
+    if (!souk__cart_line_add(v, a))
+        return SOUK_E_INTERNAL;
+    int at = v->n - 1;
+    while (at > 0 && (v->lines[at - 1].added_at > l->added_at ||
+                      (v->lines[at - 1].added_at == l->added_at && v->lines[at - 1].variant > l->variant))) {
+        v->lines[at] = v->lines[at - 1];
+        at--;
+    }
+    v->lines[at] = *l;
+    return SOUK_OK;
+}
+
+/* The quoted price of a line written now: the cart's currency and the price, or NULL. */
+#define QUOTE_ARGS(v, l) SOUK_TEXT((v)->h.currency), (l)->priced ? SOUK_I64((l)->unit) : SOUK_NULL
+
+/* Writes WANT units of the line of C (0 deletes it) into the database and
+ * into V, where it is line AT (-1: not there yet; NEW_LINE is then its
+ * offer). Every line it writes is quoted at its price now. */
+static souk_err write_line(souk_store *db, const line_ctx *c, souk__cart_view *v, int at, souk__cart_line *new_line,
+                           int64_t want, int64_t now)
 {
     int r;
     if (want == 0) {
-        if (!have && c->set)
-            return SOUK_E_NOT_FOUND; /* removing a line that is not there */
         r = souk_store_exec(db, "DELETE FROM cart_lines WHERE cart_id = $1 AND variant_id = $2",
                             SOUK_ARGS(SOUK_I64(c->cart), SOUK_I64(c->variant)));
-    } else if (have) {
-        r = souk_store_exec(db, "UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND variant_id = $2",
-                            SOUK_ARGS(SOUK_I64(c->cart), SOUK_I64(c->variant), SOUK_I64(want)));
-    } else {
-        if (c->set)
-            return SOUK_E_NOT_FOUND; /* PATCH of a line that is not there */
-        int64_t lines = line_count(db, c->cart, &r);
-        if (r < 0)
-            return souk_store_dberr(r);
-        if (lines >= SOUK_CART_MAX_LINES) {
-            souk_problems_add(c->pr, c->a, "variant_id", "a cart holds at most %d lines", SOUK_CART_MAX_LINES);
-            return SOUK_E_VALIDATION;
+        if (at >= 0) {
+            memmove(&v->lines[at], &v->lines[at + 1], (size_t)(v->n - at - 1) * sizeof v->lines[0]);
+            v->n--;
         }
-        r = souk_store_exec(db, "INSERT INTO cart_lines (cart_id, variant_id, quantity, added_at) "
-                                "VALUES ($1, $2, $3, $4)",
-                            SOUK_ARGS(SOUK_I64(c->cart), SOUK_I64(c->variant), SOUK_I64(want),
-                                      SOUK_I64(souk_time_now_us())));
+    } else if (at >= 0) {
+        souk__cart_line *l = &v->lines[at];
+        r = souk_store_exec(db, "UPDATE cart_lines SET quantity = $3, quoted_currency = $4, quoted_amount = $5 "
+                                "WHERE cart_id = $1 AND variant_id = $2",
+                            SOUK_ARGS(SOUK_I64(c->cart), SOUK_I64(c->variant), SOUK_I64(want), QUOTE_ARGS(v, l)));
+        l->quantity = want;
+        l->quoted_now = true;
+    } else {
+        r = souk_store_exec(db, "INSERT INTO cart_lines (cart_id, variant_id, quantity, added_at, quoted_currency, "
+                                "quoted_amount) VALUES ($1, $2, $3, $4, $5, $6)",
+                            SOUK_ARGS(SOUK_I64(c->cart), SOUK_I64(c->variant), SOUK_I64(want), SOUK_I64(now),
+                                      QUOTE_ARGS(v, new_line)));
+        new_line->quantity = want;
+        new_line->added_at = now;
+        new_line->quoted_now = true;
+        if (r >= 0)
+            return insert_line(v, c->a, new_line);
     }
     return souk_store_dberr(r);
 }
 
+/* The cart's row after a change at NOW: its 7-day life starts again, each
+ * line is quoted at its price now (the lines whose quote is not that
+ * already: usually none but the one written), and cart.updated. */
+static souk_err touch(souk_store *db, int64_t cart, souk__cart_view *v, int64_t now)
+{
+    int r = souk_store_exec(db, "UPDATE carts SET updated_at = $2, expires_at = $3 WHERE id = $1",
+                            SOUK_ARGS(SOUK_I64(cart), SOUK_I64(now), SOUK_I64(now + SOUK_CART_TTL_US)));
+    if (r < 0)
+        return souk_store_dberr(r);
+    v->h.updated = now;
+    v->h.expires = now + SOUK_CART_TTL_US;
+    for (int i = 0; i < v->n; i++)
+        if (!v->lines[i].quoted_now) {
+            souk_err e = souk__cart_quote_lines(db, cart);
+            if (e)
+                return e;
+            break;
+        }
+    return souk__cart_updated(db, cart, "lines");
+}
+
+/* Reads the cart once, checks the change against what it read, writes it,
+ * and renders the answer from what it read and changed. */
 static souk_err line_body(souk_store *db, void *arg)
 {
     line_ctx *c = arg;
-    bool for_sale = false;
-    int r = souk_store_one(db, "SELECT purchasable = 1 FROM catalog_offers WHERE variant_id = $1",
-                           SOUK_ARGS(SOUK_I64(c->variant)), SOUK_COLS(SOUK_COL_BOOL(&for_sale)));
-    if (r < 0)
-        return souk_store_dberr(r);
+    json_decref(c->json);
+    c->json = NULL;
+    souk__cart_view v;
+    souk_err e = souk__cart_read(db, c->cart, c->a, &v);
+    if (e)
+        return e;
+    int at = find_line(&v, c->variant);
+    souk__cart_line offer = {0};
+    if (at < 0 && (e = read_offer(db, c, &v, &offer)))
+        return e;
+    bool for_sale = at >= 0 ? v.lines[at].for_sale : offer.for_sale;
     if (!for_sale && !(c->set && c->quantity == 0)) /* an unbuyable line may still be removed */
         return refuse(c, "variant_id", "is not a variant that is for sale");
-    int64_t have = 0;
-    r = souk_store_one(db, "SELECT quantity FROM cart_lines WHERE cart_id = $1 AND variant_id = $2",
-                       SOUK_ARGS(SOUK_I64(c->cart), SOUK_I64(c->variant)), SOUK_COLS(SOUK_COL_I64(&have)));
-    if (r < 0)
-        return souk_store_dberr(r);
+    int64_t have = at >= 0 ? v.lines[at].quantity : 0;
     int64_t want = c->set ? c->quantity : have + c->quantity;
     if (want > SOUK_CART_MAX_QUANTITY) {
         souk_problems_add(c->pr, c->a, "quantity", "at most %d of one variant per cart", SOUK_CART_MAX_QUANTITY);
         return SOUK_E_VALIDATION;
     }
-    souk_err e = write_line(db, c, have, want);
-    if (!e)
-        e = souk__cart_touch(db, c->cart, "lines");
-    if (e)
+    if (!have && c->set)
+        return SOUK_E_NOT_FOUND; /* PATCH or removal of a line that is not there */
+    if (!have && want > 0 && v.n >= SOUK_CART_MAX_LINES) {
+        souk_problems_add(c->pr, c->a, "variant_id", "a cart holds at most %d lines", SOUK_CART_MAX_LINES);
+        return SOUK_E_VALIDATION;
+    }
+    int64_t now = souk_time_now_us();
+    if ((e = write_line(db, c, &v, at, &offer, want, now)) || (e = touch(db, c->cart, &v, now)))
         return e;
-    /* rendered here, once: a larger cart must still have totals souk can
-     * compute, and the caller answers with this JSON */
-    json_decref(c->json);
-    c->json = NULL;
-    e = souk_cart_json(db, c->cart, &c->json);
+    /* a larger cart must still have totals souk can compute (the refusal
+     * rolls the change back), and the caller answers with this JSON */
+    e = souk__cart_render(&v, &c->json);
     if (e == SOUK_E_VALIDATION && want > have)
         return refuse(c, "quantity", "the cart would exceed " SOUK_CART_MAX_TOTAL_TEXT " minor units in all");
     return e == SOUK_E_VALIDATION ? SOUK_OK : e; /* a smaller cart still over the cap: no JSON */
@@ -131,7 +226,7 @@ static souk_err target(souk_store *db, merge_ctx *c)
                            SOUK_COLS(SOUK_COL_STR(currency)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r); /* merged meanwhile */
-    return souk_cart_create(db, c->user, currency, none, &c->into);
+    return souk_cart_create(db, c->user, currency, none, &c->into, NULL);
 }
 
 static souk_err merge_body(souk_store *db, void *arg)

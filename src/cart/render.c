@@ -4,30 +4,24 @@
  * published views (catalog_offers, catalog_offer_prices: see catalog.h), and
  * the totals of cart/totals.h. Two queries, whatever the number of lines:
  * this is on the purchase path (every cart change and every checkout).
+ *
+ * Reading (souk__cart_read) and rendering (souk__cart_render) are apart, so
+ * that a change reads the cart once, changes what it read as it changes the
+ * rows, and answers with that: a line change costs no second read of the
+ * cart it has just read (lines.c), a new cart none at all (cart.c).
  */
 #include "cart/cart.h"
 
 #include <string.h>
 
+#include "cart/internal.h"
 #include "cart/totals.h"
 #include "core/id.h"
 #include "core/time.h"
-#include "store/row.h"
 #include "core/banned.h"
 
-typedef struct cart_head {
-    char currency[4], region[16], ship_code[64], coupon_code[64];
-    int64_t updated, expires;
-    souk_cart_pricing p;
-} cart_head;
-
-static json_t *money(int64_t amount, const char *currency)
-{
-    return json_pack("{s:I,s:s}", "amount", (json_int_t)amount, "currency", currency);
-}
-
 /* The cart's own row with its tax rate, shipping method and coupon. */
-static souk_err read_head(souk_store *db, int64_t id, cart_head *h)
+static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
 {
     bool has_shipping = false, coupon_ok = false, percent = false;
     int64_t ship_amount = 0, free_above = -1, coupon_value = 0, coupon_min = 0;
@@ -69,37 +63,107 @@ static souk_err read_head(souk_store *db, int64_t id, cart_head *h)
     return SOUK_OK;
 }
 
-/* The lines of cart ID priced in H's currency into LINES; the purchasable
- * ones into PRICED (*N of them). */
-static souk_err read_lines(souk_store *db, int64_t id, const cart_head *h, json_t *lines,
-                           souk_cart_line_price *priced, int *n)
+/* A copy of text column COL of ST in A, its length in *LEN ("" for NULL). */
+static const char *text_copy(souk_stmt *st, int col, souk_arena *a, size_t *len)
+{
+    size_t n = 0;
+    const char *s = souk_stmt_text(st, col, &n);
+    *len = s ? n : 0;
+    return souk_arena_strndup(a, s ? s : "", *len);
+}
+
+/* Room for one more line in V (grown in A). */
+static souk__cart_line *line_slot(souk__cart_view *v, souk_arena *a)
+{
+    if (v->n == v->cap) {
+        int cap = v->cap ? 2 * v->cap : 8;
+        souk__cart_line *bigger = souk_arena_alloc(a, (size_t)cap * sizeof *bigger);
+        if (!bigger)
+            return NULL;
+        if (v->n)
+            memcpy(bigger, v->lines, (size_t)v->n * sizeof *bigger);
+        v->lines = bigger;
+        v->cap = cap;
+    }
+    return &v->lines[v->n];
+}
+
+souk__cart_line *souk__cart_line_add(souk__cart_view *v, souk_arena *a)
+{
+    souk__cart_line *l = line_slot(v, a);
+    if (l) {
+        memset(l, 0, sizeof *l);
+        v->n++;
+    }
+    return l;
+}
+
+/* The lines of cart V->id priced in its currency, in the order they were added. */
+static souk_err read_lines(souk_store *db, souk__cart_view *v, souk_arena *a)
 {
     souk_stmt *st = souk_store_query(db, "SELECT l.variant_id, o.product_id, o.sku, o.product_title, o.variant_title, "
-                                         "l.quantity, pr.amount, o.purchasable = 1 FROM cart_lines l "
+                                         "l.quantity, pr.amount, o.purchasable = 1, l.added_at, l.quoted_currency, "
+                                         "l.quoted_amount FROM cart_lines l "
                                          "JOIN catalog_offers o ON o.variant_id = l.variant_id "
                                          "LEFT JOIN catalog_offer_prices pr ON pr.variant_id = l.variant_id "
                                          "AND pr.currency = $2 WHERE l.cart_id = $1 ORDER BY l.added_at, l.variant_id",
-                                     SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(h->currency)));
-    int64_t qty, unit;
-    bool no_price, for_sale;
+                                     SOUK_ARGS(SOUK_I64(v->id), SOUK_TEXT(v->h.currency)));
     int r;
-    *n = 0;
-    while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP,
-                                             SOUK_COL_I64(&qty), SOUK_COL_NULLABLE(SOUK_COL_I64(&unit), &no_price),
-                                             SOUK_COL_BOOL(&for_sale)))) == SOUK_DB_ROW) {
-        bool buyable = for_sale && !no_price;
-        const char *problem = !for_sale ? "no longer for sale" : no_price ? "has no price in the cart's currency" : NULL;
-        json_array_append_new(
-            lines, json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:b,s:o}", "variant_id", souk_row_id(st, 0, "var"),
-                             "product_id", souk_row_id(st, 1, "prod"), "sku", souk_row_text(st, 2), "product_title",
-                             souk_row_text(st, 3), "variant_title", souk_row_text(st, 4), "quantity", (json_int_t)qty,
-                             "unit_price", no_price ? json_null() : money(unit, h->currency), "line_total",
-                             buyable ? money(unit * qty, h->currency) : json_null(), "purchasable", buyable, "problem",
-                             problem ? json_string(problem) : json_null()));
-        if (buyable && *n < SOUK_CART_MAX_LINES)
-            priced[(*n)++] = (souk_cart_line_price){unit, qty};
+    for (;;) {
+        souk__cart_line one = {0};
+        bool no_price = false, no_quote = false, no_quote_currency = false;
+        char quoted_currency[4] = "";
+        r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&one.variant), SOUK_COL_I64(&one.product), SOUK_COL_SKIP,
+                                         SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_I64(&one.quantity),
+                                         SOUK_COL_NULLABLE(SOUK_COL_I64(&one.unit), &no_price),
+                                         SOUK_COL_BOOL(&one.for_sale), SOUK_COL_I64(&one.added_at),
+                                         SOUK_COL_NULLABLE(SOUK_COL_STR(quoted_currency), &no_quote_currency),
+                                         SOUK_COL_NULLABLE(SOUK_COL_I64(&one.quoted_amount), &no_quote)));
+        if (r != SOUK_DB_ROW)
+            break;
+        one.priced = !no_price;
+        /* quoted as souk__cart_touch writes it: the cart's currency, the price or NULL */
+        one.quoted_now = !no_quote_currency && strcmp(quoted_currency, v->h.currency) == 0 &&
+                         (one.priced ? !no_quote && one.quoted_amount == one.unit : no_quote);
+        one.sku = text_copy(st, 2, a, &one.sku_len);
+        one.product_title = text_copy(st, 3, a, &one.product_title_len);
+        one.variant_title = text_copy(st, 4, a, &one.variant_title_len);
+        souk__cart_line *l = line_slot(v, a);
+        if (!l || !one.sku || !one.product_title || !one.variant_title) {
+            souk_stmt_done(st);
+            return SOUK_E_INTERNAL;
+        }
+        *l = one;
+        v->n++;
     }
     return souk_store_dberr(r);
+}
+
+souk_err souk__cart_read(souk_store *db, int64_t id, souk_arena *a, souk__cart_view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->id = id;
+    souk_err e = read_head(db, id, &v->h);
+    return e ? e : read_lines(db, v, a);
+}
+
+/* ---- rendering ---- */
+
+static json_t *money(int64_t amount, const char *currency)
+{
+    json_t *m = json_object();
+    if (m && (json_object_set_new(m, "amount", json_integer((json_int_t)amount)) < 0 ||
+              json_object_set_new(m, "currency", json_string(currency)) < 0)) {
+        json_decref(m);
+        return NULL;
+    }
+    return m;
+}
+
+static json_t *text_json(const char *s, size_t n)
+{
+    json_t *j = json_stringn(s, n);
+    return j ? j : json_string("(invalid UTF-8)"); /* a row written by another tool */
 }
 
 static json_t *text_or_null(const char *s)
@@ -107,32 +171,109 @@ static json_t *text_or_null(const char *s)
     return s[0] ? json_string(s) : json_null();
 }
 
-souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out)
+static json_t *id_json(const char *prefix, int64_t id)
 {
-    cart_head h;
-    souk_err e = read_head(db, id, &h);
-    if (e)
-        return e;
-    json_t *lines = json_array();
+    char buf[SOUK_ID_TEXT_MAX];
+    return json_string(souk_id_format(prefix, id, buf));
+}
+
+/* Sets the N (KEY, VALUE) pairs into O in order, stealing every value;
+ * -1 when one is NULL or memory ran out (all values are released). */
+static int set_all(json_t *o, size_t n, const char *const keys[], json_t *const values[])
+{
+    int rc = o ? 0 : -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!values[i])
+            rc = -1;
+        if (rc == 0)
+            rc = json_object_set_new(o, keys[i], values[i]); /* steals it, also when it fails */
+        else
+            json_decref(values[i]);
+    }
+    return rc;
+}
+
+static json_t *line_json(const souk__cart_line *l, const char *currency)
+{
+    bool buyable = l->for_sale && l->priced;
+    const char *problem = !l->for_sale ? "no longer for sale" : !l->priced ? "has no price in the cart's currency" : NULL;
+    static const char *const keys[] = {"variant_id",    "product_id", "sku",        "product_title", "variant_title",
+                                       "quantity",      "unit_price", "line_total", "purchasable",   "problem"};
+    json_t *const values[] = {id_json("var", l->variant),
+                              id_json("prod", l->product),
+                              text_json(l->sku, l->sku_len),
+                              text_json(l->product_title, l->product_title_len),
+                              text_json(l->variant_title, l->variant_title_len),
+                              json_integer((json_int_t)l->quantity),
+                              l->priced ? money(l->unit, currency) : json_null(),
+                              buyable ? money(l->unit * l->quantity, currency) : json_null(),
+                              json_boolean(buyable),
+                              problem ? json_string(problem) : json_null()};
+    json_t *o = json_object();
+    if (set_all(o, sizeof keys / sizeof keys[0], keys, values) < 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
+{
+    *out = NULL;
     souk_cart_line_price priced[SOUK_CART_MAX_LINES];
     int n = 0;
-    if ((e = read_lines(db, id, &h, lines, priced, &n))) {
-        json_decref(lines);
-        return e;
-    }
+    for (int i = 0; i < v->n; i++)
+        if (v->lines[i].for_sale && v->lines[i].priced && n < SOUK_CART_MAX_LINES)
+            priced[n++] = (souk_cart_line_price){v->lines[i].unit, v->lines[i].quantity};
     souk_cart_totals t;
-    if (souk_cart_compute(priced, n, &h.p, &t) < 0) {
-        json_decref(lines);
+    if (souk_cart_compute(priced, n, &v->h.p, &t) < 0)
         return SOUK_E_VALIDATION; /* beyond the largest amount souk computes */
+    const char *cur = v->h.currency;
+    json_t *lines = json_array();
+    for (int i = 0; lines && i < v->n; i++)
+        if (json_array_append_new(lines, line_json(&v->lines[i], cur)) < 0) {
+            json_decref(lines);
+            lines = NULL;
+        }
+    static const char *const total_keys[] = {"subtotal", "discount", "shipping", "tax", "total", "prices_include_tax",
+                                             "coupon_applied"};
+    json_t *const total_values[] = {money(t.subtotal, cur), money(t.discount, cur), money(t.shipping, cur),
+                                    money(t.tax, cur),      money(t.total, cur),    json_boolean(v->h.p.prices_include_tax),
+                                    json_boolean(t.coupon_applied)};
+    json_t *totals = json_object();
+    if (set_all(totals, sizeof total_keys / sizeof total_keys[0], total_keys, total_values) < 0) {
+        json_decref(totals);
+        totals = NULL;
     }
-    const char *cur = h.currency;
-    char ref[SOUK_ID_TEXT_MAX], up[SOUK_RFC3339_LEN], ex[SOUK_RFC3339_LEN];
-    *out = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:b,s:b},s:s,s:s}", "id",
-                     souk_id_format("cart", id, ref), "currency", cur, "region", text_or_null(h.region),
-                     "shipping_method", text_or_null(h.ship_code), "coupon", text_or_null(h.coupon_code), "lines",
-                     lines, "totals", "subtotal", money(t.subtotal, cur), "discount", money(t.discount, cur),
-                     "shipping", money(t.shipping, cur), "tax", money(t.tax, cur), "total", money(t.total, cur),
-                     "prices_include_tax", h.p.prices_include_tax, "coupon_applied", t.coupon_applied, "updated_at",
-                     souk_time_format(h.updated, up), "expires_at", souk_time_format(h.expires, ex));
-    return *out ? SOUK_OK : SOUK_E_INTERNAL;
+    char up[SOUK_RFC3339_LEN], ex[SOUK_RFC3339_LEN];
+    static const char *const keys[] = {"id",    "currency", "region", "shipping_method", "coupon",
+                                       "lines", "totals",   "updated_at", "expires_at"};
+    json_t *const values[] = {id_json("cart", v->id),
+                              json_string(cur),
+                              text_or_null(v->h.region),
+                              text_or_null(v->h.ship_code),
+                              text_or_null(v->h.coupon_code),
+                              lines,
+                              totals,
+                              json_string(souk_time_format(v->h.updated, up)),
+                              json_string(souk_time_format(v->h.expires, ex))};
+    json_t *o = json_object();
+    if (set_all(o, sizeof keys / sizeof keys[0], keys, values) < 0) {
+        json_decref(o);
+        return SOUK_E_INTERNAL;
+    }
+    *out = o;
+    return SOUK_OK;
+}
+
+souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out)
+{
+    souk_arena a;
+    souk_arena_init(&a, 4096, 0);
+    souk__cart_view v;
+    souk_err e = souk__cart_read(db, id, &a, &v);
+    if (!e)
+        e = souk__cart_render(&v, out);
+    souk_arena_release(&a);
+    return e;
 }

@@ -97,11 +97,35 @@ int souk_event_emit_tx(souk_store *db, const char *type, const char *aggregate_i
         free(text);
         return SOUK_DB_HARD;
     }
-    int r = souk_store_exec(db, "INSERT INTO events (type, aggregate_id, payload, created_at) VALUES ($1, $2, $3, $4)",
-                            SOUK_ARGS(SOUK_TEXT(type), SOUK_TEXT(aggregate_id ? aggregate_id : ""), SOUK_TEXT(text),
-                                      SOUK_I64(souk_time_now_us())));
+    int r = souk_event_emit_text_tx(db, type, aggregate_id, text, strlen(text));
     free(text);
+    return r;
+}
+
+int souk_event_emit_text_tx(souk_store *db, const char *type, const char *aggregate_id, const char *payload,
+                            size_t len)
+{
+    const char *why = !type_ok(type) ? "bad type"
+                      : aggregate_id && strlen(aggregate_id) > SOUK_EVENT_AGGREGATE_MAX ? "aggregate id too long"
+                      : len > SOUK_EVENT_PAYLOAD_MAX ? "payload larger than 64 KiB"
+                      : len < 2 || payload[0] != '{' || payload[len - 1] != '}' ? "payload is not an object"
+                                                                                : NULL;
+    if (why) {
+        souk_log_error("events: %s not written: %s", type_ok(type) ? type : "event", why);
+        return SOUK_DB_HARD;
+    }
+    int r = souk_store_exec(db, "INSERT INTO events (type, aggregate_id, payload, created_at) VALUES ($1, $2, $3, $4)",
+                            SOUK_ARGS(SOUK_TEXT(type), SOUK_TEXT(aggregate_id ? aggregate_id : ""),
+                                      SOUK_TEXTN(payload, len), SOUK_I64(souk_time_now_us())));
     return r < 0 ? r : 0;
+}
+
+bool souk_event_plain(const char *s)
+{
+    for (; s && *s; s++)
+        if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+            return false;
+    return s != NULL;
 }
 
 /* ---- subscriptions ------------------------------------------------------ */

@@ -17,6 +17,7 @@
 #define SOUK_EVENTS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,19 @@
  * instead of retrying). The dispatcher sees the event once the transaction
  * commits: within SOUK_EVENT_POLL_MS, or at once after souk_events_kick(). */
 int souk_event_emit_tx(souk_store *db, const char *type, const char *aggregate_id, json_t *payload);
+
+/* The same for a payload its emission point wrote as text, for the hot
+ * ones (a purchase emits about nine events): PAYLOAD (LEN bytes) must be
+ * what souk_event_emit_tx would store for it — a JSON object, compact,
+ * ASCII only — e.g. printed with texts that souk_event_plain accepts.
+ * Checked only for its size and braces; returns as souk_event_emit_tx. */
+int souk_event_emit_text_tx(souk_store *db, const char *type, const char *aggregate_id, const char *payload,
+                            size_t len);
+
+/* True when S (not NULL) can go between the quotes of a JSON string as it
+ * is, in the form souk_event_emit_tx stores: printable ASCII without '"'
+ * or '\\'. Ids, states and reason codes are. */
+bool souk_event_plain(const char *s);
 
 /* A subscriber's callback, called on the dispatcher thread with the
  * dispatcher's own connection DB (outside any transaction: the handler may

@@ -94,15 +94,15 @@ typedef struct souk_res {
     /* for the response cache: what else than the catalog the answer shows */
     unsigned cache_tags;          /* SOUK_CACHE_TAG_* */
     bool live;                    /* the body holds core/live.h markers, filled in at every send */
-    /* set by the server for handlers on the group committer: souk_res_json
-     * keeps the document in json (owned) and the loop serialises it, so the
-     * one writer thread does not */
-    bool defer_json;
-    json_t *json;
     /* for the audit entry the server appends after data-changing requests */
     const char *audit_object_type;
     const char *audit_object_id;
     int64_t audit_subject_user;   /* the account the request was about (0 = the caller's) */
+    /* a body souk_res_json left for the thread that sends the answer to
+     * serialize (json_later: the group committer ran the handler; its time
+     * is the one the whole process waits for) */
+    json_t *json;
+    bool json_later;
 } souk_res;
 
 /* A route's handler. It reads REQ (everything in it lives until the
@@ -141,12 +141,13 @@ int souk_res_error(souk_res *res, souk_err e, const char *message);
 int souk_res_invalid(souk_res *res);
 
 /* Serializes J (consumed) as the body with STATUS. Returns 0, or
- * SOUK_E_INTERNAL when serialization fails. */
+ * SOUK_E_INTERNAL when serialization fails. With RES->json_later (set by
+ * the HTTP layer for write requests on the group committer) J is kept in
+ * RES->json and serialized by the loop that sends the answer (a failure
+ * there — out of memory, a body over its limit — answers 500 as it would
+ * have here; the audit entry, written with the change, has the status the
+ * handler set). */
 int souk_res_json(souk_res *res, int status, json_t *j);
-
-/* Serialises a document souk_res_json deferred (RES->json) into the body;
- * 0, or the error set on RES. Nothing to do without one. */
-int souk_res_render_json(souk_res *res);
 
 /* Checks Content-Type and parses the body as a JSON object (souk_req_body_json).
  * Returns the object (caller decrefs) or NULL after setting a 400/415 error on RES. */

@@ -152,6 +152,11 @@ void souk__http_finish(souk__exchange *x);
 /* Releases what X holds of the worker (response buffer, in-flight counts). */
 void souk__http_end(souk__exchange *x);
 
+/* request.c: serializes a body souk_res_json left in RES->json (see
+ * json_later) into RES->body, unless RES holds an error (then it is only
+ * dropped). 0, or the souk_err it set (500) when serialization failed. */
+int souk__res_json_dump(souk_res *res);
+
 /* Adds response header NAME (a string literal) : VALUE (copied into R's pool). */
 void souk__http_add_header(h2o_req_t *r, const char *name, const char *value);
 

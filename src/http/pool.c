@@ -211,7 +211,7 @@ souk__exchange *souk__http_detach(souk__exchange *x)
 void souk__http_detached_free(souk__exchange *h)
 {
     json_decref(h->req.body_json);
-    json_decref(h->res.json);
+    json_decref(h->res.json); /* dropped unsent (souk__http_end took it when it ran) */
     souk_arena_release(&h->own_arena);
     free(h);
 }

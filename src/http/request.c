@@ -7,6 +7,7 @@
 
 #include "core/id.h"
 #include "core/json.h"
+#include "http/internal.h"
 #include "core/banned.h"
 
 /* permissions that include narrower ones */
@@ -88,25 +89,45 @@ int souk_res_invalid(souk_res *res)
     return souk_res_error(res, SOUK_E_VALIDATION, NULL);
 }
 
+/* json_dump_callback's writer: straight into the body, no copy in between */
+static int dump_to_body(const char *buffer, size_t size, void *data)
+{
+    return souk_buf_add(data, buffer, size) < 0 ? -1 : 0;
+}
+
+int souk__res_json_dump(souk_res *res)
+{
+    json_t *j = res->json;
+    res->json = NULL;
+    if (!j || res->err) {
+        json_decref(j);
+        return 0;
+    }
+    int r = json_dump_callback(j, dump_to_body, &res->body, JSON_COMPACT);
+    json_decref(j);
+    if (souk_buf_failed(&res->body))
+        return souk_res_error(res, SOUK_E_INTERNAL, "response too large");
+    return r < 0 ? souk_res_error(res, SOUK_E_INTERNAL, NULL) : 0;
+}
+
 int souk_res_json(souk_res *res, int status, json_t *j)
 {
     if (!j)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     souk_buf_reset(&res->body);
-    if (res->defer_json) { /* serialised on the loop (souk_res_render_json) */
-        json_decref(res->json);
+    json_decref(res->json);
+    res->json = NULL;
+    if (res->json_later) { /* souk__http_finish serializes it, on the loop */
         res->json = j;
         res->status = status;
         return 0;
     }
-    char *s = json_dumps(j, JSON_COMPACT);
+    int r = json_dump_callback(j, dump_to_body, &res->body, JSON_COMPACT);
     json_decref(j);
-    if (!s)
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_buf_adds(&res->body, s);
-    free(s);
     if (souk_buf_failed(&res->body))
         return souk_res_error(res, SOUK_E_INTERNAL, "response too large");
+    if (r < 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     res->status = status;
     return 0;
 }
@@ -119,17 +140,6 @@ json_t *souk_req_json(souk_req *req, souk_res *res)
         return NULL;
     }
     return souk_req_body_json(req, res);
-}
-
-int souk_res_render_json(souk_res *res)
-{
-    json_t *j = res->json;
-    if (!j)
-        return 0;
-    res->json = NULL;
-    res->defer_json = false;
-    int status = res->status;
-    return res->err ? (json_decref(j), 0) : souk_res_json(res, status, j);
 }
 
 json_t *souk_req_body_json(souk_req *req, souk_res *res)

@@ -403,7 +403,7 @@ static void observe(souk__exchange *x)
 
 void souk__http_finish(souk__exchange *x)
 {
-    souk_res_render_json(&x->res); /* a document the committer left for the loop to serialise */
+    souk__res_json_dump(&x->res); /* a body the committer left to this loop */
     settle(x);
     validators(x);
     invalidate(x);
@@ -416,6 +416,8 @@ void souk__http_finish(souk__exchange *x)
 
 void souk__http_end(souk__exchange *x)
 {
+    json_decref(x->res.json);
+    x->res.json = NULL;
     souk_buf_release(&x->res.body);
     souk_metrics_inflight_add(-1);
     x->w->inflight--;

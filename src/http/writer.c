@@ -36,7 +36,6 @@ static void run_write(souk_store *db, void *arg)
     if (atomic_load(&abandoned))
         return;
     x->req.store = db;
-    x->res.defer_json = true; /* the loop serialises the answer, not the one writer */
     if (!x->audit_only && x->route->handler(&x->req, &x->res) != 0 && !x->res.err)
         souk_res_error(&x->res, SOUK_E_INTERNAL, NULL);
     souk_store_idle(db);
@@ -52,9 +51,9 @@ static void write_done(void *arg, int status)
     }
     if (status < 0) { /* nothing of it was kept: the client may retry */
         souk_log(SOUK_LOG_WARN, x->req.request_id, NULL, NULL, "write request not committed (group failed)");
-        souk_buf_reset(&x->res.body);
         json_decref(x->res.json);
         x->res.json = NULL;
+        souk_buf_reset(&x->res.body);
         souk_problems_init(&x->res.problems);
         x->res.retry_after = "1";
         souk_res_error(&x->res, SOUK_E_UNAVAILABLE, "The change could not be saved; retry in a second.");
@@ -78,6 +77,7 @@ souk__step souk__writer_dispatch(souk__exchange *x)
         char err[16];
         h->req.body_json = souk_json_parse_object(h->req.body, h->req.body_len, err, sizeof err);
     }
+    h->res.json_later = true; /* the loop serializes the answer: the committer's time is everyone's */
     if (souk_store_group_submit(g, run_write, write_done, h) < 0) {
         h->guard->x = NULL; /* the request is still alive here */
         souk__http_detached_free(h);

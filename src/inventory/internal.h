@@ -37,6 +37,13 @@ void souk__inventory_live_set(void *arg);
 souk_err souk__inventory_changed(souk_store *db, int64_t variant, int64_t warehouse, int64_t avail_delta,
                                  const char *reason);
 
+/* The same, with the level as the change left it in *LV, read by the
+ * caller (a sale needs it for its history row too), so that it is read
+ * once. (Not UPDATE … RETURNING: SQLite runs RETURNING through a
+ * temporary table, which costs twice the UPDATE and a read together.) */
+souk_err souk__inventory_changed_to(souk_store *db, int64_t variant, int64_t warehouse, const souk_stock_level *lv,
+                                    int64_t avail_delta, const char *reason);
+
 /* Appends one row to the adjustment history (*ID gets its id; optional). */
 souk_err souk__inventory_record(souk_store *db, int64_t variant, int64_t warehouse, int64_t delta, int64_t on_hand_after,
                                 const char *reason, const char *actor, int64_t reservation, int64_t now, int64_t *id);

@@ -204,10 +204,11 @@ typedef struct souk_reservation_line {
  * CONFLICT is returned with one problem per failing line ("lines[i]", with
  * the quantity that was available) — the caller maps it to 409 OUT_OF_STOCK.
  * VALIDATION for bad input (N outside 1..SOUK_INVENTORY_LINES_MAX, bad
- * quantity, reference). *RESERVATION_ID gets the new "res" id. */
+ * quantity, reference). *RESERVATION_ID gets the new "res" id and
+ * *EXPIRES_AT (optional) the time it lapses (µs, as stored). */
 souk_err souk_inventory_reserve_tx(souk_store *db, const char *reference, const souk_reservation_line *lines,
-                                   size_t n, int64_t ttl_us, int64_t *reservation_id, souk_arena *a,
-                                   souk_problems *pr);
+                                   size_t n, int64_t ttl_us, int64_t *reservation_id, int64_t *expires_at,
+                                   souk_arena *a, souk_problems *pr);
 
 /* Gives an active reservation's stock back (reserved -= quantity per line)
  * and marks it released. Releasing a released or expired reservation is a

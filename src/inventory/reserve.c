@@ -86,8 +86,8 @@ static souk_err take_line(souk_store *db, int64_t reservation, int64_t variant, 
 #define SAVEPOINT_NAME "souk_inventory_reserve"
 
 souk_err souk_inventory_reserve_tx(souk_store *db, const char *reference, const souk_reservation_line *lines,
-                                   size_t n, int64_t ttl_us, int64_t *reservation_id, souk_arena *a,
-                                   souk_problems *pr)
+                                   size_t n, int64_t ttl_us, int64_t *reservation_id, int64_t *expires_at,
+                                   souk_arena *a, souk_problems *pr)
 {
     size_t reflen = reference ? strlen(reference) : 0;
     if (reflen == 0 || reflen > SOUK_INVENTORY_REFERENCE_MAX)
@@ -135,6 +135,8 @@ souk_err souk_inventory_reserve_tx(souk_store *db, const char *reference, const 
         if ((e = exec_sql(db, "RELEASE SAVEPOINT " SAVEPOINT_NAME)))
             return e;
         *reservation_id = id;
+        if (expires_at)
+            *expires_at = now + ttl_us;
         return SOUK_OK;
     }
     /* undo this call's takes; on a transient error the caller retries the
@@ -206,41 +208,34 @@ souk_err souk_inventory_reservation_state(souk_store *db, int64_t reservation_id
     return read_state(db, reservation_id, state, statelen, expires_at);
 }
 
-/* Moves an active RESERVATION to STATE. UNAVAILABLE when it is no longer
- * active: another transaction finished it after we read "active"
- * (PostgreSQL), and the caller's transaction must not go on. */
-static souk_err claim(souk_store *db, int64_t reservation, const char *state, int64_t now)
+/* Moves an active RESERVATION to STATE. UNAVAILABLE with *MISSED when it
+ * is not active (or not there): the caller says why, or — having seen it
+ * active, e.g. another transaction finished it meanwhile (PostgreSQL) —
+ * must not go on. */
+static souk_err claim(souk_store *db, int64_t reservation, const char *state, int64_t now, bool *missed)
 {
+    *missed = false;
     int64_t n = souk_store_update(db,
                                   "UPDATE reservations SET state = $2, updated_at = $3 "
                                   "WHERE id = $1 AND state = 'active'",
                                   SOUK_ARGS(SOUK_I64(reservation), SOUK_TEXT(state), SOUK_I64(now)));
     if (n < 0)
         return souk_store_dberr((int)n);
+    *missed = n != 1;
     return n == 1 ? SOUK_OK : SOUK_E_UNAVAILABLE;
 }
 
-/* A sold line: the history row "sold", then the bookkeeping (available did
- * not change: the stock was reserved already). */
-static souk_err sold(souk_store *db, int64_t reservation, const line *l, int64_t now)
-{
-    souk_stock_level lv;
-    souk_err e = souk__inventory_read_level(db, l->variant, l->warehouse, &lv);
-    if (!e)
-        e = souk__inventory_record(db, l->variant, l->warehouse, -l->quantity, lv.on_hand, "sold", "system",
-                                   reservation, now, NULL);
-    return e ? e : souk__inventory_changed(db, l->variant, l->warehouse, 0, "sold");
-}
-
 /* Settles an active RESERVATION: claims it for STATE first (the conditional
- * state change makes sure only one transaction settles it), then per line
- * gives the stock back ("released", "expired": reserved -= q) or sells it
- * ("consumed": on_hand -= q as well, with history). */
-static souk_err settle(souk_store *db, int64_t reservation, const char *state)
+ * state change makes sure only one transaction settles it; *MISSED: it
+ * was not active), then per line gives the stock back ("released",
+ * "expired": reserved -= q) or sells it ("consumed": on_hand -= q as well,
+ * with the history row "sold"). Each level is read back from its own
+ * update, and passed on as it was left. */
+static souk_err settle(souk_store *db, int64_t reservation, const char *state, bool *missed)
 {
     bool sell = strcmp(state, "consumed") == 0;
     int64_t now = souk_time_now_us();
-    souk_err e = claim(db, reservation, state, now);
+    souk_err e = claim(db, reservation, state, now, missed);
     line *lines;
     size_t n;
     if (e || (e = load_lines(db, reservation, &lines, &n)))
@@ -255,39 +250,60 @@ static souk_err settle(souk_store *db, int64_t reservation, const char *state)
                                      "WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3",
                               SOUK_ARGS(SOUK_I64(l->variant), SOUK_I64(l->warehouse), SOUK_I64(l->quantity),
                                         SOUK_I64(now)));
+        souk_stock_level lv;
         if (changed < 0) {
             e = souk_store_dberr((int)changed);
         } else if (changed != 1) {
             /* reserved is always >= the active lines that point at it */
             SOUK_BUG("reservation %lld holds more than is reserved", (long long)reservation);
             e = SOUK_E_INTERNAL;
+        } else if ((e = souk__inventory_read_level(db, l->variant, l->warehouse, &lv))) {
+            e = e == SOUK_E_NOT_FOUND ? SOUK_E_INTERNAL : e;
         } else {
-            e = sell ? sold(db, reservation, l, now)
-                     : souk__inventory_changed(db, l->variant, l->warehouse, l->quantity, state);
+            /* a sale: the history row, then the bookkeeping (available did
+             * not change: the stock was reserved already), from one read */
+            if (sell)
+                e = souk__inventory_record(db, l->variant, l->warehouse, -l->quantity, lv.on_hand, "sold", "system",
+                                           reservation, now, NULL);
+            if (!e)
+                e = souk__inventory_changed_to(db, l->variant, l->warehouse, &lv, sell ? 0 : l->quantity,
+                                               sell ? "sold" : state);
         }
     }
     free(lines);
     return e;
 }
 
-souk_err souk_inventory_release_tx(souk_store *db, int64_t reservation_id)
+/* Why RESERVATION was not there to claim: NOT_FOUND, CONFLICT when it was
+ * consumed, SOUK_OK (nothing to do) when it was released or expired —
+ * WHEN_SETTLED is what a settled one that is not consumed answers — or
+ * UNAVAILABLE when it is active after all (another transaction settled and
+ * rolled back meanwhile: PostgreSQL; retry). */
+static souk_err not_claimed(souk_store *db, int64_t reservation, souk_err when_settled)
 {
     char state[16];
-    souk_err e = read_state(db, reservation_id, state, sizeof state, NULL);
+    souk_err e = read_state(db, reservation, state, sizeof state, NULL);
     if (e)
         return e;
-    if (strcmp(state, "active") != 0)
-        return strcmp(state, "consumed") == 0 ? SOUK_E_CONFLICT : SOUK_OK;
-    return settle(db, reservation_id, "released");
+    if (strcmp(state, "active") == 0)
+        return SOUK_E_UNAVAILABLE;
+    return strcmp(state, "consumed") == 0 ? SOUK_E_CONFLICT : when_settled;
+}
+
+/* The claim comes first (one conditional update); only a reservation it
+ * did not find active is read, to answer why. */
+souk_err souk_inventory_release_tx(souk_store *db, int64_t reservation_id)
+{
+    bool missed;
+    souk_err e = settle(db, reservation_id, "released", &missed);
+    return missed ? not_claimed(db, reservation_id, SOUK_OK) : e;
 }
 
 souk_err souk_inventory_consume_tx(souk_store *db, int64_t reservation_id)
 {
-    char state[16];
-    souk_err e = read_state(db, reservation_id, state, sizeof state, NULL);
-    if (e)
-        return e;
-    return strcmp(state, "active") != 0 ? SOUK_E_CONFLICT : settle(db, reservation_id, "consumed");
+    bool missed;
+    souk_err e = settle(db, reservation_id, "consumed", &missed);
+    return missed ? not_claimed(db, reservation_id, SOUK_E_CONFLICT) : e;
 }
 
 typedef struct expire_ctx {
@@ -306,7 +322,8 @@ static souk_err expire_one_body(souk_store *db, void *arg)
                            SOUK_ARGS(SOUK_I64(c->now)), SOUK_COLS(SOUK_COL_I64(&id)));
     if (r != SOUK_DB_ROW)
         return souk_store_dberr(r);
-    souk_err e = settle(db, id, "expired");
+    bool missed; /* another transaction settled it first: UNAVAILABLE, so run again */
+    souk_err e = settle(db, id, "expired", &missed);
     if (!e)
         c->released = 1;
     return e;
@@ -353,5 +370,5 @@ souk_err souk_inventory_restock_tx(souk_store *db, int64_t reservation_id, int64
     if (!e)
         e = souk__inventory_record(db, variant, warehouse, quantity, lv.on_hand, reason, actor, reservation_id, now,
                                    NULL);
-    return e ? e : souk__inventory_changed(db, variant, warehouse, quantity, "restocked");
+    return e ? e : souk__inventory_changed_to(db, variant, warehouse, &lv, quantity, "restocked");
 }

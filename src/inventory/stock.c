@@ -48,11 +48,18 @@ souk_err souk__inventory_read_level(souk_store *db, int64_t variant, int64_t war
 int souk__inventory_refresh_availability(souk_store *db, int64_t variant, int64_t delta, bool follow)
 {
     int64_t now = 0;
-    int r = souk_store_one(db,
-                       "INSERT INTO variant_availability (variant_id, available) "
-                       "SELECT $1, coalesce(sum(on_hand - reserved), 0) FROM stock_levels WHERE variant_id = $1 "
-                       "ON CONFLICT (variant_id) DO UPDATE SET available = excluded.available RETURNING available",
-                       SOUK_ARGS(SOUK_I64(variant)), SOUK_COLS(SOUK_COL_I64(&now)));
+    /* written, then read (SQLite runs RETURNING through a temporary table:
+     * twice the cost of the two statements) */
+    int r = souk_store_exec(db,
+                            "INSERT INTO variant_availability (variant_id, available) "
+                            "SELECT $1, coalesce(sum(on_hand - reserved), 0) FROM stock_levels WHERE variant_id = $1 "
+                            "ON CONFLICT (variant_id) DO UPDATE SET available = excluded.available",
+                            SOUK_ARGS(SOUK_I64(variant)));
+    if (r >= 0)
+        r = souk_store_one(db, "SELECT available FROM variant_availability WHERE variant_id = $1",
+                           SOUK_ARGS(SOUK_I64(variant)), SOUK_COLS(SOUK_COL_I64(&now)));
+    if (r == SOUK_DB_DONE)
+        r = SOUK_DB_HARD; /* just written */
     if (r < 0)
         return r;
     /* what product detail shows follows in memory once this commits; what
@@ -76,8 +83,18 @@ int souk__inventory_refresh_availability(souk_store *db, int64_t variant, int64_
 static int emit_stock_changed(souk_store *db, int64_t variant, int64_t warehouse, const souk_stock_level *lv,
                               const char *reason)
 {
-    char vid[SOUK_ID_TEXT_MAX], wid[SOUK_ID_TEXT_MAX];
+    char vid[SOUK_ID_TEXT_MAX], wid[SOUK_ID_TEXT_MAX], text[256];
     souk_id_format(SOUK_PREFIX_VARIANT, variant, vid);
+    souk_id_format(SOUK_PREFIX_WAREHOUSE, warehouse, wid);
+    /* on every reservation and sale: printed, not built and serialized */
+    int n = souk_event_plain(reason)
+                ? snprintf(text, sizeof text,
+                           "{\"variant_id\":\"%s\",\"warehouse_id\":\"%s\",\"on_hand\":%lld,\"reserved\":%lld,"
+                           "\"available\":%lld,\"reason\":\"%s\"}",
+                           vid, wid, (long long)lv->on_hand, (long long)lv->reserved, (long long)lv->available, reason)
+                : -1;
+    if (n > 0 && (size_t)n < sizeof text)
+        return souk_event_emit_text_tx(db, "stock.changed", vid, text, (size_t)n);
     return souk_event_emit_tx(db, "stock.changed", vid,
                               json_pack("{s:s,s:s,s:I,s:I,s:I,s:s}", "variant_id", vid, "warehouse_id",
                                         souk_id_format(SOUK_PREFIX_WAREHOUSE, warehouse, wid), "on_hand",
@@ -98,6 +115,20 @@ static int emit_low_stock(souk_store *db, int64_t variant, int64_t warehouse, co
                                         (json_int_t)lv->available, "threshold", (json_int_t)lv->low_stock_threshold));
 }
 
+souk_err souk__inventory_changed_to(souk_store *db, int64_t variant, int64_t warehouse, const souk_stock_level *lv,
+                                    int64_t avail_delta, const char *reason)
+{
+    if (avail_delta == 0) /* a sale of reserved stock: available, all the catalog shows, is unchanged */
+        return souk_store_dberr(emit_stock_changed(db, variant, warehouse, lv, reason));
+    int r = souk__inventory_refresh_availability(db, variant, avail_delta, true);
+    if (r >= 0)
+        r = emit_stock_changed(db, variant, warehouse, lv, reason);
+    int64_t before = lv->available - avail_delta, threshold = lv->low_stock_threshold;
+    if (r >= 0 && threshold > 0 && before >= threshold && lv->available < threshold)
+        r = emit_low_stock(db, variant, warehouse, lv);
+    return souk_store_dberr(r);
+}
+
 souk_err souk__inventory_changed(souk_store *db, int64_t variant, int64_t warehouse, int64_t avail_delta,
                                  const char *reason)
 {
@@ -105,15 +136,7 @@ souk_err souk__inventory_changed(souk_store *db, int64_t variant, int64_t wareho
     souk_err e = souk__inventory_read_level(db, variant, warehouse, &lv);
     if (e)
         return e == SOUK_E_NOT_FOUND ? SOUK_E_INTERNAL : e;
-    if (avail_delta == 0) /* a sale of reserved stock: available, all the catalog shows, is unchanged */
-        return souk_store_dberr(emit_stock_changed(db, variant, warehouse, &lv, reason));
-    int r = souk__inventory_refresh_availability(db, variant, avail_delta, true);
-    if (r >= 0)
-        r = emit_stock_changed(db, variant, warehouse, &lv, reason);
-    int64_t before = lv.available - avail_delta, threshold = lv.low_stock_threshold;
-    if (r >= 0 && threshold > 0 && before >= threshold && lv.available < threshold)
-        r = emit_low_stock(db, variant, warehouse, &lv);
-    return souk_store_dberr(r);
+    return souk__inventory_changed_to(db, variant, warehouse, &lv, avail_delta, reason);
 }
 
 /* ---- writes ---------------------------------------------------------------- */

@@ -25,6 +25,8 @@
 
 typedef struct finish_ctx {
     const souk__checkout_claim *c;
+    souk__order *order;                /* the order as this transaction has it; NULL: read it */
+    const souk__placed *placed;        /* what this transaction wrote of it, when it placed it */
     const souk_payment_intent *intent; /* NULL: no gateway news */
     bool created;                      /* the intent was just created */
     bool confirmed;                    /* a confirmation was asked for */
@@ -57,7 +59,10 @@ static souk_err apply(souk_store *db, finish_ctx *f, const char *actor)
     case SOUK_PAY_SUCCEEDED: {
         /* what the gateway says it charged, never what was asked of it */
         souk__payment_report p = {pi->id, pi->amount, pi->amount_received, pi->currency, "checkout", f->request_id};
-        return souk__payment_succeeded_tx(db, order, &p, actor, &f->refund_id, &f->mismatch);
+        souk__order read;
+        if (!f->order && (e = souk__order_load(db, order, &read)))
+            return e;
+        return souk__payment_succeeded_tx(db, f->order ? f->order : &read, &p, actor, &f->refund_id, &f->mismatch);
     }
     case SOUK_PAY_PROCESSING:
         return souk__order_processing_tx(db, order);
@@ -91,17 +96,23 @@ static void record_intent(finish_ctx *f, void *db)
         f->created = false; /* recorded: finish_tx need not */
 }
 
-/* Renders the answer from the order as it now is. */
+/* Renders the answer from the order as it now is: from what this
+ * transaction wrote when it placed the order and paid it (the common
+ * case: nothing to read back), else from the database. */
 static souk_err render(souk_store *db, finish_ctx *f)
 {
     const souk__checkout_claim *c = f->c;
-    souk__order o;
     json_t *j = NULL;
-    souk_err e = souk__order_load(db, c->order_id, &o);
+    bool paid_here = f->placed && f->order && strcmp(f->order->state, "paid") == 0 && f->order->paid_at &&
+                     !f->mismatch && !f->refund_id;
+    souk_err e = paid_here ? souk__order_paid_json(f->placed, f->order, &j) : souk__order_json(db, c->order_id, 0, &j);
     if (e)
         return e;
-    if (strcmp(o.state, "cancelled") == 0) {
-        bool declined = strcmp(o.payment_status, "declined") == 0 || strcmp(o.payment_status, "failed") == 0;
+    const char *state = json_string_value(json_object_get(j, "state"));
+    if (state && strcmp(state, "cancelled") == 0) {
+        const char *paid = json_string_value(json_object_get(j, "payment_status"));
+        bool declined = paid && (strcmp(paid, "declined") == 0 || strcmp(paid, "failed") == 0);
+        json_decref(j);
         char code[64];
         int r = souk_store_one(db, "SELECT decline_code FROM orders WHERE id = $1", SOUK_ARGS(SOUK_I64(c->order_id)),
                                SOUK_COLS(SOUK_COL_STR(code)));
@@ -111,8 +122,6 @@ static souk_err render(souk_store *db, finish_ctx *f)
                       declined ? code : "cancelled");
         f->status = declined ? 402 : 409;
     } else {
-        if ((e = souk__order_json(db, c->order_id, 0, &j)))
-            return e;
         if (!c->place.user_id) {
             char token[SOUK__ORDER_TOKEN_LEN];
             souk__order_token(c->place.guest_key, c->order_id, token);
@@ -213,7 +222,7 @@ static int pay(souk_req *req, souk_res *res, const souk__checkout_claim *c, cons
     souk_err e = souk__order_load(req->store, c->order_id, &o);
     if (e)
         return souk_res_error(res, e, NULL);
-    finish_ctx f = {c, NULL, false, false, 0, false, req->request_id, 0, NULL};
+    finish_ctx f = {c, NULL, NULL, NULL, false, false, 0, false, req->request_id, 0, NULL};
     souk_payment_intent pi;
     char err[256] = "";
     if (gateway_steps(&o, payment_method, &f, &pi, err, sizeof err, record_intent, req->store) < 0)
@@ -234,6 +243,7 @@ typedef struct inline_ctx {
     const char *payment_method, *request_id;
     finish_ctx f;
     souk_payment_intent pi;
+    souk__order o; /* the order, as the transaction has it */
 } inline_ctx;
 
 static souk_err claim_and_pay_tx(souk_store *db, void *arg)
@@ -242,13 +252,16 @@ static souk_err claim_and_pay_tx(souk_store *db, void *arg)
     souk_err e = souk__checkout_claim_tx(db, x->c);
     if (e || (x->c->outcome != SOUK__CLAIM_NEW && x->c->outcome != SOUK__CLAIM_RESUME))
         return e;
-    souk__order o;
     char err[256];
     free(x->f.body);
-    x->f = (finish_ctx){x->c, NULL, false, false, 0, false, x->request_id, 0, NULL};
-    if ((e = souk__order_load(db, x->c->order_id, &o)))
+    bool placed = x->c->outcome == SOUK__CLAIM_NEW;
+    x->f = (finish_ctx){x->c, &x->o, placed ? &x->c->placed : NULL, NULL, false, false, 0, false, x->request_id, 0,
+                        NULL};
+    if (placed) /* written just now: nothing to read back */
+        x->o = x->c->placed.o;
+    else if ((e = souk__order_load(db, x->c->order_id, &x->o)))
         return e;
-    if (gateway_steps(&o, x->payment_method, &x->f, &x->pi, err, sizeof err, NULL, NULL) < 0) {
+    if (gateway_steps(&x->o, x->payment_method, &x->f, &x->pi, err, sizeof err, NULL, NULL) < 0) {
         souk_log(SOUK_LOG_ERROR, NULL, NULL, NULL, "checkout: in-process gateway failed: %s", err);
         return SOUK_E_INTERNAL;
     }
@@ -270,7 +283,8 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
         return res->err;
     int64_t user = req->principal.kind == SOUK_ACTOR_USER ? req->principal.user_id : 0;
     const char *token = souk_req_header(req, "x-cart-token");
-    souk__checkout_claim c = {.key = key, .a = req->arena, .pr = &res->problems};
+    bool in_process = souk_orders_gateway()->in_process;
+    souk__checkout_claim c = {.key = key, .a = req->arena, .pr = &res->problems, .answer_with_claim = in_process};
     unsigned char lease_raw[16];
     randombytes_buf(lease_raw, sizeof lease_raw);
     sodium_bin2hex(c.lease, sizeof c.lease, lease_raw, sizeof lease_raw);
@@ -305,7 +319,6 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
         return souk_res_invalid(res);
     }
     int64_t deadline = souk_time_now_us() + SOUK_ORDERS_WAIT_US;
-    bool in_process = souk_orders_gateway()->in_process;
     inline_ctx x = {.c = &c, .payment_method = in.payment_method, .request_id = req->request_id};
     for (;;) {
         e = in_process ? souk_store_run(req->store, claim_and_pay_tx, &x, &res->problems)

@@ -17,6 +17,8 @@ souk_err souk__checkout_claim_tx(souk_store *db, void *arg)
 {
     souk__checkout_claim *c = arg;
     int64_t now = souk_time_now_us(), status = 0, lease = 0;
+    c->unwritten = false;
+    c->claimed_at = now;
     char hash[65];
     char *response = NULL;
     bool answered = false;
@@ -49,10 +51,14 @@ souk_err souk__checkout_claim_tx(souk_store *db, void *arg)
                                                 SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key),
                                                           SOUK_I64(now + SOUK_ORDERS_LEASE_US), SOUK_TEXT(c->lease))));
     }
-    souk_err e = souk__order_place_tx(db, &c->place, &c->order_id, c->a, c->pr);
+    souk_err e = souk__order_place_tx(db, &c->place, &c->order_id, &c->placed, c->a, c->pr);
     if (e)
         return e;
     c->outcome = SOUK__CLAIM_NEW;
+    if (c->answer_with_claim) { /* nobody sees the key before the answer: one write, at the end */
+        c->unwritten = true;
+        return SOUK_OK;
+    }
     return souk_store_dberr(souk_store_exec(db, "INSERT INTO idempotency_keys (scope, key, request_hash, order_id, "
                                                 "lease_until, lease_token, created_at) "
                                                 "VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -77,6 +83,13 @@ void souk__checkout_claim_wait(souk_store *db, const souk__checkout_claim *c, in
 
 souk_err souk__checkout_claim_answer_tx(souk_store *db, const souk__checkout_claim *c, int status, const char *body)
 {
+    if (c->unwritten) /* the row as the claim's INSERT and the UPDATE below would leave it */
+        return souk_store_dberr(souk_store_exec(db, "INSERT INTO idempotency_keys (scope, key, request_hash, order_id, "
+                                                    "status, response, lease_until, lease_token, created_at) "
+                                                    "VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)",
+                                                SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key), SOUK_TEXT(c->hash),
+                                                          SOUK_I64(c->order_id), SOUK_I64(status), SOUK_TEXT(body),
+                                                          SOUK_TEXT(c->lease), SOUK_I64(c->claimed_at))));
     return souk_store_dberr(souk_store_exec(db, "UPDATE idempotency_keys SET status = $3, response = $4, "
                                                 "lease_until = 0 WHERE scope = $1 AND key = $2 AND lease_token = $5 "
                                                 "AND status IS NULL",

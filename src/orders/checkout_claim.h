@@ -24,8 +24,14 @@ typedef struct souk__checkout_claim {
     souk__place_in place;           /* the order to place when the key is new */
     souk_arena *a;
     souk_problems *pr;
+    bool answer_with_claim;         /* in: the answer is stored in the claim's transaction (an
+                                     * in-process gateway), so a new key's row is written once,
+                                     * with its answer, by souk__checkout_claim_answer_tx */
+    bool unwritten;                 /* NEW with answer_with_claim: the row is still to be written */
+    int64_t claimed_at;             /* when the key was claimed (µs) */
     int outcome;                    /* SOUK__CLAIM_… */
     int64_t order_id;               /* NEW, RESUME (and REPLAY: the order answered) */
+    souk__placed placed;            /* NEW: the order as the claim's transaction wrote it */
     int status;                     /* REPLAY */
     char *response;                 /* REPLAY, malloc'd: the caller frees it */
 } souk__checkout_claim;
@@ -43,8 +49,9 @@ void souk__checkout_claim_wait(souk_store *db, const souk__checkout_claim *c, in
 
 /* Inside the outcome transaction: stores STATUS and BODY as the answer of
  * C's key, only while C still holds its lease (a request that lost it
- * answers what it found, and the holder stores the answer). SOUK_OK or the
- * database error. */
+ * answers what it found, and the holder stores the answer) — or, for a key
+ * C->unwritten, writes its row with the answer (as the claim and this
+ * update would have left it). SOUK_OK or the database error. */
 souk_err souk__checkout_claim_answer_tx(souk_store *db, const souk__checkout_claim *c, int status, const char *body);
 
 /* Gives C's lease back (when C still holds it), so that the next request

@@ -44,69 +44,81 @@ static const struct {
     {"refunded", "A refund for your order %s", "We refunded money for your order %s (order total %s).\n"},
 };
 
-/* Writes the e-mail KIND of ORDER into the mail outbox. An order that is
- * gone or was erased (no address) gets none. */
-static souk_err render_mail(souk_store *db, int64_t order, const char *kind)
+/* One notification due, with the columns of its order an e-mail shows. */
+typedef struct due_mail {
+    int64_t order, user_id, total;
+    char kind[48], currency[4], email[256];
+    bool gone; /* no such order (any more) */
+} due_mail;
+
+/* Writes the e-mail of M into the mail outbox. An order that is gone or
+ * was erased (no address) gets none. */
+static souk_err render_mail(souk_store *db, const due_mail *m)
 {
-    souk__order o;
-    souk_err e = souk__order_load(db, order, &o);
-    if (e)
-        return e == SOUK_E_NOT_FOUND ? SOUK_OK : e;
+    if (m->gone)
+        return SOUK_OK;
+    const char *kind = m->kind;
     size_t i = 0, n = sizeof mails / sizeof mails[0];
     while (i < n && strncmp(kind, mails[i].kind, strlen(mails[i].kind)) != 0)
         i++;
-    if (i == n || !o.email[0]) {
+    if (i == n || !m->email[0]) {
         if (i == n)
             souk_log_error("orders: no e-mail text for kind '%s'", kind);
         return SOUK_OK;
     }
     char ref[SOUK_ID_TEXT_MAX], total[64], subject[160], body[600], amount[48] = "?";
-    souk__order_ref(o.id, ref);
-    souk_money money = {o.total, ""};
-    snprintf(money.currency, sizeof money.currency, "%s", o.currency);
+    souk__order_ref(m->order, ref);
+    souk_money money = {m->total, ""};
+    snprintf(money.currency, sizeof money.currency, "%s", m->currency);
     souk_money_format(&money, amount, sizeof amount);
-    snprintf(total, sizeof total, "%s %s", amount, o.currency);
+    snprintf(total, sizeof total, "%s %s", amount, m->currency);
     snprintf(subject, sizeof subject, mails[i].subject, ref);
     snprintf(body, sizeof body, mails[i].text, ref, total);
     const char *why = NULL;
-    if (souk_mail_check(o.email, subject, body, &why) != 0) { /* checkout checks, but say so and go on */
+    if (souk_mail_check(m->email, subject, body, &why) != 0) { /* checkout checks, but say so and go on */
         souk_log_warn("orders: e-mail %s of %s not queued: %s", kind, ref, why ? why : "refused");
         return SOUK_OK;
     }
-    return souk_store_dberr(souk_mail_enqueue_tx(db, o.user_id, o.email, subject, body));
+    return souk_store_dberr(souk_mail_enqueue_tx(db, m->user_id, m->email, subject, body));
 }
 
-typedef struct due_mail {
-    int64_t order;
-    char kind[48];
-} due_mail;
+/* The notifications due, oldest first (ties in key order, so that the
+ * same rows come back whenever asked within one transaction). */
+#define DUE_WHERE "WHERE n.sent_at IS NULL ORDER BY n.created_at, n.order_id, n.kind LIMIT $1"
 
 int souk_orders_send_emails_tx(souk_store *db, int max)
 {
     due_mail *due = calloc((size_t)(max > 0 ? max : 1), sizeof *due);
     if (!due)
         return SOUK_DB_HARD;
-    /* read first, then write: no statement stays open while the outbox is written */
-    souk_stmt *st = souk_store_query(db, "SELECT order_id, kind FROM order_notifications WHERE sent_at IS NULL "
-                                         "ORDER BY created_at LIMIT $1", SOUK_ARGS(SOUK_I64(max)));
+    /* read first, then write: no statement stays open while the outbox is
+     * written; each notification comes with what its e-mail shows */
+    souk_stmt *st = souk_store_query(db, "SELECT n.order_id, n.kind, coalesce(o.user_id, 0), coalesce(o.total, 0), "
+                                         "coalesce(o.currency, ''), coalesce(o.email, ''), o.id IS NULL "
+                                         "FROM order_notifications n LEFT JOIN orders o ON o.id = n.order_id "
+                                         DUE_WHERE,
+                                     SOUK_ARGS(SOUK_I64(max)));
     int n = 0, r = SOUK_DB_DONE;
-    while (n < max && (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&due[n].order), SOUK_COL_STR(due[n].kind)))) ==
-                          SOUK_DB_ROW)
+    while (n < max && (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&due[n].order), SOUK_COL_STR(due[n].kind),
+                                                        SOUK_COL_I64(&due[n].user_id), SOUK_COL_I64(&due[n].total),
+                                                        SOUK_COL_STR(due[n].currency), SOUK_COL_STR(due[n].email),
+                                                        SOUK_COL_BOOL(&due[n].gone)))) == SOUK_DB_ROW)
         n++;
     if (n == max) {
         souk_stmt_done(st);
         r = SOUK_DB_DONE;
     }
-    int64_t now = souk_time_now_us();
     for (int i = 0; i < n && r >= 0; i++) {
-        souk_err e = render_mail(db, due[i].order, due[i].kind);
-        if (e) {
+        souk_err e = render_mail(db, &due[i]);
+        if (e)
             r = e == SOUK_E_UNAVAILABLE ? SOUK_DB_SOFT : SOUK_DB_HARD;
-            break;
-        }
-        r = souk_store_exec(db, "UPDATE order_notifications SET sent_at = $3 WHERE order_id = $1 AND kind = $2",
-                            SOUK_ARGS(SOUK_I64(due[i].order), SOUK_TEXT(due[i].kind), SOUK_I64(now)));
     }
+    /* the same rows, marked sent in one statement */
+    if (r >= 0 && n > 0)
+        r = souk_store_exec(db, "UPDATE order_notifications SET sent_at = $2 WHERE sent_at IS NULL "
+                                "AND (order_id, kind) IN (SELECT n.order_id, n.kind FROM order_notifications n "
+                                DUE_WHERE ")",
+                            SOUK_ARGS(SOUK_I64(max), SOUK_I64(souk_time_now_us())));
     free(due);
     return r < 0 ? r : n;
 }

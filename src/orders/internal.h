@@ -15,8 +15,33 @@
 /* The columns of an order that decisions need. */
 typedef struct souk__order {
     int64_t id, user_id, total, refunded, reservation_id, cart_id, coupon_id;
+    int64_t paid_at; /* µs; 0: not paid */
     char state[24], payment_status[24], currency[4], intent_id[80], email[256];
 } souk__order;
+
+/* What checkout wrote of an order it placed (souk__order_place_tx), kept
+ * so that the answer of a checkout that placed and paid it in one
+ * transaction needs no read back (souk__order_paid_json). Texts live in
+ * the arena place was given; NULL texts are SQL NULL. */
+typedef struct souk__placed_line {
+    int64_t variant, product, vendor, quantity, unit_amount, line_total; /* vendor 0: the shop's own */
+    const char *sku, *product_title, *variant_title;
+} souk__placed_line;
+
+typedef struct souk__placed_sub {
+    int64_t id, vendor, subtotal, commission_bp, commission;
+} souk__placed_sub;
+
+typedef struct souk__placed {
+    souk__order o;                /* as souk__order_load would read it */
+    int64_t subtotal, discount, shipping, tax, created_at;
+    bool prices_include_tax;
+    const char *shipping_method, *coupon, *address_json, *gateway, *actor;
+    const souk__placed_line *lines; /* in line order */
+    size_t nlines;
+    const souk__placed_sub *subs;   /* in id order */
+    size_t nsubs;
+} souk__placed;
 
 /* A souk_store_one / souk_stmt_next result as a souk_err: a row is SOUK_OK,
  * no row NOT_FOUND, else the database error. */
@@ -31,6 +56,13 @@ souk_err souk__order_load(souk_store *db, int64_t id, souk__order *o);
 /* The order as clients see it (docs/orders.md). VENDOR ≠ 0: only that
  * vendor's lines and sub-order. Caller decrefs *OUT. */
 souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **out);
+
+/* Order P->o as souk__order_json would render it once O — the same order
+ * as this transaction leaves it — was paid by souk__order_pay_tx in the
+ * transaction that placed it: nothing else has touched it (no refund, no
+ * return, two history rows). INTERNAL (our bug) when O is not paid or not
+ * P's order; the caller then reads it instead. Caller decrefs *OUT. */
+souk_err souk__order_paid_json(const souk__placed *p, const souk__order *o, json_t **out);
 
 /* The review of order ID (docs/orders.md "Payments that do not match") into
  * *OUT — {reason, source, intent_id, reported_amount, reported_currency,
@@ -53,6 +85,11 @@ souk_err souk__order_stock_lines(souk_store *db, int64_t order, souk__stock_part
 souk_err souk__order_history_tx(souk_store *db, int64_t order, int64_t sub, const char *from, const char *to,
                                 const char *note, const char *actor);
 
+/* The same, dated AT (µs): the time of the change it records, as written
+ * in the order's own row. */
+souk_err souk__order_history_at_tx(souk_store *db, int64_t order, int64_t sub, const char *from, const char *to,
+                                   const char *note, const char *actor, int64_t at);
+
 /* Emits "order.<WHAT>" about ORDER with payload {order_id, state, ...EXTRA}
  * (EXTRA stolen, may be NULL). */
 souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, const char *state, json_t *extra);
@@ -63,12 +100,16 @@ souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, c
  * (emails.c). SOUK_OK or the database error. */
 souk_err souk__order_email_tx(souk_store *db, int64_t order, const char *kind);
 
-/* pending_payment → paid: consumes the reservation (or, when it lapsed
- * already, reserves and consumes afresh), empties the cart, marks sub-orders
- * paid, history, order.placed + order.paid, confirmation e-mail. CONFLICT
- * when the order is not pending (nothing changed); OUT_OF_STOCK when the
- * reservation lapsed and the stock is gone (the caller cancels and refunds). */
-souk_err souk__order_pay_tx(souk_store *db, int64_t order, const char *actor);
+/* pending_payment → paid for order *O — its columns as they are in this
+ * transaction (read in it, or written by it: what they say decides what is
+ * done) —: consumes the reservation (or, when it lapsed already, reserves
+ * and consumes afresh), empties the cart, marks sub-orders paid, history,
+ * order.placed + order.paid, confirmation e-mail; *O then says so (state
+ * paid, payment succeeded, paid_at, the time of the history row too).
+ * CONFLICT when the order is not pending (nothing changed); OUT_OF_STOCK
+ * when the reservation lapsed and the stock is gone (the caller cancels and
+ * refunds). */
+souk_err souk__order_pay_tx(souk_store *db, souk__order *o, const char *actor);
 
 /* The gateway says ORDER's payment is being processed (bank payments take
  * days): a pending order waits for its webhook instead of being abandoned
@@ -101,11 +142,13 @@ souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amo
 souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const char *reason, const char *actor,
                                     int64_t *refund_id);
 
-/* The gateway says ORDER's payment succeeded: pay it (souk__order_pay_tx);
- * when it can no longer be paid (cancelled meanwhile, or its stock gone)
- * the money is refunded in full (*REFUND_ID ≠ 0: send it after the
- * commit). SOUK_OK also when it was paid already. */
-souk_err souk__order_payment_succeeded_tx(souk_store *db, int64_t order, const char *actor, int64_t *refund_id);
+/* The gateway says the payment of order *O (as it is in this transaction,
+ * see souk__order_pay_tx) succeeded: pay it (souk__order_pay_tx); when it
+ * can no longer be paid (cancelled meanwhile, or its stock gone) the money
+ * is refunded in full (*REFUND_ID ≠ 0: send it after the commit). SOUK_OK
+ * also when it was paid already. On SOUK_OK *O is the order as this
+ * transaction leaves it. */
+souk_err souk__order_payment_succeeded_tx(souk_store *db, souk__order *o, const char *actor, int64_t *refund_id);
 
 /* Records a pending refund of AMOUNT (minor units of CURRENCY; NULL: the
  * order's) of a payment through INTENT that ORDER O did not take as its own
@@ -135,14 +178,16 @@ typedef struct souk__payment_report {
  * else why not: "currency_mismatch" or "amount_mismatch". */
 const char *souk__payment_mismatch(const souk__order *o, const souk__payment_report *p, bool taken);
 
-/* The gateway says the payment P into ORDER succeeded. For the order's
- * total: souk__order_payment_succeeded_tx (*REFUND_ID as there). Otherwise
+/* The gateway says the payment P into order *O (as it is in this
+ * transaction, see souk__order_pay_tx; on SOUK_OK as it leaves it)
+ * succeeded. For the order's total: souk__order_payment_succeeded_tx
+ * (*REFUND_ID as there). Otherwise
  * the order is left as it is (unpaid), flagged for review, the mismatch
  * audited, and what P took refunded to P's intent (*REFUND_ID, to send after
  * the commit; 0 when it was refunded before or paid the order); *MISMATCH is
  * then true: count it with souk__payment_mismatch_count once committed. */
-souk_err souk__payment_succeeded_tx(souk_store *db, int64_t order, const souk__payment_report *p, const char *actor,
-                                    int64_t *refund_id, bool *mismatch);
+souk_err souk__payment_succeeded_tx(souk_store *db, souk__order *o, const souk__payment_report *p,
+                                    const char *actor, int64_t *refund_id, bool *mismatch);
 
 /* Counts one committed mismatch of SOURCE ("webhook" / "checkout") in
  * souk_payment_mismatches_total. */

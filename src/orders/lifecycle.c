@@ -17,20 +17,49 @@
 #include "inventory/inventory.h"
 #include "core/banned.h"
 
-souk_err souk__order_history_tx(souk_store *db, int64_t order, int64_t sub, const char *from, const char *to,
-                                const char *note, const char *actor)
+souk_err souk__order_history_at_tx(souk_store *db, int64_t order, int64_t sub, const char *from, const char *to,
+                                   const char *note, const char *actor, int64_t at)
 {
     return souk_store_dberr(souk_store_exec(
         db, "INSERT INTO order_history (id, order_id, sub_order_id, from_state, to_state, note, actor, created_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(order), SOUK_REF(sub), SOUK_TEXT(from), SOUK_TEXT(to),
-                  SOUK_TEXT(note ? note : ""), SOUK_TEXT(actor ? actor : "system"), SOUK_I64(souk_time_now_us()))));
+                  SOUK_TEXT(note ? note : ""), SOUK_TEXT(actor ? actor : "system"), SOUK_I64(at))));
+}
+
+souk_err souk__order_history_tx(souk_store *db, int64_t order, int64_t sub, const char *from, const char *to,
+                                const char *note, const char *actor)
+{
+    return souk__order_history_at_tx(db, order, sub, from, to, note, actor, souk_time_now_us());
+}
+
+/* order.placed when ORDER is paid: {order_id, state, total, currency},
+ * printed (it is on every purchase). */
+static souk_err placed_event_tx(souk_store *db, const souk__order *o, const char *state)
+{
+    char ref[SOUK_ID_TEXT_MAX], text[200];
+    souk__order_ref(o->id, ref);
+    int n = souk_event_plain(state) && souk_event_plain(o->currency)
+                ? snprintf(text, sizeof text, "{\"order_id\":\"%s\",\"state\":\"%s\",\"total\":%lld,\"currency\":\"%s\"}",
+                           ref, state, (long long)o->total, o->currency)
+                : -1;
+    if (n > 0 && (size_t)n < sizeof text)
+        return souk_store_dberr(souk_event_emit_text_tx(db, "order.placed", ref, text, (size_t)n));
+    return souk__order_event_tx(db, "placed", o->id, state,
+                                json_pack("{s:I,s:s}", "total", (json_int_t)o->total, "currency", o->currency));
 }
 
 souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, const char *state, json_t *extra)
 {
     char type[SOUK_EVENT_TYPE_MAX + 1], ref[SOUK_ID_TEXT_MAX];
     snprintf(type, sizeof type, "order.%s", what);
+    if (!extra && souk_event_plain(state)) { /* {order_id, state}: printed */
+        char text[160];
+        int n = snprintf(text, sizeof text, "{\"order_id\":\"%s\",\"state\":\"%s\"}", souk__order_ref(order, ref),
+                         state);
+        if (n > 0 && (size_t)n < sizeof text)
+            return souk_store_dberr(souk_event_emit_text_tx(db, type, ref, text, (size_t)n));
+    }
     json_t *payload = json_pack("{s:s,s:s}", "order_id", souk__order_ref(order, ref), "state", state);
     if (extra) {
         json_object_update(payload, extra);
@@ -40,10 +69,10 @@ souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, c
 }
 
 /* Runs SQL, a conditional UPDATE of ORDER ($1) from the state it starts in
- * (the time is $2); CONFLICT when the order was not in it. */
-static souk_err move(souk_store *db, int64_t order, const char *sql)
+ * (the time, NOW, is $2); CONFLICT when the order was not in it. */
+static souk_err move(souk_store *db, int64_t order, const char *sql, int64_t now)
 {
-    int64_t n = souk_store_update(db, sql, SOUK_ARGS(SOUK_I64(order), SOUK_I64(souk_time_now_us())));
+    int64_t n = souk_store_update(db, sql, SOUK_ARGS(SOUK_I64(order), SOUK_I64(now)));
     return n < 0 ? souk_store_dberr((int)n) : n == 1 ? SOUK_OK : SOUK_E_CONFLICT;
 }
 
@@ -87,7 +116,7 @@ static souk_err resell(souk_store *db, int64_t order)
     souk_problems pr;
     souk_problems_init(&pr);
     int64_t reservation = 0;
-    e = souk_inventory_reserve_tx(db, souk__order_ref(order, ref), lines, n, 0, &reservation, &a, &pr);
+    e = souk_inventory_reserve_tx(db, souk__order_ref(order, ref), lines, n, 0, &reservation, NULL, &a, &pr);
     souk_arena_release(&a);
     if (e == SOUK_E_CONFLICT)
         return SOUK_E_OUT_OF_STOCK;
@@ -106,31 +135,32 @@ static souk_err load_pending(souk_store *db, int64_t order, souk__order *o)
     return e ? e : strcmp(o->state, "pending_payment") != 0 ? SOUK_E_CONFLICT : SOUK_OK;
 }
 
-souk_err souk__order_pay_tx(souk_store *db, int64_t order, const char *actor)
+souk_err souk__order_pay_tx(souk_store *db, souk__order *o, const char *actor)
 {
-    souk__order o;
-    souk_err e = load_pending(db, order, &o);
-    if (e)
-        return e;
-    e = souk_inventory_consume_tx(db, o.reservation_id);
+    if (strcmp(o->state, "pending_payment") != 0)
+        return SOUK_E_CONFLICT;
+    int64_t order = o->id;
+    souk_err e = souk_inventory_consume_tx(db, o->reservation_id);
     if (e == SOUK_E_CONFLICT || e == SOUK_E_NOT_FOUND)
         e = resell(db, order);
     if (e)
         return e;
+    int64_t now = souk_time_now_us();
     if ((e = move(db, order, "UPDATE orders SET state = 'paid', payment_status = 'succeeded', intent_status = "
                              "'succeeded', decline_code = NULL, paid_at = $2, updated_at = $2 "
-                             "WHERE id = $1 AND state = 'pending_payment'")))
+                             "WHERE id = $1 AND state = 'pending_payment'", now)))
         return e;
-    if ((e = subs_to(db, order, "paid")) || (o.cart_id && (e = souk_cart_empty_tx(db, o.cart_id))))
+    if ((e = subs_to(db, order, "paid")) || (o->cart_id && (e = souk_cart_empty_tx(db, o->cart_id))))
         return e;
-    char ref[SOUK_ID_TEXT_MAX];
-    souk__order_ref(order, ref);
-    json_t *totals = json_pack("{s:I,s:s}", "total", (json_int_t)o.total, "currency", o.currency);
-    if ((e = souk__order_history_tx(db, order, 0, "pending_payment", "paid", "payment succeeded", actor)) ||
-        (e = souk__order_event_tx(db, "placed", order, "paid", totals)) ||
-        (e = souk__order_event_tx(db, "paid", order, "paid", NULL)))
+    if ((e = souk__order_history_at_tx(db, order, 0, "pending_payment", "paid", "payment succeeded", actor, now)) ||
+        (e = placed_event_tx(db, o, "paid")) ||
+        (e = souk__order_event_tx(db, "paid", order, "paid", NULL)) ||
+        (e = souk__order_email_tx(db, order, "confirmation")))
         return e;
-    return souk__order_email_tx(db, order, "confirmation");
+    snprintf(o->state, sizeof o->state, "paid");
+    snprintf(o->payment_status, sizeof o->payment_status, "succeeded");
+    o->paid_at = now;
+    return SOUK_OK;
 }
 
 souk_err souk__order_processing_tx(souk_store *db, int64_t order)

@@ -117,18 +117,14 @@ static souk_err flag_tx(souk_store *db, const souk__order *o, const souk__paymen
     return souk_store_dberr(r);
 }
 
-souk_err souk__payment_succeeded_tx(souk_store *db, int64_t order, const souk__payment_report *p, const char *actor,
-                                    int64_t *refund_id, bool *mismatch)
+souk_err souk__payment_succeeded_tx(souk_store *db, souk__order *o, const souk__payment_report *p,
+                                    const char *actor, int64_t *refund_id, bool *mismatch)
 {
     *refund_id = 0;
     *mismatch = false;
-    souk__order o;
-    souk_err e = souk__order_load(db, order, &o);
-    if (e)
-        return e;
-    const char *why = souk__payment_mismatch(&o, p, true);
+    const char *why = souk__payment_mismatch(o, p, true);
     if (!why)
-        return souk__order_payment_succeeded_tx(db, order, actor, refund_id);
+        return souk__order_payment_succeeded_tx(db, o, actor, refund_id);
     *mismatch = true;
-    return flag_tx(db, &o, p, why, refund_id);
+    return flag_tx(db, o, p, why, refund_id);
 }

@@ -90,8 +90,12 @@ static souk_err hook_tx(souk_store *db, void *arg)
      * order's total; a succeeded one that is not is the order's review */
     if (!bound && (e = bind_by_reference(db, h, order, succeeded, &bound)))
         return e;
-    if (succeeded)
-        return souk__payment_succeeded_tx(db, order, &h->report, "gateway", &h->refund_id, &h->mismatch);
+    if (succeeded) {
+        souk__order o;
+        if ((e = souk__order_load(db, order, &o)))
+            return e;
+        return souk__payment_succeeded_tx(db, &o, &h->report, "gateway", &h->refund_id, &h->mismatch);
+    }
     if (!bound)
         return SOUK_OK; /* another amount than the order's, and no money taken: ignored */
     if (strcmp(h->type, "payment_intent.payment_failed") == 0 || strcmp(h->type, "payment_intent.canceled") == 0) {

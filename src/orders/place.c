@@ -124,7 +124,7 @@ static souk_err take_coupon(souk_store *db, int64_t cart_id, const json_t *cart,
 }
 
 static souk_err insert_order(souk_store *db, const souk__place_in *in, const json_t *cart, int64_t id,
-                             int64_t reservation, int64_t coupon, int64_t due)
+                             int64_t reservation, int64_t coupon, int64_t due, int64_t now)
 {
     const json_t *t = json_object_get(cart, "totals");
     char token[SOUK__ORDER_TOKEN_LEN], hex[65] = "";
@@ -147,19 +147,31 @@ static souk_err insert_order(souk_store *db, const souk__place_in *in, const jso
                   SOUK_TEXT(json_string_value(json_object_get(cart, "shipping_method"))),
                   SOUK_TEXT(coupon ? json_string_value(json_object_get(cart, "coupon")) : NULL), SOUK_REF(coupon),
                   SOUK_TEXT(in->address_json), SOUK_I64(in->cart_id), SOUK_I64(reservation), SOUK_TEXT(in->gateway),
-                  SOUK_I64(due), SOUK_I64(souk_time_now_us()))));
+                  SOUK_I64(due), SOUK_I64(now))));
 }
 
-/* Groups the lines by vendor into G (one per vendor, in first-seen order). */
+/* Groups the lines by vendor into G (one per vendor, in first-seen order).
+ * The vendor terms are asked of the catalog once per product. */
 static souk_err group_lines(souk_store *db, const json_t *lines, group *g, size_t *ng, int64_t *vendors)
 {
     *ng = 0;
-    for (size_t i = 0; i < json_array_size(lines); i++) {
+    int64_t products[SOUK_CART_MAX_LINES], commission[SOUK_CART_MAX_LINES];
+    for (size_t i = 0; i < json_array_size(lines) && i < SOUK_CART_MAX_LINES; i++) {
         const json_t *l = json_array_get(lines, i);
-        int64_t vendor = 0, bp = 0;
-        souk_err e = souk_catalog_product_terms(db, id_of(json_object_get(l, "product_id"), "prod"), &vendor, &bp);
-        if (e)
-            return e;
+        int64_t product = id_of(json_object_get(l, "product_id"), "prod"), vendor = 0, bp = 0;
+        size_t seen = 0;
+        while (seen < i && products[seen] != product)
+            seen++;
+        if (seen < i) {
+            vendor = vendors[seen];
+            bp = commission[seen];
+        } else {
+            souk_err e = souk_catalog_product_terms(db, product, &vendor, &bp);
+            if (e)
+                return e;
+        }
+        products[i] = product;
+        commission[i] = bp;
         vendors[i] = vendor;
         size_t k = 0;
         while (k < *ng && g[k].vendor != vendor)
@@ -231,8 +243,82 @@ static souk_err replace_pending(souk_store *db, int64_t cart, const char *actor)
     return SOUK_OK;
 }
 
-souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t *order_id, souk_arena *a,
-                              souk_problems *pr)
+/* S (NULL stays NULL) copied into A; *OOM is set when memory ran out. */
+static const char *copy_or_null(souk_arena *a, const char *s, bool *oom)
+{
+    const char *c = s ? souk_arena_strdup(a, s) : NULL;
+    if (s && !c)
+        *oom = true;
+    return c;
+}
+
+/* What place wrote of order ID (the JSON CART at its prices, lines grouped
+ * as G says), into P: texts copied into A. INTERNAL when memory ran out. */
+static souk_err placed(const souk__place_in *in, const json_t *cart, int64_t id, int64_t reservation,
+                       int64_t coupon, const group *g, size_t ng, const int64_t *vendors, int64_t now, souk_arena *a,
+                       souk__placed *p)
+{
+    const json_t *t = json_object_get(cart, "totals"), *lines = json_object_get(cart, "lines");
+    bool oom = false;
+    memset(p, 0, sizeof *p);
+    souk__order *o = &p->o;
+    o->id = id;
+    o->user_id = in->user_id;
+    o->total = amount_of(json_object_get(t, "total"));
+    o->reservation_id = reservation;
+    o->cart_id = in->cart_id;
+    o->coupon_id = coupon;
+    snprintf(o->state, sizeof o->state, "pending_payment");
+    snprintf(o->payment_status, sizeof o->payment_status, "pending"); /* the column's default */
+    snprintf(o->currency, sizeof o->currency, "%s", json_string_value(json_object_get(cart, "currency")));
+    snprintf(o->email, sizeof o->email, "%s", in->email ? in->email : "");
+    p->subtotal = amount_of(json_object_get(t, "subtotal"));
+    p->discount = amount_of(json_object_get(t, "discount"));
+    p->shipping = amount_of(json_object_get(t, "shipping"));
+    p->tax = amount_of(json_object_get(t, "tax"));
+    p->created_at = now;
+    p->prices_include_tax = json_is_true(json_object_get(t, "prices_include_tax"));
+    p->shipping_method = copy_or_null(a, json_string_value(json_object_get(cart, "shipping_method")), &oom);
+    p->coupon = copy_or_null(a, coupon ? json_string_value(json_object_get(cart, "coupon")) : NULL, &oom);
+    p->address_json = copy_or_null(a, in->address_json, &oom);
+    p->gateway = copy_or_null(a, in->gateway, &oom);
+    p->actor = copy_or_null(a, in->actor, &oom);
+    size_t n = json_array_size(lines);
+    souk__placed_line *pl = souk_arena_calloc(a, (n ? n : 1) * sizeof *pl);
+    souk__placed_sub *ps = souk_arena_calloc(a, (ng ? ng : 1) * sizeof *ps);
+    if (!pl || !ps)
+        return SOUK_E_INTERNAL;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *l = json_array_get(lines, i);
+        pl[i] = (souk__placed_line){id_of(json_object_get(l, "variant_id"), "var"),
+                                    id_of(json_object_get(l, "product_id"), "prod"),
+                                    vendors[i],
+                                    json_integer_value(json_object_get(l, "quantity")),
+                                    amount_of(json_object_get(l, "unit_price")),
+                                    amount_of(json_object_get(l, "line_total")),
+                                    copy_or_null(a, json_string_value(json_object_get(l, "sku")), &oom),
+                                    copy_or_null(a, json_string_value(json_object_get(l, "product_title")), &oom),
+                                    copy_or_null(a, json_string_value(json_object_get(l, "variant_title")), &oom)};
+    }
+    for (size_t k = 0; k < ng; k++) { /* by id, as they are read */
+        size_t at = k;
+        souk__placed_sub sub = {g[k].sub_id, g[k].vendor, g[k].subtotal, g[k].commission_bp,
+                                souk_cart_bp(g[k].subtotal, g[k].commission_bp)};
+        while (at > 0 && ps[at - 1].id > sub.id) {
+            ps[at] = ps[at - 1];
+            at--;
+        }
+        ps[at] = sub;
+    }
+    p->lines = pl;
+    p->nlines = n;
+    p->subs = ps;
+    p->nsubs = ng;
+    return oom ? SOUK_E_INTERNAL : SOUK_OK;
+}
+
+souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t *order_id, souk__placed *out,
+                              souk_arena *a, souk_problems *pr)
 {
     json_t *cart = NULL;
     souk_err e = in->cart_id ? replace_pending(db, in->cart_id, in->actor) : SOUK_OK;
@@ -248,7 +334,7 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
     int64_t vendors[SOUK_CART_MAX_LINES], id = souk_id_next(), reservation = 0, coupon = 0, due = 0;
     group g[SOUK_CART_MAX_LINES];
     size_t ng = 0;
-    char ref[SOUK_ID_TEXT_MAX], state[16];
+    char ref[SOUK_ID_TEXT_MAX];
     if (n > SOUK_CART_MAX_LINES)
         e = SOUK_E_INTERNAL;
     if (!e)
@@ -256,25 +342,26 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
     if (!e)
         e = check_expected(db, in, cart, a, pr); /* before anything is reserved or counted */
     if (!e) {
-        e = souk_inventory_reserve_tx(db, souk__order_ref(id, ref), res_lines, n, reservation_ttl_us, &reservation, a,
-                                      pr);
+        e = souk_inventory_reserve_tx(db, souk__order_ref(id, ref), res_lines, n, reservation_ttl_us, &reservation,
+                                      &due, a, pr);
         if (e == SOUK_E_CONFLICT)
             e = SOUK_E_OUT_OF_STOCK;
     }
     if (!e)
-        e = souk_inventory_reservation_state(db, reservation, state, sizeof state, &due);
-    if (!e)
         e = take_coupon(db, in->cart_id, cart, &coupon, a, pr);
     if (!e)
         e = group_lines(db, lines, g, &ng, vendors);
+    int64_t now = souk_time_now_us();
     if (!e)
-        e = insert_order(db, in, cart, id, reservation, coupon, due);
+        e = insert_order(db, in, cart, id, reservation, coupon, due, now);
     if (!e)
         e = insert_subs(db, id, g, ng);
     if (!e)
         e = insert_lines(db, id, lines, vendors, g, ng);
     if (!e)
-        e = souk__order_history_tx(db, id, 0, NULL, "pending_payment", "checkout", in->actor);
+        e = souk__order_history_at_tx(db, id, 0, NULL, "pending_payment", "checkout", in->actor, now);
+    if (!e && out)
+        e = placed(in, cart, id, reservation, coupon, g, ng, vendors, now, a, out);
     json_decref(cart);
     if (!e)
         *order_id = id;

@@ -27,9 +27,11 @@ typedef struct souk__place_in {
  * PR), PRICE_CHANGED (IN->has_expected and the cart's total is not the
  * expected one: problems "expected_total", the lines and coupon that moved
  * it, "totals.*" the new totals), OUT_OF_STOCK (problems "lines[i]"), or a
- * database error. On any error the caller rolls back: nothing is kept. */
-souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t *order_id, souk_arena *a,
-                              souk_problems *pr);
+ * database error. On any error the caller rolls back: nothing is kept.
+ * *PLACED (optional) gets what was written of the order (texts in A), so
+ * that the rest of the transaction need not read it back. */
+souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t *order_id, souk__placed *placed,
+                              souk_arena *a, souk_problems *pr);
 
 /* The guest order token of ORDER: "ot_" + base64url(BLAKE2b keyed with
  * GUEST_KEY over "ord_…"). Derived, so a retried checkout can show it again. */

@@ -19,12 +19,12 @@ souk_err souk__order_load(souk_store *db, int64_t id, souk__order *o)
 {
     souk__order row = {.id = id};
     int r = souk_store_one(db, "SELECT coalesce(user_id, 0), total, refunded, coalesce(reservation_id, 0), "
-                               "coalesce(cart_id, 0), coalesce(coupon_id, 0), state, payment_status, currency, "
-                               "intent_id, email FROM orders WHERE id = $1",
+                               "coalesce(cart_id, 0), coalesce(coupon_id, 0), coalesce(paid_at, 0), state, "
+                               "payment_status, currency, intent_id, email FROM orders WHERE id = $1",
                            SOUK_ARGS(SOUK_I64(id)),
                            SOUK_COLS(SOUK_COL_I64(&row.user_id), SOUK_COL_I64(&row.total), SOUK_COL_I64(&row.refunded),
                                      SOUK_COL_I64(&row.reservation_id), SOUK_COL_I64(&row.cart_id),
-                                     SOUK_COL_I64(&row.coupon_id), SOUK_COL_STR(row.state),
+                                     SOUK_COL_I64(&row.coupon_id), SOUK_COL_I64(&row.paid_at), SOUK_COL_STR(row.state),
                                      SOUK_COL_STR(row.payment_status), SOUK_COL_STR(row.currency),
                                      SOUK_COL_STR(row.intent_id), SOUK_COL_STR(row.email)));
     if (r == SOUK_DB_ROW)
@@ -37,34 +37,123 @@ static json_t *money(int64_t amount, const char *currency)
     return json_pack("{s:I,s:s}", "amount", (json_int_t)amount, "currency", currency);
 }
 
+/* ---- values as the renderers take them: from a row, or from what a
+ * transaction wrote (souk__order_paid_json), so that both render alike ---- */
+
+typedef struct text {
+    const char *s; /* NULL: SQL NULL */
+    size_t n;
+} text;
+
+static text row_text(souk_stmt *st, int col)
+{
+    if (souk_stmt_is_null(st, col))
+        return (text){NULL, 0};
+    size_t n = 0;
+    const char *s = souk_stmt_text(st, col, &n);
+    return s ? (text){s, n} : (text){"", 0};
+}
+
+static text c_text(const char *s)
+{
+    return (text){s, s ? strlen(s) : 0};
+}
+
+/* TEXT as a JSON string ("" for NULL; a row written by another tool that
+ * is not UTF-8 reads as such, as store/row.h does) */
+static json_t *text_json(text t)
+{
+    json_t *j = json_stringn(t.s ? t.s : "", t.s ? t.n : 0);
+    return j ? j : json_string("(invalid UTF-8)");
+}
+
+static json_t *text_or_null(text t)
+{
+    return t.s ? text_json(t) : json_null();
+}
+
+/* an id with PREFIX, or null for 0 / NULL */
+static json_t *ref_json(const char *prefix, int64_t id, bool present)
+{
+    char buf[SOUK_ID_TEXT_MAX];
+    return present ? json_string(souk_id_format(prefix, id, buf)) : json_null();
+}
+
+static json_t *time_json(int64_t us, bool present)
+{
+    char buf[SOUK_RFC3339_LEN];
+    return present ? json_string(souk_time_format(us, buf)) : json_null();
+}
+
 /* ---- the parts of an order: one query each, one renderer per row (CTX: the currency) ---- */
+
+typedef struct line_values {
+    int64_t variant, product, vendor, quantity, unit_amount, line_total, fulfilled, returned;
+    bool has_vendor; /* NULL: the shop's own goods */
+    text sku, product_title, variant_title;
+} line_values;
+
+static json_t *line_json(const line_values *v, const char *cur)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:I,s:I}", "variant_id", ref_json("var", v->variant, true),
+                     "product_id", ref_json("prod", v->product, true), "vendor_id",
+                     ref_json("vend", v->vendor, v->has_vendor), "sku", text_json(v->sku), "product_title",
+                     text_json(v->product_title), "variant_title", text_json(v->variant_title), "quantity",
+                     (json_int_t)v->quantity, "unit_price", money(v->unit_amount, cur), "line_total",
+                     money(v->line_total, cur), "fulfilled_quantity", (json_int_t)v->fulfilled, "returned_quantity",
+                     (json_int_t)v->returned);
+}
 
 static json_t *line_row(souk_stmt *st, void *cur)
 {
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:I,s:I}", "variant_id", souk_row_id(st, 0, "var"),
-                     "product_id", souk_row_id(st, 1, "prod"), "vendor_id", souk_row_id(st, 2, "vend"), "sku",
-                     souk_row_text(st, 3), "product_title", souk_row_text(st, 4), "variant_title",
-                     souk_row_text(st, 5), "quantity", (json_int_t)souk_stmt_i64(st, 6), "unit_price",
-                     money(souk_stmt_i64(st, 7), cur), "line_total", money(souk_stmt_i64(st, 8), cur),
-                     "fulfilled_quantity", (json_int_t)souk_stmt_i64(st, 9), "returned_quantity",
-                     (json_int_t)souk_stmt_i64(st, 10));
+    line_values v = {souk_stmt_i64(st, 0), souk_stmt_i64(st, 1), souk_stmt_i64(st, 2), souk_stmt_i64(st, 6),
+                     souk_stmt_i64(st, 7), souk_stmt_i64(st, 8), souk_stmt_i64(st, 9), souk_stmt_i64(st, 10),
+                     !souk_stmt_is_null(st, 2), row_text(st, 3), row_text(st, 4), row_text(st, 5)};
+    return line_json(&v, cur);
+}
+
+typedef struct sub_values {
+    int64_t id, vendor, subtotal, commission_bp, commission;
+    bool has_vendor;
+    text state, carrier, tracking;
+} sub_values;
+
+static json_t *sub_json(const sub_values *v, const char *cur)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o}", "id", ref_json(SOUK_PREFIX_SUB_ORDER, v->id, true),
+                     "vendor_id", ref_json("vend", v->vendor, v->has_vendor), "state", text_json(v->state),
+                     "subtotal", money(v->subtotal, cur), "commission_bp", (json_int_t)v->commission_bp, "commission",
+                     money(v->commission, cur), "carrier", text_or_null(v->carrier), "tracking",
+                     text_or_null(v->tracking));
 }
 
 static json_t *sub_row(souk_stmt *st, void *cur)
 {
-    return json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o}", "id", souk_row_id(st, 0, SOUK_PREFIX_SUB_ORDER), "vendor_id",
-                     souk_row_id(st, 1, "vend"), "state", souk_row_text(st, 2), "subtotal",
-                     money(souk_stmt_i64(st, 3), cur), "commission_bp", (json_int_t)souk_stmt_i64(st, 4),
-                     "commission", money(souk_stmt_i64(st, 5), cur), "carrier", souk_row_text_or_null(st, 6),
-                     "tracking", souk_row_text_or_null(st, 7));
+    sub_values v = {souk_stmt_i64(st, 0), souk_stmt_i64(st, 1), souk_stmt_i64(st, 3),    souk_stmt_i64(st, 4),
+                    souk_stmt_i64(st, 5), !souk_stmt_is_null(st, 1), row_text(st, 2), row_text(st, 6),
+                    row_text(st, 7)};
+    return sub_json(&v, cur);
+}
+
+typedef struct history_values {
+    text from, to, note, actor;
+    int64_t at, sub;
+    bool has_at, has_sub; /* no sub-order: the order itself */
+} history_values;
+
+static json_t *history_json(const history_values *v)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "from", text_or_null(v->from), "to", text_json(v->to), "note",
+                     text_json(v->note), "actor", text_json(v->actor), "at", time_json(v->at, v->has_at), "sub_order_id",
+                     ref_json(SOUK_PREFIX_SUB_ORDER, v->sub, v->has_sub));
 }
 
 static json_t *history_row(souk_stmt *st, void *cur)
 {
     (void)cur;
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "from", souk_row_text_or_null(st, 0), "to", souk_row_text(st, 1),
-                     "note", souk_row_text(st, 2), "actor", souk_row_text(st, 3), "at",
-                     souk_row_time(st, 4), "sub_order_id", souk_row_id(st, 5, SOUK_PREFIX_SUB_ORDER));
+    history_values v = {row_text(st, 0), row_text(st, 1), row_text(st, 2), row_text(st, 3), souk_stmt_i64(st, 4),
+                        souk_stmt_i64(st, 5), !souk_stmt_is_null(st, 4), !souk_stmt_is_null(st, 5)};
+    return history_json(&v);
 }
 
 static json_t *refund_row(souk_stmt *st, void *cur)
@@ -125,10 +214,41 @@ static souk_err add_parts(souk_store *db, json_t *o, int64_t id, int64_t vendor,
     return SOUK_OK;
 }
 
+/* ---- the order's own row ---- */
+
+typedef struct head_values {
+    int64_t id, user_id, subtotal, discount, shipping, tax, total, refunded, created_at, updated_at, paid_at;
+    bool prices_include_tax, has_user, has_created, has_updated, has_paid; /* has_…: not NULL */
+    const char *cur;
+    text state, payment_status, email, shipping_method, coupon, address, gateway, intent_id, client_secret,
+        intent_status, decline_code;
+} head_values;
+
+static json_t *head_json(const head_values *v)
+{
+    char idbuf[SOUK_ID_TEXT_MAX];
+    json_t *address = json_loads(v->address.s ? v->address.s : "", 0, NULL);
+    const char *cur = v->cur;
+    return json_pack(
+        "{s:s,s:o,s:o,s:o,s:o,s:s,s:{s:o,s:o,s:o,s:o,s:o,s:o},s:b,s:o,s:o,s:o,"
+        "s:{s:o,s:o,s:o,s:o,s:o},s:o,s:o,s:o}",
+        "id", souk__order_ref(v->id, idbuf), "state", text_json(v->state), "payment_status",
+        text_json(v->payment_status), "email", text_json(v->email), "customer_id",
+        ref_json("usr", v->user_id, v->has_user), "currency", cur, "totals", "subtotal", money(v->subtotal, cur),
+        "discount", money(v->discount, cur), "shipping", money(v->shipping, cur), "tax", money(v->tax, cur), "total",
+        money(v->total, cur), "refunded", money(v->refunded, cur), "prices_include_tax", v->prices_include_tax,
+        "shipping_method", text_or_null(v->shipping_method), "coupon", text_or_null(v->coupon), "shipping_address",
+        address ? address : json_object(), "payment", "gateway", text_json(v->gateway), "intent_id",
+        text_or_null(v->intent_id), "client_secret", text_or_null(v->client_secret), "status",
+        text_json(v->intent_status), "decline_code", text_or_null(v->decline_code), "created_at",
+        time_json(v->created_at, v->has_created), "updated_at", time_json(v->updated_at, v->has_updated), "paid_at",
+        time_json(v->paid_at, v->has_paid));
+}
+
 souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **out)
 {
     *out = NULL;
-    char cur[4], idbuf[SOUK_ID_TEXT_MAX];
+    char cur[4];
     souk_stmt *st = souk_store_query(
         db, "SELECT state, payment_status, email, user_id, currency, subtotal, discount, shipping, tax, total, "
             "refunded, prices_include_tax, shipping_method, coupon_code, shipping_address, gateway, intent_id, "
@@ -139,22 +259,35 @@ souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **o
                                          SOUK_COL_STR(cur)));
     if (r != SOUK_DB_ROW)
         return souk__order_found(r);
-    const char *address_text = souk_stmt_text(st, 14, NULL);
-    json_t *address = json_loads(address_text ? address_text : "", 0, NULL);
-    json_t *o = json_pack(
-        "{s:s,s:o,s:o,s:o,s:o,s:s,s:{s:o,s:o,s:o,s:o,s:o,s:o},s:b,s:o,s:o,s:o,"
-        "s:{s:o,s:o,s:o,s:o,s:o},s:o,s:o,s:o}",
-        "id", souk__order_ref(id, idbuf), "state", souk_row_text(st, 0), "payment_status",
-        souk_row_text(st, 1), "email", souk_row_text(st, 2), "customer_id", souk_row_id(st, 3, "usr"),
-        "currency", cur, "totals", "subtotal", money(souk_stmt_i64(st, 5), cur), "discount",
-        money(souk_stmt_i64(st, 6), cur), "shipping", money(souk_stmt_i64(st, 7), cur), "tax",
-        money(souk_stmt_i64(st, 8), cur), "total", money(souk_stmt_i64(st, 9), cur), "refunded",
-        money(souk_stmt_i64(st, 10), cur), "prices_include_tax", souk_stmt_i64(st, 11) != 0, "shipping_method",
-        souk_row_text_or_null(st, 12), "coupon", souk_row_text_or_null(st, 13), "shipping_address",
-        address ? address : json_object(),
-        "payment", "gateway", souk_row_text(st, 15), "intent_id", souk_row_text_or_null(st, 16), "client_secret",
-        souk_row_text_or_null(st, 17), "status", souk_row_text(st, 18), "decline_code", souk_row_text_or_null(st, 19),
-        "created_at", souk_row_time(st, 20), "updated_at", souk_row_time(st, 21), "paid_at", souk_row_time(st, 22));
+    head_values v = {.id = id,
+                     .user_id = souk_stmt_i64(st, 3),
+                     .subtotal = souk_stmt_i64(st, 5),
+                     .discount = souk_stmt_i64(st, 6),
+                     .shipping = souk_stmt_i64(st, 7),
+                     .tax = souk_stmt_i64(st, 8),
+                     .total = souk_stmt_i64(st, 9),
+                     .refunded = souk_stmt_i64(st, 10),
+                     .created_at = souk_stmt_i64(st, 20),
+                     .updated_at = souk_stmt_i64(st, 21),
+                     .paid_at = souk_stmt_i64(st, 22),
+                     .prices_include_tax = souk_stmt_i64(st, 11) != 0,
+                     .has_user = !souk_stmt_is_null(st, 3),
+                     .has_created = !souk_stmt_is_null(st, 20),
+                     .has_updated = !souk_stmt_is_null(st, 21),
+                     .has_paid = !souk_stmt_is_null(st, 22),
+                     .cur = cur,
+                     .state = row_text(st, 0),
+                     .payment_status = row_text(st, 1),
+                     .email = row_text(st, 2),
+                     .shipping_method = row_text(st, 12),
+                     .coupon = row_text(st, 13),
+                     .address = row_text(st, 14),
+                     .gateway = row_text(st, 15),
+                     .intent_id = row_text(st, 16),
+                     .client_secret = row_text(st, 17),
+                     .intent_status = row_text(st, 18),
+                     .decline_code = row_text(st, 19)};
+    json_t *o = head_json(&v);
     souk_stmt_done(st);
     if (!o)
         return SOUK_E_INTERNAL;
@@ -165,6 +298,96 @@ souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **o
         return e;
     }
     *out = o;
+    return SOUK_OK;
+}
+
+/* ---- an order placed and paid by the transaction at hand ---- */
+
+souk_err souk__order_paid_json(const souk__placed *p, const souk__order *o, json_t **out)
+{
+    *out = NULL;
+    if (strcmp(o->state, "paid") != 0 || !o->paid_at || p->o.id != o->id)
+        return SOUK_E_INTERNAL; /* our bug: only what this transaction paid renders from memory */
+    const char *cur = o->currency;
+    /* as souk__order_pay_tx leaves the row: paid, the payment succeeded, no decline, no secret shown */
+    head_values v = {.id = o->id,
+                     .user_id = o->user_id,
+                     .subtotal = p->subtotal,
+                     .discount = p->discount,
+                     .shipping = p->shipping,
+                     .tax = p->tax,
+                     .total = o->total,
+                     .refunded = o->refunded,
+                     .created_at = p->created_at,
+                     .updated_at = o->paid_at,
+                     .paid_at = o->paid_at,
+                     .prices_include_tax = p->prices_include_tax,
+                     .has_user = o->user_id != 0,
+                     .has_created = true,
+                     .has_updated = true,
+                     .has_paid = true,
+                     .cur = cur,
+                     .state = c_text(o->state),
+                     .payment_status = c_text(o->payment_status),
+                     .email = c_text(o->email),
+                     .shipping_method = c_text(p->shipping_method),
+                     .coupon = c_text(p->coupon),
+                     .address = c_text(p->address_json),
+                     .gateway = c_text(p->gateway),
+                     .intent_id = c_text(o->intent_id[0] ? o->intent_id : NULL),
+                     .client_secret = c_text(NULL),
+                     .intent_status = c_text("succeeded"),
+                     .decline_code = c_text(NULL)};
+    json_t *j = head_json(&v), *lines = json_array(), *subs = json_array(), *history = json_array();
+    for (size_t i = 0; lines && i < p->nlines; i++) {
+        const souk__placed_line *l = &p->lines[i];
+        line_values lv = {l->variant,      l->product,           l->vendor,
+                          l->quantity,     l->unit_amount,       l->line_total,
+                          0,               0,                    l->vendor != 0,
+                          c_text(l->sku),  c_text(l->product_title), c_text(l->variant_title)};
+        if (json_array_append_new(lines, line_json(&lv, cur)) < 0) {
+            json_decref(lines);
+            lines = NULL;
+        }
+    }
+    for (size_t i = 0; subs && i < p->nsubs; i++) {
+        const souk__placed_sub *sub = &p->subs[i];
+        sub_values sv = {sub->id,         sub->vendor,  sub->subtotal, sub->commission_bp, sub->commission,
+                         sub->vendor != 0, c_text("paid"), c_text(NULL), c_text(NULL)};
+        if (json_array_append_new(subs, sub_json(&sv, cur)) < 0) {
+            json_decref(subs);
+            subs = NULL;
+        }
+    }
+    /* the two rows of its life so far: placed, then paid (as place.c and
+     * souk__order_pay_tx write them: each at the time of its change) */
+    const char *actor = p->actor ? p->actor : "system";
+    history_values rows[] = {
+        {c_text(NULL), c_text("pending_payment"), c_text("checkout"), c_text(actor), p->created_at, 0, true, false},
+        {c_text("pending_payment"), c_text("paid"), c_text("payment succeeded"), c_text(actor), o->paid_at, 0, true,
+         false}};
+    for (size_t i = 0; history && i < sizeof rows / sizeof rows[0]; i++)
+        if (json_array_append_new(history, history_json(&rows[i])) < 0) {
+            json_decref(history);
+            history = NULL;
+        }
+    /* nothing refunded or returned yet */
+    static const char *const keys[] = {"lines", "sub_orders", "history", "refunds", "returns"};
+    json_t *const values[] = {lines, subs, history, json_array(), json_array()};
+    int rc = j ? 0 : -1;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (!values[i])
+            rc = -1;
+        if (rc == 0)
+            rc = json_object_set_new(j, keys[i], values[i]); /* steals it, also when it fails */
+        else
+            json_decref(values[i]);
+    }
+    if (rc < 0) {
+        json_decref(j);
+        return SOUK_E_INTERNAL;
+    }
+    *out = j;
     return SOUK_OK;
 }
 

@@ -186,20 +186,21 @@ souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const 
     return e;
 }
 
-souk_err souk__order_payment_succeeded_tx(souk_store *db, int64_t order, const char *actor, int64_t *refund_id)
+souk_err souk__order_payment_succeeded_tx(souk_store *db, souk__order *o, const char *actor, int64_t *refund_id)
 {
     *refund_id = 0;
-    souk_err e = souk__order_pay_tx(db, order, actor);
+    int64_t order = o->id;
+    souk_err e = souk__order_pay_tx(db, o, actor);
     if (e != SOUK_E_CONFLICT && e != SOUK_E_OUT_OF_STOCK)
         return e;
-    souk__order o;
     if ((e == SOUK_E_OUT_OF_STOCK &&
          (e = souk__order_cancel_pending_tx(db, order, NULL, NULL, "paid after its stock was sold", actor))) ||
-        (e = souk__order_load(db, order, &o)))
+        (e = souk__order_load(db, order, o)))
         return e;
-    if (strcmp(o.state, "cancelled") != 0 || o.refunded >= o.total)
+    if (strcmp(o->state, "cancelled") != 0 || o->refunded >= o->total)
         return SOUK_OK; /* paid already (a webhook and a confirmation both said so) */
     /* the money arrived for an order that can no longer be delivered: give it back */
-    return souk__refund_begin_tx(db, &o, o.total - o.refunded, "payment arrived after cancellation", 0, actor,
-                                 refund_id);
+    e = souk__refund_begin_tx(db, o, o->total - o->refunded, "payment arrived after cancellation", 0, actor,
+                              refund_id);
+    return e ? e : souk__order_load(db, order, o); /* as the refund left it */
 }

@@ -93,9 +93,12 @@ struct souk_store_ops {
     void (*reset)(souk_stmt *st);
     /* True while ST is between its first row and its end. */
     bool (*busy)(souk_stmt *st);
-    /* Binds P to parameter $IDX (1-based, ≤ nparams). 0, or -1 when the
-     * SQL does not use $IDX or the value cannot be bound. */
-    int (*bind)(souk_stmt *st, int idx, const souk_param *p);
+    /* Binds P to parameter $IDX (1-based, ≤ nparams). Text and blobs are
+     * copied when COPY; else they are read where they are, and must stay
+     * there until ST is reset (souk_store_one/exec step and reset ST before
+     * they return). 0, or -1 when the SQL does not use $IDX or the value
+     * cannot be bound. */
+    int (*bind)(souk_stmt *st, int idx, const souk_param *p, bool copy);
     /* SOUK_DB_ROW, SOUK_DB_DONE or an error class (errmsg set). */
     int (*step)(souk_stmt *st);
 
@@ -122,6 +125,12 @@ struct souk_store_ops {
     /* See souk_store_change_mark and souk_store_scrub. */
     int64_t (*change_mark)(souk_store *db);
     int (*scrub)(souk_store *db);
+    /* Optional (a database with a write-ahead log the writer's commits
+     * checkpoint): from now on commits on DB leave checkpoints to another
+     * connection and call FN(CTX, pages in the log) after each one. */
+    void (*defer_checkpoints)(souk_store *db, void (*fn)(void *ctx, int64_t pages), void *ctx);
+    /* Checkpoints what it can without waiting for anyone. 0 or -1. */
+    int (*checkpoint)(souk_store *db);
 };
 
 /* The adapters linked into this binary (store.c lists them). */
@@ -155,7 +164,8 @@ void souk__store_drop_hooks(souk_store *db, size_t from);
 void souk__store_group_adopt(souk_store *db, const char *dsn);
 
 /* group.c: runs FN on the committer of DB's group (souk_store_tx's path for
- * a joined connection). */
-int souk__store_group_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
+ * a joined connection): in a savepoint of its own, or — FLAT, for
+ * souk_store_tx_join — in the group's transaction as it is. */
+int souk__store_group_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx, bool flat);
 
 #endif

@@ -19,6 +19,20 @@
  * error, full disk), every item of the group that had succeeded is told
  * SOUK_DB_SOFT (a submitted transaction is then run again by souk_store_tx,
  * in a later group) and work items get a negative status.
+ *
+ * Checkpoints: SQLite copies its write-ahead log into the database, with
+ * two fsyncs, in the thread whose commit takes the log past
+ * wal_autocheckpoint pages — here the committer, which would stop running
+ * groups meanwhile. Where the adapter can (defer_checkpoints), the
+ * committer only hears the log's size after each commit and wakes a
+ * checkpointer thread with a connection of its own, which copies what it
+ * can without waiting for anyone (a passive checkpoint, as SQLite's own);
+ * the committer goes on committing into the log meanwhile. The log starts
+ * over only when a writer begins with all of it copied, which never
+ * happens while the committer keeps writing behind the checkpointer (the
+ * log grew to three times the mark): so once the checkpointer is done,
+ * the committer copies the little written since itself, between two
+ * groups, and its next group starts the log over.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -36,6 +50,7 @@
 #define GROUP_QUEUE_MAX 8192 /* queued items; beyond, submit refuses (503) */
 #define GROUP_TX_ATTEMPTS 9  /* runs of one submitted transaction, as souk_store_tx */
 #define BEGIN_ATTEMPTS 20    /* the busy handler waits up to 5 s each */
+#define CHECKPOINT_PAGES 8000 /* as the connections' wal_autocheckpoint (sqlite.c says why) */
 
 typedef enum item_kind { ITEM_TX, ITEM_WORK } item_kind;
 
@@ -43,6 +58,7 @@ typedef struct item {
     struct item *next;
     item_kind kind;
     int (*fn)(souk_store *db, void *ctx);      /* ITEM_TX */
+    bool flat;                                 /* ITEM_TX: no savepoint (souk_store_tx_join) */
     void (*work)(souk_store *db, void *ctx);   /* ITEM_WORK */
     void (*done)(void *ctx, int status);       /* ITEM_WORK */
     void *ctx;
@@ -62,7 +78,16 @@ struct souk_store_group {
     bool stop, started;
     int64_t mark;                     /* the committer connection's change mark when last looked */
     _Atomic uint64_t external;        /* commits seen from outside the group */
-    int m_groups, m_items, m_failed; /* metric series */
+    int m_groups, m_items, m_failed, m_checkpoints; /* metric series */
+    struct {                          /* the checkpointer (see above) */
+        souk_store *db;               /* its connection; NULL: the committer checkpoints itself */
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t wake;
+        atomic_bool due;              /* a checkpoint is under way: from the log passing CHECKPOINT_PAGES */
+        atomic_bool done;             /*   to the committer's catching up (see above) */
+        bool requested, stop;         /* under lock: the checkpointer's work */
+    } ckpt;
 };
 
 static __thread souk_store_group *on_committer; /* set on a committer thread */
@@ -84,7 +109,7 @@ static void run_item(souk_store_group *g, item *it)
 {
     souk_store *db = g->db;
     if (it->kind == ITEM_TX) {
-        it->result = souk__store_savepoint_tx(db, it->fn, it->ctx);
+        it->result = it->flat ? it->fn(db, it->ctx) : souk__store_savepoint_tx(db, it->fn, it->ctx);
     } else {
         it->work(db, it->ctx);
         souk_store_idle(db);
@@ -180,6 +205,85 @@ static void look_outside(souk_store_group *g)
     }
 }
 
+/* After each of the committer's commits, on its thread: wakes the
+ * checkpointer when the log has grown past CHECKPOINT_PAGES. */
+static void log_size(void *ctx, int64_t pages)
+{
+    souk_store_group *g = ctx;
+    if (pages < CHECKPOINT_PAGES || atomic_exchange(&g->ckpt.due, true))
+        return;
+    pthread_mutex_lock(&g->ckpt.lock);
+    g->ckpt.requested = true;
+    pthread_cond_signal(&g->ckpt.wake);
+    pthread_mutex_unlock(&g->ckpt.lock);
+}
+
+static void *checkpointer_main(void *arg)
+{
+    souk_store_group *g = arg;
+    pthread_setname_np(pthread_self(), "souk-checkpoint");
+    for (;;) {
+        pthread_mutex_lock(&g->ckpt.lock);
+        while (!g->ckpt.requested && !g->ckpt.stop)
+            pthread_cond_wait(&g->ckpt.wake, &g->ckpt.lock);
+        bool stop = g->ckpt.stop;
+        g->ckpt.requested = false;
+        pthread_mutex_unlock(&g->ckpt.lock);
+        if (stop)
+            break;
+        bool ok = g->ckpt.db->ops->checkpoint(g->ckpt.db) == 0;
+        atomic_store(&g->ckpt.done, true);
+        if (ok) /* counted once the committer may catch up */
+            souk_metrics_series_add(g->m_checkpoints, 1);
+    }
+    return NULL;
+}
+
+/* Between groups, on the committer: after the checkpointer's copy, the
+ * rest of the log, so that the next group starts it over. */
+static void checkpoint_catch_up(souk_store_group *g)
+{
+    if (!g->ckpt.db || !atomic_exchange(&g->ckpt.done, false))
+        return;
+    g->db->ops->checkpoint(g->db);
+    atomic_store(&g->ckpt.due, false); /* a log past the mark from now on asks again */
+}
+
+/* Starts the checkpointer of G when its adapter lets the committer leave
+ * checkpoints to it; without one the committer checkpoints as before. */
+static void checkpointer_start(souk_store_group *g, const char *dsn)
+{
+    char err[256];
+    const souk_store_ops *ops = g->db->ops;
+    if (!ops->defer_checkpoints || !ops->checkpoint || souk_store_open(&g->ckpt.db, dsn, err, sizeof err) < 0)
+        return;
+    pthread_mutex_init(&g->ckpt.lock, NULL);
+    pthread_cond_init(&g->ckpt.wake, NULL);
+    if (pthread_create(&g->ckpt.thread, NULL, checkpointer_main, g) != 0) {
+        souk_log(SOUK_LOG_WARN, NULL, NULL, NULL, "group commit: no checkpointer thread; the committer checkpoints");
+        pthread_cond_destroy(&g->ckpt.wake);
+        pthread_mutex_destroy(&g->ckpt.lock);
+        souk_store_close(g->ckpt.db);
+        g->ckpt.db = NULL;
+        return;
+    }
+    ops->defer_checkpoints(g->db, log_size, g);
+}
+
+static void checkpointer_stop(souk_store_group *g)
+{
+    if (!g->ckpt.db)
+        return;
+    pthread_mutex_lock(&g->ckpt.lock);
+    g->ckpt.stop = true;
+    pthread_cond_signal(&g->ckpt.wake);
+    pthread_mutex_unlock(&g->ckpt.lock);
+    pthread_join(g->ckpt.thread, NULL);
+    souk_store_close(g->ckpt.db);
+    pthread_cond_destroy(&g->ckpt.wake);
+    pthread_mutex_destroy(&g->ckpt.lock);
+}
+
 static void *committer_main(void *arg)
 {
     souk_store_group *g = arg;
@@ -220,6 +324,7 @@ static void *committer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&g->lock);
         look_outside(g);
+        checkpoint_catch_up(g);
         run_group(g, first, n);
     }
     return NULL;
@@ -253,8 +358,12 @@ int souk_store_group_start(souk_store_group **out, const char *dsn, char *err, s
                                      "Write transactions and write requests committed by group commit.");
     g->m_failed = souk_metrics_series("souk_store_group_failures_total", "", SOUK_METRIC_COUNTER,
                                       "Groups that could not begin or commit (their items were told to retry).");
+    g->m_checkpoints = souk_metrics_series("souk_store_checkpoints_total", "", SOUK_METRIC_COUNTER,
+                                           "Checkpoints of the write-ahead log made beside the group committer.");
+    checkpointer_start(g, dsn); /* before the committer commits anything */
     if (pthread_create(&g->thread, NULL, committer_main, g) != 0) {
         snprintf(err, errlen, "cannot start the committer thread");
+        checkpointer_stop(g);
         souk_store_close(g->db);
         free(g);
         return -1;
@@ -276,6 +385,7 @@ void souk_store_group_stop(souk_store_group *g)
     pthread_mutex_unlock(&g->lock);
     if (g->started)
         pthread_join(g->thread, NULL);
+    checkpointer_stop(g);
     souk_store_close(g->db);
     pthread_cond_destroy(&g->wake);
     pthread_mutex_destroy(&g->lock);
@@ -304,14 +414,14 @@ souk_store_group *souk_store_group_of(const souk_store *db)
     return db->group;
 }
 
-int souk__store_group_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx)
+int souk__store_group_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx, bool flat)
 {
     souk_store_group *g = db->group;
     if (on_committer == g) /* from inside an item: it is already in the group's transaction */
-        return souk__store_savepoint_tx(g->db, fn, ctx);
+        return flat ? fn(g->db, ctx) : souk__store_savepoint_tx(g->db, fn, ctx);
     int r = SOUK_DB_HARD;
     for (int attempt = 0; attempt < GROUP_TX_ATTEMPTS; attempt++) {
-        item it = {.kind = ITEM_TX, .fn = fn, .ctx = ctx};
+        item it = {.kind = ITEM_TX, .fn = fn, .flat = flat, .ctx = ctx};
         pthread_cond_init(&it.cond, NULL);
         pthread_mutex_lock(&g->lock);
         if (g->stop) {

@@ -174,7 +174,8 @@ int souk_store_ping(souk_store *db)
 
 /* ---- statements ---- */
 
-souk_stmt *souk_store_query(souk_store *db, const char *sql, const souk_param *args)
+/* souk_store_query, binding text and blobs where they are unless COPY */
+static souk_stmt *query(souk_store *db, const char *sql, const souk_param *args, bool copy)
 {
     souk_stmt *st = souk__store_cached(db, sql);
     if (!st)
@@ -185,7 +186,7 @@ souk_stmt *souk_store_query(souk_store *db, const char *sql, const souk_param *a
             souk__store_set_err(db, "more parameters given than the %d the SQL names", st->nparams);
             goto bad;
         }
-        if (db->ops->bind(st, n + 1, &args[n]) < 0) {
+        if (db->ops->bind(st, n + 1, &args[n], copy) < 0) {
             souk__store_set_err(db, "cannot bind parameter $%d", n + 1);
             goto bad;
         }
@@ -199,6 +200,11 @@ bad:
     return NULL;
 }
 
+souk_stmt *souk_store_query(souk_store *db, const char *sql, const souk_param *args)
+{
+    return query(db, sql, args, true); /* the caller steps it later: its arguments may be gone */
+}
+
 /* Copies LEN bytes of S into BUF of CAP bytes, cutting at a UTF-8
  * character boundary when it must truncate. */
 static void copy_text(char *buf, size_t cap, const char *s, size_t len)
@@ -208,8 +214,8 @@ static void copy_text(char *buf, size_t cap, const char *s, size_t len)
         while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
             len--;
     }
-    if (len)
-        memcpy(buf, s, len);
+    if (len) /* memmove: a column may be the very text bound into BUF (souk_store_one binds it in place) */
+        memmove(buf, s, len);
     buf[len] = '\0';
 }
 
@@ -291,9 +297,12 @@ void souk_stmt_done(souk_stmt *st)
         st->db->ops->reset(st);
 }
 
+/* souk_store_one and souk_store_exec step their statement to its end (or
+ * reset it) before they return, while the arguments are still there: no
+ * copy of text and blobs is needed. */
 int souk_store_one(souk_store *db, const char *sql, const souk_param *args, const souk_col *cols)
 {
-    souk_stmt *st = souk_store_query(db, sql, args);
+    souk_stmt *st = query(db, sql, args, false);
     int r = souk_stmt_next(st, cols);
     if (r == SOUK_DB_ROW)
         souk_stmt_done(st);
@@ -302,7 +311,7 @@ int souk_store_one(souk_store *db, const char *sql, const souk_param *args, cons
 
 int souk_store_exec(souk_store *db, const char *sql, const souk_param *args)
 {
-    souk_stmt *st = souk_store_query(db, sql, args);
+    souk_stmt *st = query(db, sql, args, false);
     int r;
     while ((r = souk_stmt_next(st, NULL)) == SOUK_DB_ROW)
         ;

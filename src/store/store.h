@@ -215,6 +215,14 @@ char *souk_stmt_strdup(souk_stmt *st, int col);
  * class when BEGIN/COMMIT fail for good. */
 int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
 
+/* Like souk_store_tx, for a FN that leaves nothing behind when it fails
+ * (its only write is one statement, which undoes itself, and it registers
+ * no after-commit hook before that write): where DB is in a write
+ * transaction already (a group's committer running a write request) FN
+ * runs in it as it is, without a savepoint of its own; elsewhere it is
+ * souk_store_tx. Returns FN's value, or what souk_store_tx returns. */
+int souk_store_tx_join(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
+
 /* A transaction body that answers SOUK_OK (commit), SOUK_E_UNAVAILABLE (a
  * transient database failure: roll back and run the body again) or any
  * other souk_err (roll back). */

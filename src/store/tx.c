@@ -113,7 +113,7 @@ int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ct
     if (db->no_writes)
         SOUK_BUG("a write transaction on an event-loop connection (it would wait for the write lock)");
     if (db->group && !db->committer)
-        return souk__store_group_tx(db, fn, ctx);
+        return souk__store_group_tx(db, fn, ctx, false);
     for (int attempt = 0;; attempt++) {
         int r = db->ops->begin(db, true);
         if (r == SOUK_DB_DONE) {
@@ -138,6 +138,15 @@ int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ct
             return r;
         backoff(attempt);
     }
+}
+
+int souk_store_tx_join(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx)
+{
+    if (db->tx_depth > 0) /* FN fails whole or not at all: no savepoint needed */
+        return fn(db, ctx);
+    if (db->group && !db->committer && !db->no_writes) /* the same, in the group's transaction */
+        return souk__store_group_tx(db, fn, ctx, true);
+    return souk_store_tx(db, fn, ctx);
 }
 
 int souk_store_read_begin(souk_store *db)

@@ -231,7 +231,7 @@ static inline int64_t cart(fixture *f)
 {
     char token[64];
     int64_t id = 0;
-    assert_int_equal(souk_cart_create(f->db, 0, "USD", token, &id), SOUK_OK);
+    assert_int_equal(souk_cart_create(f->db, 0, "USD", token, &id, NULL), SOUK_OK);
     return id;
 }
 
@@ -270,7 +270,7 @@ typedef struct place_call {
 static inline souk_err place_body(souk_store *db, void *arg)
 {
     place_call *c = arg;
-    return souk__order_place_tx(db, &c->in, &c->order, c->a, c->pr);
+    return souk__order_place_tx(db, &c->in, &c->order, NULL, c->a, c->pr);
 }
 
 /* Places cart C as a guest; *ORDER (optional) gets the order. */
@@ -344,7 +344,9 @@ static inline souk_err op_body(souk_store *db, void *arg)
     x->refund_id = 0;
     switch (x->kind) {
     case OP_PAY:
-        return souk__order_pay_tx(db, x->order, "guest");
+        if ((e = souk__order_load(db, x->order, &o)))
+            return e;
+        return souk__order_pay_tx(db, &o, "guest");
     case OP_CANCEL_PENDING:
         return souk__order_cancel_pending_tx(db, x->order, x->status, x->decline, "declined at the gateway", "system");
     case OP_CANCEL_PAID:
@@ -356,7 +358,9 @@ static inline souk_err op_body(souk_store *db, void *arg)
             return e;
         return souk__refund_begin_tx(db, &o, x->amount, "goodwill", 0, "usr_admin", &x->refund_id);
     case OP_SUCCEEDED:
-        return souk__order_payment_succeeded_tx(db, x->order, "webhook", &x->refund_id);
+        if ((e = souk__order_load(db, x->order, &o)))
+            return e;
+        return souk__order_payment_succeeded_tx(db, &o, "webhook", &x->refund_id);
     case OP_DERIVE:
         return souk__order_derive_tx(db, x->order, "usr_vendor");
     case OP_RESTOCK:

@@ -99,7 +99,7 @@ static int reserve_body(souk_store *db, void *arg)
 {
     reserve_call *c = arg;
     souk_problems_init(c->pr);
-    c->err = souk_inventory_reserve_tx(db, c->reference, c->lines, c->n, c->ttl_us, &c->id, c->a, c->pr);
+    c->err = souk_inventory_reserve_tx(db, c->reference, c->lines, c->n, c->ttl_us, &c->id, NULL, c->a, c->pr);
     return souk_inventory_tx_status(c->err);
 }
 

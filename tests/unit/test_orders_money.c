@@ -37,7 +37,9 @@ typedef struct reported {
 static souk_err reported_body(souk_store *db, void *arg)
 {
     reported *x = arg;
-    return souk__payment_succeeded_tx(db, x->order, &x->p, "gateway", &x->refund_id, &x->mismatch);
+    souk__order o;
+    souk_err e = souk__order_load(db, x->order, &o);
+    return e ? e : souk__payment_succeeded_tx(db, &o, &x->p, "gateway", &x->refund_id, &x->mismatch);
 }
 
 static reported report(fixture *f, int64_t order, const char *intent, int64_t amount, int64_t received,
@@ -340,7 +342,7 @@ typedef struct reserve_call {
 static souk_err reserve_body(souk_store *db, void *arg)
 {
     reserve_call *c = arg;
-    return souk_inventory_reserve_tx(db, "restock-test", &c->line, 1, 0, &c->id, c->a, c->pr);
+    return souk_inventory_reserve_tx(db, "restock-test", &c->line, 1, 0, &c->id, NULL, c->a, c->pr);
 }
 
 static souk_err consume_body(souk_store *db, void *arg)

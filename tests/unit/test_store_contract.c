@@ -435,6 +435,43 @@ static void test_tx(void **state)
     assert_int_equal(count_rows(f->db, "t"), 3);
 }
 
+/* two joined writes inside an outer transaction: they are its own */
+static int tx_join_twice(souk_store *db, void *arg)
+{
+    tx_ctx *c = arg;
+    tx_ctx one = {0, 0, "j1"}, bad = {0, 0, "a"}; /* "a" is taken: the UNIQUE fails */
+    int r = souk_store_tx_join(db, tx_insert, &one);
+    if (r < 0)
+        return r;
+    /* a joined write that fails leaves nothing and the outer transaction goes on */
+    assert_int_equal(souk_store_tx_join(db, tx_insert, &bad), SOUK_DB_CONSTRAINT);
+    assert_int_equal(count_rows(db, "t WHERE v = 'j1'"), 1);
+    c->calls++;
+    return c->ret;
+}
+
+static void test_tx_join(void **state)
+{
+    fixture *f = *state;
+    exec_ok(f->db, "CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT NOT NULL UNIQUE CHECK (v <> 'bad'))");
+    /* outside a transaction it is one of its own */
+    tx_ctx c = {3, 0, "a"};
+    assert_int_equal(souk_store_tx_join(f->db, tx_insert, &c), 3);
+    assert_int_equal(count_rows(f->db, "t WHERE v = 'a'"), 1);
+    c = (tx_ctx){-5, 0, "b"};
+    assert_int_equal(souk_store_tx_join(f->db, tx_insert, &c), -5);
+    assert_int_equal(count_rows(f->db, "t WHERE v = 'b'"), 0);
+    /* inside one it commits and rolls back with it */
+    c = (tx_ctx){0, 0, NULL};
+    assert_int_equal(souk_store_tx(f->db, tx_join_twice, &c), 0);
+    assert_int_equal(count_rows(f->db, "t WHERE v = 'j1'"), 1);
+    exec_ok(f->db, "DELETE FROM t WHERE v = 'j1'");
+    c = (tx_ctx){-7, 0, NULL};
+    assert_int_equal(souk_store_tx(f->db, tx_join_twice, &c), -7);
+    assert_int_equal(c.calls, 1);
+    assert_int_equal(count_rows(f->db, "t WHERE v = 'j1'"), 0);
+}
+
 typedef struct run_ctx {
     souk_err answer;
     int calls;
@@ -648,6 +685,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_statement_cache_eviction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes_idle_ping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx_join, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constraints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_transaction, setup, teardown),

@@ -290,6 +290,65 @@ static void test_nested_without_a_group(void **state)
     souk_test_db_close(&t);
 }
 
+/* a write that fails whole or not at all joins the group's transaction as it is */
+static void test_joined_writes(void **state)
+{
+    fx *f = *state;
+    ins a = {40, "joined", 0}, dup = {40, "again", 0}, b = {41, "joined", 7};
+    assert_int_equal(souk_store_tx_join(f->t.db, insert_tx, &a), 0);
+    assert_int_equal(souk_store_tx_join(f->t.db, insert_tx, &dup), SOUK_DB_CONSTRAINT);
+    assert_int_equal(souk_store_tx_join(f->t.db, insert_tx, &b), 7);
+    assert_int_equal(count(f->t.db, "v = 'joined'"), 2);
+    assert_int_equal(count(f->t.db, "v = 'again'"), 0);
+}
+
+/* ---- the log is checkpointed beside the committer, and starts over ---- */
+
+static int big_tx(souk_store *db, void *arg)
+{
+    const char *text = arg;
+    int r = souk_store_exec(db, "INSERT INTO g (id, v) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM g), $1)",
+                            SOUK_ARGS(SOUK_TEXT(text)));
+    return r < 0 ? r : 0;
+}
+
+/* frames in the write-ahead log now, asked on a connection of its own */
+static int64_t log_frames(const char *dsn)
+{
+    souk_store *db = NULL;
+    char err[256];
+    int64_t busy = -1, log = -1, done = -1;
+    assert_int_equal(souk_store_open(&db, dsn, err, sizeof err), 0);
+    assert_int_equal(souk_store_one(db, "PRAGMA wal_checkpoint(PASSIVE)", NULL,
+                                    SOUK_COLS(SOUK_COL_I64(&busy), SOUK_COL_I64(&log), SOUK_COL_I64(&done))),
+                     SOUK_DB_ROW);
+    souk_store_close(db);
+    return log;
+}
+
+static void test_checkpoints_beside_the_committer(void **state)
+{
+    fx *f = *state;
+    int64_t before = series("souk_store_checkpoints_total");
+    size_t n = 64 * 1024;
+    char *text = malloc(n + 1);
+    assert_non_null(text);
+    memset(text, 'x', n);
+    text[n] = '\0';
+    /* about 40 MiB through the log: past the mark (8000 pages of 4 KiB) */
+    for (int i = 0; i < 640; i++)
+        assert_int_equal(souk_store_tx(f->t.db, big_tx, text), 0);
+    for (int i = 0; i < 500 && series("souk_store_checkpoints_total") == before; i++)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    assert_true(series("souk_store_checkpoints_total") > before);
+    /* the committer catches up before its next group, which starts the log over */
+    assert_int_equal(souk_store_tx(f->t.db, big_tx, "after"), 0);
+    assert_int_equal(souk_store_tx(f->t.db, big_tx, "after"), 0);
+    assert_true(log_frames(f->t.dsn) < 8000);
+    assert_int_equal(count(f->t.db, "1 = 1"), 642);
+    free(text);
+}
+
 /* ---- our bugs are reported ---- */
 
 static void test_writes_outside_a_transaction_are_reported(void **state)
@@ -328,6 +387,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_failing_transaction_rolls_back_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_transactions_and_hooks, setup, teardown),
         cmocka_unit_test(test_nested_without_a_group),
+        cmocka_unit_test_setup_teardown(test_joined_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoints_beside_the_committer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writes_outside_a_transaction_are_reported, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,6 +28,8 @@ typedef struct sq_stmt {
 typedef struct sq_conn {
     souk_store base; /* first */
     sqlite3 *db;
+    void (*on_log)(void *ctx, int64_t pages); /* sq_defer_checkpoints */
+    void *on_log_ctx;
 } sq_conn;
 
 #define CONN(d) ((sq_conn *)(d))
@@ -172,8 +174,9 @@ static bool sq_busy(souk_stmt *st)
     return sqlite3_stmt_busy(STMT(st)->st) != 0;
 }
 
-static int sq_bind(souk_stmt *st, int idx, const souk_param *p)
+static int sq_bind(souk_stmt *st, int idx, const souk_param *p, bool copy)
 {
+    sqlite3_destructor_type keep = copy ? SQLITE_TRANSIENT : SQLITE_STATIC;
     sqlite3_stmt *s = STMT(st)->st;
     int i = idx >= 1 && idx <= SOUK_STORE_MAX_PARAMS ? STMT(st)->index[idx] : 0;
     if (!i)
@@ -186,10 +189,9 @@ static int sq_bind(souk_stmt *st, int idx, const souk_param *p)
         if (!p->ptr)
             rc = sqlite3_bind_null(s, i);
         else
-            rc = sqlite3_bind_text64(s, i, p->ptr, p->len == SIZE_MAX ? strlen(p->ptr) : p->len, SQLITE_TRANSIENT,
-                                     SQLITE_UTF8);
+            rc = sqlite3_bind_text64(s, i, p->ptr, p->len == SIZE_MAX ? strlen(p->ptr) : p->len, keep, SQLITE_UTF8);
         break;
-    case SOUK_TYPE_BLOB: rc = sqlite3_bind_blob64(s, i, p->ptr ? p->ptr : "", p->len, SQLITE_TRANSIENT); break;
+    case SOUK_TYPE_BLOB: rc = sqlite3_bind_blob64(s, i, p->ptr ? p->ptr : "", p->len, keep); break;
     default: return -1;
     }
     return rc == SQLITE_OK ? 0 : -1;
@@ -291,6 +293,37 @@ static int sq_scrub(souk_store *db)
     return rc == SQLITE_OK ? 0 : 1;
 }
 
+/* after each commit on a connection that leaves checkpoints to another */
+static int log_grew(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+    (void)db, (void)name;
+    sq_conn *c = ctx;
+    c->on_log(c->on_log_ctx, pages);
+    return SQLITE_OK;
+}
+
+/* The committer's commits no longer copy the log into the database when it
+ * reaches wal_autocheckpoint pages (a hook of SQLite's run in the thread
+ * that commits, fsyncs included): FN hears the log's size after each
+ * commit instead, and whoever it tells checkpoints on a connection of its
+ * own (sq_checkpoint). Installing a WAL hook replaces the automatic one. */
+static void sq_defer_checkpoints(souk_store *db, void (*fn)(void *ctx, int64_t pages), void *ctx)
+{
+    sq_conn *c = CONN(db);
+    c->on_log = fn;
+    c->on_log_ctx = ctx;
+    sqlite3_wal_hook(c->db, log_grew, c);
+}
+
+/* copies what it can of the log into the database without waiting for
+ * readers or the writer (PASSIVE, as the automatic checkpoint does) */
+static int sq_checkpoint(souk_store *db)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(CONN(db)->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
 const souk_store_ops souk__store_sqlite = {
     .name = "sqlite",
     .migrations = souk_migrations_sqlite,
@@ -318,4 +351,6 @@ const souk_store_ops souk__store_sqlite = {
     .table_exists = sq_table_exists,
     .change_mark = sq_change_mark,
     .scrub = sq_scrub,
+    .defer_checkpoints = sq_defer_checkpoints,
+    .checkpoint = sq_checkpoint,
 };
