@@ -10,58 +10,25 @@
 #define SOUK_CATALOG_INTERNAL_H
 
 #include "catalog/catalog.h"
+#include "core/jsonw.h"
 
 /* SQL for "updated_at = NOW, but always later than before" (ETags and
  * caches rely on it moving): P is the parameter holding now, e.g. "$4".
  * Portable form of SQLite's two-argument max(P, updated_at + 1). */
 #define SOUK__CATALOG_BUMP(p) "CASE WHEN " p " > updated_at + 1 THEN " p " ELSE updated_at + 1 END"
 
-/* ---- JSON text (render.c) ----
- * The list and the detail write their JSON straight into a souk_buf. A
- * failed append marks the buffer; check souk_buf_failed once at the end.
- * Text that is not valid UTF-8 is written as "(invalid UTF-8)" (as
- * store/row.h reads it), so the output is always valid JSON. */
-
-/* Appends the string literal LIT (no strlen at run time). */
-#define SOUK__CATALOG_LIT(b, lit) souk_buf_add((b), "" lit, sizeof(lit) - 1)
-
-/* True when S (LEN bytes) is strict UTF-8, as jansson checks it: no
- * overlong forms, no surrogates, nothing above U+10FFFF. */
-bool souk__catalog_utf8_valid(const unsigned char *s, size_t len);
-
-/* How strings are escaped: as jansson writes them (the quote, the backslash
- * and control bytes; the product detail) or, as souk_buf_add_json_string
- * does, also '<', '>' and '&' (the list). Each document keeps the escaping
- * it always had. */
-typedef enum souk__catalog_esc { SOUK__CATALOG_AS_JANSSON, SOUK__CATALOG_HTML_SAFE } souk__catalog_esc;
-
-/* S (LEN bytes; NULL = "") as a JSON string. */
-void souk__catalog_put_text(souk_buf *b, const char *s, size_t len, souk__catalog_esc esc);
-
-/* NUL-terminated S (NULL = "") as a JSON string. */
-void souk__catalog_put_str(souk_buf *b, const char *s, souk__catalog_esc esc);
-
-/* V as a JSON number. */
-void souk__catalog_put_int(souk_buf *b, int64_t v);
-
-/* V as a JSON number, or null when IS_NULL. */
-void souk__catalog_put_int_or_null(souk_buf *b, int64_t v, bool is_null);
-
-/* The typed id "PREFIX_…" of ID as a JSON string. */
-void souk__catalog_put_id(souk_buf *b, const char *prefix, int64_t id);
-
-/* US (epoch µs) as an RFC 3339 JSON string. */
-void souk__catalog_put_time(souk_buf *b, int64_t us);
+/* ---- JSON text (render.c; the pieces themselves: core/jsonw.h) ----
+ * The list and the detail write their JSON straight into a souk_buf. */
 
 /* {"id","slug","name"} of taxon ID of KIND, or null when ID is 0 or SLUG is
  * NULL (no such row). */
 void souk__catalog_put_ref(souk_buf *b, souk_taxon_kind kind, int64_t id, const char *slug, size_t slug_len,
-                           const char *name, size_t name_len, souk__catalog_esc esc);
+                           const char *name, size_t name_len, souk_jw_esc esc);
 
 /* The image {"id","url","alt","width","height","position"} in columns COL …
  * COL+5 of ST's current row (id, url, alt, width, height, position; width
  * and height may be NULL). */
-void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, souk__catalog_esc esc);
+void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, souk_jw_esc esc);
 
 /* ---- the list's refs, remembered per connection (refs.c) ---- */
 

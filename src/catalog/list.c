@@ -325,7 +325,7 @@ static int images_batch(souk_store *db, const list_row *rows, int at, int m, pag
             if (rows[i].id != id)
                 continue;
             size_t off = x->side.len;
-            souk__catalog_put_image(&x->side, st, 1, SOUK__CATALOG_HTML_SAFE);
+            souk__catalog_put_image(&x->side, st, 1, SOUK_JW_HTML_SAFE);
             x->image[i] = (span){off, x->side.len - off};
             break;
         }
@@ -359,46 +359,46 @@ static void put_span(souk_buf *out, const page_extras *x, const span *sp)
     if (sp->len)
         souk_buf_add(out, x->side.data + sp->off, sp->len);
     else
-        SOUK__CATALOG_LIT(out, "null");
+        SOUK_JW_LIT(out, "null");
 }
 
 /* Summary I of the page. 0, or a negative souk_db_status (a ref lookup). */
 static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const list_row *w, int i,
                    const char *currency)
 {
-    SOUK__CATALOG_LIT(out, "{\"id\":");
-    souk__catalog_put_id(out, SOUK_PREFIX_PRODUCT, w->id);
-    SOUK__CATALOG_LIT(out, ",\"slug\":");
-    souk__catalog_put_str(out, w->slug, SOUK__CATALOG_HTML_SAFE);
-    SOUK__CATALOG_LIT(out, ",\"title\":");
-    souk__catalog_put_str(out, w->title, SOUK__CATALOG_HTML_SAFE);
-    SOUK__CATALOG_LIT(out, ",\"status\":");
-    souk__catalog_put_str(out, w->status, SOUK__CATALOG_HTML_SAFE);
+    SOUK_JW_LIT(out, "{\"id\":");
+    souk_jw_id(out, SOUK_PREFIX_PRODUCT, w->id);
+    SOUK_JW_LIT(out, ",\"slug\":");
+    souk_jw_str(out, w->slug, SOUK_JW_HTML_SAFE);
+    SOUK_JW_LIT(out, ",\"title\":");
+    souk_jw_str(out, w->title, SOUK_JW_HTML_SAFE);
+    SOUK_JW_LIT(out, ",\"status\":");
+    souk_jw_str(out, w->status, SOUK_JW_HTML_SAFE);
     int r;
-    SOUK__CATALOG_LIT(out, ",\"brand\":");
+    SOUK_JW_LIT(out, ",\"brand\":");
     if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_BRAND, w->brand)) < 0)
         return r;
-    SOUK__CATALOG_LIT(out, ",\"vendor\":");
+    SOUK_JW_LIT(out, ",\"vendor\":");
     if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_VENDOR, w->vendor)) < 0)
         return r;
-    SOUK__CATALOG_LIT(out, ",\"category\":");
+    SOUK_JW_LIT(out, ",\"category\":");
     if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_CATEGORY, w->category)) < 0)
         return r;
     if (w->has_price) {
-        SOUK__CATALOG_LIT(out, ",\"price\":{\"amount\":");
-        souk__catalog_put_int(out, w->price);
-        SOUK__CATALOG_LIT(out, ",\"currency\":");
-        souk__catalog_put_str(out, currency, SOUK__CATALOG_HTML_SAFE);
+        SOUK_JW_LIT(out, ",\"price\":{\"amount\":");
+        souk_jw_int(out, w->price);
+        SOUK_JW_LIT(out, ",\"currency\":");
+        souk_jw_str(out, currency, SOUK_JW_HTML_SAFE);
         souk_buf_addc(out, '}');
     } else {
-        SOUK__CATALOG_LIT(out, ",\"price\":null");
+        SOUK_JW_LIT(out, ",\"price\":null");
     }
-    SOUK__CATALOG_LIT(out, ",\"image\":");
+    SOUK_JW_LIT(out, ",\"image\":");
     put_span(out, x, &x->image[i]);
-    SOUK__CATALOG_LIT(out, ",\"created_at\":");
-    souk__catalog_put_time(out, w->created);
-    SOUK__CATALOG_LIT(out, ",\"updated_at\":");
-    souk__catalog_put_time(out, w->updated);
+    SOUK_JW_LIT(out, ",\"created_at\":");
+    souk_jw_time(out, w->created);
+    SOUK_JW_LIT(out, ",\"updated_at\":");
+    souk_jw_time(out, w->updated);
     souk_buf_addc(out, '}');
     return 0;
 }
@@ -414,7 +414,7 @@ static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const 
         souk_buf_release(&x.side);
         return r == SOUK_DB_HARD ? SOUK_E_INTERNAL : souk_store_dberr(r);
     }
-    SOUK__CATALOG_LIT(out, "{\"data\":[");
+    SOUK_JW_LIT(out, "{\"data\":[");
     for (int i = 0; i < n && r >= 0; i++) {
         if (i)
             souk_buf_addc(out, ',');
@@ -423,15 +423,15 @@ static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const 
     souk_buf_release(&x.side);
     if (r < 0)
         return souk_store_dberr(r);
-    SOUK__CATALOG_LIT(out, "],\"next_cursor\":");
+    SOUK_JW_LIT(out, "],\"next_cursor\":");
     if (more && n > 0) {
         const list_row *last = &rows[n - 1];
         char *c = souk__catalog_cursor(f->sort, last->id, last->key, last->title, a);
         if (!c)
             return SOUK_E_INTERNAL;
-        souk__catalog_put_str(out, c, SOUK__CATALOG_HTML_SAFE);
+        souk_jw_str(out, c, SOUK_JW_HTML_SAFE);
     } else {
-        SOUK__CATALOG_LIT(out, "null");
+        SOUK_JW_LIT(out, "null");
     }
     souk_buf_addc(out, '}');
     return souk_buf_failed(out) ? SOUK_E_INTERNAL : SOUK_OK;

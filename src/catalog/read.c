@@ -46,7 +46,7 @@ static bool options_plain(const char *s, size_t len)
 {
     enum { KEYS_MAX = 16 };
     size_t key_at[KEYS_MAX], key_len[KEYS_MAX], n = 0, i = 1;
-    if (len < 2 || s[0] != '{' || s[len - 1] != '}' || !souk__catalog_utf8_valid((const unsigned char *)s, len))
+    if (len < 2 || s[0] != '{' || s[len - 1] != '}' || !souk_jw_utf8_valid((const unsigned char *)s, len))
         return false;
     if (len == 2)
         return true;
@@ -82,7 +82,7 @@ static void put_options(souk_buf *b, const char *text, size_t len)
     }
     json_t *o = text ? json_loads(text, 0, NULL) : NULL;
     if (!json_is_object(o) || json_dump_callback(o, dump_to_buf, b, JSON_COMPACT) != 0)
-        SOUK__CATALOG_LIT(b, "{}");
+        SOUK_JW_LIT(b, "{}");
     json_decref(o);
 }
 
@@ -102,25 +102,25 @@ typedef struct variant_tail {
 
 static void put_variant_tail(souk_buf *b, const variant_tail *t, bool admin_view)
 {
-    SOUK__CATALOG_LIT(b, "],\"status\":");
+    SOUK_JW_LIT(b, "],\"status\":");
     if (t->archived)
-        SOUK__CATALOG_LIT(b, "\"archived\"");
+        SOUK_JW_LIT(b, "\"archived\"");
     else
-        SOUK__CATALOG_LIT(b, "\"active\"");
-    SOUK__CATALOG_LIT(b, ",\"position\":");
-    souk__catalog_put_int(b, t->position);
+        SOUK_JW_LIT(b, "\"active\"");
+    SOUK_JW_LIT(b, ",\"position\":");
+    souk_jw_int(b, t->position);
     /* in the public view "available" is a live value (core/live.h, kind
      * 'a'), filled in when the answer is sent, so that a sale leaves the
      * cached detail alone */
-    SOUK__CATALOG_LIT(b, ",\"available\":");
+    SOUK_JW_LIT(b, ",\"available\":");
     if (admin_view)
-        souk__catalog_put_int(b, t->available);
+        souk_jw_int(b, t->available);
     else
         souk_live_marker_write(b, 'a', t->id);
-    SOUK__CATALOG_LIT(b, ",\"created_at\":");
-    souk__catalog_put_time(b, t->created);
-    SOUK__CATALOG_LIT(b, ",\"updated_at\":");
-    souk__catalog_put_time(b, t->updated);
+    SOUK_JW_LIT(b, ",\"created_at\":");
+    souk_jw_time(b, t->created);
+    SOUK_JW_LIT(b, ",\"updated_at\":");
+    souk_jw_time(b, t->updated);
     souk_buf_addc(b, '}');
 }
 
@@ -151,15 +151,15 @@ static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, int *n)
                                .created = souk_stmt_i64(st, 6),
                                .updated = souk_stmt_i64(st, 7),
                                .archived = status && strcmp(status, "archived") == 0};
-            SOUK__CATALOG_LIT(b, "{\"id\":");
-            souk__catalog_put_id(b, SOUK_PREFIX_VARIANT, id);
-            SOUK__CATALOG_LIT(b, ",\"sku\":");
-            souk__catalog_put_text(b, sku, sku_len, SOUK__CATALOG_AS_JANSSON);
-            SOUK__CATALOG_LIT(b, ",\"title\":");
-            souk__catalog_put_text(b, title, title_len, SOUK__CATALOG_AS_JANSSON);
-            SOUK__CATALOG_LIT(b, ",\"options\":");
+            SOUK_JW_LIT(b, "{\"id\":");
+            souk_jw_id(b, SOUK_PREFIX_VARIANT, id);
+            SOUK_JW_LIT(b, ",\"sku\":");
+            souk_jw_text(b, sku, sku_len, SOUK_JW_AS_JANSSON);
+            SOUK_JW_LIT(b, ",\"title\":");
+            souk_jw_text(b, title, title_len, SOUK_JW_AS_JANSSON);
+            SOUK_JW_LIT(b, ",\"options\":");
             put_options(b, opts, opt_len);
-            SOUK__CATALOG_LIT(b, ",\"prices\":[");
+            SOUK_JW_LIT(b, ",\"prices\":[");
             first_price = true;
         }
         if (souk_stmt_is_null(st, 9))
@@ -168,10 +168,10 @@ static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, int *n)
         const char *cur = souk_stmt_text(st, 9, &cur_len);
         if (!first_price)
             souk_buf_addc(b, ',');
-        SOUK__CATALOG_LIT(b, "{\"amount\":");
-        souk__catalog_put_int(b, souk_stmt_i64(st, 10));
-        SOUK__CATALOG_LIT(b, ",\"currency\":");
-        souk__catalog_put_text(b, cur, cur_len, SOUK__CATALOG_AS_JANSSON);
+        SOUK_JW_LIT(b, "{\"amount\":");
+        souk_jw_int(b, souk_stmt_i64(st, 10));
+        SOUK_JW_LIT(b, ",\"currency\":");
+        souk_jw_text(b, cur, cur_len, SOUK_JW_AS_JANSSON);
         souk_buf_addc(b, '}');
         first_price = false;
     }
@@ -194,7 +194,7 @@ static int put_images(souk_buf *b, souk_store *db, int64_t product)
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
         if (n++)
             souk_buf_addc(b, ',');
-        souk__catalog_put_image(b, st, 0, SOUK__CATALOG_AS_JANSSON);
+        souk__catalog_put_image(b, st, 0, SOUK_JW_AS_JANSSON);
     }
     souk_buf_addc(b, ']');
     return r;
@@ -211,13 +211,13 @@ static int put_attributes(souk_buf *b, souk_store *db, int64_t product)
         size_t value_len = 0;
         const char *name = souk_stmt_text(st, 0, NULL), *value = souk_stmt_text(st, 1, &value_len);
         size_t name_len = name ? strlen(name) : 0;
-        if (!souk__catalog_utf8_valid((const unsigned char *)(name ? name : ""), name_len))
+        if (!souk_jw_utf8_valid((const unsigned char *)(name ? name : ""), name_len))
             continue; /* not a key JSON can carry: left out, as jansson leaves it out */
         if (n++)
             souk_buf_addc(b, ',');
-        souk__catalog_put_text(b, name, name_len, SOUK__CATALOG_AS_JANSSON);
+        souk_jw_text(b, name, name_len, SOUK_JW_AS_JANSSON);
         souk_buf_addc(b, ':');
-        souk__catalog_put_text(b, value, value_len, SOUK__CATALOG_AS_JANSSON);
+        souk_jw_text(b, value, value_len, SOUK_JW_AS_JANSSON);
     }
     souk_buf_addc(b, '}');
     return r;
@@ -236,7 +236,7 @@ static void put_ref_cols(souk_buf *b, souk_stmt *st, int col, souk_taxon_kind ki
     size_t slug_len = 0, name_len = 0;
     const char *slug = souk_stmt_is_null(st, col + 1) ? NULL : souk_stmt_text(st, col + 1, &slug_len);
     const char *name = souk_stmt_text(st, col + 2, &name_len);
-    souk__catalog_put_ref(b, kind, souk_stmt_i64(st, col), slug, slug_len, name, name_len, SOUK__CATALOG_AS_JANSSON);
+    souk__catalog_put_ref(b, kind, souk_stmt_i64(st, col), slug, slug_len, name, name_len, SOUK_JW_AS_JANSSON);
 }
 
 /* The product in the first row of ST (a PRODUCT_SQL query), with what hangs
@@ -256,26 +256,26 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
     }
     int64_t id = souk_stmt_i64(st, 0), created = souk_stmt_i64(st, 5), updated = souk_stmt_i64(st, 6);
     static const char *const keys[4] = {",\"slug\":", ",\"title\":", ",\"description\":", ",\"status\":"};
-    SOUK__CATALOG_LIT(out, "{\"id\":");
-    souk__catalog_put_id(out, SOUK_PREFIX_PRODUCT, id);
+    SOUK_JW_LIT(out, "{\"id\":");
+    souk_jw_id(out, SOUK_PREFIX_PRODUCT, id);
     for (int i = 0; i < 4; i++) {
         souk_buf_adds(out, keys[i]);
-        souk__catalog_put_text(out, text[i], len[i], SOUK__CATALOG_AS_JANSSON);
+        souk_jw_text(out, text[i], len[i], SOUK_JW_AS_JANSSON);
     }
-    SOUK__CATALOG_LIT(out, ",\"brand\":");
+    SOUK_JW_LIT(out, ",\"brand\":");
     put_ref_cols(out, st, 7, SOUK_TAXON_BRAND);
-    SOUK__CATALOG_LIT(out, ",\"vendor\":");
+    SOUK_JW_LIT(out, ",\"vendor\":");
     put_ref_cols(out, st, 10, SOUK_TAXON_VENDOR);
-    SOUK__CATALOG_LIT(out, ",\"category\":");
+    SOUK_JW_LIT(out, ",\"category\":");
     put_ref_cols(out, st, 13, SOUK_TAXON_CATEGORY);
     souk_stmt_done(st);
-    SOUK__CATALOG_LIT(out, ",\"attributes\":");
+    SOUK_JW_LIT(out, ",\"attributes\":");
     if ((r = put_attributes(out, db, id)) < 0)
         return souk_store_dberr(r);
-    SOUK__CATALOG_LIT(out, ",\"images\":");
+    SOUK_JW_LIT(out, ",\"images\":");
     if ((r = put_images(out, db, id)) < 0)
         return souk_store_dberr(r);
-    SOUK__CATALOG_LIT(out, ",\"variants\":[");
+    SOUK_JW_LIT(out, ",\"variants\":[");
     int n;
     r = put_variants(out, souk_store_query(db,
                                            admin_view ? VARIANT_SQL "WHERE v.product_id = $1 "
@@ -286,10 +286,10 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
                      admin_view, &n);
     if (r < 0)
         return souk_store_dberr(r);
-    SOUK__CATALOG_LIT(out, "],\"created_at\":");
-    souk__catalog_put_time(out, created);
-    SOUK__CATALOG_LIT(out, ",\"updated_at\":");
-    souk__catalog_put_time(out, updated);
+    SOUK_JW_LIT(out, "],\"created_at\":");
+    souk_jw_time(out, created);
+    SOUK_JW_LIT(out, ",\"updated_at\":");
+    souk_jw_time(out, updated);
     souk_buf_addc(out, '}');
     return souk_buf_failed(out) ? SOUK_E_INTERNAL : SOUK_OK;
 }

@@ -93,7 +93,7 @@ static const char *const ref_sql[3] = {
 int souk__catalog_refs_put(souk__catalog_refs *r, souk_store *db, souk_buf *out, souk_taxon_kind kind, int64_t id)
 {
     if (!id) {
-        SOUK__CATALOG_LIT(out, "null");
+        SOUK_JW_LIT(out, "null");
         return 0;
     }
     size_t i = slot_of(kind, id);
@@ -105,13 +105,13 @@ int souk__catalog_refs_put(souk__catalog_refs *r, souk_store *db, souk_buf *out,
     souk_stmt *st = souk_store_query(db, ref_sql[kind], SOUK_ARGS(SOUK_I64(id)));
     int rc = souk_stmt_step(st);
     if (rc != SOUK_DB_ROW) {
-        SOUK__CATALOG_LIT(out, "null"); /* no such taxon (not remembered: rare, and it may appear) */
+        SOUK_JW_LIT(out, "null"); /* no such taxon (not remembered: rare, and it may appear) */
         return rc < 0 ? rc : 0;
     }
     size_t slug_len = 0, name_len = 0;
     const char *slug = souk_stmt_text(st, 0, &slug_len), *name = souk_stmt_text(st, 1, &name_len);
     size_t start = out->len;
-    souk__catalog_put_ref(out, kind, id, slug ? slug : "", slug_len, name, name_len, SOUK__CATALOG_HTML_SAFE);
+    souk__catalog_put_ref(out, kind, id, slug ? slug : "", slug_len, name, name_len, SOUK_JW_HTML_SAFE);
     souk_stmt_done(st);
     if (!r->keep || souk_buf_failed(out))
         return 0; /* (a failed buffer is the caller's to see) */
