@@ -99,13 +99,33 @@ static void record_intent(finish_ctx *f, void *db)
 /* Renders the answer from the order as it now is: from what this
  * transaction wrote when it placed the order and paid it (the common
  * case: nothing to read back), else from the database. */
+/* an order's answer is a few KiB; the response body's own limit is 32 MiB */
+#define SOUK__CHECKOUT_BODY_MAX (4u << 20)
+
 static souk_err render(souk_store *db, finish_ctx *f)
 {
     const souk__checkout_claim *c = f->c;
-    json_t *j = NULL;
+    char token[SOUK__ORDER_TOKEN_LEN];
+    if (!c->place.user_id)
+        souk__order_token(c->place.guest_key, c->order_id, token);
+    const char *order_token = c->place.user_id ? NULL : token;
     bool paid_here = f->placed && f->order && strcmp(f->order->state, "paid") == 0 && f->order->paid_at &&
                      !f->mismatch && !f->refund_id;
-    souk_err e = paid_here ? souk__order_paid_json(f->placed, f->order, &j) : souk__order_json(db, c->order_id, 0, &j);
+    if (paid_here) { /* written from memory, straight into the body */
+        souk_buf b;
+        souk_buf_init(&b, SOUK__CHECKOUT_BODY_MAX);
+        souk_err e = souk__order_paid_write(f->placed, f->order, order_token, &b);
+        if (e || !b.data) {
+            souk_buf_release(&b);
+            return SOUK_E_INTERNAL;
+        }
+        free(f->body);
+        f->body = b.data; /* malloc'd, NUL-terminated: the body owns it now */
+        f->status = 201;
+        return SOUK_OK;
+    }
+    json_t *j = NULL;
+    souk_err e = souk__order_json(db, c->order_id, 0, &j);
     if (e)
         return e;
     const char *state = json_string_value(json_object_get(j, "state"));
@@ -122,11 +142,8 @@ static souk_err render(souk_store *db, finish_ctx *f)
                       declined ? code : "cancelled");
         f->status = declined ? 402 : 409;
     } else {
-        if (!c->place.user_id) {
-            char token[SOUK__ORDER_TOKEN_LEN];
-            souk__order_token(c->place.guest_key, c->order_id, token);
-            json_object_set_new(j, "order_token", json_string(token));
-        }
+        if (order_token)
+            json_object_set_new(j, "order_token", json_string(order_token));
         f->status = 201;
     }
     free(f->body);

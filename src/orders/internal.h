@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "inventory/inventory.h"
 #include "orders/orders.h"
@@ -21,7 +22,7 @@ typedef struct souk__order {
 
 /* What checkout wrote of an order it placed (souk__order_place_tx), kept
  * so that the answer of a checkout that placed and paid it in one
- * transaction needs no read back (souk__order_paid_json). Texts live in
+ * transaction needs no read back (souk__order_paid_write). Texts live in
  * the arena place was given; NULL texts are SQL NULL. */
 typedef struct souk__placed_line {
     int64_t variant, product, vendor, quantity, unit_amount, line_total; /* vendor 0: the shop's own */
@@ -57,12 +58,14 @@ souk_err souk__order_load(souk_store *db, int64_t id, souk__order *o);
  * vendor's lines and sub-order. Caller decrefs *OUT. */
 souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **out);
 
-/* Order P->o as souk__order_json would render it once O — the same order
- * as this transaction leaves it — was paid by souk__order_pay_tx in the
- * transaction that placed it: nothing else has touched it (no refund, no
- * return, two history rows). INTERNAL (our bug) when O is not paid or not
- * P's order; the caller then reads it instead. Caller decrefs *OUT. */
-souk_err souk__order_paid_json(const souk__placed *p, const souk__order *o, json_t **out);
+/* Appends to B order P->o as souk__order_json + json_dumps(JSON_COMPACT)
+ * would write it once O — the same order as this transaction leaves it —
+ * was paid by souk__order_pay_tx in the transaction that placed it: nothing
+ * else has touched it (no refund, no return, two history rows); with
+ * ORDER_TOKEN (a guest's) an "order_token" member last (paid_write.c).
+ * SOUK_OK; INTERNAL when B is full or (our bug) O is not paid or not P's
+ * order — the caller then reads it instead. */
+souk_err souk__order_paid_write(const souk__placed *p, const souk__order *o, const char *order_token, souk_buf *b);
 
 /* The review of order ID (docs/orders.md "Payments that do not match") into
  * *OUT — {reason, source, intent_id, reported_amount, reported_currency,

@@ -37,8 +37,8 @@ static json_t *money(int64_t amount, const char *currency)
     return json_pack("{s:I,s:s}", "amount", (json_int_t)amount, "currency", currency);
 }
 
-/* ---- values as the renderers take them: from a row, or from what a
- * transaction wrote (souk__order_paid_json), so that both render alike ---- */
+/* ---- values as the renderers take them, from a row (an order paid by the
+ * transaction at hand is written by paid_write.c, byte for byte alike) ---- */
 
 typedef struct text {
     const char *s; /* NULL: SQL NULL */
@@ -52,11 +52,6 @@ static text row_text(souk_stmt *st, int col)
     size_t n = 0;
     const char *s = souk_stmt_text(st, col, &n);
     return s ? (text){s, n} : (text){"", 0};
-}
-
-static text c_text(const char *s)
-{
-    return (text){s, s ? strlen(s) : 0};
 }
 
 /* TEXT as a JSON string ("" for NULL; a row written by another tool that
@@ -298,96 +293,6 @@ souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **o
         return e;
     }
     *out = o;
-    return SOUK_OK;
-}
-
-/* ---- an order placed and paid by the transaction at hand ---- */
-
-souk_err souk__order_paid_json(const souk__placed *p, const souk__order *o, json_t **out)
-{
-    *out = NULL;
-    if (strcmp(o->state, "paid") != 0 || !o->paid_at || p->o.id != o->id)
-        return SOUK_E_INTERNAL; /* our bug: only what this transaction paid renders from memory */
-    const char *cur = o->currency;
-    /* as souk__order_pay_tx leaves the row: paid, the payment succeeded, no decline, no secret shown */
-    head_values v = {.id = o->id,
-                     .user_id = o->user_id,
-                     .subtotal = p->subtotal,
-                     .discount = p->discount,
-                     .shipping = p->shipping,
-                     .tax = p->tax,
-                     .total = o->total,
-                     .refunded = o->refunded,
-                     .created_at = p->created_at,
-                     .updated_at = o->paid_at,
-                     .paid_at = o->paid_at,
-                     .prices_include_tax = p->prices_include_tax,
-                     .has_user = o->user_id != 0,
-                     .has_created = true,
-                     .has_updated = true,
-                     .has_paid = true,
-                     .cur = cur,
-                     .state = c_text(o->state),
-                     .payment_status = c_text(o->payment_status),
-                     .email = c_text(o->email),
-                     .shipping_method = c_text(p->shipping_method),
-                     .coupon = c_text(p->coupon),
-                     .address = c_text(p->address_json),
-                     .gateway = c_text(p->gateway),
-                     .intent_id = c_text(o->intent_id[0] ? o->intent_id : NULL),
-                     .client_secret = c_text(NULL),
-                     .intent_status = c_text("succeeded"),
-                     .decline_code = c_text(NULL)};
-    json_t *j = head_json(&v), *lines = json_array(), *subs = json_array(), *history = json_array();
-    for (size_t i = 0; lines && i < p->nlines; i++) {
-        const souk__placed_line *l = &p->lines[i];
-        line_values lv = {l->variant,      l->product,           l->vendor,
-                          l->quantity,     l->unit_amount,       l->line_total,
-                          0,               0,                    l->vendor != 0,
-                          c_text(l->sku),  c_text(l->product_title), c_text(l->variant_title)};
-        if (json_array_append_new(lines, line_json(&lv, cur)) < 0) {
-            json_decref(lines);
-            lines = NULL;
-        }
-    }
-    for (size_t i = 0; subs && i < p->nsubs; i++) {
-        const souk__placed_sub *sub = &p->subs[i];
-        sub_values sv = {sub->id,         sub->vendor,  sub->subtotal, sub->commission_bp, sub->commission,
-                         sub->vendor != 0, c_text("paid"), c_text(NULL), c_text(NULL)};
-        if (json_array_append_new(subs, sub_json(&sv, cur)) < 0) {
-            json_decref(subs);
-            subs = NULL;
-        }
-    }
-    /* the two rows of its life so far: placed, then paid (as place.c and
-     * souk__order_pay_tx write them: each at the time of its change) */
-    const char *actor = p->actor ? p->actor : "system";
-    history_values rows[] = {
-        {c_text(NULL), c_text("pending_payment"), c_text("checkout"), c_text(actor), p->created_at, 0, true, false},
-        {c_text("pending_payment"), c_text("paid"), c_text("payment succeeded"), c_text(actor), o->paid_at, 0, true,
-         false}};
-    for (size_t i = 0; history && i < sizeof rows / sizeof rows[0]; i++)
-        if (json_array_append_new(history, history_json(&rows[i])) < 0) {
-            json_decref(history);
-            history = NULL;
-        }
-    /* nothing refunded or returned yet */
-    static const char *const keys[] = {"lines", "sub_orders", "history", "refunds", "returns"};
-    json_t *const values[] = {lines, subs, history, json_array(), json_array()};
-    int rc = j ? 0 : -1;
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        if (!values[i])
-            rc = -1;
-        if (rc == 0)
-            rc = json_object_set_new(j, keys[i], values[i]); /* steals it, also when it fails */
-        else
-            json_decref(values[i]);
-    }
-    if (rc < 0) {
-        json_decref(j);
-        return SOUK_E_INTERNAL;
-    }
-    *out = j;
     return SOUK_OK;
 }
 

@@ -69,14 +69,18 @@ describe('write answers equal the next read', () => {
     await sameAsRead(await api(srv, 'POST', '/api/v1/carts/current/lines', { ...who, body: { variant_id: variants[1], quantity: 1 } }), 200, who);
   });
 
-  /** Checks out the cart of WHO; asserts the 201 is byte for byte GET /orders/{id} by the same customer. */
-  async function checkoutSameAsRead(who, orderHeaders) {
-    const body = { email: `rr-${token()}@example.com`, shipping_address: { ...ADDRESS }, payment_method: CARD_OK };
+  /** Checks out the cart of WHO; asserts the 201 is byte for byte GET /orders/{id} by the same customer
+   * (the raw bytes, escaping included; a guest's answer ends with its order_token member). */
+  async function checkoutSameAsRead(who, orderHeaders, address = ADDRESS) {
+    const body = { email: `rr-${token()}@example.com`, shipping_address: { ...address }, payment_method: CARD_OK };
     const r = await api(srv, 'POST', '/api/v1/checkout', { ...who, headers: { ...who.headers, 'Idempotency-Key': `rr-${token()}` }, body });
     const order = await must(r, 201);
     assert.equal(order.state, 'paid');
-    const read = await must(await api(srv, 'GET', `/api/v1/orders/${order.id}`, { key: who.key, headers: orderHeaders(order) }), 200);
-    assert.equal(text(order, ['order_token']), text(read), 'the checkout answer is not what a read of the order shows');
+    const read = await api(srv, 'GET', `/api/v1/orders/${order.id}`, { key: who.key, headers: orderHeaders(order) });
+    await must(read, 200);
+    assert.equal(text(order, ['order_token']), text(read.body), 'the checkout answer is not what a read of the order shows');
+    const tail = order.order_token === undefined ? '' : `,"order_token":${JSON.stringify(order.order_token)}`;
+    assert.equal(r.text, read.text.slice(0, -1) + tail + '}', 'the checkout answer is not byte for byte the read');
     return order;
   }
 
@@ -115,5 +119,20 @@ describe('write answers equal the next read', () => {
     const order = await checkoutSameAsRead(guest, (o) => ({ 'X-Order-Token': o.order_token }));
     assert.equal(order.sub_orders.length, 2, 'the vendor and the shop');
     assert.equal(order.coupon, coupon);
+  });
+
+  it('a checkout whose texts need escaping', async () => {
+    const p = await must(await admin('POST', '/api/v1/products', {
+      title: `Caf\u00e9 "Zoë" \\ <b>&</b> / 日本 ${token()}`, status: 'active',
+      variants: [{ sku: `RRE-${token()}`, title: 'Größe "L" \u2014 ½', prices: [{ amount: 999, currency: 'USD' }] }],
+    }), 201);
+    const v = p.variants[0].id;
+    await must(await admin('PUT', `/api/v1/variants/${v}/stock/${wh.id}`, { on_hand: 5, reason: 'initial count' }), 200);
+    const created = await must(await api(srv, 'POST', '/api/v1/carts', { body: {} }), 201);
+    const guest = { headers: { 'X-Cart-Token': created.cart_token } };
+    await must(await api(srv, 'POST', '/api/v1/carts/current/lines', { ...guest, body: { variant_id: v, quantity: 1 } }), 200);
+    const address = { ...ADDRESS, name: 'Zoë "Q" O\'Brien \\ 田中', line1: '1/2 Rue de l\'Église <&>' };
+    const order = await checkoutSameAsRead(guest, (o) => ({ 'X-Order-Token': o.order_token }), address);
+    assert.equal(order.shipping_address.name, address.name);
   });
 });
