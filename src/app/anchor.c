@@ -99,7 +99,8 @@ static int append_line(const char *line, char *err, size_t errlen)
     ssize_t w = write(fd, line, n); /* one write: O_APPEND keeps it in one piece */
     int r = w == (ssize_t)n && fsync(fd) == 0 ? 0 : -1;
     if (r < 0)
-        snprintf(err, errlen, "cannot append to %s: %s", cfg.file, w < 0 || w == (ssize_t)n ? strerror(errno) : "short write");
+        snprintf(err, errlen, "cannot append to %s: %s", cfg.file,
+                 w < 0 || w == (ssize_t)n ? strerror(errno) : "short write");
     close(fd);
     return r;
 }
@@ -140,8 +141,9 @@ static int anchor_job(souk_store *db, const json_t *payload, char *err, size_t e
 {
     (void)payload;
     if (!souk_anchor_enabled()) {
-        snprintf(err, errlen, "this process has neither SOUK_AUDIT_ANCHOR_FILE nor SOUK_AUDIT_ANCHOR_MAIL set; every "
-                              "process that runs workers needs the same settings");
+        snprintf(err, errlen,
+                 "this process has neither SOUK_AUDIT_ANCHOR_FILE nor SOUK_AUDIT_ANCHOR_MAIL set; every "
+                 "process that runs workers needs the same settings");
         return -1;
     }
     int64_t seq = 0;

@@ -29,7 +29,8 @@ static int clock_offset_check(void)
         return -1;
     }
     souk_log_warn("SOUK_TEST_CLOCK_OFFSET_S is set: this process's clock runs %lld s %s (a test-only setting; "
-                  "never set it in production)", (long long)(v < 0 ? -v : v), v < 0 ? "behind" : "ahead");
+                  "never set it in production)",
+                  (long long)(v < 0 ? -v : v), v < 0 ? "behind" : "ahead");
     return 0;
 }
 

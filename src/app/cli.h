@@ -15,8 +15,8 @@
 typedef struct souk_command {
     const char *name;
     const char *summary;
-    const char *usage;                       /* full --help text */
-    int (*run)(int argc, char **argv);       /* argv[0] is the command name */
+    const char *usage;                 /* full --help text */
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
 } souk_command;
 
 /* Exit codes of commands. */

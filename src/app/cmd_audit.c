@@ -68,8 +68,8 @@ int souk_cmd_audit(int argc, char **argv)
     char anchor_hash[SOUK_AUDIT_HASH_HEX + 1] = "";
     if (anchor) {
         int n = 0;
-        if (head || sscanf(anchor, "%lld:%64[0-9a-f]%n", &anchor_seq, anchor_hash, &n) != 2 ||
-            anchor[n] != '\0' || anchor_seq < 1 || strlen(anchor_hash) != SOUK_AUDIT_HASH_HEX) {
+        if (head || sscanf(anchor, "%lld:%64[0-9a-f]%n", &anchor_seq, anchor_hash, &n) != 2 || anchor[n] != '\0' ||
+            anchor_seq < 1 || strlen(anchor_hash) != SOUK_AUDIT_HASH_HEX) {
             fprintf(stderr, "souk: --anchor takes SEQ:HASH as printed by 'souk audit head' (verify only)\n");
             return SOUK_EXIT_USAGE;
         }
@@ -112,8 +112,9 @@ int souk_cmd_audit(int argc, char **argv)
         } else if (found == SOUK_DB_DONE || strcmp(stored, anchor_hash) != 0) {
             r = 1;
             bad = anchor_seq;
-            snprintf(why, sizeof why, "%s", found == SOUK_DB_DONE ? "the anchored entry is gone (the log was cut)"
-                                                                : "the anchored entry's hash differs (the log was rewritten)");
+            snprintf(why, sizeof why, "%s",
+                     found == SOUK_DB_DONE ? "the anchored entry is gone (the log was cut)"
+                                           : "the anchored entry's hash differs (the log was rewritten)");
         }
     }
     if (r < 0)

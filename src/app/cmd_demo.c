@@ -44,25 +44,31 @@ static const struct {
     const char *children[4];
     const char *nouns[6];
 } departments[] = {
-    {"Clothing", {"T-Shirts", "Jackets", "Trousers", "Knitwear"}, {"T-Shirt", "Jacket", "Chinos", "Sweater", "Hoodie", "Shirt"}},
+    {"Clothing",
+     {"T-Shirts", "Jackets", "Trousers", "Knitwear"},
+     {"T-Shirt", "Jacket", "Chinos", "Sweater", "Hoodie", "Shirt"}},
     {"Home", {"Kitchen", "Bedroom", "Lighting", "Decor"}, {"Mug", "Lamp", "Cushion", "Throw", "Vase", "Bowl"}},
-    {"Outdoors", {"Camping", "Cycling", "Hiking", "Garden"}, {"Tent", "Backpack", "Bottle", "Lantern", "Helmet", "Planter"}},
-    {"Electronics", {"Audio", "Phones", "Computers", "Cameras"}, {"Headphones", "Speaker", "Charger", "Keyboard", "Webcam", "Cable"}},
+    {"Outdoors",
+     {"Camping", "Cycling", "Hiking", "Garden"},
+     {"Tent", "Backpack", "Bottle", "Lantern", "Helmet", "Planter"}},
+    {"Electronics",
+     {"Audio", "Phones", "Computers", "Cameras"},
+     {"Headphones", "Speaker", "Charger", "Keyboard", "Webcam", "Cable"}},
     {"Beauty", {"Skin Care", "Hair", "Fragrance", "Bath"}, {"Serum", "Shampoo", "Perfume", "Soap", "Balm", "Cream"}},
     {"Toys", {"Puzzles", "Games", "Plush", "Building"}, {"Puzzle", "Board Game", "Teddy", "Blocks", "Kite", "Robot"}},
 };
-static const char *brands[] = {"Northwind", "Acme",    "Lumen",  "Fjord",    "Saffron", "Kestrel",
-                               "Orchard",   "Basalt",  "Tandem", "Meridian", "Quill",   "Harbor"};
+static const char *brands[] = {"Northwind", "Acme",   "Lumen",  "Fjord",    "Saffron", "Kestrel",
+                               "Orchard",   "Basalt", "Tandem", "Meridian", "Quill",   "Harbor"};
 static const char *vendors[] = {"Souk Market", "Atlas Traders", "Blue Door Goods", "Cedar & Co"};
-static const char *adjectives[] = {"Classic", "Everyday", "Premium", "Compact", "Vintage", "Modern",
-                                   "Rugged",  "Soft",     "Bright",  "Essential", "Deluxe", "Light"};
+static const char *adjectives[] = {"Classic", "Everyday", "Premium", "Compact",   "Vintage", "Modern",
+                                   "Rugged",  "Soft",     "Bright",  "Essential", "Deluxe",  "Light"};
 static const char *materials[] = {"cotton", "wool", "linen", "steel", "bamboo", "ceramic", "leather", "recycled"};
 static const char *colours[] = {"black", "white", "navy", "red", "green", "sand", "grey", "yellow"};
 static const char *sizes[] = {"S", "M", "L", "XL"};
 
 typedef struct demo_ctx {
     rng r;
-    long from, to;           /* product numbers of this batch */
+    long from, to; /* product numbers of this batch */
     int64_t cat_ids[N(departments)][4];
     int64_t brand_ids[N(brands)], vendor_ids[N(vendors)];
     souk_arena arena;
@@ -186,7 +192,8 @@ static int taxons(souk_store *db, demo_ctx *c)
  * shipping method (USD 4.99, free from USD 50). */
 static int shop_setup(souk_store *db, demo_ctx *c)
 {
-    souk_warehouse_in wh = {.code = "main", .name = "Main warehouse",
+    souk_warehouse_in wh = {.code = "main",
+                            .name = "Main warehouse",
                             .present = (UINT64_C(1) << SOUK_WF_CODE) | (UINT64_C(1) << SOUK_WF_NAME)};
     souk_problems pr;
     souk_problems_init(&pr);

@@ -27,14 +27,14 @@
 typedef struct item {
     char *code;
     char *title;
-    int64_t price;        /* pence; -1 = none seen */
-    int64_t price_time;   /* InvoiceDate of the sale that set it */
+    int64_t price;      /* pence; -1 = none seen */
+    int64_t price_time; /* InvoiceDate of the sale that set it */
 } item;
 
 typedef struct importer {
     item *items;
-    size_t count, cap;      /* open-addressing table, cap is a power of two */
-    FILE *errors;           /* --errors file or NULL */
+    size_t count, cap; /* open-addressing table, cap is a power of two */
+    FILE *errors;      /* --errors file or NULL */
     long reported, error_rows;
     uint64_t rows;
     /* pass 2 */
@@ -89,16 +89,15 @@ static void report(importer *im, uint64_t record, uint64_t line, const char *fie
 {
     im->reported++;
     if (im->errors)
-        fprintf(im->errors, "%llu,%llu,%s,\"%s\"\n", (unsigned long long)record, (unsigned long long)line, field,
-                msg);
+        fprintf(im->errors, "%llu,%llu,%s,\"%s\"\n", (unsigned long long)record, (unsigned long long)line, field, msg);
     else if (im->reported <= 20)
         fprintf(stderr, "\nrow %llu (line %llu): %s: %s", (unsigned long long)record, (unsigned long long)line, field,
                 msg);
 }
 
 enum { COL_INVOICE, COL_CODE, COL_DESC, COL_QTY, COL_DATE, COL_PRICE, COL_CUSTOMER, COL_COUNTRY, NCOLS };
-static const char *const header[NCOLS] = {"InvoiceNo", "StockCode", "Description", "Quantity",
-                                          "InvoiceDate", "UnitPrice", "CustomerID", "Country"};
+static const char *const header[NCOLS] = {"InvoiceNo",   "StockCode", "Description", "Quantity",
+                                          "InvoiceDate", "UnitPrice", "CustomerID",  "Country"};
 
 /* trims ASCII spaces in place */
 static char *trim(char *s)
@@ -212,8 +211,7 @@ static int upsert_tx(souk_store *db, void *arg)
         souk_variant_in v = {.sku = sku, .title = ""};
         if (it->price >= 0)
             v.prices = (souk_json_array){&price, 1};
-        souk_product_in p = {.title = it->title, .description = "", .status = SOUK_STATUS_ACTIVE,
-                             .variants = {&v, 1}};
+        souk_product_in p = {.title = it->title, .description = "", .status = SOUK_STATUS_ACTIVE, .variants = {&v, 1}};
         p.external_ref = souk_arena_printf(a, "online-retail:%s", it->code);
         souk_problems pr;
         souk_problems_init(&pr);
@@ -245,9 +243,8 @@ int souk_cmd_import(int argc, char **argv)
     souk_config cfg;
     if (souk_cli_config(&cfg) < 0)
         return SOUK_EXIT_USAGE;
-    static const struct option long_opts[] = {{"db", required_argument, NULL, 'd'},
-                                              {"errors", required_argument, NULL, 'e'},
-                                              {NULL, 0, NULL, 0}};
+    static const struct option long_opts[] = {
+        {"db", required_argument, NULL, 'd'}, {"errors", required_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
     const char *errors_path = NULL;
     char err[512];
     int opt;
@@ -325,8 +322,9 @@ int souk_cmd_import(int argc, char **argv)
     }
     printf("imported %s: %llu rows read, %zu stock codes; %ld products created, %ld updated, %ld unchanged; "
            "%ld rows with errors, %ld stock codes skipped (no description), %ld failed; %.2f s\n",
-           path, (unsigned long long)im.rows, im.count, im.created, im.updated, (long)n - im.created - im.updated - im.failed,
-           im.error_rows, untitled, im.failed, (double)(souk_time_mono_us() - started) / 1e6);
+           path, (unsigned long long)im.rows, im.count, im.created, im.updated,
+           (long)n - im.created - im.updated - im.failed, im.error_rows, untitled, im.failed,
+           (double)(souk_time_mono_us() - started) / 1e6);
     if (!im.errors && im.reported > 20)
         fprintf(stderr, "(%ld problems in all; use --errors FILE for the full list)\n", im.reported);
     exit_code = im.failed ? SOUK_EXIT_FAIL : SOUK_EXIT_OK;

@@ -43,8 +43,12 @@ static void audit_request(souk_store *db, const souk_req *req, const souk_res *r
     char action[160];
     snprintf(action, sizeof action, "%s %s", souk_method_name(req->method), route->pattern);
     souk_audit_entry e = {
-        .actor_type = p->kind == SOUK_ACTOR_USER ? "user" : p->kind == SOUK_ACTOR_API_KEY ? "api_key" : "anonymous",
-        .actor_id = p->kind == SOUK_ACTOR_USER ? p->user_id : p->kind == SOUK_ACTOR_API_KEY ? p->key_id : 0,
+        .actor_type = p->kind == SOUK_ACTOR_USER      ? "user"
+                      : p->kind == SOUK_ACTOR_API_KEY ? "api_key"
+                                                      : "anonymous",
+        .actor_id = p->kind == SOUK_ACTOR_USER      ? p->user_id
+                    : p->kind == SOUK_ACTOR_API_KEY ? p->key_id
+                                                    : 0,
         .action = action,
         .object_type = res->audit_object_type ? res->audit_object_type : "",
         .object_id = res->audit_object_id ? res->audit_object_id : path_object(req),
@@ -69,12 +73,10 @@ static bool workers = true;
 
 static int parse_common(int argc, char **argv, souk_config *cfg, bool *access_log, bool serve)
 {
-    static const struct option long_opts[] = {{"listen", required_argument, NULL, 'l'},
-                                              {"db", required_argument, NULL, 'd'},
-                                              {"threads", required_argument, NULL, 't'},
-                                              {"no-access-log", no_argument, NULL, 'n'},
-                                              {"no-workers", no_argument, NULL, 'w'},
-                                              {NULL, 0, NULL, 0}};
+    static const struct option long_opts[] = {
+        {"listen", required_argument, NULL, 'l'},  {"db", required_argument, NULL, 'd'},
+        {"threads", required_argument, NULL, 't'}, {"no-access-log", no_argument, NULL, 'n'},
+        {"no-workers", no_argument, NULL, 'w'},    {NULL, 0, NULL, 0}};
     char err[512];
     int c;
     optind = 1;

@@ -41,12 +41,16 @@ int souk_cmd_user(int argc, char **argv)
     if (souk_cli_config(&cfg) < 0)
         return SOUK_EXIT_USAGE;
     if (argc < 2 || strcmp(argv[1], "create") != 0) {
-        fprintf(stderr, "usage: souk user create --email E --role ROLE [--name N] [--vendor vend_…] [--api-key] [--db DSN]\n");
+        fprintf(stderr,
+                "usage: souk user create --email E --role ROLE [--name N] [--vendor vend_…] [--api-key] [--db DSN]\n");
         return SOUK_EXIT_USAGE;
     }
-    static const struct option long_opts[] = {{"db", required_argument, NULL, 'd'},    {"email", required_argument, NULL, 'e'},
-                                              {"role", required_argument, NULL, 'r'},  {"name", required_argument, NULL, 'n'},
-                                              {"vendor", required_argument, NULL, 'v'}, {"api-key", no_argument, NULL, 'k'},
+    static const struct option long_opts[] = {{"db", required_argument, NULL, 'd'},
+                                              {"email", required_argument, NULL, 'e'},
+                                              {"role", required_argument, NULL, 'r'},
+                                              {"name", required_argument, NULL, 'n'},
+                                              {"vendor", required_argument, NULL, 'v'},
+                                              {"api-key", no_argument, NULL, 'k'},
                                               {NULL, 0, NULL, 0}};
     const char *email = NULL, *role = NULL, *name = "", *vendor_text = NULL;
     bool want_key = false;
@@ -104,9 +108,8 @@ int souk_cmd_user(int argc, char **argv)
     return rc == 0 ? SOUK_EXIT_OK : SOUK_EXIT_FAIL;
 }
 
-static const char keys_usage[] =
-    "usage: souk keys rotate [--db DSN]\n"
-    "       souk keys rotate-encryption [--db DSN] [--old-key-file PATH]\n";
+static const char keys_usage[] = "usage: souk keys rotate [--db DSN]\n"
+                                 "       souk keys rotate-encryption [--db DSN] [--old-key-file PATH]\n";
 
 /* The previous KEK's text: --old-key-file PATH, else SOUK_OLD_KEY_ENCRYPTION_KEY. */
 static int old_key_text(const char *file, char *out, size_t outlen)
@@ -126,7 +129,8 @@ static int old_key_text(const char *file, char *out, size_t outlen)
     }
     const char *env = getenv("SOUK_OLD_KEY_ENCRYPTION_KEY");
     if (!env || !*env) {
-        fprintf(stderr, "souk: give the previous key-encryption key: --old-key-file PATH or SOUK_OLD_KEY_ENCRYPTION_KEY\n");
+        fprintf(stderr,
+                "souk: give the previous key-encryption key: --old-key-file PATH or SOUK_OLD_KEY_ENCRYPTION_KEY\n");
         return -1;
     }
     snprintf(out, outlen, "%s", env);
@@ -150,7 +154,8 @@ static int rotate_encryption(const char *dsn, const char *old_file)
     sodium_memzero(old, sizeof old);
     if (r == 0)
         printf("re-encrypted %d signing keys under the new key-encryption key (%d were under it already); "
-               "restart every souk process with the new key\n", done, current);
+               "restart every souk process with the new key\n",
+               done, current);
     else
         fprintf(stderr, "souk: cannot re-encrypt the signing keys: %s\n", err);
     souk_store_close(db);

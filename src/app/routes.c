@@ -74,7 +74,10 @@ static int openapi(souk_req *req, souk_res *res)
  *   .blocking       runs on the CPU pool (password hashing)
  *   .network        runs on the network pool (it calls a payment gateway)
  *   .rate           rate-limit class (default: per user/key, else per address) */
-#define ROUTE(m, p, perm, h, ...) {.method = (m), .pattern = (p), .permission = (perm), .handler = (h), __VA_ARGS__}
+#define ROUTE(m, p, perm, h, ...)                                                                                      \
+    {                                                                                                                  \
+        .method = (m), .pattern = (p), .permission = (perm), .handler = (h), __VA_ARGS__                               \
+    }
 /* a public, cacheable catalog read */
 #define READ(p, h, cc) ROUTE(SOUK_GET, p, PUBLIC, h, .cache_control = (cc), .cacheable = true)
 
@@ -82,7 +85,8 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/healthz", PUBLIC, healthz, .rate = SOUK_RATE_NONE),
     ROUTE(SOUK_GET, "/readyz", PUBLIC, readyz, .rate = SOUK_RATE_NONE),
     ROUTE(SOUK_GET, "/metrics", PUBLIC, metrics, .rate = SOUK_RATE_NONE),
-    ROUTE(SOUK_GET, "/api/v1/openapi.json", PUBLIC, openapi, .cache_control = "public, max-age=300", .rate = SOUK_RATE_NONE),
+    ROUTE(SOUK_GET, "/api/v1/openapi.json", PUBLIC, openapi, .cache_control = "public, max-age=300",
+          .rate = SOUK_RATE_NONE),
     ROUTE(SOUK_GET, "/.well-known/jwks.json", PUBLIC, souk_identity_api_jwks, .rate = SOUK_RATE_NONE),
 
     /* catalog */
@@ -108,21 +112,25 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_PATCH, "/api/v1/vendors/{id}", CATALOG_WRITE, souk_catalog_api_vendor_update),
 
     /* accounts and sessions */
-    ROUTE(SOUK_POST, "/api/v1/auth/register", PUBLIC, souk_identity_api_register, .blocking = true, .rate = SOUK_RATE_AUTH),
+    ROUTE(SOUK_POST, "/api/v1/auth/register", PUBLIC, souk_identity_api_register, .blocking = true,
+          .rate = SOUK_RATE_AUTH),
     ROUTE(SOUK_POST, "/api/v1/auth/login", PUBLIC, souk_identity_api_login, .blocking = true, .rate = SOUK_RATE_AUTH),
     ROUTE(SOUK_POST, "/api/v1/auth/refresh", PUBLIC, souk_identity_api_refresh, .rate = SOUK_RATE_AUTH),
     ROUTE(SOUK_POST, "/api/v1/auth/logout", SESSION, souk_identity_api_logout),
     ROUTE(SOUK_POST, "/api/v1/auth/password-reset", PUBLIC, souk_identity_api_reset_request, .rate = SOUK_RATE_AUTH),
-    ROUTE(SOUK_POST, "/api/v1/auth/password-reset/confirm", PUBLIC, souk_identity_api_reset_confirm, .blocking = true, .rate = SOUK_RATE_AUTH),
+    ROUTE(SOUK_POST, "/api/v1/auth/password-reset/confirm", PUBLIC, souk_identity_api_reset_confirm, .blocking = true,
+          .rate = SOUK_RATE_AUTH),
     ROUTE(SOUK_GET, "/api/v1/users/me", AUTHENTICATED, souk_identity_api_me),
     ROUTE(SOUK_PATCH, "/api/v1/users/me", SESSION, souk_identity_api_me_update),
     ROUTE(SOUK_DELETE, "/api/v1/users/me", SESSION, souk_identity_api_erase, .blocking = true, .rate = SOUK_RATE_AUTH),
-    ROUTE(SOUK_POST, "/api/v1/users/me/password", SESSION, souk_identity_api_password, .blocking = true, .rate = SOUK_RATE_AUTH),
+    ROUTE(SOUK_POST, "/api/v1/users/me/password", SESSION, souk_identity_api_password, .blocking = true,
+          .rate = SOUK_RATE_AUTH),
     ROUTE(SOUK_GET, "/api/v1/users/me/sessions", SESSION, souk_identity_api_sessions),
     ROUTE(SOUK_DELETE, "/api/v1/users/me/sessions/{id}", SESSION, souk_identity_api_session_revoke),
     ROUTE(SOUK_POST, "/api/v1/users/me/2fa/totp", SESSION, souk_identity_api_totp_enrol),
     ROUTE(SOUK_POST, "/api/v1/users/me/2fa/totp/confirm", SESSION, souk_identity_api_totp_confirm),
-    ROUTE(SOUK_DELETE, "/api/v1/users/me/2fa/totp", SESSION, souk_identity_api_totp_disable, .blocking = true, .rate = SOUK_RATE_AUTH),
+    ROUTE(SOUK_DELETE, "/api/v1/users/me/2fa/totp", SESSION, souk_identity_api_totp_disable, .blocking = true,
+          .rate = SOUK_RATE_AUTH),
     ROUTE(SOUK_GET, "/api/v1/users/me/consents", AUTHENTICATED, souk_identity_api_consents),
     ROUTE(SOUK_POST, "/api/v1/users/me/consents", SESSION, souk_identity_api_consent_record),
     ROUTE(SOUK_GET, "/api/v1/users/me/export", SESSION, souk_identity_api_export),
@@ -154,7 +162,7 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/returns", AUTHENTICATED, souk_orders_api_return_request),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/returns/{return_id}/approve", ORDERS_MANAGE, souk_orders_api_return_approve),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/returns/{return_id}/receive", ORDERS_MANAGE, souk_orders_api_return_receive,
-             .network = true),
+          .network = true),
     ROUTE(SOUK_POST, "/api/v1/payments/webhook", PUBLIC, souk_orders_api_webhook, .network = true),
 
     /* inventory */
@@ -164,8 +172,9 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/variants/{id}/stock", INVENTORY, souk_inventory_api_stock_get),
     ROUTE(SOUK_PUT, "/api/v1/variants/{id}/stock/{warehouse_id}", INVENTORY, souk_inventory_api_stock_put),
     ROUTE(SOUK_POST, "/api/v1/variants/{id}/stock/{warehouse_id}/adjustments", INVENTORY,
-      souk_inventory_api_adjustment_create),
-    ROUTE(SOUK_GET, "/api/v1/variants/{id}/stock/{warehouse_id}/adjustments", INVENTORY, souk_inventory_api_adjustments),
+          souk_inventory_api_adjustment_create),
+    ROUTE(SOUK_GET, "/api/v1/variants/{id}/stock/{warehouse_id}/adjustments", INVENTORY,
+          souk_inventory_api_adjustments),
 
     /* administration */
     ROUTE(SOUK_GET, "/api/v1/admin/jobs", JOBS, souk_jobs_api_list),
@@ -203,8 +212,8 @@ int souk_cmd_routes(int argc, char **argv)
                                                  "path", r->pattern, "permission", r->permission, "rate",
                                                  rates[r->rate], "blocking", r->blocking, "network", r->network));
         else
-            printf("%-7s %-48s %-26s %s%s%s\n", souk_method_name(r->method), r->pattern, r->permission,
-                   rates[r->rate], r->blocking ? " blocking" : "", r->network ? " network" : "");
+            printf("%-7s %-48s %-26s %s%s%s\n", souk_method_name(r->method), r->pattern, r->permission, rates[r->rate],
+                   r->blocking ? " blocking" : "", r->network ? " network" : "");
     }
     if (json) {
         char *s = json_dumps(arr, JSON_INDENT(2));

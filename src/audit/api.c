@@ -33,7 +33,7 @@ typedef struct actor_ref {
 
 typedef struct audit_filter {
     int64_t limit;
-    int actor_type;              /* index in actor_types; -1 = none given, or not valid */
+    int actor_type; /* index in actor_types; -1 = none given, or not valid */
     actor_ref actor;
     int64_t subject;
     const char *action, *object_type, *object_id;
@@ -73,7 +73,8 @@ static const souk_query_field filter_fields[] = {
     [F_LIMIT] = SOUK_QUERY_F_INT("limit", audit_filter, limit, 1, SOUK_AUDIT_LIST_MAX),
     [F_ACTOR_TYPE] = SOUK_QUERY_F_ENUM("actor_type", audit_filter, actor_type, actor_types),
     [F_ACTOR_ID] = SOUK_QUERY_F_CUSTOM("actor_id", audit_filter, actor, parse_actor),
-    [F_SUBJECT] = SOUK_QUERY_F_ID("subject", audit_filter, subject, SOUK_PREFIX_USER, .message = "must be a user id (usr_...)"),
+    [F_SUBJECT] =
+        SOUK_QUERY_F_ID("subject", audit_filter, subject, SOUK_PREFIX_USER, .message = "must be a user id (usr_...)"),
     [F_ACTION] = SOUK_QUERY_F_CUSTOM("action", audit_filter, action, parse_exact),
     [F_OBJECT_TYPE] = SOUK_QUERY_F_CUSTOM("object_type", audit_filter, object_type, parse_exact),
     [F_OBJECT_ID] = SOUK_QUERY_F_CUSTOM("object_id", audit_filter, object_id, parse_exact),
@@ -121,7 +122,7 @@ static void where(binder *b, souk_buf *sql, const char *expr, souk_param v)
 }
 
 /* The columns render_entry reads, in its order. */
-#define ENTRY_COLS \
+#define ENTRY_COLS                                                                                                      \
     "seq, id, at, actor_type, actor_id, action, object_type, object_id, subject_user_id, request_id, result, details, " \
     "prev_hash, hash"
 
@@ -231,9 +232,10 @@ int souk_audit_api_list(souk_req *req, souk_res *res)
 
 json_t *souk_audit_about_user_json(souk_store *db, int64_t user, int limit)
 {
-    souk_stmt *st = souk_store_query(db, "SELECT " ENTRY_COLS " FROM audit_log "
-                                         "WHERE subject_user_id = $1 OR (actor_type = 'user' AND actor_id = $1) "
-                                         "ORDER BY seq LIMIT $2",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT " ENTRY_COLS " FROM audit_log "
+                                     "WHERE subject_user_id = $1 OR (actor_type = 'user' AND actor_id = $1) "
+                                     "ORDER BY seq LIMIT $2",
                                      SOUK_ARGS(SOUK_I64(user), SOUK_I64(limit)));
     json_t *arr = json_array();
     int r;

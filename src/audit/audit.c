@@ -140,8 +140,8 @@ int souk_audit_append_tx(souk_store *db, const souk_audit_entry *e)
     const char *bad = check_entry(e);
     if (bad) {
         /* our bug, not the client's: nothing is written */
-        souk_log(SOUK_LOG_ERROR, e->request_id, NULL,
-                 json_pack("{s:s?}", "action", e->action), "audit: refusing bad entry: %s", bad);
+        souk_log(SOUK_LOG_ERROR, e->request_id, NULL, json_pack("{s:s?}", "action", e->action),
+                 "audit: refusing bad entry: %s", bad);
         return SOUK_DB_HARD;
     }
     int64_t last_seq = 0;
@@ -186,9 +186,10 @@ int souk_audit_append_tx(souk_store *db, const souk_audit_entry *e)
     const char *prevp = prev ? prev : zero_hash;
     chain_hash(prevp, prevlen, f, hash);
 
-    r = souk_store_exec(db, "INSERT INTO audit_log (seq, id, at, actor_type, actor_id, action, object_type, "
-                            "object_id, subject_user_id, request_id, result, details, prev_hash, hash) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    r = souk_store_exec(db,
+                        "INSERT INTO audit_log (seq, id, at, actor_type, actor_id, action, object_type, "
+                        "object_id, subject_user_id, request_id, result, details, prev_hash, hash) "
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                         SOUK_ARGS(SOUK_I64(seq), SOUK_I64(id), SOUK_I64(at), SOUK_TEXT(e->actor_type),
                                   SOUK_REF(e->actor_id), SOUK_TEXT(e->action), SOUK_TEXT(object_type),
                                   SOUK_TEXT(object_id), SOUK_REF(e->subject_user_id), SOUK_TEXT(request_id),
@@ -252,13 +253,17 @@ int souk_audit_hash_at(souk_store *db, int64_t seq, char *hash)
 #define SAME_TYPE_OR_NULL(col, type) "(" col " IS NULL OR " SAME_TYPE(col, type) ")"
 static const char verify_sql[] =
     "SELECT seq, id, at, actor_type, actor_id, action, object_type, object_id, subject_user_id, request_id, "
-    "result, details, prev_hash, hash, CASE WHEN "
-    SAME_TYPE("id", "BIGINT") " AND " SAME_TYPE("at", "BIGINT") " AND " SAME_TYPE("actor_type", "TEXT") " AND "
-    SAME_TYPE_OR_NULL("actor_id", "BIGINT") " AND " SAME_TYPE("action", "TEXT") " AND " SAME_TYPE("object_type", "TEXT")
-    " AND " SAME_TYPE("object_id", "TEXT") " AND " SAME_TYPE_OR_NULL("subject_user_id", "BIGINT") " AND "
-    SAME_TYPE("request_id", "TEXT") " AND " SAME_TYPE("result", "BIGINT") " AND " SAME_TYPE("details", "TEXT") " AND "
-    SAME_TYPE("prev_hash", "TEXT") " AND " SAME_TYPE("hash", "TEXT") " THEN 1 ELSE 0 END "
-    "FROM audit_log ORDER BY seq";
+    "result, details, prev_hash, hash, CASE WHEN " SAME_TYPE("id", "BIGINT") " AND " SAME_TYPE("at", "BIGINT") " AND " SAME_TYPE("actor_type", "TEXT") " AND " SAME_TYPE_OR_NULL("actor_id", "BIGINT") " AND " SAME_TYPE("action", "TEXT") " AND " SAME_TYPE(
+        "object_type",
+        "TEXT") " AND " SAME_TYPE("object_id",
+                                  "TEXT") " AND " SAME_TYPE_OR_NULL("subject_user_id",
+                                                                    "BIGINT") " AND " SAME_TYPE("request_id",
+                                                                                                "TEXT") " AND " SAME_TYPE("result",
+                                                                                                                          "BIGINT") " AND " SAME_TYPE("details",
+                                                                                                                                                      "TEXT") " AND " SAME_TYPE("prev_hash",
+                                                                                                                                                                                "TEXT") " AND " SAME_TYPE("hash",
+                                                                                                                                                                                                          "TEXT") " THEN 1 ELSE 0 END "
+                                                                                                                                                                                                                  "FROM audit_log ORDER BY seq";
 
 static int broken(int64_t seq, int64_t *first_bad, char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -295,8 +300,8 @@ int souk_audit_verify(souk_store *db, int64_t *checked, int64_t *first_bad, char
         int64_t seq = souk_stmt_i64(st, 0);
         if (seq != expect) {
             result = seq > expect
-                         ? broken(expect, first_bad, why, whylen, "entry %" PRId64 " is missing (the next is %" PRId64 ")",
-                                  expect, seq)
+                         ? broken(expect, first_bad, why, whylen,
+                                  "entry %" PRId64 " is missing (the next is %" PRId64 ")", expect, seq)
                          : broken(seq, first_bad, why, whylen, "entry has seq %" PRId64 " outside the chain", seq);
             break;
         }

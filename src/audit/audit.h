@@ -37,21 +37,21 @@
 #define SOUK_PREFIX_USER "usr"
 #define SOUK_PREFIX_APIKEY "key"
 
-#define SOUK_AUDIT_HASH_HEX 64        /* hex characters of a hash (no NUL) */
-#define SOUK_AUDIT_TEXT_MAX 1024      /* bytes of action, object_type, object_id, request_id */
-#define SOUK_AUDIT_DETAILS_MAX 16384  /* bytes of details_json */
-#define SOUK_AUDIT_LIST_MAX 200       /* largest page of GET /api/v1/admin/audit */
+#define SOUK_AUDIT_HASH_HEX 64       /* hex characters of a hash (no NUL) */
+#define SOUK_AUDIT_TEXT_MAX 1024     /* bytes of action, object_type, object_id, request_id */
+#define SOUK_AUDIT_DETAILS_MAX 16384 /* bytes of details_json */
+#define SOUK_AUDIT_LIST_MAX 200      /* largest page of GET /api/v1/admin/audit */
 
 typedef struct souk_audit_entry {
-    const char *actor_type;     /* "user", "api_key", "anonymous", "system" */
-    int64_t actor_id;           /* 0 = none */
-    const char *action;         /* e.g. "POST /api/v1/products" or "auth.refresh_reuse" */
-    const char *object_type;    /* "" or e.g. "product" (NULL = "") */
-    const char *object_id;      /* "" or the typed id string (NULL = "") */
-    int64_t subject_user_id;    /* the account the entry is about (0 = none) — used by GDPR export */
-    const char *request_id;     /* NULL = "" */
-    int result;                 /* HTTP status, or 0 */
-    const char *details_json;   /* JSON object text or NULL ("{}"); callers must never put PII here */
+    const char *actor_type;   /* "user", "api_key", "anonymous", "system" */
+    int64_t actor_id;         /* 0 = none */
+    const char *action;       /* e.g. "POST /api/v1/products" or "auth.refresh_reuse" */
+    const char *object_type;  /* "" or e.g. "product" (NULL = "") */
+    const char *object_id;    /* "" or the typed id string (NULL = "") */
+    int64_t subject_user_id;  /* the account the entry is about (0 = none) — used by GDPR export */
+    const char *request_id;   /* NULL = "" */
+    int result;               /* HTTP status, or 0 */
+    const char *details_json; /* JSON object text or NULL ("{}"); callers must never put PII here */
 } souk_audit_entry;
 
 /* Appends E inside the caller's open write transaction (souk_store_tx): reads

@@ -90,7 +90,8 @@ static int show(souk_req *req, souk_res *res, int64_t id, int status)
     json_t *j;
     souk_err e = souk_cart_json(req->store, id, &j);
     if (e == SOUK_E_VALIDATION) /* prices rose, or a merge, past the cap since the lines were added */
-        return souk_res_error(res, e, "the cart's total exceeds " SOUK_CART_MAX_TOTAL_TEXT " minor units; lower a quantity");
+        return souk_res_error(res, e,
+                              "the cart's total exceeds " SOUK_CART_MAX_TOTAL_TEXT " minor units; lower a quantity");
     if (e)
         return souk_res_error(res, e, NULL);
     return send_cart(req, res, id, j, status);
@@ -139,7 +140,8 @@ int souk_cart_api_update(souk_req *req, souk_res *res)
     cart_in in;
     if (current(req, res, &id) || decode(req, res, &update_spec, &in, false))
         return res->err;
-    souk_err e = souk_cart_update(req->store, id, in.currency, in.region, in.shipping_method, req->arena, &res->problems);
+    souk_err e =
+        souk_cart_update(req->store, id, in.currency, in.region, in.shipping_method, req->arena, &res->problems);
     return e ? souk_res_error(res, e, NULL) : show(req, res, id, 200);
 }
 

@@ -58,13 +58,13 @@ static const souk_json_field tax_fields[] = {
 };
 enum { SH_CODE, SH_NAME, SH_CURRENCY, SH_AMOUNT, SH_FREE_ABOVE, SH_ACTIVE };
 /* the fields of a shipping method, all required on create (REQ) */
-#define SHIPPING_FIELDS(req)                                                                      \
-    SOUK_JSON_F_STRING("code", req, pricing_in, code, 2, 32, code_check),                         \
-    SOUK_JSON_F_STRING("name", req, pricing_in, name, 1, 100, NULL),                              \
-    SOUK_JSON_F_STRING("currency", req, pricing_in, currency, 3, 3, souk__cart_check_currency),  \
-    SOUK_JSON_F_INT("amount", req, pricing_in, amount, 0, SOUK_MONEY_MAX),                        \
-    SOUK_JSON_F_INT("free_above", SOUK_JSON_NULLABLE, pricing_in, free_above, 0, SOUK_MONEY_MAX), \
-    SOUK_JSON_F_BOOL("active", 0, pricing_in, active)
+#define SHIPPING_FIELDS(req)                                                                                           \
+    SOUK_JSON_F_STRING("code", req, pricing_in, code, 2, 32, code_check),                                              \
+        SOUK_JSON_F_STRING("name", req, pricing_in, name, 1, 100, NULL),                                               \
+        SOUK_JSON_F_STRING("currency", req, pricing_in, currency, 3, 3, souk__cart_check_currency),                    \
+        SOUK_JSON_F_INT("amount", req, pricing_in, amount, 0, SOUK_MONEY_MAX),                                         \
+        SOUK_JSON_F_INT("free_above", SOUK_JSON_NULLABLE, pricing_in, free_above, 0, SOUK_MONEY_MAX),                  \
+        SOUK_JSON_F_BOOL("active", 0, pricing_in, active)
 static const souk_json_field shipping_create_fields[] = {SHIPPING_FIELDS(SOUK_JSON_REQUIRED)};
 static const souk_json_field shipping_update_fields[] = {SHIPPING_FIELDS(0)};
 enum { CP_CODE, CP_KIND, CP_VALUE, CP_CURRENCY, CP_MIN, CP_STARTS, CP_EXPIRES, CP_LIMIT, CP_ACTIVE };
@@ -159,7 +159,8 @@ static const char *region_param(souk_req *req, souk_res *res)
 {
     const char *r = req->params[0];
     size_t n = strlen(r);
-    bool ok = n >= 2 && n <= 6 && isupper((unsigned char)r[0]) && isupper((unsigned char)r[1]) && (n == 2 || r[2] == '-');
+    bool ok =
+        n >= 2 && n <= 6 && isupper((unsigned char)r[0]) && isupper((unsigned char)r[1]) && (n == 2 || r[2] == '-');
     for (size_t i = 3; ok && i < n; i++)
         ok = isupper((unsigned char)r[i]) || isdigit((unsigned char)r[i]);
     if (!ok) {
@@ -180,8 +181,10 @@ static json_t *tax_row(souk_stmt *st, void *ctx)
 
 int souk_cart_api_admin_tax_list(souk_req *req, souk_res *res)
 {
-    souk_stmt *st = souk_store_query(req->store, "SELECT region, name, rate_bp, prices_include_tax, updated_at "
-                                                 "FROM tax_rates ORDER BY region", NULL);
+    souk_stmt *st = souk_store_query(req->store,
+                                     "SELECT region, name, rate_bp, prices_include_tax, updated_at "
+                                     "FROM tax_rates ORDER BY region",
+                                     NULL);
     return send_rows(res, souk_store_rows(st, tax_row, NULL), 200, false);
 }
 
@@ -191,10 +194,11 @@ int souk_cart_api_admin_tax_put(souk_req *req, souk_res *res)
     const char *region = region_param(req, res);
     if (!region || souk_req_decode(req, res, &tax_spec, &in))
         return res->err;
-    int r = souk_store_exec(req->store, "INSERT INTO tax_rates (region, name, rate_bp, prices_include_tax, updated_at) "
-                                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (region) DO UPDATE SET "
-                                        "name = excluded.name, rate_bp = excluded.rate_bp, "
-                                        "prices_include_tax = excluded.prices_include_tax, updated_at = excluded.updated_at",
+    int r = souk_store_exec(req->store,
+                            "INSERT INTO tax_rates (region, name, rate_bp, prices_include_tax, updated_at) "
+                            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (region) DO UPDATE SET "
+                            "name = excluded.name, rate_bp = excluded.rate_bp, "
+                            "prices_include_tax = excluded.prices_include_tax, updated_at = excluded.updated_at",
                             SOUK_ARGS(SOUK_TEXT(region), SOUK_TEXT(in.name ? in.name : ""), SOUK_I64(in.rate_bp),
                                       SOUK_I64(in.prices_include_tax ? 1 : 0), SOUK_I64(souk_time_now_us())));
     if (r < 0)
@@ -236,9 +240,10 @@ static json_t *shipping_row(souk_stmt *st, void *ctx)
 /* Shipping methods (ONLY_ACTIVE: the active ones; ONLY_ID ≠ 0: that one). */
 static json_t *shipping_rows(souk_store *db, bool only_active, int64_t only_id)
 {
-    souk_stmt *st = souk_store_query(db, "SELECT id, code, name, currency, amount, free_above, active, created_at, "
-                                         "updated_at FROM shipping_methods WHERE (NOT $1 OR active = 1) "
-                                         "AND ($2 = 0 OR id = $2) ORDER BY amount, code",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT id, code, name, currency, amount, free_above, active, created_at, "
+                                     "updated_at FROM shipping_methods WHERE (NOT $1 OR active = 1) "
+                                     "AND ($2 = 0 OR id = $2) ORDER BY amount, code",
                                      SOUK_ARGS(SOUK_BOOL(only_active), SOUK_I64(only_id)));
     return souk_store_rows(st, shipping_row, NULL);
 }
@@ -267,13 +272,13 @@ int souk_cart_api_admin_shipping_create(souk_req *req, souk_res *res)
     if (souk_req_decode(req, res, spec, &in) || code_taken(req, res, SHIPPING_CODE_TAKEN, in.code, 0))
         return res->err;
     int64_t id = souk_id_next(), now = souk_time_now_us();
-    int r = souk_store_exec(req->store, "INSERT INTO shipping_methods (id, code, name, currency, amount, free_above, "
-                                        "active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-                            SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(in.code), SOUK_TEXT(in.name), SOUK_TEXT(in.currency),
-                                      SOUK_I64(in.amount),
-                                      given(spec, &in, SH_FREE_ABOVE) ? SOUK_I64(in.free_above) : SOUK_NULL,
-                                      SOUK_I64(!souk_json_present(spec, &in, SH_ACTIVE) || in.active ? 1 : 0),
-                                      SOUK_I64(now)));
+    int r = souk_store_exec(
+        req->store,
+        "INSERT INTO shipping_methods (id, code, name, currency, amount, free_above, "
+        "active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(in.code), SOUK_TEXT(in.name), SOUK_TEXT(in.currency), SOUK_I64(in.amount),
+                  given(spec, &in, SH_FREE_ABOVE) ? SOUK_I64(in.free_above) : SOUK_NULL,
+                  SOUK_I64(!souk_json_present(spec, &in, SH_ACTIVE) || in.active ? 1 : 0), SOUK_I64(now)));
     if (r >= 0)
         r = souk_store_touch(req->store, SOUK_CONTENT); /* the public list is cached */
     return answer_written(req, res, r, "shipping_method", new_name(req, "ship", id), id, shipping_one, 201);
@@ -288,10 +293,11 @@ int souk_cart_api_admin_shipping_update(souk_req *req, souk_res *res)
         (in.code && code_taken(req, res, SHIPPING_CODE_TAKEN, in.code, id)))
         return res->err;
     int r = souk_store_exec(
-        req->store, "UPDATE shipping_methods SET code = coalesce($2, code), name = coalesce($3, name), "
-                    "currency = coalesce($4, currency), amount = CASE WHEN $5 THEN $6 ELSE amount END, "
-                    "free_above = CASE WHEN $7 THEN $8 ELSE free_above END, active = CASE WHEN $9 THEN $10 ELSE active END, "
-                    "updated_at = $11 WHERE id = $1",
+        req->store,
+        "UPDATE shipping_methods SET code = coalesce($2, code), name = coalesce($3, name), "
+        "currency = coalesce($4, currency), amount = CASE WHEN $5 THEN $6 ELSE amount END, "
+        "free_above = CASE WHEN $7 THEN $8 ELSE free_above END, active = CASE WHEN $9 THEN $10 ELSE active END, "
+        "updated_at = $11 WHERE id = $1",
         SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(in.code), SOUK_TEXT(in.name), SOUK_TEXT(in.currency),
                   SOUK_BOOL(souk_json_present(spec, &in, SH_AMOUNT)), SOUK_I64(in.amount),
                   SOUK_BOOL(souk_json_present(spec, &in, SH_FREE_ABOVE)),
@@ -320,9 +326,10 @@ static json_t *coupon_row(souk_stmt *st, void *ctx)
 /* Coupons (ONLY_ID ≠ 0: that one), by code. */
 static json_t *coupon_rows(souk_store *db, int64_t only_id)
 {
-    souk_stmt *st = souk_store_query(db, "SELECT id, code, kind, value, currency, min_subtotal, starts_at, expires_at, "
-                                         "usage_limit, used_count, active, created_at, updated_at FROM coupons "
-                                         "WHERE $1 = 0 OR id = $1 ORDER BY code",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT id, code, kind, value, currency, min_subtotal, starts_at, expires_at, "
+                                     "usage_limit, used_count, active, created_at, updated_at FROM coupons "
+                                     "WHERE $1 = 0 OR id = $1 ORDER BY code",
                                      SOUK_ARGS(SOUK_I64(only_id)));
     return souk_store_rows(st, coupon_row, NULL);
 }
@@ -368,15 +375,15 @@ int souk_cart_api_admin_coupon_create(souk_req *req, souk_res *res)
     if (code_taken(req, res, "SELECT 1 FROM coupons WHERE code = $1 AND id <> $2", code, 0))
         return res->err;
     int64_t id = souk_id_next(), now = souk_time_now_us();
-    int r = souk_store_exec(req->store, "INSERT INTO coupons (id, code, kind, value, currency, min_subtotal, "
-                                        "starts_at, expires_at, usage_limit, active, created_at, updated_at) "
-                                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
-                            SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(code), SOUK_TEXT(in.kind), SOUK_I64(in.value),
-                                      SOUK_TEXT(in.currency), SOUK_I64(in.min_subtotal), time_or_null(in.starts_at),
-                                      time_or_null(in.expires_at),
-                                      given(spec, &in, CP_LIMIT) ? SOUK_I64(in.usage_limit) : SOUK_NULL,
-                                      SOUK_I64(!souk_json_present(spec, &in, CP_ACTIVE) || in.active ? 1 : 0),
-                                      SOUK_I64(now)));
+    int r = souk_store_exec(
+        req->store,
+        "INSERT INTO coupons (id, code, kind, value, currency, min_subtotal, "
+        "starts_at, expires_at, usage_limit, active, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(code), SOUK_TEXT(in.kind), SOUK_I64(in.value), SOUK_TEXT(in.currency),
+                  SOUK_I64(in.min_subtotal), time_or_null(in.starts_at), time_or_null(in.expires_at),
+                  given(spec, &in, CP_LIMIT) ? SOUK_I64(in.usage_limit) : SOUK_NULL,
+                  SOUK_I64(!souk_json_present(spec, &in, CP_ACTIVE) || in.active ? 1 : 0), SOUK_I64(now)));
     return answer_written(req, res, r, "coupon", new_name(req, "cpn", id), id, coupon_rows, 201);
 }
 
@@ -388,9 +395,10 @@ int souk_cart_api_admin_coupon_update(souk_req *req, souk_res *res)
     if (update_request(req, res, "cpn", "No such coupon.", spec, &in, &id))
         return res->err;
     bool set_exp = souk_json_present(spec, &in, CU_EXPIRES);
-    int r = souk_store_exec(req->store, "UPDATE coupons SET expires_at = CASE WHEN $2 THEN $3 ELSE expires_at END, "
-                                        "usage_limit = CASE WHEN $4 THEN $5 ELSE usage_limit END, "
-                                        "active = CASE WHEN $6 THEN $7 ELSE active END, updated_at = $8 WHERE id = $1",
+    int r = souk_store_exec(req->store,
+                            "UPDATE coupons SET expires_at = CASE WHEN $2 THEN $3 ELSE expires_at END, "
+                            "usage_limit = CASE WHEN $4 THEN $5 ELSE usage_limit END, "
+                            "active = CASE WHEN $6 THEN $7 ELSE active END, updated_at = $8 WHERE id = $1",
                             SOUK_ARGS(SOUK_I64(id), SOUK_BOOL(set_exp), time_or_null(set_exp ? in.expires_at : NULL),
                                       SOUK_BOOL(souk_json_present(spec, &in, CU_LIMIT)),
                                       given(spec, &in, CU_LIMIT) ? SOUK_I64(in.usage_limit) : SOUK_NULL,

@@ -47,8 +47,7 @@ souk_err souk_cart_find(souk_store *db, int64_t user, const char *token, int64_t
     return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
 }
 
-souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, char *token, int64_t *id,
-                          json_t **out)
+souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, char *token, int64_t *id, json_t **out)
 {
     char hex[65] = "";
     int64_t now = souk_time_now_us();
@@ -67,8 +66,9 @@ souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, ch
     }
     *id = souk_id_next();
     if (r >= 0)
-        r = souk_store_exec(db, "INSERT INTO carts (id, token_hash, user_id, currency, created_at, updated_at, "
-                                "expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6)",
+        r = souk_store_exec(db,
+                            "INSERT INTO carts (id, token_hash, user_id, currency, created_at, updated_at, "
+                            "expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6)",
                             SOUK_ARGS(SOUK_I64(*id), SOUK_TEXT(user ? NULL : hex), SOUK_REF(user), SOUK_TEXT(currency),
                                       SOUK_I64(now), SOUK_I64(now + SOUK_CART_TTL_US)));
     if (r < 0 || !out)
@@ -86,8 +86,9 @@ souk_err souk__cart_updated(souk_store *db, int64_t cart, const char *reason)
 {
     char ref[SOUK_ID_TEXT_MAX], text[160];
     souk_id_format("cart", cart, ref);
-    int n = souk_event_plain(reason) ? snprintf(text, sizeof text, "{\"cart_id\":\"%s\",\"reason\":\"%s\"}", ref, reason)
-                                     : -1;
+    int n = souk_event_plain(reason)
+                ? snprintf(text, sizeof text, "{\"cart_id\":\"%s\",\"reason\":\"%s\"}", ref, reason)
+                : -1;
     if (n > 0 && (size_t)n < sizeof text) /* a reason code: no JSON to build and serialize */
         return souk_store_dberr(souk_event_emit_text_tx(db, "cart.updated", ref, text, (size_t)n));
     return souk_store_dberr(
@@ -96,12 +97,13 @@ souk_err souk__cart_updated(souk_store *db, int64_t cart, const char *reason)
 
 souk_err souk__cart_quote_lines(souk_store *db, int64_t cart)
 {
-    return souk_store_dberr(souk_store_exec(
-        db, "UPDATE cart_lines SET quoted_currency = (SELECT currency FROM carts WHERE id = $1), "
-            "quoted_amount = (SELECT p.amount FROM catalog_offer_prices p "
-            "WHERE p.variant_id = cart_lines.variant_id "
-            "AND p.currency = (SELECT currency FROM carts WHERE id = $1)) WHERE cart_id = $1",
-        SOUK_ARGS(SOUK_I64(cart))));
+    return souk_store_dberr(
+        souk_store_exec(db,
+                        "UPDATE cart_lines SET quoted_currency = (SELECT currency FROM carts WHERE id = $1), "
+                        "quoted_amount = (SELECT p.amount FROM catalog_offer_prices p "
+                        "WHERE p.variant_id = cart_lines.variant_id "
+                        "AND p.currency = (SELECT currency FROM carts WHERE id = $1)) WHERE cart_id = $1",
+                        SOUK_ARGS(SOUK_I64(cart))));
 }
 
 souk_err souk__cart_touch(souk_store *db, int64_t cart, const char *reason)
@@ -181,8 +183,9 @@ souk_err souk_cart_update(souk_store *db, int64_t cart, const char *currency, co
 
 int souk_cart_purge(souk_store *db, int64_t now_us, int max)
 {
-    int64_t n = souk_store_update_tx(db, "DELETE FROM carts WHERE id IN (SELECT id FROM carts WHERE expires_at <= $1 "
-                                         "LIMIT $2)",
+    int64_t n = souk_store_update_tx(db,
+                                     "DELETE FROM carts WHERE id IN (SELECT id FROM carts WHERE expires_at <= $1 "
+                                     "LIMIT $2)",
                                      SOUK_ARGS(SOUK_I64(now_us), SOUK_I64(max)));
     return n < 0 ? -1 : (int)n;
 }

@@ -45,8 +45,7 @@ souk_err souk_cart_find(souk_store *db, int64_t user, const char *token, int64_t
  * souk_cart_json would read it back (caller decrefs; NULL on an error).
  * SOUK_OK, CONFLICT (the user has a live cart), or INTERNAL / UNAVAILABLE.
  * May run inside the caller's transaction. */
-souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, char *token, int64_t *id,
-                          json_t **out);
+souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, char *token, int64_t *id, json_t **out);
 
 /* The cart as JSON (lines at current prices, totals; caller decrefs *OUT).
  * NOT_FOUND, VALIDATION when the subtotal exceeds SOUK_CART_MAX_TOTAL_TEXT

@@ -23,8 +23,9 @@ typedef struct quote {
 /* The quoted price of each line of cart ID into Q (*N of them). */
 static souk_err quotes(souk_store *db, int64_t id, quote *q, size_t *n)
 {
-    souk_stmt *st = souk_store_query(db, "SELECT variant_id, coalesce(quoted_amount, -1), "
-                                         "coalesce(quoted_currency, '') FROM cart_lines WHERE cart_id = $1",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT variant_id, coalesce(quoted_amount, -1), "
+                                     "coalesce(quoted_currency, '') FROM cart_lines WHERE cart_id = $1",
                                      SOUK_ARGS(SOUK_I64(id)));
     quote one;
     int r;

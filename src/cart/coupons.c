@@ -22,16 +22,17 @@ static const char *refusal(souk_store *db, const apply_ctx *c, int64_t *coupon, 
 {
     *coupon = 0;
     bool active = false, in_time = false, left = false, currency = false;
-    int r = souk_store_one(db, "SELECT k.id, k.active = 1, coalesce(k.starts_at, 0) <= $2 "
-                               "AND coalesce(k.expires_at, 9223372036854775807) > $2, "
-                               "k.usage_limit IS NULL OR k.used_count < k.usage_limit, "
-                               "k.kind = 'percent' OR k.currency = c.currency "
-                               "FROM coupons k, carts c WHERE k.code = upper($1) AND c.id = $3",
+    int r = souk_store_one(db,
+                           "SELECT k.id, k.active = 1, coalesce(k.starts_at, 0) <= $2 "
+                           "AND coalesce(k.expires_at, 9223372036854775807) > $2, "
+                           "k.usage_limit IS NULL OR k.used_count < k.usage_limit, "
+                           "k.kind = 'percent' OR k.currency = c.currency "
+                           "FROM coupons k, carts c WHERE k.code = upper($1) AND c.id = $3",
                            SOUK_ARGS(SOUK_TEXT(c->code), SOUK_I64(souk_time_now_us()), SOUK_I64(c->cart)),
                            SOUK_COLS(SOUK_COL_I64(coupon), SOUK_COL_BOOL(&active), SOUK_COL_BOOL(&in_time),
                                      SOUK_COL_BOOL(&left), SOUK_COL_BOOL(&currency)));
     *e = souk_store_dberr(r);
-    return r < 0                ? NULL
+    return r < 0               ? NULL
            : r == SOUK_DB_DONE ? "no such coupon"
            : !active           ? "this coupon is not active"
            : !in_time          ? "this coupon is not valid now"
@@ -75,16 +76,18 @@ souk_err souk_cart_coupon(souk_store *db, int64_t cart, const char *code, souk_a
 souk_err souk_cart_coupon_use_tx(souk_store *db, int64_t cart, int64_t *coupon)
 {
     *coupon = 0;
-    int r = souk_store_one(db, "UPDATE coupons SET used_count = used_count + 1 WHERE id = "
-                               "(SELECT coupon_id FROM carts WHERE id = $1) AND (usage_limit IS NULL "
-                               "OR used_count < usage_limit) RETURNING id",
+    int r = souk_store_one(db,
+                           "UPDATE coupons SET used_count = used_count + 1 WHERE id = "
+                           "(SELECT coupon_id FROM carts WHERE id = $1) AND (usage_limit IS NULL "
+                           "OR used_count < usage_limit) RETURNING id",
                            SOUK_ARGS(SOUK_I64(cart)), SOUK_COLS(SOUK_COL_I64(coupon)));
     return r == SOUK_DB_DONE ? SOUK_E_CONFLICT : souk_store_dberr(r);
 }
 
 souk_err souk_cart_coupon_release_tx(souk_store *db, int64_t coupon)
 {
-    return souk_store_dberr(souk_store_exec(db, "UPDATE coupons SET used_count = used_count - 1 WHERE id = $1 "
-                                                "AND used_count > 0",
+    return souk_store_dberr(souk_store_exec(db,
+                                            "UPDATE coupons SET used_count = used_count - 1 WHERE id = $1 "
+                                            "AND used_count > 0",
                                             SOUK_ARGS(SOUK_I64(coupon))));
 }

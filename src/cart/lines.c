@@ -41,10 +41,11 @@ static int64_t line_count(souk_store *db, int64_t cart, int *r)
 static souk_err read_offer(souk_store *db, const line_ctx *c, const souk__cart_view *v, souk__cart_line *l)
 {
     bool no_price = false;
-    souk_stmt *st = souk_store_query(db, "SELECT o.product_id, o.sku, o.product_title, o.variant_title, "
-                                         "o.purchasable = 1, pr.amount FROM catalog_offers o "
-                                         "LEFT JOIN catalog_offer_prices pr ON pr.variant_id = o.variant_id "
-                                         "AND pr.currency = $2 WHERE o.variant_id = $1",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT o.product_id, o.sku, o.product_title, o.variant_title, "
+                                     "o.purchasable = 1, pr.amount FROM catalog_offers o "
+                                     "LEFT JOIN catalog_offer_prices pr ON pr.variant_id = o.variant_id "
+                                     "AND pr.currency = $2 WHERE o.variant_id = $1",
                                      SOUK_ARGS(SOUK_I64(c->variant), SOUK_TEXT(v->h.currency)));
     memset(l, 0, sizeof *l);
     l->variant = c->variant;
@@ -112,16 +113,18 @@ static souk_err write_line(souk_store *db, const line_ctx *c, souk__cart_view *v
         }
     } else if (at >= 0) {
         souk__cart_line *l = &v->lines[at];
-        r = souk_store_exec(db, "UPDATE cart_lines SET quantity = $3, quoted_currency = $4, quoted_amount = $5 "
-                                "WHERE cart_id = $1 AND variant_id = $2",
+        r = souk_store_exec(db,
+                            "UPDATE cart_lines SET quantity = $3, quoted_currency = $4, quoted_amount = $5 "
+                            "WHERE cart_id = $1 AND variant_id = $2",
                             SOUK_ARGS(SOUK_I64(c->cart), SOUK_I64(c->variant), SOUK_I64(want), QUOTE_ARGS(v, l)));
         l->quantity = want;
         l->quoted_now = true;
     } else {
-        r = souk_store_exec(db, "INSERT INTO cart_lines (cart_id, variant_id, quantity, added_at, quoted_currency, "
-                                "quoted_amount) VALUES ($1, $2, $3, $4, $5, $6)",
-                            SOUK_ARGS(SOUK_I64(c->cart), SOUK_I64(c->variant), SOUK_I64(want), SOUK_I64(now),
-                                      QUOTE_ARGS(v, new_line)));
+        r = souk_store_exec(
+            db,
+            "INSERT INTO cart_lines (cart_id, variant_id, quantity, added_at, quoted_currency, "
+            "quoted_amount) VALUES ($1, $2, $3, $4, $5, $6)",
+            SOUK_ARGS(SOUK_I64(c->cart), SOUK_I64(c->variant), SOUK_I64(want), SOUK_I64(now), QUOTE_ARGS(v, new_line)));
         new_line->quantity = want;
         new_line->added_at = now;
         new_line->quoted_now = true;
@@ -235,18 +238,20 @@ static souk_err merge_body(souk_store *db, void *arg)
     souk_err e = target(db, c);
     if (e)
         return e;
-    int r = souk_store_exec(db, "INSERT INTO cart_lines (cart_id, variant_id, quantity, added_at) "
-                                "SELECT $2, variant_id, quantity, added_at FROM cart_lines WHERE cart_id = $1 "
-                                "ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = CASE WHEN "
-                                "cart_lines.quantity + excluded.quantity > $3 THEN $3 "
-                                "ELSE cart_lines.quantity + excluded.quantity END",
+    int r = souk_store_exec(db,
+                            "INSERT INTO cart_lines (cart_id, variant_id, quantity, added_at) "
+                            "SELECT $2, variant_id, quantity, added_at FROM cart_lines WHERE cart_id = $1 "
+                            "ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = CASE WHEN "
+                            "cart_lines.quantity + excluded.quantity > $3 THEN $3 "
+                            "ELSE cart_lines.quantity + excluded.quantity END",
                             SOUK_ARGS(SOUK_I64(c->from), SOUK_I64(c->into), SOUK_I64(SOUK_CART_MAX_QUANTITY)));
     int64_t lines = r < 0 ? 0 : line_count(db, c->into, &r);
     if (r < 0)
         return souk_store_dberr(r);
     if (lines > SOUK_CART_MAX_LINES) {
-        souk_problems_add(c->pr, c->a, "cart_token", "together the carts would hold %lld lines; a cart holds at most %d",
-                          (long long)lines, SOUK_CART_MAX_LINES);
+        souk_problems_add(c->pr, c->a, "cart_token",
+                          "together the carts would hold %lld lines; a cart holds at most %d", (long long)lines,
+                          SOUK_CART_MAX_LINES);
         return SOUK_E_VALIDATION;
     }
     r = souk_store_exec(db, "DELETE FROM carts WHERE id = $1 AND user_id IS NULL", SOUK_ARGS(SOUK_I64(c->from)));
@@ -260,8 +265,9 @@ static souk_err merge_body(souk_store *db, void *arg)
     c->json = NULL;
     e = souk_cart_json(db, c->into, &c->json);
     if (e == SOUK_E_VALIDATION)
-        souk_problems_add(c->pr, c->a, "cart_token", "together the carts would exceed " SOUK_CART_MAX_TOTAL_TEXT
-                                                     " minor units; lower a quantity first");
+        souk_problems_add(c->pr, c->a, "cart_token",
+                          "together the carts would exceed " SOUK_CART_MAX_TOTAL_TEXT
+                          " minor units; lower a quantity first");
     return e;
 }
 

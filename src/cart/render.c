@@ -27,16 +27,17 @@ static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
     int64_t ship_amount = 0, free_above = -1, coupon_value = 0, coupon_min = 0;
     memset(h, 0, sizeof *h);
     int r = souk_store_one(
-        db, "SELECT c.currency, coalesce(c.region, ''), c.updated_at, c.expires_at, coalesce(t.rate_bp, 0), "
-            "t.prices_include_tax = 1, s.id IS NOT NULL AND s.currency = c.currency, coalesce(s.code, ''), "
-            "coalesce(s.amount, 0), coalesce(s.free_above, -1), coalesce(k.code, ''), k.kind = 'percent', "
-            "coalesce(k.value, 0), coalesce(k.min_subtotal, 0), "
-            "k.active = 1 AND coalesce(k.starts_at, 0) <= $2 AND coalesce(k.expires_at, 9223372036854775807) > $2 "
-            "AND (k.usage_limit IS NULL OR k.used_count < k.usage_limit) AND (k.kind = 'percent' OR k.currency = c.currency) "
-            "FROM carts c "
-            "LEFT JOIN tax_rates t ON t.region = c.region "
-            "LEFT JOIN shipping_methods s ON s.id = c.shipping_method_id AND s.active = 1 "
-            "LEFT JOIN coupons k ON k.id = c.coupon_id WHERE c.id = $1",
+        db,
+        "SELECT c.currency, coalesce(c.region, ''), c.updated_at, c.expires_at, coalesce(t.rate_bp, 0), "
+        "t.prices_include_tax = 1, s.id IS NOT NULL AND s.currency = c.currency, coalesce(s.code, ''), "
+        "coalesce(s.amount, 0), coalesce(s.free_above, -1), coalesce(k.code, ''), k.kind = 'percent', "
+        "coalesce(k.value, 0), coalesce(k.min_subtotal, 0), "
+        "k.active = 1 AND coalesce(k.starts_at, 0) <= $2 AND coalesce(k.expires_at, 9223372036854775807) > $2 "
+        "AND (k.usage_limit IS NULL OR k.used_count < k.usage_limit) AND (k.kind = 'percent' OR k.currency = c.currency) "
+        "FROM carts c "
+        "LEFT JOIN tax_rates t ON t.region = c.region "
+        "LEFT JOIN shipping_methods s ON s.id = c.shipping_method_id AND s.active = 1 "
+        "LEFT JOIN coupons k ON k.id = c.coupon_id WHERE c.id = $1",
         SOUK_ARGS(SOUK_I64(id), SOUK_I64(souk_time_now_us())),
         SOUK_COLS(SOUK_COL_STR(h->currency), SOUK_COL_STR(h->region), SOUK_COL_I64(&h->updated),
                   SOUK_COL_I64(&h->expires), SOUK_COL_I64(&h->p.tax_rate_bp), SOUK_COL_BOOL(&h->p.prices_include_tax),
@@ -101,12 +102,13 @@ souk__cart_line *souk__cart_line_add(souk__cart_view *v, souk_arena *a)
 /* The lines of cart V->id priced in its currency, in the order they were added. */
 static souk_err read_lines(souk_store *db, souk__cart_view *v, souk_arena *a)
 {
-    souk_stmt *st = souk_store_query(db, "SELECT l.variant_id, o.product_id, o.sku, o.product_title, o.variant_title, "
-                                         "l.quantity, pr.amount, o.purchasable = 1, l.added_at, l.quoted_currency, "
-                                         "l.quoted_amount FROM cart_lines l "
-                                         "JOIN catalog_offers o ON o.variant_id = l.variant_id "
-                                         "LEFT JOIN catalog_offer_prices pr ON pr.variant_id = l.variant_id "
-                                         "AND pr.currency = $2 WHERE l.cart_id = $1 ORDER BY l.added_at, l.variant_id",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT l.variant_id, o.product_id, o.sku, o.product_title, o.variant_title, "
+                                     "l.quantity, pr.amount, o.purchasable = 1, l.added_at, l.quoted_currency, "
+                                     "l.quoted_amount FROM cart_lines l "
+                                     "JOIN catalog_offers o ON o.variant_id = l.variant_id "
+                                     "LEFT JOIN catalog_offer_prices pr ON pr.variant_id = l.variant_id "
+                                     "AND pr.currency = $2 WHERE l.cart_id = $1 ORDER BY l.added_at, l.variant_id",
                                      SOUK_ARGS(SOUK_I64(v->id), SOUK_TEXT(v->h.currency)));
     int r;
     for (;;) {
@@ -196,9 +198,11 @@ static int set_all(json_t *o, size_t n, const char *const keys[], json_t *const 
 static json_t *line_json(const souk__cart_line *l, const char *currency)
 {
     bool buyable = l->for_sale && l->priced;
-    const char *problem = !l->for_sale ? "no longer for sale" : !l->priced ? "has no price in the cart's currency" : NULL;
-    static const char *const keys[] = {"variant_id",    "product_id", "sku",        "product_title", "variant_title",
-                                       "quantity",      "unit_price", "line_total", "purchasable",   "problem"};
+    const char *problem = !l->for_sale ? "no longer for sale"
+                          : !l->priced ? "has no price in the cart's currency"
+                                       : NULL;
+    static const char *const keys[] = {"variant_id", "product_id", "sku",        "product_title", "variant_title",
+                                       "quantity",   "unit_price", "line_total", "purchasable",   "problem"};
     json_t *const values[] = {id_json("var", l->variant),
                               id_json("prod", l->product),
                               text_json(l->sku, l->sku_len),
@@ -235,10 +239,11 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
             json_decref(lines);
             lines = NULL;
         }
-    static const char *const total_keys[] = {"subtotal", "discount", "shipping", "tax", "total", "prices_include_tax",
-                                             "coupon_applied"};
-    json_t *const total_values[] = {money(t.subtotal, cur), money(t.discount, cur), money(t.shipping, cur),
-                                    money(t.tax, cur),      money(t.total, cur),    json_boolean(v->h.p.prices_include_tax),
+    static const char *const total_keys[] = {"subtotal", "discount",           "shipping",      "tax",
+                                             "total",    "prices_include_tax", "coupon_applied"};
+    json_t *const total_values[] = {money(t.subtotal, cur),        money(t.discount, cur),
+                                    money(t.shipping, cur),        money(t.tax, cur),
+                                    money(t.total, cur),           json_boolean(v->h.p.prices_include_tax),
                                     json_boolean(t.coupon_applied)};
     json_t *totals = json_object();
     if (set_all(totals, sizeof total_keys / sizeof total_keys[0], total_keys, total_values) < 0) {
@@ -246,7 +251,7 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
         totals = NULL;
     }
     char up[SOUK_RFC3339_LEN], ex[SOUK_RFC3339_LEN];
-    static const char *const keys[] = {"id",    "currency", "region", "shipping_method", "coupon",
+    static const char *const keys[] = {"id",    "currency", "region",     "shipping_method", "coupon",
                                        "lines", "totals",   "updated_at", "expires_at"};
     json_t *const values[] = {id_json("cart", v->id),
                               json_string(cur),

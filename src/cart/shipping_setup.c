@@ -10,9 +10,11 @@ souk_err souk_cart_shipping_method_add(souk_store *db, const char *code, const c
                                        int64_t amount, int64_t free_above)
 {
     int64_t now = souk_time_now_us();
-    int r = souk_store_exec(db, "INSERT INTO shipping_methods (id, code, name, currency, amount, free_above, active, "
-                                "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
-                            SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_TEXT(code), SOUK_TEXT(name), SOUK_TEXT(currency),
-                                      SOUK_I64(amount), free_above < 0 ? SOUK_NULL : SOUK_I64(free_above), SOUK_I64(now)));
+    int r =
+        souk_store_exec(db,
+                        "INSERT INTO shipping_methods (id, code, name, currency, amount, free_above, active, "
+                        "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
+                        SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_TEXT(code), SOUK_TEXT(name), SOUK_TEXT(currency),
+                                  SOUK_I64(amount), free_above < 0 ? SOUK_NULL : SOUK_I64(free_above), SOUK_I64(now)));
     return souk_store_dberr(r);
 }

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 typedef struct souk_cart_line_price {
-    int64_t unit_amount;   /* minor units */
+    int64_t unit_amount; /* minor units */
     int64_t quantity;
 } souk_cart_line_price;
 
@@ -40,7 +40,7 @@ typedef struct souk_cart_pricing {
 
 typedef struct souk_cart_totals {
     int64_t subtotal, discount, shipping, tax, total;
-    bool coupon_applied;         /* false when the coupon's minimum is not reached */
+    bool coupon_applied; /* false when the coupon's minimum is not reached */
 } souk_cart_totals;
 
 /* Computes the totals of N lines under P. Returns 0, or -1 when the subtotal

@@ -12,7 +12,7 @@
 #include "catalog/catalog.h"
 #include "core/banned.h"
 
-#define PERM_WRITE "catalog:write"           /* every product, the taxonomy */
+#define PERM_WRITE "catalog:write" /* every product, the taxonomy */
 #define PERM_UNPUBLISHED "catalog:read:unpublished"
 
 static int fail(souk_res *res, souk_err e)
@@ -209,7 +209,8 @@ int souk_catalog_api_price_delete(souk_req *req, souk_res *res)
 {
     int64_t id;
     const char *cur;
-    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id) || currency_param(req, res, &cur))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_VARIANT, &id) || own_variant(req, res, id) ||
+        currency_param(req, res, &cur))
         return res->err;
     souk_err e = souk_catalog_price_set(req->store, id, cur, -1);
     return e ? fail(res, e) : send_variant(req, res, id, 200);

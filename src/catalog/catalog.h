@@ -76,24 +76,32 @@ enum { SOUK_VF_SKU, SOUK_VF_TITLE, SOUK_VF_OPTIONS, SOUK_VF_POSITION, SOUK_VF_PR
 typedef struct souk_variant_in {
     const char *sku, *title;
     souk_json_strmap options;
-    souk_json_array prices;   /* souk_price_in (create only) */
+    souk_json_array prices; /* souk_price_in (create only) */
     int64_t position;
-    int status;               /* souk_variant_status */
+    int status; /* souk_variant_status */
     uint64_t present, nulls;
 } souk_variant_in;
 
 enum {
-    SOUK_PF_TITLE, SOUK_PF_SLUG, SOUK_PF_DESCRIPTION, SOUK_PF_STATUS, SOUK_PF_BRAND, SOUK_PF_VENDOR,
-    SOUK_PF_CATEGORY, SOUK_PF_ATTRIBUTES, SOUK_PF_IMAGES, SOUK_PF_VARIANTS
+    SOUK_PF_TITLE,
+    SOUK_PF_SLUG,
+    SOUK_PF_DESCRIPTION,
+    SOUK_PF_STATUS,
+    SOUK_PF_BRAND,
+    SOUK_PF_VENDOR,
+    SOUK_PF_CATEGORY,
+    SOUK_PF_ATTRIBUTES,
+    SOUK_PF_IMAGES,
+    SOUK_PF_VARIANTS
 };
 typedef struct souk_product_in {
     const char *title, *slug, *description;
-    int status;                              /* souk_product_status */
+    int status; /* souk_product_status */
     int64_t brand_id, vendor_id, category_id;
     souk_json_strmap attributes;
-    souk_json_array images;                  /* souk_image_in */
-    souk_json_array variants;                /* souk_variant_in */
-    const char *external_ref;                /* importers only; not in the JSON spec */
+    souk_json_array images;   /* souk_image_in */
+    souk_json_array variants; /* souk_variant_in */
+    const char *external_ref; /* importers only; not in the JSON spec */
     uint64_t present, nulls;
 } souk_product_in;
 
@@ -103,8 +111,8 @@ enum { SOUK_TF_NAME, SOUK_TF_SLUG, SOUK_TF_PARENT, SOUK_TF_POSITION, SOUK_TF_COM
 /* categories, brands and vendors ("taxons") */
 typedef struct souk_taxon_in {
     const char *name, *slug;
-    int64_t parent_id, position;             /* categories only */
-    int64_t commission_bp;                   /* vendors only: 0..SOUK_CATALOG_COMMISSION_MAX */
+    int64_t parent_id, position; /* categories only */
+    int64_t commission_bp;       /* vendors only: 0..SOUK_CATALOG_COMMISSION_MAX */
     uint64_t present, nulls;
 } souk_taxon_in;
 
@@ -135,7 +143,9 @@ typedef struct souk_catalog_filter {
     bool has_price_min, has_price_max;
     int64_t price_min, price_max;
     char currency[4];
-    struct { const char *name, *value; } attrs[SOUK_CATALOG_FILTER_ATTRS_MAX];
+    struct {
+        const char *name, *value;
+    } attrs[SOUK_CATALOG_FILTER_ATTRS_MAX];
     size_t nattrs;
     bool has_in_stock, in_stock; /* in_stock=true|false: any active variant with available > 0 */
     souk_catalog_sort sort;
@@ -143,15 +153,15 @@ typedef struct souk_catalog_filter {
     souk_product_status status;
     bool has_cursor;
     int64_t cursor_id;
-    int64_t cursor_key;       /* price sorts */
-    const char *cursor_text;  /* name sort */
+    int64_t cursor_key;      /* price sorts */
+    const char *cursor_text; /* name sort */
 } souk_catalog_filter;
 
 /* Parses the product-list query parameters (see docs/api-shapes.md). Returns
  * 0, or -1 with one problem per bad parameter in PR. Does not touch the
  * database; unknown category/brand/vendor are reported by souk_catalog_list. */
-int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const char *default_currency,
-                              souk_arena *a, souk_problems *pr);
+int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const char *default_currency, souk_arena *a,
+                              souk_problems *pr);
 
 /* One page of products, {"data":[summary...],"next_cursor":string|null},
  * appended as JSON text to OUT (the fast path the API uses); strings of the
@@ -232,8 +242,8 @@ souk_err souk_catalog_product_create(souk_store *db, const souk_product_in *in, 
  * returns UNAVAILABLE when the caller must retry its transaction, and on any
  * error the caller should roll back (what was written so far stays in its
  * transaction). */
-souk_err souk_catalog_product_create_tx(souk_store *db, const souk_product_in *in, souk_arena *a,
-                                        souk_problems *pr, int64_t *id);
+souk_err souk_catalog_product_create_tx(souk_store *db, const souk_product_in *in, souk_arena *a, souk_problems *pr,
+                                        int64_t *id);
 
 /* Creates the product, or — when IN->external_ref (required) already
  * exists — updates its title and description and upserts the prices of its

@@ -84,7 +84,19 @@ typedef struct filter_in {
     uint64_t present;
 } filter_in;
 
-enum { Q_LIMIT, Q_SORT, Q_STATUS, Q_PRICE_MIN, Q_PRICE_MAX, Q_CURRENCY, Q_CATEGORY, Q_BRAND, Q_VENDOR, Q_IN_STOCK, Q_CURSOR };
+enum {
+    Q_LIMIT,
+    Q_SORT,
+    Q_STATUS,
+    Q_PRICE_MIN,
+    Q_PRICE_MAX,
+    Q_CURRENCY,
+    Q_CATEGORY,
+    Q_BRAND,
+    Q_VENDOR,
+    Q_IN_STOCK,
+    Q_CURSOR
+};
 
 static const char *parse_currency(const char *v, size_t len, void *dst, souk_arena *a)
 {
@@ -103,14 +115,15 @@ static const souk_query_field filter_fields[] = {
     [Q_LIMIT] = SOUK_QUERY_F_INT("limit", filter_in, limit, 1, SOUK_CATALOG_LIST_MAX),
     [Q_SORT] = SOUK_QUERY_F_ENUM("sort", filter_in, sort, sort_names),
     [Q_STATUS] = SOUK_QUERY_F_ENUM("status", filter_in, status, status_names,
-                      .message = "must be one of active, draft, archived, any"),
+                                   .message = "must be one of active, draft, archived, any"),
     [Q_PRICE_MIN] = SOUK_QUERY_F_INT("price_min", filter_in, price_min, 0, SOUK_MONEY_MAX, .message = PRICE_MESSAGE),
     [Q_PRICE_MAX] = SOUK_QUERY_F_INT("price_max", filter_in, price_max, 0, SOUK_MONEY_MAX, .message = PRICE_MESSAGE),
     [Q_CURRENCY] = SOUK_QUERY_F_CUSTOM("currency", filter_in, currency, parse_currency),
     [Q_CATEGORY] = SOUK_QUERY_F_TEXT("category", filter_in, category, 1, 100, .message = TAXON_MESSAGE),
     [Q_BRAND] = SOUK_QUERY_F_TEXT("brand", filter_in, brand, 1, 100, .message = TAXON_MESSAGE),
     [Q_VENDOR] = SOUK_QUERY_F_TEXT("vendor", filter_in, vendor, 1, 100, .message = TAXON_MESSAGE),
-    [Q_IN_STOCK] = SOUK_QUERY_F_ENUM("in_stock", filter_in, in_stock, in_stock_names, .message = "must be true or false"),
+    [Q_IN_STOCK] =
+        SOUK_QUERY_F_ENUM("in_stock", filter_in, in_stock, in_stock_names, .message = "must be true or false"),
     [Q_CURSOR] = SOUK_QUERY_F_TEXT("cursor", filter_in, cursor, 0, SOUK_QUERY_MAX_LEN),
 };
 static const souk_query_spec filter_spec = SOUK_QUERY_SPEC(filter_in, filter_fields);
@@ -148,13 +161,17 @@ static int parse_attrs(souk_catalog_filter *f, const souk_query *q, souk_arena *
     return bad;
 }
 
-int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const char *default_currency,
-                              souk_arena *a, souk_problems *pr)
+int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const char *default_currency, souk_arena *a,
+                              souk_problems *pr)
 {
     memset(f, 0, sizeof *f);
     /* defaults; -1 marks "not given (or not valid)" */
-    filter_in in = {.limit = 24, .sort = SOUK_SORT_NEWEST, .status = SOUK_STATUS_ACTIVE, .price_min = -1,
-                    .price_max = -1, .in_stock = -1};
+    filter_in in = {.limit = 24,
+                    .sort = SOUK_SORT_NEWEST,
+                    .status = SOUK_STATUS_ACTIVE,
+                    .price_min = -1,
+                    .price_max = -1,
+                    .in_stock = -1};
     memcpy(in.currency, default_currency, 4);
     souk_query fixed = {.count = 0};
     for (size_t i = 0; i < q->count; i++)

@@ -110,8 +110,7 @@ int souk__catalog_replace_prices(souk_store *db, int64_t variant, const souk_jso
 
 /* Adds a problem "<PATH>prices[i].currency: appears twice" for each currency
  * that PRICES lists more than once. */
-void souk__catalog_check_price_list(const souk_json_array *prices, const char *path, souk_arena *a,
-                                    souk_problems *pr);
+void souk__catalog_check_price_list(const souk_json_array *prices, const char *path, souk_arena *a, souk_problems *pr);
 
 /* ---- list cursor (filter.c) ---- */
 

@@ -159,8 +159,8 @@ static int list_build(const souk_catalog_filter *f, const list_taxa *t, list_par
         case SOUK_SORT_PRICE_ASC:
         case SOUK_SORT_PRICE_DESC:
             if (part == LIST_PRICED) {
-                add_clause(q, desc ? " AND (pp.min_amount, pp.product_id) < ("
-                                   : " AND (pp.min_amount, pp.product_id) > (",
+                add_clause(q,
+                           desc ? " AND (pp.min_amount, pp.product_id) < (" : " AND (pp.min_amount, pp.product_id) > (",
                            SOUK_I64(f->cursor_key));
                 add_clause(q, ", ", SOUK_I64(f->cursor_id));
                 souk_buf_addc(&q->sql, ')');
@@ -206,14 +206,13 @@ static souk_err list_run(souk_store *db, const list_query *q, list_row *rows, in
     list_row w = {0};
     int r = SOUK_DB_DONE;
     bool no_price = false;
-    while (*count < max &&
-           (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&w.id), SOUK_COL_ARENA(&w.slug, a),
-                                             SOUK_COL_ARENA(&w.title, a), SOUK_COL_ARENA(&w.status, a),
-                                             SOUK_COL_I64(&w.brand), SOUK_COL_I64(&w.vendor),
-                                             SOUK_COL_I64(&w.category), SOUK_COL_I64(&w.created),
-                                             SOUK_COL_I64(&w.updated),
-                                             SOUK_COL_NULLABLE(SOUK_COL_I64(&w.price), &no_price),
-                                             SOUK_COL_I64(&w.key)))) == SOUK_DB_ROW) {
+    while (
+        *count < max &&
+        (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&w.id), SOUK_COL_ARENA(&w.slug, a), SOUK_COL_ARENA(&w.title, a),
+                                          SOUK_COL_ARENA(&w.status, a), SOUK_COL_I64(&w.brand), SOUK_COL_I64(&w.vendor),
+                                          SOUK_COL_I64(&w.category), SOUK_COL_I64(&w.created), SOUK_COL_I64(&w.updated),
+                                          SOUK_COL_NULLABLE(SOUK_COL_I64(&w.price), &no_price),
+                                          SOUK_COL_I64(&w.key)))) == SOUK_DB_ROW) {
         w.has_price = !no_price;
         rows[(*count)++] = w;
     }
@@ -226,8 +225,7 @@ static souk_err list_part_fetch(souk_store *db, const souk_catalog_filter *f, co
                                 list_row *rows, int max, int *count, souk_arena *a)
 {
     list_query q;
-    souk_err e = list_build(f, t, part, max - *count, &q) < 0 ? SOUK_E_INTERNAL
-                                                               : list_run(db, &q, rows, max, count, a);
+    souk_err e = list_build(f, t, part, max - *count, &q) < 0 ? SOUK_E_INTERNAL : list_run(db, &q, rows, max, count, a);
     souk_buf_release(&q.sql);
     return e;
 }
@@ -276,9 +274,9 @@ static souk_err list_fetch(souk_store *db, const souk_catalog_filter *f, const l
 #define IMAGES_ROW_START "(CAST($"
 #define IMAGES_ROW_END " AS BIGINT))"
 #define IMAGES_ROW ",(CAST($NN AS BIGINT))" /* the longest row, for sizing */
-#define IMAGES_TAIL                                                                                    \
-    ") SELECT page.id, i.id, i.url, i.alt, i.width, i.height, i.position FROM page "                  \
-    "LEFT JOIN product_images i ON i.id = (SELECT i2.id FROM product_images i2 WHERE i2.product_id = page.id " \
+#define IMAGES_TAIL                                                                                                    \
+    ") SELECT page.id, i.id, i.url, i.alt, i.width, i.height, i.position FROM page "                                   \
+    "LEFT JOIN product_images i ON i.id = (SELECT i2.id FROM product_images i2 WHERE i2.product_id = page.id "         \
     "ORDER BY i2.position, i2.id LIMIT 1)"
 
 /* a piece of JSON in the page's side buffer; len 0 = null */
@@ -363,8 +361,7 @@ static void put_span(souk_buf *out, const page_extras *x, const span *sp)
 }
 
 /* Summary I of the page. 0, or a negative souk_db_status (a ref lookup). */
-static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const list_row *w, int i,
-                   const char *currency)
+static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const list_row *w, int i, const char *currency)
 {
     SOUK_JW_LIT(out, "{\"id\":");
     souk_jw_id(out, SOUK_PREFIX_PRODUCT, w->id);
@@ -478,8 +475,7 @@ souk_err souk_catalog_list_write(souk_store *db, const souk_catalog_filter *f, s
     return e ? e : list_render(db, f, rows, n, more, a, out);
 }
 
-souk_err souk_catalog_list(souk_store *db, const souk_catalog_filter *f, souk_arena *a, souk_problems *pr,
-                           json_t **out)
+souk_err souk_catalog_list(souk_store *db, const souk_catalog_filter *f, souk_arena *a, souk_problems *pr, json_t **out)
 {
     souk_buf b;
     souk_buf_init(&b, 16u << 20);

@@ -26,8 +26,7 @@ int souk__catalog_replace_prices(souk_store *db, int64_t variant, const souk_jso
                                       variant, prices->items, prices->count, price_args);
 }
 
-void souk__catalog_check_price_list(const souk_json_array *prices, const char *path, souk_arena *a,
-                                    souk_problems *pr)
+void souk__catalog_check_price_list(const souk_json_array *prices, const char *path, souk_arena *a, souk_problems *pr)
 {
     const souk_price_in *p = prices->items;
     for (size_t i = 0; i < prices->count; i++)
@@ -50,13 +49,14 @@ static souk_err price_body(souk_store *db, void *arg)
     souk_err e = souk_catalog_variant_product(db, c->variant, &product);
     if (e)
         return e;
-    int64_t n = c->amount >= 0
-                    ? souk_store_update(db,
-                                        "INSERT INTO variant_prices (variant_id, currency, amount) VALUES ($1, $2, $3) "
-                                        "ON CONFLICT (variant_id, currency) DO UPDATE SET amount = excluded.amount",
-                                        SOUK_ARGS(SOUK_I64(c->variant), SOUK_TEXTN(c->currency, 3), SOUK_I64(c->amount)))
-                    : souk_store_update(db, "DELETE FROM variant_prices WHERE variant_id = $1 AND currency = $2",
-                                        SOUK_ARGS(SOUK_I64(c->variant), SOUK_TEXTN(c->currency, 3)));
+    int64_t n =
+        c->amount >= 0
+            ? souk_store_update(db,
+                                "INSERT INTO variant_prices (variant_id, currency, amount) VALUES ($1, $2, $3) "
+                                "ON CONFLICT (variant_id, currency) DO UPDATE SET amount = excluded.amount",
+                                SOUK_ARGS(SOUK_I64(c->variant), SOUK_TEXTN(c->currency, 3), SOUK_I64(c->amount)))
+            : souk_store_update(db, "DELETE FROM variant_prices WHERE variant_id = $1 AND currency = $2",
+                                SOUK_ARGS(SOUK_I64(c->variant), SOUK_TEXTN(c->currency, 3)));
     if (n < 0)
         return souk_store_dberr((int)n);
     if (c->amount < 0 && n == 0)

@@ -89,8 +89,8 @@ static int replace_images(souk_store *db, int64_t product, const souk_json_array
 
 /* An explicit SLUG must be free (CONFLICT on "slug", the problem added);
  * without one it is derived from TITLE. The slug goes into OUT. */
-static souk_err pick_slug(souk_store *db, const char *slug, const char *title, int64_t except, char *out,
-                          size_t outlen, souk_arena *a, souk_problems *pr)
+static souk_err pick_slug(souk_store *db, const char *slug, const char *title, int64_t except, char *out, size_t outlen,
+                          souk_arena *a, souk_problems *pr)
 {
     int r;
     if (!slug)
@@ -195,8 +195,8 @@ souk_err souk_catalog_product_create(souk_store *db, const souk_product_in *in, 
     return e;
 }
 
-souk_err souk_catalog_product_create_tx(souk_store *db, const souk_product_in *in, souk_arena *a,
-                                        souk_problems *pr, int64_t *id)
+souk_err souk_catalog_product_create_tx(souk_store *db, const souk_product_in *in, souk_arena *a, souk_problems *pr,
+                                        int64_t *id)
 {
     product_ctx c = {0, in, a, pr, 0};
     souk_err e = create_body(db, &c);
@@ -211,13 +211,13 @@ static int upsert_prices(souk_store *db, int64_t product, const souk_variant_in 
 {
     const souk_price_in *p = v->prices.items;
     for (size_t i = 0; i < v->prices.count; i++) {
-        int64_t n = souk_store_update(db,
-                                      "INSERT INTO variant_prices (variant_id, currency, amount) "
-                                      "SELECT id, $2, $3 FROM variants WHERE sku = $1 AND product_id = $4 "
-                                      "ON CONFLICT (variant_id, currency) DO UPDATE SET amount = excluded.amount "
-                                      "WHERE variant_prices.amount <> excluded.amount",
-                                      SOUK_ARGS(SOUK_TEXT(v->sku), SOUK_TEXTN(p[i].currency, 3), SOUK_I64(p[i].amount),
-                                                SOUK_I64(product)));
+        int64_t n = souk_store_update(
+            db,
+            "INSERT INTO variant_prices (variant_id, currency, amount) "
+            "SELECT id, $2, $3 FROM variants WHERE sku = $1 AND product_id = $4 "
+            "ON CONFLICT (variant_id, currency) DO UPDATE SET amount = excluded.amount "
+            "WHERE variant_prices.amount <> excluded.amount",
+            SOUK_ARGS(SOUK_TEXT(v->sku), SOUK_TEXTN(p[i].currency, 3), SOUK_I64(p[i].amount), SOUK_I64(product)));
         int r = n < 0 ? (int)n : SOUK_DB_DONE;
         if (n > 0) {
             *changed = true;
@@ -245,12 +245,12 @@ souk_err souk_catalog_product_upsert_external_tx(souk_store *db, const souk_prod
         return souk_catalog_product_create_tx(db, in, a, pr, id);
     }
     *created = false;
-    int64_t n = souk_store_update(db,
-                                  "UPDATE products SET title = $2, description = $3, updated_at = "
-                                  SOUK__CATALOG_BUMP("$4") " WHERE id = $1 AND (title <> $2 OR description <> $3)",
-                                  SOUK_ARGS(SOUK_I64(*id), SOUK_TEXT(in->title),
-                                            SOUK_TEXT(in->description ? in->description : ""),
-                                            SOUK_I64(souk_time_now_us())));
+    int64_t n =
+        souk_store_update(db,
+                          "UPDATE products SET title = $2, description = $3, updated_at = " SOUK__CATALOG_BUMP(
+                              "$4") " WHERE id = $1 AND (title <> $2 OR description <> $3)",
+                          SOUK_ARGS(SOUK_I64(*id), SOUK_TEXT(in->title),
+                                    SOUK_TEXT(in->description ? in->description : ""), SOUK_I64(souk_time_now_us())));
     if (n < 0)
         return souk_store_dberr((int)n);
     bool changed = n > 0;
@@ -292,8 +292,8 @@ static int update_row(souk_store *db, int64_t id, const souk_product_in *in)
         "title = CASE WHEN $2 THEN $3 ELSE title END, slug = CASE WHEN $4 THEN $5 ELSE slug END, "
         "description = CASE WHEN $6 THEN $7 ELSE description END, status = CASE WHEN $8 THEN $9 ELSE status END, "
         "brand_id = CASE WHEN $10 THEN $11 ELSE brand_id END, vendor_id = CASE WHEN $12 THEN $13 ELSE vendor_id END, "
-        "category_id = CASE WHEN $14 THEN $15 ELSE category_id END, updated_at = " SOUK__CATALOG_BUMP("$16")
-        " WHERE id = $1",
+        "category_id = CASE WHEN $14 THEN $15 ELSE category_id END, updated_at = " SOUK__CATALOG_BUMP(
+            "$16") " WHERE id = $1",
         args);
 }
 
@@ -336,10 +336,9 @@ souk_err souk_catalog_product_update(souk_store *db, int64_t id, const souk_prod
 static souk_err archive_body(souk_store *db, void *arg)
 {
     const int64_t *id = arg;
-    int64_t n = souk_store_update(db,
-                                  "UPDATE products SET status = 'archived', updated_at = " SOUK__CATALOG_BUMP("$2")
-                                  " WHERE id = $1",
-                                  SOUK_ARGS(SOUK_I64(*id), SOUK_I64(souk_time_now_us())));
+    int64_t n = souk_store_update(
+        db, "UPDATE products SET status = 'archived', updated_at = " SOUK__CATALOG_BUMP("$2") " WHERE id = $1",
+        SOUK_ARGS(SOUK_I64(*id), SOUK_I64(souk_time_now_us())));
     if (n < 0)
         return souk_store_dberr((int)n);
     if (n == 0)

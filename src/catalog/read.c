@@ -88,10 +88,10 @@ static void put_options(souk_buf *b, const char *text, size_t len)
 
 /* one query for the variants and their prices: a row per price (or one
  * with NULL currency for a variant without prices), in variant order */
-#define VARIANT_SQL                                                                                            \
-    "SELECT v.id, v.sku, v.title, v.options, v.status, v.position, v.created_at, v.updated_at, "              \
-    "coalesce(va.available, 0), vp.currency, vp.amount FROM variants v "                                      \
-    "LEFT JOIN variant_availability va ON va.variant_id = v.id "                                              \
+#define VARIANT_SQL                                                                                                    \
+    "SELECT v.id, v.sku, v.title, v.options, v.status, v.position, v.created_at, v.updated_at, "                       \
+    "coalesce(va.available, 0), vp.currency, vp.amount FROM variants v "                                               \
+    "LEFT JOIN variant_availability va ON va.variant_id = v.id "                                                       \
     "LEFT JOIN variant_prices vp ON vp.variant_id = v.id "
 
 /* what a variant shows after its prices, kept while its price rows pass */
@@ -202,8 +202,9 @@ static int put_images(souk_buf *b, souk_store *db, int64_t product)
 
 static int put_attributes(souk_buf *b, souk_store *db, int64_t product)
 {
-    souk_stmt *st = souk_store_query(db, "SELECT name, value FROM product_attributes WHERE product_id = $1 "
-                                         "ORDER BY name",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT name, value FROM product_attributes WHERE product_id = $1 "
+                                     "ORDER BY name",
                                      SOUK_ARGS(SOUK_I64(product)));
     int r, n = 0;
     souk_buf_addc(b, '{');
@@ -224,10 +225,10 @@ static int put_attributes(souk_buf *b, souk_store *db, int64_t product)
 }
 
 /* the product with its brand, vendor and category refs (joined: one query) */
-#define PRODUCT_SQL                                                                                            \
-    "SELECT p.id, p.slug, p.title, p.description, p.status, p.created_at, p.updated_at, "                     \
-    "p.brand_id, b.slug, b.name, p.vendor_id, vd.slug, vd.name, p.category_id, c.slug, c.name "               \
-    "FROM products p LEFT JOIN brands b ON b.id = p.brand_id LEFT JOIN vendors vd ON vd.id = p.vendor_id "   \
+#define PRODUCT_SQL                                                                                                    \
+    "SELECT p.id, p.slug, p.title, p.description, p.status, p.created_at, p.updated_at, "                              \
+    "p.brand_id, b.slug, b.name, p.vendor_id, vd.slug, vd.name, p.category_id, c.slug, c.name "                        \
+    "FROM products p LEFT JOIN brands b ON b.id = p.brand_id LEFT JOIN vendors vd ON vd.id = p.vendor_id "             \
     "LEFT JOIN categories c ON c.id = p.category_id "
 
 /* The ref in columns COL (id), COL+1 (slug), COL+2 (name) of ST. */
@@ -277,12 +278,13 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
         return souk_store_dberr(r);
     SOUK_JW_LIT(out, ",\"variants\":[");
     int n;
-    r = put_variants(out, souk_store_query(db,
-                                           admin_view ? VARIANT_SQL "WHERE v.product_id = $1 "
-                                                                    "ORDER BY v.position, v.id, vp.currency"
-                                                      : VARIANT_SQL "WHERE v.product_id = $1 AND v.status = 'active' "
-                                                                    "ORDER BY v.position, v.id, vp.currency",
-                                           SOUK_ARGS(SOUK_I64(id))),
+    r = put_variants(out,
+                     souk_store_query(db,
+                                      admin_view ? VARIANT_SQL "WHERE v.product_id = $1 "
+                                                               "ORDER BY v.position, v.id, vp.currency"
+                                                 : VARIANT_SQL "WHERE v.product_id = $1 AND v.status = 'active' "
+                                                               "ORDER BY v.position, v.id, vp.currency",
+                                      SOUK_ARGS(SOUK_I64(id))),
                      admin_view, &n);
     if (r < 0)
         return souk_store_dberr(r);
@@ -296,8 +298,8 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
 
 souk_err souk_catalog_product_write_id(souk_store *db, int64_t id, bool admin_view, souk_buf *out)
 {
-    return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.id = $1", SOUK_ARGS(SOUK_I64(id))),
-                         admin_view, out);
+    return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.id = $1", SOUK_ARGS(SOUK_I64(id))), admin_view,
+                         out);
 }
 
 souk_err souk_catalog_product_write(souk_store *db, const char *id_or_slug, bool admin_view, souk_buf *out)
@@ -369,9 +371,9 @@ souk_err souk_catalog_variant_get(souk_store *db, int64_t id, json_t **out)
     souk_buf b;
     souk_buf_init(&b, DOC_MAX);
     int n = 0;
-    int r = put_variants(&b, souk_store_query(db, VARIANT_SQL "WHERE v.id = $1 ORDER BY vp.currency",
-                                              SOUK_ARGS(SOUK_I64(id))),
-                         true, &n);
+    int r = put_variants(
+        &b, souk_store_query(db, VARIANT_SQL "WHERE v.id = $1 ORDER BY vp.currency", SOUK_ARGS(SOUK_I64(id))), true,
+        &n);
     souk_err e = r < 0                 ? souk_store_dberr(r)
                  : n == 0              ? SOUK_E_NOT_FOUND
                  : souk_buf_failed(&b) ? SOUK_E_INTERNAL

@@ -18,21 +18,21 @@
 
 #include "core/banned.h"
 
-#define REFS_MAX 1024         /* refs remembered, a power of two */
+#define REFS_MAX 1024          /* refs remembered, a power of two */
 #define REFS_TEXT (256u << 10) /* bytes of their JSON */
 
 typedef struct ref_slot {
-    int64_t id;               /* 0 = empty */
-    uint32_t off, len;        /* the JSON in text */
+    int64_t id;        /* 0 = empty */
+    uint32_t off, len; /* the JSON in text */
     uint8_t kind;
 } ref_slot;
 
 struct souk__catalog_refs {
-    int64_t version;          /* the content version the memo holds */
+    int64_t version; /* the content version the memo holds */
     int n;
-    bool keep;                /* false: a stand-in that remembers nothing (no memo slot was free) */
+    bool keep; /* false: a stand-in that remembers nothing (no memo slot was free) */
     souk_buf text;
-    ref_slot slots[];         /* 2 * REFS_MAX when keep: open addressing, at most half full */
+    ref_slot slots[]; /* 2 * REFS_MAX when keep: open addressing, at most half full */
 };
 
 static const char memo_key = 0; /* this memo's key on a connection */

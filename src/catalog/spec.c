@@ -93,12 +93,12 @@ static const souk_json_spec image_spec = SOUK_JSON_SPEC(souk_image_in, image_fie
 /* ---- variants: both specs share SOUK_VF_SKU..SOUK_VF_POSITION; index 4 is
  * "prices" in the create spec and "status" in the update spec ---- */
 
-#define VARIANT_FIELDS(sku_flags)                                                                                 \
-    [SOUK_VF_SKU] = SOUK_JSON_F_STRING("sku", sku_flags, souk_variant_in, sku, 1, SOUK_CATALOG_SKU_MAX,            \
-                                       souk_catalog_check_sku),                                                   \
-    [SOUK_VF_TITLE] = SOUK_JSON_F_STRING("title", 0, souk_variant_in, title, 0, SOUK_CATALOG_NAME_MAX, NULL),      \
-    [SOUK_VF_OPTIONS] = SOUK_JSON_F_STRMAP("options", 0, souk_variant_in, options, 0, SOUK_CATALOG_OPTIONS_MAX, 100, \
-                                           option_name_check),                                                    \
+#define VARIANT_FIELDS(sku_flags)                                                                                      \
+    [SOUK_VF_SKU] =                                                                                                    \
+        SOUK_JSON_F_STRING("sku", sku_flags, souk_variant_in, sku, 1, SOUK_CATALOG_SKU_MAX, souk_catalog_check_sku),   \
+    [SOUK_VF_TITLE] = SOUK_JSON_F_STRING("title", 0, souk_variant_in, title, 0, SOUK_CATALOG_NAME_MAX, NULL),          \
+    [SOUK_VF_OPTIONS] = SOUK_JSON_F_STRMAP("options", 0, souk_variant_in, options, 0, SOUK_CATALOG_OPTIONS_MAX, 100,   \
+                                           option_name_check),                                                         \
     [SOUK_VF_POSITION] = SOUK_JSON_F_INT("position", 0, souk_variant_in, position, 0, 100000)
 static const souk_json_field variant_create_fields[] = {
     VARIANT_FIELDS(SOUK_JSON_REQUIRED),
@@ -114,23 +114,23 @@ const souk_json_spec souk_catalog_variant_update_spec = SOUK_JSON_SPEC(souk_vari
 /* ---- products: the update spec is the create spec without "variants", and
  * a title is required on create only ---- */
 
-#define PRODUCT_FIELDS(title_flags)                                                                                \
-    [SOUK_PF_TITLE] = SOUK_JSON_F_STRING("title", title_flags, souk_product_in, title, 1, SOUK_CATALOG_NAME_MAX,   \
-                                         NULL),                                                                    \
-    [SOUK_PF_SLUG] = SOUK_JSON_F_STRING("slug", 0, souk_product_in, slug, 1, SOUK_CATALOG_SLUG_MAX,                \
-                                        souk_catalog_check_slug),                                                  \
-    [SOUK_PF_DESCRIPTION] = SOUK_JSON_F_STRING("description", 0, souk_product_in, description, 0,                  \
-                                               SOUK_CATALOG_DESC_MAX, NULL),                                       \
-    [SOUK_PF_STATUS] = SOUK_JSON_F_ENUM("status", 0, souk_product_in, status, product_statuses),                   \
-    [SOUK_PF_BRAND] = SOUK_JSON_F_ID("brand_id", SOUK_JSON_NULLABLE, souk_product_in, brand_id, SOUK_PREFIX_BRAND), \
-    [SOUK_PF_VENDOR] = SOUK_JSON_F_ID("vendor_id", SOUK_JSON_NULLABLE, souk_product_in, vendor_id,                 \
-                                      SOUK_PREFIX_VENDOR),                                                         \
-    [SOUK_PF_CATEGORY] = SOUK_JSON_F_ID("category_id", SOUK_JSON_NULLABLE, souk_product_in, category_id,           \
-                                        SOUK_PREFIX_CATEGORY),                                                     \
-    [SOUK_PF_ATTRIBUTES] = SOUK_JSON_F_STRMAP("attributes", 0, souk_product_in, attributes, 0,                     \
-                                              SOUK_CATALOG_ATTRS_MAX, 200, souk_catalog_check_attr_name),          \
-    [SOUK_PF_IMAGES] = SOUK_JSON_F_ARRAY("images", 0, souk_product_in, images, 0, SOUK_CATALOG_IMAGES_MAX,         \
-                                         &image_spec)
+#define PRODUCT_FIELDS(title_flags)                                                                                    \
+    [SOUK_PF_TITLE] =                                                                                                  \
+        SOUK_JSON_F_STRING("title", title_flags, souk_product_in, title, 1, SOUK_CATALOG_NAME_MAX, NULL),              \
+    [SOUK_PF_SLUG] =                                                                                                   \
+        SOUK_JSON_F_STRING("slug", 0, souk_product_in, slug, 1, SOUK_CATALOG_SLUG_MAX, souk_catalog_check_slug),       \
+    [SOUK_PF_DESCRIPTION] =                                                                                            \
+        SOUK_JSON_F_STRING("description", 0, souk_product_in, description, 0, SOUK_CATALOG_DESC_MAX, NULL),            \
+    [SOUK_PF_STATUS] = SOUK_JSON_F_ENUM("status", 0, souk_product_in, status, product_statuses),                       \
+    [SOUK_PF_BRAND] = SOUK_JSON_F_ID("brand_id", SOUK_JSON_NULLABLE, souk_product_in, brand_id, SOUK_PREFIX_BRAND),    \
+    [SOUK_PF_VENDOR] =                                                                                                 \
+        SOUK_JSON_F_ID("vendor_id", SOUK_JSON_NULLABLE, souk_product_in, vendor_id, SOUK_PREFIX_VENDOR),               \
+    [SOUK_PF_CATEGORY] =                                                                                               \
+        SOUK_JSON_F_ID("category_id", SOUK_JSON_NULLABLE, souk_product_in, category_id, SOUK_PREFIX_CATEGORY),         \
+    [SOUK_PF_ATTRIBUTES] = SOUK_JSON_F_STRMAP("attributes", 0, souk_product_in, attributes, 0, SOUK_CATALOG_ATTRS_MAX, \
+                                              200, souk_catalog_check_attr_name),                                      \
+    [SOUK_PF_IMAGES] =                                                                                                 \
+        SOUK_JSON_F_ARRAY("images", 0, souk_product_in, images, 0, SOUK_CATALOG_IMAGES_MAX, &image_spec)
 static const souk_json_field product_create_fields[] = {
     PRODUCT_FIELDS(SOUK_JSON_REQUIRED),
     [SOUK_PF_VARIANTS] = SOUK_JSON_F_ARRAY("variants", 0, souk_product_in, variants, 0, SOUK_CATALOG_VARIANTS_MAX,
@@ -144,17 +144,17 @@ const souk_json_spec souk_catalog_product_update_spec = SOUK_JSON_SPEC(souk_prod
  * create only); categories add parent and position, vendors "commission_bp"
  * at SOUK_TF_COMMISSION ---- */
 
-#define TAXON_FIELDS(name_flags)                                                                                   \
-    [SOUK_TF_NAME] = SOUK_JSON_F_STRING("name", name_flags, souk_taxon_in, name, 1, SOUK_CATALOG_NAME_MAX, NULL),   \
-    [SOUK_TF_SLUG] = SOUK_JSON_F_STRING("slug", 0, souk_taxon_in, slug, 1, SOUK_CATALOG_SLUG_MAX,                  \
-                                        souk_catalog_check_slug)
-#define CATEGORY_FIELDS                                                                                            \
-    [SOUK_TF_PARENT] = SOUK_JSON_F_ID("parent_id", SOUK_JSON_NULLABLE, souk_taxon_in, parent_id,                   \
-                                      SOUK_PREFIX_CATEGORY),                                                       \
+#define TAXON_FIELDS(name_flags)                                                                                       \
+    [SOUK_TF_NAME] = SOUK_JSON_F_STRING("name", name_flags, souk_taxon_in, name, 1, SOUK_CATALOG_NAME_MAX, NULL),      \
+    [SOUK_TF_SLUG] =                                                                                                   \
+        SOUK_JSON_F_STRING("slug", 0, souk_taxon_in, slug, 1, SOUK_CATALOG_SLUG_MAX, souk_catalog_check_slug)
+#define CATEGORY_FIELDS                                                                                                \
+    [SOUK_TF_PARENT] =                                                                                                 \
+        SOUK_JSON_F_ID("parent_id", SOUK_JSON_NULLABLE, souk_taxon_in, parent_id, SOUK_PREFIX_CATEGORY),               \
     [SOUK_TF_POSITION] = SOUK_JSON_F_INT("position", 0, souk_taxon_in, position, 0, 100000)
-#define COMMISSION_FIELD                                                                                           \
-    [SOUK_TF_COMMISSION] = SOUK_JSON_F_INT("commission_bp", 0, souk_taxon_in, commission_bp, 0,                    \
-                                           SOUK_CATALOG_COMMISSION_MAX)
+#define COMMISSION_FIELD                                                                                               \
+    [SOUK_TF_COMMISSION] =                                                                                             \
+        SOUK_JSON_F_INT("commission_bp", 0, souk_taxon_in, commission_bp, 0, SOUK_CATALOG_COMMISSION_MAX)
 static const souk_json_field category_create_fields[] = {TAXON_FIELDS(SOUK_JSON_REQUIRED), CATEGORY_FIELDS};
 static const souk_json_field category_update_fields[] = {TAXON_FIELDS(0), CATEGORY_FIELDS};
 static const souk_json_field taxon_create_fields[] = {TAXON_FIELDS(SOUK_JSON_REQUIRED)};

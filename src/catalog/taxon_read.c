@@ -157,10 +157,10 @@ static const char *const taxon_list_sql[] = {
 static json_t *taxon_row(souk_stmt *st, void *ctx)
 {
     souk_taxon_kind kind = *(const souk_taxon_kind *)ctx;
-    json_t *o = json_pack("{s:o,s:o,s:o,s:I,s:o,s:o}", "id", souk_row_id(st, 0, souk__catalog_taxon_prefix(kind)),
-                          "slug", souk_row_text(st, 1), "name", souk_row_text(st, 2), "product_count",
-                          (json_int_t)souk_stmt_i64(st, 5), "created_at", souk_row_time(st, 3), "updated_at",
-                          souk_row_time(st, 4));
+    json_t *o =
+        json_pack("{s:o,s:o,s:o,s:I,s:o,s:o}", "id", souk_row_id(st, 0, souk__catalog_taxon_prefix(kind)), "slug",
+                  souk_row_text(st, 1), "name", souk_row_text(st, 2), "product_count", (json_int_t)souk_stmt_i64(st, 5),
+                  "created_at", souk_row_time(st, 3), "updated_at", souk_row_time(st, 4));
     if (o && kind == SOUK_TAXON_VENDOR)
         json_object_set_new(o, "commission_bp", json_integer((json_int_t)souk_stmt_i64(st, 6)));
     return o;

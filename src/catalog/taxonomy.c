@@ -31,9 +31,9 @@ static const char *const insert_sql[] = {
     "INSERT INTO brands (id, slug, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
     ("INSERT INTO vendors (id, slug, name, created_at, updated_at, commission_bp) VALUES ($1, $2, $3, $4, $4, $5)"),
 };
-#define UPDATE_COMMON                                                                                          \
-    "name = CASE WHEN $2 THEN $3 ELSE name END, slug = CASE WHEN $4 THEN $5 ELSE slug END, updated_at = " \
-    SOUK__CATALOG_BUMP("$6")
+#define UPDATE_COMMON                                                                                                         \
+    "name = CASE WHEN $2 THEN $3 ELSE name END, slug = CASE WHEN $4 THEN $5 ELSE slug END, updated_at = " SOUK__CATALOG_BUMP( \
+        "$6")
 static const char *const update_sql[] = {
     ("UPDATE categories SET " UPDATE_COMMON ", parent_id = CASE WHEN $7 THEN $8 ELSE parent_id END, "
      "position = CASE WHEN $9 THEN $10 ELSE position END WHERE id = $1"),
@@ -180,15 +180,17 @@ static souk_err update_body(souk_store *db, void *arg)
     souk_err e = must_exist(db, c->kind, c->id);
     if (e || (e = check_commission(c, souk_json_present(spec, c->in, SOUK_TF_COMMISSION))))
         return e;
-    if (c->kind == SOUK_TAXON_CATEGORY && souk_json_present(spec, c->in, SOUK_TF_PARENT) &&
-        (e = check_parent(db, c)))
+    if (c->kind == SOUK_TAXON_CATEGORY && souk_json_present(spec, c->in, SOUK_TF_PARENT) && (e = check_parent(db, c)))
         return e;
     bool set_slug = souk_json_present(spec, c->in, SOUK_TF_SLUG);
     char slug[SOUK_CATALOG_SLUG_MAX + 16] = "";
     if (set_slug && (e = pick_slug(db, c, slug, sizeof slug)))
         return e;
-    souk_param args[12] = {SOUK_I64(c->id), SOUK_BOOL(souk_json_present(spec, c->in, SOUK_TF_NAME)),
-                           SOUK_TEXT(c->in->name ? c->in->name : ""), SOUK_BOOL(set_slug), SOUK_TEXT(slug),
+    souk_param args[12] = {SOUK_I64(c->id),
+                           SOUK_BOOL(souk_json_present(spec, c->in, SOUK_TF_NAME)),
+                           SOUK_TEXT(c->in->name ? c->in->name : ""),
+                           SOUK_BOOL(set_slug),
+                           SOUK_TEXT(slug),
                            SOUK_I64(souk_time_now_us())};
     extras(c, true, args, 6);
     int r = souk_store_exec(db, update_sql[c->kind], args);

@@ -37,13 +37,13 @@ int souk__catalog_insert_variant(souk_store *db, int64_t product, const souk_var
     if (!opts)
         return SOUK_DB_HARD;
     *id = souk_id_next();
-    int r = souk_store_exec(db,
-                            "INSERT INTO variants (id, product_id, sku, title, options, status, position, "
-                            "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-                            SOUK_ARGS(SOUK_I64(*id), SOUK_I64(product), SOUK_TEXT(v->sku),
-                                      SOUK_TEXT(v->title ? v->title : ""), SOUK_TEXT(opts),
-                                      SOUK_TEXT(status_name(v->status)), SOUK_I64(position),
-                                      SOUK_I64(souk_time_now_us())));
+    int r =
+        souk_store_exec(db,
+                        "INSERT INTO variants (id, product_id, sku, title, options, status, position, "
+                        "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                        SOUK_ARGS(SOUK_I64(*id), SOUK_I64(product), SOUK_TEXT(v->sku),
+                                  SOUK_TEXT(v->title ? v->title : ""), SOUK_TEXT(opts),
+                                  SOUK_TEXT(status_name(v->status)), SOUK_I64(position), SOUK_I64(souk_time_now_us())));
     free(opts);
     return r < 0 ? r : souk__catalog_replace_prices(db, *id, &v->prices);
 }

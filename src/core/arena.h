@@ -14,10 +14,10 @@
 typedef struct souk_arena_chunk souk_arena_chunk;
 
 typedef struct souk_arena {
-    souk_arena_chunk *head;  /* current chunk (newest first) */
-    size_t chunk_size;       /* default size of a new chunk */
-    size_t used_total;       /* bytes handed out since the last reset */
-    size_t limit;            /* maximum bytes handed out; 0 = unlimited */
+    souk_arena_chunk *head; /* current chunk (newest first) */
+    size_t chunk_size;      /* default size of a new chunk */
+    size_t used_total;      /* bytes handed out since the last reset */
+    size_t limit;           /* maximum bytes handed out; 0 = unlimited */
 } souk_arena;
 
 /* Sets up caller-owned A; LIMIT caps the total (0 = none). Allocates nothing yet. */
@@ -42,7 +42,6 @@ char *souk_arena_strndup(souk_arena *a, const char *s, size_t len);
 char *souk_arena_strdup(souk_arena *a, const char *s);
 
 /* printf into the arena; NULL on exhaustion or format error. */
-char *souk_arena_printf(souk_arena *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+char *souk_arena_printf(souk_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -112,8 +112,12 @@ int souk_buf_add_json_string(souk_buf *b, const char *s, size_t len)
         case '\t': esc = "\\t"; break;
         default:
             if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-                u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-                u[4] = hex[c >> 4]; u[5] = hex[c & 15];
+                u[0] = '\\';
+                u[1] = 'u';
+                u[2] = '0';
+                u[3] = '0';
+                u[4] = hex[c >> 4];
+                u[5] = hex[c & 15];
                 souk_buf_add(b, s + run, i - run);
                 souk_buf_add(b, u, 6);
                 run = i + 1;

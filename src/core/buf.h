@@ -13,11 +13,11 @@
 #include <stdint.h>
 
 typedef struct souk_buf {
-    char *data;   /* NUL-terminated contents, NULL until the first append */
-    size_t len;   /* bytes used, excluding the terminator */
-    size_t cap;   /* bytes allocated */
-    size_t max;   /* largest allowed len */
-    bool failed;  /* an append hit max or malloc failed */
+    char *data;  /* NUL-terminated contents, NULL until the first append */
+    size_t len;  /* bytes used, excluding the terminator */
+    size_t cap;  /* bytes allocated */
+    size_t max;  /* largest allowed len */
+    bool failed; /* an append hit max or malloc failed */
 } souk_buf;
 
 /* Sets up caller-owned B that may grow to MAX bytes. Allocates nothing. */
@@ -47,6 +47,9 @@ int souk_buf_printf(souk_buf *b, const char *fmt, ...) __attribute__((format(pri
 int souk_buf_add_json_string(souk_buf *b, const char *s, size_t len);
 
 /* True when any append since the last reset failed. */
-static inline bool souk_buf_failed(const souk_buf *b) { return b->failed; }
+static inline bool souk_buf_failed(const souk_buf *b)
+{
+    return b->failed;
+}
 
 #endif

@@ -165,8 +165,8 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
         if (!(v = getenv(ints[i].name)))
             continue;
         if (parse_long(v, ints[i].min, ints[i].max, &n) < 0) {
-            snprintf(errbuf, errlen, "%s must be an integer %ld-%ld, got '%s'", ints[i].name, ints[i].min,
-                     ints[i].max, v);
+            snprintf(errbuf, errlen, "%s must be an integer %ld-%ld, got '%s'", ints[i].name, ints[i].min, ints[i].max,
+                     v);
             return -1;
         }
         *(int *)((char *)c + ints[i].offset) = (int)n;

@@ -13,22 +13,22 @@
 #define SOUK_CORS_MAX 16
 
 typedef struct souk_config {
-    char listen_host[64];     /* SOUK_LISTEN host part, default 127.0.0.1 */
-    int listen_port;          /* SOUK_LISTEN port part, default 8080; 0 = any free port */
-    char db_dsn[1024];        /* SOUK_DB: a SQLite file path or sqlite:PATH, default souk.db */
-    int threads;              /* SOUK_THREADS, default: number of cores */
-    int log_level;            /* SOUK_LOG_LEVEL: debug|info|warn|error */
-    size_t max_body;          /* SOUK_MAX_BODY bytes, default 1 MiB, max 64 MiB */
-    char currency[4];         /* SOUK_CURRENCY, store default currency, default USD */
-    size_t cache_bytes;       /* SOUK_CACHE_MB (MiB), response cache size, default 64; 0 disables */
+    char listen_host[64];                  /* SOUK_LISTEN host part, default 127.0.0.1 */
+    int listen_port;                       /* SOUK_LISTEN port part, default 8080; 0 = any free port */
+    char db_dsn[1024];                     /* SOUK_DB: a SQLite file path or sqlite:PATH, default souk.db */
+    int threads;                           /* SOUK_THREADS, default: number of cores */
+    int log_level;                         /* SOUK_LOG_LEVEL: debug|info|warn|error */
+    size_t max_body;                       /* SOUK_MAX_BODY bytes, default 1 MiB, max 64 MiB */
+    char currency[4];                      /* SOUK_CURRENCY, store default currency, default USD */
+    size_t cache_bytes;                    /* SOUK_CACHE_MB (MiB), response cache size, default 64; 0 disables */
     char cors_origins[SOUK_CORS_MAX][256]; /* SOUK_CORS_ORIGINS, comma separated exact origins */
     size_t cors_count;
-    int rate_user;            /* SOUK_RATE_LIMIT_USER requests/min per user or key, default 100; 0 = off */
-    int rate_ip;              /* SOUK_RATE_LIMIT_IP requests/min per IP for anonymous callers, default 300; 0 = off */
-    int rate_auth;            /* SOUK_RATE_LIMIT_AUTH login/register/reset requests/min per IP, default 10; 0 = off */
-    int blocking_threads;     /* SOUK_BLOCKING_THREADS, threads for password hashing etc., default 2 */
-    int network_threads;      /* SOUK_NETWORK_THREADS, threads for handlers that call a payment gateway, default 32 */
-    int group_commit;         /* SOUK_GROUP_COMMIT, 1 (default): writes share commits on one committer thread */
+    int rate_user;        /* SOUK_RATE_LIMIT_USER requests/min per user or key, default 100; 0 = off */
+    int rate_ip;          /* SOUK_RATE_LIMIT_IP requests/min per IP for anonymous callers, default 300; 0 = off */
+    int rate_auth;        /* SOUK_RATE_LIMIT_AUTH login/register/reset requests/min per IP, default 10; 0 = off */
+    int blocking_threads; /* SOUK_BLOCKING_THREADS, threads for password hashing etc., default 2 */
+    int network_threads;  /* SOUK_NETWORK_THREADS, threads for handlers that call a payment gateway, default 32 */
+    int group_commit;     /* SOUK_GROUP_COMMIT, 1 (default): writes share commits on one committer thread */
 } souk_config;
 
 /* Fills C with defaults and applies SOUK_* variables from the environment.

@@ -55,7 +55,10 @@
 enum { C_PLAIN = 0, C_COMMA, C_QUOTE, C_CR, C_LF };
 
 static const unsigned char byte_class[256] = {
-    [','] = C_COMMA, ['"'] = C_QUOTE, ['\r'] = C_CR, ['\n'] = C_LF,
+    [','] = C_COMMA,
+    ['"'] = C_QUOTE,
+    ['\r'] = C_CR,
+    ['\n'] = C_LF,
 };
 
 struct souk_csv {
@@ -99,8 +102,7 @@ struct souk_csv {
 
 /* ---- errors ---------------------------------------------------------- */
 
-static void set_msg(souk_csv *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void set_msg(souk_csv *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void set_msg(souk_csv *r, const char *fmt, ...)
 {
@@ -117,8 +119,7 @@ static void rec_error(souk_csv *r, int code, const char *what)
     if (r->skip)
         return;
     r->skip = code;
-    set_msg(r, "field %zu (line %llu): %s", r->nfields + 1,
-            (unsigned long long)r->line, what);
+    set_msg(r, "field %zu (line %llu): %s", r->nfields + 1, (unsigned long long)r->line, what);
 }
 
 static int fatal_error(souk_csv *r, int code, const char *what)
@@ -155,8 +156,7 @@ static int src_fill(souk_csv *r)
         if (errnum == Z_ERRNO)
             snprintf(what, sizeof what, "read error: %s", strerror(errno));
         else
-            snprintf(what, sizeof what, "read error: %s",
-                     zmsg ? zmsg : "unknown zlib error");
+            snprintf(what, sizeof what, "read error: %s", zmsg ? zmsg : "unknown zlib error");
         r->src_eof = 1;
         return fatal_error(r, SOUK_CSV_E_IO, what);
     }
@@ -216,8 +216,7 @@ static void count_raw(souk_csv *r, size_t n)
     r->raw_len += n;
     if (!r->skip && r->raw_len > r->max_record) {
         char what[80];
-        snprintf(what, sizeof what, "record longer than %zu bytes",
-                 r->max_record);
+        snprintf(what, sizeof what, "record longer than %zu bytes", r->max_record);
         rec_error(r, SOUK_CSV_E_RECORD_TOO_LONG, what);
     }
 }
@@ -290,8 +289,7 @@ static int end_field(souk_csv *r)
         return 0;
     size_t start = r->offs[r->nfields];
     if (!(r->flags & SOUK_CSV_ALLOW_INVALID_UTF8) &&
-        !utf8_valid((const unsigned char *)r->buf + start,
-                    r->buf_len - start)) {
+        !utf8_valid((const unsigned char *)r->buf + start, r->buf_len - start)) {
         rec_error(r, SOUK_CSV_E_UTF8, "invalid UTF-8 or NUL byte");
         return 0;
     }
@@ -417,8 +415,7 @@ unquoted:
         default: /* C_QUOTE inside an unquoted field */
             r->prev_cr = 0;
             if (!(r->flags & SOUK_CSV_LAX_QUOTES))
-                rec_error(r, SOUK_CSV_E_QUOTE,
-                          "'\"' inside an unquoted field");
+                rec_error(r, SOUK_CSV_E_QUOTE, "'\"' inside an unquoted field");
             if ((rc = emit(r, "\"", 1, 1)) != 0)
                 return rc;
             break;
@@ -431,8 +428,7 @@ quoted:
         if (rc < 0)
             return rc;
         if (rc == 0) {
-            rec_error(r, SOUK_CSV_E_UNTERMINATED,
-                      "quoted field not closed at end of input");
+            rec_error(r, SOUK_CSV_E_UNTERMINATED, "quoted field not closed at end of input");
             return end_record(r);
         }
         const unsigned char *p = r->cur;
@@ -468,10 +464,8 @@ quoted:
         count_raw(r, 1); /* the closing quote */
         if (rc > 0) {
             unsigned char k = byte_class[*r->cur];
-            if (k != C_COMMA && k != C_CR && k != C_LF &&
-                !(r->flags & SOUK_CSV_LAX_QUOTES))
-                rec_error(r, SOUK_CSV_E_QUOTE,
-                          "unexpected character after closing '\"'");
+            if (k != C_COMMA && k != C_CR && k != C_LF && !(r->flags & SOUK_CSV_LAX_QUOTES))
+                rec_error(r, SOUK_CSV_E_QUOTE, "unexpected character after closing '\"'");
         }
         /* Terminators are handled there; in lax mode (or while skipping)
          * any trailing text continues the field unquoted. */
@@ -486,16 +480,13 @@ static int init_limits(souk_csv *r, const souk_csv_limits *lim)
     souk_csv_limits l = {0};
     if (lim)
         l = *lim;
-    r->max_field = l.max_field_len ? l.max_field_len
-                                   : SOUK_CSV_DEFAULT_MAX_FIELD_LEN;
+    r->max_field = l.max_field_len ? l.max_field_len : SOUK_CSV_DEFAULT_MAX_FIELD_LEN;
     r->max_fields = l.max_fields ? l.max_fields : SOUK_CSV_DEFAULT_MAX_FIELDS;
-    r->max_record = l.max_record_len ? l.max_record_len
-                                     : SOUK_CSV_DEFAULT_MAX_RECORD_LEN;
+    r->max_record = l.max_record_len ? l.max_record_len : SOUK_CSV_DEFAULT_MAX_RECORD_LEN;
     r->flags = l.flags;
     /* Keep every size computation far from overflow. */
     const size_t big = SIZE_MAX / 4;
-    if (r->max_fields > big / sizeof(size_t) || r->max_record > big ||
-        r->max_field > big)
+    if (r->max_fields > big / sizeof(size_t) || r->max_record > big || r->max_field > big)
         return SOUK_CSV_E_INVAL;
     r->buf_max = r->max_record + r->max_fields + 1;
     return 0;
@@ -511,8 +502,7 @@ static int alloc_reader(souk_csv **out, const souk_csv_limits *lim)
         free(r);
         return rc;
     }
-    r->offs_cap = INIT_OFFS_CAP < r->max_fields + 1 ? INIT_OFFS_CAP
-                                                     : r->max_fields + 1;
+    r->offs_cap = INIT_OFFS_CAP < r->max_fields + 1 ? INIT_OFFS_CAP : r->max_fields + 1;
     if (r->offs_cap < 2)
         r->offs_cap = 2;
     r->buf_cap = INIT_BUF_CAP < r->buf_max ? INIT_BUF_CAP : r->buf_max;
@@ -530,8 +520,7 @@ static int alloc_reader(souk_csv **out, const souk_csv_limits *lim)
 }
 
 /* See csv.h. */
-int souk_csv_open_mem(souk_csv **out, const void *data, size_t len,
-                      const souk_csv_limits *lim)
+int souk_csv_open_mem(souk_csv **out, const void *data, size_t len, const souk_csv_limits *lim)
 {
     if (out == NULL)
         return SOUK_CSV_E_INVAL;
@@ -552,8 +541,7 @@ int souk_csv_open_mem(souk_csv **out, const void *data, size_t len,
 }
 
 /* See csv.h. */
-int souk_csv_open_file(souk_csv **out, const char *path,
-                       const souk_csv_limits *lim)
+int souk_csv_open_file(souk_csv **out, const char *path, const souk_csv_limits *lim)
 {
     if (out == NULL)
         return SOUK_CSV_E_INVAL;
@@ -675,30 +663,18 @@ const char *souk_csv_error(const souk_csv *r)
 const char *souk_csv_strerror(int rc)
 {
     switch (rc) {
-    case SOUK_CSV_OK:
-        return "ok / end of input";
-    case SOUK_CSV_RECORD:
-        return "record available";
-    case SOUK_CSV_E_FIELD_TOO_LONG:
-        return "field too long";
-    case SOUK_CSV_E_TOO_MANY_FIELDS:
-        return "too many fields";
-    case SOUK_CSV_E_RECORD_TOO_LONG:
-        return "record too long";
-    case SOUK_CSV_E_QUOTE:
-        return "misplaced quote";
-    case SOUK_CSV_E_UNTERMINATED:
-        return "unterminated quoted field";
-    case SOUK_CSV_E_UTF8:
-        return "invalid UTF-8";
-    case SOUK_CSV_E_IO:
-        return "I/O error";
-    case SOUK_CSV_E_NOMEM:
-        return "out of memory";
-    case SOUK_CSV_E_INVAL:
-        return "invalid argument";
-    default:
-        return "unknown error";
+    case SOUK_CSV_OK: return "ok / end of input";
+    case SOUK_CSV_RECORD: return "record available";
+    case SOUK_CSV_E_FIELD_TOO_LONG: return "field too long";
+    case SOUK_CSV_E_TOO_MANY_FIELDS: return "too many fields";
+    case SOUK_CSV_E_RECORD_TOO_LONG: return "record too long";
+    case SOUK_CSV_E_QUOTE: return "misplaced quote";
+    case SOUK_CSV_E_UNTERMINATED: return "unterminated quoted field";
+    case SOUK_CSV_E_UTF8: return "invalid UTF-8";
+    case SOUK_CSV_E_IO: return "I/O error";
+    case SOUK_CSV_E_NOMEM: return "out of memory";
+    case SOUK_CSV_E_INVAL: return "invalid argument";
+    default: return "unknown error";
     }
 }
 

@@ -67,9 +67,9 @@ typedef struct souk_csv souk_csv;
  * Fatal codes (<= -20): the reader is unusable; every later souk_csv_next()
  * returns the same code. */
 enum souk_csv_status {
-    SOUK_CSV_OK = 0,               /* open succeeded */
-    SOUK_CSV_END = 0,              /* next: end of input, no record */
-    SOUK_CSV_RECORD = 1,           /* next: a record is available */
+    SOUK_CSV_OK = 0,     /* open succeeded */
+    SOUK_CSV_END = 0,    /* next: end of input, no record */
+    SOUK_CSV_RECORD = 1, /* next: a record is available */
 
     SOUK_CSV_E_FIELD_TOO_LONG = -1,  /* a field exceeds max_field_len bytes */
     SOUK_CSV_E_TOO_MANY_FIELDS = -2, /* more than max_fields fields */
@@ -118,15 +118,13 @@ typedef struct {
  * *OUT is set to NULL and SOUK_CSV_E_INVAL (NULL argument, directory, limits
  * too large), SOUK_CSV_E_IO (open failed; errno is preserved) or
  * SOUK_CSV_E_NOMEM is returned. */
-int souk_csv_open_file(souk_csv **out, const char *path,
-                       const souk_csv_limits *lim);
+int souk_csv_open_file(souk_csv **out, const char *path, const souk_csv_limits *lim);
 
 /* Opens a reader over LEN bytes at DATA (plain CSV, not compressed).  The
  * buffer is not copied and must outlive the reader; DATA may be NULL only if
  * LEN is 0.  LIM as for souk_csv_open_file.  Returns SOUK_CSV_OK with *OUT
  * set, or SOUK_CSV_E_INVAL / SOUK_CSV_E_NOMEM with *OUT set to NULL. */
-int souk_csv_open_mem(souk_csv **out, const void *data, size_t len,
-                      const souk_csv_limits *lim);
+int souk_csv_open_mem(souk_csv **out, const void *data, size_t len, const souk_csv_limits *lim);
 
 /* Advances to the next record.  Returns SOUK_CSV_RECORD (1) when a record is
  * available, SOUK_CSV_END (0) at end of input (and on every later call), or a

@@ -8,9 +8,9 @@
 #include <stddef.h>
 
 typedef struct souk_embedded_file {
-    const char *name;            /* basename, e.g. "0001_catalog.sql" */
-    const unsigned char *data;   /* contents, NUL-terminated */
-    size_t len;                  /* bytes, excluding the terminator */
+    const char *name;          /* basename, e.g. "0001_catalog.sql" */
+    const unsigned char *data; /* contents, NUL-terminated */
+    size_t len;                /* bytes, excluding the terminator */
 } souk_embedded_file;
 
 extern const souk_embedded_file souk_migrations_sqlite[];

@@ -50,7 +50,7 @@ const char *souk_err_message(souk_err e);
 #define SOUK_PROBLEMS_MAX 32
 
 typedef struct souk_problem {
-    const char *field;   /* JSON path or parameter name, e.g. "variants[2].sku" */
+    const char *field; /* JSON path or parameter name, e.g. "variants[2].sku" */
     const char *message;
 } souk_problem;
 

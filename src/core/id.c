@@ -23,8 +23,7 @@ int64_t souk_id_next(void)
     int64_t prev = atomic_load_explicit(&last_id, memory_order_relaxed);
     for (;;) {
         int64_t next = candidate > prev ? candidate : prev + 1;
-        if (atomic_compare_exchange_weak_explicit(&last_id, &prev, next, memory_order_relaxed,
-                                                  memory_order_relaxed))
+        if (atomic_compare_exchange_weak_explicit(&last_id, &prev, next, memory_order_relaxed, memory_order_relaxed))
             return next;
     }
 }
@@ -47,7 +46,7 @@ char *souk_id_format(const char *prefix, int64_t id, char *buf)
 
 /* 1 + the value of each Crockford base32 digit (either case); 0 = not one */
 static const unsigned char digit_plus1[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9,
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,  ['8'] = 9,
     ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16, ['G'] = 17, ['H'] = 18,
     ['J'] = 19, ['K'] = 20, ['M'] = 21, ['N'] = 22, ['P'] = 23, ['Q'] = 24, ['R'] = 25, ['S'] = 26, ['T'] = 27,
     ['V'] = 28, ['W'] = 29, ['X'] = 30, ['Y'] = 31, ['Z'] = 32, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,

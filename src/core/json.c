@@ -52,7 +52,7 @@ static size_t invalid_utf8_at(const char *str, size_t len)
     const unsigned char *s = (const unsigned char *)str;
     for (size_t i = 0; i < len;) {
         unsigned c = s[i];
-        size_t n = c < 0x80                ? 1
+        size_t n = c < 0x80                 ? 1
                    : c >= 0xC2 && c <= 0xDF ? 2
                    : c >= 0xE0 && c <= 0xEF ? 3
                    : c >= 0xF0 && c <= 0xF4 ? 4
@@ -116,18 +116,10 @@ static void describe_error(const char *body, size_t len, const json_error_t *je,
     case json_error_null_byte_in_key:
         snprintf(err, errlen, "NUL characters (\\u0000) are not allowed, near byte %zu", near);
         break;
-    case json_error_duplicate_key:
-        snprintf(err, errlen, "duplicate object key near byte %zu", near);
-        break;
-    case json_error_numeric_overflow:
-        snprintf(err, errlen, "number out of range near byte %zu", near);
-        break;
-    case json_error_invalid_syntax:
-        snprintf(err, errlen, "unexpected character near byte %zu", near);
-        break;
-    default:
-        snprintf(err, errlen, "not valid JSON near byte %zu", near);
-        break;
+    case json_error_duplicate_key: snprintf(err, errlen, "duplicate object key near byte %zu", near); break;
+    case json_error_numeric_overflow: snprintf(err, errlen, "number out of range near byte %zu", near); break;
+    case json_error_invalid_syntax: snprintf(err, errlen, "unexpected character near byte %zu", near); break;
+    default: snprintf(err, errlen, "not valid JSON near byte %zu", near); break;
     }
 }
 
@@ -155,8 +147,11 @@ json_t *souk_json_parse_object(const char *body, size_t len, char *err, size_t e
     }
     if (!json_is_object(j)) {
         snprintf(err, errlen, "the body must be a JSON object, not %s",
-                 json_is_array(j) ? "an array" : json_is_string(j) ? "a string" : json_is_number(j) ? "a number"
-                                                 : json_is_boolean(j) ? "a boolean" : "null");
+                 json_is_array(j)     ? "an array"
+                 : json_is_string(j)  ? "a string"
+                 : json_is_number(j)  ? "a number"
+                 : json_is_boolean(j) ? "a boolean"
+                                      : "null");
         json_decref(j);
         return NULL;
     }
@@ -174,7 +169,9 @@ static const char *field_path(souk_arena *a, const char *path, const char *name)
 static const char *type_name(souk_json_type t)
 {
     switch (t) {
-    case SOUK_JSON_STRING: case SOUK_JSON_ENUM: case SOUK_JSON_ID: return "a string";
+    case SOUK_JSON_STRING:
+    case SOUK_JSON_ENUM:
+    case SOUK_JSON_ID: return "a string";
     case SOUK_JSON_INT: return "an integer";
     case SOUK_JSON_BOOL: return "a boolean";
     case SOUK_JSON_STRMAP: return "an object of strings";
@@ -184,8 +181,8 @@ static const char *type_name(souk_json_type t)
     return "a value";
 }
 
-static int decode_string(const souk_json_field *f, const json_t *v, const char *fp, char *dst,
-                         souk_arena *a, souk_problems *pr)
+static int decode_string(const souk_json_field *f, const json_t *v, const char *fp, char *dst, souk_arena *a,
+                         souk_problems *pr)
 {
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
@@ -209,8 +206,8 @@ static int decode_string(const souk_json_field *f, const json_t *v, const char *
     return 0;
 }
 
-static int decode_field(const souk_json_field *f, const json_t *v, const char *fp, char *dst,
-                        souk_arena *a, souk_problems *pr)
+static int decode_field(const souk_json_field *f, const json_t *v, const char *fp, char *dst, souk_arena *a,
+                        souk_problems *pr)
 {
     switch (f->type) {
     case SOUK_JSON_STRING:
@@ -222,8 +219,7 @@ static int decode_field(const souk_json_field *f, const json_t *v, const char *f
             break;
         int64_t n = (int64_t)json_integer_value(v);
         if (n < f->min || n > f->max)
-            return souk_problems_add(pr, a, fp, "must be between %lld and %lld", (long long)f->min,
-                                     (long long)f->max);
+            return souk_problems_add(pr, a, fp, "must be between %lld and %lld", (long long)f->min, (long long)f->max);
         memcpy(dst, &n, sizeof n);
         return 0;
     }
@@ -276,7 +272,8 @@ static int decode_field(const souk_json_field *f, const json_t *v, const char *f
         const char *key;
         json_t *val;
         int bad = 0;
-        json_object_foreach((json_t *)v, key, val) {
+        json_object_foreach((json_t *)v, key, val)
+        {
             const char *kp = field_path(a, fp, key);
             const char *why = f->check ? f->check(key, strlen(key)) : NULL;
             if (why) {
@@ -329,8 +326,8 @@ static int decode_field(const souk_json_field *f, const json_t *v, const char *f
             size_t len = json_string_length(item);
             const char *why = memchr(str, '\0', len) ? "must not contain NUL characters"
                               : f->vmax && (int64_t)souk_utf8_len(str, len) > f->vmax ? "is too long"
-                              : f->check ? f->check(str, len)
-                                         : NULL;
+                              : f->check                                              ? f->check(str, len)
+                                                                                      : NULL;
             if (why) {
                 bad = souk_problems_add(pr, a, ip ? ip : fp, "%s", why);
                 continue;
@@ -356,8 +353,8 @@ static int decode_field(const souk_json_field *f, const json_t *v, const char *f
         int bad = 0;
         for (size_t i = 0; i < n; i++) {
             const char *ep = souk_arena_printf(a, "%s[%zu]", fp, i);
-            if (souk_json_decode(f->sub, json_array_get(v, i), (char *)arr.items + i * f->sub->size,
-                                 ep ? ep : fp, a, pr) < 0)
+            if (souk_json_decode(f->sub, json_array_get(v, i), (char *)arr.items + i * f->sub->size, ep ? ep : fp, a,
+                                 pr) < 0)
                 bad = -1;
         }
         if (bad)
@@ -369,8 +366,8 @@ static int decode_field(const souk_json_field *f, const json_t *v, const char *f
     return souk_problems_add(pr, a, fp, "must be %s", type_name(f->type));
 }
 
-int souk_json_decode(const souk_json_spec *spec, const json_t *obj, void *out, const char *path,
-                     souk_arena *a, souk_problems *pr)
+int souk_json_decode(const souk_json_spec *spec, const json_t *obj, void *out, const char *path, souk_arena *a,
+                     souk_problems *pr)
 {
     char *base = out;
     memset(out, 0, spec->size);
@@ -382,7 +379,8 @@ int souk_json_decode(const souk_json_spec *spec, const json_t *obj, void *out, c
     int bad = 0;
     const char *key;
     json_t *val;
-    json_object_foreach((json_t *)obj, key, val) {
+    json_object_foreach((json_t *)obj, key, val)
+    {
         size_t i;
         for (i = 0; i < spec->nfields; i++)
             if (strcmp(spec->fields[i].name, key) == 0)
@@ -441,4 +439,3 @@ const char *souk_json_payload_text(const json_t *obj, size_t max, char **text)
     *text = t;
     return NULL;
 }
-

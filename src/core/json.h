@@ -25,13 +25,13 @@
 #define SOUK_JSON_MAX_DEPTH 32
 
 typedef enum souk_json_type {
-    SOUK_JSON_STRING, /* const char * (NUL-terminated, arena copy); min/max = length in characters */
-    SOUK_JSON_INT,    /* int64_t; min/max = value range */
-    SOUK_JSON_BOOL,   /* bool */
-    SOUK_JSON_ENUM,   /* int: index into enum_values */
-    SOUK_JSON_ID,     /* int64_t from a typed id string; `what` is the prefix ("brand") */
-    SOUK_JSON_STRMAP, /* souk_json_strmap; min/max = entry count, vmax = value length, check = key check */
-    SOUK_JSON_ARRAY,  /* souk_json_array of objects per `sub`; min/max = element count */
+    SOUK_JSON_STRING,  /* const char * (NUL-terminated, arena copy); min/max = length in characters */
+    SOUK_JSON_INT,     /* int64_t; min/max = value range */
+    SOUK_JSON_BOOL,    /* bool */
+    SOUK_JSON_ENUM,    /* int: index into enum_values */
+    SOUK_JSON_ID,      /* int64_t from a typed id string; `what` is the prefix ("brand") */
+    SOUK_JSON_STRMAP,  /* souk_json_strmap; min/max = entry count, vmax = value length, check = key check */
+    SOUK_JSON_ARRAY,   /* souk_json_array of objects per `sub`; min/max = element count */
     SOUK_JSON_STRLIST, /* souk_json_strlist; min/max = item count, vmax = item length, check = item check */
 } souk_json_type;
 
@@ -46,48 +46,66 @@ typedef struct souk_json_field {
     const char *name;
     souk_json_type type;
     unsigned flags;
-    size_t offset;                     /* of the destination in the output struct */
+    size_t offset; /* of the destination in the output struct */
     int64_t min, max;
-    int64_t vmax;                      /* STRMAP value length */
-    const char *what;                  /* ID prefix */
-    souk_json_check check;             /* STRING value / STRMAP key check */
-    const char *const *enum_values;    /* ENUM: NULL-terminated */
-    const struct souk_json_spec *sub;  /* ARRAY element spec */
+    int64_t vmax;                     /* STRMAP value length */
+    const char *what;                 /* ID prefix */
+    souk_json_check check;            /* STRING value / STRMAP key check */
+    const char *const *enum_values;   /* ENUM: NULL-terminated */
+    const struct souk_json_spec *sub; /* ARRAY element spec */
 } souk_json_field;
 
 typedef struct souk_json_spec {
     const souk_json_field *fields;
-    size_t nfields;          /* at most 64 */
-    size_t size;             /* sizeof the output struct (array elements) */
-    size_t present_offset;   /* uint64_t bitmask of fields present */
-    size_t null_offset;      /* uint64_t bitmask of fields given as null */
+    size_t nfields;        /* at most 64 */
+    size_t size;           /* sizeof the output struct (array elements) */
+    size_t present_offset; /* uint64_t bitmask of fields present */
+    size_t null_offset;    /* uint64_t bitmask of fields given as null */
 } souk_json_spec;
 
 /* Field builders (designated, so a builder names only what its type uses);
  * T is the output struct type, which holds `uint64_t present, nulls`. */
-#define SOUK_JSON_F_STRING(nm, fl, T, member, lo, hi, chk)                                                    \
-    {.name = (nm), .type = SOUK_JSON_STRING, .flags = (fl), .offset = offsetof(T, member), .min = (lo), .max = (hi), \
-     .check = (chk)}
-#define SOUK_JSON_F_INT(nm, fl, T, member, lo, hi) \
-    {.name = (nm), .type = SOUK_JSON_INT, .flags = (fl), .offset = offsetof(T, member), .min = (lo), .max = (hi)}
-#define SOUK_JSON_F_BOOL(nm, fl, T, member) \
-    {.name = (nm), .type = SOUK_JSON_BOOL, .flags = (fl), .offset = offsetof(T, member)}
-#define SOUK_JSON_F_ENUM(nm, fl, T, member, vals) \
-    {.name = (nm), .type = SOUK_JSON_ENUM, .flags = (fl), .offset = offsetof(T, member), .enum_values = (vals)}
-#define SOUK_JSON_F_ID(nm, fl, T, member, prefix) \
-    {.name = (nm), .type = SOUK_JSON_ID, .flags = (fl), .offset = offsetof(T, member), .what = (prefix)}
-#define SOUK_JSON_F_STRMAP(nm, fl, T, member, lo, hi, vhi, keychk)                                            \
-    {.name = (nm), .type = SOUK_JSON_STRMAP, .flags = (fl), .offset = offsetof(T, member), .min = (lo), .max = (hi), \
-     .vmax = (vhi), .check = (keychk)}
-#define SOUK_JSON_F_STRLIST(nm, fl, T, member, lo, hi, vhi, itemchk)                                           \
-    {.name = (nm), .type = SOUK_JSON_STRLIST, .flags = (fl), .offset = offsetof(T, member), .min = (lo), .max = (hi), \
-     .vmax = (vhi), .check = (itemchk)}
-#define SOUK_JSON_F_ARRAY(nm, fl, T, member, lo, hi, subspec)                                                 \
-    {.name = (nm), .type = SOUK_JSON_ARRAY, .flags = (fl), .offset = offsetof(T, member), .min = (lo), .max = (hi), \
-     .sub = (subspec)}
+#define SOUK_JSON_F_STRING(nm, fl, T, member, lo, hi, chk)                                                             \
+    {                                                                                                                  \
+        .name = (nm), .type = SOUK_JSON_STRING, .flags = (fl), .offset = offsetof(T, member), .min = (lo),             \
+        .max = (hi), .check = (chk)                                                                                    \
+    }
+#define SOUK_JSON_F_INT(nm, fl, T, member, lo, hi)                                                                     \
+    {                                                                                                                  \
+        .name = (nm), .type = SOUK_JSON_INT, .flags = (fl), .offset = offsetof(T, member), .min = (lo), .max = (hi)    \
+    }
+#define SOUK_JSON_F_BOOL(nm, fl, T, member)                                                                            \
+    {                                                                                                                  \
+        .name = (nm), .type = SOUK_JSON_BOOL, .flags = (fl), .offset = offsetof(T, member)                             \
+    }
+#define SOUK_JSON_F_ENUM(nm, fl, T, member, vals)                                                                      \
+    {                                                                                                                  \
+        .name = (nm), .type = SOUK_JSON_ENUM, .flags = (fl), .offset = offsetof(T, member), .enum_values = (vals)      \
+    }
+#define SOUK_JSON_F_ID(nm, fl, T, member, prefix)                                                                      \
+    {                                                                                                                  \
+        .name = (nm), .type = SOUK_JSON_ID, .flags = (fl), .offset = offsetof(T, member), .what = (prefix)             \
+    }
+#define SOUK_JSON_F_STRMAP(nm, fl, T, member, lo, hi, vhi, keychk)                                                     \
+    {                                                                                                                  \
+        .name = (nm), .type = SOUK_JSON_STRMAP, .flags = (fl), .offset = offsetof(T, member), .min = (lo),             \
+        .max = (hi), .vmax = (vhi), .check = (keychk)                                                                  \
+    }
+#define SOUK_JSON_F_STRLIST(nm, fl, T, member, lo, hi, vhi, itemchk)                                                   \
+    {                                                                                                                  \
+        .name = (nm), .type = SOUK_JSON_STRLIST, .flags = (fl), .offset = offsetof(T, member), .min = (lo),            \
+        .max = (hi), .vmax = (vhi), .check = (itemchk)                                                                 \
+    }
+#define SOUK_JSON_F_ARRAY(nm, fl, T, member, lo, hi, subspec)                                                          \
+    {                                                                                                                  \
+        .name = (nm), .type = SOUK_JSON_ARRAY, .flags = (fl), .offset = offsetof(T, member), .min = (lo), .max = (hi), \
+        .sub = (subspec)                                                                                               \
+    }
 /* the spec of T from an array of fields */
-#define SOUK_JSON_SPEC(T, flds) \
-    {(flds), sizeof(flds) / sizeof((flds)[0]), sizeof(T), offsetof(T, present), offsetof(T, nulls)}
+#define SOUK_JSON_SPEC(T, flds)                                                                                        \
+    {                                                                                                                  \
+        (flds), sizeof(flds) / sizeof((flds)[0]), sizeof(T), offsetof(T, present), offsetof(T, nulls)                  \
+    }
 
 typedef struct souk_json_strmap {
     const char **keys;
@@ -101,7 +119,7 @@ typedef struct souk_json_strlist {
 } souk_json_strlist;
 
 typedef struct souk_json_array {
-    void *items;   /* count elements of spec->size bytes */
+    void *items; /* count elements of spec->size bytes */
     size_t count;
 } souk_json_array;
 
@@ -117,8 +135,8 @@ json_t *souk_json_parse_object(const char *body, size_t len, char *err, size_t e
 /* Decodes OBJ per SPEC into OUT (zeroed first). PATH prefixes field names in
  * problems ("" at the top, "variants[2]" inside arrays). Returns 0 when valid,
  * -1 when problems were recorded in PR (or the arena ran out). */
-int souk_json_decode(const souk_json_spec *spec, const json_t *obj, void *out, const char *path,
-                     souk_arena *a, souk_problems *pr);
+int souk_json_decode(const souk_json_spec *spec, const json_t *obj, void *out, const char *path, souk_arena *a,
+                     souk_problems *pr);
 
 /* True when field I of SPEC was present / null in the decoded struct. */
 int souk_json_present(const souk_json_spec *spec, const void *out, size_t i);

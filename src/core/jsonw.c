@@ -61,11 +61,10 @@ bool souk_jw_utf8_valid(const unsigned char *s, size_t len)
  * 1 = plain for AS_JANSSON (printable ASCII but the quote and the backslash),
  * 2 = plain for HTML_SAFE too (not '<', '>', '&'); 0 = neither. A table,
  * because this runs for every byte of every string of a page. */
-static const char plain_bytes[257] =
-    "0000000000000000000000000000000033033313333333333333333333331313"
-    "3333333333333333333333333333033333333333333333333333333333333330"
-    "0000000000000000000000000000000000000000000000000000000000000000"
-    "0000000000000000000000000000000000000000000000000000000000000000";
+static const char plain_bytes[257] = "0000000000000000000000000000000033033313333333333333333333331313"
+                                     "3333333333333333333333333333033333333333333333333333333333333330"
+                                     "0000000000000000000000000000000000000000000000000000000000000000"
+                                     "0000000000000000000000000000000000000000000000000000000000000000";
 
 static inline bool plain_byte(unsigned char c, unsigned mask)
 {
@@ -93,9 +92,7 @@ static void put_jansson_string(souk_buf *b, const char *s, size_t len)
         case '\n': e[1] = 'n'; break;
         case '\r': e[1] = 'r'; break;
         case '\t': e[1] = 't'; break;
-        default:
-            e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15];
-            n = 6;
+        default: e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15]; n = 6;
         }
         souk_buf_add(b, s + run, i - run);
         souk_buf_add(b, e, n);
@@ -176,4 +173,3 @@ void souk_jw_time(souk_buf *b, int64_t us)
     buf[SOUK_RFC3339_LEN] = '"'; /* over the NUL */
     souk_buf_add(b, buf, SOUK_RFC3339_LEN + 1);
 }
-

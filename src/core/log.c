@@ -28,8 +28,7 @@ int souk_log_level_parse(const char *s)
     return -1;
 }
 
-void souk_log(souk_log_level lvl, const char *request_id, const char *user_id, json_t *context,
-              const char *fmt, ...)
+void souk_log(souk_log_level lvl, const char *request_id, const char *user_id, json_t *context, const char *fmt, ...)
 {
     if ((int)lvl < atomic_load(&min_level)) {
         json_decref(context);

@@ -18,8 +18,8 @@ int souk_log_level_parse(const char *s);
 
 /* Writes one record. REQUEST_ID and USER_ID may be NULL. CONTEXT may be NULL;
  * it is consumed (decref'd) — pass json_pack(...) results directly. */
-void souk_log(souk_log_level lvl, const char *request_id, const char *user_id, json_t *context,
-              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void souk_log(souk_log_level lvl, const char *request_id, const char *user_id, json_t *context, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 #define souk_log_info(...) souk_log(SOUK_LOG_INFO, NULL, NULL, NULL, __VA_ARGS__)
 #define souk_log_warn(...) souk_log(SOUK_LOG_WARN, NULL, NULL, NULL, __VA_ARGS__)

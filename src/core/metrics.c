@@ -9,8 +9,7 @@
 
 #include "core/banned.h"
 
-static const int tracked_status[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
-                                     409, 413, 415, 422, 429, 500, 503};
+static const int tracked_status[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503};
 #define NSTATUS (sizeof tracked_status / sizeof tracked_status[0])
 #define NOTHER 5 /* 1xx..5xx classes for untracked codes */
 static const double bucket_le[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
@@ -172,14 +171,14 @@ void souk_metrics_render(souk_buf *out)
         for (size_t i = 0; i < NSTATUS; i++) {
             uint64_t v = atomic_load_explicit(&m->by_status[i], memory_order_relaxed);
             if (v)
-                souk_buf_printf(out, "souk_http_requests_total{%s,status=\"%d\"} %llu\n", m->label,
-                                tracked_status[i], (unsigned long long)v);
+                souk_buf_printf(out, "souk_http_requests_total{%s,status=\"%d\"} %llu\n", m->label, tracked_status[i],
+                                (unsigned long long)v);
         }
         for (size_t i = 0; i < NOTHER; i++) {
             uint64_t v = atomic_load_explicit(&m->by_class[i], memory_order_relaxed);
             if (v)
-                souk_buf_printf(out, "souk_http_requests_total{%s,status=\"%zuxx\"} %llu\n", m->label,
-                                i + 1, (unsigned long long)v);
+                souk_buf_printf(out, "souk_http_requests_total{%s,status=\"%zuxx\"} %llu\n", m->label, i + 1,
+                                (unsigned long long)v);
         }
     }
     souk_buf_adds(out, "# HELP souk_http_request_duration_seconds HTTP request latency by route.\n"
@@ -192,11 +191,11 @@ void souk_metrics_render(souk_buf *out)
         uint64_t cum = 0;
         for (size_t i = 0; i < NBUCKET; i++) {
             cum += atomic_load_explicit(&m->buckets[i], memory_order_relaxed);
-            souk_buf_printf(out, "souk_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n",
-                            m->label, bucket_le[i], (unsigned long long)cum);
+            souk_buf_printf(out, "souk_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n", m->label,
+                            bucket_le[i], (unsigned long long)cum);
         }
-        souk_buf_printf(out, "souk_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n",
-                        m->label, (unsigned long long)count);
+        souk_buf_printf(out, "souk_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n", m->label,
+                        (unsigned long long)count);
         souk_buf_printf(out, "souk_http_request_duration_seconds_sum{%s} %.6f\n", m->label,
                         (double)atomic_load_explicit(&m->sum_us, memory_order_relaxed) / 1e6);
         souk_buf_printf(out, "souk_http_request_duration_seconds_count{%s} %llu\n", m->label,
@@ -213,8 +212,7 @@ void souk_metrics_render(souk_buf *out)
                     "# TYPE souk_cache_requests_total counter\n"
                     "souk_cache_requests_total{result=\"hit\"} %llu\n"
                     "souk_cache_requests_total{result=\"miss\"} %llu\n",
-                    (long long)souk_metrics_inflight(),
-                    (unsigned long long)atomic_load(&db_errors), (unsigned long long)atomic_load(&cache_hits),
-                    (unsigned long long)atomic_load(&cache_misses));
+                    (long long)souk_metrics_inflight(), (unsigned long long)atomic_load(&db_errors),
+                    (unsigned long long)atomic_load(&cache_hits), (unsigned long long)atomic_load(&cache_misses));
     render_series(out);
 }

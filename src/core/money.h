@@ -13,8 +13,8 @@
 #define SOUK_MONEY_MAX INT64_C(1000000000000)
 
 typedef struct souk_money {
-    int64_t amount;    /* minor units (cents, pence, yen...) */
-    char currency[4];  /* upper-case ISO 4217 code, NUL-terminated */
+    int64_t amount;   /* minor units (cents, pence, yen...) */
+    char currency[4]; /* upper-case ISO 4217 code, NUL-terminated */
 } souk_money;
 
 /* Number of minor-unit digits of CODE (2 for USD, 0 for JPY, 3 for KWD), or

@@ -14,8 +14,8 @@
 #define SOUK_QUERY_MAX_LEN 4096
 
 typedef struct souk_query_param {
-    const char *key;    /* decoded, NUL-terminated, arena-owned */
-    const char *value;  /* decoded; "" when the pair had no '=' */
+    const char *key;   /* decoded, NUL-terminated, arena-owned */
+    const char *value; /* decoded; "" when the pair had no '=' */
     size_t value_len;
 } souk_query_param;
 

@@ -50,8 +50,9 @@ static const char *decode_one(const souk_query_field *f, const char *v, size_t v
         return f->message ? f->message : one_of(f->values, a);
     case SOUK_QUERY_TEXT:
         if ((int64_t)vl < f->min || (int64_t)vl > f->max || memchr(v, '\0', vl))
-            return f->message ? f->message
-                              : souk_arena_printf(a, "must be %lld to %lld bytes", (long long)f->min, (long long)f->max);
+            return f->message
+                       ? f->message
+                       : souk_arena_printf(a, "must be %lld to %lld bytes", (long long)f->min, (long long)f->max);
         *(const char **)dst = v;
         return NULL;
     case SOUK_QUERY_ID:
@@ -77,8 +78,7 @@ static const char *decode_one(const souk_query_field *f, const char *v, size_t v
     return "cannot be read";
 }
 
-int souk_query_decode(const souk_query_spec *spec, const souk_query *q, void *out, souk_arena *a,
-                      souk_problems *pr)
+int souk_query_decode(const souk_query_spec *spec, const souk_query *q, void *out, souk_arena *a, souk_problems *pr)
 {
     int bad = 0;
     uint64_t *present = (uint64_t *)((char *)out + spec->present_offset);

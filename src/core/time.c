@@ -115,8 +115,8 @@ static int digits(const char *s, size_t n, int *out)
 int souk_time_parse(const char *s, size_t len, int64_t *out_us)
 {
     int y, mo, d, h, mi, se;
-    if (len < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') ||
-        s[13] != ':' || s[16] != ':')
+    if (len < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') || s[13] != ':' ||
+        s[16] != ':')
         return -1;
     if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) || digits(s + 11, 2, &h) ||
         digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))

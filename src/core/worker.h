@@ -63,7 +63,10 @@ typedef struct souk_worker {
     } args[SOUK_WORKER_THREADS_MAX];
 } souk_worker;
 
-#define SOUK_WORKER_INIT {.mu = PTHREAD_MUTEX_INITIALIZER}
+#define SOUK_WORKER_INIT                                                                                               \
+    {                                                                                                                  \
+        .mu = PTHREAD_MUTEX_INITIALIZER                                                                                \
+    }
 
 /* Starts SPEC->threads threads running SPEC->pass (SPEC is copied). First
  * init is called for every thread, then the threads are created. Returns 0,

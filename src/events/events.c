@@ -45,8 +45,8 @@ typedef struct subscriber {
     size_t prefix_len;
     souk_event_handler fn;
     void *ctx;
-    int failures;      /* consecutive failures of the current event */
-    int64_t retry_at;  /* µs; 0 = not in backoff */
+    int failures;              /* consecutive failures of the current event */
+    int64_t retry_at;          /* µs; 0 = not in backoff */
     int m_delivered, m_failed; /* metric handles */
 } subscriber;
 
@@ -102,14 +102,13 @@ int souk_event_emit_tx(souk_store *db, const char *type, const char *aggregate_i
     return r;
 }
 
-int souk_event_emit_text_tx(souk_store *db, const char *type, const char *aggregate_id, const char *payload,
-                            size_t len)
+int souk_event_emit_text_tx(souk_store *db, const char *type, const char *aggregate_id, const char *payload, size_t len)
 {
-    const char *why = !type_ok(type) ? "bad type"
+    const char *why = !type_ok(type)                                                    ? "bad type"
                       : aggregate_id && strlen(aggregate_id) > SOUK_EVENT_AGGREGATE_MAX ? "aggregate id too long"
-                      : len > SOUK_EVENT_PAYLOAD_MAX ? "payload larger than 64 KiB"
-                      : len < 2 || payload[0] != '{' || payload[len - 1] != '}' ? "payload is not an object"
-                                                                                : NULL;
+                      : len > SOUK_EVENT_PAYLOAD_MAX                                    ? "payload larger than 64 KiB"
+                      : len < 2 || payload[0] != '{' || payload[len - 1] != '}'         ? "payload is not an object"
+                                                                                        : NULL;
     if (why) {
         souk_log_error("events: %s not written: %s", type_ok(type) ? type : "event", why);
         return SOUK_DB_HARD;
@@ -219,10 +218,11 @@ typedef struct cursor_ctx {
 static int cursor_write_fn(souk_store *db, void *vctx)
 {
     cursor_ctx *cx = vctx;
-    int r = souk_store_exec(db, "INSERT INTO event_cursors (subscriber, last_event_id, updated_at) "
-                                "VALUES ($1, $2, $3) ON CONFLICT (subscriber) DO UPDATE SET "
-                                "last_event_id = excluded.last_event_id, updated_at = excluded.updated_at "
-                                "WHERE excluded.last_event_id > event_cursors.last_event_id",
+    int r = souk_store_exec(db,
+                            "INSERT INTO event_cursors (subscriber, last_event_id, updated_at) "
+                            "VALUES ($1, $2, $3) ON CONFLICT (subscriber) DO UPDATE SET "
+                            "last_event_id = excluded.last_event_id, updated_at = excluded.updated_at "
+                            "WHERE excluded.last_event_id > event_cursors.last_event_id",
                             SOUK_ARGS(SOUK_TEXT(cx->name), SOUK_I64(cx->id), SOUK_I64(souk_time_now_us())));
     return r < 0 ? r : 0;
 }
@@ -243,8 +243,9 @@ static int dispatch_batch(souk_store *db, subscriber *s, int64_t now, bool *more
     int64_t cursor = cursor_read(db, s->name);
     if (cursor < 0)
         return (int)cursor;
-    souk_stmt *st = souk_store_query(db, "SELECT id, type, aggregate_id, payload FROM events WHERE id > $1 "
-                                         "ORDER BY id LIMIT $2",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT id, type, aggregate_id, payload FROM events WHERE id > $1 "
+                                     "ORDER BY id LIMIT $2",
                                      SOUK_ARGS(SOUK_I64(cursor), SOUK_I64(SOUK_EVENT_BATCH)));
     event_row rows[SOUK_EVENT_BATCH];
     int n = 0, r = SOUK_DB_DONE;
@@ -274,8 +275,7 @@ static int dispatch_batch(souk_store *db, subscriber *s, int64_t now, bool *more
             json_error_t jerr;
             json_t *payload = json_loads(e->payload, JSON_REJECT_DUPLICATES, &jerr);
             if (!json_is_object(payload)) {
-                souk_log_warn("events: event %lld has an invalid payload; handing {} to %s", (long long)e->id,
-                              s->name);
+                souk_log_warn("events: event %lld has an invalid payload; handing {} to %s", (long long)e->id, s->name);
                 json_decref(payload);
                 payload = json_object();
             }
@@ -287,8 +287,7 @@ static int dispatch_batch(souk_store *db, subscriber *s, int64_t now, bool *more
                 s->retry_at = now + backoff_us(s->failures);
                 souk_metrics_series_add(s->m_failed, 1);
                 souk_log_warn("events: subscriber %s failed on event %lld (%s), attempt %d; retrying in %lld ms",
-                              s->name, (long long)e->id, e->type, s->failures,
-                              (long long)((s->retry_at - now) / 1000));
+                              s->name, (long long)e->id, e->type, s->failures, (long long)((s->retry_at - now) / 1000));
                 failed = true;
                 break;
             }
@@ -322,8 +321,7 @@ int souk__events_dispatch(souk_store *db, int64_t now)
         for (int b = 0; b < BATCHES_PER_PASS && more; b++) {
             int r = dispatch_batch(db, s, now, &more);
             if (r < 0) {
-                souk_log_error("events: database error %d for subscriber %s: %s", r, s->name,
-                               souk_store_errmsg(db));
+                souk_log_error("events: database error %d for subscriber %s: %s", r, s->name, souk_store_errmsg(db));
                 souk_store_idle(db);
                 return r;
             }

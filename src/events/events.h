@@ -23,13 +23,13 @@
 
 #include "store/store.h"
 
-#define SOUK_EVENT_TYPE_MAX 64               /* bytes of a type: [a-z0-9_.-], starts with a letter */
-#define SOUK_EVENT_AGGREGATE_MAX 128         /* bytes of an aggregate id */
-#define SOUK_EVENT_PAYLOAD_MAX (64 * 1024)   /* bytes of the serialized payload */
+#define SOUK_EVENT_TYPE_MAX 64             /* bytes of a type: [a-z0-9_.-], starts with a letter */
+#define SOUK_EVENT_AGGREGATE_MAX 128       /* bytes of an aggregate id */
+#define SOUK_EVENT_PAYLOAD_MAX (64 * 1024) /* bytes of the serialized payload */
 #define SOUK_EVENT_SUBSCRIBERS_MAX 32
-#define SOUK_EVENT_SUBSCRIBER_MAX 64         /* bytes of a subscriber name: [A-Za-z0-9_.:@-] */
-#define SOUK_EVENT_BATCH 100                 /* events read per subscriber per pass */
-#define SOUK_EVENT_POLL_MS 250               /* the dispatcher looks for new events at least this often */
+#define SOUK_EVENT_SUBSCRIBER_MAX 64 /* bytes of a subscriber name: [A-Za-z0-9_.:@-] */
+#define SOUK_EVENT_BATCH 100         /* events read per subscriber per pass */
+#define SOUK_EVENT_POLL_MS 250       /* the dispatcher looks for new events at least this often */
 
 /* Writes an event inside the caller's open write transaction (souk_store_tx).
  * TYPE: 1..64 bytes of [a-z0-9_.-] starting with a letter ("order.placed").

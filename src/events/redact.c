@@ -43,10 +43,11 @@ int souk_event_redact_tx(souk_store *db, const char *type, const char *aggregate
         int n = 0;
         int64_t id;
         char *text = NULL;
-        souk_stmt *st = souk_store_query(db, "SELECT id, payload FROM events WHERE type = $1 AND aggregate_id = $2 "
-                                             "AND id > $3 ORDER BY id LIMIT $4",
-                                         SOUK_ARGS(SOUK_TEXT(type), SOUK_TEXT(aggregate_id), SOUK_I64(after),
-                                                   SOUK_I64(REDACT_BATCH)));
+        souk_stmt *st = souk_store_query(
+            db,
+            "SELECT id, payload FROM events WHERE type = $1 AND aggregate_id = $2 "
+            "AND id > $3 ORDER BY id LIMIT $4",
+            SOUK_ARGS(SOUK_TEXT(type), SOUK_TEXT(aggregate_id), SOUK_I64(after), SOUK_I64(REDACT_BATCH)));
         while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id), SOUK_COL_DUP(&text)))) == SOUK_DB_ROW) {
             batch[n].id = id;
             int bad = emptied(text, field, &batch[n++].payload);

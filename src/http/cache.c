@@ -120,8 +120,8 @@ int souk_cache_get(const char *key, size_t klen, souk_cached *out, souk_arena *a
         if (body && etag) {
             memcpy(body, e->body, e->body_len);
             body[e->body_len] = '\0';
-            *out = (souk_cached){e->status, e->tags, e->live, body, e->body_len, etag, e->content_type,
-                                 e->cache_control};
+            *out =
+                (souk_cached){e->status, e->tags, e->live, body, e->body_len, etag, e->content_type, e->cache_control};
             hit = 1;
         }
         break;

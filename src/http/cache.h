@@ -32,13 +32,13 @@ typedef struct souk_cache_stamp {
 
 typedef struct souk_cached {
     int status;
-    unsigned tags;              /* SOUK_CACHE_TAG_* the answer depends on */
-    bool live;                  /* the body holds live markers (fill before sending) */
-    const char *body;           /* arena copy */
+    unsigned tags;    /* SOUK_CACHE_TAG_* the answer depends on */
+    bool live;        /* the body holds live markers (fill before sending) */
+    const char *body; /* arena copy */
     size_t body_len;
-    const char *etag;           /* arena copy, quoted */
-    const char *content_type;   /* static string given at put */
-    const char *cache_control;  /* static string given at put */
+    const char *etag;          /* arena copy, quoted */
+    const char *content_type;  /* static string given at put */
+    const char *cache_control; /* static string given at put */
 } souk_cached;
 
 /* Sets the total byte budget (0 disables the cache). Call once before use. */

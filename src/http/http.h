@@ -43,35 +43,35 @@ typedef enum souk_actor { SOUK_ACTOR_ANONYMOUS, SOUK_ACTOR_USER, SOUK_ACTOR_API_
 typedef struct souk_principal {
     bool authenticated;
     souk_actor kind;
-    int64_t user_id;          /* the user, or the key's owner (0 for a legacy ownerless key) */
-    int64_t key_id;           /* api_keys.id when authenticated by key */
-    int64_t session_id;       /* sessions.id when authenticated by access token */
-    int64_t vendor_id;        /* the user's vendor, for vendor-scoped writes (0 = none) */
-    const char *role;         /* "customer", "vendor", "inventory_manager", "admin" (NULL for ownerless keys) */
-    const char *permissions;  /* space-separated, "*" = all */
+    int64_t user_id;         /* the user, or the key's owner (0 for a legacy ownerless key) */
+    int64_t key_id;          /* api_keys.id when authenticated by key */
+    int64_t session_id;      /* sessions.id when authenticated by access token */
+    int64_t vendor_id;       /* the user's vendor, for vendor-scoped writes (0 = none) */
+    const char *role;        /* "customer", "vendor", "inventory_manager", "admin" (NULL for ownerless keys) */
+    const char *permissions; /* space-separated, "*" = all */
 } souk_principal;
 
 typedef struct souk_header {
-    const char *name;   /* lower case */
+    const char *name; /* lower case */
     const char *value;
 } souk_header;
 
 typedef struct souk_req {
-    souk_arena *arena;            /* freed after the response is sent */
-    souk_store *store;            /* this thread's connection */
+    souk_arena *arena; /* freed after the response is sent */
+    souk_store *store; /* this thread's connection */
     const souk_config *config;
     souk_method method;
-    const char *path;             /* decoded path, NUL-terminated */
-    souk_query query;             /* parsed query string */
-    const char *body;             /* request body (may contain NULs) */
+    const char *path; /* decoded path, NUL-terminated */
+    souk_query query; /* parsed query string */
+    const char *body; /* request body (may contain NULs) */
     size_t body_len;
     const char *params[SOUK_ROUTE_MAX_PARAMS]; /* {name} segments of the route, in order */
     size_t nparams;
     const char *request_id;
-    const char *peer;             /* client address, e.g. "127.0.0.1" */
+    const char *peer; /* client address, e.g. "127.0.0.1" */
     souk_principal principal;
-    const souk_header *headers;   /* copied request headers */
-    json_t *body_json;            /* the body already parsed off the committer (writer.c), or NULL */
+    const souk_header *headers; /* copied request headers */
+    json_t *body_json;          /* the body already parsed off the committer (writer.c), or NULL */
     size_t nheaders;
 } souk_req;
 
@@ -81,23 +81,23 @@ typedef struct souk_req {
 #define SOUK_CACHE_TAG_STOCK 1u
 
 typedef struct souk_res {
-    int status;                   /* 200 unless set */
+    int status; /* 200 unless set */
     souk_buf body;
-    const char *content_type;     /* default application/json */
-    const char *cache_control;    /* default: the route's, or no-store */
+    const char *content_type;  /* default application/json */
+    const char *cache_control; /* default: the route's, or no-store */
     const char *location;
     const char *allow;
-    const char *retry_after;      /* seconds, for 429 */
-    souk_err err;                 /* set by souk_res_error */
+    const char *retry_after; /* seconds, for 429 */
+    souk_err err;            /* set by souk_res_error */
     const char *err_message;
     souk_problems problems;
     /* for the response cache: what else than the catalog the answer shows */
-    unsigned cache_tags;          /* SOUK_CACHE_TAG_* */
-    bool live;                    /* the body holds core/live.h markers, filled in at every send */
+    unsigned cache_tags; /* SOUK_CACHE_TAG_* */
+    bool live;           /* the body holds core/live.h markers, filled in at every send */
     /* for the audit entry the server appends after data-changing requests */
     const char *audit_object_type;
     const char *audit_object_id;
-    int64_t audit_subject_user;   /* the account the request was about (0 = the caller's) */
+    int64_t audit_subject_user; /* the account the request was about (0 = the caller's) */
     /* a body souk_res_json left for the thread that sends the answer to
      * serialize (json_later: the group committer ran the handler; its time
      * is the one the whole process waits for) */

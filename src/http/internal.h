@@ -47,26 +47,26 @@ typedef struct souk__exchange {
     h2o_multithread_message_t msg; /* first: the pool posts it back to the loop */
     souk__worker *w;
     h2o_req_t *h2o;
-    struct souk__guard *guard;     /* NULL when the request runs inline */
-    bool orphaned;                 /* the client went away while on the pool */
-    souk_arena own_arena;          /* blocking requests carry their own arena */
+    struct souk__guard *guard; /* NULL when the request runs inline */
+    bool orphaned;             /* the client went away while on the pool */
+    souk_arena own_arena;      /* blocking requests carry their own arena */
     souk_req req;
     souk_res res;
-    const souk_route *route;       /* the matched route; NULL for answers before a route is known */
-    unsigned allowed;              /* methods the path allows (404 when 0) */
+    const souk_route *route; /* the matched route; NULL for answers before a route is known */
+    unsigned allowed;        /* methods the path allows (404 when 0) */
     int64_t started;
-    souk_cache_stamp stamp;        /* cache generations at the start */
-    const char *origin_allowed;    /* the request's Origin when it is allow-listed */
-    bool bad_credentials;          /* an Authorization header that did not verify */
+    souk_cache_stamp stamp;     /* cache generations at the start */
+    const char *origin_allowed; /* the request's Origin when it is allow-listed */
+    bool bad_credentials;       /* an Authorization header that did not verify */
     bool cacheable;
-    bool cache_hit;                /* the answer came from the response cache */
-    bool hook_ran;                 /* the after-request hook (audit) has run for it */
-    bool audit_only;               /* a refused write, sent off the loop only to be audited */
+    bool cache_hit;  /* the answer came from the response cache */
+    bool hook_ran;   /* the after-request hook (audit) has run for it */
+    bool audit_only; /* a refused write, sent off the loop only to be audited */
     const char *cache_key;
     size_t cache_klen;
     const char *etag;
     char etag_buf[24];
-    struct souk__exchange *next;   /* pool queue */
+    struct souk__exchange *next; /* pool queue */
 } souk__exchange;
 
 /* Lives in the h2o request's pool; its dispose callback runs when h2o frees

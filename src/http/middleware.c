@@ -49,7 +49,7 @@
  * provider calls server to server: no browser sends it, so it is not
  * offered. A header added to a souk_req_header call belongs here when a
  * browser client will send it (tests/api/cors.test.js checks the list). */
-#define CORS_ALLOW_HEADERS \
+#define CORS_ALLOW_HEADERS                                                                                             \
     "Authorization, Content-Type, If-None-Match, X-Request-Id, Idempotency-Key, X-Cart-Token, X-Order-Token"
 #define CORS_MAX_AGE "600"
 
@@ -72,7 +72,8 @@ static const char *peer_address(h2o_req_t *r, souk_arena *a)
 {
     struct sockaddr_storage ss;
     char buf[INET6_ADDRSTRLEN] = "unknown";
-    socklen_t len = r->conn->callbacks->get_peername ? r->conn->callbacks->get_peername(r->conn, (struct sockaddr *)&ss) : 0;
+    socklen_t len =
+        r->conn->callbacks->get_peername ? r->conn->callbacks->get_peername(r->conn, (struct sockaddr *)&ss) : 0;
     if (len && ss.ss_family == AF_INET)
         inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, sizeof buf);
     else if (len && ss.ss_family == AF_INET6)
@@ -334,9 +335,8 @@ static souk__step step_query(souk__exchange *x)
 {
     h2o_req_t *r = x->h2o;
     const char *qerr = NULL;
-    if (r->query_at == SIZE_MAX ||
-        souk_query_parse(&x->req.query, r->path.base + r->query_at + 1, r->path.len - r->query_at - 1, x->req.arena,
-                         &qerr) == 0)
+    if (r->query_at == SIZE_MAX || souk_query_parse(&x->req.query, r->path.base + r->query_at + 1,
+                                                    r->path.len - r->query_at - 1, x->req.arena, &qerr) == 0)
         return SOUK__STEP_CONTINUE;
     souk_res_error(&x->res, SOUK_E_BAD_REQUEST, qerr);
     return SOUK__STEP_ANSWERED;

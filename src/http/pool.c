@@ -24,7 +24,8 @@
 #include "core/log.h"
 #include "core/banned.h"
 
-#define POOL_QUEUE_PER_THREAD 256 /* beyond this, blocking requests are refused with 503 (a flash sale
+#define POOL_QUEUE_PER_THREAD                                                                                          \
+    256 /* beyond this, blocking requests are refused with 503 (a flash sale
                                     * of a few hundred simultaneous checkouts must queue, not fail) */
 
 typedef struct souk__guard guard;
@@ -181,7 +182,8 @@ static void copy_request(souk__exchange *h, const souk__exchange *x)
         h->req.params[i] = souk_arena_strdup(a, x->req.params[i]);
     for (size_t i = 0; i < x->req.query.count; i++) {
         h->req.query.items[i].key = souk_arena_strdup(a, x->req.query.items[i].key);
-        h->req.query.items[i].value = souk_arena_strndup(a, x->req.query.items[i].value, x->req.query.items[i].value_len);
+        h->req.query.items[i].value =
+            souk_arena_strndup(a, x->req.query.items[i].value, x->req.query.items[i].value_len);
     }
     souk_principal *p = &h->req.principal;
     if (p->role)
@@ -236,7 +238,7 @@ souk__step souk__pool_dispatch(souk__exchange *x)
         return SOUK__STEP_ANSWERED;
     }
     pool *p = &pools[x->route && x->route->network && pools[SOUK__POOL_NETWORK].nthreads ? SOUK__POOL_NETWORK
-                                                                                          : SOUK__POOL_CPU];
+                                                                                         : SOUK__POOL_CPU];
     if (!pool_push(p, h)) {
         h->guard->x = NULL; /* the request is still alive here */
         souk__http_detached_free(h);

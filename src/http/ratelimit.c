@@ -15,14 +15,14 @@
 typedef struct bucket {
     char key[KEY_MAX];
     double tokens;
-    int64_t stamp_us;   /* last refill */
+    int64_t stamp_us; /* last refill */
     int capacity, window_s;
     bool used;
 } bucket;
 
 typedef struct shard {
     pthread_mutex_t lock;
-    bucket *slots;      /* open addressing, SHARD_CAP * 2 slots */
+    bucket *slots; /* open addressing, SHARD_CAP * 2 slots */
     size_t count;
 } shard;
 

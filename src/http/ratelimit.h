@@ -18,10 +18,10 @@
 
 typedef struct souk_rate {
     bool allowed;
-    int limit;          /* capacity */
-    int remaining;      /* whole tokens left after this call */
-    int reset_s;        /* seconds until the bucket is full again */
-    int retry_after_s;  /* when refused: seconds until one token is back */
+    int limit;         /* capacity */
+    int remaining;     /* whole tokens left after this call */
+    int reset_s;       /* seconds until the bucket is full again */
+    int retry_after_s; /* when refused: seconds until one token is back */
 } souk_rate;
 
 /* Takes COST tokens (1 normally; 0 to only look) from bucket KEY of

@@ -38,7 +38,7 @@
  * every other header souk sets that a client acts on. Cart and order tokens
  * travel in response bodies (cart_token, order_token), never in headers.
  * Allow and WWW-Authenticate are left out: the status says as much. */
-#define CORS_EXPOSE_HEADERS \
+#define CORS_EXPOSE_HEADERS                                                                                            \
     "ETag, Location, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
 
 #define SEND_TICK_MS 1000
@@ -235,8 +235,8 @@ static void validators(souk__exchange *x)
         }
         souk_cache_put(x->cache_key, x->cache_klen, x->stamp,
                        &(souk_cached){200, res->cache_tags, res->live, res->body.data, res->body.len,
-                                      x->etag ? x->etag : "", res->content_type ? res->content_type : "application/json",
-                                      res->cache_control});
+                                      x->etag ? x->etag : "",
+                                      res->content_type ? res->content_type : "application/json", res->cache_control});
     }
     if (res->live)
         fill_live(x);
@@ -255,8 +255,7 @@ static void validators(souk__exchange *x)
  * touched it has emptied the cache already: souk__http_on_touch.) */
 static void invalidate(souk__exchange *x)
 {
-    if (!souk__http_opts->content_version && !x->res.err && x->route && !is_read(x->req.method) &&
-        x->res.status < 400)
+    if (!souk__http_opts->content_version && !x->res.err && x->route && !is_read(x->req.method) && x->res.status < 400)
         souk_cache_invalidate();
 }
 
@@ -307,8 +306,8 @@ typedef struct send_watch {
     h2o_timeout_entry_t tick;
     souk__worker *w;
     int fd;
-    uint64_t acked;      /* bytes the client had acknowledged at the last progress */
-    int64_t progress_at; /* souk_time_mono_us of the last progress */
+    uint64_t acked;         /* bytes the client had acknowledged at the last progress */
+    int64_t progress_at;    /* souk_time_mono_us of the last progress */
     const char *request_id; /* a copy in the request's pool */
 } send_watch;
 

@@ -14,23 +14,23 @@
 
 /* Rate-limit classes (see docs/internals/http.md). */
 typedef enum souk_rate_class {
-    SOUK_RATE_DEFAULT = 0,   /* per user/key, or per IP for anonymous callers */
-    SOUK_RATE_AUTH,          /* login, register, password reset: strict, per IP */
-    SOUK_RATE_NONE,          /* health checks and metrics */
+    SOUK_RATE_DEFAULT = 0, /* per user/key, or per IP for anonymous callers */
+    SOUK_RATE_AUTH,        /* login, register, password reset: strict, per IP */
+    SOUK_RATE_NONE,        /* health checks and metrics */
 } souk_rate_class;
 
 typedef struct souk_route {
     souk_method method;
     const char *pattern;
-    const char *permission;      /* "public", "authenticated" or a named permission; never NULL */
+    const char *permission; /* "public", "authenticated" or a named permission; never NULL */
     souk_handler handler;
-    const char *cache_control;   /* Cache-Control for anonymous 200s; NULL = no-store */
-    bool cacheable;              /* 200 responses to callers without catalog:read:unpublished may be cached */
-    bool blocking;               /* runs on the CPU pool, never on a loop or the committer (password hashing) */
-    bool network;                /* runs on the network pool: it waits on another service (payment gateways) */
+    const char *cache_control; /* Cache-Control for anonymous 200s; NULL = no-store */
+    bool cacheable;            /* 200 responses to callers without catalog:read:unpublished may be cached */
+    bool blocking;             /* runs on the CPU pool, never on a loop or the committer (password hashing) */
+    bool network;              /* runs on the network pool: it waits on another service (payment gateways) */
     souk_rate_class rate;
-    int metrics;                 /* set by souk_router_init */
-    int segments;                /* set by souk_router_init: the pattern's '/'s (0 = not counted) */
+    int metrics;  /* set by souk_router_init */
+    int segments; /* set by souk_router_init: the pattern's '/'s (0 = not counted) */
 } souk_route;
 
 /* Checks the table (every route has a permission, a handler, a valid

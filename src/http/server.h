@@ -12,7 +12,7 @@
 
 typedef struct souk_server_opts {
     const souk_config *config;
-    souk_route *routes;          /* checked by souk_router_init */
+    souk_route *routes; /* checked by souk_router_init */
     size_t nroutes;
     /* Verifies an Authorization header value (LEN bytes) and fills
      * req->principal. Returns 0 when valid, -1 when the credential is bad. */
@@ -35,7 +35,7 @@ typedef struct souk_server_opts {
     /* The version name that changes when products sell out or come back:
      * only cached answers tagged SOUK_CACHE_TAG_STOCK go (NULL: none). */
     const char *stock_version;
-    bool access_log;             /* one JSON log line per request */
+    bool access_log; /* one JSON log line per request */
 } souk_server_opts;
 
 /* Binds, serves until SIGTERM or SIGINT, drains in-flight requests and

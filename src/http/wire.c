@@ -62,7 +62,8 @@ static bool valid_host(const char *v, size_t n)
         for (; i < n && v[i] != ':'; i++) {
             unsigned char c = (unsigned char)v[i];
             if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  strchr("-._~!$&'()*+,;=%", c)) || c == '\0')
+                  strchr("-._~!$&'()*+,;=%", c)) ||
+                c == '\0')
                 return false;
         }
     }
@@ -209,7 +210,8 @@ int souk_wire_decode_path(const char *raw, size_t len, souk_arena *a, char **out
         }
         char c = raw[i];
         if (c == '%') {
-            int hi = i + 2 < len ? souk_query_hex_digit(raw[i + 1]) : -1, lo = hi >= 0 ? souk_query_hex_digit(raw[i + 2]) : -1;
+            int hi = i + 2 < len ? souk_query_hex_digit(raw[i + 1]) : -1,
+                lo = hi >= 0 ? souk_query_hex_digit(raw[i + 2]) : -1;
             if (lo < 0) {
                 *why = "No such resource: the path has a malformed percent-escape.";
                 return -1;

@@ -12,17 +12,18 @@
 
 json_t *souk__identity_user_json(souk_store *db, int64_t user)
 {
-    souk_stmt *st = souk_store_query(db, "SELECT email, name, phone, role, vendor_id, totp_enabled, created_at, "
-                                         "updated_at, status FROM users WHERE id = $1",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT email, name, phone, role, vendor_id, totp_enabled, created_at, "
+                                     "updated_at, status FROM users WHERE id = $1",
                                      SOUK_ARGS(SOUK_I64(user)));
     if (souk_stmt_step(st) != SOUK_DB_ROW)
         return NULL;
     char id[SOUK_ID_TEXT_MAX];
-    json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "id", souk_id_format("usr", user, id),
-                          "email", souk_row_text_or_null(st, 0), "name", souk_row_text(st, 1), "phone",
-                          souk_row_text(st, 2), "role", souk_row_text(st, 3), "vendor_id", souk_row_id(st, 4, "vend"),
-                          "two_factor_enabled", souk_stmt_i64(st, 5) != 0, "status", souk_row_text(st, 8),
-                          "created_at", souk_row_time(st, 6), "updated_at", souk_row_time(st, 7));
+    json_t *j = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "id", souk_id_format("usr", user, id), "email",
+                          souk_row_text_or_null(st, 0), "name", souk_row_text(st, 1), "phone", souk_row_text(st, 2),
+                          "role", souk_row_text(st, 3), "vendor_id", souk_row_id(st, 4, "vend"), "two_factor_enabled",
+                          souk_stmt_i64(st, 5) != 0, "status", souk_row_text(st, 8), "created_at", souk_row_time(st, 6),
+                          "updated_at", souk_row_time(st, 7));
     souk_stmt_done(st);
     return j;
 }

@@ -70,11 +70,11 @@ int souk__identity_privacy_erase_tx(souk_store *db, int64_t user, const char *em
 
 /* users.c: the row of a new account. */
 typedef struct souk__identity_new_user {
-    const char *email;    /* lower-case, checked */
-    const char *hash;     /* Argon2id encoded password */
+    const char *email;        /* lower-case, checked */
+    const char *hash;         /* Argon2id encoded password */
     const char *name, *phone; /* NULL = "" */
     const char *role;
-    int64_t vendor_id;    /* 0 = none */
+    int64_t vendor_id; /* 0 = none */
 } souk__identity_new_user;
 
 /* Inside a write transaction: inserts account U unless its address has an

@@ -44,9 +44,10 @@ int souk_identity_api_admin_users(souk_req *req, souk_res *res)
     const char *status = souk_query_present(&users_spec, &q, Q_STATUS) ? list_statuses[q.status] : NULL;
     const char *email = q.email;
     int64_t limit = q.limit, before = q.before;
-    souk_stmt *st = souk_store_query(req->store, "SELECT id FROM users WHERE ($1 = '' OR role = $1) AND "
-                                                 "($2 = '' OR status = $2) AND ($3 = '' OR email = lower($3)) AND id < $4 "
-                                                 "ORDER BY id DESC LIMIT $5",
+    souk_stmt *st = souk_store_query(req->store,
+                                     "SELECT id FROM users WHERE ($1 = '' OR role = $1) AND "
+                                     "($2 = '' OR status = $2) AND ($3 = '' OR email = lower($3)) AND id < $4 "
+                                     "ORDER BY id DESC LIMIT $5",
                                      SOUK_ARGS(SOUK_TEXT(role ? role : ""), SOUK_TEXT(status ? status : ""),
                                                SOUK_TEXT(email ? email : ""), SOUK_I64(before), SOUK_I64(limit + 1)));
     int64_t ids[201];
@@ -62,9 +63,9 @@ int souk_identity_api_admin_users(souk_req *req, souk_res *res)
             json_array_append_new(data, u);
     }
     char cur[SOUK_ID_TEXT_MAX];
-    return souk_res_json(res, 200, json_pack("{s:o,s:o}", "data", data, "next_cursor",
-                                             n > limit ? json_string(souk_id_format("usr", ids[shown - 1], cur))
-                                                       : json_null()));
+    return souk_res_json(res, 200,
+                         json_pack("{s:o,s:o}", "data", data, "next_cursor",
+                                   n > limit ? json_string(souk_id_format("usr", ids[shown - 1], cur)) : json_null()));
 }
 
 /* One change of an account, checked against what the account is now inside
@@ -74,9 +75,9 @@ typedef struct update_ctx {
     int64_t id;
     bool set_role, set_vendor, set_status;
     const char *role, *status;
-    int64_t vendor;   /* 0 = none */
+    int64_t vendor; /* 0 = none */
     bool found;
-    const char *why;  /* set when the result would break the role/vendor rule */
+    const char *why; /* set when the result would break the role/vendor rule */
 } update_ctx;
 
 static int update_tx(souk_store *db, void *arg)
@@ -92,7 +93,8 @@ static int update_tx(souk_store *db, void *arg)
     /* only a change of role or vendor is held to the rule: an account made
      * impossible before the rule existed can still be disabled */
     if (c->set_role || c->set_vendor) {
-        c->why = souk_identity_role_vendor_rule(c->set_role ? c->role : role, c->set_vendor ? c->vendor != 0 : vendor != 0);
+        c->why =
+            souk_identity_role_vendor_rule(c->set_role ? c->role : role, c->set_vendor ? c->vendor != 0 : vendor != 0);
         if (c->why)
             return 0;
     }

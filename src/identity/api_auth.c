@@ -39,11 +39,14 @@ static const char *normalized(souk_req *req, const char *email)
 
 static void security_event(souk_req *req, const char *action, int64_t user, int result)
 {
-    souk_audit_entry e = {.actor_type = "anonymous", .action = action, .subject_user_id = user,
-                          .request_id = req->request_id, .result = result};
+    souk_audit_entry e = {.actor_type = "anonymous",
+                          .action = action,
+                          .subject_user_id = user,
+                          .request_id = req->request_id,
+                          .result = result};
     souk_audit_append(req->store, &e);
-    souk_log(SOUK_LOG_WARN, req->request_id, NULL, json_pack("{s:s,s:I,s:s}", "event", action, "user", (json_int_t)user,
-                                                             "peer", req->peer ? req->peer : ""),
+    souk_log(SOUK_LOG_WARN, req->request_id, NULL,
+             json_pack("{s:s,s:I,s:s}", "event", action, "user", (json_int_t)user, "peer", req->peer ? req->peer : ""),
              "security event");
 }
 
@@ -54,7 +57,8 @@ int souk__identity_second_factor(souk_req *req, souk_res *res, const souk__ident
         return recovery_code ? souk__identity_recovery_use(req->store, acct->id, recovery_code) : 0;
     int64_t until = 0;
     bool locked_now = false;
-    int r = souk__identity_totp_check(req->store, acct->id, acct->email, acct->totp_secret, totp_code, &until, &locked_now);
+    int r =
+        souk__identity_totp_check(req->store, acct->id, acct->email, acct->totp_secret, totp_code, &until, &locked_now);
     if (r != 2)
         return r;
     if (locked_now)
@@ -90,10 +94,11 @@ static int register_tx(souk_store *db, void *arg)
     if (r < 0)
         return r;
     if (souk_json_present(&souk__identity_register_spec, c->in, 4)) {
-        r = souk_store_exec(db, "INSERT INTO consents (id, user_id, kind, granted, method, created_at) "
-                                "VALUES ($1, $2, 'marketing', $3, 'registration', $4)",
-                            SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(c->user), SOUK_I64(c->in->marketing_opt_in ? 1 : 0),
-                                      SOUK_I64(souk_time_now_us())));
+        r = souk_store_exec(db,
+                            "INSERT INTO consents (id, user_id, kind, granted, method, created_at) "
+                            "VALUES ($1, $2, 'marketing', $3, 'registration', $4)",
+                            SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(c->user),
+                                      SOUK_I64(c->in->marketing_opt_in ? 1 : 0), SOUK_I64(souk_time_now_us())));
         if (r < 0)
             return r;
     }
@@ -127,7 +132,8 @@ int souk_identity_api_register(souk_req *req, souk_res *res)
     res->audit_subject_user = c.user;
     char uid[SOUK_ID_TEXT_MAX];
     souk_res_audit(res, "user", souk_arena_strdup(req->arena, souk_id_format("usr", c.user, uid)));
-    return souk_res_json(res, 201, souk__identity_token_response(&c.tokens, souk__identity_user_json(req->store, c.user)));
+    return souk_res_json(res, 201,
+                         souk__identity_token_response(&c.tokens, souk__identity_user_json(req->store, c.user)));
 }
 
 /* ---- login ---- */
@@ -150,9 +156,11 @@ int souk__identity_fail_throttled(souk_req *req, souk_res *res, const char *kind
     if (b.remaining < 1 && FAIL_WINDOW_S / FAIL_PER_ADDRESS > wait)
         wait = FAIL_WINDOW_S / FAIL_PER_ADDRESS;
     res->retry_after = souk_arena_printf(req->arena, "%d", wait);
-    souk_log(SOUK_LOG_WARN, req->request_id, NULL, json_pack("{s:s,s:s}", "event", "auth.login_throttled", "peer", req->peer),
+    souk_log(SOUK_LOG_WARN, req->request_id, NULL,
+             json_pack("{s:s,s:s}", "event", "auth.login_throttled", "peer", req->peer),
              "sign-in throttled after repeated failures");
-    return souk_res_error(res, SOUK_E_RATE_LIMITED, "Too many failed password or code checks; wait before trying again.");
+    return souk_res_error(res, SOUK_E_RATE_LIMITED,
+                          "Too many failed password or code checks; wait before trying again.");
 }
 
 void souk__identity_fail_count(souk_req *req, const char *kind, const char *email)
@@ -232,7 +240,8 @@ int souk_identity_api_login(souk_req *req, souk_res *res)
     if (souk_store_tx(req->store, login_tx, &c) < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     res->audit_subject_user = user;
-    return souk_res_json(res, 200, souk__identity_token_response(&c.tokens, souk__identity_user_json(req->store, user)));
+    return souk_res_json(res, 200,
+                         souk__identity_token_response(&c.tokens, souk__identity_user_json(req->store, user)));
 }
 
 /* ---- refresh and logout ---- */
@@ -305,15 +314,17 @@ int souk_identity_api_reset_request(souk_req *req, souk_res *res)
      * for the write lock would tell the two paths apart again; the workers'
      * next poll (≤ SOUK_JOB_POLL_MS) runs it at a time unrelated to it */
     res->audit_subject_user = user; /* the audit log is for admins; the answer says nothing */
-    return souk_res_json(res, 202, json_pack("{s:s}", "status", "If the address has an account, a reset code is on its way."));
+    return souk_res_json(res, 202,
+                         json_pack("{s:s}", "status", "If the address has an account, a reset code is on its way."));
 }
 
 static int reset_confirm_tx(souk_store *db, void *arg)
 {
     reset_ctx *c = arg;
     int64_t now = souk_time_now_us(), reset = 0;
-    int r = souk_store_one(db, "SELECT r.id, r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id "
-                               "WHERE r.hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.status = 'active'",
+    int r = souk_store_one(db,
+                           "SELECT r.id, r.user_id FROM password_resets r JOIN users u ON u.id = r.user_id "
+                           "WHERE r.hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND u.status = 'active'",
                            SOUK_ARGS(SOUK_TEXT(c->token_hash), SOUK_I64(now)),
                            SOUK_COLS(SOUK_COL_I64(&reset), SOUK_COL_I64(&c->user)));
     if (r < 0)
@@ -321,7 +332,8 @@ static int reset_confirm_tx(souk_store *db, void *arg)
     c->outcome = 1;
     if (r == SOUK_DB_DONE)
         return 0;
-    r = souk_store_exec(db, "UPDATE password_resets SET used_at = $2 WHERE id = $1", SOUK_ARGS(SOUK_I64(reset), SOUK_I64(now)));
+    r = souk_store_exec(db, "UPDATE password_resets SET used_at = $2 WHERE id = $1",
+                        SOUK_ARGS(SOUK_I64(reset), SOUK_I64(now)));
     if (r < 0)
         return r;
     c->outcome = 0;
@@ -336,7 +348,8 @@ int souk_identity_api_reset_confirm(souk_req *req, souk_res *res)
     char hex[65], hash[crypto_pwhash_STRBYTES], email[256] = "";
     souk__identity_hash_secret(in.current, strlen(in.current), hex);
     /* the rules compare the password with the account's address (none when the token is unknown) */
-    if (souk_store_one(req->store, "SELECT u.email FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.hash = $1",
+    if (souk_store_one(req->store,
+                       "SELECT u.email FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.hash = $1",
                        SOUK_ARGS(SOUK_TEXT(hex)), SOUK_COLS(SOUK_COL_STR(email))) == SOUK_DB_HARD)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     const char *why = souk__identity_password_rules(in.next, email);

@@ -50,9 +50,10 @@ int souk_identity_api_me_update(souk_req *req, souk_res *res)
     if (need_user(req, res) || souk_req_decode(req, res, &souk__identity_profile_spec, &in))
         return res->err;
     const souk_json_spec *spec = &souk__identity_profile_spec;
-    int r = souk_store_exec(req->store, "UPDATE users SET name = CASE WHEN $2 THEN $3 ELSE name END, "
-                                        "phone = CASE WHEN $4 THEN $5 ELSE phone END, updated_at = $6 "
-                                        "WHERE id = $1 AND status = 'active'",
+    int r = souk_store_exec(req->store,
+                            "UPDATE users SET name = CASE WHEN $2 THEN $3 ELSE name END, "
+                            "phone = CASE WHEN $4 THEN $5 ELSE phone END, updated_at = $6 "
+                            "WHERE id = $1 AND status = 'active'",
                             SOUK_ARGS(SOUK_I64(req->principal.user_id), SOUK_BOOL(souk_json_present(spec, &in, 0)),
                                       SOUK_TEXT(in.name ? in.name : ""), SOUK_BOOL(souk_json_present(spec, &in, 1)),
                                       SOUK_TEXT(in.phone ? in.phone : ""), SOUK_I64(souk_time_now_us())));
@@ -107,7 +108,8 @@ int souk_identity_api_password(souk_req *req, souk_res *res)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     souk_identity_invalidate();
     /* every session is gone, including the caller's: hand it a new one */
-    return souk_res_json(res, 200, souk__identity_token_response(&c.tokens, souk__identity_user_json(req->store, c.user)));
+    return souk_res_json(res, 200,
+                         souk__identity_token_response(&c.tokens, souk__identity_user_json(req->store, c.user)));
 }
 
 /* ---- sessions ---- */
@@ -152,8 +154,9 @@ int souk_identity_api_totp_enrol(souk_req *req, souk_res *res)
         return souk_res_error(res, SOUK_E_CONFLICT, "Two-factor sign-in is already on; turn it off first.");
     if (souk__identity_totp_secret(secret, sizeof secret) < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    int r = souk_store_exec(req->store, "UPDATE users SET totp_secret = $2, updated_at = $3 WHERE id = $1",
-                            SOUK_ARGS(SOUK_I64(req->principal.user_id), SOUK_TEXT(secret), SOUK_I64(souk_time_now_us())));
+    int r =
+        souk_store_exec(req->store, "UPDATE users SET totp_secret = $2, updated_at = $3 WHERE id = $1",
+                        SOUK_ARGS(SOUK_I64(req->principal.user_id), SOUK_TEXT(secret), SOUK_I64(souk_time_now_us())));
     if (r < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     const char *email = acct.email;
@@ -162,7 +165,8 @@ int souk_identity_api_totp_enrol(souk_req *req, souk_res *res)
     size_t n = 0;
     for (const char *p = email; *p && n + 4 < sizeof label; p++) {
         unsigned char c = (unsigned char)*p;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_')
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+            c == '_')
             label[n++] = (char)c;
         else
             n += (size_t)snprintf(label + n, sizeof label - n, "%%%02X", c);
@@ -171,8 +175,9 @@ int souk_identity_api_totp_enrol(souk_req *req, souk_res *res)
     char uri[1024];
     snprintf(uri, sizeof uri, "otpauth://totp/souk:%s?secret=%s&issuer=souk&algorithm=SHA1&digits=6&period=30", label,
              secret);
-    return souk_res_json(res, 200, json_pack("{s:s,s:s,s:s}", "secret", secret, "otpauth_uri", uri, "next",
-                                             "confirm with POST /api/v1/users/me/2fa/totp/confirm {\"code\"}"));
+    return souk_res_json(res, 200,
+                         json_pack("{s:s,s:s,s:s}", "secret", secret, "otpauth_uri", uri, "next",
+                                   "confirm with POST /api/v1/users/me/2fa/totp/confirm {\"code\"}"));
 }
 
 typedef struct totp_ctx {
@@ -262,9 +267,11 @@ int souk_identity_api_totp_disable(souk_req *req, souk_res *res)
 
 static json_t *consents_json(souk_store *db, int64_t user)
 {
-    souk_stmt *st = souk_store_query(db, "SELECT id, kind, granted <> 0, method, created_at FROM consents WHERE user_id = $1 "
-                                         "ORDER BY created_at, id",
-                                     SOUK_ARGS(SOUK_I64(user)));
+    souk_stmt *st =
+        souk_store_query(db,
+                         "SELECT id, kind, granted <> 0, method, created_at FROM consents WHERE user_id = $1 "
+                         "ORDER BY created_at, id",
+                         SOUK_ARGS(SOUK_I64(user)));
     json_t *history = json_array(), *current = json_object();
     int64_t id, at;
     char kind[64], method[64];
@@ -273,8 +280,9 @@ static json_t *consents_json(souk_store *db, int64_t user)
     while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id), SOUK_COL_STR(kind), SOUK_COL_BOOL(&granted),
                                              SOUK_COL_STR(method), SOUK_COL_I64(&at)))) == SOUK_DB_ROW) {
         char tid[SOUK_ID_TEXT_MAX], tat[SOUK_RFC3339_LEN];
-        json_array_append_new(history, json_pack("{s:s,s:s,s:b,s:s,s:s}", "id", souk_id_format("cns", id, tid), "kind", kind,
-                                                 "granted", granted, "method", method, "at", souk_time_format(at, tat)));
+        json_array_append_new(history,
+                              json_pack("{s:s,s:s,s:b,s:s,s:s}", "id", souk_id_format("cns", id, tid), "kind", kind,
+                                        "granted", granted, "method", method, "at", souk_time_format(at, tat)));
         json_object_set_new(current, kind, json_boolean(granted));
     }
     if (r < 0) {
@@ -300,8 +308,9 @@ int souk_identity_api_consent_record(souk_req *req, souk_res *res)
     souk_consent_in in;
     if (need_user(req, res) || souk_req_decode(req, res, &souk__identity_consent_spec, &in))
         return res->err;
-    int r = souk_store_exec(req->store, "INSERT INTO consents (id, user_id, kind, granted, method, created_at) "
-                                        "VALUES ($1, $2, $3, $4, 'api', $5)",
+    int r = souk_store_exec(req->store,
+                            "INSERT INTO consents (id, user_id, kind, granted, method, created_at) "
+                            "VALUES ($1, $2, $3, $4, 'api', $5)",
                             SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(req->principal.user_id), SOUK_TEXT(in.kind),
                                       SOUK_I64(in.granted ? 1 : 0), SOUK_I64(souk_time_now_us())));
     if (r < 0)
@@ -324,9 +333,9 @@ int souk_identity_api_export(souk_req *req, souk_res *res)
     json_t *keys = souk_apikey_list_json(req->store, user);
     json_t *out = NULL;
     if (profile && consents && sessions && keys)
-        out = json_pack("{s:s,s:o,s:o,s:O,s:O,s:[]}", "exported_at", souk_time_format(souk_time_now_us(), at), "profile",
-                        profile, "consents", consents, "sessions", json_object_get(sessions, "data"), "api_keys",
-                        json_object_get(keys, "data"), "addresses");
+        out = json_pack("{s:s,s:o,s:o,s:O,s:O,s:[]}", "exported_at", souk_time_format(souk_time_now_us(), at),
+                        "profile", profile, "consents", consents, "sessions", json_object_get(sessions, "data"),
+                        "api_keys", json_object_get(keys, "data"), "addresses");
     else {
         json_decref(profile);
         json_decref(consents);
@@ -360,9 +369,11 @@ static int erase_tx(souk_store *db, void *arg)
         bool with_now; /* $2 is the time of erasure */
     } steps[] = {
         {"UPDATE users SET email = NULL, password_hash = NULL, name = '', phone = '', totp_secret = NULL, "
-         "totp_enabled = 0, status = 'deleted', deleted_at = $2, updated_at = $2 WHERE id = $1", true},
+         "totp_enabled = 0, status = 'deleted', deleted_at = $2, updated_at = $2 WHERE id = $1",
+         true},
         {"UPDATE sessions SET revoked_at = coalesce(revoked_at, $2), revoke_reason = coalesce(revoke_reason, "
-         "'account_deleted'), ip = '', user_agent = '' WHERE user_id = $1", true},
+         "'account_deleted'), ip = '', user_agent = '' WHERE user_id = $1",
+         true},
         {"DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)", false},
         {"UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2), name = '' WHERE user_id = $1", true},
         {"DELETE FROM recovery_codes WHERE user_id = $1", false},

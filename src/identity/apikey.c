@@ -28,8 +28,9 @@ int souk_apikey_create(souk_store *db, int64_t user, const char *name, const cha
     char hex[65];
     hash_key(key, strlen(key), hex);
     int64_t kid = souk_id_next();
-    int r = souk_store_exec(db, "INSERT INTO api_keys (id, prefix, hash, scopes, created_at, user_id, name, expires_at) "
-                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    int r = souk_store_exec(db,
+                            "INSERT INTO api_keys (id, prefix, hash, scopes, created_at, user_id, name, expires_at) "
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                             SOUK_ARGS(SOUK_I64(kid), SOUK_TEXTN(key, 7), SOUK_TEXT(hex), SOUK_TEXT(scopes),
                                       SOUK_I64(souk_time_now_us()), SOUK_REF(user), SOUK_TEXT(name ? name : ""),
                                       expires_us ? SOUK_I64(expires_us) : SOUK_NULL));
@@ -54,8 +55,9 @@ int souk_apikey_verify(souk_store *db, const char *key, size_t len, souk_apikey_
     hash_key(key, len, hex);
     int64_t now = souk_time_now_us(), last = 0;
     /* NULL user_id, last_used_at and expires_at read as 0 */
-    int r = souk_store_one(db, "SELECT id, user_id, scopes, last_used_at, expires_at FROM api_keys "
-                               "WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+    int r = souk_store_one(db,
+                           "SELECT id, user_id, scopes, last_used_at, expires_at FROM api_keys "
+                           "WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
                            SOUK_ARGS(SOUK_TEXT(hex), SOUK_I64(now)),
                            SOUK_COLS(SOUK_COL_I64(&info->id), SOUK_COL_I64(&info->user_id), SOUK_COL_STR(info->scopes),
                                      SOUK_COL_I64(&last), SOUK_COL_I64(&info->expires_us)));
@@ -71,7 +73,8 @@ int souk_apikey_verify(souk_store *db, const char *key, size_t len, souk_apikey_
 int64_t souk_apikey_count(souk_store *db)
 {
     int64_t n = 0;
-    return souk_store_one(db, "SELECT count(*) FROM api_keys", NULL, SOUK_COLS(SOUK_COL_I64(&n))) == SOUK_DB_ROW ? n : -1;
+    return souk_store_one(db, "SELECT count(*) FROM api_keys", NULL, SOUK_COLS(SOUK_COL_I64(&n))) == SOUK_DB_ROW ? n
+                                                                                                                 : -1;
 }
 
 static json_t *row_json(souk_stmt *st)
@@ -98,8 +101,9 @@ static json_t *row_json(souk_stmt *st)
 
 json_t *souk_apikey_list_json(souk_store *db, int64_t user)
 {
-    souk_stmt *st = souk_store_query(db, "SELECT " KEY_COLS " FROM api_keys WHERE user_id = $1 ORDER BY id DESC LIMIT 500",
-                                     SOUK_ARGS(SOUK_I64(user)));
+    souk_stmt *st =
+        souk_store_query(db, "SELECT " KEY_COLS " FROM api_keys WHERE user_id = $1 ORDER BY id DESC LIMIT 500",
+                         SOUK_ARGS(SOUK_I64(user)));
     json_t *arr = json_array();
     int r;
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
@@ -124,8 +128,9 @@ json_t *souk_apikey_json(souk_store *db, int64_t user, int64_t id)
 
 int souk_apikey_revoke(souk_store *db, int64_t user, int64_t id)
 {
-    int64_t n = souk_store_update(db, "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3) "
-                                      "WHERE id = $1 AND ($2 = 0 OR user_id = $2)",
+    int64_t n = souk_store_update(db,
+                                  "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3) "
+                                  "WHERE id = $1 AND ($2 = 0 OR user_id = $2)",
                                   SOUK_ARGS(SOUK_I64(id), SOUK_I64(user), SOUK_I64(souk_time_now_us())));
     return n < 0 ? (int)n : n > 0;
 }

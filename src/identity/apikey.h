@@ -24,7 +24,7 @@ int souk_apikey_create(souk_store *db, int64_t user, const char *name, const cha
 
 typedef struct souk_apikey_info {
     int64_t id, user_id;
-    int64_t expires_us;   /* 0 = never */
+    int64_t expires_us; /* 0 = never */
     char scopes[512];
 } souk_apikey_info;
 

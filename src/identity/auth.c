@@ -26,7 +26,7 @@
 #define SLOTS 512
 
 typedef struct remembered {
-    char *credential;   /* malloc'd copy, NULL = empty slot */
+    char *credential; /* malloc'd copy, NULL = empty slot */
     uint64_t hash, gen;
     int64_t valid_until; /* seconds */
     souk_actor kind;
@@ -123,8 +123,9 @@ static int verify_access_token(souk_store *db, const char *token, size_t len, re
     int64_t user, session, exp;
     if (souk__identity_token_verify(db, token, len, &user, &session, &exp) < 0)
         return -1;
-    if (souk_store_one(db, "SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3",
-                       SOUK_ARGS(SOUK_I64(session), SOUK_I64(user), SOUK_I64(souk_time_now_us())), NULL) != SOUK_DB_ROW ||
+    if (souk_store_one(
+            db, "SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3",
+            SOUK_ARGS(SOUK_I64(session), SOUK_I64(user), SOUK_I64(souk_time_now_us())), NULL) != SOUK_DB_ROW ||
         user_state(db, user, m) < 0)
         return -1;
     m->kind = SOUK_ACTOR_USER;
@@ -199,7 +200,7 @@ int souk_identity_authenticate(souk_req *req, const char *authorization, size_t 
     }
     remembered m = {0};
     int r = n > 3 && memcmp(cred, "sk_", 3) == 0 ? verify_api_key(req->store, cred, n, &m)
-                                                   : verify_access_token(req->store, cred, n, &m);
+                                                 : verify_access_token(req->store, cred, n, &m);
     souk_store_idle(req->store);
     if (r < 0)
         return -1;

@@ -26,8 +26,8 @@
 #include "store/store.h"
 
 #define SOUK_PERM_AUTHENTICATED "authenticated"
-#define SOUK_ACCESS_TTL_S (15 * 60)   /* lifetime of an access token, and of a retired key after rotation */
-#define SOUK_APIKEY_LEN 46            /* "sk_" + 43 base64url characters */
+#define SOUK_ACCESS_TTL_S (15 * 60) /* lifetime of an access token, and of a retired key after rotation */
+#define SOUK_APIKEY_LEN 46          /* "sk_" + 43 base64url characters */
 
 /* Permissions of ROLE ("customer", "vendor", "inventory_manager", "admin"),
  * or NULL for an unknown role. */

@@ -42,14 +42,15 @@ json_t *souk__identity_jwks(souk_store *db);
 void souk__identity_keys_stale(void);
 
 /* ---- keybox.c: the key-encryption key (identity.h) ---- */
-#define SOUK_KEK_ID_HEX 16  /* hex digits of a KEK's id */
-#define SOUK_KEYBOX_LEN (crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_sign_SECRETKEYBYTES + \
-                         crypto_aead_xchacha20poly1305_ietf_ABYTES) /* nonce || ciphertext || tag */
+#define SOUK_KEK_ID_HEX 16 /* hex digits of a KEK's id */
+#define SOUK_KEYBOX_LEN                                                                                                \
+    (crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_sign_SECRETKEYBYTES +                                       \
+     crypto_aead_xchacha20poly1305_ietf_ABYTES) /* nonce || ciphertext || tag */
 
 typedef struct souk__kek {
     unsigned char key[32];
     char id[SOUK_KEK_ID_HEX + 1];
-    char source[300];   /* where it came from, for messages: "SOUK_KEY_FILE /path", … */
+    char source[300]; /* where it came from, for messages: "SOUK_KEY_FILE /path", … */
 } souk__kek;
 
 /* Parses TEXT (64 hex digits or base64 of 32 bytes, blanks around it

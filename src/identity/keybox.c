@@ -200,16 +200,16 @@ static int create_file(const char *path, souk__kek *out, bool *created, char *er
     return r;
 }
 
-int souk__kek_find(const char *default_file, bool allow_create, souk__kek *out, bool *created, char *err,
-                   size_t errlen)
+int souk__kek_find(const char *default_file, bool allow_create, souk__kek *out, bool *created, char *err, size_t errlen)
 {
     *created = false;
     memset(out, 0, sizeof *out);
     const char *env = getenv("SOUK_KEY_ENCRYPTION_KEY");
     if (env && *env) {
         if (souk__kek_parse(env, out) < 0) {
-            snprintf(err, errlen, "SOUK_KEY_ENCRYPTION_KEY must be 64 hex digits or the base64 of 32 bytes "
-                                  "(make one with: openssl rand -hex 32)");
+            snprintf(err, errlen,
+                     "SOUK_KEY_ENCRYPTION_KEY must be 64 hex digits or the base64 of 32 bytes "
+                     "(make one with: openssl rand -hex 32)");
             return -1;
         }
         snprintf(out->source, sizeof out->source, "SOUK_KEY_ENCRYPTION_KEY");
@@ -219,13 +219,16 @@ int souk__kek_find(const char *default_file, bool allow_create, souk__kek *out, 
     if (file && *file) {
         int r = read_file(file, "SOUK_KEY_FILE", out, err, errlen);
         if (r == 1)
-            snprintf(err, errlen, "SOUK_KEY_FILE %s does not exist (make one with: "
-                                  "(umask 077; openssl rand -hex 32 > %s))", file, file);
+            snprintf(err, errlen,
+                     "SOUK_KEY_FILE %s does not exist (make one with: "
+                     "(umask 077; openssl rand -hex 32 > %s))",
+                     file, file);
         return r == 0 ? 0 : -1;
     }
     if (!default_file || !*default_file) {
-        snprintf(err, errlen, "the database is not a file, so there is no default key file: set "
-                              "SOUK_KEY_ENCRYPTION_KEY or SOUK_KEY_FILE (the key that encrypts the signing keys)");
+        snprintf(err, errlen,
+                 "the database is not a file, so there is no default key file: set "
+                 "SOUK_KEY_ENCRYPTION_KEY or SOUK_KEY_FILE (the key that encrypts the signing keys)");
         return -1;
     }
     int r = read_file(default_file, "key file", out, err, errlen);

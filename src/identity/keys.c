@@ -151,9 +151,10 @@ int souk_identity_keys_open(souk_store *db, const char *default_key_file, char *
     if (souk__kek_find(default_key_file, others == 0, &kek, &created, err, errlen) < 0) {
         if (others) {
             size_t n = strlen(err);
-            snprintf(err + n, errlen - n, "; the signing keys in the database are encrypted with key-encryption key "
-                                          "kek_%s: give souk that key (souk will not make new signing keys in their "
-                                          "place, which would sign everyone out)",
+            snprintf(err + n, errlen - n,
+                     "; the signing keys in the database are encrypted with key-encryption key "
+                     "kek_%s: give souk that key (souk will not make new signing keys in their "
+                     "place, which would sign everyone out)",
                      other);
         }
         free_rows(&r);
@@ -161,9 +162,10 @@ int souk_identity_keys_open(souk_store *db, const char *default_key_file, char *
     }
     census(&r, &kek, &clear, &mine, &others, &other);
     if (others) {
-        snprintf(err, errlen, "the signing keys in the database are encrypted with key-encryption key kek_%s, but the "
-                              "key given (%s) is kek_%s: a wrong key? (after 'souk keys rotate-encryption' give the new "
-                              "one; souk will not make new signing keys, which would sign everyone out)",
+        snprintf(err, errlen,
+                 "the signing keys in the database are encrypted with key-encryption key kek_%s, but the "
+                 "key given (%s) is kek_%s: a wrong key? (after 'souk keys rotate-encryption' give the new "
+                 "one; souk will not make new signing keys, which would sign everyone out)",
                  other, kek.source, kek.id);
         free_rows(&r);
         sodium_memzero(&kek, sizeof kek);
@@ -172,8 +174,9 @@ int souk_identity_keys_open(souk_store *db, const char *default_key_file, char *
     for (int i = 0; i < r.n; i++) {
         unsigned char sk[crypto_sign_SECRETKEYBYTES];
         if (r.v[i].kek_id[0] && souk__kek_open(&kek, r.v[i].kid, r.v[i].box, r.v[i].len, sk) < 0) {
-            snprintf(err, errlen, "signing key %s does not open with key-encryption key kek_%s (%s) although it says "
-                                  "it was sealed with it: the database or the key is damaged",
+            snprintf(err, errlen,
+                     "signing key %s does not open with key-encryption key kek_%s (%s) although it says "
+                     "it was sealed with it: the database or the key is damaged",
                      r.v[i].kid, kek.id, kek.source);
             free_rows(&r);
             sodium_memzero(&kek, sizeof kek);
@@ -185,9 +188,10 @@ int souk_identity_keys_open(souk_store *db, const char *default_key_file, char *
     souk__kek_set_current(&kek);
     souk__identity_keys_stale();
     if (created)
-        souk_log_info("created the key file %s (mode 0600): it encrypts the token-signing keys; back it up apart "
-                      "from the database, and for production keep it elsewhere (SOUK_KEY_FILE, SOUK_KEY_ENCRYPTION_KEY)",
-                      default_key_file);
+        souk_log_info(
+            "created the key file %s (mode 0600): it encrypts the token-signing keys; back it up apart "
+            "from the database, and for production keep it elsewhere (SOUK_KEY_FILE, SOUK_KEY_ENCRYPTION_KEY)",
+            default_key_file);
     if (clear) {
         if (souk_store_tx(db, encrypt_clear_tx, &kek) < 0) {
             snprintf(err, errlen, "cannot encrypt the signing keys stored in the clear: %s", souk_store_errmsg(db));
@@ -222,18 +226,22 @@ static int reencrypt_tx(souk_store *db, void *arg)
     for (int i = 0; s >= 0 && i < r.n; i++) {
         row *w = &r.v[i];
         unsigned char sk[crypto_sign_SECRETKEYBYTES], box[SOUK_KEYBOX_LEN];
-        const souk__kek *from = !w->kek_id[0] ? NULL : strcmp(w->kek_id, c->next->id) == 0 ? c->next
-                                : strcmp(w->kek_id, c->old->id) == 0                        ? c->old
-                                                                                             : NULL;
+        const souk__kek *from = !w->kek_id[0]                         ? NULL
+                                : strcmp(w->kek_id, c->next->id) == 0 ? c->next
+                                : strcmp(w->kek_id, c->old->id) == 0  ? c->old
+                                                                      : NULL;
         if (w->kek_id[0] && !from) {
-            snprintf(c->why, sizeof c->why, "signing key %s is encrypted with kek_%s, neither the old key (kek_%s) "
-                     "nor the new one (kek_%s)", w->kid, w->kek_id, c->old->id, c->next->id);
+            snprintf(c->why, sizeof c->why,
+                     "signing key %s is encrypted with kek_%s, neither the old key (kek_%s) "
+                     "nor the new one (kek_%s)",
+                     w->kid, w->kek_id, c->old->id, c->next->id);
             s = -100;
             break;
         }
         if (from ? souk__kek_open(from, w->kid, w->box, w->len, sk) < 0 : w->len != sizeof sk) {
-            snprintf(c->why, sizeof c->why, "signing key %s does not open with kek_%s: the database or the key is damaged",
-                     w->kid, from ? from->id : "(in the clear)");
+            snprintf(c->why, sizeof c->why,
+                     "signing key %s does not open with kek_%s: the database or the key is damaged", w->kid,
+                     from ? from->id : "(in the clear)");
             s = -100;
             break;
         }

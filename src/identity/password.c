@@ -16,8 +16,8 @@
 #include "core/banned.h"
 
 static souk_identity_config config = {
-    .argon2_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE,   /* 2 */
-    .argon2_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE,   /* 64 MiB */
+    .argon2_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE, /* 2 */
+    .argon2_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE, /* 64 MiB */
     .admin_require_2fa = false,
 };
 
@@ -53,9 +53,8 @@ int souk_identity_configure(char *err, size_t errlen)
 
 int souk__identity_password_hash(const char *password, char *out)
 {
-    return crypto_pwhash_str(out, password, strlen(password), config.argon2_opslimit, config.argon2_memlimit) == 0
-               ? 0
-               : -1;
+    return crypto_pwhash_str(out, password, strlen(password), config.argon2_opslimit, config.argon2_memlimit) == 0 ? 0
+                                                                                                                   : -1;
 }
 
 int souk__identity_password_verify(const char *hash, const char *password)

@@ -69,8 +69,9 @@ static int reset_job_tx(souk_store *db, const json_t *payload, char *err, size_t
              token);
     sodium_memzero(token, sizeof token);
     int64_t now = souk_time_now_us();
-    r = souk_store_exec(db, "INSERT INTO password_resets (id, user_id, hash, created_at, expires_at) "
-                            "VALUES ($1, $2, $3, $4, $5)",
+    r = souk_store_exec(db,
+                        "INSERT INTO password_resets (id, user_id, hash, created_at, expires_at) "
+                        "VALUES ($1, $2, $3, $4, $5)",
                         SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(user), SOUK_TEXT(hex), SOUK_I64(now),
                                   SOUK_I64(now + RESET_TTL_US)));
     if (r >= 0)

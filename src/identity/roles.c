@@ -6,19 +6,19 @@
 #include "core/banned.h"
 
 const char *const souk_permissions[] = {
-    "catalog:write",           /* every product, category, brand, vendor, price */
-    "catalog:write:own",       /* products of the principal's own vendor */
-    "catalog:read:unpublished",/* draft and archived products, archived variants */
+    "catalog:write",            /* every product, category, brand, vendor, price */
+    "catalog:write:own",        /* products of the principal's own vendor */
+    "catalog:read:unpublished", /* draft and archived products, archived variants */
     "inventory:write",
     "orders:read:any",
-    "orders:manage",           /* act on any order: cancel, fulfil, ship, refund, returns */
-    "orders:fulfil:own",       /* fulfil, ship and deliver the principal's vendor's sub-orders */
+    "orders:manage",     /* act on any order: cancel, fulfil, ship, refund, returns */
+    "orders:fulfil:own", /* fulfil, ship and deliver the principal's vendor's sub-orders */
     "analytics:read",
     "users:manage",
     "audit:read",
     "mail:read",
-    "pricing:manage",          /* tax rates, shipping methods, coupons */
-    "jobs:manage",             /* the job queue: list, retry dead jobs */
+    "pricing:manage", /* tax rates, shipping methods, coupons */
+    "jobs:manage",    /* the job queue: list, retry dead jobs */
     NULL,
 };
 
@@ -62,4 +62,3 @@ bool souk_permission_known(const char *permission)
             return true;
     return false;
 }
-

@@ -39,8 +39,9 @@ static int insert_refresh(souk_store *db, int64_t session, char *token_out)
     souk__identity_random_token("rt_", token_out, 64);
     souk__identity_hash_secret(token_out, strlen(token_out), hex);
     int64_t now = souk_time_now_us();
-    return souk_store_exec(db, "INSERT INTO refresh_tokens (id, session_id, hash, created_at, expires_at) "
-                               "VALUES ($1, $2, $3, $4, $5)",
+    return souk_store_exec(db,
+                           "INSERT INTO refresh_tokens (id, session_id, hash, created_at, expires_at) "
+                           "VALUES ($1, $2, $3, $4, $5)",
                            SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(session), SOUK_TEXT(hex), SOUK_I64(now),
                                      SOUK_I64(now + (int64_t)SOUK_REFRESH_TTL_S * 1000000)));
 }
@@ -51,8 +52,9 @@ int souk__identity_session_create_tx(souk_store *db, int64_t user, const char *i
     int64_t now = souk_time_now_us(), session = souk_id_next();
     char ua[256];
     snprintf(ua, sizeof ua, "%s", user_agent ? user_agent : "");
-    int r = souk_store_exec(db, "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, "
-                                "user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6)",
+    int r = souk_store_exec(db,
+                            "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, "
+                            "user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6)",
                             SOUK_ARGS(SOUK_I64(session), SOUK_I64(user), SOUK_I64(now),
                                       SOUK_I64(now + (int64_t)SOUK_REFRESH_TTL_S * 1000000), SOUK_TEXT(ip ? ip : ""),
                                       SOUK_TEXT(ua)));
@@ -66,15 +68,17 @@ int souk__identity_session_create_tx(souk_store *db, int64_t user, const char *i
 
 int souk__identity_sessions_revoke_all_tx(souk_store *db, int64_t user, const char *reason)
 {
-    return souk_store_exec(db, "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 "
-                               "WHERE user_id = $1 AND revoked_at IS NULL",
+    return souk_store_exec(db,
+                           "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 "
+                           "WHERE user_id = $1 AND revoked_at IS NULL",
                            SOUK_ARGS(SOUK_I64(user), SOUK_I64(souk_time_now_us()), SOUK_TEXT(reason)));
 }
 
 int souk__identity_password_set_tx(souk_store *db, int64_t user, const char *hash, const char *reason)
 {
-    int r = souk_store_exec(db, "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1",
-                            SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(hash), SOUK_I64(souk_time_now_us())));
+    int r = souk_store_exec(
+        db, "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1",
+        SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(hash), SOUK_I64(souk_time_now_us())));
     return r < 0 ? r : souk__identity_sessions_revoke_all_tx(db, user, reason);
 }
 
@@ -101,13 +105,14 @@ static int refresh_tx(souk_store *db, void *arg)
     souk__identity_hash_secret(c->token, strlen(c->token), hex);
     int64_t rt_id = 0, rt_exp = 0, s_exp = 0;
     bool used = false, revoked = false, active = false;
-    int r = souk_store_one(db, "SELECT rt.id, rt.session_id, rt.used_at IS NOT NULL, rt.expires_at, s.user_id, "
-                               "s.revoked_at IS NOT NULL, s.expires_at, u.status = 'active' FROM refresh_tokens rt "
-                               "JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id WHERE rt.hash = $1",
-                           SOUK_ARGS(SOUK_TEXT(hex)),
-                           SOUK_COLS(SOUK_COL_I64(&rt_id), SOUK_COL_I64(&c->session), SOUK_COL_BOOL(&used),
-                                     SOUK_COL_I64(&rt_exp), SOUK_COL_I64(&c->user), SOUK_COL_BOOL(&revoked),
-                                     SOUK_COL_I64(&s_exp), SOUK_COL_BOOL(&active)));
+    int r = souk_store_one(
+        db,
+        "SELECT rt.id, rt.session_id, rt.used_at IS NOT NULL, rt.expires_at, s.user_id, "
+        "s.revoked_at IS NOT NULL, s.expires_at, u.status = 'active' FROM refresh_tokens rt "
+        "JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id WHERE rt.hash = $1",
+        SOUK_ARGS(SOUK_TEXT(hex)),
+        SOUK_COLS(SOUK_COL_I64(&rt_id), SOUK_COL_I64(&c->session), SOUK_COL_BOOL(&used), SOUK_COL_I64(&rt_exp),
+                  SOUK_COL_I64(&c->user), SOUK_COL_BOOL(&revoked), SOUK_COL_I64(&s_exp), SOUK_COL_BOOL(&active)));
     if (r < 0)
         return r;
     c->outcome = 1;
@@ -117,8 +122,9 @@ static int refresh_tx(souk_store *db, void *arg)
     if (used) {
         if (!revoked) {
             c->outcome = 2;
-            return souk_store_exec(db, "UPDATE sessions SET revoked_at = $2, revoke_reason = 'refresh_token_reuse' "
-                                       "WHERE id = $1",
+            return souk_store_exec(db,
+                                   "UPDATE sessions SET revoked_at = $2, revoke_reason = 'refresh_token_reuse' "
+                                   "WHERE id = $1",
                                    SOUK_ARGS(SOUK_I64(c->session), SOUK_I64(now)));
         }
         return 0;
@@ -129,7 +135,8 @@ static int refresh_tx(souk_store *db, void *arg)
                         SOUK_ARGS(SOUK_I64(rt_id), SOUK_I64(now)));
     if (r < 0)
         return r;
-    r = souk_store_exec(db, "UPDATE sessions SET last_used_at = $2 WHERE id = $1", SOUK_ARGS(SOUK_I64(c->session), SOUK_I64(now)));
+    r = souk_store_exec(db, "UPDATE sessions SET last_used_at = $2 WHERE id = $1",
+                        SOUK_ARGS(SOUK_I64(c->session), SOUK_I64(now)));
     if (r < 0 || (r = insert_refresh(db, c->session, c->out.refresh)) < 0)
         return r;
     c->out.session = c->session;
@@ -154,24 +161,27 @@ int souk__identity_refresh(souk_store *db, const char *token, souk__tokens *out,
 
 int souk__identity_session_revoke(souk_store *db, int64_t user, int64_t session, const char *reason)
 {
-    int64_t n = souk_store_update(db, "UPDATE sessions SET revoked_at = coalesce(revoked_at, $3), "
-                                      "revoke_reason = coalesce(revoke_reason, $4) WHERE id = $1 AND user_id = $2",
-                                  SOUK_ARGS(SOUK_I64(session), SOUK_I64(user), SOUK_I64(souk_time_now_us()), SOUK_TEXT(reason)));
+    int64_t n = souk_store_update(
+        db,
+        "UPDATE sessions SET revoked_at = coalesce(revoked_at, $3), "
+        "revoke_reason = coalesce(revoke_reason, $4) WHERE id = $1 AND user_id = $2",
+        SOUK_ARGS(SOUK_I64(session), SOUK_I64(user), SOUK_I64(souk_time_now_us()), SOUK_TEXT(reason)));
     return n < 0 ? (int)n : n > 0;
 }
 
 json_t *souk__identity_sessions_json(souk_store *db, int64_t user, int64_t current)
 {
-    souk_stmt *st = souk_store_query(db, "SELECT id, created_at, last_used_at, expires_at, revoked_at, ip, user_agent "
-                                         "FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 200",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT id, created_at, last_used_at, expires_at, revoked_at, ip, user_agent "
+                                     "FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 200",
                                      SOUK_ARGS(SOUK_I64(user)));
     json_t *arr = json_array();
     int r;
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
         json_array_append_new(arr, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "id", souk_row_id(st, 0, "ses"),
                                              "created_at", souk_row_time(st, 1), "last_used_at", souk_row_time(st, 2),
-                                             "expires_at", souk_row_time(st, 3), "revoked_at", souk_row_time(st, 4), "ip",
-                                             souk_row_text(st, 5), "user_agent", souk_row_text(st, 6), "current",
+                                             "expires_at", souk_row_time(st, 3), "revoked_at", souk_row_time(st, 4),
+                                             "ip", souk_row_text(st, 5), "user_agent", souk_row_text(st, 6), "current",
                                              souk_stmt_i64(st, 0) == current));
     if (r < 0) {
         json_decref(arr);

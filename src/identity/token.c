@@ -78,9 +78,10 @@ static bool previous_secret(const char *kid, const void *pk, unsigned char *sk)
 static int load_locked(souk_store *db)
 {
     /* the key bytes are blobs: read with the positional accessors */
-    souk_stmt *st = souk_store_query(db, "SELECT kid, public_key, secret_key, created_at, coalesce(retired_at, 0) "
-                                         "FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 "
-                                         "ORDER BY created_at DESC, kid DESC LIMIT 16",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT kid, public_key, secret_key, created_at, coalesce(retired_at, 0) "
+                                     "FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 "
+                                     "ORDER BY created_at DESC, kid DESC LIMIT 16",
                                      SOUK_ARGS(SOUK_I64((now_s() - SOUK_ACCESS_TTL_S - SOUK_JWT_LEEWAY_S) * 1000000)));
     const souk__kek *kek = souk__kek_current();
     key fresh[MAX_KEYS];
@@ -134,10 +135,12 @@ int souk__identity_key_insert_tx(souk_store *db, char *kid_out)
     souk__kek_seal(kek, kid, sk, box);
     sodium_memzero(sk, sizeof sk);
     int64_t now = souk_time_now_us();
-    int r = souk_store_exec(db, "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL", SOUK_ARGS(SOUK_I64(now)));
+    int r = souk_store_exec(db, "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL",
+                            SOUK_ARGS(SOUK_I64(now)));
     if (r >= 0)
-        r = souk_store_exec(db, "INSERT INTO signing_keys (kid, public_key, secret_key, kek_id, created_at) "
-                                "VALUES ($1, $2, $3, $4, $5)",
+        r = souk_store_exec(db,
+                            "INSERT INTO signing_keys (kid, public_key, secret_key, kek_id, created_at) "
+                            "VALUES ($1, $2, $3, $4, $5)",
                             SOUK_ARGS(SOUK_TEXT(kid), SOUK_BLOB(pk, sizeof pk), SOUK_BLOB(box, sizeof box),
                                       SOUK_TEXT(kek->id), SOUK_I64(now)));
     if (r >= 0 && kid_out)
@@ -227,8 +230,8 @@ static json_t *segment_json(const char *s, size_t n)
 {
     unsigned char buf[1024];
     size_t len;
-    if (n > 1300 || sodium_base642bin(buf, sizeof buf, s, n, NULL, &len, NULL,
-                                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    if (n > 1300 ||
+        sodium_base642bin(buf, sizeof buf, s, n, NULL, &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
         return NULL;
     json_t *j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
     if (!json_is_object(j)) {

@@ -88,8 +88,9 @@ int souk__identity_totp_use(souk_store *db, int64_t user, const char *secret, co
     if (!step)
         return 0;
     /* one statement: of two requests racing with the same code, one wins */
-    int64_t n = souk_store_update_tx(db, "UPDATE users SET totp_last_step = $2, totp_failures = 0 "
-                                         "WHERE id = $1 AND totp_last_step < $2",
+    int64_t n = souk_store_update_tx(db,
+                                     "UPDATE users SET totp_last_step = $2, totp_failures = 0 "
+                                     "WHERE id = $1 AND totp_last_step < $2",
                                      SOUK_ARGS(SOUK_I64(user), SOUK_I64(step)));
     return n < 0 ? -1 : n == 1;
 }
@@ -106,17 +107,20 @@ static int failure_tx(souk_store *db, void *arg)
     failure_ctx *c = arg;
     c->locked = false;
     int64_t failures = 0;
-    int r = souk_store_one(db, "UPDATE users SET "
-                               "totp_failures = CASE WHEN totp_failures_since > $2 THEN totp_failures + 1 ELSE 1 END, "
-                               "totp_failures_since = CASE WHEN totp_failures_since > $2 THEN totp_failures_since ELSE $3 END "
-                               "WHERE id = $1 RETURNING totp_failures",
-                           SOUK_ARGS(SOUK_I64(c->user), SOUK_I64(c->now - GUESS_WINDOW_US), SOUK_I64(c->now)),
-                           SOUK_COLS(SOUK_COL_I64(&failures)));
+    int r =
+        souk_store_one(db,
+                       "UPDATE users SET "
+                       "totp_failures = CASE WHEN totp_failures_since > $2 THEN totp_failures + 1 ELSE 1 END, "
+                       "totp_failures_since = CASE WHEN totp_failures_since > $2 THEN totp_failures_since ELSE $3 END "
+                       "WHERE id = $1 RETURNING totp_failures",
+                       SOUK_ARGS(SOUK_I64(c->user), SOUK_I64(c->now - GUESS_WINDOW_US), SOUK_I64(c->now)),
+                       SOUK_COLS(SOUK_COL_I64(&failures)));
     if (r != SOUK_DB_ROW || failures < GUESS_LIMIT)
         return r < 0 ? r : 0;
     c->until = c->now + LOCK_US;
-    r = souk_store_exec(db, "UPDATE users SET totp_failures = 0, totp_failures_since = 0, totp_locked_until = $2 "
-                            "WHERE id = $1",
+    r = souk_store_exec(db,
+                        "UPDATE users SET totp_failures = 0, totp_failures_since = 0, totp_locked_until = $2 "
+                        "WHERE id = $1",
                         SOUK_ARGS(SOUK_I64(c->user), SOUK_I64(c->until)));
     if (r < 0)
         return r;
@@ -194,8 +198,9 @@ int souk__identity_recovery_use(souk_store *db, int64_t user, const char *code)
 {
     char hex[65];
     souk__identity_hash_secret(code, strlen(code), hex);
-    int64_t n = souk_store_update_tx(db, "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND hash = $2 "
-                                         "AND used_at IS NULL",
+    int64_t n = souk_store_update_tx(db,
+                                     "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND hash = $2 "
+                                     "AND used_at IS NULL",
                                      SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(hex), SOUK_I64(souk_time_now_us())));
     return n < 0 ? (int)n : n > 0;
 }

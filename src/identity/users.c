@@ -21,11 +21,12 @@ int souk__identity_user_insert_tx(souk_store *db, const souk__identity_new_user 
         return r == SOUK_DB_ROW ? 1 : r;
     int64_t now = souk_time_now_us();
     *id = souk_id_next();
-    r = souk_store_exec(db, "INSERT INTO users (id, email, password_hash, name, phone, role, vendor_id, created_at, "
-                            "updated_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)",
-                        SOUK_ARGS(SOUK_I64(*id), SOUK_TEXT(u->email), SOUK_TEXT(u->hash), SOUK_TEXT(u->name ? u->name : ""),
-                                  SOUK_TEXT(u->phone ? u->phone : ""), SOUK_TEXT(u->role), SOUK_REF(u->vendor_id),
-                                  SOUK_I64(now)));
+    r = souk_store_exec(db,
+                        "INSERT INTO users (id, email, password_hash, name, phone, role, vendor_id, created_at, "
+                        "updated_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)",
+                        SOUK_ARGS(SOUK_I64(*id), SOUK_TEXT(u->email), SOUK_TEXT(u->hash),
+                                  SOUK_TEXT(u->name ? u->name : ""), SOUK_TEXT(u->phone ? u->phone : ""),
+                                  SOUK_TEXT(u->role), SOUK_REF(u->vendor_id), SOUK_I64(now)));
     return r < 0 ? r : 0;
 }
 
@@ -101,11 +102,13 @@ int souk_identity_admin_exists(souk_store *db)
 
 int souk_identity_admins(souk_store *db, int64_t *ids, char (*emails)[256], int max)
 {
-    souk_stmt *st = souk_store_query(db, "SELECT id, email FROM users WHERE role = 'admin' AND status = 'active' "
-                                         "AND email IS NOT NULL ORDER BY id LIMIT $1",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT id, email FROM users WHERE role = 'admin' AND status = 'active' "
+                                     "AND email IS NOT NULL ORDER BY id LIMIT $1",
                                      SOUK_ARGS(SOUK_I64(max)));
     int n = 0, r = SOUK_DB_DONE;
-    while (n < max && (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&ids[n]), SOUK_COL_STR(emails[n])))) == SOUK_DB_ROW)
+    while (n < max &&
+           (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&ids[n]), SOUK_COL_STR(emails[n])))) == SOUK_DB_ROW)
         n++;
     souk_stmt_done(st);
     return n < max && r < 0 ? r : n;

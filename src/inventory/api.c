@@ -118,8 +118,8 @@ int souk_inventory_api_stock_put(souk_req *req, souk_res *res)
         return res->err;
     int64_t threshold =
         souk_json_present(&souk_inventory_stock_set_spec, &in, SOUK_SF_THRESHOLD) ? in.low_stock_threshold : -1;
-    souk_err e = souk_inventory_stock_set(req->store, variant, warehouse, in.on_hand, threshold, in.reason,
-                                          actor(req), req->arena, &res->problems);
+    souk_err e = souk_inventory_stock_set(req->store, variant, warehouse, in.on_hand, threshold, in.reason, actor(req),
+                                          req->arena, &res->problems);
     if (e)
         return fail_write(res, e);
     souk_res_audit(res, "variant_stock", id_text(req, SOUK_PREFIX_VARIANT, variant));
@@ -148,12 +148,12 @@ int souk_inventory_api_adjustment_create(souk_req *req, souk_res *res)
     }
     json_object_set_new(adj, "stock",
                         json_pack("{s:I,s:I,s:I,s:I}", "on_hand", (json_int_t)lv.on_hand, "reserved",
-                                  (json_int_t)lv.reserved, "available", (json_int_t)lv.available,
-                                  "low_stock_threshold", (json_int_t)lv.low_stock_threshold));
+                                  (json_int_t)lv.reserved, "available", (json_int_t)lv.available, "low_stock_threshold",
+                                  (json_int_t)lv.low_stock_threshold));
     const char *idtext = id_text(req, SOUK_PREFIX_ADJUSTMENT, id);
     souk_res_audit(res, "stock_adjustment", idtext);
-    res->location = souk_arena_printf(req->arena, "/api/v1/variants/%s/stock/%s/adjustments", req->params[0],
-                                      req->params[1]);
+    res->location =
+        souk_arena_printf(req->arena, "/api/v1/variants/%s/stock/%s/adjustments", req->params[0], req->params[1]);
     return souk_res_json(res, 201, adj);
 }
 

@@ -22,11 +22,11 @@ typedef struct fill_ctx {
 static souk_err fill_one(souk_store *db, const fill_ctx *c, int64_t variant, int64_t now)
 {
     int64_t on_hand = variant % 10 == 9 ? 0 : c->each;
-    int64_t n = souk_store_update(db,
-                                  "INSERT INTO stock_levels (variant_id, warehouse_id, on_hand, updated_at) "
-                                  "VALUES ($1, $2, $3, $4) ON CONFLICT (variant_id, warehouse_id) DO NOTHING",
-                                  SOUK_ARGS(SOUK_I64(variant), SOUK_I64(c->warehouse), SOUK_I64(on_hand),
-                                            SOUK_I64(now)));
+    int64_t n =
+        souk_store_update(db,
+                          "INSERT INTO stock_levels (variant_id, warehouse_id, on_hand, updated_at) "
+                          "VALUES ($1, $2, $3, $4) ON CONFLICT (variant_id, warehouse_id) DO NOTHING",
+                          SOUK_ARGS(SOUK_I64(variant), SOUK_I64(c->warehouse), SOUK_I64(on_hand), SOUK_I64(now)));
     if (n <= 0)
         return souk_store_dberr((int)n); /* an error, or it had a level */
     souk_err e = on_hand > 0 ? souk__inventory_record(db, variant, c->warehouse, on_hand, on_hand, "initial count",

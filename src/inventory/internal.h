@@ -45,8 +45,9 @@ souk_err souk__inventory_changed_to(souk_store *db, int64_t variant, int64_t war
                                     int64_t avail_delta, const char *reason);
 
 /* Appends one row to the adjustment history (*ID gets its id; optional). */
-souk_err souk__inventory_record(souk_store *db, int64_t variant, int64_t warehouse, int64_t delta, int64_t on_hand_after,
-                                const char *reason, const char *actor, int64_t reservation, int64_t now, int64_t *id);
+souk_err souk__inventory_record(souk_store *db, int64_t variant, int64_t warehouse, int64_t delta,
+                                int64_t on_hand_after, const char *reason, const char *actor, int64_t reservation,
+                                int64_t now, int64_t *id);
 
 /* 1 when the variant (asked of the catalog) / warehouse exists, 0 when
  * not, or a negative souk_db_status. */

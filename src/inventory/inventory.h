@@ -46,14 +46,14 @@
 #include "store/store.h"
 
 /* ---- limits (also in the OpenAPI document) ---- */
-#define SOUK_INVENTORY_CODE_MAX 32            /* warehouse code: [A-Za-z0-9_-], 1..32 characters */
-#define SOUK_INVENTORY_NAME_MAX 200           /* warehouse name, characters */
-#define SOUK_INVENTORY_REASON_MAX 200         /* adjustment reason, characters */
-#define SOUK_INVENTORY_REFERENCE_MAX 200      /* reservation reference, bytes */
+#define SOUK_INVENTORY_CODE_MAX 32                 /* warehouse code: [A-Za-z0-9_-], 1..32 characters */
+#define SOUK_INVENTORY_NAME_MAX 200                /* warehouse name, characters */
+#define SOUK_INVENTORY_REASON_MAX 200              /* adjustment reason, characters */
+#define SOUK_INVENTORY_REFERENCE_MAX 200           /* reservation reference, bytes */
 #define SOUK_INVENTORY_QTY_MAX INT64_C(1000000000) /* on_hand, |delta|, threshold, line quantity */
-#define SOUK_INVENTORY_LINES_MAX 100          /* lines per reservation */
-#define SOUK_INVENTORY_WAREHOUSES_MAX 1000    /* warehouses that may exist (the list is one page) */
-#define SOUK_INVENTORY_HISTORY_MAX 100        /* largest page of adjustments */
+#define SOUK_INVENTORY_LINES_MAX 100               /* lines per reservation */
+#define SOUK_INVENTORY_WAREHOUSES_MAX 1000         /* warehouses that may exist (the list is one page) */
+#define SOUK_INVENTORY_HISTORY_MAX 100             /* largest page of adjustments */
 #define SOUK_INVENTORY_TTL_DEFAULT_US (INT64_C(15) * 60 * 1000000) /* reservation lifetime */
 #define SOUK_INVENTORY_TTL_MAX_US (INT64_C(24) * 3600 * 1000000)
 
@@ -72,14 +72,14 @@ typedef struct souk_warehouse_in {
 enum { SOUK_SF_ON_HAND, SOUK_SF_THRESHOLD, SOUK_SF_REASON };
 typedef struct souk_stock_set_in {
     int64_t on_hand;
-    int64_t low_stock_threshold;  /* optional: unchanged when absent */
+    int64_t low_stock_threshold; /* optional: unchanged when absent */
     const char *reason;
     uint64_t present, nulls;
 } souk_stock_set_in;
 
 enum { SOUK_AF_DELTA, SOUK_AF_REASON };
 typedef struct souk_stock_adjust_in {
-    int64_t delta;                /* non-zero */
+    int64_t delta; /* non-zero */
     const char *reason;
     uint64_t present, nulls;
 } souk_stock_adjust_in;
@@ -94,8 +94,8 @@ const char *souk_inventory_check_reason(const char *s, size_t len);
 /* ---- warehouses ---- */
 /* Creates a warehouse; *ID gets its id. CONFLICT (field "code") when the code
  * is taken, VALIDATION when SOUK_INVENTORY_WAREHOUSES_MAX exist already. */
-souk_err souk_inventory_warehouse_create(souk_store *db, const souk_warehouse_in *in, souk_arena *a,
-                                         souk_problems *pr, int64_t *id);
+souk_err souk_inventory_warehouse_create(souk_store *db, const souk_warehouse_in *in, souk_arena *a, souk_problems *pr,
+                                         int64_t *id);
 
 /* Applies the fields present in IN. NOT_FOUND, CONFLICT (code taken). */
 souk_err souk_inventory_warehouse_update(souk_store *db, int64_t id, const souk_warehouse_in *in, souk_arena *a,
@@ -185,13 +185,13 @@ souk_err souk_inventory_adjustment_json(souk_store *db, int64_t id, json_t **out
  * "next_cursor": string|null}. LIMIT 1..SOUK_INVENTORY_HISTORY_MAX; BEFORE
  * is the id after which the page starts (0 = from the newest). NOT_FOUND
  * when the variant or the warehouse does not exist. */
-souk_err souk_inventory_adjustments_json(souk_store *db, int64_t variant, int64_t warehouse, int limit,
-                                         int64_t before, json_t **out);
+souk_err souk_inventory_adjustments_json(souk_store *db, int64_t variant, int64_t warehouse, int limit, int64_t before,
+                                         json_t **out);
 
 /* ---- reservations (checkout) ---- */
 typedef struct souk_reservation_line {
     int64_t variant_id;
-    int64_t quantity;   /* 1..SOUK_INVENTORY_QTY_MAX */
+    int64_t quantity; /* 1..SOUK_INVENTORY_QTY_MAX */
 } souk_reservation_line;
 
 /* Reserves LINES[0..N) for REFERENCE (1..SOUK_INVENTORY_REFERENCE_MAX bytes,
@@ -206,9 +206,9 @@ typedef struct souk_reservation_line {
  * VALIDATION for bad input (N outside 1..SOUK_INVENTORY_LINES_MAX, bad
  * quantity, reference). *RESERVATION_ID gets the new "res" id and
  * *EXPIRES_AT (optional) the time it lapses (µs, as stored). */
-souk_err souk_inventory_reserve_tx(souk_store *db, const char *reference, const souk_reservation_line *lines,
-                                   size_t n, int64_t ttl_us, int64_t *reservation_id, int64_t *expires_at,
-                                   souk_arena *a, souk_problems *pr);
+souk_err souk_inventory_reserve_tx(souk_store *db, const char *reference, const souk_reservation_line *lines, size_t n,
+                                   int64_t ttl_us, int64_t *reservation_id, int64_t *expires_at, souk_arena *a,
+                                   souk_problems *pr);
 
 /* Gives an active reservation's stock back (reserved -= quantity per line)
  * and marks it released. Releasing a released or expired reservation is a

@@ -55,12 +55,12 @@ souk_err souk_inventory_stock_json(souk_store *db, int64_t variant, json_t **out
         int64_t oh = souk_stmt_i64(st, 3), rs = souk_stmt_i64(st, 4), th = souk_stmt_i64(st, 5);
         on_hand += oh;
         reserved += rs;
-        json_array_append_new(arr, json_pack("{s:{s:o,s:o,s:o},s:I,s:I,s:I,s:I,s:b,s:o}", "warehouse", "id",
-                                             souk_row_id(st, 0, SOUK_PREFIX_WAREHOUSE), "code", souk_row_text(st, 1),
-                                             "name", souk_row_text(st, 2), "on_hand", (json_int_t)oh, "reserved",
-                                             (json_int_t)rs, "available", (json_int_t)(oh - rs),
-                                             "low_stock_threshold", (json_int_t)th, "low_stock", th > 0 && oh - rs < th,
-                                             "updated_at", souk_row_time(st, 6)));
+        json_array_append_new(arr,
+                              json_pack("{s:{s:o,s:o,s:o},s:I,s:I,s:I,s:I,s:b,s:o}", "warehouse", "id",
+                                        souk_row_id(st, 0, SOUK_PREFIX_WAREHOUSE), "code", souk_row_text(st, 1), "name",
+                                        souk_row_text(st, 2), "on_hand", (json_int_t)oh, "reserved", (json_int_t)rs,
+                                        "available", (json_int_t)(oh - rs), "low_stock_threshold", (json_int_t)th,
+                                        "low_stock", th > 0 && oh - rs < th, "updated_at", souk_row_time(st, 6)));
     }
     if (r < 0) {
         json_decref(arr);
@@ -80,18 +80,18 @@ static json_t *adjustment_row(souk_stmt *st)
                      "variant_id", souk_row_id(st, 1, SOUK_PREFIX_VARIANT), "warehouse_id",
                      souk_row_id(st, 2, SOUK_PREFIX_WAREHOUSE), "delta", (json_int_t)souk_stmt_i64(st, 3),
                      "on_hand_after", (json_int_t)souk_stmt_i64(st, 4), "reason", souk_row_text(st, 5), "actor",
-                     souk_row_text(st, 6), "reservation_id", souk_row_id(st, 7, SOUK_PREFIX_RESERVATION),
-                     "created_at", souk_row_time(st, 8));
+                     souk_row_text(st, 6), "reservation_id", souk_row_id(st, 7, SOUK_PREFIX_RESERVATION), "created_at",
+                     souk_row_time(st, 8));
 }
 
 souk_err souk_inventory_adjustment_json(souk_store *db, int64_t id, json_t **out)
 {
-    return souk__inventory_row_json(db, "SELECT " ADJ_COLS " FROM stock_adjustments WHERE id = $1", id,
-                                    adjustment_row, out);
+    return souk__inventory_row_json(db, "SELECT " ADJ_COLS " FROM stock_adjustments WHERE id = $1", id, adjustment_row,
+                                    out);
 }
 
-souk_err souk_inventory_adjustments_json(souk_store *db, int64_t variant, int64_t warehouse, int limit,
-                                         int64_t before, json_t **out)
+souk_err souk_inventory_adjustments_json(souk_store *db, int64_t variant, int64_t warehouse, int limit, int64_t before,
+                                         json_t **out)
 {
     if (limit < 1 || limit > SOUK_INVENTORY_HISTORY_MAX)
         limit = SOUK_INVENTORY_HISTORY_MAX;
@@ -99,18 +99,19 @@ souk_err souk_inventory_adjustments_json(souk_store *db, int64_t variant, int64_
     if (e)
         return e;
     /* keyset on id (time-ordered), newest first */
-    souk_stmt *st = souk_store_query(db,
-                                     "SELECT " ADJ_COLS " FROM stock_adjustments "
-                                     "WHERE variant_id = $1 AND warehouse_id = $2 AND ($3 = 0 OR id < $3) "
-                                     "ORDER BY id DESC LIMIT $4",
-                                     SOUK_ARGS(SOUK_I64(variant), SOUK_I64(warehouse), SOUK_I64(before),
-                                               SOUK_I64(limit + 1)));
+    souk_stmt *st =
+        souk_store_query(db,
+                         "SELECT " ADJ_COLS " FROM stock_adjustments "
+                         "WHERE variant_id = $1 AND warehouse_id = $2 AND ($3 = 0 OR id < $3) "
+                         "ORDER BY id DESC LIMIT $4",
+                         SOUK_ARGS(SOUK_I64(variant), SOUK_I64(warehouse), SOUK_I64(before), SOUK_I64(limit + 1)));
     int64_t last;
     bool more;
     int r;
     json_t *arr = souk_store_page(st, limit, adjustment_row, &last, &more, &r);
     if (!arr)
         return r < 0 ? souk_store_dberr(r) : SOUK_E_INTERNAL;
-    *out = json_pack("{s:o,s:o}", "data", arr, "next_cursor", more ? id_json(SOUK_PREFIX_ADJUSTMENT, last) : json_null());
+    *out =
+        json_pack("{s:o,s:o}", "data", arr, "next_cursor", more ? id_json(SOUK_PREFIX_ADJUSTMENT, last) : json_null());
     return *out ? SOUK_OK : SOUK_E_INTERNAL;
 }

@@ -40,18 +40,17 @@ static souk_err exec_sql(souk_store *db, const char *sql)
 /* Adds Q of VARIANT from WAREHOUSE to RESERVATION's lines. */
 static souk_err add_line(souk_store *db, int64_t reservation, int64_t variant, int64_t warehouse, int64_t q)
 {
-    return souk_store_dberr(souk_store_exec(db,
-                                            "INSERT INTO reservation_lines (reservation_id, variant_id, warehouse_id, "
-                                            "quantity) VALUES ($1, $2, $3, $4) "
-                                            "ON CONFLICT (reservation_id, variant_id, warehouse_id) "
-                                            "DO UPDATE SET quantity = reservation_lines.quantity + excluded.quantity",
-                                            SOUK_ARGS(SOUK_I64(reservation), SOUK_I64(variant), SOUK_I64(warehouse),
-                                                      SOUK_I64(q))));
+    return souk_store_dberr(
+        souk_store_exec(db,
+                        "INSERT INTO reservation_lines (reservation_id, variant_id, warehouse_id, "
+                        "quantity) VALUES ($1, $2, $3, $4) "
+                        "ON CONFLICT (reservation_id, variant_id, warehouse_id) "
+                        "DO UPDATE SET quantity = reservation_lines.quantity + excluded.quantity",
+                        SOUK_ARGS(SOUK_I64(reservation), SOUK_I64(variant), SOUK_I64(warehouse), SOUK_I64(q))));
 }
 
 /* Takes up to Q of VARIANT for RESERVATION; *TAKEN gets how much it got. */
-static souk_err take_line(souk_store *db, int64_t reservation, int64_t variant, int64_t q, int64_t now,
-                          int64_t *taken)
+static souk_err take_line(souk_store *db, int64_t reservation, int64_t variant, int64_t q, int64_t now, int64_t *taken)
 {
     *taken = 0;
     /* each pass either covers the line, empties one warehouse, or loses a
@@ -66,11 +65,11 @@ static souk_err take_line(souk_store *db, int64_t reservation, int64_t variant, 
         if (r != SOUK_DB_ROW)
             return souk_store_dberr(r); /* DONE: nothing left anywhere */
         int64_t want = q - *taken, n = avail < want ? avail : want;
-        int64_t changed = souk_store_update(db,
-                                            "UPDATE stock_levels SET reserved = reserved + $3, updated_at = $4 "
-                                            "WHERE variant_id = $1 AND warehouse_id = $2 AND on_hand - reserved >= $3",
-                                            SOUK_ARGS(SOUK_I64(variant), SOUK_I64(warehouse), SOUK_I64(n),
-                                                      SOUK_I64(now)));
+        int64_t changed =
+            souk_store_update(db,
+                              "UPDATE stock_levels SET reserved = reserved + $3, updated_at = $4 "
+                              "WHERE variant_id = $1 AND warehouse_id = $2 AND on_hand - reserved >= $3",
+                              SOUK_ARGS(SOUK_I64(variant), SOUK_I64(warehouse), SOUK_I64(n), SOUK_I64(now)));
         if (changed < 0)
             return souk_store_dberr((int)changed);
         if (changed != 1)
@@ -85,9 +84,9 @@ static souk_err take_line(souk_store *db, int64_t reservation, int64_t variant, 
 
 #define SAVEPOINT_NAME "souk_inventory_reserve"
 
-souk_err souk_inventory_reserve_tx(souk_store *db, const char *reference, const souk_reservation_line *lines,
-                                   size_t n, int64_t ttl_us, int64_t *reservation_id, int64_t *expires_at,
-                                   souk_arena *a, souk_problems *pr)
+souk_err souk_inventory_reserve_tx(souk_store *db, const char *reference, const souk_reservation_line *lines, size_t n,
+                                   int64_t ttl_us, int64_t *reservation_id, int64_t *expires_at, souk_arena *a,
+                                   souk_problems *pr)
 {
     size_t reflen = reference ? strlen(reference) : 0;
     if (reflen == 0 || reflen > SOUK_INVENTORY_REFERENCE_MAX)
@@ -112,11 +111,11 @@ souk_err souk_inventory_reserve_tx(souk_store *db, const char *reference, const 
     if (e)
         return e;
     int64_t now = souk_time_now_us(), id = souk_id_next();
-    e = souk_store_dberr(souk_store_exec(db,
-                                         "INSERT INTO reservations (id, reference, state, expires_at, created_at, "
-                                         "updated_at) VALUES ($1, $2, 'active', $3, $4, $4)",
-                                         SOUK_ARGS(SOUK_I64(id), SOUK_TEXTN(reference, reflen),
-                                                   SOUK_I64(now + ttl_us), SOUK_I64(now))));
+    e = souk_store_dberr(
+        souk_store_exec(db,
+                        "INSERT INTO reservations (id, reference, state, expires_at, created_at, "
+                        "updated_at) VALUES ($1, $2, 'active', $3, $4, $4)",
+                        SOUK_ARGS(SOUK_I64(id), SOUK_TEXTN(reference, reflen), SOUK_I64(now + ttl_us), SOUK_I64(now))));
     bool short_line = false;
     for (size_t i = 0; !e && i < n; i++) {
         int64_t taken;
@@ -242,14 +241,13 @@ static souk_err settle(souk_store *db, int64_t reservation, const char *state, b
         return e;
     for (size_t i = 0; i < n && !e; i++) {
         const line *l = &lines[i];
-        int64_t changed =
-            souk_store_update(db,
-                              sell ? "UPDATE stock_levels SET on_hand = on_hand - $3, reserved = reserved - $3, "
-                                     "updated_at = $4 WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3"
-                                   : "UPDATE stock_levels SET reserved = reserved - $3, updated_at = $4 "
-                                     "WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3",
-                              SOUK_ARGS(SOUK_I64(l->variant), SOUK_I64(l->warehouse), SOUK_I64(l->quantity),
-                                        SOUK_I64(now)));
+        int64_t changed = souk_store_update(
+            db,
+            sell ? "UPDATE stock_levels SET on_hand = on_hand - $3, reserved = reserved - $3, "
+                   "updated_at = $4 WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3"
+                 : "UPDATE stock_levels SET reserved = reserved - $3, updated_at = $4 "
+                   "WHERE variant_id = $1 AND warehouse_id = $2 AND reserved >= $3",
+            SOUK_ARGS(SOUK_I64(l->variant), SOUK_I64(l->warehouse), SOUK_I64(l->quantity), SOUK_I64(now)));
         souk_stock_level lv;
         if (changed < 0) {
             e = souk_store_dberr((int)changed);

@@ -174,8 +174,9 @@ static souk_err ensure_level(souk_store *db, int64_t variant, int64_t warehouse,
                                             SOUK_ARGS(SOUK_I64(variant), SOUK_I64(warehouse), SOUK_I64(now))));
 }
 
-souk_err souk__inventory_record(souk_store *db, int64_t variant, int64_t warehouse, int64_t delta, int64_t on_hand_after,
-                                const char *reason, const char *actor, int64_t reservation, int64_t now, int64_t *id)
+souk_err souk__inventory_record(souk_store *db, int64_t variant, int64_t warehouse, int64_t delta,
+                                int64_t on_hand_after, const char *reason, const char *actor, int64_t reservation,
+                                int64_t now, int64_t *id)
 {
     int64_t adj = souk_id_next();
     int r = souk_store_exec(db,
@@ -203,11 +204,11 @@ typedef struct write_ctx {
 /* Adds DELTA to on_hand under the guard on_hand + DELTA >= reserved. */
 static souk_err apply_delta(souk_store *db, write_ctx *c, int64_t delta, int64_t now, const char *field)
 {
-    int64_t n = souk_store_update(db,
-                                  "UPDATE stock_levels SET on_hand = on_hand + $3, updated_at = $4 "
-                                  "WHERE variant_id = $1 AND warehouse_id = $2 AND on_hand + $3 >= reserved",
-                                  SOUK_ARGS(SOUK_I64(c->variant), SOUK_I64(c->warehouse), SOUK_I64(delta),
-                                            SOUK_I64(now)));
+    int64_t n =
+        souk_store_update(db,
+                          "UPDATE stock_levels SET on_hand = on_hand + $3, updated_at = $4 "
+                          "WHERE variant_id = $1 AND warehouse_id = $2 AND on_hand + $3 >= reserved",
+                          SOUK_ARGS(SOUK_I64(c->variant), SOUK_I64(c->warehouse), SOUK_I64(delta), SOUK_I64(now)));
     if (n < 0)
         return souk_store_dberr((int)n);
     souk_stock_level lv;
@@ -215,7 +216,8 @@ static souk_err apply_delta(souk_store *db, write_ctx *c, int64_t delta, int64_t
     if (e)
         return e == SOUK_E_NOT_FOUND ? SOUK_E_INTERNAL : e;
     if (n != 1) {
-        souk_problems_add(c->pr, c->a, field, "on hand may not fall below the reserved quantity (%lld reserved, %lld on hand)",
+        souk_problems_add(c->pr, c->a, field,
+                          "on hand may not fall below the reserved quantity (%lld reserved, %lld on hand)",
                           (long long)lv.reserved, (long long)lv.on_hand);
         return SOUK_E_CONFLICT;
     }
@@ -227,11 +229,11 @@ static souk_err apply_delta(souk_store *db, write_ctx *c, int64_t delta, int64_t
 
 static souk_err set_threshold(souk_store *db, const write_ctx *c, int64_t now)
 {
-    return souk_store_dberr(souk_store_exec(db,
-                                            "UPDATE stock_levels SET low_stock_threshold = $3, updated_at = $4 "
-                                            "WHERE variant_id = $1 AND warehouse_id = $2",
-                                            SOUK_ARGS(SOUK_I64(c->variant), SOUK_I64(c->warehouse),
-                                                      SOUK_I64(c->threshold), SOUK_I64(now))));
+    return souk_store_dberr(souk_store_exec(
+        db,
+        "UPDATE stock_levels SET low_stock_threshold = $3, updated_at = $4 "
+        "WHERE variant_id = $1 AND warehouse_id = $2",
+        SOUK_ARGS(SOUK_I64(c->variant), SOUK_I64(c->warehouse), SOUK_I64(c->threshold), SOUK_I64(now))));
 }
 
 static souk_err set_body(souk_store *db, void *arg)

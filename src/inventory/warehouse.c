@@ -58,9 +58,9 @@ static souk_err create_body(souk_store *db, void *arg)
     if (e)
         return e;
     int64_t id = souk_id_next();
-    r = souk_store_exec(db, "INSERT INTO warehouses (id, code, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
-                        SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(c->in->code), SOUK_TEXT(c->in->name),
-                                  SOUK_I64(souk_time_now_us())));
+    r = souk_store_exec(
+        db, "INSERT INTO warehouses (id, code, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+        SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(c->in->code), SOUK_TEXT(c->in->name), SOUK_I64(souk_time_now_us())));
     if (r < 0)
         return souk_store_dberr(r);
     c->created = id;
@@ -72,8 +72,8 @@ static bool present(const souk_warehouse_in *in, int field)
     return (in->present >> field) & 1;
 }
 
-souk_err souk_inventory_warehouse_create(souk_store *db, const souk_warehouse_in *in, souk_arena *a,
-                                         souk_problems *pr, int64_t *id)
+souk_err souk_inventory_warehouse_create(souk_store *db, const souk_warehouse_in *in, souk_arena *a, souk_problems *pr,
+                                         int64_t *id)
 {
     if (!in->code || souk_inventory_check_code(in->code, strlen(in->code)))
         souk_problems_add(pr, a, "code", "must be 1-32 letters, digits, '_' or '-'");
@@ -97,13 +97,12 @@ static souk_err update_body(souk_store *db, void *arg)
     souk_err e;
     if (present(c->in, SOUK_WF_CODE) && (e = check_code(db, c)))
         return e;
-    return souk_store_dberr(souk_store_exec(db,
-                                            "UPDATE warehouses SET code = coalesce($2, code), "
-                                            "name = coalesce($3, name), updated_at = $4 WHERE id = $1",
-                                            SOUK_ARGS(SOUK_I64(c->id),
-                                                      SOUK_TEXT(present(c->in, SOUK_WF_CODE) ? c->in->code : NULL),
-                                                      SOUK_TEXT(present(c->in, SOUK_WF_NAME) ? c->in->name : NULL),
-                                                      SOUK_I64(souk_time_now_us()))));
+    return souk_store_dberr(souk_store_exec(
+        db,
+        "UPDATE warehouses SET code = coalesce($2, code), "
+        "name = coalesce($3, name), updated_at = $4 WHERE id = $1",
+        SOUK_ARGS(SOUK_I64(c->id), SOUK_TEXT(present(c->in, SOUK_WF_CODE) ? c->in->code : NULL),
+                  SOUK_TEXT(present(c->in, SOUK_WF_NAME) ? c->in->name : NULL), SOUK_I64(souk_time_now_us()))));
 }
 
 souk_err souk_inventory_warehouse_update(souk_store *db, int64_t id, const souk_warehouse_in *in, souk_arena *a,
@@ -133,10 +132,10 @@ static json_t *warehouse_item(souk_stmt *st, void *ctx)
 
 souk_err souk_inventory_warehouses(souk_store *db, json_t **out)
 {
-    json_t *arr = souk_store_rows(souk_store_query(db,
-                                                   "SELECT " WAREHOUSE_COLS " FROM warehouses ORDER BY code, id LIMIT $1",
-                                                   SOUK_ARGS(SOUK_I64(SOUK_INVENTORY_WAREHOUSES_MAX))),
-                                  warehouse_item, NULL);
+    json_t *arr =
+        souk_store_rows(souk_store_query(db, "SELECT " WAREHOUSE_COLS " FROM warehouses ORDER BY code, id LIMIT $1",
+                                         SOUK_ARGS(SOUK_I64(SOUK_INVENTORY_WAREHOUSES_MAX))),
+                        warehouse_item, NULL);
     if (!arr)
         return SOUK_E_INTERNAL;
     *out = json_pack("{s:o}", "data", arr);

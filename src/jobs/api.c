@@ -25,8 +25,9 @@
 
 #define DEFAULT_LIMIT 50
 
-#define JOB_COLUMNS "id, kind, state, attempts, max_attempts, payload, run_at, last_error, created_at, updated_at, " \
-                    "finished_at"
+#define JOB_COLUMNS                                                                                                    \
+    "id, kind, state, attempts, max_attempts, payload, run_at, last_error, created_at, updated_at, "                   \
+    "finished_at"
 
 static const char *const state_names[] = {"queued", "running", "done", "dead", NULL};
 
@@ -56,10 +57,10 @@ static json_t *render_job(souk_stmt *st)
         json_decref(payload);
         payload = json_pack("{s:o}", "_invalid_json", souk_row_text(st, 5));
     }
-    return json_pack("{s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", souk_row_id(st, 0, SOUK_PREFIX_JOB),
-                     "kind", souk_row_text(st, 1), "state", souk_row_text(st, 2), "attempts",
-                     (json_int_t)souk_stmt_i64(st, 3), "max_attempts", (json_int_t)souk_stmt_i64(st, 4), "payload",
-                     payload, "run_at", souk_row_time(st, 6), "last_error", souk_row_text_or_null(st, 7), "created_at",
+    return json_pack("{s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", souk_row_id(st, 0, SOUK_PREFIX_JOB), "kind",
+                     souk_row_text(st, 1), "state", souk_row_text(st, 2), "attempts", (json_int_t)souk_stmt_i64(st, 3),
+                     "max_attempts", (json_int_t)souk_stmt_i64(st, 4), "payload", payload, "run_at",
+                     souk_row_time(st, 6), "last_error", souk_row_text_or_null(st, 7), "created_at",
                      souk_row_time(st, 8), "updated_at", souk_row_time(st, 9), "finished_at", souk_row_time(st, 10));
 }
 
@@ -97,8 +98,8 @@ int souk_jobs_api_list(souk_req *req, souk_res *res)
 typedef struct retry_ctx {
     int64_t id;
     int64_t now;
-    int outcome;  /* 0 retried, 1 not found, 2 not dead, 3 dedupe key taken */
-    json_t *job;  /* the job as the retry left it, read inside the transaction */
+    int outcome; /* 0 retried, 1 not found, 2 not dead, 3 dedupe key taken */
+    json_t *job; /* the job as the retry left it, read inside the transaction */
 } retry_ctx;
 
 static int retry_fn(souk_store *db, void *vctx)
@@ -117,8 +118,9 @@ static int retry_fn(souk_store *db, void *vctx)
         cx->outcome = 2;
         return 0;
     }
-    r = souk_store_exec(db, "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $2, locked_by = NULL, "
-                            "locked_until = NULL, finished_at = NULL, updated_at = $2 WHERE id = $1 AND state = 'dead'",
+    r = souk_store_exec(db,
+                        "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $2, locked_by = NULL, "
+                        "locked_until = NULL, finished_at = NULL, updated_at = $2 WHERE id = $1 AND state = 'dead'",
                         SOUK_ARGS(SOUK_I64(cx->id), SOUK_I64(cx->now)));
     if (r == SOUK_DB_CONSTRAINT) { /* a queued/running job holds its dedupe key */
         cx->outcome = 3;

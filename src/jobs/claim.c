@@ -83,13 +83,14 @@ static int bury(souk_store *db, claim_ctx *cx, const souk__job *j)
     char msg[160];
     snprintf(msg, sizeof msg, "lease expired: the worker running attempt %lld did not finish (crashed?)",
              (long long)j->attempts);
-    int r = souk_store_exec(db, "UPDATE jobs SET state = 'dead', last_error = $2, locked_by = NULL, "
-                                "locked_until = NULL, updated_at = $3, finished_at = $3 WHERE id = $1",
+    int r = souk_store_exec(db,
+                            "UPDATE jobs SET state = 'dead', last_error = $2, locked_by = NULL, "
+                            "locked_until = NULL, updated_at = $3, finished_at = $3 WHERE id = $1",
                             SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(msg), SOUK_I64(cx->now)));
     if (r < 0)
         return r;
-    souk_job_outcome o = {.job_id = j->id, .state = "dead", .attempts = j->attempts, .run_at = cx->now,
-                          .at = cx->now, .error = msg};
+    souk_job_outcome o = {
+        .job_id = j->id, .state = "dead", .attempts = j->attempts, .run_at = cx->now, .at = cx->now, .error = msg};
     return souk__job_tell(db, j->kind, j->payload, &o);
 }
 
@@ -156,8 +157,9 @@ static int claim_fn(souk_store *db, void *vctx)
             souk_log_warn("jobs: job %lld (%s) reclaimed: its lease expired", (long long)j->id, j->kind);
         j->attempts++;
         snprintf(j->token, sizeof j->token, "%s", cx->token);
-        r = souk_store_exec(db, "UPDATE jobs SET state = 'running', attempts = $2, locked_by = $3, locked_until = $4, "
-                                "updated_at = $5 WHERE id = $1",
+        r = souk_store_exec(db,
+                            "UPDATE jobs SET state = 'running', attempts = $2, locked_by = $3, locked_until = $4, "
+                            "updated_at = $5 WHERE id = $1",
                             SOUK_ARGS(SOUK_I64(j->id), SOUK_I64(j->attempts), SOUK_TEXT(cx->token),
                                       SOUK_I64(cx->now + SOUK_JOB_LEASE_US), SOUK_I64(cx->now)));
         if (r < 0)
@@ -171,8 +173,9 @@ int souk__job_claim(souk_store *db, int64_t now, const char *token, souk__job *j
 {
     memset(j, 0, sizeof *j);
     /* a plain read first, so an idle poll never takes the write lock */
-    int r = souk_store_one(db, "SELECT 1 FROM jobs WHERE (state = 'queued' AND run_at <= $1) OR "
-                               "(state = 'running' AND locked_until < $1) LIMIT 1",
+    int r = souk_store_one(db,
+                           "SELECT 1 FROM jobs WHERE (state = 'queued' AND run_at <= $1) OR "
+                           "(state = 'running' AND locked_until < $1) LIMIT 1",
                            SOUK_ARGS(SOUK_I64(now)), NULL);
     if (r != SOUK_DB_ROW)
         return r;

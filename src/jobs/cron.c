@@ -96,9 +96,8 @@ static int parse_field(const char *s, const char *end, int lo, int hi, uint64_t 
 
 static const struct {
     const char *name, *expr;
-} macros[] = {{"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"},
-              {"@weekly", "0 0 * * 0"}, {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
-              {"@hourly", "0 * * * *"}};
+} macros[] = {{"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"}, {"@weekly", "0 0 * * 0"},
+              {"@daily", "0 0 * * *"},  {"@midnight", "0 0 * * *"}, {"@hourly", "0 * * * *"}};
 
 int souk_cron_parse(const char *expr, souk_cron *out, const char **why)
 {

@@ -39,8 +39,9 @@ int souk_job_enqueue_tx(souk_store *db, const char *kind, json_t *payload, int64
     }
     int r;
     if (dedupe_key) {
-        r = souk_store_one(db, "SELECT 1 FROM jobs WHERE dedupe_key = $1 AND dedupe_key IS NOT NULL AND "
-                               "state IN ('queued', 'running')",
+        r = souk_store_one(db,
+                           "SELECT 1 FROM jobs WHERE dedupe_key = $1 AND dedupe_key IS NOT NULL AND "
+                           "state IN ('queued', 'running')",
                            SOUK_ARGS(SOUK_TEXT(dedupe_key)), NULL);
         if (r != SOUK_DB_DONE) {
             free(text);
@@ -50,8 +51,9 @@ int souk_job_enqueue_tx(souk_store *db, const char *kind, json_t *payload, int64
     souk__job_kind k = {.max_attempts = SOUK_JOB_DEFAULT_MAX_ATTEMPTS};
     souk__jobs_kind_get(kind, &k);
     int64_t now = souk_time_now_us();
-    r = souk_store_exec(db, "INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, dedupe_key, "
-                            "created_at, updated_at) VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $7, $7)",
+    r = souk_store_exec(db,
+                        "INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, dedupe_key, "
+                        "created_at, updated_at) VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $7, $7)",
                         SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_TEXT(kind), SOUK_TEXT(text), SOUK_I64(k.max_attempts),
                                   SOUK_I64(run_at_us ? run_at_us : now), SOUK_TEXT(dedupe_key), SOUK_I64(now)));
     free(text);

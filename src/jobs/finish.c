@@ -60,8 +60,7 @@ static const char *error_text(const char *err, char out[SOUK_JOB_ERROR_MAX + 1])
     return out;
 }
 
-int souk__job_finish_tx(souk_store *db, const souk__job *j, int rc, const char *err, int64_t now,
-                        const char **outcome)
+int souk__job_finish_tx(souk_store *db, const souk__job *j, int rc, const char *err, int64_t now, const char **outcome)
 {
     souk__job_kind k = {.retry_us = SOUK_JOB_RETRY_US};
     souk__jobs_kind_get(j->kind, &k);
@@ -71,32 +70,35 @@ int souk__job_finish_tx(souk_store *db, const souk__job *j, int rc, const char *
     int64_t changed;
     if (rc == 0) {
         name = o.state = "done";
-        changed = souk_store_update(db, "UPDATE jobs SET state = 'done', locked_by = NULL, locked_until = NULL, "
-                                        "updated_at = $4, finished_at = $4 "
-                                        "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
-                                    SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(j->token), SOUK_I64(j->attempts),
-                                              SOUK_I64(now)));
+        changed =
+            souk_store_update(db,
+                              "UPDATE jobs SET state = 'done', locked_by = NULL, locked_until = NULL, "
+                              "updated_at = $4, finished_at = $4 "
+                              "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
+                              SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(j->token), SOUK_I64(j->attempts), SOUK_I64(now)));
     } else if (rc == SOUK_JOB_INTERRUPTED) {
         name = "interrupted";
         o.state = "queued", o.interrupted = true, o.attempts = j->attempts - 1, o.run_at = now;
         o.error = error_text(err, stored);
-        changed = souk_store_update(db, "UPDATE jobs SET state = 'queued', attempts = attempts - 1, last_error = $5, "
-                                        "run_at = $4, locked_by = NULL, locked_until = NULL, updated_at = $4 "
-                                        "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
-                                    SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(j->token), SOUK_I64(j->attempts),
-                                              SOUK_I64(now), SOUK_TEXT(o.error)));
+        changed = souk_store_update(
+            db,
+            "UPDATE jobs SET state = 'queued', attempts = attempts - 1, last_error = $5, "
+            "run_at = $4, locked_by = NULL, locked_until = NULL, updated_at = $4 "
+            "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
+            SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(j->token), SOUK_I64(j->attempts), SOUK_I64(now), SOUK_TEXT(o.error)));
     } else {
         bool dead = j->attempts >= j->max_attempts;
         name = dead ? "dead" : "failed";
         o.state = dead ? "dead" : "queued";
         o.run_at = dead ? now : now + souk__job_backoff_us(k.retry_us, j->attempts);
         o.error = error_text(err, stored);
-        changed = souk_store_update(db, "UPDATE jobs SET state = $5, last_error = $6, run_at = $7, locked_by = NULL, "
-                                        "locked_until = NULL, updated_at = $4, finished_at = $8 "
-                                        "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
+        changed = souk_store_update(db,
+                                    "UPDATE jobs SET state = $5, last_error = $6, run_at = $7, locked_by = NULL, "
+                                    "locked_until = NULL, updated_at = $4, finished_at = $8 "
+                                    "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
                                     SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(j->token), SOUK_I64(j->attempts),
-                                              SOUK_I64(now), SOUK_TEXT(o.state), SOUK_TEXT(o.error),
-                                              SOUK_I64(o.run_at), dead ? SOUK_I64(now) : SOUK_NULL));
+                                              SOUK_I64(now), SOUK_TEXT(o.state), SOUK_TEXT(o.error), SOUK_I64(o.run_at),
+                                              dead ? SOUK_I64(now) : SOUK_NULL));
     }
     if (changed < 0)
         return (int)changed;

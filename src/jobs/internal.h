@@ -14,7 +14,7 @@
 typedef struct souk__job_kind {
     char kind[SOUK_JOB_KIND_MAX + 1];
     souk_job_fn fn;
-    souk_job_tx_fn tx_fn;           /* runs inside the claim's transaction */
+    souk_job_tx_fn tx_fn; /* runs inside the claim's transaction */
     int max_attempts;
     int64_t retry_us;
     souk_job_outcome_fn on_outcome;
@@ -45,10 +45,10 @@ void souk__jobs_reset(void);
 /* A claimed job (malloc'd strings; souk__job_release frees them). */
 typedef struct souk__job {
     int64_t id;
-    int64_t attempts;      /* including the one just claimed */
+    int64_t attempts; /* including the one just claimed */
     int64_t max_attempts;
     char *kind, *payload;
-    char token[96];        /* locked_by written by the claim */
+    char token[96]; /* locked_by written by the claim */
 } souk__job;
 
 void souk__job_release(souk__job *j);
@@ -72,8 +72,7 @@ int souk__job_claim(souk_store *db, int64_t now, const char *token, souk__job *j
  * in the same transaction. *OUTCOME (optional) gets "done", "failed",
  * "interrupted" or "dead". Returns 0 (recorded), 1 (the claim was lost:
  * nothing written) or a negative souk_db_status. */
-int souk__job_finish_tx(souk_store *db, const souk__job *j, int rc, const char *err, int64_t now,
-                        const char **outcome);
+int souk__job_finish_tx(souk_store *db, const souk__job *j, int rc, const char *err, int64_t now, const char **outcome);
 
 /* The same in its own short write transaction, counting
  * souk_job_runs_total and logging failures. */

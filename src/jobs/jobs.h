@@ -35,19 +35,19 @@ typedef struct souk_res souk_res;
 
 #define SOUK_PREFIX_JOB "job"
 
-#define SOUK_JOB_KIND_MAX 64                 /* bytes of a kind: [a-z0-9_.-], starts with a letter */
-#define SOUK_JOB_PAYLOAD_MAX (64 * 1024)     /* bytes of the serialized payload */
-#define SOUK_JOB_DEDUPE_MAX 200              /* bytes of a dedupe key */
-#define SOUK_JOB_ERROR_MAX 1000              /* bytes of last_error kept */
+#define SOUK_JOB_KIND_MAX 64             /* bytes of a kind: [a-z0-9_.-], starts with a letter */
+#define SOUK_JOB_PAYLOAD_MAX (64 * 1024) /* bytes of the serialized payload */
+#define SOUK_JOB_DEDUPE_MAX 200          /* bytes of a dedupe key */
+#define SOUK_JOB_ERROR_MAX 1000          /* bytes of last_error kept */
 #define SOUK_JOB_KINDS_MAX 64
 #define SOUK_JOB_THREADS_MAX 64
 #define SOUK_JOB_DEFAULT_MAX_ATTEMPTS 10
-#define SOUK_JOB_LEASE_US (INT64_C(300) * 1000000)   /* 5 min: a job must finish within its lease */
+#define SOUK_JOB_LEASE_US (INT64_C(300) * 1000000) /* 5 min: a job must finish within its lease */
 #define SOUK_JOB_BACKOFF_CAP_US (INT64_C(3600) * 1000000)
 #define SOUK_JOB_RETRY_US (INT64_C(2) * 1000000) /* default delay before the second attempt */
-#define SOUK_JOB_POLL_MS 500                 /* idle workers look for due jobs at least this often */
+#define SOUK_JOB_POLL_MS 500                     /* idle workers look for due jobs at least this often */
 #define SOUK_JOB_DONE_RETENTION_US (INT64_C(7) * 24 * 3600 * 1000000) /* done jobs are deleted after */
-#define SOUK_JOB_LIST_MAX 200                /* largest ?limit= of the admin list */
+#define SOUK_JOB_LIST_MAX 200                                         /* largest ?limit= of the admin list */
 
 /* What a job function returns when it gave up because the workers are
  * stopping (souk_jobs_stopping()): the job goes back to queued, due at once,
@@ -89,12 +89,12 @@ int souk_job_register_tx(const char *kind, souk_job_tx_fn fn, int max_attempts);
 /* An outcome of one job as it is recorded, for the kind's outcome hook. */
 typedef struct souk_job_outcome {
     int64_t job_id;
-    const char *state;   /* "done"; "queued": failed or interrupted, runs again at RUN_AT; "dead" */
-    int64_t attempts;    /* attempts counted so far (an interrupted one is not) */
-    bool interrupted;    /* put back by SOUK_JOB_INTERRUPTED: nothing was attempted */
-    int64_t run_at;      /* "queued": when it runs again */
-    int64_t at;          /* when the outcome is recorded (µs) */
-    const char *error;   /* the reason, NULL when done */
+    const char *state; /* "done"; "queued": failed or interrupted, runs again at RUN_AT; "dead" */
+    int64_t attempts;  /* attempts counted so far (an interrupted one is not) */
+    bool interrupted;  /* put back by SOUK_JOB_INTERRUPTED: nothing was attempted */
+    int64_t run_at;    /* "queued": when it runs again */
+    int64_t at;        /* when the outcome is recorded (µs) */
+    const char *error; /* the reason, NULL when done */
 } souk_job_outcome;
 
 /* Called inside the write transaction that records each outcome of a job of
@@ -109,7 +109,7 @@ typedef int (*souk_job_outcome_fn)(souk_store *db, const json_t *payload, const 
 /* A kind with every option, for souk_job_register_kind. */
 typedef struct souk_job_kind {
     const char *kind;
-    souk_job_fn fn;                 /* exactly one of FN and TX_FN */
+    souk_job_fn fn; /* exactly one of FN and TX_FN */
     souk_job_tx_fn tx_fn;
     int max_attempts;               /* ≤ 0 = SOUK_JOB_DEFAULT_MAX_ATTEMPTS, at most 100 */
     int64_t retry_us;               /* delay before the second attempt, doubling after each further failure
@@ -186,11 +186,11 @@ int souk_jobs_api_retry(souk_req *req, souk_res *res);
 /* ---- cron (cron.c) ---- */
 
 typedef struct souk_cron {
-    uint64_t minutes;   /* bit m: minute 0..59 */
-    uint32_t hours;     /* bit h: 0..23 */
-    uint32_t mdays;     /* bit d: 1..31 */
-    uint16_t months;    /* bit m: 1..12 */
-    uint8_t wdays;      /* bit w: 0..6, 0 = Sunday (7 is accepted as Sunday) */
+    uint64_t minutes;           /* bit m: minute 0..59 */
+    uint32_t hours;             /* bit h: 0..23 */
+    uint32_t mdays;             /* bit d: 1..31 */
+    uint16_t months;            /* bit m: 1..12 */
+    uint8_t wdays;              /* bit w: 0..6, 0 = Sunday (7 is accepted as Sunday) */
     uint8_t mday_any, wday_any; /* field was "*" (or "*" with a step) */
 } souk_cron;
 

@@ -93,8 +93,9 @@ int souk_job_schedule(const char *kind, const char *cron)
 {
     souk_cron c;
     const char *why = NULL;
-    if (!souk__jobs_kind_ok(kind) || souk_cron_parse(cron, &c, &why) < 0 || souk_cron_next(&c, souk_time_now_us()) < 0 ||
-        strlen(cron) >= sizeof schedules[0].cron || souk__jobs_running()) {
+    if (!souk__jobs_kind_ok(kind) || souk_cron_parse(cron, &c, &why) < 0 ||
+        souk_cron_next(&c, souk_time_now_us()) < 0 || strlen(cron) >= sizeof schedules[0].cron ||
+        souk__jobs_running()) {
         souk_log_error("jobs: cannot schedule %s by '%s': %s", souk__jobs_kind_ok(kind) ? kind : "(invalid kind)",
                        cron ? cron : "", why ? why : "never due, or workers running");
         return -1;

@@ -22,9 +22,10 @@ int souk__jobs_sync_schedules(souk_store *db, int64_t now)
     souk__job_schedule copy[SOUK_JOB_KINDS_MAX];
     int n = souk__jobs_schedules(copy), r = 0;
     for (int i = 0; i < n && r >= 0; i++)
-        r = (int)souk_store_update_tx(db, "INSERT INTO job_schedules (kind, cron, next_run_at) VALUES ($1, $2, $3) "
-                                          "ON CONFLICT (kind) DO UPDATE SET cron = excluded.cron, "
-                                          "next_run_at = excluded.next_run_at WHERE job_schedules.cron <> excluded.cron",
+        r = (int)souk_store_update_tx(db,
+                                      "INSERT INTO job_schedules (kind, cron, next_run_at) VALUES ($1, $2, $3) "
+                                      "ON CONFLICT (kind) DO UPDATE SET cron = excluded.cron, "
+                                      "next_run_at = excluded.next_run_at WHERE job_schedules.cron <> excluded.cron",
                                       SOUK_ARGS(SOUK_TEXT(copy[i].kind), SOUK_TEXT(copy[i].cron),
                                                 SOUK_I64(souk_cron_next(&copy[i].parsed, now))));
     return r < 0 ? r : 0;
@@ -49,8 +50,9 @@ static int tick_fn(souk_store *db, void *vctx)
     if (next < 0)
         return SOUK_DB_HARD;
     /* compare-and-set: only the scheduler that moves next_run_at enqueues */
-    int64_t moved = souk_store_update(db, "UPDATE job_schedules SET next_run_at = $3 WHERE kind = $1 AND next_run_at = $2",
-                                      SOUK_ARGS(SOUK_TEXT(cx->s->kind), SOUK_I64(due), SOUK_I64(next)));
+    int64_t moved =
+        souk_store_update(db, "UPDATE job_schedules SET next_run_at = $3 WHERE kind = $1 AND next_run_at = $2",
+                          SOUK_ARGS(SOUK_TEXT(cx->s->kind), SOUK_I64(due), SOUK_I64(next)));
     if (moved < 0)
         return (int)moved;
     if (moved != 1)
@@ -87,8 +89,9 @@ int souk__jobs_schedule_tick(souk_store *db, int64_t now)
 static int purge_fn(souk_store *db, void *vctx)
 {
     int64_t before = *(int64_t *)vctx;
-    int64_t n = souk_store_update(db, "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'done' AND "
-                                      "finished_at < $1 LIMIT $2)",
+    int64_t n = souk_store_update(db,
+                                  "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'done' AND "
+                                  "finished_at < $1 LIMIT $2)",
                                   SOUK_ARGS(SOUK_I64(before), SOUK_I64(PURGE_BATCH)));
     return (int)n;
 }

@@ -26,10 +26,10 @@
 static const char *const statuses[] = {"pending", "sent", "failed", NULL};
 
 typedef struct list_filter {
-    int status;      /* index in statuses, -1 = any */
-    const char *to;  /* NULL = any */
+    int status;     /* index in statuses, -1 = any */
+    const char *to; /* NULL = any */
     int64_t limit;
-    int64_t before;  /* id from the cursor, 0 = the first page */
+    int64_t before; /* id from the cursor, 0 = the first page */
     uint64_t present;
 } list_filter;
 
@@ -97,6 +97,7 @@ int souk_mail_api_list(souk_req *req, souk_res *res)
     if (!data)
         return souk_res_error(res, r ? souk_store_dberr(r) : SOUK_E_INTERNAL, NULL);
     char cursor[SOUK_CURSOR_TEXT_MAX];
-    return souk_res_json(res, 200, json_pack("{s:o,s:o}", "data", data, "next_cursor",
-                                             more ? json_string(souk_cursor_encode("m1", last_id, cursor)) : json_null()));
+    return souk_res_json(res, 200,
+                         json_pack("{s:o,s:o}", "data", data, "next_cursor",
+                                   more ? json_string(souk_cursor_encode("m1", last_id, cursor)) : json_null()));
 }

@@ -75,10 +75,9 @@ static int deliver_job(souk_store *db, const json_t *payload, char *err, size_t 
     }
     char idbuf[SOUK_ID_TEXT_MAX], status[16];
     souk_id_format(SOUK_PREFIX_MAIL, id, idbuf);
-    int r = souk_store_one(db, "SELECT to_addr, subject, body, status FROM mail_outbox WHERE id = $1",
-                           SOUK_ARGS(SOUK_I64(id)),
-                           SOUK_COLS(SOUK_COL_DUP(&row.to), SOUK_COL_DUP(&row.subject), SOUK_COL_DUP(&row.body),
-                                     SOUK_COL_STR(status)));
+    int r = souk_store_one(
+        db, "SELECT to_addr, subject, body, status FROM mail_outbox WHERE id = $1", SOUK_ARGS(SOUK_I64(id)),
+        SOUK_COLS(SOUK_COL_DUP(&row.to), SOUK_COL_DUP(&row.subject), SOUK_COL_DUP(&row.body), SOUK_COL_STR(status)));
     if (r != SOUK_DB_ROW || strcmp(status, "sent") == 0) {
         row_release(&row);
         if (r < 0)
@@ -100,8 +99,9 @@ static int deliver_job(souk_store *db, const json_t *payload, char *err, size_t 
         snprintf(err, errlen, "interrupted by shutdown; will retry");
     if (sent != 0)
         return sent;
-    r = (int)souk_store_update_tx(db, "UPDATE mail_outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, "
-                                      "last_error = '' WHERE id = $1 AND status <> 'sent'",
+    r = (int)souk_store_update_tx(db,
+                                  "UPDATE mail_outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, "
+                                  "last_error = '' WHERE id = $1 AND status <> 'sent'",
                                   SOUK_ARGS(SOUK_I64(id), SOUK_I64(souk_time_now_us())));
     if (r < 0) {
         snprintf(err, errlen, "delivered, but the outbox could not be updated: %s", souk_store_errmsg(db));
@@ -124,14 +124,16 @@ static int record_outcome(souk_store *db, const json_t *payload, const souk_job_
             el--;
     }
     if (o->interrupted)
-        return souk_store_exec(db, "UPDATE mail_outbox SET next_attempt_at = $2, last_error = $3 "
-                                   "WHERE id = $1 AND status = 'pending'",
+        return souk_store_exec(db,
+                               "UPDATE mail_outbox SET next_attempt_at = $2, last_error = $3 "
+                               "WHERE id = $1 AND status = 'pending'",
                                SOUK_ARGS(SOUK_I64(id), SOUK_I64(o->run_at), SOUK_TEXTN(e, el)));
     bool dead = strcmp(o->state, "dead") == 0;
-    return souk_store_exec(db, "UPDATE mail_outbox SET status = $2, attempts = attempts + 1, last_error = $3, "
-                               "next_attempt_at = $4 WHERE id = $1 AND status <> 'sent'",
-                           SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(dead ? "failed" : "pending"), SOUK_TEXTN(e, el),
-                                     SOUK_I64(o->run_at)));
+    return souk_store_exec(
+        db,
+        "UPDATE mail_outbox SET status = $2, attempts = attempts + 1, last_error = $3, "
+        "next_attempt_at = $4 WHERE id = $1 AND status <> 'sent'",
+        SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(dead ? "failed" : "pending"), SOUK_TEXTN(e, el), SOUK_I64(o->run_at)));
 }
 
 int souk_mail_register_jobs(void)

@@ -189,8 +189,7 @@ int souk__mail_format(souk_buf *out, const souk__mail_row *row, const char *from
     souk_buf_add(out, at + 1, alen - (size_t)(at + 1 - addr));
     souk_buf_adds(out, ">\r\nMIME-Version: 1.0\r\n"
                        "Content-Type: text/plain; charset=utf-8\r\n");
-    souk_buf_adds(out, qp ? "Content-Transfer-Encoding: quoted-printable\r\n"
-                          : "Content-Transfer-Encoding: 8bit\r\n");
+    souk_buf_adds(out, qp ? "Content-Transfer-Encoding: quoted-printable\r\n" : "Content-Transfer-Encoding: 8bit\r\n");
     souk_buf_adds(out, "Auto-Submitted: auto-generated\r\n\r\n");
     if (qp)
         add_body_qp(out, row->body, blen);

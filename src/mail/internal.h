@@ -30,10 +30,10 @@ int souk__mail_parse_from(const char *from, const char **addr, size_t *len, cons
  * while souk_mail_configure replaces it. */
 typedef struct souk__mail_settings souk__mail_settings;
 struct souk__mail_settings {
-    souk_mail_config c;  /* points into this allocation */
+    souk_mail_config c;                  /* points into this allocation */
     char env_from[SOUK_MAIL_TO_MAX + 3]; /* "<addr>" for MAIL FROM */
     int refs;
-    size_t size;         /* of the allocation, wiped when freed */
+    size_t size; /* of the allocation, wiped when freed */
 };
 
 /* The current settings with a reference taken (NULL when no relay is configured);

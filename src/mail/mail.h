@@ -35,13 +35,13 @@ typedef struct souk_res souk_res;
 
 #define SOUK_PREFIX_MAIL "mail"
 
-#define SOUK_MAIL_TO_MAX 254           /* bytes of the recipient address (RFC 5321 path limit) */
-#define SOUK_MAIL_SUBJECT_MAX 200      /* characters (UTF-8 code points) */
-#define SOUK_MAIL_BODY_MAX (64 * 1024) /* bytes */
-#define SOUK_MAIL_MAX_ATTEMPTS 8       /* default souk_mail_config.max_attempts */
+#define SOUK_MAIL_TO_MAX 254                       /* bytes of the recipient address (RFC 5321 path limit) */
+#define SOUK_MAIL_SUBJECT_MAX 200                  /* characters (UTF-8 code points) */
+#define SOUK_MAIL_BODY_MAX (64 * 1024)             /* bytes */
+#define SOUK_MAIL_MAX_ATTEMPTS 8                   /* default souk_mail_config.max_attempts */
 #define SOUK_MAIL_RETRY_US (INT64_C(30) * 1000000) /* delay before the second attempt, doubling up to 1 h */
-#define SOUK_MAIL_JOB "mail.deliver"   /* the job kind that delivers one message */
-#define SOUK_MAIL_LIST_MAX 200         /* largest ?limit= of the admin list */
+#define SOUK_MAIL_JOB "mail.deliver"               /* the job kind that delivers one message */
+#define SOUK_MAIL_LIST_MAX 200                     /* largest ?limit= of the admin list */
 
 /* Queues a message inside the caller's open write transaction. USER_ID 0 = no account.
  * next_attempt_at = now. When this process delivers mail (souk_mail_configure with a relay)
@@ -64,10 +64,10 @@ int souk_mail_enqueue_tx(souk_store *db, int64_t user_id, const char *to, const 
 int souk_mail_check(const char *to, const char *subject, const char *body, const char **why);
 
 typedef struct souk_mail_config {
-    const char *smtp_url;     /* e.g. "smtp://127.0.0.1:2525" or "smtps://relay:465"; NULL/"" = no relay */
-    const char *from;         /* envelope and header From, e.g. "souk <no-reply@localhost>" */
+    const char *smtp_url;            /* e.g. "smtp://127.0.0.1:2525" or "smtps://relay:465"; NULL/"" = no relay */
+    const char *from;                /* envelope and header From, e.g. "souk <no-reply@localhost>" */
     const char *username, *password; /* optional SMTP AUTH */
-    int max_attempts;         /* default 8 */
+    int max_attempts;                /* default 8 */
 } souk_mail_config;
 
 /* Fills C from SOUK_SMTP_URL, SOUK_MAIL_FROM (default "souk <no-reply@localhost>"),

@@ -134,8 +134,9 @@ int souk_mail_enqueue_tx(souk_store *db, int64_t user_id, const char *to, const 
         return -1;
     }
     int64_t id = souk_id_next();
-    int r = souk_store_exec(db, "INSERT INTO mail_outbox (id, user_id, to_addr, subject, body, next_attempt_at, "
-                                "created_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    int r = souk_store_exec(db,
+                            "INSERT INTO mail_outbox (id, user_id, to_addr, subject, body, next_attempt_at, "
+                            "created_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
                             SOUK_ARGS(SOUK_I64(id), SOUK_REF(user_id), SOUK_TEXT(to), SOUK_TEXT(subject),
                                       SOUK_TEXT(body), SOUK_I64(souk_time_now_us())));
     if (r >= 0 && souk_mail_delivers())
@@ -190,8 +191,9 @@ int souk_mail_requeue(souk_store *db)
         return SOUK_DB_HARD;
     do {
         cx->n = 0;
-        souk_stmt *st = souk_store_query(db, "SELECT id, next_attempt_at FROM mail_outbox WHERE status = 'pending' "
-                                             "AND id > $1 ORDER BY id LIMIT $2",
+        souk_stmt *st = souk_store_query(db,
+                                         "SELECT id, next_attempt_at FROM mail_outbox WHERE status = 'pending' "
+                                         "AND id > $1 ORDER BY id LIMIT $2",
                                          SOUK_ARGS(SOUK_I64(after), SOUK_I64(REQUEUE_BATCH)));
         while (cx->n < REQUEUE_BATCH &&
                (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&cx->ids[cx->n]), SOUK_COL_I64(&cx->due[cx->n])))) ==

@@ -126,4 +126,3 @@ int souk__mail_send(const souk__mail_settings *s, const souk__mail_row *row, con
     curl_easy_cleanup(h);
     return r;
 }
-

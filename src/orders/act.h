@@ -14,7 +14,7 @@ typedef struct line_in {
 
 /* Every field any action takes; each handler's spec names its own. */
 typedef struct act_in {
-    souk_json_array lines;      /* of line_in */
+    souk_json_array lines; /* of line_in */
     const char *reason, *carrier, *tracking;
     int64_t amount;
     uint64_t present, nulls;
@@ -26,12 +26,12 @@ extern const souk_json_spec souk__order_line_spec;
 /* One action on one order, handed to its transaction body. */
 typedef struct act {
     souk_req *req;
-    souk__order o;        /* reloaded by the body inside its transaction */
-    int64_t vendor;       /* the caller's part (0 = all of it) */
+    souk__order o;  /* reloaded by the body inside its transaction */
+    int64_t vendor; /* the caller's part (0 = all of it) */
     const act_in *in;
-    const char *actor;    /* "usr_…", "key_…" or "guest" */
-    int64_t refund_id;    /* a refund the body began: sent after the commit */
-    int64_t object_id;    /* e.g. the return acted on */
+    const char *actor; /* "usr_…", "key_…" or "guest" */
+    int64_t refund_id; /* a refund the body began: sent after the commit */
+    int64_t object_id; /* e.g. the return acted on */
     souk_problems *pr;
 } act;
 

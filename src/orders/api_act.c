@@ -56,8 +56,8 @@ int souk__act_run(souk_req *req, souk_res *res, act *x, souk_store_body body, in
     if (e == SOUK_E_VALIDATION)
         return souk_res_invalid(res);
     if (e == SOUK_E_INVALID_STATE || e == SOUK_E_CONFLICT)
-        return souk_res_error(res, SOUK_E_INVALID_STATE, res->problems.count ? NULL :
-                              "This is not possible in the order's current state.");
+        return souk_res_error(res, SOUK_E_INVALID_STATE,
+                              res->problems.count ? NULL : "This is not possible in the order's current state.");
     if (e)
         return souk_res_error(res, e, NULL);
     char err[256];
@@ -74,8 +74,8 @@ int souk__act_prepare(souk_req *req, souk_res *res, int how, const souk_json_spe
     x->in = in;
     x->pr = &res->problems;
     x->actor = souk__order_actor(req);
-    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_ORDER, &id) || souk__order_access(req, res, id, how, &x->o,
-                                                                                    &x->vendor))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_ORDER, &id) ||
+        souk__order_access(req, res, id, how, &x->o, &x->vendor))
         return res->err;
     return spec ? souk__act_decode_optional(req, res, spec, in) : 0;
 }
@@ -130,8 +130,9 @@ static bool fulfillable(const char *state)
 static souk_err line_problem(souk_store *db, act *x, size_t i, const line_in *l)
 {
     int64_t left = 0;
-    int r = souk_store_one(db, "SELECT quantity - fulfilled FROM order_lines WHERE order_id = $1 "
-                               "AND variant_id = $2 AND ($3 = 0 OR vendor_id = $3)",
+    int r = souk_store_one(db,
+                           "SELECT quantity - fulfilled FROM order_lines WHERE order_id = $1 "
+                           "AND variant_id = $2 AND ($3 = 0 OR vendor_id = $3)",
                            SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(l->variant_id), SOUK_I64(x->vendor)),
                            SOUK_COLS(SOUK_COL_I64(&left)));
     if (r < 0)
@@ -153,8 +154,9 @@ static souk_err fulfil_tx(souk_store *db, void *arg)
     if (e)
         return e;
     if (!x->in->lines.count) { /* everything the caller may fulfil */
-        int64_t n = souk_store_update(db, "UPDATE order_lines SET fulfilled = quantity WHERE order_id = $1 "
-                                          "AND ($2 = 0 OR vendor_id = $2) AND fulfilled < quantity",
+        int64_t n = souk_store_update(db,
+                                      "UPDATE order_lines SET fulfilled = quantity WHERE order_id = $1 "
+                                      "AND ($2 = 0 OR vendor_id = $2) AND fulfilled < quantity",
                                       SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(x->vendor)));
         if (n <= 0)
             return n < 0 ? souk_store_dberr((int)n) : SOUK_E_INVALID_STATE; /* nothing left */
@@ -162,9 +164,10 @@ static souk_err fulfil_tx(souk_store *db, void *arg)
     const line_in *lines = x->in->lines.items;
     bool bad = false;
     for (size_t i = 0; i < x->in->lines.count; i++) {
-        int64_t n = souk_store_update(db, "UPDATE order_lines SET fulfilled = fulfilled + $3 WHERE order_id = $1 "
-                                          "AND variant_id = $2 AND ($4 = 0 OR vendor_id = $4) "
-                                          "AND fulfilled + $3 <= quantity",
+        int64_t n = souk_store_update(db,
+                                      "UPDATE order_lines SET fulfilled = fulfilled + $3 WHERE order_id = $1 "
+                                      "AND variant_id = $2 AND ($4 = 0 OR vendor_id = $4) "
+                                      "AND fulfilled + $3 <= quantity",
                                       SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(lines[i].variant_id),
                                                 SOUK_I64(lines[i].quantity), SOUK_I64(x->vendor)));
         if (n < 0)
@@ -197,12 +200,13 @@ static souk_err move_subs(souk_store *db, act *x, const char *from, const char *
     souk_err e = souk__act_reload(db, x, shippable);
     if (e)
         return e;
-    souk_stmt *st = souk_store_query(db, "UPDATE sub_orders SET state = $3, carrier = coalesce($4, carrier), "
-                                         "tracking = coalesce($5, tracking), updated_at = $6 WHERE order_id = $1 "
-                                         "AND ($2 = 0 OR vendor_id = $2) AND state = $7 RETURNING id",
-                                     SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(x->vendor), SOUK_TEXT(to),
-                                               SOUK_TEXT(x->in->carrier), SOUK_TEXT(x->in->tracking),
-                                               SOUK_I64(souk_time_now_us()), SOUK_TEXT(from)));
+    souk_stmt *st =
+        souk_store_query(db,
+                         "UPDATE sub_orders SET state = $3, carrier = coalesce($4, carrier), "
+                         "tracking = coalesce($5, tracking), updated_at = $6 WHERE order_id = $1 "
+                         "AND ($2 = 0 OR vendor_id = $2) AND state = $7 RETURNING id",
+                         SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(x->vendor), SOUK_TEXT(to), SOUK_TEXT(x->in->carrier),
+                                   SOUK_TEXT(x->in->tracking), SOUK_I64(souk_time_now_us()), SOUK_TEXT(from)));
     int64_t moved[SOUK_CART_MAX_LINES]; /* one sub-order per vendor at most */
     int n = souk_store_ids(st, moved, SOUK_CART_MAX_LINES);
     if (n < 0)

@@ -41,8 +41,7 @@ static souk_err refund_tx(souk_store *db, void *arg)
     souk_err e = souk__act_reload(db, x, refundable);
     if (e)
         return e;
-    e = souk__refund_begin_tx(db, &x->o, x->in->amount, x->in->reason ? x->in->reason : "", 0, x->actor,
-                              &x->refund_id);
+    e = souk__refund_begin_tx(db, &x->o, x->in->amount, x->in->reason ? x->in->reason : "", 0, x->actor, &x->refund_id);
     if (e == SOUK_E_VALIDATION)
         souk_problems_add(x->pr, x->req->arena, "amount", "at most %lld is left to refund",
                           (long long)(x->o.total - x->o.refunded));
@@ -70,10 +69,11 @@ static souk_err return_request_tx(souk_store *db, void *arg)
     const line_in *lines = x->in->lines.items;
     json_t *saved = json_array();
     for (size_t i = 0; i < x->in->lines.count; i++) {
-        int64_t n = souk_store_update(db, "UPDATE order_lines SET returned = returned + $3 WHERE order_id = $1 "
-                                          "AND variant_id = $2 AND returned + $3 <= fulfilled",
-                                      SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(lines[i].variant_id),
-                                                SOUK_I64(lines[i].quantity)));
+        int64_t n =
+            souk_store_update(db,
+                              "UPDATE order_lines SET returned = returned + $3 WHERE order_id = $1 "
+                              "AND variant_id = $2 AND returned + $3 <= fulfilled",
+                              SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(lines[i].variant_id), SOUK_I64(lines[i].quantity)));
         if (n < 0) {
             json_decref(saved);
             return souk_store_dberr((int)n);
@@ -82,9 +82,9 @@ static souk_err return_request_tx(souk_store *db, void *arg)
         snprintf(field, sizeof field, "lines[%zu]", i);
         if (n == 0)
             souk_problems_add(x->pr, x->req->arena, field, "is not a delivered line with that many left to return");
-        json_array_append_new(saved, json_pack("{s:s,s:I}", "variant_id", souk_id_format("var", lines[i].variant_id,
-                                                                                        var),
-                                               "quantity", (json_int_t)lines[i].quantity));
+        json_array_append_new(saved,
+                              json_pack("{s:s,s:I}", "variant_id", souk_id_format("var", lines[i].variant_id, var),
+                                        "quantity", (json_int_t)lines[i].quantity));
     }
     if (x->pr->count) {
         json_decref(saved);
@@ -95,8 +95,9 @@ static souk_err return_request_tx(souk_store *db, void *arg)
     if (!text)
         return SOUK_E_INTERNAL;
     x->object_id = souk_id_next();
-    int r = souk_store_exec(db, "INSERT INTO order_returns (id, order_id, state, reason, lines, created_at, "
-                                "updated_at) VALUES ($1, $2, 'requested', $3, $4, $5, $5)",
+    int r = souk_store_exec(db,
+                            "INSERT INTO order_returns (id, order_id, state, reason, lines, created_at, "
+                            "updated_at) VALUES ($1, $2, 'requested', $3, $4, $5, $5)",
                             SOUK_ARGS(SOUK_I64(x->object_id), SOUK_I64(x->o.id),
                                       SOUK_TEXT(x->in->reason ? x->in->reason : ""), SOUK_TEXT(text),
                                       SOUK_I64(souk_time_now_us())));
@@ -128,10 +129,11 @@ static int return_param(souk_req *req, souk_res *res, act *x)
 /* Moves return X->object_id from FROM to TO; INVALID_STATE when it was not in FROM. */
 static souk_err move_return(souk_store *db, act *x, const char *from, const char *to)
 {
-    int64_t n = souk_store_update(db, "UPDATE order_returns SET state = $3, updated_at = $4 WHERE id = $1 "
-                                      "AND state = $2",
-                                  SOUK_ARGS(SOUK_I64(x->object_id), SOUK_TEXT(from), SOUK_TEXT(to),
-                                            SOUK_I64(souk_time_now_us())));
+    int64_t n = souk_store_update(
+        db,
+        "UPDATE order_returns SET state = $3, updated_at = $4 WHERE id = $1 "
+        "AND state = $2",
+        SOUK_ARGS(SOUK_I64(x->object_id), SOUK_TEXT(from), SOUK_TEXT(to), SOUK_I64(souk_time_now_us())));
     return n < 0 ? souk_store_dberr((int)n) : n == 1 ? SOUK_OK : SOUK_E_INVALID_STATE;
 }
 
@@ -140,8 +142,9 @@ static souk_err approve_tx(souk_store *db, void *arg)
     act *x = arg;
     souk_err e = move_return(db, x, "requested", "approved");
     char ref[SOUK_ID_TEXT_MAX];
-    return e ? e : souk__order_history_tx(db, x->o.id, 0, x->o.state, x->o.state,
-                                          souk_id_format(SOUK_PREFIX_RETURN, x->object_id, ref), x->actor);
+    return e ? e
+             : souk__order_history_tx(db, x->o.id, 0, x->o.state, x->o.state,
+                                      souk_id_format(SOUK_PREFIX_RETURN, x->object_id, ref), x->actor);
 }
 
 /* Restocks the return's lines and sums their value. */
@@ -166,9 +169,9 @@ static souk_err restock_return(souk_store *db, act *x, int64_t *value)
         }
         e = souk_inventory_restock_tx(db, x->o.reservation_id, variant, q, "returned", x->actor);
         int64_t unit = 0;
-        if (!e && (r = souk_store_one(db, "SELECT unit_amount FROM order_lines WHERE order_id = $1 AND variant_id = $2",
-                                      SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(variant)),
-                                      SOUK_COLS(SOUK_COL_I64(&unit)))) < 0)
+        if (!e &&
+            (r = souk_store_one(db, "SELECT unit_amount FROM order_lines WHERE order_id = $1 AND variant_id = $2",
+                                SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(variant)), SOUK_COLS(SOUK_COL_I64(&unit)))) < 0)
             e = souk_store_dberr(r);
         *value += unit * q;
     }

@@ -122,29 +122,30 @@ int souk_orders_api_get(souk_req *req, souk_res *res)
 {
     int64_t id, vendor_view;
     souk__order o;
-    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_ORDER, &id) || souk__order_access(req, res, id, SOUK__SEE, &o,
-                                                                                    &vendor_view))
+    if (souk_req_path_id(req, res, 0, SOUK_PREFIX_ORDER, &id) ||
+        souk__order_access(req, res, id, SOUK__SEE, &o, &vendor_view))
         return res->err;
     return souk__order_answer(req, res, id, vendor_view, 200);
 }
 
 /* ---- the list ---- */
 
-static const char *const states[] = {"pending_payment", "paid", "partially_fulfilled", "fulfilled", "shipped",
-                                     "delivered", "cancelled", "refunded", NULL};
+static const char *const states[] = {"pending_payment", "paid",     "partially_fulfilled",
+                                     "fulfilled",       "shipped",  "delivered",
+                                     "cancelled",       "refunded", NULL};
 
 /* The query parameters as given. */
 typedef struct list_in {
-    int state;                 /* index into states */
-    const char *q, *vendor;    /* vendor: checked after the decode (permission first) */
+    int state;              /* index into states */
+    const char *q, *vendor; /* vendor: checked after the decode (permission first) */
     int64_t limit, before;
     uint64_t present;
 } list_in;
 
 enum { L_STATE, L_Q, L_VENDOR, L_LIMIT, L_CURSOR };
 static const souk_query_field list_fields[] = {
-    [L_STATE] = SOUK_QUERY_F_ENUM("state", list_in, state, states,
-                                  .message = "must be an order state such as paid or shipped"),
+    [L_STATE] =
+        SOUK_QUERY_F_ENUM("state", list_in, state, states, .message = "must be an order state such as paid or shipped"),
     [L_Q] = SOUK_QUERY_F_TEXT("q", list_in, q, 1, 100, .message = "must be 1-100 characters"),
     [L_VENDOR] = SOUK_QUERY_F_TEXT("vendor", list_in, vendor, 0, INT64_MAX),
     [L_LIMIT] = SOUK_QUERY_F_INT("limit", list_in, limit, 1, LIST_MAX),
@@ -283,7 +284,7 @@ int souk_orders_api_list(souk_req *req, souk_res *res)
         json_array_append_new(data, j);
     }
     char cursor[SOUK_CURSOR_TEXT_MAX];
-    return souk_res_json(res, 200, json_pack("{s:o,s:o}", "data", data, "next_cursor",
-                                             more ? json_string(souk_cursor_encode("o1", ids[n - 1], cursor))
-                                                  : json_null()));
+    return souk_res_json(res, 200,
+                         json_pack("{s:o,s:o}", "data", data, "next_cursor",
+                                   more ? json_string(souk_cursor_encode("o1", ids[n - 1], cursor)) : json_null()));
 }

@@ -34,7 +34,7 @@ typedef struct finish_ctx {
     bool mismatch;                     /* the gateway took another amount than the total (payment_check.c) */
     const char *request_id;
     int status;
-    char *body;                        /* malloc'd */
+    char *body; /* malloc'd */
 } finish_ctx;
 
 /* Applies the gateway's news to the order (in the transaction). */
@@ -43,8 +43,9 @@ static souk_err apply(souk_store *db, finish_ctx *f, const char *actor)
     const souk_payment_intent *pi = f->intent;
     int64_t order = f->c->order_id;
     if (f->created) {
-        int r = souk_store_exec(db, "UPDATE orders SET intent_id = $2, client_secret = $3, updated_at = $4 "
-                                    "WHERE id = $1 AND intent_id IS NULL",
+        int r = souk_store_exec(db,
+                                "UPDATE orders SET intent_id = $2, client_secret = $3, updated_at = $4 "
+                                "WHERE id = $1 AND intent_id IS NULL",
                                 SOUK_ARGS(SOUK_I64(order), SOUK_TEXT(pi->id),
                                           SOUK_TEXT(pi->client_secret[0] ? pi->client_secret : NULL),
                                           SOUK_I64(souk_time_now_us())));
@@ -64,8 +65,7 @@ static souk_err apply(souk_store *db, finish_ctx *f, const char *actor)
             return e;
         return souk__payment_succeeded_tx(db, f->order ? f->order : &read, &p, actor, &f->refund_id, &f->mismatch);
     }
-    case SOUK_PAY_PROCESSING:
-        return souk__order_processing_tx(db, order);
+    case SOUK_PAY_PROCESSING: return souk__order_processing_tx(db, order);
     case SOUK_PAY_REQUIRES_CONFIRMATION:
         return SOUK_OK; /* e.g. 3-D Secure: the client finishes with the client secret; the webhook tells */
     case SOUK_PAY_FAILED:
@@ -177,14 +177,14 @@ static int unreachable(souk_req *req, souk_res *res, const souk__checkout_claim 
  * confirms it with PAYMENT_METHOD (NULL = the client will). F and its
  * intents PI/CONFIRMED are filled. Returns 0, or -1 with ERR when the gateway
  * cannot be reached (F->created tells whether an intent was made before). */
-static int gateway_steps(souk__order *o, const char *payment_method, finish_ctx *f, souk_payment_intent *pi,
-                         char *err, size_t errlen, void (*created)(finish_ctx *f, void *ctx), void *ctx)
+static int gateway_steps(souk__order *o, const char *payment_method, finish_ctx *f, souk_payment_intent *pi, char *err,
+                         size_t errlen, void (*created)(finish_ctx *f, void *ctx), void *ctx)
 {
     const souk_payment_gateway *g = souk_orders_gateway();
     char ref[SOUK_ID_TEXT_MAX], idem[SOUK_ID_TEXT_MAX + 16];
     souk__order_ref(o->id, ref);
     if (strcmp(o->state, "pending_payment") != 0)
-        return 0; /* paid by a webhook, or cancelled, meanwhile: answer what is */
+        return 0;        /* paid by a webhook, or cancelled, meanwhile: answer what is */
     if (o->total == 0) { /* nothing to pay (a 100 % coupon, free shipping): no gateway */
         memset(pi, 0, sizeof *pi);
         pi->status = SOUK_PAY_SUCCEEDED;
@@ -272,8 +272,8 @@ static souk_err claim_and_pay_tx(souk_store *db, void *arg)
     char err[256];
     free(x->f.body);
     bool placed = x->c->outcome == SOUK__CLAIM_NEW;
-    x->f = (finish_ctx){x->c, &x->o, placed ? &x->c->placed : NULL, NULL, false, false, 0, false, x->request_id, 0,
-                        NULL};
+    x->f =
+        (finish_ctx){x->c, &x->o, placed ? &x->c->placed : NULL, NULL, false, false, 0, false, x->request_id, 0, NULL};
     if (placed) /* written just now: nothing to read back */
         x->o = x->c->placed.o;
     else if ((e = souk__order_load(db, x->c->order_id, &x->o)))
@@ -327,8 +327,16 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
         cart = 0; /* a replay needs no cart; a new checkout answers 404 */
     else if (e)
         return souk_res_error(res, e, NULL);
-    c.place = (souk__place_in){cart, user, user ? NULL : guest_key, in.email, address, souk_orders_gateway()->name,
-                               user ? uref : "guest", in.has_expected, in.expected.amount, in.expected.currency};
+    c.place = (souk__place_in){cart,
+                               user,
+                               user ? NULL : guest_key,
+                               in.email,
+                               address,
+                               souk_orders_gateway()->name,
+                               user ? uref : "guest",
+                               in.has_expected,
+                               in.expected.amount,
+                               in.expected.currency};
     if (!in.email && user && souk__checkout_account_email(req, res, user, &c.place.email))
         return res->err;
     if (!c.place.email) {

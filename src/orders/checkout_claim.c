@@ -22,8 +22,9 @@ souk_err souk__checkout_claim_tx(souk_store *db, void *arg)
     char hash[65];
     char *response = NULL;
     bool answered = false;
-    int r = souk_store_one(db, "SELECT request_hash, coalesce(order_id, 0), status IS NOT NULL, status, response, "
-                               "lease_until FROM idempotency_keys WHERE scope = $1 AND key = $2",
+    int r = souk_store_one(db,
+                           "SELECT request_hash, coalesce(order_id, 0), status IS NOT NULL, status, response, "
+                           "lease_until FROM idempotency_keys WHERE scope = $1 AND key = $2",
                            SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key)),
                            SOUK_COLS(SOUK_COL_STR(hash), SOUK_COL_I64(&c->order_id), SOUK_COL_BOOL(&answered),
                                      SOUK_COL_I64(&status), SOUK_COL_DUP(&response), SOUK_COL_I64(&lease)));
@@ -46,8 +47,9 @@ souk_err souk__checkout_claim_tx(souk_store *db, void *arg)
             return SOUK_OK;
         }
         c->outcome = SOUK__CLAIM_RESUME; /* its first request died, or its gateway was unreachable */
-        return souk_store_dberr(souk_store_exec(db, "UPDATE idempotency_keys SET lease_until = $3, lease_token = $4 "
-                                                    "WHERE scope = $1 AND key = $2",
+        return souk_store_dberr(souk_store_exec(db,
+                                                "UPDATE idempotency_keys SET lease_until = $3, lease_token = $4 "
+                                                "WHERE scope = $1 AND key = $2",
                                                 SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key),
                                                           SOUK_I64(now + SOUK_ORDERS_LEASE_US), SOUK_TEXT(c->lease))));
     }
@@ -59,12 +61,13 @@ souk_err souk__checkout_claim_tx(souk_store *db, void *arg)
         c->unwritten = true;
         return SOUK_OK;
     }
-    return souk_store_dberr(souk_store_exec(db, "INSERT INTO idempotency_keys (scope, key, request_hash, order_id, "
-                                                "lease_until, lease_token, created_at) "
-                                                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                                            SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key), SOUK_TEXT(c->hash),
-                                                      SOUK_I64(c->order_id), SOUK_I64(now + SOUK_ORDERS_LEASE_US),
-                                                      SOUK_TEXT(c->lease), SOUK_I64(now))));
+    return souk_store_dberr(
+        souk_store_exec(db,
+                        "INSERT INTO idempotency_keys (scope, key, request_hash, order_id, "
+                        "lease_until, lease_token, created_at) "
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key), SOUK_TEXT(c->hash), SOUK_I64(c->order_id),
+                                  SOUK_I64(now + SOUK_ORDERS_LEASE_US), SOUK_TEXT(c->lease), SOUK_I64(now))));
 }
 
 void souk__checkout_claim_wait(souk_store *db, const souk__checkout_claim *c, int64_t deadline)
@@ -72,8 +75,9 @@ void souk__checkout_claim_wait(souk_store *db, const souk__checkout_claim *c, in
     while (souk_time_now_us() < deadline) {
         nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
         bool settled = false;
-        int r = souk_store_one(db, "SELECT status IS NOT NULL OR lease_until <= $3 FROM idempotency_keys "
-                                   "WHERE scope = $1 AND key = $2",
+        int r = souk_store_one(db,
+                               "SELECT status IS NOT NULL OR lease_until <= $3 FROM idempotency_keys "
+                               "WHERE scope = $1 AND key = $2",
                                SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key), SOUK_I64(souk_time_now_us())),
                                SOUK_COLS(SOUK_COL_BOOL(&settled)));
         if (r != SOUK_DB_ROW || settled)
@@ -84,24 +88,27 @@ void souk__checkout_claim_wait(souk_store *db, const souk__checkout_claim *c, in
 souk_err souk__checkout_claim_answer_tx(souk_store *db, const souk__checkout_claim *c, int status, const char *body)
 {
     if (c->unwritten) /* the row as the claim's INSERT and the UPDATE below would leave it */
-        return souk_store_dberr(souk_store_exec(db, "INSERT INTO idempotency_keys (scope, key, request_hash, order_id, "
-                                                    "status, response, lease_until, lease_token, created_at) "
-                                                    "VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)",
+        return souk_store_dberr(souk_store_exec(db,
+                                                "INSERT INTO idempotency_keys (scope, key, request_hash, order_id, "
+                                                "status, response, lease_until, lease_token, created_at) "
+                                                "VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)",
                                                 SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key), SOUK_TEXT(c->hash),
                                                           SOUK_I64(c->order_id), SOUK_I64(status), SOUK_TEXT(body),
                                                           SOUK_TEXT(c->lease), SOUK_I64(c->claimed_at))));
-    return souk_store_dberr(souk_store_exec(db, "UPDATE idempotency_keys SET status = $3, response = $4, "
-                                                "lease_until = 0 WHERE scope = $1 AND key = $2 AND lease_token = $5 "
-                                                "AND status IS NULL",
-                                            SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key), SOUK_I64(status),
-                                                      SOUK_TEXT(body), SOUK_TEXT(c->lease))));
+    return souk_store_dberr(souk_store_exec(
+        db,
+        "UPDATE idempotency_keys SET status = $3, response = $4, "
+        "lease_until = 0 WHERE scope = $1 AND key = $2 AND lease_token = $5 "
+        "AND status IS NULL",
+        SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key), SOUK_I64(status), SOUK_TEXT(body), SOUK_TEXT(c->lease))));
 }
 
 static souk_err release_tx(souk_store *db, void *arg)
 {
     const souk__checkout_claim *c = arg;
-    return souk_store_dberr(souk_store_exec(db, "UPDATE idempotency_keys SET lease_until = 0 WHERE scope = $1 "
-                                                "AND key = $2 AND lease_token = $3",
+    return souk_store_dberr(souk_store_exec(db,
+                                            "UPDATE idempotency_keys SET lease_until = 0 WHERE scope = $1 "
+                                            "AND key = $2 AND lease_token = $3",
                                             SOUK_ARGS(SOUK_TEXT(c->scope), SOUK_TEXT(c->key), SOUK_TEXT(c->lease))));
 }
 

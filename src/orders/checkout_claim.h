@@ -24,16 +24,16 @@ typedef struct souk__checkout_claim {
     souk__place_in place;           /* the order to place when the key is new */
     souk_arena *a;
     souk_problems *pr;
-    bool answer_with_claim;         /* in: the answer is stored in the claim's transaction (an
+    bool answer_with_claim; /* in: the answer is stored in the claim's transaction (an
                                      * in-process gateway), so a new key's row is written once,
                                      * with its answer, by souk__checkout_claim_answer_tx */
-    bool unwritten;                 /* NEW with answer_with_claim: the row is still to be written */
-    int64_t claimed_at;             /* when the key was claimed (µs) */
-    int outcome;                    /* SOUK__CLAIM_… */
-    int64_t order_id;               /* NEW, RESUME (and REPLAY: the order answered) */
-    souk__placed placed;            /* NEW: the order as the claim's transaction wrote it */
-    int status;                     /* REPLAY */
-    char *response;                 /* REPLAY, malloc'd: the caller frees it */
+    bool unwritten;         /* NEW with answer_with_claim: the row is still to be written */
+    int64_t claimed_at;     /* when the key was claimed (µs) */
+    int outcome;            /* SOUK__CLAIM_… */
+    int64_t order_id;       /* NEW, RESUME (and REPLAY: the order answered) */
+    souk__placed placed;    /* NEW: the order as the claim's transaction wrote it */
+    int status;             /* REPLAY */
+    char *response;         /* REPLAY, malloc'd: the caller frees it */
 } souk__checkout_claim;
 
 /* A souk_store_run body (ARG: a souk__checkout_claim): claims the key of C.

@@ -87,8 +87,8 @@ int souk__checkout_decode(souk_req *req, souk_res *res, souk__checkout_in *in, c
     } else if (!json_is_object(expected)) {
         bad = souk_problems_add(&res->problems, req->arena, "expected_total",
                                 "must be the total the cart showed: {\"amount\": minor units, \"currency\": \"USD\"}");
-    } else if (souk_json_decode(&expected_spec, expected, &in->expected, "expected_total", req->arena,
-                                &res->problems) < 0) {
+    } else if (souk_json_decode(&expected_spec, expected, &in->expected, "expected_total", req->arena, &res->problems) <
+               0) {
         bad = -1;
     }
     json_decref(expected);
@@ -142,4 +142,3 @@ int souk__checkout_account_email(souk_req *req, souk_res *res, int64_t user, con
     souk_err e = souk_identity_user_email(req->store, user, req->arena, email);
     return e && e != SOUK_E_NOT_FOUND ? souk_res_error(res, e, NULL) : 0;
 }
-

@@ -18,7 +18,7 @@ typedef struct souk__expected_total {
 typedef struct souk__checkout_in {
     const char *email, *payment_method; /* NULL when absent */
     uint64_t present, nulls;
-    bool has_expected;                  /* expected_total was sent */
+    bool has_expected; /* expected_total was sent */
     souk__expected_total expected;
 } souk__checkout_in;
 

@@ -21,8 +21,9 @@
 souk_err souk__order_email_tx(souk_store *db, int64_t order, const char *kind)
 {
     int64_t now = souk_time_now_us();
-    int64_t n = souk_store_update(db, "INSERT INTO order_notifications (order_id, kind, created_at) "
-                                      "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    int64_t n = souk_store_update(db,
+                                  "INSERT INTO order_notifications (order_id, kind, created_at) "
+                                  "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                                   SOUK_ARGS(SOUK_I64(order), SOUK_TEXT(kind), SOUK_I64(now)));
     if (n <= 0)
         return souk_store_dberr((int)n); /* asked for already: once is enough */
@@ -36,8 +37,9 @@ souk_err souk__order_email_tx(souk_store *db, int64_t order, const char *kind)
 static const struct {
     const char *kind, *subject, *text;
 } mails[] = {
-    {"confirmation", "Your order %s is confirmed", "Thank you for your order %s.\n\nWe received your payment of %s "
-                                                   "and will let you know when it ships.\n"},
+    {"confirmation", "Your order %s is confirmed",
+     "Thank you for your order %s.\n\nWe received your payment of %s "
+     "and will let you know when it ships.\n"},
     {"shipped", "Your order %s has shipped", "Your order %s (total %s) is on its way.\n"},
     {"delivered", "Your order %s was delivered", "Your order %s (total %s) was delivered. Enjoy!\n"},
     {"cancelled", "Your order %s was cancelled", "Your order %s (total %s) was cancelled. Any payment is refunded.\n"},
@@ -93,10 +95,10 @@ int souk_orders_send_emails_tx(souk_store *db, int max)
         return SOUK_DB_HARD;
     /* read first, then write: no statement stays open while the outbox is
      * written; each notification comes with what its e-mail shows */
-    souk_stmt *st = souk_store_query(db, "SELECT n.order_id, n.kind, coalesce(o.user_id, 0), coalesce(o.total, 0), "
-                                         "coalesce(o.currency, ''), coalesce(o.email, ''), o.id IS NULL "
-                                         "FROM order_notifications n LEFT JOIN orders o ON o.id = n.order_id "
-                                         DUE_WHERE,
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT n.order_id, n.kind, coalesce(o.user_id, 0), coalesce(o.total, 0), "
+                                     "coalesce(o.currency, ''), coalesce(o.email, ''), o.id IS NULL "
+                                     "FROM order_notifications n LEFT JOIN orders o ON o.id = n.order_id " DUE_WHERE,
                                      SOUK_ARGS(SOUK_I64(max)));
     int n = 0, r = SOUK_DB_DONE;
     while (n < max && (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&due[n].order), SOUK_COL_STR(due[n].kind),
@@ -115,9 +117,10 @@ int souk_orders_send_emails_tx(souk_store *db, int max)
     }
     /* the same rows, marked sent in one statement */
     if (r >= 0 && n > 0)
-        r = souk_store_exec(db, "UPDATE order_notifications SET sent_at = $2 WHERE sent_at IS NULL "
-                                "AND (order_id, kind) IN (SELECT n.order_id, n.kind FROM order_notifications n "
-                                DUE_WHERE ")",
+        r = souk_store_exec(db,
+                            "UPDATE order_notifications SET sent_at = $2 WHERE sent_at IS NULL "
+                            "AND (order_id, kind) IN (SELECT n.order_id, n.kind FROM order_notifications n " DUE_WHERE
+                            ")",
                             SOUK_ARGS(SOUK_I64(max), SOUK_I64(souk_time_now_us())));
     free(due);
     return r < 0 ? r : n;

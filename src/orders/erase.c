@@ -20,9 +20,10 @@ static int redact_cancellations(souk_store *db, int64_t user, const char *actor)
     int64_t ids[PAGE], after = 0;
     int n, r = 0;
     do {
-        souk_stmt *st = souk_store_query(db, "SELECT DISTINCT h.order_id FROM order_history h JOIN orders o "
-                                             "ON o.id = h.order_id WHERE o.user_id = $1 AND h.actor = $2 "
-                                             "AND h.to_state = 'cancelled' AND h.order_id > $3 ORDER BY h.order_id",
+        souk_stmt *st = souk_store_query(db,
+                                         "SELECT DISTINCT h.order_id FROM order_history h JOIN orders o "
+                                         "ON o.id = h.order_id WHERE o.user_id = $1 AND h.actor = $2 "
+                                         "AND h.to_state = 'cancelled' AND h.order_id > $3 ORDER BY h.order_id",
                                          SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(actor), SOUK_I64(after)));
         if ((n = souk_store_ids(st, ids, PAGE)) < 0)
             return n;
@@ -39,17 +40,25 @@ int souk_orders_erase_tx(souk_store *db, int64_t user)
 {
     char actor[SOUK_ID_TEXT_MAX];
     souk_id_format("usr", user, actor);
-    int r = souk_store_exec(db, "DELETE FROM idempotency_keys WHERE order_id IN (SELECT id FROM orders "
-                                "WHERE user_id = $1)", SOUK_ARGS(SOUK_I64(user)));
+    int r = souk_store_exec(db,
+                            "DELETE FROM idempotency_keys WHERE order_id IN (SELECT id FROM orders "
+                            "WHERE user_id = $1)",
+                            SOUK_ARGS(SOUK_I64(user)));
     if (r >= 0)
-        r = souk_store_exec(db, "UPDATE orders SET email = '', shipping_address = '{}', updated_at = $2 "
-                                "WHERE user_id = $1", SOUK_ARGS(SOUK_I64(user), SOUK_I64(souk_time_now_us())));
+        r = souk_store_exec(db,
+                            "UPDATE orders SET email = '', shipping_address = '{}', updated_at = $2 "
+                            "WHERE user_id = $1",
+                            SOUK_ARGS(SOUK_I64(user), SOUK_I64(souk_time_now_us())));
     if (r >= 0)
-        r = souk_store_exec(db, "UPDATE order_returns SET reason = '' WHERE order_id IN (SELECT id FROM orders "
-                                "WHERE user_id = $1)", SOUK_ARGS(SOUK_I64(user)));
+        r = souk_store_exec(db,
+                            "UPDATE order_returns SET reason = '' WHERE order_id IN (SELECT id FROM orders "
+                            "WHERE user_id = $1)",
+                            SOUK_ARGS(SOUK_I64(user)));
     if (r >= 0) /* what the customer wrote when cancelling */
-        r = souk_store_exec(db, "UPDATE order_history SET note = '' WHERE order_id IN (SELECT id FROM orders "
-                                "WHERE user_id = $1) AND actor = $2", SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(actor)));
+        r = souk_store_exec(db,
+                            "UPDATE order_history SET note = '' WHERE order_id IN (SELECT id FROM orders "
+                            "WHERE user_id = $1) AND actor = $2",
+                            SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(actor)));
     if (r >= 0)
         r = redact_cancellations(db, user, actor);
     return r < 0 ? r : 0;

@@ -34,13 +34,13 @@ typedef struct souk__placed_sub {
 } souk__placed_sub;
 
 typedef struct souk__placed {
-    souk__order o;                /* as souk__order_load would read it */
+    souk__order o; /* as souk__order_load would read it */
     int64_t subtotal, discount, shipping, tax, created_at;
     bool prices_include_tax;
     const char *shipping_method, *coupon, *address_json, *gateway, *actor;
     const souk__placed_line *lines; /* in line order */
     size_t nlines;
-    const souk__placed_sub *subs;   /* in id order */
+    const souk__placed_sub *subs; /* in id order */
     size_t nsubs;
 } souk__placed;
 
@@ -122,8 +122,8 @@ souk_err souk__order_processing_tx(souk_store *db, int64_t order);
 /* pending_payment → cancelled: reservation released, coupon use given back.
  * PAYMENT_STATUS ("declined", "failed", or NULL = unchanged) and DECLINE
  * (may be NULL) are recorded. CONFLICT when the order is not pending. */
-souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char *payment_status,
-                                       const char *decline, const char *note, const char *actor);
+souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char *payment_status, const char *decline,
+                                       const char *note, const char *actor);
 
 /* Recomputes the state of ORDER's sub-orders and of the order from its
  * lines (paid / partially_fulfilled / fulfilled; shipped and delivered come
@@ -189,8 +189,8 @@ const char *souk__payment_mismatch(const souk__order *o, const souk__payment_rep
  * audited, and what P took refunded to P's intent (*REFUND_ID, to send after
  * the commit; 0 when it was refunded before or paid the order); *MISMATCH is
  * then true: count it with souk__payment_mismatch_count once committed. */
-souk_err souk__payment_succeeded_tx(souk_store *db, souk__order *o, const souk__payment_report *p,
-                                    const char *actor, int64_t *refund_id, bool *mismatch);
+souk_err souk__payment_succeeded_tx(souk_store *db, souk__order *o, const souk__payment_report *p, const char *actor,
+                                    int64_t *refund_id, bool *mismatch);
 
 /* Counts one committed mismatch of SOURCE ("webhook" / "checkout") in
  * souk_payment_mismatches_total. */

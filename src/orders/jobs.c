@@ -52,17 +52,18 @@ static int refund_job(souk_store *db, const json_t *payload, char *err, size_t e
 
 static souk_err abandon_tx(souk_store *db, void *arg)
 {
-    souk_err e = souk__order_cancel_pending_tx(db, *(int64_t *)arg, NULL, NULL, "payment not completed in time",
-                                               "system");
+    souk_err e =
+        souk__order_cancel_pending_tx(db, *(int64_t *)arg, NULL, NULL, "payment not completed in time", "system");
     return e == SOUK_E_CONFLICT ? SOUK_OK : e; /* paid or cancelled meanwhile */
 }
 
 int souk_orders_abandon_due(souk_store *db, int64_t now_us, int max)
 {
     /* a payment the provider is processing (bank transfers take days) is left to its webhook */
-    souk_stmt *st = souk_store_query(db, "SELECT id FROM orders WHERE state = 'pending_payment' "
-                                         "AND payment_due_at <= $1 AND intent_status <> 'processing' "
-                                         "ORDER BY payment_due_at LIMIT $2",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT id FROM orders WHERE state = 'pending_payment' "
+                                     "AND payment_due_at <= $1 AND intent_status <> 'processing' "
+                                     "ORDER BY payment_due_at LIMIT $2",
                                      SOUK_ARGS(SOUK_I64(now_us), SOUK_I64(max > ABANDON_MAX ? ABANDON_MAX : max)));
     int64_t ids[ABANDON_MAX];
     int n = souk_store_ids(st, ids, ABANDON_MAX);
@@ -74,8 +75,9 @@ int souk_orders_abandon_due(souk_store *db, int64_t now_us, int max)
 
 int souk_orders_forget_keys(souk_store *db, int64_t now_us, int max)
 {
-    int64_t n = souk_store_update_tx(db, "DELETE FROM idempotency_keys WHERE (scope, key) IN (SELECT scope, key "
-                                         "FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
+    int64_t n = souk_store_update_tx(db,
+                                     "DELETE FROM idempotency_keys WHERE (scope, key) IN (SELECT scope, key "
+                                     "FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
                                      SOUK_ARGS(SOUK_I64(now_us - SOUK_ORDERS_IDEMPOTENCY_TTL_US), SOUK_I64(max)));
     return (int)n;
 }

@@ -21,8 +21,9 @@ souk_err souk__order_history_at_tx(souk_store *db, int64_t order, int64_t sub, c
                                    const char *note, const char *actor, int64_t at)
 {
     return souk_store_dberr(souk_store_exec(
-        db, "INSERT INTO order_history (id, order_id, sub_order_id, from_state, to_state, note, actor, created_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        db,
+        "INSERT INTO order_history (id, order_id, sub_order_id, from_state, to_state, note, actor, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(order), SOUK_REF(sub), SOUK_TEXT(from), SOUK_TEXT(to),
                   SOUK_TEXT(note ? note : ""), SOUK_TEXT(actor ? actor : "system"), SOUK_I64(at))));
 }
@@ -39,10 +40,11 @@ static souk_err placed_event_tx(souk_store *db, const souk__order *o, const char
 {
     char ref[SOUK_ID_TEXT_MAX], text[200];
     souk__order_ref(o->id, ref);
-    int n = souk_event_plain(state) && souk_event_plain(o->currency)
-                ? snprintf(text, sizeof text, "{\"order_id\":\"%s\",\"state\":\"%s\",\"total\":%lld,\"currency\":\"%s\"}",
-                           ref, state, (long long)o->total, o->currency)
-                : -1;
+    int n =
+        souk_event_plain(state) && souk_event_plain(o->currency)
+            ? snprintf(text, sizeof text, "{\"order_id\":\"%s\",\"state\":\"%s\",\"total\":%lld,\"currency\":\"%s\"}",
+                       ref, state, (long long)o->total, o->currency)
+            : -1;
     if (n > 0 && (size_t)n < sizeof text)
         return souk_store_dberr(souk_event_emit_text_tx(db, "order.placed", ref, text, (size_t)n));
     return souk__order_event_tx(db, "placed", o->id, state,
@@ -55,8 +57,8 @@ souk_err souk__order_event_tx(souk_store *db, const char *what, int64_t order, c
     snprintf(type, sizeof type, "order.%s", what);
     if (!extra && souk_event_plain(state)) { /* {order_id, state}: printed */
         char text[160];
-        int n = snprintf(text, sizeof text, "{\"order_id\":\"%s\",\"state\":\"%s\"}", souk__order_ref(order, ref),
-                         state);
+        int n =
+            snprintf(text, sizeof text, "{\"order_id\":\"%s\",\"state\":\"%s\"}", souk__order_ref(order, ref), state);
         if (n > 0 && (size_t)n < sizeof text)
             return souk_store_dberr(souk_event_emit_text_tx(db, type, ref, text, (size_t)n));
     }
@@ -88,9 +90,10 @@ souk_err souk__order_stock_lines(souk_store *db, int64_t order, souk__stock_part
                                  size_t *n)
 {
     /* the quantity of each line that PART names; lines with none are left out */
-    souk_stmt *st = souk_store_query(db, "SELECT variant_id, q FROM (SELECT variant_id, line_no, quantity - "
-                                         "CASE $2 WHEN 1 THEN returned WHEN 2 THEN fulfilled ELSE 0 END AS q "
-                                         "FROM order_lines WHERE order_id = $1) parts WHERE q > 0 ORDER BY line_no",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT variant_id, q FROM (SELECT variant_id, line_no, quantity - "
+                                     "CASE $2 WHEN 1 THEN returned WHEN 2 THEN fulfilled ELSE 0 END AS q "
+                                     "FROM order_lines WHERE order_id = $1) parts WHERE q > 0 ORDER BY line_no",
                                      SOUK_ARGS(SOUK_I64(order), SOUK_I64(part)));
     souk_reservation_line l;
     int r;
@@ -146,15 +149,16 @@ souk_err souk__order_pay_tx(souk_store *db, souk__order *o, const char *actor)
     if (e)
         return e;
     int64_t now = souk_time_now_us();
-    if ((e = move(db, order, "UPDATE orders SET state = 'paid', payment_status = 'succeeded', intent_status = "
-                             "'succeeded', decline_code = NULL, paid_at = $2, updated_at = $2 "
-                             "WHERE id = $1 AND state = 'pending_payment'", now)))
+    if ((e = move(db, order,
+                  "UPDATE orders SET state = 'paid', payment_status = 'succeeded', intent_status = "
+                  "'succeeded', decline_code = NULL, paid_at = $2, updated_at = $2 "
+                  "WHERE id = $1 AND state = 'pending_payment'",
+                  now)))
         return e;
     if ((e = subs_to(db, order, "paid")) || (o->cart_id && (e = souk_cart_empty_tx(db, o->cart_id))))
         return e;
     if ((e = souk__order_history_at_tx(db, order, 0, "pending_payment", "paid", "payment succeeded", actor, now)) ||
-        (e = placed_event_tx(db, o, "paid")) ||
-        (e = souk__order_event_tx(db, "paid", order, "paid", NULL)) ||
+        (e = placed_event_tx(db, o, "paid")) || (e = souk__order_event_tx(db, "paid", order, "paid", NULL)) ||
         (e = souk__order_email_tx(db, order, "confirmation")))
         return e;
     snprintf(o->state, sizeof o->state, "paid");
@@ -165,22 +169,24 @@ souk_err souk__order_pay_tx(souk_store *db, souk__order *o, const char *actor)
 
 souk_err souk__order_processing_tx(souk_store *db, int64_t order)
 {
-    return souk_store_dberr(souk_store_exec(db, "UPDATE orders SET intent_status = 'processing' WHERE id = $1 "
-                                                "AND state = 'pending_payment'",
+    return souk_store_dberr(souk_store_exec(db,
+                                            "UPDATE orders SET intent_status = 'processing' WHERE id = $1 "
+                                            "AND state = 'pending_payment'",
                                             SOUK_ARGS(SOUK_I64(order))));
 }
 
-souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char *payment_status,
-                                       const char *decline, const char *note, const char *actor)
+souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char *payment_status, const char *decline,
+                                       const char *note, const char *actor)
 {
     souk__order o;
     souk_err e = load_pending(db, order, &o);
     if (e)
         return e;
-    int64_t n = souk_store_update(db, "UPDATE orders SET state = 'cancelled', payment_status = coalesce($3, "
-                                      "payment_status), intent_status = coalesce($3, intent_status), "
-                                      "decline_code = coalesce($4, decline_code), updated_at = $2 "
-                                      "WHERE id = $1 AND state = 'pending_payment'",
+    int64_t n = souk_store_update(db,
+                                  "UPDATE orders SET state = 'cancelled', payment_status = coalesce($3, "
+                                  "payment_status), intent_status = coalesce($3, intent_status), "
+                                  "decline_code = coalesce($4, decline_code), updated_at = $2 "
+                                  "WHERE id = $1 AND state = 'pending_payment'",
                                   SOUK_ARGS(SOUK_I64(order), SOUK_I64(souk_time_now_us()), SOUK_TEXT(payment_status),
                                             SOUK_TEXT(decline && *decline ? decline : NULL)));
     if (n != 1)
@@ -194,8 +200,7 @@ souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char
     if ((o.coupon_id && (e = souk_cart_coupon_release_tx(db, o.coupon_id))) || (e = subs_to(db, order, "cancelled")) ||
         (e = souk__order_history_tx(db, order, 0, "pending_payment", "cancelled", note, actor)))
         return e;
-    return souk__order_event_tx(db, "cancelled", order, "cancelled",
-                                json_pack("{s:s}", "reason", note ? note : ""));
+    return souk__order_event_tx(db, "cancelled", order, "cancelled", json_pack("{s:s}", "reason", note ? note : ""));
 }
 
 /* ---- derived states ---- */
@@ -205,11 +210,12 @@ souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char
 static souk_err fulfilment(souk_store *db, int64_t order, int64_t sub, const char **state)
 {
     int64_t done = 0, all = 0;
-    int r = souk_store_one(db, "SELECT CAST(coalesce(sum(fulfilled), 0) AS BIGINT), "
-                               "CAST(coalesce(sum(quantity), 0) AS BIGINT) FROM order_lines "
-                               "WHERE order_id = $1 AND ($2 = 0 OR sub_order_id = $2)",
-                           SOUK_ARGS(SOUK_I64(order), SOUK_I64(sub)),
-                           SOUK_COLS(SOUK_COL_I64(&done), SOUK_COL_I64(&all)));
+    int r =
+        souk_store_one(db,
+                       "SELECT CAST(coalesce(sum(fulfilled), 0) AS BIGINT), "
+                       "CAST(coalesce(sum(quantity), 0) AS BIGINT) FROM order_lines "
+                       "WHERE order_id = $1 AND ($2 = 0 OR sub_order_id = $2)",
+                       SOUK_ARGS(SOUK_I64(order), SOUK_I64(sub)), SOUK_COLS(SOUK_COL_I64(&done), SOUK_COL_I64(&all)));
     if (r != SOUK_DB_ROW)
         return souk_store_dberr(r < 0 ? r : SOUK_DB_HARD);
     *state = done == 0 ? "paid" : done < all ? "partially_fulfilled" : "fulfilled";
@@ -229,10 +235,14 @@ static int rank(const char *state)
 /* Sets sub-order states from their lines where they are not shipped yet. */
 static souk_err derive_subs(souk_store *db, int64_t order, const char *actor)
 {
-    souk_stmt *st = souk_store_query(db, "SELECT id, state FROM sub_orders WHERE order_id = $1 "
-                                         "AND state IN ('paid', 'partially_fulfilled') ORDER BY id",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT id, state FROM sub_orders WHERE order_id = $1 "
+                                     "AND state IN ('paid', 'partially_fulfilled') ORDER BY id",
                                      SOUK_ARGS(SOUK_I64(order)));
-    struct { int64_t id; char state[24]; } subs[SOUK_CART_MAX_LINES], sub; /* one per vendor at most */
+    struct {
+        int64_t id;
+        char state[24];
+    } subs[SOUK_CART_MAX_LINES], sub; /* one per vendor at most */
     int n = 0, r;
     while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&sub.id), SOUK_COL_STR(sub.state)))) == SOUK_DB_ROW)
         if (n < SOUK_CART_MAX_LINES)
@@ -266,8 +276,9 @@ souk_err souk__order_derive_tx(souk_store *db, int64_t order, const char *actor)
         return e;
     /* shipped / delivered when every sub-order is; else what the lines say */
     int64_t least = 0;
-    int r = souk_store_one(db, "SELECT min(CASE state WHEN 'delivered' THEN 2 WHEN 'shipped' THEN 1 ELSE 0 END) "
-                               "FROM sub_orders WHERE order_id = $1 AND state <> 'cancelled'",
+    int r = souk_store_one(db,
+                           "SELECT min(CASE state WHEN 'delivered' THEN 2 WHEN 'shipped' THEN 1 ELSE 0 END) "
+                           "FROM sub_orders WHERE order_id = $1 AND state <> 'cancelled'",
                            SOUK_ARGS(SOUK_I64(order)), SOUK_COLS(SOUK_COL_I64(&least)));
     if (r != SOUK_DB_ROW)
         return souk_store_dberr(r < 0 ? r : SOUK_DB_HARD);
@@ -280,9 +291,9 @@ souk_err souk__order_derive_tx(souk_store *db, int64_t order, const char *actor)
         return e;
     if (strcmp(next, o.state) == 0)
         return SOUK_OK;
-    int64_t n = souk_store_update(db, "UPDATE orders SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4",
-                                  SOUK_ARGS(SOUK_I64(order), SOUK_TEXT(next), SOUK_I64(souk_time_now_us()),
-                                            SOUK_TEXT(o.state)));
+    int64_t n = souk_store_update(
+        db, "UPDATE orders SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4",
+        SOUK_ARGS(SOUK_I64(order), SOUK_TEXT(next), SOUK_I64(souk_time_now_us()), SOUK_TEXT(o.state)));
     if (n != 1)
         return n < 0 ? souk_store_dberr((int)n) : SOUK_E_CONFLICT;
     const char *what = strcmp(next, "partially_fulfilled") == 0 ? "partially_fulfilled" : next;

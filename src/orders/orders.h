@@ -32,7 +32,8 @@
 #define SOUK_PREFIX_RETURN "ret"
 
 #define SOUK_ORDERS_IDEMPOTENCY_TTL_US (INT64_C(24) * 3600 * 1000000) /* keys are kept this long */
-#define SOUK_ORDERS_LEASE_US (INT64_C(60) * 1000000)   /* a checkout in progress holds its key this long (> 2 gateway calls of at most 25 s) */
+#define SOUK_ORDERS_LEASE_US                                                                                           \
+    (INT64_C(60) * 1000000) /* a checkout in progress holds its key this long (> 2 gateway calls of at most 25 s) */
 #define SOUK_ORDERS_WAIT_US (INT64_C(10) * 1000000)    /* a duplicate waits this long for the first's answer */
 #define SOUK_ORDERS_KEY_MAX 100                        /* Idempotency-Key: 1..100 of [A-Za-z0-9_.:-] */
 #define SOUK_ORDERS_TOTAL_MAX INT64_C(400000000000000) /* the largest total a cart has (cart.h's cap) */

@@ -107,8 +107,7 @@ static void put_sub(souk_buf *b, const souk__placed_sub *s, const char *cur)
     LIT(b, ",\"carrier\":null,\"tracking\":null}");
 }
 
-static void put_history(souk_buf *b, const char *from, const char *to, const char *note, const char *actor,
-                        int64_t at)
+static void put_history(souk_buf *b, const char *from, const char *to, const char *note, const char *actor, int64_t at)
 {
     LIT(b, "{\"from\":");
     put_str_or_null(b, from);
@@ -143,8 +142,8 @@ souk_err souk__order_paid_write(const souk__placed *p, const souk__order *o, con
     put_str(b, cur);
     /* as souk__order_pay_tx leaves the row: paid, the payment succeeded,
      * no decline, no secret shown */
-    static const char *const totals[] = {"{\"subtotal\":", ",\"discount\":", ",\"shipping\":",
-                                         ",\"tax\":",      ",\"total\":",    ",\"refunded\":"};
+    static const char *const totals[] = {
+        "{\"subtotal\":", ",\"discount\":", ",\"shipping\":", ",\"tax\":", ",\"total\":", ",\"refunded\":"};
     const int64_t amounts[] = {p->subtotal, p->discount, p->shipping, p->tax, o->total, o->refunded};
     LIT(b, ",\"totals\":");
     for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++) {

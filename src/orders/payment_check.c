@@ -29,10 +29,10 @@ static int metric_webhook = -1, metric_checkout = -1;
 void souk__payment_metrics_init(void)
 {
     static const char help[] = "Payments refused because their amount or currency differed from the order's total";
-    metric_webhook = souk_metrics_series("souk_payment_mismatches_total", "source=\"webhook\"", SOUK_METRIC_COUNTER,
-                                         help);
-    metric_checkout = souk_metrics_series("souk_payment_mismatches_total", "source=\"checkout\"",
-                                          SOUK_METRIC_COUNTER, help);
+    metric_webhook =
+        souk_metrics_series("souk_payment_mismatches_total", "source=\"webhook\"", SOUK_METRIC_COUNTER, help);
+    metric_checkout =
+        souk_metrics_series("souk_payment_mismatches_total", "source=\"checkout\"", SOUK_METRIC_COUNTER, help);
 }
 
 void souk__payment_mismatch_count(const char *source)
@@ -92,33 +92,37 @@ static souk_err flag_tx(souk_store *db, const souk__order *o, const souk__paymen
     if (*refund_id)
         souk_id_format(SOUK_PREFIX_REFUND, *refund_id, rref);
     int64_t now = souk_time_now_us();
-    int r = souk_store_exec(db, "UPDATE orders SET review_reason = $2, review_source = $3, review_intent_id = $4, "
-                                "review_amount = $5, review_currency = $6, review_refund_id = coalesce($7, "
-                                "review_refund_id), review_at = $8, updated_at = $8 WHERE id = $1",
+    int r = souk_store_exec(db,
+                            "UPDATE orders SET review_reason = $2, review_source = $3, review_intent_id = $4, "
+                            "review_amount = $5, review_currency = $6, review_refund_id = coalesce($7, "
+                            "review_refund_id), review_at = $8, updated_at = $8 WHERE id = $1",
                             SOUK_ARGS(SOUK_I64(o->id), SOUK_TEXT(why), SOUK_TEXT(p->source), SOUK_TEXT(p->intent),
                                       taken >= 0 ? SOUK_I64(taken) : SOUK_NULL,
                                       SOUK_TEXT(currency[0] ? currency : NULL), SOUK_REF(*refund_id), SOUK_I64(now)));
     if (r < 0)
         return souk_store_dberr(r);
-    json_t *details = json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:s,s:o}", "reason", why, "source", p->source, "intent_id",
-                                p->intent, "reported_amount", taken >= 0 ? json_integer(taken) : json_null(),
-                                "reported_currency", currency[0] ? json_string(currency) : json_null(), "order_total",
-                                (json_int_t)o->total, "currency", o->currency, "refund_id",
-                                rref[0] ? json_string(rref) : json_null());
+    json_t *details =
+        json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:s,s:o}", "reason", why, "source", p->source, "intent_id", p->intent,
+                  "reported_amount", taken >= 0 ? json_integer(taken) : json_null(), "reported_currency",
+                  currency[0] ? json_string(currency) : json_null(), "order_total", (json_int_t)o->total, "currency",
+                  o->currency, "refund_id", rref[0] ? json_string(rref) : json_null());
     char *text = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(details);
     if (!text)
         return SOUK_E_INTERNAL;
-    souk_audit_entry entry = {.actor_type = "system", .action = "order.payment_mismatch", .object_type = "order",
-                              .object_id = souk__order_ref(o->id, ref), .request_id = p->request_id,
+    souk_audit_entry entry = {.actor_type = "system",
+                              .action = "order.payment_mismatch",
+                              .object_type = "order",
+                              .object_id = souk__order_ref(o->id, ref),
+                              .request_id = p->request_id,
                               .details_json = text};
     r = souk_audit_append_tx(db, &entry);
     free(text);
     return souk_store_dberr(r);
 }
 
-souk_err souk__payment_succeeded_tx(souk_store *db, souk__order *o, const souk__payment_report *p,
-                                    const char *actor, int64_t *refund_id, bool *mismatch)
+souk_err souk__payment_succeeded_tx(souk_store *db, souk__order *o, const souk__payment_report *p, const char *actor,
+                                    int64_t *refund_id, bool *mismatch)
 {
     *refund_id = 0;
     *mismatch = false;

@@ -67,8 +67,9 @@ static souk_err bind_by_reference(souk_store *db, const hook *h, int64_t order, 
 static souk_err hook_tx(souk_store *db, void *arg)
 {
     hook *h = arg;
-    int64_t n = souk_store_update(db, "INSERT INTO webhook_events (id, type, received_at) VALUES ($1, $2, $3) "
-                                      "ON CONFLICT (id) DO NOTHING",
+    int64_t n = souk_store_update(db,
+                                  "INSERT INTO webhook_events (id, type, received_at) VALUES ($1, $2, $3) "
+                                  "ON CONFLICT (id) DO NOTHING",
                                   SOUK_ARGS(SOUK_TEXT(h->event_id), SOUK_TEXT(h->type), SOUK_I64(souk_time_now_us())));
     if (n < 0)
         return souk_store_dberr((int)n);
@@ -123,8 +124,9 @@ int souk_orders_api_webhook(souk_req *req, souk_res *res)
 {
     const souk_payment_gateway *g = souk_orders_gateway();
     if (strcmp(g->name, "stripe") != 0 || !g->webhook_secret[0])
-        return souk_res_error(res, SOUK_E_NOT_FOUND, "Payment webhooks are not configured on this server "
-                                                     "(SOUK_PAYMENT_GATEWAY=stripe and SOUK_STRIPE_WEBHOOK_SECRET).");
+        return souk_res_error(res, SOUK_E_NOT_FOUND,
+                              "Payment webhooks are not configured on this server "
+                              "(SOUK_PAYMENT_GATEWAY=stripe and SOUK_STRIPE_WEBHOOK_SECRET).");
     const char *sig = souk_req_header(req, "stripe-signature");
     if (!sig || !souk_payments_verify_signature(sig, req->body ? req->body : "", req->body_len, g->webhook_secret,
                                                 souk_time_now_us() / 1000000, TOLERANCE_S))
@@ -140,7 +142,9 @@ int souk_orders_api_webhook(souk_req *req, souk_res *res)
               json_string_value(json_object_get(json_object_get(object, "metadata"), "reference")),
               {NULL, amount_member(object, "amount"), amount_member(object, "amount_received"),
                json_string_value(json_object_get(object, "currency")), "webhook", req->request_id},
-              false, false, 0};
+              false,
+              false,
+              0};
     h.report.intent = h.intent;
     if (!h.event_id || !h.type || strlen(h.event_id) > 200 || strlen(h.type) > 100 ||
         (h.intent && strlen(h.intent) > 79) || (h.decline && strlen(h.decline) > 60) ||

@@ -133,10 +133,11 @@ static souk_err insert_order(souk_store *db, const souk__place_in *in, const jso
         souk__order_token_hash(token, hex);
     }
     return souk_store_dberr(souk_store_exec(
-        db, "INSERT INTO orders (id, user_id, guest_token_hash, email, state, currency, subtotal, discount, shipping, "
-            "tax, total, prices_include_tax, shipping_method, coupon_code, coupon_id, shipping_address, cart_id, "
-            "reservation_id, gateway, payment_due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, "
-            "'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)",
+        db,
+        "INSERT INTO orders (id, user_id, guest_token_hash, email, state, currency, subtotal, discount, shipping, "
+        "tax, total, prices_include_tax, shipping_method, coupon_code, coupon_id, shipping_address, cart_id, "
+        "reservation_id, gateway, payment_due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, "
+        "'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)",
         SOUK_ARGS(SOUK_I64(id), SOUK_REF(in->user_id), SOUK_TEXT(in->user_id ? NULL : hex), SOUK_TEXT(in->email),
                   SOUK_TEXT(json_string_value(json_object_get(cart, "currency"))),
                   SOUK_I64(amount_of(json_object_get(t, "subtotal"))),
@@ -187,9 +188,10 @@ static souk_err insert_subs(souk_store *db, int64_t order, const group *g, size_
 {
     int r = SOUK_DB_DONE;
     for (size_t k = 0; k < ng && r >= 0; k++)
-        r = souk_store_exec(db, "INSERT INTO sub_orders (id, order_id, vendor_id, state, subtotal, commission_bp, "
-                                "commission, created_at, updated_at) "
-                                "VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $7)",
+        r = souk_store_exec(db,
+                            "INSERT INTO sub_orders (id, order_id, vendor_id, state, subtotal, commission_bp, "
+                            "commission, created_at, updated_at) "
+                            "VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $7)",
                             SOUK_ARGS(SOUK_I64(g[k].sub_id), SOUK_I64(order), SOUK_REF(g[k].vendor),
                                       SOUK_I64(g[k].subtotal), SOUK_I64(g[k].commission_bp),
                                       SOUK_I64(souk_cart_bp(g[k].subtotal, g[k].commission_bp)),
@@ -197,8 +199,8 @@ static souk_err insert_subs(souk_store *db, int64_t order, const group *g, size_
     return souk_store_dberr(r);
 }
 
-static souk_err insert_lines(souk_store *db, int64_t order, const json_t *lines, const int64_t *vendors,
-                             const group *g, size_t ng)
+static souk_err insert_lines(souk_store *db, int64_t order, const json_t *lines, const int64_t *vendors, const group *g,
+                             size_t ng)
 {
     int r = SOUK_DB_DONE;
     for (size_t i = 0; i < json_array_size(lines) && r >= 0; i++) {
@@ -206,9 +208,10 @@ static souk_err insert_lines(souk_store *db, int64_t order, const json_t *lines,
         size_t k = 0;
         while (k + 1 < ng && g[k].vendor != vendors[i])
             k++;
-        r = souk_store_exec(db, "INSERT INTO order_lines (order_id, line_no, sub_order_id, variant_id, product_id, "
-                                "vendor_id, sku, product_title, variant_title, quantity, unit_amount, line_total) "
-                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        r = souk_store_exec(db,
+                            "INSERT INTO order_lines (order_id, line_no, sub_order_id, variant_id, product_id, "
+                            "vendor_id, sku, product_title, variant_title, quantity, unit_amount, line_total) "
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                             SOUK_ARGS(SOUK_I64(order), SOUK_I64((int64_t)i + 1), SOUK_I64(g[k].sub_id),
                                       SOUK_I64(id_of(json_object_get(l, "variant_id"), "var")),
                                       SOUK_I64(id_of(json_object_get(l, "product_id"), "prod")), SOUK_REF(vendors[i]),
@@ -235,8 +238,8 @@ static souk_err replace_pending(souk_store *db, int64_t cart, const char *actor)
     if (n < 0)
         return souk_store_dberr(n);
     for (int i = 0; i < n; i++) {
-        souk_err e = souk__order_cancel_pending_tx(db, ids[i], NULL, NULL, "replaced by a new checkout of its cart",
-                                                   actor);
+        souk_err e =
+            souk__order_cancel_pending_tx(db, ids[i], NULL, NULL, "replaced by a new checkout of its cart", actor);
         if (e && e != SOUK_E_CONFLICT)
             return e;
     }
@@ -254,9 +257,8 @@ static const char *copy_or_null(souk_arena *a, const char *s, bool *oom)
 
 /* What place wrote of order ID (the JSON CART at its prices, lines grouped
  * as G says), into P: texts copied into A. INTERNAL when memory ran out. */
-static souk_err placed(const souk__place_in *in, const json_t *cart, int64_t id, int64_t reservation,
-                       int64_t coupon, const group *g, size_t ng, const int64_t *vendors, int64_t now, souk_arena *a,
-                       souk__placed *p)
+static souk_err placed(const souk__place_in *in, const json_t *cart, int64_t id, int64_t reservation, int64_t coupon,
+                       const group *g, size_t ng, const int64_t *vendors, int64_t now, souk_arena *a, souk__placed *p)
 {
     const json_t *t = json_object_get(cart, "totals"), *lines = json_object_get(cart, "lines");
     bool oom = false;

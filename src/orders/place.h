@@ -8,15 +8,15 @@
 
 typedef struct souk__place_in {
     int64_t cart_id;
-    int64_t user_id;                 /* 0: a guest */
-    const unsigned char *guest_key;  /* guests: the 32-byte hash of their cart token */
+    int64_t user_id;                /* 0: a guest */
+    const unsigned char *guest_key; /* guests: the 32-byte hash of their cart token */
     const char *email;
-    const char *address_json;        /* the shipping address, serialized */
-    const char *gateway;             /* its name */
-    const char *actor;               /* "usr_…" or "guest" */
-    bool has_expected;               /* the shopper's expected_total was sent: */
-    int64_t expected_amount;         /*   its minor units */
-    const char *expected_currency;   /*   and currency */
+    const char *address_json;      /* the shipping address, serialized */
+    const char *gateway;           /* its name */
+    const char *actor;             /* "usr_…" or "guest" */
+    bool has_expected;             /* the shopper's expected_total was sent: */
+    int64_t expected_amount;       /*   its minor units */
+    const char *expected_currency; /*   and currency */
 } souk__place_in;
 
 /* Inside the caller's write transaction: reads cart IN->cart_id at current

@@ -18,9 +18,10 @@ const char *souk__order_ref(int64_t id, char *buf)
 souk_err souk__order_load(souk_store *db, int64_t id, souk__order *o)
 {
     souk__order row = {.id = id};
-    int r = souk_store_one(db, "SELECT coalesce(user_id, 0), total, refunded, coalesce(reservation_id, 0), "
-                               "coalesce(cart_id, 0), coalesce(coupon_id, 0), coalesce(paid_at, 0), state, "
-                               "payment_status, currency, intent_id, email FROM orders WHERE id = $1",
+    int r = souk_store_one(db,
+                           "SELECT coalesce(user_id, 0), total, refunded, coalesce(reservation_id, 0), "
+                           "coalesce(cart_id, 0), coalesce(coupon_id, 0), coalesce(paid_at, 0), state, "
+                           "payment_status, currency, intent_id, email FROM orders WHERE id = $1",
                            SOUK_ARGS(SOUK_I64(id)),
                            SOUK_COLS(SOUK_COL_I64(&row.user_id), SOUK_COL_I64(&row.total), SOUK_COL_I64(&row.refunded),
                                      SOUK_COL_I64(&row.reservation_id), SOUK_COL_I64(&row.cart_id),
@@ -101,9 +102,9 @@ static json_t *line_json(const line_values *v, const char *cur)
 
 static json_t *line_row(souk_stmt *st, void *cur)
 {
-    line_values v = {souk_stmt_i64(st, 0), souk_stmt_i64(st, 1), souk_stmt_i64(st, 2), souk_stmt_i64(st, 6),
-                     souk_stmt_i64(st, 7), souk_stmt_i64(st, 8), souk_stmt_i64(st, 9), souk_stmt_i64(st, 10),
-                     !souk_stmt_is_null(st, 2), row_text(st, 3), row_text(st, 4), row_text(st, 5)};
+    line_values v = {souk_stmt_i64(st, 0),      souk_stmt_i64(st, 1), souk_stmt_i64(st, 2), souk_stmt_i64(st, 6),
+                     souk_stmt_i64(st, 7),      souk_stmt_i64(st, 8), souk_stmt_i64(st, 9), souk_stmt_i64(st, 10),
+                     !souk_stmt_is_null(st, 2), row_text(st, 3),      row_text(st, 4),      row_text(st, 5)};
     return line_json(&v, cur);
 }
 
@@ -116,17 +117,17 @@ typedef struct sub_values {
 static json_t *sub_json(const sub_values *v, const char *cur)
 {
     return json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o}", "id", ref_json(SOUK_PREFIX_SUB_ORDER, v->id, true),
-                     "vendor_id", ref_json("vend", v->vendor, v->has_vendor), "state", text_json(v->state),
-                     "subtotal", money(v->subtotal, cur), "commission_bp", (json_int_t)v->commission_bp, "commission",
+                     "vendor_id", ref_json("vend", v->vendor, v->has_vendor), "state", text_json(v->state), "subtotal",
+                     money(v->subtotal, cur), "commission_bp", (json_int_t)v->commission_bp, "commission",
                      money(v->commission, cur), "carrier", text_or_null(v->carrier), "tracking",
                      text_or_null(v->tracking));
 }
 
 static json_t *sub_row(souk_stmt *st, void *cur)
 {
-    sub_values v = {souk_stmt_i64(st, 0), souk_stmt_i64(st, 1), souk_stmt_i64(st, 3),    souk_stmt_i64(st, 4),
-                    souk_stmt_i64(st, 5), !souk_stmt_is_null(st, 1), row_text(st, 2), row_text(st, 6),
-                    row_text(st, 7)};
+    sub_values v = {souk_stmt_i64(st, 0), souk_stmt_i64(st, 1), souk_stmt_i64(st, 3),
+                    souk_stmt_i64(st, 4), souk_stmt_i64(st, 5), !souk_stmt_is_null(st, 1),
+                    row_text(st, 2),      row_text(st, 6),      row_text(st, 7)};
     return sub_json(&v, cur);
 }
 
@@ -139,15 +140,16 @@ typedef struct history_values {
 static json_t *history_json(const history_values *v)
 {
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "from", text_or_null(v->from), "to", text_json(v->to), "note",
-                     text_json(v->note), "actor", text_json(v->actor), "at", time_json(v->at, v->has_at), "sub_order_id",
-                     ref_json(SOUK_PREFIX_SUB_ORDER, v->sub, v->has_sub));
+                     text_json(v->note), "actor", text_json(v->actor), "at", time_json(v->at, v->has_at),
+                     "sub_order_id", ref_json(SOUK_PREFIX_SUB_ORDER, v->sub, v->has_sub));
 }
 
 static json_t *history_row(souk_stmt *st, void *cur)
 {
     (void)cur;
-    history_values v = {row_text(st, 0), row_text(st, 1), row_text(st, 2), row_text(st, 3), souk_stmt_i64(st, 4),
-                        souk_stmt_i64(st, 5), !souk_stmt_is_null(st, 4), !souk_stmt_is_null(st, 5)};
+    history_values v = {row_text(st, 0),           row_text(st, 1),          row_text(st, 2),
+                        row_text(st, 3),           souk_stmt_i64(st, 4),     souk_stmt_i64(st, 5),
+                        !souk_stmt_is_null(st, 4), !souk_stmt_is_null(st, 5)};
     return history_json(&v);
 }
 
@@ -163,9 +165,8 @@ static json_t *return_row(souk_stmt *st, void *cur)
 {
     json_t *lines = json_loads(souk_stmt_text(st, 3, NULL), 0, NULL);
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", souk_row_id(st, 0, SOUK_PREFIX_RETURN), "state",
-                     souk_row_text(st, 1), "reason", souk_row_text(st, 2), "lines",
-                     lines ? lines : json_array(), "refund",
-                     souk_stmt_is_null(st, 4) ? json_null() : money(souk_stmt_i64(st, 4), cur), "created_at",
+                     souk_row_text(st, 1), "reason", souk_row_text(st, 2), "lines", lines ? lines : json_array(),
+                     "refund", souk_stmt_is_null(st, 4) ? json_null() : money(souk_stmt_i64(st, 4), cur), "created_at",
                      souk_row_time(st, 5), "updated_at", souk_row_time(st, 6));
 }
 
@@ -173,21 +174,29 @@ static const struct {
     /* $1 the order; $2 (not in shop-only parts) the vendor whose part alone is shown (0 = all) */
     const char *name, *sql;
     json_t *(*row)(souk_stmt *st, void *cur);
-    bool shop_only;         /* not shown to a vendor */
+    bool shop_only; /* not shown to a vendor */
 } parts[] = {
-    {"lines", "SELECT variant_id, product_id, vendor_id, sku, product_title, variant_title, quantity, unit_amount, "
-              "line_total, fulfilled, returned FROM order_lines WHERE order_id = $1 AND ($2 = 0 OR vendor_id = $2) "
-              "ORDER BY line_no", line_row, false},
-    {"sub_orders", "SELECT id, vendor_id, state, subtotal, commission_bp, commission, carrier, tracking "
-                   "FROM sub_orders WHERE order_id = $1 AND ($2 = 0 OR vendor_id = $2) ORDER BY id", sub_row, false},
-    {"history", "SELECT from_state, to_state, note, actor, created_at, sub_order_id FROM order_history "
-                "WHERE order_id = $1 AND ($2 = 0 OR sub_order_id IS NULL OR sub_order_id IN (SELECT id FROM sub_orders "
-                "WHERE order_id = $1 AND vendor_id = $2)) ORDER BY id", history_row, false},
+    {"lines",
+     "SELECT variant_id, product_id, vendor_id, sku, product_title, variant_title, quantity, unit_amount, "
+     "line_total, fulfilled, returned FROM order_lines WHERE order_id = $1 AND ($2 = 0 OR vendor_id = $2) "
+     "ORDER BY line_no",
+     line_row, false},
+    {"sub_orders",
+     "SELECT id, vendor_id, state, subtotal, commission_bp, commission, carrier, tracking "
+     "FROM sub_orders WHERE order_id = $1 AND ($2 = 0 OR vendor_id = $2) ORDER BY id",
+     sub_row, false},
+    {"history",
+     "SELECT from_state, to_state, note, actor, created_at, sub_order_id FROM order_history "
+     "WHERE order_id = $1 AND ($2 = 0 OR sub_order_id IS NULL OR sub_order_id IN (SELECT id FROM sub_orders "
+     "WHERE order_id = $1 AND vendor_id = $2)) ORDER BY id",
+     history_row, false},
     /* money back and returns are the shop's business */
     {"refunds", "SELECT id, amount, reason, created_at, currency FROM refunds WHERE order_id = $1 ORDER BY id",
      refund_row, true},
-    {"returns", "SELECT id, state, reason, lines, refund, created_at, updated_at FROM order_returns "
-                "WHERE order_id = $1 ORDER BY id", return_row, true},
+    {"returns",
+     "SELECT id, state, reason, lines, refund, created_at, updated_at FROM order_returns "
+     "WHERE order_id = $1 ORDER BY id",
+     return_row, true},
 };
 
 /* Adds the parts of order ID to O. SOUK_OK or INTERNAL. */
@@ -224,20 +233,20 @@ static json_t *head_json(const head_values *v)
     char idbuf[SOUK_ID_TEXT_MAX];
     json_t *address = json_loads(v->address.s ? v->address.s : "", 0, NULL);
     const char *cur = v->cur;
-    return json_pack(
-        "{s:s,s:o,s:o,s:o,s:o,s:s,s:{s:o,s:o,s:o,s:o,s:o,s:o},s:b,s:o,s:o,s:o,"
-        "s:{s:o,s:o,s:o,s:o,s:o},s:o,s:o,s:o}",
-        "id", souk__order_ref(v->id, idbuf), "state", text_json(v->state), "payment_status",
-        text_json(v->payment_status), "email", text_json(v->email), "customer_id",
-        ref_json("usr", v->user_id, v->has_user), "currency", cur, "totals", "subtotal", money(v->subtotal, cur),
-        "discount", money(v->discount, cur), "shipping", money(v->shipping, cur), "tax", money(v->tax, cur), "total",
-        money(v->total, cur), "refunded", money(v->refunded, cur), "prices_include_tax", v->prices_include_tax,
-        "shipping_method", text_or_null(v->shipping_method), "coupon", text_or_null(v->coupon), "shipping_address",
-        address ? address : json_object(), "payment", "gateway", text_json(v->gateway), "intent_id",
-        text_or_null(v->intent_id), "client_secret", text_or_null(v->client_secret), "status",
-        text_json(v->intent_status), "decline_code", text_or_null(v->decline_code), "created_at",
-        time_json(v->created_at, v->has_created), "updated_at", time_json(v->updated_at, v->has_updated), "paid_at",
-        time_json(v->paid_at, v->has_paid));
+    return json_pack("{s:s,s:o,s:o,s:o,s:o,s:s,s:{s:o,s:o,s:o,s:o,s:o,s:o},s:b,s:o,s:o,s:o,"
+                     "s:{s:o,s:o,s:o,s:o,s:o},s:o,s:o,s:o}",
+                     "id", souk__order_ref(v->id, idbuf), "state", text_json(v->state), "payment_status",
+                     text_json(v->payment_status), "email", text_json(v->email), "customer_id",
+                     ref_json("usr", v->user_id, v->has_user), "currency", cur, "totals", "subtotal",
+                     money(v->subtotal, cur), "discount", money(v->discount, cur), "shipping", money(v->shipping, cur),
+                     "tax", money(v->tax, cur), "total", money(v->total, cur), "refunded", money(v->refunded, cur),
+                     "prices_include_tax", v->prices_include_tax, "shipping_method", text_or_null(v->shipping_method),
+                     "coupon", text_or_null(v->coupon), "shipping_address", address ? address : json_object(),
+                     "payment", "gateway", text_json(v->gateway), "intent_id", text_or_null(v->intent_id),
+                     "client_secret", text_or_null(v->client_secret), "status", text_json(v->intent_status),
+                     "decline_code", text_or_null(v->decline_code), "created_at",
+                     time_json(v->created_at, v->has_created), "updated_at", time_json(v->updated_at, v->has_updated),
+                     "paid_at", time_json(v->paid_at, v->has_paid));
 }
 
 souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **out)
@@ -245,13 +254,14 @@ souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **o
     *out = NULL;
     char cur[4];
     souk_stmt *st = souk_store_query(
-        db, "SELECT state, payment_status, email, user_id, currency, subtotal, discount, shipping, tax, total, "
-            "refunded, prices_include_tax, shipping_method, coupon_code, shipping_address, gateway, intent_id, "
-            "CASE state WHEN 'pending_payment' THEN client_secret END, intent_status, decline_code, created_at, "
-            "updated_at, paid_at FROM orders WHERE id = $1",
+        db,
+        "SELECT state, payment_status, email, user_id, currency, subtotal, discount, shipping, tax, total, "
+        "refunded, prices_include_tax, shipping_method, coupon_code, shipping_address, gateway, intent_id, "
+        "CASE state WHEN 'pending_payment' THEN client_secret END, intent_status, decline_code, created_at, "
+        "updated_at, paid_at FROM orders WHERE id = $1",
         SOUK_ARGS(SOUK_I64(id)));
-    int r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP,
-                                         SOUK_COL_STR(cur)));
+    int r =
+        souk_stmt_next(st, SOUK_COLS(SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_STR(cur)));
     if (r != SOUK_DB_ROW)
         return souk__order_found(r);
     head_values v = {.id = id,
@@ -299,18 +309,18 @@ souk_err souk__order_json(souk_store *db, int64_t id, int64_t vendor, json_t **o
 souk_err souk__order_review_json(souk_store *db, int64_t id, json_t **out)
 {
     *out = NULL;
-    souk_stmt *st = souk_store_query(db, "SELECT review_reason, review_source, review_intent_id, review_amount, "
-                                         "review_currency, review_refund_id, review_at FROM orders "
-                                         "WHERE id = $1 AND review_reason IS NOT NULL",
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT review_reason, review_source, review_intent_id, review_amount, "
+                                     "review_currency, review_refund_id, review_at FROM orders "
+                                     "WHERE id = $1 AND review_reason IS NOT NULL",
                                      SOUK_ARGS(SOUK_I64(id)));
     int r = souk_stmt_next(st, NULL);
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_OK : souk_store_dberr(r);
     *out = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "reason", souk_row_text(st, 0), "source", souk_row_text(st, 1),
-                     "intent_id", souk_row_text(st, 2), "reported_amount",
-                     souk_row_int_or_null(st, 3), "reported_currency",
-                     souk_row_text_or_null(st, 4), "refund_id", souk_row_id(st, 5, SOUK_PREFIX_REFUND), "at",
-                     souk_row_time(st, 6));
+                     "intent_id", souk_row_text(st, 2), "reported_amount", souk_row_int_or_null(st, 3),
+                     "reported_currency", souk_row_text_or_null(st, 4), "refund_id",
+                     souk_row_id(st, 5, SOUK_PREFIX_REFUND), "at", souk_row_time(st, 6));
     souk_stmt_done(st);
     return *out ? SOUK_OK : SOUK_E_INTERNAL;
 }

@@ -40,13 +40,13 @@ static souk_err record_refund(souk_store *db, int64_t order, int64_t amount, con
 {
     int64_t now = souk_time_now_us();
     *id = souk_id_next();
-    int r = souk_store_exec(db, "INSERT INTO refunds (id, order_id, amount, reason, state, return_id, actor, "
-                                "created_at, intent_id, currency) "
-                                "VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9)",
-                            SOUK_ARGS(SOUK_I64(*id), SOUK_I64(order), SOUK_I64(amount),
-                                      SOUK_TEXT(reason ? reason : ""), SOUK_REF(return_id),
-                                      SOUK_TEXT(actor ? actor : "system"), SOUK_I64(now), SOUK_TEXT(intent),
-                                      SOUK_TEXT(currency)));
+    int r = souk_store_exec(db,
+                            "INSERT INTO refunds (id, order_id, amount, reason, state, return_id, actor, "
+                            "created_at, intent_id, currency) "
+                            "VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9)",
+                            SOUK_ARGS(SOUK_I64(*id), SOUK_I64(order), SOUK_I64(amount), SOUK_TEXT(reason ? reason : ""),
+                                      SOUK_REF(return_id), SOUK_TEXT(actor ? actor : "system"), SOUK_I64(now),
+                                      SOUK_TEXT(intent), SOUK_TEXT(currency)));
     if (r < 0)
         return souk_store_dberr(r);
     char ref[SOUK_ID_TEXT_MAX], dedupe[SOUK_ID_TEXT_MAX + 20];
@@ -80,10 +80,11 @@ souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amo
     int64_t now = souk_time_now_us();
     char state[24];
     int r = souk_store_one(
-        db, "UPDATE orders SET refunded = refunded + $2, payment_status = CASE WHEN refunded + $2 >= total "
-            "THEN 'refunded' ELSE 'partially_refunded' END, state = CASE WHEN refunded + $2 >= total AND state "
-            "NOT IN ('cancelled', 'pending_payment') THEN 'refunded' ELSE state END, updated_at = $3 "
-            "WHERE id = $1 AND $2 > 0 AND refunded + $2 <= total RETURNING state",
+        db,
+        "UPDATE orders SET refunded = refunded + $2, payment_status = CASE WHEN refunded + $2 >= total "
+        "THEN 'refunded' ELSE 'partially_refunded' END, state = CASE WHEN refunded + $2 >= total AND state "
+        "NOT IN ('cancelled', 'pending_payment') THEN 'refunded' ELSE state END, updated_at = $3 "
+        "WHERE id = $1 AND $2 > 0 AND refunded + $2 <= total RETURNING state",
         SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(amount), SOUK_I64(now)), SOUK_COLS(SOUK_COL_STR(state)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_VALIDATION : souk_store_dberr(r);
@@ -98,20 +99,21 @@ souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amo
         e = souk__order_history_tx(db, o->id, 0, o->state, state, reason, actor);
     /* all the money back before all the goods left: what was not fulfilled
      * goes back into stock, and the sub-orders not shipped are done with */
-    bool unshipped = !strcmp(o->state, "paid") || !strcmp(o->state, "partially_fulfilled") ||
-                     !strcmp(o->state, "fulfilled");
+    bool unshipped =
+        !strcmp(o->state, "paid") || !strcmp(o->state, "partially_fulfilled") || !strcmp(o->state, "fulfilled");
     if (!e && unshipped && strcmp(state, "refunded") == 0) {
         e = restock(db, o, true, "order refunded", actor);
         if (!e)
-            e = souk_store_dberr(souk_store_exec(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 "
-                                                     "WHERE order_id = $1 AND state IN ('paid', 'partially_fulfilled', "
-                                                     "'fulfilled')",
+            e = souk_store_dberr(souk_store_exec(db,
+                                                 "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 "
+                                                 "WHERE order_id = $1 AND state IN ('paid', 'partially_fulfilled', "
+                                                 "'fulfilled')",
                                                  SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(now))));
     }
     if (!e)
-        e = souk__order_event_tx(db, "refunded", o->id, state,
-                                 json_pack("{s:s,s:I,s:s}", "refund_id", ref, "amount", (json_int_t)amount,
-                                           "currency", o->currency));
+        e = souk__order_event_tx(
+            db, "refunded", o->id, state,
+            json_pack("{s:s,s:I,s:s}", "refund_id", ref, "amount", (json_int_t)amount, "currency", o->currency));
     if (!e)
         e = souk__order_email_tx(db, o->id, kind);
     if (!e)
@@ -124,12 +126,13 @@ int souk__refund_execute(souk_store *db, int64_t refund_id, char *err, size_t er
     int64_t amount = 0;
     bool done = false;
     char intent[80], paid_through[16];
-    int r = souk_store_one(db, "SELECT r.amount, r.state = 'succeeded', coalesce(r.intent_id, o.intent_id, ''), "
-                               "o.gateway "
-                               "FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.id = $1",
-                           SOUK_ARGS(SOUK_I64(refund_id)),
-                           SOUK_COLS(SOUK_COL_I64(&amount), SOUK_COL_BOOL(&done), SOUK_COL_STR(intent),
-                                     SOUK_COL_STR(paid_through)));
+    int r = souk_store_one(
+        db,
+        "SELECT r.amount, r.state = 'succeeded', coalesce(r.intent_id, o.intent_id, ''), "
+        "o.gateway "
+        "FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.id = $1",
+        SOUK_ARGS(SOUK_I64(refund_id)),
+        SOUK_COLS(SOUK_COL_I64(&amount), SOUK_COL_BOOL(&done), SOUK_COL_STR(intent), SOUK_COL_STR(paid_through)));
     if (r != SOUK_DB_ROW) {
         if (r == SOUK_DB_DONE)
             snprintf(err, errlen, "no refund %lld", (long long)refund_id);
@@ -149,8 +152,9 @@ int souk__refund_execute(souk_store *db, int64_t refund_id, char *err, size_t er
     }
     if (intent[0] && g->refund(g, intent, amount, ref, gateway_id, sizeof gateway_id, err, errlen) < 0)
         return -1;
-    if (souk_store_update_tx(db, "UPDATE refunds SET state = 'succeeded', gateway_refund_id = $2 "
-                                 "WHERE id = $1 AND state = 'pending'",
+    if (souk_store_update_tx(db,
+                             "UPDATE refunds SET state = 'succeeded', gateway_refund_id = $2 "
+                             "WHERE id = $1 AND state = 'pending'",
                              SOUK_ARGS(SOUK_I64(refund_id), SOUK_TEXT(gateway_id))) < 0) {
         snprintf(err, errlen, "database: %s", souk_store_errmsg(db));
         return -1;
@@ -162,16 +166,20 @@ souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const 
                                     int64_t *refund_id)
 {
     int64_t now = souk_time_now_us();
-    int64_t n = souk_store_update(db, "UPDATE orders SET state = 'cancelled', updated_at = $2 WHERE id = $1 "
-                                      "AND state = 'paid'", SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(now)));
+    int64_t n = souk_store_update(db,
+                                  "UPDATE orders SET state = 'cancelled', updated_at = $2 WHERE id = $1 "
+                                  "AND state = 'paid'",
+                                  SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(now)));
     if (n != 1)
         return n < 0 ? souk_store_dberr((int)n) : SOUK_E_INVALID_STATE;
     souk_err e = restock(db, o, false, "order cancelled", actor);
     if (!e && o->coupon_id)
         e = souk_cart_coupon_release_tx(db, o->coupon_id);
     if (!e)
-        e = souk_store_dberr(souk_store_exec(db, "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 "
-                                                 "WHERE order_id = $1", SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(now))));
+        e = souk_store_dberr(souk_store_exec(db,
+                                             "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 "
+                                             "WHERE order_id = $1",
+                                             SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(now))));
     if (!e)
         e = souk__order_history_tx(db, o->id, 0, "paid", "cancelled", reason, actor);
     if (!e)
@@ -200,7 +208,6 @@ souk_err souk__order_payment_succeeded_tx(souk_store *db, souk__order *o, const 
     if (strcmp(o->state, "cancelled") != 0 || o->refunded >= o->total)
         return SOUK_OK; /* paid already (a webhook and a confirmation both said so) */
     /* the money arrived for an order that can no longer be delivered: give it back */
-    e = souk__refund_begin_tx(db, o, o->total - o->refunded, "payment arrived after cancellation", 0, actor,
-                              refund_id);
+    e = souk__refund_begin_tx(db, o, o->total - o->refunded, "payment arrived after cancellation", 0, actor, refund_id);
     return e ? e : souk__order_load(db, order, o); /* as the refund left it */
 }

@@ -30,18 +30,18 @@ typedef enum souk_pay_status {
     SOUK_PAY_REQUIRES_CONFIRMATION, /* created, waiting for a payment method */
     SOUK_PAY_PROCESSING,            /* the provider will tell us (webhook) */
     SOUK_PAY_SUCCEEDED,
-    SOUK_PAY_DECLINED,              /* the customer's bank said no: a final answer */
-    SOUK_PAY_FAILED,                /* an error on the way: may be retried */
+    SOUK_PAY_DECLINED, /* the customer's bank said no: a final answer */
+    SOUK_PAY_FAILED,   /* an error on the way: may be retried */
 } souk_pay_status;
 
 typedef struct souk_payment_intent {
     char id[80];
-    char client_secret[160];  /* what a browser needs to confirm (Stripe.js); "" for the test gateway */
+    char client_secret[160]; /* what a browser needs to confirm (Stripe.js); "" for the test gateway */
     souk_pay_status status;
     char decline_code[64];
-    int64_t amount;           /* what the intent is for, minor units; -1 when the provider did not say */
-    int64_t amount_received;  /* what it took (Stripe's amount_received; 0 until it succeeds); -1 when not said */
-    char currency[4];         /* upper case as the provider said it; "" when it did not */
+    int64_t amount;          /* what the intent is for, minor units; -1 when the provider did not say */
+    int64_t amount_received; /* what it took (Stripe's amount_received; 0 until it succeeds); -1 when not said */
+    char currency[4];        /* upper case as the provider said it; "" when it did not */
 } souk_payment_intent;
 
 typedef struct souk_payment_gateway souk_payment_gateway;

@@ -30,13 +30,13 @@
  * with it. */
 struct souk_stmt {
     souk_store *db;
-    char *sql;                 /* owned */
-    uint64_t hash;             /* of sql, for the cache */
-    uint64_t used;             /* the connection's tick when last handed out */
-    souk_stmt *next_retired;   /* evicted, waiting for souk_store_idle */
-    souk_stmt *next_handed;    /* handed out since the last souk_store_idle (cache.c) */
+    char *sql;               /* owned */
+    uint64_t hash;           /* of sql, for the cache */
+    uint64_t used;           /* the connection's tick when last handed out */
+    souk_stmt *next_retired; /* evicted, waiting for souk_store_idle */
+    souk_stmt *next_handed;  /* handed out since the last souk_store_idle (cache.c) */
     bool handed;
-    int nparams;               /* highest $N the SQL names (set by prepare) */
+    int nparams; /* highest $N the SQL names (set by prepare) */
 };
 
 typedef struct souk_store_ops souk_store_ops;
@@ -47,21 +47,21 @@ struct souk_store {
     souk_stmt *slots[SOUK_STORE_CACHE_SLOTS]; /* statement cache: open addressing, linear probing */
     size_t count;
     uint64_t tick;
-    souk_stmt *retired;        /* evicted statements, freed at souk_store_idle */
-    souk_stmt *handed;         /* statements handed out since the last souk_store_idle */
-    struct {                   /* the last statement handed out for an SQL pointer (cache.c) */
+    souk_stmt *retired; /* evicted statements, freed at souk_store_idle */
+    souk_stmt *handed;  /* statements handed out since the last souk_store_idle */
+    struct {            /* the last statement handed out for an SQL pointer (cache.c) */
         const char *sql;
         souk_stmt *st;
     } recent[64];
-    bool read_tx;              /* inside souk_store_read_begin */
-    int tx_depth;              /* 0 = no write transaction, 1 = in one, 2.. = savepoints inside it */
-    struct souk_store_group *group; /* where this connection's write transactions run (group.c), or NULL */
-    bool committer;            /* this is a group's own connection */
-    bool no_writes;            /* an event loop's: a write here is our bug (SOUK_BUG) */
+    bool read_tx;                     /* inside souk_store_read_begin */
+    int tx_depth;                     /* 0 = no write transaction, 1 = in one, 2.. = savepoints inside it */
+    struct souk_store_group *group;   /* where this connection's write transactions run (group.c), or NULL */
+    bool committer;                   /* this is a group's own connection */
+    bool no_writes;                   /* an event loop's: a write here is our bug (SOUK_BUG) */
     struct souk__after_commit *hooks; /* run after the outermost commit (tx.c) */
     size_t nhooks, hooks_cap;
-    char errmsg[256];          /* the last error on this connection */
-    struct {                   /* souk_store_memo: domain code's memos, freed at close */
+    char errmsg[256]; /* the last error on this connection */
+    struct {          /* souk_store_memo: domain code's memos, freed at close */
         const void *key;
         void *memo;
         void (*free_fn)(void *);
@@ -73,8 +73,8 @@ struct souk_store {
  * Every function is called on the thread that uses the connection.
  */
 struct souk_store_ops {
-    const char *name;                       /* "sqlite", "postgres": souk_store_backend() */
-    const souk_embedded_file *migrations;   /* this dialect's forward-only migrations, in order */
+    const char *name;                     /* "sqlite", "postgres": souk_store_backend() */
+    const souk_embedded_file *migrations; /* this dialect's forward-only migrations, in order */
     const size_t *migration_count;
 
     /* Opens a connection to TARGET (the DSN without its scheme), creating

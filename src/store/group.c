@@ -46,10 +46,10 @@
 #include "store/adapter.h"
 #include "core/banned.h"
 
-#define GROUP_ITEMS_MAX 128  /* items in one database transaction */
-#define GROUP_QUEUE_MAX 8192 /* queued items; beyond, submit refuses (503) */
-#define GROUP_TX_ATTEMPTS 9  /* runs of one submitted transaction, as souk_store_tx */
-#define BEGIN_ATTEMPTS 20    /* the busy handler waits up to 5 s each */
+#define GROUP_ITEMS_MAX 128   /* items in one database transaction */
+#define GROUP_QUEUE_MAX 8192  /* queued items; beyond, submit refuses (503) */
+#define GROUP_TX_ATTEMPTS 9   /* runs of one submitted transaction, as souk_store_tx */
+#define BEGIN_ATTEMPTS 20     /* the busy handler waits up to 5 s each */
 #define CHECKPOINT_PAGES 8000 /* as the connections' wal_autocheckpoint (sqlite.c says why) */
 
 typedef enum item_kind { ITEM_TX, ITEM_WORK } item_kind;
@@ -57,18 +57,18 @@ typedef enum item_kind { ITEM_TX, ITEM_WORK } item_kind;
 typedef struct item {
     struct item *next;
     item_kind kind;
-    int (*fn)(souk_store *db, void *ctx);      /* ITEM_TX */
-    bool flat;                                 /* ITEM_TX: no savepoint (souk_store_tx_join) */
-    void (*work)(souk_store *db, void *ctx);   /* ITEM_WORK */
-    void (*done)(void *ctx, int status);       /* ITEM_WORK */
+    int (*fn)(souk_store *db, void *ctx);    /* ITEM_TX */
+    bool flat;                               /* ITEM_TX: no savepoint (souk_store_tx_join) */
+    void (*work)(souk_store *db, void *ctx); /* ITEM_WORK */
+    void (*done)(void *ctx, int status);     /* ITEM_WORK */
     void *ctx;
     int result;
-    bool finished;                             /* ITEM_TX: the submitter may go on */
-    pthread_cond_t cond;                       /* ITEM_TX */
+    bool finished;       /* ITEM_TX: the submitter may go on */
+    pthread_cond_t cond; /* ITEM_TX */
 } item;
 
 struct souk_store_group {
-    souk_store *db;      /* the committer's connection */
+    souk_store *db; /* the committer's connection */
     char dsn[1024];
     pthread_t thread;
     pthread_mutex_t lock;
@@ -76,22 +76,22 @@ struct souk_store_group {
     item *head, *tail;
     int queued;
     bool stop, started;
-    int64_t mark;                     /* the committer connection's change mark when last looked */
-    _Atomic uint64_t external;        /* commits seen from outside the group */
+    int64_t mark;                                   /* the committer connection's change mark when last looked */
+    _Atomic uint64_t external;                      /* commits seen from outside the group */
     int m_groups, m_items, m_failed, m_checkpoints; /* metric series */
-    struct {                          /* the checkpointer (see above) */
-        souk_store *db;               /* its connection; NULL: the committer checkpoints itself */
+    struct {                                        /* the checkpointer (see above) */
+        souk_store *db;                             /* its connection; NULL: the committer checkpoints itself */
         pthread_t thread;
         pthread_mutex_t lock;
         pthread_cond_t wake;
-        atomic_bool due;              /* a checkpoint is under way: from the log passing CHECKPOINT_PAGES */
-        atomic_bool done;             /*   to the committer's catching up (see above) */
-        bool requested, stop;         /* under lock: the checkpointer's work */
+        atomic_bool due;      /* a checkpoint is under way: from the log passing CHECKPOINT_PAGES */
+        atomic_bool done;     /*   to the committer's catching up (see above) */
+        bool requested, stop; /* under lock: the checkpointer's work */
     } ckpt;
 };
 
 static __thread souk_store_group *on_committer; /* set on a committer thread */
-static souk_store_group *process_group;          /* souk_store_group_set_default */
+static souk_store_group *process_group;         /* souk_store_group_set_default */
 
 static void push(souk_store_group *g, item *it)
 {
@@ -465,13 +465,13 @@ static void later_done(void *arg, int status)
 
 int souk_store_tx_later(souk_store *db, int (*fn)(souk_store *db, void *arg), const void *arg, size_t len)
 {
-    if (len > sizeof ((later *)0)->arg)
+    if (len > sizeof((later *)0)->arg)
         return -1;
     souk_store_group *g = db->group;
     if (!g && db->no_writes)
         return -1; /* an event loop without a group: it must not wait for the lock */
     if (!g || on_committer == g) {
-        unsigned char copy[sizeof ((later *)0)->arg];
+        unsigned char copy[sizeof((later *)0)->arg];
         memcpy(copy, arg, len);
         return souk_store_tx(on_committer == g && g ? g->db : db, fn, copy) < 0 ? -1 : 0;
     }

@@ -31,8 +31,8 @@ static int apply_migration(souk_store *db, void *arg)
 {
     migration *m = arg;
     /* re-check inside the write lock: another process may have applied it */
-    int r = souk_store_one(db, "SELECT 1 FROM schema_migrations WHERE version = $1",
-                           SOUK_ARGS(SOUK_I64(m->version)), NULL);
+    int r =
+        souk_store_one(db, "SELECT 1 FROM schema_migrations WHERE version = $1", SOUK_ARGS(SOUK_I64(m->version)), NULL);
     if (r != SOUK_DB_DONE)
         return r < 0 ? r : 0;
     if ((r = db->ops->exec_script(db, (const char *)m->file->data)) < 0)

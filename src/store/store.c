@@ -162,8 +162,7 @@ void souk__store_set_err(souk_store *db, const char *fmt, ...)
 void souk__store_hard(souk_store *db, const char *sql)
 {
     souk_metrics_db_error();
-    souk_log(SOUK_LOG_ERROR, NULL, NULL, sql ? json_pack("{s:s}", "sql", sql) : NULL, "database error: %s",
-             db->errmsg);
+    souk_log(SOUK_LOG_ERROR, NULL, NULL, sql ? json_pack("{s:s}", "sql", sql) : NULL, "database error: %s", db->errmsg);
 }
 
 int souk_store_ping(souk_store *db)

@@ -94,16 +94,16 @@ typedef enum souk_type {
     SOUK_TYPE_BOOL,
     SOUK_TYPE_TEXT,
     SOUK_TYPE_BLOB,
-    SOUK_TYPE_SKIP,    /* a column that is not read */
+    SOUK_TYPE_SKIP, /* a column that is not read */
 } souk_type;
 
 /* One query parameter. Text and blobs are copied when bound: they need only
  * live until souk_store_query (or souk_store_one/exec) returns. */
 typedef struct souk_param {
     souk_type type;
-    int64_t i64;       /* I64, BOOL (0/1) */
-    const void *ptr;   /* TEXT, BLOB */
-    size_t len;        /* TEXT: SIZE_MAX = NUL-terminated */
+    int64_t i64;     /* I64, BOOL (0/1) */
+    const void *ptr; /* TEXT, BLOB */
+    size_t len;      /* TEXT: SIZE_MAX = NUL-terminated */
 } souk_param;
 
 #define SOUK_I64(v) ((souk_param){.type = SOUK_TYPE_I64, .i64 = (int64_t)(v)})

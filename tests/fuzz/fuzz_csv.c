@@ -17,10 +17,10 @@
 
 #include "core/csv.h"
 
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c))                                                             \
-            __builtin_trap();                                                 \
+#define CHECK(c)                                                                                                       \
+    do {                                                                                                               \
+        if (!(c))                                                                                                      \
+            __builtin_trap();                                                                                          \
     } while (0)
 
 typedef struct {
@@ -44,13 +44,11 @@ static void sb_put(sbuf *b, const void *p, size_t n)
 
 /* Reads everything; appends accepted records (all fields quoted) to OUT if
  * OUT is not NULL.  Returns the number of accepted records. */
-static size_t run(const uint8_t *data, size_t size, const souk_csv_limits *lim,
-                  sbuf *out)
+static size_t run(const uint8_t *data, size_t size, const souk_csv_limits *lim, sbuf *out)
 {
     souk_csv *r = NULL;
     CHECK(souk_csv_open_mem(&r, data, size, lim) == SOUK_CSV_OK);
-    size_t maxf = lim->max_field_len ? lim->max_field_len
-                                     : SOUK_CSV_DEFAULT_MAX_FIELD_LEN;
+    size_t maxf = lim->max_field_len ? lim->max_field_len : SOUK_CSV_DEFAULT_MAX_FIELD_LEN;
     size_t maxn = lim->max_fields ? lim->max_fields : SOUK_CSV_DEFAULT_MAX_FIELDS;
     uint64_t prev_line = 0, prev_rec = 0, prev_pos = 0, accepted = 0;
     for (;;) {
@@ -114,11 +112,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         data++;
         size--;
         if (sel & 0x01)
-            lim.max_field_len = 1 + (sel >> 4);  /* 1..16 */
+            lim.max_field_len = 1 + (sel >> 4); /* 1..16 */
         if (sel & 0x02)
             lim.max_fields = 1 + ((sel >> 2) & 3); /* 1..4 */
         if (sel & 0x04)
-            lim.max_record_len = 1 + (sel >> 3);  /* 1..32 */
+            lim.max_record_len = 1 + (sel >> 3); /* 1..32 */
         if (sel & 0x08)
             lim.flags |= SOUK_CSV_LAX_QUOTES;
         if (sel & 0x80)

@@ -36,14 +36,13 @@
 #include "core/money.h"
 #include "utf8_oracle.h"
 
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c))                                                             \
-            abort();                                                          \
+#define CHECK(c)                                                                                                       \
+    do {                                                                                                               \
+        if (!(c))                                                                                                      \
+            abort();                                                                                                   \
     } while (0)
 
 /* ---- independent helpers ---- */
-
 
 /* NUL-terminated, valid UTF-8, MIN..MAX code points. */
 static bool str_ok(const char *s, long min, long max)
@@ -78,8 +77,8 @@ static bool sku_ok(const char *s)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '_' || c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
             return false;
     }
     return souk_catalog_check_sku(s, n) == NULL;
@@ -207,8 +206,7 @@ static void check_field(const souk_json_field *f, const json_t *v, const char *d
             check_against_json(f->sub, json_array_get(v, i), (const char *)arr.items + i * f->sub->size);
         break;
     }
-    default:
-        CHECK(0);
+    default: CHECK(0);
     }
 }
 
@@ -224,7 +222,8 @@ static size_t field_size(souk_json_type t)
 {
     switch (t) {
     case SOUK_JSON_STRING: return sizeof(const char *);
-    case SOUK_JSON_INT: case SOUK_JSON_ID: return sizeof(int64_t);
+    case SOUK_JSON_INT:
+    case SOUK_JSON_ID: return sizeof(int64_t);
     case SOUK_JSON_BOOL: return sizeof(bool);
     case SOUK_JSON_ENUM: return sizeof(int);
     case SOUK_JSON_STRMAP: return sizeof(souk_json_strmap);
@@ -248,7 +247,8 @@ static void check_against_json(const souk_json_spec *spec, const json_t *obj, co
     /* no unknown field was accepted */
     const char *key;
     json_t *val;
-    json_object_foreach((json_t *)obj, key, val) {
+    json_object_foreach((json_t *)obj, key, val)
+    {
         size_t i;
         for (i = 0; i < spec->nfields; i++)
             if (strcmp(spec->fields[i].name, key) == 0)
@@ -368,8 +368,18 @@ typedef union {
 } any_in;
 
 enum {
-    S_PRODUCT_CREATE, S_PRODUCT_UPDATE, S_VARIANT_CREATE, S_CATEGORY_CREATE, S_TAXON_CREATE, S_AMOUNT,
-    S_REGISTER, S_LOGIN, S_APIKEY, S_ADMIN_USER, S_CONSENT, S__N
+    S_PRODUCT_CREATE,
+    S_PRODUCT_UPDATE,
+    S_VARIANT_CREATE,
+    S_CATEGORY_CREATE,
+    S_TAXON_CREATE,
+    S_AMOUNT,
+    S_REGISTER,
+    S_LOGIN,
+    S_APIKEY,
+    S_ADMIN_USER,
+    S_CONSENT,
+    S__N
 };
 
 static const souk_json_spec *spec_of(int which)
@@ -410,10 +420,17 @@ static bool arena_exhausted(souk_arena *a)
 static bool known_parse_error(const char *err)
 {
     static const char *const prefixes[] = {
-        "the body is empty", "a NUL byte at byte ", "nesting deeper than ", "invalid UTF-8 at byte ",
-        "the body ends before the JSON value is complete (at byte ", "unexpected data after the JSON value at byte ",
-        "NUL characters (\\u0000) are not allowed, near byte ", "duplicate object key near byte ",
-        "number out of range near byte ", "unexpected character near byte ", "not valid JSON near byte ",
+        "the body is empty",
+        "a NUL byte at byte ",
+        "nesting deeper than ",
+        "invalid UTF-8 at byte ",
+        "the body ends before the JSON value is complete (at byte ",
+        "unexpected data after the JSON value at byte ",
+        "NUL characters (\\u0000) are not allowed, near byte ",
+        "duplicate object key near byte ",
+        "number out of range near byte ",
+        "unexpected character near byte ",
+        "not valid JSON near byte ",
         "the body must be a JSON object, not ",
     };
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
@@ -440,7 +457,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int which = (sel & 0x0F) % S__N;
     const souk_json_spec *spec = spec_of(which);
 
-    size_t chunk = (sel & 0x10) ? 64 : 0;             /* tiny chunks: many one-off chunks */
+    size_t chunk = (sel & 0x10) ? 64 : 0;                         /* tiny chunks: many one-off chunks */
     size_t limit = (sel & 0xE0) == 0xE0 ? 2048 : (size_t)1 << 20; /* sometimes a tight limit */
 
     char err[256];
@@ -482,11 +499,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case S_REGISTER: /* a decoded e-mail is one souk can send mail to */
             CHECK(souk__identity_check_email(out.reg.email, strlen(out.reg.email)) == NULL);
             break;
-        case S_APIKEY:
-            CHECK(out.apikey.scopes.count >= 1 && out.apikey.scopes.count <= 16);
-            break;
-        default:
-            break; /* check_against_json covered every field */
+        case S_APIKEY: CHECK(out.apikey.scopes.count >= 1 && out.apikey.scopes.count <= 16); break;
+        default: break; /* check_against_json covered every field */
         }
     }
 

@@ -35,14 +35,13 @@
 #include "core/query.h"
 #include "utf8_oracle.h"
 
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c))                                                             \
-            abort();                                                          \
+#define CHECK(c)                                                                                                       \
+    do {                                                                                                               \
+        if (!(c))                                                                                                      \
+            abort();                                                                                                   \
     } while (0)
 
 static const char *const sort_names[] = {"newest", "price_asc", "price_desc", "name"};
-
 
 static void check_problems(const souk_problems *pr)
 {
@@ -114,8 +113,8 @@ static void query_round_trip(const souk_query *q)
 
 static bool known_key(const char *k)
 {
-    static const char *const keys[] = {"limit",     "sort",     "status",   "price_min", "price_max",
-                                       "currency",  "category", "brand",    "vendor",    "cursor",   "in_stock"};
+    static const char *const keys[] = {"limit",    "sort",  "status", "price_min", "price_max", "currency",
+                                       "category", "brand", "vendor", "cursor",    "in_stock"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(k, keys[i]) == 0)
             return true;

@@ -119,8 +119,9 @@ static void test_append_and_verify(void **state)
 {
     fixture *f = *state;
     assert_intact(f->t.db, NENTRIES);
-    souk_stmt *st = souk_store_query(f->t.db, "SELECT seq, prev_hash, hash, actor_id, subject_user_id, details, request_id "
-                                              "FROM audit_log ORDER BY seq",
+    souk_stmt *st = souk_store_query(f->t.db,
+                                     "SELECT seq, prev_hash, hash, actor_id, subject_user_id, details, request_id "
+                                     "FROM audit_log ORDER BY seq",
                                      NULL);
     char prev[65];
     memset(prev, '0', 64);
@@ -246,8 +247,7 @@ static void test_triggers_forbid_update_and_delete(void **state)
     fixture *f = *state;
     souk_store *other = connect_other(f);
     const char *sqls[] = {"UPDATE audit_log SET details = '{\"x\":1}' WHERE seq = 2",
-                          "UPDATE audit_log SET hash = prev_hash",
-                          "DELETE FROM audit_log WHERE seq = 3",
+                          "UPDATE audit_log SET hash = prev_hash", "DELETE FROM audit_log WHERE seq = 3",
                           "DELETE FROM audit_log"};
     for (size_t i = 0; i < sizeof sqls / sizeof sqls[0]; i++) {
         int r = souk_store_exec(other, sqls[i], NULL);
@@ -288,7 +288,8 @@ static void test_deleted_middle_row_detected(void **state)
 static void test_edited_last_hash_detected(void **state)
 {
     fixture *f = *state;
-    tamper(f, "UPDATE audit_log SET hash = '" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' "
+    tamper(f, "UPDATE audit_log SET hash = '"
+              "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' "
               "WHERE seq = 5");
     assert_broken_at(f->t.db, NENTRIES, "hash does not match");
 }
@@ -306,7 +307,7 @@ static void test_every_column_change_detected(void **state)
         {"UPDATE audit_log SET actor_type = 'system' WHERE seq = 2", 2},
         {"UPDATE audit_log SET actor_id = 8 WHERE seq = 2", 2},
         {"UPDATE audit_log SET actor_id = NULL WHERE seq = 2", 2},
-        {"UPDATE audit_log SET actor_id = 0 WHERE seq = 4", 4},          /* NULL -> 0 */
+        {"UPDATE audit_log SET actor_id = 0 WHERE seq = 4", 4}, /* NULL -> 0 */
         {"UPDATE audit_log SET action = 'GET /' WHERE seq = 2", 2},
         {"UPDATE audit_log SET object_type = 'variant' WHERE seq = 2", 2},
         {"UPDATE audit_log SET object_id = '' WHERE seq = 2", 2},
@@ -314,18 +315,19 @@ static void test_every_column_change_detected(void **state)
         {"UPDATE audit_log SET subject_user_id = NULL WHERE seq = 1", 1},
         {"UPDATE audit_log SET request_id = 'req-x' WHERE seq = 2", 2},
         {"UPDATE audit_log SET result = 200 WHERE seq = 2", 2},
-        {"UPDATE audit_log SET result = '201x' WHERE seq = 2", 2},        /* text in an integer column */
+        {"UPDATE audit_log SET result = '201x' WHERE seq = 2", 2}, /* text in an integer column */
         {"UPDATE audit_log SET result = 201.5 WHERE seq = 2", 2},
         {"UPDATE audit_log SET details = CAST(details AS BLOB) WHERE seq = 2", 2}, /* same bytes, other type */
         {"UPDATE audit_log SET details = details || ' ' WHERE seq = 2", 2},
         {"UPDATE audit_log SET prev_hash = upper(prev_hash) WHERE seq = 2", 2},
         {"UPDATE audit_log SET hash = upper(hash) WHERE seq = 2", 2},
-        {"UPDATE audit_log SET seq = 6 WHERE seq = 5", 5},                /* renumbered: entry 5 missing */
+        {"UPDATE audit_log SET seq = 6 WHERE seq = 5", 5}, /* renumbered: entry 5 missing */
         {"UPDATE audit_log SET seq = 0 WHERE seq = 1", 0},
         {"DELETE FROM audit_log WHERE seq = 1", 1},
         /* an entry added by hand at the end, with a made-up hash */
         {"INSERT INTO audit_log SELECT 6, -id, at, actor_type, actor_id, action, object_type, object_id, "
-         "subject_user_id, request_id, result, details, hash, hash FROM audit_log WHERE seq = 5", 6},
+         "subject_user_id, request_id, result, details, hash, hash FROM audit_log WHERE seq = 5",
+         6},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         teardown(state);
@@ -570,8 +572,11 @@ static void test_api_list(void **state)
     json_t *e5 = json_array_get(data, 0), *e1 = json_array_get(data, 4), *e2 = json_array_get(data, 3);
     assert_int_equal(json_integer_value(json_object_get(e5, "seq")), 5);
     assert_int_equal(json_integer_value(json_object_get(e1, "seq")), 1);
-    const char *keys[] = {"seq", "id", "at", "actor_type", "actor_id", "action", "object_type", "object_id",
-                          "subject_user_id", "request_id", "result", "details", "prev_hash", "hash"};
+    const char *keys[] = {"seq",         "id",        "at",
+                          "actor_type",  "actor_id",  "action",
+                          "object_type", "object_id", "subject_user_id",
+                          "request_id",  "result",    "details",
+                          "prev_hash",   "hash"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         assert_non_null(json_object_get(e5, keys[i]));
     assert_int_equal(json_object_size(e5), sizeof keys / sizeof keys[0]);

@@ -302,16 +302,11 @@ static void test_arena_strings(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf_basic),
-        cmocka_unit_test(test_buf_max_enforced_and_sticky),
-        cmocka_unit_test(test_buf_growth),
-        cmocka_unit_test(test_buf_printf),
-        cmocka_unit_test(test_buf_json_string),
-        cmocka_unit_test(test_buf_json_string_over_max),
-        cmocka_unit_test(test_arena_alignment),
-        cmocka_unit_test(test_arena_distinct_blocks),
-        cmocka_unit_test(test_arena_limit),
-        cmocka_unit_test(test_arena_reset_keeps_working),
+        cmocka_unit_test(test_buf_basic),       cmocka_unit_test(test_buf_max_enforced_and_sticky),
+        cmocka_unit_test(test_buf_growth),      cmocka_unit_test(test_buf_printf),
+        cmocka_unit_test(test_buf_json_string), cmocka_unit_test(test_buf_json_string_over_max),
+        cmocka_unit_test(test_arena_alignment), cmocka_unit_test(test_arena_distinct_blocks),
+        cmocka_unit_test(test_arena_limit),     cmocka_unit_test(test_arena_reset_keeps_working),
         cmocka_unit_test(test_arena_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -88,8 +88,11 @@ static void test_overflow(void **state)
     assert_int_equal(souk_cart_compute(neg, 1, &p, &t), -1);
     /* the largest cart allowed, under the highest rates, stays exact */
     souk_cart_line_price top[] = {{INT64_C(400000000000000), 1}};
-    souk_cart_pricing all = {.coupon = SOUK_COUPON_PERCENT, .coupon_value = 10000, .free_shipping_above = -1,
-                             .tax_rate_bp = 10000, .prices_include_tax = true};
+    souk_cart_pricing all = {.coupon = SOUK_COUPON_PERCENT,
+                             .coupon_value = 10000,
+                             .free_shipping_above = -1,
+                             .tax_rate_bp = 10000,
+                             .prices_include_tax = true};
     assert_int_equal(souk_cart_compute(top, 1, &all, &t), 0);
     assert_int_equal(t.discount, INT64_C(400000000000000));
     all.coupon = SOUK_COUPON_NONE;
@@ -105,10 +108,8 @@ static void test_overflow(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain),
-        cmocka_unit_test(test_tax_exclusive_and_inclusive),
-        cmocka_unit_test(test_coupons),
-        cmocka_unit_test(test_shipping),
+        cmocka_unit_test(test_plain),    cmocka_unit_test(test_tax_exclusive_and_inclusive),
+        cmocka_unit_test(test_coupons),  cmocka_unit_test(test_shipping),
         cmocka_unit_test(test_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,8 +26,9 @@ static void test_filter_parse(void **state)
     assert_int_equal(flt.sort, SOUK_SORT_NEWEST);
     assert_int_equal(flt.status, SOUK_STATUS_ACTIVE);
     assert_string_equal(flt.currency, "USD");
-    assert_int_equal(parse_filter(f, &flt, "limit=2&sort=price_desc&status=any&price_min=100&price_max=100"
-                                           "&currency=EUR&category=mugs&brand=acme&vendor=v&attr.color=red"),
+    assert_int_equal(parse_filter(f, &flt,
+                                  "limit=2&sort=price_desc&status=any&price_min=100&price_max=100"
+                                  "&currency=EUR&category=mugs&brand=acme&vendor=v&attr.color=red"),
                      0);
     assert_int_equal(flt.limit, 2);
     assert_int_equal(flt.sort, SOUK_SORT_PRICE_DESC);
@@ -42,14 +43,28 @@ static void test_filter_parse(void **state)
     assert_string_equal(flt.attrs[0].name, "color");
     assert_string_equal(flt.attrs[0].value, "red");
 
-    const struct { const char *qs, *field; } bad[] = {
-        {"limit=0", "limit"},          {"limit=101", "limit"},        {"limit=abc", "limit"},
-        {"limit=", "limit"},           {"limit=1&limit=2", "limit"},  {"sort=cheapest", "sort"},
-        {"status=deleted", "status"},  {"price_min=-1", "price_min"}, {"price_max=1.5", "price_max"},
-        {"price_min=1000000000001", "price_min"}, {"price_min=5&price_max=4", "price_min"},
-        {"currency=usd", "currency"},  {"currency=XXX", "currency"},  {"attr.Color=red", "attr.Color"},
-        {"attr.=x", "attr."},          {"category=", "category"},     {"colour=red", "colour"},
-        {"cursor=!!!", "cursor"},      {"cursor=YWJj", "cursor"},
+    const struct {
+        const char *qs, *field;
+    } bad[] = {
+        {"limit=0", "limit"},
+        {"limit=101", "limit"},
+        {"limit=abc", "limit"},
+        {"limit=", "limit"},
+        {"limit=1&limit=2", "limit"},
+        {"sort=cheapest", "sort"},
+        {"status=deleted", "status"},
+        {"price_min=-1", "price_min"},
+        {"price_max=1.5", "price_max"},
+        {"price_min=1000000000001", "price_min"},
+        {"price_min=5&price_max=4", "price_min"},
+        {"currency=usd", "currency"},
+        {"currency=XXX", "currency"},
+        {"attr.Color=red", "attr.Color"},
+        {"attr.=x", "attr."},
+        {"category=", "category"},
+        {"colour=red", "colour"},
+        {"cursor=!!!", "cursor"},
+        {"cursor=YWJj", "cursor"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (parse_filter(f, &flt, bad[i].qs) != -1)
@@ -68,8 +83,8 @@ static void test_filter_parse(void **state)
 static void seed_list(fixture *f, int64_t ids[NACTIVE])
 {
     /* duplicate titles and prices exercise the id tie-breaker; two have no price */
-    static const char *titles[NACTIVE] = {"Bowl", "apple", "Cup", "Bowl", "Zebra mug", "Cup", "Mug|pipe", "Plate",
-                                          "Bowl"};
+    static const char *titles[NACTIVE] = {"Bowl", "apple",    "Cup",   "Bowl", "Zebra mug",
+                                          "Cup",  "Mug|pipe", "Plate", "Bowl"};
     static const int64_t prices[NACTIVE] = {500, 1500, 500, -1, 250, 999, 500, -1, 10000};
     for (int i = 0; i < NACTIVE; i++) {
         char sku[32];
@@ -148,7 +163,8 @@ static void test_list_pagination(void **state)
             int seen = 0;
             size_t k;
             json_t *it;
-            json_array_foreach(all, k, it) {
+            json_array_foreach(all, k, it)
+            {
                 seen += strcmp(json_string_value(json_object_get(it, "id")), want) == 0;
                 assert_string_equal(json_string_value(json_object_get(it, "status")), "active");
             }
@@ -194,7 +210,8 @@ static void test_list_price_filter_and_cursor_sort(void **state)
     assert_int_equal(json_array_size(all), 4); /* 500, 500, 500, 999 */
     size_t k;
     json_t *it;
-    json_array_foreach(all, k, it) {
+    json_array_foreach(all, k, it)
+    {
         int64_t p = item_price(it, -1);
         assert_true(p >= 500 && p <= 999);
     }

@@ -78,8 +78,7 @@ static char *tmp_path(const char *tag)
     static char paths[8][64];
     static int n;
     char *p = paths[n++ % 8];
-    snprintf(p, sizeof paths[0], "/tmp/souk_test_csv_%s_%ld", tag,
-             (long)getpid());
+    snprintf(p, sizeof paths[0], "/tmp/souk_test_csv_%s_%ld", tag, (long)getpid());
     return p;
 }
 
@@ -129,12 +128,11 @@ static void test_plain_rows(void **state)
 static void test_quoted_fields(void **state)
 {
     (void)state;
-    souk_csv *r = open_str(
-        "\"a,b\",\"say \"\"hi\"\"\",\"\"\"\"\n"
-        "\"multi\nline\r\nfield\",x\n"
-        "\"\",\",\"\n"
-        "after,end",
-        NULL);
+    souk_csv *r = open_str("\"a,b\",\"say \"\"hi\"\"\",\"\"\"\"\n"
+                           "\"multi\nline\r\nfield\",x\n"
+                           "\"\",\",\"\n"
+                           "after,end",
+                           NULL);
     expect_rec(r, 3, "a,b", "say \"hi\"", "\"");
     assert_int_equal(souk_csv_line(r), 1);
     expect_rec(r, 2, "multi\nline\r\nfield", "x");
@@ -213,9 +211,13 @@ static void test_bom(void **state)
     souk_csv_free(r);
 
     /* Only at the start: a BOM later on is data (valid UTF-8 U+FEFF). */
-    r = open_str("a\n\xEF\xBB\xBF" "b\n", NULL);
+    r = open_str("a\n\xEF\xBB\xBF"
+                 "b\n",
+                 NULL);
     expect_rec(r, 1, "a");
-    expect_rec(r, 1, "\xEF\xBB\xBF" "b");
+    expect_rec(r, 1,
+               "\xEF\xBB\xBF"
+               "b");
     expect_end(r);
     souk_csv_free(r);
 
@@ -233,10 +235,10 @@ static void test_utf8(void **state)
 {
     (void)state;
     souk_csv *r = open_str("caf\xC3\xA9,\xE2\x82\xAC,\xF0\x9F\x98\x80\n"
-                           "bad\xC3,ok\n"          /* truncated sequence */
-                           "\xC0\xAF\n"            /* overlong '/' */
-                           "\xED\xA0\x80\n"        /* surrogate */
-                           "\xF4\x90\x80\x80\n"    /* > U+10FFFF */
+                           "bad\xC3,ok\n"       /* truncated sequence */
+                           "\xC0\xAF\n"         /* overlong '/' */
+                           "\xED\xA0\x80\n"     /* surrogate */
+                           "\xF4\x90\x80\x80\n" /* > U+10FFFF */
                            "\"x\xFFy\"\n"
                            "last\n",
                            NULL);
@@ -280,8 +282,8 @@ static void test_limit_field_len(void **state)
     souk_csv_limits lim = {.max_field_len = 5};
     souk_csv *r = open_str("12345,ab\n"
                            "123456,ab\n"
-                           "\"12\"\"45\"\n"       /* 5 decoded bytes: ok */
-                           "\"1\n3456\",more\n"   /* quoted newline, too long */
+                           "\"12\"\"45\"\n"     /* 5 decoded bytes: ok */
+                           "\"1\n3456\",more\n" /* quoted newline, too long */
                            "ok,1\n",
                            &lim);
     expect_rec(r, 2, "12345", "ab");
@@ -327,10 +329,10 @@ static void test_limit_record_len(void **state)
     (void)state;
     /* Raw bytes, quotes and commas included, line break excluded. */
     souk_csv_limits lim = {.max_record_len = 8};
-    souk_csv *r = open_str("1234,678\r\n"      /* 8 raw bytes: ok */
-                           "1234,6789\n"       /* 9 */
-                           "\"a\"\"b\",1\n"    /* 8 raw: ok */
-                           "\"a\"\"b\",12\n"   /* 9 */
+    souk_csv *r = open_str("1234,678\r\n"    /* 8 raw bytes: ok */
+                           "1234,6789\n"     /* 9 */
+                           "\"a\"\"b\",1\n"  /* 8 raw: ok */
+                           "\"a\"\"b\",12\n" /* 9 */
                            "x\n",
                            &lim);
     expect_rec(r, 2, "1234", "678");
@@ -386,9 +388,9 @@ static void test_huge_input_bounded(void **state)
 static void test_quote_errors(void **state)
 {
     (void)state;
-    const char *in = "ab\"c,d\n"           /* quote in unquoted field */
-                     "\"ab\"cd,e\n"        /* text after closing quote */
-                     "\"ab\" ,e\n"         /* even a space */
+    const char *in = "ab\"c,d\n"    /* quote in unquoted field */
+                     "\"ab\"cd,e\n" /* text after closing quote */
+                     "\"ab\" ,e\n"  /* even a space */
                      "ok,\"fine\"\n";
     souk_csv *r = open_str(in, NULL);
     expect_err(r, SOUK_CSV_E_QUOTE, 1, 1);
@@ -519,9 +521,8 @@ static void test_gzip_large_across_buffers(void **state)
     for (int i = 0; i < NREC; i++) {
         /* Varying widths shift the boundary through every byte class. */
         int pad = i % 7;
-        n += (size_t)snprintf(csv + n, cap - n,
-                              "%d,\"q\"\"%.*s\",\"l1\r\nl2\",%s\r\n", i, pad,
-                              "zzzzzzz", (i % 3) ? "" : "e");
+        n += (size_t)snprintf(csv + n, cap - n, "%d,\"q\"\"%.*s\",\"l1\r\nl2\",%s\r\n", i, pad, "zzzzzzz",
+                              (i % 3) ? "" : "e");
     }
     const char *path = tmp_path("big");
     write_gz(path, csv, n);
@@ -629,8 +630,7 @@ static void test_file_errors(void **state)
     (void)state;
     souk_csv *r = (souk_csv *)1;
     errno = 0;
-    assert_int_equal(souk_csv_open_file(&r, "/nonexistent/souk.csv", NULL),
-                     SOUK_CSV_E_IO);
+    assert_int_equal(souk_csv_open_file(&r, "/nonexistent/souk.csv", NULL), SOUK_CSV_E_IO);
     assert_int_equal(errno, ENOENT);
     assert_null(r);
     assert_int_equal(souk_csv_open_file(&r, "/tmp", NULL), SOUK_CSV_E_INVAL);
@@ -676,9 +676,8 @@ static void test_online_retail(void **state)
     souk_csv *r = NULL;
     assert_int_equal(souk_csv_open_file(&r, RETAIL_PATH, NULL), SOUK_CSV_OK);
     assert_int_equal(souk_csv_next(r), SOUK_CSV_RECORD);
-    static const char *hdr[] = {"InvoiceNo", "StockCode", "Description",
-                                "Quantity", "InvoiceDate", "UnitPrice",
-                                "CustomerID", "Country"};
+    static const char *hdr[] = {"InvoiceNo",   "StockCode", "Description", "Quantity",
+                                "InvoiceDate", "UnitPrice", "CustomerID",  "Country"};
     assert_int_equal(souk_csv_field_count(r), 8);
     for (size_t i = 0; i < 8; i++)
         assert_string_equal(souk_csv_field(r, i, NULL), hdr[i]);
@@ -686,8 +685,7 @@ static void test_online_retail(void **state)
     int rc;
     while ((rc = souk_csv_next(r)) != SOUK_CSV_END) {
         if (rc != SOUK_CSV_RECORD)
-            fail_msg("record %llu line %llu: %s",
-                     (unsigned long long)souk_csv_record(r),
+            fail_msg("record %llu line %llu: %s", (unsigned long long)souk_csv_record(r),
                      (unsigned long long)souk_csv_line(r), souk_csv_error(r));
         rows++;
         if (souk_csv_field_count(r) != 8)
@@ -704,10 +702,9 @@ static void test_online_retail(void **state)
     assert_int_equal(souk_csv_bytes_read(r), souk_csv_total_bytes(r));
     souk_csv_free(r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) +
-                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    print_message("online_retail: %llu data rows, %llu field bytes, %.3f s\n",
-                  (unsigned long long)rows, (unsigned long long)bytes, secs);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    print_message("online_retail: %llu data rows, %llu field bytes, %.3f s\n", (unsigned long long)rows,
+                  (unsigned long long)bytes, secs);
 }
 
 int main(void)

@@ -82,8 +82,8 @@ typedef struct recorder {
     int64_t ids[MAXREC];
     char types[MAXREC][32];
     int n;
-    int64_t fail_id;     /* fail on this event id (0 = never) */
-    int fail_times;      /* ... this many times (-1 = forever) */
+    int64_t fail_id; /* fail on this event id (0 = never) */
+    int fail_times;  /* ... this many times (-1 = forever) */
     int calls;
 } recorder;
 
@@ -151,18 +151,15 @@ static int emit_bad_fn(souk_store *db, void *vctx)
     int which = *(int *)vctx;
     char big[SOUK_EVENT_PAYLOAD_MAX + 10];
     switch (which) {
-    case 0:
-        return souk_event_emit_tx(db, "", "x", NULL);
-    case 1:
-        return souk_event_emit_tx(db, "Order.Placed", "x", NULL);
+    case 0: return souk_event_emit_tx(db, "", "x", NULL);
+    case 1: return souk_event_emit_tx(db, "Order.Placed", "x", NULL);
     case 2: {
         char t[SOUK_EVENT_TYPE_MAX + 2];
         memset(t, 'a', sizeof t - 1);
         t[sizeof t - 1] = '\0';
         return souk_event_emit_tx(db, t, "x", NULL);
     }
-    case 3:
-        return souk_event_emit_tx(db, "order.placed", "x", json_array());
+    case 3: return souk_event_emit_tx(db, "order.placed", "x", json_array());
     case 4:
         memset(big, 'x', sizeof big - 1);
         big[sizeof big - 1] = '\0';
@@ -195,7 +192,7 @@ static void test_order_and_prefix(void **state)
     rec_init(&all);
     assert_int_equal(souk_event_subscribe("orders", "order.", rec_handler, &orders), 0);
     assert_int_equal(souk_event_subscribe("all", NULL, rec_handler, &all), 0);
-    assert_int_equal(souk_event_subscribe("all", NULL, rec_handler, &all), -1);   /* taken */
+    assert_int_equal(souk_event_subscribe("all", NULL, rec_handler, &all), -1); /* taken */
     assert_int_equal(souk_event_subscribe("bad name", NULL, rec_handler, &all), -1);
     for (int i = 0; i < 50; i++) {
         emit(f->db, "order.placed", 2);
@@ -238,8 +235,8 @@ static void test_failing_handler_retried_with_backoff(void **state)
     flaky.fail_times = 2;
     int64_t t0 = souk_time_now_us();
     souk__events_dispatch(f->db, t0);
-    assert_int_equal(flaky.n, 2);           /* stopped at the third event */
-    assert_int_equal(other.n, 5);           /* not held up */
+    assert_int_equal(flaky.n, 2); /* stopped at the third event */
+    assert_int_equal(other.n, 5); /* not held up */
     assert_int_equal(cursor_of(f->db, "flaky"), third - 1);
     souk__events_dispatch(f->db, t0 + 100000); /* within the 250 ms backoff: not called */
     assert_int_equal(flaky.calls, 3);
@@ -249,7 +246,7 @@ static void test_failing_handler_retried_with_backoff(void **state)
     souk__events_dispatch(f->db, t0 + 700000);
     assert_int_equal(flaky.calls, 4);
     souk__events_dispatch(f->db, t0 + 900000);
-    assert_int_equal(flaky.n, 5);           /* third, fourth, fifth in order */
+    assert_int_equal(flaky.n, 5); /* third, fourth, fifth in order */
     for (int i = 0; i < 5; i++)
         assert_int_equal(flaky.ids[i], other.ids[i]);
     assert_int_equal(cursor_of(f->db, "flaky"), other.ids[4]);

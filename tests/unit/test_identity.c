@@ -17,7 +17,6 @@
 #include "identity/identity.h"
 #include "identity/internal.h"
 
-
 typedef souk_test_db fixture;
 
 /* a KEK for the signing keys of the test databases (no key file in /tmp) */
@@ -28,7 +27,8 @@ static int setup(void **state)
     char kek_err[1600];
     setenv("SOUK_KEY_ENCRYPTION_KEY", TEST_KEK, 1);
     fixture *f = calloc(1, sizeof *f);
-    if (!f || sodium_init() < 0 || souk_test_db_open(f, "identity") < 0 || souk_identity_keys_open(f->db, NULL, kek_err, sizeof kek_err) < 0)
+    if (!f || sodium_init() < 0 || souk_test_db_open(f, "identity") < 0 ||
+        souk_identity_keys_open(f->db, NULL, kek_err, sizeof kek_err) < 0)
         return -1;
     souk__identity_keys_stale();
     *state = f;
@@ -131,7 +131,8 @@ static void test_token_round_trip_and_tampering(void **state)
     assert_int_equal(souk__identity_token_verify(f->db, "", 0, &user, &session, &exp), -1);
     /* alg none: header {"alg":"none","typ":"JWT","kid":"x"}, payload of the real token, no signature */
     char none[SOUK_TOKEN_MAX];
-    snprintf(none, sizeof none, "eyJhbGciOiJub25lIiwidHlwIjoiSldUIiwia2lkIjoieCJ9.%.*s.", (int)(dot2 - dot1 - 1), dot1 + 1);
+    snprintf(none, sizeof none, "eyJhbGciOiJub25lIiwidHlwIjoiSldUIiwia2lkIjoieCJ9.%.*s.", (int)(dot2 - dot1 - 1),
+             dot1 + 1);
     assert_int_equal(souk__identity_token_verify(f->db, none, strlen(none), &user, &session, &exp), -1);
 }
 
@@ -148,11 +149,13 @@ static void test_rotation_keeps_old_tokens_valid(void **state)
     assert_int_equal(souk__identity_token_verify(f->db, after, strlen(after), &u, &s, &e), 0);
     json_t *jwks = souk__identity_jwks(f->db);
     assert_int_equal(json_array_size(json_object_get(jwks, "keys")), 2);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(jwks, "keys"), 0), "kid")), kid);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(jwks, "keys"), 0), "kid")),
+                        kid);
     json_decref(jwks);
     /* a key retired longer ago than a token lives is neither accepted nor published */
-    assert_int_equal(souk_store_exec(f->db, "UPDATE signing_keys SET retired_at = 1 WHERE kid <> $1", SOUK_ARGS(SOUK_TEXT(kid))),
-                     SOUK_DB_DONE);
+    assert_int_equal(
+        souk_store_exec(f->db, "UPDATE signing_keys SET retired_at = 1 WHERE kid <> $1", SOUK_ARGS(SOUK_TEXT(kid))),
+        SOUK_DB_DONE);
     souk__identity_keys_stale();
     assert_int_equal(souk__identity_token_verify(f->db, before, strlen(before), &u, &s, &e), -1);
     jwks = souk__identity_jwks(f->db);
@@ -167,14 +170,17 @@ static int64_t make_user(souk_store *db, const char *role, const char *status, i
     char email[64];
     snprintf(email, sizeof email, "u%d@example.com", ++n);
     int64_t id = 1000 + n, now = souk_time_now_us();
-    assert_int_equal(souk_store_exec(db, "INSERT INTO users (id, email, password_hash, role, status, created_at, updated_at, "
-                                         "password_changed_at) VALUES ($1, $2, 'x', $3, $4, $5, $5, $5)",
-                                     SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(email), SOUK_TEXT(role), SOUK_TEXT(status), SOUK_I64(now))),
-                     SOUK_DB_DONE);
+    assert_int_equal(
+        souk_store_exec(db,
+                        "INSERT INTO users (id, email, password_hash, role, status, created_at, updated_at, "
+                        "password_changed_at) VALUES ($1, $2, 'x', $3, $4, $5, $5, $5)",
+                        SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(email), SOUK_TEXT(role), SOUK_TEXT(status), SOUK_I64(now))),
+        SOUK_DB_DONE);
     if (session) {
         *session = id * 10;
-        assert_int_equal(souk_store_exec(db, "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at) "
-                                             "VALUES ($1, $2, $3, $3, $4)",
+        assert_int_equal(souk_store_exec(db,
+                                         "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at) "
+                                         "VALUES ($1, $2, $3, $3, $4)",
                                          SOUK_ARGS(SOUK_I64(*session), SOUK_I64(id), SOUK_I64(now),
                                                    SOUK_I64(now + 3600 * INT64_C(1000000)))),
                          SOUK_DB_DONE);
@@ -220,8 +226,9 @@ static void test_principals(void **state)
     assert_int_equal(souk__identity_token_sign(f->db, gone, s2, tok), 0);
     assert_int_equal(auth(f, tok, NULL), -1);
     assert_int_equal(souk__identity_token_sign(f->db, vendor_user, s1, tok), 0);
-    assert_int_equal(souk_store_exec(f->db, "UPDATE sessions SET revoked_at = 1 WHERE id = $1", SOUK_ARGS(SOUK_I64(s1))),
-                     SOUK_DB_DONE);
+    assert_int_equal(
+        souk_store_exec(f->db, "UPDATE sessions SET revoked_at = 1 WHERE id = $1", SOUK_ARGS(SOUK_I64(s1))),
+        SOUK_DB_DONE);
     souk_identity_invalidate();
     assert_int_equal(auth(f, tok, NULL), -1);
     assert_int_equal(auth(f, "garbage", NULL), -1);
@@ -233,8 +240,9 @@ static void test_principals(void **state)
     assert_int_equal(auth(f, key, &p), 0);
     assert_int_equal(p.kind, SOUK_ACTOR_API_KEY);
     assert_string_equal(p.permissions, "catalog:write audit:read");
-    assert_int_equal(souk_store_exec(f->db, "UPDATE users SET role = 'vendor' WHERE id = $1", SOUK_ARGS(SOUK_I64(admin))),
-                     SOUK_DB_DONE);
+    assert_int_equal(
+        souk_store_exec(f->db, "UPDATE users SET role = 'vendor' WHERE id = $1", SOUK_ARGS(SOUK_I64(admin))),
+        SOUK_DB_DONE);
     souk_identity_invalidate();
     assert_int_equal(auth(f, key, &p), 0);
     assert_string_equal(p.permissions, ""); /* a vendor holds neither */
@@ -282,8 +290,10 @@ static void test_totp_guess_limit(void **state)
     /* the fifth in a row locks, for an hour, and queues the owner's warning */
     assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, wrong, &until, &locked), 2);
     assert_true(locked);
-    assert_true(until > souk_time_now_us() + INT64_C(3590) * 1000000 && until <= souk_time_now_us() + INT64_C(3600) * 1000000);
-    assert_int_equal(souk_store_one(f->db, "SELECT 1 FROM mail_outbox WHERE user_id = $1 AND subject LIKE '%two-factor%'",
+    assert_true(until > souk_time_now_us() + INT64_C(3590) * 1000000 &&
+                until <= souk_time_now_us() + INT64_C(3600) * 1000000);
+    assert_int_equal(souk_store_one(f->db,
+                                    "SELECT 1 FROM mail_outbox WHERE user_id = $1 AND subject LIKE '%two-factor%'",
                                     SOUK_ARGS(SOUK_I64(user)), NULL),
                      SOUK_DB_ROW);
     /* locked: even a right code is not looked at */
@@ -292,8 +302,9 @@ static void test_totp_guess_limit(void **state)
     assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, next, &until, &locked), 2);
     assert_false(locked);
     /* once the lock is over, a right code works */
-    assert_int_equal(souk_store_exec(f->db, "UPDATE users SET totp_locked_until = 1 WHERE id = $1", SOUK_ARGS(SOUK_I64(user))),
-                     SOUK_DB_DONE);
+    assert_int_equal(
+        souk_store_exec(f->db, "UPDATE users SET totp_locked_until = 1 WHERE id = $1", SOUK_ARGS(SOUK_I64(user))),
+        SOUK_DB_DONE);
     assert_int_equal(souk__identity_totp_check(f->db, user, "u@example.com", secret, next, &until, &locked), 1);
 }
 
@@ -303,14 +314,16 @@ static void test_keybox(void **state)
     (void)state;
     souk__kek a, b, c;
     assert_int_equal(souk__kek_parse(TEST_KEK, &a), 0);
-    assert_int_equal(souk__kek_parse(" AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", &b), 0); /* the same bytes, base64 */
-    assert_int_equal(souk__kek_parse("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", &c), 0);   /* unpadded */
+    assert_int_equal(souk__kek_parse(" AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", &b),
+                     0); /* the same bytes, base64 */
+    assert_int_equal(souk__kek_parse("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", &c), 0); /* unpadded */
     assert_memory_equal(a.key, b.key, 32);
     assert_memory_equal(a.key, c.key, 32);
     assert_string_equal(a.id, b.id);
     assert_int_equal(strlen(a.id), SOUK_KEK_ID_HEX);
-    for (const char *const *bad = (const char *const[]){"", "00", "zz02030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-                                                        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8fHw==", NULL};
+    for (const char *const *bad =
+             (const char *const[]){"", "00", "zz02030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+                                   "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8fHw==", NULL};
          *bad; bad++)
         assert_int_equal(souk__kek_parse(*bad, &c), -1);
     unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], out[crypto_sign_SECRETKEYBYTES];
@@ -321,13 +334,13 @@ static void test_keybox(void **state)
     assert_memory_not_equal(box, box2, sizeof box); /* a fresh nonce each time */
     assert_int_equal(souk__kek_open(&a, "sig_A", box, sizeof box, out), 0);
     assert_memory_equal(out, sk, sizeof sk);
-    assert_int_equal(souk__kek_open(&a, "sig_B", box, sizeof box, out), -1);      /* another row's key */
-    assert_int_equal(souk__kek_open(&a, "sig_A", box, sizeof box - 1, out), -1);  /* cut */
+    assert_int_equal(souk__kek_open(&a, "sig_B", box, sizeof box, out), -1);     /* another row's key */
+    assert_int_equal(souk__kek_open(&a, "sig_A", box, sizeof box - 1, out), -1); /* cut */
     memset(c.key, 7, sizeof c.key);
-    assert_int_equal(souk__kek_open(&c, "sig_A", box, sizeof box, out), -1);      /* another KEK */
+    assert_int_equal(souk__kek_open(&c, "sig_A", box, sizeof box, out), -1); /* another KEK */
     box[30] ^= 1;
-    assert_int_equal(souk__kek_open(&a, "sig_A", box, sizeof box, out), -1);      /* tampered */
-    assert_memory_not_equal(box + 24, sk, 32);                                     /* not in the clear */
+    assert_int_equal(souk__kek_open(&a, "sig_A", box, sizeof box, out), -1); /* tampered */
+    assert_memory_not_equal(box + 24, sk, 32);                               /* not in the clear */
 }
 
 int main(void)

@@ -79,8 +79,10 @@ static int64_t total_available(fixture *f, int64_t var)
     int64_t n = -1;
     assert_int_equal(souk_inventory_available(f->db, var, &n), SOUK_OK);
     /* the derived total agrees with the levels */
-    assert_int_equal(n, scalar(f->db, "SELECT coalesce(sum(on_hand - reserved), 0) FROM stock_levels "
-                                      "WHERE variant_id = $1", SOUK_ARGS(SOUK_I64(var))));
+    assert_int_equal(n, scalar(f->db,
+                               "SELECT coalesce(sum(on_hand - reserved), 0) FROM stock_levels "
+                               "WHERE variant_id = $1",
+                               SOUK_ARGS(SOUK_I64(var))));
     return n;
 }
 
@@ -163,8 +165,7 @@ static void test_set_and_adjust(void **state)
 
     int64_t adj = 0;
     souk_problems_init(&f->pr);
-    assert_int_equal(souk_inventory_stock_adjust(f->db, var, wh, -3, "damaged", "usr_x", &f->a, &f->pr, &adj),
-                     SOUK_OK);
+    assert_int_equal(souk_inventory_stock_adjust(f->db, var, wh, -3, "damaged", "usr_x", &f->a, &f->pr, &adj), SOUK_OK);
     assert_true(adj > 0);
     assert_int_equal(level(f, var, wh).on_hand, 7);
 
@@ -197,8 +198,7 @@ static void test_set_and_adjust(void **state)
 
     /* threshold, and the history: set +10, -3, -2 (failed attempts leave nothing) */
     souk_problems_init(&f->pr);
-    assert_int_equal(souk_inventory_stock_set(f->db, var, wh, 5, 3, "threshold only", "usr_x", &f->a, &f->pr),
-                     SOUK_OK);
+    assert_int_equal(souk_inventory_stock_set(f->db, var, wh, 5, 3, "threshold only", "usr_x", &f->a, &f->pr), SOUK_OK);
     assert_int_equal(level(f, var, wh).low_stock_threshold, 3);
     json_t *h = NULL;
     assert_int_equal(souk_inventory_adjustments_json(f->db, var, wh, 2, 0, &h), SOUK_OK);
@@ -390,9 +390,9 @@ static void test_expiry(void **state)
     souk_reservation_line one = {var, 1}, two = {var, 2};
     int64_t soon = 0, later = 0, dflt = 0;
     int64_t now = souk_time_now_us();
-    assert_int_equal(reserve(f->db, &one, 1, 1000000, &soon, &f->a, &f->pr), SOUK_OK);   /* 1 s */
+    assert_int_equal(reserve(f->db, &one, 1, 1000000, &soon, &f->a, &f->pr), SOUK_OK);     /* 1 s */
     assert_int_equal(reserve(f->db, &two, 1, 3600000000, &later, &f->a, &f->pr), SOUK_OK); /* 1 h */
-    assert_int_equal(reserve(f->db, &one, 1, 0, &dflt, &f->a, &f->pr), SOUK_OK);        /* default 15 min */
+    assert_int_equal(reserve(f->db, &one, 1, 0, &dflt, &f->a, &f->pr), SOUK_OK);           /* default 15 min */
     int64_t exp = 0;
     char st[16];
     assert_int_equal(souk_inventory_reservation_state(f->db, dflt, st, sizeof st, &exp), SOUK_OK);
@@ -548,7 +548,8 @@ static void test_race_last_units(void **state)
     assert_int_equal(souk_inventory_expire_due(f->db, souk_time_now_us() + 7200000000, 1000), 0);
     assert_int_equal(scalar(f->db, "SELECT count(*) FROM reservations WHERE state = 'active'", NULL), 0);
     assert_int_equal(scalar(f->db, "SELECT count(*) FROM stock_adjustments WHERE reason = 'sold' AND variant_id = $1",
-                            SOUK_ARGS(SOUK_I64(var))), 50);
+                            SOUK_ARGS(SOUK_I64(var))),
+                     50);
 }
 
 /* race 2: reservers (which consume, release, or abandon what they get) run
@@ -563,7 +564,7 @@ typedef struct churn {
     int64_t variant, warehouse;
     pthread_barrier_t start;
     pthread_mutex_t mu;
-    int running;          /* reservers still at work */
+    int running; /* reservers still at work */
     int consumed, reserved_ok, conflicts, errors, expired, violations, checks;
 } churn;
 
@@ -655,13 +656,18 @@ static void *churn_checker(void *arg)
         if (souk_store_read_begin(db) != 0)
             continue;
         const souk_param *level = SOUK_ARGS(SOUK_I64(c->variant), SOUK_I64(c->warehouse));
-        int64_t reserved = read_one(db, "SELECT reserved FROM stock_levels WHERE variant_id = $1 AND "
-                                        "warehouse_id = $2", level);
-        int64_t on_hand = read_one(db, "SELECT on_hand FROM stock_levels WHERE variant_id = $1 AND "
-                                       "warehouse_id = $2", level);
-        int64_t held = read_one(db, "SELECT coalesce(sum(l.quantity), 0) FROM reservation_lines l "
-                                    "JOIN reservations r ON r.id = l.reservation_id "
-                                    "WHERE r.state = 'active' AND l.variant_id = $1 AND l.warehouse_id = $2",
+        int64_t reserved = read_one(db,
+                                    "SELECT reserved FROM stock_levels WHERE variant_id = $1 AND "
+                                    "warehouse_id = $2",
+                                    level);
+        int64_t on_hand = read_one(db,
+                                   "SELECT on_hand FROM stock_levels WHERE variant_id = $1 AND "
+                                   "warehouse_id = $2",
+                                   level);
+        int64_t held = read_one(db,
+                                "SELECT coalesce(sum(l.quantity), 0) FROM reservation_lines l "
+                                "JOIN reservations r ON r.id = l.reservation_id "
+                                "WHERE r.state = 'active' AND l.variant_id = $1 AND l.warehouse_id = $2",
                                 level);
         int64_t avail = read_one(db, "SELECT available FROM variant_availability WHERE variant_id = $1",
                                  SOUK_ARGS(SOUK_I64(c->variant)));
@@ -695,9 +701,9 @@ static void test_race_expiry_churn(void **state)
     pthread_t t[N];
     for (int i = 0; i < N; i++)
         assert_int_equal(pthread_create(&t[i], NULL,
-                                        i < CHURN_CLIENTS                ? churn_reserver
+                                        i < CHURN_CLIENTS              ? churn_reserver
                                         : i < CHURN_CLIENTS + EXPIRERS ? churn_expirer
-                                                                         : churn_checker,
+                                                                       : churn_checker,
                                         &c),
                          0);
     for (int i = 0; i < N; i++)
@@ -720,8 +726,10 @@ static void test_race_expiry_churn(void **state)
     assert_int_equal(lv.on_hand, CHURN_STOCK - c.consumed);
     assert_int_equal(total_available(f, var), CHURN_STOCK - c.consumed);
     assert_int_equal(scalar(f->db, "SELECT count(*) FROM reservations WHERE state = 'active'", NULL), 0);
-    assert_int_equal(scalar(f->db, "SELECT -coalesce(sum(delta), 0) FROM stock_adjustments "
-                                   "WHERE reason = 'sold' AND variant_id = $1", SOUK_ARGS(SOUK_I64(var))),
+    assert_int_equal(scalar(f->db,
+                            "SELECT -coalesce(sum(delta), 0) FROM stock_adjustments "
+                            "WHERE reason = 'sold' AND variant_id = $1",
+                            SOUK_ARGS(SOUK_I64(var))),
                      c.consumed);
 }
 

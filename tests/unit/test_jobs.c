@@ -135,7 +135,8 @@ static void test_enqueue_claim_run(void **state)
     assert_int_equal(souk__jobs_run_one(f->db, now, "t:1:w0"), 1);
     assert_int_equal(atomic_load(&ok_runs), 1);
     assert_int_equal(q64(f->db, "SELECT count(*) FROM jobs WHERE state = 'done' AND attempts = 1 AND "
-                                "finished_at IS NOT NULL AND locked_by IS NULL"), 1);
+                                "finished_at IS NOT NULL AND locked_by IS NULL"),
+                     1);
     assert_int_equal(souk__jobs_run_one(f->db, now, "t:1:w0"), 0);
     assert_int_equal(atomic_load(&ok_runs), 1);
 }
@@ -199,8 +200,8 @@ static void test_retries_then_dead(void **state)
     assert_int_equal(atomic_load(&fail_runs), 3);
     /* outcome counters */
     int dead = souk_metrics_series("souk_job_runs_total", "kind=\"t.fail\",outcome=\"dead\"", SOUK_METRIC_COUNTER, "");
-    int failed = souk_metrics_series("souk_job_runs_total", "kind=\"t.fail\",outcome=\"failed\"", SOUK_METRIC_COUNTER,
-                                     "");
+    int failed =
+        souk_metrics_series("souk_job_runs_total", "kind=\"t.fail\",outcome=\"failed\"", SOUK_METRIC_COUNTER, "");
     assert_true(souk_metrics_series_get(dead) >= 1);
     assert_true(souk_metrics_series_get(failed) >= 2);
 }
@@ -287,8 +288,11 @@ static void test_kind_options(void **state)
     assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.none"}), -1);
     assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.both", .fn = job_ok, .tx_fn = job_ok}), -1);
     assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.neg", .fn = job_ok, .retry_us = -1}), -1);
-    assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.slow", .fn = job_fail, .max_attempts = 3,
-                                                             .retry_us = INT64_C(30) * 1000000, .on_outcome = hook}),
+    assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.slow",
+                                                             .fn = job_fail,
+                                                             .max_attempts = 3,
+                                                             .retry_us = INT64_C(30) * 1000000,
+                                                             .on_outcome = hook}),
                      0);
     assert_int_equal(enqueue(f->db, "t.slow", json_pack("{s:i}", "n", 7), 0, NULL), 0);
     int64_t now = souk_time_now_us();
@@ -317,8 +321,8 @@ static void test_kind_options(void **state)
     assert_int_equal(q64(f->db, "SELECT count(*) FROM events WHERE type = 't.outcome'"), 3);
 
     /* a job reclaimed with no attempts left goes to dead and its kind is told */
-    assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.crash", .fn = job_ok, .max_attempts = 1,
-                                                             .on_outcome = hook}),
+    assert_int_equal(souk_job_register_kind(
+                         &(souk_job_kind){.kind = "t.crash", .fn = job_ok, .max_attempts = 1, .on_outcome = hook}),
                      0);
     assert_int_equal(enqueue(f->db, "t.crash", json_pack("{s:i}", "n", 8), 0, NULL), 0);
     souk__job j;
@@ -351,8 +355,8 @@ static void test_interrupted_job_is_put_back(void **state)
     memset(&seen, 0, sizeof seen);
     atomic_store(&blocking, 0);
     atomic_store(&wait_for_stop, 0);
-    assert_int_equal(souk_job_register_kind(&(souk_job_kind){.kind = "t.long", .fn = job_until_stop,
-                                                             .max_attempts = 3, .on_outcome = hook}),
+    assert_int_equal(souk_job_register_kind(&(souk_job_kind){
+                         .kind = "t.long", .fn = job_until_stop, .max_attempts = 3, .on_outcome = hook}),
                      0);
     /* outside a stop an interruption is a failure like any other */
     assert_false(souk_jobs_stopping());
@@ -508,14 +512,30 @@ static void test_cron_parse(void **state)
     (void)state;
     souk_cron c;
     const char *why;
-    const char *good[] = {"* * * * *",  "*/15 9-17 * * 1-5", "0 0 1,15 * *", "5/20 * * * *", "0 12 * * 7",
-                          "  1-5/2,30 0 * 1-12/3 0  ", "@daily", "@hourly", "59 23 31 12 6"};
+    const char *good[] = {"* * * * *",    "*/15 9-17 * * 1-5", "0 0 1,15 * *",
+                          "5/20 * * * *", "0 12 * * 7",        "  1-5/2,30 0 * 1-12/3 0  ",
+                          "@daily",       "@hourly",           "59 23 31 12 6"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         if (souk_cron_parse(good[i], &c, &why) != 0)
             fail_msg("'%s' rejected: %s", good[i], why);
-    const char *bad[] = {"",        "* * * *",     "60 * * * *",    "* 24 * * *",  "* * 0 * *", "* * * 13 *",
-                         "* * * * 8", "*/0 * * * *", "5-1 * * * *", "a * * * *", "1,,2 * * * *", "1, * * * *",
-                         "* * * * * *", "@never",  "-1 * * * *", "1-* * * * *", "*/61 * * * *", NULL};
+    const char *bad[] = {"",
+                         "* * * *",
+                         "60 * * * *",
+                         "* 24 * * *",
+                         "* * 0 * *",
+                         "* * * 13 *",
+                         "* * * * 8",
+                         "*/0 * * * *",
+                         "5-1 * * * *",
+                         "a * * * *",
+                         "1,,2 * * * *",
+                         "1, * * * *",
+                         "* * * * * *",
+                         "@never",
+                         "-1 * * * *",
+                         "1-* * * * *",
+                         "*/61 * * * *",
+                         NULL};
     for (size_t i = 0; bad[i]; i++)
         if (souk_cron_parse(bad[i], &c, &why) != -1 || !why)
             fail_msg("'%s' accepted", bad[i]);
@@ -613,7 +633,8 @@ static void test_schedule_once_per_due_time(void **state)
     int64_t t0 = at("2026-01-15T10:31:00Z");
     assert_int_equal(souk__jobs_sync_schedules(f->db, t0), 0);
     assert_int_equal(souk__jobs_sync_schedules(f->db, t0 + 60000000), 0); /* unchanged cron keeps next_run_at */
-    assert_int_equal(q64(f->db, "SELECT next_run_at FROM job_schedules WHERE kind = 't.cron'"), at("2026-01-15T10:35:00Z"));
+    assert_int_equal(q64(f->db, "SELECT next_run_at FROM job_schedules WHERE kind = 't.cron'"),
+                     at("2026-01-15T10:35:00Z"));
     assert_int_equal(souk__jobs_schedule_tick(f->db, at("2026-01-15T10:34:59Z")), 0);
 
     /* two schedulers (two connections) race over 12 due times */
@@ -733,8 +754,8 @@ static void test_api_list_and_retry(void **state)
     json_t *newest = json_array_get(data, 0);
     assert_string_equal(json_string_value(json_object_get(newest, "state")), "queued");
     assert_int_equal(strncmp(json_string_value(json_object_get(newest, "id")), "job_", 4), 0);
-    const char *fields[] = {"id", "kind", "state", "attempts", "max_attempts", "payload", "run_at", "last_error",
-                            "created_at", "updated_at", "finished_at"};
+    const char *fields[] = {"id",     "kind",       "state",      "attempts",   "max_attempts", "payload",
+                            "run_at", "last_error", "created_at", "updated_at", "finished_at"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         assert_non_null(json_object_get(newest, fields[i]));
     assert_true(json_is_null(json_object_get(newest, "finished_at")));
@@ -765,7 +786,8 @@ static void test_api_list_and_retry(void **state)
     assert_non_null(next);
     char qs[128], last_id[64];
     snprintf(qs, sizeof qs, "limit=4&cursor=%s", next);
-    snprintf(last_id, sizeof last_id, "%s", json_string_value(json_object_get(json_array_get(json_object_get(c.body, "data"), 3), "id")));
+    snprintf(last_id, sizeof last_id, "%s",
+             json_string_value(json_object_get(json_array_get(json_object_get(c.body, "data"), 3), "id")));
     call_release(&c);
     call_api(&c, f->db, 0, qs);
     assert_int_equal(c.rc, 0);

@@ -17,7 +17,11 @@
 
 /* ---- a small spec covering every field type ----------------------------- */
 
-typedef struct item { const char *name; int64_t qty; uint64_t present, nulls; } item;
+typedef struct item {
+    const char *name;
+    int64_t qty;
+    uint64_t present, nulls;
+} item;
 
 typedef struct thing {
     const char *name;
@@ -33,7 +37,10 @@ typedef struct thing {
 
 enum { F_NAME, F_COUNT, F_FLAG, F_COLOR, F_BRAND, F_TAGS, F_ITEMS, F_NOTE };
 
-static const char *no_x(const char *s, size_t len) { return memchr(s, 'x', len) ? "must not contain x" : NULL; }
+static const char *no_x(const char *s, size_t len)
+{
+    return memchr(s, 'x', len) ? "must not contain x" : NULL;
+}
 
 static const char *lower_key(const char *s, size_t len)
 {
@@ -49,8 +56,7 @@ static const souk_json_field item_fields[] = {
     {"name", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, offsetof(item, name), 1, 10, 0, NULL, NULL, NULL, NULL},
     {"qty", SOUK_JSON_INT, 0, offsetof(item, qty), 1, 99, 0, NULL, NULL, NULL, NULL},
 };
-static const souk_json_spec item_spec = {item_fields, 2, sizeof(item), offsetof(item, present),
-                                         offsetof(item, nulls)};
+static const souk_json_spec item_spec = {item_fields, 2, sizeof(item), offsetof(item, present), offsetof(item, nulls)};
 
 static const souk_json_field thing_fields[] = {
     {"name", SOUK_JSON_STRING, SOUK_JSON_REQUIRED, offsetof(thing, name), 1, 5, 0, NULL, no_x, NULL, NULL},
@@ -67,7 +73,11 @@ static const souk_json_spec thing_spec = {thing_fields, 8, sizeof(thing), offset
 
 /* ---- helpers ------------------------------------------------------------ */
 
-typedef struct fixture { souk_arena a; souk_problems pr; thing out; } fixture;
+typedef struct fixture {
+    souk_arena a;
+    souk_problems pr;
+    thing out;
+} fixture;
 
 static int setup(void **state)
 {
@@ -78,7 +88,11 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state) { souk_arena_release(&((fixture *)*state)->a); return 0; }
+static int teardown(void **state)
+{
+    souk_arena_release(&((fixture *)*state)->a);
+    return 0;
+}
 
 static json_t *parse(const char *s)
 {
@@ -184,11 +198,11 @@ static void test_parse_rejects(void **state)
     expect_parse_error("null", 4, NULL);
     expect_parse_error("", 0, NULL);
     expect_parse_error("   ", 3, NULL);
-    expect_parse_error("{\"a\":1,\"a\":2}", 13, NULL);      /* duplicate key */
-    expect_parse_error("{\"a\":1} x", 9, NULL);            /* trailing garbage */
+    expect_parse_error("{\"a\":1,\"a\":2}", 13, NULL); /* duplicate key */
+    expect_parse_error("{\"a\":1} x", 9, NULL);        /* trailing garbage */
     expect_parse_error("{\"a\":1}{}", 9, NULL);
-    expect_parse_error("{\"a\":\"\xff\"}", 9, NULL);       /* invalid UTF-8 */
-    expect_parse_error("{\"a\":\"\xc0\xaf\"}", 10, NULL);  /* overlong */
+    expect_parse_error("{\"a\":\"\xff\"}", 9, NULL);          /* invalid UTF-8 */
+    expect_parse_error("{\"a\":\"\xc0\xaf\"}", 10, NULL);     /* overlong */
     expect_parse_error("{\"a\":\"\xed\xa0\x80\"}", 11, NULL); /* surrogate */
     expect_parse_error("{\"\xfe\":1}", 7, NULL);
     expect_parse_error("{\"a\":1,}", 8, NULL);
@@ -222,7 +236,10 @@ static const char *parse_error(const char *s, size_t len)
 static void test_parse_error_messages(void **state)
 {
     (void)state;
-#define C(body, want) {body, sizeof body - 1, want}
+#define C(body, want)                                                                                                  \
+    {                                                                                                                  \
+        body, sizeof body - 1, want                                                                                    \
+    }
     static const struct {
         const char *body;
         size_t len;

@@ -49,12 +49,19 @@ static void strings_match_jansson(void **state)
 {
     (void)state;
     static const char *const cases[] = {
-        "", "plain", "quote \" and backslash \\", "tab\tnew\nline\rfeed\fback\b", "\x01\x1f\x7f",
-        "slash / stays", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "<b>&amp;</b>", "\xe6\x97\xa5\xe6\x9c\xac",
-        "\xc3\x28",           /* invalid: a continuation byte missing */
-        "\xed\xa0\x80",       /* a surrogate */
-        "\xc0\xaf",           /* overlong */
-        "\xf4\x90\x80\x80",   /* above U+10FFFF */
+        "",
+        "plain",
+        "quote \" and backslash \\",
+        "tab\tnew\nline\rfeed\fback\b",
+        "\x01\x1f\x7f",
+        "slash / stays",
+        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+        "<b>&amp;</b>",
+        "\xe6\x97\xa5\xe6\x9c\xac",
+        "\xc3\x28",         /* invalid: a continuation byte missing */
+        "\xed\xa0\x80",     /* a surrogate */
+        "\xc0\xaf",         /* overlong */
+        "\xf4\x90\x80\x80", /* above U+10FFFF */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_text_as_jansson(cases[i], strlen(cases[i]));

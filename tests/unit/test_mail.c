@@ -377,9 +377,23 @@ static void test_enqueue_validation(void **state)
 {
     fixture *f = *state;
     static const char *bad_to[] = {
-        "", "noat", "a@@b", "a@b@c", "@example.com", "user@", "a b@example.com", "<a@example.com>",
-        "a@example.com\r\nBcc: victim@example.com", "a@example.com\n", "a@example.com\r", "a,b@example.com",
-        "a@.example.com", "a@example.com.", "a@exa..mple.com", "us\xc3\xa9r@example.com", "a\"b@example.com",
+        "",
+        "noat",
+        "a@@b",
+        "a@b@c",
+        "@example.com",
+        "user@",
+        "a b@example.com",
+        "<a@example.com>",
+        "a@example.com\r\nBcc: victim@example.com",
+        "a@example.com\n",
+        "a@example.com\r",
+        "a,b@example.com",
+        "a@.example.com",
+        "a@example.com.",
+        "a@exa..mple.com",
+        "us\xc3\xa9r@example.com",
+        "a\"b@example.com",
     };
     for (size_t i = 0; i < sizeof bad_to / sizeof *bad_to; i++)
         if (enqueue(f, 0, bad_to[i], "s", "b") != -1)
@@ -505,8 +519,8 @@ static void test_deliver_success(void **state)
     assert_true(strncmp(strchr(mid, '@'), "@localhost>\r\n", 13) == 0);
     const char *body = strstr(m->data, "\r\n\r\n");
     assert_non_null(body);
-    assert_string_equal(body + 4,
-                        "Hello Alice,\r\n\r\nOpen https://shop.example/reset?t=abc to continue.\r\n.hidden line\r\nBye\r\n");
+    assert_string_equal(
+        body + 4, "Hello Alice,\r\n\r\nOpen https://shop.example/reset?t=abc to continue.\r\n.hidden line\r\nBye\r\n");
 
     m = &f->smtp.msgs[1];
     assert_string_equal(m->rcpt, "<bob@example.com>");
@@ -948,8 +962,8 @@ static void test_api_list(void **state)
     assert_int_equal(souk_time_parse(ts, strlen(ts), &t), 0);
     ts = json_string_value(json_object_get(newest, "next_attempt_at"));
     assert_int_equal(souk_time_parse(ts, strlen(ts), &t), 0);
-    static const char *keys[] = {"id", "to", "subject", "body", "status", "attempts", "last_error",
-                                 "created_at", "sent_at", "next_attempt_at"};
+    static const char *keys[] = {"id",       "to",         "subject",    "body",    "status",
+                                 "attempts", "last_error", "created_at", "sent_at", "next_attempt_at"};
     assert_int_equal(json_object_size(newest), sizeof keys / sizeof *keys);
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         assert_non_null(json_object_get(newest, keys[i]));

@@ -131,9 +131,8 @@ static void test_parse_kwd(void **state)
 static void test_parse_rejects_garbage(void **state)
 {
     (void)state;
-    const char *bad[] = {"",    "abc",  "1e5",  "1E5",  "+1",   " 1",   "1 ",   "1,5",  "1.2.3", "-",
-                         "--1", "- 1",  "1-",   "0x10", "12a",  "$12",  "1_000", "\t1", "NaN",  "inf",
-                         "1..2", "-+1", "１"};
+    const char *bad[] = {"",   "abc",  "1e5", "1E5", "+1",    " 1",  "1 ",  "1,5", "1.2.3", "-",   "--1", "- 1",
+                         "1-", "0x10", "12a", "$12", "1_000", "\t1", "NaN", "inf", "1..2",  "-+1", "１"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_reject(bad[i], "USD");
     expect_reject(".", "USD");
@@ -160,7 +159,11 @@ static void test_parse_respects_len(void **state)
     assert_int_equal(souk_money_parse(&m, "7xyz", 1, "JPY"), 0);
     assert_int_equal(m.amount, 7);
     /* a NUL inside the length is a bad character, not an end marker */
-    assert_int_equal(souk_money_parse(&m, "1\0" "5", 3, "JPY"), -1);
+    assert_int_equal(souk_money_parse(&m,
+                                      "1\0"
+                                      "5",
+                                      3, "JPY"),
+                     -1);
     /* zero length is empty */
     assert_int_equal(souk_money_parse(&m, "12", 0, "USD"), -1);
 }
@@ -241,9 +244,22 @@ static void test_round_trip(void **state)
 {
     (void)state;
     const char *curs[] = {"USD", "JPY", "KWD", "EUR", "BHD", "CLP"};
-    const int64_t amounts[] = {0,       1,       -1,      9,          10,          99,
-                               100,     101,     -101,    1234567,    -7654321,    999999999999,
-                               SOUK_MONEY_MAX, -SOUK_MONEY_MAX, 500000000000, 1000};
+    const int64_t amounts[] = {0,
+                               1,
+                               -1,
+                               9,
+                               10,
+                               99,
+                               100,
+                               101,
+                               -101,
+                               1234567,
+                               -7654321,
+                               999999999999,
+                               SOUK_MONEY_MAX,
+                               -SOUK_MONEY_MAX,
+                               500000000000,
+                               1000};
     for (size_t c = 0; c < sizeof curs / sizeof curs[0]; c++) {
         for (size_t i = 0; i < sizeof amounts / sizeof amounts[0]; i++) {
             souk_money m = {amounts[i], ""};
@@ -259,7 +275,9 @@ static void test_round_trip(void **state)
         }
     }
     /* and the other way: canonical strings survive parse + format */
-    const struct { const char *text, *cur; } canon[] = {
+    const struct {
+        const char *text, *cur;
+    } canon[] = {
         {"12.50", "USD"}, {"-0.99", "USD"}, {"3", "JPY"}, {"1.005", "KWD"}, {"0.000", "KWD"},
     };
     for (size_t i = 0; i < sizeof canon / sizeof canon[0]; i++) {

@@ -64,7 +64,8 @@ static json_t *find_operation(json_t *paths, const char *method, const char *nor
 {
     const char *key;
     json_t *item;
-    json_object_foreach(paths, key, item) {
+    json_object_foreach(paths, key, item)
+    {
         char norm[256];
         normalise(key, norm, sizeof norm);
         if (strcmp(norm, norm_path) == 0) {
@@ -148,7 +149,8 @@ static void test_every_operation_has_a_route(void **state)
     int orphans = 0, ops = 0;
     const char *key;
     json_t *item;
-    json_object_foreach(paths, key, item) {
+    json_object_foreach(paths, key, item)
+    {
         assert_true(json_is_object(item));
         char norm[256];
         normalise(key, norm, sizeof norm);
@@ -164,12 +166,13 @@ static void test_every_operation_has_a_route(void **state)
         /* anything else under a path item must be a known non-operation key */
         const char *k2;
         json_t *v;
-        json_object_foreach(item, k2, v) {
+        json_object_foreach(item, k2, v)
+        {
             bool known = false;
             for (size_t k = 0; k < sizeof http_methods / sizeof http_methods[0]; k++)
                 known |= strcmp(k2, http_methods[k]) == 0;
-            known |= strcmp(k2, "parameters") == 0 || strcmp(k2, "summary") == 0 ||
-                     strcmp(k2, "description") == 0 || strcmp(k2, "servers") == 0 || strcmp(k2, "$ref") == 0;
+            known |= strcmp(k2, "parameters") == 0 || strcmp(k2, "summary") == 0 || strcmp(k2, "description") == 0 ||
+                     strcmp(k2, "servers") == 0 || strcmp(k2, "$ref") == 0;
             if (!known)
                 fail_msg("path %s has an unexpected key \"%s\" (a misspelt method?)", key, k2);
         }

@@ -48,17 +48,24 @@ static void test_place(void **state)
     assert_int_equal(q1(f->db, "SELECT count(*) FROM order_lines WHERE order_id = $1", order), 3);
     assert_int_equal(q2(f->db, "SELECT variant_id FROM order_lines WHERE order_id = $1 AND line_no = $2", order, 1), a);
     assert_int_equal(q2(f->db, "SELECT variant_id FROM order_lines WHERE order_id = $1 AND line_no = $2", order, 3), s);
-    assert_int_equal(q2(f->db, "SELECT quantity * 10000 + unit_amount FROM order_lines WHERE order_id = $1 "
-                               "AND line_no = $2", order, 1), 2 * 10000 + 1999);
+    assert_int_equal(q2(f->db,
+                        "SELECT quantity * 10000 + unit_amount FROM order_lines WHERE order_id = $1 "
+                        "AND line_no = $2",
+                        order, 1),
+                     2 * 10000 + 1999);
     assert_int_equal(q2(f->db, "SELECT line_total FROM order_lines WHERE order_id = $1 AND line_no = $2", order, 1),
                      3998);
     assert_int_equal(q2(f->db, "SELECT product_id FROM order_lines WHERE order_id = $1 AND line_no = $2", order, 2),
                      pb);
     assert_int_equal(q2(f->db, "SELECT vendor_id FROM order_lines WHERE order_id = $1 AND line_no = $2", order, 2), vb);
-    assert_int_equal(q2(f->db, "SELECT count(*) FROM order_lines WHERE order_id = $1 AND line_no = $2 "
-                               "AND vendor_id IS NULL", order, 3), 1);
-    assert_string_equal(qt(f, "SELECT sku || '/' || product_title FROM order_lines WHERE order_id = $1 AND line_no = 1",
-                           order), "PLACE-A/PLACE-A");
+    assert_int_equal(q2(f->db,
+                        "SELECT count(*) FROM order_lines WHERE order_id = $1 AND line_no = $2 "
+                        "AND vendor_id IS NULL",
+                        order, 3),
+                     1);
+    assert_string_equal(
+        qt(f, "SELECT sku || '/' || product_title FROM order_lines WHERE order_id = $1 AND line_no = 1", order),
+        "PLACE-A/PLACE-A");
     assert_int_equal(q1(f->db, "SELECT sum(fulfilled + returned) FROM order_lines WHERE order_id = $1", order), 0);
     /* a later price change does not touch the order */
     assert_int_equal(souk_catalog_price_set(f->db, a, "USD", 2500), SOUK_OK);
@@ -67,25 +74,30 @@ static void test_place(void **state)
 
     /* one sub-order per vendor, commission rounded half up */
     assert_int_equal(q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1", order), 3);
-    assert_int_equal(q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1 AND state = 'pending_payment'",
-                        order), 3);
+    assert_int_equal(
+        q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1 AND state = 'pending_payment'", order), 3);
     assert_int_equal(q2(f->db, "SELECT subtotal FROM sub_orders WHERE order_id = $1 AND vendor_id = $2", order, va),
                      3998);
-    assert_int_equal(q2(f->db, "SELECT commission_bp FROM sub_orders WHERE order_id = $1 AND vendor_id = $2", order,
-                        va), 1250);
+    assert_int_equal(
+        q2(f->db, "SELECT commission_bp FROM sub_orders WHERE order_id = $1 AND vendor_id = $2", order, va), 1250);
     assert_int_equal(q2(f->db, "SELECT commission FROM sub_orders WHERE order_id = $1 AND vendor_id = $2", order, va),
                      500);
     assert_int_equal(q2(f->db, "SELECT subtotal FROM sub_orders WHERE order_id = $1 AND vendor_id = $2", order, vb),
                      1000);
     assert_int_equal(q2(f->db, "SELECT commission FROM sub_orders WHERE order_id = $1 AND vendor_id = $2", order, vb),
                      1);
-    assert_int_equal(q1(f->db, "SELECT subtotal * 100 + commission_bp * 10 + commission FROM sub_orders "
-                               "WHERE order_id = $1 AND vendor_id IS NULL", order), 500 * 100);
+    assert_int_equal(q1(f->db,
+                        "SELECT subtotal * 100 + commission_bp * 10 + commission FROM sub_orders "
+                        "WHERE order_id = $1 AND vendor_id IS NULL",
+                        order),
+                     500 * 100);
     /* each line belongs to its vendor's sub-order */
-    assert_int_equal(q1(f->db, "SELECT count(*) FROM order_lines l JOIN sub_orders s ON s.id = l.sub_order_id "
-                               "WHERE l.order_id = $1 AND s.order_id = l.order_id "
-                               "AND s.vendor_id IS NOT DISTINCT FROM l.vendor_id",
-                        order), 3);
+    assert_int_equal(q1(f->db,
+                        "SELECT count(*) FROM order_lines l JOIN sub_orders s ON s.id = l.sub_order_id "
+                        "WHERE l.order_id = $1 AND s.order_id = l.order_id "
+                        "AND s.vendor_id IS NOT DISTINCT FROM l.vendor_id",
+                        order),
+                     3);
 
     /* the reservation holds the stock: available drops, on_hand stays */
     int64_t res = reservation_of(f, order);
@@ -107,8 +119,11 @@ static void test_place(void **state)
     assert_true(due > now + SOUK_INVENTORY_TTL_DEFAULT_US - 60000000 && due <= now + SOUK_INVENTORY_TTL_DEFAULT_US);
     /* first history row; nothing paid, nothing announced yet */
     assert_int_equal(q1(f->db, "SELECT count(*) FROM order_history WHERE order_id = $1", order), 1);
-    assert_string_equal(qt(f, "SELECT coalesce(from_state, 'null') || '>' || to_state || ':' || actor "
-                              "FROM order_history WHERE order_id = $1", order), "null>pending_payment:guest");
+    assert_string_equal(qt(f,
+                           "SELECT coalesce(from_state, 'null') || '>' || to_state || ':' || actor "
+                           "FROM order_history WHERE order_id = $1",
+                           order),
+                        "null>pending_payment:guest");
     assert_int_equal(events_of(f, "order.placed", order), 0);
     /* the cart is kept until payment */
     assert_int_equal(q1(f->db, "SELECT count(*) FROM cart_lines WHERE cart_id = $1", c), 3);
@@ -187,7 +202,9 @@ static souk_err place_expecting(fixture *f, int64_t c, int64_t amount, const cha
 {
     place_call pc = {{c, 0, guest_key, "shopper@example.com", "{\"city\":\"Leeds\",\"country\":\"GB\"}", "test",
                       "guest", true, amount, currency},
-                     0, &f->a, &f->pr};
+                     0,
+                     &f->a,
+                     &f->pr};
     souk_problems_init(&f->pr);
     souk_err e = souk_store_run(f->db, place_body, &pc, &f->pr);
     if (order)
@@ -271,8 +288,8 @@ static void test_pay(void **state)
     assert_int_equal(lv.reserved, 0);
     assert_string_equal(reservation_state(f, res), "consumed");
     assert_int_equal(reservation_of(f, order), res);
-    assert_int_equal(q1(f->db, "SELECT count(*) FROM stock_adjustments WHERE reason = 'sold' AND reservation_id = $1",
-                        res), 2);
+    assert_int_equal(
+        q1(f->db, "SELECT count(*) FROM stock_adjustments WHERE reason = 'sold' AND reservation_id = $1", res), 2);
     /* the cart is emptied (the cart itself stays) */
     assert_int_equal(q1(f->db, "SELECT count(*) FROM cart_lines WHERE cart_id = $1", c), 0);
     assert_int_equal(q1(f->db, "SELECT count(*) FROM carts WHERE id = $1", c), 1);
@@ -280,14 +297,20 @@ static void test_pay(void **state)
     assert_string_equal(order_state(f, order), "paid");
     assert_string_equal(payment_status(f, order), "succeeded");
     assert_string_equal(qt(f, "SELECT intent_status FROM orders WHERE id = $1", order), "succeeded");
-    assert_int_equal(q1(f->db, "SELECT count(*) FROM orders WHERE id = $1 AND paid_at IS NOT NULL "
-                               "AND paid_at >= created_at", order), 1);
+    assert_int_equal(q1(f->db,
+                        "SELECT count(*) FROM orders WHERE id = $1 AND paid_at IS NOT NULL "
+                        "AND paid_at >= created_at",
+                        order),
+                     1);
     assert_int_equal(q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1", order), 2);
     assert_int_equal(q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1 AND state = 'paid'", order), 2);
     /* history, events, the confirmation e-mail */
     assert_int_equal(q1(f->db, "SELECT count(*) FROM order_history WHERE order_id = $1", order), 2);
-    assert_string_equal(qt(f, "SELECT from_state || '>' || to_state FROM order_history WHERE order_id = $1 "
-                              "ORDER BY id DESC LIMIT 1", order), "pending_payment>paid");
+    assert_string_equal(qt(f,
+                           "SELECT from_state || '>' || to_state FROM order_history WHERE order_id = $1 "
+                           "ORDER BY id DESC LIMIT 1",
+                           order),
+                        "pending_payment>paid");
     assert_int_equal(events_of(f, "order.placed", order), 1);
     assert_int_equal(events_of(f, "order.paid", order), 1);
     assert_int_equal(event_field(f, "order.placed", order, "total"), 3900);
@@ -337,8 +360,11 @@ static void test_pay_after_lapse_resells(void **state)
     assert_true(res2 != res);
     assert_string_equal(reservation_state(f, res2), "consumed");
     assert_string_equal(reservation_state(f, res), "expired");
-    assert_int_equal(q1(f->db, "SELECT -sum(delta) FROM stock_adjustments WHERE reason = 'sold' "
-                               "AND reservation_id = $1", res2), 3);
+    assert_int_equal(q1(f->db,
+                        "SELECT -sum(delta) FROM stock_adjustments WHERE reason = 'sold' "
+                        "AND reservation_id = $1",
+                        res2),
+                     3);
     assert_int_equal(q1(f->db, "SELECT count(*) FROM stock_adjustments WHERE reservation_id = $1", res), 0);
     assert_int_equal(events_of(f, "order.paid", order), 1);
 
@@ -346,8 +372,11 @@ static void test_pay_after_lapse_resells(void **state)
     op x = {.kind = OP_CANCEL_PAID, .order = order};
     assert_int_equal(run_op(f, &x), SOUK_OK);
     assert_int_equal(level(f, a, wh).on_hand, 5);
-    assert_int_equal(q1(f->db, "SELECT delta FROM stock_adjustments WHERE reason = 'order cancelled' "
-                               "AND reservation_id = $1", res2), 3);
+    assert_int_equal(q1(f->db,
+                        "SELECT delta FROM stock_adjustments WHERE reason = 'order cancelled' "
+                        "AND reservation_id = $1",
+                        res2),
+                     3);
 }
 
 static void test_pay_after_lapse_sold_out(void **state)
@@ -383,8 +412,10 @@ static void test_pay_after_lapse_sold_out(void **state)
     expect_cancelled_and_refunded(f, first, total, x.refund_id);
     assert_int_equal(q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1 AND state = 'cancelled'", first),
                      1);
-    assert_string_equal(qt(f, "SELECT from_state || '>' || to_state || ':' || note FROM order_history "
-                              "WHERE order_id = $1 AND to_state = 'cancelled'", first),
+    assert_string_equal(qt(f,
+                           "SELECT from_state || '>' || to_state || ':' || note FROM order_history "
+                           "WHERE order_id = $1 AND to_state = 'cancelled'",
+                           first),
                         "pending_payment>cancelled:paid after its stock was sold");
     /* stock untouched by all this */
     assert_int_equal(level(f, a, wh).on_hand, 1);

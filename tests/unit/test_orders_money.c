@@ -82,20 +82,23 @@ static void test_payment_mismatch(void **state)
     assert_string_equal(order_state(f, order), "pending_payment");
     assert_string_equal(payment_status(f, order), "pending");
     assert_int_equal(level(f, a, wh).reserved, 2);
-    assert_string_equal(qt(f, "SELECT review_reason || ' ' || review_source || ' ' || review_intent_id || ' ' || "
-                              "review_currency FROM orders WHERE id = $1", order),
+    assert_string_equal(qt(f,
+                           "SELECT review_reason || ' ' || review_source || ' ' || review_intent_id || ' ' || "
+                           "review_currency FROM orders WHERE id = $1",
+                           order),
                         "amount_mismatch webhook pi_test_wrong USD");
     assert_int_equal(q1(f->db, "SELECT review_amount FROM orders WHERE id = $1", order), 2400);
     assert_int_equal(q1(f->db, "SELECT review_refund_id FROM orders WHERE id = $1", order), x.refund_id);
     assert_int_equal(q1(f->db, "SELECT refunded FROM orders WHERE id = $1", order), 0);
     assert_int_equal(q1(f->db, "SELECT amount FROM refunds WHERE id = $1", x.refund_id), 2400);
-    assert_string_equal(qt(f, "SELECT intent_id || ' ' || currency || ' ' || state FROM refunds WHERE id = $1",
-                           x.refund_id),
-                        "pi_test_wrong USD pending");
+    assert_string_equal(
+        qt(f, "SELECT intent_id || ' ' || currency || ' ' || state FROM refunds WHERE id = $1", x.refund_id),
+        "pi_test_wrong USD pending");
     assert_int_equal(refund_jobs(f, x.refund_id, "queued"), 1);
-    assert_int_equal(qs(f->db, "SELECT count(*) FROM audit_log WHERE action = 'order.payment_mismatch' "
-                               "AND object_type = 'order' AND object_id = $1 AND actor_type = 'system' "
-                               "AND request_id = 'req_test' AND details LIKE '%\"reported_amount\":2400%'",
+    assert_int_equal(qs(f->db,
+                        "SELECT count(*) FROM audit_log WHERE action = 'order.payment_mismatch' "
+                        "AND object_type = 'order' AND object_id = $1 AND actor_type = 'system' "
+                        "AND request_id = 'req_test' AND details LIKE '%\"reported_amount\":2400%'",
                         ref(order)),
                      1);
     /* sent to that intent, not to the order's (it has none) */
@@ -161,8 +164,10 @@ static void test_cancel_pending(void **state)
     assert_int_equal(q1(f->db, "SELECT count(*) FROM cart_lines WHERE cart_id = $1", c), 1);
     assert_int_equal(q1(f->db, "SELECT count(*) FROM sub_orders WHERE order_id = $1 AND state = 'cancelled'", order),
                      1);
-    assert_string_equal(qt(f, "SELECT from_state || '>' || to_state || ':' || actor FROM order_history "
-                              "WHERE order_id = $1 ORDER BY id DESC LIMIT 1", order),
+    assert_string_equal(qt(f,
+                           "SELECT from_state || '>' || to_state || ':' || actor FROM order_history "
+                           "WHERE order_id = $1 ORDER BY id DESC LIMIT 1",
+                           order),
                         "pending_payment>cancelled:system");
     assert_int_equal(events_of(f, "order.cancelled", order), 1);
     assert_int_equal(q1(f->db, "SELECT count(*) FROM refunds WHERE order_id = $1", order), 0);
@@ -212,15 +217,23 @@ static void test_cancel_paid(void **state)
     assert_int_equal(lv.reserved, 0);
     assert_int_equal(available(f, a), 10);
     assert_int_equal(level(f, b, wh).on_hand, 3);
-    assert_int_equal(q2(f->db, "SELECT delta FROM stock_adjustments WHERE reservation_id = $1 AND variant_id = $2 "
-                               "AND reason = 'order cancelled'", res, a), 3);
-    assert_string_equal(qt(f, "SELECT actor FROM stock_adjustments WHERE reason = 'order cancelled' "
-                              "AND variant_id = $1", b), "usr_test");
+    assert_int_equal(q2(f->db,
+                        "SELECT delta FROM stock_adjustments WHERE reservation_id = $1 AND variant_id = $2 "
+                        "AND reason = 'order cancelled'",
+                        res, a),
+                     3);
+    assert_string_equal(qt(f,
+                           "SELECT actor FROM stock_adjustments WHERE reason = 'order cancelled' "
+                           "AND variant_id = $1",
+                           b),
+                        "usr_test");
     /* cancelled, the total refunded, the coupon use given back */
     expect_cancelled_and_refunded(f, order, total, x.refund_id);
     assert_int_equal(q1(f->db, "SELECT used_count FROM coupons WHERE id = $1", k), 0);
-    assert_string_equal(qt(f, "SELECT from_state || '>' || to_state || ':' || note FROM order_history "
-                              "WHERE order_id = $1 ORDER BY id DESC LIMIT 1", order),
+    assert_string_equal(qt(f,
+                           "SELECT from_state || '>' || to_state || ':' || note FROM order_history "
+                           "WHERE order_id = $1 ORDER BY id DESC LIMIT 1",
+                           order),
                         "paid>cancelled:changed my mind");
     assert_int_equal(q1(f->db, "SELECT count(*) FROM order_history WHERE order_id = $1", order), 3);
     assert_int_equal(email_jobs(f, order, "cancelled"), 1);
@@ -313,8 +326,11 @@ static void test_refunds(void **state)
     assert_string_equal(payment_status(f, order), "refunded");
     assert_string_equal(order_state(f, order), "refunded");
     assert_int_equal(q1(f->db, "SELECT sum(amount) FROM refunds WHERE order_id = $1", order), 2500);
-    assert_string_equal(qt(f, "SELECT from_state || '>' || to_state FROM order_history WHERE order_id = $1 "
-                              "ORDER BY id DESC LIMIT 1", order), "paid>refunded");
+    assert_string_equal(qt(f,
+                           "SELECT from_state || '>' || to_state FROM order_history WHERE order_id = $1 "
+                           "ORDER BY id DESC LIMIT 1",
+                           order),
+                        "paid>refunded");
     assert_int_equal(events_of(f, "order.refunded", order), 2);
     assert_int_equal(q0(f->db, "SELECT count(*) FROM jobs WHERE kind = 'orders.refund'"), 2);
 

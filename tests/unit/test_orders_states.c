@@ -69,8 +69,10 @@ static void test_derive(void **state)
     assert_string_equal(order_state(f, order), "shipped");
     assert_int_equal(events_of(f, "order.shipped", order), 1);
     assert_int_equal(email_jobs(f, order, "shipped"), 1);
-    assert_string_equal(qt(f, "SELECT from_state || '>' || to_state || ':' || actor FROM order_history "
-                              "WHERE order_id = $1 ORDER BY id DESC LIMIT 1", order),
+    assert_string_equal(qt(f,
+                           "SELECT from_state || '>' || to_state || ':' || actor FROM order_history "
+                           "WHERE order_id = $1 ORDER BY id DESC LIMIT 1",
+                           order),
                         "fulfilled>shipped:usr_vendor");
 
     /* delivered when both are */
@@ -114,8 +116,11 @@ static void test_abandon_due(void **state)
     souk_stock_level lv = level(f, a, wh);
     assert_int_equal(lv.reserved, 2);
     assert_int_equal(lv.on_hand, 7);
-    assert_string_equal(qt(f, "SELECT note || ':' || actor FROM order_history WHERE order_id = $1 "
-                              "AND to_state = 'cancelled'", due), "payment not completed in time:system");
+    assert_string_equal(qt(f,
+                           "SELECT note || ':' || actor FROM order_history WHERE order_id = $1 "
+                           "AND to_state = 'cancelled'",
+                           due),
+                        "payment not completed in time:system");
     /* nothing more is due now */
     assert_int_equal(souk_orders_abandon_due(f->db, now, 100), 0);
     /* after the reservation's lifetime the other one is due too (its
@@ -132,8 +137,9 @@ static void test_abandon_due(void **state)
 
 static void insert_key(fixture *f, const char *key, int64_t created_at)
 {
-    exec(f->db, "INSERT INTO idempotency_keys (scope, key, request_hash, lease_until, created_at) "
-                "VALUES ('usr_x', $1, 'h', $2, $2)",
+    exec(f->db,
+         "INSERT INTO idempotency_keys (scope, key, request_hash, lease_until, created_at) "
+         "VALUES ('usr_x', $1, 'h', $2, $2)",
          SOUK_ARGS(SOUK_TEXT(key), SOUK_I64(created_at)));
 }
 
@@ -154,8 +160,8 @@ static void test_forget_keys(void **state)
     assert_int_equal(souk_orders_forget_keys(f->db, now, 100), 0);
     assert_int_equal(q0(f->db, "SELECT count(*) FROM idempotency_keys"), 3);
     assert_int_equal(qs(f->db, "SELECT count(*) FROM idempotency_keys WHERE key LIKE $1", "old-%"), 0);
-    assert_int_equal(qs(f->db, "SELECT count(*) FROM idempotency_keys WHERE key IN ('young-1', 'young-2', $1)",
-                        "new"), 3);
+    assert_int_equal(qs(f->db, "SELECT count(*) FROM idempotency_keys WHERE key IN ('young-1', 'young-2', $1)", "new"),
+                     3);
 }
 
 int main(void)

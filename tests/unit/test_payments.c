@@ -142,8 +142,10 @@ static void *stub_main(void *arg)
         int status = strstr(buf, "/fail") ? 500 : body ? (strstr(body, "\"error\"") ? 402 : 200) : 404;
         if (!body)
             body = "{\"error\":{\"type\":\"invalid_request_error\",\"message\":\"no such route\"}}";
-        int len = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                                              "Connection: close\r\n\r\n%s", status, strlen(body), body);
+        int len = snprintf(resp, sizeof resp,
+                           "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                           "Connection: close\r\n\r\n%s",
+                           status, strlen(body), body);
         if (write(c, resp, (size_t)len) < 0) {
             /* the client went away; the next test will notice */
         }

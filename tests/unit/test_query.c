@@ -154,8 +154,8 @@ static void test_limits(void **state)
 static void test_bad_escapes(void **state)
 {
     (void)state;
-    const char *bad[] = {"a=%", "a=%4", "a=%zz", "a=%4g", "a=%g4", "a=%%41", "a=x%", "%=1", "%4=1", "a=% 41",
-                         "a=1&b=%"};
+    const char *bad[] = {"a=%",  "a=%4", "a=%zz", "a=%4g",  "a=%g4",  "a=%%41",
+                         "a=x%", "%=1",  "%4=1",  "a=% 41", "a=1&b=%"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_bad(bad[i], strlen(bad[i]), "percent");
     /* an escape cut by the length is incomplete even if the buffer goes on */
@@ -176,9 +176,10 @@ static void test_invalid_utf8(void **state)
 {
     (void)state;
     const char *bad[] = {
-        "a=%FF",          "a=%C3",          "a=%C3%28",    "a=%C0%AF",          "a=%E0%80%AF",
-        "a=%ED%A0%80",    "a=%F4%90%80%80", "a=%F8%88%80%80%80", "a=%80", "a=%E2%82",
-        "%FF=1",          "a=\xff",         "a=\xc3",      "a=caf%C3",
+        "a=%FF",       "a=%C3",       "a=%C3%28",       "a=%C0%AF",
+        "a=%E0%80%AF", "a=%ED%A0%80", "a=%F4%90%80%80", "a=%F8%88%80%80%80",
+        "a=%80",       "a=%E2%82",    "%FF=1",          "a=\xff",
+        "a=\xc3",      "a=caf%C3",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_bad(bad[i], strlen(bad[i]), "UTF-8");

@@ -12,15 +12,53 @@
 
 #include "http/router.h"
 
-static int h_list(souk_req *req, souk_res *res) { (void)req; (void)res; return 1; }
-static int h_create(souk_req *req, souk_res *res) { (void)req; (void)res; return 2; }
-static int h_get(souk_req *req, souk_res *res) { (void)req; (void)res; return 3; }
-static int h_special(souk_req *req, souk_res *res) { (void)req; (void)res; return 4; }
-static int h_delete(souk_req *req, souk_res *res) { (void)req; (void)res; return 5; }
-static int h_price(souk_req *req, souk_res *res) { (void)req; (void)res; return 6; }
-static int h_root(souk_req *req, souk_res *res) { (void)req; (void)res; return 7; }
+static int h_list(souk_req *req, souk_res *res)
+{
+    (void)req;
+    (void)res;
+    return 1;
+}
+static int h_create(souk_req *req, souk_res *res)
+{
+    (void)req;
+    (void)res;
+    return 2;
+}
+static int h_get(souk_req *req, souk_res *res)
+{
+    (void)req;
+    (void)res;
+    return 3;
+}
+static int h_special(souk_req *req, souk_res *res)
+{
+    (void)req;
+    (void)res;
+    return 4;
+}
+static int h_delete(souk_req *req, souk_res *res)
+{
+    (void)req;
+    (void)res;
+    return 5;
+}
+static int h_price(souk_req *req, souk_res *res)
+{
+    (void)req;
+    (void)res;
+    return 6;
+}
+static int h_root(souk_req *req, souk_res *res)
+{
+    (void)req;
+    (void)res;
+    return 7;
+}
 
-#define R(m, p, h) {m, p, SOUK_PERM_PUBLIC, h, NULL, false, 0}
+#define R(m, p, h)                                                                                                     \
+    {                                                                                                                  \
+        m, p, SOUK_PERM_PUBLIC, h, NULL, false, 0                                                                      \
+    }
 
 /* the placeholder route comes before the literal one on purpose */
 static souk_route table[] = {
@@ -185,10 +223,20 @@ static void test_head_uses_get(void **state)
 static void test_no_match(void **state)
 {
     (void)state;
-    const char *paths[] = {"/nothing",       "/items/",          "/items/abc/",     "/items//prices/x",
-                           "/items/a/prices/", "/items/a/prices", "//items",         "/ITEMS",
-                           "items",          "",                 "/items/a/b",      "/items/a/prices/USD/x",
-                           "/itemsx",        "/item"};
+    const char *paths[] = {"/nothing",
+                           "/items/",
+                           "/items/abc/",
+                           "/items//prices/x",
+                           "/items/a/prices/",
+                           "/items/a/prices",
+                           "//items",
+                           "/ITEMS",
+                           "items",
+                           "",
+                           "/items/a/b",
+                           "/items/a/prices/USD/x",
+                           "/itemsx",
+                           "/item"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         match x = m(SOUK_GET, paths[i]);
         if (x.r)
@@ -218,12 +266,9 @@ static void test_method_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_init_rejects),
-        cmocka_unit_test(test_literal_beats_placeholder),
-        cmocka_unit_test(test_params_captured),
-        cmocka_unit_test(test_method_not_allowed),
-        cmocka_unit_test(test_head_uses_get),
-        cmocka_unit_test(test_no_match),
+        cmocka_unit_test(test_init_rejects),    cmocka_unit_test(test_literal_beats_placeholder),
+        cmocka_unit_test(test_params_captured), cmocka_unit_test(test_method_not_allowed),
+        cmocka_unit_test(test_head_uses_get),   cmocka_unit_test(test_no_match),
         cmocka_unit_test(test_method_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

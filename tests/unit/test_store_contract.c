@@ -164,9 +164,9 @@ static void test_params(void **state)
     r = souk_store_exec(f->db, "INSERT INTO p (id, i, t, flag) VALUES ($1, $2, $3, $4)",
                         SOUK_ARGS(SOUK_I64(2), SOUK_REF(0), SOUK_TEXT(NULL), SOUK_NULL));
     assert_int_equal(r, SOUK_DB_DONE);
-    assert_int_equal(souk_store_exec(f->db, "INSERT INTO p (id, i) VALUES ($1, $2)",
-                                     SOUK_ARGS(SOUK_I64(3), SOUK_REF(42))),
-                     SOUK_DB_DONE);
+    assert_int_equal(
+        souk_store_exec(f->db, "INSERT INTO p (id, i) VALUES ($1, $2)", SOUK_ARGS(SOUK_I64(3), SOUK_REF(42))),
+        SOUK_DB_DONE);
 
     int64_t i = 0;
     char t[16] = "";
@@ -191,9 +191,9 @@ static void test_params(void **state)
     assert_int_equal(r, SOUK_DB_ROW);
     assert_true(i_null && t_null);
     assert_true(i == 0 && t[0] == '\0' && !flag); /* NULL reads as 0 / "" / false */
-    assert_int_equal(souk_store_one(f->db, "SELECT i FROM p WHERE id = $1", SOUK_ARGS(SOUK_I64(3)),
-                                    SOUK_COLS(SOUK_COL_I64(&i))),
-                     SOUK_DB_ROW);
+    assert_int_equal(
+        souk_store_one(f->db, "SELECT i FROM p WHERE id = $1", SOUK_ARGS(SOUK_I64(3)), SOUK_COLS(SOUK_COL_I64(&i))),
+        SOUK_DB_ROW);
     assert_int_equal(i, 42);
 
     /* one parameter used twice and out of order */
@@ -223,10 +223,10 @@ static void test_columns(void **state)
 {
     fixture *f = *state;
     exec_ok(f->db, "CREATE TABLE c (id BIGINT PRIMARY KEY, t TEXT)");
-    assert_int_equal(souk_store_exec(f->db, "INSERT INTO c (id, t) VALUES ($1, $2), ($3, $4)",
-                                     SOUK_ARGS(SOUK_I64(1), SOUK_TEXT("caf\xc3\xa9 au lait"), SOUK_I64(2),
-                                               SOUK_TEXT("tea"))),
-                     SOUK_DB_DONE);
+    assert_int_equal(
+        souk_store_exec(f->db, "INSERT INTO c (id, t) VALUES ($1, $2), ($3, $4)",
+                        SOUK_ARGS(SOUK_I64(1), SOUK_TEXT("caf\xc3\xa9 au lait"), SOUK_I64(2), SOUK_TEXT("tea"))),
+        SOUK_DB_DONE);
     /* a short buffer truncates at a character boundary, never inside é */
     char small[5] = "zzzz";
     assert_int_equal(souk_store_one(f->db, "SELECT t FROM c WHERE id = 1", NULL, SOUK_COLS(SOUK_COL_STR(small))),
@@ -241,9 +241,10 @@ static void test_columns(void **state)
     souk_arena arena;
     souk_arena_init(&arena, 1024, 1 << 20);
     int64_t id = 0;
-    assert_int_equal(souk_store_one(f->db, "SELECT id, t, t FROM c WHERE id = 2", NULL,
-                                    SOUK_COLS(SOUK_COL_I64(&id), SOUK_COL_DUP(&dup), SOUK_COL_ARENA(&in_arena, &arena))),
-                     SOUK_DB_ROW);
+    assert_int_equal(
+        souk_store_one(f->db, "SELECT id, t, t FROM c WHERE id = 2", NULL,
+                       SOUK_COLS(SOUK_COL_I64(&id), SOUK_COL_DUP(&dup), SOUK_COL_ARENA(&in_arena, &arena))),
+        SOUK_DB_ROW);
     assert_int_equal(id, 2);
     assert_string_equal(dup, "tea");
     assert_string_equal(in_arena, "tea");
@@ -251,9 +252,9 @@ static void test_columns(void **state)
     souk_arena_release(&arena);
     /* skipped columns, and no row at all: DONE leaves the outputs alone */
     id = 77;
-    assert_int_equal(souk_store_one(f->db, "SELECT t, id FROM c WHERE id = 2", NULL,
-                                    SOUK_COLS(SOUK_COL_SKIP, SOUK_COL_I64(&id))),
-                     SOUK_DB_ROW);
+    assert_int_equal(
+        souk_store_one(f->db, "SELECT t, id FROM c WHERE id = 2", NULL, SOUK_COLS(SOUK_COL_SKIP, SOUK_COL_I64(&id))),
+        SOUK_DB_ROW);
     assert_int_equal(id, 2);
     id = 77;
     assert_int_equal(souk_store_one(f->db, "SELECT id FROM c WHERE id = 3", NULL, SOUK_COLS(SOUK_COL_I64(&id))),
@@ -261,9 +262,9 @@ static void test_columns(void **state)
     assert_int_equal(id, 77);
     /* more specs than columns is our bug: a hard error */
     int64_t x, y;
-    assert_int_equal(souk_store_one(f->db, "SELECT id FROM c WHERE id = 2", NULL,
-                                    SOUK_COLS(SOUK_COL_I64(&x), SOUK_COL_I64(&y))),
-                     SOUK_DB_HARD);
+    assert_int_equal(
+        souk_store_one(f->db, "SELECT id FROM c WHERE id = 2", NULL, SOUK_COLS(SOUK_COL_I64(&x), SOUK_COL_I64(&y))),
+        SOUK_DB_HARD);
     /* iterating with souk_stmt_next */
     souk_stmt *st = souk_store_query(f->db, "SELECT id, t FROM c ORDER BY id", NULL);
     char t[16];
@@ -305,8 +306,7 @@ static void test_statement_cache(void **state)
         char sql[64];
         int64_t v = 0;
         snprintf(sql, sizeof sql, "SELECT %d + $1", i);
-        assert_int_equal(souk_store_one(f->db, sql, SOUK_ARGS(SOUK_I64(1)), SOUK_COLS(SOUK_COL_I64(&v))),
-                         SOUK_DB_ROW);
+        assert_int_equal(souk_store_one(f->db, sql, SOUK_ARGS(SOUK_I64(1)), SOUK_COLS(SOUK_COL_I64(&v))), SOUK_DB_ROW);
         assert_int_equal(v, i + 1);
     }
     assert_int_equal(souk_store_ping(f->db), 0);
@@ -362,9 +362,9 @@ static void test_changes_idle_ping(void **state)
     assert_int_equal(souk_store_update(f->db, "DELETE FROM nowhere", NULL), SOUK_DB_HARD);
     /* RETURNING rows are ignored by exec and readable by one */
     int64_t x = 0;
-    assert_int_equal(souk_store_one(f->db, "UPDATE n SET x = x * 10 WHERE x = 1 RETURNING x", NULL,
-                                    SOUK_COLS(SOUK_COL_I64(&x))),
-                     SOUK_DB_ROW);
+    assert_int_equal(
+        souk_store_one(f->db, "UPDATE n SET x = x * 10 WHERE x = 1 RETURNING x", NULL, SOUK_COLS(SOUK_COL_I64(&x))),
+        SOUK_DB_ROW);
     assert_int_equal(x, 10);
     /* idle resets statements left half-way */
     souk_stmt *st = souk_store_query(f->db, "SELECT x FROM n ORDER BY x", NULL);
@@ -571,7 +571,7 @@ static void test_change_mark(void **state)
     int64_t v1 = souk_store_change_mark(f->db);
     assert_true(v1 >= 0);
     assert_true(souk_store_change_mark(f->db) == v1); /* stable while nothing happens */
-    exec_ok(other, "INSERT INTO dv VALUES (1)");     /* another connection commits */
+    exec_ok(other, "INSERT INTO dv VALUES (1)");      /* another connection commits */
     int64_t v2 = souk_store_change_mark(f->db);
     assert_true(v2 >= 0 && v2 != v1);
     assert_int_equal(count_rows(f->db, "dv"), 1);
@@ -657,10 +657,10 @@ static void test_row_json(void **state)
     fixture *f = *state;
     souk_stmt *st = souk_store_query(f->db, "SELECT 'caf\xc3\xa9', NULL, 42, 1768473000000000, 7", NULL);
     assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
-    json_t *row = json_pack("[o,o,o,o,o,o,o,o,o]", souk_row_text(st, 0), souk_row_text(st, 1),
-                            souk_row_text_or_null(st, 1), souk_row_int_or_null(st, 2), souk_row_int_or_null(st, 1),
-                            souk_row_time(st, 3), souk_row_time(st, 1), souk_row_id(st, 4, "ord"),
-                            souk_row_id(st, 1, "ord"));
+    json_t *row =
+        json_pack("[o,o,o,o,o,o,o,o,o]", souk_row_text(st, 0), souk_row_text(st, 1), souk_row_text_or_null(st, 1),
+                  souk_row_int_or_null(st, 2), souk_row_int_or_null(st, 1), souk_row_time(st, 3), souk_row_time(st, 1),
+                  souk_row_id(st, 4, "ord"), souk_row_id(st, 1, "ord"));
     souk_stmt_done(st);
     assert_non_null(row);
     char *text = json_dumps(row, JSON_COMPACT);
@@ -668,7 +668,8 @@ static void test_row_json(void **state)
     snprintf(id, sizeof id, "%s", json_string_value(json_array_get(row, 7)));
     assert_true(strncmp(id, "ord_", 4) == 0);
     char want[256];
-    snprintf(want, sizeof want, "[\"caf\xc3\xa9\",\"\",null,42,null,\"2026-01-15T10:30:00.000000Z\",null,\"%s\",null]", id);
+    snprintf(want, sizeof want, "[\"caf\xc3\xa9\",\"\",null,42,null,\"2026-01-15T10:30:00.000000Z\",null,\"%s\",null]",
+             id);
     assert_string_equal(text, want);
     free(text);
     json_decref(row);

@@ -181,7 +181,9 @@ static void test_a_failing_transaction_rolls_back_alone(void **state)
         pthread_cond_wait(&g.c, &g.m);
     pthread_mutex_unlock(&g.m);
     /* while the committer is held, three transactions queue up: one breaks a constraint */
-    submitter s[4] = {{f, {10, "ok", 0}}, {f, {1, "duplicate of the held row", 0}}, {f, {11, "ok", 7}},
+    submitter s[4] = {{f, {10, "ok", 0}},
+                      {f, {1, "duplicate of the held row", 0}},
+                      {f, {11, "ok", 7}},
                       {f, {12, "refused by its body", -5}}};
     pthread_t th[4];
     for (int i = 0; i < 4; i++)

@@ -42,7 +42,7 @@ static void test_ordinary_heads(void **state)
     (void)state;
     assert_int_equal(GET("GET /x HTTP/1.1\r\nHost: a\r\n\r\n"), SOUK_WIRE_OK);
     assert_int_equal(GET("GET /x HTTP/1.1\nhost: shop.example:8080\n\n"), SOUK_WIRE_OK); /* bare LF, as h2o accepts */
-    assert_int_equal(GET("\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n"), SOUK_WIRE_OK);      /* one leading empty line */
+    assert_int_equal(GET("\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n"), SOUK_WIRE_OK);       /* one leading empty line */
     assert_int_equal(POST("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}GET /y HTTP/1.1\r\n"),
                      SOUK_WIRE_OK); /* a body and the next request follow */
     assert_int_equal(POST("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"),
@@ -148,11 +148,30 @@ static void test_path_refused(void **state)
     (void)state;
     const char *why;
     static const char *const bad[] = {
-        "/api/v1/admin%2fusers", "/api/v1/admin%2Fusers", "/%2F", "/a/b%2f", /* encoded slashes */
-        "/api/v1/./products", "/api/v1/x/../admin/users", "/.", "/..", "/a/.", "/a/..", "/a/./",
-        "/api/v1/x/%2e%2e/admin/users", "/a/%2E", "/a/.%2e/b", "/a/%2e./b", /* encoded dots */
-        "/a%00b", "/a%zz", "/a%", "/a%4", "/a%g1",                         /* NUL and malformed escapes */
-        "", "*", "api/v1/products", "http://h/api/v1/products",            /* not a path */
+        "/api/v1/admin%2fusers",
+        "/api/v1/admin%2Fusers",
+        "/%2F",
+        "/a/b%2f", /* encoded slashes */
+        "/api/v1/./products",
+        "/api/v1/x/../admin/users",
+        "/.",
+        "/..",
+        "/a/.",
+        "/a/..",
+        "/a/./",
+        "/api/v1/x/%2e%2e/admin/users",
+        "/a/%2E",
+        "/a/.%2e/b",
+        "/a/%2e./b", /* encoded dots */
+        "/a%00b",
+        "/a%zz",
+        "/a%",
+        "/a%4",
+        "/a%g1", /* NUL and malformed escapes */
+        "",
+        "*",
+        "api/v1/products",
+        "http://h/api/v1/products", /* not a path */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (decode(bad[i], &why))

@@ -65,8 +65,13 @@ static void wait_passes(counters *c, int n)
 
 static souk_worker_spec spec_for(counters *c, int threads, int poll_ms)
 {
-    return (souk_worker_spec){.name = "test", .threads = threads, .poll_ms = poll_ms, .ctx = c,
-                              .init = init_cb, .pass = pass_cb, .release = release_cb};
+    return (souk_worker_spec){.name = "test",
+                              .threads = threads,
+                              .poll_ms = poll_ms,
+                              .ctx = c,
+                              .init = init_cb,
+                              .pass = pass_cb,
+                              .release = release_cb};
 }
 
 static void test_start_kick_stop(void **state)
@@ -75,7 +80,7 @@ static void test_start_kick_stop(void **state)
     static souk_worker w = SOUK_WORKER_INIT;
     counters c = {0};
     souk_worker_spec spec = spec_for(&c, 3, 60000); /* a long poll: only kicks wake it */
-    souk_worker_kick(&w);                            /* not running: a no-op */
+    souk_worker_kick(&w);                           /* not running: a no-op */
     souk_worker_stop(&w);
     assert_false(souk_worker_running(&w));
     spec.threads = 0;

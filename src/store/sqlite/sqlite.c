@@ -45,8 +45,10 @@ static int classify(souk_store *db, int rc, const char *what)
 {
     switch (rc & 0xff) {
     case SQLITE_ROW: return SOUK_DB_ROW;
-    case SQLITE_DONE: case SQLITE_OK: return SOUK_DB_DONE;
-    case SQLITE_BUSY: case SQLITE_LOCKED: set_err(db, what); return SOUK_DB_SOFT;
+    case SQLITE_DONE:
+    case SQLITE_OK: return SOUK_DB_DONE;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: set_err(db, what); return SOUK_DB_SOFT;
     case SQLITE_CONSTRAINT: set_err(db, what); return SOUK_DB_CONSTRAINT;
     default: set_err(db, what); return SOUK_DB_HARD;
     }
@@ -92,7 +94,8 @@ static souk_store *sq_open(const char *path, bool create, char *err, size_t errl
         return NULL;
     }
     c->base.ops = &souk__store_sqlite;
-    int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(path, &c->db,
+                             SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database %s: %s", path, c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
         sqlite3_close(c->db);
@@ -184,7 +187,8 @@ static int sq_bind(souk_stmt *st, int idx, const souk_param *p, bool copy)
     int rc;
     switch (p->type) {
     case SOUK_TYPE_NULL: rc = sqlite3_bind_null(s, i); break;
-    case SOUK_TYPE_I64: case SOUK_TYPE_BOOL: rc = sqlite3_bind_int64(s, i, p->i64); break;
+    case SOUK_TYPE_I64:
+    case SOUK_TYPE_BOOL: rc = sqlite3_bind_int64(s, i, p->i64); break;
     case SOUK_TYPE_TEXT:
         if (!p->ptr)
             rc = sqlite3_bind_null(s, i);
