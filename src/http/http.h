@@ -73,6 +73,7 @@ typedef struct souk_req {
     const souk_header *headers; /* copied request headers */
     json_t *body_json;          /* the body already parsed off the committer (writer.c), or NULL */
     size_t nheaders;
+    struct souk__exchange *exchange; /* the HTTP layer's own, or NULL (a request made up by a test) */
 } souk_req;
 
 /* A cached answer that shows whether products are in stock (the in_stock
@@ -132,6 +133,17 @@ bool souk_permissions_contain(const char *have, const char *permission);
 
 /* Names the object a data-changing request acted on, for its audit entry. */
 void souk_res_audit(souk_res *res, const char *object_type, const char *object_id);
+
+/* Appends this request's audit entry — the one the server appends after a
+ * data-changing request, with STATUS as its result — inside the write
+ * transaction open on DB, so that the change and its record commit
+ * together; once that transaction has committed, the server appends none
+ * of its own (a rolled-back attempt leaves the server's append in place).
+ * For handlers that run their own transactions (routes on a pool) and know
+ * their answer's status in the last one. Does nothing for a request the
+ * HTTP layer did not make. 0, or -1 (out of memory: the server appends it
+ * afterwards, as without this call). */
+int souk_req_audit_tx(souk_req *req, souk_res *res, souk_store *db, int status);
 
 /* Sets an error response; MESSAGE may be NULL for the registry default.
  * Returns E so handlers can `return souk_res_error(...)`. */

@@ -393,7 +393,7 @@ static void begin(souk__exchange *x, souk__worker *w, h2o_req_t *r)
     *x = (souk__exchange){.w = w, .h2o = r};
     x->started = souk_time_mono_us();
     x->stamp = souk_cache_stamp_now();
-    x->req = (souk_req){.arena = a, .store = w->db, .config = souk__http_opts->config};
+    x->req = (souk_req){.arena = a, .store = w->db, .config = souk__http_opts->config, .exchange = x};
     x->res = (souk_res){.status = 200};
     souk_buf_init(&x->res.body, 32u << 20);
     souk_problems_init(&x->res.problems);

@@ -167,6 +167,7 @@ static void copy_request(souk__exchange *h, const souk__exchange *x)
 {
     souk_arena *a = &h->own_arena;
     h->req.arena = a;
+    h->req.exchange = h;
     h->req.path = souk_arena_strdup(a, x->req.path);
     h->req.request_id = souk_arena_strdup(a, x->req.request_id);
     h->req.peer = souk_arena_strdup(a, x->req.peer);
@@ -216,6 +217,26 @@ void souk__http_detached_free(souk__exchange *h)
     json_decref(h->res.json); /* dropped unsent (souk__http_end took it when it ran) */
     souk_arena_release(&h->own_arena);
     free(h);
+}
+
+/* after the commit of a transaction the request's audit entry joined */
+static void audited(void *arg)
+{
+    souk__exchange *x;
+    memcpy(&x, arg, sizeof x);
+    x->hook_ran = true;
+}
+
+int souk_req_audit_tx(souk_req *req, souk_res *res, souk_store *db, int status)
+{
+    souk__exchange *x = req->exchange;
+    if (!x || x->hook_ran || !x->route || !souk__http_opts->after_request)
+        return 0;
+    int shown = res->status;
+    res->status = status;
+    souk__http_opts->after_request(db, req, res, x->route);
+    res->status = shown;
+    return souk_store_after_commit(db, audited, &x, sizeof x);
 }
 
 void souk__http_run_hook(souk__exchange *x, souk_store *db)

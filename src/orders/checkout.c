@@ -34,7 +34,9 @@ typedef struct finish_ctx {
     bool mismatch;                     /* the gateway took another amount than the total (payment_check.c) */
     const char *request_id;
     int status;
-    char *body; /* malloc'd */
+    char *body;    /* malloc'd */
+    souk_req *req; /* the request, whose audit entry joins the transaction that answers it */
+    souk_res *res;
 } finish_ctx;
 
 /* Applies the gateway's news to the order (in the transaction). */
@@ -160,7 +162,14 @@ static souk_err finish_tx(souk_store *db, void *arg)
         e = render(db, f);
     if (e)
         return e;
-    return souk__checkout_claim_answer_tx(db, f->c, f->status, f->body);
+    e = souk__checkout_claim_answer_tx(db, f->c, f->status, f->body);
+    if (e)
+        return e;
+    /* the answer is decided: the request's audit entry commits with it */
+    char ref[SOUK_ID_TEXT_MAX];
+    souk_res_audit(f->res, "order", souk_arena_strdup(f->req->arena, souk__order_ref(f->c->order_id, ref)));
+    souk_req_audit_tx(f->req, f->res, db, f->status);
+    return SOUK_OK;
 }
 
 /* The gateway could not be reached: the next retry with this key resumes. */
@@ -239,7 +248,7 @@ static int pay(souk_req *req, souk_res *res, const souk__checkout_claim *c, cons
     souk_err e = souk__order_load(req->store, c->order_id, &o);
     if (e)
         return souk_res_error(res, e, NULL);
-    finish_ctx f = {c, NULL, NULL, NULL, false, false, 0, false, req->request_id, 0, NULL};
+    finish_ctx f = {c, NULL, NULL, NULL, false, false, 0, false, req->request_id, 0, NULL, req, res};
     souk_payment_intent pi;
     char err[256] = "";
     if (gateway_steps(&o, payment_method, &f, &pi, err, sizeof err, record_intent, req->store) < 0)
@@ -258,6 +267,8 @@ static int pay(souk_req *req, souk_res *res, const souk__checkout_claim *c, cons
 typedef struct inline_ctx {
     souk__checkout_claim *c;
     const char *payment_method, *request_id;
+    souk_req *req;
+    souk_res *res;
     finish_ctx f;
     souk_payment_intent pi;
     souk__order o; /* the order, as the transaction has it */
@@ -273,7 +284,8 @@ static souk_err claim_and_pay_tx(souk_store *db, void *arg)
     free(x->f.body);
     bool placed = x->c->outcome == SOUK__CLAIM_NEW;
     x->f =
-        (finish_ctx){x->c, &x->o, placed ? &x->c->placed : NULL, NULL, false, false, 0, false, x->request_id, 0, NULL};
+        (finish_ctx){x->c,   &x->o, placed ? &x->c->placed : NULL, NULL, false, false, 0, false, x->request_id, 0, NULL,
+                     x->req, x->res};
     if (placed) /* written just now: nothing to read back */
         x->o = x->c->placed.o;
     else if ((e = souk__order_load(db, x->c->order_id, &x->o)))
@@ -344,7 +356,8 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
         return souk_res_invalid(res);
     }
     int64_t deadline = souk_time_now_us() + SOUK_ORDERS_WAIT_US;
-    inline_ctx x = {.c = &c, .payment_method = in.payment_method, .request_id = req->request_id};
+    inline_ctx x = {
+        .c = &c, .payment_method = in.payment_method, .request_id = req->request_id, .req = req, .res = res};
     for (;;) {
         e = in_process ? souk_store_run(req->store, claim_and_pay_tx, &x, &res->problems)
                        : souk_store_run(req->store, souk__checkout_claim_tx, &c, &res->problems);
