@@ -30,6 +30,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/time.h"
+#include "core/hash.h"
 #include "http/cache.h"
 #include "core/banned.h"
 
@@ -116,27 +117,11 @@ static void render_error(const souk_req *req, souk_res *res)
     res->cache_control = "no-store";
 }
 
-/* A strong ETag: a 64-bit hash of the body, eight bytes per step (FNV-1a a
- * byte at a time took 20 us for a 15 kB page). Each step is a bijection of
- * the state for a given word, so bodies of one length that differ in a
- * single word never share a tag; the length seeds the state. */
+/* A strong ETag: a 64-bit hash of the body (core/hash.h). */
 static void make_etag(const char *body, size_t len, char out[24])
 {
     static const char hex[] = "0123456789abcdef";
-    const uint64_t k = 0x9E3779B97F4A7C15ULL;
-    uint64_t h = 1469598103934665603ULL ^ len, w;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        memcpy(&w, body + i, 8);
-        h = (h ^ w) * k;
-        h ^= h >> 32;
-    }
-    w = 0;
-    memcpy(&w, body + i, len - i);
-    h = (h ^ w) * k;
-    h ^= h >> 29;
-    h *= 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 32;
+    uint64_t h = souk_hash64(body, len);
     out[0] = '"';
     for (int d = 0; d < 16; d++)
         out[1 + d] = hex[(h >> (60 - 4 * d)) & 15];
