@@ -62,6 +62,7 @@ typedef struct souk__exchange {
     bool cache_hit;  /* the answer came from the response cache */
     bool hook_ran;   /* the after-request hook (audit) has run for it */
     bool audit_only; /* a refused write, sent off the loop only to be audited */
+    bool hook_joins; /* the hook runs in the handler's own group item (writer.c) */
     const char *cache_key;
     size_t cache_klen;
     const char *etag;

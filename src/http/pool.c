@@ -230,7 +230,7 @@ static void audited(void *arg)
 int souk_req_audit_tx(souk_req *req, souk_res *res, souk_store *db, int status)
 {
     souk__exchange *x = req->exchange;
-    if (!x || x->hook_ran || !x->route || !souk__http_opts->after_request)
+    if (!x || x->hook_ran || x->hook_joins || !x->route || !souk__http_opts->after_request)
         return 0;
     int shown = res->status;
     res->status = status;

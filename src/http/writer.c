@@ -77,6 +77,7 @@ souk__step souk__writer_dispatch(souk__exchange *x)
         char err[16];
         h->req.body_json = souk_json_parse_object(h->req.body, h->req.body_len, err, sizeof err);
     }
+    h->hook_joins = true;     /* its audit entry is in its transaction anyway */
     h->res.json_later = true; /* the loop serializes the answer: the committer's time is everyone's */
     if (souk_store_group_submit(g, run_write, write_done, h) < 0) {
         h->guard->x = NULL; /* the request is still alive here */

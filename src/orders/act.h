@@ -33,6 +33,11 @@ typedef struct act {
     int64_t refund_id; /* a refund the body began: sent after the commit */
     int64_t object_id; /* e.g. the return acted on */
     souk_problems *pr;
+    /* for souk__act_run: the body, the answer's status and the response,
+     * whose audit entry joins the body's transaction */
+    souk_store_body body;
+    int status;
+    souk_res *res;
 } act;
 
 /* Finds order path parameter 0, checks access HOW (souk__order_access) and

@@ -50,9 +50,26 @@ const char *souk__order_actor(souk_req *req)
     return "guest";
 }
 
+/* X's body, then — once it has made its change — the request's audit entry,
+ * in the same transaction (souk_req_audit_tx) */
+static souk_err body_audited_tx(souk_store *db, void *arg)
+{
+    act *x = arg;
+    souk_err e = x->body(db, x);
+    if (e)
+        return e;
+    char ref[SOUK_ID_TEXT_MAX];
+    souk_res_audit(x->res, "order", souk_arena_strdup(x->req->arena, souk__order_ref(x->o.id, ref)));
+    souk_req_audit_tx(x->req, x->res, db, x->status);
+    return SOUK_OK;
+}
+
 int souk__act_run(souk_req *req, souk_res *res, act *x, souk_store_body body, int status)
 {
-    souk_err e = souk_store_run(req->store, body, x, &res->problems);
+    x->body = body;
+    x->status = status;
+    x->res = res;
+    souk_err e = souk_store_run(req->store, body_audited_tx, x, &res->problems);
     if (e == SOUK_E_VALIDATION)
         return souk_res_invalid(res);
     if (e == SOUK_E_INVALID_STATE || e == SOUK_E_CONFLICT)

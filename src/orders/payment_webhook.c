@@ -25,6 +25,8 @@ typedef struct hook {
     souk__payment_report report; /* the intent's amount, amount_received and currency */
     bool duplicate, mismatch;
     int64_t refund_id;
+    souk_req *req; /* the request, whose audit entry joins hook_tx's transaction */
+    souk_res *res;
 } hook;
 
 /* The order the intent of H is about into *ORDER (0 = none) and whether the
@@ -113,6 +115,17 @@ static souk_err hook_tx(souk_store *db, void *arg)
     return e;
 }
 
+/* hook_tx, then the request's audit entry in the same transaction
+ * (souk_req_audit_tx): the webhook's news and its record commit together */
+static souk_err hook_audited_tx(souk_store *db, void *arg)
+{
+    hook *h = arg;
+    souk_err e = hook_tx(db, h);
+    if (!e)
+        souk_req_audit_tx(h->req, h->res, db, 200);
+    return e;
+}
+
 /* An integer member NAME of OBJECT, -1 when it is absent or not an integer. */
 static int64_t amount_member(const json_t *object, const char *name)
 {
@@ -153,7 +166,9 @@ int souk_orders_api_webhook(souk_req *req, souk_res *res)
         souk_problems_add(&res->problems, req->arena, "id", "an event needs an id and a type");
         return souk_res_invalid(res);
     }
-    souk_err e = souk_store_run(req->store, hook_tx, &h, NULL);
+    h.req = req;
+    h.res = res;
+    souk_err e = souk_store_run(req->store, hook_audited_tx, &h, NULL);
     json_decref(j);
     if (e)
         return souk_res_error(res, e, NULL);

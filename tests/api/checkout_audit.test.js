@@ -3,6 +3,8 @@
 // record), so a crash cannot leave an order without its record: there is
 // exactly one entry per checkout request, it names the order, and its result
 // is the status the client got — also for a declined card and for a replay.
+// The same for order actions, whether they run on the network pool (cancel)
+// or on the group committer (fulfil).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSouk, startServer } from './lib/server.js';
@@ -32,11 +34,11 @@ describe('checkout audit entries', () => {
     return { r, headers, body, key };
   }
 
-  async function entriesOf(requestId) {
+  async function entriesOf(requestId, action = 'POST /api/v1/checkout') {
     const all = [];
     let cursor = '';
     for (;;) {
-      const page = await must(await api(srv, 'GET', `/api/v1/admin/audit?action=${encodeURIComponent('POST /api/v1/checkout')}&limit=100${cursor}`, { key: true }), 200);
+      const page = await must(await api(srv, 'GET', `/api/v1/admin/audit?action=${encodeURIComponent(action)}&limit=100${cursor}`, { key: true }), 200);
       all.push(...page.data.filter((e) => e.request_id === requestId));
       if (!page.next_cursor) return all;
       cursor = `&cursor=${encodeURIComponent(page.next_cursor)}`;
@@ -72,6 +74,28 @@ describe('checkout audit entries', () => {
     const entries = await entriesOf(again.headers.get('x-request-id'));
     assert.equal(entries.length, 1, `one entry for the replay: ${JSON.stringify(entries)}`);
     assert.equal(entries[0].result, 201);
+  });
+
+  it('order actions, on the network pool and on the committer, have one entry each', async () => {
+    const fulfilled = await must((await guestCheckout(CARD_OK)).r, 201);
+    const f = await api(srv, 'POST', `/api/v1/orders/${fulfilled.id}/fulfil`, { key: true, body: {} });
+    assert.equal(f.status, 200, f.text);
+    const fe = await entriesOf(f.headers.get('x-request-id'), 'POST /api/v1/orders/{id}/fulfil');
+    assert.equal(fe.length, 1, `one entry for the fulfilment: ${JSON.stringify(fe)}`);
+    assert.deepEqual([fe[0].result, fe[0].object_type, fe[0].object_id], [200, 'order', fulfilled.id]);
+
+    const cancelled = await must((await guestCheckout(CARD_OK)).r, 201);
+    const c = await api(srv, 'POST', `/api/v1/orders/${cancelled.id}/cancel`, { key: true, body: { reason: 'audit test' } });
+    assert.equal(c.status, 200, c.text);
+    const ce = await entriesOf(c.headers.get('x-request-id'), 'POST /api/v1/orders/{id}/cancel');
+    assert.equal(ce.length, 1, `one entry for the cancellation: ${JSON.stringify(ce)}`);
+    assert.deepEqual([ce[0].result, ce[0].object_type, ce[0].object_id], [200, 'order', cancelled.id]);
+
+    const again = await api(srv, 'POST', `/api/v1/orders/${cancelled.id}/cancel`, { key: true, body: {} });
+    assert.equal(again.status, 409, again.text);
+    const ae = await entriesOf(again.headers.get('x-request-id'), 'POST /api/v1/orders/{id}/cancel');
+    assert.equal(ae.length, 1, `a refused cancellation is audited once, as refused: ${JSON.stringify(ae)}`);
+    assert.equal(ae[0].result, 409);
   });
 
   it('the audit chain still verifies', async () => {
