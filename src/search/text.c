@@ -32,6 +32,9 @@ int souk_search_text_init(souk_search_text *t, const char *language)
     memset(t, 0, sizeof *t);
     if (!language)
         language = "english";
+    if (strlen(language) >= sizeof t->language)
+        return -1;
+    memcpy(t->language, language, strlen(language) + 1);
     if (strcmp(language, "none") != 0) {
         t->stemmer = sb_stemmer_new(language, "UTF_8");
         if (!t->stemmer)

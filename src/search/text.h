@@ -85,6 +85,7 @@ enum {
 };
 
 typedef struct souk_search_text {
+    char language[32];          /* as given to init ("english" for NULL) */
     struct sb_stemmer *stemmer; /* NULL: language without a stemmer ("none") */
     int stop_english;           /* the language has the English stop list */
     int32_t *cps;               /* folding scratch: code points */
@@ -100,7 +101,7 @@ typedef struct souk_search_text {
 /* Sets up caller-owned T for LANGUAGE: a Snowball algorithm name or ISO 639
  * code as libstemmer knows them ("english", "en", "german", "fr", …), NULL
  * for English, or "none" for no stemming. Returns 0, -1 when the language is
- * unknown, -2 when memory runs out; T needs no release after a failure. */
+ * unknown (or 32 bytes or longer), -2 when memory runs out; T needs no release after a failure. */
 int souk_search_text_init(souk_search_text *t, const char *language);
 
 /* Frees what T holds. A zeroed T is allowed. */
