@@ -39,6 +39,13 @@ int souk_cmd_routes(int argc, char **argv);
  * "audit". */
 int souk_cmd_audit(int argc, char **argv);
 
+/* `souk eval search --corpus F --judgments F [--k N] [--language L]
+ * [--per-query]` (cmd_eval.c): relevance of souk's search ranking and of
+ * FTS5 BM25 on a judged corpus. Prints the metrics and returns 0; 1 when a
+ * file cannot be read or the index cannot be built; 2 for usage errors.
+ * ARGV[0] is "eval". */
+int souk_cmd_eval(int argc, char **argv);
+
 /* Loads the configuration from the environment, identity's settings
  * included, and applies its log level; prints the problem and returns -1
  * when it is invalid. */

@@ -69,10 +69,10 @@ typedef struct {
     uint32_t term;
     int dist;
     uint32_t df;
-} cand;
+} expansion;
 
 /* keeps the best SOUK_SEARCH_EXPANSIONS_MAX candidates: nearer, then more documents */
-static void keep(cand *c, size_t *n, cand x)
+static void keep(expansion *c, size_t *n, expansion x)
 {
     for (size_t i = 0; i < *n; i++)
         if (c[i].term == x.term) {
@@ -100,7 +100,7 @@ static void expand_typos(const souk_search_segment *s, const souk_search_qword *
     int k = souk_search_typo_budget(chars);
     if (k == 0)
         return;
-    cand c[SOUK_SEARCH_EXPANSIONS_MAX];
+    expansion c[SOUK_SEARCH_EXPANSIONS_MAX];
     size_t n = 0;
     for (uint32_t i = 0; i < s->words.n; i++) {
         int dc = (int)s->word_chars[i] - (int)chars;
@@ -111,7 +111,7 @@ static void expand_typos(const souk_search_segment *s, const souk_search_qword *
         int d = souk_search_edit_distance(qw->surface, slen, wd, l, k);
         if (d == 0 || d > k || has_digit(wd, l))
             continue;
-        keep(c, &n, (cand){s->word_term[i], d, df(s, s->word_term[i])});
+        keep(c, &n, (expansion){s->word_term[i], d, df(s, s->word_term[i])});
     }
     for (size_t i = 0; i < n; i++)
         add_alt(w, c[i].term, c[i].dist == 1 ? wt->typo1 : wt->typo2);
@@ -121,7 +121,7 @@ static void expand_prefix(const souk_search_segment *s, const souk_search_qword 
                           const souk_search_weights *wt)
 {
     size_t plen = strlen(qw->surface);
-    cand c[SOUK_SEARCH_EXPANSIONS_MAX];
+    expansion c[SOUK_SEARCH_EXPANSIONS_MAX];
     size_t n = 0, scanned = 0;
     for (uint32_t i = souk__search_strs_lower(&s->words, qw->surface, plen); i < s->words.n && scanned < 200000;
          i++, scanned++) {
@@ -131,7 +131,7 @@ static void expand_prefix(const souk_search_segment *s, const souk_search_qword 
             break;
         if (l == plen)
             continue; /* the word itself: matched exactly already */
-        keep(c, &n, (cand){s->word_term[i], 1, df(s, s->word_term[i])});
+        keep(c, &n, (expansion){s->word_term[i], 1, df(s, s->word_term[i])});
     }
     for (size_t i = 0; i < n; i++)
         add_alt(w, c[i].term, wt->prefix);
@@ -358,16 +358,12 @@ static souk_search_status validate(const souk_search_request *r)
     return SOUK_SEARCH_OK;
 }
 
-/* Documents matching the most positive groups within BASE; *MATCHED gets how many. */
-static roaring_bitmap_t *fallback(const souk_search_segment *s, souk__search_group *g, size_t ng,
-                                  const roaring_bitmap_t *base, size_t *matched)
+/* COUNTS[d] (caller's, ndocs, zeroed) = positive groups document d of BASE
+ * matches; returns the highest count, or -1 when memory runs out. */
+static int count_matches(souk__search_group *g, size_t ng, const roaring_bitmap_t *base, uint8_t *count)
 {
-    uint8_t *count = calloc(s->ndocs ? s->ndocs : 1, 1);
-    roaring_bitmap_t *out = roaring_bitmap_create();
     uint32_t *docs = NULL;
-    if (!count || !out)
-        goto fail;
-    uint8_t best = 0;
+    int best = 0;
     for (size_t i = 0; i < ng; i++) {
         if (g[i].negated)
             continue;
@@ -387,19 +383,54 @@ static roaring_bitmap_t *fallback(const souk_search_segment *s, souk__search_gro
             if (++count[docs[k]] > best)
                 best = count[docs[k]];
     }
-    for (uint32_t d = 0; best && d < s->ndocs; d++)
-        if (count[d] == best)
-            roaring_bitmap_add(out, d);
-    *matched = best;
-    free(count);
     free(docs);
-    return out;
+    return best;
 fail:
-    free(count);
     free(docs);
-    if (out)
-        roaring_bitmap_free(out);
-    return NULL;
+    return -1;
+}
+
+/* The documents whose count is at least MIN (> 0). */
+static roaring_bitmap_t *with_count(const souk_search_segment *s, const uint8_t *count, int min)
+{
+    roaring_bitmap_t *out = roaring_bitmap_create();
+    if (!out)
+        return NULL;
+    for (uint32_t d = 0; min > 0 && d < s->ndocs; d++)
+        if (count[d] >= min)
+            roaring_bitmap_add(out, d);
+    return out;
+}
+
+/* Two adjacent positive words also match their concatenation when the
+ * index has it ("door mat" finds "doormat"): the term, analysed as a query
+ * word, joins both words' alternatives at half the concat weight each. */
+static void add_concatenations(const souk_search_segment *s, souk_search_text *t, const souk_search_query *q,
+                               souk__search_word *words, const souk_search_weights *wt)
+{
+    for (size_t i = 0; i + 1 < q->nclauses; i++) {
+        const souk_search_clause *a = &q->clauses[i], *b = &q->clauses[i + 1];
+        if (a->type != SOUK_SEARCH_CLAUSE_WORD || b->type != SOUK_SEARCH_CLAUSE_WORD || a->negated || b->negated)
+            continue;
+        const souk_search_qword *x = &q->words[a->first], *y = &q->words[b->first];
+        if (x->kind == SOUK_SEARCH_TOK_CJK || y->kind == SOUK_SEARCH_TOK_CJK)
+            continue;
+        char both[2 * SOUK_SEARCH_TOKEN_MAX + 1];
+        size_t xl = strlen(x->surface), yl = strlen(y->surface);
+        if (xl + yl > SOUK_SEARCH_TOKEN_MAX)
+            continue;
+        memcpy(both, x->surface, xl);
+        memcpy(both + xl, y->surface, yl);
+        long n = souk_search_text_analyse(t, both, xl + yl, 0, 0);
+        if (n < 1 || !(t->toks[0].flags & SOUK_SEARCH_TOKF_QUERY))
+            continue;
+        long term = souk__search_strs_find(&s->terms, t->toks[0].text, t->toks[0].len);
+        if (term < 0)
+            continue;
+        /* half on each word: together they score the one term once */
+        add_alt(&words[a->first], (uint32_t)term, wt->concat / 2);
+        add_alt(&words[b->first], (uint32_t)term, wt->concat / 2);
+    }
 }
 
 static int by_facet(const void *x, const void *y)
@@ -462,7 +493,8 @@ souk_search_status souk_search_run(const souk_search_segment *s, souk_search_tex
     souk_search_query *q = malloc(sizeof *q);
     souk__search_group *g = calloc(SOUK_SEARCH_QUERY_TERMS_MAX, sizeof *g);
     souk__search_word *words = calloc(SOUK_SEARCH_QUERY_TERMS_MAX, sizeof *words);
-    roaring_bitmap_t *r = NULL, *fl = NULL;
+    roaring_bitmap_t *r = NULL, *fl = NULL, *cand = NULL;
+    uint8_t *counts = NULL;
     size_t ng = 0;
     bool fail = false;
     if (!q || !g || !words) {
@@ -475,11 +507,15 @@ souk_search_status souk_search_run(const souk_search_segment *s, souk_search_tex
     size_t npos = 0;
     for (size_t i = 0; i < q->nclauses; i++) {
         const souk_search_clause *c = &q->clauses[i];
+        for (size_t j = 0; j < c->n; j++)
+            resolve_word(s, req, c, &q->words[c->first + j], &words[c->first + j], wt);
+    }
+    add_concatenations(s, t, q, words, wt);
+    for (size_t i = 0; i < q->nclauses; i++) {
+        const souk_search_clause *c = &q->clauses[i];
         g[ng].w = words + c->first;
         g[ng].nw = c->n;
         g[ng].negated = c->negated;
-        for (size_t j = 0; j < c->n; j++)
-            resolve_word(s, req, c, &q->words[c->first + j], &words[c->first + j], wt);
         if (!(g[ng].docs = group_docs(s, &g[ng]))) {
             st = SOUK_SEARCH_E_NOMEM;
             goto done;
@@ -513,27 +549,46 @@ souk_search_status souk_search_run(const souk_search_segment *s, souk_search_tex
     roaring_bitmap_and_inplace(r, base);
     out->terms = npos;
     out->terms_matched = npos;
-    if (roaring_bitmap_is_empty(r) && npos > 1 && !(req->flags & SOUK_SEARCH_Q_NO_FALLBACK)) {
-        roaring_bitmap_free(r);
-        r = fallback(s, g, ng, base, &out->terms_matched);
-        if (!r) {
+    bool relaxable = npos > 1 && !(req->flags & SOUK_SEARCH_Q_NO_FALLBACK);
+    bool empty = roaring_bitmap_is_empty(r);
+    bool top_up = relaxable && req->sort == SOUK_SEARCH_SORT_RELEVANCE &&
+                  roaring_bitmap_get_cardinality(r) < req->offset + req->limit;
+    if (relaxable && (empty || top_up)) {
+        if (!(counts = calloc(s->ndocs ? s->ndocs : 1, 1))) {
             roaring_bitmap_free(base);
             st = SOUK_SEARCH_E_NOMEM;
             goto done;
         }
-        out->fell_back = out->terms_matched < npos;
+        int best = count_matches(g, ng, base, counts);
+        if (best >= 0 && empty) {
+            /* nothing has every word: the result set is what has the most */
+            roaring_bitmap_free(r);
+            r = with_count(s, counts, best);
+            out->terms_matched = (size_t)best;
+            out->fell_back = true;
+        }
+        if (best >= 0 && r && top_up)
+            cand = with_count(s, counts, 1);
+        if (best < 0 || !r || (top_up && !cand)) {
+            roaring_bitmap_free(base);
+            st = SOUK_SEARCH_E_NOMEM;
+            goto done;
+        }
     }
     roaring_bitmap_free(base);
     out->total = roaring_bitmap_get_cardinality(r);
     st = facets(s, req, r, a, out);
     if (st == SOUK_SEARCH_OK)
-        st = souk__search_page(s, g, ng, q, req, wt, r, a, out);
+        st = souk__search_page(s, g, ng, q, req, wt, cand ? cand : r, cand ? counts : NULL, npos, a, out);
 done:
     for (size_t i = 0; i < ng; i++)
         if (g[i].docs)
             roaring_bitmap_free(g[i].docs);
     if (r)
         roaring_bitmap_free(r);
+    if (cand)
+        roaring_bitmap_free(cand);
+    free(counts);
     if (fl)
         roaring_bitmap_free(fl);
     free(q);

@@ -8,7 +8,14 @@
  * (text.h). Every positive word must match (synonyms, typos and, on the
  * last word, completions count as matches); when no document matches them
  * all, the documents matching the most of them are returned and the result
- * says so (fell_back, terms_matched). Exclusions always apply.
+ * says so (fell_back, terms_matched). Exclusions always apply. Two
+ * adjacent words also match their concatenation ("door mat" finds
+ * "doormat") when the index has it.
+ *
+ * Under the relevance sort, a page that the result set does not fill is
+ * topped up with documents matching fewer of the words (most words first,
+ * then score): hits whose `words` is below `terms_matched`. They are not
+ * part of `total` or of the facet counts, which describe the result set.
  */
 #ifndef SOUK_SEARCH_QUERY_H
 #define SOUK_SEARCH_QUERY_H
@@ -135,7 +142,7 @@ typedef struct souk_search_weights {
     double k1;                         /* BM25 saturation */
     double popularity;                 /* score × (1 + popularity × log1p(pop) / log1p(max pop)) */
     double in_stock;                   /* score × (1 + in_stock) for documents in stock */
-    double prefix, typo1, typo2, synonym; /* weight of a match of each kind (exact = 1) */
+    double prefix, typo1, typo2, synonym, concat; /* weight of a match of each kind (exact = 1) */
     double sku_exact;                  /* added when the whole query is the document's SKU */
 } souk_search_weights;
 
@@ -183,6 +190,7 @@ typedef struct souk_search_request {
 typedef struct souk_search_hit {
     int64_t id;    /* the document's id */
     double score;  /* the relevance score (also for other sorts) */
+    size_t words;  /* positive words and phrases it matches: < terms_matched for a top-up hit */
 } souk_search_hit;
 
 typedef struct souk_search_facet_count {
@@ -198,7 +206,7 @@ typedef struct souk_search_facet {
 
 typedef struct souk_search_result {
     uint64_t total;            /* documents in the result set */
-    souk_search_hit *hits;     /* the page */
+    souk_search_hit *hits;     /* the page (top-up hits after the result set's, see above) */
     size_t nhits;
     souk_search_facet *facets; /* one per requested dimension, counted over the whole result set */
     size_t nfacets;

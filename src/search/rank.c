@@ -38,6 +38,7 @@ const souk_search_weights souk_search_weights_default = {
     .typo1 = 0.6,
     .typo2 = 0.4,
     .synonym = 0.8,
+    .concat = 0.9,
     .sku_exact = 1e6,
 };
 
@@ -79,6 +80,7 @@ double souk__search_bm25f(const souk_search_segment *s, const souk__search_group
 
 typedef struct {
     uint32_t doc;
+    uint32_t words; /* groups matched: more first, under every sort */
     double score;
 } item;
 
@@ -92,6 +94,8 @@ static bool better(const ctx *c, item a, item b)
 {
     const souk_search_segment *s = c->s;
     uint32_t x = a.doc, y = b.doc;
+    if (a.words != b.words)
+        return a.words > b.words;
     switch (c->sort) {
     case SOUK_SEARCH_SORT_RELEVANCE:
         if (a.score != b.score)
@@ -168,8 +172,8 @@ static double blend(const souk_search_segment *s, const souk_search_weights *w, 
 
 souk_search_status souk__search_page(const souk_search_segment *s, souk__search_group *g, size_t ng,
                                      const souk_search_query *q, const souk_search_request *req,
-                                     const souk_search_weights *w, const roaring_bitmap_t *r, souk_arena *a,
-                                     souk_search_result *out)
+                                     const souk_search_weights *w, const roaring_bitmap_t *r,
+                                     const uint8_t *counts, size_t npos, souk_arena *a, souk_search_result *out)
 {
     size_t nalts = 0;
     for (size_t i = 0; i < ng; i++)
@@ -208,7 +212,7 @@ souk_search_status souk__search_page(const souk_search_segment *s, souk__search_
     bool relevance = req->sort == SOUK_SEARCH_SORT_RELEVANCE;
     for (uint64_t i = 0; i < n; i++) {
         double sc = relevance ? blend(s, w, docs[i], souk__search_bm25f(s, g, ng, w, docs[i], curs), sku, nsku) : 0;
-        push(&c, h, &m, k, (item){docs[i], sc});
+        push(&c, h, &m, k, (item){docs[i], counts ? counts[docs[i]] : (uint32_t)npos, sc});
     }
     /* heap sort: the worst goes to the end */
     for (size_t e = m; e > 1; e--) {
@@ -232,7 +236,7 @@ souk_search_status souk__search_page(const souk_search_segment *s, souk__search_
             memset(curs, 0, sizeof *curs * (nalts ? nalts : 1));
             it.score = blend(s, w, it.doc, souk__search_bm25f(s, g, ng, w, it.doc, curs), sku, nsku);
         }
-        out->hits[i] = (souk_search_hit){s->ext_id[it.doc], it.score};
+        out->hits[i] = (souk_search_hit){s->ext_id[it.doc], it.score, it.words};
     }
     free(docs);
     free(curs);

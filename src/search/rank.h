@@ -41,10 +41,12 @@ long souk__search_posting(const souk_search_segment *s, uint32_t term, uint32_t 
 double souk__search_bm25f(const souk_search_segment *s, const souk__search_group *g, size_t ng,
                           const souk_search_weights *w, uint32_t doc, uint32_t *curs);
 
-/* Fills OUT's hits: the page REQ asks for of result set R, in REQ's sort. */
+/* Fills OUT's hits: the page REQ asks for of the documents R, in REQ's
+ * sort after the number of groups each matches (COUNTS[doc], or NPOS for
+ * every document when COUNTS is NULL). */
 souk_search_status souk__search_page(const souk_search_segment *s, souk__search_group *g, size_t ng,
                                      const souk_search_query *q, const souk_search_request *req,
-                                     const souk_search_weights *w, const roaring_bitmap_t *r, souk_arena *a,
-                                     souk_search_result *out);
+                                     const souk_search_weights *w, const roaring_bitmap_t *r,
+                                     const uint8_t *counts, size_t npos, souk_arena *a, souk_search_result *out);
 
 #endif
