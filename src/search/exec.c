@@ -224,7 +224,7 @@ static bool phrase_at(const souk_search_segment *s, souk__search_group *g, uint3
     return false;
 }
 
-static roaring_bitmap_t *word_docs(const souk_search_segment *s, const souk__search_word *w)
+static roaring_bitmap_t *word_docs(const souk_search_segment *s, souk__search_word *w)
 {
     roaring_bitmap_t *bm = roaring_bitmap_create();
     if (!bm)
@@ -233,6 +233,7 @@ static roaring_bitmap_t *word_docs(const souk_search_segment *s, const souk__sea
         uint32_t t = w->alts[a].term;
         roaring_bitmap_add_many(bm, df(s, t), s->post_doc + s->term_post[t]);
     }
+    w->df = (uint32_t)roaring_bitmap_get_cardinality(bm);
     return bm;
 }
 

@@ -10,8 +10,11 @@
  *     s(t,d)   = idf(t) · tf~ / (k1 + tf~),  idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5))
  *
  * A query word scores the best of its alternatives, each s(t,d) times its
- * weight (1 exact, less for completions, typos and synonyms); the text
- * score is the sum over the positive words (phrase words included). The
+ * weight (1 exact, less for completions, typos and synonyms); every
+ * alternative takes the word's idf, from the documents any of them match,
+ * so that a rare typo neighbour or completion does not outscore the common
+ * word it stands for. The text score is the sum over the positive words
+ * (phrase words included). The
  * final score is
  *
  *     text · (1 + w_pop · ln(1 + pop) / ln(1 + max pop)) · (in stock ? 1 + w_stock : 1)
@@ -179,9 +182,8 @@ souk_search_status souk__search_page(const souk_search_segment *s, souk__search_
     for (size_t i = 0; i < ng; i++)
         for (size_t j = 0; !g[i].negated && j < g[i].nw; j++)
             for (size_t k = 0; k < g[i].w[j].nalts; k++, nalts++) {
-                souk__search_alt *alt = &g[i].w[j].alts[k];
-                double df = s->term_post[alt->term + 1] - s->term_post[alt->term];
-                alt->idf = log(1 + (s->ndocs - df + 0.5) / (df + 0.5));
+                double df = g[i].w[j].df;
+                g[i].w[j].alts[k].idf = log(1 + (s->ndocs - df + 0.5) / (df + 0.5));
             }
     uint32_t sku[SKU_DOCS_MAX];
     size_t nsku = 0;

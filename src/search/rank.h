@@ -15,13 +15,14 @@
 typedef struct souk__search_alt {
     uint32_t term;
     double weight; /* 1 exact; prefix, typo, synonym weights otherwise */
-    double idf;    /* set by rank.c */
+    double idf;    /* set by rank.c: the word's idf (see souk__search_word.df) */
 } souk__search_alt;
 
 typedef struct souk__search_word {
     souk__search_alt alts[SOUK__SEARCH_ALTS_MAX];
     size_t nalts;
     uint32_t qpos;
+    uint32_t df; /* documents any alternative matches: the word's idf, shared by its alternatives */
 } souk__search_word;
 
 typedef struct souk__search_group {
