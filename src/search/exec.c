@@ -92,28 +92,34 @@ static void keep(expansion *c, size_t *n, expansion x)
         c[worst] = x;
 }
 
+typedef struct {
+    const souk_search_segment *s;
+    expansion *c;
+    size_t n;
+} typo_ctx;
+
+static void on_typo(uint32_t i, int d, void *arg)
+{
+    typo_ctx *x = arg;
+    size_t l;
+    const char *wd = souk__search_str(&x->s->words, i, &l);
+    if (d == 0 || has_digit(wd, l))
+        return; /* the word itself; numbers and codes never match by typo */
+    uint32_t t = x->s->word_term[i];
+    keep(x->c, &x->n, (expansion){t, d, df(x->s, t)});
+}
+
 static void expand_typos(const souk_search_segment *s, const souk_search_qword *qw, souk__search_word *w,
                          const souk_search_weights *wt)
 {
     size_t slen = strlen(qw->surface);
-    size_t chars = souk_search_utf8_chars(qw->surface, slen);
-    int k = souk_search_typo_budget(chars);
+    int k = souk_search_typo_budget(souk_search_utf8_chars(qw->surface, slen));
     if (k == 0)
         return;
     expansion c[SOUK_SEARCH_EXPANSIONS_MAX];
-    size_t n = 0;
-    for (uint32_t i = 0; i < s->words.n; i++) {
-        int dc = (int)s->word_chars[i] - (int)chars;
-        if (dc > k || dc < -k)
-            continue;
-        size_t l;
-        const char *wd = souk__search_str(&s->words, i, &l);
-        int d = souk_search_edit_distance(qw->surface, slen, wd, l, k);
-        if (d == 0 || d > k || has_digit(wd, l))
-            continue;
-        keep(c, &n, (expansion){s->word_term[i], d, df(s, s->word_term[i])});
-    }
-    for (size_t i = 0; i < n; i++)
+    typo_ctx x = {s, c, 0};
+    souk__search_typo_walk(&s->words, qw->surface, slen, k, on_typo, &x);
+    for (size_t i = 0; i < x.n; i++)
         add_alt(w, c[i].term, c[i].dist == 1 ? wt->typo1 : wt->typo2);
 }
 

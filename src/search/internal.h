@@ -90,6 +90,14 @@ uint32_t souk__search_strs_lower(const souk__search_strs *s, const char *key, si
 /* Byte-wise comparison of A (ALEN) and B (BLEN), shorter first on a tie. */
 int souk__search_cmp(const char *a, size_t alen, const char *b, size_t blen);
 
+/* Calls FN(i, distance, CTX) for every word i of sorted WORDS within K >= 1
+ * edits (optimal string alignment, by code point) of Q (QLEN <= 64 bytes).
+ * Walks the sorted list as a trie: words sharing a prefix share its rows of
+ * the edit-distance table, and a prefix already more than K edits away
+ * skips every word that starts with it (typo.c). */
+void souk__search_typo_walk(const souk__search_strs *words, const char *q, size_t qlen, int k,
+                            void (*fn)(uint32_t word, int dist, void *ctx), void *ctx);
+
 /* ---- interning while building (strtab.c) ---- */
 typedef struct souk__search_strtab {
     char *blob;

@@ -213,6 +213,10 @@ static int class_at(const souk_search_text *t, size_t i, size_t *l)
         *l = 0;
         return C_SEP;
     }
+    if ((unsigned char)t->fold[i] < 0x80) {
+        *l = 1;
+        return classify((unsigned char)t->fold[i]);
+    }
     utf8proc_int32_t cp;
     utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)t->fold + i,
                                           (utf8proc_ssize_t)(t->fold_len - i), &cp);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "search_fixture.h"
+#include "search/internal.h"
 
 static souk_search_text T;
 static souk_arena A;
@@ -44,6 +45,65 @@ static void test_typo_budget_and_distance(void **state)
     assert_int_equal(souk_search_edit_distance("kitten", 6, "sitting", 7, 2), 3); /* over the cap: cap + 1 */
     assert_int_equal(souk_search_edit_distance("café", strlen("café"), "cafe", 4, 1), 1); /* by code point */
     assert_int_equal(souk_search_edit_distance("ca", 2, "abc", 3, 3), 3);        /* OSA, not full Damerau (2) */
+}
+
+typedef struct {
+    uint8_t *hit; /* distance + 1 per word, 0 = not reported */
+} walk_ctx;
+
+static void on_word(uint32_t i, int d, void *ctx)
+{
+    walk_ctx *w = ctx;
+    assert_int_equal(w->hit[i], 0); /* each word once */
+    w->hit[i] = (uint8_t)(d + 1);
+}
+
+/* the dictionary walk (shared rows, pruned prefixes) finds exactly the words a
+ * brute-force distance over every word finds, with the same distances */
+static void test_typo_walk_equals_brute_force(void **state)
+{
+    (void)state;
+    static const char *const alpha[] = {"a", "b", "c", "\xc3\xa9", "d"}; /* é: two bytes, one character */
+    uint64_t rng = 12345;
+    for (int round = 0; round < 40; round++) {
+        souk__search_strtab tab = {0};
+        for (int i = 0; i < 300; i++) {
+            char w[40] = "";
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            int len = 1 + (int)((rng >> 33) % 8);
+            for (int k = 0; k < len; k++) {
+                rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                snprintf(w + strlen(w), sizeof w - strlen(w), "%s", alpha[(rng >> 33) % 5]);
+            }
+            assert_true(souk__search_strtab_intern(&tab, w, strlen(w), NULL) >= 0);
+        }
+        uint32_t *rank = malloc(sizeof *rank * tab.n);
+        souk__search_strs words;
+        assert_int_equal(souk__search_strtab_sorted(&tab, &words, rank), 0);
+        for (int qn = 0; qn < 20; qn++) {
+            char q[40] = "";
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            int len = 1 + (int)((rng >> 33) % 9);
+            for (int k = 0; k < len; k++) {
+                rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                snprintf(q + strlen(q), sizeof q - strlen(q), "%s", alpha[(rng >> 33) % 5]);
+            }
+            for (int k = 1; k <= 2; k++) {
+                walk_ctx w = {calloc(words.n, 1)};
+                souk__search_typo_walk(&words, q, strlen(q), k, on_word, &w);
+                for (uint32_t i = 0; i < words.n; i++) {
+                    size_t l;
+                    const char *x = souk__search_str(&words, i, &l);
+                    int d = souk_search_edit_distance(q, strlen(q), x, l, k);
+                    assert_int_equal(w.hit[i], d <= k ? d + 1 : 0);
+                }
+                free(w.hit);
+            }
+        }
+        free(rank);
+        souk__search_strs_release(&words);
+        souk__search_strtab_release(&tab);
+    }
 }
 
 static void test_typos_at_the_boundaries(void **state)
@@ -291,6 +351,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_typo_budget_and_distance),
+        cmocka_unit_test(test_typo_walk_equals_brute_force),
         cmocka_unit_test(test_typos_at_the_boundaries),
         cmocka_unit_test(test_bm25f_by_hand),
         cmocka_unit_test(test_sku_exact_ranks_first),
