@@ -41,6 +41,10 @@ struct souk_search_builder {
     size_t word_term_cap;
     roaring_bitmap_t **fv_bm;
     size_t fv_cap;
+    uint32_t *doc_fv; /* each document's facet value ids (builder ids), from doc_fv_off[doc] */
+    size_t ndoc_fv, doc_fv_cap;
+    uint32_t *doc_fv_off;
+    size_t doc_fv_off_cap;
     entry *ents;
     size_t nents, ents_cap;
     uint32_t *pos;
@@ -115,6 +119,8 @@ void souk_search_builder_free(souk_search_builder *b)
     souk__search_strtab_release(&b->dims);
     free(b->word_term);
     free(b->fv_bm);
+    free(b->doc_fv);
+    free(b->doc_fv_off);
     free(b->ents);
     free(b->pos);
     free(b->tri);
@@ -227,6 +233,11 @@ static int add_columns(souk_search_builder *b, const souk_search_doc *d)
 
 static int add_facets(souk_search_builder *b, const souk_search_doc *d, uint32_t doc)
 {
+    if (grow(&b->doc_fv_off, &b->doc_fv_off_cap, (size_t)doc + 2, sizeof *b->doc_fv_off) < 0 ||
+        grow(&b->doc_fv, &b->doc_fv_cap, b->ndoc_fv + d->nfacets, sizeof *b->doc_fv) < 0)
+        return -1;
+    size_t first = b->ndoc_fv;
+    b->doc_fv_off[doc] = (uint32_t)first;
     for (size_t i = 0; i < d->nfacets; i++) {
         const souk_search_facet_value *f = &d->facets[i];
         char key[64 + 1 + SOUK_SEARCH_FACET_TEXT_MAX];
@@ -250,7 +261,13 @@ static int add_facets(souk_search_builder *b, const souk_search_doc *d, uint32_t
             }
         }
         roaring_bitmap_add(b->fv_bm[id], doc);
+        bool seen = false;
+        for (size_t k = first; k < b->ndoc_fv && !seen; k++)
+            seen = b->doc_fv[k] == (uint32_t)id;
+        if (!seen)
+            b->doc_fv[b->ndoc_fv++] = (uint32_t)id;
     }
+    b->doc_fv_off[doc + 1] = (uint32_t)b->ndoc_fv;
     return 0;
 }
 
@@ -376,6 +393,12 @@ static int by_sku(const void *x, const void *y)
     return c ? c : (a->doc > b->doc) - (a->doc < b->doc);
 }
 
+static int by_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
 /* postings: entries scattered by sorted term */
 static int finish_postings(souk_search_builder *b, souk_search_segment *s)
 {
@@ -459,6 +482,17 @@ static int finish_facets(souk_search_builder *b, souk_search_segment *s)
         roaring_bitmap_run_optimize(b->fv_bm[id]);
     }
     b->facets.n = 0; /* the bitmaps belong to the segment now */
+    /* the forward lists, in sorted ids, each sorted */
+    s->doc_fv_off = malloc(sizeof *s->doc_fv_off * ((size_t)s->ndocs + 1));
+    s->doc_fv = malloc(sizeof *s->doc_fv * (b->ndoc_fv ? b->ndoc_fv : 1));
+    if (!s->doc_fv_off || !s->doc_fv)
+        goto out;
+    for (uint32_t doc = 0; doc <= s->ndocs; doc++)
+        s->doc_fv_off[doc] = doc < s->ndocs && b->doc_fv_off ? b->doc_fv_off[doc] : (uint32_t)b->ndoc_fv;
+    for (size_t k = 0; k < b->ndoc_fv; k++)
+        s->doc_fv[k] = rank[b->doc_fv[k]];
+    for (uint32_t doc = 0; doc < s->ndocs; doc++)
+        qsort(s->doc_fv + s->doc_fv_off[doc], s->doc_fv_off[doc + 1] - s->doc_fv_off[doc], sizeof *s->doc_fv, by_u32);
     s->fv.n = nf;
     /* sorted keys are "dim\x1fvalue", grouped by dimension in the dims' order */
     uint32_t at = 0, d = 0;
@@ -556,7 +590,8 @@ int souk_search_builder_finish(souk_search_builder *b, souk_search_segment **out
     s->bytes = sizeof *s + (size_t)s->ndocs * (3 * 8 + 2 * 4 + 1 + NF * 2) + s->terms.off[s->terms.n] +
                (size_t)s->terms.n * 8 + (size_t)s->npost * (4 + NF + 4) + (size_t)s->post_pos[s->npost] * 4 +
                s->words.off[s->words.n] + (size_t)s->words.n * 9 + s->fv.off[s->fv.n] + s->skus.off[s->skus.n] +
-               (size_t)s->skus.n * 8 + roaring_bitmap_size_in_bytes(s->in_stock_bm);
+               (size_t)s->skus.n * 8 + roaring_bitmap_size_in_bytes(s->in_stock_bm) +
+               ((size_t)s->ndocs + 1 + s->doc_fv_off[s->ndocs]) * 4;
     for (uint32_t i = 0; i < s->fv.n; i++)
         s->bytes += roaring_bitmap_size_in_bytes(s->fv_bm[i]) + 8;
     souk_search_builder_free(b);

@@ -448,6 +448,42 @@ static int by_facet(const void *x, const void *y)
     return strcmp(a->value, b->value);
 }
 
+/* Counts per facet value of the requested dimensions into COUNTS (fv.n):
+ * one AND per value, or, when the result set is small next to the values,
+ * one pass over its documents' value lists. */
+static int count_facets(const souk_search_segment *s, const souk_search_request *req, const roaring_bitmap_t *r,
+                        const long *dims, uint64_t *counts)
+{
+    uint64_t card = roaring_bitmap_get_cardinality(r), nvals = 0;
+    for (size_t i = 0; i < req->nfacets; i++)
+        if (dims[i] >= 0)
+            nvals += s->dim_first[dims[i] + 1] - s->dim_first[dims[i]];
+    double per_doc = s->ndocs ? (double)s->doc_fv_off[s->ndocs] / s->ndocs : 0;
+    /* a pass touches about per_doc + 1 words a document; an AND costs some
+     * tens of them for small bitmaps: 8 is a deliberately low estimate */
+    if ((double)card * (per_doc + 1) < (double)nvals * 8) {
+        uint32_t *docs = malloc(sizeof *docs * (card ? card : 1));
+        if (!docs)
+            return -1;
+        roaring_bitmap_to_uint32_array(r, docs);
+        for (uint64_t i = 0; i < card; i++)
+            for (uint32_t k = s->doc_fv_off[docs[i]]; k < s->doc_fv_off[docs[i] + 1]; k++)
+                counts[s->doc_fv[k]]++;
+        free(docs);
+        return 0;
+    }
+    for (size_t i = 0; i < req->nfacets; i++) {
+        if (dims[i] < 0)
+            continue;
+        bool again = false; /* a dimension asked for twice is counted once */
+        for (size_t j = 0; j < i && !again; j++)
+            again = dims[j] == dims[i];
+        for (uint32_t v = s->dim_first[dims[i]]; !again && v < s->dim_first[dims[i] + 1]; v++)
+            counts[v] = roaring_bitmap_and_cardinality(r, s->fv_bm[v]);
+    }
+    return 0;
+}
+
 static souk_search_status facets(const souk_search_segment *s, const souk_search_request *req,
                                  const roaring_bitmap_t *r, souk_arena *a, souk_search_result *out)
 {
@@ -456,35 +492,46 @@ static souk_search_status facets(const souk_search_segment *s, const souk_search
     if (!out->facets)
         return SOUK_SEARCH_E_NOMEM;
     out->nfacets = req->nfacets;
-    for (size_t i = 0; i < req->nfacets; i++) {
+    if (req->nfacets == 0)
+        return SOUK_SEARCH_OK;
+    long dims[SOUK_SEARCH_FACET_DIMS_MAX];
+    for (size_t i = 0; i < req->nfacets; i++)
+        dims[i] = souk__search_strs_find(&s->dims, req->facets[i], strlen(req->facets[i]));
+    uint64_t *counts = calloc(s->fv.n ? s->fv.n : 1, sizeof *counts);
+    if (!counts || count_facets(s, req, r, dims, counts) < 0) {
+        free(counts);
+        return SOUK_SEARCH_E_NOMEM;
+    }
+    souk_search_status st = SOUK_SEARCH_OK;
+    for (size_t i = 0; i < req->nfacets && st == SOUK_SEARCH_OK; i++) {
         souk_search_facet *f = &out->facets[i];
         f->dim = req->facets[i];
-        long d = souk__search_strs_find(&s->dims, f->dim, strlen(f->dim));
-        if (d < 0)
+        if (dims[i] < 0)
             continue;
-        uint32_t lo = s->dim_first[d], hi = s->dim_first[d + 1];
+        uint32_t lo = s->dim_first[dims[i]], hi = s->dim_first[dims[i] + 1];
         souk_search_facet_count *all = malloc(sizeof *all * (hi - lo ? hi - lo : 1));
-        if (!all)
-            return SOUK_SEARCH_E_NOMEM;
-        size_t n = 0;
-        for (uint32_t v = lo; v < hi; v++) {
-            uint64_t c = roaring_bitmap_and_cardinality(r, s->fv_bm[v]);
-            if (c)
-                all[n++] = (souk_search_facet_count){souk__search_str(&s->fv, v, NULL), c};
+        if (!all) {
+            st = SOUK_SEARCH_E_NOMEM;
+            break;
         }
+        size_t n = 0;
+        for (uint32_t v = lo; v < hi; v++)
+            if (counts[v])
+                all[n++] = (souk_search_facet_count){souk__search_str(&s->fv, v, NULL), counts[v]};
         qsort(all, n, sizeof *all, by_facet);
         if (n > limit)
             n = limit;
         f->values = souk_arena_alloc(a, sizeof *f->values * (n ? n : 1));
-        if (!f->values) {
-            free(all);
-            return SOUK_SEARCH_E_NOMEM;
+        if (f->values) {
+            memcpy(f->values, all, sizeof *all * n);
+            f->nvalues = n;
+        } else {
+            st = SOUK_SEARCH_E_NOMEM;
         }
-        memcpy(f->values, all, sizeof *all * n);
-        f->nvalues = n;
         free(all);
     }
-    return SOUK_SEARCH_OK;
+    free(counts);
+    return st;
 }
 
 souk_search_status souk_search_run(const souk_search_segment *s, souk_search_text *t, const souk_search_request *req,

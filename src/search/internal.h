@@ -59,6 +59,8 @@ struct souk_search_segment {
     uint32_t *dim_first;         /* dims.n + 1 */
     souk__search_strs fv;        /* the values (sorted within a dimension) */
     roaring_bitmap_t **fv_bm;
+    uint32_t *doc_fv_off;        /* ndocs + 1: document d has values doc_fv[doc_fv_off[d] .. doc_fv_off[d + 1]) */
+    uint32_t *doc_fv;            /* facet value indices, ascending per document */
     roaring_bitmap_t *all;
     roaring_bitmap_t *in_stock_bm;
 

@@ -43,6 +43,8 @@ void souk__search_segment_free(souk_search_segment *s)
             if (s->fv_bm[i])
                 roaring_bitmap_free(s->fv_bm[i]);
     free(s->fv_bm);
+    free(s->doc_fv_off);
+    free(s->doc_fv);
     souk__search_strs_release(&s->fv);
     souk__search_strs_release(&s->dims);
     free(s->dim_first);
