@@ -107,7 +107,7 @@ typedef struct souk__search_strtab {
     uint32_t *off;     /* string i starts at blob + off[i]; its length is lens[i] */
     uint16_t *lens;
     uint32_t n, cap;
-    uint32_t *slots;   /* open addressing: id + 1, 0 = empty */
+    uint64_t *slots;   /* open addressing: (hash << 32) | (id + 1), 0 = empty */
     uint32_t nslots;   /* a power of two */
 } souk__search_strtab;
 

@@ -19,16 +19,21 @@ static uint64_t hash(const char *s, size_t len)
     return h ^ (h >> 29);
 }
 
+/* a slot keeps the hash's high half beside the id: most probes that miss
+ * are told apart without touching the string */
 static int rehash(souk__search_strtab *t, uint32_t nslots)
 {
-    uint32_t *slots = calloc(nslots, sizeof *slots);
+    uint64_t *slots = calloc(nslots, sizeof *slots);
     if (!slots)
         return -1;
-    for (uint32_t id = 0; id < t->n; id++) {
+    for (uint32_t k = 0; k < t->nslots; k++) {
+        if (!t->slots[k])
+            continue;
+        uint32_t id = (uint32_t)t->slots[k] - 1;
         uint32_t i = (uint32_t)hash(t->blob + t->off[id], t->lens[id]) & (nslots - 1);
         while (slots[i])
             i = (i + 1) & (nslots - 1);
-        slots[i] = id + 1;
+        slots[i] = t->slots[k];
     }
     free(t->slots);
     t->slots = slots;
@@ -46,10 +51,13 @@ long souk__search_strtab_intern(souk__search_strtab *t, const char *s, size_t le
         return -1;
     uint64_t h = hash(s, len);
     uint32_t i = (uint32_t)h & (t->nslots - 1);
+    uint64_t tag = h & 0xFFFFFFFF00000000ull;
     while (t->slots[i]) {
-        uint32_t id = t->slots[i] - 1;
-        if (t->lens[id] == len && memcmp(t->blob + t->off[id], s, len) == 0)
-            return id;
+        if ((t->slots[i] & 0xFFFFFFFF00000000ull) == tag) {
+            uint32_t id = (uint32_t)t->slots[i] - 1;
+            if (t->lens[id] == len && memcmp(t->blob + t->off[id], s, len) == 0)
+                return id;
+        }
         i = (i + 1) & (t->nslots - 1);
     }
     if (t->n == UINT32_MAX - 1)
@@ -82,7 +90,7 @@ long souk__search_strtab_intern(souk__search_strtab *t, const char *s, size_t le
     t->off[id] = (uint32_t)t->blob_len;
     t->lens[id] = (uint16_t)len;
     t->blob_len += len + 1;
-    t->slots[i] = id + 1;
+    t->slots[i] = tag | (id + 1);
     if (added)
         *added = 1;
     if ((uint64_t)t->n * 10 > (uint64_t)t->nslots * 7 && rehash(t, t->nslots * 2) < 0)

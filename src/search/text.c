@@ -27,6 +27,28 @@ static const char *const stop_en[] = {
     "there", "these", "they", "this", "to",    "was",  "were", "will", "with",
 };
 
+/* A direct-mapped cache of stems: Snowball costs about a fifth of building
+ * an index, and words repeat (Zipf), so a hit saves most of it. Words of
+ * up to CACHE_WORD bytes are cached; 8192 slots take about 540 KB. */
+#define CACHE_SLOTS 8192
+#define CACHE_WORD 31
+typedef struct {
+    uint8_t wlen, slen; /* wlen 0: empty */
+    char word[CACHE_WORD], stem[CACHE_WORD];
+} stem_slot;
+
+struct souk__search_stem_cache {
+    stem_slot slot[CACHE_SLOTS];
+};
+
+static uint32_t word_hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h ^ (h >> 15);
+}
+
 int souk_search_text_init(souk_search_text *t, const char *language)
 {
     memset(t, 0, sizeof *t);
@@ -45,6 +67,8 @@ int souk_search_text_init(souk_search_text *t, const char *language)
     t->pool_cap = (size_t)SOUK_SEARCH_FIELD_TOKENS_MAX * 2 * (SOUK_SEARCH_TOKEN_MAX + 1);
     t->pool = malloc(t->pool_cap);
     t->toks = malloc(sizeof *t->toks * SOUK_SEARCH_FIELD_TOKENS_MAX);
+    if (t->stemmer)
+        t->stems = calloc(1, sizeof *t->stems); /* optional: without it every word is stemmed afresh */
     if (!t->pool || !t->toks) {
         souk_search_text_release(t);
         return -2;
@@ -59,6 +83,7 @@ void souk_search_text_release(souk_search_text *t)
     free(t->fold);
     free(t->pool);
     free(t->toks);
+    free(t->stems);
     memset(t, 0, sizeof *t);
 }
 
@@ -284,10 +309,26 @@ static void emit(emitter *e, const char *surface, size_t len, int kind, unsigned
     tok->text = tok->surface;
     tok->len = (uint8_t)len;
     if (stem && t->stemmer && !(e->flags & SOUK_SEARCH_TEXT_NOSTEM)) {
-        const sb_symbol *st = sb_stemmer_stem(t->stemmer, (const sb_symbol *)surface, (int)len);
-        int sl = st ? sb_stemmer_length(t->stemmer) : 0;
+        const char *st;
+        int sl;
+        stem_slot *c = NULL;
+        if (t->stems && len <= CACHE_WORD) {
+            c = &t->stems->slot[word_hash(surface, len) & (CACHE_SLOTS - 1)];
+            if (c->wlen == len && memcmp(c->word, surface, len) == 0) {
+                st = c->stem, sl = c->slen;
+                goto stemmed;
+            }
+        }
+        st = (const char *)sb_stemmer_stem(t->stemmer, (const sb_symbol *)surface, (int)len);
+        sl = st ? sb_stemmer_length(t->stemmer) : 0;
+        if (c && st && sl > 0 && sl <= CACHE_WORD) {
+            c->wlen = (uint8_t)len, c->slen = (uint8_t)sl;
+            memcpy(c->word, surface, len);
+            memcpy(c->stem, st, (size_t)sl);
+        }
+    stemmed:
         if (st && sl > 0 && sl <= SOUK_SEARCH_TOKEN_MAX && ((size_t)sl != len || memcmp(st, surface, len) != 0)) {
-            tok->text = pool_put(t, (const char *)st, (size_t)sl);
+            tok->text = pool_put(t, st, (size_t)sl);
             tok->len = (uint8_t)sl;
         }
     }

@@ -96,6 +96,7 @@ typedef struct souk_search_text {
     size_t pool_len, pool_cap;
     souk_search_token *toks;
     size_t ntoks;
+    struct souk__search_stem_cache *stems; /* recent stems (text.c), NULL if it could not be had */
 } souk_search_text;
 
 /* Sets up caller-owned T for LANGUAGE: a Snowball algorithm name or ISO 639
