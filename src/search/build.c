@@ -159,7 +159,8 @@ static bool dim_name_ok(const char *s)
 
 static int validate(const souk_search_builder *b, const souk_search_doc *d)
 {
-    if (d->id <= 0 || d->nfacets > SOUK_SEARCH_FACETS_PER_DOC_MAX || (d->nfacets && !d->facets))
+    if (d->id <= 0 || d->nfacets > SOUK_SEARCH_FACETS_PER_DOC_MAX || (d->nfacets && !d->facets) ||
+        (d->nskus && !d->skus))
         return -1;
     if (!isfinite(d->popularity) || d->popularity < 0 || !isfinite(d->rating) || d->rating > 5)
         return -1;
@@ -372,7 +373,10 @@ int souk_search_builder_add(souk_search_builder *b, const souk_search_doc *d)
         goto nomem;
     if (add_facets(b, d, doc) < 0)
         goto nomem;
-    if (d->field[SOUK_SEARCH_F_SKU] && add_sku(b, d->field[SOUK_SEARCH_F_SKU], doc) < 0)
+    for (size_t i = 0; i < d->nskus; i++)
+        if (d->skus[i] && add_sku(b, d->skus[i], doc) < 0)
+            goto nomem;
+    if (!d->nskus && d->field[SOUK_SEARCH_F_SKU] && add_sku(b, d->field[SOUK_SEARCH_F_SKU], doc) < 0)
         goto nomem;
     b->ndocs++;
     return 0;

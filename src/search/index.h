@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/store.h"
+
 /* The fields of a document, in the order of souk_search_doc.field. */
 typedef enum souk_search_field {
     SOUK_SEARCH_F_SKU = 0,
@@ -63,6 +65,8 @@ typedef struct souk_search_doc {
     bool in_stock;
     const souk_search_facet_value *facets;
     size_t nfacets;                           /* <= SOUK_SEARCH_FACETS_PER_DOC_MAX */
+    const char *const *skus;                  /* SKUs for the exact-SKU rule (variants); */
+    size_t nskus;                             /* none: the SKU field is one SKU */
 } souk_search_doc;
 
 typedef struct souk_search_segment souk_search_segment;
@@ -97,6 +101,22 @@ int souk_search_builder_finish(souk_search_builder *b, souk_search_segment **out
 
 /* Frees B without making a segment. NULL is allowed. */
 void souk_search_builder_free(souk_search_builder *b);
+
+/* Builds a segment of DB's active products from the views the catalog
+ * publishes for search (migration 0080; docs/internals/ownership.md), all
+ * read in one snapshot: title, description, brand and vendor names, the
+ * category path ("Home > Kitchen > Mugs"), attribute values and the active
+ * variants' SKUs as text; facets "category" (the category id and every
+ * ancestor's, in decimal), "brand" and "vendor" (ids), "attr.NAME"
+ * (values); the lowest price in CURRENCY (none when the product has no
+ * price in it); in stock when any active variant can be sold; created
+ * time. Popularity and rating are 0 and none until events feed them.
+ * LANGUAGE as for souk_search_builder_new. On success *OUT holds a
+ * segment with one reference (souk_search_segment_docs counts the
+ * products) and 0 is returned; else -1 with a message in ERR. Runs on the
+ * caller's thread, outside any transaction of DB's. */
+int souk_search_build(souk_store *db, const char *currency, const char *language, souk_search_segment **out,
+                      char *err, size_t errlen);
 
 /* Takes one more reference to SEG and returns it. */
 souk_search_segment *souk_search_segment_ref(souk_search_segment *seg);
