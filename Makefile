@@ -15,7 +15,10 @@ SAN      ?=
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-missing-field-initializers
 CPPFLAGS := -Isrc -I$(BUILD)/gen -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -I/usr/include/liboath
 CFLAGS   := -std=c17 $(OPT) $(WARN) $(SAN) -pthread $(EXTRA_CFLAGS)
-LDLIBS   := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lsodium -loath -lcurl -lz -lpthread -lm
+# search text (src/search): utf8proc ships a pkg-config file; libstemmer and CRoaring do not
+UTF8PROC_LIBS := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
+SEARCH_LIBS   := $(UTF8PROC_LIBS) -lstemmer -lroaring
+LDLIBS   := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lsodium -loath -lcurl $(SEARCH_LIBS) -lz -lpthread -lm
 LDFLAGS  := $(SAN) $(EXTRA_LDFLAGS)
 
 SRC      := $(sort $(wildcard src/*/*.c src/store/sqlite/*.c))

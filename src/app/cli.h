@@ -39,6 +39,20 @@ int souk_cmd_routes(int argc, char **argv);
  * "audit". */
 int souk_cmd_audit(int argc, char **argv);
 
+/* `souk eval search --corpus F --judgments F [--k N] [--language L]
+ * [--per-query]` (cmd_eval.c): relevance of souk's search ranking and of
+ * FTS5 BM25 on a judged corpus. Prints the metrics and returns 0; 1 when a
+ * file cannot be read or the index cannot be built; 2 for usage errors.
+ * ARGV[0] is "eval". */
+int souk_cmd_eval(int argc, char **argv);
+
+/* `souk search [--db DSN] [--limit N] [--sort S] [--facet DIM]... [--in-stock]
+ * [--language L] QUERY` (cmd_search.c): builds the search index from the
+ * database and prints QUERY's best matches and facet counts. 0 on success,
+ * 1 when the database cannot be read, 2 for usage errors and refused
+ * queries. ARGV[0] is "search". */
+int souk_cmd_search(int argc, char **argv);
+
 /* Loads the configuration from the environment, identity's settings
  * included, and applies its log level; prints the problem and returns -1
  * when it is invalid. */

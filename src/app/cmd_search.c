@@ -1,0 +1,189 @@
+/*
+ * cmd_search.c — `souk search "QUERY"`: builds the search index from the
+ * database (souk_search_build) and runs one query, for operators checking
+ * what shoppers will find. Read-only; the index lives for this run only.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/cli.h"
+#include "catalog/catalog.h"
+#include "core/id.h"
+#include "search/query.h"
+#include "core/banned.h"
+
+static const char usage[] =
+    "usage: souk search [--db DSN] [--limit N] [--sort S] [--facet DIM]... [--in-stock] [--language L] QUERY\n\n"
+    "Builds the search index from the database's active products and prints the best matches\n"
+    "for QUERY (the syntax shoppers use: words, \"phrases\", -exclusions; a last word not followed\n"
+    "by a space is completed as a prefix), with the time the index and the query took.\n\n"
+    "  --limit N      results to show, 1-100 (default 10)\n"
+    "  --sort S       relevance (default), price_asc, price_desc, newest, popularity, rating\n"
+    "  --facet DIM    also count a facet: category, brand, vendor or attr.NAME (repeatable, 16 at most)\n"
+    "  --in-stock     only products that can be sold\n"
+    "  --language L   stemming language (default english)\n"
+    "Prices are in SOUK_CURRENCY (default USD).\n";
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int parse_sort(const char *s, souk_search_sort *out)
+{
+    static const char *const names[] = {"relevance", "price_asc", "price_desc", "newest", "popularity", "rating"};
+    for (int i = 0; i < 6; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (souk_search_sort)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* the product's title, from the catalog, into OUT */
+static void title_of(souk_store *db, int64_t id, char *out, size_t len)
+{
+    json_t *doc = NULL;
+    snprintf(out, len, "?");
+    if (souk_catalog_product_get_id(db, id, true, &doc) == SOUK_OK && doc) {
+        const char *t = json_string_value(json_object_get(doc, "title"));
+        if (t)
+            snprintf(out, len, "%s", t);
+    }
+    json_decref(doc);
+}
+
+static int show(souk_store *db, const souk_search_segment *seg, const char *language, const souk_search_request *req)
+{
+    souk_search_text text;
+    if (souk_search_text_init(&text, language) < 0)
+        return SOUK_EXIT_FAIL;
+    souk_arena a;
+    souk_arena_init(&a, 0, 0);
+    souk_search_result r;
+    double t0 = now_s();
+    souk_search_status st = souk_search_run(seg, &text, req, &a, &r);
+    double ms = (now_s() - t0) * 1e3;
+    int rc = SOUK_EXIT_OK;
+    if (st != SOUK_SEARCH_OK) {
+        fprintf(stderr, "souk: %s\n", souk_search_strerror(st));
+        rc = st == SOUK_SEARCH_E_NOMEM ? SOUK_EXIT_FAIL : SOUK_EXIT_USAGE;
+    } else {
+        printf("%llu results", (unsigned long long)r.total);
+        if (r.fell_back)
+            printf(" matching %zu of %zu words (none has them all)", r.terms_matched, r.terms);
+        printf(" in %.2f ms\n", ms);
+        for (size_t i = 0; i < r.nhits; i++) {
+            char idtext[SOUK_ID_TEXT_MAX], title[256];
+            title_of(db, r.hits[i].id, title, sizeof title);
+            printf("%3zu  %s  %10.4f  %s%s\n", i + 1, souk_id_format("prod", r.hits[i].id, idtext), r.hits[i].score,
+                   title, r.hits[i].words < r.terms_matched ? "  (fewer words)" : "");
+        }
+        for (size_t f = 0; f < r.nfacets; f++) {
+            printf("facet %s:", r.facets[f].dim);
+            for (size_t v = 0; v < r.facets[f].nvalues; v++)
+                printf(" %s (%llu)", r.facets[f].values[v].value, (unsigned long long)r.facets[f].values[v].count);
+            printf("\n");
+        }
+    }
+    souk_arena_release(&a);
+    souk_search_text_release(&text);
+    return rc;
+}
+
+int souk_cmd_search(int argc, char **argv)
+{
+    static const struct option long_opts[] = {
+        {"db", required_argument, NULL, 'd'},     {"limit", required_argument, NULL, 'n'},
+        {"sort", required_argument, NULL, 's'},   {"facet", required_argument, NULL, 'f'},
+        {"in-stock", no_argument, NULL, 'i'},     {"language", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    souk_config cfg;
+    if (souk_cli_config_getopt(&cfg, false) < 0)
+        return SOUK_EXIT_USAGE;
+    souk_search_request req = {.limit = 10};
+    const char *facets[SOUK_SEARCH_FACET_DIMS_MAX], *language = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+        char *end;
+        long n;
+        switch (c) {
+        case 'h':
+            fputs(usage, stdout);
+            return SOUK_EXIT_OK;
+        case 'd':
+            if (souk_cli_set_db(&cfg, optarg) < 0)
+                return SOUK_EXIT_USAGE;
+            break;
+        case 'n':
+            n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > SOUK_SEARCH_LIMIT_MAX) {
+                fprintf(stderr, "souk: --limit takes a number from 1 to %d\n", SOUK_SEARCH_LIMIT_MAX);
+                return SOUK_EXIT_USAGE;
+            }
+            req.limit = (size_t)n;
+            break;
+        case 's':
+            if (parse_sort(optarg, &req.sort) < 0) {
+                fprintf(stderr, "souk: unknown --sort '%s'; see 'souk search --help'\n", optarg);
+                return SOUK_EXIT_USAGE;
+            }
+            break;
+        case 'f':
+            if (req.nfacets == SOUK_SEARCH_FACET_DIMS_MAX) {
+                fprintf(stderr, "souk: at most %d --facet\n", SOUK_SEARCH_FACET_DIMS_MAX);
+                return SOUK_EXIT_USAGE;
+            }
+            facets[req.nfacets++] = optarg;
+            break;
+        case 'i':
+            req.in_stock = true;
+            break;
+        case 'l':
+            language = optarg;
+            break;
+        default:
+            fprintf(stderr, "souk: see 'souk search --help'\n");
+            return SOUK_EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "souk: search takes one QUERY (quote it); see 'souk search --help'\n");
+        return SOUK_EXIT_USAGE;
+    }
+    req.q = argv[optind];
+    req.qlen = strlen(req.q);
+    req.facets = facets;
+    souk_store *db;
+    char err[1200];
+    if (souk_store_open_existing(&db, cfg.db_dsn, err, sizeof err) < 0) {
+        fprintf(stderr, "souk: %s\n", err);
+        return SOUK_EXIT_FAIL;
+    }
+    if (souk_store_migrate(db, NULL) < 0) {
+        fprintf(stderr, "souk: migration failed: %s\n", souk_store_errmsg(db));
+        souk_store_close(db);
+        return SOUK_EXIT_FAIL;
+    }
+    double t0 = now_s();
+    souk_search_segment *seg;
+    if (souk_search_build(db, cfg.currency, language, &seg, err, sizeof err) < 0) {
+        fprintf(stderr, "souk: %s\n", err);
+        souk_store_close(db);
+        return SOUK_EXIT_FAIL;
+    }
+    double secs = now_s() - t0;
+    uint32_t n = souk_search_segment_docs(seg);
+    printf("index: %u products in %.3f s (%.0f products/s), %u terms, %.1f MB\n", n, secs, secs > 0 ? n / secs : 0.0,
+           souk_search_segment_terms(seg), souk_search_segment_bytes(seg) / 1e6);
+    int rc = show(db, seg, language, &req);
+    souk_search_segment_unref(seg);
+    souk_store_close(db);
+    return rc;
+}

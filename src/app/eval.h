@@ -1,0 +1,62 @@
+/*
+ * eval.h — `souk eval search`: the judged corpus in memory, and the FTS5
+ * BM25 baseline ranked on the same corpus (files eval_data.c, eval_fts.c,
+ * cmd_eval.c).
+ */
+#ifndef SOUK_APP_EVAL_H
+#define SOUK_APP_EVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Columns of the corpus, in the order of souk_eval_doc.col. */
+enum { SOUK_EVAL_TITLE, SOUK_EVAL_DESCRIPTION, SOUK_EVAL_BRAND, SOUK_EVAL_CATEGORY, SOUK_EVAL_ATTRIBUTES, SOUK_EVAL_NCOLS };
+
+typedef struct souk_eval_doc {
+    char *id;                   /* the corpus's id */
+    char *col[SOUK_EVAL_NCOLS]; /* NULL when the column is absent */
+} souk_eval_doc;
+
+typedef struct souk_eval_query {
+    char *text;
+    int64_t *docs;   /* judged documents: index + 1 in the corpus; a negative number for an id not in it */
+    double *grades;
+    size_t n, cap;
+} souk_eval_query;
+
+typedef struct souk_eval_set {
+    souk_eval_doc *docs; /* sorted by id after loading (document number = index + 1) */
+    size_t ndocs, docs_cap;
+    size_t skipped;      /* corpus records without an id, repeated, or unreadable */
+    souk_eval_query *queries; /* in order of first appearance */
+    size_t nqueries, queries_cap;
+    size_t njudgments, unknown_ids;
+} souk_eval_set;
+
+/* Reads the corpus CSV at PATH (header: id,title,description and optional
+ * brand,category,attributes, any order, other columns ignored) into SET.
+ * Prints problems on stderr; returns 0 or -1. */
+int souk_eval_load_corpus(souk_eval_set *set, const char *path);
+
+/* Reads the judgments CSV at PATH (header: query,id,grade; grade a
+ * non-negative number) into SET, whose corpus is loaded. Returns 0 or -1. */
+int souk_eval_load_judgments(souk_eval_set *set, const char *path);
+
+/* Frees what SET holds. */
+void souk_eval_set_release(souk_eval_set *set);
+
+typedef struct souk_eval_fts souk_eval_fts;
+
+/* Indexes SET's corpus in an in-memory SQLite FTS5 table (unicode61 with
+ * diacritics removed and the Porter stemmer, every column weighted 1).
+ * Returns the baseline or NULL after printing why. */
+souk_eval_fts *souk_eval_fts_build(const souk_eval_set *set);
+
+/* The top K documents (numbers, as in souk_eval_query.docs) for QUERY by
+ * FTS5's bm25(), any word matching (OR), into OUT; returns how many, or -1. */
+long souk_eval_fts_rank(souk_eval_fts *f, const char *query, size_t k, int64_t *out);
+
+/* Frees F. NULL is allowed. */
+void souk_eval_fts_free(souk_eval_fts *f);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * eval_fts.c — the baseline of `souk eval search`: plain BM25 as SQLite's
+ * FTS5 computes it (bm25(), every column weighted 1), on an in-memory
+ * database opened through the storage port.
+ *
+ * The query is its words OR-ed, each quoted (so that FTS5 operators in it
+ * are plain words): BM25 ranks every document with any of them, which is
+ * the usual baseline; FTS5's implicit AND would return nothing for many
+ * queries. Tokeniser: unicode61 with diacritics removed, Porter stemming.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/eval.h"
+#include "store/store.h"
+#include "core/banned.h"
+
+struct souk_eval_fts {
+    souk_store *db;
+};
+
+static int insert_all(souk_store *db, void *ctx)
+{
+    const souk_eval_set *set = ctx;
+    for (size_t i = 0; i < set->ndocs; i++) {
+        char *const *c = set->docs[i].col;
+        int rc = souk_store_exec(db,
+                                 "INSERT INTO eval_docs (rowid, title, description, brand, category, attributes) "
+                                 "VALUES ($1, $2, $3, $4, $5, $6)",
+                                 SOUK_ARGS(SOUK_I64(i + 1), SOUK_TEXT(c[SOUK_EVAL_TITLE]),
+                                           SOUK_TEXT(c[SOUK_EVAL_DESCRIPTION]), SOUK_TEXT(c[SOUK_EVAL_BRAND]),
+                                           SOUK_TEXT(c[SOUK_EVAL_CATEGORY]), SOUK_TEXT(c[SOUK_EVAL_ATTRIBUTES])));
+        if (rc != SOUK_DB_DONE)
+            return rc;
+    }
+    return 0;
+}
+
+souk_eval_fts *souk_eval_fts_build(const souk_eval_set *set)
+{
+    souk_eval_fts *f = calloc(1, sizeof *f);
+    char err[512];
+    if (!f) {
+        fprintf(stderr, "souk: out of memory\n");
+        return NULL;
+    }
+    if (souk_store_open(&f->db, "sqlite::memory:", err, sizeof err) < 0) {
+        fprintf(stderr, "souk: cannot open an in-memory database: %s\n", err);
+        free(f);
+        return NULL;
+    }
+    if (souk_store_exec(f->db,
+                        "CREATE VIRTUAL TABLE eval_docs USING fts5(title, description, brand, category, attributes, "
+                        "tokenize = 'porter unicode61 remove_diacritics 2')",
+                        NULL) != SOUK_DB_DONE ||
+        souk_store_tx(f->db, insert_all, (void *)set) < 0) {
+        fprintf(stderr, "souk: cannot build the FTS5 baseline: %s\n", souk_store_errmsg(f->db));
+        souk_eval_fts_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+static bool word_byte(unsigned char c)
+{
+    return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+long souk_eval_fts_rank(souk_eval_fts *f, const char *query, size_t k, int64_t *out)
+{
+    size_t len = strlen(query);
+    char *expr = malloc(len * 6 + 1);
+    if (!expr)
+        return -1;
+    size_t n = 0, words = 0;
+    for (size_t i = 0; i < len;) {
+        if (!word_byte((unsigned char)query[i])) {
+            i++;
+            continue;
+        }
+        if (words++)
+            memcpy(expr + n, " OR ", 4), n += 4;
+        expr[n++] = '"';
+        while (i < len && word_byte((unsigned char)query[i]))
+            expr[n++] = query[i++];
+        expr[n++] = '"';
+    }
+    expr[n] = '\0';
+    if (words == 0) {
+        free(expr);
+        return 0;
+    }
+    souk_stmt *st = souk_store_query(f->db,
+                                     "SELECT rowid FROM eval_docs WHERE eval_docs MATCH $1 "
+                                     "ORDER BY bm25(eval_docs) LIMIT $2",
+                                     SOUK_ARGS(SOUK_TEXT(expr), SOUK_I64(k)));
+    long got = 0;
+    int64_t id;
+    int rc;
+    while ((rc = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id)))) == SOUK_DB_ROW)
+        if ((size_t)got < k)
+            out[got++] = id;
+    free(expr);
+    return rc == SOUK_DB_DONE ? got : -1;
+}
+
+void souk_eval_fts_free(souk_eval_fts *f)
+{
+    if (!f)
+        return;
+    souk_store_close(f->db);
+    free(f);
+}

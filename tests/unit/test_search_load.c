@@ -1,0 +1,106 @@
+/* test_search_load.c — building a segment from the database through the catalog's
+ * search views (src/search/load.c, migration 0080). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "search_fixture.h"
+
+static void sql(souk_store *db, const char *q)
+{
+    int r = souk_store_exec(db, q, NULL);
+    if (r != SOUK_DB_DONE)
+        fail_msg("%s: %s", q, souk_store_errmsg(db));
+}
+
+static void seed(souk_store *db)
+{
+    sql(db, "INSERT INTO categories (id, parent_id, slug, name, created_at, updated_at) VALUES "
+            "(1, NULL, 'home', 'Home', 0, 0), (2, 1, 'kitchen', 'Kitchen', 0, 0), (3, 2, 'mugs', 'Mugs', 0, 0), "
+            "(4, NULL, 'garden', 'Garden', 0, 0)");
+    sql(db, "INSERT INTO brands (id, slug, name, created_at, updated_at) VALUES (7, 'acme', 'Acme', 0, 0)");
+    sql(db, "INSERT INTO vendors (id, slug, name, created_at, updated_at) VALUES (9, 'potters', 'The Potters', 0, 0)");
+    sql(db, "INSERT INTO products (id, slug, title, description, status, brand_id, vendor_id, category_id, created_at, "
+            "updated_at) VALUES "
+            "(10, 'mug', 'Stoneware mug', 'Holds tea', 'active', 7, 9, 3, 100, 100), "
+            "(11, 'pot', 'Flower pot', 'Terracotta', 'active', NULL, NULL, 4, 200, 200), "
+            "(12, 'old', 'Stoneware mug, old model', '', 'archived', 7, 9, 3, 50, 50), "
+            "(13, 'draft', 'Stoneware jug', '', 'draft', 7, NULL, 2, 60, 60)");
+    sql(db, "INSERT INTO product_attributes (product_id, name, value) VALUES "
+            "(10, 'color', 'Cobalt blue'), (10, 'material', 'stoneware'), (11, 'color', 'terracotta')");
+    sql(db, "INSERT INTO variants (id, product_id, sku, status, created_at, updated_at) VALUES "
+            "(100, 10, 'MUG-350', 'active', 0, 0), (101, 10, 'MUG-500', 'active', 0, 0), "
+            "(102, 10, 'MUG-OLD', 'archived', 0, 0), (110, 11, 'POT-20', 'active', 0, 0), "
+            "(120, 12, 'MUG-1', 'active', 0, 0)");
+    sql(db, "INSERT INTO variant_prices (variant_id, currency, amount) VALUES (100, 'USD', 1200), (101, 'USD', 1500)");
+    sql(db, "INSERT INTO product_prices (product_id, currency, min_amount) VALUES (10, 'USD', 1200), (10, 'EUR', 1100)");
+    /* only the 500 ml mug can be sold; the pot has nothing available */
+    sql(db, "INSERT INTO variant_availability (variant_id, available) VALUES (101, 3), (110, 0)");
+}
+
+static void test_build_from_the_catalog_views(void **state)
+{
+    (void)state;
+    souk_test_db t;
+    assert_int_equal(souk_test_db_open(&t, "search"), 0);
+    seed(t.db);
+    souk_search_segment *s;
+    char err[256];
+    assert_int_equal(souk_search_build(t.db, "USD", NULL, &s, err, sizeof err), 0);
+    assert_int_equal(souk_search_segment_docs(s), 2); /* active products only */
+    souk_search_text tx;
+    assert_int_equal(souk_search_text_init(&tx, NULL), 0);
+    souk_arena a;
+    souk_arena_init(&a, 0, 0);
+    souk_search_result r;
+    const souk_search_request plain = {.flags = SOUK_SEARCH_Q_NO_PREFIX};
+    assert_string_equal(fx_ids(s, &tx, plain, "stoneware", &r, &a), "10");      /* title and attribute */
+    assert_string_equal(fx_ids(s, &tx, plain, "kitchen", &r, &a), "10");        /* an ancestor in the path */
+    assert_string_equal(fx_ids(s, &tx, plain, "acme potters", &r, &a), "10");   /* brand and vendor names */
+    assert_string_equal(fx_ids(s, &tx, plain, "cobalt", &r, &a), "10");
+    assert_string_equal(fx_ids(s, &tx, plain, "mug-500", &r, &a), "10");        /* an active variant's SKU */
+    assert_true(r.hits[0].score > 1e5);                                          /* ... matched exactly */
+    assert_string_equal(fx_ids(s, &tx, plain, "mug-old", &r, &a), "");          /* not an archived one's */
+    assert_string_equal(fx_ids(s, &tx, plain, "jug", &r, &a), "");              /* drafts are not indexed */
+    /* facets: the category subtree, brand, attributes; stock and price */
+    const char *home[] = {"1"}, *dims[] = {"category", "brand", "attr.color"};
+    souk_search_filter f = {"category", home, 1};
+    souk_search_request q = {.flags = SOUK_SEARCH_Q_NO_PREFIX, .filters = &f, .nfilters = 1, .facets = dims,
+                             .nfacets = 3, .facet_limit = 20};
+    assert_string_equal(fx_ids(s, &tx, q, "", &r, &a), "10");
+    assert_int_equal(r.facets[0].nvalues, 3); /* 1, 2, 3: the mug's category and its ancestors */
+    assert_int_equal(r.facets[1].nvalues, 1);
+    assert_string_equal(r.facets[1].values[0].value, "7");
+    assert_string_equal(r.facets[2].values[0].value, "Cobalt blue");
+    souk_search_request stock = {.in_stock = true};
+    assert_string_equal(fx_ids(s, &tx, stock, "", &r, &a), "10");
+    souk_search_request cheap = {.has_price_max = true, .price_max = 1200};
+    assert_string_equal(fx_ids(s, &tx, cheap, "", &r, &a), "10"); /* USD 12.00; the pot has no USD price */
+    souk_search_request newest = {.sort = SOUK_SEARCH_SORT_NEWEST};
+    assert_string_equal(fx_ids(s, &tx, newest, "", &r, &a), "11 10");
+    souk_search_segment_unref(s);
+    /* in EUR the mug costs 11.00 */
+    assert_int_equal(souk_search_build(t.db, "EUR", NULL, &s, err, sizeof err), 0);
+    souk_search_request eur = {.has_price_min = true, .price_min = 1100, .has_price_max = true, .price_max = 1100};
+    assert_string_equal(fx_ids(s, &tx, eur, "", &r, &a), "10");
+    souk_search_segment_unref(s);
+    assert_int_equal(souk_search_build(t.db, "USD", "klingon", &s, err, sizeof err), -1);
+    assert_string_equal(err, "no stemmer for the language 'klingon'");
+    souk_arena_release(&a);
+    souk_search_text_release(&tx);
+    souk_test_db_close(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_build_from_the_catalog_views),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
