@@ -109,8 +109,7 @@ static int run(const souk_eval_set *set, const char *language, size_t k, bool pe
         const souk_eval_query *q = &set->queries[i];
         souk_arena a;
         souk_arena_init(&a, 0, 0);
-        souk_search_request req = {.q = q->text, .qlen = strlen(q->text), .flags = SOUK_SEARCH_Q_NO_PREFIX,
-                                   .limit = k};
+        souk_search_request req = {.q = q->text, .qlen = strlen(q->text), .flags = SOUK_SEARCH_Q_NO_PREFIX, .limit = k};
         souk_search_result r;
         double q0 = now_s();
         souk_search_status st = souk_search_run(seg, &text, &req, &a, &r);
@@ -175,21 +174,11 @@ int souk_cmd_eval(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         switch (c) {
-        case 'h':
-            fputs(usage, stdout);
-            return SOUK_EXIT_OK;
-        case 'c':
-            corpus = optarg;
-            break;
-        case 'j':
-            judgments = optarg;
-            break;
-        case 'l':
-            language = optarg;
-            break;
-        case 'p':
-            per_query = true;
-            break;
+        case 'h': fputs(usage, stdout); return SOUK_EXIT_OK;
+        case 'c': corpus = optarg; break;
+        case 'j': judgments = optarg; break;
+        case 'l': language = optarg; break;
+        case 'p': per_query = true; break;
         case 'k': {
             char *end;
             k = strtol(optarg, &end, 10);
@@ -199,9 +188,7 @@ int souk_cmd_eval(int argc, char **argv)
             }
             break;
         }
-        default:
-            fprintf(stderr, "souk: see 'souk eval --help'\n");
-            return SOUK_EXIT_USAGE;
+        default: fprintf(stderr, "souk: see 'souk eval --help'\n"); return SOUK_EXIT_USAGE;
         }
     }
     if (optind >= argc || strcmp(argv[optind], "search") != 0 || optind + 1 != argc) {

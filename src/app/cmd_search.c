@@ -100,10 +100,10 @@ static int show(souk_store *db, const souk_search_segment *seg, const char *lang
 int souk_cmd_search(int argc, char **argv)
 {
     static const struct option long_opts[] = {
-        {"db", required_argument, NULL, 'd'},     {"limit", required_argument, NULL, 'n'},
-        {"sort", required_argument, NULL, 's'},   {"facet", required_argument, NULL, 'f'},
-        {"in-stock", no_argument, NULL, 'i'},     {"language", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        {"db", required_argument, NULL, 'd'},   {"limit", required_argument, NULL, 'n'},
+        {"sort", required_argument, NULL, 's'}, {"facet", required_argument, NULL, 'f'},
+        {"in-stock", no_argument, NULL, 'i'},   {"language", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
     souk_config cfg;
     if (souk_cli_config_getopt(&cfg, false) < 0)
         return SOUK_EXIT_USAGE;
@@ -114,9 +114,7 @@ int souk_cmd_search(int argc, char **argv)
         char *end;
         long n;
         switch (c) {
-        case 'h':
-            fputs(usage, stdout);
-            return SOUK_EXIT_OK;
+        case 'h': fputs(usage, stdout); return SOUK_EXIT_OK;
         case 'd':
             if (souk_cli_set_db(&cfg, optarg) < 0)
                 return SOUK_EXIT_USAGE;
@@ -142,15 +140,9 @@ int souk_cmd_search(int argc, char **argv)
             }
             facets[req.nfacets++] = optarg;
             break;
-        case 'i':
-            req.in_stock = true;
-            break;
-        case 'l':
-            language = optarg;
-            break;
-        default:
-            fprintf(stderr, "souk: see 'souk search --help'\n");
-            return SOUK_EXIT_USAGE;
+        case 'i': req.in_stock = true; break;
+        case 'l': language = optarg; break;
+        default: fprintf(stderr, "souk: see 'souk search --help'\n"); return SOUK_EXIT_USAGE;
         }
     }
     if (optind + 1 != argc) {

@@ -10,7 +10,14 @@
 #include <stdint.h>
 
 /* Columns of the corpus, in the order of souk_eval_doc.col. */
-enum { SOUK_EVAL_TITLE, SOUK_EVAL_DESCRIPTION, SOUK_EVAL_BRAND, SOUK_EVAL_CATEGORY, SOUK_EVAL_ATTRIBUTES, SOUK_EVAL_NCOLS };
+enum {
+    SOUK_EVAL_TITLE,
+    SOUK_EVAL_DESCRIPTION,
+    SOUK_EVAL_BRAND,
+    SOUK_EVAL_CATEGORY,
+    SOUK_EVAL_ATTRIBUTES,
+    SOUK_EVAL_NCOLS
+};
 
 typedef struct souk_eval_doc {
     char *id;                   /* the corpus's id */
@@ -19,7 +26,7 @@ typedef struct souk_eval_doc {
 
 typedef struct souk_eval_query {
     char *text;
-    int64_t *docs;   /* judged documents: index + 1 in the corpus; a negative number for an id not in it */
+    int64_t *docs; /* judged documents: index + 1 in the corpus; a negative number for an id not in it */
     double *grades;
     size_t n, cap;
 } souk_eval_query;
@@ -27,7 +34,7 @@ typedef struct souk_eval_query {
 typedef struct souk_eval_set {
     souk_eval_doc *docs; /* sorted by id after loading (document number = index + 1) */
     size_t ndocs, docs_cap;
-    size_t skipped;      /* corpus records without an id, repeated, or unreadable */
+    size_t skipped;           /* corpus records without an id, repeated, or unreadable */
     souk_eval_query *queries; /* in order of first appearance */
     size_t nqueries, queries_cap;
     size_t njudgments, unknown_ids;

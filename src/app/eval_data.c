@@ -194,8 +194,7 @@ int souk_eval_load_judgments(souk_eval_set *set, const char *path)
     int rc;
     while ((rc = souk_csv_next(r)) != SOUK_CSV_END) {
         if (rc < 0) {
-            fprintf(stderr, "souk: judgments line %llu: %s\n", (unsigned long long)souk_csv_line(r),
-                    souk_csv_error(r));
+            fprintf(stderr, "souk: judgments line %llu: %s\n", (unsigned long long)souk_csv_line(r), souk_csv_error(r));
             if (!souk_csv_is_recoverable(rc))
                 goto fail;
             continue;

@@ -554,8 +554,6 @@ static int finish_skus(souk_search_builder *b, souk_search_segment *s)
     return 0;
 }
 
-
-
 int souk_search_builder_finish(souk_search_builder *b, souk_search_segment **out)
 {
     *out = NULL;

@@ -345,9 +345,10 @@ static souk_search_status validate(const souk_search_request *r)
     if (r->limit == 0 || r->limit > SOUK_SEARCH_LIMIT_MAX || r->offset > SOUK_SEARCH_WINDOW_MAX ||
         r->offset + r->limit > SOUK_SEARCH_WINDOW_MAX)
         return SOUK_SEARCH_E_PAGE;
-    if (r->nfilters > SOUK_SEARCH_FILTERS_MAX || (r->nfilters && !r->filters) || r->nfacets > SOUK_SEARCH_FACET_DIMS_MAX ||
-        (r->nfacets && !r->facets) || r->facet_limit > SOUK_SEARCH_FACET_LIMIT_MAX ||
-        (unsigned)r->sort > SOUK_SEARCH_SORT_RATING || !isfinite(r->rating_min) || r->rating_min > 5)
+    if (r->nfilters > SOUK_SEARCH_FILTERS_MAX || (r->nfilters && !r->filters) ||
+        r->nfacets > SOUK_SEARCH_FACET_DIMS_MAX || (r->nfacets && !r->facets) ||
+        r->facet_limit > SOUK_SEARCH_FACET_LIMIT_MAX || (unsigned)r->sort > SOUK_SEARCH_SORT_RATING ||
+        !isfinite(r->rating_min) || r->rating_min > 5)
         return SOUK_SEARCH_E_INVALID;
     if (r->has_price_min && r->has_price_max && r->price_min > r->price_max)
         return SOUK_SEARCH_E_INVALID;

@@ -56,17 +56,17 @@ typedef struct souk_search_facet_value {
 
 /* A document to index. Nothing is kept: the builder copies what it needs. */
 typedef struct souk_search_doc {
-    int64_t id;                               /* the caller's id (> 0), returned in hits */
-    const char *field[SOUK_SEARCH_NFIELDS];   /* UTF-8 text, or NULL */
-    int64_t price;                            /* minor units; < 0 = no price */
-    int64_t created;                          /* epoch microseconds */
-    double popularity;                        /* >= 0 (e.g. decayed sales and views) */
-    double rating;                            /* 0..5; < 0 = not rated */
+    int64_t id;                             /* the caller's id (> 0), returned in hits */
+    const char *field[SOUK_SEARCH_NFIELDS]; /* UTF-8 text, or NULL */
+    int64_t price;                          /* minor units; < 0 = no price */
+    int64_t created;                        /* epoch microseconds */
+    double popularity;                      /* >= 0 (e.g. decayed sales and views) */
+    double rating;                          /* 0..5; < 0 = not rated */
     bool in_stock;
     const souk_search_facet_value *facets;
-    size_t nfacets;                           /* <= SOUK_SEARCH_FACETS_PER_DOC_MAX */
-    const char *const *skus;                  /* SKUs for the exact-SKU rule (variants); */
-    size_t nskus;                             /* none: the SKU field is one SKU */
+    size_t nfacets;          /* <= SOUK_SEARCH_FACETS_PER_DOC_MAX */
+    const char *const *skus; /* SKUs for the exact-SKU rule (variants); */
+    size_t nskus;            /* none: the SKU field is one SKU */
 } souk_search_doc;
 
 typedef struct souk_search_segment souk_search_segment;
@@ -115,8 +115,8 @@ void souk_search_builder_free(souk_search_builder *b);
  * segment with one reference (souk_search_segment_docs counts the
  * products) and 0 is returned; else -1 with a message in ERR. Runs on the
  * caller's thread, outside any transaction of DB's. */
-int souk_search_build(souk_store *db, const char *currency, const char *language, souk_search_segment **out,
-                      char *err, size_t errlen);
+int souk_search_build(souk_store *db, const char *currency, const char *language, souk_search_segment **out, char *err,
+                      size_t errlen);
 
 /* Takes one more reference to SEG and returns it. */
 souk_search_segment *souk_search_segment_ref(souk_search_segment *seg);

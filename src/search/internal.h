@@ -22,7 +22,7 @@ typedef struct souk__search_strs {
 
 /* Position entries pack the field and the position: field << 24 | pos. */
 #define SOUK__SEARCH_POS_FIELD(p) ((p) >> 24)
-#define SOUK__SEARCH_POS(p) ((p) & 0xFFFFFFu)
+#define SOUK__SEARCH_POS(p) ((p)&0xFFFFFFu)
 
 struct souk_search_segment {
     atomic_uint refs;
@@ -31,23 +31,23 @@ struct souk_search_segment {
 
     /* columns, one entry per document */
     int64_t *ext_id;
-    int64_t *price;      /* < 0: none */
+    int64_t *price; /* < 0: none */
     int64_t *created;
     float *popularity;
-    float *rating;       /* < 0: none */
+    float *rating; /* < 0: none */
     uint8_t *in_stock;
-    uint16_t *flen;      /* ndocs * SOUK_SEARCH_NFIELDS field lengths (tokens' positions) */
+    uint16_t *flen; /* ndocs * SOUK_SEARCH_NFIELDS field lengths (tokens' positions) */
     double avg_flen[SOUK_SEARCH_NFIELDS];
     float max_popularity;
 
     /* terms: sorted; postings of term t are post_doc[term_post[t] .. term_post[t + 1]) */
     souk__search_strs terms;
-    uint32_t *term_post;         /* terms.n + 1 */
+    uint32_t *term_post; /* terms.n + 1 */
     uint32_t npost;
-    uint32_t *post_doc;          /* npost, ascending within a term */
-    uint8_t *post_tf;            /* npost * SOUK_SEARCH_NFIELDS, capped at 255 */
-    uint32_t *post_pos;          /* npost + 1: positions of posting i are pos[post_pos[i] .. post_pos[i + 1]) */
-    uint32_t *pos;               /* field << 24 | position, ascending per posting */
+    uint32_t *post_doc; /* npost, ascending within a term */
+    uint8_t *post_tf;   /* npost * SOUK_SEARCH_NFIELDS, capped at 255 */
+    uint32_t *post_pos; /* npost + 1: positions of posting i are pos[post_pos[i] .. post_pos[i + 1]) */
+    uint32_t *pos;      /* field << 24 | position, ascending per posting */
 
     /* words: sorted folded surface forms, the term of each, length in code points */
     souk__search_strs words;
@@ -56,11 +56,11 @@ struct souk_search_segment {
 
     /* facets: dimension d has values dim_first[d] .. dim_first[d + 1] of fv, sorted */
     souk__search_strs dims;
-    uint32_t *dim_first;         /* dims.n + 1 */
-    souk__search_strs fv;        /* the values (sorted within a dimension) */
+    uint32_t *dim_first;  /* dims.n + 1 */
+    souk__search_strs fv; /* the values (sorted within a dimension) */
     roaring_bitmap_t **fv_bm;
-    uint32_t *doc_fv_off;        /* ndocs + 1: document d has values doc_fv[doc_fv_off[d] .. doc_fv_off[d + 1]) */
-    uint32_t *doc_fv;            /* facet value indices, ascending per document */
+    uint32_t *doc_fv_off; /* ndocs + 1: document d has values doc_fv[doc_fv_off[d] .. doc_fv_off[d + 1]) */
+    uint32_t *doc_fv;     /* facet value indices, ascending per document */
     roaring_bitmap_t *all;
     roaring_bitmap_t *in_stock_bm;
 
@@ -104,11 +104,11 @@ void souk__search_typo_walk(const souk__search_strs *words, const char *q, size_
 typedef struct souk__search_strtab {
     char *blob;
     size_t blob_len, blob_cap;
-    uint32_t *off;     /* string i starts at blob + off[i]; its length is lens[i] */
+    uint32_t *off; /* string i starts at blob + off[i]; its length is lens[i] */
     uint16_t *lens;
     uint32_t n, cap;
-    uint64_t *slots;   /* open addressing: (hash << 32) | (id + 1), 0 = empty */
-    uint32_t nslots;   /* a power of two */
+    uint64_t *slots; /* open addressing: (hash << 32) | (id + 1), 0 = empty */
+    uint32_t nslots; /* a power of two */
 } souk__search_strtab;
 
 /* Id of S (LEN bytes, < 65536) in T, adding it when new (*ADDED = 1).

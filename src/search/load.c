@@ -12,8 +12,8 @@
 
 #define CATEGORY_DEPTH_MAX 16 /* a deeper (or cyclic) tree is cut here */
 #define PATH_MAX_BYTES 1024
-#define ATTRS_MAX 48          /* facet values a product has besides category, brand, vendor */
-#define TEXT_MAX 8192         /* bytes of a product's joined attribute values or SKUs */
+#define ATTRS_MAX 48  /* facet values a product has besides category, brand, vendor */
+#define TEXT_MAX 8192 /* bytes of a product's joined attribute values or SKUs */
 
 typedef struct {
     int64_t id, parent;
@@ -172,7 +172,8 @@ static void add_category(const tree *t, int64_t id, product *p, char *path)
 {
     const category *chain[CATEGORY_DEPTH_MAX];
     size_t n = 0;
-    for (const category *c = id ? find(t, id) : NULL; c && n < CATEGORY_DEPTH_MAX; c = c->parent ? find(t, c->parent) : NULL)
+    for (const category *c = id ? find(t, id) : NULL; c && n < CATEGORY_DEPTH_MAX;
+         c = c->parent ? find(t, c->parent) : NULL)
         chain[n++] = c;
     size_t len = 0;
     path[0] = '\0';
@@ -194,14 +195,23 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, cha
     stream prods = {souk_store_query(db,
                                      "SELECT product_id, title, description, brand_id, brand, vendor_id, vendor, "
                                      "category_id, created_at FROM search_products ORDER BY product_id",
-                                     NULL), 0};
-    stream attrs = {souk_store_query(db, "SELECT product_id, name, value FROM search_product_attributes "
-                                         "ORDER BY product_id, name", NULL), 0};
-    stream skus = {souk_store_query(db, "SELECT product_id, sku, in_stock FROM search_product_skus "
-                                        "ORDER BY product_id, sku", NULL), 0};
-    stream prices = {souk_store_query(db, "SELECT product_id, min_amount FROM search_product_prices "
-                                          "WHERE currency = $1 ORDER BY product_id",
-                                      SOUK_ARGS(SOUK_TEXT(currency))), 0};
+                                     NULL),
+                    0};
+    stream attrs = {souk_store_query(db,
+                                     "SELECT product_id, name, value FROM search_product_attributes "
+                                     "ORDER BY product_id, name",
+                                     NULL),
+                    0};
+    stream skus = {souk_store_query(db,
+                                    "SELECT product_id, sku, in_stock FROM search_product_skus "
+                                    "ORDER BY product_id, sku",
+                                    NULL),
+                   0};
+    stream prices = {souk_store_query(db,
+                                      "SELECT product_id, min_amount FROM search_product_prices "
+                                      "WHERE currency = $1 ORDER BY product_id",
+                                      SOUK_ARGS(SOUK_TEXT(currency))),
+                     0};
     advance(&attrs);
     advance(&skus);
     advance(&prices);
@@ -227,9 +237,15 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, cha
         add_category(&t, souk_stmt_i64(st, 7), p, path);
         add_attrs(&attrs, id, p);
         add_skus(&skus, id, p);
-        souk_search_doc d = {.id = id, .price = at(&prices, id) ? souk_stmt_i64(prices.st, 1) : -1,
-                             .created = souk_stmt_i64(st, 8), .rating = -1, .in_stock = p->in_stock,
-                             .facets = p->fv, .nfacets = p->nfv, .skus = p->skus, .nskus = p->nskus};
+        souk_search_doc d = {.id = id,
+                             .price = at(&prices, id) ? souk_stmt_i64(prices.st, 1) : -1,
+                             .created = souk_stmt_i64(st, 8),
+                             .rating = -1,
+                             .in_stock = p->in_stock,
+                             .facets = p->fv,
+                             .nfacets = p->nfv,
+                             .skus = p->skus,
+                             .nskus = p->nskus};
         d.field[SOUK_SEARCH_F_TITLE] = souk_stmt_text(st, 1, NULL);
         d.field[SOUK_SEARCH_F_DESCRIPTION] = souk_stmt_text(st, 2, NULL);
         d.field[SOUK_SEARCH_F_BRAND] = souk_stmt_text(st, 4, NULL);
@@ -266,8 +282,8 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, cha
     return rc;
 }
 
-int souk_search_build(souk_store *db, const char *currency, const char *language, souk_search_segment **out,
-                      char *err, size_t errlen)
+int souk_search_build(souk_store *db, const char *currency, const char *language, souk_search_segment **out, char *err,
+                      size_t errlen)
 {
     *out = NULL;
     souk_search_builder *b;

@@ -67,10 +67,10 @@ typedef struct souk_search_qword {
 typedef enum { SOUK_SEARCH_CLAUSE_WORD = 0, SOUK_SEARCH_CLAUSE_PHRASE } souk_search_clause_type;
 
 typedef struct souk_search_clause {
-    uint8_t type;    /* souk_search_clause_type */
-    bool negated;    /* an exclusion */
-    bool prefix;     /* the last positive word, completed by prefix */
-    uint16_t first;  /* its words: words[first .. first + n) */
+    uint8_t type;   /* souk_search_clause_type */
+    bool negated;   /* an exclusion */
+    bool prefix;    /* the last positive word, completed by prefix */
+    uint16_t first; /* its words: words[first .. first + n) */
     uint16_t n;
 } souk_search_clause;
 
@@ -112,8 +112,8 @@ typedef struct souk_search_synonyms souk_search_synonyms;
  * word, analysed with T as queries are. Returns 0 with *OUT, or -1 with a
  * message ("line 3: ...") in ERR (an entry of several words, an empty
  * entry, over 10000 rules, 64 entries a rule), -2 when memory runs out. */
-int souk_search_synonyms_parse(souk_search_synonyms **out, const char *text, size_t len, souk_search_text *t,
-                               char *err, size_t errlen);
+int souk_search_synonyms_parse(souk_search_synonyms **out, const char *text, size_t len, souk_search_text *t, char *err,
+                               size_t errlen);
 
 /* Frees S. NULL is allowed. */
 void souk_search_synonyms_free(souk_search_synonyms *s);
@@ -137,13 +137,13 @@ int souk_search_edit_distance(const char *a, size_t alen, const char *b, size_t 
 /* ---- ranking settings ---- */
 
 typedef struct souk_search_weights {
-    double field[SOUK_SEARCH_NFIELDS]; /* BM25F field weights */
-    double b[SOUK_SEARCH_NFIELDS];     /* BM25F length normalisation per field */
-    double k1;                         /* BM25 saturation */
-    double popularity;                 /* score × (1 + popularity × log1p(pop) / log1p(max pop)) */
-    double in_stock;                   /* score × (1 + in_stock) for documents in stock */
+    double field[SOUK_SEARCH_NFIELDS];            /* BM25F field weights */
+    double b[SOUK_SEARCH_NFIELDS];                /* BM25F length normalisation per field */
+    double k1;                                    /* BM25 saturation */
+    double popularity;                            /* score × (1 + popularity × log1p(pop) / log1p(max pop)) */
+    double in_stock;                              /* score × (1 + in_stock) for documents in stock */
     double prefix, typo1, typo2, synonym, concat; /* weight of a match of each kind (exact = 1) */
-    double sku_exact;                  /* added when the whole query is the document's SKU */
+    double sku_exact;                             /* added when the whole query is the document's SKU */
 } souk_search_weights;
 
 /* The documented defaults (docs/internals/search.md). */
@@ -157,7 +157,7 @@ typedef enum souk_search_sort {
     SOUK_SEARCH_SORT_PRICE_DESC, /* documents without a price last */
     SOUK_SEARCH_SORT_NEWEST,
     SOUK_SEARCH_SORT_POPULARITY,
-    SOUK_SEARCH_SORT_RATING,     /* unrated last */
+    SOUK_SEARCH_SORT_RATING, /* unrated last */
 } souk_search_sort;
 
 /* A facet filter: documents with any of VALUES in dimension DIM. Filters
@@ -169,28 +169,28 @@ typedef struct souk_search_filter {
 } souk_search_filter;
 
 typedef struct souk_search_request {
-    const char *q;                      /* the query text (NULL = empty) */
+    const char *q; /* the query text (NULL = empty) */
     size_t qlen;
-    unsigned flags;                     /* SOUK_SEARCH_Q_* */
+    unsigned flags; /* SOUK_SEARCH_Q_* */
     const souk_search_filter *filters;
     size_t nfilters;
-    bool has_price_min, has_price_max;  /* price range, minor units, inclusive */
+    bool has_price_min, has_price_max; /* price range, minor units, inclusive */
     int64_t price_min, price_max;
-    double rating_min;                  /* > 0: only documents rated at least this */
-    bool in_stock;                      /* only documents in stock */
-    const char *const *facets;          /* dimensions to count */
+    double rating_min;         /* > 0: only documents rated at least this */
+    bool in_stock;             /* only documents in stock */
+    const char *const *facets; /* dimensions to count */
     size_t nfacets;
-    size_t facet_limit;                 /* values per dimension, 0 = 10 */
+    size_t facet_limit; /* values per dimension, 0 = 10 */
     souk_search_sort sort;
-    size_t offset, limit;               /* the page */
+    size_t offset, limit;                 /* the page */
     const souk_search_synonyms *synonyms; /* NULL = none */
     const souk_search_weights *weights;   /* NULL = the defaults */
 } souk_search_request;
 
 typedef struct souk_search_hit {
-    int64_t id;    /* the document's id */
-    double score;  /* the relevance score (also for other sorts) */
-    size_t words;  /* positive words and phrases it matches: < terms_matched for a top-up hit */
+    int64_t id;   /* the document's id */
+    double score; /* the relevance score (also for other sorts) */
+    size_t words; /* positive words and phrases it matches: < terms_matched for a top-up hit */
 } souk_search_hit;
 
 typedef struct souk_search_facet_count {
@@ -205,21 +205,21 @@ typedef struct souk_search_facet {
 } souk_search_facet;
 
 typedef struct souk_search_result {
-    uint64_t total;            /* documents in the result set */
-    souk_search_hit *hits;     /* the page (top-up hits after the result set's, see above) */
+    uint64_t total;        /* documents in the result set */
+    souk_search_hit *hits; /* the page (top-up hits after the result set's, see above) */
     size_t nhits;
     souk_search_facet *facets; /* one per requested dimension, counted over the whole result set */
     size_t nfacets;
-    size_t terms;              /* positive words and phrases of the query */
-    size_t terms_matched;      /* how many of them every result matches */
-    bool fell_back;            /* terms_matched < terms */
+    size_t terms;         /* positive words and phrases of the query */
+    size_t terms_matched; /* how many of them every result matches */
+    bool fell_back;       /* terms_matched < terms */
 } souk_search_result;
 
 /* Runs REQ on SEG with analyser T (of SEG's language). The result's arrays
  * and strings live in arena A (or point into SEG, which must outlive the
  * result). Returns SOUK_SEARCH_OK or a status above; on error OUT is
  * zeroed. */
-souk_search_status souk_search_run(const souk_search_segment *seg, souk_search_text *t,
-                                   const souk_search_request *req, souk_arena *a, souk_search_result *out);
+souk_search_status souk_search_run(const souk_search_segment *seg, souk_search_text *t, const souk_search_request *req,
+                                   souk_arena *a, souk_search_result *out);
 
 #endif

@@ -175,8 +175,8 @@ static double blend(const souk_search_segment *s, const souk_search_weights *w, 
 
 souk_search_status souk__search_page(const souk_search_segment *s, souk__search_group *g, size_t ng,
                                      const souk_search_query *q, const souk_search_request *req,
-                                     const souk_search_weights *w, const roaring_bitmap_t *r,
-                                     const uint8_t *counts, size_t npos, souk_arena *a, souk_search_result *out)
+                                     const souk_search_weights *w, const roaring_bitmap_t *r, const uint8_t *counts,
+                                     size_t npos, souk_arena *a, souk_search_result *out)
 {
     size_t nalts = 0;
     for (size_t i = 0; i < ng; i++)

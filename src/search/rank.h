@@ -47,7 +47,7 @@ double souk__search_bm25f(const souk_search_segment *s, const souk__search_group
  * every document when COUNTS is NULL). */
 souk_search_status souk__search_page(const souk_search_segment *s, souk__search_group *g, size_t ng,
                                      const souk_search_query *q, const souk_search_request *req,
-                                     const souk_search_weights *w, const roaring_bitmap_t *r,
-                                     const uint8_t *counts, size_t npos, souk_arena *a, souk_search_result *out);
+                                     const souk_search_weights *w, const roaring_bitmap_t *r, const uint8_t *counts,
+                                     size_t npos, souk_arena *a, souk_search_result *out);
 
 #endif

@@ -150,8 +150,8 @@ static int parse_rule(souk_search_synonyms *s, souk_search_text *t, const char *
     return 0;
 }
 
-int souk_search_synonyms_parse(souk_search_synonyms **out, const char *text, size_t len, souk_search_text *t,
-                               char *err, size_t errlen)
+int souk_search_synonyms_parse(souk_search_synonyms **out, const char *text, size_t len, souk_search_text *t, char *err,
+                               size_t errlen)
 {
     *out = NULL;
     if (errlen)

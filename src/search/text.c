@@ -22,9 +22,9 @@ enum { C_SEP, C_LETTER, C_DIGIT, C_CJK, C_CONN, C_MARK };
 /* the English stop list (sorted, for bsearch): articles, conjunctions,
  * prepositions and pronouns that carry no product meaning */
 static const char *const stop_en[] = {
-    "a",    "an",    "and",  "are",   "as",    "at",   "be",   "but", "by",   "for",  "from", "if",
-    "in",   "into",  "is",   "it",    "its",   "of",   "on",   "or",  "that", "the",  "their", "then",
-    "there", "these", "they", "this", "to",    "was",  "were", "will", "with",
+    "a",     "an",   "and",   "are",   "as",   "at",   "be", "but", "by",   "for",  "from",
+    "if",    "in",   "into",  "is",    "it",   "its",  "of", "on",  "or",   "that", "the",
+    "their", "then", "there", "these", "they", "this", "to", "was", "were", "will", "with",
 };
 
 /* A direct-mapped cache of stems: Snowball costs about a fifth of building
@@ -62,8 +62,7 @@ int souk_search_text_init(souk_search_text *t, const char *language)
         if (!t->stemmer)
             return -1;
     }
-    t->stop_english = strcmp(language, "english") == 0 || strcmp(language, "en") == 0 ||
-                      strcmp(language, "eng") == 0;
+    t->stop_english = strcmp(language, "english") == 0 || strcmp(language, "en") == 0 || strcmp(language, "eng") == 0;
     t->pool_cap = (size_t)SOUK_SEARCH_FIELD_TOKENS_MAX * 2 * (SOUK_SEARCH_TOKEN_MAX + 1);
     t->pool = malloc(t->pool_cap);
     t->toks = malloc(sizeof *t->toks * SOUK_SEARCH_FIELD_TOKENS_MAX);
@@ -218,16 +217,18 @@ static int classify(int32_t cp)
     if (is_cjk(cp))
         return C_CJK;
     switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-        return C_LETTER;
-    case UTF8PROC_CATEGORY_ND:
-        return C_DIGIT;
-    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
-        return C_MARK;
-    default:
-        return C_SEP;
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO: return C_LETTER;
+    case UTF8PROC_CATEGORY_ND: return C_DIGIT;
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME: return C_MARK;
+    default: return C_SEP;
     }
 }
 
@@ -243,8 +244,8 @@ static int class_at(const souk_search_text *t, size_t i, size_t *l)
         return classify((unsigned char)t->fold[i]);
     }
     utf8proc_int32_t cp;
-    utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)t->fold + i,
-                                          (utf8proc_ssize_t)(t->fold_len - i), &cp);
+    utf8proc_ssize_t n =
+        utf8proc_iterate((const utf8proc_uint8_t *)t->fold + i, (utf8proc_ssize_t)(t->fold_len - i), &cp);
     if (n <= 0) {
         *l = 1;
         return C_SEP;
@@ -301,7 +302,8 @@ static void emit(emitter *e, const char *surface, size_t len, int kind, unsigned
         e->full = true;
         return;
     }
-    if (kind == SOUK_SEARCH_TOK_WORD && (e->flags & SOUK_SEARCH_TEXT_STOPWORDS) && souk_search_text_is_stop(t, surface, len))
+    if (kind == SOUK_SEARCH_TOK_WORD && (e->flags & SOUK_SEARCH_TEXT_STOPWORDS) &&
+        souk_search_text_is_stop(t, surface, len))
         return;
     souk_search_token *tok = &t->toks[t->ntoks++];
     tok->surface = pool_put(t, surface, len);

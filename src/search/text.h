@@ -90,9 +90,9 @@ typedef struct souk_search_text {
     int stop_english;           /* the language has the English stop list */
     int32_t *cps;               /* folding scratch: code points */
     size_t cps_cap;
-    char *fold;                 /* the folded text of the last call */
+    char *fold; /* the folded text of the last call */
     size_t fold_len, fold_cap;
-    char *pool;                 /* token texts */
+    char *pool; /* token texts */
     size_t pool_len, pool_cap;
     souk_search_token *toks;
     size_t ntoks;

@@ -27,15 +27,15 @@
 #include "search/query.h"
 #include "utf8_oracle.h"
 
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c))                                                             \
-            abort();                                                          \
+#define CHECK(c)                                                                                                       \
+    do {                                                                                                               \
+        if (!(c))                                                                                                      \
+            abort();                                                                                                   \
     } while (0)
 
 static const char *const titles[] = {
-    "Red cotton T-Shirt", "Blue running shoes", "WX-200 water pump", "Crème brûlée torch", "東京タワー model",
-    "3/4in brass fitting", "Glass of red wine", "Doormat union jack", "Hoodie, grey", "Men's leather wallet",
+    "Red cotton T-Shirt",  "Blue running shoes", "WX-200 water pump",  "Crème brûlée torch", "東京タワー model",
+    "3/4in brass fitting", "Glass of red wine",  "Doormat union jack", "Hoodie, grey",       "Men's leather wallet",
 };
 #define NDOCS (sizeof titles / sizeof titles[0])
 
@@ -49,8 +49,13 @@ static void init(void)
     CHECK(souk_search_builder_new(&b, NULL) == 0);
     for (size_t i = 0; i < NDOCS; i++) {
         souk_search_facet_value fv = {"brand", i % 2 ? "acme" : "zen"};
-        souk_search_doc d = {.id = (int64_t)i + 1, .price = (int64_t)i * 100 - 100, .rating = (double)(i % 6) - 1,
-                             .in_stock = i % 3 != 0, .popularity = (double)i, .facets = &fv, .nfacets = 1};
+        souk_search_doc d = {.id = (int64_t)i + 1,
+                             .price = (int64_t)i * 100 - 100,
+                             .rating = (double)(i % 6) - 1,
+                             .in_stock = i % 3 != 0,
+                             .popularity = (double)i,
+                             .facets = &fv,
+                             .nfacets = 1};
         d.field[SOUK_SEARCH_F_TITLE] = titles[i];
         d.field[SOUK_SEARCH_F_SKU] = i == 2 ? "WX-200" : NULL;
         CHECK(souk_search_builder_add(b, &d) == 0);
@@ -119,9 +124,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     static const char *const zen[] = {"zen"}, *const dims[] = {"brand", "none"};
     souk_search_filter f = {"brand", zen, 1};
-    souk_search_request req = {.q = q, .qlen = qlen, .flags = flags, .sort = (souk_search_sort)((ctl >> 4) % 6),
-                               .limit = 5, .offset = (ctl & 0x40) ? 2 : 0, .synonyms = (ctl & 0x80) ? syn : NULL,
-                               .facets = dims, .nfacets = 2};
+    souk_search_request req = {.q = q,
+                               .qlen = qlen,
+                               .flags = flags,
+                               .sort = (souk_search_sort)((ctl >> 4) % 6),
+                               .limit = 5,
+                               .offset = (ctl & 0x40) ? 2 : 0,
+                               .synonyms = (ctl & 0x80) ? syn : NULL,
+                               .facets = dims,
+                               .nfacets = 2};
     if (ctl & 0x20)
         req.filters = &f, req.nfilters = 1;
     souk_search_result r;

@@ -39,7 +39,8 @@ static void seed(souk_store *db)
             "(102, 10, 'MUG-OLD', 'archived', 0, 0), (110, 11, 'POT-20', 'active', 0, 0), "
             "(120, 12, 'MUG-1', 'active', 0, 0)");
     sql(db, "INSERT INTO variant_prices (variant_id, currency, amount) VALUES (100, 'USD', 1200), (101, 'USD', 1500)");
-    sql(db, "INSERT INTO product_prices (product_id, currency, min_amount) VALUES (10, 'USD', 1200), (10, 'EUR', 1100)");
+    sql(db,
+        "INSERT INTO product_prices (product_id, currency, min_amount) VALUES (10, 'USD', 1200), (10, 'EUR', 1100)");
     /* only the 500 ml mug can be sold; the pot has nothing available */
     sql(db, "INSERT INTO variant_availability (variant_id, available) VALUES (101, 3), (110, 0)");
 }
@@ -60,19 +61,23 @@ static void test_build_from_the_catalog_views(void **state)
     souk_arena_init(&a, 0, 0);
     souk_search_result r;
     const souk_search_request plain = {.flags = SOUK_SEARCH_Q_NO_PREFIX};
-    assert_string_equal(fx_ids(s, &tx, plain, "stoneware", &r, &a), "10");      /* title and attribute */
-    assert_string_equal(fx_ids(s, &tx, plain, "kitchen", &r, &a), "10");        /* an ancestor in the path */
-    assert_string_equal(fx_ids(s, &tx, plain, "acme potters", &r, &a), "10");   /* brand and vendor names */
+    assert_string_equal(fx_ids(s, &tx, plain, "stoneware", &r, &a), "10");    /* title and attribute */
+    assert_string_equal(fx_ids(s, &tx, plain, "kitchen", &r, &a), "10");      /* an ancestor in the path */
+    assert_string_equal(fx_ids(s, &tx, plain, "acme potters", &r, &a), "10"); /* brand and vendor names */
     assert_string_equal(fx_ids(s, &tx, plain, "cobalt", &r, &a), "10");
-    assert_string_equal(fx_ids(s, &tx, plain, "mug-500", &r, &a), "10");        /* an active variant's SKU */
-    assert_true(r.hits[0].score > 1e5);                                          /* ... matched exactly */
-    assert_string_equal(fx_ids(s, &tx, plain, "mug-old", &r, &a), "");          /* not an archived one's */
-    assert_string_equal(fx_ids(s, &tx, plain, "jug", &r, &a), "");              /* drafts are not indexed */
+    assert_string_equal(fx_ids(s, &tx, plain, "mug-500", &r, &a), "10"); /* an active variant's SKU */
+    assert_true(r.hits[0].score > 1e5);                                  /* ... matched exactly */
+    assert_string_equal(fx_ids(s, &tx, plain, "mug-old", &r, &a), "");   /* not an archived one's */
+    assert_string_equal(fx_ids(s, &tx, plain, "jug", &r, &a), "");       /* drafts are not indexed */
     /* facets: the category subtree, brand, attributes; stock and price */
     const char *home[] = {"1"}, *dims[] = {"category", "brand", "attr.color"};
     souk_search_filter f = {"category", home, 1};
-    souk_search_request q = {.flags = SOUK_SEARCH_Q_NO_PREFIX, .filters = &f, .nfilters = 1, .facets = dims,
-                             .nfacets = 3, .facet_limit = 20};
+    souk_search_request q = {.flags = SOUK_SEARCH_Q_NO_PREFIX,
+                             .filters = &f,
+                             .nfilters = 1,
+                             .facets = dims,
+                             .nfacets = 3,
+                             .facet_limit = 20};
     assert_string_equal(fx_ids(s, &tx, q, "", &r, &a), "10");
     assert_int_equal(r.facets[0].nvalues, 3); /* 1, 2, 3: the mug's category and its ancestors */
     assert_int_equal(r.facets[1].nvalues, 1);

@@ -65,11 +65,19 @@ static souk_search_segment *build(const pdoc *d, size_t n, souk_search_text *t)
             }
         snprintf(leaf, sizeof leaf, "%d", d[i].leaf);
         snprintf(parent, sizeof parent, "%d", d[i].leaf / 3 + 9);
-        souk_search_facet_value fv[] = {{"brand", brand_name(d[i].brand)}, {"color", color_name(d[i].color)},
-                                        {"category", leaf}, {"category", parent}, {"category", "12"}};
-        souk_search_doc doc = {.id = (int64_t)i + 1, .price = d[i].price, .rating = d[i].rating,
-                               .in_stock = d[i].in_stock, .created = (int64_t)rnd(1000), .popularity = rnd(50),
-                               .facets = fv, .nfacets = 5};
+        souk_search_facet_value fv[] = {{"brand", brand_name(d[i].brand)},
+                                        {"color", color_name(d[i].color)},
+                                        {"category", leaf},
+                                        {"category", parent},
+                                        {"category", "12"}};
+        souk_search_doc doc = {.id = (int64_t)i + 1,
+                               .price = d[i].price,
+                               .rating = d[i].rating,
+                               .in_stock = d[i].in_stock,
+                               .created = (int64_t)rnd(1000),
+                               .popularity = rnd(50),
+                               .facets = fv,
+                               .nfacets = 5};
         doc.field[SOUK_SEARCH_F_TITLE] = title;
         doc.field[SOUK_SEARCH_F_DESCRIPTION] = desc;
         assert_int_equal(souk_search_builder_add(b, &doc), 0);
@@ -161,12 +169,22 @@ static void check_once(souk_search_text *t)
         q.rating_min = rnd(3) == 0 ? rnd(10) / 2.0 : 0;
         static const char *const dims[] = {"brand", "color", "category"};
         souk_search_sort sort = (souk_search_sort)rnd(6);
-        souk_search_request req = {.q = text, .qlen = strlen(text),
+        souk_search_request req = {.q = text,
+                                   .qlen = strlen(text),
                                    .flags = SOUK_SEARCH_Q_NO_PREFIX | SOUK_SEARCH_Q_NO_FALLBACK,
-                                   .filters = f, .nfilters = nf, .has_price_min = q.has_min, .price_min = q.min,
-                                   .has_price_max = q.has_max, .price_max = q.max, .rating_min = q.rating_min,
-                                   .in_stock = q.in_stock, .facets = dims, .nfacets = 3, .facet_limit = 100,
-                                   .sort = sort, .limit = 100};
+                                   .filters = f,
+                                   .nfilters = nf,
+                                   .has_price_min = q.has_min,
+                                   .price_min = q.min,
+                                   .has_price_max = q.has_max,
+                                   .price_max = q.max,
+                                   .rating_min = q.rating_min,
+                                   .in_stock = q.in_stock,
+                                   .facets = dims,
+                                   .nfacets = 3,
+                                   .facet_limit = 100,
+                                   .sort = sort,
+                                   .limit = 100};
         souk_arena a;
         souk_arena_init(&a, 0, 0);
         souk_search_result r;

@@ -40,11 +40,11 @@ static void test_typo_budget_and_distance(void **state)
     assert_int_equal(souk_search_typo_budget(5), 1);
     assert_int_equal(souk_search_typo_budget(8), 1);
     assert_int_equal(souk_search_typo_budget(9), 2);
-    assert_int_equal(souk_search_edit_distance("from", 4, "form", 4, 2), 1);     /* a transposition is one edit */
+    assert_int_equal(souk_search_edit_distance("from", 4, "form", 4, 2), 1); /* a transposition is one edit */
     assert_int_equal(souk_search_edit_distance("kitten", 6, "sitting", 7, 3), 3);
-    assert_int_equal(souk_search_edit_distance("kitten", 6, "sitting", 7, 2), 3); /* over the cap: cap + 1 */
+    assert_int_equal(souk_search_edit_distance("kitten", 6, "sitting", 7, 2), 3);         /* over the cap: cap + 1 */
     assert_int_equal(souk_search_edit_distance("café", strlen("café"), "cafe", 4, 1), 1); /* by code point */
-    assert_int_equal(souk_search_edit_distance("ca", 2, "abc", 3, 3), 3);        /* OSA, not full Damerau (2) */
+    assert_int_equal(souk_search_edit_distance("ca", 2, "abc", 3, 3), 3); /* OSA, not full Damerau (2) */
 }
 
 typedef struct {
@@ -109,8 +109,8 @@ static void test_typo_walk_equals_brute_force(void **state)
 static void test_typos_at_the_boundaries(void **state)
 {
     (void)state;
-    const fx_doc docs[] = {{.title = "lamp"}, {.title = "chair"}, {.title = "backpack"}, {.title = "headphone"},
-                           {.title = "model 1234"}, {.title = "pump WX-200"}};
+    const fx_doc docs[] = {{.title = "lamp"},      {.title = "chair"},      {.title = "backpack"},
+                           {.title = "headphone"}, {.title = "model 1234"}, {.title = "pump WX-200"}};
     souk_search_segment *s = fx_build(docs, 6);
     souk_search_result r;
     assert_string_equal(fx_ids(s, &T, NOPREFIX, "lamp", &r, &A), "1");
@@ -183,8 +183,8 @@ static void test_sku_exact_ranks_first(void **state)
 static void test_synonyms(void **state)
 {
     (void)state;
-    const fx_doc docs[] = {{.title = "Television stand"}, {.title = "TV remote"}, {.title = "Sweatshirt grey"},
-                           {.title = "Hoodie blue"}};
+    const fx_doc docs[] = {
+        {.title = "Television stand"}, {.title = "TV remote"}, {.title = "Sweatshirt grey"}, {.title = "Hoodie blue"}};
     souk_search_segment *s = fx_build(docs, 4);
     const char table[] = "# a comment\n\ntv, television\nhoodie => sweatshirt\n";
     souk_search_synonyms *syn;
@@ -192,11 +192,11 @@ static void test_synonyms(void **state)
     assert_int_equal(souk_search_synonyms_parse(&syn, table, strlen(table), &T, err, sizeof err), 0);
     souk_search_request req = {.flags = SOUK_SEARCH_Q_NO_PREFIX, .synonyms = syn};
     souk_search_result r;
-    assert_string_equal(fx_ids(s, &T, req, "tv", &r, &A), "2 1");           /* the exact word first */
-    assert_string_equal(fx_ids(s, &T, req, "televisions", &r, &A), "1 2");  /* analysed: stems meet */
-    assert_string_equal(fx_ids(s, &T, req, "hoodie", &r, &A), "4 3");       /* one-way ... */
-    assert_string_equal(fx_ids(s, &T, req, "sweatshirt", &r, &A), "3");     /* ... not back */
-    assert_string_equal(fx_ids(s, &T, NOPREFIX, "tv", &r, &A), "2");         /* no table, no synonyms */
+    assert_string_equal(fx_ids(s, &T, req, "tv", &r, &A), "2 1");          /* the exact word first */
+    assert_string_equal(fx_ids(s, &T, req, "televisions", &r, &A), "1 2"); /* analysed: stems meet */
+    assert_string_equal(fx_ids(s, &T, req, "hoodie", &r, &A), "4 3");      /* one-way ... */
+    assert_string_equal(fx_ids(s, &T, req, "sweatshirt", &r, &A), "3");    /* ... not back */
+    assert_string_equal(fx_ids(s, &T, NOPREFIX, "tv", &r, &A), "2");       /* no table, no synonyms */
     souk_search_synonyms_free(syn);
     assert_int_equal(souk_search_synonyms_parse(&syn, "tv, flat screen", 15, &T, err, sizeof err), -1);
     assert_string_equal(err, "line 1: 'flat screen' is not one word");
@@ -208,7 +208,9 @@ static void test_synonyms(void **state)
 static void test_phrases_and_exclusions(void **state)
 {
     (void)state;
-    const fx_doc docs[] = {{.title = "red wine glass"}, {.title = "glass of red wine"}, {.title = "white wine glass"},
+    const fx_doc docs[] = {{.title = "red wine glass"},
+                           {.title = "glass of red wine"},
+                           {.title = "white wine glass"},
                            {.title = "WX-200 pump kit"}};
     souk_search_segment *s = fx_build(docs, 4);
     souk_search_result r;
@@ -218,16 +220,19 @@ static void test_phrases_and_exclusions(void **state)
     assert_string_equal(fx_ids(s, &T, NOPREFIX, "\"wx-200 pump\"", &r, &A), "4"); /* a code spans two positions */
     assert_string_equal(fx_ids(s, &T, NOPREFIX, "wine -red", &r, &A), "3");
     assert_string_equal(fx_ids(s, &T, NOPREFIX, "glass -\"red wine\"", &r, &A), "3");
-    assert_string_equal(fx_ids(s, &T, NOPREFIX, "-red", &r, &A), "3 4");           /* only exclusions: the rest */
-    assert_string_equal(fx_ids(s, &T, NOPREFIX, "\"red wine", &r, &A), "1 2");     /* an open quote runs to the end */
+    assert_string_equal(fx_ids(s, &T, NOPREFIX, "-red", &r, &A), "3 4");       /* only exclusions: the rest */
+    assert_string_equal(fx_ids(s, &T, NOPREFIX, "\"red wine", &r, &A), "1 2"); /* an open quote runs to the end */
     souk_search_segment_unref(s);
 }
 
 static void test_fallback_top_up_prefix_concat(void **state)
 {
     (void)state;
-    const fx_doc docs[] = {{.title = "red glass vase"}, {.title = "blue glass bowl"}, {.title = "red mug"},
-                           {.title = "Doormat union jack"}, {.title = "glassware set"}};
+    const fx_doc docs[] = {{.title = "red glass vase"},
+                           {.title = "blue glass bowl"},
+                           {.title = "red mug"},
+                           {.title = "Doormat union jack"},
+                           {.title = "glassware set"}};
     souk_search_segment *s = fx_build(docs, 5);
     souk_search_result r;
     /* no document has both: those with one (the shorter title first), and it says so */
@@ -241,7 +246,8 @@ static void test_fallback_top_up_prefix_concat(void **state)
     assert_string_equal(fx_ids(s, &T, strict, "red glass", &r, &A), "1");
     /* the last word is a prefix unless a space follows it */
     souk_search_request dflt = {0};
-    assert_string_equal(fx_ids(s, &T, dflt, "glas", &r, &A), "5 1 2"); /* one idf for every completion: the shortest title first */
+    assert_string_equal(fx_ids(s, &T, dflt, "glas", &r, &A),
+                        "5 1 2"); /* one idf for every completion: the shortest title first */
     assert_string_equal(fx_ids(s, &T, dflt, "glas ", &r, &A), "");
     assert_string_equal(fx_ids(s, &T, dflt, "red gla", &r, &A), "1 3 5 2");
     assert_int_equal(r.total, 1);
@@ -254,10 +260,22 @@ static void test_filters_sorts_pages(void **state)
 {
     (void)state;
     const fx_doc docs[] = {
-        {.title = "mug one", .price = 500, .created = 3, .popularity = 1, .rating = 4.5, .brand = "acme", .in_stock = true},
+        {.title = "mug one",
+         .price = 500,
+         .created = 3,
+         .popularity = 1,
+         .rating = 4.5,
+         .brand = "acme",
+         .in_stock = true},
         {.title = "mug two", .price = 0, .created = 1, .popularity = 9, .rating = 0, .brand = "zen"},
         {.title = "mug three", .price = 200, .created = 2, .popularity = 5, .rating = 3.0, .brand = "acme"},
-        {.title = "mug four", .price = 900, .created = 4, .popularity = 0, .rating = 5.0, .brand = "zen", .in_stock = true},
+        {.title = "mug four",
+         .price = 900,
+         .created = 4,
+         .popularity = 0,
+         .rating = 5.0,
+         .brand = "zen",
+         .in_stock = true},
     };
     souk_search_segment *s = fx_build(docs, 4);
     souk_search_result r;
@@ -293,7 +311,7 @@ static void test_filters_sorts_pages(void **state)
     assert_int_equal(r.facets[1].nvalues, 0);
     q.nfilters = 0;
     assert_string_equal(fx_ids(s, &T, q, "", &r, &A), "3 1 4 2"); /* empty query: everything */
-    assert_string_equal(r.facets[0].values[0].value, "acme");    /* 2 each: by value */
+    assert_string_equal(r.facets[0].values[0].value, "acme");     /* 2 each: by value */
     /* pages: offset and limit, bounded */
     q.offset = 1, q.limit = 2;
     assert_string_equal(fx_ids(s, &T, q, "mug", &r, &A), "1 4");
@@ -350,16 +368,11 @@ static void test_parser_bounds(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_typo_budget_and_distance),
-        cmocka_unit_test(test_typo_walk_equals_brute_force),
-        cmocka_unit_test(test_typos_at_the_boundaries),
-        cmocka_unit_test(test_bm25f_by_hand),
-        cmocka_unit_test(test_sku_exact_ranks_first),
-        cmocka_unit_test(test_synonyms),
-        cmocka_unit_test(test_phrases_and_exclusions),
-        cmocka_unit_test(test_fallback_top_up_prefix_concat),
-        cmocka_unit_test(test_filters_sorts_pages),
-        cmocka_unit_test(test_parser_bounds),
+        cmocka_unit_test(test_typo_budget_and_distance), cmocka_unit_test(test_typo_walk_equals_brute_force),
+        cmocka_unit_test(test_typos_at_the_boundaries),  cmocka_unit_test(test_bm25f_by_hand),
+        cmocka_unit_test(test_sku_exact_ranks_first),    cmocka_unit_test(test_synonyms),
+        cmocka_unit_test(test_phrases_and_exclusions),   cmocka_unit_test(test_fallback_top_up_prefix_concat),
+        cmocka_unit_test(test_filters_sorts_pages),      cmocka_unit_test(test_parser_bounds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
