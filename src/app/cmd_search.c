@@ -47,6 +47,22 @@ static int parse_sort(const char *s, souk_search_sort *out)
 }
 
 /* the product's title, from the catalog, into OUT */
+/* A facet value as an operator reads it: brands, vendors and categories by
+ * their typed ids ("brand_…"), attribute values as they are. BUF holds
+ * SOUK_ID_TEXT_MAX bytes. */
+static const char *facet_value(const char *dim, const char *value, char *buf)
+{
+    const char *prefix = strcmp(dim, "brand") == 0      ? SOUK_PREFIX_BRAND
+                         : strcmp(dim, "vendor") == 0   ? SOUK_PREFIX_VENDOR
+                         : strcmp(dim, "category") == 0 ? SOUK_PREFIX_CATEGORY
+                                                        : NULL;
+    char *end;
+    long long id = prefix ? strtoll(value, &end, 10) : 0;
+    if (!prefix || end == value || *end || id <= 0)
+        return value;
+    return souk_id_format(prefix, (int64_t)id, buf);
+}
+
 static void title_of(souk_store *db, int64_t id, char *out, size_t len)
 {
     json_t *doc = NULL;
@@ -87,8 +103,11 @@ static int show(souk_store *db, const souk_search_segment *seg, const char *lang
         }
         for (size_t f = 0; f < r.nfacets; f++) {
             printf("facet %s:", r.facets[f].dim);
-            for (size_t v = 0; v < r.facets[f].nvalues; v++)
-                printf(" %s (%llu)", r.facets[f].values[v].value, (unsigned long long)r.facets[f].values[v].count);
+            for (size_t v = 0; v < r.facets[f].nvalues; v++) {
+                char shown[SOUK_ID_TEXT_MAX];
+                printf(" %s (%llu)", facet_value(r.facets[f].dim, r.facets[f].values[v].value, shown),
+                       (unsigned long long)r.facets[f].values[v].count);
+            }
             printf("\n");
         }
     }

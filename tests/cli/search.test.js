@@ -40,6 +40,8 @@ describe('souk search', () => {
     assert.ok(facet);
     const counts = [...facet[1].matchAll(/\((\d+)\)/g)].map((x) => Number(x[1]));
     assert.ok(counts.length > 0 && counts.every((c) => c >= 1 && c <= total));
+    // brands are named by their typed ids, as the API names them
+    assert.match(facet[1], /^( brand_[0-9A-Z]+ \(\d+\))+$/);
   });
 
   it('refuses bad flags and hostile queries with exit 2, a missing database with 1', () => {
