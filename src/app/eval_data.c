@@ -10,25 +10,10 @@
 
 #include "app/eval.h"
 #include "core/csv.h"
+#include "core/grow.h"
 #include "core/banned.h"
 
 static const char *const col_names[SOUK_EVAL_NCOLS] = {"title", "description", "brand", "category", "attributes"};
-
-static int grow(void *pp, size_t *cap, size_t need, size_t elem)
-{
-    void **p = pp;
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap * 2 : 256;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = n;
-    return 0;
-}
 
 /* Column index of NAME in the header of R, or -1. */
 static long column(const souk_csv *r, const char *name)
@@ -104,7 +89,7 @@ int souk_eval_load_corpus(souk_eval_set *set, const char *path)
             set->skipped++;
             continue;
         }
-        if (grow(&all, &cap, n + 1, sizeof *all) < 0)
+        if (souk_grow(&all, &cap, n + 1, sizeof *all) < 0)
             goto nomem;
         loaded *l = &all[n];
         memset(l, 0, sizeof *l);
@@ -170,7 +155,7 @@ static souk_eval_query *query_for(souk_eval_set *set, const char *text)
     for (size_t i = set->nqueries; i-- > 0;)
         if (strcmp(set->queries[i].text, text) == 0)
             return &set->queries[i];
-    if (grow(&set->queries, &set->queries_cap, set->nqueries + 1, sizeof *set->queries) < 0)
+    if (souk_grow(&set->queries, &set->queries_cap, set->nqueries + 1, sizeof *set->queries) < 0)
         return NULL;
     souk_eval_query *q = &set->queries[set->nqueries];
     memset(q, 0, sizeof *q);
@@ -209,7 +194,7 @@ int souk_eval_load_judgments(souk_eval_set *set, const char *path)
             continue;
         }
         souk_eval_query *q = query_for(set, text);
-        if (!q || grow(&q->docs, &q->cap, q->n + 1, sizeof *q->docs) < 0)
+        if (!q || souk_grow(&q->docs, &q->cap, q->n + 1, sizeof *q->docs) < 0)
             goto nomem;
         double *gr = realloc(q->grades, sizeof *gr * q->cap);
         if (!gr)

@@ -14,6 +14,7 @@
 
 #include "search/internal.h"
 #include "search/text.h"
+#include "core/grow.h"
 #include "core/banned.h"
 
 #define NF SOUK_SEARCH_NFIELDS
@@ -66,22 +67,6 @@ struct souk_search_builder {
     size_t nskus, skus_cap;
     bool broken;
 };
-
-static int grow(void *pp, size_t *cap, size_t need, size_t elem)
-{
-    void **p = pp;
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 64;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = n;
-    return 0;
-}
 
 int souk_search_builder_new(souk_search_builder **out, const char *language)
 {
@@ -234,8 +219,8 @@ static int add_columns(souk_search_builder *b, const souk_search_doc *d)
 
 static int add_facets(souk_search_builder *b, const souk_search_doc *d, uint32_t doc)
 {
-    if (grow(&b->doc_fv_off, &b->doc_fv_off_cap, (size_t)doc + 2, sizeof *b->doc_fv_off) < 0 ||
-        grow(&b->doc_fv, &b->doc_fv_cap, b->ndoc_fv + d->nfacets, sizeof *b->doc_fv) < 0)
+    if (souk_grow(&b->doc_fv_off, &b->doc_fv_off_cap, (size_t)doc + 2, sizeof *b->doc_fv_off) < 0 ||
+        souk_grow(&b->doc_fv, &b->doc_fv_cap, b->ndoc_fv + d->nfacets, sizeof *b->doc_fv) < 0)
         return -1;
     size_t first = b->ndoc_fv;
     b->doc_fv_off[doc] = (uint32_t)first;
@@ -253,7 +238,7 @@ static int add_facets(souk_search_builder *b, const souk_search_doc *d, uint32_t
         if (id < 0)
             return -1;
         if (added) {
-            if (grow(&b->fv_bm, &b->fv_cap, (size_t)id + 1, sizeof *b->fv_bm) < 0)
+            if (souk_grow(&b->fv_bm, &b->fv_cap, (size_t)id + 1, sizeof *b->fv_bm) < 0)
                 return -1;
             b->fv_bm[id] = roaring_bitmap_create();
             if (!b->fv_bm[id]) {
@@ -285,8 +270,8 @@ static int add_sku(souk_search_builder *b, const char *sku, uint32_t doc)
         e--;
     if (e == s || e - s > 255)
         return 0;
-    if (grow(&b->sku_blob, &b->sku_blob_cap, b->sku_blob_len + (e - s) + 1, 1) < 0 ||
-        grow(&b->skus, &b->skus_cap, b->nskus + 1, sizeof *b->skus) < 0)
+    if (souk_grow(&b->sku_blob, &b->sku_blob_cap, b->sku_blob_len + (e - s) + 1, 1) < 0 ||
+        souk_grow(&b->skus, &b->skus_cap, b->nskus + 1, sizeof *b->skus) < 0)
         return -1;
     memcpy(b->sku_blob + b->sku_blob_len, folded + s, e - s);
     b->sku_blob[b->sku_blob_len + (e - s)] = '\0';
@@ -306,7 +291,7 @@ static long analyse_fields(souk_search_builder *b, const souk_search_doc *d, uin
         long n = souk_search_text_analyse(&b->text, d->field[f], strlen(d->field[f]), 0, 0);
         if (n < 0)
             return -1;
-        if (grow(&b->tri, &b->tri_cap, ntri + (size_t)n, sizeof *b->tri) < 0)
+        if (souk_grow(&b->tri, &b->tri_cap, ntri + (size_t)n, sizeof *b->tri) < 0)
             return -1;
         uint32_t maxpos = 0;
         for (long k = 0; k < n; k++) {
@@ -317,7 +302,7 @@ static long analyse_fields(souk_search_builder *b, const souk_search_doc *d, uin
             if (wid < 0)
                 return -1;
             if (added) {
-                if (grow(&b->word_term, &b->word_term_cap, (size_t)wid + 1, sizeof *b->word_term) < 0)
+                if (souk_grow(&b->word_term, &b->word_term_cap, (size_t)wid + 1, sizeof *b->word_term) < 0)
                     return -1;
                 b->word_term[wid] = (uint32_t)tid;
             }
@@ -348,8 +333,8 @@ int souk_search_builder_add(souk_search_builder *b, const souk_search_doc *d)
     qsort(b->tri, (size_t)ntri, sizeof *b->tri, by_triple);
     for (size_t i = 0; i < (size_t)ntri;) {
         size_t j = i;
-        if (grow(&b->ents, &b->ents_cap, b->nents + 1, sizeof *b->ents) < 0 ||
-            grow(&b->pos, &b->pos_cap, b->npos + (size_t)ntri, sizeof *b->pos) < 0)
+        if (souk_grow(&b->ents, &b->ents_cap, b->nents + 1, sizeof *b->ents) < 0 ||
+            souk_grow(&b->pos, &b->pos_cap, b->npos + (size_t)ntri, sizeof *b->pos) < 0)
             goto nomem;
         entry *e = &b->ents[b->nents++];
         memset(e, 0, sizeof *e);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "core/grow.h"
 #include "core/banned.h"
 
 enum { C_SEP, C_LETTER, C_DIGIT, C_CJK, C_CONN, C_MARK };
@@ -94,21 +95,6 @@ size_t souk_search_utf8_chars(const char *s, size_t len)
     return n;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 256;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = n;
-    return 0;
-}
-
 /* Latin, IPA, Greek, Cyrillic and their extensions: marks on these are accents */
 static bool accent_script(int32_t cp)
 {
@@ -132,7 +118,7 @@ long souk_search_text_fold(souk_search_text *t, const char *s, size_t len, const
     bool ascii = true;
     for (size_t i = 0; i < len && ascii; i++)
         ascii = (unsigned char)s[i] < 0x80;
-    if (grow((void **)&t->fold, &t->fold_cap, len + 1, 1) < 0)
+    if (souk_grow(&t->fold, &t->fold_cap, len + 1, 1) < 0)
         return -1;
     if (ascii) {
         for (size_t i = 0; i < len; i++) {
@@ -168,7 +154,7 @@ long souk_search_text_fold(souk_search_text *t, const char *s, size_t len, const
             return -1; /* cannot happen on sanitised input but for memory */
         if ((size_t)m < t->cps_cap)
             break; /* reencode needs one spare slot */
-        if (grow((void **)&t->cps, &t->cps_cap, (size_t)m + 1, sizeof *t->cps) < 0)
+        if (souk_grow(&t->cps, &t->cps_cap, (size_t)m + 1, sizeof *t->cps) < 0)
             return -1;
     }
     size_t k = 0;
@@ -186,7 +172,7 @@ long souk_search_text_fold(souk_search_text *t, const char *s, size_t len, const
     utf8proc_ssize_t bytes = utf8proc_reencode(t->cps, (utf8proc_ssize_t)k, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
     if (bytes < 0)
         return -1;
-    if (grow((void **)&t->fold, &t->fold_cap, (size_t)bytes + 1, 1) < 0)
+    if (souk_grow(&t->fold, &t->fold_cap, (size_t)bytes + 1, 1) < 0)
         return -1;
     memcpy(t->fold, t->cps, (size_t)bytes);
     t->fold[bytes] = '\0';
