@@ -17,6 +17,7 @@
 #include "core/live.h"
 #include "identity/identity.h"
 #include "inventory/inventory.h"
+#include "search/service.h"
 #include "core/banned.h"
 
 /* The audit entry of a data-changing request: who, what, on which object,
@@ -151,6 +152,19 @@ int souk_cmd_serve(int argc, char **argv)
         souk_store_group_stop(group);
         return SOUK_EXIT_FAIL;
     }
+    const char *search = getenv("SOUK_SEARCH");
+    bool search_on = !(search && (strcmp(search, "off") == 0 || strcmp(search, "0") == 0));
+    souk_search_service_opts sopts = {.db_dsn = cfg.db_dsn,
+                                      .currency = cfg.currency,
+                                      .language = getenv("SOUK_SEARCH_LANGUAGE"),
+                                      .content_version = SOUK_CONTENT,
+                                      .stock_version = SOUK_STOCK_STATE};
+    if (search_on && souk_search_service_start(&sopts) < 0) { /* builds in the background: serving starts at once */
+        if (workers)
+            souk_background_stop();
+        souk_store_group_stop(group);
+        return SOUK_EXIT_FAIL;
+    }
     souk_live_register('a', souk_inventory_live_available); /* "available" in product detail */
     souk_server_opts opts = {.config = &cfg,
                              .routes = souk_routes,
@@ -162,6 +176,7 @@ int souk_cmd_serve(int argc, char **argv)
                              .stock_version = SOUK_STOCK_STATE,
                              .access_log = access_log};
     int rc = souk_server_run(&opts);
+    souk_search_service_stop();
     if (workers)
         souk_background_stop();
     souk_store_group_stop(group); /* last: the workers' final transactions go through it */

@@ -1,0 +1,69 @@
+/*
+ * service.h — the search index a server serves: built from the database in
+ * a background thread at start, rebuilt when the catalog's content or stock
+ * version moves, published by the engine's atomic swap (index.h), so that
+ * request handlers on the event loops only ever take a reference to an
+ * immutable segment and never wait for a build. Also lends those handlers
+ * text analysers (text.h; one per thread at a time) and reports the index
+ * in /metrics:
+ *   souk_search_index_ready              1 once a segment is served
+ *   souk_search_index_products           documents of the current segment
+ *   souk_search_index_bytes              bytes it holds
+ *   souk_search_rebuilds_total           segments built and published
+ *   souk_search_build_failures_total     builds that failed (retried)
+ *   souk_search_build_milliseconds       duration of the last build
+ *   souk_search_build_milliseconds_total sum of all builds
+ * One service per process.
+ */
+#ifndef SOUK_SEARCH_SERVICE_H
+#define SOUK_SEARCH_SERVICE_H
+
+#include <stdbool.h>
+
+#include "search/index.h"
+#include "search/text.h"
+
+/* How often the builder thread compares the versions (milliseconds). */
+#define SOUK_SEARCH_POLL_MS 250
+
+typedef struct souk_search_service_opts {
+    const char *db_dsn;          /* the database (migrated already); the thread opens its own connection */
+    const char *currency;        /* prices are indexed in this currency (the store's) */
+    const char *language;        /* analyser language (NULL = English) */
+    const char *content_version; /* souk_store_version names whose moves trigger a rebuild */
+    const char *stock_version;   /* (either may be NULL) */
+} souk_search_service_opts;
+
+/* Starts the builder thread with OPTS (copied): it builds the first segment
+ * at once, then every SOUK_SEARCH_POLL_MS reads the two versions and builds
+ * and publishes a new segment when either moved since the last build (a
+ * failed build is logged, counted and tried again at the next poll).
+ * Returns 0, or -1 (logged) when the options are too long or the thread
+ * cannot start. Not thread-safe; call once before serving. */
+int souk_search_service_start(const souk_search_service_opts *opts);
+
+/* Stops the thread (a build in progress finishes first), drops the served
+ * segment and frees the lent analysers. No handler may use the service
+ * afterwards. No-op when not started. */
+void souk_search_service_stop(void);
+
+/* True between start and stop. */
+bool souk_search_service_enabled(void);
+
+/* The currency prices are indexed in ("" when not started). */
+const char *souk_search_service_currency(void);
+
+/* The current segment with a reference for the caller (release it with
+ * souk_search_segment_unref), or NULL before the first build finished or
+ * when the service is not running. Never blocks. */
+souk_search_segment *souk_search_service_acquire(void);
+
+/* An analyser for LANGUAGE (a segment's), lent to the calling thread until
+ * souk_search_service_text_put: one of a fixed set when one is free and
+ * of LANGUAGE, else a new one. NULL when memory runs out. */
+souk_search_text *souk_search_service_text(const char *language);
+
+/* Gives back an analyser from souk_search_service_text. NULL is allowed. */
+void souk_search_service_text_put(souk_search_text *t);
+
+#endif
