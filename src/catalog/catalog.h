@@ -354,6 +354,23 @@ souk_err souk_catalog_vendor_exists(souk_store *db, int64_t id);
  * mapped database failure. */
 souk_err souk_catalog_is_empty(souk_store *db, bool *empty);
 
+/* Resolves a category, brand or vendor (KIND) given as its typed id
+ * ("brand_…") or its slug, as the product list's filters take them, into
+ * *ID. SOUK_OK, SOUK_E_NOT_FOUND (no such one), or the mapped database
+ * failure. For search, whose filters name taxa the same way. */
+souk_err souk_catalog_taxon_resolve(souk_store *db, souk_taxon_kind kind, const char *id_or_slug, int64_t *id);
+
+/* The summaries of the active products IDS[0..N) (N <= SOUK_CATALOG_LIST_MAX),
+ * in that order, as a JSON array appended to OUT, each exactly as the product
+ * list renders one (prices in CURRENCY, already validated), with
+ * "score": SCORES[i] added when SCORES is not NULL. A product that is not
+ * (or no longer) active is left out; *WRITTEN (optional) gets how many
+ * were written. For search, which ranks ids and shows them as the list
+ * does. SOUK_OK or the mapped database failure (OUT may then hold a
+ * partial array). */
+souk_err souk_catalog_summaries_write(souk_store *db, const int64_t *ids, size_t n, const double *scores,
+                                      const char *currency, souk_arena *a, souk_buf *out, size_t *written);
+
 /* Id prefixes in the API. */
 #define SOUK_PREFIX_PRODUCT "prod"
 #define SOUK_PREFIX_VARIANT "var"

@@ -14,6 +14,7 @@
  */
 #include "catalog/internal.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -200,9 +201,10 @@ typedef struct list_row {
 /* Runs Q and appends its rows to ROWS (room for MAX) from *COUNT on,
  * moving *COUNT. The statement is finished before the renderer's page query
  * uses the connection. SOUK_OK or the database's error. */
-static souk_err list_run(souk_store *db, const list_query *q, list_row *rows, int max, int *count, souk_arena *a)
+static souk_err list_run(souk_store *db, const char *sql, const souk_param *args, list_row *rows, int max, int *count,
+                         souk_arena *a)
 {
-    souk_stmt *st = souk_store_query(db, q->sql.data, q->args);
+    souk_stmt *st = souk_store_query(db, sql, args);
     list_row w = {0};
     int r = SOUK_DB_DONE;
     bool no_price = false;
@@ -225,7 +227,8 @@ static souk_err list_part_fetch(souk_store *db, const souk_catalog_filter *f, co
                                 list_row *rows, int max, int *count, souk_arena *a)
 {
     list_query q;
-    souk_err e = list_build(f, t, part, max - *count, &q) < 0 ? SOUK_E_INTERNAL : list_run(db, &q, rows, max, count, a);
+    souk_err e = list_build(f, t, part, max - *count, &q) < 0 ? SOUK_E_INTERNAL
+                                                              : list_run(db, q.sql.data, q.args, rows, max, count, a);
     souk_buf_release(&q.sql);
     return e;
 }
@@ -360,8 +363,10 @@ static void put_span(souk_buf *out, const page_extras *x, const span *sp)
         SOUK_JW_LIT(out, "null");
 }
 
-/* Summary I of the page. 0, or a negative souk_db_status (a ref lookup). */
-static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const list_row *w, int i, const char *currency)
+/* Summary I of the page, with "score": *SCORE when SCORE is not NULL. 0, or
+ * a negative souk_db_status (a ref lookup). */
+static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const list_row *w, int i, const char *currency,
+                   const double *score)
 {
     SOUK_JW_LIT(out, "{\"id\":");
     souk_jw_id(out, SOUK_PREFIX_PRODUCT, w->id);
@@ -396,6 +401,8 @@ static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const li
     souk_jw_time(out, w->created);
     SOUK_JW_LIT(out, ",\"updated_at\":");
     souk_jw_time(out, w->updated);
+    if (score)
+        souk_buf_printf(out, ",\"score\":%.6g", isfinite(*score) ? *score : 0.0);
     souk_buf_addc(out, '}');
     return 0;
 }
@@ -415,7 +422,7 @@ static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const 
     for (int i = 0; i < n && r >= 0; i++) {
         if (i)
             souk_buf_addc(out, ',');
-        r = put_row(db, out, &x, &rows[i], i, f->currency);
+        r = put_row(db, out, &x, &rows[i], i, f->currency, NULL);
     }
     souk_buf_release(&x.side);
     if (r < 0)
@@ -487,4 +494,53 @@ souk_err souk_catalog_list(souk_store *db, const souk_catalog_filter *f, souk_ar
     }
     souk_buf_release(&b);
     return e;
+}
+
+/* ---- summaries by id (search) -------------------------------------------- */
+
+#define SUMMARY_SQL                                                                                                    \
+    "SELECT p.id, p.slug, p.title, p.status, p.brand_id, p.vendor_id, p.category_id, p.created_at, p.updated_at, "     \
+    "pp.min_amount, p.id FROM products p LEFT JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = $1 "    \
+    "WHERE p.id = $2 AND p.status = 'active'"
+
+souk_err souk_catalog_summaries_write(souk_store *db, const int64_t *ids, size_t n, const double *scores,
+                                      const char *currency, souk_arena *a, souk_buf *out, size_t *written)
+{
+    if (written)
+        *written = 0;
+    if (n > SOUK_CATALOG_LIST_MAX)
+        return SOUK_E_INTERNAL;
+    list_row *rows = souk_arena_alloc(a, sizeof *rows * (n ? n : 1));
+    double *found_scores = souk_arena_alloc(a, sizeof *found_scores * (n ? n : 1));
+    if (!rows || !found_scores)
+        return SOUK_E_INTERNAL;
+    int count = 0;
+    for (size_t i = 0; i < n; i++) {
+        int before = count;
+        souk_err e =
+            list_run(db, SUMMARY_SQL, SOUK_ARGS(SOUK_TEXTN(currency, 3), SOUK_I64(ids[i])), rows, count + 1, &count, a);
+        if (e)
+            return e;
+        if (count > before)
+            found_scores[before] = scores ? scores[i] : 0;
+    }
+    page_extras x;
+    int r = page_fetch(db, rows, count, a, &x);
+    if (r < 0) {
+        souk_buf_release(&x.side);
+        return r == SOUK_DB_HARD ? SOUK_E_INTERNAL : souk_store_dberr(r);
+    }
+    souk_buf_addc(out, '[');
+    for (int i = 0; i < count && r >= 0; i++) {
+        if (i)
+            souk_buf_addc(out, ',');
+        r = put_row(db, out, &x, &rows[i], i, currency, scores ? &found_scores[i] : NULL);
+    }
+    souk_buf_release(&x.side);
+    if (r < 0)
+        return souk_store_dberr(r);
+    souk_buf_addc(out, ']');
+    if (written)
+        *written = (size_t)count;
+    return souk_buf_failed(out) ? SOUK_E_INTERNAL : SOUK_OK;
 }

@@ -1,7 +1,7 @@
 /* lookup_public.c — small questions other contexts ask about the catalog's tables
  * (see "lookups for other contexts" in catalog.h), so that they never name
  * those tables themselves. */
-#include "catalog/catalog.h"
+#include "catalog/internal.h"
 
 #include "core/banned.h"
 
@@ -20,4 +20,10 @@ souk_err souk_catalog_is_empty(souk_store *db, bool *empty)
         return r < 0 ? souk_store_dberr(r) : SOUK_E_INTERNAL;
     *empty = !any;
     return SOUK_OK;
+}
+
+souk_err souk_catalog_taxon_resolve(souk_store *db, souk_taxon_kind kind, const char *id_or_slug, int64_t *id)
+{
+    int r = souk__catalog_resolve(db, kind, id_or_slug, id);
+    return r == 1 ? SOUK_OK : r == 0 ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
 }
