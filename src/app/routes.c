@@ -16,6 +16,7 @@
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "orders/api.h"
+#include "search/api.h"
 #include "core/embed.h"
 #include "core/metrics.h"
 #include "core/banned.h"
@@ -110,6 +111,10 @@ souk_route souk_routes[] = {
     READ("/api/v1/vendors", souk_catalog_api_vendors, LIST_CACHE),
     ROUTE(SOUK_POST, "/api/v1/vendors", CATALOG_WRITE, souk_catalog_api_vendor_create),
     ROUTE(SOUK_PATCH, "/api/v1/vendors/{id}", CATALOG_WRITE, souk_catalog_api_vendor_update),
+
+    /* search (the served index; never kept in the response cache: Cache-Control no-store) */
+    ROUTE(SOUK_GET, "/api/v1/search", PUBLIC, souk_search_api_search),
+    ROUTE(SOUK_GET, "/api/v1/search/suggest", PUBLIC, souk_search_api_suggest),
 
     /* accounts and sessions */
     ROUTE(SOUK_POST, "/api/v1/auth/register", PUBLIC, souk_identity_api_register, .blocking = true,

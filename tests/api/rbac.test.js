@@ -191,6 +191,8 @@ describe('RBAC matrix', () => {
     'GET /api/v1/openapi.json': () => ({}),
     'GET /.well-known/jwks.json': () => ({}),
     'GET /api/v1/products': () => ({ query: '?limit=5' }),
+    'GET /api/v1/search': () => ({ query: '?q=shirt&limit=5&facets=brand' }),
+    'GET /api/v1/search/suggest': () => ({ query: '?q=sh' }),
     'POST /api/v1/products': (p) => ({ body: { title: uniq(`RBAC new product ${p}`) } }),
     'GET /api/v1/products/{id}': () => ({ params: { id: fx.productB.id } }),
     'PATCH /api/v1/products/{id}': (p) => ({ params: { id: fx.productB.id }, body: { description: `touched by ${p}` } }),

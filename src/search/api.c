@@ -1,0 +1,417 @@
+/*
+ * api.c — HTTP handlers of search: decode the query parameters (the product
+ * list's names and meanings where the engine has them), resolve taxa through
+ * the catalog, run the request on the served segment, and render the hits
+ * as the product list renders its rows (souk_catalog_summaries_write).
+ *
+ * Nothing here waits for the index: a handler takes a reference to the
+ * current segment (service.h) and drops it before returning.
+ */
+#include "search/api.h"
+
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "core/id.h"
+#include "core/jsonw.h"
+#include "core/money.h"
+#include "core/query_spec.h"
+#include "search/query.h"
+#include "search/service.h"
+#include "core/banned.h"
+
+static const char *const sort_names[] = {"relevance",  "price_asc", "price_desc", "newest",
+                                         "popularity", "rating",    NULL};
+static const char *const in_stock_names[] = {"false", "true", NULL};
+
+/* the parameters with fixed names; attr.NAME is read by hand */
+typedef struct search_in {
+    const char *q, *category, *brand, *vendor, *facets;
+    int64_t limit, offset, price_min, price_max, facet_limit;
+    int sort, in_stock;
+    char currency[4];
+    uint64_t present;
+} search_in;
+
+enum {
+    Q_Q,
+    Q_LIMIT,
+    Q_OFFSET,
+    Q_SORT,
+    Q_CATEGORY,
+    Q_BRAND,
+    Q_VENDOR,
+    Q_PMIN,
+    Q_PMAX,
+    Q_CUR,
+    Q_STOCK,
+    Q_FACETS,
+    Q_FLIM
+};
+
+static const char *parse_currency(const char *v, size_t len, void *dst, souk_arena *a)
+{
+    (void)a;
+    if (souk_catalog_check_currency(v, len))
+        return "must be an ISO 4217 currency code such as USD";
+    memcpy(dst, v, 4);
+    return NULL;
+}
+
+#define TAXON_MESSAGE "must be an id or a slug"
+#define PRICE_MESSAGE "must be a non-negative integer amount in minor units"
+static const souk_query_field search_fields[] = {
+    [Q_Q] = SOUK_QUERY_F_TEXT("q", search_in, q, 0, SOUK_SEARCH_QUERY_BYTES_MAX),
+    [Q_LIMIT] = SOUK_QUERY_F_INT("limit", search_in, limit, 1, SOUK_SEARCH_LIMIT_MAX),
+    [Q_OFFSET] = SOUK_QUERY_F_INT("offset", search_in, offset, 0, SOUK_SEARCH_WINDOW_MAX - 1),
+    [Q_SORT] = SOUK_QUERY_F_ENUM("sort", search_in, sort, sort_names),
+    [Q_CATEGORY] = SOUK_QUERY_F_TEXT("category", search_in, category, 1, 100, .message = TAXON_MESSAGE),
+    [Q_BRAND] = SOUK_QUERY_F_TEXT("brand", search_in, brand, 1, 100, .message = TAXON_MESSAGE),
+    [Q_VENDOR] = SOUK_QUERY_F_TEXT("vendor", search_in, vendor, 1, 100, .message = TAXON_MESSAGE),
+    [Q_PMIN] = SOUK_QUERY_F_INT("price_min", search_in, price_min, 0, SOUK_MONEY_MAX, .message = PRICE_MESSAGE),
+    [Q_PMAX] = SOUK_QUERY_F_INT("price_max", search_in, price_max, 0, SOUK_MONEY_MAX, .message = PRICE_MESSAGE),
+    [Q_CUR] = SOUK_QUERY_F_CUSTOM("currency", search_in, currency, parse_currency),
+    [Q_STOCK] = SOUK_QUERY_F_ENUM("in_stock", search_in, in_stock, in_stock_names, .message = "must be true or false"),
+    [Q_FACETS] = SOUK_QUERY_F_TEXT("facets", search_in, facets, 1, SOUK_SEARCH_API_FACETS_TEXT_MAX),
+    [Q_FLIM] = SOUK_QUERY_F_INT("facet_limit", search_in, facet_limit, 1, SOUK_SEARCH_FACET_LIMIT_MAX),
+};
+static const souk_query_spec search_spec = SOUK_QUERY_SPEC(search_in, search_fields);
+
+typedef struct suggest_in {
+    const char *q;
+    int64_t limit;
+    uint64_t present;
+} suggest_in;
+
+static const souk_query_field suggest_fields[] = {
+    SOUK_QUERY_F_TEXT("q", suggest_in, q, 1, SOUK_SEARCH_API_SUGGEST_Q_MAX),
+    SOUK_QUERY_F_INT("limit", suggest_in, limit, 1, SOUK_SEARCH_API_SUGGEST_MAX),
+};
+static const souk_query_spec suggest_spec = SOUK_QUERY_SPEC(suggest_in, suggest_fields);
+
+/* everything one search request needs besides the segment */
+typedef struct search_plan {
+    souk_search_request req;
+    souk_search_filter filters[3 + SOUK_CATALOG_FILTER_ATTRS_MAX];
+    const char *facets[SOUK_SEARCH_FACET_DIMS_MAX];
+    const char *values[3 + SOUK_CATALOG_FILTER_ATTRS_MAX]; /* one value per filter */
+    const char *currency;
+} search_plan;
+
+static bool is_attr(const char *key)
+{
+    return strncmp(key, "attr.", 5) == 0;
+}
+
+/* Adds the facet filter DIM = VALUE to P. */
+static void add_filter(search_plan *p, const char *dim, const char *value)
+{
+    size_t i = p->req.nfilters++;
+    p->values[i] = value;
+    p->filters[i] = (souk_search_filter){.dim = dim, .values = &p->values[i], .nvalues = 1};
+}
+
+/* attr.NAME=VALUE of Q as filters "attr.NAME" of P; one problem per bad one. */
+static int parse_attrs(search_plan *p, const souk_query *q, souk_arena *a, souk_problems *pr)
+{
+    int bad = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < q->count; i++) {
+        const char *k = q->items[i].key, *v = q->items[i].value, *name = k + 5;
+        if (!is_attr(k))
+            continue;
+        bool repeated = false;
+        for (size_t j = 0; j < i; j++)
+            repeated |= strcmp(q->items[j].key, k) == 0;
+        if (repeated)
+            bad = souk_problems_add(pr, a, k, "must not be repeated");
+        else if (souk_catalog_check_attr_name(name, strlen(name)))
+            bad = souk_problems_add(pr, a, k, "attribute names use 1-64 of a-z, 0-9 and '_'");
+        else if (q->items[i].value_len == 0 || souk_utf8_len(v, q->items[i].value_len) > 200)
+            bad = souk_problems_add(pr, a, k, "must be 1 to 200 characters");
+        else if (n >= SOUK_CATALOG_FILTER_ATTRS_MAX)
+            bad = souk_problems_add(pr, a, k, "at most %d attribute filters", SOUK_CATALOG_FILTER_ATTRS_MAX);
+        else {
+            add_filter(p, k, v); /* the dimension is "attr.NAME", as the index names it */
+            n++;
+        }
+    }
+    return bad;
+}
+
+/* facets=brand,category,attr.color into P; a problem when a name is not a
+ * dimension search counts, is repeated, or there are too many. */
+static int parse_facets(search_plan *p, const char *text, souk_arena *a, souk_problems *pr)
+{
+    char *s = souk_arena_strdup(a, text);
+    if (!s)
+        return -1;
+    for (char *tok = s; tok;) {
+        char *comma = strchr(tok, ',');
+        if (comma)
+            *comma = '\0';
+        bool known = strcmp(tok, "category") == 0 || strcmp(tok, "brand") == 0 || strcmp(tok, "vendor") == 0 ||
+                     (is_attr(tok) && !souk_catalog_check_attr_name(tok + 5, strlen(tok + 5)));
+        if (!known)
+            return souk_problems_add(pr, a, "facets", "each facet is category, brand, vendor or attr.NAME");
+        for (size_t i = 0; i < p->req.nfacets; i++)
+            if (strcmp(p->facets[i], tok) == 0)
+                return souk_problems_add(pr, a, "facets", "'%s' is listed twice", tok);
+        if (p->req.nfacets == SOUK_SEARCH_FACET_DIMS_MAX)
+            return souk_problems_add(pr, a, "facets", "at most %d facets", SOUK_SEARCH_FACET_DIMS_MAX);
+        p->facets[p->req.nfacets++] = tok;
+        tok = comma ? comma + 1 : NULL;
+    }
+    p->req.facets = p->facets;
+    return 0;
+}
+
+/* Resolves taxon GIVEN of KIND into a filter on DIM (its decimal id: the
+ * index lists a product's category and every ancestor, so a category
+ * filter takes its subtree). */
+static souk_err taxon_filter(souk_req *req, souk_res *res, search_plan *p, souk_taxon_kind kind, const char *given,
+                             const char *field)
+{
+    if (!given)
+        return SOUK_OK;
+    int64_t id;
+    souk_err e = souk_catalog_taxon_resolve(req->store, kind, given, &id);
+    if (e == SOUK_E_NOT_FOUND) {
+        souk_problems_add(&res->problems, req->arena, field, "no such %s", field);
+        return SOUK_OK;
+    }
+    if (e)
+        return e;
+    add_filter(p, field, souk_arena_printf(req->arena, "%lld", (long long)id));
+    return p->values[p->req.nfilters - 1] ? SOUK_OK : SOUK_E_INTERNAL;
+}
+
+/* Decodes the parameters of GET /api/v1/search into P. 0, or the error set on RES. */
+static int search_parse(souk_req *req, souk_res *res, search_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    const char *store_currency = souk_search_service_currency();
+    if (!*store_currency)
+        store_currency = req->config->currency;
+    search_in in = {.limit = SOUK_SEARCH_API_LIMIT_DEFAULT, .price_min = -1, .price_max = -1, .in_stock = -1};
+    memcpy(in.currency, store_currency, 4);
+    souk_query fixed = {.count = 0};
+    for (size_t i = 0; i < req->query.count; i++)
+        if (!is_attr(req->query.items[i].key))
+            fixed.items[fixed.count++] = req->query.items[i];
+    souk_problems *pr = &res->problems;
+    souk_arena *a = req->arena;
+    int bad = souk_query_decode(&search_spec, &fixed, &in, a, pr);
+    bad |= parse_attrs(p, &req->query, a, pr);
+    if (!in.q && !souk_query_present(&search_spec, &in, Q_Q))
+        bad = souk_problems_add(pr, a, "q", "is required (an empty q lists every product the filters keep)");
+    if (in.offset + in.limit > SOUK_SEARCH_WINDOW_MAX)
+        bad = souk_problems_add(pr, a, "offset", "offset + limit must be at most %d", SOUK_SEARCH_WINDOW_MAX);
+    if (memcmp(in.currency, store_currency, 3) != 0)
+        bad = souk_problems_add(pr, a, "currency", "search filters and shows prices in the store currency (%s) only",
+                                store_currency);
+    if (in.in_stock == 0)
+        bad = souk_problems_add(pr, a, "in_stock", "search filters on in_stock=true only");
+    if (in.price_min >= 0 && in.price_max >= 0 && in.price_min > in.price_max)
+        bad = souk_problems_add(pr, a, "price_min", "must not exceed price_max");
+    if (in.facets)
+        bad |= parse_facets(p, in.facets, a, pr);
+    if (bad)
+        return souk_res_invalid(res);
+    souk_err e = taxon_filter(req, res, p, SOUK_TAXON_CATEGORY, in.category, "category");
+    if (!e)
+        e = taxon_filter(req, res, p, SOUK_TAXON_BRAND, in.brand, "brand");
+    if (!e)
+        e = taxon_filter(req, res, p, SOUK_TAXON_VENDOR, in.vendor, "vendor");
+    if (e)
+        return souk_res_error(res, e, NULL);
+    if (res->problems.count)
+        return souk_res_invalid(res);
+    p->currency = souk_arena_strdup(a, store_currency);
+    if (!p->currency)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_search_request *r = &p->req;
+    r->q = in.q ? in.q : "";
+    r->qlen = strlen(r->q);
+    r->filters = p->filters;
+    r->has_price_min = in.price_min >= 0;
+    r->price_min = in.price_min;
+    r->has_price_max = in.price_max >= 0;
+    r->price_max = in.price_max;
+    r->in_stock = in.in_stock == 1;
+    r->facet_limit = in.facet_limit > 0 ? (size_t)in.facet_limit : 0;
+    r->sort = (souk_search_sort)in.sort;
+    r->offset = (size_t)in.offset;
+    r->limit = (size_t)in.limit;
+    return 0;
+}
+
+/* The served segment into *SEG, or a 503 set on RES. */
+static int segment(souk_res *res, souk_search_segment **seg)
+{
+    *seg = souk_search_service_acquire();
+    if (*seg)
+        return 0;
+    if (!souk_search_service_enabled())
+        return souk_res_error(res, SOUK_E_UNAVAILABLE, "Search is turned off on this server (SOUK_SEARCH=off).");
+    res->retry_after = "1";
+    return souk_res_error(res, SOUK_E_UNAVAILABLE, "The search index is being built; retry in a moment.");
+}
+
+/* Runs P on SEG into OUT (in the request's arena). 0, or the error set on RES. */
+static int run(souk_req *req, souk_res *res, const souk_search_segment *seg, const search_plan *p,
+               souk_search_result *out)
+{
+    souk_search_text *t = souk_search_service_text(souk_search_segment_language(seg));
+    if (!t)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    souk_search_status st = souk_search_run(seg, t, &p->req, req->arena, out);
+    souk_search_service_text_put(t);
+    switch (st) {
+    case SOUK_SEARCH_OK: return 0;
+    case SOUK_SEARCH_E_TOO_LONG:
+    case SOUK_SEARCH_E_TOO_MANY_TERMS:
+    case SOUK_SEARCH_E_UTF8:
+        souk_problems_add(&res->problems, req->arena, "q", "%s", souk_search_strerror(st));
+        return souk_res_invalid(res);
+    case SOUK_SEARCH_E_PAGE:
+    case SOUK_SEARCH_E_INVALID:
+        souk_problems_add(&res->problems, req->arena, "query", "%s", souk_search_strerror(st));
+        return souk_res_invalid(res);
+    default: return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    }
+}
+
+/* The hits of R (those with SCORE > MIN_SCORE when SKIP_LOW) as product
+ * summaries, appended to RES's body as an array. */
+static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, const char *currency, bool skip_low)
+{
+    int64_t *ids = souk_arena_alloc(req->arena, sizeof *ids * (r->nhits ? r->nhits : 1));
+    double *scores = souk_arena_alloc(req->arena, sizeof *scores * (r->nhits ? r->nhits : 1));
+    if (!ids || !scores)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    size_t n = 0;
+    for (size_t i = 0; i < r->nhits; i++) {
+        if (skip_low && (r->hits[i].score <= 0 || r->hits[i].words < r->terms_matched))
+            continue;
+        ids[n] = r->hits[i].id;
+        scores[n++] = r->hits[i].score;
+    }
+    souk_err e = souk_catalog_summaries_write(req->store, ids, n, scores, currency, req->arena, &res->body, NULL);
+    return e ? souk_res_error(res, e, NULL) : 0;
+}
+
+/* A facet value as the API names it: brands, vendors and categories by
+ * their typed ids, attribute values as they are. BUF: SOUK_ID_TEXT_MAX bytes. */
+static const char *facet_value(const char *dim, const char *value, char *buf)
+{
+    const char *prefix = strcmp(dim, "brand") == 0      ? SOUK_PREFIX_BRAND
+                         : strcmp(dim, "vendor") == 0   ? SOUK_PREFIX_VENDOR
+                         : strcmp(dim, "category") == 0 ? SOUK_PREFIX_CATEGORY
+                                                        : NULL;
+    int64_t id;
+    if (!prefix || souk_query_int(value, 1, INT64_MAX, &id) < 0)
+        return value;
+    return souk_id_format(prefix, id, buf);
+}
+
+static void put_facets(souk_buf *out, const souk_search_result *r)
+{
+    SOUK_JW_LIT(out, "{");
+    for (size_t f = 0; f < r->nfacets; f++) {
+        if (f)
+            souk_buf_addc(out, ',');
+        souk_jw_str(out, r->facets[f].dim, SOUK_JW_HTML_SAFE);
+        SOUK_JW_LIT(out, ":[");
+        for (size_t v = 0; v < r->facets[f].nvalues; v++) {
+            char buf[SOUK_ID_TEXT_MAX];
+            if (v)
+                souk_buf_addc(out, ',');
+            SOUK_JW_LIT(out, "{\"value\":");
+            souk_jw_str(out, facet_value(r->facets[f].dim, r->facets[f].values[v].value, buf), SOUK_JW_HTML_SAFE);
+            SOUK_JW_LIT(out, ",\"count\":");
+            souk_jw_int(out, (int64_t)r->facets[f].values[v].count);
+            souk_buf_addc(out, '}');
+        }
+        souk_buf_addc(out, ']');
+    }
+    souk_buf_addc(out, '}');
+}
+
+int souk_search_api_search(souk_req *req, souk_res *res)
+{
+    search_plan p;
+    souk_search_segment *seg;
+    if (search_parse(req, res, &p) || segment(res, &seg))
+        return res->err;
+    souk_search_result r;
+    int rc = run(req, res, seg, &p, &r);
+    if (!rc) {
+        souk_buf *out = &res->body;
+        SOUK_JW_LIT(out, "{\"data\":");
+        rc = put_hits(req, res, &r, p.currency, false);
+        if (!rc) {
+            SOUK_JW_LIT(out, ",\"total\":");
+            souk_jw_int(out, (int64_t)r.total);
+            SOUK_JW_LIT(out, ",\"fell_back\":");
+            if (r.fell_back)
+                SOUK_JW_LIT(out, "true");
+            else
+                SOUK_JW_LIT(out, "false");
+            SOUK_JW_LIT(out, ",\"terms\":");
+            souk_jw_int(out, (int64_t)r.terms);
+            SOUK_JW_LIT(out, ",\"terms_matched\":");
+            souk_jw_int(out, (int64_t)r.terms_matched);
+            SOUK_JW_LIT(out, ",\"facets\":");
+            put_facets(out, &r);
+            souk_buf_addc(out, '}');
+            if (souk_buf_failed(out))
+                rc = souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        }
+    }
+    souk_search_segment_unref(seg);
+    if (!rc)
+        res->status = 200;
+    return rc;
+}
+
+int souk_search_api_suggest(souk_req *req, souk_res *res)
+{
+    suggest_in in = {.limit = 5};
+    if (souk_query_decode(&suggest_spec, &req->query, &in, req->arena, &res->problems) < 0)
+        return souk_res_invalid(res);
+    if (!in.q)
+        souk_problems_add(&res->problems, req->arena, "q", "is required");
+    if (res->problems.count)
+        return souk_res_invalid(res);
+    souk_search_segment *seg;
+    if (segment(res, &seg))
+        return res->err;
+    /* ranked by the title alone; hits that match elsewhere only score 0 and are left out */
+    souk_search_weights w = souk_search_weights_default;
+    for (int f = 0; f < SOUK_SEARCH_NFIELDS; f++)
+        if (f != SOUK_SEARCH_F_TITLE)
+            w.field[f] = 0;
+    w.sku_exact = 0;
+    search_plan p = {.req = {.q = in.q,
+                             .qlen = strlen(in.q),
+                             .flags = SOUK_SEARCH_Q_NO_FALLBACK,
+                             .limit = (size_t)in.limit,
+                             .weights = &w}};
+    const char *currency = souk_search_service_currency();
+    souk_search_result r;
+    int rc = run(req, res, seg, &p, &r);
+    if (!rc && r.terms == 0) /* nothing but white space or stop words typed: nothing to complete */
+        r.nhits = 0;
+    if (!rc) {
+        SOUK_JW_LIT(&res->body, "{\"data\":");
+        rc = put_hits(req, res, &r, *currency ? currency : req->config->currency, true);
+        souk_buf_addc(&res->body, '}');
+        if (!rc && souk_buf_failed(&res->body))
+            rc = souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    }
+    souk_search_segment_unref(seg);
+    if (!rc)
+        res->status = 200;
+    return rc;
+}
