@@ -118,6 +118,7 @@ static void *builder(void *arg)
             } else {
                 souk_store_close(db); /* start afresh: the connection may be what failed */
                 db = NULL;
+                sleep_ms(SOUK_SEARCH_RETRY_MS); /* and do not fill the log */
             }
         }
         sleep_ms(SOUK_SEARCH_POLL_MS);
@@ -138,6 +139,15 @@ int souk_search_service_start(const souk_search_service_opts *opts)
         souk_log_error("search index: a setting is too long");
         return -1;
     }
+    souk_search_text probe; /* an unknown language would fail every build: refuse it now */
+    int tr = souk_search_text_init(&probe, *svc.language ? svc.language : NULL);
+    if (tr < 0) {
+        souk_log_error(tr == -1 ? "search index: unknown language '%s' (a Snowball name or ISO code, or none)"
+                                : "search index: out of memory (language '%s')",
+                       svc.language);
+        return -1;
+    }
+    souk_search_text_release(&probe);
     svc.m_ready = souk_metrics_series("souk_search_index_ready", "", SOUK_METRIC_GAUGE,
                                       "1 once the search index serves a segment");
     svc.m_products =
@@ -166,18 +176,18 @@ int souk_search_service_start(const souk_search_service_opts *opts)
 
 void souk_search_service_stop(void)
 {
-    if (!svc.started)
-        return;
-    atomic_store(&svc.stop, true);
-    pthread_join(svc.thread, NULL);
-    souk_search_engine_release(&svc.engine);
+    if (svc.started) {
+        atomic_store(&svc.stop, true);
+        pthread_join(svc.thread, NULL);
+        souk_search_engine_release(&svc.engine);
+        souk_metrics_series_set(svc.m_ready, 0);
+        svc.started = false;
+    }
     for (size_t i = 0; i < TEXTS; i++)
         if (svc.texts[i].ready) {
             souk_search_text_release(&svc.texts[i].text);
             svc.texts[i].ready = false;
         }
-    souk_metrics_series_set(svc.m_ready, 0);
-    svc.started = false;
 }
 
 bool souk_search_service_enabled(void)

@@ -25,6 +25,8 @@
 
 /* How often the builder thread compares the versions (milliseconds). */
 #define SOUK_SEARCH_POLL_MS 250
+/* How long the builder thread waits after a failed build before the next poll. */
+#define SOUK_SEARCH_RETRY_MS 1000
 
 typedef struct souk_search_service_opts {
     const char *db_dsn;          /* the database (migrated already); the thread opens its own connection */
@@ -37,14 +39,15 @@ typedef struct souk_search_service_opts {
 /* Starts the builder thread with OPTS (copied): it builds the first segment
  * at once, then every SOUK_SEARCH_POLL_MS reads the two versions and builds
  * and publishes a new segment when either moved since the last build (a
- * failed build is logged, counted and tried again at the next poll).
- * Returns 0, or -1 (logged) when the options are too long or the thread
- * cannot start. Not thread-safe; call once before serving. */
+ * failed build is logged, counted and tried again SOUK_SEARCH_RETRY_MS
+ * later).
+ * Returns 0, or -1 (logged) when the options are too long, the language
+ * is unknown, or the thread cannot start. Not thread-safe; call once before serving. */
 int souk_search_service_start(const souk_search_service_opts *opts);
 
-/* Stops the thread (a build in progress finishes first), drops the served
- * segment and frees the lent analysers. No handler may use the service
- * afterwards. No-op when not started. */
+/* Stops the thread (a build in progress finishes first) and drops the
+ * served segment, when started; frees the analysers kept for lending
+ * (none may be lent out). No handler may use the service afterwards. */
 void souk_search_service_stop(void);
 
 /* True between start and stop. */
