@@ -14,6 +14,7 @@
 
 #include "fixture.h"
 #include "core/time.h"
+#include "search/api.h"
 #include "search/service.h"
 
 static void sql(souk_store *db, const char *q)
@@ -113,12 +114,52 @@ static void test_lends_analysers(void **state)
     souk_search_service_stop(); /* frees the kept analysers, also when never started */
 }
 
+/* GET /api/v1/search?QS by the handler itself; returns its souk_err, RES filled. */
+static int call_search(const char *qs, souk_res *res, souk_arena *a)
+{
+    static souk_config cfg = {.currency = "USD"};
+    souk_req req = {.arena = a, .config = &cfg, .method = SOUK_GET, .path = "/api/v1/search", .request_id = "t"};
+    const char *err;
+    if (souk_query_parse(&req.query, qs, strlen(qs), a, &err) != 0)
+        fail_msg("query %s: %s", qs, err);
+    memset(res, 0, sizeof *res);
+    souk_buf_init(&res->body, 1 << 20);
+    souk_problems_init(&res->problems);
+    return souk_search_api_search(&req, res);
+}
+
+static void test_unavailable_until_built_and_when_off(void **state)
+{
+    (void)state;
+    souk_arena a;
+    souk_arena_init(&a, 4096, 0);
+    souk_res res;
+    /* off: 503 without Retry-After */
+    assert_int_equal(call_search("q=mug", &res, &a), SOUK_E_UNAVAILABLE);
+    assert_null(res.retry_after);
+    assert_non_null(strstr(res.err_message, "SOUK_SEARCH=off"));
+    souk_buf_release(&res.body);
+    /* bad input is refused before the index is asked for */
+    assert_int_equal(call_search("limit=5", &res, &a), SOUK_E_VALIDATION);
+    assert_string_equal(res.problems.items[0].field, "q");
+    souk_buf_release(&res.body);
+    /* started on a database that cannot be opened: no segment ever, 503 with Retry-After */
+    souk_search_service_opts o = {.db_dsn = "sqlite:/nonexistent-souk-dir/x.db", .currency = "USD"};
+    assert_int_equal(souk_search_service_start(&o), 0);
+    assert_int_equal(call_search("q=mug", &res, &a), SOUK_E_UNAVAILABLE);
+    assert_string_equal(res.retry_after, "1");
+    souk_buf_release(&res.body);
+    souk_search_service_stop();
+    souk_arena_release(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builds_then_follows_the_version),
         cmocka_unit_test(test_refuses_bad_options),
         cmocka_unit_test(test_lends_analysers),
+        cmocka_unit_test(test_unavailable_until_built_and_when_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
