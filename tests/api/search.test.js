@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startServer } from './lib/server.js';
 import { api } from './lib/client.js';
-import { assertSameIds, sleep } from './lib/util.js';
+import { assertSameIds, mapLimit, sleep } from './lib/util.js';
 
 const FRESH_MS = 1000; // the documented bound: a change is searchable within 1 s
 
@@ -209,6 +209,26 @@ describe('search over HTTP', () => {
     await must(admin('DELETE', `/api/v1/products/${p.id}`), 200);
     took.archived = await within(start, 'archived', async () => !(await found({ q: b }, p.id)));
     t.diagnostic(`freshness (ms): ${JSON.stringify(took)}`);
+  });
+
+  it('searches answer 200 while writes keep swapping the index under them', async () => {
+    const p = sample[5];
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing && i < 40; i++) {
+        await must(admin('PATCH', `/api/v1/products/${p.id}`, { title: `${p.title} ${word(6)}` }), 200);
+        await sleep(15);
+      }
+    })();
+    const before = Number((await api(srv, 'GET', '/metrics')).text.match(/^souk_search_rebuilds_total (\d+)$/m)[1]);
+    const statuses = await mapLimit(Array.from({ length: 300 }, (_, i) => i), 8, async (i) =>
+      (await search({ q: i % 2 ? p.title.split(' ')[0] : '', facets: 'brand', limit: '10' })).status);
+    writing = false;
+    await writer;
+    await must(admin('PATCH', `/api/v1/products/${p.id}`, { title: p.title }), 200);
+    assert.deepEqual([...new Set(statuses)], [200]);
+    const rebuilds = Number((await api(srv, 'GET', '/metrics')).text.match(/^souk_search_rebuilds_total (\d+)$/m)[1]);
+    assert.ok(rebuilds > before, `the index was rebuilt meanwhile (${before} -> ${rebuilds})`);
   });
 
   it('refuses bad parameters with 422 in the standard error body', async () => {
