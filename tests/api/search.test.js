@@ -308,9 +308,21 @@ describe('search over HTTP', () => {
     const r2 = await must(api(srv, 'GET', `/api/v1/search/suggest?${enc({ q: two, limit: '10' })}`), 200);
     assert.ok(r2.data.some((x) => x.id === sample[0].id), `"${two}" suggests "${title}"`);
     assert.ok(r2.data.length <= 10);
-    // a word found only outside titles suggests nothing
+    // nothing for a word found nowhere, nor for one found only outside titles (a brand's name)
     const none = await must(api(srv, 'GET', `/api/v1/search/suggest?${enc({ q: word(12) })}`), 200);
     assert.deepEqual(none.data, []);
+    const brands = (await must(api(srv, 'GET', '/api/v1/brands'), 200)).data;
+    let checked = 0;
+    for (const b of brands) {
+      const name = b.name.toLowerCase();
+      if (!/^[a-z]+$/.test(name)) continue;
+      const hits = await must(search({ q: `${name} `, limit: '100' }), 200);
+      if (hits.total === 0 || hits.data.some((x) => x.title.toLowerCase().includes(name))) continue;
+      const s2 = await must(api(srv, 'GET', `/api/v1/search/suggest?${enc({ q: `${name} ` })}`), 200);
+      assert.deepEqual(s2.data, [], `"${name}" is a brand in no title: no suggestion`);
+      checked++;
+    }
+    assert.ok(checked > 0, 'some brand name is in no title');
     for (const bad of [{}, { q: '' }, { q: 'x'.repeat(201) }, { q: 'mug', limit: '11' }, { q: 'mug', sort: 'x' }]) {
       const e = await api(srv, 'GET', `/api/v1/search/suggest?${enc(bad)}`);
       assert.equal(e.status, 422, `${enc(bad)} -> ${e.status}`);
