@@ -282,8 +282,9 @@ static int run(souk_req *req, souk_res *res, const souk_search_segment *seg, con
     }
 }
 
-/* The hits of R (those with SCORE > MIN_SCORE when SKIP_LOW) as product
- * summaries, appended to RES's body as an array. */
+/* The hits of R as product summaries with their scores, appended to RES's
+ * body as an array; with SKIP_LOW only hits of a positive score that match
+ * every word (suggest: a title match). 0, or the error set on RES. */
 static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, const char *currency, bool skip_low)
 {
     int64_t *ids = souk_arena_alloc(req->arena, sizeof *ids * (r->nhits ? r->nhits : 1));

@@ -10,8 +10,10 @@
 
 #include "http/http.h"
 
-/* The most hits per page of GET /api/v1/search, and the deepest page. */
-#define SOUK_SEARCH_API_LIMIT_DEFAULT 20
+/* Limits of the two routes beside the engine's (query.h: at most
+ * SOUK_SEARCH_LIMIT_MAX hits a page, offset + limit at most
+ * SOUK_SEARCH_WINDOW_MAX). */
+#define SOUK_SEARCH_API_LIMIT_DEFAULT 20     /* hits per page when no limit is given */
 #define SOUK_SEARCH_API_SUGGEST_MAX 10       /* suggestions per answer */
 #define SOUK_SEARCH_API_SUGGEST_Q_MAX 200    /* bytes of what was typed */
 #define SOUK_SEARCH_API_FACETS_TEXT_MAX 1000 /* bytes of the facets parameter */
