@@ -18,7 +18,8 @@
 #include "core/banned.h"
 
 static const char usage[] =
-    "usage: souk eval search --corpus FILE --judgments FILE [--k N] [--language L] [--per-query]\n\n"
+    "usage: souk eval search --corpus FILE --judgments FILE [--k N] [--language L] [--per-query]\n"
+    "       souk eval speed --corpus FILE --queries FILE [--k N] [--repeat N] [--language L]\n\n"
     "Indexes the corpus (CSV with a header: id,title,description and optional brand,category,\n"
     "attributes), runs every query of the judgments (CSV: query,id,grade; a grade is any\n"
     "non-negative number, 0 = not relevant) and prints nDCG@k, MRR@k and recall@k of souk's\n"
@@ -26,7 +27,13 @@ static const char usage[] =
     "Both files may be gzip-compressed. Queries without a relevant judgment are left out.\n\n"
     "  --k N          cut-off, 1-100 (default 10)\n"
     "  --language L   stemming language (default english; 'none' for no stemming)\n"
-    "  --per-query    also print each query's nDCG@k for both rankings\n";
+    "  --per-query    also print each query's nDCG@k for both rankings\n\n"
+    "speed indexes the corpus in souk and in FTS5 and runs a query log (lines CLASS<TAB>QUERY; a\n"
+    "class starting 'prefix' completes the last word, one ending '+facets' also counts brand and\n"
+    "category facets) on both, all words required, and prints per class queries per second and\n"
+    "p50/p99 per query on one thread (bench/search.sh).\n\n"
+    "  --queries FILE the query log\n"
+    "  --repeat N     timed runs of each query after a warm-up, 1-1000 (default 5)\n";
 
 typedef struct {
     double ndcg, rr, recall;
@@ -50,8 +57,7 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* souk's index of SET: document number i + 1 is set->docs[i] */
-static souk_search_segment *build(const souk_eval_set *set, const char *language, double *secs)
+souk_search_segment *souk_eval_index(const souk_eval_set *set, const char *language, double *secs)
 {
     souk_search_builder *b;
     if (souk_search_builder_new(&b, language) < 0) {
@@ -67,6 +73,20 @@ static souk_search_segment *build(const souk_eval_set *set, const char *language
         doc.field[SOUK_SEARCH_F_BRAND] = d->col[SOUK_EVAL_BRAND];
         doc.field[SOUK_SEARCH_F_CATEGORY] = d->col[SOUK_EVAL_CATEGORY];
         doc.field[SOUK_SEARCH_F_ATTRS] = d->col[SOUK_EVAL_ATTRIBUTES];
+        /* brand and category are also facets (souk eval speed counts them) */
+        souk_search_facet_value facets[2];
+        size_t nf = 0;
+        static const struct {
+            const char *dim;
+            int col;
+        } facet_cols[] = {{"brand", SOUK_EVAL_BRAND}, {"category", SOUK_EVAL_CATEGORY}};
+        for (size_t f = 0; f < 2; f++) {
+            const char *v = d->col[facet_cols[f].col];
+            if (v && *v && strlen(v) <= SOUK_SEARCH_FACET_TEXT_MAX) /* a longer one is no facet value */
+                facets[nf++] = (souk_search_facet_value){facet_cols[f].dim, v};
+        }
+        doc.facets = facets;
+        doc.nfacets = nf;
         if (souk_search_builder_add(b, &doc) < 0) {
             fprintf(stderr, "souk: cannot index document %s\n", d->id);
             souk_search_builder_free(b);
@@ -85,7 +105,7 @@ static souk_search_segment *build(const souk_eval_set *set, const char *language
 static int run(const souk_eval_set *set, const char *language, size_t k, bool per_query)
 {
     double secs = 0;
-    souk_search_segment *seg = build(set, language, &secs);
+    souk_search_segment *seg = souk_eval_index(set, language, &secs);
     if (!seg)
         return SOUK_EXIT_FAIL;
     double t0 = now_s();
@@ -163,13 +183,15 @@ int souk_cmd_eval(int argc, char **argv)
                                               {"k", required_argument, NULL, 'k'},
                                               {"language", required_argument, NULL, 'l'},
                                               {"per-query", no_argument, NULL, 'p'},
+                                              {"queries", required_argument, NULL, 'q'},
+                                              {"repeat", required_argument, NULL, 'r'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     souk_config cfg;
     if (souk_cli_config_getopt(&cfg, false) < 0)
         return SOUK_EXIT_USAGE;
-    const char *corpus = NULL, *judgments = NULL, *language = NULL;
-    long k = 10;
+    const char *corpus = NULL, *judgments = NULL, *language = NULL, *queries = NULL;
+    long k = 10, repeat = 5;
     bool per_query = false;
     int c;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
@@ -179,6 +201,16 @@ int souk_cmd_eval(int argc, char **argv)
         case 'j': judgments = optarg; break;
         case 'l': language = optarg; break;
         case 'p': per_query = true; break;
+        case 'q': queries = optarg; break;
+        case 'r': {
+            char *end;
+            repeat = strtol(optarg, &end, 10);
+            if (*end || repeat < 1 || repeat > 1000) {
+                fprintf(stderr, "souk: --repeat takes a number from 1 to 1000\n");
+                return SOUK_EXIT_USAGE;
+            }
+            break;
+        }
         case 'k': {
             char *end;
             k = strtol(optarg, &end, 10);
@@ -191,9 +223,22 @@ int souk_cmd_eval(int argc, char **argv)
         default: fprintf(stderr, "souk: see 'souk eval --help'\n"); return SOUK_EXIT_USAGE;
         }
     }
-    if (optind >= argc || strcmp(argv[optind], "search") != 0 || optind + 1 != argc) {
-        fprintf(stderr, "souk: eval needs the subcommand 'search'; see 'souk eval --help'\n");
+    bool speed = optind < argc && strcmp(argv[optind], "speed") == 0;
+    if (optind >= argc || (!speed && strcmp(argv[optind], "search") != 0) || optind + 1 != argc) {
+        fprintf(stderr, "souk: eval needs the subcommand 'search' or 'speed'; see 'souk eval --help'\n");
         return SOUK_EXIT_USAGE;
+    }
+    if (speed) {
+        if (!corpus || !queries || judgments) {
+            fprintf(stderr, "souk: eval speed needs --corpus and --queries (and no --judgments)\n");
+            return SOUK_EXIT_USAGE;
+        }
+        souk_eval_set set = {0};
+        int rc = SOUK_EXIT_FAIL;
+        if (souk_eval_load_corpus(&set, corpus) == 0)
+            rc = souk_eval_speed(&set, queries, language, (size_t)k, (int)repeat);
+        souk_eval_set_release(&set);
+        return rc;
     }
     if (!corpus || !judgments) {
         fprintf(stderr, "souk: eval search needs --corpus and --judgments\n");

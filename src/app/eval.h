@@ -6,6 +6,7 @@
 #ifndef SOUK_APP_EVAL_H
 #define SOUK_APP_EVAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,7 +64,28 @@ souk_eval_fts *souk_eval_fts_build(const souk_eval_set *set);
  * FTS5's bm25(), any word matching (OR), into OUT; returns how many, or -1. */
 long souk_eval_fts_rank(souk_eval_fts *f, const char *query, size_t k, int64_t *out);
 
+/* The top K documents for QUERY with all its words matching (FTS5's
+ * implicit AND), the last word a prefix when PREFIX, by bm25(), into OUT;
+ * with FACETS also the ten most frequent brands and categories of the whole
+ * result set (counted, not returned: for `souk eval speed`). Returns how many
+ * documents, or -1. */
+long souk_eval_fts_search(souk_eval_fts *f, const char *query, bool prefix, size_t k, int64_t *out, bool facets);
+
 /* Frees F. NULL is allowed. */
 void souk_eval_fts_free(souk_eval_fts *f);
+
+typedef struct souk_search_segment souk_search_segment;
+
+/* souk's index of SET's corpus (document number i + 1 is set->docs[i];
+ * brand and category also as facets), analysed for LANGUAGE (NULL =
+ * English); *SECS the build time. NULL after printing why. */
+souk_search_segment *souk_eval_index(const souk_eval_set *set, const char *language, double *secs);
+
+/* `souk eval speed`: runs the query log at QUERIES (lines "CLASS<TAB>QUERY";
+ * a CLASS starting "prefix" completes the last word, one ending "+facets"
+ * also counts brand and category facets) against souk's index and FTS5 of
+ * SET's corpus, REPEAT times each after a warm-up, and prints per class the
+ * queries per second and p50/p99 of both. Returns an exit code. */
+int souk_eval_speed(const souk_eval_set *set, const char *queries, const char *language, size_t k, int repeat);
 
 #endif

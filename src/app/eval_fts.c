@@ -67,12 +67,14 @@ static bool word_byte(unsigned char c)
     return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-long souk_eval_fts_rank(souk_eval_fts *f, const char *query, size_t k, int64_t *out)
+/* QUERY's words, each quoted, joined by JOIN (" OR " or " ": FTS5's AND),
+ * the last one a prefix when PREFIX; malloc'd, NULL without words or memory */
+static char *expression(const char *query, const char *join, bool prefix)
 {
-    size_t len = strlen(query);
-    char *expr = malloc(len * 6 + 1);
+    size_t len = strlen(query), jl = strlen(join);
+    char *expr = malloc(len * (jl + 3) + 2);
     if (!expr)
-        return -1;
+        return NULL;
     size_t n = 0, words = 0;
     for (size_t i = 0; i < len;) {
         if (!word_byte((unsigned char)query[i])) {
@@ -80,17 +82,27 @@ long souk_eval_fts_rank(souk_eval_fts *f, const char *query, size_t k, int64_t *
             continue;
         }
         if (words++)
-            memcpy(expr + n, " OR ", 4), n += 4;
+            memcpy(expr + n, join, jl), n += jl;
         expr[n++] = '"';
         while (i < len && word_byte((unsigned char)query[i]))
             expr[n++] = query[i++];
         expr[n++] = '"';
     }
+    if (prefix && words)
+        expr[n++] = '*';
     expr[n] = '\0';
     if (words == 0) {
         free(expr);
-        return 0;
+        return NULL;
     }
+    return expr;
+}
+
+long souk_eval_fts_rank(souk_eval_fts *f, const char *query, size_t k, int64_t *out)
+{
+    char *expr = expression(query, " OR ", false);
+    if (!expr)
+        return 0;
     souk_stmt *st = souk_store_query(f->db,
                                      "SELECT rowid FROM eval_docs WHERE eval_docs MATCH $1 "
                                      "ORDER BY bm25(eval_docs) LIMIT $2",
@@ -101,6 +113,36 @@ long souk_eval_fts_rank(souk_eval_fts *f, const char *query, size_t k, int64_t *
     while ((rc = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id)))) == SOUK_DB_ROW)
         if ((size_t)got < k)
             out[got++] = id;
+    free(expr);
+    return rc == SOUK_DB_DONE ? got : -1;
+}
+
+long souk_eval_fts_search(souk_eval_fts *f, const char *query, bool prefix, size_t k, int64_t *out, bool facets)
+{
+    char *expr = expression(query, " ", prefix);
+    if (!expr)
+        return 0;
+    souk_stmt *st = souk_store_query(f->db,
+                                     "SELECT rowid FROM eval_docs WHERE eval_docs MATCH $1 "
+                                     "ORDER BY bm25(eval_docs) LIMIT $2",
+                                     SOUK_ARGS(SOUK_TEXT(expr), SOUK_I64(k)));
+    long got = 0;
+    int64_t id;
+    int rc;
+    while ((rc = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id)))) == SOUK_DB_ROW)
+        if ((size_t)got < k)
+            out[got++] = id;
+    /* facet counts over the whole result set, ten values each, as souk gives them */
+    static const char *const facet_sql[] = {
+        "SELECT brand, count(*) FROM eval_docs WHERE eval_docs MATCH $1 AND brand <> '' GROUP BY brand "
+        "ORDER BY 2 DESC, 1 LIMIT 10",
+        "SELECT category, count(*) FROM eval_docs WHERE eval_docs MATCH $1 AND category <> '' GROUP BY category "
+        "ORDER BY 2 DESC, 1 LIMIT 10"};
+    for (size_t i = 0; facets && rc == SOUK_DB_DONE && i < sizeof facet_sql / sizeof facet_sql[0]; i++) {
+        st = souk_store_query(f->db, facet_sql[i], SOUK_ARGS(SOUK_TEXT(expr)));
+        while ((rc = souk_stmt_next(st, NULL)) == SOUK_DB_ROW)
+            ;
+    }
     free(expr);
     return rc == SOUK_DB_DONE ? got : -1;
 }
