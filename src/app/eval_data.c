@@ -106,7 +106,7 @@ int souk_eval_load_corpus(souk_eval_set *set, const char *path)
             goto nomem;
     }
     souk_csv_free(r);
-    qsort(all, n, sizeof *all, by_id_then_line);
+    souk_sort(all, n, sizeof *all, by_id_then_line);
     set->docs = malloc(sizeof *set->docs * (n ? n : 1));
     if (!set->docs) {
         r = NULL;

@@ -155,8 +155,8 @@ static void print_classes(klass *cls, size_t ncls)
            "p99 ms", "results", "fts5 q/s", "p50 ms", "p99 ms", "top-k", "souk/fts5");
     for (size_t i = 0; i < ncls; i++) {
         klass *c = &cls[i];
-        qsort(c->souk, c->n, sizeof *c->souk, cmp_double);
-        qsort(c->fts, c->n, sizeof *c->fts, cmp_double);
+        souk_sort(c->souk, c->n, sizeof *c->souk, cmp_double);
+        souk_sort(c->fts, c->n, sizeof *c->fts, cmp_double);
         double qs = c->n ? (double)c->n / sum(c->souk, c->n) : 0, qf = c->n ? (double)c->n / sum(c->fts, c->n) : 0;
         printf("%-16s %7zu | %10.0f %8.3f %8.3f %10llu | %10.0f %8.3f %8.3f %10llu | %9.2f\n", c->name, c->queries, qs,
                quantile_ms(c->souk, c->n, 0.5), quantile_ms(c->souk, c->n, 0.99), (unsigned long long)c->souk_hits, qf,

@@ -330,7 +330,7 @@ int souk_search_builder_add(souk_search_builder *b, const souk_search_doc *d)
     long ntri = analyse_fields(b, d, doc);
     if (ntri < 0)
         goto nomem;
-    qsort(b->tri, (size_t)ntri, sizeof *b->tri, by_triple);
+    souk_sort(b->tri, (size_t)ntri, sizeof *b->tri, by_triple);
     for (size_t i = 0; i < (size_t)ntri;) {
         size_t j = i;
         if (souk_grow(&b->ents, &b->ents_cap, b->nents + 1, sizeof *b->ents) < 0 ||
@@ -481,7 +481,8 @@ static int finish_facets(souk_search_builder *b, souk_search_segment *s)
     for (size_t k = 0; k < b->ndoc_fv; k++)
         s->doc_fv[k] = rank[b->doc_fv[k]];
     for (uint32_t doc = 0; doc < s->ndocs; doc++)
-        qsort(s->doc_fv + s->doc_fv_off[doc], s->doc_fv_off[doc + 1] - s->doc_fv_off[doc], sizeof *s->doc_fv, by_u32);
+        souk_sort(s->doc_fv + s->doc_fv_off[doc], s->doc_fv_off[doc + 1] - s->doc_fv_off[doc], sizeof *s->doc_fv,
+                  by_u32);
     s->fv.n = nf;
     /* sorted keys are "dim\x1fvalue", grouped by dimension in the dims' order */
     uint32_t at = 0, d = 0;
@@ -526,7 +527,7 @@ static int finish_skus(souk_search_builder *b, souk_search_segment *s)
     }
     for (size_t i = 0; i < b->nskus; i++)
         order[i] = (sku_sort){b->sku_blob + b->skus[i].off, b->skus[i].len, b->skus[i].doc};
-    qsort(order, b->nskus, sizeof *order, by_sku);
+    souk_sort(order, b->nskus, sizeof *order, by_sku);
     uint32_t at = 0;
     for (size_t i = 0; i < b->nskus; i++) {
         s->skus.off[i] = at;

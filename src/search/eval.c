@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "search/eval.h"
+#include "core/grow.h"
 #include "core/banned.h"
 
 /* the highest grade of ID among the judgments, 0 when unjudged */
@@ -48,7 +49,7 @@ void souk_search_eval_query(const int64_t *ranked, size_t nranked, const int64_t
         return;
     }
     out->has_relevant = true;
-    qsort(best, nbest, sizeof *best, by_grade_desc);
+    souk_sort(best, nbest, sizeof *best, by_grade_desc);
     double idcg = 0;
     for (size_t i = 0; i < k && i < nbest; i++)
         idcg += (pow(2, best[i]) - 1) / log2((double)i + 2);

@@ -21,6 +21,7 @@
 #include "search/internal.h"
 #include "search/query.h"
 #include "search/rank.h"
+#include "core/grow.h"
 #include "core/banned.h"
 
 #define SYN_MAX 8
@@ -519,7 +520,7 @@ static souk_search_status facets(const souk_search_segment *s, const souk_search
         for (uint32_t v = lo; v < hi; v++)
             if (counts[v])
                 all[n++] = (souk_search_facet_count){souk__search_str(&s->fv, v, NULL), counts[v]};
-        qsort(all, n, sizeof *all, by_facet);
+        souk_sort(all, n, sizeof *all, by_facet);
         if (n > limit)
             n = limit;
         f->values = souk_arena_alloc(a, sizeof *f->values * (n ? n : 1));

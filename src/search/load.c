@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "search/index.h"
+#include "core/grow.h"
 #include "core/banned.h"
 
 #define CATEGORY_DEPTH_MAX 16 /* a deeper (or cyclic) tree is cut here */
@@ -71,7 +72,7 @@ static int load_tree(souk_store *db, tree *t)
     }
     if (r != SOUK_DB_DONE)
         return -1;
-    qsort(t->c, t->n, sizeof *t->c, by_id);
+    souk_sort(t->c, t->n, sizeof *t->c, by_id);
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "search/query.h"
+#include "core/grow.h"
 #include "core/banned.h"
 
 #define RULES_MAX 10000
@@ -188,7 +189,7 @@ int souk_search_synonyms_parse(souk_search_synonyms **out, const char *text, siz
         s->pairs[i].from = s->blob + (uintptr_t)s->pairs[i].from;
         s->pairs[i].to = s->blob + (uintptr_t)s->pairs[i].to;
     }
-    qsort(s->pairs, s->n, sizeof *s->pairs, by_pair);
+    souk_sort(s->pairs, s->n, sizeof *s->pairs, by_pair);
     /* drop repeated pairs and pairs of one term with itself */
     size_t w = 0;
     for (size_t i = 0; i < s->n; i++) {
