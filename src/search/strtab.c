@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "search/internal.h"
+#include "core/grow.h"
 #include "core/banned.h"
 
 static uint64_t hash(const char *s, size_t len)
@@ -139,7 +140,7 @@ int souk__search_strtab_sorted(const souk__search_strtab *t, souk__search_strs *
     }
     for (uint32_t i = 0; i < t->n; i++)
         order[i] = (sort_item){t->blob + t->off[i], t->lens[i], i};
-    qsort(order, t->n, sizeof *order, by_string);
+    souk_sort(order, t->n, sizeof *order, by_string);
     size_t at = 0;
     for (uint32_t i = 0; i < t->n; i++) {
         uint32_t id = order[i].id;
