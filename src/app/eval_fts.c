@@ -98,11 +98,10 @@ static char *expression(const char *query, const char *join, bool prefix)
     return expr;
 }
 
-long souk_eval_fts_rank(souk_eval_fts *f, const char *query, size_t k, int64_t *out)
+/* The top K rowids for the FTS5 expression EXPR by bm25() into OUT: how
+ * many, or -1 */
+static long top_k(souk_eval_fts *f, const char *expr, size_t k, int64_t *out)
 {
-    char *expr = expression(query, " OR ", false);
-    if (!expr)
-        return 0;
     souk_stmt *st = souk_store_query(f->db,
                                      "SELECT rowid FROM eval_docs WHERE eval_docs MATCH $1 "
                                      "ORDER BY bm25(eval_docs) LIMIT $2",
@@ -113,8 +112,17 @@ long souk_eval_fts_rank(souk_eval_fts *f, const char *query, size_t k, int64_t *
     while ((rc = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id)))) == SOUK_DB_ROW)
         if ((size_t)got < k)
             out[got++] = id;
-    free(expr);
     return rc == SOUK_DB_DONE ? got : -1;
+}
+
+long souk_eval_fts_rank(souk_eval_fts *f, const char *query, size_t k, int64_t *out)
+{
+    char *expr = expression(query, " OR ", false);
+    if (!expr)
+        return 0;
+    long got = top_k(f, expr, k, out);
+    free(expr);
+    return got;
 }
 
 long souk_eval_fts_search(souk_eval_fts *f, const char *query, bool prefix, size_t k, int64_t *out, bool facets)
@@ -122,16 +130,8 @@ long souk_eval_fts_search(souk_eval_fts *f, const char *query, bool prefix, size
     char *expr = expression(query, " ", prefix);
     if (!expr)
         return 0;
-    souk_stmt *st = souk_store_query(f->db,
-                                     "SELECT rowid FROM eval_docs WHERE eval_docs MATCH $1 "
-                                     "ORDER BY bm25(eval_docs) LIMIT $2",
-                                     SOUK_ARGS(SOUK_TEXT(expr), SOUK_I64(k)));
-    long got = 0;
-    int64_t id;
-    int rc;
-    while ((rc = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id)))) == SOUK_DB_ROW)
-        if ((size_t)got < k)
-            out[got++] = id;
+    long got = top_k(f, expr, k, out);
+    int rc = got < 0 ? SOUK_DB_HARD : SOUK_DB_DONE;
     /* facet counts over the whole result set, ten values each, as souk gives them */
     static const char *const facet_sql[] = {
         "SELECT brand, count(*) FROM eval_docs WHERE eval_docs MATCH $1 AND brand <> '' GROUP BY brand "
@@ -139,7 +139,7 @@ long souk_eval_fts_search(souk_eval_fts *f, const char *query, bool prefix, size
         "SELECT category, count(*) FROM eval_docs WHERE eval_docs MATCH $1 AND category <> '' GROUP BY category "
         "ORDER BY 2 DESC, 1 LIMIT 10"};
     for (size_t i = 0; facets && rc == SOUK_DB_DONE && i < sizeof facet_sql / sizeof facet_sql[0]; i++) {
-        st = souk_store_query(f->db, facet_sql[i], SOUK_ARGS(SOUK_TEXT(expr)));
+        souk_stmt *st = souk_store_query(f->db, facet_sql[i], SOUK_ARGS(SOUK_TEXT(expr)));
         while ((rc = souk_stmt_next(st, NULL)) == SOUK_DB_ROW)
             ;
     }

@@ -338,6 +338,11 @@ const char *souk_catalog_check_sku(const char *s, size_t len);
 const char *souk_catalog_check_attr_name(const char *s, size_t len);
 const char *souk_catalog_check_currency(const char *s, size_t len);
 
+/* A query-string parser (core/query_spec.h SOUK_QUERY_F_CUSTOM) for a
+ * currency parameter: V (LEN bytes) checked as souk_catalog_check_currency
+ * does, copied with its NUL into DST (char[4]). NULL, or the problem. */
+const char *souk_catalog_query_currency(const char *v, size_t len, void *dst, souk_arena *a);
+
 /* The store version (souk_store_touch) every catalog or stock write bumps:
  * what public, cacheable answers show has changed. */
 #define SOUK_CONTENT "content"

@@ -98,7 +98,7 @@ enum {
     Q_CURSOR
 };
 
-static const char *parse_currency(const char *v, size_t len, void *dst, souk_arena *a)
+const char *souk_catalog_query_currency(const char *v, size_t len, void *dst, souk_arena *a)
 {
     (void)a;
     if (souk_catalog_check_currency(v, len))
@@ -118,7 +118,7 @@ static const souk_query_field filter_fields[] = {
                                    .message = "must be one of active, draft, archived, any"),
     [Q_PRICE_MIN] = SOUK_QUERY_F_INT("price_min", filter_in, price_min, 0, SOUK_MONEY_MAX, .message = PRICE_MESSAGE),
     [Q_PRICE_MAX] = SOUK_QUERY_F_INT("price_max", filter_in, price_max, 0, SOUK_MONEY_MAX, .message = PRICE_MESSAGE),
-    [Q_CURRENCY] = SOUK_QUERY_F_CUSTOM("currency", filter_in, currency, parse_currency),
+    [Q_CURRENCY] = SOUK_QUERY_F_CUSTOM("currency", filter_in, currency, souk_catalog_query_currency),
     [Q_CATEGORY] = SOUK_QUERY_F_TEXT("category", filter_in, category, 1, 100, .message = TAXON_MESSAGE),
     [Q_BRAND] = SOUK_QUERY_F_TEXT("brand", filter_in, brand, 1, 100, .message = TAXON_MESSAGE),
     [Q_VENDOR] = SOUK_QUERY_F_TEXT("vendor", filter_in, vendor, 1, 100, .message = TAXON_MESSAGE),

@@ -49,15 +49,6 @@ enum {
     Q_FLIM
 };
 
-static const char *parse_currency(const char *v, size_t len, void *dst, souk_arena *a)
-{
-    (void)a;
-    if (souk_catalog_check_currency(v, len))
-        return "must be an ISO 4217 currency code such as USD";
-    memcpy(dst, v, 4);
-    return NULL;
-}
-
 #define TAXON_MESSAGE "must be an id or a slug"
 #define PRICE_MESSAGE "must be a non-negative integer amount in minor units"
 static const souk_query_field search_fields[] = {
@@ -70,7 +61,7 @@ static const souk_query_field search_fields[] = {
     [Q_VENDOR] = SOUK_QUERY_F_TEXT("vendor", search_in, vendor, 1, 100, .message = TAXON_MESSAGE),
     [Q_PMIN] = SOUK_QUERY_F_INT("price_min", search_in, price_min, 0, SOUK_MONEY_MAX, .message = PRICE_MESSAGE),
     [Q_PMAX] = SOUK_QUERY_F_INT("price_max", search_in, price_max, 0, SOUK_MONEY_MAX, .message = PRICE_MESSAGE),
-    [Q_CUR] = SOUK_QUERY_F_CUSTOM("currency", search_in, currency, parse_currency),
+    [Q_CUR] = SOUK_QUERY_F_CUSTOM("currency", search_in, currency, souk_catalog_query_currency),
     [Q_STOCK] = SOUK_QUERY_F_ENUM("in_stock", search_in, in_stock, in_stock_names, .message = "must be true or false"),
     [Q_FACETS] = SOUK_QUERY_F_TEXT("facets", search_in, facets, 1, SOUK_SEARCH_API_FACETS_TEXT_MAX),
     [Q_FLIM] = SOUK_QUERY_F_INT("facet_limit", search_in, facet_limit, 1, SOUK_SEARCH_FACET_LIMIT_MAX),
