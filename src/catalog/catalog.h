@@ -343,6 +343,15 @@ const char *souk_catalog_check_currency(const char *s, size_t len);
  * does, copied with its NUL into DST (char[4]). NULL, or the problem. */
 const char *souk_catalog_query_currency(const char *v, size_t len, void *dst, souk_arena *a);
 
+/* True when the query parameter KEY is an attribute filter "attr.NAME". */
+bool souk_catalog_is_attr_param(const char *key);
+
+/* Why item I of Q, an "attr.NAME" parameter, is no attribute filter, or
+ * NULL when it is one: the parameter repeated, a NAME that is no attribute
+ * name, or a value over 200 characters (or empty, unless ALLOW_EMPTY). The
+ * product list and search read attribute filters alike. */
+const char *souk_catalog_attr_param_problem(const souk_query *q, size_t i, bool allow_empty);
+
 /* The store version (souk_store_touch) every catalog or stock write bumps:
  * what public, cacheable answers show has changed. */
 #define SOUK_CONTENT "content"

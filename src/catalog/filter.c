@@ -128,9 +128,23 @@ static const souk_query_field filter_fields[] = {
 };
 static const souk_query_spec filter_spec = SOUK_QUERY_SPEC(filter_in, filter_fields);
 
-static bool is_attr(const char *key)
+bool souk_catalog_is_attr_param(const char *key)
 {
     return strncmp(key, "attr.", 5) == 0;
+}
+
+const char *souk_catalog_attr_param_problem(const souk_query *q, size_t i, bool allow_empty)
+{
+    const char *k = q->items[i].key, *name = k + 5;
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(q->items[j].key, k) == 0)
+            return "must not be repeated";
+    if (souk_catalog_check_attr_name(name, strlen(name)))
+        return "attribute names use 1-64 of a-z, 0-9 and '_'";
+    size_t len = q->items[i].value_len;
+    if ((!allow_empty && len == 0) || souk_utf8_len(q->items[i].value, len) > 200)
+        return allow_empty ? "must be at most 200 characters" : "must be 1 to 200 characters";
+    return NULL;
 }
 
 /* The attr.NAME=VALUE filters of Q into F (one problem per bad one). */
@@ -138,18 +152,11 @@ static int parse_attrs(souk_catalog_filter *f, const souk_query *q, souk_arena *
 {
     int bad = 0;
     for (size_t i = 0; i < q->count; i++) {
-        const char *k = q->items[i].key, *v = q->items[i].value, *name = k + 5;
-        if (!is_attr(k))
+        const char *k = q->items[i].key, *v = q->items[i].value, *name = k + 5, *why;
+        if (!souk_catalog_is_attr_param(k))
             continue;
-        bool repeated = false;
-        for (size_t j = 0; j < i; j++)
-            repeated |= strcmp(q->items[j].key, k) == 0;
-        if (repeated)
-            bad = souk_problems_add(pr, a, k, "must not be repeated");
-        else if (souk_catalog_check_attr_name(name, strlen(name)))
-            bad = souk_problems_add(pr, a, k, "attribute names use 1-64 of a-z, 0-9 and '_'");
-        else if (souk_utf8_len(v, q->items[i].value_len) > 200)
-            bad = souk_problems_add(pr, a, k, "must be at most 200 characters");
+        if ((why = souk_catalog_attr_param_problem(q, i, true)))
+            bad = souk_problems_add(pr, a, k, "%s", why);
         else if (f->nattrs >= SOUK_CATALOG_FILTER_ATTRS_MAX)
             bad = souk_problems_add(pr, a, k, "at most %d attribute filters", SOUK_CATALOG_FILTER_ATTRS_MAX);
         else {
@@ -175,7 +182,7 @@ int souk_catalog_filter_parse(souk_catalog_filter *f, const souk_query *q, const
     memcpy(in.currency, default_currency, 4);
     souk_query fixed = {.count = 0};
     for (size_t i = 0; i < q->count; i++)
-        if (!is_attr(q->items[i].key))
+        if (!souk_catalog_is_attr_param(q->items[i].key))
             fixed.items[fixed.count++] = q->items[i];
     int bad = souk_query_decode(&filter_spec, &fixed, &in, a, pr);
     bad |= parse_attrs(f, q, a, pr);

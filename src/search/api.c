@@ -89,11 +89,6 @@ typedef struct search_plan {
     const char *currency;
 } search_plan;
 
-static bool is_attr(const char *key)
-{
-    return strncmp(key, "attr.", 5) == 0;
-}
-
 /* Adds the facet filter DIM = VALUE to P. */
 static void add_filter(search_plan *p, const char *dim, const char *value)
 {
@@ -108,18 +103,11 @@ static int parse_attrs(search_plan *p, const souk_query *q, souk_arena *a, souk_
     int bad = 0;
     size_t n = 0;
     for (size_t i = 0; i < q->count; i++) {
-        const char *k = q->items[i].key, *v = q->items[i].value, *name = k + 5;
-        if (!is_attr(k))
+        const char *k = q->items[i].key, *v = q->items[i].value, *why;
+        if (!souk_catalog_is_attr_param(k))
             continue;
-        bool repeated = false;
-        for (size_t j = 0; j < i; j++)
-            repeated |= strcmp(q->items[j].key, k) == 0;
-        if (repeated)
-            bad = souk_problems_add(pr, a, k, "must not be repeated");
-        else if (souk_catalog_check_attr_name(name, strlen(name)))
-            bad = souk_problems_add(pr, a, k, "attribute names use 1-64 of a-z, 0-9 and '_'");
-        else if (q->items[i].value_len == 0 || souk_utf8_len(v, q->items[i].value_len) > 200)
-            bad = souk_problems_add(pr, a, k, "must be 1 to 200 characters");
+        if ((why = souk_catalog_attr_param_problem(q, i, false)))
+            bad = souk_problems_add(pr, a, k, "%s", why);
         else if (n >= SOUK_CATALOG_FILTER_ATTRS_MAX)
             bad = souk_problems_add(pr, a, k, "at most %d attribute filters", SOUK_CATALOG_FILTER_ATTRS_MAX);
         else {
@@ -142,7 +130,7 @@ static int parse_facets(search_plan *p, const char *text, souk_arena *a, souk_pr
         if (comma)
             *comma = '\0';
         bool known = strcmp(tok, "category") == 0 || strcmp(tok, "brand") == 0 || strcmp(tok, "vendor") == 0 ||
-                     (is_attr(tok) && !souk_catalog_check_attr_name(tok + 5, strlen(tok + 5)));
+                     (souk_catalog_is_attr_param(tok) && !souk_catalog_check_attr_name(tok + 5, strlen(tok + 5)));
         if (!known)
             return souk_problems_add(pr, a, "facets", "each facet is category, brand, vendor or attr.NAME");
         for (size_t i = 0; i < p->req.nfacets; i++)
@@ -188,7 +176,7 @@ static int search_parse(souk_req *req, souk_res *res, search_plan *p)
     memcpy(in.currency, store_currency, 4);
     souk_query fixed = {.count = 0};
     for (size_t i = 0; i < req->query.count; i++)
-        if (!is_attr(req->query.items[i].key))
+        if (!souk_catalog_is_attr_param(req->query.items[i].key))
             fixed.items[fixed.count++] = req->query.items[i];
     souk_problems *pr = &res->problems;
     souk_arena *a = req->arena;
