@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "search/internal.h"
@@ -175,34 +176,27 @@ static int by_triple(const void *x, const void *y)
     return a->fpos < b->fpos ? -1 : a->fpos > b->fpos;
 }
 
+/* Reallocates the array *PP to N elements of ELEM bytes; 0, or -1 with *PP
+ * as it was (the per-document columns grow together, sharing docs_cap) */
+static int regrow(void *pp, size_t n, size_t elem)
+{
+    void *p;
+    memcpy(&p, pp, sizeof p);
+    if (n > SIZE_MAX / elem || !(p = realloc(p, n * elem)))
+        return -1;
+    memcpy(pp, &p, sizeof p);
+    return 0;
+}
+
 static int add_columns(souk_search_builder *b, const souk_search_doc *d)
 {
-    size_t need = (size_t)b->ndocs + 1, cap = b->docs_cap;
-    if (need > cap) {
-        size_t n = cap ? cap * 2 : 1024;
-        int64_t *p1 = realloc(b->ext_id, n * sizeof *p1);
-        if (p1)
-            b->ext_id = p1;
-        int64_t *p2 = realloc(b->price, n * sizeof *p2);
-        if (p2)
-            b->price = p2;
-        int64_t *p3 = realloc(b->created, n * sizeof *p3);
-        if (p3)
-            b->created = p3;
-        float *p4 = realloc(b->popularity, n * sizeof *p4);
-        if (p4)
-            b->popularity = p4;
-        float *p5 = realloc(b->rating, n * sizeof *p5);
-        if (p5)
-            b->rating = p5;
-        uint8_t *p6 = realloc(b->in_stock, n * sizeof *p6);
-        if (p6)
-            b->in_stock = p6;
-        uint16_t *p7 = realloc(b->flen, n * NF * sizeof *p7);
-        if (p7)
-            b->flen = p7;
-        if (!p1 || !p2 || !p3 || !p4 || !p5 || !p6 || !p7)
-            return -1;
+    if ((size_t)b->ndocs + 1 > b->docs_cap) {
+        size_t n = b->docs_cap ? b->docs_cap * 2 : 1024;
+        if (regrow(&b->ext_id, n, sizeof *b->ext_id) || regrow(&b->price, n, sizeof *b->price) ||
+            regrow(&b->created, n, sizeof *b->created) || regrow(&b->popularity, n, sizeof *b->popularity) ||
+            regrow(&b->rating, n, sizeof *b->rating) || regrow(&b->in_stock, n, sizeof *b->in_stock) ||
+            regrow(&b->flen, n * NF, sizeof *b->flen))
+            return -1; /* the columns grown so far keep their contents; docs_cap stays */
         b->docs_cap = n;
     }
     uint32_t doc = b->ndocs;

@@ -58,7 +58,7 @@ static void test_filter_parse(void **state)
         {"price_min=1000000000001", "price_min"},
         {"price_min=5&price_max=4", "price_min"},
         {"currency=usd", "currency"},
-        {"currency=XXX", "currency"},
+        {"currency=XXX", "currency"}, /* ISO 4217 "no currency": no price is in it */
         {"attr.Color=red", "attr.Color"},
         {"attr.=x", "attr."},
         {"category=", "category"},
