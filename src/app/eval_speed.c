@@ -206,6 +206,11 @@ int souk_eval_speed(const souk_eval_set *set, const char *queries, const char *l
     int rc = SOUK_EXIT_OK;
     while (rc == SOUK_EXIT_OK && fgets(line, sizeof line, in)) {
         lineno++;
+        if (!strchr(line, '\n') && !feof(in)) { /* longer than the buffer: refused, not split */
+            fprintf(stderr, "souk: %s:%zu: a line longer than %d bytes\n", queries, lineno, QUERY_MAX + 62);
+            rc = SOUK_EXIT_FAIL;
+            break;
+        }
         line[strcspn(line, "\r\n")] = '\0';
         if (!line[0] || line[0] == '#')
             continue;

@@ -57,5 +57,10 @@ describe('souk eval speed', () => {
     const r = souk(['eval', 'speed', '--corpus', corpus, '--queries', bad]);
     assert.equal(r.code, 1);
     assert.match(r.err, /expected CLASS<TAB>QUERY/);
+    const long = join(dir, 'long.tsv');
+    writeFileSync(long, `two\t${'word '.repeat(400)}\n`);
+    const l = souk(['eval', 'speed', '--corpus', corpus, '--queries', long]);
+    assert.equal(l.code, 1);
+    assert.match(l.err, /longer than/);
   });
 });
