@@ -116,15 +116,13 @@ static souk_err render(souk_store *db, finish_ctx *f)
     if (paid_here) { /* written from memory, straight into the body */
         souk_buf b;
         souk_buf_init(&b, SOUK__CHECKOUT_BODY_MAX);
-        souk_err e = souk__order_paid_write(f->placed, f->order, order_token, &b);
-        if (e || !b.data) {
-            souk_buf_release(&b);
-            return SOUK_E_INTERNAL;
+        if (souk__order_paid_write(f->placed, f->order, order_token, &b) == SOUK_OK && b.data) {
+            free(f->body);
+            f->body = b.data; /* malloc'd, NUL-terminated: the body owns it now */
+            f->status = 201;
+            return SOUK_OK;
         }
-        free(f->body);
-        f->body = b.data; /* malloc'd, NUL-terminated: the body owns it now */
-        f->status = 201;
-        return SOUK_OK;
+        souk_buf_release(&b); /* not from memory after all: read back below, as the contract says */
     }
     json_t *j = NULL;
     souk_err e = souk__order_json(db, c->order_id, 0, &j);
