@@ -18,7 +18,9 @@ CFLAGS   := -std=c17 $(OPT) $(WARN) $(SAN) -pthread $(EXTRA_CFLAGS)
 # search text (src/search): utf8proc ships a pkg-config file; libstemmer and CRoaring do not
 UTF8PROC_LIBS := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
 SEARCH_LIBS   := $(UTF8PROC_LIBS) -lstemmer -lroaring
-LDLIBS   := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lsodium -loath -lcurl $(SEARCH_LIBS) -lz -lpthread -lm
+# recommendations (src/recommend): OpenBLAS for the dense algebra, LAPACKE for the small solves
+RECOMMEND_LIBS := -llapacke -lopenblas
+LDLIBS   := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lsodium -loath -lcurl $(SEARCH_LIBS) $(RECOMMEND_LIBS) -lz -lpthread -lm
 LDFLAGS  := $(SAN) $(EXTRA_LDFLAGS)
 
 SRC      := $(sort $(wildcard src/*/*.c src/store/sqlite/*.c))

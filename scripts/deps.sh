@@ -9,7 +9,8 @@ packages=(
   make gcc clang libclang-rt-14-dev pkg-config
   libh2o-evloop-dev libssl-dev zlib1g-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev
   liboath-dev libcurl4-openssl-dev
-  libstemmer-dev libutf8proc-dev libroaring-dev
+  libstemmer-dev libutf8proc-dev libroaring-dev libopenblas-dev liblapacke-dev
+  chromium
   sqlite3 curl jq wrk nginx-light
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
