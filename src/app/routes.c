@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "behaviour/api.h"
 #include "cart/api.h"
 #include "catalog/api.h"
 #include "identity/api.h"
@@ -74,6 +75,7 @@ static int openapi(souk_req *req, souk_res *res)
  *   .cacheable      200s may be kept in the response cache
  *   .blocking       runs on the CPU pool (password hashing)
  *   .network        runs on the network pool (it calls a payment gateway)
+ *   .unaudited      a write that changes no business state: no audit entry
  *   .rate           rate-limit class (default: per user/key, else per address) */
 #define ROUTE(m, p, perm, h, ...)                                                                                      \
     {                                                                                                                  \
@@ -115,6 +117,9 @@ souk_route souk_routes[] = {
     /* search (the served index; never kept in the response cache: Cache-Control no-store) */
     ROUTE(SOUK_GET, "/api/v1/search", PUBLIC, souk_search_api_search),
     ROUTE(SOUK_GET, "/api/v1/search/suggest", PUBLIC, souk_search_api_suggest),
+
+    /* behaviour events from browsers and servers (decoded on the CPU pool; telemetry, not audited) */
+    ROUTE(SOUK_POST, "/api/v1/events", PUBLIC, souk_behaviour_api_ingest, .blocking = true, .unaudited = true),
 
     /* accounts and sessions */
     ROUTE(SOUK_POST, "/api/v1/auth/register", PUBLIC, souk_identity_api_register, .blocking = true,

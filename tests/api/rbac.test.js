@@ -193,6 +193,7 @@ describe('RBAC matrix', () => {
     'GET /api/v1/products': () => ({ query: '?limit=5' }),
     'GET /api/v1/search': () => ({ query: '?q=shirt&limit=5&facets=brand' }),
     'GET /api/v1/search/suggest': () => ({ query: '?q=sh' }),
+    'POST /api/v1/events': (p) => ({ body: { events: [{ id: uniq(`rbac-${p}`).replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 64), type: 'page_view', anonymous_id: 'rbac-anonymous-1' }] } }),
     'POST /api/v1/products': (p) => ({ body: { title: uniq(`RBAC new product ${p}`) } }),
     'GET /api/v1/products/{id}': () => ({ params: { id: fx.productB.id } }),
     'PATCH /api/v1/products/{id}': (p) => ({ params: { id: fx.productB.id }, body: { description: `touched by ${p}` } }),
