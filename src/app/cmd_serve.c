@@ -17,6 +17,7 @@
 #include "core/live.h"
 #include "identity/identity.h"
 #include "inventory/inventory.h"
+#include "recommend/service.h"
 #include "search/service.h"
 #include "core/banned.h"
 
@@ -165,6 +166,14 @@ int souk_cmd_serve(int argc, char **argv)
         souk_store_group_stop(group);
         return SOUK_EXIT_FAIL;
     }
+    if (souk_rec_service_start(cfg.db_dsn, SOUK_CONTENT, SOUK_STOCK_STATE) <
+        0) { /* recommendations: in the background too */
+        souk_search_service_stop();
+        if (workers)
+            souk_background_stop();
+        souk_store_group_stop(group);
+        return SOUK_EXIT_FAIL;
+    }
     souk_live_register('a', souk_inventory_live_available); /* "available" in product detail */
     souk_server_opts opts = {.config = &cfg,
                              .routes = souk_routes,
@@ -176,6 +185,7 @@ int souk_cmd_serve(int argc, char **argv)
                              .stock_version = SOUK_STOCK_STATE,
                              .access_log = access_log};
     int rc = souk_server_run(&opts);
+    souk_rec_service_stop();
     souk_search_service_stop();
     if (workers)
         souk_background_stop();

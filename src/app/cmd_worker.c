@@ -26,6 +26,7 @@
 #include "app/anchor.h"
 #include "app/cli.h"
 #include "behaviour/behaviour.h"
+#include "recommend/service.h"
 #include "core/log.h"
 #include "core/query.h"
 #include "events/events.h"
@@ -91,6 +92,7 @@ void souk_background_register(void)
     souk_job_schedule("reservations.expire", "* * * * *");
     souk_orders_register_jobs();
     souk_behaviour_register();
+    souk_rec_register_jobs();
     souk_mail_register_jobs();
     souk_identity_register_jobs();
     souk_anchor_register();

@@ -17,6 +17,7 @@
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "orders/api.h"
+#include "recommend/api.h"
 #include "search/api.h"
 #include "core/embed.h"
 #include "core/metrics.h"
@@ -32,6 +33,7 @@
 #define JOBS "jobs:manage"
 #define ORDERS_MANAGE "orders:manage"
 #define ORDERS_FULFIL "orders:fulfil:own"
+#define RECS_MANAGE "recommendations:manage"
 #define LIST_CACHE "public, max-age=300"
 #define DETAIL_CACHE "public, max-age=900"
 
@@ -117,6 +119,24 @@ souk_route souk_routes[] = {
     /* search (the served index; never kept in the response cache: Cache-Control no-store) */
     ROUTE(SOUK_GET, "/api/v1/search", PUBLIC, souk_search_api_search),
     ROUTE(SOUK_GET, "/api/v1/search/suggest", PUBLIC, souk_search_api_suggest),
+
+    /* recommendations (answered from memory; for-you is personal and never cached) */
+    ROUTE(SOUK_GET, "/api/v1/recommendations/for-you", PUBLIC, souk_rec_api_for_you),
+    /* not kept in the response cache (its entries live until the catalog moves; these lists move with the
+     * model and the events): answered from memory; the handlers mark anonymous answers for browsers and
+     * CDNs to keep an hour */
+    ROUTE(SOUK_GET, "/api/v1/recommendations/trending", PUBLIC, souk_rec_api_trending),
+    ROUTE(SOUK_GET, "/api/v1/products/{id}/similar", PUBLIC, souk_rec_api_similar),
+    ROUTE(SOUK_GET, "/api/v1/products/{id}/bought-together", PUBLIC, souk_rec_api_bought_together),
+    ROUTE(SOUK_GET, "/api/v1/admin/recommendations/models", RECS_MANAGE, souk_rec_api_models),
+    ROUTE(SOUK_POST, "/api/v1/admin/recommendations/models", RECS_MANAGE, souk_rec_api_train),
+    ROUTE(SOUK_GET, "/api/v1/admin/recommendations/models/{version}", RECS_MANAGE, souk_rec_api_model),
+    ROUTE(SOUK_POST, "/api/v1/admin/recommendations/models/{version}/activate", RECS_MANAGE, souk_rec_api_activate),
+    ROUTE(SOUK_POST, "/api/v1/admin/recommendations/rollback", RECS_MANAGE, souk_rec_api_rollback),
+    ROUTE(SOUK_GET, "/api/v1/admin/recommendations/ab-tests", RECS_MANAGE, souk_rec_api_ab_list),
+    ROUTE(SOUK_POST, "/api/v1/admin/recommendations/ab-tests", RECS_MANAGE, souk_rec_api_ab_start),
+    ROUTE(SOUK_GET, "/api/v1/admin/recommendations/ab-tests/{id}", RECS_MANAGE, souk_rec_api_ab_get),
+    ROUTE(SOUK_POST, "/api/v1/admin/recommendations/ab-tests/{id}/stop", RECS_MANAGE, souk_rec_api_ab_stop),
 
     /* behaviour events from browsers and servers (decoded on the CPU pool; telemetry, not audited) */
     ROUTE(SOUK_POST, "/api/v1/events", PUBLIC, souk_behaviour_api_ingest, .blocking = true, .unaudited = true),
