@@ -108,7 +108,7 @@ int souk_cmd_train(int argc, char **argv)
             o.iterations = (unsigned)v;
             break;
         case 'w':
-            if (!number(optarg, 1, 3650, &v))
+            if (!number(optarg, 1, 36500, &v))
                 goto bad;
             o.window_days = (int)v;
             break;

@@ -53,7 +53,7 @@ double souk_rec_event_weight(int type);
 typedef struct souk_rec_train_opts {
     unsigned factors, iterations;  /* 0 = the defaults of recommend.h (64, 15) */
     double alpha, lambda;          /* 0 = the defaults */
-    int window_days;               /* 1..3650; 0 = SOUK_REC_WINDOW_DAYS */
+    int window_days;               /* 1..36500; 0 = SOUK_REC_WINDOW_DAYS */
     int test_days;                 /* 1..365; 0 = SOUK_REC_TEST_DAYS */
     unsigned threads;              /* 0 = the online CPUs */
     bool activate;                 /* activate the new version when it is ready (always when none is active) */

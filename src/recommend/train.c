@@ -74,8 +74,8 @@ const char *souk_rec_train_opts_from_json(const json_t *params, souk_rec_train_o
                 return "params.lambda must be above 0 and at most 10000";
             o->lambda = d;
         } else if (strcmp(key, "window_days") == 0) {
-            if (!whole || d < 1 || d > 3650)
-                return "params.window_days must be an integer from 1 to 3650";
+            if (!whole || d < 1 || d > 36500)
+                return "params.window_days must be an integer from 1 to 36500";
             o->window_days = (int)d;
         } else if (strcmp(key, "test_days") == 0) {
             if (!whole || d < 1 || d > 365)
