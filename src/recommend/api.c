@@ -154,15 +154,13 @@ int souk_rec_api_bought_together(souk_req *req, souk_res *res)
 static size_t exclusions(souk_req *req, const souk_rec_ask *q, int64_t *ex)
 {
     size_t n = 0;
-    int64_t key = q->user ? q->user : q->visitor ? -q->visitor : 0;
-    if (key) {
-        souk_stmt *st =
-            souk_store_query(req->store,
-                             "SELECT DISTINCT product_id FROM recommend_interactions WHERE user_key = $1 "
-                             "AND type = $2 AND at >= $3 LIMIT $4",
-                             SOUK_ARGS(SOUK_I64(key), SOUK_I64(SOUK_BEHAVIOUR_PURCHASE),
-                                       SOUK_I64(souk_time_now_us() - (int64_t)RECENT_PURCHASE_DAYS * 86400 * 1000000),
-                                       SOUK_I64(EXCLUDE_MAX / 2)));
+    if (q->user) { /* purchases are the account's (the server records them from orders) */
+        souk_stmt *st = souk_store_query(
+            req->store,
+            "SELECT DISTINCT product_id FROM recommend_purchases WHERE user_id = $1 "
+            "AND at >= $2 LIMIT $3",
+            SOUK_ARGS(SOUK_I64(q->user), SOUK_I64(souk_time_now_us() - (int64_t)RECENT_PURCHASE_DAYS * 86400 * 1000000),
+                      SOUK_I64(EXCLUDE_MAX / 2)));
         while (n < EXCLUDE_MAX / 2 && souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&ex[n]))) == SOUK_DB_ROW)
             n++;
         souk_stmt_done(st);

@@ -55,6 +55,8 @@ typedef struct snapshot {
     heavy *h;
     item_info *items; /* ascending id */
     size_t nitems;
+    uint32_t *slots; /* open addressing over the ids: index + 1, 0 = empty; a power of two ≥ 2·nitems */
+    size_t nslots;
     uint32_t *by_trend; /* item indices, most trending first */
     int64_t *cat_ids, *cat_parents;
     size_t ncats;
@@ -87,6 +89,7 @@ static void snapshot_unref(snapshot *s)
         return;
     heavy_unref(s->h);
     free(s->items);
+    free(s->slots);
     free(s->by_trend);
     free(s->cat_ids);
     free(s->cat_parents);
@@ -302,6 +305,11 @@ static int by_trend_desc(const void *a, const void *b, void *ctx)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+static size_t slot_of(int64_t id, size_t nslots)
+{
+    return (size_t)(((uint64_t)id * 0x9E3779B97F4A7C15ULL) >> 32) & (nslots - 1);
+}
+
 static snapshot *build_light(souk_store *db, heavy *h)
 {
     snapshot *s = calloc(1, sizeof *s);
@@ -343,13 +351,22 @@ static snapshot *build_light(souk_store *db, heavy *h)
         s->cat_parents[s->ncats++] = souk_stmt_i64(st, 1);
     }
     souk_stmt_done(st);
+    s->nslots = 16;
+    while (s->nslots < 2 * s->nitems)
+        s->nslots *= 2;
+    s->slots = calloc(s->nslots, sizeof *s->slots);
     s->by_trend = malloc((s->nitems ? s->nitems : 1) * sizeof *s->by_trend);
-    if (!s->by_trend) {
+    if (!s->by_trend || !s->slots) {
         snapshot_unref(s);
         return NULL;
     }
-    for (size_t i = 0; i < s->nitems; i++)
+    for (size_t i = 0; i < s->nitems; i++) {
         s->by_trend[i] = (uint32_t)i;
+        size_t j = slot_of(s->items[i].id, s->nslots);
+        while (s->slots[j])
+            j = (j + 1) & (s->nslots - 1);
+        s->slots[j] = (uint32_t)i + 1;
+    }
     if (s->nitems)
         qsort_r(s->by_trend, s->nitems, sizeof *s->by_trend, by_trend_desc, s->items);
     return s;
@@ -443,17 +460,18 @@ void souk_rec_service_stop(void)
 
 /* ---- the lists ---- */
 
+/* The item of ID, or NULL: the engine asks keep() for every candidate it
+ * scores (all products sharing a word, for content similarity), so this is
+ * a hash probe, not a binary search (which was 46% of a similar request). */
 static const item_info *item_of(const snapshot *s, int64_t id)
 {
-    size_t lo = 0, hi = s->nitems;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->items[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
+    for (size_t j = slot_of(id, s->nslots);; j = (j + 1) & (s->nslots - 1)) {
+        uint32_t v = s->slots[j];
+        if (!v)
+            return NULL;
+        if (s->items[v - 1].id == id)
+            return &s->items[v - 1];
     }
-    return lo < s->nitems && s->items[lo].id == id ? &s->items[lo] : NULL;
 }
 
 typedef struct rules {
