@@ -13,14 +13,12 @@ TMP_NAME=recserve
 . bench/lib/souk.sh
 PRODUCTS="${BENCH_PRODUCTS:-10000}"
 VISITORS="${BENCH_VISITORS:-2000}"
-DURATION="${BENCH_DURATION:-10s}"
-CONNECTIONS="${BENCH_CONNECTIONS:-64}"
+BENCH_DURATION="${BENCH_DURATION:-10s}"
+DURATION="$BENCH_DURATION"
+BENCH_CONNECTIONS="${BENCH_CONNECTIONS:-64}"
+CONNECTIONS="$BENCH_CONNECTIONS"
 bench_tools wrk curl jq python3
-NGINX="$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)"
-[[ -x "$NGINX" ]] || { log "nginx missing (make deps)"; exit 1; }
 bench_setup
-NGINX_PID=""
-trap '[[ -n "$NGINX_PID" ]] && kill "$NGINX_PID" 2>/dev/null; bench_cleanup' EXIT
 
 env "${BENCH_ENVS[@]}" "$SOUK_BIN" demo --db "$TMP/souk.db" --products "$PRODUCTS" --seed 1 >/dev/null 2>&1
 bench_serve "$TMP/souk.db"
@@ -79,50 +77,19 @@ done
   echo 'request = function() n = n + 1; return wrk.format("GET", "/api/v1/products/" .. ids[(n * 7919) % #ids + 1] .. "/similar?limit=10") end'
 } >"$TMP/similar.lua"
 
-run() { # URL [wrk args] -> req/s p50 p99 non2xx
-  wrk -t2 -c"$CONNECTIONS" -d2s "${@:2}" "$1" >/dev/null 2>&1 || true
-  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${@:2}" "$1" >"$TMP/wrk.txt"
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ { rps = $2 } / 50%/ { p50 = ms($2) } / 99%/ { p99 = ms($2) } /Non-2xx/ { bad = $5 }
-    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, bad }' "$TMP/wrk.txt"
-}
+run() { bench_wrk "$@"; }
 
 [[ -n "${BENCH_KEEP:-}" ]] && cp "$TMP/foryou.lua" "$TMP/similar.lua" "$TMP/souk.db" "$TMP/souk.db.key" "$BENCH_KEEP/"
 read -r frps f50 f99 fbad < <(run "$BASE/" -s "$TMP/foryou.lua")
 read -r srps s50 s99 sbad < <(run "$BASE/" -s "$TMP/similar.lua")
 
-NG="$TMP/nginx"
-mkdir -p "$NG/html" "$NG/logs" "$NG/tmp"
-chmod 755 "$TMP" "$NG" "$NG/html"
-curl -fs "$BASE/api/v1/recommendations/for-you?anonymous_id=visitor-000001&limit=10" >"$NG/html/foryou.json"
-curl -fs "$BASE/api/v1/products/$(head -1 "$TMP/products.txt")/similar?limit=10" >"$NG/html/similar.json"
-chmod 644 "$NG/html/"*.json
-NPORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-cat >"$NG/nginx.conf" <<EOF
-worker_processes ${SOUK_THREADS:-2};
-daemon off;
-pid $NG/nginx.pid;
-error_log $NG/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    default_type application/json;
-    keepalive_requests 100000;
-    client_body_temp_path $NG/tmp/body;
-    server {
-        listen 127.0.0.1:$NPORT;
-        root $NG/html;
-        location /api/v1/recommendations/ { try_files /foryou.json =404; }
-        location /api/v1/products/ { try_files /similar.json =404; }
-    }
-}
-EOF
-"$NGINX" -p "$NG" -e "$NG/logs/error.log" -c "$NG/nginx.conf" >"$NG/logs/stdout.log" 2>&1 &
-NGINX_PID=$!
-for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$NPORT/api/v1/recommendations/x" && break; sleep 0.1; done
-read -r nfrps nf50 nf99 _ < <(run "http://127.0.0.1:$NPORT/" -s "$TMP/foryou.lua")
-read -r nsrps ns50 ns99 _ < <(run "http://127.0.0.1:$NPORT/" -s "$TMP/similar.lua")
+mkdir -p "$TMP/nginx/html"
+curl -fs "$BASE/api/v1/recommendations/for-you?anonymous_id=visitor-000001&limit=10" >"$TMP/nginx/html/foryou.json"
+curl -fs "$BASE/api/v1/products/$(head -1 "$TMP/products.txt")/similar?limit=10" >"$TMP/nginx/html/similar.json"
+bench_nginx "        location /api/v1/recommendations/ { try_files /foryou.json =404; }
+        location /api/v1/products/ { try_files /similar.json =404; }"
+read -r nfrps nf50 nf99 _ < <(run "$NGINX_BASE/" -s "$TMP/foryou.lua")
+read -r nsrps ns50 ns99 _ < <(run "$NGINX_BASE/" -s "$TMP/similar.lua")
 
 echo "Recommendation serving ($PRODUCTS products, $VISITORS visitors; wrk -t2 -c$CONNECTIONS -d$DURATION; souk --threads ${SOUK_THREADS:-2}; $(nproc) CPUs)"
 printf '  for-you  souk %7.0f req/s p50 %.2f ms p99 %.2f ms non-2xx %d | nginx %7.0f req/s p99 %.2f ms | ratio %.2f | p99 < 5 ms: %s\n' \

@@ -172,39 +172,10 @@ if [[ "$BENCH_HTTP" != 0 ]]; then
     sleep 0.1
   done
   [[ "$code" == 200 ]] || { log "the search index was not ready within 60 s"; exit 1; }
-  NG="$TMP/nginx"
-  mkdir -p "$NG/html" "$NG/logs" "$NG/tmp"
-  chmod 755 "$TMP" "$NG" "$NG/html"
-  cp "$TMP/search.json" "$NG/html/search.json"
-  chmod 644 "$NG/html/search.json"
-  nport="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-  cat >"$NG/nginx.conf" <<EOF
-worker_processes ${SOUK_THREADS:-2};
-daemon off;
-pid $NG/nginx.pid;
-error_log $NG/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    default_type application/json;
-    sendfile on;
-    tcp_nodelay on;
-    keepalive_requests 100000;
-    client_body_temp_path $NG/tmp/body;
-    proxy_temp_path $NG/tmp/proxy;
-    fastcgi_temp_path $NG/tmp/fastcgi;
-    uwsgi_temp_path $NG/tmp/uwsgi;
-    scgi_temp_path $NG/tmp/scgi;
-    server {
-        listen 127.0.0.1:$nport;
-        location / { root $NG/html; try_files /search.json =404; }
-    }
-}
-EOF
-  NGINX="$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)"
-  "$NGINX" -p "$NG" -e "$NG/logs/error.log" -c "$NG/nginx.conf" >"$NG/logs/stdout.log" 2>&1 &
-  NGINX_PID=$!
-  trap 'kill "$NGINX_PID" 2>/dev/null || true; bench_cleanup' EXIT
+  mkdir -p "$TMP/nginx/html"
+  cp "$TMP/search.json" "$TMP/nginx/html/search.json"
+  bench_nginx "        location / { try_files /search.json =404; }"
+  nport=${NGINX_BASE##*:}
   for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$nport$path" && break; sleep 0.1; done
   cmp -s "$TMP/search.json" <(curl -fs "http://127.0.0.1:$nport$path") || { log "nginx does not serve the same bytes"; exit 2; }
   rps() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }

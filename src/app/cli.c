@@ -89,11 +89,13 @@ const char *souk_cli_default_key_file(const char *dsn, char *out, size_t outlen)
     return out;
 }
 
-souk_store *souk_cli_open_db_without_keys(const char *path)
+/* Opens (EXISTING: only a database that is there) and migrates PATH; prints problems. */
+static souk_store *open_migrated(const char *path, bool existing)
 {
     char err[1200];
     souk_store *db;
-    if (souk_store_open(&db, path, err, sizeof err) < 0) {
+    if ((existing ? souk_store_open_existing(&db, path, err, sizeof err)
+                  : souk_store_open(&db, path, err, sizeof err)) < 0) {
         fprintf(stderr, "souk: %s\n", err);
         return NULL;
     }
@@ -103,6 +105,16 @@ souk_store *souk_cli_open_db_without_keys(const char *path)
         return NULL;
     }
     return db;
+}
+
+souk_store *souk_cli_open_db_without_keys(const char *path)
+{
+    return open_migrated(path, false);
+}
+
+souk_store *souk_cli_open_existing_db(const char *path)
+{
+    return open_migrated(path, true);
 }
 
 souk_store *souk_cli_open_db(const char *path)

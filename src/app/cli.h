@@ -87,6 +87,11 @@ souk_store *souk_cli_open_db(const char *path);
  * them itself, with two KEKs). */
 souk_store *souk_cli_open_db_without_keys(const char *path);
 
+/* Opens a database that exists (never makes one) and applies pending
+ * migrations, without the signing keys: for commands that only read or
+ * compute (`souk search`, `souk train`). Prints problems; NULL on failure. */
+souk_store *souk_cli_open_existing_db(const char *path);
+
 /* The default key file of database DSN — its file path + ".key" — into OUT
  * (OUTLEN bytes), or NULL when DSN names no file (another adapter,
  * ":memory:") or the path does not fit. */

@@ -125,17 +125,10 @@ int souk_cmd_train(int argc, char **argv)
         fprintf(stderr, "souk: unexpected argument '%s'\n%s", argv[optind], usage);
         return SOUK_EXIT_USAGE;
     }
-    souk_store *db;
+    souk_store *db = souk_cli_open_existing_db(cfg.db_dsn); /* says why not */
+    if (!db)
+        return SOUK_EXIT_FAIL;
     char err[512];
-    if (souk_store_open_existing(&db, cfg.db_dsn, err, sizeof err) < 0) {
-        fprintf(stderr, "souk: %s\n", err);
-        return SOUK_EXIT_FAIL;
-    }
-    if (souk_store_migrate(db, NULL) < 0) {
-        fprintf(stderr, "souk: migration failed: %s\n", souk_store_errmsg(db));
-        souk_store_close(db);
-        return SOUK_EXIT_FAIL;
-    }
     int64_t version;
     int rc = souk_rec_train_run(db, &o, &version, err, sizeof err);
     if (rc < 0)

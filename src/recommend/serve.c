@@ -22,6 +22,7 @@
 #include "behaviour/behaviour.h"
 #include "core/grow.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/time.h"
 #include "recommend/internal.h"
 #include "core/banned.h"
@@ -68,6 +69,7 @@ static struct {
     pthread_t thread;
     atomic_bool stop, running;
     char dsn[1024], content[64], stock[64];
+    int m_ready, m_version, m_items, m_heavy, m_light, m_ms; /* /metrics series */
 } svc = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static void heavy_unref(heavy *h)
@@ -407,11 +409,17 @@ static void *builder(void *arg)
                     h = nh;
                     built = v;
                     heavy_at = now;
+                    souk_metrics_series_add(svc.m_heavy, 1);
+                    souk_metrics_series_set(svc.m_version, h->version_a);
+                    souk_metrics_series_set(svc.m_ms, (souk_time_mono_us() - now) / 1000);
                 }
             }
             if (h && (c != content || s != stock || h != published_h)) {
                 snapshot *ns = build_light(db, h);
                 if (ns) {
+                    souk_metrics_series_set(svc.m_items, (int64_t)ns->nitems);
+                    souk_metrics_series_add(svc.m_light, 1);
+                    souk_metrics_series_set(svc.m_ready, 1);
                     publish(ns);
                     published_h = h;
                     content = c;
@@ -440,6 +448,17 @@ int souk_rec_service_start(const char *db_dsn, const char *content_version, cons
     snprintf(svc.content, sizeof svc.content, "%s", content_version ? content_version : "");
     snprintf(svc.stock, sizeof svc.stock, "%s", stock_version ? stock_version : "");
     atomic_store(&svc.stop, false);
+    svc.m_ready = souk_metrics_series("souk_rec_ready", "", SOUK_METRIC_GAUGE, "1 once recommendations are served");
+    svc.m_version = souk_metrics_series("souk_rec_model_version", "", SOUK_METRIC_GAUGE,
+                                        "the model version served (version A during an A/B test; 0 = none)");
+    svc.m_items = souk_metrics_series("souk_rec_items", "", SOUK_METRIC_GAUGE,
+                                      "active products the business rules know in the served snapshot");
+    svc.m_heavy = souk_metrics_series("souk_rec_model_loads_total", "", SOUK_METRIC_COUNTER,
+                                      "snapshots built with models, content similarity, bought-together and trending");
+    svc.m_light = souk_metrics_series("souk_rec_snapshots_total", "", SOUK_METRIC_COUNTER,
+                                      "snapshots published (also when only stock or the catalog moved)");
+    svc.m_ms = souk_metrics_series("souk_rec_build_milliseconds", "", SOUK_METRIC_GAUGE,
+                                   "duration of the last model load and rebuild");
     if (pthread_create(&svc.thread, NULL, builder, NULL) != 0) {
         souk_log_error("recommend: cannot start the builder thread");
         return -1;
@@ -566,21 +585,31 @@ static const souk_rec_model *model_for(const heavy *h, const souk_rec_ask *q, in
     return h->model_a;
 }
 
-static souk_err check_ask(const souk_rec_ask *q)
+/* Starts a list: OUT emptied, Q checked, a snapshot referenced into *S and
+ * the rules of Q about SOURCE (0 = none; else it must be an active product)
+ * into R. On an error nothing is held. */
+static souk_err begin(const souk_rec_ask *q, int64_t source, souk_rec_answer *out, snapshot **s, rules *r)
 {
-    return q->limit < 1 || q->limit > SOUK_REC_LIMIT_MAX ? SOUK_E_VALIDATION : SOUK_OK;
+    memset(out, 0, sizeof *out);
+    if (q->limit < 1 || q->limit > SOUK_REC_LIMIT_MAX)
+        return SOUK_E_VALIDATION;
+    if (!(*s = acquire()))
+        return SOUK_E_UNAVAILABLE;
+    if (source && !item_of(*s, source)) {
+        snapshot_unref(*s);
+        return SOUK_E_NOT_FOUND;
+    }
+    rules_init(r, *s, q, source);
+    return SOUK_OK;
 }
 
 souk_err souk_rec_trending(const souk_rec_ask *q, souk_rec_answer *out)
 {
-    memset(out, 0, sizeof *out);
-    if (check_ask(q))
-        return SOUK_E_VALIDATION;
-    snapshot *s = acquire();
-    if (!s)
-        return SOUK_E_UNAVAILABLE;
+    snapshot *s;
     rules r;
-    rules_init(&r, s, q, 0);
+    souk_err e = begin(q, 0, out, &s, &r);
+    if (e)
+        return e;
     trending_into(&r, out);
     snapshot_unref(s);
     return SOUK_OK;
@@ -588,14 +617,11 @@ souk_err souk_rec_trending(const souk_rec_ask *q, souk_rec_answer *out)
 
 souk_err souk_rec_for_you(const souk_rec_ask *q, souk_rec_answer *out)
 {
-    memset(out, 0, sizeof *out);
-    if (check_ask(q))
-        return SOUK_E_VALIDATION;
-    snapshot *s = acquire();
-    if (!s)
-        return SOUK_E_UNAVAILABLE;
+    snapshot *s;
     rules r;
-    rules_init(&r, s, q, 0);
+    souk_err e = begin(q, 0, out, &s, &r);
+    if (e)
+        return e;
     int64_t version;
     const souk_rec_model *m = model_for(s->h, q, &version);
     int64_t key = q->user ? q->user : q->visitor ? -q->visitor : 0;
@@ -616,18 +642,11 @@ souk_err souk_rec_for_you(const souk_rec_ask *q, souk_rec_answer *out)
 
 souk_err souk_rec_similar(int64_t product, const souk_rec_ask *q, souk_rec_answer *out)
 {
-    memset(out, 0, sizeof *out);
-    if (check_ask(q))
-        return SOUK_E_VALIDATION;
-    snapshot *s = acquire();
-    if (!s)
-        return SOUK_E_UNAVAILABLE;
-    if (!item_of(s, product)) {
-        snapshot_unref(s);
-        return SOUK_E_NOT_FOUND;
-    }
+    snapshot *s;
     rules r;
-    rules_init(&r, s, q, product);
+    souk_err e = begin(q, product, out, &s, &r);
+    if (e)
+        return e;
     int64_t version;
     const souk_rec_model *m = model_for(s->h, q, &version);
     bool known = m && souk__rec_find(m->item_ids, m->nitems, product) >= 0;
@@ -643,18 +662,11 @@ souk_err souk_rec_similar(int64_t product, const souk_rec_ask *q, souk_rec_answe
 
 souk_err souk_rec_bought_together(int64_t product, const souk_rec_ask *q, souk_rec_answer *out)
 {
-    memset(out, 0, sizeof *out);
-    if (check_ask(q))
-        return SOUK_E_VALIDATION;
-    snapshot *s = acquire();
-    if (!s)
-        return SOUK_E_UNAVAILABLE;
-    if (!item_of(s, product)) {
-        snapshot_unref(s);
-        return SOUK_E_NOT_FOUND;
-    }
+    snapshot *s;
     rules r;
-    rules_init(&r, s, q, product);
+    souk_err e = begin(q, product, out, &s, &r);
+    if (e)
+        return e;
     souk_rec_scored cand[SOUK_REC_K_MAX];
     long n = s->h->fbt ? souk_rec_fbt_for(s->h->fbt, product, CANDIDATES(q->limit), cand, NULL) : 0;
     if (n > 0)

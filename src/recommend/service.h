@@ -23,7 +23,9 @@
  * handlers never wait for a build. It rebuilds when the active version,
  * the catalog or the stock state moves (polled every second; another node's
  * activation is seen too), and refreshes trending and bought-together every
- * SOUK_REC_REFRESH_S. Design: docs/internals/recommend.md.
+ * SOUK_REC_REFRESH_S. In /metrics: souk_rec_ready, souk_rec_model_version,
+ * souk_rec_items, souk_rec_model_loads_total, souk_rec_snapshots_total,
+ * souk_rec_build_milliseconds. Design: docs/internals/recommend.md.
  */
 #ifndef SOUK_RECOMMEND_SERVICE_H
 #define SOUK_RECOMMEND_SERVICE_H

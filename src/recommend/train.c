@@ -324,6 +324,13 @@ static int train_job(souk_store *db, const json_t *payload, char *err, size_t er
     }
     o.threads = 1; /* beside a serving process: leave it a core */
     o.actor = "job";
+    /* a store without behaviour events yet: nothing to learn, and no failed version every night */
+    int64_t since =
+        souk_time_now_us() - (int64_t)(o.window_days ? o.window_days : SOUK_REC_WINDOW_DAYS) * 86400 * 1000000;
+    int any = souk_store_one(db, "SELECT 1 FROM recommend_interactions WHERE at >= $1 LIMIT 1",
+                             SOUK_ARGS(SOUK_I64(since)), NULL);
+    if (any == SOUK_DB_DONE)
+        return 0;
     int64_t version;
     int rc = souk_rec_train_run(db, &o, &version, err, errlen);
     if (rc == 0)
