@@ -115,6 +115,8 @@ souk_route souk_routes[] = {
     /* search (the served index; never kept in the response cache: Cache-Control no-store) */
     ROUTE(SOUK_GET, "/api/v1/search", PUBLIC, souk_search_api_search),
     ROUTE(SOUK_GET, "/api/v1/search/suggest", PUBLIC, souk_search_api_suggest),
+    ROUTE(SOUK_POST, "/api/v1/search/clicks", PUBLIC, souk_search_api_click),
+    ROUTE(SOUK_GET, "/api/v1/admin/search/analytics", "analytics:read", souk_search_api_analytics),
 
     /* accounts and sessions */
     ROUTE(SOUK_POST, "/api/v1/auth/register", PUBLIC, souk_identity_api_register, .blocking = true,

@@ -16,6 +16,7 @@
 #include "core/jsonw.h"
 #include "core/money.h"
 #include "core/query_spec.h"
+#include "search/analytics.h"
 #include "search/query.h"
 #include "search/service.h"
 #include "core/banned.h"
@@ -326,6 +327,8 @@ int souk_search_api_search(souk_req *req, souk_res *res)
         return res->err;
     souk_search_result r;
     int rc = run(req, res, seg, &p, &r);
+    if (!rc && p.req.offset == 0) /* a shopper's search: its first page (an empty q, browsing, folds to nothing) */
+        souk_search_analytics_search(p.req.q, p.req.qlen, r.total);
     if (!rc) {
         souk_buf *out = &res->body;
         SOUK_JW_LIT(out, "{\"data\":");

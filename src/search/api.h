@@ -17,6 +17,11 @@
 #define SOUK_SEARCH_API_SUGGEST_MAX 10       /* suggestions per answer */
 #define SOUK_SEARCH_API_SUGGEST_Q_MAX 200    /* bytes of what was typed */
 #define SOUK_SEARCH_API_FACETS_TEXT_MAX 1000 /* bytes of the facets parameter */
+#define SOUK_SEARCH_API_CLICK_QUERY_MAX 1000 /* characters of a clicked query (normalised to 200 bytes) */
+#define SOUK_SEARCH_API_REPORT_LIMIT_DEFAULT 20 /* queries per list of the analytics report */
+#define SOUK_SEARCH_API_REPORT_LIMIT_MAX 1000
+#define SOUK_SEARCH_API_REPORT_DAYS_DEFAULT 30 /* days of the report when no from is given */
+#define SOUK_SEARCH_API_CSV_ROWS_MAX 100000 /* (day, query) rows of the CSV report */
 
 /* GET /api/v1/search: q (required; words, "phrases", -exclusions), the
  * product list's filters (category with its subtree, brand, vendor,
@@ -31,5 +36,23 @@ int souk_search_api_search(souk_req *req, souk_res *res);
  * the best products whose titles hold every word typed, ranked by title
  * alone. */
 int souk_search_api_suggest(souk_req *req, souk_res *res);
+
+/* POST /api/v1/search/clicks (public, rate-limited): {query (1..1000
+ * characters, as searched), product_id (prod_…), position (1..1000, 1 = the
+ * first hit)} → 202 {recorded: bool} (false: the query folds to nothing, or
+ * too many distinct queries this second); counted through
+ * souk_search_analytics_click (analytics.h). 400 malformed JSON, 422 a bad
+ * field. */
+int souk_search_api_click(souk_req *req, souk_res *res);
+
+/* GET /api/v1/admin/search/analytics (analytics:read): from, to (UTC days
+ * YYYY-MM-DD, inclusive; default the 30 days up to today), limit (queries
+ * per list, 1..1000, default 20), format (json | csv). JSON: {from, to,
+ * days:[{day, queries, searches, zero_results, clicks, ctr,
+ * mean_click_position, mean_results}], totals:{days, …the same sums},
+ * top_queries:[{query, …}], zero_result_queries:[{query, …}]}; ratios
+ * are null when their divisor is 0. CSV: one row per day and query (at
+ * most SOUK_SEARCH_API_CSV_ROWS_MAX), header first. 422 on bad input. */
+int souk_search_api_analytics(souk_req *req, souk_res *res);
 
 #endif

@@ -193,6 +193,8 @@ describe('RBAC matrix', () => {
     'GET /api/v1/products': () => ({ query: '?limit=5' }),
     'GET /api/v1/search': () => ({ query: '?q=shirt&limit=5&facets=brand' }),
     'GET /api/v1/search/suggest': () => ({ query: '?q=sh' }),
+    'POST /api/v1/search/clicks': () => ({ body: { query: 'shirt', product_id: fx.productB.id, position: 1 } }),
+    'GET /api/v1/admin/search/analytics': () => ({ query: '?limit=5' }),
     'POST /api/v1/products': (p) => ({ body: { title: uniq(`RBAC new product ${p}`) } }),
     'GET /api/v1/products/{id}': () => ({ params: { id: fx.productB.id } }),
     'PATCH /api/v1/products/{id}': (p) => ({ params: { id: fx.productB.id }, body: { description: `touched by ${p}` } }),
