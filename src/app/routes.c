@@ -117,6 +117,10 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/search/suggest", PUBLIC, souk_search_api_suggest),
     ROUTE(SOUK_POST, "/api/v1/search/clicks", PUBLIC, souk_search_api_click),
     ROUTE(SOUK_GET, "/api/v1/admin/search/analytics", "analytics:read", souk_search_api_analytics),
+    ROUTE(SOUK_GET, "/api/v1/admin/search/synonyms", CATALOG_WRITE, souk_search_api_synonyms_get),
+    ROUTE(SOUK_PUT, "/api/v1/admin/search/synonyms", CATALOG_WRITE, souk_search_api_synonyms_put),
+    ROUTE(SOUK_GET, "/api/v1/admin/search/settings", CATALOG_WRITE, souk_search_api_settings_get),
+    ROUTE(SOUK_PUT, "/api/v1/admin/search/settings", CATALOG_WRITE, souk_search_api_settings_put),
 
     /* accounts and sessions */
     ROUTE(SOUK_POST, "/api/v1/auth/register", PUBLIC, souk_identity_api_register, .blocking = true,

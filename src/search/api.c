@@ -325,6 +325,8 @@ int souk_search_api_search(souk_req *req, souk_res *res)
     souk_search_segment *seg;
     if (search_parse(req, res, &p) || segment(res, &seg))
         return res->err;
+    p.req.synonyms = souk_search_segment_synonyms(seg); /* the admin's settings, as the segment was built with */
+    p.req.weights = souk_search_segment_weights(seg);
     souk_search_result r;
     int rc = run(req, res, seg, &p, &r);
     if (!rc && p.req.offset == 0) /* a shopper's search: its first page (an empty q, browsing, folds to nothing) */
@@ -371,7 +373,9 @@ int souk_search_api_suggest(souk_req *req, souk_res *res)
     if (segment(res, &seg))
         return res->err;
     /* ranked by the title alone; hits that match elsewhere only score 0 and are left out */
-    souk_search_weights w = souk_search_weights_default;
+    souk_search_weights w = *souk_search_segment_weights(seg);
+    if (w.field[SOUK_SEARCH_F_TITLE] <= 0) /* suggestions rank by the title: never by nothing */
+        w.field[SOUK_SEARCH_F_TITLE] = souk_search_weights_default.field[SOUK_SEARCH_F_TITLE];
     for (int f = 0; f < SOUK_SEARCH_NFIELDS; f++)
         if (f != SOUK_SEARCH_F_TITLE)
             w.field[f] = 0;
@@ -380,6 +384,7 @@ int souk_search_api_suggest(souk_req *req, souk_res *res)
                              .qlen = strlen(in.q),
                              .flags = SOUK_SEARCH_Q_NO_FALLBACK,
                              .limit = (size_t)in.limit,
+                             .synonyms = souk_search_segment_synonyms(seg),
                              .weights = &w}};
     const char *currency = souk_search_service_currency();
     souk_search_result r;

@@ -55,4 +55,27 @@ int souk_search_api_click(souk_req *req, souk_res *res);
  * most SOUK_SEARCH_API_CSV_ROWS_MAX), header first. 422 on bad input. */
 int souk_search_api_analytics(souk_req *req, souk_res *res);
 
+/* GET /api/v1/admin/search/synonyms (catalog:write): 200 {rules:[string]}
+ * as stored ([] when none were set). */
+int souk_search_api_synonyms_get(souk_req *req, souk_res *res);
+
+/* PUT /api/v1/admin/search/synonyms (catalog:write): {rules:[string]}
+ * (0..10000 rules, each one line of 1..1000 characters, parsed as the
+ * served index parses them: "a, b, c" or "a => b, c", each entry one
+ * word). Replaces the stored rules, audited; 200 {rules} now in force,
+ * applied to searches by the next rebuild (within about a second). 422
+ * names the bad rule (rules[i]). */
+int souk_search_api_synonyms_put(souk_req *req, souk_res *res);
+
+/* GET /api/v1/admin/search/settings (catalog:write): 200 {weights:{…}},
+ * every ranking weight in force (settings.h names them). */
+int souk_search_api_settings_get(souk_req *req, souk_res *res);
+
+/* PUT /api/v1/admin/search/settings (catalog:write): {weights:{…}}; the
+ * weights given replace the stored ones, those left out take their
+ * defaults; each within its range (settings.h), else 422 naming it
+ * (weights.k1, weights.field.title). Audited; 200 {weights} now in force,
+ * applied by the next rebuild (within about a second). */
+int souk_search_api_settings_put(souk_req *req, souk_res *res);
+
 #endif

@@ -149,6 +149,22 @@ typedef struct souk_search_weights {
 /* The documented defaults (docs/internals/search.md). */
 extern const souk_search_weights souk_search_weights_default;
 
+/* ---- settings a segment carries ---- */
+
+/* Gives SEG, before it is published (segments are immutable once shared),
+ * the synonym table SYNONYMS (SEG owns it from now on and frees it; NULL =
+ * none) and the ranking weights WEIGHTS (copied; NULL = the defaults) that
+ * the served index applies to searches on it (service.h, api.c). */
+void souk_search_segment_set_settings(souk_search_segment *seg, souk_search_synonyms *synonyms,
+                                      const souk_search_weights *weights);
+
+/* SEG's synonym table (NULL = none); it lives as long as SEG. */
+const souk_search_synonyms *souk_search_segment_synonyms(const souk_search_segment *seg);
+
+/* SEG's ranking weights (souk_search_weights_default unless set); they live
+ * as long as SEG. */
+const souk_search_weights *souk_search_segment_weights(const souk_search_segment *seg);
+
 /* ---- requests and results ---- */
 
 typedef enum souk_search_sort {
