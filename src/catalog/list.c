@@ -363,10 +363,11 @@ static void put_span(souk_buf *out, const page_extras *x, const span *sp)
         SOUK_JW_LIT(out, "null");
 }
 
-/* Summary I of the page, with "score": *SCORE when SCORE is not NULL. 0, or
- * a negative souk_db_status (a ref lookup). */
+/* Summary I of the page, with "score": *SCORE when SCORE is not NULL and the
+ * JSON members EXTRA after it when EXTRA is not NULL. 0, or a negative
+ * souk_db_status (a ref lookup). */
 static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const list_row *w, int i, const char *currency,
-                   const double *score)
+                   const double *score, const char *extra)
 {
     SOUK_JW_LIT(out, "{\"id\":");
     souk_jw_id(out, SOUK_PREFIX_PRODUCT, w->id);
@@ -403,6 +404,10 @@ static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const li
     souk_jw_time(out, w->updated);
     if (score)
         souk_buf_printf(out, ",\"score\":%.6g", isfinite(*score) ? *score : 0.0);
+    if (extra && *extra) {
+        souk_buf_addc(out, ',');
+        souk_buf_adds(out, extra);
+    }
     souk_buf_addc(out, '}');
     return 0;
 }
@@ -422,7 +427,7 @@ static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const 
     for (int i = 0; i < n && r >= 0; i++) {
         if (i)
             souk_buf_addc(out, ',');
-        r = put_row(db, out, &x, &rows[i], i, f->currency, NULL);
+        r = put_row(db, out, &x, &rows[i], i, f->currency, NULL, NULL);
     }
     souk_buf_release(&x.side);
     if (r < 0)
@@ -506,13 +511,21 @@ souk_err souk_catalog_list(souk_store *db, const souk_catalog_filter *f, souk_ar
 souk_err souk_catalog_summaries_write(souk_store *db, const int64_t *ids, size_t n, const double *scores,
                                       const char *currency, souk_arena *a, souk_buf *out, size_t *written)
 {
+    return souk_catalog_summaries_write_extra(db, ids, n, scores, NULL, currency, a, out, written);
+}
+
+souk_err souk_catalog_summaries_write_extra(souk_store *db, const int64_t *ids, size_t n, const double *scores,
+                                            const char *const *extras, const char *currency, souk_arena *a,
+                                            souk_buf *out, size_t *written)
+{
     if (written)
         *written = 0;
     if (n > SOUK_CATALOG_LIST_MAX)
         return SOUK_E_INTERNAL;
     list_row *rows = souk_arena_alloc(a, sizeof *rows * (n ? n : 1));
     double *found_scores = souk_arena_alloc(a, sizeof *found_scores * (n ? n : 1));
-    if (!rows || !found_scores)
+    const char **found_extras = souk_arena_alloc(a, sizeof *found_extras * (n ? n : 1));
+    if (!rows || !found_scores || !found_extras)
         return SOUK_E_INTERNAL;
     int count = 0;
     for (size_t i = 0; i < n; i++) {
@@ -521,8 +534,10 @@ souk_err souk_catalog_summaries_write(souk_store *db, const int64_t *ids, size_t
             list_run(db, SUMMARY_SQL, SOUK_ARGS(SOUK_TEXTN(currency, 3), SOUK_I64(ids[i])), rows, count + 1, &count, a);
         if (e)
             return e;
-        if (count > before)
+        if (count > before) {
             found_scores[before] = scores ? scores[i] : 0;
+            found_extras[before] = extras ? extras[i] : NULL;
+        }
     }
     page_extras x;
     int r = page_fetch(db, rows, count, a, &x);
@@ -534,7 +549,7 @@ souk_err souk_catalog_summaries_write(souk_store *db, const int64_t *ids, size_t
     for (int i = 0; i < count && r >= 0; i++) {
         if (i)
             souk_buf_addc(out, ',');
-        r = put_row(db, out, &x, &rows[i], i, currency, scores ? &found_scores[i] : NULL);
+        r = put_row(db, out, &x, &rows[i], i, currency, scores ? &found_scores[i] : NULL, found_extras[i]);
     }
     souk_buf_release(&x.side);
     if (r < 0)

@@ -17,6 +17,7 @@
 #include "core/money.h"
 #include "core/query_spec.h"
 #include "search/analytics.h"
+#include "search/highlight.h"
 #include "search/query.h"
 #include "search/service.h"
 #include "core/banned.h"
@@ -29,7 +30,7 @@ static const char *const in_stock_names[] = {"false", "true", NULL};
 typedef struct search_in {
     const char *q, *category, *brand, *vendor, *facets;
     int64_t limit, offset, price_min, price_max, facet_limit;
-    int sort, in_stock;
+    int sort, in_stock, highlight;
     char currency[4];
     uint64_t present;
 } search_in;
@@ -47,7 +48,8 @@ enum {
     Q_CUR,
     Q_STOCK,
     Q_FACETS,
-    Q_FLIM
+    Q_FLIM,
+    Q_HIGHLIGHT
 };
 
 #define TAXON_MESSAGE "must be an id or a slug"
@@ -66,6 +68,8 @@ static const souk_query_field search_fields[] = {
     [Q_STOCK] = SOUK_QUERY_F_ENUM("in_stock", search_in, in_stock, in_stock_names, .message = "must be true or false"),
     [Q_FACETS] = SOUK_QUERY_F_TEXT("facets", search_in, facets, 1, SOUK_SEARCH_API_FACETS_TEXT_MAX),
     [Q_FLIM] = SOUK_QUERY_F_INT("facet_limit", search_in, facet_limit, 1, SOUK_SEARCH_FACET_LIMIT_MAX),
+    [Q_HIGHLIGHT] =
+        SOUK_QUERY_F_ENUM("highlight", search_in, highlight, in_stock_names, .message = "must be true or false"),
 };
 static const souk_query_spec search_spec = SOUK_QUERY_SPEC(search_in, search_fields);
 
@@ -88,6 +92,7 @@ typedef struct search_plan {
     const char *facets[SOUK_SEARCH_FACET_DIMS_MAX];
     const char *values[3 + SOUK_CATALOG_FILTER_ATTRS_MAX]; /* one value per filter */
     const char *currency;
+    bool highlight; /* each hit gets its "highlight" */
 } search_plan;
 
 /* Adds the facet filter DIM = VALUE to P. */
@@ -173,7 +178,8 @@ static int search_parse(souk_req *req, souk_res *res, search_plan *p)
     const char *store_currency = souk_search_service_currency();
     if (!*store_currency)
         store_currency = req->config->currency;
-    search_in in = {.limit = SOUK_SEARCH_API_LIMIT_DEFAULT, .price_min = -1, .price_max = -1, .in_stock = -1};
+    search_in in = {
+        .limit = SOUK_SEARCH_API_LIMIT_DEFAULT, .price_min = -1, .price_max = -1, .in_stock = -1, .highlight = 1};
     memcpy(in.currency, store_currency, 4);
     souk_query fixed = {.count = 0};
     for (size_t i = 0; i < req->query.count; i++)
@@ -223,6 +229,7 @@ static int search_parse(souk_req *req, souk_res *res, search_plan *p)
     r->sort = (souk_search_sort)in.sort;
     r->offset = (size_t)in.offset;
     r->limit = (size_t)in.limit;
+    p->highlight = in.highlight == 1;
     return 0;
 }
 
@@ -265,7 +272,8 @@ static int run(souk_req *req, souk_res *res, const souk_search_segment *seg, con
 /* The hits of R as product summaries with their scores, appended to RES's
  * body as an array; with SKIP_LOW only hits of a positive score that match
  * every word (suggest: a title match). 0, or the error set on RES. */
-static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, const char *currency, bool skip_low)
+static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, const char *currency, bool skip_low,
+                    const char *const *extras)
 {
     int64_t *ids = souk_arena_alloc(req->arena, sizeof *ids * (r->nhits ? r->nhits : 1));
     double *scores = souk_arena_alloc(req->arena, sizeof *scores * (r->nhits ? r->nhits : 1));
@@ -278,8 +286,55 @@ static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, c
         ids[n] = r->hits[i].id;
         scores[n++] = r->hits[i].score;
     }
-    souk_err e = souk_catalog_summaries_write(req->store, ids, n, scores, currency, req->arena, &res->body, NULL);
+    souk_err e = skip_low || !extras
+                     ? souk_catalog_summaries_write(req->store, ids, n, scores, currency, req->arena, &res->body, NULL)
+                     : souk_catalog_summaries_write_extra(req->store, ids, n, scores, extras, currency, req->arena,
+                                                          &res->body, NULL);
     return e ? souk_res_error(res, e, NULL) : 0;
+}
+
+/* The "highlight" member of every hit of R (hits[i] → [i]; NULL entries
+ * for products gone since the build), in the request's arena; NULL when
+ * they cannot be made (the hits are then shown without). Reads each hit's
+ * title and description from the catalog's search_products view. */
+static const char **highlights(souk_req *req, const souk_search_segment *seg, const search_plan *p,
+                               const souk_search_result *r)
+{
+    const char **out = souk_arena_calloc(req->arena, sizeof *out * (r->nhits ? r->nhits : 1));
+    souk_search_text *t = souk_search_service_text(souk_search_segment_language(seg));
+    souk_search_highlighter h;
+    if (!out || !t ||
+        souk_search_highlight_init(&h, t, p->req.q, p->req.qlen, p->req.flags, p->req.synonyms, req->arena) !=
+            SOUK_SEARCH_OK) {
+        souk_search_service_text_put(t);
+        return NULL;
+    }
+    souk_buf scratch, frag;
+    souk_buf_init(&scratch, 1u << 20);
+    souk_buf_init(&frag, 1u << 20);
+    for (size_t i = 0; i < r->nhits && out; i++) {
+        souk_stmt *st = souk_store_query(req->store,
+                                         "SELECT title, coalesce(description, '') FROM search_products "
+                                         "WHERE product_id = $1",
+                                         SOUK_ARGS(SOUK_I64(r->hits[i].id)));
+        int rc = souk_stmt_step(st);
+        if (rc == SOUK_DB_DONE)
+            continue;
+        size_t tlen = 0, dlen = 0;
+        const char *title = rc == SOUK_DB_ROW ? souk_stmt_text(st, 0, &tlen) : NULL;
+        const char *desc = rc == SOUK_DB_ROW ? souk_stmt_text(st, 1, &dlen) : NULL;
+        souk_buf_reset(&frag);
+        SOUK_JW_LIT(&frag, "\"highlight\":");
+        if (rc != SOUK_DB_ROW ||
+            souk_search_highlight_json(&h, t, title ? title : "", tlen, desc ? desc : "", dlen, &scratch, &frag) < 0 ||
+            !(out[i] = souk_arena_strndup(req->arena, frag.data, frag.len)))
+            out = NULL;
+        souk_stmt_done(st);
+    }
+    souk_buf_release(&scratch);
+    souk_buf_release(&frag);
+    souk_search_service_text_put(t);
+    return out;
 }
 
 /* A facet value as the API names it: brands, vendors and categories by
@@ -334,7 +389,7 @@ int souk_search_api_search(souk_req *req, souk_res *res)
     if (!rc) {
         souk_buf *out = &res->body;
         SOUK_JW_LIT(out, "{\"data\":");
-        rc = put_hits(req, res, &r, p.currency, false);
+        rc = put_hits(req, res, &r, p.currency, false, p.highlight ? highlights(req, seg, &p, &r) : NULL);
         if (!rc) {
             SOUK_JW_LIT(out, ",\"total\":");
             souk_jw_int(out, (int64_t)r.total);
@@ -393,7 +448,7 @@ int souk_search_api_suggest(souk_req *req, souk_res *res)
         r.nhits = 0;
     if (!rc) {
         SOUK_JW_LIT(&res->body, "{\"data\":");
-        rc = put_hits(req, res, &r, *currency ? currency : req->config->currency, true);
+        rc = put_hits(req, res, &r, *currency ? currency : req->config->currency, true, NULL);
         souk_buf_addc(&res->body, '}');
         if (!rc && souk_buf_failed(&res->body))
             rc = souk_res_error(res, SOUK_E_INTERNAL, NULL);

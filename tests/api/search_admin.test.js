@@ -213,6 +213,34 @@ describe('search analytics and settings over HTTP', () => {
     await poll('synonyms removed', FRESH_MS, async () => (await must(search({ q: 'zorblax ' }), 200)).total === 0);
   });
 
+  it('marks matched words in the title and a description snippet, HTML-escaped (hostile titles stay text)', async () => {
+    const title = '<script>alert("xss")</script> Zanzibar & <b>Mug</b>';
+    const description = `${'Plain filler words. '.repeat(20)}A zanzibar mug <img src=x onerror=alert(1)> for tea. ${'More words. '.repeat(20)}`;
+    const p = await must(api(srv, 'POST', '/api/v1/products', {
+      key: true, body: { title, description, status: 'active', variants: [{ sku: 'HL-1', prices: [{ amount: 500, currency: 'USD' }] }] },
+    }), 201);
+    const [r] = await poll('the new product searchable', FRESH_MS, async () => {
+      const b = await must(search({ q: 'zanzibar script' }), 200);
+      return b.data.some((x) => x.id === p.id) ? b : null;
+    });
+    const hit = r.data.find((x) => x.id === p.id);
+    assert.equal(hit.title, title, 'the summary keeps the title as it is');
+    assert.equal(hit.highlight.title,
+      '&lt;<mark>script</mark>&gt;alert(&quot;xss&quot;)&lt;/<mark>script</mark>&gt; <mark>Zanzibar</mark> &amp; &lt;b&gt;Mug&lt;/b&gt;');
+    const sn = hit.highlight.snippet;
+    assert.ok(sn.startsWith('\u2026') && sn.endsWith('\u2026'), sn);
+    assert.ok(sn.includes('A <mark>zanzibar</mark> mug &lt;img src=x onerror=alert(1)&gt; for tea.'), sn);
+    assert.ok([...sn].length <= 200, `about 160 characters: ${[...sn].length}`);
+    for (const s of [hit.highlight.title, sn]) {
+      assert.equal(s.replace(/<\/?mark>/g, '').match(/[<>"']/), null, `nothing but <mark> is markup: ${s}`);
+    }
+    // the raw JSON never carries a literal < either (safe inside a <script> block)
+    const raw = await search({ q: 'zanzibar' });
+    assert.ok(!raw.text.includes('<'), 'HTML-safe JSON');
+    assert.equal((await must(search({ q: 'zanzibar', highlight: 'false' }), 200)).data[0].highlight, undefined);
+    await must(api(srv, 'DELETE', `/api/v1/products/${p.id}`, { key: true }), 200);
+  });
+
   it('applies ranking weights an admin puts within about a second; the ones left out are the defaults', async () => {
     const defaults = (await must(api(srv, 'GET', '/api/v1/admin/search/settings', { key: true }), 200)).weights;
     assert.equal(defaults.field.title, 3);
