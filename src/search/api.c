@@ -337,6 +337,35 @@ static const char **highlights(souk_req *req, const souk_search_segment *seg, co
     return out;
 }
 
+/* "Did you mean" for a first page that found fewer than
+ * SOUK_SEARCH_API_DYM_BELOW products, or fell back to fewer words: the
+ * corrected query (souk_search_correct) when it finds more with the same
+ * filters (counted by running it), with that count in *TOTAL; else NULL. */
+static const char *did_you_mean(souk_req *req, const souk_search_segment *seg, const search_plan *p,
+                                const souk_search_result *r, uint64_t *total)
+{
+    if (p->req.offset || !p->req.qlen || (r->total >= SOUK_SEARCH_API_DYM_BELOW && !r->fell_back))
+        return NULL;
+    souk_search_text *t = souk_search_service_text(souk_search_segment_language(seg));
+    if (!t)
+        return NULL;
+    const char *fixed = souk_search_correct(seg, t, p->req.q, p->req.qlen, req->arena);
+    souk_search_result alt;
+    souk_search_request q = p->req;
+    q.q = fixed;
+    q.qlen = fixed ? strlen(fixed) : 0;
+    q.offset = 0;
+    q.limit = 1;
+    q.nfacets = 0;
+    bool better = fixed && souk_search_run(seg, t, &q, req->arena, &alt) == SOUK_SEARCH_OK &&
+                  (alt.total > r->total || (r->fell_back && !alt.fell_back && alt.total > 0));
+    souk_search_service_text_put(t);
+    if (!better)
+        return NULL;
+    *total = alt.total;
+    return fixed;
+}
+
 /* A facet value as the API names it: brands, vendors and categories by
  * their typed ids, attribute values as they are. BUF: SOUK_ID_TEXT_MAX bytes. */
 static const char *facet_value(const char *dim, const char *value, char *buf)
@@ -386,6 +415,8 @@ int souk_search_api_search(souk_req *req, souk_res *res)
     int rc = run(req, res, seg, &p, &r);
     if (!rc && p.req.offset == 0) /* a shopper's search: its first page (an empty q, browsing, folds to nothing) */
         souk_search_analytics_search(p.req.q, p.req.qlen, r.total);
+    uint64_t dym_total = 0;
+    const char *dym = rc ? NULL : did_you_mean(req, seg, &p, &r, &dym_total);
     if (!rc) {
         souk_buf *out = &res->body;
         SOUK_JW_LIT(out, "{\"data\":");
@@ -402,6 +433,15 @@ int souk_search_api_search(souk_req *req, souk_res *res)
             souk_jw_int(out, (int64_t)r.terms);
             SOUK_JW_LIT(out, ",\"terms_matched\":");
             souk_jw_int(out, (int64_t)r.terms_matched);
+            SOUK_JW_LIT(out, ",\"did_you_mean\":");
+            if (dym) {
+                SOUK_JW_LIT(out, "{\"q\":");
+                souk_jw_str(out, dym, SOUK_JW_HTML_SAFE);
+                SOUK_JW_LIT(out, ",\"total\":");
+                souk_jw_int(out, (int64_t)dym_total);
+                souk_buf_addc(out, '}');
+            } else
+                SOUK_JW_LIT(out, "null");
             SOUK_JW_LIT(out, ",\"facets\":");
             put_facets(out, &r);
             souk_buf_addc(out, '}');

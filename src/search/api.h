@@ -17,6 +17,7 @@
 #define SOUK_SEARCH_API_SUGGEST_MAX 10       /* suggestions per answer */
 #define SOUK_SEARCH_API_SUGGEST_Q_MAX 200    /* bytes of what was typed */
 #define SOUK_SEARCH_API_FACETS_TEXT_MAX 1000 /* bytes of the facets parameter */
+#define SOUK_SEARCH_API_DYM_BELOW 3          /* "did you mean" when a search finds fewer products */
 #define SOUK_SEARCH_API_CLICK_QUERY_MAX 1000 /* characters of a clicked query (normalised to 200 bytes) */
 #define SOUK_SEARCH_API_REPORT_LIMIT_DEFAULT 20 /* queries per list of the analytics report */
 #define SOUK_SEARCH_API_REPORT_LIMIT_MAX 1000
@@ -26,9 +27,13 @@
 /* GET /api/v1/search: q (required; words, "phrases", -exclusions), the
  * product list's filters (category with its subtree, brand, vendor,
  * price_min/price_max in the store currency, in_stock=true, attr.NAME),
- * sort, facets, limit and offset. 200 {data:[product summary + score],
- * total, fell_back, terms, terms_matched, facets:{dim:[{value,count}]}};
- * 400/422 for bad input. */
+ * sort, facets, facet_limit, highlight (default true), limit and offset.
+ * 200 {data:[product summary + score + highlight:{title, snippet}], total,
+ * fell_back, terms, terms_matched, did_you_mean: {q, total} or null,
+ * facets:{dim:[{value,count}]}}; highlights are HTML-escaped with <mark>
+ * (highlight.h); did_you_mean is offered on a first page that found fewer
+ * than SOUK_SEARCH_API_DYM_BELOW products or fell back, when the corrected
+ * query (query.h, souk_search_correct) finds more. 400/422 for bad input. */
 int souk_search_api_search(souk_req *req, souk_res *res);
 
 /* GET /api/v1/search/suggest: q (required, 1..200 bytes, the last word a

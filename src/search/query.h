@@ -149,6 +149,19 @@ typedef struct souk_search_weights {
 /* The documented defaults (docs/internals/search.md). */
 extern const souk_search_weights souk_search_weights_default;
 
+/* ---- did you mean (correct.c) ---- */
+
+/* A corrected form of the query Q (LEN bytes) for SEG, built from its word
+ * dictionary: every unquoted positive word of letters whose best
+ * neighbour (1 edit from 3 characters, 2 from 8; nearest first, then most
+ * documents) is in more documents than the word itself is replaced by
+ * it. The text is the query as the index reads it (folded, stop words
+ * left out; phrases, exclusions, numbers and codes as they were). Returns
+ * it in arena A, or NULL when no word was corrected (or Q does not parse).
+ * T: an analyser of SEG's language. */
+const char *souk_search_correct(const souk_search_segment *seg, souk_search_text *t, const char *q, size_t len,
+                                souk_arena *a);
+
 /* ---- settings a segment carries ---- */
 
 /* Gives SEG, before it is published (segments are immutable once shared),

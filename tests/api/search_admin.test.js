@@ -241,6 +241,17 @@ describe('search analytics and settings over HTTP', () => {
     await must(api(srv, 'DELETE', `/api/v1/products/${p.id}`, { key: true }), 200);
   });
 
+  it('offers "did you mean" when a query finds little, built from the index dictionary', async () => {
+    const none = await must(search({ q: 'mugg ' }), 200);
+    assert.equal(none.total, 0);
+    assert.deepEqual(none.did_you_mean, { q: 'mug', total: (await must(search({ q: 'mug ' }), 200)).total });
+    const typo = await must(search({ q: 'Lantren -xyzzy ' }), 200); // 7 letters: one edit, found as a typo anyway
+    if (typo.total < 3) assert.equal(typo.did_you_mean?.q ?? 'lantern -xyzzy', 'lantern -xyzzy');
+    assert.equal((await must(search({ q: 'mug ' }), 200)).did_you_mean, null, 'a query that finds enough gets none');
+    assert.equal((await must(search({ q: 'mugg ', offset: '20' }), 200)).did_you_mean, null, 'first pages only');
+    assert.equal((await must(search({ q: NOTHING }), 200)).did_you_mean, null, 'nothing near: none');
+  });
+
   it('applies ranking weights an admin puts within about a second; the ones left out are the defaults', async () => {
     const defaults = (await must(api(srv, 'GET', '/api/v1/admin/search/settings', { key: true }), 200)).weights;
     assert.equal(defaults.field.title, 3);
