@@ -78,6 +78,16 @@ int souk_search_analytics_record_at(int kind, const char *q, size_t len, uint64_
  * database failed: the counts are kept for the next flush). */
 int souk_search_analytics_flush(souk_store *db);
 
+/* Popular queries for suggestions: the normalised queries of DB starting
+ * with PREFIX (normalised already, LEN bytes), searched at least MIN_SEARCHES
+ * times since the UTC day SINCE ("YYYY-MM-DD") and not always in vain (some
+ * search found a product), most searched first: at most MAX into OUT
+ * (strings in arena A) with their search counts in COUNTS. Prefixes
+ * compare bytewise (PostgreSQL: the column needs the C collation). Returns
+ * how many, or a negative souk_db_status. */
+long souk_search_analytics_popular(souk_store *db, const char *prefix, size_t len, const char *since,
+                                   int64_t min_searches, souk_arena *a, const char **out, int64_t *counts, size_t max);
+
 /* Starts the flusher thread, which opens its own connection to DSN (the
  * database must be migrated) and flushes every SOUK_SEARCH_ANALYTICS_FLUSH_MS.
  * Returns 0, or -1 (logged) when DSN is too long or the thread cannot

@@ -17,6 +17,7 @@
 #include "core/money.h"
 #include "core/query_spec.h"
 #include "search/analytics.h"
+#include "search/api_internal.h"
 #include "search/highlight.h"
 #include "search/query.h"
 #include "search/service.h"
@@ -489,6 +490,13 @@ int souk_search_api_suggest(souk_req *req, souk_res *res)
     if (!rc) {
         SOUK_JW_LIT(&res->body, "{\"data\":");
         rc = put_hits(req, res, &r, *currency ? currency : req->config->currency, true, NULL);
+        int64_t ids[SOUK_SEARCH_API_SUGGEST_MAX];
+        size_t n = 0;
+        for (size_t i = 0; i < r.nhits && n < SOUK_SEARCH_API_SUGGEST_MAX; i++)
+            if (r.hits[i].score > 0 && r.hits[i].words >= r.terms_matched) /* as put_hits keeps them */
+                ids[n++] = r.hits[i].id;
+        if (!rc)
+            rc = souk__search_api_suggestions(req, res, seg, in.q, strlen(in.q), ids, n);
         souk_buf_addc(&res->body, '}');
         if (!rc && souk_buf_failed(&res->body))
             rc = souk_res_error(res, SOUK_E_INTERNAL, NULL);

@@ -37,9 +37,13 @@
 int souk_search_api_search(souk_req *req, souk_res *res);
 
 /* GET /api/v1/search/suggest: q (required, 1..200 bytes, the last word a
- * prefix), limit 1..10 (default 5). 200 {data:[product summary + score]}:
- * the best products whose titles hold every word typed, ranked by title
- * alone. */
+ * prefix), limit 1..10 (default 5). 200 {data:[product summary + score],
+ * suggestions:[{type, text, …}]}: data holds the best products whose
+ * titles hold every word typed, ranked by title alone; suggestions lists,
+ * typed, popular queries ("query", searches), categories and brands whose
+ * names hold words starting with every word typed ("category" / "brand",
+ * id, products), then those products ("product", id) — see
+ * api_internal.h for the limits. */
 int souk_search_api_suggest(souk_req *req, souk_res *res);
 
 /* POST /api/v1/search/clicks (public, rate-limited): {query (1..1000

@@ -73,6 +73,7 @@ struct souk_search_segment {
     souk_search_synonyms *synonyms; /* owned; NULL = none */
     souk_search_weights weights;
     bool has_weights; /* false: souk_search_weights_default */
+    struct souk_search_names *names; /* category and brand names for suggestions (names.c); owned, may be NULL */
 
     size_t bytes;
 };

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "search/internal.h"
+#include "search/names.h"
 #include "core/banned.h"
 
 void souk__search_segment_free(souk_search_segment *s)
@@ -55,6 +56,7 @@ void souk__search_segment_free(souk_search_segment *s)
     souk__search_strs_release(&s->skus);
     free(s->sku_doc);
     souk_search_synonyms_free(s->synonyms);
+    souk_search_names_free(s->names);
     free(s);
 }
 

@@ -252,6 +252,41 @@ describe('search analytics and settings over HTTP', () => {
     assert.equal((await must(search({ q: NOTHING }), 200)).did_you_mean, null, 'nothing near: none');
   });
 
+  it('suggests popular queries, categories and brands beside product titles, each typed', async () => {
+    const brands = (await must(api(srv, 'GET', '/api/v1/brands'), 200)).data;
+    const cats = (await must(api(srv, 'GET', '/api/v1/categories'), 200)).data;
+    const suggest = async (q) => (await must(api(srv, 'GET', `/api/v1/search/suggest?${enc({ q })}`), 200));
+    // a query searched three times (and finding something) becomes a suggestion for others; twice does not
+    const popular = mugs.length ? 'mug' : null;
+    for (let i = 0; i < 3; i++) await must(search({ q: 'Mug ' }), 200);
+    for (let i = 0; i < 2; i++) await must(search({ q: 'mug rare private words' }), 200);
+    const [s] = await poll('the popular query suggested', 3000, async () => {
+      const b = await suggest('mu');
+      return b.suggestions.some((x) => x.type === 'query' && x.text === popular) ? b : null;
+    });
+    assert.equal(s.suggestions[0].type, 'query', 'queries first');
+    assert.ok(s.suggestions.find((x) => x.text === popular).searches >= 3);
+    assert.ok(!s.suggestions.some((x) => x.text === 'mug rare private words'), 'a query searched twice is not shown');
+    const products = s.suggestions.filter((x) => x.type === 'product');
+    assert.deepEqual(products.map((x) => x.id), s.data.map((x) => x.id), 'the products are data\'s, in order');
+    assert.deepEqual(products.map((x) => x.text), s.data.map((x) => x.title));
+    // a brand and a category by the start of their names
+    const brand = brands.find((b) => b.name.length >= 4);
+    const bs = await suggest(brand.name.slice(0, 3).toLowerCase());
+    const bhit = bs.suggestions.find((x) => x.type === 'brand' && x.id === brand.id);
+    assert.ok(bhit, `brand ${brand.name} suggested: ${JSON.stringify(bs.suggestions)}`);
+    assert.equal(bhit.text, brand.name);
+    assert.equal(bhit.products, (await must(search({ q: '', brand: brand.id, limit: '1' }), 200)).total);
+    const leaf = cats.flatMap((c) => [c, ...(c.children ?? [])]).find((c) => c.name.length >= 5 && !/\s/.test(c.name));
+    const cs = await suggest(leaf.name.slice(0, 4));
+    const chit = cs.suggestions.find((x) => x.type === 'category' && x.id === leaf.id);
+    if ((await must(search({ q: '', category: leaf.id, limit: '1' }), 200)).total > 0) {
+      assert.ok(chit, `category ${leaf.name} suggested: ${JSON.stringify(cs.suggestions)}`);
+      assert.equal(chit.text, leaf.name);
+    } else assert.equal(chit, undefined, 'a category of no product is not suggested');
+    assert.deepEqual((await suggest('   ')).suggestions, []);
+  });
+
   it('applies ranking weights an admin puts within about a second; the ones left out are the defaults', async () => {
     const defaults = (await must(api(srv, 'GET', '/api/v1/admin/search/settings', { key: true }), 200)).weights;
     assert.equal(defaults.field.title, 3);
