@@ -194,9 +194,20 @@ static int add_name(souk_search_names *names, souk_search_text *t, souk_search_n
     return name && souk_search_names_add(names, t, kind, id, name, strlen(name)) < 0 ? -1 : 0;
 }
 
+typedef struct progress {
+    souk_search_progress_fn fn;
+    void *ctx;
+    uint64_t done, total;
+} progress;
+
 static int run(souk_store *db, const char *currency, souk_search_builder *b, souk_search_names *names,
-               souk_search_text *nt, char *err, size_t errlen)
+               souk_search_text *nt, progress *pg, char *err, size_t errlen)
 {
+    if (pg->fn && souk_store_one(db, "SELECT COUNT(*) FROM search_products", NULL,
+                                 SOUK_COLS(SOUK_COL_I64((int64_t *)&pg->total))) < 0) {
+        snprintf(err, errlen, "cannot count the products: %s", souk_store_errmsg(db));
+        return -1;
+    }
     tree t = {0};
     if (load_tree(db, &t) < 0) {
         snprintf(err, errlen, "cannot read the categories: %s", souk_store_errmsg(db));
@@ -289,6 +300,8 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, sou
             snprintf(err, errlen, "cannot index product %lld (%d)", (long long)id, r);
             rc = -1;
         }
+        if (pg->fn && ++pg->done % SOUK_SEARCH_PROGRESS_EVERY == 0)
+            pg->fn(pg->done, pg->total, pg->ctx);
     }
     if (rc == 0 && prods.status != SOUK_DB_DONE) {
         snprintf(err, errlen, "cannot read the products: %s", souk_store_errmsg(db));
@@ -307,6 +320,14 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, sou
 int souk_search_build(souk_store *db, const char *currency, const char *language, souk_search_segment **out, char *err,
                       size_t errlen)
 {
+    return souk_search_build_progress(db, currency, language, NULL, NULL, out, err, errlen);
+}
+
+int souk_search_build_progress(souk_store *db, const char *currency, const char *language,
+                               souk_search_progress_fn fn, void *ctx, souk_search_segment **out, char *err,
+                               size_t errlen)
+{
+    progress pg = {fn, ctx, 0, 0};
     *out = NULL;
     souk_search_builder *b;
     if (souk_search_builder_new(&b, language) < 0) {
@@ -321,7 +342,7 @@ int souk_search_build(souk_store *db, const char *currency, const char *language
     souk_search_names *names = souk_search_names_new();
     souk_search_text nt;
     bool nt_ok = souk_search_text_init(&nt, language) == 0;
-    int rc = names && nt_ok ? run(db, currency, b, names, &nt, err, errlen) : -1;
+    int rc = names && nt_ok ? run(db, currency, b, names, &nt, &pg, err, errlen) : -1;
     if (!names || !nt_ok)
         snprintf(err, errlen, "out of memory");
     if (nt_ok)
@@ -338,5 +359,7 @@ int souk_search_build(souk_store *db, const char *currency, const char *language
         return -1;
     }
     souk_search_segment_set_names(*out, names);
+    if (fn)
+        fn(pg.done, pg.total, ctx);
     return 0;
 }

@@ -122,7 +122,7 @@ static void *builder(void *arg)
     souk_store *db = NULL;
     char err[512];
     bool first = true;
-    int64_t built_content = -1, built_stock = -1, built_settings = -1;
+    int64_t built_content = -1, built_stock = -1, built_settings = -1, built_reindex = -1;
     while (!atomic_load(&svc.stop)) {
         if (!db && souk_store_open(&db, svc.dsn, err, sizeof err) < 0) {
             db = NULL;
@@ -133,13 +133,15 @@ static void *builder(void *arg)
         }
         int64_t content = version_of(db, svc.content), stock = version_of(db, svc.stock);
         int64_t settings = version_of(db, SOUK_SEARCH_SETTINGS_VERSION);
-        bool moved = content < 0 || stock < 0 || settings < 0 || content != built_content || stock != built_stock ||
-                     settings != built_settings;
+        int64_t reindex = version_of(db, SOUK_SEARCH_REINDEX_VERSION);
+        bool moved = content < 0 || stock < 0 || settings < 0 || reindex < 0 || content != built_content ||
+                     stock != built_stock || settings != built_settings || reindex != built_reindex;
         if (moved) {
             if (rebuild(db, first) == 0) {
                 built_content = content; /* a failed read (-1) never equals a version: the next poll rebuilds */
                 built_stock = stock;
                 built_settings = settings;
+                built_reindex = reindex;
                 first = false;
             } else {
                 souk_store_close(db); /* start afresh: the connection may be what failed */
