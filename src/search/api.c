@@ -9,6 +9,7 @@
  */
 #include "search/api.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "catalog/catalog.h"
@@ -294,10 +295,52 @@ static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, c
     return e ? souk_res_error(res, e, NULL) : 0;
 }
 
+#define HL_BATCH 32 /* hits whose texts one statement reads */
+
+/* Reads the title and description of the hits HITS[0..M) (M ≤ HL_BATCH)
+ * in one statement (the ids as a VALUES list padded to a multiple of 8, so
+ * few statement texts are cached) and sets OUT[i] to hit i's highlight
+ * member. 0, or -1. */
+static int highlight_batch(souk_req *req, souk_search_highlighter *h, souk_search_text *t,
+                           const souk_search_hit *hits, size_t m, souk_buf *scratch, souk_buf *frag, const char **out)
+{
+    size_t k = (m + 7) / 8 * 8;
+    char sql[1024]; /* the head, 32 rows of at most 22 bytes and the tail */
+    size_t len = (size_t)snprintf(sql, sizeof sql, "WITH page(id) AS (VALUES ");
+    souk_param args[HL_BATCH + 1];
+    for (size_t i = 0; i < k; i++) {
+        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s(CAST($%zu AS BIGINT))", i ? "," : "", i + 1);
+        args[i] = SOUK_I64(i < m ? hits[i].id : 0);
+    }
+    args[k] = (souk_param){.type = SOUK_TYPE_END};
+    snprintf(sql + len, sizeof sql - len,
+             ") SELECT sp.product_id, sp.title, coalesce(sp.description, '') FROM page "
+             "JOIN search_products sp ON sp.product_id = page.id");
+    souk_stmt *st = souk_store_query(req->store, sql, args);
+    int r;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+        int64_t id = souk_stmt_i64(st, 0);
+        size_t tlen = 0, dlen = 0;
+        const char *title = souk_stmt_text(st, 1, &tlen), *desc = souk_stmt_text(st, 2, &dlen);
+        souk_buf_reset(frag);
+        SOUK_JW_LIT(frag, "\"highlight\":");
+        if (souk_search_highlight_json(h, t, title ? title : "", tlen, desc ? desc : "", dlen, scratch, frag) < 0) {
+            souk_stmt_done(st);
+            return -1;
+        }
+        for (size_t i = 0; i < m; i++)
+            if (hits[i].id == id && !out[i] && !(out[i] = souk_arena_strndup(req->arena, frag->data, frag->len))) {
+                souk_stmt_done(st);
+                return -1;
+            }
+    }
+    return r < 0 ? -1 : 0;
+}
+
 /* The "highlight" member of every hit of R (hits[i] → [i]; NULL entries
  * for products gone since the build), in the request's arena; NULL when
- * they cannot be made (the hits are then shown without). Reads each hit's
- * title and description from the catalog's search_products view. */
+ * they cannot be made (the hits are then shown without). Reads the hits'
+ * titles and descriptions from the catalog's search_products view. */
 static const char **highlights(souk_req *req, const souk_search_segment *seg, const search_plan *p,
                                const souk_search_result *r)
 {
@@ -313,25 +356,10 @@ static const char **highlights(souk_req *req, const souk_search_segment *seg, co
     souk_buf scratch, frag;
     souk_buf_init(&scratch, 1u << 20);
     souk_buf_init(&frag, 1u << 20);
-    for (size_t i = 0; i < r->nhits && out; i++) {
-        souk_stmt *st = souk_store_query(req->store,
-                                         "SELECT title, coalesce(description, '') FROM search_products "
-                                         "WHERE product_id = $1",
-                                         SOUK_ARGS(SOUK_I64(r->hits[i].id)));
-        int rc = souk_stmt_step(st);
-        if (rc == SOUK_DB_DONE)
-            continue;
-        size_t tlen = 0, dlen = 0;
-        const char *title = rc == SOUK_DB_ROW ? souk_stmt_text(st, 0, &tlen) : NULL;
-        const char *desc = rc == SOUK_DB_ROW ? souk_stmt_text(st, 1, &dlen) : NULL;
-        souk_buf_reset(&frag);
-        SOUK_JW_LIT(&frag, "\"highlight\":");
-        if (rc != SOUK_DB_ROW ||
-            souk_search_highlight_json(&h, t, title ? title : "", tlen, desc ? desc : "", dlen, &scratch, &frag) < 0 ||
-            !(out[i] = souk_arena_strndup(req->arena, frag.data, frag.len)))
+    for (size_t at = 0; at < r->nhits && out; at += HL_BATCH)
+        if (highlight_batch(req, &h, t, r->hits + at, r->nhits - at < HL_BATCH ? r->nhits - at : HL_BATCH, &scratch,
+                            &frag, out + at) < 0)
             out = NULL;
-        souk_stmt_done(st);
-    }
     souk_buf_release(&scratch);
     souk_buf_release(&frag);
     souk_search_service_text_put(t);

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/jsonw.h"
 #include "core/banned.h"
 
@@ -105,8 +106,26 @@ bool souk_search_highlight_any(const souk_search_highlighter *h)
     return h->nterms > 0;
 }
 
-/* 1 when the word S (LEN bytes) matches H, 0 when not, -1 on memory. */
-static int matches(const souk_search_highlighter *h, souk_search_text *t, const char *s, size_t len)
+static int analyse_match(const souk_search_highlighter *h, souk_search_text *t, const char *s, size_t len);
+
+/* 1 when the word S (LEN bytes) matches H, 0 when not, -1 on memory; the
+ * verdict is remembered in H's memo. */
+static int matches(souk_search_highlighter *h, souk_search_text *t, const char *s, size_t len)
+{
+    uint64_t key = souk_hash64(s, len) | 1;
+    size_t at = (size_t)(key >> 7) & (SOUK_SEARCH_HL_MEMO - 1);
+    if (h->memo_key[at] == key)
+        return h->memo_match[at];
+    int m = analyse_match(h, t, s, len);
+    if (m >= 0) {
+        h->memo_key[at] = key;
+        h->memo_match[at] = m == 1;
+    }
+    return m;
+}
+
+/* matches(), without the memo. */
+static int analyse_match(const souk_search_highlighter *h, souk_search_text *t, const char *s, size_t len)
 {
     long n = souk_search_text_analyse(t, s, len, 0, 0);
     if (n < 0)
@@ -175,7 +194,7 @@ static size_t cut_at_word(const char *s, size_t len, size_t max)
     return max;
 }
 
-int souk_search_highlight_text(const souk_search_highlighter *h, souk_search_text *t, const char *text, size_t len,
+int souk_search_highlight_text(souk_search_highlighter *h, souk_search_text *t, const char *text, size_t len,
                                souk_buf *out)
 {
     size_t n = cut_at_word(text, len, SOUK_SEARCH_HL_TITLE_MAX);
@@ -202,7 +221,7 @@ typedef struct span {
     bool match;
 } span;
 
-int souk_search_highlight_snippet(const souk_search_highlighter *h, souk_search_text *t, const char *text, size_t len,
+int souk_search_highlight_snippet(souk_search_highlighter *h, souk_search_text *t, const char *text, size_t len,
                                   size_t max_chars, souk_buf *out)
 {
     size_t scan = cut_at_word(text, len, SOUK_SEARCH_HL_SCAN_MAX);
@@ -265,7 +284,7 @@ int souk_search_highlight_snippet(const souk_search_highlighter *h, souk_search_
     return marked;
 }
 
-int souk_search_highlight_json(const souk_search_highlighter *h, souk_search_text *t, const char *title,
+int souk_search_highlight_json(souk_search_highlighter *h, souk_search_text *t, const char *title,
                                size_t title_len, const char *description, size_t description_len, souk_buf *scratch,
                                souk_buf *out)
 {

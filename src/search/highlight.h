@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -32,6 +33,7 @@
 #define SOUK_SEARCH_HL_SCAN_MAX 4000         /* bytes of a description searched for the snippet */
 #define SOUK_SEARCH_HL_SNIPPET_CHARS 160     /* characters of a snippet, about */
 #define SOUK_SEARCH_HL_TERMS_MAX 256         /* terms a query marks (words, forms, synonyms) */
+#define SOUK_SEARCH_HL_MEMO 1024             /* words whose verdict a highlighter remembers (a power of two) */
 
 typedef struct souk__search_hl_word {
     const char *surface; /* folded, unstemmed */
@@ -47,6 +49,11 @@ typedef struct souk_search_highlighter {
     size_t nterms;
     souk__search_hl_word words[SOUK_SEARCH_QUERY_TERMS_MAX];
     size_t nwords;
+    /* words seen and whether they matched: a direct-mapped memo by a 64-bit
+     * hash of the word's bytes (0 = empty), so a word repeated across the
+     * page's texts is analysed once */
+    uint64_t memo_key[SOUK_SEARCH_HL_MEMO];
+    bool memo_match[SOUK_SEARCH_HL_MEMO];
 } souk_search_highlighter;
 
 /* Sets up H for the query Q (LEN bytes) as souk_search_run reads it with
@@ -62,8 +69,9 @@ bool souk_search_highlight_any(const souk_search_highlighter *h);
 
 /* Appends TEXT (LEN bytes, UTF-8; at most SOUK_SEARCH_HL_TITLE_MAX are
  * used, then "…") to OUT, HTML-escaped, its matched words in <mark>.
- * Returns how many words it marked, or -1 when memory runs out (T). */
-int souk_search_highlight_text(const souk_search_highlighter *h, souk_search_text *t, const char *text, size_t len,
+ * Returns how many words it marked, or -1 when memory runs out (T). H
+ * remembers the verdict on each word (its memo), hence not const. */
+int souk_search_highlight_text(souk_search_highlighter *h, souk_search_text *t, const char *text, size_t len,
                                souk_buf *out);
 
 /* Appends a snippet of TEXT (LEN bytes; the first SOUK_SEARCH_HL_SCAN_MAX
@@ -71,14 +79,14 @@ int souk_search_highlight_text(const souk_search_highlighter *h, souk_search_tex
  * at word boundaries around the stretch with the most matched words,
  * starting a few words before the first of them; "…" where text was cut.
  * Without a match, the start of TEXT. Returns the words marked, or -1. */
-int souk_search_highlight_snippet(const souk_search_highlighter *h, souk_search_text *t, const char *text, size_t len,
+int souk_search_highlight_snippet(souk_search_highlighter *h, souk_search_text *t, const char *text, size_t len,
                                   size_t max_chars, souk_buf *out);
 
 /* Appends {"title": the marked TITLE, "snippet": a marked snippet of
  * DESCRIPTION (SOUK_SEARCH_HL_SNIPPET_CHARS)} to OUT as JSON (strings
  * escaped for HTML contexts too), using SCRATCH (reset here) for the
  * marked text. 0, or -1 when memory runs out. */
-int souk_search_highlight_json(const souk_search_highlighter *h, souk_search_text *t, const char *title,
+int souk_search_highlight_json(souk_search_highlighter *h, souk_search_text *t, const char *title,
                                size_t title_len, const char *description, size_t description_len, souk_buf *scratch,
                                souk_buf *out);
 
