@@ -17,13 +17,12 @@
 #include "search/service.h"
 #include "core/banned.h"
 
-static const char usage[] =
-    "usage: souk reindex [--db DSN] [--language L] [--no-signal]\n\n"
-    "Builds the search index from the database's active products, showing its progress, and\n"
-    "prints products/s at the end. Then running servers (souk serve on the same database)\n"
-    "rebuild theirs within about a second, as after a catalog change.\n\n"
-    "  --language L   stemming language (default: SOUK_SEARCH_LANGUAGE, else english)\n"
-    "  --no-signal    only build and measure; leave running servers alone\n";
+static const char usage[] = "usage: souk reindex [--db DSN] [--language L] [--no-signal]\n\n"
+                            "Builds the search index from the database's active products, showing its progress, and\n"
+                            "prints products/s at the end. Then running servers (souk serve on the same database)\n"
+                            "rebuild theirs within about a second, as after a catalog change.\n\n"
+                            "  --language L   stemming language (default: SOUK_SEARCH_LANGUAGE, else english)\n"
+                            "  --no-signal    only build and measure; leave running servers alone\n";
 
 static double now_s(void)
 {

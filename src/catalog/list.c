@@ -510,8 +510,8 @@ souk_err souk_catalog_list(souk_store *db, const souk_catalog_filter *f, souk_ar
  * order; the caller puts them back in the order of the ids. */
 #define SUMMARY_HEAD "WITH page(id) AS (VALUES "
 #define SUMMARY_TAIL                                                                                                   \
-    ") SELECT p.id, p.slug, p.title, p.status, p.brand_id, p.vendor_id, p.category_id, p.created_at, p.updated_at, "  \
-    "pp.min_amount, p.id FROM page JOIN products p ON p.id = page.id "                                                \
+    ") SELECT p.id, p.slug, p.title, p.status, p.brand_id, p.vendor_id, p.category_id, p.created_at, p.updated_at, "   \
+    "pp.min_amount, p.id FROM page JOIN products p ON p.id = page.id "                                                 \
     "LEFT JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = $1 WHERE p.status = 'active'"
 
 /* Reads the active products among IDS[0..M) (M ≤ BATCH_MAX) into GOT (*NGOT rows, any order). */

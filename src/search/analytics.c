@@ -46,7 +46,7 @@ typedef struct table {
 } table;
 
 static struct {
-    pthread_mutex_t mu; /* the live table and the metric handles */
+    pthread_mutex_t mu;       /* the live table and the metric handles */
     pthread_mutex_t flush_mu; /* one flush at a time */
     table tabs[2];
     int live; /* index of the live table */

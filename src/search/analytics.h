@@ -33,11 +33,11 @@
 #include "search/text.h"
 #include "store/store.h"
 
-#define SOUK_SEARCH_ANALYTICS_QUERY_MAX 200   /* bytes of a normalised query */
-#define SOUK_SEARCH_ANALYTICS_KEYS_MAX 4096   /* distinct (day, query) pairs between two flushes */
-#define SOUK_SEARCH_ANALYTICS_FLUSH_MS 1000   /* how often the flusher writes */
+#define SOUK_SEARCH_ANALYTICS_QUERY_MAX 200     /* bytes of a normalised query */
+#define SOUK_SEARCH_ANALYTICS_KEYS_MAX 4096     /* distinct (day, query) pairs between two flushes */
+#define SOUK_SEARCH_ANALYTICS_FLUSH_MS 1000     /* how often the flusher writes */
 #define SOUK_SEARCH_ANALYTICS_POSITION_MAX 1000 /* a clicked position is 1..this (search's deepest hit) */
-#define SOUK_SEARCH_ANALYTICS_DAY_LEN 11      /* "YYYY-MM-DD" + NUL */
+#define SOUK_SEARCH_ANALYTICS_DAY_LEN 11        /* "YYYY-MM-DD" + NUL */
 
 /* Normalises LEN bytes of the query Q with analyser T (any language:
  * folding does not depend on it) into OUT, which holds at least
@@ -68,8 +68,7 @@ int souk_search_analytics_click(const char *q, size_t len, int64_t product_id, i
 
 /* What the two functions above do, at the time AT_US (tests). KIND 0 is a
  * search with TOTAL results, 1 a click at POSITION. Same returns. */
-int souk_search_analytics_record_at(int kind, const char *q, size_t len, uint64_t total, int position,
-                                    int64_t at_us);
+int souk_search_analytics_record_at(int kind, const char *q, size_t len, uint64_t total, int position, int64_t at_us);
 
 /* Writes everything recorded so far into search_query_stats on DB, in one
  * write transaction, and empties the in-memory table. The flusher thread

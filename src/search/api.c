@@ -301,8 +301,8 @@ static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, c
  * in one statement (the ids as a VALUES list padded to a multiple of 8, so
  * few statement texts are cached) and sets OUT[i] to hit i's highlight
  * member. 0, or -1. */
-static int highlight_batch(souk_req *req, souk_search_highlighter *h, souk_search_text *t,
-                           const souk_search_hit *hits, size_t m, souk_buf *scratch, souk_buf *frag, const char **out)
+static int highlight_batch(souk_req *req, souk_search_highlighter *h, souk_search_text *t, const souk_search_hit *hits,
+                           size_t m, souk_buf *scratch, souk_buf *frag, const char **out)
 {
     size_t k = (m + 7) / 8 * 8;
     char sql[1024]; /* the head, 32 rows of at most 22 bytes and the tail */

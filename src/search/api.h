@@ -13,16 +13,16 @@
 /* Limits of the two routes beside the engine's (query.h: at most
  * SOUK_SEARCH_LIMIT_MAX hits a page, offset + limit at most
  * SOUK_SEARCH_WINDOW_MAX). */
-#define SOUK_SEARCH_API_LIMIT_DEFAULT 20     /* hits per page when no limit is given */
-#define SOUK_SEARCH_API_SUGGEST_MAX 10       /* suggestions per answer */
-#define SOUK_SEARCH_API_SUGGEST_Q_MAX 200    /* bytes of what was typed */
-#define SOUK_SEARCH_API_FACETS_TEXT_MAX 1000 /* bytes of the facets parameter */
-#define SOUK_SEARCH_API_DYM_BELOW 3          /* "did you mean" when a search finds fewer products */
-#define SOUK_SEARCH_API_CLICK_QUERY_MAX 1000 /* characters of a clicked query (normalised to 200 bytes) */
+#define SOUK_SEARCH_API_LIMIT_DEFAULT 20        /* hits per page when no limit is given */
+#define SOUK_SEARCH_API_SUGGEST_MAX 10          /* suggestions per answer */
+#define SOUK_SEARCH_API_SUGGEST_Q_MAX 200       /* bytes of what was typed */
+#define SOUK_SEARCH_API_FACETS_TEXT_MAX 1000    /* bytes of the facets parameter */
+#define SOUK_SEARCH_API_DYM_BELOW 3             /* "did you mean" when a search finds fewer products */
+#define SOUK_SEARCH_API_CLICK_QUERY_MAX 1000    /* characters of a clicked query (normalised to 200 bytes) */
 #define SOUK_SEARCH_API_REPORT_LIMIT_DEFAULT 20 /* queries per list of the analytics report */
 #define SOUK_SEARCH_API_REPORT_LIMIT_MAX 1000
 #define SOUK_SEARCH_API_REPORT_DAYS_DEFAULT 30 /* days of the report when no from is given */
-#define SOUK_SEARCH_API_CSV_ROWS_MAX 100000 /* (day, query) rows of the CSV report */
+#define SOUK_SEARCH_API_CSV_ROWS_MAX 100000    /* (day, query) rows of the CSV report */
 
 /* GET /api/v1/search: q (required; words, "phrases", -exclusions), the
  * product list's filters (category with its subtree, brand, vendor,

@@ -112,17 +112,17 @@ static void put_sums(souk_buf *out, const sums *s)
 }
 
 #define SUMS_COLS(s)                                                                                                   \
-    SOUK_COL_I64(&(s).searches), SOUK_COL_I64(&(s).results), SOUK_COL_I64(&(s).zero), SOUK_COL_I64(&(s).clicks),     \
+    SOUK_COL_I64(&(s).searches), SOUK_COL_I64(&(s).results), SOUK_COL_I64(&(s).zero), SOUK_COL_I64(&(s).clicks),       \
         SOUK_COL_I64(&(s).positions)
 #define SUMS_SQL                                                                                                       \
-    "CAST(SUM(searches) AS BIGINT), CAST(SUM(results_sum) AS BIGINT), CAST(SUM(zero_results) AS BIGINT), "           \
+    "CAST(SUM(searches) AS BIGINT), CAST(SUM(results_sum) AS BIGINT), CAST(SUM(zero_results) AS BIGINT), "             \
     "CAST(SUM(clicks) AS BIGINT), CAST(SUM(click_position_sum) AS BIGINT)"
 
 /* Rows of a "query" list: {query, sums…}, for SQL selecting query then SUMS_SQL. */
 static int put_queries(souk_req *req, souk_buf *out, const char *sql, const report_in *in)
 {
-    souk_stmt *st = souk_store_query(req->store, sql, SOUK_ARGS(SOUK_TEXT(in->from), SOUK_TEXT(in->to),
-                                                               SOUK_I64(in->limit)));
+    souk_stmt *st =
+        souk_store_query(req->store, sql, SOUK_ARGS(SOUK_TEXT(in->from), SOUK_TEXT(in->to), SOUK_I64(in->limit)));
     char *q = NULL;
     sums s;
     int r, n = 0;
@@ -219,12 +219,12 @@ static int report_csv(souk_req *req, souk_res *res, const report_in *in)
 {
     souk_buf *out = &res->body;
     souk_buf_adds(out, "day,query,searches,zero_results,clicks,ctr,mean_click_position,mean_results\r\n");
-    souk_stmt *st = souk_store_query(req->store,
-                                     "SELECT day, query, searches, results_sum, zero_results, clicks, "
-                                     "click_position_sum FROM search_query_stats WHERE day >= $1 AND day <= $2 "
-                                     "ORDER BY day, searches DESC, query LIMIT $3",
-                                     SOUK_ARGS(SOUK_TEXT(in->from), SOUK_TEXT(in->to),
-                                               SOUK_I64(SOUK_SEARCH_API_CSV_ROWS_MAX)));
+    souk_stmt *st =
+        souk_store_query(req->store,
+                         "SELECT day, query, searches, results_sum, zero_results, clicks, "
+                         "click_position_sum FROM search_query_stats WHERE day >= $1 AND day <= $2 "
+                         "ORDER BY day, searches DESC, query LIMIT $3",
+                         SOUK_ARGS(SOUK_TEXT(in->from), SOUK_TEXT(in->to), SOUK_I64(SOUK_SEARCH_API_CSV_ROWS_MAX)));
     char day[SOUK_SEARCH_ANALYTICS_DAY_LEN];
     char *q = NULL;
     sums s;
@@ -265,7 +265,8 @@ int souk_search_api_analytics(souk_req *req, souk_res *res)
         if (souk_time_parse(buf, 20, &to_us) < 0)
             to_us = now;
         in.from = souk_arena_strdup(
-            req->arena, souk_search_analytics_day(to_us - (SOUK_SEARCH_API_REPORT_DAYS_DEFAULT - 1) * US_PER_DAY, first));
+            req->arena,
+            souk_search_analytics_day(to_us - (SOUK_SEARCH_API_REPORT_DAYS_DEFAULT - 1) * US_PER_DAY, first));
     }
     if (!in.from || !in.to)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);

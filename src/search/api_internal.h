@@ -8,10 +8,10 @@
 #include "http/http.h"
 #include "search/index.h"
 
-#define SOUK__SEARCH_SUGGEST_QUERIES 5    /* popular queries per suggestion answer */
-#define SOUK__SEARCH_SUGGEST_NAMES 3      /* categories, and brands, per answer */
+#define SOUK__SEARCH_SUGGEST_QUERIES 5     /* popular queries per suggestion answer */
+#define SOUK__SEARCH_SUGGEST_NAMES 3       /* categories, and brands, per answer */
 #define SOUK__SEARCH_SUGGEST_POPULAR_MIN 3 /* searches a query needs to be suggested to others */
-#define SOUK__SEARCH_SUGGEST_DAYS 30      /* popular over the last days */
+#define SOUK__SEARCH_SUGGEST_DAYS 30       /* popular over the last days */
 
 /* Appends ,"suggestions":[{type, text, id?, …}] for what was typed, Q (LEN
  * bytes), to RES's body: popular queries (type "query", with "searches"),

@@ -72,8 +72,8 @@ static int check_rules(souk_req *req, souk_res *res, const synonyms_in *in, json
         unsigned long line = strtoul(why + 5, NULL, 10);
         const char *colon = strchr(why, ':');
         if (strncmp(why, "line ", 5) == 0 && line >= 1 && line <= in->rules.count && colon)
-            souk_problems_add(&res->problems, req->arena, souk_arena_printf(req->arena, "rules[%lu]", line - 1),
-                              "%s", colon + 2);
+            souk_problems_add(&res->problems, req->arena, souk_arena_printf(req->arena, "rules[%lu]", line - 1), "%s",
+                              colon + 2);
         else
             souk_problems_add(&res->problems, req->arena, "rules", "%s", why);
         return souk_res_invalid(res);

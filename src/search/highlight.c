@@ -137,7 +137,8 @@ static int analyse_match(const souk_search_highlighter *h, souk_search_text *t, 
                 return 1;
         for (size_t i = 0; i < h->nwords; i++) {
             const souk__search_hl_word *w = &h->words[i];
-            if (w->prefix && tok->surface_len >= w->surface_len && memcmp(tok->surface, w->surface, w->surface_len) == 0)
+            if (w->prefix && tok->surface_len >= w->surface_len &&
+                memcmp(tok->surface, w->surface, w->surface_len) == 0)
                 return 1;
             if (w->typo > 0 && !(tok->flags & SOUK_SEARCH_TOKF_NOTYPO) &&
                 souk_search_edit_distance(tok->surface, tok->surface_len, w->surface, w->surface_len, w->typo) <=
@@ -216,7 +217,7 @@ int souk_search_highlight_text(souk_search_highlighter *h, souk_search_text *t, 
 }
 
 typedef struct span {
-    uint32_t start, end; /* bytes */
+    uint32_t start, end;   /* bytes */
     uint32_t cstart, cend; /* characters */
     bool match;
 } span;
@@ -284,9 +285,8 @@ int souk_search_highlight_snippet(souk_search_highlighter *h, souk_search_text *
     return marked;
 }
 
-int souk_search_highlight_json(souk_search_highlighter *h, souk_search_text *t, const char *title,
-                               size_t title_len, const char *description, size_t description_len, souk_buf *scratch,
-                               souk_buf *out)
+int souk_search_highlight_json(souk_search_highlighter *h, souk_search_text *t, const char *title, size_t title_len,
+                               const char *description, size_t description_len, souk_buf *scratch, souk_buf *out)
 {
     souk_buf_reset(scratch);
     if (souk_search_highlight_text(h, t, title, title_len, scratch) < 0)

@@ -29,11 +29,11 @@
 #include "search/query.h"
 #include "search/text.h"
 
-#define SOUK_SEARCH_HL_TITLE_MAX 1000        /* bytes of a title marked (the rest is cut, with "…") */
-#define SOUK_SEARCH_HL_SCAN_MAX 4000         /* bytes of a description searched for the snippet */
-#define SOUK_SEARCH_HL_SNIPPET_CHARS 160     /* characters of a snippet, about */
-#define SOUK_SEARCH_HL_TERMS_MAX 256         /* terms a query marks (words, forms, synonyms) */
-#define SOUK_SEARCH_HL_MEMO 1024             /* words whose verdict a highlighter remembers (a power of two) */
+#define SOUK_SEARCH_HL_TITLE_MAX 1000    /* bytes of a title marked (the rest is cut, with "…") */
+#define SOUK_SEARCH_HL_SCAN_MAX 4000     /* bytes of a description searched for the snippet */
+#define SOUK_SEARCH_HL_SNIPPET_CHARS 160 /* characters of a snippet, about */
+#define SOUK_SEARCH_HL_TERMS_MAX 256     /* terms a query marks (words, forms, synonyms) */
+#define SOUK_SEARCH_HL_MEMO 1024         /* words whose verdict a highlighter remembers (a power of two) */
 
 typedef struct souk__search_hl_word {
     const char *surface; /* folded, unstemmed */
@@ -86,8 +86,7 @@ int souk_search_highlight_snippet(souk_search_highlighter *h, souk_search_text *
  * DESCRIPTION (SOUK_SEARCH_HL_SNIPPET_CHARS)} to OUT as JSON (strings
  * escaped for HTML contexts too), using SCRATCH (reset here) for the
  * marked text. 0, or -1 when memory runs out. */
-int souk_search_highlight_json(souk_search_highlighter *h, souk_search_text *t, const char *title,
-                               size_t title_len, const char *description, size_t description_len, souk_buf *scratch,
-                               souk_buf *out);
+int souk_search_highlight_json(souk_search_highlighter *h, souk_search_text *t, const char *title, size_t title_len,
+                               const char *description, size_t description_len, souk_buf *scratch, souk_buf *out);
 
 #endif

@@ -72,7 +72,7 @@ struct souk_search_segment {
     /* the settings searches on this segment use by default (segment.c) */
     souk_search_synonyms *synonyms; /* owned; NULL = none */
     souk_search_weights weights;
-    bool has_weights; /* false: souk_search_weights_default */
+    bool has_weights;                /* false: souk_search_weights_default */
     struct souk_search_names *names; /* category and brand names for suggestions (names.c); owned, may be NULL */
 
     size_t bytes;

@@ -323,9 +323,8 @@ int souk_search_build(souk_store *db, const char *currency, const char *language
     return souk_search_build_progress(db, currency, language, NULL, NULL, out, err, errlen);
 }
 
-int souk_search_build_progress(souk_store *db, const char *currency, const char *language,
-                               souk_search_progress_fn fn, void *ctx, souk_search_segment **out, char *err,
-                               size_t errlen)
+int souk_search_build_progress(souk_store *db, const char *currency, const char *language, souk_search_progress_fn fn,
+                               void *ctx, souk_search_segment **out, char *err, size_t errlen)
 {
     progress pg = {fn, ctx, 0, 0};
     *out = NULL;

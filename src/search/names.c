@@ -27,7 +27,7 @@ typedef struct name {
 struct souk_search_names {
     name *v;
     size_t n, cap;
-    uint64_t *set; /* (id << 1 | kind) + 1, 0 = empty */
+    uint64_t *set;  /* (id << 1 | kind) + 1, 0 = empty */
     size_t set_cap; /* a power of two */
 };
 
@@ -235,7 +235,7 @@ long souk_search_names_suggest(const souk_search_segment *seg, souk_search_text 
         top[at] = nm;
     }
     for (size_t i = 0; i < ntop; i++)
-        out[i] = (souk_search_name_hit){(souk_search_name_kind)top[i]->kind, top[i]->id, top[i]->name,
-                                        top[i]->products};
+        out[i] =
+            (souk_search_name_hit){(souk_search_name_kind)top[i]->kind, top[i]->id, top[i]->name, top[i]->products};
     return (long)ntop;
 }

@@ -15,7 +15,7 @@
 #include "search/index.h"
 #include "search/text.h"
 
-#define SOUK_SEARCH_NAMES_MAX 100000 /* names a segment keeps (the rest are not suggested) */
+#define SOUK_SEARCH_NAMES_MAX 100000   /* names a segment keeps (the rest are not suggested) */
 #define SOUK_SEARCH_NAME_BYTES_MAX 200 /* bytes of a name kept */
 
 typedef enum souk_search_name_kind { SOUK_SEARCH_NAME_CATEGORY = 0, SOUK_SEARCH_NAME_BRAND } souk_search_name_kind;

@@ -15,9 +15,12 @@
 #include "core/banned.h"
 
 static const char *const field_names[SOUK_SEARCH_NFIELDS] = {
-    [SOUK_SEARCH_F_SKU] = "sku",           [SOUK_SEARCH_F_TITLE] = "title",
-    [SOUK_SEARCH_F_BRAND] = "brand",       [SOUK_SEARCH_F_CATEGORY] = "category",
-    [SOUK_SEARCH_F_ATTRS] = "attributes",  [SOUK_SEARCH_F_VENDOR] = "vendor",
+    [SOUK_SEARCH_F_SKU] = "sku",
+    [SOUK_SEARCH_F_TITLE] = "title",
+    [SOUK_SEARCH_F_BRAND] = "brand",
+    [SOUK_SEARCH_F_CATEGORY] = "category",
+    [SOUK_SEARCH_F_ATTRS] = "attributes",
+    [SOUK_SEARCH_F_VENDOR] = "vendor",
     [SOUK_SEARCH_F_DESCRIPTION] = "description",
 };
 
@@ -39,8 +42,8 @@ static const struct scalar {
 #define NSCALARS (sizeof scalars / sizeof scalars[0])
 
 /* Reads number V of PATH.NAME into *OUT when in LO..HI; else a problem. */
-static int number(const json_t *v, const char *path, const char *name, double lo, double hi, double *out,
-                  souk_arena *a, souk_problems *pr)
+static int number(const json_t *v, const char *path, const char *name, double lo, double hi, double *out, souk_arena *a,
+                  souk_problems *pr)
 {
     double d = json_is_number(v) ? json_number_value(v) : NAN;
     if (!isfinite(d) || d < lo || d > hi) {
@@ -111,8 +114,8 @@ int souk_search_weights_decode(const json_t *obj, const char *path, souk_search_
             if (pr)
                 souk_problems_add(pr, a, souk_arena_printf(a, "%s.%s", path, name), "unknown weight");
             bad = -1;
-        } else if (number(v, path, name, scalars[i].lo, scalars[i].hi, (double *)((char *)w + scalars[i].off), a,
-                          pr) < 0)
+        } else if (number(v, path, name, scalars[i].lo, scalars[i].hi, (double *)((char *)w + scalars[i].off), a, pr) <
+                   0)
             bad = -1;
     }
     return bad ? -1 : 0;

@@ -39,7 +39,9 @@ static void test_normalise(void **state)
     assert_string_equal(norm("Crème Brûlée"), "creme brulee");
     assert_string_equal(norm("WX-200 \"red mug\" -leather"), "wx-200 \"red mug\" -leather");
     assert_string_equal(norm(" \t\r\n "), "");
-    assert_string_equal(norm("a\x01" "b"), "a b"); /* control characters are spaces */
+    assert_string_equal(norm("a\x01"
+                             "b"),
+                        "a b"); /* control characters are spaces */
     /* cut at 200 bytes, never inside a character, no trailing space */
     char long_q[600];
     memset(long_q, 'a', 199);
@@ -135,9 +137,9 @@ static void test_distinct_queries_are_capped(void **state)
     assert_int_equal(souk_search_analytics_record_at(0, "query 7", 7, 1, 0, T0), 0); /* a known one still counts */
     assert_int_equal(souk_search_analytics_flush(t.db), SOUK_SEARCH_ANALYTICS_KEYS_MAX);
     assert_int_equal(one(t.db, COL("searches"), "2025-12-01", "query 7"), 2);
-    assert_int_equal(one(t.db, "SELECT COUNT(*) FROM search_query_stats WHERE day = $1 AND query <> $2", "2025-12-01",
-                         "-"),
-                     SOUK_SEARCH_ANALYTICS_KEYS_MAX);
+    assert_int_equal(
+        one(t.db, "SELECT COUNT(*) FROM search_query_stats WHERE day = $1 AND query <> $2", "2025-12-01", "-"),
+        SOUK_SEARCH_ANALYTICS_KEYS_MAX);
     /* after a flush the table takes new queries again */
     assert_int_equal(souk_search_analytics_record_at(0, "one too many", 12, 1, 0, T0), 0);
     assert_int_equal(souk_search_analytics_flush(t.db), 1);

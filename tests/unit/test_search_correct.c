@@ -66,13 +66,13 @@ static void test_corrects_misspelt_words(void **state)
 static void test_leaves_alone_what_it_cannot_improve(void **state)
 {
     (void)state;
-    assert_null(fix("mug"));           /* known */
+    assert_null(fix("mug"));             /* known */
     assert_null(fix("ceramic lantern")); /* known words, however few documents hold both */
-    assert_null(fix("ab"));            /* too short to guess */
-    assert_null(fix("zzzzzz"));        /* nothing near */
-    assert_null(fix("wx-201"));        /* codes are not corrected */
+    assert_null(fix("ab"));              /* too short to guess */
+    assert_null(fix("zzzzzz"));          /* nothing near */
+    assert_null(fix("wx-201"));          /* codes are not corrected */
     assert_null(fix("201"));
-    assert_null(fix("-mugg"));         /* exclusions are not */
+    assert_null(fix("-mugg")); /* exclusions are not */
     assert_null(fix(""));
     assert_null(fix("\"lantren\""));
 }

@@ -65,14 +65,15 @@ static void test_marks_what_the_query_matches(void **state)
     (void)state;
     assert_string_equal(mark("wool blanket ", "Red Wool Blankets"), "Red <mark>Wool</mark> <mark>Blankets</mark>");
     assert_string_equal(mark("cera", "Ceramic mug"), "<mark>Ceramic</mark> mug");           /* completion */
-    assert_string_equal(mark("cera ", "Ceramic mug"), "Ceramic mug");                        /* no completion */
+    assert_string_equal(mark("cera ", "Ceramic mug"), "Ceramic mug");                       /* no completion */
     assert_string_equal(mark("blanket ", "Woolen blankte"), "Woolen <mark>blankte</mark>"); /* one typo */
     assert_string_equal(mark("crème ", "CREME brulee"), "<mark>CREME</mark> brulee");       /* folded */
     assert_string_equal(mark("television ", "Smart TV 55"), "Smart <mark>TV</mark> 55");    /* synonym */
     assert_string_equal(mark("wx200 ", "Drill WX-200, blue"), "Drill <mark>WX-200</mark>, blue");
     assert_string_equal(mark("mug -red ", "Red mug"), "Red <mark>mug</mark>"); /* exclusions are not marked */
     assert_string_equal(mark("", "Red mug"), "Red mug");
-    assert_string_equal(mark("\"red mug\" ", "A red mug, red"), "A <mark>red</mark> <mark>mug</mark>, <mark>red</mark>");
+    assert_string_equal(mark("\"red mug\" ", "A red mug, red"),
+                        "A <mark>red</mark> <mark>mug</mark>, <mark>red</mark>");
 }
 
 static void test_hostile_text_is_escaped(void **state)
@@ -104,10 +105,10 @@ static void test_snippet_window(void **state)
     for (int i = 0; i < 40; i++)
         strcat(text, "more filler text. ");
     const char *s = snippet("wool ", text);
-    assert_true(strncmp(s, "\xe2\x80\xa6", 3) == 0);                                 /* cut before */
-    assert_true(strcmp(s + strlen(s) - 3, "\xe2\x80\xa6") == 0);                    /* and after */
-    assert_non_null(strstr(s, "cosy <mark>wool</mark> blanket"));                    /* context before the match */
-    assert_non_null(strstr(s, "warm, <mark>wool</mark> through"));                  /* both matches in one window */
+    assert_true(strncmp(s, "\xe2\x80\xa6", 3) == 0);               /* cut before */
+    assert_true(strcmp(s + strlen(s) - 3, "\xe2\x80\xa6") == 0);   /* and after */
+    assert_non_null(strstr(s, "cosy <mark>wool</mark> blanket"));  /* context before the match */
+    assert_non_null(strstr(s, "warm, <mark>wool</mark> through")); /* both matches in one window */
     assert_true(souk_search_utf8_chars(s, strlen(s)) <= SOUK_SEARCH_HL_SNIPPET_CHARS + 2 + 26);
     /* no match: the start of the text */
     s = snippet("zebra ", text);

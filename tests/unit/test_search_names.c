@@ -16,7 +16,9 @@ static void test_names_suggested_by_word_starts(void **state)
 {
     (void)state;
     const fx_doc docs[] = {
-        {.title = "a", .brand = "7"}, {.title = "b", .brand = "7"}, {.title = "c", .brand = "8"},
+        {.title = "a", .brand = "7"},
+        {.title = "b", .brand = "7"},
+        {.title = "c", .brand = "8"},
         {.title = "d", .brand = "9"},
     };
     souk_search_segment *seg = fx_build(docs, 4);

@@ -50,8 +50,8 @@ static void test_weights_codec(void **state)
     j = js("{\"k1\":0,\"in_stock\":11,\"typo1\":\"0.5\",\"field\":{\"colour\":1,\"title\":101},\"b\":[],\"nope\":1}");
     assert_int_equal(souk_search_weights_decode(j, "weights", &w, &a, &pr), -1);
     json_decref(j);
-    const char *want[] = {"weights.k1", "weights.in_stock", "weights.typo1", "weights.field.colour",
-                          "weights.field.title", "weights.b", "weights.nope"};
+    const char *want[] = {"weights.k1",          "weights.in_stock", "weights.typo1", "weights.field.colour",
+                          "weights.field.title", "weights.b",        "weights.nope"};
     assert_int_equal(pr.count, 7);
     for (size_t i = 0; i < 7; i++) {
         bool seen = false;
@@ -108,9 +108,9 @@ static void test_stored_and_loaded(void **state)
     json_decref(vals[1]);
 
     /* a stored value that no longer parses: an error, and nothing returned */
-    assert_int_equal(souk_store_exec(t.db, "UPDATE search_settings SET value = '[\"two words, x\"]' WHERE name = 'synonyms'",
-                                     NULL),
-                     SOUK_DB_DONE);
+    assert_int_equal(
+        souk_store_exec(t.db, "UPDATE search_settings SET value = '[\"two words, x\"]' WHERE name = 'synonyms'", NULL),
+        SOUK_DB_DONE);
     assert_int_equal(souk_search_settings_load(t.db, &text, &w, &has_w, &syn, err, sizeof err), -1);
     assert_non_null(strstr(err, "synonyms"));
     assert_null(syn);
