@@ -310,3 +310,20 @@ describe('search analytics and settings over HTTP', () => {
     assert.deepEqual(back.weights, defaults);
   });
 });
+
+describe('click reporting is rate-limited like other public writes', () => {
+  let rl;
+  before(async () => { rl = await startServer({ env: { SOUK_RATE_LIMIT_IP: '3' } }); });
+  after(async () => rl && (await rl.stop()));
+
+  it('answers 429 with Retry-After once the address budget is spent', async () => {
+    const body = { query: 'mug', product_id: 'prod_0000000000001', position: 1 };
+    const got = [];
+    for (let i = 0; i < 5; i++) got.push(await api(rl, 'POST', '/api/v1/search/clicks', { body }));
+    assert.deepEqual(got.slice(0, 3).map((r) => r.status), [202, 202, 202]);
+    const refused = got.at(-1);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.error.code, 'RATE_LIMITED');
+    assert.match(refused.headers.get('retry-after') ?? '', /^[0-9]+$/);
+  });
+});
