@@ -60,6 +60,13 @@ int souk_cmd_search(int argc, char **argv);
  * be read or written, 2 for usage errors. ARGV[0] is "reindex". */
 int souk_cmd_reindex(int argc, char **argv);
 
+/* `souk train [--db DSN] [--factors N] [--iterations N] [--window-days N]
+ * [--test-days N] [--activate]` (cmd_train.c): one recommendation training
+ * run (recommend/service.h) with a progress bar; prints the version and its
+ * offline metrics. 0 when a model was stored, 1 when training failed or
+ * found no data, 2 for usage errors. ARGV[0] is "train". */
+int souk_cmd_train(int argc, char **argv);
+
 /* Loads the configuration from the environment, identity's settings
  * included, and applies its log level; prints the problem and returns -1
  * when it is invalid. */

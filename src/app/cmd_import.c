@@ -9,6 +9,8 @@
  * prices and creates nothing twice. Rows that cannot be used are reported
  * with their line numbers; rows that are valid but carry no product data
  * (cancellations, fees with zero price) are counted, not reported.
+ * With --orders the invoices also become customers and orders of the past
+ * (import_orders.h), once the products are written.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "app/cli.h"
+#include "app/import_orders.h"
 #include "catalog/catalog.h"
 #include "core/csv.h"
 #include "core/money.h"
@@ -29,12 +32,16 @@ typedef struct item {
     char *title;
     int64_t price;      /* pence; -1 = none seen */
     int64_t price_time; /* InvoiceDate of the sale that set it */
+    int64_t product_id; /* once written (0 = not imported) */
+    int64_t variant_id; /* looked up when an order needs it */
+    char *sku;
 } item;
 
 typedef struct importer {
     item *items;
-    size_t count, cap; /* open-addressing table, cap is a power of two */
-    FILE *errors;      /* --errors file or NULL */
+    size_t count, cap;          /* open-addressing table, cap is a power of two */
+    FILE *errors;               /* --errors file or NULL */
+    souk_import_orders *orders; /* --orders: the invoices, else NULL */
     long reported, error_rows;
     uint64_t rows;
     /* pass 2 */
@@ -186,6 +193,12 @@ static int read_rows(importer *im, souk_csv *r)
             it->price = price.amount;
             it->price_time = when;
         }
+        if (im->orders && souk_import_orders_add(
+                              im->orders, invoice, trim((char *)souk_csv_field(r, COL_CUSTOMER, NULL)), when,
+                              trim((char *)souk_csv_field(r, COL_COUNTRY, NULL)), it->code, qty, price.amount) < 0) {
+            fprintf(stderr, "souk: out of memory collecting the invoices\n");
+            return -1;
+        }
     }
     return 0;
 }
@@ -228,14 +241,47 @@ static int upsert_tx(souk_store *db, void *arg)
                      pr.count ? pr.items[0].field : souk_err_code(e), pr.count ? pr.items[0].message : "");
             report(im, 0, 0, "StockCode", msg);
             im->b_failed++;
-        } else if (created) {
-            im->b_created++;
         } else {
-            im->b_updated += changed;
+            it->product_id = id;
+            if (!it->sku)
+                it->sku = strdup(sku);
+            if (created)
+                im->b_created++;
+            else
+                im->b_updated += changed;
         }
         souk_arena_reset(a);
     }
     return 0;
+}
+
+/* the item of CODE, or NULL (never adds one) */
+static item *lookup(importer *im, const char *code)
+{
+    if (!im->cap)
+        return NULL;
+    size_t j = hash(code) & (im->cap - 1);
+    while (im->items[j].code && strcmp(im->items[j].code, code) != 0)
+        j = (j + 1) & (im->cap - 1);
+    return im->items[j].code ? &im->items[j] : NULL;
+}
+
+typedef struct find_ctx {
+    importer *im;
+    souk_store *db;
+} find_ctx;
+
+/* souk_import_product_fn: what a stock code became (the variant read once) */
+static bool find_product(void *arg, const char *code, souk_import_product *out)
+{
+    find_ctx *c = arg;
+    item *it = lookup(c->im, code);
+    if (!it || !it->product_id || !it->sku)
+        return false;
+    if (!it->variant_id && souk_catalog_product_first_variant(c->db, it->product_id, &it->variant_id) != SOUK_OK)
+        return false;
+    *out = (souk_import_product){it->product_id, it->variant_id, it->sku, it->title};
+    return true;
 }
 
 int souk_cmd_import(int argc, char **argv)
@@ -243,9 +289,12 @@ int souk_cmd_import(int argc, char **argv)
     souk_config cfg;
     if (souk_cli_config(&cfg) < 0)
         return SOUK_EXIT_USAGE;
-    static const struct option long_opts[] = {
-        {"db", required_argument, NULL, 'd'}, {"errors", required_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
+    static const struct option long_opts[] = {{"db", required_argument, NULL, 'd'},
+                                              {"errors", required_argument, NULL, 'e'},
+                                              {"orders", no_argument, NULL, 'o'},
+                                              {NULL, 0, NULL, 0}};
     const char *errors_path = NULL;
+    bool with_orders = false;
     char err[512];
     int opt;
     optind = 1;
@@ -256,11 +305,15 @@ int souk_cmd_import(int argc, char **argv)
             errors_path = optarg;
             continue;
         }
+        if (opt == 'o') {
+            with_orders = true;
+            continue;
+        }
         fprintf(stderr, "souk: bad option; see 'souk import --help'\n");
         return SOUK_EXIT_USAGE;
     }
     if (argc - optind != 2 || strcmp(argv[optind], "online-retail") != 0) {
-        fprintf(stderr, "usage: souk import online-retail [--db DSN] [--errors FILE] FILE\n");
+        fprintf(stderr, "usage: souk import online-retail [--db DSN] [--errors FILE] [--orders] FILE\n");
         return SOUK_EXIT_USAGE;
     }
     const char *path = argv[optind + 1];
@@ -278,6 +331,13 @@ int souk_cmd_import(int argc, char **argv)
     }
     if (im.errors)
         fprintf(im.errors, "record,line,field,message\n");
+    if (with_orders && !(im.orders = souk_import_orders_new())) {
+        fprintf(stderr, "souk: out of memory\n");
+        souk_csv_free(r);
+        if (im.errors)
+            fclose(im.errors);
+        return SOUK_EXIT_FAIL;
+    }
     souk_store *db = NULL;
     int64_t started = souk_time_mono_us();
     int exit_code = SOUK_EXIT_FAIL;
@@ -327,15 +387,22 @@ int souk_cmd_import(int argc, char **argv)
            (double)(souk_time_mono_us() - started) / 1e6);
     if (!im.errors && im.reported > 20)
         fprintf(stderr, "(%ld problems in all; use --errors FILE for the full list)\n", im.reported);
+    if (im.orders) {
+        find_ctx fc = {&im, db};
+        if (souk_import_orders_write(im.orders, db, find_product, &fc) < 0)
+            goto out;
+    }
     exit_code = im.failed ? SOUK_EXIT_FAIL : SOUK_EXIT_OK;
 out:
     if (im.errors)
         fclose(im.errors);
     souk_csv_free(r);
     souk_store_close(db);
+    souk_import_orders_free(im.orders);
     for (size_t i = 0; i < im.cap; i++) {
         free(im.items[i].code);
         free(im.items[i].title);
+        free(im.items[i].sku);
     }
     free(im.items);
     free(im.order);

@@ -17,6 +17,7 @@
 #include "core/live.h"
 #include "identity/identity.h"
 #include "inventory/inventory.h"
+#include "recommend/service.h"
 #include "search/analytics.h"
 #include "search/service.h"
 #include "core/banned.h"
@@ -166,7 +167,16 @@ int souk_cmd_serve(int argc, char **argv)
         souk_store_group_stop(group);
         return SOUK_EXIT_FAIL;
     }
+    if (souk_rec_service_start(cfg.db_dsn, SOUK_CONTENT, SOUK_STOCK_STATE) <
+        0) { /* recommendations: in the background too */
+        souk_search_service_stop();
+        if (workers)
+            souk_background_stop();
+        souk_store_group_stop(group);
+        return SOUK_EXIT_FAIL;
+    }
     if (souk_search_analytics_start(cfg.db_dsn) < 0) { /* flushes search analytics off the loops */
+        souk_rec_service_stop();
         souk_search_service_stop();
         if (workers)
             souk_background_stop();
@@ -185,6 +195,7 @@ int souk_cmd_serve(int argc, char **argv)
                              .access_log = access_log};
     int rc = souk_server_run(&opts);
     souk_search_analytics_stop(); /* its last flush goes through the committer */
+    souk_rec_service_stop();
     souk_search_service_stop();
     if (workers)
         souk_background_stop();

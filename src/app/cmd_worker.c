@@ -25,6 +25,8 @@
 
 #include "app/anchor.h"
 #include "app/cli.h"
+#include "behaviour/behaviour.h"
+#include "recommend/service.h"
 #include "core/log.h"
 #include "core/query.h"
 #include "events/events.h"
@@ -89,6 +91,8 @@ void souk_background_register(void)
     souk_job_register("reservations.expire", expire_reservations_job, 5);
     souk_job_schedule("reservations.expire", "* * * * *");
     souk_orders_register_jobs();
+    souk_behaviour_register();
+    souk_rec_register_jobs();
     souk_mail_register_jobs();
     souk_identity_register_jobs();
     souk_anchor_register();

@@ -1,7 +1,7 @@
 /*
  * eval.h — `souk eval search`: the judged corpus in memory, and the FTS5
  * BM25 baseline ranked on the same corpus (files eval_data.c, eval_fts.c,
- * cmd_eval.c).
+ * cmd_eval.c); and `souk eval recs` (eval_recs.c).
  */
 #ifndef SOUK_APP_EVAL_H
 #define SOUK_APP_EVAL_H
@@ -87,5 +87,11 @@ souk_search_segment *souk_eval_index(const souk_eval_set *set, const char *langu
  * SET's corpus, REPEAT times each after a warm-up, and prints per class the
  * queries per second and p50/p99 of both. Returns an exit code. */
 int souk_eval_speed(const souk_eval_set *set, const char *queries, const char *language, size_t k, int repeat);
+
+/* `souk eval recs` (eval_recs.c): offline quality of the recommenders on
+ * a time split of an interactions CSV, the Online Retail data set or
+ * synthetic data, beside popularity; --train-only times ALS alone. ARGV[0]
+ * is "recs". Returns an exit code (SOUK_EXIT_*). */
+int souk_eval_recs(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "audit/audit.h"
+#include "behaviour/behaviour.h"
 #include "identity/identity.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
@@ -41,6 +42,7 @@ static const souk_identity_privacy_step steps[] = {
     {"audit_entries", audit_export, NULL},
     {"orders", orders_export, orders_erase},
     {"mail", NULL, souk_mail_erase_tx}, /* the outbox: messages to the account or its address */
+    {"behaviour_events", souk_behaviour_export_json, souk_behaviour_erase_tx}, /* unlinked, not deleted */
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "behaviour/api.h"
 #include "cart/api.h"
 #include "catalog/api.h"
 #include "identity/api.h"
@@ -16,6 +17,7 @@
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "orders/api.h"
+#include "recommend/api.h"
 #include "search/api.h"
 #include "core/embed.h"
 #include "core/metrics.h"
@@ -31,6 +33,7 @@
 #define JOBS "jobs:manage"
 #define ORDERS_MANAGE "orders:manage"
 #define ORDERS_FULFIL "orders:fulfil:own"
+#define RECS_MANAGE "recommendations:manage"
 #define LIST_CACHE "public, max-age=300"
 #define DETAIL_CACHE "public, max-age=900"
 
@@ -74,6 +77,7 @@ static int openapi(souk_req *req, souk_res *res)
  *   .cacheable      200s may be kept in the response cache
  *   .blocking       runs on the CPU pool (password hashing)
  *   .network        runs on the network pool (it calls a payment gateway)
+ *   .unaudited      a write that changes no business state: no audit entry
  *   .rate           rate-limit class (default: per user/key, else per address) */
 #define ROUTE(m, p, perm, h, ...)                                                                                      \
     {                                                                                                                  \
@@ -121,6 +125,27 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_PUT, "/api/v1/admin/search/synonyms", CATALOG_WRITE, souk_search_api_synonyms_put),
     ROUTE(SOUK_GET, "/api/v1/admin/search/settings", CATALOG_WRITE, souk_search_api_settings_get),
     ROUTE(SOUK_PUT, "/api/v1/admin/search/settings", CATALOG_WRITE, souk_search_api_settings_put),
+
+    /* recommendations (answered from memory; for-you is personal and never cached) */
+    ROUTE(SOUK_GET, "/api/v1/recommendations/for-you", PUBLIC, souk_rec_api_for_you),
+    /* not kept in the response cache (its entries live until the catalog moves; these lists move with the
+     * model and the events): answered from memory; the handlers mark anonymous answers for browsers and
+     * CDNs to keep an hour */
+    ROUTE(SOUK_GET, "/api/v1/recommendations/trending", PUBLIC, souk_rec_api_trending),
+    ROUTE(SOUK_GET, "/api/v1/products/{id}/similar", PUBLIC, souk_rec_api_similar),
+    ROUTE(SOUK_GET, "/api/v1/products/{id}/bought-together", PUBLIC, souk_rec_api_bought_together),
+    ROUTE(SOUK_GET, "/api/v1/admin/recommendations/models", RECS_MANAGE, souk_rec_api_models),
+    ROUTE(SOUK_POST, "/api/v1/admin/recommendations/models", RECS_MANAGE, souk_rec_api_train),
+    ROUTE(SOUK_GET, "/api/v1/admin/recommendations/models/{version}", RECS_MANAGE, souk_rec_api_model),
+    ROUTE(SOUK_POST, "/api/v1/admin/recommendations/models/{version}/activate", RECS_MANAGE, souk_rec_api_activate),
+    ROUTE(SOUK_POST, "/api/v1/admin/recommendations/rollback", RECS_MANAGE, souk_rec_api_rollback),
+    ROUTE(SOUK_GET, "/api/v1/admin/recommendations/ab-tests", RECS_MANAGE, souk_rec_api_ab_list),
+    ROUTE(SOUK_POST, "/api/v1/admin/recommendations/ab-tests", RECS_MANAGE, souk_rec_api_ab_start),
+    ROUTE(SOUK_GET, "/api/v1/admin/recommendations/ab-tests/{id}", RECS_MANAGE, souk_rec_api_ab_get),
+    ROUTE(SOUK_POST, "/api/v1/admin/recommendations/ab-tests/{id}/stop", RECS_MANAGE, souk_rec_api_ab_stop),
+
+    /* behaviour events from browsers and servers (decoded on the CPU pool; telemetry, not audited) */
+    ROUTE(SOUK_POST, "/api/v1/events", PUBLIC, souk_behaviour_api_ingest, .blocking = true, .unaudited = true),
 
     /* accounts and sessions */
     ROUTE(SOUK_POST, "/api/v1/auth/register", PUBLIC, souk_identity_api_register, .blocking = true,

@@ -202,6 +202,10 @@ souk_err souk_catalog_product_vendor(souk_store *db, int64_t id, int64_t *vendor
  * exist" for other contexts (inventory). */
 souk_err souk_catalog_variant_product(souk_store *db, int64_t id, int64_t *product);
 
+/* The first (lowest id) variant of product ID into *VARIANT: the only one of
+ * an imported single-variant product. SOUK_OK, NOT_FOUND, or a database error. */
+souk_err souk_catalog_product_first_variant(souk_store *db, int64_t id, int64_t *variant);
+
 /* Up to MAX ids of active variants greater than AFTER, ascending, into IDS
  * (the caller's array of MAX); *COUNT gets how many (0: no more). Page
  * through them with AFTER = the last id of the previous page, starting at 0.

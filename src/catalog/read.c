@@ -355,6 +355,11 @@ souk_err souk_catalog_variant_product(souk_store *db, int64_t id, int64_t *produ
     return one_id(db, "SELECT product_id FROM variants WHERE id = $1", id, product);
 }
 
+souk_err souk_catalog_product_first_variant(souk_store *db, int64_t id, int64_t *variant)
+{
+    return one_id(db, "SELECT id FROM variants WHERE product_id = $1 ORDER BY id LIMIT 1", id, variant);
+}
+
 souk_err souk_catalog_active_variants(souk_store *db, int64_t after, int64_t *ids, int max, int *count)
 {
     int n = souk_store_ids(souk_store_query(db,

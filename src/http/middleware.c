@@ -422,8 +422,8 @@ int souk__http_handle(souk__worker *w, h2o_req_t *r)
         souk_res_error(&x.res, SOUK_E_INTERNAL, NULL);
     }
     souk_method m = x.req.method;
-    if (done == SOUK__STEP_ANSWERED && x.route && m != SOUK_GET && m != SOUK_HEAD && m != SOUK_OPTIONS &&
-        souk__http_opts->after_request) {
+    if (done == SOUK__STEP_ANSWERED && x.route && !x.route->unaudited && m != SOUK_GET && m != SOUK_HEAD &&
+        m != SOUK_OPTIONS && souk__http_opts->after_request) {
         /* a write refused before its handler is still audited — off the loop */
         x.audit_only = true;
         if (souk__writer_dispatch(&x) == SOUK__STEP_DEFERRED)

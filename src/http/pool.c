@@ -230,7 +230,7 @@ static void audited(void *arg)
 int souk_req_audit_tx(souk_req *req, souk_res *res, souk_store *db, int status)
 {
     souk__exchange *x = req->exchange;
-    if (!x || x->hook_ran || x->hook_joins || !x->route || !souk__http_opts->after_request)
+    if (!x || x->hook_ran || x->hook_joins || !x->route || x->route->unaudited || !souk__http_opts->after_request)
         return 0;
     int shown = res->status;
     res->status = status;
@@ -242,7 +242,7 @@ int souk_req_audit_tx(souk_req *req, souk_res *res, souk_store *db, int status)
 void souk__http_run_hook(souk__exchange *x, souk_store *db)
 {
     souk_method m = x->req.method;
-    if (x->hook_ran || !x->route || m == SOUK_GET || m == SOUK_HEAD || m == SOUK_OPTIONS ||
+    if (x->hook_ran || !x->route || x->route->unaudited || m == SOUK_GET || m == SOUK_HEAD || m == SOUK_OPTIONS ||
         !souk__http_opts->after_request)
         return;
     x->hook_ran = true;

@@ -28,6 +28,8 @@ typedef struct souk_route {
     bool cacheable;            /* 200 responses to callers without catalog:read:unpublished may be cached */
     bool blocking;             /* runs on the CPU pool, never on a loop or the committer (password hashing) */
     bool network;              /* runs on the network pool: it waits on another service (payment gateways) */
+    bool unaudited;            /* a write that changes no business state (behaviour events, search clicks):
+                                * no audit entry, not even when refused */
     souk_rate_class rate;
     int metrics;  /* set by souk_router_init */
     int segments; /* set by souk_router_init: the pattern's '/'s (0 = not counted) */

@@ -194,6 +194,14 @@ typedef struct souk_identity_user_in {
 souk_err souk_identity_user_create(souk_store *db, const souk_identity_user_in *in, souk_problem *problem,
                                    int64_t *user, char *key);
 
+/* Inside the caller's write transaction: the customer account of EMAIL
+ * (lower-cased first; at most 254 bytes with an '@'), made without a
+ * password when there is none (an importer's customers of the past: they
+ * cannot sign in until they reset their password). *USER gets its id,
+ * *CREATED whether it was made now. SOUK_OK, SOUK_E_VALIDATION (a bad
+ * address), or the mapped database failure. */
+souk_err souk_identity_customer_import_tx(souk_store *db, const char *email, int64_t *user, bool *created);
+
 /* 1 when an active admin account exists, 0 when none, or a negative
  * souk_db_status. */
 int souk_identity_admin_exists(souk_store *db);

@@ -30,6 +30,26 @@ int souk__identity_user_insert_tx(souk_store *db, const souk__identity_new_user 
     return r < 0 ? r : 0;
 }
 
+souk_err souk_identity_customer_import_tx(souk_store *db, const char *email, int64_t *user, bool *created)
+{
+    *created = false;
+    char addr[256];
+    size_t n = email ? strlen(email) : 0;
+    if (n < 3 || n > 254 || !strchr(email, '@'))
+        return SOUK_E_VALIDATION;
+    memcpy(addr, email, n + 1);
+    souk_identity_email_normalize(addr);
+    int r = souk_store_one(db, "SELECT id FROM users WHERE email = $1", SOUK_ARGS(SOUK_TEXT(addr)),
+                           SOUK_COLS(SOUK_COL_I64(user)));
+    if (r != SOUK_DB_DONE)
+        return r == SOUK_DB_ROW ? SOUK_OK : souk_store_dberr(r);
+    souk__identity_new_user u = {.email = addr, .hash = NULL, .role = "customer"};
+    if ((r = souk__identity_user_insert_tx(db, &u, user)) < 0)
+        return souk_store_dberr(r);
+    *created = true;
+    return SOUK_OK;
+}
+
 /* ---- accounts made outside sign-up ---- */
 
 typedef struct create_ctx {

@@ -9,7 +9,8 @@
  *
  * Files: config.c (configuration), checkout.c + checkout_claim.c +
  * checkout_in.c + place.c (POST /checkout), lifecycle.c (state changes),
- * refund.c (money back), read.c (an order as JSON), emails.c (order
+ * refund.c (money back), read.c (an order as JSON), import.c (orders of the
+ * past, for importers), emails.c (order
  * e-mails), jobs.c (the job kinds), erase.c (GDPR erasure), api_read.c,
  * api_act.c, api_money.c (the other handlers), payment_webhook.c,
  * payment_check.c (a payment pays only for the order's total). Other
@@ -21,6 +22,7 @@
 #define SOUK_ORDERS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "payments/payments.h"
@@ -54,6 +56,38 @@ const souk_payment_gateway *souk_orders_gateway(void);
  * orders.maintenance (every minute: abandoned payments, old idempotency
  * keys). Call from souk_background_register. */
 void souk_orders_register_jobs(void);
+
+/* ---- historical orders (import.c), for importers ---- */
+
+typedef struct souk_order_import_line {
+    int64_t product_id, variant_id;
+    const char *sku, *title; /* as the line shows them */
+    int64_t quantity;        /* > 0 */
+    int64_t unit_amount;     /* ≥ 0, minor units */
+} souk_order_import_line;
+
+typedef struct souk_order_import {
+    const char *external_ref; /* unique: "online-retail:536365" */
+    int64_t user_id;          /* the customer's account (0 = a guest) */
+    const char *email;        /* required */
+    const char *currency;     /* ISO 4217 */
+    const char *country;      /* of the shipping address, as the source names it */
+    int64_t placed_at;        /* µs: placed, paid and delivered then */
+    const souk_order_import_line *lines;
+    size_t nlines; /* 1..SOUK_ORDERS_IMPORT_LINES_MAX */
+} souk_order_import;
+
+#define SOUK_ORDERS_IMPORT_LINES_MAX 1000
+
+/* Inside the caller's write transaction: records O as a delivered, paid
+ * order of the past (one sub-order of the shop's own goods, every line
+ * fulfilled, no tax or shipping, its history, and an order.paid event so
+ * the behaviour events record its purchases), unless an order with its
+ * external_ref exists: then nothing changes and *CREATED is false. *ID gets
+ * the order's id. No stock moves and no e-mail is sent. SOUK_OK,
+ * SOUK_E_VALIDATION (a bad field: no lines, a quantity ≤ 0, a total past
+ * SOUK_ORDERS_TOTAL_MAX), or the mapped database failure. */
+souk_err souk_orders_import_tx(souk_store *db, const souk_order_import *o, int64_t *id, bool *created);
 
 /* The newest MAX (≤ 1000) orders of account USER, as GET /api/v1/orders/{id}
  * shows them (the GDPR export). NULL on database errors. */

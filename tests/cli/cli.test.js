@@ -216,6 +216,38 @@ describe('import online-retail', () => {
     assert.equal(sql(db, "select min_amount from product_prices pp join products p on p.id = pp.product_id where p.external_ref = 'online-retail:71053'"), '349');
   });
 
+  it('--orders makes the invoices customers and delivered orders at their dates, once, and souk train learns from them', () => {
+    const rows = [
+      '536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom',
+      '536365,71053,WHITE METAL LANTERN,2,2010-12-01 08:26:00,3.39,17850.0,United Kingdom',
+      '536366,85123A,WHITE HANGING HEART T-LIGHT HOLDER,1,2010-12-02 09:00:00,2.55,13047.0,France',
+      'C536367,71053,WHITE METAL LANTERN,-1,2010-12-03 08:34:00,3.39,13047.0,France', // a cancellation: no order
+      '536368,71053,WHITE METAL LANTERN,1,2010-12-03 08:34:00,3.39,,United Kingdom',   // a guest: no order
+      '536369,22752,BABUSHKA BOXES,0,2010-12-03 08:34:00,7.65,13047.0,France',          // quantity 0: no line
+    ];
+    const csv = join(dir, 'orders.csv');
+    writeFileSync(csv, HEADER + rows.join('\n') + '\n');
+    const db = join(dir, 'orders.db');
+    let r = souk(['import', 'online-retail', '--orders', '--db', db, csv]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /orders: 2 customers \(2 new\), 2 orders created with 3 lines, 0 there already; rows left out: 1 of cancellations, 1 of guests, 1 with a quantity or price <= 0/);
+    assert.equal(sql(db, "select state || ' ' || payment_status || ' ' || currency || ' ' || total from orders where external_ref = 'online-retail:536365'"),
+      'delivered succeeded GBP 2208');
+    assert.equal(sql(db, "select datetime(paid_at / 1000000, 'unixepoch') from orders where external_ref = 'online-retail:536366'"), '2010-12-02 09:00:00');
+    assert.equal(sql(db, "select count(*) from users where email like 'online-retail-%@customers.example' and password_hash is null"), '2');
+    assert.equal(sql(db, "select group_concat(quantity || 'x' || sku, ' ') from order_lines l join orders o on o.id = l.order_id where o.external_ref = 'online-retail:536365'"),
+      '6x85123A 2x71053');
+    r = souk(['import', 'online-retail', '--orders', '--db', db, csv]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /0 orders created with 0 lines, 2 there already/);
+    assert.equal(sql(db, 'select count(*) from orders'), '2');
+    // no purchase events until a dispatcher records them: souk train says there is nothing to learn from
+    r = souk(['train', '--db', db]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /no interactions/);
+    assert.equal(souk(['train', '--db', db, '--factors', '0']).code, 2);
+  });
+
   it('rejects a file that is not the Online Retail layout, changing nothing', () => {
     const csv = join(dir, 'other.csv');
     writeFileSync(csv, 'a,b,c\n1,2,3\n');
