@@ -53,6 +53,13 @@ int souk_cmd_eval(int argc, char **argv);
  * queries. ARGV[0] is "search". */
 int souk_cmd_search(int argc, char **argv);
 
+/* `souk reindex [--db DSN] [--language L] [--no-signal]` (cmd_reindex.c):
+ * builds the search index from the database with a progress bar, prints
+ * docs/s, and (unless --no-signal) touches the store version that makes
+ * running servers rebuild theirs. 0 on success, 1 when the database cannot
+ * be read or written, 2 for usage errors. ARGV[0] is "reindex". */
+int souk_cmd_reindex(int argc, char **argv);
+
 /* `souk train [--db DSN] [--factors N] [--iterations N] [--window-days N]
  * [--test-days N] [--activate]` (cmd_train.c): one recommendation training
  * run (recommend/service.h) with a progress bar; prints the version and its

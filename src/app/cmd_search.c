@@ -1,7 +1,8 @@
 /*
  * cmd_search.c — `souk search "QUERY"`: builds the search index from the
  * database (souk_search_build) and runs one query, for operators checking
- * what shoppers will find. Read-only; the index lives for this run only.
+ * what shoppers will find (with the synonyms and weights an admin stored,
+ * settings.h). Read-only; the index lives for this run only.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -14,13 +15,15 @@
 #include "catalog/catalog.h"
 #include "core/id.h"
 #include "search/query.h"
+#include "search/settings.h"
 #include "core/banned.h"
 
 static const char usage[] =
     "usage: souk search [--db DSN] [--limit N] [--sort S] [--facet DIM]... [--in-stock] [--language L] QUERY\n\n"
     "Builds the search index from the database's active products and prints the best matches\n"
     "for QUERY (the syntax shoppers use: words, \"phrases\", -exclusions; a last word not followed\n"
-    "by a space is completed as a prefix), with the time the index and the query took.\n\n"
+    "by a space is completed as a prefix), with the time the index and the query took. The\n"
+    "synonyms and ranking weights admins stored apply, as on the server.\n\n"
     "  --limit N      results to show, 1-100 (default 10)\n"
     "  --sort S       relevance (default), price_asc, price_desc, newest, popularity, rating\n"
     "  --facet DIM    also count a facet: category, brand, vendor or attr.NAME (repeatable, 16 at most)\n"
@@ -83,8 +86,17 @@ static int show(souk_store *db, const souk_search_segment *seg, const char *lang
     souk_arena a;
     souk_arena_init(&a, 0, 0);
     souk_search_result r;
+    souk_search_request q = *req; /* with the admin's settings, as `souk serve` searches */
+    souk_search_weights w;
+    bool has_w;
+    souk_search_synonyms *syn = NULL;
+    char err[512];
+    if (souk_search_settings_load(db, &text, &w, &has_w, &syn, err, sizeof err) < 0)
+        fprintf(stderr, "souk: %s; searching with the defaults\n", err);
+    q.synonyms = syn;
+    q.weights = has_w ? &w : NULL;
     double t0 = now_s();
-    souk_search_status st = souk_search_run(seg, &text, req, &a, &r);
+    souk_search_status st = souk_search_run(seg, &text, &q, &a, &r);
     double ms = (now_s() - t0) * 1e3;
     int rc = SOUK_EXIT_OK;
     if (st != SOUK_SEARCH_OK) {
@@ -111,6 +123,7 @@ static int show(souk_store *db, const souk_search_segment *seg, const char *lang
             printf("\n");
         }
     }
+    souk_search_synonyms_free(syn);
     souk_arena_release(&a);
     souk_search_text_release(&text);
     return rc;

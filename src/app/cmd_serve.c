@@ -18,6 +18,7 @@
 #include "identity/identity.h"
 #include "inventory/inventory.h"
 #include "recommend/service.h"
+#include "search/analytics.h"
 #include "search/service.h"
 #include "core/banned.h"
 
@@ -174,6 +175,14 @@ int souk_cmd_serve(int argc, char **argv)
         souk_store_group_stop(group);
         return SOUK_EXIT_FAIL;
     }
+    if (souk_search_analytics_start(cfg.db_dsn) < 0) { /* flushes search analytics off the loops */
+        souk_rec_service_stop();
+        souk_search_service_stop();
+        if (workers)
+            souk_background_stop();
+        souk_store_group_stop(group);
+        return SOUK_EXIT_FAIL;
+    }
     souk_live_register('a', souk_inventory_live_available); /* "available" in product detail */
     souk_server_opts opts = {.config = &cfg,
                              .routes = souk_routes,
@@ -185,6 +194,7 @@ int souk_cmd_serve(int argc, char **argv)
                              .stock_version = SOUK_STOCK_STATE,
                              .access_log = access_log};
     int rc = souk_server_run(&opts);
+    souk_search_analytics_stop(); /* its last flush goes through the committer */
     souk_rec_service_stop();
     souk_search_service_stop();
     if (workers)

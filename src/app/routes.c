@@ -119,6 +119,12 @@ souk_route souk_routes[] = {
     /* search (the served index; never kept in the response cache: Cache-Control no-store) */
     ROUTE(SOUK_GET, "/api/v1/search", PUBLIC, souk_search_api_search),
     ROUTE(SOUK_GET, "/api/v1/search/suggest", PUBLIC, souk_search_api_suggest),
+    ROUTE(SOUK_POST, "/api/v1/search/clicks", PUBLIC, souk_search_api_click),
+    ROUTE(SOUK_GET, "/api/v1/admin/search/analytics", "analytics:read", souk_search_api_analytics),
+    ROUTE(SOUK_GET, "/api/v1/admin/search/synonyms", CATALOG_WRITE, souk_search_api_synonyms_get),
+    ROUTE(SOUK_PUT, "/api/v1/admin/search/synonyms", CATALOG_WRITE, souk_search_api_synonyms_put),
+    ROUTE(SOUK_GET, "/api/v1/admin/search/settings", CATALOG_WRITE, souk_search_api_settings_get),
+    ROUTE(SOUK_PUT, "/api/v1/admin/search/settings", CATALOG_WRITE, souk_search_api_settings_put),
 
     /* recommendations (answered from memory; for-you is personal and never cached) */
     ROUTE(SOUK_GET, "/api/v1/recommendations/for-you", PUBLIC, souk_rec_api_for_you),

@@ -389,6 +389,13 @@ souk_err souk_catalog_taxon_resolve(souk_store *db, souk_taxon_kind kind, const 
 souk_err souk_catalog_summaries_write(souk_store *db, const int64_t *ids, size_t n, const double *scores,
                                       const char *currency, souk_arena *a, souk_buf *out, size_t *written);
 
+/* The same, with the JSON members EXTRAS[i] (a fragment such as
+ * "\"highlight\":{…}", already valid JSON; NULL or "" = none) added to
+ * summary i after its score. EXTRAS may be NULL. For search's highlights. */
+souk_err souk_catalog_summaries_write_extra(souk_store *db, const int64_t *ids, size_t n, const double *scores,
+                                            const char *const *extras, const char *currency, souk_arena *a,
+                                            souk_buf *out, size_t *written);
+
 /* Id prefixes in the API. */
 #define SOUK_PREFIX_PRODUCT "prod"
 #define SOUK_PREFIX_VARIANT "var"

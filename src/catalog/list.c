@@ -363,10 +363,11 @@ static void put_span(souk_buf *out, const page_extras *x, const span *sp)
         SOUK_JW_LIT(out, "null");
 }
 
-/* Summary I of the page, with "score": *SCORE when SCORE is not NULL. 0, or
- * a negative souk_db_status (a ref lookup). */
+/* Summary I of the page, with "score": *SCORE when SCORE is not NULL and the
+ * JSON members EXTRA after it when EXTRA is not NULL. 0, or a negative
+ * souk_db_status (a ref lookup). */
 static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const list_row *w, int i, const char *currency,
-                   const double *score)
+                   const double *score, const char *extra)
 {
     SOUK_JW_LIT(out, "{\"id\":");
     souk_jw_id(out, SOUK_PREFIX_PRODUCT, w->id);
@@ -403,6 +404,10 @@ static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const li
     souk_jw_time(out, w->updated);
     if (score)
         souk_buf_printf(out, ",\"score\":%.6g", isfinite(*score) ? *score : 0.0);
+    if (extra && *extra) {
+        souk_buf_addc(out, ',');
+        souk_buf_adds(out, extra);
+    }
     souk_buf_addc(out, '}');
     return 0;
 }
@@ -422,7 +427,7 @@ static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const 
     for (int i = 0; i < n && r >= 0; i++) {
         if (i)
             souk_buf_addc(out, ',');
-        r = put_row(db, out, &x, &rows[i], i, f->currency, NULL);
+        r = put_row(db, out, &x, &rows[i], i, f->currency, NULL, NULL);
     }
     souk_buf_release(&x.side);
     if (r < 0)
@@ -498,13 +503,54 @@ souk_err souk_catalog_list(souk_store *db, const souk_catalog_filter *f, souk_ar
 
 /* ---- summaries by id (search) -------------------------------------------- */
 
-#define SUMMARY_SQL                                                                                                    \
-    "SELECT p.id, p.slug, p.title, p.status, p.brand_id, p.vendor_id, p.category_id, p.created_at, p.updated_at, "     \
-    "pp.min_amount, p.id FROM products p LEFT JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = $1 "    \
-    "WHERE p.id = $2 AND p.status = 'active'"
+/* The summaries of up to BATCH_MAX products in one statement: the ids as a
+ * VALUES list (as the image query does), joined to their products and
+ * prices; $1 is the currency, $2… the ids, padded with 0 (no product) to 8,
+ * 16, 24 or 32 so that few statement texts are cached. Rows come in any
+ * order; the caller puts them back in the order of the ids. */
+#define SUMMARY_HEAD "WITH page(id) AS (VALUES "
+#define SUMMARY_TAIL                                                                                                   \
+    ") SELECT p.id, p.slug, p.title, p.status, p.brand_id, p.vendor_id, p.category_id, p.created_at, p.updated_at, "   \
+    "pp.min_amount, p.id FROM page JOIN products p ON p.id = page.id "                                                 \
+    "LEFT JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = $1 WHERE p.status = 'active'"
+
+/* Reads the active products among IDS[0..M) (M ≤ BATCH_MAX) into GOT (*NGOT rows, any order). */
+static souk_err summaries_batch(souk_store *db, const int64_t *ids, int m, const char *currency, list_row *got,
+                                int *ngot, souk_arena *a)
+{
+    int k = (m + 7) / 8 * 8;
+    char sql[sizeof SUMMARY_HEAD + BATCH_MAX * sizeof IMAGES_ROW + sizeof SUMMARY_TAIL];
+    size_t len = sizeof SUMMARY_HEAD - 1;
+    memcpy(sql, SUMMARY_HEAD, len);
+    souk_param args[BATCH_MAX + 2];
+    args[0] = SOUK_TEXTN(currency, 3);
+    for (int i = 0; i < k; i++) { /* ",(CAST($n AS BIGINT))", n from 2 */
+        if (i)
+            sql[len++] = ',';
+        memcpy(sql + len, IMAGES_ROW_START, sizeof IMAGES_ROW_START - 1);
+        len += sizeof IMAGES_ROW_START - 1;
+        if (i + 2 >= 10)
+            sql[len++] = (char)('0' + (i + 2) / 10);
+        sql[len++] = (char)('0' + (i + 2) % 10);
+        memcpy(sql + len, IMAGES_ROW_END, sizeof IMAGES_ROW_END - 1);
+        len += sizeof IMAGES_ROW_END - 1;
+        args[i + 1] = SOUK_I64(i < m ? ids[i] : 0);
+    }
+    memcpy(sql + len, SUMMARY_TAIL, sizeof SUMMARY_TAIL);
+    args[k + 1] = (souk_param){.type = SOUK_TYPE_END};
+    *ngot = 0;
+    return list_run(db, sql, args, got, m, ngot, a);
+}
 
 souk_err souk_catalog_summaries_write(souk_store *db, const int64_t *ids, size_t n, const double *scores,
                                       const char *currency, souk_arena *a, souk_buf *out, size_t *written)
+{
+    return souk_catalog_summaries_write_extra(db, ids, n, scores, NULL, currency, a, out, written);
+}
+
+souk_err souk_catalog_summaries_write_extra(souk_store *db, const int64_t *ids, size_t n, const double *scores,
+                                            const char *const *extras, const char *currency, souk_arena *a,
+                                            souk_buf *out, size_t *written)
 {
     if (written)
         *written = 0;
@@ -512,17 +558,25 @@ souk_err souk_catalog_summaries_write(souk_store *db, const int64_t *ids, size_t
         return SOUK_E_INTERNAL;
     list_row *rows = souk_arena_alloc(a, sizeof *rows * (n ? n : 1));
     double *found_scores = souk_arena_alloc(a, sizeof *found_scores * (n ? n : 1));
-    if (!rows || !found_scores)
+    const char **found_extras = souk_arena_alloc(a, sizeof *found_extras * (n ? n : 1));
+    if (!rows || !found_scores || !found_extras)
         return SOUK_E_INTERNAL;
     int count = 0;
-    for (size_t i = 0; i < n; i++) {
-        int before = count;
-        souk_err e =
-            list_run(db, SUMMARY_SQL, SOUK_ARGS(SOUK_TEXTN(currency, 3), SOUK_I64(ids[i])), rows, count + 1, &count, a);
+    list_row got[BATCH_MAX];
+    for (size_t at = 0; at < n; at += BATCH_MAX) {
+        int m = n - at < BATCH_MAX ? (int)(n - at) : BATCH_MAX, ngot;
+        souk_err e = summaries_batch(db, ids + at, m, currency, got, &ngot, a);
         if (e)
             return e;
-        if (count > before)
-            found_scores[before] = scores ? scores[i] : 0;
+        for (int i = 0; i < m; i++) /* back in the order given; a product gone is left out */
+            for (int g = 0; g < ngot; g++)
+                if (got[g].id == ids[at + (size_t)i]) {
+                    rows[count] = got[g];
+                    found_scores[count] = scores ? scores[at + (size_t)i] : 0;
+                    found_extras[count++] = extras ? extras[at + (size_t)i] : NULL;
+                    got[g].id = 0; /* taken: a repeated id is shown once per row found */
+                    break;
+                }
     }
     page_extras x;
     int r = page_fetch(db, rows, count, a, &x);
@@ -534,7 +588,7 @@ souk_err souk_catalog_summaries_write(souk_store *db, const int64_t *ids, size_t
     for (int i = 0; i < count && r >= 0; i++) {
         if (i)
             souk_buf_addc(out, ',');
-        r = put_row(db, out, &x, &rows[i], i, currency, scores ? &found_scores[i] : NULL);
+        r = put_row(db, out, &x, &rows[i], i, currency, scores ? &found_scores[i] : NULL, found_extras[i]);
     }
     souk_buf_release(&x.side);
     if (r < 0)

@@ -9,6 +9,7 @@
  */
 #include "search/api.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "catalog/catalog.h"
@@ -16,6 +17,9 @@
 #include "core/jsonw.h"
 #include "core/money.h"
 #include "core/query_spec.h"
+#include "search/analytics.h"
+#include "search/api_internal.h"
+#include "search/highlight.h"
 #include "search/query.h"
 #include "search/service.h"
 #include "core/banned.h"
@@ -28,7 +32,7 @@ static const char *const in_stock_names[] = {"false", "true", NULL};
 typedef struct search_in {
     const char *q, *category, *brand, *vendor, *facets;
     int64_t limit, offset, price_min, price_max, facet_limit;
-    int sort, in_stock;
+    int sort, in_stock, highlight;
     char currency[4];
     uint64_t present;
 } search_in;
@@ -46,7 +50,8 @@ enum {
     Q_CUR,
     Q_STOCK,
     Q_FACETS,
-    Q_FLIM
+    Q_FLIM,
+    Q_HIGHLIGHT
 };
 
 #define TAXON_MESSAGE "must be an id or a slug"
@@ -65,6 +70,8 @@ static const souk_query_field search_fields[] = {
     [Q_STOCK] = SOUK_QUERY_F_ENUM("in_stock", search_in, in_stock, in_stock_names, .message = "must be true or false"),
     [Q_FACETS] = SOUK_QUERY_F_TEXT("facets", search_in, facets, 1, SOUK_SEARCH_API_FACETS_TEXT_MAX),
     [Q_FLIM] = SOUK_QUERY_F_INT("facet_limit", search_in, facet_limit, 1, SOUK_SEARCH_FACET_LIMIT_MAX),
+    [Q_HIGHLIGHT] =
+        SOUK_QUERY_F_ENUM("highlight", search_in, highlight, in_stock_names, .message = "must be true or false"),
 };
 static const souk_query_spec search_spec = SOUK_QUERY_SPEC(search_in, search_fields);
 
@@ -87,6 +94,7 @@ typedef struct search_plan {
     const char *facets[SOUK_SEARCH_FACET_DIMS_MAX];
     const char *values[3 + SOUK_CATALOG_FILTER_ATTRS_MAX]; /* one value per filter */
     const char *currency;
+    bool highlight; /* each hit gets its "highlight" */
 } search_plan;
 
 /* Adds the facet filter DIM = VALUE to P. */
@@ -172,7 +180,8 @@ static int search_parse(souk_req *req, souk_res *res, search_plan *p)
     const char *store_currency = souk_search_service_currency();
     if (!*store_currency)
         store_currency = req->config->currency;
-    search_in in = {.limit = SOUK_SEARCH_API_LIMIT_DEFAULT, .price_min = -1, .price_max = -1, .in_stock = -1};
+    search_in in = {
+        .limit = SOUK_SEARCH_API_LIMIT_DEFAULT, .price_min = -1, .price_max = -1, .in_stock = -1, .highlight = 1};
     memcpy(in.currency, store_currency, 4);
     souk_query fixed = {.count = 0};
     for (size_t i = 0; i < req->query.count; i++)
@@ -222,6 +231,7 @@ static int search_parse(souk_req *req, souk_res *res, search_plan *p)
     r->sort = (souk_search_sort)in.sort;
     r->offset = (size_t)in.offset;
     r->limit = (size_t)in.limit;
+    p->highlight = in.highlight == 1;
     return 0;
 }
 
@@ -264,7 +274,8 @@ static int run(souk_req *req, souk_res *res, const souk_search_segment *seg, con
 /* The hits of R as product summaries with their scores, appended to RES's
  * body as an array; with SKIP_LOW only hits of a positive score that match
  * every word (suggest: a title match). 0, or the error set on RES. */
-static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, const char *currency, bool skip_low)
+static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, const char *currency, bool skip_low,
+                    const char *const *extras)
 {
     int64_t *ids = souk_arena_alloc(req->arena, sizeof *ids * (r->nhits ? r->nhits : 1));
     double *scores = souk_arena_alloc(req->arena, sizeof *scores * (r->nhits ? r->nhits : 1));
@@ -277,8 +288,111 @@ static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, c
         ids[n] = r->hits[i].id;
         scores[n++] = r->hits[i].score;
     }
-    souk_err e = souk_catalog_summaries_write(req->store, ids, n, scores, currency, req->arena, &res->body, NULL);
+    souk_err e = skip_low || !extras
+                     ? souk_catalog_summaries_write(req->store, ids, n, scores, currency, req->arena, &res->body, NULL)
+                     : souk_catalog_summaries_write_extra(req->store, ids, n, scores, extras, currency, req->arena,
+                                                          &res->body, NULL);
     return e ? souk_res_error(res, e, NULL) : 0;
+}
+
+#define HL_BATCH 32 /* hits whose texts one statement reads */
+
+/* Reads the title and description of the hits HITS[0..M) (M ≤ HL_BATCH)
+ * in one statement (the ids as a VALUES list padded to a multiple of 8, so
+ * few statement texts are cached) and sets OUT[i] to hit i's highlight
+ * member. 0, or -1. */
+static int highlight_batch(souk_req *req, souk_search_highlighter *h, souk_search_text *t, const souk_search_hit *hits,
+                           size_t m, souk_buf *scratch, souk_buf *frag, const char **out)
+{
+    size_t k = (m + 7) / 8 * 8;
+    char sql[1024]; /* the head, 32 rows of at most 22 bytes and the tail */
+    size_t len = (size_t)snprintf(sql, sizeof sql, "WITH page(id) AS (VALUES ");
+    souk_param args[HL_BATCH + 1];
+    for (size_t i = 0; i < k; i++) {
+        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s(CAST($%zu AS BIGINT))", i ? "," : "", i + 1);
+        args[i] = SOUK_I64(i < m ? hits[i].id : 0);
+    }
+    args[k] = (souk_param){.type = SOUK_TYPE_END};
+    snprintf(sql + len, sizeof sql - len,
+             ") SELECT sp.product_id, sp.title, coalesce(sp.description, '') FROM page "
+             "JOIN search_products sp ON sp.product_id = page.id");
+    souk_stmt *st = souk_store_query(req->store, sql, args);
+    int r;
+    while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
+        int64_t id = souk_stmt_i64(st, 0);
+        size_t tlen = 0, dlen = 0;
+        const char *title = souk_stmt_text(st, 1, &tlen), *desc = souk_stmt_text(st, 2, &dlen);
+        souk_buf_reset(frag);
+        SOUK_JW_LIT(frag, "\"highlight\":");
+        if (souk_search_highlight_json(h, t, title ? title : "", tlen, desc ? desc : "", dlen, scratch, frag) < 0) {
+            souk_stmt_done(st);
+            return -1;
+        }
+        for (size_t i = 0; i < m; i++)
+            if (hits[i].id == id && !out[i] && !(out[i] = souk_arena_strndup(req->arena, frag->data, frag->len))) {
+                souk_stmt_done(st);
+                return -1;
+            }
+    }
+    return r < 0 ? -1 : 0;
+}
+
+/* The "highlight" member of every hit of R (hits[i] → [i]; NULL entries
+ * for products gone since the build), in the request's arena; NULL when
+ * they cannot be made (the hits are then shown without). Reads the hits'
+ * titles and descriptions from the catalog's search_products view. */
+static const char **highlights(souk_req *req, const souk_search_segment *seg, const search_plan *p,
+                               const souk_search_result *r)
+{
+    const char **out = souk_arena_calloc(req->arena, sizeof *out * (r->nhits ? r->nhits : 1));
+    souk_search_text *t = souk_search_service_text(souk_search_segment_language(seg));
+    souk_search_highlighter h;
+    if (!out || !t ||
+        souk_search_highlight_init(&h, t, p->req.q, p->req.qlen, p->req.flags, p->req.synonyms, req->arena) !=
+            SOUK_SEARCH_OK) {
+        souk_search_service_text_put(t);
+        return NULL;
+    }
+    souk_buf scratch, frag;
+    souk_buf_init(&scratch, 1u << 20);
+    souk_buf_init(&frag, 1u << 20);
+    for (size_t at = 0; at < r->nhits && out; at += HL_BATCH)
+        if (highlight_batch(req, &h, t, r->hits + at, r->nhits - at < HL_BATCH ? r->nhits - at : HL_BATCH, &scratch,
+                            &frag, out + at) < 0)
+            out = NULL;
+    souk_buf_release(&scratch);
+    souk_buf_release(&frag);
+    souk_search_service_text_put(t);
+    return out;
+}
+
+/* "Did you mean" for a first page that found fewer than
+ * SOUK_SEARCH_API_DYM_BELOW products, or fell back to fewer words: the
+ * corrected query (souk_search_correct) when it finds more with the same
+ * filters (counted by running it), with that count in *TOTAL; else NULL. */
+static const char *did_you_mean(souk_req *req, const souk_search_segment *seg, const search_plan *p,
+                                const souk_search_result *r, uint64_t *total)
+{
+    if (p->req.offset || !p->req.qlen || (r->total >= SOUK_SEARCH_API_DYM_BELOW && !r->fell_back))
+        return NULL;
+    souk_search_text *t = souk_search_service_text(souk_search_segment_language(seg));
+    if (!t)
+        return NULL;
+    const char *fixed = souk_search_correct(seg, t, p->req.q, p->req.qlen, req->arena);
+    souk_search_result alt;
+    souk_search_request q = p->req;
+    q.q = fixed;
+    q.qlen = fixed ? strlen(fixed) : 0;
+    q.offset = 0;
+    q.limit = 1;
+    q.nfacets = 0;
+    bool better = fixed && souk_search_run(seg, t, &q, req->arena, &alt) == SOUK_SEARCH_OK &&
+                  (alt.total > r->total || (r->fell_back && !alt.fell_back && alt.total > 0));
+    souk_search_service_text_put(t);
+    if (!better)
+        return NULL;
+    *total = alt.total;
+    return fixed;
 }
 
 /* A facet value as the API names it: brands, vendors and categories by
@@ -324,12 +438,18 @@ int souk_search_api_search(souk_req *req, souk_res *res)
     souk_search_segment *seg;
     if (search_parse(req, res, &p) || segment(res, &seg))
         return res->err;
+    p.req.synonyms = souk_search_segment_synonyms(seg); /* the admin's settings, as the segment was built with */
+    p.req.weights = souk_search_segment_weights(seg);
     souk_search_result r;
     int rc = run(req, res, seg, &p, &r);
+    if (!rc && p.req.offset == 0) /* a shopper's search: its first page (an empty q, browsing, folds to nothing) */
+        souk_search_analytics_search(p.req.q, p.req.qlen, r.total);
+    uint64_t dym_total = 0;
+    const char *dym = rc ? NULL : did_you_mean(req, seg, &p, &r, &dym_total);
     if (!rc) {
         souk_buf *out = &res->body;
         SOUK_JW_LIT(out, "{\"data\":");
-        rc = put_hits(req, res, &r, p.currency, false);
+        rc = put_hits(req, res, &r, p.currency, false, p.highlight ? highlights(req, seg, &p, &r) : NULL);
         if (!rc) {
             SOUK_JW_LIT(out, ",\"total\":");
             souk_jw_int(out, (int64_t)r.total);
@@ -342,6 +462,15 @@ int souk_search_api_search(souk_req *req, souk_res *res)
             souk_jw_int(out, (int64_t)r.terms);
             SOUK_JW_LIT(out, ",\"terms_matched\":");
             souk_jw_int(out, (int64_t)r.terms_matched);
+            SOUK_JW_LIT(out, ",\"did_you_mean\":");
+            if (dym) {
+                SOUK_JW_LIT(out, "{\"q\":");
+                souk_jw_str(out, dym, SOUK_JW_HTML_SAFE);
+                SOUK_JW_LIT(out, ",\"total\":");
+                souk_jw_int(out, (int64_t)dym_total);
+                souk_buf_addc(out, '}');
+            } else
+                SOUK_JW_LIT(out, "null");
             SOUK_JW_LIT(out, ",\"facets\":");
             put_facets(out, &r);
             souk_buf_addc(out, '}');
@@ -368,7 +497,9 @@ int souk_search_api_suggest(souk_req *req, souk_res *res)
     if (segment(res, &seg))
         return res->err;
     /* ranked by the title alone; hits that match elsewhere only score 0 and are left out */
-    souk_search_weights w = souk_search_weights_default;
+    souk_search_weights w = *souk_search_segment_weights(seg);
+    if (w.field[SOUK_SEARCH_F_TITLE] <= 0) /* suggestions rank by the title: never by nothing */
+        w.field[SOUK_SEARCH_F_TITLE] = souk_search_weights_default.field[SOUK_SEARCH_F_TITLE];
     for (int f = 0; f < SOUK_SEARCH_NFIELDS; f++)
         if (f != SOUK_SEARCH_F_TITLE)
             w.field[f] = 0;
@@ -377,6 +508,7 @@ int souk_search_api_suggest(souk_req *req, souk_res *res)
                              .qlen = strlen(in.q),
                              .flags = SOUK_SEARCH_Q_NO_FALLBACK,
                              .limit = (size_t)in.limit,
+                             .synonyms = souk_search_segment_synonyms(seg),
                              .weights = &w}};
     const char *currency = souk_search_service_currency();
     souk_search_result r;
@@ -385,7 +517,14 @@ int souk_search_api_suggest(souk_req *req, souk_res *res)
         r.nhits = 0;
     if (!rc) {
         SOUK_JW_LIT(&res->body, "{\"data\":");
-        rc = put_hits(req, res, &r, *currency ? currency : req->config->currency, true);
+        rc = put_hits(req, res, &r, *currency ? currency : req->config->currency, true, NULL);
+        int64_t ids[SOUK_SEARCH_API_SUGGEST_MAX];
+        size_t n = 0;
+        for (size_t i = 0; i < r.nhits && n < SOUK_SEARCH_API_SUGGEST_MAX; i++)
+            if (r.hits[i].score > 0 && r.hits[i].words >= r.terms_matched) /* as put_hits keeps them */
+                ids[n++] = r.hits[i].id;
+        if (!rc)
+            rc = souk__search_api_suggestions(req, res, seg, in.q, strlen(in.q), ids, n);
         souk_buf_addc(&res->body, '}');
         if (!rc && souk_buf_failed(&res->body))
             rc = souk_res_error(res, SOUK_E_INTERNAL, NULL);

@@ -118,6 +118,17 @@ void souk_search_builder_free(souk_search_builder *b);
 int souk_search_build(souk_store *db, const char *currency, const char *language, souk_search_segment **out, char *err,
                       size_t errlen);
 
+/* Told how far a build got: DONE of TOTAL products read and indexed (TOTAL
+ * counted first, in the same snapshot); called every
+ * SOUK_SEARCH_PROGRESS_EVERY products and once at the end. */
+typedef void (*souk_search_progress_fn)(uint64_t done, uint64_t total, void *ctx);
+#define SOUK_SEARCH_PROGRESS_EVERY 256
+
+/* souk_search_build, telling PROGRESS(…, CTX) how far it got (NULL = do not). */
+int souk_search_build_progress(souk_store *db, const char *currency, const char *language,
+                               souk_search_progress_fn progress, void *ctx, souk_search_segment **out, char *err,
+                               size_t errlen);
+
 /* Takes one more reference to SEG and returns it. */
 souk_search_segment *souk_search_segment_ref(souk_search_segment *seg);
 

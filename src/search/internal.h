@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "search/index.h"
+#include "search/query.h"
 
 /* A sorted list of strings in one blob: string i is blob + off[i], length
  * off[i + 1] - off[i] - 1 (each is NUL-terminated). */
@@ -67,6 +68,12 @@ struct souk_search_segment {
     /* exact SKUs: sorted folded SKUs and their documents */
     souk__search_strs skus;
     uint32_t *sku_doc;
+
+    /* the settings searches on this segment use by default (segment.c) */
+    souk_search_synonyms *synonyms; /* owned; NULL = none */
+    souk_search_weights weights;
+    bool has_weights;                /* false: souk_search_weights_default */
+    struct souk_search_names *names; /* category and brand names for suggestions (names.c); owned, may be NULL */
 
     size_t bytes;
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "search/index.h"
+#include "search/names.h"
 #include "core/grow.h"
 #include "core/banned.h"
 
@@ -185,14 +186,40 @@ static void add_category(const tree *t, int64_t id, product *p, char *path)
     }
 }
 
-static int run(souk_store *db, const char *currency, souk_search_builder *b, char *err, size_t errlen)
+/* Adds NAME (a column of ST, or none when NULL) of KIND and ID to NAMES;
+ * -1 when memory runs out. */
+static int add_name(souk_search_names *names, souk_search_text *t, souk_search_name_kind kind, int64_t id,
+                    const char *name)
 {
+    return name && souk_search_names_add(names, t, kind, id, name, strlen(name)) < 0 ? -1 : 0;
+}
+
+typedef struct progress {
+    souk_search_progress_fn fn;
+    void *ctx;
+    uint64_t done, total;
+} progress;
+
+static int run(souk_store *db, const char *currency, souk_search_builder *b, souk_search_names *names,
+               souk_search_text *nt, progress *pg, char *err, size_t errlen)
+{
+    if (pg->fn && souk_store_one(db, "SELECT COUNT(*) FROM search_products", NULL,
+                                 SOUK_COLS(SOUK_COL_I64((int64_t *)&pg->total))) < 0) {
+        snprintf(err, errlen, "cannot count the products: %s", souk_store_errmsg(db));
+        return -1;
+    }
     tree t = {0};
     if (load_tree(db, &t) < 0) {
         snprintf(err, errlen, "cannot read the categories: %s", souk_store_errmsg(db));
         tree_release(&t);
         return -1;
     }
+    for (size_t i = 0; i < t.n; i++)
+        if (add_name(names, nt, SOUK_SEARCH_NAME_CATEGORY, t.c[i].id, t.c[i].name) < 0) {
+            snprintf(err, errlen, "out of memory");
+            tree_release(&t);
+            return -1;
+        }
     stream prods = {souk_store_query(db,
                                      "SELECT product_id, title, description, brand_id, brand, vendor_id, vendor, "
                                      "category_id, created_at FROM search_products ORDER BY product_id",
@@ -230,6 +257,11 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, cha
         if (!souk_stmt_is_null(st, 3)) {
             snprintf(p->ids[0], sizeof p->ids[0], "%lld", (long long)souk_stmt_i64(st, 3));
             p->fv[p->nfv++] = (souk_search_facet_value){"brand", p->ids[0]};
+            if (add_name(names, nt, SOUK_SEARCH_NAME_BRAND, souk_stmt_i64(st, 3), souk_stmt_text(st, 4, NULL)) < 0) {
+                snprintf(err, errlen, "out of memory");
+                rc = -1;
+                break;
+            }
         }
         if (!souk_stmt_is_null(st, 5)) {
             snprintf(p->ids[1], sizeof p->ids[0], "%lld", (long long)souk_stmt_i64(st, 5));
@@ -268,6 +300,8 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, cha
             snprintf(err, errlen, "cannot index product %lld (%d)", (long long)id, r);
             rc = -1;
         }
+        if (pg->fn && ++pg->done % SOUK_SEARCH_PROGRESS_EVERY == 0)
+            pg->fn(pg->done, pg->total, pg->ctx);
     }
     if (rc == 0 && prods.status != SOUK_DB_DONE) {
         snprintf(err, errlen, "cannot read the products: %s", souk_store_errmsg(db));
@@ -286,6 +320,13 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, cha
 int souk_search_build(souk_store *db, const char *currency, const char *language, souk_search_segment **out, char *err,
                       size_t errlen)
 {
+    return souk_search_build_progress(db, currency, language, NULL, NULL, out, err, errlen);
+}
+
+int souk_search_build_progress(souk_store *db, const char *currency, const char *language, souk_search_progress_fn fn,
+                               void *ctx, souk_search_segment **out, char *err, size_t errlen)
+{
+    progress pg = {fn, ctx, 0, 0};
     *out = NULL;
     souk_search_builder *b;
     if (souk_search_builder_new(&b, language) < 0) {
@@ -297,15 +338,27 @@ int souk_search_build(souk_store *db, const char *currency, const char *language
         souk_search_builder_free(b);
         return -1;
     }
-    int rc = run(db, currency, b, err, errlen);
+    souk_search_names *names = souk_search_names_new();
+    souk_search_text nt;
+    bool nt_ok = souk_search_text_init(&nt, language) == 0;
+    int rc = names && nt_ok ? run(db, currency, b, names, &nt, &pg, err, errlen) : -1;
+    if (!names || !nt_ok)
+        snprintf(err, errlen, "out of memory");
+    if (nt_ok)
+        souk_search_text_release(&nt);
     souk_store_read_end(db);
     if (rc < 0) {
+        souk_search_names_free(names);
         souk_search_builder_free(b);
         return -1;
     }
     if (souk_search_builder_finish(b, out) < 0) {
+        souk_search_names_free(names);
         snprintf(err, errlen, "out of memory building the index");
         return -1;
     }
+    souk_search_segment_set_names(*out, names);
+    if (fn)
+        fn(pg.done, pg.total, ctx);
     return 0;
 }

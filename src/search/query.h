@@ -149,6 +149,35 @@ typedef struct souk_search_weights {
 /* The documented defaults (docs/internals/search.md). */
 extern const souk_search_weights souk_search_weights_default;
 
+/* ---- did you mean (correct.c) ---- */
+
+/* A corrected form of the query Q (LEN bytes) for SEG, built from its word
+ * dictionary: every unquoted positive word of letters whose best
+ * neighbour (1 edit from 3 characters, 2 from 8; nearest first, then most
+ * documents) is in more documents than the word itself is replaced by
+ * it. The text is the query as the index reads it (folded, stop words
+ * left out; phrases, exclusions, numbers and codes as they were). Returns
+ * it in arena A, or NULL when no word was corrected (or Q does not parse).
+ * T: an analyser of SEG's language. */
+const char *souk_search_correct(const souk_search_segment *seg, souk_search_text *t, const char *q, size_t len,
+                                souk_arena *a);
+
+/* ---- settings a segment carries ---- */
+
+/* Gives SEG, before it is published (segments are immutable once shared),
+ * the synonym table SYNONYMS (SEG owns it from now on and frees it; NULL =
+ * none) and the ranking weights WEIGHTS (copied; NULL = the defaults) that
+ * the served index applies to searches on it (service.h, api.c). */
+void souk_search_segment_set_settings(souk_search_segment *seg, souk_search_synonyms *synonyms,
+                                      const souk_search_weights *weights);
+
+/* SEG's synonym table (NULL = none); it lives as long as SEG. */
+const souk_search_synonyms *souk_search_segment_synonyms(const souk_search_segment *seg);
+
+/* SEG's ranking weights (souk_search_weights_default unless set); they live
+ * as long as SEG. */
+const souk_search_weights *souk_search_segment_weights(const souk_search_segment *seg);
+
 /* ---- requests and results ---- */
 
 typedef enum souk_search_sort {

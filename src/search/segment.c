@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "search/internal.h"
+#include "search/names.h"
 #include "core/banned.h"
 
 void souk__search_segment_free(souk_search_segment *s)
@@ -54,6 +55,8 @@ void souk__search_segment_free(souk_search_segment *s)
         roaring_bitmap_free(s->in_stock_bm);
     souk__search_strs_release(&s->skus);
     free(s->sku_doc);
+    souk_search_synonyms_free(s->synonyms);
+    souk_search_names_free(s->names);
     free(s);
 }
 
@@ -87,6 +90,26 @@ size_t souk_search_segment_bytes(const souk_search_segment *seg)
 const char *souk_search_segment_language(const souk_search_segment *seg)
 {
     return seg->language;
+}
+
+void souk_search_segment_set_settings(souk_search_segment *seg, souk_search_synonyms *synonyms,
+                                      const souk_search_weights *weights)
+{
+    souk_search_synonyms_free(seg->synonyms);
+    seg->synonyms = synonyms;
+    seg->has_weights = weights != NULL;
+    if (weights)
+        seg->weights = *weights;
+}
+
+const souk_search_synonyms *souk_search_segment_synonyms(const souk_search_segment *seg)
+{
+    return seg->synonyms;
+}
+
+const souk_search_weights *souk_search_segment_weights(const souk_search_segment *seg)
+{
+    return seg->has_weights ? &seg->weights : &souk_search_weights_default;
 }
 
 void souk_search_engine_init(souk_search_engine *e)

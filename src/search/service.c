@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/time.h"
+#include "search/settings.h"
 #include "core/banned.h"
 
 #define TEXTS 16 /* analysers kept for handlers */
@@ -66,6 +67,27 @@ static int64_t version_of(souk_store *db, const char *name)
     return *name ? souk_store_version(db, name) : 0;
 }
 
+/* Gives SEG the admin's settings stored in DB (settings.h); when they
+ * cannot be read or no longer parse, logs why and keeps the defaults, so
+ * search goes on. */
+static void attach_settings(souk_store *db, souk_search_segment *seg)
+{
+    souk_search_text t;
+    if (souk_search_text_init(&t, souk_search_segment_language(seg)) < 0) {
+        souk_log_error("search index: no analyser for the settings; searching without them");
+        return;
+    }
+    char err[512];
+    souk_search_weights w;
+    bool has_w;
+    souk_search_synonyms *syn;
+    if (souk_search_settings_load(db, &t, &w, &has_w, &syn, err, sizeof err) < 0)
+        souk_log_error("search index: %s; searching with the defaults", err);
+    else
+        souk_search_segment_set_settings(seg, syn, has_w ? &w : NULL);
+    souk_search_text_release(&t);
+}
+
 /* Builds and publishes one segment (logging its size when ANNOUNCE). 0, or
  * -1 (logged, counted). */
 static int rebuild(souk_store *db, bool announce)
@@ -78,6 +100,7 @@ static int rebuild(souk_store *db, bool announce)
         souk_log_error("search index: build failed: %s", err);
         return -1;
     }
+    attach_settings(db, seg);
     int64_t ms = (souk_time_mono_us() - t0) / 1000;
     uint32_t docs = souk_search_segment_docs(seg);
     size_t bytes = souk_search_segment_bytes(seg);
@@ -99,7 +122,7 @@ static void *builder(void *arg)
     souk_store *db = NULL;
     char err[512];
     bool first = true;
-    int64_t built_content = -1, built_stock = -1;
+    int64_t built_content = -1, built_stock = -1, built_settings = -1, built_reindex = -1;
     while (!atomic_load(&svc.stop)) {
         if (!db && souk_store_open(&db, svc.dsn, err, sizeof err) < 0) {
             db = NULL;
@@ -109,11 +132,16 @@ static void *builder(void *arg)
             continue;
         }
         int64_t content = version_of(db, svc.content), stock = version_of(db, svc.stock);
-        bool moved = content < 0 || stock < 0 || content != built_content || stock != built_stock;
+        int64_t settings = version_of(db, SOUK_SEARCH_SETTINGS_VERSION);
+        int64_t reindex = version_of(db, SOUK_SEARCH_REINDEX_VERSION);
+        bool moved = content < 0 || stock < 0 || settings < 0 || reindex < 0 || content != built_content ||
+                     stock != built_stock || settings != built_settings || reindex != built_reindex;
         if (moved) {
             if (rebuild(db, first) == 0) {
                 built_content = content; /* a failed read (-1) never equals a version: the next poll rebuilds */
                 built_stock = stock;
+                built_settings = settings;
+                built_reindex = reindex;
                 first = false;
             } else {
                 souk_store_close(db); /* start afresh: the connection may be what failed */

@@ -23,6 +23,10 @@
 #include "search/index.h"
 #include "search/text.h"
 
+/* The store version `souk reindex` touches: a running server rebuilds at
+ * its next poll, as for a catalog change. */
+#define SOUK_SEARCH_REINDEX_VERSION "search_reindex"
+
 /* How often the builder thread compares the versions (milliseconds). */
 #define SOUK_SEARCH_POLL_MS 250
 /* How long the builder thread waits after a failed build before the next poll. */
@@ -37,8 +41,9 @@ typedef struct souk_search_service_opts {
 } souk_search_service_opts;
 
 /* Starts the builder thread with OPTS (copied): it builds the first segment
- * at once, then every SOUK_SEARCH_POLL_MS reads the two versions and builds
- * and publishes a new segment when either moved since the last build (a
+ * at once, then every SOUK_SEARCH_POLL_MS reads the two versions, the
+ * search settings' (settings.h) and SOUK_SEARCH_REINDEX_VERSION, and builds
+ * and publishes a new segment when any moved since the last build (a
  * failed build is logged, counted and tried again SOUK_SEARCH_RETRY_MS
  * later).
  * Returns 0, or -1 (logged) when the options are too long, the language

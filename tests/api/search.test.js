@@ -94,7 +94,8 @@ describe('search over HTTP', () => {
       assert.ok(hit, `"${p.title}" is in the first 5 hits: ${r.data.map((x) => x.title).join(' | ')}`);
       assert.equal(r.fell_back, false);
       assert.ok(r.total >= 1);
-      const { score, ...summary } = hit;
+      const { score, highlight, ...summary } = hit;
+      assert.equal(typeof highlight.title, 'string');
       assert.equal(typeof score, 'number');
       assert.ok(score > 0);
       assert.deepEqual(summary, p, 'the hit is the list summary plus a score');

@@ -44,6 +44,17 @@ describe('souk search', () => {
     assert.match(facet[1], /^( brand_[0-9A-Z]+ \(\d+\))+$/);
   });
 
+  it('applies the synonyms admins stored, as the server does', () => {
+    const word = 'zorblaxcli';
+    assert.match(souk(['search', '--db', db, `${word} `]).out, /^0 results/m);
+    const put = spawnSync('sqlite3', [db, `INSERT INTO search_settings (name, value, updated_at) VALUES ('synonyms', '["${word}, shirt"]', 1)`], { encoding: 'utf8' });
+    assert.equal(put.status, 0, put.stderr);
+    const r = souk(['search', '--db', db, `${word} `]);
+    assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.out, /^0 results/m);
+    spawnSync('sqlite3', [db, "DELETE FROM search_settings"]);
+  });
+
   it('refuses bad flags and hostile queries with exit 2, a missing database with 1', () => {
     assert.equal(souk(['search', '--db', db, '--sort', 'sideways', 'x']).code, 2);
     assert.equal(souk(['search', '--db', db]).code, 2);
