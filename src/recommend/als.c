@@ -286,7 +286,7 @@ int souk_rec_als_train(const souk_rec_data *d, const souk_rec_als_params *pin, s
         souk_rec_als_params_default(&p);
     if (!d || p.factors < 1 || p.factors > SOUK_REC_FACTORS_MAX || p.iterations < 1 ||
         p.iterations > SOUK_REC_ITERATIONS_MAX || !(p.alpha >= 0) || !isfinite(p.alpha) || !(p.lambda > 0) ||
-        !isfinite(p.lambda) || p.cg_steps < 1 || p.cg_steps > p.factors || p.threads > SOUK_REC_THREADS_MAX)
+        !isfinite(p.lambda) || p.cg_steps < 1 || p.cg_steps > SOUK_REC_FACTORS_MAX || p.threads > SOUK_REC_THREADS_MAX)
         return SOUK_REC_E_INVAL;
     if (d->nusers > SOUK_REC_ROWS_MAX || d->nitems > SOUK_REC_ROWS_MAX)
         return SOUK_REC_E_LIMIT;

@@ -100,7 +100,7 @@ typedef struct souk_rec_als_params {
     double alpha;        /* confidence c = 1 + alpha·s(r), >= 0 (default 40) */
     double lambda;       /* L2 regularisation, > 0 (default 0.1) */
     bool log_scale;      /* s(r) = log(1 + r) instead of r (default false) */
-    unsigned cg_steps;   /* conjugate-gradient steps per row and half-iteration, 1..k (default 3) */
+    unsigned cg_steps;   /* conjugate-gradient steps per row and half-iteration, 1..SOUK_REC_FACTORS_MAX (default 3; beyond k they add nothing) */
     unsigned threads;    /* worker threads, 1..SOUK_REC_THREADS_MAX; 0 = the online CPUs (default 0) */
     uint64_t seed;       /* for the initial factors (default 42): same data + seed = same model */
     souk_rec_progress_fn progress; /* NULL for none */
