@@ -41,6 +41,8 @@ static const char usage[] =
     "  --log-scale           ALS confidence 1 + alpha*log(1 + r) instead of 1 + alpha*r\n"
     "  --threads N           ALS threads (default: the online CPUs)\n"
     "  --users N, --items N  sizes for --synthetic (default 50000 and 20000)\n"
+    "  --until TIME          drop the interactions at or after TIME (Unix seconds or ISO-8601): tune on a\n"
+    "                        validation window that ends where the real test window starts\n"
     "  --train-only          train ALS on all the interactions, print the loss per iteration and the time\n";
 
 static double now_s(void)
@@ -327,6 +329,7 @@ int souk_eval_recs(int argc, char **argv)
                                               {"users", required_argument, NULL, 'U'},
                                               {"items", required_argument, NULL, 'I'},
                                               {"train-only", no_argument, NULL, 'T'},
+                                              {"until", required_argument, NULL, 'u'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     souk_config cfg;
@@ -334,7 +337,8 @@ int souk_eval_recs(int argc, char **argv)
         return SOUK_EXIT_USAGE;
     const char *interactions = NULL, *online = NULL;
     double synthetic = 0, users = 50000, items = 20000, v;
-    bool only_train = false;
+    bool only_train = false, has_until = false;
+    int64_t until = 0;
     souk_rec_eval_params p;
     souk_rec_eval_params_default(&p);
     int c;
@@ -345,6 +349,21 @@ int souk_eval_recs(int argc, char **argv)
         case 'o': online = optarg; break;
         case 'L': p.als.log_scale = true; break;
         case 'T': only_train = true; break;
+        case 'u': {
+            int64_t us;
+            char *end;
+            long long secs = strtoll(optarg, &end, 10);
+            if (*optarg && !*end)
+                until = secs;
+            else if (souk_time_parse(optarg, strlen(optarg), &us) == 0)
+                until = us / 1000000;
+            else {
+                fprintf(stderr, "souk: --until takes Unix seconds or an ISO-8601 time (2011-11-09T12:50:00Z)\n");
+                return SOUK_EXIT_USAGE;
+            }
+            has_until = true;
+            break;
+        }
         case 's':
             if (number("synthetic", optarg, 1, 1e8, &synthetic) < 0)
                 return SOUK_EXIT_USAGE;
@@ -435,9 +454,16 @@ int souk_eval_recs(int argc, char **argv)
         printf("synthetic: %zu interactions, %zu users, %zu items (power law, 32 latent clusters)\n", n,
                (size_t)users, (size_t)items);
     }
+    if (has_until) {
+        size_t kept = 0;
+        for (size_t j = 0; j < n; j++)
+            if (in[j].time < until)
+                in[kept++] = in[j];
+        printf("until: %zu of %zu interactions are before %lld\n", kept, n, (long long)until);
+        n = kept;
+    }
     if (only_train) {
-        unsigned threads = p.als.threads;
-        if (!threads) {
+        if (!p.als.threads) {
             long nc = sysconf(_SC_NPROCESSORS_ONLN);
             p.als.threads = nc < 1 ? 1 : nc > SOUK_REC_THREADS_MAX ? SOUK_REC_THREADS_MAX : (unsigned)nc;
         }
