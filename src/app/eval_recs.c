@@ -41,6 +41,7 @@ static const char usage[] =
     "  --log-scale           ALS confidence 1 + alpha*log(1 + r) instead of 1 + alpha*r\n"
     "  --threads N           ALS threads (default: the online CPUs)\n"
     "  --users N, --items N  sizes for --synthetic (default 50000 and 20000)\n"
+    "  --hybrid A,C,T        the hybrid's weights of ALS, item-cosine and TF-IDF content (default 0.5,0.3,0.2)\n"
     "  --until TIME          drop the interactions at or after TIME (Unix seconds or ISO-8601): tune on a\n"
     "                        validation window that ends where the real test window starts\n"
     "  --train-only          train ALS on all the interactions, print the loss per iteration and the time\n";
@@ -330,6 +331,7 @@ int souk_eval_recs(int argc, char **argv)
                                               {"items", required_argument, NULL, 'I'},
                                               {"train-only", no_argument, NULL, 'T'},
                                               {"until", required_argument, NULL, 'u'},
+                                              {"hybrid", required_argument, NULL, 'H'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     souk_config cfg;
@@ -349,6 +351,22 @@ int souk_eval_recs(int argc, char **argv)
         case 'o': online = optarg; break;
         case 'L': p.als.log_scale = true; break;
         case 'T': only_train = true; break;
+        case 'H': {
+            double w[3];
+            char *at = optarg, *end;
+            for (int j = 0; j < 3; j++) {
+                w[j] = strtod(at, &end);
+                if (end == at || !(w[j] >= 0 && w[j] <= 1) || (j < 2 ? *end != ',' : *end != '\0')) {
+                    fprintf(stderr, "souk: --hybrid takes three weights from 0 to 1: A,C,T (ALS, cosine, content)\n");
+                    return SOUK_EXIT_USAGE;
+                }
+                at = end + 1;
+            }
+            p.hybrid_als = w[0];
+            p.hybrid_cosine = w[1];
+            p.hybrid_content = w[2];
+            break;
+        }
         case 'u': {
             int64_t us;
             char *end;
