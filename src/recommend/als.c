@@ -48,24 +48,41 @@ void souk_rec_als_params_default(souk_rec_als_params *p)
     p->seed = 42;
 }
 
+/* dot and axpy on pairs of doubles (GCC/Clang vector extensions, SSE2 in the
+ * default build): the per-entry loops are most of the training time. */
+typedef double v2d __attribute__((vector_size(16)));
+
+static inline v2d load2(const double *p)
+{
+    v2d v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
 static inline double dot(const double *restrict a, const double *restrict b, unsigned k)
 {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    v2d s0 = {0, 0}, s1 = {0, 0};
     unsigned j = 0;
     for (; j + 4 <= k; j += 4) {
-        s0 += a[j] * b[j];
-        s1 += a[j + 1] * b[j + 1];
-        s2 += a[j + 2] * b[j + 2];
-        s3 += a[j + 3] * b[j + 3];
+        s0 += load2(a + j) * load2(b + j);
+        s1 += load2(a + j + 2) * load2(b + j + 2);
     }
+    v2d s = s0 + s1;
+    double r = s[0] + s[1];
     for (; j < k; j++)
-        s0 += a[j] * b[j];
-    return (s0 + s1) + (s2 + s3);
+        r += a[j] * b[j];
+    return r;
 }
 
 static inline void axpy(double a, const double *restrict x, double *restrict y, unsigned k)
 {
-    for (unsigned j = 0; j < k; j++)
+    v2d va = {a, a};
+    unsigned j = 0;
+    for (; j + 2 <= k; j += 2) {
+        v2d v = load2(y + j) + va * load2(x + j);
+        memcpy(y + j, &v, sizeof v);
+    }
+    for (; j < k; j++)
         y[j] += a * x[j];
 }
 
@@ -91,6 +108,17 @@ typedef struct {
     unsigned id;
 } worker_arg;
 
+/* Asks for the factor row of entry E (when it exists) ahead of its use:
+ * the rows are gathered at random and their latency bounds the solves. */
+static inline void prefetch_row(const half *h, size_t e, size_t end)
+{
+    if (e < end) {
+        const char *row = (const char *)(h->y + (size_t)h->idx[e] * h->k);
+        for (size_t off = 0; off < h->k * sizeof(double); off += 64)
+            __builtin_prefetch(row + off);
+    }
+}
+
 static void solve_block(half *h, size_t r0, size_t nb, double *R, double *P, double *AP, double *rs, char *active)
 {
     const unsigned k = h->k;
@@ -113,6 +141,7 @@ static void solve_block(half *h, size_t r0, size_t nb, double *R, double *P, dou
             r[j] = -ax[j];
         for (size_t e = h->ptr[u]; e < h->ptr[u + 1]; e++) {
             const double *yi = h->y + (size_t)h->idx[e] * k;
+            prefetch_row(h, e + 4, h->ptr[u + 1]);
             double c1 = h->cm1[e];
             axpy(1.0 + c1 - c1 * dot(yi, x, k), yi, r, k);
         }
@@ -134,7 +163,8 @@ static void solve_block(half *h, size_t r0, size_t nb, double *R, double *P, dou
             double *x = X + b * k, *r = R + b * k, *p = P + b * k, *ap = AP + b * k;
             for (size_t e = h->ptr[u]; e < h->ptr[u + 1]; e++) {
                 const double *yi = h->y + (size_t)h->idx[e] * k;
-                    axpy(h->cm1[e] * dot(yi, p, k), yi, ap, k);
+                prefetch_row(h, e + 4, h->ptr[u + 1]);
+                axpy(h->cm1[e] * dot(yi, p, k), yi, ap, k);
             }
             double pap = dot(p, ap, k);
             if (!(pap > 0)) {
