@@ -302,12 +302,15 @@ static int evaluate(const souk_rec_interaction *in, size_t n, const souk_rec_eva
     return SOUK_EXIT_OK;
 }
 
+/* Parses option OPT's value S into *OUT, a number in [LO, HI] (a whole
+ * number when LO is 1 or more: counts and sizes); prints why not and returns -1. */
 static int number(const char *opt, const char *s, double lo, double hi, double *out)
 {
     char *end;
     double v = strtod(s, &end);
-    if (!*s || *end || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "souk: --%s takes a number from %g to %g\n", opt, lo, hi);
+    int whole = lo >= 1;
+    if (!*s || *end || !(v >= lo && v <= hi) || (whole && v != (double)(long long)v)) {
+        fprintf(stderr, "souk: --%s takes a %s from %g to %g\n", opt, whole ? "whole number" : "number", lo, hi);
         return -1;
     }
     *out = v;

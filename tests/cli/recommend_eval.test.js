@@ -66,7 +66,8 @@ describe('souk eval recs', () => {
     assert.equal(souk(['eval', 'recs', '--interactions', 'a.csv', '--synthetic', '10']).code, 2);
     const k = souk(['eval', 'recs', '--interactions', 'a.csv', '--k', '0']);
     assert.equal(k.code, 2);
-    assert.match(k.err, /--k takes a number from 1 to 1000/);
+    assert.match(k.err, /--k takes a whole number from 1 to 1000/);
+    assert.equal(souk(['eval', 'recs', '--interactions', 'a.csv', '--k', '2.5']).code, 2);
   });
 
   it('names the line of a bad record', () => {
