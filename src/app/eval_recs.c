@@ -267,8 +267,9 @@ static int evaluate(const souk_rec_interaction *in, size_t n, const souk_rec_eva
     int rc = souk_rec_eval_run(in, n, p, &rep);
     if (rc < 0) {
         if (rc == SOUK_REC_E_INVAL)
-            fprintf(stderr, "souk: cannot evaluate: %s (one side of the time split is empty, or no known user "
-                            "has anything new in the test window; try another --test-days)\n",
+            fprintf(stderr,
+                    "souk: cannot evaluate: %s (one side of the time split is empty, or no known user "
+                    "has anything new in the test window; try another --test-days)\n",
                     rep.ntrain == 0 ? "nothing before the test window" : "nothing to evaluate");
         else
             fprintf(stderr, "souk: %s\n", souk_rec_strerror(rc));
@@ -472,8 +473,8 @@ int souk_eval_recs(int argc, char **argv)
             return SOUK_EXIT_FAIL;
         }
         n = (size_t)synthetic;
-        printf("synthetic: %zu interactions, %zu users, %zu items (power law, 32 latent clusters)\n", n,
-               (size_t)users, (size_t)items);
+        printf("synthetic: %zu interactions, %zu users, %zu items (power law, 32 latent clusters)\n", n, (size_t)users,
+               (size_t)items);
     }
     if (has_until) {
         size_t kept = 0;

@@ -97,8 +97,8 @@ typedef struct {
     const double *y; /* the other side */
     const double *g; /* k × k, full: YᵀY + λI */
     unsigned k, cg;
-    int loss;            /* 1: only accumulate Σ_obs [c(1 − s)² − s²] */
-    atomic_size_t next;  /* the next block's first row */
+    int loss;           /* 1: only accumulate Σ_obs [c(1 − s)² − s²] */
+    atomic_size_t next; /* the next block's first row */
     double partial[SOUK_REC_THREADS_MAX];
     atomic_int failed;
 } half;
@@ -360,13 +360,27 @@ int souk_rec_als_train(const souk_rec_data *d, const souk_rec_als_params *pin, s
         /* users given items, then items given users */
         gram(m->y, d->nitems, k, p.lambda, g);
         memset(h, 0, sizeof *h);
-        *h = (half){.ptr = d->u_ptr, .idx = d->u_item, .cm1 = ucm1, .nrows = d->nusers, .x = m->x, .y = m->y,
-                    .g = g, .k = k, .cg = p.cg_steps};
+        *h = (half){.ptr = d->u_ptr,
+                    .idx = d->u_item,
+                    .cm1 = ucm1,
+                    .nrows = d->nusers,
+                    .x = m->x,
+                    .y = m->y,
+                    .g = g,
+                    .k = k,
+                    .cg = p.cg_steps};
         if ((rc = run(h, nt)) < 0)
             break;
         gram(m->x, d->nusers, k, p.lambda, g);
-        *h = (half){.ptr = d->i_ptr, .idx = d->i_user, .cm1 = icm1, .nrows = d->nitems, .x = m->y, .y = m->x,
-                    .g = g, .k = k, .cg = p.cg_steps};
+        *h = (half){.ptr = d->i_ptr,
+                    .idx = d->i_user,
+                    .cm1 = icm1,
+                    .nrows = d->nitems,
+                    .x = m->y,
+                    .y = m->x,
+                    .g = g,
+                    .k = k,
+                    .cg = p.cg_steps};
         if ((rc = run(h, nt)) < 0)
             break;
         /* L = tr(XᵀX·YᵀY) + Σ_obs [c(1 − s)² − s²] + λ(|X|² + |Y|²) */
@@ -377,8 +391,14 @@ int souk_rec_als_train(const souk_rec_data *d, const souk_rec_als_params *pin, s
             loss += g[j] * g2[j];
         for (unsigned a = 0; a < k; a++)
             loss += p.lambda * (g[(size_t)a * k + a] + g2[(size_t)a * k + a]);
-        *h = (half){.ptr = d->u_ptr, .idx = d->u_item, .cm1 = ucm1, .nrows = d->nusers, .x = m->x, .y = m->y,
-                    .k = k, .loss = 1};
+        *h = (half){.ptr = d->u_ptr,
+                    .idx = d->u_item,
+                    .cm1 = ucm1,
+                    .nrows = d->nusers,
+                    .x = m->x,
+                    .y = m->y,
+                    .k = k,
+                    .loss = 1};
         if ((rc = run(h, nt)) < 0)
             break;
         for (unsigned t = 0; t < nt; t++)

@@ -21,7 +21,7 @@
     do {                                                                                                               \
         double a_ = (a), b_ = (b);                                                                                     \
         if (!(fabs(a_ - b_) <= (eps)))                                                                                 \
-            fail_msg("%s = %.9g, expected %.9g (±%g)", #a, a_, b_, (double)(eps));                                    \
+            fail_msg("%s = %.9g, expected %.9g (±%g)", #a, a_, b_, (double)(eps));                                     \
     } while (0)
 
 static void matrix_sums_repeats_and_drops_bad_weights(void **state)

@@ -20,7 +20,7 @@
     do {                                                                                                               \
         double a_ = (a), b_ = (b);                                                                                     \
         if (!(fabs(a_ - b_) <= (eps)))                                                                                 \
-            fail_msg("%s = %.9g, expected %.9g (±%g)", #a, a_, b_, (double)(eps));                                    \
+            fail_msg("%s = %.9g, expected %.9g (±%g)", #a, a_, b_, (double)(eps));                                     \
     } while (0)
 
 /* A "red apple", B "red car", C "blue car car" (descriptions). N = 3;

@@ -21,7 +21,7 @@
     do {                                                                                                               \
         double a_ = (a), b_ = (b);                                                                                     \
         if (!(fabs(a_ - b_) <= (eps)))                                                                                 \
-            fail_msg("%s = %.9g, expected %.9g (±%g)", #a, a_, b_, (double)(eps));                                    \
+            fail_msg("%s = %.9g, expected %.9g (±%g)", #a, a_, b_, (double)(eps));                                     \
     } while (0)
 
 /* ranked 5 3 9 1 7, relevant {1, 3, 4}: hits at ranks 2 and 4.
