@@ -105,7 +105,7 @@ describe('souk eval recs', () => {
     const r = souk(['eval', 'recs', '--synthetic', '20000', '--users', '2000', '--items', '500', '--factors', '8',
       '--iterations', '3', '--train-only']);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /ALS \(8 factors, 3 iterations, \d+ threads\) trained in [\d.]+ s; final loss/);
+    assert.match(r.out, /ALS \(8 factors, 3 iterations, \d+ threads\) trained in [\d.]+ s \([\d.]+ s of CPU\); final loss/);
     assert.match(r.err, /ALS .*loss/);
   });
 });
