@@ -86,7 +86,7 @@ static inline void axpy(double a, const double *restrict x, double *restrict y, 
         y[j] += a * x[j];
 }
 
-/* One half iteration (or the loss pass): the rows of one side against the
+/* One half iteration: the rows of one side against the
  * fixed factors of the other. */
 typedef struct {
     const size_t *ptr;
@@ -97,7 +97,7 @@ typedef struct {
     const double *y; /* the other side */
     const double *g; /* k × k, full: YᵀY + λI */
     unsigned k, cg;
-    int loss;           /* 1: only accumulate Σ_obs [c(1 − s)² − s²] */
+    int with_loss;      /* 1: also sum Σ_obs [c(1 − s)² − s²] over the solved rows */
     atomic_size_t next; /* the next block's first row */
     double partial[SOUK_REC_THREADS_MAX];
     atomic_int failed;
@@ -214,15 +214,13 @@ static void *worker(void *arg)
     const unsigned k = h->k;
     double *buf = NULL;
     char *active = NULL;
-    if (!h->loss) {
-        buf = malloc(((size_t)3 * ROWS_PER_BLOCK * k + ROWS_PER_BLOCK) * sizeof *buf);
-        active = malloc(ROWS_PER_BLOCK);
-        if (!buf || !active) {
-            atomic_store(&h->failed, 1);
-            free(buf);
-            free(active);
-            return NULL;
-        }
+    buf = malloc(((size_t)3 * ROWS_PER_BLOCK * k + ROWS_PER_BLOCK) * sizeof *buf);
+    active = malloc(ROWS_PER_BLOCK);
+    if (!buf || !active) {
+        atomic_store(&h->failed, 1);
+        free(buf);
+        free(active);
+        return NULL;
     }
     double sum = 0;
     for (;;) {
@@ -230,11 +228,13 @@ static void *worker(void *arg)
         if (r0 >= h->nrows)
             break;
         size_t nb = h->nrows - r0 < ROWS_PER_BLOCK ? h->nrows - r0 : ROWS_PER_BLOCK;
-        if (h->loss)
+        solve_block(h, r0, nb, buf, buf + (size_t)ROWS_PER_BLOCK * k, buf + (size_t)2 * ROWS_PER_BLOCK * k,
+                    buf + (size_t)3 * ROWS_PER_BLOCK * k, active);
+        /* the block's rows are final and their entries' factor rows still in
+         * cache: their share of the loss costs one more dot per entry here,
+         * instead of a pass of its own */
+        if (h->with_loss)
             sum += loss_block(h, r0, nb);
-        else
-            solve_block(h, r0, nb, buf, buf + (size_t)ROWS_PER_BLOCK * k, buf + (size_t)2 * ROWS_PER_BLOCK * k,
-                        buf + (size_t)3 * ROWS_PER_BLOCK * k, active);
     }
     h->partial[w->id] = sum;
     free(buf);
@@ -380,7 +380,8 @@ int souk_rec_als_train(const souk_rec_data *d, const souk_rec_als_params *pin, s
                     .y = m->x,
                     .g = g,
                     .k = k,
-                    .cg = p.cg_steps};
+                    .cg = p.cg_steps,
+                    .with_loss = 1};
         if ((rc = run(h, nt)) < 0)
             break;
         /* L = tr(XᵀX·YᵀY) + Σ_obs [c(1 − s)² − s²] + λ(|X|² + |Y|²) */
@@ -391,16 +392,6 @@ int souk_rec_als_train(const souk_rec_data *d, const souk_rec_als_params *pin, s
             loss += g[j] * g2[j];
         for (unsigned a = 0; a < k; a++)
             loss += p.lambda * (g[(size_t)a * k + a] + g2[(size_t)a * k + a]);
-        *h = (half){.ptr = d->u_ptr,
-                    .idx = d->u_item,
-                    .cm1 = ucm1,
-                    .nrows = d->nusers,
-                    .x = m->x,
-                    .y = m->y,
-                    .k = k,
-                    .loss = 1};
-        if ((rc = run(h, nt)) < 0)
-            break;
         for (unsigned t = 0; t < nt; t++)
             loss += h->partial[t];
         m->loss = loss;
