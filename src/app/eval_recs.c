@@ -38,6 +38,7 @@ static const char usage[] =
     "  --iterations N        ALS iterations, 1-1000 (default 15)\n"
     "  --alpha X             ALS confidence slope (default 40)\n"
     "  --lambda X            ALS regularisation (default 0.1)\n"
+    "  --cg-steps N          ALS conjugate-gradient steps per row and half iteration, 1-512 (default 3)\n"
     "  --log-scale           ALS confidence 1 + alpha*log(1 + r) instead of 1 + alpha*r\n"
     "  --threads N           ALS threads (default: the online CPUs)\n"
     "  --users N, --items N  sizes for --synthetic (default 50000 and 20000)\n"
@@ -346,6 +347,7 @@ int souk_eval_recs(int argc, char **argv)
                                               {"train-only", no_argument, NULL, 'T'},
                                               {"until", required_argument, NULL, 'u'},
                                               {"hybrid", required_argument, NULL, 'H'},
+                                              {"cg-steps", required_argument, NULL, 'g'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     souk_config cfg;
@@ -422,8 +424,6 @@ int souk_eval_recs(int argc, char **argv)
             if (number("factors", optarg, 1, SOUK_REC_FACTORS_MAX, &v) < 0)
                 return SOUK_EXIT_USAGE;
             p.als.factors = (unsigned)v;
-            if (p.als.cg_steps > p.als.factors)
-                p.als.cg_steps = p.als.factors;
             break;
         case 'n':
             if (number("iterations", optarg, 1, SOUK_REC_ITERATIONS_MAX, &v) < 0)
@@ -437,6 +437,11 @@ int souk_eval_recs(int argc, char **argv)
         case 'l':
             if (number("lambda", optarg, 1e-9, 1e6, &p.als.lambda) < 0)
                 return SOUK_EXIT_USAGE;
+            break;
+        case 'g':
+            if (number("cg-steps", optarg, 1, SOUK_REC_FACTORS_MAX, &v) < 0)
+                return SOUK_EXIT_USAGE;
+            p.als.cg_steps = (unsigned)v;
             break;
         case 't':
             if (number("threads", optarg, 1, SOUK_REC_THREADS_MAX, &v) < 0)
