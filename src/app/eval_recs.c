@@ -38,15 +38,28 @@ static const char usage[] =
     "  --iterations N        ALS iterations, 1-1000 (default 15)\n"
     "  --alpha X             ALS confidence slope (default 40)\n"
     "  --lambda X            ALS regularisation (default 0.1)\n"
+    "  --cg-steps N          ALS conjugate-gradient steps per row and half iteration, 1-512 (default 3)\n"
     "  --log-scale           ALS confidence 1 + alpha*log(1 + r) instead of 1 + alpha*r\n"
     "  --threads N           ALS threads (default: the online CPUs)\n"
     "  --users N, --items N  sizes for --synthetic (default 50000 and 20000)\n"
+    "  --hybrid A,C,T        the hybrid's weights of ALS, item-cosine and TF-IDF content (default 0.5,0.3,0.2)\n"
+    "  --until TIME          drop the interactions at or after TIME (Unix seconds or ISO-8601): tune on a\n"
+    "                        validation window that ends where the real test window starts\n"
     "  --train-only          train ALS on all the interactions, print the loss per iteration and the time\n";
 
 static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds of the process, all threads: on a shared machine wall time
+ * says little, CPU time what the work costs. */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -238,18 +251,19 @@ static int train_only(const souk_rec_interaction *in, size_t n, const souk_rec_a
         fprintf(stderr, "souk: %s\n", souk_rec_strerror(rc));
         return SOUK_EXIT_FAIL;
     }
-    double t1 = now_s();
+    double t1 = now_s(), c1 = cpu_s();
     souk_rec_model *m;
     rc = souk_rec_als_train(&d, als, &m);
-    double t2 = now_s();
+    double t2 = now_s(), c2 = cpu_s();
     if (rc < 0) {
         fprintf(stderr, "souk: ALS: %s\n", souk_rec_strerror(rc));
         souk_rec_data_release(&d);
         return SOUK_EXIT_FAIL;
     }
     printf("interactions: %zu (%zu users, %zu items, %zu distinct pairs)\n", n, d.nusers, d.nitems, d.nnz);
-    printf("matrix built in %.3f s; ALS (%u factors, %u iterations, %u threads) trained in %.3f s; final loss %.6g\n",
-           t1 - t0, als->factors, als->iterations, als->threads, t2 - t1, souk_rec_model_loss(m));
+    printf("matrix built in %.3f s; ALS (%u factors, %u iterations, %u threads) trained in %.3f s (%.3f s of CPU); "
+           "final loss %.6g\n",
+           t1 - t0, als->factors, als->iterations, als->threads, t2 - t1, c2 - c1, souk_rec_model_loss(m));
     souk_rec_model_free(m);
     souk_rec_data_release(&d);
     return SOUK_EXIT_OK;
@@ -264,8 +278,9 @@ static int evaluate(const souk_rec_interaction *in, size_t n, const souk_rec_eva
     int rc = souk_rec_eval_run(in, n, p, &rep);
     if (rc < 0) {
         if (rc == SOUK_REC_E_INVAL)
-            fprintf(stderr, "souk: cannot evaluate: %s (one side of the time split is empty, or no known user "
-                            "has anything new in the test window; try another --test-days)\n",
+            fprintf(stderr,
+                    "souk: cannot evaluate: %s (one side of the time split is empty, or no known user "
+                    "has anything new in the test window; try another --test-days)\n",
                     rep.ntrain == 0 ? "nothing before the test window" : "nothing to evaluate");
         else
             fprintf(stderr, "souk: %s\n", souk_rec_strerror(rc));
@@ -299,12 +314,15 @@ static int evaluate(const souk_rec_interaction *in, size_t n, const souk_rec_eva
     return SOUK_EXIT_OK;
 }
 
+/* Parses option OPT's value S into *OUT, a number in [LO, HI] (a whole
+ * number when LO is 1 or more: counts and sizes); prints why not and returns -1. */
 static int number(const char *opt, const char *s, double lo, double hi, double *out)
 {
     char *end;
     double v = strtod(s, &end);
-    if (!*s || *end || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "souk: --%s takes a number from %g to %g\n", opt, lo, hi);
+    int whole = lo >= 1;
+    if (!*s || *end || !(v >= lo && v <= hi) || (whole && v != (double)(long long)v)) {
+        fprintf(stderr, "souk: --%s takes a %s from %g to %g\n", opt, whole ? "whole number" : "number", lo, hi);
         return -1;
     }
     *out = v;
@@ -327,6 +345,9 @@ int souk_eval_recs(int argc, char **argv)
                                               {"users", required_argument, NULL, 'U'},
                                               {"items", required_argument, NULL, 'I'},
                                               {"train-only", no_argument, NULL, 'T'},
+                                              {"until", required_argument, NULL, 'u'},
+                                              {"hybrid", required_argument, NULL, 'H'},
+                                              {"cg-steps", required_argument, NULL, 'g'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     souk_config cfg;
@@ -334,7 +355,8 @@ int souk_eval_recs(int argc, char **argv)
         return SOUK_EXIT_USAGE;
     const char *interactions = NULL, *online = NULL;
     double synthetic = 0, users = 50000, items = 20000, v;
-    bool only_train = false;
+    bool only_train = false, has_until = false;
+    int64_t until = 0;
     souk_rec_eval_params p;
     souk_rec_eval_params_default(&p);
     int c;
@@ -345,6 +367,37 @@ int souk_eval_recs(int argc, char **argv)
         case 'o': online = optarg; break;
         case 'L': p.als.log_scale = true; break;
         case 'T': only_train = true; break;
+        case 'H': {
+            double w[3];
+            char *at = optarg, *end;
+            for (int j = 0; j < 3; j++) {
+                w[j] = strtod(at, &end);
+                if (end == at || !(w[j] >= 0 && w[j] <= 1) || (j < 2 ? *end != ',' : *end != '\0')) {
+                    fprintf(stderr, "souk: --hybrid takes three weights from 0 to 1: A,C,T (ALS, cosine, content)\n");
+                    return SOUK_EXIT_USAGE;
+                }
+                at = end + 1;
+            }
+            p.hybrid_als = w[0];
+            p.hybrid_cosine = w[1];
+            p.hybrid_content = w[2];
+            break;
+        }
+        case 'u': {
+            int64_t us;
+            char *end;
+            long long secs = strtoll(optarg, &end, 10);
+            if (*optarg && !*end)
+                until = secs;
+            else if (souk_time_parse(optarg, strlen(optarg), &us) == 0)
+                until = us / 1000000;
+            else {
+                fprintf(stderr, "souk: --until takes Unix seconds or an ISO-8601 time (2011-11-09T12:50:00Z)\n");
+                return SOUK_EXIT_USAGE;
+            }
+            has_until = true;
+            break;
+        }
         case 's':
             if (number("synthetic", optarg, 1, 1e8, &synthetic) < 0)
                 return SOUK_EXIT_USAGE;
@@ -371,8 +424,6 @@ int souk_eval_recs(int argc, char **argv)
             if (number("factors", optarg, 1, SOUK_REC_FACTORS_MAX, &v) < 0)
                 return SOUK_EXIT_USAGE;
             p.als.factors = (unsigned)v;
-            if (p.als.cg_steps > p.als.factors)
-                p.als.cg_steps = p.als.factors;
             break;
         case 'n':
             if (number("iterations", optarg, 1, SOUK_REC_ITERATIONS_MAX, &v) < 0)
@@ -386,6 +437,11 @@ int souk_eval_recs(int argc, char **argv)
         case 'l':
             if (number("lambda", optarg, 1e-9, 1e6, &p.als.lambda) < 0)
                 return SOUK_EXIT_USAGE;
+            break;
+        case 'g':
+            if (number("cg-steps", optarg, 1, SOUK_REC_FACTORS_MAX, &v) < 0)
+                return SOUK_EXIT_USAGE;
+            p.als.cg_steps = (unsigned)v;
             break;
         case 't':
             if (number("threads", optarg, 1, SOUK_REC_THREADS_MAX, &v) < 0)
@@ -432,12 +488,19 @@ int souk_eval_recs(int argc, char **argv)
             return SOUK_EXIT_FAIL;
         }
         n = (size_t)synthetic;
-        printf("synthetic: %zu interactions, %zu users, %zu items (power law, 32 latent clusters)\n", n,
-               (size_t)users, (size_t)items);
+        printf("synthetic: %zu interactions, %zu users, %zu items (power law, 32 latent clusters)\n", n, (size_t)users,
+               (size_t)items);
+    }
+    if (has_until) {
+        size_t kept = 0;
+        for (size_t j = 0; j < n; j++)
+            if (in[j].time < until)
+                in[kept++] = in[j];
+        printf("until: %zu of %zu interactions are before %lld\n", kept, n, (long long)until);
+        n = kept;
     }
     if (only_train) {
-        unsigned threads = p.als.threads;
-        if (!threads) {
+        if (!p.als.threads) {
             long nc = sysconf(_SC_NPROCESSORS_ONLN);
             p.als.threads = nc < 1 ? 1 : nc > SOUK_REC_THREADS_MAX ? SOUK_REC_THREADS_MAX : (unsigned)nc;
         }

@@ -48,28 +48,45 @@ void souk_rec_als_params_default(souk_rec_als_params *p)
     p->seed = 42;
 }
 
+/* dot and axpy on pairs of doubles (GCC/Clang vector extensions, SSE2 in the
+ * default build): the per-entry loops are most of the training time. */
+typedef double v2d __attribute__((vector_size(16)));
+
+static inline v2d load2(const double *p)
+{
+    v2d v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
 static inline double dot(const double *restrict a, const double *restrict b, unsigned k)
 {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    v2d s0 = {0, 0}, s1 = {0, 0};
     unsigned j = 0;
     for (; j + 4 <= k; j += 4) {
-        s0 += a[j] * b[j];
-        s1 += a[j + 1] * b[j + 1];
-        s2 += a[j + 2] * b[j + 2];
-        s3 += a[j + 3] * b[j + 3];
+        s0 += load2(a + j) * load2(b + j);
+        s1 += load2(a + j + 2) * load2(b + j + 2);
     }
+    v2d s = s0 + s1;
+    double r = s[0] + s[1];
     for (; j < k; j++)
-        s0 += a[j] * b[j];
-    return (s0 + s1) + (s2 + s3);
+        r += a[j] * b[j];
+    return r;
 }
 
 static inline void axpy(double a, const double *restrict x, double *restrict y, unsigned k)
 {
-    for (unsigned j = 0; j < k; j++)
+    v2d va = {a, a};
+    unsigned j = 0;
+    for (; j + 2 <= k; j += 2) {
+        v2d v = load2(y + j) + va * load2(x + j);
+        memcpy(y + j, &v, sizeof v);
+    }
+    for (; j < k; j++)
         y[j] += a * x[j];
 }
 
-/* One half iteration (or the loss pass): the rows of one side against the
+/* One half iteration: the rows of one side against the
  * fixed factors of the other. */
 typedef struct {
     const size_t *ptr;
@@ -80,8 +97,8 @@ typedef struct {
     const double *y; /* the other side */
     const double *g; /* k × k, full: YᵀY + λI */
     unsigned k, cg;
-    int loss;            /* 1: only accumulate Σ_obs [c(1 − s)² − s²] */
-    atomic_size_t next;  /* the next block's first row */
+    int with_loss;      /* 1: also sum Σ_obs [c(1 − s)² − s²] over the solved rows */
+    atomic_size_t next; /* the next block's first row */
     double partial[SOUK_REC_THREADS_MAX];
     atomic_int failed;
 } half;
@@ -90,6 +107,17 @@ typedef struct {
     half *h;
     unsigned id;
 } worker_arg;
+
+/* Asks for the factor row of entry E (when it exists) ahead of its use:
+ * the rows are gathered at random and their latency bounds the solves. */
+static inline void prefetch_row(const half *h, size_t e, size_t end)
+{
+    if (e < end) {
+        const char *row = (const char *)(h->y + (size_t)h->idx[e] * h->k);
+        for (size_t off = 0; off < h->k * sizeof(double); off += 64)
+            __builtin_prefetch(row + off);
+    }
+}
 
 static void solve_block(half *h, size_t r0, size_t nb, double *R, double *P, double *AP, double *rs, char *active)
 {
@@ -113,6 +141,7 @@ static void solve_block(half *h, size_t r0, size_t nb, double *R, double *P, dou
             r[j] = -ax[j];
         for (size_t e = h->ptr[u]; e < h->ptr[u + 1]; e++) {
             const double *yi = h->y + (size_t)h->idx[e] * k;
+            prefetch_row(h, e + 4, h->ptr[u + 1]);
             double c1 = h->cm1[e];
             axpy(1.0 + c1 - c1 * dot(yi, x, k), yi, r, k);
         }
@@ -134,7 +163,8 @@ static void solve_block(half *h, size_t r0, size_t nb, double *R, double *P, dou
             double *x = X + b * k, *r = R + b * k, *p = P + b * k, *ap = AP + b * k;
             for (size_t e = h->ptr[u]; e < h->ptr[u + 1]; e++) {
                 const double *yi = h->y + (size_t)h->idx[e] * k;
-                    axpy(h->cm1[e] * dot(yi, p, k), yi, ap, k);
+                prefetch_row(h, e + 4, h->ptr[u + 1]);
+                axpy(h->cm1[e] * dot(yi, p, k), yi, ap, k);
             }
             double pap = dot(p, ap, k);
             if (!(pap > 0)) {
@@ -184,15 +214,13 @@ static void *worker(void *arg)
     const unsigned k = h->k;
     double *buf = NULL;
     char *active = NULL;
-    if (!h->loss) {
-        buf = malloc(((size_t)3 * ROWS_PER_BLOCK * k + ROWS_PER_BLOCK) * sizeof *buf);
-        active = malloc(ROWS_PER_BLOCK);
-        if (!buf || !active) {
-            atomic_store(&h->failed, 1);
-            free(buf);
-            free(active);
-            return NULL;
-        }
+    buf = malloc(((size_t)3 * ROWS_PER_BLOCK * k + ROWS_PER_BLOCK) * sizeof *buf);
+    active = malloc(ROWS_PER_BLOCK);
+    if (!buf || !active) {
+        atomic_store(&h->failed, 1);
+        free(buf);
+        free(active);
+        return NULL;
     }
     double sum = 0;
     for (;;) {
@@ -200,11 +228,13 @@ static void *worker(void *arg)
         if (r0 >= h->nrows)
             break;
         size_t nb = h->nrows - r0 < ROWS_PER_BLOCK ? h->nrows - r0 : ROWS_PER_BLOCK;
-        if (h->loss)
+        solve_block(h, r0, nb, buf, buf + (size_t)ROWS_PER_BLOCK * k, buf + (size_t)2 * ROWS_PER_BLOCK * k,
+                    buf + (size_t)3 * ROWS_PER_BLOCK * k, active);
+        /* the block's rows are final and their entries' factor rows still in
+         * cache: their share of the loss costs one more dot per entry here,
+         * instead of a pass of its own */
+        if (h->with_loss)
             sum += loss_block(h, r0, nb);
-        else
-            solve_block(h, r0, nb, buf, buf + (size_t)ROWS_PER_BLOCK * k, buf + (size_t)2 * ROWS_PER_BLOCK * k,
-                        buf + (size_t)3 * ROWS_PER_BLOCK * k, active);
     }
     h->partial[w->id] = sum;
     free(buf);
@@ -286,7 +316,7 @@ int souk_rec_als_train(const souk_rec_data *d, const souk_rec_als_params *pin, s
         souk_rec_als_params_default(&p);
     if (!d || p.factors < 1 || p.factors > SOUK_REC_FACTORS_MAX || p.iterations < 1 ||
         p.iterations > SOUK_REC_ITERATIONS_MAX || !(p.alpha >= 0) || !isfinite(p.alpha) || !(p.lambda > 0) ||
-        !isfinite(p.lambda) || p.cg_steps < 1 || p.cg_steps > p.factors || p.threads > SOUK_REC_THREADS_MAX)
+        !isfinite(p.lambda) || p.cg_steps < 1 || p.cg_steps > SOUK_REC_FACTORS_MAX || p.threads > SOUK_REC_THREADS_MAX)
         return SOUK_REC_E_INVAL;
     if (d->nusers > SOUK_REC_ROWS_MAX || d->nitems > SOUK_REC_ROWS_MAX)
         return SOUK_REC_E_LIMIT;
@@ -330,13 +360,28 @@ int souk_rec_als_train(const souk_rec_data *d, const souk_rec_als_params *pin, s
         /* users given items, then items given users */
         gram(m->y, d->nitems, k, p.lambda, g);
         memset(h, 0, sizeof *h);
-        *h = (half){.ptr = d->u_ptr, .idx = d->u_item, .cm1 = ucm1, .nrows = d->nusers, .x = m->x, .y = m->y,
-                    .g = g, .k = k, .cg = p.cg_steps};
+        *h = (half){.ptr = d->u_ptr,
+                    .idx = d->u_item,
+                    .cm1 = ucm1,
+                    .nrows = d->nusers,
+                    .x = m->x,
+                    .y = m->y,
+                    .g = g,
+                    .k = k,
+                    .cg = p.cg_steps};
         if ((rc = run(h, nt)) < 0)
             break;
         gram(m->x, d->nusers, k, p.lambda, g);
-        *h = (half){.ptr = d->i_ptr, .idx = d->i_user, .cm1 = icm1, .nrows = d->nitems, .x = m->y, .y = m->x,
-                    .g = g, .k = k, .cg = p.cg_steps};
+        *h = (half){.ptr = d->i_ptr,
+                    .idx = d->i_user,
+                    .cm1 = icm1,
+                    .nrows = d->nitems,
+                    .x = m->y,
+                    .y = m->x,
+                    .g = g,
+                    .k = k,
+                    .cg = p.cg_steps,
+                    .with_loss = 1};
         if ((rc = run(h, nt)) < 0)
             break;
         /* L = tr(XᵀX·YᵀY) + Σ_obs [c(1 − s)² − s²] + λ(|X|² + |Y|²) */
@@ -347,10 +392,6 @@ int souk_rec_als_train(const souk_rec_data *d, const souk_rec_als_params *pin, s
             loss += g[j] * g2[j];
         for (unsigned a = 0; a < k; a++)
             loss += p.lambda * (g[(size_t)a * k + a] + g2[(size_t)a * k + a]);
-        *h = (half){.ptr = d->u_ptr, .idx = d->u_item, .cm1 = ucm1, .nrows = d->nusers, .x = m->x, .y = m->y,
-                    .k = k, .loss = 1};
-        if ((rc = run(h, nt)) < 0)
-            break;
         for (unsigned t = 0; t < nt; t++)
             loss += h->partial[t];
         m->loss = loss;

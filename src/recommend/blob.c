@@ -164,8 +164,8 @@ int souk_rec_model_load(const unsigned char *blob, size_t len, souk_rec_model **
     uint32_t k = get_u32(blob + 12), iterations = get_u32(blob + 56), flags = get_u32(blob + 60);
     uint64_t nusers = get_u64(blob + 16), nitems = get_u64(blob + 24);
     double alpha = get_f64(blob + 32), lambda = get_f64(blob + 40), loss = get_f64(blob + 48);
-    if (k < 1 || k > SOUK_REC_FACTORS_MAX || iterations > SOUK_REC_ITERATIONS_MAX || flags > 1 ||
-        !isfinite(alpha) || !isfinite(lambda) || !isfinite(loss))
+    if (k < 1 || k > SOUK_REC_FACTORS_MAX || iterations > SOUK_REC_ITERATIONS_MAX || flags > 1 || !isfinite(alpha) ||
+        !isfinite(lambda) || !isfinite(loss))
         return SOUK_REC_E_BLOB;
     size_t n = blob_size(nusers, nitems, k);
     if (n == 0 || n != len || fnv1a(blob, len - 8) != get_u64(blob + len - 8))

@@ -46,7 +46,6 @@ done:
     return rc;
 }
 
-
 typedef struct {
     struct souk_rec_cooc *c;
     const uint32_t *n; /* users per item (counted users only) */

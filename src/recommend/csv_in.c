@@ -110,7 +110,8 @@ static int read_all(souk_csv *r, size_t max, souk_rec_interaction **out, size_t 
             }
             for (int j = 0; j < 3; j++)
                 if (col[j] < 0) {
-                    say(err, errlen, "line %llu: the header has no '%s' column (it needs user,item,timestamp and may have weight)",
+                    say(err, errlen,
+                        "line %llu: the header has no '%s' column (it needs user,item,timestamp and may have weight)",
                         line, names[j]);
                     goto fail;
                 }
@@ -177,8 +178,8 @@ int souk_rec_read_csv_file(const char *path, size_t max, souk_rec_interaction **
 {
     *out = NULL;
     *n = 0;
-    souk_csv_limits lim = {.max_field_len = SOUK_REC_CSV_LINE_MAX, .max_fields = 64,
-                           .max_record_len = SOUK_REC_CSV_LINE_MAX};
+    souk_csv_limits lim = {
+        .max_field_len = SOUK_REC_CSV_LINE_MAX, .max_fields = 64, .max_record_len = SOUK_REC_CSV_LINE_MAX};
     souk_csv *r;
     int c = souk_csv_open_file(&r, path, &lim);
     if (c != SOUK_CSV_OK) {
@@ -195,8 +196,8 @@ int souk_rec_read_csv_mem(const char *data, size_t len, size_t max, souk_rec_int
 {
     *out = NULL;
     *n = 0;
-    souk_csv_limits lim = {.max_field_len = SOUK_REC_CSV_LINE_MAX, .max_fields = 64,
-                           .max_record_len = SOUK_REC_CSV_LINE_MAX};
+    souk_csv_limits lim = {
+        .max_field_len = SOUK_REC_CSV_LINE_MAX, .max_fields = 64, .max_record_len = SOUK_REC_CSV_LINE_MAX};
     souk_csv *r;
     int c = souk_csv_open_mem(&r, data, len, &lim);
     if (c != SOUK_CSV_OK) {

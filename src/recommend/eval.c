@@ -236,8 +236,8 @@ int souk_rec_eval_run(const souk_rec_interaction *in, size_t n, const souk_rec_e
     int content = p.docs && p.ndocs && p.hybrid_content > 0;
     if (content && (rc = souk_rec_tfidf_build(p.docs, p.ndocs, &tfidf)) < 0)
         goto done;
-    out->row[SOUK_REC_EVAL_HYBRID].train_s = out->row[SOUK_REC_EVAL_ALS].train_s +
-                                             out->row[SOUK_REC_EVAL_COSINE].train_s + (now_s() - t0);
+    out->row[SOUK_REC_EVAL_HYBRID].train_s =
+        out->row[SOUK_REC_EVAL_ALS].train_s + out->row[SOUK_REC_EVAL_COSINE].train_s + (now_s() - t0);
 
     /* score */
     rc = SOUK_REC_E_NOMEM;

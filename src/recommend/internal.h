@@ -94,11 +94,11 @@ struct souk_rec_fbt {
  * with L2-normalised weights d_w; postings t_doc/t_w per term. */
 struct souk_rec_tfidf {
     size_t ndocs, nterms;
-    int64_t *item_ids;  /* ascending; doc index = rank */
-    size_t *d_ptr;      /* ndocs + 1: the document's terms */
+    int64_t *item_ids; /* ascending; doc index = rank */
+    size_t *d_ptr;     /* ndocs + 1: the document's terms */
     uint32_t *d_term;
     double *d_w;
-    size_t *t_ptr;      /* nterms + 1: the term's documents (postings) */
+    size_t *t_ptr; /* nterms + 1: the term's documents (postings) */
     uint32_t *t_doc;
     double *t_w;
 };

@@ -63,14 +63,14 @@ typedef struct souk_rec_interaction {
  * being the CSC of the former); column indices within a row ascend. */
 typedef struct souk_rec_data {
     size_t nusers, nitems, nnz;
-    int64_t *user_ids, *item_ids;       /* ascending; index → external id */
-    size_t *u_ptr;                      /* nusers + 1 */
-    uint32_t *u_item;                   /* nnz: item index of each entry of user row u */
-    double *u_val;                      /* nnz: r_ui */
-    size_t *i_ptr;                      /* nitems + 1 */
-    uint32_t *i_user;                   /* nnz */
-    double *i_val;                      /* nnz */
-    size_t interactions, dropped;       /* tuples read; tuples refused (weight not > 0 or not finite) */
+    int64_t *user_ids, *item_ids; /* ascending; index → external id */
+    size_t *u_ptr;                /* nusers + 1 */
+    uint32_t *u_item;             /* nnz: item index of each entry of user row u */
+    double *u_val;                /* nnz: r_ui */
+    size_t *i_ptr;                /* nitems + 1 */
+    uint32_t *i_user;             /* nnz */
+    double *i_val;                /* nnz */
+    size_t interactions, dropped; /* tuples read; tuples refused (weight not > 0 or not finite) */
 } souk_rec_data;
 
 /* Builds D (caller-owned, contents replaced) from the N tuples at IN
@@ -100,9 +100,10 @@ typedef struct souk_rec_als_params {
     double alpha;        /* confidence c = 1 + alpha·s(r), >= 0 (default 40) */
     double lambda;       /* L2 regularisation, > 0 (default 0.1) */
     bool log_scale;      /* s(r) = log(1 + r) instead of r (default false) */
-    unsigned cg_steps;   /* conjugate-gradient steps per row and half-iteration, 1..k (default 3) */
-    unsigned threads;    /* worker threads, 1..SOUK_REC_THREADS_MAX; 0 = the online CPUs (default 0) */
-    uint64_t seed;       /* for the initial factors (default 42): same data + seed = same model */
+    unsigned
+        cg_steps; /* conjugate-gradient steps per row and half-iteration, 1..SOUK_REC_FACTORS_MAX (default 3; beyond k they add nothing) */
+    unsigned threads;              /* worker threads, 1..SOUK_REC_THREADS_MAX; 0 = the online CPUs (default 0) */
+    uint64_t seed;                 /* for the initial factors (default 42): same data + seed = same model */
     souk_rec_progress_fn progress; /* NULL for none */
     void *progress_ctx;
 } souk_rec_als_params;
@@ -318,23 +319,24 @@ typedef struct souk_rec_eval_params {
 void souk_rec_eval_params_default(souk_rec_eval_params *p);
 
 typedef struct souk_rec_metrics {
-    double precision, recall, ndcg, map, coverage; /* means over the evaluated users; coverage of the training catalog */
-    double train_s;                                /* wall time to train (0 for popularity) */
+    double precision, recall, ndcg, map,
+        coverage;   /* means over the evaluated users; coverage of the training catalog */
+    double train_s; /* wall time to train (0 for popularity) */
 } souk_rec_metrics;
 
 typedef struct souk_rec_eval_report {
     souk_rec_metrics row[SOUK_REC_EVAL_N];
-    int64_t cut;                  /* the split time */
-    size_t ntrain, ntest;         /* interactions on each side */
+    int64_t cut;          /* the split time */
+    size_t ntrain, ntest; /* interactions on each side */
     size_t train_users, train_items, train_nnz;
-    size_t test_users;            /* users with a test interaction */
-    size_t cold_users;            /* … of whom unknown in training: not evaluated (they get popularity in production) */
-    size_t no_new_users;          /* … known, but with nothing new that training knows: not evaluated */
-    size_t eval_users;            /* evaluated */
-    size_t relevant;              /* held-out (user, item) pairs evaluated */
-    size_t unseen_item_pairs;     /* held-out pairs whose item training never saw: dropped */
-    size_t repeat_pairs;          /* held-out pairs the user had in training: dropped (known items are excluded) */
-    double als_loss;              /* final training loss */
+    size_t test_users;        /* users with a test interaction */
+    size_t cold_users;        /* … of whom unknown in training: not evaluated (they get popularity in production) */
+    size_t no_new_users;      /* … known, but with nothing new that training knows: not evaluated */
+    size_t eval_users;        /* evaluated */
+    size_t relevant;          /* held-out (user, item) pairs evaluated */
+    size_t unseen_item_pairs; /* held-out pairs whose item training never saw: dropped */
+    size_t repeat_pairs;      /* held-out pairs the user had in training: dropped (known items are excluded) */
+    double als_loss;          /* final training loss */
 } souk_rec_eval_report;
 
 /* Splits the N interactions at IN by time (P->test_seconds), trains every

@@ -24,15 +24,14 @@
 #define FIELD_MAX 65536
 #define TITLE_WEIGHT 2.0
 
-
 /* ---- the term dictionary: open addressing over token strings ---- */
 
 typedef struct {
     char *pool;
     size_t pool_len, pool_cap;
-    size_t *off;   /* term → offset in pool */
-    uint8_t *len;  /* term → length */
-    size_t n, cap; /* terms */
+    size_t *off;    /* term → offset in pool */
+    uint8_t *len;   /* term → length */
+    size_t n, cap;  /* terms */
     uint32_t *slot; /* hash slots: term + 1, 0 = empty */
     size_t nslots;
 } dict;
