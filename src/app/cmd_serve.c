@@ -18,6 +18,7 @@
 #include "identity/identity.h"
 #include "inventory/inventory.h"
 #include "recommend/service.h"
+#include "behaviour/behaviour.h"
 #include "search/analytics.h"
 #include "search/service.h"
 #include "core/banned.h"
@@ -70,6 +71,14 @@ static void external_change(void)
 {
     souk_identity_invalidate();
     souk_inventory_live_forget();
+}
+
+/* search_click behaviour events count in the search analytics, as POST /search/clicks does */
+static void behaviour_to_search(const souk_behaviour_event *ev)
+{
+    if (ev->type == SOUK_BEHAVIOUR_SEARCH_CLICK && ev->query && ev->position >= 1 &&
+        ev->position <= SOUK_SEARCH_ANALYTICS_POSITION_MAX && ev->product_id > 0)
+        souk_search_analytics_click(ev->query, strlen(ev->query), ev->product_id, (int)ev->position);
 }
 
 static bool workers = true;
@@ -183,6 +192,7 @@ int souk_cmd_serve(int argc, char **argv)
         souk_store_group_stop(group);
         return SOUK_EXIT_FAIL;
     }
+    souk_behaviour_listen(behaviour_to_search);
     souk_live_register('a', souk_inventory_live_available); /* "available" in product detail */
     souk_server_opts opts = {.config = &cfg,
                              .routes = souk_routes,

@@ -121,6 +121,15 @@ typedef struct souk_behaviour_result {
 souk_err souk_behaviour_ingest(souk_store *db, souk_behaviour_batch *batch, souk_arena *a,
                                souk_behaviour_result *result);
 
+/* Called once per event newly stored by souk_behaviour_ingest (never for
+ * duplicates or rejects), after its transaction committed, on the thread
+ * that ingested it: other contexts' in-memory counters (search analytics
+ * counts search_click events). Must not block. */
+typedef void (*souk_behaviour_listener)(const souk_behaviour_event *ev);
+
+/* Sets the listener (NULL = none). Call at start, before serving. */
+void souk_behaviour_listen(souk_behaviour_listener fn);
+
 /* Stores EV (a server-side event: type and at set, client_id a stable key
  * such as "order:123:1", order_id or user_id set: the sender its id is
  * unique for) inside the caller's write transaction. Duplicates are skipped. Returns 1 stored, 0 duplicate, or a negative souk_db_status. */

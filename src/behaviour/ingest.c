@@ -95,8 +95,16 @@ typedef struct ingest_ctx {
     souk_behaviour_batch *batch;
     visitor *visitors;
     size_t nvisitors;
+    bool *fresh; /* per event: stored now (not a duplicate) */
     souk_behaviour_result result;
 } ingest_ctx;
+
+static souk_behaviour_listener listener;
+
+void souk_behaviour_listen(souk_behaviour_listener fn)
+{
+    listener = fn;
+}
 
 /* The visitor row of ANON, made when new; linked to USER when unlinked. */
 static int visitor_of(souk_store *db, const char *anon, int64_t user, int64_t now, visitor *v)
@@ -168,6 +176,7 @@ static souk_err ingest_body(souk_store *db, void *arg)
         int r = insert_event(db, ev, v ? v->id : ev->user_id, v ? v->id : 0, user);
         if (r < 0)
             return souk_store_dberr(r);
+        c->fresh[i] = r > 0;
         if (r > 0)
             c->result.accepted++;
         else
@@ -189,13 +198,19 @@ souk_err souk_behaviour_ingest(souk_store *db, souk_behaviour_batch *batch, souk
         return souk_store_dberr(r);
     if (batch->count == 0)
         return SOUK_OK;
-    ingest_ctx c = {.batch = batch, .visitors = souk_arena_calloc(a, batch->count * sizeof(visitor))};
-    if (!c.visitors)
+    ingest_ctx c = {.batch = batch,
+                    .visitors = souk_arena_calloc(a, batch->count * sizeof(visitor)),
+                    .fresh = souk_arena_calloc(a, batch->count * sizeof(bool))};
+    if (!c.visitors || !c.fresh)
         return SOUK_E_INTERNAL;
     souk_err e = souk_store_run(db, ingest_body, &c, NULL);
-    if (e == SOUK_OK)
-        *result = c.result;
-    return e;
+    if (e != SOUK_OK)
+        return e;
+    *result = c.result;
+    for (size_t i = 0; listener && i < batch->count; i++)
+        if (c.fresh[i])
+            listener(&batch->events[i]);
+    return SOUK_OK;
 }
 
 int souk_behaviour_record_tx(souk_store *db, const souk_behaviour_event *ev)

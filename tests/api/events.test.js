@@ -131,6 +131,22 @@ describe('behaviour events over HTTP', () => {
     assert.ok(count(`type = 20 AND product_id IS NOT NULL`) >= 1, 'the events stay, unlinked, for the aggregates');
   });
 
+  it('counts a search_click event in the search analytics, once', async () => {
+    const q = `lamp${randomBytes(3).toString('hex')}`;
+    const day = new Date().toISOString().slice(0, 10);
+    const ev = { id: eid(), type: 'search_click', anonymous_id: anon(), query: q, product_id: prod.id, position: 2 };
+    must(await send(srv, [ev]), 202);
+    must(await send(srv, [ev]), 202); // a duplicate: not counted again
+    const mine = async () => {
+      const r = must(await api(srv, 'GET', `/api/v1/admin/search/analytics?from=${day}&to=${day}&limit=100`, { key: true }), 200);
+      return r.top_queries.find((x) => x.query === q);
+    };
+    await eventually(async () => (await mine())?.clicks === 1, 'the click in the analytics', 5000);
+    await new Promise((ok) => setTimeout(ok, 1500)); // a second flush adds nothing
+    assert.equal((await mine()).clicks, 1);
+    assert.equal((await mine()).mean_click_position, 2);
+  });
+
   it('is not audited: telemetry writes leave the audit log alone', async () => {
     const before = Number(sql(srv.dbPath, 'SELECT count(*) FROM audit_log'));
     const a = anon();
