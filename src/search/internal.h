@@ -12,6 +12,7 @@
 
 #include "search/index.h"
 #include "search/query.h"
+#include "store/store.h"
 
 /* A sorted list of strings in one blob: string i is blob + off[i], length
  * off[i + 1] - off[i] - 1 (each is NUL-terminated). */
@@ -106,6 +107,28 @@ int souk__search_cmp(const char *a, size_t alen, const char *b, size_t blen);
  * skips every word that starts with it (typo.c). */
 void souk__search_typo_walk(const souk__search_strs *words, const char *q, size_t qlen, int k,
                             void (*fn)(uint32_t word, int dist, void *ctx), void *ctx);
+
+/* ---- the popularity signal (popularity.c) ---- */
+
+#define SOUK__SEARCH_POPULARITY_DAYS 90           /* events counted */
+#define SOUK__SEARCH_POPULARITY_HALF_LIFE_DAYS 14 /* an event's weight halves every two weeks */
+#define SOUK__SEARCH_POPULARITY_TTL_S 300         /* read again at most this often */
+
+/* Decayed weighted event counts per product, ascending by id. */
+typedef struct souk__search_popularity {
+    int64_t *ids;
+    double *scores;
+    size_t n;
+    int64_t at_us; /* when read */
+} souk__search_popularity;
+
+/* The popularity of DB's products (kept on DB's connection as a memo, read
+ * again when older than SOUK__SEARCH_POPULARITY_TTL_S); NULL when there is
+ * none (no events, or the first read failed: popularity then counts 0). */
+const souk__search_popularity *souk__search_popularity_get(souk_store *db);
+
+/* The score of product ID in P (0 when absent or P is NULL). */
+double souk__search_popularity_of(const souk__search_popularity *p, int64_t id);
 
 /* ---- interning while building (strtab.c) ---- */
 typedef struct souk__search_strtab {

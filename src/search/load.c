@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "search/index.h"
+#include "search/internal.h"
 #include "search/names.h"
 #include "core/grow.h"
 #include "core/banned.h"
@@ -243,6 +244,7 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, sou
     advance(&attrs);
     advance(&skus);
     advance(&prices);
+    const souk__search_popularity *pop = souk__search_popularity_get(db);
     product *p = malloc(sizeof *p);
     char *path = malloc(PATH_MAX_BYTES);
     int rc = p && path ? 0 : -1;
@@ -273,6 +275,7 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, sou
         souk_search_doc d = {.id = id,
                              .price = at(&prices, id) ? souk_stmt_i64(prices.st, 1) : -1,
                              .created = souk_stmt_i64(st, 8),
+                             .popularity = souk__search_popularity_of(pop, id),
                              .rating = -1,
                              .in_stock = p->in_stock,
                              .facets = p->fv,

@@ -12,6 +12,8 @@
 #include "fixture.h"
 #include "search_fixture.h"
 
+#include "core/time.h"
+
 static void sql(souk_store *db, const char *q)
 {
     int r = souk_store_exec(db, q, NULL);
@@ -102,10 +104,60 @@ static void test_build_from_the_catalog_views(void **state)
     souk_test_db_close(&t);
 }
 
+/* Behaviour events make products popular: weighted by type, decayed by age,
+ * read once and kept on the connection for a while. */
+static void test_popularity_from_behaviour_events(void **state)
+{
+    (void)state;
+    souk_test_db t;
+    assert_int_equal(souk_test_db_open(&t, "searchpop"), 0);
+    seed(t.db);
+    char q[512];
+    long long now = (long long)souk_time_now_us(), day = 86400LL * 1000000;
+    /* the pot: 4 fresh views; the mug: one purchase (5) 60 days ago, decayed to about 5/16 */
+    snprintf(q, sizeof q,
+             "INSERT INTO behaviour_events (id, sender, client_key, type, at, product_id) VALUES "
+             "(1, 1, 1, 2, %lld, 11), (2, 1, 2, 2, %lld, 11), (3, 1, 3, 2, %lld, 11), (4, 1, 4, 2, %lld, 11), "
+             "(5, 2, 5, 20, %lld, 10), (6, 2, 6, 2, %lld, 10)",
+             now, now, now, now, now - 60 * day, now - 200 * day); /* the last is past the 90-day window */
+    sql(t.db, q);
+    souk_search_segment *s;
+    char err[256];
+    assert_int_equal(souk_search_build(t.db, "USD", NULL, &s, err, sizeof err), 0);
+    souk_search_text tx;
+    assert_int_equal(souk_search_text_init(&tx, NULL), 0);
+    souk_arena a;
+    souk_arena_init(&a, 0, 0);
+    souk_search_result r;
+    souk_search_request popular = {.sort = SOUK_SEARCH_SORT_POPULARITY};
+    assert_string_equal(fx_ids(s, &tx, popular, "", &r, &a), "11 10");
+    souk_search_segment_unref(s);
+    /* a burst of purchases of the mug now: the next build within the cache time still ranks as before */
+    snprintf(q, sizeof q,
+             "INSERT INTO behaviour_events (id, sender, client_key, type, at, product_id) VALUES "
+             "(7, 3, 7, 20, %lld, 10), (8, 3, 8, 20, %lld, 10)",
+             now, now);
+    sql(t.db, q);
+    assert_int_equal(souk_search_build(t.db, "USD", NULL, &s, err, sizeof err), 0);
+    assert_string_equal(fx_ids(s, &tx, popular, "", &r, &a), "11 10");
+    souk_search_segment_unref(s);
+    /* a new connection reads them: 10 outranks 11 */
+    souk_store *fresh;
+    assert_int_equal(souk_store_open(&fresh, t.dsn, err, sizeof err), 0);
+    assert_int_equal(souk_search_build(fresh, "USD", NULL, &s, err, sizeof err), 0);
+    assert_string_equal(fx_ids(s, &tx, popular, "", &r, &a), "10 11");
+    souk_search_segment_unref(s);
+    souk_store_close(fresh);
+    souk_arena_release(&a);
+    souk_search_text_release(&tx);
+    souk_test_db_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_from_the_catalog_views),
+        cmocka_unit_test(test_popularity_from_behaviour_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
