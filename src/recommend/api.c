@@ -24,7 +24,7 @@
 
 typedef struct list_in {
     int64_t limit;
-    const char *category, *anonymous_id;
+    const char *category, *vendor, *anonymous_id;
     char currency[4];
     uint64_t present;
 } list_in;
@@ -32,6 +32,7 @@ typedef struct list_in {
 static const souk_query_field list_fields[] = {
     SOUK_QUERY_F_INT("limit", list_in, limit, 1, SOUK_REC_LIMIT_MAX),
     SOUK_QUERY_F_TEXT("category", list_in, category, 1, 100),
+    SOUK_QUERY_F_TEXT("vendor", list_in, vendor, 1, 100),
     SOUK_QUERY_F_TEXT("anonymous_id", list_in, anonymous_id, SOUK_BEHAVIOUR_ANON_MIN, SOUK_BEHAVIOUR_ID_MAX),
     SOUK_QUERY_F_CUSTOM("currency", list_in, currency, souk_catalog_query_currency),
 };
@@ -56,6 +57,15 @@ static int decode(souk_req *req, souk_res *res, list_in *in, souk_rec_ask *q)
         souk_err e = souk_catalog_taxon_resolve(req->store, SOUK_TAXON_CATEGORY, in->category, &q->category);
         if (e == SOUK_E_NOT_FOUND) {
             souk_problems_add(&res->problems, req->arena, "category", "no such category");
+            return souk_res_invalid(res);
+        }
+        if (e)
+            return souk_res_error(res, e, NULL);
+    }
+    if (in->vendor) {
+        souk_err e = souk_catalog_taxon_resolve(req->store, SOUK_TAXON_VENDOR, in->vendor, &q->vendor);
+        if (e == SOUK_E_NOT_FOUND) {
+            souk_problems_add(&res->problems, req->arena, "vendor", "no such vendor");
             return souk_res_invalid(res);
         }
         if (e)

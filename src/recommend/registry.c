@@ -273,9 +273,10 @@ static int count_arm(souk_store *db, int64_t version, int64_t from, int64_t to, 
 static json_t *arm_json(int64_t version, const arm *a)
 {
     double ctr = a->impressions ? (double)a->clicks / (double)a->impressions : 0;
-    return json_pack("{s:I,s:I,s:I,s:f,s:I,s:I}", "version", (json_int_t)version, "impressions",
+    double conversion = a->clicks ? (double)a->purchases / (double)a->clicks : 0;
+    return json_pack("{s:I,s:I,s:I,s:f,s:I,s:I,s:f}", "version", (json_int_t)version, "impressions",
                      (json_int_t)a->impressions, "clicks", (json_int_t)a->clicks, "ctr", ctr, "add_to_cart",
-                     (json_int_t)a->carts, "purchases", (json_int_t)a->purchases);
+                     (json_int_t)a->carts, "purchases", (json_int_t)a->purchases, "conversion", conversion);
 }
 
 souk_err souk_rec_ab_json(souk_store *db, int64_t id, json_t **out)

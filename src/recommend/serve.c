@@ -46,7 +46,7 @@ typedef struct heavy {
 } heavy;
 
 typedef struct item_info {
-    int64_t id, brand, category;
+    int64_t id, brand, category, vendor;
     bool in_stock;
     double trend;
 } item_info;
@@ -321,10 +321,11 @@ static snapshot *build_light(souk_store *db, heavy *h)
     s->h = h;
     atomic_fetch_add(&h->refs, 1);
     size_t cap = 0, ccap = 0;
-    souk_stmt *st = souk_store_query(db,
-                                     "SELECT product_id, brand_id, category_id, in_stock FROM recommend_products "
-                                     "ORDER BY product_id",
-                                     NULL);
+    souk_stmt *st =
+        souk_store_query(db,
+                         "SELECT product_id, brand_id, category_id, in_stock, vendor_id FROM recommend_products "
+                         "ORDER BY product_id",
+                         NULL);
     int rc;
     while ((rc = souk_stmt_step(st)) == SOUK_DB_ROW) {
         if (s->nitems == cap && souk_grow(&s->items, &cap, s->nitems + 1, sizeof *s->items) < 0)
@@ -333,7 +334,8 @@ static snapshot *build_light(souk_store *db, heavy *h)
         *it = (item_info){.id = souk_stmt_i64(st, 0),
                           .brand = souk_stmt_i64(st, 1),
                           .category = souk_stmt_i64(st, 2),
-                          .in_stock = souk_stmt_i64(st, 3) != 0};
+                          .in_stock = souk_stmt_i64(st, 3) != 0,
+                          .vendor = souk_stmt_i64(st, 4)};
         long t = souk__rec_find(h->trend_ids, h->ntrend, it->id);
         it->trend = t >= 0 ? h->trend_scores[t] : 0;
     }
@@ -532,6 +534,8 @@ static bool keep(void *ctx, int64_t item)
         if (r->q->exclude[i] == item)
             return false;
     if (!r->any_category && !bsearch(&it->category, r->cats, r->ncats, sizeof r->cats[0], cmp_i64))
+        return false;
+    if (r->q->vendor && it->vendor != r->q->vendor)
         return false;
     return true;
 }

@@ -18,7 +18,7 @@
  * version (and the A/B test's second one), builds the content similarity
  * (TF-IDF over titles, descriptions, brands and categories), frequently
  * bought together (from purchases) and trending (time-decayed), and the
- * item table the business rules read (active, in stock, brand, category);
+ * item table the business rules read (active, in stock, brand, category, vendor);
  * it publishes them as one immutable snapshot by an atomic swap, so
  * handlers never wait for a build. It rebuilds when the active version,
  * the catalog or the stock state moves (polled every second; another node's
@@ -161,6 +161,7 @@ typedef struct souk_rec_ask {
     int64_t visitor;        /* the visitor of the anonymous id, 0 = none */
     const char *subject;    /* the id the A/B split hashes ("usr_…" or the anonymous id); NULL = no split */
     int64_t category;       /* only this category and its subtree; 0 = any */
+    int64_t vendor;         /* only this vendor's products (a marketplace's vendor page); 0 = any */
     const int64_t *exclude; /* products not to show (bought recently, in the cart) */
     size_t nexclude;
     size_t limit; /* 1..SOUK_REC_LIMIT_MAX */

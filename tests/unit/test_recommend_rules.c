@@ -1,8 +1,8 @@
 /* The business rules of served recommendations, as a property over random
  * catalogs: whatever the events and the model say, no list ever holds a
  * product that is archived or a draft, out of stock, excluded (bought lately,
- * in the cart), the product the list is about, outside the category asked
- * for, or a fourth product of one brand. Each round builds a random catalog
+ * in the cart), the product the list is about, outside the category or the
+ * vendor asked for, or a fourth product of one brand. Each round builds a random catalog
  * in a fresh database, random behaviour (views, carts, purchases in
  * baskets), trains a model, starts the serving snapshot on that database and
  * asks every list for every shopper. */
@@ -21,7 +21,7 @@
 #define USERS 40
 
 typedef struct truth {
-    int64_t id, brand, category;
+    int64_t id, brand, category, vendor;
     bool active, in_stock;
 } truth;
 
@@ -52,6 +52,8 @@ static void check_list(const souk_rec_answer *a, const truth *t, size_t n, const
         assert_true(p->id != source);
         for (size_t j = 0; j < q->nexclude; j++)
             assert_true(p->id != q->exclude[j]);
+        if (q->vendor)
+            assert_true(p->vendor == q->vendor);
         if (q->category) /* the parent category asked: its child counts */
             assert_true(p->category == q->category || p->category == child_category);
         size_t same = 0;
@@ -70,7 +72,7 @@ static void one_round(void)
     assert_int_equal(souk_test_db_open(&f.t, "recrules"), 0);
     f.db = f.t.db;
     souk_arena_init(&f.a, 16384, 0);
-    int64_t brands[3], cats[3], wh;
+    int64_t brands[3], cats[3], vendors[2], wh;
     souk_problems pr;
     souk_problems_init(&pr);
     char name[64];
@@ -78,6 +80,11 @@ static void one_round(void)
         snprintf(name, sizeof name, "brand-%d", i);
         souk_taxon_in b = {.name = name, .slug = name};
         assert_int_equal(souk_catalog_taxon_create(f.db, SOUK_TAXON_BRAND, &b, &f.a, &pr, &brands[i]), SOUK_OK);
+    }
+    for (int i = 0; i < 2; i++) {
+        snprintf(name, sizeof name, "vendor-%d", i);
+        souk_taxon_in v = {.name = name, .slug = name};
+        assert_int_equal(souk_catalog_taxon_create(f.db, SOUK_TAXON_VENDOR, &v, &f.a, &pr, &vendors[i]), SOUK_OK);
     }
     souk_taxon_in parent = {.name = "Garden", .slug = "garden"};
     assert_int_equal(souk_catalog_taxon_create(f.db, SOUK_TAXON_CATEGORY, &parent, &f.a, &pr, &cats[0]), SOUK_OK);
@@ -99,6 +106,10 @@ static void one_round(void)
         t[i] = (truth){.brand = rnd(4) ? brands[rnd(3)] : 0, .category = cats[rnd(3)], .active = status == 1};
         t[i].active = status == SOUK_STATUS_ACTIVE;
         assert_int_equal(product(&f, title, slug, status, t[i].brand, t[i].category, sku, 1000, &t[i].id), SOUK_OK);
+        t[i].vendor = rnd(3) ? vendors[rnd(2)] : 0;
+        assert_int_equal(souk_store_exec(f.db, "UPDATE products SET vendor_id = $2 WHERE id = $1",
+                                         SOUK_ARGS(SOUK_I64(t[i].id), SOUK_REF(t[i].vendor))),
+                         SOUK_DB_DONE);
         int64_t variant = 0;
         assert_int_equal(souk_store_one(f.db, "SELECT id FROM variants WHERE product_id = $1",
                                         SOUK_ARGS(SOUK_I64(t[i].id)), SOUK_COLS(SOUK_COL_I64(&variant))),
@@ -150,6 +161,8 @@ static void one_round(void)
         souk_rec_ask q = {.user = u, .exclude = ex, .nexclude = 3, .limit = 1 + rnd(12)};
         if (rnd(3) == 0)
             q.category = cats[0];
+        if (rnd(4) == 0)
+            q.vendor = vendors[rnd(2)];
         assert_int_equal(souk_rec_for_you(&q, &a), SOUK_OK);
         check_list(&a, t, PRODUCTS, &q, 0, cats[1]);
         served += a.count;
