@@ -32,7 +32,8 @@ static const char *notice_text(const char *m)
 
 void souk__web_cart_table(souk_buf *b, const json_t *cart, const char *csrf)
 {
-    SOUK_HTML_LIT(b, "<table>\n<caption class=\"visually-hidden\">Items in your cart</caption>\n"
+    SOUK_HTML_LIT(b, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Items\" tabindex=\"0\">\n<table>\n"
+                     "<caption class=\"visually-hidden\">Items</caption>\n"
                      "<thead><tr><th scope=\"col\">Item</th><th scope=\"col\" class=\"num\">Price</th>"
                      "<th scope=\"col\">Quantity</th><th scope=\"col\" class=\"num\">Total</th></tr></thead>\n<tbody>\n");
     size_t i;
@@ -91,7 +92,7 @@ void souk__web_cart_table(souk_buf *b, const json_t *cart, const char *csrf)
         souk_html_money_json(b, json_object_get(t, rows[r][0]));
         SOUK_HTML_LIT(b, "</td></tr>\n");
     }
-    SOUK_HTML_LIT(b, "</tfoot>\n</table>\n");
+    SOUK_HTML_LIT(b, "</tfoot>\n</table>\n</div>\n");
 }
 
 int souk_web_cart(souk_req *req, souk_res *res)
