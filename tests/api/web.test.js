@@ -38,6 +38,21 @@ const checkoutFields = (page, card, extra = {}) => ({
   country: 'GB', card, ...extra,
 });
 
+describe('storefront cookies behind a trusted TLS proxy', () => {
+  let srv;
+  before(async () => { srv = await startServer({ env: { SOUK_TRUST_PROXY: '1' } }); });
+  after(async () => { if (srv) await srv.stop(); });
+
+  it('get Secure only when the trusted proxy says https', async () => {
+    const b = new Browser(srv);
+    const tls = await b.get('/cart', { 'x-forwarded-proto': 'https' });
+    assert.equal(tls.status, 200);
+    assert.match(tls.headers.getSetCookie().find((c) => c.startsWith('souk_csrf=')), /; HttpOnly; SameSite=Lax; Secure$/);
+    const plain = await new Browser(srv).get('/cart', { 'x-forwarded-proto': 'http' });
+    assert.doesNotMatch(plain.headers.getSetCookie().find((c) => c.startsWith('souk_csrf=')), /Secure/);
+  });
+});
+
 describe('storefront pages', () => {
   let srv, wh, plain, hostile;
 
@@ -146,6 +161,23 @@ describe('storefront pages', () => {
     assertPage(r);
     assert.ok(r.text.includes('Web Lantern'), 'lantren finds the lantern');
     assert.equal(r.headers.get('cache-control'), 'no-store');
+    // the brand facet narrows the results and says which brand is chosen
+    let demo;
+    for (let i = 0; i < 50; i++) {
+      demo = await b.get('/search?q=a');
+      if (/brand=brand_/.test(demo.text)) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const link = /href="(\/search\?q=a&amp;brand=brand_[0-9A-Z]+)"/.exec(demo.text);
+    assert.ok(link, 'a brand facet link');
+    const narrowed = await b.get(decode(link[1]));
+    assertPage(narrowed);
+    assert.match(narrowed.text, /aria-current="true"/);
+    assert.match(narrowed.text, />All brands</);
+    const count = (t) => Number(/role="status">(\d+) product/.exec(t)[1]);
+    assert.ok(count(narrowed.text) <= count(demo.text));
+    assertPage(await b.get('/search?q=a&brand=nope'), 400);
+    assertPage(await b.get('/search?q=a&evil=1'), 400);
     const empty = await b.get('/search');
     assertPage(empty);
     assertPage(await b.get('/search?q=a&page=99'), 400);

@@ -1,6 +1,6 @@
 // The storefront in a real Chromium (Debian's /usr/bin/chromium driven by
-// playwright-core): a shopper's journey from a misspelt search to the
-// confirmation, the decline path, axe-core on every page (no serious or
+// playwright-core): a shopper's journey from a misspelt search and a brand
+// facet to the confirmation, a keyboard-only checkout, the decline path, axe-core on every page (no serious or
 // critical violation), a hostile title that never executes, autocomplete,
 // and screenshots at 320 and 1280 px in tests/browser/out/ (git-ignored).
 import { describe, it, before, after } from 'node:test';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 import { startServer } from '../api/lib/server.js';
+import { api } from '../api/lib/client.js';
 import { warehouse } from '../api/lib/checkout_util.js';
 import { webProduct, HOSTILE } from '../api/lib/web_util.js';
 
@@ -28,8 +29,10 @@ describe('storefront in Chromium', () => {
     mkdirSync(OUT, { recursive: true });
     srv = await startServer({ products: 20, seed: 4 });
     const wh = await warehouse(srv, 'browser');
+    const brand = await api(srv, 'POST', '/api/v1/brands', { key: true, body: { name: 'Lumen Works' } });
+    assert.equal(brand.status, 201, brand.text);
     lantern = await webProduct(srv, wh, 'Browser Lantern', [{ title: 'Small', price: 1250, stock: 40 }, { title: 'Large', price: 2500, stock: 40 }],
-      { description: 'A lantern for the browser test.' });
+      { description: 'A lantern for the browser test.', brand_id: brand.body.id });
     hostile = await webProduct(srv, wh, HOSTILE, [{ title: 'Only', price: 700, stock: 3 }], { description: '<script>window.__pwned=9</script>' });
     profile = mkdtempSync(path.join(tmpdir(), 'souk-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
@@ -88,6 +91,11 @@ describe('storefront in Chromium', () => {
     }
     assert.ok(found, 'the misspelt search finds the lantern');
     await check(page, 'search');
+    // narrow by the brand facet
+    await page.getByRole('navigation', { name: 'Filter by brand' }).getByRole('link', { name: /Lumen Works/ }).click();
+    await page.waitForURL(/brand=brand_/);
+    assert.equal(await page.getByRole('link', { name: 'All brands' }).count(), 1);
+    await check(page, 'search-facet');
     await page.getByRole('link', { name: 'Browser Lantern' }).click();
     await page.waitForURL(/\/p\//);
     await check(page, 'product');
@@ -140,6 +148,46 @@ describe('storefront in Chromium', () => {
     await check(page, 'declined');
     await page.goto(srv.url + '/cart');
     assert.match(await page.locator('tbody').textContent(), /Browser Lantern/);
+    await page.close();
+  });
+
+  it('a keyboard alone reaches the content, adds to cart and checks out', async () => {
+    const page = await newPage();
+    await page.goto(`${srv.url}/p/${lantern.slug}`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none', 'the focused link is visibly outlined');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+    /** Tab until the focused element matches PRED (at most 40 presses). */
+    const tabTo = async (pred, what) => {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(pred)) return;
+      }
+      assert.fail(`Tab never reached ${what}`);
+    };
+    await tabTo(() => document.activeElement.textContent === 'Add to cart', 'Add to cart');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/cart\?m=added/);
+    await tabTo(() => document.activeElement.textContent === 'Check out', 'Check out');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/checkout$/);
+    const typeInto = async (id, text) => {
+      await tabTo(new Function(`return document.activeElement.id === ${JSON.stringify(id)}`), id);
+      await page.keyboard.type(text);
+    };
+    await typeInto('f-email', 'keys@example.com');
+    await typeInto('f-name', 'Kay Board');
+    await typeInto('f-line1', '4 Tab Street');
+    await typeInto('f-city', 'Bath');
+    await typeInto('f-postal_code', 'BA1 1AA');
+    await typeInto('f-country', 'GB');
+    await typeInto('f-card', '4242424242424242');
+    await page.keyboard.press('Enter'); // submits the form
+    await page.waitForURL(/\/order\/ord_/);
+    assert.equal(await page.locator('h1').textContent(), 'Thank you for your order');
     await page.close();
   });
 
