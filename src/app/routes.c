@@ -241,10 +241,10 @@ int souk_cmd_routes(int argc, char **argv)
     for (size_t i = 0; i < souk_routes_count; i++) {
         const souk_route *r = &souk_routes[i];
         if (json)
-            json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b}", "method", souk_method_name(r->method),
-                                                 "path", r->pattern, "permission", r->permission, "rate",
-                                                 rates[r->rate], "blocking", r->blocking, "network", r->network,
-                                                 "web", r->web));
+            json_array_append_new(arr,
+                                  json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b}", "method", souk_method_name(r->method),
+                                            "path", r->pattern, "permission", r->permission, "rate", rates[r->rate],
+                                            "blocking", r->blocking, "network", r->network, "web", r->web));
         else
             printf("%-7s %-48s %-26s %s%s%s%s\n", souk_method_name(r->method), r->pattern, r->permission,
                    rates[r->rate], r->blocking ? " blocking" : "", r->network ? " network" : "", r->web ? " web" : "");

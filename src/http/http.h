@@ -94,7 +94,7 @@ typedef struct souk_res {
     /* Set-Cookie values (the storefront's cart and form cookies; arena strings) */
     const char *cookies[SOUK_RES_COOKIES_MAX];
     size_t ncookies;
-    souk_err err;            /* set by souk_res_error */
+    souk_err err; /* set by souk_res_error */
     const char *err_message;
     souk_problems problems;
     /* for the response cache: what else than the catalog the answer shows */

@@ -248,7 +248,7 @@ static void invalidate(souk__exchange *x)
 /* The storefront's pages (src/web): scripts, styles and images from this
  * origin only, no inline script or eval, forms post here only, never framed. */
 #define HTML_CSP                                                                                                       \
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'; "      \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'; "       \
     "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 static void send_response(souk__exchange *x)

@@ -29,7 +29,7 @@ typedef struct souk_route {
     bool blocking;             /* runs on the CPU pool, never on a loop or the committer (password hashing) */
     bool network;              /* runs on the network pool: it waits on another service (payment gateways) */
     souk_rate_class rate;
-    bool web; /* a storefront page (HTML, src/web), not the JSON API: outside /api/, public, and neither in the
+    bool web;     /* a storefront page (HTML, src/web), not the JSON API: outside /api/, public, and neither in the
                  OpenAPI document nor the RBAC matrix (docs/internals/web.md) */
     int metrics;  /* set by souk_router_init */
     int segments; /* set by souk_router_init: the pattern's '/'s (0 = not counted) */

@@ -92,8 +92,7 @@ int souk_web_home(souk_req *req, souk_res *res)
     json_t *cats = NULL, *page;
     souk_problems pr;
     souk_problems_init(&pr);
-    if (souk_catalog_categories(req->store, &cats) != SOUK_OK ||
-        !(page = list(req, "sort=newest&limit=12", &pr))) {
+    if (souk_catalog_categories(req->store, &cats) != SOUK_OK || !(page = list(req, "sort=newest&limit=12", &pr))) {
         json_decref(cats);
         return souk__web_error(req, res, 503, "The shop is not available", "Please try again in a moment.");
     }

@@ -32,10 +32,11 @@ static const char *notice_text(const char *m)
 
 void souk__web_cart_table(souk_buf *b, const json_t *cart, const char *csrf)
 {
-    SOUK_HTML_LIT(b, "<div class=\"table-wrap\" role=\"region\" aria-label=\"Items\" tabindex=\"0\">\n<table>\n"
-                     "<caption class=\"visually-hidden\">Items</caption>\n"
-                     "<thead><tr><th scope=\"col\">Item</th><th scope=\"col\" class=\"num\">Price</th>"
-                     "<th scope=\"col\">Quantity</th><th scope=\"col\" class=\"num\">Total</th></tr></thead>\n<tbody>\n");
+    SOUK_HTML_LIT(b,
+                  "<div class=\"table-wrap\" role=\"region\" aria-label=\"Items\" tabindex=\"0\">\n<table>\n"
+                  "<caption class=\"visually-hidden\">Items</caption>\n"
+                  "<thead><tr><th scope=\"col\">Item</th><th scope=\"col\" class=\"num\">Price</th>"
+                  "<th scope=\"col\">Quantity</th><th scope=\"col\" class=\"num\">Total</th></tr></thead>\n<tbody>\n");
     size_t i;
     const json_t *l;
     json_array_foreach(json_object_get(cart, "lines"), i, l)
@@ -67,7 +68,8 @@ void souk__web_cart_table(souk_buf *b, const json_t *cart, const char *csrf)
             souk_html_int(b, (int64_t)i);
             SOUK_HTML_LIT(b, "\">Quantity of ");
             souk_html_text(b, json_string_value(json_object_get(l, "product_title")));
-            SOUK_HTML_LIT(b, "</label><input type=\"number\" min=\"0\" max=\"999\" size=\"4\" name=\"quantity\" id=\"qty");
+            SOUK_HTML_LIT(b,
+                          "</label><input type=\"number\" min=\"0\" max=\"999\" size=\"4\" name=\"quantity\" id=\"qty");
             souk_html_int(b, (int64_t)i);
             SOUK_HTML_LIT(b, "\" value=\"");
             souk_html_int(b, json_integer_value(json_object_get(l, "quantity")));
@@ -82,8 +84,11 @@ void souk__web_cart_table(souk_buf *b, const json_t *cart, const char *csrf)
         SOUK_HTML_LIT(b, "</td></tr>\n");
     }
     SOUK_HTML_LIT(b, "</tbody>\n<tfoot>\n");
-    static const char *const rows[][2] = {
-        {"subtotal", "Subtotal"}, {"discount", "Discount"}, {"shipping", "Shipping"}, {"tax", "Tax"}, {"total", "Total"}};
+    static const char *const rows[][2] = {{"subtotal", "Subtotal"},
+                                          {"discount", "Discount"},
+                                          {"shipping", "Shipping"},
+                                          {"tax", "Tax"},
+                                          {"total", "Total"}};
     const json_t *t = json_object_get(cart, "totals");
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         SOUK_HTML_LIT(b, "<tr><th scope=\"row\" colspan=\"3\">");

@@ -261,9 +261,9 @@ int souk_web_checkout_submit(souk_req *req, souk_res *res)
         json_object_set_new(addr, "line2", json_string(cf.values[F_LINE2]));
     if (addr && cf.values[F_REGION] && cf.values[F_REGION][0])
         json_object_set_new(addr, "region", json_string(cf.values[F_REGION]));
-    json_t *body = json_pack("{s:s,s:o,s:s,s:{s:I,s:s}}", "email", cf.values[F_EMAIL], "shipping_address", addr,
-                             "payment_method", cf.values[F_CARD], "expected_total", "amount", (json_int_t)expected,
-                             "currency", currency);
+    json_t *body =
+        json_pack("{s:s,s:o,s:s,s:{s:I,s:s}}", "email", cf.values[F_EMAIL], "shipping_address", addr, "payment_method",
+                  cf.values[F_CARD], "expected_total", "amount", (json_int_t)expected, "currency", currency);
     char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(body);
     if (!text)
@@ -340,9 +340,7 @@ int souk_web_checkout_submit(souk_req *req, souk_res *res)
         case SOUK_E_NOT_FOUND:
             rc = souk__web_error(req, res, 404, "Your cart is empty", "Your cart has expired or was never made.");
             goto done;
-        default:
-            cf.notice = "Something went wrong and nothing was charged. Please try again.";
-            status = 500;
+        default: cf.notice = "Something went wrong and nothing was charged. Please try again."; status = 500;
         }
         rc = render(req, res, &cf, status);
     }

@@ -87,8 +87,7 @@ void souk__web_cart_table(souk_buf *b, const json_t *cart, const char *csrf);
 /* A request like REQ for calling another module's handler in process: the
  * same arena, store, principal and exchange, with HEADERS (N) instead of
  * the browser's, BODY as the body, QUERY as the raw query string. */
-souk_req souk__web_subrequest(souk_req *req, const souk_header *headers, size_t n, const char *body,
-                              const char *query);
+souk_req souk__web_subrequest(souk_req *req, const souk_header *headers, size_t n, const char *body, const char *query);
 
 /* Parses a handler's JSON answer in RES (its body or its json). NULL when
  * there is none. Caller decrefs. */

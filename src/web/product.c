@@ -93,8 +93,8 @@ static void json_ld(souk_req *req, souk_buf *b, const json_t *prod, const char *
     }
     const char *desc = json_string_value(json_object_get(prod, "description"));
     json_t *ld = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:o}", "@context", "https://schema.org", "@type", "Product", "name",
-                           json_string_value(json_object_get(prod, "title")), "description", desc && desc[0] ? desc : NULL,
-                           "url", url, "offers", offers);
+                           json_string_value(json_object_get(prod, "title")), "description",
+                           desc && desc[0] ? desc : NULL, "url", url, "offers", offers);
     const char *brand = json_string_value(json_object_get(json_object_get(prod, "brand"), "name"));
     if (ld && brand)
         json_object_set_new(ld, "brand", json_pack("{s:s,s:s}", "@type", "Brand", "name", brand));
@@ -104,15 +104,14 @@ static void json_ld(souk_req *req, souk_buf *b, const json_t *prod, const char *
     const json_t *cat = json_object_get(prod, "category");
     int pos = 2;
     if (json_is_object(cat) && json_string_value(json_object_get(cat, "slug")))
-        json_array_append_new(
-            items, json_pack("{s:s,s:i,s:s?,s:s}", "@type", "ListItem", "position", pos++, "name",
-                             json_string_value(json_object_get(cat, "name")), "item",
-                             souk_arena_printf(req->arena, "%s/c/%s", origin,
-                                               json_string_value(json_object_get(cat, "slug")))));
+        json_array_append_new(items, json_pack("{s:s,s:i,s:s?,s:s}", "@type", "ListItem", "position", pos++, "name",
+                                               json_string_value(json_object_get(cat, "name")), "item",
+                                               souk_arena_printf(req->arena, "%s/c/%s", origin,
+                                                                 json_string_value(json_object_get(cat, "slug")))));
     json_array_append_new(items, json_pack("{s:s,s:i,s:s,s:s}", "@type", "ListItem", "position", pos, "name",
                                            json_string_value(json_object_get(prod, "title")), "item", url));
-    json_t *crumbs =
-        json_pack("{s:s,s:s,s:o}", "@context", "https://schema.org", "@type", "BreadcrumbList", "itemListElement", items);
+    json_t *crumbs = json_pack("{s:s,s:s,s:o}", "@context", "https://schema.org", "@type", "BreadcrumbList",
+                               "itemListElement", items);
     if (ld) {
         SOUK_HTML_LIT(b, "<script type=\"application/ld+json\">");
         souk_html_json(b, ld);

@@ -152,8 +152,7 @@ int souk__web_cart_id(souk_req *req, int64_t *id)
     return souk_cart_find(req->store, 0, token, id) == SOUK_OK ? 0 : -1;
 }
 
-souk_req souk__web_subrequest(souk_req *req, const souk_header *headers, size_t n, const char *body,
-                              const char *query)
+souk_req souk__web_subrequest(souk_req *req, const souk_header *headers, size_t n, const char *body, const char *query)
 {
     souk_req sub = *req;
     sub.headers = headers;

@@ -124,8 +124,8 @@ static void test_form_refuses_what_no_page_sends(void **state)
     souk_web_form f;
     const char *err;
     static const char *const bad[] = {
-        "a=%zz", "a=%4", "a=%", "A=1", "a-b=1", "=1", "a=%00", "a=%C0%AF", "a=%ED%A0%80", "a=%01", "a=%7F",
-        "abcdefghijklmnopqrstuvwxyz0123456=1",
+        "a=%zz", "a=%4",     "a=%",         "A=1",   "a-b=1", "=1",
+        "a=%00", "a=%C0%AF", "a=%ED%A0%80", "a=%01", "a=%7F", "abcdefghijklmnopqrstuvwxyz0123456=1",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err = NULL;
@@ -153,12 +153,9 @@ static void test_form_refuses_what_no_page_sends(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_text_escapes_markup_and_quotes),
-        cmocka_unit_test(test_url_rules),
-        cmocka_unit_test(test_json_cannot_close_the_script),
-        cmocka_unit_test(test_money),
-        cmocka_unit_test(test_form_parses_and_decodes),
-        cmocka_unit_test(test_form_refuses_what_no_page_sends),
+        cmocka_unit_test(test_text_escapes_markup_and_quotes), cmocka_unit_test(test_url_rules),
+        cmocka_unit_test(test_json_cannot_close_the_script),   cmocka_unit_test(test_money),
+        cmocka_unit_test(test_form_parses_and_decodes),        cmocka_unit_test(test_form_refuses_what_no_page_sends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
