@@ -85,8 +85,9 @@ int souk__web_cart_id(souk_req *req, int64_t *id);
 void souk__web_cart_table(souk_buf *b, const json_t *cart, const char *csrf);
 
 /* A request like REQ for calling another module's handler in process: the
- * same arena, store, principal and exchange, with HEADERS (N) instead of
- * the browser's, BODY as the body, QUERY as the raw query string. */
+ * same arena, store and exchange, an anonymous principal (the storefront
+ * shops as a guest), HEADERS (N) instead of the browser's, BODY as the
+ * body, QUERY as the raw query string. */
 souk_req souk__web_subrequest(souk_req *req, const souk_header *headers, size_t n, const char *body, const char *query);
 
 /* Parses a handler's JSON answer in RES (its body or its json). NULL when

@@ -73,6 +73,18 @@ static const char *variant_label(souk_req *req, const json_t *v)
     return out ? out : json_string_value(json_object_get(v, "sku"));
 }
 
+/* the first 160 bytes of DESC or less, cut at a character boundary, for the meta description */
+static const char *summary(souk_req *req, const char *desc)
+{
+    size_t n = strnlen(desc, 161);
+    if (n > 160) {
+        n = 160;
+        while (n && ((unsigned char)desc[n] & 0xc0) == 0x80) /* not inside a UTF-8 sequence */
+            n--;
+    }
+    return souk_arena_strndup(req->arena, desc, n);
+}
+
 static void json_ld(souk_req *req, souk_buf *b, const json_t *prod, const char *url)
 {
     const char *origin = souk__web_origin(req);
@@ -142,7 +154,7 @@ int souk_web_product(souk_req *req, souk_res *res)
     souk__web_page p = {.req = req,
                         .res = res,
                         .title = title,
-                        .description = desc && desc[0] ? souk_arena_strndup(req->arena, desc, 160) : title,
+                        .description = desc && desc[0] ? summary(req, desc) : title,
                         .canonical = canon,
                         .og_type = "product"};
     souk__web_begin(&p);

@@ -129,13 +129,17 @@ int souk_web_search(souk_req *req, souk_res *res)
     int rc = souk_search_api_search(&sub, &sres);
     json_t *j = rc ? NULL : souk__web_answer(&sres);
     souk_err e = sres.err;
+    bool warming = sres.retry_after != NULL; /* 503 with Retry-After: the first index is being built */
     const char *why = sres.problems.count ? sres.problems.items[0].message : NULL;
     souk_buf_release(&sres.body);
     json_decref(sres.json);
     if (!j) {
-        if (e == SOUK_E_UNAVAILABLE)
+        if (e == SOUK_E_UNAVAILABLE && warming)
             return souk__web_error(req, res, 503, "Search is getting ready",
                                    "The search index is still being built. Try again in a few seconds.");
+        if (e == SOUK_E_UNAVAILABLE)
+            return souk__web_error(req, res, 503, "Search is not available",
+                                   "This shop has search turned off. Browse the categories instead.");
         return souk__web_error(req, res, e == SOUK_E_VALIDATION ? 422 : 400, "That search could not be run",
                                why ? why : "Try other words.");
     }

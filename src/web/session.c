@@ -155,6 +155,9 @@ int souk__web_cart_id(souk_req *req, int64_t *id)
 souk_req souk__web_subrequest(souk_req *req, const souk_header *headers, size_t n, const char *body, const char *query)
 {
     souk_req sub = *req;
+    /* the storefront shops as a guest: a credential a client added to a page request does not
+     * turn the page's call into an account's (only the cookies the page itself set count) */
+    memset(&sub.principal, 0, sizeof sub.principal);
     sub.headers = headers;
     sub.nheaders = n;
     sub.body = body;
