@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole suite against the binaries in $BUILD (default build):
 #   1. C unit tests (cmocka)            build/tests/test_*
-#   2. HTTP, CLI and layer tests (node:test)   tests/api, tests/cli against $BUILD/souk; tests/arch reads src/
+#   2. HTTP, CLI, layer and browser tests (node:test)   tests/api, tests/cli against $BUILD/souk; tests/arch reads src/;
+#      tests/browser drives Debian's chromium (playwright-core) against $BUILD/souk
 #   3. short fuzz runs (libFuzzer)      build/fuzz/fuzz_* over tests/fuzz/corpus/*
 # and ends with one line "N passed, N failed". Exit status 0 only if nothing failed.
 # SOUK_SKIP_FUZZ=1 skips step 3; FUZZ_SECONDS (default 10) bounds each fuzz run.
@@ -31,7 +32,7 @@ done
 
 section "HTTP and CLI tests (node:test against $BUILD/souk)"
 node_out=$(mktemp)
-(cd tests && SOUK_BIN="../$BUILD/souk" node --test --test-reporter=tap api/ cli/ arch/ >"$node_out" 2>&1)
+(cd tests && SOUK_BIN="../$BUILD/souk" node --test --test-reporter=tap api/ cli/ arch/ browser/ >"$node_out" 2>&1)
 rc=$?
 p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$node_out" | tail -1)
 f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$node_out" | tail -1)

@@ -1,6 +1,8 @@
 /* routes.c — the route table and the platform handlers (health, metrics,
  * OpenAPI). Keep it in step with src/app/openapi.json: a unit test checks
- * that every route here is documented there and the other way round. */
+ * that every route here is documented there and the other way round —
+ * except the storefront's pages (.web, the block at the end), which are
+ * HTML for browsers, not API operations. */
 #include "app/routes.h"
 #include "app/cli.h"
 
@@ -19,6 +21,7 @@
 #include "orders/api.h"
 #include "recommend/api.h"
 #include "search/api.h"
+#include "web/web.h"
 #include "core/embed.h"
 #include "core/metrics.h"
 #include "core/banned.h"
@@ -83,6 +86,9 @@ static int openapi(souk_req *req, souk_res *res)
     {                                                                                                                  \
         .method = (m), .pattern = (p), .permission = (perm), .handler = (h), __VA_ARGS__                               \
     }
+/* a storefront page (src/web): public, HTML, not part of the API */
+#define WEB(m, p, h, ...) ROUTE(m, p, PUBLIC, h, .web = true, __VA_ARGS__)
+#define WEB_CACHE "public, max-age=60"
 /* a public, cacheable catalog read */
 #define READ(p, h, cc) ROUTE(SOUK_GET, p, PUBLIC, h, .cache_control = (cc), .cacheable = true)
 
@@ -228,6 +234,28 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_PATCH, "/api/v1/admin/users/{id}", "users:manage", souk_identity_api_admin_user_update),
     ROUTE(SOUK_GET, "/api/v1/admin/audit", "audit:read", souk_audit_api_list),
     ROUTE(SOUK_GET, "/api/v1/admin/mail", "mail:read", souk_mail_api_list),
+
+    /* storefront: HTML pages for browsers (src/web, docs/web.md). Not the JSON API: every row is public and
+     * .web, outside /api/, and neither in openapi.json nor in the RBAC matrix (the tests check that rule).
+     * Catalog pages are cacheable; cart, checkout and order pages answer no-store; the form POSTs check
+     * their CSRF token; checkout may call the gateway (network), like POST /api/v1/checkout. */
+    WEB(SOUK_GET, "/", souk_web_home, .cache_control = WEB_CACHE, .cacheable = true),
+    WEB(SOUK_GET, "/c/{slug}", souk_web_category, .cache_control = WEB_CACHE, .cacheable = true),
+    WEB(SOUK_GET, "/search", souk_web_search),
+    WEB(SOUK_GET, "/p/{slug}", souk_web_product),
+    WEB(SOUK_GET, "/cart", souk_web_cart),
+    WEB(SOUK_POST, "/cart/add", souk_web_cart_add),
+    WEB(SOUK_POST, "/cart/update", souk_web_cart_update),
+    WEB(SOUK_GET, "/checkout", souk_web_checkout),
+    WEB(SOUK_POST, "/checkout", souk_web_checkout_submit, .network = true),
+    WEB(SOUK_GET, "/order/{id}", souk_web_order),
+    WEB(SOUK_GET, "/assets/{name}", souk_web_asset, .rate = SOUK_RATE_NONE),
+    WEB(SOUK_GET, "/robots.txt", souk_web_robots, .cache_control = "public, max-age=3600", .rate = SOUK_RATE_NONE),
+    WEB(SOUK_GET, "/sitemap.xml", souk_web_sitemap, .cache_control = "public, max-age=3600", .cacheable = true),
+    WEB(SOUK_GET, "/sitemap-categories.xml", souk_web_sitemap_categories, .cache_control = "public, max-age=3600",
+        .cacheable = true),
+    WEB(SOUK_GET, "/sitemap-products.xml", souk_web_sitemap_products, .cache_control = "public, max-age=3600",
+        .cacheable = true),
 };
 const size_t souk_routes_count = sizeof souk_routes / sizeof souk_routes[0];
 
@@ -244,12 +272,13 @@ int souk_cmd_routes(int argc, char **argv)
     for (size_t i = 0; i < souk_routes_count; i++) {
         const souk_route *r = &souk_routes[i];
         if (json)
-            json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "method", souk_method_name(r->method),
-                                                 "path", r->pattern, "permission", r->permission, "rate",
-                                                 rates[r->rate], "blocking", r->blocking, "network", r->network));
+            json_array_append_new(arr,
+                                  json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b}", "method", souk_method_name(r->method),
+                                            "path", r->pattern, "permission", r->permission, "rate", rates[r->rate],
+                                            "blocking", r->blocking, "network", r->network, "web", r->web));
         else
-            printf("%-7s %-48s %-26s %s%s%s\n", souk_method_name(r->method), r->pattern, r->permission, rates[r->rate],
-                   r->blocking ? " blocking" : "", r->network ? " network" : "");
+            printf("%-7s %-48s %-26s %s%s%s%s\n", souk_method_name(r->method), r->pattern, r->permission,
+                   rates[r->rate], r->blocking ? " blocking" : "", r->network ? " network" : "", r->web ? " web" : "");
     }
     if (json) {
         char *s = json_dumps(arr, JSON_INDENT(2));

@@ -62,6 +62,23 @@ int souk_config_set_db(souk_config *c, const char *value, char *errbuf, size_t e
     return 0;
 }
 
+/* http(s)://host[:port], no path, no trailing slash, printable ASCII */
+static int set_public_url(souk_config *c, const char *v, char *errbuf, size_t errlen)
+{
+    size_t n = strlen(v);
+    const char *host = strncmp(v, "https://", 8) == 0 ? v + 8 : strncmp(v, "http://", 7) == 0 ? v + 7 : NULL;
+    bool ok = host && host[0] && n < sizeof c->public_url;
+    for (const char *p = host; ok && *p; p++)
+        ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+             *p == '-' || *p == ':' || *p == '[' || *p == ']';
+    if (!ok) {
+        snprintf(errbuf, errlen, "SOUK_PUBLIC_URL must be an origin such as https://shop.example.com, got '%s'", v);
+        return -1;
+    }
+    memcpy(c->public_url, v, n + 1);
+    return 0;
+}
+
 static int set_cors(souk_config *c, const char *value, char *errbuf, size_t errlen)
 {
     c->cors_count = 0;
@@ -149,6 +166,8 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
     }
     if ((v = getenv("SOUK_CORS_ORIGINS")) && set_cors(c, v, errbuf, errlen) < 0)
         return -1;
+    if ((v = getenv("SOUK_PUBLIC_URL")) && set_public_url(c, v, errbuf, errlen) < 0)
+        return -1;
     static const struct {
         const char *name;
         size_t offset;
@@ -159,6 +178,7 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
         {"SOUK_RATE_LIMIT_AUTH", offsetof(souk_config, rate_auth), 0, 1000000},
         {"SOUK_BLOCKING_THREADS", offsetof(souk_config, blocking_threads), 1, 64},
         {"SOUK_GROUP_COMMIT", offsetof(souk_config, group_commit), 0, 1},
+        {"SOUK_TRUST_PROXY", offsetof(souk_config, trust_proxy), 0, 1},
         {"SOUK_NETWORK_THREADS", offsetof(souk_config, network_threads), 1, 256},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {

@@ -29,6 +29,10 @@ typedef struct souk_config {
     int blocking_threads; /* SOUK_BLOCKING_THREADS, threads for password hashing etc., default 2 */
     int network_threads;  /* SOUK_NETWORK_THREADS, threads for handlers that call a payment gateway, default 32 */
     int group_commit;     /* SOUK_GROUP_COMMIT, 1 (default): writes share commits on one committer thread */
+    char public_url[256]; /* SOUK_PUBLIC_URL, the storefront's origin for canonical links and the sitemap
+                             (default: http://LISTEN_HOST:LISTEN_PORT) */
+    int trust_proxy;      /* SOUK_TRUST_PROXY, 0 (default); 1: a TLS proxy in front sets X-Forwarded-Proto, and the
+                             storefront's cookies get Secure when it says https */
 } souk_config;
 
 /* Fills C with defaults and applies SOUK_* variables from the environment.

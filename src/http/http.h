@@ -81,6 +81,8 @@ typedef struct souk_req {
  * cached answer only when the catalog changes. */
 #define SOUK_CACHE_TAG_STOCK 1u
 
+#define SOUK_RES_COOKIES_MAX 4
+
 typedef struct souk_res {
     int status; /* 200 unless set */
     souk_buf body;
@@ -89,7 +91,10 @@ typedef struct souk_res {
     const char *location;
     const char *allow;
     const char *retry_after; /* seconds, for 429 */
-    souk_err err;            /* set by souk_res_error */
+    /* Set-Cookie values (the storefront's cart and form cookies; arena strings) */
+    const char *cookies[SOUK_RES_COOKIES_MAX];
+    size_t ncookies;
+    souk_err err; /* set by souk_res_error */
     const char *err_message;
     souk_problems problems;
     /* for the response cache: what else than the catalog the answer shows */

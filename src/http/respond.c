@@ -157,6 +157,7 @@ static const char *reason_phrase(int status)
     case 201: return "Created";
     case 202: return "Accepted";
     case 204: return "No Content";
+    case 303: return "See Other";
     case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
@@ -244,6 +245,12 @@ static void invalidate(souk__exchange *x)
         souk_cache_invalidate();
 }
 
+/* The storefront's pages (src/web): scripts, styles and images from this
+ * origin only, no inline script or eval, forms post here only, never framed. */
+#define HTML_CSP                                                                                                       \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'; "       \
+    "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
 static void send_response(souk__exchange *x)
 {
     h2o_req_t *r = x->h2o;
@@ -254,7 +261,12 @@ static void send_response(souk__exchange *x)
     ADD_STATIC_HEADER(r, "x-content-type-options", "nosniff");
     ADD_STATIC_HEADER(r, "referrer-policy", "no-referrer");
     ADD_STATIC_HEADER(r, "x-frame-options", "DENY");
-    ADD_STATIC_HEADER(r, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    if (res->content_type && strncmp(res->content_type, "text/html", 9) == 0)
+        ADD_STATIC_HEADER(r, "content-security-policy", HTML_CSP);
+    else
+        ADD_STATIC_HEADER(r, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    for (size_t i = 0; i < res->ncookies; i++)
+        souk__http_add_header(r, "set-cookie", res->cookies[i]);
     if (x->origin_allowed) {
         souk__http_add_header(r, "access-control-allow-origin", x->origin_allowed);
         ADD_STATIC_HEADER(r, "access-control-expose-headers", CORS_EXPOSE_HEADERS);

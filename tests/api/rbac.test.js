@@ -47,7 +47,8 @@ const uniq = (what) => `${what}-${process.pid}-${++counter}`;
 
 describe('RBAC matrix', () => {
   let srv;
-  let routes = [];           // souk routes --json
+  let routes = [];           // souk routes --json, the API's (not the storefront pages)
+  let allRoutes = [];
   const cred = {};           // principal -> bearer credential (null = anonymous)
   const users = {};          // token principal -> {id, email}
   const fx = {};             // shared fixtures
@@ -337,7 +338,10 @@ describe('RBAC matrix', () => {
     srv = await startServer({ products: 30, seed: 5 });
     const r = await runSouk(['routes', '--json']);
     assert.equal(r.code, 0, `souk routes --json failed: ${r.stderr}`);
-    routes = JSON.parse(r.stdout);
+    // storefront pages (web: true) are HTML for browsers, not the JSON API: they are not in the matrix
+    // (their rule — public, outside /api/ — is checked below and in tests/unit/test_openapi_routes.c)
+    allRoutes = JSON.parse(r.stdout);
+    routes = allRoutes.filter((x) => !x.web);
 
     const vendors = (await must(await api(srv, 'GET', '/api/v1/vendors'), 200)).data;
     assert.ok(vendors.length >= 2, 'the demo store needs two vendors');
@@ -384,6 +388,17 @@ describe('RBAC matrix', () => {
     const noRequest = [...table].filter((k) => !REQUESTS[k]);
     assert.deepEqual(noRequest, [], `routes without a request fixture in rbac.test.js: ${noRequest.join(', ')}`);
     for (const k of knownIssues.keys()) assert.ok(table.has(k.split('|')[0]), `known issue for unknown route ${k}`);
+  });
+
+  it('storefront pages (web) are public and outside /api/ and the platform paths; every other route is API', () => {
+    const platform = (p) => p.startsWith('/api/') || ['/healthz', '/readyz', '/metrics'].includes(p) || p.startsWith('/.well-known/');
+    const web = allRoutes.filter((x) => x.web);
+    assert.ok(web.length > 0, 'the storefront has pages');
+    for (const x of web) {
+      assert.equal(x.permission, 'public', `${x.method} ${x.path}: a web page is public`);
+      assert.ok(!platform(x.path), `${x.method} ${x.path}: a web page must not collide with the API`);
+    }
+    for (const x of routes) assert.ok(platform(x.path), `${x.method} ${x.path}: outside /api/ but not flagged web`);
   });
 
   it('the matrix agrees with the permission each route declares', () => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SRC = path.join(ROOT, 'src');
 
-const LAYER = { core: 0, store: 1, http: 2, app: 4 }; // every other directory is a context (3)
+const LAYER = { core: 0, store: 1, http: 2, app: 4, web: 4 }; // every other directory is a context (3)
 const layerOf = (dir) => LAYER[dir] ?? 3;
 
 // headers another directory may include, beyond <dir>/<dir>.h (every core header is public)
@@ -22,6 +22,7 @@ const PUBLIC = {
 // further includes allowed to particular users (wiring and middleware-like code)
 const ALLOWED = [
   { from: /^src\/app\//, header: /^[a-z]+\/(api|[a-z_]+)\.h$/ }, // the app wires everything
+  { from: /^src\/web\//, header: /^[a-z]+\/api\.h$/ }, // the storefront calls handlers in process (docs/internals/web.md)
   { from: /^src\/identity\/api_auth\.c$/, header: /^http\/ratelimit\.h$/ }, // the sign-in throttle
 ];
 // adapter libraries and where they may be included

@@ -3,6 +3,12 @@
  * every route has an operation in the embedded document and every operation
  * has a route. Placeholder names are normalised ("{id}", "{id_or_slug}" ->
  * "{}"), so only the shape of the path matters.
+ *
+ * The rule for the storefront's HTML pages (src/web): a route flagged .web
+ * is not an API operation and must not be documented as one. Every .web
+ * route is public, lies outside /api/ and the platform paths (/healthz,
+ * /readyz, /metrics, /.well-known/), and every route outside those is .web
+ * (test_web_routes_rule); the document and the checks below ignore them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +17,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,6 +87,8 @@ static json_t *find_operation(json_t *paths, const char *method, const char *nor
 static const souk_route *find_route(const char *method, const char *norm_path)
 {
     for (size_t i = 0; i < souk_routes_count; i++) {
+        if (souk_routes[i].web)
+            continue;
         char m[16], norm[256];
         lower(souk_method_name(souk_routes[i].method), m, sizeof m);
         normalise(souk_routes[i].pattern, norm, sizeof norm);
@@ -130,6 +139,8 @@ static void test_every_route_is_documented(void **state)
     for (size_t i = 0; i < souk_routes_count; i++) {
         const souk_route *r = &souk_routes[i];
         char m[16], norm[256];
+        if (r->web)
+            continue;
         lower(souk_method_name(r->method), m, sizeof m);
         normalise(r->pattern, norm, sizeof norm);
         if (!find_operation(paths, m, norm)) {
@@ -179,7 +190,39 @@ static void test_every_operation_has_a_route(void **state)
     }
     json_decref(doc);
     assert_int_equal(orphans, 0);
-    assert_int_equal((size_t)ops, souk_routes_count);
+    size_t api_routes = 0;
+    for (size_t i = 0; i < souk_routes_count; i++)
+        api_routes += !souk_routes[i].web;
+    assert_int_equal((size_t)ops, api_routes);
+}
+
+static bool platform_path(const char *p)
+{
+    return strncmp(p, "/api/", 5) == 0 || strcmp(p, "/healthz") == 0 || strcmp(p, "/readyz") == 0 ||
+           strcmp(p, "/metrics") == 0 || strncmp(p, "/.well-known/", 13) == 0;
+}
+
+/* The storefront rule (see the top of this file). */
+static void test_web_routes_rule(void **state)
+{
+    (void)state;
+    size_t web = 0;
+    for (size_t i = 0; i < souk_routes_count; i++) {
+        const souk_route *r = &souk_routes[i];
+        if (r->web) {
+            web++;
+            if (platform_path(r->pattern))
+                fail_msg("web route %s %s collides with the API or platform paths", souk_method_name(r->method),
+                         r->pattern);
+            if (strcmp(r->permission, SOUK_PERM_PUBLIC) != 0)
+                fail_msg("web route %s %s must be public (pages check their own cookies)", souk_method_name(r->method),
+                         r->pattern);
+        } else if (!platform_path(r->pattern)) {
+            fail_msg("route %s %s is outside /api/ and the platform paths but not flagged .web",
+                     souk_method_name(r->method), r->pattern);
+        }
+    }
+    assert_true(web > 0);
 }
 
 /* Operations of routes that need a permission declare a security requirement
@@ -192,6 +235,8 @@ static void test_security_matches_permissions(void **state)
     for (size_t i = 0; i < souk_routes_count; i++) {
         const souk_route *r = &souk_routes[i];
         char m[16], norm[256];
+        if (r->web)
+            continue;
         lower(souk_method_name(r->method), m, sizeof m);
         normalise(r->pattern, norm, sizeof norm);
         json_t *op = find_operation(paths, m, norm);
@@ -232,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_every_route_is_documented),
         cmocka_unit_test(test_every_operation_has_a_route),
         cmocka_unit_test(test_security_matches_permissions),
+        cmocka_unit_test(test_web_routes_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

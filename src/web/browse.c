@@ -1,0 +1,288 @@
+/*
+ * browse.c — the home page and category pages: the catalog's own list
+ * (souk_catalog_list, the same filter parser as GET /api/v1/products) and
+ * category tree, rendered as HTML. Both are cacheable: they show nothing
+ * of the visitor.
+ */
+#include "web/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "core/money.h"
+#include "core/banned.h"
+
+#define PAGE_SIZE "24"
+
+/* the category with SLUG in the tree ARR, with its ancestors in PATH */
+static const json_t *find_category(const json_t *arr, const char *slug, const json_t **path, int depth, int *n)
+{
+    size_t i;
+    const json_t *c;
+    if (depth >= 16)
+        return NULL;
+    json_array_foreach(arr, i, c)
+    {
+        path[depth] = c;
+        const char *s = json_string_value(json_object_get(c, "slug"));
+        if (s && strcmp(s, slug) == 0) {
+            *n = depth + 1;
+            return c;
+        }
+        const json_t *hit = find_category(json_object_get(c, "children"), slug, path, depth + 1, n);
+        if (hit)
+            return hit;
+    }
+    return NULL;
+}
+
+static void category_links(souk_buf *b, const json_t *arr)
+{
+    size_t i;
+    const json_t *c;
+    SOUK_HTML_LIT(b, "<ul class=\"cats\">\n");
+    json_array_foreach(arr, i, c)
+    {
+        const char *slug = json_string_value(json_object_get(c, "slug"));
+        if (!slug)
+            continue;
+        SOUK_HTML_LIT(b, "<li><a href=\"/c/");
+        souk_html_query_value(b, slug);
+        SOUK_HTML_LIT(b, "\">");
+        souk_html_text(b, json_string_value(json_object_get(c, "name")));
+        SOUK_HTML_LIT(b, " <span class=\"muted\">(");
+        souk_html_int(b, json_integer_value(json_object_get(c, "product_count")));
+        SOUK_HTML_LIT(b, ")</span></a></li>\n");
+    }
+    SOUK_HTML_LIT(b, "</ul>\n");
+}
+
+static void product_grid(souk_buf *b, const json_t *data)
+{
+    size_t i;
+    const json_t *s;
+    if (!json_array_size(data)) {
+        SOUK_HTML_LIT(b, "<p>No products here yet.</p>\n");
+        return;
+    }
+    SOUK_HTML_LIT(b, "<ul class=\"grid\">\n");
+    json_array_foreach(data, i, s) souk__web_card(b, s);
+    SOUK_HTML_LIT(b, "</ul>\n");
+}
+
+/* a page of products for the raw query RAW, or NULL with the problems in PR */
+static json_t *list(souk_req *req, const char *raw, souk_problems *pr)
+{
+    souk_query q;
+    const char *err = NULL;
+    if (souk_query_parse(&q, raw, strlen(raw), req->arena, &err) < 0)
+        return NULL;
+    souk_catalog_filter f;
+    if (souk_catalog_filter_parse(&f, &q, req->config->currency, req->arena, pr) < 0)
+        return NULL;
+    json_t *out = NULL;
+    if (souk_catalog_list(req->store, &f, req->arena, pr, &out) != SOUK_OK)
+        return NULL;
+    return out;
+}
+
+int souk_web_home(souk_req *req, souk_res *res)
+{
+    json_t *cats = NULL, *page;
+    souk_problems pr;
+    souk_problems_init(&pr);
+    if (souk_catalog_categories(req->store, &cats) != SOUK_OK || !(page = list(req, "sort=newest&limit=12", &pr))) {
+        json_decref(cats);
+        return souk__web_error(req, res, 503, "The shop is not available", "Please try again in a moment.");
+    }
+    souk__web_page p = {.req = req,
+                        .res = res,
+                        .title = "Shop",
+                        .description = "Browse the catalog, search, and buy without an account.",
+                        .canonical = "/"};
+    souk__web_begin(&p);
+    SOUK_HTML_LIT(p.b, "<h1>Welcome to souk</h1>\n<section aria-labelledby=\"cats-h\">"
+                       "<h2 id=\"cats-h\">Categories</h2>\n");
+    category_links(p.b, json_object_get(cats, "data"));
+    SOUK_HTML_LIT(p.b, "</section>\n<section aria-labelledby=\"new-h\"><h2 id=\"new-h\">New in</h2>\n");
+    product_grid(p.b, json_object_get(page, "data"));
+    SOUK_HTML_LIT(p.b, "</section>\n");
+    json_decref(cats);
+    json_decref(page);
+    return souk__web_end(&p);
+}
+
+static const char *const sorts[][2] = {
+    {"newest", "Newest"}, {"price_asc", "Price: low to high"}, {"price_desc", "Price: high to low"}, {"name", "Name"}};
+
+/* "12.50" in the store currency into minor units; -1 when empty, -2 when bad */
+static int64_t price_of(souk_req *req, const char *v)
+{
+    if (!v || !v[0])
+        return -1;
+    souk_money m;
+    if (souk_money_parse(&m, v, strlen(v), req->config->currency) < 0 || m.amount < 0)
+        return -2;
+    return m.amount;
+}
+
+static void sort_select(souk_buf *b, const char *sort)
+{
+    SOUK_HTML_LIT(b, "<div><label for=\"sort\">Sort by</label><select id=\"sort\" name=\"sort\">");
+    for (size_t i = 0; i < sizeof sorts / sizeof sorts[0]; i++) {
+        SOUK_HTML_LIT(b, "<option value=\"");
+        souk_html_text(b, sorts[i][0]);
+        SOUK_HTML_LIT(b, "\"");
+        if (strcmp(sort, sorts[i][0]) == 0)
+            SOUK_HTML_LIT(b, " selected");
+        SOUK_HTML_LIT(b, ">");
+        souk_html_text(b, sorts[i][1]);
+        SOUK_HTML_LIT(b, "</option>");
+    }
+    SOUK_HTML_LIT(b, "</select></div>\n");
+}
+
+static void price_input(souk_buf *b, const char *id, const char *label, const char *value)
+{
+    SOUK_HTML_LIT(b, "<div><label for=\"");
+    souk_html_text(b, id);
+    SOUK_HTML_LIT(b, "\">");
+    souk_html_text(b, label);
+    SOUK_HTML_LIT(b, "</label><input type=\"text\" inputmode=\"decimal\" size=\"8\" maxlength=\"16\" id=\"");
+    souk_html_text(b, id);
+    SOUK_HTML_LIT(b, "\" name=\"");
+    souk_html_text(b, id);
+    SOUK_HTML_LIT(b, "\" value=\"");
+    souk_html_text(b, value);
+    SOUK_HTML_LIT(b, "\"></div>\n");
+}
+
+int souk_web_category(souk_req *req, souk_res *res)
+{
+    const char *slug = req->params[0];
+    if (strlen(slug) > 100 || souk_catalog_check_slug(slug, strlen(slug)))
+        return souk__web_error(req, res, 404, "No such category", "This category does not exist.");
+    const char *sort = souk_query_get(&req->query, "sort");
+    const char *min = souk_query_get(&req->query, "min"), *max = souk_query_get(&req->query, "max");
+    const char *cursor = souk_query_get(&req->query, "cursor");
+    bool sort_ok = !sort;
+    for (size_t i = 0; sort && i < sizeof sorts / sizeof sorts[0]; i++)
+        sort_ok |= strcmp(sort, sorts[i][0]) == 0;
+    int64_t pmin = price_of(req, min), pmax = price_of(req, max);
+    if (!sort_ok || pmin == -2 || pmax == -2 || (cursor && strlen(cursor) > 512))
+        return souk__web_error(req, res, 400, "Those filters could not be read",
+                               "Prices are amounts such as 12 or 12.50; choose a sort from the list.");
+    for (size_t i = 0; i < req->query.count; i++) {
+        const char *k = req->query.items[i].key;
+        if (strcmp(k, "sort") && strcmp(k, "min") && strcmp(k, "max") && strcmp(k, "cursor"))
+            return souk__web_error(req, res, 400, "Unknown filter", "This page takes sort, min, max and cursor.");
+    }
+    json_t *cats = NULL;
+    if (souk_catalog_categories(req->store, &cats) != SOUK_OK)
+        return souk__web_error(req, res, 503, "The shop is not available", "Please try again in a moment.");
+    const json_t *path[16];
+    int depth = 0;
+    const json_t *cat = find_category(json_object_get(cats, "data"), slug, path, 0, &depth);
+    if (!cat) {
+        json_decref(cats);
+        return souk__web_error(req, res, 404, "No such category", "This category does not exist.");
+    }
+    souk_buf q;
+    souk_buf_init(&q, 4096);
+    souk_buf_printf(&q, "limit=" PAGE_SIZE "&category=%s&sort=%s", slug, sort ? sort : "newest");
+    if (pmin >= 0)
+        souk_buf_printf(&q, "&price_min=%lld", (long long)pmin);
+    if (pmax >= 0)
+        souk_buf_printf(&q, "&price_max=%lld", (long long)pmax);
+    if (cursor) {
+        SOUK_HTML_LIT(&q, "&cursor=");
+        souk_html_query_value(&q, cursor);
+    }
+    souk_problems pr;
+    souk_problems_init(&pr);
+    json_t *page = souk_buf_failed(&q) ? NULL : list(req, q.data, &pr);
+    souk_buf_release(&q);
+    if (!page) {
+        json_decref(cats);
+        return souk__web_error(req, res, 400, "Those filters could not be read",
+                               pr.count ? pr.items[0].message : "Check the prices and the sort.");
+    }
+    const char *name = json_string_value(json_object_get(cat, "name"));
+    bool filtered = sort || min || max || cursor;
+    souk__web_page p = {.req = req,
+                        .res = res,
+                        .title = name,
+                        .description = souk_arena_printf(req->arena, "%s at souk", name ? name : ""),
+                        .canonical = souk_arena_printf(req->arena, "/c/%s", slug),
+                        .noindex = filtered};
+    souk__web_begin(&p);
+    souk_buf *b = p.b;
+    SOUK_HTML_LIT(b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">Home</a></li>");
+    for (int i = 0; i < depth; i++) {
+        SOUK_HTML_LIT(b, "<li>");
+        if (i + 1 < depth) {
+            SOUK_HTML_LIT(b, "<a href=\"/c/");
+            souk_html_query_value(b, json_string_value(json_object_get(path[i], "slug")));
+            SOUK_HTML_LIT(b, "\">");
+        } else {
+            SOUK_HTML_LIT(b, "<span aria-current=\"page\">");
+        }
+        souk_html_text(b, json_string_value(json_object_get(path[i], "name")));
+        if (i + 1 < depth)
+            SOUK_HTML_LIT(b, "</a></li>");
+        else
+            SOUK_HTML_LIT(b, "</span></li>");
+    }
+    SOUK_HTML_LIT(b, "</ol></nav>\n<h1>");
+    souk_html_text(b, name);
+    SOUK_HTML_LIT(b, "</h1>\n");
+    if (json_array_size(json_object_get(cat, "children")))
+        category_links(b, json_object_get(cat, "children"));
+    SOUK_HTML_LIT(b, "<form class=\"filters\" method=\"get\" action=\"/c/");
+    souk_html_query_value(b, slug);
+    SOUK_HTML_LIT(b, "\">\n");
+    sort_select(b, sort ? sort : "newest");
+    price_input(b, "min", "Min price", min);
+    price_input(b, "max", "Max price", max);
+    SOUK_HTML_LIT(b, "<div><button type=\"submit\">Apply</button></div>\n</form>\n");
+    product_grid(b, json_object_get(page, "data"));
+    const char *next = json_string_value(json_object_get(page, "next_cursor"));
+    SOUK_HTML_LIT(b, "<nav class=\"pager\" aria-label=\"Pages\">");
+    if (cursor) {
+        SOUK_HTML_LIT(b, "<a href=\"/c/");
+        souk_html_query_value(b, slug);
+        SOUK_HTML_LIT(b, "?sort=");
+        souk_html_query_value(b, sort ? sort : "newest");
+        if (min) {
+            SOUK_HTML_LIT(b, "&amp;min=");
+            souk_html_query_value(b, min);
+        }
+        if (max) {
+            SOUK_HTML_LIT(b, "&amp;max=");
+            souk_html_query_value(b, max);
+        }
+        SOUK_HTML_LIT(b, "\">First page</a>");
+    }
+    if (next) {
+        SOUK_HTML_LIT(b, "<a rel=\"next\" href=\"/c/");
+        souk_html_query_value(b, slug);
+        SOUK_HTML_LIT(b, "?sort=");
+        souk_html_query_value(b, sort ? sort : "newest");
+        if (min) {
+            SOUK_HTML_LIT(b, "&amp;min=");
+            souk_html_query_value(b, min);
+        }
+        if (max) {
+            SOUK_HTML_LIT(b, "&amp;max=");
+            souk_html_query_value(b, max);
+        }
+        SOUK_HTML_LIT(b, "&amp;cursor=");
+        souk_html_query_value(b, next);
+        SOUK_HTML_LIT(b, "\">Next page</a>");
+    }
+    SOUK_HTML_LIT(b, "</nav>\n");
+    json_decref(cats);
+    json_decref(page);
+    return souk__web_end(&p);
+}

@@ -1,0 +1,253 @@
+/*
+ * product.c — GET /p/{slug}: a product page. The product comes from the
+ * catalog (public view), each variant's stock from inventory's in-memory
+ * availability; the variant choice is a group of radio buttons inside the
+ * add-to-cart form (POST /cart/add), so it works without JavaScript. The
+ * page carries schema.org Product/Offer and BreadcrumbList JSON-LD and
+ * OpenGraph tags. Not kept in the response cache: its form holds the
+ * visitor's CSRF token.
+ */
+#include "web/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "core/id.h"
+#include "core/money.h"
+#include "inventory/inventory.h"
+#include "core/banned.h"
+
+/* the variant's price in CURRENCY, or NULL */
+static const json_t *price_in(const json_t *variant, const char *currency)
+{
+    size_t i;
+    const json_t *m;
+    json_array_foreach(json_object_get(variant, "prices"), i, m)
+    {
+        const char *c = json_string_value(json_object_get(m, "currency"));
+        if (c && strcmp(c, currency) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+static int64_t available(souk_req *req, const json_t *variant)
+{
+    const char *id = json_string_value(json_object_get(variant, "id"));
+    int64_t vid;
+    if (!id || souk_id_parse(SOUK_PREFIX_VARIANT, id, strlen(id), &vid) < 0)
+        return 0;
+    int64_t n = souk_inventory_available_now(req->store, vid);
+    return n < 0 ? 0 : n;
+}
+
+/* "12.50" for a Money object */
+static const char *decimal(souk_req *req, const json_t *m)
+{
+    souk_money money = {.amount = json_integer_value(json_object_get(m, "amount"))};
+    snprintf(money.currency, sizeof money.currency, "%s", json_string_value(json_object_get(m, "currency")));
+    char text[64];
+    if (souk_money_format(&money, text, sizeof text) < 0)
+        return "0";
+    return souk_arena_strdup(req->arena, text);
+}
+
+static const char *variant_label(souk_req *req, const json_t *v)
+{
+    const char *t = json_string_value(json_object_get(v, "title"));
+    if (t && t[0])
+        return t;
+    souk_buf b;
+    souk_buf_init(&b, 1024);
+    const char *k;
+    json_t *val;
+    json_object_foreach((json_t *)json_object_get(v, "options"), k, val)
+    {
+        if (b.len)
+            souk_buf_adds(&b, ", ");
+        souk_buf_printf(&b, "%s: %s", k, json_string_value(val) ? json_string_value(val) : "");
+    }
+    const char *out = b.len && !souk_buf_failed(&b) ? souk_arena_strdup(req->arena, b.data) : NULL;
+    souk_buf_release(&b);
+    return out ? out : json_string_value(json_object_get(v, "sku"));
+}
+
+/* the first 160 bytes of DESC or less, cut at a character boundary, for the meta description */
+static const char *summary(souk_req *req, const char *desc)
+{
+    size_t n = strnlen(desc, 161);
+    if (n > 160) {
+        n = 160;
+        while (n && ((unsigned char)desc[n] & 0xc0) == 0x80) /* not inside a UTF-8 sequence */
+            n--;
+    }
+    return souk_arena_strndup(req->arena, desc, n);
+}
+
+static void json_ld(souk_req *req, souk_buf *b, const json_t *prod, const char *url)
+{
+    const char *origin = souk__web_origin(req);
+    json_t *offers = json_array();
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(prod, "variants"), i, v)
+    {
+        const json_t *m = price_in(v, req->config->currency);
+        if (!m)
+            continue;
+        json_array_append_new(
+            offers, json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s}", "@type", "Offer", "sku",
+                              json_string_value(json_object_get(v, "sku")), "price", decimal(req, m), "priceCurrency",
+                              req->config->currency, "availability",
+                              available(req, v) > 0 ? "https://schema.org/InStock" : "https://schema.org/OutOfStock",
+                              "url", url));
+    }
+    const char *desc = json_string_value(json_object_get(prod, "description"));
+    json_t *ld = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:o}", "@context", "https://schema.org", "@type", "Product", "name",
+                           json_string_value(json_object_get(prod, "title")), "description",
+                           desc && desc[0] ? desc : NULL, "url", url, "offers", offers);
+    const char *brand = json_string_value(json_object_get(json_object_get(prod, "brand"), "name"));
+    if (ld && brand)
+        json_object_set_new(ld, "brand", json_pack("{s:s,s:s}", "@type", "Brand", "name", brand));
+    json_t *items = json_array();
+    json_array_append_new(items, json_pack("{s:s,s:i,s:s,s:s}", "@type", "ListItem", "position", 1, "name", "Home",
+                                           "item", souk_arena_printf(req->arena, "%s/", origin)));
+    const json_t *cat = json_object_get(prod, "category");
+    int pos = 2;
+    if (json_is_object(cat) && json_string_value(json_object_get(cat, "slug")))
+        json_array_append_new(items, json_pack("{s:s,s:i,s:s?,s:s}", "@type", "ListItem", "position", pos++, "name",
+                                               json_string_value(json_object_get(cat, "name")), "item",
+                                               souk_arena_printf(req->arena, "%s/c/%s", origin,
+                                                                 json_string_value(json_object_get(cat, "slug")))));
+    json_array_append_new(items, json_pack("{s:s,s:i,s:s,s:s}", "@type", "ListItem", "position", pos, "name",
+                                           json_string_value(json_object_get(prod, "title")), "item", url));
+    json_t *crumbs = json_pack("{s:s,s:s,s:o}", "@context", "https://schema.org", "@type", "BreadcrumbList",
+                               "itemListElement", items);
+    if (ld) {
+        SOUK_HTML_LIT(b, "<script type=\"application/ld+json\">");
+        souk_html_json(b, ld);
+        SOUK_HTML_LIT(b, "</script>\n");
+    }
+    if (crumbs) {
+        SOUK_HTML_LIT(b, "<script type=\"application/ld+json\">");
+        souk_html_json(b, crumbs);
+        SOUK_HTML_LIT(b, "</script>\n");
+    }
+    json_decref(ld);
+    json_decref(crumbs);
+}
+
+int souk_web_product(souk_req *req, souk_res *res)
+{
+    const char *slug = req->params[0];
+    json_t *prod = NULL;
+    if (strlen(slug) > 100 || souk_catalog_check_slug(slug, strlen(slug)) ||
+        souk_catalog_product_get(req->store, slug, false, &prod) != SOUK_OK)
+        return souk__web_error(req, res, 404, "No such product", "This product does not exist or is not for sale.");
+    const char *title = json_string_value(json_object_get(prod, "title"));
+    const char *desc = json_string_value(json_object_get(prod, "description"));
+    const char *canon = souk_arena_printf(req->arena, "/p/%s", slug);
+    const char *url = souk_arena_printf(req->arena, "%s%s", souk__web_origin(req), canon);
+    const char *csrf = souk__web_csrf_token(req, res);
+    res->cache_control = "no-store";
+    souk__web_page p = {.req = req,
+                        .res = res,
+                        .title = title,
+                        .description = desc && desc[0] ? summary(req, desc) : title,
+                        .canonical = canon,
+                        .og_type = "product"};
+    souk__web_begin(&p);
+    souk_buf *b = p.b;
+    json_ld(req, b, prod, url);
+    const json_t *cat = json_object_get(prod, "category");
+    SOUK_HTML_LIT(b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">Home</a></li>");
+    if (json_is_object(cat) && json_string_value(json_object_get(cat, "slug"))) {
+        SOUK_HTML_LIT(b, "<li><a href=\"/c/");
+        souk_html_query_value(b, json_string_value(json_object_get(cat, "slug")));
+        SOUK_HTML_LIT(b, "\">");
+        souk_html_text(b, json_string_value(json_object_get(cat, "name")));
+        SOUK_HTML_LIT(b, "</a></li>");
+    }
+    SOUK_HTML_LIT(b, "<li><span aria-current=\"page\">");
+    souk_html_text(b, title);
+    SOUK_HTML_LIT(b, "</span></li></ol></nav>\n<article class=\"product\">\n<div>\n<h1>");
+    souk_html_text(b, title);
+    SOUK_HTML_LIT(b, "</h1>\n");
+    const char *brand = json_string_value(json_object_get(json_object_get(prod, "brand"), "name"));
+    if (brand) {
+        SOUK_HTML_LIT(b, "<p class=\"muted\">by ");
+        souk_html_text(b, brand);
+        SOUK_HTML_LIT(b, "</p>\n");
+    }
+    if (desc && desc[0]) {
+        SOUK_HTML_LIT(b, "<div class=\"description\"><p>");
+        souk_html_text(b, desc);
+        SOUK_HTML_LIT(b, "</p></div>\n");
+    }
+    SOUK_HTML_LIT(b, "</div>\n<div>\n<form method=\"post\" action=\"/cart/add\">\n");
+    souk__web_csrf_field(b, csrf);
+    const json_t *variants = json_object_get(prod, "variants");
+    size_t i;
+    const json_t *v;
+    bool any = false, checked = false;
+    const char *first_price = NULL;
+    SOUK_HTML_LIT(b, "<fieldset><legend>Choose an option</legend>\n");
+    json_array_foreach(variants, i, v)
+    {
+        const json_t *m = price_in(v, req->config->currency);
+        const char *id = json_string_value(json_object_get(v, "id"));
+        if (!m || !id)
+            continue;
+        int64_t n = available(req, v);
+        souk_buf price;
+        souk_buf_init(&price, 128);
+        souk_html_money_json(&price, m);
+        const char *ptext = souk_arena_strdup(req->arena, price.data ? price.data : "");
+        souk_buf_release(&price);
+        SOUK_HTML_LIT(b, "<div><input type=\"radio\" name=\"variant\" id=\"v");
+        souk_html_int(b, (int64_t)i);
+        SOUK_HTML_LIT(b, "\" value=\"");
+        souk_html_text(b, id);
+        SOUK_HTML_LIT(b, "\" data-price=\"");
+        souk_buf_adds(b, ptext); /* escaped already */
+        SOUK_HTML_LIT(b, "\"");
+        if (n > 0 && !checked) {
+            SOUK_HTML_LIT(b, " checked");
+            checked = true;
+            first_price = ptext;
+        }
+        if (n <= 0)
+            SOUK_HTML_LIT(b, " disabled");
+        SOUK_HTML_LIT(b, "> <label for=\"v");
+        souk_html_int(b, (int64_t)i);
+        SOUK_HTML_LIT(b, "\">");
+        souk_html_text(b, variant_label(req, v));
+        SOUK_HTML_LIT(b, " — ");
+        souk_buf_adds(b, ptext);
+        if (n > 0)
+            SOUK_HTML_LIT(b, " <span class=\"stock-in\">In stock</span>");
+        else
+            SOUK_HTML_LIT(b, " <span class=\"stock-out\">Sold out</span>");
+        SOUK_HTML_LIT(b, "</label></div>\n");
+        any = true;
+    }
+    SOUK_HTML_LIT(b, "</fieldset>\n");
+    if (first_price) {
+        SOUK_HTML_LIT(b, "<p>Price: <span class=\"price\" id=\"variant-price\">");
+        souk_buf_adds(b, first_price);
+        SOUK_HTML_LIT(b, "</span></p>\n<div class=\"field\"><label for=\"quantity\">Quantity</label>"
+                         "<input type=\"number\" id=\"quantity\" name=\"quantity\" value=\"1\" min=\"1\" max=\"999\" "
+                         "required></div>\n<button type=\"submit\">Add to cart</button>\n");
+    } else {
+        SOUK_HTML_LIT(b, "<p class=\"stock-out\">");
+        if (any)
+            SOUK_HTML_LIT(b, "Sold out.");
+        else
+            SOUK_HTML_LIT(b, "Not available in this shop's currency.");
+        SOUK_HTML_LIT(b, "</p>\n");
+    }
+    SOUK_HTML_LIT(b, "</form>\n</div>\n</article>\n");
+    json_decref(prod);
+    return souk__web_end(&p);
+}

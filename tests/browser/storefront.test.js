@@ -1,0 +1,222 @@
+// The storefront in a real Chromium (Debian's /usr/bin/chromium driven by
+// playwright-core): a shopper's journey from a misspelt search and a brand
+// facet to the confirmation, a keyboard-only checkout, the decline path, axe-core on every page (no serious or
+// critical violation), a hostile title that never executes, autocomplete,
+// and screenshots at 320 and 1280 px in tests/browser/out/ (git-ignored).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+import { startServer } from '../api/lib/server.js';
+import { api } from '../api/lib/client.js';
+import { warehouse } from '../api/lib/checkout_util.js';
+import { webProduct, HOSTILE } from '../api/lib/web_util.js';
+
+const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+
+describe('storefront in Chromium', () => {
+  let srv, browser, context, profile, lantern, hostile;
+  const problems = []; // console errors and CSP refusals, page by page
+  const axeSeen = [];
+
+  before(async () => {
+    mkdirSync(OUT, { recursive: true });
+    srv = await startServer({ products: 20, seed: 4 });
+    const wh = await warehouse(srv, 'browser');
+    const brand = await api(srv, 'POST', '/api/v1/brands', { key: true, body: { name: 'Lumen Works' } });
+    assert.equal(brand.status, 201, brand.text);
+    lantern = await webProduct(srv, wh, 'Browser Lantern', [{ title: 'Small', price: 1250, stock: 40 }, { title: 'Large', price: 2500, stock: 40 }],
+      { description: 'A lantern for the browser test.', brand_id: brand.body.id });
+    hostile = await webProduct(srv, wh, HOSTILE, [{ title: 'Only', price: 700, stock: 3 }], { description: '<script>window.__pwned=9</script>' });
+    profile = mkdtempSync(path.join(tmpdir(), 'souk-chromium-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    browser = context;
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    if (srv) await srv.stop();
+  });
+
+  async function newPage() {
+    const page = await context.newPage();
+    // a form answered 402/409/422 on purpose is not a problem; anything else the console reports is
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !(/\/checkout$/.test(page.url()) && /status of (402|409|422)/.test(m.text())))
+        problems.push(`${page.url()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+    page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+    return page;
+  }
+
+  /** axe-core on PAGE (no serious or critical violation) and screenshots at 320 and 1280 px as NAME. */
+  async function check(page, name) {
+    const r = await new AxeBuilder({ page }).analyze();
+    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `axe on ${name}`);
+    axeSeen.push(name);
+    for (const width of [320, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({ path: path.join(OUT, `${name}-${width}.png`), fullPage: true });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+      assert.equal(overflow, false, `${name} scrolls sideways at ${width} px`);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+
+  it('a shopper searches with a typo, picks a variant, adds to cart and checks out as a guest', async () => {
+    const page = await newPage();
+    await page.goto(srv.url + '/');
+    await check(page, 'home');
+    // the category page
+    await page.locator('.cats a').first().click();
+    await page.waitForSelector('h1');
+    await check(page, 'category');
+    // search with a typo, submitted with Enter (no script needed)
+    await page.getByLabel('Search products').fill('lantren');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/search\?q=lantren/);
+    let found = false;
+    for (let i = 0; i < 40 && !found; i++) {
+      found = await page.getByRole('link', { name: 'Browser Lantern' }).count() > 0;
+      if (!found) { await page.waitForTimeout(150); await page.reload(); }
+    }
+    assert.ok(found, 'the misspelt search finds the lantern');
+    await check(page, 'search');
+    // narrow by the brand facet
+    await page.getByRole('navigation', { name: 'Filter by brand' }).getByRole('link', { name: /Lumen Works/ }).click();
+    await page.waitForURL(/brand=brand_/);
+    assert.equal(await page.getByRole('link', { name: 'All brands' }).count(), 1);
+    await check(page, 'search-facet');
+    await page.getByRole('link', { name: 'Browser Lantern' }).click();
+    await page.waitForURL(/\/p\//);
+    await check(page, 'product');
+    // pick the second variant: the enhancement script shows its price
+    await page.getByLabel(/Large/).check();
+    assert.equal(await page.locator('#variant-price').textContent(), 'USD 25.00');
+    await page.getByLabel('Quantity').fill('2');
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.waitForURL(/\/cart\?m=added/);
+    assert.match(await page.getByRole('status').first().textContent(), /Added to your cart/);
+    assert.match(await page.locator('tfoot').textContent(), /USD 50\.00/);
+    await check(page, 'cart');
+    await page.getByRole('link', { name: 'Check out' }).click();
+    await page.waitForURL(/\/checkout$/);
+    await check(page, 'checkout');
+    // submit empty first: errors inline, next to the fields
+    await page.getByRole('button', { name: 'Place order and pay' }).click();
+    await page.waitForSelector('#e-email');
+    await check(page, 'checkout-errors');
+    await page.getByLabel('E-mail').fill('browser@example.com');
+    await page.getByLabel('Full name').fill('Bea Browser');
+    await page.getByLabel('Address', { exact: true }).fill('2 Test Road');
+    await page.getByLabel('City').fill('Leeds');
+    await page.getByLabel('Postal code').fill('LS1 1AA');
+    await page.getByLabel(/Country code/).fill('GB');
+    await page.getByLabel('Card number').fill('4242424242424242');
+    await page.getByRole('button', { name: 'Place order and pay' }).dblclick();
+    await page.waitForURL(/\/order\/ord_/);
+    assert.equal(await page.locator('h1').textContent(), 'Thank you for your order');
+    await check(page, 'confirmation');
+    await page.close();
+  });
+
+  it('the decline path explains the refusal and keeps the cart', async () => {
+    const page = await newPage();
+    await page.goto(`${srv.url}/p/${lantern.slug}`);
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.waitForURL(/\/cart/);
+    await page.goto(srv.url + '/checkout');
+    await page.getByLabel('E-mail').fill('decline@example.com');
+    await page.getByLabel('Full name').fill('Dee Cline');
+    await page.getByLabel('Address', { exact: true }).fill('3 Test Road');
+    await page.getByLabel('City').fill('York');
+    await page.getByLabel('Postal code').fill('YO1 1AA');
+    await page.getByLabel(/Country code/).fill('GB');
+    await page.getByLabel('Card number').fill('4000000000000002');
+    await page.getByRole('button', { name: 'Place order and pay' }).click();
+    await page.waitForSelector('.notice.bad');
+    assert.match(await page.locator('.notice.bad').textContent(), /Your card was declined\. Nothing was charged/);
+    await check(page, 'declined');
+    await page.goto(srv.url + '/cart');
+    assert.match(await page.locator('tbody').textContent(), /Browser Lantern/);
+    await page.close();
+  });
+
+  it('a keyboard alone reaches the content, adds to cart and checks out', async () => {
+    const page = await newPage();
+    await page.goto(`${srv.url}/p/${lantern.slug}`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none', 'the focused link is visibly outlined');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+    /** Tab until the focused element matches PRED (at most 40 presses). */
+    const tabTo = async (pred, what) => {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(pred)) return;
+      }
+      assert.fail(`Tab never reached ${what}`);
+    };
+    await tabTo(() => document.activeElement.textContent === 'Add to cart', 'Add to cart');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/cart\?m=added/);
+    await tabTo(() => document.activeElement.textContent === 'Check out', 'Check out');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/checkout$/);
+    const typeInto = async (id, text) => {
+      await tabTo(new Function(`return document.activeElement.id === ${JSON.stringify(id)}`), id);
+      await page.keyboard.type(text);
+    };
+    await typeInto('f-email', 'keys@example.com');
+    await typeInto('f-name', 'Kay Board');
+    await typeInto('f-line1', '4 Tab Street');
+    await typeInto('f-city', 'Bath');
+    await typeInto('f-postal_code', 'BA1 1AA');
+    await typeInto('f-country', 'GB');
+    await typeInto('f-card', '4242424242424242');
+    await page.keyboard.press('Enter'); // submits the form
+    await page.waitForURL(/\/order\/ord_/);
+    assert.equal(await page.locator('h1').textContent(), 'Thank you for your order');
+    await page.close();
+  });
+
+  it('a hostile title and query never execute', async () => {
+    const page = await newPage();
+    await page.goto(`${srv.url}/p/${hostile.slug}`);
+    assert.equal(await page.locator('h1').textContent(), HOSTILE);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    await page.goto(`${srv.url}/search?q=${encodeURIComponent('<script>window.__pwned=5</script>')}`);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    // autocomplete lists the hostile title as text
+    await page.goto(srv.url + '/');
+    await page.getByLabel('Search products').pressSequentially('Evil', { delay: 30 });
+    await page.waitForSelector('#suggest li a', { timeout: 5000 }).catch(() => {});
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    await page.close();
+  });
+
+  it('autocomplete suggests products while typing', async () => {
+    const page = await newPage();
+    await page.goto(srv.url + '/');
+    await page.getByLabel('Search products').pressSequentially('Browser Lan', { delay: 30 });
+    await page.waitForSelector('#suggest li a');
+    assert.match(await page.locator('#suggest').textContent(), /Browser Lantern/);
+    await page.close();
+  });
+
+  it('no console errors or CSP refusals on any page, and axe ran on each', () => {
+    assert.deepEqual(problems, []);
+    assert.ok(axeSeen.length >= 8, `axe ran on ${axeSeen.join(', ')}`);
+  });
+});
