@@ -43,7 +43,21 @@ typedef struct heavy {
     int64_t *trend_ids; /* ascending, with their scores */
     double *trend_scores;
     size_t ntrend;
+    /* similar items, computed once per product and model (A, B) while this layer is served:
+     * open addressing by product id, a power of two ≥ 2 × products; filled under cache_mu */
+    pthread_mutex_t cache_mu;
+    struct similar_list **cache[2];
+    size_t ncache;
 } heavy;
+
+/* The raw neighbours of one product (no request's rules applied), best first. */
+typedef struct similar_list {
+    int64_t product;
+    long n;
+    souk_rec_scored items[];
+} similar_list;
+
+#define SIMILAR_CACHED 100 /* neighbours kept per product: the rules then pick from these */
 
 typedef struct item_info {
     int64_t id, brand, category, vendor;
@@ -80,6 +94,12 @@ static void heavy_unref(heavy *h)
     souk_rec_model_free(h->model_b);
     souk_rec_tfidf_free(h->tfidf);
     souk_rec_fbt_free(h->fbt);
+    for (int m = 0; m < 2; m++) {
+        for (size_t i = 0; m < 2 && h->cache[m] && i < h->ncache; i++)
+            free(h->cache[m][i]);
+        free(h->cache[m]);
+    }
+    pthread_mutex_destroy(&h->cache_mu);
     free(h->trend_ids);
     free(h->trend_scores);
     free(h);
@@ -160,7 +180,7 @@ static char *dup_text(souk_stmt *st, int col)
     return d;
 }
 
-static souk_rec_tfidf *build_tfidf(souk_store *db)
+static souk_rec_tfidf *build_tfidf(souk_store *db, size_t *count)
 {
     souk_rec_doc *docs = NULL;
     size_t n = 0, cap = 0;
@@ -180,6 +200,7 @@ static souk_rec_tfidf *build_tfidf(souk_store *db)
     souk_rec_tfidf *t = NULL;
     if (n && souk_rec_tfidf_build(docs, n, &t) < 0)
         t = NULL;
+    *count = n;
     for (size_t i = 0; i < n; i++) {
         free((char *)docs[i].title);
         free((char *)docs[i].description);
@@ -292,7 +313,19 @@ static heavy *build_heavy(souk_store *db, const versions *v)
         h->version_a = 0;
     if (!h->model_b)
         h->version_b = 0;
-    h->tfidf = build_tfidf(db);
+    size_t products = 0;
+    h->tfidf = build_tfidf(db, &products);
+    pthread_mutex_init(&h->cache_mu, NULL);
+    h->ncache = 16;
+    while (h->ncache < 2 * products)
+        h->ncache *= 2;
+    h->cache[0] = calloc(h->ncache, sizeof *h->cache[0]);
+    h->cache[1] = calloc(h->ncache, sizeof *h->cache[1]);
+    if (!h->cache[0] || !h->cache[1]) { /* without a cache every similar list is computed */
+        free(h->cache[0]);
+        free(h->cache[1]);
+        h->cache[0] = h->cache[1] = NULL;
+    }
     h->fbt = build_fbt(db, now);
     build_trend(db, now, h);
     return h;
@@ -644,6 +677,47 @@ souk_err souk_rec_for_you(const souk_rec_ask *q, souk_rec_answer *out)
     return SOUK_OK;
 }
 
+/* The cached neighbours of PRODUCT under model slot M (0 = A, 1 = B), computed
+ * and kept on first use (NULL when memory runs out: the caller computes). */
+static const similar_list *similar_cached(heavy *h, int slot, const souk_rec_model *m, int64_t product)
+{
+    if (!h->cache[slot])
+        return NULL;
+    size_t mask = h->ncache - 1, j = slot_of(product, h->ncache);
+    pthread_mutex_lock(&h->cache_mu);
+    while (h->cache[slot][j] && h->cache[slot][j]->product != product)
+        j = (j + 1) & mask;
+    similar_list *l = h->cache[slot][j];
+    pthread_mutex_unlock(&h->cache_mu);
+    if (l)
+        return l;
+    /* computed outside the lock (two threads may both compute one; the first kept wins) */
+    similar_list *fresh = malloc(sizeof *fresh + SIMILAR_CACHED * sizeof fresh->items[0]);
+    if (!fresh)
+        return NULL;
+    fresh->product = product;
+    fresh->n = souk_rec_hybrid_similar(m, h->tfidf, 0.5, product, NULL, NULL, SIMILAR_CACHED, fresh->items);
+    if (fresh->n < 0)
+        fresh->n = 0;
+    pthread_mutex_lock(&h->cache_mu);
+    j = slot_of(product, h->ncache);
+    size_t probes = 0;
+    while (h->cache[slot][j] && h->cache[slot][j]->product != product && probes++ < h->ncache)
+        j = (j + 1) & mask;
+    if (!h->cache[slot][j] && probes < h->ncache / 2) { /* kept below half full */
+        h->cache[slot][j] = fresh;
+        l = fresh;
+    } else if (h->cache[slot][j]) {
+        l = h->cache[slot][j]; /* another thread was first */
+        free(fresh);
+    } else {
+        l = NULL;
+        free(fresh);
+    }
+    pthread_mutex_unlock(&h->cache_mu);
+    return l;
+}
+
 souk_err souk_rec_similar(int64_t product, const souk_rec_ask *q, souk_rec_answer *out)
 {
     snapshot *s;
@@ -654,10 +728,19 @@ souk_err souk_rec_similar(int64_t product, const souk_rec_ask *q, souk_rec_answe
     int64_t version;
     const souk_rec_model *m = model_for(s->h, q, &version);
     bool known = m && souk__rec_find(m->item_ids, m->nitems, product) >= 0;
-    souk_rec_scored cand[SOUK_REC_K_MAX];
-    long n = souk_rec_hybrid_similar(known ? m : NULL, s->h->tfidf, 0.5, product, keep, &r, CANDIDATES(q->limit), cand);
-    if (n > 0)
-        diversify(&r, cand, n, out);
+    int slot = m && m == s->h->model_b ? 1 : 0;
+    const similar_list *l = similar_cached(s->h, slot, known ? m : NULL, product);
+    if (l)
+        diversify(&r, l->items, l->n, out);
+    if (!l || (out->count < q->limit && l->n == SIMILAR_CACHED)) {
+        /* the rules left too few of the cached ones (a narrow category or vendor): ask with them */
+        souk_rec_scored cand[SOUK_REC_K_MAX];
+        long n =
+            souk_rec_hybrid_similar(known ? m : NULL, s->h->tfidf, 0.5, product, keep, &r, CANDIDATES(q->limit), cand);
+        out->count = 0;
+        if (n > 0)
+            diversify(&r, cand, n, out);
+    }
     out->model_version = known ? version : 0;
     out->strategy = known ? "hybrid" : "content";
     snapshot_unref(s);
