@@ -45,6 +45,12 @@ static void print_metrics(souk_store *db, int64_t version)
     json_t *j;
     if (souk_rec_model_json(db, version, &j) != SOUK_OK)
         return;
+    if (strcmp(json_string_value(json_object_get(j, "status")) ?: "", "ready") != 0) {
+        printf("version %lld recorded as %s\n", (long long)version,
+               json_string_value(json_object_get(j, "status")) ?: "?");
+        json_decref(j);
+        return;
+    }
     json_t *m = json_object_get(j, "metrics");
     printf("version %lld: %lld interactions, %lld users, %lld items, %lld ms\n", (long long)version,
            (long long)json_integer_value(json_object_get(j, "interactions")),
