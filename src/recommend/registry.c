@@ -52,15 +52,14 @@ static json_t *model_row(souk_stmt *st, int64_t active, bool with_metrics)
     size_t slen = 0, elen = 0; /* one length per text: json_pack's arguments are read in any order */
     const char *status = souk_stmt_text(st, 1, &slen);
     const char *error = souk_stmt_text(st, 10, &elen);
-    json_t *j = json_pack("{s:I,s:s#,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "version",
-                          (json_int_t)souk_stmt_i64(st, 0), "status", status ? status : "", status ? slen : 0,
-                          "active", souk_stmt_i64(st, 0) == active, "params", parsed_or_null(st, 2), "data_from",
-                          time_or_null(st, 3), "data_to", time_or_null(st, 4), "interactions", int_or_null(st, 5),
-                          "users", int_or_null(st, 6), "items", int_or_null(st, 7), "duration_ms", int_or_null(st, 8),
-                          "loss",
-                          souk_stmt_is_null(st, 9) ? json_null() : json_real((double)souk_stmt_i64(st, 9) / 1e6),
-                          "error", error ? json_stringn(error, elen) : json_null(), "created_at", time_or_null(st, 11),
-                          "finished_at", time_or_null(st, 12));
+    json_t *j = json_pack(
+        "{s:I,s:s#,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "version", (json_int_t)souk_stmt_i64(st, 0),
+        "status", status ? status : "", status ? slen : 0, "active", souk_stmt_i64(st, 0) == active, "params",
+        parsed_or_null(st, 2), "data_from", time_or_null(st, 3), "data_to", time_or_null(st, 4), "interactions",
+        int_or_null(st, 5), "users", int_or_null(st, 6), "items", int_or_null(st, 7), "duration_ms", int_or_null(st, 8),
+        "loss", souk_stmt_is_null(st, 9) ? json_null() : json_real((double)souk_stmt_i64(st, 9) / 1e6), "error",
+        error ? json_stringn(error, elen) : json_null(), "created_at", time_or_null(st, 11), "finished_at",
+        time_or_null(st, 12));
     if (j && with_metrics)
         json_object_set_new(j, "metrics", parsed_or_null(st, 13));
     return j;

@@ -39,11 +39,11 @@
 #include "recommend/recommend.h"
 #include "store/store.h"
 
-#define SOUK_REC_WINDOW_DAYS 365 /* default data window of a training run */
-#define SOUK_REC_TEST_DAYS 14    /* default test window of its offline metrics */
-#define SOUK_REC_REFRESH_S 300   /* trending and bought-together are rebuilt this often */
-#define SOUK_REC_LIMIT_MAX 50    /* items in one answer */
-#define SOUK_REC_PER_BRAND 3     /* diversity: at most this many items of one brand per answer */
+#define SOUK_REC_WINDOW_DAYS 365     /* default data window of a training run */
+#define SOUK_REC_TEST_DAYS 14        /* default test window of its offline metrics */
+#define SOUK_REC_REFRESH_S 300       /* trending and bought-together are rebuilt this often */
+#define SOUK_REC_LIMIT_MAX 50        /* items in one answer */
+#define SOUK_REC_PER_BRAND 3         /* diversity: at most this many items of one brand per answer */
 #define SOUK_REC_DEFAULT_ALPHA 2.0   /* training: confidence 1 + alpha·log(1 + r) ... */
 #define SOUK_REC_DEFAULT_LAMBDA 10.0 /* ... and this regularisation, unless the request says otherwise */
 
