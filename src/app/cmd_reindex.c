@@ -76,17 +76,10 @@ int souk_cmd_reindex(int argc, char **argv)
         fprintf(stderr, "souk: reindex takes no arguments; see 'souk reindex --help'\n");
         return SOUK_EXIT_USAGE;
     }
-    souk_store *db;
+    souk_store *db = souk_cli_open_existing_db(cfg.db_dsn);
+    if (!db)
+        return SOUK_EXIT_FAIL;
     char err[1200];
-    if (souk_store_open_existing(&db, cfg.db_dsn, err, sizeof err) < 0) {
-        fprintf(stderr, "souk: %s\n", err);
-        return SOUK_EXIT_FAIL;
-    }
-    if (souk_store_migrate(db, NULL) < 0) {
-        fprintf(stderr, "souk: migration failed: %s\n", souk_store_errmsg(db));
-        souk_store_close(db);
-        return SOUK_EXIT_FAIL;
-    }
     double t0 = now_s();
     souk_search_segment *seg;
     if (souk_search_build_progress(db, cfg.currency, language && *language ? language : NULL, on_progress, NULL, &seg,

@@ -158,6 +158,23 @@ static void price_input(souk_buf *b, const char *id, const char *label, const ch
     SOUK_HTML_LIT(b, "\"></div>\n");
 }
 
+/* /c/SLUG?sort=…[&min=…][&max=…]: the category page with its filters (a cursor may follow) */
+static void page_href(souk_buf *b, const char *slug, const char *sort, const char *min, const char *max)
+{
+    SOUK_HTML_LIT(b, "/c/");
+    souk_html_query_value(b, slug);
+    SOUK_HTML_LIT(b, "?sort=");
+    souk_html_query_value(b, sort ? sort : "newest");
+    if (min) {
+        SOUK_HTML_LIT(b, "&amp;min=");
+        souk_html_query_value(b, min);
+    }
+    if (max) {
+        SOUK_HTML_LIT(b, "&amp;max=");
+        souk_html_query_value(b, max);
+    }
+}
+
 int souk_web_category(souk_req *req, souk_res *res)
 {
     const char *slug = req->params[0];
@@ -250,33 +267,13 @@ int souk_web_category(souk_req *req, souk_res *res)
     const char *next = json_string_value(json_object_get(page, "next_cursor"));
     SOUK_HTML_LIT(b, "<nav class=\"pager\" aria-label=\"Pages\">");
     if (cursor) {
-        SOUK_HTML_LIT(b, "<a href=\"/c/");
-        souk_html_query_value(b, slug);
-        SOUK_HTML_LIT(b, "?sort=");
-        souk_html_query_value(b, sort ? sort : "newest");
-        if (min) {
-            SOUK_HTML_LIT(b, "&amp;min=");
-            souk_html_query_value(b, min);
-        }
-        if (max) {
-            SOUK_HTML_LIT(b, "&amp;max=");
-            souk_html_query_value(b, max);
-        }
+        SOUK_HTML_LIT(b, "<a href=\"");
+        page_href(b, slug, sort, min, max);
         SOUK_HTML_LIT(b, "\">First page</a>");
     }
     if (next) {
-        SOUK_HTML_LIT(b, "<a rel=\"next\" href=\"/c/");
-        souk_html_query_value(b, slug);
-        SOUK_HTML_LIT(b, "?sort=");
-        souk_html_query_value(b, sort ? sort : "newest");
-        if (min) {
-            SOUK_HTML_LIT(b, "&amp;min=");
-            souk_html_query_value(b, min);
-        }
-        if (max) {
-            SOUK_HTML_LIT(b, "&amp;max=");
-            souk_html_query_value(b, max);
-        }
+        SOUK_HTML_LIT(b, "<a rel=\"next\" href=\"");
+        page_href(b, slug, sort, min, max);
         SOUK_HTML_LIT(b, "&amp;cursor=");
         souk_html_query_value(b, next);
         SOUK_HTML_LIT(b, "\">Next page</a>");
