@@ -117,8 +117,14 @@ void souk__web_card(souk_buf *b, const json_t *s)
     const char *title = json_string_value(json_object_get(s, "title"));
     if (!slug || !title)
         return;
-    SOUK_HTML_LIT(b, "<li class=\"card\">");
-    SOUK_HTML_LIT(b, "<h3><a href=\"/p/");
+    const char *id = json_string_value(json_object_get(s, "id"));
+    SOUK_HTML_LIT(b, "<li class=\"card\"");
+    if (id) {
+        SOUK_HTML_LIT(b, " data-product=\"");
+        souk_html_text(b, id);
+        SOUK_HTML_LIT(b, "\"");
+    }
+    SOUK_HTML_LIT(b, "><h3><a href=\"/p/");
     souk_html_query_value(b, slug);
     SOUK_HTML_LIT(b, "\">");
     souk_html_text(b, title);

@@ -130,6 +130,27 @@ describe('storefront pages', () => {
     assertPage(await b.get('/p/no-such-product'), 404);
   });
 
+  it('a product page shows similar products once recommendations are served, with the list for click events', async () => {
+    const sibling = await webProduct(srv, wh, 'Web Lantern Deluxe', [{ title: 'One', price: 3000, stock: 5 }],
+      { description: 'A lantern for the web test, larger.' });
+    const b = new Browser(srv);
+    let r;
+    const deadline = Date.now() + 10_000;
+    do { // the recommendation snapshot is built in the background, within a second or two of a catalog change
+      r = await b.get(`/p/${plain.slug}`);
+      if (r.text.includes(`/p/${sibling.slug}"`) || Date.now() > deadline) break;
+      await new Promise((ok) => setTimeout(ok, 200));
+    } while (true);
+    assertPage(r);
+    assert.match(r.text, /<article class="product" data-product="prod_[0-9A-Z]{13}">/);
+    const sec = r.text.match(/<section class="recs" aria-labelledby="similar-h" data-list="similar"[^>]*>[\s\S]*?<\/section>/);
+    assert.ok(sec, 'a "Similar products" section (content similarity: no model is trained here)');
+    const cards = [...sec[0].matchAll(/<li class="card" data-product="(prod_[0-9A-Z]{13})"><h3><a href="\/p\/([^"]+)">/g)];
+    assert.ok(cards.length >= 1 && cards.length <= 4, `${cards.length} cards`);
+    assert.ok(!cards.some((c) => c[2] === plain.slug), 'never the product itself');
+    assert.ok(cards.some((c) => c[2] === sibling.slug), 'the product with the same words is among them');
+  });
+
   it('hostile titles, descriptions and queries render as text, and JSON-LD cannot close its script', async () => {
     const b = new Browser(srv);
     const r = await b.get(`/p/${hostile.slug}`);

@@ -18,6 +18,7 @@ const layerOf = (dir) => LAYER[dir] ?? 3;
 const PUBLIC = {
   store: ['store/store.h', 'store/page.h', 'store/row.h'],
   http: ['http/http.h'],
+  recommend: ['recommend/service.h'], // the lists as the platform serves them (the storefront shows them)
 };
 // further includes allowed to particular users (wiring and middleware-like code)
 const ALLOWED = [

@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 import { startServer } from '../api/lib/server.js';
 import { api } from '../api/lib/client.js';
-import { warehouse } from '../api/lib/checkout_util.js';
+import { warehouse, sql } from '../api/lib/checkout_util.js';
 import { webProduct, HOSTILE } from '../api/lib/web_util.js';
 
 const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
@@ -44,6 +44,14 @@ describe('storefront in Chromium', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
     if (srv) await srv.stop();
   });
+
+  async function pollFor(fn, what, ms = 5000) {
+    const end = Date.now() + ms;
+    while (!fn()) {
+      assert.ok(Date.now() < end, `timed out waiting for ${what}`);
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+  }
 
   async function newPage() {
     const page = await context.newPage();
@@ -212,6 +220,25 @@ describe('storefront in Chromium', () => {
     await page.getByLabel('Search products').pressSequentially('Browser Lan', { delay: 30 });
     await page.waitForSelector('#suggest li a');
     assert.match(await page.locator('#suggest').textContent(), /Browser Lantern/);
+    await page.close();
+  });
+
+  it('a product page reports a product_view, and a click on a recommendation a rec_click', async () => {
+    const page = await newPage();
+    const count = (type) => Number(sql(srv.dbPath, `SELECT count(*) FROM behaviour_events WHERE type = ${type}`));
+    const views = count(2);
+    await page.goto(`${srv.url}/p/${lantern.slug}`);
+    await pollFor(() => count(2) > views, 'the product_view event');
+    const visitor = await page.evaluate(() => localStorage.getItem('souk_visitor'));
+    assert.match(visitor, /^v-[0-9a-f]{24}$/);
+    const link = page.locator('section.recs[data-list="similar"] a').first();
+    if (await link.count()) { // the demo store has content neighbours for the lantern's words; if not, no section
+      const clicks = count(9);
+      await link.click();
+      await page.waitForLoadState('load');
+      await pollFor(() => count(9) > clicks, 'the rec_click event');
+      assert.equal(sql(srv.dbPath, "SELECT list || ' ' || position FROM behaviour_events WHERE type = 9 ORDER BY id DESC LIMIT 1"), 'similar 1');
+    }
     await page.close();
   });
 
