@@ -1,7 +1,8 @@
 // souk storefront enhancements. The pages work without this file; with it:
 // autocomplete under the search box (GET /api/v1/search/suggest), the
 // variant picker's price, and behaviour events (POST /api/v1/events): a
-// product_view on product pages and a rec_click on a recommended product,
+// product_view on product pages, a rec_click on a recommended product, a
+// search on the first page of results and a search_click on a result,
 // under an anonymous id kept in this browser's localStorage (nothing
 // personal; the server links it to the account at sign-in). Text only ever
 // goes in with textContent, never as HTML. Served from /assets/ under a
@@ -74,6 +75,16 @@
       });
     });
   });
+  var results = document.querySelector('ul.grid[data-query]');
+  if (results) {
+    var query = results.dataset.query.slice(0, 200), offset = Number(results.dataset.offset) || 0;
+    if (query && offset === 0) send({ type: 'search', query: query });
+    results.querySelectorAll('li.card[data-product] a').forEach(function (a, i) {
+      a.addEventListener('click', function () {
+        if (query) send({ type: 'search_click', query: query, position: offset + i + 1, product_id: a.closest('li').dataset.product });
+      });
+    });
+  }
   var price = document.getElementById('variant-price');
   document.querySelectorAll('input[name="variant"]').forEach(function (r) {
     r.addEventListener('change', function () {

@@ -166,7 +166,12 @@ int souk_web_search(souk_req *req, souk_res *res)
     brand_facet(req, b, json_object_get(j, "facets"), q, brand);
     const json_t *data = json_object_get(j, "data");
     if (json_array_size(data)) {
-        SOUK_HTML_LIT(b, "<ul class=\"grid\">\n");
+        /* the query and the page's first position, for the script's search_click events */
+        SOUK_HTML_LIT(b, "<ul class=\"grid\" data-query=\"");
+        souk_html_text(b, q);
+        SOUK_HTML_LIT(b, "\" data-offset=\"");
+        souk_html_int(b, (page - 1) * PER_PAGE);
+        SOUK_HTML_LIT(b, "\">\n");
         size_t i;
         const json_t *s;
         json_array_foreach(data, i, s) souk__web_card(b, s);

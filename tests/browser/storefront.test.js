@@ -242,6 +242,19 @@ describe('storefront in Chromium', () => {
     await page.close();
   });
 
+  it('a search reports a search event, and a click on a result a search_click with its position', async () => {
+    const page = await newPage();
+    const count = (type) => Number(sql(srv.dbPath, `SELECT count(*) FROM behaviour_events WHERE type = ${type}`));
+    const [searches, clicks] = [count(3), count(4)];
+    await page.goto(`${srv.url}/search?q=lantern`);
+    await pollFor(() => count(3) > searches, 'the search event');
+    await page.locator('ul.grid[data-query] a').first().click();
+    await page.waitForLoadState('load');
+    await pollFor(() => count(4) > clicks, 'the search_click event');
+    assert.equal(sql(srv.dbPath, "SELECT query || ' ' || position FROM behaviour_events WHERE type = 4 ORDER BY id DESC LIMIT 1"), 'lantern 1');
+    await page.close();
+  });
+
   it('no console errors or CSP refusals on any page, and axe ran on each', () => {
     assert.deepEqual(problems, []);
     assert.ok(axeSeen.length >= 8, `axe ran on ${axeSeen.join(', ')}`);
