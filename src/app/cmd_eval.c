@@ -15,6 +15,7 @@
 #include "app/eval.h"
 #include "search/eval.h"
 #include "search/query.h"
+#include "core/time.h"
 #include "core/banned.h"
 
 static const char usage[] =
@@ -51,13 +52,6 @@ static void add(totals *t, const souk_search_eval_q *q)
     t->n++;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 souk_search_segment *souk_eval_index(const souk_eval_set *set, const char *language, double *secs)
 {
     souk_search_builder *b;
@@ -65,7 +59,7 @@ souk_search_segment *souk_eval_index(const souk_eval_set *set, const char *langu
         fprintf(stderr, "souk: no stemmer for the language '%s'\n", language ? language : "english");
         return NULL;
     }
-    double t0 = now_s();
+    double t0 = souk_time_mono_s();
     for (size_t i = 0; i < set->ndocs; i++) {
         const souk_eval_doc *d = &set->docs[i];
         souk_search_doc doc = {.id = (int64_t)i + 1, .price = -1, .rating = -1, .in_stock = true};
@@ -99,7 +93,7 @@ souk_search_segment *souk_eval_index(const souk_eval_set *set, const char *langu
         fprintf(stderr, "souk: out of memory building the index\n");
         return NULL;
     }
-    *secs = now_s() - t0;
+    *secs = souk_time_mono_s() - t0;
     return seg;
 }
 
@@ -109,9 +103,9 @@ static int run(const souk_eval_set *set, const char *language, size_t k, bool pe
     souk_search_segment *seg = souk_eval_index(set, language, &secs);
     if (!seg)
         return SOUK_EXIT_FAIL;
-    double t0 = now_s();
+    double t0 = souk_time_mono_s();
     souk_eval_fts *fts = souk_eval_fts_build(set);
-    double fts_secs = now_s() - t0;
+    double fts_secs = souk_time_mono_s() - t0;
     souk_search_text text;
     if (!fts || souk_search_text_init(&text, language) < 0) {
         souk_eval_fts_free(fts);
@@ -132,9 +126,9 @@ static int run(const souk_eval_set *set, const char *language, size_t k, bool pe
         souk_arena_init(&a, 0, 0);
         souk_search_request req = {.q = q->text, .qlen = strlen(q->text), .flags = SOUK_SEARCH_Q_NO_PREFIX, .limit = k};
         souk_search_result r;
-        double q0 = now_s();
+        double q0 = souk_time_mono_s();
         souk_search_status st = souk_search_run(seg, &text, &req, &a, &r);
-        souk_time += now_s() - q0;
+        souk_time += souk_time_mono_s() - q0;
         size_t n = 0;
         if (st != SOUK_SEARCH_OK) {
             fprintf(stderr, "souk: query '%s': %s\n", q->text, souk_search_strerror(st));
@@ -147,9 +141,9 @@ static int run(const souk_eval_set *set, const char *language, size_t k, bool pe
         souk_search_eval_q ms, mf;
         souk_search_eval_query(ranked, n, q->docs, q->grades, q->n, k, &ms);
         souk_arena_release(&a);
-        q0 = now_s();
+        q0 = souk_time_mono_s();
         long nf = souk_eval_fts_rank(fts, q->text, k, ranked);
-        fts_time += now_s() - q0;
+        fts_time += souk_time_mono_s() - q0;
         if (nf < 0) {
             fprintf(stderr, "souk: FTS5 query '%s' failed\n", q->text);
             nf = 0;

@@ -15,6 +15,7 @@
 #include "app/cli.h"
 #include "search/index.h"
 #include "search/service.h"
+#include "core/time.h"
 #include "core/banned.h"
 
 static const char usage[] = "usage: souk reindex [--db DSN] [--language L] [--no-signal]\n\n"
@@ -23,13 +24,6 @@ static const char usage[] = "usage: souk reindex [--db DSN] [--language L] [--no
                             "rebuild theirs within about a second, as after a catalog change.\n\n"
                             "  --language L   stemming language (default: SOUK_SEARCH_LANGUAGE, else english)\n"
                             "  --no-signal    only build and measure; leave running servers alone\n";
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void on_progress(uint64_t done, uint64_t total, void *ctx)
 {
@@ -80,7 +74,7 @@ int souk_cmd_reindex(int argc, char **argv)
     if (!db)
         return SOUK_EXIT_FAIL;
     char err[1200];
-    double t0 = now_s();
+    double t0 = souk_time_mono_s();
     souk_search_segment *seg;
     if (souk_search_build_progress(db, cfg.currency, language && *language ? language : NULL, on_progress, NULL, &seg,
                                    err, sizeof err) < 0) {
@@ -89,7 +83,7 @@ int souk_cmd_reindex(int argc, char **argv)
         souk_store_close(db);
         return SOUK_EXIT_FAIL;
     }
-    double secs = now_s() - t0;
+    double secs = souk_time_mono_s() - t0;
     uint32_t n = souk_search_segment_docs(seg);
     char tail[64];
     snprintf(tail, sizeof tail, "%u/%u products", n, n);

@@ -16,6 +16,7 @@
 #include "core/id.h"
 #include "search/query.h"
 #include "search/settings.h"
+#include "core/time.h"
 #include "core/banned.h"
 
 static const char usage[] =
@@ -30,13 +31,6 @@ static const char usage[] =
     "  --in-stock     only products that can be sold\n"
     "  --language L   stemming language (default english)\n"
     "Prices are in SOUK_CURRENCY (default USD).\n";
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int parse_sort(const char *s, souk_search_sort *out)
 {
@@ -95,9 +89,9 @@ static int show(souk_store *db, const souk_search_segment *seg, const char *lang
         fprintf(stderr, "souk: %s; searching with the defaults\n", err);
     q.synonyms = syn;
     q.weights = has_w ? &w : NULL;
-    double t0 = now_s();
+    double t0 = souk_time_mono_s();
     souk_search_status st = souk_search_run(seg, &text, &q, &a, &r);
-    double ms = (now_s() - t0) * 1e3;
+    double ms = (souk_time_mono_s() - t0) * 1e3;
     int rc = SOUK_EXIT_OK;
     if (st != SOUK_SEARCH_OK) {
         fprintf(stderr, "souk: %s\n", souk_search_strerror(st));
@@ -188,14 +182,14 @@ int souk_cmd_search(int argc, char **argv)
     if (!db)
         return SOUK_EXIT_FAIL;
     char err[1200];
-    double t0 = now_s();
+    double t0 = souk_time_mono_s();
     souk_search_segment *seg;
     if (souk_search_build(db, cfg.currency, language, &seg, err, sizeof err) < 0) {
         fprintf(stderr, "souk: %s\n", err);
         souk_store_close(db);
         return SOUK_EXIT_FAIL;
     }
-    double secs = now_s() - t0;
+    double secs = souk_time_mono_s() - t0;
     uint32_t n = souk_search_segment_docs(seg);
     printf("index: %u products in %.3f s (%.0f products/s), %u terms, %.1f MB\n", n, secs, secs > 0 ? n / secs : 0.0,
            souk_search_segment_terms(seg), souk_search_segment_bytes(seg) / 1e6);

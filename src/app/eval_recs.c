@@ -47,13 +47,6 @@ static const char usage[] =
     "                        validation window that ends where the real test window starts\n"
     "  --train-only          train ALS on all the interactions, print the loss per iteration and the time\n";
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* CPU seconds of the process, all threads: on a shared machine wall time
  * says little, CPU time what the work costs. */
 static double cpu_s(void)
@@ -244,17 +237,17 @@ static int progress(void *ctx, unsigned it, unsigned total, double loss)
 
 static int train_only(const souk_rec_interaction *in, size_t n, const souk_rec_als_params *als)
 {
-    double t0 = now_s();
+    double t0 = souk_time_mono_s();
     souk_rec_data d;
     int rc = souk_rec_data_build(&d, in, n);
     if (rc < 0) {
         fprintf(stderr, "souk: %s\n", souk_rec_strerror(rc));
         return SOUK_EXIT_FAIL;
     }
-    double t1 = now_s(), c1 = cpu_s();
+    double t1 = souk_time_mono_s(), c1 = cpu_s();
     souk_rec_model *m;
     rc = souk_rec_als_train(&d, als, &m);
-    double t2 = now_s(), c2 = cpu_s();
+    double t2 = souk_time_mono_s(), c2 = cpu_s();
     if (rc < 0) {
         fprintf(stderr, "souk: ALS: %s\n", souk_rec_strerror(rc));
         souk_rec_data_release(&d);
@@ -274,7 +267,7 @@ static const char *row_name[SOUK_REC_EVAL_N] = {"popularity", "als", "item-cosin
 static int evaluate(const souk_rec_interaction *in, size_t n, const souk_rec_eval_params *p)
 {
     souk_rec_eval_report rep;
-    double t0 = now_s();
+    double t0 = souk_time_mono_s();
     int rc = souk_rec_eval_run(in, n, p, &rep);
     if (rc < 0) {
         if (rc == SOUK_REC_E_INVAL)
@@ -310,7 +303,7 @@ static int evaluate(const souk_rec_interaction *in, size_t n, const souk_rec_eva
         printf("%-12s %9.4f %9.4f %9.4f %9.4f %9.4f %9.2f %9.3f\n", row_name[r], m->precision, m->recall, m->ndcg,
                m->map, m->coverage, base > 0 ? m->ndcg / base : 0.0, m->train_s);
     }
-    printf("\ntotal %.3f s\n", now_s() - t0);
+    printf("\ntotal %.3f s\n", souk_time_mono_s() - t0);
     return SOUK_EXIT_OK;
 }
 

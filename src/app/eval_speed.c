@@ -22,6 +22,7 @@
 #include "app/eval.h"
 #include "core/grow.h"
 #include "search/query.h"
+#include "core/time.h"
 #include "core/banned.h"
 
 #define CLASSES_MAX 32
@@ -33,13 +34,6 @@ typedef struct {
     size_t n, cap_s, cap_f, queries;
     uint64_t souk_hits, fts_hits; /* results (totals), to show both did work */
 } klass;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -116,18 +110,18 @@ static int run_query(klass *c, const char *q, souk_search_segment *seg, souk_sea
                                    .nfacets = facets ? 2 : 0,
                                    .limit = k};
         souk_search_result r;
-        double t0 = now_s();
+        double t0 = souk_time_mono_s();
         souk_search_status st = souk_search_run(seg, text, &req, &a, &r);
-        double t1 = now_s();
+        double t1 = souk_time_mono_s();
         souk_arena_release(&a);
         if (st != SOUK_SEARCH_OK) {
             fprintf(stderr, "souk: query '%s': %s\n", q, souk_search_strerror(st));
             return -1;
         }
         t0 = t1 - t0;
-        double f0 = now_s();
+        double f0 = souk_time_mono_s();
         long nf = souk_eval_fts_search(fts, q, prefix, k, ids, facets);
-        double f1 = now_s() - f0;
+        double f1 = souk_time_mono_s() - f0;
         if (nf < 0) {
             fprintf(stderr, "souk: FTS5 query '%s' failed\n", q);
             return -1;
@@ -180,9 +174,9 @@ int souk_eval_speed(const souk_eval_set *set, const char *queries, const char *l
     double secs = 0;
     souk_search_segment *seg = souk_eval_index(set, language, &secs);
     long rss1 = rss_kib();
-    double t0 = now_s();
+    double t0 = souk_time_mono_s();
     souk_eval_fts *fts = seg ? souk_eval_fts_build(set) : NULL;
-    double fts_secs = now_s() - t0;
+    double fts_secs = souk_time_mono_s() - t0;
     long rss2 = rss_kib();
     souk_search_text text;
     bool text_ok = fts && souk_search_text_init(&text, language) == 0;

@@ -38,6 +38,13 @@ int64_t souk_time_mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+double souk_time_mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm) */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {

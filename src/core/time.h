@@ -17,6 +17,9 @@ int64_t souk_time_now_us(void);
 /* Monotonic clock in microseconds, for durations. */
 int64_t souk_time_mono_us(void);
 
+/* The monotonic clock in seconds, with its nanoseconds: for measuring how long something took. */
+double souk_time_mono_s(void);
+
 /* Writes US as RFC 3339 with microseconds into BUF (at least SOUK_RFC3339_LEN
  * bytes). Returns BUF. */
 char *souk_time_format(int64_t us, char *buf);

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "recommend/internal.h"
+#include "core/time.h"
 #include "core/banned.h"
 
 #define MAX_EVAL_USERS 10000
@@ -38,13 +39,6 @@ void souk_rec_eval_params_default(souk_rec_eval_params *p)
     p->hybrid_als = 0.5;
     p->hybrid_cosine = 0.3;
     p->hybrid_content = 0.2;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 typedef struct {
@@ -208,16 +202,16 @@ int souk_rec_eval_run(const souk_rec_interaction *in, size_t n, const souk_rec_e
     }
 
     /* train */
-    double t0 = now_s();
+    double t0 = souk_time_mono_s();
     if ((rc = souk_rec_als_train(&d, &p.als, &als)) < 0)
         goto done;
-    out->row[SOUK_REC_EVAL_ALS].train_s = now_s() - t0;
+    out->row[SOUK_REC_EVAL_ALS].train_s = souk_time_mono_s() - t0;
     out->als_loss = souk_rec_model_loss(als);
-    t0 = now_s();
+    t0 = souk_time_mono_s();
     if ((rc = souk_rec_cooc_build(&d, p.neighbours, COOC_MAX_ROW, &cooc)) < 0)
         goto done;
-    out->row[SOUK_REC_EVAL_COSINE].train_s = now_s() - t0;
-    t0 = now_s();
+    out->row[SOUK_REC_EVAL_COSINE].train_s = souk_time_mono_s() - t0;
+    t0 = souk_time_mono_s();
     rc = SOUK_REC_E_NOMEM;
     bi = malloc(sp.ntrain * sizeof *bi);
     if (!bi)
@@ -231,13 +225,13 @@ int souk_rec_eval_run(const souk_rec_interaction *in, size_t n, const souk_rec_e
     }
     if ((rc = souk_rec_fbt_build(bi, sp.ntrain, p.fbt_min_support, 200, FBT_MAX_BASKET, &fbt)) < 0)
         goto done;
-    out->row[SOUK_REC_EVAL_FBT].train_s = now_s() - t0;
-    t0 = now_s();
+    out->row[SOUK_REC_EVAL_FBT].train_s = souk_time_mono_s() - t0;
+    t0 = souk_time_mono_s();
     int content = p.docs && p.ndocs && p.hybrid_content > 0;
     if (content && (rc = souk_rec_tfidf_build(p.docs, p.ndocs, &tfidf)) < 0)
         goto done;
     out->row[SOUK_REC_EVAL_HYBRID].train_s =
-        out->row[SOUK_REC_EVAL_ALS].train_s + out->row[SOUK_REC_EVAL_COSINE].train_s + (now_s() - t0);
+        out->row[SOUK_REC_EVAL_ALS].train_s + out->row[SOUK_REC_EVAL_COSINE].train_s + (souk_time_mono_s() - t0);
 
     /* score */
     rc = SOUK_REC_E_NOMEM;
