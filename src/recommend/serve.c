@@ -239,40 +239,56 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Trending scores: Σ weight · 2^(−age / half-life) per product over the last TREND_DAYS. */
+/* "CASE type WHEN 2 THEN 1 … ELSE 0 END": souk_rec_event_weight as SQL, so
+ * the database sums the weights and training and trending share one table
+ * of them. Static text, made once (behaviour's codes are below 32). */
+static char weight_sql[512];
+
+static void make_weight_case(void)
+{
+    size_t n = (size_t)snprintf(weight_sql, sizeof weight_sql, "CASE type");
+    for (int type = 1; type < 32 && n < sizeof weight_sql; type++) {
+        double w = souk_rec_event_weight(type);
+        if (w > 0)
+            n += (size_t)snprintf(weight_sql + n, sizeof weight_sql - n, " WHEN %d THEN %g", type, w);
+    }
+    if (n < sizeof weight_sql)
+        snprintf(weight_sql + n, sizeof weight_sql - n, " ELSE 0 END");
+}
+
+static const char *weight_case(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, make_weight_case);
+    return weight_sql;
+}
+
+/* Trending scores: Σ weight · 2^(−age / half-life) per product over the last
+ * TREND_DAYS, summed by one grouped query (ascending ids; milli-units, as
+ * the column API reads integers). */
 static void build_trend(souk_store *db, int64_t now, heavy *h)
 {
-    typedef struct {
-        int64_t id;
-        double score;
-    } pair;
-    pair *p = NULL;
-    size_t n = 0, cap = 0;
-    souk_stmt *st = souk_store_query(db, "SELECT product_id, type, at FROM recommend_interactions WHERE at >= $1",
-                                     SOUK_ARGS(SOUK_I64(now - (int64_t)TREND_DAYS * 86400 * 1000000)));
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT product_id, CAST(1000 * SUM(%s * exp(CAST(at - $1 AS DOUBLE PRECISION) / $2)) AS INTEGER) "
+             "FROM recommend_interactions WHERE at >= $3 GROUP BY product_id ORDER BY product_id",
+             weight_case());
+    double tau_us = TREND_HALF_LIFE_S * 1e6 / log(2.0);
+    souk_stmt *st = souk_store_query(
+        db, sql,
+        SOUK_ARGS(SOUK_I64(now), SOUK_I64((int64_t)tau_us), SOUK_I64(now - (int64_t)TREND_DAYS * 86400 * 1000000)));
+    size_t icap = 0, scap = 0;
     while (souk_stmt_step(st) == SOUK_DB_ROW) {
-        double w = souk_rec_event_weight((int)souk_stmt_i64(st, 1));
-        if (w <= 0)
+        int64_t milli = souk_stmt_i64(st, 1);
+        if (milli <= 0)
             continue;
-        double age_s = (double)(now - souk_stmt_i64(st, 2)) / 1e6;
-        if (n == cap && souk_grow(&p, &cap, n + 1, sizeof *p) < 0)
+        if ((h->ntrend == icap && souk_grow(&h->trend_ids, &icap, h->ntrend + 1, sizeof *h->trend_ids) < 0) ||
+            (h->ntrend == scap && souk_grow(&h->trend_scores, &scap, h->ntrend + 1, sizeof *h->trend_scores) < 0))
             break;
-        p[n++] = (pair){souk_stmt_i64(st, 0), w * exp2(-(age_s > 0 ? age_s : 0) / TREND_HALF_LIFE_S)};
+        h->trend_ids[h->ntrend] = souk_stmt_i64(st, 0);
+        h->trend_scores[h->ntrend++] = (double)milli / 1000.0;
     }
     souk_stmt_done(st);
-    souk_sort(p, n, sizeof *p, cmp_i64); /* by id: id is the first member */
-    h->trend_ids = malloc((n ? n : 1) * sizeof *h->trend_ids);
-    h->trend_scores = malloc((n ? n : 1) * sizeof *h->trend_scores);
-    if (h->trend_ids && h->trend_scores)
-        for (size_t i = 0; i < n; i++) {
-            if (h->ntrend && h->trend_ids[h->ntrend - 1] == p[i].id)
-                h->trend_scores[h->ntrend - 1] += p[i].score;
-            else {
-                h->trend_ids[h->ntrend] = p[i].id;
-                h->trend_scores[h->ntrend++] = p[i].score;
-            }
-        }
-    free(p);
 }
 
 typedef struct versions {

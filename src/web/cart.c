@@ -158,6 +158,22 @@ static int change_failed(souk_req *req, souk_res *res, souk_err e, const souk_pr
     return souk__web_error(req, res, 503, "Your cart could not be changed", "Please try again in a moment.");
 }
 
+/* Adds (SET: sets) QTY of VARIANT in cart ID as the cart API does, then
+ * sends the browser back to the cart at THEN; a refusal is explained. */
+static int put_line(souk_req *req, souk_res *res, int64_t id, int64_t variant, int64_t qty, bool set, const char *then)
+{
+    json_t *j = NULL;
+    souk_problems pr;
+    souk_problems_init(&pr);
+    souk_err e = souk_cart_put_line(req->store, id, variant, qty, set, req->arena, &pr, &j);
+    json_decref(j);
+    if (e)
+        return change_failed(req, res, e, &pr);
+    char ref[SOUK_ID_TEXT_MAX];
+    souk_res_audit(res, "cart", souk_arena_strdup(req->arena, souk_id_format("cart", id, ref)));
+    return souk__web_redirect(res, then);
+}
+
 int souk_web_cart_add(souk_req *req, souk_res *res)
 {
     souk_web_form f;
@@ -171,16 +187,7 @@ int souk_web_cart_add(souk_req *req, souk_res *res)
             return change_failed(req, res, e, &res->problems);
         souk__web_set_cookie(req, res, SOUK__WEB_CART_COOKIE, token, "/", CART_MAX_AGE);
     }
-    json_t *j = NULL;
-    souk_problems pr;
-    souk_problems_init(&pr);
-    souk_err e = souk_cart_put_line(req->store, id, variant, qty, false, req->arena, &pr, &j);
-    json_decref(j);
-    if (e)
-        return change_failed(req, res, e, &pr);
-    char ref[SOUK_ID_TEXT_MAX];
-    souk_res_audit(res, "cart", souk_arena_strdup(req->arena, souk_id_format("cart", id, ref)));
-    return souk__web_redirect(res, "/cart?m=added");
+    return put_line(req, res, id, variant, qty, false, "/cart?m=added");
 }
 
 int souk_web_cart_update(souk_req *req, souk_res *res)
@@ -200,14 +207,5 @@ int souk_web_cart_update(souk_req *req, souk_res *res)
     }
     if (souk__web_cart_id(req, &id) < 0)
         return souk__web_error(req, res, 404, "Your cart is empty", "Your cart has expired or was never made.");
-    json_t *j = NULL;
-    souk_problems pr;
-    souk_problems_init(&pr);
-    souk_err e = souk_cart_put_line(req->store, id, variant, qty, true, req->arena, &pr, &j);
-    json_decref(j);
-    if (e)
-        return change_failed(req, res, e, &pr);
-    char ref[SOUK_ID_TEXT_MAX];
-    souk_res_audit(res, "cart", souk_arena_strdup(req->arena, souk_id_format("cart", id, ref)));
-    return souk__web_redirect(res, qty ? "/cart?m=updated" : "/cart?m=removed");
+    return put_line(req, res, id, variant, qty, true, qty ? "/cart?m=updated" : "/cart?m=removed");
 }
