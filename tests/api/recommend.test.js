@@ -152,15 +152,20 @@ describe('recommendations over HTTP', () => {
 
     const t = must(await admin('POST', '/api/v1/admin/recommendations/ab-tests', { name: 'new vs old', version_a: older, version_b: newest, percent_b: 50 }), 201);
     expectError(await admin('POST', '/api/v1/admin/recommendations/ab-tests', { name: 'again', version_a: older, version_b: newest }), 409, 'CONFLICT');
-    // shoppers are split by a stable hash: each keeps their version
-    const seen = new Map();
+    // shoppers are split by a stable hash: each keeps their version. The test
+    // reaches the serving snapshot a moment after it is created, so a round
+    // may straddle that swap: wait for two rounds in a row that agree.
+    let seen = new Map();
     await eventually(async () => {
+      const round = new Map();
       for (let v = 0; v < 40; v += 2) {
         const id = `visitor-${String(v).padStart(4, '0')}`;
         const b = must(await get(`/api/v1/recommendations/for-you?anonymous_id=${id}&limit=3`), 200);
-        seen.set(id, b.model_version);
+        round.set(id, b.model_version);
       }
-      return new Set(seen.values()).size === 2;
+      const steady = round.size === seen.size && [...round].every(([id, version]) => seen.get(id) === version);
+      seen = round;
+      return steady && new Set(round.values()).size === 2;
     }, 'both versions are served during the test', 10_000);
     for (const [id, version] of seen) {
       const again = must(await get(`/api/v1/recommendations/for-you?anonymous_id=${id}&limit=3`), 200);
