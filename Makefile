@@ -13,22 +13,25 @@ BUILD    ?= build
 OPT      ?= -O2 -g
 SAN      ?=
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-missing-field-initializers
-CPPFLAGS := -Isrc -I$(BUILD)/gen -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -I/usr/include/liboath
+CPPFLAGS := -Isrc -I$(BUILD)/gen -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -I/usr/include/liboath -I/usr/include/postgresql
 CFLAGS   := -std=c17 $(OPT) $(WARN) $(SAN) -pthread $(EXTRA_CFLAGS)
 # search text (src/search): utf8proc ships a pkg-config file; libstemmer and CRoaring do not
 UTF8PROC_LIBS := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
 SEARCH_LIBS   := $(UTF8PROC_LIBS) -lstemmer -lroaring
 # recommendations (src/recommend): OpenBLAS for the dense algebra, LAPACKE for the small solves
 RECOMMEND_LIBS := -llapacke -lopenblas
-LDLIBS   := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lsodium -loath -lcurl $(SEARCH_LIBS) $(RECOMMEND_LIBS) -lz -lpthread -lm
+LDLIBS   := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lpq -lsodium -loath -lcurl $(SEARCH_LIBS) $(RECOMMEND_LIBS) -lz -lpthread -lm
 LDFLAGS  := $(SAN) $(EXTRA_LDFLAGS)
 
-SRC      := $(sort $(wildcard src/*/*.c src/store/sqlite/*.c))
+SRC      := $(sort $(wildcard src/*/*.c src/store/sqlite/*.c src/store/postgres/*.c))
 MAIN_SRC := src/app/main.c
 LIB_SRC  := $(filter-out $(MAIN_SRC),$(SRC))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
+# PostgreSQL's set: the same files, except where postgres/ holds its own
+# version of one (DDL that differs: types, triggers)
+PG_MIGRATIONS := $(foreach m,$(MIGRATIONS),$(or $(wildcard src/store/migrations/postgres/$(notdir $m)),$m))
 ASSETS   := src/app/openapi.json web/site.css web/site.js
-GEN_SRC  := $(BUILD)/gen/migrations_sqlite.c $(BUILD)/gen/assets.c
+GEN_SRC  := $(BUILD)/gen/migrations_sqlite.c $(BUILD)/gen/migrations_postgres.c $(BUILD)/gen/assets.c
 LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(GEN_SRC))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -46,6 +49,10 @@ $(BUILD)/tools/embed: tools/embed.c
 $(BUILD)/gen/migrations_sqlite.c: $(MIGRATIONS) $(BUILD)/tools/embed
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/embed souk_migrations_sqlite $@ $(MIGRATIONS)
+
+$(BUILD)/gen/migrations_postgres.c: $(PG_MIGRATIONS) $(BUILD)/tools/embed
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed souk_migrations_postgres $@ $(PG_MIGRATIONS)
 
 $(BUILD)/gen/assets.c: $(ASSETS) $(BUILD)/tools/embed
 	@mkdir -p $(dir $@)

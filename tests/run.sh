@@ -16,6 +16,21 @@ failures=()
 
 section() { printf '\n== %s ==\n' "$1"; }
 
+# PostgreSQL for the storage contract suite (test_store_contract runs every
+# test on both adapters): a throw-away server on loopback, stopped on exit.
+# SOUK_TEST_PG_DSN set by the caller names a server of their own instead.
+if [ -z "${SOUK_TEST_PG_DSN:-}" ]; then
+  pg_dir=$(mktemp -d /tmp/souk-test-pg.XXXXXX)
+  trap 'scripts/pg-test.sh stop "$pg_dir"' EXIT
+  if SOUK_TEST_PG_DSN=$(scripts/pg-test.sh start "$pg_dir"); then
+    export SOUK_TEST_PG_DSN
+  else
+    echo "PostgreSQL did not start: the contract suite's PostgreSQL half cannot run" >&2
+    failed=$((failed + 1))
+    failures+=("postgres server")
+  fi
+fi
+
 section "unit tests"
 for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] || continue

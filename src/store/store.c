@@ -26,8 +26,8 @@ typedef struct adapter_entry {
 
 static const adapter_entry adapters[] = {
     {"sqlite", &souk__store_sqlite},
-    {"postgres", NULL},
-    {"postgresql", NULL},
+    {"postgres", &souk__store_postgres},
+    {"postgresql", &souk__store_postgres},
 };
 
 /* Splits DSN into its adapter and target. Returns the entry, or NULL for an

@@ -13,8 +13,14 @@
 // keepDir is set again).
 //
 // The binary is $SOUK_BIN, else ../../../build/souk relative to this file.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+//
+// SOUK_TEST_HTTP_PG=postgresql://user@host:port runs every server on a fresh
+// PostgreSQL database of that server instead of a SQLite file (dropped at
+// stop), with its signing-key key in DIR/key: the HTTP suite against the
+// PostgreSQL adapter (tests that open the SQLite file themselves cannot).
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +34,33 @@ const START_TIMEOUT_MS = 10_000;
 const SETUP_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 10_000;
 const KEY_RE = /admin api key: (sk_[A-Za-z0-9._~+/=-]+)/;
+const PG = process.env.SOUK_TEST_HTTP_PG || '';
+let pgCount = 0;
+
+/* psql against the PostgreSQL server's maintenance database */
+function pgAdmin(sql) {
+  const r = spawnSync('psql', [`${PG}/postgres`, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr}`);
+}
+
+/* DIR's database: a SQLite file, or (SOUK_TEST_HTTP_PG) a PostgreSQL database
+ * made for it, named in DIR/pg_dsn so that a restart finds it again */
+function databaseOf(dir, create) {
+  if (!PG) return { dbPath: path.join(dir, 'souk.db'), pgEnv: {}, drop: () => {} };
+  const dsnFile = path.join(dir, 'pg_dsn');
+  let dsn;
+  if (create) {
+    const name = `souk_http_${process.pid}_${++pgCount}_${randomBytes(3).toString('hex')}`;
+    pgAdmin(`CREATE DATABASE ${name}`);
+    dsn = `${PG}/${name}`;
+    writeFileSync(dsnFile, dsn);
+    writeFileSync(path.join(dir, 'key'), randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+  } else {
+    dsn = readFileSync(dsnFile, 'utf8');
+  }
+  const drop = () => pgAdmin(`DROP DATABASE IF EXISTS ${dsn.slice(dsn.lastIndexOf('/') + 1)} WITH (FORCE)`);
+  return { dbPath: dsn, pgEnv: { SOUK_KEY_FILE: path.join(dir, 'key') }, drop };
+}
 
 const live = new Set();
 process.on('exit', () => {
@@ -83,10 +116,12 @@ export async function startServer({ products, seed = 1, env = {}, dir: reuseDir,
   }
   if (reuseDir !== undefined && !reuseKey) throw new Error('startServer: dir needs the adminKey of that database');
   const dir = reuseDir !== undefined ? reuseDir : mkdtempSync(path.join(tmpdir(), 'souk-test-'));
-  const dbPath = path.join(dir, 'souk.db');
-  if (reuseDir !== undefined && !existsSync(dbPath)) throw new Error(`startServer: no database at ${dbPath}`);
+  const { dbPath, pgEnv, drop } = databaseOf(dir, reuseDir === undefined);
+  env = { ...pgEnv, ...env };
+  if (reuseDir !== undefined && !PG && !existsSync(dbPath)) throw new Error(`startServer: no database at ${dbPath}`);
   const cleanup = () => {
     if (keepDir) return;
+    try { drop(); } catch { /* ignore */ }
     try { rmSync(dir, { recursive: true, force: true }); } catch { /* ignore */ }
   };
 

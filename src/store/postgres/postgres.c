@@ -1,0 +1,572 @@
+/*
+ * postgres.c — the PostgreSQL adapter of the storage port (adapter.h), on
+ * libpq.
+ *
+ * Design
+ * - A statement is prepared on the server once per connection (a named
+ *   statement "souk_N"), as the port's cache asks, at its first run: then
+ *   the types of that run's values are known. Integers are declared bigint
+ *   and blobs bytea; text, booleans and NULLs are left for PostgreSQL to
+ *   infer from where the SQL uses them (a text value may fill a date, a
+ *   boolean a flag column of either type). Preparing at once would not do:
+ *   a failed prepare aborts the transaction it is in, and only the first
+ *   run tells the types. Outside a transaction a trial prepare still
+ *   catches bad SQL at once; inside one it surfaces at the first step.
+ * - Savepoint commands run as simple queries: in a transaction a failed
+ *   statement has aborted, a prepare is refused, and ROLLBACK TO is what
+ *   mends it.
+ * - Values travel as text, blobs as binary; results come back as text
+ *   (booleans 't'/'f' read as 1/0, bytea decoded when read as a blob). A
+ *   statement's result is fetched whole at its first step and walked row by
+ *   row after that.
+ * - Write transactions run SERIALIZABLE, which gives every transaction the
+ *   outcome it would have alone, as SQLite's single writer does; a
+ *   serialization failure or deadlock is SOUK_DB_SOFT and the port's runner
+ *   retries it. Read transactions are REPEATABLE READ READ ONLY: one
+ *   snapshot for every statement of a request. See ADR 0007.
+ * - The change mark is the current snapshot's xmax (it moves when any
+ *   transaction that wrote commits), re-based after this connection's own
+ *   commits so that only others' commits move it.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/embed.h"
+#include "core/metrics.h"
+#include "store/adapter.h"
+#include "core/banned.h"
+
+/* type OIDs of the values we send (pg_type.dat) */
+#define OID_BYTEA 17
+#define OID_INT8 20
+
+typedef struct pg_value {
+    const char *ptr; /* what libpq sends */
+    int len;
+    int format;        /* 0 text, 1 binary */
+    unsigned int type; /* declared at prepare; 0: inferred */
+    char num[24];      /* an integer's digits */
+    char *owned;       /* a copy, when the caller asked for one or the text needed a terminator */
+} pg_value;
+
+typedef struct pg_stmt {
+    souk_stmt base; /* first */
+    char name[24];
+    bool prepared; /* on the server (else at the first step, with the values' types) */
+    bool ran;      /* executed since the last reset */
+    bool control;  /* SAVEPOINT, RELEASE, ROLLBACK: run as a simple query */
+    PGresult *res;
+    int row;    /* the current row of res */
+    void *blob; /* the current bytea column, decoded (freed on the next step or reset) */
+    pg_value values[SOUK_STORE_MAX_PARAMS];
+} pg_stmt;
+
+typedef struct pg_conn {
+    souk_store base; /* first */
+    PGconn *pg;
+    uint64_t next_name;
+    int64_t changes;
+    int64_t mark_seen; /* xmax last looked at */
+    int64_t marks;     /* how often it moved by others' commits */
+    bool wrote;        /* this connection committed a write since the last look */
+} pg_conn;
+
+#define CONN(d) ((pg_conn *)(d))
+#define STMT(s) ((pg_stmt *)(s))
+
+/* Maps a failed result to an error class and records its message. */
+static int classify(souk_store *db, const PGresult *res, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(CONN(db)->pg);
+    souk__store_set_err(db, "%s: %s", what, msg && *msg ? msg : "connection lost");
+    size_t n = strlen(db->errmsg);
+    while (n && (db->errmsg[n - 1] == '\n' || db->errmsg[n - 1] == ' '))
+        db->errmsg[--n] = '\0';
+    if (!state)
+        return SOUK_DB_HARD;
+    /* 40001 serialization failure, 40P01 deadlock, 55P03 lock not available */
+    if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
+        return SOUK_DB_SOFT;
+    if (!strncmp(state, "23", 2)) /* integrity constraint violation */
+        return SOUK_DB_CONSTRAINT;
+    return SOUK_DB_HARD;
+}
+
+/* Runs SQL without parameters; DONE, ROW (it returned rows) or an error class. */
+static int run_simple(souk_store *db, const char *sql)
+{
+    PGresult *res = PQexec(CONN(db)->pg, sql);
+    ExecStatusType s = PQresultStatus(res);
+    int r = s == PGRES_COMMAND_OK || s == PGRES_EMPTY_QUERY ? SOUK_DB_DONE
+            : s == PGRES_TUPLES_OK                          ? SOUK_DB_ROW
+                                                            : classify(db, res, "exec");
+    PQclear(res);
+    return r;
+}
+
+static int pg_exec_script(souk_store *db, const char *sql)
+{
+    int r = run_simple(db, sql);
+    if (r == SOUK_DB_HARD)
+        souk_metrics_db_error();
+    return r < 0 ? r : SOUK_DB_DONE;
+}
+
+static souk_store *pg_open(const char *target, bool create, char *err, size_t errlen)
+{
+    (void)create; /* a PostgreSQL database is created by its administrator */
+    pg_conn *c = calloc(1, sizeof *c);
+    size_t n = strlen(target) + sizeof "postgresql:";
+    char *uri = malloc(n);
+    if (!c || !uri) {
+        free(c);
+        free(uri);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    snprintf(uri, n, "postgresql:%s", target);
+    c->base.ops = &souk__store_postgres;
+    c->pg = PQconnectdb(uri);
+    free(uri);
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %s", PQerrorMessage(c->pg));
+        n = strlen(err);
+        while (n && err[n - 1] == '\n')
+            err[--n] = '\0';
+        PQfinish(c->pg);
+        free(c);
+        return NULL;
+    }
+    /* UTC timestamps, no notices on the log, and statements bounded in time */
+    if (run_simple(&c->base, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; "
+                             "SET client_min_messages = warning") < 0) {
+        snprintf(err, errlen, "cannot configure the PostgreSQL session: %s", c->base.errmsg);
+        PQfinish(c->pg);
+        free(c);
+        return NULL;
+    }
+    c->mark_seen = -1;
+    return &c->base;
+}
+
+static void pg_close(souk_store *db)
+{
+    PQfinish(CONN(db)->pg);
+    free(db);
+}
+
+/* The highest $N that SQL names outside quotes and comments, 0 for none,
+ * -1 for a $N beyond SOUK_STORE_MAX_PARAMS. */
+static int count_params(const char *sql)
+{
+    int max = 0;
+    for (const char *p = sql; *p; p++) {
+        if (*p == '\'' || *p == '"') {
+            char q = *p;
+            while (*++p && *p != q)
+                ;
+            if (!*p)
+                break;
+        } else if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+            if (!*p)
+                break;
+        } else if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+            int k = 0;
+            while (p[1] >= '0' && p[1] <= '9' && k <= SOUK_STORE_MAX_PARAMS)
+                k = k * 10 + (*++p - '0');
+            if (k > SOUK_STORE_MAX_PARAMS)
+                return -1;
+            if (k > max)
+                max = k;
+        }
+    }
+    return max;
+}
+
+/* Prepares ST on the server with TYPES (NULL: inferred). */
+static int server_prepare(pg_stmt *s, const unsigned int *types)
+{
+    souk_store *db = s->base.db;
+    PGresult *res = PQprepare(CONN(db)->pg, s->name, s->base.sql, s->base.nparams, types);
+    int r = PQresultStatus(res) == PGRES_COMMAND_OK ? SOUK_DB_DONE : classify(db, res, "prepare");
+    if (r == SOUK_DB_DONE)
+        s->prepared = true;
+    PQclear(res);
+    return r;
+}
+
+/* Transaction control: SAVEPOINT, RELEASE, ROLLBACK (TO). */
+static bool is_control(const char *sql)
+{
+    static const char *const words[] = {"SAVEPOINT ", "RELEASE ", "ROLLBACK"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (!strncasecmp(sql, words[i], strlen(words[i])))
+            return true;
+    return false;
+}
+
+static souk_stmt *pg_prepare(souk_store *db, const char *sql)
+{
+    int n = count_params(sql);
+    if (n < 0) {
+        souk__store_set_err(db, "bad parameter (use $1 … $%d)", SOUK_STORE_MAX_PARAMS);
+        return NULL;
+    }
+    pg_stmt *s = calloc(1, sizeof *s);
+    if (!s) {
+        souk__store_set_err(db, "out of memory");
+        return NULL;
+    }
+    /* Outside a transaction, bad SQL is caught here, as SQLite's prepare
+     * would: a trial prepare as the unnamed statement (a failure there
+     * aborts nothing). 42P18, a parameter whose type only the values tell,
+     * is not an error. */
+    if (PQtransactionStatus(CONN(db)->pg) == PQTRANS_IDLE) {
+        PGresult *res = PQprepare(CONN(db)->pg, "", sql, n, NULL);
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        bool bad = PQresultStatus(res) != PGRES_COMMAND_OK && !(state && !strcmp(state, "42P18"));
+        if (bad)
+            classify(db, res, "prepare");
+        PQclear(res);
+        if (bad) {
+            free(s);
+            return NULL;
+        }
+    }
+    s->base.nparams = n;
+    snprintf(s->name, sizeof s->name, "souk_%llu", (unsigned long long)++CONN(db)->next_name);
+    s->control = is_control(sql);
+    return &s->base;
+}
+
+static void clear_row(pg_stmt *s)
+{
+    if (s->blob) {
+        PQfreemem(s->blob);
+        s->blob = NULL;
+    }
+}
+
+static void pg_reset(souk_stmt *st)
+{
+    pg_stmt *s = STMT(st);
+    clear_row(s);
+    PQclear(s->res);
+    s->res = NULL;
+    s->ran = false;
+    s->row = 0;
+    for (int i = 0; i < st->nparams; i++) {
+        free(s->values[i].owned);
+        s->values[i] = (pg_value){0};
+    }
+}
+
+static void pg_finalize(souk_stmt *st)
+{
+    pg_stmt *s = STMT(st);
+    pg_reset(st);
+    if (s->prepared && PQstatus(CONN(st->db)->pg) == CONNECTION_OK &&
+        PQtransactionStatus(CONN(st->db)->pg) != PQTRANS_INERROR) {
+        char sql[48];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
+        PQclear(PQexec(CONN(st->db)->pg, sql));
+    }
+    free(s);
+}
+
+static bool pg_busy(souk_stmt *st)
+{
+    pg_stmt *s = STMT(st);
+    return s->ran && s->res && s->row < PQntuples(s->res);
+}
+
+static int pg_bind(souk_stmt *st, int idx, const souk_param *p, bool copy)
+{
+    if (idx < 1 || idx > st->nparams)
+        return -1;
+    pg_value *v = &STMT(st)->values[idx - 1];
+    free(v->owned);
+    *v = (pg_value){0};
+    switch (p->type) {
+    case SOUK_TYPE_NULL: return 0;
+    case SOUK_TYPE_I64:
+        v->len = snprintf(v->num, sizeof v->num, "%lld", (long long)p->i64);
+        v->ptr = v->num;
+        v->type = OID_INT8;
+        return 0;
+    case SOUK_TYPE_BOOL: /* "1"/"0": valid input for boolean and for integers */
+        v->ptr = p->i64 ? "1" : "0";
+        v->len = 1;
+        return 0;
+    case SOUK_TYPE_TEXT: {
+        if (!p->ptr)
+            return 0;
+        size_t n = p->len == SIZE_MAX ? strlen(p->ptr) : p->len;
+        if (n > (size_t)0x7fffffff)
+            return -1;
+        if (copy || p->len != SIZE_MAX) { /* text goes NUL-terminated */
+            if (!(v->owned = malloc(n + 1)))
+                return -1;
+            memcpy(v->owned, p->ptr, n);
+            v->owned[n] = '\0';
+        }
+        v->ptr = v->owned ? v->owned : p->ptr;
+        v->len = (int)n;
+        return 0;
+    }
+    case SOUK_TYPE_BLOB:
+        if (p->len > (size_t)0x7fffffff)
+            return -1;
+        if (copy && p->len) {
+            if (!(v->owned = malloc(p->len)))
+                return -1;
+            memcpy(v->owned, p->ptr, p->len);
+        }
+        v->ptr = v->owned ? v->owned : p->ptr ? p->ptr : "";
+        v->len = (int)p->len;
+        v->format = 1;
+        v->type = OID_BYTEA;
+        return 0;
+    default: return -1;
+    }
+}
+
+/* Sends the statement with its values; keeps the result. */
+static int run(pg_stmt *s)
+{
+    souk_store *db = s->base.db;
+    int n = s->base.nparams;
+    const char *values[SOUK_STORE_MAX_PARAMS];
+    int lengths[SOUK_STORE_MAX_PARAMS], formats[SOUK_STORE_MAX_PARAMS];
+    unsigned int types[SOUK_STORE_MAX_PARAMS];
+    for (int i = 0; i < n; i++) {
+        values[i] = s->values[i].ptr;
+        lengths[i] = s->values[i].len;
+        formats[i] = s->values[i].format;
+        types[i] = s->values[i].type;
+    }
+    if (s->control && n == 0) {
+        s->ran = true;
+        return run_simple(db, s->base.sql);
+    }
+    if (!s->prepared) {
+        int r = server_prepare(s, types);
+        if (r < 0)
+            return r;
+    }
+    s->res = PQexecPrepared(CONN(db)->pg, s->name, n, values, lengths, formats, 0);
+    s->ran = true;
+    s->row = 0;
+    switch (PQresultStatus(s->res)) {
+    case PGRES_TUPLES_OK: return PQntuples(s->res) > 0 ? SOUK_DB_ROW : SOUK_DB_DONE;
+    case PGRES_COMMAND_OK: {
+        const char *t = PQcmdTuples(s->res);
+        CONN(db)->changes = *t ? strtoll(t, NULL, 10) : 0;
+        return SOUK_DB_DONE;
+    }
+    default: return classify(db, s->res, "step");
+    }
+}
+
+static int pg_step(souk_stmt *st)
+{
+    pg_stmt *s = STMT(st);
+    clear_row(s);
+    if (!s->ran)
+        return run(s);
+    if (!s->res || ++s->row >= PQntuples(s->res))
+        return SOUK_DB_DONE;
+    return SOUK_DB_ROW;
+}
+
+static int pg_column_count(souk_stmt *st)
+{
+    pg_stmt *s = STMT(st);
+    return pg_busy(st) ? PQnfields(s->res) : 0;
+}
+
+static bool pg_column_null(souk_stmt *st, int col)
+{
+    pg_stmt *s = STMT(st);
+    return !pg_busy(st) || col >= PQnfields(s->res) || PQgetisnull(s->res, s->row, col);
+}
+
+static int64_t pg_column_i64(souk_stmt *st, int col)
+{
+    if (pg_column_null(st, col))
+        return 0;
+    const char *t = PQgetvalue(STMT(st)->res, STMT(st)->row, col);
+    if (t[0] == 't' && !t[1])
+        return 1;
+    if (t[0] == 'f' && !t[1])
+        return 0;
+    return strtoll(t, NULL, 10); /* numeric sums ("12.00") read as their integer part */
+}
+
+static const char *pg_column_text(souk_stmt *st, int col, size_t *len)
+{
+    if (pg_column_null(st, col)) {
+        if (len)
+            *len = 0;
+        return NULL;
+    }
+    pg_stmt *s = STMT(st);
+    if (len)
+        *len = (size_t)PQgetlength(s->res, s->row, col);
+    return PQgetvalue(s->res, s->row, col);
+}
+
+static const void *pg_column_blob(souk_stmt *st, int col, size_t *len)
+{
+    pg_stmt *s = STMT(st);
+    if (pg_column_null(st, col) || PQftype(s->res, col) != OID_BYTEA)
+        return pg_column_text(st, col, len);
+    clear_row(s);
+    size_t n = 0;
+    s->blob = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, col), &n);
+    if (len)
+        *len = s->blob ? n : 0;
+    return s->blob;
+}
+
+static int64_t pg_changes(souk_store *db)
+{
+    return CONN(db)->changes;
+}
+
+/* Whether a word (case-insensitive, whole) occurs in SQL. */
+static bool has_word(const char *sql, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = sql; (p = strcasestr(p, word)); p += n) {
+        bool start = p == sql || !(p[-1] == '_' || ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z'));
+        char e = p[n];
+        bool end = !(e == '_' || ((e | 0x20) >= 'a' && (e | 0x20) <= 'z'));
+        if (start && end)
+            return true;
+    }
+    return false;
+}
+
+/* Read-only by its first word: SELECT, VALUES, SHOW, and WITH when no
+ * part of it writes; transaction control writes nothing itself. */
+static bool pg_stmt_readonly(souk_stmt *st)
+{
+    const char *p = st->sql;
+    while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '(')
+        p++;
+    static const char *const reads[] = {"SELECT", "VALUES", "SHOW", "BEGIN", "COMMIT", "ROLLBACK", "END"};
+    for (size_t i = 0; i < sizeof reads / sizeof *reads; i++)
+        if (!strncasecmp(p, reads[i], strlen(reads[i])))
+            return true;
+    if (!strncasecmp(p, "WITH", 4))
+        return !has_word(p, "INSERT") && !has_word(p, "UPDATE") && !has_word(p, "DELETE");
+    return false;
+}
+
+static int pg_begin(souk_store *db, bool write)
+{
+    return run_simple(db,
+                      write ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+}
+
+static int pg_commit(souk_store *db)
+{
+    int r = run_simple(db, "COMMIT");
+    if (r == SOUK_DB_DONE)
+        CONN(db)->wrote = true;
+    return r;
+}
+
+static void pg_rollback(souk_store *db)
+{
+    PQclear(PQexec(CONN(db)->pg, "ROLLBACK"));
+}
+
+static bool pg_in_tx(souk_store *db)
+{
+    PGTransactionStatusType t = PQtransactionStatus(CONN(db)->pg);
+    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+static int pg_table_exists(souk_store *db, const char *name)
+{
+    int r =
+        souk_store_one(db, "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = $1",
+                       SOUK_ARGS(SOUK_TEXT(name)), NULL);
+    return r < 0 ? r : r == SOUK_DB_ROW;
+}
+
+static int64_t snapshot_xmax(souk_store *db)
+{
+    int64_t v = -1;
+    return souk_store_one(db, "SELECT CAST(CAST(pg_snapshot_xmax(pg_current_snapshot()) AS TEXT) AS BIGINT)", NULL,
+                          SOUK_COLS(SOUK_COL_I64(&v))) == SOUK_DB_ROW
+               ? v
+               : -1;
+}
+
+/* Moves when a transaction of another connection that wrote has committed
+ * since the last look. This connection's own commits re-base it, so a
+ * commit of another's that lands between our commit and our next look is
+ * noticed at the one after (a poller looks twice a second). */
+static int64_t pg_change_mark(souk_store *db)
+{
+    pg_conn *c = CONN(db);
+    int64_t x = snapshot_xmax(db);
+    if (x < 0)
+        return -1;
+    if (c->mark_seen >= 0 && x != c->mark_seen && !c->wrote)
+        c->marks++;
+    c->mark_seen = x;
+    c->wrote = false;
+    return c->marks;
+}
+
+/* Dead rows (erased values among them) are reclaimed by VACUUM; it does not
+ * zero them on disk, which PostgreSQL leaves to the file system. */
+static int pg_scrub(souk_store *db)
+{
+    if (pg_in_tx(db))
+        return 1;
+    return run_simple(db, "VACUUM") < 0 ? 1 : 0;
+}
+
+extern const souk_embedded_file souk_migrations_postgres[];
+extern const size_t souk_migrations_postgres_count;
+
+const souk_store_ops souk__store_postgres = {
+    .name = "postgres",
+    .migrations = souk_migrations_postgres,
+    .migration_count = &souk_migrations_postgres_count,
+    .error_aborts_tx = true,
+    .open = pg_open,
+    .close = pg_close,
+    .prepare = pg_prepare,
+    .finalize = pg_finalize,
+    .reset = pg_reset,
+    .busy = pg_busy,
+    .bind = pg_bind,
+    .step = pg_step,
+    .column_count = pg_column_count,
+    .column_null = pg_column_null,
+    .column_i64 = pg_column_i64,
+    .column_text = pg_column_text,
+    .column_blob = pg_column_blob,
+    .changes = pg_changes,
+    .stmt_readonly = pg_stmt_readonly,
+    .exec_script = pg_exec_script,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .in_tx = pg_in_tx,
+    .table_exists = pg_table_exists,
+    .change_mark = pg_change_mark,
+    .scrub = pg_scrub,
+};
