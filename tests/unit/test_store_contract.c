@@ -221,11 +221,15 @@ static void test_params(void **state)
     assert_true(i == -9007199254740993LL); /* 64 bits, not a double */
     assert_string_equal(t, "hello");
     assert_true(flag);
-    size_t blen = 0;
-    souk_stmt *st = souk_store_query(f->db, "SELECT b FROM p WHERE id = $1", SOUK_ARGS(SOUK_I64(1)));
+    size_t blen = 0, blen2 = 0;
+    souk_stmt *st = souk_store_query(f->db, "SELECT b, b FROM p WHERE id = $1", SOUK_ARGS(SOUK_I64(1)));
     assert_int_equal(souk_stmt_step(st), SOUK_DB_ROW);
-    assert_memory_equal(souk_stmt_blob(st, 0, &blen), "\0\1\2", 3);
+    /* two blobs of one row stay readable together */
+    const void *b1 = souk_stmt_blob(st, 0, &blen), *b2 = souk_stmt_blob(st, 1, &blen2);
+    assert_memory_equal(b1, "\0\1\2", 3);
+    assert_memory_equal(b2, "\0\1\2", 3);
     assert_int_equal(blen, 3);
+    assert_int_equal(blen2, 3);
     souk_stmt_done(st);
 
     i = 5, flag = true;

@@ -60,7 +60,11 @@ typedef struct pg_stmt {
     bool control;  /* SAVEPOINT, RELEASE, ROLLBACK: run as a simple query */
     PGresult *res;
     int row;    /* the current row of res */
-    void *blob; /* the current bytea column, decoded (freed on the next step or reset) */
+    struct pg_blob {   /* the current row's bytea columns, decoded when read */
+        unsigned char *p;  /* freed on the next step or reset */
+        size_t len;
+    } *blobs;
+    int nblobs; /* slots in blobs: the result's column count */
     pg_value values[SOUK_STORE_MAX_PARAMS];
 } pg_stmt;
 
@@ -247,16 +251,20 @@ static souk_stmt *pg_prepare(souk_store *db, const char *sql)
 
 static void clear_row(pg_stmt *s)
 {
-    if (s->blob) {
-        PQfreemem(s->blob);
-        s->blob = NULL;
-    }
+    for (int i = 0; i < s->nblobs; i++)
+        if (s->blobs[i].p) {
+            PQfreemem(s->blobs[i].p);
+            s->blobs[i].p = NULL;
+        }
 }
 
 static void pg_reset(souk_stmt *st)
 {
     pg_stmt *s = STMT(st);
     clear_row(s);
+    free(s->blobs);
+    s->blobs = NULL;
+    s->nblobs = 0;
     PQclear(s->res);
     s->res = NULL;
     s->ran = false;
@@ -427,12 +435,18 @@ static const void *pg_column_blob(souk_stmt *st, int col, size_t *len)
     pg_stmt *s = STMT(st);
     if (pg_column_null(st, col) || PQftype(s->res, col) != OID_BYTEA)
         return pg_column_text(st, col, len);
-    clear_row(s);
-    size_t n = 0;
-    s->blob = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, col), &n);
+    if (!s->blobs) {
+        int n = PQnfields(s->res);
+        if (!(s->blobs = calloc((size_t)n, sizeof *s->blobs)))
+            return NULL;
+        s->nblobs = n;
+    }
+    struct pg_blob *b = &s->blobs[col];
+    if (!b->p)
+        b->p = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, col), &b->len);
     if (len)
-        *len = s->blob ? n : 0;
-    return s->blob;
+        *len = b->p ? b->len : 0;
+    return b->p;
 }
 
 static int64_t pg_changes(souk_store *db)
