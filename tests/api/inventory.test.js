@@ -8,7 +8,7 @@
 // document by lib/client.js.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { sql } from './lib/db.js';
 import { startServer } from './lib/server.js';
 import { api, expectError, walk } from './lib/client.js';
 import { register } from './lib/auth_util.js';
@@ -16,11 +16,6 @@ import { token, sleep } from './lib/util.js';
 
 const ID = (prefix) => new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{13}$`);
 
-/** sqlite3 on the server's (live, WAL) database, waiting for its write lock. */
-function sql(db, text) {
-  return execFileSync('sqlite3', ['-bail', '-cmd', '.timeout 10000', db, text],
-    { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
 
 describe('inventory', () => {
   let srv;

@@ -11,7 +11,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
-import { execFileSync } from 'node:child_process';
+import { sql } from './lib/db.js';
 import { token, sleep } from './lib/util.js';
 import {
   ADMIN, ADDRESS, ID, money, must, call, checkout, idemKey, warehouse, product, stockOf, guestCart, addLine,
@@ -27,11 +27,6 @@ function rowId(publicId) {
   return BigInt.asIntN(64, v).toString();
 }
 
-/** sqlite3 on the server's (live, WAL) database, waiting for its write lock. */
-function sql(db, text) {
-  return execFileSync('sqlite3', ['-bail', '-cmd', '.timeout 10000', db, text],
-    { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
 
 const CARD_OK = '4242424242424242';
 const CARD_DECLINED = '4000000000000002';

@@ -5,10 +5,11 @@
  * Design
  * - A statement is prepared on the server once per connection (a named
  *   statement "souk_N"), as the port's cache asks, at its first run: then
- *   the types of that run's values are known. Integers are declared bigint
- *   and blobs bytea; text, booleans and NULLs are left for PostgreSQL to
- *   infer from where the SQL uses them (a text value may fill a date, a
- *   boolean a flag column of either type). Preparing at once would not do:
+ *   the types of that run's values are known. Integers are declared
+ *   bigint, text text ("$1 IS NULL OR state = $1" tells PostgreSQL no type
+ *   otherwise) and blobs bytea; booleans and NULLs are left for PostgreSQL
+ *   to infer from where the SQL uses them (a boolean may fill a flag column
+ *   of either type). Preparing at once would not do:
  *   a failed prepare aborts the transaction it is in, and only the first
  *   run tells the types. Outside a transaction a trial prepare still
  *   catches bad SQL at once; inside one it surfaces at the first step.
@@ -42,6 +43,7 @@
 /* type OIDs of the values we send (pg_type.dat) */
 #define OID_BYTEA 17
 #define OID_INT8 20
+#define OID_TEXT 25
 
 typedef struct pg_value {
     const char *ptr; /* what libpq sends */
@@ -326,6 +328,7 @@ static int pg_bind(souk_stmt *st, int idx, const souk_param *p, bool copy)
         }
         v->ptr = v->owned ? v->owned : p->ptr;
         v->len = (int)n;
+        v->type = OID_TEXT;
         return 0;
     }
     case SOUK_TYPE_BLOB:

@@ -3,7 +3,6 @@
 // its signing keys, opened with its key-encryption key (XChaCha20-Poly1305).
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { api } from './client.js';
 import { token } from './util.js';
@@ -110,10 +109,9 @@ export function signEd25519(header, payload, key) {
 
 // ---------------------------------------------------------------- sqlite3
 
-/** Runs sqlite3 on DB with SQL; returns stdout (trimmed). */
-export function sqlite(db, sql) {
-  return execFileSync('sqlite3', ['-bail', db, sql], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
+/** Runs SQL on DB (sqlite3, or psql for a PostgreSQL test server); returns stdout (trimmed). */
+import { sql as sqlite } from './db.js';
+export { sqlite };
 
 // ---------------------------------------------------------------- signing keys at rest
 

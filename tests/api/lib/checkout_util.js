@@ -3,17 +3,13 @@
 // products, guest carts, checkouts, full walks of the admin lists of orders,
 // jobs and mail, and sqlite3 on a test server's database.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { api } from './client.js';
 import { token, sleep } from './util.js';
 
 export const CARD_OK = '4242424242424242';
 
-/** sqlite3 on a server's (live, WAL) database, waiting for its write lock. */
-export function sql(db, text) {
-  return execFileSync('sqlite3', ['-bail', '-cmd', '.timeout 10000', db, text],
-    { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
+import { sql } from './db.js';
+export { sql };
 
 export async function must(r, status) {
   assert.equal(r.status, status, `${r.method} ${r.path} -> ${r.status}: ${r.text.slice(0, 500)}`);
