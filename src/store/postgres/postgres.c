@@ -315,6 +315,7 @@ static int pg_bind(souk_stmt *st, int idx, const souk_param *p, bool copy)
         v->len = 1;
         return 0;
     case SOUK_TYPE_TEXT: {
+        v->type = OID_TEXT; /* a NULL text too: "$1 IS NULL OR kind = $1" */
         if (!p->ptr)
             return 0;
         size_t n = p->len == SIZE_MAX ? strlen(p->ptr) : p->len;
@@ -328,7 +329,6 @@ static int pg_bind(souk_stmt *st, int idx, const souk_param *p, bool copy)
         }
         v->ptr = v->owned ? v->owned : p->ptr;
         v->len = (int)n;
-        v->type = OID_TEXT;
         return 0;
     }
     case SOUK_TYPE_BLOB:

@@ -20,7 +20,7 @@
 // PostgreSQL adapter (tests that open the SQLite file themselves cannot).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, writeFileSync, readFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,7 @@ const SETUP_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 10_000;
 const KEY_RE = /admin api key: (sk_[A-Za-z0-9._~+/=-]+)/;
 const PG = process.env.SOUK_TEST_HTTP_PG || '';
+const ERROR_LOG = process.env.SOUK_TEST_ERROR_LOG || '';
 let pgCount = 0;
 
 /* psql against the PostgreSQL server's maintenance database */
@@ -233,6 +234,9 @@ export async function startServer({ products, seed = 1, env = {}, dir: reuseDir,
     proc.stderr.setEncoding('utf8').on('data', (d) => {
       server.stderr += d;
       stderrBuf += d;
+      if (ERROR_LOG) { /* SOUK_TEST_ERROR_LOG=FILE: every server's error lines, to read after a run */
+        for (const l of d.split('\n')) if (l.includes('"level":"error"')) appendFileSync(ERROR_LOG, l + '\n');
+      }
       let nl;
       while ((nl = stderrBuf.indexOf('\n')) >= 0) {
         const line = stderrBuf.slice(0, nl).trim();
