@@ -17,7 +17,7 @@ static const souk_command commands[] = {
      "warns how to create an admin ('souk user create'; 'souk demo' makes one with a demo store).\n"
      "SIGTERM or Ctrl-C drains in-flight requests and exits 0.\n\n"
      "  --listen ADDR:PORT  address to bind (SOUK_LISTEN)\n"
-     "  --db DSN           a SQLite file path or sqlite:PATH (SOUK_DB, default souk.db)\n"
+     "  --db DSN           a SQLite file path, sqlite:PATH or postgresql://… (SOUK_DB, default souk.db)\n"
      "  --threads N         event-loop threads (SOUK_THREADS, default: one per core)\n"
      "  --no-access-log     do not log every request (SOUK_ACCESS_LOG=off)\n"
      "  --no-workers        do not run job workers and the event dispatcher in this process\n"

@@ -75,10 +75,6 @@ struct souk_store {
 struct souk_store_ops {
     const char *name;                     /* "sqlite", "postgres": souk_store_backend() */
     const souk_embedded_file *migrations; /* this dialect's forward-only migrations, in order */
-    /* A failed statement aborts the whole transaction it is in (PostgreSQL),
-     * rather than only itself (SQLite): nested work then needs a savepoint
-     * to fail alone (souk_store_tx_join). */
-    bool error_aborts_tx;
     const size_t *migration_count;
 
     /* Opens a connection to TARGET (the DSN without its scheme), creating

@@ -109,8 +109,7 @@ static void run_item(souk_store_group *g, item *it)
 {
     souk_store *db = g->db;
     if (it->kind == ITEM_TX) {
-        it->result =
-            it->flat && !db->ops->error_aborts_tx ? it->fn(db, it->ctx) : souk__store_savepoint_tx(db, it->fn, it->ctx);
+        it->result = it->flat ? it->fn(db, it->ctx) : souk__store_savepoint_tx(db, it->fn, it->ctx);
     } else {
         it->work(db, it->ctx);
         souk_store_idle(db);
@@ -419,7 +418,7 @@ int souk__store_group_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), v
 {
     souk_store_group *g = db->group;
     if (on_committer == g) /* from inside an item: it is already in the group's transaction */
-        return flat && !g->db->ops->error_aborts_tx ? fn(g->db, ctx) : souk__store_savepoint_tx(g->db, fn, ctx);
+        return flat ? fn(g->db, ctx) : souk__store_savepoint_tx(g->db, fn, ctx);
     int r = SOUK_DB_HARD;
     for (int attempt = 0; attempt < GROUP_TX_ATTEMPTS; attempt++) {
         item it = {.kind = ITEM_TX, .fn = fn, .flat = flat, .ctx = ctx};

@@ -219,10 +219,8 @@ int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ct
  * (its only write is one statement, which undoes itself, and it registers
  * no after-commit hook before that write): where DB is in a write
  * transaction already (a group's committer running a write request) FN
- * runs in it as it is, without a savepoint of its own (on a database where
- * a failed statement aborts the whole transaction, PostgreSQL, with one);
- * elsewhere it is souk_store_tx. Returns FN's value, or what souk_store_tx
- * returns. */
+ * runs in it as it is, without a savepoint of its own; elsewhere it is
+ * souk_store_tx. Returns FN's value, or what souk_store_tx returns. */
 int souk_store_tx_join(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
 
 /* A transaction body that answers SOUK_OK (commit), SOUK_E_UNAVAILABLE (a

@@ -142,9 +142,8 @@ int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ct
 
 int souk_store_tx_join(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx)
 {
-    if (db->tx_depth > 0) /* FN fails whole or not at all: no savepoint needed, */
-        return db->ops->error_aborts_tx ? souk__store_savepoint_tx(db, fn, ctx) /* unless a failure ends it all */
-                                        : fn(db, ctx);
+    if (db->tx_depth > 0) /* FN fails whole or not at all: no savepoint needed */
+        return fn(db, ctx);
     if (db->group && !db->committer && !db->no_writes) /* the same, in the group's transaction */
         return souk__store_group_tx(db, fn, ctx, true);
     return souk_store_tx(db, fn, ctx);

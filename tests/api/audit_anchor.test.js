@@ -5,13 +5,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { startServer, SOUK_BIN } from './lib/server.js';
 import { api } from './lib/client.js';
+import { sql, dropTrigger } from './lib/db.js';
 
 const souk = (args) => spawnSync(SOUK_BIN, args, { encoding: 'utf8' });
-const sql = (db, q) => {
-  const r = spawnSync('sqlite3', [db, q], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-};
 
 describe('audit log anchoring', () => {
   let srv;
@@ -36,7 +32,7 @@ describe('audit log anchoring', () => {
     assert.match(v.stdout, /^audit log intact: \d+ entries$/m);
 
     // cut the newest entry off behind souk's back
-    sql(srv.dbPath, `DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = ${seq};`);
+    sql(srv.dbPath, `${dropTrigger(srv.dbPath, 'audit_log_no_delete', 'audit_log')}; DELETE FROM audit_log WHERE seq = ${seq};`);
     v = souk(['audit', 'verify', '--db', srv.dbPath]);
     assert.equal(v.status, 0, 'without an anchor, a cut log still verifies');
     v = souk(['audit', 'verify', '--db', srv.dbPath, '--anchor', anchor]);

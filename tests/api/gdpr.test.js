@@ -9,6 +9,7 @@ import { api, expectError } from './lib/client.js';
 import { sleep } from './lib/util.js';
 import { password, login, loginOk, me, decodeJwt, sqlite, distinctive } from './lib/auth_util.js';
 import { warehouse, product, addLine, checkout, must } from './lib/orders_util.js';
+import { dropTrigger, isPostgres } from './lib/db.js';
 
 describe('GDPR export and erasure, audit chain', () => {
   let srv;
@@ -174,9 +175,11 @@ describe('GDPR export and erasure, audit chain', () => {
     assert.equal(still.status, 200, still.text);
     assert.equal(still.body.email, subject.email, 'refused erasures changed nothing');
 
-    // control: before the erasure the search below finds the values in the files
-    const filesNow = [srv.dbPath, `${srv.dbPath}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f));
-    for (const value of [subject.email, subject.name, subject.phone, subject.ua1, subject.street, subject.returnWhy, subject.cancelWhy]) {
+    // control: before the erasure the search below finds the values in the files (a SQLite
+    // file: PostgreSQL's files are the server's, and it leaves dead rows to VACUUM, ADR 0006)
+    const onFile = !isPostgres(srv.dbPath);
+    const filesNow = onFile ? [srv.dbPath, `${srv.dbPath}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)) : [];
+    if (onFile) for (const value of [subject.email, subject.name, subject.phone, subject.ua1, subject.street, subject.returnWhy, subject.cancelWhy]) {
       assert.ok(filesNow.some((b) => b.indexOf(Buffer.from(value, 'utf8')) >= 0), `control: ${value} is in the database files before the erasure`);
     }
 
@@ -212,8 +215,8 @@ describe('GDPR export and erasure, audit chain', () => {
 
     // no personal data in the database file or its write-ahead log
     await sleep(300); // let the audit entry of the DELETE land
-    const files = [srv.dbPath, `${srv.dbPath}-wal`].filter((f) => existsSync(f));
-    assert.ok(files.includes(srv.dbPath));
+    const files = onFile ? [srv.dbPath, `${srv.dbPath}-wal`].filter((f) => existsSync(f)) : [];
+    assert.ok(!onFile || files.includes(srv.dbPath));
     for (const f of files) {
       const bytes = readFileSync(f);
       for (const [label, value] of [['e-mail', subject.email], ['name', subject.name], ['phone', subject.phone], ['user agent', subject.ua1],
@@ -283,7 +286,7 @@ describe('GDPR export and erasure, audit chain', () => {
     assert.equal(sqlite(srv.dbPath, `select details from audit_log where seq = ${target}`), '{}');
 
     // modified behind souk's back
-    sqlite(srv.dbPath, `drop trigger audit_log_no_update; update audit_log set details = '{"tampered":true}' where seq = ${target}`);
+    sqlite(srv.dbPath, `${dropTrigger(srv.dbPath, 'audit_log_no_update', 'audit_log')}; update audit_log set details = '{"tampered":true}' where seq = ${target}`);
     const t = await runSouk(['audit', 'verify', '--db', srv.dbPath]);
     assert.equal(t.code, 1, `verify exits 1 after tampering: ${t.stdout} ${t.stderr}`);
     assert.match(t.stdout + t.stderr, new RegExp(`entry ${target}\\b`), `names entry ${target}: ${t.stdout}`);

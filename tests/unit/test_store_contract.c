@@ -450,6 +450,20 @@ static int tx_insert(souk_store *db, void *arg)
     return r < 0 ? r : c->ret;
 }
 
+/* a failed write inside a transaction undoes only itself: the body goes on */
+static int tx_fail_then_go_on(souk_store *db, void *arg)
+{
+    (void)arg;
+    const char *ins = "INSERT INTO t (id, v) VALUES ($1, $2)";
+    int r = souk_store_exec(db, ins, SOUK_ARGS(SOUK_I64(100), SOUK_TEXT("first")));
+    if (r < 0)
+        return r;
+    assert_int_equal(souk_store_exec(db, ins, SOUK_ARGS(SOUK_I64(101), SOUK_TEXT("first"))), SOUK_DB_CONSTRAINT);
+    assert_int_equal(souk_store_exec(db, ins, SOUK_ARGS(SOUK_I64(102), SOUK_TEXT("bad"))), SOUK_DB_CONSTRAINT);
+    assert_int_equal(count_rows(db, "t WHERE id >= 100"), 1);
+    return souk_store_exec(db, ins, SOUK_ARGS(SOUK_I64(103), SOUK_TEXT("after")));
+}
+
 static void test_tx(void **state)
 {
     fixture *f = *state;
@@ -481,6 +495,9 @@ static void test_tx(void **state)
     c = (tx_ctx){1, 0, "c"};
     assert_int_equal(souk_store_tx(f->db, tx_insert, &c), 1);
     assert_int_equal(count_rows(f->db, "t"), 3);
+    /* a statement that fails inside a transaction does not end it */
+    assert_int_equal(souk_store_tx(f->db, tx_fail_then_go_on, NULL), SOUK_DB_DONE);
+    assert_int_equal(count_rows(f->db, "t WHERE id >= 100"), 2);
 }
 
 /* two joined writes inside an outer transaction: they are its own */

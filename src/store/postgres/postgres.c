@@ -13,9 +13,12 @@
  *   a failed prepare aborts the transaction it is in, and only the first
  *   run tells the types. Outside a transaction a trial prepare still
  *   catches bad SQL at once; inside one it surfaces at the first step.
- * - Savepoint commands run as simple queries: in a transaction a failed
- *   statement has aborted, a prepare is refused, and ROLLBACK TO is what
- *   mends it.
+ * - A failed statement aborts a PostgreSQL transaction; on SQLite it undoes
+ *   only itself, and code above the port counts on that (a handler that
+ *   answers 409 still records its audit entry). So a write inside a
+ *   transaction runs in a savepoint of its own — SAVEPOINT, the statement
+ *   and RELEASE pipelined in one round trip — rolled back to when it fails.
+ *   Savepoint commands run as simple queries.
  * - Values travel as text, blobs as binary; results come back as text
  *   (booleans 't'/'f' read as 1/0, bytea decoded when read as a blob). A
  *   statement's result is fetched whole at its first step and walked row by
@@ -61,11 +64,11 @@ typedef struct pg_stmt {
     bool ran;      /* executed since the last reset */
     bool control;  /* SAVEPOINT, RELEASE, ROLLBACK: run as a simple query */
     PGresult *res;
-    int row;    /* the current row of res */
-    struct pg_blob {   /* the current row's bytea columns, decoded when read */
-        unsigned char *p;  /* freed on the next step or reset */
+    int row;              /* the current row of res */
+    struct pg_blob {      /* the current row's bytea columns, decoded when read */
+        unsigned char *p; /* freed on the next step or reset */
         size_t len;
-    } *blobs;
+    } * blobs;
     int nblobs; /* slots in blobs: the result's column count */
     pg_value values[SOUK_STORE_MAX_PARAMS];
 } pg_stmt;
@@ -231,12 +234,15 @@ static souk_stmt *pg_prepare(souk_store *db, const char *sql)
     }
     /* Outside a transaction, bad SQL is caught here, as SQLite's prepare
      * would: a trial prepare as the unnamed statement (a failure there
-     * aborts nothing). 42P18, a parameter whose type only the values tell,
-     * is not an error. */
+     * aborts nothing). Only what no value's type can mend counts: a syntax
+     * error, an unknown table, column or parameter; "$1 + $2" fails the
+     * trial (unknown + unknown) yet runs with its values' types. */
     if (PQtransactionStatus(CONN(db)->pg) == PQTRANS_IDLE) {
         PGresult *res = PQprepare(CONN(db)->pg, "", sql, n, NULL);
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        bool bad = PQresultStatus(res) != PGRES_COMMAND_OK && !(state && !strcmp(state, "42P18"));
+        bool bad =
+            PQresultStatus(res) != PGRES_COMMAND_OK && (!state || !strcmp(state, "42601") || !strcmp(state, "42P01") ||
+                                                        !strcmp(state, "42703") || !strcmp(state, "42P02"));
         if (bad)
             classify(db, res, "prepare");
         PQclear(res);
@@ -348,6 +354,61 @@ static int pg_bind(souk_stmt *st, int idx, const souk_param *p, bool copy)
     }
 }
 
+static bool pg_stmt_readonly(souk_stmt *st);
+
+/* A write inside a transaction runs in a savepoint of its own, so that when
+ * it fails it undoes only itself and the transaction goes on, as on SQLite
+ * (a PostgreSQL transaction is otherwise aborted by any failed statement:
+ * a handler that answers 409 could not then record its audit entry). */
+static bool guarded(pg_stmt *s)
+{
+    PGTransactionStatusType t = PQtransactionStatus(CONN(s->base.db)->pg);
+    return t == PQTRANS_INTRANS && !pg_stmt_readonly(&s->base);
+}
+
+/* The next result of a pipeline, with the NULL that ends each query's
+ * results read too. */
+static PGresult *next_result(PGconn *pg)
+{
+    PGresult *res = PQgetResult(pg);
+    if (res && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+        while (PQgetResult(pg))
+            ; /* the NULL after each query (nothing else: no single-row mode) */
+    return res;
+}
+
+/* SAVEPOINT, the statement and RELEASE in one round trip (libpq's pipeline
+ * mode); when the statement fails, a second round trip rolls back to the
+ * savepoint. Returns the statement's result (NULL when the connection
+ * failed). */
+static PGresult *exec_guarded(pg_stmt *s, int n, const char *const *values, const int *lengths, const int *formats)
+{
+    PGconn *pg = CONN(s->base.db)->pg;
+    if (!PQenterPipelineMode(pg))
+        return NULL;
+    bool sent = PQsendQueryParams(pg, "SAVEPOINT souk_stmt", 0, NULL, NULL, NULL, NULL, 0) &&
+                PQsendQueryPrepared(pg, s->name, n, values, lengths, formats, 0) &&
+                PQsendQueryParams(pg, "RELEASE SAVEPOINT souk_stmt", 0, NULL, NULL, NULL, NULL, 0) &&
+                PQpipelineSync(pg);
+    PGresult *results[4] = {0};
+    int got = 0;
+    if (sent)
+        for (PGresult *res; got < 4 && (res = next_result(pg));) {
+            results[got++] = res;
+            if (PQresultStatus(res) == PGRES_PIPELINE_SYNC)
+                break;
+        }
+    PQexitPipelineMode(pg);
+    PGresult *mine = got > 1 ? results[1] : NULL;
+    for (int i = 0; i < got; i++)
+        if (results[i] != mine)
+            PQclear(results[i]);
+    ExecStatusType st = PQresultStatus(mine);
+    if (mine && st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+        PQclear(PQexec(pg, "ROLLBACK TO SAVEPOINT souk_stmt; RELEASE SAVEPOINT souk_stmt"));
+    return mine;
+}
+
 /* Sends the statement with its values; keeps the result. */
 static int run(pg_stmt *s)
 {
@@ -371,7 +432,10 @@ static int run(pg_stmt *s)
         if (r < 0)
             return r;
     }
-    s->res = PQexecPrepared(CONN(db)->pg, s->name, n, values, lengths, formats, 0);
+    if (guarded(s))
+        s->res = exec_guarded(s, n, values, lengths, formats);
+    else
+        s->res = PQexecPrepared(CONN(db)->pg, s->name, n, values, lengths, formats, 0);
     s->ran = true;
     s->row = 0;
     switch (PQresultStatus(s->res)) {
@@ -562,7 +626,6 @@ const souk_store_ops souk__store_postgres = {
     .name = "postgres",
     .migrations = souk_migrations_postgres,
     .migration_count = &souk_migrations_postgres_count,
-    .error_aborts_tx = true,
     .open = pg_open,
     .close = pg_close,
     .prepare = pg_prepare,
