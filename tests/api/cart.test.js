@@ -10,6 +10,7 @@ import { startServer } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
 import { register, sqlite } from './lib/auth_util.js';
 import { token } from './lib/util.js';
+import { jsonText } from './lib/db.js';
 
 // ---- the documented arithmetic (totals.h), for the cases computed below ----
 /** x * bp / 10000, rounded half up */
@@ -131,7 +132,7 @@ describe('carts', () => {
     assert.equal(lineOf(cart, fx.v1).quantity, 999, 'up to 999 of one variant');
     // every change wrote its cart.updated event in its transaction; refusals wrote none
     const events = sqlite(srv.dbPath, `SELECT count(*) FROM events WHERE type = 'cart.updated' AND aggregate_id = '${cart.id}' `
-      + `AND json_extract(payload, '$.reason') = 'lines'`);
+      + `AND ${jsonText(srv.dbPath, 'payload', 'reason')} = 'lines'`);
     assert.equal(events, '4', 'four accepted line changes, four events');
   });
 

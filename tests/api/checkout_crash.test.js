@@ -185,7 +185,7 @@ describe('checkout: SIGKILL under load, restart on the same database', () => {
   it('order e-mails: asked for with every payment, none lost; the queued batches run', async () => {
     assert.ok(srv, 'restarted');
     const paid = (await allOrders(srv, { q: fx.tag, state: 'paid' })).map((o) => o.id);
-    const asked = new Set(sql(srv.dbPath, "SELECT printf('%d', order_id) FROM order_notifications WHERE kind = 'confirmation'")
+    const asked = new Set(sql(srv.dbPath, "SELECT CAST(order_id AS TEXT) FROM order_notifications WHERE kind = 'confirmation'")
       .split('\n').filter(Boolean));
     assert.equal(sql(srv.dbPath, "SELECT count(*) FROM order_notifications n JOIN orders o ON o.id = n.order_id "
       + "WHERE n.kind = 'confirmation' AND o.state = 'paid'"), String(paid.length), 'each paid order asked for its confirmation');

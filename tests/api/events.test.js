@@ -58,7 +58,7 @@ describe('behaviour events over HTTP', () => {
     assert.deepEqual(byIndex.get(8), ['events[8].anonymous_id']);
     assert.deepEqual(byIndex.get(9), ['events[9].extra']);
     // the add_to_cart of a variant is stored with its product, as integers
-    const row = sql(srv.dbPath, `SELECT type, quantity, product_id IS NOT NULL, list IS NULL FROM behaviour_events
+    const row = sql(srv.dbPath, `SELECT type, quantity, CASE WHEN product_id IS NOT NULL THEN 1 ELSE 0 END, CASE WHEN list IS NULL THEN 1 ELSE 0 END FROM behaviour_events
       WHERE variant_id IS NOT NULL ORDER BY id DESC LIMIT 1`);
     assert.equal(row, '5|2|1|1');
   });

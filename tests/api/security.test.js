@@ -10,6 +10,7 @@ import { sleep, token } from './lib/util.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { tableNames } from './lib/db.js';
 import {
   email, password, register, login, loginOk, me, decodeJwt, b64url, b64urlJson, signEd25519, currentSigningKey, sqlite, totp,
 } from './lib/auth_util.js';
@@ -574,7 +575,7 @@ describe('security', () => {
     return forms.some((f) => text.includes(f));
   };
   const tablesIntact = () => {
-    const t = sqlite(srv.dbPath, "select name from sqlite_master where type = 'table' order by name").split('\n');
+    const t = sqlite(srv.dbPath, tableNames(srv.dbPath)).split('\n');
     for (const name of ['users', 'products', 'product_attributes', 'variants', 'sessions', 'api_keys', 'audit_log', 'consents']) {
       assert.ok(t.includes(name), `table ${name} still exists: ${t.join(', ')}`);
     }

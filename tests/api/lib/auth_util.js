@@ -110,7 +110,7 @@ export function signEd25519(header, payload, key) {
 // ---------------------------------------------------------------- sqlite3
 
 /** Runs SQL on DB (sqlite3, or psql for a PostgreSQL test server); returns stdout (trimmed). */
-import { sql as sqlite } from './db.js';
+import { sql as sqlite, hexOf, isPostgres } from './db.js';
 export { sqlite };
 
 // ---------------------------------------------------------------- signing keys at rest
@@ -149,14 +149,17 @@ export function xchachaOpen(key, box, aad) {
   return Buffer.concat([d.update(ct), d.final()]);
 }
 
-/** The key-encryption key of a test server: HEX if given, else its default key file DIR/souk.db.key. */
+/** The key-encryption key of a test server: HEX if given, else its default key file DIR/souk.db.key
+ * (on PostgreSQL, the SOUK_KEY_FILE the test server was given: DIR/key). */
 export function serverKek(srv, hex) {
-  return Buffer.from((hex || readFileSync(`${srv.dbPath}.key`, 'utf8')).trim(), 'hex');
+  const file = isPostgres(srv.dbPath) ? `${srv.dir}/key` : `${srv.dbPath}.key`;
+  return Buffer.from((hex || readFileSync(file, 'utf8')).trim(), 'hex');
 }
 
 /** Every stored signing key: [{kid, pub, box, kekId, retired}] as the raw database holds them. */
 export function storedSigningKeys(dbPath) {
-  const out = sqlite(dbPath, "select kid, hex(public_key), hex(secret_key), kek_id, coalesce(retired_at, '') from signing_keys order by created_at");
+  const out = sqlite(dbPath, `select kid, ${hexOf(dbPath, 'public_key')}, ${hexOf(dbPath, 'secret_key')}, kek_id, `
+    + "coalesce(CAST(retired_at AS TEXT), '') from signing_keys order by created_at");
   return out.split('\n').filter(Boolean).map((l) => {
     const [kid, pub, box, kekId, retired] = l.split('|');
     return { kid, pub: Buffer.from(pub, 'hex'), box: Buffer.from(box, 'hex'), kekId, retired };

@@ -23,3 +23,24 @@ export function isPostgres(db) {
 export function dropTrigger(db, trigger, table) {
   return isPostgres(db) ? `DROP TRIGGER ${trigger} ON ${table}` : `DROP TRIGGER ${trigger}`;
 }
+
+/** EXPR's bytes as upper-case hex, in DB's dialect (SQLite's hex()). */
+export function hexOf(db, expr) {
+  return isPostgres(db) ? `upper(encode(${expr}, 'hex'))` : `hex(${expr})`;
+}
+
+/** The HTTP suite runs its servers on PostgreSQL (SOUK_TEST_HTTP_PG): a test of a SQLite-only
+ * property (a file beside the database, bytes in the file) is skipped, saying why. */
+export const ON_POSTGRES = Boolean(process.env.SOUK_TEST_HTTP_PG);
+
+/** The text of KEY in the JSON text column COL, in DB's dialect (SQLite's json_extract). */
+export function jsonText(db, col, key) {
+  return isPostgres(db) ? `(CAST(${col} AS json) ->> '${key}')` : `json_extract(${col}, '$.${key}')`;
+}
+
+/** A query for the names of DB's tables, in order, in its dialect. */
+export function tableNames(db) {
+  return isPostgres(db)
+    ? 'SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename'
+    : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
+}
