@@ -122,8 +122,8 @@ static double logit(double p)
     return log(p / (1 - p));
 }
 
-/* the parameters X of the search, mapped into the admissible box and the states */
-static void decode(const fit_ctx *c, const double *x, run_state *st)
+/* the smoothing parameters of X mapped into the admissible box; returns how many X held */
+static int decode_smoothing(const fit_ctx *c, const double *x, run_state *st)
 {
     int i = 0;
     st->cls = c->cls;
@@ -138,12 +138,20 @@ static void decode(const fit_ctx *c, const double *x, run_state *st)
         st->gamma = (1 - st->alpha) * sigmoid(x[i++]);
     if (c->cls.trend == SOUK_FORECAST_TREND_DAMPED)
         st->phi = PHI_LO + (PHI_HI - PHI_LO) * sigmoid(x[i++]);
+    if (c->cls.trend == SOUK_FORECAST_TREND_NONE)
+        st->phi = 0; /* no slope: l + phi b is l */
+    return i;
+}
+
+/* the parameters X of the search: smoothing parameters, then offsets of the initial states from c's */
+static void decode(const fit_ctx *c, const double *x, run_state *st)
+{
+    int i = decode_smoothing(c, x, st);
     st->l = c->l0 + c->scale * x[i++];
     st->b = 0;
     if (c->cls.trend != SOUK_FORECAST_TREND_NONE)
         st->b = c->b0 + 0.1 * c->scale * x[i++];
-    if (c->cls.trend == SOUK_FORECAST_TREND_NONE)
-        st->phi = 0; /* no slope: l + phi b is l */
+    memset(st->s, 0, sizeof st->s);
     if (c->cls.season == SOUK_FORECAST_SEASON_ADD) {
         double sum = 0;
         for (int j = 0; j < c->m - 1; j++) {
@@ -162,6 +170,84 @@ static void decode(const fit_ctx *c, const double *x, run_state *st)
     }
 }
 
+/* Sets the initial states of ST (smoothing parameters given, no
+ * multiplicative season) to those of least one-step squared error. The
+ * recursion is then linear in (initial states, data), so the forecasts are
+ * those from zero states plus a combination of the responses to unit
+ * initial states; their normal equations are accumulated in one pass of
+ * all the runs side by side and solved by Cholesky. Allocates nothing. */
+static void solve_states(const fit_ctx *c, run_state *st)
+{
+    int ns = c->cls.season == SOUK_FORECAST_SEASON_ADD ? c->m - 1 : 0;
+    int p = 1 + (c->cls.trend != SOUK_FORECAST_TREND_NONE) + ns;
+    run_state r[SOUK_FORECAST__DIM_MAX + 1];
+    double ata[SOUK_FORECAST__DIM_MAX][SOUK_FORECAST__DIM_MAX] = {{0}}, atb[SOUK_FORECAST__DIM_MAX] = {0};
+    double g[SOUK_FORECAST__DIM_MAX];
+    for (int k = 0; k <= p; k++) {
+        r[k] = *st;
+        r[k].l = r[k].b = 0;
+        memset(r[k].s, 0, sizeof r[k].s);
+        if (k == 1)
+            r[k].l = 1;
+        else if (k == 2 && c->cls.trend != SOUK_FORECAST_TREND_NONE)
+            r[k].b = 1;
+        else if (k >= 2) {
+            int j = k - 2 - (c->cls.trend != SOUK_FORECAST_TREND_NONE);
+            r[k].s[j] = 1;
+            r[k].s[c->m - 1] = -1;
+        }
+    }
+    bool ok = true;
+    for (size_t t = 0; t < c->n; t++) {
+        double a = c->y[t] - step(&r[0], t, c->y[t], &ok);
+        for (int k = 0; k < p; k++)
+            g[k] = step(&r[k + 1], t, 0, &ok);
+        for (int i = 0; i < p; i++) {
+            atb[i] += g[i] * a;
+            for (int j = 0; j <= i; j++)
+                ata[i][j] += g[i] * g[j];
+        }
+    }
+    /* Cholesky of ata (+ a ridge of 1e-10 of its largest diagonal, for a singular case) */
+    double dmax = 0;
+    for (int i = 0; i < p; i++)
+        dmax = fmax(dmax, ata[i][i]);
+    double ridge = 1e-10 * dmax + 1e-300, x[SOUK_FORECAST__DIM_MAX];
+    for (int i = 0; i < p; i++) {
+        ata[i][i] += ridge;
+        for (int j = 0; j <= i; j++) {
+            double sum = ata[i][j];
+            for (int k = 0; k < j; k++)
+                sum -= ata[i][k] * ata[j][k];
+            ata[i][j] = i == j ? sqrt(fmax(sum, ridge)) : sum / ata[j][j];
+        }
+    }
+    for (int i = 0; i < p; i++) {
+        double sum = atb[i];
+        for (int k = 0; k < i; k++)
+            sum -= ata[i][k] * x[k];
+        x[i] = sum / ata[i][i];
+    }
+    for (int i = p - 1; i >= 0; i--) {
+        double sum = x[i];
+        for (int k = i + 1; k < p; k++)
+            sum -= ata[k][i] * x[k];
+        x[i] = sum / ata[i][i];
+    }
+    int i = 0;
+    st->l = x[i++];
+    st->b = c->cls.trend != SOUK_FORECAST_TREND_NONE ? x[i++] : 0;
+    memset(st->s, 0, sizeof st->s);
+    if (ns) {
+        double sum = 0;
+        for (int j = 0; j < ns; j++) {
+            st->s[j] = x[i++];
+            sum += st->s[j];
+        }
+        st->s[c->m - 1] = -sum;
+    }
+}
+
 static int nparams(souk_forecast_ets_class cls, int m)
 {
     int k = 2; /* alpha, level */
@@ -174,13 +260,31 @@ static int nparams(souk_forecast_ets_class cls, int m)
     return k;
 }
 
-/* -2 log likelihood up to a constant in n: n log SSE (+ 2 sum log yhat for multiplicative errors) */
+static double likelihood(const fit_ctx *c, run_state *st);
+
+/* -2 log likelihood up to a constant in n over smoothing parameters and initial states */
 static double objective(const double *x, void *ctx)
 {
     const fit_ctx *c = ctx;
     run_state st;
     decode(c, x, &st);
-    pass p = run(&st, c->y, c->n);
+    return likelihood(c, &st);
+}
+
+/* the same over the smoothing parameters, the initial states by least squares */
+static double objective_conc(const double *x, void *ctx)
+{
+    const fit_ctx *c = ctx;
+    run_state st;
+    decode_smoothing(c, x, &st);
+    solve_states(c, &st);
+    return likelihood(c, &st);
+}
+
+/* -2 log likelihood up to a constant in n: n log SSE (+ 2 sum log yhat for multiplicative errors) */
+static double likelihood(const fit_ctx *c, run_state *st)
+{
+    pass p = run(st, c->y, c->n);
     if (!p.ok)
         return INFINITY;
     if (c->cls.error == SOUK_FORECAST_ERR_MUL)
@@ -258,6 +362,48 @@ static bool all_positive(const double *y, size_t n)
     return true;
 }
 
+/* the search's start for the smoothing parameters (alpha 0.3, beta 0.1 alpha, gamma 0.05 (1 - alpha),
+ * phi 0.95) and its first steps; returns how many */
+static int start_smoothing(souk_forecast_ets_class cls, double *x, double *stepv)
+{
+    int d = 0;
+    x[d] = logit((0.3 - ALPHA_LO) / (ALPHA_HI - ALPHA_LO));
+    stepv[d++] = 1.5;
+    if (cls.trend != SOUK_FORECAST_TREND_NONE) {
+        x[d] = logit(0.1);
+        stepv[d++] = 1.5;
+    }
+    if (cls.season != SOUK_FORECAST_SEASON_NONE) {
+        x[d] = logit(0.05);
+        stepv[d++] = 1.5;
+    }
+    if (cls.trend == SOUK_FORECAST_TREND_DAMPED) {
+        x[d] = logit((0.95 - PHI_LO) / (PHI_HI - PHI_LO));
+        stepv[d++] = 1.0;
+    }
+    return d;
+}
+
+/* Nelder-Mead from X, restarted from its own result with halved steps
+ * while that still helps (at most 3 restarts); returns the best value */
+static double search(souk_forecast__objective f, fit_ctx *c, double *x, double *stepv, int d, int *evals)
+{
+    int spent;
+    double best = souk_forecast__nelder_mead(f, c, x, stepv, d, 1e-10, 300 * d, &spent);
+    *evals += spent;
+    for (int r = 0; r < 3; r++) {
+        for (int i = 0; i < d; i++)
+            stepv[i] *= 0.5;
+        double again = souk_forecast__nelder_mead(f, c, x, stepv, d, 1e-10, 200 * d, &spent);
+        *evals += spent;
+        bool better = again < best - 1e-7 * fmax(1, fabs(best));
+        best = fmin(best, again);
+        if (!better)
+            break;
+    }
+    return best;
+}
+
 int souk_forecast_ets_fit(const double *y, size_t n, int m, souk_forecast_ets_class cls, souk_forecast_ets *out)
 {
     if (!y || !out || n > SOUK_FORECAST_N_MAX || cls.error > SOUK_FORECAST_ERR_MUL ||
@@ -279,40 +425,53 @@ int souk_forecast_ets_fit(const double *y, size_t n, int m, souk_forecast_ets_cl
     fit_ctx c = {.y = y, .n = n, .cls = cls, .m = m};
     initial_states(&c);
     double x[SOUK_FORECAST__DIM_MAX] = {0}, stepv[SOUK_FORECAST__DIM_MAX];
-    int d = 0;
-    x[d] = logit((0.3 - ALPHA_LO) / (ALPHA_HI - ALPHA_LO));
-    stepv[d++] = 1.5;
-    if (cls.trend != SOUK_FORECAST_TREND_NONE) {
-        x[d] = logit(0.1);
-        stepv[d++] = 1.5;
+    int ds = start_smoothing(cls, x, stepv), evals = 0;
+    int d = nparams(cls, m);
+    double best;
+    if (cls.season != SOUK_FORECAST_SEASON_MUL) {
+        /* the smoothing parameters by Nelder-Mead, the initial states by least squares at each step */
+        best = search(objective_conc, &c, x, stepv, ds, &evals);
+        run_state st;
+        decode_smoothing(&c, x, &st);
+        solve_states(&c, &st);
+        c.l0 = st.l;
+        c.b0 = st.b;
+        memcpy(c.s0, st.s, sizeof c.s0);
+    } else {
+        /* start from the additive-season analogue's fit, its seasonal states made factors */
+        fit_ctx ca = c;
+        ca.cls.error = SOUK_FORECAST_ERR_ADD;
+        ca.cls.season = SOUK_FORECAST_SEASON_ADD;
+        best = search(objective_conc, &ca, x, stepv, ds, &evals);
+        run_state st;
+        decode_smoothing(&ca, x, &st);
+        solve_states(&ca, &st);
+        double lv = st.l > 0 ? st.l : c.l0, sum = 0;
+        double s0[SOUK_FORECAST_ETS_M_MAX];
+        for (int j = 0; j < m; j++) {
+            s0[j] = fmax((lv + st.s[j]) / lv, 0.05);
+            sum += s0[j];
+        }
+        if (st.l > 0 && isfinite(sum)) {
+            for (int j = 0; j < m; j++)
+                c.s0[j] = s0[j] * m / sum;
+            c.l0 = st.l;
+            c.b0 = st.b;
+        }
     }
-    if (cls.season != SOUK_FORECAST_SEASON_NONE) {
-        x[d] = logit(0.05);
-        stepv[d++] = 1.5;
-    }
-    if (cls.trend == SOUK_FORECAST_TREND_DAMPED) {
-        x[d] = logit((0.95 - PHI_LO) / (PHI_HI - PHI_LO));
-        stepv[d++] = 1.0;
-    }
-    int states = nparams(cls, m) - (d);
-    for (int i = 0; i < states; i++) {
-        x[d] = 0;
-        stepv[d++] =
-            cls.season == SOUK_FORECAST_SEASON_MUL && i >= 1 + (cls.trend != SOUK_FORECAST_TREND_NONE) ? 0.05 : 0.2;
-    }
-    /* the search, restarted from its own result while that still helps (at most 3 times) */
-    int evals = 0, spent;
-    double best = souk_forecast__nelder_mead(objective, &c, x, stepv, d, 1e-10, 300 * d, &spent);
-    evals += spent;
-    for (int r = 0; r < 3; r++) {
-        for (int i = 0; i < d; i++)
-            stepv[i] *= 0.5;
-        double again = souk_forecast__nelder_mead(objective, &c, x, stepv, d, 1e-10, 200 * d, &spent);
+    /* then all parameters together (the likelihood of multiplicative components is not least squares) */
+    if (cls.error == SOUK_FORECAST_ERR_MUL || cls.season == SOUK_FORECAST_SEASON_MUL) {
+        for (int i = 0; i < ds; i++)
+            stepv[i] = 0.5;
+        for (int i = ds; i < d; i++) {
+            x[i] = 0;
+            stepv[i] = cls.season == SOUK_FORECAST_SEASON_MUL && i >= ds + 1 + (cls.trend != SOUK_FORECAST_TREND_NONE)
+                           ? 0.02
+                           : 0.05;
+        }
+        int spent = 0;
+        best = search(objective, &c, x, stepv, d, &spent);
         evals += spent;
-        bool better = again < best - 1e-7 * fmax(1, fabs(best));
-        best = fmin(best, again);
-        if (!better)
-            break;
     }
     if (!isfinite(best))
         return SOUK_FORECAST_E_NOFIT;
