@@ -99,11 +99,14 @@ int souk_forecast_ets_select(const double *y, size_t n, int m, souk_forecast_ets
 int souk_forecast_ets_predict(const souk_forecast_ets *m, size_t h, double *mean, double *lo80, double *hi80,
                               double *lo95, double *hi95);
 
-/* Re-runs the fitted model M over Y[0..N) (the series it was fitted on)
- * and sets FLAGS[t] to 1 where y[t] lies outside the 95% one-step
- * prediction interval, 0 elsewhere (the first max(m, 1) points are never
- * flagged: the states are still settling). FLAGS may be NULL. Returns
- * the number of flagged points, or E_INVAL. */
+/* Re-runs the fitted model M from its initial states over Y[0..N), a
+ * series that starts where the fitted one started (N may exceed m->n:
+ * later points are judged by the same recursion), and sets FLAGS[t] to 1
+ * where y[t] lies outside the 95% one-step prediction interval (|error| >
+ * 1.96 sigma; the relative error for multiplicative errors), 0 elsewhere.
+ * The first max(m, 1) points are never flagged (the states are still
+ * settling). FLAGS may be NULL. Returns the number of flagged points, or
+ * E_INVAL (a non-finite value, N = 0 or > SOUK_FORECAST_N_MAX). */
 long souk_forecast_ets_anomalies(const souk_forecast_ets *m, const double *y, size_t n, uint8_t *flags);
 
 /* ---- every method, and the automatic choice ---- */
