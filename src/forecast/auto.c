@@ -71,17 +71,33 @@ int souk_forecast_auto(const double *y, size_t n, int m, size_t h, souk_forecast
     size_t need = m > 1 ? 2 * (size_t)m + 2 : 8;
     souk_forecast_method pick = SOUK_FORECAST_ETS;
     if (hold >= 1 && ntrain >= need) {
+        /* two forecast origins when the series is long enough: the last HOLD points and the HOLD before */
+        int origins = n >= 2 * hold + need ? 2 : 1;
         double fc[SOUK_FORECAST_H_MAX];
         souk_forecast_model cand;
         bool any = false;
         for (int k = 0; k < SOUK_FORECAST_METHODS; k++) {
             if ((k == SOUK_FORECAST_CROSTON || k == SOUK_FORECAST_SBA) && !intermittent)
                 continue;
-            if (souk_forecast_fit((souk_forecast_method)k, y, ntrain, m, &cand) < 0 ||
-                souk_forecast_predict(&cand, hold, fc, NULL, NULL, NULL, NULL) < 0)
+            double sm = 0, ma = 0;
+            int nma = 0, ok = 0;
+            for (int o = 1; o <= origins; o++) {
+                size_t end = n - (size_t)(o - 1) * hold, tr = end - hold;
+                if (souk_forecast_fit((souk_forecast_method)k, y, tr, m, &cand) < 0 ||
+                    souk_forecast_predict(&cand, hold, fc, NULL, NULL, NULL, NULL) < 0)
+                    break;
+                double q = souk_forecast_mase(y + tr, fc, hold, y, tr, m);
+                sm += souk_forecast_smape(y + tr, fc, hold);
+                if (!isnan(q)) {
+                    ma += q;
+                    nma++;
+                }
+                ok++;
+            }
+            if (ok < origins)
                 continue;
-            rep.mase[k] = souk_forecast_mase(y + ntrain, fc, hold, y, ntrain, m);
-            rep.smape[k] = souk_forecast_smape(y + ntrain, fc, hold);
+            rep.mase[k] = nma == origins ? ma / nma : NAN;
+            rep.smape[k] = sm / origins;
             if (!any || better(rep.mase[k], rep.smape[k], rep.mase[pick], rep.smape[pick]))
                 pick = (souk_forecast_method)k;
             any = true;

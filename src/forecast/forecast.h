@@ -156,11 +156,14 @@ typedef struct souk_forecast_auto_report {
     double smape[SOUK_FORECAST_METHODS]; /* holdout sMAPE, percent */
 } souk_forecast_auto_report;
 
-/* The automatic choice: holds out the last min(H, N/4) points of Y, fits
- * every method on the rest, forecasts the held-out points, picks the
- * lowest MASE (ties and undefined MASE: sMAPE), then fits the chosen
- * method on all of Y into OUT. Croston and SBA are candidates only when at
- * least a quarter of the values are zero. REPORT may be NULL. Returns 0
+/* The automatic choice: holds out the last HOLD = min(H, N/4) points of Y,
+ * fits every method on the rest and forecasts them, and, when Y has at
+ * least 2 HOLD + (2M + 2, or 8 without season) points, does the same at
+ * a second origin HOLD points earlier; picks the lowest mean MASE (ties
+ * and undefined MASE: mean sMAPE), then fits the chosen method on all of
+ * Y into OUT. Croston and SBA are candidates only when at least a quarter
+ * of the values are zero and none is negative. Too short for a holdout:
+ * ETS (seasonal naive when ETS cannot fit). REPORT may be NULL. Returns 0
  * or a negative code. */
 int souk_forecast_auto(const double *y, size_t n, int m, size_t h, souk_forecast_model *out,
                        souk_forecast_auto_report *report);
