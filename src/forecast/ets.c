@@ -514,6 +514,14 @@ int souk_forecast_ets_select(const double *y, size_t n, int m, souk_forecast_ets
 {
     if (!y || !out)
         return SOUK_FORECAST_E_INVAL;
+    if (n > SOUK_FORECAST_N_MAX)
+        return SOUK_FORECAST_E_INVAL;
+    for (size_t t = 0; t < n; t++)
+        if (!isfinite(y[t]) || fabs(y[t]) > SOUK_FORECAST_VALUE_MAX)
+            return SOUK_FORECAST_E_INVAL;
+    size_t start = n > SOUK_FORECAST_ETS_WINDOW ? n - SOUK_FORECAST_ETS_WINDOW : 0;
+    y += start;
+    n -= start;
     bool seasonal = m > 1 && m <= SOUK_FORECAST_ETS_M_MAX && n >= 2 * (size_t)m;
     int got = 0, last = SOUK_FORECAST_E_SHORT;
     souk_forecast_ets cand;
@@ -534,6 +542,7 @@ int souk_forecast_ets_select(const double *y, size_t n, int m, souk_forecast_ets
                 }
                 if (!isfinite(cand.aicc))
                     continue;
+                cand.start = start;
                 if (!got || cand.aicc < out->aicc - 1e-9)
                     *out = cand;
                 got++;
@@ -543,8 +552,10 @@ int souk_forecast_ets_select(const double *y, size_t n, int m, souk_forecast_ets
 
 long souk_forecast_ets_anomalies(const souk_forecast_ets *m, const double *y, size_t n, uint8_t *flags)
 {
-    if (!m || !y || n == 0 || n > SOUK_FORECAST_N_MAX || !(m->sigma2 >= 0))
+    if (!m || !y || n == 0 || n > SOUK_FORECAST_N_MAX || !(m->sigma2 >= 0) || m->start >= n)
         return SOUK_FORECAST_E_INVAL;
+    if (flags)
+        memset(flags, 0, m->start);
     run_state st = {.cls = m->cls,
                     .m = m->m,
                     .alpha = m->alpha,
@@ -555,13 +566,13 @@ long souk_forecast_ets_anomalies(const souk_forecast_ets *m, const double *y, si
                     .b = m->init_slope};
     memcpy(st.s, m->init_season, sizeof st.s);
     double bound = 1.959963984540054 * sqrt(m->sigma2);
-    size_t settle = m->m > 1 ? (size_t)m->m : 1;
+    size_t settle = m->start + (m->m > 1 ? (size_t)m->m : 1);
     long count = 0;
     bool ok = true;
-    for (size_t t = 0; t < n; t++) {
+    for (size_t t = m->start; t < n; t++) {
         if (!isfinite(y[t]))
             return SOUK_FORECAST_E_INVAL;
-        double mu = step(&st, t, y[t], &ok);
+        double mu = step(&st, t - m->start, y[t], &ok);
         double r = y[t] - mu;
         double e = m->cls.error == SOUK_FORECAST_ERR_MUL ? (mu > 0 ? r / mu : INFINITY) : r;
         bool out = ok && t >= settle && fabs(e) > bound;

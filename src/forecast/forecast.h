@@ -34,11 +34,12 @@ enum {
     SOUK_FORECAST_E_NOFIT = -4, /* no admissible model (e.g. multiplicative on non-positive data) */
 };
 
-#define SOUK_FORECAST_N_MAX 20000    /* points per series */
-#define SOUK_FORECAST_H_MAX 366      /* forecast horizon */
-#define SOUK_FORECAST_M_MAX 52       /* seasonal period (seasonal naive); 1 = none */
-#define SOUK_FORECAST_ETS_M_MAX 24   /* seasonal period ETS models a season for (larger: no seasonal ETS) */
-#define SOUK_FORECAST_VALUE_MAX 1e12 /* |y| bound */
+#define SOUK_FORECAST_N_MAX 20000     /* points per series */
+#define SOUK_FORECAST_H_MAX 366       /* forecast horizon */
+#define SOUK_FORECAST_M_MAX 52        /* seasonal period (seasonal naive); 1 = none */
+#define SOUK_FORECAST_ETS_M_MAX 24    /* seasonal period ETS models a season for (larger: no seasonal ETS) */
+#define SOUK_FORECAST_VALUE_MAX 1e12  /* |y| bound */
+#define SOUK_FORECAST_ETS_WINDOW 1000 /* souk_forecast_ets_select fits the most recent this many points */
 
 /* ---- ETS: exponential smoothing in state-space form (Hyndman et al. 2008) ---- */
 
@@ -64,8 +65,9 @@ typedef struct souk_forecast_ets {
     double init_level, init_slope;          /* the fitted initial states (before the first observation) */
     double init_season[SOUK_FORECAST_ETS_M_MAX];
     size_t n;      /* observations fitted */
+    size_t start;  /* index in the caller's series of the first one fitted */
     int k;         /* parameters counted by the information criteria (incl. sigma) */
-    double sigma2; /* innovation variance: SSE/(n-k) of the errors (relative for ERR_MUL) */
+    double sigma2; /* innovation variance: SSE/(n - k + 1) of the errors (relative for ERR_MUL) */
     double loglik, aic, aicc, bic;
     double mse; /* mean squared one-step residual y - yhat (absolute, both error types) */
     int evals;  /* likelihood evaluations the optimiser spent */
@@ -87,7 +89,11 @@ int souk_forecast_ets_fit(const double *y, size_t n, int m, souk_forecast_ets_cl
  * additive error with multiplicative season is left out, as in Hyndman et
  * al., for its numerical instability) and keeps the lowest AICc in OUT.
  * M <= 1 or M > SOUK_FORECAST_ETS_M_MAX fits non-seasonal classes only.
- * Returns 0 or a negative code (E_SHORT when no class could be fitted). */
+ * A series longer than SOUK_FORECAST_ETS_WINDOW is fitted on its last
+ * SOUK_FORECAST_ETS_WINDOW points (OUT->start says where they begin): the
+ * cost grows with the length, and old history says little about the next
+ * weeks. Returns 0 or a negative code (E_SHORT when no class could be
+ * fitted). */
 int souk_forecast_ets_select(const double *y, size_t n, int m, souk_forecast_ets *out);
 
 /* Point forecasts of a fitted model for periods n+1..n+H into MEAN[0..H),
@@ -99,13 +105,14 @@ int souk_forecast_ets_select(const double *y, size_t n, int m, souk_forecast_ets
 int souk_forecast_ets_predict(const souk_forecast_ets *m, size_t h, double *mean, double *lo80, double *hi80,
                               double *lo95, double *hi95);
 
-/* Re-runs the fitted model M from its initial states over Y[0..N), a
- * series that starts where the fitted one started (N may exceed m->n:
- * later points are judged by the same recursion), and sets FLAGS[t] to 1
+/* Re-runs the fitted model M from its initial states over Y[0..N), the
+ * series it was fitted on (from index m->start; N may exceed the fitted
+ * length: later points are judged by the same recursion), and sets
+ * FLAGS[t] to 1
  * where y[t] lies outside the 95% one-step prediction interval (|error| >
  * 1.96 sigma; the relative error for multiplicative errors), 0 elsewhere.
- * The first max(m, 1) points are never flagged (the states are still
- * settling). FLAGS may be NULL. Returns the number of flagged points, or
+ * Points before m->start and the first max(m, 1) fitted ones are never
+ * flagged (the states are still settling). FLAGS may be NULL. Returns the number of flagged points, or
  * E_INVAL (a non-finite value, N = 0 or > SOUK_FORECAST_N_MAX). */
 long souk_forecast_ets_anomalies(const souk_forecast_ets *m, const double *y, size_t n, uint8_t *flags);
 

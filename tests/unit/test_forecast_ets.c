@@ -219,6 +219,32 @@ static void anomalies_flag_planted_spikes(void **state)
         assert_int_equal(flags[t], 0);
 }
 
+/* a long series is fitted on its last SOUK_FORECAST_ETS_WINDOW points; forecasts and flags line up */
+static void long_series_are_fitted_on_a_window(void **state)
+{
+    (void)state;
+    enum { N = SOUK_FORECAST_ETS_WINDOW + 500 };
+    static double y[N];
+    static uint8_t flags[N];
+    static const double pat[7] = {5, 8, 9, 7, 12, 20, 3};
+    rng_state = 17;
+    for (int t = 0; t < N; t++)
+        y[t] = 100 + pat[t % 7] + 0.5 * gauss();
+    y[N - 100] += 20;
+    souk_forecast_ets m;
+    double f[7];
+    assert_int_equal(souk_forecast_ets_select(y, N, 7, &m), 0);
+    assert_int_equal(m.start, 500);
+    assert_int_equal(m.n, SOUK_FORECAST_ETS_WINDOW);
+    assert_int_equal(souk_forecast_ets_predict(&m, 7, f, NULL, NULL, NULL, NULL), 0);
+    for (int i = 0; i < 7; i++)
+        assert_true(fabs(f[i] - (100 + pat[(N + i) % 7])) < 1);
+    long n = souk_forecast_ets_anomalies(&m, y, N, flags);
+    assert_true(n >= 1 && flags[N - 100]);
+    for (int t = 0; t < 507; t++)
+        assert_int_equal(flags[t], 0);
+}
+
 static void bad_input_is_refused(void **state)
 {
     (void)state;
@@ -243,13 +269,10 @@ static void bad_input_is_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(linear_trend_is_forecast_exactly),
-        cmocka_unit_test(seasonal_patterns_are_forecast_exactly),
-        cmocka_unit_test(aicc_picks_the_simulated_class),
-        cmocka_unit_test(intervals_cover_as_stated),
-        cmocka_unit_test(intervals_are_deterministic),
-        cmocka_unit_test(anomalies_flag_planted_spikes),
-        cmocka_unit_test(bad_input_is_refused),
+        cmocka_unit_test(linear_trend_is_forecast_exactly),   cmocka_unit_test(seasonal_patterns_are_forecast_exactly),
+        cmocka_unit_test(aicc_picks_the_simulated_class),     cmocka_unit_test(intervals_cover_as_stated),
+        cmocka_unit_test(intervals_are_deterministic),        cmocka_unit_test(anomalies_flag_planted_spikes),
+        cmocka_unit_test(long_series_are_fitted_on_a_window), cmocka_unit_test(bad_input_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
