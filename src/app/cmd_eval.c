@@ -1,7 +1,7 @@
 /*
  * cmd_eval.c — `souk eval search`: relevance of souk's ranking against
  * graded judgments, side by side with plain BM25 (SQLite FTS5) on the same
- * corpus. Queries run as submitted searches: the last word is not
+ * corpus (and dispatches `souk eval recs` and `souk eval forecast`). Queries run as submitted searches: the last word is not
  * completed as a prefix (that is for search-as-you-type); everything else
  * (stemming, typos, fallback, BM25F weights) is the default.
  */
@@ -21,7 +21,8 @@
 static const char usage[] =
     "usage: souk eval search --corpus FILE --judgments FILE [--k N] [--language L] [--per-query]\n"
     "       souk eval speed --corpus FILE --queries FILE [--k N] [--repeat N] [--language L]\n"
-    "       souk eval recs (--interactions FILE | --online-retail FILE | --synthetic N) [...] (see souk eval recs --help)\n\n"
+    "       souk eval recs (--interactions FILE | --online-retail FILE | --synthetic N) [...] (see souk eval recs --help)\n"
+    "       souk eval forecast --series FILE --horizon H [--period M] (see souk eval forecast --help)\n\n"
     "Indexes the corpus (CSV with a header: id,title,description and optional brand,category,\n"
     "attributes), runs every query of the judgments (CSV: query,id,grade; a grade is any\n"
     "non-negative number, 0 = not relevant) and prints nDCG@k, MRR@k and recall@k of souk's\n"
@@ -184,6 +185,8 @@ int souk_cmd_eval(int argc, char **argv)
                                               {NULL, 0, NULL, 0}};
     if (argc > 1 && strcmp(argv[1], "recs") == 0)
         return souk_eval_recs(argc - 1, argv + 1); /* its own options (eval_recs.c) */
+    if (argc > 1 && strcmp(argv[1], "forecast") == 0)
+        return souk_eval_forecast(argc - 1, argv + 1); /* its own options (eval_forecast.c) */
     souk_config cfg;
     if (souk_cli_config_getopt(&cfg, false) < 0)
         return SOUK_EXIT_USAGE;
@@ -222,7 +225,8 @@ int souk_cmd_eval(int argc, char **argv)
     }
     bool speed = optind < argc && strcmp(argv[optind], "speed") == 0;
     if (optind >= argc || (!speed && strcmp(argv[optind], "search") != 0) || optind + 1 != argc) {
-        fprintf(stderr, "souk: eval needs the subcommand 'search', 'speed' or 'recs'; see 'souk eval --help'\n");
+        fprintf(stderr,
+                "souk: eval needs the subcommand 'search', 'speed', 'recs' or 'forecast'; see 'souk eval --help'\n");
         return SOUK_EXIT_USAGE;
     }
     if (speed) {

@@ -1,7 +1,8 @@
 /*
  * eval.h — `souk eval search`: the judged corpus in memory, and the FTS5
  * BM25 baseline ranked on the same corpus (files eval_data.c, eval_fts.c,
- * cmd_eval.c); and `souk eval recs` (eval_recs.c).
+ * cmd_eval.c); `souk eval recs` (eval_recs.c) and `souk eval forecast`
+ * (eval_forecast.c).
  */
 #ifndef SOUK_APP_EVAL_H
 #define SOUK_APP_EVAL_H
@@ -93,5 +94,11 @@ int souk_eval_speed(const souk_eval_set *set, const char *queries, const char *l
  * synthetic data, beside popularity; --train-only times ALS alone. ARGV[0]
  * is "recs". Returns an exit code (SOUK_EXIT_*). */
 int souk_eval_recs(int argc, char **argv);
+
+/* `souk eval forecast` (eval_forecast.c): sMAPE and MASE of every method of
+ * src/forecast and of the automatic choice on the last H points of each
+ * series of a series_id,date,value CSV, against seasonal naive, with the
+ * fitting time per series. ARGV[0] is "forecast". Returns an exit code. */
+int souk_eval_forecast(int argc, char **argv);
 
 #endif

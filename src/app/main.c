@@ -68,7 +68,7 @@ static const souk_command commands[] = {
     {"worker", "run job workers, the scheduler and the event dispatcher", souk_worker_usage, souk_cmd_worker},
     {"search", "search the catalog as shoppers will (builds the index)", NULL, souk_cmd_search},
     {"reindex", "rebuild the search index (running servers follow)", NULL, souk_cmd_reindex},
-    {"eval", "measure search relevance and recommendation quality offline", NULL, souk_cmd_eval},
+    {"eval", "measure search relevance, recommendation quality and forecast accuracy offline", NULL, souk_cmd_eval},
     {"train", "train a recommendation model on the behaviour events (a new model version)", NULL, souk_cmd_train},
     {"routes", "list the route table",
      "usage: souk routes [--json]\n\n"
