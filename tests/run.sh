@@ -63,6 +63,30 @@ if [ "$f" -ne 0 ]; then
 fi
 rm -f "$node_out"
 
+# The HTTP suite again with every server on a fresh PostgreSQL database (the
+# adapter under the whole product, not only the contract). SOUK_SKIP_PG_HTTP=1
+# skips it (make san does: the sanitizer run is long enough).
+if [ -n "${SOUK_TEST_PG_DSN:-}" ] && [ "${SOUK_SKIP_PG_HTTP:-0}" != 1 ]; then
+  section "HTTP tests on PostgreSQL (node:test, SOUK_TEST_HTTP_PG)"
+  node_out=$(mktemp)
+  (cd tests && SOUK_BIN="../$BUILD/souk" SOUK_TEST_HTTP_PG="$SOUK_TEST_PG_DSN" \
+    node --test --test-reporter=tap api/ >"$node_out" 2>&1)
+  rc=$?
+  p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$node_out" | tail -1)
+  f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$node_out" | tail -1)
+  p=${p:-0}
+  f=${f:-0}
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  printf '%-40s %4d passed %4d failed\n' "node --test (PostgreSQL)" "$p" "$f"
+  if [ "$f" -ne 0 ]; then
+    failures+=("node tests on PostgreSQL")
+    grep -B2 -A25 '^ *not ok' "$node_out" | head -200
+  fi
+  rm -f "$node_out"
+fi
+
 if [ "${SOUK_SKIP_FUZZ:-0}" != 1 ]; then
   section "fuzz (libFuzzer, ${FUZZ_SECONDS:-10} s each)"
   for f in "$BUILD"/fuzz/fuzz_*; do

@@ -3,7 +3,7 @@
 // other writes, such as a cart line, leave it warm.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { sql } from './lib/db.js';
+import { sqlFromOutside } from './lib/db.js';
 import { startServer } from './lib/server.js';
 import { api } from './lib/client.js';
 
@@ -56,7 +56,7 @@ describe('response cache invalidation', () => {
   it('a content change by another connection is noticed within a second', async () => {
     await cached();
     assert.equal(await cached(), true);
-    sql(srv.dbPath, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content'");
+    sqlFromOutside(srv.dbPath, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content'");
     let emptied = false;
     for (let i = 0; i < 30 && !emptied; i++) {
       await new Promise((res) => setTimeout(res, 100));

@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { api } from './lib/client.js';
-import { sql } from './lib/db.js';
+import { sqlFromOutside } from './lib/db.js';
 import { admin, checkout, checkoutBody, guestCart, must, pollUntil, warehouse } from './lib/checkout_util.js';
 import { token } from './lib/util.js';
 
@@ -115,7 +115,7 @@ describe('response cache while the shop sells', () => {
     const vid = fx.plenty.variants[0].id;
     const detailAdmin = await must(await admin(srv, 'GET', `/api/v1/variants/${vid}/stock`), 200);
     assert.equal(detailAdmin.available, before);
-    sql(srv.dbPath,
+    sqlFromOutside(srv.dbPath,
       `UPDATE variant_availability SET available = available - 5 WHERE variant_id = (SELECT variant_id FROM variant_availability ORDER BY available DESC LIMIT 1)`);
     const seen = await pollUntil(async () => (await get(detail)).body.variants[0].available === before - 5,
       { tries: 30, step: 100 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { startServer } from './lib/server.js';
 import { api } from './lib/client.js';
+import { ON_POSTGRES } from './lib/db.js';
 
 // The writers run in a worker thread of their own: on the reader's event loop their answers
 // would queue ahead of the reads, and the test would measure itself.
@@ -57,7 +58,10 @@ describe('reads under a load of cart writes', () => {
   });
   after(async () => { if (srv) await srv.stop(); });
 
-  it(`an uncached read is answered within ${BOUND_MS} ms while ${WRITERS} clients write`, async () => {
+  // On PostgreSQL a loop's read is a network round trip to the database server: this bound is
+  // SQLite's (loops never wait for its write lock); PostgreSQL's latency belongs to bench/.
+  it(`an uncached read is answered within ${BOUND_MS} ms while ${WRITERS} clients write`,
+    { skip: ON_POSTGRES && 'the bound is for reads from the SQLite file' }, async () => {
     const until = Date.now() + RUN_MS;
     const worker = new Worker(WRITER_CODE, { eval: true, workerData: { url: srv.url, variants, writers: WRITERS, until } });
     const writes = new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });

@@ -27,10 +27,9 @@
  *   outcome it would have alone, as SQLite's single writer does; a
  *   serialization failure or deadlock is SOUK_DB_SOFT and the port's runner
  *   retries it. Read transactions are REPEATABLE READ READ ONLY: one
- *   snapshot for every statement of a request. See ADR 0007.
- * - The change mark is the current snapshot's xmax (it moves when any
- *   transaction that wrote commits), re-based after this connection's own
- *   commits so that only others' commits move it.
+ *   snapshot for every statement of a request. See ADR 0006.
+ * - The change mark counts NOTIFY souk_commit messages from other backends:
+ *   every write transaction sends one as it commits.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -78,9 +77,9 @@ typedef struct pg_conn {
     PGconn *pg;
     uint64_t next_name;
     int64_t changes;
-    int64_t mark_seen; /* xmax last looked at */
-    int64_t marks;     /* how often it moved by others' commits */
-    bool wrote;        /* this connection committed a write since the last look */
+    int64_t marks;  /* commits of others heard (pg_change_mark) */
+    bool listening; /* LISTEN souk_commit was sent */
+    bool in_write;  /* in a write transaction (pg_begin) */
 } pg_conn;
 
 #define CONN(d) ((pg_conn *)(d))
@@ -158,7 +157,6 @@ static souk_store *pg_open(const char *target, bool create, char *err, size_t er
         free(c);
         return NULL;
     }
-    c->mark_seen = -1;
     return &c->base;
 }
 
@@ -432,10 +430,14 @@ static int run(pg_stmt *s)
         if (r < 0)
             return r;
     }
+    bool autocommit = PQtransactionStatus(CONN(db)->pg) == PQTRANS_IDLE;
     if (guarded(s))
         s->res = exec_guarded(s, n, values, lengths, formats);
     else
         s->res = PQexecPrepared(CONN(db)->pg, s->name, n, values, lengths, formats, 0);
+    ExecStatusType done = PQresultStatus(s->res);
+    if (autocommit && (done == PGRES_COMMAND_OK || done == PGRES_TUPLES_OK) && !pg_stmt_readonly(&s->base))
+        PQclear(PQexec(CONN(db)->pg, "NOTIFY souk_commit")); /* a write that committed on its own */
     s->ran = true;
     s->row = 0;
     switch (PQresultStatus(s->res)) {
@@ -553,20 +555,25 @@ static bool pg_stmt_readonly(souk_stmt *st)
 
 static int pg_begin(souk_store *db, bool write)
 {
-    return run_simple(db,
-                      write ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    int r = run_simple(db, write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                 : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    CONN(db)->in_write = write && r == SOUK_DB_DONE;
+    return r;
 }
 
 static int pg_commit(souk_store *db)
 {
-    int r = run_simple(db, "COMMIT");
-    if (r == SOUK_DB_DONE)
-        CONN(db)->wrote = true;
+    pg_conn *c = CONN(db);
+    /* a write transaction tells listeners it committed: PostgreSQL delivers
+     * the notification at the commit, and not at all on a rollback */
+    int r = run_simple(db, c->in_write ? "NOTIFY souk_commit; COMMIT" : "COMMIT");
+    c->in_write = false;
     return r;
 }
 
 static void pg_rollback(souk_store *db)
 {
+    CONN(db)->in_write = false;
     PQclear(PQexec(CONN(db)->pg, "ROLLBACK"));
 }
 
@@ -584,29 +591,29 @@ static int pg_table_exists(souk_store *db, const char *name)
     return r < 0 ? r : r == SOUK_DB_ROW;
 }
 
-static int64_t snapshot_xmax(souk_store *db)
-{
-    int64_t v = -1;
-    return souk_store_one(db, "SELECT CAST(CAST(pg_snapshot_xmax(pg_current_snapshot()) AS TEXT) AS BIGINT)", NULL,
-                          SOUK_COLS(SOUK_COL_I64(&v))) == SOUK_DB_ROW
-               ? v
-               : -1;
-}
-
-/* Moves when a transaction of another connection that wrote has committed
- * since the last look. This connection's own commits re-base it, so a
- * commit of another's that lands between our commit and our next look is
- * noticed at the one after (a poller looks twice a second). */
+/* Counts the commits of other connections (threads or processes) that
+ * wrote: each write transaction NOTIFYs souk_commit as it commits (a write
+ * outside a transaction right after it), and this connection, from its first
+ * look on, LISTENs; notifications from its own backend are not counted.
+ * Notifications arrive between transactions, which is when a poller looks. */
 static int64_t pg_change_mark(souk_store *db)
 {
     pg_conn *c = CONN(db);
-    int64_t x = snapshot_xmax(db);
-    if (x < 0)
+    if (!c->listening) {
+        if (run_simple(db, "LISTEN souk_commit") < 0)
+            return -1;
+        c->listening = true;
+    }
+    /* an empty query: the server hands over what it holds for us with its answer */
+    PGresult *res = PQexec(c->pg, "");
+    bool ok = PQresultStatus(res) == PGRES_EMPTY_QUERY;
+    PQclear(res);
+    if (!ok)
         return -1;
-    if (c->mark_seen >= 0 && x != c->mark_seen && !c->wrote)
-        c->marks++;
-    c->mark_seen = x;
-    c->wrote = false;
+    int self = PQbackendPID(c->pg);
+    for (PGnotify *n; (n = PQnotifies(c->pg)); PQfreemem(n))
+        if (n->be_pid != self)
+            c->marks++;
     return c->marks;
 }
 

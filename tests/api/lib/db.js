@@ -44,3 +44,9 @@ export function tableNames(db) {
     ? 'SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename'
     : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
 }
+
+/** TEXT as a write by another program than souk: on PostgreSQL it ends with NOTIFY souk_commit,
+ * which is how souk's own processes tell running servers they committed (ADR 0006). */
+export function sqlFromOutside(db, text) {
+  return sql(db, isPostgres(db) ? `${text}; NOTIFY souk_commit` : text);
+}

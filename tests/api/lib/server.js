@@ -35,6 +35,7 @@ const SETUP_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 10_000;
 const KEY_RE = /admin api key: (sk_[A-Za-z0-9._~+/=-]+)/;
 const PG = process.env.SOUK_TEST_HTTP_PG || '';
+const pgKeyFiles = new Map(); /* a PostgreSQL test database's DSN -> the key file its servers are given */
 const ERROR_LOG = process.env.SOUK_TEST_ERROR_LOG || '';
 let pgCount = 0;
 
@@ -59,6 +60,7 @@ function databaseOf(dir, create) {
   } else {
     dsn = readFileSync(dsnFile, 'utf8');
   }
+  pgKeyFiles.set(dsn, path.join(dir, 'key'));
   const drop = () => pgAdmin(`DROP DATABASE IF EXISTS ${dsn.slice(dsn.lastIndexOf('/') + 1)} WITH (FORCE)`);
   return { dbPath: dsn, pgEnv: { SOUK_KEY_FILE: path.join(dir, 'key') }, drop };
 }
@@ -89,6 +91,9 @@ function tail(s, n = 4000) {
 
 /** Run a one-shot souk command; resolves {code, signal, stdout, stderr}. */
 export function runSouk(args, { env = {}, timeoutMs = SETUP_TIMEOUT_MS, input } = {}) {
+  /* a command on a PostgreSQL test database gets that database's key file, as its server does */
+  const db = args[args.indexOf('--db') + 1];
+  if (args.includes('--db') && pgKeyFiles.has(db)) env = { SOUK_KEY_FILE: pgKeyFiles.get(db), ...env };
   return new Promise((resolve, reject) => {
     const proc = spawn(SOUK_BIN, args, { env: { ...TEST_ENV, ...process.env, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     if (input !== undefined) proc.stdin.end(input);
