@@ -26,6 +26,9 @@ typedef struct souk_route {
     souk_handler handler;
     const char *cache_control; /* Cache-Control for anonymous 200s; NULL = no-store */
     bool cacheable;            /* 200 responses to callers without catalog:read:unpublished may be cached */
+    bool cache_anonymous;      /* with cacheable: only for anonymous callers sending no X-Cart-Token (the
+                                * answer is the shopper's own: signed-in answers are never shared) */
+    int cache_ttl_s;           /* with cacheable: a cached answer lives at most this long (0 = until invalidated) */
     bool blocking;             /* runs on the CPU pool, never on a loop or the committer (password hashing) */
     bool network;              /* runs on the network pool: it waits on another service (payment gateways) */
     bool unaudited;            /* a write that changes no business state (behaviour events, search clicks):

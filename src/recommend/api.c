@@ -99,6 +99,9 @@ static int send(souk_req *req, souk_res *res, const list_in *in, const char *lis
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     if (!res->cache_control)
         res->cache_control = req->principal.kind == SOUK_ACTOR_ANONYMOUS ? SHARED_CACHE : "private, no-store";
+    /* kept in the response cache (anonymous callers without a cart: the route's cache_anonymous) until the
+     * snapshot it came from is replaced, or stock moves (the lists leave out what is sold out) */
+    res->cache_tags = SOUK_CACHE_TAG_STOCK | SOUK_CACHE_TAG_RECS;
     res->status = 200;
     return 0;
 }
