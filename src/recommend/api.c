@@ -179,20 +179,10 @@ static size_t exclusions(souk_req *req, const souk_rec_ask *q, int64_t *ex)
         souk_stmt_done(st);
     }
     int64_t cart;
-    json_t *j = NULL;
+    size_t in_cart = 0; /* the cart's products only: neither priced nor rendered */
     if (souk_cart_find(req->store, q->user, souk_req_header(req, "x-cart-token"), &cart) == SOUK_OK &&
-        souk_cart_json(req->store, cart, &j) == SOUK_OK) {
-        size_t i;
-        json_t *line;
-        json_array_foreach(json_object_get(j, "lines"), i, line)
-        {
-            const char *pid = json_string_value(json_object_get(line, "product_id"));
-            int64_t id;
-            if (n < EXCLUDE_MAX && pid && souk_id_parse(SOUK_PREFIX_PRODUCT, pid, strlen(pid), &id) == 0)
-                ex[n++] = id;
-        }
-    }
-    json_decref(j);
+        souk_cart_product_ids(req->store, cart, ex + n, EXCLUDE_MAX - n, &in_cart) == SOUK_OK)
+        n += in_cart;
     return n;
 }
 
