@@ -2,13 +2,14 @@
 // docs/recommendations.md): anonymous answers without a cart are kept per URL;
 // signed-in shoppers and carts are never answered from it; a kept list goes
 // when a product in it sells out or is archived and when the active model
-// changes; the cache reports its size in /metrics.
+// changes, and when the account behind an anonymous id is erased; the cache
+// reports its size in /metrics.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startServer } from './lib/server.js';
 import { api } from './lib/client.js';
-import { must, warehouse, product, guestCart, customerWithCart, eventually } from './lib/orders_util.js';
+import { must, warehouse, product, guestCart, customer, customerWithCart, eventually } from './lib/orders_util.js';
 
 const ADMIN = { key: true };
 const eid = () => `e-${randomBytes(6).toString('hex')}`;
@@ -169,5 +170,29 @@ describe('recommendation lists in the response cache', () => {
     assert.equal((await fetchTold(FOR_YOU)).lookup, 'hit', 'the new answer is cached in turn');
     must(await admin('POST', '/api/v1/admin/recommendations/rollback'), 200);
     await eventually(async () => (await get(FOR_YOU)).body.model_version === model.version, 'the rollback answers', 10_000);
+  });
+
+  it('drops cached lists when the account behind an anonymous id is erased', async () => {
+    // a browser's history trains a model while it is anonymous; then it signs in (linked) and the account is erased
+    const anon = `visitor-erase-${randomBytes(4).toString('hex')}`;
+    const url = `/api/v1/recommendations/for-you?anonymous_id=${anon}&limit=6`;
+    const views = [];
+    for (let j = 0; j < 10; j++) views.push({ id: eid(), type: 'product_view', anonymous_id: anon, product_id: kitchen[(j * 5) % kitchen.length].product.id });
+    must(await api(srv, 'POST', '/api/v1/events', { body: { events: views } }), 202);
+    const v = await train({ activate: true });
+    await eventually(async () => {
+      const r = await get(url);
+      return r.status === 200 && r.body.model_version === v.version && r.body.strategy === 'als';
+    }, 'the browser is known to the new model', 10_000);
+    assert.equal((await fetchTold(url)).lookup, 'hit');
+    const c = await customer(srv);
+    must(await api(srv, 'POST', '/api/v1/events', { key: c.key, body: { events: [{ id: eid(), type: 'page_view', anonymous_id: anon }] } }), 202);
+    assert.equal((await fetchTold(url)).lookup, 'hit', 'signing in changes no list');
+    const d = await api(srv, 'DELETE', '/api/v1/users/me', { key: c.key, body: { password: c.password } });
+    assert.equal(d.status, 204, d.text);
+    // the anonymous id finds the history no more, and its kept list went with it
+    const after = await fetchTold(url);
+    assert.equal(after.lookup, 'miss');
+    assert.equal(after.r.body.strategy, 'trending');
   });
 });
