@@ -108,6 +108,10 @@ describe('recommendation lists in the response cache', () => {
     assert.equal(carted.lookup, 'none');
     assert.equal(carted.r.status, 200);
     assert.ok(!ids(carted.r.body).includes(top.id), 'what is in the cart is not recommended');
+    // the lists that do not look at the cart share their entries with every anonymous caller
+    await get(`/api/v1/products/${garden[0].product.id}/similar?limit=5`);
+    const cartSimilar = await fetchTold(`/api/v1/products/${garden[0].product.id}/similar?limit=5`, { headers: { 'X-Cart-Token': cart.cart } });
+    assert.equal(cartSimilar.lookup, 'hit');
 
     // a signed-in customer asking with the very same URL gets their own answer
     const buyer = await customerWithCart(srv, [[variant, 1]]);
