@@ -13,6 +13,7 @@
 
 #define NSHARDS 16
 #define NBUCKETS 1024
+#define RECS_SHARE 4 /* recommendation lists (one per shopper and URL) hold at most 1/4 of a shard */
 
 typedef struct entry {
     struct entry *next;
@@ -31,7 +32,7 @@ typedef struct entry {
 typedef struct shard {
     pthread_mutex_t lock;
     entry *buckets[NBUCKETS];
-    size_t bytes;
+    size_t bytes, recs_bytes; /* all entries; those tagged SOUK_CACHE_TAG_RECS */
 } shard;
 
 static shard shards[NSHARDS];
@@ -66,8 +67,24 @@ static void account(int64_t bytes, int64_t entries)
 static void drop(shard *s, entry *e)
 {
     s->bytes -= e->size;
+    if (e->tags & SOUK_CACHE_TAG_RECS)
+        s->recs_bytes -= e->size;
     account(-(int64_t)e->size, -1);
     free(e);
+}
+
+/* Drops the entries of S tagged SOUK_CACHE_TAG_RECS: their share of the
+ * budget is spent, and the catalog's answers stay. */
+static void clear_recs(shard *s)
+{
+    for (int b = 0; b < NBUCKETS; b++)
+        for (entry **pp = &s->buckets[b], *e; (e = *pp);) {
+            if (e->tags & SOUK_CACHE_TAG_RECS) {
+                *pp = e->next;
+                drop(s, e);
+            } else
+                pp = &e->next;
+        }
 }
 
 static void clear_shard(shard *s)
@@ -81,7 +98,7 @@ static void clear_shard(shard *s)
         }
         s->buckets[b] = NULL;
     }
-    s->bytes = 0;
+    s->bytes = s->recs_bytes = 0;
 }
 
 void souk_cache_usage(size_t *bytes, size_t *entries)
@@ -175,7 +192,9 @@ int souk_cache_get(const char *key, size_t klen, souk_cached *out, souk_arena *a
 void souk_cache_put(const char *key, size_t klen, souk_cache_stamp stamp, const souk_cached *in)
 {
     size_t size = sizeof(entry) + klen + in->body_len + 2;
-    if (!shard_budget || !fresh(stamp, in->tags, souk_cache_stamp_now()) || size > shard_budget / 4)
+    bool recs = in->tags & SOUK_CACHE_TAG_RECS;
+    if (!shard_budget || !fresh(stamp, in->tags, souk_cache_stamp_now()) || size > shard_budget / 4 ||
+        (recs && size > shard_budget / RECS_SHARE))
         return;
     entry *e = malloc(size);
     if (!e)
@@ -206,6 +225,8 @@ void souk_cache_put(const char *key, size_t klen, souk_cache_stamp stamp, const 
 
     shard *s = &shards[h % NSHARDS];
     pthread_mutex_lock(&s->lock);
+    if (recs && s->recs_bytes + size > shard_budget / RECS_SHARE)
+        clear_recs(s);
     if (s->bytes + size > shard_budget)
         clear_shard(s);
     entry **pp = &s->buckets[(h / NSHARDS) % NBUCKETS];
@@ -219,6 +240,8 @@ void souk_cache_put(const char *key, size_t klen, souk_cache_stamp stamp, const 
     e->next = s->buckets[(h / NSHARDS) % NBUCKETS];
     s->buckets[(h / NSHARDS) % NBUCKETS] = e;
     s->bytes += size;
+    if (recs)
+        s->recs_bytes += size;
     account((int64_t)size, 1);
     pthread_mutex_unlock(&s->lock);
 }

@@ -98,7 +98,7 @@ static void test_bounded_in_bytes_and_reported(void **state)
     size_t most = 0;
     for (int i = 0; i < 2000; i++) {
         snprintf(key, sizeof key, "/p/%d", i);
-        put(key, SOUK_CACHE_TAG_RECS, 3600, body);
+        put(key, 0, 0, body);
         souk_cache_usage(&bytes, &entries);
         assert_true(bytes <= BUDGET);
         assert_true(entries > 0);
@@ -119,6 +119,35 @@ static void test_bounded_in_bytes_and_reported(void **state)
     souk_cache_usage(&bytes, &entries);
     assert_int_equal(bytes, 0);
     assert_int_equal(entries, 0);
+}
+
+static void test_lists_keep_to_their_share(void **state)
+{
+    (void)state;
+    souk_cache_release();
+    char key[64], body[100];
+    memset(body, 'c', sizeof body - 1);
+    body[sizeof body - 1] = '\0';
+    for (int i = 0; i < 16; i++) { /* the catalog's answers */
+        snprintf(key, sizeof key, "/products/%d", i);
+        put(key, 0, 0, body);
+    }
+    size_t catalog, entries;
+    souk_cache_usage(&catalog, &entries);
+    assert_int_equal(entries, 16);
+    memset(body, 'r', sizeof body - 1);
+    for (int i = 0; i < 5000; i++) { /* a flood of shoppers' lists */
+        snprintf(key, sizeof key, "/for-you?anonymous_id=v%d", i);
+        put(key, SOUK_CACHE_TAG_RECS, 3600, body);
+        size_t bytes;
+        souk_cache_usage(&bytes, &entries);
+        assert_true(bytes - catalog <= BUDGET / 4);
+    }
+    for (int i = 0; i < 16; i++) { /* every catalog answer is still there */
+        snprintf(key, sizeof key, "/products/%d", i);
+        assert_non_null(get(key));
+    }
+    assert_non_null(get("/for-you?anonymous_id=v4999")); /* and the newest list */
 }
 
 static void test_stale_entries_are_freed_and_counted_out(void **state)
@@ -160,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_answer_begun_before_a_new_snapshot_is_not_kept),
         cmocka_unit_test(test_time_to_live),
         cmocka_unit_test(test_bounded_in_bytes_and_reported),
+        cmocka_unit_test(test_lists_keep_to_their_share),
         cmocka_unit_test(test_stale_entries_are_freed_and_counted_out),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
