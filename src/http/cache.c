@@ -13,7 +13,7 @@
 
 #define NSHARDS 16
 #define NBUCKETS 1024
-#define RECS_SHARE 4 /* recommendation lists (one per shopper and URL) hold at most 1/4 of a shard */
+#define RECS_SHARE 2 /* recommendation lists (one per shopper and URL) hold at most half of a shard */
 
 typedef struct entry {
     struct entry *next;

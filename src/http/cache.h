@@ -15,7 +15,7 @@
  *
  * Sixteen shards, each behind its own mutex, each with a byte budget; a shard
  * over budget drops everything it holds. Entries tagged SOUK_CACHE_TAG_RECS
- * (one per shopper and URL: many) may use a quarter of a shard's budget;
+ * (one per shopper and URL: many) may use half of a shard's budget;
  * past it, only they are dropped.
  */
 #ifndef SOUK_CACHE_H
