@@ -176,6 +176,7 @@ int souk_cmd_serve(int argc, char **argv)
         souk_store_group_stop(group);
         return SOUK_EXIT_FAIL;
     }
+    souk_rec_service_on_publish(souk_server_cache_invalidate_recs); /* cached lists go with their snapshot */
     if (souk_rec_service_start(cfg.db_dsn, SOUK_CONTENT, SOUK_STOCK_STATE) <
         0) { /* recommendations: in the background too */
         souk_search_service_stop();

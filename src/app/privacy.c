@@ -9,6 +9,7 @@
 
 #include "audit/audit.h"
 #include "behaviour/behaviour.h"
+#include "http/server.h"
 #include "identity/identity.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
@@ -38,11 +39,28 @@ static int orders_erase(souk_store *db, int64_t user, const char *email)
     return souk_orders_erase_tx(db, user);
 }
 
+static void drop_cached_lists(void *arg)
+{
+    (void)arg;
+    souk_server_cache_invalidate_recs();
+}
+
+/* "behaviour_events": unlinked, not deleted; once that commits, the
+ * recommendation lists kept in the response cache go too (an anonymous id
+ * of the account's browsers must not keep being answered from its history). */
+static int behaviour_erase(souk_store *db, int64_t user, const char *email)
+{
+    int r = souk_behaviour_erase_tx(db, user, email);
+    if (r == 0 && souk_store_after_commit(db, drop_cached_lists, NULL, 0) < 0)
+        return SOUK_DB_HARD;
+    return r;
+}
+
 static const souk_identity_privacy_step steps[] = {
     {"audit_entries", audit_export, NULL},
     {"orders", orders_export, orders_erase},
     {"mail", NULL, souk_mail_erase_tx}, /* the outbox: messages to the account or its address */
-    {"behaviour_events", souk_behaviour_export_json, souk_behaviour_erase_tx}, /* unlinked, not deleted */
+    {"behaviour_events", souk_behaviour_export_json, behaviour_erase},
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -78,6 +78,9 @@ static int openapi(souk_req *req, souk_res *res)
  * that differ from the defaults, by name (router.h documents each):
  *   .cache_control  Cache-Control of anonymous 200s (default no-store)
  *   .cacheable      200s may be kept in the response cache
+ *   .cache_anonymous  ... only those to anonymous callers
+ *   .cache_no_cart  ... that send no cart token
+ *   .cache_ttl_s    ... for at most this many seconds
  *   .blocking       runs on the CPU pool (password hashing)
  *   .network        runs on the network pool (it calls a payment gateway)
  *   .unaudited      a write that changes no business state: no audit entry
@@ -89,6 +92,11 @@ static int openapi(souk_req *req, souk_res *res)
 /* a storefront page (src/web): public, HTML, not part of the API */
 #define WEB(m, p, h, ...) ROUTE(m, p, PUBLIC, h, .web = true, __VA_ARGS__)
 #define WEB_CACHE "public, max-age=60"
+/* a recommendation list: anonymous answers are kept up to an hour (PRODUCT.md), and go
+ * sooner when the recommendation snapshot is republished (SOUK_CACHE_TAG_RECS) */
+#define REC_LIST(p, h, no_cart)                                                                                        \
+    ROUTE(SOUK_GET, p, PUBLIC, h, .cacheable = true, .cache_anonymous = true, .cache_no_cart = (no_cart),              \
+          .cache_ttl_s = 3600)
 /* a public, cacheable catalog read */
 #define READ(p, h, cc) ROUTE(SOUK_GET, p, PUBLIC, h, .cache_control = (cc), .cacheable = true)
 
@@ -132,14 +140,15 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/admin/search/settings", CATALOG_WRITE, souk_search_api_settings_get),
     ROUTE(SOUK_PUT, "/api/v1/admin/search/settings", CATALOG_WRITE, souk_search_api_settings_put),
 
-    /* recommendations (answered from memory; for-you is personal and never cached) */
-    ROUTE(SOUK_GET, "/api/v1/recommendations/for-you", PUBLIC, souk_rec_api_for_you),
-    /* not kept in the response cache (its entries live until the catalog moves; these lists move with the
-     * model and the events): answered from memory; the handlers mark anonymous answers for browsers and
-     * CDNs to keep an hour */
-    ROUTE(SOUK_GET, "/api/v1/recommendations/trending", PUBLIC, souk_rec_api_trending),
-    ROUTE(SOUK_GET, "/api/v1/products/{id}/similar", PUBLIC, souk_rec_api_similar),
-    ROUTE(SOUK_GET, "/api/v1/products/{id}/bought-together", PUBLIC, souk_rec_api_bought_together),
+    /* recommendations (answered from memory): anonymous answers (for-you: without a cart) are kept in the
+     * response cache, keyed by the whole URL (anonymous_id, limit, category, ...), until the recommendation
+     * snapshot they came from is replaced (model, A/B test, stock, catalog, refresh) or an hour has passed;
+     * answers to signed-in shoppers and carted for-you answers are computed each time. Browsers and CDNs are told to keep
+     * anonymous trending, similar and bought-together answers an hour; for-you answers no-store. */
+    REC_LIST("/api/v1/recommendations/for-you", souk_rec_api_for_you, true), /* it leaves the cart out */
+    REC_LIST("/api/v1/recommendations/trending", souk_rec_api_trending, false),
+    REC_LIST("/api/v1/products/{id}/similar", souk_rec_api_similar, false),
+    REC_LIST("/api/v1/products/{id}/bought-together", souk_rec_api_bought_together, false),
     ROUTE(SOUK_GET, "/api/v1/admin/recommendations/models", RECS_MANAGE, souk_rec_api_models),
     ROUTE(SOUK_POST, "/api/v1/admin/recommendations/models", RECS_MANAGE, souk_rec_api_train),
     ROUTE(SOUK_GET, "/api/v1/admin/recommendations/models/{version}", RECS_MANAGE, souk_rec_api_model),

@@ -47,6 +47,23 @@ souk_err souk_cart_find(souk_store *db, int64_t user, const char *token, int64_t
     return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
 }
 
+souk_err souk_cart_product_ids(souk_store *db, int64_t id, int64_t *ids, size_t max, size_t *n)
+{
+    *n = 0;
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT DISTINCT o.product_id FROM cart_lines l "
+                                     "JOIN catalog_offers o ON o.variant_id = l.variant_id "
+                                     "WHERE l.cart_id = $1 ORDER BY o.product_id LIMIT $2",
+                                     SOUK_ARGS(SOUK_I64(id), SOUK_I64((int64_t)max)));
+    int r = SOUK_DB_DONE;
+    while (*n < max && (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&ids[*n])))) == SOUK_DB_ROW)
+        (*n)++;
+    if (*n == max)
+        r = SOUK_DB_DONE;
+    souk_stmt_done(st);
+    return r == SOUK_DB_DONE ? SOUK_OK : souk_store_dberr(r);
+}
+
 souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, char *token, int64_t *id, json_t **out)
 {
     char hex[65] = "";

@@ -47,6 +47,12 @@ souk_err souk_cart_find(souk_store *db, int64_t user, const char *token, int64_t
  * May run inside the caller's transaction. */
 souk_err souk_cart_create(souk_store *db, int64_t user, const char *currency, char *token, int64_t *id, json_t **out);
 
+/* The distinct products of cart ID's lines into IDS (at most MAX; *N of
+ * them), without pricing or rendering the cart: for leaving what a shopper
+ * already has out of what they are shown (recommendations). SOUK_OK (also
+ * for an empty or unknown cart: *N = 0) or INTERNAL / UNAVAILABLE. */
+souk_err souk_cart_product_ids(souk_store *db, int64_t id, int64_t *ids, size_t max, size_t *n);
+
 /* The cart as JSON (lines at current prices, totals; caller decrefs *OUT).
  * NOT_FOUND, VALIDATION when the subtotal exceeds SOUK_CART_MAX_TOTAL_TEXT
  * minor units, INTERNAL / UNAVAILABLE, or SOUK_OK. */

@@ -8,15 +8,18 @@
 #include <string.h>
 
 #include "core/metrics.h"
+#include "core/time.h"
 #include "core/banned.h"
 
 #define NSHARDS 16
 #define NBUCKETS 1024
+#define RECS_SHARE 2 /* recommendation lists (one per shopper and URL) hold at most half of a shard */
 
 typedef struct entry {
     struct entry *next;
     uint64_t hash;
     souk_cache_stamp stamp;
+    int64_t expires_us; /* souk_time_mono_us; 0 = never */
     unsigned tags;
     bool live;
     int status;
@@ -29,18 +32,59 @@ typedef struct entry {
 typedef struct shard {
     pthread_mutex_t lock;
     entry *buckets[NBUCKETS];
-    size_t bytes;
+    size_t bytes, recs_bytes; /* all entries; those tagged SOUK_CACHE_TAG_RECS */
 } shard;
 
 static shard shards[NSHARDS];
 static size_t shard_budget;
-static _Atomic uint64_t generation = 1, stock_generation = 1;
+static _Atomic uint64_t generation = 1, stock_generation = 1, recs_generation = 1;
+static _Atomic int64_t total_bytes, total_entries;
+static int m_bytes = -1, m_entries = -1; /* /metrics gauges */
 
 void souk_cache_init(size_t max_bytes)
 {
     shard_budget = max_bytes / NSHARDS;
     for (int i = 0; i < NSHARDS; i++)
         pthread_mutex_init(&shards[i].lock, NULL);
+    m_bytes = souk_metrics_series("souk_cache_bytes", "", SOUK_METRIC_GAUGE,
+                                  "bytes the response cache holds (entries, keys and bodies; budget SOUK_CACHE_MB)");
+    m_entries = souk_metrics_series("souk_cache_entries", "", SOUK_METRIC_GAUGE, "answers the response cache holds");
+    int m_budget = souk_metrics_series("souk_cache_budget_bytes", "", SOUK_METRIC_GAUGE,
+                                       "the response cache's byte budget (SOUK_CACHE_MB; 0 = off)");
+    souk_metrics_series_set(m_budget, (int64_t)(shard_budget * NSHARDS));
+}
+
+/* Counts ENTRIES entries of BYTES bytes in (positive) or out (negative). */
+static void account(int64_t bytes, int64_t entries)
+{
+    atomic_fetch_add_explicit(&total_bytes, bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&total_entries, entries, memory_order_relaxed);
+    souk_metrics_series_add(m_bytes, bytes);
+    souk_metrics_series_add(m_entries, entries);
+}
+
+/* Unlinks nothing: frees E and counts it out of S. */
+static void drop(shard *s, entry *e)
+{
+    s->bytes -= e->size;
+    if (e->tags & SOUK_CACHE_TAG_RECS)
+        s->recs_bytes -= e->size;
+    account(-(int64_t)e->size, -1);
+    free(e);
+}
+
+/* Drops the entries of S tagged SOUK_CACHE_TAG_RECS: their share of the
+ * budget is spent, and the catalog's answers stay. */
+static void clear_recs(shard *s)
+{
+    for (int b = 0; b < NBUCKETS; b++)
+        for (entry **pp = &s->buckets[b], *e; (e = *pp);) {
+            if (e->tags & SOUK_CACHE_TAG_RECS) {
+                *pp = e->next;
+                drop(s, e);
+            } else
+                pp = &e->next;
+        }
 }
 
 static void clear_shard(shard *s)
@@ -49,12 +93,20 @@ static void clear_shard(shard *s)
         entry *e = s->buckets[b];
         while (e) {
             entry *next = e->next;
-            free(e);
+            drop(s, e);
             e = next;
         }
         s->buckets[b] = NULL;
     }
-    s->bytes = 0;
+    s->bytes = s->recs_bytes = 0;
+}
+
+void souk_cache_usage(size_t *bytes, size_t *entries)
+{
+    int64_t b = atomic_load_explicit(&total_bytes, memory_order_relaxed);
+    int64_t n = atomic_load_explicit(&total_entries, memory_order_relaxed);
+    *bytes = b > 0 ? (size_t)b : 0;
+    *entries = n > 0 ? (size_t)n : 0;
 }
 
 void souk_cache_release(void)
@@ -69,7 +121,8 @@ void souk_cache_release(void)
 souk_cache_stamp souk_cache_stamp_now(void)
 {
     return (souk_cache_stamp){atomic_load_explicit(&generation, memory_order_acquire),
-                              atomic_load_explicit(&stock_generation, memory_order_acquire)};
+                              atomic_load_explicit(&stock_generation, memory_order_acquire),
+                              atomic_load_explicit(&recs_generation, memory_order_acquire)};
 }
 
 void souk_cache_invalidate(void)
@@ -82,10 +135,16 @@ void souk_cache_invalidate_stock(void)
     atomic_fetch_add_explicit(&stock_generation, 1, memory_order_acq_rel);
 }
 
+void souk_cache_invalidate_recs(void)
+{
+    atomic_fetch_add_explicit(&recs_generation, 1, memory_order_acq_rel);
+}
+
 /* Whether an answer stamped STAMP depending on TAGS is still what NOW shows. */
 static bool fresh(souk_cache_stamp stamp, unsigned tags, souk_cache_stamp now)
 {
-    return stamp.all == now.all && (!(tags & SOUK_CACHE_TAG_STOCK) || stamp.stock == now.stock);
+    return stamp.all == now.all && (!(tags & SOUK_CACHE_TAG_STOCK) || stamp.stock == now.stock) &&
+           (!(tags & SOUK_CACHE_TAG_RECS) || stamp.recs == now.recs);
 }
 
 static uint64_t hash_key(const char *k, size_t n)
@@ -109,10 +168,9 @@ int souk_cache_get(const char *key, size_t klen, souk_cached *out, souk_arena *a
     for (entry *e; (e = *pp); pp = &e->next) {
         if (e->hash != h || e->klen != klen || memcmp(e->key, key, klen) != 0)
             continue;
-        if (!fresh(e->stamp, e->tags, now)) { /* stale: drop it */
-            *pp = e->next;
-            s->bytes -= e->size;
-            free(e);
+        if (!fresh(e->stamp, e->tags, now) || (e->expires_us && souk_time_mono_us() >= e->expires_us)) {
+            *pp = e->next; /* stale or expired: drop it */
+            drop(s, e);
             break;
         }
         char *body = souk_arena_alloc(a, e->body_len + 1);
@@ -134,7 +192,9 @@ int souk_cache_get(const char *key, size_t klen, souk_cached *out, souk_arena *a
 void souk_cache_put(const char *key, size_t klen, souk_cache_stamp stamp, const souk_cached *in)
 {
     size_t size = sizeof(entry) + klen + in->body_len + 2;
-    if (!shard_budget || !fresh(stamp, in->tags, souk_cache_stamp_now()) || size > shard_budget / 4)
+    bool recs = in->tags & SOUK_CACHE_TAG_RECS;
+    if (!shard_budget || !fresh(stamp, in->tags, souk_cache_stamp_now()) || size > shard_budget / 4 ||
+        (recs && size > shard_budget / RECS_SHARE))
         return;
     entry *e = malloc(size);
     if (!e)
@@ -142,6 +202,7 @@ void souk_cache_put(const char *key, size_t klen, souk_cache_stamp stamp, const 
     uint64_t h = hash_key(key, klen);
     e->hash = h;
     e->stamp = stamp;
+    e->expires_us = in->ttl_s > 0 ? souk_time_mono_us() + (int64_t)in->ttl_s * 1000000 : 0;
     e->tags = in->tags;
     e->live = in->live;
     e->status = in->status;
@@ -164,19 +225,23 @@ void souk_cache_put(const char *key, size_t klen, souk_cache_stamp stamp, const 
 
     shard *s = &shards[h % NSHARDS];
     pthread_mutex_lock(&s->lock);
+    if (recs && s->recs_bytes + size > shard_budget / RECS_SHARE)
+        clear_recs(s);
     if (s->bytes + size > shard_budget)
         clear_shard(s);
     entry **pp = &s->buckets[(h / NSHARDS) % NBUCKETS];
     for (entry *old; (old = *pp); pp = &old->next) { /* replace an existing entry */
         if (old->hash == h && old->klen == klen && memcmp(old->key, key, klen) == 0) {
             *pp = old->next;
-            s->bytes -= old->size;
-            free(old);
+            drop(s, old);
             break;
         }
     }
     e->next = s->buckets[(h / NSHARDS) % NBUCKETS];
     s->buckets[(h / NSHARDS) % NBUCKETS] = e;
     s->bytes += size;
+    if (recs)
+        s->recs_bytes += size;
+    account((int64_t)size, 1);
     pthread_mutex_unlock(&s->lock);
 }

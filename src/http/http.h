@@ -80,6 +80,10 @@ typedef struct souk_req {
  * filter) goes when any variant sells out or comes back; every other
  * cached answer only when the catalog changes. */
 #define SOUK_CACHE_TAG_STOCK 1u
+/* A recommendation list goes when the recommendation service publishes a
+ * new snapshot (another model version or A/B test, a product out of stock
+ * or archived, the periodic refresh): souk_server_cache_invalidate_recs. */
+#define SOUK_CACHE_TAG_RECS 2u
 
 #define SOUK_RES_COOKIES_MAX 4
 

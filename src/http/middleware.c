@@ -308,12 +308,17 @@ static souk__step step_permission(souk__exchange *x)
 }
 
 /* Response cache: for cacheable routes and callers who cannot see
- * unpublished data (their answers differ), a stored answer is the answer.
- * The key is the raw path with its query. */
+ * unpublished data (their answers differ), a stored answer is the answer;
+ * on routes whose answers are the shopper's own (cache_anonymous), only
+ * for anonymous callers, and without a cart where it shows (cache_no_cart). The key is the raw path with its
+ * query. */
 static souk__step step_cache_lookup(souk__exchange *x)
 {
     souk_req *req = &x->req;
     x->cacheable = x->route->cacheable && req->method != SOUK_HEAD && !souk_req_can(req, "catalog:read:unpublished");
+    if (x->cacheable && x->route->cache_anonymous)
+        x->cacheable = req->principal.kind == SOUK_ACTOR_ANONYMOUS &&
+                       !(x->route->cache_no_cart && souk_req_header(req, "x-cart-token"));
     x->cache_key = x->h2o->path.base;
     x->cache_klen = x->h2o->path.len;
     souk_cached c;

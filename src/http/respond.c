@@ -222,7 +222,8 @@ static void validators(souk__exchange *x)
         souk_cache_put(x->cache_key, x->cache_klen, x->stamp,
                        &(souk_cached){200, res->cache_tags, res->live, res->body.data, res->body.len,
                                       x->etag ? x->etag : "",
-                                      res->content_type ? res->content_type : "application/json", res->cache_control});
+                                      res->content_type ? res->content_type : "application/json", res->cache_control,
+                                      x->route->cache_ttl_s});
     }
     if (res->live)
         fill_live(x);

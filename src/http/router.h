@@ -26,6 +26,11 @@ typedef struct souk_route {
     souk_handler handler;
     const char *cache_control; /* Cache-Control for anonymous 200s; NULL = no-store */
     bool cacheable;            /* 200 responses to callers without catalog:read:unpublished may be cached */
+    bool cache_anonymous;      /* with cacheable: only for anonymous callers (signed-in answers are the
+                                * shopper's own and never shared) */
+    bool cache_no_cart;        /* with cache_anonymous: and only without X-Cart-Token (the answer leaves the
+                                * cart's products out) */
+    int cache_ttl_s;           /* with cacheable: a cached answer lives at most this long (0 = until invalidated) */
     bool blocking;             /* runs on the CPU pool, never on a loop or the committer (password hashing) */
     bool network;              /* runs on the network pool: it waits on another service (payment gateways) */
     bool unaudited;            /* a write that changes no business state (behaviour events, search clicks):

@@ -143,6 +143,11 @@ static void *watch_main(void *arg)
     return NULL;
 }
 
+void souk_server_cache_invalidate_recs(void)
+{
+    souk_cache_invalidate_recs();
+}
+
 int souk_server_run(const souk_server_opts *o)
 {
     souk__http_opts = o;

@@ -43,4 +43,9 @@ typedef struct souk_server_opts {
  * calling thread. */
 int souk_server_run(const souk_server_opts *opts);
 
+/* Makes the cached answers tagged SOUK_CACHE_TAG_RECS stale: call it after
+ * the recommendation lists served have changed (a new snapshot is
+ * published). Safe from any thread, also before the server runs. */
+void souk_server_cache_invalidate_recs(void);
+
 #endif

@@ -99,6 +99,9 @@ static int send(souk_req *req, souk_res *res, const list_in *in, const char *lis
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     if (!res->cache_control)
         res->cache_control = req->principal.kind == SOUK_ACTOR_ANONYMOUS ? SHARED_CACHE : "private, no-store";
+    /* kept in the response cache (anonymous callers without a cart: the route's cache_anonymous) until the
+     * snapshot it came from is replaced, or stock moves (the lists leave out what is sold out) */
+    res->cache_tags = SOUK_CACHE_TAG_STOCK | SOUK_CACHE_TAG_RECS;
     res->status = 200;
     return 0;
 }
@@ -176,20 +179,10 @@ static size_t exclusions(souk_req *req, const souk_rec_ask *q, int64_t *ex)
         souk_stmt_done(st);
     }
     int64_t cart;
-    json_t *j = NULL;
+    size_t in_cart = 0; /* the cart's products only: neither priced nor rendered */
     if (souk_cart_find(req->store, q->user, souk_req_header(req, "x-cart-token"), &cart) == SOUK_OK &&
-        souk_cart_json(req->store, cart, &j) == SOUK_OK) {
-        size_t i;
-        json_t *line;
-        json_array_foreach(json_object_get(j, "lines"), i, line)
-        {
-            const char *pid = json_string_value(json_object_get(line, "product_id"));
-            int64_t id;
-            if (n < EXCLUDE_MAX && pid && souk_id_parse(SOUK_PREFIX_PRODUCT, pid, strlen(pid), &id) == 0)
-                ex[n++] = id;
-        }
-    }
-    json_decref(j);
+        souk_cart_product_ids(req->store, cart, ex + n, EXCLUDE_MAX - n, &in_cart) == SOUK_OK)
+        n += in_cart;
     return n;
 }
 

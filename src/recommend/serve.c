@@ -84,6 +84,7 @@ static struct {
     atomic_bool stop, running;
     char dsn[1024], content[64], stock[64];
     int m_ready, m_version, m_items, m_heavy, m_light, m_ms; /* /metrics series */
+    void (*on_publish)(void);
 } svc = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static void heavy_unref(heavy *h)
@@ -472,6 +473,8 @@ static void *builder(void *arg)
                     souk_metrics_series_add(svc.m_light, 1);
                     souk_metrics_series_set(svc.m_ready, 1);
                     publish(ns);
+                    if (svc.on_publish) /* after the swap: an answer begun before it is not kept */
+                        svc.on_publish();
                     published_h = h;
                     content = c;
                     stock = s;
@@ -516,6 +519,11 @@ int souk_rec_service_start(const char *db_dsn, const char *content_version, cons
     }
     atomic_store(&svc.running, true);
     return 0;
+}
+
+void souk_rec_service_on_publish(void (*fn)(void))
+{
+    svc.on_publish = fn;
 }
 
 void souk_rec_service_stop(void)

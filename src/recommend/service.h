@@ -140,6 +140,12 @@ int64_t souk_rec_ab_pick(const char *subject, int64_t version_a, int64_t version
  * moves rebuild (NULL = none). Returns 0 or -1 (logged). Once per process. */
 int souk_rec_service_start(const char *db_dsn, const char *content_version, const char *stock_version);
 
+/* Registers FN (NULL = none) to be called on the builder thread right
+ * after each snapshot is published — when what the lists answer may have
+ * changed — so that answers cached elsewhere (the response cache) go.
+ * Call before souk_rec_service_start. */
+void souk_rec_service_on_publish(void (*fn)(void));
+
 /* Stops the thread and drops the snapshot. No-op when not started. */
 void souk_rec_service_stop(void);
 
