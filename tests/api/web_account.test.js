@@ -298,3 +298,228 @@ describe('storefront accounts', () => {
     assert.equal(inputValue(next.text, 'next'), '/account');
   });
 });
+
+describe('storefront: signed-in orders, returns, tracking, privacy and the cart options', () => {
+  let srv, wh, kettle;
+
+  before(async () => {
+    srv = await startServer({ products: 10, seed: 6 });
+    wh = await warehouse(srv, 'webord');
+    kettle = await webProduct(srv, wh, 'Order Kettle', [{ title: 'Steel', price: 3000, stock: 100 }]);
+  });
+  after(async () => { if (srv) await srv.stop(); });
+
+  const adminAct = async (id, action, body) => {
+    const r = await api(srv, 'POST', `/api/v1/orders/${id}/${action}`, { key: true, body });
+    assert.equal(r.status, 200, `${action}: ${r.text}`);
+  };
+
+  async function addKettle(b, quantity = '1') {
+    const page = await b.get(`/p/${kettle.slug}`);
+    const r = await b.post('/cart/add', { csrf: inputValue(page.text, 'csrf'), variant: kettle.variants[0].id, quantity });
+    assert.equal(r.status, 303, r.text);
+  }
+
+  const payFields = (page, extra = {}) => ({
+    csrf: inputValue(page, 'csrf'), idem: inputValue(page, 'idem'),
+    expected_amount: inputValue(page, 'expected_amount'), expected_currency: inputValue(page, 'expected_currency'),
+    email: inputValue(page, 'email'), name: inputValue(page, 'name') || 'Bo Buyer', line1: inputValue(page, 'line1') || '2 Low Road',
+    line2: '', city: inputValue(page, 'city') || 'Leeds', postal_code: inputValue(page, 'postal_code') || 'LS1 1AA',
+    region: '', country: inputValue(page, 'country') || 'GB', card: '4242424242424242', ...extra,
+  });
+
+  it('a signed-in checkout uses the account, lands in the order history, and fills the next form from the last order', async () => {
+    const b = new Browser(srv);
+    const who = await signUp(b, { name: 'Bo Buyer' });
+    await addKettle(b, '2');
+    assert.equal(b.jar.get('souk_cart'), undefined, 'a customer\'s cart is the account\'s: no cart cookie');
+    const co = await b.get('/checkout');
+    assertPage(co);
+    assert.equal(inputValue(co.text, 'email'), who.email, 'the e-mail comes from the account');
+    assert.equal(inputValue(co.text, 'name'), 'Bo Buyer');
+    const r = await b.post('/checkout', payFields(co.text));
+    assert.equal(r.status, 303, r.text.slice(0, 800));
+    const m = /^\/account\/orders\/(ord_[0-9A-Z]+)\?m=placed$/.exec(r.location);
+    assert.ok(m, r.location);
+    const id = m[1];
+    const page = await b.get(r.location);
+    assertPage(page);
+    assert.match(page.text, /Thank you for your order/);
+    assert.match(page.text, /<strong id="order-state">paid<\/strong>/);
+    assert.match(page.text, /USD 60\.00/);
+    const list = await b.get('/account/orders');
+    assertPage(list);
+    assert.ok(list.text.includes(`href="/account/orders/${id}"`));
+    // the API agrees: the order is the account's
+    const o = (await api(srv, 'GET', `/api/v1/orders/${id}`, { key: true })).body;
+    assert.equal(o.customer_id, (await api(srv, 'GET', '/api/v1/users/me', { key: b.jar.get('souk_session') })).body.id);
+    // the next checkout starts with the address of this one
+    await addKettle(b);
+    const again = await b.get('/checkout');
+    assert.equal(inputValue(again.text, 'line1'), '2 Low Road');
+    assert.equal(inputValue(again.text, 'city'), 'Leeds');
+    // another customer cannot open it
+    const other = new Browser(srv);
+    await signUp(other);
+    assertPage(await other.get(`/account/orders/${id}`), 404);
+    assertPage(await other.get('/account/orders/not-an-id'), 404);
+  });
+
+  it('a delivered order offers a return; the request shows on the order; too many is refused', async () => {
+    const b = new Browser(srv);
+    await signUp(b);
+    await addKettle(b, '2');
+    const co = await b.get('/checkout');
+    const placed = await b.post('/checkout', payFields(co.text));
+    const id = /ord_[0-9A-Z]+/.exec(placed.location)[0];
+    const before = await b.get(`/account/orders/${id}`);
+    assert.doesNotMatch(before.text, /action="\/account\/orders\/[^"]+\/return"/, 'no return form before delivery');
+    assert.match(before.text, /Items can be returned once the order is delivered/);
+    await adminAct(id, 'fulfil');
+    await adminAct(id, 'ship', { carrier: 'UPS', tracking: '1ZWEB' });
+    await adminAct(id, 'deliver');
+    const page = await b.get(`/account/orders/${id}`);
+    assertPage(page);
+    assert.match(page.text, new RegExp(`<form method="post" action="/account/orders/${id}/return">`));
+    assert.match(page.text, /<label for="f-q_0">How many of Order Kettle to return \(up to 2\)<\/label>/);
+    const csrf = inputValue(page.text, 'csrf');
+    const v = inputValue(page.text, 'v_0');
+    assertPage(await b.post(`/account/orders/${id}/return`, { csrf, v_0: v, q_0: '5' }), 422);
+    assertPage(await b.post(`/account/orders/${id}/return`, { csrf, v_0: v, q_0: '0' }), 422);
+    const r = await b.post(`/account/orders/${id}/return`, { csrf, v_0: v, q_0: '1', reason: '<b>too loud</b>' });
+    assert.equal(r.status, 303, r.text.slice(0, 600));
+    assert.equal(r.location, `/account/orders/${id}?m=return`);
+    const after2 = await b.get(r.location);
+    assert.match(after2.text, /Your return request was sent/);
+    assert.match(after2.text, /ret_[0-9A-Z]+: requested, asked on \d{4}-\d\d-\d\d \(&lt;b&gt;too loud&lt;\/b&gt;\)/);
+    assert.match(after2.text, /up to 1\)/, 'one left to return');
+    const o = (await api(srv, 'GET', `/api/v1/orders/${id}`, { key: true })).body;
+    assert.equal(o.returns.length, 1);
+    assert.equal(o.returns[0].state, 'requested');
+    // another customer cannot ask for a return of it
+    const other = new Browser(srv);
+    await signUp(other);
+    const op = await other.get('/account');
+    assertPage(await other.post(`/account/orders/${id}/return`, { csrf: inputValue(op.text, 'csrf'), v_0: v, q_0: '1' }), 404);
+  });
+
+  it('a guest tracks an order by its number and tracking code from another browser; a wrong code shows nothing', async () => {
+    const g = new Browser(srv);
+    await addKettle(g);
+    const co = await g.get('/checkout');
+    const placed = await g.post('/checkout', payFields(co.text, { email: 'guest@example.com' }));
+    assert.equal(placed.status, 303, placed.text.slice(0, 600));
+    const conf = await g.get(placed.location);
+    const code = /<code id="tracking-code">(ot_[A-Za-z0-9_-]+)<\/code>/.exec(conf.text)[1];
+    const id = placed.location.split('/').pop();
+    const b = new Browser(srv);
+    const form = await b.get('/track');
+    assertPage(form);
+    assert.match(form.text, /<label for="f-order">/);
+    const bad = await b.post('/track', { csrf: inputValue(form.text, 'csrf'), order: id, token: 'ot_wrong' });
+    assertPage(bad, 404);
+    assert.match(bad.text, /No order matches/);
+    assert.equal(bad.headers.getSetCookie().find((c) => c.startsWith('souk_order=')), undefined);
+    const hostile = await b.post('/track', { csrf: inputValue(form.text, 'csrf'), order: '"><script>window.__pwned=7</script>', token: 'x' });
+    assertPage(hostile, 404);
+    assert.ok(!hostile.text.includes('<script>window.__pwned=7'));
+    const ok = await b.post('/track', { csrf: inputValue(form.text, 'csrf'), order: id, token: code });
+    assert.equal(ok.status, 303);
+    assert.equal(ok.location, `/order/${id}`, 'the code goes into a cookie, never the URL');
+    const shown = await b.get(ok.location);
+    assertPage(shown);
+    assert.match(shown.text, new RegExp(`<strong id="order-id">${id}</strong>`));
+  });
+
+  it('profile and marketing consent are saved; hostile names render as text', async () => {
+    const b = new Browser(srv);
+    await signUp(b);
+    const pr = await submit(b, '/account/profile', '/account/profile', { name: HOSTILE, phone: '+44 20 7946 0000' });
+    assert.equal(pr.status, 303);
+    const page = await b.get(pr.location);
+    assertPage(page);
+    assert.match(page.text, /Your profile was saved\./);
+    assert.equal(inputValue(page.text, 'name'), HOSTILE);
+    assert.ok(!page.text.includes('<script>window.__pwned'));
+    const priv = await b.get('/account/privacy');
+    assertPage(priv);
+    assert.match(priv.text, /<p id="consent-state">You do not receive offers/);
+    const on = await b.post('/account/consents', { csrf: inputValue(priv.text, 'csrf'), marketing: '1' });
+    assert.equal(on.location, '/account/privacy?m=saved');
+    assert.match((await b.get('/account/privacy')).text, /<p id="consent-state">You receive offers/);
+    await b.post('/account/consents', { csrf: inputValue(priv.text, 'csrf') });
+    assert.match((await b.get('/account/privacy')).text, /<p id="consent-state">You do not receive offers/);
+    const c = (await api(srv, 'GET', '/api/v1/users/me/consents', { key: b.jar.get('souk_session') })).body;
+    assert.deepEqual(c.history.map((h) => h.granted), [false, true, false], 'the sign-up form records the unticked box, then each choice');
+  });
+
+  it('the data export downloads as JSON with the account\'s orders; deletion needs the password and the tick, then signs out', async () => {
+    const b = new Browser(srv);
+    const who = await signUp(b);
+    await addKettle(b);
+    const co = await b.get('/checkout');
+    const placed = await b.post('/checkout', payFields(co.text));
+    const id = /ord_[0-9A-Z]+/.exec(placed.location)[0];
+    const priv = await b.get('/account/privacy');
+    assert.match(priv.text, /<a class="button" href="\/account\/export\.json" download="souk-my-data\.json">/);
+    const ex = await b.get('/account/export.json');
+    assert.equal(ex.status, 200);
+    assert.match(ex.headers.get('content-type'), /^application\/json/);
+    assert.equal(ex.headers.get('cache-control'), 'no-store');
+    const data = JSON.parse(ex.text);
+    assert.equal(data.profile.email, who.email);
+    assert.ok(JSON.stringify(data.orders).includes(id), 'the export holds the order');
+    assert.equal((await new Browser(srv).get('/account/export.json')).status, 303, 'signed out: sign in first');
+    const csrf = inputValue(priv.text, 'csrf');
+    const unticked = await b.post('/account/delete', { csrf, password: who.password });
+    assertPage(unticked, 422);
+    assert.match(unticked.text, /<span class="error" id="e-confirm">Tick this to confirm\.<\/span>/);
+    const wrong = await b.post('/account/delete', { csrf, password: 'not my password 1', confirm: '1' });
+    assertPage(wrong, 401);
+    assert.match(wrong.text, /Nothing was deleted/);
+    const gone = await b.post('/account/delete', { csrf, password: who.password, confirm: '1' });
+    assert.equal(gone.status, 303, gone.text.slice(0, 600));
+    assert.equal(gone.location, '/account/signin?m=deleted');
+    assert.match(cookieOf(gone, 'souk_session'), /Max-Age=0/);
+    assert.match((await b.get(gone.location)).text, /Your account was deleted\./);
+    assertPage(await signIn(new Browser(srv), who), 401);
+    const o = (await api(srv, 'GET', `/api/v1/orders/${id}`, { key: true })).body;
+    assert.notEqual(o.email, who.email, 'the order no longer holds the address');
+  });
+
+  it('the cart page applies a coupon and a delivery method and shows the totals; a bad coupon is explained', async () => {
+    const code = `WEB${Date.now() % 100000}`;
+    const k = await api(srv, 'POST', '/api/v1/admin/coupons', { key: true, body: { code, kind: 'fixed', value: 500, currency: 'USD' } });
+    assert.equal(k.status, 201, k.text);
+    const b = new Browser(srv);
+    await addKettle(b);
+    const cart = await b.get('/cart');
+    assertPage(cart);
+    assert.match(cart.text, /<label for="f-code">Coupon code<\/label>/);
+    assert.match(cart.text, /<legend>Delivery<\/legend>/);
+    assert.match(cart.text, /<input type="radio" name="method" id="ship-\d+" value="standard">/);
+    const csrf = inputValue(cart.text, 'csrf');
+    const bad = await b.post('/cart/coupon', { csrf, code: '<NOPE>' });
+    assert.equal(bad.location, '/cart?e=coupon');
+    const badPage = await b.get(bad.location);
+    assert.match(badPage.text, /<span class="error" id="e-code">That coupon code is not valid/);
+    assert.ok(!badPage.text.includes('<NOPE>'));
+    const good = await b.post('/cart/coupon', { csrf, code: code.toLowerCase() });
+    assert.equal(good.location, '/cart?m=coupon');
+    const ship = await b.post('/cart/shipping', { csrf, method: 'standard' });
+    assert.equal(ship.location, '/cart?m=shipping');
+    const page = await b.get('/cart');
+    assert.match(page.text, new RegExp(`<strong id="coupon-code">${code}</strong>`));
+    assert.match(page.text, /value="standard" checked>/);
+    assert.match(page.text, /Discount<\/th><td class="num">USD 5\.00/);
+    assert.match(page.text, /Shipping<\/th><td class="num">USD 4\.99/);
+    assert.match(page.text, /Total<\/th><td class="num">USD 29\.99/);
+    assert.equal((await b.post('/cart/shipping', { csrf, method: 'teleport' })).location, '/cart?e=shipping');
+    const off = await b.post('/cart/coupon', { csrf, remove: '1' });
+    assert.equal(off.location, '/cart?m=nocoupon');
+    assert.match((await b.get('/cart')).text, /Total<\/th><td class="num">USD 34\.99/);
+    // the checkout's total is the cart's
+    const co = await b.get('/checkout');
+    assert.equal(inputValue(co.text, 'expected_amount'), '3499');
+  });
+});
