@@ -76,9 +76,12 @@ const char *souk__web_cookie_token(souk_req *req, const char *name, size_t max)
     return cookie_value(req, name, max, true);
 }
 
-/* true when the request reached us over TLS: only a proxy we trust can say */
+/* true when the browser reaches us over TLS: the shop's public origin is
+ * https (SOUK_PUBLIC_URL), or a proxy we trust says this request came so */
 static bool over_tls(souk_req *req)
 {
+    if (strncmp(req->config->public_url, "https://", 8) == 0)
+        return true;
     if (!req->config->trust_proxy)
         return false;
     const char *proto = souk_req_header(req, "x-forwarded-proto");

@@ -75,6 +75,7 @@ describe('storefront accounts', () => {
     assert.match(cookieOf(r, 'souk_session'), /^souk_session=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; Path=\/; Max-Age=900; HttpOnly; SameSite=Lax$/);
     assert.match(cookieOf(r, 'souk_refresh'), /^souk_refresh=rt_[A-Za-z0-9_-]+; Path=\/account\/; Max-Age=604800; HttpOnly; SameSite=Lax$/);
     assert.ok(!r.location.includes('rt_') && !r.location.includes('ey'), 'no token in the URL');
+    assert.doesNotMatch(cookieOf(r, 'souk_session'), /Secure/, 'plain http, no https public origin, no trusted proxy: no Secure');
     const acct = await b.get('/account');
     assertPage(acct);
     assert.match(acct.text, new RegExp(`<strong id="account-email">${who.email}</strong> \\(Ann\\)`));
