@@ -308,6 +308,8 @@ describe('storefront pages', () => {
     const robots = await b.get('/robots.txt');
     assert.equal(robots.status, 200);
     assert.match(robots.text, /Disallow: \/checkout/);
+    assert.match(robots.text, /Disallow: \/account\n/);
+    assert.match(robots.text, /Disallow: \/track\n/);
     assert.match(robots.text, /Sitemap: https:\/\/shop\.example\.com\/sitemap\.xml/);
     const idx = await b.get('/sitemap.xml');
     assert.equal(idx.status, 200);
