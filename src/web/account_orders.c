@@ -246,7 +246,7 @@ int souk_web_account_return(souk_req *req, souk_res *res)
         return souk__web_error(req, res, 401, "Please sign in", "Sign in again, then request the return.");
     json_t *lines = json_array();
     for (int i = 0; i < RETURN_LINES_MAX; i++) {
-        char vk[8], qk[8];
+        char vk[16], qk[16];
         snprintf(vk, sizeof vk, "v_%d", i);
         snprintf(qk, sizeof qk, "q_%d", i);
         const char *v = souk_web_form_get(&f, vk), *q = souk_web_form_get(&f, qk);
