@@ -6,9 +6,12 @@
 // under an anonymous id kept in this browser's localStorage (nothing
 // personal; the server links it to the account at sign-in). Text only ever
 // goes in with textContent, never as HTML. Served from /assets/ under a
-// script-src 'self' policy.
+// script-src 'self' policy. A form marked data-autosubmit (the session
+// renewal, /account/renew) is sent at once; without this file it waits for its button.
 (function () {
   'use strict';
+  var auto = document.querySelector('form[data-autosubmit]');
+  if (auto) { auto.submit(); return; }
   var q = document.getElementById('q');
   var list = document.getElementById('suggest');
   if (q && list && window.fetch) {

@@ -64,7 +64,8 @@ static int reset_job_tx(souk_store *db, const json_t *payload, char *err, size_t
     souk__identity_hash_secret(token, strlen(token), hex);
     snprintf(body, sizeof body,
              "Someone (hopefully you) asked to reset the password of your souk account.\n\n"
-             "Use this code within one hour with POST /api/v1/auth/password-reset/confirm:\n\n    %s\n\n"
+             "Use this code within one hour: enter it on the shop's page /account/reset/confirm (or send it\n"
+             "with POST /api/v1/auth/password-reset/confirm):\n\n    %s\n\n"
              "If you did not ask for it, ignore this message; your password stays as it is.\n",
              token);
     sodium_memzero(token, sizeof token);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cart/api.h"
 #include "cart/cart.h"
 #include "core/id.h"
 #include "core/query.h"
@@ -27,6 +28,15 @@ static const char *notice_text(const char *m)
         return "Your cart was updated.";
     if (strcmp(m, "removed") == 0)
         return "The item was removed from your cart.";
+    if (strcmp(m, "coupon") == 0)
+        return "The coupon was applied.";
+    if (strcmp(m, "nocoupon") == 0)
+        return "The coupon was removed.";
+    if (strcmp(m, "shipping") == 0)
+        return "The delivery method was changed.";
+    if (strcmp(m, "notmerged") == 0)
+        return "You are signed in. Your earlier cart could not be added to your account's cart (it would hold too "
+               "many items), so this is your account's cart.";
     return NULL;
 }
 
@@ -100,6 +110,92 @@ void souk__web_cart_table(souk_buf *b, const json_t *cart, const char *csrf)
     SOUK_HTML_LIT(b, "</tfoot>\n</table>\n</div>\n");
 }
 
+static const char *option_error(const char *e)
+{
+    if (!e)
+        return NULL;
+    if (strcmp(e, "coupon") == 0)
+        return "That coupon code is not valid for this cart (unknown, expired, used up, or in another currency).";
+    if (strcmp(e, "shipping") == 0)
+        return "That delivery method is not available.";
+    return NULL;
+}
+
+/* the coupon form and the delivery choice under the cart's table */
+static void cart_options(souk_req *req, souk_buf *b, const json_t *cart, const char *csrf, const char *e)
+{
+    const char *err = option_error(e);
+    const char *coupon = json_string_value(json_object_get(cart, "coupon"));
+    SOUK_HTML_LIT(b, "<div class=\"cart-options\">\n<form method=\"post\" action=\"/cart/coupon\" novalidate>\n");
+    souk__web_csrf_field(b, csrf);
+    if (coupon) {
+        SOUK_HTML_LIT(b, "<p>Coupon <strong id=\"coupon-code\">");
+        souk_html_text(b, coupon);
+        SOUK_HTML_LIT(b, "</strong>");
+        if (!json_is_true(json_object_get(json_object_get(cart, "totals"), "coupon_applied")))
+            SOUK_HTML_LIT(b, " (does not apply to this cart now)");
+        SOUK_HTML_LIT(b, " <button type=\"submit\" class=\"secondary\" name=\"remove\" value=\"1\">Remove the "
+                         "coupon</button></p>\n");
+    } else {
+        souk__web_field(b, &(souk__web_input){.name = "code",
+                                              .label = "Coupon code",
+                                              .autocomplete = "off",
+                                              .max = 32,
+                                              .error = e && strcmp(e, "coupon") == 0 ? err : NULL});
+        SOUK_HTML_LIT(b, "<button type=\"submit\" class=\"secondary\">Apply</button>\n");
+    }
+    SOUK_HTML_LIT(b, "</form>\n");
+    /* the shop's active delivery methods, through the cart module's public handler */
+    souk__web_call c;
+    souk__web_call_run(req, NULL, souk_cart_api_admin_shipping_public, NULL, NULL, NULL, 0, NULL, NULL, &c);
+    const json_t *methods = json_object_get(c.answer, "data");
+    const char *chosen = json_string_value(json_object_get(cart, "shipping_method"));
+    const char *cur = json_string_value(json_object_get(cart, "currency"));
+    if (json_array_size(methods)) {
+        SOUK_HTML_LIT(b, "<form method=\"post\" action=\"/cart/shipping\">\n");
+        souk__web_csrf_field(b, csrf);
+        SOUK_HTML_LIT(b, "<fieldset><legend>Delivery</legend>\n");
+        if (e && strcmp(e, "shipping") == 0) {
+            SOUK_HTML_LIT(b, "<p class=\"error\">");
+            souk_html_text(b, err);
+            SOUK_HTML_LIT(b, "</p>\n");
+        }
+        size_t i;
+        const json_t *m;
+        json_array_foreach(methods, i, m)
+        {
+            const char *code = json_string_value(json_object_get(m, "code"));
+            const json_t *price = json_object_get(m, "price");
+            const char *pc = json_string_value(json_object_get(price, "currency"));
+            if (!code || (cur && pc && strcmp(cur, pc) != 0)) /* a method in another currency cannot ship it */
+                continue;
+            SOUK_HTML_LIT(b, "<div><input type=\"radio\" name=\"method\" id=\"ship-");
+            souk_html_int(b, (int64_t)i);
+            SOUK_HTML_LIT(b, "\" value=\"");
+            souk_html_text(b, code);
+            SOUK_HTML_LIT(b, "\"");
+            if (chosen && strcmp(chosen, code) == 0)
+                SOUK_HTML_LIT(b, " checked");
+            SOUK_HTML_LIT(b, "> <label for=\"ship-");
+            souk_html_int(b, (int64_t)i);
+            SOUK_HTML_LIT(b, "\">");
+            souk_html_text(b, json_string_value(json_object_get(m, "name")));
+            SOUK_HTML_LIT(b, " — ");
+            souk_html_money_json(b, price);
+            const json_t *free_above = json_object_get(m, "free_above");
+            if (json_is_object(free_above)) {
+                SOUK_HTML_LIT(b, ", free from ");
+                souk_html_money_json(b, free_above);
+            }
+            SOUK_HTML_LIT(b, "</label></div>\n");
+        }
+        SOUK_HTML_LIT(b, "<button type=\"submit\" class=\"secondary\">Update the delivery</button>\n</fieldset>\n"
+                         "</form>\n");
+    }
+    souk__web_call_done(&c);
+    SOUK_HTML_LIT(b, "</div>\n");
+}
+
 int souk_web_cart(souk_req *req, souk_res *res)
 {
     res->cache_control = "no-store";
@@ -123,6 +219,7 @@ int souk_web_cart(souk_req *req, souk_res *res)
         SOUK_HTML_LIT(b, "<p>Your cart is empty. <a href=\"/\">Continue shopping</a></p>\n");
     } else {
         souk__web_cart_table(b, cart, csrf);
+        cart_options(req, b, cart, csrf, souk_query_get(&req->query, "e"));
         SOUK_HTML_LIT(b, "<p><a class=\"button\" href=\"/checkout\">Check out</a> "
                          "<a href=\"/\">Continue shopping</a></p>\n");
     }
@@ -182,10 +279,13 @@ int souk_web_cart_add(souk_req *req, souk_res *res)
         return 0;
     if (souk__web_cart_id(req, &id) < 0) {
         char token[64] = "";
-        souk_err e = souk_cart_create(req->store, 0, req->config->currency, token, &id, NULL);
+        souk_principal who;
+        bool user = souk__web_user(req, &who) == 0;
+        souk_err e = souk_cart_create(req->store, user ? who.user_id : 0, req->config->currency, token, &id, NULL);
         if (e)
             return change_failed(req, res, e, &res->problems);
-        souk__web_set_cookie(req, res, SOUK__WEB_CART_COOKIE, token, "/", CART_MAX_AGE);
+        if (!user)
+            souk__web_set_cookie(req, res, SOUK__WEB_CART_COOKIE, token, "/", CART_MAX_AGE);
     }
     return put_line(req, res, id, variant, qty, false, "/cart?m=added");
 }
@@ -208,4 +308,51 @@ int souk_web_cart_update(souk_req *req, souk_res *res)
     if (souk__web_cart_id(req, &id) < 0)
         return souk__web_error(req, res, 404, "Your cart is empty", "Your cart has expired or was never made.");
     return put_line(req, res, id, variant, qty, true, qty ? "/cart?m=updated" : "/cart?m=removed");
+}
+
+int souk_web_cart_coupon(souk_req *req, souk_res *res)
+{
+    souk_web_form f;
+    int64_t id;
+    if (souk__web_form(req, res, &f))
+        return 0;
+    if (souk__web_cart_id(req, &id) < 0)
+        return souk__web_error(req, res, 404, "Your cart is empty", "Your cart has expired or was never made.");
+    bool remove = souk_web_form_get(&f, "remove") != NULL;
+    const char *code = souk_web_form_get(&f, "code");
+    if (!remove && (!code || !code[0] || strlen(code) > 32))
+        return souk__web_redirect(res, "/cart?e=coupon");
+    souk_problems pr;
+    souk_problems_init(&pr);
+    souk_err e = souk_cart_coupon(req->store, id, remove ? NULL : code, req->arena, &pr);
+    if (e == SOUK_E_VALIDATION)
+        return souk__web_redirect(res, "/cart?e=coupon");
+    if (e)
+        return change_failed(req, res, e, &pr);
+    char ref[SOUK_ID_TEXT_MAX];
+    souk_res_audit(res, "cart", souk_arena_strdup(req->arena, souk_id_format("cart", id, ref)));
+    return souk__web_redirect(res, remove ? "/cart?m=nocoupon" : "/cart?m=coupon");
+}
+
+int souk_web_cart_shipping(souk_req *req, souk_res *res)
+{
+    souk_web_form f;
+    int64_t id;
+    if (souk__web_form(req, res, &f))
+        return 0;
+    if (souk__web_cart_id(req, &id) < 0)
+        return souk__web_error(req, res, 404, "Your cart is empty", "Your cart has expired or was never made.");
+    const char *code = souk_web_form_get(&f, "method");
+    if (!code || !code[0] || strlen(code) > 32)
+        return souk__web_redirect(res, "/cart?e=shipping");
+    souk_problems pr;
+    souk_problems_init(&pr);
+    souk_err e = souk_cart_update(req->store, id, NULL, NULL, code, req->arena, &pr);
+    if (e == SOUK_E_VALIDATION)
+        return souk__web_redirect(res, "/cart?e=shipping");
+    if (e)
+        return change_failed(req, res, e, &pr);
+    char ref[SOUK_ID_TEXT_MAX];
+    souk_res_audit(res, "cart", souk_arena_strdup(req->arena, souk_id_format("cart", id, ref)));
+    return souk__web_redirect(res, "/cart?m=shipping");
 }

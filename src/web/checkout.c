@@ -1,6 +1,10 @@
 /*
  * checkout.c — the guest checkout form and its submission.
  *
+ * A signed-in customer (the souk_session cookie) checks out their own
+ * cart as themselves, the form filled in from the account and their last
+ * order, and lands on the order's page in their account.
+ *
  * GET /checkout renders the cart, the address form and the test gateway's
  * card field, with a hidden Idempotency-Key made for this rendering and
  * the total shown (expected_total). POST /checkout validates the fields
@@ -21,6 +25,7 @@
 
 #include "cart/cart.h"
 #include "core/money.h"
+#include "identity/api.h"
 #include "orders/api.h"
 #include "core/banned.h"
 
@@ -158,9 +163,34 @@ static int render(souk_req *req, souk_res *res, const checkout_form *cf, int sta
     return souk__web_end(&p);
 }
 
+/* A signed-in customer's form starts filled in: the e-mail and name of the
+ * account (identity keeps no address book) and the address of their latest
+ * order, when there is one. */
+static void prefill(souk_req *req, const souk_principal *who, checkout_form *cf)
+{
+    souk__web_call me, last;
+    souk__web_call_run(req, NULL, souk_identity_api_me, who, NULL, NULL, 0, NULL, NULL, &me);
+    souk__web_call_run(req, NULL, souk_orders_api_list, who, NULL, NULL, 0, NULL, "limit=1", &last);
+    const char *email = json_string_value(json_object_get(me.answer, "email"));
+    const char *name = json_string_value(json_object_get(me.answer, "name"));
+    cf->values[F_EMAIL] = email ? souk_arena_strdup(req->arena, email) : NULL;
+    cf->values[F_NAME] = name && name[0] ? souk_arena_strdup(req->arena, name) : NULL;
+    const json_t *addr = json_object_get(json_array_get(json_object_get(last.answer, "data"), 0), "shipping_address");
+    for (int i = F_NAME; i <= F_COUNTRY; i++) {
+        const char *v = json_string_value(json_object_get(addr, fields[i].name));
+        if (v && v[0])
+            cf->values[i] = souk_arena_strdup(req->arena, v);
+    }
+    souk__web_call_done(&me);
+    souk__web_call_done(&last);
+}
+
 int souk_web_checkout(souk_req *req, souk_res *res)
 {
     checkout_form cf = {.key = new_key(req)};
+    souk_principal who;
+    if (souk__web_user(req, &who) == 0)
+        prefill(req, &who, &cf);
     return render(req, res, &cf, 200);
 }
 
@@ -252,8 +282,10 @@ int souk_web_checkout_submit(souk_req *req, souk_res *res)
         cf.notice_bad = true;
         return render(req, res, &cf, 422);
     }
-    const char *token = souk__web_cookie(req, SOUK__WEB_CART_COOKIE);
-    if (!token)
+    souk_principal who;
+    bool user = souk__web_user(req, &who) == 0;
+    const char *token = user ? NULL : souk__web_cookie(req, SOUK__WEB_CART_COOKIE);
+    if (!user && !token)
         return souk__web_error(req, res, 404, "Your cart is empty", "Your cart has expired or was never made.");
     json_t *addr = json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", cf.values[F_NAME], "line1", cf.values[F_LINE1], "city",
                              cf.values[F_CITY], "postal_code", cf.values[F_POSTAL], "country", cf.values[F_COUNTRY]);
@@ -273,10 +305,14 @@ int souk_web_checkout_submit(souk_req *req, souk_res *res)
     souk_header *h = souk_arena_alloc(req->arena, 3 * sizeof *h);
     if (!h || !btext)
         return souk__web_error(req, res, 500, "Something went wrong", "Please try again.");
-    h[0] = (souk_header){"idempotency-key", key};
-    h[1] = (souk_header){"x-cart-token", token};
-    h[2] = (souk_header){"content-type", "application/json"};
-    souk_req sub = souk__web_subrequest(req, h, 3, btext, NULL);
+    size_t nh = 0;
+    h[nh++] = (souk_header){"idempotency-key", key};
+    h[nh++] = (souk_header){"content-type", "application/json"};
+    if (token)
+        h[nh++] = (souk_header){"x-cart-token", token};
+    souk_req sub = souk__web_subrequest(req, h, nh, btext, NULL);
+    if (user) /* the customer's own cart and order (the cookie's session, checked by identity) */
+        sub.principal = who;
     souk_res sres = {.status = 200};
     souk_buf_init(&sres.body, 4u << 20);
     souk_orders_api_checkout(&sub, &sres);
@@ -289,9 +325,13 @@ int souk_web_checkout_submit(souk_req *req, souk_res *res)
     if (!e && oid && (status == 201 || status == 200)) {
         if (res->audit_object_type == NULL)
             souk_res_audit(res, "order", souk_arena_strdup(req->arena, oid));
-        if (otoken)
-            souk__web_set_cookie(req, res, SOUK__WEB_ORDER_COOKIE, otoken, "/order/", 24L * 3600);
-        rc = souk__web_redirect(res, souk_arena_printf(req->arena, "/order/%s", oid));
+        if (user) {
+            rc = souk__web_redirect(res, souk_arena_printf(req->arena, "/account/orders/%s?m=placed", oid));
+        } else {
+            if (otoken)
+                souk__web_set_cookie(req, res, SOUK__WEB_ORDER_COOKIE, otoken, "/order/", 24L * 3600);
+            rc = souk__web_redirect(res, souk_arena_printf(req->arena, "/order/%s", oid));
+        }
     } else {
         cf.notice_bad = true;
         cf.key = new_key(req); /* a final answer keeps its key: the next attempt needs another */

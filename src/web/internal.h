@@ -15,6 +15,8 @@
 #define SOUK__WEB_CART_COOKIE "souk_cart"
 #define SOUK__WEB_CSRF_COOKIE "souk_csrf"
 #define SOUK__WEB_ORDER_COOKIE "souk_order"
+#define SOUK__WEB_SESSION_COOKIE "souk_session" /* the access token (a JWT), Path=/, 15 minutes */
+#define SOUK__WEB_REFRESH_COOKIE "souk_refresh" /* the refresh token, Path=/account/, 7 days */
 
 /* A page being written into res->body. */
 typedef struct souk__web_page {
@@ -56,6 +58,10 @@ void souk__web_card(souk_buf *b, const json_t *summary);
  * bytes of [A-Za-z0-9_-] are returned: ours never hold anything else. */
 const char *souk__web_cookie(souk_req *req, const char *name);
 
+/* The same for a credential cookie: values of 1..MAX bytes of
+ * [A-Za-z0-9_.-] (a JWT has dots). */
+const char *souk__web_cookie_token(souk_req *req, const char *name, size_t max);
+
 /* Adds a Set-Cookie for NAME=VALUE (HttpOnly; SameSite=Lax; Path=PATH;
  * Max-Age=MAX_AGE; Secure when the request came over TLS, as a trusted
  * proxy says). MAX_AGE 0 deletes the cookie. */
@@ -89,6 +95,78 @@ void souk__web_cart_table(souk_buf *b, const json_t *cart, const char *csrf);
  * shops as a guest), HEADERS (N) instead of the browser's, BODY as the
  * body, QUERY as the raw query string. */
 souk_req souk__web_subrequest(souk_req *req, const souk_header *headers, size_t n, const char *body, const char *query);
+
+/* ---- the signed-in customer (user.c; docs/internals/web.md "Sessions") ---- */
+
+/* The customer signed in by the souk_session cookie into *WHO: 0 when its
+ * access token is valid (an account's session, not an API key), else -1
+ * (*WHO zeroed). Verified by identity (souk_identity_authenticate). */
+int souk__web_user(souk_req *req, souk_principal *who);
+
+/* The same for access token T (NULL: -1). */
+int souk__web_principal_of(souk_req *req, const char *t, souk_principal *who);
+
+/* For pages that need a signed-in customer: 0 with *WHO set, or answers
+ * 303 (to /account/renew when the refresh cookie is there, else to
+ * /account/signin) with NEXT (a site path) to come back to, and returns -1. */
+int souk__web_require_user(souk_req *req, souk_res *res, souk_principal *who, const char *next);
+
+/* Sets the session cookies from a token answer of identity (access_token,
+ * refresh_token). */
+void souk__web_session_set(souk_req *req, souk_res *res, const json_t *tokens);
+
+/* Deletes the session cookies. */
+void souk__web_session_clear(souk_req *req, souk_res *res);
+
+/* NEXT when it is a path on this site a sign-in may send the browser back
+ * to ("/…", not "//", at most 200 bytes of [A-Za-z0-9/_.?=&%-]), else
+ * "/account". */
+const char *souk__web_next(const char *next);
+
+/* One in-process call of another module's handler and what it answered. */
+typedef struct souk__web_call {
+    souk_res res;   /* the handler's answer (problems, status, err) */
+    json_t *answer; /* its JSON body, or NULL */
+    souk_err err;   /* res.err */
+    int status;     /* res.status, or err's status */
+} souk__web_call;
+
+/* Calls HANDLER as WHO (NULL: a guest) with BODY (a JSON object, consumed;
+ * NULL: none) and the headers HDRS (N; content-type and user-agent are
+ * added), path parameter PARAM (NULL: none) and QUERY (raw, or NULL). The
+ * handler's audit object and subject are copied to RES when it has none.
+ * Release C with souk__web_call_done. */
+void souk__web_call_run(souk_req *req, souk_res *res, souk_handler handler, const souk_principal *who, json_t *body,
+                        const souk_header *hdrs, size_t n, const char *param, const char *query, souk__web_call *c);
+void souk__web_call_done(souk__web_call *c);
+
+/* The first problem's message of C ("field message"), or FALLBACK. */
+const char *souk__web_call_problem(souk_req *req, const souk__web_call *c, const char *fallback);
+
+/* Seals TEXT for a hidden form field: XChaCha20-Poly1305 under a key of
+ * this process, bound to this browser's CSRF cookie, valid TTL_S seconds.
+ * Arena string (base64url), or NULL. */
+const char *souk__web_seal(souk_req *req, const char *text, int ttl_s);
+
+/* Opens what souk__web_seal made in this browser within its time: the
+ * text (arena), or NULL. */
+const char *souk__web_unseal(souk_req *req, const char *sealed);
+
+/* A <p class="notice"> (BAD: "notice bad") with TEXT inside a live region
+ * (role="alert" when BAD, else role="status"); nothing inside for NULL. */
+void souk__web_notice(souk_buf *b, const char *text, bool bad);
+
+/* One labelled form field: <div class="field"><label>…<input>…</div>,
+ * with ERROR shown beside it (aria-invalid, aria-describedby). */
+typedef struct souk__web_input {
+    const char *name, *label, *type, *autocomplete;
+    const char *value; /* NULL: empty */
+    const char *error; /* NULL: none */
+    const char *help;  /* a hint under the field, or NULL */
+    int max;           /* maxlength, 0 = none */
+    bool required;
+} souk__web_input;
+void souk__web_field(souk_buf *b, const souk__web_input *in);
 
 /* Parses a handler's JSON answer in RES (its body or its json). NULL when
  * there is none. Caller decrefs. */

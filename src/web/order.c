@@ -47,6 +47,12 @@ int souk_web_order(souk_req *req, souk_res *res)
     SOUK_HTML_LIT(b, "<br>Confirmation sent to: ");
     souk_html_text(b, json_string_value(json_object_get(o, "email")));
     SOUK_HTML_LIT(b, "</p>\n");
+    if (json_is_null(json_object_get(o, "customer_id"))) {
+        SOUK_HTML_LIT(b, "<p>To follow this order later, keep its number and this tracking code and enter them on "
+                         "<a href=\"/track\">Track an order</a>: <code id=\"tracking-code\">");
+        souk_html_text(b, token);
+        SOUK_HTML_LIT(b, "</code></p>\n");
+    }
     souk__web_cart_table(b, o, NULL);
     SOUK_HTML_LIT(b, "<p><a href=\"/\">Continue shopping</a></p>\n");
     json_decref(o);

@@ -71,7 +71,8 @@ void souk__web_begin(souk__web_page *p)
     souk_html_text(b, p->query);
     SOUK_HTML_LIT(b, "\">\n<button type=\"submit\">Search</button>\n"
                      "<ul id=\"suggest\" aria-label=\"Suggestions\"></ul>\n</form>\n"
-                     "<nav aria-label=\"Cart\"><a href=\"/cart\">Cart</a></nav>\n"
+                     "<nav aria-label=\"Account and cart\"><a href=\"/account\">Account</a> "
+                     "<a href=\"/cart\">Cart</a></nav>\n"
                      "</div></header>\n<main id=\"main\" class=\"wrap\" tabindex=\"-1\">\n");
 }
 

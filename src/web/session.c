@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cart/cart.h"
+#include "core/time.h"
 #include "core/banned.h"
 
 static unsigned char csrf_key[crypto_generichash_KEYBYTES];
@@ -35,7 +36,8 @@ static bool cookie_char(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-const char *souk__web_cookie(souk_req *req, const char *name)
+/* the value of cookie NAME when it is 1..MAX bytes of cookie_char (and '.' when DOTS) */
+static const char *cookie_value(souk_req *req, const char *name, size_t max, bool dots)
 {
     size_t nl = strlen(name);
     for (size_t h = 0; h < req->nheaders; h++) {
@@ -52,9 +54,9 @@ const char *souk__web_cookie(souk_req *req, const char *name)
                 size_t vl = len - nl - 1;
                 while (vl && v[vl - 1] == ' ')
                     vl--;
-                bool ok = vl >= 1 && vl <= 128;
+                bool ok = vl >= 1 && vl <= max;
                 for (size_t i = 0; ok && i < vl; i++)
-                    ok = cookie_char(v[i]);
+                    ok = cookie_char(v[i]) || (dots && v[i] == '.');
                 if (ok)
                     return souk_arena_strndup(req->arena, v, vl);
             }
@@ -64,9 +66,22 @@ const char *souk__web_cookie(souk_req *req, const char *name)
     return NULL;
 }
 
-/* true when the request reached us over TLS: only a proxy we trust can say */
+const char *souk__web_cookie(souk_req *req, const char *name)
+{
+    return cookie_value(req, name, 128, false);
+}
+
+const char *souk__web_cookie_token(souk_req *req, const char *name, size_t max)
+{
+    return cookie_value(req, name, max, true);
+}
+
+/* true when the browser reaches us over TLS: the shop's public origin is
+ * https (SOUK_PUBLIC_URL), or a proxy we trust says this request came so */
 static bool over_tls(souk_req *req)
 {
+    if (strncmp(req->config->public_url, "https://", 8) == 0)
+        return true;
     if (!req->config->trust_proxy)
         return false;
     const char *proto = souk_req_header(req, "x-forwarded-proto");
@@ -146,10 +161,82 @@ int souk__web_form(souk_req *req, souk_res *res, souk_web_form *f)
 
 int souk__web_cart_id(souk_req *req, int64_t *id)
 {
+    souk_principal who;
+    if (souk__web_user(req, &who) == 0)
+        return souk_cart_find(req->store, who.user_id, NULL, id) == SOUK_OK ? 0 : -1;
     const char *token = souk__web_cookie(req, SOUK__WEB_CART_COOKIE);
     if (!token)
         return -1;
     return souk_cart_find(req->store, 0, token, id) == SOUK_OK ? 0 : -1;
+}
+
+/* ---- sealed form values ---- */
+
+/* the sealing key: a separate key derived from the CSRF secret */
+static void seal_key(unsigned char key[crypto_secretbox_KEYBYTES])
+{
+    pthread_once(&csrf_once, csrf_init);
+    static const unsigned char ctx[] = "souk web seal v1";
+    crypto_generichash(key, crypto_secretbox_KEYBYTES, ctx, sizeof ctx - 1, csrf_key, sizeof csrf_key);
+}
+
+#define SEAL_TEXT_MAX 1400 /* the sealed text plus its header stay under a form value's 2048 bytes */
+
+const char *souk__web_seal(souk_req *req, const char *text, int ttl_s)
+{
+    const char *cookie = souk__web_cookie(req, SOUK__WEB_CSRF_COOKIE);
+    size_t tl = strlen(text);
+    if (!cookie || strlen(cookie) != 32 || tl > SEAL_TEXT_MAX)
+        return NULL;
+    /* plain: expiry (8 bytes, seconds, big-endian) | the CSRF cookie (32) | text */
+    unsigned char plain[8 + 32 + SEAL_TEXT_MAX],
+        box[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + sizeof plain];
+    uint64_t until = (uint64_t)(souk_time_now_us() / 1000000 + ttl_s);
+    for (int i = 0; i < 8; i++)
+        plain[i] = (unsigned char)(until >> (56 - 8 * i));
+    memcpy(plain + 8, cookie, 32);
+    memcpy(plain + 40, text, tl);
+    unsigned char key[crypto_secretbox_KEYBYTES];
+    seal_key(key);
+    randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, plain, 40 + tl, box, key);
+    sodium_memzero(plain, sizeof plain);
+    sodium_memzero(key, sizeof key);
+    size_t bl = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 40 + tl;
+    size_t ol = sodium_base64_encoded_len(bl, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = souk_arena_alloc(req->arena, ol);
+    if (out)
+        sodium_bin2base64(out, ol, box, bl, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return out;
+}
+
+const char *souk__web_unseal(souk_req *req, const char *sealed)
+{
+    const char *cookie = souk__web_cookie(req, SOUK__WEB_CSRF_COOKIE);
+    unsigned char box[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 40 + SEAL_TEXT_MAX];
+    size_t bl = 0;
+    if (!cookie || strlen(cookie) != 32 || !sealed ||
+        sodium_base642bin(box, sizeof box, sealed, strlen(sealed), NULL, &bl, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        bl < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 40)
+        return NULL;
+    size_t pl = bl - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
+    unsigned char plain[40 + SEAL_TEXT_MAX + 1], key[crypto_secretbox_KEYBYTES];
+    seal_key(key);
+    int bad = crypto_secretbox_open_easy(plain, box + crypto_secretbox_NONCEBYTES, bl - crypto_secretbox_NONCEBYTES,
+                                         box, key);
+    sodium_memzero(key, sizeof key);
+    if (bad)
+        return NULL;
+    uint64_t until = 0;
+    for (int i = 0; i < 8; i++)
+        until = until << 8 | plain[i];
+    const char *out = NULL;
+    if (until >= (uint64_t)(souk_time_now_us() / 1000000) && sodium_memcmp(plain + 8, cookie, 32) == 0 &&
+        !memchr(plain + 40, 0, pl - 40))
+        out = souk_arena_strndup(req->arena, (const char *)plain + 40, pl - 40);
+    sodium_memzero(plain, sizeof plain);
+    return out;
 }
 
 souk_req souk__web_subrequest(souk_req *req, const souk_header *headers, size_t n, const char *body, const char *query)

@@ -35,6 +35,51 @@ int souk_web_checkout(souk_req *req, souk_res *res);
 int souk_web_checkout_submit(souk_req *req, souk_res *res);
 /* GET /order/{id} — the confirmation, for the browser holding the order cookie. */
 int souk_web_order(souk_req *req, souk_res *res);
+/* ---- accounts (account.c, reset.c, account_orders.c, privacy.c, twofa.c) ---- */
+/* GET /account — the signed-in customer's overview (else 303 to sign in). */
+int souk_web_account(souk_req *req, souk_res *res);
+/* GET /account/signin?next= and POST (email, password; then code with the sealed first step). */
+int souk_web_signin(souk_req *req, souk_res *res);
+int souk_web_signin_submit(souk_req *req, souk_res *res);
+/* GET /account/signup and POST (email, name, password, marketing). */
+int souk_web_signup(souk_req *req, souk_res *res);
+int souk_web_signup_submit(souk_req *req, souk_res *res);
+/* GET /account/renew?next= (a form) and POST: new tokens for the refresh cookie. */
+int souk_web_renew(souk_req *req, souk_res *res);
+int souk_web_renew_submit(souk_req *req, souk_res *res);
+/* POST /account/signout — ends the session, deletes the cookies. */
+int souk_web_signout(souk_req *req, souk_res *res);
+/* GET/POST /account/reset (an address) and /account/reset/confirm (code, new password). */
+int souk_web_reset(souk_req *req, souk_res *res);
+int souk_web_reset_submit(souk_req *req, souk_res *res);
+int souk_web_reset_confirm(souk_req *req, souk_res *res);
+int souk_web_reset_confirm_submit(souk_req *req, souk_res *res);
+
+/* GET /account/orders, GET /account/orders/{id}, POST /account/orders/{id}/return (v_i, q_i, reason). */
+int souk_web_orders(souk_req *req, souk_res *res);
+int souk_web_account_order(souk_req *req, souk_res *res);
+int souk_web_account_return(souk_req *req, souk_res *res);
+/* GET /track and POST (order, token): a guest's order by its number and tracking code. */
+int souk_web_track(souk_req *req, souk_res *res);
+int souk_web_track_submit(souk_req *req, souk_res *res);
+/* GET/POST /account/profile (name, phone). */
+int souk_web_profile(souk_req *req, souk_res *res);
+int souk_web_profile_submit(souk_req *req, souk_res *res);
+/* GET /account/privacy; POST /account/consents (marketing); GET /account/export.json;
+ * POST /account/delete (password, code, confirm). */
+int souk_web_privacy(souk_req *req, souk_res *res);
+int souk_web_consents_submit(souk_req *req, souk_res *res);
+int souk_web_export(souk_req *req, souk_res *res);
+int souk_web_delete_submit(souk_req *req, souk_res *res);
+/* GET /account/2fa; POST /account/2fa/start (the QR code), /confirm (code), /disable (password, code). */
+int souk_web_twofa(souk_req *req, souk_res *res);
+int souk_web_twofa_start(souk_req *req, souk_res *res);
+int souk_web_twofa_confirm(souk_req *req, souk_res *res);
+int souk_web_twofa_disable(souk_req *req, souk_res *res);
+/* POST /cart/coupon (code, or remove=1) and /cart/shipping (method). */
+int souk_web_cart_coupon(souk_req *req, souk_res *res);
+int souk_web_cart_shipping(souk_req *req, souk_res *res);
+
 /* GET /assets/{name} — the embedded CSS and JS, by content-hashed name. */
 int souk_web_asset(souk_req *req, souk_res *res);
 /* GET /robots.txt */

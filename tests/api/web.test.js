@@ -126,7 +126,7 @@ describe('storefront pages', () => {
     const cookie = r.headers.getSetCookie().find((c) => c.startsWith('souk_csrf='));
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Lax/);
-    assert.doesNotMatch(cookie, /Secure/, 'no TLS, no trusted proxy: no Secure');
+    assert.match(cookie, /; Secure$/, 'the shop\'s public origin is https: Secure');
     assertPage(await b.get('/p/no-such-product'), 404);
   });
 
@@ -230,7 +230,7 @@ describe('storefront pages', () => {
     assert.equal(add.status, 303);
     assert.equal(add.location, '/cart?m=added');
     const cartCookie = add.headers.getSetCookie().find((c) => c.startsWith('souk_cart='));
-    assert.match(cartCookie, /^souk_cart=ct_[^;]+; Path=\/; Max-Age=604800; HttpOnly; SameSite=Lax$/);
+    assert.match(cartCookie, /^souk_cart=ct_[^;]+; Path=\/; Max-Age=604800; HttpOnly; SameSite=Lax; Secure$/);
     const cart = await b.get(add.location);
     assertPage(cart);
     assert.equal(cart.headers.get('cache-control'), 'no-store');
@@ -308,6 +308,8 @@ describe('storefront pages', () => {
     const robots = await b.get('/robots.txt');
     assert.equal(robots.status, 200);
     assert.match(robots.text, /Disallow: \/checkout/);
+    assert.match(robots.text, /Disallow: \/account\n/);
+    assert.match(robots.text, /Disallow: \/track\n/);
     assert.match(robots.text, /Sitemap: https:\/\/shop\.example\.com\/sitemap\.xml/);
     const idx = await b.get('/sitemap.xml');
     assert.equal(idx.status, 200);

@@ -26,11 +26,11 @@ export class Browser {
     }
   }
 
-  /** GET PATH; resolves {status, headers, text}. */
+  /** GET PATH; resolves {status, headers, text, location}. */
   async get(path, headers = {}) {
     const res = await fetch(this.srv.url + path, { redirect: 'manual', headers: { cookie: this.cookieHeader(), ...headers } });
     this.remember(res);
-    return { status: res.status, headers: res.headers, text: await res.text() };
+    return { status: res.status, headers: res.headers, text: await res.text(), location: res.headers.get('location') };
   }
 
   /** POST FIELDS (an object) as a form to PATH; resolves {status, headers, text, location}. */
