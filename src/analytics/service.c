@@ -358,6 +358,7 @@ static int on_order_event(souk_store *db, const char *type, const char *aggregat
     S.current.refs++;
     pthread_mutex_unlock(&S.mu);
     int r = souk_an_load_order(db, f, order);
+    souk_analytics_metrics(f, -1);
     souk_analytics_release(f);
     return r < 0 ? -1 : 0;
 }
