@@ -176,6 +176,10 @@ void souk_an_facts_release(souk_an_facts *f);
 /* Bytes held by F's tables and dictionaries. */
 size_t souk_an_facts_bytes(const souk_an_facts *f);
 
+/* Bytes of the order side alone (orders, lines, refunds and their
+ * dictionaries and id sets): what grows with the order lines. */
+size_t souk_an_facts_order_bytes(const souk_an_facts *f);
+
 /* One line of an order to add. */
 typedef struct souk_an_line_in {
     int64_t product_id, category_id, vendor_id; /* 0 = none */
@@ -251,14 +255,14 @@ int souk_an_set_timezone(souk_store *db, const char *name);
 
 /* What a report reads: a range of local days, the filters, the slice. */
 typedef struct souk_an_query {
-    int32_t from, to;       /* inclusive local days */
-    int granularity;        /* 0 day, 1 week (ISO, Monday), 2 month */
-    int currency;           /* index; -1 = the currency with the most revenue, -2 = one no fact has */
+    int32_t from, to;          /* inclusive local days */
+    int granularity;           /* 0 day, 1 week (ISO, Monday), 2 month */
+    int currency;              /* index; -1 = the currency with the most revenue, -2 = one no fact has */
     const char *currency_code; /* with -2: the code asked for */
-    int64_t category_id;    /* 0 = any */
-    int64_t vendor_id;      /* 0 = any; a vendor's own slice */
-    int channel;            /* -1 = any, else SOUK_AN_CHANNEL_* */
-    bool per_session;       /* funnel: per session instead of per visitor */
+    int64_t category_id;       /* 0 = any */
+    int64_t vendor_id;         /* 0 = any; a vendor's own slice */
+    int channel;               /* -1 = any, else SOUK_AN_CHANNEL_* */
+    bool per_session;          /* funnel: per session instead of per visitor */
     int steps[SOUK_AN_STEPS_MAX], nsteps;
     int32_t limit, offset; /* rfm rows */
     int threads;           /* scan threads (1..8; 0 = 2) */

@@ -104,15 +104,15 @@ static const souk_query_spec spec = SOUK_QUERY_SPEC(params, fields);
 
 /* Parameters a report does not read are refused, so a typo is not silently ignored. */
 static const uint64_t allowed[] = {
-    [R_KPIS] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL |
-               1u << P_FORMAT,
+    [R_KPIS] =
+        1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_FORMAT,
     [R_TIMESERIES] = 1u << P_FROM | 1u << P_TO | 1u << P_GRAN | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR |
                      1u << P_CHANNEL | 1u << P_FORMAT,
     [R_FUNNEL] = 1u << P_FROM | 1u << P_TO | 1u << P_STEPS | 1u << P_PER | 1u << P_FORMAT,
-    [R_COHORTS] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL |
-                  1u << P_FORMAT,
-    [R_RFM] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL |
-              1u << P_LIMIT | 1u << P_OFFSET | 1u << P_FORMAT,
+    [R_COHORTS] =
+        1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_FORMAT,
+    [R_RFM] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |
+              1u << P_OFFSET | 1u << P_FORMAT,
 };
 
 static int bad(souk_req *req, souk_res *res)
@@ -130,8 +130,7 @@ static bool wants_csv(souk_req *req, const params *p)
 }
 
 /* Decodes the query into Q for report KIND; 0, or the error answered. */
-static int decode(souk_req *req, souk_res *res, const souk_an_facts *f, report_kind kind, souk_an_query *q,
-                  bool *csv)
+static int decode(souk_req *req, souk_res *res, const souk_an_facts *f, report_kind kind, souk_an_query *q, bool *csv)
 {
     params p = {.limit = 100};
     if (souk_query_decode(&spec, &req->query, &p, req->arena, &res->problems) < 0)

@@ -262,9 +262,16 @@ void souk_an_facts_release(souk_an_facts *f)
 size_t souk_an_facts_bytes(const souk_an_facts *f)
 {
     return table_bytes(&f->orders) + table_bytes(&f->lines) + table_bytes(&f->refunds) + table_bytes(&f->events) +
-           dict_bytes(&f->customers) + dict_bytes(&f->products) + dict_bytes(&f->categories) +
-           dict_bytes(&f->vendors) + dict_bytes(&f->visitors) + dict_bytes(&f->order_rows) +
+           dict_bytes(&f->customers) + dict_bytes(&f->products) + dict_bytes(&f->categories) + dict_bytes(&f->vendors) +
+           dict_bytes(&f->visitors) + dict_bytes(&f->order_rows) +
            (f->order_ids.cap + f->refund_ids.cap) * sizeof(int64_t);
+}
+
+size_t souk_an_facts_order_bytes(const souk_an_facts *f)
+{
+    return table_bytes(&f->orders) + table_bytes(&f->lines) + table_bytes(&f->refunds) + dict_bytes(&f->customers) +
+           dict_bytes(&f->products) + dict_bytes(&f->categories) + dict_bytes(&f->vendors) +
+           dict_bytes(&f->order_rows) + (f->order_ids.cap + f->refund_ids.cap) * sizeof(int64_t);
 }
 
 int souk_an_currency_find(const souk_an_facts *f, const char *code)

@@ -18,9 +18,8 @@ static const struct {
     const char *name;
     int code;
 } types[] = {
-    {"page_view", 1},        {"product_view", 2},      {"search", 3},       {"search_click", 4},
-    {"add_to_cart", 5},      {"remove_from_cart", 6},  {"checkout_started", 7}, {"rec_impression", 8},
-    {"rec_click", 9},        {"purchase", 20},
+    {"page_view", 1},        {"product_view", 2},     {"search", 3},         {"search_click", 4}, {"add_to_cart", 5},
+    {"remove_from_cart", 6}, {"checkout_started", 7}, {"rec_impression", 8}, {"rec_click", 9},    {"purchase", 20},
 };
 
 int souk_an_event_type(const char *name, size_t len)
@@ -127,13 +126,13 @@ json_t *souk_an_funnel(const souk_an_facts *f, const souk_an_query *q)
     json_object_set_new(out, "per", json_string(q->per_session ? "session" : "visitor"));
     for (int k = 0; k < q->nsteps; k++) {
         int64_t prev = k ? entered[k - 1] : entered[0];
-        json_array_append_new(
-            rows, json_pack("{s:i,s:s,s:I,s:o,s:o,s:I,s:o}", "step", k + 1, "event", souk_an_event_name(q->steps[k]),
-                            "count", (json_int_t)entered[k], "conversion_from_start",
-                            souk__an_ratio((double)entered[k], (double)entered[0]), "conversion_from_previous",
-                            souk__an_ratio((double)entered[k], (double)prev), "drop_off",
-                            (json_int_t)(prev - entered[k]), "drop_off_rate",
-                            souk__an_ratio((double)(prev - entered[k]), (double)prev)));
+        json_array_append_new(rows,
+                              json_pack("{s:i,s:s,s:I,s:o,s:o,s:I,s:o}", "step", k + 1, "event",
+                                        souk_an_event_name(q->steps[k]), "count", (json_int_t)entered[k],
+                                        "conversion_from_start", souk__an_ratio((double)entered[k], (double)entered[0]),
+                                        "conversion_from_previous", souk__an_ratio((double)entered[k], (double)prev),
+                                        "drop_off", (json_int_t)(prev - entered[k]), "drop_off_rate",
+                                        souk__an_ratio((double)(prev - entered[k]), (double)prev)));
     }
     json_object_set_new(out, "rows", rows);
     return out;

@@ -35,8 +35,8 @@ typedef struct engine {
     const souk_an_query *q;
     souk_an_snap s;
     souk_an_match m;
-    int32_t lo, hi;       /* days covered */
-    int32_t *day_bucket;  /* hi - lo + 1: bucket of each day, -1 none */
+    int32_t lo, hi;      /* days covered */
+    int32_t *day_bucket; /* hi - lo + 1: bucket of each day, -1 none */
     bucket *b;
     int nb;
     int threads;
@@ -150,8 +150,9 @@ static void scan_refunds(engine *e)
             continue;
         int64_t total = SOUK_AN_OC(e->f, o)->amount[SOUK_AN_ROW_OF(o)];
         int64_t slice = atomic_load_explicit(&e->order_slice[o], memory_order_relaxed);
-        e->b[b].refunds += total > 0 && slice != total ? (int64_t)((double)c->amount[r] * (double)slice / (double)total + 0.5)
-                                                       : c->amount[r];
+        e->b[b].refunds += total > 0 && slice != total
+                               ? (int64_t)((double)c->amount[r] * (double)slice / (double)total + 0.5)
+                               : c->amount[r];
     }
 }
 
@@ -335,13 +336,13 @@ static int engine_run(engine *e, const souk_an_facts *f, const souk_an_query *q,
 static json_t *metrics_json(const engine *e, const bucket *b)
 {
     int64_t net = b->gross - b->refunds, days = b->end - b->start + 1;
-    json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I}", "gross_revenue", (json_int_t)b->gross,
-                          "refunds", (json_int_t)b->refunds, "net_revenue", (json_int_t)net, "orders",
-                          (json_int_t)b->orders, "aov",
-                          b->orders ? json_integer((json_int_t)((b->gross + b->orders / 2) / b->orders)) : json_null(),
-                          "units", (json_int_t)b->units, "customers", (json_int_t)b->customers, "new_customers",
-                          (json_int_t)b->new_customers, "returning_customers",
-                          (json_int_t)(b->customers - b->new_customers), "guest_orders", (json_int_t)b->guest_orders);
+    json_t *j =
+        json_pack("{s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I}", "gross_revenue", (json_int_t)b->gross, "refunds",
+                  (json_int_t)b->refunds, "net_revenue", (json_int_t)net, "orders", (json_int_t)b->orders, "aov",
+                  b->orders ? json_integer((json_int_t)((b->gross + b->orders / 2) / b->orders)) : json_null(), "units",
+                  (json_int_t)b->units, "customers", (json_int_t)b->customers, "new_customers",
+                  (json_int_t)b->new_customers, "returning_customers", (json_int_t)(b->customers - b->new_customers),
+                  "guest_orders", (json_int_t)b->guest_orders);
     if (!j)
         return NULL;
     if (e->traffic) {

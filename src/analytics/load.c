@@ -80,9 +80,9 @@ static int load_orders(souk_store *db, souk_an_facts *f, souk_an_progress progre
     int rc = 0;
     pthread_mutex_lock(&f->write_mu);
     for (;;) {
-        r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&oid), SOUK_COL_I64(&l.product_id), SOUK_COL_I64(&l.category_id),
-                                         SOUK_COL_I64(&l.vendor_id), SOUK_COL_I64(&l.quantity),
-                                         SOUK_COL_I64(&l.amount)));
+        r = souk_stmt_next(st,
+                           SOUK_COLS(SOUK_COL_I64(&oid), SOUK_COL_I64(&l.product_id), SOUK_COL_I64(&l.category_id),
+                                     SOUK_COL_I64(&l.vendor_id), SOUK_COL_I64(&l.quantity), SOUK_COL_I64(&l.amount)));
         if (r < 0) {
             rc = r;
             break;
@@ -151,8 +151,7 @@ int souk_an_load_events(souk_store *db, souk_an_facts *f)
         souk_stmt *st = souk_store_query(db,
                                          "SELECT event_id, visitor_key, type, at FROM analytics_events "
                                          "WHERE event_id > $1 AND event_id <= $2 ORDER BY event_id LIMIT $3",
-                                         SOUK_ARGS(SOUK_I64(f->last_event_id), SOUK_I64(bound),
-                                                   SOUK_I64(EVENT_BATCH)));
+                                         SOUK_ARGS(SOUK_I64(f->last_event_id), SOUK_I64(bound), SOUK_I64(EVENT_BATCH)));
         int64_t id, key, type, at;
         int n = 0;
         while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id), SOUK_COL_I64(&key), SOUK_COL_I64(&type),

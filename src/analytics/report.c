@@ -134,9 +134,8 @@ json_t *souk__an_head(const souk_an_facts *f, const souk_an_query *q, const souk
     for (int i = 0; i < n; i++)
         json_array_append_new(cur, json_string(f->currencies[i]));
     const char *code = m->currency >= 0 && m->currency < n ? f->currencies[m->currency] : q->currency_code;
-    return json_pack("{s:s?,s:o,s:s,s:s,s:s}", "currency", code, "currencies", cur,
-                     "timezone", f->tz.name, "from", souk_an_format_day(q->from, from), "to",
-                     souk_an_format_day(q->to, to));
+    return json_pack("{s:s?,s:o,s:s,s:s,s:s}", "currency", code, "currencies", cur, "timezone", f->tz.name, "from",
+                     souk_an_format_day(q->from, from), "to", souk_an_format_day(q->to, to));
 }
 
 /* One CSV field: numbers as they are, null empty, text quoted (a leading

@@ -29,9 +29,9 @@ static const char *const segment_grid[5][5] = {
     {"promising", "potential_loyalists", "potential_loyalists", "champions", "champions"},
     {"new_customers", "potential_loyalists", "potential_loyalists", "champions", "champions"},
 };
-static const char *const segment_names[] = {"champions", "loyal", "potential_loyalists", "new_customers",
-                                            "promising", "need_attention", "at_risk", "cant_lose_them",
-                                            "hibernating", "lost"};
+static const char *const segment_names[] = {
+    "champions",      "loyal",   "potential_loyalists", "new_customers", "promising",
+    "need_attention", "at_risk", "cant_lose_them",      "hibernating",   "lost"};
 
 const char *souk_an_rfm_segment(int r, int f)
 {
@@ -139,12 +139,12 @@ json_t *souk_an_rfm(const souk_an_facts *f, const souk_an_query *q)
     for (size_t i = (size_t)q->offset; i < n && i < (size_t)q->offset + (size_t)q->limit; i++) {
         char id[SOUK_ID_TEXT_MAX], code[4];
         snprintf(code, sizeof code, "%d%d%d", all[i].r, all[i].f, all[i].m);
-        json_array_append_new(
-            rows, json_pack("{s:s,s:i,s:I,s:I,s:i,s:i,s:i,s:s,s:s}", "customer",
-                            souk_id_format("usr", souk_an_dict_id(&f->customers, all[i].index), id), "recency_days",
-                            (int)(q->to - all[i].last), "frequency", (json_int_t)all[i].orders, "monetary",
-                            (json_int_t)all[i].revenue, "r", all[i].r, "f", all[i].f, "m", all[i].m, "rfm", code,
-                            "segment", souk_an_rfm_segment(all[i].r, all[i].f)));
+        json_array_append_new(rows, json_pack("{s:s,s:i,s:I,s:I,s:i,s:i,s:i,s:s,s:s}", "customer",
+                                              souk_id_format("usr", souk_an_dict_id(&f->customers, all[i].index), id),
+                                              "recency_days", (int)(q->to - all[i].last), "frequency",
+                                              (json_int_t)all[i].orders, "monetary", (json_int_t)all[i].revenue, "r",
+                                              all[i].r, "f", all[i].f, "m", all[i].m, "rfm", code, "segment",
+                                              souk_an_rfm_segment(all[i].r, all[i].f)));
     }
     json_object_set_new(out, "rows", rows);
     free(all);

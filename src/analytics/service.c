@@ -123,10 +123,10 @@ void souk_analytics_metrics(const souk_an_facts *f, double build_ms)
                                    "Rows of each analytics fact table");
         h[4] = souk_metrics_series("souk_analytics_rows", "table=\"events\"", SOUK_METRIC_GAUGE,
                                    "Rows of each analytics fact table");
-        h[5] = souk_metrics_series("souk_analytics_bytes", "", SOUK_METRIC_GAUGE,
-                                   "Bytes held by the analytics facts");
+        h[5] = souk_metrics_series("souk_analytics_bytes", "", SOUK_METRIC_GAUGE, "Bytes held by the analytics facts");
         h[6] = souk_metrics_series("souk_analytics_bytes_per_million_lines", "", SOUK_METRIC_GAUGE,
-                                   "Bytes of the analytics facts per million order lines");
+                                   "Bytes of the order side of the analytics facts (orders, lines, refunds, their "
+                                   "dictionaries) per million order lines");
         h[7] = souk_metrics_series("souk_analytics_build_milliseconds", "", SOUK_METRIC_GAUGE,
                                    "How long the last build of the analytics facts took");
     }
@@ -143,7 +143,8 @@ void souk_analytics_metrics(const souk_an_facts *f, double build_ms)
     souk_metrics_series_set(h[3], (int64_t)s.refunds);
     souk_metrics_series_set(h[4], (int64_t)s.events);
     souk_metrics_series_set(h[5], (int64_t)bytes);
-    souk_metrics_series_set(h[6], s.lines ? (int64_t)((double)bytes * 1e6 / (double)s.lines) : 0);
+    souk_metrics_series_set(h[6],
+                            s.lines ? (int64_t)((double)souk_an_facts_order_bytes(f) * 1e6 / (double)s.lines) : 0);
     if (build_ms >= 0)
         souk_metrics_series_set(h[7], (int64_t)build_ms);
 }

@@ -60,7 +60,8 @@ static int rebuild(souk_store *db, bool signal)
            ms, f->tz.name, atomic_load(&f->orders.n), lines, atomic_load(&f->refunds.n), atomic_load(&f->events.n));
     printf("memory: %.1f MiB", (double)bytes / 1048576.0);
     if (lines)
-        printf(" (%.1f MiB per million order lines)", (double)bytes / 1048576.0 * 1e6 / (double)lines);
+        printf("; the order side %.1f MiB per million order lines",
+               (double)souk_an_facts_order_bytes(f) / 1048576.0 * 1e6 / (double)lines);
     printf("\n");
     souk_an_facts_release(f);
     free(f);

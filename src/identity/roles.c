@@ -11,8 +11,8 @@ const char *const souk_permissions[] = {
     "catalog:read:unpublished", /* draft and archived products, archived variants */
     "inventory:write",
     "orders:read:any",
-    "orders:manage",     /* act on any order: cancel, fulfil, ship, refund, returns */
-    "orders:fulfil:own", /* fulfil, ship and deliver the principal's vendor's sub-orders */
+    "orders:manage",      /* act on any order: cancel, fulfil, ship, refund, returns */
+    "orders:fulfil:own",  /* fulfil, ship and deliver the principal's vendor's sub-orders */
     "analytics:read",     /* every report of the whole store and any slice */
     "analytics:read:own", /* the reports of the principal's own vendor */
     "users:manage",

@@ -83,7 +83,7 @@ static void fill(souk_an_facts *f, const char *tz)
     assert_int_equal(souk_an_add_refund(f, 901, 6, at("2026-03-04T12:00:00Z"), 700), 1);
     assert_int_equal(souk_an_add_refund(f, 902, 3, at("2026-03-02T12:00:00Z"), 500), 1);
     assert_int_equal(souk_an_add_refund(f, 903, 2, at("2026-02-24T12:00:00Z"), 300), 1);
-    assert_int_equal(souk_an_add_refund(f, 903, 2, at("2026-02-24T12:00:00Z"), 300), 0); /* again: once */
+    assert_int_equal(souk_an_add_refund(f, 903, 2, at("2026-02-24T12:00:00Z"), 300), 0);   /* again: once */
     assert_int_equal(souk_an_add_refund(f, 904, 999, at("2026-02-24T12:00:00Z"), 300), 0); /* no such order */
     /* events: visitors 101, 102 (accounts), -5 and -6 (anonymous) */
     event(f, -5, SOUK_AN_EV_PRODUCT_VIEW, "2026-02-25T10:00:00Z");
@@ -105,8 +105,12 @@ static void fill(souk_an_facts *f, const char *tz)
 
 static souk_an_query query(const souk_an_facts *f, const char *from, const char *to, const char *cur)
 {
-    souk_an_query q = {.from = day(from), .to = day(to), .currency = souk_an_currency_find(f, cur), .channel = -1,
-                       .limit = 100, .threads = 2};
+    souk_an_query q = {.from = day(from),
+                       .to = day(to),
+                       .currency = souk_an_currency_find(f, cur),
+                       .channel = -1,
+                       .limit = 100,
+                       .threads = 2};
     return q;
 }
 
@@ -140,8 +144,8 @@ static const json_t *row_of(const json_t *report, const char *key, const char *v
 {
     size_t i;
     const json_t *row;
-    json_array_foreach(json_object_get(report, "rows"), i, row) if (strcmp(
-        json_string_value(json_object_get(row, key)) ?: "", value) == 0) return row;
+    json_array_foreach(json_object_get(report, "rows"), i,
+                       row) if (strcmp(json_string_value(json_object_get(row, key)) ?: "", value) == 0) return row;
     fail_msg("no row %s=%s", key, value);
     return NULL;
 }
@@ -163,8 +167,8 @@ static void kpis_in_euros_beside_the_previous_period(void **state)
     expect_int(r, "current", "orders", 6);
     expect_int(r, "current", "aov", 1500);
     expect_int(r, "current", "units", 12);
-    expect_int(r, "current", "customers", 4);       /* 101, 102, 103, 104 */
-    expect_int(r, "current", "new_customers", 2);   /* 103 and 104 bought first in March */
+    expect_int(r, "current", "customers", 4);     /* 101, 102, 103, 104 */
+    expect_int(r, "current", "new_customers", 2); /* 103 and 104 bought first in March */
     expect_int(r, "current", "returning_customers", 2);
     expect_int(r, "current", "guest_orders", 1);
     /* orders 2, 3, 4 */
@@ -434,6 +438,48 @@ static void csv_is_the_rows(void **state)
     free(f);
 }
 
+/* A store of several chunks: the parallel scans answer what one thread does. */
+static void parallel_scans_agree_with_one_thread(void **state)
+{
+    (void)state;
+    souk_an_facts *f = malloc(sizeof *f);
+    assert_int_equal(souk_an_facts_init(f, NULL), 0);
+    uint64_t x = 88172645463325252ULL;
+    int64_t t0 = at("2025-01-01T00:00:00Z");
+    pthread_mutex_lock(&f->write_mu);
+    for (int64_t o = 1; o <= 60000; o++) { /* 180,000 lines: three chunks */
+        souk_an_line_in ls[3];
+        for (int k = 0; k < 3; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            ls[k] = line(1 + (int)(x % 3), 1 + (int64_t)(x >> 8) % 4, 100 + (int64_t)(x >> 16) % 5000);
+        }
+        souk_an_order_in in = {.order_id = o,
+                               .user_id = o % 7 ? 1 + (int64_t)(x >> 24) % 5000 : 0,
+                               .paid_at = t0 + o * 500000000LL,
+                               .currency = o % 5 ? "USD" : "EUR",
+                               .lines = ls,
+                               .nlines = 3};
+        assert_int_equal(souk_an_add_order(f, &in), 1);
+        if (o % 17 == 0)
+            assert_int_equal(souk_an_add_refund(f, o, o, in.paid_at + 86400000000LL, 50), 1);
+    }
+    pthread_mutex_unlock(&f->write_mu);
+    souk_an_query q = query(f, "2025-03-01", "2025-05-31", "USD");
+    q.vendor_id = 21;
+    for (int g = 0; g < 2; g++) {
+        q.threads = 1;
+        json_t *one = g ? souk_an_timeseries(f, &q) : souk_an_kpis(f, &q);
+        q.threads = 3;
+        json_t *three = g ? souk_an_timeseries(f, &q) : souk_an_kpis(f, &q);
+        assert_true(json_equal(one, three));
+        assert_true(json_integer_value(json_object_get(json_object_get(one, "current"), "orders")) > 0 || g);
+        json_decref(one);
+        json_decref(three);
+    }
+    souk_an_facts_release(f);
+    free(f);
+}
+
 static void exec(souk_store *db, const char *sql)
 {
     if (souk_store_exec(db, sql, NULL) < 0)
@@ -506,6 +552,7 @@ int main(void)
         cmocka_unit_test(cohorts_by_first_purchase_month),
         cmocka_unit_test(rfm_quintiles_and_segments),
         cmocka_unit_test(csv_is_the_rows),
+        cmocka_unit_test(parallel_scans_agree_with_one_thread),
         cmocka_unit_test(loads_the_published_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
