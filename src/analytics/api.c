@@ -41,7 +41,7 @@ static const char *parse_day(const char *v, size_t len, void *dst, souk_arena *a
         return "must be a date YYYY-MM-DD";
     memcpy(buf, v, 10);
     buf[10] = '\0';
-    if (souk_an_parse_day(buf, &day) < 0)
+    if (souk_analytics_parse_day(buf, &day) < 0)
         return "must be a date YYYY-MM-DD between 1970 and 2200";
     *(const char **)dst = souk_arena_strndup(a, v, 10);
     return *(const char **)dst ? NULL : "out of memory";
@@ -62,19 +62,19 @@ static const char *parse_steps(const char *v, size_t len, void *dst, souk_arena 
 {
     if (len > 256)
         return "must be at most 256 characters";
-    int n = 0, seen[SOUK_AN_STEPS_MAX];
+    int n = 0, seen[SOUK_ANALYTICS_STEPS_MAX];
     for (size_t i = 0; i <= len;) {
         size_t j = i;
         while (j < len && v[j] != ',')
             j++;
-        int t = souk_an_event_type(v + i, j - i);
+        int t = souk_analytics_event_type(v + i, j - i);
         if (t < 0)
             return "must be event types separated by commas (product_view, add_to_cart, checkout_started, "
                    "purchase, page_view, search, search_click, remove_from_cart, rec_impression, rec_click)";
         for (int k = 0; k < n; k++)
             if (seen[k] == t)
                 return "must not name an event type twice";
-        if (n == SOUK_AN_STEPS_MAX)
+        if (n == SOUK_ANALYTICS_STEPS_MAX)
             return "must have at most 8 steps";
         seen[n++] = t;
         i = j + 1;
@@ -96,7 +96,7 @@ static const souk_query_field fields[] = {
     [P_CHANNEL] = SOUK_QUERY_F_ENUM("channel", params, channel, channels),
     [P_STEPS] = SOUK_QUERY_F_CUSTOM("steps", params, steps, parse_steps),
     [P_PER] = SOUK_QUERY_F_ENUM("per", params, per, pers),
-    [P_LIMIT] = SOUK_QUERY_F_INT("limit", params, limit, 1, SOUK_AN_RFM_LIMIT_MAX),
+    [P_LIMIT] = SOUK_QUERY_F_INT("limit", params, limit, 1, SOUK_ANALYTICS_RFM_LIMIT_MAX),
     [P_OFFSET] = SOUK_QUERY_F_INT("offset", params, offset, 0, 10000000),
     [P_FORMAT] = SOUK_QUERY_F_ENUM("format", params, format, formats),
 };
@@ -130,7 +130,8 @@ static bool wants_csv(souk_req *req, const params *p)
 }
 
 /* Decodes the query into Q for report KIND; 0, or the error answered. */
-static int decode(souk_req *req, souk_res *res, const souk_an_facts *f, report_kind kind, souk_an_query *q, bool *csv)
+static int decode(souk_req *req, souk_res *res, const souk_analytics_facts *f, report_kind kind,
+                  souk_analytics_query *q, bool *csv)
 {
     params p = {.limit = 100};
     if (souk_query_decode(&spec, &req->query, &p, req->arena, &res->problems) < 0)
@@ -141,24 +142,24 @@ static int decode(souk_req *req, souk_res *res, const souk_an_facts *f, report_k
     if (res->problems.count)
         return bad(req, res);
     memset(q, 0, sizeof *q);
-    int32_t today = souk_an_tz_day(&f->tz, souk_time_now_us());
+    int32_t today = souk_analytics_tz_day(&f->tz, souk_time_now_us());
     q->to = today;
     if (p.to)
-        souk_an_parse_day(p.to, &q->to);
+        souk_analytics_parse_day(p.to, &q->to);
     int32_t span = kind == R_COHORTS || kind == R_RFM ? 365 : DAYS_DEFAULT;
     q->from = q->to - span + 1;
     if (p.from)
-        souk_an_parse_day(p.from, &q->from);
+        souk_analytics_parse_day(p.from, &q->from);
     if (q->from > q->to)
         souk_problems_add(&res->problems, req->arena, "from", "must not be after to");
-    else if (q->to - q->from + 1 > SOUK_AN_RANGE_DAYS_MAX)
+    else if (q->to - q->from + 1 > SOUK_ANALYTICS_RANGE_DAYS_MAX)
         souk_problems_add(&res->problems, req->arena, "to", "the range must be at most 3660 days");
     if (res->problems.count)
         return bad(req, res);
     q->granularity = p.granularity;
     q->currency = -1;
     if (p.currency) {
-        q->currency = souk_an_currency_find(f, p.currency);
+        q->currency = souk_analytics_currency_find(f, p.currency);
         q->currency_code = p.currency;
         if (q->currency < 0)
             q->currency = -2;
@@ -170,14 +171,14 @@ static int decode(souk_req *req, souk_res *res, const souk_an_facts *f, report_k
     q->limit = (int32_t)p.limit;
     q->offset = (int32_t)p.offset;
     q->threads = 2;
-    static const int default_steps[] = {SOUK_AN_EV_PRODUCT_VIEW, SOUK_AN_EV_ADD_TO_CART, SOUK_AN_EV_CHECKOUT_STARTED,
-                                        SOUK_AN_EV_PURCHASE};
+    static const int default_steps[] = {SOUK_ANALYTICS_EV_PRODUCT_VIEW, SOUK_ANALYTICS_EV_ADD_TO_CART,
+                                        SOUK_ANALYTICS_EV_CHECKOUT_STARTED, SOUK_ANALYTICS_EV_PURCHASE};
     if (p.steps) {
-        for (size_t i = 0, len = strlen(p.steps); i <= len && q->nsteps < SOUK_AN_STEPS_MAX;) {
+        for (size_t i = 0, len = strlen(p.steps); i <= len && q->nsteps < SOUK_ANALYTICS_STEPS_MAX;) {
             size_t j = i;
             while (j < len && p.steps[j] != ',')
                 j++;
-            q->steps[q->nsteps++] = souk_an_event_type(p.steps + i, j - i);
+            q->steps[q->nsteps++] = souk_analytics_event_type(p.steps + i, j - i);
             i = j + 1;
         }
     } else {
@@ -200,7 +201,7 @@ static int decode(souk_req *req, souk_res *res, const souk_an_facts *f, report_k
 }
 
 /* The cache key: the report and every input that shapes its answer. */
-static const char *cache_key(souk_req *req, report_kind kind, const souk_an_query *q, bool csv)
+static const char *cache_key(souk_req *req, report_kind kind, const souk_analytics_query *q, bool csv)
 {
     char steps[64] = "";
     size_t n = 0;
@@ -214,12 +215,12 @@ static const char *cache_key(souk_req *req, report_kind kind, const souk_an_quer
 
 static int answer(souk_req *req, souk_res *res, report_kind kind)
 {
-    const souk_an_facts *f = souk_analytics_acquire();
+    const souk_analytics_facts *f = souk_analytics_acquire();
     if (!f) {
         res->retry_after = "1";
         return souk_res_error(res, SOUK_E_UNAVAILABLE, "The analytics facts are still being built; try again soon.");
     }
-    souk_an_query q;
+    souk_analytics_query q;
     bool csv = false;
     int rc = decode(req, res, f, kind, &q, &csv);
     if (rc) {
@@ -233,17 +234,17 @@ static int answer(souk_req *req, souk_res *res, report_kind kind)
         souk_analytics_release(f);
         return souk_buf_failed(&res->body) ? souk_res_error(res, SOUK_E_INTERNAL, NULL) : 0;
     }
-    json_t *j = kind == R_KPIS         ? souk_an_kpis(f, &q)
-                : kind == R_TIMESERIES ? souk_an_timeseries(f, &q)
-                : kind == R_FUNNEL     ? souk_an_funnel(f, &q)
-                : kind == R_COHORTS    ? souk_an_cohorts(f, &q)
-                                       : souk_an_rfm(f, &q);
+    json_t *j = kind == R_KPIS         ? souk_analytics_kpis(f, &q)
+                : kind == R_TIMESERIES ? souk_analytics_timeseries(f, &q)
+                : kind == R_FUNNEL     ? souk_analytics_funnel(f, &q)
+                : kind == R_COHORTS    ? souk_analytics_cohorts(f, &q)
+                                       : souk_analytics_rfm(f, &q);
     souk_analytics_release(f);
     if (!j)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     int r = 0;
     if (csv) {
-        r = souk_an_csv(j, &res->body);
+        r = souk_analytics_csv(j, &res->body);
     } else {
         char *text = json_dumps(j, JSON_COMPACT);
         if (text)

@@ -7,7 +7,7 @@
  * whatever it says, another vendor's id answers 403) and no funnel (its
  * events are the whole store's). Query: from, to (YYYY-MM-DD, local days of
  * the store's time zone, inclusive; default the 30 days to today; at most
- * SOUK_AN_RANGE_DAYS_MAX), granularity (day|week|month), currency (ISO
+ * SOUK_ANALYTICS_RANGE_DAYS_MAX), granularity (day|week|month), currency (ISO
  * code; default the one with the most revenue), category (cat_…), vendor
  * (vend_…), channel (api|import), steps (funnel: comma-separated event
  * types, 2..8), per (visitor|session), limit (rfm: 1..10000, 100), offset,

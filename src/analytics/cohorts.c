@@ -19,16 +19,16 @@
 static int month_of(int32_t day)
 {
     int y, m, d;
-    souk_an_civil_from_days(day, &y, &m, &d);
+    souk_analytics_civil_from_days(day, &y, &m, &d);
     return y * 12 + m - 1;
 }
 
-json_t *souk_an_cohorts(const souk_an_facts *f, const souk_an_query *q)
+json_t *souk_analytics_cohorts(const souk_analytics_facts *f, const souk_analytics_query *q)
 {
-    souk_an_snap s;
-    souk__an_snap(f, &s);
-    souk_an_match m;
-    souk__an_match(f, &s, q, &m);
+    souk_analytics_snap s;
+    souk__analytics_snap(f, &s);
+    souk_analytics_match m;
+    souk__analytics_match(f, &s, q, &m);
     int m0 = month_of(q->from), m1 = month_of(q->to), nm = m1 - m0 + 1;
     if (nm > MONTHS_MAX)
         nm = MONTHS_MAX;
@@ -47,17 +47,17 @@ json_t *souk_an_cohorts(const souk_an_facts *f, const souk_an_query *q)
     for (size_t c = 0; c < nc; c++)
         first[c] = INT32_MAX;
     for (size_t i = 0; i < s.lines; i++) {
-        const souk_an_line_chunk *c = SOUK_AN_LC(f, i);
-        size_t r = SOUK_AN_ROW_OF(i);
+        const souk_analytics_line_chunk *c = SOUK_ANALYTICS_LC(f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t cust = c->customer[r];
-        if (cust >= 0 && c->day[r] < first[cust] && souk__an_line_ok(c, r, &m))
+        if (cust >= 0 && c->day[r] < first[cust] && souk__analytics_line_ok(c, r, &m))
             first[cust] = c->day[r];
     }
     for (size_t i = 0; i < s.lines; i++) {
-        const souk_an_line_chunk *c = SOUK_AN_LC(f, i);
-        size_t r = SOUK_AN_ROW_OF(i);
+        const souk_analytics_line_chunk *c = SOUK_ANALYTICS_LC(f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t cust = c->customer[r];
-        if (cust < 0 || first[cust] == INT32_MAX || c->day[r] > q->to || !souk__an_line_ok(c, r, &m))
+        if (cust < 0 || first[cust] == INT32_MAX || c->day[r] > q->to || !souk__analytics_line_ok(c, r, &m))
             continue;
         int cm = month_of(first[cust]) - m0, am = month_of(c->day[r]) - m0;
         if (cm < 0 || cm >= nm || am < cm || am >= nm)
@@ -75,7 +75,7 @@ json_t *souk_an_cohorts(const souk_an_facts *f, const souk_an_query *q)
             if (active[cust * 2 + (size_t)(am >> 6)] >> (am & 63) & 1)
                 count[cm * nm + (am - cm)]++;
     }
-    json_t *out = souk__an_head(f, q, &m), *rows = json_array();
+    json_t *out = souk__analytics_head(f, q, &m), *rows = json_array();
     for (int cm = 0; cm < nm; cm++) {
         int64_t size = count[cm * nm];
         if (!size)
@@ -87,8 +87,8 @@ json_t *souk_an_cohorts(const souk_an_facts *f, const souk_an_query *q)
             json_array_append_new(rows, json_pack("{s:s,s:i,s:I,s:I,s:o,s:I}", "cohort", label, "months_since", k,
                                                   "cohort_size", (json_int_t)size, "customers",
                                                   (json_int_t)count[cm * nm + k], "retention_rate",
-                                                  souk__an_ratio((double)count[cm * nm + k], (double)size), "revenue",
-                                                  (json_int_t)revenue[cm * nm + k]));
+                                                  souk__analytics_ratio((double)count[cm * nm + k], (double)size),
+                                                  "revenue", (json_int_t)revenue[cm * nm + k]));
     }
     json_object_set_new(out, "rows", rows);
     free(first);

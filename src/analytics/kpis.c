@@ -31,10 +31,10 @@ typedef struct bucket {
 } bucket;
 
 typedef struct engine {
-    const souk_an_facts *f;
-    const souk_an_query *q;
-    souk_an_snap s;
-    souk_an_match m;
+    const souk_analytics_facts *f;
+    const souk_analytics_query *q;
+    souk_analytics_snap s;
+    souk_analytics_match m;
     int32_t lo, hi;      /* days covered */
     int32_t *day_bucket; /* hi - lo + 1: bucket of each day, -1 none */
     bucket *b;
@@ -60,14 +60,14 @@ static void scan_lines(void *ctx, int t, size_t lo, size_t hi)
     engine *e = ctx;
     int64_t *gross = e->t_gross[t], *units = e->t_units[t];
     int32_t *first = e->t_first[t];
-    const souk_an_match *m = &e->m;
+    const souk_analytics_match *m = &e->m;
     for (size_t i = lo; i < hi;) {
-        const souk_an_line_chunk *c = SOUK_AN_LC(e->f, i);
-        size_t r = SOUK_AN_ROW_OF(i), end = i - r + SOUK_AN_CHUNK;
+        const souk_analytics_line_chunk *c = SOUK_ANALYTICS_LC(e->f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i), end = i - r + SOUK_ANALYTICS_CHUNK;
         if (end > hi)
             end = hi;
         for (; i < end; i++, r++) {
-            if (!souk__an_line_ok(c, r, m))
+            if (!souk__analytics_line_ok(c, r, m))
                 continue;
             int32_t cust = c->customer[r], day = c->day[r];
             if (cust >= 0 && day < first[cust])
@@ -99,7 +99,7 @@ static int scan_orders(engine *e, int32_t *first)
     for (size_t i = 0; i < n; i++) {
         if (!atomic_load_explicit(&e->order_hit[i], memory_order_relaxed))
             continue;
-        int b = bucket_of(e, SOUK_AN_OC(e->f, i)->day[SOUK_AN_ROW_OF(i)]);
+        int b = bucket_of(e, SOUK_ANALYTICS_OC(e->f, i)->day[SOUK_ANALYTICS_ROW_OF(i)]);
         if (b >= 0)
             count[b + 1]++;
     }
@@ -108,7 +108,7 @@ static int scan_orders(engine *e, int32_t *first)
     for (size_t i = 0; i < n; i++) {
         if (!atomic_load_explicit(&e->order_hit[i], memory_order_relaxed))
             continue;
-        int b = bucket_of(e, SOUK_AN_OC(e->f, i)->day[SOUK_AN_ROW_OF(i)]);
+        int b = bucket_of(e, SOUK_ANALYTICS_OC(e->f, i)->day[SOUK_ANALYTICS_ROW_OF(i)]);
         if (b >= 0)
             by_bucket[count[b]++] = (int32_t)i;
     }
@@ -118,7 +118,7 @@ static int scan_orders(engine *e, int32_t *first)
     for (int b = 0; b < e->nb; b++) { /* count[b] is now the end of bucket b */
         for (; k < (size_t)count[b]; k++) {
             int32_t o = by_bucket[k];
-            int32_t cust = SOUK_AN_OC(e->f, o)->customer[SOUK_AN_ROW_OF(o)];
+            int32_t cust = SOUK_ANALYTICS_OC(e->f, o)->customer[SOUK_ANALYTICS_ROW_OF(o)];
             e->b[b].orders++;
             if (cust < 0) {
                 e->b[b].guest_orders++;
@@ -142,13 +142,13 @@ static int scan_orders(engine *e, int32_t *first)
 static void scan_refunds(engine *e)
 {
     for (size_t i = 0; i < e->s.refunds; i++) {
-        const souk_an_refund_chunk *c = SOUK_AN_RC(e->f, i);
-        size_t r = SOUK_AN_ROW_OF(i);
+        const souk_analytics_refund_chunk *c = SOUK_ANALYTICS_RC(e->f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int b = bucket_of(e, c->day[r]);
         int32_t o = c->order[r];
         if (b < 0 || !atomic_load_explicit(&e->order_hit[o], memory_order_relaxed))
             continue;
-        int64_t total = SOUK_AN_OC(e->f, o)->amount[SOUK_AN_ROW_OF(o)];
+        int64_t total = SOUK_ANALYTICS_OC(e->f, o)->amount[SOUK_ANALYTICS_ROW_OF(o)];
         int64_t slice = atomic_load_explicit(&e->order_slice[o], memory_order_relaxed);
         e->b[b].refunds += total > 0 && slice != total
                                ? (int64_t)((double)c->amount[r] * (double)slice / (double)total + 0.5)
@@ -169,7 +169,7 @@ static int scan_events(engine *e, int32_t wau_from, int32_t mau_from, bool wau_o
     if (!count || !bstamp || !dstamp || !wstamp || !flags || !touched)
         goto fail;
     for (size_t i = 0; i < e->s.events; i++) {
-        int32_t d = SOUK_AN_EC(e->f, i)->day[SOUK_AN_ROW_OF(i)];
+        int32_t d = SOUK_ANALYTICS_EC(e->f, i)->day[SOUK_ANALYTICS_ROW_OF(i)];
         if (d >= e->lo && d <= e->hi) {
             count[d - e->lo + 1]++;
             n++;
@@ -181,8 +181,8 @@ static int scan_events(engine *e, int32_t wau_from, int32_t mau_from, bool wau_o
     if (!by_day)
         goto fail;
     for (size_t i = 0; i < e->s.events; i++) {
-        const souk_an_event_chunk *c = SOUK_AN_EC(e->f, i);
-        size_t r = SOUK_AN_ROW_OF(i);
+        const souk_analytics_event_chunk *c = SOUK_ANALYTICS_EC(e->f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t d = c->day[r];
         if (d >= e->lo && d <= e->hi)
             by_day[count[d - e->lo]++] = (uint64_t)c->visitor[r] << 8 | c->type[r];
@@ -227,11 +227,11 @@ static int scan_events(engine *e, int32_t wau_from, int32_t mau_from, bool wau_o
                 dstamp[v] = day;
                 bk->active_days_sum++;
             }
-            if (type == SOUK_AN_EV_ADD_TO_CART && !(flags[v] & 1)) {
+            if (type == SOUK_ANALYTICS_EV_ADD_TO_CART && !(flags[v] & 1)) {
                 flags[v] |= 1;
                 bk->carts++;
             }
-            if (type == SOUK_AN_EV_PURCHASE && !(flags[v] & 2)) {
+            if (type == SOUK_ANALYTICS_EV_PURCHASE && !(flags[v] & 2)) {
                 flags[v] |= 2;
                 bk->buyers++;
             }
@@ -273,8 +273,8 @@ static void engine_release(engine *e)
 /* Runs the engine over buckets B (NB, each a day range, ascending and
  * disjoint, inside [LO, HI]); with WAU, the distinct visitors of the 7 and
  * 30 days up to HI too. 0, or -1 out of memory. */
-static int engine_run(engine *e, const souk_an_facts *f, const souk_an_query *q, bucket *b, int nb, int32_t lo,
-                      int32_t hi, bool wau)
+static int engine_run(engine *e, const souk_analytics_facts *f, const souk_analytics_query *q, bucket *b, int nb,
+                      int32_t lo, int32_t hi, bool wau)
 {
     memset(e, 0, sizeof *e);
     e->f = f;
@@ -283,8 +283,8 @@ static int engine_run(engine *e, const souk_an_facts *f, const souk_an_query *q,
     e->nb = nb;
     e->lo = lo;
     e->hi = hi;
-    souk__an_snap(f, &e->s);
-    souk__an_match(f, &e->s, q, &e->m);
+    souk__analytics_snap(f, &e->s);
+    souk__analytics_match(f, &e->s, q, &e->m);
     e->traffic = q->category_id == 0 && q->vendor_id == 0;
     e->threads = q->threads > 0 ? q->threads : 2;
     if (e->threads > 8)
@@ -309,7 +309,7 @@ static int engine_run(engine *e, const souk_an_facts *f, const souk_an_query *q,
         for (size_t c = 0; c < nc; c++)
             e->t_first[t][c] = INT32_MAX;
     }
-    souk__an_parallel(e->s.lines, e->threads, scan_lines, e);
+    souk__analytics_parallel(e->s.lines, e->threads, scan_lines, e);
     for (int t = 1; t < e->threads; t++) {
         for (int i = 0; i < nb; i++) {
             e->t_gross[0][i] += e->t_gross[t][i];
@@ -347,9 +347,9 @@ static json_t *metrics_json(const engine *e, const bucket *b)
         return NULL;
     if (e->traffic) {
         json_object_set_new(j, "visitors", json_integer(b->visitors));
-        json_object_set_new(j, "conversion_rate", souk__an_ratio((double)b->buyers, (double)b->visitors));
-        json_object_set_new(j, "cart_abandonment_rate", souk__an_ratio((double)b->carts_left, (double)b->carts));
-        json_object_set_new(j, "dau", souk__an_ratio((double)b->active_days_sum, (double)days));
+        json_object_set_new(j, "conversion_rate", souk__analytics_ratio((double)b->buyers, (double)b->visitors));
+        json_object_set_new(j, "cart_abandonment_rate", souk__analytics_ratio((double)b->carts_left, (double)b->carts));
+        json_object_set_new(j, "dau", souk__analytics_ratio((double)b->active_days_sum, (double)days));
     } else {
         json_object_set_new(j, "visitors", json_null());
         json_object_set_new(j, "conversion_rate", json_null());
@@ -366,10 +366,10 @@ static json_t *change(const json_t *cur, const json_t *prev)
     if (!json_is_number(cur) || !json_is_number(prev))
         return json_null();
     double c = json_number_value(cur), p = json_number_value(prev);
-    return souk__an_ratio(c - p, p);
+    return souk__analytics_ratio(c - p, p);
 }
 
-json_t *souk_an_kpis(const souk_an_facts *f, const souk_an_query *q)
+json_t *souk_analytics_kpis(const souk_analytics_facts *f, const souk_analytics_query *q)
 {
     int32_t len = q->to - q->from + 1;
     bucket b[2] = {{.start = q->from, .end = q->to}, {.start = q->from - len, .end = q->from - 1}};
@@ -388,9 +388,9 @@ json_t *souk_an_kpis(const souk_an_facts *f, const souk_an_query *q)
         json_object_set_new(cur, "mau", json_null());
     }
     char pf[11], pt[11];
-    json_t *out = souk__an_head(f, q, &e.m), *rows = json_array();
-    json_object_set_new(out, "previous_from", json_string(souk_an_format_day(b[1].start, pf)));
-    json_object_set_new(out, "previous_to", json_string(souk_an_format_day(b[1].end, pt)));
+    json_t *out = souk__analytics_head(f, q, &e.m), *rows = json_array();
+    json_object_set_new(out, "previous_from", json_string(souk_analytics_format_day(b[1].start, pf)));
+    json_object_set_new(out, "previous_to", json_string(souk_analytics_format_day(b[1].end, pt)));
     const char *key;
     json_t *v;
     json_object_foreach(cur, key, v)
@@ -406,18 +406,19 @@ json_t *souk_an_kpis(const souk_an_facts *f, const souk_an_query *q)
     return out;
 }
 
-json_t *souk_an_timeseries(const souk_an_facts *f, const souk_an_query *q)
+json_t *souk_analytics_timeseries(const souk_analytics_facts *f, const souk_analytics_query *q)
 {
     int nb = 0;
-    for (int32_t d = souk__an_bucket(q->from, q->granularity); d <= q->to; d = souk__an_bucket_next(d, q->granularity))
+    for (int32_t d = souk__analytics_bucket(q->from, q->granularity); d <= q->to;
+         d = souk__analytics_bucket_next(d, q->granularity))
         nb++;
     bucket *b = calloc((size_t)nb, sizeof *b);
     if (!b)
         return NULL;
     int i = 0;
-    for (int32_t d = souk__an_bucket(q->from, q->granularity); d <= q->to;
-         d = souk__an_bucket_next(d, q->granularity), i++) {
-        int32_t next = souk__an_bucket_next(d, q->granularity);
+    for (int32_t d = souk__analytics_bucket(q->from, q->granularity); d <= q->to;
+         d = souk__analytics_bucket_next(d, q->granularity), i++) {
+        int32_t next = souk__analytics_bucket_next(d, q->granularity);
         b[i].start = d < q->from ? q->from : d; /* the first and last buckets are cut to the range */
         b[i].end = next - 1 > q->to ? q->to : next - 1;
     }
@@ -428,11 +429,11 @@ json_t *souk_an_timeseries(const souk_an_facts *f, const souk_an_query *q)
         return NULL;
     }
     static const char *const g[] = {"day", "week", "month"};
-    json_t *out = souk__an_head(f, q, &e.m), *rows = json_array();
+    json_t *out = souk__analytics_head(f, q, &e.m), *rows = json_array();
     json_object_set_new(out, "granularity", json_string(g[q->granularity]));
     for (i = 0; i < nb; i++) {
         char day[11];
-        json_t *row = json_pack("{s:s}", "period", souk_an_format_day(b[i].start, day));
+        json_t *row = json_pack("{s:s}", "period", souk_analytics_format_day(b[i].start, day));
         json_t *m = metrics_json(&e, &b[i]);
         json_object_update(row, m);
         json_decref(m);

@@ -32,19 +32,19 @@ static int64_t count_of(souk_store *db, const char *sql)
 }
 
 /* Adds O with lines L (N) when it is new; write_mu held. */
-static int add(souk_an_facts *f, const order_row *o, const souk_an_line_in *l, size_t n)
+static int add(souk_analytics_facts *f, const order_row *o, const souk_analytics_line_in *l, size_t n)
 {
-    souk_an_order_in in = {.order_id = o->id,
-                           .user_id = o->user,
-                           .paid_at = o->paid_at,
-                           .currency = o->currency,
-                           .channel = o->channel ? SOUK_AN_CHANNEL_IMPORT : SOUK_AN_CHANNEL_API,
-                           .lines = l,
-                           .nlines = n};
-    return souk_an_add_order(f, &in) < 0 ? -1 : 0;
+    souk_analytics_order_in in = {.order_id = o->id,
+                                  .user_id = o->user,
+                                  .paid_at = o->paid_at,
+                                  .currency = o->currency,
+                                  .channel = o->channel ? SOUK_ANALYTICS_CHANNEL_IMPORT : SOUK_ANALYTICS_CHANNEL_API,
+                                  .lines = l,
+                                  .nlines = n};
+    return souk_analytics_add_order(f, &in) < 0 ? -1 : 0;
 }
 
-static int load_orders(souk_store *db, souk_an_facts *f, souk_an_progress progress, void *ctx)
+static int load_orders(souk_store *db, souk_analytics_facts *f, souk_analytics_progress progress, void *ctx)
 {
     uint64_t total = (uint64_t)count_of(db, "SELECT COUNT(*) FROM analytics_order_lines");
     order_row *orders = NULL;
@@ -66,7 +66,7 @@ static int load_orders(souk_store *db, souk_an_facts *f, souk_an_progress progre
         free(orders);
         return r;
     }
-    souk_an_line_in *lines = NULL;
+    souk_analytics_line_in *lines = NULL;
     size_t nlines = 0, lcap = 0, next = 0;
     int64_t cur = 0;
     uint64_t done = 0, shown = 0;
@@ -76,7 +76,7 @@ static int load_orders(souk_store *db, souk_an_facts *f, souk_an_progress progre
                           "ORDER BY l.order_id, l.line_no",
                           NULL);
     int64_t oid;
-    souk_an_line_in l;
+    souk_analytics_line_in l;
     int rc = 0;
     pthread_mutex_lock(&f->write_mu);
     for (;;) {
@@ -125,7 +125,7 @@ oom:
     return -1;
 }
 
-static int load_refunds(souk_store *db, souk_an_facts *f, const char *sql, const souk_param *args)
+static int load_refunds(souk_store *db, souk_analytics_facts *f, const char *sql, const souk_param *args)
 {
     souk_stmt *st = souk_store_query(db, sql, args);
     int64_t id, order, amount, at;
@@ -133,7 +133,7 @@ static int load_refunds(souk_store *db, souk_an_facts *f, const char *sql, const
     pthread_mutex_lock(&f->write_mu);
     while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id), SOUK_COL_I64(&order), SOUK_COL_I64(&amount),
                                              SOUK_COL_I64(&at)))) == SOUK_DB_ROW)
-        if (souk_an_add_refund(f, id, order, at, amount) < 0) {
+        if (souk_analytics_add_refund(f, id, order, at, amount) < 0) {
             souk_stmt_done(st);
             r = -1;
             break;
@@ -142,7 +142,7 @@ static int load_refunds(souk_store *db, souk_an_facts *f, const char *sql, const
     return r < 0 ? r : 0;
 }
 
-int souk_an_load_events(souk_store *db, souk_an_facts *f)
+int souk_analytics_load_events(souk_store *db, souk_analytics_facts *f)
 {
     int64_t bound = ((souk_time_now_us() / 1000 - ID_EPOCH_MS - EVENT_LAG_MS) << ID_SEQ_BITS);
     int added = 0, r;
@@ -158,7 +158,7 @@ int souk_an_load_events(souk_store *db, souk_an_facts *f)
                                                  SOUK_COL_I64(&at)))) == SOUK_DB_ROW) {
             n++;
             f->last_event_id = id;
-            int a = souk_an_add_event(f, key, (int)type, at);
+            int a = souk_analytics_add_event(f, key, (int)type, at);
             if (a < 0) {
                 souk_stmt_done(st);
                 r = -1;
@@ -170,12 +170,12 @@ int souk_an_load_events(souk_store *db, souk_an_facts *f)
             break;
     }
     if (added)
-        souk__an_events_published(f);
+        souk__analytics_events_published(f);
     pthread_mutex_unlock(&f->write_mu);
     return r < 0 ? r : added;
 }
 
-int souk_an_load(souk_store *db, souk_an_facts *f, souk_an_progress progress, void *ctx)
+int souk_analytics_load(souk_store *db, souk_analytics_facts *f, souk_analytics_progress progress, void *ctx)
 {
     int r = load_orders(db, f, progress, ctx);
     if (r == 0)
@@ -186,7 +186,7 @@ int souk_an_load(souk_store *db, souk_an_facts *f, souk_an_progress progress, vo
         uint64_t total = (uint64_t)count_of(db, "SELECT COUNT(*) FROM analytics_events");
         uint64_t done = 0;
         int n;
-        while ((n = souk_an_load_events(db, f)) > 0) {
+        while ((n = souk_analytics_load_events(db, f)) > 0) {
             done += (uint64_t)n;
             if (progress)
                 progress(ctx, "events", done, total);
@@ -199,7 +199,7 @@ int souk_an_load(souk_store *db, souk_an_facts *f, souk_an_progress progress, vo
     return r;
 }
 
-int souk_an_load_order(souk_store *db, souk_an_facts *f, int64_t order_id)
+int souk_analytics_load_order(souk_store *db, souk_analytics_facts *f, int64_t order_id)
 {
     order_row o;
     int r = souk_store_one(db,
@@ -211,7 +211,7 @@ int souk_an_load_order(souk_store *db, souk_an_facts *f, int64_t order_id)
     if (r < 0)
         return r;
     if (r == SOUK_DB_ROW) {
-        souk_an_line_in *ls = NULL, l;
+        souk_analytics_line_in *ls = NULL, l;
         size_t n = 0, cap = 0;
         souk_stmt *st =
             souk_store_query(db,
@@ -245,12 +245,12 @@ int souk_an_load_order(souk_store *db, souk_an_facts *f, int64_t order_id)
                         SOUK_ARGS(SOUK_I64(order_id)));
 }
 
-int souk_an_setting_timezone(souk_store *db, char *buf)
+int souk_analytics_setting_timezone(souk_store *db, char *buf)
 {
-    char v[SOUK_AN_TZ_NAME_MAX] = "UTC";
+    char v[SOUK_ANALYTICS_TZ_NAME_MAX] = "UTC";
     int r = souk_store_one(db, "SELECT value FROM analytics_settings WHERE key = 'timezone'", NULL,
                            SOUK_COLS(SOUK_COL_STR(v)));
-    snprintf(buf, SOUK_AN_TZ_NAME_MAX, "%s", v);
+    snprintf(buf, SOUK_ANALYTICS_TZ_NAME_MAX, "%s", v);
     return r < 0 ? r : 0;
 }
 
@@ -262,12 +262,12 @@ static int set_tz_tx(souk_store *db, void *ctx)
                            SOUK_ARGS(SOUK_TEXT((const char *)ctx), SOUK_I64(souk_time_now_us())));
 }
 
-int souk_an_set_timezone(souk_store *db, const char *name)
+int souk_analytics_set_timezone(souk_store *db, const char *name)
 {
-    souk_an_tz tz;
-    if (souk_an_tz_load(&tz, name) < 0)
+    souk_analytics_tz tz;
+    if (souk_analytics_tz_load(&tz, name) < 0)
         return -1;
-    souk_an_tz_release(&tz);
+    souk_analytics_tz_release(&tz);
     int r = souk_store_tx(db, set_tz_tx, (void *)name);
     return r < 0 ? r : 0;
 }

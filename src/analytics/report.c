@@ -10,7 +10,7 @@
 
 #include "core/banned.h"
 
-void souk__an_snap(const souk_an_facts *f, souk_an_snap *s)
+void souk__analytics_snap(const souk_analytics_facts *f, souk_analytics_snap *s)
 {
     s->version = atomic_load_explicit(&f->version, memory_order_acquire);
     s->events = atomic_load_explicit(&f->events.n, memory_order_acquire);
@@ -39,13 +39,13 @@ static void *run_part(void *arg)
     return NULL;
 }
 
-void souk__an_parallel(size_t n, int threads, void (*fn)(void *ctx, int t, size_t lo, size_t hi), void *ctx)
+void souk__analytics_parallel(size_t n, int threads, void (*fn)(void *ctx, int t, size_t lo, size_t hi), void *ctx)
 {
     if (threads < 1)
         threads = 1;
     if (threads > 8)
         threads = 8;
-    size_t chunks = (n + SOUK_AN_CHUNK - 1) / SOUK_AN_CHUNK;
+    size_t chunks = (n + SOUK_ANALYTICS_CHUNK - 1) / SOUK_ANALYTICS_CHUNK;
     if (threads == 1 || chunks < 2) {
         fn(ctx, 0, 0, n);
         return;
@@ -57,7 +57,7 @@ void souk__an_parallel(size_t n, int threads, void (*fn)(void *ctx, int t, size_
     bool started[8] = {false};
     size_t per = (chunks + (size_t)threads - 1) / (size_t)threads;
     for (int t = 0; t < threads; t++) {
-        size_t lo = (size_t)t * per * SOUK_AN_CHUNK, hi = lo + per * SOUK_AN_CHUNK;
+        size_t lo = (size_t)t * per * SOUK_ANALYTICS_CHUNK, hi = lo + per * SOUK_ANALYTICS_CHUNK;
         parts[t] = (part){fn, ctx, t, lo < n ? lo : n, hi < n ? hi : n};
     }
     for (int t = 1; t < threads; t++)
@@ -71,22 +71,23 @@ void souk__an_parallel(size_t n, int threads, void (*fn)(void *ctx, int t, size_
     }
 }
 
-void souk__an_match(const souk_an_facts *f, const souk_an_snap *s, const souk_an_query *q, souk_an_match *m)
+void souk__analytics_match(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_query *q,
+                           souk_analytics_match *m)
 {
-    m->category = q->category_id ? souk_an_dict_scan(&f->categories, q->category_id) : -1;
+    m->category = q->category_id ? souk_analytics_dict_scan(&f->categories, q->category_id) : -1;
     if (m->category == -1 && q->category_id)
         m->category = -2;
-    m->vendor = q->vendor_id ? souk_an_dict_scan(&f->vendors, q->vendor_id) : -1;
+    m->vendor = q->vendor_id ? souk_analytics_dict_scan(&f->vendors, q->vendor_id) : -1;
     if (m->vendor == -1 && q->vendor_id)
         m->vendor = -2;
     m->channel = q->channel;
     m->currency = q->currency;
     if (m->currency >= 0 || m->currency == -2)
         return;
-    int64_t sum[SOUK_AN_CURRENCIES_MAX] = {0};
+    int64_t sum[SOUK_ANALYTICS_CURRENCIES_MAX] = {0};
     for (size_t i = 0; i < s->orders; i++) {
-        const souk_an_order_chunk *c = SOUK_AN_OC(f, i);
-        size_t r = SOUK_AN_ROW_OF(i);
+        const souk_analytics_order_chunk *c = SOUK_ANALYTICS_OC(f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i);
         sum[c->currency[r]] += c->amount[r];
     }
     m->currency = 0;
@@ -95,38 +96,39 @@ void souk__an_match(const souk_an_facts *f, const souk_an_snap *s, const souk_an
             m->currency = i;
 }
 
-int32_t souk__an_bucket(int32_t day, int g)
+int32_t souk__analytics_bucket(int32_t day, int g)
 {
     if (g == 1) /* 1970-01-01 was a Thursday: Monday is day 4 of its week */
         return day - (int32_t)(((day + 3) % 7 + 7) % 7);
     if (g == 2) {
         int y, m, d;
-        souk_an_civil_from_days(day, &y, &m, &d);
-        return souk_an_days_from_civil(y, m, 1);
+        souk_analytics_civil_from_days(day, &y, &m, &d);
+        return souk_analytics_days_from_civil(y, m, 1);
     }
     return day;
 }
 
-int32_t souk__an_bucket_next(int32_t start, int g)
+int32_t souk__analytics_bucket_next(int32_t start, int g)
 {
     if (g == 1)
         return start + 7;
     if (g == 2) {
         int y, m, d;
-        souk_an_civil_from_days(start, &y, &m, &d);
-        return m == 12 ? souk_an_days_from_civil(y + 1, 1, 1) : souk_an_days_from_civil(y, m + 1, 1);
+        souk_analytics_civil_from_days(start, &y, &m, &d);
+        return m == 12 ? souk_analytics_days_from_civil(y + 1, 1, 1) : souk_analytics_days_from_civil(y, m + 1, 1);
     }
     return start + 1;
 }
 
-json_t *souk__an_ratio(double a, double b)
+json_t *souk__analytics_ratio(double a, double b)
 {
     if (b == 0)
         return json_null();
     return json_real(round(a / b * 10000.0) / 10000.0);
 }
 
-json_t *souk__an_head(const souk_an_facts *f, const souk_an_query *q, const souk_an_match *m)
+json_t *souk__analytics_head(const souk_analytics_facts *f, const souk_analytics_query *q,
+                             const souk_analytics_match *m)
 {
     char from[11], to[11];
     int n = atomic_load_explicit(&f->ncurrencies, memory_order_acquire);
@@ -135,7 +137,7 @@ json_t *souk__an_head(const souk_an_facts *f, const souk_an_query *q, const souk
         json_array_append_new(cur, json_string(f->currencies[i]));
     const char *code = m->currency >= 0 && m->currency < n ? f->currencies[m->currency] : q->currency_code;
     return json_pack("{s:s?,s:o,s:s,s:s,s:s}", "currency", code, "currencies", cur, "timezone", f->tz.name, "from",
-                     souk_an_format_day(q->from, from), "to", souk_an_format_day(q->to, to));
+                     souk_analytics_format_day(q->from, from), "to", souk_analytics_format_day(q->to, to));
 }
 
 /* One CSV field: numbers as they are, null empty, text quoted (a leading
@@ -162,7 +164,7 @@ static void csv_field(souk_buf *out, const json_t *v)
     }
 }
 
-int souk_an_csv(const json_t *report, souk_buf *out)
+int souk_analytics_csv(const json_t *report, souk_buf *out)
 {
     const json_t *rows = json_object_get(report, "rows");
     const json_t *first = json_array_get(rows, 0);

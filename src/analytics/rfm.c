@@ -33,7 +33,7 @@ static const char *const segment_names[] = {
     "champions",      "loyal",   "potential_loyalists", "new_customers", "promising",
     "need_attention", "at_risk", "cant_lose_them",      "hibernating",   "lost"};
 
-const char *souk_an_rfm_segment(int r, int f)
+const char *souk_analytics_rfm_segment(int r, int f)
 {
     return r >= 1 && r <= 5 && f >= 1 && f <= 5 ? segment_grid[r - 1][f - 1] : NULL;
 }
@@ -81,12 +81,12 @@ static int cmp_out(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-json_t *souk_an_rfm(const souk_an_facts *f, const souk_an_query *q)
+json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_query *q)
 {
-    souk_an_snap s;
-    souk__an_snap(f, &s);
-    souk_an_match m;
-    souk__an_match(f, &s, q, &m);
+    souk_analytics_snap s;
+    souk__analytics_snap(f, &s);
+    souk_analytics_match m;
+    souk__analytics_match(f, &s, q, &m);
     size_t nc = s.customers ? s.customers : 1;
     cust *all = calloc(nc, sizeof *all);
     if (!all)
@@ -97,10 +97,10 @@ json_t *souk_an_rfm(const souk_an_facts *f, const souk_an_query *q)
         all[c].last_order = -1;
     }
     for (size_t i = 0; i < s.lines; i++) {
-        const souk_an_line_chunk *c = SOUK_AN_LC(f, i);
-        size_t r = SOUK_AN_ROW_OF(i);
+        const souk_analytics_line_chunk *c = SOUK_ANALYTICS_LC(f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = c->customer[r];
-        if (k < 0 || c->day[r] < q->from || c->day[r] > q->to || !souk__an_line_ok(c, r, &m))
+        if (k < 0 || c->day[r] < q->from || c->day[r] > q->to || !souk__analytics_line_ok(c, r, &m))
             continue;
         cust *u = &all[k];
         if (c->day[r] > u->last)
@@ -121,30 +121,30 @@ json_t *souk_an_rfm(const souk_an_facts *f, const souk_an_query *q)
     souk_sort(all, n, sizeof *all, cmp_out);
     int64_t seg_count[10] = {0}, seg_revenue[10] = {0};
     for (size_t i = 0; i < n; i++) {
-        const char *sg = souk_an_rfm_segment(all[i].r, all[i].f);
+        const char *sg = souk_analytics_rfm_segment(all[i].r, all[i].f);
         for (int k = 0; k < 10; k++)
             if (strcmp(segment_names[k], sg) == 0) {
                 seg_count[k]++;
                 seg_revenue[k] += all[i].revenue;
             }
     }
-    json_t *out = souk__an_head(f, q, &m), *rows = json_array(), *segs = json_array();
+    json_t *out = souk__analytics_head(f, q, &m), *rows = json_array(), *segs = json_array();
     json_object_set_new(out, "customers", json_integer((json_int_t)n));
     for (int k = 0; k < 10; k++)
         json_array_append_new(segs, json_pack("{s:s,s:I,s:o,s:I}", "segment", segment_names[k], "customers",
                                               (json_int_t)seg_count[k], "share",
-                                              souk__an_ratio((double)seg_count[k], (double)n), "revenue",
+                                              souk__analytics_ratio((double)seg_count[k], (double)n), "revenue",
                                               (json_int_t)seg_revenue[k]));
     json_object_set_new(out, "segments", segs);
     for (size_t i = (size_t)q->offset; i < n && i < (size_t)q->offset + (size_t)q->limit; i++) {
         char id[SOUK_ID_TEXT_MAX], code[4];
         snprintf(code, sizeof code, "%d%d%d", all[i].r, all[i].f, all[i].m);
-        json_array_append_new(rows, json_pack("{s:s,s:i,s:I,s:I,s:i,s:i,s:i,s:s,s:s}", "customer",
-                                              souk_id_format("usr", souk_an_dict_id(&f->customers, all[i].index), id),
-                                              "recency_days", (int)(q->to - all[i].last), "frequency",
-                                              (json_int_t)all[i].orders, "monetary", (json_int_t)all[i].revenue, "r",
-                                              all[i].r, "f", all[i].f, "m", all[i].m, "rfm", code, "segment",
-                                              souk_an_rfm_segment(all[i].r, all[i].f)));
+        json_array_append_new(
+            rows, json_pack("{s:s,s:i,s:I,s:I,s:i,s:i,s:i,s:s,s:s}", "customer",
+                            souk_id_format("usr", souk_analytics_dict_id(&f->customers, all[i].index), id),
+                            "recency_days", (int)(q->to - all[i].last), "frequency", (json_int_t)all[i].orders,
+                            "monetary", (json_int_t)all[i].revenue, "r", all[i].r, "f", all[i].f, "m", all[i].m, "rfm",
+                            code, "segment", souk_analytics_rfm_segment(all[i].r, all[i].f)));
     }
     json_object_set_new(out, "rows", rows);
     free(all);

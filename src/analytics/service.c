@@ -33,7 +33,7 @@
 #define CACHE_BODY_MAX (8u << 20)
 
 typedef struct held {
-    souk_an_facts *f;
+    souk_analytics_facts *f;
     int refs;
 } held;
 
@@ -44,7 +44,7 @@ static struct {
     bool building;
     int64_t *pending;
     size_t npending, pending_cap;
-    char tz[SOUK_AN_TZ_NAME_MAX], rebuild_mark[64];
+    char tz[SOUK_ANALYTICS_TZ_NAME_MAX], rebuild_mark[64];
     char db_dsn[1024];
     souk_worker thread;
     bool running;
@@ -65,17 +65,17 @@ static void cache_clear(void);
 
 /* ---- holding facts ---- */
 
-const souk_an_facts *souk_analytics_acquire(void)
+const souk_analytics_facts *souk_analytics_acquire(void)
 {
     pthread_mutex_lock(&S.mu);
-    souk_an_facts *f = S.current.f;
+    souk_analytics_facts *f = S.current.f;
     if (f)
         S.current.refs++;
     pthread_mutex_unlock(&S.mu);
     return f;
 }
 
-void souk_analytics_release(const souk_an_facts *f)
+void souk_analytics_release(const souk_analytics_facts *f)
 {
     if (!f)
         return;
@@ -92,7 +92,7 @@ void souk_analytics_release(const souk_an_facts *f)
 /* Frees the retired facts nobody holds (the thread's, between passes). */
 static void free_retired(void)
 {
-    souk_an_facts *gone[RETIRED_MAX];
+    souk_analytics_facts *gone[RETIRED_MAX];
     int n = 0;
     pthread_mutex_lock(&S.mu);
     for (int i = 0; i < RETIRED_MAX; i++)
@@ -102,14 +102,14 @@ static void free_retired(void)
         }
     pthread_mutex_unlock(&S.mu);
     for (int i = 0; i < n; i++) {
-        souk_an_facts_release(gone[i]);
+        souk_analytics_facts_release(gone[i]);
         free(gone[i]);
     }
 }
 
 /* ---- metrics ---- */
 
-void souk_analytics_metrics(const souk_an_facts *f, double build_ms)
+void souk_analytics_metrics(const souk_analytics_facts *f, double build_ms)
 {
     static int h[8] = {-2};
     if (h[0] == -2) {
@@ -134,17 +134,17 @@ void souk_analytics_metrics(const souk_an_facts *f, double build_ms)
         souk_metrics_series_set(h[0], 0);
         return;
     }
-    souk_an_snap s;
-    souk__an_snap(f, &s);
-    size_t bytes = souk_an_facts_bytes(f);
+    souk_analytics_snap s;
+    souk__analytics_snap(f, &s);
+    size_t bytes = souk_analytics_facts_bytes(f);
     souk_metrics_series_set(h[0], 1);
     souk_metrics_series_set(h[1], (int64_t)s.lines);
     souk_metrics_series_set(h[2], (int64_t)s.orders);
     souk_metrics_series_set(h[3], (int64_t)s.refunds);
     souk_metrics_series_set(h[4], (int64_t)s.events);
     souk_metrics_series_set(h[5], (int64_t)bytes);
-    souk_metrics_series_set(h[6],
-                            s.lines ? (int64_t)((double)souk_an_facts_order_bytes(f) * 1e6 / (double)s.lines) : 0);
+    souk_metrics_series_set(
+        h[6], s.lines ? (int64_t)((double)souk_analytics_facts_order_bytes(f) * 1e6 / (double)s.lines) : 0);
     if (build_ms >= 0)
         souk_metrics_series_set(h[7], (int64_t)build_ms);
 }
@@ -153,7 +153,7 @@ void souk_analytics_metrics(const souk_an_facts *f, double build_ms)
 
 static int read_settings(souk_store *db, char *tz, char *mark)
 {
-    int r = souk_an_setting_timezone(db, tz);
+    int r = souk_analytics_setting_timezone(db, tz);
     if (r < 0)
         return r;
     char m[64] = "";
@@ -186,9 +186,9 @@ int souk_analytics_request_rebuild(souk_store *db)
  * meanwhile are added after. 0, or -1 (logged; the old facts stay). */
 static int build(souk_store *db, const char *tz)
 {
-    souk_an_facts *f = malloc(sizeof *f);
-    if (!f || souk_an_facts_init(f, tz) < 0) {
-        if (f && souk_an_facts_init(f, NULL) == 0)
+    souk_analytics_facts *f = malloc(sizeof *f);
+    if (!f || souk_analytics_facts_init(f, tz) < 0) {
+        if (f && souk_analytics_facts_init(f, NULL) == 0)
             souk_log_warn("analytics: unknown time zone '%s': days are in UTC", tz);
         else {
             free(f);
@@ -199,10 +199,10 @@ static int build(souk_store *db, const char *tz)
     S.building = true;
     pthread_mutex_unlock(&S.mu);
     double t0 = souk_time_mono_s();
-    int r = souk_an_load(db, f, NULL, NULL);
+    int r = souk_analytics_load(db, f, NULL, NULL);
     if (r < 0) {
         souk_log_error("analytics: cannot build the facts: %s", souk_store_errmsg(db));
-        souk_an_facts_release(f);
+        souk_analytics_facts_release(f);
         free(f);
         pthread_mutex_lock(&S.mu);
         S.building = false;
@@ -230,14 +230,14 @@ static int build(souk_store *db, const char *tz)
     S.npending = S.pending_cap = 0;
     pthread_mutex_unlock(&S.mu);
     for (size_t i = 0; i < npending; i++)
-        if (souk_an_load_order(db, f, pending[i]) < 0)
+        if (souk_analytics_load_order(db, f, pending[i]) < 0)
             souk_log_warn("analytics: an order paid during the build could not be added");
     free(pending);
-    souk_an_snap s;
-    souk__an_snap(f, &s);
+    souk_analytics_snap s;
+    souk__analytics_snap(f, &s);
     souk_log_info("analytics: facts built in %.0f ms: %zu orders, %zu lines, %zu refunds, %zu events, %zu bytes "
                   "(time zone %s)",
-                  ms, s.orders, s.lines, s.refunds, s.events, souk_an_facts_bytes(f), f->tz.name);
+                  ms, s.orders, s.lines, s.refunds, s.events, souk_analytics_facts_bytes(f), f->tz.name);
     souk_analytics_metrics(f, ms);
     return 0;
 }
@@ -261,7 +261,7 @@ static int thread_pass(void *ctx, int index, void *state)
     (void)ctx;
     (void)index;
     souk_store *db = state;
-    char tz[SOUK_AN_TZ_NAME_MAX], mark[64];
+    char tz[SOUK_ANALYTICS_TZ_NAME_MAX], mark[64];
     if (read_settings(db, tz, mark) < 0)
         return 0;
     pthread_mutex_lock(&S.mu);
@@ -273,9 +273,9 @@ static int thread_pass(void *ctx, int index, void *state)
         snprintf(S.rebuild_mark, sizeof S.rebuild_mark, "%s", mark);
         build(db, tz);
     } else {
-        const souk_an_facts *f = souk_analytics_acquire();
+        const souk_analytics_facts *f = souk_analytics_acquire();
         if (f) {
-            if (souk_an_load_events(db, (souk_an_facts *)f) < 0)
+            if (souk_analytics_load_events(db, (souk_analytics_facts *)f) < 0)
                 souk_log_warn("analytics: cannot read new events: %s", souk_store_errmsg(db));
             souk_analytics_metrics(f, -1);
             souk_analytics_release(f);
@@ -327,7 +327,7 @@ void souk_analytics_stop(void)
     pthread_mutex_unlock(&S.mu);
     for (int i = 0; i <= RETIRED_MAX; i++)
         if (all[i].f) {
-            souk_an_facts_release(all[i].f);
+            souk_analytics_facts_release(all[i].f);
             free(all[i].f);
         }
     cache_clear();
@@ -347,7 +347,7 @@ static int on_order_event(souk_store *db, const char *type, const char *aggregat
     if (!aggregate_id || souk_id_parse("ord", aggregate_id, strlen(aggregate_id), &order) < 0)
         return 0;
     pthread_mutex_lock(&S.mu);
-    souk_an_facts *f = NULL;
+    souk_analytics_facts *f = NULL;
     if (!S.current.f || S.building) { /* the builder adds it once its facts are in */
         int r = souk_grow(&S.pending, &S.pending_cap, S.npending + 1, sizeof *S.pending);
         if (r == 0)
@@ -358,7 +358,7 @@ static int on_order_event(souk_store *db, const char *type, const char *aggregat
     f = S.current.f;
     S.current.refs++;
     pthread_mutex_unlock(&S.mu);
-    int r = souk_an_load_order(db, f, order);
+    int r = souk_analytics_load_order(db, f, order);
     souk_analytics_metrics(f, -1);
     souk_analytics_release(f);
     return r < 0 ? -1 : 0;

@@ -17,7 +17,7 @@
 
 #define TZIF_MAX (256 * 1024)
 
-int32_t souk_an_days_from_civil(int y, int m, int d)
+int32_t souk_analytics_days_from_civil(int y, int m, int d)
 {
     y -= m <= 2;
     int era = (y >= 0 ? y : y - 399) / 400;
@@ -27,7 +27,7 @@ int32_t souk_an_days_from_civil(int y, int m, int d)
     return (int32_t)(era * 146097 + (int)doe - 719468);
 }
 
-void souk_an_civil_from_days(int32_t z0, int *y, int *m, int *d)
+void souk_analytics_civil_from_days(int32_t z0, int *y, int *m, int *d)
 {
     int z = z0 + 719468;
     int era = (z >= 0 ? z : z - 146096) / 146097;
@@ -41,7 +41,7 @@ void souk_an_civil_from_days(int32_t z0, int *y, int *m, int *d)
     *y = yy + (*m <= 2);
 }
 
-int souk_an_parse_day(const char *s, int32_t *day)
+int souk_analytics_parse_day(const char *s, int32_t *day)
 {
     if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
         return -1;
@@ -57,14 +57,14 @@ int souk_an_parse_day(const char *s, int32_t *day)
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (m == 2 && d == 29 && !leap)
         return -1;
-    *day = souk_an_days_from_civil(y, m, d);
+    *day = souk_analytics_days_from_civil(y, m, d);
     return 0;
 }
 
-char *souk_an_format_day(int32_t day, char *buf)
+char *souk_analytics_format_day(int32_t day, char *buf)
 {
     int y, m, d;
-    souk_an_civil_from_days(day, &y, &m, &d);
+    souk_analytics_civil_from_days(day, &y, &m, &d);
     unsigned uy = (unsigned)(y < 0 ? 0 : y) % 10000, um = (unsigned)m % 100, ud = (unsigned)d % 100;
     const unsigned v[] = {uy / 1000, uy / 100 % 10, uy / 10 % 10, uy % 10, um / 10, um % 10, ud / 10, ud % 10};
     static const int pos[] = {0, 1, 2, 3, 5, 6, 8, 9};
@@ -104,7 +104,7 @@ static int parse_offset(const char *s, int32_t *out)
 static bool name_ok(const char *s)
 {
     size_t n = strlen(s);
-    if (!n || n >= SOUK_AN_TZ_NAME_MAX || s[0] == '/' || strstr(s, ".."))
+    if (!n || n >= SOUK_ANALYTICS_TZ_NAME_MAX || s[0] == '/' || strstr(s, ".."))
         return false;
     for (; *s; s++)
         if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '/' ||
@@ -124,7 +124,7 @@ static int64_t be64(const unsigned char *p)
 }
 
 /* Parses TZif bytes B (N) into TZ. 0, or -1 when malformed. */
-static int parse_tzif(souk_an_tz *tz, const unsigned char *b, size_t n)
+static int parse_tzif(souk_analytics_tz *tz, const unsigned char *b, size_t n)
 {
     if (n < 44 || memcmp(b, "TZif", 4) != 0)
         return -1;
@@ -161,7 +161,7 @@ static int parse_tzif(souk_an_tz *tz, const unsigned char *b, size_t n)
     return 0;
 }
 
-int souk_an_tz_load(souk_an_tz *tz, const char *name)
+int souk_analytics_tz_load(souk_analytics_tz *tz, const char *name)
 {
     memset(tz, 0, sizeof *tz);
     snprintf(tz->name, sizeof tz->name, "UTC");
@@ -186,14 +186,14 @@ int souk_an_tz_load(souk_an_tz *tz, const char *name)
     int r = b ? parse_tzif(tz, b, n) : -1;
     free(b);
     if (r < 0) {
-        souk_an_tz_release(tz);
+        souk_analytics_tz_release(tz);
         return -1;
     }
     snprintf(tz->name, sizeof tz->name, "%s", name);
     return 0;
 }
 
-void souk_an_tz_release(souk_an_tz *tz)
+void souk_analytics_tz_release(souk_analytics_tz *tz)
 {
     free(tz->at);
     free(tz->offset);
@@ -204,7 +204,7 @@ void souk_an_tz_release(souk_an_tz *tz)
     snprintf(tz->name, sizeof tz->name, "UTC");
 }
 
-static int32_t offset_at(const souk_an_tz *tz, int64_t s)
+static int32_t offset_at(const souk_analytics_tz *tz, int64_t s)
 {
     if (!tz->ntrans)
         return tz->fixed;
@@ -221,7 +221,7 @@ static int32_t offset_at(const souk_an_tz *tz, int64_t s)
     return tz->offset[lo];
 }
 
-int32_t souk_an_tz_day(const souk_an_tz *tz, int64_t us)
+int32_t souk_analytics_tz_day(const souk_analytics_tz *tz, int64_t us)
 {
     int64_t s = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
     s += offset_at(tz, s);

@@ -34,36 +34,36 @@ static void progress(void *ctx, const char *phase, uint64_t done, uint64_t total
 
 static int rebuild(souk_store *db, bool signal)
 {
-    char tz[SOUK_AN_TZ_NAME_MAX];
-    if (souk_an_setting_timezone(db, tz) < 0) {
+    char tz[SOUK_ANALYTICS_TZ_NAME_MAX];
+    if (souk_analytics_setting_timezone(db, tz) < 0) {
         fprintf(stderr, "souk: cannot read the analytics settings: %s\n", souk_store_errmsg(db));
         return SOUK_EXIT_FAIL;
     }
-    souk_an_facts *f = malloc(sizeof *f);
-    if (!f || souk_an_facts_init(f, tz) < 0) {
+    souk_analytics_facts *f = malloc(sizeof *f);
+    if (!f || souk_analytics_facts_init(f, tz) < 0) {
         fprintf(stderr, "souk: unknown time zone '%s' (or out of memory)\n", tz);
         free(f);
         return SOUK_EXIT_FAIL;
     }
     double t0 = souk_time_mono_s();
-    int r = souk_an_load(db, f, progress, NULL);
+    int r = souk_analytics_load(db, f, progress, NULL);
     double ms = (souk_time_mono_s() - t0) * 1000.0;
     souk_cli_progress(stderr, "analytics", 1, 1, "done", 1);
     if (r < 0) {
         fprintf(stderr, "souk: cannot read the facts: %s\n", souk_store_errmsg(db));
-        souk_an_facts_release(f);
+        souk_analytics_facts_release(f);
         free(f);
         return SOUK_EXIT_FAIL;
     }
-    size_t lines = atomic_load(&f->lines.n), bytes = souk_an_facts_bytes(f);
+    size_t lines = atomic_load(&f->lines.n), bytes = souk_analytics_facts_bytes(f);
     printf("analytics facts built in %.0f ms (time zone %s): %zu orders, %zu order lines, %zu refunds, %zu events\n",
            ms, f->tz.name, atomic_load(&f->orders.n), lines, atomic_load(&f->refunds.n), atomic_load(&f->events.n));
     printf("memory: %.1f MiB", (double)bytes / 1048576.0);
     if (lines)
         printf("; the order side %.1f MiB per million order lines",
-               (double)souk_an_facts_order_bytes(f) / 1048576.0 * 1e6 / (double)lines);
+               (double)souk_analytics_facts_order_bytes(f) / 1048576.0 * 1e6 / (double)lines);
     printf("\n");
-    souk_an_facts_release(f);
+    souk_analytics_facts_release(f);
     free(f);
     if (signal && souk_analytics_request_rebuild(db) < 0) {
         fprintf(stderr, "souk: cannot signal running servers: %s\n", souk_store_errmsg(db));
@@ -116,7 +116,7 @@ int souk_cmd_analytics(int argc, char **argv)
     if (is_rebuild) {
         rc = rebuild(db, signal);
     } else if (optind < argc) {
-        int r = souk_an_set_timezone(db, argv[optind]);
+        int r = souk_analytics_set_timezone(db, argv[optind]);
         if (r == -1)
             fprintf(stderr, "souk: unknown time zone '%s' (UTC, +HH:MM, or a name under /usr/share/zoneinfo)\n",
                     argv[optind]);
@@ -126,8 +126,8 @@ int souk_cmd_analytics(int argc, char **argv)
             printf("analytics time zone: %s\n", argv[optind]);
         rc = r == -1 ? SOUK_EXIT_USAGE : r < 0 ? SOUK_EXIT_FAIL : SOUK_EXIT_OK;
     } else {
-        char tz[SOUK_AN_TZ_NAME_MAX];
-        rc = souk_an_setting_timezone(db, tz) < 0 ? SOUK_EXIT_FAIL : SOUK_EXIT_OK;
+        char tz[SOUK_ANALYTICS_TZ_NAME_MAX];
+        rc = souk_analytics_setting_timezone(db, tz) < 0 ? SOUK_EXIT_FAIL : SOUK_EXIT_OK;
         if (rc == SOUK_EXIT_OK)
             printf("analytics time zone: %s\n", tz);
     }

@@ -30,43 +30,43 @@ static int64_t at(const char *rfc3339)
 static int32_t day(const char *s)
 {
     int32_t d;
-    assert_int_equal(souk_an_parse_day(s, &d), 0);
+    assert_int_equal(souk_analytics_parse_day(s, &d), 0);
     return d;
 }
 
 /* products: 1 (category 11, the shop's own), 2 (category 12, vendor 21), 3 (category 11, vendor 21) */
-static souk_an_line_in line(int product, int64_t qty, int64_t amount)
+static souk_analytics_line_in line(int product, int64_t qty, int64_t amount)
 {
     static const int64_t category[] = {0, 11, 12, 11}, vendor[] = {0, 0, 21, 21};
-    return (souk_an_line_in){product, category[product], vendor[product], qty, amount};
+    return (souk_analytics_line_in){product, category[product], vendor[product], qty, amount};
 }
 
-static void order(souk_an_facts *f, int64_t id, int64_t user, const char *when, const char *cur, souk_an_line_in a,
-                  souk_an_line_in b)
+static void order(souk_analytics_facts *f, int64_t id, int64_t user, const char *when, const char *cur,
+                  souk_analytics_line_in a, souk_analytics_line_in b)
 {
-    souk_an_line_in ls[2] = {a, b};
-    souk_an_order_in o = {.order_id = id,
-                          .user_id = user,
-                          .paid_at = at(when),
-                          .currency = cur,
-                          .lines = ls,
-                          .nlines = b.product_id ? 2 : 1};
+    souk_analytics_line_in ls[2] = {a, b};
+    souk_analytics_order_in o = {.order_id = id,
+                                 .user_id = user,
+                                 .paid_at = at(when),
+                                 .currency = cur,
+                                 .lines = ls,
+                                 .nlines = b.product_id ? 2 : 1};
     pthread_mutex_lock(&f->write_mu);
-    assert_int_equal(souk_an_add_order(f, &o), 1);
-    assert_int_equal(souk_an_add_order(f, &o), 0); /* the same order again: kept once */
+    assert_int_equal(souk_analytics_add_order(f, &o), 1);
+    assert_int_equal(souk_analytics_add_order(f, &o), 0); /* the same order again: kept once */
     pthread_mutex_unlock(&f->write_mu);
 }
 
-static void event(souk_an_facts *f, int64_t visitor, int type, const char *when)
+static void event(souk_analytics_facts *f, int64_t visitor, int type, const char *when)
 {
-    assert_int_equal(souk_an_add_event(f, visitor, type, at(when)), 1);
+    assert_int_equal(souk_analytics_add_event(f, visitor, type, at(when)), 1);
 }
 
-#define NONE ((souk_an_line_in){0})
+#define NONE ((souk_analytics_line_in){0})
 
-static void fill(souk_an_facts *f, const char *tz)
+static void fill(souk_analytics_facts *f, const char *tz)
 {
-    assert_int_equal(souk_an_facts_init(f, tz), 0);
+    assert_int_equal(souk_analytics_facts_init(f, tz), 0);
     order(f, 1, 101, "2026-02-10T10:00:00Z", "EUR", line(1, 2, 2000), NONE);
     order(f, 2, 101, "2026-02-23T12:00:00Z", "EUR", line(1, 1, 1000), line(2, 1, 500));
     order(f, 3, 102, "2026-02-25T09:00:00Z", "EUR", line(2, 3, 1500), NONE);
@@ -80,37 +80,37 @@ static void fill(souk_an_facts *f, const char *tz)
     order(f, 11, 101, "2026-03-04T10:00:00Z", "USD", line(1, 1, 1100), NONE);
     order(f, 12, 104, "2026-03-06T10:00:00Z", "USD", line(2, 2, 1200), NONE);
     pthread_mutex_lock(&f->write_mu);
-    assert_int_equal(souk_an_add_refund(f, 901, 6, at("2026-03-04T12:00:00Z"), 700), 1);
-    assert_int_equal(souk_an_add_refund(f, 902, 3, at("2026-03-02T12:00:00Z"), 500), 1);
-    assert_int_equal(souk_an_add_refund(f, 903, 2, at("2026-02-24T12:00:00Z"), 300), 1);
-    assert_int_equal(souk_an_add_refund(f, 903, 2, at("2026-02-24T12:00:00Z"), 300), 0);   /* again: once */
-    assert_int_equal(souk_an_add_refund(f, 904, 999, at("2026-02-24T12:00:00Z"), 300), 0); /* no such order */
+    assert_int_equal(souk_analytics_add_refund(f, 901, 6, at("2026-03-04T12:00:00Z"), 700), 1);
+    assert_int_equal(souk_analytics_add_refund(f, 902, 3, at("2026-03-02T12:00:00Z"), 500), 1);
+    assert_int_equal(souk_analytics_add_refund(f, 903, 2, at("2026-02-24T12:00:00Z"), 300), 1);
+    assert_int_equal(souk_analytics_add_refund(f, 903, 2, at("2026-02-24T12:00:00Z"), 300), 0);   /* again: once */
+    assert_int_equal(souk_analytics_add_refund(f, 904, 999, at("2026-02-24T12:00:00Z"), 300), 0); /* no such order */
     /* events: visitors 101, 102 (accounts), -5 and -6 (anonymous) */
-    event(f, -5, SOUK_AN_EV_PRODUCT_VIEW, "2026-02-25T10:00:00Z");
-    event(f, -5, SOUK_AN_EV_PRODUCT_VIEW, "2026-03-01T10:00:00Z");
-    event(f, -5, SOUK_AN_EV_ADD_TO_CART, "2026-03-01T10:05:00Z"); /* and leaves: the cart is abandoned */
-    event(f, 101, SOUK_AN_EV_PRODUCT_VIEW, "2026-03-01T07:50:00Z");
-    event(f, 101, SOUK_AN_EV_ADD_TO_CART, "2026-03-01T07:55:00Z");
-    event(f, 101, SOUK_AN_EV_CHECKOUT_STARTED, "2026-03-01T07:58:00Z");
-    event(f, 101, SOUK_AN_EV_PURCHASE, "2026-03-01T08:00:00Z");
-    event(f, 102, SOUK_AN_EV_PRODUCT_VIEW, "2026-03-03T10:00:00Z");
-    event(f, 102, SOUK_AN_EV_ADD_TO_CART, "2026-03-03T10:50:00Z"); /* 50 min later: another session */
-    event(f, 102, SOUK_AN_EV_CHECKOUT_STARTED, "2026-03-03T10:55:00Z");
-    event(f, 102, SOUK_AN_EV_PURCHASE, "2026-03-03T11:00:00Z");
-    event(f, -6, SOUK_AN_EV_PAGE_VIEW, "2026-03-02T09:00:00Z");
-    event(f, -6, SOUK_AN_EV_PAGE_VIEW, "2026-03-06T09:00:00Z");
-    assert_int_equal(souk_an_add_event(f, -6, 99, at("2026-03-06T09:00:00Z")), 0); /* a type no report reads */
+    event(f, -5, SOUK_ANALYTICS_EV_PRODUCT_VIEW, "2026-02-25T10:00:00Z");
+    event(f, -5, SOUK_ANALYTICS_EV_PRODUCT_VIEW, "2026-03-01T10:00:00Z");
+    event(f, -5, SOUK_ANALYTICS_EV_ADD_TO_CART, "2026-03-01T10:05:00Z"); /* and leaves: the cart is abandoned */
+    event(f, 101, SOUK_ANALYTICS_EV_PRODUCT_VIEW, "2026-03-01T07:50:00Z");
+    event(f, 101, SOUK_ANALYTICS_EV_ADD_TO_CART, "2026-03-01T07:55:00Z");
+    event(f, 101, SOUK_ANALYTICS_EV_CHECKOUT_STARTED, "2026-03-01T07:58:00Z");
+    event(f, 101, SOUK_ANALYTICS_EV_PURCHASE, "2026-03-01T08:00:00Z");
+    event(f, 102, SOUK_ANALYTICS_EV_PRODUCT_VIEW, "2026-03-03T10:00:00Z");
+    event(f, 102, SOUK_ANALYTICS_EV_ADD_TO_CART, "2026-03-03T10:50:00Z"); /* 50 min later: another session */
+    event(f, 102, SOUK_ANALYTICS_EV_CHECKOUT_STARTED, "2026-03-03T10:55:00Z");
+    event(f, 102, SOUK_ANALYTICS_EV_PURCHASE, "2026-03-03T11:00:00Z");
+    event(f, -6, SOUK_ANALYTICS_EV_PAGE_VIEW, "2026-03-02T09:00:00Z");
+    event(f, -6, SOUK_ANALYTICS_EV_PAGE_VIEW, "2026-03-06T09:00:00Z");
+    assert_int_equal(souk_analytics_add_event(f, -6, 99, at("2026-03-06T09:00:00Z")), 0); /* a type no report reads */
     pthread_mutex_unlock(&f->write_mu);
 }
 
-static souk_an_query query(const souk_an_facts *f, const char *from, const char *to, const char *cur)
+static souk_analytics_query query(const souk_analytics_facts *f, const char *from, const char *to, const char *cur)
 {
-    souk_an_query q = {.from = day(from),
-                       .to = day(to),
-                       .currency = souk_an_currency_find(f, cur),
-                       .channel = -1,
-                       .limit = 100,
-                       .threads = 2};
+    souk_analytics_query q = {.from = day(from),
+                              .to = day(to),
+                              .currency = souk_analytics_currency_find(f, cur),
+                              .channel = -1,
+                              .limit = 100,
+                              .threads = 2};
     return q;
 }
 
@@ -153,10 +153,10 @@ static const json_t *row_of(const json_t *report, const char *key, const char *v
 static void kpis_in_euros_beside_the_previous_period(void **state)
 {
     (void)state;
-    souk_an_facts *f = malloc(sizeof *f);
+    souk_analytics_facts *f = malloc(sizeof *f);
     fill(f, NULL);
-    souk_an_query q = query(f, "2026-03-01", "2026-03-07", "EUR");
-    json_t *r = souk_an_kpis(f, &q);
+    souk_analytics_query q = query(f, "2026-03-01", "2026-03-07", "EUR");
+    json_t *r = souk_analytics_kpis(f, &q);
     assert_string_equal(json_string_value(json_object_get(r, "currency")), "EUR");
     assert_string_equal(json_string_value(json_object_get(r, "previous_from")), "2026-02-22");
     assert_string_equal(json_string_value(json_object_get(r, "previous_to")), "2026-02-28");
@@ -198,7 +198,7 @@ static void kpis_in_euros_beside_the_previous_period(void **state)
     json_decref(r);
 
     q = query(f, "2026-03-01", "2026-03-07", "USD"); /* orders 11 and 12 */
-    r = souk_an_kpis(f, &q);
+    r = souk_analytics_kpis(f, &q);
     expect_int(r, "current", "gross_revenue", 2300);
     expect_int(r, "current", "orders", 2);
     expect_int(r, "current", "units", 3);
@@ -209,21 +209,21 @@ static void kpis_in_euros_beside_the_previous_period(void **state)
 
     q = query(f, "2026-03-01", "2026-03-07", "EUR");
     q.currency = -1; /* the currency with the most revenue */
-    r = souk_an_kpis(f, &q);
+    r = souk_analytics_kpis(f, &q);
     assert_string_equal(json_string_value(json_object_get(r, "currency")), "EUR");
     json_decref(r);
-    souk_an_facts_release(f);
+    souk_analytics_facts_release(f);
     free(f);
 }
 
 static void kpis_of_a_vendor_and_a_category(void **state)
 {
     (void)state;
-    souk_an_facts *f = malloc(sizeof *f);
+    souk_analytics_facts *f = malloc(sizeof *f);
     fill(f, NULL);
-    souk_an_query q = query(f, "2026-03-01", "2026-03-07", "EUR");
+    souk_analytics_query q = query(f, "2026-03-01", "2026-03-07", "EUR");
     q.vendor_id = 21; /* lines of products 2 and 3: orders 6 (700), 7 (1000), 8 (2800), 10 (500) */
-    json_t *r = souk_an_kpis(f, &q);
+    json_t *r = souk_analytics_kpis(f, &q);
     expect_int(r, "current", "gross_revenue", 5000);
     expect_int(r, "current", "orders", 4);
     expect_int(r, "current", "units", 8);
@@ -238,28 +238,28 @@ static void kpis_of_a_vendor_and_a_category(void **state)
 
     q.vendor_id = 0;
     q.category_id = 12; /* product 2: orders 7 and 10 */
-    r = souk_an_kpis(f, &q);
+    r = souk_analytics_kpis(f, &q);
     expect_int(r, "current", "gross_revenue", 1500);
     expect_int(r, "current", "orders", 2);
     json_decref(r);
 
     q.category_id = 0;
     q.vendor_id = 77; /* a vendor without sales */
-    r = souk_an_kpis(f, &q);
+    r = souk_analytics_kpis(f, &q);
     expect_int(r, "current", "gross_revenue", 0);
     expect_int(r, "current", "orders", 0);
     json_decref(r);
-    souk_an_facts_release(f);
+    souk_analytics_facts_release(f);
     free(f);
 }
 
 static void days_follow_the_store_time_zone(void **state)
 {
     (void)state;
-    souk_an_facts *f = malloc(sizeof *f);
+    souk_analytics_facts *f = malloc(sizeof *f);
     fill(f, "Europe/Paris"); /* UTC+1 until 29 March */
-    souk_an_query q = query(f, "2026-03-01", "2026-03-07", "EUR");
-    json_t *r = souk_an_kpis(f, &q);
+    souk_analytics_query q = query(f, "2026-03-01", "2026-03-07", "EUR");
+    json_t *r = souk_analytics_kpis(f, &q);
     assert_string_equal(json_string_value(json_object_get(r, "timezone")), "Europe/Paris");
     /* order 4 (00:30 on 1 March) comes in, order 10 (00:30 on 8 March) goes out */
     expect_int(r, "current", "gross_revenue", 9200);
@@ -268,31 +268,31 @@ static void days_follow_the_store_time_zone(void **state)
     expect_int(r, "previous", "gross_revenue", 3000);
     expect_int(r, "previous", "orders", 2);
     json_decref(r);
-    souk_an_facts_release(f);
+    souk_analytics_facts_release(f);
     free(f);
 
-    souk_an_tz tz;
-    assert_int_equal(souk_an_tz_load(&tz, "+05:30"), 0);
-    assert_int_equal(souk_an_tz_day(&tz, at("2026-03-01T18:29:00Z")), day("2026-03-01"));
-    assert_int_equal(souk_an_tz_day(&tz, at("2026-03-01T18:31:00Z")), day("2026-03-02"));
-    souk_an_tz_release(&tz);
-    assert_int_equal(souk_an_tz_load(&tz, "America/New_York"), 0); /* summer time from 8 March 2026 */
-    assert_int_equal(souk_an_tz_day(&tz, at("2026-03-02T04:30:00Z")), day("2026-03-01"));
-    assert_int_equal(souk_an_tz_day(&tz, at("2026-07-02T03:30:00Z")), day("2026-07-01"));
-    assert_int_equal(souk_an_tz_day(&tz, at("2026-07-02T04:30:00Z")), day("2026-07-02"));
-    souk_an_tz_release(&tz);
-    assert_int_equal(souk_an_tz_load(&tz, "../etc/passwd"), -1);
-    assert_int_equal(souk_an_tz_load(&tz, "Mars/Olympus"), -1);
-    assert_int_equal(souk_an_tz_load(&tz, "+15:00"), -1);
+    souk_analytics_tz tz;
+    assert_int_equal(souk_analytics_tz_load(&tz, "+05:30"), 0);
+    assert_int_equal(souk_analytics_tz_day(&tz, at("2026-03-01T18:29:00Z")), day("2026-03-01"));
+    assert_int_equal(souk_analytics_tz_day(&tz, at("2026-03-01T18:31:00Z")), day("2026-03-02"));
+    souk_analytics_tz_release(&tz);
+    assert_int_equal(souk_analytics_tz_load(&tz, "America/New_York"), 0); /* summer time from 8 March 2026 */
+    assert_int_equal(souk_analytics_tz_day(&tz, at("2026-03-02T04:30:00Z")), day("2026-03-01"));
+    assert_int_equal(souk_analytics_tz_day(&tz, at("2026-07-02T03:30:00Z")), day("2026-07-01"));
+    assert_int_equal(souk_analytics_tz_day(&tz, at("2026-07-02T04:30:00Z")), day("2026-07-02"));
+    souk_analytics_tz_release(&tz);
+    assert_int_equal(souk_analytics_tz_load(&tz, "../etc/passwd"), -1);
+    assert_int_equal(souk_analytics_tz_load(&tz, "Mars/Olympus"), -1);
+    assert_int_equal(souk_analytics_tz_load(&tz, "+15:00"), -1);
 }
 
 static void timeseries_by_day_week_and_month(void **state)
 {
     (void)state;
-    souk_an_facts *f = malloc(sizeof *f);
+    souk_analytics_facts *f = malloc(sizeof *f);
     fill(f, NULL);
-    souk_an_query q = query(f, "2026-02-22", "2026-03-07", "EUR");
-    json_t *r = souk_an_timeseries(f, &q);
+    souk_analytics_query q = query(f, "2026-02-22", "2026-03-07", "EUR");
+    json_t *r = souk_analytics_timeseries(f, &q);
     assert_int_equal(json_array_size(json_object_get(r, "rows")), 14);
     const json_t *d = row_of(r, "period", "2026-03-02"); /* order 6 and the refund of order 3 */
     assert_int_equal(json_integer_value(json_object_get(d, "gross_revenue")), 2700);
@@ -302,7 +302,7 @@ static void timeseries_by_day_week_and_month(void **state)
     json_decref(r);
 
     q.granularity = 1; /* ISO weeks: 16-22 Feb (cut to the 22nd), 23 Feb-1 Mar, 2-8 Mar (cut to the 7th) */
-    r = souk_an_timeseries(f, &q);
+    r = souk_analytics_timeseries(f, &q);
     assert_int_equal(json_array_size(json_object_get(r, "rows")), 3);
     const json_t *w = row_of(r, "period", "2026-02-23"); /* orders 2, 3, 4, 5 */
     assert_int_equal(json_integer_value(json_object_get(w, "gross_revenue")), 4700);
@@ -311,29 +311,29 @@ static void timeseries_by_day_week_and_month(void **state)
     json_decref(r);
 
     q.granularity = 2;
-    r = souk_an_timeseries(f, &q);
+    r = souk_analytics_timeseries(f, &q);
     assert_int_equal(json_array_size(json_object_get(r, "rows")), 2);
     const json_t *m = row_of(r, "period", "2026-03-01");
     assert_int_equal(json_integer_value(json_object_get(m, "gross_revenue")), 9000);
     m = row_of(r, "period", "2026-02-22"); /* February, from the 22nd */
     assert_int_equal(json_integer_value(json_object_get(m, "gross_revenue")), 3700);
     json_decref(r);
-    souk_an_facts_release(f);
+    souk_analytics_facts_release(f);
     free(f);
 }
 
 static void funnel_per_visitor_and_per_session(void **state)
 {
     (void)state;
-    souk_an_facts *f = malloc(sizeof *f);
+    souk_analytics_facts *f = malloc(sizeof *f);
     fill(f, NULL);
-    souk_an_query q = query(f, "2026-03-01", "2026-03-07", "EUR");
-    q.steps[0] = SOUK_AN_EV_PRODUCT_VIEW;
-    q.steps[1] = SOUK_AN_EV_ADD_TO_CART;
-    q.steps[2] = SOUK_AN_EV_CHECKOUT_STARTED;
-    q.steps[3] = SOUK_AN_EV_PURCHASE;
+    souk_analytics_query q = query(f, "2026-03-01", "2026-03-07", "EUR");
+    q.steps[0] = SOUK_ANALYTICS_EV_PRODUCT_VIEW;
+    q.steps[1] = SOUK_ANALYTICS_EV_ADD_TO_CART;
+    q.steps[2] = SOUK_ANALYTICS_EV_CHECKOUT_STARTED;
+    q.steps[3] = SOUK_ANALYTICS_EV_PURCHASE;
     q.nsteps = 4;
-    json_t *r = souk_an_funnel(f, &q);
+    json_t *r = souk_analytics_funnel(f, &q);
     static const json_int_t visitors[] = {3, 3, 2, 2}, sessions[] = {3, 2, 1, 1};
     for (size_t k = 0; k < 4; k++)
         assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(r, "rows"), k), "count")),
@@ -343,22 +343,22 @@ static void funnel_per_visitor_and_per_session(void **state)
     assert_true(fabs(json_real_value(json_object_get(s3, "conversion_from_start")) - 0.6667) < 1e-9);
     json_decref(r);
     q.per_session = true; /* 102's view is a session of its own; the second starts at the cart */
-    r = souk_an_funnel(f, &q);
+    r = souk_analytics_funnel(f, &q);
     for (size_t k = 0; k < 4; k++)
         assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(r, "rows"), k), "count")),
                          sessions[k]);
     json_decref(r);
-    souk_an_facts_release(f);
+    souk_analytics_facts_release(f);
     free(f);
 }
 
 static void cohorts_by_first_purchase_month(void **state)
 {
     (void)state;
-    souk_an_facts *f = malloc(sizeof *f);
+    souk_analytics_facts *f = malloc(sizeof *f);
     fill(f, NULL);
-    souk_an_query q = query(f, "2026-02-01", "2026-03-31", "EUR");
-    json_t *r = souk_an_cohorts(f, &q);
+    souk_analytics_query q = query(f, "2026-02-01", "2026-03-31", "EUR");
+    json_t *r = souk_analytics_cohorts(f, &q);
     const json_t *rows = json_object_get(r, "rows");
     assert_int_equal(json_array_size(rows), 3); /* Feb: months 0 and 1; Mar: month 0 */
     const json_t *feb0 = json_array_get(rows, 0), *feb1 = json_array_get(rows, 1), *mar0 = json_array_get(rows, 2);
@@ -373,17 +373,17 @@ static void cohorts_by_first_purchase_month(void **state)
     assert_int_equal(json_integer_value(json_object_get(mar0, "customers")), 2); /* 103, 104 */
     assert_int_equal(json_integer_value(json_object_get(mar0, "revenue")), 6000);
     json_decref(r);
-    souk_an_facts_release(f);
+    souk_analytics_facts_release(f);
     free(f);
 }
 
 static void rfm_quintiles_and_segments(void **state)
 {
     (void)state;
-    souk_an_facts *f = malloc(sizeof *f);
+    souk_analytics_facts *f = malloc(sizeof *f);
     fill(f, NULL);
-    souk_an_query q = query(f, "2026-02-01", "2026-03-07", "EUR");
-    json_t *r = souk_an_rfm(f, &q);
+    souk_analytics_query q = query(f, "2026-02-01", "2026-03-07", "EUR");
+    json_t *r = souk_analytics_rfm(f, &q);
     /* 101: last 1 Mar, 3 orders, 4500 → R1 F4 M4, at risk
      * 102: last 3 Mar, 2 orders, 2500 → R2 F2 M1, hibernating
      * 103: last 7 Mar, 2 orders, 3200 → R4 F2 M3, potential loyalist
@@ -405,36 +405,36 @@ static void rfm_quintiles_and_segments(void **state)
     }
     assert_int_equal(json_integer_value(json_object_get(json_array_get(rows, 3), "monetary")), 4500);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(rows, 3), "frequency")), 3);
-    assert_string_equal(souk_an_rfm_segment(5, 5), "champions");
-    assert_string_equal(souk_an_rfm_segment(1, 1), "lost");
+    assert_string_equal(souk_analytics_rfm_segment(5, 5), "champions");
+    assert_string_equal(souk_analytics_rfm_segment(1, 1), "lost");
     json_decref(r);
     q.limit = 1;
     q.offset = 1;
-    r = souk_an_rfm(f, &q);
+    r = souk_analytics_rfm(f, &q);
     assert_int_equal(json_array_size(json_object_get(r, "rows")), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r, "rows"), 0), "rfm")),
                         "312");
     json_decref(r);
-    souk_an_facts_release(f);
+    souk_analytics_facts_release(f);
     free(f);
 }
 
 static void csv_is_the_rows(void **state)
 {
     (void)state;
-    souk_an_facts *f = malloc(sizeof *f);
+    souk_analytics_facts *f = malloc(sizeof *f);
     fill(f, NULL);
-    souk_an_query q = query(f, "2026-03-01", "2026-03-07", "EUR");
-    json_t *r = souk_an_kpis(f, &q);
+    souk_analytics_query q = query(f, "2026-03-01", "2026-03-07", "EUR");
+    json_t *r = souk_analytics_kpis(f, &q);
     souk_buf b;
     souk_buf_init(&b, 1 << 20);
-    assert_int_equal(souk_an_csv(r, &b), 0);
+    assert_int_equal(souk_analytics_csv(r, &b), 0);
     assert_non_null(strstr(b.data, "metric,current,previous,change\r\n"));
     assert_non_null(strstr(b.data, "\"gross_revenue\",9000,3700,1.4324\r\n"));
     assert_non_null(strstr(b.data, "\"cart_abandonment_rate\",0.3333,,\r\n"));
     souk_buf_release(&b);
     json_decref(r);
-    souk_an_facts_release(f);
+    souk_analytics_facts_release(f);
     free(f);
 }
 
@@ -442,41 +442,41 @@ static void csv_is_the_rows(void **state)
 static void parallel_scans_agree_with_one_thread(void **state)
 {
     (void)state;
-    souk_an_facts *f = malloc(sizeof *f);
-    assert_int_equal(souk_an_facts_init(f, NULL), 0);
+    souk_analytics_facts *f = malloc(sizeof *f);
+    assert_int_equal(souk_analytics_facts_init(f, NULL), 0);
     uint64_t x = 88172645463325252ULL;
     int64_t t0 = at("2025-01-01T00:00:00Z");
     pthread_mutex_lock(&f->write_mu);
     for (int64_t o = 1; o <= 60000; o++) { /* 180,000 lines: three chunks */
-        souk_an_line_in ls[3];
+        souk_analytics_line_in ls[3];
         for (int k = 0; k < 3; k++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             ls[k] = line(1 + (int)(x % 3), 1 + (int64_t)(x >> 8) % 4, 100 + (int64_t)(x >> 16) % 5000);
         }
-        souk_an_order_in in = {.order_id = o,
-                               .user_id = o % 7 ? 1 + (int64_t)(x >> 24) % 5000 : 0,
-                               .paid_at = t0 + o * 500000000LL,
-                               .currency = o % 5 ? "USD" : "EUR",
-                               .lines = ls,
-                               .nlines = 3};
-        assert_int_equal(souk_an_add_order(f, &in), 1);
+        souk_analytics_order_in in = {.order_id = o,
+                                      .user_id = o % 7 ? 1 + (int64_t)(x >> 24) % 5000 : 0,
+                                      .paid_at = t0 + o * 500000000LL,
+                                      .currency = o % 5 ? "USD" : "EUR",
+                                      .lines = ls,
+                                      .nlines = 3};
+        assert_int_equal(souk_analytics_add_order(f, &in), 1);
         if (o % 17 == 0)
-            assert_int_equal(souk_an_add_refund(f, o, o, in.paid_at + 86400000000LL, 50), 1);
+            assert_int_equal(souk_analytics_add_refund(f, o, o, in.paid_at + 86400000000LL, 50), 1);
     }
     pthread_mutex_unlock(&f->write_mu);
-    souk_an_query q = query(f, "2025-03-01", "2025-05-31", "USD");
+    souk_analytics_query q = query(f, "2025-03-01", "2025-05-31", "USD");
     q.vendor_id = 21;
     for (int g = 0; g < 2; g++) {
         q.threads = 1;
-        json_t *one = g ? souk_an_timeseries(f, &q) : souk_an_kpis(f, &q);
+        json_t *one = g ? souk_analytics_timeseries(f, &q) : souk_analytics_kpis(f, &q);
         q.threads = 3;
-        json_t *three = g ? souk_an_timeseries(f, &q) : souk_an_kpis(f, &q);
+        json_t *three = g ? souk_analytics_timeseries(f, &q) : souk_analytics_kpis(f, &q);
         assert_true(json_equal(one, three));
         assert_true(json_integer_value(json_object_get(json_object_get(one, "current"), "orders")) > 0 || g);
         json_decref(one);
         json_decref(three);
     }
-    souk_an_facts_release(f);
+    souk_analytics_facts_release(f);
     free(f);
 }
 
@@ -508,35 +508,35 @@ static void loads_the_published_views(void **state)
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         exec(t.db, rows[i]);
-    souk_an_facts *f = malloc(sizeof *f);
-    assert_int_equal(souk_an_facts_init(f, NULL), 0);
-    assert_int_equal(souk_an_load(t.db, f, NULL, NULL), 0);
+    souk_analytics_facts *f = malloc(sizeof *f);
+    assert_int_equal(souk_analytics_facts_init(f, NULL), 0);
+    assert_int_equal(souk_analytics_load(t.db, f, NULL, NULL), 0);
     assert_int_equal(atomic_load(&f->orders.n), 2);
     assert_int_equal(atomic_load(&f->lines.n), 3);
     assert_int_equal(atomic_load(&f->refunds.n), 1);
-    assert_int_equal(souk_an_load(t.db, f, NULL, NULL), 0); /* again: nothing twice */
+    assert_int_equal(souk_analytics_load(t.db, f, NULL, NULL), 0); /* again: nothing twice */
     assert_int_equal(atomic_load(&f->orders.n), 2);
     assert_int_equal(atomic_load(&f->refunds.n), 1);
-    souk_an_query q = query(f, "2026-03-01", "2026-03-01", "EUR"); /* 1772352000 s = 2026-03-01T08:00:00Z */
-    json_t *r = souk_an_kpis(f, &q);
+    souk_analytics_query q = query(f, "2026-03-01", "2026-03-01", "EUR"); /* 1772352000 s = 2026-03-01T08:00:00Z */
+    json_t *r = souk_analytics_kpis(f, &q);
     expect_int(r, "current", "gross_revenue", 3000);
     expect_int(r, "current", "refunds", 400);
     expect_int(r, "current", "orders", 1);
     json_decref(r);
-    /* an order paid later comes in through souk_an_load_order (the outbox path) */
+    /* an order paid later comes in through souk_analytics_load_order (the outbox path) */
     exec(t.db, "UPDATE orders SET state = 'paid', paid_at = 1772352000000000 WHERE id = 2");
-    assert_int_equal(souk_an_load_order(t.db, f, 2), 0);
-    assert_int_equal(souk_an_load_order(t.db, f, 2), 0);
+    assert_int_equal(souk_analytics_load_order(t.db, f, 2), 0);
+    assert_int_equal(souk_analytics_load_order(t.db, f, 2), 0);
     assert_int_equal(atomic_load(&f->orders.n), 3);
     /* the settings */
-    char tz[SOUK_AN_TZ_NAME_MAX];
-    assert_int_equal(souk_an_setting_timezone(t.db, tz), 0);
+    char tz[SOUK_ANALYTICS_TZ_NAME_MAX];
+    assert_int_equal(souk_analytics_setting_timezone(t.db, tz), 0);
     assert_string_equal(tz, "UTC");
-    assert_int_equal(souk_an_set_timezone(t.db, "Nowhere/Atlantis"), -1);
-    assert_int_equal(souk_an_set_timezone(t.db, "Europe/Paris"), 0);
-    assert_int_equal(souk_an_setting_timezone(t.db, tz), 0);
+    assert_int_equal(souk_analytics_set_timezone(t.db, "Nowhere/Atlantis"), -1);
+    assert_int_equal(souk_analytics_set_timezone(t.db, "Europe/Paris"), 0);
+    assert_int_equal(souk_analytics_setting_timezone(t.db, tz), 0);
     assert_string_equal(tz, "Europe/Paris");
-    souk_an_facts_release(f);
+    souk_analytics_facts_release(f);
     free(f);
     souk_test_db_close(&t);
 }
