@@ -44,6 +44,7 @@
 #define SOUK_ANALYTICS_SESSION_GAP_S 1800                     /* a visitor's session ends after 30 min without events */
 #define SOUK_ANALYTICS_RFM_LIMIT_MAX 10000                    /* customers in one RFM answer */
 #define SOUK_ANALYTICS_TZ_NAME_MAX 64
+#define SOUK_ANALYTICS_SEG_K_LIMIT 10 /* clusters a segments request may ask for */
 
 /* ---- time zone (tz.c) ---- */
 
@@ -264,7 +265,8 @@ typedef struct souk_analytics_query {
     int channel;               /* -1 = any, else SOUK_ANALYTICS_CHANNEL_* */
     bool per_session;          /* funnel: per session instead of per visitor */
     int steps[SOUK_ANALYTICS_STEPS_MAX], nsteps;
-    int32_t limit, offset; /* rfm rows */
+    int32_t limit, offset; /* rfm and segments rows */
+    int k;                 /* segments: clusters (2..SOUK_ANALYTICS_SEG_K_LIMIT); 0 = chosen by silhouette */
     int threads;           /* scan threads (1..8; 0 = 2) */
 } souk_analytics_query;
 
@@ -287,6 +289,9 @@ json_t *souk_analytics_timeseries(const souk_analytics_facts *f, const souk_anal
 json_t *souk_analytics_funnel(const souk_analytics_facts *f, const souk_analytics_query *q);
 json_t *souk_analytics_cohorts(const souk_analytics_facts *f, const souk_analytics_query *q);
 json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_query *q);
+/* k-means segments on RFM and category mix (segments.c): k chosen by the
+ * mean silhouette of k = 2..8 unless Q->k fixes it; rows are customers. */
+json_t *souk_analytics_segments(const souk_analytics_facts *f, const souk_analytics_query *q);
 
 /* Writes REPORT's rows as CSV (header from the first row's keys, CRLF) to
  * OUT. 0, or -1 when OUT failed. */

@@ -146,6 +146,9 @@ describe('analytics over HTTP', () => {
       ['rfm?limit=0', 'limit'],
       ['rfm?limit=10001', 'limit'],
       ['cohorts?format=xml', 'format'],
+      ['segments?k=1', 'k'],
+      ['segments?k=11', 'k'],
+      ['rfm?k=3', 'k'],
     ];
     for (const [path, field] of cases) expectError(await admin(`/api/v1/admin/analytics/${path}`), 400, 'BAD_REQUEST', field);
   });
@@ -157,6 +160,9 @@ describe('analytics over HTTP', () => {
     assert.equal(kpi(r, 'orders'), 2);
     const f = must(await api(srv, 'GET', '/api/v1/admin/analytics/funnel', { key: k.key }), 200);
     assert.deepEqual(f.rows.map((x) => x.event), ['product_view', 'add_to_cart', 'checkout_started', 'purchase']);
+    const seg = must(await api(srv, 'GET', '/api/v1/admin/analytics/segments?currency=USD', { key: k.key }), 200);
+    assert.equal(seg.customers, 2);
+    assert.equal(seg.k, null); // two customers are too few to split
     const m = await eventually(async () => {
       const t = await fetch(`${srv.url}/metrics`).then((x) => x.text());
       return /^souk_analytics_rows\{table="order_lines"\} 3$/m.test(t) ? t : null;

@@ -201,6 +201,7 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/analytics/funnel': () => ({}),
     'GET /api/v1/admin/analytics/cohorts': () => ({}),
     'GET /api/v1/admin/analytics/rfm': () => ({}),
+    'GET /api/v1/admin/analytics/segments': () => ({}),
     'GET /api/v1/admin/search/synonyms': () => ({}),
     'PUT /api/v1/admin/search/synonyms': () => ({ body: { rules: ['sofa, couch'] } }),
     'GET /api/v1/admin/search/settings': () => ({}),

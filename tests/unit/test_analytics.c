@@ -438,6 +438,72 @@ static void csv_is_the_rows(void **state)
     free(f);
 }
 
+/* k-means on planted structure: three kinds of customers (frequent recent big spenders of
+ * category 11, one-off buyers of category 12 long ago, occasional mid-size buyers) are found
+ * as three segments, each kind in one. */
+static void segments_find_planted_groups(void **state)
+{
+    (void)state;
+    souk_analytics_facts *f = malloc(sizeof *f);
+    assert_int_equal(souk_analytics_facts_init(f, NULL), 0);
+    int32_t to = day("2025-12-31");
+    int64_t end = at("2025-12-31T12:00:00Z"), d = 86400000000LL, id = 1;
+    pthread_mutex_lock(&f->write_mu);
+    for (int g = 0; g < 3; g++)
+        for (int c = 0; c < 60; c++) {
+            int orders = g == 0 ? 10 + c % 3 : g == 1 ? 1 : 3;
+            for (int o = 0; o < orders; o++) {
+                int64_t ago = g == 0 ? (c % 5) + 2 * o : g == 1 ? 280 + c % 20 : 100 + c % 10 + 7 * o;
+                souk_analytics_line_in l = g == 0   ? line(1, 2, 5000 + 37 * c)
+                                           : g == 1 ? line(2, 1, 400 + 5 * c)
+                                                    : line(3, 1, 1500 + 11 * c);
+                souk_analytics_order_in in = {.order_id = id++,
+                                              .user_id = 1000 * (g + 1) + c,
+                                              .paid_at = end - ago * d,
+                                              .currency = "EUR",
+                                              .lines = &l,
+                                              .nlines = 1};
+                assert_int_equal(souk_analytics_add_order(f, &in), 1);
+            }
+        }
+    pthread_mutex_unlock(&f->write_mu);
+    souk_analytics_query q = query(f, "2025-01-01", "2025-12-31", "EUR");
+    assert_int_equal(q.to, to);
+    q.limit = 1000;
+    json_t *r = souk_analytics_segments(f, &q);
+    assert_non_null(r);
+    assert_int_equal(json_integer_value(json_object_get(r, "k")), 3);
+    assert_int_equal(json_integer_value(json_object_get(r, "customers")), 180);
+    assert_int_equal(json_array_size(json_object_get(r, "silhouettes")), 7); /* k = 2..8 */
+    assert_true(json_real_value(json_object_get(r, "silhouette")) > 0.5);
+    int label_of[3] = {0, 0, 0};
+    size_t i;
+    const json_t *row;
+    json_array_foreach(json_object_get(r, "rows"), i, row)
+    {
+        int64_t user;
+        const char *cu = json_string_value(json_object_get(row, "customer"));
+        assert_int_equal(souk_id_parse("usr", cu, strlen(cu), &user), 0);
+        int g = (int)(user / 1000) - 1, l = (int)json_integer_value(json_object_get(row, "cluster"));
+        if (!label_of[g])
+            label_of[g] = l;
+        assert_int_equal(l, label_of[g]); /* one kind, one segment */
+    }
+    assert_int_equal(json_array_size(json_object_get(r, "rows")), 180);
+    assert_true(label_of[0] != label_of[1] && label_of[1] != label_of[2] && label_of[0] != label_of[2]);
+    const json_t *big = json_array_get(json_object_get(r, "clusters"), (size_t)label_of[0] - 1);
+    assert_int_equal(json_integer_value(json_object_get(big, "customers")), 60);
+    assert_true(json_real_value(json_object_get(big, "mean_frequency")) > 10);
+    json_decref(r);
+    q.k = 2; /* fixed by the caller */
+    r = souk_analytics_segments(f, &q);
+    assert_int_equal(json_integer_value(json_object_get(r, "k")), 2);
+    assert_int_equal(json_array_size(json_object_get(r, "clusters")), 2);
+    json_decref(r);
+    souk_analytics_facts_release(f);
+    free(f);
+}
+
 /* A store of several chunks: the parallel scans answer what one thread does. */
 static void parallel_scans_agree_with_one_thread(void **state)
 {
@@ -553,6 +619,7 @@ int main(void)
         cmocka_unit_test(rfm_quintiles_and_segments),
         cmocka_unit_test(csv_is_the_rows),
         cmocka_unit_test(parallel_scans_agree_with_one_thread),
+        cmocka_unit_test(segments_find_planted_groups),
         cmocka_unit_test(loads_the_published_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
