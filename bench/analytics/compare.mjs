@@ -161,5 +161,11 @@ for (const [report, sql] of Object.entries(QUERIES)) {
   console.log(`  ${report.padEnd(11)} ${fmt(cold.ms)}  ${fmt(warm.ms)}  ${fmt(again.ms)}    | ${fmt(dCold)}  ${fmt(dWarm)} |` +
     `  ${(cold.ms / dCold).toFixed(2).padStart(8)}x  ${(again.ms / dWarm).toFixed(2).padStart(13)}x   | ${same ? 'yes' : 'NO'}`);
 }
+{ // k-means segments: souk only (DuckDB has no k-means to compare with)
+  const path = (f) => `segments?from=${f}&to=${to}&currency=${currency}`;
+  const cold = await souk(path(from)), warm = await souk(path(from)), again = await souk(path(dayBefore));
+  console.log(`  ${'segments'.padEnd(11)} ${fmt(cold.ms)}  ${fmt(warm.ms)}  ${fmt(again.ms)}    |  (no DuckDB counterpart: k = ${cold.body.k}, ` +
+    `silhouette ${cold.body.silhouette} over ${cold.body.customers} customers)`);
+}
 if (!agree) for (const [r, v] of Object.entries(results)) console.log(`  ${r}: souk ${JSON.stringify(v.souk)}\n  ${' '.repeat(r.length)}  duckdb ${JSON.stringify(v.duckdb)}`);
 console.log('  (ratio = souk time / DuckDB time: below 1 means souk was faster; recompute ratio compares two warm computations)');
