@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/grow.h"
 #include "core/banned.h"
 
 static const struct {
@@ -38,10 +37,18 @@ const char *souk_analytics_event_name(int code)
     return NULL;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Sorts V (N) ascending by insertion: a visitor's events arrive nearly in
+ * time order (the table is in the order they were stored), so this is
+ * about one pass, where qsort would pay its full price 200,000 times. */
+static void sort_nearly_sorted(uint64_t *v, size_t n)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 /* Counts, for the time-sorted events EV (N) of one visitor (sec << 8 |
@@ -114,7 +121,7 @@ json_t *souk_analytics_funnel(const souk_analytics_facts *f, const souk_analytic
     for (size_t v = 0; v < s.visitors; v++) {
         size_t a = start[v], b = start[v + 1];
         if (b - a > 1)
-            souk_sort(ev + a, b - a, sizeof *ev, cmp_u64);
+            sort_nearly_sorted(ev + a, b - a);
         if (b > a)
             walk(ev + a, b - a, q->nsteps, q->per_session, entered);
     }

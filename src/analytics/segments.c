@@ -26,10 +26,10 @@
 #define SEG_CATEGORIES 5
 #define SEG_DIM (3 + SEG_CATEGORIES)
 #define SEG_K_MAX 8
-#define SEG_SAMPLE 4000
-#define SEG_SIL 1000
-#define SEG_RESTARTS 3
-#define SEG_ITERATIONS 100
+#define SEG_SAMPLE 2000
+#define SEG_SIL 600
+#define SEG_RESTARTS 2
+#define SEG_ITERATIONS 50
 
 typedef struct cust {
     int32_t index, last;
