@@ -167,5 +167,12 @@ for (const [report, sql] of Object.entries(QUERIES)) {
   console.log(`  ${'segments'.padEnd(11)} ${fmt(cold.ms)}  ${fmt(warm.ms)}  ${fmt(again.ms)}    |  (no DuckDB counterpart: k = ${cold.body.k}, ` +
     `silhouette ${cold.body.silhouette} over ${cold.body.customers} customers)`);
 }
+{ // churn: souk only; its AUC on the time split is the model's quality (goal on Online Retail: >= 0.75)
+  const path = (t) => `churn?to=${t}&currency=${currency}`;
+  const dayBeforeTo = new Date((d1 - 1) * DAY).toISOString().slice(0, 10);
+  const cold = await souk(path(to)), warm = await souk(path(to)), again = await souk(path(dayBeforeTo));
+  console.log(`  ${'churn'.padEnd(11)} ${fmt(cold.ms)}  ${fmt(warm.ms)}  ${fmt(again.ms)}    |  (no DuckDB counterpart: AUC ${cold.body.auc} ` +
+    `at ${cold.body.test_cutoff} on ${cold.body.test_customers} customers, churn rate ${cold.body.test_churn_rate}, horizon ${cold.body.horizon_days} days)`);
+}
 if (!agree) for (const [r, v] of Object.entries(results)) console.log(`  ${r}: souk ${JSON.stringify(v.souk)}\n  ${' '.repeat(r.length)}  duckdb ${JSON.stringify(v.duckdb)}`);
 console.log('  (ratio = souk time / DuckDB time: below 1 means souk was faster; recompute ratio compares two warm computations)');

@@ -266,6 +266,7 @@ typedef struct souk_analytics_query {
     bool per_session;          /* funnel: per session instead of per visitor */
     int steps[SOUK_ANALYTICS_STEPS_MAX], nsteps;
     int32_t limit, offset; /* rfm and segments rows */
+    int horizon;           /* churn: days without a purchase that make a churner (0 = 90) */
     int k;                 /* segments: clusters (2..SOUK_ANALYTICS_SEG_K_LIMIT); 0 = chosen by silhouette */
     int threads;           /* scan threads (1..8; 0 = 2) */
 } souk_analytics_query;
@@ -292,6 +293,11 @@ json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_q
 /* k-means segments on RFM and category mix (segments.c): k chosen by the
  * mean silhouette of k = 2..8 unless Q->k fixes it; rows are customers. */
 json_t *souk_analytics_segments(const souk_analytics_facts *f, const souk_analytics_query *q);
+/* Churn-risk scores (churn.c): a logistic regression on what each customer
+ * did up to a cutoff, trained at to − 2·horizon, its AUC measured at
+ * to − horizon, then retrained there and applied as of to; rows are
+ * customers, the likeliest to churn first. */
+json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics_query *q);
 
 /* Writes REPORT's rows as CSV (header from the first row's keys, CRLF) to
  * OUT. 0, or -1 when OUT failed. */

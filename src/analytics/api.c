@@ -19,12 +19,12 @@
 
 #define DAYS_DEFAULT 30
 
-typedef enum { R_KPIS, R_TIMESERIES, R_FUNNEL, R_COHORTS, R_RFM, R_SEGMENTS } report_kind;
+typedef enum { R_KPIS, R_TIMESERIES, R_FUNNEL, R_COHORTS, R_RFM, R_SEGMENTS, R_CHURN } report_kind;
 
 typedef struct params {
     const char *from, *to, *currency, *steps;
     int granularity, channel, per, format;
-    int64_t category, vendor, limit, offset, k;
+    int64_t category, vendor, limit, offset, k, horizon;
     uint64_t present;
 } params;
 
@@ -85,7 +85,22 @@ static const char *parse_steps(const char *v, size_t len, void *dst, souk_arena 
     return *(const char **)dst ? NULL : "out of memory";
 }
 
-enum { P_FROM, P_TO, P_GRAN, P_CUR, P_CAT, P_VENDOR, P_CHANNEL, P_STEPS, P_PER, P_LIMIT, P_OFFSET, P_FORMAT, P_K };
+enum {
+    P_FROM,
+    P_TO,
+    P_GRAN,
+    P_CUR,
+    P_CAT,
+    P_VENDOR,
+    P_CHANNEL,
+    P_STEPS,
+    P_PER,
+    P_LIMIT,
+    P_OFFSET,
+    P_FORMAT,
+    P_K,
+    P_HORIZON
+};
 static const souk_query_field fields[] = {
     [P_FROM] = SOUK_QUERY_F_CUSTOM("from", params, from, parse_day),
     [P_TO] = SOUK_QUERY_F_CUSTOM("to", params, to, parse_day),
@@ -100,6 +115,7 @@ static const souk_query_field fields[] = {
     [P_OFFSET] = SOUK_QUERY_F_INT("offset", params, offset, 0, 10000000),
     [P_FORMAT] = SOUK_QUERY_F_ENUM("format", params, format, formats),
     [P_K] = SOUK_QUERY_F_INT("k", params, k, 2, SOUK_ANALYTICS_SEG_K_LIMIT),
+    [P_HORIZON] = SOUK_QUERY_F_INT("horizon", params, horizon, 7, 365),
 };
 static const souk_query_spec spec = SOUK_QUERY_SPEC(params, fields);
 
@@ -116,8 +132,10 @@ static const uint64_t allowed[] = {
               1u << P_OFFSET | 1u << P_FORMAT,
     [R_SEGMENTS] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL |
                    1u << P_LIMIT | 1u << P_OFFSET | 1u << P_FORMAT | 1u << P_K,
+    [R_CHURN] = 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |
+                1u << P_OFFSET | 1u << P_FORMAT | 1u << P_HORIZON,
 };
-_Static_assert(sizeof allowed / sizeof allowed[0] == R_SEGMENTS + 1, "a parameter list per report");
+_Static_assert(sizeof allowed / sizeof allowed[0] == R_CHURN + 1, "a parameter list per report");
 
 static int bad(souk_req *req, souk_res *res)
 {
@@ -175,6 +193,7 @@ static int decode(souk_req *req, souk_res *res, const souk_analytics_facts *f, r
     q->limit = (int32_t)p.limit;
     q->offset = (int32_t)p.offset;
     q->k = (int)p.k;
+    q->horizon = (int)p.horizon;
     q->threads = 2;
     static const int default_steps[] = {SOUK_ANALYTICS_EV_PRODUCT_VIEW, SOUK_ANALYTICS_EV_ADD_TO_CART,
                                         SOUK_ANALYTICS_EV_CHECKOUT_STARTED, SOUK_ANALYTICS_EV_PURCHASE};
@@ -215,7 +234,7 @@ static const char *cache_key(souk_req *req, report_kind kind, const souk_analyti
     return souk_arena_printf(req->arena, "%d|%d|%d|%d|%d|%s|%lld|%lld|%d|%d|%s|%d|%d|%d|%d", (int)kind, q->from, q->to,
                              q->granularity, q->currency, q->currency_code ? q->currency_code : "",
                              (long long)q->category_id, (long long)q->vendor_id, q->channel, q->per_session, steps,
-                             q->limit, q->offset, q->k, csv);
+                             q->limit, q->offset, q->k * 1000 + q->horizon, csv);
 }
 
 static int answer(souk_req *req, souk_res *res, report_kind kind)
@@ -244,7 +263,8 @@ static int answer(souk_req *req, souk_res *res, report_kind kind)
                 : kind == R_FUNNEL     ? souk_analytics_funnel(f, &q)
                 : kind == R_COHORTS    ? souk_analytics_cohorts(f, &q)
                 : kind == R_RFM        ? souk_analytics_rfm(f, &q)
-                                       : souk_analytics_segments(f, &q);
+                : kind == R_SEGMENTS   ? souk_analytics_segments(f, &q)
+                                       : souk_analytics_churn(f, &q);
     souk_analytics_release(f);
     if (!j)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
@@ -295,4 +315,9 @@ int souk_analytics_api_rfm(souk_req *req, souk_res *res)
 int souk_analytics_api_segments(souk_req *req, souk_res *res)
 {
     return answer(req, res, R_SEGMENTS);
+}
+
+int souk_analytics_api_churn(souk_req *req, souk_res *res)
+{
+    return answer(req, res, R_CHURN);
 }

@@ -142,6 +142,7 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/cohorts", ANALYTICS_OWN, souk_analytics_api_cohorts, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/rfm", ANALYTICS_OWN, souk_analytics_api_rfm, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/segments", ANALYTICS_OWN, souk_analytics_api_segments, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/churn", ANALYTICS_OWN, souk_analytics_api_churn, .blocking = true),
 
     /* recommendations (answered from memory; for-you is personal and never cached) */
     ROUTE(SOUK_GET, "/api/v1/recommendations/for-you", PUBLIC, souk_rec_api_for_you),

@@ -149,6 +149,8 @@ describe('analytics over HTTP', () => {
       ['segments?k=1', 'k'],
       ['segments?k=11', 'k'],
       ['rfm?k=3', 'k'],
+      ['churn?horizon=3', 'horizon'],
+      ['churn?from=2026-01-01', 'from'],
     ];
     for (const [path, field] of cases) expectError(await admin(`/api/v1/admin/analytics/${path}`), 400, 'BAD_REQUEST', field);
   });
@@ -163,6 +165,11 @@ describe('analytics over HTTP', () => {
     const seg = must(await api(srv, 'GET', '/api/v1/admin/analytics/segments?currency=USD', { key: k.key }), 200);
     assert.equal(seg.customers, 2);
     assert.equal(seg.k, null); // two customers are too few to split
+    const churn = must(await api(srv, 'GET', '/api/v1/admin/analytics/churn?currency=USD&horizon=30', { key: k.key }), 200);
+    assert.equal(churn.customers, 2);
+    assert.equal(churn.horizon_days, 30);
+    assert.equal(churn.rows.length, 2);
+    assert.ok(churn.rows.every((r) => r.churn_probability >= 0 && r.churn_probability <= 1));
     const m = await eventually(async () => {
       const t = await fetch(`${srv.url}/metrics`).then((x) => x.text());
       return /^souk_analytics_rows\{table="order_lines"\} 3$/m.test(t) ? t : null;

@@ -202,6 +202,7 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/analytics/cohorts': () => ({}),
     'GET /api/v1/admin/analytics/rfm': () => ({}),
     'GET /api/v1/admin/analytics/segments': () => ({}),
+    'GET /api/v1/admin/analytics/churn': () => ({}),
     'GET /api/v1/admin/search/synonyms': () => ({}),
     'PUT /api/v1/admin/search/synonyms': () => ({ body: { rules: ['sofa, couch'] } }),
     'GET /api/v1/admin/search/settings': () => ({}),

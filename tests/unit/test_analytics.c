@@ -504,6 +504,58 @@ static void segments_find_planted_groups(void **state)
     free(f);
 }
 
+/* Churn on planted structure: each customer buys every 5..14 days from their start until they
+ * stop at a random day of two years (some never stop); who stopped long ago has not bought
+ * for a long time, so the model that reads recency must rank churners first (AUC well above
+ * chance on the later window), and today's scores put the long-gone above the active. */
+static void churn_model_ranks_the_planted_churners(void **state)
+{
+    (void)state;
+    souk_analytics_facts *f = malloc(sizeof *f);
+    assert_int_equal(souk_analytics_facts_init(f, NULL), 0);
+    int64_t start = at("2024-01-01T12:00:00Z"), d = 86400000000LL, id = 1;
+    uint64_t x = 0x2545F4914F6CDD1DULL;
+    pthread_mutex_lock(&f->write_mu);
+    for (int c = 0; c < 400; c++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int64_t from = (int64_t)(x % 200), stop = c % 4 == 0 ? 800 : 150 + (int64_t)((x >> 20) % 580);
+        int64_t gap = 5 + (int64_t)((x >> 40) % 10);
+        for (int64_t day0 = from; day0 < stop && day0 < 730; day0 += gap) {
+            souk_analytics_line_in l = line(1 + c % 3, 1, 1000 + c);
+            souk_analytics_order_in in = {.order_id = id++,
+                                          .user_id = 5000 + c,
+                                          .paid_at = start + day0 * d,
+                                          .currency = "EUR",
+                                          .lines = &l,
+                                          .nlines = 1};
+            assert_int_equal(souk_analytics_add_order(f, &in), 1);
+        }
+    }
+    pthread_mutex_unlock(&f->write_mu);
+    souk_analytics_query q = query(f, "2024-01-01", "2025-12-30", "EUR");
+    q.limit = 400;
+    json_t *r = souk_analytics_churn(f, &q);
+    assert_non_null(r);
+    assert_int_equal(json_integer_value(json_object_get(r, "horizon_days")), 90);
+    assert_string_equal(json_string_value(json_object_get(r, "test_cutoff")), "2025-10-01");
+    assert_true(json_integer_value(json_object_get(r, "train_customers")) > 100);
+    double auc = json_real_value(json_object_get(r, "auc"));
+    if (auc < 0.85)
+        fail_msg("AUC %.4f on the planted churn", auc);
+    assert_true(json_real_value(json_object_get(json_object_get(r, "coefficients"), "log_recency_days")) > 0);
+    const json_t *rows = json_object_get(r, "rows");
+    assert_int_equal(json_array_size(rows), (size_t)json_integer_value(json_object_get(r, "customers")));
+    /* the likeliest churner has been gone long; the least likely bought lately */
+    const json_t *top = json_array_get(rows, 0), *bottom = json_array_get(rows, json_array_size(rows) - 1);
+    assert_true(json_integer_value(json_object_get(top, "recency_days")) > 90);
+    assert_true(json_integer_value(json_object_get(bottom, "recency_days")) < 30);
+    assert_true(json_real_value(json_object_get(top, "churn_probability")) >
+                json_real_value(json_object_get(bottom, "churn_probability")));
+    json_decref(r);
+    souk_analytics_facts_release(f);
+    free(f);
+}
+
 /* A store of several chunks: the parallel scans answer what one thread does. */
 static void parallel_scans_agree_with_one_thread(void **state)
 {
@@ -620,6 +672,7 @@ int main(void)
         cmocka_unit_test(csv_is_the_rows),
         cmocka_unit_test(parallel_scans_agree_with_one_thread),
         cmocka_unit_test(segments_find_planted_groups),
+        cmocka_unit_test(churn_model_ranks_the_planted_churners),
         cmocka_unit_test(loads_the_published_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
