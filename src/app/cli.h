@@ -60,6 +60,14 @@ int souk_cmd_search(int argc, char **argv);
  * be read or written, 2 for usage errors. ARGV[0] is "reindex". */
 int souk_cmd_reindex(int argc, char **argv);
 
+/* `souk analytics rebuild [--db DSN] [--no-signal]` and `souk analytics
+ * timezone [--db DSN] [ZONE]` (cmd_analytics.c): builds the analytics facts
+ * with a progress bar and prints rows, memory and time, then signals
+ * running servers to rebuild; shows or sets the reports' time zone. 0 on
+ * success, 1 when the database fails, 2 for usage errors (an unknown zone).
+ * ARGV[0] is "analytics". */
+int souk_cmd_analytics(int argc, char **argv);
+
 /* `souk train [--db DSN] [--factors N] [--iterations N] [--window-days N]
  * [--test-days N] [--activate]` (cmd_train.c): one recommendation training
  * run (recommend/service.h) with a progress bar; prints the version and its

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "analytics/analytics.h"
 #include "app/cli.h"
 #include "app/routes.h"
 #include "core/log.h"
@@ -158,6 +159,8 @@ int souk_cmd_serve(int argc, char **argv)
         }
         souk_store_group_set_default(group);
     }
+    if (workers)
+        souk_analytics_register(cfg.listen_port); /* the read model's outbox subscriber, before the dispatcher */
     if (workers && souk_background_start(cfg.db_dsn, 2) < 0) {
         souk_log_error("cannot start the job workers and the event dispatcher");
         souk_store_group_stop(group);
@@ -185,7 +188,16 @@ int souk_cmd_serve(int argc, char **argv)
         souk_store_group_stop(group);
         return SOUK_EXIT_FAIL;
     }
+    if (souk_analytics_start(cfg.db_dsn) < 0) { /* the analytics facts: built in the background */
+        souk_rec_service_stop();
+        souk_search_service_stop();
+        if (workers)
+            souk_background_stop();
+        souk_store_group_stop(group);
+        return SOUK_EXIT_FAIL;
+    }
     if (souk_search_analytics_start(cfg.db_dsn) < 0) { /* flushes search analytics off the loops */
+        souk_analytics_stop();
         souk_rec_service_stop();
         souk_search_service_stop();
         if (workers)
@@ -206,6 +218,7 @@ int souk_cmd_serve(int argc, char **argv)
                              .access_log = access_log};
     int rc = souk_server_run(&opts);
     souk_search_analytics_stop(); /* its last flush goes through the committer */
+    souk_analytics_stop();
     souk_rec_service_stop();
     souk_search_service_stop();
     if (workers)

@@ -69,6 +69,8 @@ static const souk_command commands[] = {
     {"search", "search the catalog as shoppers will (builds the index)", NULL, souk_cmd_search},
     {"reindex", "rebuild the search index (running servers follow)", NULL, souk_cmd_reindex},
     {"eval", "measure search relevance, recommendation quality and forecast accuracy offline", NULL, souk_cmd_eval},
+    {"analytics", "rebuild the analytics facts (running servers follow) or set the reports' time zone", NULL,
+     souk_cmd_analytics},
     {"train", "train a recommendation model on the behaviour events (a new model version)", NULL, souk_cmd_train},
     {"routes", "list the route table",
      "usage: souk routes [--json]\n\n"

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analytics/api.h"
 #include "audit/audit.h"
 #include "behaviour/api.h"
 #include "cart/api.h"
@@ -37,6 +38,7 @@
 #define ORDERS_MANAGE "orders:manage"
 #define ORDERS_FULFIL "orders:fulfil:own"
 #define RECS_MANAGE "recommendations:manage"
+#define ANALYTICS_OWN "analytics:read:own" /* analytics:read implies it; a vendor reads their own slice */
 #define LIST_CACHE "public, max-age=300"
 #define DETAIL_CACHE "public, max-age=900"
 
@@ -139,6 +141,16 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_PUT, "/api/v1/admin/search/synonyms", CATALOG_WRITE, souk_search_api_synonyms_put),
     ROUTE(SOUK_GET, "/api/v1/admin/search/settings", CATALOG_WRITE, souk_search_api_settings_get),
     ROUTE(SOUK_PUT, "/api/v1/admin/search/settings", CATALOG_WRITE, souk_search_api_settings_put),
+
+    /* analytics reports (computed from the in-memory facts on the CPU pool; docs/analytics.md) */
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/kpis", ANALYTICS_OWN, souk_analytics_api_kpis, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/timeseries", ANALYTICS_OWN, souk_analytics_api_timeseries,
+          .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/funnel", ANALYTICS_OWN, souk_analytics_api_funnel, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/cohorts", ANALYTICS_OWN, souk_analytics_api_cohorts, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/rfm", ANALYTICS_OWN, souk_analytics_api_rfm, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/segments", ANALYTICS_OWN, souk_analytics_api_segments, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/churn", ANALYTICS_OWN, souk_analytics_api_churn, .blocking = true),
 
     /* recommendations (answered from memory): anonymous answers (for-you: without a cart) are kept in the
      * response cache, keyed by the whole URL (anonymous_id, limit, category, ...), until the recommendation

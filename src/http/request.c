@@ -17,6 +17,7 @@ static const struct {
     {"catalog:write", "catalog:write:own"},
     {"orders:manage", "orders:fulfil:own"},
     {"orders:manage", "orders:read:any"},
+    {"analytics:read", "analytics:read:own"},
 };
 
 static bool contains_exactly(const char *have, const char *permission);

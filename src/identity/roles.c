@@ -11,9 +11,10 @@ const char *const souk_permissions[] = {
     "catalog:read:unpublished", /* draft and archived products, archived variants */
     "inventory:write",
     "orders:read:any",
-    "orders:manage",     /* act on any order: cancel, fulfil, ship, refund, returns */
-    "orders:fulfil:own", /* fulfil, ship and deliver the principal's vendor's sub-orders */
-    "analytics:read",
+    "orders:manage",      /* act on any order: cancel, fulfil, ship, refund, returns */
+    "orders:fulfil:own",  /* fulfil, ship and deliver the principal's vendor's sub-orders */
+    "analytics:read",     /* every report of the whole store and any slice */
+    "analytics:read:own", /* the reports of the principal's own vendor */
     "users:manage",
     "audit:read",
     "mail:read",
@@ -28,7 +29,7 @@ static const struct {
     const char *permissions;
 } roles[] = {
     {"customer", ""},
-    {"vendor", "catalog:write:own orders:fulfil:own"},
+    {"vendor", "catalog:write:own orders:fulfil:own analytics:read:own"},
     {"inventory_manager", "catalog:read:unpublished inventory:write orders:read:any orders:manage analytics:read"},
     {"admin", "*"},
 };

@@ -219,7 +219,7 @@ static void test_principals(void **state)
     assert_int_equal(auth(f, tok, &p), 0);
     assert_int_equal(p.kind, SOUK_ACTOR_USER);
     assert_int_equal(p.user_id, vendor_user);
-    assert_string_equal(p.permissions, "catalog:write:own orders:fulfil:own");
+    assert_string_equal(p.permissions, "catalog:write:own orders:fulfil:own analytics:read:own");
     /* session of another user, deleted user, revoked session */
     assert_int_equal(souk__identity_token_sign(f->db, vendor_user, s2, tok), 0);
     assert_int_equal(auth(f, tok, NULL), -1);

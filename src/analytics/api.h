@@ -1,0 +1,32 @@
+/* api.h — the HTTP handlers of the analytics reports (docs/analytics.md).
+ *
+ * GET /api/v1/admin/analytics/{kpis,timeseries,funnel,cohorts,rfm,segments,churn}, each
+ * with permission analytics:read:own (implied by analytics:read): an admin
+ * or a key with analytics:read reads the whole store or any slice; a
+ * vendor (or their key) only their own vendor's slice (vendor= is theirs
+ * whatever it says, another vendor's id answers 403) and no funnel (its
+ * events are the whole store's). Query: from, to (YYYY-MM-DD, local days of
+ * the store's time zone, inclusive; default the 30 days to today; at most
+ * SOUK_ANALYTICS_RANGE_DAYS_MAX), granularity (day|week|month), currency (ISO
+ * code; default the one with the most revenue), category (cat_…), vendor
+ * (vend_…), channel (api|import), steps (funnel: comma-separated event
+ * types, 2..8), per (visitor|session), limit (rfm, segments: 1..10000,
+ * 100), offset, k (segments: 2..10; default chosen by silhouette), horizon
+ * (churn: 7..365 days, 90),
+ * format (json|csv; or Accept: text/csv). Bad parameters answer 400
+ * BAD_REQUEST with details per parameter; 503 with Retry-After while the
+ * first build runs. They run on the CPU pool (route flag .blocking). */
+#ifndef SOUK_ANALYTICS_API_H
+#define SOUK_ANALYTICS_API_H
+
+#include "http/http.h"
+
+int souk_analytics_api_kpis(souk_req *req, souk_res *res);
+int souk_analytics_api_timeseries(souk_req *req, souk_res *res);
+int souk_analytics_api_funnel(souk_req *req, souk_res *res);
+int souk_analytics_api_cohorts(souk_req *req, souk_res *res);
+int souk_analytics_api_rfm(souk_req *req, souk_res *res);
+int souk_analytics_api_segments(souk_req *req, souk_res *res);
+int souk_analytics_api_churn(souk_req *req, souk_res *res);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * internal.h — what the files of src/analytics share and nothing else
+ * includes: the reader's snapshot of the row counts, column access, the
+ * parallel scan, and the JSON helpers of the reports.
+ */
+#ifndef SOUK_ANALYTICS_INTERNAL_H
+#define SOUK_ANALYTICS_INTERNAL_H
+
+#include "analytics/analytics.h"
+
+/* The row counts a report reads up to, taken once in the order facts.c
+ * publishes them backwards (lines and refunds, then orders, then the
+ * dictionaries), so that every index met is below its count. */
+typedef struct souk_analytics_snap {
+    size_t lines, refunds, events, orders;
+    size_t customers, products, categories, vendors, visitors;
+    int ncurrencies;
+    uint64_t version;
+} souk_analytics_snap;
+
+void souk__analytics_snap(const souk_analytics_facts *f, souk_analytics_snap *s);
+
+/* Moves the version after a batch of events (facts.c). */
+void souk__analytics_events_published(souk_analytics_facts *f);
+
+#define SOUK_ANALYTICS_LC(f, i) ((const souk_analytics_line_chunk *)SOUK_ANALYTICS_CHUNK_OF(&(f)->lines, i))
+#define SOUK_ANALYTICS_OC(f, i) ((const souk_analytics_order_chunk *)SOUK_ANALYTICS_CHUNK_OF(&(f)->orders, i))
+#define SOUK_ANALYTICS_RC(f, i) ((const souk_analytics_refund_chunk *)SOUK_ANALYTICS_CHUNK_OF(&(f)->refunds, i))
+#define SOUK_ANALYTICS_EC(f, i) ((const souk_analytics_event_chunk *)SOUK_ANALYTICS_CHUNK_OF(&(f)->events, i))
+
+/* Runs FN(CTX, T, LO, HI) on THREADS threads (1..8) over rows [0, N) cut
+ * into chunk-aligned parts, T the part's number; FN must only write to its
+ * own part of CTX. Falls back to one call when N is small or a thread
+ * cannot start. */
+void souk__analytics_parallel(size_t n, int threads, void (*fn)(void *ctx, int t, size_t lo, size_t hi), void *ctx);
+
+/* The filter of a query resolved to dense indexes (-1 = any; -2 = an id
+ * the facts do not know: nothing matches). */
+typedef struct souk_analytics_match {
+    int32_t category, vendor;
+    int channel, currency;
+} souk_analytics_match;
+
+/* Resolves Q's filters against F (the currency: Q's, else the one with the
+ * most revenue, else 0). */
+void souk__analytics_match(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_query *q,
+                           souk_analytics_match *m);
+
+/* Whether line R of chunk C passes M (currency included). */
+static inline bool souk__analytics_line_ok(const souk_analytics_line_chunk *c, size_t r, const souk_analytics_match *m)
+{
+    return c->currency[r] == m->currency && (m->category == -1 || c->category[r] == m->category) &&
+           (m->vendor == -1 || c->vendor[r] == m->vendor) && (m->channel == -1 || c->channel[r] == m->channel);
+}
+
+/* The bucket start of DAY for granularity G (0 day, 1 ISO week, 2 month),
+ * and the first day of the next bucket. */
+int32_t souk__analytics_bucket(int32_t day, int g);
+int32_t souk__analytics_bucket_next(int32_t start, int g);
+
+/* A ratio A/B rounded to 4 decimals as JSON, or null when B is 0. */
+json_t *souk__analytics_ratio(double a, double b);
+
+/* The common head of every report: {"currency", "timezone", "from", "to", …}. */
+json_t *souk__analytics_head(const souk_analytics_facts *f, const souk_analytics_query *q,
+                             const souk_analytics_match *m);
+
+#endif

@@ -1,0 +1,51 @@
+// `souk analytics`: `timezone` shows and sets the reports' time zone (an unknown zone is a usage
+// error) and a running server rebuilds its facts in the new zone within seconds; `rebuild`
+// builds the facts with a progress bar, prints rows and memory, and makes servers rebuild.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../api/lib/server.js';
+import { api } from '../api/lib/client.js';
+import { eventually } from '../api/lib/orders_util.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SOUK = resolve(here, '..', process.env.SOUK_BIN || '../build/souk');
+
+function souk(args) {
+  const r = spawnSync(SOUK, args, { encoding: 'utf8', timeout: 120000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('souk analytics', () => {
+  let srv;
+  before(async () => { srv = await startServer(); });
+  after(async () => srv && (await srv.stop()));
+
+  it('shows and sets the time zone; the server follows', async () => {
+    let r = souk(['analytics', 'timezone', '--db', srv.dbPath]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out.trim(), 'analytics time zone: UTC');
+    r = souk(['analytics', 'timezone', '--db', srv.dbPath, 'Mars/Olympus']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /unknown time zone 'Mars\/Olympus'/);
+    r = souk(['analytics', 'timezone', '--db', srv.dbPath, 'Europe/Paris']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(souk(['analytics', 'timezone', '--db', srv.dbPath]).out.trim(), 'analytics time zone: Europe/Paris');
+    await eventually(async () => {
+      const k = await api(srv, 'GET', '/api/v1/admin/analytics/kpis', { key: true });
+      return k.status === 200 && k.body.timezone === 'Europe/Paris';
+    }, 'the server rebuilds in Paris time', 10_000);
+  });
+
+  it('rebuilds with a progress bar and prints what the facts hold', () => {
+    const r = souk(['analytics', 'rebuild', '--db', srv.dbPath]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /^analytics 100% done$/m);
+    assert.match(r.out, /^analytics facts built in \d+ ms \(time zone Europe\/Paris\): \d+ orders, \d+ order lines, \d+ refunds, \d+ events$/m);
+    assert.match(r.out, /^memory: [\d.]+ MiB/m);
+    assert.equal(souk(['analytics', 'frobnicate', '--db', srv.dbPath]).code, 2);
+    assert.equal(souk(['analytics']).code, 2);
+  });
+});
