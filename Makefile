@@ -27,9 +27,9 @@ SRC      := $(sort $(wildcard src/*/*.c src/store/sqlite/*.c src/store/postgres/
 MAIN_SRC := src/app/main.c
 LIB_SRC  := $(filter-out $(MAIN_SRC),$(SRC))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
-# PostgreSQL's set: the same files, except where postgres/ holds its own
-# version of one (DDL that differs: types, triggers)
-PG_MIGRATIONS := $(foreach m,$(MIGRATIONS),$(or $(wildcard src/store/migrations/postgres/$(notdir $m)),$m))
+# PostgreSQL's set: each SQLite file translated by postgres.sed (INTEGER is
+# BIGINT there, BLOB BYTEA), except where postgres/ holds a hand-written twin
+PG_MIGRATIONS := $(foreach m,$(MIGRATIONS),$(or $(wildcard src/store/migrations/postgres/$(notdir $m)),$(BUILD)/gen/pg/$(notdir $m)))
 ASSETS   := src/app/openapi.json web/site.css web/site.js
 GEN_SRC  := $(BUILD)/gen/migrations_sqlite.c $(BUILD)/gen/migrations_postgres.c $(BUILD)/gen/assets.c
 LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(GEN_SRC))
@@ -49,6 +49,10 @@ $(BUILD)/tools/embed: tools/embed.c
 $(BUILD)/gen/migrations_sqlite.c: $(MIGRATIONS) $(BUILD)/tools/embed
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/embed souk_migrations_sqlite $@ $(MIGRATIONS)
+
+$(BUILD)/gen/pg/%.sql: src/store/migrations/sqlite/%.sql src/store/migrations/postgres.sed
+	@mkdir -p $(dir $@)
+	sed -E -f src/store/migrations/postgres.sed $< > $@
 
 $(BUILD)/gen/migrations_postgres.c: $(PG_MIGRATIONS) $(BUILD)/tools/embed
 	@mkdir -p $(dir $@)
