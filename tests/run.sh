@@ -45,46 +45,38 @@ for t in "$BUILD"/tests/test_*; do
   if [ "$f" -ne 0 ]; then failures+=("${t##*/}"); printf '%s\n' "$out" | grep -v '^\[ \(RUN\|       OK\) ' | tail -40; fi
 done
 
+# Runs node:test over DIRS in tests/ (the environment as given) and counts
+# its passes and failures under LABEL; prints what failed.
+node_suite() {
+  local label=$1 out rc p f
+  shift
+  out=$(mktemp)
+  (cd tests && SOUK_BIN="../$BUILD/souk" node --test --test-reporter=tap "$@" >"$out" 2>&1)
+  rc=$?
+  p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$out" | tail -1)
+  f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$out" | tail -1)
+  p=${p:-0}
+  f=${f:-0}
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  printf '%-40s %4d passed %4d failed\n' "$label" "$p" "$f"
+  if [ "$f" -ne 0 ]; then
+    failures+=("$label")
+    grep -B2 -A25 '^ *not ok' "$out" | head -200
+  fi
+  rm -f "$out"
+}
+
 section "HTTP and CLI tests (node:test against $BUILD/souk)"
-node_out=$(mktemp)
-(cd tests && SOUK_BIN="../$BUILD/souk" node --test --test-reporter=tap api/ cli/ arch/ browser/ >"$node_out" 2>&1)
-rc=$?
-p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$node_out" | tail -1)
-f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$node_out" | tail -1)
-p=${p:-0}
-f=${f:-0}
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-passed=$((passed + p))
-failed=$((failed + f))
-printf '%-40s %4d passed %4d failed\n' "node --test" "$p" "$f"
-if [ "$f" -ne 0 ]; then
-  failures+=("node tests")
-  grep -B2 -A25 '^ *not ok' "$node_out" | head -200
-fi
-rm -f "$node_out"
+node_suite "node --test" api/ cli/ arch/ browser/
 
 # The HTTP suite again with every server on a fresh PostgreSQL database (the
 # adapter under the whole product, not only the contract). SOUK_SKIP_PG_HTTP=1
 # skips it (make san does: the sanitizer run is long enough).
 if [ -n "${SOUK_TEST_PG_DSN:-}" ] && [ "${SOUK_SKIP_PG_HTTP:-0}" != 1 ]; then
   section "HTTP tests on PostgreSQL (node:test, SOUK_TEST_HTTP_PG)"
-  node_out=$(mktemp)
-  (cd tests && SOUK_BIN="../$BUILD/souk" SOUK_TEST_HTTP_PG="$SOUK_TEST_PG_DSN" \
-    node --test --test-reporter=tap api/ >"$node_out" 2>&1)
-  rc=$?
-  p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$node_out" | tail -1)
-  f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$node_out" | tail -1)
-  p=${p:-0}
-  f=${f:-0}
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-  passed=$((passed + p))
-  failed=$((failed + f))
-  printf '%-40s %4d passed %4d failed\n' "node --test (PostgreSQL)" "$p" "$f"
-  if [ "$f" -ne 0 ]; then
-    failures+=("node tests on PostgreSQL")
-    grep -B2 -A25 '^ *not ok' "$node_out" | head -200
-  fi
-  rm -f "$node_out"
+  SOUK_TEST_HTTP_PG="$SOUK_TEST_PG_DSN" node_suite "node --test (PostgreSQL)" api/
 fi
 
 if [ "${SOUK_SKIP_FUZZ:-0}" != 1 ]; then

@@ -129,8 +129,8 @@ test('the ownership map names every table the migrations create', () => {
   const owners = ownership();
   const dir = path.join(SRC, 'store', 'migrations');
   const missing = [];
-  for (const dialect of readdirSync(dir))
-    for (const f of readdirSync(path.join(dir, dialect))) {
+  for (const dialect of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name))
+    for (const f of readdirSync(path.join(dir, dialect)).filter((n) => n.endsWith('.sql'))) {
       const sql = readFileSync(path.join(dir, dialect, f), 'utf8');
       for (const m of sql.matchAll(/CREATE\s+(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_]+)/gi))
         if (!owners.has(m[1])) missing.push(`${dialect}/${f}: ${m[1]}`);
