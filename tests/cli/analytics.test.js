@@ -9,14 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../api/lib/server.js';
 import { api } from '../api/lib/client.js';
 import { eventually } from '../api/lib/orders_util.js';
+import { souk } from './lib/souk.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SOUK = resolve(here, '..', process.env.SOUK_BIN || '../build/souk');
-
-function souk(args) {
-  const r = spawnSync(SOUK, args, { encoding: 'utf8', timeout: 120000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 describe('souk analytics', () => {
   let srv;

@@ -7,15 +7,11 @@ import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { souk } from './lib/souk.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SOUK = resolve(here, '..', process.env.SOUK_BIN || '../build/souk');
 const RETAIL = resolve(here, '../../../shared/data/online-retail/online_retail.csv.gz');
 
-function souk(args, opts = {}) {
-  const r = spawnSync(SOUK, args, { encoding: 'utf8', timeout: 120000, ...opts });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 function sql(db, query) {
   const r = spawnSync('sqlite3', ['-readonly', db, query], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);

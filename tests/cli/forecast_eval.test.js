@@ -8,29 +8,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { souk, table } from './lib/souk.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SOUK = resolve(here, '..', process.env.SOUK_BIN || '../build/souk');
-
-function souk(args) {
-  const r = spawnSync(SOUK, args, { encoding: 'utf8', timeout: 120000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 // rows of the accuracy table: method -> { sMAPE, MASE, relS, relM, ms, fallback }
-function table(out) {
-  const lines = out.split('\n');
-  const h = lines.findIndex((l) => l.startsWith('method '));
-  assert.ok(h >= 0, `no table header in:\n${out}`);
-  const head = lines[h].trim().split(/\s+/);
-  const rows = {};
-  for (const line of lines.slice(h + 1)) {
-    if (!line.trim()) break;
-    const f = line.trim().split(/\s+/);
-    rows[f[0]] = { cols: f.length, sMAPE: +f[1], MASE: +f[2], relS: +f[3], relM: +f[4], ms: +f[5], fallback: +f[6] };
-  }
-  return { head, rows };
-}
+const rowsOf = (out) => table(out, 'method ', ['sMAPE', 'MASE', 'relS', 'relM', 'ms', 'fallback']);
 
 function series() {
   let s = 7n;
@@ -84,7 +67,7 @@ describe('souk eval forecast', () => {
     const r = souk(['eval', 'forecast', '--series', f, '--horizon', '14', '--period', '7', '--per-series']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^series: 3 evaluated, 1 skipped \(fewer than 28 points\); horizon 14, period 7; 422 rows$/m);
-    const { head, rows } = table(r.out);
+    const { head, rows } = rowsOf(r.out);
     assert.deepEqual(head, ['method', 'sMAPE', 'MASE', 'sMAPE/snaive', 'MASE/snaive', 'fit_ms/series', 'fallback']);
     assert.deepEqual(Object.keys(rows), ['snaive', 'ets', 'croston', 'sba', 'auto']);
     for (const [name, row] of Object.entries(rows)) {

@@ -8,29 +8,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { souk, table } from './lib/souk.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SOUK = resolve(here, '..', process.env.SOUK_BIN || '../build/souk');
-
-function souk(args) {
-  const r = spawnSync(SOUK, args, { encoding: 'utf8', timeout: 120000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 // rows of the metrics table: name -> { P, R, NDCG, MAP, cov, rel, train }
-function table(out) {
-  const lines = out.split('\n');
-  const h = lines.findIndex((l) => l.startsWith('recommender '));
-  assert.ok(h >= 0, `no table header in:\n${out}`);
-  const head = lines[h].trim().split(/\s+/);
-  const rows = {};
-  for (const line of lines.slice(h + 1)) {
-    if (!line.trim()) break;
-    const f = line.trim().split(/\s+/);
-    rows[f[0]] = { cols: f.length, P: +f[1], R: +f[2], NDCG: +f[3], MAP: +f[4], cov: +f[5], rel: +f[6], train: +f[7] };
-  }
-  return { head, rows };
-}
+const rowsOf = (out) => table(out, 'recommender ', ['P', 'R', 'NDCG', 'MAP', 'cov', 'rel', 'train']);
 
 // 200 users in 5 groups, each group buying from its own 20 items, 12 purchases each over a year
 function planted() {
@@ -88,7 +71,7 @@ describe('souk eval recs', () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^interactions: 2400 \(train \d+ before .*Z, test \d+ after\)$/m);
     assert.match(r.out, /^test: \d+ users \(\d+ unknown in training, \d+ with nothing new: not evaluated\); \d+ evaluated/m);
-    const { head, rows } = table(r.out);
+    const { head, rows } = rowsOf(r.out);
     assert.deepEqual(head, ['recommender', 'P@5', 'R@5', 'NDCG@5', 'MAP@5', 'cov@5', 'NDCG/pop', 'train_s']);
     assert.deepEqual(Object.keys(rows), ['popularity', 'als', 'item-cosine', 'fbt', 'hybrid']);
     for (const [name, row] of Object.entries(rows)) {

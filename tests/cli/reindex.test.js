@@ -11,14 +11,9 @@ import { startServer } from '../api/lib/server.js';
 import { api } from '../api/lib/client.js';
 import { sqlite } from '../api/lib/auth_util.js';
 import { sleep } from '../api/lib/util.js';
+import { SOUK, souk } from './lib/souk.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SOUK = resolve(here, '..', process.env.SOUK_BIN || '../build/souk');
-
-function souk(args) {
-  const r = spawnSync(SOUK, args, { encoding: 'utf8', timeout: 120000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 describe('souk reindex', () => {
   let srv;

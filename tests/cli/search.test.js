@@ -6,14 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { souk } from './lib/souk.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SOUK = resolve(here, '..', process.env.SOUK_BIN || '../build/souk');
-
-function souk(args) {
-  const r = spawnSync(SOUK, args, { encoding: 'utf8', timeout: 120000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 let dir, db;
 before(() => {

@@ -8,17 +8,12 @@ import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { souk } from './lib/souk.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SOUK = resolve(here, '..', process.env.SOUK_BIN || '../build/souk');
 // the data set lives beside the repository (../shared/data); SOUK_RETAIL_CSV names it elsewhere
 const RETAIL = process.env.SOUK_RETAIL_CSV || resolve(here, '../../../shared/data/online-retail/online_retail.csv.gz');
 const QRELS = join(here, 'search_eval', 'online_retail_qrels.csv');
-
-function souk(args) {
-  const r = spawnSync(SOUK, args, { encoding: 'utf8', timeout: 120000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 // metric name -> [souk, fts5]
 function metrics(out) {
