@@ -9,39 +9,30 @@
 // CSP refusal anywhere.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import AxeBuilder from '@axe-core/playwright';
+import { readFileSync } from 'node:fs';
+import { launchChromium, launchBrowser, checkPage } from './lib/chromium.js';
 import { startServer } from '../api/lib/server.js';
 import { api } from '../api/lib/client.js';
 import { warehouse } from '../api/lib/checkout_util.js';
 import { webProduct, HOSTILE } from '../api/lib/web_util.js';
 import { email as newEmail, password as newPassword, totp } from '../api/lib/auth_util.js';
 
-const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 
 describe('a signed-in customer in Chromium', () => {
-  let srv, context, profile, teapot;
+  let srv, chrome, context, teapot;
   const problems = [];
   const axeSeen = [];
 
   before(async () => {
-    mkdirSync(OUT, { recursive: true });
     srv = await startServer({ products: 10, seed: 8 });
     const wh = await warehouse(srv, 'browser-acct');
     teapot = await webProduct(srv, wh, 'Browser Teapot', [{ title: 'Blue', price: 1800, stock: 50 }], { description: 'A teapot for the account journey.' });
-    profile = mkdtempSync(path.join(tmpdir(), 'souk-chromium-acct-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, acceptDownloads: true });
+    chrome = await launchChromium({ acceptDownloads: true });
+    context = chrome.context;
   });
 
   after(async () => {
-    if (context) await context.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    if (chrome) await chrome.close();
     if (srv) await srv.stop();
   });
 
@@ -57,19 +48,7 @@ describe('a signed-in customer in Chromium', () => {
     return page;
   }
 
-  async function check(page, name) {
-    const r = await new AxeBuilder({ page }).analyze();
-    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `axe on ${name}`);
-    axeSeen.push(name);
-    for (const width of [320, 1280]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: path.join(OUT, `${name}-${width}.png`), fullPage: true });
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-      assert.equal(overflow, false, `${name} scrolls sideways at ${width} px`);
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
-  }
+  const check = (page, name) => checkPage(page, name, axeSeen);
 
   async function signInForm(page, who) {
     await page.getByLabel('E-mail', { exact: true }).fill(who.email);
@@ -268,7 +247,7 @@ describe('a signed-in customer in Chromium', () => {
     await check(still, 'renew');
     await still.close();
     // without JavaScript (axe needs scripts, so it ran above): the same pages work by their forms
-    const nojs = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    const nojs = await launchBrowser();
     try {
       const ctx = await nojs.newContext({ javaScriptEnabled: false });
       const p = await newPage(ctx);

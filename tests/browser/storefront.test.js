@@ -5,28 +5,19 @@
 // and screenshots at 320 and 1280 px in tests/browser/out/ (git-ignored).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import AxeBuilder from '@axe-core/playwright';
+import { launchChromium, checkPage } from './lib/chromium.js';
 import { startServer } from '../api/lib/server.js';
 import { api } from '../api/lib/client.js';
 import { warehouse, sql } from '../api/lib/checkout_util.js';
 import { webProduct, HOSTILE } from '../api/lib/web_util.js';
 
-const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 
 describe('storefront in Chromium', () => {
-  let srv, browser, context, profile, lantern, hostile;
+  let srv, chrome, context, lantern, hostile;
   const problems = []; // console errors and CSP refusals, page by page
   const axeSeen = [];
 
   before(async () => {
-    mkdirSync(OUT, { recursive: true });
     srv = await startServer({ products: 20, seed: 4 });
     const wh = await warehouse(srv, 'browser');
     const brand = await api(srv, 'POST', '/api/v1/brands', { key: true, body: { name: 'Lumen Works' } });
@@ -34,14 +25,12 @@ describe('storefront in Chromium', () => {
     lantern = await webProduct(srv, wh, 'Browser Lantern', [{ title: 'Small', price: 1250, stock: 40 }, { title: 'Large', price: 2500, stock: 40 }],
       { description: 'A lantern for the browser test.', brand_id: brand.body.id });
     hostile = await webProduct(srv, wh, HOSTILE, [{ title: 'Only', price: 700, stock: 3 }], { description: '<script>window.__pwned=9</script>' });
-    profile = mkdtempSync(path.join(tmpdir(), 'souk-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
-    browser = context;
+    chrome = await launchChromium();
+    context = chrome.context;
   });
 
   after(async () => {
-    if (browser) await browser.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    if (chrome) await chrome.close();
     if (srv) await srv.stop();
   });
 
@@ -65,20 +54,7 @@ describe('storefront in Chromium', () => {
     return page;
   }
 
-  /** axe-core on PAGE (no serious or critical violation) and screenshots at 320 and 1280 px as NAME. */
-  async function check(page, name) {
-    const r = await new AxeBuilder({ page }).analyze();
-    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `axe on ${name}`);
-    axeSeen.push(name);
-    for (const width of [320, 1280]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: path.join(OUT, `${name}-${width}.png`), fullPage: true });
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-      assert.equal(overflow, false, `${name} scrolls sideways at ${width} px`);
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
-  }
+  const check = (page, name) => checkPage(page, name, axeSeen);
 
   it('a shopper searches with a typo, picks a variant, adds to cart and checks out as a guest', async () => {
     const page = await newPage();

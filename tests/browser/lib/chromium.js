@@ -1,0 +1,50 @@
+// Debian's Chromium for the browser tests (driven by playwright-core; a test
+// tool's own browser download cannot run here), and the checks every page gets.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+
+/** Where screenshots go (tests/browser/out/, git-ignored). */
+export const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'out');
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+
+/** A headless Chromium with a fresh profile: {context, close()} (close also removes the profile). */
+export async function launchChromium(opts = {}) {
+  mkdirSync(OUT, { recursive: true });
+  const profile = mkdtempSync(path.join(tmpdir(), 'souk-chromium-'));
+  const context = await chromium.launchPersistentContext(profile,
+    { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, ...opts });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** axe-core on PAGE (no serious or critical violation), no sideways scrolling, and screenshots at
+ * 320 and 1280 px as OUT/NAME-WIDTH.png; NAME is added to SEEN. */
+export async function checkPage(page, name, seen) {
+  const r = await new AxeBuilder({ page }).analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `axe on ${name}`);
+  seen.push(name);
+  for (const width of [320, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: path.join(OUT, `${name}-${width}.png`), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    assert.equal(overflow, false, `${name} scrolls sideways at ${width} px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+/** A headless Chromium without a profile, for contexts of one's own (browser.newContext). */
+export function launchBrowser() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
