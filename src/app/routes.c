@@ -299,6 +299,8 @@ souk_route souk_routes[] = {
     WEB(SOUK_POST, "/account/2fa/disable", souk_web_twofa_disable, .blocking = true, .rate = SOUK_RATE_AUTH),
     WEB(SOUK_POST, "/cart/coupon", souk_web_cart_coupon),
     WEB(SOUK_POST, "/cart/shipping", souk_web_cart_shipping),
+    WEB(SOUK_GET, "/admin", souk_web_admin),
+    WEB(SOUK_GET, "/vendor", souk_web_vendor),
     WEB(SOUK_GET, "/assets/{name}", souk_web_asset, .rate = SOUK_RATE_NONE),
     WEB(SOUK_GET, "/robots.txt", souk_web_robots, .cache_control = "public, max-age=3600", .rate = SOUK_RATE_NONE),
     WEB(SOUK_GET, "/sitemap.xml", souk_web_sitemap, .cache_control = "public, max-age=3600", .cacheable = true),

@@ -77,6 +77,10 @@ const char *souk__web_csrf_token(souk_req *req, souk_res *res);
  * returns -1. */
 int souk__web_form(souk_req *req, souk_res *res, souk_web_form *f);
 
+/* True when the request carries X-CSRF-Token equal to the token of its
+ * souk_csrf cookie (what souk__web_csrf_token gave a page of ours). */
+bool souk__web_csrf_header_ok(souk_req *req);
+
 /* Writes the hidden csrf field. */
 void souk__web_csrf_field(souk_buf *b, const char *token);
 
