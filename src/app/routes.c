@@ -254,6 +254,7 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/admin/users", "users:manage", souk_identity_api_admin_users),
     ROUTE(SOUK_PATCH, "/api/v1/admin/users/{id}", "users:manage", souk_identity_api_admin_user_update),
     ROUTE(SOUK_GET, "/api/v1/admin/audit", "audit:read", souk_audit_api_list),
+    ROUTE(SOUK_GET, "/api/v1/admin/audit/verify", "audit:read", souk_audit_api_verify, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/mail", "mail:read", souk_mail_api_list),
 
     /* storefront: HTML pages for browsers (src/web, docs/web.md). Not the JSON API: every row is public and

@@ -338,6 +338,7 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/users': () => ({ query: '?limit=5' }),
     'PATCH /api/v1/admin/users/{id}': () => ({ params: { id: fx.bystander.id }, body: { status: 'active' } }),
     'GET /api/v1/admin/audit': () => ({ query: '?limit=5' }),
+    'GET /api/v1/admin/audit/verify': () => ({}),
     'GET /api/v1/admin/mail': () => ({ query: '?limit=5' }),
   };
 

@@ -28,6 +28,22 @@ describe('the dashboards in Chromium', () => {
       return must(await checkout(srv, tok, idemKey('dash'), { email: 'dash@example.com', shipping_address: { ...ADDRESS }, payment_method: CARD_OK }), 201);
     };
     vendorOrder = await order(lamp.variants[0], 1);
+    // behaviour events and a first recommendation model (activated by itself), for the models screen
+    const shelf = [lamp, mug];
+    for (let i = 0; i < 6; i++) shelf.push(await product(srv, { title: `Dashboard shelf item ${i}`, variants: [{ price: 900 + i, stock: 5 }], wh }));
+    const events = [];
+    for (let v = 0; v < 40; v++) {
+      for (let j = 0; j < 6; j++) {
+        events.push({ id: `dash-${v}-${j}`, type: 'product_view', anonymous_id: `dash-visitor-${v}`, product_id: shelf[(v + j * (v % 2 ? 1 : 3)) % shelf.length].product.id });
+      }
+    }
+    must(await api(srv, 'POST', '/api/v1/events', { body: { events } }), 202);
+    must(await api(srv, 'POST', '/api/v1/admin/recommendations/models', { key: true, body: { params: { factors: 4, iterations: 5 } } }), 202);
+    for (let i = 0; i < 100; i++) {
+      const list = must(await api(srv, 'GET', '/api/v1/admin/recommendations/models', { key: true }), 200);
+      if (list.active_version === 1) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     shopOrder = await order(mug.variants[0], 2);
     // the admin turns on two-factor sign-in (through the API; the storefront's own page is tested in account.test.js)
     const t = must(await api(srv, 'POST', '/api/v1/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } }), 200);
@@ -61,11 +77,16 @@ describe('the dashboards in Chromium', () => {
     await page.getByLabel('E-mail', { exact: true }).fill(who.email);
     await page.getByLabel('Password', { exact: true }).fill(who.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    if (code) {
+    const there = new RegExp(`${next}(#.*)?$`);
+    // a TOTP step is accepted once: when enrolment used this step's code, sign in with the next one
+    for (let attempt = 0; code && attempt < 3; attempt++) {
       await page.getByLabel('Code').fill(code());
       await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForLoadState();
+      if (there.test(page.url()) || !(await page.getByText(/was used already/).count())) break;
+      await page.waitForTimeout(30_000 - (Date.now() % 30_000) + 200);
     }
-    await page.waitForURL(new RegExp(`${next}(#.*)?$`));
+    await page.waitForURL(there);
   }
 
   it('an admin signs in with two-factor, reads the figures and chart, fulfils, ships and refunds an order', async () => {
@@ -130,6 +151,27 @@ describe('the dashboards in Chromium', () => {
     await page.getByRole('link', { name: 'Jobs' }).click();
     await page.waitForSelector('#jobs-title');
     await check(page, 'admin-jobs');
+
+    // the audit log: the chain verifies
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.waitForSelector('table.audit');
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    await page.getByText(/The chain is intact: \d+ entries/).waitFor();
+    await check(page, 'admin-audit');
+
+    // recommendation models: train a second version from the page, then activate it
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.waitForSelector('tr[data-version="1"]');
+    assert.match(await page.locator('tr[data-version="1"]').textContent(), /active/);
+    await page.getByRole('button', { name: 'Train a new version' }).click();
+    await page.locator('tr[data-version="2"]', { hasText: 'ready' }).waitFor({ timeout: 30_000 });
+    await page.locator('tr[data-version="2"]').getByRole('button', { name: 'Activate' }).click();
+    await page.getByText('Activate version 2: done.').waitFor();
+    await page.locator('tr[data-version="2"]', { hasText: 'active' }).waitFor();
+    await page.locator('tr[data-version="2"]').getByRole('button', { name: 'Metrics' }).click();
+    await page.getByRole('heading', { name: 'Version 2' }).waitFor();
+    await check(page, 'admin-models');
+    assert.equal(must(await api(srv, 'GET', '/api/v1/admin/recommendations/models', { key: true }), 200).active_version, 2);
     await page.close();
   });
 
@@ -158,6 +200,6 @@ describe('the dashboards in Chromium', () => {
 
   it('met no console error, no CSP refusal and no axe violation on any page', () => {
     assert.deepEqual(problems.filter((p) => !/status of (401|403|404|422|409)/.test(p)), []);
-    assert.ok(axeSeen.length >= 6, `pages checked: ${axeSeen.join(', ')}`);
+    assert.ok(axeSeen.length >= 8, `pages checked: ${axeSeen.join(', ')}`);
   });
 });

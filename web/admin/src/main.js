@@ -7,9 +7,14 @@ import { face, can } from './api.js';
 import { Overview } from './overview.js';
 import { OrderList, OrderDetail } from './orders.js';
 import { Jobs } from './jobs.js';
+import { Audit } from './audit.js';
+import { Models } from './models.js';
 
 const NAV = {
-  admin: [['#/', 'Overview'], ['#/orders', 'Orders'], ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : [])],
+  admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
+    ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
+    ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
+    ...(can('audit:read') ? [['#/audit', 'Audit log']] : [])],
   vendor: [['#/', 'Your sales'], ['#/orders', 'Your orders']],
 };
 
@@ -24,7 +29,11 @@ function route(hash) {
   const m = path.match(/^\/orders\/([A-Za-z0-9_]+)$/);
   if (m) return { page: 'order', id: m[1], nav: '#/orders' };
   if (path === '/orders') return { page: 'orders', nav: '#/orders' };
-  if (path === '/jobs' && face === 'admin' && can('jobs:manage')) return { page: 'jobs', nav: '#/jobs' };
+  if (face === 'admin') {
+    if (path === '/jobs' && can('jobs:manage')) return { page: 'jobs', nav: '#/jobs' };
+    if (path === '/audit' && can('audit:read')) return { page: 'audit', nav: '#/audit' };
+    if (path === '/models' && can('recommendations:manage')) return { page: 'models', nav: '#/models' };
+  }
   return { page: 'overview', nav: '#/' };
 }
 
@@ -39,7 +48,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -54,6 +63,8 @@ function App() {
       ${r.page === 'orders' && html`<${OrderList} />`}
       ${r.page === 'order' && html`<${OrderDetail} id=${r.id} />`}
       ${r.page === 'jobs' && html`<${Jobs} />`}
+      ${r.page === 'audit' && html`<${Audit} />`}
+      ${r.page === 'models' && html`<${Models} />`}
     </main>
   </div>`;
 }
