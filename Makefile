@@ -132,7 +132,7 @@ fuzz: $(FUZZ_BIN)
 	  $$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz-corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
 run: deps $(BUILD)/souk
-	@test -f souk.db || $(BUILD)/souk demo --db souk.db --products 2000
+	@test -f souk.db || $(BUILD)/souk demo --db souk.db --products 2000 --history 180
 	$(BUILD)/souk serve --db souk.db --listen 127.0.0.1:8080
 
 bench: deps $(BUILD)/souk
