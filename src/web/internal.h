@@ -23,13 +23,16 @@ typedef struct souk__web_page {
     souk_req *req;
     souk_res *res;
     souk_buf *b;
-    const char *title;       /* <title> and og:title (text) */
-    const char *description; /* meta description and og:description, or NULL */
-    const char *canonical;   /* path of the canonical URL ("/p/slug"), or NULL: not indexed */
-    const char *og_type;     /* "website" unless set */
-    const char *og_image;    /* absolute or site path, or NULL */
-    const char *query;       /* the search box's value, or NULL */
-    bool noindex;            /* <meta name="robots" content="noindex"> */
+    const char *title;        /* <title> and og:title (text) */
+    const char *description;  /* meta description and og:description, or NULL */
+    const char *canonical;    /* path of the canonical URL ("/p/slug"), or NULL: not indexed */
+    const char *og_type;      /* "website" unless set */
+    const char *og_image;     /* absolute or site path, or NULL */
+    const char *query;        /* the search box's value, or NULL */
+    bool noindex;             /* <meta name="robots" content="noindex"> */
+    const char *session_csrf; /* for a signed-in customer's uncached page: <meta name="souk-csrf">, with
+                               * which site.js sends its behaviour events as the customer (the
+                               * anonymous id is linked to the account), or NULL */
 } souk__web_page;
 
 /* Starts the page: doctype, <html lang>, head (title, meta, canonical,
@@ -50,6 +53,13 @@ int souk__web_redirect(souk_res *res, const char *location);
 
 /* The site's origin for absolute URLs (SOUK_PUBLIC_URL, else the listen address). */
 const char *souk__web_origin(souk_req *req);
+
+/* A section of recommended products (a list of recommend/service.h) with
+ * heading TITLE (element id ID), when A has any: cards as the grids show
+ * them, with the LIST name and model version for the script's click events. */
+struct souk_rec_answer;
+void souk__web_rec_section(souk_req *req, souk_buf *b, const char *id, const char *title, const char *list,
+                           const struct souk_rec_answer *a);
 
 /* One product summary (the list's shape) as a grid card. */
 void souk__web_card(souk_buf *b, const json_t *summary);

@@ -139,49 +139,6 @@ static void json_ld(souk_req *req, souk_buf *b, const json_t *prod, const char *
     json_decref(crumbs);
 }
 
-/* A section of recommended products (the four lists of recommend/service.h)
- * under heading TITLE, when the list has any: cards as the grids show them,
- * with the list name and model version for the script's click events. */
-static void rec_section(souk_req *req, souk_buf *b, const char *id, const char *title, const char *list,
-                        const souk_rec_answer *a)
-{
-    if (!a->count)
-        return;
-    int64_t ids[SOUK_REC_LIMIT_MAX];
-    for (size_t i = 0; i < a->count; i++)
-        ids[i] = a->items[i].item;
-    souk_buf json;
-    souk_buf_init(&json, 1 << 20);
-    json_t *cards = NULL;
-    if (souk_catalog_summaries_write(req->store, ids, a->count, NULL, req->config->currency, req->arena, &json, NULL) ==
-            SOUK_OK &&
-        !souk_buf_failed(&json))
-        cards = json_loadb(json.data, json.len, 0, NULL);
-    souk_buf_release(&json);
-    if (json_array_size(cards)) {
-        SOUK_HTML_LIT(b, "<section class=\"recs\" aria-labelledby=\"");
-        souk_html_text(b, id);
-        SOUK_HTML_LIT(b, "\" data-list=\"");
-        souk_html_text(b, list);
-        SOUK_HTML_LIT(b, "\"");
-        if (a->model_version) {
-            SOUK_HTML_LIT(b, " data-model=\"");
-            souk_html_int(b, a->model_version);
-            SOUK_HTML_LIT(b, "\"");
-        }
-        SOUK_HTML_LIT(b, "><h2 id=\"");
-        souk_html_text(b, id);
-        SOUK_HTML_LIT(b, "\">");
-        souk_html_text(b, title);
-        SOUK_HTML_LIT(b, "</h2>\n<ul class=\"grid\">\n");
-        size_t i;
-        const json_t *c;
-        json_array_foreach(cards, i, c) souk__web_card(b, c);
-        SOUK_HTML_LIT(b, "</ul>\n</section>\n");
-    }
-    json_decref(cards);
-}
-
 /* Similar products and what is bought with this one, from memory; nothing
  * when recommendations are not ready yet. */
 static void recommendations(souk_req *req, souk_buf *b, const json_t *prod)
@@ -193,9 +150,9 @@ static void recommendations(souk_req *req, souk_buf *b, const json_t *prod)
     souk_rec_ask q = {.limit = 4};
     souk_rec_answer a;
     if (souk_rec_similar(id, &q, &a) == SOUK_OK)
-        rec_section(req, b, "similar-h", "Similar products", "similar", &a);
+        souk__web_rec_section(req, b, "similar-h", "Similar products", "similar", &a);
     if (souk_rec_bought_together(id, &q, &a) == SOUK_OK)
-        rec_section(req, b, "together-h", "Frequently bought together", "bought-together", &a);
+        souk__web_rec_section(req, b, "together-h", "Frequently bought together", "bought-together", &a);
 }
 
 int souk_web_product(souk_req *req, souk_res *res)
@@ -217,6 +174,9 @@ int souk_web_product(souk_req *req, souk_res *res)
                         .description = desc && desc[0] ? summary(req, desc) : title,
                         .canonical = canon,
                         .og_type = "product"};
+    souk_principal who;
+    if (souk__web_user(req, &who) == 0)
+        p.session_csrf = csrf;
     souk__web_begin(&p);
     souk_buf *b = p.b;
     json_ld(req, b, prod, url);
