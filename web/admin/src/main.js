@@ -9,9 +9,11 @@ import { OrderList, OrderDetail } from './orders.js';
 import { Jobs } from './jobs.js';
 import { Audit } from './audit.js';
 import { Models } from './models.js';
+import { ProductList, ProductDetail } from './products.js';
 
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
+    ...(can('catalog:write') ? [['#/products', 'Products']] : []),
     ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
     ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
     ...(can('audit:read') ? [['#/audit', 'Audit log']] : [])],
@@ -29,6 +31,11 @@ function route(hash) {
   const m = path.match(/^\/orders\/([A-Za-z0-9_]+)$/);
   if (m) return { page: 'order', id: m[1], nav: '#/orders' };
   if (path === '/orders') return { page: 'orders', nav: '#/orders' };
+  if (face === 'admin' && can('catalog:write')) {
+    const p = path.match(/^\/products\/([A-Za-z0-9_]+)$/);
+    if (p) return { page: 'product', id: p[1], nav: '#/products' };
+    if (path === '/products') return { page: 'products', nav: '#/products' };
+  }
   if (face === 'admin') {
     if (path === '/jobs' && can('jobs:manage')) return { page: 'jobs', nav: '#/jobs' };
     if (path === '/audit' && can('audit:read')) return { page: 'audit', nav: '#/audit' };
@@ -48,7 +55,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -65,6 +72,8 @@ function App() {
       ${r.page === 'jobs' && html`<${Jobs} />`}
       ${r.page === 'audit' && html`<${Audit} />`}
       ${r.page === 'models' && html`<${Models} />`}
+      ${r.page === 'products' && html`<${ProductList} />`}
+      ${r.page === 'product' && html`<${ProductDetail} id=${r.id} />`}
     </main>
   </div>`;
 }
