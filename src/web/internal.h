@@ -23,17 +23,22 @@ typedef struct souk__web_page {
     souk_req *req;
     souk_res *res;
     souk_buf *b;
-    const char *title;        /* <title> and og:title (text) */
-    const char *description;  /* meta description and og:description, or NULL */
-    const char *canonical;    /* path of the canonical URL ("/p/slug"), or NULL: not indexed */
-    const char *og_type;      /* "website" unless set */
-    const char *og_image;     /* absolute or site path, or NULL */
-    const char *query;        /* the search box's value, or NULL */
-    bool noindex;             /* <meta name="robots" content="noindex"> */
-    const char *session_csrf; /* for a signed-in customer's uncached page: <meta name="souk-csrf">, with
-                               * which site.js sends its behaviour events as the customer (the
-                               * anonymous id is linked to the account), or NULL */
+    const char *title;       /* <title> and og:title (text) */
+    const char *description; /* meta description and og:description, or NULL */
+    const char *canonical;   /* path of the canonical URL ("/p/slug"), or NULL: not indexed */
+    const char *og_type;     /* "website" unless set */
+    const char *og_image;    /* absolute or site path, or NULL */
+    const char *query;       /* the search box's value, or NULL */
+    bool noindex;            /* <meta name="robots" content="noindex"> */
+    bool session_slot;       /* SOUK__WEB_SLOT_SESSION in the head: the product page puts a signed-in
+                              * customer's <meta name="souk-csrf"> there, with which site.js sends its
+                              * behaviour events as the customer (the anonymous id is linked to the account) */
 } souk__web_page;
+
+/* Places in a page cached for everyone where each visitor's own text goes
+ * (web/product.c). Escaped text can never hold "<", so no content can fake one. */
+#define SOUK__WEB_SLOT_CSRF "<!--souk:csrf-->"       /* the form's CSRF token */
+#define SOUK__WEB_SLOT_SESSION "<!--souk:session-->" /* the session meta, or nothing */
 
 /* Starts the page: doctype, <html lang>, head (title, meta, canonical,
  * OpenGraph, stylesheet, script), header with skip link, search box and
