@@ -13,7 +13,7 @@ import { warehouse, product, vendor, must, ADDRESS, idemKey } from '../api/lib/o
 import { guestCart, checkout, CARD_OK } from '../api/lib/checkout_util.js';
 
 describe('the dashboards in Chromium', () => {
-  let srv, chrome, vendorWho, vendorOrder, shopOrder, secret, mug;
+  let srv, chrome, vendorWho, vendorOrder, shopOrder, secret, mug, shopper;
   const problems = [];
   const axeSeen = [];
 
@@ -53,6 +53,7 @@ describe('the dashboards in Chromium', () => {
     const c = await register(srv);
     must(await api(srv, 'PATCH', `/api/v1/admin/users/${c.user.id}`, { key: true, body: { role: 'vendor', vendor_id: vend.id } }), 200);
     vendorWho = { email: c.email, password: c.password };
+    shopper = await register(srv);
     chrome = await launchChromium();
   });
 
@@ -192,6 +193,19 @@ describe('the dashboards in Chromium', () => {
     assert.deepEqual(pv.prices.find((m) => m.currency === 'USD'), { amount: 1350, currency: 'USD' });
     const st = must(await api(srv, 'GET', `/api/v1/variants/${mug.variants[0].id}/stock`, { key: true }), 200);
     assert.equal(st.warehouses[0].on_hand, 33);
+
+    // users: a customer's account disabled from the page
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('E-mail').fill(shopper.email);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const row = page.getByRole('form', { name: `Account ${shopper.email}` });
+    await row.waitFor();
+    await row.getByLabel('Status').selectOption('disabled');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await page.getByText(`${shopper.email}: saved.`).waitFor();
+    await check(page, 'admin-users');
+    const users = must(await api(srv, 'GET', `/api/v1/admin/users?email=${encodeURIComponent(shopper.email)}`, { key: true }), 200);
+    assert.equal(users.data[0].status, 'disabled');
     await page.close();
   });
 
@@ -220,6 +234,6 @@ describe('the dashboards in Chromium', () => {
 
   it('met no console error, no CSP refusal and no axe violation on any page', () => {
     assert.deepEqual(problems.filter((p) => !/status of (401|403|404|422|409)/.test(p)), []);
-    assert.ok(axeSeen.length >= 10, `pages checked: ${axeSeen.join(', ')}`);
+    assert.ok(axeSeen.length >= 11, `pages checked: ${axeSeen.join(', ')}`);
   });
 });

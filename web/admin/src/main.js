@@ -10,12 +10,14 @@ import { Jobs } from './jobs.js';
 import { Audit } from './audit.js';
 import { Models } from './models.js';
 import { ProductList, ProductDetail } from './products.js';
+import { Users } from './users.js';
 
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
     ...(can('catalog:write') ? [['#/products', 'Products']] : []),
     ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
     ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
+    ...(can('users:manage') ? [['#/users', 'Users']] : []),
     ...(can('audit:read') ? [['#/audit', 'Audit log']] : [])],
   vendor: [['#/', 'Your sales'], ['#/orders', 'Your orders']],
 };
@@ -40,6 +42,7 @@ function route(hash) {
     if (path === '/jobs' && can('jobs:manage')) return { page: 'jobs', nav: '#/jobs' };
     if (path === '/audit' && can('audit:read')) return { page: 'audit', nav: '#/audit' };
     if (path === '/models' && can('recommendations:manage')) return { page: 'models', nav: '#/models' };
+    if (path === '/users' && can('users:manage')) return { page: 'users', nav: '#/users' };
   }
   return { page: 'overview', nav: '#/' };
 }
@@ -55,7 +58,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -73,6 +76,7 @@ function App() {
       ${r.page === 'audit' && html`<${Audit} />`}
       ${r.page === 'models' && html`<${Models} />`}
       ${r.page === 'products' && html`<${ProductList} />`}
+      ${r.page === 'users' && html`<${Users} />`}
       ${r.page === 'product' && html`<${ProductDetail} id=${r.id} />`}
     </main>
   </div>`;
