@@ -12,6 +12,13 @@
 // renewal, /account/renew) is sent at once; without this file it waits for its button.
 (function () {
   'use strict';
+  // a link to product P ({slug, title}) with its title as text
+  var productLink = function (p) {
+    var a = document.createElement('a');
+    a.href = '/p/' + encodeURIComponent(p.slug);
+    a.textContent = p.title;
+    return a;
+  };
   var auto = document.querySelector('form[data-autosubmit]');
   if (auto) { auto.submit(); return; }
   var q = document.getElementById('q');
@@ -32,10 +39,7 @@
             clear();
             (j.data || []).forEach(function (p) {
               var li = document.createElement('li');
-              var a = document.createElement('a');
-              a.href = '/p/' + encodeURIComponent(p.slug);
-              a.textContent = p.title;
-              li.appendChild(a);
+              li.appendChild(productLink(p));
               list.appendChild(li);
             });
           })
@@ -105,10 +109,7 @@
           li.className = 'card';
           li.dataset.product = p.id;
           var h = document.createElement('h3');
-          var a = document.createElement('a');
-          a.href = '/p/' + encodeURIComponent(p.slug);
-          a.textContent = p.title;
-          h.appendChild(a);
+          h.appendChild(productLink(p));
           li.appendChild(h);
           if (p.price && typeof p.price.amount === 'number') {
             var pr = document.createElement('p');

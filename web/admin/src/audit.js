@@ -2,6 +2,7 @@
 // chain's verification (every hash recomputed on the server).
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import { Pager } from './ui.js';
 import { api, qs } from './api.js';
 import { dateTime, number } from './format.js';
 
@@ -46,9 +47,6 @@ export function Audit() {
         <tbody>${page.data.map((a) => html`<tr><td>${a.seq}</td><td>${dateTime(a.at)}</td><td>${a.actor_type}${a.actor_id ? ` ${a.actor_id}` : ''}</td>
           <td>${a.action}</td><td>${a.object_type ? `${a.object_type} ${a.object_id}` : ''}</td><td>${a.result}</td></tr>`)}</tbody>
       </table></div>`}
-    <nav class="pager" aria-label="Pages">
-      ${cursor && html`<button type="button" onClick=${() => setCursor(null)}>Newest</button>`}
-      ${page?.next_cursor && html`<button type="button" onClick=${() => setCursor(page.next_cursor)}>Older</button>`}
-    </nav>
+    <${Pager} cursor=${cursor} next=${page?.next_cursor} onPage=${setCursor} first="Newest" more="Older" />
   </section>`;
 }

@@ -1,6 +1,7 @@
 // jobs.js — the job queue: recent jobs by state, and a retry for the dead ones.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import { Notice } from './ui.js';
 import { api, qs } from './api.js';
 import { dateTime } from './format.js';
 
@@ -24,8 +25,7 @@ export function Jobs() {
       <label>State <select value=${state} onChange=${(e) => setState(e.currentTarget.value)}>
         ${['dead', 'queued', 'running', 'done'].map((s) => html`<option value=${s}>${s}</option>`)}
       </select></label></div>
-    <p class="live" role="status" aria-live="polite">${notice?.ok || ''}</p>
-    ${notice?.error && html`<p role="alert" class="error">${notice.error}</p>`}
+    <${Notice} notice=${notice} />
     ${jobs === null ? html`<p role="status">Loading jobs…</p>` : jobs.length === 0 ? html`<p>No ${state} jobs.</p>` : html`
       <div class="table-scroll"><table>
         <thead><tr><th scope="col">Job</th><th scope="col">Kind</th><th scope="col">Attempts</th><th scope="col">Last error</th><th scope="col">Updated</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>

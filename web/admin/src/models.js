@@ -2,6 +2,7 @@
 // training a new one (a job), activating a version and rolling back.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import { Notice } from './ui.js';
 import { api } from './api.js';
 import { dateTime, number } from './format.js';
 
@@ -53,8 +54,7 @@ export function Models() {
         <button type="button" onClick=${() => { setAwaiting({ above: newest, polls: 0 }); run('Training requested', '/admin/recommendations/models', {})(); }}>Train a new version</button>
         <button type="button" onClick=${run('Roll back', '/admin/recommendations/rollback')}>Roll back</button>
       </div></div>
-    <p class="live" role="status" aria-live="polite">${notice?.ok || ''}</p>
-    ${notice?.error && html`<p role="alert" class="error">${notice.error}</p>`}
+    <${Notice} notice=${notice} />
     ${list === null ? html`<p role="status">Loading models…</p>` : list.data.length === 0 ? html`<p>No model yet: train one (it needs behaviour events).</p>` : html`
       <div class="table-scroll"><table class="models">
         <thead><tr><th scope="col">Version</th><th scope="col">Status</th><th scope="col" class="num">Interactions</th><th scope="col" class="num">Shoppers</th><th scope="col" class="num">Products</th><th scope="col">Trained</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>

@@ -3,6 +3,7 @@
 // The server decides what each role may do; a refused action shows its message.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import { Notice, Pager } from './ui.js';
 import { api, qs, face, can } from './api.js';
 import { money, dateTime, minorDigits } from './format.js';
 
@@ -46,10 +47,7 @@ export function OrderList() {
         <td><span class=${`state ${o.state}`}>${o.state.replaceAll('_', ' ')}</span></td><td>${o.payment_status}</td>
         <td class="num">${money(o.totals.total.amount, o.totals.total.currency)}</td></tr>`)}</tbody>
     </table></div>`}
-    <nav class="pager" aria-label="Pages">
-      ${cursor && html`<button type="button" onClick=${() => setCursor(null)}>First page</button>`}
-      ${page.next_cursor && html`<button type="button" onClick=${() => setCursor(page.next_cursor)}>Next page</button>`}
-    </nav>
+    <${Pager} cursor=${cursor} next=${page.next_cursor} onPage=${setCursor} />
   </section>`;
 }
 
@@ -86,8 +84,7 @@ export function OrderDetail({ id }) {
   const left = order.totals.total.amount - order.totals.refunded.amount;
   return html`<section aria-labelledby="order-title">
     <div class="page-head"><h1 id="order-title">Order ${order.id}</h1><a href="#/orders">All orders</a></div>
-    <p class="live" role="status" aria-live="polite">${notice?.ok || ''}</p>
-    ${notice?.error && html`<p role="alert" class="error">${notice.error}</p>`}
+    <${Notice} notice=${notice} />
     <dl class="facts">
       <dt>State</dt><dd><span class=${`state ${order.state}`}>${order.state.replaceAll('_', ' ')}</span></dd>
       <dt>Payment</dt><dd>${order.payment_status}</dd>

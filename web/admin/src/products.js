@@ -3,6 +3,7 @@
 // through the catalog and inventory APIs (each change audited there).
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import { Notice, Pager } from './ui.js';
 import { api, qs } from './api.js';
 import { money, minorDigits, dateTime } from './format.js';
 
@@ -27,10 +28,7 @@ export function ProductList() {
         <tbody>${page.data.map((p) => html`<tr><td><a href=${`#/products/${p.id}`}>${p.title}</a></td><td>${p.status}</td>
           <td>${p.vendor?.name || ''}</td><td class="num">${p.price ? money(p.price.amount, p.price.currency) : '–'}</td><td>${dateTime(p.updated_at)}</td></tr>`)}</tbody>
       </table></div>`}
-    <nav class="pager" aria-label="Pages">
-      ${cursor && html`<button type="button" onClick=${() => setCursor(null)}>First page</button>`}
-      ${page?.next_cursor && html`<button type="button" onClick=${() => setCursor(page.next_cursor)}>Next page</button>`}
-    </nav>
+    <${Pager} cursor=${cursor} next=${page?.next_cursor} onPage=${setCursor} />
   </section>`;
 }
 
@@ -90,8 +88,7 @@ export function ProductDetail({ id }) {
   };
   return html`<section aria-labelledby="product-title">
     <div class="page-head"><h1 id="product-title">${p.title}</h1><a href="#/products">All products</a></div>
-    <p class="live" role="status" aria-live="polite">${notice?.ok || ''}</p>
-    ${notice?.error && html`<p role="alert" class="error">${notice.error}</p>`}
+    <${Notice} notice=${notice} />
     <form class="action" onSubmit=${saveProduct}>
       <label>Title <input name="title" required maxlength="200" value=${p.title} /></label>
       <label>Status <select name="status" value=${p.status}>${['draft', 'active', 'archived'].map((s) => html`<option value=${s}>${s}</option>`)}</select></label>

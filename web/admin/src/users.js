@@ -2,6 +2,7 @@
 // vendor or status changed (users:manage; the API keeps the vendor rule and audits).
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import { Notice, Pager } from './ui.js';
 import { api, qs } from './api.js';
 import { dateTime } from './format.js';
 
@@ -50,8 +51,7 @@ export function Users() {
   const saved = (u) => setPage((p) => ({ ...p, data: p.data.map((x) => (x.id === u.id ? u : x)) }));
   return html`<section aria-labelledby="users-title">
     <div class="page-head"><h1 id="users-title">Users and roles</h1></div>
-    <p class="live" role="status" aria-live="polite">${notice?.ok || ''}</p>
-    ${notice?.error && html`<p role="alert" class="error">${notice.error}</p>`}
+    <${Notice} notice=${notice} />
     <form class="filters" onSubmit=${submit}>
       <label>Role <select name="role"><option value="">any</option>${ROLES.map((r) => html`<option value=${r}>${r.replace('_', ' ')}</option>`)}</select></label>
       <label>Status <select name="status"><option value="">any</option><option value="active">active</option><option value="disabled">disabled</option></select></label>
@@ -63,9 +63,6 @@ export function Users() {
         <thead><tr><th scope="col">Account</th><th scope="col">2FA</th><th scope="col">Since</th><th scope="col">Role, vendor and status</th></tr></thead>
         <tbody>${page.data.map((u) => html`<${UserRow} key=${u.id} u=${u} onSaved=${saved} onNotice=${setNotice} />`)}</tbody>
       </table></div>`}
-    <nav class="pager" aria-label="Pages">
-      ${cursor && html`<button type="button" onClick=${() => setCursor(null)}>First page</button>`}
-      ${page?.next_cursor && html`<button type="button" onClick=${() => setCursor(page.next_cursor)}>Next page</button>`}
-    </nav>
+    <${Pager} cursor=${cursor} next=${page?.next_cursor} onPage=${setCursor} />
   </section>`;
 }
