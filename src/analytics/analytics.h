@@ -340,4 +340,61 @@ bool souk_analytics_cache_get(const char *key, uint64_t version, souk_buf *out);
 /* Keeps BODY (LEN bytes) under KEY for facts version VERSION. */
 void souk_analytics_cache_put(const char *key, uint64_t version, const char *body, size_t len);
 
+/* ---- stored predictions: forecasts, stock forecasts, anomalies (predict*.c) ---- */
+
+#define SOUK_ANALYTICS_FC_H_DAY 90      /* days forecast (daily series) */
+#define SOUK_ANALYTICS_FC_H_WEEK 26     /* weeks forecast (weekly series) */
+#define SOUK_ANALYTICS_FC_PRODUCTS 100  /* products fitted: the most units sold in the history */
+#define SOUK_ANALYTICS_FC_CATEGORIES 50 /* categories fitted: the most revenue */
+#define SOUK_ANALYTICS_FC_VENDORS 100   /* vendors fitted: the most revenue */
+#define SOUK_ANALYTICS_STOCK_H 120      /* days of a variant's stock forecast (lead time + review) */
+#define SOUK_ANALYTICS_STOCK_DAYS 365   /* days of stock history fitted */
+#define SOUK_ANALYTICS_STOCK_AUTO 500   /* variant × warehouse series given the automatic choice (the rest: SBA) */
+#define SOUK_ANALYTICS_ANOMALY_DAYS 365 /* days judged for anomalies */
+#define SOUK_ANALYTICS_PREDICT_JOB "analytics.predict"
+
+/* What one computation did. */
+typedef struct souk_analytics_predict_stats {
+    int series;       /* sales series stored (one per granularity) */
+    int stock_series; /* variant × warehouse forecasts stored */
+    int anomalies;    /* anomalous days stored */
+    int32_t last_day; /* the last day of history (yesterday in the store's zone) */
+    char currency[4]; /* the currency of the revenue series */
+    double ms;
+} souk_analytics_predict_stats;
+
+/* Fits every stored prediction from facts F up to yesterday (the store's
+ * time zone) — the store's, the top vendors', categories' and products'
+ * sales daily and weekly, each variant's demand per warehouse (from
+ * analytics_stock_sales), the anomalies of daily revenue, orders and
+ * visitors — and replaces the stored ones in one transaction of DB, with
+ * the run's record. Minutes of CPU on a big store: a job's or the CLI's
+ * work. PROGRESS may be NULL. 0, or a negative souk_db_status / -1 memory. */
+int souk_analytics_predict_run(souk_store *db, const souk_analytics_facts *f, souk_analytics_progress progress,
+                               void *ctx, souk_analytics_predict_stats *out);
+
+/* Registers the analytics.predict job (hourly; it recomputes only when a
+ * day has closed since the stored run, unless its payload has "force").
+ * Call with the other job kinds, before the workers start. */
+void souk_analytics_register_jobs(void);
+
+/* Enqueues analytics.predict (deduplicated while one is queued or
+ * running) in DB's open write transaction. 0, 1 (already queued) or a
+ * negative souk_db_status. */
+int souk_analytics_predict_enqueue_tx(souk_store *db, bool force);
+
+/* The stored run: when it was computed (µs) and up to which day; 1 when
+ * there is one, 0 none, or a negative souk_db_status. */
+int souk_analytics_predict_state(souk_store *db, int64_t *computed_at, int32_t *last_day);
+
+/* The reorder settings (analytics_settings "reorder.lead_time_days",
+ * "reorder.service_level", "reorder.review_days"; defaults 7, 0.95, 0).
+ * 0, or a negative status. */
+int souk_analytics_reorder_settings(souk_store *db, int *lead_time, double *service, int *review);
+
+/* Stores the reorder settings (lead time 1..90 days, service 0.5..0.999,
+ * review 0..30 days) in their own transaction. 0, -1 out of range, or a
+ * negative status. */
+int souk_analytics_set_reorder_settings(souk_store *db, int lead_time, double service, int review);
+
 #endif

@@ -116,6 +116,16 @@ int souk_forecast_ets_predict(const souk_forecast_ets *m, size_t h, double *mean
  * E_INVAL (a non-finite value, N = 0 or > SOUK_FORECAST_N_MAX). */
 long souk_forecast_ets_anomalies(const souk_forecast_ets *m, const double *y, size_t n, uint8_t *flags);
 
+/* The one-step forecasts behind souk_forecast_ets_anomalies: re-runs M
+ * from its initial states over Y[0..N) (as there) and writes each point's
+ * one-step forecast into YHAT[t] and, when not NULL, its 95% interval
+ * (yhat ± 1.96 sigma; × |yhat| for multiplicative errors) into LO95/HI95.
+ * Points not judged (before m->start, the first max(m, 1) fitted ones,
+ * after a multiplicative state went non-positive) get NAN. Returns the
+ * number of points judged, or E_INVAL. */
+long souk_forecast_ets_onestep(const souk_forecast_ets *m, const double *y, size_t n, double *yhat, double *lo95,
+                               double *hi95);
+
 /* ---- every method, and the automatic choice ---- */
 
 typedef enum {
