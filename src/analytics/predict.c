@@ -32,7 +32,8 @@ static const char *const scope_prefix[] = {"", "vend", "cat", "prod"};
 typedef struct series {
     int scope;
     int64_t id, vendor;
-    double *y; /* SPAN_DAYS values, day W0 + i */
+    const char *currency; /* of a revenue series: the store's main one, or the vendor's or category's own */
+    double *y;            /* SPAN_DAYS values, day W0 + i */
 } series;
 
 typedef struct ranked {
@@ -163,6 +164,7 @@ static int fit_both(const series *s, int32_t w0, int32_t end, stored *rows, size
         if (!both[g])
             continue;
         json_object_set_new(both[g], "measure", json_string(s->scope == SC_PRODUCT ? "units" : "revenue"));
+        json_object_set_new(both[g], "currency", s->scope == SC_PRODUCT ? json_null() : json_string(s->currency));
         char *text = json_dumps(both[g], JSON_COMPACT | JSON_REAL_PRECISION(15));
         json_decref(both[g]);
         if (!text) {
@@ -200,22 +202,34 @@ int souk_analytics_predict_run(souk_store *db, const souk_analytics_facts *f, so
     ranked *tmp = malloc((s.products + s.categories + s.vendors + 1) * sizeof *tmp);
     series *ser = NULL;
     double *ys = NULL;
+    int64_t *bycur = NULL;
+    uint8_t *curof = NULL;
     run_ctx c = {.now = souk_time_now_us(), .end = end};
-    if (!tot || !slot || !tmp)
+    /* a vendor's or a category's revenue series is in its own main currency */
+    size_t nc = s.ncurrencies > 0 ? (size_t)s.ncurrencies : 1;
+    bycur = calloc((s.categories + s.vendors) * nc + 1, sizeof *bycur);
+    curof = calloc(s.categories + s.vendors + 1, 1);
+    if (!tot || !slot || !tmp || !bycur || !curof)
         goto done;
     int64_t *tp = tot, *tc = tot + s.products, *tv = tc + s.categories;
+    int64_t *cc = bycur, *vc = bycur + s.categories * nc;
+    uint8_t *ccur = curof, *vcur = curof + s.categories;
     for (size_t i = 0; i < s.lines; i++) {
         const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         if (ch->day[r] < w0 || ch->day[r] > end)
             continue;
         tp[ch->product[r]] += ch->quantity[r];
-        if (ch->currency[r] != mt.currency)
-            continue;
         if (ch->category[r] >= 0)
-            tc[ch->category[r]] += ch->amount[r];
+            cc[(size_t)ch->category[r] * nc + ch->currency[r]] += ch->amount[r];
         if (ch->vendor[r] >= 0)
-            tv[ch->vendor[r]] += ch->amount[r];
+            vc[(size_t)ch->vendor[r] * nc + ch->currency[r]] += ch->amount[r];
+    }
+    for (size_t i = 0; i < s.categories + s.vendors; i++) {
+        const int64_t *row = bycur + i * nc;
+        for (size_t k = 1; k < nc; k++)
+            curof[i] = row[k] > row[curof[i]] ? (uint8_t)k : curof[i];
+        tot[s.products + i] = row[curof[i]];
     }
     int nser = 1;
     int32_t *sp = slot, *sc = slot + s.products, *sv = sc + s.categories;
@@ -230,15 +244,18 @@ int souk_analytics_predict_run(souk_store *db, const souk_analytics_facts *f, so
     for (int i = 0; i < nser; i++)
         ser[i].y = ys + (size_t)i * SPAN_DAYS;
     ser[0].scope = SC_STORE;
+    ser[0].currency = f->currencies[mt.currency];
     for (size_t i = 0; i < s.vendors; i++)
         if (sv[i] >= 0)
-            ser[sv[i]] = (series){SC_VENDOR, souk_analytics_dict_id(&f->vendors, (int32_t)i), 0, ser[sv[i]].y};
+            ser[sv[i]] = (series){SC_VENDOR, souk_analytics_dict_id(&f->vendors, (int32_t)i), 0, f->currencies[vcur[i]],
+                                  ser[sv[i]].y};
     for (size_t i = 0; i < s.categories; i++)
         if (sc[i] >= 0)
-            ser[sc[i]] = (series){SC_CATEGORY, souk_analytics_dict_id(&f->categories, (int32_t)i), 0, ser[sc[i]].y};
+            ser[sc[i]] = (series){SC_CATEGORY, souk_analytics_dict_id(&f->categories, (int32_t)i), 0,
+                                  f->currencies[ccur[i]], ser[sc[i]].y};
     for (size_t i = 0; i < s.products; i++)
         if (sp[i] >= 0)
-            ser[sp[i]] = (series){SC_PRODUCT, souk_analytics_dict_id(&f->products, (int32_t)i), 0, ser[sp[i]].y};
+            ser[sp[i]] = (series){SC_PRODUCT, souk_analytics_dict_id(&f->products, (int32_t)i), 0, NULL, ser[sp[i]].y};
     for (int i = 0; i < nser; i++)
         if (ser[i].scope == SC_VENDOR)
             ser[i].vendor = ser[i].id;
@@ -255,12 +272,11 @@ int souk_analytics_predict_run(souk_store *db, const souk_analytics_facts *f, so
             if (ch->vendor[r] >= 0 && !ser[p].vendor)
                 ser[p].vendor = souk_analytics_dict_id(&f->vendors, ch->vendor[r]);
         }
-        if (ch->currency[r] != mt.currency)
-            continue;
-        ser[0].y[at] += (double)ch->amount[r];
-        if (ch->category[r] >= 0 && sc[ch->category[r]] >= 0)
+        if (ch->currency[r] == mt.currency)
+            ser[0].y[at] += (double)ch->amount[r];
+        if (ch->category[r] >= 0 && sc[ch->category[r]] >= 0 && ch->currency[r] == ccur[ch->category[r]])
             ser[sc[ch->category[r]]].y[at] += (double)ch->amount[r];
-        if (ch->vendor[r] >= 0 && sv[ch->vendor[r]] >= 0)
+        if (ch->vendor[r] >= 0 && sv[ch->vendor[r]] >= 0 && ch->currency[r] == vcur[ch->vendor[r]])
             ser[sv[ch->vendor[r]]].y[at] += (double)ch->amount[r];
     }
     for (int i = 0; i < nser; i++) {
@@ -300,6 +316,8 @@ done:
     free(ser);
     free(ys);
     free(tot);
+    free(bycur);
+    free(curof);
     free(slot);
     free(tmp);
     return rc;

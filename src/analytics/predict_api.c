@@ -273,14 +273,15 @@ int souk_analytics_api_forecasts(souk_req *req, souk_res *res)
         int32_t last = (int32_t)json_integer_value(json_object_get(b, "last_period"));
         int32_t first = (int32_t)json_integer_value(json_object_get(b, "first_period"));
         const char *method = json_string_value(json_object_get(b, "method"));
+        json_t *cur = json_object_get(b, "currency");
         const char *model = json_string_value(json_object_get(b, "model"));
         json_array_append_new(series,
-                              json_pack("{s:s,s:O,s:s,s:s?,s:s?,s:O,s:O,s:O,s:O,s:o,s:o}", "scope", scopes[scope],
+                              json_pack("{s:s,s:O,s:s,s:O,s:s?,s:s?,s:O,s:O,s:O,s:O,s:o,s:o}", "scope", scopes[scope],
                                         "series", sname, "measure", json_string_value(json_object_get(b, "measure")),
-                                        "method", method, "model", model, "period", json_object_get(b, "period"),
-                                        "history", json_object_get(b, "history"), "sigma", json_object_get(b, "sigma"),
-                                        "holdout_mase", json_object_get(b, "holdout_mase"), "first_period",
-                                        dayname(first), "last_period", dayname(last)));
+                                        "currency", cur ? cur : json_null(), "method", method, "model", model, "period",
+                                        json_object_get(b, "period"), "history", json_object_get(b, "history"), "sigma",
+                                        json_object_get(b, "sigma"), "holdout_mase", json_object_get(b, "holdout_mase"),
+                                        "first_period", dayname(first), "last_period", dayname(last)));
         json_t *pts = json_object_get(b, "points");
         int step = p.granularity ? 7 : 1;
         for (int64_t i = 0; i < h && i < (int64_t)json_array_size(pts); i++) {
