@@ -101,4 +101,9 @@ int souk_eval_recs(int argc, char **argv);
  * fitting time per series. ARGV[0] is "forecast". Returns an exit code. */
 int souk_eval_forecast(int argc, char **argv);
 
+/* `souk eval churn` (eval_churn.c): the AUC of the analytics' churn model
+ * on a time split of an Online Retail style order file at --cutoff. ARGV[0]
+ * is "churn". Returns an exit code. */
+int souk_eval_churn(int argc, char **argv);
+
 #endif
