@@ -28,6 +28,8 @@ int souk_analytics_api_cohorts(souk_req *req, souk_res *res);
 int souk_analytics_api_rfm(souk_req *req, souk_res *res);
 int souk_analytics_api_segments(souk_req *req, souk_res *res);
 int souk_analytics_api_churn(souk_req *req, souk_res *res);
+/* clv: to, horizon (7..365 days, default 365), the slice filters, limit, offset, format. */
+int souk_analytics_api_clv(souk_req *req, souk_res *res);
 
 /* The stored predictions (predict_api.c; docs/analytics.md), same
  * permission and CSV rules. Served from what the analytics.predict job

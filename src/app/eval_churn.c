@@ -41,9 +41,7 @@ static int col_of(souk_csv *r, const char *name)
     return -1;
 }
 
-/* Reads FILE's invoices into F (one order per invoice, in file order: its
- * rows are contiguous). Prints problems; 0 or -1. *LAST gets the last day. */
-static int load(souk_analytics_facts *f, const char *path, int32_t *last, size_t *norders, size_t *nlines)
+int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *last, size_t *norders, size_t *nlines)
 {
     souk_csv *r;
     if (souk_csv_open_file(&r, path, NULL) != SOUK_CSV_OK) {
@@ -179,7 +177,7 @@ int souk_eval_churn(int argc, char **argv)
     size_t norders, nlines;
     double t0 = souk_time_mono_s();
     int rc = SOUK_EXIT_FAIL;
-    if (load(f, path, &last, &norders, &nlines) < 0)
+    if (souk_eval_retail_facts(f, path, &last, &norders, &nlines) < 0)
         goto out;
     char a[11], b[11];
     if (!norders) {

@@ -234,6 +234,18 @@ int souk_forecast_reorder(const souk_forecast_reorder_in *in, souk_forecast_reor
  * approximation refined by one Newton step, |error| < 1e-12). */
 double souk_forecast_norm_quantile(double p);
 
+/* ---- the optimiser, for other maximum-likelihood fits ---- */
+
+/* Minimises F over R^D (1 <= D <= 30) from X (overwritten with the best
+ * point found) by Nelder–Mead (reflection 1, expansion 2, contraction and
+ * shrink 1/2) with initial steps STEP[0..D); stops when the simplex's
+ * values agree within TOL (relative; absolute below 1) or after MAX_EVALS
+ * evaluations of F (*EVALS, may be NULL, gets how many). F may return
+ * +INFINITY for an inadmissible point. Returns the best value (NAN when D is
+ * out of range). Allocates nothing; reentrant. */
+double souk_forecast_minimize(double (*f)(const double *x, void *ctx), void *ctx, double *x, const double *step, int d,
+                              double tol, int max_evals, int *evals);
+
 /* ---- series from CSV ---- */
 
 #define SOUK_FORECAST_ID_MAX 64         /* bytes of a series id */

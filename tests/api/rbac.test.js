@@ -203,6 +203,7 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/analytics/rfm': () => ({}),
     'GET /api/v1/admin/analytics/segments': () => ({}),
     'GET /api/v1/admin/analytics/churn': () => ({}),
+    'GET /api/v1/admin/analytics/clv': () => ({}),
     'GET /api/v1/admin/analytics/forecasts': () => ({}),
     'GET /api/v1/admin/analytics/reorder': () => ({}),
     'GET /api/v1/admin/analytics/anomalies': () => ({}),

@@ -1,6 +1,8 @@
-// `souk eval churn`: usage, a cutoff the file cannot label, and the AUC on a generated order
-// history with planted churners (customers who stop buying at a random day) beside steady ones
-// (every one to three weeks): the model must rank them far better than chance.
+// `souk eval churn` and `souk eval clv`: usage, a cutoff the file cannot label, the AUC on a
+// generated order history with planted churners (customers who stop buying at a random day)
+// beside steady ones (every one to three weeks) — the model must rank them far better than
+// chance — and the lifetime-value models' holdout purchases on the same history, which must come
+// closer to what happened than the naive rate does (it ignores that churners stopped).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,5 +63,38 @@ describe('souk eval churn', () => {
     const auc = Number(/^AUC ([\d.]+)$/m.exec(r.out)[1]);
     assert.ok(auc > 0.8, `AUC ${auc}`);
     assert.match(r.out, /^weights \(standardised features\): intercept -?[\d.]+ log_recency_days/m);
+  });
+});
+
+describe('souk eval clv', () => {
+  let dir, file;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'souk-clv-'));
+    file = join(dir, 'orders.csv');
+    writeFileSync(file, history());
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints its usage and refuses bad options', () => {
+    const help = souk(['eval', 'clv', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /usage: souk eval clv --orders FILE --cutoff YYYY-MM-DD/);
+    assert.equal(souk(['eval', 'clv', '--orders', file]).code, 2);
+    assert.equal(souk(['eval', 'clv', '--orders', file, '--cutoff', '2030-01-01']).code, 2);
+  });
+
+  it('predicts the holdout purchases better than the naive rate', () => {
+    const r = souk(['eval', 'clv', '--orders', file, '--cutoff', '2024-01-15']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^BG\/NBD r [\d.]+ alpha [\d.]+ a [\d.]+ b [\d.]+ \(log-likelihood -[\d.]+, \d+ evaluations\); Gamma-Gamma p/m);
+    const row = (name) => {
+      const m = new RegExp(`^${name.replace(/[()+/]/g, '\\$&')} +([\\d.]+) +([\\d.]+) +([+-][\\d.]+)% +([\\d.]+)$`, 'm').exec(r.out);
+      assert.ok(m, `${name} in\n${r.out}`);
+      return { predicted: Number(m[1]), actual: Number(m[2]), error: Number(m[3]), mae: Number(m[4]) };
+    };
+    const bg = row('purchases (BG/NBD)'), naive = row('purchases (naive)');
+    assert.ok(Math.abs(bg.error) < 25, `BG/NBD holdout error ${bg.error}%`);
+    assert.ok(bg.mae < naive.mae, `MAE ${bg.mae} vs naive ${naive.mae}`);
+    row('spend (BG/NBD+GG)');
   });
 });
