@@ -8,6 +8,7 @@
 #include "analytics/api.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,9 +162,15 @@ static int run_head(souk_req *req, souk_res *res, json_t *j, int32_t *yesterday)
     bool stale = st == 0 || souk_analytics_tz_day(&f->tz, at) <= *yesterday; /* computed before today */
     json_object_set_new(j, "timezone", json_string(f->tz.name));
     souk_analytics_release(f);
-    if (stale) {
-        if (souk_store_tx(req->store, enqueue_tx, NULL) < 0)
+    /* queue the job (deduplicated by its key), at most once a minute from this process: while it
+     * runs every request would otherwise write a transaction that changes nothing */
+    static _Atomic int64_t queued_at;
+    int64_t now = souk_time_mono_us(), was = atomic_load(&queued_at);
+    if (stale && now - was > 60 * INT64_C(1000000) && atomic_compare_exchange_strong(&queued_at, &was, now)) {
+        if (souk_store_tx(req->store, enqueue_tx, NULL) < 0) {
+            atomic_store(&queued_at, 0);
             return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        }
         souk_jobs_kick();
     }
     char ts[40], day[11], cur[8] = "";

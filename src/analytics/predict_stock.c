@@ -109,7 +109,8 @@ int souk__analytics_stock_fits(souk_store *db, const souk_analytics_tz *tz, int3
         free(v);
         return r;
     }
-    qsort(v, n, sizeof *v, by_pair_day);
+    if (n)
+        qsort(v, n, sizeof *v, by_pair_day);
     group *g = NULL;
     size_t ng = 0, gcap = 0;
     for (size_t i = 0; i < n;) {
@@ -122,7 +123,8 @@ int souk__analytics_stock_fits(souk_store *db, const souk_analytics_tz *tz, int3
         g[ng++] = (group){i, j, units};
         i = j;
     }
-    qsort(g, ng, sizeof *g, by_units);
+    if (ng)
+        qsort(g, ng, sizeof *g, by_units);
     double *y = malloc(SOUK_ANALYTICS_STOCK_DAYS * sizeof *y);
     *out = ng ? calloc(ng, sizeof **out) : NULL;
     if (!y || (ng && !*out)) {
