@@ -111,6 +111,10 @@ int souk_eval_churn(int argc, char **argv);
  * customer's purchases and spend after it against what happened. */
 int souk_eval_clv(int argc, char **argv);
 
+/* `souk eval fraud` (eval_fraud.c): precision and recall of the fraud-risk
+ * score on the labelled synthetic order stream of src/fraud. */
+int souk_eval_fraud(int argc, char **argv);
+
 /* Reads an order file in the Online Retail layout (InvoiceNo, Quantity,
  * InvoiceDate, UnitPrice, CustomerID; plain or gzip) into empty facts F:
  * one GBP order per invoice of a known customer, at its date, with the

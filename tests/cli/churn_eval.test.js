@@ -98,3 +98,26 @@ describe('souk eval clv', () => {
     row('spend (BG/NBD+GG)');
   });
 });
+
+describe('souk eval fraud', () => {
+  it('prints its usage and refuses bad options', () => {
+    const help = souk(['eval', 'fraud', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /usage: souk eval fraud/);
+    assert.equal(souk(['eval', 'fraud', '--orders', '10']).code, 2);
+    assert.equal(souk(['eval', 'fraud', '--fraud-share', '0.9']).code, 2);
+    assert.equal(souk(['eval', 'fraud', '--threshold', '0']).code, 2);
+  });
+
+  it('measures precision and recall on the labelled synthetic orders, the same for the same seed', () => {
+    const r = souk(['eval', 'fraud', '--orders', '50000', '--seed', '4']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^synthetic orders: 50000 \(seed 4\), 1000 fraudulent \(2\.00%\)$/m);
+    const m = /^50 +(\d+) +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+)% +<- the threshold$/m.exec(r.out);
+    assert.ok(m, r.out);
+    assert.ok(Number(m[2]) > 0.6, `precision ${m[2]}`);
+    assert.ok(Number(m[3]) > 0.4, `recall ${m[3]}`);
+    assert.match(r.out, /^recall per pattern at 50: card_testing [\d.]+ \(\d+\) stolen_card/m);
+    assert.equal(souk(['eval', 'fraud', '--orders', '50000', '--seed', '4']).out, r.out);
+  });
+});
