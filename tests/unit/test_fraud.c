@@ -96,6 +96,7 @@ static void synthetic_set_is_labelled_and_separable(void **state)
     assert_int_equal(souk_fraud_synthetic(7, 20000, 0.05, &a), 0);
     assert_int_equal(souk_fraud_synthetic(7, 20000, 0.05, &b), 0);
     assert_memory_equal(a, b, 20000 * sizeof *a); /* the same seed, the same set */
+    free(b);
     size_t fraud = 0, tp = 0, held = 0, kinds[SOUK_FRAUD_KINDS] = {0};
     double sum_fraud = 0, sum_legit = 0;
     for (size_t i = 0; i < 20000; i++) {
@@ -117,7 +118,6 @@ static void synthetic_set_is_labelled_and_separable(void **state)
     assert_int_equal(souk_fraud_synthetic(7, 0, 0.05, &b), -1);
     assert_int_equal(souk_fraud_synthetic(7, 100, 0.9, &b), -1);
     free(a);
-    free(b);
 }
 
 int main(void)
