@@ -151,6 +151,11 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/rfm", ANALYTICS_OWN, souk_analytics_api_rfm, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/segments", ANALYTICS_OWN, souk_analytics_api_segments, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/churn", ANALYTICS_OWN, souk_analytics_api_churn, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/clv", ANALYTICS_OWN, souk_analytics_api_clv, .blocking = true),
+    /* stored by the analytics.predict job; served from the database */
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/forecasts", ANALYTICS_OWN, souk_analytics_api_forecasts, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/reorder", ANALYTICS_OWN, souk_analytics_api_reorder, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/anomalies", ANALYTICS_OWN, souk_analytics_api_anomalies, .blocking = true),
 
     /* recommendations (answered from memory): anonymous answers (for-you: without a cart) are kept in the
      * response cache, keyed by the whole URL (anonymous_id, limit, category, ...), until the recommendation
