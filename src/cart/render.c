@@ -264,6 +264,9 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
     p.promo_discount = pr->discount;
     p.promo_free_shipping = pr->free_shipping;
     souk_cart_compute(priced, n, &p, &t);
+    for (int k = 0; snap && v->h.code_promotion && k < pr->n; k++) /* a promotion's code "applies" with it */
+        if (snap->p[pr->out[k].promo].id == v->h.code_promotion && pr->out[k].applied)
+            t.coupon_applied = true;
     /* each line's share: its promotions', then the coupon's by largest remainder */
     int64_t share[SOUK_CART_MAX_LINES], left[SOUK_CART_MAX_LINES], by_line[SOUK_CART_MAX_LINES] = {0};
     for (int k = 0; k < n; k++)

@@ -85,3 +85,8 @@ CREATE VIEW catalog_promo_products AS
 SELECT id AS product_id, brand_id, vendor_id, category_id FROM products;
 CREATE VIEW catalog_promo_categories AS
 SELECT id, parent_id, updated_at FROM categories;
+
+-- Units of each order line already paid back by a received return: the
+-- next return's refund is its units' share of what the line paid
+-- (souk_cart_line_refund), so the shares sum to exactly that.
+ALTER TABLE order_lines ADD COLUMN refunded_qty INTEGER NOT NULL DEFAULT 0;
