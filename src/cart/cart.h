@@ -114,8 +114,8 @@ souk_err souk_cart_coupon_use_tx(souk_store *db, int64_t cart, int64_t *coupon);
  * usage_limit_reached" or "customer_limit_reached") when a limit was
  * reached meanwhile: the caller rolls its transaction back. SOUK_OK or the
  * database error. */
-souk_err souk_cart_promo_claim_tx(souk_store *db, int64_t cart, const json_t *cart_json, int64_t order,
-                                  int64_t user, const char *email, souk_arena *a, souk_problems *pr);
+souk_err souk_cart_promo_claim_tx(souk_store *db, int64_t cart, const json_t *cart_json, int64_t order, int64_t user,
+                                  const char *email, souk_arena *a, souk_problems *pr);
 
 /* Gives back what ORDER claimed (an order that failed: cancelled before or
  * after payment); a second call finds nothing. SOUK_OK or the database error. */

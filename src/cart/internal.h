@@ -30,10 +30,10 @@ typedef struct souk__cart_head {
 typedef struct souk__cart_line {
     int64_t variant, product, quantity, added_at;
     int64_t brand, vendor, category; /* 0: none (catalog_promo_products) */
-    int64_t unit;    /* minor units, when PRICED */
-    bool priced;     /* the variant has a price in the cart's currency */
-    bool for_sale;   /* the variant and its product are active */
-    bool quoted_now; /* its quoted price (cart_lines.quoted_*) is its price now */
+    int64_t unit;                    /* minor units, when PRICED */
+    bool priced;                     /* the variant has a price in the cart's currency */
+    bool for_sale;                   /* the variant and its product are active */
+    bool quoted_now;                 /* its quoted price (cart_lines.quoted_*) is its price now */
     int64_t quoted_amount;
     const char *sku, *product_title, *variant_title;
     size_t sku_len, product_title_len, variant_title_len;

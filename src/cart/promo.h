@@ -56,14 +56,14 @@ typedef struct souk_promo {
     int64_t buy_qty, get_qty;
     int ntiers;
     int64_t tier_min[SOUK_PROMO_MAX_TIERS], tier_bp[SOUK_PROMO_MAX_TIERS]; /* ascending minimums */
-    int64_t min_subtotal;   /* of the target set (FREE_SHIPPING: of the goods after discounts) */
-    char currency[4];       /* FIXED and the minimums: "" = any currency */
+    int64_t min_subtotal;       /* of the target set (FREE_SHIPPING: of the goods after discounts) */
+    char currency[4];           /* FIXED and the minimums: "" = any currency */
     int64_t starts_at, ends_at; /* µs; 0 = open */
-    bool exclusive;         /* applies alone: nothing else, or not at all */
-    int priority;           /* higher first; ties by id */
-    bool needs_code;        /* applies only while one of its codes is on the cart */
-    bool flash;             /* a flash sale: the catalog shows its price while it runs */
-    bool used_up;           /* its global usage limit is reached */
+    bool exclusive;             /* applies alone: nothing else, or not at all */
+    int priority;               /* higher first; ties by id */
+    bool needs_code;            /* applies only while one of its codes is on the cart */
+    bool flash;                 /* a flash sale: the catalog shows its price while it runs */
+    bool used_up;               /* its global usage limit is reached */
 } souk_promo;
 
 /* One cart line as the engine sees it. */
@@ -76,7 +76,7 @@ typedef struct souk_promo_line {
 
 /* What the engine decided about one promotion. */
 typedef struct souk_promo_outcome {
-    int promo;          /* index into the promotions given */
+    int promo; /* index into the promotions given */
     bool applied;
     int64_t amount;     /* its discount (FREE_SHIPPING: 0; the shipping is waived) */
     const char *reason; /* when not applied: "not_started", "ended", "other_currency",
@@ -103,9 +103,9 @@ enum { SOUK_PROMO_CODE_NONE, SOUK_PROMO_CODE_ON, SOUK_PROMO_CODE_USED_UP /* on, 
  * line goes below zero; an exclusive promotion applies only when nothing
  * else has, and stops every later one. Not mentioned at all: a promotion
  * that needs a code and has none on the cart, and an automatic one that
- * has ended. Fills *R. */
-void souk_promo_evaluate(const souk_promo_line *lines, int n, const char *currency, int64_t now,
-                         const souk_promo *p, int np, const uint8_t *code, souk_promo_result *r);
+ * has ended or whose sets hold none of the lines. Fills *R. */
+void souk_promo_evaluate(const souk_promo_line *lines, int n, const char *currency, int64_t now, const souk_promo *p,
+                         int np, const uint8_t *code, souk_promo_result *r);
 
 /* Splits TOTAL over the N WEIGHTS (each ≥ 0, Σ ≥ TOTAL ≥ 0) in proportion,
  * to the minor unit, by largest remainder (ties to the earlier line), into

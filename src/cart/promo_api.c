@@ -35,7 +35,8 @@ static json_t *set_json(const char *kind, const char *ids_text)
     json_t *ids = json_array(), *in = json_loads(ids_text ? ids_text : "[]", 0, NULL);
     for (size_t i = 0; ids && k > 0 && i < json_array_size(in); i++) {
         char buf[SOUK_ID_TEXT_MAX];
-        json_array_append_new(ids, json_string(souk_id_format(prefix[k], json_integer_value(json_array_get(in, i)), buf)));
+        json_array_append_new(ids,
+                              json_string(souk_id_format(prefix[k], json_integer_value(json_array_get(in, i)), buf)));
     }
     json_decref(in);
     return json_pack("{s:s,s:o}", "kind", k < 0 ? "all" : kind, "ids", ids);
@@ -50,19 +51,18 @@ static json_t *promo_row(souk_stmt *st, void *ctx)
 {
     (void)ctx;
     json_t *tiers = json_loads(souk_stmt_text(st, 10, NULL), 0, NULL);
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:b,s:I,s:b,s:b,s:b,s:o,s:o,s:I,s:o,s:o}",
-                     "id", souk_row_id(st, 0, PROMO_PREFIX), "name", souk_row_text(st, 1), "kind",
-                     souk_row_text(st, 2), "target", set_json(souk_stmt_text(st, 3, NULL), souk_stmt_text(st, 4, NULL)),
-                     "buy", set_json(souk_stmt_text(st, 5, NULL), souk_stmt_text(st, 6, NULL)), "value",
-                     (json_int_t)souk_stmt_i64(st, 7), "buy_quantity", (json_int_t)souk_stmt_i64(st, 8),
-                     "get_quantity", (json_int_t)souk_stmt_i64(st, 9), "tiers", tiers ? tiers : json_array(),
-                     "min_subtotal", (json_int_t)souk_stmt_i64(st, 11), "currency", souk_row_text_or_null(st, 12),
-                     "starts_at", time_or_null(st, 13), "ends_at", time_or_null(st, 14), "exclusive",
-                     souk_stmt_i64(st, 15) != 0, "priority", (json_int_t)souk_stmt_i64(st, 16), "requires_code",
-                     souk_stmt_i64(st, 17) != 0, "flash_sale", souk_stmt_i64(st, 18) != 0, "active",
-                     souk_stmt_i64(st, 19) != 0, "usage_limit", souk_row_int_or_null(st, 20), "per_customer_limit",
-                     souk_row_int_or_null(st, 21), "used_count", (json_int_t)souk_stmt_i64(st, 22), "created_at",
-                     souk_row_time(st, 23), "updated_at", souk_row_time(st, 24));
+    return json_pack(
+        "{s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:b,s:I,s:b,s:b,s:b,s:o,s:o,s:I,s:o,s:o}", "id",
+        souk_row_id(st, 0, PROMO_PREFIX), "name", souk_row_text(st, 1), "kind", souk_row_text(st, 2), "target",
+        set_json(souk_stmt_text(st, 3, NULL), souk_stmt_text(st, 4, NULL)), "buy",
+        set_json(souk_stmt_text(st, 5, NULL), souk_stmt_text(st, 6, NULL)), "value", (json_int_t)souk_stmt_i64(st, 7),
+        "buy_quantity", (json_int_t)souk_stmt_i64(st, 8), "get_quantity", (json_int_t)souk_stmt_i64(st, 9), "tiers",
+        tiers ? tiers : json_array(), "min_subtotal", (json_int_t)souk_stmt_i64(st, 11), "currency",
+        souk_row_text_or_null(st, 12), "starts_at", time_or_null(st, 13), "ends_at", time_or_null(st, 14), "exclusive",
+        souk_stmt_i64(st, 15) != 0, "priority", (json_int_t)souk_stmt_i64(st, 16), "requires_code",
+        souk_stmt_i64(st, 17) != 0, "flash_sale", souk_stmt_i64(st, 18) != 0, "active", souk_stmt_i64(st, 19) != 0,
+        "usage_limit", souk_row_int_or_null(st, 20), "per_customer_limit", souk_row_int_or_null(st, 21), "used_count",
+        (json_int_t)souk_stmt_i64(st, 22), "created_at", souk_row_time(st, 23), "updated_at", souk_row_time(st, 24));
 }
 
 /* Promotions (ONLY_ID ≠ 0: that one), by priority then id. */
@@ -247,8 +247,8 @@ static void check(souk_req *req, souk_res *res, const json_t *o, promo_in *in)
     in->kind = k < 0 ? "percent" : souk_promo_kind_name((souk_promo_kind)k);
     if (cur && !json_is_null(cur)) {
         in->currency = json_string_value(cur);
-        const char *why = in->currency ? souk__cart_check_currency(in->currency, strlen(in->currency))
-                                       : "must be an ISO 4217 code";
+        const char *why =
+            in->currency ? souk__cart_check_currency(in->currency, strlen(in->currency)) : "must be an ISO 4217 code";
         if (why)
             problem(req, res, "currency", why);
     }
@@ -285,11 +285,12 @@ static void check(souk_req *req, souk_res *res, const json_t *o, promo_in *in)
         problem(req, res, "flash_sale", "a flash sale is a percent or fixed promotion");
     if (in->flash && in->needs_code)
         problem(req, res, "flash_sale", "a flash sale applies without a code");
-    static const char *const known[] = {"name",         "kind",       "value",        "currency",   "target",
-                                        "buy",          "buy_quantity", "get_quantity", "tiers",      "min_subtotal",
-                                        "starts_at",    "ends_at",    "priority",     "usage_limit", "per_customer_limit",
-                                        "exclusive",    "requires_code", "flash_sale",  "active",     "id",
-                                        "used_count",   "created_at", "updated_at"};
+    static const char *const known[] = {
+        "name",       "kind",          "value",        "currency",    "target",
+        "buy",        "buy_quantity",  "get_quantity", "tiers",       "min_subtotal",
+        "starts_at",  "ends_at",       "priority",     "usage_limit", "per_customer_limit",
+        "exclusive",  "requires_code", "flash_sale",   "active",      "id",
+        "used_count", "created_at",    "updated_at"};
     const char *key;
     const json_t *val;
     json_object_foreach((json_t *)o, key, val)
@@ -596,7 +597,8 @@ int souk_cart_api_promo_codes_create(souk_req *req, souk_res *res)
     json_object_foreach(o, key, val)
     {
         if (strcmp(key, "code") && strcmp(key, "count") && strcmp(key, "prefix") && strcmp(key, "usage_limit"))
-            souk_problems_add(&res->problems, req->arena, key, "is not a field here (code, count, prefix, usage_limit)");
+            souk_problems_add(&res->problems, req->arena, key,
+                              "is not a field here (code, count, prefix, usage_limit)");
     }
     json_decref(o);
     if (res->problems.count)

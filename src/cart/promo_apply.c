@@ -8,8 +8,7 @@
 #include "core/time.h"
 #include "core/banned.h"
 
-void souk__promo_price(const souk__promo_snap *s, const souk__cart_view *v, const int *idx, int n,
-                       souk_promo_result *r)
+void souk__promo_price(const souk__promo_snap *s, const souk__cart_view *v, const int *idx, int n, souk_promo_result *r)
 {
     if (!s || s->n == 0 || n == 0) {
         memset(r, 0, offsetof(souk_promo_result, out)); /* the outcomes are not read when n = 0 */

@@ -79,8 +79,8 @@ static souk_err claim_code(souk_store *db, int64_t code, bool *ok)
     return r < 0 ? souk_store_dberr(r) : SOUK_OK;
 }
 
-souk_err souk_cart_promo_claim_tx(souk_store *db, int64_t cart, const json_t *cart_json, int64_t order,
-                                  int64_t user, const char *email, souk_arena *a, souk_problems *pr)
+souk_err souk_cart_promo_claim_tx(souk_store *db, int64_t cart, const json_t *cart_json, int64_t order, int64_t user,
+                                  const char *email, souk_arena *a, souk_problems *pr)
 {
     const json_t *applied = json_object_get(json_object_get(cart_json, "promotions"), "applied");
     if (json_array_size(applied) == 0)

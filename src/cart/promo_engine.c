@@ -50,8 +50,7 @@ bool souk_promo_in_set(const souk_promo_set *s, const souk_promo_line *l)
     for (int i = 0; i < s->n; i++) {
         int64_t id = s->ids[i];
         switch (s->kind) {
-        case SOUK_PROMO_SET_ALL:
-            return true;
+        case SOUK_PROMO_SET_ALL: return true;
         case SOUK_PROMO_SET_PRODUCTS:
             if (l->product == id)
                 return true;
@@ -108,8 +107,8 @@ static const char *bxgy(const state *s, const souk_promo *p, int64_t *d)
         return "no_matching_items";
     if (p->buy_qty <= 0 || p->get_qty <= 0)
         return "not_enough_items";
-    int64_t free_units = same ? buy_units / (p->buy_qty + p->get_qty) * p->get_qty
-                              : buy_units / p->buy_qty * p->get_qty;
+    int64_t free_units =
+        same ? buy_units / (p->buy_qty + p->get_qty) * p->get_qty : buy_units / p->buy_qty * p->get_qty;
     if (free_units > get_units)
         free_units = get_units;
     if (free_units == 0)
@@ -146,12 +145,8 @@ static const char *discount(const state *s, const souk_promo *p, int64_t *d)
         return "below_minimum";
     int64_t total = 0;
     switch (p->kind) {
-    case SOUK_PROMO_PERCENT:
-        total = bp_of(base, p->value);
-        break;
-    case SOUK_PROMO_FIXED:
-        total = p->value < base ? p->value : base;
-        break;
+    case SOUK_PROMO_PERCENT: total = bp_of(base, p->value); break;
+    case SOUK_PROMO_FIXED: total = p->value < base ? p->value : base; break;
     case SOUK_PROMO_TIERED: {
         int t = -1;
         for (int i = 0; i < p->ntiers; i++)
@@ -162,13 +157,23 @@ static const char *discount(const state *s, const souk_promo *p, int64_t *d)
         total = bp_of(base, p->tier_bp[t]);
         break;
     }
-    default:
-        return "no_matching_items";
+    default: return "no_matching_items";
     }
     if (total > base)
         total = base;
     souk_promo_allocate(total, w, s->n, d);
     return NULL;
+}
+
+/* Whether some line of S is in Q's target or buy set (an automatic
+ * promotion about none of the cart's goods is not mentioned). */
+static bool relevant(const state *s, const souk_promo *q)
+{
+    for (int i = 0; i < s->n; i++)
+        if (souk_promo_in_set(&q->target, &s->lines[i]) ||
+            (q->kind == SOUK_PROMO_BXGY && souk_promo_in_set(&q->buy, &s->lines[i])))
+            return true;
+    return false;
 }
 
 /* Indices of the NP promotions by priority (higher first), then id. */
@@ -185,8 +190,8 @@ static void order(const souk_promo *p, int np, int *idx)
     }
 }
 
-void souk_promo_evaluate(const souk_promo_line *lines, int n, const char *currency, int64_t now,
-                         const souk_promo *p, int np, const uint8_t *code, souk_promo_result *r)
+void souk_promo_evaluate(const souk_promo_line *lines, int n, const char *currency, int64_t now, const souk_promo *p,
+                         int np, const uint8_t *code, souk_promo_result *r)
 {
     memset(r, 0, sizeof *r);
     if (n > SOUK_PROMO_MAX_LINES)
@@ -206,14 +211,16 @@ void souk_promo_evaluate(const souk_promo_line *lines, int n, const char *curren
             continue;
         if (!q->needs_code && q->ends_at && now >= q->ends_at)
             continue;
+        if (!q->needs_code && !relevant(&s, q))
+            continue;
         souk_promo_outcome *o = &r->out[r->n++];
         o->promo = idx[k];
         int64_t d[SOUK_PROMO_MAX_LINES] = {0};
-        const char *why = q->starts_at && now < q->starts_at ? "not_started"
-                          : q->ends_at && now >= q->ends_at  ? "ended"
+        const char *why = q->starts_at && now < q->starts_at                     ? "not_started"
+                          : q->ends_at && now >= q->ends_at                      ? "ended"
                           : q->currency[0] && strcmp(q->currency, currency) != 0 ? "other_currency"
-                          : q->used_up || c == SOUK_PROMO_CODE_USED_UP          ? "usage_limit_reached"
-                                                                                : NULL;
+                          : q->used_up || c == SOUK_PROMO_CODE_USED_UP           ? "usage_limit_reached"
+                                                                                 : NULL;
         if (!why && q->kind == SOUK_PROMO_FREE_SHIPPING) {
             int64_t goods = 0, w[SOUK_PROMO_MAX_LINES];
             int64_t in_set = eligible(&s, &q->target, w);

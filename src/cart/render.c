@@ -50,9 +50,9 @@ static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
                   SOUK_COL_I64(&h->expires), SOUK_COL_I64(&h->p.tax_rate_bp), SOUK_COL_BOOL(&h->p.prices_include_tax),
                   SOUK_COL_BOOL(&has_shipping), SOUK_COL_STR(h->ship_code), SOUK_COL_I64(&ship_amount),
                   SOUK_COL_I64(&free_above), SOUK_COL_STR(h->coupon_code), SOUK_COL_BOOL(&percent),
-                  SOUK_COL_I64(&coupon_value), SOUK_COL_I64(&coupon_min), SOUK_COL_BOOL(&coupon_ok),
-                  SOUK_COL_STR(code), SOUK_COL_I64(&h->code_promotion), SOUK_COL_BOOL(&h->code_used_up),
-                  SOUK_COL_I64(&gen), SOUK_COL_I64(&cat_key)));
+                  SOUK_COL_I64(&coupon_value), SOUK_COL_I64(&coupon_min), SOUK_COL_BOOL(&coupon_ok), SOUK_COL_STR(code),
+                  SOUK_COL_I64(&h->code_promotion), SOUK_COL_BOOL(&h->code_used_up), SOUK_COL_I64(&gen),
+                  SOUK_COL_I64(&cat_key)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
     h->p.free_shipping_above = -1;
@@ -129,14 +129,14 @@ static souk_err read_lines(souk_store *db, souk__cart_view *v, souk_arena *a)
         souk__cart_line one = {0};
         bool no_price = false, no_quote = false, no_quote_currency = false;
         char quoted_currency[4] = "";
-        r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&one.variant), SOUK_COL_I64(&one.product), SOUK_COL_SKIP,
-                                         SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_I64(&one.quantity),
-                                         SOUK_COL_NULLABLE(SOUK_COL_I64(&one.unit), &no_price),
-                                         SOUK_COL_BOOL(&one.for_sale), SOUK_COL_I64(&one.added_at),
-                                         SOUK_COL_NULLABLE(SOUK_COL_STR(quoted_currency), &no_quote_currency),
-                                         SOUK_COL_NULLABLE(SOUK_COL_I64(&one.quoted_amount), &no_quote),
-                                         SOUK_COL_I64(&one.brand), SOUK_COL_I64(&one.vendor),
-                                         SOUK_COL_I64(&one.category)));
+        r = souk_stmt_next(st,
+                           SOUK_COLS(SOUK_COL_I64(&one.variant), SOUK_COL_I64(&one.product), SOUK_COL_SKIP,
+                                     SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_I64(&one.quantity),
+                                     SOUK_COL_NULLABLE(SOUK_COL_I64(&one.unit), &no_price),
+                                     SOUK_COL_BOOL(&one.for_sale), SOUK_COL_I64(&one.added_at),
+                                     SOUK_COL_NULLABLE(SOUK_COL_STR(quoted_currency), &no_quote_currency),
+                                     SOUK_COL_NULLABLE(SOUK_COL_I64(&one.quoted_amount), &no_quote),
+                                     SOUK_COL_I64(&one.brand), SOUK_COL_I64(&one.vendor), SOUK_COL_I64(&one.category)));
         if (r != SOUK_DB_ROW)
             break;
         one.priced = !no_price;
@@ -217,9 +217,9 @@ static json_t *line_json(const souk__cart_line *l, const char *currency, int64_t
     const char *problem = !l->for_sale ? "no longer for sale"
                           : !l->priced ? "has no price in the cart's currency"
                                        : NULL;
-    static const char *const keys[] = {"variant_id", "product_id", "sku",         "product_title",
-                                       "variant_title", "quantity", "unit_price", "line_total",
-                                       "discount",   "purchasable", "problem"};
+    static const char *const keys[] = {"variant_id",    "product_id",  "sku",        "product_title",
+                                       "variant_title", "quantity",    "unit_price", "line_total",
+                                       "discount",      "purchasable", "problem"};
     json_t *const values[] = {id_json("var", l->variant),
                               id_json("prod", l->product),
                               text_json(l->sku, l->sku_len),
@@ -296,8 +296,8 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
         totals = NULL;
     }
     char up[SOUK_RFC3339_LEN], ex[SOUK_RFC3339_LEN];
-    static const char *const keys[] = {"id",     "currency",   "region",    "shipping_method", "coupon", "lines",
-                                       "totals", "promotions", "updated_at", "expires_at"};
+    static const char *const keys[] = {"id",    "currency", "region",     "shipping_method", "coupon",
+                                       "lines", "totals",   "promotions", "updated_at",      "expires_at"};
     json_t *const values[] = {id_json("cart", v->id),
                               json_string(cur),
                               text_or_null(v->h.region),
