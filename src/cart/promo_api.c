@@ -281,8 +281,8 @@ static void check(souk_req *req, souk_res *res, const json_t *o, promo_in *in)
     in->active = bool_field(req, res, o, "active", true);
     if (in->flash && !(in->has_starts && in->has_ends))
         problem(req, res, "flash_sale", "a flash sale needs starts_at and ends_at");
-    if (in->flash && k != SOUK_PROMO_PERCENT && k != SOUK_PROMO_FIXED)
-        problem(req, res, "flash_sale", "a flash sale is a percent or fixed promotion");
+    if (in->flash && k != SOUK_PROMO_PERCENT) /* a price per unit the catalog can show */
+        problem(req, res, "flash_sale", "a flash sale is a percent promotion");
     if (in->flash && in->needs_code)
         problem(req, res, "flash_sale", "a flash sale applies without a code");
     static const char *const known[] = {

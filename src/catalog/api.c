@@ -109,7 +109,8 @@ int souk_catalog_api_list(souk_req *req, souk_res *res)
 int souk_catalog_api_get(souk_req *req, souk_res *res)
 {
     bool admin_view = souk_req_can(req, PERM_UNPUBLISHED);
-    souk_err e = souk_catalog_product_write(req->store, req->params[0], admin_view, &res->body);
+    souk_err e =
+        souk_catalog_product_write_until(req->store, req->params[0], admin_view, &res->body, &res->cache_until_us);
     if (e)
         return fail(res, e);
     res->live = !admin_view; /* the public view's "available" counts are filled in when sent */

@@ -119,6 +119,9 @@ describe('promotions', () => {
     const start = Date.now() + 1500, end = start + 2000;
     const sale = await promo({ name: 'flash', kind: 'percent', value: 2000, target: only(p), flash_sale: true, starts_at: iso(start), ends_at: iso(end) });
     const tok = await guestCart(srv, [[p.variants[0].id, 2]]);
+    // the public product detail (a cacheable answer): read it before, during and after
+    const detail = async () => (await must(await api(srv, 'GET', `/api/v1/products/${p.id}`), 200)).variants[0].prices[0];
+    assert.deepEqual(await detail(), { amount: 1000, currency: 'USD' }, 'no sale price before the start');
     const early = await cartOf(srv, tok);
     assert.deepEqual(early.promotions.not_applied.map((n) => [n.id, n.reason]), [[sale.id, 'not_started']]);
     assert.equal(early.totals.discount.amount, 0);
@@ -129,12 +132,15 @@ describe('promotions', () => {
     assert.ok(Date.now() >= start);
     assert.equal(during.totals.discount.amount, 400);
     assert.equal(during.lines[0].discount.amount, 400);
+    const shown = await detail(); // the copy cached before the start did not outlive it
+    if (Date.now() < end) assert.deepEqual(shown, { amount: 1000, currency: 'USD', sale: { amount: 800, ends_at: sale.ends_at } });
     const later = await pollUntil(async () => {
       const c = await cartOf(srv, tok);
       return c.totals.discount.amount === 0 ? c : null;
     }, { tries: 60, step: 100 });
     assert.ok(Date.now() >= end);
     assert.deepEqual(later.promotions, { applied: [], not_applied: [] }, 'an ended automatic promotion is not mentioned');
+    assert.deepEqual(await detail(), { amount: 1000, currency: 'USD' }, 'the sale price went with the window');
   });
 
   it('tiered spend and free shipping over a threshold', async () => {

@@ -90,3 +90,9 @@ SELECT id, parent_id, updated_at FROM categories;
 -- next return's refund is its units' share of what the line paid
 -- (souk_cart_line_refund), so the shares sum to exactly that.
 ALTER TABLE order_lines ADD COLUMN refunded_qty INTEGER NOT NULL DEFAULT 0;
+
+-- What the cart publishes for the catalog to show flash-sale prices (percent
+-- flash sales that are switched on; the catalog matches the product sets).
+CREATE VIEW cart_flash_sales AS
+SELECT id, value, target_kind, target_ids, starts_at, ends_at, priority
+FROM promotions WHERE active = 1 AND flash = 1 AND kind = 'percent';
