@@ -4,8 +4,9 @@
 # one server (goal: throughput within 20 %). Prints the ratio.
 #
 # Starts `souk serve` on a fresh database in a temp dir (test payment gateway, rate limits
-# and the access log off), then bench/promotions_load.mjs: a phase with no promotion, then
-# the same phase with 20 (see the script for the set).
+# and the access log off), then bench/promotions_load.mjs once per promotion set: phases
+# without and with 20 active promotions, alternating (see the script for the sets: "dense",
+# all 20 about the carts' product, and "spread", 20 over ten products).
 #
 # Usage: bench/promotions.sh
 # Environment overrides:
@@ -13,6 +14,7 @@
 #   BENCH_DURATION  length of each phase (default 10s)
 #   BENCH_BUYERS    concurrent shoppers (default 16)
 #   SOUK_THREADS    souk --threads (default 2)
+#   BENCH_PROMO_SETS the promotion sets to run (default "dense spread"; see promotions_load.mjs)
 # Exit status: 0 ran, 1 setup failure, 2 unexpected answers or souk died.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +40,10 @@ bench_serve "$TMP/souk.db"
 
 echo "== souk promotions benchmark (souk --threads $SOUK_THREADS, $(nproc 2>/dev/null || echo '?') CPUs, test gateway) =="
 rc=0
-BENCH_BASE="$BASE" BENCH_ADMIN_KEY="$KEY" node bench/promotions_load.mjs || rc=$?
+for set in ${BENCH_PROMO_SETS:-dense spread}; do
+  echo
+  BENCH_PROMO_SET="$set" BENCH_BASE="$BASE" BENCH_ADMIN_KEY="$KEY" node bench/promotions_load.mjs || rc=$?
+done
 if ! kill -0 "$PID" 2>/dev/null; then
   log "souk died under load:"; tail -n 20 "$TMP/serve.log" >&2; exit 2
 fi

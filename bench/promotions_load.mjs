@@ -52,7 +52,13 @@ for (const v of variants) await admin(200, 'PUT', `/api/v1/variants/${v}/stock/$
 const other = await admin(201, 'POST', '/api/v1/products', { title: `Bench other ${uniq}`, status: 'active', variants: [{ sku: `PRO-${uniq}`, prices: [{ amount: 999, currency: 'USD' }] }] });
 
 const P = { kind: 'products', ids: [product.id] };
-const PROMOTIONS = [
+// BENCH_PROMO_SET=dense (default): all 20 concern the bench product (12 or so apply to every
+// cart: the worst case); spread: 20 promotions of the same kinds over 10 products, of which
+// the carts hold one (so 2-4 apply, as in a shop with promotions on part of its range).
+const SPREAD = (env.BENCH_PROMO_SET || 'dense') === 'spread';
+const others = [];
+if (SPREAD) for (let i = 0; i < 9; i++) others.push(await admin(201, 'POST', '/api/v1/products', { title: `Bench spread ${uniq} ${i}`, status: 'active', variants: [{ sku: `PRS-${uniq}-${i}`, prices: [{ amount: 1200, currency: 'USD' }] }] }));
+const DENSE = [
   { name: 'p1 5% product', kind: 'percent', value: 500, target: P, priority: 5 },
   { name: 'p2 3% category subtree', kind: 'percent', value: 300, target: { kind: 'categories', ids: [parent.id] }, priority: 4 },
   { name: 'p3 2% brand', kind: 'percent', value: 200, target: { kind: 'brands', ids: [brand.id] }, priority: 3 },
@@ -74,6 +80,12 @@ const PROMOTIONS = [
   { name: 'p19 per customer', kind: 'percent', value: 100, target: P, per_customer_limit: 1000 },
   { name: 'p20 flash', kind: 'percent', value: 100, target: P, flash_sale: true, starts_at: new Date(Date.now() - 60e3).toISOString(), ends_at: new Date(Date.now() + 86400e3).toISOString() },
 ];
+// spread: the same promotions, 18 of them moved to the other nine products (two each); the
+// bench product keeps p1 (5 %) and p19 (per customer), and the 'all' ones stay
+const PROMOTIONS = SPREAD
+  ? DENSE.map((p, i) => (i === 0 || i === 18 || !p.target || p.target.kind !== 'products' || p.target.ids[0] !== product.id
+    ? p : { ...p, target: { kind: 'products', ids: [others[i % 9].id] }, ...(p.buy ? { buy: { kind: 'products', ids: [others[i % 9].id] } } : {}) }))
+  : DENSE;
 
 // ---------------------------------------------------------------- phases
 const unexpected = [];
@@ -135,7 +147,7 @@ async function phase(name, expectPromos) {
   return out;
 }
 
-console.log(`${BUYERS} buyers, ${DURATION_S} s per phase; a purchase = new cart, 3 line adds, checkout with the test card`);
+console.log(`promotion set: ${SPREAD ? 'spread' : 'dense'}; ${BUYERS} buyers, ${DURATION_S} s per phase; a purchase = new cart, 3 line adds, checkout with the test card`);
 console.log('phases alternate without / with the 20 promotions (switched off and on between), after a warm-up');
 await phase('warm-up', false);
 const created = [];

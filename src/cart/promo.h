@@ -64,6 +64,7 @@ typedef struct souk_promo {
     bool needs_code;            /* applies only while one of its codes is on the cart */
     bool flash;                 /* a flash sale: the catalog shows its price while it runs */
     bool used_up;               /* its global usage limit is reached */
+    bool limited;               /* it has a global or per-customer usage limit (its uses are counted) */
 } souk_promo;
 
 /* One cart line as the engine sees it. */

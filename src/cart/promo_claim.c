@@ -79,55 +79,78 @@ static souk_err claim_code(souk_store *db, int64_t code, bool *ok)
     return r < 0 ? souk_store_dberr(r) : SOUK_OK;
 }
 
+/* What one order claims: the cart's code, the customer, when. */
+typedef struct claim {
+    int64_t order, code, code_promotion, now;
+    char customer[300];
+} claim;
+
+/* Whether promotion ID has a usage limit, as snapshot S says (not in S: it
+ * changed since the cart was priced; count it to be safe). */
+static bool limited(const souk__promo_snap *s, int64_t id)
+{
+    for (int i = 0; s && i < s->n; i++)
+        if (s->p[i].id == id)
+            return s->p[i].limited;
+    return true;
+}
+
+/* Claims promotion ID (applied entry ONE of the cart JSON, AMOUNT off) for C. */
+static souk_err claim_one(souk_store *db, const claim *c, const json_t *one, int64_t id, int64_t amount, souk_arena *a,
+                          souk_problems *pr)
+{
+    bool ok = true, with_code = id == c->code_promotion && c->code;
+    const char *why = NULL;
+    souk_err e = claim_global(db, id, &ok);
+    if (!e && !ok)
+        why = "usage_limit_reached";
+    if (!e && ok && (e = claim_customer(db, id, c->customer, &ok)) == SOUK_OK && !ok)
+        why = "customer_limit_reached";
+    if (!e && ok && with_code && (e = claim_code(db, c->code, &ok)) == SOUK_OK && !ok)
+        why = "usage_limit_reached";
+    if (e)
+        return e;
+    if (why) { /* the caller's transaction rolls back what was claimed */
+        const char *name = json_string_value(json_object_get(one, "name"));
+        souk_problems_add(pr, a, "promotions", "%s: %s; read the cart again", name ? name : "a promotion", why);
+        return SOUK_E_VALIDATION;
+    }
+    return souk_store_dberr(souk_store_exec(db,
+                                            "INSERT INTO promotion_redemptions (id, order_id, promotion_id, code_id, "
+                                            "customer, amount, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                            SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(c->order), SOUK_I64(id),
+                                                      SOUK_REF(with_code ? c->code : 0), SOUK_TEXT(c->customer),
+                                                      SOUK_I64(amount), SOUK_I64(c->now))));
+}
+
 souk_err souk_cart_promo_claim_tx(souk_store *db, int64_t cart, const json_t *cart_json, int64_t order, int64_t user,
                                   const char *email, souk_arena *a, souk_problems *pr)
 {
     const json_t *applied = json_object_get(json_object_get(cart_json, "promotions"), "applied");
     if (json_array_size(applied) == 0)
         return SOUK_OK;
-    int64_t code = 0, code_promotion = 0;
-    int r = souk_store_one(db,
-                           "SELECT coalesce(pc.id, 0), coalesce(pc.promotion_id, 0) FROM carts c "
-                           "LEFT JOIN promotion_codes pc ON pc.id = c.promo_code_id WHERE c.id = $1",
-                           SOUK_ARGS(SOUK_I64(cart)), SOUK_COLS(SOUK_COL_I64(&code), SOUK_COL_I64(&code_promotion)));
+    claim c = {.order = order, .now = souk_time_now_us()};
+    int r =
+        souk_store_one(db,
+                       "SELECT coalesce(pc.id, 0), coalesce(pc.promotion_id, 0) FROM carts c "
+                       "LEFT JOIN promotion_codes pc ON pc.id = c.promo_code_id WHERE c.id = $1",
+                       SOUK_ARGS(SOUK_I64(cart)), SOUK_COLS(SOUK_COL_I64(&c.code), SOUK_COL_I64(&c.code_promotion)));
     if (r < 0)
         return souk_store_dberr(r);
-    char customer[300];
-    customer_key(user, email, customer, sizeof customer);
-    int64_t now = souk_time_now_us();
-    for (size_t i = 0; i < json_array_size(applied); i++) {
+    customer_key(user, email, c.customer, sizeof c.customer);
+    souk__promo_snap *snap = souk__promo_snap_acquire();
+    souk_err e = SOUK_OK;
+    for (size_t i = 0; !e && i < json_array_size(applied); i++) {
         const json_t *one = json_array_get(applied, i);
         const char *ref = json_string_value(json_object_get(one, "id"));
         int64_t id = 0, amount = json_integer_value(json_object_get(json_object_get(one, "amount"), "amount"));
         if (!ref || souk_id_parse("promo", ref, strlen(ref), &id) < 0)
-            return SOUK_E_INTERNAL;
-        bool ok = true;
-        const char *why = NULL;
-        souk_err e = claim_global(db, id, &ok);
-        if (!e && !ok)
-            why = "usage_limit_reached";
-        if (!e && ok && (e = claim_customer(db, id, customer, &ok)) == SOUK_OK && !ok)
-            why = "customer_limit_reached";
-        bool with_code = id == code_promotion && code;
-        if (!e && ok && with_code && (e = claim_code(db, code, &ok)) == SOUK_OK && !ok)
-            why = "usage_limit_reached";
-        if (e)
-            return e;
-        if (why) { /* the caller's transaction rolls back what was claimed */
-            const char *name = json_string_value(json_object_get(one, "name"));
-            souk_problems_add(pr, a, "promotions", "%s: %s; read the cart again", name ? name : ref, why);
-            return SOUK_E_VALIDATION;
-        }
-        r = souk_store_exec(db,
-                            "INSERT INTO promotion_redemptions (id, order_id, promotion_id, code_id, customer, "
-                            "amount, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                            SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_I64(order), SOUK_I64(id),
-                                      SOUK_REF(with_code ? code : 0), SOUK_TEXT(customer), SOUK_I64(amount),
-                                      SOUK_I64(now)));
-        if (r < 0)
-            return souk_store_dberr(r);
+            e = SOUK_E_INTERNAL;
+        else if ((id == c.code_promotion && c.code) || limited(snap, id)) /* else nothing to count */
+            e = claim_one(db, &c, one, id, amount, a, pr);
     }
-    return SOUK_OK;
+    souk__promo_snap_release(snap);
+    return e;
 }
 
 souk_err souk_cart_promo_release_tx(souk_store *db, int64_t order)

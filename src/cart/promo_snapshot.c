@@ -5,7 +5,8 @@
  * cart, the last one out frees it. It is reloaded when promotion_state's
  * generation moves (every admin write and every global limit reached or
  * freed bumps it in the same transaction) or when the category tree it
- * expanded changed (count and latest update of catalog_promo_categories).
+ * expanded may have changed (the catalog's "content" version moved: every
+ * catalog write counts one).
  */
 #include "cart/internal.h"
 
@@ -133,6 +134,7 @@ static void row_into(souk_stmt *st, souk_promo *p)
     p->needs_code = souk_stmt_i64(st, 17) != 0;
     p->flash = souk_stmt_i64(st, 18) != 0;
     p->used_up = souk_stmt_i64(st, 19) != 0;
+    p->limited = souk_stmt_i64(st, 20) != 0;
 }
 
 static souk_err load(souk_store *db, int64_t gen, int64_t cat_key, souk__promo_snap **out)
@@ -157,7 +159,8 @@ static souk_err load(souk_store *db, int64_t gen, int64_t cat_key, souk__promo_s
         db,
         "SELECT id, name, kind, target_kind, target_ids, buy_kind, buy_ids, value, buy_qty, get_qty, tiers, "
         "min_subtotal, currency, coalesce(starts_at, 0), coalesce(ends_at, 0), exclusive, priority, needs_code, "
-        "flash, CASE WHEN usage_limit IS NOT NULL AND used_count >= usage_limit THEN 1 ELSE 0 END "
+        "flash, CASE WHEN usage_limit IS NOT NULL AND used_count >= usage_limit THEN 1 ELSE 0 END, "
+        "CASE WHEN usage_limit IS NOT NULL OR per_customer_limit IS NOT NULL THEN 1 ELSE 0 END "
         "FROM promotions WHERE active = 1 ORDER BY priority DESC, id LIMIT $1",
         SOUK_ARGS(SOUK_I64(SOUK_PROMO_MAX)));
     int r;

@@ -12,7 +12,6 @@
  */
 #include "cart/cart.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "cart/internal.h"
@@ -39,7 +38,7 @@ static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
         "coalesce(pc.code, ''), coalesce(pc.promotion_id, 0), "
         "pc.usage_limit IS NOT NULL AND pc.used_count >= pc.usage_limit, "
         "(SELECT generation FROM promotion_state WHERE id = 1), "
-        "(SELECT count(*) + 1000003 * coalesce(max(updated_at), 0) FROM catalog_promo_categories) "
+        "coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'content'), 0) "
         "FROM carts c "
         "LEFT JOIN tax_rates t ON t.region = c.region "
         "LEFT JOIN shipping_methods s ON s.id = c.shipping_method_id AND s.active = 1 "
@@ -255,11 +254,7 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
         return SOUK_E_VALIDATION; /* beyond the largest amount souk computes */
     /* the promotions, on a cart souk can price at all; the coupon after them */
     souk__promo_snap *snap = souk__promo_snap_acquire();
-    souk_promo_result *pr = malloc(sizeof *pr);
-    if (!pr) {
-        souk__promo_snap_release(snap);
-        return SOUK_E_INTERNAL;
-    }
+    souk_promo_result result, *pr = &result;
     souk__promo_price(snap, v, idx, n, pr);
     p.promo_discount = pr->discount;
     p.promo_free_shipping = pr->free_shipping;
@@ -276,7 +271,6 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
         by_line[idx[k]] = pr->line_discount[k] + share[k];
     const char *cur = v->h.currency;
     json_t *promotions = souk__promo_json(snap, pr, cur);
-    free(pr);
     souk__promo_snap_release(snap);
     json_t *lines = json_array();
     for (int i = 0; lines && i < v->n; i++)
