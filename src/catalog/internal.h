@@ -128,13 +128,24 @@ typedef struct souk__catalog_flash_sale {
     int64_t next_edge; /* µs: the next start or end of a sale on the product; 0 = none */
 } souk__catalog_flash_sale;
 
-/* The flash sales (the cart's view cart_flash_sales) on PRODUCT at NOW (µs),
- * matched on the product, its brand, vendor and category with its ancestors,
- * into *OUT (zeroed: none). SOUK_OK or the database error. */
-souk_err souk__catalog_flash(souk_store *db, int64_t product, int64_t now, souk__catalog_flash_sale *out);
+/* The flash sales not yet ended at NOW (the cart's view cart_flash_sales),
+ * with the category tree when one names categories. */
+typedef struct souk__catalog_flash_set souk__catalog_flash_set;
+
+/* Loads them into *OUT (in A). SOUK_OK or the database error / INTERNAL. */
+souk_err souk__catalog_flash_load(souk_store *db, int64_t now, souk_arena *a, souk__catalog_flash_set **out);
+
+/* The sale of F (NULL: none) on a product with those refs (0 = none), its
+ * category standing for its ancestors too, into *OUT. */
+void souk__catalog_flash_match(const souk__catalog_flash_set *f, int64_t product, int64_t brand, int64_t vendor,
+                               int64_t category, souk__catalog_flash_sale *out);
 
 /* What a unit priced AMOUNT costs under F (running): AMOUNT less RATE_BP,
  * rounded half up as the cart rounds. */
 int64_t souk__catalog_sale_amount(const souk__catalog_flash_sale *f, int64_t amount);
+
+/* Appends ,"sale":{"amount":…,"ends_at":…} for a price AMOUNT to B when F
+ * runs (nothing otherwise). */
+void souk__catalog_put_sale(souk_buf *b, const souk__catalog_flash_sale *f, int64_t amount);
 
 #endif

@@ -173,13 +173,7 @@ static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, const souk_
         souk_jw_int(b, souk_stmt_i64(st, 10));
         SOUK_JW_LIT(b, ",\"currency\":");
         souk_jw_text(b, cur, cur_len, SOUK_JW_AS_JANSSON);
-        if (flash && flash->running) { /* a flash sale runs: what a unit costs until it ends */
-            SOUK_JW_LIT(b, ",\"sale\":{\"amount\":");
-            souk_jw_int(b, souk__catalog_sale_amount(flash, souk_stmt_i64(st, 10)));
-            SOUK_JW_LIT(b, ",\"ends_at\":");
-            souk_jw_time(b, flash->ends_at);
-            souk_buf_addc(b, '}');
-        }
+        souk__catalog_put_sale(b, flash, souk_stmt_i64(st, 10)); /* while a flash sale runs */
         souk_buf_addc(b, '}');
         first_price = false;
     }
@@ -264,6 +258,7 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
         return SOUK_E_NOT_FOUND;
     }
     int64_t id = souk_stmt_i64(st, 0), created = souk_stmt_i64(st, 5), updated = souk_stmt_i64(st, 6);
+    int64_t brand = souk_stmt_i64(st, 7), vendor = souk_stmt_i64(st, 10), category = souk_stmt_i64(st, 13);
     static const char *const keys[4] = {",\"slug\":", ",\"title\":", ",\"description\":", ",\"status\":"};
     SOUK_JW_LIT(out, "{\"id\":");
     souk_jw_id(out, SOUK_PREFIX_PRODUCT, id);
@@ -285,7 +280,12 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
     if ((r = put_images(out, db, id)) < 0)
         return souk_store_dberr(r);
     souk__catalog_flash_sale flash;
-    souk_err fe = souk__catalog_flash(db, id, souk_time_now_us(), &flash);
+    souk_arena fa;
+    souk_arena_init(&fa, 1024, 0);
+    souk__catalog_flash_set *sales = NULL;
+    souk_err fe = souk__catalog_flash_load(db, souk_time_now_us(), &fa, &sales);
+    souk__catalog_flash_match(sales, id, brand, vendor, category, &flash);
+    souk_arena_release(&fa);
     if (fe)
         return fe;
     if (until)

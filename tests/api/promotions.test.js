@@ -115,13 +115,26 @@ describe('promotions', () => {
   });
 
   it('a flash sale starting and ending while a cart is open reprices it', async () => {
-    const p = await stockedProduct(srv, fx.wh, { stock: 10, price: 1000, title: 'Flash' });
-    const start = Date.now() + 1500, end = start + 2000;
-    const sale = await promo({ name: 'flash', kind: 'percent', value: 2000, target: only(p), flash_sale: true, starts_at: iso(start), ends_at: iso(end) });
-    const tok = await guestCart(srv, [[p.variants[0].id, 2]]);
-    // the public product detail (a cacheable answer): read it before, during and after
+    // a product in a child category; the sale is on the parent (its subtree)
+    const parent = await must(await admin(srv, 'POST', '/api/v1/categories', { name: `Flash parent ${token()}` }), 201);
+    const child = await must(await admin(srv, 'POST', '/api/v1/categories', { name: `Flash child ${token()}`, parent_id: parent.id }), 201);
+    const word = `flashword${token()}`.replace(/[^a-z0-9]/g, '');
+    const p = await must(await admin(srv, 'POST', '/api/v1/products', {
+      title: `Flash ${word}`, status: 'active', category_id: child.id, variants: [{ sku: `FL-${token()}`, prices: [{ amount: 1000, currency: 'USD' }] }],
+    }), 201);
+    await must(await admin(srv, 'PUT', `/api/v1/variants/${p.variants[0].id}/stock/${fx.wh.id}`, { on_hand: 10, reason: 'initial count' }), 200);
+    // the public answers that show prices, all cacheable: detail, list, search
     const detail = async () => (await must(await api(srv, 'GET', `/api/v1/products/${p.id}`), 200)).variants[0].prices[0];
-    assert.deepEqual(await detail(), { amount: 1000, currency: 'USD' }, 'no sale price before the start');
+    const listed = async () => (await must(await api(srv, 'GET', `/api/v1/products?category=${child.slug}`), 200)).data.find((x) => x.id === p.id).price;
+    const hit = async () => (await must(await api(srv, 'GET', `/api/v1/search?q=${word}`), 200)).data.find((x) => x.id === p.id)?.price;
+    await pollUntil(async () => (await hit()) !== undefined, { tries: 100, step: 50 });
+    const start = Date.now() + 1500, end = start + 2000;
+    const sale = await promo({ name: 'flash', kind: 'percent', value: 2000, target: { kind: 'categories', ids: [parent.id] }, flash_sale: true, starts_at: iso(start), ends_at: iso(end) });
+    const tok = await guestCart(srv, [[p.variants[0].id, 2]]);
+    const regular = { amount: 1000, currency: 'USD' };
+    assert.deepEqual(await detail(), regular, 'no sale price before the start');
+    assert.deepEqual(await listed(), regular);
+    assert.deepEqual(await hit(), regular);
     const early = await cartOf(srv, tok);
     assert.deepEqual(early.promotions.not_applied.map((n) => [n.id, n.reason]), [[sale.id, 'not_started']]);
     assert.equal(early.totals.discount.amount, 0);
@@ -132,15 +145,17 @@ describe('promotions', () => {
     assert.ok(Date.now() >= start);
     assert.equal(during.totals.discount.amount, 400);
     assert.equal(during.lines[0].discount.amount, 400);
-    const shown = await detail(); // the copy cached before the start did not outlive it
-    if (Date.now() < end) assert.deepEqual(shown, { amount: 1000, currency: 'USD', sale: { amount: 800, ends_at: sale.ends_at } });
+    // the copies cached before the start did not outlive it
+    const shown = [await detail(), await listed(), await hit()];
+    const onSale = { ...regular, sale: { amount: 800, ends_at: sale.ends_at } };
+    if (Date.now() < end) assert.deepEqual(shown, [onSale, onSale, onSale]);
     const later = await pollUntil(async () => {
       const c = await cartOf(srv, tok);
       return c.totals.discount.amount === 0 ? c : null;
     }, { tries: 60, step: 100 });
     assert.ok(Date.now() >= end);
     assert.deepEqual(later.promotions, { applied: [], not_applied: [] }, 'an ended automatic promotion is not mentioned');
-    assert.deepEqual(await detail(), { amount: 1000, currency: 'USD' }, 'the sale price went with the window');
+    assert.deepEqual([await detail(), await listed(), await hit()], [regular, regular, regular], 'the sale price went with the window');
   });
 
   it('tiered spend and free shipping over a threshold', async () => {
