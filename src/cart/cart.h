@@ -59,6 +59,11 @@ souk_err souk_cart_product_ids(souk_store *db, int64_t id, int64_t *ids, size_t 
  * minor units, INTERNAL / UNAVAILABLE, or SOUK_OK. */
 souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out);
 
+/* As souk_cart_json, priced for the customer who checks out: USER (0: a
+ * guest) or, for a guest cart, EMAIL — promotions whose per-customer limit
+ * they have reached do not apply (reason "customer_limit_reached"). */
+souk_err souk_cart_json_as(souk_store *db, int64_t id, int64_t user, const char *email, json_t **out);
+
 /* Adds QUANTITY of VARIANT (merging with an existing line), or sets the
  * line's quantity when SET (0 removes it), in one transaction. VALIDATION
  * for unknown or unbuyable variants, bad quantities and a cart that would

@@ -22,6 +22,9 @@ typedef struct souk__cart_head {
     souk_cart_pricing p;
     int64_t code_promotion; /* the promotion whose code is on the cart (0: none) */
     bool code_used_up;      /* that code's own usage limit is reached */
+    int64_t user;           /* the cart's customer (0: a guest) */
+    int nspent;             /* promotions this customer has had their share of (per-customer limit) */
+    int64_t spent[16];
 } souk__cart_head;
 
 /* One line, priced in the cart's currency. Texts live in the arena the
@@ -113,6 +116,13 @@ void souk__promo_price(const souk__promo_snap *s, const souk__cart_view *v, cons
 /* The promotions part of the cart's JSON ({applied: [...], not_applied:
  * [...]}) for R under S; NULL when memory ran out. */
 json_t *souk__promo_json(const souk__promo_snap *s, const souk_promo_result *r, const char *currency);
+
+/* The usage key of a customer: "u:<USER>", or for a guest "e:<EMAIL in lower case>". */
+void souk__promo_customer_key(int64_t user, const char *email, char *out, size_t cap);
+
+/* Fills H's spent list: the promotions whose per-customer limit CUSTOMER
+ * (a souk__promo_customer_key) has reached. SOUK_OK or the database error. */
+souk_err souk__promo_spent(souk_store *db, const char *customer, souk__cart_head *h);
 
 /* Bumps promotion_state's generation inside the caller's transaction (every
  * write that changes what the snapshot holds). SOUK_OK or the database error. */

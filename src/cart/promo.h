@@ -81,7 +81,7 @@ typedef struct souk_promo_outcome {
     bool applied;
     int64_t amount;     /* its discount (FREE_SHIPPING: 0; the shipping is waived) */
     const char *reason; /* when not applied: "not_started", "ended", "other_currency",
-                         * "usage_limit_reached", "no_matching_items", "below_minimum",
+                         * "usage_limit_reached", "customer_limit_reached", "no_matching_items", "below_minimum",
                          * "not_enough_items", "not_combinable" */
 } souk_promo_outcome;
 
@@ -94,7 +94,12 @@ typedef struct souk_promo_result {
 } souk_promo_result;
 
 /* Whether a promotion's code is on the cart. */
-enum { SOUK_PROMO_CODE_NONE, SOUK_PROMO_CODE_ON, SOUK_PROMO_CODE_USED_UP /* on, but its own limit is reached */ };
+enum {
+    SOUK_PROMO_CODE_NONE,
+    SOUK_PROMO_CODE_ON,
+    SOUK_PROMO_CODE_USED_UP, /* on, but its own limit is reached */
+    SOUK_PROMO_SPENT,        /* its code on (or none needed), but this customer has had their share */
+};
 
 /* Prices N lines (≤ SOUK_PROMO_MAX_LINES; Σ unit × quantity ≤ 4·10^14) in
  * CURRENCY at NOW (µs) under the NP promotions P (≤ SOUK_PROMO_MAX),

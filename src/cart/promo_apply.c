@@ -30,6 +30,10 @@ void souk__promo_price(const souk__promo_snap *s, const souk__cart_view *v, cons
     for (int i = 0; i < s->n && v->h.code_promotion; i++)
         if (s->p[i].id == v->h.code_promotion)
             code[i] = v->h.code_used_up ? SOUK_PROMO_CODE_USED_UP : SOUK_PROMO_CODE_ON;
+    for (int i = 0; i < s->n && v->h.nspent; i++) /* the customer's share is used: say so, do not apply */
+        for (int k = 0; k < v->h.nspent; k++)
+            if (s->p[i].id == v->h.spent[k] && (!s->p[i].needs_code || code[i] == SOUK_PROMO_CODE_ON))
+                code[i] = SOUK_PROMO_SPENT;
     souk_promo_evaluate(lines, n, v->h.currency, souk_time_now_us(), s->p, s->n, code, r);
 }
 

@@ -19,8 +19,7 @@
 #include "core/time.h"
 #include "core/banned.h"
 
-/* The customer key of USER or, for a guest, of EMAIL (lower case). */
-static void customer_key(int64_t user, const char *email, char *out, size_t cap)
+void souk__promo_customer_key(int64_t user, const char *email, char *out, size_t cap)
 {
     if (user) {
         snprintf(out, cap, "u:%lld", (long long)user);
@@ -137,7 +136,7 @@ souk_err souk_cart_promo_claim_tx(souk_store *db, int64_t cart, const json_t *ca
                        SOUK_ARGS(SOUK_I64(cart)), SOUK_COLS(SOUK_COL_I64(&c.code), SOUK_COL_I64(&c.code_promotion)));
     if (r < 0)
         return souk_store_dberr(r);
-    customer_key(user, email, c.customer, sizeof c.customer);
+    souk__promo_customer_key(user, email, c.customer, sizeof c.customer);
     souk__promo_snap *snap = souk__promo_snap_acquire();
     souk_err e = SOUK_OK;
     for (size_t i = 0; !e && i < json_array_size(applied); i++) {
@@ -192,6 +191,22 @@ souk_err souk_cart_promo_release_tx(souk_store *db, int64_t order)
         bump = bump || was_full;
     }
     return bump ? souk__promo_bump_tx(db) : SOUK_OK;
+}
+
+souk_err souk__promo_spent(souk_store *db, const char *customer, souk__cart_head *h)
+{
+    h->nspent = 0;
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT u.promotion_id FROM promotion_customer_uses u JOIN promotions p ON "
+                                     "p.id = u.promotion_id WHERE u.customer = $1 AND p.active = 1 AND "
+                                     "p.per_customer_limit IS NOT NULL AND u.used >= p.per_customer_limit LIMIT 16",
+                                     SOUK_ARGS(SOUK_TEXT(customer)));
+    int r;
+    int64_t id;
+    while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id)))) == SOUK_DB_ROW)
+        if (h->nspent < (int)(sizeof h->spent / sizeof h->spent[0]))
+            h->spent[h->nspent++] = id;
+    return souk_store_dberr(r);
 }
 
 souk_err souk__promo_bump_tx(souk_store *db)

@@ -220,6 +220,7 @@ void souk_promo_evaluate(const souk_promo_line *lines, int n, const char *curren
                           : q->ends_at && now >= q->ends_at                      ? "ended"
                           : q->currency[0] && strcmp(q->currency, currency) != 0 ? "other_currency"
                           : q->used_up || c == SOUK_PROMO_CODE_USED_UP           ? "usage_limit_reached"
+                          : c == SOUK_PROMO_SPENT                                ? "customer_limit_reached"
                                                                                  : NULL;
         if (!why && q->kind == SOUK_PROMO_FREE_SHIPPING) {
             int64_t goods = 0, w[SOUK_PROMO_MAX_LINES];

@@ -38,7 +38,7 @@ static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
         "coalesce(pc.code, ''), coalesce(pc.promotion_id, 0), "
         "pc.usage_limit IS NOT NULL AND pc.used_count >= pc.usage_limit, "
         "(SELECT generation FROM promotion_state WHERE id = 1), "
-        "coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'content'), 0) "
+        "coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'content'), 0), coalesce(c.user_id, 0) "
         "FROM carts c "
         "LEFT JOIN tax_rates t ON t.region = c.region "
         "LEFT JOIN shipping_methods s ON s.id = c.shipping_method_id AND s.active = 1 "
@@ -51,7 +51,7 @@ static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
                   SOUK_COL_I64(&free_above), SOUK_COL_STR(h->coupon_code), SOUK_COL_BOOL(&percent),
                   SOUK_COL_I64(&coupon_value), SOUK_COL_I64(&coupon_min), SOUK_COL_BOOL(&coupon_ok), SOUK_COL_STR(code),
                   SOUK_COL_I64(&h->code_promotion), SOUK_COL_BOOL(&h->code_used_up), SOUK_COL_I64(&gen),
-                  SOUK_COL_I64(&cat_key)));
+                  SOUK_COL_I64(&cat_key), SOUK_COL_I64(&h->user)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
     h->p.free_shipping_above = -1;
@@ -161,6 +161,11 @@ souk_err souk__cart_read(souk_store *db, int64_t id, souk_arena *a, souk__cart_v
     memset(v, 0, sizeof *v);
     v->id = id;
     souk_err e = read_head(db, id, &v->h);
+    if (!e && v->h.user) { /* a customer's cart: the promotions they have had their share of */
+        char customer[32];
+        souk__promo_customer_key(v->h.user, NULL, customer, sizeof customer);
+        e = souk__promo_spent(db, customer, &v->h);
+    }
     return e ? e : read_lines(db, v, a);
 }
 
@@ -309,6 +314,23 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
     }
     *out = o;
     return SOUK_OK;
+}
+
+souk_err souk_cart_json_as(souk_store *db, int64_t id, int64_t user, const char *email, json_t **out)
+{
+    souk_arena a;
+    souk_arena_init(&a, 4096, 0);
+    souk__cart_view v;
+    souk_err e = souk__cart_read(db, id, &a, &v);
+    if (!e && !v.h.user && (user || email)) { /* a guest known at checkout by their e-mail */
+        char customer[300];
+        souk__promo_customer_key(user, email, customer, sizeof customer);
+        e = souk__promo_spent(db, customer, &v.h);
+    }
+    if (!e)
+        e = souk__cart_render(&v, out);
+    souk_arena_release(&a);
+    return e;
 }
 
 souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out)

@@ -326,7 +326,7 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
     json_t *cart = NULL;
     souk_err e = in->cart_id ? replace_pending(db, in->cart_id, in->actor) : SOUK_OK;
     if (!e)
-        e = souk_cart_json(db, in->cart_id, &cart);
+        e = souk_cart_json_as(db, in->cart_id, in->user_id, in->email, &cart);
     if (e == SOUK_E_VALIDATION)
         souk_problems_add(pr, a, "cart", "the total exceeds %s minor units", SOUK_CART_MAX_TOTAL_TEXT);
     if (e)

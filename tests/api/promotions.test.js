@@ -12,6 +12,7 @@ import { startServer } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
 import { token } from './lib/util.js';
 import { must, admin, warehouse, stockedProduct, guestCart, checkoutBody, checkout, pollUntil } from './lib/checkout_util.js';
+import * as ou from './lib/orders_util.js';
 
 const iso = (ms) => new Date(ms).toISOString();
 const cartOf = async (srv, tok) => must(await api(srv, 'GET', '/api/v1/carts/current', { headers: { 'X-Cart-Token': tok } }), 200);
@@ -112,6 +113,48 @@ describe('promotions', () => {
     assert.equal(used.used_count, 1);
     const next = await cartOf(srv, await guestCart(srv, [[p.variants[0].id, 1]]));
     assert.deepEqual(next.promotions.not_applied.map((n) => [n.id, n.reason]), [[once.id, 'usage_limit_reached']]);
+  });
+
+  it('a per-customer limit: the second order of the same guest e-mail is placed without the promotion', async () => {
+    const p = await stockedProduct(srv, fx.wh, { stock: 10, price: 1000, title: 'Per customer' });
+    const once = await promo({ name: 'once per customer', kind: 'percent', value: 1000, target: only(p), per_customer_limit: 1 });
+    const email = `once${token()}@example.com`.toLowerCase();
+    const first = await checkout(srv, await guestCart(srv, [[p.variants[0].id, 1]]), `pc1-${token()}`, checkoutBody(email));
+    assert.equal(first.status, 201, first.text.slice(0, 300));
+    assert.equal(first.body.totals.discount.amount, 100);
+    // the same customer (the address in another case): their share is used, the order goes through at full price
+    const second = await checkout(srv, await guestCart(srv, [[p.variants[0].id, 1]]), `pc2-${token()}`, checkoutBody(email.toUpperCase()));
+    assert.equal(second.status, 201, second.text.slice(0, 300));
+    assert.equal(second.body.totals.discount.amount, 0);
+    const other = await checkout(srv, await guestCart(srv, [[p.variants[0].id, 1]]), `pc3-${token()}`, checkoutBody(`other${token()}@example.com`));
+    assert.equal(other.body.totals.discount.amount, 100, 'another customer still gets it');
+    const now = await must(await admin(srv, 'GET', `/api/v1/admin/promotions/${once.id}`), 200);
+    assert.equal(now.used_count, 2);
+  });
+
+  it('returns give back what the returned units paid after their share of the discount', async () => {
+    const p = await stockedProduct(srv, fx.wh, { n: 2, stock: 20, price: 999, title: 'Returns' });
+    const [v1, v2] = p.variants.map((v) => v.id);
+    // 333 off the cart: shares by largest remainder over 3 × 999 and 1 × 999 (a 3 : 1 split of 333)
+    await promo({ name: 'returns fixed', kind: 'fixed', value: 333, currency: 'USD', target: only(p) });
+    const c = await ou.customerWithCart(srv, [[v1, 3], [v2, 1]]);
+    const order = ou.must(await ou.checkout(srv, c.who, { body: { shipping_address: ou.ADDRESS, payment_method: '4242424242424242' } }), 201);
+    assert.equal(order.totals.discount.amount, 333);
+    assert.equal(order.totals.subtotal.amount, 4 * 999);
+    ou.must(await ou.act(srv, ou.ADMIN, order.id, 'fulfil'), 200);
+    ou.must(await ou.act(srv, ou.ADMIN, order.id, 'ship', { carrier: 'UPS', tracking: `1Z${token()}` }), 200);
+    ou.must(await ou.act(srv, ou.ADMIN, order.id, 'deliver'), 200);
+    // v1 paid 2997 - 250 = 2747 for 3 units (floor shares 249.75 → 250 by largest remainder); v2 paid 999 - 83 = 916
+    const back = [];
+    for (const [variant_id, quantity] of [[v1, 1], [v1, 2], [v2, 1]]) {
+      const o = ou.must(await ou.act(srv, c.who, order.id, 'returns', { lines: [{ variant_id, quantity }], reason: 'test' }), 201);
+      const ret = o.returns[o.returns.length - 1];
+      ou.must(await ou.act(srv, ou.ADMIN, order.id, `returns/${ret.id}/approve`), 200);
+      const got = ou.must(await ou.act(srv, ou.ADMIN, order.id, `returns/${ret.id}/receive`), 200);
+      back.push(got.returns.find((x) => x.id === ret.id).refund.amount);
+    }
+    assert.deepEqual(back, [Math.floor(2747 / 3), Math.floor((2747 * 3) / 3) - Math.floor(2747 / 3), 916]);
+    assert.equal(back.reduce((a, x) => a + x, 0), order.totals.subtotal.amount - order.totals.discount.amount, 'everything returned: exactly what the goods were paid');
   });
 
   it('a flash sale starting and ending while a cart is open reprices it', async () => {

@@ -123,7 +123,11 @@ static void test_reasons(void **state)
     uint8_t code[6] = {0, 0, 0, 0, 0, SOUK_PROMO_CODE_USED_UP};
     souk_promo_evaluate(&l, 1, "EUR", 1000, p, 6, code, &r);
     assert_string_equal(outcome(&r, 5)->reason, "usage_limit_reached");
-    p[0].ends_at = 1000; /* an automatic promotion that ended is not mentioned */
+    uint8_t spent[6] = {SOUK_PROMO_SPENT}; /* the customer has had their share of promotion 1 */
+    souk_promo_evaluate(&l, 1, "EUR", 1000, p, 6, spent, &r);
+    assert_string_equal(outcome(&r, 0)->reason, "customer_limit_reached");
+    assert_true(outcome(&r, 1)->applied); /* so the exclusive one is not blocked by it */
+    p[0].ends_at = 1000;                  /* an automatic promotion that ended is not mentioned */
     souk_promo_evaluate(&l, 1, "EUR", 1000, p, 6, NULL, &r);
     assert_null(outcome(&r, 0));
     assert_true(outcome(&r, 1)->applied); /* the exclusive one now goes first among those left */
