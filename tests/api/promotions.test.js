@@ -241,5 +241,12 @@ describe('promotions', () => {
     await must(await admin(srv, 'DELETE', `/api/v1/admin/promotions/${auto.id}`), 204);
     r = await admin(srv, 'GET', `/api/v1/admin/promotions/${auto.id}`);
     expectError(r, 404, 'NOT_FOUND');
+    // every change is in the audit log, naming the promotion
+    const audited = async (action) => (await must(await admin(srv, 'GET', `/api/v1/admin/audit?action=${encodeURIComponent(action)}&limit=100`), 200)).data;
+    const patched = (await audited('PATCH /api/v1/admin/promotions/{id}')).filter((e) => e.object_id === p.id);
+    assert.ok(patched.some((e) => e.result === 200 && e.object_type === 'promotion'), `the PATCH of ${p.id} is audited: ${JSON.stringify(patched)}`);
+    assert.ok(patched.some((e) => e.result === 422), 'so is the refused one');
+    assert.ok((await audited('DELETE /api/v1/admin/promotions/{id}')).some((e) => e.object_id === auto.id), 'the delete is audited');
+    assert.ok((await audited('POST /api/v1/admin/promotions/{id}/codes')).some((e) => e.object_id === p.id), 'the code batch is audited');
   });
 });
