@@ -301,7 +301,8 @@ static souk_err placed(const souk__place_in *in, const json_t *cart, int64_t id,
                                     amount_of(json_object_get(l, "line_total")),
                                     copy_or_null(a, json_string_value(json_object_get(l, "sku")), &oom),
                                     copy_or_null(a, json_string_value(json_object_get(l, "product_title")), &oom),
-                                    copy_or_null(a, json_string_value(json_object_get(l, "variant_title")), &oom)};
+                                    copy_or_null(a, json_string_value(json_object_get(l, "variant_title")), &oom),
+                                    amount_of(json_object_get(l, "discount"))};
     }
     for (size_t k = 0; k < ng; k++) { /* by id, as they are read */
         size_t at = k;
