@@ -210,7 +210,20 @@ describe('promotions', () => {
     await must(await api(srv, 'PATCH', `/api/v1/carts/current/lines/${p.variants[0].id}`, { headers: { 'X-Cart-Token': tok }, body: { quantity: 4 } }), 200);
     c = await cartOf(srv, tok);
     assert.deepEqual(c.promotions.applied.map((a) => [a.id, a.amount.amount]), [[tiers.id, 3000]]);
-    await must(await admin(srv, 'PATCH', `/api/v1/admin/promotions/${tiers.id}`, { active: false }), 200);
+    // free shipping once the goods after discounts reach 15000 (17000 here; 20000 before the 15 %)
+    const ship = await must(await admin(srv, 'POST', '/api/v1/admin/shipping-methods', { code: `promo${token()}`.replace(/[^A-Za-z0-9]/g, '').slice(0, 30), name: 'Promo post', currency: 'USD', amount: 700 }), 201);
+    await must(await api(srv, 'PATCH', '/api/v1/carts/current', { headers: { 'X-Cart-Token': tok }, body: { shipping_method: ship.code } }), 200);
+    assert.equal((await cartOf(srv, tok)).totals.shipping.amount, 700);
+    const free = await promo({ name: 'free post', kind: 'free_shipping', min_subtotal: 17001, currency: 'USD', target: only(p) });
+    c = await cartOf(srv, tok);
+    assert.deepEqual(c.promotions.not_applied.map((n) => [n.id, n.reason]), [[free.id, 'below_minimum']]);
+    assert.equal(c.totals.shipping.amount, 700);
+    await must(await admin(srv, 'PATCH', `/api/v1/admin/promotions/${free.id}`, { min_subtotal: 17000 }), 200);
+    c = await cartOf(srv, tok);
+    assert.deepEqual(c.promotions.applied.map((a) => [a.id, a.amount.amount]), [[tiers.id, 3000], [free.id, 0]]);
+    assert.equal(c.totals.shipping.amount, 0);
+    assert.equal(c.totals.total.amount, 20000 - 3000);
+    for (const x of [tiers, free]) await must(await admin(srv, 'PATCH', `/api/v1/admin/promotions/${x.id}`, { active: false }), 200);
   });
 
   it('the admin API checks promotions whole and makes unique code batches', async () => {
