@@ -171,20 +171,21 @@ describe('promotions', () => {
     const listed = async () => (await must(await api(srv, 'GET', `/api/v1/products?category=${child.slug}`), 200)).data.find((x) => x.id === p.id).price;
     const hit = async () => (await must(await api(srv, 'GET', `/api/v1/search?q=${word}`), 200)).data.find((x) => x.id === p.id)?.price;
     await pollUntil(async () => (await hit()) !== undefined, { tries: 100, step: 50 });
-    const start = Date.now() + 1500, end = start + 2000;
+    const start = Date.now() + 3000, end = start + 3000;
     const sale = await promo({ name: 'flash', kind: 'percent', value: 2000, target: { kind: 'categories', ids: [parent.id] }, flash_sale: true, starts_at: iso(start), ends_at: iso(end) });
     const tok = await guestCart(srv, [[p.variants[0].id, 2]]);
     const regular = { amount: 1000, currency: 'USD' };
-    assert.deepEqual(await detail(), regular, 'no sale price before the start');
-    assert.deepEqual(await listed(), regular);
-    assert.deepEqual(await hit(), regular);
+    const before = [await detail(), await listed(), await hit()];
     const early = await cartOf(srv, tok);
-    assert.deepEqual(early.promotions.not_applied.map((n) => [n.id, n.reason]), [[sale.id, 'not_started']]);
-    assert.equal(early.totals.discount.amount, 0);
+    if (Date.now() < start) { // (on a very loaded machine the window may have opened already)
+      assert.deepEqual(before, [regular, regular, regular], 'no sale price before the start');
+      assert.deepEqual(early.promotions.not_applied.map((n) => [n.id, n.reason]), [[sale.id, 'not_started']]);
+      assert.equal(early.totals.discount.amount, 0);
+    }
     const during = await pollUntil(async () => {
       const c = await cartOf(srv, tok);
       return c.promotions.applied.length ? c : null;
-    }, { tries: 40, step: 100 });
+    }, { tries: 80, step: 100 });
     assert.ok(Date.now() >= start);
     assert.equal(during.totals.discount.amount, 400);
     assert.equal(during.lines[0].discount.amount, 400);
@@ -195,7 +196,7 @@ describe('promotions', () => {
     const later = await pollUntil(async () => {
       const c = await cartOf(srv, tok);
       return c.totals.discount.amount === 0 ? c : null;
-    }, { tries: 60, step: 100 });
+    }, { tries: 80, step: 100 });
     assert.ok(Date.now() >= end);
     assert.deepEqual(later.promotions, { applied: [], not_applied: [] }, 'an ended automatic promotion is not mentioned');
     assert.deepEqual([await detail(), await listed(), await hit()], [regular, regular, regular], 'the sale price went with the window');
