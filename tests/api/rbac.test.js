@@ -339,6 +339,13 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/coupons': () => ({}),
     'POST /api/v1/admin/coupons': () => ({ body: { code: uniq('rbac'), kind: 'percent', value: 500 } }),
     'PATCH /api/v1/admin/coupons/{id}': () => ({ params: { id: fx.coupon.id }, body: { active: true } }),
+    'GET /api/v1/admin/promotions': () => ({}),
+    'POST /api/v1/admin/promotions': () => ({ body: { name: uniq('rbac promo'), kind: 'percent', value: 100, active: false } }),
+    'GET /api/v1/admin/promotions/{id}': () => ({ params: { id: fx.promotion.id } }),
+    'PATCH /api/v1/admin/promotions/{id}': () => ({ params: { id: fx.promotion.id }, body: { active: false } }),
+    'DELETE /api/v1/admin/promotions/{id}': async (p) => ({ params: { id: (await must(await demo('POST', '/api/v1/admin/promotions', { name: uniq(`rbac doomed ${p}`), kind: 'percent', value: 100, active: false }), 201)).id } }),
+    'GET /api/v1/admin/promotions/{id}/codes': () => ({ params: { id: fx.promotion.id } }),
+    'POST /api/v1/admin/promotions/{id}/codes': () => ({ params: { id: fx.promotion.id }, body: { count: 2, prefix: 'RBAC-' } }),
     'GET /api/v1/admin/users': () => ({ query: '?limit=5' }),
     'PATCH /api/v1/admin/users/{id}': () => ({ params: { id: fx.bystander.id }, body: { status: 'active' } }),
     'GET /api/v1/admin/audit': () => ({ query: '?limit=5' }),
@@ -375,6 +382,7 @@ describe('RBAC matrix', () => {
     fx.vendorC = await must(await demo('POST', '/api/v1/vendors', { name: uniq('RBAC vendor') }), 201);
     fx.shipping = await must(await demo('POST', '/api/v1/admin/shipping-methods', { code: uniq('rbac'), name: 'RBAC standard', currency: 'USD', amount: 500 }), 201);
     fx.coupon = await must(await demo('POST', '/api/v1/admin/coupons', { code: uniq('rbac'), kind: 'percent', value: 1000 }), 201);
+    fx.promotion = await must(await demo('POST', '/api/v1/admin/promotions', { name: uniq('rbac promo'), kind: 'percent', value: 100, requires_code: true, active: false }), 201);
     fx.warehouse = await must(await demo('POST', '/api/v1/warehouses', { code: uniq('rbac-wh'), name: 'RBAC warehouse' }), 201);
     // what the order fixtures sell: a product of the vendor principal's vendor, well stocked
     fx.productA = await productOf(fx.vendorA.id);
