@@ -23,6 +23,7 @@
 #include "http/cache.h"
 #include "core/id.h"
 #include "core/money.h"
+#include "core/time.h"
 #include "inventory/inventory.h"
 #include "recommend/service.h"
 #include "core/banned.h"
@@ -333,6 +334,7 @@ int souk_web_product(souk_req *req, souk_res *res)
         return fill(res, c.body, c.body_len, csrf, signed_in);
     }
     souk_cache_stamp stamp = souk_cache_stamp_now(); /* before reading what the page shows */
+    int64_t now = souk_time_now_us(), edge = souk_catalog_flash_next_edge(req->store, now);
     int rc = render(req, res, slug);
     if (rc != 0 || (res->status != 0 && res->status != 200))
         return rc;
@@ -347,8 +349,11 @@ int souk_web_product(souk_req *req, souk_res *res)
                       .body_len = len,
                       .etag = "\"\"", /* never sent: the page goes out filled, no-store */
                       .content_type = SOUK__WEB_HTML,
-                      .cache_control = "no-store"};
-    souk_cache_put(key, klen, stamp, &in);
+                      .cache_control = "no-store",
+                      /* prices move at a flash sale's edge: the page is not kept past it */
+                      .ttl_s = edge ? (int)((edge - now) / 1000000 < 86400 ? (edge - now) / 1000000 : 86400) : 0};
+    if (!edge || in.ttl_s > 0)
+        souk_cache_put(key, klen, stamp, &in);
     res->cache_control = "no-store";
     return fill(res, page, len, csrf, signed_in);
 }
