@@ -131,6 +131,13 @@ struct souk_store_ops {
     void (*defer_checkpoints)(souk_store *db, void (*fn)(void *ctx, int64_t pages), void *ctx);
     /* Checkpoints what it can without waiting for anyone. 0 or -1. */
     int (*checkpoint)(souk_store *db);
+    /* Optional (a database whose writers do not exclude each other at
+     * BEGIN): souk_store_chain_lock inside a write transaction (0 or an
+     * error class), and chain_next: the next write transaction begun on DB
+     * (and its retries, until one commits) takes the chain lock before its
+     * snapshot. */
+    int (*chain_lock)(souk_store *db);
+    void (*chain_next)(souk_store *db);
 };
 
 /* The adapters linked into this binary (store.c lists them). */

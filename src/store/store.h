@@ -223,6 +223,21 @@ int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ct
  * souk_store_tx. Returns FN's value, or what souk_store_tx returns. */
 int souk_store_tx_join(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
 
+/* Appends to a chain (the audit log: each entry holds its predecessor's
+ * hash) must run one at a time across every connection and process, each
+ * reading the head the previous one committed. Call souk_store_chain_lock
+ * in the write transaction, right before reading the chain's head. SQLite:
+ * nothing to do (BEGIN IMMEDIATE took the database's one write lock).
+ * PostgreSQL: the transaction must hold the chain's advisory lock from
+ * before its snapshot (a lock taken later still lets it read a head that
+ * another transaction replaced meanwhile), so a transaction that did not
+ * begin with it takes it now, and if it then fails as a serialization
+ * failure the runner's retry begins with it. 0, or an error class.
+ * souk_store_tx_chain is souk_store_tx_join for such a FN: a transaction
+ * of its own begins holding the lock from the start. */
+int souk_store_chain_lock(souk_store *db);
+int souk_store_tx_chain(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
+
 /* A transaction body that answers SOUK_OK (commit), SOUK_E_UNAVAILABLE (a
  * transient database failure: roll back and run the body again) or any
  * other souk_err (roll back). */

@@ -77,10 +77,17 @@ typedef struct pg_conn {
     PGconn *pg;
     uint64_t next_name;
     int64_t changes;
-    int64_t marks;  /* commits of others heard (pg_change_mark) */
-    bool listening; /* LISTEN souk_commit was sent */
-    bool in_write;  /* in a write transaction (pg_begin) */
+    int64_t marks;   /* commits of others heard (pg_change_mark) */
+    bool listening;  /* LISTEN souk_commit was sent */
+    bool in_write;   /* in a write transaction (pg_begin) */
+    bool chain_next; /* the next write transaction takes the chain lock before its snapshot */
+    bool chain_held; /* this session holds the chain lock (taken before BEGIN) */
+    bool chain_late; /* this transaction took the chain lock after its snapshot */
 } pg_conn;
+
+/* The audit chain's advisory lock (souk_store_chain_lock): 'souk' in ASCII.
+ * Advisory locks are per database, so two shops on one server never meet. */
+#define CHAIN_KEY "1936684395"
 
 #define CONN(d) ((pg_conn *)(d))
 #define STMT(s) ((pg_stmt *)(s))
@@ -149,9 +156,11 @@ static souk_store *pg_open(const char *target, bool create, char *err, size_t er
         free(c);
         return NULL;
     }
-    /* UTC timestamps, no notices on the log, and statements bounded in time */
+    /* UTC timestamps, no notices on the log, and lock waits bounded in time
+     * (a wait past 10 s is 55P03, SOUK_DB_SOFT: a stuck holder of the chain
+     * lock or of a row cannot freeze every writer of the database) */
     if (run_simple(&c->base, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; "
-                             "SET client_min_messages = warning") < 0) {
+                             "SET client_min_messages = warning; SET lock_timeout = '10s'") < 0) {
         snprintf(err, errlen, "cannot configure the PostgreSQL session: %s", c->base.errmsg);
         PQfinish(c->pg);
         free(c);
@@ -553,21 +562,119 @@ static bool pg_stmt_readonly(souk_stmt *st)
     return false;
 }
 
+static bool pg_in_tx(souk_store *db);
+
+/* Runs the N parameterless queries SQL[] in one round trip (pipeline
+ * mode), a sync after each query I with SYNC[I]: a failure skips only the
+ * rest of its segment. R[I] is each query's class: SOUK_DB_DONE, SOUK_DB_ROW
+ * (rows; *UNLOCKED set when they are a lone 't', as pg_advisory_unlock
+ * answers), an error class, or SOUK_DB_HARD when skipped or lost. */
+static void run_pipeline(souk_store *db, const char *const *sql, const bool *sync, int n, int *r, bool *unlocked)
+{
+    PGconn *pg = CONN(db)->pg;
+    int syncs = 0;
+    for (int i = 0; i < n; i++) {
+        r[i] = SOUK_DB_HARD;
+        syncs += sync[i];
+    }
+    if (!PQenterPipelineMode(pg)) {
+        souk__store_set_err(db, "pipeline: %s", PQerrorMessage(pg));
+        return;
+    }
+    bool sent = true;
+    for (int i = 0; i < n && sent; i++)
+        sent = PQsendQueryParams(pg, sql[i], 0, NULL, NULL, NULL, NULL, 0) && (!sync[i] || PQpipelineSync(pg));
+    int q = 0;
+    for (PGresult *res; sent && syncs > 0 && (res = next_result(pg)); PQclear(res)) {
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            syncs--;
+            continue;
+        }
+        if (q >= n)
+            continue;
+        if (st == PGRES_COMMAND_OK) {
+            r[q] = SOUK_DB_DONE;
+        } else if (st == PGRES_TUPLES_OK) {
+            r[q] = SOUK_DB_ROW;
+            if (unlocked && PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "t"))
+                *unlocked = true;
+        } else if (st != PGRES_PIPELINE_ABORTED) {
+            r[q] = classify(db, res, "exec");
+        }
+        q++;
+    }
+    PQexitPipelineMode(pg);
+}
+
+/* Gives the chain lock back once no transaction is open (after COMMIT or
+ * ROLLBACK); a connection that fails loses it with its session. */
+static void chain_release(souk_store *db)
+{
+    pg_conn *c = CONN(db);
+    if (!c->chain_held || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        return;
+    PGresult *res = PQexec(c->pg, "SELECT pg_advisory_unlock(" CHAIN_KEY ")");
+    if (PQresultStatus(res) == PGRES_TUPLES_OK || PQstatus(c->pg) != CONNECTION_OK)
+        c->chain_held = false;
+    PQclear(res);
+}
+
 static int pg_begin(souk_store *db, bool write)
 {
-    int r = run_simple(db, write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                 : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    CONN(db)->in_write = write && r == SOUK_DB_DONE;
-    return r;
+    pg_conn *c = CONN(db);
+    c->chain_late = false;
+    if (!write || !c->chain_next) {
+        int r = run_simple(db, write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                     : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        c->in_write = write && r == SOUK_DB_DONE;
+        return r;
+    }
+    /* the chain lock first, in a segment of its own (a session lock: it
+     * outlives that segment's implicit transaction), then BEGIN; the
+     * snapshot, taken at the transaction's first statement, comes after
+     * the lock, all in one round trip */
+    static const char *const sql[] = {"SELECT pg_advisory_lock(" CHAIN_KEY ")", "BEGIN ISOLATION LEVEL SERIALIZABLE"};
+    static const bool sync[] = {true, true};
+    int r[2];
+    run_pipeline(db, sql, sync, 2, r, NULL);
+    if (r[0] == SOUK_DB_ROW)
+        c->chain_held = true;
+    if (r[0] == SOUK_DB_ROW && r[1] == SOUK_DB_DONE) {
+        c->in_write = true;
+        return SOUK_DB_DONE;
+    }
+    if (pg_in_tx(db)) /* begun without the lock (its wait timed out): not this way */
+        PQclear(PQexec(c->pg, "ROLLBACK"));
+    chain_release(db);
+    c->in_write = false;
+    return r[0] != SOUK_DB_ROW ? r[0] : r[1];
 }
 
 static int pg_commit(souk_store *db)
 {
     pg_conn *c = CONN(db);
+    int r;
     /* a write transaction tells listeners it committed: PostgreSQL delivers
      * the notification at the commit, and not at all on a rollback */
-    int r = run_simple(db, c->in_write ? "NOTIFY souk_commit; COMMIT" : "COMMIT");
+    if (c->in_write && c->chain_held) { /* and gives the chain lock back in the same round trip */
+        static const char *const sql[] = {"NOTIFY souk_commit", "COMMIT", "SELECT pg_advisory_unlock(" CHAIN_KEY ")"};
+        static const bool sync[] = {false, true, true};
+        int rs[3];
+        bool unlocked = false;
+        run_pipeline(db, sql, sync, 3, rs, &unlocked);
+        if (unlocked)
+            c->chain_held = false;
+        r = rs[0] < 0 ? rs[0] : rs[1];
+        if (r == SOUK_DB_DONE)
+            c->chain_next = false;
+    } else {
+        r = run_simple(db, c->in_write ? "NOTIFY souk_commit; COMMIT" : "COMMIT");
+        if (r == SOUK_DB_DONE && c->in_write)
+            c->chain_next = false;
+    }
     c->in_write = false;
+    chain_release(db); /* when the pipeline's unlock did not run */
     return r;
 }
 
@@ -575,6 +682,30 @@ static void pg_rollback(souk_store *db)
 {
     CONN(db)->in_write = false;
     PQclear(PQexec(CONN(db)->pg, "ROLLBACK"));
+    chain_release(db);
+}
+
+/* souk_store_chain_lock: nothing when this transaction began holding the
+ * lock; else it is taken now (appenders queue instead of all reading one
+ * head), and the next write transaction on this connection (the retry,
+ * should this one fail on a head replaced since its snapshot) begins with
+ * it. */
+static int pg_chain_lock(souk_store *db)
+{
+    pg_conn *c = CONN(db);
+    if (c->chain_held || c->chain_late)
+        return 0;
+    c->chain_next = true;
+    c->chain_late = true;
+    PGresult *res = PQexec(c->pg, "SELECT pg_advisory_xact_lock(" CHAIN_KEY ")");
+    int r = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : classify(db, res, "chain lock");
+    PQclear(res);
+    return r;
+}
+
+static void pg_chain_next(souk_store *db)
+{
+    CONN(db)->chain_next = true;
 }
 
 static bool pg_in_tx(souk_store *db)
@@ -656,4 +787,6 @@ const souk_store_ops souk__store_postgres = {
     .table_exists = pg_table_exists,
     .change_mark = pg_change_mark,
     .scrub = pg_scrub,
+    .chain_lock = pg_chain_lock,
+    .chain_next = pg_chain_next,
 };
