@@ -137,6 +137,8 @@ struct souk_store_ops {
      * (and its retries, until one commits) takes the chain lock before its
      * snapshot. */
     int (*chain_lock)(souk_store *db);
+    /* Optional: see souk_store_wait_change. */
+    int (*wait_change)(souk_store *db, int timeout_ms);
     void (*chain_next)(souk_store *db);
 };
 

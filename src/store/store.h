@@ -383,6 +383,14 @@ uint64_t souk_store_group_external(const souk_store_group *g);
  * error. Only changes of the mark mean anything, not its value. */
 int64_t souk_store_change_mark(souk_store *db);
 
+/* Waits up to TIMEOUT_MS (0: only looks) until another connection (thread
+ * or process) commits a write: 1 when one did (the change mark moved), 0
+ * when none did in time, or -1 when DB's database cannot say without being
+ * polled (SQLite) or on an error. PostgreSQL: the connection LISTENs to the
+ * NOTIFY every write transaction sends with its COMMIT, and sleeps on its
+ * socket. Outside any transaction only. */
+int souk_store_wait_change(souk_store *db, int timeout_ms);
+
 /* Makes sure deleted or overwritten values no longer linger in the
  * database's logs (SQLite: checkpoint and truncate the write-ahead log).
  * 0 when done, non-zero when other readers hold old data (try again

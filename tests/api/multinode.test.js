@@ -6,7 +6,7 @@
 //  - a change written through node A shows on node B within a second: product detail (its
 //    cached answer) and search;
 //  - a checkout race across both nodes: 120 guests for 30 units, exactly 30 orders, nothing
-//    oversold or left reserved;
+//    oversold or left reserved, and each node's analytics facts count all 30 within a second;
 //  - one Idempotency-Key retried 40 times, alternately on each node: one order.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -123,6 +123,14 @@ describe('two nodes: a checkout race and an idempotency key across both', { skip
     const mine = (await allOrders(n.b, { q: tag })).filter((o) => o.lines.some((l) => l.variant_id === v));
     assert.equal(mine.length, 30);
     assert.deepEqual(new Set(mine.map((o) => o.id)), new Set(rs.filter((r) => r.status === 201).map((r) => r.body.id)));
+    // each node's analytics facts follow the outbox with a subscriber of its own: both count all 30
+    for (const [name, srv] of [['A', n.a], ['B', n.b]]) {
+      const ms = await within(1000, async () => {
+        const r = await admin(srv, 'GET', '/api/v1/admin/analytics/kpis?currency=USD');
+        return r.status === 200 && r.body.current.orders === 30;
+      });
+      assert.notEqual(ms, null, `node ${name}'s KPIs count the 30 orders within 1 s`);
+    }
   });
 
   it('one Idempotency-Key, 40 checkouts alternating between the nodes: one order, every 201 the same', async () => {

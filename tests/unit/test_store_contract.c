@@ -917,6 +917,39 @@ static void test_claim_once(void **state)
     }
 }
 
+static void *insert_later(void *arg)
+{
+    souk_store *other = arg;
+    usleep(100 * 1000);
+    souk_store_exec(other, "INSERT INTO w VALUES (2)", NULL);
+    return NULL;
+}
+
+/* souk_store_wait_change: PostgreSQL tells of other connections' commits
+ * (its own not), also one that lands while it waits; SQLite cannot. */
+static void test_wait_change(void **state)
+{
+    fixture *f = *state;
+    int r0 = souk_store_wait_change(f->db, 0);
+    if (strcmp(souk_store_backend(f->db), "postgres") != 0) {
+        assert_int_equal(r0, -1);
+        return;
+    }
+    assert_int_equal(r0, 0);
+    exec_ok(f->db, "CREATE TABLE w (x BIGINT)"); /* its own commit */
+    assert_int_equal(souk_store_wait_change(f->db, 0), 0);
+    souk_store *other = second_connection(f);
+    exec_ok(other, "INSERT INTO w VALUES (1)");
+    assert_int_equal(souk_store_wait_change(f->db, 5000), 1);
+    assert_int_equal(souk_store_wait_change(f->db, 0), 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, insert_later, other), 0);
+    assert_int_equal(souk_store_wait_change(f->db, 10000), 1);
+    pthread_join(t, NULL);
+    assert_int_equal(count_rows(f->db, "w"), 2);
+    souk_store_close(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -938,6 +971,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_row_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chain_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_change, setup, teardown),
     };
     int failed = 0;
     for (size_t i = 0; i < sizeof backends / sizeof *backends; i++) {

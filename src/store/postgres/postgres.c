@@ -31,7 +31,9 @@
  * - The change mark counts NOTIFY souk_commit messages from other backends:
  *   every write transaction sends one as it commits.
  */
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@
 
 #include "core/embed.h"
 #include "core/metrics.h"
+#include "core/time.h"
 #include "store/adapter.h"
 #include "core/banned.h"
 
@@ -748,6 +751,40 @@ static int64_t pg_change_mark(souk_store *db)
     return c->marks;
 }
 
+/* souk_store_wait_change: the notifications already read count first;
+ * else sleep on the connection's socket until the server sends some (or
+ * the time is up), and count those from other backends. */
+static int pg_wait_change(souk_store *db, int timeout_ms)
+{
+    pg_conn *c = CONN(db);
+    int64_t before = c->marks;
+    if (pg_change_mark(db) < 0) /* LISTENs the first time, and reads what is queued */
+        return -1;
+    if (c->marks != before || timeout_ms == 0)
+        return c->marks != before;
+    struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
+    if (pfd.fd < 0)
+        return -1;
+    int64_t deadline = souk_time_mono_us() + (int64_t)timeout_ms * 1000;
+    int self = PQbackendPID(c->pg);
+    while (c->marks == before) {
+        int64_t left = (deadline - souk_time_mono_us()) / 1000;
+        if (left <= 0)
+            return 0;
+        int n = poll(&pfd, 1, (int)left);
+        if (n < 0 && errno != EINTR)
+            return -1;
+        if (n <= 0)
+            continue;
+        if (!PQconsumeInput(c->pg))
+            return -1;
+        for (PGnotify *m; (m = PQnotifies(c->pg)); PQfreemem(m))
+            if (m->be_pid != self)
+                c->marks++;
+    }
+    return 1;
+}
+
 /* Dead rows (erased values among them) are reclaimed by VACUUM; it does not
  * zero them on disk, which PostgreSQL leaves to the file system. */
 static int pg_scrub(souk_store *db)
@@ -789,4 +826,5 @@ const souk_store_ops souk__store_postgres = {
     .scrub = pg_scrub,
     .chain_lock = pg_chain_lock,
     .chain_next = pg_chain_next,
+    .wait_change = pg_wait_change,
 };
