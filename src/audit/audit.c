@@ -144,14 +144,12 @@ int souk_audit_append_tx(souk_store *db, const souk_audit_entry *e)
                  "audit: refusing bad entry: %s", bad);
         return SOUK_DB_HARD;
     }
-    /* one appender at a time, each reading the head the last one committed */
-    int r = souk_store_chain_lock(db);
-    if (r < 0)
-        return r;
+    /* one write transaction at a time (souk_store_tx), each reading the
+     * head the last one committed, on PostgreSQL too */
     int64_t last_seq = 0;
     char *prev; /* the stored hash of the last entry, byte for byte */
     size_t prevlen;
-    r = last_entry(db, &last_seq, &prev, &prevlen);
+    int r = last_entry(db, &last_seq, &prev, &prevlen);
     if (r < 0)
         return r;
     if (r == SOUK_DB_DONE)
@@ -200,8 +198,8 @@ int souk_audit_append_tx(souk_store *db, const souk_audit_entry *e)
                                   SOUK_I64(e->result), SOUK_TEXT(details), SOUK_TEXTN(prevp, prevlen),
                                   SOUK_TEXTN(hash, SOUK_AUDIT_HASH_HEX)));
     free(prev);
-    /* a seq taken meanwhile is a concurrent appender's (a snapshot older
-     * than the chain lock): transient, as a serialization failure is */
+    /* a seq taken meanwhile is a writer's that bypassed the write lock (a
+     * program other than souk): transient, as a serialization failure is */
     if (r == SOUK_DB_CONSTRAINT)
         r = SOUK_DB_SOFT;
     return r < 0 ? r : 0;
@@ -215,9 +213,8 @@ static int append_fn(souk_store *db, void *ctx)
 int souk_audit_append(souk_store *db, const souk_audit_entry *e)
 {
     /* the append's one write is its INSERT (the read before it changes
-     * nothing), so inside a transaction it needs no savepoint; one of its
-     * own holds the chain's lock from its start */
-    int r = souk_store_tx_chain(db, append_fn, (void *)e);
+     * nothing), so inside a transaction it needs no savepoint */
+    int r = souk_store_tx_join(db, append_fn, (void *)e);
     return r < 0 ? r : 0;
 }
 

@@ -17,9 +17,9 @@
  *
  * Why ids give a total order: a later id always commits later, so a reader
  * never sees id N+1 before N. SQLite has one writer at a time and the
- * AUTOINCREMENT id is taken under the write lock; on PostgreSQL the insert
- * takes the store's chain lock first (souk_store_chain_lock, held to the
- * commit), so two transactions never hold ids out of their commit order.
+ * AUTOINCREMENT id is taken under the write lock; PostgreSQL's write
+ * transactions take one advisory lock before they begin (souk_store_tx),
+ * so there too ids commit in order.
  */
 #include "events/events.h"
 
@@ -115,12 +115,9 @@ int souk_event_emit_text_tx(souk_store *db, const char *type, const char *aggreg
         souk_log_error("events: %s not written: %s", type_ok(type) ? type : "event", why);
         return SOUK_DB_HARD;
     }
-    int r = souk_store_chain_lock(db); /* ids in commit order (above) */
-    if (r < 0)
-        return r;
-    r = souk_store_exec(db, "INSERT INTO events (type, aggregate_id, payload, created_at) VALUES ($1, $2, $3, $4)",
-                        SOUK_ARGS(SOUK_TEXT(type), SOUK_TEXT(aggregate_id ? aggregate_id : ""),
-                                  SOUK_TEXTN(payload, len), SOUK_I64(souk_time_now_us())));
+    int r = souk_store_exec(db, "INSERT INTO events (type, aggregate_id, payload, created_at) VALUES ($1, $2, $3, $4)",
+                            SOUK_ARGS(SOUK_TEXT(type), SOUK_TEXT(aggregate_id ? aggregate_id : ""),
+                                      SOUK_TEXTN(payload, len), SOUK_I64(souk_time_now_us())));
     return r < 0 ? r : 0;
 }
 

@@ -115,7 +115,8 @@ struct souk_store_ops {
     bool (*stmt_readonly)(souk_stmt *st);
     /* Runs SQL that may hold several statements and no parameters. */
     int (*exec_script)(souk_store *db, const char *sql);
-    /* Transactions: WRITE takes the write lock at once (no upgrade later). */
+    /* Transactions: WRITE takes the database's one write lock at once (no
+     * upgrade later), before the transaction's snapshot. */
     int (*begin)(souk_store *db, bool write);
     int (*commit)(souk_store *db);
     void (*rollback)(souk_store *db);
@@ -131,15 +132,8 @@ struct souk_store_ops {
     void (*defer_checkpoints)(souk_store *db, void (*fn)(void *ctx, int64_t pages), void *ctx);
     /* Checkpoints what it can without waiting for anyone. 0 or -1. */
     int (*checkpoint)(souk_store *db);
-    /* Optional (a database whose writers do not exclude each other at
-     * BEGIN): souk_store_chain_lock inside a write transaction (0 or an
-     * error class), and chain_next: the next write transaction begun on DB
-     * (and its retries, until one commits) takes the chain lock before its
-     * snapshot. */
-    int (*chain_lock)(souk_store *db);
     /* Optional: see souk_store_wait_change. */
     int (*wait_change)(souk_store *db, int timeout_ms);
-    void (*chain_next)(souk_store *db);
 };
 
 /* The adapters linked into this binary (store.c lists them). */

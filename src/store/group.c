@@ -142,11 +142,6 @@ static void settle(souk_store_group *g, item *first, int n, bool committed, int 
 static int begin_group(souk_store *db)
 {
     int r = SOUK_DB_SOFT;
-    /* nearly every group appends to the audit chain (a write request's
-     * entry): where writers do not exclude each other at BEGIN, each group
-     * takes the chain's lock from the start (souk_store_chain_lock) */
-    if (db->ops->chain_next)
-        db->ops->chain_next(db);
     for (int attempt = 0; attempt < BEGIN_ATTEMPTS && r == SOUK_DB_SOFT; attempt++)
         r = db->ops->begin(db, true);
     return r;

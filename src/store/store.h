@@ -212,7 +212,13 @@ char *souk_stmt_strdup(souk_stmt *st, int col);
 /* Runs FN(DB, CTX) inside a write transaction. FN returns >= 0 to commit,
  * SOUK_DB_SOFT to roll back and retry (with backoff, bounded), or any other
  * negative value to roll back and return it. Returns FN's value, or an error
- * class when BEGIN/COMMIT fail for good. */
+ * class when BEGIN/COMMIT fail for good.
+ * One write transaction at a time per database, on both adapters: SQLite's
+ * BEGIN IMMEDIATE takes the file's write lock; PostgreSQL's takes one
+ * advisory lock (the writer lock) in the round trip before BEGIN, so the
+ * transaction's snapshot comes after it. So an append that reads a log's
+ * head (the audit chain) or takes the next id of a log read in id order
+ * (the outbox) sees every earlier writer's commit, from any process. */
 int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
 
 /* Like souk_store_tx, for a FN that leaves nothing behind when it fails
@@ -222,21 +228,6 @@ int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ct
  * runs in it as it is, without a savepoint of its own; elsewhere it is
  * souk_store_tx. Returns FN's value, or what souk_store_tx returns. */
 int souk_store_tx_join(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
-
-/* Appends to a chain (the audit log: each entry holds its predecessor's
- * hash) must run one at a time across every connection and process, each
- * reading the head the previous one committed. Call souk_store_chain_lock
- * in the write transaction, right before reading the chain's head. SQLite:
- * nothing to do (BEGIN IMMEDIATE took the database's one write lock).
- * PostgreSQL: the transaction must hold the chain's advisory lock from
- * before its snapshot (a lock taken later still lets it read a head that
- * another transaction replaced meanwhile), so a transaction that did not
- * begin with it takes it now, and if it then fails as a serialization
- * failure the runner's retry begins with it. 0, or an error class.
- * souk_store_tx_chain is souk_store_tx_join for such a FN: a transaction
- * of its own begins holding the lock from the start. */
-int souk_store_chain_lock(souk_store *db);
-int souk_store_tx_chain(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
 
 /* A transaction body that answers SOUK_OK (commit), SOUK_E_UNAVAILABLE (a
  * transient database failure: roll back and run the body again) or any

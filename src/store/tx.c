@@ -149,24 +149,6 @@ int souk_store_tx_join(souk_store *db, int (*fn)(souk_store *db, void *ctx), voi
     return souk_store_tx(db, fn, ctx);
 }
 
-int souk_store_chain_lock(souk_store *db)
-{
-    if (db->tx_depth == 0) {
-        SOUK_BUG("souk_store_chain_lock outside a write transaction");
-        return SOUK_DB_HARD;
-    }
-    return db->ops->chain_lock ? db->ops->chain_lock(db) : 0;
-}
-
-int souk_store_tx_chain(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx)
-{
-    /* a transaction of its own (a group's committer begins every group
-     * holding the lock): ask for the lock at its BEGIN */
-    if (db->tx_depth == 0 && !(db->group && !db->committer && !db->no_writes) && db->ops->chain_next)
-        db->ops->chain_next(db);
-    return souk_store_tx_join(db, fn, ctx);
-}
-
 int souk_store_read_begin(souk_store *db)
 {
     int r = db->ops->begin(db, false);

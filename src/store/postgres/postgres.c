@@ -30,6 +30,11 @@
  *   snapshot for every statement of a request. See ADR 0006.
  * - The change mark counts NOTIFY souk_commit messages from other backends:
  *   every write transaction sends one as it commits.
+ * - One write transaction at a time per database, as on SQLite: BEGIN takes
+ *   a session advisory lock (the writer lock) in the round trip before it,
+ *   and COMMIT gives it back in the round trip of the commit. So writers on
+ *   several nodes neither collide on the audit chain's head nor take outbox
+ *   ids out of commit order. See ADR 0007.
  */
 #include <errno.h>
 #include <libpq-fe.h>
@@ -80,17 +85,15 @@ typedef struct pg_conn {
     PGconn *pg;
     uint64_t next_name;
     int64_t changes;
-    int64_t marks;   /* commits of others heard (pg_change_mark) */
-    bool listening;  /* LISTEN souk_commit was sent */
-    bool in_write;   /* in a write transaction (pg_begin) */
-    bool chain_next; /* the next write transaction takes the chain lock before its snapshot */
-    bool chain_held; /* this session holds the chain lock (taken before BEGIN) */
-    bool chain_late; /* this transaction took the chain lock after its snapshot */
+    int64_t marks;    /* commits of others heard (pg_change_mark) */
+    bool listening;   /* LISTEN souk_commit was sent */
+    bool in_write;    /* in a write transaction (pg_begin) */
+    bool writer_held; /* this session holds the writer lock (pg_begin) */
 } pg_conn;
 
-/* The audit chain's advisory lock (souk_store_chain_lock): 'souk' in ASCII.
- * Advisory locks are per database, so two shops on one server never meet. */
-#define CHAIN_KEY "1936684395"
+/* The writer lock (pg_begin): 'souk' in ASCII. Advisory locks are per
+ * database, so two shops on one server never meet. */
+#define WRITER_KEY "1936684395"
 
 #define CONN(d) ((pg_conn *)(d))
 #define STMT(s) ((pg_stmt *)(s))
@@ -160,7 +163,7 @@ static souk_store *pg_open(const char *target, bool create, char *err, size_t er
         return NULL;
     }
     /* UTC timestamps, no notices on the log, and lock waits bounded in time
-     * (a wait past 10 s is 55P03, SOUK_DB_SOFT: a stuck holder of the chain
+     * (a wait past 10 s is 55P03, SOUK_DB_SOFT: a stuck holder of the writer
      * lock or of a row cannot freeze every writer of the database) */
     if (run_simple(&c->base, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; "
                              "SET client_min_messages = warning; SET lock_timeout = '10s'") < 0) {
@@ -570,9 +573,8 @@ static bool pg_in_tx(souk_store *db);
 /* Runs the N parameterless queries SQL[] in one round trip (pipeline
  * mode), a sync after each query I with SYNC[I]: a failure skips only the
  * rest of its segment. R[I] is each query's class: SOUK_DB_DONE, SOUK_DB_ROW
- * (rows; *UNLOCKED set when they are a lone 't', as pg_advisory_unlock
- * answers), an error class, or SOUK_DB_HARD when skipped or lost. */
-static void run_pipeline(souk_store *db, const char *const *sql, const bool *sync, int n, int *r, bool *unlocked)
+ * (rows), an error class, or SOUK_DB_HARD when skipped or lost. */
+static void run_pipeline(souk_store *db, const char *const *sql, const bool *sync, int n, int *r)
 {
     PGconn *pg = CONN(db)->pg;
     int syncs = 0;
@@ -600,8 +602,6 @@ static void run_pipeline(souk_store *db, const char *const *sql, const bool *syn
             r[q] = SOUK_DB_DONE;
         } else if (st == PGRES_TUPLES_OK) {
             r[q] = SOUK_DB_ROW;
-            if (unlocked && PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "t"))
-                *unlocked = true;
         } else if (st != PGRES_PIPELINE_ABORTED) {
             r[q] = classify(db, res, "exec");
         }
@@ -610,46 +610,43 @@ static void run_pipeline(souk_store *db, const char *const *sql, const bool *syn
     PQexitPipelineMode(pg);
 }
 
-/* Gives the chain lock back once no transaction is open (after COMMIT or
- * ROLLBACK); a connection that fails loses it with its session. */
-static void chain_release(souk_store *db)
+/* Gives the writer lock back once no transaction is open (after COMMIT or
+ * ROLLBACK); a connection that fails loses it with its session. All of this
+ * session's advisory locks go: it takes no other, and a count left behind
+ * would hold every other writer off for good. */
+static void writer_release(souk_store *db)
 {
     pg_conn *c = CONN(db);
-    if (!c->chain_held || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+    if (!c->writer_held || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         return;
-    PGresult *res = PQexec(c->pg, "SELECT pg_advisory_unlock(" CHAIN_KEY ")");
+    PGresult *res = PQexec(c->pg, "SELECT pg_advisory_unlock_all()");
     if (PQresultStatus(res) == PGRES_TUPLES_OK || PQstatus(c->pg) != CONNECTION_OK)
-        c->chain_held = false;
+        c->writer_held = false;
     PQclear(res);
 }
 
 static int pg_begin(souk_store *db, bool write)
 {
     pg_conn *c = CONN(db);
-    c->chain_late = false;
-    if (!write || !c->chain_next) {
-        int r = run_simple(db, write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                     : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        c->in_write = write && r == SOUK_DB_DONE;
-        return r;
-    }
-    /* the chain lock first, in a segment of its own (a session lock: it
+    if (!write)
+        return run_simple(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    /* the writer lock first, in a segment of its own (a session lock: it
      * outlives that segment's implicit transaction), then BEGIN; the
      * snapshot, taken at the transaction's first statement, comes after
      * the lock, all in one round trip */
-    static const char *const sql[] = {"SELECT pg_advisory_lock(" CHAIN_KEY ")", "BEGIN ISOLATION LEVEL SERIALIZABLE"};
+    static const char *const sql[] = {"SELECT pg_advisory_lock(" WRITER_KEY ")", "BEGIN ISOLATION LEVEL SERIALIZABLE"};
     static const bool sync[] = {true, true};
     int r[2];
-    run_pipeline(db, sql, sync, 2, r, NULL);
+    run_pipeline(db, sql, sync, 2, r);
     if (r[0] == SOUK_DB_ROW)
-        c->chain_held = true;
+        c->writer_held = true;
     if (r[0] == SOUK_DB_ROW && r[1] == SOUK_DB_DONE) {
         c->in_write = true;
         return SOUK_DB_DONE;
     }
     if (pg_in_tx(db)) /* begun without the lock (its wait timed out): not this way */
         PQclear(PQexec(c->pg, "ROLLBACK"));
-    chain_release(db);
+    writer_release(db);
     c->in_write = false;
     return r[0] != SOUK_DB_ROW ? r[0] : r[1];
 }
@@ -658,26 +655,22 @@ static int pg_commit(souk_store *db)
 {
     pg_conn *c = CONN(db);
     int r;
-    /* a write transaction tells listeners it committed: PostgreSQL delivers
-     * the notification at the commit, and not at all on a rollback */
-    if (c->in_write && c->chain_held) { /* and gives the chain lock back in the same round trip */
-        static const char *const sql[] = {"NOTIFY souk_commit", "COMMIT", "SELECT pg_advisory_unlock(" CHAIN_KEY ")"};
+    if (c->in_write) {
+        /* a write transaction tells listeners it committed (PostgreSQL
+         * delivers the notification at the commit, and not at all on a
+         * rollback) and gives the writer lock back, in one round trip */
+        static const char *const sql[] = {"NOTIFY souk_commit", "COMMIT", "SELECT pg_advisory_unlock_all()"};
         static const bool sync[] = {false, true, true};
         int rs[3];
-        bool unlocked = false;
-        run_pipeline(db, sql, sync, 3, rs, &unlocked);
-        if (unlocked)
-            c->chain_held = false;
+        run_pipeline(db, sql, sync, 3, rs);
+        if (rs[2] == SOUK_DB_ROW)
+            c->writer_held = false;
         r = rs[0] < 0 ? rs[0] : rs[1];
-        if (r == SOUK_DB_DONE)
-            c->chain_next = false;
     } else {
-        r = run_simple(db, c->in_write ? "NOTIFY souk_commit; COMMIT" : "COMMIT");
-        if (r == SOUK_DB_DONE && c->in_write)
-            c->chain_next = false;
+        r = run_simple(db, "COMMIT");
     }
     c->in_write = false;
-    chain_release(db); /* when the pipeline's unlock did not run */
+    writer_release(db); /* when the pipeline's unlock did not run */
     return r;
 }
 
@@ -685,30 +678,7 @@ static void pg_rollback(souk_store *db)
 {
     CONN(db)->in_write = false;
     PQclear(PQexec(CONN(db)->pg, "ROLLBACK"));
-    chain_release(db);
-}
-
-/* souk_store_chain_lock: nothing when this transaction began holding the
- * lock; else it is taken now (appenders queue instead of all reading one
- * head), and the next write transaction on this connection (the retry,
- * should this one fail on a head replaced since its snapshot) begins with
- * it. */
-static int pg_chain_lock(souk_store *db)
-{
-    pg_conn *c = CONN(db);
-    if (c->chain_held || c->chain_late)
-        return 0;
-    c->chain_next = true;
-    c->chain_late = true;
-    PGresult *res = PQexec(c->pg, "SELECT pg_advisory_xact_lock(" CHAIN_KEY ")");
-    int r = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : classify(db, res, "chain lock");
-    PQclear(res);
-    return r;
-}
-
-static void pg_chain_next(souk_store *db)
-{
-    CONN(db)->chain_next = true;
+    writer_release(db);
 }
 
 static bool pg_in_tx(souk_store *db)
@@ -824,7 +794,5 @@ const souk_store_ops souk__store_postgres = {
     .table_exists = pg_table_exists,
     .change_mark = pg_change_mark,
     .scrub = pg_scrub,
-    .chain_lock = pg_chain_lock,
-    .chain_next = pg_chain_next,
     .wait_change = pg_wait_change,
 };
