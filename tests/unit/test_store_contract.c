@@ -775,7 +775,7 @@ static int chain_append(souk_store *db, void *arg)
     if (r < 0)
         return r;
     r = souk_store_exec(db, "INSERT INTO chain (seq, prev, val) VALUES ($1, $2, $3)",
-                        SOUK_ARGS(SOUK_I64(seq + 1), SOUK_I64(val), SOUK_I64(val * 31 + w->id + 1)));
+                        SOUK_ARGS(SOUK_I64(seq + 1), SOUK_I64(val), SOUK_I64((int64_t)(((uint64_t)val * 31u + (uint64_t)w->id + 1u) >> 1))));
     return r == SOUK_DB_CONSTRAINT ? SOUK_DB_SOFT : r < 0 ? r : 0;
 }
 
