@@ -6,7 +6,9 @@
 #  1. one node: bench/purchase_load.mjs (BENCH_PHASES, default buyers:16) against it;
 #  2. a second node on the same database: the same load spread over both with no stickiness
 #     (BENCH_BASES: a purchase's cart is made on one node and checked out on the other);
-#  3. `souk audit verify`: the chain both nodes appended to is whole.
+#  3. the same two nodes behind nginx (an upstream of both, as docs/deploy.md; BENCH_NGINX=0
+#     skips it): the same load through nginx;
+#  4. `souk audit verify`: the chain both nodes appended to is whole.
 # Every phase ends with purchase_load's integrity checks (no order lost or doubled, nothing
 # oversold). On this 2-core machine the two nodes, PostgreSQL and the load generator share
 # the cores: the ratio says what a second node costs or gains here, not on separate machines.
@@ -87,6 +89,48 @@ done
 run_load two_nodes "$BASE1,$BASE2"
 TWO="$(cat "$TMP/two_nodes.out")"
 echo "$TWO"
+
+# the same two nodes behind nginx, as docs/deploy.md runs them (plain HTTP on loopback)
+if [[ "${BENCH_NGINX:-1}" == 1 ]] && { command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]]; }; then
+  ng="$TMP/nginx"
+  mkdir -p "$ng/logs"
+  nport="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+  cat >"$ng/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $ng/nginx.pid;
+error_log $ng/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $ng; proxy_temp_path $ng; fastcgi_temp_path $ng; uwsgi_temp_path $ng; scgi_temp_path $ng;
+    upstream souk {
+        server ${BASE1#http://} max_fails=3 fail_timeout=10s;
+        server ${BASE2#http://} max_fails=3 fail_timeout=10s;
+        keepalive 64;
+    }
+    server {
+        listen 127.0.0.1:$nport;
+        location / {
+            proxy_pass http://souk;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$host;
+            proxy_next_upstream error timeout;
+            proxy_next_upstream_tries 2;
+        }
+    }
+}
+CONF
+  "$(command -v nginx || echo /usr/sbin/nginx)" -p "$ng" -c "$ng/nginx.conf" 2>"$ng/logs/start.log" &
+  NGINX_PID=$!
+  for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$nport/healthz" 2>/dev/null && break; sleep 0.1; done
+  run_load two_nodes_nginx "http://127.0.0.1:$nport"
+  cat "$TMP/two_nodes_nginx.out"
+  kill "$NGINX_PID" 2>/dev/null || true
+  wait "$NGINX_PID" 2>/dev/null || true
+  NGINX_PID=""
+fi
 
 env "${BENCH_ENVS[@]}" "$SOUK_BIN" audit verify --db "$DB" >"$TMP/verify.out" 2>&1 || { log "audit verify failed:"; cat "$TMP/verify.out" >&2; exit 2; }
 log "audit verify: $(tail -n 1 "$TMP/verify.out")"
