@@ -771,11 +771,12 @@ static int chain_append(souk_store *db, void *arg)
     }
     int64_t seq = 0, val = 0;
     int r = souk_store_one(db, "SELECT seq, val FROM chain ORDER BY seq DESC LIMIT 1", NULL,
-                       SOUK_COLS(SOUK_COL_I64(&seq), SOUK_COL_I64(&val)));
+                           SOUK_COLS(SOUK_COL_I64(&seq), SOUK_COL_I64(&val)));
     if (r < 0)
         return r;
     r = souk_store_exec(db, "INSERT INTO chain (seq, prev, val) VALUES ($1, $2, $3)",
-                        SOUK_ARGS(SOUK_I64(seq + 1), SOUK_I64(val), SOUK_I64((int64_t)(((uint64_t)val * 31u + (uint64_t)w->id + 1u) >> 1))));
+                        SOUK_ARGS(SOUK_I64(seq + 1), SOUK_I64(val),
+                                  SOUK_I64((int64_t)(((uint64_t)val * 31u + (uint64_t)w->id + 1u) >> 1))));
     return r == SOUK_DB_CONSTRAINT ? SOUK_DB_SOFT : r < 0 ? r : 0;
 }
 
