@@ -63,8 +63,14 @@ static void audit_request(souk_store *db, const souk_req *req, const souk_res *r
         .result = res->status,
         .details_json = NULL,
     };
-    if (souk_audit_append(db, &e) < 0)
-        souk_log(SOUK_LOG_ERROR, req->request_id, NULL, json_pack("{s:s}", "action", action),
+    int r = souk_audit_append(db, &e);
+    if (r < 0)
+        souk_log(SOUK_LOG_ERROR, req->request_id, NULL,
+                 json_pack("{s:s, s:s, s:s}", "action", action, "class",
+                           r == SOUK_DB_SOFT         ? "soft (retries exhausted)"
+                           : r == SOUK_DB_CONSTRAINT ? "constraint"
+                                                     : "hard",
+                           "database", souk_store_errmsg(db)),
                  "could not append to the audit log");
 }
 
