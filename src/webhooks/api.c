@@ -311,13 +311,13 @@ static souk_err update_body(souk_store *db, void *arg)
         "event_types = COALESCE($4, event_types), enabled = CASE WHEN $5 THEN $6 ELSE enabled END, "
         "failing_since = CASE WHEN $7 THEN NULL ELSE failing_since END, "
         "failed_deliveries = CASE WHEN $7 THEN 0 ELSE failed_deliveries END, "
-        "disabled_reason = CASE WHEN $7 THEN NULL WHEN $5 AND NOT $6 THEN 'disabled by an admin' "
+        "disabled_reason = CASE WHEN $7 THEN NULL WHEN $5 AND $6 = 0 THEN 'disabled by an admin' "
         "ELSE disabled_reason END, "
-        "disabled_at = CASE WHEN $7 THEN NULL WHEN $5 AND NOT $6 AND enabled = 1 THEN $8 ELSE disabled_at END, "
+        "disabled_at = CASE WHEN $7 THEN NULL WHEN $5 AND $6 = 0 AND enabled = 1 THEN $8 ELSE disabled_at END, "
         "updated_at = $8 WHERE id = $1",
         SOUK_ARGS(SOUK_I64(c->id), SOUK_TEXT(c->in->url), SOUK_TEXT(c->in->description), SOUK_TEXT(c->types),
-                  SOUK_BOOL(souk_json_present(spec, c->in, F_ENABLED)), SOUK_BOOL(c->in->enabled), SOUK_BOOL(enable),
-                  SOUK_I64(souk_time_now_us())));
+                  SOUK_BOOL(souk_json_present(spec, c->in, F_ENABLED)), SOUK_I64(c->in->enabled ? 1 : 0),
+                  SOUK_BOOL(enable), SOUK_I64(souk_time_now_us())));
     if (n < 0)
         return souk_store_dberr((int)n);
     if (n == 0)
