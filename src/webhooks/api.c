@@ -331,11 +331,6 @@ int souk_webhooks_api_update(souk_req *req, souk_res *res)
     write_ctx c = {.req = req, .spec = &update_spec, .in = &in};
     if (souk_req_path_id(req, res, 0, SOUK_PREFIX_WEBHOOK, &c.id) || souk_req_decode(req, res, &update_spec, &in))
         return res->err;
-    for (size_t i = 0; i < 4; i++)
-        if (i != F_DESCRIPTION && souk_json_is_null(&update_spec, &in, i))
-            souk_problems_add(&res->problems, req->arena, update_fields[i].name, "must not be null");
-    if (res->problems.count)
-        return souk_res_invalid(res);
     if (in.url && check_url(req, res, in.url))
         return res->err;
     if (in.event_types.count && !(c.types = types_text(req, &in.event_types)))

@@ -287,6 +287,10 @@ describe('webhooks', () => {
     expectError(await admin('GET', '/api/v1/admin/webhooks/wh_bad'), 404, 'NOT_FOUND');
     await must(await admin('DELETE', `/api/v1/admin/webhooks/${sub.id}`), 204);
     expectError(await admin('DELETE', `/api/v1/admin/webhooks/${sub.id}`), 404, 'NOT_FOUND');
+    // audited: the create, the refused and the accepted update, the rotation, the delete
+    const audit = await must(await admin('GET', `/api/v1/admin/audit?object_type=webhook_subscription&object_id=${sub.id}&limit=100`), 200);
+    const results = audit.data.map((e) => e.result).sort();
+    for (const status of [200, 201, 204]) assert.ok(results.includes(status), `an entry with ${status}: ${JSON.stringify(results)}`);
   });
 });
 
