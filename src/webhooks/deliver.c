@@ -22,6 +22,7 @@
 
 #include "core/id.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/time.h"
 #include "identity/identity.h"
 #include "jobs/jobs.h"
@@ -86,6 +87,7 @@ typedef struct outcome {
     int64_t now;
     double jitter;
     bool disabled_now; /* out: this outcome disabled the subscription */
+    bool recorded;     /* out: the attempt was written (not a stale job) */
 } outcome;
 
 /* printable ASCII of S (what a receiver answered may be anything), into OUT */
@@ -143,7 +145,7 @@ static int record_tx(souk_store *db, void *arg)
 {
     outcome *o = arg;
     const delivery *d = o->d;
-    o->disabled_now = false;
+    o->disabled_now = o->recorded = false;
     /* only the delivery's next attempt is recorded (a stale job changes nothing) */
     int r = souk_store_one(db,
                            "SELECT 1 FROM webhooks_deliveries WHERE id = $1 AND status = 'pending' AND "
@@ -168,6 +170,7 @@ static int record_tx(souk_store *db, void *arg)
                                   o->ok ? SOUK_NULL : SOUK_TEXT(o->error), SOUK_TEXT(body)));
     if (r < 0)
         return r;
+    o->recorded = true;
     const souk_webhooks_config *cfg = souk_webhooks_config_get();
     int64_t delay =
         o->ok ? -1 : souk_webhooks_retry_delay_us(cfg->schedule_s, cfg->schedule_len, (int)d->attempt, o->jitter);
@@ -272,8 +275,18 @@ static int deliver_job(souk_store *db, const json_t *payload, char *err, size_t 
         snprintf(err, errlen, "cannot record the attempt: %s", souk_store_errmsg(db));
         return -1;
     }
-    if (o.disabled_now)
+    if (o.recorded)
+        souk_metrics_series_add(souk_metrics_series("souk_webhook_attempts_total",
+                                                    o.ok ? "outcome=\"succeeded\"" : "outcome=\"failed\"",
+                                                    SOUK_METRIC_COUNTER, "Webhook delivery attempts by outcome"),
+                                1);
+    if (o.disabled_now) {
+        souk_metrics_series_add(souk_metrics_series("souk_webhook_subscriptions_disabled_total", "",
+                                                    SOUK_METRIC_COUNTER,
+                                                    "Webhook subscriptions disabled after persistent failure"),
+                                1);
         souk_mail_worker_kick();
+    }
     souk_jobs_kick(); /* an immediate retry (a 0 s schedule) runs at once */
     return 0;
 }

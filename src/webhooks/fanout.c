@@ -118,5 +118,6 @@ int souk_webhooks_register(void)
 {
     int a = souk_event_subscribe("webhooks", "", on_event, NULL);
     int b = souk__webhooks_register_job();
-    return a == 0 && b == 0 ? 0 : -1;
+    int c = souk__webhooks_register_purge();
+    return a == 0 && b == 0 && c == 0 ? 0 : -1;
 }

@@ -10,6 +10,7 @@
 #include "webhooks/webhooks.h"
 
 #define SOUK_WEBHOOKS_SUBSCRIPTIONS_MAX 100 /* subscriptions a shop may have */
+#define SOUK_WEBHOOKS_RETENTION_DAYS 30     /* finished deliveries are kept this long */
 
 /* Enqueues the job of attempt ATTEMPT of DELIVERY, due at RUN_AT (0 = now),
  * inside the caller's transaction (dedupe key "whd:<delivery>:<attempt>").
@@ -18,6 +19,14 @@ int souk__webhooks_enqueue_attempt_tx(souk_store *db, int64_t delivery, int64_t 
 
 /* Registers the job kind SOUK_WEBHOOKS_JOB (deliver.c). Returns 0 or -1. */
 int souk__webhooks_register_job(void);
+
+/* Registers the hourly job "webhooks.purge" (purge.c). Returns 0 or -1. */
+int souk__webhooks_register_purge(void);
+
+/* Deletes finished deliveries last changed before BEFORE_US, with their
+ * attempts, in transactions of 1000. Returns how many, or a negative
+ * souk_db_status. */
+int64_t souk__webhooks_purge(souk_store *db, int64_t before_us);
 
 /* One POST (send.c). */
 typedef struct souk__webhooks_request {

@@ -17,8 +17,8 @@
  * Files: types.c (the event types), sign.c (secrets, signatures), target.c
  * (URL parsing, address classes, allow-list, resolution), backoff.c,
  * config.c (settings from the environment), fanout.c (the outbox
- * subscriber), deliver.c (the job), send.c (libcurl), subs.c and api.c (the
- * admin API, api.h).
+ * subscriber), deliver.c (the job), send.c (libcurl), purge.c (retention), api.c (the admin API,
+ * api.h).
  *
  * Storage: webhooks_subscriptions, webhooks_subscription_types,
  * webhooks_deliveries, webhooks_attempts of migration 0103. Times are µs
@@ -194,8 +194,9 @@ void souk__webhooks_config_set(const souk_webhooks_config *c);
 
 /* ---- wiring ---- */
 
-/* Subscribes the fan-out to the outbox (cursor "webhooks") and registers
- * the job kind SOUK_WEBHOOKS_JOB. Call from souk_background_register.
+/* Subscribes the fan-out to the outbox (cursor "webhooks"), registers the
+ * job kind SOUK_WEBHOOKS_JOB and the hourly "webhooks.purge" of finished
+ * deliveries older than 30 days. Call from souk_background_register.
  * Returns 0, or -1 when either registration failed. */
 int souk_webhooks_register(void);
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "webhooks/internal.h"
 #include "webhooks/webhooks.h"
 
 static void spec_example_vector(void **state)
@@ -412,6 +413,39 @@ static void fanout_once_per_event_and_subscription(void **state)
     souk_test_db_close(&t);
 }
 
+static void purge_keeps_pending_and_recent(void **state)
+{
+    (void)state;
+    souk_test_db t;
+    assert_int_equal(souk_test_db_open(&t, "webhooks-purge"), 0);
+    add_sub(t.db, 1, 1, "order.paid");
+    static const struct {
+        int64_t id;
+        const char *status;
+        int64_t updated;
+    } rows[] = {{10, "succeeded", 100}, {11, "failed", 100}, {12, "pending", 100}, {13, "succeeded", 5000}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        assert_int_equal(
+            souk_store_exec(t.db,
+                            "INSERT INTO webhooks_deliveries (id, subscription_id, event_id, event_type, "
+                            "body, status, created_at, updated_at) VALUES ($1, 1, $1, 'order.paid', "
+                            "'{}', $2, 1, $3)",
+                            SOUK_ARGS(SOUK_I64(rows[i].id), SOUK_TEXT(rows[i].status), SOUK_I64(rows[i].updated))),
+            0);
+        assert_int_equal(souk_store_exec(t.db,
+                                         "INSERT INTO webhooks_attempts (delivery_id, attempt, at, duration_ms) "
+                                         "VALUES ($1, 1, 1, 3)",
+                                         SOUK_ARGS(SOUK_I64(rows[i].id))),
+                         0);
+    }
+    assert_int_equal(souk__webhooks_purge(t.db, 1000), 2);
+    assert_int_equal(count(t.db, "SELECT count(*) FROM webhooks_deliveries WHERE id IN (12, 13)"), 2);
+    assert_int_equal(count(t.db, "SELECT count(*) FROM webhooks_deliveries"), 2);
+    assert_int_equal(count(t.db, "SELECT count(*) FROM webhooks_attempts"), 2);
+    assert_int_equal(souk__webhooks_purge(t.db, 1000), 0);
+    souk_test_db_close(&t);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -427,6 +461,7 @@ int main(void)
         cmocka_unit_test(backoff_schedule),
         cmocka_unit_test(event_types),
         cmocka_unit_test(fanout_once_per_event_and_subscription),
+        cmocka_unit_test(purge_keeps_pending_and_recent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
