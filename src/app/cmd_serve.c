@@ -22,6 +22,7 @@
 #include "behaviour/behaviour.h"
 #include "search/analytics.h"
 #include "search/service.h"
+#include "web/web.h"
 #include "core/banned.h"
 
 /* The audit entry of a data-changing request: who, what, on which object,
@@ -211,6 +212,7 @@ int souk_cmd_serve(int argc, char **argv)
                              .routes = souk_routes,
                              .nroutes = souk_routes_count,
                              .authenticate = souk_identity_authenticate,
+                             .session_credential = souk_web_api_credential,
                              .after_request = audit_request,
                              .on_external_change = external_change,
                              .content_version = SOUK_CONTENT,

@@ -31,6 +31,7 @@
 #include "core/query.h"
 #include "events/events.h"
 #include "identity/identity.h"
+#include "analytics/analytics.h"
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
@@ -94,6 +95,7 @@ void souk_background_register(void)
     souk_orders_register_jobs();
     souk_behaviour_register();
     souk_rec_register_jobs();
+    souk_analytics_register_jobs();
     souk_mail_register_jobs();
     souk_identity_register_jobs();
     souk_anchor_register();

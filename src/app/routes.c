@@ -153,6 +153,11 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/rfm", ANALYTICS_OWN, souk_analytics_api_rfm, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/segments", ANALYTICS_OWN, souk_analytics_api_segments, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/churn", ANALYTICS_OWN, souk_analytics_api_churn, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/clv", ANALYTICS_OWN, souk_analytics_api_clv, .blocking = true),
+    /* stored by the analytics.predict job; served from the database */
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/forecasts", ANALYTICS_OWN, souk_analytics_api_forecasts, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/reorder", ANALYTICS_OWN, souk_analytics_api_reorder, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/anomalies", ANALYTICS_OWN, souk_analytics_api_anomalies, .blocking = true),
 
     /* recommendations (answered from memory): anonymous answers (for-you: without a cart) are kept in the
      * response cache, keyed by the whole URL (anonymous_id, limit, category, ...), until the recommendation
@@ -256,6 +261,7 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/admin/users", "users:manage", souk_identity_api_admin_users),
     ROUTE(SOUK_PATCH, "/api/v1/admin/users/{id}", "users:manage", souk_identity_api_admin_user_update),
     ROUTE(SOUK_GET, "/api/v1/admin/audit", "audit:read", souk_audit_api_list),
+    ROUTE(SOUK_GET, "/api/v1/admin/audit/verify", "audit:read", souk_audit_api_verify, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/mail", "mail:read", souk_mail_api_list),
 
     /* outgoing webhooks (docs/webhooks.md): create and update resolve the URL's host (blocking) */
@@ -312,6 +318,8 @@ souk_route souk_routes[] = {
     WEB(SOUK_POST, "/account/2fa/disable", souk_web_twofa_disable, .blocking = true, .rate = SOUK_RATE_AUTH),
     WEB(SOUK_POST, "/cart/coupon", souk_web_cart_coupon),
     WEB(SOUK_POST, "/cart/shipping", souk_web_cart_shipping),
+    WEB(SOUK_GET, "/admin", souk_web_admin),
+    WEB(SOUK_GET, "/vendor", souk_web_vendor),
     WEB(SOUK_GET, "/assets/{name}", souk_web_asset, .rate = SOUK_RATE_NONE),
     WEB(SOUK_GET, "/robots.txt", souk_web_robots, .cache_control = "public, max-age=3600", .rate = SOUK_RATE_NONE),
     WEB(SOUK_GET, "/sitemap.xml", souk_web_sitemap, .cache_control = "public, max-age=3600", .cacheable = true),

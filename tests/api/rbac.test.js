@@ -203,6 +203,10 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/analytics/rfm': () => ({}),
     'GET /api/v1/admin/analytics/segments': () => ({}),
     'GET /api/v1/admin/analytics/churn': () => ({}),
+    'GET /api/v1/admin/analytics/clv': () => ({}),
+    'GET /api/v1/admin/analytics/forecasts': () => ({}),
+    'GET /api/v1/admin/analytics/reorder': () => ({}),
+    'GET /api/v1/admin/analytics/anomalies': () => ({}),
     'GET /api/v1/admin/search/synonyms': () => ({}),
     'PUT /api/v1/admin/search/synonyms': () => ({ body: { rules: ['sofa, couch'] } }),
     'GET /api/v1/admin/search/settings': () => ({}),
@@ -338,6 +342,7 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/users': () => ({ query: '?limit=5' }),
     'PATCH /api/v1/admin/users/{id}': () => ({ params: { id: fx.bystander.id }, body: { status: 'active' } }),
     'GET /api/v1/admin/audit': () => ({ query: '?limit=5' }),
+    'GET /api/v1/admin/audit/verify': () => ({}),
     'GET /api/v1/admin/mail': () => ({ query: '?limit=5' }),
     // webhooks: an unknown subscription / delivery id (authorisation passes, then 404); a refused URL (422)
     'GET /api/v1/admin/webhooks': () => ({}),

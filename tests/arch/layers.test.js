@@ -24,6 +24,7 @@ const PUBLIC = {
 const ALLOWED = [
   { from: /^src\/app\//, header: /^[a-z]+\/(api|[a-z_]+)\.h$/ }, // the app wires everything
   { from: /^src\/web\//, header: /^[a-z]+\/api\.h$/ }, // the storefront calls handlers in process (docs/internals/web.md)
+  { from: /^src\/web\/product\.c$/, header: /^http\/cache\.h$/ }, // the product page, cached with per-visitor slots
   { from: /^src\/identity\/api_auth\.c$/, header: /^http\/ratelimit\.h$/ }, // the sign-in throttle
 ];
 // adapter libraries and where they may be included
