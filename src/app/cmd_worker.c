@@ -35,6 +35,7 @@
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
+#include "webhooks/webhooks.h"
 #include "core/banned.h"
 
 #define DEFAULT_THREADS 4
@@ -98,6 +99,7 @@ void souk_background_register(void)
     souk_mail_register_jobs();
     souk_identity_register_jobs();
     souk_anchor_register();
+    souk_webhooks_register();
 }
 
 int souk_background_mail_config(void)

@@ -23,6 +23,7 @@
 #include "recommend/api.h"
 #include "search/api.h"
 #include "web/web.h"
+#include "webhooks/api.h"
 #include "core/embed.h"
 #include "core/metrics.h"
 #include "core/banned.h"
@@ -38,6 +39,7 @@
 #define ORDERS_MANAGE "orders:manage"
 #define ORDERS_FULFIL "orders:fulfil:own"
 #define RECS_MANAGE "recommendations:manage"
+#define WEBHOOKS "webhooks:manage"
 #define ANALYTICS_OWN "analytics:read:own" /* analytics:read implies it; a vendor reads their own slice */
 #define LIST_CACHE "public, max-age=300"
 #define DETAIL_CACHE "public, max-age=900"
@@ -268,6 +270,17 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/admin/audit", "audit:read", souk_audit_api_list),
     ROUTE(SOUK_GET, "/api/v1/admin/audit/verify", "audit:read", souk_audit_api_verify, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/mail", "mail:read", souk_mail_api_list),
+
+    /* outgoing webhooks (docs/webhooks.md): create and update resolve the URL's host (blocking) */
+    ROUTE(SOUK_GET, "/api/v1/admin/webhooks", WEBHOOKS, souk_webhooks_api_list),
+    ROUTE(SOUK_POST, "/api/v1/admin/webhooks", WEBHOOKS, souk_webhooks_api_create, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/webhooks/{id}", WEBHOOKS, souk_webhooks_api_get),
+    ROUTE(SOUK_PATCH, "/api/v1/admin/webhooks/{id}", WEBHOOKS, souk_webhooks_api_update, .blocking = true),
+    ROUTE(SOUK_DELETE, "/api/v1/admin/webhooks/{id}", WEBHOOKS, souk_webhooks_api_delete),
+    ROUTE(SOUK_POST, "/api/v1/admin/webhooks/{id}/rotate-secret", WEBHOOKS, souk_webhooks_api_rotate),
+    ROUTE(SOUK_GET, "/api/v1/admin/webhooks/{id}/deliveries", WEBHOOKS, souk_webhooks_api_deliveries),
+    ROUTE(SOUK_GET, "/api/v1/admin/webhook-deliveries/{id}", WEBHOOKS, souk_webhooks_api_delivery),
+    ROUTE(SOUK_POST, "/api/v1/admin/webhook-deliveries/{id}/replay", WEBHOOKS, souk_webhooks_api_replay),
 
     /* storefront: HTML pages for browsers (src/web, docs/web.md). Not the JSON API: every row is public and
      * .web, outside /api/, and neither in openapi.json nor in the RBAC matrix (the tests check that rule).

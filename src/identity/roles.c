@@ -21,6 +21,7 @@ const char *const souk_permissions[] = {
     "pricing:manage",         /* tax rates, shipping methods, coupons, promotions */
     "jobs:manage",            /* the job queue: list, retry dead jobs */
     "recommendations:manage", /* models: train, activate, roll back; A/B tests */
+    "webhooks:manage",        /* outgoing webhook subscriptions, their secrets and delivery log */
     NULL,
 };
 

@@ -351,6 +351,16 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/audit': () => ({ query: '?limit=5' }),
     'GET /api/v1/admin/audit/verify': () => ({}),
     'GET /api/v1/admin/mail': () => ({ query: '?limit=5' }),
+    // webhooks: an unknown subscription / delivery id (authorisation passes, then 404); a refused URL (422)
+    'GET /api/v1/admin/webhooks': () => ({}),
+    'POST /api/v1/admin/webhooks': () => ({ body: { url: 'http://127.0.0.1:9/rbac', event_types: ['order.paid'] } }),
+    'GET /api/v1/admin/webhooks/{id}': () => ({ params: { id: 'wh_0000000000001' } }),
+    'PATCH /api/v1/admin/webhooks/{id}': () => ({ params: { id: 'wh_0000000000001' }, body: { enabled: false } }),
+    'DELETE /api/v1/admin/webhooks/{id}': () => ({ params: { id: 'wh_0000000000001' } }),
+    'POST /api/v1/admin/webhooks/{id}/rotate-secret': () => ({ params: { id: 'wh_0000000000001' }, body: {} }),
+    'GET /api/v1/admin/webhooks/{id}/deliveries': () => ({ params: { id: 'wh_0000000000001' } }),
+    'GET /api/v1/admin/webhook-deliveries/{id}': () => ({ params: { id: 'whd_0000000000001' } }),
+    'POST /api/v1/admin/webhook-deliveries/{id}/replay': () => ({ params: { id: 'whd_0000000000001' } }),
   };
 
   before(async () => {

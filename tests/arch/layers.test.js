@@ -33,7 +33,7 @@ const LIBRARIES = [
   { header: /^libpq-fe\.h$/, where: /^src\/store\/postgres\// },
   { header: /^hiredis\//, where: /^src\/(store|http)\/redis/ },
   { header: /^h2o[./]/, where: /^src\/http\// },
-  { header: /^curl\//, where: /^src\/(payments\/stripe|mail\/smtp)\.c$/ },
+  { header: /^curl\//, where: /^src\/(payments\/stripe|mail\/smtp|webhooks\/send)\.c$/ },
 ];
 
 function sources() {
