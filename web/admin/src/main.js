@@ -11,12 +11,14 @@ import { Audit } from './audit.js';
 import { Models } from './models.js';
 import { ProductList, ProductDetail } from './products.js';
 import { Users } from './users.js';
+import { Webhooks } from './webhooks.js';
 
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
     ...(can('catalog:write') ? [['#/products', 'Products']] : []),
     ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
     ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
+    ...(can('webhooks:manage') ? [['#/webhooks', 'Webhooks']] : []),
     ...(can('users:manage') ? [['#/users', 'Users']] : []),
     ...(can('audit:read') ? [['#/audit', 'Audit log']] : [])],
   vendor: [['#/', 'Your sales'], ['#/orders', 'Your orders']],
@@ -43,6 +45,7 @@ function route(hash) {
     if (path === '/audit' && can('audit:read')) return { page: 'audit', nav: '#/audit' };
     if (path === '/models' && can('recommendations:manage')) return { page: 'models', nav: '#/models' };
     if (path === '/users' && can('users:manage')) return { page: 'users', nav: '#/users' };
+    if (path === '/webhooks' && can('webhooks:manage')) return { page: 'webhooks', nav: '#/webhooks' };
   }
   return { page: 'overview', nav: '#/' };
 }
@@ -58,7 +61,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -77,6 +80,7 @@ function App() {
       ${r.page === 'models' && html`<${Models} />`}
       ${r.page === 'products' && html`<${ProductList} />`}
       ${r.page === 'users' && html`<${Users} />`}
+      ${r.page === 'webhooks' && html`<${Webhooks} />`}
       ${r.page === 'product' && html`<${ProductDetail} id=${r.id} />`}
     </main>
   </div>`;
