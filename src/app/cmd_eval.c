@@ -22,7 +22,8 @@ static const char usage[] =
     "usage: souk eval search --corpus FILE --judgments FILE [--k N] [--language L] [--per-query]\n"
     "       souk eval speed --corpus FILE --queries FILE [--k N] [--repeat N] [--language L]\n"
     "       souk eval recs (--interactions FILE | --online-retail FILE | --synthetic N) [...] (see souk eval recs --help)\n"
-    "       souk eval forecast --series FILE --horizon H [--period M] (see souk eval forecast --help)\n\n"
+    "       souk eval forecast --series FILE --horizon H [--period M] (see souk eval forecast --help)\n"
+    "       souk eval sentiment --file FILE [--half all|first|second] (see souk eval sentiment --help)\n\n"
     "Indexes the corpus (CSV with a header: id,title,description and optional brand,category,\n"
     "attributes), runs every query of the judgments (CSV: query,id,grade; a grade is any\n"
     "non-negative number, 0 = not relevant) and prints nDCG@k, MRR@k and recall@k of souk's\n"
@@ -187,6 +188,8 @@ int souk_cmd_eval(int argc, char **argv)
         return souk_eval_recs(argc - 1, argv + 1); /* its own options (eval_recs.c) */
     if (argc > 1 && strcmp(argv[1], "forecast") == 0)
         return souk_eval_forecast(argc - 1, argv + 1); /* its own options (eval_forecast.c) */
+    if (argc > 1 && strcmp(argv[1], "sentiment") == 0)
+        return souk_eval_sentiment(argc - 1, argv + 1); /* its own options (eval_sentiment.c) */
     souk_config cfg;
     if (souk_cli_config_getopt(&cfg, false) < 0)
         return SOUK_EXIT_USAGE;
@@ -226,7 +229,7 @@ int souk_cmd_eval(int argc, char **argv)
     bool speed = optind < argc && strcmp(argv[optind], "speed") == 0;
     if (optind >= argc || (!speed && strcmp(argv[optind], "search") != 0) || optind + 1 != argc) {
         fprintf(stderr,
-                "souk: eval needs the subcommand 'search', 'speed', 'recs' or 'forecast'; see 'souk eval --help'\n");
+                "souk: eval needs the subcommand 'search', 'speed', 'recs', 'forecast' or 'sentiment'; see 'souk eval --help'\n");
         return SOUK_EXIT_USAGE;
     }
     if (speed) {

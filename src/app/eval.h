@@ -101,4 +101,9 @@ int souk_eval_recs(int argc, char **argv);
  * fitting time per series. ARGV[0] is "forecast". Returns an exit code. */
 int souk_eval_forecast(int argc, char **argv);
 
+/* `souk eval sentiment` (eval_sentiment.c): accuracy, precision/recall per
+ * class and the confusion matrix of the review sentiment analyser on a
+ * text,label CSV. ARGV[0] is "sentiment". Returns an exit code. */
+int souk_eval_sentiment(int argc, char **argv);
+
 #endif

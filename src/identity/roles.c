@@ -21,6 +21,7 @@ const char *const souk_permissions[] = {
     "pricing:manage",         /* tax rates, shipping methods, coupons */
     "jobs:manage",            /* the job queue: list, retry dead jobs */
     "recommendations:manage", /* models: train, activate, roll back; A/B tests */
+    "reviews:moderate",       /* the review moderation queue, sentiment report, review settings */
     NULL,
 };
 
