@@ -6,6 +6,7 @@
  * the rows (the development and the held-out half, docs/internals/reviews.md).
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,20 +16,23 @@
 #include "core/banned.h"
 
 static const char usage[] =
-    "usage: souk eval sentiment --file FILE [--half all|first|second]\n\n"
+    "usage: souk eval sentiment --file FILE [--half all|first|second] [--errors]\n\n"
     "Scores every review of FILE (CSV with a header naming the columns text and label; labels\n"
     "positive, neutral, negative) with the review sentiment analyser and prints the accuracy,\n"
     "precision, recall and F1 per class and the confusion matrix (rows: true label, columns:\n"
     "predicted). --half first / second scores only the first / second half of the rows (the\n"
-    "development and held-out halves of tests/data/reviews_sentiment.csv).\n";
+    "development and held-out halves of tests/data/reviews_sentiment.csv). --errors also lists\n"
+    "the misclassified rows with their score.\n";
 
 int souk_eval_sentiment(int argc, char **argv)
 {
     static const struct option long_opts[] = {{"file", required_argument, NULL, 'f'},
                                               {"half", required_argument, NULL, 'H'},
+                                              {"errors", no_argument, NULL, 'e'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     const char *file = NULL, *half = "all";
+    bool errors = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
@@ -36,6 +40,7 @@ int souk_eval_sentiment(int argc, char **argv)
         case 'h': fputs(usage, stdout); return SOUK_EXIT_OK;
         case 'f': file = optarg; break;
         case 'H': half = optarg; break;
+        case 'e': errors = true; break;
         default: fprintf(stderr, "souk: see 'souk eval sentiment --help'\n"); return SOUK_EXIT_USAGE;
         }
     }
@@ -76,6 +81,15 @@ int souk_eval_sentiment(int argc, char **argv)
     for (int k = 0; k < 3; k++)
         printf("%-10s %9zu %9zu %9zu\n", souk_reviews_label_name(k), ev.confusion[k][0], ev.confusion[k][1],
                ev.confusion[k][2]);
+    if (errors) {
+        printf("\nmisclassified (row, true, predicted, score, text)\n");
+        for (size_t i = from; i < to; i++) {
+            souk_reviews_sentiment r;
+            if (souk_reviews_sentiment_score(an, set.texts[i], set.lens[i], &r) == 0 && r.label != set.labels[i])
+                printf("%zu\t%s\t%s\t%+.3f\t%s\n", i + 1, souk_reviews_label_name(set.labels[i]),
+                       souk_reviews_label_name(r.label), r.score, set.texts[i]);
+        }
+    }
     souk_reviews_analyser_free(an);
     souk_reviews_labelled_release(&set);
     return SOUK_EXIT_OK;

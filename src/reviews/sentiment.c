@@ -40,8 +40,15 @@
 #define ALPHA 15.0 /* the squashing constant: a sum of about 4 scores 0.7 */
 #define CLAUSE_WORDS 256
 
+/* A lexicon entry as the pipeline sees it. A word whose stem is the word
+ * itself or the word less a final "e" (a base form: "love", "break",
+ * "adore" → "ador") matches by stem, so its inflections count ("loved",
+ * "breaks", "adores"); any other word matches only its own folded form,
+ * since its stem may be a different word's ("useful" stems to "use",
+ * "helpful" to "help"). */
 typedef struct stemmed {
     const char *w[SOUK__REVIEWS_PHRASE_MAX];
+    bool by_stem[SOUK__REVIEWS_PHRASE_MAX];
     int n;
     float valence;
 } stemmed;
@@ -133,10 +140,13 @@ souk_reviews_analyser *souk_reviews_analyser_new(void)
             const souk_search_token *t = &an->text.toks[k];
             if (!usable(t))
                 continue;
-            if (!(s.w[s.n++] = pool_dup(an, t->text, t->len))) {
+            s.by_stem[s.n] = (t->len == t->surface_len || (t->len + 1 == t->surface_len && t->surface[t->len] == 'e')) &&
+                             memcmp(t->text, t->surface, t->len) == 0;
+            if (!(s.w[s.n] = s.by_stem[s.n] ? pool_dup(an, t->text, t->len) : pool_dup(an, t->surface, t->surface_len))) {
                 souk_reviews_analyser_free(an);
                 return NULL;
             }
+            s.n++;
         }
         if (s.n)
             an->lex[an->nlex++] = s;
@@ -205,28 +215,39 @@ static double modifier_of(const char *w)
     return 0;
 }
 
-/* the longest lexicon entry matching the stems STEMS[I..N), or NULL */
-static const stemmed *match(const souk_reviews_analyser *an, const char *const *stems, int i, int n)
+/* the longest entry whose first word is KEY (by stem when BY_STEM, else
+ * by form) matching the words I..N (STEMS, FORMS), or NULL */
+static const stemmed *match_key(const souk_reviews_analyser *an, const char *key, bool by_stem,
+                                const char *const *stems, const char *const *forms, int i, int n)
 {
     size_t lo = 0, hi = an->nlex;
-    while (lo < hi) { /* the first entry whose first word is >= stems[i] */
+    while (lo < hi) { /* the first entry whose first word is >= key */
         size_t mid = (lo + hi) / 2;
-        if (strcmp(an->lex[mid].w[0], stems[i]) < 0)
+        if (strcmp(an->lex[mid].w[0], key) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (size_t k = lo; k < an->nlex && strcmp(an->lex[k].w[0], stems[i]) == 0; k++) {
+    for (size_t k = lo; k < an->nlex && strcmp(an->lex[k].w[0], key) == 0; k++) {
         const stemmed *e = &an->lex[k]; /* longest first */
-        if (i + e->n > n)
+        if (e->by_stem[0] != by_stem || i + e->n > n)
             continue;
         int j = 1;
-        while (j < e->n && strcmp(e->w[j], stems[i + j]) == 0)
+        while (j < e->n && strcmp(e->w[j], e->by_stem[j] ? stems[i + j] : forms[i + j]) == 0)
             j++;
         if (j == e->n)
             return e;
     }
     return NULL;
+}
+
+/* the longest lexicon entry matching the words I..N, or NULL */
+static const stemmed *match(const souk_reviews_analyser *an, const char *const *stems, const char *const *forms, int i,
+                            int n)
+{
+    const stemmed *a = match_key(an, stems[i], true, stems, forms, i, n);
+    const stemmed *b = match_key(an, forms[i], false, stems, forms, i, n);
+    return !a ? b : !b ? a : b->n > a->n ? b : a;
 }
 
 /* ---- scoring ---- */
@@ -278,7 +299,7 @@ static int clause_score(souk_reviews_analyser *an, const char *p, size_t len, se
             last_hit_end = ++i;
             continue;
         }
-        const stemmed *e = match(an, stems, i, m);
+        const stemmed *e = match(an, stems, surf, i, m);
         if (!e) {
             i++;
             continue;
