@@ -228,8 +228,9 @@ int souk_cmd_eval(int argc, char **argv)
     }
     bool speed = optind < argc && strcmp(argv[optind], "speed") == 0;
     if (optind >= argc || (!speed && strcmp(argv[optind], "search") != 0) || optind + 1 != argc) {
-        fprintf(stderr,
-                "souk: eval needs the subcommand 'search', 'speed', 'recs', 'forecast' or 'sentiment'; see 'souk eval --help'\n");
+        fprintf(
+            stderr,
+            "souk: eval needs the subcommand 'search', 'speed', 'recs', 'forecast' or 'sentiment'; see 'souk eval --help'\n");
         return SOUK_EXIT_USAGE;
     }
     if (speed) {

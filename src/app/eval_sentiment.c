@@ -76,8 +76,7 @@ int souk_eval_sentiment(int argc, char **argv)
         printf("%-10s %9.3f %9.3f %9.3f %8zu\n", souk_reviews_label_name(k), ev.precision[k], ev.recall[k], ev.f1[k],
                support);
     }
-    printf("\nconfusion (rows: true, columns: predicted)\n%-10s %9s %9s %9s\n", "", "negative", "neutral",
-           "positive");
+    printf("\nconfusion (rows: true, columns: predicted)\n%-10s %9s %9s %9s\n", "", "negative", "neutral", "positive");
     for (int k = 0; k < 3; k++)
         printf("%-10s %9zu %9zu %9zu\n", souk_reviews_label_name(k), ev.confusion[k][0], ev.confusion[k][1],
                ev.confusion[k][2]);

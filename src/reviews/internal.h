@@ -19,9 +19,9 @@ typedef struct souk__reviews_modifier {
 
 extern const souk__reviews_entry souk__reviews_lexicon[];
 extern const size_t souk__reviews_lexicon_count;
-extern const char *const souk__reviews_negators[];     /* NULL-terminated */
+extern const char *const souk__reviews_negators[];             /* NULL-terminated */
 extern const souk__reviews_modifier souk__reviews_modifiers[]; /* ends with {NULL, 0} */
-extern const char *const souk__reviews_contrasts[];    /* NULL-terminated */
+extern const char *const souk__reviews_contrasts[];            /* NULL-terminated */
 
 /* the review statuses, NULL-terminated */
 extern const char *const souk__reviews_statuses[];

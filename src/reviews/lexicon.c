@@ -437,25 +437,22 @@ const size_t souk__reviews_lexicon_count = sizeof souk__reviews_lexicon / sizeof
 /* words that flip what follows them in their clause (folded, unstemmed);
  * any word ending in "n't" does too */
 const char *const souk__reviews_negators[] = {
-    "not",     "no",     "never",  "none",    "nothing", "nobody", "nowhere",  "neither",  "nor",
-    "without", "cannot", "cant",   "dont",    "doesnt",  "didnt",  "isnt",     "wasnt",    "arent",
-    "werent",  "wont",   "wouldnt", "couldnt", "shouldnt", "hasnt", "havent",  "hadnt",    "aint",
-    "lack",    "lacks",  "lacking", "barely",  "hardly",  NULL,
+    "not",      "no",    "never",  "none",  "nothing", "nobody", "nowhere", "neither", "nor",    "without", "cannot",
+    "cant",     "dont",  "doesnt", "didnt", "isnt",    "wasnt",  "arent",   "werent",  "wont",   "wouldnt", "couldnt",
+    "shouldnt", "hasnt", "havent", "hadnt", "aint",    "lack",   "lacks",   "lacking", "barely", "hardly",  NULL,
 };
 
 /* words that scale the next sentiment word up (> 1) or down (< 1) */
 const souk__reviews_modifier souk__reviews_modifiers[] = {
-    {"very", 1.3f},         {"really", 1.3f},       {"extremely", 1.5f},   {"super", 1.3f},
-    {"so", 1.25f},          {"incredibly", 1.5f},   {"absolutely", 1.4f},  {"totally", 1.3f},
-    {"completely", 1.3f},   {"highly", 1.4f},       {"truly", 1.3f},       {"utterly", 1.5f},
-    {"especially", 1.2f},   {"particularly", 1.2f}, {"exceptionally", 1.5f}, {"remarkably", 1.3f},
-    {"seriously", 1.3f},    {"insanely", 1.4f},     {"ridiculously", 1.4f}, {"genuinely", 1.2f},
-    {"deeply", 1.3f},       {"thoroughly", 1.3f},   {"quite", 1.1f},       {"pretty", 1.1f},
-    {"most", 1.2f},         {"such", 1.2f},         {"too", 1.15f},        {"overly", 1.2f},
-    {"slightly", 0.5f},     {"somewhat", 0.6f},     {"bit", 0.6f},         {"little", 0.7f},
-    {"fairly", 0.8f},       {"kinda", 0.7f},        {"mostly", 0.8f},      {"partly", 0.6f},
-    {"marginally", 0.5f},   {"mildly", 0.6f},       {"reasonably", 0.8f},  {"almost", 0.7f},
-    {"nearly", 0.7f},       {NULL, 0.0f},
+    {"very", 1.3f},       {"really", 1.3f},     {"extremely", 1.5f},  {"super", 1.3f},        {"so", 1.25f},
+    {"incredibly", 1.5f}, {"absolutely", 1.4f}, {"totally", 1.3f},    {"completely", 1.3f},   {"highly", 1.4f},
+    {"truly", 1.3f},      {"utterly", 1.5f},    {"especially", 1.2f}, {"particularly", 1.2f}, {"exceptionally", 1.5f},
+    {"remarkably", 1.3f}, {"seriously", 1.3f},  {"insanely", 1.4f},   {"ridiculously", 1.4f}, {"genuinely", 1.2f},
+    {"deeply", 1.3f},     {"thoroughly", 1.3f}, {"quite", 1.1f},      {"pretty", 1.1f},       {"most", 1.2f},
+    {"such", 1.2f},       {"too", 1.15f},       {"overly", 1.2f},     {"slightly", 0.5f},     {"somewhat", 0.6f},
+    {"bit", 0.6f},        {"little", 0.7f},     {"fairly", 0.8f},     {"kinda", 0.7f},        {"mostly", 0.8f},
+    {"partly", 0.6f},     {"marginally", 0.5f}, {"mildly", 0.6f},     {"reasonably", 0.8f},   {"almost", 0.7f},
+    {"nearly", 0.7f},     {NULL, 0.0f},
 };
 
 /* words that turn a sentence: what comes before weighs less, what after more */

@@ -43,7 +43,8 @@ int souk_reviews_erase_tx(souk_store *db, int64_t user, const char *email)
                             SOUK_ARGS(SOUK_I64(user), SOUK_BOOL(keep)));
     if (r < 0)
         return r;
-    r = souk_store_exec(db, "UPDATE reviews SET moderated_by = NULL WHERE moderated_by = $1", SOUK_ARGS(SOUK_I64(user)));
+    r = souk_store_exec(db, "UPDATE reviews SET moderated_by = NULL WHERE moderated_by = $1",
+                        SOUK_ARGS(SOUK_I64(user)));
     if (r < 0)
         return r;
     r = souk_store_exec(db, "DELETE FROM review_votes WHERE user_id = $1", SOUK_ARGS(SOUK_I64(user)));

@@ -64,14 +64,10 @@ struct souk_reviews_analyser {
 const char *souk_reviews_label_name(int label)
 {
     switch (label) {
-    case SOUK_REVIEWS_NEGATIVE:
-        return "negative";
-    case SOUK_REVIEWS_NEUTRAL:
-        return "neutral";
-    case SOUK_REVIEWS_POSITIVE:
-        return "positive";
-    default:
-        return NULL;
+    case SOUK_REVIEWS_NEGATIVE: return "negative";
+    case SOUK_REVIEWS_NEUTRAL: return "neutral";
+    case SOUK_REVIEWS_POSITIVE: return "positive";
+    default: return NULL;
     }
 }
 
@@ -80,8 +76,9 @@ int souk_reviews_label_parse(const char *name, size_t len)
     static const struct {
         const char *name;
         int label;
-    } names[] = {{"negative", SOUK_REVIEWS_NEGATIVE}, {"neg", SOUK_REVIEWS_NEGATIVE}, {"neutral", SOUK_REVIEWS_NEUTRAL},
-                 {"neu", SOUK_REVIEWS_NEUTRAL},       {"positive", SOUK_REVIEWS_POSITIVE}, {"pos", SOUK_REVIEWS_POSITIVE}};
+    } names[] = {{"negative", SOUK_REVIEWS_NEGATIVE}, {"neg", SOUK_REVIEWS_NEGATIVE},
+                 {"neutral", SOUK_REVIEWS_NEUTRAL},   {"neu", SOUK_REVIEWS_NEUTRAL},
+                 {"positive", SOUK_REVIEWS_POSITIVE}, {"pos", SOUK_REVIEWS_POSITIVE}};
     for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++)
         if (strlen(names[i].name) == len && memcmp(names[i].name, name, len) == 0)
             return names[i].label;
@@ -140,9 +137,11 @@ souk_reviews_analyser *souk_reviews_analyser_new(void)
             const souk_search_token *t = &an->text.toks[k];
             if (!usable(t))
                 continue;
-            s.by_stem[s.n] = (t->len == t->surface_len || (t->len + 1 == t->surface_len && t->surface[t->len] == 'e')) &&
-                             memcmp(t->text, t->surface, t->len) == 0;
-            if (!(s.w[s.n] = s.by_stem[s.n] ? pool_dup(an, t->text, t->len) : pool_dup(an, t->surface, t->surface_len))) {
+            s.by_stem[s.n] =
+                (t->len == t->surface_len || (t->len + 1 == t->surface_len && t->surface[t->len] == 'e')) &&
+                memcmp(t->text, t->surface, t->len) == 0;
+            if (!(s.w[s.n] =
+                      s.by_stem[s.n] ? pool_dup(an, t->text, t->len) : pool_dup(an, t->surface, t->surface_len))) {
                 souk_reviews_analyser_free(an);
                 return NULL;
             }
@@ -253,10 +252,10 @@ static const stemmed *match(const souk_reviews_analyser *an, const char *const *
 /* ---- scoring ---- */
 
 typedef struct sentence_state {
-    double before, after; /* sums before and after a contrast word */
-    bool contrasted;      /* a contrast word was seen */
+    double before, after;    /* sums before and after a contrast word */
+    bool contrasted;         /* a contrast word was seen */
     bool opening_concession; /* the sentence began with although / though */
-    int clause;           /* clauses of the sentence so far */
+    int clause;              /* clauses of the sentence so far */
 } sentence_state;
 
 static void add(sentence_state *s, double v)

@@ -74,12 +74,12 @@ int souk__reviews_restat_tx(souk_store *db, int64_t product, bool *moved)
     if (r == SOUK_DB_DONE)
         old_count = old_sum = 0;
     *moved = count != old_count || sum != old_sum;
-    r = souk_store_exec(db,
-                        "INSERT INTO review_product_stats (product_id, approved, rating_sum, sentiment_sum, updated_at) "
-                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (product_id) DO UPDATE SET approved = $2, "
-                        "rating_sum = $3, sentiment_sum = $4, updated_at = $5",
-                        SOUK_ARGS(SOUK_I64(product), SOUK_I64(count), SOUK_I64(sum), SOUK_I64(sent),
-                                  SOUK_I64(souk_time_now_us())));
+    r = souk_store_exec(
+        db,
+        "INSERT INTO review_product_stats (product_id, approved, rating_sum, sentiment_sum, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (product_id) DO UPDATE SET approved = $2, "
+        "rating_sum = $3, sentiment_sum = $4, updated_at = $5",
+        SOUK_ARGS(SOUK_I64(product), SOUK_I64(count), SOUK_I64(sum), SOUK_I64(sent), SOUK_I64(souk_time_now_us())));
     return r < 0 ? r : 0;
 }
 
@@ -142,7 +142,8 @@ souk_err souk_reviews_create_tx(souk_store *db, int64_t user, int64_t product, c
     char rid[SOUK_ID_TEXT_MAX], pid[SOUK_ID_TEXT_MAX];
     souk_id_format(SOUK_PREFIX_REVIEW, *id, rid);
     souk_id_format(SOUK_PREFIX_PRODUCT, product, pid);
-    r = souk_event_emit_tx(db, "review.submitted", rid, json_pack("{s:s,s:i}", "product_id", pid, "rating", in->rating));
+    r = souk_event_emit_tx(db, "review.submitted", rid,
+                           json_pack("{s:s,s:i}", "product_id", pid, "rating", in->rating));
     return souk_store_dberr(r);
 }
 
@@ -156,10 +157,11 @@ souk_err souk_reviews_moderate_tx(souk_store *db, int64_t id, const char *status
     if (r == SOUK_DB_DONE)
         return SOUK_E_NOT_FOUND;
     int64_t now = souk_time_now_us();
-    r = souk_store_exec(db,
-                        "UPDATE reviews SET status = $2, moderation_note = $3, moderated_by = $4, moderated_at = $5, "
-                        "updated_at = $5 WHERE id = $1",
-                        SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(status), SOUK_TEXT(note), SOUK_REF(moderator), SOUK_I64(now)));
+    r = souk_store_exec(
+        db,
+        "UPDATE reviews SET status = $2, moderation_note = $3, moderated_by = $4, moderated_at = $5, "
+        "updated_at = $5 WHERE id = $1",
+        SOUK_ARGS(SOUK_I64(id), SOUK_TEXT(status), SOUK_TEXT(note), SOUK_REF(moderator), SOUK_I64(now)));
     bool moved = false;
     if (r >= 0)
         r = souk__reviews_restat_tx(db, product, &moved);
@@ -210,9 +212,10 @@ bool souk_reviews_erasure_keeps_text(souk_store *db)
 
 int souk_reviews_set_erasure_keeps_text_tx(souk_store *db, bool keep)
 {
-    int r = souk_store_exec(db,
-                            "INSERT INTO review_settings (key, value, updated_at) VALUES ('erasure_keeps_text', $1, $2) "
-                            "ON CONFLICT (key) DO UPDATE SET value = $1, updated_at = $2",
-                            SOUK_ARGS(SOUK_TEXT(keep ? "true" : "false"), SOUK_I64(souk_time_now_us())));
+    int r =
+        souk_store_exec(db,
+                        "INSERT INTO review_settings (key, value, updated_at) VALUES ('erasure_keeps_text', $1, $2) "
+                        "ON CONFLICT (key) DO UPDATE SET value = $1, updated_at = $2",
+                        SOUK_ARGS(SOUK_TEXT(keep ? "true" : "false"), SOUK_I64(souk_time_now_us())));
     return r < 0 ? r : 0;
 }

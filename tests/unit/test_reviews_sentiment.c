@@ -189,13 +189,13 @@ static void text_rules(void **state)
     assert_non_null(souk_reviews_text_problem("", 0, 1, 150, false));
     assert_non_null(souk_reviews_text_problem("   ", 3, 1, 150, false));
     assert_non_null(souk_reviews_text_problem("a\xff", 2, 1, 150, false));
-    assert_non_null(souk_reviews_text_problem("\xc0\xaf", 2, 1, 150, false));         /* overlong */
-    assert_non_null(souk_reviews_text_problem("\xed\xa0\x80", 3, 1, 150, false));     /* a surrogate */
-    assert_non_null(souk_reviews_text_problem("\xe2\x82", 2, 1, 150, false));         /* cut short */
-    assert_non_null(souk_reviews_text_problem("line\nbreak", 10, 1, 150, false));     /* a title is one line */
-    assert_null(souk_reviews_text_problem("line\nbreak", 10, 1, 150, true));          /* a text may have lines */
+    assert_non_null(souk_reviews_text_problem("\xc0\xaf", 2, 1, 150, false));     /* overlong */
+    assert_non_null(souk_reviews_text_problem("\xed\xa0\x80", 3, 1, 150, false)); /* a surrogate */
+    assert_non_null(souk_reviews_text_problem("\xe2\x82", 2, 1, 150, false));     /* cut short */
+    assert_non_null(souk_reviews_text_problem("line\nbreak", 10, 1, 150, false)); /* a title is one line */
+    assert_null(souk_reviews_text_problem("line\nbreak", 10, 1, 150, true));      /* a text may have lines */
     assert_non_null(souk_reviews_text_problem("bell\x07", 5, 1, 150, true));
-    assert_non_null(souk_reviews_text_problem("esc\xc2\x9b", 5, 1, 150, true));       /* C1 control */
+    assert_non_null(souk_reviews_text_problem("esc\xc2\x9b", 5, 1, 150, true)); /* C1 control */
 }
 
 static void labels(void **state)
@@ -211,10 +211,11 @@ static void labels(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(polarity),     cmocka_unit_test(negation),       cmocka_unit_test(intensity),
-        cmocka_unit_test(contrast),     cmocka_unit_test(phrases),        cmocka_unit_test(hostile_text),
-        cmocka_unit_test(accuracy_floor), cmocka_unit_test(labelled_file_errors), cmocka_unit_test(text_rules),
-        cmocka_unit_test(labels),
+        cmocka_unit_test(polarity),       cmocka_unit_test(negation),
+        cmocka_unit_test(intensity),      cmocka_unit_test(contrast),
+        cmocka_unit_test(phrases),        cmocka_unit_test(hostile_text),
+        cmocka_unit_test(accuracy_floor), cmocka_unit_test(labelled_file_errors),
+        cmocka_unit_test(text_rules),     cmocka_unit_test(labels),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
