@@ -152,16 +152,18 @@ describe('reviews and ratings', () => {
     assert.deepEqual((await detail(id)).rating, { average: 4, count: 1 });
     must(await moderate(fx.rb, 'approved'), 200);
     assert.deepEqual((await detail(fx.b.product.id)).rating, { average: 2, count: 1 });
-    // search: the rating sort puts a (4) before b (2); rating_min=3 keeps a only
+    // search: the rating sort puts a (4) before b (2); rating_min=2 keeps both (so the index has b's rating),
+    // rating_min=3 keeps a only (so it has a's latest); polled until the index has caught up with the decisions
     await eventually(async () => {
-      const s = must(await api(srv, 'GET', `/api/v1/search?q=${fx.tag}&sort=rating&limit=10`), 200);
-      const ids = s.data.map((x) => x.id);
-      const ra = s.data.find((x) => x.id === id);
-      return ids.indexOf(id) >= 0 && ids.indexOf(id) < ids.indexOf(fx.b.product.id) && ra.rating.count === 1;
-    }, 'search sorted by rating');
-    const f = must(await api(srv, 'GET', `/api/v1/search?q=${fx.tag}&rating_min=3`), 200);
-    assert.deepEqual(f.data.map((x) => x.id), [id]);
+      const both = must(await api(srv, 'GET', `/api/v1/search?q=${fx.tag}&sort=rating&rating_min=2&limit=10`), 200);
+      const one = must(await api(srv, 'GET', `/api/v1/search?q=${fx.tag}&rating_min=3`), 200);
+      return JSON.stringify(both.data.map((x) => x.id)) === JSON.stringify([id, fx.b.product.id]) &&
+        JSON.stringify(one.data.map((x) => x.id)) === JSON.stringify([id]);
+    }, 'search sorted and filtered by rating');
+    const f = must(await api(srv, 'GET', `/api/v1/search?q=${fx.tag}&sort=rating`), 200);
+    assert.deepEqual(f.data.slice(0, 2).map((x) => x.id), [id, fx.b.product.id], 'rated first, highest first');
     assert.deepEqual(f.data[0].rating, { average: 4, count: 1 });
+    assert.ok(f.data.slice(2).every((x) => x.rating.count === 0), 'unrated last');
     expectError(await api(srv, 'GET', `/api/v1/search?q=${fx.tag}&rating_min=6`), 422, 'VALIDATION_ERROR', 'rating_min');
     // the public list shows the approved review only, without its author
     const pub = must(await api(srv, 'GET', `/api/v1/products/${id}/reviews`), 200);
