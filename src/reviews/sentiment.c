@@ -368,14 +368,14 @@ int souk_reviews_sentiment_score(souk_reviews_analyser *an, const char *text, si
         }
         start = i + 1;
         if (end_s) {
-            size_t bangs = 0;
-            while (i < len && (text[i] == '!' || text[i] == '?' || text[i] == '.')) {
-                bangs += text[i] == '!';
+            /* the terminator at i and any run of ! ? . after it end the sentence; the loop's i++
+             * then moves to the byte after them (always forward: i never goes below where it was) */
+            size_t bangs = i < len && text[i] == '!';
+            while (i + 1 < len && (text[i + 1] == '!' || text[i + 1] == '?' || text[i + 1] == '.')) {
+                bangs += text[i + 1] == '!';
                 i++;
             }
-            start = i;
-            if (i < len)
-                i--; /* the loop's i++ lands on the next sentence's first byte */
+            start = i + 1;
             double sum = s.before + s.after * (s.contrasted ? CONTRAST_AFTER : 1.0);
             total += sum * (1.0 + 0.1 * (double)(bangs > 3 ? 3 : bangs));
             s = (sentence_state){0};

@@ -120,6 +120,14 @@ static void hostile_text(void **state)
     assert_int_equal(souk_reviews_sentiment_score(A, big, n, &r), 0);
     assert_true(r.score >= -1 && r.score <= 1);
     free(big);
+    /* every sentence end, alone and in runs, at the start, the end and back to back (a ';' or a line
+     * break once made the clause loop step back onto itself: found by fuzz_reviews_text) */
+    static const char *const ends[] = {"a;b",         "good;", ";",           "\n",     "good\nbad",
+                                       "bad!\n\n?;.", "!!!",   "great.;!?\n", "x;;;;y", "2.5 stars; ok"};
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+        assert_int_equal(souk_reviews_sentiment_score(A, ends[i], strlen(ends[i]), &r), 0);
+    assert_true(score("Terrible.\nIt broke; I want a refund!").score < 0);
+    assert_true(score("Love it!\nGreat value; five stars").score > 0);
 }
 
 /* The accuracy floor on the labelled set (313 reviews, docs/internals/reviews.md):
