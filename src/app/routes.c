@@ -180,7 +180,8 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_POST, "/api/v1/reviews/{id}/helpful", AUTHENTICATED, souk_reviews_api_vote),
     ROUTE(SOUK_GET, "/api/v1/admin/reviews", REVIEWS_MODERATE, souk_reviews_api_admin_list),
     ROUTE(SOUK_POST, "/api/v1/admin/reviews/{id}/moderation", REVIEWS_MODERATE, souk_reviews_api_moderate),
-    ROUTE(SOUK_GET, "/api/v1/admin/reviews/sentiment", REVIEWS_MODERATE, souk_reviews_api_sentiment),
+    /* a grouped scan of every review: on the CPU pool, never on a loop */
+    ROUTE(SOUK_GET, "/api/v1/admin/reviews/sentiment", REVIEWS_MODERATE, souk_reviews_api_sentiment, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/reviews/settings", REVIEWS_MODERATE, souk_reviews_api_settings_get),
     ROUTE(SOUK_PUT, "/api/v1/admin/reviews/settings", REVIEWS_MODERATE, souk_reviews_api_settings_put),
 
