@@ -30,7 +30,10 @@ MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
 # PostgreSQL's set: each SQLite file translated by postgres.sed (INTEGER is
 # BIGINT there, BLOB BYTEA), except where postgres/ holds a hand-written twin
 PG_MIGRATIONS := $(foreach m,$(MIGRATIONS),$(or $(wildcard src/store/migrations/postgres/$(notdir $m)),$(BUILD)/gen/pg/$(notdir $m)))
-ASSETS   := src/app/openapi.json web/site.css web/site.js
+# the admin and vendor dashboards: web/admin bundled by esbuild (npm, build time only)
+ADMIN_JS := $(sort $(wildcard web/admin/src/*.js))
+ESBUILD  := web/admin/node_modules/.bin/esbuild
+ASSETS   := src/app/openapi.json web/site.css web/site.js $(BUILD)/gen/admin.js $(BUILD)/gen/admin.css
 GEN_SRC  := $(BUILD)/gen/migrations_sqlite.c $(BUILD)/gen/migrations_postgres.c $(BUILD)/gen/assets.c
 LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(GEN_SRC))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -57,6 +60,19 @@ $(BUILD)/gen/pg/%.sql: src/store/migrations/sqlite/%.sql src/store/migrations/po
 $(BUILD)/gen/migrations_postgres.c: $(PG_MIGRATIONS) $(BUILD)/tools/embed
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/embed souk_migrations_postgres $@ $(PG_MIGRATIONS)
+
+$(ESBUILD): web/admin/package.json web/admin/package-lock.json
+	cd web/admin && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(BUILD)/gen/admin.js: $(ADMIN_JS) $(ESBUILD)
+	@mkdir -p $(dir $@)
+	$(ESBUILD) web/admin/src/main.js --bundle --minify --format=iife --target=es2020 --legal-comments=eof \
+	  --log-level=warning --outfile=$@
+
+$(BUILD)/gen/admin.css: web/admin/admin.css $(ESBUILD)
+	@mkdir -p $(dir $@)
+	$(ESBUILD) web/admin/admin.css --bundle --minify --log-level=warning --outfile=$@
 
 $(BUILD)/gen/assets.c: $(ASSETS) $(BUILD)/tools/embed
 	@mkdir -p $(dir $@)
@@ -116,7 +132,7 @@ fuzz: $(FUZZ_BIN)
 	  $$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz-corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
 run: deps $(BUILD)/souk
-	@test -f souk.db || $(BUILD)/souk demo --db souk.db --products 2000
+	@test -f souk.db || $(BUILD)/souk demo --db souk.db --products 2000 --history 180
 	$(BUILD)/souk serve --db souk.db --listen 127.0.0.1:8080
 
 bench: deps $(BUILD)/souk

@@ -62,7 +62,7 @@ after=$(sqlite3 "$TMP/souk.db" 'SELECT count(*) FROM behaviour_events')
 bench_nginx "        location / { return 202 '{\"accepted\":$BATCH,\"duplicates\":0,\"rejected\":0,\"problems\":[]}'; }"
 read -r nrps n50 n99 nbad < <(run "$NGINX_BASE/api/v1/events")
 
-echo "Event ingestion: batches of $BATCH product_view events (wrk -t2 -c$CONNECTIONS -d$DURATION; souk --threads ${SOUK_THREADS:-2}; $(nproc) CPUs)"
+echo "Event ingestion: batches of $BATCH product_view events ($BENCH_WRK_DESC -c$CONNECTIONS -d$DURATION; souk --threads ${SOUK_THREADS:-2}; $(nproc) CPUs)"
 printf '  souk   %7.0f batches/s = %8.0f events/s  p50 %.2f ms  p99 %.2f ms  non-2xx %d  (stored %d)\n' \
   "$srps" "$(awk -v r="$srps" -v b="$BATCH" 'BEGIN{print r*b}')" "$s50" "$s99" "$sbad" "$((after - before))"
 printf '  nginx  %7.0f batches/s (a fixed 202, nothing stored)  p50 %.2f ms  p99 %.2f ms\n' "$nrps" "$n50" "$n99"

@@ -2,6 +2,11 @@
 //
 //   BENCH_BASE=http://127.0.0.1:PORT BENCH_ADMIN_KEY=sk_… node bench/purchase_load.mjs
 //
+// Several nodes on one database: BENCH_BASES=http://…:P1,http://…:P2 spreads the requests
+// with no stickiness — a purchase's k-th request goes to node (purchase + k) mod N, so its
+// cart is made on one node and checked out on another. Setup and the integrity checks use
+// the first.
+//
 // A purchase is what a shopper's browser does: POST /api/v1/carts, POST a line 1–3 times
 // (random variants, quantity 1–2), POST /api/v1/checkout with the test card and a fresh
 // Idempotency-Key. Its latency is from the first request to the checkout's answer.
@@ -37,7 +42,11 @@ const MAX_INFLIGHT = Number(env.BENCH_MAX_INFLIGHT || 256);
 const CARD = '4242424242424242';
 
 if (!KEY) fail(1, 'BENCH_ADMIN_KEY is not set');
-const { request, must, close } = client(env.BENCH_BASE || 'http://127.0.0.1:8080', KEY, MAX_INFLIGHT + 8);
+const nodes = (env.BENCH_BASES || env.BENCH_BASE || 'http://127.0.0.1:8080').split(',').map((b) => client(b.trim(), KEY, MAX_INFLIGHT + 8));
+const { request, must } = nodes[0];
+const close = () => nodes.forEach((n) => n.close());
+/** The request function for step K of purchase I. */
+const on = (i, k) => nodes[(i + k) % nodes.length].request;
 const uniq = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -75,7 +84,8 @@ const address = { name: 'Bench Buyer', line1: '1 Load Street', city: 'London', p
 async function purchase(stats) {
   const i = seq++;
   const t0 = now();
-  const c = await request('POST', '/api/v1/carts', { body: {} });
+  let step = 0;
+  const c = await on(i, step++)('POST', '/api/v1/carts', { body: {} });
   if (c.status !== 201) {
     unexpected.push(`cart: ${c.status} ${c.text.slice(0, 200)}`);
     return;
@@ -87,14 +97,14 @@ async function purchase(stats) {
   for (let k = rnd(3); k > 0; k--) lines.push([variants[(a + k) % VARIANTS], 1]);
   if (rnd(10) === 0) lines[lines.length - 1] = [scarce, 1];
   for (const [variant_id, quantity] of lines) {
-    const r = await request('POST', '/api/v1/carts/current/lines', { headers: { 'X-Cart-Token': tok }, body: { variant_id, quantity } });
+    const r = await on(i, step++)('POST', '/api/v1/carts/current/lines', { headers: { 'X-Cart-Token': tok }, body: { variant_id, quantity } });
     if (r.status !== 200) {
       unexpected.push(`line: ${r.status} ${r.text.slice(0, 200)}`);
       return;
     }
   }
   const t2 = now();
-  const r = await request('POST', '/api/v1/checkout', {
+  const r = await on(i, step++)('POST', '/api/v1/checkout', {
     headers: { 'X-Cart-Token': tok, 'Idempotency-Key': `bp-${uniq}-${i}` },
     body: { email: `bp-${uniq}-${i}@example.com`, shipping_address: address, payment_method: CARD },
   });

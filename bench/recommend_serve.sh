@@ -95,7 +95,7 @@ bench_nginx "        location /api/v1/recommendations/ { try_files /foryou.json 
 read -r nfrps nf50 nf99 _ < <(run "$NGINX_BASE/" -s "$TMP/foryou.lua")
 read -r nsrps ns50 ns99 _ < <(run "$NGINX_BASE/" -s "$TMP/similar.lua")
 
-echo "Recommendation serving ($PRODUCTS products, $VISITORS visitors; wrk -t2 -c$CONNECTIONS -d$DURATION; souk --threads ${SOUK_THREADS:-2}; $(nproc) CPUs)"
+echo "Recommendation serving ($PRODUCTS products, $VISITORS visitors; $BENCH_WRK_DESC -c$CONNECTIONS -d$DURATION; souk --threads ${SOUK_THREADS:-2}; $(nproc) CPUs)"
 printf '  for-you  souk %7.0f req/s p50 %.2f ms p99 %.2f ms non-2xx %d | nginx %7.0f req/s p99 %.2f ms | ratio %.2f | p99 < 5 ms: %s\n' \
   "$frps" "$f50" "$f99" "$fbad" "$nfrps" "$nf99" "$(awk -v a="$frps" -v b="$nfrps" 'BEGIN{print a/b}')" \
   "$(awk -v p="$f99" 'BEGIN{print (p < 5 ? "PASS" : "MISS")}')"

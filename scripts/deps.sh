@@ -38,6 +38,12 @@ if ((${#missing[@]})); then
   if pgrep -x nginx >/dev/null 2>&1 && [ -f /run/nginx.pid ]; then $sudo nginx -s stop 2>/dev/null || true; fi
 fi
 
+# npm packages the build bundles into the dashboards (esbuild, preact, htm, uPlot)
+if [ ! -d web/admin/node_modules ] || [ web/admin/package-lock.json -nt web/admin/node_modules/.package-lock.json ]; then
+  echo "deps: npm ci in web/admin/"
+  (cd web/admin && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # npm packages of the test suite (ajv for OpenAPI validation)
 if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
   echo "deps: npm ci in tests/"

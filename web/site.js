@@ -1,15 +1,24 @@
 // souk storefront enhancements. The pages work without this file; with it:
 // autocomplete under the search box (GET /api/v1/search/suggest), the
 // variant picker's price, and behaviour events (POST /api/v1/events): a
-// product_view on product pages, a rec_click on a recommended product, a
-// search on the first page of results and a search_click on a result,
-// under an anonymous id kept in this browser's localStorage (nothing
-// personal; the server links it to the account at sign-in). Text only ever
+// product_view on product pages, an add_to_cart when its form is sent, a
+// rec_click on a recommended product, a search on the first page of results
+// and a search_click on a result, under an anonymous id kept in this
+// browser's localStorage (nothing personal; a signed-in customer's product
+// pages send them as the customer, which links the id to the account); and
+// the home page's "Picked for you" list. Text only ever
 // goes in with textContent, never as HTML. Served from /assets/ under a
 // script-src 'self' policy. A form marked data-autosubmit (the session
 // renewal, /account/renew) is sent at once; without this file it waits for its button.
 (function () {
   'use strict';
+  // a link to product P ({slug, title}) with its title as text
+  var productLink = function (p) {
+    var a = document.createElement('a');
+    a.href = '/p/' + encodeURIComponent(p.slug);
+    a.textContent = p.title;
+    return a;
+  };
   var auto = document.querySelector('form[data-autosubmit]');
   if (auto) { auto.submit(); return; }
   var q = document.getElementById('q');
@@ -30,10 +39,7 @@
             clear();
             (j.data || []).forEach(function (p) {
               var li = document.createElement('li');
-              var a = document.createElement('a');
-              a.href = '/p/' + encodeURIComponent(p.slug);
-              a.textContent = p.title;
-              li.appendChild(a);
+              li.appendChild(productLink(p));
               list.appendChild(li);
             });
           })
@@ -56,17 +62,27 @@
     } catch (e) { return null; }
   };
   var seqn = 0;
+  // a signed-in customer's uncached pages carry the CSRF token: events then go as the customer, and the
+  // server links this browser's anonymous id to the account (a session that just ended: sent anonymously)
+  var csrfMeta = document.querySelector('meta[name="souk-csrf"]');
+  var post = function (body, signed) {
+    var headers = { 'Content-Type': 'application/json' };
+    if (signed) headers['X-CSRF-Token'] = csrfMeta.content;
+    return fetch('/api/v1/events', { method: 'POST', keepalive: true, headers: headers, body: body });
+  };
   var send = function (ev) {
     var v = visitor();
     if (!v || !window.fetch) return;
     ev.id = 'w-' + Date.now().toString(36) + '-' + (++seqn) + '-' + Math.random().toString(36).slice(2, 8);
     ev.anonymous_id = v;
-    fetch('/api/v1/events', { method: 'POST', keepalive: true, headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ events: [ev] }) }).catch(function () {});
+    var body = JSON.stringify({ events: [ev] });
+    post(body, !!csrfMeta)
+      .then(function (r) { if (r.status === 401 && csrfMeta) return post(body, false); })
+      .catch(function () {});
   };
   var article = document.querySelector('article.product[data-product]');
   if (article) send({ type: 'product_view', product_id: article.dataset.product });
-  document.querySelectorAll('section.recs[data-list]').forEach(function (sec) {
+  var wireRecs = function (sec) {
     sec.querySelectorAll('a').forEach(function (a, i) {
       a.addEventListener('click', function () {
         var slug = decodeURIComponent(a.pathname.replace(/^\/p\//, ''));
@@ -77,7 +93,51 @@
         if (ev.product_id) send(ev);
       });
     });
-  });
+  };
+  document.querySelectorAll('section.recs[data-list]').forEach(wireRecs);
+  // the home page's "Picked for you": this browser's shopper's list, drawn as the server draws cards
+  var forYou = document.getElementById('for-you');
+  var me = forYou && window.fetch ? visitor() : null;
+  if (me) {
+    fetch('/api/v1/recommendations/for-you?limit=4&anonymous_id=' + encodeURIComponent(me))
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        if (!j || !j.data || !j.data.length || j.strategy === 'trending') return; // nothing personal yet
+        var grid = forYou.querySelector('ul.grid');
+        j.data.forEach(function (p) {
+          var li = document.createElement('li');
+          li.className = 'card';
+          li.dataset.product = p.id;
+          var h = document.createElement('h3');
+          h.appendChild(productLink(p));
+          li.appendChild(h);
+          if (p.price && typeof p.price.amount === 'number') {
+            var pr = document.createElement('p');
+            pr.className = 'price';
+            var digits = 2;
+            try { digits = new Intl.NumberFormat('en', { style: 'currency', currency: p.price.currency }).resolvedOptions().maximumFractionDigits; } catch (e) { /* keep 2 */ }
+            pr.textContent = p.price.currency + ' ' + (p.price.amount / Math.pow(10, digits)).toFixed(digits);
+            li.appendChild(pr);
+          }
+          grid.appendChild(li);
+        });
+        if (j.model_version) forYou.dataset.model = String(j.model_version);
+        forYou.hidden = false;
+        wireRecs(forYou);
+      })
+      .catch(function () {});
+  }
+  // adding to the cart (the form still does the work): an add_to_cart event
+  var addForm = document.querySelector('form[action="/cart/add"]');
+  if (addForm && article) {
+    addForm.addEventListener('submit', function () {
+      var chosen = addForm.querySelector('input[name="variant"]:checked');
+      var qty = addForm.querySelector('input[name="quantity"]');
+      var ev = { type: 'add_to_cart', product_id: article.dataset.product, quantity: Math.max(1, Math.min(99, Number(qty && qty.value) || 1)) };
+      if (chosen) ev.variant_id = chosen.value;
+      send(ev);
+    });
+  }
   var results = document.querySelector('ul.grid[data-query]');
   if (results) {
     var query = results.dataset.query.slice(0, 200), offset = Number(results.dataset.offset) || 0;

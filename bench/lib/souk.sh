@@ -5,8 +5,23 @@
 #   bench_wrk URL [ARGS…]     wrk at BENCH_CONNECTIONS for BENCH_DURATION: "req/s p50 p99 non2xx"
 #   bench_nginx LOCATIONS     nginx serving $TMP/nginx/html: $NGINX_BASE, $NGINX_PID
 # BENCH_ENVS holds the environment every souk command of a benchmark runs with.
+# BENCH_SPLIT_CPUS=1 keeps the load generator off the server's cores: wrk runs on one thread pinned
+# to CPU 0, souk serve and nginx are pinned to the other CPUs (SOUK_THREADS defaults to their
+# count). Without it (the default) both share every core, as they would on a small box.
 BENCH_ENVS=(SOUK_RATE_LIMIT_IP=0 SOUK_RATE_LIMIT_USER=0 SOUK_RATE_LIMIT_AUTH=0 SOUK_ACCESS_LOG=off
             SOUK_PAYMENT_GATEWAY=test SOUK_ARGON2_MEMLIMIT_MB=19)
+
+if [[ "${BENCH_SPLIT_CPUS:-0}" == 1 ]]; then
+  (($(nproc) >= 2)) || { printf 'bench: BENCH_SPLIT_CPUS needs 2 CPUs or more\n' >&2; exit 1; }
+  BENCH_SERVER_CMD=(taskset -c "1-$(($(nproc) - 1))")
+  BENCH_WRK_CMD=(taskset -c 0 wrk -t1)
+  BENCH_WRK_DESC="wrk -t1 on CPU 0, server on CPUs 1-$(($(nproc) - 1))"
+  SOUK_THREADS="${SOUK_THREADS:-$(($(nproc) - 1))}"
+else
+  BENCH_SERVER_CMD=()
+  BENCH_WRK_CMD=(wrk -t2)
+  BENCH_WRK_DESC="wrk -t2 sharing the cores"
+fi
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -46,7 +61,7 @@ bench_serve() {
   local port
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
   BASE="http://127.0.0.1:$port"
-  env "${BENCH_ENVS[@]}" "$SOUK_BIN" serve --db "$db" --listen "127.0.0.1:$port" --threads "${SOUK_THREADS:-2}" "$@" \
+  "${BENCH_SERVER_CMD[@]}" env "${BENCH_ENVS[@]}" "$SOUK_BIN" serve --db "$db" --listen "127.0.0.1:$port" --threads "${SOUK_THREADS:-2}" "$@" \
     >"$TMP/serve.out" 2>"$TMP/serve.log" &
   PID=$!
   for _ in $(seq 300); do
@@ -67,12 +82,12 @@ bench_wrk_stats() {
 }
 
 # bench_wrk URL [WRK ARGS…]: a 2 s warm-up, then BENCH_DURATION (10s) at BENCH_CONNECTIONS (64) on two
-# wrk threads; prints bench_wrk_stats of the measured run.
+# wrk threads (one pinned to CPU 0 with BENCH_SPLIT_CPUS=1); prints bench_wrk_stats of the measured run.
 bench_wrk() {
   local url="$1"
   shift
-  wrk -t2 -c"${BENCH_CONNECTIONS:-64}" -d2s "$@" "$url" >/dev/null 2>&1 || true
-  wrk -t2 -c"${BENCH_CONNECTIONS:-64}" -d"${BENCH_DURATION:-10s}" --latency "$@" "$url" >"$TMP/wrk.txt"
+  "${BENCH_WRK_CMD[@]}" -c"${BENCH_CONNECTIONS:-64}" -d2s "$@" "$url" >/dev/null 2>&1 || true
+  "${BENCH_WRK_CMD[@]}" -c"${BENCH_CONNECTIONS:-64}" -d"${BENCH_DURATION:-10s}" --latency "$@" "$url" >"$TMP/wrk.txt"
   bench_wrk_stats "$TMP/wrk.txt"
 }
 
@@ -113,7 +128,7 @@ $1
     }
 }
 CONF
-  "$nginx" -p "$ng" -e "$ng/logs/error.log" -c "$ng/nginx.conf" >"$ng/logs/stdout.log" 2>&1 &
+  "${BENCH_SERVER_CMD[@]}" "$nginx" -p "$ng" -e "$ng/logs/error.log" -c "$ng/nginx.conf" >"$ng/logs/stdout.log" 2>&1 &
   NGINX_PID=$!
   NGINX_BASE="http://127.0.0.1:$port"
   for _ in $(seq 100); do

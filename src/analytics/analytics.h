@@ -298,6 +298,11 @@ json_t *souk_analytics_segments(const souk_analytics_facts *f, const souk_analyt
  * to − horizon, then retrained there and applied as of to; rows are
  * customers, the likeliest to churn first. */
 json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics_query *q);
+/* Customer lifetime value (clv.c): BG/NBD and Gamma-Gamma fitted on the
+ * customers as of Q->to (a strided sample of at most 20,000), then each
+ * customer's probability of being alive, expected purchases and value over
+ * Q->horizon days (0 = 365); rows are customers, the most valuable first. */
+json_t *souk_analytics_clv(const souk_analytics_facts *f, const souk_analytics_query *q);
 
 /* Writes REPORT's rows as CSV (header from the first row's keys, CRLF) to
  * OUT. 0, or -1 when OUT failed. */
@@ -339,5 +344,122 @@ bool souk_analytics_cache_get(const char *key, uint64_t version, souk_buf *out);
 
 /* Keeps BODY (LEN bytes) under KEY for facts version VERSION. */
 void souk_analytics_cache_put(const char *key, uint64_t version, const char *body, size_t len);
+
+/* ---- customer lifetime value: BG/NBD and Gamma-Gamma (clv_model.c, clv.c) ---- */
+
+/* One customer as the models see them at a cutoff: transactions are days
+ * with a purchase. X repeat transactions (days after the first), TX the
+ * day of the last one and T the cutoff, both in days since the first; M the
+ * mean value of the repeat transactions (major units; 0 when X is 0). With
+ * a holdout: its transactions (days) and revenue (minor units). */
+typedef struct souk_analytics_clv_customer {
+    int32_t customer; /* dense index */
+    double x, tx, T, m;
+    double hold_x, hold_value;
+} souk_analytics_clv_customer;
+
+/* BG/NBD (Fader, Hardie and Lee 2005): purchases Poisson(lambda) while
+ * alive, lambda ~ Gamma(r, alpha) (alpha in days); after each purchase
+ * the customer drops out with probability p ~ Beta(a, b). */
+typedef struct souk_analytics_bgnbd {
+    double r, alpha, a, b;
+    double loglik; /* at the estimate, summed over the customers fitted */
+    int evals;
+} souk_analytics_bgnbd;
+
+/* Gamma-Gamma (Fader, Hardie and Lee 2005; Fader and Hardie 2013): a
+ * transaction's value ~ Gamma(p, nu), nu ~ Gamma(q, gamma) per customer. */
+typedef struct souk_analytics_gg {
+    double p, q, gamma;
+    double loglik;
+    int evals;
+} souk_analytics_gg;
+
+/* Fits BG/NBD to C[0..N) by maximum likelihood: Nelder–Mead
+ * (souk_forecast_minimize) over the logarithms of r, alpha, a, b, started
+ * at r = 1, alpha = the mean age T / (mean x + 1), a = b = 1, restarted from
+ * its result until it stops improving (at most 4 runs). 0, or -1 when N is 0
+ * or no finite likelihood was found. */
+int souk_analytics_bgnbd_fit(const souk_analytics_clv_customer *c, size_t n, souk_analytics_bgnbd *out);
+
+/* The log-likelihood of one customer (X, TX, T) under M. */
+double souk_analytics_bgnbd_ll(const souk_analytics_bgnbd *m, double x, double tx, double T);
+
+/* Expected transactions in the next DAYS after T of a customer (X, TX, T),
+ * and the probability they are still alive at T. */
+double souk_analytics_bgnbd_expected(const souk_analytics_bgnbd *m, double x, double tx, double T, double days);
+double souk_analytics_bgnbd_alive(const souk_analytics_bgnbd *m, double x, double tx, double T);
+
+/* Fits Gamma-Gamma to the customers of C[0..N) with X >= 1 and M > 0 (as
+ * BG/NBD, over log p, q, gamma). 0, or -1 when there are none. */
+int souk_analytics_gg_fit(const souk_analytics_clv_customer *c, size_t n, souk_analytics_gg *out);
+
+/* The expected value of a future transaction of a customer with X repeat
+ * transactions of mean M (the population mean when X is 0). NAN when q <= 1. */
+double souk_analytics_gg_mean(const souk_analytics_gg *g, double x, double m);
+
+/* The customers of Q's slice who bought up to Q->to, summarised at Q->to
+ * into *OUT (*N; malloc'd), with the holdout (Q->to, HOLD_END] when
+ * HOLD_END > Q->to. Money in Q's currency (the main one by default). 0, or
+ * -1 out of memory. */
+int souk_analytics_clv_summary(const souk_analytics_facts *f, const souk_analytics_query *q, int32_t hold_end,
+                               souk_analytics_clv_customer **out, size_t *n);
+
+/* ---- stored predictions: forecasts, stock forecasts, anomalies (predict*.c) ---- */
+
+#define SOUK_ANALYTICS_FC_H_DAY 90      /* days forecast (daily series) */
+#define SOUK_ANALYTICS_FC_H_WEEK 26     /* weeks forecast (weekly series) */
+#define SOUK_ANALYTICS_FC_PRODUCTS 100  /* products fitted: the most units sold in the history */
+#define SOUK_ANALYTICS_FC_CATEGORIES 50 /* categories fitted: the most revenue */
+#define SOUK_ANALYTICS_FC_VENDORS 100   /* vendors fitted: the most revenue */
+#define SOUK_ANALYTICS_STOCK_H 120      /* days of a variant's stock forecast (lead time + review) */
+#define SOUK_ANALYTICS_STOCK_DAYS 365   /* days of stock history fitted */
+#define SOUK_ANALYTICS_STOCK_AUTO 500   /* variant × warehouse series given the automatic choice (the rest: SBA) */
+#define SOUK_ANALYTICS_ANOMALY_DAYS 365 /* days judged for anomalies */
+#define SOUK_ANALYTICS_PREDICT_JOB "analytics.predict"
+
+/* What one computation did. */
+typedef struct souk_analytics_predict_stats {
+    int series;       /* sales series stored (one per granularity) */
+    int stock_series; /* variant × warehouse forecasts stored */
+    int anomalies;    /* anomalous days stored */
+    int32_t last_day; /* the last day of history (yesterday in the store's zone) */
+    char currency[4]; /* the currency of the revenue series */
+    double ms;
+} souk_analytics_predict_stats;
+
+/* Fits every stored prediction from facts F up to yesterday (the store's
+ * time zone) — the store's, the top vendors', categories' and products'
+ * sales daily and weekly, each variant's demand per warehouse (from
+ * analytics_stock_sales), the anomalies of daily revenue, orders and
+ * visitors — and replaces the stored ones in one transaction of DB, with
+ * the run's record. Minutes of CPU on a big store: a job's or the CLI's
+ * work. PROGRESS may be NULL. 0, or a negative souk_db_status / -1 memory. */
+int souk_analytics_predict_run(souk_store *db, const souk_analytics_facts *f, souk_analytics_progress progress,
+                               void *ctx, souk_analytics_predict_stats *out);
+
+/* Registers the analytics.predict job (hourly; it recomputes only when a
+ * day has closed since the stored run, unless its payload has "force").
+ * Call with the other job kinds, before the workers start. */
+void souk_analytics_register_jobs(void);
+
+/* Enqueues analytics.predict (deduplicated while one is queued or
+ * running) in DB's open write transaction. 0, 1 (already queued) or a
+ * negative souk_db_status. */
+int souk_analytics_predict_enqueue_tx(souk_store *db, bool force);
+
+/* The stored run: when it was computed (µs) and up to which day; 1 when
+ * there is one, 0 none, or a negative souk_db_status. */
+int souk_analytics_predict_state(souk_store *db, int64_t *computed_at, int32_t *last_day);
+
+/* The reorder settings (analytics_settings "reorder.lead_time_days",
+ * "reorder.service_level", "reorder.review_days"; defaults 7, 0.95, 0).
+ * 0, or a negative status. */
+int souk_analytics_reorder_settings(souk_store *db, int *lead_time, double *service, int *review);
+
+/* Stores the reorder settings (lead time 1..90 days, service 0.5..0.999,
+ * review 0..30 days) in their own transaction. 0, -1 out of range, or a
+ * negative status. */
+int souk_analytics_set_reorder_settings(souk_store *db, int lead_time, double service, int review);
 
 #endif

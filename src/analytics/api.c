@@ -19,7 +19,7 @@
 
 #define DAYS_DEFAULT 30
 
-typedef enum { R_KPIS, R_TIMESERIES, R_FUNNEL, R_COHORTS, R_RFM, R_SEGMENTS, R_CHURN } report_kind;
+typedef enum { R_KPIS, R_TIMESERIES, R_FUNNEL, R_COHORTS, R_RFM, R_SEGMENTS, R_CHURN, R_CLV } report_kind;
 
 typedef struct params {
     const char *from, *to, *currency, *steps;
@@ -134,8 +134,10 @@ static const uint64_t allowed[] = {
                    1u << P_LIMIT | 1u << P_OFFSET | 1u << P_FORMAT | 1u << P_K,
     [R_CHURN] = 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |
                 1u << P_OFFSET | 1u << P_FORMAT | 1u << P_HORIZON,
+    [R_CLV] = 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |
+              1u << P_OFFSET | 1u << P_FORMAT | 1u << P_HORIZON,
 };
-_Static_assert(sizeof allowed / sizeof allowed[0] == R_CHURN + 1, "a parameter list per report");
+_Static_assert(sizeof allowed / sizeof allowed[0] == R_CLV + 1, "a parameter list per report");
 
 static int bad(souk_req *req, souk_res *res)
 {
@@ -264,7 +266,8 @@ static int answer(souk_req *req, souk_res *res, report_kind kind)
                 : kind == R_COHORTS    ? souk_analytics_cohorts(f, &q)
                 : kind == R_RFM        ? souk_analytics_rfm(f, &q)
                 : kind == R_SEGMENTS   ? souk_analytics_segments(f, &q)
-                                       : souk_analytics_churn(f, &q);
+                : kind == R_CHURN      ? souk_analytics_churn(f, &q)
+                                       : souk_analytics_clv(f, &q);
     souk_analytics_release(f);
     if (!j)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
@@ -320,4 +323,9 @@ int souk_analytics_api_segments(souk_req *req, souk_res *res)
 int souk_analytics_api_churn(souk_req *req, souk_res *res)
 {
     return answer(req, res, R_CHURN);
+}
+
+int souk_analytics_api_clv(souk_req *req, souk_res *res)
+{
+    return answer(req, res, R_CLV);
 }

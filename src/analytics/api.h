@@ -28,5 +28,21 @@ int souk_analytics_api_cohorts(souk_req *req, souk_res *res);
 int souk_analytics_api_rfm(souk_req *req, souk_res *res);
 int souk_analytics_api_segments(souk_req *req, souk_res *res);
 int souk_analytics_api_churn(souk_req *req, souk_res *res);
+/* clv: to, horizon (7..365 days, default 365), the slice filters, limit, offset, format. */
+int souk_analytics_api_clv(souk_req *req, souk_res *res);
+
+/* The stored predictions (predict_api.c; docs/analytics.md), same
+ * permission and CSV rules. Served from what the analytics.predict job
+ * stored: 503 with Retry-After while nothing is stored (the job is queued),
+ * "stale": true (and the job queued) once a day has closed since.
+ * forecasts: scope (store|vendor|category|product), id, granularity
+ * (day|week), horizon (1..90 days, 1..26 weeks); a vendor reads their own
+ * vendor series and products only. reorder: lead_time (1..90), service_level
+ * (0.5..0.999), review (0..30) override the settings; warehouse, limit,
+ * offset; a vendor reads their own variants. anomalies: from, to, metric
+ * (revenue|orders|visitors); admins only. */
+int souk_analytics_api_forecasts(souk_req *req, souk_res *res);
+int souk_analytics_api_reorder(souk_req *req, souk_res *res);
+int souk_analytics_api_anomalies(souk_req *req, souk_res *res);
 
 #endif

@@ -4,8 +4,14 @@
  *
  * A customer at cutoff day C is described by what they did up to C: log(1 +
  * days since the last purchase), log(1 + orders), log(1 + revenue in major
- * units), log(1 + days since the first purchase) and log(1 + orders of the
- * last 90 days), standardised by the training set's means and deviations.
+ * units), log(1 + days since the first purchase), log(1 + orders of the
+ * last 90 days); their rhythm — log(1 + the mean days between orders),
+ * log(1 + recency / (mean gap + 1)) (how overdue they are), whether they
+ * bought once only, log(1 + the days between their last two orders); their
+ * trend — log(1 + orders of the last 30 days), log(1 + orders of the last
+ * 90) − log(1 + orders of the 90 before), the months of the last 360 days
+ * with an order (0..12), log(1 + revenue of the last 90 days) — each
+ * standardised by the training set's means and deviations.
  * The label at C is 1 when they bought nothing in (C, C + H]. Time split:
  * the model is trained at C = T − 2H (labels from the window before
  * T − H) and its AUC measured at C = T − H (labels up to T) on customers
@@ -23,13 +29,24 @@
 #include "core/id.h"
 #include "core/banned.h"
 
-#define NF 5          /* features */
+#define NF 13         /* features */
 #define NP (NF + 1)   /* parameters: the intercept first */
 #define L2 1e-3       /* penalty on the coefficients */
 #define NEWTON_MAX 25 /* iterations */
 
-static const char *const feature_names[NF] = {"log_recency_days", "log_orders", "log_revenue", "log_tenure_days",
-                                              "log_orders_last_90_days"};
+static const char *const feature_names[NF] = {"log_recency_days",
+                                              "log_orders",
+                                              "log_revenue",
+                                              "log_tenure_days",
+                                              "log_orders_last_90_days",
+                                              "log_mean_gap_days",
+                                              "log_overdue",
+                                              "one_time_buyer",
+                                              "log_orders_last_30_days",
+                                              "orders_trend",
+                                              "active_months_last_year",
+                                              "log_last_gap_days",
+                                              "log_revenue_last_90_days"};
 
 typedef struct point {
     int32_t customer;
@@ -46,13 +63,17 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
     size_t nc = s->customers ? s->customers : 1;
     int32_t *first = malloc(nc * sizeof *first), *last = malloc(nc * sizeof *last), *lastord = NULL;
     int64_t *orders = calloc(nc, sizeof *orders), *recent = calloc(nc, sizeof *recent),
-            *money = calloc(nc, sizeof *money);
+            *money = calloc(nc, sizeof *money), *r30 = calloc(nc, sizeof *r30), *prev = calloc(nc, sizeof *prev);
+    uint16_t *months = calloc(nc, sizeof *months);
+    int32_t *prevday = calloc(nc, sizeof *prevday);
+    int64_t *money90 = calloc(nc, sizeof *money90);
     uint8_t *after = calloc(nc, 1);
     lastord = malloc(nc * sizeof *lastord);
     *out = NULL;
     *n = 0;
     int rc = -1;
-    if (!first || !last || !orders || !recent || !money || !after || !lastord)
+    if (!first || !last || !orders || !recent || !money || !after || !lastord || !r30 || !prev || !months || !prevday ||
+        !money90)
         goto done;
     for (size_t i = 0; i < nc; i++) {
         first[i] = INT32_MAX;
@@ -70,16 +91,27 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
                 after[k] = 1;
             continue;
         }
+        int32_t before = last[k]; /* the latest purchase day before this line */
         if (d < first[k])
             first[k] = d;
         if (d > last[k])
             last[k] = d;
         money[k] += ch->amount[r];
+        if (d > c - 90)
+            money90[k] += ch->amount[r];
         if (lastord[k] != ch->order[r]) {
+            if (orders[k]) /* orders come in time order: the one before ended on BEFORE */
+                prevday[k] = before;
             lastord[k] = ch->order[r];
             orders[k]++;
             if (d > c - 90)
                 recent[k]++;
+            else if (d > c - 180)
+                prev[k]++;
+            if (d > c - 30)
+                r30[k]++;
+            if (d > c - 360)
+                months[k] |= (uint16_t)(1u << ((c - d) / 30));
         }
     }
     size_t cnt = 0;
@@ -98,6 +130,15 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
         q->x[2] = log1p((double)(money[k] > 0 ? money[k] : 0) / 100.0);
         q->x[3] = log1p((double)(c - first[k]));
         q->x[4] = log1p((double)recent[k]);
+        double gap = orders[k] > 1 ? (double)(last[k] - first[k]) / (double)(orders[k] - 1) : 0;
+        q->x[5] = log1p(gap);
+        q->x[6] = orders[k] > 1 ? log1p((double)(c - last[k]) / (gap + 1)) : 0;
+        q->x[7] = orders[k] == 1;
+        q->x[8] = log1p((double)r30[k]);
+        q->x[9] = log1p((double)recent[k]) - log1p((double)prev[k]);
+        q->x[10] = (double)__builtin_popcount(months[k]);
+        q->x[11] = orders[k] > 1 ? log1p((double)(last[k] - prevday[k])) : 0;
+        q->x[12] = log1p((double)(money90[k] > 0 ? money90[k] : 0) / 100.0);
         q->label = !after[k];
         q->score = 0;
     }
@@ -110,6 +151,11 @@ done:
     free(orders);
     free(recent);
     free(money);
+    free(r30);
+    free(prev);
+    free(months);
+    free(prevday);
+    free(money90);
     free(after);
     return rc;
 }

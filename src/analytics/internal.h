@@ -65,4 +65,36 @@ json_t *souk__analytics_ratio(double a, double b);
 json_t *souk__analytics_head(const souk_analytics_facts *f, const souk_analytics_query *q,
                              const souk_analytics_match *m);
 
+/* ---- stored predictions (predict*.c) ---- */
+
+/* Fits Y[0..N) (oldest first) by the automatic choice of src/forecast with
+ * period M (dropped when N < 2M + 2), chosen on a holdout of HCHOOSE, and
+ * returns {"method","model","period","history","sigma","holdout",
+ * "holdout_mase","points"}: HMAX forecasts, each [mean, lo80, hi80, lo95,
+ * hi95] when INTERVALS, else the mean alone. Falls back to seasonal naive
+ * when the choice cannot fit. NULL when memory runs out or N is 0. */
+json_t *souk__analytics_fit_series(const double *y, size_t n, int m, size_t hchoose, size_t hmax, bool intervals);
+
+/* The stock forecasts per variant and warehouse (predict_stock.c): reads
+ * the units sold up to day END from analytics_stock_sales, fits each pair's
+ * daily series and writes analytics_stock_forecasts (in DB's open write
+ * transaction: bodies are computed before, into *BODIES). */
+typedef struct souk__analytics_stock_fit {
+    int64_t variant, warehouse;
+    char *body;
+} souk__analytics_stock_fit;
+int souk__analytics_stock_fits(souk_store *db, const souk_analytics_tz *tz, int32_t end,
+                               souk__analytics_stock_fit **out, size_t *n);
+
+/* The anomalies of daily revenue (currency CUR), orders and visitors up to
+ * day END (predict_anomaly.c): one JSON body per day outside the 95%
+ * one-step interval, into *OUT (*N of them). 0, or -1 (memory). */
+typedef struct souk__analytics_anomaly {
+    const char *metric;
+    int32_t day;
+    char *body;
+} souk__analytics_anomaly;
+int souk__analytics_anomalies(const souk_analytics_facts *f, const souk_analytics_snap *s, int cur, int32_t end,
+                              souk__analytics_anomaly **out, size_t *n);
+
 #endif

@@ -374,7 +374,11 @@ void souk_analytics_register(int port)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
               *p == '-' || *p == '_'))
             *p = '_';
-    snprintf(name, sizeof name, "analytics@%.40s:%d", host, port);
+    /* one subscriber per node; an ephemeral port (0: tests) says nothing of the node, the pid does */
+    if (port > 0)
+        snprintf(name, sizeof name, "analytics@%.40s:%d", host, port);
+    else
+        snprintf(name, sizeof name, "analytics@%.40s:0.%ld", host, (long)getpid());
     if (souk_event_subscribe(name, "order.", on_order_event, NULL) < 0)
         souk_log_warn("analytics: cannot subscribe to the outbox as %s", name);
 }

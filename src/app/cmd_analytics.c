@@ -15,14 +15,20 @@
 #include "core/banned.h"
 
 static const char usage[] =
-    "usage: souk analytics rebuild [--db DSN] [--no-signal]\n"
-    "       souk analytics timezone [--db DSN] [ZONE]\n\n"
+    "usage: souk analytics rebuild [--db DSN] [--no-signal] [--no-predictions]\n"
+    "       souk analytics timezone [--db DSN] [ZONE]\n"
+    "       souk analytics reorder [--db DSN] [--lead-time DAYS] [--service-level P] [--review DAYS]\n\n"
     "rebuild: builds the analytics facts (orders, order lines, refunds, behaviour events) from the\n"
     "database as a server does at start, with a progress bar, prints their rows, memory and build\n"
-    "time, and (unless --no-signal) makes running servers rebuild theirs within a second.\n"
+    "time, then (unless --no-predictions) fits and stores the forecasts, stock forecasts and\n"
+    "anomalies the forecasts, reorder and anomalies reports serve, and (unless --no-signal) makes\n"
+    "running servers rebuild their facts within a second.\n"
     "timezone: prints the store's time zone for the reports' day boundaries, or sets it to ZONE\n"
     "(UTC, a fixed offset such as +02:00, or an IANA name such as Europe/Paris); running servers\n"
-    "rebuild in that zone within a second. See docs/analytics.md.\n";
+    "rebuild in that zone within a second.\n"
+    "reorder: prints the reorder settings (lead time 1-90 days, default 7; cycle service level\n"
+    "0.5-0.999, default 0.95; review period 0-30 days, default 0), or sets those given.\n"
+    "See docs/analytics.md.\n";
 
 static void progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
 {
@@ -32,7 +38,13 @@ static void progress(void *ctx, const char *phase, uint64_t done, uint64_t total
     souk_cli_progress(stderr, "analytics", done, total, tail, 0);
 }
 
-static int rebuild(souk_store *db, bool signal)
+static void predict_progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
+{
+    (void)ctx;
+    souk_cli_progress(stderr, "predictions", done, total, phase, 0);
+}
+
+static int rebuild(souk_store *db, bool signal, bool predict)
 {
     char tz[SOUK_ANALYTICS_TZ_NAME_MAX];
     if (souk_analytics_setting_timezone(db, tz) < 0) {
@@ -63,6 +75,22 @@ static int rebuild(souk_store *db, bool signal)
         printf("; the order side %.1f MiB per million order lines",
                (double)souk_analytics_facts_order_bytes(f) / 1048576.0 * 1e6 / (double)lines);
     printf("\n");
+    if (predict) {
+        souk_analytics_predict_stats st;
+        r = souk_analytics_predict_run(db, f, predict_progress, NULL, &st);
+        souk_cli_progress(stderr, "predictions", 1, 1, "done", 1);
+        if (r < 0) {
+            fprintf(stderr, "souk: cannot compute the predictions: %s\n", souk_store_errmsg(db));
+            souk_analytics_facts_release(f);
+            free(f);
+            return SOUK_EXIT_FAIL;
+        }
+        char day[11];
+        printf("predictions up to %s in %.0f ms: %d sales series (daily and weekly, revenue in %s), %d stock "
+               "series, %d anomalous days\n",
+               souk_analytics_format_day(st.last_day, day), st.ms, st.series, st.currency[0] ? st.currency : "-",
+               st.stock_series, st.anomalies);
+    }
     souk_analytics_facts_release(f);
     free(f);
     if (signal && souk_analytics_request_rebuild(db) < 0) {
@@ -72,10 +100,52 @@ static int rebuild(souk_store *db, bool signal)
     return SOUK_EXIT_OK;
 }
 
+/* `souk analytics reorder`: shows the settings, or sets those given (the others kept). */
+static int reorder(souk_store *db, const char *lead, const char *service, const char *review)
+{
+    int l, rv;
+    double sl;
+    if (souk_analytics_reorder_settings(db, &l, &sl, &rv) < 0) {
+        fprintf(stderr, "souk: cannot read the analytics settings: %s\n", souk_store_errmsg(db));
+        return SOUK_EXIT_FAIL;
+    }
+    if (lead || service || review) {
+        char *end = NULL;
+        if (lead)
+            l = (int)strtol(lead, &end, 10);
+        if (lead && (*end || l < 1 || l > 90)) {
+            fprintf(stderr, "souk: --lead-time must be a whole number of days from 1 to 90\n");
+            return SOUK_EXIT_USAGE;
+        }
+        if (service)
+            sl = strtod(service, &end);
+        if (service && (*end || !(sl >= 0.5 && sl <= 0.999))) {
+            fprintf(stderr, "souk: --service-level must be a number from 0.5 to 0.999\n");
+            return SOUK_EXIT_USAGE;
+        }
+        if (review)
+            rv = (int)strtol(review, &end, 10);
+        if (review && (*end || rv < 0 || rv > 30)) {
+            fprintf(stderr, "souk: --review must be a whole number of days from 0 to 30\n");
+            return SOUK_EXIT_USAGE;
+        }
+        if (souk_analytics_set_reorder_settings(db, l, sl, rv) < 0) {
+            fprintf(stderr, "souk: cannot store the reorder settings: %s\n", souk_store_errmsg(db));
+            return SOUK_EXIT_FAIL;
+        }
+    }
+    printf("reorder settings: lead time %d days, service level %.4g, review period %d days\n", l, sl, rv);
+    return SOUK_EXIT_OK;
+}
+
 int souk_cmd_analytics(int argc, char **argv)
 {
     static const struct option long_opts[] = {{"db", required_argument, NULL, 'd'},
                                               {"no-signal", no_argument, NULL, 'n'},
+                                              {"no-predictions", no_argument, NULL, 'P'},
+                                              {"lead-time", required_argument, NULL, 'l'},
+                                              {"service-level", required_argument, NULL, 's'},
+                                              {"review", required_argument, NULL, 'r'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     souk_config cfg;
@@ -86,12 +156,14 @@ int souk_cmd_analytics(int argc, char **argv)
         return argc < 2 ? SOUK_EXIT_USAGE : SOUK_EXIT_OK;
     }
     const char *sub = argv[1];
-    bool is_rebuild = strcmp(sub, "rebuild") == 0, is_tz = strcmp(sub, "timezone") == 0;
-    if (!is_rebuild && !is_tz) {
+    bool is_rebuild = strcmp(sub, "rebuild") == 0, is_tz = strcmp(sub, "timezone") == 0,
+         is_reorder = strcmp(sub, "reorder") == 0;
+    if (!is_rebuild && !is_tz && !is_reorder) {
         fprintf(stderr, "souk: unknown analytics command '%s'\n%s", sub, usage);
         return SOUK_EXIT_USAGE;
     }
-    bool signal = true;
+    bool signal = true, predict = true;
+    const char *lead = NULL, *service = NULL, *review = NULL;
     int c, at = 0;
     optind = 2;
     while ((c = getopt_long(argc, argv, "h", long_opts, &at)) != -1) {
@@ -102,6 +174,10 @@ int souk_cmd_analytics(int argc, char **argv)
                 return SOUK_EXIT_USAGE;
             break;
         case 'n': signal = false; break;
+        case 'P': predict = false; break;
+        case 'l': lead = optarg; break;
+        case 's': service = optarg; break;
+        case 'r': review = optarg; break;
         default: fputs(usage, stderr); return SOUK_EXIT_USAGE;
         }
     }
@@ -114,7 +190,9 @@ int souk_cmd_analytics(int argc, char **argv)
         return SOUK_EXIT_FAIL;
     int rc;
     if (is_rebuild) {
-        rc = rebuild(db, signal);
+        rc = rebuild(db, signal, predict);
+    } else if (is_reorder) {
+        rc = reorder(db, lead, service, review);
     } else if (optind < argc) {
         int r = souk_analytics_set_timezone(db, argv[optind]);
         if (r == -1)

@@ -5,7 +5,8 @@
  * slugs, variants, prices and attributes (ids and timestamps differ, as they
  * are time-based). Products are written through the catalog's own create
  * function, in transactions of 500, so the demo exercises the real write
- * path and its validation.
+ * path and its validation. --history DAYS adds that many days of past
+ * orders (demo_history.h).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,29 +14,14 @@
 #include <string.h>
 
 #include "app/cli.h"
+#include "app/demo_history.h"
 #include "cart/cart.h"
 #include "catalog/catalog.h"
+#include "core/grow.h"
+#include "core/rng.h"
 #include "core/time.h"
 #include "inventory/inventory.h"
 #include "core/banned.h"
-
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-/* splitmix64 */
-static uint64_t next(rng *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static size_t pick(rng *r, size_t n)
-{
-    return (size_t)(next(r) % n);
-}
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -67,40 +53,69 @@ static const char *colours[] = {"black", "white", "navy", "red", "green", "sand"
 static const char *sizes[] = {"S", "M", "L", "XL"};
 
 typedef struct demo_ctx {
-    rng r;
+    souk_rng r;
     long from, to; /* product numbers of this batch */
     int64_t cat_ids[N(departments)][4];
     int64_t brand_ids[N(brands)], vendor_ids[N(vendors)];
     souk_arena arena;
     long failed;
+    bool keep;            /* --history: remember the active products for it */
+    souk_demo_item *kept; /* the active products made so far */
+    size_t nkept, capkept;
 } demo_ctx;
+
+/* Remembers product ID (first variant SKU, its USD PRICE, TITLE) for the history. 0, or -1. */
+static int keep(demo_ctx *c, int64_t id, const char *sku, int64_t price, const char *title)
+{
+    if (c->nkept == c->capkept && souk_grow(&c->kept, &c->capkept, c->nkept + 1, sizeof *c->kept) < 0)
+        return -1;
+    souk_demo_item *it = &c->kept[c->nkept];
+    *it = (souk_demo_item){.product_id = id, .price = price, .sku = strdup(sku), .title = strdup(title)};
+    if (!it->sku || !it->title) {
+        free(it->sku);
+        free(it->title);
+        return -1;
+    }
+    c->nkept++;
+    return 0;
+}
+
+/* Forgets the products remembered after the first N (a batch rolled back). */
+static void forget_after(demo_ctx *c, size_t n)
+{
+    while (c->nkept > n) {
+        c->nkept--;
+        free(c->kept[c->nkept].sku);
+        free(c->kept[c->nkept].title);
+    }
+}
 
 static int make_product(souk_store *db, demo_ctx *c, long n)
 {
-    rng *r = &c->r;
-    size_t dep = pick(r, N(departments)), sub = pick(r, 4);
-    const char *noun = departments[dep].nouns[pick(r, 6)];
-    const char *adj = adjectives[pick(r, N(adjectives))];
-    const char *mat = materials[pick(r, N(materials))];
+    souk_rng *r = &c->r;
+    size_t dep = souk_rng_below(r, N(departments)), sub = souk_rng_below(r, 4);
+    const char *noun = departments[dep].nouns[souk_rng_below(r, 6)];
+    const char *adj = adjectives[souk_rng_below(r, N(adjectives))];
+    const char *mat = materials[souk_rng_below(r, N(materials))];
     souk_arena *a = &c->arena;
     souk_product_in p = {0};
     p.title = souk_arena_printf(a, "%s %c%s %s %ld", adj, mat[0] - 32, mat + 1, noun, n);
     p.description = souk_arena_printf(a, "A %s %s made of %s. Demo product number %ld.", adj, noun, mat, n);
-    uint64_t roll = next(r) % 100;
+    uint64_t roll = souk_rng_next(r) % 100;
     p.status = roll < 92 ? SOUK_STATUS_ACTIVE : roll < 97 ? SOUK_STATUS_DRAFT : SOUK_STATUS_ARCHIVED;
     p.category_id = c->cat_ids[dep][sub];
-    p.brand_id = c->brand_ids[pick(r, N(brands))];
-    p.vendor_id = c->vendor_ids[pick(r, N(vendors))];
+    p.brand_id = c->brand_ids[souk_rng_below(r, N(brands))];
+    p.vendor_id = c->vendor_ids[souk_rng_below(r, N(vendors))];
 
-    size_t ncol = 1 + pick(r, 3);
-    const char *colour = colours[pick(r, N(colours))];
+    size_t ncol = 1 + souk_rng_below(r, 3);
+    const char *colour = colours[souk_rng_below(r, N(colours))];
     static const char *attr_keys[] = {"color", "material"};
     const char **vals = souk_arena_alloc(a, 2 * sizeof *vals);
     vals[0] = colour;
     vals[1] = mat;
     p.attributes = (souk_json_strmap){attr_keys, vals, 2};
 
-    size_t nimg = 1 + pick(r, 2);
+    size_t nimg = 1 + souk_rng_below(r, 2);
     souk_image_in *imgs = souk_arena_calloc(a, nimg * sizeof *imgs);
     for (size_t i = 0; i < nimg; i++) {
         imgs[i].url = souk_arena_printf(a, "/images/demo/%ld-%zu.jpg", n, i + 1);
@@ -110,13 +125,13 @@ static int make_product(souk_store *db, demo_ctx *c, long n)
     p.images = (souk_json_array){imgs, nimg};
 
     bool sized = dep == 0;
-    size_t nvar = sized ? 2 + pick(r, 3) : ncol;
+    size_t nvar = sized ? 2 + souk_rng_below(r, 3) : ncol;
     souk_variant_in *vars = souk_arena_calloc(a, nvar * sizeof *vars);
-    int64_t base = 199 + (int64_t)pick(r, 19800);
+    int64_t base = 199 + (int64_t)souk_rng_below(r, 19800);
     static const char *opt_size[] = {"size"}, *opt_colour[] = {"color"};
     for (size_t i = 0; i < nvar; i++) {
         souk_variant_in *v = &vars[i];
-        const char *val = sized ? sizes[i % N(sizes)] : colours[(pick(r, N(colours)) + i) % N(colours)];
+        const char *val = sized ? sizes[i % N(sizes)] : colours[(souk_rng_below(r, N(colours)) + i) % N(colours)];
         v->sku = souk_arena_printf(a, "DEMO-%06ld-%zu", n, i + 1);
         v->title = val;
         const char **ov = souk_arena_alloc(a, sizeof *ov);
@@ -135,6 +150,8 @@ static int make_product(souk_store *db, demo_ctx *c, long n)
     souk_problems_init(&pr);
     int64_t id;
     souk_err e = souk_catalog_product_create_tx(db, &p, a, &pr, &id);
+    if (!e && c->keep && p.status == SOUK_STATUS_ACTIVE && keep(c, id, vars[0].sku, base, p.title) < 0)
+        e = SOUK_E_INTERNAL;
     souk_arena_reset(a);
     if (e == SOUK_E_INTERNAL || e == SOUK_E_UNAVAILABLE) /* the batch rolls back (and retries when transient) */
         return souk_store_err_status(e);
@@ -146,11 +163,13 @@ static int make_product(souk_store *db, demo_ctx *c, long n)
 static int batch_tx(souk_store *db, void *arg)
 {
     demo_ctx *c = arg;
-    rng saved = c->r;
+    souk_rng saved = c->r;
+    size_t kept = c->nkept;
     for (long n = c->from; n < c->to; n++) {
         int r = make_product(db, c, n);
         if (r < 0) {
             c->r = saved; /* a retried batch must produce the same products */
+            forget_after(c, kept);
             return r;
         }
     }
@@ -218,8 +237,9 @@ int souk_cmd_demo(int argc, char **argv)
     static const struct option long_opts[] = {{"db", required_argument, NULL, 'd'},
                                               {"products", required_argument, NULL, 'p'},
                                               {"seed", required_argument, NULL, 's'},
+                                              {"history", required_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
-    long products = 500;
+    long products = 500, history = 0;
     unsigned long long seed = 1;
     char err[512], *end;
     int opt;
@@ -230,6 +250,9 @@ int souk_cmd_demo(int argc, char **argv)
         if (opt == 'p' && (products = strtol(optarg, &end, 10), !*end && products >= 0 && products <= 2000000))
             continue;
         if (opt == 's' && (seed = strtoull(optarg, &end, 10), !*end && *optarg))
+            continue;
+        if (opt == 'h' &&
+            (history = strtol(optarg, &end, 10), !*end && history >= 0 && history <= SOUK_DEMO_HISTORY_MAX_DAYS))
             continue;
         fprintf(stderr, "souk: bad option; see 'souk demo --help'\n");
         return SOUK_EXIT_USAGE;
@@ -253,6 +276,7 @@ int souk_cmd_demo(int argc, char **argv)
     if (souk_cli_demo_admin(db) < 0)
         goto out;
     c->r.s = seed;
+    c->keep = history > 0;
     souk_arena_init(&c->arena, 64 * 1024, 0);
     int64_t started = souk_time_mono_us();
     if (taxons(db, c) < 0) {
@@ -277,10 +301,16 @@ int souk_cmd_demo(int argc, char **argv)
            (double)(souk_time_mono_us() - started) / 1e6, seed);
     printf("demo stock: %d of each variant in warehouse \"main\" (every tenth sold out); shipping \"standard\"\n",
            DEMO_STOCK);
+    fflush(stdout); /* its lines before the history's progress */
+    if (history > 0 && c->nkept > 0 && souk_demo_history(db, c->kept, c->nkept, (int)history, seed) < 0)
+        goto out;
     rc = c->failed ? SOUK_EXIT_FAIL : SOUK_EXIT_OK;
 out:
-    if (c)
+    if (c) {
         souk_arena_release(&c->arena);
+        forget_after(c, 0);
+        free(c->kept);
+    }
     free(c);
     souk_store_close(db);
     return rc;

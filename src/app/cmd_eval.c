@@ -23,6 +23,9 @@ static const char usage[] =
     "       souk eval speed --corpus FILE --queries FILE [--k N] [--repeat N] [--language L]\n"
     "       souk eval recs (--interactions FILE | --online-retail FILE | --synthetic N) [...] (see souk eval recs --help)\n"
     "       souk eval forecast --series FILE --horizon H [--period M] (see souk eval forecast --help)\n"
+    "       souk eval churn --orders FILE --cutoff DATE [--horizon DAYS] (see souk eval churn --help)\n"
+    "       souk eval clv --orders FILE --cutoff DATE (see souk eval clv --help)\n"
+    "       souk eval fraud [--orders N] [--seed S] [--threshold T] (see souk eval fraud --help)\n"
     "       souk eval sentiment --file FILE [--half all|first|second] (see souk eval sentiment --help)\n\n"
     "Indexes the corpus (CSV with a header: id,title,description and optional brand,category,\n"
     "attributes), runs every query of the judgments (CSV: query,id,grade; a grade is any\n"
@@ -188,6 +191,12 @@ int souk_cmd_eval(int argc, char **argv)
         return souk_eval_recs(argc - 1, argv + 1); /* its own options (eval_recs.c) */
     if (argc > 1 && strcmp(argv[1], "forecast") == 0)
         return souk_eval_forecast(argc - 1, argv + 1); /* its own options (eval_forecast.c) */
+    if (argc > 1 && strcmp(argv[1], "churn") == 0)
+        return souk_eval_churn(argc - 1, argv + 1); /* its own options (eval_churn.c) */
+    if (argc > 1 && strcmp(argv[1], "clv") == 0)
+        return souk_eval_clv(argc - 1, argv + 1); /* its own options (eval_clv.c) */
+    if (argc > 1 && strcmp(argv[1], "fraud") == 0)
+        return souk_eval_fraud(argc - 1, argv + 1); /* its own options (eval_fraud.c) */
     if (argc > 1 && strcmp(argv[1], "sentiment") == 0)
         return souk_eval_sentiment(argc - 1, argv + 1); /* its own options (eval_sentiment.c) */
     souk_config cfg;
@@ -230,7 +239,7 @@ int souk_cmd_eval(int argc, char **argv)
     if (optind >= argc || (!speed && strcmp(argv[optind], "search") != 0) || optind + 1 != argc) {
         fprintf(
             stderr,
-            "souk: eval needs the subcommand 'search', 'speed', 'recs', 'forecast' or 'sentiment'; see 'souk eval --help'\n");
+            "souk: eval needs the subcommand 'search', 'speed', 'recs', 'forecast', 'churn', 'clv', 'fraud' or 'sentiment'; see 'souk eval --help'\n");
         return SOUK_EXIT_USAGE;
     }
     if (speed) {

@@ -22,6 +22,7 @@
 #include "behaviour/behaviour.h"
 #include "search/analytics.h"
 #include "search/service.h"
+#include "web/web.h"
 #include "core/banned.h"
 
 /* The audit entry of a data-changing request: who, what, on which object,
@@ -62,8 +63,14 @@ static void audit_request(souk_store *db, const souk_req *req, const souk_res *r
         .result = res->status,
         .details_json = NULL,
     };
-    if (souk_audit_append(db, &e) < 0)
-        souk_log(SOUK_LOG_ERROR, req->request_id, NULL, json_pack("{s:s}", "action", action),
+    int r = souk_audit_append(db, &e);
+    if (r < 0)
+        souk_log(SOUK_LOG_ERROR, req->request_id, NULL,
+                 json_pack("{s:s, s:s, s:s}", "action", action, "class",
+                           r == SOUK_DB_SOFT         ? "soft (retries exhausted)"
+                           : r == SOUK_DB_CONSTRAINT ? "constraint"
+                                                     : "hard",
+                           "database", souk_store_errmsg(db)),
                  "could not append to the audit log");
 }
 
@@ -211,6 +218,7 @@ int souk_cmd_serve(int argc, char **argv)
                              .routes = souk_routes,
                              .nroutes = souk_routes_count,
                              .authenticate = souk_identity_authenticate,
+                             .session_credential = souk_web_api_credential,
                              .after_request = audit_request,
                              .on_external_change = external_change,
                              .content_version = SOUK_CONTENT,

@@ -31,9 +31,11 @@
 #include "core/query.h"
 #include "events/events.h"
 #include "identity/identity.h"
+#include "analytics/analytics.h"
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
+#include "webhooks/webhooks.h"
 #include "core/banned.h"
 
 #define DEFAULT_THREADS 4
@@ -93,9 +95,11 @@ void souk_background_register(void)
     souk_orders_register_jobs();
     souk_behaviour_register();
     souk_rec_register_jobs();
+    souk_analytics_register_jobs();
     souk_mail_register_jobs();
     souk_identity_register_jobs();
     souk_anchor_register();
+    souk_webhooks_register();
 }
 
 int souk_background_mail_config(void)

@@ -101,6 +101,28 @@ int souk_eval_recs(int argc, char **argv);
  * fitting time per series. ARGV[0] is "forecast". Returns an exit code. */
 int souk_eval_forecast(int argc, char **argv);
 
+/* `souk eval churn` (eval_churn.c): the AUC of the analytics' churn model
+ * on a time split of an Online Retail style order file at --cutoff. ARGV[0]
+ * is "churn". Returns an exit code. */
+int souk_eval_churn(int argc, char **argv);
+
+/* `souk eval clv` (eval_clv.c): BG/NBD and Gamma-Gamma fitted up to
+ * --cutoff on an Online Retail style order file, their predictions of each
+ * customer's purchases and spend after it against what happened. */
+int souk_eval_clv(int argc, char **argv);
+
+/* `souk eval fraud` (eval_fraud.c): precision and recall of the fraud-risk
+ * score on the labelled synthetic order stream of src/fraud. */
+int souk_eval_fraud(int argc, char **argv);
+
+/* Reads an order file in the Online Retail layout (InvoiceNo, Quantity,
+ * InvoiceDate, UnitPrice, CustomerID; plain or gzip) into empty facts F:
+ * one GBP order per invoice of a known customer, at its date, with the
+ * import's rules (cancellations, guests and lines with a quantity or price
+ * <= 0 left out). *LAST gets the last day. Prints problems; 0 or -1. */
+typedef struct souk_analytics_facts souk_analytics_facts;
+int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *last, size_t *norders, size_t *nlines);
+
 /* `souk eval sentiment` (eval_sentiment.c): accuracy, precision/recall per
  * class and the confusion matrix of the review sentiment analyser on a
  * text,label CSV. ARGV[0] is "sentiment". Returns an exit code. */

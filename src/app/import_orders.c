@@ -38,11 +38,22 @@ struct souk_import_orders {
     long cancelled, guests, nonpositive;
     cust *customers;
     size_t ncustomers;
+    const char *source, *currency;
 };
+
+souk_import_orders *souk_import_orders_new_for(const char *source, const char *currency)
+{
+    souk_import_orders *o = calloc(1, sizeof(souk_import_orders));
+    if (o) {
+        o->source = source;
+        o->currency = currency;
+    }
+    return o;
+}
 
 souk_import_orders *souk_import_orders_new(void)
 {
-    return calloc(1, sizeof(souk_import_orders));
+    return souk_import_orders_new_for("online-retail", "GBP");
 }
 
 void souk_import_orders_free(souk_import_orders *o)
@@ -138,7 +149,7 @@ static int customers_tx(souk_store *db, void *arg)
     w->made = w->kept = 0;
     for (size_t i = w->from; i < w->to; i++) {
         char email[96];
-        snprintf(email, sizeof email, "online-retail-%lld@customers.example", (long long)w->o->customers[i].number);
+        snprintf(email, sizeof email, "%s-%lld@customers.example", w->o->source, (long long)w->o->customers[i].number);
         bool created;
         souk_err e = souk_identity_customer_import_tx(db, email, &w->o->customers[i].user, &created);
         if (e)
@@ -179,12 +190,12 @@ static int orders_tx(souk_store *db, void *arg)
         if (!n || !c)
             continue;
         char ref[48], email[96];
-        snprintf(ref, sizeof ref, "online-retail:%lld", (long long)first->invoice);
-        snprintf(email, sizeof email, "online-retail-%lld@customers.example", (long long)first->customer);
+        snprintf(ref, sizeof ref, "%s:%lld", o->source, (long long)first->invoice);
+        snprintf(email, sizeof email, "%s-%lld@customers.example", o->source, (long long)first->customer);
         souk_order_import oi = {.external_ref = ref,
                                 .user_id = c->user,
                                 .email = email,
-                                .currency = "GBP",
+                                .currency = o->currency,
                                 .country = o->countries[first->country],
                                 .placed_at = first->when,
                                 .lines = lines,
@@ -275,4 +286,10 @@ int souk_import_orders_write(souk_import_orders *o, souk_store *db, souk_import_
            "%ld of products not imported\n",
            o->ncustomers, customers_made, made, lines, kept, o->cancelled, o->guests, o->nonpositive, unknown);
     return 0;
+}
+
+int64_t souk_import_orders_user(const souk_import_orders *o, int64_t number)
+{
+    const cust *c = o->customers ? customer_of(o, number) : NULL;
+    return c ? c->user : 0;
 }

@@ -1,7 +1,8 @@
 /*
  * import_orders.h — the `--orders` part of `souk import online-retail`:
  * the data set's invoices become customer accounts and delivered orders at
- * their own dates, so recommendations and analytics have real history.
+ * their own dates, so recommendations and analytics have real history. The
+ * demo store's made-up history (`souk demo --history DAYS`) goes the same way.
  * Rows are collected while the file is read (souk_import_orders_add), then
  * written once the products exist (souk_import_orders_write).
  */
@@ -14,8 +15,15 @@
 
 typedef struct souk_import_orders souk_import_orders;
 
-/* A new, empty collector; NULL when memory runs out. */
+/* A new, empty collector for Online Retail (accounts
+ * online-retail-<id>@customers.example, references "online-retail:<invoice>",
+ * prices in GBP); NULL when memory runs out. */
 souk_import_orders *souk_import_orders_new(void);
+
+/* The same for another SOURCE (a short [a-z-] name, static: accounts
+ * <source>-<id>@customers.example, references "<source>:<invoice>") whose
+ * prices are in CURRENCY (static ISO 4217 code). */
+souk_import_orders *souk_import_orders_new_for(const char *source, const char *currency);
 
 /* Frees O; NULL is allowed. */
 void souk_import_orders_free(souk_import_orders *o);
@@ -46,5 +54,9 @@ typedef bool (*souk_import_product_fn)(void *ctx, const char *code, souk_import_
  * so running the import again adds nothing. Prints what it did. 0, or -1
  * (printed) when the database fails. */
 int souk_import_orders_write(souk_import_orders *o, souk_store *db, souk_import_product_fn find, void *ctx);
+
+/* After souk_import_orders_write: the account id of customer NUMBER (as
+ * given to souk_import_orders_add), or 0 when there is none. */
+int64_t souk_import_orders_user(const souk_import_orders *o, int64_t number);
 
 #endif

@@ -29,11 +29,13 @@ static const souk_command commands[] = {
      "transaction. Migrations are forward-only and recorded in schema_migrations.\n",
      souk_cmd_migrate},
     {"demo", "fill a database with a deterministic demo store",
-     "usage: souk demo [--db DSN] [--products N] [--seed S]\n\n"
+     "usage: souk demo [--db DSN] [--products N] [--seed S] [--history DAYS]\n\n"
      "Creates categories, brands, vendors and N products (default 500, at most 2000000) with\n"
      "variants, prices in USD and EUR, attributes and image metadata. The same seed gives\n"
      "the same store. Refuses a database that already has products. Creates and prints the\n"
-     "admin API key when the database has none.\n",
+     "admin API key when the database has none. --history DAYS (at most 730) adds that many\n"
+     "days of past orders up to yesterday, delivered and paid, from made-up customer accounts\n"
+     "(demo-N@customers.example, no password), so the reports and dashboards have data.\n",
      souk_cmd_demo},
     {"import", "import data (online-retail)",
      "usage: souk import online-retail [--db DSN] [--errors FILE] FILE\n\n"

@@ -24,6 +24,7 @@
 #include "reviews/api.h"
 #include "search/api.h"
 #include "web/web.h"
+#include "webhooks/api.h"
 #include "core/embed.h"
 #include "core/metrics.h"
 #include "core/banned.h"
@@ -39,6 +40,7 @@
 #define ORDERS_MANAGE "orders:manage"
 #define ORDERS_FULFIL "orders:fulfil:own"
 #define RECS_MANAGE "recommendations:manage"
+#define WEBHOOKS "webhooks:manage"
 #define REVIEWS_MODERATE "reviews:moderate"
 #define ANALYTICS_OWN "analytics:read:own" /* analytics:read implies it; a vendor reads their own slice */
 #define LIST_CACHE "public, max-age=300"
@@ -153,6 +155,11 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/rfm", ANALYTICS_OWN, souk_analytics_api_rfm, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/segments", ANALYTICS_OWN, souk_analytics_api_segments, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/churn", ANALYTICS_OWN, souk_analytics_api_churn, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/clv", ANALYTICS_OWN, souk_analytics_api_clv, .blocking = true),
+    /* stored by the analytics.predict job; served from the database */
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/forecasts", ANALYTICS_OWN, souk_analytics_api_forecasts, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/reorder", ANALYTICS_OWN, souk_analytics_api_reorder, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/anomalies", ANALYTICS_OWN, souk_analytics_api_anomalies, .blocking = true),
 
     /* recommendations (answered from memory): anonymous answers (for-you: without a cart) are kept in the
      * response cache, keyed by the whole URL (anonymous_id, limit, category, ...), until the recommendation
@@ -265,10 +272,29 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/admin/coupons", PRICING, souk_cart_api_admin_coupon_list),
     ROUTE(SOUK_POST, "/api/v1/admin/coupons", PRICING, souk_cart_api_admin_coupon_create),
     ROUTE(SOUK_PATCH, "/api/v1/admin/coupons/{id}", PRICING, souk_cart_api_admin_coupon_update),
+    ROUTE(SOUK_GET, "/api/v1/admin/promotions", PRICING, souk_cart_api_promo_list),
+    ROUTE(SOUK_POST, "/api/v1/admin/promotions", PRICING, souk_cart_api_promo_create),
+    ROUTE(SOUK_GET, "/api/v1/admin/promotions/{id}", PRICING, souk_cart_api_promo_get),
+    ROUTE(SOUK_PATCH, "/api/v1/admin/promotions/{id}", PRICING, souk_cart_api_promo_update),
+    ROUTE(SOUK_DELETE, "/api/v1/admin/promotions/{id}", PRICING, souk_cart_api_promo_delete),
+    ROUTE(SOUK_GET, "/api/v1/admin/promotions/{id}/codes", PRICING, souk_cart_api_promo_codes),
+    ROUTE(SOUK_POST, "/api/v1/admin/promotions/{id}/codes", PRICING, souk_cart_api_promo_codes_create),
     ROUTE(SOUK_GET, "/api/v1/admin/users", "users:manage", souk_identity_api_admin_users),
     ROUTE(SOUK_PATCH, "/api/v1/admin/users/{id}", "users:manage", souk_identity_api_admin_user_update),
     ROUTE(SOUK_GET, "/api/v1/admin/audit", "audit:read", souk_audit_api_list),
+    ROUTE(SOUK_GET, "/api/v1/admin/audit/verify", "audit:read", souk_audit_api_verify, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/mail", "mail:read", souk_mail_api_list),
+
+    /* outgoing webhooks (docs/webhooks.md): create and update resolve the URL's host (blocking) */
+    ROUTE(SOUK_GET, "/api/v1/admin/webhooks", WEBHOOKS, souk_webhooks_api_list),
+    ROUTE(SOUK_POST, "/api/v1/admin/webhooks", WEBHOOKS, souk_webhooks_api_create, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/webhooks/{id}", WEBHOOKS, souk_webhooks_api_get),
+    ROUTE(SOUK_PATCH, "/api/v1/admin/webhooks/{id}", WEBHOOKS, souk_webhooks_api_update, .blocking = true),
+    ROUTE(SOUK_DELETE, "/api/v1/admin/webhooks/{id}", WEBHOOKS, souk_webhooks_api_delete),
+    ROUTE(SOUK_POST, "/api/v1/admin/webhooks/{id}/rotate-secret", WEBHOOKS, souk_webhooks_api_rotate),
+    ROUTE(SOUK_GET, "/api/v1/admin/webhooks/{id}/deliveries", WEBHOOKS, souk_webhooks_api_deliveries),
+    ROUTE(SOUK_GET, "/api/v1/admin/webhook-deliveries/{id}", WEBHOOKS, souk_webhooks_api_delivery),
+    ROUTE(SOUK_POST, "/api/v1/admin/webhook-deliveries/{id}/replay", WEBHOOKS, souk_webhooks_api_replay),
 
     /* storefront: HTML pages for browsers (src/web, docs/web.md). Not the JSON API: every row is public and
      * .web, outside /api/, and neither in openapi.json nor in the RBAC matrix (the tests check that rule).
@@ -313,6 +339,8 @@ souk_route souk_routes[] = {
     WEB(SOUK_POST, "/account/2fa/disable", souk_web_twofa_disable, .blocking = true, .rate = SOUK_RATE_AUTH),
     WEB(SOUK_POST, "/cart/coupon", souk_web_cart_coupon),
     WEB(SOUK_POST, "/cart/shipping", souk_web_cart_shipping),
+    WEB(SOUK_GET, "/admin", souk_web_admin),
+    WEB(SOUK_GET, "/vendor", souk_web_vendor),
     WEB(SOUK_GET, "/assets/{name}", souk_web_asset, .rate = SOUK_RATE_NONE),
     WEB(SOUK_GET, "/robots.txt", souk_web_robots, .cache_control = "public, max-age=3600", .rate = SOUK_RATE_NONE),
     WEB(SOUK_GET, "/sitemap.xml", souk_web_sitemap, .cache_control = "public, max-age=3600", .cacheable = true),

@@ -254,3 +254,25 @@ json_t *souk_audit_about_user_json(souk_store *db, int64_t user, int limit)
     }
     return json_pack("{s:o}", "data", arr);
 }
+
+int souk_audit_api_verify(souk_req *req, souk_res *res)
+{
+    if (req->query.count > 0) {
+        souk_problems_add(&res->problems, req->arena, req->query.items[0].key, "this route takes no parameters");
+        return souk_res_invalid(res);
+    }
+    int64_t checked = 0, first_bad = 0, seq = 0;
+    char why[256] = "", head[SOUK_AUDIT_HASH_HEX + 1];
+    int r = souk_audit_verify(req->store, &checked, &first_bad, why, sizeof why);
+    if (r < 0)
+        return souk_res_error(res, souk_store_dberr(r), NULL);
+    int h = souk_audit_head(req->store, &seq, head);
+    if (h != SOUK_DB_ROW && h != SOUK_DB_DONE)
+        return souk_res_error(res, souk_store_dberr(h), NULL);
+    json_t *root = json_pack("{s:b,s:I,s:o,s:o,s:{s:I,s:s}}", "intact", r == 0, "checked", (json_int_t)checked,
+                             "first_bad", r == 0 ? json_null() : json_integer(first_bad), "why",
+                             r == 0 ? json_null() : json_string(why), "head", "seq", (json_int_t)seq, "hash", head);
+    if (!root)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    return souk_res_json(res, 200, root);
+}

@@ -144,6 +144,8 @@ int souk_audit_append_tx(souk_store *db, const souk_audit_entry *e)
                  "audit: refusing bad entry: %s", bad);
         return SOUK_DB_HARD;
     }
+    /* one write transaction at a time (souk_store_tx), each reading the
+     * head the last one committed, on PostgreSQL too */
     int64_t last_seq = 0;
     char *prev; /* the stored hash of the last entry, byte for byte */
     size_t prevlen;
@@ -196,6 +198,10 @@ int souk_audit_append_tx(souk_store *db, const souk_audit_entry *e)
                                   SOUK_I64(e->result), SOUK_TEXT(details), SOUK_TEXTN(prevp, prevlen),
                                   SOUK_TEXTN(hash, SOUK_AUDIT_HASH_HEX)));
     free(prev);
+    /* a seq taken meanwhile is a writer's that bypassed the write lock (a
+     * program other than souk): transient, as a serialization failure is */
+    if (r == SOUK_DB_CONSTRAINT)
+        r = SOUK_DB_SOFT;
     return r < 0 ? r : 0;
 }
 

@@ -119,6 +119,11 @@ int souk_audit_hash_at(souk_store *db, int64_t seq, char *hash);
  * Returns 0 or a souk_err set on RES. */
 int souk_audit_api_list(souk_req *req, souk_res *res);
 
+/* GET /api/v1/admin/audit/verify — walks the whole chain (souk_audit_verify;
+ * a blocking route: it reads every entry) and answers {intact, checked,
+ * first_bad, why, head: {seq, hash}}. Takes no parameters (422 for any). */
+int souk_audit_api_verify(souk_req *req, souk_res *res);
+
 /* {"data":[entry...]} of the entries about USER (as subject or as acting
  * user), oldest first, at most LIMIT; for the GDPR export. NULL on error. */
 json_t *souk_audit_about_user_json(souk_store *db, int64_t user, int limit);

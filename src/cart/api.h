@@ -34,4 +34,14 @@ int souk_cart_api_admin_coupon_list(souk_req *req, souk_res *res);
 int souk_cart_api_admin_coupon_create(souk_req *req, souk_res *res);
 int souk_cart_api_admin_coupon_update(souk_req *req, souk_res *res);
 
+/* promo_api.c: promotions and their codes (admin, pricing:manage) */
+
+int souk_cart_api_promo_list(souk_req *req, souk_res *res);
+int souk_cart_api_promo_get(souk_req *req, souk_res *res);
+int souk_cart_api_promo_create(souk_req *req, souk_res *res);
+int souk_cart_api_promo_update(souk_req *req, souk_res *res);
+int souk_cart_api_promo_delete(souk_req *req, souk_res *res);
+int souk_cart_api_promo_codes(souk_req *req, souk_res *res);
+int souk_cart_api_promo_codes_create(souk_req *req, souk_res *res);
+
 #endif

@@ -141,7 +141,9 @@ souk_err souk_cart_empty_tx(souk_store *db, int64_t cart)
     int64_t now = souk_time_now_us();
     int r = souk_store_exec(db, "DELETE FROM cart_lines WHERE cart_id = $1", SOUK_ARGS(SOUK_I64(cart)));
     if (r >= 0)
-        r = souk_store_exec(db, "UPDATE carts SET coupon_id = NULL, updated_at = $2, expires_at = $3 WHERE id = $1",
+        r = souk_store_exec(db,
+                            "UPDATE carts SET coupon_id = NULL, promo_code_id = NULL, updated_at = $2, expires_at = $3 "
+                            "WHERE id = $1",
                             SOUK_ARGS(SOUK_I64(cart), SOUK_I64(now), SOUK_I64(now + SOUK_CART_TTL_US)));
     return r < 0 ? souk_store_dberr(r) : souk__cart_updated(db, cart, "ordered");
 }

@@ -14,7 +14,8 @@
  * arithmetic), api.c (cart handlers), api_admin.c (tax rates, shipping
  * methods and coupons, for admins). Tables: carts, cart_lines, tax_rates,
  * shipping_methods, coupons (migration 0005; 0061 adds the price each line
- * was last shown at). Lines are priced from the catalog's published views
+ * was last shown at), promotions and their codes, uses and redemptions
+ * (0097; promo.h, promo_*.c). Lines are priced from the catalog's published views
  * catalog_offers and catalog_offer_prices (catalog.h), never its tables.
  */
 #ifndef SOUK_CART_H
@@ -57,6 +58,11 @@ souk_err souk_cart_product_ids(souk_store *db, int64_t id, int64_t *ids, size_t 
  * NOT_FOUND, VALIDATION when the subtotal exceeds SOUK_CART_MAX_TOTAL_TEXT
  * minor units, INTERNAL / UNAVAILABLE, or SOUK_OK. */
 souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out);
+
+/* As souk_cart_json, priced for the customer who checks out: USER (0: a
+ * guest) or, for a guest cart, EMAIL — promotions whose per-customer limit
+ * they have reached do not apply (reason "customer_limit_reached"). */
+souk_err souk_cart_json_as(souk_store *db, int64_t id, int64_t user, const char *email, json_t **out);
 
 /* Adds QUANTITY of VARIANT (merging with an existing line), or sets the
  * line's quantity when SET (0 removes it), in one transaction. VALIDATION
@@ -104,6 +110,21 @@ souk_err souk_cart_empty_tx(souk_store *db, int64_t cart);
  * the cart has no coupon or it is used up (nothing counted); or the
  * database error. */
 souk_err souk_cart_coupon_use_tx(souk_store *db, int64_t cart, int64_t *coupon);
+
+/* Claims the usage limits of every promotion CART_JSON (the cart's JSON as
+ * rendered in this transaction) says applied, for ORDER of USER (0: a guest,
+ * known by EMAIL): the promotion's global count, the customer's count and
+ * the count of the cart's promotion code, each a conditional update, and
+ * records the redemptions. VALIDATION (problem "promotions": "NAME:
+ * usage_limit_reached" or "customer_limit_reached") when a limit was
+ * reached meanwhile: the caller rolls its transaction back. SOUK_OK or the
+ * database error. */
+souk_err souk_cart_promo_claim_tx(souk_store *db, int64_t cart, const json_t *cart_json, int64_t order, int64_t user,
+                                  const char *email, souk_arena *a, souk_problems *pr);
+
+/* Gives back what ORDER claimed (an order that failed: cancelled before or
+ * after payment); a second call finds nothing. SOUK_OK or the database error. */
+souk_err souk_cart_promo_release_tx(souk_store *db, int64_t order);
 
 /* Gives one use of COUPON back (an order that counted it was cancelled);
  * never below zero. SOUK_OK or the database error. */

@@ -80,7 +80,9 @@ souk_err souk_cart_explain_tx(souk_store *db, int64_t id, const json_t *cart, so
     const char *why = souk__cart_coupon_refusal(db, id, code, &e);
     if (e)
         return e;
-    if (why)
+    if (why && strcmp(why, "no such coupon") == 0) /* a promotion's code: the cart says why */
+        souk_problems_add(pr, a, "coupon", "%s does not apply: see promotions.not_applied", code);
+    else if (why)
         souk_problems_add(pr, a, "coupon", "%s no longer applies: %s", code, why);
     else /* the coupon's rules hold, so its minimum is what is missing */
         souk_problems_add(pr, a, "coupon", "%s does not apply: the subtotal is below the coupon's minimum", code);

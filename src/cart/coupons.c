@@ -48,22 +48,38 @@ const char *souk__cart_coupon_refusal(souk_store *db, int64_t cart, const char *
     return refusal(db, &c, &coupon, e);
 }
 
+/* The code of an active promotion named CODE into *ID (0: none). Whether
+ * it applies is the cart's answer to say (promotions.not_applied). */
+static souk_err promo_code(souk_store *db, const char *code, int64_t *id)
+{
+    *id = 0;
+    int r = souk_store_one(db,
+                           "SELECT pc.id FROM promotion_codes pc JOIN promotions p ON p.id = pc.promotion_id "
+                           "WHERE pc.code = upper($1) AND p.active = 1",
+                           SOUK_ARGS(SOUK_TEXT(code)), SOUK_COLS(SOUK_COL_I64(id)));
+    return r == SOUK_DB_DONE ? SOUK_OK : souk_store_dberr(r);
+}
+
 static souk_err apply_body(souk_store *db, void *arg)
 {
     const apply_ctx *c = arg;
-    int64_t coupon = 0;
+    int64_t coupon = 0, promo = 0;
     if (c->code) {
         souk_err e = SOUK_OK;
         const char *why = refusal(db, c, &coupon, &e);
+        if (!e && coupon == 0 && why) /* not a coupon: perhaps a promotion's code */
+            e = promo_code(db, c->code, &promo);
         if (e)
             return e;
-        if (why) {
+        if (why && !promo) {
             souk_problems_add(c->pr, c->a, "code", "%s", why);
             return SOUK_E_VALIDATION;
         }
+        if (promo)
+            coupon = 0;
     }
-    int r = souk_store_exec(db, "UPDATE carts SET coupon_id = $2 WHERE id = $1",
-                            SOUK_ARGS(SOUK_I64(c->cart), SOUK_REF(coupon)));
+    int r = souk_store_exec(db, "UPDATE carts SET coupon_id = $2, promo_code_id = $3 WHERE id = $1",
+                            SOUK_ARGS(SOUK_I64(c->cart), SOUK_REF(coupon), SOUK_REF(promo)));
     return r < 0 ? souk_store_dberr(r) : souk__cart_touch(db, c->cart, "coupon");
 }
 
@@ -81,7 +97,12 @@ souk_err souk_cart_coupon_use_tx(souk_store *db, int64_t cart, int64_t *coupon)
                            "(SELECT coupon_id FROM carts WHERE id = $1) AND (usage_limit IS NULL "
                            "OR used_count < usage_limit) RETURNING id",
                            SOUK_ARGS(SOUK_I64(cart)), SOUK_COLS(SOUK_COL_I64(coupon)));
-    return r == SOUK_DB_DONE ? SOUK_E_CONFLICT : souk_store_dberr(r);
+    if (r == SOUK_DB_DONE) { /* a promotion's code is counted by souk_cart_promo_claim_tx */
+        r = souk_store_one(db, "SELECT 1 FROM carts WHERE id = $1 AND coupon_id IS NULL AND promo_code_id IS NOT NULL",
+                           SOUK_ARGS(SOUK_I64(cart)), NULL);
+        return r == SOUK_DB_ROW ? SOUK_OK : r == SOUK_DB_DONE ? SOUK_E_CONFLICT : souk_store_dberr(r);
+    }
+    return souk_store_dberr(r);
 }
 
 souk_err souk_cart_coupon_release_tx(souk_store *db, int64_t coupon)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cart/promo.h"
 #include "cart/totals.h"
 #include "core/arena.h"
 #include "core/err.h"
@@ -19,6 +20,11 @@ typedef struct souk__cart_head {
     char currency[4], region[16], ship_code[64], coupon_code[64]; /* "" = none */
     int64_t updated, expires;                                     /* µs */
     souk_cart_pricing p;
+    int64_t code_promotion; /* the promotion whose code is on the cart (0: none) */
+    bool code_used_up;      /* that code's own usage limit is reached */
+    int64_t user;           /* the cart's customer (0: a guest) */
+    int nspent;             /* promotions this customer has had their share of (per-customer limit) */
+    int64_t spent[16];
 } souk__cart_head;
 
 /* One line, priced in the cart's currency. Texts live in the arena the
@@ -26,10 +32,11 @@ typedef struct souk__cart_head {
  * any bytes). */
 typedef struct souk__cart_line {
     int64_t variant, product, quantity, added_at;
-    int64_t unit;    /* minor units, when PRICED */
-    bool priced;     /* the variant has a price in the cart's currency */
-    bool for_sale;   /* the variant and its product are active */
-    bool quoted_now; /* its quoted price (cart_lines.quoted_*) is its price now */
+    int64_t brand, vendor, category; /* 0: none (catalog_promo_products) */
+    int64_t unit;                    /* minor units, when PRICED */
+    bool priced;                     /* the variant has a price in the cart's currency */
+    bool for_sale;                   /* the variant and its product are active */
+    bool quoted_now;                 /* its quoted price (cart_lines.quoted_*) is its price now */
     int64_t quoted_amount;
     const char *sku, *product_title, *variant_title;
     size_t sku_len, product_title_len, variant_title_len;
@@ -79,6 +86,47 @@ souk_err souk__cart_quote_lines(souk_store *db, int64_t cart);
  * "… is for another currency" — or NULL when it can; *E gets a database
  * error (then NULL is returned). */
 const char *souk__cart_coupon_refusal(souk_store *db, int64_t cart, const char *code, souk_err *e);
+
+/* ---- promotions (promo_snapshot.c, promo_apply.c, promo_claim.c) ---- */
+
+/* The promotions in memory: N of them, by priority then id, category sets
+ * expanded to their subtrees. Shared and never changed once published. */
+typedef struct souk__promo_snap {
+    int64_t gen, cat_key;
+    int n, refs;
+    souk_promo *p;
+} souk__promo_snap;
+
+/* Makes the process's snapshot the one of generation GEN and category tree
+ * CAT_KEY, loading it through DB (inside the caller's transaction) unless it
+ * is already. SOUK_OK or the database error / INTERNAL (memory). */
+souk_err souk__promo_snap_refresh(souk_store *db, int64_t gen, int64_t cat_key);
+
+/* The current snapshot with a reference the caller gives back with
+ * souk__promo_snap_release, or NULL (none loaded yet: no promotions). */
+souk__promo_snap *souk__promo_snap_acquire(void);
+void souk__promo_snap_release(souk__promo_snap *s);
+
+/* Prices V's buyable lines (the first N of V's lines that are for sale and
+ * priced, as LINES lists their indices) under the promotions of S (NULL:
+ * none) into *R. */
+void souk__promo_price(const souk__promo_snap *s, const souk__cart_view *v, const int *lines, int n,
+                       souk_promo_result *r);
+
+/* The promotions part of the cart's JSON ({applied: [...], not_applied:
+ * [...]}) for R under S; NULL when memory ran out. */
+json_t *souk__promo_json(const souk__promo_snap *s, const souk_promo_result *r, const char *currency);
+
+/* The usage key of a customer: "u:<USER>", or for a guest "e:<EMAIL in lower case>". */
+void souk__promo_customer_key(int64_t user, const char *email, char *out, size_t cap);
+
+/* Fills H's spent list: the promotions whose per-customer limit CUSTOMER
+ * (a souk__promo_customer_key) has reached. SOUK_OK or the database error. */
+souk_err souk__promo_spent(souk_store *db, const char *customer, souk__cart_head *h);
+
+/* Bumps promotion_state's generation inside the caller's transaction (every
+ * write that changes what the snapshot holds). SOUK_OK or the database error. */
+souk_err souk__promo_bump_tx(souk_store *db);
 
 /* The JSON spec check of a currency code: NULL for a known ISO 4217 code,
  * else the message. */

@@ -41,17 +41,21 @@ static int64_t line_count(souk_store *db, int64_t cart, int *r)
 static souk_err read_offer(souk_store *db, const line_ctx *c, const souk__cart_view *v, souk__cart_line *l)
 {
     bool no_price = false;
-    souk_stmt *st = souk_store_query(db,
-                                     "SELECT o.product_id, o.sku, o.product_title, o.variant_title, "
-                                     "o.purchasable = 1, pr.amount FROM catalog_offers o "
-                                     "LEFT JOIN catalog_offer_prices pr ON pr.variant_id = o.variant_id "
-                                     "AND pr.currency = $2 WHERE o.variant_id = $1",
-                                     SOUK_ARGS(SOUK_I64(c->variant), SOUK_TEXT(v->h.currency)));
+    souk_stmt *st =
+        souk_store_query(db,
+                         "SELECT o.product_id, o.sku, o.product_title, o.variant_title, "
+                         "o.purchasable = 1, pr.amount, coalesce(pp.brand_id, 0), "
+                         "coalesce(pp.vendor_id, 0), coalesce(pp.category_id, 0) FROM catalog_offers o "
+                         "LEFT JOIN catalog_offer_prices pr ON pr.variant_id = o.variant_id AND pr.currency = $2 "
+                         "LEFT JOIN catalog_promo_products pp ON pp.product_id = o.product_id "
+                         "WHERE o.variant_id = $1",
+                         SOUK_ARGS(SOUK_I64(c->variant), SOUK_TEXT(v->h.currency)));
     memset(l, 0, sizeof *l);
     l->variant = c->variant;
-    int r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&l->product), SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP,
-                                         SOUK_COL_BOOL(&l->for_sale),
-                                         SOUK_COL_NULLABLE(SOUK_COL_I64(&l->unit), &no_price)));
+    int r =
+        souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&l->product), SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_SKIP,
+                                     SOUK_COL_BOOL(&l->for_sale), SOUK_COL_NULLABLE(SOUK_COL_I64(&l->unit), &no_price),
+                                     SOUK_COL_I64(&l->brand), SOUK_COL_I64(&l->vendor), SOUK_COL_I64(&l->category)));
     if (r != SOUK_DB_ROW)
         return souk_store_dberr(r); /* no such variant: not for sale */
     l->priced = !no_price;

@@ -24,7 +24,8 @@
 static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
 {
     bool has_shipping = false, coupon_ok = false, percent = false;
-    int64_t ship_amount = 0, free_above = -1, coupon_value = 0, coupon_min = 0;
+    int64_t ship_amount = 0, free_above = -1, coupon_value = 0, coupon_min = 0, gen = 0, cat_key = 0;
+    char code[64] = "";
     memset(h, 0, sizeof *h);
     int r = souk_store_one(
         db,
@@ -33,17 +34,24 @@ static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
         "coalesce(s.amount, 0), coalesce(s.free_above, -1), coalesce(k.code, ''), k.kind = 'percent', "
         "coalesce(k.value, 0), coalesce(k.min_subtotal, 0), "
         "k.active = 1 AND coalesce(k.starts_at, 0) <= $2 AND coalesce(k.expires_at, 9223372036854775807) > $2 "
-        "AND (k.usage_limit IS NULL OR k.used_count < k.usage_limit) AND (k.kind = 'percent' OR k.currency = c.currency) "
+        "AND (k.usage_limit IS NULL OR k.used_count < k.usage_limit) AND (k.kind = 'percent' OR k.currency = c.currency), "
+        "coalesce(pc.code, ''), coalesce(pc.promotion_id, 0), "
+        "pc.usage_limit IS NOT NULL AND pc.used_count >= pc.usage_limit, "
+        "(SELECT generation FROM promotion_state WHERE id = 1), "
+        "coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'content'), 0), coalesce(c.user_id, 0) "
         "FROM carts c "
         "LEFT JOIN tax_rates t ON t.region = c.region "
         "LEFT JOIN shipping_methods s ON s.id = c.shipping_method_id AND s.active = 1 "
-        "LEFT JOIN coupons k ON k.id = c.coupon_id WHERE c.id = $1",
+        "LEFT JOIN coupons k ON k.id = c.coupon_id "
+        "LEFT JOIN promotion_codes pc ON pc.id = c.promo_code_id WHERE c.id = $1",
         SOUK_ARGS(SOUK_I64(id), SOUK_I64(souk_time_now_us())),
         SOUK_COLS(SOUK_COL_STR(h->currency), SOUK_COL_STR(h->region), SOUK_COL_I64(&h->updated),
                   SOUK_COL_I64(&h->expires), SOUK_COL_I64(&h->p.tax_rate_bp), SOUK_COL_BOOL(&h->p.prices_include_tax),
                   SOUK_COL_BOOL(&has_shipping), SOUK_COL_STR(h->ship_code), SOUK_COL_I64(&ship_amount),
                   SOUK_COL_I64(&free_above), SOUK_COL_STR(h->coupon_code), SOUK_COL_BOOL(&percent),
-                  SOUK_COL_I64(&coupon_value), SOUK_COL_I64(&coupon_min), SOUK_COL_BOOL(&coupon_ok)));
+                  SOUK_COL_I64(&coupon_value), SOUK_COL_I64(&coupon_min), SOUK_COL_BOOL(&coupon_ok), SOUK_COL_STR(code),
+                  SOUK_COL_I64(&h->code_promotion), SOUK_COL_BOOL(&h->code_used_up), SOUK_COL_I64(&gen),
+                  SOUK_COL_I64(&cat_key), SOUK_COL_I64(&h->user)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
     h->p.free_shipping_above = -1;
@@ -61,7 +69,10 @@ static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
         h->p.coupon_value = coupon_value;
         h->p.coupon_min_subtotal = coupon_min;
     }
-    return SOUK_OK;
+    if (!h->coupon_code[0] && code[0]) /* a promotion's code (promotions.md): shown as the cart's coupon */
+        memcpy(h->coupon_code, code, sizeof code);
+    /* the promotions as they are now, loaded once per change of theirs */
+    return souk__promo_snap_refresh(db, gen, cat_key);
 }
 
 /* A copy of text column COL of ST in A, its length in *LEN ("" for NULL). */
@@ -105,8 +116,10 @@ static souk_err read_lines(souk_store *db, souk__cart_view *v, souk_arena *a)
     souk_stmt *st = souk_store_query(db,
                                      "SELECT l.variant_id, o.product_id, o.sku, o.product_title, o.variant_title, "
                                      "l.quantity, pr.amount, o.purchasable = 1, l.added_at, l.quoted_currency, "
-                                     "l.quoted_amount FROM cart_lines l "
+                                     "l.quoted_amount, coalesce(pp.brand_id, 0), coalesce(pp.vendor_id, 0), "
+                                     "coalesce(pp.category_id, 0) FROM cart_lines l "
                                      "JOIN catalog_offers o ON o.variant_id = l.variant_id "
+                                     "LEFT JOIN catalog_promo_products pp ON pp.product_id = o.product_id "
                                      "LEFT JOIN catalog_offer_prices pr ON pr.variant_id = l.variant_id "
                                      "AND pr.currency = $2 WHERE l.cart_id = $1 ORDER BY l.added_at, l.variant_id",
                                      SOUK_ARGS(SOUK_I64(v->id), SOUK_TEXT(v->h.currency)));
@@ -115,12 +128,14 @@ static souk_err read_lines(souk_store *db, souk__cart_view *v, souk_arena *a)
         souk__cart_line one = {0};
         bool no_price = false, no_quote = false, no_quote_currency = false;
         char quoted_currency[4] = "";
-        r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&one.variant), SOUK_COL_I64(&one.product), SOUK_COL_SKIP,
-                                         SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_I64(&one.quantity),
-                                         SOUK_COL_NULLABLE(SOUK_COL_I64(&one.unit), &no_price),
-                                         SOUK_COL_BOOL(&one.for_sale), SOUK_COL_I64(&one.added_at),
-                                         SOUK_COL_NULLABLE(SOUK_COL_STR(quoted_currency), &no_quote_currency),
-                                         SOUK_COL_NULLABLE(SOUK_COL_I64(&one.quoted_amount), &no_quote)));
+        r = souk_stmt_next(st,
+                           SOUK_COLS(SOUK_COL_I64(&one.variant), SOUK_COL_I64(&one.product), SOUK_COL_SKIP,
+                                     SOUK_COL_SKIP, SOUK_COL_SKIP, SOUK_COL_I64(&one.quantity),
+                                     SOUK_COL_NULLABLE(SOUK_COL_I64(&one.unit), &no_price),
+                                     SOUK_COL_BOOL(&one.for_sale), SOUK_COL_I64(&one.added_at),
+                                     SOUK_COL_NULLABLE(SOUK_COL_STR(quoted_currency), &no_quote_currency),
+                                     SOUK_COL_NULLABLE(SOUK_COL_I64(&one.quoted_amount), &no_quote),
+                                     SOUK_COL_I64(&one.brand), SOUK_COL_I64(&one.vendor), SOUK_COL_I64(&one.category)));
         if (r != SOUK_DB_ROW)
             break;
         one.priced = !no_price;
@@ -146,6 +161,11 @@ souk_err souk__cart_read(souk_store *db, int64_t id, souk_arena *a, souk__cart_v
     memset(v, 0, sizeof *v);
     v->id = id;
     souk_err e = read_head(db, id, &v->h);
+    if (!e && v->h.user) { /* a customer's cart: the promotions they have had their share of */
+        char customer[32];
+        souk__promo_customer_key(v->h.user, NULL, customer, sizeof customer);
+        e = souk__promo_spent(db, customer, &v->h);
+    }
     return e ? e : read_lines(db, v, a);
 }
 
@@ -195,14 +215,15 @@ static int set_all(json_t *o, size_t n, const char *const keys[], json_t *const 
     return rc;
 }
 
-static json_t *line_json(const souk__cart_line *l, const char *currency)
+static json_t *line_json(const souk__cart_line *l, const char *currency, int64_t discount)
 {
     bool buyable = l->for_sale && l->priced;
     const char *problem = !l->for_sale ? "no longer for sale"
                           : !l->priced ? "has no price in the cart's currency"
                                        : NULL;
-    static const char *const keys[] = {"variant_id", "product_id", "sku",        "product_title", "variant_title",
-                                       "quantity",   "unit_price", "line_total", "purchasable",   "problem"};
+    static const char *const keys[] = {"variant_id",    "product_id",  "sku",        "product_title",
+                                       "variant_title", "quantity",    "unit_price", "line_total",
+                                       "discount",      "purchasable", "problem"};
     json_t *const values[] = {id_json("var", l->variant),
                               id_json("prod", l->product),
                               text_json(l->sku, l->sku_len),
@@ -211,6 +232,7 @@ static json_t *line_json(const souk__cart_line *l, const char *currency)
                               json_integer((json_int_t)l->quantity),
                               l->priced ? money(l->unit, currency) : json_null(),
                               buyable ? money(l->unit * l->quantity, currency) : json_null(),
+                              buyable ? money(discount, currency) : json_null(),
                               json_boolean(buyable),
                               problem ? json_string(problem) : json_null()};
     json_t *o = json_object();
@@ -225,17 +247,39 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
 {
     *out = NULL;
     souk_cart_line_price priced[SOUK_CART_MAX_LINES];
-    int n = 0;
+    int n = 0, idx[SOUK_CART_MAX_LINES];
     for (int i = 0; i < v->n; i++)
-        if (v->lines[i].for_sale && v->lines[i].priced && n < SOUK_CART_MAX_LINES)
+        if (v->lines[i].for_sale && v->lines[i].priced && n < SOUK_CART_MAX_LINES) {
+            idx[n] = i;
             priced[n++] = (souk_cart_line_price){v->lines[i].unit, v->lines[i].quantity};
+        }
     souk_cart_totals t;
-    if (souk_cart_compute(priced, n, &v->h.p, &t) < 0)
+    souk_cart_pricing p = v->h.p;
+    if (souk_cart_compute(priced, n, &p, &t) < 0)
         return SOUK_E_VALIDATION; /* beyond the largest amount souk computes */
+    /* the promotions, on a cart souk can price at all; the coupon after them */
+    souk__promo_snap *snap = souk__promo_snap_acquire();
+    souk_promo_result result, *pr = &result;
+    souk__promo_price(snap, v, idx, n, pr);
+    p.promo_discount = pr->discount;
+    p.promo_free_shipping = pr->free_shipping;
+    souk_cart_compute(priced, n, &p, &t);
+    for (int k = 0; snap && v->h.code_promotion && k < pr->n; k++) /* a promotion's code "applies" with it */
+        if (snap->p[pr->out[k].promo].id == v->h.code_promotion && pr->out[k].applied)
+            t.coupon_applied = true;
+    /* each line's share: its promotions', then the coupon's by largest remainder */
+    int64_t share[SOUK_CART_MAX_LINES], left[SOUK_CART_MAX_LINES], by_line[SOUK_CART_MAX_LINES] = {0};
+    for (int k = 0; k < n; k++)
+        left[k] = priced[k].unit_amount * priced[k].quantity - pr->line_discount[k];
+    souk_promo_allocate(t.discount - pr->discount, left, n, share);
+    for (int k = 0; k < n; k++)
+        by_line[idx[k]] = pr->line_discount[k] + share[k];
     const char *cur = v->h.currency;
+    json_t *promotions = souk__promo_json(snap, pr, cur);
+    souk__promo_snap_release(snap);
     json_t *lines = json_array();
     for (int i = 0; lines && i < v->n; i++)
-        if (json_array_append_new(lines, line_json(&v->lines[i], cur)) < 0) {
+        if (json_array_append_new(lines, line_json(&v->lines[i], cur, by_line[i])) < 0) {
             json_decref(lines);
             lines = NULL;
         }
@@ -252,7 +296,7 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
     }
     char up[SOUK_RFC3339_LEN], ex[SOUK_RFC3339_LEN];
     static const char *const keys[] = {"id",    "currency", "region",     "shipping_method", "coupon",
-                                       "lines", "totals",   "updated_at", "expires_at"};
+                                       "lines", "totals",   "promotions", "updated_at",      "expires_at"};
     json_t *const values[] = {id_json("cart", v->id),
                               json_string(cur),
                               text_or_null(v->h.region),
@@ -260,6 +304,7 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
                               text_or_null(v->h.coupon_code),
                               lines,
                               totals,
+                              promotions,
                               json_string(souk_time_format(v->h.updated, up)),
                               json_string(souk_time_format(v->h.expires, ex))};
     json_t *o = json_object();
@@ -269,6 +314,23 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
     }
     *out = o;
     return SOUK_OK;
+}
+
+souk_err souk_cart_json_as(souk_store *db, int64_t id, int64_t user, const char *email, json_t **out)
+{
+    souk_arena a;
+    souk_arena_init(&a, 4096, 0);
+    souk__cart_view v;
+    souk_err e = souk__cart_read(db, id, &a, &v);
+    if (!e && !v.h.user && (user || email)) { /* a guest known at checkout by their e-mail */
+        char customer[300];
+        souk__promo_customer_key(user, email, customer, sizeof customer);
+        e = souk__promo_spent(db, customer, &v.h);
+    }
+    if (!e)
+        e = souk__cart_render(&v, out);
+    souk_arena_release(&a);
+    return e;
 }
 
 souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out)

@@ -24,16 +24,18 @@ int souk_cart_compute(const souk_cart_line_price *lines, int n, const souk_cart_
         if (subtotal > LIMIT)
             return -1;
     }
-    int64_t discount = 0;
+    int64_t promo = p->promo_discount < 0 ? 0 : p->promo_discount > subtotal ? subtotal : p->promo_discount;
+    int64_t discount = promo;
     if (p->coupon != SOUK_COUPON_NONE && subtotal >= p->coupon_min_subtotal && subtotal > 0) {
-        discount = p->coupon == SOUK_COUPON_PERCENT ? souk_cart_bp(subtotal, p->coupon_value) : p->coupon_value;
-        if (discount > subtotal)
-            discount = subtotal;
+        int64_t left = subtotal - promo;
+        int64_t c = p->coupon == SOUK_COUPON_PERCENT ? souk_cart_bp(left, p->coupon_value) : p->coupon_value;
+        discount += c > left ? left : c;
         out->coupon_applied = true;
     }
     int64_t goods = subtotal - discount;
     int64_t shipping = 0;
-    if (p->has_shipping && n > 0 && !(p->free_shipping_above >= 0 && goods >= p->free_shipping_above))
+    if (p->has_shipping && n > 0 && !p->promo_free_shipping &&
+        !(p->free_shipping_above >= 0 && goods >= p->free_shipping_above))
         shipping = p->shipping_amount;
     int64_t tax;
     if (p->prices_include_tax)
@@ -46,4 +48,12 @@ int souk_cart_compute(const souk_cart_line_price *lines, int n, const souk_cart_
     out->tax = tax;
     out->total = goods + shipping + (p->prices_include_tax ? 0 : tax);
     return 0;
+}
+
+int64_t souk_cart_line_refund(int64_t paid, int64_t quantity, int64_t before, int64_t q)
+{
+    if (paid <= 0 || quantity <= 0 || before < 0 || q <= 0 || before + q > quantity)
+        return 0;
+    /* paid ≤ 4·10^14 and quantity ≤ 999 (SOUK_CART_MAX_QUANTITY): no overflow */
+    return paid * (before + q) / quantity - paid * before / quantity;
 }

@@ -4,10 +4,12 @@
  *
  * Rules (documented for shoppers in docs/cart.md):
  * - subtotal = Σ unit price × quantity of the lines that can be bought;
- * - discount: percent coupons take rate_bp/10000 of the subtotal rounded
- *   half up; fixed coupons take their amount; never more than the subtotal;
+ * - discount: the promotions' discount (promo.h) first, then the coupon:
+ *   percent coupons take rate_bp/10000 of what the promotions left of the
+ *   subtotal rounded half up; fixed coupons take their amount; never more
+ *   than the subtotal in all;
  * - shipping: the method's amount, or 0 when subtotal − discount reaches
- *   the method's free-above threshold;
+ *   the method's free-above threshold or a free-shipping promotion applies;
  * - tax applies to the goods after discount (shipping is not taxed):
  *   with tax-exclusive prices tax = (subtotal − discount) × rate, added to
  *   the total; with tax-inclusive prices the tax is the part of
@@ -36,6 +38,8 @@ typedef struct souk_cart_pricing {
     int64_t free_shipping_above; /* < 0: never free */
     int64_t tax_rate_bp;         /* 2000 = 20 % */
     bool prices_include_tax;
+    int64_t promo_discount;   /* the promotions' discount, taken before the coupon (≤ subtotal) */
+    bool promo_free_shipping; /* a free-shipping promotion applies */
 } souk_cart_pricing;
 
 typedef struct souk_cart_totals {
@@ -46,6 +50,14 @@ typedef struct souk_cart_totals {
 /* Computes the totals of N lines under P. Returns 0, or -1 when the subtotal
  * would exceed 4·10^14 minor units (beyond that, rates could overflow). */
 int souk_cart_compute(const souk_cart_line_price *lines, int n, const souk_cart_pricing *p, souk_cart_totals *out);
+
+/* What giving back Q more units of an order line pays back, when PAID is
+ * what the line cost after its discount share (line_total − discount) for
+ * QUANTITY units and BEFORE units were given back already: the units' share
+ * of PAID rounded down, the last unit taking what is left, so that refunds
+ * of a line in any steps sum to exactly PAID and never more. 0 for bad
+ * arguments (Q ≤ 0, BEFORE + Q > QUANTITY). */
+int64_t souk_cart_line_refund(int64_t paid, int64_t quantity, int64_t before, int64_t q);
 
 /* X × BP / 10000 rounded half up (X, BP ≥ 0). */
 int64_t souk_cart_bp(int64_t x, int64_t bp);

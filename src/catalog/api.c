@@ -10,6 +10,7 @@
 #include "core/id.h"
 #include "core/money.h"
 #include "catalog/catalog.h"
+#include "core/time.h"
 #include "core/banned.h"
 
 #define PERM_WRITE "catalog:write" /* every product, the taxonomy */
@@ -102,6 +103,8 @@ int souk_catalog_api_list(souk_req *req, souk_res *res)
         return fail(res, e);
     if (f.has_in_stock) /* whether a product is listed follows its stock */
         res->cache_tags |= SOUK_CACHE_TAG_STOCK;
+    /* the rows show flash-sale prices: a cached copy must not outlive a sale's start or end */
+    res->cache_until_us = souk_catalog_flash_next_edge(req->store, souk_time_now_us());
     res->status = 200;
     return 0;
 }
@@ -109,7 +112,8 @@ int souk_catalog_api_list(souk_req *req, souk_res *res)
 int souk_catalog_api_get(souk_req *req, souk_res *res)
 {
     bool admin_view = souk_req_can(req, PERM_UNPUBLISHED);
-    souk_err e = souk_catalog_product_write(req->store, req->params[0], admin_view, &res->body);
+    souk_err e =
+        souk_catalog_product_write_until(req->store, req->params[0], admin_view, &res->body, &res->cache_until_us);
     if (e)
         return fail(res, e);
     res->live = !admin_view; /* the public view's "available" counts are filled in when sent */

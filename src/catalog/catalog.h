@@ -191,6 +191,17 @@ souk_err souk_catalog_product_get_id(souk_store *db, int64_t id, bool admin_view
  * hold a partial document. */
 souk_err souk_catalog_product_write(souk_store *db, const char *id_or_slug, bool admin_view, souk_buf *out);
 
+/* Same, with in *UNTIL the time (µs, wall clock) the document next changes
+ * by itself — a flash sale on the product starting or ending, when each
+ * price shows or drops its "sale" — or 0: a cached copy must not outlive it. */
+souk_err souk_catalog_product_write_until(souk_store *db, const char *id_or_slug, bool admin_view, souk_buf *out,
+                                          int64_t *until);
+
+/* When the next flash sale starts or ends after NOW (µs; 0: none), for the
+ * answers that show sale prices (lists, search hits) to be cached no longer;
+ * NOW itself when it cannot be read (then nothing is cached). */
+int64_t souk_catalog_flash_next_edge(souk_store *db, int64_t now);
+
 /* Same, by numeric id. */
 souk_err souk_catalog_product_write_id(souk_store *db, int64_t id, bool admin_view, souk_buf *out);
 

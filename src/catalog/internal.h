@@ -122,4 +122,34 @@ void souk__catalog_check_price_list(const souk_json_array *prices, const char *p
  * runs out. */
 char *souk__catalog_cursor(souk_catalog_sort sort, int64_t id, int64_t key, const char *text, souk_arena *a);
 
+/* ---- flash sales (flash.c) ---- */
+
+/* The flash sale running on a product now, and when that next changes. */
+typedef struct souk__catalog_flash_sale {
+    bool running;
+    int64_t rate_bp;   /* basis points off, while RUNNING */
+    int64_t ends_at;   /* µs, while RUNNING */
+    int64_t next_edge; /* µs: the next start or end of a sale on the product; 0 = none */
+} souk__catalog_flash_sale;
+
+/* The flash sales not yet ended at NOW (the cart's view cart_flash_sales),
+ * with the category tree when one names categories. */
+typedef struct souk__catalog_flash_set souk__catalog_flash_set;
+
+/* Loads them into *OUT (in A). SOUK_OK or the database error / INTERNAL. */
+souk_err souk__catalog_flash_load(souk_store *db, int64_t now, souk_arena *a, souk__catalog_flash_set **out);
+
+/* The sale of F (NULL: none) on a product with those refs (0 = none), its
+ * category standing for its ancestors too, into *OUT. */
+void souk__catalog_flash_match(const souk__catalog_flash_set *f, int64_t product, int64_t brand, int64_t vendor,
+                               int64_t category, souk__catalog_flash_sale *out);
+
+/* What a unit priced AMOUNT costs under F (running): AMOUNT less RATE_BP,
+ * rounded half up as the cart rounds. */
+int64_t souk__catalog_sale_amount(const souk__catalog_flash_sale *f, int64_t amount);
+
+/* Appends ,"sale":{"amount":…,"ends_at":…} for a price AMOUNT to B when F
+ * runs (nothing otherwise). */
+void souk__catalog_put_sale(souk_buf *b, const souk__catalog_flash_sale *f, int64_t amount);
+
 #endif

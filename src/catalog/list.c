@@ -289,10 +289,11 @@ typedef struct span {
 } span;
 
 typedef struct page_extras {
-    souk_buf side;            /* the rendered images */
-    span *image;              /* per page row */
-    int64_t (*rating)[2];     /* per page row: approved reviews' count and rating sum */
-    souk__catalog_refs *refs; /* the connection's refs */
+    souk_buf side;                  /* the rendered images */
+    span *image;                    /* per page row */
+    int64_t (*rating)[2];           /* per page row: approved reviews' count and rating sum */
+    souk__catalog_refs *refs;       /* the connection's refs */
+    souk__catalog_flash_set *sales; /* the flash sales running or to come */
 } page_extras;
 
 /* Runs the image query for ROWS[AT..AT+M) (M ≤ BATCH_MAX) and renders what
@@ -348,7 +349,7 @@ static int page_fetch(souk_store *db, const list_row *rows, int n, souk_arena *a
     x->image = souk_arena_alloc(a, sizeof *x->image * (size_t)(n > 0 ? n : 1));
     x->rating = souk_arena_alloc(a, sizeof *x->rating * (size_t)(n > 0 ? n : 1));
     x->refs = souk__catalog_refs_open(db, a);
-    if (!x->image || !x->rating || !x->refs)
+    if (!x->image || !x->rating || !x->refs || souk__catalog_flash_load(db, souk_time_now_us(), a, &x->sales))
         return SOUK_DB_HARD;
     memset(x->image, 0, sizeof *x->image * (size_t)n);
     memset(x->rating, 0, sizeof *x->rating * (size_t)n);
@@ -398,6 +399,9 @@ static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const li
         souk_jw_int(out, w->price);
         SOUK_JW_LIT(out, ",\"currency\":");
         souk_jw_str(out, currency, SOUK_JW_HTML_SAFE);
+        souk__catalog_flash_sale sale;
+        souk__catalog_flash_match(x->sales, w->id, w->brand, w->vendor, w->category, &sale);
+        souk__catalog_put_sale(out, &sale, w->price); /* the lowest price, while a flash sale runs */
         souk_buf_addc(out, '}');
     } else {
         SOUK_JW_LIT(out, ",\"price\":null");

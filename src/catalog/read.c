@@ -10,6 +10,7 @@
 
 #include "core/id.h"
 #include "core/live.h"
+#include "core/time.h"
 #include "store/page.h"
 #include "core/banned.h"
 
@@ -129,7 +130,7 @@ static void put_variant_tail(souk_buf *b, const variant_tail *t, bool admin_view
  * inventory's published read model variant_availability (inventory.h) at
  * the time of the read — a snapshot, not a promise (only a reservation holds
  * stock). *N gets how many. SOUK_DB_DONE or a negative souk_db_status. */
-static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, int *n)
+static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, const souk__catalog_flash_sale *flash, int *n)
 {
     variant_tail t = {0};
     int r, count = 0;
@@ -172,6 +173,7 @@ static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, int *n)
         souk_jw_int(b, souk_stmt_i64(st, 10));
         SOUK_JW_LIT(b, ",\"currency\":");
         souk_jw_text(b, cur, cur_len, SOUK_JW_AS_JANSSON);
+        souk__catalog_put_sale(b, flash, souk_stmt_i64(st, 10)); /* while a flash sale runs */
         souk_buf_addc(b, '}');
         first_price = false;
     }
@@ -243,7 +245,7 @@ static void put_ref_cols(souk_buf *b, souk_stmt *st, int col, souk_taxon_kind ki
 
 /* The product in the first row of ST (a PRODUCT_SQL query), with what hangs
  * off it, into OUT. NOT_FOUND when there is no row or the product is hidden. */
-static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, souk_buf *out)
+static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, souk_buf *out, int64_t *until)
 {
     int r = souk_stmt_step(st);
     if (r != SOUK_DB_ROW)
@@ -257,6 +259,7 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
         return SOUK_E_NOT_FOUND;
     }
     int64_t id = souk_stmt_i64(st, 0), created = souk_stmt_i64(st, 5), updated = souk_stmt_i64(st, 6);
+    int64_t brand = souk_stmt_i64(st, 7), vendor = souk_stmt_i64(st, 10), category = souk_stmt_i64(st, 13);
     static const char *const keys[4] = {",\"slug\":", ",\"title\":", ",\"description\":", ",\"status\":"};
     SOUK_JW_LIT(out, "{\"id\":");
     souk_jw_id(out, SOUK_PREFIX_PRODUCT, id);
@@ -279,6 +282,17 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
     SOUK_JW_LIT(out, ",\"images\":");
     if ((r = put_images(out, db, id)) < 0)
         return souk_store_dberr(r);
+    souk__catalog_flash_sale flash;
+    souk_arena fa;
+    souk_arena_init(&fa, 1024, 0);
+    souk__catalog_flash_set *sales = NULL;
+    souk_err fe = souk__catalog_flash_load(db, souk_time_now_us(), &fa, &sales);
+    souk__catalog_flash_match(sales, id, brand, vendor, category, &flash);
+    souk_arena_release(&fa);
+    if (fe)
+        return fe;
+    if (until)
+        *until = flash.next_edge;
     SOUK_JW_LIT(out, ",\"variants\":[");
     int n;
     r = put_variants(out,
@@ -288,7 +302,7 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
                                                  : VARIANT_SQL "WHERE v.product_id = $1 AND v.status = 'active' "
                                                                "ORDER BY v.position, v.id, vp.currency",
                                       SOUK_ARGS(SOUK_I64(id))),
-                     admin_view, &n);
+                     admin_view, &flash, &n);
     if (r < 0)
         return souk_store_dberr(r);
     SOUK_JW_LIT(out, "],\"created_at\":");
@@ -302,18 +316,27 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
 souk_err souk_catalog_product_write_id(souk_store *db, int64_t id, bool admin_view, souk_buf *out)
 {
     return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.id = $1", SOUK_ARGS(SOUK_I64(id))), admin_view,
-                         out);
+                         out, NULL);
+}
+
+souk_err souk_catalog_product_write_until(souk_store *db, const char *id_or_slug, bool admin_view, souk_buf *out,
+                                          int64_t *until)
+{
+    int64_t id;
+    *until = 0;
+    if (souk_id_parse(SOUK_PREFIX_PRODUCT, id_or_slug, strlen(id_or_slug), &id) == 0)
+        return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.id = $1", SOUK_ARGS(SOUK_I64(id))),
+                             admin_view, out, until);
+    if (souk_catalog_check_slug(id_or_slug, strlen(id_or_slug)))
+        return SOUK_E_NOT_FOUND;
+    return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.slug = $1", SOUK_ARGS(SOUK_TEXT(id_or_slug))),
+                         admin_view, out, until);
 }
 
 souk_err souk_catalog_product_write(souk_store *db, const char *id_or_slug, bool admin_view, souk_buf *out)
 {
-    int64_t id;
-    if (souk_id_parse(SOUK_PREFIX_PRODUCT, id_or_slug, strlen(id_or_slug), &id) == 0)
-        return souk_catalog_product_write_id(db, id, admin_view, out);
-    if (souk_catalog_check_slug(id_or_slug, strlen(id_or_slug)))
-        return SOUK_E_NOT_FOUND;
-    return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.slug = $1", SOUK_ARGS(SOUK_TEXT(id_or_slug))),
-                         admin_view, out);
+    int64_t until;
+    return souk_catalog_product_write_until(db, id_or_slug, admin_view, out, &until);
 }
 
 /* the document B holds as a jansson value into *OUT (E passed through) */
@@ -381,7 +404,7 @@ souk_err souk_catalog_variant_get(souk_store *db, int64_t id, json_t **out)
     int n = 0;
     int r = put_variants(
         &b, souk_store_query(db, VARIANT_SQL "WHERE v.id = $1 ORDER BY vp.currency", SOUK_ARGS(SOUK_I64(id))), true,
-        &n);
+        NULL, &n);
     souk_err e = r < 0                 ? souk_store_dberr(r)
                  : n == 0              ? SOUK_E_NOT_FOUND
                  : souk_buf_failed(&b) ? SOUK_E_INTERNAL

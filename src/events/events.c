@@ -15,10 +15,11 @@
  * The thread's life cycle (its own connection, sleep between passes, kick,
  * graceful stop) is core/worker.h's; this file only says what a pass does.
  *
- * Why ids give a total order: SQLite has one writer at a time and the
- * AUTOINCREMENT id is taken under the write lock, so a later id always
- * commits later — a reader never sees id N+1 before N. (A PostgreSQL adapter
- * must keep this property, e.g. with an advisory lock around the insert.)
+ * Why ids give a total order: a later id always commits later, so a reader
+ * never sees id N+1 before N. SQLite has one writer at a time and the
+ * AUTOINCREMENT id is taken under the write lock; PostgreSQL's write
+ * transactions take one advisory lock before they begin (souk_store_tx),
+ * so there too ids commit in order.
  */
 #include "events/events.h"
 
@@ -55,7 +56,8 @@ static struct {
     subscriber subs[SOUK_EVENT_SUBSCRIBERS_MAX];
     int nsubs;
     souk_worker thread; /* the dispatcher */
-} D = {.mu = PTHREAD_MUTEX_INITIALIZER, .thread = SOUK_WORKER_INIT};
+    souk_worker listen; /* wakes it when another process commits (PostgreSQL) */
+} D = {.mu = PTHREAD_MUTEX_INITIALIZER, .thread = SOUK_WORKER_INIT, .listen = SOUK_WORKER_INIT};
 
 static bool stopping(void)
 {
@@ -362,6 +364,31 @@ static void dispatcher_close(void *ctx, int index, void *state)
     souk_store_close(state);
 }
 
+/* The listener: where the database tells of other connections' commits
+ * (souk_store_wait_change; PostgreSQL's LISTEN/NOTIFY), an event written on
+ * another node is dispatched at once instead of at the next poll. Its init
+ * fails quietly where the database cannot tell (SQLite: the poll stays). */
+static int listener_open(void *ctx, int index, void **state)
+{
+    if (dispatcher_open(ctx, index, state) < 0)
+        return -1;
+    if (souk_store_wait_change(*state, 0) < 0) {
+        souk_store_close(*state);
+        *state = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static int listener_pass(void *ctx, int index, void *state)
+{
+    (void)ctx, (void)index;
+    int r = souk_store_wait_change(state, SOUK_EVENT_LISTEN_MS);
+    if (r > 0)
+        souk_events_kick();
+    return r >= 0; /* waiting is the pass: at once again; after an error, poll_ms first */
+}
+
 int souk_events_start(const char *db_dsn)
 {
     if (!db_dsn || souk_worker_running(&D.thread))
@@ -377,7 +404,17 @@ int souk_events_start(const char *db_dsn)
                              .init = dispatcher_open,
                              .pass = dispatcher_pass,
                              .release = dispatcher_close};
-    return souk_worker_start(&D.thread, &spec);
+    if (souk_worker_start(&D.thread, &spec) < 0)
+        return -1;
+    souk_worker_spec listen = {.name = "events-listen",
+                               .threads = 1,
+                               .poll_ms = 1000,
+                               .ctx = (void *)db_dsn,
+                               .init = listener_open,
+                               .pass = listener_pass,
+                               .release = dispatcher_close};
+    souk_worker_start(&D.listen, &listen); /* fails where there is nothing to listen to */
+    return 0;
 }
 
 void souk_events_kick(void)
@@ -387,5 +424,6 @@ void souk_events_kick(void)
 
 void souk_events_stop(void)
 {
+    souk_worker_stop(&D.listen);
     souk_worker_stop(&D.thread);
 }

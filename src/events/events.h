@@ -30,6 +30,7 @@
 #define SOUK_EVENT_SUBSCRIBER_MAX 64 /* bytes of a subscriber name: [A-Za-z0-9_.:@-] */
 #define SOUK_EVENT_BATCH 100         /* events read per subscriber per pass */
 #define SOUK_EVENT_POLL_MS 250       /* the dispatcher looks for new events at least this often */
+#define SOUK_EVENT_LISTEN_MS 500     /* PostgreSQL: the listener's longest wait for a NOTIFY (bounds its stop) */
 
 /* Writes an event inside the caller's open write transaction (souk_store_tx).
  * TYPE: 1..64 bytes of [a-z0-9_.-] starting with a letter ("order.placed").
@@ -80,8 +81,11 @@ int souk_event_subscribe(const char *subscriber, const char *type_prefix, souk_e
 
 /* Starts the dispatcher thread (a core/worker.h group of one) with its own
  * connection to DB_DSN; it makes a pass over the subscribers every
- * SOUK_EVENT_POLL_MS or when kicked. Returns 0, or -1 when it already runs
- * or the database cannot be opened. */
+ * SOUK_EVENT_POLL_MS or when kicked. Where the database tells of other
+ * connections' commits (PostgreSQL's LISTEN/NOTIFY, souk_store_wait_change)
+ * a second thread listens and kicks it, so events written on another node
+ * are dispatched at once. Returns 0, or -1 when it already runs or the
+ * database cannot be opened. */
 int souk_events_start(const char *db_dsn);
 
 /* Stops the dispatcher: a handler in progress finishes, the cursors of what

@@ -584,3 +584,45 @@ long souk_forecast_ets_anomalies(const souk_forecast_ets *m, const double *y, si
     }
     return count;
 }
+
+long souk_forecast_ets_onestep(const souk_forecast_ets *m, const double *y, size_t n, double *yhat, double *lo95,
+                               double *hi95)
+{
+    if (!m || !y || !yhat || n == 0 || n > SOUK_FORECAST_N_MAX || !(m->sigma2 >= 0) || m->start >= n)
+        return SOUK_FORECAST_E_INVAL;
+    run_state st = {.cls = m->cls,
+                    .m = m->m,
+                    .alpha = m->alpha,
+                    .beta = m->beta,
+                    .gamma = m->gamma,
+                    .phi = m->cls.trend == SOUK_FORECAST_TREND_NONE ? 0 : m->phi,
+                    .l = m->init_level,
+                    .b = m->init_slope};
+    memcpy(st.s, m->init_season, sizeof st.s);
+    double z = 1.959963984540054 * sqrt(m->sigma2);
+    bool mul = m->cls.error == SOUK_FORECAST_ERR_MUL, ok = true;
+    size_t settle = m->start + (m->m > 1 ? (size_t)m->m : 1);
+    long judged = 0;
+    for (size_t t = 0; t < n; t++) {
+        yhat[t] = NAN;
+        if (lo95)
+            lo95[t] = NAN;
+        if (hi95)
+            hi95[t] = NAN;
+        if (t < m->start)
+            continue;
+        if (!isfinite(y[t]))
+            return SOUK_FORECAST_E_INVAL;
+        double mu = step(&st, t - m->start, y[t], &ok);
+        if (!ok || t < settle)
+            continue;
+        yhat[t] = mu;
+        double half = mul ? z * fabs(mu) : z;
+        if (lo95)
+            lo95[t] = mu - half;
+        if (hi95)
+            hi95[t] = mu + half;
+        judged++;
+    }
+    return judged;
+}

@@ -116,6 +116,16 @@ int souk_forecast_ets_predict(const souk_forecast_ets *m, size_t h, double *mean
  * E_INVAL (a non-finite value, N = 0 or > SOUK_FORECAST_N_MAX). */
 long souk_forecast_ets_anomalies(const souk_forecast_ets *m, const double *y, size_t n, uint8_t *flags);
 
+/* The one-step forecasts behind souk_forecast_ets_anomalies: re-runs M
+ * from its initial states over Y[0..N) (as there) and writes each point's
+ * one-step forecast into YHAT[t] and, when not NULL, its 95% interval
+ * (yhat ± 1.96 sigma; × |yhat| for multiplicative errors) into LO95/HI95.
+ * Points not judged (before m->start, the first max(m, 1) fitted ones,
+ * after a multiplicative state went non-positive) get NAN. Returns the
+ * number of points judged, or E_INVAL. */
+long souk_forecast_ets_onestep(const souk_forecast_ets *m, const double *y, size_t n, double *yhat, double *lo95,
+                               double *hi95);
+
 /* ---- every method, and the automatic choice ---- */
 
 typedef enum {
@@ -223,6 +233,18 @@ int souk_forecast_reorder(const souk_forecast_reorder_in *in, souk_forecast_reor
 /* The standard normal quantile of P (0 < P < 1; Acklam's rational
  * approximation refined by one Newton step, |error| < 1e-12). */
 double souk_forecast_norm_quantile(double p);
+
+/* ---- the optimiser, for other maximum-likelihood fits ---- */
+
+/* Minimises F over R^D (1 <= D <= 30) from X (overwritten with the best
+ * point found) by Nelder–Mead (reflection 1, expansion 2, contraction and
+ * shrink 1/2) with initial steps STEP[0..D); stops when the simplex's
+ * values agree within TOL (relative; absolute below 1) or after MAX_EVALS
+ * evaluations of F (*EVALS, may be NULL, gets how many). F may return
+ * +INFINITY for an inadmissible point. Returns the best value (NAN when D is
+ * out of range). Allocates nothing; reentrant. */
+double souk_forecast_minimize(double (*f)(const double *x, void *ctx), void *ctx, double *x, const double *step, int d,
+                              double tol, int max_evals, int *evals);
 
 /* ---- series from CSV ---- */
 

@@ -132,3 +132,18 @@ double souk_forecast__rng_normal(souk_forecast__rng *r)
     r->has_spare = 1;
     return rad * cos(th);
 }
+
+double souk_forecast_minimize(double (*f)(const double *x, void *ctx), void *ctx, double *x, const double *step, int d,
+                              double tol, int max_evals, int *evals)
+{
+    int spent = 0;
+    if (d < 1 || d > SOUK_FORECAST__DIM_MAX) {
+        if (evals)
+            *evals = 0;
+        return NAN;
+    }
+    double best = souk_forecast__nelder_mead(f, ctx, x, step, d, tol, max_evals, &spent);
+    if (evals)
+        *evals = spent;
+    return best;
+}

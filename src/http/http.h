@@ -102,8 +102,9 @@ typedef struct souk_res {
     const char *err_message;
     souk_problems problems;
     /* for the response cache: what else than the catalog the answer shows */
-    unsigned cache_tags; /* SOUK_CACHE_TAG_* */
-    bool live;           /* the body holds core/live.h markers, filled in at every send */
+    unsigned cache_tags;    /* SOUK_CACHE_TAG_* */
+    bool live;              /* the body holds core/live.h markers, filled in at every send */
+    int64_t cache_until_us; /* wall-clock µs a cached copy must not outlive (a flash sale's edge); 0 = no bound */
     /* for the audit entry the server appends after data-changing requests */
     const char *audit_object_type;
     const char *audit_object_id;

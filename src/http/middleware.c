@@ -236,13 +236,17 @@ static souk__step step_body_limit(souk__exchange *x)
     return SOUK__STEP_ANSWERED;
 }
 
-/* Authentication: an Authorization header is verified and fills the
- * principal. Bad credentials are refused only after the rate limit, which
- * they cost like any anonymous request (step_permission answers 401). */
+/* Authentication: an Authorization header — or, without one, a browser
+ * session our own dashboard page vouches for (session_credential) — is
+ * verified and fills the principal. Bad credentials are refused only after
+ * the rate limit, which they cost like any anonymous request
+ * (step_permission answers 401). */
 static souk__step step_authenticate(souk__exchange *x)
 {
     souk_req *req = &x->req;
     const char *authz = souk_req_header(req, "authorization");
+    if (!authz && souk__http_opts->session_credential)
+        authz = souk__http_opts->session_credential(req);
     if (authz && souk__http_opts->authenticate(req, authz, strlen(authz)) < 0) {
         req->principal = (souk_principal){0};
         x->bad_credentials = true;

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -214,16 +215,23 @@ static void validators(souk__exchange *x)
     souk_res *res = &x->res;
     if (res->err || !x->route || !is_read(x->req.method) || res->status != 200)
         return;
-    if (x->cacheable && !x->cache_hit) {
+    int ttl = x->route->cache_ttl_s;
+    bool keep = x->cacheable && !x->cache_hit;
+    if (keep && res->cache_until_us) { /* the answer changes by itself then: never cached past it */
+        int64_t left_s = (res->cache_until_us - souk_time_now_us()) / 1000000;
+        keep = left_s >= 1;
+        if (keep && (ttl == 0 || left_s < ttl))
+            ttl = left_s > INT_MAX ? INT_MAX : (int)left_s;
+    }
+    if (keep) {
         if (!res->live) {
             make_etag(res->body.data ? res->body.data : "", res->body.len, x->etag_buf);
             x->etag = x->etag_buf;
         }
-        souk_cache_put(x->cache_key, x->cache_klen, x->stamp,
-                       &(souk_cached){200, res->cache_tags, res->live, res->body.data, res->body.len,
-                                      x->etag ? x->etag : "",
-                                      res->content_type ? res->content_type : "application/json", res->cache_control,
-                                      x->route->cache_ttl_s});
+        souk_cache_put(
+            x->cache_key, x->cache_klen, x->stamp,
+            &(souk_cached){200, res->cache_tags, res->live, res->body.data, res->body.len, x->etag ? x->etag : "",
+                           res->content_type ? res->content_type : "application/json", res->cache_control, ttl});
     }
     if (res->live)
         fill_live(x);

@@ -17,6 +17,11 @@ typedef struct souk_server_opts {
     /* Verifies an Authorization header value (LEN bytes) and fills
      * req->principal. Returns 0 when valid, -1 when the credential is bad. */
     int (*authenticate)(souk_req *req, const char *authorization, size_t len);
+    /* For a request without an Authorization header: the credential a
+     * browser session stands for ("Bearer …", arena string) when the request
+     * proves it came from our own page (see souk_web_api_credential), else
+     * NULL. It is then verified by authenticate like the header. May be NULL. */
+    const char *(*session_credential)(souk_req *req);
     /* Called after every data-changing request (not GET/HEAD/OPTIONS) that
      * reached a route, with its final response (the audit log), where the
      * handler ran: on the group committer inside the group's transaction

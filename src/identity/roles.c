@@ -18,9 +18,10 @@ const char *const souk_permissions[] = {
     "users:manage",
     "audit:read",
     "mail:read",
-    "pricing:manage",         /* tax rates, shipping methods, coupons */
+    "pricing:manage",         /* tax rates, shipping methods, coupons, promotions */
     "jobs:manage",            /* the job queue: list, retry dead jobs */
     "recommendations:manage", /* models: train, activate, roll back; A/B tests */
+    "webhooks:manage",        /* outgoing webhook subscriptions, their secrets and delivery log */
     "reviews:moderate",       /* the review moderation queue, sentiment report, review settings */
     NULL,
 };

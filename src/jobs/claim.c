@@ -28,23 +28,29 @@
  * for both. On SQLite souk_store_tx begins with BEGIN IMMEDIATE and so
  * holds the write lock: claimers are serialised, and a plain
  * SELECT … LIMIT 1 can never hand one row to two workers. PostgreSQL runs
- * claimers concurrently: there the same query must end in
+ * claimers concurrently: there the query ends in
  * `FOR UPDATE SKIP LOCKED`, so each claimer locks its row and skips the
- * rows others hold instead of waiting on them. The PostgreSQL adapter will
- * supply its texts here, chosen by souk_store_backend(db). Both forms read
+ * rows others hold instead of waiting on them (SERIALIZABLE alone keeps a
+ * row from being claimed twice — the second claimer's UPDATE fails as a
+ * serialization failure and is retried, which test_store_contract's
+ * test_claim_once shows — but then claimers that picked one row all retry
+ * but one; SKIP LOCKED sends each to the next row at once). Both forms read
  * the columns id, kind, payload, attempts, max_attempts. */
 typedef enum { CLAIM_EXPIRED, CLAIM_DUE } claim_which;
-
 static const char *claim_candidate_sql(souk_store *db, claim_which which)
 {
-    (void)db; /* one dialect today: "sqlite" */
+    bool pg = strcmp(souk_store_backend(db), "postgres") == 0;
     if (which == CLAIM_EXPIRED)
-        return "SELECT id, kind, payload, attempts, max_attempts FROM jobs "
-               "WHERE state = 'running' AND locked_until < $1 ORDER BY locked_until, id LIMIT 1";
-    return "SELECT id, kind, payload, attempts, max_attempts FROM jobs "
-           "WHERE state = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1";
+        return pg ? "SELECT id, kind, payload, attempts, max_attempts FROM jobs "
+                    "WHERE state = 'running' AND locked_until < $1 ORDER BY locked_until, id LIMIT 1 "
+                    "FOR UPDATE SKIP LOCKED"
+                  : "SELECT id, kind, payload, attempts, max_attempts FROM jobs "
+                    "WHERE state = 'running' AND locked_until < $1 ORDER BY locked_until, id LIMIT 1";
+    return pg ? "SELECT id, kind, payload, attempts, max_attempts FROM jobs "
+                "WHERE state = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+              : "SELECT id, kind, payload, attempts, max_attempts FROM jobs "
+                "WHERE state = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1";
 }
-
 /* ---- claiming ------------------------------------------------------------ */
 
 void souk__job_release(souk__job *j)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cart/cart.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "inventory/inventory.h"
@@ -168,12 +169,18 @@ static souk_err restock_return(souk_store *db, act *x, int64_t *value)
             break;
         }
         e = souk_inventory_restock_tx(db, x->o.reservation_id, variant, q, "returned", x->actor);
-        int64_t unit = 0;
+        /* what the units cost after the line's share of the discount: each
+         * unit given back once, the line's refunds summing to what it paid */
+        int64_t paid = 0, quantity = 0, before = 0;
         if (!e &&
-            (r = souk_store_one(db, "SELECT unit_amount FROM order_lines WHERE order_id = $1 AND variant_id = $2",
-                                SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(variant)), SOUK_COLS(SOUK_COL_I64(&unit)))) < 0)
+            (r = souk_store_one(db,
+                                "UPDATE order_lines SET refunded_qty = refunded_qty + $3 WHERE order_id = $1 AND "
+                                "variant_id = $2 AND refunded_qty + $3 <= quantity "
+                                "RETURNING line_total - discount, quantity, refunded_qty - $3",
+                                SOUK_ARGS(SOUK_I64(x->o.id), SOUK_I64(variant), SOUK_I64(q)),
+                                SOUK_COLS(SOUK_COL_I64(&paid), SOUK_COL_I64(&quantity), SOUK_COL_I64(&before)))) < 0)
             e = souk_store_dberr(r);
-        *value += unit * q;
+        *value += souk_cart_line_refund(paid, quantity, before, q);
     }
     json_decref(lines);
     return e;

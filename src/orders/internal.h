@@ -27,6 +27,7 @@ typedef struct souk__order {
 typedef struct souk__placed_line {
     int64_t variant, product, vendor, quantity, unit_amount, line_total; /* vendor 0: the shop's own */
     const char *sku, *product_title, *variant_title;
+    int64_t discount; /* the line's share of the order's discount */
 } souk__placed_line;
 
 typedef struct souk__placed_sub {

@@ -197,7 +197,8 @@ souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char
         SOUK_BUG("orders: the reservation of unpaid order %lld was consumed", (long long)order);
         return SOUK_E_INTERNAL;
     }
-    if ((o.coupon_id && (e = souk_cart_coupon_release_tx(db, o.coupon_id))) || (e = subs_to(db, order, "cancelled")) ||
+    if ((o.coupon_id && (e = souk_cart_coupon_release_tx(db, o.coupon_id))) ||
+        (e = souk_cart_promo_release_tx(db, order)) || (e = subs_to(db, order, "cancelled")) ||
         (e = souk__order_history_tx(db, order, 0, "pending_payment", "cancelled", note, actor)))
         return e;
     return souk__order_event_tx(db, "cancelled", order, "cancelled", json_pack("{s:s}", "reason", note ? note : ""));

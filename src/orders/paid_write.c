@@ -89,6 +89,8 @@ static void put_line(souk_buf *b, const souk__placed_line *l, const char *cur)
     put_money(b, l->unit_amount, cur);
     LIT(b, ",\"line_total\":");
     put_money(b, l->line_total, cur);
+    LIT(b, ",\"discount\":");
+    put_money(b, l->discount, cur);
     LIT(b, ",\"fulfilled_quantity\":0,\"returned_quantity\":0}");
 }
 

@@ -210,8 +210,8 @@ static souk_err insert_lines(souk_store *db, int64_t order, const json_t *lines,
             k++;
         r = souk_store_exec(db,
                             "INSERT INTO order_lines (order_id, line_no, sub_order_id, variant_id, product_id, "
-                            "vendor_id, sku, product_title, variant_title, quantity, unit_amount, line_total) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                            "vendor_id, sku, product_title, variant_title, quantity, unit_amount, line_total, "
+                            "discount) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                             SOUK_ARGS(SOUK_I64(order), SOUK_I64((int64_t)i + 1), SOUK_I64(g[k].sub_id),
                                       SOUK_I64(id_of(json_object_get(l, "variant_id"), "var")),
                                       SOUK_I64(id_of(json_object_get(l, "product_id"), "prod")), SOUK_REF(vendors[i]),
@@ -220,7 +220,8 @@ static souk_err insert_lines(souk_store *db, int64_t order, const json_t *lines,
                                       SOUK_TEXT(json_string_value(json_object_get(l, "variant_title"))),
                                       SOUK_I64(json_integer_value(json_object_get(l, "quantity"))),
                                       SOUK_I64(amount_of(json_object_get(l, "unit_price"))),
-                                      SOUK_I64(amount_of(json_object_get(l, "line_total")))));
+                                      SOUK_I64(amount_of(json_object_get(l, "line_total"))),
+                                      SOUK_I64(amount_of(json_object_get(l, "discount")))));
     }
     return souk_store_dberr(r);
 }
@@ -300,7 +301,8 @@ static souk_err placed(const souk__place_in *in, const json_t *cart, int64_t id,
                                     amount_of(json_object_get(l, "line_total")),
                                     copy_or_null(a, json_string_value(json_object_get(l, "sku")), &oom),
                                     copy_or_null(a, json_string_value(json_object_get(l, "product_title")), &oom),
-                                    copy_or_null(a, json_string_value(json_object_get(l, "variant_title")), &oom)};
+                                    copy_or_null(a, json_string_value(json_object_get(l, "variant_title")), &oom),
+                                    amount_of(json_object_get(l, "discount"))};
     }
     for (size_t k = 0; k < ng; k++) { /* by id, as they are read */
         size_t at = k;
@@ -325,7 +327,7 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
     json_t *cart = NULL;
     souk_err e = in->cart_id ? replace_pending(db, in->cart_id, in->actor) : SOUK_OK;
     if (!e)
-        e = souk_cart_json(db, in->cart_id, &cart);
+        e = souk_cart_json_as(db, in->cart_id, in->user_id, in->email, &cart);
     if (e == SOUK_E_VALIDATION)
         souk_problems_add(pr, a, "cart", "the total exceeds %s minor units", SOUK_CART_MAX_TOTAL_TEXT);
     if (e)
@@ -351,6 +353,8 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
     }
     if (!e)
         e = take_coupon(db, in->cart_id, cart, &coupon, a, pr);
+    if (!e)
+        e = souk_cart_promo_claim_tx(db, in->cart_id, cart, id, in->user_id, in->email, a, pr);
     if (!e)
         e = group_lines(db, lines, g, &ng, vendors);
     int64_t now = souk_time_now_us();

@@ -87,24 +87,26 @@ typedef struct line_values {
     int64_t variant, product, vendor, quantity, unit_amount, line_total, fulfilled, returned;
     bool has_vendor; /* NULL: the shop's own goods */
     text sku, product_title, variant_title;
+    int64_t discount;
 } line_values;
 
 static json_t *line_json(const line_values *v, const char *cur)
 {
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:I,s:I}", "variant_id", ref_json("var", v->variant, true),
-                     "product_id", ref_json("prod", v->product, true), "vendor_id",
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:I,s:I}", "variant_id",
+                     ref_json("var", v->variant, true), "product_id", ref_json("prod", v->product, true), "vendor_id",
                      ref_json("vend", v->vendor, v->has_vendor), "sku", text_json(v->sku), "product_title",
                      text_json(v->product_title), "variant_title", text_json(v->variant_title), "quantity",
                      (json_int_t)v->quantity, "unit_price", money(v->unit_amount, cur), "line_total",
-                     money(v->line_total, cur), "fulfilled_quantity", (json_int_t)v->fulfilled, "returned_quantity",
-                     (json_int_t)v->returned);
+                     money(v->line_total, cur), "discount", money(v->discount, cur), "fulfilled_quantity",
+                     (json_int_t)v->fulfilled, "returned_quantity", (json_int_t)v->returned);
 }
 
 static json_t *line_row(souk_stmt *st, void *cur)
 {
     line_values v = {souk_stmt_i64(st, 0),      souk_stmt_i64(st, 1), souk_stmt_i64(st, 2), souk_stmt_i64(st, 6),
                      souk_stmt_i64(st, 7),      souk_stmt_i64(st, 8), souk_stmt_i64(st, 9), souk_stmt_i64(st, 10),
-                     !souk_stmt_is_null(st, 2), row_text(st, 3),      row_text(st, 4),      row_text(st, 5)};
+                     !souk_stmt_is_null(st, 2), row_text(st, 3),      row_text(st, 4),      row_text(st, 5),
+                     souk_stmt_i64(st, 11)};
     return line_json(&v, cur);
 }
 
@@ -178,7 +180,7 @@ static const struct {
 } parts[] = {
     {"lines",
      "SELECT variant_id, product_id, vendor_id, sku, product_title, variant_title, quantity, unit_amount, "
-     "line_total, fulfilled, returned FROM order_lines WHERE order_id = $1 AND ($2 = 0 OR vendor_id = $2) "
+     "line_total, fulfilled, returned, discount FROM order_lines WHERE order_id = $1 AND ($2 = 0 OR vendor_id = $2) "
      "ORDER BY line_no",
      line_row, false},
     {"sub_orders",

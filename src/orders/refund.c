@@ -176,6 +176,8 @@ souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const 
     if (!e && o->coupon_id)
         e = souk_cart_coupon_release_tx(db, o->coupon_id);
     if (!e)
+        e = souk_cart_promo_release_tx(db, o->id);
+    if (!e)
         e = souk_store_dberr(souk_store_exec(db,
                                              "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 "
                                              "WHERE order_id = $1",

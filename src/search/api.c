@@ -17,6 +17,7 @@
 #include "core/jsonw.h"
 #include "core/money.h"
 #include "core/query_spec.h"
+#include "core/time.h"
 #include "search/analytics.h"
 #include "search/api_internal.h"
 #include "search/highlight.h"
@@ -296,6 +297,8 @@ static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, c
                      ? souk_catalog_summaries_write(req->store, ids, n, scores, currency, req->arena, &res->body, NULL)
                      : souk_catalog_summaries_write_extra(req->store, ids, n, scores, extras, currency, req->arena,
                                                           &res->body, NULL);
+    if (!e) /* the hits show flash-sale prices: a cached copy must not outlive a sale's start or end */
+        res->cache_until_us = souk_catalog_flash_next_edge(req->store, souk_time_now_us());
     return e ? souk_res_error(res, e, NULL) : 0;
 }
 

@@ -115,7 +115,8 @@ struct souk_store_ops {
     bool (*stmt_readonly)(souk_stmt *st);
     /* Runs SQL that may hold several statements and no parameters. */
     int (*exec_script)(souk_store *db, const char *sql);
-    /* Transactions: WRITE takes the write lock at once (no upgrade later). */
+    /* Transactions: WRITE takes the database's one write lock at once (no
+     * upgrade later), before the transaction's snapshot. */
     int (*begin)(souk_store *db, bool write);
     int (*commit)(souk_store *db);
     void (*rollback)(souk_store *db);
@@ -131,6 +132,8 @@ struct souk_store_ops {
     void (*defer_checkpoints)(souk_store *db, void (*fn)(void *ctx, int64_t pages), void *ctx);
     /* Checkpoints what it can without waiting for anyone. 0 or -1. */
     int (*checkpoint)(souk_store *db);
+    /* Optional: see souk_store_wait_change. */
+    int (*wait_change)(souk_store *db, int timeout_ms);
 };
 
 /* The adapters linked into this binary (store.c lists them). */

@@ -426,6 +426,13 @@ int64_t souk_store_change_mark(souk_store *db)
     return db->ops->change_mark(db);
 }
 
+int souk_store_wait_change(souk_store *db, int timeout_ms)
+{
+    if (!db->ops->wait_change || db->tx_depth > 0 || db->read_tx)
+        return -1;
+    return db->ops->wait_change(db, timeout_ms < 0 ? 0 : timeout_ms);
+}
+
 int souk_store_scrub(souk_store *db)
 {
     return db->ops->scrub(db);

@@ -212,7 +212,13 @@ char *souk_stmt_strdup(souk_stmt *st, int col);
 /* Runs FN(DB, CTX) inside a write transaction. FN returns >= 0 to commit,
  * SOUK_DB_SOFT to roll back and retry (with backoff, bounded), or any other
  * negative value to roll back and return it. Returns FN's value, or an error
- * class when BEGIN/COMMIT fail for good. */
+ * class when BEGIN/COMMIT fail for good.
+ * One write transaction at a time per database, on both adapters: SQLite's
+ * BEGIN IMMEDIATE takes the file's write lock; PostgreSQL's takes one
+ * advisory lock (the writer lock) in the round trip before BEGIN, so the
+ * transaction's snapshot comes after it. So an append that reads a log's
+ * head (the audit chain) or takes the next id of a log read in id order
+ * (the outbox) sees every earlier writer's commit, from any process. */
 int souk_store_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), void *ctx);
 
 /* Like souk_store_tx, for a FN that leaves nothing behind when it fails
@@ -367,6 +373,14 @@ uint64_t souk_store_group_external(const souk_store_group *g);
  * committed, so that a poller can notice outside writes cheaply; -1 on
  * error. Only changes of the mark mean anything, not its value. */
 int64_t souk_store_change_mark(souk_store *db);
+
+/* Waits up to TIMEOUT_MS (0: only looks) until another connection (thread
+ * or process) commits a write: 1 when one did (the change mark moved), 0
+ * when none did in time, or -1 when DB's database cannot say without being
+ * polled (SQLite) or on an error. PostgreSQL: the connection LISTENs to the
+ * NOTIFY every write transaction sends with its COMMIT, and sleeps on its
+ * socket. Outside any transaction only. */
+int souk_store_wait_change(souk_store *db, int timeout_ms);
 
 /* Makes sure deleted or overwritten values no longer linger in the
  * database's logs (SQLite: checkpoint and truncate the write-ahead log).

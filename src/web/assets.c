@@ -1,6 +1,7 @@
 /*
- * assets.c — the stylesheet and script embedded in the binary (web/site.css
- * and web/site.js, by tools/embed), served under content-hashed names so they can be cached
+ * assets.c — the stylesheets and scripts embedded in the binary (web/site.css
+ * and web/site.js, and the dashboards' admin.css and admin.js that esbuild
+ * bundles from web/admin; by tools/embed), served under content-hashed names so they can be cached
  * for a year: /assets/site.<16 hex of the content's hash>.css. A page
  * always links the current name; an old name answers 404. And robots.txt.
  */
@@ -23,6 +24,8 @@ typedef struct asset {
 static asset assets[] = {
     {"site.css", "text/css; charset=utf-8", NULL, ""},
     {"site.js", "text/javascript; charset=utf-8", NULL, ""},
+    {"admin.css", "text/css; charset=utf-8", NULL, ""}, /* the dashboards (web/admin, bundled at build) */
+    {"admin.js", "text/javascript; charset=utf-8", NULL, ""},
 };
 static pthread_once_t assets_once = PTHREAD_ONCE_INIT;
 

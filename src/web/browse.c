@@ -11,6 +11,7 @@
 
 #include "catalog/catalog.h"
 #include "core/money.h"
+#include "recommend/service.h"
 #include "core/banned.h"
 
 #define PAGE_SIZE "24"
@@ -105,7 +106,17 @@ int souk_web_home(souk_req *req, souk_res *res)
     SOUK_HTML_LIT(p.b, "<h1>Welcome to souk</h1>\n<section aria-labelledby=\"cats-h\">"
                        "<h2 id=\"cats-h\">Categories</h2>\n");
     category_links(p.b, json_object_get(cats, "data"));
-    SOUK_HTML_LIT(p.b, "</section>\n<section aria-labelledby=\"new-h\"><h2 id=\"new-h\">New in</h2>\n");
+    SOUK_HTML_LIT(p.b, "</section>\n");
+    /* what sells and is looked at now (the answer follows the recommendation snapshots: tagged) */
+    souk_rec_ask q = {.limit = 8};
+    souk_rec_answer a;
+    if (souk_rec_trending(&q, &a) == SOUK_OK)
+        souk__web_rec_section(req, p.b, "trending-h", "Trending now", "trending", &a);
+    res->cache_tags |= SOUK_CACHE_TAG_RECS;
+    /* filled by site.js for this browser's shopper; stays hidden without script or without a list */
+    SOUK_HTML_LIT(p.b, "<section class=\"recs\" id=\"for-you\" data-list=\"for-you\" aria-labelledby=\"for-you-h\" "
+                       "hidden><h2 id=\"for-you-h\">Picked for you</h2>\n<ul class=\"grid\"></ul>\n</section>\n"
+                       "<section aria-labelledby=\"new-h\"><h2 id=\"new-h\">New in</h2>\n");
     product_grid(p.b, json_object_get(page, "data"));
     SOUK_HTML_LIT(p.b, "</section>\n");
     json_decref(cats);

@@ -30,7 +30,15 @@ typedef struct souk__web_page {
     const char *og_image;    /* absolute or site path, or NULL */
     const char *query;       /* the search box's value, or NULL */
     bool noindex;            /* <meta name="robots" content="noindex"> */
+    bool session_slot;       /* SOUK__WEB_SLOT_SESSION in the head: the product page puts a signed-in
+                              * customer's <meta name="souk-csrf"> there, with which site.js sends its
+                              * behaviour events as the customer (the anonymous id is linked to the account) */
 } souk__web_page;
+
+/* Places in a page cached for everyone where each visitor's own text goes
+ * (web/product.c). Escaped text can never hold "<", so no content can fake one. */
+#define SOUK__WEB_SLOT_CSRF "<!--souk:csrf-->"       /* the form's CSRF token */
+#define SOUK__WEB_SLOT_SESSION "<!--souk:session-->" /* the session meta, or nothing */
 
 /* Starts the page: doctype, <html lang>, head (title, meta, canonical,
  * OpenGraph, stylesheet, script), header with skip link, search box and
@@ -50,6 +58,13 @@ int souk__web_redirect(souk_res *res, const char *location);
 
 /* The site's origin for absolute URLs (SOUK_PUBLIC_URL, else the listen address). */
 const char *souk__web_origin(souk_req *req);
+
+/* A section of recommended products (a list of recommend/service.h) with
+ * heading TITLE (element id ID), when A has any: cards as the grids show
+ * them, with the LIST name and model version for the script's click events. */
+struct souk_rec_answer;
+void souk__web_rec_section(souk_req *req, souk_buf *b, const char *id, const char *title, const char *list,
+                           const struct souk_rec_answer *a);
 
 /* One product summary (the list's shape) as a grid card. */
 void souk__web_card(souk_buf *b, const json_t *summary);
@@ -76,6 +91,10 @@ const char *souk__web_csrf_token(souk_req *req, souk_res *res);
  * the cookie. Returns 0, or answers (400 bad form, 403 bad token) and
  * returns -1. */
 int souk__web_form(souk_req *req, souk_res *res, souk_web_form *f);
+
+/* True when the request carries X-CSRF-Token equal to the token of its
+ * souk_csrf cookie (what souk__web_csrf_token gave a page of ours). */
+bool souk__web_csrf_header_ok(souk_req *req);
 
 /* Writes the hidden csrf field. */
 void souk__web_csrf_field(souk_buf *b, const char *token);

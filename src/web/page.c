@@ -56,6 +56,8 @@ void souk__web_begin(souk__web_page *p)
     if (p->og_image && souk_html_url_ok(p->og_image))
         meta(b, "property", "og:image",
              p->og_image[0] == '/' ? souk_arena_printf(p->req->arena, "%s%s", origin, p->og_image) : p->og_image);
+    if (p->session_slot)
+        SOUK_HTML_LIT(b, SOUK__WEB_SLOT_SESSION "\n");
     SOUK_HTML_LIT(b, "<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"");
     souk_html_text(b, souk__web_asset_path("site.css"));
     SOUK_HTML_LIT(b, "\">\n<script src=\"");

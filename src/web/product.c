@@ -4,8 +4,15 @@
  * availability; the variant choice is a group of radio buttons inside the
  * add-to-cart form (POST /cart/add), so it works without JavaScript. The
  * page carries schema.org Product/Offer and BreadcrumbList JSON-LD and
- * OpenGraph tags. Not kept in the response cache: its form holds the
- * visitor's CSRF token.
+ * OpenGraph tags.
+ *
+ * The page is the same for every visitor but for the form's CSRF token and,
+ * for a signed-in customer, a <meta> with it: it is rendered once with slots
+ * (SOUK__WEB_SLOT_*) in their place and kept in the response cache under
+ * "web:/p/<slug>" (never a path, so never sent as it is), tagged with what
+ * it shows that moves on its own — stock (in stock / sold out) and the
+ * recommendation snapshot (similar, bought together) — and dropped with any
+ * catalog change like every cached answer. Each request fills the slots.
  */
 #include "web/internal.h"
 
@@ -13,8 +20,10 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
+#include "http/cache.h"
 #include "core/id.h"
 #include "core/money.h"
+#include "core/time.h"
 #include "inventory/inventory.h"
 #include "recommend/service.h"
 #include "core/banned.h"
@@ -139,49 +148,6 @@ static void json_ld(souk_req *req, souk_buf *b, const json_t *prod, const char *
     json_decref(crumbs);
 }
 
-/* A section of recommended products (the four lists of recommend/service.h)
- * under heading TITLE, when the list has any: cards as the grids show them,
- * with the list name and model version for the script's click events. */
-static void rec_section(souk_req *req, souk_buf *b, const char *id, const char *title, const char *list,
-                        const souk_rec_answer *a)
-{
-    if (!a->count)
-        return;
-    int64_t ids[SOUK_REC_LIMIT_MAX];
-    for (size_t i = 0; i < a->count; i++)
-        ids[i] = a->items[i].item;
-    souk_buf json;
-    souk_buf_init(&json, 1 << 20);
-    json_t *cards = NULL;
-    if (souk_catalog_summaries_write(req->store, ids, a->count, NULL, req->config->currency, req->arena, &json, NULL) ==
-            SOUK_OK &&
-        !souk_buf_failed(&json))
-        cards = json_loadb(json.data, json.len, 0, NULL);
-    souk_buf_release(&json);
-    if (json_array_size(cards)) {
-        SOUK_HTML_LIT(b, "<section class=\"recs\" aria-labelledby=\"");
-        souk_html_text(b, id);
-        SOUK_HTML_LIT(b, "\" data-list=\"");
-        souk_html_text(b, list);
-        SOUK_HTML_LIT(b, "\"");
-        if (a->model_version) {
-            SOUK_HTML_LIT(b, " data-model=\"");
-            souk_html_int(b, a->model_version);
-            SOUK_HTML_LIT(b, "\"");
-        }
-        SOUK_HTML_LIT(b, "><h2 id=\"");
-        souk_html_text(b, id);
-        SOUK_HTML_LIT(b, "\">");
-        souk_html_text(b, title);
-        SOUK_HTML_LIT(b, "</h2>\n<ul class=\"grid\">\n");
-        size_t i;
-        const json_t *c;
-        json_array_foreach(cards, i, c) souk__web_card(b, c);
-        SOUK_HTML_LIT(b, "</ul>\n</section>\n");
-    }
-    json_decref(cards);
-}
-
 /* Similar products and what is bought with this one, from memory; nothing
  * when recommendations are not ready yet. */
 static void recommendations(souk_req *req, souk_buf *b, const json_t *prod)
@@ -193,14 +159,14 @@ static void recommendations(souk_req *req, souk_buf *b, const json_t *prod)
     souk_rec_ask q = {.limit = 4};
     souk_rec_answer a;
     if (souk_rec_similar(id, &q, &a) == SOUK_OK)
-        rec_section(req, b, "similar-h", "Similar products", "similar", &a);
+        souk__web_rec_section(req, b, "similar-h", "Similar products", "similar", &a);
     if (souk_rec_bought_together(id, &q, &a) == SOUK_OK)
-        rec_section(req, b, "together-h", "Frequently bought together", "bought-together", &a);
+        souk__web_rec_section(req, b, "together-h", "Frequently bought together", "bought-together", &a);
 }
 
-int souk_web_product(souk_req *req, souk_res *res)
+/* The page of SLUG with its slots into RES (or the 404 page). Returns as souk__web_end. */
+static int render(souk_req *req, souk_res *res, const char *slug)
 {
-    const char *slug = req->params[0];
     json_t *prod = NULL;
     if (strlen(slug) > 100 || souk_catalog_check_slug(slug, strlen(slug)) ||
         souk_catalog_product_get(req->store, slug, false, &prod) != SOUK_OK)
@@ -209,14 +175,13 @@ int souk_web_product(souk_req *req, souk_res *res)
     const char *desc = json_string_value(json_object_get(prod, "description"));
     const char *canon = souk_arena_printf(req->arena, "/p/%s", slug);
     const char *url = souk_arena_printf(req->arena, "%s%s", souk__web_origin(req), canon);
-    const char *csrf = souk__web_csrf_token(req, res);
-    res->cache_control = "no-store";
     souk__web_page p = {.req = req,
                         .res = res,
                         .title = title,
                         .description = desc && desc[0] ? summary(req, desc) : title,
                         .canonical = canon,
-                        .og_type = "product"};
+                        .og_type = "product",
+                        .session_slot = true};
     souk__web_begin(&p);
     souk_buf *b = p.b;
     json_ld(req, b, prod, url);
@@ -247,8 +212,8 @@ int souk_web_product(souk_req *req, souk_res *res)
         souk_html_text(b, desc);
         SOUK_HTML_LIT(b, "</p></div>\n");
     }
-    SOUK_HTML_LIT(b, "</div>\n<div>\n<form method=\"post\" action=\"/cart/add\">\n");
-    souk__web_csrf_field(b, csrf);
+    SOUK_HTML_LIT(b, "</div>\n<div>\n<form method=\"post\" action=\"/cart/add\">\n"
+                     "<input type=\"hidden\" name=\"csrf\" value=\"" SOUK__WEB_SLOT_CSRF "\">\n");
     const json_t *variants = json_object_get(prod, "variants");
     size_t i;
     const json_t *v;
@@ -313,4 +278,82 @@ int souk_web_product(souk_req *req, souk_res *res)
     recommendations(req, b, prod);
     json_decref(prod);
     return souk__web_end(&p);
+}
+
+/* RES's body: the page PAGE (LEN bytes) with its slots filled for this visitor (CSRF token CSRF;
+ * the session meta when SIGNED_IN). 0, or SOUK_E_INTERNAL when the page overflows. */
+static int fill(souk_res *res, const char *page, size_t len, const char *csrf, bool signed_in)
+{
+    static const char slot[] = "<!--souk:";
+    souk_buf *b = &res->body;
+    souk_buf_reset(b);
+    const char *p = page, *end = page + len;
+    while (p < end) {
+        const char *s = memmem(p, (size_t)(end - p), slot, sizeof slot - 1);
+        if (!s) {
+            souk_buf_add(b, p, (size_t)(end - p));
+            break;
+        }
+        souk_buf_add(b, p, (size_t)(s - p));
+        size_t left = (size_t)(end - s);
+        if (left >= strlen(SOUK__WEB_SLOT_CSRF) && memcmp(s, SOUK__WEB_SLOT_CSRF, strlen(SOUK__WEB_SLOT_CSRF)) == 0) {
+            souk_html_text(b, csrf);
+            p = s + strlen(SOUK__WEB_SLOT_CSRF);
+        } else if (left >= strlen(SOUK__WEB_SLOT_SESSION) &&
+                   memcmp(s, SOUK__WEB_SLOT_SESSION, strlen(SOUK__WEB_SLOT_SESSION)) == 0) {
+            if (signed_in) {
+                SOUK_HTML_LIT(b, "<meta name=\"souk-csrf\" content=\"");
+                souk_html_text(b, csrf);
+                SOUK_HTML_LIT(b, "\">");
+            }
+            p = s + strlen(SOUK__WEB_SLOT_SESSION);
+        } else { /* not a slot of ours */
+            souk_buf_add(b, s, sizeof slot - 1);
+            p = s + sizeof slot - 1;
+        }
+    }
+    if (souk_buf_failed(b))
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    return 0;
+}
+
+int souk_web_product(souk_req *req, souk_res *res)
+{
+    const char *slug = req->params[0];
+    const char *csrf = souk__web_csrf_token(req, res);
+    souk_principal who;
+    bool signed_in = souk__web_user(req, &who) == 0;
+    const char *key = souk_arena_printf(req->arena, "web:/p/%s", slug);
+    if (!key || strlen(slug) > 100)
+        return render(req, res, slug); /* the 404 page */
+    size_t klen = strlen(key);
+    souk_cached c;
+    if (souk_cache_get(key, klen, &c, req->arena)) {
+        res->content_type = SOUK__WEB_HTML;
+        res->cache_control = "no-store";
+        return fill(res, c.body, c.body_len, csrf, signed_in);
+    }
+    souk_cache_stamp stamp = souk_cache_stamp_now(); /* before reading what the page shows */
+    int64_t now = souk_time_now_us(), edge = souk_catalog_flash_next_edge(req->store, now);
+    int rc = render(req, res, slug);
+    if (rc != 0 || (res->status != 0 && res->status != 200))
+        return rc;
+    char *page = souk_arena_alloc(req->arena, res->body.len ? res->body.len : 1);
+    if (!page)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    size_t len = res->body.len;
+    memcpy(page, res->body.data, len);
+    souk_cached in = {.status = 200,
+                      .tags = SOUK_CACHE_TAG_STOCK | SOUK_CACHE_TAG_RECS,
+                      .body = page,
+                      .body_len = len,
+                      .etag = "\"\"", /* never sent: the page goes out filled, no-store */
+                      .content_type = SOUK__WEB_HTML,
+                      .cache_control = "no-store",
+                      /* prices move at a flash sale's edge: the page is not kept past it */
+                      .ttl_s = edge ? (int)((edge - now) / 1000000 < 86400 ? (edge - now) / 1000000 : 86400) : 0};
+    if (!edge || in.ttl_s > 0)
+        souk_cache_put(key, klen, stamp, &in);
+    res->cache_control = "no-store";
+    return fill(res, page, len, csrf, signed_in);
 }

@@ -127,6 +127,17 @@ const char *souk__web_csrf_token(souk_req *req, souk_res *res)
     return t;
 }
 
+bool souk__web_csrf_header_ok(souk_req *req)
+{
+    const char *given = souk_req_header(req, "x-csrf-token");
+    const char *v = souk__web_cookie(req, SOUK__WEB_CSRF_COOKIE);
+    if (!given || !v || strlen(given) != 32 || strlen(v) != 32)
+        return false;
+    char want[33];
+    token_of(v, want);
+    return sodium_memcmp(want, given, 32) == 0;
+}
+
 void souk__web_csrf_field(souk_buf *b, const char *token)
 {
     SOUK_HTML_LIT(b, "<input type=\"hidden\" name=\"csrf\" value=\"");

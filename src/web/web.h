@@ -80,6 +80,16 @@ int souk_web_twofa_disable(souk_req *req, souk_res *res);
 int souk_web_cart_coupon(souk_req *req, souk_res *res);
 int souk_web_cart_shipping(souk_req *req, souk_res *res);
 
+/* GET /admin — the admin dashboard's shell page (web/admin draws it) for
+ * staff who may read every order; others: sign in first, or 403. */
+int souk_web_admin(souk_req *req, souk_res *res);
+/* GET /vendor — the same dashboard for a vendor's account. */
+int souk_web_vendor(souk_req *req, souk_res *res);
+/* For the HTTP layer (souk_server_opts.session_credential): "Bearer <the
+ * souk_session cookie's access token>" (arena) for a request to /api/ that
+ * carries X-CSRF-Token matching this browser's CSRF cookie, else NULL. */
+const char *souk_web_api_credential(souk_req *req);
+
 /* GET /assets/{name} — the embedded CSS and JS, by content-hashed name. */
 int souk_web_asset(souk_req *req, souk_res *res);
 /* GET /robots.txt */

@@ -99,6 +99,8 @@ describe('analytics over HTTP', () => {
     expectError(await api(srv, 'GET', `/api/v1/admin/analytics/kpis?vendor=${vendB.id}`, { key: userA.key }), 403, 'FORBIDDEN');
     const own = must(await api(srv, 'GET', `/api/v1/admin/analytics/timeseries?vendor=${vendA.id}&currency=USD`, { key: userA.key }), 200);
     assert.equal(own.rows.reduce((s, r) => s + r.gross_revenue, 0), 3000);
+    const clvB = must(await api(srv, 'GET', '/api/v1/admin/analytics/clv?currency=USD', { key: userB.key }), 200);
+    assert.equal(clvB.customers, 1); // vendor B's one buyer
     for (const path of ['cohorts', 'rfm']) {
       const r = must(await api(srv, 'GET', `/api/v1/admin/analytics/${path}?currency=USD`, { key: userB.key }), 200);
       const revenue = path === 'rfm' ? r.rows.reduce((s, x) => s + x.monetary, 0) : r.rows.reduce((s, x) => s + x.revenue, 0);
@@ -112,7 +114,7 @@ describe('analytics over HTTP', () => {
   });
 
   it('CSV is the rows of the JSON, by format=csv and by Accept', async () => {
-    for (const path of ['kpis?currency=USD', 'timeseries?currency=USD&granularity=week', 'funnel?per=session', 'cohorts?currency=USD', 'rfm?currency=USD']) {
+    for (const path of ['kpis?currency=USD', 'timeseries?currency=USD&granularity=week', 'funnel?per=session', 'cohorts?currency=USD', 'rfm?currency=USD', 'clv?currency=USD']) {
       const j = must(await admin(`/api/v1/admin/analytics/${path}`), 200);
       const byParam = await admin(`/api/v1/admin/analytics/${path}&format=csv`);
       const byAccept = await admin(`/api/v1/admin/analytics/${path}`, { headers: { Accept: 'text/csv' } });
@@ -151,6 +153,9 @@ describe('analytics over HTTP', () => {
       ['rfm?k=3', 'k'],
       ['churn?horizon=3', 'horizon'],
       ['churn?from=2026-01-01', 'from'],
+      ['clv?horizon=6', 'horizon'],
+      ['clv?from=2026-01-01', 'from'],
+      ['clv?k=3', 'k'],
     ];
     for (const [path, field] of cases) expectError(await admin(`/api/v1/admin/analytics/${path}`), 400, 'BAD_REQUEST', field);
   });
@@ -170,6 +175,11 @@ describe('analytics over HTTP', () => {
     assert.equal(churn.horizon_days, 30);
     assert.equal(churn.rows.length, 2);
     assert.ok(churn.rows.every((r) => r.churn_probability >= 0 && r.churn_probability <= 1));
+    const clv = must(await api(srv, 'GET', '/api/v1/admin/analytics/clv?currency=USD&horizon=180', { key: k.key }), 200);
+    assert.equal(clv.customers, 2);
+    assert.equal(clv.horizon_days, 180);
+    assert.equal(clv.rows.length, 2);
+    assert.ok(clv.rows.every((r) => r.frequency === 0 && r.age_days === 0 && r.mean_value === 0));
     const m = await eventually(async () => {
       const t = await fetch(`${srv.url}/metrics`).then((x) => x.text());
       return /^souk_analytics_rows\{table="order_lines"\} 3$/m.test(t) ? t : null;

@@ -51,3 +51,36 @@ describe('audit log anchoring', () => {
     }
   });
 });
+
+describe('GET /api/v1/admin/audit/verify', () => {
+  let srv;
+  before(async () => { srv = await startServer(); });
+  after(async () => { if (srv) await srv.stop(); });
+
+  it('answers the chain intact with its head, then names the first rewritten entry', async () => {
+    for (const name of ['Verify One', 'Verify Two', 'Verify Three']) {
+      const r = await api(srv, 'POST', '/api/v1/brands', { key: true, body: { name } });
+      assert.equal(r.status, 201, r.text);
+    }
+    let r = await api(srv, 'GET', '/api/v1/admin/audit/verify', { key: true });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.intact, true);
+    assert.equal(r.body.first_bad, null);
+    const max = Number(sql(srv.dbPath, 'SELECT max(seq) FROM audit_log'));
+    assert.ok(r.body.checked >= 3 && r.body.checked <= max, `checked ${r.body.checked} of ${max}`);
+    assert.ok(r.body.head.seq >= 3);
+    assert.equal(r.body.head.hash, sql(srv.dbPath, `SELECT hash FROM audit_log WHERE seq = ${r.body.head.seq}`));
+
+    // rewrite the second entry's action behind souk's back
+    sql(srv.dbPath, `${dropTrigger(srv.dbPath, 'audit_log_no_update', 'audit_log')}; UPDATE audit_log SET action = 'forged' WHERE seq = 2;`);
+    r = await api(srv, 'GET', '/api/v1/admin/audit/verify', { key: true });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.intact, false);
+    assert.equal(r.body.first_bad, 2);
+    assert.ok(r.body.why.length > 0);
+
+    r = await api(srv, 'GET', '/api/v1/admin/audit/verify?full=1', { key: true });
+    assert.equal(r.status, 422);
+    assert.equal(r.body.error.details[0].field, 'full');
+  });
+});

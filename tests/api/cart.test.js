@@ -104,7 +104,7 @@ describe('carts', () => {
     assert.equal(cart.lines.length, 1);
     assert.deepEqual(lineOf(cart, fx.v1), {
       variant_id: fx.v1, product_id: fx.product.id, sku: fx.product.variants[0].sku, product_title: fx.product.title,
-      variant_title: fx.product.variants[0].title, quantity: 2, unit_price: money(1000), line_total: money(2000),
+      variant_title: fx.product.variants[0].title, quantity: 2, unit_price: money(1000), line_total: money(2000), discount: money(0),
       purchasable: true, problem: null,
     });
     cart = await addLine(tok, fx.v1, 3);

@@ -136,7 +136,7 @@ describe('orders', () => {
       assert.deepEqual(o.lines.map((l) => ({ ...l })), j.cart.lines.map((l) => ({
         variant_id: l.variant_id, product_id: l.product_id, vendor_id: null, sku: l.sku, product_title: l.product_title,
         variant_title: l.variant_title, quantity: l.quantity, unit_price: l.unit_price, line_total: l.line_total,
-        fulfilled_quantity: 0, returned_quantity: 0,
+        discount: l.discount, fulfilled_quantity: 0, returned_quantity: 0,
       })));
       assert.equal(o.sub_orders.length, 1, 'the shop\'s own goods: one sub-order');
       const [s] = o.sub_orders;

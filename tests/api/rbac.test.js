@@ -218,6 +218,10 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/analytics/rfm': () => ({}),
     'GET /api/v1/admin/analytics/segments': () => ({}),
     'GET /api/v1/admin/analytics/churn': () => ({}),
+    'GET /api/v1/admin/analytics/clv': () => ({}),
+    'GET /api/v1/admin/analytics/forecasts': () => ({}),
+    'GET /api/v1/admin/analytics/reorder': () => ({}),
+    'GET /api/v1/admin/analytics/anomalies': () => ({}),
     'GET /api/v1/admin/search/synonyms': () => ({}),
     'PUT /api/v1/admin/search/synonyms': () => ({ body: { rules: ['sofa, couch'] } }),
     'GET /api/v1/admin/search/settings': () => ({}),
@@ -363,10 +367,28 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/coupons': () => ({}),
     'POST /api/v1/admin/coupons': () => ({ body: { code: uniq('rbac'), kind: 'percent', value: 500 } }),
     'PATCH /api/v1/admin/coupons/{id}': () => ({ params: { id: fx.coupon.id }, body: { active: true } }),
+    'GET /api/v1/admin/promotions': () => ({}),
+    'POST /api/v1/admin/promotions': () => ({ body: { name: uniq('rbac promo'), kind: 'percent', value: 100, active: false } }),
+    'GET /api/v1/admin/promotions/{id}': () => ({ params: { id: fx.promotion.id } }),
+    'PATCH /api/v1/admin/promotions/{id}': () => ({ params: { id: fx.promotion.id }, body: { active: false } }),
+    'DELETE /api/v1/admin/promotions/{id}': async (p) => ({ params: { id: (await must(await demo('POST', '/api/v1/admin/promotions', { name: uniq(`rbac doomed ${p}`), kind: 'percent', value: 100, active: false }), 201)).id } }),
+    'GET /api/v1/admin/promotions/{id}/codes': () => ({ params: { id: fx.promotion.id } }),
+    'POST /api/v1/admin/promotions/{id}/codes': () => ({ params: { id: fx.promotion.id }, body: { count: 2, prefix: 'RBAC-' } }),
     'GET /api/v1/admin/users': () => ({ query: '?limit=5' }),
     'PATCH /api/v1/admin/users/{id}': () => ({ params: { id: fx.bystander.id }, body: { status: 'active' } }),
     'GET /api/v1/admin/audit': () => ({ query: '?limit=5' }),
+    'GET /api/v1/admin/audit/verify': () => ({}),
     'GET /api/v1/admin/mail': () => ({ query: '?limit=5' }),
+    // webhooks: an unknown subscription / delivery id (authorisation passes, then 404); a refused URL (422)
+    'GET /api/v1/admin/webhooks': () => ({}),
+    'POST /api/v1/admin/webhooks': () => ({ body: { url: 'http://127.0.0.1:9/rbac', event_types: ['order.paid'] } }),
+    'GET /api/v1/admin/webhooks/{id}': () => ({ params: { id: 'wh_0000000000001' } }),
+    'PATCH /api/v1/admin/webhooks/{id}': () => ({ params: { id: 'wh_0000000000001' }, body: { enabled: false } }),
+    'DELETE /api/v1/admin/webhooks/{id}': () => ({ params: { id: 'wh_0000000000001' } }),
+    'POST /api/v1/admin/webhooks/{id}/rotate-secret': () => ({ params: { id: 'wh_0000000000001' }, body: {} }),
+    'GET /api/v1/admin/webhooks/{id}/deliveries': () => ({ params: { id: 'wh_0000000000001' } }),
+    'GET /api/v1/admin/webhook-deliveries/{id}': () => ({ params: { id: 'whd_0000000000001' } }),
+    'POST /api/v1/admin/webhook-deliveries/{id}/replay': () => ({ params: { id: 'whd_0000000000001' } }),
   };
 
   before(async () => {
@@ -398,6 +420,7 @@ describe('RBAC matrix', () => {
     fx.vendorC = await must(await demo('POST', '/api/v1/vendors', { name: uniq('RBAC vendor') }), 201);
     fx.shipping = await must(await demo('POST', '/api/v1/admin/shipping-methods', { code: uniq('rbac'), name: 'RBAC standard', currency: 'USD', amount: 500 }), 201);
     fx.coupon = await must(await demo('POST', '/api/v1/admin/coupons', { code: uniq('rbac'), kind: 'percent', value: 1000 }), 201);
+    fx.promotion = await must(await demo('POST', '/api/v1/admin/promotions', { name: uniq('rbac promo'), kind: 'percent', value: 100, requires_code: true, active: false }), 201);
     fx.warehouse = await must(await demo('POST', '/api/v1/warehouses', { code: uniq('rbac-wh'), name: 'RBAC warehouse' }), 201);
     // what the order fixtures sell: a product of the vendor principal's vendor, well stocked
     fx.productA = await productOf(fx.vendorA.id);

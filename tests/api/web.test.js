@@ -6,6 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
+import { api } from './lib/client.js';
 import { warehouse } from './lib/checkout_util.js';
 import { Browser, inputValue, jsonLd, webProduct, HOSTILE, decode } from './lib/web_util.js';
 
@@ -128,6 +129,37 @@ describe('storefront pages', () => {
     assert.match(cookie, /SameSite=Lax/);
     assert.match(cookie, /; Secure$/, 'the shop\'s public origin is https: Secure');
     assertPage(await b.get('/p/no-such-product'), 404);
+  });
+
+  it('a product page rendered once for everyone still carries each visitor\'s own token, and follows the catalog and the stock', async () => {
+    const item = await webProduct(srv, wh, 'Web Cached Kettle', [{ title: 'Steel', price: 4000, stock: 3 }], { description: 'Kept rendered.' });
+    const [a, b] = [new Browser(srv), new Browser(srv)];
+    const ra = await a.get(`/p/${item.slug}`);
+    const rb = await b.get(`/p/${item.slug}`);
+    assertPage(ra);
+    assertPage(rb);
+    const [ta, tb] = [inputValue(ra.text, 'csrf'), inputValue(rb.text, 'csrf')];
+    assert.match(ta, /^[0-9a-f]{32}$/);
+    assert.match(tb, /^[0-9a-f]{32}$/);
+    assert.notEqual(ta, tb, 'each browser its own token');
+    assert.doesNotMatch(ra.text, /souk:/, 'no slot left unfilled');
+    assert.doesNotMatch(ra.text, /name="souk-csrf"/, 'a guest gets no session meta');
+    assert.equal(ra.text.replace(ta, 'T'), rb.text.replace(tb, 'T'), 'the same page otherwise');
+    // each token works for its own browser's form
+    const variant = /name="variant"[^>]*value="(var_[^"]+)"/.exec(ra.text)[1];
+    assert.equal((await a.post('/cart/add', { csrf: ta, variant, quantity: '1' })).status, 303);
+    assert.equal((await b.post('/cart/add', { csrf: ta, variant, quantity: '1' })).status, 403);
+    // a catalog change shows at once, and so does selling out
+    const pid = /data-product="(prod_[^"]+)"/.exec(ra.text)[1];
+    assert.equal((await api(srv, 'PATCH', `/api/v1/products/${pid}`, { key: true, body: { title: 'Web Cached Kettle Two' } })).status, 200);
+    assert.match((await a.get(`/p/${item.slug}`)).text, /<h1>Web Cached Kettle Two<\/h1>/);
+    assert.equal((await api(srv, 'PUT', `/api/v1/variants/${variant}/stock/${wh.id}`, { key: true, body: { on_hand: 0, reason: 'gone' } })).status, 200);
+    let sold = '';
+    for (let i = 0; i < 40 && !/Sold out/.test(sold); i++) {
+      sold = (await b.get(`/p/${item.slug}`)).text;
+      if (!/Sold out/.test(sold)) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(sold, /Sold out/);
   });
 
   it('a product page shows similar products once recommendations are served, with the list for click events', async () => {

@@ -25,6 +25,7 @@ const PUBLIC = {
 const ALLOWED = [
   { from: /^src\/app\//, header: /^[a-z]+\/(api|[a-z_]+)\.h$/ }, // the app wires everything
   { from: /^src\/web\//, header: /^[a-z]+\/api\.h$/ }, // the storefront calls handlers in process (docs/internals/web.md)
+  { from: /^src\/web\/product\.c$/, header: /^http\/cache\.h$/ }, // the product page, cached with per-visitor slots
   { from: /^src\/identity\/api_auth\.c$/, header: /^http\/ratelimit\.h$/ }, // the sign-in throttle
 ];
 // adapter libraries and where they may be included
@@ -33,7 +34,7 @@ const LIBRARIES = [
   { header: /^libpq-fe\.h$/, where: /^src\/store\/postgres\// },
   { header: /^hiredis\//, where: /^src\/(store|http)\/redis/ },
   { header: /^h2o[./]/, where: /^src\/http\// },
-  { header: /^curl\//, where: /^src\/(payments\/stripe|mail\/smtp)\.c$/ },
+  { header: /^curl\//, where: /^src\/(payments\/stripe|mail\/smtp|webhooks\/send)\.c$/ },
 ];
 
 function sources() {

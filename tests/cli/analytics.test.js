@@ -40,7 +40,28 @@ describe('souk analytics', () => {
     assert.match(r.err, /^analytics 100% done$/m);
     assert.match(r.out, /^analytics facts built in \d+ ms \(time zone Europe\/Paris\): \d+ orders, \d+ order lines, \d+ refunds, \d+ events$/m);
     assert.match(r.out, /^memory: [\d.]+ MiB/m);
+    // then the stored predictions (an empty store: nothing to fit, but the run is recorded)
+    assert.match(r.err, /^predictions 100% done$/m);
+    assert.match(r.out, /^predictions up to \d{4}-\d{2}-\d{2} in \d+ ms: \d+ sales series \(daily and weekly, revenue in .+\), \d+ stock series, \d+ anomalous days$/m);
+    assert.doesNotMatch(souk(['analytics', 'rebuild', '--no-predictions', '--db', srv.dbPath]).out, /^predictions/m);
     assert.equal(souk(['analytics', 'frobnicate', '--db', srv.dbPath]).code, 2);
     assert.equal(souk(['analytics']).code, 2);
+  });
+
+  it('shows and sets the reorder settings, refusing values out of range', async () => {
+    let r = souk(['analytics', 'reorder', '--db', srv.dbPath]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out.trim(), 'reorder settings: lead time 7 days, service level 0.95, review period 0 days');
+    r = souk(['analytics', 'reorder', '--db', srv.dbPath, '--lead-time', '21', '--review', '7']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out.trim(), 'reorder settings: lead time 21 days, service level 0.95, review period 7 days');
+    for (const bad of [['--lead-time', '0'], ['--lead-time', '91'], ['--service-level', '1'], ['--service-level', 'high'], ['--review', '-1']]) {
+      r = souk(['analytics', 'reorder', '--db', srv.dbPath, ...bad]);
+      assert.equal(r.code, 2, bad.join(' '));
+    }
+    const h = await api(srv, 'GET', '/api/v1/admin/analytics/reorder', { key: true });
+    assert.equal(h.status, 200, h.text);
+    assert.equal(h.body.lead_time_days, 21);
+    assert.equal(h.body.review_days, 7);
   });
 });

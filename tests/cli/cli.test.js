@@ -107,6 +107,36 @@ describe('demo', () => {
     assert.match(r.err, /already has a catalog/);
     assert.equal(sql(db, 'select count(*) from products'), '5');
   });
+  it('--history DAYS adds past orders, their customers and the browsing behind them, the same for one seed', () => {
+    const day = 86400e6;
+    const today = Math.floor(Date.now() * 1000 / day) * day;
+    const summary = [];
+    for (const name of ['hist-a.db', 'hist-b.db']) {
+      const db = join(dir, name);
+      const r = souk(['demo', '--db', db, '--products', '60', '--seed', '4', '--history', '30']);
+      assert.equal(r.code, 0, r.err);
+      const m = r.out.match(/orders: (\d+) customers \((\d+) new\), (\d+) orders created with (\d+) lines/);
+      assert.ok(m, r.out);
+      const [customers, orders, lines] = [+m[1], +m[3], +m[4]];
+      assert.ok(orders >= 30 * 3 && orders <= 30 * 15, `${orders} orders in 30 days`);
+      assert.ok(customers < orders, 'some customers came back');
+      assert.ok(lines >= orders && lines <= 3 * orders);
+      assert.equal(sql(db, 'select count(*) from orders'), String(orders));
+      assert.equal(sql(db, "select count(*) from orders where state = 'delivered'"), String(orders));
+      assert.equal(sql(db, "select count(*) from users where email like 'demo-%@customers.example'"), String(customers));
+      // every order lies in the 30 days before today, and their lines are the demo's active products
+      const [lo, hi] = sql(db, 'select min(created_at), max(created_at) from orders').split('|').map(Number);
+      assert.ok(lo >= today - 30 * day && hi < today, `orders between ${lo} and ${hi}`);
+      assert.equal(sql(db, "select count(*) from order_lines l join products p on p.id = l.product_id where p.status != 'active'"), '0');
+      // the browsing: buyers' views before their orders, and visitors who did not buy
+      const views = +sql(db, 'select count(*) from behaviour_events where type = 2');
+      const anon = +sql(db, 'select count(*) from behaviour_events where type = 2 and user_id is null');
+      assert.ok(anon > 0 && views > anon, `${views} views, ${anon} anonymous`);
+      summary.push([customers, orders, lines, views]);
+    }
+    assert.deepEqual(summary[0], summary[1], 'one seed, one history');
+    for (const bad of ['-1', '731', 'x']) assert.equal(souk(['demo', '--db', join(dir, `hist-${bad}.db`), '--history', bad]).code, 2, bad);
+  });
 });
 
 describe('accounts and keys from the command line', () => {

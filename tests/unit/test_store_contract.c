@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -740,6 +742,208 @@ static void test_row_json(void **state)
     json_decref(row);
 }
 
+/* ---- several writers at once ---- */
+
+#define WRITERS 4
+#define APPENDS 25
+
+typedef struct writer {
+    const char *dsn;
+    int id;
+    bool late; /* write something else first */
+    int failures;
+    int calls; /* of the transaction's body, retries included */
+    int claimed[APPENDS * WRITERS];
+    int nclaimed;
+} writer;
+
+/* One append to the toy chain: the head's seq and value, then the next. */
+static int chain_append(souk_store *db, void *arg)
+{
+    writer *w = arg;
+    w->calls++;
+    if (w->late) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "UPDATE chain_side SET n = n + 1 WHERE id = %d", w->id);
+        int r = souk_store_exec(db, sql, NULL);
+        if (r < 0)
+            return r;
+    }
+    int64_t seq = 0, val = 0;
+    int r = souk_store_one(db, "SELECT seq, val FROM chain ORDER BY seq DESC LIMIT 1", NULL,
+                           SOUK_COLS(SOUK_COL_I64(&seq), SOUK_COL_I64(&val)));
+    if (r < 0)
+        return r;
+    r = souk_store_exec(db, "INSERT INTO chain (seq, prev, val) VALUES ($1, $2, $3)",
+                        SOUK_ARGS(SOUK_I64(seq + 1), SOUK_I64(val),
+                                  SOUK_I64((int64_t)(((uint64_t)val * 31u + (uint64_t)w->id + 1u) >> 1))));
+    return r == SOUK_DB_CONSTRAINT ? SOUK_DB_SOFT : r < 0 ? r : 0;
+}
+
+static void *chain_writer(void *arg)
+{
+    writer *w = arg;
+    souk_store *db = NULL;
+    char err[256];
+    if (souk_store_open(&db, w->dsn, err, sizeof err) != 0) {
+        w->failures = APPENDS;
+        return NULL;
+    }
+    for (int i = 0; i < APPENDS; i++) {
+        int r = souk_store_tx(db, chain_append, w);
+        if (r < 0) {
+            fprintf(stderr, "append %d of writer %d: %d (%s)\n", i, w->id, r, souk_store_errmsg(db));
+            w->failures++;
+        }
+    }
+    souk_store_close(db);
+    return NULL;
+}
+
+/* One write transaction at a time (souk_store_tx): four connections append
+ * to one hash chain at once, half of them with another write first; every
+ * append lands, in one order, each on the head its predecessor committed,
+ * and none has to run again (on PostgreSQL the writer lock comes before the
+ * snapshot, so no serialization failure). */
+static void test_chain_lock(void **state)
+{
+    fixture *f = *state;
+    exec_ok(f->db, "CREATE TABLE chain (seq BIGINT PRIMARY KEY, prev BIGINT NOT NULL, val BIGINT NOT NULL)");
+    exec_ok(f->db, "CREATE TABLE chain_side (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)");
+    exec_ok(f->db, "INSERT INTO chain_side (id, n) VALUES (0, 0), (1, 0), (2, 0), (3, 0)");
+    writer w[WRITERS];
+    pthread_t t[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        w[i] = (writer){.dsn = f->dsn, .id = i, .late = i % 2};
+        assert_int_equal(pthread_create(&t[i], NULL, chain_writer, &w[i]), 0);
+    }
+    for (int i = 0; i < WRITERS; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(w[i].failures, 0);
+        assert_int_equal(w[i].calls, APPENDS);
+    }
+    assert_int_equal(count_rows(f->db, "chain"), WRITERS * APPENDS);
+    souk_stmt *st = souk_store_query(f->db, "SELECT seq, prev, val FROM chain ORDER BY seq", NULL);
+    int64_t seq, prev, val, want_seq = 1, last = 0;
+    while (souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&seq), SOUK_COL_I64(&prev), SOUK_COL_I64(&val))) == SOUK_DB_ROW) {
+        assert_int_equal(seq, want_seq++);
+        assert_int_equal(prev, last); /* chained to the head committed before it */
+        last = val;
+    }
+    souk_stmt_done(st);
+}
+
+/* One claim: the oldest unclaimed row read, then marked (no condition in
+ * the UPDATE: what the job queue does), in a serializable transaction. */
+static int claim_one(souk_store *db, void *arg)
+{
+    writer *w = arg;
+    int64_t id = 0;
+    int r =
+        souk_store_one(db, "SELECT id FROM q WHERE owner = -1 ORDER BY id LIMIT 1", NULL, SOUK_COLS(SOUK_COL_I64(&id)));
+    if (r != SOUK_DB_ROW)
+        return r == SOUK_DB_DONE ? 1 : r;
+    r = souk_store_exec(db, "UPDATE q SET owner = $2 WHERE id = $1", SOUK_ARGS(SOUK_I64(id), SOUK_I64(w->id)));
+    if (r < 0)
+        return r;
+    w->claimed[w->nclaimed++] = (int)id;
+    return 0;
+}
+
+static void *claimer(void *arg)
+{
+    writer *w = arg;
+    souk_store *db = NULL;
+    char err[256];
+    if (souk_store_open(&db, w->dsn, err, sizeof err) != 0) {
+        w->failures = 1;
+        return NULL;
+    }
+    for (;;) {
+        int before = w->nclaimed;
+        int r = souk_store_tx(db, claim_one, w);
+        if (r < 0) {
+            w->nclaimed = before; /* rolled back: not claimed */
+            w->failures++;
+            if (w->failures > 50)
+                break;
+            continue;
+        }
+        if (r == 1)
+            break;
+    }
+    souk_store_close(db);
+    return NULL;
+}
+
+/* A read-then-update claim hands every row to exactly one of four
+ * connections claiming at once (the job queue's claim relies on it). */
+static void test_claim_once(void **state)
+{
+    fixture *f = *state;
+    exec_ok(f->db, "CREATE TABLE q (id BIGINT PRIMARY KEY, owner BIGINT NOT NULL)");
+    for (int i = 1; i <= WRITERS * APPENDS; i++) {
+        char sql[80];
+        snprintf(sql, sizeof sql, "INSERT INTO q (id, owner) VALUES (%d, -1)", i);
+        exec_ok(f->db, sql);
+    }
+    static writer w[WRITERS];
+    pthread_t t[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        w[i] = (writer){.dsn = f->dsn, .id = i};
+        assert_int_equal(pthread_create(&t[i], NULL, claimer, &w[i]), 0);
+    }
+    int seen[WRITERS * APPENDS + 1] = {0}, total = 0;
+    for (int i = 0; i < WRITERS; i++) {
+        pthread_join(t[i], NULL);
+        for (int k = 0; k < w[i].nclaimed; k++) {
+            assert_int_equal(seen[w[i].claimed[k]], 0); /* nobody else claimed it */
+            seen[w[i].claimed[k]] = 1;
+            total++;
+        }
+    }
+    assert_int_equal(total, WRITERS * APPENDS);
+    assert_int_equal(count_rows(f->db, "q WHERE owner = -1"), 0);
+    for (int i = 0; i < WRITERS; i++) {
+        char where[64];
+        snprintf(where, sizeof where, "q WHERE owner = %d", i);
+        assert_int_equal(count_rows(f->db, where), w[i].nclaimed);
+    }
+}
+
+static void *insert_later(void *arg)
+{
+    souk_store *other = arg;
+    usleep(100 * 1000);
+    souk_store_exec(other, "INSERT INTO w VALUES (2)", NULL);
+    return NULL;
+}
+
+/* souk_store_wait_change: PostgreSQL tells of other connections' commits
+ * (its own not), also one that lands while it waits; SQLite cannot. */
+static void test_wait_change(void **state)
+{
+    fixture *f = *state;
+    int r0 = souk_store_wait_change(f->db, 0);
+    if (strcmp(souk_store_backend(f->db), "postgres") != 0) {
+        assert_int_equal(r0, -1);
+        return;
+    }
+    assert_int_equal(r0, 0);
+    exec_ok(f->db, "CREATE TABLE w (x BIGINT)"); /* its own commit */
+    assert_int_equal(souk_store_wait_change(f->db, 0), 0);
+    souk_store *other = second_connection(f);
+    exec_ok(other, "INSERT INTO w VALUES (1)");
+    assert_int_equal(souk_store_wait_change(f->db, 5000), 1);
+    assert_int_equal(souk_store_wait_change(f->db, 0), 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, insert_later, other), 0);
+    assert_int_equal(souk_store_wait_change(f->db, 10000), 1);
+    pthread_join(t, NULL);
+    assert_int_equal(count_rows(f->db, "w"), 2);
+    souk_store_close(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -759,6 +963,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_touch_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memos, setup, teardown),
         cmocka_unit_test_setup_teardown(test_row_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chain_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_claim_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_change, setup, teardown),
     };
     int failed = 0;
     for (size_t i = 0; i < sizeof backends / sizeof *backends; i++) {

@@ -30,8 +30,15 @@
  *   snapshot for every statement of a request. See ADR 0006.
  * - The change mark counts NOTIFY souk_commit messages from other backends:
  *   every write transaction sends one as it commits.
+ * - One write transaction at a time per database, as on SQLite: BEGIN takes
+ *   a session advisory lock (the writer lock) in the round trip before it,
+ *   and COMMIT gives it back in the round trip of the commit. So writers on
+ *   several nodes neither collide on the audit chain's head nor take outbox
+ *   ids out of commit order. See ADR 0007.
  */
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +46,7 @@
 
 #include "core/embed.h"
 #include "core/metrics.h"
+#include "core/time.h"
 #include "store/adapter.h"
 #include "core/banned.h"
 
@@ -77,10 +85,15 @@ typedef struct pg_conn {
     PGconn *pg;
     uint64_t next_name;
     int64_t changes;
-    int64_t marks;  /* commits of others heard (pg_change_mark) */
-    bool listening; /* LISTEN souk_commit was sent */
-    bool in_write;  /* in a write transaction (pg_begin) */
+    int64_t marks;    /* commits of others heard (pg_change_mark) */
+    bool listening;   /* LISTEN souk_commit was sent */
+    bool in_write;    /* in a write transaction (pg_begin) */
+    bool writer_held; /* this session holds the writer lock (pg_begin) */
 } pg_conn;
+
+/* The writer lock (pg_begin): 'souk' in ASCII. Advisory locks are per
+ * database, so two shops on one server never meet. */
+#define WRITER_KEY "1936684395"
 
 #define CONN(d) ((pg_conn *)(d))
 #define STMT(s) ((pg_stmt *)(s))
@@ -149,9 +162,11 @@ static souk_store *pg_open(const char *target, bool create, char *err, size_t er
         free(c);
         return NULL;
     }
-    /* UTC timestamps, no notices on the log, and statements bounded in time */
+    /* UTC timestamps, no notices on the log, and lock waits bounded in time
+     * (a wait past 10 s is 55P03, SOUK_DB_SOFT: a stuck holder of the writer
+     * lock or of a row cannot freeze every writer of the database) */
     if (run_simple(&c->base, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; "
-                             "SET client_min_messages = warning") < 0) {
+                             "SET client_min_messages = warning; SET lock_timeout = '10s'") < 0) {
         snprintf(err, errlen, "cannot configure the PostgreSQL session: %s", c->base.errmsg);
         PQfinish(c->pg);
         free(c);
@@ -553,21 +568,109 @@ static bool pg_stmt_readonly(souk_stmt *st)
     return false;
 }
 
+static bool pg_in_tx(souk_store *db);
+
+/* Runs the N parameterless queries SQL[] in one round trip (pipeline
+ * mode), a sync after each query I with SYNC[I]: a failure skips only the
+ * rest of its segment. R[I] is each query's class: SOUK_DB_DONE, SOUK_DB_ROW
+ * (rows), an error class, or SOUK_DB_HARD when skipped or lost. */
+static void run_pipeline(souk_store *db, const char *const *sql, const bool *sync, int n, int *r)
+{
+    PGconn *pg = CONN(db)->pg;
+    int syncs = 0;
+    for (int i = 0; i < n; i++) {
+        r[i] = SOUK_DB_HARD;
+        syncs += sync[i];
+    }
+    if (!PQenterPipelineMode(pg)) {
+        souk__store_set_err(db, "pipeline: %s", PQerrorMessage(pg));
+        return;
+    }
+    bool sent = true;
+    for (int i = 0; i < n && sent; i++)
+        sent = PQsendQueryParams(pg, sql[i], 0, NULL, NULL, NULL, NULL, 0) && (!sync[i] || PQpipelineSync(pg));
+    int q = 0;
+    for (PGresult *res; sent && syncs > 0 && (res = next_result(pg)); PQclear(res)) {
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            syncs--;
+            continue;
+        }
+        if (q >= n)
+            continue;
+        if (st == PGRES_COMMAND_OK) {
+            r[q] = SOUK_DB_DONE;
+        } else if (st == PGRES_TUPLES_OK) {
+            r[q] = SOUK_DB_ROW;
+        } else if (st != PGRES_PIPELINE_ABORTED) {
+            r[q] = classify(db, res, "exec");
+        }
+        q++;
+    }
+    PQexitPipelineMode(pg);
+}
+
+/* Gives the writer lock back once no transaction is open (after COMMIT or
+ * ROLLBACK); a connection that fails loses it with its session. All of this
+ * session's advisory locks go: it takes no other, and a count left behind
+ * would hold every other writer off for good. */
+static void writer_release(souk_store *db)
+{
+    pg_conn *c = CONN(db);
+    if (!c->writer_held || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        return;
+    PGresult *res = PQexec(c->pg, "SELECT pg_advisory_unlock_all()");
+    if (PQresultStatus(res) == PGRES_TUPLES_OK || PQstatus(c->pg) != CONNECTION_OK)
+        c->writer_held = false;
+    PQclear(res);
+}
+
 static int pg_begin(souk_store *db, bool write)
 {
-    int r = run_simple(db, write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                 : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    CONN(db)->in_write = write && r == SOUK_DB_DONE;
-    return r;
+    pg_conn *c = CONN(db);
+    if (!write)
+        return run_simple(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    /* the writer lock first, in a segment of its own (a session lock: it
+     * outlives that segment's implicit transaction), then BEGIN; the
+     * snapshot, taken at the transaction's first statement, comes after
+     * the lock, all in one round trip */
+    static const char *const sql[] = {"SELECT pg_advisory_lock(" WRITER_KEY ")", "BEGIN ISOLATION LEVEL SERIALIZABLE"};
+    static const bool sync[] = {true, true};
+    int r[2];
+    run_pipeline(db, sql, sync, 2, r);
+    if (r[0] == SOUK_DB_ROW)
+        c->writer_held = true;
+    if (r[0] == SOUK_DB_ROW && r[1] == SOUK_DB_DONE) {
+        c->in_write = true;
+        return SOUK_DB_DONE;
+    }
+    if (pg_in_tx(db)) /* begun without the lock (its wait timed out): not this way */
+        PQclear(PQexec(c->pg, "ROLLBACK"));
+    writer_release(db);
+    c->in_write = false;
+    return r[0] != SOUK_DB_ROW ? r[0] : r[1];
 }
 
 static int pg_commit(souk_store *db)
 {
     pg_conn *c = CONN(db);
-    /* a write transaction tells listeners it committed: PostgreSQL delivers
-     * the notification at the commit, and not at all on a rollback */
-    int r = run_simple(db, c->in_write ? "NOTIFY souk_commit; COMMIT" : "COMMIT");
+    int r;
+    if (c->in_write) {
+        /* a write transaction tells listeners it committed (PostgreSQL
+         * delivers the notification at the commit, and not at all on a
+         * rollback) and gives the writer lock back, in one round trip */
+        static const char *const sql[] = {"NOTIFY souk_commit", "COMMIT", "SELECT pg_advisory_unlock_all()"};
+        static const bool sync[] = {false, true, true};
+        int rs[3];
+        run_pipeline(db, sql, sync, 3, rs);
+        if (rs[2] == SOUK_DB_ROW)
+            c->writer_held = false;
+        r = rs[0] < 0 ? rs[0] : rs[1];
+    } else {
+        r = run_simple(db, "COMMIT");
+    }
     c->in_write = false;
+    writer_release(db); /* when the pipeline's unlock did not run */
     return r;
 }
 
@@ -575,6 +678,7 @@ static void pg_rollback(souk_store *db)
 {
     CONN(db)->in_write = false;
     PQclear(PQexec(CONN(db)->pg, "ROLLBACK"));
+    writer_release(db);
 }
 
 static bool pg_in_tx(souk_store *db)
@@ -617,6 +721,40 @@ static int64_t pg_change_mark(souk_store *db)
     return c->marks;
 }
 
+/* souk_store_wait_change: the notifications already read count first;
+ * else sleep on the connection's socket until the server sends some (or
+ * the time is up), and count those from other backends. */
+static int pg_wait_change(souk_store *db, int timeout_ms)
+{
+    pg_conn *c = CONN(db);
+    int64_t before = c->marks;
+    if (pg_change_mark(db) < 0) /* LISTENs the first time, and reads what is queued */
+        return -1;
+    if (c->marks != before || timeout_ms == 0)
+        return c->marks != before;
+    struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
+    if (pfd.fd < 0)
+        return -1;
+    int64_t deadline = souk_time_mono_us() + (int64_t)timeout_ms * 1000;
+    int self = PQbackendPID(c->pg);
+    while (c->marks == before) {
+        int64_t left = (deadline - souk_time_mono_us()) / 1000;
+        if (left <= 0)
+            return 0;
+        int n = poll(&pfd, 1, (int)left);
+        if (n < 0 && errno != EINTR)
+            return -1;
+        if (n <= 0)
+            continue;
+        if (!PQconsumeInput(c->pg))
+            return -1;
+        for (PGnotify *m; (m = PQnotifies(c->pg)); PQfreemem(m))
+            if (m->be_pid != self)
+                c->marks++;
+    }
+    return 1;
+}
+
 /* Dead rows (erased values among them) are reclaimed by VACUUM; it does not
  * zero them on disk, which PostgreSQL leaves to the file system. */
 static int pg_scrub(souk_store *db)
@@ -656,4 +794,5 @@ const souk_store_ops souk__store_postgres = {
     .table_exists = pg_table_exists,
     .change_mark = pg_change_mark,
     .scrub = pg_scrub,
+    .wait_change = pg_wait_change,
 };

@@ -1,0 +1,226 @@
+/*
+ * eval_churn.c — `souk eval churn --orders FILE --cutoff DATE [--horizon H]`:
+ * the churn model of src/analytics measured on a time split of an order
+ * history held outside the database. The file is the Online Retail layout
+ * (InvoiceNo, Quantity, InvoiceDate, UnitPrice, CustomerID; plain or gzip):
+ * each invoice of a known customer becomes a paid order at its date, with
+ * the rules of `souk import online-retail --orders` (cancellations, guests
+ * and lines with a quantity or price <= 0 left out). The model is trained
+ * at CUTOFF − H (labels from the H days after) and its AUC measured at
+ * CUTOFF (labels from the H days after, which the file must cover).
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analytics/analytics.h"
+#include "app/cli.h"
+#include "app/eval.h"
+#include "core/csv.h"
+#include "core/grow.h"
+#include "core/time.h"
+#include "core/banned.h"
+
+static const char usage[] =
+    "usage: souk eval churn --orders FILE --cutoff YYYY-MM-DD [--horizon DAYS]\n\n"
+    "Measures the churn model of the analytics (docs/analytics.md) on a time split of FILE, an order\n"
+    "history in the Online Retail layout (InvoiceNo, Quantity, InvoiceDate, UnitPrice, CustomerID;\n"
+    "plain or gzip; cancellations, guests and lines with a quantity or price <= 0 are left out, as\n"
+    "souk import online-retail --orders does). A customer churns at a cutoff when they buy nothing in\n"
+    "the HORIZON days after it (default 90). The model is trained at CUTOFF - HORIZON and measured at\n"
+    "CUTOFF: prints the AUC, the customers and churn rate of the test set, and the model's weights.\n"
+    "The file must cover HORIZON days past CUTOFF.\n";
+
+static int col_of(souk_csv *r, const char *name)
+{
+    for (size_t f = 0; f < souk_csv_field_count(r); f++)
+        if (strcmp(souk_csv_field(r, f, NULL), name) == 0)
+            return (int)f;
+    return -1;
+}
+
+int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *last, size_t *norders, size_t *nlines)
+{
+    souk_csv *r;
+    if (souk_csv_open_file(&r, path, NULL) != SOUK_CSV_OK) {
+        fprintf(stderr, "souk: cannot read %s\n", path);
+        return -1;
+    }
+    static const char *names[5] = {"InvoiceNo", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"};
+    int ci[5], rc = -1, c;
+    souk_analytics_line_in *lines = NULL;
+    size_t n = 0, cap = 0;
+    char cur[32] = "";
+    int64_t user = 0, at = 0, next_id = 1;
+    *last = INT32_MIN;
+    *norders = *nlines = 0;
+    if (souk_csv_next(r) != SOUK_CSV_RECORD) {
+        fprintf(stderr, "souk: %s: no header\n", path);
+        goto done;
+    }
+    for (int j = 0; j < 5; j++)
+        if ((ci[j] = col_of(r, names[j])) < 0) {
+            fprintf(stderr, "souk: %s: no %s column; is this the Online Retail layout?\n", path, names[j]);
+            goto done;
+        }
+    pthread_mutex_lock(&f->write_mu);
+    for (;;) {
+        c = souk_csv_next(r);
+        if (c < 0 && souk_csv_is_recoverable(c))
+            continue;
+        if (c < 0) {
+            fprintf(stderr, "souk: %s: %s\n", path, souk_csv_error(r));
+            pthread_mutex_unlock(&f->write_mu);
+            goto done;
+        }
+        const char *inv = c == SOUK_CSV_END ? "" : souk_csv_field(r, (size_t)ci[0], NULL);
+        if (c == SOUK_CSV_END || strcmp(inv, cur) != 0) { /* the invoice before is complete */
+            if (n) {
+                souk_analytics_order_in o = {.order_id = next_id++,
+                                             .user_id = user,
+                                             .paid_at = at,
+                                             .currency = "GBP",
+                                             .channel = SOUK_ANALYTICS_CHANNEL_IMPORT,
+                                             .lines = lines,
+                                             .nlines = n};
+                if (souk_analytics_add_order(f, &o) < 0) {
+                    fprintf(stderr, "souk: out of memory\n");
+                    pthread_mutex_unlock(&f->write_mu);
+                    goto done;
+                }
+                int32_t d = souk_analytics_tz_day(&f->tz, at);
+                *last = d > *last ? d : *last;
+                (*norders)++;
+                *nlines += n;
+            }
+            n = 0;
+            if (c == SOUK_CSV_END)
+                break;
+            snprintf(cur, sizeof cur, "%s", inv);
+        }
+        const char *qty = souk_csv_field(r, (size_t)ci[1], NULL), *price = souk_csv_field(r, (size_t)ci[3], NULL);
+        const char *cust = souk_csv_field(r, (size_t)ci[4], NULL);
+        size_t dlen;
+        const char *date = souk_csv_field(r, (size_t)ci[2], &dlen);
+        char *end;
+        double cid = cust ? strtod(cust, &end) : 0, q = qty ? atof(qty) : 0, p = price ? atof(price) : 0;
+        int64_t us;
+        if (inv[0] == 'C' || !cust || !*cust || *end || cid <= 0 || q <= 0 || p <= 0 || !date ||
+            souk_time_parse(date, dlen, &us) < 0)
+            continue;
+        if (souk_grow(&lines, &cap, n + 1, sizeof *lines) < 0) {
+            fprintf(stderr, "souk: out of memory\n");
+            pthread_mutex_unlock(&f->write_mu);
+            goto done;
+        }
+        user = (int64_t)cid;
+        at = us;
+        lines[n++] = (souk_analytics_line_in){1, 0, 0, (int64_t)q, llround(q * p * 100)};
+    }
+    pthread_mutex_unlock(&f->write_mu);
+    rc = 0;
+done:
+    free(lines);
+    souk_csv_free(r);
+    return rc;
+}
+
+int souk_eval_churn(int argc, char **argv)
+{
+    static const struct option opts[] = {{"orders", required_argument, NULL, 'o'},
+                                         {"cutoff", required_argument, NULL, 'c'},
+                                         {"horizon", required_argument, NULL, 'H'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *path = NULL;
+    int32_t cutoff = 0;
+    bool has_cutoff = false;
+    long h = 90;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(usage, stdout); return SOUK_EXIT_OK;
+        case 'o': path = optarg; break;
+        case 'c':
+            if (strlen(optarg) != 10 || souk_analytics_parse_day(optarg, &cutoff) < 0) {
+                fprintf(stderr, "souk: --cutoff takes a date YYYY-MM-DD\n");
+                return SOUK_EXIT_USAGE;
+            }
+            has_cutoff = true;
+            break;
+        case 'H': {
+            char *end;
+            h = strtol(optarg, &end, 10);
+            if (!*optarg || *end || h < 7 || h > 365) {
+                fprintf(stderr, "souk: --horizon takes a whole number of days from 7 to 365\n");
+                return SOUK_EXIT_USAGE;
+            }
+            break;
+        }
+        default: fprintf(stderr, "souk: see 'souk eval churn --help'\n"); return SOUK_EXIT_USAGE;
+        }
+    }
+    if (!path || !has_cutoff || optind != argc) {
+        fprintf(stderr, "souk: eval churn needs --orders FILE and --cutoff DATE; see 'souk eval churn --help'\n");
+        return SOUK_EXIT_USAGE;
+    }
+    souk_analytics_facts *f = malloc(sizeof *f);
+    if (!f || souk_analytics_facts_init(f, NULL) < 0) {
+        free(f);
+        fprintf(stderr, "souk: out of memory\n");
+        return SOUK_EXIT_FAIL;
+    }
+    int32_t last;
+    size_t norders, nlines;
+    double t0 = souk_time_mono_s();
+    int rc = SOUK_EXIT_FAIL;
+    if (souk_eval_retail_facts(f, path, &last, &norders, &nlines) < 0)
+        goto out;
+    char a[11], b[11];
+    if (!norders) {
+        fprintf(stderr, "souk: %s holds no order of a known customer\n", path);
+        goto out;
+    }
+    if (cutoff + h > last) {
+        fprintf(stderr, "souk: the file ends on %s: a cutoff of %s needs %ld days after it (up to %s)\n",
+                souk_analytics_format_day(last, a), souk_analytics_format_day(cutoff, b), h,
+                souk_analytics_format_day(cutoff + (int32_t)h, (char[11]){0}));
+        rc = SOUK_EXIT_USAGE;
+        goto out;
+    }
+    souk_analytics_query q = {.to = cutoff + (int32_t)h, .currency = -1, .channel = -1, .limit = 1, .horizon = (int)h};
+    q.from = q.to;
+    json_t *j = souk_analytics_churn(f, &q);
+    if (!j) {
+        fprintf(stderr, "souk: out of memory\n");
+        goto out;
+    }
+    double secs = souk_time_mono_s() - t0;
+    json_t *auc = json_object_get(j, "auc");
+    printf("orders: %zu (%zu lines) up to %s, read and scored in %.1f s\n", norders, nlines,
+           souk_analytics_format_day(last, a), secs);
+    printf("train cutoff %s (%lld customers), test cutoff %s (%lld customers, churn rate %.4f), horizon %ld days\n",
+           json_string_value(json_object_get(j, "train_cutoff")),
+           (long long)json_integer_value(json_object_get(j, "train_customers")),
+           json_string_value(json_object_get(j, "test_cutoff")),
+           (long long)json_integer_value(json_object_get(j, "test_customers")),
+           json_number_value(json_object_get(j, "test_churn_rate")), h);
+    if (json_is_number(auc))
+        printf("AUC %.4f\n", json_number_value(auc));
+    else
+        printf("AUC - (one class is empty)\n");
+    const char *k;
+    json_t *v;
+    printf("weights (standardised features):");
+    json_object_foreach(json_object_get(j, "coefficients"), k, v) printf(" %s %.4f", k, json_number_value(v));
+    printf("\n");
+    json_decref(j);
+    rc = SOUK_EXIT_OK;
+out:
+    souk_analytics_facts_release(f);
+    free(f);
+    return rc;
+}

@@ -1,0 +1,67 @@
+/* promo_apply.c — a cart's lines priced under the promotions snapshot, and
+ * the "promotions" part of the cart's JSON (see internal.h). */
+#include "cart/internal.h"
+
+#include <string.h>
+
+#include "core/id.h"
+#include "core/time.h"
+#include "core/banned.h"
+
+void souk__promo_price(const souk__promo_snap *s, const souk__cart_view *v, const int *idx, int n, souk_promo_result *r)
+{
+    if (!s || s->n == 0 || n == 0) {
+        memset(r, 0, offsetof(souk_promo_result, out)); /* the outcomes are not read when n = 0 */
+        r->n = 0;
+        return;
+    }
+    souk_promo_line lines[SOUK_PROMO_MAX_LINES];
+    for (int i = 0; i < n && i < SOUK_PROMO_MAX_LINES; i++) {
+        const souk__cart_line *l = &v->lines[idx[i]];
+        lines[i] = (souk_promo_line){.product = l->product,
+                                     .brand = l->brand,
+                                     .vendor = l->vendor,
+                                     .ncats = l->category ? 1 : 0, /* category sets hold their subtrees */
+                                     .cats = {l->category},
+                                     .unit = l->unit,
+                                     .quantity = l->quantity};
+    }
+    uint8_t code[SOUK_PROMO_MAX] = {0};
+    for (int i = 0; i < s->n && v->h.code_promotion; i++)
+        if (s->p[i].id == v->h.code_promotion)
+            code[i] = v->h.code_used_up ? SOUK_PROMO_CODE_USED_UP : SOUK_PROMO_CODE_ON;
+    for (int i = 0; i < s->n && v->h.nspent; i++) /* the customer's share is used: say so, do not apply */
+        for (int k = 0; k < v->h.nspent; k++)
+            if (s->p[i].id == v->h.spent[k] && (!s->p[i].needs_code || code[i] == SOUK_PROMO_CODE_ON))
+                code[i] = SOUK_PROMO_SPENT;
+    souk_promo_evaluate(lines, n, v->h.currency, souk_time_now_us(), s->p, s->n, code, r);
+}
+
+static json_t *money(int64_t amount, const char *currency)
+{
+    return json_pack("{s:I,s:s}", "amount", (json_int_t)amount, "currency", currency);
+}
+
+json_t *souk__promo_json(const souk__promo_snap *s, const souk_promo_result *r, const char *currency)
+{
+    json_t *applied = json_array(), *not_applied = json_array();
+    bool oom = !applied || !not_applied;
+    for (int i = 0; s && !oom && i < r->n; i++) {
+        const souk_promo_outcome *o = &r->out[i];
+        const souk_promo *p = &s->p[o->promo];
+        char id[SOUK_ID_TEXT_MAX];
+        souk_id_format("promo", p->id, id);
+        json_t *one = o->applied ? json_pack("{s:s,s:s,s:s,s:o}", "id", id, "name", p->name, "kind",
+                                             souk_promo_kind_name(p->kind), "amount", money(o->amount, currency))
+                                 : json_pack("{s:s,s:s,s:s,s:s}", "id", id, "name", p->name, "kind",
+                                             souk_promo_kind_name(p->kind), "reason", o->reason);
+        if (!one || json_array_append_new(o->applied ? applied : not_applied, one) < 0)
+            oom = true;
+    }
+    if (oom) {
+        json_decref(applied);
+        json_decref(not_applied);
+        return NULL;
+    }
+    return json_pack("{s:o,s:o}", "applied", applied, "not_applied", not_applied);
+}

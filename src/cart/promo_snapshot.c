@@ -1,0 +1,208 @@
+/*
+ * promo_snapshot.c — the shop's promotions held in memory (see
+ * internal.h). One snapshot per process, shared by every worker thread and
+ * replaced, never changed: a reader holds a reference while it prices a
+ * cart, the last one out frees it. It is reloaded when promotion_state's
+ * generation moves (every admin write and every global limit reached or
+ * freed bumps it in the same transaction) or when the category tree it
+ * expanded may have changed (the catalog's "content" version moved: every
+ * catalog write counts one).
+ */
+#include "cart/internal.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/banned.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static souk__promo_snap *current;
+
+void souk__promo_snap_release(souk__promo_snap *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&lock);
+    bool last = --s->refs == 0;
+    pthread_mutex_unlock(&lock);
+    if (last) {
+        free(s->p);
+        free(s);
+    }
+}
+
+souk__promo_snap *souk__promo_snap_acquire(void)
+{
+    pthread_mutex_lock(&lock);
+    souk__promo_snap *s = current;
+    if (s)
+        s->refs++;
+    pthread_mutex_unlock(&lock);
+    return s;
+}
+
+/* JSON array text T of ids into S (at most SOUK_PROMO_MAX_SET). */
+static void ids_into(const char *t, const char *kind, souk_promo_set *s)
+{
+    int k = souk_promo_set_kind_parse(kind);
+    s->kind = k < 0 ? SOUK_PROMO_SET_ALL : (souk_promo_set_kind)k;
+    s->n = 0;
+    json_t *a = t ? json_loads(t, 0, NULL) : NULL;
+    for (size_t i = 0; i < json_array_size(a) && s->n < SOUK_PROMO_MAX_SET; i++)
+        if (json_is_integer(json_array_get(a, i)))
+            s->ids[s->n++] = json_integer_value(json_array_get(a, i));
+    json_decref(a);
+}
+
+typedef struct cat {
+    int64_t id, parent;
+} cat;
+
+/* Adds to category set S every descendant of its categories (the tree in
+ * C[0..NC)), as far as SOUK_PROMO_MAX_SET ids go. */
+static void expand(souk_promo_set *s, const cat *c, int nc)
+{
+    if (s->kind != SOUK_PROMO_SET_CATEGORIES)
+        return;
+    for (int i = 0; i < s->n && s->n < SOUK_PROMO_MAX_SET; i++) /* s->n grows: breadth first */
+        for (int j = 0; j < nc && s->n < SOUK_PROMO_MAX_SET; j++)
+            if (c[j].parent == s->ids[i]) {
+                bool have = false;
+                for (int k = 0; k < s->n && !have; k++)
+                    have = s->ids[k] == c[j].id;
+                if (!have)
+                    s->ids[s->n++] = c[j].id;
+            }
+}
+
+static souk_err load_tree(souk_store *db, cat **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    int cap = 0;
+    souk_stmt *st =
+        souk_store_query(db, "SELECT id, coalesce(parent_id, 0) FROM catalog_promo_categories ORDER BY id", NULL);
+    int r;
+    int64_t id, parent;
+    while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id), SOUK_COL_I64(&parent)))) == SOUK_DB_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            cat *bigger = realloc(*out, (size_t)cap * sizeof *bigger);
+            if (!bigger) {
+                souk_stmt_done(st);
+                return SOUK_E_INTERNAL;
+            }
+            *out = bigger;
+        }
+        (*out)[(*n)++] = (cat){id, parent};
+    }
+    return souk_store_dberr(r);
+}
+
+/* One row of promotions into P. */
+static void row_into(souk_stmt *st, souk_promo *p)
+{
+    memset(p, 0, sizeof *p);
+    size_t len;
+    const char *t;
+    p->id = souk_stmt_i64(st, 0);
+    t = souk_stmt_text(st, 1, &len);
+    snprintf(p->name, sizeof p->name, "%.*s", (int)(t ? len : 0), t ? t : "");
+    int k = souk_promo_kind_parse(souk_stmt_text(st, 2, &len));
+    p->kind = k < 0 ? SOUK_PROMO_PERCENT : (souk_promo_kind)k;
+    ids_into(souk_stmt_text(st, 4, &len), souk_stmt_text(st, 3, &len), &p->target);
+    ids_into(souk_stmt_text(st, 6, &len), souk_stmt_text(st, 5, &len), &p->buy);
+    p->value = souk_stmt_i64(st, 7);
+    p->buy_qty = souk_stmt_i64(st, 8);
+    p->get_qty = souk_stmt_i64(st, 9);
+    json_t *tiers = json_loads(souk_stmt_text(st, 10, &len), 0, NULL);
+    for (size_t i = 0; i < json_array_size(tiers) && p->ntiers < SOUK_PROMO_MAX_TIERS; i++) {
+        const json_t *x = json_array_get(tiers, i);
+        p->tier_min[p->ntiers] = json_integer_value(json_object_get(x, "min"));
+        p->tier_bp[p->ntiers++] = json_integer_value(json_object_get(x, "rate_bp"));
+    }
+    json_decref(tiers);
+    p->min_subtotal = souk_stmt_i64(st, 11);
+    t = souk_stmt_text(st, 12, &len);
+    snprintf(p->currency, sizeof p->currency, "%s", t && len == 3 ? t : "");
+    p->starts_at = souk_stmt_i64(st, 13);
+    p->ends_at = souk_stmt_i64(st, 14);
+    p->exclusive = souk_stmt_i64(st, 15) != 0;
+    p->priority = (int)souk_stmt_i64(st, 16);
+    p->needs_code = souk_stmt_i64(st, 17) != 0;
+    p->flash = souk_stmt_i64(st, 18) != 0;
+    p->used_up = souk_stmt_i64(st, 19) != 0;
+    p->limited = souk_stmt_i64(st, 20) != 0;
+}
+
+static souk_err load(souk_store *db, int64_t gen, int64_t cat_key, souk__promo_snap **out)
+{
+    souk__promo_snap *s = calloc(1, sizeof *s);
+    cat *tree = NULL;
+    int nc = 0;
+    souk_err e = s ? load_tree(db, &tree, &nc) : SOUK_E_INTERNAL;
+    if (!e && !(s->p = calloc(SOUK_PROMO_MAX, sizeof *s->p)))
+        e = SOUK_E_INTERNAL;
+    if (e) {
+        free(tree);
+        if (s)
+            free(s->p);
+        free(s);
+        return e;
+    }
+    s->gen = gen;
+    s->cat_key = cat_key;
+    s->refs = 1;
+    souk_stmt *st = souk_store_query(
+        db,
+        "SELECT id, name, kind, target_kind, target_ids, buy_kind, buy_ids, value, buy_qty, get_qty, tiers, "
+        "min_subtotal, currency, coalesce(starts_at, 0), coalesce(ends_at, 0), exclusive, priority, needs_code, "
+        "flash, CASE WHEN usage_limit IS NOT NULL AND used_count >= usage_limit THEN 1 ELSE 0 END, "
+        "CASE WHEN usage_limit IS NOT NULL OR per_customer_limit IS NOT NULL THEN 1 ELSE 0 END "
+        "FROM promotions WHERE active = 1 ORDER BY priority DESC, id LIMIT $1",
+        SOUK_ARGS(SOUK_I64(SOUK_PROMO_MAX)));
+    int r;
+    while ((r = souk_stmt_next(st, NULL)) == SOUK_DB_ROW && s->n < SOUK_PROMO_MAX) {
+        souk_promo *p = &s->p[s->n++];
+        row_into(st, p);
+        expand(&p->target, tree, nc);
+        expand(&p->buy, tree, nc);
+    }
+    if (r == SOUK_DB_ROW)
+        souk_stmt_done(st);
+    free(tree);
+    if (r < 0) {
+        free(s->p);
+        free(s);
+        return souk_store_dberr(r);
+    }
+    *out = s;
+    return SOUK_OK;
+}
+
+souk_err souk__promo_snap_refresh(souk_store *db, int64_t gen, int64_t cat_key)
+{
+    pthread_mutex_lock(&lock);
+    bool fresh = current && current->gen == gen && current->cat_key == cat_key;
+    pthread_mutex_unlock(&lock);
+    if (fresh)
+        return SOUK_OK;
+    souk__promo_snap *s = NULL;
+    souk_err e = load(db, gen, cat_key, &s);
+    if (e)
+        return e;
+    pthread_mutex_lock(&lock);
+    souk__promo_snap *old = NULL;
+    if (!current || gen > current->gen || (gen == current->gen && cat_key != current->cat_key)) {
+        /* (another thread may have installed this one or a newer one meanwhile) */
+        old = current;
+        current = s;
+        s = NULL;
+    }
+    pthread_mutex_unlock(&lock);
+    souk__promo_snap_release(old);
+    souk__promo_snap_release(s);
+    return SOUK_OK;
+}

@@ -1,0 +1,87 @@
+// main.js — the admin (/admin) and vendor (/vendor) dashboards: one bundle, the
+// face named by the shell page's <meta name="souk-face">. Pages are chosen by the
+// URL's fragment (#/orders/ord_…), so the server serves a single shell per face.
+import { html, render } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { face, can } from './api.js';
+import { Overview } from './overview.js';
+import { OrderList, OrderDetail } from './orders.js';
+import { Jobs } from './jobs.js';
+import { Audit } from './audit.js';
+import { Models } from './models.js';
+import { ProductList, ProductDetail } from './products.js';
+import { Users } from './users.js';
+
+const NAV = {
+  admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
+    ...(can('catalog:write') ? [['#/products', 'Products']] : []),
+    ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
+    ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
+    ...(can('users:manage') ? [['#/users', 'Users']] : []),
+    ...(can('audit:read') ? [['#/audit', 'Audit log']] : [])],
+  vendor: [['#/', 'Your sales'], ['#/orders', 'Your orders']],
+};
+
+// The skip link moves focus without touching the fragment, which names the page.
+function skip(e) {
+  e.preventDefault();
+  document.getElementById('main')?.focus();
+}
+
+function route(hash) {
+  const path = (hash || '#/').replace(/^#/, '') || '/';
+  const m = path.match(/^\/orders\/([A-Za-z0-9_]+)$/);
+  if (m) return { page: 'order', id: m[1], nav: '#/orders' };
+  if (path === '/orders') return { page: 'orders', nav: '#/orders' };
+  if (face === 'admin' && can('catalog:write')) {
+    const p = path.match(/^\/products\/([A-Za-z0-9_]+)$/);
+    if (p) return { page: 'product', id: p[1], nav: '#/products' };
+    if (path === '/products') return { page: 'products', nav: '#/products' };
+  }
+  if (face === 'admin') {
+    if (path === '/jobs' && can('jobs:manage')) return { page: 'jobs', nav: '#/jobs' };
+    if (path === '/audit' && can('audit:read')) return { page: 'audit', nav: '#/audit' };
+    if (path === '/models' && can('recommendations:manage')) return { page: 'models', nav: '#/models' };
+    if (path === '/users' && can('users:manage')) return { page: 'users', nav: '#/users' };
+  }
+  return { page: 'overview', nav: '#/' };
+}
+
+function App() {
+  const [r, setR] = useState(route(location.hash));
+  useEffect(() => {
+    const on = () => {
+      setR(route(location.hash));
+      document.getElementById('main')?.focus();
+    };
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  useEffect(() => {
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users' };
+    document.title = `${names[r.page]} · souk ${face}`;
+  }, [r]);
+  return html`<div class="frame">
+    <a class="skip" href="#main" onClick=${skip}>Skip to the content</a>
+    <header class="top">
+      <span class="brand">souk <span>${face}</span></span>
+      <nav aria-label="Dashboard"><ul>${NAV[face].map(([href, label]) => html`<li><a href=${href} aria-current=${r.nav === href ? 'page' : undefined}>${label}</a></li>`)}</ul></nav>
+      <a class="shop-link" href="/">Shop</a>
+    </header>
+    <main id="main" tabindex="-1">
+      ${r.page === 'overview' && html`<${Overview} />`}
+      ${r.page === 'orders' && html`<${OrderList} />`}
+      ${r.page === 'order' && html`<${OrderDetail} id=${r.id} />`}
+      ${r.page === 'jobs' && html`<${Jobs} />`}
+      ${r.page === 'audit' && html`<${Audit} />`}
+      ${r.page === 'models' && html`<${Models} />`}
+      ${r.page === 'products' && html`<${ProductList} />`}
+      ${r.page === 'users' && html`<${Users} />`}
+      ${r.page === 'product' && html`<${ProductDetail} id=${r.id} />`}
+    </main>
+  </div>`;
+}
+
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);
