@@ -25,7 +25,8 @@ static const char usage[] =
     "       souk eval forecast --series FILE --horizon H [--period M] (see souk eval forecast --help)\n"
     "       souk eval churn --orders FILE --cutoff DATE [--horizon DAYS] (see souk eval churn --help)\n"
     "       souk eval clv --orders FILE --cutoff DATE (see souk eval clv --help)\n"
-    "       souk eval fraud [--orders N] [--seed S] [--threshold T] (see souk eval fraud --help)\n\n"
+    "       souk eval fraud [--orders N] [--seed S] [--threshold T] (see souk eval fraud --help)\n"
+    "       souk eval sentiment --file FILE [--half all|first|second] (see souk eval sentiment --help)\n\n"
     "Indexes the corpus (CSV with a header: id,title,description and optional brand,category,\n"
     "attributes), runs every query of the judgments (CSV: query,id,grade; a grade is any\n"
     "non-negative number, 0 = not relevant) and prints nDCG@k, MRR@k and recall@k of souk's\n"
@@ -196,6 +197,8 @@ int souk_cmd_eval(int argc, char **argv)
         return souk_eval_clv(argc - 1, argv + 1); /* its own options (eval_clv.c) */
     if (argc > 1 && strcmp(argv[1], "fraud") == 0)
         return souk_eval_fraud(argc - 1, argv + 1); /* its own options (eval_fraud.c) */
+    if (argc > 1 && strcmp(argv[1], "sentiment") == 0)
+        return souk_eval_sentiment(argc - 1, argv + 1); /* its own options (eval_sentiment.c) */
     souk_config cfg;
     if (souk_cli_config_getopt(&cfg, false) < 0)
         return SOUK_EXIT_USAGE;
@@ -236,7 +239,7 @@ int souk_cmd_eval(int argc, char **argv)
     if (optind >= argc || (!speed && strcmp(argv[optind], "search") != 0) || optind + 1 != argc) {
         fprintf(
             stderr,
-            "souk: eval needs the subcommand 'search', 'speed', 'recs', 'forecast', 'churn', 'clv' or 'fraud'; see 'souk eval --help'\n");
+            "souk: eval needs the subcommand 'search', 'speed', 'recs', 'forecast', 'churn', 'clv', 'fraud' or 'sentiment'; see 'souk eval --help'\n");
         return SOUK_EXIT_USAGE;
     }
     if (speed) {

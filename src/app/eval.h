@@ -123,4 +123,9 @@ int souk_eval_fraud(int argc, char **argv);
 typedef struct souk_analytics_facts souk_analytics_facts;
 int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *last, size_t *norders, size_t *nlines);
 
+/* `souk eval sentiment` (eval_sentiment.c): accuracy, precision/recall per
+ * class and the confusion matrix of the review sentiment analyser on a
+ * text,label CSV. ARGV[0] is "sentiment". Returns an exit code. */
+int souk_eval_sentiment(int argc, char **argv);
+
 #endif

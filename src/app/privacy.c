@@ -13,6 +13,7 @@
 #include "identity/identity.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
+#include "reviews/reviews.h"
 #include "core/banned.h"
 
 #define EXPORT_AUDIT_MAX 10000 /* entries about the account, oldest first */
@@ -61,6 +62,7 @@ static const souk_identity_privacy_step steps[] = {
     {"orders", orders_export, orders_erase},
     {"mail", NULL, souk_mail_erase_tx}, /* the outbox: messages to the account or its address */
     {"behaviour_events", souk_behaviour_export_json, behaviour_erase},
+    {"reviews", souk_reviews_export_json, souk_reviews_erase_tx}, /* anonymised; text per the shop's setting */
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

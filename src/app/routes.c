@@ -21,6 +21,7 @@
 #include "mail/mail.h"
 #include "orders/api.h"
 #include "recommend/api.h"
+#include "reviews/api.h"
 #include "search/api.h"
 #include "web/web.h"
 #include "webhooks/api.h"
@@ -40,6 +41,7 @@
 #define ORDERS_FULFIL "orders:fulfil:own"
 #define RECS_MANAGE "recommendations:manage"
 #define WEBHOOKS "webhooks:manage"
+#define REVIEWS_MODERATE "reviews:moderate"
 #define ANALYTICS_OWN "analytics:read:own" /* analytics:read implies it; a vendor reads their own slice */
 #define LIST_CACHE "public, max-age=300"
 #define DETAIL_CACHE "public, max-age=900"
@@ -177,6 +179,18 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_POST, "/api/v1/admin/recommendations/ab-tests", RECS_MANAGE, souk_rec_api_ab_start),
     ROUTE(SOUK_GET, "/api/v1/admin/recommendations/ab-tests/{id}", RECS_MANAGE, souk_rec_api_ab_get),
     ROUTE(SOUK_POST, "/api/v1/admin/recommendations/ab-tests/{id}/stop", RECS_MANAGE, souk_rec_api_ab_stop),
+
+    /* reviews (docs/reviews.md): public reads of approved reviews; a signed-in verified buyer writes one per
+     * product and votes once per review; moderators approve or reject (the product's aggregate follows) */
+    ROUTE(SOUK_GET, "/api/v1/products/{id}/reviews", PUBLIC, souk_reviews_api_list),
+    ROUTE(SOUK_POST, "/api/v1/products/{id}/reviews", AUTHENTICATED, souk_reviews_api_create),
+    ROUTE(SOUK_POST, "/api/v1/reviews/{id}/helpful", AUTHENTICATED, souk_reviews_api_vote),
+    ROUTE(SOUK_GET, "/api/v1/admin/reviews", REVIEWS_MODERATE, souk_reviews_api_admin_list),
+    ROUTE(SOUK_POST, "/api/v1/admin/reviews/{id}/moderation", REVIEWS_MODERATE, souk_reviews_api_moderate),
+    /* a grouped scan of every review: on the CPU pool, never on a loop */
+    ROUTE(SOUK_GET, "/api/v1/admin/reviews/sentiment", REVIEWS_MODERATE, souk_reviews_api_sentiment, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/reviews/settings", REVIEWS_MODERATE, souk_reviews_api_settings_get),
+    ROUTE(SOUK_PUT, "/api/v1/admin/reviews/settings", REVIEWS_MODERATE, souk_reviews_api_settings_put),
 
     /* behaviour events from browsers and servers (decoded on the CPU pool; telemetry, not audited) */
     ROUTE(SOUK_POST, "/api/v1/events", PUBLIC, souk_behaviour_api_ingest, .blocking = true, .unaudited = true),

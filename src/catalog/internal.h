@@ -30,6 +30,10 @@ void souk__catalog_put_ref(souk_buf *b, souk_taxon_kind kind, int64_t id, const 
  * and height may be NULL). */
 void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, souk_jw_esc esc);
 
+/* {"average": COUNT ? SUM/COUNT to two decimals : null, "count": COUNT}:
+ * a product's approved reviews (the catalog_product_ratings view). */
+void souk__catalog_put_rating(souk_buf *b, int64_t count, int64_t sum);
+
 /* ---- the list's refs, remembered per connection (refs.c) ---- */
 
 typedef struct souk__catalog_refs souk__catalog_refs;

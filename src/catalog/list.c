@@ -278,9 +278,10 @@ static souk_err list_fetch(souk_store *db, const souk_catalog_filter *f, const l
 #define IMAGES_ROW_END " AS BIGINT))"
 #define IMAGES_ROW ",(CAST($NN AS BIGINT))" /* the longest row, for sizing */
 #define IMAGES_TAIL                                                                                                    \
-    ") SELECT page.id, i.id, i.url, i.alt, i.width, i.height, i.position FROM page "                                   \
+    ") SELECT page.id, i.id, i.url, i.alt, i.width, i.height, i.position, "                                            \
+    "COALESCE(rt.rating_count, 0), COALESCE(rt.rating_sum, 0) FROM page "                                              \
     "LEFT JOIN product_images i ON i.id = (SELECT i2.id FROM product_images i2 WHERE i2.product_id = page.id "         \
-    "ORDER BY i2.position, i2.id LIMIT 1)"
+    "ORDER BY i2.position, i2.id LIMIT 1) LEFT JOIN catalog_product_ratings rt ON rt.product_id = page.id"
 
 /* a piece of JSON in the page's side buffer; len 0 = null */
 typedef struct span {
@@ -290,6 +291,7 @@ typedef struct span {
 typedef struct page_extras {
     souk_buf side;                  /* the rendered images */
     span *image;                    /* per page row */
+    int64_t (*rating)[2];           /* per page row: approved reviews' count and rating sum */
     souk__catalog_refs *refs;       /* the connection's refs */
     souk__catalog_flash_set *sales; /* the flash sales running or to come */
 } page_extras;
@@ -320,12 +322,14 @@ static int images_batch(souk_store *db, const list_row *rows, int at, int m, pag
     souk_stmt *st = souk_store_query(db, sql, args);
     int r;
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
-        if (souk_stmt_is_null(st, 1))
-            continue; /* no image */
         int64_t id = souk_stmt_i64(st, 0);
         for (int i = at; i < at + m; i++) {
             if (rows[i].id != id)
                 continue;
+            x->rating[i][0] = souk_stmt_i64(st, 7);
+            x->rating[i][1] = souk_stmt_i64(st, 8);
+            if (souk_stmt_is_null(st, 1))
+                break; /* no image */
             size_t off = x->side.len;
             souk__catalog_put_image(&x->side, st, 1, SOUK_JW_HTML_SAFE);
             x->image[i] = (span){off, x->side.len - off};
@@ -343,10 +347,12 @@ static int page_fetch(souk_store *db, const list_row *rows, int n, souk_arena *a
 {
     souk_buf_init(&x->side, 16u << 20);
     x->image = souk_arena_alloc(a, sizeof *x->image * (size_t)(n > 0 ? n : 1));
+    x->rating = souk_arena_alloc(a, sizeof *x->rating * (size_t)(n > 0 ? n : 1));
     x->refs = souk__catalog_refs_open(db, a);
-    if (!x->image || !x->refs || souk__catalog_flash_load(db, souk_time_now_us(), a, &x->sales))
+    if (!x->image || !x->rating || !x->refs || souk__catalog_flash_load(db, souk_time_now_us(), a, &x->sales))
         return SOUK_DB_HARD;
     memset(x->image, 0, sizeof *x->image * (size_t)n);
+    memset(x->rating, 0, sizeof *x->rating * (size_t)n);
     for (int at = 0; at < n; at += BATCH_MAX) {
         int r = images_batch(db, rows, at, n - at < BATCH_MAX ? n - at : BATCH_MAX, x);
         if (r < 0)
@@ -402,6 +408,8 @@ static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const li
     }
     SOUK_JW_LIT(out, ",\"image\":");
     put_span(out, x, &x->image[i]);
+    SOUK_JW_LIT(out, ",\"rating\":");
+    souk__catalog_put_rating(out, x->rating[i][0], x->rating[i][1]);
     SOUK_JW_LIT(out, ",\"created_at\":");
     souk_jw_time(out, w->created);
     SOUK_JW_LIT(out, ",\"updated_at\":");

@@ -229,9 +229,10 @@ static int put_attributes(souk_buf *b, souk_store *db, int64_t product)
 /* the product with its brand, vendor and category refs (joined: one query) */
 #define PRODUCT_SQL                                                                                                    \
     "SELECT p.id, p.slug, p.title, p.description, p.status, p.created_at, p.updated_at, "                              \
-    "p.brand_id, b.slug, b.name, p.vendor_id, vd.slug, vd.name, p.category_id, c.slug, c.name "                        \
+    "p.brand_id, b.slug, b.name, p.vendor_id, vd.slug, vd.name, p.category_id, c.slug, c.name, "                       \
+    "COALESCE(rt.rating_count, 0), COALESCE(rt.rating_sum, 0) "                                                        \
     "FROM products p LEFT JOIN brands b ON b.id = p.brand_id LEFT JOIN vendors vd ON vd.id = p.vendor_id "             \
-    "LEFT JOIN categories c ON c.id = p.category_id "
+    "LEFT JOIN categories c ON c.id = p.category_id LEFT JOIN catalog_product_ratings rt ON rt.product_id = p.id "
 
 /* The ref in columns COL (id), COL+1 (slug), COL+2 (name) of ST. */
 static void put_ref_cols(souk_buf *b, souk_stmt *st, int col, souk_taxon_kind kind)
@@ -272,6 +273,8 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
     put_ref_cols(out, st, 10, SOUK_TAXON_VENDOR);
     SOUK_JW_LIT(out, ",\"category\":");
     put_ref_cols(out, st, 13, SOUK_TAXON_CATEGORY);
+    SOUK_JW_LIT(out, ",\"rating\":");
+    souk__catalog_put_rating(out, souk_stmt_i64(st, 16), souk_stmt_i64(st, 17));
     souk_stmt_done(st);
     SOUK_JW_LIT(out, ",\"attributes\":");
     if ((r = put_attributes(out, db, id)) < 0)

@@ -46,3 +46,18 @@ void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, souk_jw_esc es
     souk_jw_int(b, souk_stmt_i64(st, col + 5));
     souk_buf_addc(b, '}');
 }
+
+void souk__catalog_put_rating(souk_buf *b, int64_t count, int64_t sum)
+{
+    SOUK_JW_LIT(b, "{\"average\":");
+    if (count > 0) {
+        /* two decimals, rounded half up, written without a float */
+        int64_t hundredths = (sum * 200 + count) / (2 * count);
+        souk_buf_printf(b, "%lld.%02lld", (long long)(hundredths / 100), (long long)(hundredths % 100));
+    } else {
+        SOUK_JW_LIT(b, "null");
+    }
+    SOUK_JW_LIT(b, ",\"count\":");
+    souk_jw_int(b, count);
+    souk_buf_addc(b, '}');
+}

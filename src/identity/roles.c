@@ -22,6 +22,7 @@ const char *const souk_permissions[] = {
     "jobs:manage",            /* the job queue: list, retry dead jobs */
     "recommendations:manage", /* models: train, activate, roll back; A/B tests */
     "webhooks:manage",        /* outgoing webhook subscriptions, their secrets and delivery log */
+    "reviews:moderate",       /* the review moderation queue, sentiment report, review settings */
     NULL,
 };
 

@@ -32,7 +32,7 @@ static const char *const in_stock_names[] = {"false", "true", NULL};
 /* the parameters with fixed names; attr.NAME is read by hand */
 typedef struct search_in {
     const char *q, *category, *brand, *vendor, *facets;
-    int64_t limit, offset, price_min, price_max, facet_limit;
+    int64_t limit, offset, price_min, price_max, facet_limit, rating_min;
     int sort, in_stock, highlight;
     char currency[4];
     uint64_t present;
@@ -52,7 +52,8 @@ enum {
     Q_STOCK,
     Q_FACETS,
     Q_FLIM,
-    Q_HIGHLIGHT
+    Q_HIGHLIGHT,
+    Q_RATING_MIN
 };
 
 #define TAXON_MESSAGE "must be an id or a slug"
@@ -73,6 +74,8 @@ static const souk_query_field search_fields[] = {
     [Q_FLIM] = SOUK_QUERY_F_INT("facet_limit", search_in, facet_limit, 1, SOUK_SEARCH_FACET_LIMIT_MAX),
     [Q_HIGHLIGHT] =
         SOUK_QUERY_F_ENUM("highlight", search_in, highlight, in_stock_names, .message = "must be true or false"),
+    [Q_RATING_MIN] = SOUK_QUERY_F_INT("rating_min", search_in, rating_min, 1, 5,
+                                      .message = "must be an integer from 1 to 5 (stars)"),
 };
 static const souk_query_spec search_spec = SOUK_QUERY_SPEC(search_in, search_fields);
 
@@ -228,6 +231,7 @@ static int search_parse(souk_req *req, souk_res *res, search_plan *p)
     r->has_price_max = in.price_max >= 0;
     r->price_max = in.price_max;
     r->in_stock = in.in_stock == 1;
+    r->rating_min = in.rating_min > 0 ? (double)in.rating_min : 0;
     r->facet_limit = in.facet_limit > 0 ? (size_t)in.facet_limit : 0;
     r->sort = (souk_search_sort)in.sort;
     r->offset = (size_t)in.offset;

@@ -138,6 +138,18 @@ static bool at(stream *s, int64_t id)
     return s->status == SOUK_DB_ROW && souk_stmt_i64(s->st, 0) == id;
 }
 
+/* ID's average rating from the ratings stream, or -1 when it has none */
+static double rating_of(stream *s, int64_t id)
+{
+    if (!at(s, id))
+        return -1;
+    int64_t count = souk_stmt_i64(s->st, 1), sum = souk_stmt_i64(s->st, 2);
+    if (count <= 0)
+        return -1;
+    double avg = (double)sum / (double)count;
+    return avg < 0 ? 0 : avg > 5 ? 5 : avg;
+}
+
 static void add_attrs(stream *s, int64_t id, product *p)
 {
     for (; at(s, id); advance(s)) {
@@ -241,9 +253,16 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, sou
                                       "WHERE currency = $1 ORDER BY product_id",
                                       SOUK_ARGS(SOUK_TEXT(currency))),
                      0};
+    /* the approved reviews' count and rating sum, as reviews publish them (migration 0100) */
+    stream ratings = {souk_store_query(db,
+                                       "SELECT product_id, rating_count, rating_sum FROM search_product_ratings "
+                                       "ORDER BY product_id",
+                                       NULL),
+                      0};
     advance(&attrs);
     advance(&skus);
     advance(&prices);
+    advance(&ratings);
     const souk__search_popularity *pop = souk__search_popularity_get(db);
     product *p = malloc(sizeof *p);
     char *path = malloc(PATH_MAX_BYTES);
@@ -276,7 +295,7 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, sou
                              .price = at(&prices, id) ? souk_stmt_i64(prices.st, 1) : -1,
                              .created = souk_stmt_i64(st, 8),
                              .popularity = souk__search_popularity_of(pop, id),
-                             .rating = -1,
+                             .rating = rating_of(&ratings, id),
                              .in_stock = p->in_stock,
                              .facets = p->fv,
                              .nfacets = p->nfv,
@@ -314,6 +333,7 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, sou
     souk_stmt_done(attrs.st);
     souk_stmt_done(skus.st);
     souk_stmt_done(prices.st);
+    souk_stmt_done(ratings.st);
     free(p);
     free(path);
     tree_release(&t);

@@ -179,6 +179,21 @@ describe('RBAC matrix', () => {
     return { id: o.id, return_id: ret.id };
   }
 
+  /** The customer's approved review of fx.productA (bought in the shared delivered order), made on first use. */
+  const approvedReview = shared('approvedReview', async () => {
+    await deliveredOrder();
+    const r = await api(srv, 'POST', `/api/v1/products/${fx.productA.id}/reviews`, {
+      key: users.customer.token, body: { rating: 4, title: 'RBAC review', body: 'Good enough for the matrix.' },
+    });
+    let id = r.status === 201 ? r.body.id : null;
+    if (!id) { // the matrix's own POST came first: find it in the queue
+      const q = await must(await demo('GET', `/api/v1/admin/reviews?product_id=${fx.productA.id}`), 200);
+      id = q.data[0].id;
+    }
+    await must(await demo('POST', `/api/v1/admin/reviews/${id}/moderation`, { status: 'approved' }), 200);
+    return id;
+  });
+
   let regionSeq = 0;
   const region = () => `ZZ-${(++regionSeq).toString(36).toUpperCase()}`;
 
@@ -317,6 +332,19 @@ describe('RBAC matrix', () => {
       params: { id: (await deliveredOrder()).id }, body: { lines: [{ variant_id: fx.variantA.id, quantity: 1 }], reason: `RBAC return for ${p}` },
     }),
     'POST /api/v1/orders/{id}/returns/{return_id}/approve': async () => ({ params: await newReturn() }),
+    // reviews: the customer received fx.productA in the shared delivered order (201, then 409 on a repeat: allow);
+    // nobody else did (403); the helpful vote is on the customer's own approved review (403 for the customer)
+    'GET /api/v1/products/{id}/reviews': () => ({ params: { id: fx.productA.id } }),
+    'POST /api/v1/products/{id}/reviews': async () => {
+      await deliveredOrder();
+      return { params: { id: fx.productA.id }, body: { rating: 5, title: 'Matrix', body: 'Works as it should.' } };
+    },
+    'POST /api/v1/reviews/{id}/helpful': async () => ({ params: { id: await approvedReview() } }),
+    'GET /api/v1/admin/reviews': () => ({ query: '?status=pending&limit=5' }),
+    'POST /api/v1/admin/reviews/{id}/moderation': async () => ({ params: { id: await approvedReview() }, body: { status: 'approved' } }),
+    'GET /api/v1/admin/reviews/sentiment': () => ({ query: '?limit=5' }),
+    'GET /api/v1/admin/reviews/settings': () => ({}),
+    'PUT /api/v1/admin/reviews/settings': () => ({ body: { erasure_keeps_text: false } }),
     'POST /api/v1/orders/{id}/returns/{return_id}/receive': async () => ({ params: await newReturn({ approved: true }) }),
     // with the test gateway (as here) webhooks are not configured: 404 NOT_FOUND, "allow" on a public route
     'POST /api/v1/payments/webhook': () => ({

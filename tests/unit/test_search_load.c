@@ -153,11 +153,49 @@ static void test_popularity_from_behaviour_events(void **state)
     souk_test_db_close(&t);
 }
 
+/* Approved reviews' aggregates (the search_product_ratings view reviews publish,
+ * migration 0100) become the rating column: the rating sort and rating_min. */
+static void test_ratings_from_reviews(void **state)
+{
+    (void)state;
+    souk_test_db t;
+    assert_int_equal(souk_test_db_open(&t, "searchrating"), 0);
+    seed(t.db);
+    /* the pot: 3 approved reviews averaging 4.33; the mug: 2 averaging 3.5; an archived product's row is ignored;
+     * a product whose approved reviews all went (approved 0) is unrated */
+    sql(t.db, "INSERT INTO review_product_stats (product_id, approved, rating_sum, sentiment_sum, updated_at) VALUES "
+              "(11, 3, 13, 0, 0), (10, 2, 7, 0, 0), (12, 5, 25, 0, 0)");
+    souk_search_segment *s;
+    char err[256];
+    assert_int_equal(souk_search_build(t.db, "USD", NULL, &s, err, sizeof err), 0);
+    souk_search_text tx;
+    assert_int_equal(souk_search_text_init(&tx, NULL), 0);
+    souk_arena a;
+    souk_arena_init(&a, 0, 0);
+    souk_search_result r;
+    souk_search_request by_rating = {.sort = SOUK_SEARCH_SORT_RATING};
+    assert_string_equal(fx_ids(s, &tx, by_rating, "", &r, &a), "11 10");
+    souk_search_request four = {.rating_min = 4};
+    assert_string_equal(fx_ids(s, &tx, four, "", &r, &a), "11");
+    souk_search_request three = {.rating_min = 3, .sort = SOUK_SEARCH_SORT_RATING};
+    assert_string_equal(fx_ids(s, &tx, three, "", &r, &a), "11 10");
+    souk_search_segment_unref(s);
+    sql(t.db, "UPDATE review_product_stats SET approved = 0, rating_sum = 0 WHERE product_id = 11");
+    assert_int_equal(souk_search_build(t.db, "USD", NULL, &s, err, sizeof err), 0);
+    assert_string_equal(fx_ids(s, &tx, by_rating, "", &r, &a), "10 11"); /* unrated last */
+    assert_string_equal(fx_ids(s, &tx, four, "", &r, &a), "");
+    souk_search_segment_unref(s);
+    souk_arena_release(&a);
+    souk_search_text_release(&tx);
+    souk_test_db_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_from_the_catalog_views),
         cmocka_unit_test(test_popularity_from_behaviour_events),
+        cmocka_unit_test(test_ratings_from_reviews),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
