@@ -104,6 +104,16 @@ void souk_events_kick(void);
  * Returns 0, or a negative souk_db_status. */
 int souk_event_redact_tx(souk_store *db, const char *type, const char *aggregate_id, const char *field);
 
+/* Called inside the redacting transaction for every event souk_event_redact_tx
+ * rewrote, with its id and new payload (JSON text), for contexts that keep a
+ * copy of event payloads (the webhook delivery log) to rewrite theirs too.
+ * Returns 0, or a negative souk_db_status (the erasure then fails whole). */
+typedef int (*souk_event_redact_listener)(souk_store *db, int64_t event_id, const char *payload);
+
+/* Adds FN to the redaction listeners (at most 8). Call at start, before
+ * serving. Returns 0, or -1 when the table is full. */
+int souk_event_on_redact(souk_event_redact_listener fn);
+
 /* ---- internal, shared with the unit test ---- */
 
 /* One pass of the dispatcher over every subscriber on DB at time NOW_US

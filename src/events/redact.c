@@ -12,6 +12,18 @@
 #include "core/banned.h"
 
 #define REDACT_BATCH 64
+#define LISTENERS_MAX 8
+
+static souk_event_redact_listener listeners[LISTENERS_MAX];
+static int nlisteners;
+
+int souk_event_on_redact(souk_event_redact_listener fn)
+{
+    if (nlisteners == LISTENERS_MAX)
+        return -1;
+    listeners[nlisteners++] = fn;
+    return 0;
+}
 
 typedef struct redaction {
     int64_t id;
@@ -69,6 +81,8 @@ int souk_event_redact_tx(souk_store *db, const char *type, const char *aggregate
             if (r >= 0 && batch[i].payload)
                 r = souk_store_exec(db, "UPDATE events SET payload = $2 WHERE id = $1",
                                     SOUK_ARGS(SOUK_I64(batch[i].id), SOUK_TEXT(batch[i].payload)));
+            for (int l = 0; l < nlisteners && r >= 0 && batch[i].payload; l++) /* copies held elsewhere */
+                r = listeners[l](db, batch[i].id, batch[i].payload);
             free(batch[i].payload);
         }
         if (r < 0 || n < REDACT_BATCH)

@@ -127,8 +127,59 @@ static int on_event(souk_store *db, const char *type, const char *aggregate_id, 
     return 0;
 }
 
+/* souk_event_redact_listener: the delivery log keeps each event's payload in the body it sends (for
+ * replays); an erasure that empties a field of the event empties it there too. */
+static int on_redact(souk_store *db, int64_t event_id, const char *payload)
+{
+    int64_t ids[64], after = 0;
+    for (;;) {
+        int n = 0, r;
+        int64_t id;
+        souk_stmt *st = souk_store_query(db,
+                                         "SELECT id FROM webhooks_deliveries WHERE event_id = $1 AND id > $2 "
+                                         "ORDER BY id LIMIT 64",
+                                         SOUK_ARGS(SOUK_I64(event_id), SOUK_I64(after)));
+        while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id)))) == SOUK_DB_ROW)
+            ids[n++] = id;
+        if (r != SOUK_DB_DONE)
+            return r;
+        for (int i = 0; i < n; i++) {
+            char *body = NULL;
+            r = souk_store_one(db, "SELECT body FROM webhooks_deliveries WHERE id = $1", SOUK_ARGS(SOUK_I64(ids[i])),
+                               SOUK_COLS(SOUK_COL_DUP(&body)));
+            if (r < 0)
+                return r;
+            json_t *b = body ? json_loads(body, 0, NULL) : NULL, *data = json_loads(payload, 0, NULL);
+            free(body);
+            char *text = NULL;
+            if (json_is_object(b) && data && json_object_set_new(b, "data", data) == 0) {
+                data = NULL;
+                text = json_dumps(b, JSON_COMPACT);
+            }
+            json_decref(data);
+            json_decref(b);
+            if (!text) { /* a body we wrote ourselves always parses: out of memory */
+                souk_log_error("webhooks: cannot redact delivery %lld", (long long)ids[i]);
+                return SOUK_DB_HARD;
+            }
+            r = souk_store_exec(db, "UPDATE webhooks_deliveries SET body = $2 WHERE id = $1",
+                                SOUK_ARGS(SOUK_I64(ids[i]), SOUK_TEXT(text)));
+            free(text);
+            if (r < 0)
+                return r;
+        }
+        if (n < 64)
+            return 0;
+        after = ids[n - 1];
+    }
+}
+
 int souk_webhooks_register(void)
 {
+    static bool redact_listening;
+    if (!redact_listening && souk_event_on_redact(on_redact) < 0)
+        return -1;
+    redact_listening = true;
     int a = souk_event_subscribe("webhooks", "", on_event, NULL);
     int b = souk__webhooks_register_job();
     int c = souk__webhooks_register_purge();

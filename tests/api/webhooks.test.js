@@ -9,6 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { startServer, ADMIN_EMAIL } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
 import { token, sleep } from './lib/util.js';
+import { warehouse as newWarehouse, product as newProduct, customerWithCart, checkout } from './lib/orders_util.js';
 
 /** The Standard Webhooks check: every "v1,<sig>" of the header against HMAC-SHA256(base64-decoded
  *  secret, `${id}.${timestamp}.${body}`); true when one matches. */
@@ -263,6 +264,27 @@ describe('webhooks', () => {
       (await must(await admin('GET', `/api/v1/admin/webhook-deliveries/${log[0].id}`), 200)).status === 'succeeded');
     assert.ok(rx.on('/down').length > before);
     await must(await admin('DELETE', `/api/v1/admin/webhooks/${sub.id}`), 204);
+  });
+
+  it('an account\'s erasure empties what the customer wrote in the delivery log too', async () => {
+    const sub = await must(await admin('POST', '/api/v1/admin/webhooks', { url: rx.base + '/cancelled', event_types: ['order.cancelled'] }), 201);
+    const wh = await newWarehouse(srv);
+    const { variants } = await newProduct(srv, { title: 'Webhook erasure', variants: [{ price: 1200, stock: 5 }], wh });
+    const c = await customerWithCart(srv, [[variants[0].id, 1]]);
+    const order = await must(await checkout(srv, c.who, { body: { shipping_address: { name: 'Erin Erased', line1: '1 Gone St', city: 'Oslo', postal_code: '0150', country: 'NO' }, payment_method: '4242424242424242' } }), 201);
+    const why = `Moving away ${token()}`;
+    await must(await api(srv, 'POST', `/api/v1/orders/${order.id}/cancel`, { key: c.key, body: { reason: why } }), 200);
+    const [d] = await until('the cancellation delivered', async () => { const l = await deliveries(sub); return l.length && l[0].status === 'succeeded' && l; });
+    let one = await must(await admin('GET', `/api/v1/admin/webhook-deliveries/${d.id}`), 200);
+    assert.equal(one.payload.data.reason, why, 'the log keeps what was sent');
+    await must(await api(srv, 'DELETE', '/api/v1/users/me', { key: c.key, body: { password: c.password } }), 204);
+    one = await must(await admin('GET', `/api/v1/admin/webhook-deliveries/${d.id}`), 200);
+    assert.equal(one.payload.data.reason, '', 'the reason is gone from the log');
+    assert.equal(one.payload.type, 'order.cancelled', 'the rest of the body stays');
+    // a replay sends the redacted body
+    await must(await admin('POST', `/api/v1/admin/webhook-deliveries/${d.id}/replay`), 202);
+    const sent = await until('the replay', () => { const r = rx.on('/cancelled').filter((x) => x.status < 300); return r.length >= 2 && r; });
+    assert.ok(!sent.at(-1).body.includes(why));
   });
 
   it('validates subscriptions with clear 4xx answers', async () => {
