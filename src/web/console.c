@@ -51,7 +51,7 @@ static int shell(souk_req *req, souk_res *res, const char *face, const souk_prin
     souk_html_text(b, csrf);
     SOUK_HTML_LIT(b, "\">\n<meta name=\"souk-permissions\" content=\"");
     souk_html_text(b, who->permissions ? who->permissions : "");
-    SOUK_HTML_LIT(b, "\">\n<link rel=\"stylesheet\" href=\"");
+    SOUK_HTML_LIT(b, "\">\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"");
     souk_html_text(b, souk__web_asset_path("admin.css"));
     SOUK_HTML_LIT(b, "\">\n<script src=\"");
     souk_html_text(b, souk__web_asset_path("admin.js"));

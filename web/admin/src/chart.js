@@ -7,7 +7,8 @@ import uPlot from 'uplot';
 
 const COLOURS = ['#1f5fbf', '#8a8f98', '#b5432f', '#2f7d4f'];
 
-// LABELS: x values as text; SERIES: [{label, values[], dashed?}]; FORMAT: a y value as text.
+// LABELS: x values as text; SERIES: [{label, values[], dashed?, points? (markers only), band? [i, j]
+// (fill between series i and j of SERIES, e.g. an interval)}]; FORMAT: a y value as text.
 export function LineChart({ title, labels, series, format = String }) {
   const box = useRef(null);
   useEffect(() => {
@@ -23,9 +24,11 @@ export function LineChart({ title, labels, series, format = String }) {
       ],
       series: [
         { label: 'Period', value: (u, i) => (i === null || i === undefined ? '–' : labels[Math.round(i)] ?? '') },
-        ...series.map((s, i) => ({ label: s.label, stroke: COLOURS[i % COLOURS.length], width: 2, dash: s.dashed ? [6, 4] : undefined,
+        ...series.map((s, i) => ({ label: s.label, stroke: s.colour || COLOURS[i % COLOURS.length], width: s.points ? 0 : s.thin ? 1 : 2,
+          dash: s.dashed ? [6, 4] : undefined, points: s.points ? { show: true, size: 9, fill: s.colour || COLOURS[i % COLOURS.length] } : undefined,
           value: (u, v) => (v === null || v === undefined ? '–' : format(v)) })),
       ],
+      bands: series.flatMap((s) => (s.band ? [{ series: [s.band[0] + 1, s.band[1] + 1], fill: 'rgba(31, 95, 191, 0.12)' }] : [])),
       legend: { show: true },
     };
     const data = [labels.map((_, i) => i), ...series.map((s) => s.values)];
@@ -37,9 +40,9 @@ export function LineChart({ title, labels, series, format = String }) {
     <figcaption>${title}</figcaption>
     <div class="chart-canvas" ref=${box} data-points=${labels.length}></div>
     <details class="chart-table"><summary>Show the numbers</summary>
-      <table><thead><tr><th scope="col">Period</th>${series.map((s) => html`<th scope="col">${s.label}</th>`)}</tr></thead>
+      <div class="table-scroll"><table><thead><tr><th scope="col">Period</th>${series.map((s) => html`<th scope="col">${s.label}</th>`)}</tr></thead>
         <tbody>${labels.map((l, i) => html`<tr><th scope="row">${l}</th>${series.map((s) => html`<td>${format(s.values[i])}</td>`)}</tr>`)}</tbody>
-      </table>
+      </table></div>
     </details>
   </figure>`;
 }

@@ -54,6 +54,49 @@ function Cohorts({ rows }) {
     </table></div></figure>`;
 }
 
+// The store's revenue: the last 56 days and the stored daily forecast after them, with its 80% and
+// 95% intervals as bands; days the anomaly detector flagged are marked.
+function Forecast() {
+  const [s, setS] = useState(null);
+  useEffect(() => {
+    (async () => {
+      try {
+        const f = await api(`/admin/analytics/forecasts${qs({ scope: 'store', granularity: 'day', horizon: 28 })}`);
+        const serie = f.series.find((x) => x.measure === 'revenue') || f.series[0];
+        if (!serie) { setS({ none: true }); return; }
+        const rows = f.rows.filter((r) => r.series === serie.series && r.scope === serie.scope);
+        const last = serie.last_period;
+        const from = new Date(Date.parse(last) - 55 * 864e5).toISOString().slice(0, 10);
+        const [hist, anomalies] = await Promise.all([
+          api(`/admin/analytics/timeseries${qs({ from, to: last, granularity: 'day', currency: serie.currency })}`),
+          face === 'admin' ? api(`/admin/analytics/anomalies${qs({ from, to: last, metric: 'revenue' })}`).catch(() => ({ rows: [] })) : { rows: [] },
+        ]);
+        setS({ serie, rows, hist: hist.rows, flagged: new Map(anomalies.rows.map((a) => [a.day, a])) });
+      } catch (e) {
+        setS({ error: e.message });
+      }
+    })();
+  }, []);
+  if (!s) return html`<p role="status">Loading the forecast…</p>`;
+  if (s.error) return html`<p role="alert" class="error">${s.error}</p>`;
+  if (s.none) return html`<p class="muted">No forecast yet: the daily predictions job has not run on enough history.</p>`;
+  const labels = [...s.hist.map((r) => r.period), ...s.rows.map((r) => r.period)];
+  const pad = (a, before) => [...Array(before).fill(null), ...a];
+  const n = s.hist.length;
+  const cur = s.serie.currency;
+  const series = [
+    { label: 'Revenue', values: [...s.hist.map((r) => r.gross_revenue), ...Array(s.rows.length).fill(null)] },
+    { label: 'Forecast', dashed: true, values: pad(s.rows.map((r) => r.forecast), n) },
+    { label: '95% low', thin: true, colour: '#8fb0e0', values: pad(s.rows.map((r) => r.lo95), n) },
+    { label: '95% high', thin: true, colour: '#8fb0e0', band: [3, 2], values: pad(s.rows.map((r) => r.hi95), n) },
+    { label: '80% low', thin: true, colour: '#5b86cc', values: pad(s.rows.map((r) => r.lo80), n) },
+    { label: '80% high', thin: true, colour: '#5b86cc', band: [5, 4], values: pad(s.rows.map((r) => r.hi80), n) },
+    { label: 'Anomaly', points: true, colour: '#b5432f', values: [...s.hist.map((r) => (s.flagged.has(r.period) ? r.gross_revenue : null)), ...Array(s.rows.length).fill(null)] },
+  ];
+  return html`<${LineChart} title=${`Revenue forecast, next 28 days (${s.serie.model || s.serie.method}; ${s.flagged.size} anomalous days marked)`}
+    labels=${labels} series=${series} format=${(v) => money(v, cur)} />`;
+}
+
 export function Overview() {
   const [days, setDays] = useState(30);
   const [state, setState] = useState({ loading: true });
@@ -103,6 +146,7 @@ export function Overview() {
         labels=${s.now.rows.map((r) => r.period)}
         series=${[{ label: 'This period', values: s.now.rows.map((r) => r.gross_revenue) },
                   { label: 'Previous period', dashed: true, values: s.now.rows.map((_, i) => s.before.rows[i]?.gross_revenue ?? null) }]} />`}
+    ${s.kpis && html`<${Forecast} />`}
     ${s.funnel && html`<${Bars} title="Conversion funnel (visitors)" format=${number}
         rows=${s.funnel.rows.map((r) => ({ label: r.event.replaceAll('_', ' '), value: r.count, note: r.conversion_from_previous === null ? '' : `${percent(r.conversion_from_previous)} of the step before` }))} />`}
     ${s.rfm && s.rfm.segments && html`<${Bars} title=${`RFM segments (${number(s.rfm.customers)} customers)`} format=${number}

@@ -1,0 +1,65 @@
+// The admin overview's forecast chart on a store with history: `souk demo --history 90`, the
+// predictions computed by `souk analytics rebuild`, then the page in Chromium shows the revenue
+// forecast with its intervals and the anomalous days marked, drawn and in its table.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { launchChromium, checkPage } from './lib/chromium.js';
+import { startServer, runSouk } from '../api/lib/server.js';
+
+describe('the forecast on the admin overview', () => {
+  let srv, chrome, password;
+  const problems = [];
+
+  before(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'souk-test-'));
+    const db = path.join(dir, 'souk.db');
+    const demo = await runSouk(['demo', '--db', db, '--products', '40', '--seed', '3', '--history', '90']);
+    assert.equal(demo.code, 0, demo.stderr);
+    password = /admin login: admin@demo\.example \/ (\S+)/.exec(demo.stdout)[1];
+    const key = /admin api key: (sk_\S+)/.exec(demo.stdout)[1];
+    const rebuild = await runSouk(['analytics', 'rebuild', '--db', db, '--no-signal']);
+    assert.equal(rebuild.code, 0, rebuild.stderr);
+    assert.match(rebuild.stdout + rebuild.stderr, /predictions up to/);
+    srv = await startServer({ dir, adminKey: key });
+    chrome = await launchChromium();
+  });
+
+  after(async () => {
+    if (chrome) await chrome.close();
+    if (srv) await srv.stop();
+  });
+
+  it('draws the next 28 days with their intervals beside the recent history', async () => {
+    const page = await chrome.context.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${srv.url}/admin`);
+    await page.getByLabel('E-mail', { exact: true }).fill('admin@demo.example');
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/admin$/);
+    const fig = page.locator('figure', { hasText: 'Revenue forecast, next 28 days' });
+    await fig.waitFor();
+    assert.match(await fig.locator('figcaption').textContent(), /\d+ anomalous days marked/);
+    const inked = await fig.locator('canvas').first().evaluate((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+      return n;
+    });
+    assert.ok(inked > 2000, `the forecast is drawn (${inked} pixels)`);
+    await fig.getByText('Show the numbers').click();
+    const rows = await fig.locator('.chart-table tbody tr').count();
+    assert.equal(rows, 56 + 28, 'eight weeks of history and four of forecast');
+    // the last row is a forecast: its 80% interval lies inside the 95% one
+    const last = (await fig.locator('.chart-table tbody tr').last().locator('td').allTextContents()).map((t) => Number(t.replace(/[$,]/g, '')));
+    const [, forecast, lo95, hi95, lo80, hi80] = last;
+    assert.ok(lo95 <= lo80 && lo80 <= forecast && forecast <= hi80 && hi80 <= hi95, `intervals nest: ${last}`);
+    await checkPage(page, 'admin-forecast', []);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});
