@@ -38,14 +38,24 @@ if ((${#missing[@]})); then
   if pgrep -x nginx >/dev/null 2>&1 && [ -f /run/nginx.pid ]; then $sudo nginx -s stop 2>/dev/null || true; fi
 fi
 
+# npm ci empties node_modules first: through a symlink (a worktree sharing another checkout's
+# packages) it would empty the other checkout's. Such a link is left alone.
+npm_ci_in() {
+  local dir=$1
+  if [ -L "$dir/node_modules" ]; then
+    echo "deps: $dir/node_modules is a symlink; not reinstalling through it" >&2
+    return 0
+  fi
+  echo "deps: npm ci in $dir/"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 # npm packages the build bundles into the dashboards (esbuild, preact, htm, uPlot)
 if [ ! -d web/admin/node_modules ] || [ web/admin/package-lock.json -nt web/admin/node_modules/.package-lock.json ]; then
-  echo "deps: npm ci in web/admin/"
-  (cd web/admin && npm ci --no-audit --no-fund --loglevel=error)
+  npm_ci_in web/admin
 fi
 
 # npm packages of the test suite (ajv for OpenAPI validation)
 if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
-  echo "deps: npm ci in tests/"
-  (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+  npm_ci_in tests
 fi
