@@ -12,12 +12,14 @@ import { Models } from './models.js';
 import { ProductList, ProductDetail } from './products.js';
 import { Users } from './users.js';
 import { Webhooks } from './webhooks.js';
+import { Promotions } from './promotions.js';
 
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
     ...(can('catalog:write') ? [['#/products', 'Products']] : []),
     ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
     ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
+    ...(can('pricing:manage') ? [['#/promotions', 'Promotions']] : []),
     ...(can('webhooks:manage') ? [['#/webhooks', 'Webhooks']] : []),
     ...(can('users:manage') ? [['#/users', 'Users']] : []),
     ...(can('audit:read') ? [['#/audit', 'Audit log']] : [])],
@@ -46,6 +48,7 @@ function route(hash) {
     if (path === '/models' && can('recommendations:manage')) return { page: 'models', nav: '#/models' };
     if (path === '/users' && can('users:manage')) return { page: 'users', nav: '#/users' };
     if (path === '/webhooks' && can('webhooks:manage')) return { page: 'webhooks', nav: '#/webhooks' };
+    if (path === '/promotions' && can('pricing:manage')) return { page: 'promotions', nav: '#/promotions' };
   }
   return { page: 'overview', nav: '#/' };
 }
@@ -61,7 +64,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -81,6 +84,7 @@ function App() {
       ${r.page === 'products' && html`<${ProductList} />`}
       ${r.page === 'users' && html`<${Users} />`}
       ${r.page === 'webhooks' && html`<${Webhooks} />`}
+      ${r.page === 'promotions' && html`<${Promotions} />`}
       ${r.page === 'product' && html`<${ProductDetail} id=${r.id} />`}
     </main>
   </div>`;
