@@ -1,4 +1,4 @@
-// The admin overview's forecast chart on a store with history: `souk demo --history 90`, the
+// The admin overview's forecast chart on a store with history: `souk demo --history 240`, the
 // predictions computed by `souk analytics rebuild`, then the page in Chromium shows the revenue
 // forecast with its intervals and the anomalous days marked, drawn and in its table.
 import { describe, it, before, after } from 'node:test';
@@ -16,7 +16,7 @@ describe('the forecast on the admin overview', () => {
   before(async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'souk-test-'));
     const db = path.join(dir, 'souk.db');
-    const demo = await runSouk(['demo', '--db', db, '--products', '40', '--seed', '3', '--history', '90']);
+    const demo = await runSouk(['demo', '--db', db, '--products', '40', '--seed', '3', '--history', '240']);
     assert.equal(demo.code, 0, demo.stderr);
     password = /admin login: admin@demo\.example \/ (\S+)/.exec(demo.stdout)[1];
     const key = /admin api key: (sk_\S+)/.exec(demo.stdout)[1];
@@ -59,6 +59,19 @@ describe('the forecast on the admin overview', () => {
     const [, forecast, lo95, hi95, lo80, hi80] = last;
     assert.ok(lo95 <= lo80 && lo80 <= forecast && forecast <= hi80 && hi80 <= hi95, `intervals nest: ${last}`);
     await checkPage(page, 'admin-forecast', []);
+
+    // customers: the most valuable and the likeliest to churn of the demo's returning buyers
+    await page.getByRole('link', { name: 'Customers' }).click();
+    await page.waitForSelector('table.clv');
+    const clv = await page.locator('table.clv tbody tr').count();
+    assert.equal(clv, 20);
+    const values = (await page.locator('table.clv tbody tr td:nth-child(5)').allTextContents()).map((t) => Number(t.replace(/[$,]/g, '')));
+    assert.deepEqual(values, [...values].sort((a, b) => b - a), 'most valuable first');
+    assert.match(await page.getByText(/AUC on its time split: 0\.\d{3}/).textContent(), /0\.\d{3}/);
+    const risks = (await page.locator('table.churn tbody tr td:nth-child(2)').allTextContents()).map((t) => Number(t.replace('%', '')));
+    assert.ok(risks.length > 0 && risks.every((r) => r >= 0 && r <= 100));
+    assert.deepEqual(risks, [...risks].sort((a, b) => b - a), 'likeliest first');
+    await checkPage(page, 'admin-customers', []);
     assert.deepEqual(problems, []);
     await page.close();
   });

@@ -13,10 +13,12 @@ import { ProductList, ProductDetail } from './products.js';
 import { Users } from './users.js';
 import { Webhooks } from './webhooks.js';
 import { Promotions } from './promotions.js';
+import { Customers } from './customers.js';
 
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
     ...(can('catalog:write') ? [['#/products', 'Products']] : []),
+    ...(can('analytics:read') ? [['#/customers', 'Customers']] : []),
     ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
     ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
     ...(can('pricing:manage') ? [['#/promotions', 'Promotions']] : []),
@@ -49,6 +51,7 @@ function route(hash) {
     if (path === '/users' && can('users:manage')) return { page: 'users', nav: '#/users' };
     if (path === '/webhooks' && can('webhooks:manage')) return { page: 'webhooks', nav: '#/webhooks' };
     if (path === '/promotions' && can('pricing:manage')) return { page: 'promotions', nav: '#/promotions' };
+    if (path === '/customers' && can('analytics:read')) return { page: 'customers', nav: '#/customers' };
   }
   return { page: 'overview', nav: '#/' };
 }
@@ -64,7 +67,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -85,6 +88,7 @@ function App() {
       ${r.page === 'users' && html`<${Users} />`}
       ${r.page === 'webhooks' && html`<${Webhooks} />`}
       ${r.page === 'promotions' && html`<${Promotions} />`}
+      ${r.page === 'customers' && html`<${Customers} />`}
       ${r.page === 'product' && html`<${ProductDetail} id=${r.id} />`}
     </main>
   </div>`;
