@@ -124,7 +124,7 @@ san: deps
 	$(MAKE) BUILD=build-san OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" build-san/souk \
 	    $(patsubst $(BUILD)/%,build-san/%,$(UNIT_BIN))
-	@BUILD=build-san SOUK_SKIP_FUZZ=1 SOUK_SKIP_PG_HTTP=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	@BUILD=build-san SOUK_SKIP_FUZZ=1 SOUK_SKIP_PG_HTTP=1 SOUK_SKIP_BROWSER=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
 
 fuzz: $(FUZZ_BIN)
