@@ -1,6 +1,7 @@
 // souk storefront enhancements. The pages work without this file; with it:
 // autocomplete under the search box (GET /api/v1/search/suggest), the
-// variant picker's price, and behaviour events (POST /api/v1/events): a
+// variant picker's price (copied from the chosen label, sale price
+// included), and behaviour events (POST /api/v1/events): a
 // product_view on product pages, an add_to_cart when its form is sent, a
 // rec_click on a recommended product, a search on the first page of results
 // and a search_click on a result, under an anonymous id kept in this
@@ -116,7 +117,17 @@
             pr.className = 'price';
             var digits = 2;
             try { digits = new Intl.NumberFormat('en', { style: 'currency', currency: p.price.currency }).resolvedOptions().maximumFractionDigits; } catch (e) { /* keep 2 */ }
-            pr.textContent = p.price.currency + ' ' + (p.price.amount / Math.pow(10, digits)).toFixed(digits);
+            var money = function (a) { return p.price.currency + ' ' + (a / Math.pow(10, digits)).toFixed(digits); };
+            if (p.price.sale && typeof p.price.sale.amount === 'number') { // a flash sale runs: as the server's cards
+              var now = document.createElement('span');
+              now.className = 'sale';
+              now.textContent = money(p.price.sale.amount);
+              var was = document.createElement('del');
+              was.textContent = money(p.price.amount);
+              pr.append(now, ' ', was);
+            } else {
+              pr.textContent = money(p.price.amount);
+            }
             li.appendChild(pr);
           }
           grid.appendChild(li);
@@ -151,7 +162,8 @@
   var price = document.getElementById('variant-price');
   document.querySelectorAll('input[name="variant"]').forEach(function (r) {
     r.addEventListener('change', function () {
-      if (price && r.dataset.price) price.textContent = r.dataset.price;
+      var shown = r.parentNode && r.parentNode.querySelector('.vprice'); // the label's price, sale and all
+      if (price && shown) price.replaceChildren.apply(price, Array.prototype.map.call(shown.childNodes, function (n) { return n.cloneNode(true); }));
     });
   });
 })();

@@ -35,7 +35,8 @@ static const souk_command commands[] = {
      "the same store. Refuses a database that already has products. Creates and prints the\n"
      "admin API key when the database has none. --history DAYS (at most 730) adds that many\n"
      "days of past orders up to yesterday, delivered and paid, from made-up customer accounts\n"
-     "(demo-N@customers.example, no password), so the reports and dashboards have data.\n",
+     "(demo-N@customers.example, no password), and approved reviews of about a fifth of\n"
+     "what they received, so the reports, dashboards and ratings have data.\n",
      souk_cmd_demo},
     {"import", "import data (online-retail)",
      "usage: souk import online-retail [--db DSN] [--errors FILE] FILE\n\n"

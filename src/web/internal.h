@@ -69,6 +69,26 @@ void souk__web_rec_section(souk_req *req, souk_buf *b, const char *id, const cha
 /* One product summary (the list's shape) as a grid card. */
 void souk__web_card(souk_buf *b, const json_t *summary);
 
+/* A Money object M ({amount, currency}) as text; while a flash sale runs
+ * (M has "sale": {amount}) the sale price, then the regular one struck
+ * through (<del>), each named for screen readers. */
+void souk__web_price(souk_buf *b, const json_t *m);
+
+/* The sale price of Money M as a new Money object kept in *TMP (release it
+ * with json_decref), or NULL (*TMP NULL) when no sale runs. */
+const json_t *souk__web_sale_money(const json_t *m, json_t **tmp);
+
+/* The product page's reviews section for PROD (the catalog's detail JSON)
+ * at /p/SLUG: its rating, the most helpful approved reviews and the review
+ * form (its CSRF field is the page's slot). Nothing personal: the page is
+ * cached for everyone. */
+void souk__web_reviews_section(souk_req *req, souk_buf *b, const json_t *prod, const char *slug);
+
+/* A rating {average, count} as five stars (hidden from screen readers) with
+ * the average and the number of reviews in words; nothing when there are no
+ * reviews, unless ALWAYS ("No reviews yet."). */
+void souk__web_stars(souk_buf *b, const json_t *rating, bool always);
+
 /* The value of cookie NAME (arena copy), or NULL. Only values of 1..128
  * bytes of [A-Za-z0-9_-] are returned: ours never hold anything else. */
 const char *souk__web_cookie(souk_req *req, const char *name);

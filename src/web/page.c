@@ -1,7 +1,9 @@
 /* page.c — the page layout every storefront page shares, error pages,
- * redirects and the product card. */
+ * redirects, the product card, prices with their flash-sale price and
+ * star ratings. */
 #include "web/internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -135,8 +137,59 @@ void souk__web_card(souk_buf *b, const json_t *s)
     const json_t *price = json_object_get(s, "price");
     if (json_is_object(price)) {
         SOUK_HTML_LIT(b, "<p class=\"price\">");
-        souk_html_money_json(b, price);
+        souk__web_price(b, price);
         SOUK_HTML_LIT(b, "</p>");
     }
+    souk__web_stars(b, json_object_get(s, "rating"), false);
     SOUK_HTML_LIT(b, "</li>\n");
+}
+
+const json_t *souk__web_sale_money(const json_t *m, json_t **tmp)
+{
+    const json_t *sale = json_object_get(m, "sale");
+    *tmp = NULL;
+    if (!json_is_object(sale) || !json_is_integer(json_object_get(sale, "amount")))
+        return NULL;
+    *tmp =
+        json_pack("{s:O,s:O}", "amount", json_object_get(sale, "amount"), "currency", json_object_get(m, "currency"));
+    return *tmp;
+}
+
+void souk__web_price(souk_buf *b, const json_t *m)
+{
+    json_t *tmp;
+    const json_t *now = souk__web_sale_money(m, &tmp);
+    if (!now) {
+        souk_html_money_json(b, m);
+        return;
+    }
+    SOUK_HTML_LIT(b, "<span class=\"sale\"><span class=\"visually-hidden\">Sale price </span>");
+    souk_html_money_json(b, now);
+    SOUK_HTML_LIT(b, "</span> <del><span class=\"visually-hidden\">was </span>");
+    souk_html_money_json(b, m);
+    SOUK_HTML_LIT(b, "</del>");
+    json_decref(tmp);
+}
+
+void souk__web_stars(souk_buf *b, const json_t *rating, bool always)
+{
+    const json_t *avg = json_object_get(rating, "average");
+    json_int_t count = json_integer_value(json_object_get(rating, "count"));
+    if (!json_is_number(avg) || count <= 0) {
+        if (always)
+            SOUK_HTML_LIT(b, "<p class=\"rating muted\">No reviews yet.</p>");
+        return;
+    }
+    double a = json_number_value(avg);
+    int full = (int)lround(a < 0 ? 0 : a > 5 ? 5 : a);
+    char text[16];
+    snprintf(text, sizeof text, "%.1f", a);
+    SOUK_HTML_LIT(b, "<p class=\"rating\"><span class=\"stars\" aria-hidden=\"true\">");
+    for (int i = 0; i < 5; i++)
+        souk_buf_adds(b, i < full ? "\u2605" : "\u2606");
+    SOUK_HTML_LIT(b, "</span> <span class=\"visually-hidden\">Rated </span>");
+    souk_html_text(b, text);
+    SOUK_HTML_LIT(b, "<span class=\"visually-hidden\"> out of 5</span> (");
+    souk_html_int(b, (int64_t)count);
+    souk_buf_adds(b, count == 1 ? " review)</p>" : " reviews)</p>");
 }
