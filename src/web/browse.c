@@ -11,6 +11,7 @@
 
 #include "catalog/catalog.h"
 #include "core/money.h"
+#include "core/time.h"
 #include "recommend/service.h"
 #include "core/banned.h"
 
@@ -88,6 +89,13 @@ static json_t *list(souk_req *req, const char *raw, souk_problems *pr)
     return out;
 }
 
+/* When a flash sale starts or ends next (0: none to come): a cached page
+ * showing sale prices must not outlive it. */
+static int64_t flash_edge(souk_req *req)
+{
+    return souk_catalog_flash_next_edge(req->store, souk_time_now_us());
+}
+
 int souk_web_home(souk_req *req, souk_res *res)
 {
     json_t *cats = NULL, *page;
@@ -113,6 +121,7 @@ int souk_web_home(souk_req *req, souk_res *res)
     if (souk_rec_trending(&q, &a) == SOUK_OK)
         souk__web_rec_section(req, p.b, "trending-h", "Trending now", "trending", &a);
     res->cache_tags |= SOUK_CACHE_TAG_RECS;
+    res->cache_until_us = flash_edge(req); /* the cards show flash-sale prices */
     /* filled by site.js for this browser's shopper; stays hidden without script or without a list */
     SOUK_HTML_LIT(p.b, "<section class=\"recs\" id=\"for-you\" data-list=\"for-you\" aria-labelledby=\"for-you-h\" "
                        "hidden><h2 id=\"for-you-h\">Picked for you</h2>\n<ul class=\"grid\"></ul>\n</section>\n"
@@ -236,6 +245,7 @@ int souk_web_category(souk_req *req, souk_res *res)
         return souk__web_error(req, res, 400, "Those filters could not be read",
                                pr.count ? pr.items[0].message : "Check the prices and the sort.");
     }
+    res->cache_until_us = flash_edge(req); /* the cards show flash-sale prices */
     const char *name = json_string_value(json_object_get(cat, "name"));
     bool filtered = sort || min || max || cursor;
     souk__web_page p = {.req = req,

@@ -141,4 +141,37 @@ describe('storefront reviews and sale prices', () => {
     r = await b.get(`/p/${other.slug}`);
     assert.ok(r.text.includes('<span class="price" id="variant-price">USD 30.00</span>'), 'no sale price after the sale');
   });
+
+  it('a cached category page does not outlive a flash sale\'s start or end', async () => {
+    const iso = (ms) => new Date(ms).toISOString();
+    const b = new Browser(srv);
+    const card = async (path) => {
+      const r = await b.get(path);
+      assert.equal(r.status, 200);
+      const at = r.text.indexOf(`/p/${other.slug}"`);
+      assert.ok(at > 0, `${path} lists the product`);
+      return r.text.slice(at, r.text.indexOf('</li>', at));
+    };
+    const path = `/c/${prod.category.slug}`;
+    const start = Date.now() + 2000, end = start + 2000;
+    must(await admin('POST', '/api/v1/admin/promotions', {
+      name: 'web flash later', kind: 'percent', value: 5000, target: { kind: 'products', ids: [other.id] },
+      flash_sale: true, starts_at: iso(start), ends_at: iso(end),
+    }), 201);
+    const early = await card(path); // cached from here on, until the sale's start
+    if (Date.now() < start) assert.ok(!early.includes('class="sale"'), 'no sale price before the start');
+    let during = '';
+    for (let i = 0; i < 60 && !during.includes('USD 15.00'); i++) {
+      during = await card(path);
+      if (!during.includes('USD 15.00')) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(during.includes('<span class="visually-hidden">Sale price </span>USD 15.00'), `the sale shows once it started: ${during}`);
+    let after = during;
+    for (let i = 0; i < 80 && after.includes('class="sale"'); i++) {
+      after = await card(path);
+      if (after.includes('class="sale"')) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(!after.includes('class="sale"'), 'the sale price is gone after the end');
+    assert.ok(after.includes('<p class="price">USD 30.00</p>'));
+  });
 });
