@@ -69,6 +69,19 @@ void souk__web_rec_section(souk_req *req, souk_buf *b, const char *id, const cha
 /* One product summary (the list's shape) as a grid card. */
 void souk__web_card(souk_buf *b, const json_t *summary);
 
+/* A search hit (the search API's shape) as a grid card: as souk__web_card,
+ * with the matched words of its title marked and its description snippet,
+ * taken from the hit's highlight (engine-escaped HTML, used only when its
+ * only markup is <mark>). */
+void souk__web_card_marked(souk_buf *b, const json_t *hit);
+
+/* A form's amount V ("12" or "12.50", in the store currency) in minor
+ * units; -1 when empty or NULL, -2 when it is not an amount. */
+int64_t souk__web_amount_param(souk_req *req, const char *v);
+
+/* A labelled text field NAME for an amount (decimal keyboard), showing VALUE. */
+void souk__web_amount_input(souk_buf *b, const char *name, const char *label, const char *value);
+
 /* A Money object M ({amount, currency}) as text; while a flash sale runs
  * (M has "sale": {amount}) the sale price, then the regular one struck
  * through (<del>), each named for screen readers. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/money.h"
 #include "core/banned.h"
 
 const char *souk__web_origin(souk_req *req)
@@ -116,7 +117,26 @@ int souk__web_redirect(souk_res *res, const char *location)
     return 0;
 }
 
-void souk__web_card(souk_buf *b, const json_t *s)
+/* Whether S is HTML whose only markup is <mark> and </mark> (the search
+ * engine's highlight: escaped text with the matched words marked). */
+static bool only_marks(const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (*p == '>')
+            return false; /* outside a <mark> or </mark>, skipped whole below */
+        if (*p != '<')
+            continue;
+        if (strncmp(p, "<mark>", 6) == 0)
+            p += 5;
+        else if (strncmp(p, "</mark>", 7) == 0)
+            p += 6;
+        else
+            return false;
+    }
+    return true;
+}
+
+static void card(souk_buf *b, const json_t *s, bool marked)
 {
     const char *slug = json_string_value(json_object_get(s, "slug"));
     const char *title = json_string_value(json_object_get(s, "title"));
@@ -132,8 +152,19 @@ void souk__web_card(souk_buf *b, const json_t *s)
     SOUK_HTML_LIT(b, "><h3><a href=\"/p/");
     souk_html_query_value(b, slug);
     SOUK_HTML_LIT(b, "\">");
-    souk_html_text(b, title);
+    const json_t *hl = marked ? json_object_get(s, "highlight") : NULL;
+    const char *htitle = json_string_value(json_object_get(hl, "title"));
+    const char *snippet = json_string_value(json_object_get(hl, "snippet"));
+    if (htitle && only_marks(htitle))
+        souk_buf_adds(b, htitle); /* escaped by the engine, checked above */
+    else
+        souk_html_text(b, title);
     SOUK_HTML_LIT(b, "</a></h3>");
+    if (snippet && snippet[0] && only_marks(snippet)) {
+        SOUK_HTML_LIT(b, "<p class=\"snippet muted\">");
+        souk_buf_adds(b, snippet);
+        SOUK_HTML_LIT(b, "</p>");
+    }
     const json_t *price = json_object_get(s, "price");
     if (json_is_object(price)) {
         SOUK_HTML_LIT(b, "<p class=\"price\">");
@@ -142,6 +173,41 @@ void souk__web_card(souk_buf *b, const json_t *s)
     }
     souk__web_stars(b, json_object_get(s, "rating"), false);
     SOUK_HTML_LIT(b, "</li>\n");
+}
+
+void souk__web_card(souk_buf *b, const json_t *s)
+{
+    card(b, s, false);
+}
+
+void souk__web_card_marked(souk_buf *b, const json_t *hit)
+{
+    card(b, hit, true);
+}
+
+int64_t souk__web_amount_param(souk_req *req, const char *v)
+{
+    if (!v || !v[0])
+        return -1;
+    souk_money m;
+    if (souk_money_parse(&m, v, strlen(v), req->config->currency) < 0 || m.amount < 0)
+        return -2;
+    return m.amount;
+}
+
+void souk__web_amount_input(souk_buf *b, const char *name, const char *label, const char *value)
+{
+    SOUK_HTML_LIT(b, "<div><label for=\"");
+    souk_html_text(b, name);
+    SOUK_HTML_LIT(b, "\">");
+    souk_html_text(b, label);
+    SOUK_HTML_LIT(b, "</label><input type=\"text\" inputmode=\"decimal\" size=\"8\" maxlength=\"16\" id=\"");
+    souk_html_text(b, name);
+    SOUK_HTML_LIT(b, "\" name=\"");
+    souk_html_text(b, name);
+    SOUK_HTML_LIT(b, "\" value=\"");
+    souk_html_text(b, value);
+    SOUK_HTML_LIT(b, "\"></div>\n");
 }
 
 const json_t *souk__web_sale_money(const json_t *m, json_t **tmp)
