@@ -3,8 +3,9 @@
 // variant picker's price (copied from the chosen label, sale price
 // included), and behaviour events (POST /api/v1/events): a
 // product_view on product pages, an add_to_cart when its form is sent, a
-// rec_click on a recommended product, a search on the first page of results
-// and a search_click on a result, under an anonymous id kept in this
+// remove_from_cart or add_to_cart for a quantity changed on the cart page, a
+// checkout_started on the checkout page, a rec_click on a recommended
+// product, a search on the first page of results and a search_click on a result, under an anonymous id kept in this
 // browser's localStorage (nothing personal; a signed-in customer's product
 // pages send them as the customer, which links the id to the account); and
 // the home page's "Picked for you" list. Text only ever
@@ -149,6 +150,21 @@
       send(ev);
     });
   }
+  // the cart page's quantity forms (the form still does the work): a lower quantity or Remove sends
+  // remove_from_cart for what went, a higher one add_to_cart for what came
+  document.querySelectorAll('form[action="/cart/update"]').forEach(function (f) {
+    f.addEventListener('submit', function (e) {
+      var variant = f.querySelector('input[name="variant"]'), qty = f.querySelector('input[name="quantity"]');
+      if (!variant || !qty) return;
+      var before = Number(qty.defaultValue) || 0;
+      var after = e.submitter && e.submitter.name === 'remove' ? 0 : Math.max(0, Number(qty.value) || 0);
+      if (after === before) return;
+      send({ type: after < before ? 'remove_from_cart' : 'add_to_cart', variant_id: variant.value,
+        quantity: Math.min(999, Math.abs(after - before)) });
+    });
+  });
+  // the checkout page with its form: checkout_started, once per visit of the page
+  if (document.querySelector('form[action="/checkout"]')) send({ type: 'checkout_started' });
   var results = document.querySelector('ul.grid[data-query]');
   if (results) {
     var query = results.dataset.query.slice(0, 200), offset = Number(results.dataset.offset) || 0;

@@ -221,6 +221,38 @@ describe('storefront in Chromium', () => {
     await page.close();
   });
 
+  it('the cart page reports quantity changes and removals, and the checkout page a checkout_started', async () => {
+    const page = await newPage();
+    const count = (type) => Number(sql(srv.dbPath, `SELECT count(*) FROM behaviour_events WHERE type = ${type}`));
+    const last = (type) => sql(srv.dbPath, `SELECT quantity FROM behaviour_events WHERE type = ${type} ORDER BY id DESC LIMIT 1`);
+    await page.goto(`${srv.url}/p/${lantern.slug}`);
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.waitForURL(/\/cart\?m=added/);
+    const [adds, removes, starts] = [count(5), count(6), count(7)];
+    // the first line's form (earlier tests of this browser may have left lines in its cart)
+    const row = () => page.locator('form[action="/cart/update"]').first();
+    const was = Number(await row().locator('input[name="quantity"]').inputValue());
+    await row().locator('input[name="quantity"]').fill(String(was + 3));
+    await row().getByRole('button', { name: 'Update' }).click();
+    await page.waitForURL(/\/cart\?m=updated/);
+    await pollFor(() => count(5) > adds, 'the add_to_cart of the raised quantity');
+    assert.equal(last(5), '3', 'three more');
+    await row().locator('input[name="quantity"]').fill(String(was + 1));
+    await row().getByRole('button', { name: 'Update' }).click();
+    await page.waitForURL(/\/cart\?m=updated/);
+    await pollFor(() => count(6) > removes, 'the remove_from_cart of the lowered quantity');
+    assert.equal(last(6), '2', 'two fewer');
+    await page.getByRole('link', { name: 'Check out' }).click();
+    await page.waitForURL(/\/checkout$/);
+    await pollFor(() => count(7) > starts, 'the checkout_started event');
+    await page.goto(`${srv.url}/cart`);
+    await row().getByRole('button', { name: 'Remove' }).click();
+    await page.waitForURL(/\/cart\?m=removed/);
+    await pollFor(() => count(6) > removes + 1, 'the remove_from_cart of the removed line');
+    assert.equal(last(6), String(was + 1), 'every unit of the line went');
+    await page.close();
+  });
+
   it('a search reports a search event, and a click on a result a search_click with its position', async () => {
     const page = await newPage();
     const count = (type) => Number(sql(srv.dbPath, `SELECT count(*) FROM behaviour_events WHERE type = ${type}`));
