@@ -14,18 +14,24 @@ import { Users } from './users.js';
 import { Webhooks } from './webhooks.js';
 import { Promotions } from './promotions.js';
 import { Customers } from './customers.js';
+import { Reviews } from './reviews.js';
+import { Search } from './search.js';
+import { Mail } from './mail.js';
+import { Stock } from './stock.js';
 
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
     ...(can('catalog:write') ? [['#/products', 'Products']] : []),
-    ...(can('analytics:read') ? [['#/customers', 'Customers']] : []),
+    ...(can('analytics:read') ? [['#/customers', 'Customers'], ['#/stock', 'Stock'], ['#/search', 'Search']] : []),
+    ...(can('reviews:moderate') ? [['#/reviews', 'Reviews']] : []),
     ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
     ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
     ...(can('pricing:manage') ? [['#/promotions', 'Promotions']] : []),
     ...(can('webhooks:manage') ? [['#/webhooks', 'Webhooks']] : []),
     ...(can('users:manage') ? [['#/users', 'Users']] : []),
-    ...(can('audit:read') ? [['#/audit', 'Audit log']] : [])],
-  vendor: [['#/', 'Your sales'], ['#/orders', 'Your orders']],
+    ...(can('audit:read') ? [['#/audit', 'Audit log']] : []),
+    ...(can('mail:read') ? [['#/mail', 'Mail']] : [])],
+  vendor: [['#/', 'Your sales'], ['#/orders', 'Your orders'], ['#/stock', 'Your stock']],
 };
 
 // The skip link moves focus without touching the fragment, which names the page.
@@ -39,6 +45,7 @@ function route(hash) {
   const m = path.match(/^\/orders\/([A-Za-z0-9_]+)$/);
   if (m) return { page: 'order', id: m[1], nav: '#/orders' };
   if (path === '/orders') return { page: 'orders', nav: '#/orders' };
+  if (path === '/stock' && (face === 'vendor' || can('analytics:read'))) return { page: 'stock', nav: '#/stock' };
   if (face === 'admin' && can('catalog:write')) {
     const p = path.match(/^\/products\/([A-Za-z0-9_]+)$/);
     if (p) return { page: 'product', id: p[1], nav: '#/products' };
@@ -52,6 +59,9 @@ function route(hash) {
     if (path === '/webhooks' && can('webhooks:manage')) return { page: 'webhooks', nav: '#/webhooks' };
     if (path === '/promotions' && can('pricing:manage')) return { page: 'promotions', nav: '#/promotions' };
     if (path === '/customers' && can('analytics:read')) return { page: 'customers', nav: '#/customers' };
+    if (path === '/search' && can('analytics:read')) return { page: 'search', nav: '#/search' };
+    if (path === '/reviews' && can('reviews:moderate')) return { page: 'reviews', nav: '#/reviews' };
+    if (path === '/mail' && can('mail:read')) return { page: 'mail', nav: '#/mail' };
   }
   return { page: 'overview', nav: '#/' };
 }
@@ -67,7 +77,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', stock: face === 'vendor' ? 'Your stock' : 'Stock', search: 'Search', reviews: 'Reviews', mail: 'Mail' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -90,6 +100,10 @@ function App() {
       ${r.page === 'promotions' && html`<${Promotions} />`}
       ${r.page === 'customers' && html`<${Customers} />`}
       ${r.page === 'product' && html`<${ProductDetail} id=${r.id} />`}
+      ${r.page === 'stock' && html`<${Stock} />`}
+      ${r.page === 'search' && html`<${Search} />`}
+      ${r.page === 'reviews' && html`<${Reviews} />`}
+      ${r.page === 'mail' && html`<${Mail} />`}
     </main>
   </div>`;
 }
