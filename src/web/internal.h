@@ -49,6 +49,10 @@ void souk__web_begin(souk__web_page *p);
  * SOUK_E_INTERNAL (set on RES) when the page overflowed its buffer. */
 int souk__web_end(souk__web_page *p);
 
+/* Starts P as a page answering STATUS (no-store, noindex; RES's body emptied
+ * first) whose heading is TITLE; the caller adds the rest and ends it. */
+void souk__web_plain_begin(souk__web_page *p, souk_req *req, souk_res *res, int status, const char *title);
+
 /* Answers STATUS with a small HTML page saying TITLE and MESSAGE (text),
  * never cached. Returns 0 (the answer is the page). */
 int souk__web_error(souk_req *req, souk_res *res, int status, const char *title, const char *message);

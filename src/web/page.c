@@ -91,16 +91,23 @@ int souk__web_end(souk__web_page *p)
     return 0;
 }
 
-int souk__web_error(souk_req *req, souk_res *res, int status, const char *title, const char *message)
+void souk__web_plain_begin(souk__web_page *p, souk_req *req, souk_res *res, int status, const char *title)
 {
     souk_buf_reset(&res->body);
     res->status = status;
     res->cache_control = "no-store";
-    souk__web_page p = {.req = req, .res = res, .title = title, .noindex = true};
-    souk__web_begin(&p);
-    SOUK_HTML_LIT(p.b, "<h1>");
-    souk_html_text(p.b, title);
-    SOUK_HTML_LIT(p.b, "</h1>\n<p>");
+    *p = (souk__web_page){.req = req, .res = res, .title = title, .noindex = true};
+    souk__web_begin(p);
+    SOUK_HTML_LIT(p->b, "<h1>");
+    souk_html_text(p->b, title);
+    SOUK_HTML_LIT(p->b, "</h1>\n");
+}
+
+int souk__web_error(souk_req *req, souk_res *res, int status, const char *title, const char *message)
+{
+    souk__web_page p;
+    souk__web_plain_begin(&p, req, res, status, title);
+    SOUK_HTML_LIT(p.b, "<p>");
     souk_html_text(p.b, message);
     SOUK_HTML_LIT(p.b, "</p>\n<p><a href=\"/\">Back to the shop</a></p>\n");
     return souk__web_end(&p);

@@ -146,13 +146,8 @@ void souk__web_reviews_section(souk_req *req, souk_buf *b, const json_t *prod, c
 static int answer(souk_req *req, souk_res *res, int status, const char *slug, const char *product_title,
                   const char *heading, const char *message, const souk_web_form *f, bool again)
 {
-    res->status = status;
-    res->cache_control = "no-store";
-    souk__web_page p = {.req = req, .res = res, .title = heading, .noindex = true};
-    souk__web_begin(&p);
-    SOUK_HTML_LIT(p.b, "<h1>");
-    souk_html_text(p.b, heading);
-    SOUK_HTML_LIT(p.b, "</h1>\n");
+    souk__web_page p;
+    souk__web_plain_begin(&p, req, res, status, heading);
     souk__web_notice(p.b, message, status >= 400);
     if (again && f)
         review_form(p.b, slug, souk__web_csrf_token(req, res), souk_web_form_get(f, "rating"),

@@ -5,7 +5,7 @@
 // 320 and 1280 px, and no console error or CSP refusal anywhere.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, checkPage } from './lib/chromium.js';
+import { launchChromium, checkPage, watchedPage } from './lib/chromium.js';
 import { startServer, ADMIN_EMAIL, ADMIN_PASSWORD } from '../api/lib/server.js';
 import { api } from '../api/lib/client.js';
 import { register, totp } from '../api/lib/auth_util.js';
@@ -72,13 +72,7 @@ describe('the dashboards in Chromium', () => {
     if (srv) await srv.stop();
   });
 
-  async function newPage(context) {
-    const page = await context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`); });
-    page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
-    page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
-    return page;
-  }
+  const newPage = (context) => watchedPage(context, problems);
 
   const check = (page, name) => checkPage(page, name, axeSeen);
 

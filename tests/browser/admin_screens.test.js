@@ -6,7 +6,7 @@
 // axe-core on every screen and no console error or CSP refusal.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, checkPage } from './lib/chromium.js';
+import { launchChromium, checkPage, watchedPage } from './lib/chromium.js';
 import { startServer, ADMIN_EMAIL, ADMIN_PASSWORD } from '../api/lib/server.js';
 import { api } from '../api/lib/client.js';
 import { register } from '../api/lib/auth_util.js';
@@ -48,13 +48,7 @@ describe('more dashboard screens in Chromium', () => {
     if (srv) await srv.stop();
   });
 
-  async function newPage() {
-    const page = await chrome.context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`); });
-    page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
-    page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
-    return page;
-  }
+  const newPage = () => watchedPage(chrome.context, problems);
   const check = (page, name) => checkPage(page, name, axeSeen);
 
   async function signIn(page, who, next) {
