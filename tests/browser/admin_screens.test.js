@@ -13,7 +13,7 @@ import { register } from '../api/lib/auth_util.js';
 import { warehouse, product, vendor, must, deliveredOrder } from '../api/lib/orders_util.js';
 
 describe('more dashboard screens in Chromium', () => {
-  let srv, chrome, lamp, mug, buyer, order, ret, review, vendorWho, word;
+  let srv, chrome, lamp, mug, buyer, order, ret, review, vendorWho, word, vend;
   const problems = [];
   const axeSeen = [];
   const admin = (method, path, body) => api(srv, method, path, { key: true, body });
@@ -21,7 +21,7 @@ describe('more dashboard screens in Chromium', () => {
   before(async () => {
     srv = await startServer({});
     const wh = await warehouse(srv);
-    const vend = await vendor(srv);
+    vend = await vendor(srv);
     word = `screenlamp${Date.now().toString(36)}`.replace(/[^a-z]/g, '');
     lamp = await product(srv, { title: `${word} vendor`, vendorId: vend.id, variants: [{ price: 2500, stock: 20 }], wh });
     mug = await product(srv, { title: 'Screens mug', variants: [{ price: 1200, stock: 20 }], wh });
@@ -119,6 +119,19 @@ describe('more dashboard screens in Chromium', () => {
     const skus = await page.locator('main table tbody tr td:first-child').allTextContents();
     assert.ok(skus.includes(mug.variants[0].sku) && skus.includes(lamp.variants[0].sku), skus.join(', '));
     await check(page, 'admin-stock');
+    // vendors: the vendor's rate changed, and a new vendor
+    await page.getByRole('link', { name: 'Vendors' }).click();
+    await page.locator('table.vendors').waitFor();
+    const row = page.locator(`tr[data-vendor="${vend.id}"]`);
+    await row.getByLabel(/Commission rate of/).fill('12.5');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await page.getByText(/commission 12\.50% on new orders/).waitFor();
+    const vendors = must(await api(srv, 'GET', '/api/v1/vendors'), 200).data;
+    assert.equal(vendors.find((v) => v.id === vend.id).commission_bp, 1250);
+    await page.getByLabel('Name').fill('Screens Vendor Two');
+    await page.getByRole('button', { name: 'Create the vendor' }).click();
+    await page.getByText('Vendor Screens Vendor Two created.').waitFor();
+    await check(page, 'admin-vendors');
     await page.close();
   });
 

@@ -18,11 +18,13 @@ import { Reviews } from './reviews.js';
 import { Search } from './search.js';
 import { Mail } from './mail.js';
 import { Stock } from './stock.js';
+import { Vendors } from './vendors.js';
 
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
     ...(can('catalog:write') ? [['#/products', 'Products']] : []),
     ...(can('analytics:read') ? [['#/customers', 'Customers'], ['#/stock', 'Stock'], ['#/search', 'Search']] : []),
+    ...(can('analytics:read') ? [['#/vendors', 'Vendors']] : []),
     ...(can('reviews:moderate') ? [['#/reviews', 'Reviews']] : []),
     ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
     ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
@@ -62,6 +64,7 @@ function route(hash) {
     if (path === '/search' && can('analytics:read')) return { page: 'search', nav: '#/search' };
     if (path === '/reviews' && can('reviews:moderate')) return { page: 'reviews', nav: '#/reviews' };
     if (path === '/mail' && can('mail:read')) return { page: 'mail', nav: '#/mail' };
+    if (path === '/vendors' && can('analytics:read')) return { page: 'vendors', nav: '#/vendors' };
   }
   return { page: 'overview', nav: '#/' };
 }
@@ -77,7 +80,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', stock: face === 'vendor' ? 'Your stock' : 'Stock', search: 'Search', reviews: 'Reviews', mail: 'Mail' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', stock: face === 'vendor' ? 'Your stock' : 'Stock', search: 'Search', reviews: 'Reviews', mail: 'Mail', vendors: 'Vendors' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -104,6 +107,7 @@ function App() {
       ${r.page === 'search' && html`<${Search} />`}
       ${r.page === 'reviews' && html`<${Reviews} />`}
       ${r.page === 'mail' && html`<${Mail} />`}
+      ${r.page === 'vendors' && html`<${Vendors} />`}
     </main>
   </div>`;
 }
