@@ -19,6 +19,7 @@ import { Search } from './search.js';
 import { Mail } from './mail.js';
 import { Stock } from './stock.js';
 import { Vendors } from './vendors.js';
+import { Imports } from './imports.js';
 
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
@@ -52,6 +53,7 @@ function route(hash) {
     const p = path.match(/^\/products\/([A-Za-z0-9_]+)$/);
     if (p) return { page: 'product', id: p[1], nav: '#/products' };
     if (path === '/products') return { page: 'products', nav: '#/products' };
+    if (path === '/import') return { page: 'import', nav: '#/products' };
   }
   if (face === 'admin') {
     if (path === '/jobs' && can('jobs:manage')) return { page: 'jobs', nav: '#/jobs' };
@@ -80,7 +82,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', stock: face === 'vendor' ? 'Your stock' : 'Stock', search: 'Search', reviews: 'Reviews', mail: 'Mail', vendors: 'Vendors' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', stock: face === 'vendor' ? 'Your stock' : 'Stock', search: 'Search', reviews: 'Reviews', mail: 'Mail', vendors: 'Vendors', import: 'Import and export' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -108,6 +110,7 @@ function App() {
       ${r.page === 'reviews' && html`<${Reviews} />`}
       ${r.page === 'mail' && html`<${Mail} />`}
       ${r.page === 'vendors' && html`<${Vendors} />`}
+      ${r.page === 'import' && html`<${Imports} />`}
     </main>
   </div>`;
 }

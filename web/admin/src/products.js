@@ -18,6 +18,7 @@ export function ProductList() {
   }, [status, cursor]);
   return html`<section aria-labelledby="products-title">
     <div class="page-head"><h1 id="products-title">Products</h1>
+      <a href="#/import">Import and export (CSV)</a>
       <label>Status <select value=${status} onChange=${(e) => { setCursor(null); setStatus(e.currentTarget.value); }}>
         ${['any', 'active', 'draft', 'archived'].map((s) => html`<option value=${s}>${s}</option>`)}
       </select></label></div>
