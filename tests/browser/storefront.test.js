@@ -232,9 +232,13 @@ describe('storefront in Chromium', () => {
     // the first line's form (earlier tests of this browser may have left lines in its cart)
     const row = () => page.locator('form[action="/cart/update"]').first();
     const was = Number(await row().locator('input[name="quantity"]').inputValue());
+    await page.evaluate(() => { window.__samePage = true; }); // a full page load would lose it
     await row().locator('input[name="quantity"]').fill(String(was + 3));
     await row().getByRole('button', { name: 'Update' }).click();
     await page.waitForURL(/\/cart\?m=updated/);
+    await page.getByRole('status').filter({ hasText: 'Your cart was updated.' }).waitFor();
+    assert.equal(await page.evaluate(() => window.__samePage), true, 'the cart changed without a page load');
+    assert.equal(await row().locator('input[name="quantity"]').inputValue(), String(was + 3), 'the new quantity is shown');
     await pollFor(() => count(5) > adds, 'the add_to_cart of the raised quantity');
     assert.equal(last(5), '3', 'three more');
     await row().locator('input[name="quantity"]').fill(String(was + 1));
