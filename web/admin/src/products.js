@@ -4,8 +4,9 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Notice, Pager } from './ui.js';
-import { api, qs } from './api.js';
+import { api, qs, can } from './api.js';
 import { money, minorDigits, dateTime } from './format.js';
+import { ProductForecast } from './product_forecast.js';
 
 export function ProductList() {
   const [status, setStatus] = useState('any');
@@ -106,5 +107,6 @@ export function ProductDetail({ id }) {
       </form>`)}
       <${Stock} variant=${v} onNotice=${setNotice} />
     </article>`)}
+    ${can('analytics:read') && html`<h2>Demand forecast</h2><${ProductForecast} id=${p.id} />`}
   </section>`;
 }
