@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   make gcc clang libclang-rt-14-dev pkg-config
   libh2o-evloop-dev libssl-dev zlib1g-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev
-  liboath-dev libcurl4-openssl-dev libpq-dev postgresql libqrencode-dev
+  liboath-dev libcurl4-openssl-dev libpq-dev postgresql libhiredis-dev redis-server libqrencode-dev
   libstemmer-dev libutf8proc-dev libroaring-dev libopenblas-dev liblapacke-dev
   chromium
   sqlite3 curl jq wrk nginx-light
