@@ -3,7 +3,7 @@
 // processes open. A private redis-server (scripts/redis-test.sh) on a loopback port, no
 // persistence; the lane is skipped when redis-server is not installed.
 //
-// The nodes look for each other's commits only every 5 s (SOUK_WATCH_MS=5000), so what
+// The nodes look for each other's commits only every 10 s (SOUK_WATCH_MS=10000), so what
 // reaches node B within a second came through Redis, not through the database watcher.
 //
 //  - a session signed out on A is refused on B within 1 s (B had its verification cached);
@@ -78,7 +78,7 @@ describe('two nodes with Redis', { skip: SKIP }, () => {
   const env = () => ({
     SOUK_REDIS: url,
     SOUK_REDIS_TIMEOUT_MS: '500',
-    SOUK_WATCH_MS: '5000',
+    SOUK_WATCH_MS: '10000',
     SOUK_RATE_LIMIT_IP: '20',
   });
 
@@ -125,11 +125,15 @@ describe('two nodes with Redis', { skip: SKIP }, () => {
     const p = await stockedProduct(n.a, wh, { stock: 3, title: 'Broadcast lamp' });
     const path1 = `/api/v1/products/${p.id}`;
     assert.equal((await must(await api(n.b, 'GET', path1), 200)).title, p.title);
+    const hits = await metric(n.b, 'souk_cache_requests_total{result="hit"}');
     const cached = await api(n.b, 'GET', path1); // B answers from its response cache now
     assert.equal(cached.body.title, p.title);
+    assert.equal(await metric(n.b, 'souk_cache_requests_total{result="hit"}'), hits + 1, 'a cache hit on B');
+    const received = await metric(n.b, 'souk_redis_messages_total{direction="received"}');
     await must(await admin(n.a, 'PATCH', path1, { title: 'Broadcast lamp, renamed' }), 200);
     const ms = await within(1000, async () => (await api(n.b, 'GET', path1)).body?.title === 'Broadcast lamp, renamed');
     assert.notEqual(ms, null, 'B serves the new title within 1 s');
+    assert.ok((await metric(n.b, 'souk_redis_messages_total{direction="received"}')) > received, 'through a broadcast');
     console.log(`node B served the new title after ${ms} ms`);
   });
 
