@@ -38,6 +38,7 @@ static atomic_bool configured, up;
 static _Atomic uint64_t epoch = 1;
 static uint64_t node_id;
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER; /* orders the log lines of changes */
+static int known = -1; /* under state_lock: the state last logged, 1 up, 0 down, -1 none yet */
 static int m_up = -1, m_errors = -1, m_changes = -1, m_sent = -1, m_received = -1;
 
 static _Thread_local redisContext *thread_ctx;
@@ -246,9 +247,11 @@ void souk__redis_mark_up(void)
 {
     pthread_mutex_lock(&state_lock);
     atomic_fetch_add_explicit(&epoch, 1, memory_order_acq_rel);
-    if (!atomic_exchange(&up, true)) {
+    atomic_store(&up, true);
+    if (known != 1) {
         souk_metrics_series_set(m_up, 1);
-        souk_metrics_series_add(m_changes, 1);
+        souk_metrics_series_add(m_changes, known == 0); /* the first connect is no change */
+        known = 1;
         souk_log(SOUK_LOG_INFO, NULL, NULL,
                  json_pack("{s:s,s:i,s:i}", "host", where.host, "port", where.port, "db", where.db),
                  "redis connected: rate limits shared by every node, invalidations broadcast");
@@ -259,9 +262,11 @@ void souk__redis_mark_up(void)
 void souk__redis_mark_down(const char *why)
 {
     pthread_mutex_lock(&state_lock);
-    if (atomic_exchange(&up, false)) {
+    atomic_store(&up, false);
+    if (known != 0) { /* was up, or this is the first word since start */
         souk_metrics_series_set(m_up, 0);
-        souk_metrics_series_add(m_changes, 1);
+        souk_metrics_series_add(m_changes, known == 1);
+        known = 0;
         souk_log(SOUK_LOG_WARN, NULL, NULL,
                  json_pack("{s:s,s:i,s:s}", "host", where.host, "port", where.port, "reason", why),
                  "redis unavailable: degraded to this node's own rate limits; other nodes follow changes through "
@@ -321,6 +326,7 @@ int souk_redis_start(const char *url, int tmo_ms, char *err, size_t errlen)
              json_pack("{s:s,s:i,s:i,s:i}", "host", where.host, "port", where.port, "db", where.db, "timeout_ms",
                        timeout_ms),
              "redis configured");
+    known = -1;
     atomic_store(&configured, true);
     if (souk__redis_bus_start() < 0) {
         atomic_store(&configured, false);

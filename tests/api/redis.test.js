@@ -189,3 +189,30 @@ describe('two nodes with Redis', { skip: SKIP }, () => {
     assert.ok(ok >= left && ok <= left + 2, `let through ${ok} of 40 with ${left} left after Redis came back`);
   });
 });
+
+describe('Redis configured but not there at start', () => {
+  let srv;
+  before(async () => {
+    // a loopback port nothing listens on: connecting is refused at once
+    srv = await startServer({ env: { SOUK_REDIS: 'redis://127.0.0.1:1/0', SOUK_RATE_LIMIT_IP: '5' } });
+  });
+  after(async () => { if (srv) await srv.stop(); });
+
+  it('serves, degraded: its own rate limit, souk_redis_up 0, the failures counted, logged once', async () => {
+    const codes = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await fetch(`${srv.url}/api/v1/products?limit=1`);
+      await r.arrayBuffer();
+      codes.push(r.status);
+    }
+    assert.deepEqual(codes, [200, 200, 200, 200, 200, 429, 429], 'the in-process bucket of 5 holds');
+    assert.equal(await metric(srv, 'souk_redis_up'), 0);
+    const ms = await within(3000, async () => (await metric(srv, 'souk_redis_errors_total')) >= 3);
+    assert.notEqual(ms, null, 'every reconnect attempt that fails is counted');
+    assert.equal(await metric(srv, 'souk_redis_state_changes_total'), 0, 'never up: no change of state');
+    const lines = srv.stderr.split('\n').filter((l) => l.includes('redis unavailable'));
+    assert.equal(lines.length, 1, `one warning, however many attempts:\n${lines.join('\n')}`);
+    assert.match(lines[0], /Connection refused/);
+    assert.equal((await fetch(`${srv.url}/readyz`)).status, 200);
+  });
+});
