@@ -22,8 +22,6 @@ trap 'scripts/redis-test.sh stop "$TMP/redis"; bench_cleanup' EXIT
 
 env "${BENCH_ENVS[@]}" "$SOUK_BIN" demo --db "$TMP/souk.db" --products 200 --seed 3 >/dev/null
 
-
-
 run() { # LABEL [serve args…]: one phase; prints "LABEL req/s p50 p99 non2xx"
   local label="$1" path
   shift
