@@ -36,6 +36,10 @@ if ((${#missing[@]})); then
   }
   # we start our own nginx (bench) on loopback ports; never leave the distribution's one running
   if pgrep -x nginx >/dev/null 2>&1 && [ -f /run/nginx.pid ]; then $sudo nginx -s stop 2>/dev/null || true; fi
+  # nor the distribution's Redis: the tests start private ones on loopback ports (scripts/redis-test.sh)
+  if [ -f /run/redis/redis-server.pid ] && pgrep -x redis-server >/dev/null 2>&1; then
+    $sudo kill "$(cat /run/redis/redis-server.pid)" 2>/dev/null || true
+  fi
 fi
 
 # npm ci empties node_modules first: through a symlink (a worktree sharing another checkout's
