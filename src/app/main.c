@@ -11,7 +11,8 @@
 
 static const souk_command commands[] = {
     {"serve", "run the HTTP server",
-     "usage: souk serve [--listen ADDR:PORT] [--db DSN] [--threads N] [--no-access-log] [--no-workers]\n\n"
+     "usage: souk serve [--listen ADDR:PORT] [--db DSN] [--threads N] [--no-access-log] [--no-workers]\n"
+     "                  [--redis URL]\n\n"
      "Serves the API on ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free port, logged as\n"
      "\"listening\"). Applies pending migrations first. On a database without accounts it\n"
      "warns how to create an admin ('souk user create'; 'souk demo' makes one with a demo store).\n"
@@ -21,7 +22,11 @@ static const souk_command commands[] = {
      "  --threads N         event-loop threads (SOUK_THREADS, default: one per core)\n"
      "  --no-access-log     do not log every request (SOUK_ACCESS_LOG=off)\n"
      "  --no-workers        do not run job workers and the event dispatcher in this process\n"
-     "                      (run 'souk worker' beside it instead)\n",
+     "                      (run 'souk worker' beside it instead)\n"
+     "  --redis URL         redis://[[user]:password@]host[:port][/db] shared by several nodes: one\n"
+     "                      rate-limit budget, revocations and cache invalidations broadcast\n"
+     "                      (SOUK_REDIS; optional: without it, or while it is down, each node\n"
+     "                      counts its own and follows the database within SOUK_WATCH_MS)\n",
      souk_cmd_serve},
     {"migrate", "apply pending database migrations",
      "usage: souk migrate [--db DSN]\n\n"
