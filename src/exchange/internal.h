@@ -96,7 +96,7 @@ const char *souk__xc_get(const souk__xc_cols *c, const souk__xc_fields *r, int c
  * and image, if any), else a further variant and/or image row of the same
  * Handle. Problems go to REPORT (row by row: a refused row is reported once
  * with its first problem's field); returns the number of problems (0: the
- * row was used). A refused first row marks P bad. CURRENCY prices the
+ * row was used). A refused first row marks P bad (the product is skipped). CURRENCY prices the
  * Variant Price. Strings are copied into A. */
 int souk__xc_row(souk__xc_product *p, bool first, const souk__xc_cols *c, const souk__xc_fields *r, uint64_t line,
                  const char *currency, souk_arena *a, souk_exchange_report_fn report, void *ctx);

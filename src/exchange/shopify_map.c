@@ -391,9 +391,10 @@ int souk__xc_row(souk__xc_product *p, bool first, const souk__xc_cols *c, const 
         variant_row(p, &rc, c, r, currency, a);
     if (image && !rc.problems)
         image_row(p, &rc, c, r, a);
-    if (rc.problems) { /* the row is refused as a whole */
+    if (rc.problems) { /* the row is refused as a whole; a refused first row, its product */
         p->nvariants = nv;
         p->nimages = ni;
+        p->bad |= first;
     }
     return rc.problems;
 }

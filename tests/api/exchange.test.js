@@ -123,6 +123,20 @@ describe('Shopify CSV import and export (admin API)', () => {
     assert.ok(list.data.some((p) => p.slug === 'classic-tee' && p.price.amount === 1749), 'the lowest price follows');
   });
 
+  it('adopts a product made in souk whose slug is the Handle instead of duplicating it', async () => {
+    const made = await admin('POST', '/api/v1/products', { title: 'Desk Lamp', slug: 'desk-lamp', status: 'active',
+      variants: [{ sku: 'LAMP-1', prices: [{ amount: 4500, currency: 'USD' }] }] });
+    assert.equal(made.status, 201, made.text);
+    const csv = 'Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price\ndesk-lamp,Desk Lamp,Title,Default Title,LAMP-1,39.00\n';
+    const run = await importCsv(csv);
+    assert.deepEqual([run.stats.created, run.stats.updated], [0, 1]);
+    const lamp = (await admin('GET', '/api/v1/products/desk-lamp')).body;
+    assert.equal(lamp.id, made.body.id);
+    assert.equal(lamp.variants[0].prices.find((p) => p.currency === 'USD').amount, 3900);
+    const again = await importCsv(csv);
+    assert.deepEqual([again.stats.created, again.stats.updated, again.stats.unchanged], [0, 0, 1]);
+  });
+
   it('exports the catalog as Shopify CSV, which imports back without a change', async () => {
     const r = await admin('GET', '/api/v1/admin/exports/products');
     assert.equal(r.status, 200);
@@ -132,7 +146,7 @@ describe('Shopify CSV import and export (admin API)', () => {
     assert.ok(r.text.includes('classic-tee,Classic Tee,"<p>Our classic tee, soft &amp; breathable.</p><p>100% cotton</p>'));
     const run = await importCsv(r.text);
     assert.equal(run.state, 'done');
-    assert.deepEqual([run.stats.created, run.stats.updated, run.stats.unchanged, run.stats.error_rows], [0, 0, 4, 0]);
+    assert.deepEqual([run.stats.created, run.stats.updated, run.stats.unchanged, run.stats.error_rows], [0, 0, 5, 0]);
     const again = await admin('GET', '/api/v1/admin/exports/products');
     assert.equal(again.text, r.text, 'export → import → export is stable');
   });

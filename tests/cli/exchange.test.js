@@ -59,13 +59,16 @@ describe('souk import shopify / souk export', () => {
     assert.equal(stdout.out, csv, 'export → import → export is stable, to stdout too');
   });
 
-  it('a changed price and stock update that product only', () => {
+  it('a changed price and stock update that product, a dropped variant is archived', () => {
     const changed = path.join(dir, 'changed.csv');
-    writeFileSync(changed, readFileSync(SAMPLE, 'utf8').replace('MUG-350,400,shopify,12,deny,manual,12.50', 'MUG-350,400,shopify,9,deny,manual,11.00'));
+    writeFileSync(changed, readFileSync(SAMPLE, 'utf8').replace('MUG-350,400,shopify,12,deny,manual,12.50', 'MUG-350,400,shopify,9,deny,manual,11.00')
+      .replace(/^classic-tee,,,,,,,,,M,,White,.*\n/m, ''));
     const r = souk(['import', 'shopify', '--db', db, changed]);
-    assert.match(r.out, /0 created, 1 updated, 3 unchanged/);
+    assert.match(r.out, /0 created, 2 updated, 2 unchanged/);
     const e = souk(['export', 'products', '--db', db]);
     assert.match(e.out, /\r\nceramic-mug,[^\r]*,MUG-350,,shopify,9,deny,manual,11\.00,/);
+    assert.doesNotMatch(e.out, /TEE-M-WHT/, 'a variant the file no longer lists is archived (exports skip it)');
+    assert.match(e.out, /TEE-L-BLK/);
   });
 
   it('refuses a file without the Shopify columns, and bad usage', () => {
