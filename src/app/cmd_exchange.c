@@ -129,7 +129,7 @@ int souk_cmd_import_shopify(int argc, char **argv)
             continue;
         }
         char *end;
-        if (opt == 'b' && (batch = strtol(optarg, &end, 10)) >= 1 && batch <= 10000 && !*end)
+        if (opt == 'b' && (batch = strtol(optarg, &end, 10)) >= 1 && batch <= 2000 && !*end)
             continue;
         fprintf(stderr, "souk: bad option; see 'souk import --help'\n");
         return SOUK_EXIT_USAGE;

@@ -297,8 +297,7 @@ typedef struct souk_catalog_product_ref {
 
 /* Up to MAX products of any status with an id greater than AFTER, ascending,
  * into ROWS; *COUNT gets how many (0: no more). SOUK_OK or a database error. */
-souk_err souk_catalog_products_page(souk_store *db, int64_t after, souk_catalog_product_ref *rows, int max,
-                                    int *count);
+souk_err souk_catalog_products_page(souk_store *db, int64_t after, souk_catalog_product_ref *rows, int max, int *count);
 
 /* Applies the fields present in IN (decoded with
  * souk_catalog_product_update_spec; a null brand_id/vendor_id/category_id

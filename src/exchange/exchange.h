@@ -51,7 +51,7 @@ typedef struct souk_exchange_import_opts {
     void *report_ctx;
     souk_exchange_progress_fn progress; /* optional */
     void *progress_ctx;
-    size_t batch; /* products per transaction; 0 = 500 */
+    size_t batch; /* products per transaction; 0 = 500 (memory: about 10 KiB per product) */
 } souk_exchange_import_opts;
 
 /* Imports the Shopify product CSV that R reads (it must be at its start):

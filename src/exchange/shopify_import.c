@@ -46,7 +46,7 @@ typedef struct importer {
     size_t ntaxa;
     int64_t warehouse; /* 0 until needed */
     held held[HELD_MAX];
-    size_t nheld;
+    size_t nheld, dropped; /* problems of the batch beyond HELD_MAX */
     uint64_t b_created, b_updated, b_unchanged, b_failed, b_variants;
     /* the handles seen, to refuse a product whose rows are not together */
     char **seen;
@@ -110,8 +110,10 @@ static void report(importer *im, uint64_t line, const char *handle, const char *
 /* a problem of the batch being written, reported once it commits */
 static void hold(importer *im, uint64_t line, const char *handle, const char *field, const char *msg)
 {
-    if (im->nheld >= HELD_MAX)
+    if (im->nheld >= HELD_MAX) {
+        im->dropped++;
         return;
+    }
     held *h = &im->held[im->nheld++];
     h->line = line;
     h->handle = souk_arena_strdup(&im->tx, handle);
@@ -211,7 +213,7 @@ static int batch_tx(souk_store *db, void *arg)
 {
     importer *im = arg;
     souk_arena_reset(&im->tx);
-    im->nheld = 0;
+    im->nheld = im->dropped = 0;
     im->b_created = im->b_updated = im->b_unchanged = im->b_failed = im->b_variants = 0;
     for (size_t i = 0; i < im->n; i++) {
         const souk__xc_product *p = &im->batch[i];
@@ -286,6 +288,12 @@ static int flush(importer *im, souk_csv *r, bool final)
     if (im->n) {
         for (size_t i = 0; i < im->nheld; i++)
             report(im, im->held[i].line, im->held[i].handle, im->held[i].field, im->held[i].message);
+        if (im->dropped) {
+            char msg[120];
+            snprintf(msg, sizeof msg, "%zu more problems of this batch were not kept; use a smaller --batch",
+                     im->dropped);
+            report(im, 0, "", "batch", msg);
+        }
         im->s->created += im->b_created;
         im->s->updated += im->b_updated;
         im->s->unchanged += im->b_unchanged;
