@@ -2,15 +2,21 @@
 // received (stock back, refunded), a pending review approved from the queue (and
 // then public), the search analytics of a search just made and the synonym rules
 // saved (a bad rule explained), the mail outbox with the order confirmation, and
-// the reorder advice; the vendor's stock screen shows only their variants;
+// the reorder advice, the vendors and their rates, a Shopify CSV import followed to the end and the
+// product export downloaded; the vendor's stock screen shows only their variants;
 // axe-core on every screen and no console error or CSP refusal.
 import { describe, it, before, after } from 'node:test';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { launchChromium, checkPage, watchedPage } from './lib/chromium.js';
 import { startServer, ADMIN_EMAIL, ADMIN_PASSWORD } from '../api/lib/server.js';
 import { api } from '../api/lib/client.js';
 import { register } from '../api/lib/auth_util.js';
 import { warehouse, product, vendor, must, deliveredOrder } from '../api/lib/orders_util.js';
+
+const SAMPLE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'data', 'shopify_products.csv');
 
 describe('more dashboard screens in Chromium', () => {
   let srv, chrome, lamp, mug, buyer, order, ret, review, vendorWho, word, vend;
@@ -132,6 +138,24 @@ describe('more dashboard screens in Chromium', () => {
     await page.getByRole('button', { name: 'Create the vendor' }).click();
     await page.getByText('Vendor Screens Vendor Two created.').waitFor();
     await check(page, 'admin-vendors');
+    // the Shopify CSV import: the file posted, the progress bar followed to the end, the bad rows by line
+    await page.goto(`${srv.url}/admin#/products`);
+    await page.getByRole('link', { name: 'Import and export (CSV)' }).click();
+    await page.getByLabel('CSV file').setInputFiles(SAMPLE);
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.locator('.import-run[data-state="done"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('#import-progress').evaluate((p) => p.value), 1);
+    assert.match(await page.locator('.import-run [role="status"]').textContent(), /Finished: 14 rows, 4 products \(4 new, 0 changed, 0 unchanged\), \d+ variants, 3 rows with problems\./);
+    const lines = await page.locator('table.problems tbody tr td:first-child').allTextContents();
+    assert.deepEqual(lines, ['6', '8', '13']);
+    assert.equal((await admin('GET', '/api/v1/products/classic-tee')).status, 200, 'the imported product exists');
+    await check(page, 'admin-import');
+    // and the export as a download
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Download every product/ }).click()]);
+    assert.equal(file.suggestedFilename(), 'products.csv');
+    const text = readFileSync(await file.path(), 'utf8');
+    assert.ok(text.startsWith('Handle,Title,Body (HTML)'), text.slice(0, 80));
+    assert.match(text, /classic-tee/);
     await page.close();
   });
 
