@@ -18,7 +18,7 @@
 typedef struct best {
     const souk_search_segment *const *parts; /* every part of the segment: a word's documents are summed */
     size_t nparts;
-    size_t part;  /* the part being walked */
+    size_t part;      /* the part being walked */
     const char *word; /* the best so far (in its part's dictionary) */
     int dist;
     uint32_t df;

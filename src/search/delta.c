@@ -19,8 +19,8 @@ static int by_i64(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-int souk_search_segment_compose(souk_search_segment *base, souk_search_segment *delta, const int64_t *ids,
-                                size_t nids, souk_search_segment **out)
+int souk_search_segment_compose(souk_search_segment *base, souk_search_segment *delta, const int64_t *ids, size_t nids,
+                                souk_search_segment **out)
 {
     *out = NULL;
     if (base->part[0] || (delta && delta->part[0]) || (delta && strcmp(base->language, delta->language) != 0))

@@ -163,7 +163,7 @@ static void check_once(souk_search_text *t)
                 random_doc(&old[i]); /* changed since */
             else if (rnd(2))
                 old[i].in_stock = !old[i].in_stock, old[i].price = rnd(2) ? -1 : 990; /* sold out, repriced */
-            in_base[i] = rnd(5) != 0; /* else: created since the base */
+            in_base[i] = rnd(5) != 0;                                                 /* else: created since the base */
             in_delta[i] = !d[i].gone;
         } else {
             in_base[i] = true;
