@@ -234,7 +234,6 @@ static int full_build(souk_store *db, souk_search_segment **out, int64_t *since_
     int64_t ms = (souk_time_mono_us() - t0) / 1000;
     souk_metrics_series_set(svc.m_ms, ms);
     souk_metrics_series_add(svc.m_ms_total, ms);
-    souk_metrics_series_add(svc.m_rebuilds, 1);
     return 0;
 }
 
@@ -289,6 +288,7 @@ static void publish(souk_search_segment **served, souk_search_segment *seg)
     souk_metrics_series_set(svc.m_delta, souk_search_segment_delta_docs(seg));
     souk_metrics_series_set(svc.m_tombs, souk_search_segment_tombstones(seg));
     souk_search_engine_publish(&svc.engine, seg);
+    souk_metrics_series_add(svc.m_rebuilds, 1);
     souk_metrics_series_set(svc.m_ready, 1);
 }
 
@@ -467,11 +467,11 @@ int souk_search_service_start(const souk_search_service_opts *opts)
     svc.m_bytes =
         souk_metrics_series("souk_search_index_bytes", "", SOUK_METRIC_GAUGE, "bytes held by the served search index");
     svc.m_rebuilds = souk_metrics_series("souk_search_rebuilds_total", "", SOUK_METRIC_COUNTER,
-                                         "search index segments built and published");
+                                         "search index segments published (a full build or a delta over the base)");
     svc.m_failures = souk_metrics_series("souk_search_build_failures_total", "", SOUK_METRIC_COUNTER,
-                                         "search index builds that failed");
+                                         "search index builds (full, merge or delta) that failed");
     svc.m_ms = souk_metrics_series("souk_search_build_milliseconds", "", SOUK_METRIC_GAUGE,
-                                   "duration of the last search index build");
+                                   "duration of the last full search index build (the first, or a merge)");
     svc.m_ms_total = souk_metrics_series("souk_search_build_milliseconds_total", "", SOUK_METRIC_COUNTER,
                                          "time spent building search index segments");
     svc.m_delta = souk_metrics_series("souk_search_delta_products", "", SOUK_METRIC_GAUGE,
