@@ -28,7 +28,7 @@
 #define SOUK_SEARCH_REINDEX_VERSION "search_reindex"
 
 /* How often the builder thread compares the versions (milliseconds). */
-#define SOUK_SEARCH_POLL_MS 250
+#define SOUK_SEARCH_POLL_MS 100
 /* How long the builder thread waits after a failed build before the next poll. */
 #define SOUK_SEARCH_RETRY_MS 1000
 /* The delta (docs/internals/search.md, "Freshness: the delta"): changes are
