@@ -37,7 +37,7 @@
  * when the delta holds more than the base's products / FRACTION (at least
  * MIN), or has held any for AGE_S seconds. */
 #define SOUK_SEARCH_DELTA_MARGIN_MS 5000
-#define SOUK_SEARCH_DELTA_MERGE_FRACTION 20
+#define SOUK_SEARCH_DELTA_MERGE_FRACTION 100
 #define SOUK_SEARCH_DELTA_MERGE_MIN 1000
 #define SOUK_SEARCH_DELTA_MERGE_AGE_S 600
 
