@@ -8,7 +8,8 @@
 # what every change cost before the delta segment.
 #
 # Goal (issue 11): freshness p99 < 1 s at 100 updates/s. BENCH_STRICT=1 exits 1 on a miss.
-# Environment: SOUK_BIN (build/souk), BENCH_SEARCH_PRODUCTS, BENCH_RATE, BENCH_DURATION,
+# Environment: SOUK_BIN (build/souk), BENCH_SEARCH_PRODUCTS, BENCH_DB (a `souk demo` database
+# to copy, with its .key file, instead of making one), BENCH_RATE, BENCH_DURATION,
 # BENCH_TRACK_EVERY (5), BENCH_POLL_MS (20), SOUK_THREADS (2).
 # Exit status: 0 ran, 1 setup failure (or a miss with BENCH_STRICT=1), 2 wrong answers.
 set -euo pipefail
@@ -28,9 +29,13 @@ bench_tools node curl sqlite3
 bench_setup
 
 t0=$(date +%s.%N)
-env "${BENCH_ENVS[@]}" "$SOUK_BIN" demo --db "$TMP/souk.db" --products "$BENCH_SEARCH_PRODUCTS" --seed 1 >"$TMP/demo.out" 2>&1 \
-  || { log "souk demo failed:"; tail -n 20 "$TMP/demo.out" >&2; exit 1; }
-log "demo catalog of $BENCH_SEARCH_PRODUCTS products in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+if [[ -n "${BENCH_DB:-}" ]]; then # a demo database made before (and its key file), copied
+  cp "$BENCH_DB" "$TMP/souk.db" && cp "$BENCH_DB.key" "$TMP/souk.db.key" || { log "cannot copy $BENCH_DB(.key)"; exit 1; }
+else
+  env "${BENCH_ENVS[@]}" "$SOUK_BIN" demo --db "$TMP/souk.db" --products "$BENCH_SEARCH_PRODUCTS" --seed 1 >"$TMP/demo.out" 2>&1 \
+    || { log "souk demo failed:"; tail -n 20 "$TMP/demo.out" >&2; exit 1; }
+  log "demo catalog of $BENCH_SEARCH_PRODUCTS products in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+fi
 sqlite3 "$TMP/souk.db" "SELECT id FROM products WHERE status = 'active'" >"$TMP/ids.txt"
 printf 'bench admin password 1\n' | env "${BENCH_ENVS[@]}" "$SOUK_BIN" user create --db "$TMP/souk.db" \
   --email admin@bench.example --role admin --api-key >"$TMP/user.out" 2>&1 \
