@@ -45,7 +45,8 @@ KEY="$(sed -n 's/.*admin api key: \(sk_[A-Za-z0-9._~+/=-]*\).*/\1/p' "$TMP/user.
 BENCH_ENVS+=(SOUK_CACHE_MB=0)
 bench_serve "$TMP/souk.db"
 
-metric() { curl -fs "$BASE/metrics" | awk -v m="$1" '$1 == m { print $2; exit }'; }
+# reads the whole answer (an early exit of awk would make curl fail with a write error)
+metric() { curl -fs "$BASE/metrics" | awk -v m="$1" '$1 == m { v = $2 } END { print v }'; }
 for _ in $(seq 1200); do # the first build runs in the background after start
   [[ "$(metric souk_search_index_ready)" == 1 ]] && break
   sleep 0.1
