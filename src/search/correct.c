@@ -16,8 +16,10 @@
 #include "core/banned.h"
 
 typedef struct best {
-    const souk_search_segment *s;
-    uint32_t word;
+    const souk_search_segment *const *parts; /* every part of the segment: a word's documents are summed */
+    size_t nparts;
+    size_t part;      /* the part being walked */
+    const char *word; /* the best so far (in its part's dictionary) */
     int dist;
     uint32_t df;
     bool found;
@@ -28,18 +30,36 @@ static uint32_t term_df(const souk_search_segment *s, uint32_t term)
     return s->term_post[term + 1] - s->term_post[term];
 }
 
+/* The documents of every part whose word dictionary has W (LEN bytes). */
+static uint32_t word_df(const best *b, const char *w, size_t len)
+{
+    uint32_t df = 0;
+    for (size_t p = 0; p < b->nparts; p++) {
+        const souk_search_segment *s = b->parts[p];
+        long i = souk__search_strs_find(&s->words, w, len);
+        if (i >= 0)
+            df += term_df(s, s->word_term[i]);
+    }
+    return df;
+}
+
 static void on_neighbour(uint32_t i, int d, void *arg)
 {
     best *b = arg;
     size_t l;
-    const char *w = souk__search_str(&b->s->words, i, &l);
+    const char *w = souk__search_str(&b->parts[b->part]->words, i, &l);
     for (size_t k = 0; k < l; k++)
         if (w[k] >= '0' && w[k] <= '9')
             return; /* never correct into a code or number */
-    uint32_t df = term_df(b->s, b->s->word_term[i]);
-    if (d == 0 || (b->found && (d > b->dist || (d == b->dist && df <= b->df))))
+    if (d == 0 || (b->found && d > b->dist))
         return;
-    *b = (best){b->s, i, d, df, true};
+    uint32_t df = b->nparts > 1 ? word_df(b, w, l) : term_df(b->parts[0], b->parts[0]->word_term[i]);
+    if (b->found && d == b->dist && df <= b->df)
+        return;
+    b->word = w;
+    b->dist = d;
+    b->df = df;
+    b->found = true;
 }
 
 /* Edits a suggestion may make to a word of CHARS code points. */
@@ -49,10 +69,15 @@ static int budget(size_t chars)
 }
 
 /* The documents holding the word QW itself (its term), 0 when the index lacks it. */
-static uint32_t own_df(const souk_search_segment *s, const souk_search_qword *qw)
+static uint32_t own_df(const best *b, const souk_search_qword *qw)
 {
-    long t = souk__search_strs_find(&s->terms, qw->text, strlen(qw->text));
-    return t < 0 ? 0 : term_df(s, (uint32_t)t);
+    uint32_t df = 0;
+    for (size_t p = 0; p < b->nparts; p++) {
+        const souk_search_segment *s = b->parts[p];
+        long t = souk__search_strs_find(&s->terms, qw->text, strlen(qw->text));
+        df += t < 0 ? 0 : term_df(s, (uint32_t)t);
+    }
+    return df;
 }
 
 const char *souk_search_correct(const souk_search_segment *seg, souk_search_text *t, const char *q, size_t len,
@@ -63,6 +88,9 @@ const char *souk_search_correct(const souk_search_segment *seg, souk_search_text
         return NULL;
     const char *out[SOUK_SEARCH_QUERY_TERMS_MAX];
     bool changed = false;
+    const souk_search_segment *parts[2];
+    const roaring_bitmap_t *tomb;
+    size_t nparts = souk__search_parts(seg, parts, &tomb);
     for (size_t i = 0; i < parsed.nwords; i++)
         out[i] = parsed.words[i].surface;
     for (size_t c = 0; c < parsed.nclauses; c++) {
@@ -76,10 +104,11 @@ const char *souk_search_correct(const souk_search_segment *seg, souk_search_text
         int k = budget(souk_search_utf8_chars(w->surface, slen));
         if (k == 0 || slen > SOUK_SEARCH_TOKEN_MAX)
             continue;
-        best b = {.s = seg};
-        souk__search_typo_walk(&seg->words, w->surface, slen, k, on_neighbour, &b);
-        if (b.found && b.df > own_df(seg, w)) {
-            out[cl->first] = souk__search_str(&seg->words, b.word, NULL);
+        best b = {.parts = parts, .nparts = nparts};
+        for (b.part = 0; b.part < nparts; b.part++)
+            souk__search_typo_walk(&parts[b.part]->words, w->surface, slen, k, on_neighbour, &b);
+        if (b.found && b.df > own_df(&b, w)) {
+            out[cl->first] = b.word;
             changed = true;
         }
     }

@@ -231,7 +231,7 @@ static bool phrase_at(const souk_search_segment *s, souk__search_group *g, uint3
     return false;
 }
 
-static roaring_bitmap_t *word_docs(const souk_search_segment *s, souk__search_word *w)
+static roaring_bitmap_t *word_docs(const souk_search_segment *s, const roaring_bitmap_t *tomb, souk__search_word *w)
 {
     roaring_bitmap_t *bm = roaring_bitmap_create();
     if (!bm)
@@ -240,15 +240,17 @@ static roaring_bitmap_t *word_docs(const souk_search_segment *s, souk__search_wo
         uint32_t t = w->alts[a].term;
         roaring_bitmap_add_many(bm, df(s, t), s->post_doc + s->term_post[t]);
     }
+    if (tomb)
+        roaring_bitmap_andnot_inplace(bm, tomb);
     w->df = (uint32_t)roaring_bitmap_get_cardinality(bm);
     return bm;
 }
 
-static roaring_bitmap_t *group_docs(const souk_search_segment *s, souk__search_group *g)
+static roaring_bitmap_t *group_docs(const souk_search_segment *s, const roaring_bitmap_t *tomb, souk__search_group *g)
 {
-    roaring_bitmap_t *bm = word_docs(s, &g->w[0]);
+    roaring_bitmap_t *bm = word_docs(s, tomb, &g->w[0]);
     for (size_t j = 1; bm && j < g->nw; j++) {
-        roaring_bitmap_t *o = word_docs(s, &g->w[j]);
+        roaring_bitmap_t *o = word_docs(s, tomb, &g->w[j]);
         if (!o) {
             roaring_bitmap_free(bm);
             return NULL;
@@ -486,8 +488,17 @@ static int count_facets(const souk_search_segment *s, const souk_search_request 
     return 0;
 }
 
-static souk_search_status facets(const souk_search_segment *s, const souk_search_request *req,
-                                 const roaring_bitmap_t *r, souk_arena *a, souk_search_result *out)
+static int by_value(const void *x, const void *y)
+{
+    const souk_search_facet_count *a = x, *b = y;
+    return strcmp(a->value, b->value);
+}
+
+/* The facet counts of REQ over the result sets of every part (NPARTS):
+ * each part counts its own values, and the counts of one value string are
+ * added across parts. */
+static souk_search_status facets(const souk__search_part *parts, size_t nparts, const souk_search_request *req,
+                                 souk_arena *a, souk_search_result *out)
 {
     size_t limit = req->facet_limit ? req->facet_limit : 10;
     out->facets = souk_arena_calloc(a, sizeof *out->facets * (req->nfacets ? req->nfacets : 1));
@@ -496,30 +507,51 @@ static souk_search_status facets(const souk_search_segment *s, const souk_search
     out->nfacets = req->nfacets;
     if (req->nfacets == 0)
         return SOUK_SEARCH_OK;
-    long dims[SOUK_SEARCH_FACET_DIMS_MAX];
-    for (size_t i = 0; i < req->nfacets; i++)
-        dims[i] = souk__search_strs_find(&s->dims, req->facets[i], strlen(req->facets[i]));
-    uint64_t *counts = calloc(s->fv.n ? s->fv.n : 1, sizeof *counts);
-    if (!counts || count_facets(s, req, r, dims, counts) < 0) {
-        free(counts);
-        return SOUK_SEARCH_E_NOMEM;
-    }
+    long dims[2][SOUK_SEARCH_FACET_DIMS_MAX];
+    uint64_t *counts[2] = {NULL, NULL};
     souk_search_status st = SOUK_SEARCH_OK;
+    for (size_t p = 0; p < nparts; p++) {
+        const souk_search_segment *s = parts[p].s;
+        for (size_t i = 0; i < req->nfacets; i++)
+            dims[p][i] = souk__search_strs_find(&s->dims, req->facets[i], strlen(req->facets[i]));
+        counts[p] = calloc(s->fv.n ? s->fv.n : 1, sizeof *counts[p]);
+        if (!counts[p] || count_facets(s, req, parts[p].r, dims[p], counts[p]) < 0) {
+            st = SOUK_SEARCH_E_NOMEM;
+            goto out;
+        }
+    }
     for (size_t i = 0; i < req->nfacets && st == SOUK_SEARCH_OK; i++) {
         souk_search_facet *f = &out->facets[i];
         f->dim = req->facets[i];
-        if (dims[i] < 0)
-            continue;
-        uint32_t lo = s->dim_first[dims[i]], hi = s->dim_first[dims[i] + 1];
-        souk_search_facet_count *all = malloc(sizeof *all * (hi - lo ? hi - lo : 1));
+        size_t cap = 0;
+        for (size_t p = 0; p < nparts; p++)
+            if (dims[p][i] >= 0)
+                cap += parts[p].s->dim_first[dims[p][i] + 1] - parts[p].s->dim_first[dims[p][i]];
+        souk_search_facet_count *all = malloc(sizeof *all * (cap ? cap : 1));
         if (!all) {
             st = SOUK_SEARCH_E_NOMEM;
             break;
         }
         size_t n = 0;
-        for (uint32_t v = lo; v < hi; v++)
-            if (counts[v])
-                all[n++] = (souk_search_facet_count){souk__search_str(&s->fv, v, NULL), counts[v]};
+        for (size_t p = 0; p < nparts; p++) {
+            if (dims[p][i] < 0)
+                continue;
+            const souk_search_segment *s = parts[p].s;
+            for (uint32_t v = s->dim_first[dims[p][i]]; v < s->dim_first[dims[p][i] + 1]; v++)
+                if (counts[p][v])
+                    all[n++] = (souk_search_facet_count){souk__search_str(&s->fv, v, NULL), counts[p][v]};
+        }
+        if (nparts > 1) { /* one entry per value: sum the parts' counts */
+            souk_sort(all, n, sizeof *all, by_value);
+            size_t m = 0;
+            for (size_t k = 0; k < n; k++) {
+                if (m && strcmp(all[m - 1].value, all[k].value) == 0)
+                    all[m - 1].count += all[k].count;
+                else
+                    all[m++] = all[k];
+            }
+            n = m;
+        }
         souk_sort(all, n, sizeof *all, by_facet);
         if (n > limit)
             n = limit;
@@ -532,28 +564,145 @@ static souk_search_status facets(const souk_search_segment *s, const souk_search
         }
         free(all);
     }
-    free(counts);
+out:
+    free(counts[0]);
+    free(counts[1]);
     return st;
 }
 
-souk_search_status souk_search_run(const souk_search_segment *s, souk_search_text *t, const souk_search_request *req,
+/* One part's state while a query runs on it. */
+typedef struct {
+    const souk_search_segment *s;
+    const roaring_bitmap_t *tomb;
+    souk__search_group g[SOUK_SEARCH_QUERY_TERMS_MAX];
+    souk__search_word words[SOUK_SEARCH_QUERY_TERMS_MAX];
+    size_t ng;
+    roaring_bitmap_t *fl, *base, *r, *cand;
+    uint8_t *counts;
+} run_part;
+
+static void part_release(run_part *p)
+{
+    for (size_t i = 0; i < p->ng; i++)
+        if (p->g[i].docs)
+            roaring_bitmap_free(p->g[i].docs);
+    if (p->fl)
+        roaring_bitmap_free(p->fl);
+    if (p->base)
+        roaring_bitmap_free(p->base);
+    if (p->r)
+        roaring_bitmap_free(p->r);
+    if (p->cand)
+        roaring_bitmap_free(p->cand);
+    free(p->counts);
+}
+
+/* Resolves Q on part P and makes its groups, its base (filters minus
+ * exclusions, within the ranges, without tombstones) and its result set
+ * (the base AND every positive group). */
+static souk_search_status part_prepare(run_part *p, souk_search_text *t, const souk_search_query *q,
+                                       const souk_search_request *req, const souk_search_weights *wt)
+{
+    const souk_search_segment *s = p->s;
+    for (size_t i = 0; i < q->nclauses; i++) {
+        const souk_search_clause *c = &q->clauses[i];
+        for (size_t j = 0; j < c->n; j++)
+            resolve_word(s, req, c, &q->words[c->first + j], &p->words[c->first + j], wt);
+    }
+    add_concatenations(s, t, q, p->words, wt);
+    for (size_t i = 0; i < q->nclauses; i++) {
+        const souk_search_clause *c = &q->clauses[i];
+        p->g[p->ng].w = p->words + c->first;
+        p->g[p->ng].nw = c->n;
+        p->g[p->ng].negated = c->negated;
+        if (!(p->g[p->ng].docs = group_docs(s, p->tomb, &p->g[p->ng])))
+            return SOUK_SEARCH_E_NOMEM;
+        p->ng++;
+    }
+    bool fail = false;
+    p->fl = filter_docs(s, req, &fail);
+    if (fail)
+        return SOUK_SEARCH_E_NOMEM;
+    p->base = p->fl ? roaring_bitmap_copy(p->fl) : roaring_bitmap_copy(s->all);
+    if (!p->base)
+        return SOUK_SEARCH_E_NOMEM;
+    if (p->tomb)
+        roaring_bitmap_andnot_inplace(p->base, p->tomb);
+    for (size_t i = 0; i < p->ng; i++)
+        if (p->g[i].negated)
+            roaring_bitmap_andnot_inplace(p->base, p->g[i].docs);
+    if (apply_ranges(s, req, p->base) < 0 || !(p->r = roaring_bitmap_copy(p->base)))
+        return SOUK_SEARCH_E_NOMEM;
+    for (size_t i = 0; i < p->ng; i++)
+        if (!p->g[i].negated)
+            roaring_bitmap_and_inplace(p->r, p->g[i].docs);
+    return SOUK_SEARCH_OK;
+}
+
+/* The statistics every part's scores share: live documents, average field
+ * lengths weighted by the parts' documents, the highest popularity; and
+ * each word's idf from its documents in every part. */
+static void share_stats(run_part *parts, size_t nparts, const souk_search_query *q, souk__search_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    double docs[2];
+    for (size_t p = 0; p < nparts; p++) {
+        const souk_search_segment *s = parts[p].s;
+        docs[p] = (double)s->ndocs - (parts[p].tomb ? (double)roaring_bitmap_get_cardinality(parts[p].tomb) : 0);
+        st->ndocs += docs[p];
+        if (s->max_popularity > st->max_popularity)
+            st->max_popularity = s->max_popularity;
+    }
+    for (int f = 0; f < SOUK_SEARCH_NFIELDS; f++) {
+        double sum = 0, n = 0;
+        for (size_t p = 0; p < nparts; p++)
+            if (parts[p].s->ndocs) {
+                sum += parts[p].s->avg_flen[f] * docs[p];
+                n += docs[p];
+            }
+        st->avg_flen[f] = n > 0 ? sum / n : (nparts ? parts[0].s->avg_flen[f] : 0);
+    }
+    for (size_t j = 0; j < q->nwords; j++) {
+        double df = 0;
+        for (size_t p = 0; p < nparts; p++)
+            df += parts[p].words[j].df;
+        double idf = log(1 + (st->ndocs - df + 0.5) / (df + 0.5));
+        for (size_t p = 0; p < nparts; p++)
+            for (size_t k = 0; k < parts[p].words[j].nalts; k++)
+                parts[p].words[j].alts[k].idf = idf;
+    }
+}
+
+size_t souk__search_parts(const souk_search_segment *seg, const souk_search_segment **parts,
+                          const roaring_bitmap_t **tomb)
+{
+    if (!seg->part[0]) {
+        parts[0] = seg;
+        *tomb = NULL;
+        return 1;
+    }
+    parts[0] = seg->part[0];
+    parts[1] = seg->part[1];
+    *tomb = seg->tomb;
+    return 2;
+}
+
+souk_search_status souk_search_run(const souk_search_segment *seg, souk_search_text *t, const souk_search_request *req,
                                    souk_arena *a, souk_search_result *out)
 {
     memset(out, 0, sizeof *out);
     souk_search_status st = validate(req);
     if (st != SOUK_SEARCH_OK)
         return st;
-    if (strcmp(t->language, s->language) != 0)
+    if (strcmp(t->language, seg->language) != 0)
         return SOUK_SEARCH_E_LANGUAGE;
     const souk_search_weights *wt = req->weights ? req->weights : &souk_search_weights_default;
     souk_search_query *q = malloc(sizeof *q);
-    souk__search_group *g = calloc(SOUK_SEARCH_QUERY_TERMS_MAX, sizeof *g);
-    souk__search_word *words = calloc(SOUK_SEARCH_QUERY_TERMS_MAX, sizeof *words);
-    roaring_bitmap_t *r = NULL, *fl = NULL, *cand = NULL;
-    uint8_t *counts = NULL;
-    size_t ng = 0;
-    bool fail = false;
-    if (!q || !g || !words) {
+    run_part *parts = calloc(2, sizeof *parts);
+    const souk_search_segment *segs[2];
+    const roaring_bitmap_t *tomb;
+    size_t nparts = souk__search_parts(seg, segs, &tomb);
+    if (!q || !parts) {
         st = SOUK_SEARCH_E_NOMEM;
         goto done;
     }
@@ -561,95 +710,81 @@ souk_search_status souk_search_run(const souk_search_segment *s, souk_search_tex
     if (st != SOUK_SEARCH_OK)
         goto done;
     size_t npos = 0;
-    for (size_t i = 0; i < q->nclauses; i++) {
-        const souk_search_clause *c = &q->clauses[i];
-        for (size_t j = 0; j < c->n; j++)
-            resolve_word(s, req, c, &q->words[c->first + j], &words[c->first + j], wt);
+    for (size_t i = 0; i < q->nclauses; i++)
+        npos += !q->clauses[i].negated;
+    uint64_t card = 0;
+    for (size_t p = 0; p < nparts && st == SOUK_SEARCH_OK; p++) {
+        parts[p].s = segs[p];
+        parts[p].tomb = p == 0 ? tomb : NULL;
+        st = part_prepare(&parts[p], t, q, req, wt);
+        if (st == SOUK_SEARCH_OK)
+            card += roaring_bitmap_get_cardinality(parts[p].r);
     }
-    add_concatenations(s, t, q, words, wt);
-    for (size_t i = 0; i < q->nclauses; i++) {
-        const souk_search_clause *c = &q->clauses[i];
-        g[ng].w = words + c->first;
-        g[ng].nw = c->n;
-        g[ng].negated = c->negated;
-        if (!(g[ng].docs = group_docs(s, &g[ng]))) {
-            st = SOUK_SEARCH_E_NOMEM;
-            goto done;
-        }
-        npos += !c->negated;
-        ng++;
-    }
-    fl = filter_docs(s, req, &fail);
-    if (fail) {
-        st = SOUK_SEARCH_E_NOMEM;
+    if (st != SOUK_SEARCH_OK)
         goto done;
-    }
-    /* the base: filters minus exclusions, within the ranges */
-    roaring_bitmap_t *base = fl ? roaring_bitmap_copy(fl) : roaring_bitmap_copy(s->all);
-    if (!base) {
-        st = SOUK_SEARCH_E_NOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < ng; i++)
-        if (g[i].negated)
-            roaring_bitmap_andnot_inplace(base, g[i].docs);
-    r = roaring_bitmap_copy(base);
-    if (!r || apply_ranges(s, req, base) < 0) {
-        roaring_bitmap_free(base);
-        st = SOUK_SEARCH_E_NOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < ng; i++)
-        if (!g[i].negated)
-            roaring_bitmap_and_inplace(r, g[i].docs);
-    roaring_bitmap_and_inplace(r, base);
     out->terms = npos;
     out->terms_matched = npos;
     bool relaxable = npos > 1 && !(req->flags & SOUK_SEARCH_Q_NO_FALLBACK);
-    bool empty = roaring_bitmap_is_empty(r);
-    bool top_up = relaxable && req->sort == SOUK_SEARCH_SORT_RELEVANCE &&
-                  roaring_bitmap_get_cardinality(r) < req->offset + req->limit;
+    bool empty = card == 0;
+    bool top_up = relaxable && req->sort == SOUK_SEARCH_SORT_RELEVANCE && card < req->offset + req->limit;
     if (relaxable && (empty || top_up)) {
-        if (!(counts = calloc(s->ndocs ? s->ndocs : 1, 1))) {
-            roaring_bitmap_free(base);
-            st = SOUK_SEARCH_E_NOMEM;
-            goto done;
+        int best = 0;
+        for (size_t p = 0; p < nparts; p++) {
+            run_part *pt = &parts[p];
+            if (!(pt->counts = calloc(pt->s->ndocs ? pt->s->ndocs : 1, 1))) {
+                st = SOUK_SEARCH_E_NOMEM;
+                goto done;
+            }
+            int b = count_matches(pt->g, pt->ng, pt->base, pt->counts);
+            if (b < 0) {
+                st = SOUK_SEARCH_E_NOMEM;
+                goto done;
+            }
+            if (b > best)
+                best = b;
         }
-        int best = count_matches(g, ng, base, counts);
-        if (best >= 0 && empty) {
-            /* nothing has every word: the result set is what has the most */
-            roaring_bitmap_free(r);
-            r = with_count(s, counts, best);
+        for (size_t p = 0; p < nparts; p++) {
+            run_part *pt = &parts[p];
+            if (empty) {
+                /* nothing has every word: the result set is what has the most (over every part) */
+                roaring_bitmap_free(pt->r);
+                pt->r = with_count(pt->s, pt->counts, best);
+            }
+            if (pt->r && top_up)
+                pt->cand = with_count(pt->s, pt->counts, 1);
+            if (!pt->r || (top_up && !pt->cand)) {
+                st = SOUK_SEARCH_E_NOMEM;
+                goto done;
+            }
+        }
+        if (empty) {
             out->terms_matched = (size_t)best;
             out->fell_back = true;
         }
-        if (best >= 0 && r && top_up)
-            cand = with_count(s, counts, 1);
-        if (best < 0 || !r || (top_up && !cand)) {
-            roaring_bitmap_free(base);
-            st = SOUK_SEARCH_E_NOMEM;
-            goto done;
-        }
     }
-    roaring_bitmap_free(base);
-    out->total = roaring_bitmap_get_cardinality(r);
-    st = facets(s, req, r, a, out);
+    souk__search_part pages[2];
+    for (size_t p = 0; p < nparts; p++) {
+        out->total += roaring_bitmap_get_cardinality(parts[p].r);
+        pages[p] = (souk__search_part){parts[p].s, parts[p].g, parts[p].ng, parts[p].cand ? parts[p].cand : parts[p].r,
+                                       parts[p].cand ? parts[p].counts : NULL};
+    }
+    souk__search_stats stats;
+    share_stats(parts, nparts, q, &stats);
+    {
+        /* facets count the result sets, not the top-up candidates */
+        souk__search_part fparts[2];
+        for (size_t p = 0; p < nparts; p++)
+            fparts[p] = (souk__search_part){parts[p].s, NULL, 0, parts[p].r, NULL};
+        st = facets(fparts, nparts, req, a, out);
+    }
     if (st == SOUK_SEARCH_OK)
-        st = souk__search_page(s, g, ng, q, req, wt, cand ? cand : r, cand ? counts : NULL, npos, a, out);
+        st = souk__search_page(pages, nparts, q, req, wt, &stats, npos, a, out);
 done:
-    for (size_t i = 0; i < ng; i++)
-        if (g[i].docs)
-            roaring_bitmap_free(g[i].docs);
-    if (r)
-        roaring_bitmap_free(r);
-    if (cand)
-        roaring_bitmap_free(cand);
-    free(counts);
-    if (fl)
-        roaring_bitmap_free(fl);
+    if (parts)
+        for (size_t p = 0; p < nparts; p++)
+            part_release(&parts[p]);
+    free(parts);
     free(q);
-    free(g);
-    free(words);
     if (st != SOUK_SEARCH_OK)
         memset(out, 0, sizeof *out);
     return st;

@@ -118,6 +118,13 @@ void souk_search_builder_free(souk_search_builder *b);
 int souk_search_build(souk_store *db, const char *currency, const char *language, souk_search_segment **out, char *err,
                       size_t errlen);
 
+/* souk_search_build of only the products among IDS (NIDS, at most a few
+ * thousand: they go into the SQL text as a list; 0 = an empty segment)
+ * that are active now: the delta of a composite (souk_search_segment_compose).
+ * Its documents carry no names for suggestions. Returns as souk_search_build. */
+int souk_search_build_ids(souk_store *db, const char *currency, const char *language, const int64_t *ids, size_t nids,
+                          souk_search_segment **out, char *err, size_t errlen);
+
 /* Told how far a build got: DONE of TOTAL products read and indexed (TOTAL
  * counted first, in the same snapshot); called every
  * SOUK_SEARCH_PROGRESS_EVERY products and once at the end. */
@@ -146,6 +153,30 @@ size_t souk_search_segment_bytes(const souk_search_segment *seg);
 
 /* The language SEG's text was analysed for (queries must use the same). */
 const char *souk_search_segment_language(const souk_search_segment *seg);
+
+/* ---- composites: a base, tombstones and a delta (delta.c) ---- */
+
+/* Makes in *OUT (one reference, the caller's) a segment that searches as
+ * BASE without its documents whose ids are among IDS (NIDS, any order;
+ * the tombstones) plus DELTA (NULL = none): the current form of those of
+ * IDS that still exist. Both stay shared (each takes a reference). Both
+ * must be plain segments (not composites) of one language. The composite
+ * has BASE's synonyms, weights and names. Returns 0,
+ * SOUK_SEARCH_BUILD_INVALID or _NOMEM. */
+int souk_search_segment_compose(souk_search_segment *base, souk_search_segment *delta, const int64_t *ids, size_t nids,
+                                souk_search_segment **out);
+
+/* SEG's base (SEG itself when it is not a composite); no reference taken. */
+souk_search_segment *souk_search_segment_base(souk_search_segment *seg);
+
+/* Documents in SEG's delta, and base documents it tombstones (0 for a plain segment). */
+uint32_t souk_search_segment_delta_docs(const souk_search_segment *seg);
+uint32_t souk_search_segment_tombstones(const souk_search_segment *seg);
+
+/* Whether product ID is in stock in SEG (1 or 0), or -1 when SEG lacks it.
+ * Assumes documents were added in ascending id order, as
+ * souk_search_build adds them. */
+int souk_search_segment_in_stock(const souk_search_segment *seg, int64_t id);
 
 /* ---- the current segment: readers never block, writers swap ----
  * A reader acquires the current segment (a reference) and releases it when

@@ -77,7 +77,21 @@ struct souk_search_segment {
     struct souk_search_names *names; /* category and brand names for suggestions (names.c); owned, may be NULL */
 
     size_t bytes;
+
+    /* a composite (delta.c): PART[0] the base, PART[1] the delta, each with
+     * a reference; TOMB the base's documents replaced or removed since it
+     * was built. A composite's own arrays above are empty; its synonyms,
+     * weights and names are the base's, borrowed (BORROWED). */
+    souk_search_segment *part[2];
+    roaring_bitmap_t *tomb;
+    bool borrowed;
 };
+
+/* The parts a query runs on: SEG itself (one, no tombstones), or a
+ * composite's base and delta; *TOMB the base's tombstones (NULL = none).
+ * Returns how many (1 or 2) into PARTS. */
+size_t souk__search_parts(const souk_search_segment *seg, const souk_search_segment **parts,
+                          const roaring_bitmap_t **tomb);
 
 /* Frees SEG and everything it holds, whatever its reference count (the
  * builder's failure path, and the last unref). */

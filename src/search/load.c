@@ -213,7 +213,34 @@ typedef struct progress {
     uint64_t done, total;
 } progress;
 
-static int run(souk_store *db, const char *currency, souk_search_builder *b, souk_search_names *names,
+/* SQL SELECT … FROM VIEW [WHERE/AND product_id IN (IDS)] ORDER BY …: HEAD
+ * ends before the ORDER BY, ORDER is the rest; IN is the list or NULL (all). */
+static char *with_ids(const char *head, bool has_where, const char *in, const char *order)
+{
+    size_t n = strlen(head) + (in ? strlen(in) + 32 : 0) + strlen(order) + 2;
+    char *q = malloc(n);
+    if (q)
+        snprintf(q, n, "%s%s%s %s", head, in ? (has_where ? " AND product_id IN " : " WHERE product_id IN ") : "",
+                 in ? in : "", order);
+    return q;
+}
+
+/* "(1,2,3)" of IDS (NIDS > 0), or NULL when memory runs out. */
+static char *id_list(const int64_t *ids, size_t nids)
+{
+    size_t cap = nids * 21 + 3, len = 0;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    s[len++] = '(';
+    for (size_t i = 0; i < nids; i++)
+        len += (size_t)snprintf(s + len, cap - len, "%s%lld", i ? "," : "", (long long)ids[i]);
+    s[len++] = ')';
+    s[len] = '\0';
+    return s;
+}
+
+static int run(souk_store *db, const char *currency, const char *in, souk_search_builder *b, souk_search_names *names,
                souk_search_text *nt, progress *pg, char *err, size_t errlen)
 {
     if (pg->fn && souk_store_one(db, "SELECT COUNT(*) FROM search_products", NULL,
@@ -233,32 +260,31 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, sou
             tree_release(&t);
             return -1;
         }
-    stream prods = {souk_store_query(db,
-                                     "SELECT product_id, title, description, brand_id, brand, vendor_id, vendor, "
-                                     "category_id, created_at FROM search_products ORDER BY product_id",
-                                     NULL),
-                    0};
-    stream attrs = {souk_store_query(db,
-                                     "SELECT product_id, name, value FROM search_product_attributes "
-                                     "ORDER BY product_id, name",
-                                     NULL),
-                    0};
-    stream skus = {souk_store_query(db,
-                                    "SELECT product_id, sku, in_stock FROM search_product_skus "
-                                    "ORDER BY product_id, sku",
-                                    NULL),
-                   0};
-    stream prices = {souk_store_query(db,
-                                      "SELECT product_id, min_amount FROM search_product_prices "
-                                      "WHERE currency = $1 ORDER BY product_id",
-                                      SOUK_ARGS(SOUK_TEXT(currency))),
-                     0};
-    /* the approved reviews' count and rating sum, as reviews publish them (migration 0100) */
-    stream ratings = {souk_store_query(db,
-                                       "SELECT product_id, rating_count, rating_sum FROM search_product_ratings "
-                                       "ORDER BY product_id",
-                                       NULL),
-                      0};
+    char *qs[5] = {
+        with_ids("SELECT product_id, title, description, brand_id, brand, vendor_id, vendor, category_id, created_at "
+                 "FROM search_products",
+                 false, in, "ORDER BY product_id"),
+        with_ids("SELECT product_id, name, value FROM search_product_attributes", false, in,
+                 "ORDER BY product_id, name"),
+        with_ids("SELECT product_id, sku, in_stock FROM search_product_skus", false, in, "ORDER BY product_id, sku"),
+        with_ids("SELECT product_id, min_amount FROM search_product_prices WHERE currency = $1", true, in,
+                 "ORDER BY product_id"),
+        /* the approved reviews' count and rating sum, as reviews publish them (migration 0100) */
+        with_ids("SELECT product_id, rating_count, rating_sum FROM search_product_ratings", false, in,
+                 "ORDER BY product_id"),
+    };
+    if (!qs[0] || !qs[1] || !qs[2] || !qs[3] || !qs[4]) {
+        for (int i = 0; i < 5; i++)
+            free(qs[i]);
+        tree_release(&t);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    stream prods = {souk_store_query(db, qs[0], NULL), 0};
+    stream attrs = {souk_store_query(db, qs[1], NULL), 0};
+    stream skus = {souk_store_query(db, qs[2], NULL), 0};
+    stream prices = {souk_store_query(db, qs[3], SOUK_ARGS(SOUK_TEXT(currency))), 0};
+    stream ratings = {souk_store_query(db, qs[4], NULL), 0};
     advance(&attrs);
     advance(&skus);
     advance(&prices);
@@ -334,6 +360,8 @@ static int run(souk_store *db, const char *currency, souk_search_builder *b, sou
     souk_stmt_done(skus.st);
     souk_stmt_done(prices.st);
     souk_stmt_done(ratings.st);
+    for (int i = 0; i < 5; i++)
+        free(qs[i]);
     free(p);
     free(path);
     tree_release(&t);
@@ -346,8 +374,8 @@ int souk_search_build(souk_store *db, const char *currency, const char *language
     return souk_search_build_progress(db, currency, language, NULL, NULL, out, err, errlen);
 }
 
-int souk_search_build_progress(souk_store *db, const char *currency, const char *language, souk_search_progress_fn fn,
-                               void *ctx, souk_search_segment **out, char *err, size_t errlen)
+static int build(souk_store *db, const char *currency, const char *language, const int64_t *ids, size_t nids,
+                 souk_search_progress_fn fn, void *ctx, souk_search_segment **out, char *err, size_t errlen)
 {
     progress pg = {fn, ctx, 0, 0};
     *out = NULL;
@@ -356,20 +384,30 @@ int souk_search_build_progress(souk_store *db, const char *currency, const char 
         snprintf(err, errlen, "no stemmer for the language '%s'", language ? language : "english");
         return -1;
     }
+    if (ids && nids == 0) /* nothing to read: an empty segment */
+        return souk_search_builder_finish(b, out) < 0 ? (snprintf(err, errlen, "out of memory"), -1) : 0;
+    char *in = ids ? id_list(ids, nids) : NULL;
+    if (ids && !in) {
+        souk_search_builder_free(b);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     if (souk_store_read_begin(db) < 0) {
         snprintf(err, errlen, "cannot start a read: %s", souk_store_errmsg(db));
         souk_search_builder_free(b);
+        free(in);
         return -1;
     }
     souk_search_names *names = souk_search_names_new();
     souk_search_text nt;
     bool nt_ok = souk_search_text_init(&nt, language) == 0;
-    int rc = names && nt_ok ? run(db, currency, b, names, &nt, &pg, err, errlen) : -1;
+    int rc = names && nt_ok ? run(db, currency, in, b, names, &nt, &pg, err, errlen) : -1;
     if (!names || !nt_ok)
         snprintf(err, errlen, "out of memory");
     if (nt_ok)
         souk_search_text_release(&nt);
     souk_store_read_end(db);
+    free(in);
     if (rc < 0) {
         souk_search_names_free(names);
         souk_search_builder_free(b);
@@ -380,8 +418,24 @@ int souk_search_build_progress(souk_store *db, const char *currency, const char 
         snprintf(err, errlen, "out of memory building the index");
         return -1;
     }
-    souk_search_segment_set_names(*out, names);
+    if (ids) /* a delta: suggestions keep the base's names */
+        souk_search_names_free(names);
+    else
+        souk_search_segment_set_names(*out, names);
     if (fn)
         fn(pg.done, pg.total, ctx);
     return 0;
+}
+
+int souk_search_build_progress(souk_store *db, const char *currency, const char *language, souk_search_progress_fn fn,
+                               void *ctx, souk_search_segment **out, char *err, size_t errlen)
+{
+    return build(db, currency, language, NULL, 0, fn, ctx, out, err, errlen);
+}
+
+int souk_search_build_ids(souk_store *db, const char *currency, const char *language, const int64_t *ids, size_t nids,
+                          souk_search_segment **out, char *err, size_t errlen)
+{
+    static const int64_t none = 0;
+    return build(db, currency, language, ids ? ids : &none, ids ? nids : 0, NULL, NULL, out, err, errlen);
 }

@@ -140,6 +140,10 @@ static uint64_t facet_count(const souk_search_segment *s, const char *dim, const
 
 int souk_search_segment_set_names(souk_search_segment *seg, souk_search_names *ns)
 {
+    if (seg->borrowed) { /* a composite has its base's names */
+        souk_search_names_free(ns);
+        return 0;
+    }
     souk_search_names_free(seg->names);
     seg->names = NULL;
     if (!ns)

@@ -45,8 +45,8 @@ const souk_search_weights souk_search_weights_default = {
     .sku_exact = 1e6,
 };
 
-double souk__search_bm25f(const souk_search_segment *s, const souk__search_group *g, size_t ng,
-                          const souk_search_weights *w, uint32_t doc, uint32_t *curs)
+double souk__search_bm25f(const souk_search_segment *s, const souk__search_stats *st, const souk__search_group *g,
+                          size_t ng, const souk_search_weights *w, uint32_t doc, uint32_t *curs)
 {
     double text = 0;
     size_t ci = 0, positive = 0;
@@ -66,9 +66,9 @@ double souk__search_bm25f(const souk_search_segment *s, const souk__search_group
                 double tfw = 0;
                 const uint8_t *tf = s->post_tf + (size_t)p * NF;
                 for (int f = 0; f < NF; f++) {
-                    if (!tf[f] || s->avg_flen[f] <= 0)
+                    if (!tf[f] || st->avg_flen[f] <= 0)
                         continue;
-                    double norm = (1 - w->b[f]) + w->b[f] * len[f] / s->avg_flen[f];
+                    double norm = (1 - w->b[f]) + w->b[f] * len[f] / st->avg_flen[f];
                     tfw += w->field[f] * tf[f] / norm;
                 }
                 double sc = alt->weight * alt->idf * tfw / (w->k1 + tfw);
@@ -83,22 +83,59 @@ double souk__search_bm25f(const souk_search_segment *s, const souk__search_group
 
 typedef struct {
     uint32_t doc;
-    uint32_t words; /* groups matched: more first, under every sort */
+    uint16_t words; /* groups matched: more first, under every sort */
+    uint16_t part;  /* of the parts paged */
     double score;
 } item;
 
 typedef struct {
-    const souk_search_segment *s;
+    const souk__search_part *parts;
     souk_search_sort sort;
 } ctx;
 
-/* Whether A ranks before B. Ties go to the lower document number. */
+/* better() for items of two parts: the same order on the columns, then the lower id. */
+static bool better_across(const ctx *c, item a, item b)
+{
+    const souk_search_segment *sa = c->parts[a.part].s, *sb = c->parts[b.part].s;
+    uint32_t x = a.doc, y = b.doc;
+    switch (c->sort) {
+    case SOUK_SEARCH_SORT_RELEVANCE:
+        if (a.score != b.score)
+            return a.score > b.score;
+        break;
+    case SOUK_SEARCH_SORT_PRICE_ASC:
+    case SOUK_SEARCH_SORT_PRICE_DESC:
+        if ((sa->price[x] < 0) != (sb->price[y] < 0))
+            return sa->price[x] >= 0;
+        if (sa->price[x] != sb->price[y])
+            return c->sort == SOUK_SEARCH_SORT_PRICE_ASC ? sa->price[x] < sb->price[y] : sa->price[x] > sb->price[y];
+        break;
+    case SOUK_SEARCH_SORT_NEWEST:
+        if (sa->created[x] != sb->created[y])
+            return sa->created[x] > sb->created[y];
+        break;
+    case SOUK_SEARCH_SORT_POPULARITY:
+        if (sa->popularity[x] != sb->popularity[y])
+            return sa->popularity[x] > sb->popularity[y];
+        break;
+    case SOUK_SEARCH_SORT_RATING:
+        if (sa->rating[x] != sb->rating[y])
+            return sa->rating[x] > sb->rating[y];
+        break;
+    }
+    return sa->ext_id[x] < sb->ext_id[y];
+}
+
+/* Whether A ranks before B. Ties go to the lower document number within a
+ * part, to the lower id across parts. */
 static bool better(const ctx *c, item a, item b)
 {
-    const souk_search_segment *s = c->s;
-    uint32_t x = a.doc, y = b.doc;
     if (a.words != b.words)
         return a.words > b.words;
+    if (a.part != b.part)
+        return better_across(c, a, b);
+    const souk_search_segment *s = c->parts[a.part].s;
+    uint32_t x = a.doc, y = b.doc;
     switch (c->sort) {
     case SOUK_SEARCH_SORT_RELEVANCE:
         if (a.score != b.score)
@@ -162,10 +199,10 @@ static void push(const ctx *c, item *h, size_t *m, size_t k, item x)
     }
 }
 
-static double blend(const souk_search_segment *s, const souk_search_weights *w, uint32_t doc, double text,
-                    const uint32_t *sku, size_t nsku)
+static double blend(const souk_search_segment *s, const souk__search_stats *st, const souk_search_weights *w,
+                    uint32_t doc, double text, const uint32_t *sku, size_t nsku)
 {
-    double pn = s->max_popularity > 0 ? log1p(s->popularity[doc]) / log1p(s->max_popularity) : 0;
+    double pn = st->max_popularity > 0 ? log1p(s->popularity[doc]) / log1p(st->max_popularity) : 0;
     double score = text * (1 + w->popularity * pn) * (s->in_stock[doc] ? 1 + w->in_stock : 1);
     for (size_t i = 0; i < nsku; i++)
         if (sku[i] == doc)
@@ -173,19 +210,9 @@ static double blend(const souk_search_segment *s, const souk_search_weights *w, 
     return score;
 }
 
-souk_search_status souk__search_page(const souk_search_segment *s, souk__search_group *g, size_t ng,
-                                     const souk_search_query *q, const souk_search_request *req,
-                                     const souk_search_weights *w, const roaring_bitmap_t *r, const uint8_t *counts,
-                                     size_t npos, souk_arena *a, souk_search_result *out)
+/* The documents of S whose SKU is the whole query Q, into SKU (at most SKU_DOCS_MAX). */
+static size_t sku_docs(const souk_search_segment *s, const souk_search_query *q, uint32_t *sku)
 {
-    size_t nalts = 0;
-    for (size_t i = 0; i < ng; i++)
-        for (size_t j = 0; !g[i].negated && j < g[i].nw; j++)
-            for (size_t k = 0; k < g[i].w[j].nalts; k++, nalts++) {
-                double df = g[i].w[j].df;
-                g[i].w[j].alts[k].idf = log(1 + (s->ndocs - df + 0.5) / (df + 0.5));
-            }
-    uint32_t sku[SKU_DOCS_MAX];
     size_t nsku = 0;
     if (q->sku && q->sku[0]) {
         size_t l = strlen(q->sku);
@@ -197,24 +224,54 @@ souk_search_status souk__search_page(const souk_search_segment *s, souk__search_
             sku[nsku++] = s->sku_doc[i];
         }
     }
-    size_t k = req->offset + req->limit;
-    uint64_t n = roaring_bitmap_get_cardinality(r);
-    uint32_t *docs = malloc(sizeof *docs * (n ? n : 1));
+    return nsku;
+}
+
+static size_t count_alts(const souk__search_part *p)
+{
+    size_t nalts = 0;
+    for (size_t i = 0; i < p->ng; i++)
+        for (size_t j = 0; !p->g[i].negated && j < p->g[i].nw; j++)
+            nalts += p->g[i].w[j].nalts;
+    return nalts;
+}
+
+souk_search_status souk__search_page(const souk__search_part *parts, size_t nparts, const souk_search_query *q,
+                                     const souk_search_request *req, const souk_search_weights *w,
+                                     const souk__search_stats *st, size_t npos, souk_arena *a, souk_search_result *out)
+{
+    size_t k = req->offset + req->limit, nalts = 0;
+    for (size_t p = 0; p < nparts; p++) {
+        size_t n = count_alts(&parts[p]);
+        if (n > nalts)
+            nalts = n;
+    }
     uint32_t *curs = calloc(nalts ? nalts : 1, sizeof *curs);
     item *h = malloc(sizeof *h * k);
-    if (!docs || !curs || !h) {
-        free(docs);
-        free(curs);
-        free(h);
-        return SOUK_SEARCH_E_NOMEM;
-    }
-    roaring_bitmap_to_uint32_array(r, docs);
-    ctx c = {s, req->sort};
+    uint32_t *docs = NULL;
+    if (!curs || !h)
+        goto nomem;
+    ctx c = {parts, req->sort};
     size_t m = 0;
     bool relevance = req->sort == SOUK_SEARCH_SORT_RELEVANCE;
-    for (uint64_t i = 0; i < n; i++) {
-        double sc = relevance ? blend(s, w, docs[i], souk__search_bm25f(s, g, ng, w, docs[i], curs), sku, nsku) : 0;
-        push(&c, h, &m, k, (item){docs[i], counts ? counts[docs[i]] : (uint32_t)npos, sc});
+    for (size_t p = 0; p < nparts; p++) {
+        const souk__search_part *pt = &parts[p];
+        const souk_search_segment *s = pt->s;
+        uint32_t sku[SKU_DOCS_MAX];
+        size_t nsku = sku_docs(s, q, sku);
+        uint64_t n = roaring_bitmap_get_cardinality(pt->r);
+        uint32_t *d = realloc(docs, sizeof *docs * (n ? n : 1));
+        if (!d)
+            goto nomem;
+        docs = d;
+        roaring_bitmap_to_uint32_array(pt->r, docs);
+        memset(curs, 0, sizeof *curs * (nalts ? nalts : 1));
+        for (uint64_t i = 0; i < n; i++) {
+            double sc = relevance ? blend(s, st, w, docs[i], souk__search_bm25f(s, st, pt->g, pt->ng, w, docs[i], curs),
+                                          sku, nsku)
+                                  : 0;
+            push(&c, h, &m, k, (item){docs[i], (uint16_t)(pt->counts ? pt->counts[docs[i]] : npos), (uint16_t)p, sc});
+        }
     }
     /* heap sort: the worst goes to the end */
     for (size_t e = m; e > 1; e--) {
@@ -226,22 +283,27 @@ souk_search_status souk__search_page(const souk_search_segment *s, souk__search_
     size_t from = req->offset < m ? req->offset : m;
     out->nhits = m - from;
     out->hits = souk_arena_alloc(a, sizeof *out->hits * (out->nhits ? out->nhits : 1));
-    if (!out->hits) {
-        free(docs);
-        free(curs);
-        free(h);
-        return SOUK_SEARCH_E_NOMEM;
-    }
+    if (!out->hits)
+        goto nomem;
     for (size_t i = 0; i < out->nhits; i++) {
         item it = h[from + i];
+        const souk__search_part *pt = &parts[it.part];
         if (!relevance) {
+            uint32_t sku[SKU_DOCS_MAX];
+            size_t nsku = sku_docs(pt->s, q, sku);
             memset(curs, 0, sizeof *curs * (nalts ? nalts : 1));
-            it.score = blend(s, w, it.doc, souk__search_bm25f(s, g, ng, w, it.doc, curs), sku, nsku);
+            it.score =
+                blend(pt->s, st, w, it.doc, souk__search_bm25f(pt->s, st, pt->g, pt->ng, w, it.doc, curs), sku, nsku);
         }
-        out->hits[i] = (souk_search_hit){s->ext_id[it.doc], it.score, it.words};
+        out->hits[i] = (souk_search_hit){pt->s->ext_id[it.doc], it.score, it.words};
     }
     free(docs);
     free(curs);
     free(h);
     return SOUK_SEARCH_OK;
+nomem:
+    free(docs);
+    free(curs);
+    free(h);
+    return SOUK_SEARCH_E_NOMEM;
 }

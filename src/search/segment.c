@@ -55,8 +55,14 @@ void souk__search_segment_free(souk_search_segment *s)
         roaring_bitmap_free(s->in_stock_bm);
     souk__search_strs_release(&s->skus);
     free(s->sku_doc);
-    souk_search_synonyms_free(s->synonyms);
-    souk_search_names_free(s->names);
+    if (!s->borrowed) {
+        souk_search_synonyms_free(s->synonyms);
+        souk_search_names_free(s->names);
+    }
+    souk_search_segment_unref(s->part[0]);
+    souk_search_segment_unref(s->part[1]);
+    if (s->tomb)
+        roaring_bitmap_free(s->tomb);
     free(s);
 }
 
@@ -79,6 +85,8 @@ uint32_t souk_search_segment_docs(const souk_search_segment *seg)
 
 uint32_t souk_search_segment_terms(const souk_search_segment *seg)
 {
+    if (seg->part[0])
+        return seg->part[0]->terms.n; /* the delta's are mostly the base's */
     return seg->terms.n;
 }
 
@@ -95,6 +103,10 @@ const char *souk_search_segment_language(const souk_search_segment *seg)
 void souk_search_segment_set_settings(souk_search_segment *seg, souk_search_synonyms *synonyms,
                                       const souk_search_weights *weights)
 {
+    if (seg->borrowed) { /* a composite has its base's settings */
+        souk_search_synonyms_free(synonyms);
+        return;
+    }
     souk_search_synonyms_free(seg->synonyms);
     seg->synonyms = synonyms;
     seg->has_weights = weights != NULL;

@@ -28,9 +28,18 @@
 #define SOUK_SEARCH_REINDEX_VERSION "search_reindex"
 
 /* How often the builder thread compares the versions (milliseconds). */
-#define SOUK_SEARCH_POLL_MS 250
+#define SOUK_SEARCH_POLL_MS 100
 /* How long the builder thread waits after a failed build before the next poll. */
 #define SOUK_SEARCH_RETRY_MS 1000
+/* The delta (docs/internals/search.md, "Freshness: the delta"): changes are
+ * read back this far before the last look (clock skew and commit lag: a
+ * product seen twice is only indexed twice); a merge into a new base starts
+ * when the delta holds more than the base's products / FRACTION (at least
+ * MIN), or has held any for AGE_S seconds. */
+#define SOUK_SEARCH_DELTA_MARGIN_MS 5000
+#define SOUK_SEARCH_DELTA_MERGE_FRACTION 100
+#define SOUK_SEARCH_DELTA_MERGE_MIN 1000
+#define SOUK_SEARCH_DELTA_MERGE_AGE_S 600
 
 typedef struct souk_search_service_opts {
     const char *db_dsn;          /* the database (migrated already); the thread opens its own connection */
@@ -42,10 +51,15 @@ typedef struct souk_search_service_opts {
 
 /* Starts the builder thread with OPTS (copied): it builds the first segment
  * at once, then every SOUK_SEARCH_POLL_MS reads the two versions, the
- * search settings' (settings.h) and SOUK_SEARCH_REINDEX_VERSION, and builds
- * and publishes a new segment when any moved since the last build (a
- * failed build is logged, counted and tried again SOUK_SEARCH_RETRY_MS
- * later).
+ * search settings' (settings.h) and SOUK_SEARCH_REINDEX_VERSION. When the
+ * content version moved it reads which products changed since the served
+ * base was built (migration 0123's views), when the stock version moved
+ * which products' in-stock flag differs from the served one, and publishes
+ * the base with those products tombstoned plus a delta segment of their
+ * current form. A second thread merges: it builds a full segment, which
+ * becomes the new base, when the settings, the reindex version or the
+ * taxonomy moved, or the delta grew (SOUK_SEARCH_DELTA_*). A failed build
+ * is logged, counted and tried again SOUK_SEARCH_RETRY_MS later.
  * Returns 0, or -1 (logged) when the options are too long, the language
  * is unknown, or the thread cannot start. Not thread-safe; call once before serving. */
 int souk_search_service_start(const souk_search_service_opts *opts);

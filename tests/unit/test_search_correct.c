@@ -77,6 +77,29 @@ static void test_leaves_alone_what_it_cannot_improve(void **state)
     assert_null(fix("\"lantren\""));
 }
 
+/* Over a base and a delta, a word's documents are counted in both
+ * dictionaries, and a word only the delta has is offered. */
+static void test_corrects_over_base_and_delta(void **state)
+{
+    (void)state;
+    static const fx_doc fresh[] = {
+        {.title = "Mud pie"}, {.title = "Mud boots"}, {.title = "Mud guard"}, {.title = "Copper kettle"}};
+    souk_search_segment *delta = fx_build(fresh, 4), *both;
+    /* ids 1..4 of the delta replace the base's first four documents (tombstoned) */
+    const int64_t ids[] = {1, 2, 3, 4};
+    assert_int_equal(souk_search_segment_compose(seg, delta, ids, 4, &both), 0);
+    souk_search_segment_unref(delta);
+    const char *q = "mux";
+    /* base: mug in 3 (all tombstoned but still in its dictionary), mud in 1; delta: mud in 3 */
+    assert_string_equal(souk_search_correct(both, &t, q, strlen(q), &arena), "mud");
+    q = "ketle";
+    assert_string_equal(souk_search_correct(both, &t, q, strlen(q), &arena), "kettle");
+    assert_null(fix("ketle")); /* the base alone does not know it */
+    q = "lantren";
+    assert_string_equal(souk_search_correct(both, &t, q, strlen(q), &arena), "lantern");
+    souk_search_segment_unref(both);
+}
+
 static void test_segment_settings(void **state)
 {
     (void)state;
@@ -103,6 +126,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corrects_misspelt_words),
         cmocka_unit_test(test_leaves_alone_what_it_cannot_improve),
+        cmocka_unit_test(test_corrects_over_base_and_delta),
         cmocka_unit_test(test_segment_settings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -106,6 +106,48 @@ static void test_build_from_the_catalog_views(void **state)
 
 /* Behaviour events make products popular: weighted by type, decayed by age,
  * read once and kept on the connection for a while. */
+/* A delta: only the listed products that are active now, in full (SKUs,
+ * facets, prices, stock); composed over a base, it replaces their old form. */
+static void test_build_of_listed_products(void **state)
+{
+    (void)state;
+    souk_test_db t;
+    assert_int_equal(souk_test_db_open(&t, "search-ids"), 0);
+    seed(t.db);
+    char err[256];
+    souk_search_segment *base, *delta, *both, *none;
+    assert_int_equal(souk_search_build(t.db, "USD", NULL, &base, err, sizeof err), 0);
+    sql(t.db, "UPDATE products SET title = 'Porcelain mug' WHERE id = 10");
+    sql(t.db, "UPDATE products SET status = 'archived' WHERE id = 11");
+    const int64_t ids[] = {12, 11, 10, 99}; /* archived, archived now, changed, unknown */
+    assert_int_equal(souk_search_build_ids(t.db, "USD", NULL, ids, 4, &delta, err, sizeof err), 0);
+    assert_int_equal(souk_search_segment_docs(delta), 1);
+    assert_int_equal(souk_search_build_ids(t.db, "USD", NULL, ids, 0, &none, err, sizeof err), 0);
+    assert_int_equal(souk_search_segment_docs(none), 0);
+    souk_search_segment_unref(none);
+    assert_int_equal(souk_search_segment_compose(base, delta, ids, 4, &both), 0);
+    assert_int_equal(souk_search_segment_docs(both), 1);
+    assert_int_equal(souk_search_segment_tombstones(both), 2);
+    assert_int_equal(souk_search_segment_in_stock(both, 10), 1);
+    assert_int_equal(souk_search_segment_in_stock(both, 11), -1);
+    souk_search_text tx;
+    assert_int_equal(souk_search_text_init(&tx, NULL), 0);
+    souk_search_request req = {.limit = 10, .flags = SOUK_SEARCH_Q_NO_FALLBACK};
+    souk_search_result r;
+    souk_arena a;
+    souk_arena_init(&a, 1 << 16, 1 << 24);
+    assert_string_equal(fx_ids(both, &tx, req, "porcelain", &r, &a), "10");
+    assert_string_equal(fx_ids(both, &tx, req, "terracotta", &r, &a), "");   /* archived since */
+    assert_string_equal(fx_ids(both, &tx, req, "MUG-500", &r, &a), "10");    /* the delta's SKUs */
+    assert_string_equal(fx_ids(base, &tx, req, "terracotta", &r, &a), "11"); /* the base is unchanged */
+    souk_arena_release(&a);
+    souk_search_text_release(&tx);
+    souk_search_segment_unref(both);
+    souk_search_segment_unref(delta);
+    souk_search_segment_unref(base);
+    souk_test_db_close(&t);
+}
+
 static void test_popularity_from_behaviour_events(void **state)
 {
     (void)state;
@@ -194,6 +236,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_from_the_catalog_views),
+        cmocka_unit_test(test_build_of_listed_products),
         cmocka_unit_test(test_popularity_from_behaviour_events),
         cmocka_unit_test(test_ratings_from_reviews),
     };

@@ -29,6 +29,7 @@ typedef struct {
     int64_t price;          /* -1 none */
     double rating;          /* -1 none */
     bool in_stock;
+    bool gone; /* archived: in no index but maybe an old base */
 } pdoc;
 
 static uint64_t rng;
@@ -51,12 +52,14 @@ static const char *color_name(int i)
     return c[i];
 }
 
-static souk_search_segment *build(const pdoc *d, size_t n, souk_search_text *t)
+/* A segment of the documents d[i] for which TAKE[i] (NULL = all), each with id i + 1. */
+static souk_search_segment *build_of(const pdoc *d, size_t n, const bool *take)
 {
-    (void)t;
     souk_search_builder *b;
     assert_int_equal(souk_search_builder_new(&b, NULL), 0);
     for (size_t i = 0; i < n; i++) {
+        if (take && !take[i])
+            continue;
         char title[128] = "", desc[128] = "", leaf[16], parent[16];
         for (int w = 0; w < NV; w++)
             if (d[i].words & (1u << w)) {
@@ -99,6 +102,8 @@ typedef struct {
 
 static bool brute_match(const pdoc *d, const preq *q)
 {
+    if (d->gone)
+        return false;
     if ((d->words & q->must) != q->must || (d->words & q->mustnot))
         return false;
     if (q->nbrands) {
@@ -121,21 +126,63 @@ static bool brute_match(const pdoc *d, const preq *q)
     return true;
 }
 
+static void random_doc(pdoc *d)
+{
+    d->words = rnd(1u << NV);
+    d->brand = (int)rnd(NBRANDS);
+    d->color = (int)rnd(NCOLORS);
+    d->leaf = (int)rnd(9);
+    d->price = rnd(5) ? (int64_t)rnd(100) * 10 : -1;
+    d->rating = rnd(4) ? rnd(11) / 2.0 : -1;
+    d->in_stock = rnd(2);
+}
+
+/* The catalog D as one segment built from it (the first of SEGS) and as a
+ * composite (the second): a base built from an older catalog, where some
+ * documents differed, some were not yet there and some since archived
+ * (GONE) were, tombstoned, plus a delta of the changed documents' current
+ * form. Every request below must find the same on both. */
 static void check_once(souk_search_text *t)
 {
     size_t n = 1 + rnd(MAXDOCS);
-    pdoc *d = calloc(n, sizeof *d);
+    pdoc *d = calloc(n, sizeof *d), *old = calloc(n, sizeof *old);
+    bool *live = calloc(n, 1), *in_base = calloc(n, 1), *in_delta = calloc(n, 1);
+    int64_t *ids = calloc(n, sizeof *ids);
+    size_t nids = 0;
+    unsigned churn = 1 + rnd(4); /* 1 in CHURN documents changed since the base */
     for (size_t i = 0; i < n; i++) {
-        d[i].words = rnd(1u << NV);
-        d[i].brand = (int)rnd(NBRANDS);
-        d[i].color = (int)rnd(NCOLORS);
-        d[i].leaf = (int)rnd(9);
-        d[i].price = rnd(5) ? (int64_t)rnd(100) * 10 : -1;
-        d[i].rating = rnd(4) ? rnd(11) / 2.0 : -1;
-        d[i].in_stock = rnd(2);
+        random_doc(&d[i]);
+        d[i].gone = rnd(10) == 0;
+        live[i] = !d[i].gone;
+        bool changed = d[i].gone || rnd(churn) == 0;
+        old[i] = d[i];
+        if (changed) {
+            ids[nids++] = (int64_t)i + 1;
+            old[i].gone = false;
+            if (rnd(2))
+                random_doc(&old[i]); /* changed since */
+            else if (rnd(2))
+                old[i].in_stock = !old[i].in_stock, old[i].price = rnd(2) ? -1 : 990; /* sold out, repriced */
+            in_base[i] = rnd(5) != 0;                                                 /* else: created since the base */
+            in_delta[i] = !d[i].gone;
+        } else {
+            in_base[i] = true;
+        }
     }
-    souk_search_segment *s = build(d, n, t);
-    for (int round = 0; round < 25; round++) {
+    souk_search_segment *segs[2];
+    segs[0] = build_of(d, n, live);
+    souk_search_segment *base = build_of(old, n, in_base), *delta = build_of(d, n, in_delta);
+    assert_int_equal(souk_search_segment_compose(base, delta, ids, nids, &segs[1]), 0);
+    souk_search_segment_unref(base);
+    souk_search_segment_unref(delta);
+    size_t nlive = 0;
+    for (size_t i = 0; i < n; i++)
+        nlive += live[i];
+    assert_int_equal(souk_search_segment_docs(segs[1]), nlive);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(souk_search_segment_in_stock(segs[1], (int64_t)i + 1), live[i] ? d[i].in_stock : -1);
+    for (int round = 0; round < 50; round++) {
+        souk_search_segment *s = segs[round % 2];
         preq q = {.cat = -1};
         char text[128] = "";
         for (int k = (int)rnd(3); k > 0; k--) {
@@ -250,8 +297,14 @@ static void check_once(souk_search_text *t)
         free(in);
         souk_arena_release(&a);
     }
-    souk_search_segment_unref(s);
+    souk_search_segment_unref(segs[0]);
+    souk_search_segment_unref(segs[1]);
     free(d);
+    free(old);
+    free(live);
+    free(in_base);
+    free(in_delta);
+    free(ids);
 }
 
 static void test_random_catalogs_match_brute_force(void **state)

@@ -49,7 +49,8 @@ static void test_builds_then_follows_the_version(void **state)
     souk_test_db t;
     assert_int_equal(souk_test_db_open(&t, "search-svc"), 0);
     sql(t.db, "INSERT INTO products (id, slug, title, description, status, created_at, updated_at) VALUES "
-              "(10, 'mug', 'Stoneware mug', '', 'active', 1, 1), (11, 'pot', 'Flower pot', '', 'draft', 2, 2)");
+              "(10, 'mug', 'Stoneware mug', '', 'active', 1, 1), (11, 'pot', 'Flower pot', '', 'draft', 2, 2), "
+              "(12, 'vase', 'Glass vase', '', 'draft', 3, 3)");
     assert_false(souk_search_service_enabled());
     assert_null(souk_search_service_acquire());
     souk_search_service_opts o = {.db_dsn = t.dsn, .currency = "USD", .content_version = "content"};
@@ -58,8 +59,12 @@ static void test_builds_then_follows_the_version(void **state)
     assert_string_equal(souk_search_service_currency(), "USD");
     assert_true(wait_docs(1, 5000) >= 0); /* the first build, in the background */
 
-    /* a write the version does not announce is not picked up ... */
-    sql(t.db, "UPDATE products SET status = 'active' WHERE id = 11");
+    /* a write the version does not announce is not picked up ... (catalog
+     * writes move updated_at: the delta reads which products changed by it) */
+    char q[256];
+    snprintf(q, sizeof q, "UPDATE products SET status = 'active', updated_at = %lld WHERE id = 11",
+             (long long)souk_time_now_us());
+    sql(t.db, q);
     assert_int_equal(wait_docs(2, 3 * SOUK_SEARCH_POLL_MS), -1);
     /* ... once it is, within a second */
     assert_int_equal(souk_store_touch(t.db, "content"), SOUK_DB_DONE);
@@ -70,11 +75,26 @@ static void test_builds_then_follows_the_version(void **state)
     /* a reference taken before a swap stays valid after it */
     souk_search_segment *old = souk_search_service_acquire();
     assert_non_null(old);
-    sql(t.db, "UPDATE products SET status = 'archived' WHERE id = 10");
+    snprintf(q, sizeof q, "UPDATE products SET status = 'archived', updated_at = %lld WHERE id = 10",
+             (long long)souk_time_now_us());
+    sql(t.db, q);
     assert_int_equal(souk_store_touch(t.db, "content"), SOUK_DB_DONE);
     assert_true(wait_docs(1, 1000) >= 0);
     assert_int_equal(souk_search_segment_docs(old), 2);
     souk_search_segment_unref(old);
+    /* that was a delta: the base still holds the archived product, tombstoned */
+    souk_search_segment *cur = souk_search_service_acquire();
+    assert_int_equal(souk_search_segment_tombstones(cur), 1);
+    assert_int_equal(souk_search_segment_delta_docs(cur), 1);
+    souk_search_segment_unref(cur);
+
+    /* a write no timestamp announces (raw SQL, an old updated_at) is caught by
+     * a reindex, which builds a new base in the background */
+    sql(t.db, "UPDATE products SET status = 'active' WHERE id = 12");
+    assert_int_equal(souk_store_touch(t.db, "content"), SOUK_DB_DONE);
+    assert_int_equal(wait_docs(2, 3 * SOUK_SEARCH_POLL_MS), -1);
+    assert_int_equal(souk_store_touch(t.db, SOUK_SEARCH_REINDEX_VERSION), SOUK_DB_DONE);
+    assert_true(wait_docs(2, 5000) >= 0);
 
     souk_search_service_stop();
     assert_false(souk_search_service_enabled());
