@@ -45,4 +45,13 @@ int souk_analytics_api_forecasts(souk_req *req, souk_res *res);
 int souk_analytics_api_reorder(souk_req *req, souk_res *res);
 int souk_analytics_api_anomalies(souk_req *req, souk_res *res);
 
+/* The orders checkout scored for fraud risk (fraud_api.c; docs/fraud.md),
+ * newest first: status (all | held | released | cancelled | unheld; held =
+ * paid and waiting for a decision), min_score (0..100), limit (1..1000,
+ * 100), offset, format. Rows: order_id, placed_at, customer_id ("" for a
+ * guest), email, state, hold, score, total, currency, reasons
+ * ("declines:35 country_mismatch:20"). Permission analytics:read (admins:
+ * the list spans every vendor's customers; vendors are refused). */
+int souk_analytics_api_fraud(souk_req *req, souk_res *res);
+
 #endif

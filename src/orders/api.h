@@ -7,7 +7,7 @@
  * Every handler is a souk_handler: it fills RES and returns 0, or returns
  * the souk_err it set on RES. Files: checkout.c, api_read.c (list, get),
  * api_act.c (cancel, fulfil, ship, deliver), api_money.c (refunds,
- * returns), payment_webhook.c.
+ * returns), payment_webhook.c, api_review.c (fraud holds).
  */
 #ifndef SOUK_ORDERS_API_H
 #define SOUK_ORDERS_API_H
@@ -27,5 +27,13 @@ int souk_orders_api_return_request(souk_req *req, souk_res *res);
 int souk_orders_api_return_approve(souk_req *req, souk_res *res);
 int souk_orders_api_return_receive(souk_req *req, souk_res *res);
 int souk_orders_api_webhook(souk_req *req, souk_res *res);
+
+/* POST /api/v1/orders/{id}/review {decision: "release" | "cancel", reason?}
+ * (api_review.c; permission orders:review): the admin's decision on an
+ * order held for fraud review. release lets it be fulfilled; cancel
+ * cancels it as POST /cancel does a paid order (stock back, the total
+ * refunded). Audited. 409 INVALID_STATE when it is not held (or no longer
+ * paid). */
+int souk_orders_api_review(souk_req *req, souk_res *res);
 
 #endif

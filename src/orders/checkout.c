@@ -346,7 +346,9 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
                                user ? uref : "guest",
                                in.has_expected,
                                in.expected.amount,
-                               in.expected.currency};
+                               in.expected.currency,
+                               in.payment_method,
+                               in.billing_country};
     if (!in.email && user && souk__checkout_account_email(req, res, user, &c.place.email))
         return res->err;
     if (!c.place.email) {

@@ -57,6 +57,18 @@ const souk_payment_gateway *souk_orders_gateway(void);
  * keys). Call from souk_background_register. */
 void souk_orders_register_jobs(void);
 
+/* ---- the fraud-risk hold (fraud_check.c; docs/fraud.md) ---- */
+
+#define SOUK_ORDERS_FRAUD_OFF 101 /* a threshold no score reaches: nothing is held */
+
+/* Sets the score (1..100; SOUK_ORDERS_FRAUD_OFF: never) from which a new
+ * order is held for review instead of being fulfilled (default
+ * SOUK_FRAUD_THRESHOLD_DEFAULT, 50). Values outside are clamped. Any thread. */
+void souk_orders_set_fraud_threshold(int threshold);
+
+/* The threshold in force. */
+int souk_orders_fraud_threshold(void);
+
 /* ---- historical orders (import.c), for importers ---- */
 
 typedef struct souk_order_import_line {

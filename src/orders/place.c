@@ -360,6 +360,19 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
     int64_t now = souk_time_now_us();
     if (!e)
         e = insert_order(db, in, cart, id, reservation, coupon, due, now);
+    if (!e) {
+        bool held = false;
+        souk__fraud_in f = {id,
+                            in->user_id,
+                            in->email,
+                            in->address_json,
+                            json_string_value(json_object_get(cart, "currency")),
+                            in->payment_method,
+                            in->bill_country,
+                            amount_of(json_object_get(json_object_get(cart, "totals"), "total")),
+                            now};
+        e = souk__order_fraud_tx(db, &f, &held);
+    }
     if (!e)
         e = insert_subs(db, id, g, ng);
     if (!e)
