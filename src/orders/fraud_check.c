@@ -138,8 +138,9 @@ static souk_err high_value(souk_store *db, const char *currency, int64_t now, in
 /* ---- the signals ---- */
 
 /* An order of the window that counts as an order: not a declined or failed
- * attempt, nor one replaced before it was paid. */
-#define COUNTED "(state <> 'cancelled' OR paid_at IS NOT NULL)"
+ * attempt, nor one replaced before it was paid; never the order scored ($1
+ * in every query below). */
+#define COUNTED "(state <> 'cancelled' OR paid_at IS NOT NULL) AND id <> $1"
 
 static souk_err count(souk_store *db, const char *sql, const souk_param *args, int *out)
 {
@@ -160,47 +161,49 @@ static souk_err gather(souk_store *db, const souk__fraud_in *in, const char *car
     s->account_age_days = -1;
     souk_err e = SOUK_OK;
     if (card)
-        e = count(db, "SELECT count(*) FROM orders WHERE card_fp = $1 AND created_at >= $2 AND " COUNTED,
-                  SOUK_ARGS(SOUK_TEXT(card), SOUK_I64(since)), &s->card_orders_24h);
+        e = count(db, "SELECT count(*) FROM orders WHERE card_fp = $2 AND created_at >= $3 AND " COUNTED,
+                  SOUK_ARGS(SOUK_I64(in->order), SOUK_TEXT(card), SOUK_I64(since)), &s->card_orders_24h);
     if (!e)
-        e = count(db, "SELECT count(*) FROM orders WHERE email = $1 AND created_at >= $2 AND " COUNTED,
-                  SOUK_ARGS(SOUK_TEXT(in->email), SOUK_I64(since)), &s->email_orders_24h);
+        e = count(db, "SELECT count(*) FROM orders WHERE email = $2 AND created_at >= $3 AND " COUNTED,
+                  SOUK_ARGS(SOUK_I64(in->order), SOUK_TEXT(in->email), SOUK_I64(since)), &s->email_orders_24h);
     if (!e)
-        e = count(db, "SELECT count(*) FROM orders WHERE address_fp = $1 AND created_at >= $2 AND " COUNTED,
-                  SOUK_ARGS(SOUK_TEXT(addr), SOUK_I64(since)), &s->address_orders_24h);
+        e = count(db, "SELECT count(*) FROM orders WHERE address_fp = $2 AND created_at >= $3 AND " COUNTED,
+                  SOUK_ARGS(SOUK_I64(in->order), SOUK_TEXT(addr), SOUK_I64(since)), &s->address_orders_24h);
     /* distinct cards of the e-mail and e-mails of the address, this order's included */
     if (!e)
         e = count(db,
-                  "SELECT count(DISTINCT card_fp) + CASE WHEN $3 = '' OR EXISTS (SELECT 1 FROM orders WHERE email = $1 "
-                  "AND created_at >= $2 AND card_fp = $3 AND " COUNTED ") THEN 0 ELSE 1 END FROM orders "
-                  "WHERE email = $1 AND created_at >= $2 AND card_fp IS NOT NULL AND " COUNTED,
-                  SOUK_ARGS(SOUK_TEXT(in->email), SOUK_I64(since), SOUK_TEXT(card ? card : "")),
+                  "SELECT count(DISTINCT card_fp) + CASE WHEN $4 = '' OR EXISTS (SELECT 1 FROM orders WHERE email = $2 "
+                  "AND created_at >= $3 AND card_fp = $4 AND " COUNTED ") THEN 0 ELSE 1 END FROM orders "
+                  "WHERE email = $2 AND created_at >= $3 AND card_fp IS NOT NULL AND " COUNTED,
+                  SOUK_ARGS(SOUK_I64(in->order), SOUK_TEXT(in->email), SOUK_I64(since), SOUK_TEXT(card ? card : "")),
                   &s->cards_per_email_24h);
     if (!e)
         e = count(db,
-                  "SELECT count(DISTINCT email) + CASE WHEN EXISTS (SELECT 1 FROM orders WHERE address_fp = $1 "
-                  "AND created_at >= $2 AND email = $3 AND " COUNTED ") THEN 0 ELSE 1 END FROM orders "
-                  "WHERE address_fp = $1 AND created_at >= $2 AND " COUNTED,
-                  SOUK_ARGS(SOUK_TEXT(addr), SOUK_I64(since), SOUK_TEXT(in->email)), &s->emails_per_address_24h);
+                  "SELECT count(DISTINCT email) + CASE WHEN EXISTS (SELECT 1 FROM orders WHERE address_fp = $2 "
+                  "AND created_at >= $3 AND email = $4 AND " COUNTED ") THEN 0 ELSE 1 END FROM orders "
+                  "WHERE address_fp = $2 AND created_at >= $3 AND " COUNTED,
+                  SOUK_ARGS(SOUK_I64(in->order), SOUK_TEXT(addr), SOUK_I64(since), SOUK_TEXT(in->email)),
+                  &s->emails_per_address_24h);
     /* declined attempts of the card or of the e-mail: the larger count */
     int dc = 0, de = 0;
     if (!e && card)
         e = count(db,
-                  "SELECT count(*) FROM orders WHERE card_fp = $1 AND created_at >= $2 AND "
-                  "payment_status = 'declined'",
-                  SOUK_ARGS(SOUK_TEXT(card), SOUK_I64(since)), &dc);
+                  "SELECT count(*) FROM orders WHERE card_fp = $2 AND created_at >= $3 AND "
+                  "payment_status = 'declined' AND id <> $1",
+                  SOUK_ARGS(SOUK_I64(in->order), SOUK_TEXT(card), SOUK_I64(since)), &dc);
     if (!e)
         e = count(db,
-                  "SELECT count(*) FROM orders WHERE email = $1 AND created_at >= $2 AND "
-                  "payment_status = 'declined'",
-                  SOUK_ARGS(SOUK_TEXT(in->email), SOUK_I64(since)), &de);
+                  "SELECT count(*) FROM orders WHERE email = $2 AND created_at >= $3 AND "
+                  "payment_status = 'declined' AND id <> $1",
+                  SOUK_ARGS(SOUK_I64(in->order), SOUK_TEXT(in->email), SOUK_I64(since)), &de);
     s->declines_24h = dc > de ? dc : de;
     if (!e && in->user) {
         int64_t n = 0, sum = 0, created = 0, known = 0;
         int r = souk_store_one(db,
-                               "SELECT count(*), coalesce(sum(total), 0), coalesce(sum(CASE WHEN card_fp = $2 "
-                               "THEN 1 ELSE 0 END), 0) FROM orders WHERE user_id = $1 AND paid_at IS NOT NULL",
-                               SOUK_ARGS(SOUK_I64(in->user), SOUK_TEXT(card ? card : "")),
+                               "SELECT count(*), coalesce(sum(total), 0), coalesce(sum(CASE WHEN card_fp = $3 "
+                               "THEN 1 ELSE 0 END), 0) FROM orders WHERE user_id = $2 AND paid_at IS NOT NULL "
+                               "AND id <> $1",
+                               SOUK_ARGS(SOUK_I64(in->order), SOUK_I64(in->user), SOUK_TEXT(card ? card : "")),
                                SOUK_COLS(SOUK_COL_I64(&n), SOUK_COL_I64(&sum), SOUK_COL_I64(&known)));
         if (r < 0)
             return souk_store_dberr(r);
