@@ -14,11 +14,13 @@ import { Users } from './users.js';
 import { Webhooks } from './webhooks.js';
 import { Promotions } from './promotions.js';
 import { Customers } from './customers.js';
+import { FraudHolds } from './fraud.js';
 
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
     ...(can('catalog:write') ? [['#/products', 'Products']] : []),
     ...(can('analytics:read') ? [['#/customers', 'Customers']] : []),
+    ...(can('analytics:read') ? [['#/fraud', 'Fraud holds']] : []),
     ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
     ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
     ...(can('pricing:manage') ? [['#/promotions', 'Promotions']] : []),
@@ -52,6 +54,7 @@ function route(hash) {
     if (path === '/webhooks' && can('webhooks:manage')) return { page: 'webhooks', nav: '#/webhooks' };
     if (path === '/promotions' && can('pricing:manage')) return { page: 'promotions', nav: '#/promotions' };
     if (path === '/customers' && can('analytics:read')) return { page: 'customers', nav: '#/customers' };
+    if (path === '/fraud' && can('analytics:read')) return { page: 'fraud', nav: '#/fraud' };
   }
   return { page: 'overview', nav: '#/' };
 }
@@ -67,7 +70,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', fraud: 'Fraud holds' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -89,6 +92,7 @@ function App() {
       ${r.page === 'webhooks' && html`<${Webhooks} />`}
       ${r.page === 'promotions' && html`<${Promotions} />`}
       ${r.page === 'customers' && html`<${Customers} />`}
+      ${r.page === 'fraud' && html`<${FraudHolds} />`}
       ${r.page === 'product' && html`<${ProductDetail} id=${r.id} />`}
     </main>
   </div>`;
