@@ -2,7 +2,8 @@
  * orders.h — checkout, orders and their life cycle, marketplace sub-orders,
  * refunds, returns, payment webhooks and order e-mails.
  * Design: docs/internals/orders.md; user guide: docs/orders.md.
- * Tables: migrations 0007 and 0060 (payment review, refunds to another intent).
+ * Tables: migrations 0007, 0060 (payment review, refunds to another intent)
+ * and 0112 (fraud-risk score, fingerprints, review hold).
  *
  * The HTTP handlers are in api.h. This header is what other parts of the
  * program use: the start-up configuration and the background jobs.
@@ -13,10 +14,13 @@
  * past, for importers), emails.c (order
  * e-mails), jobs.c (the job kinds), erase.c (GDPR erasure), api_read.c,
  * api_act.c, api_money.c (the other handlers), payment_webhook.c,
- * payment_check.c (a payment pays only for the order's total). Other
+ * payment_check.c (a payment pays only for the order's total),
+ * fraud_check.c (the fraud-risk score and review hold; api_review.c decides
+ * it). Other
  * contexts' data comes through their headers: the cart (cart/cart.h, its
  * coupons included), the catalog's vendor terms (catalog.h), the inventory,
- * the account's e-mail (identity.h), and event redaction (events.h).
+ * the account's e-mail (identity.h) and age (the orders_account_ages view),
+ * and event redaction (events.h).
  */
 #ifndef SOUK_ORDERS_H
 #define SOUK_ORDERS_H
