@@ -111,6 +111,7 @@ json_t *souk_orders_of_user_json(souk_store *db, int64_t user, int max);
 
 /* Inside the erasure's write transaction (DELETE /api/v1/users/me): the
  * account's orders stay for the books without e-mail, shipping address,
+ * the fraud score's card and address fingerprints and billing country,
  * return reasons and the notes the customer wrote (in the history, and in
  * the order.cancelled events through souk_event_redact_tx), and their
  * stored checkout answers are deleted. Returns 0 or a negative
