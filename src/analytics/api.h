@@ -9,7 +9,7 @@
  * the store's time zone, inclusive; default the 30 days to today; at most
  * SOUK_ANALYTICS_RANGE_DAYS_MAX), granularity (day|week|month), currency (ISO
  * code; default the one with the most revenue), category (cat_…), vendor
- * (vend_…), channel (api|import), steps (funnel: comma-separated event
+ * (vend_…), channel (api|import|storefront), steps (funnel: comma-separated event
  * types, 2..8), per (visitor|session), limit (rfm, segments: 1..10000,
  * 100), offset, k (segments: 2..10; default chosen by silhouette), horizon
  * (churn: 7..365 days, 90),

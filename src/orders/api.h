@@ -16,6 +16,10 @@
 #include "orders/orders.h"
 
 int souk_orders_api_checkout(souk_req *req, souk_res *res);
+/* The same checkout, for the storefront's own pages (src/web calls it in
+ * process): its orders are recorded as placed on channel "storefront"
+ * rather than "api" (the analytics channel filter). */
+int souk_orders_api_checkout_storefront(souk_req *req, souk_res *res);
 int souk_orders_api_list(souk_req *req, souk_res *res);
 int souk_orders_api_get(souk_req *req, souk_res *res);
 int souk_orders_api_cancel(souk_req *req, souk_res *res);

@@ -19,6 +19,7 @@ typedef struct souk__place_in {
     const char *expected_currency; /*   and currency */
     const char *payment_method;    /* what the checkout pays with (NULL: none yet): the card fingerprint */
     const char *bill_country;      /* the billing country the checkout gave (NULL: none) */
+    const char *channel;           /* where it was placed: "api" (NULL) or "storefront" */
 } souk__place_in;
 
 /* Inside the caller's write transaction: reads cart IN->cart_id at current

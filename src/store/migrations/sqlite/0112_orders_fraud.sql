@@ -13,6 +13,9 @@ CREATE INDEX orders_card_fp ON orders(card_fp, created_at) WHERE card_fp IS NOT 
 CREATE INDEX orders_address_fp ON orders(address_fp, created_at) WHERE address_fp IS NOT NULL;
 CREATE INDEX orders_email_created ON orders(email, created_at);
 CREATE INDEX orders_fraud_hold ON orders(fraud_hold, id) WHERE fraud_hold IS NOT NULL;
+-- declined attempts, looked up by card and by e-mail without reading the orders that went through
+CREATE INDEX orders_declined_card ON orders(card_fp, created_at) WHERE payment_status = 'declined';
+CREATE INDEX orders_declined_email ON orders(email, created_at) WHERE payment_status = 'declined';
 
 -- What identity publishes to orders: when each account was created (the
 -- fraud score's "new account" signal).
