@@ -95,7 +95,12 @@ enum {
 /* Channels an order came through (what orders record: an imported order
  * carries its external reference; every other one was placed through the
  * API, which the storefront calls too). */
-enum { SOUK_ANALYTICS_CHANNEL_API = 0, SOUK_ANALYTICS_CHANNEL_IMPORT = 1, SOUK_ANALYTICS_CHANNELS = 2 };
+enum {
+    SOUK_ANALYTICS_CHANNEL_API = 0,        /* placed by a client of the JSON API */
+    SOUK_ANALYTICS_CHANNEL_IMPORT = 1,     /* imported from another system */
+    SOUK_ANALYTICS_CHANNEL_STOREFRONT = 2, /* placed on souk's own storefront pages */
+    SOUK_ANALYTICS_CHANNELS = 3
+};
 
 typedef struct souk_analytics_line_chunk {
     int32_t order[SOUK_ANALYTICS_CHUNK]; /* row of the order in the orders table */

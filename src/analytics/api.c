@@ -29,7 +29,7 @@ typedef struct params {
 } params;
 
 static const char *const granularities[] = {"day", "week", "month", NULL};
-static const char *const channels[] = {"api", "import", NULL};
+static const char *const channels[] = {"api", "import", "storefront", NULL}; /* SOUK_ANALYTICS_CHANNEL_* */
 static const char *const pers[] = {"visitor", "session", NULL};
 static const char *const formats[] = {"json", "csv", NULL};
 

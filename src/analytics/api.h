@@ -9,7 +9,7 @@
  * the store's time zone, inclusive; default the 30 days to today; at most
  * SOUK_ANALYTICS_RANGE_DAYS_MAX), granularity (day|week|month), currency (ISO
  * code; default the one with the most revenue), category (cat_…), vendor
- * (vend_…), channel (api|import), steps (funnel: comma-separated event
+ * (vend_…), channel (api|import|storefront), steps (funnel: comma-separated event
  * types, 2..8), per (visitor|session), limit (rfm, segments: 1..10000,
  * 100), offset, k (segments: 2..10; default chosen by silhouette), horizon
  * (churn: 7..365 days, 90),
@@ -44,5 +44,14 @@ int souk_analytics_api_clv(souk_req *req, souk_res *res);
 int souk_analytics_api_forecasts(souk_req *req, souk_res *res);
 int souk_analytics_api_reorder(souk_req *req, souk_res *res);
 int souk_analytics_api_anomalies(souk_req *req, souk_res *res);
+
+/* The orders checkout scored for fraud risk (fraud_api.c; docs/fraud.md),
+ * newest first: status (all | held | released | cancelled | unheld; held =
+ * paid and waiting for a decision), min_score (0..100), limit (1..1000,
+ * 100), offset, format. Rows: order_id, placed_at, customer_id ("" for a
+ * guest), email, state, hold, score, total, currency, reasons
+ * ("declines:35 country_mismatch:20"). Permission analytics:read (admins:
+ * the list spans every vendor's customers; vendors are refused). */
+int souk_analytics_api_fraud(souk_req *req, souk_res *res);
 
 #endif

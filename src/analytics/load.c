@@ -38,7 +38,9 @@ static int add(souk_analytics_facts *f, const order_row *o, const souk_analytics
                                   .user_id = o->user,
                                   .paid_at = o->paid_at,
                                   .currency = o->currency,
-                                  .channel = o->channel ? SOUK_ANALYTICS_CHANNEL_IMPORT : SOUK_ANALYTICS_CHANNEL_API,
+                                  .channel = o->channel == 1   ? SOUK_ANALYTICS_CHANNEL_IMPORT
+                                             : o->channel == 2 ? SOUK_ANALYTICS_CHANNEL_STOREFRONT
+                                                               : SOUK_ANALYTICS_CHANNEL_API,
                                   .lines = l,
                                   .nlines = n};
     return souk_analytics_add_order(f, &in) < 0 ? -1 : 0;

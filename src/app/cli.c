@@ -10,6 +10,7 @@
 
 #include "core/query.h"
 #include "inventory/inventory.h"
+#include "fraud/fraud.h"
 #include "orders/orders.h"
 #include "core/log.h"
 #include "identity/identity.h"
@@ -229,5 +230,15 @@ int souk_cli_payments(void)
         return -1;
     }
     souk_orders_configure(&g, ttl_s * 1000000);
+    /* the fraud-risk hold (docs/fraud.md): 1..100, or "off" */
+    const char *hold = getenv("SOUK_FRAUD_HOLD_THRESHOLD");
+    int64_t t = SOUK_FRAUD_THRESHOLD_DEFAULT;
+    if (hold && strcmp(hold, "off") == 0)
+        t = SOUK_ORDERS_FRAUD_OFF;
+    else if (hold && *hold && souk_query_int(hold, 1, 100, &t) < 0) {
+        fprintf(stderr, "souk: SOUK_FRAUD_HOLD_THRESHOLD must be a score from 1 to 100, or off\n");
+        return -1;
+    }
+    souk_orders_set_fraud_threshold((int)t);
     return 0;
 }

@@ -161,6 +161,8 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/forecasts", ANALYTICS_OWN, souk_analytics_api_forecasts, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/reorder", ANALYTICS_OWN, souk_analytics_api_reorder, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/analytics/anomalies", ANALYTICS_OWN, souk_analytics_api_anomalies, .blocking = true),
+    /* the orders checkout scored for fraud risk (docs/fraud.md): admins only */
+    ROUTE(SOUK_GET, "/api/v1/admin/analytics/fraud", "analytics:read", souk_analytics_api_fraud, .blocking = true),
 
     /* recommendations (answered from memory): anonymous answers (for-you: without a cart) are kept in the
      * response cache, keyed by the whole URL (anonymous_id, limit, category, ...), until the recommendation
@@ -244,6 +246,7 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/ship", ORDERS_FULFIL, souk_orders_api_ship),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/deliver", ORDERS_FULFIL, souk_orders_api_deliver),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/refunds", ORDERS_MANAGE, souk_orders_api_refund, .network = true),
+    ROUTE(SOUK_POST, "/api/v1/orders/{id}/review", "orders:review", souk_orders_api_review, .network = true),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/returns", AUTHENTICATED, souk_orders_api_return_request),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/returns/{return_id}/approve", ORDERS_MANAGE, souk_orders_api_return_approve),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/returns/{return_id}/receive", ORDERS_MANAGE, souk_orders_api_return_receive,

@@ -8,9 +8,9 @@
  * Nothing here touches the database, HTTP or the clock. Design:
  * docs/internals/fraud.md.
  *
- * Not wired into checkout yet: the orders context is to gather the signals
- * when an order is placed, store the score and reasons on it and hold it for
- * review above the threshold (see the design note).
+ * Checkout uses it: the orders context gathers the signals when an order is
+ * placed, stores the score and reasons on it and holds it for review at the
+ * threshold (src/orders/fraud_check.c; docs/fraud.md).
  */
 #ifndef SOUK_FRAUD_H
 #define SOUK_FRAUD_H

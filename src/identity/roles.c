@@ -13,6 +13,7 @@ const char *const souk_permissions[] = {
     "orders:read:any",
     "orders:manage",      /* act on any order: cancel, fulfil, ship, refund, returns */
     "orders:fulfil:own",  /* fulfil, ship and deliver the principal's vendor's sub-orders */
+    "orders:review",      /* release or cancel orders held for fraud review */
     "analytics:read",     /* every report of the whole store and any slice */
     "analytics:read:own", /* the reports of the principal's own vendor */
     "users:manage",

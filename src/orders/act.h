@@ -16,6 +16,7 @@ typedef struct line_in {
 typedef struct act_in {
     souk_json_array lines; /* of line_in */
     const char *reason, *carrier, *tracking;
+    const char *decision; /* review: "release" or "cancel" */
     int64_t amount;
     uint64_t present, nulls;
 } act_in;

@@ -168,6 +168,8 @@ static souk_err fulfil_tx(souk_store *db, void *arg)
 {
     act *x = arg;
     souk_err e = souk__act_reload(db, x, fulfillable);
+    if (!e)
+        e = souk__order_hold_check_tx(db, x->o.id, x->pr, x->req->arena);
     if (e)
         return e;
     if (!x->in->lines.count) { /* everything the caller may fulfil */
@@ -215,6 +217,8 @@ static bool shippable(const char *state)
 static souk_err move_subs(souk_store *db, act *x, const char *from, const char *to)
 {
     souk_err e = souk__act_reload(db, x, shippable);
+    if (!e)
+        e = souk__order_hold_check_tx(db, x->o.id, x->pr, x->req->arena);
     if (e)
         return e;
     souk_stmt *st =

@@ -94,13 +94,19 @@ static void keep_secret_for_customer(souk_req *req, json_t *order)
 }
 
 /* Staff (orders:read:any) see whether order ID waits for their review: a
- * payment that did not match its total. Others never see the field. */
+ * payment that did not match its total; and its fraud-risk score with its
+ * reasons and hold ("fraud"). Others never see these fields. */
 static souk_err add_review_for_staff(souk_req *req, int64_t id, json_t *order)
 {
     json_t *review = NULL;
     souk_err e = souk_req_can(req, "orders:read:any") ? souk__order_review_json(req->store, id, &review) : SOUK_OK;
     if (review)
         json_object_set_new(order, "review", review);
+    json_t *fraud = NULL;
+    if (!e && souk_req_can(req, "orders:read:any"))
+        e = souk__order_fraud_json(req->store, id, &fraud);
+    if (fraud)
+        json_object_set_new(order, "fraud", fraud);
     return e;
 }
 

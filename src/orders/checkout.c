@@ -295,7 +295,8 @@ static souk_err claim_and_pay_tx(souk_store *db, void *arg)
     return finish_tx(db, &x->f);
 }
 
-int souk_orders_api_checkout(souk_req *req, souk_res *res)
+/* POST /api/v1/checkout, placing orders of CHANNEL ("api", "storefront"). */
+static int checkout(souk_req *req, souk_res *res, const char *channel)
 {
     const char *key = souk_req_header(req, "idempotency-key");
     if (!souk__checkout_key_valid(key)) {
@@ -346,7 +347,10 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
                                user ? uref : "guest",
                                in.has_expected,
                                in.expected.amount,
-                               in.expected.currency};
+                               in.expected.currency,
+                               in.payment_method,
+                               in.billing_country,
+                               channel};
     if (!in.email && user && souk__checkout_account_email(req, res, user, &c.place.email))
         return res->err;
     if (!c.place.email) {
@@ -385,4 +389,14 @@ int souk_orders_api_checkout(souk_req *req, souk_res *res)
     if (in_process)
         return answer_finished(req, res, &x.f);
     return pay(req, res, &c, in.payment_method);
+}
+
+int souk_orders_api_checkout(souk_req *req, souk_res *res)
+{
+    return checkout(req, res, "api");
+}
+
+int souk_orders_api_checkout_storefront(souk_req *req, souk_res *res)
+{
+    return checkout(req, res, "storefront");
 }

@@ -51,6 +51,7 @@ static const souk_json_spec address_spec = SOUK_JSON_SPEC(address_in, address_fi
 static const souk_json_field checkout_fields[] = {
     SOUK_JSON_F_STRING("email", 0, souk__checkout_in, email, 3, 254, email_check),
     SOUK_JSON_F_STRING("payment_method", 0, souk__checkout_in, payment_method, 1, 100, NULL),
+    SOUK_JSON_F_STRING("billing_country", 0, souk__checkout_in, billing_country, 2, 2, country_check),
 };
 static const souk_json_spec checkout_spec = SOUK_JSON_SPEC(souk__checkout_in, checkout_fields);
 

@@ -46,7 +46,8 @@ int souk_orders_erase_tx(souk_store *db, int64_t user)
                             SOUK_ARGS(SOUK_I64(user)));
     if (r >= 0)
         r = souk_store_exec(db,
-                            "UPDATE orders SET email = '', shipping_address = '{}', updated_at = $2 "
+                            "UPDATE orders SET email = '', shipping_address = '{}', card_fp = NULL, address_fp = NULL, "
+                            "bill_country = NULL, updated_at = $2 "
                             "WHERE user_id = $1",
                             SOUK_ARGS(SOUK_I64(user), SOUK_I64(souk_time_now_us())));
     if (r >= 0)

@@ -74,6 +74,36 @@ souk_err souk__order_paid_write(const souk__placed *p, const souk__order *o, con
  * For staff only. SOUK_OK or the database error. */
 souk_err souk__order_review_json(souk_store *db, int64_t id, json_t **out);
 
+/* ---- the fraud-risk score (fraud_check.c; docs/internals/fraud.md) ---- */
+
+/* What checkout knows of an order it is placing. */
+typedef struct souk__fraud_in {
+    int64_t order, user;                         /* user 0: a guest */
+    const char *email, *address_json, *currency; /* the shipping address serialized */
+    const char *payment_method;                  /* NULL: none sent (no card signals) */
+    const char *bill_country;                    /* ISO alpha-2, or NULL */
+    int64_t amount, now;                         /* the total; the order's created_at */
+} souk__fraud_in;
+
+/* Inside the claim transaction, after the order row IN->order is written:
+ * gathers the signals of src/fraud (the other orders of the last 24 hours
+ * with its card, e-mail and address; the customer's paid history; the
+ * account's age from orders_account_ages; the store's high value), scores
+ * them and stores the fingerprints, the score, the reasons and — at or above
+ * the threshold — fraud_hold 'held' on the order (*HELD true). SOUK_OK or
+ * the database error. */
+souk_err souk__order_fraud_tx(souk_store *db, const souk__fraud_in *in, bool *held);
+
+/* INVALID_STATE with a "fraud_hold" problem in PR (texts in A) when ORDER
+ * is held for fraud review; SOUK_OK when it is not; or the database error. */
+souk_err souk__order_hold_check_tx(souk_store *db, int64_t order, souk_problems *pr, souk_arena *a);
+
+/* ORDER's score for staff into *OUT — {score, reasons: [{reason, points}],
+ * hold: "held" | "released" | "cancelled" | null, threshold}, caller
+ * decrefs — or NULL when it was never scored (placed before scoring, or
+ * imported). SOUK_OK or the database error. */
+souk_err souk__order_fraud_json(souk_store *db, int64_t id, json_t **out);
+
 /* ---- inside a write transaction (souk_store_run bodies) ---- */
 
 /* Which quantity of each order line: all of it, what was not returned, or

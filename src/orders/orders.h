@@ -2,7 +2,8 @@
  * orders.h — checkout, orders and their life cycle, marketplace sub-orders,
  * refunds, returns, payment webhooks and order e-mails.
  * Design: docs/internals/orders.md; user guide: docs/orders.md.
- * Tables: migrations 0007 and 0060 (payment review, refunds to another intent).
+ * Tables: migrations 0007, 0060 (payment review, refunds to another intent)
+ * and 0112 (fraud-risk score, fingerprints, review hold).
  *
  * The HTTP handlers are in api.h. This header is what other parts of the
  * program use: the start-up configuration and the background jobs.
@@ -13,10 +14,13 @@
  * past, for importers), emails.c (order
  * e-mails), jobs.c (the job kinds), erase.c (GDPR erasure), api_read.c,
  * api_act.c, api_money.c (the other handlers), payment_webhook.c,
- * payment_check.c (a payment pays only for the order's total). Other
+ * payment_check.c (a payment pays only for the order's total),
+ * fraud_check.c (the fraud-risk score and review hold; api_review.c decides
+ * it). Other
  * contexts' data comes through their headers: the cart (cart/cart.h, its
  * coupons included), the catalog's vendor terms (catalog.h), the inventory,
- * the account's e-mail (identity.h), and event redaction (events.h).
+ * the account's e-mail (identity.h) and age (the orders_account_ages view),
+ * and event redaction (events.h).
  */
 #ifndef SOUK_ORDERS_H
 #define SOUK_ORDERS_H
@@ -57,6 +61,18 @@ const souk_payment_gateway *souk_orders_gateway(void);
  * keys). Call from souk_background_register. */
 void souk_orders_register_jobs(void);
 
+/* ---- the fraud-risk hold (fraud_check.c; docs/fraud.md) ---- */
+
+#define SOUK_ORDERS_FRAUD_OFF 101 /* a threshold no score reaches: nothing is held */
+
+/* Sets the score (1..100; SOUK_ORDERS_FRAUD_OFF: never) from which a new
+ * order is held for review instead of being fulfilled (default
+ * SOUK_FRAUD_THRESHOLD_DEFAULT, 50). Values outside are clamped. Any thread. */
+void souk_orders_set_fraud_threshold(int threshold);
+
+/* The threshold in force. */
+int souk_orders_fraud_threshold(void);
+
 /* ---- historical orders (import.c), for importers ---- */
 
 typedef struct souk_order_import_line {
@@ -95,6 +111,7 @@ json_t *souk_orders_of_user_json(souk_store *db, int64_t user, int max);
 
 /* Inside the erasure's write transaction (DELETE /api/v1/users/me): the
  * account's orders stay for the books without e-mail, shipping address,
+ * the fraud score's card and address fingerprints and billing country,
  * return reasons and the notes the customer wrote (in the history, and in
  * the order.cancelled events through souk_event_redact_tx), and their
  * stored checkout answers are deleted. Returns 0 or a negative

@@ -17,6 +17,9 @@ typedef struct souk__place_in {
     bool has_expected;             /* the shopper's expected_total was sent: */
     int64_t expected_amount;       /*   its minor units */
     const char *expected_currency; /*   and currency */
+    const char *payment_method;    /* what the checkout pays with (NULL: none yet): the card fingerprint */
+    const char *bill_country;      /* the billing country the checkout gave (NULL: none) */
+    const char *channel;           /* where it was placed: "api" (NULL) or "storefront" */
 } souk__place_in;
 
 /* Inside the caller's write transaction: reads cart IN->cart_id at current
@@ -27,7 +30,8 @@ typedef struct souk__place_in {
  * PR), PRICE_CHANGED (IN->has_expected and the cart's total is not the
  * expected one: problems "expected_total", the lines and coupon that moved
  * it, "totals.*" the new totals), OUT_OF_STOCK (problems "lines[i]"), or a
- * database error. On any error the caller rolls back: nothing is kept.
+ * database error. The order is scored for fraud risk (souk__order_fraud_tx)
+ * and held at or above the threshold. On any error the caller rolls back: nothing is kept.
  * *PLACED (optional) gets what was written of the order (texts in A), so
  * that the rest of the transaction need not read it back. */
 souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t *order_id, souk__placed *placed,

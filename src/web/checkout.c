@@ -315,7 +315,7 @@ int souk_web_checkout_submit(souk_req *req, souk_res *res)
         sub.principal = who;
     souk_res sres = {.status = 200};
     souk_buf_init(&sres.body, 4u << 20);
-    souk_orders_api_checkout(&sub, &sres);
+    souk_orders_api_checkout_storefront(&sub, &sres);
     json_t *answer = sres.err ? NULL : souk__web_answer(&sres);
     souk_err e = sres.err;
     int status = sres.status;

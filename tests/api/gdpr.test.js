@@ -233,6 +233,10 @@ describe('GDPR export and erasure, audit chain', () => {
     assert.equal(kept.email, '');
     assert.deepEqual(kept.shipping_address, {});
     assert.equal(kept.totals.total.amount, 1500);
+    // its fraud score stays; the fingerprints of its card and address go with the personal data
+    assert.equal(typeof kept.fraud.score, 'number');
+    assert.equal(sqlite(srv.dbPath, `select count(*) from orders where email = '' and (card_fp is not null or address_fp is not null or bill_country is not null)`), '0');
+    assert.notEqual(sqlite(srv.dbPath, `select count(*) from orders where email = ''`), '0');
 
     // the address can be registered again, as a new account
     const again = await api(srv, 'POST', '/api/v1/auth/register', { body: { email: subject.email, password: password() } });

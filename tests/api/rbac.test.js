@@ -222,6 +222,7 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/analytics/forecasts': () => ({}),
     'GET /api/v1/admin/analytics/reorder': () => ({}),
     'GET /api/v1/admin/analytics/anomalies': () => ({}),
+    'GET /api/v1/admin/analytics/fraud': () => ({}),
     'GET /api/v1/admin/search/synonyms': () => ({}),
     'PUT /api/v1/admin/search/synonyms': () => ({ body: { rules: ['sofa, couch'] } }),
     'GET /api/v1/admin/search/settings': () => ({}),
@@ -327,6 +328,8 @@ describe('RBAC matrix', () => {
     'POST /api/v1/orders/{id}/fulfil': async () => ({ params: { id: (await customerOrderIn('paid')).id } }),
     'POST /api/v1/orders/{id}/ship': async (p) => ({ params: { id: (await customerOrderIn('fulfilled')).id }, body: { carrier: 'RBAC Post', tracking: uniq(`TRK-${p}`) } }),
     'POST /api/v1/orders/{id}/deliver': async () => ({ params: { id: (await customerOrderIn('shipped')).id } }),
+    // not held (the suite's servers hold nothing): the allowed answer is 409 INVALID_STATE
+    'POST /api/v1/orders/{id}/review': async () => ({ params: { id: (await customerOrderIn('paid')).id }, body: { decision: 'release' } }),
     'POST /api/v1/orders/{id}/refunds': async (p) => ({ params: { id: (await paidOrder()).id }, body: { amount: 1, reason: `RBAC refund by ${p}` } }),
     'POST /api/v1/orders/{id}/returns': async (p) => ({
       params: { id: (await deliveredOrder()).id }, body: { lines: [{ variant_id: fx.variantA.id, quantity: 1 }], reason: `RBAC return for ${p}` },

@@ -89,6 +89,47 @@ static void rules_fire_on_crafted_orders_only(void **state)
     assert_true(r.score >= SOUK_FRAUD_THRESHOLD_DEFAULT);
 }
 
+/* The orders the HTTP tests and the checkout wiring craft (tests/api/fraud.test.js,
+ * test_orders_fraud.c), as signals: what they must score. */
+static void checkout_signatures(void **state)
+{
+    (void)state;
+    souk_fraud_result r;
+    /* a first-time guest: no history, nothing known about them, nothing fires */
+    souk_fraud_signals s = {
+        .cards_per_email_24h = 1, .emails_per_address_24h = 1, .amount = 2500, .account_age_days = -1, .high_value = 0};
+    memcpy(s.ship_country, "GB", 3);
+    souk_fraud_score(&s, &r);
+    assert_int_equal(r.score, 0);
+    /* two declined attempts of the e-mail, then a card billed in the US shipped to GB */
+    s.declines_24h = 2;
+    memcpy(s.bill_country, "US", 3);
+    souk_fraud_score(&s, &r);
+    assert_int_equal(r.score, 55);
+    assert_true(has(&r, "declines", 35) && has(&r, "country_mismatch", 20));
+    assert_string_equal(r.reasons[0], "declines"); /* in the table's order */
+    /* the third e-mail shipping to one drop address, on a card used twice that day */
+    s = (souk_fraud_signals){.card_orders_24h = 2,
+                             .address_orders_24h = 2,
+                             .cards_per_email_24h = 1,
+                             .emails_per_address_24h = 3,
+                             .amount = 2500,
+                             .account_age_days = -1};
+    souk_fraud_score(&s, &r);
+    assert_int_equal(r.score, 65);
+    assert_true(has(&r, "many_emails_one_address", 40) && has(&r, "card_velocity", 25));
+    assert_false(has(&r, "address_velocity", 20)); /* two earlier orders to it: not yet velocity */
+    /* a new account's high-value first order: alone it stays under the threshold */
+    s = (souk_fraud_signals){.cards_per_email_24h = 1,
+                             .emails_per_address_24h = 1,
+                             .amount = 90000,
+                             .account_age_days = 0.1,
+                             .high_value = 3000};
+    souk_fraud_score(&s, &r);
+    assert_int_equal(r.score, 45);
+    assert_true(r.score < SOUK_FRAUD_THRESHOLD_DEFAULT);
+}
+
 static void synthetic_set_is_labelled_and_separable(void **state)
 {
     (void)state;
@@ -124,6 +165,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rules_fire_on_crafted_orders_only),
+        cmocka_unit_test(checkout_signatures),
         cmocka_unit_test(synthetic_set_is_labelled_and_separable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

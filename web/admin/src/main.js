@@ -20,6 +20,7 @@ import { Mail } from './mail.js';
 import { Stock } from './stock.js';
 import { Vendors } from './vendors.js';
 import { Imports } from './imports.js';
+import { FraudHolds } from './fraud.js';
 
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
@@ -27,6 +28,7 @@ const NAV = {
     ...(can('analytics:read') ? [['#/customers', 'Customers'], ['#/stock', 'Stock'], ['#/search', 'Search']] : []),
     ...(can('analytics:read') ? [['#/vendors', 'Vendors']] : []),
     ...(can('reviews:moderate') ? [['#/reviews', 'Reviews']] : []),
+    ...(can('analytics:read') ? [['#/fraud', 'Fraud holds']] : []),
     ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
     ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
     ...(can('pricing:manage') ? [['#/promotions', 'Promotions']] : []),
@@ -67,6 +69,7 @@ function route(hash) {
     if (path === '/reviews' && can('reviews:moderate')) return { page: 'reviews', nav: '#/reviews' };
     if (path === '/mail' && can('mail:read')) return { page: 'mail', nav: '#/mail' };
     if (path === '/vendors' && can('analytics:read')) return { page: 'vendors', nav: '#/vendors' };
+    if (path === '/fraud' && can('analytics:read')) return { page: 'fraud', nav: '#/fraud' };
   }
   return { page: 'overview', nav: '#/' };
 }
@@ -82,7 +85,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', stock: face === 'vendor' ? 'Your stock' : 'Stock', search: 'Search', reviews: 'Reviews', mail: 'Mail', vendors: 'Vendors', import: 'Import and export' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', stock: face === 'vendor' ? 'Your stock' : 'Stock', search: 'Search', reviews: 'Reviews', mail: 'Mail', vendors: 'Vendors', import: 'Import and export', fraud: 'Fraud holds' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -104,6 +107,7 @@ function App() {
       ${r.page === 'webhooks' && html`<${Webhooks} />`}
       ${r.page === 'promotions' && html`<${Promotions} />`}
       ${r.page === 'customers' && html`<${Customers} />`}
+      ${r.page === 'fraud' && html`<${FraudHolds} />`}
       ${r.page === 'product' && html`<${ProductDetail} id=${r.id} />`}
       ${r.page === 'stock' && html`<${Stock} />`}
       ${r.page === 'search' && html`<${Search} />`}

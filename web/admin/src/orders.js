@@ -92,7 +92,8 @@ export function OrderDetail({ id }) {
       <dt>Customer</dt><dd>${order.email || 'erased'}</dd>
       <dt>Placed</dt><dd>${dateTime(order.created_at)}</dd>
       <dt>Total</dt><dd>${money(order.totals.total.amount, cur)} (refunded ${money(order.totals.refunded.amount, cur)})</dd>
-      ${order.fraud && html`<dt>Fraud risk</dt><dd>${order.fraud.score}</dd>`}
+      ${order.fraud && html`<dt>Fraud risk</dt><dd class="fraud-risk">${order.fraud.score} of 100 (hold at ${order.fraud.threshold > 100 ? 'never' : order.fraud.threshold})${order.fraud.hold ? ` — ${order.fraud.hold === 'held' ? 'held for review' : order.fraud.hold}` : ''}:
+        ${order.fraud.reasons.length ? order.fraud.reasons.map((x) => `${x.reason.replaceAll('_', ' ')} (${x.points})`).join(', ') : 'no rule fired'}</dd>`}
     </dl>
     <h2>Lines</h2>
     <div class="table-scroll"><table>
@@ -103,6 +104,11 @@ export function OrderDetail({ id }) {
     <${OrderReturns} order=${order} onOrder=${setOrder} onNotice=${setNotice} />
     <h2>Actions</h2>
     <div class="actions">
+      ${order.fraud?.hold === 'held' && order.state === 'paid' && can('orders:review') && html`
+        <${Action} label="Release the hold" run=${(f) => act('Release', 'review', { decision: 'release', reason: f.get('reason') || undefined })()}>
+          <label>Note <input name="reason" maxlength="200" /></label>
+        <//>
+        <${Action} label="Cancel and refund (fraud)" danger run=${act('Cancel', 'review', { decision: 'cancel' })} />`}
       <${Action} label="Fulfil everything left" run=${act('Fulfil', 'fulfil')} />
       <${Action} label="Ship" run=${(f) => act('Ship', 'ship', { carrier: f.get('carrier'), tracking: f.get('tracking') })()}>
         <label>Carrier <input name="carrier" required maxlength="100" /></label>
