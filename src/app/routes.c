@@ -268,7 +268,7 @@ souk_route souk_routes[] = {
     /* currencies (docs/currencies.md): stored exchange rates, the display currencies */
     READ("/api/v1/currencies", souk_fx_api_public, LIST_CACHE),
     ROUTE(SOUK_GET, "/api/v1/admin/currencies/rates", CURRENCIES, souk_fx_api_rates_list),
-    ROUTE(SOUK_PUT, "/api/v1/admin/currencies/rates/{currency}", CURRENCIES, souk_fx_api_rate_put),
+    ROUTE(SOUK_PUT, "/api/v1/admin/currencies/{currency}/rates", CURRENCIES, souk_fx_api_rate_put),
     ROUTE(SOUK_DELETE, "/api/v1/admin/currencies/rates/{id}", CURRENCIES, souk_fx_api_rate_delete),
     ROUTE(SOUK_GET, "/api/v1/admin/currencies/settings", CURRENCIES, souk_fx_api_settings_get),
     ROUTE(SOUK_PUT, "/api/v1/admin/currencies/settings", CURRENCIES, souk_fx_api_settings_put),

@@ -8,7 +8,7 @@
  * GET    /api/v1/admin/currencies/rates[?currency=EUR]  the stored rates of the
  *        store currency, newest effective first (at most SOUK_FX_LIST_MAX), each
  *        with whether it is the one in effect now;
- * PUT    /api/v1/admin/currencies/rates/{currency} {"rate":"0.92","effective_at"?}
+ * PUT    /api/v1/admin/currencies/{currency}/rates {"rate":"0.92","effective_at"?}
  *        sets the rate of one currency from a time on (default now; the same
  *        time again replaces that rate); 200 with it, 422 for a bad rate,
  *        currency or time, or the store currency itself;
