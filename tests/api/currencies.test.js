@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
 import { register } from './lib/auth_util.js';
-import { must } from './lib/orders_util.js';
+import { ADDRESS, must, warehouse, customer, addLine, call, checkout, eventually } from './lib/orders_util.js';
 import { token } from './lib/util.js';
 
 const money = (amount, currency = 'USD') => ({ amount, currency });
@@ -187,5 +187,50 @@ describe('currencies', () => {
     expectError(await g('PATCH', '/api/v1/carts/current', { currency: 'USD' }), 409, 'CONFLICT', 'currency');
     cart = await must(await g('GET', '/api/v1/carts/current'), 200);
     assert.equal(cart.currency, 'EUR');
+  });
+
+  it('analytics: convert=1 converts every order into the currency at the stored rate of its day', async () => {
+    const wh = await warehouse(srv);
+    const mk = async (prices) => {
+      const p = await must(await admin('POST', '/api/v1/products', {
+        title: `Analytics fx ${token()}`, status: 'active', variants: [{ sku: `FXA-${token()}`, prices }],
+      }), 201);
+      await must(await admin('PUT', `/api/v1/variants/${p.variants[0].id}/stock/${wh.id}`, { on_hand: 10, reason: 'count' }), 200);
+      return p.variants[0].id;
+    };
+    const usd = await mk([money(1000)]), eur = await mk([money(1000), money(900, 'EUR')]);
+    const buy = async (currency, variant) => {
+      const c = await customer(srv);
+      await must(await call(srv, c.who, 'POST', '/api/v1/carts', { currency }), 201);
+      await addLine(srv, c.who, variant, 1);
+      await must(await checkout(srv, c.who, { body: { shipping_address: ADDRESS, payment_method: '4242424242424242' } }), 201);
+    };
+    await buy('USD', usd);
+    await buy('EUR', eur);
+    const kpis = (q) => api(srv, 'GET', `/api/v1/admin/analytics/kpis?${q}`, { key: true });
+    // per currency (as before): the USD orders only
+    const per = await eventually(async () => {
+      const r = await kpis('currency=EUR');
+      return r.status === 200 && r.body.current.orders === 1 ? r.body : null;
+    }, 'the EUR order in the facts');
+    assert.equal(per.current.gross_revenue, 900);
+    assert.equal(per.converted, undefined);
+    // converted into USD: 10.00 + 9.00 EUR / 0.5 = 28.00; into JPY (1 USD = 100 JPY since 2026-03-01): 2800 yen
+    const inUsd = await must(await kpis('currency=USD&convert=1'), 200);
+    assert.equal(inUsd.currency, 'USD');
+    assert.equal(inUsd.current.orders, 2);
+    assert.equal(inUsd.current.gross_revenue, 2800);
+    assert.equal(inUsd.converted.unconverted_orders, 0);
+    const inJpy = await must(await kpis('currency=JPY&convert=1'), 200);
+    assert.equal(inJpy.current.gross_revenue, 2800);
+    const ts = await must(await api(srv, 'GET', '/api/v1/admin/analytics/timeseries?currency=USD&convert=1&granularity=month', { key: true }), 200);
+    assert.equal(ts.rows.reduce((a, r) => a + r.gross_revenue, 0), 2800);
+    // a rate change moves the converted answer (the cache keys on the rates)
+    const today = new Date().toISOString().slice(0, 10);
+    await must(await admin('PUT', '/api/v1/admin/currencies/EUR/rates', { rate: '0.9', effective_at: `${today}T00:00:00Z` }), 200);
+    assert.equal((await must(await kpis('currency=USD&convert=1'), 200)).current.gross_revenue, 2000); // 1000 + 900 / 0.9
+    for (const [q, field] of [['convert=1', 'currency'], ['currency=XXX&convert=1', 'currency'], ['currency=USD&convert=2', 'convert']])
+      expectError(await kpis(q), 400, 'BAD_REQUEST', field);
+    expectError(await api(srv, 'GET', '/api/v1/admin/analytics/funnel?convert=1', { key: true }), 400, 'BAD_REQUEST', 'convert');
   });
 });
