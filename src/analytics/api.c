@@ -180,7 +180,8 @@ static int decode(souk_req *req, souk_res *res, const souk_analytics_facts *f, r
         souk_analytics_parse_day(p.from, &q->from);
     *convert = p.convert == 1;
     if (*convert && !p.currency)
-        souk_problems_add(&res->problems, req->arena, "currency", "is required with convert=1: the currency to convert into");
+        souk_problems_add(&res->problems, req->arena, "currency",
+                          "is required with convert=1: the currency to convert into");
     else if (*convert && souk_currency_exponent(p.currency) < 0)
         souk_problems_add(&res->problems, req->arena, "currency", "must be a known ISO 4217 currency to convert into");
     if (q->from > q->to)

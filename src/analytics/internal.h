@@ -63,15 +63,15 @@ static inline bool souk__analytics_line_ok(const souk_analytics_line_chunk *c, s
  * currency nor the target) cannot be converted: its orders are left out and
  * counted. */
 typedef struct souk__analytics_conv_cur {
-    int exp;       /* minor digits */
-    bool identity; /* the store currency: rate 1 */
+    int exp;         /* minor digits */
+    bool identity;   /* the store currency: rate 1 */
     size_t first, n; /* its points in the history */
 } souk__analytics_conv_cur;
 
 typedef struct souk__analytics_conv {
     const souk_fx_history *h;
-    int32_t *day;  /* local day each point of H took effect */
-    int target;    /* index of the target among the facts' currencies; -1: none of them */
+    int32_t *day; /* local day each point of H took effect */
+    int target;   /* index of the target among the facts' currencies; -1: none of them */
     souk__analytics_conv_cur cur[SOUK_ANALYTICS_CURRENCIES_MAX], to;
     int ncur;
 } souk__analytics_conv;

@@ -100,8 +100,8 @@ static void scan_lines_conv(void *ctx, int t, size_t lo, size_t hi)
         if (end > hi)
             end = hi;
         for (; i < end; i++, r++) {
-            if ((m->category != -1 && c->category[r] != m->category) || (m->vendor != -1 && c->vendor[r] != m->vendor) ||
-                (m->channel != -1 && c->channel[r] != m->channel))
+            if ((m->category != -1 && c->category[r] != m->category) ||
+                (m->vendor != -1 && c->vendor[r] != m->vendor) || (m->channel != -1 && c->channel[r] != m->channel))
                 continue;
             int32_t cust = c->customer[r], day = c->day[r];
             int64_t amount;

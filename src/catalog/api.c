@@ -157,8 +157,8 @@ int souk_catalog_api_get(souk_req *req, souk_res *res)
         if (display_fx(req, res, cur, &q, &fx, &fx_until))
             return res->err;
     }
-    souk_err e = souk_catalog_product_write_fx(req->store, req->params[0], admin_view, fx, &res->body,
-                                               &res->cache_until_us);
+    souk_err e =
+        souk_catalog_product_write_fx(req->store, req->params[0], admin_view, fx, &res->body, &res->cache_until_us);
     if (e)
         return fail(res, e);
     res->cache_until_us = earlier(res->cache_until_us, fx_until);

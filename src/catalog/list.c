@@ -378,9 +378,10 @@ static void put_span(souk_buf *out, const page_extras *x, const span *sp)
 static int put_converted_price(souk_store *db, souk_buf *out, const page_extras *x, const list_row *w)
 {
     int64_t base = 0, amount = 0;
-    int r = x->fx ? souk_store_one(db, "SELECT min_amount FROM product_prices WHERE product_id = $1 AND currency = $2",
-                                   SOUK_ARGS(SOUK_I64(w->id), SOUK_TEXTN(x->fx->from, 3)), SOUK_COLS(SOUK_COL_I64(&base)))
-                  : SOUK_DB_DONE;
+    int r = x->fx
+                ? souk_store_one(db, "SELECT min_amount FROM product_prices WHERE product_id = $1 AND currency = $2",
+                                 SOUK_ARGS(SOUK_I64(w->id), SOUK_TEXTN(x->fx->from, 3)), SOUK_COLS(SOUK_COL_I64(&base)))
+                : SOUK_DB_DONE;
     if (r < 0)
         return r;
     if (r != SOUK_DB_ROW || souk_fx_quote_apply(x->fx, base, &amount) < 0) {

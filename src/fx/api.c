@@ -97,9 +97,9 @@ typedef struct row_ctx {
 static json_t *rate_row(souk_stmt *st, void *arg)
 {
     const row_ctx *c = arg;
-    return json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:b}", "id", souk_row_id(st, 0, SOUK_PREFIX_FX_RATE), "base",
-                     c->base, "currency", souk_row_text(st, 1), "rate",
-                     rate_text(souk_stmt_i64(st, 2), souk_stmt_i64(st, 3)), "effective_at", souk_row_time(st, 4), "created_at", souk_row_time(st, 5), "in_effect",
+    return json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:b}", "id", souk_row_id(st, 0, SOUK_PREFIX_FX_RATE), "base", c->base,
+                     "currency", souk_row_text(st, 1), "rate", rate_text(souk_stmt_i64(st, 2), souk_stmt_i64(st, 3)),
+                     "effective_at", souk_row_time(st, 4), "created_at", souk_row_time(st, 5), "in_effect",
                      souk_stmt_i64(st, 6) != 0);
 }
 
@@ -142,8 +142,8 @@ int souk_fx_api_rate_put(souk_req *req, souk_res *res)
     }
     const char *base = req->config->currency;
     if (strcmp(cur, base) == 0) {
-        souk_problems_add(&res->problems, req->arena, "currency",
-                          "is the store currency (%s): its rate is always 1", base);
+        souk_problems_add(&res->problems, req->arena, "currency", "is the store currency (%s): its rate is always 1",
+                          base);
         return souk_res_invalid(res);
     }
     rate_in in;
@@ -201,7 +201,8 @@ int souk_fx_api_rate_delete(souk_req *req, souk_res *res)
 static json_t *display_list(souk_store *db)
 {
     json_t *arr = json_array();
-    souk_stmt *st = souk_store_query(db, "SELECT currency FROM fx_display_currencies ORDER BY position, currency", NULL);
+    souk_stmt *st =
+        souk_store_query(db, "SELECT currency FROM fx_display_currencies ORDER BY position, currency", NULL);
     int r;
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW)
         json_array_append_new(arr, souk_row_text(st, 0));

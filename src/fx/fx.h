@@ -26,8 +26,8 @@
 #include "store/store.h"
 
 #define SOUK_PREFIX_FX_RATE "fxr"
-#define SOUK_FX_DISPLAY_MAX 32 /* enabled display currencies */
-#define SOUK_FX_LIST_MAX 500   /* rates in one list answer */
+#define SOUK_FX_DISPLAY_MAX 32     /* enabled display currencies */
+#define SOUK_FX_LIST_MAX 500       /* rates in one list answer */
 #define SOUK_FX_HISTORY_MAX 100000 /* rates a converted report reads, at most */
 
 /* The rate a display conversion from FROM (the base) into TO uses. */

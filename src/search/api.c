@@ -209,9 +209,9 @@ static int search_parse(souk_req *req, souk_res *res, search_plan *p)
         if (enabled < 0)
             return souk_res_error(res, souk_store_dberr(enabled), NULL);
         if (!enabled)
-            bad = souk_problems_add(pr, a, "currency",
-                                    "search shows prices in the store currency (%s) or an enabled display currency only",
-                                    store_currency);
+            bad = souk_problems_add(
+                pr, a, "currency", "search shows prices in the store currency (%s) or an enabled display currency only",
+                store_currency);
         else if (in.price_min >= 0 || in.price_max >= 0)
             bad = souk_problems_add(pr, a, "currency",
                                     "price_min and price_max are in the store currency (%s): leave currency out",

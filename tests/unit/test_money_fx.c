@@ -40,7 +40,7 @@ static void test_rate_parse(void **state)
     expect_rate("3", 3, 0, "3");
     expect_rate("1.000", 1, 0, "1");
     expect_rate("0.307500", 3075, 4, "0.3075");
-    expect_rate("0.000000000001", 1, 12, "0.000000000001"); /* the smallest: 12 fraction digits */
+    expect_rate("0.000000000001", 1, 12, "0.000000000001");          /* the smallest: 12 fraction digits */
     expect_rate("9999999999", INT64_C(9999999999), 0, "9999999999"); /* the largest: 10 digits */
     expect_rate("00042105.5", 421055, 1, "42105.5");
     expect_rate("1234.567891", INT64_C(1234567891), 6, "1234.567891"); /* 10 significant digits */
@@ -50,10 +50,22 @@ static void test_rate_parse_bounds(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "", "0", "0.000", "-1", "+1", "1e3", " 1", "1 ", ".5", "5.", "1.2.3", "abc", "1,5",
-        "0.0000000000001",   /* 13 fraction digits */
-        "10000000000",       /* 10^10: too large */
-        "1234.5678912",      /* 11 significant digits */
+        "",
+        "0",
+        "0.000",
+        "-1",
+        "+1",
+        "1e3",
+        " 1",
+        "1 ",
+        ".5",
+        "5.",
+        "1.2.3",
+        "abc",
+        "1,5",
+        "0.0000000000001", /* 13 fraction digits */
+        "10000000000",     /* 10^10: too large */
+        "1234.5678912",    /* 11 significant digits */
         "0.00000000000000000000001",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -74,12 +86,12 @@ static void test_rate_parse_bounds(void **state)
 static void test_half_even(void **state)
 {
     (void)state;
-    assert_int_equal((int64_t)souk_money_div_half_even(5, 2), 2);  /* 2.5 → 2 */
-    assert_int_equal((int64_t)souk_money_div_half_even(7, 2), 4);  /* 3.5 → 4 */
+    assert_int_equal((int64_t)souk_money_div_half_even(5, 2), 2); /* 2.5 → 2 */
+    assert_int_equal((int64_t)souk_money_div_half_even(7, 2), 4); /* 3.5 → 4 */
     assert_int_equal((int64_t)souk_money_div_half_even(-5, 2), -2);
     assert_int_equal((int64_t)souk_money_div_half_even(-7, 2), -4);
-    assert_int_equal((int64_t)souk_money_div_half_even(26, 10), 3);  /* 2.6 → 3 */
-    assert_int_equal((int64_t)souk_money_div_half_even(24, 10), 2);  /* 2.4 → 2 */
+    assert_int_equal((int64_t)souk_money_div_half_even(26, 10), 3); /* 2.6 → 3 */
+    assert_int_equal((int64_t)souk_money_div_half_even(24, 10), 2); /* 2.4 → 2 */
     assert_int_equal((int64_t)souk_money_div_half_even(0, 3), 0);
     assert_int_equal((int64_t)souk_money_div_half_even(10, 5), 2);
 }
