@@ -89,3 +89,57 @@ int souk__analytics_conv_amount(const souk__analytics_conv *c, int cur, int32_t 
     const souk__analytics_conv_cur *from = &c->cur[cur];
     return souk_money_convert_exp(amount, from->exp, c->to.exp, rate_on(c, from, day), rate_on(c, &c->to, day), out);
 }
+
+/* 10^E into *OUT unless it overflows */
+static bool pow10_fits(int e, int64_t *out)
+{
+    int64_t p = 1;
+    while (e-- > 0)
+        if (__builtin_mul_overflow(p, 10, &p))
+            return false;
+    *out = p;
+    return true;
+}
+
+int souk__analytics_conv_amount_memo(const souk__analytics_conv *c, souk__analytics_conv_memo *m, int cur, int32_t day,
+                                     int64_t amount, int64_t *out)
+{
+    if (cur == c->target) {
+        *out = amount;
+        return 0;
+    }
+    if (m->cur != cur || m->day != day) {
+        m->cur = cur;
+        m->day = day;
+        m->fast = false;
+        m->ok = souk__analytics_conv_ok(c, cur);
+        if (!m->ok)
+            return -1;
+        const souk__analytics_conv_cur *from = &c->cur[cur];
+        m->from = rate_on(c, from, day);
+        m->to = rate_on(c, &c->to, day);
+        /* as souk_money_convert_exp: amount × to × 10^(s_from + e_to) / (from × 10^(s_to + e_from)) */
+        int up = m->from->scale + c->to.exp, down = m->to->scale + from->exp;
+        int common = up < down ? up : down;
+        int64_t pu, pd;
+        m->fast = m->from->units > 0 && pow10_fits(up - common, &pu) && pow10_fits(down - common, &pd) &&
+                  !__builtin_mul_overflow(m->to->units, pu, &m->num) &&
+                  !__builtin_mul_overflow(m->from->units, pd, &m->den);
+    }
+    if (!m->ok)
+        return -1;
+    int64_t p;
+    if (m->fast && amount <= SOUK_MONEY_MAX && amount >= -SOUK_MONEY_MAX &&
+        !__builtin_mul_overflow(amount, m->num, &p)) {
+        bool neg = p < 0;
+        uint64_t n = neg ? (uint64_t)0 - (uint64_t)p : (uint64_t)p, d = (uint64_t)m->den;
+        uint64_t q = n / d, rem = n % d;
+        if (rem > d - rem || (rem == d - rem && (q & 1)))
+            q++; /* half to even, as souk_money_div_half_even */
+        if (q > (uint64_t)SOUK_MONEY_MAX)
+            return -1;
+        *out = neg ? -(int64_t)q : (int64_t)q;
+        return 0;
+    }
+    return souk_money_convert_exp(amount, c->cur[cur].exp, c->to.exp, m->from, m->to, out);
+}

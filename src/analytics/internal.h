@@ -89,6 +89,21 @@ bool souk__analytics_conv_ok(const souk__analytics_conv *c, int cur);
  * 0, or -1 (not convertible, or out of bounds). */
 int souk__analytics_conv_amount(const souk__analytics_conv *c, int cur, int32_t day, int64_t amount, int64_t *out);
 
+/* The same with a scan's memo of the last (currency, day) it converted: its
+ * rates reduced to one fraction num/den, applied in 64 bits when the product
+ * fits (the lines of an order come together, so most lines hit it), else
+ * exactly as souk__analytics_conv_amount. Each thread keeps its own memo,
+ * set up with cur = -1. The results are the same to the minor unit. */
+typedef struct souk__analytics_conv_memo {
+    int cur;
+    int32_t day;
+    bool ok, fast;
+    int64_t num, den;
+    const souk_rate *from, *to;
+} souk__analytics_conv_memo;
+int souk__analytics_conv_amount_memo(const souk__analytics_conv *c, souk__analytics_conv_memo *m, int cur, int32_t day,
+                                     int64_t amount, int64_t *out);
+
 /* The bucket start of DAY for granularity G (0 day, 1 ISO week, 2 month),
  * and the first day of the next bucket. */
 int32_t souk__analytics_bucket(int32_t day, int g);

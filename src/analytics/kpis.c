@@ -94,6 +94,7 @@ static void scan_lines_conv(void *ctx, int t, size_t lo, size_t hi)
     int64_t *gross = e->t_gross[t], *units = e->t_units[t];
     int32_t *first = e->t_first[t];
     const souk_analytics_match *m = &e->m;
+    souk__analytics_conv_memo memo = {.cur = -1};
     for (size_t i = lo; i < hi;) {
         const souk_analytics_line_chunk *c = SOUK_ANALYTICS_LC(e->f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i), end = i - r + SOUK_ANALYTICS_CHUNK;
@@ -105,7 +106,7 @@ static void scan_lines_conv(void *ctx, int t, size_t lo, size_t hi)
                 continue;
             int32_t cust = c->customer[r], day = c->day[r];
             int64_t amount;
-            if (souk__analytics_conv_amount(&e->conv, c->currency[r], day, c->amount[r], &amount) < 0)
+            if (souk__analytics_conv_amount_memo(&e->conv, &memo, c->currency[r], day, c->amount[r], &amount) < 0)
                 continue; /* no stored rate: left out, counted in the head */
             if (cust >= 0 && day < first[cust])
                 first[cust] = day;

@@ -26,7 +26,8 @@
 
 #include <string.h>
 
-#include "analytics/analytics.h"
+#include "analytics/internal.h"
+#include "core/rng.h"
 #include "core/time.h"
 
 static int64_t at(const char *rfc3339)
@@ -183,12 +184,52 @@ static void test_no_rate_for_the_target(void **state)
     json_decref(r);
 }
 
+/* The scan's 64-bit fast path gives the same minor units as the exact 128-bit conversion, for
+ * random amounts (ties included) and rates of every size, in and out of each minor-unit class. */
+static void test_memo_matches_exact(void **state)
+{
+    (void)state;
+    static souk_analytics_facts f;
+    assert_int_equal(souk_analytics_facts_init(&f, NULL), 0);
+    static const char *const codes[] = {"EUR", "JPY", "KWD", "USD"};
+    for (int i = 0; i < 4; i++)
+        order(&f, 100 + i, 0, "2026-03-01T10:00:00Z", codes[i], 100);
+    souk_rng seed = {42};
+    for (int round = 0; round < 200; round++) {
+        souk_fx_point p[3];
+        for (int k = 0; k < 3; k++) { /* EUR, JPY, KWD against USD */
+            int64_t units = (int64_t)(souk_rng_next(&seed) % UINT64_C(9999999999)) + 1;
+            int scale = (int)(souk_rng_next(&seed) % 13);
+            p[k] = (souk_fx_point){"", at("2026-01-01T00:00:00Z"), {units, scale}};
+            memcpy(p[k].currency, codes[k], 4);
+        }
+        souk_fx_history h = {"USD", p, 3, 7};
+        for (int target = 0; target < 4; target++) {
+            souk__analytics_conv c;
+            assert_int_equal(souk__analytics_conv_init(&c, &f, 4, &h, codes[target]), 0);
+            souk__analytics_conv_memo m = {.cur = -1};
+            for (int n = 0; n < 50; n++) {
+                int cur = (int)(souk_rng_next(&seed) % 4);
+                int64_t amount = (int64_t)(souk_rng_next(&seed) % (n % 5 == 0 ? UINT64_C(1000000000000) : 100000));
+                int64_t a = -1, b = -1;
+                int ra = souk__analytics_conv_amount(&c, cur, day("2026-03-01"), amount, &a);
+                int rb = souk__analytics_conv_amount_memo(&c, &m, cur, day("2026-03-01"), amount, &b);
+                if (ra != rb || (ra == 0 && a != b))
+                    fail_msg("%lld %s → %s: exact %d/%lld, memo %d/%lld", (long long)amount, codes[cur], codes[target],
+                             ra, (long long)a, rb, (long long)b);
+            }
+            souk__analytics_conv_release(&c);
+        }
+    }
+    souk_analytics_facts_release(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kpis_converted_into_usd), cmocka_unit_test(test_kpis_converted_into_eur),
         cmocka_unit_test(test_per_currency_unchanged),  cmocka_unit_test(test_timeseries_converted),
-        cmocka_unit_test(test_no_rate_for_the_target),
+        cmocka_unit_test(test_no_rate_for_the_target),  cmocka_unit_test(test_memo_matches_exact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
