@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   make gcc clang libclang-rt-14-dev pkg-config
   libh2o-evloop-dev libssl-dev zlib1g-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev
-  liboath-dev libcurl4-openssl-dev libpq-dev postgresql libqrencode-dev
+  liboath-dev libcurl4-openssl-dev libpq-dev postgresql libhiredis-dev redis-server libqrencode-dev
   libstemmer-dev libutf8proc-dev libroaring-dev libopenblas-dev liblapacke-dev
   chromium
   sqlite3 curl jq wrk nginx-light
@@ -36,6 +36,10 @@ if ((${#missing[@]})); then
   }
   # we start our own nginx (bench) on loopback ports; never leave the distribution's one running
   if pgrep -x nginx >/dev/null 2>&1 && [ -f /run/nginx.pid ]; then $sudo nginx -s stop 2>/dev/null || true; fi
+  # nor the distribution's Redis: the tests start private ones on loopback ports (scripts/redis-test.sh)
+  if [ -f /run/redis/redis-server.pid ] && pgrep -x redis-server >/dev/null 2>&1; then
+    $sudo kill "$(cat /run/redis/redis-server.pid)" 2>/dev/null || true
+  fi
 fi
 
 # npm ci empties node_modules first: through a symlink (a worktree sharing another checkout's

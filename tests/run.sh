@@ -31,6 +31,23 @@ if [ -z "${SOUK_TEST_PG_DSN:-}" ]; then
   fi
 fi
 
+# Redis for the unit test of the shared rate-limit bucket (test_redis): a throw-away server on
+# loopback when redis-server is installed (scripts/deps.sh installs it), stopped on exit. The HTTP
+# tests of Redis (tests/api/redis.test.js) start and stop their own, since they stop it mid-run;
+# without redis-server both are skipped, saying why. SOUK_TEST_REDIS set by the caller names a
+# server of their own instead.
+if [ -z "${SOUK_TEST_REDIS:-}" ] && command -v redis-server >/dev/null 2>&1; then
+  redis_dir=$(mktemp -d /tmp/souk-test-redis.XXXXXX)
+  trap '[ -n "${pg_dir:-}" ] && scripts/pg-test.sh stop "$pg_dir"; scripts/redis-test.sh stop "$redis_dir"' EXIT
+  if SOUK_TEST_REDIS=$(scripts/redis-test.sh start "$redis_dir"); then
+    export SOUK_TEST_REDIS
+  else
+    echo "Redis did not start: the shared rate-limit unit test cannot run" >&2
+    failed=$((failed + 1))
+    failures+=("redis server")
+  fi
+fi
+
 section "unit tests"
 for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] || continue

@@ -1,13 +1,17 @@
 // souk storefront enhancements. The pages work without this file; with it:
 // autocomplete under the search box (GET /api/v1/search/suggest), the
-// variant picker's price, and behaviour events (POST /api/v1/events): a
+// variant picker's price (copied from the chosen label, sale price
+// included), and behaviour events (POST /api/v1/events): a
 // product_view on product pages, an add_to_cart when its form is sent, a
-// rec_click on a recommended product, a search on the first page of results
-// and a search_click on a result, under an anonymous id kept in this
+// remove_from_cart or add_to_cart for a quantity changed on the cart page, a
+// checkout_started on the checkout page, a rec_click on a recommended
+// product, a search on the first page of results and a search_click on a result, under an anonymous id kept in this
 // browser's localStorage (nothing personal; a signed-in customer's product
 // pages send them as the customer, which links the id to the account); and
-// the home page's "Picked for you" list. Text only ever
-// goes in with textContent, never as HTML. Served from /assets/ under a
+// the home page's "Picked for you" list; and the cart page's forms sent
+// without a page load (its content replaced by the server's own answer, parsed
+// with DOMParser, whose scripts never run). Text from the API only ever goes
+// in with textContent, never as HTML. Served from /assets/ under a
 // script-src 'self' policy. A form marked data-autosubmit (the session
 // renewal, /account/renew) is sent at once; without this file it waits for its button.
 (function () {
@@ -116,7 +120,17 @@
             pr.className = 'price';
             var digits = 2;
             try { digits = new Intl.NumberFormat('en', { style: 'currency', currency: p.price.currency }).resolvedOptions().maximumFractionDigits; } catch (e) { /* keep 2 */ }
-            pr.textContent = p.price.currency + ' ' + (p.price.amount / Math.pow(10, digits)).toFixed(digits);
+            var money = function (a) { return p.price.currency + ' ' + (a / Math.pow(10, digits)).toFixed(digits); };
+            if (p.price.sale && typeof p.price.sale.amount === 'number') { // a flash sale runs: as the server's cards
+              var now = document.createElement('span');
+              now.className = 'sale';
+              now.textContent = money(p.price.sale.amount);
+              var was = document.createElement('del');
+              was.textContent = money(p.price.amount);
+              pr.append(now, ' ', was);
+            } else {
+              pr.textContent = money(p.price.amount);
+            }
             li.appendChild(pr);
           }
           grid.appendChild(li);
@@ -138,6 +152,59 @@
       send(ev);
     });
   }
+  // the cart page's quantity forms: a lower quantity or Remove sends remove_from_cart for what
+  // went, a higher one add_to_cart for what came (F: the form, SUBMITTER: the button pressed)
+  var cartEvent = function (f, submitter) {
+    var variant = f.querySelector('input[name="variant"]'), qty = f.querySelector('input[name="quantity"]');
+    if (f.getAttribute('action') !== '/cart/update' || !variant || !qty) return;
+    var before = Number(qty.defaultValue) || 0;
+    var after = submitter && submitter.name === 'remove' ? 0 : Math.max(0, Number(qty.value) || 0);
+    if (after === before) return;
+    send({ type: after < before ? 'remove_from_cart' : 'add_to_cart', variant_id: variant.value,
+      quantity: Math.min(999, Math.abs(after - before)) });
+  };
+  // the cart page's forms without a page load: each is sent by fetch, and the cart page the server
+  // answers (after its redirect, or an error page) takes the place of this one's content; the
+  // status line keeps its element, so screen readers hear what changed, and focus stays where it was.
+  // Without script (or fetch) the forms post and the browser loads the answer, as before.
+  var main = document.getElementById('main');
+  if (location.pathname === '/cart' && main && window.fetch && window.DOMParser) {
+    document.addEventListener('submit', function (e) {
+      var f = e.target;
+      var action = f.getAttribute && f.getAttribute('action');
+      if (!action || !/^\/cart\/(update|coupon|shipping)$/.test(action)) return;
+      e.preventDefault();
+      cartEvent(f, e.submitter);
+      var data = new URLSearchParams(new FormData(f));
+      if (e.submitter && e.submitter.name) data.append(e.submitter.name, e.submitter.value);
+      var focused = document.activeElement && document.activeElement.id;
+      fetch(action, { method: 'POST', body: data, credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' } })
+        .then(function (r) { return r.text().then(function (t) { return { url: r.url, text: t }; }); })
+        .then(function (a) {
+          var next = new DOMParser().parseFromString(a.text, 'text/html').getElementById('main');
+          if (!next) { location.assign(a.url); return; }
+          var oldStatus = main.querySelector('[role="status"]'), newStatus = next.querySelector('[role="status"]');
+          var nodes = Array.prototype.map.call(next.childNodes, function (n) { return document.importNode(n, true); });
+          main.replaceChildren.apply(main, nodes);
+          var placed = main.querySelector('[role="status"]');
+          if (oldStatus && placed) { // the same live region, with the new words
+            oldStatus.textContent = newStatus ? newStatus.textContent : '';
+            placed.replaceWith(oldStatus);
+          }
+          if (new URL(a.url).pathname === '/cart') history.replaceState(null, '', a.url);
+          var again = focused && document.getElementById(focused);
+          if (again) again.focus();
+        })
+        .catch(function () { f.submit(); });
+    });
+  } else {
+    document.querySelectorAll('form[action="/cart/update"]').forEach(function (f) {
+      f.addEventListener('submit', function (e) { cartEvent(f, e.submitter); });
+    });
+  }
+  // the checkout page with its form: checkout_started, once per visit of the page
+  if (document.querySelector('form[action="/checkout"]')) send({ type: 'checkout_started' });
   var results = document.querySelector('ul.grid[data-query]');
   if (results) {
     var query = results.dataset.query.slice(0, 200), offset = Number(results.dataset.offset) || 0;
@@ -151,7 +218,8 @@
   var price = document.getElementById('variant-price');
   document.querySelectorAll('input[name="variant"]').forEach(function (r) {
     r.addEventListener('change', function () {
-      if (price && r.dataset.price) price.textContent = r.dataset.price;
+      var shown = r.parentNode && r.parentNode.querySelector('.vprice'); // the label's price, sale and all
+      if (price && shown) price.replaceChildren.apply(price, Array.prototype.map.call(shown.childNodes, function (n) { return n.cloneNode(true); }));
     });
   });
 })();

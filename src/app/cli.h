@@ -26,6 +26,17 @@ int souk_cmd_serve(int argc, char **argv);
 int souk_cmd_migrate(int argc, char **argv);
 int souk_cmd_demo(int argc, char **argv);
 int souk_cmd_import(int argc, char **argv);
+
+/* `souk import shopify [--db DSN] [--errors FILE] [--batch N] FILE`
+ * (cmd_exchange.c, reached through souk_cmd_import): the Shopify product CSV
+ * with a progress bar. 0 when every row was used, 1 when a row or product
+ * was refused (reported) or the import failed, 2 for usage errors. */
+int souk_cmd_import_shopify(int argc, char **argv);
+
+/* `souk export products|orders [--db DSN] [--out FILE]` (cmd_exchange.c):
+ * the catalog as Shopify product CSV, or the order lines as CSV. 0, 1 when
+ * the database or the output fails, 2 for usage errors. */
+int souk_cmd_export(int argc, char **argv);
 int souk_cmd_user(int argc, char **argv);
 int souk_cmd_keys(int argc, char **argv);
 int souk_cmd_routes(int argc, char **argv);

@@ -286,6 +286,15 @@ static bool find_product(void *arg, const char *code, souk_import_product *out)
 
 int souk_cmd_import(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) { /* the first word that is no option's value names the format */
+        if (argv[i][0] == '-') {
+            i += strchr(argv[i], '=') == NULL && strcmp(argv[i], "--orders") != 0;
+            continue;
+        }
+        if (strcmp(argv[i], "shopify") == 0)
+            return souk_cmd_import_shopify(argc, argv);
+        break;
+    }
     souk_config cfg;
     if (souk_cli_config(&cfg) < 0)
         return SOUK_EXIT_USAGE;

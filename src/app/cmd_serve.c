@@ -9,6 +9,7 @@
 #include "app/cli.h"
 #include "app/routes.h"
 #include "core/log.h"
+#include "http/redis.h"
 #include "http/server.h"
 #include "app/anchor.h"
 #include "app/background.h"
@@ -77,7 +78,7 @@ static void audit_request(souk_store *db, const souk_req *req, const souk_res *r
 /* Another process committed: what this one keeps in memory may be stale. */
 static void external_change(void)
 {
-    souk_identity_invalidate();
+    souk_identity_invalidate_here(); /* the writer broadcast its own change, if it could */
     souk_inventory_live_forget();
 }
 
@@ -93,10 +94,13 @@ static bool workers = true;
 
 static int parse_common(int argc, char **argv, souk_config *cfg, bool *access_log, bool serve)
 {
-    static const struct option long_opts[] = {
-        {"listen", required_argument, NULL, 'l'},  {"db", required_argument, NULL, 'd'},
-        {"threads", required_argument, NULL, 't'}, {"no-access-log", no_argument, NULL, 'n'},
-        {"no-workers", no_argument, NULL, 'w'},    {NULL, 0, NULL, 0}};
+    static const struct option long_opts[] = {{"listen", required_argument, NULL, 'l'},
+                                              {"db", required_argument, NULL, 'd'},
+                                              {"threads", required_argument, NULL, 't'},
+                                              {"no-access-log", no_argument, NULL, 'n'},
+                                              {"no-workers", no_argument, NULL, 'w'},
+                                              {"redis", required_argument, NULL, 'r'},
+                                              {NULL, 0, NULL, 0}};
     char err[512];
     int c;
     optind = 1;
@@ -112,6 +116,8 @@ static int parse_common(int argc, char **argv, souk_config *cfg, bool *access_lo
             *access_log = false;
         else if (serve && c == 'w')
             workers = false;
+        else if (serve && c == 'r')
+            r = souk_config_set_redis(cfg, optarg, err, sizeof err);
         else {
             fprintf(stderr, "souk: see 'souk %s --help'\n", argv[0]);
             return -1;
@@ -157,6 +163,13 @@ int souk_cmd_serve(int argc, char **argv)
     }
     if (souk_background_mail_config() < 0 || souk_anchor_configure() < 0) /* jobs: before the workers start */
         return SOUK_EXIT_USAGE;
+    if (cfg.redis[0]) { /* shared rate limits and broadcasts; connects in the background */
+        souk_redis_on(SOUK_REDIS_IDENTITY, souk_identity_invalidate_here);
+        if (souk_redis_start(cfg.redis, cfg.redis_timeout_ms, err, sizeof err) < 0) {
+            souk_log_error("%s", err);
+            return SOUK_EXIT_USAGE;
+        }
+    }
     /* every connection opened from here on writes through one committer */
     souk_store_group *group = NULL;
     if (cfg.group_commit) {
@@ -232,6 +245,7 @@ int souk_cmd_serve(int argc, char **argv)
     if (workers)
         souk_background_stop();
     souk_store_group_stop(group); /* last: the workers' final transactions go through it */
+    souk_redis_stop();
     return rc == 0 ? SOUK_EXIT_OK : SOUK_EXIT_FAIL;
 }
 

@@ -30,6 +30,7 @@
 #include "core/log.h"
 #include "core/query.h"
 #include "events/events.h"
+#include "exchange/exchange.h"
 #include "identity/identity.h"
 #include "analytics/analytics.h"
 #include "jobs/jobs.h"
@@ -100,6 +101,7 @@ void souk_background_register(void)
     souk_identity_register_jobs();
     souk_anchor_register();
     souk_webhooks_register();
+    souk_exchange_register_jobs();
 }
 
 int souk_background_mail_config(void)

@@ -265,6 +265,20 @@ int souk_demo_history(souk_store *db, souk_demo_item *items, size_t n, int days,
     traffic t = {.o = o, .items = items, .n = n, .sales = sales, .nsales = nsales, .seed = seed};
     if (rc == 0)
         rc = write_traffic(db, &t);
+    souk_demo_purchase *bought = NULL;
+    size_t nbought = 0, capbought = 0;
+    for (size_t s = 0; s < nsales && rc == 0; s++) {
+        int64_t user = souk_import_orders_user(o, sales[s].who);
+        for (int l = 0; l < sales[s].nlines && user && rc == 0; l++) {
+            if (nbought == capbought && souk_grow(&bought, &capbought, nbought + 1, sizeof *bought) < 0)
+                rc = -1;
+            else
+                bought[nbought++] = (souk_demo_purchase){user, items[sales[s].items[l]].product_id};
+        }
+    }
+    if (rc == 0 && nbought)
+        rc = souk_demo_reviews(db, bought, nbought, seed);
+    free(bought);
     souk_import_orders_free(o);
     free(sales);
     return rc;

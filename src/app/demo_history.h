@@ -4,7 +4,8 @@
  * something to show on the first run. The orders go through the same
  * importer as Online Retail's (import_orders.h): customer accounts
  * demo-<n>@customers.example without a password, orders delivered and paid
- * at their dates, external reference "demo:<invoice>".
+ * at their dates, external reference "demo:<invoice>", and reviews of part
+ * of what they received (demo_reviews.c).
  */
 #ifndef SOUK_APP_DEMO_HISTORY_H
 #define SOUK_APP_DEMO_HISTORY_H
@@ -31,5 +32,15 @@ typedef struct souk_demo_item {
  * from customers who come back. The same SEED gives the same history
  * (apart from ids and the dates, which follow today). 0, or -1 (printed). */
 int souk_demo_history(souk_store *db, souk_demo_item *items, size_t n, int days, uint64_t seed);
+
+/* A product a customer account received in the demo's history. */
+typedef struct souk_demo_purchase {
+    int64_t user_id, product_id;
+} souk_demo_purchase;
+
+/* Writes reviews of about a fifth of the purchases P[0..N) (the same SEED, the
+ * same reviews), mostly four and five stars, approved; a customer reviews a
+ * product once. 0, or -1 (printed). Called by souk_demo_history. */
+int souk_demo_reviews(souk_store *db, const souk_demo_purchase *p, size_t n, uint64_t seed);
 
 #endif

@@ -11,7 +11,8 @@
 
 static const souk_command commands[] = {
     {"serve", "run the HTTP server",
-     "usage: souk serve [--listen ADDR:PORT] [--db DSN] [--threads N] [--no-access-log] [--no-workers]\n\n"
+     "usage: souk serve [--listen ADDR:PORT] [--db DSN] [--threads N] [--no-access-log] [--no-workers]\n"
+     "                  [--redis URL]\n\n"
      "Serves the API on ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free port, logged as\n"
      "\"listening\"). Applies pending migrations first. On a database without accounts it\n"
      "warns how to create an admin ('souk user create'; 'souk demo' makes one with a demo store).\n"
@@ -21,7 +22,11 @@ static const souk_command commands[] = {
      "  --threads N         event-loop threads (SOUK_THREADS, default: one per core)\n"
      "  --no-access-log     do not log every request (SOUK_ACCESS_LOG=off)\n"
      "  --no-workers        do not run job workers and the event dispatcher in this process\n"
-     "                      (run 'souk worker' beside it instead)\n",
+     "                      (run 'souk worker' beside it instead)\n"
+     "  --redis URL         redis://[[user]:password@]host[:port][/db] shared by several nodes: one\n"
+     "                      rate-limit budget, revocations and cache invalidations broadcast\n"
+     "                      (SOUK_REDIS; optional: without it, or while it is down, each node\n"
+     "                      counts its own and follows the database within SOUK_WATCH_MS)\n",
      souk_cmd_serve},
     {"migrate", "apply pending database migrations",
      "usage: souk migrate [--db DSN]\n\n"
@@ -35,16 +40,33 @@ static const souk_command commands[] = {
      "the same store. Refuses a database that already has products. Creates and prints the\n"
      "admin API key when the database has none. --history DAYS (at most 730) adds that many\n"
      "days of past orders up to yesterday, delivered and paid, from made-up customer accounts\n"
-     "(demo-N@customers.example, no password), so the reports and dashboards have data.\n",
+     "(demo-N@customers.example, no password), and approved reviews of about a fifth of\n"
+     "what they received, so the reports, dashboards and ratings have data.\n",
      souk_cmd_demo},
-    {"import", "import data (online-retail)",
-     "usage: souk import online-retail [--db DSN] [--errors FILE] FILE\n\n"
+    {"import", "import data (online-retail, shopify)",
+     "usage: souk import online-retail [--db DSN] [--errors FILE] [--orders] FILE\n"
+     "       souk import shopify [--db DSN] [--errors FILE] [--batch N] FILE\n\n"
+     "shopify: imports a Shopify product CSV (Handle, Title, Body (HTML), Vendor, Type, Tags,\n"
+     "Status, Option1-3 Name/Value, Variant SKU/Price/Inventory Qty, Image Src/Position/Alt\n"
+     "Text; other columns are ignored): one product per Handle with its variants, images and\n"
+     "stock, prices in SOUK_CURRENCY. Shows a progress bar with rows/s; every row it cannot\n"
+     "use is reported with its line number and skipped. Running it again changes only what\n"
+     "differs. --batch: products per transaction (default 500, at most 2000). Exit status 1\n"
+     "when any row or product was refused. See docs/import-export.md.\n\n"
+     "online-retail:\n"
      "Imports products from the UCI Online Retail data set (CSV, optionally gzip-compressed):\n"
      "one product per StockCode, titled by its Description, priced in GBP by the UnitPrice of\n"
      "its latest sale. Shows a progress bar and reports every row it cannot use, with its\n"
      "line number (all of them into FILE with --errors, the first 20 on stderr). Running it\n"
      "again updates what changed and creates nothing twice.\n",
      souk_cmd_import},
+    {"export", "export the catalog as Shopify product CSV, or the orders as CSV",
+     "usage: souk export products|orders [--db DSN] [--out FILE]\n\n"
+     "products: every product (any status) in Shopify's product CSV layout, prices in\n"
+     "SOUK_CURRENCY and stock of warehouse \"main\" -- what 'souk import shopify' reads back\n"
+     "without a change. orders: one row per order line with its order's totals. To FILE, or\n"
+     "standard output. Columns: docs/import-export.md.\n",
+     souk_cmd_export},
     {"user", "create accounts",
      "usage: souk user create --email E --role ROLE [--name N] [--vendor vend_…] [--api-key] [--db DSN]\n\n"
      "Creates an account. ROLE is customer, vendor, inventory_manager or admin; vendors need\n"

@@ -15,6 +15,7 @@
 #include "behaviour/api.h"
 #include "cart/api.h"
 #include "catalog/api.h"
+#include "exchange/api.h"
 #include "fx/api.h"
 #include "identity/api.h"
 #include "inventory/api.h"
@@ -295,6 +296,11 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/admin/mail", "mail:read", souk_mail_api_list),
 
     /* outgoing webhooks (docs/webhooks.md): create and update resolve the URL's host (blocking) */
+    /* data in and out (src/exchange): the import runs in a job, the export on the CPU pool */
+    ROUTE(SOUK_POST, "/api/v1/admin/imports", CATALOG_WRITE, souk_exchange_api_import, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/imports/{id}", CATALOG_WRITE, souk_exchange_api_import_get),
+    ROUTE(SOUK_GET, "/api/v1/admin/exports/products", CATALOG_WRITE, souk_exchange_api_export_products,
+          .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/webhooks", WEBHOOKS, souk_webhooks_api_list),
     ROUTE(SOUK_POST, "/api/v1/admin/webhooks", WEBHOOKS, souk_webhooks_api_create, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/webhooks/{id}", WEBHOOKS, souk_webhooks_api_get),
@@ -313,6 +319,7 @@ souk_route souk_routes[] = {
     WEB(SOUK_GET, "/c/{slug}", souk_web_category, .cache_control = WEB_CACHE, .cacheable = true),
     WEB(SOUK_GET, "/search", souk_web_search),
     WEB(SOUK_GET, "/p/{slug}", souk_web_product),
+    WEB(SOUK_POST, "/p/{slug}/review", souk_web_review_post),
     WEB(SOUK_GET, "/cart", souk_web_cart),
     WEB(SOUK_POST, "/cart/add", souk_web_cart_add),
     WEB(SOUK_POST, "/cart/update", souk_web_cart_update),

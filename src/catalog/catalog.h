@@ -281,6 +281,36 @@ souk_err souk_catalog_product_create_tx(souk_store *db, const souk_product_in *i
 souk_err souk_catalog_product_upsert_external_tx(souk_store *db, const souk_product_in *in, souk_arena *a,
                                                  souk_problems *pr, int64_t *id, bool *created, bool *changed);
 
+/* Makes the product of IN->external_ref (required) look like IN, inside the
+ * caller's transaction (bulk importers; sync.c): creates it when there is
+ * none — unless IN->slug names a product without an external reference,
+ * which is then adopted (it takes IN->external_ref); a slug taken otherwise
+ * is derived from the title instead — or else writes only what differs:
+ * title, description, status, brand_id and category_id (0 = none), the
+ * attributes and the images (each list replaced when it differs), each
+ * variant by SKU (inserted, updated, its prices upserted in the currencies
+ * IN names) and archives the active variants IN no longer lists. vendor_id
+ * is left as it is. *ID gets the product, *CREATED whether it was new,
+ * *CHANGED whether anything was written, VARIANT_IDS (optional, room for
+ * IN->variants.count) the variant id of each input variant. Errors as for
+ * souk_catalog_product_create_tx, and CONFLICT "variants[i].sku" for a SKU
+ * of another product or one listed twice (checked before anything is
+ * written). */
+souk_err souk_catalog_product_sync_external_tx(souk_store *db, const souk_product_in *in, souk_arena *a,
+                                               souk_problems *pr, int64_t *id, bool *created, bool *changed,
+                                               int64_t *variant_ids);
+
+/* One product of a page for exporters: its id and external reference
+ * ("" when it has none, or one longer than the buffer). */
+typedef struct souk_catalog_product_ref {
+    int64_t id;
+    char external_ref[256];
+} souk_catalog_product_ref;
+
+/* Up to MAX products of any status with an id greater than AFTER, ascending,
+ * into ROWS; *COUNT gets how many (0: no more). SOUK_OK or a database error. */
+souk_err souk_catalog_products_page(souk_store *db, int64_t after, souk_catalog_product_ref *rows, int max, int *count);
+
 /* Applies the fields present in IN (decoded with
  * souk_catalog_product_update_spec; a null brand_id/vendor_id/category_id
  * clears it) to product ID; attributes and images, when present, replace the

@@ -108,6 +108,10 @@ int souk__catalog_touch_product(souk_store *db, int64_t product);
 int souk__catalog_insert_variant(souk_store *db, int64_t product, const souk_variant_in *v, int64_t position,
                                  int64_t *id);
 
+/* The options M as stored: compact JSON with sorted keys (malloc'd; NULL
+ * when memory runs out). */
+char *souk__catalog_options_text(const souk_json_strmap *m);
+
 /* Replaces the prices of VARIANT with PRICES (souk_price_in). SOUK_DB_DONE
  * or a negative souk_db_status. */
 int souk__catalog_replace_prices(souk_store *db, int64_t variant, const souk_json_array *prices);

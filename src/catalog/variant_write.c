@@ -18,9 +18,7 @@ static const char *status_name(int status)
     return status == SOUK_VARIANT_ARCHIVED ? "archived" : "active";
 }
 
-/* The options as stored: compact JSON with sorted keys (malloc'd; NULL when
- * memory runs out). */
-static char *options_text(const souk_json_strmap *m)
+char *souk__catalog_options_text(const souk_json_strmap *m)
 {
     json_t *o = json_object();
     for (size_t i = 0; i < m->count; i++)
@@ -33,7 +31,7 @@ static char *options_text(const souk_json_strmap *m)
 int souk__catalog_insert_variant(souk_store *db, int64_t product, const souk_variant_in *v, int64_t position,
                                  int64_t *id)
 {
-    char *opts = options_text(&v->options);
+    char *opts = souk__catalog_options_text(&v->options);
     if (!opts)
         return SOUK_DB_HARD;
     *id = souk_id_next();
@@ -123,7 +121,7 @@ static souk_err update_body(souk_store *db, void *arg)
     if (e || (souk_json_present(spec, v, SOUK_VF_SKU) && (e = check_sku(db, v->sku, c->id, c->a, c->pr))))
         return e;
     char *opts = NULL;
-    if (souk_json_present(spec, v, SOUK_VF_OPTIONS) && !(opts = options_text(&v->options)))
+    if (souk_json_present(spec, v, SOUK_VF_OPTIONS) && !(opts = souk__catalog_options_text(&v->options)))
         return SOUK_E_INTERNAL;
     /* one UPDATE; each column keeps its value unless its flag is true */
     int r = souk_store_exec(

@@ -62,6 +62,17 @@ int souk_config_set_db(souk_config *c, const char *value, char *errbuf, size_t e
     return 0;
 }
 
+int souk_config_set_redis(souk_config *c, const char *value, char *errbuf, size_t errlen)
+{
+    size_t n = strlen(value);
+    if (n >= sizeof c->redis) {
+        snprintf(errbuf, errlen, "Redis (SOUK_REDIS, --redis) must be at most %zu bytes", sizeof c->redis - 1);
+        return -1;
+    }
+    memcpy(c->redis, value, n + 1);
+    return 0;
+}
+
 /* http(s)://host[:port], no path, no trailing slash, printable ASCII */
 static int set_public_url(souk_config *c, const char *v, char *errbuf, size_t errlen)
 {
@@ -126,6 +137,8 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
     c->blocking_threads = 2;
     c->group_commit = 1;
     c->network_threads = 32;
+    c->redis_timeout_ms = 100;
+    c->watch_ms = 500;
 
     const char *v;
     long n;
@@ -168,6 +181,8 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
         return -1;
     if ((v = getenv("SOUK_PUBLIC_URL")) && set_public_url(c, v, errbuf, errlen) < 0)
         return -1;
+    if ((v = getenv("SOUK_REDIS")) && souk_config_set_redis(c, v, errbuf, errlen) < 0)
+        return -1;
     static const struct {
         const char *name;
         size_t offset;
@@ -180,6 +195,8 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
         {"SOUK_GROUP_COMMIT", offsetof(souk_config, group_commit), 0, 1},
         {"SOUK_TRUST_PROXY", offsetof(souk_config, trust_proxy), 0, 1},
         {"SOUK_NETWORK_THREADS", offsetof(souk_config, network_threads), 1, 256},
+        {"SOUK_REDIS_TIMEOUT_MS", offsetof(souk_config, redis_timeout_ms), 1, 10000},
+        {"SOUK_WATCH_MS", offsetof(souk_config, watch_ms), 100, 10000},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (!(v = getenv(ints[i].name)))

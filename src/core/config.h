@@ -33,6 +33,10 @@ typedef struct souk_config {
                              (default: http://LISTEN_HOST:LISTEN_PORT) */
     int trust_proxy;      /* SOUK_TRUST_PROXY, 0 (default); 1: a TLS proxy in front sets X-Forwarded-Proto, and the
                              storefront's cookies get Secure when it says https */
+    char redis[512];      /* SOUK_REDIS (--redis), redis://[[user]:password@]host[:port][/db]; "" (default): none */
+    int redis_timeout_ms; /* SOUK_REDIS_TIMEOUT_MS, 1-10000, default 100: the longest one Redis call waits */
+    int watch_ms;         /* SOUK_WATCH_MS, 100-10000, default 500: how often a node looks for other processes'
+                             commits (what keeps its caches right when no broadcast reaches it) */
 } souk_config;
 
 /* Fills C with defaults and applies SOUK_* variables from the environment.
@@ -47,6 +51,10 @@ int souk_config_set_threads(souk_config *c, const char *value, char *errbuf, siz
 
 /* Sets the database DSN (≤1023 bytes; see souk_store_open). 0 or -1. */
 int souk_config_set_db(souk_config *c, const char *value, char *errbuf, size_t errlen);
+
+/* Sets the Redis URL (≤511 bytes; "" = none; checked in full when serving
+ * starts). 0 or -1. */
+int souk_config_set_redis(souk_config *c, const char *value, char *errbuf, size_t errlen);
 
 /* True when ORIGIN (LEN bytes) is in the CORS allow-list. */
 int souk_config_origin_allowed(const souk_config *c, const char *origin, size_t len);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/redis.h"
 #include "core/banned.h"
 
 #define NSHARDS 16
@@ -113,6 +114,16 @@ souk_rate souk_ratelimit_take(const char *key, int capacity, int window_s, int c
     souk_rate r = {true, capacity, capacity, 0, 0};
     if (capacity <= 0 || window_s <= 0)
         return r;
+    bool shared_ok;
+    double left;
+    if (souk_redis_take(key, capacity, window_s, cost, &shared_ok, &left)) { /* the bucket every node shares */
+        r.allowed = shared_ok;
+        if (!shared_ok)
+            r.retry_after_s = (int)((cost - left) * window_s / capacity) + 1;
+        r.remaining = (int)left;
+        r.reset_s = (int)((capacity - left) * window_s / capacity + 0.999);
+        return r;
+    }
     pthread_once(&once, init);
     char k[KEY_MAX];
     size_t n = strlen(key);

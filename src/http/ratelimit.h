@@ -6,8 +6,10 @@
  * spent, so a flood of new keys cannot wash out a bucket that is refusing.
  * A bucket of capacity C refills C tokens per WINDOW seconds, continuously.
  *
- * Several nodes each keep their own buckets; shared limits across nodes are
- * the Redis issue's.
+ * With Redis (http/redis.h) configured and answering, the bucket is Redis's,
+ * shared by every node (one budget, not one per node); while Redis is down
+ * or absent, each node's own buckets here stand in (degraded: N nodes let
+ * through up to N budgets).
  */
 #ifndef SOUK_RATELIMIT_H
 #define SOUK_RATELIMIT_H

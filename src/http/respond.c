@@ -33,6 +33,7 @@
 #include "core/time.h"
 #include "core/hash.h"
 #include "http/cache.h"
+#include "http/redis.h"
 #include "core/banned.h"
 
 /* Response headers a browser script on an allowed origin may read, beyond
@@ -65,10 +66,13 @@ void souk__http_check_content(souk_store *db)
 void souk__http_on_touch(const char *name)
 {
     const souk_server_opts *o = souk__http_opts;
-    if (o->content_version && strcmp(name, o->content_version) == 0)
+    if (o->content_version && strcmp(name, o->content_version) == 0) {
         souk_cache_invalidate();
-    else if (o->stock_version && strcmp(name, o->stock_version) == 0)
+        souk_redis_publish(SOUK_REDIS_CACHE); /* other nodes drop theirs now, not at their next poll */
+    } else if (o->stock_version && strcmp(name, o->stock_version) == 0) {
         souk_cache_invalidate_stock();
+        souk_redis_publish(SOUK_REDIS_STOCK);
+    }
 }
 
 void souk__http_add_header(h2o_req_t *r, const char *name, const char *value)
@@ -250,8 +254,11 @@ static void validators(souk__exchange *x)
  * touched it has emptied the cache already: souk__http_on_touch.) */
 static void invalidate(souk__exchange *x)
 {
-    if (!souk__http_opts->content_version && !x->res.err && x->route && !is_read(x->req.method) && x->res.status < 400)
+    if (!souk__http_opts->content_version && !x->res.err && x->route && !is_read(x->req.method) &&
+        x->res.status < 400) {
         souk_cache_invalidate();
+        souk_redis_publish(SOUK_REDIS_CACHE);
+    }
 }
 
 /* The storefront's pages (src/web): scripts, styles and images from this

@@ -30,6 +30,7 @@
 #include "core/metrics.h"
 #include "core/time.h"
 #include "http/cache.h"
+#include "http/redis.h"
 #include "core/banned.h"
 
 #define REQUEST_TIMEOUT_MS 10000
@@ -111,7 +112,8 @@ static void *worker_main(void *arg)
 }
 
 /* Notices commits made by other processes (`souk import` or `souk worker`
- * on a live database) within half a second: the response cache is emptied
+ * on a live database, other nodes) within SOUK_WATCH_MS (default half a
+ * second), with or without Redis's broadcasts: the response cache is emptied
  * when the content or stock version moved, and on_external_change runs.
  * Commits in this process drop cached answers themselves (the store's touch
  * listener, souk__http_on_touch). */
@@ -127,10 +129,10 @@ static void *watch_main(void *arg)
     pthread_setname_np(pthread_self(), "souk-watch");
     souk_store *db = arg;
     int64_t last = outside_mark(db);
-    int tick = 0;
+    int tick = 0, every = souk__http_opts->config->watch_ms / 100; /* SOUK_WATCH_MS in ticks of 0.1 s */
     while (!atomic_load(&stopping)) {
         usleep(100000);
-        if (++tick % 5)
+        if (++tick % (every > 0 ? every : 1))
             continue;
         int64_t v = outside_mark(db);
         if (v != last) {
@@ -175,6 +177,8 @@ int souk_server_run(const souk_server_opts *o)
     handler->on_req = on_req;
     souk_cache_init(cfg->cache_bytes);
     souk_store_on_touch(souk__http_on_touch);
+    souk_redis_on(SOUK_REDIS_CACHE, souk_cache_invalidate); /* another node's catalog change */
+    souk_redis_on(SOUK_REDIS_STOCK, souk_cache_invalidate_stock);
 
     int nthreads = cfg->threads;
     souk__worker *workers = calloc((size_t)nthreads, sizeof *workers);

@@ -140,7 +140,7 @@ int souk_identity_api_admin_user_update(souk_req *req, souk_res *res)
         souk_problems_add(&res->problems, req->arena, "vendor_id", "%s", c.why);
         return souk_res_invalid(res);
     }
-    souk_identity_invalidate();
+    souk__identity_changed(req->store);
     res->audit_subject_user = id;
     souk_res_audit(res, "user", req->params[0]);
     json_t *u = souk__identity_user_json(req->store, id);

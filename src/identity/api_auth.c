@@ -258,7 +258,7 @@ int souk_identity_api_refresh(souk_req *req, souk_res *res)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     res->audit_subject_user = user;
     if (r == 2) {
-        souk_identity_invalidate();
+        souk__identity_changed(req->store);
         security_event(req, "auth.refresh_token_reuse", user, 401);
         return souk_res_error(res, SOUK_E_UNAUTHORIZED,
                               "This refresh token was already used; the session has been revoked. Sign in again.");
@@ -274,7 +274,7 @@ int souk_identity_api_logout(souk_req *req, souk_res *res)
         return souk_res_error(res, SOUK_E_FORBIDDEN, "Sign out with an access token, not an API key.");
     if (souk__identity_session_revoke(req->store, req->principal.user_id, req->principal.session_id, "logout") < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_identity_invalidate();
+    souk__identity_changed(req->store);
     res->status = 204;
     return 0;
 }
@@ -366,7 +366,7 @@ int souk_identity_api_reset_confirm(souk_req *req, souk_res *res)
         souk_problems_add(&res->problems, req->arena, "token", "is unknown, used or expired");
         return souk_res_invalid(res);
     }
-    souk_identity_invalidate();
+    souk__identity_changed(req->store);
     res->audit_subject_user = c.user;
     res->status = 204;
     return 0;

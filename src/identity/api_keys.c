@@ -71,7 +71,7 @@ int souk_identity_api_keys_revoke(souk_req *req, souk_res *res)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     if (r == 0)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "No such API key.");
-    souk_identity_invalidate();
+    souk__identity_changed(req->store);
     souk_res_audit(res, "api_key", req->params[0]);
     res->status = 204;
     return 0;

@@ -106,7 +106,7 @@ int souk_identity_api_password(souk_req *req, souk_res *res)
     password_ctx c = {req->principal.user_id, fresh, req->peer, souk_req_header(req, "user-agent"), {{0}}};
     if (souk_store_tx(req->store, password_tx, &c) < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_identity_invalidate();
+    souk__identity_changed(req->store);
     /* every session is gone, including the caller's: hand it a new one */
     return souk_res_json(res, 200,
                          souk__identity_token_response(&c.tokens, souk__identity_user_json(req->store, c.user)));
@@ -134,7 +134,7 @@ int souk_identity_api_session_revoke(souk_req *req, souk_res *res)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     if (r == 0)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "No such session.");
-    souk_identity_invalidate();
+    souk__identity_changed(req->store);
     souk_res_audit(res, "session", req->params[0]);
     res->status = 204;
     return 0;
@@ -215,7 +215,7 @@ int souk_identity_api_totp_confirm(souk_req *req, souk_res *res)
     totp_ctx c = {.user = req->principal.user_id};
     if (souk_store_tx(req->store, totp_enable_tx, &c) < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_identity_invalidate();
+    souk__identity_changed(req->store);
     json_t *codes = json_array();
     for (int i = 0; i < 10; i++)
         json_array_append_new(codes, json_string(c.codes[i]));
@@ -258,7 +258,7 @@ int souk_identity_api_totp_disable(souk_req *req, souk_res *res)
     }
     if (souk_store_tx(req->store, totp_disable_tx, &user) < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_identity_invalidate();
+    souk__identity_changed(req->store);
     res->status = 204;
     return 0;
 }
@@ -421,7 +421,7 @@ int souk_identity_api_erase(souk_req *req, souk_res *res)
     erase_ctx c = {user, email};
     if (souk_store_tx(req->store, erase_tx, &c) < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk_identity_invalidate();
+    souk__identity_changed(req->store);
     /* push the erased values out of the WAL too (retry while readers finish) */
     for (int i = 0; i < 20 && souk_store_scrub(req->store) != 0; i++)
         usleep(50000);

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "core/time.h"
+#include "http/redis.h"
 #include "identity/apikey.h"
 #include "core/banned.h"
 
@@ -53,10 +54,29 @@ static void make_key(void)
     pthread_key_create(&memory_key, free_memory);
 }
 
-void souk_identity_invalidate(void)
+void souk_identity_invalidate_here(void)
 {
     atomic_fetch_add(&generation, 1);
     souk__identity_keys_stale();
+}
+
+void souk_identity_invalidate(void)
+{
+    souk_identity_invalidate_here();
+    souk_redis_publish(SOUK_REDIS_IDENTITY);
+}
+
+static void changed_hook(void *arg)
+{
+    (void)arg;
+    souk_identity_invalidate();
+}
+
+void souk__identity_changed(souk_store *db)
+{
+    souk_identity_invalidate_here();
+    if (souk_store_after_commit(db, changed_hook, NULL, 0) < 0)
+        souk_identity_invalidate();
 }
 
 static uint64_t hash(const char *s, size_t n)

@@ -60,8 +60,13 @@ extern const char *const souk_permissions[];
 int souk_identity_authenticate(souk_req *req, const char *authorization, size_t len);
 
 /* Makes every remembered verification stale (after a revocation, role or
- * password change, user deletion, or a write by another process). */
+ * password change, user deletion), here and, through Redis when it is
+ * configured, on every other node. */
 void souk_identity_invalidate(void);
+
+/* The same in this process only: another node broadcast a change, or
+ * another process wrote to the database. */
+void souk_identity_invalidate_here(void);
 
 /* Configuration read once at start (from SOUK_* variables):
  * SOUK_ARGON2_OPSLIMIT / SOUK_ARGON2_MEMLIMIT_MB (password hashing cost),

@@ -41,6 +41,12 @@ json_t *souk__identity_jwks(souk_store *db);
 /* Drops the in-memory keys so the next use reloads them. */
 void souk__identity_keys_stale(void);
 
+/* After a write to sessions, keys, roles or passwords in DB's transaction:
+ * drops this process's remembered verifications at once, and again on every
+ * node once the transaction has committed (souk_identity_invalidate; a
+ * broadcast sent before the commit could be answered from the old rows). */
+void souk__identity_changed(souk_store *db);
+
 /* ---- keybox.c: the key-encryption key (identity.h) ---- */
 #define SOUK_KEK_ID_HEX 16 /* hex digits of a KEK's id */
 #define SOUK_KEYBOX_LEN                                                                                                \

@@ -122,6 +122,13 @@ souk_err souk_inventory_stock_set(souk_store *db, int64_t variant, int64_t wareh
                                   int64_t threshold, const char *reason, const char *actor, souk_arena *a,
                                   souk_problems *pr);
 
+/* The same inside the caller's write transaction (bulk importers): errors as
+ * above, and UNAVAILABLE when the caller must run its transaction again. An
+ * ON_HAND equal to the stored one writes nothing but a missing level. */
+souk_err souk_inventory_stock_set_tx(souk_store *db, int64_t variant, int64_t warehouse, int64_t on_hand,
+                                     int64_t threshold, const char *reason, const char *actor, souk_arena *a,
+                                     souk_problems *pr);
+
 /* Adds DELTA (non-zero) to on_hand by a conditional update that keeps
  * on_hand >= reserved; records the adjustment (*ADJUSTMENT_ID, optional).
  * NOT_FOUND as above; CONFLICT (field "delta") when the result would fall

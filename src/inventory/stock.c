@@ -257,9 +257,8 @@ static souk_err set_body(souk_store *db, void *arg)
     return apply_delta(db, c, c->value - lv.on_hand, now, "on_hand");
 }
 
-souk_err souk_inventory_stock_set(souk_store *db, int64_t variant, int64_t warehouse, int64_t on_hand,
-                                  int64_t threshold, const char *reason, const char *actor, souk_arena *a,
-                                  souk_problems *pr)
+/* the checks of a set, before any transaction: SOUK_OK or VALIDATION */
+static souk_err check_set(int64_t on_hand, int64_t threshold, const char *reason, souk_arena *a, souk_problems *pr)
 {
     if (on_hand < 0 || on_hand > SOUK_INVENTORY_QTY_MAX) {
         souk_problems_add(pr, a, "on_hand", "must be an integer from 0 to %lld", (long long)SOUK_INVENTORY_QTY_MAX);
@@ -273,8 +272,29 @@ souk_err souk_inventory_stock_set(souk_store *db, int64_t variant, int64_t wareh
         souk_problems_add(pr, a, "reason", "is required");
         return SOUK_E_VALIDATION;
     }
+    return SOUK_OK;
+}
+
+souk_err souk_inventory_stock_set(souk_store *db, int64_t variant, int64_t warehouse, int64_t on_hand,
+                                  int64_t threshold, const char *reason, const char *actor, souk_arena *a,
+                                  souk_problems *pr)
+{
+    souk_err e = check_set(on_hand, threshold, reason, a, pr);
+    if (e)
+        return e;
     write_ctx c = {variant, warehouse, on_hand, threshold, reason, actor, a, pr, 0};
     return souk_store_run(db, set_body, &c, pr);
+}
+
+souk_err souk_inventory_stock_set_tx(souk_store *db, int64_t variant, int64_t warehouse, int64_t on_hand,
+                                     int64_t threshold, const char *reason, const char *actor, souk_arena *a,
+                                     souk_problems *pr)
+{
+    souk_err e = check_set(on_hand, threshold, reason, a, pr);
+    if (e)
+        return e;
+    write_ctx c = {variant, warehouse, on_hand, threshold, reason, actor, a, pr, 0};
+    return set_body(db, &c);
 }
 
 static souk_err adjust_body(souk_store *db, void *arg)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
-#include "core/money.h"
+#include "core/time.h"
 #include "recommend/service.h"
 #include "core/banned.h"
 
@@ -88,6 +88,13 @@ static json_t *list(souk_req *req, const char *raw, souk_problems *pr)
     return out;
 }
 
+/* When a flash sale starts or ends next (0: none to come): a cached page
+ * showing sale prices must not outlive it. */
+static int64_t flash_edge(souk_req *req)
+{
+    return souk_catalog_flash_next_edge(req->store, souk_time_now_us());
+}
+
 int souk_web_home(souk_req *req, souk_res *res)
 {
     json_t *cats = NULL, *page;
@@ -113,6 +120,7 @@ int souk_web_home(souk_req *req, souk_res *res)
     if (souk_rec_trending(&q, &a) == SOUK_OK)
         souk__web_rec_section(req, p.b, "trending-h", "Trending now", "trending", &a);
     res->cache_tags |= SOUK_CACHE_TAG_RECS;
+    res->cache_until_us = flash_edge(req); /* the cards show flash-sale prices */
     /* filled by site.js for this browser's shopper; stays hidden without script or without a list */
     SOUK_HTML_LIT(p.b, "<section class=\"recs\" id=\"for-you\" data-list=\"for-you\" aria-labelledby=\"for-you-h\" "
                        "hidden><h2 id=\"for-you-h\">Picked for you</h2>\n<ul class=\"grid\"></ul>\n</section>\n"
@@ -126,17 +134,6 @@ int souk_web_home(souk_req *req, souk_res *res)
 
 static const char *const sorts[][2] = {
     {"newest", "Newest"}, {"price_asc", "Price: low to high"}, {"price_desc", "Price: high to low"}, {"name", "Name"}};
-
-/* "12.50" in the store currency into minor units; -1 when empty, -2 when bad */
-static int64_t price_of(souk_req *req, const char *v)
-{
-    if (!v || !v[0])
-        return -1;
-    souk_money m;
-    if (souk_money_parse(&m, v, strlen(v), req->config->currency) < 0 || m.amount < 0)
-        return -2;
-    return m.amount;
-}
 
 static void sort_select(souk_buf *b, const char *sort)
 {
@@ -152,21 +149,6 @@ static void sort_select(souk_buf *b, const char *sort)
         SOUK_HTML_LIT(b, "</option>");
     }
     SOUK_HTML_LIT(b, "</select></div>\n");
-}
-
-static void price_input(souk_buf *b, const char *id, const char *label, const char *value)
-{
-    SOUK_HTML_LIT(b, "<div><label for=\"");
-    souk_html_text(b, id);
-    SOUK_HTML_LIT(b, "\">");
-    souk_html_text(b, label);
-    SOUK_HTML_LIT(b, "</label><input type=\"text\" inputmode=\"decimal\" size=\"8\" maxlength=\"16\" id=\"");
-    souk_html_text(b, id);
-    SOUK_HTML_LIT(b, "\" name=\"");
-    souk_html_text(b, id);
-    SOUK_HTML_LIT(b, "\" value=\"");
-    souk_html_text(b, value);
-    SOUK_HTML_LIT(b, "\"></div>\n");
 }
 
 /* /c/SLUG?sort=…[&min=…][&max=…]: the category page with its filters (a cursor may follow) */
@@ -197,7 +179,7 @@ int souk_web_category(souk_req *req, souk_res *res)
     bool sort_ok = !sort;
     for (size_t i = 0; sort && i < sizeof sorts / sizeof sorts[0]; i++)
         sort_ok |= strcmp(sort, sorts[i][0]) == 0;
-    int64_t pmin = price_of(req, min), pmax = price_of(req, max);
+    int64_t pmin = souk__web_amount_param(req, min), pmax = souk__web_amount_param(req, max);
     if (!sort_ok || pmin == -2 || pmax == -2 || (cursor && strlen(cursor) > 512))
         return souk__web_error(req, res, 400, "Those filters could not be read",
                                "Prices are amounts such as 12 or 12.50; choose a sort from the list.");
@@ -236,6 +218,7 @@ int souk_web_category(souk_req *req, souk_res *res)
         return souk__web_error(req, res, 400, "Those filters could not be read",
                                pr.count ? pr.items[0].message : "Check the prices and the sort.");
     }
+    res->cache_until_us = flash_edge(req); /* the cards show flash-sale prices */
     const char *name = json_string_value(json_object_get(cat, "name"));
     bool filtered = sort || min || max || cursor;
     souk__web_page p = {.req = req,
@@ -271,8 +254,8 @@ int souk_web_category(souk_req *req, souk_res *res)
     souk_html_query_value(b, slug);
     SOUK_HTML_LIT(b, "\">\n");
     sort_select(b, sort ? sort : "newest");
-    price_input(b, "min", "Min price", min);
-    price_input(b, "max", "Max price", max);
+    souk__web_amount_input(b, "min", "Min price", min);
+    souk__web_amount_input(b, "max", "Max price", max);
     SOUK_HTML_LIT(b, "<div><button type=\"submit\">Apply</button></div>\n</form>\n");
     product_grid(b, json_object_get(page, "data"));
     const char *next = json_string_value(json_object_get(page, "next_cursor"));

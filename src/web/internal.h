@@ -49,6 +49,10 @@ void souk__web_begin(souk__web_page *p);
  * SOUK_E_INTERNAL (set on RES) when the page overflowed its buffer. */
 int souk__web_end(souk__web_page *p);
 
+/* Starts P as a page answering STATUS (no-store, noindex; RES's body emptied
+ * first) whose heading is TITLE; the caller adds the rest and ends it. */
+void souk__web_plain_begin(souk__web_page *p, souk_req *req, souk_res *res, int status, const char *title);
+
 /* Answers STATUS with a small HTML page saying TITLE and MESSAGE (text),
  * never cached. Returns 0 (the answer is the page). */
 int souk__web_error(souk_req *req, souk_res *res, int status, const char *title, const char *message);
@@ -68,6 +72,39 @@ void souk__web_rec_section(souk_req *req, souk_buf *b, const char *id, const cha
 
 /* One product summary (the list's shape) as a grid card. */
 void souk__web_card(souk_buf *b, const json_t *summary);
+
+/* A search hit (the search API's shape) as a grid card: as souk__web_card,
+ * with the matched words of its title marked and its description snippet,
+ * taken from the hit's highlight (engine-escaped HTML, used only when its
+ * only markup is <mark>). */
+void souk__web_card_marked(souk_buf *b, const json_t *hit);
+
+/* A form's amount V ("12" or "12.50", in the store currency) in minor
+ * units; -1 when empty or NULL, -2 when it is not an amount. */
+int64_t souk__web_amount_param(souk_req *req, const char *v);
+
+/* A labelled text field NAME for an amount (decimal keyboard), showing VALUE. */
+void souk__web_amount_input(souk_buf *b, const char *name, const char *label, const char *value);
+
+/* A Money object M ({amount, currency}) as text; while a flash sale runs
+ * (M has "sale": {amount}) the sale price, then the regular one struck
+ * through (<del>), each named for screen readers. */
+void souk__web_price(souk_buf *b, const json_t *m);
+
+/* The sale price of Money M as a new Money object kept in *TMP (release it
+ * with json_decref), or NULL (*TMP NULL) when no sale runs. */
+const json_t *souk__web_sale_money(const json_t *m, json_t **tmp);
+
+/* The product page's reviews section for PROD (the catalog's detail JSON)
+ * at /p/SLUG: its rating, the most helpful approved reviews and the review
+ * form (its CSRF field is the page's slot). Nothing personal: the page is
+ * cached for everyone. */
+void souk__web_reviews_section(souk_req *req, souk_buf *b, const json_t *prod, const char *slug);
+
+/* A rating {average, count} as five stars (hidden from screen readers) with
+ * the average and the number of reviews in words; nothing when there are no
+ * reviews, unless ALWAYS ("No reviews yet."). */
+void souk__web_stars(souk_buf *b, const json_t *rating, bool always);
 
 /* The value of cookie NAME (arena copy), or NULL. Only values of 1..128
  * bytes of [A-Za-z0-9_-] are returned: ours never hold anything else. */

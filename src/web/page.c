@@ -1,10 +1,13 @@
 /* page.c — the page layout every storefront page shares, error pages,
- * redirects and the product card. */
+ * redirects, the product card, prices with their flash-sale price and
+ * star ratings. */
 #include "web/internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/money.h"
 #include "core/banned.h"
 
 const char *souk__web_origin(souk_req *req)
@@ -88,16 +91,23 @@ int souk__web_end(souk__web_page *p)
     return 0;
 }
 
-int souk__web_error(souk_req *req, souk_res *res, int status, const char *title, const char *message)
+void souk__web_plain_begin(souk__web_page *p, souk_req *req, souk_res *res, int status, const char *title)
 {
     souk_buf_reset(&res->body);
     res->status = status;
     res->cache_control = "no-store";
-    souk__web_page p = {.req = req, .res = res, .title = title, .noindex = true};
-    souk__web_begin(&p);
-    SOUK_HTML_LIT(p.b, "<h1>");
-    souk_html_text(p.b, title);
-    SOUK_HTML_LIT(p.b, "</h1>\n<p>");
+    *p = (souk__web_page){.req = req, .res = res, .title = title, .noindex = true};
+    souk__web_begin(p);
+    SOUK_HTML_LIT(p->b, "<h1>");
+    souk_html_text(p->b, title);
+    SOUK_HTML_LIT(p->b, "</h1>\n");
+}
+
+int souk__web_error(souk_req *req, souk_res *res, int status, const char *title, const char *message)
+{
+    souk__web_page p;
+    souk__web_plain_begin(&p, req, res, status, title);
+    SOUK_HTML_LIT(p.b, "<p>");
     souk_html_text(p.b, message);
     SOUK_HTML_LIT(p.b, "</p>\n<p><a href=\"/\">Back to the shop</a></p>\n");
     return souk__web_end(&p);
@@ -114,7 +124,26 @@ int souk__web_redirect(souk_res *res, const char *location)
     return 0;
 }
 
-void souk__web_card(souk_buf *b, const json_t *s)
+/* Whether S is HTML whose only markup is <mark> and </mark> (the search
+ * engine's highlight: escaped text with the matched words marked). */
+static bool only_marks(const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (*p == '>')
+            return false; /* outside a <mark> or </mark>, skipped whole below */
+        if (*p != '<')
+            continue;
+        if (strncmp(p, "<mark>", 6) == 0)
+            p += 5;
+        else if (strncmp(p, "</mark>", 7) == 0)
+            p += 6;
+        else
+            return false;
+    }
+    return true;
+}
+
+static void card(souk_buf *b, const json_t *s, bool marked)
 {
     const char *slug = json_string_value(json_object_get(s, "slug"));
     const char *title = json_string_value(json_object_get(s, "title"));
@@ -130,13 +159,110 @@ void souk__web_card(souk_buf *b, const json_t *s)
     SOUK_HTML_LIT(b, "><h3><a href=\"/p/");
     souk_html_query_value(b, slug);
     SOUK_HTML_LIT(b, "\">");
-    souk_html_text(b, title);
+    const json_t *hl = marked ? json_object_get(s, "highlight") : NULL;
+    const char *htitle = json_string_value(json_object_get(hl, "title"));
+    const char *snippet = json_string_value(json_object_get(hl, "snippet"));
+    if (htitle && only_marks(htitle))
+        souk_buf_adds(b, htitle); /* escaped by the engine, checked above */
+    else
+        souk_html_text(b, title);
     SOUK_HTML_LIT(b, "</a></h3>");
+    if (snippet && snippet[0] && only_marks(snippet)) {
+        SOUK_HTML_LIT(b, "<p class=\"snippet muted\">");
+        souk_buf_adds(b, snippet);
+        SOUK_HTML_LIT(b, "</p>");
+    }
     const json_t *price = json_object_get(s, "price");
     if (json_is_object(price)) {
         SOUK_HTML_LIT(b, "<p class=\"price\">");
-        souk_html_money_json(b, price);
+        souk__web_price(b, price);
         SOUK_HTML_LIT(b, "</p>");
     }
+    souk__web_stars(b, json_object_get(s, "rating"), false);
     SOUK_HTML_LIT(b, "</li>\n");
+}
+
+void souk__web_card(souk_buf *b, const json_t *s)
+{
+    card(b, s, false);
+}
+
+void souk__web_card_marked(souk_buf *b, const json_t *hit)
+{
+    card(b, hit, true);
+}
+
+int64_t souk__web_amount_param(souk_req *req, const char *v)
+{
+    if (!v || !v[0])
+        return -1;
+    souk_money m;
+    if (souk_money_parse(&m, v, strlen(v), req->config->currency) < 0 || m.amount < 0)
+        return -2;
+    return m.amount;
+}
+
+void souk__web_amount_input(souk_buf *b, const char *name, const char *label, const char *value)
+{
+    SOUK_HTML_LIT(b, "<div><label for=\"");
+    souk_html_text(b, name);
+    SOUK_HTML_LIT(b, "\">");
+    souk_html_text(b, label);
+    SOUK_HTML_LIT(b, "</label><input type=\"text\" inputmode=\"decimal\" size=\"8\" maxlength=\"16\" id=\"");
+    souk_html_text(b, name);
+    SOUK_HTML_LIT(b, "\" name=\"");
+    souk_html_text(b, name);
+    SOUK_HTML_LIT(b, "\" value=\"");
+    souk_html_text(b, value);
+    SOUK_HTML_LIT(b, "\"></div>\n");
+}
+
+const json_t *souk__web_sale_money(const json_t *m, json_t **tmp)
+{
+    const json_t *sale = json_object_get(m, "sale");
+    *tmp = NULL;
+    if (!json_is_object(sale) || !json_is_integer(json_object_get(sale, "amount")))
+        return NULL;
+    *tmp =
+        json_pack("{s:O,s:O}", "amount", json_object_get(sale, "amount"), "currency", json_object_get(m, "currency"));
+    return *tmp;
+}
+
+void souk__web_price(souk_buf *b, const json_t *m)
+{
+    json_t *tmp;
+    const json_t *now = souk__web_sale_money(m, &tmp);
+    if (!now) {
+        souk_html_money_json(b, m);
+        return;
+    }
+    SOUK_HTML_LIT(b, "<span class=\"sale\"><span class=\"visually-hidden\">Sale price </span>");
+    souk_html_money_json(b, now);
+    SOUK_HTML_LIT(b, "</span> <del><span class=\"visually-hidden\">was </span>");
+    souk_html_money_json(b, m);
+    SOUK_HTML_LIT(b, "</del>");
+    json_decref(tmp);
+}
+
+void souk__web_stars(souk_buf *b, const json_t *rating, bool always)
+{
+    const json_t *avg = json_object_get(rating, "average");
+    json_int_t count = json_integer_value(json_object_get(rating, "count"));
+    if (!json_is_number(avg) || count <= 0) {
+        if (always)
+            SOUK_HTML_LIT(b, "<p class=\"rating muted\">No reviews yet.</p>");
+        return;
+    }
+    double a = json_number_value(avg);
+    int full = (int)lround(a < 0 ? 0 : a > 5 ? 5 : a);
+    char text[16];
+    snprintf(text, sizeof text, "%.1f", a);
+    SOUK_HTML_LIT(b, "<p class=\"rating\"><span class=\"stars\" aria-hidden=\"true\">");
+    for (int i = 0; i < 5; i++)
+        souk_buf_adds(b, i < full ? "\u2605" : "\u2606");
+    SOUK_HTML_LIT(b, "</span> <span class=\"visually-hidden\">Rated </span>");
+    souk_html_text(b, text);
+    SOUK_HTML_LIT(b, "<span class=\"visually-hidden\"> out of 5</span> (");
+    souk_html_int(b, (int64_t)count);
+    souk_buf_adds(b, count == 1 ? " review)</p>" : " reviews)</p>");
 }

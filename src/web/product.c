@@ -4,7 +4,9 @@
  * availability; the variant choice is a group of radio buttons inside the
  * add-to-cart form (POST /cart/add), so it works without JavaScript. The
  * page carries schema.org Product/Offer and BreadcrumbList JSON-LD and
- * OpenGraph tags.
+ * OpenGraph tags. While a flash sale runs, prices show the sale price
+ * beside the regular one struck through. The approved reviews follow
+ * (reviews.c).
  *
  * The page is the same for every visitor but for the form's CSRF token and,
  * for a signed-in customer, a <meta> with it: it is rendered once with slots
@@ -103,15 +105,20 @@ static void json_ld(souk_req *req, souk_buf *b, const json_t *prod, const char *
     const json_t *v;
     json_array_foreach(json_object_get(prod, "variants"), i, v)
     {
-        const json_t *m = price_in(v, req->config->currency);
+        const json_t *m = price_in(v, req->config->currency), *regular = m;
         if (!m)
             continue;
+        json_t *tmp;
+        const json_t *sale = souk__web_sale_money(regular, &tmp);
+        if (sale)
+            m = sale; /* what the shopper pays now */
         json_array_append_new(
             offers, json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s}", "@type", "Offer", "sku",
                               json_string_value(json_object_get(v, "sku")), "price", decimal(req, m), "priceCurrency",
                               req->config->currency, "availability",
                               available(req, v) > 0 ? "https://schema.org/InStock" : "https://schema.org/OutOfStock",
                               "url", url));
+        json_decref(tmp);
     }
     const char *desc = json_string_value(json_object_get(prod, "description"));
     json_t *ld = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:o}", "@context", "https://schema.org", "@type", "Product", "name",
@@ -120,6 +127,13 @@ static void json_ld(souk_req *req, souk_buf *b, const json_t *prod, const char *
     const char *brand = json_string_value(json_object_get(json_object_get(prod, "brand"), "name"));
     if (ld && brand)
         json_object_set_new(ld, "brand", json_pack("{s:s,s:s}", "@type", "Brand", "name", brand));
+    const json_t *rating = json_object_get(prod, "rating");
+    json_int_t reviews = json_integer_value(json_object_get(rating, "count"));
+    if (ld && reviews > 0 && json_is_number(json_object_get(rating, "average")))
+        json_object_set_new(ld, "aggregateRating",
+                            json_pack("{s:s,s:f,s:I,s:i,s:i}", "@type", "AggregateRating", "ratingValue",
+                                      json_number_value(json_object_get(rating, "average")), "reviewCount", reviews,
+                                      "bestRating", 5, "worstRating", 1));
     json_t *items = json_array();
     json_array_append_new(items, json_pack("{s:s,s:i,s:s,s:s}", "@type", "ListItem", "position", 1, "name", "Home",
                                            "item", souk_arena_printf(req->arena, "%s/", origin)));
@@ -207,6 +221,11 @@ static int render(souk_req *req, souk_res *res, const char *slug)
         souk_html_text(b, brand);
         SOUK_HTML_LIT(b, "</p>\n");
     }
+    if (json_integer_value(json_object_get(json_object_get(prod, "rating"), "count")) > 0) {
+        SOUK_HTML_LIT(b, "<a class=\"to-reviews\" href=\"#reviews-h\">");
+        souk__web_stars(b, json_object_get(prod, "rating"), false);
+        SOUK_HTML_LIT(b, "</a>\n");
+    }
     if (desc && desc[0]) {
         SOUK_HTML_LIT(b, "<div class=\"description\"><p>");
         souk_html_text(b, desc);
@@ -228,16 +247,14 @@ static int render(souk_req *req, souk_res *res, const char *slug)
             continue;
         int64_t n = available(req, v);
         souk_buf price;
-        souk_buf_init(&price, 128);
-        souk_html_money_json(&price, m);
+        souk_buf_init(&price, 512);
+        souk__web_price(&price, m);
         const char *ptext = souk_arena_strdup(req->arena, price.data ? price.data : "");
         souk_buf_release(&price);
         SOUK_HTML_LIT(b, "<div><input type=\"radio\" name=\"variant\" id=\"v");
         souk_html_int(b, (int64_t)i);
         SOUK_HTML_LIT(b, "\" value=\"");
         souk_html_text(b, id);
-        SOUK_HTML_LIT(b, "\" data-price=\"");
-        souk_buf_adds(b, ptext); /* escaped already */
         SOUK_HTML_LIT(b, "\"");
         if (n > 0 && !checked) {
             SOUK_HTML_LIT(b, " checked");
@@ -250,8 +267,9 @@ static int render(souk_req *req, souk_res *res, const char *slug)
         souk_html_int(b, (int64_t)i);
         SOUK_HTML_LIT(b, "\">");
         souk_html_text(b, variant_label(req, v));
-        SOUK_HTML_LIT(b, " — ");
-        souk_buf_adds(b, ptext);
+        SOUK_HTML_LIT(b, " — <span class=\"vprice\">");
+        souk_buf_adds(b, ptext); /* escaped already */
+        SOUK_HTML_LIT(b, "</span>");
         if (n > 0)
             SOUK_HTML_LIT(b, " <span class=\"stock-in\">In stock</span>");
         else
@@ -275,6 +293,7 @@ static int render(souk_req *req, souk_res *res, const char *slug)
         SOUK_HTML_LIT(b, "</p>\n");
     }
     SOUK_HTML_LIT(b, "</form>\n</div>\n</article>\n");
+    souk__web_reviews_section(req, b, prod, slug);
     recommendations(req, b, prod);
     json_decref(prod);
     return souk__web_end(&p);

@@ -50,7 +50,7 @@ const char *souk__web_next(const char *next)
         return "/account";
     for (const char *p = next; *p; p++) {
         char c = *p;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("/_.?=&%-", c)))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("/_.?=&%#-", c)))
             return "/account";
     }
     return next;

@@ -23,6 +23,12 @@ int souk_web_category(souk_req *req, souk_res *res);
 int souk_web_search(souk_req *req, souk_res *res);
 /* GET /p/{slug} — a product with its variant choice and the add-to-cart form. */
 int souk_web_product(souk_req *req, souk_res *res);
+
+/* POST /p/{slug}/review (form: csrf, rating, title, body): a signed-in
+ * customer's review of the product through the reviews API; sends others to
+ * sign in first. Answers a page saying it was received (201), or why not
+ * (403 not a buyer, 409 twice, 422 a bad field, with the form again). */
+int souk_web_review_post(souk_req *req, souk_res *res);
 /* GET /cart — the visitor's cart (cookie), quantities and totals. */
 int souk_web_cart(souk_req *req, souk_res *res);
 /* POST /cart/add — variant, quantity: adds a line (a guest cart is made first). */

@@ -399,6 +399,10 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/webhooks/{id}/deliveries': () => ({ params: { id: 'wh_0000000000001' } }),
     'GET /api/v1/admin/webhook-deliveries/{id}': () => ({ params: { id: 'whd_0000000000001' } }),
     'POST /api/v1/admin/webhook-deliveries/{id}/replay': () => ({ params: { id: 'whd_0000000000001' } }),
+    // data in and out: a JSON body is refused (415) after authorisation, so no import job is queued; an unknown run (404)
+    'POST /api/v1/admin/imports': () => ({ body: { csv: 'Handle,Title' } }),
+    'GET /api/v1/admin/imports/{id}': () => ({ params: { id: 'imp_0000000000001' } }),
+    'GET /api/v1/admin/exports/products': () => ({}),
   };
 
   before(async () => {

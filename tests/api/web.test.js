@@ -144,7 +144,7 @@ describe('storefront pages', () => {
     assert.notEqual(ta, tb, 'each browser its own token');
     assert.doesNotMatch(ra.text, /souk:/, 'no slot left unfilled');
     assert.doesNotMatch(ra.text, /name="souk-csrf"/, 'a guest gets no session meta');
-    assert.equal(ra.text.replace(ta, 'T'), rb.text.replace(tb, 'T'), 'the same page otherwise');
+    assert.equal(ra.text.replaceAll(ta, 'T'), rb.text.replaceAll(tb, 'T'), 'the same page otherwise');
     // each token works for its own browser's form
     const variant = /name="variant"[^>]*value="(var_[^"]+)"/.exec(ra.text)[1];
     assert.equal((await a.post('/cart/add', { csrf: ta, variant, quantity: '1' })).status, 303);
@@ -208,11 +208,11 @@ describe('storefront pages', () => {
     let r;
     for (let i = 0; i < 50; i++) { // the index catches up with new products within moments
       r = await b.get('/search?q=lantren');
-      if (r.status === 200 && r.text.includes('Web Lantern')) break;
+      if (r.status === 200 && r.text.replace(/<\/?mark>/g, '').includes('Web Lantern')) break;
       await new Promise((res) => setTimeout(res, 100));
     }
     assertPage(r);
-    assert.ok(r.text.includes('Web Lantern'), 'lantren finds the lantern');
+    assert.ok(r.text.replace(/<\/?mark>/g, '').includes('Web Lantern'), 'lantren finds the lantern');
     assert.equal(r.headers.get('cache-control'), 'no-store');
     // the brand facet narrows the results and says which brand is chosen
     let demo;

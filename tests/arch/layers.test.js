@@ -27,6 +27,7 @@ const ALLOWED = [
   { from: /^src\/web\//, header: /^[a-z]+\/api\.h$/ }, // the storefront calls handlers in process (docs/internals/web.md)
   { from: /^src\/web\/product\.c$/, header: /^http\/cache\.h$/ }, // the product page, cached with per-visitor slots
   { from: /^src\/identity\/api_auth\.c$/, header: /^http\/ratelimit\.h$/ }, // the sign-in throttle
+  { from: /^src\/identity\/auth\.c$/, header: /^http\/redis\.h$/ }, // revocations broadcast to every node
 ];
 // adapter libraries and where they may be included
 const LIBRARIES = [

@@ -5,7 +5,7 @@
 // 320 and 1280 px, and no console error or CSP refusal anywhere.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, checkPage } from './lib/chromium.js';
+import { launchChromium, checkPage, watchedPage } from './lib/chromium.js';
 import { startServer, ADMIN_EMAIL, ADMIN_PASSWORD } from '../api/lib/server.js';
 import { api } from '../api/lib/client.js';
 import { register, totp } from '../api/lib/auth_util.js';
@@ -72,13 +72,7 @@ describe('the dashboards in Chromium', () => {
     if (srv) await srv.stop();
   });
 
-  async function newPage(context) {
-    const page = await context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`); });
-    page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
-    page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
-    return page;
-  }
+  const newPage = (context) => watchedPage(context, problems);
 
   const check = (page, name) => checkPage(page, name, axeSeen);
 
@@ -185,6 +179,20 @@ describe('the dashboards in Chromium', () => {
     await page.getByRole('heading', { name: 'Version 2' }).waitFor();
     await check(page, 'admin-models');
     assert.equal(must(await api(srv, 'GET', '/api/v1/admin/recommendations/models', { key: true }), 200).active_version, 2);
+    // an A/B test of the two versions: started, its results (no impressions yet), stopped
+    await page.locator('.ab-start').getByLabel('Name').fill('one against two');
+    await page.locator('.ab-start').getByLabel('Version A').selectOption('1');
+    await page.locator('.ab-start').getByLabel('Version B').selectOption('2');
+    await page.getByRole('button', { name: 'Start the A/B test' }).click();
+    await page.getByText('A/B test “one against two” started.').waitFor();
+    await page.getByRole('table', { name: /Test “one against two”: version 1 against 2/ }).waitFor();
+    assert.match(await page.locator('.ab-results').locator('..').locator('..').textContent(), /Not enough impressions/);
+    const tests = must(await api(srv, 'GET', '/api/v1/admin/recommendations/ab-tests', { key: true }), 200).data;
+    assert.deepEqual(tests.map((t) => [t.name, t.version_a, t.version_b, t.status]), [['one against two', 1, 2, 'running']]);
+    await check(page, 'admin-ab-test');
+    await page.locator(`tr[data-test="${tests[0].id}"]`).getByRole('button', { name: 'Stop' }).click();
+    await page.getByText(/stopped; the active version serves everyone/).waitFor();
+    assert.equal(must(await api(srv, 'GET', `/api/v1/admin/recommendations/ab-tests/${tests[0].id}`, { key: true }), 200).status, 'stopped');
 
     // products: a price and a stock count changed from the page
     await page.getByRole('link', { name: 'Products' }).click();

@@ -1,6 +1,7 @@
 // The admin overview's forecast chart on a store with history: `souk demo --history 240`, the
 // predictions computed by `souk analytics rebuild`, then the page in Chromium shows the revenue
-// forecast with its intervals and the anomalous days marked, drawn and in its table.
+// forecast with its intervals and the anomalous days marked, drawn and in its table, the customers
+// screen, and one product's demand forecast on its screen.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -8,6 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { launchChromium, checkPage } from './lib/chromium.js';
 import { startServer, runSouk } from '../api/lib/server.js';
+import { api } from '../api/lib/client.js';
+import { must } from '../api/lib/orders_util.js';
 
 describe('the forecast on the admin overview', () => {
   let srv, chrome, password;
@@ -72,6 +75,20 @@ describe('the forecast on the admin overview', () => {
     assert.ok(risks.length > 0 && risks.every((r) => r >= 0 && r <= 100));
     assert.deepEqual(risks, [...risks].sort((a, b) => b - a), 'likeliest first');
     await checkPage(page, 'admin-customers', []);
+
+    // one product's demand forecast on its screen: the best seller of the history
+    const top = must(await api(srv, 'GET', '/api/v1/admin/analytics/forecasts?scope=product&granularity=day&horizon=28', { key: true }), 200);
+    const fitted = top.series.filter((x) => x.measure === 'units');
+    assert.ok(fitted.length > 0, 'some products have a stored forecast');
+    await page.goto(`${srv.url}/admin#/products/${fitted[0].series}`);
+    const pf = page.locator('figure', { hasText: 'Units a day, next 28 days' });
+    await pf.waitFor();
+    await pf.getByText('Show the numbers').click();
+    assert.equal(await pf.locator('.chart-table tbody tr').count(), 28);
+    const first = (await pf.locator('.chart-table tbody tr').first().locator('td').allTextContents()).map(Number);
+    const [f, l95, h95, l80, h80] = first;
+    assert.ok(l95 <= l80 && l80 <= f && f <= h80 && h80 <= h95, `intervals nest: ${first}`);
+    await checkPage(page, 'admin-product-forecast', []);
     assert.deepEqual(problems, []);
     await page.close();
   });

@@ -5,7 +5,7 @@
 // links the browser's anonymous id to the account. axe-core on the home page.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, checkPage } from './lib/chromium.js';
+import { launchChromium, checkPage, watchedPage } from './lib/chromium.js';
 import { startServer } from '../api/lib/server.js';
 import { api } from '../api/lib/client.js';
 import { register } from '../api/lib/auth_util.js';
@@ -50,12 +50,7 @@ describe('recommendations and events on the storefront', () => {
     if (srv) await srv.stop();
   });
 
-  async function newPage() {
-    const page = await chrome.context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`); });
-    page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
-    return page;
-  }
+  const newPage = () => watchedPage(chrome.context, problems);
 
   it('shows trending from the server and this shopper\'s own picks from the script', async () => {
     const page = await newPage();

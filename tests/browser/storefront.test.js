@@ -2,13 +2,16 @@
 // playwright-core): a shopper's journey from a misspelt search and a brand
 // facet to the confirmation, a keyboard-only checkout, the decline path, axe-core on every page (no serious or
 // critical violation), a hostile title that never executes, autocomplete,
-// and screenshots at 320 and 1280 px in tests/browser/out/ (git-ignored).
+// a flash sale's prices in the variant picker, an approved review and the
+// review form, and screenshots at 320 and 1280 px in tests/browser/out/ (git-ignored).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium, checkPage } from './lib/chromium.js';
 import { startServer } from '../api/lib/server.js';
 import { api } from '../api/lib/client.js';
 import { warehouse, sql } from '../api/lib/checkout_util.js';
+import { deliveredOrder } from '../api/lib/orders_util.js';
+import { register } from '../api/lib/auth_util.js';
 import { webProduct, HOSTILE } from '../api/lib/web_util.js';
 
 
@@ -218,6 +221,42 @@ describe('storefront in Chromium', () => {
     await page.close();
   });
 
+  it('the cart page reports quantity changes and removals, and the checkout page a checkout_started', async () => {
+    const page = await newPage();
+    const count = (type) => Number(sql(srv.dbPath, `SELECT count(*) FROM behaviour_events WHERE type = ${type}`));
+    const last = (type) => sql(srv.dbPath, `SELECT quantity FROM behaviour_events WHERE type = ${type} ORDER BY id DESC LIMIT 1`);
+    await page.goto(`${srv.url}/p/${lantern.slug}`);
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.waitForURL(/\/cart\?m=added/);
+    const [adds, removes, starts] = [count(5), count(6), count(7)];
+    // the first line's form (earlier tests of this browser may have left lines in its cart)
+    const row = () => page.locator('form[action="/cart/update"]').first();
+    const was = Number(await row().locator('input[name="quantity"]').inputValue());
+    await page.evaluate(() => { window.__samePage = true; }); // a full page load would lose it
+    await row().locator('input[name="quantity"]').fill(String(was + 3));
+    await row().getByRole('button', { name: 'Update' }).click();
+    await page.waitForURL(/\/cart\?m=updated/);
+    await page.getByRole('status').filter({ hasText: 'Your cart was updated.' }).waitFor();
+    assert.equal(await page.evaluate(() => window.__samePage), true, 'the cart changed without a page load');
+    assert.equal(await row().locator('input[name="quantity"]').inputValue(), String(was + 3), 'the new quantity is shown');
+    await pollFor(() => count(5) > adds, 'the add_to_cart of the raised quantity');
+    assert.equal(last(5), '3', 'three more');
+    await row().locator('input[name="quantity"]').fill(String(was + 1));
+    await row().getByRole('button', { name: 'Update' }).click();
+    await page.waitForURL(/\/cart\?m=updated/);
+    await pollFor(() => count(6) > removes, 'the remove_from_cart of the lowered quantity');
+    assert.equal(last(6), '2', 'two fewer');
+    await page.getByRole('link', { name: 'Check out' }).click();
+    await page.waitForURL(/\/checkout$/);
+    await pollFor(() => count(7) > starts, 'the checkout_started event');
+    await page.goto(`${srv.url}/cart`);
+    await row().getByRole('button', { name: 'Remove' }).click();
+    await page.waitForURL(/\/cart\?m=removed/);
+    await pollFor(() => count(6) > removes + 1, 'the remove_from_cart of the removed line');
+    assert.equal(last(6), String(was + 1), 'every unit of the line went');
+    await page.close();
+  });
+
   it('a search reports a search event, and a click on a result a search_click with its position', async () => {
     const page = await newPage();
     const count = (type) => Number(sql(srv.dbPath, `SELECT count(*) FROM behaviour_events WHERE type = ${type}`));
@@ -228,6 +267,36 @@ describe('storefront in Chromium', () => {
     await page.waitForLoadState('load');
     await pollFor(() => count(4) > clicks, 'the search_click event');
     assert.equal(sql(srv.dbPath, "SELECT query || ' ' || position FROM behaviour_events WHERE type = 4 ORDER BY id DESC LIMIT 1"), 'lantern 1');
+    await page.close();
+  });
+
+  it('a product on a flash sale with a review: sale prices in the picker, the review, a review form that explains who may write', async () => {
+    const admin = (method, path, body) => api(srv, method, path, { key: true, body });
+    const wh = await warehouse(srv, 'browser-sale');
+    const item = await webProduct(srv, wh, 'Browser Sale Kettle', [{ title: 'Steel', price: 4000, stock: 9 }, { title: 'Copper', price: 6000, stock: 9 }]);
+    const buyer = await register(srv, { name: 'Kettle Buyer' });
+    await deliveredOrder(srv, buyer, item.variants[0].id);
+    const rv = await api(srv, 'POST', `/api/v1/products/${item.id}/reviews`, { key: buyer.access, body: { rating: 4, title: 'Quick to boil', body: 'Heavy, but it boils fast.' } });
+    assert.equal(rv.status, 201, rv.text);
+    assert.equal((await admin('POST', `/api/v1/admin/reviews/${rv.body.id}/moderation`, { status: 'approved' })).status, 200);
+    const sale = await admin('POST', '/api/v1/admin/promotions', { name: 'browser flash', kind: 'percent', value: 2500, target: { kind: 'products', ids: [item.id] },
+      flash_sale: true, starts_at: new Date(Date.now() - 60_000).toISOString(), ends_at: new Date(Date.now() + 3_600_000).toISOString() });
+    assert.equal(sale.status, 201, sale.text);
+    const page = await newPage();
+    await page.goto(`${srv.url}/p/${item.slug}`);
+    await check(page, 'product-sale-review');
+    assert.equal(await page.locator('#variant-price').textContent(), 'Sale price USD 30.00 was USD 40.00');
+    await page.getByLabel(/Copper/).check();
+    assert.equal(await page.locator('#variant-price .sale').textContent(), 'Sale price USD 45.00');
+    assert.equal(await page.locator('#variant-price del').textContent(), 'was USD 60.00');
+    assert.equal(await page.getByRole('heading', { name: 'Quick to boil' }).count(), 1);
+    assert.match(await page.locator('section.reviews').textContent(), /Rated 4\.0 out of 5 \(1 review\)/);
+    // a guest who writes one is sent to sign in, and comes back to the form
+    await page.getByRole('radio', { name: '5 stars' }).check();
+    await page.getByLabel('Title').fill('Love it');
+    await page.getByLabel('Your review').fill('Lovely kettle.');
+    await page.getByRole('button', { name: 'Send the review' }).click();
+    await page.waitForURL(/\/account\/signin\?next=/);
     await page.close();
   });
 

@@ -283,7 +283,8 @@ describe('import online-retail', () => {
     assert.match(r.err, /not an Online Retail file/);
     assert.ok(!existsSync(db) || sql(db, "select count(*) from sqlite_master where name = 'products'") === '0');
     assert.equal(souk(['import', 'online-retail', '--db', db, join(dir, 'missing.csv')]).code, 1);
-    assert.equal(souk(['import', 'shopify', '--db', db, csv]).code, 2);
+    assert.equal(souk(['import', 'magento', '--db', db, csv]).code, 2);
+    assert.equal(souk(['import', 'shopify', '--db', db, csv]).code, 1, 'shopify is a format now (tests/cli/exchange.test.js)');
   });
 
   it('imports the real UCI data set', { skip: !existsSync(RETAIL) && `data set absent: ${RETAIL}` }, () => {

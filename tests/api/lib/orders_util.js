@@ -53,6 +53,18 @@ export function checkout(srv, who, { key = idemKey(), body = { shipping_address:
   return api(srv, 'POST', '/api/v1/checkout', opts);
 }
 
+/** A delivered order of WHO (a registered customer: {access}) for one unit of VARIANTID, moved on by the admin key. */
+export async function deliveredOrder(srv, who, variantId) {
+  const cart = await api(srv, 'POST', '/api/v1/carts', { key: who.access, body: { currency: 'USD' } });
+  assert.ok(cart.status === 201 || cart.status === 200, cart.text);
+  await addLine(srv, { key: who.access }, variantId, 1);
+  const o = must(await checkout(srv, { key: who.access }, { body: { shipping_address: ADDRESS, payment_method: '4242424242424242' } }), 201);
+  must(await api(srv, 'POST', `/api/v1/orders/${o.id}/fulfil`, { key: true }), 200);
+  must(await api(srv, 'POST', `/api/v1/orders/${o.id}/ship`, { key: true, body: { carrier: 'DHL', tracking: 'DL1' } }), 200);
+  must(await api(srv, 'POST', `/api/v1/orders/${o.id}/deliver`, { key: true }), 200);
+  return o;
+}
+
 export async function warehouse(srv) {
   const code = `wh-${token()}`.slice(0, 32);
   return must(await api(srv, 'POST', '/api/v1/warehouses', { key: true, body: { code, name: `Warehouse ${code}` } }), 201);

@@ -44,6 +44,16 @@ export async function checkPage(page, name, seen) {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
+/** A new page of CONTEXT whose console errors, uncaught errors and dialogs (dismissed) are pushed to
+ * PROBLEMS as text, for a test's last check. */
+export async function watchedPage(context, problems) {
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  return page;
+}
+
 /** A headless Chromium without a profile, for contexts of one's own (browser.newContext). */
 export function launchBrowser() {
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });

@@ -26,12 +26,16 @@ function renew() {
   location.assign(`/account/renew?next=${encodeURIComponent(location.pathname)}`);
 }
 
-// GET or POST PATH (under /api/v1) with an optional JSON BODY; resolves to the parsed answer.
-export async function api(path, { method = 'GET', body, headers = {} } = {}) {
+// GET or POST PATH (under /api/v1) with an optional JSON BODY, or RAW bytes (a File or text) of
+// TYPE; resolves to the parsed answer.
+export async function api(path, { method = 'GET', body, raw, type, headers = {} } = {}) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json', 'X-CSRF-Token': csrf, ...headers } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
+  } else if (raw !== undefined) {
+    init.headers['Content-Type'] = type;
+    init.body = raw;
   }
   const res = await fetch(`/api/v1${path}`, init);
   const text = await res.text();
@@ -48,4 +52,16 @@ export function qs(params) {
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
   const s = p.toString();
   return s ? `?${s}` : '';
+}
+
+// The answer to GET PATH as a Blob (a CSV export), with the same credential as api().
+export async function download(path, accept) {
+  const res = await fetch(`/api/v1${path}`, { credentials: 'same-origin', headers: { Accept: accept, 'X-CSRF-Token': csrf } });
+  if (res.status === 401) { renew(); throw new ApiError(401, null); }
+  if (!res.ok) {
+    let json = null;
+    try { json = await res.json(); } catch { json = null; }
+    throw new ApiError(res.status, json);
+  }
+  return res.blob();
 }

@@ -14,18 +14,27 @@ import { Users } from './users.js';
 import { Webhooks } from './webhooks.js';
 import { Promotions } from './promotions.js';
 import { Customers } from './customers.js';
+import { Reviews } from './reviews.js';
+import { Search } from './search.js';
+import { Mail } from './mail.js';
+import { Stock } from './stock.js';
+import { Vendors } from './vendors.js';
+import { Imports } from './imports.js';
 
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
     ...(can('catalog:write') ? [['#/products', 'Products']] : []),
-    ...(can('analytics:read') ? [['#/customers', 'Customers']] : []),
+    ...(can('analytics:read') ? [['#/customers', 'Customers'], ['#/stock', 'Stock'], ['#/search', 'Search']] : []),
+    ...(can('analytics:read') ? [['#/vendors', 'Vendors']] : []),
+    ...(can('reviews:moderate') ? [['#/reviews', 'Reviews']] : []),
     ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
     ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
     ...(can('pricing:manage') ? [['#/promotions', 'Promotions']] : []),
     ...(can('webhooks:manage') ? [['#/webhooks', 'Webhooks']] : []),
     ...(can('users:manage') ? [['#/users', 'Users']] : []),
-    ...(can('audit:read') ? [['#/audit', 'Audit log']] : [])],
-  vendor: [['#/', 'Your sales'], ['#/orders', 'Your orders']],
+    ...(can('audit:read') ? [['#/audit', 'Audit log']] : []),
+    ...(can('mail:read') ? [['#/mail', 'Mail']] : [])],
+  vendor: [['#/', 'Your sales'], ['#/orders', 'Your orders'], ['#/stock', 'Your stock']],
 };
 
 // The skip link moves focus without touching the fragment, which names the page.
@@ -39,10 +48,12 @@ function route(hash) {
   const m = path.match(/^\/orders\/([A-Za-z0-9_]+)$/);
   if (m) return { page: 'order', id: m[1], nav: '#/orders' };
   if (path === '/orders') return { page: 'orders', nav: '#/orders' };
+  if (path === '/stock' && (face === 'vendor' || can('analytics:read'))) return { page: 'stock', nav: '#/stock' };
   if (face === 'admin' && can('catalog:write')) {
     const p = path.match(/^\/products\/([A-Za-z0-9_]+)$/);
     if (p) return { page: 'product', id: p[1], nav: '#/products' };
     if (path === '/products') return { page: 'products', nav: '#/products' };
+    if (path === '/import') return { page: 'import', nav: '#/products' };
   }
   if (face === 'admin') {
     if (path === '/jobs' && can('jobs:manage')) return { page: 'jobs', nav: '#/jobs' };
@@ -52,6 +63,10 @@ function route(hash) {
     if (path === '/webhooks' && can('webhooks:manage')) return { page: 'webhooks', nav: '#/webhooks' };
     if (path === '/promotions' && can('pricing:manage')) return { page: 'promotions', nav: '#/promotions' };
     if (path === '/customers' && can('analytics:read')) return { page: 'customers', nav: '#/customers' };
+    if (path === '/search' && can('analytics:read')) return { page: 'search', nav: '#/search' };
+    if (path === '/reviews' && can('reviews:moderate')) return { page: 'reviews', nav: '#/reviews' };
+    if (path === '/mail' && can('mail:read')) return { page: 'mail', nav: '#/mail' };
+    if (path === '/vendors' && can('analytics:read')) return { page: 'vendors', nav: '#/vendors' };
   }
   return { page: 'overview', nav: '#/' };
 }
@@ -67,7 +82,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', stock: face === 'vendor' ? 'Your stock' : 'Stock', search: 'Search', reviews: 'Reviews', mail: 'Mail', vendors: 'Vendors', import: 'Import and export' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -90,6 +105,12 @@ function App() {
       ${r.page === 'promotions' && html`<${Promotions} />`}
       ${r.page === 'customers' && html`<${Customers} />`}
       ${r.page === 'product' && html`<${ProductDetail} id=${r.id} />`}
+      ${r.page === 'stock' && html`<${Stock} />`}
+      ${r.page === 'search' && html`<${Search} />`}
+      ${r.page === 'reviews' && html`<${Reviews} />`}
+      ${r.page === 'mail' && html`<${Mail} />`}
+      ${r.page === 'vendors' && html`<${Vendors} />`}
+      ${r.page === 'import' && html`<${Imports} />`}
     </main>
   </div>`;
 }

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Notice } from './ui.js';
 import { api } from './api.js';
 import { dateTime, number } from './format.js';
+import { AbTests } from './abtests.js';
 
 const METRICS = ['precision', 'recall', 'ndcg', 'map', 'coverage'];
 
@@ -67,5 +68,6 @@ export function Models() {
         </tr>`)}</tbody>
       </table></div>`}
     ${open !== null && html`<h2>Version ${open}</h2><${Metrics} version=${open} />`}
+    ${list !== null && html`<${AbTests} ready=${list.data.filter((m) => m.status === 'ready').map((m) => m.version)} onNotice=${setNotice} />`}
   </section>`;
 }

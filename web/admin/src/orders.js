@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Notice, Pager } from './ui.js';
 import { api, qs, face, can } from './api.js';
 import { money, dateTime, minorDigits } from './format.js';
+import { OrderReturns } from './returns.js';
 
 const STATES = ['', 'pending_payment', 'paid', 'partially_fulfilled', 'fulfilled', 'shipped', 'delivered', 'cancelled', 'refunded'];
 
@@ -99,6 +100,7 @@ export function OrderDetail({ id }) {
       <tbody>${order.lines.map((l) => html`<tr><td>${l.product_title} — ${l.variant_title}</td><td>${l.sku}</td>
         <td class="num">${l.quantity}</td><td class="num">${l.fulfilled_quantity}</td><td class="num">${money(l.line_total.amount, cur)}</td></tr>`)}</tbody>
     </table></div>
+    <${OrderReturns} order=${order} onOrder=${setOrder} onNotice=${setNotice} />
     <h2>Actions</h2>
     <div class="actions">
       <${Action} label="Fulfil everything left" run=${act('Fulfil', 'fulfil')} />

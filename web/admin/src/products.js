@@ -4,8 +4,9 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Notice, Pager } from './ui.js';
-import { api, qs } from './api.js';
+import { api, qs, can } from './api.js';
 import { money, minorDigits, dateTime } from './format.js';
+import { ProductForecast } from './product_forecast.js';
 
 export function ProductList() {
   const [status, setStatus] = useState('any');
@@ -18,6 +19,7 @@ export function ProductList() {
   }, [status, cursor]);
   return html`<section aria-labelledby="products-title">
     <div class="page-head"><h1 id="products-title">Products</h1>
+      <a href="#/import">Import and export (CSV)</a>
       <label>Status <select value=${status} onChange=${(e) => { setCursor(null); setStatus(e.currentTarget.value); }}>
         ${['any', 'active', 'draft', 'archived'].map((s) => html`<option value=${s}>${s}</option>`)}
       </select></label></div>
@@ -105,5 +107,6 @@ export function ProductDetail({ id }) {
       </form>`)}
       <${Stock} variant=${v} onNotice=${setNotice} />
     </article>`)}
+    ${can('analytics:read') && html`<h2>Demand forecast</h2><${ProductForecast} id=${p.id} />`}
   </section>`;
 }
