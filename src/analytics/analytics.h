@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "fx/fx.h"
 #include "store/store.h"
 
 #define SOUK_ANALYTICS_CHUNK_BITS 16
@@ -274,6 +275,11 @@ typedef struct souk_analytics_query {
     int horizon;           /* churn: days without a purchase that make a churner (0 = 90) */
     int k;                 /* segments: clusters (2..SOUK_ANALYTICS_SEG_K_LIMIT); 0 = chosen by silhouette */
     int threads;           /* scan threads (1..8; 0 = 2) */
+    /* kpis and timeseries: with FX (the stored rates of the store currency,
+     * fx.h), every order's amounts converted into CURRENCY_CODE at the rate in
+     * effect on the order's day instead of that currency's orders only
+     * (docs/currencies.md); NULL: per currency */
+    const souk_fx_history *fx;
 } souk_analytics_query;
 
 /* The stored code of event type NAME (LEN bytes: "product_view" …), or -1. */

@@ -13,6 +13,7 @@
 
 #include "analytics/analytics.h"
 #include "core/id.h"
+#include "core/money.h"
 #include "core/query_spec.h"
 #include "core/time.h"
 #include "core/banned.h"
@@ -23,7 +24,7 @@ typedef enum { R_KPIS, R_TIMESERIES, R_FUNNEL, R_COHORTS, R_RFM, R_SEGMENTS, R_C
 
 typedef struct params {
     const char *from, *to, *currency, *steps;
-    int granularity, channel, per, format;
+    int granularity, channel, per, format, convert;
     int64_t category, vendor, limit, offset, k, horizon;
     uint64_t present;
 } params;
@@ -32,6 +33,7 @@ static const char *const granularities[] = {"day", "week", "month", NULL};
 static const char *const channels[] = {"api", "import", "storefront", NULL}; /* SOUK_ANALYTICS_CHANNEL_* */
 static const char *const pers[] = {"visitor", "session", NULL};
 static const char *const formats[] = {"json", "csv", NULL};
+static const char *const converts[] = {"0", "1", NULL};
 
 static const char *parse_day(const char *v, size_t len, void *dst, souk_arena *a)
 {
@@ -99,7 +101,8 @@ enum {
     P_OFFSET,
     P_FORMAT,
     P_K,
-    P_HORIZON
+    P_HORIZON,
+    P_CONVERT
 };
 static const souk_query_field fields[] = {
     [P_FROM] = SOUK_QUERY_F_CUSTOM("from", params, from, parse_day),
@@ -116,15 +119,16 @@ static const souk_query_field fields[] = {
     [P_FORMAT] = SOUK_QUERY_F_ENUM("format", params, format, formats),
     [P_K] = SOUK_QUERY_F_INT("k", params, k, 2, SOUK_ANALYTICS_SEG_K_LIMIT),
     [P_HORIZON] = SOUK_QUERY_F_INT("horizon", params, horizon, 7, 365),
+    [P_CONVERT] = SOUK_QUERY_F_ENUM("convert", params, convert, converts),
 };
 static const souk_query_spec spec = SOUK_QUERY_SPEC(params, fields);
 
 /* Parameters a report does not read are refused, so a typo is not silently ignored. */
 static const uint64_t allowed[] = {
-    [R_KPIS] =
-        1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_FORMAT,
+    [R_KPIS] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL |
+               1u << P_FORMAT | 1u << P_CONVERT,
     [R_TIMESERIES] = 1u << P_FROM | 1u << P_TO | 1u << P_GRAN | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR |
-                     1u << P_CHANNEL | 1u << P_FORMAT,
+                     1u << P_CHANNEL | 1u << P_FORMAT | 1u << P_CONVERT,
     [R_FUNNEL] = 1u << P_FROM | 1u << P_TO | 1u << P_STEPS | 1u << P_PER | 1u << P_FORMAT,
     [R_COHORTS] =
         1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_FORMAT,
@@ -155,7 +159,7 @@ static bool wants_csv(souk_req *req, const params *p)
 
 /* Decodes the query into Q for report KIND; 0, or the error answered. */
 static int decode(souk_req *req, souk_res *res, const souk_analytics_facts *f, report_kind kind,
-                  souk_analytics_query *q, bool *csv)
+                  souk_analytics_query *q, bool *csv, bool *convert)
 {
     params p = {.limit = 100};
     if (souk_query_decode(&spec, &req->query, &p, req->arena, &res->problems) < 0)
@@ -174,6 +178,12 @@ static int decode(souk_req *req, souk_res *res, const souk_analytics_facts *f, r
     q->from = q->to - span + 1;
     if (p.from)
         souk_analytics_parse_day(p.from, &q->from);
+    *convert = p.convert == 1;
+    if (*convert && !p.currency)
+        souk_problems_add(&res->problems, req->arena, "currency",
+                          "is required with convert=1: the currency to convert into");
+    else if (*convert && souk_currency_exponent(p.currency) < 0)
+        souk_problems_add(&res->problems, req->arena, "currency", "must be a known ISO 4217 currency to convert into");
     if (q->from > q->to)
         souk_problems_add(&res->problems, req->arena, "from", "must not be after to");
     else if (q->to - q->from + 1 > SOUK_ANALYTICS_RANGE_DAYS_MAX)
@@ -229,14 +239,16 @@ static int decode(souk_req *req, souk_res *res, const souk_analytics_facts *f, r
 /* The cache key: the report and every input that shapes its answer. */
 static const char *cache_key(souk_req *req, report_kind kind, const souk_analytics_query *q, bool csv)
 {
+    /* a converted report also depends on the stored rates: their fingerprint */
+    unsigned long long rates = q->fx ? (unsigned long long)q->fx->fingerprint : 0;
     char steps[64] = "";
     size_t n = 0;
     for (int i = 0; i < q->nsteps && n + 4 < sizeof steps; i++)
         n += (size_t)snprintf(steps + n, sizeof steps - n, "%d.", q->steps[i]);
-    return souk_arena_printf(req->arena, "%d|%d|%d|%d|%d|%s|%lld|%lld|%d|%d|%s|%d|%d|%d|%d", (int)kind, q->from, q->to,
-                             q->granularity, q->currency, q->currency_code ? q->currency_code : "",
+    return souk_arena_printf(req->arena, "%d|%d|%d|%d|%d|%s|%lld|%lld|%d|%d|%s|%d|%d|%d|%d|%d|%llx", (int)kind, q->from,
+                             q->to, q->granularity, q->currency, q->currency_code ? q->currency_code : "",
                              (long long)q->category_id, (long long)q->vendor_id, q->channel, q->per_session, steps,
-                             q->limit, q->offset, q->k * 1000 + q->horizon, csv);
+                             q->limit, q->offset, q->k * 1000 + q->horizon, csv, q->fx != NULL, rates);
 }
 
 static int answer(souk_req *req, souk_res *res, report_kind kind)
@@ -247,17 +259,27 @@ static int answer(souk_req *req, souk_res *res, report_kind kind)
         return souk_res_error(res, SOUK_E_UNAVAILABLE, "The analytics facts are still being built; try again soon.");
     }
     souk_analytics_query q;
-    bool csv = false;
-    int rc = decode(req, res, f, kind, &q, &csv);
+    bool csv = false, convert = false;
+    int rc = decode(req, res, f, kind, &q, &csv, &convert);
     if (rc) {
         souk_analytics_release(f);
         return rc;
+    }
+    souk_fx_history rates = {0};
+    if (convert) { /* the stored rates of the store currency (fx.h): a small table, read on this pool thread */
+        int r = souk_fx_history_load(req->store, req->config->currency, &rates);
+        if (r < 0) {
+            souk_analytics_release(f);
+            return souk_res_error(res, souk_store_dberr(r), NULL);
+        }
+        q.fx = &rates;
     }
     res->content_type = csv ? "text/csv; charset=utf-8" : "application/json";
     uint64_t version = atomic_load_explicit(&f->version, memory_order_acquire);
     const char *key = cache_key(req, kind, &q, csv);
     if (key && souk_analytics_cache_get(key, version, &res->body)) {
         souk_analytics_release(f);
+        souk_fx_history_release(&rates);
         return souk_buf_failed(&res->body) ? souk_res_error(res, SOUK_E_INTERNAL, NULL) : 0;
     }
     json_t *j = kind == R_KPIS         ? souk_analytics_kpis(f, &q)
@@ -269,6 +291,7 @@ static int answer(souk_req *req, souk_res *res, report_kind kind)
                 : kind == R_CHURN      ? souk_analytics_churn(f, &q)
                                        : souk_analytics_clv(f, &q);
     souk_analytics_release(f);
+    souk_fx_history_release(&rates);
     if (!j)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     int r = 0;

@@ -53,6 +53,57 @@ static inline bool souk__analytics_line_ok(const souk_analytics_line_chunk *c, s
            (m->vendor == -1 || c->vendor[r] == m->vendor) && (m->channel == -1 || c->channel[r] == m->channel);
 }
 
+/* ---- converted reports (fx.c) ----
+ * Every order's amounts in one target currency: for each currency of the
+ * facts, its stored rates against the store currency by the local day each
+ * took effect; an amount of day D is converted at the last rate that took
+ * effect on or before D (before a currency's first rate: that first rate),
+ * into the target at the target's rate of the same day, rounded once, half
+ * to even (core/money.h). A currency with no stored rate (neither the store
+ * currency nor the target) cannot be converted: its orders are left out and
+ * counted. */
+typedef struct souk__analytics_conv_cur {
+    int exp;         /* minor digits */
+    bool identity;   /* the store currency: rate 1 */
+    size_t first, n; /* its points in the history */
+} souk__analytics_conv_cur;
+
+typedef struct souk__analytics_conv {
+    const souk_fx_history *h;
+    int32_t *day; /* local day each point of H took effect */
+    int target;   /* index of the target among the facts' currencies; -1: none of them */
+    souk__analytics_conv_cur cur[SOUK_ANALYTICS_CURRENCIES_MAX], to;
+    int ncur;
+} souk__analytics_conv;
+
+/* Sets C up for converting the NCUR currencies of F into TARGET with H.
+ * 0, or -1 (memory, or TARGET not a known currency). */
+int souk__analytics_conv_init(souk__analytics_conv *c, const souk_analytics_facts *f, int ncur,
+                              const souk_fx_history *h, const char *target);
+void souk__analytics_conv_release(souk__analytics_conv *c);
+
+/* Whether amounts of currency index CUR can be converted. */
+bool souk__analytics_conv_ok(const souk__analytics_conv *c, int cur);
+
+/* AMOUNT of currency CUR on local day DAY in the target currency into *OUT.
+ * 0, or -1 (not convertible, or out of bounds). */
+int souk__analytics_conv_amount(const souk__analytics_conv *c, int cur, int32_t day, int64_t amount, int64_t *out);
+
+/* The same with a scan's memo of the last (currency, day) it converted: its
+ * rates reduced to one fraction num/den, applied in 64 bits when the product
+ * fits (the lines of an order come together, so most lines hit it), else
+ * exactly as souk__analytics_conv_amount. Each thread keeps its own memo,
+ * set up with cur = -1. The results are the same to the minor unit. */
+typedef struct souk__analytics_conv_memo {
+    int cur;
+    int32_t day;
+    bool ok, fast;
+    int64_t num, den;
+    const souk_rate *from, *to;
+} souk__analytics_conv_memo;
+int souk__analytics_conv_amount_memo(const souk__analytics_conv *c, souk__analytics_conv_memo *m, int cur, int32_t day,
+                                     int64_t amount, int64_t *out);
+
 /* The bucket start of DAY for granularity G (0 day, 1 ISO week, 2 month),
  * and the first day of the next bucket. */
 int32_t souk__analytics_bucket(int32_t day, int g);

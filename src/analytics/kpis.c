@@ -48,6 +48,8 @@ typedef struct engine {
     _Atomic int64_t *order_slice;
     bool traffic;
     int64_t wau, mau; /* distinct visitors of the 7 and 30 days to the end of the range */
+    bool converting;  /* q->fx: every currency's orders, converted */
+    souk__analytics_conv conv;
 } engine;
 
 static int bucket_of(const engine *e, int32_t day)
@@ -78,6 +80,42 @@ static void scan_lines(void *ctx, int t, size_t lo, size_t hi)
             int b = bucket_of(e, day);
             if (b >= 0) {
                 gross[b] += c->amount[r];
+                units[b] += c->quantity[r];
+            }
+        }
+    }
+}
+
+/* scan_lines for a converted report: every currency that can be converted
+ * passes, each line's amount converted at its day's rates. */
+static void scan_lines_conv(void *ctx, int t, size_t lo, size_t hi)
+{
+    engine *e = ctx;
+    int64_t *gross = e->t_gross[t], *units = e->t_units[t];
+    int32_t *first = e->t_first[t];
+    const souk_analytics_match *m = &e->m;
+    souk__analytics_conv_memo memo = {.cur = -1};
+    for (size_t i = lo; i < hi;) {
+        const souk_analytics_line_chunk *c = SOUK_ANALYTICS_LC(e->f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i), end = i - r + SOUK_ANALYTICS_CHUNK;
+        if (end > hi)
+            end = hi;
+        for (; i < end; i++, r++) {
+            if ((m->category != -1 && c->category[r] != m->category) ||
+                (m->vendor != -1 && c->vendor[r] != m->vendor) || (m->channel != -1 && c->channel[r] != m->channel))
+                continue;
+            int32_t cust = c->customer[r], day = c->day[r];
+            int64_t amount;
+            if (souk__analytics_conv_amount_memo(&e->conv, &memo, c->currency[r], day, c->amount[r], &amount) < 0)
+                continue; /* no stored rate: left out, counted in the head */
+            if (cust >= 0 && day < first[cust])
+                first[cust] = day;
+            int32_t o = c->order[r];
+            atomic_store_explicit(&e->order_hit[o], 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&e->order_slice[o], amount, memory_order_relaxed);
+            int b = bucket_of(e, day);
+            if (b >= 0) {
+                gross[b] += amount;
                 units[b] += c->quantity[r];
             }
         }
@@ -148,11 +186,17 @@ static void scan_refunds(engine *e)
         int32_t o = c->order[r];
         if (b < 0 || !atomic_load_explicit(&e->order_hit[o], memory_order_relaxed))
             continue;
-        int64_t total = SOUK_ANALYTICS_OC(e->f, o)->amount[SOUK_ANALYTICS_ROW_OF(o)];
+        const souk_analytics_order_chunk *oc = SOUK_ANALYTICS_OC(e->f, o);
+        size_t orow = SOUK_ANALYTICS_ROW_OF(o);
+        int64_t total = oc->amount[orow], amount = c->amount[r];
+        /* converted: the refund and its order's total at the rates of the order's day, as its lines were */
+        if (e->converting &&
+            (souk__analytics_conv_amount(&e->conv, oc->currency[orow], oc->day[orow], total, &total) < 0 ||
+             souk__analytics_conv_amount(&e->conv, oc->currency[orow], oc->day[orow], amount, &amount) < 0))
+            continue;
         int64_t slice = atomic_load_explicit(&e->order_slice[o], memory_order_relaxed);
-        e->b[b].refunds += total > 0 && slice != total
-                               ? (int64_t)((double)c->amount[r] * (double)slice / (double)total + 0.5)
-                               : c->amount[r];
+        e->b[b].refunds +=
+            total > 0 && slice != total ? (int64_t)((double)amount * (double)slice / (double)total + 0.5) : amount;
     }
 }
 
@@ -266,6 +310,8 @@ static void engine_release(engine *e)
         free(e->t_first[t]);
     }
     free(e->day_bucket);
+    if (e->converting)
+        souk__analytics_conv_release(&e->conv);
     free((void *)e->order_hit);
     free((void *)e->order_slice);
 }
@@ -286,6 +332,13 @@ static int engine_run(engine *e, const souk_analytics_facts *f, const souk_analy
     souk__analytics_snap(f, &e->s);
     souk__analytics_match(f, &e->s, q, &e->m);
     e->traffic = q->category_id == 0 && q->vendor_id == 0;
+    if (q->fx) {
+        if (souk__analytics_conv_init(&e->conv, f, e->s.ncurrencies, q->fx, q->currency_code) < 0) {
+            souk__analytics_conv_release(&e->conv);
+            return -1;
+        }
+        e->converting = true;
+    }
     e->threads = q->threads > 0 ? q->threads : 2;
     if (e->threads > 8)
         e->threads = 8;
@@ -309,7 +362,7 @@ static int engine_run(engine *e, const souk_analytics_facts *f, const souk_analy
         for (size_t c = 0; c < nc; c++)
             e->t_first[t][c] = INT32_MAX;
     }
-    souk__analytics_parallel(e->s.lines, e->threads, scan_lines, e);
+    souk__analytics_parallel(e->s.lines, e->threads, e->converting ? scan_lines_conv : scan_lines, e);
     for (int t = 1; t < e->threads; t++) {
         for (int i = 0; i < nb; i++) {
             e->t_gross[0][i] += e->t_gross[t][i];
@@ -331,6 +384,31 @@ static int engine_run(engine *e, const souk_analytics_facts *f, const souk_analy
             return -1;
     }
     return 0;
+}
+
+/* The head's "converted" member of a converted report: how, and the orders
+ * of [FROM, TO] left out for want of a rate, with their currencies. */
+static void put_converted(const engine *e, json_t *out, int32_t from, int32_t to)
+{
+    if (!e->converting)
+        return;
+    int64_t left = 0;
+    bool seen[SOUK_ANALYTICS_CURRENCIES_MAX] = {false};
+    for (size_t i = 0; i < e->s.orders; i++) {
+        const souk_analytics_order_chunk *c = SOUK_ANALYTICS_OC(e->f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i);
+        if (c->day[r] < from || c->day[r] > to || souk__analytics_conv_ok(&e->conv, c->currency[r]))
+            continue;
+        left++;
+        seen[c->currency[r]] = true;
+    }
+    json_t *codes = json_array();
+    for (int i = 0; i < e->s.ncurrencies && i < SOUK_ANALYTICS_CURRENCIES_MAX; i++)
+        if (seen[i])
+            json_array_append_new(codes, json_string(e->f->currencies[i]));
+    json_object_set_new(out, "converted",
+                        json_pack("{s:s,s:I,s:o}", "rates", "in effect on each order's day (store time zone)",
+                                  "unconverted_orders", (json_int_t)left, "unconverted_currencies", codes));
 }
 
 static json_t *metrics_json(const engine *e, const bucket *b)
@@ -389,6 +467,7 @@ json_t *souk_analytics_kpis(const souk_analytics_facts *f, const souk_analytics_
     }
     char pf[11], pt[11];
     json_t *out = souk__analytics_head(f, q, &e.m), *rows = json_array();
+    put_converted(&e, out, b[1].start, q->to);
     json_object_set_new(out, "previous_from", json_string(souk_analytics_format_day(b[1].start, pf)));
     json_object_set_new(out, "previous_to", json_string(souk_analytics_format_day(b[1].end, pt)));
     const char *key;
@@ -430,6 +509,7 @@ json_t *souk_analytics_timeseries(const souk_analytics_facts *f, const souk_anal
     }
     static const char *const g[] = {"day", "week", "month"};
     json_t *out = souk__analytics_head(f, q, &e.m), *rows = json_array();
+    put_converted(&e, out, q->from, q->to);
     json_object_set_new(out, "granularity", json_string(g[q->granularity]));
     for (i = 0; i < nb; i++) {
         char day[11];

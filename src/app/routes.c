@@ -16,6 +16,7 @@
 #include "cart/api.h"
 #include "catalog/api.h"
 #include "exchange/api.h"
+#include "fx/api.h"
 #include "identity/api.h"
 #include "inventory/api.h"
 #include "jobs/jobs.h"
@@ -43,6 +44,7 @@
 #define RECS_MANAGE "recommendations:manage"
 #define WEBHOOKS "webhooks:manage"
 #define REVIEWS_MODERATE "reviews:moderate"
+#define CURRENCIES "currencies:manage"
 #define ANALYTICS_OWN "analytics:read:own" /* analytics:read implies it; a vendor reads their own slice */
 #define LIST_CACHE "public, max-age=300"
 #define DETAIL_CACHE "public, max-age=900"
@@ -267,6 +269,13 @@ souk_route souk_routes[] = {
     /* administration */
     ROUTE(SOUK_GET, "/api/v1/admin/jobs", JOBS, souk_jobs_api_list),
     ROUTE(SOUK_POST, "/api/v1/admin/jobs/{id}/retry", JOBS, souk_jobs_api_retry),
+    /* currencies (docs/currencies.md): stored exchange rates, the display currencies */
+    READ("/api/v1/currencies", souk_fx_api_public, LIST_CACHE),
+    ROUTE(SOUK_GET, "/api/v1/admin/currencies/rates", CURRENCIES, souk_fx_api_rates_list),
+    ROUTE(SOUK_PUT, "/api/v1/admin/currencies/{currency}/rates", CURRENCIES, souk_fx_api_rate_put),
+    ROUTE(SOUK_DELETE, "/api/v1/admin/currencies/rates/{id}", CURRENCIES, souk_fx_api_rate_delete),
+    ROUTE(SOUK_GET, "/api/v1/admin/currencies/settings", CURRENCIES, souk_fx_api_settings_get),
+    ROUTE(SOUK_PUT, "/api/v1/admin/currencies/settings", CURRENCIES, souk_fx_api_settings_put),
     ROUTE(SOUK_GET, "/api/v1/admin/tax-rates", PRICING, souk_cart_api_admin_tax_list),
     ROUTE(SOUK_PUT, "/api/v1/admin/tax-rates/{region}", PRICING, souk_cart_api_admin_tax_put),
     ROUTE(SOUK_DELETE, "/api/v1/admin/tax-rates/{region}", PRICING, souk_cart_api_admin_tax_delete),

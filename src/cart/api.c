@@ -142,6 +142,8 @@ int souk_cart_api_update(souk_req *req, souk_res *res)
         return res->err;
     souk_err e =
         souk_cart_update(req->store, id, in.currency, in.region, in.shipping_method, req->arena, &res->problems);
+    if (e == SOUK_E_CONFLICT)
+        return souk_res_error(res, e, "A cart keeps the currency it was priced in: empty it, or start a new cart.");
     return e ? souk_res_error(res, e, NULL) : show(req, res, id, 200);
 }
 

@@ -172,9 +172,25 @@ static souk_err update_body(souk_store *db, void *arg)
 {
     const settings *c = arg;
     int r = SOUK_DB_DONE;
-    if (c->currency)
+    if (c->currency) {
+        /* a cart keeps the currency it was priced in: another only while it is empty (docs/currencies.md) */
+        char now[4] = "";
+        int64_t lines = 0;
+        r = souk_store_one(db,
+                           "SELECT c.currency, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = c.id) "
+                           "FROM carts c WHERE c.id = $1",
+                           SOUK_ARGS(SOUK_I64(c->cart)), SOUK_COLS(SOUK_COL_STR(now), SOUK_COL_I64(&lines)));
+        if (r < 0)
+            return souk_store_dberr(r);
+        if (lines > 0 && strcmp(now, c->currency) != 0) {
+            souk_problems_add(c->pr, c->a, "currency",
+                              "the cart is priced in %s; empty it (or start a new cart) to shop in %s", now,
+                              c->currency);
+            return SOUK_E_CONFLICT;
+        }
         r = souk_store_exec(db, "UPDATE carts SET currency = $2 WHERE id = $1",
                             SOUK_ARGS(SOUK_I64(c->cart), SOUK_TEXT(c->currency)));
+    }
     if (r >= 0 && c->region) /* "" clears it */
         r = souk_store_exec(db, "UPDATE carts SET region = $2 WHERE id = $1",
                             SOUK_ARGS(SOUK_I64(c->cart), SOUK_TEXT(*c->region ? c->region : NULL)));

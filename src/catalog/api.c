@@ -90,6 +90,29 @@ static int send_variant(souk_req *req, souk_res *res, int64_t id, int status)
     return e ? fail(res, e) : souk_res_json(res, status, v);
 }
 
+/* The earlier of two "cache until" times (0: none). */
+static int64_t earlier(int64_t a, int64_t b)
+{
+    return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* The display conversion of prices into CUR (fx.h): *FX points at Q when
+ * there is one (an enabled display currency with a rate in effect), else
+ * NULL; *UNTIL gets the earlier of itself and the next rate change of CUR.
+ * 0, or the error answered. */
+static int display_fx(souk_req *req, souk_res *res, const char *cur, souk_fx_quote *q, const souk_fx_quote **fx,
+                      int64_t *until)
+{
+    *fx = NULL;
+    int r = souk_fx_display_quote(req->store, req->config->currency, cur, souk_time_now_us(), q);
+    if (r < 0)
+        return souk_res_error(res, souk_store_dberr(r), NULL);
+    if (r == 1)
+        *fx = q;
+    *until = earlier(*until, q->next_change);
+    return 0;
+}
+
 int souk_catalog_api_list(souk_req *req, souk_res *res)
 {
     souk_catalog_filter f;
@@ -98,13 +121,18 @@ int souk_catalog_api_list(souk_req *req, souk_res *res)
     if (f.status != SOUK_STATUS_ACTIVE && !souk_req_can(req, PERM_UNPUBLISHED))
         return souk_res_error(res, req->principal.authenticated ? SOUK_E_FORBIDDEN : SOUK_E_UNAUTHORIZED,
                               "Listing unpublished products needs the catalog:read:unpublished permission.");
+    souk_fx_quote q;
+    int64_t fx_until = 0;
+    if (display_fx(req, res, f.currency, &q, &f.fx, &fx_until))
+        return res->err;
     souk_err e = souk_catalog_list_write(req->store, &f, req->arena, &res->problems, &res->body);
     if (e)
         return fail(res, e);
     if (f.has_in_stock) /* whether a product is listed follows its stock */
         res->cache_tags |= SOUK_CACHE_TAG_STOCK;
-    /* the rows show flash-sale prices: a cached copy must not outlive a sale's start or end */
-    res->cache_until_us = souk_catalog_flash_next_edge(req->store, souk_time_now_us());
+    /* the rows show flash-sale prices (and maybe converted ones): a cached copy must not outlive a sale's start
+     * or end, nor a stored rate taking effect */
+    res->cache_until_us = earlier(souk_catalog_flash_next_edge(req->store, souk_time_now_us()), fx_until);
     res->status = 200;
     return 0;
 }
@@ -112,10 +140,28 @@ int souk_catalog_api_list(souk_req *req, souk_res *res)
 int souk_catalog_api_get(souk_req *req, souk_res *res)
 {
     bool admin_view = souk_req_can(req, PERM_UNPUBLISHED);
+    const char *cur = souk_query_get(&req->query, "currency");
+    souk_fx_quote q;
+    const souk_fx_quote *fx = NULL;
+    int64_t fx_until = 0;
+    if (cur) { /* the store currency or an enabled display currency */
+        int enabled = souk_catalog_check_currency(cur, strlen(cur)) ? 0 : souk_fx_display_enabled(req->store, cur);
+        if (enabled < 0)
+            return souk_res_error(res, souk_store_dberr(enabled), NULL);
+        if (!enabled && strcmp(cur, req->config->currency) != 0) {
+            souk_problems_add(&res->problems, req->arena, "currency",
+                              "must be the store currency (%s) or an enabled display currency (GET /api/v1/currencies)",
+                              req->config->currency);
+            return souk_res_invalid(res);
+        }
+        if (display_fx(req, res, cur, &q, &fx, &fx_until))
+            return res->err;
+    }
     souk_err e =
-        souk_catalog_product_write_until(req->store, req->params[0], admin_view, &res->body, &res->cache_until_us);
+        souk_catalog_product_write_fx(req->store, req->params[0], admin_view, fx, &res->body, &res->cache_until_us);
     if (e)
         return fail(res, e);
+    res->cache_until_us = earlier(res->cache_until_us, fx_until);
     res->live = !admin_view; /* the public view's "available" counts are filled in when sent */
     res->status = 200;
     return 0;

@@ -40,6 +40,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/query.h"
+#include "fx/fx.h"
 #include "store/store.h"
 
 /* ---- limits (also in the OpenAPI document) ---- */
@@ -155,6 +156,10 @@ typedef struct souk_catalog_filter {
     int64_t cursor_id;
     int64_t cursor_key;      /* price sorts */
     const char *cursor_text; /* name sort */
+    /* display conversion (fx.h): rows without a price in CURRENCY show their
+     * store-currency price converted with it; NULL: none. Price filters and
+     * sorts use explicit prices only. */
+    const souk_fx_quote *fx;
 } souk_catalog_filter;
 
 /* Parses the product-list query parameters (see docs/api-shapes.md). Returns
@@ -196,6 +201,13 @@ souk_err souk_catalog_product_write(souk_store *db, const char *id_or_slug, bool
  * price shows or drops its "sale" — or 0: a cached copy must not outlive it. */
 souk_err souk_catalog_product_write_until(souk_store *db, const char *id_or_slug, bool admin_view, souk_buf *out,
                                           int64_t *until);
+
+/* Same, with display conversion when FX is not NULL (fx.h): every variant
+ * without an explicit price in FX->to gets one more price, its price in the
+ * store currency (FX->from) converted, marked "converted" with the rate —
+ * after its explicit prices. An explicit price in FX->to always wins. */
+souk_err souk_catalog_product_write_fx(souk_store *db, const char *id_or_slug, bool admin_view, const souk_fx_quote *fx,
+                                       souk_buf *out, int64_t *until);
 
 /* When the next flash sale starts or ends after NOW (µs; 0: none), for the
  * answers that show sale prices (lists, search hits) to be cached no longer;
@@ -436,6 +448,13 @@ souk_err souk_catalog_summaries_write(souk_store *db, const int64_t *ids, size_t
 souk_err souk_catalog_summaries_write_extra(souk_store *db, const int64_t *ids, size_t n, const double *scores,
                                             const char *const *extras, const char *currency, souk_arena *a,
                                             souk_buf *out, size_t *written);
+
+/* The same, with display conversion: a product without a price in CURRENCY
+ * shows its store-currency price converted with FX (fx.h; marked
+ * "converted"), when FX is not NULL. For search's ?currency=. */
+souk_err souk_catalog_summaries_write_fx(souk_store *db, const int64_t *ids, size_t n, const double *scores,
+                                         const char *const *extras, const char *currency, const souk_fx_quote *fx,
+                                         souk_arena *a, souk_buf *out, size_t *written);
 
 /* Id prefixes in the API. */
 #define SOUK_PREFIX_PRODUCT "prod"

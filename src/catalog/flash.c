@@ -165,6 +165,19 @@ void souk__catalog_put_sale(souk_buf *b, const souk__catalog_flash_sale *f, int6
     souk_buf_addc(b, '}');
 }
 
+void souk__catalog_put_sale_fx(souk_buf *b, const souk__catalog_flash_sale *f, int64_t base_amount,
+                               const souk_fx_quote *fx)
+{
+    int64_t amount;
+    if (!f || !f->running || souk_fx_quote_apply(fx, souk__catalog_sale_amount(f, base_amount), &amount) < 0)
+        return;
+    SOUK_JW_LIT(b, ",\"sale\":{\"amount\":");
+    souk_jw_int(b, amount);
+    SOUK_JW_LIT(b, ",\"ends_at\":");
+    souk_jw_time(b, f->ends_at);
+    souk_buf_addc(b, '}');
+}
+
 int64_t souk_catalog_flash_next_edge(souk_store *db, int64_t now)
 {
     int64_t edge = 0;

@@ -156,4 +156,10 @@ int64_t souk__catalog_sale_amount(const souk__catalog_flash_sale *f, int64_t amo
  * runs (nothing otherwise). */
 void souk__catalog_put_sale(souk_buf *b, const souk__catalog_flash_sale *f, int64_t amount);
 
+/* The same for a converted price: the sale amount of BASE_AMOUNT (store
+ * currency) converted with FX — the sale is taken off first, then the
+ * result converted, once. */
+void souk__catalog_put_sale_fx(souk_buf *b, const souk__catalog_flash_sale *f, int64_t base_amount,
+                               const souk_fx_quote *fx);
+
 #endif

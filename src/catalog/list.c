@@ -294,6 +294,7 @@ typedef struct page_extras {
     int64_t (*rating)[2];           /* per page row: approved reviews' count and rating sum */
     souk__catalog_refs *refs;       /* the connection's refs */
     souk__catalog_flash_set *sales; /* the flash sales running or to come */
+    const souk_fx_quote *fx;        /* display conversion of rows without a price (NULL: none) */
 } page_extras;
 
 /* Runs the image query for ROWS[AT..AT+M) (M ≤ BATCH_MAX) and renders what
@@ -346,6 +347,7 @@ static int images_batch(souk_store *db, const list_row *rows, int at, int m, pag
 static int page_fetch(souk_store *db, const list_row *rows, int n, souk_arena *a, page_extras *x)
 {
     souk_buf_init(&x->side, 16u << 20);
+    x->fx = NULL;
     x->image = souk_arena_alloc(a, sizeof *x->image * (size_t)(n > 0 ? n : 1));
     x->rating = souk_arena_alloc(a, sizeof *x->rating * (size_t)(n > 0 ? n : 1));
     x->refs = souk__catalog_refs_open(db, a);
@@ -368,6 +370,34 @@ static void put_span(souk_buf *out, const page_extras *x, const span *sp)
         souk_buf_add(out, x->side.data + sp->off, sp->len);
     else
         SOUK_JW_LIT(out, "null");
+}
+
+/* The ",\"price\":…" of row W, which has no price in the answer's currency:
+ * with a display conversion, its lowest price in the store currency
+ * converted (and marked so), else null. 0, or a negative souk_db_status. */
+static int put_converted_price(souk_store *db, souk_buf *out, const page_extras *x, const list_row *w)
+{
+    int64_t base = 0, amount = 0;
+    int r = x->fx
+                ? souk_store_one(db, "SELECT min_amount FROM product_prices WHERE product_id = $1 AND currency = $2",
+                                 SOUK_ARGS(SOUK_I64(w->id), SOUK_TEXTN(x->fx->from, 3)), SOUK_COLS(SOUK_COL_I64(&base)))
+                : SOUK_DB_DONE;
+    if (r < 0)
+        return r;
+    if (r != SOUK_DB_ROW || souk_fx_quote_apply(x->fx, base, &amount) < 0) {
+        SOUK_JW_LIT(out, ",\"price\":null");
+        return 0;
+    }
+    SOUK_JW_LIT(out, ",\"price\":{\"amount\":");
+    souk_jw_int(out, amount);
+    SOUK_JW_LIT(out, ",\"currency\":");
+    souk_jw_text(out, x->fx->to, 3, SOUK_JW_HTML_SAFE);
+    souk__catalog_flash_sale sale;
+    souk__catalog_flash_match(x->sales, w->id, w->brand, w->vendor, w->category, &sale);
+    souk__catalog_put_sale_fx(out, &sale, base, x->fx);
+    souk_fx_put_converted(out, x->fx, base);
+    souk_buf_addc(out, '}');
+    return 0;
 }
 
 /* Summary I of the page, with "score": *SCORE when SCORE is not NULL and the
@@ -403,8 +433,8 @@ static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const li
         souk__catalog_flash_match(x->sales, w->id, w->brand, w->vendor, w->category, &sale);
         souk__catalog_put_sale(out, &sale, w->price); /* the lowest price, while a flash sale runs */
         souk_buf_addc(out, '}');
-    } else {
-        SOUK_JW_LIT(out, ",\"price\":null");
+    } else if ((r = put_converted_price(db, out, x, w)) < 0) {
+        return r;
     }
     SOUK_JW_LIT(out, ",\"image\":");
     put_span(out, x, &x->image[i]);
@@ -435,6 +465,7 @@ static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const 
         souk_buf_release(&x.side);
         return r == SOUK_DB_HARD ? SOUK_E_INTERNAL : souk_store_dberr(r);
     }
+    x.fx = f->fx;
     SOUK_JW_LIT(out, "{\"data\":[");
     for (int i = 0; i < n && r >= 0; i++) {
         if (i)
@@ -564,6 +595,13 @@ souk_err souk_catalog_summaries_write_extra(souk_store *db, const int64_t *ids, 
                                             const char *const *extras, const char *currency, souk_arena *a,
                                             souk_buf *out, size_t *written)
 {
+    return souk_catalog_summaries_write_fx(db, ids, n, scores, extras, currency, NULL, a, out, written);
+}
+
+souk_err souk_catalog_summaries_write_fx(souk_store *db, const int64_t *ids, size_t n, const double *scores,
+                                         const char *const *extras, const char *currency, const souk_fx_quote *fx,
+                                         souk_arena *a, souk_buf *out, size_t *written)
+{
     if (written)
         *written = 0;
     if (n > SOUK_CATALOG_LIST_MAX)
@@ -596,6 +634,7 @@ souk_err souk_catalog_summaries_write_extra(souk_store *db, const int64_t *ids, 
         souk_buf_release(&x.side);
         return r == SOUK_DB_HARD ? SOUK_E_INTERNAL : souk_store_dberr(r);
     }
+    x.fx = fx;
     souk_buf_addc(out, '[');
     for (int i = 0; i < count && r >= 0; i++) {
         if (i)

@@ -125,20 +125,49 @@ static void put_variant_tail(souk_buf *b, const variant_tail *t, bool admin_view
     souk_buf_addc(b, '}');
 }
 
+/* What a variant's prices tell a display conversion, kept while they pass. */
+typedef struct converting {
+    const souk_fx_quote *fx; /* NULL: no conversion */
+    bool explicit, has_base; /* a price in fx->to; one in fx->from (BASE) */
+    int64_t base;
+} converting;
+
+/* After a variant's explicit prices (FIRST: there were none): its
+ * store-currency price converted into C->fx->to, when it has no explicit
+ * price there. */
+static void put_converted(souk_buf *b, const converting *c, const souk__catalog_flash_sale *flash, bool first)
+{
+    int64_t amount;
+    if (!c->fx || c->explicit || !c->has_base || souk_fx_quote_apply(c->fx, c->base, &amount) < 0)
+        return;
+    if (!first)
+        souk_buf_addc(b, ',');
+    SOUK_JW_LIT(b, "{\"amount\":");
+    souk_jw_int(b, amount);
+    SOUK_JW_LIT(b, ",\"currency\":");
+    souk_jw_text(b, c->fx->to, 3, SOUK_JW_AS_JANSSON);
+    souk__catalog_put_sale_fx(b, flash, c->base, c->fx);
+    souk_fx_put_converted(b, c->fx, c->base);
+    souk_buf_addc(b, '}');
+}
+
 /* The variants of ST (a VARIANT_SQL query), comma-separated, each with its
  * prices and "available": the total over all warehouses from the
  * inventory's published read model variant_availability (inventory.h) at
  * the time of the read — a snapshot, not a promise (only a reservation holds
  * stock). *N gets how many. SOUK_DB_DONE or a negative souk_db_status. */
-static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, const souk__catalog_flash_sale *flash, int *n)
+static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, const souk__catalog_flash_sale *flash,
+                        const souk_fx_quote *fx, int *n)
 {
     variant_tail t = {0};
     int r, count = 0;
     bool first_price = true;
+    converting cv = {fx, false, false, 0};
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
         int64_t id = souk_stmt_i64(st, 0);
         if (!count || id != t.id) {
             if (count) {
+                put_converted(b, &cv, flash, first_price);
                 put_variant_tail(b, &t, admin_view);
                 souk_buf_addc(b, ',');
             }
@@ -162,11 +191,18 @@ static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, const souk_
             put_options(b, opts, opt_len);
             SOUK_JW_LIT(b, ",\"prices\":[");
             first_price = true;
+            cv.explicit = cv.has_base = false;
         }
         if (souk_stmt_is_null(st, 9))
             continue; /* no prices */
         size_t cur_len = 0;
         const char *cur = souk_stmt_text(st, 9, &cur_len);
+        if (fx && cur && cur_len == 3 && memcmp(cur, fx->to, 3) == 0)
+            cv.explicit = true; /* an explicit price in the asked currency wins */
+        if (fx && cur && cur_len == 3 && memcmp(cur, fx->from, 3) == 0) {
+            cv.has_base = true;
+            cv.base = souk_stmt_i64(st, 10);
+        }
         if (!first_price)
             souk_buf_addc(b, ',');
         SOUK_JW_LIT(b, "{\"amount\":");
@@ -177,8 +213,10 @@ static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, const souk_
         souk_buf_addc(b, '}');
         first_price = false;
     }
-    if (count)
+    if (count) {
+        put_converted(b, &cv, flash, first_price);
         put_variant_tail(b, &t, admin_view);
+    }
     *n = count;
     return r;
 }
@@ -245,7 +283,8 @@ static void put_ref_cols(souk_buf *b, souk_stmt *st, int col, souk_taxon_kind ki
 
 /* The product in the first row of ST (a PRODUCT_SQL query), with what hangs
  * off it, into OUT. NOT_FOUND when there is no row or the product is hidden. */
-static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, souk_buf *out, int64_t *until)
+static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, const souk_fx_quote *fx, souk_buf *out,
+                              int64_t *until)
 {
     int r = souk_stmt_step(st);
     if (r != SOUK_DB_ROW)
@@ -302,7 +341,7 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
                                                  : VARIANT_SQL "WHERE v.product_id = $1 AND v.status = 'active' "
                                                                "ORDER BY v.position, v.id, vp.currency",
                                       SOUK_ARGS(SOUK_I64(id))),
-                     admin_view, &flash, &n);
+                     admin_view, &flash, fx, &n);
     if (r < 0)
         return souk_store_dberr(r);
     SOUK_JW_LIT(out, "],\"created_at\":");
@@ -316,21 +355,27 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, so
 souk_err souk_catalog_product_write_id(souk_store *db, int64_t id, bool admin_view, souk_buf *out)
 {
     return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.id = $1", SOUK_ARGS(SOUK_I64(id))), admin_view,
-                         out, NULL);
+                         NULL, out, NULL);
 }
 
 souk_err souk_catalog_product_write_until(souk_store *db, const char *id_or_slug, bool admin_view, souk_buf *out,
                                           int64_t *until)
 {
+    return souk_catalog_product_write_fx(db, id_or_slug, admin_view, NULL, out, until);
+}
+
+souk_err souk_catalog_product_write_fx(souk_store *db, const char *id_or_slug, bool admin_view, const souk_fx_quote *fx,
+                                       souk_buf *out, int64_t *until)
+{
     int64_t id;
     *until = 0;
     if (souk_id_parse(SOUK_PREFIX_PRODUCT, id_or_slug, strlen(id_or_slug), &id) == 0)
         return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.id = $1", SOUK_ARGS(SOUK_I64(id))),
-                             admin_view, out, until);
+                             admin_view, fx, out, until);
     if (souk_catalog_check_slug(id_or_slug, strlen(id_or_slug)))
         return SOUK_E_NOT_FOUND;
     return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.slug = $1", SOUK_ARGS(SOUK_TEXT(id_or_slug))),
-                         admin_view, out, until);
+                         admin_view, fx, out, until);
 }
 
 souk_err souk_catalog_product_write(souk_store *db, const char *id_or_slug, bool admin_view, souk_buf *out)
@@ -404,7 +449,7 @@ souk_err souk_catalog_variant_get(souk_store *db, int64_t id, json_t **out)
     int n = 0;
     int r = put_variants(
         &b, souk_store_query(db, VARIANT_SQL "WHERE v.id = $1 ORDER BY vp.currency", SOUK_ARGS(SOUK_I64(id))), true,
-        NULL, &n);
+        NULL, NULL, &n);
     souk_err e = r < 0                 ? souk_store_dberr(r)
                  : n == 0              ? SOUK_E_NOT_FOUND
                  : souk_buf_failed(&b) ? SOUK_E_INTERNAL

@@ -117,3 +117,136 @@ int souk_money_format(const souk_money *m, char *buf, size_t size)
                 : snprintf(buf, size, "%s%llu", sign, (unsigned long long)u);
     return (n < 0 || (size_t)n >= size) ? -1 : n;
 }
+
+/* ---- exchange rates ---- */
+
+static bool rate_ok(const souk_rate *r)
+{
+    if (!r || r->units <= 0 || r->scale < 0 || r->scale > SOUK_RATE_SCALE_MAX)
+        return false;
+    int64_t limit = 1;
+    for (int i = 0; i < SOUK_RATE_DIGITS_MAX; i++)
+        limit *= 10;
+    return r->units < limit;
+}
+
+int souk_rate_parse(souk_rate *out, const char *text, size_t len)
+{
+    if (!text || len == 0 || len > 40)
+        return -1;
+    int64_t units = 0;
+    int scale = 0, digits = 0, seen = 0;
+    bool frac = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c == '.' && !frac) {
+            frac = true;
+            continue;
+        }
+        if (c < '0' || c > '9')
+            return -1;
+        seen++;
+        if (frac && ++scale > SOUK_RATE_SCALE_MAX + 8)
+            return -1; /* far too many fraction digits, even if zeros */
+        if (units == 0 && c == '0')
+            continue; /* a leading zero: not significant */
+        if (++digits > SOUK_RATE_DIGITS_MAX + 8)
+            return -1;
+        if (units > INT64_MAX / 10)
+            return -1;
+        units = units * 10 + (c - '0');
+    }
+    if (!seen || text[len - 1] == '.' || text[0] == '.')
+        return -1;
+    while (scale > 0 && units % 10 == 0 && units > 0) { /* trailing zeros of the fraction */
+        units /= 10;
+        scale--;
+    }
+    souk_rate r = {units, scale};
+    if (!rate_ok(&r))
+        return -1;
+    *out = r;
+    return 0;
+}
+
+int souk_rate_format(const souk_rate *r, char *buf, size_t size)
+{
+    if (!rate_ok(r))
+        return -1;
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)r->units);
+    if (n < 0 || (size_t)n >= sizeof digits)
+        return -1;
+    char tmp[SOUK_RATE_TEXT_MAX];
+    size_t k = 0;
+    if (r->scale == 0) {
+        memcpy(tmp, digits, (size_t)n + 1);
+        k = (size_t)n;
+    } else if (n > r->scale) {
+        memcpy(tmp, digits, (size_t)(n - r->scale));
+        k = (size_t)(n - r->scale);
+        tmp[k++] = '.';
+        memcpy(tmp + k, digits + n - r->scale, (size_t)r->scale);
+        k += (size_t)r->scale;
+    } else {
+        tmp[k++] = '0';
+        tmp[k++] = '.';
+        for (int i = n; i < r->scale; i++)
+            tmp[k++] = '0';
+        memcpy(tmp + k, digits, (size_t)n);
+        k += (size_t)n;
+    }
+    tmp[k] = '\0';
+    if (k >= size)
+        return -1;
+    memcpy(buf, tmp, k + 1);
+    return (int)k;
+}
+
+souk_wide souk_money_div_half_even(souk_wide num, souk_wide den)
+{
+    bool neg = num < 0;
+    souk_wide n = neg ? -num : num;
+    souk_wide q = n / den, rem = n % den;
+    souk_wide twice = rem * 2;
+    if (twice > den || (twice == den && (q & 1)))
+        q++;
+    return neg ? -q : q;
+}
+
+static souk_wide pow10w(int e)
+{
+    souk_wide p = 1;
+    while (e-- > 0)
+        p *= 10;
+    return p;
+}
+
+int souk_money_convert_exp(int64_t amount, int exp_from, int exp_to, const souk_rate *from_rate,
+                           const souk_rate *to_rate, int64_t *out)
+{
+    if (!rate_ok(from_rate) || !rate_ok(to_rate) || exp_from < 0 || exp_from > 4 || exp_to < 0 || exp_to > 4 ||
+        amount > SOUK_MONEY_MAX || amount < -SOUK_MONEY_MAX)
+        return -1;
+    /* amount_to = amount * 10^exp_to / 10^exp_from * (to / 10^s_to) / (from / 10^s_from) */
+    int up = from_rate->scale + exp_to, down = to_rate->scale + exp_from;
+    int common = up < down ? up : down;
+    up -= common;
+    down -= common; /* at most 16 either way: ≤ 10^12 · 10^10 · 10^16 < 2^127 */
+    souk_wide num = (souk_wide)amount * to_rate->units * pow10w(up);
+    souk_wide den = (souk_wide)from_rate->units * pow10w(down);
+    souk_wide q = souk_money_div_half_even(num, den);
+    if (q > SOUK_MONEY_MAX || q < -SOUK_MONEY_MAX)
+        return -1;
+    *out = (int64_t)q;
+    return 0;
+}
+
+int souk_money_convert(int64_t amount, const char *from, const char *to, const souk_rate *from_rate,
+                       const souk_rate *to_rate, int64_t *out)
+{
+    int ef = souk_currency_exponent(from), et = souk_currency_exponent(to);
+    if (ef < 0 || et < 0)
+        return -1;
+    return souk_money_convert_exp(amount, ef, et, from_rate, to_rate, out);
+}

@@ -24,6 +24,7 @@ const char *const souk_permissions[] = {
     "recommendations:manage", /* models: train, activate, roll back; A/B tests */
     "webhooks:manage",        /* outgoing webhook subscriptions, their secrets and delivery log */
     "reviews:moderate",       /* the review moderation queue, sentiment report, review settings */
+    "currencies:manage",      /* stored exchange rates and the display currencies */
     NULL,
 };
 

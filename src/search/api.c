@@ -18,6 +18,7 @@
 #include "core/money.h"
 #include "core/query_spec.h"
 #include "core/time.h"
+#include "fx/fx.h"
 #include "search/analytics.h"
 #include "search/api_internal.h"
 #include "search/highlight.h"
@@ -99,6 +100,9 @@ typedef struct search_plan {
     const char *values[3 + SOUK_CATALOG_FILTER_ATTRS_MAX]; /* one value per filter */
     const char *currency;
     bool highlight; /* each hit gets its "highlight" */
+    souk_fx_quote quote;
+    const souk_fx_quote *fx; /* ?currency= an enabled display currency: hits without a price in it converted */
+    int64_t fx_until;        /* when the next rate of that currency takes effect (0: none) */
 } search_plan;
 
 /* Adds the facet filter DIM = VALUE to P. */
@@ -199,9 +203,20 @@ static int search_parse(souk_req *req, souk_res *res, search_plan *p)
         bad = souk_problems_add(pr, a, "q", "is required (an empty q lists every product the filters keep)");
     if (in.offset + in.limit > SOUK_SEARCH_WINDOW_MAX)
         bad = souk_problems_add(pr, a, "offset", "offset + limit must be at most %d", SOUK_SEARCH_WINDOW_MAX);
-    if (memcmp(in.currency, store_currency, 3) != 0)
-        bad = souk_problems_add(pr, a, "currency", "search filters and shows prices in the store currency (%s) only",
-                                store_currency);
+    bool other_currency = memcmp(in.currency, store_currency, 3) != 0;
+    if (other_currency) { /* shown converted (fx.h); the index filters and sorts in the store currency only */
+        int enabled = souk_fx_display_enabled(req->store, in.currency);
+        if (enabled < 0)
+            return souk_res_error(res, souk_store_dberr(enabled), NULL);
+        if (!enabled)
+            bad = souk_problems_add(
+                pr, a, "currency", "search shows prices in the store currency (%s) or an enabled display currency only",
+                store_currency);
+        else if (in.price_min >= 0 || in.price_max >= 0)
+            bad = souk_problems_add(pr, a, "currency",
+                                    "price_min and price_max are in the store currency (%s): leave currency out",
+                                    store_currency);
+    }
     if (in.in_stock == 0)
         bad = souk_problems_add(pr, a, "in_stock", "search filters on in_stock=true only");
     if (in.price_min >= 0 && in.price_max >= 0 && in.price_min > in.price_max)
@@ -219,9 +234,16 @@ static int search_parse(souk_req *req, souk_res *res, search_plan *p)
         return souk_res_error(res, e, NULL);
     if (res->problems.count)
         return souk_res_invalid(res);
-    p->currency = souk_arena_strdup(a, store_currency);
+    p->currency = souk_arena_strdup(a, other_currency ? in.currency : store_currency);
     if (!p->currency)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    if (other_currency) {
+        int r = souk_fx_display_quote(req->store, store_currency, in.currency, souk_time_now_us(), &p->quote);
+        if (r < 0)
+            return souk_res_error(res, souk_store_dberr(r), NULL);
+        p->fx = r == 1 ? &p->quote : NULL;
+        p->fx_until = p->quote.next_change;
+    }
     souk_search_request *r = &p->req;
     r->q = in.q ? in.q : "";
     r->qlen = strlen(r->q);
@@ -280,7 +302,7 @@ static int run(souk_req *req, souk_res *res, const souk_search_segment *seg, con
  * body as an array; with SKIP_LOW only hits of a positive score that match
  * every word (suggest: a title match). 0, or the error set on RES. */
 static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, const char *currency, bool skip_low,
-                    const char *const *extras)
+                    const char *const *extras, const search_plan *p)
 {
     int64_t *ids = souk_arena_alloc(req->arena, sizeof *ids * (r->nhits ? r->nhits : 1));
     double *scores = souk_arena_alloc(req->arena, sizeof *scores * (r->nhits ? r->nhits : 1));
@@ -293,12 +315,14 @@ static int put_hits(souk_req *req, souk_res *res, const souk_search_result *r, c
         ids[n] = r->hits[i].id;
         scores[n++] = r->hits[i].score;
     }
-    souk_err e = skip_low || !extras
-                     ? souk_catalog_summaries_write(req->store, ids, n, scores, currency, req->arena, &res->body, NULL)
-                     : souk_catalog_summaries_write_extra(req->store, ids, n, scores, extras, currency, req->arena,
-                                                          &res->body, NULL);
-    if (!e) /* the hits show flash-sale prices: a cached copy must not outlive a sale's start or end */
+    souk_err e = souk_catalog_summaries_write_fx(req->store, ids, n, scores, skip_low ? NULL : extras, currency,
+                                                 p ? p->fx : NULL, req->arena, &res->body, NULL);
+    if (!e) { /* the hits show flash-sale prices: a cached copy must not outlive a sale's start or end */
         res->cache_until_us = souk_catalog_flash_next_edge(req->store, souk_time_now_us());
+        int64_t fx = p ? p->fx_until : 0; /* nor a stored rate taking effect */
+        if (fx && (!res->cache_until_us || fx < res->cache_until_us))
+            res->cache_until_us = fx;
+    }
     return e ? souk_res_error(res, e, NULL) : 0;
 }
 
@@ -456,7 +480,7 @@ int souk_search_api_search(souk_req *req, souk_res *res)
     if (!rc) {
         souk_buf *out = &res->body;
         SOUK_JW_LIT(out, "{\"data\":");
-        rc = put_hits(req, res, &r, p.currency, false, p.highlight ? highlights(req, seg, &p, &r) : NULL);
+        rc = put_hits(req, res, &r, p.currency, false, p.highlight ? highlights(req, seg, &p, &r) : NULL, &p);
         if (!rc) {
             SOUK_JW_LIT(out, ",\"total\":");
             souk_jw_int(out, (int64_t)r.total);
@@ -524,7 +548,7 @@ int souk_search_api_suggest(souk_req *req, souk_res *res)
         r.nhits = 0;
     if (!rc) {
         SOUK_JW_LIT(&res->body, "{\"data\":");
-        rc = put_hits(req, res, &r, *currency ? currency : req->config->currency, true, NULL);
+        rc = put_hits(req, res, &r, *currency ? currency : req->config->currency, true, NULL, NULL);
         int64_t ids[SOUK_SEARCH_API_SUGGEST_MAX];
         size_t n = 0;
         for (size_t i = 0; i < r.nhits && n < SOUK_SEARCH_API_SUGGEST_MAX; i++)

@@ -253,11 +253,22 @@ describe('carts', () => {
     assert.deepEqual(cart.totals.subtotal, money(3000));
   });
 
-  it('switching currency re-prices; lines without a price in that currency are not purchasable', async () => {
+  it('a cart keeps its currency: another only while empty; lines without a price in it are not purchasable', async () => {
     const { token: tok } = await newGuest();
     await addLine(tok, fx.v1, 2);
     await addLine(tok, fx.v2, 1);
-    let cart = await setCart(tok, { currency: 'EUR' });
+    // priced in USD with lines: a switch is refused (docs/currencies.md), nothing changes
+    const refused = await guest(tok, 'PATCH', '/api/v1/carts/current', { currency: 'EUR' });
+    expectError(refused, 409, 'CONFLICT', 'currency');
+    let cart = await must(await guest(tok, 'GET', '/api/v1/carts/current'), 200);
+    assert.equal(cart.currency, 'USD');
+    assert.deepEqual(cart.totals.subtotal, money(4500));
+    // emptied, it may change; then it is priced from the EUR list only (never converted)
+    await must(await guest(tok, 'PATCH', `/api/v1/carts/current/lines/${fx.v1}`, { quantity: 0 }), 200);
+    await must(await guest(tok, 'PATCH', `/api/v1/carts/current/lines/${fx.v2}`, { quantity: 0 }), 200);
+    cart = await setCart(tok, { currency: 'EUR' });
+    await addLine(tok, fx.v1, 2);
+    cart = await addLine(tok, fx.v2, 1);
     assert.equal(cart.currency, 'EUR');
     assert.deepEqual(lineOf(cart, fx.v1).unit_price, money(900, 'EUR'));
     assert.deepEqual(lineOf(cart, fx.v1).line_total, money(1800, 'EUR'));
@@ -269,9 +280,8 @@ describe('carts', () => {
     assert.equal(l2.quantity, 1, 'the line stays in the cart');
     assert.deepEqual(cart.totals.subtotal, money(1800, 'EUR'));
     assert.deepEqual(cart.totals.total, money(1800, 'EUR'));
-    cart = await setCart(tok, { currency: 'USD' });
-    assert.deepEqual(cart.totals.subtotal, money(4500));
-    assert.equal(lineOf(cart, fx.v2).purchasable, true);
+    cart = await setCart(tok, { currency: 'EUR' }); // the same currency again is no change
+    assert.deepEqual(cart.totals.subtotal, money(1800, 'EUR'));
     expectError(await guest(tok, 'PATCH', '/api/v1/carts/current', { currency: 'usd' }), 422, 'VALIDATION_ERROR', 'currency');
   });
 
@@ -362,10 +372,12 @@ describe('carts', () => {
     cart = await setCart(tok, { region: '', shipping_method: 'eu' });
     assert.equal(cart.shipping_method, null);
     assert.deepEqual(cart.totals.shipping, money(0));
-    cart = await setCart(tok, { currency: 'EUR' });
-    assert.equal(cart.shipping_method, 'eu');
-    assert.deepEqual(cart.totals.shipping, money(400, 'EUR'));
-    cart = await setCart(tok, { currency: 'USD', shipping_method: 'flat' });
+    const { token: eurTok } = await newGuest({ currency: 'EUR' }); // a cart keeps its currency: a new one in EUR
+    await setCart(eurTok, { shipping_method: 'eu' });
+    const eurCart = await addLine(eurTok, fx.v1, 1);
+    assert.equal(eurCart.shipping_method, 'eu');
+    assert.deepEqual(eurCart.totals.shipping, money(400, 'EUR'));
+    cart = await setCart(tok, { shipping_method: 'flat' });
 
     // deactivated methods are no longer offered nor charged
     const off = await must(await admin('PATCH', `/api/v1/admin/shipping-methods/${flat.id}`, { active: false }), 200);
@@ -595,7 +607,11 @@ describe('carts', () => {
     const { token: tok } = await newGuest();
     await addLine(tok, fx.v1, 2);
     await must(await guest(tok, 'PUT', '/api/v1/carts/current/coupon', { code: five.code }), 200);
-    const cart = await setCart(tok, { currency: 'EUR' });
+    // a cart with lines keeps its currency; emptied, it may change, and the coupon is checked again at the next read
+    await must(await guest(tok, 'PATCH', `/api/v1/carts/current/lines/${fx.v1}`, { quantity: 0 }), 200);
+    await setCart(tok, { currency: 'EUR' });
+    const cart = await addLine(tok, fx.v1, 2);
+    assert.equal(cart.currency, 'EUR');
     assert.deepEqual(cart.totals.discount, money(0, 'EUR'), JSON.stringify(cart.totals));
   });
 

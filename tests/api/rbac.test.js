@@ -357,6 +357,16 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/jobs': () => ({ query: '?limit=5' }),
     // a job id that does not exist: 404 NOT_FOUND once authorised (retrying a real job is inventory.test.js's business)
     'POST /api/v1/admin/jobs/{id}/retry': () => ({ params: { id: 'job_0000000000000' } }),
+    'GET /api/v1/currencies': () => ({}),
+    'GET /api/v1/admin/currencies/rates': () => ({}),
+    'PUT /api/v1/admin/currencies/{currency}/rates': () => ({ params: { currency: 'EUR' }, body: { rate: '0.92', effective_at: '2026-01-01T00:00:00Z' } }),
+    'DELETE /api/v1/admin/currencies/rates/{id}': async () => {
+      const at = new Date(Date.UTC(2020, 0, 1) + (++counter) * 1000).toISOString();
+      const r = await must(await demo('PUT', '/api/v1/admin/currencies/GBP/rates', { rate: '0.79', effective_at: at }), 200);
+      return { params: { id: r.id } };
+    },
+    'GET /api/v1/admin/currencies/settings': () => ({}),
+    'PUT /api/v1/admin/currencies/settings': () => ({ body: { display_currencies: ['EUR', 'GBP'] } }),
     'GET /api/v1/admin/tax-rates': () => ({}),
     'PUT /api/v1/admin/tax-rates/{region}': (p) => ({ params: { region: 'FR' }, body: { name: `RBAC ${p}`, rate_bp: 2000, prices_include_tax: true } }),
     'DELETE /api/v1/admin/tax-rates/{region}': async () => {
