@@ -13,6 +13,7 @@
  */
 #include "app/background.h"
 #include "cart/cart.h"
+#include "catalog/catalog.h"
 #include "inventory/inventory.h"
 #include "core/time.h"
 
@@ -100,6 +101,7 @@ void souk_background_register(void)
     souk_identity_register_jobs();
     souk_anchor_register();
     souk_webhooks_register();
+    souk_catalog_register_jobs();
 }
 
 int souk_background_mail_config(void)
