@@ -499,6 +499,16 @@ souk_err souk_catalog_image_delete(souk_store *db, int64_t product, int64_t imag
 int souk_catalog_image_derive(const souk_image_settings *s, const char *hash, souk_image_format fmt, char *err,
                               size_t errlen);
 
+/* A generated SIZE×SIZE (16..4096) PNG picture — a gradient and a disc
+ * whose colours and place come from SEED — for the demo store, in a buffer
+ * the caller frees with free(). 0, or -1. */
+int souk_catalog_image_generate(unsigned seed, int size, void **png, size_t *len);
+
+/* souk_catalog_image_attach inside the caller's open write transaction
+ * (the demo's batches); returns the souk_err of the body. */
+souk_err souk_catalog_image_attach_tx(souk_store *db, int64_t product, const souk_image_prepared *img, const char *alt,
+                                      int64_t *image_id, bool *created);
+
 /* Registers the job kind "catalog.image.derive" (payload {"hash"}), which
  * derives the sizes and marks the image derived (the product JSON then
  * shows its srcset). Call from souk_background_register. */

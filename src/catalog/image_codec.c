@@ -360,3 +360,43 @@ int souk_catalog_image_derive(const souk_image_settings *s, const char *hash, so
     free(src);
     return rc;
 }
+
+/* ---- generated pictures (the demo store) ------------------------------------------ */
+
+int souk_catalog_image_generate(unsigned seed, int size, void **png, size_t *len)
+{
+    if (vips_ready() != 0 || size < 16 || size > 4096)
+        return -1;
+    /* from the seed: a diagonal gradient between two colours, and a disc of
+     * a light tint somewhere near the middle */
+    unsigned h = seed * 2654435761u + 0x9e3779b9u;
+    h ^= h >> 15;
+    double c0[3] = {40 + (h & 127), 40 + (h >> 7 & 127), 40 + (h >> 14 & 127)};
+    double c1[3] = {80 + (h >> 3 & 175), 80 + (h >> 10 & 175), 80 + (h >> 17 & 175)};
+    double tint[3] = {235 - (h >> 5 & 40), 235 - (h >> 12 & 40), 235 - (h >> 19 & 40)};
+    double cx = size * (0.3 + (h >> 21 & 7) / 20.0), cy = size * (0.3 + (h >> 24 & 7) / 20.0);
+    double radius = size * (0.18 + (h >> 27 & 7) / 70.0);
+    double scale[3], zeros[3] = {0, 0, 0}, one[2] = {1, 1}, centre[2] = {-cx, -cy};
+    for (int k = 0; k < 3; k++)
+        scale[k] = (c1[k] - c0[k]) / size;
+    void *gbuf = NULL;
+    *png = NULL;
+    VipsObject *scope = VIPS_OBJECT(vips_image_new());
+    VipsImage **t = (VipsImage **)vips_object_local_array(scope, 12);
+    int rc = vips_xyz(&t[0], size, size, NULL) || vips_bandmean(t[0], &t[1], NULL) || /* (x + y) / 2 */
+             vips_linear(t[1], &t[2], scale, c0, 3, NULL) ||                          /* the gradient */
+             vips_linear(t[1], &t[3], zeros, tint, 3, NULL) ||                        /* the disc's colour */
+             vips_linear(t[0], &t[4], one, centre, 2, NULL) ||                        /* (x - cx, y - cy) */
+             vips_multiply(t[4], t[4], &t[5], NULL) || vips_extract_band(t[5], &t[6], 0, NULL) ||
+             vips_extract_band(t[5], &t[7], 1, NULL) || vips_add(t[6], t[7], &t[8], NULL) || /* d² */
+             vips_relational_const1(t[8], &t[9], VIPS_OPERATION_RELATIONAL_LESS, radius * radius, NULL) ||
+             vips_ifthenelse(t[9], t[3], t[2], &t[10], NULL) || vips_cast_uchar(t[10], &t[11], NULL) ||
+             vips_pngsave_buffer(t[11], &gbuf, len, "compression", 1, NULL);
+    if (rc)
+        vips_error_clear();
+    g_object_unref(scope);
+    if (!rc && (*png = malloc(*len ? *len : 1)) != NULL)
+        memcpy(*png, gbuf, *len);
+    g_free(gbuf);
+    return rc || !*png ? -1 : 0;
+}

@@ -98,6 +98,13 @@ souk_err souk_catalog_image_attach(souk_store *db, int64_t product, const souk_i
     return e;
 }
 
+souk_err souk_catalog_image_attach_tx(souk_store *db, int64_t product, const souk_image_prepared *img, const char *alt,
+                                      int64_t *image_id, bool *created)
+{
+    attach_ctx c = {product, img, alt, image_id, created};
+    return attach_body(db, &c);
+}
+
 typedef struct delete_ctx {
     int64_t product, image;
 } delete_ctx;

@@ -127,7 +127,9 @@ void souk__web_card(souk_buf *b, const json_t *s)
         souk_html_text(b, id);
         SOUK_HTML_LIT(b, "\"");
     }
-    SOUK_HTML_LIT(b, "><h3><a href=\"/p/");
+    SOUK_HTML_LIT(b, ">");
+    souk__web_card_image(b, s, title);
+    SOUK_HTML_LIT(b, "<h3><a href=\"/p/");
     souk_html_query_value(b, slug);
     SOUK_HTML_LIT(b, "\">");
     souk_html_text(b, title);
