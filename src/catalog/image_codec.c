@@ -27,12 +27,21 @@
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
 static int vips_ok;
 
+/* libvips' warnings about a refused file (the client gets the refusal) go to the debug log */
+static void vips_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+    (void)domain, (void)level, (void)data;
+    souk_log(SOUK_LOG_DEBUG, NULL, NULL, NULL, "images: libvips: %s", message);
+}
+
 static void vips_start(void)
 {
     if (VIPS_INIT("souk") != 0) {
         vips_ok = -1;
         return;
     }
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
+                      vips_log, NULL);
     vips_block_untrusted_set(TRUE);
     vips_operation_block_set("VipsForeignLoad", TRUE);
     static const char *const allowed[] = {"VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp",
