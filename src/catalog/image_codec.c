@@ -28,7 +28,7 @@ static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
 static int vips_ok;
 
 /* libvips' warnings about a refused file (the client gets the refusal) go to the debug log */
-static void vips_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+static void quiet_vips(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
 {
     (void)domain, (void)level, (void)data;
     souk_log(SOUK_LOG_DEBUG, NULL, NULL, NULL, "images: libvips: %s", message);
