@@ -143,6 +143,7 @@ int souk_background_start(const char *db_dsn, int threads)
         souk_background_register();
         registered = true;
     }
+    souk_catalog_image_settings(db_dsn); /* the image jobs' media directory sits next to this database */
     if (souk_jobs_start(db_dsn, threads) < 0)
         goto out;
     if (souk_events_start(db_dsn) < 0) {

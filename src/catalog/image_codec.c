@@ -337,35 +337,53 @@ int souk_catalog_image_derive(const souk_image_settings *s, const char *hash, so
     }
     int widths[SOUK_IMAGE_WIDTHS_MAX], nw = souk_catalog_image_widths(vips_image_get_width(head), widths);
     g_object_unref(head);
+    /* the widest size from the stored original (shrink-on-load for JPEG), held in memory; the
+     * smaller ones from it; each size saved in WebP and in the original format */
     int rc = 0;
-    for (int i = 0; i < nw && rc == 0; i++) {
+    VipsImage *widest = NULL;
+    for (int i = nw - 1; i >= 0 && rc == 0; i--) {
         const souk_image_format outs[2] = {SOUK_IMAGE_WEBP, fmt};
-        for (int k = 0; k < (fmt == SOUK_IMAGE_WEBP ? 1 : 2) && rc == 0; k++) {
-            char dst[1100];
-            if (souk__catalog_media_path(s, hash, widths[i], outs[k], dst, sizeof dst)) {
+        int nout = fmt == SOUK_IMAGE_WEBP ? 1 : 2;
+        char dst[2][1100];
+        bool need = false;
+        for (int k = 0; k < nout; k++) {
+            if (souk__catalog_media_path(s, hash, widths[i], outs[k], dst[k], sizeof dst[k]))
                 rc = -1;
-                break;
-            }
-            if (access(dst, F_OK) == 0)
+            else if (access(dst[k], F_OK) != 0)
+                need = true;
+        }
+        if (rc || (!need && widest))
+            continue;
+        VipsImage *t = NULL, *m = NULL;
+        int r =
+            widest
+                ? vips_thumbnail_image(widest, &t, widths[i], "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, NULL)
+                : vips_thumbnail_buffer(src, n, &t, widths[i], "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, NULL);
+        if (r == 0 && !widest && (m = vips_image_copy_memory(t)) == NULL)
+            r = -1;
+        if (r != 0) {
+            vips_error_clear();
+            snprintf(err, errlen, "resizing %s to %d failed", hash, widths[i]);
+            rc = -1;
+        }
+        for (int k = 0; k < nout && rc == 0; k++) {
+            if (access(dst[k], F_OK) == 0)
                 continue;
-            VipsImage *t = NULL;
-            if (vips_thumbnail_buffer(src, n, &t, widths[i], "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, NULL) !=
-                0) {
-                vips_error_clear();
-                snprintf(err, errlen, "resizing %s to %d failed", hash, widths[i]);
-                rc = -1;
-                break;
-            }
             void *buf = NULL;
             size_t len = 0;
-            if (save_as(t, outs[k], &buf, &len) != 0 || write_file(s, dst, buf, len) != 0) {
-                snprintf(err, errlen, "writing %s failed", dst);
+            if (save_as(m ? m : t, outs[k], &buf, &len) != 0 || write_file(s, dst[k], buf, len) != 0) {
+                snprintf(err, errlen, "writing %s failed", dst[k]);
                 rc = -1;
             }
             g_free(buf);
-            g_object_unref(t);
         }
+        if (t)
+            g_object_unref(t);
+        if (m)
+            widest = m;
     }
+    if (widest)
+        g_object_unref(widest);
     free(src);
     return rc;
 }
