@@ -11,7 +11,8 @@
 
 /* Generates SOUK_DEMO_IMAGES pictures (souk_catalog_image_generate, seeds
  * from SEED) and stores each through the upload path
- * (souk_catalog_image_prepare with the settings for DB_DSN) into OUT.
+ * (souk_catalog_image_prepare with the settings for DB_DSN) into OUT, with
+ * their derived sizes written (OUT[i].derived).
  * Returns how many were stored (0 when libvips is unavailable: the demo
  * then has no images). */
 size_t souk_demo_images_make(const char *db_dsn, unsigned long long seed, souk_image_prepared *out);

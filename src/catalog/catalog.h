@@ -464,6 +464,7 @@ typedef struct souk_image_prepared {
     souk_image_format format;
     int width, height;
     char hash[SOUK_IMAGE_HASH_HEX + 1];
+    bool derived; /* its sizes were written already (souk_catalog_image_derive): attach queues no job */
 } souk_image_prepared;
 
 /* Checks BYTES[0..N) as an image of format EXPECT (NONE = any accepted):

@@ -51,10 +51,11 @@ static souk_err attach_body(souk_store *db, void *arg)
     if (count >= SOUK_CATALOG_IMAGES_MAX)
         return SOUK_E_CONFLICT;
     r = souk_store_exec(db,
-                        "INSERT INTO product_media (hash, format, width, height, created_at) "
-                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (hash) DO NOTHING",
+                        "INSERT INTO product_media (hash, format, width, height, created_at, derived_at) "
+                        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (hash) DO NOTHING",
                         SOUK_ARGS(SOUK_TEXT(c->img->hash), SOUK_TEXT(ext), SOUK_I64(c->img->width),
-                                  SOUK_I64(c->img->height), SOUK_I64(now)));
+                                  SOUK_I64(c->img->height), SOUK_I64(now),
+                                  c->img->derived ? SOUK_I64(now) : SOUK_NULL));
     if (r < 0)
         return souk_store_dberr(r);
     int64_t derived_at = 0;

@@ -25,11 +25,11 @@
 void souk__catalog_put_ref(souk_buf *b, souk_taxon_kind kind, int64_t id, const char *slug, size_t slug_len,
                            const char *name, size_t name_len, souk_jw_esc esc);
 
-/* The image {"id","url","alt","width","height","position","srcset"} in
+/* The image {"id","url","alt","width","height","position"[,"srcset"]} in
  * columns COL … COL+5 of ST's current row (id, url, alt, width, height,
  * position; width and height may be NULL) and, from MEDIA_COL (-1 = none),
  * product_media's hash, format and derived_at (NULLs for an image given as
- * a URL): srcset is null until the derived sizes exist. */
+ * a URL): srcset is left out until the derived sizes exist. */
 void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, int media_col, souk_jw_esc esc);
 
 /* ---- stored image files (image_codec.c) ---- */

@@ -31,18 +31,17 @@ void souk__catalog_put_ref(souk_buf *b, souk_taxon_kind kind, int64_t id, const 
     souk_buf_addc(b, '}');
 }
 
-/* "srcset":{"webp":[{"width","url"}…],"original":[…]} of the stored image
- * HASH (format EXT, WIDTH wide), or "srcset":null before its sizes exist */
+/* ,"srcset":{"webp":[{"width","url"}…],"original":[…]} of the stored image
+ * HASH (format EXT, WIDTH wide); nothing before its sizes exist or for an
+ * image given as a URL */
 static void put_srcset(souk_buf *b, souk_stmt *st, int media_col, int64_t width, souk_jw_esc esc)
 {
-    SOUK_JW_LIT(b, ",\"srcset\":");
     size_t hash_len = 0, ext_len = 0;
     const char *hash = media_col >= 0 ? souk_stmt_text(st, media_col, &hash_len) : NULL;
     const char *ext = hash ? souk_stmt_text(st, media_col + 1, &ext_len) : NULL;
-    if (!hash || !ext || souk_stmt_is_null(st, media_col + 2)) {
-        SOUK_JW_LIT(b, "null");
-        return;
-    }
+    if (!hash || !ext || souk_stmt_is_null(st, media_col + 2))
+        return; /* no member: an image given as a URL keeps the shape it always had */
+    SOUK_JW_LIT(b, ",\"srcset\":");
     int widths[SOUK_IMAGE_WIDTHS_MAX], n = souk_catalog_image_widths(width, widths);
     for (int k = 0; k < 2; k++) {
         if (k)
