@@ -20,7 +20,11 @@ UTF8PROC_LIBS := $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf
 SEARCH_LIBS   := $(UTF8PROC_LIBS) -lstemmer -lroaring
 # recommendations (src/recommend): OpenBLAS for the dense algebra, LAPACKE for the small solves
 RECOMMEND_LIBS := -llapacke -lopenblas
-LDLIBS   := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lpq -lhiredis -lsodium -loath -lcurl -lqrencode $(SEARCH_LIBS) $(RECOMMEND_LIBS) -lz -lpthread -lm
+# product images (src/catalog/image_codec.c): libvips and its GLib
+VIPS_CFLAGS := $(shell pkg-config --cflags vips 2>/dev/null)
+VIPS_LIBS   := $(shell pkg-config --libs vips 2>/dev/null || echo -lvips -lgobject-2.0 -lglib-2.0)
+$(BUILD)/obj/catalog/image_codec.o: CPPFLAGS += $(patsubst -I%,-isystem %,$(VIPS_CFLAGS))
+LDLIBS   := -lh2o-evloop -lssl -lcrypto -ljansson -lsqlite3 -lpq -lhiredis -lsodium -loath -lcurl -lqrencode $(SEARCH_LIBS) $(RECOMMEND_LIBS) $(VIPS_LIBS) -lz -lpthread -lm
 LDFLAGS  := $(SAN) $(EXTRA_LDFLAGS)
 
 SRC      := $(sort $(wildcard src/*/*.c src/store/sqlite/*.c src/store/postgres/*.c))

@@ -10,6 +10,7 @@ packages=(
   libh2o-evloop-dev libssl-dev zlib1g-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev
   liboath-dev libcurl4-openssl-dev libpq-dev postgresql libhiredis-dev redis-server libqrencode-dev
   libstemmer-dev libutf8proc-dev libroaring-dev libopenblas-dev liblapacke-dev
+  libvips-dev libvips-tools
   chromium
   sqlite3 curl jq wrk nginx-light
 )

@@ -15,6 +15,7 @@
 
 #include "app/cli.h"
 #include "app/demo_history.h"
+#include "app/demo_images.h"
 #include "cart/cart.h"
 #include "catalog/catalog.h"
 #include "core/grow.h"
@@ -62,6 +63,8 @@ typedef struct demo_ctx {
     bool keep;            /* --history: remember the active products for it */
     souk_demo_item *kept; /* the active products made so far */
     size_t nkept, capkept;
+    souk_image_prepared pictures[SOUK_DEMO_IMAGES]; /* generated and stored once (demo_images.c) */
+    size_t npictures;
 } demo_ctx;
 
 /* Remembers product ID (first variant SKU, its USD PRICE, TITLE) for the history. 0, or -1. */
@@ -115,14 +118,7 @@ static int make_product(souk_store *db, demo_ctx *c, long n)
     vals[1] = mat;
     p.attributes = (souk_json_strmap){attr_keys, vals, 2};
 
-    size_t nimg = 1 + souk_rng_below(r, 2);
-    souk_image_in *imgs = souk_arena_calloc(a, nimg * sizeof *imgs);
-    for (size_t i = 0; i < nimg; i++) {
-        imgs[i].url = souk_arena_printf(a, "/images/demo/%ld-%zu.jpg", n, i + 1);
-        imgs[i].alt = p.title;
-        imgs[i].width = imgs[i].height = 800;
-    }
-    p.images = (souk_json_array){imgs, nimg};
+    size_t nimg = 1 + souk_rng_below(r, 2); /* attached after the product is made: generated pictures */
 
     bool sized = dep == 0;
     size_t nvar = sized ? 2 + souk_rng_below(r, 3) : ncol;
@@ -150,6 +146,14 @@ static int make_product(souk_store *db, demo_ctx *c, long n)
     souk_problems_init(&pr);
     int64_t id;
     souk_err e = souk_catalog_product_create_tx(db, &p, a, &pr, &id);
+    for (size_t i = 0; !e && i < nimg && c->npictures; i++) {
+        const souk_image_prepared *pic = &c->pictures[((size_t)n * 7 + (size_t)dep * 3 + i * 5) % c->npictures];
+        int64_t image_id;
+        bool created;
+        souk_err ie = souk_catalog_image_attach_tx(db, id, pic, p.title, &image_id, &created);
+        if (ie == SOUK_E_INTERNAL || ie == SOUK_E_UNAVAILABLE)
+            e = ie;
+    }
     if (!e && c->keep && p.status == SOUK_STATUS_ACTIVE && keep(c, id, vars[0].sku, base, p.title) < 0)
         e = SOUK_E_INTERNAL;
     souk_arena_reset(a);
@@ -283,6 +287,7 @@ int souk_cmd_demo(int argc, char **argv)
         fprintf(stderr, "souk: cannot create demo categories: %s\n", souk_store_errmsg(db));
         goto out;
     }
+    c->npictures = souk_demo_images_make(cfg.db_dsn, seed, c->pictures);
     for (long from = 0; from < products; from += 500) {
         c->from = from;
         c->to = from + 500 < products ? from + 500 : products;

@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "app/anchor.h"
 #include "app/background.h"
+#include "catalog/api.h"
 #include "app/privacy.h"
 #include "audit/audit.h"
 #include "catalog/catalog.h"
@@ -153,6 +154,9 @@ int souk_cmd_serve(int argc, char **argv)
     if (anyone == 0)
         souk_log_warn("no accounts yet: create an admin with 'souk user create --email you@example.com --role admin'");
     char err[256];
+    for (size_t i = 0; i < souk_routes_count; i++) /* image uploads: SOUK_IMAGE_MAX_BYTES, not SOUK_MAX_BODY */
+        if (souk_routes[i].handler == souk_catalog_api_image_upload)
+            souk_routes[i].max_body = souk_catalog_image_upload_max(cfg.db_dsn);
     if (souk_router_init(souk_routes, souk_routes_count, err, sizeof err) < 0) {
         souk_log_error("route table: %s", err);
         return SOUK_EXIT_FAIL;

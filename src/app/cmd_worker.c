@@ -13,6 +13,7 @@
  */
 #include "app/background.h"
 #include "cart/cart.h"
+#include "catalog/catalog.h"
 #include "inventory/inventory.h"
 #include "core/time.h"
 
@@ -102,6 +103,7 @@ void souk_background_register(void)
     souk_anchor_register();
     souk_webhooks_register();
     souk_exchange_register_jobs();
+    souk_catalog_register_jobs();
 }
 
 int souk_background_mail_config(void)
@@ -143,6 +145,7 @@ int souk_background_start(const char *db_dsn, int threads)
         souk_background_register();
         registered = true;
     }
+    souk_catalog_image_settings(db_dsn); /* the image jobs' media directory sits next to this database */
     if (souk_jobs_start(db_dsn, threads) < 0)
         goto out;
     if (souk_events_start(db_dsn) < 0) {

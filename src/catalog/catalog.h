@@ -456,6 +456,114 @@ souk_err souk_catalog_summaries_write_fx(souk_store *db, const int64_t *ids, siz
                                          const char *const *extras, const char *currency, const souk_fx_quote *fx,
                                          souk_arena *a, souk_buf *out, size_t *written);
 
+/* ---- product images (image_*.c; docs/images.md, docs/internals/images.md) ---- */
+
+typedef enum souk_image_format {
+    SOUK_IMAGE_NONE = 0,
+    SOUK_IMAGE_JPEG,
+    SOUK_IMAGE_PNG,
+    SOUK_IMAGE_WEBP,
+    SOUK_IMAGE_GIF,
+} souk_image_format;
+
+#define SOUK_IMAGE_HASH_HEX 32    /* a stored image's name: the BLAKE2b-128 of the uploaded bytes, in hex */
+#define SOUK_IMAGE_WIDTHS_MAX 3   /* derived widths: 160, 480, 960 (never wider than the original) */
+#define SOUK_IMAGE_SIDE_MAX 16384 /* the longest side accepted, in pixels */
+
+/* The format BYTES[0..N) claim by their magic bytes, provided they also end
+ * where that format ends (JPEG EOI, PNG IEND, RIFF size = file size, GIF
+ * trailer), or SOUK_IMAGE_NONE with a sentence for the client in *WHY.
+ * Pure: no allocation, no decoder. */
+souk_image_format souk_catalog_image_sniff(const unsigned char *bytes, size_t n, const char **why);
+
+/* "image/jpeg" … for F, NULL for NONE. */
+const char *souk_catalog_image_mime(souk_image_format f);
+/* "jpg", "png", "webp", "gif" for F, NULL for NONE. */
+const char *souk_catalog_image_ext(souk_image_format f);
+/* The format of an extension (exact, lower case), or NONE. */
+souk_image_format souk_catalog_image_format_of_ext(const char *ext, size_t len);
+/* The format of a Content-Type value (parameters ignored, case-insensitive), or NONE. */
+souk_image_format souk_catalog_image_format_of_mime(const char *content_type);
+
+/* The derived widths of an image WIDTH pixels wide, ascending, into OUT:
+ * 160, 480, 960 below WIDTH, then WIDTH itself once (never upscaled).
+ * Returns how many (0 for WIDTH <= 0). */
+int souk_catalog_image_widths(int64_t width, int out[SOUK_IMAGE_WIDTHS_MAX]);
+
+/* Parses a served file name "<hash>.<ext>" (the stripped original) or
+ * "<hash>-<width>.<ext>" (a derived size). True with HASH, WIDTH (0 for the
+ * original) and FMT filled; false for anything else (no '/', no "..", no
+ * other characters can pass). */
+bool souk_catalog_media_name_parse(const char *name, char hash[SOUK_IMAGE_HASH_HEX + 1], int *width,
+                                   souk_image_format *fmt);
+
+/* Image settings, read once from the environment: SOUK_MEDIA_DIR (default
+ * <directory of the SQLite file>/media, or ./media for PostgreSQL),
+ * SOUK_IMAGE_MAX_BYTES (default 10 MiB, 1 KiB..64 MiB), SOUK_IMAGE_MAX_PIXELS
+ * (default 40,000,000, 1..268,435,456). DB_DSN is the configured database. */
+typedef struct souk_image_settings {
+    char media_dir[1024];
+    size_t max_bytes;
+    int64_t max_pixels;
+} souk_image_settings;
+const souk_image_settings *souk_catalog_image_settings(const char *db_dsn);
+
+/* A checked, stripped image ready to store (souk_catalog_image_prepare). */
+typedef struct souk_image_prepared {
+    souk_image_format format;
+    int width, height;
+    char hash[SOUK_IMAGE_HASH_HEX + 1];
+    bool derived; /* its sizes were written already (souk_catalog_image_derive): attach queues no job */
+} souk_image_prepared;
+
+/* Checks BYTES[0..N) as an image of format EXPECT (NONE = any accepted):
+ * size within S->max_bytes, magic bytes and ending (souk_catalog_image_sniff),
+ * the header decoded by libvips' loader for that format only (never a
+ * delegate such as SVG, PDF or ImageMagick) and its dimensions within
+ * SOUK_IMAGE_SIDE_MAX and S->max_pixels before any pixel is decoded; then
+ * decodes it fully and writes it again in its own format without metadata
+ * (EXIF, XMP, IPTC, GPS; an ICC profile is turned into sRGB pixels) as
+ * S->media_dir/<hash>.<ext>, where hash is that of BYTES (already there:
+ * left as it is). CPU-heavy: never on an event loop. Returns SOUK_OK with
+ * OUT filled; SOUK_E_VALIDATION (a sentence in *WHY) for a refused file;
+ * SOUK_E_PAYLOAD_TOO_LARGE for too many bytes or pixels; SOUK_E_INTERNAL
+ * when the file cannot be written. */
+souk_err souk_catalog_image_prepare(const souk_image_settings *s, const unsigned char *bytes, size_t n,
+                                    souk_image_format expect, souk_image_prepared *out, const char **why);
+
+/* Records the prepared image IMG as the last image of PRODUCT with ALT
+ * (NULL = ""), and queues the job that derives its sizes unless they exist.
+ * The same image twice on one product is one image (*CREATED false).
+ * SOUK_OK with *IMAGE_ID; NOT_FOUND (no product); CONFLICT (the product
+ * has SOUK_CATALOG_IMAGES_MAX images). */
+souk_err souk_catalog_image_attach(souk_store *db, int64_t product, const souk_image_prepared *img, const char *alt,
+                                   int64_t *image_id, bool *created);
+
+/* Removes image IMAGE of PRODUCT (the files stay: other products may show
+ * them, and cached pages may still name them). SOUK_OK or NOT_FOUND. */
+souk_err souk_catalog_image_delete(souk_store *db, int64_t product, int64_t image);
+
+/* Writes the derived sizes of the stored image HASH (format FMT, WIDTH
+ * wide): each width of souk_catalog_image_widths in WebP and in FMT, as
+ * <hash>-<w>.<ext>, skipping files already there. 0, or -1 with a reason in ERR. */
+int souk_catalog_image_derive(const souk_image_settings *s, const char *hash, souk_image_format fmt, char *err,
+                              size_t errlen);
+
+/* A generated SIZE×SIZE (16..4096) PNG picture — a gradient and a disc
+ * whose colours and place come from SEED — for the demo store, in a buffer
+ * the caller frees with free(). 0, or -1. */
+int souk_catalog_image_generate(unsigned seed, int size, void **png, size_t *len);
+
+/* souk_catalog_image_attach inside the caller's open write transaction
+ * (the demo's batches); returns the souk_err of the body. */
+souk_err souk_catalog_image_attach_tx(souk_store *db, int64_t product, const souk_image_prepared *img, const char *alt,
+                                      int64_t *image_id, bool *created);
+
+/* Registers the job kind "catalog.image.derive" (payload {"hash"}), which
+ * derives the sizes and marks the image derived (the product JSON then
+ * shows its srcset). Call from souk_background_register. */
+void souk_catalog_register_jobs(void);
+
 /* Id prefixes in the API. */
 #define SOUK_PREFIX_PRODUCT "prod"
 #define SOUK_PREFIX_VARIANT "var"

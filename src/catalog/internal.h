@@ -25,10 +25,20 @@
 void souk__catalog_put_ref(souk_buf *b, souk_taxon_kind kind, int64_t id, const char *slug, size_t slug_len,
                            const char *name, size_t name_len, souk_jw_esc esc);
 
-/* The image {"id","url","alt","width","height","position"} in columns COL …
- * COL+5 of ST's current row (id, url, alt, width, height, position; width
- * and height may be NULL). */
-void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, souk_jw_esc esc);
+/* The image {"id","url","alt","width","height","position"[,"srcset"]} in
+ * columns COL … COL+5 of ST's current row (id, url, alt, width, height,
+ * position; width and height may be NULL) and, from MEDIA_COL (-1 = none),
+ * product_media's hash, format and derived_at (NULLs for an image given as
+ * a URL): srcset is left out until the derived sizes exist. */
+void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, int media_col, souk_jw_esc esc);
+
+/* ---- stored image files (image_codec.c) ---- */
+
+/* S->media_dir/<hash>.<ext> (WIDTH 0) or …/<hash>-<width>.<ext> into OUT. 0 or -1 (too long). */
+int souk__catalog_media_path(const souk_image_settings *s, const char *hash, int width, souk_image_format f, char *out,
+                             size_t len);
+/* Reads the regular file PATH of at most MAX bytes into a malloc'd *BUF. 0 or -1. */
+int souk__catalog_media_read(const char *path, size_t max, char **buf, size_t *len);
 
 /* {"average": COUNT ? SUM/COUNT to two decimals : null, "count": COUNT}:
  * a product's approved reviews (the catalog_product_ratings view). */

@@ -279,9 +279,10 @@ static souk_err list_fetch(souk_store *db, const souk_catalog_filter *f, const l
 #define IMAGES_ROW ",(CAST($NN AS BIGINT))" /* the longest row, for sizing */
 #define IMAGES_TAIL                                                                                                    \
     ") SELECT page.id, i.id, i.url, i.alt, i.width, i.height, i.position, "                                            \
-    "COALESCE(rt.rating_count, 0), COALESCE(rt.rating_sum, 0) FROM page "                                              \
+    "COALESCE(rt.rating_count, 0), COALESCE(rt.rating_sum, 0), m.hash, m.format, m.derived_at FROM page "              \
     "LEFT JOIN product_images i ON i.id = (SELECT i2.id FROM product_images i2 WHERE i2.product_id = page.id "         \
-    "ORDER BY i2.position, i2.id LIMIT 1) LEFT JOIN catalog_product_ratings rt ON rt.product_id = page.id"
+    "ORDER BY i2.position, i2.id LIMIT 1) LEFT JOIN catalog_product_ratings rt ON rt.product_id = page.id "            \
+    "LEFT JOIN product_media m ON m.hash = i.media_hash"
 
 /* a piece of JSON in the page's side buffer; len 0 = null */
 typedef struct span {
@@ -332,7 +333,7 @@ static int images_batch(souk_store *db, const list_row *rows, int at, int m, pag
             if (souk_stmt_is_null(st, 1))
                 break; /* no image */
             size_t off = x->side.len;
-            souk__catalog_put_image(&x->side, st, 1, SOUK_JW_HTML_SAFE);
+            souk__catalog_put_image(&x->side, st, 1, 9, SOUK_JW_HTML_SAFE);
             x->image[i] = (span){off, x->side.len - off};
             break;
         }

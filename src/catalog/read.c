@@ -226,15 +226,16 @@ static int put_variants(souk_buf *b, souk_stmt *st, bool admin_view, const souk_
 static int put_images(souk_buf *b, souk_store *db, int64_t product)
 {
     souk_stmt *st = souk_store_query(db,
-                                     "SELECT id, url, alt, width, height, position FROM product_images "
-                                     "WHERE product_id = $1 ORDER BY position, id LIMIT $2",
+                                     "SELECT i.id, i.url, i.alt, i.width, i.height, i.position, m.hash, m.format, "
+                                     "m.derived_at FROM product_images i LEFT JOIN product_media m ON m.hash = "
+                                     "i.media_hash WHERE i.product_id = $1 ORDER BY i.position, i.id LIMIT $2",
                                      SOUK_ARGS(SOUK_I64(product), SOUK_I64(SOUK_CATALOG_IMAGES_MAX)));
     int r, n = 0;
     souk_buf_addc(b, '[');
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
         if (n++)
             souk_buf_addc(b, ',');
-        souk__catalog_put_image(b, st, 0, SOUK_JW_AS_JANSSON);
+        souk__catalog_put_image(b, st, 0, 6, SOUK_JW_AS_JANSSON);
     }
     souk_buf_addc(b, ']');
     return r;

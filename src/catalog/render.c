@@ -9,6 +9,9 @@
  */
 #include "catalog/internal.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "core/id.h"
 #include "core/banned.h"
 
@@ -28,7 +31,41 @@ void souk__catalog_put_ref(souk_buf *b, souk_taxon_kind kind, int64_t id, const 
     souk_buf_addc(b, '}');
 }
 
-void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, souk_jw_esc esc)
+/* ,"srcset":{"webp":[{"width","url"}…],"original":[…]} of the stored image
+ * HASH (format EXT, WIDTH wide); nothing before its sizes exist or for an
+ * image given as a URL */
+static void put_srcset(souk_buf *b, souk_stmt *st, int media_col, int64_t width, souk_jw_esc esc)
+{
+    size_t hash_len = 0, ext_len = 0;
+    const char *hash = media_col >= 0 ? souk_stmt_text(st, media_col, &hash_len) : NULL;
+    const char *ext = hash ? souk_stmt_text(st, media_col + 1, &ext_len) : NULL;
+    if (!hash || !ext || souk_stmt_is_null(st, media_col + 2))
+        return; /* no member: an image given as a URL keeps the shape it always had */
+    SOUK_JW_LIT(b, ",\"srcset\":");
+    int widths[SOUK_IMAGE_WIDTHS_MAX], n = souk_catalog_image_widths(width, widths);
+    for (int k = 0; k < 2; k++) {
+        if (k)
+            SOUK_JW_LIT(b, ",\"original\":[");
+        else
+            SOUK_JW_LIT(b, "{\"webp\":[");
+        for (int i = 0; i < n; i++) {
+            char url[128];
+            snprintf(url, sizeof url, "/media/%.*s-%d.%.*s", (int)hash_len, hash, widths[i], k ? (int)ext_len : 4,
+                     k ? ext : "webp");
+            if (i)
+                souk_buf_addc(b, ',');
+            SOUK_JW_LIT(b, "{\"width\":");
+            souk_jw_int(b, widths[i]);
+            SOUK_JW_LIT(b, ",\"url\":");
+            souk_jw_text(b, url, strlen(url), esc);
+            souk_buf_addc(b, '}');
+        }
+        souk_buf_addc(b, ']');
+    }
+    souk_buf_addc(b, '}');
+}
+
+void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, int media_col, souk_jw_esc esc)
 {
     size_t url_len = 0, alt_len = 0;
     const char *url = souk_stmt_text(st, col + 1, &url_len), *alt = souk_stmt_text(st, col + 2, &alt_len);
@@ -44,6 +81,7 @@ void souk__catalog_put_image(souk_buf *b, souk_stmt *st, int col, souk_jw_esc es
     souk_jw_int_or_null(b, souk_stmt_i64(st, col + 4), souk_stmt_is_null(st, col + 4));
     SOUK_JW_LIT(b, ",\"position\":");
     souk_jw_int(b, souk_stmt_i64(st, col + 5));
+    put_srcset(b, st, media_col, souk_stmt_i64(st, col + 3), esc);
     souk_buf_addc(b, '}');
 }
 

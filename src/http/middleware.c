@@ -229,6 +229,8 @@ static souk__step step_route_found(souk__exchange *x)
 static souk__step step_body_limit(souk__exchange *x)
 {
     size_t max = souk__http_opts->config->max_body;
+    if (x->route && x->route->max_body > max)
+        max = x->route->max_body;
     if (x->req.body_len <= max)
         return SOUK__STEP_CONTINUE;
     souk_res_error(&x->res, SOUK_E_PAYLOAD_TOO_LARGE,

@@ -36,10 +36,12 @@ typedef struct souk_route {
     bool unaudited;            /* a write that changes no business state (behaviour events, search clicks):
                                 * no audit entry, not even when refused */
     souk_rate_class rate;
-    bool web;     /* a storefront page (HTML, src/web), not the JSON API: outside /api/, public, and neither in the
+    size_t max_body; /* a larger body limit than the configured one for this route (image uploads); 0 = the
+                        configured SOUK_MAX_BODY. The server lets h2o take bodies up to the largest one. */
+    bool web;        /* a storefront page (HTML, src/web), not the JSON API: outside /api/, public, and neither in the
                  OpenAPI document nor the RBAC matrix (docs/internals/web.md) */
-    int metrics;  /* set by souk_router_init */
-    int segments; /* set by souk_router_init: the pattern's '/'s (0 = not counted) */
+    int metrics;     /* set by souk_router_init */
+    int segments;    /* set by souk_router_init: the pattern's '/'s (0 = not counted) */
 } souk_route;
 
 /* Checks the table (every route has a permission, a handler, a valid

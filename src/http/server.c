@@ -163,7 +163,11 @@ int souk_server_run(const souk_server_opts *o)
 
     h2o_config_init(&globalconf);
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("souk"));
-    globalconf.max_request_entity_size = cfg->max_body * 4 + 4096; /* ours answers 413 first */
+    size_t entity_max = cfg->max_body * 4;
+    for (size_t i = 0; i < o->nroutes; i++) /* a route's larger limit (image uploads) */
+        if (o->routes[i].max_body * 2 > entity_max)
+            entity_max = o->routes[i].max_body * 2;
+    globalconf.max_request_entity_size = entity_max + 4096; /* ours answers 413 first */
     /* Slow clients: h2o closes a connection whose request (head and body
      * together, or the next request on a keep-alive connection) has not
      * fully arrived within this time; respond.c cuts off clients that stop

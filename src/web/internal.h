@@ -106,6 +106,14 @@ void souk__web_reviews_section(souk_req *req, souk_buf *b, const json_t *prod, c
  * reviews, unless ALWAYS ("No reviews yet."). */
 void souk__web_stars(souk_buf *b, const json_t *rating, bool always);
 
+/* The product page's image gallery of PROD (the catalog's product JSON):
+ * the first image in a <picture> with its srcset (WebP first), thumbnails of
+ * the others; nothing without images. ALT falls back to TITLE (gallery.c). */
+void souk__web_gallery(souk_buf *b, const json_t *prod, const char *title);
+
+/* A card's first image (SUMMARY's "image"), lazy, 160/480 px wide; nothing without one. */
+void souk__web_card_image(souk_buf *b, const json_t *summary, const char *title);
+
 /* The value of cookie NAME (arena copy), or NULL. Only values of 1..128
  * bytes of [A-Za-z0-9_-] are returned: ours never hold anything else. */
 const char *souk__web_cookie(souk_req *req, const char *name);

@@ -156,7 +156,9 @@ static void card(souk_buf *b, const json_t *s, bool marked)
         souk_html_text(b, id);
         SOUK_HTML_LIT(b, "\"");
     }
-    SOUK_HTML_LIT(b, "><h3><a href=\"/p/");
+    SOUK_HTML_LIT(b, ">");
+    souk__web_card_image(b, s, title);
+    SOUK_HTML_LIT(b, "<h3><a href=\"/p/");
     souk_html_query_value(b, slug);
     SOUK_HTML_LIT(b, "\">");
     const json_t *hl = marked ? json_object_get(s, "highlight") : NULL;

@@ -212,7 +212,9 @@ static int render(souk_req *req, souk_res *res, const char *slug)
     souk_html_text(b, title);
     SOUK_HTML_LIT(b, "</span></li></ol></nav>\n<article class=\"product\" data-product=\"");
     souk_html_text(b, json_string_value(json_object_get(prod, "id")));
-    SOUK_HTML_LIT(b, "\">\n<div>\n<h1>");
+    SOUK_HTML_LIT(b, "\">\n");
+    souk__web_gallery(b, prod, title);
+    SOUK_HTML_LIT(b, "<div>\n<h1>");
     souk_html_text(b, title);
     SOUK_HTML_LIT(b, "</h1>\n");
     const char *brand = json_string_value(json_object_get(json_object_get(prod, "brand"), "name"));

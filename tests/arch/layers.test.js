@@ -35,6 +35,7 @@ const LIBRARIES = [
   { header: /^libpq-fe\.h$/, where: /^src\/store\/postgres\// },
   { header: /^hiredis\//, where: /^src\/(store|http)\/redis/ },
   { header: /^h2o[./]/, where: /^src\/http\// },
+  { header: /^vips\//, where: /^src\/catalog\/image_codec\.c$/ }, // libvips: the product images' codec only
   { header: /^curl\//, where: /^src\/(payments\/stripe|mail\/smtp|webhooks\/send)\.c$/ },
 ];
 

@@ -16,7 +16,8 @@
 //
 // SOUK_TEST_HTTP_PG=postgresql://user@host:port runs every server on a fresh
 // PostgreSQL database of that server instead of a SQLite file (dropped at
-// stop), with its signing-key key in DIR/key: the HTTP suite against the
+// stop), with its signing-key key in DIR/key (and its product images in DIR/media, not in the
+// working directory): the HTTP suite against the
 // PostgreSQL adapter (tests that open the SQLite file themselves cannot).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -62,7 +63,7 @@ function databaseOf(dir, create) {
   }
   pgKeyFiles.set(dsn, path.join(dir, 'key'));
   const drop = () => pgAdmin(`DROP DATABASE IF EXISTS ${dsn.slice(dsn.lastIndexOf('/') + 1)} WITH (FORCE)`);
-  return { dbPath: dsn, pgEnv: { SOUK_KEY_FILE: path.join(dir, 'key') }, drop };
+  return { dbPath: dsn, pgEnv: { SOUK_KEY_FILE: path.join(dir, 'key'), SOUK_MEDIA_DIR: path.join(dir, 'media') }, drop };
 }
 
 const live = new Set();
@@ -96,7 +97,7 @@ function tail(s, n = 4000) {
 export function runSouk(args, { env = {}, timeoutMs = SETUP_TIMEOUT_MS, input } = {}) {
   /* a command on a PostgreSQL test database gets that database's key file, as its server does */
   const db = args[args.indexOf('--db') + 1];
-  if (args.includes('--db') && pgKeyFiles.has(db)) env = { SOUK_KEY_FILE: pgKeyFiles.get(db), ...env };
+  if (args.includes('--db') && pgKeyFiles.has(db)) env = { SOUK_KEY_FILE: pgKeyFiles.get(db), SOUK_MEDIA_DIR: path.join(path.dirname(pgKeyFiles.get(db)), 'media'), ...env };
   return new Promise((resolve, reject) => {
     const proc = spawn(SOUK_BIN, args, { env: { ...TEST_ENV, ...process.env, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     if (input !== undefined) proc.stdin.end(input);

@@ -1,0 +1,272 @@
+// Product images (docs/images.md): upload through POST /api/v1/products/{id}/images, the derive
+// job's sizes served under /media/ with immutable caching, srcset in the product JSON, the
+// storefront's <picture>, and hostile files refused with a 4xx (never a 500). The photos are made
+// here: a PNG written with node:zlib, turned into JPEG and WebP by Debian's `vips` command
+// (libvips-tools, scripts/deps.sh); the hostile files are built byte by byte.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { deflateSync } from 'node:zlib';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServer } from './lib/server.js';
+import { api, expectError } from './lib/client.js';
+import { sleep, token } from './lib/util.js';
+
+const CRC = new Int32Array(256).map((_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+function crc32(buf) {
+  let c = -1;
+  for (const b of buf) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+function chunk(type, data) {
+  const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+const PNG_SIG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** A PNG whose IHDR says W×H, with RAW (already filtered rows) as its IDAT. */
+function pngRaw(w, h, raw) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; ihdr[9] = 2; // 8-bit RGB
+  return Buffer.concat([PNG_SIG, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+/** A W×H RGB gradient (a seed moves its colours). */
+function png(w, h, seed = 0) {
+  const raw = Buffer.alloc(h * (1 + 3 * w));
+  for (let y = 0; y < h; y++) {
+    const row = y * (1 + 3 * w);
+    for (let x = 0; x < w; x++) {
+      raw[row + 1 + 3 * x] = (x * 255 / w + seed) & 0xff;
+      raw[row + 2 + 3 * x] = (y * 255 / h) & 0xff;
+      raw[row + 3 + 3 * x] = (seed * 7) & 0xff;
+    }
+  }
+  return pngRaw(w, h, raw);
+}
+
+let work;
+/** SRC (a PNG) converted by the vips command to NAME (the suffix picks the format). */
+function convert(src, name) {
+  const from = path.join(work, `${token()}.png`), to = path.join(work, name);
+  writeFileSync(from, src);
+  const r = spawnSync('vips', ['copy', from, to], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `vips copy ${name}: ${r.stderr}`);
+  return readFileSync(to);
+}
+/** JPEG BYTES with an APP1 Exif segment (a TIFF header, and text that stands for a GPS position) after SOI. */
+function withExif(jpeg) {
+  const tiff = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), Buffer.from([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+    Buffer.from('GPS 52.5200N 13.4050E secret-location', 'latin1')]);
+  const len = Buffer.alloc(2); len.writeUInt16BE(tiff.length + 2);
+  return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xe1]), len, tiff, jpeg.subarray(2)]);
+}
+
+const MAGIC = { jpg: [0xff, 0xd8, 0xff], png: [0x89, 0x50, 0x4e, 0x47], webp: [0x52, 0x49, 0x46, 0x46], gif: [0x47, 0x49, 0x46] };
+const TYPE = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
+
+describe('product images', () => {
+  let srv, mediaDir, photoPng, photoJpg, photoWebp;
+
+  before(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'souk-images-'));
+    mediaDir = path.join(work, 'media');
+    srv = await startServer({ env: { SOUK_MEDIA_DIR: mediaDir } });
+    photoPng = png(1200, 800, 1);
+    photoJpg = withExif(convert(png(1200, 800, 2), 'photo.jpg'));
+    photoWebp = convert(png(1000, 600, 3), 'photo.webp');
+  });
+  after(async () => {
+    if (srv) await srv.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  const newProduct = async () => {
+    const r = await api(srv, 'POST', '/api/v1/products', { key: true, body: { title: `Pictured ${token()}`, status: 'active' } });
+    assert.equal(r.status, 201, r.text);
+    return r.body;
+  };
+  const upload = (id, bytes, type, query = '') => api(srv, 'POST', `/api/v1/products/${id}/images${query}`,
+    { key: true, rawBody: bytes, headers: type === null ? {} : { 'Content-Type': type } });
+  /** The product once every image has its srcset (the derive job ran). */
+  async function derived(id) {
+    const t0 = Date.now();
+    for (;;) {
+      const r = await api(srv, 'GET', `/api/v1/products/${id}`, { key: true });
+      assert.equal(r.status, 200);
+      if (r.body.images.length && r.body.images.every((i) => i.srcset)) return r.body;
+      if (Date.now() - t0 > 60000) assert.fail(`images of ${id} not derived: ${JSON.stringify(r.body.images)}`);
+      await sleep(100);
+    }
+  }
+  const media = (url) => fetch(srv.url + url);
+
+  it('takes PNG, JPEG and WebP uploads and serves their derived sizes with immutable caching', async () => {
+    const p = await newProduct();
+    const cases = [['png', photoPng, 1200], ['jpg', photoJpg, 1200], ['webp', photoWebp, 1000]];
+    for (const [ext, bytes] of cases) {
+      const r = await upload(p.id, bytes, TYPE[ext], ext === 'png' ? '?alt=A%20red%20chair' : '');
+      assert.equal(r.status, 201, r.text);
+      assert.match(r.headers.get('location'), new RegExp(`/api/v1/products/${p.id}$`));
+    }
+    const prod = await derived(p.id);
+    assert.equal(prod.images.length, 3);
+    assert.equal(prod.images[0].alt, 'A red chair');
+    for (const [i, [ext, , width]] of cases.entries()) {
+      const img = prod.images[i];
+      assert.equal(img.width, width);
+      assert.match(img.url, new RegExp(`^/media/[0-9a-f]{32}\\.${ext}$`));
+      const want = width >= 960 ? [160, 480, 960] : [160, 480, width];
+      assert.deepEqual(img.srcset.webp.map((s) => s.width), want);
+      assert.deepEqual(img.srcset.original.map((s) => s.width), want);
+      for (const s of [...img.srcset.webp, ...img.srcset.original, { url: img.url }]) {
+        const e = s.url.split('.').pop();
+        const res = await media(s.url);
+        assert.equal(res.status, 200, s.url);
+        assert.equal(res.headers.get('content-type'), TYPE[e], s.url);
+        assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+        assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+        const body = Buffer.from(await res.arrayBuffer());
+        assert.deepEqual([...body.subarray(0, MAGIC[e].length)], MAGIC[e], `${s.url} is a ${e}`);
+        if (e === 'png' && s.width) assert.equal(body.readUInt32BE(16), s.width, `${s.url} is ${s.width} wide`);
+      }
+    }
+    // the stored JPEG lost its Exif segment and the text inside it
+    const jpg = Buffer.from(await (await media(prod.images[1].url)).arrayBuffer());
+    assert.equal(jpg.indexOf('Exif'), -1);
+    assert.equal(jpg.indexOf('secret-location'), -1);
+    // the list's summary carries the first image with its srcset too
+    const list = await api(srv, 'GET', `/api/v1/products?limit=50`);
+    const mine = list.body.data.find((s) => s.id === p.id);
+    assert.ok(mine && mine.image && mine.image.srcset, 'the summary shows the derived first image');
+  });
+
+  it('stores the same bytes once: the same image again is 200 and one file', async () => {
+    const bytes = png(300, 200, 9);
+    const a = await newProduct(), b = await newProduct();
+    assert.equal((await upload(a.id, bytes, 'image/png')).status, 201);
+    const again = await upload(a.id, bytes, 'image/png');
+    assert.equal(again.status, 200);
+    assert.equal(again.body.images.length, 1);
+    assert.equal((await upload(b.id, bytes, 'image/png')).status, 201);
+    const pa = await derived(a.id), pb = await derived(b.id);
+    assert.equal(pa.images[0].url, pb.images[0].url);
+    const hash = pa.images[0].url.slice(7, 39);
+    const files = readdirSync(mediaDir).filter((f) => f.startsWith(hash));
+    assert.deepEqual(files.sort(), [`${hash}-160.png`, `${hash}-160.webp`, `${hash}-300.png`, `${hash}-300.webp`, `${hash}.png`],
+      'one original and each derived size once, never wider than the 300 px original');
+  });
+
+  it('deletes an image', async () => {
+    const p = await newProduct();
+    const up = await upload(p.id, png(200, 200, 11), 'image/png');
+    const img = up.body.images[0];
+    const r = await api(srv, 'DELETE', `/api/v1/products/${p.id}/images/${img.id}`, { key: true });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.images.length, 0);
+    expectError(await api(srv, 'DELETE', `/api/v1/products/${p.id}/images/${img.id}`, { key: true }), 404, 'NOT_FOUND');
+  });
+
+  it('refuses hostile and broken files with a 4xx', async () => {
+    const p = await newProduct();
+    const jpg = convert(png(64, 64, 5), 'small.jpg');
+    const zip = Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(40, 1), Buffer.from('PK\x05\x06', 'latin1'), Buffer.alloc(18)]);
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>');
+    const wide = Buffer.alloc(20000 * 3 + 1); // one row of a 20000×1 PNG: too long a side
+    const cases = [
+      ['truncated JPEG', jpg.subarray(0, Math.floor(jpg.length / 2)), 'image/jpeg', 422],
+      ['truncated PNG', photoPng.subarray(0, photoPng.length - 100), 'image/png', 422],
+      ['JPEG header then HTML', Buffer.concat([jpg.subarray(0, 20), Buffer.from('<html><script>alert(1)</script></html>'), Buffer.from([0xff, 0xd9])]), 'image/jpeg', 422],
+      ['JPEG with a ZIP after it', Buffer.concat([jpg, zip]), 'image/jpeg', 422],
+      ['a ZIP', zip, 'image/png', 422],
+      ['decompression bomb (50000×50000 PNG)', pngRaw(50000, 50000, Buffer.alloc(1000)), 'image/png', 413],
+      ['too long a side (20000×1 PNG)', pngRaw(20000, 1, wide), 'image/png', 413],
+      ['SVG with script as PNG', svg, 'image/png', 422],
+      ['SVG with script as SVG', svg, 'image/svg+xml', 415],
+      ['PNG sent as JPEG', photoPng, 'image/jpeg', 415],
+      ['text/plain', photoPng, 'text/plain', 415],
+      ['no Content-Type', photoPng, null, 415],
+      ['empty body', Buffer.alloc(0), 'image/png', 422],
+      ['over the size limit', Buffer.concat([photoPng, Buffer.alloc(10 * 1024 * 1024)]), 'image/png', 413],
+    ];
+    for (const [what, bytes, type, status] of cases) {
+      const r = await upload(p.id, bytes, type);
+      assert.equal(r.status, status, `${what}: ${r.status} ${r.text.slice(0, 300)}`);
+    }
+    const after = await api(srv, 'GET', `/api/v1/products/${p.id}`, { key: true });
+    assert.equal(after.body.images.length, 0, 'nothing refused was recorded');
+    expectError(await upload('prod_0000000000000', photoPng, 'image/png'), 404, 'NOT_FOUND');
+    expectError(await upload(p.id, photoPng, 'image/png', '?colour=red'), 422, 'VALIDATION_ERROR', 'colour');
+  });
+
+  it('serves nothing under /media/ but stored files', async () => {
+    const p = await newProduct();
+    const prod = (await upload(p.id, png(100, 100, 13), 'image/png')).body;
+    const hash = prod.images[0].url.slice(7, 39);
+    // "/media/%2e%2e" is "/" once the server has normalised the path: the home page, not a file
+    const up = await media('/media/%2e%2e');
+    assert.match(up.headers.get('content-type'), /^text\/html/);
+    for (const u of ['/media/..%2F..%2Fetc%2Fpasswd', '/media/..%2Fmedia%2F' + hash + '.png', `/media/${hash}.svg`, `/media/${hash.toUpperCase()}.png`,
+      `/media/${hash}-0160.png`, `/media/${hash}-999.png`, `/media/${hash}.png.tmp`, `/media/${hash}`, '/media/']) {
+      const r = await media(u);
+      assert.equal(r.status, 404, u);
+    }
+    assert.equal((await media(`/media/${hash}.png`)).status, 200);
+  });
+
+  it('shows a <picture> gallery on the product page and lazy images on cards', async () => {
+    const p = await newProduct();
+    await upload(p.id, png(1200, 900, 21), 'image/png', '?alt=Front%20view');
+    await upload(p.id, png(800, 800, 22), 'image/png');
+    const prod = await derived(p.id);
+    const html = await (await fetch(`${srv.url}/p/${prod.slug}`)).text();
+    const main = /<figure class="gallery-main"><picture><source type="image\/webp" srcset="([^"]+)" sizes="[^"]+"><img src="([^"]+)" srcset="([^"]+)" sizes="[^"]+" width="1200" height="900" alt="Front view"/.exec(html);
+    assert.ok(main, `the main image as a <picture>, WebP first:\n${html.slice(0, 3000)}`);
+    assert.match(main[1], /-160\.webp 160w, .*-480\.webp 480w, .*-960\.webp 960w$/);
+    assert.match(main[3], /-160\.png 160w, .*-960\.png 960w$/);
+    assert.match(html, /<ul class="thumbs"[^>]*><li><a href="\/media\/[0-9a-f]{32}-800\.png"><picture>.*?alt="Pictured [^"]+" loading="lazy"/,
+      'the second image as a thumbnail, alt from the title');
+    const cat = (await api(srv, 'POST', '/api/v1/categories', { key: true, body: { name: `Pictures ${token()}` } })).body;
+    assert.equal((await api(srv, 'PATCH', `/api/v1/products/${p.id}`, { key: true, body: { category_id: cat.id } })).status, 200);
+    const page = await (await fetch(`${srv.url}/c/${cat.slug}`)).text();
+    assert.match(page, new RegExp(`data-product="${p.id}"><div class="card-image"><picture><source type="image/webp" srcset="[^"]*-160\\.webp 160w, [^"]*-480\\.webp 480w" [^>]*><img [^>]*width="1200" height="900" alt="Front view" loading="lazy"`),
+      `the card's first image, lazy:\n${page.slice(0, 3000)}`);
+  });
+});
+
+describe('demo store pictures', () => {
+  let srv, work2;
+  before(async () => {
+    work2 = mkdtempSync(path.join(tmpdir(), 'souk-demo-images-'));
+    srv = await startServer({ products: 12, seed: 5, env: { SOUK_MEDIA_DIR: path.join(work2, 'media') } });
+  });
+  after(async () => {
+    if (srv) await srv.stop();
+    if (work2) rmSync(work2, { recursive: true, force: true });
+  });
+
+  it('gives every demo product generated pictures that get derived and served', async () => {
+    const list = await api(srv, 'GET', '/api/v1/products?limit=12');
+    assert.ok(list.body.data.length > 0);
+    for (const s of list.body.data) assert.match(s.image.url, /^\/media\/[0-9a-f]{32}\.png$/, s.title);
+    const first = list.body.data[0];
+    const t0 = Date.now();
+    let prod;
+    for (;;) {
+      prod = (await api(srv, 'GET', `/api/v1/products/${first.id}`)).body;
+      if (prod.images.every((i) => i.srcset)) break;
+      if (Date.now() - t0 > 60000) assert.fail('demo pictures not derived');
+      await sleep(100);
+    }
+    const res = await fetch(srv.url + prod.images[0].srcset.webp[0].url);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/webp');
+  });
+});
