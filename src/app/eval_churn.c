@@ -41,6 +41,17 @@ static int col_of(souk_csv *r, const char *name)
     return -1;
 }
 
+/* A product id for a stock code: its FNV-1a hash in 1..2^62 (1 without one). */
+static int64_t stock_id(const char *code)
+{
+    if (!code || !*code)
+        return 1;
+    uint64_t hsh = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)code; *p; p++)
+        hsh = (hsh ^ *p) * 1099511628211ULL;
+    return (int64_t)(hsh >> 2) + 1;
+}
+
 int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *last, size_t *norders, size_t *nlines)
 {
     souk_csv *r;
@@ -49,7 +60,7 @@ int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *l
         return -1;
     }
     static const char *names[5] = {"InvoiceNo", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"};
-    int ci[5], rc = -1, c;
+    int ci[5], rc = -1, c, stock;
     souk_analytics_line_in *lines = NULL;
     size_t n = 0, cap = 0;
     char cur[32] = "";
@@ -65,6 +76,7 @@ int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *l
             fprintf(stderr, "souk: %s: no %s column; is this the Online Retail layout?\n", path, names[j]);
             goto done;
         }
+    stock = col_of(r, "StockCode"); /* optional: products let the churn model read what was bought */
     pthread_mutex_lock(&f->write_mu);
     for (;;) {
         c = souk_csv_next(r);
@@ -117,7 +129,8 @@ int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *l
         }
         user = (int64_t)cid;
         at = us;
-        lines[n++] = (souk_analytics_line_in){1, 0, 0, (int64_t)q, llround(q * p * 100)};
+        lines[n++] = (souk_analytics_line_in){stock_id(stock >= 0 ? souk_csv_field(r, (size_t)stock, NULL) : NULL), 0,
+                                              0, (int64_t)q, llround(q * p * 100)};
     }
     pthread_mutex_unlock(&f->write_mu);
     rc = 0;
@@ -125,6 +138,18 @@ done:
     free(lines);
     souk_csv_free(r);
     return rc;
+}
+
+/* An AUC of the report as text ("-" for null: one class empty). */
+static const char *auc_text(const json_t *v)
+{
+    static _Thread_local char buf[2][16];
+    static _Thread_local int k;
+    if (!json_is_number(v))
+        return "-";
+    k ^= 1;
+    snprintf(buf[k], sizeof buf[k], "%.4f", json_number_value(v));
+    return buf[k];
 }
 
 int souk_eval_churn(int argc, char **argv)
@@ -208,6 +233,22 @@ int souk_eval_churn(int argc, char **argv)
            json_string_value(json_object_get(j, "test_cutoff")),
            (long long)json_integer_value(json_object_get(j, "test_customers")),
            json_number_value(json_object_get(j, "test_churn_rate")), h);
+    json_t *models = json_object_get(j, "models"), *lr = json_object_get(models, "logistic_regression"),
+           *gb = json_object_get(models, "gradient_boosted_trees");
+    printf("validation: fitted at %s, judged at %s (labels up to %s, before the test window)\n",
+           json_string_value(json_object_get(j, "validation_cutoff")),
+           json_string_value(json_object_get(j, "train_cutoff")), json_string_value(json_object_get(j, "test_cutoff")));
+    printf("logistic regression:    validation AUC %s, test AUC %s\n", auc_text(json_object_get(lr, "validation_auc")),
+           auc_text(json_object_get(lr, "test_auc")));
+    printf("gradient-boosted trees: validation AUC %s, test AUC %s (%lld trees, depth %lld, min leaf %lld, shrinkage "
+           "%.2f, %lld bins)\n",
+           auc_text(json_object_get(gb, "validation_auc")), auc_text(json_object_get(gb, "test_auc")),
+           (long long)json_integer_value(json_object_get(gb, "trees")),
+           (long long)json_integer_value(json_object_get(gb, "depth")),
+           (long long)json_integer_value(json_object_get(gb, "min_leaf")),
+           json_number_value(json_object_get(gb, "shrinkage")),
+           (long long)json_integer_value(json_object_get(gb, "bins")));
+    printf("model (the better on validation): %s\n", json_string_value(json_object_get(j, "model")));
     if (json_is_number(auc))
         printf("AUC %.4f\n", json_number_value(auc));
     else
