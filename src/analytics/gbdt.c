@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/banned.h"
 
 typedef struct hist {
@@ -51,19 +52,9 @@ static int cmp_double(const void *a, const void *b)
 /* Appends a node to M; its index, or -1 out of memory. */
 static int32_t node_new(souk__analytics_gbdt *m)
 {
-    if (m->nnodes == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 256;
-        souk__analytics_gbdt_node *nn = realloc(m->nodes, cap * sizeof *nn);
-        if (!nn)
-            return -1;
-        m->nodes = nn;
-        m->cap = cap;
-    }
-    if (m->nnodes >= INT32_MAX)
+    if (m->nnodes >= INT32_MAX || souk_grow(&m->nodes, &m->cap, m->nnodes + 1, sizeof *m->nodes) < 0)
         return -1;
-    souk__analytics_gbdt_node *d = &m->nodes[m->nnodes];
-    memset(d, 0, sizeof *d);
-    d->feature = -1;
+    m->nodes[m->nnodes] = (souk__analytics_gbdt_node){.feature = -1};
     return (int32_t)m->nnodes++;
 }
 

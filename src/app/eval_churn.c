@@ -52,7 +52,8 @@ static int64_t stock_id(const char *code)
     return (int64_t)(hsh >> 2) + 1;
 }
 
-int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *last, size_t *norders, size_t *nlines)
+/* Fills the empty facts F from PATH (see souk_eval_retail_open); 0, or -1 after printing why. */
+static int retail_facts(souk_analytics_facts *f, const char *path, int32_t *last, size_t *norders, size_t *nlines)
 {
     souk_csv *r;
     if (souk_csv_open_file(&r, path, NULL) != SOUK_CSV_OK) {
@@ -152,6 +153,43 @@ static const char *auc_text(const json_t *v)
     return buf[k];
 }
 
+souk_analytics_facts *souk_eval_retail_open(const char *path, int32_t *last, size_t *norders, size_t *nlines)
+{
+    souk_analytics_facts *f = malloc(sizeof *f);
+    if (!f || souk_analytics_facts_init(f, NULL) < 0) {
+        free(f);
+        fprintf(stderr, "souk: out of memory\n");
+        return NULL;
+    }
+    if (retail_facts(f, path, last, norders, nlines) < 0) {
+        souk_eval_retail_free(f);
+        return NULL;
+    }
+    if (!*norders) {
+        fprintf(stderr, "souk: %s holds no order of a known customer\n", path);
+        souk_eval_retail_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+int souk_eval_cutoff(const char *arg, int32_t *day)
+{
+    if (strlen(arg) != 10 || souk_analytics_parse_day(arg, day) < 0) {
+        fprintf(stderr, "souk: --cutoff takes a date YYYY-MM-DD\n");
+        return -1;
+    }
+    return 0;
+}
+
+void souk_eval_retail_free(souk_analytics_facts *f)
+{
+    if (!f)
+        return;
+    souk_analytics_facts_release(f);
+    free(f);
+}
+
 int souk_eval_churn(int argc, char **argv)
 {
     static const struct option opts[] = {{"orders", required_argument, NULL, 'o'},
@@ -170,10 +208,8 @@ int souk_eval_churn(int argc, char **argv)
         case 'h': fputs(usage, stdout); return SOUK_EXIT_OK;
         case 'o': path = optarg; break;
         case 'c':
-            if (strlen(optarg) != 10 || souk_analytics_parse_day(optarg, &cutoff) < 0) {
-                fprintf(stderr, "souk: --cutoff takes a date YYYY-MM-DD\n");
+            if (souk_eval_cutoff(optarg, &cutoff) < 0)
                 return SOUK_EXIT_USAGE;
-            }
             has_cutoff = true;
             break;
         case 'H': {
@@ -192,23 +228,14 @@ int souk_eval_churn(int argc, char **argv)
         fprintf(stderr, "souk: eval churn needs --orders FILE and --cutoff DATE; see 'souk eval churn --help'\n");
         return SOUK_EXIT_USAGE;
     }
-    souk_analytics_facts *f = malloc(sizeof *f);
-    if (!f || souk_analytics_facts_init(f, NULL) < 0) {
-        free(f);
-        fprintf(stderr, "souk: out of memory\n");
-        return SOUK_EXIT_FAIL;
-    }
     int32_t last;
     size_t norders, nlines;
     double t0 = souk_time_mono_s();
     int rc = SOUK_EXIT_FAIL;
-    if (souk_eval_retail_facts(f, path, &last, &norders, &nlines) < 0)
-        goto out;
+    souk_analytics_facts *f = souk_eval_retail_open(path, &last, &norders, &nlines);
+    if (!f)
+        return SOUK_EXIT_FAIL;
     char a[11], b[11];
-    if (!norders) {
-        fprintf(stderr, "souk: %s holds no order of a known customer\n", path);
-        goto out;
-    }
     if (cutoff + h > last) {
         fprintf(stderr, "souk: the file ends on %s: a cutoff of %s needs %ld days after it (up to %s)\n",
                 souk_analytics_format_day(last, a), souk_analytics_format_day(cutoff, b), h,
@@ -261,7 +288,6 @@ int souk_eval_churn(int argc, char **argv)
     json_decref(j);
     rc = SOUK_EXIT_OK;
 out:
-    souk_analytics_facts_release(f);
-    free(f);
+    souk_eval_retail_free(f);
     return rc;
 }

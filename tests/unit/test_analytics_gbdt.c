@@ -44,6 +44,17 @@ static void xor_data(size_t n, double *x, uint8_t *y)
     }
 }
 
+/* N rows of xor_data (seeded by SEED) into new arrays *X and *Y. */
+static void xor_new(uint64_t seed, size_t n, double **x, uint8_t **y)
+{
+    rng = seed;
+    *x = malloc(n * NF * sizeof **x);
+    *y = malloc(n);
+    assert_non_null(*x);
+    assert_non_null(*y);
+    xor_data(n, *x, *y);
+}
+
 static souk__analytics_gbdt_params params(int trees, int depth, int min_leaf)
 {
     return (souk__analytics_gbdt_params){
@@ -53,17 +64,12 @@ static souk__analytics_gbdt_params params(int trees, int depth, int min_leaf)
 static void trees_fit_the_xor_the_regression_cannot(void **state)
 {
     (void)state;
-    rng = 7;
     size_t n = 2000;
-    double *x = malloc(n * NF * sizeof *x), *hx = malloc(n * NF * sizeof *hx), *sc = malloc(n * sizeof *sc);
-    uint8_t *y = malloc(n), *hy = malloc(n);
-    assert_non_null(x);
-    assert_non_null(hx);
+    double *x, *hx, *sc = malloc(n * sizeof *sc);
+    uint8_t *y, *hy;
     assert_non_null(sc);
-    assert_non_null(y);
-    assert_non_null(hy);
-    xor_data(n, x, y);
-    xor_data(n, hx, hy); /* held out */
+    xor_new(7, n, &x, &y);
+    xor_new(8, n, &hx, &hy); /* held out */
     /* the regression: a plane cannot split an XOR */
     souk__analytics_logit lm;
     assert_int_equal(souk__analytics_logit_fit(&lm, x, y, n, NF), 0);
@@ -115,13 +121,10 @@ static void trees_fit_the_xor_the_regression_cannot(void **state)
 static void the_same_data_gives_the_same_trees(void **state)
 {
     (void)state;
-    rng = 11;
     size_t n = 1500;
-    double *x = malloc(n * NF * sizeof *x);
-    uint8_t *y = malloc(n);
-    assert_non_null(x);
-    assert_non_null(y);
-    xor_data(n, x, y);
+    double *x;
+    uint8_t *y;
+    xor_new(11, n, &x, &y);
     souk__analytics_gbdt_params p = params(60, 3, 10);
     souk__analytics_gbdt a, b;
     assert_int_equal(souk__analytics_gbdt_fit(&a, &p, x, y, n, NF), 0);
@@ -172,13 +175,10 @@ static int32_t leaf_of(const souk__analytics_gbdt *m, int t, const double *x)
 static void depth_and_leaf_size_hold(void **state)
 {
     (void)state;
-    rng = 13;
     size_t n = 1000;
-    double *x = malloc(n * NF * sizeof *x);
-    uint8_t *y = malloc(n);
-    assert_non_null(x);
-    assert_non_null(y);
-    xor_data(n, x, y);
+    double *x;
+    uint8_t *y;
+    xor_new(13, n, &x, &y);
     souk__analytics_gbdt_params p = params(20, 3, 60);
     souk__analytics_gbdt m;
     assert_int_equal(souk__analytics_gbdt_fit(&m, &p, x, y, n, NF), 0);
