@@ -1,6 +1,7 @@
 /*
  * churn.c — churn-risk scores: the probability that a customer buys nothing
- * in the next `horizon` days, from a logistic regression trained here.
+ * in the next `horizon` days, from gradient-boosted trees (gbdt.c) or a
+ * logistic regression (logit.c), whichever did better on validation.
  *
  * A customer at cutoff day C is described by what they did up to C: log(1 +
  * days since the last purchase), log(1 + orders), log(1 + revenue in major
@@ -10,14 +11,16 @@
  * bought once only, log(1 + the days between their last two orders); their
  * trend — log(1 + orders of the last 30 days), log(1 + orders of the last
  * 90) − log(1 + orders of the 90 before), the months of the last 360 days
- * with an order (0..12), log(1 + revenue of the last 90 days) — each
- * standardised by the training set's means and deviations.
- * The label at C is 1 when they bought nothing in (C, C + H]. Time split:
- * the model is trained at C = T − 2H (labels from the window before
- * T − H) and its AUC measured at C = T − H (labels up to T) on customers
- * it never saw labelled; the model that scores is then trained at T − H and
- * applied to everyone as of T. Fitting is Newton's method (IRLS) with a
- * small L2 penalty: six unknowns, a few iterations.
+ * with an order (0..12), log(1 + revenue of the last 90 days); their
+ * baskets — log(1 + units per order), log(1 + value per order), log(lines
+ * per order); orders weighted by exp(−age / 30) and exp(−age / 120); and
+ * two return rates from days up to C only (return_rates): of their
+ * products' buyers and of themselves.
+ * The label at C is 1 when they bought nothing in (C, C + H]. Time split,
+ * T the query's `to`: validation fits at T − 3H and judges at T − 2H
+ * (labels up to T − H), which picks the trees' settings and the model;
+ * the test fits at T − 2H and measures the AUC at T − H (labels up to T);
+ * the chosen model is then retrained at T − H and scores everyone as of T.
  */
 #include "analytics/internal.h"
 

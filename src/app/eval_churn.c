@@ -1,13 +1,14 @@
 /*
  * eval_churn.c — `souk eval churn --orders FILE --cutoff DATE [--horizon H]`:
- * the churn model of src/analytics measured on a time split of an order
+ * the churn models of src/analytics measured on a time split of an order
  * history held outside the database. The file is the Online Retail layout
- * (InvoiceNo, Quantity, InvoiceDate, UnitPrice, CustomerID; plain or gzip):
- * each invoice of a known customer becomes a paid order at its date, with
- * the rules of `souk import online-retail --orders` (cancellations, guests
- * and lines with a quantity or price <= 0 left out). The model is trained
- * at CUTOFF − H (labels from the H days after) and its AUC measured at
- * CUTOFF (labels from the H days after, which the file must cover).
+ * (InvoiceNo, Quantity, InvoiceDate, UnitPrice, CustomerID, StockCode when
+ * present; plain or gzip): each invoice of a known customer becomes a paid
+ * order at its date, with the rules of `souk import online-retail --orders`
+ * (cancellations, guests and lines with a quantity or price <= 0 left out).
+ * The churn report runs with to = CUTOFF + H: validation fitted at CUTOFF −
+ * 2H and judged at CUTOFF − H, the test fitted at CUTOFF − H and measured
+ * at CUTOFF (labels from the H days after, which the file must cover).
  */
 #include <getopt.h>
 #include <math.h>
@@ -25,13 +26,16 @@
 
 static const char usage[] =
     "usage: souk eval churn --orders FILE --cutoff YYYY-MM-DD [--horizon DAYS]\n\n"
-    "Measures the churn model of the analytics (docs/analytics.md) on a time split of FILE, an order\n"
-    "history in the Online Retail layout (InvoiceNo, Quantity, InvoiceDate, UnitPrice, CustomerID;\n"
-    "plain or gzip; cancellations, guests and lines with a quantity or price <= 0 are left out, as\n"
-    "souk import online-retail --orders does). A customer churns at a cutoff when they buy nothing in\n"
-    "the HORIZON days after it (default 90). The model is trained at CUTOFF - HORIZON and measured at\n"
-    "CUTOFF: prints the AUC, the customers and churn rate of the test set, and the model's weights.\n"
-    "The file must cover HORIZON days past CUTOFF.\n";
+    "Measures the churn models of the analytics (docs/analytics.md) on a time split of FILE, an order\n"
+    "history in the Online Retail layout (InvoiceNo, Quantity, InvoiceDate, UnitPrice, CustomerID, and\n"
+    "StockCode when present; plain or gzip; cancellations, guests and lines with a quantity or price\n"
+    "<= 0 are left out, as souk import online-retail --orders does). A customer churns at a cutoff\n"
+    "when they buy nothing in the HORIZON days after it (default 90). Both models (gradient-boosted\n"
+    "trees, logistic regression) are validated (fitted at CUTOFF - 2*HORIZON, judged at CUTOFF -\n"
+    "HORIZON: the trees' settings are chosen there), then trained at CUTOFF - HORIZON and measured at\n"
+    "CUTOFF: prints both AUCs, the model the report serves (the better on validation) and its AUC,\n"
+    "the customers and churn rate of the test set, and the regression's weights. The file must cover\n"
+    "HORIZON days past CUTOFF.\n";
 
 static int col_of(souk_csv *r, const char *name)
 {
