@@ -342,6 +342,26 @@ static int set_at(const souk_analytics_facts *f, const souk_analytics_snap *s, c
     return matrix(out->p, out->n, &out->x, &out->y);
 }
 
+/* At most MAX rows of SRC, evenly strided (all of them when it has no more),
+ * into DST: its own copies of the matrix and labels, no points. 0, or -1
+ * out of memory. */
+static int set_sample(const set *src, size_t max, set *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    size_t n = src->n < max ? src->n : max;
+    dst->x = malloc((n ? n : 1) * NF * sizeof *dst->x);
+    dst->y = malloc(n ? n : 1);
+    if (!dst->x || !dst->y)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t r = (size_t)((double)i * (double)src->n / (double)n);
+        memcpy(dst->x + i * NF, src->x + r * NF, NF * sizeof *dst->x);
+        dst->y[i] = src->y[r];
+    }
+    dst->n = n;
+    return 0;
+}
+
 static void set_release(set *st)
 {
     free(st->p);
@@ -376,6 +396,8 @@ static const int grid_leaf[] = {10, 30, 100};
 #define SHRINKAGE 0.1
 #define GBDT_L2 1.0
 #define GBDT_BINS 64
+#define TUNE_ROWS_MAX 8000 /* customers the tuning's trees are fitted on */
+#define FIT_ROWS_MAX 30000 /* and the test's and the served model's */
 
 static souk__analytics_gbdt_params gbdt_default(void)
 {
@@ -468,12 +490,17 @@ json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics
     set fit3 = {0}, train = {0}, test = {0}, now = {0};
     json_t *out = NULL;
     souk__analytics_gbdt served_trees = {0};
+    /* the trees are fitted on strided samples (the tuning's nine on fewer rows) so that a big
+     * store's report stays within seconds; the regression and every AUC use all the customers */
+    set tune = {0}, train_s = {0}, test_s = {0};
     if (set_at(f, &s, &m, t - 3 * h, h, &fit3) < 0 || set_at(f, &s, &m, t - 2 * h, h, &train) < 0 ||
-        set_at(f, &s, &m, t - h, h, &test) < 0 || set_at(f, &s, &m, t, h, &now) < 0)
+        set_at(f, &s, &m, t - h, h, &test) < 0 || set_at(f, &s, &m, t, h, &now) < 0 ||
+        set_sample(&fit3, TUNE_ROWS_MAX, &tune) < 0 || set_sample(&train, FIT_ROWS_MAX, &train_s) < 0 ||
+        set_sample(&test, FIT_ROWS_MAX, &test_s) < 0)
         goto done;
     double val_logit = logit_auc(&fit3, &train), val_gbdt;
-    souk__analytics_gbdt_params gp = gbdt_tune(&fit3, &train, &val_gbdt);
-    double test_logit = logit_auc(&train, &test), test_gbdt = gbdt_auc(&train, &test, &gp, NULL);
+    souk__analytics_gbdt_params gp = gbdt_tune(&tune, &train, &val_gbdt);
+    double test_logit = logit_auc(&train, &test), test_gbdt = gbdt_auc(&train_s, &test, &gp, NULL);
     if (val_logit < -1 || val_gbdt < -1 || test_logit < -1 || test_gbdt < -1)
         goto done;
     bool trees = val_gbdt > val_logit; /* the trees serve only when they beat the regression on validation */
@@ -482,7 +509,7 @@ json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics
         churned += test.y[i];
     souk__analytics_logit final; /* the latest labelled window scores today's customers */
     souk__analytics_logit_fit(&final, test.x, test.y, test.n, NF);
-    if (trees && souk__analytics_gbdt_fit(&served_trees, &gp, test.x, test.y, test.n, NF) < 0)
+    if (trees && souk__analytics_gbdt_fit(&served_trees, &gp, test_s.x, test_s.y, test_s.n, NF) < 0)
         goto done;
     for (size_t i = 0; i < now.n; i++)
         now.p[i].score = trees ? souk__analytics_gbdt_predict(&served_trees, now.x + i * NF, -1)
@@ -523,6 +550,9 @@ json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics
     json_object_set_new(out, "rows", rows);
 done:
     souk__analytics_gbdt_release(&served_trees);
+    set_release(&tune);
+    set_release(&train_s);
+    set_release(&test_s);
     set_release(&fit3);
     set_release(&train);
     set_release(&test);
