@@ -439,7 +439,8 @@ done:
 
 /* Chooses the trees' settings by their AUC on VALID when fitted on TRAIN
  * (the first best wins: fewer rounds, shallower trees, bigger leaves
- * first); *BEST gets that AUC (-1 when VALID cannot judge: the defaults). */
+ * first); *BEST gets that AUC (-1 when VALID cannot judge: the defaults;
+ * -2 out of memory). */
 static souk__analytics_gbdt_params gbdt_tune(const set *train, const set *valid, double *best)
 {
     souk__analytics_gbdt_params chosen = gbdt_default();
@@ -453,7 +454,12 @@ static souk__analytics_gbdt_params gbdt_tune(const set *train, const set *valid,
             p.min_leaf = grid_leaf[l];
             for (int k = 0; k < TREES_MAX / TREES_STEP; k++)
                 aucs[k] = -1;
-            if (gbdt_auc(train, valid, &p, aucs) < 0)
+            double r = gbdt_auc(train, valid, &p, aucs);
+            if (r < -1) { /* out of memory */
+                *best = -2;
+                return chosen;
+            }
+            if (r < 0)
                 continue;
             for (int k = 0; k < TREES_MAX / TREES_STEP; k++)
                 if (aucs[k] > *best + 1e-9) {
