@@ -224,6 +224,7 @@ static void one_threshold_is_found_where_planted(void **state)
     assert_true(fabs(root->threshold - 0.3) < 0.005);
     assert_true(souk__analytics_gbdt_predict(&m, (double[]){0.1}, -1) < 0.5);
     assert_true(souk__analytics_gbdt_predict(&m, (double[]){0.9}, -1) > 0.5);
+    souk__analytics_gbdt_release(&m);
     /* bad settings are refused and leave nothing to free */
     souk__analytics_gbdt_params bad[] = {params(10, 0, 1), params(10, 13, 1), params(10, 2, 0), params(-1, 2, 1)};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
