@@ -304,10 +304,13 @@ json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_q
 /* k-means segments on RFM and category mix (segments.c): k chosen by the
  * mean silhouette of k = 2..8 unless Q->k fixes it; rows are customers. */
 json_t *souk_analytics_segments(const souk_analytics_facts *f, const souk_analytics_query *q);
-/* Churn-risk scores (churn.c): a logistic regression on what each customer
- * did up to a cutoff, trained at to − 2·horizon, its AUC measured at
- * to − horizon, then retrained there and applied as of to; rows are
- * customers, the likeliest to churn first. */
+/* Churn-risk scores (churn.c): gradient-boosted trees and a logistic
+ * regression on what each customer did up to a cutoff, validated (fitted
+ * at to − 3·horizon, judged at to − 2·horizon: the trees' settings and the
+ * model are chosen there), tested (fitted at to − 2·horizon, AUC at
+ * to − horizon), then the chosen one retrained at to − horizon and applied
+ * as of to; rows are customers, the likeliest to churn first. NULL when
+ * memory runs out. */
 json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics_query *q);
 /* Customer lifetime value (clv.c): BG/NBD and Gamma-Gamma fitted on the
  * customers as of Q->to (a strided sample of at most 20,000), then each

@@ -35,7 +35,7 @@ static const char *const pers[] = {"visitor", "session", NULL};
 static const char *const formats[] = {"json", "csv", NULL};
 static const char *const converts[] = {"0", "1", NULL};
 
-static const char *parse_day(const char *v, size_t len, void *dst, souk_arena *a)
+const char *souk__analytics_api_parse_day(const char *v, size_t len, void *dst, souk_arena *a)
 {
     char buf[11];
     int32_t day;
@@ -105,8 +105,8 @@ enum {
     P_CONVERT
 };
 static const souk_query_field fields[] = {
-    [P_FROM] = SOUK_QUERY_F_CUSTOM("from", params, from, parse_day),
-    [P_TO] = SOUK_QUERY_F_CUSTOM("to", params, to, parse_day),
+    [P_FROM] = SOUK_QUERY_F_CUSTOM("from", params, from, souk__analytics_api_parse_day),
+    [P_TO] = SOUK_QUERY_F_CUSTOM("to", params, to, souk__analytics_api_parse_day),
     [P_GRAN] = SOUK_QUERY_F_ENUM("granularity", params, granularity, granularities),
     [P_CUR] = SOUK_QUERY_F_CUSTOM("currency", params, currency, parse_currency),
     [P_CAT] = SOUK_QUERY_F_ID("category", params, category, "cat"),
@@ -143,16 +143,27 @@ static const uint64_t allowed[] = {
 };
 _Static_assert(sizeof allowed / sizeof allowed[0] == R_CLV + 1, "a parameter list per report");
 
-static int bad(souk_req *req, souk_res *res)
+static int bad(souk_res *res)
 {
-    (void)req;
     return souk_res_error(res, SOUK_E_BAD_REQUEST, "Some query parameters are not valid; details name them.");
 }
 
-static bool wants_csv(souk_req *req, const params *p)
+int souk__analytics_api_decode(souk_req *req, souk_res *res, const souk_query_spec *sp, void *out, uint64_t permitted)
 {
-    if (p->present & (1u << P_FORMAT))
-        return p->format == 1;
+    if (souk_query_decode(sp, &req->query, out, req->arena, &res->problems) < 0)
+        return bad(res);
+    uint64_t present;
+    memcpy(&present, (const char *)out + sp->present_offset, sizeof present);
+    for (size_t i = 0; i < sp->nfields; i++)
+        if ((present >> i & 1) && !(permitted >> i & 1))
+            souk_problems_add(&res->problems, req->arena, sp->fields[i].name, "is not a parameter of this report");
+    return res->problems.count ? bad(res) : 0;
+}
+
+bool souk__analytics_api_wants_csv(souk_req *req, bool format_given, bool format_csv)
+{
+    if (format_given)
+        return format_csv;
     const char *accept = souk_req_header(req, "accept");
     return accept && strncasecmp(accept, "text/csv", 8) == 0;
 }
@@ -162,13 +173,9 @@ static int decode(souk_req *req, souk_res *res, const souk_analytics_facts *f, r
                   souk_analytics_query *q, bool *csv, bool *convert)
 {
     params p = {.limit = 100};
-    if (souk_query_decode(&spec, &req->query, &p, req->arena, &res->problems) < 0)
-        return bad(req, res);
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if ((p.present >> i & 1) && !(allowed[kind] >> i & 1))
-            souk_problems_add(&res->problems, req->arena, fields[i].name, "is not a parameter of this report");
-    if (res->problems.count)
-        return bad(req, res);
+    int rc = souk__analytics_api_decode(req, res, &spec, &p, allowed[kind]);
+    if (rc)
+        return rc;
     memset(q, 0, sizeof *q);
     int32_t today = souk_analytics_tz_day(&f->tz, souk_time_now_us());
     q->to = today;
@@ -189,7 +196,7 @@ static int decode(souk_req *req, souk_res *res, const souk_analytics_facts *f, r
     else if (q->to - q->from + 1 > SOUK_ANALYTICS_RANGE_DAYS_MAX)
         souk_problems_add(&res->problems, req->arena, "to", "the range must be at most 3660 days");
     if (res->problems.count)
-        return bad(req, res);
+        return bad(res);
     q->granularity = p.granularity;
     q->currency = -1;
     if (p.currency) {
@@ -232,7 +239,7 @@ static int decode(souk_req *req, souk_res *res, const souk_analytics_facts *f, r
             return souk_res_error(res, SOUK_E_FORBIDDEN, "The funnel covers the whole store's traffic: admins only.");
         q->vendor_id = own;
     }
-    *csv = wants_csv(req, &p);
+    *csv = souk__analytics_api_wants_csv(req, p.present & (1u << P_FORMAT), p.format == 1);
     return 0;
 }
 

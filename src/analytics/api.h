@@ -54,4 +54,24 @@ int souk_analytics_api_anomalies(souk_req *req, souk_res *res);
  * the list spans every vendor's customers; vendors are refused). */
 int souk_analytics_api_fraud(souk_req *req, souk_res *res);
 
+/* ---- shared by the handlers of api.c and predict_api.c ---- */
+
+typedef struct souk_query_spec souk_query_spec;
+
+/* Decodes REQ's query by SPEC into OUT (SPEC's struct, its present mask
+ * included) and refuses a parameter that is present but not
+ * PERMITTED (bit i for SPEC's field i), so that a typo is not silently ignored.
+ * Returns 0, or the 400 BAD_REQUEST answered with a detail per bad
+ * parameter. */
+int souk__analytics_api_decode(souk_req *req, souk_res *res, const souk_query_spec *spec, void *out,
+                               uint64_t permitted);
+
+/* The query decoder of a day: exactly YYYY-MM-DD between 1970 and 2200,
+ * copied into the arena as the field's const char *. */
+const char *souk__analytics_api_parse_day(const char *v, size_t len, void *dst, souk_arena *a);
+
+/* Whether to answer CSV: format=csv when a format was given
+ * (FORMAT_GIVEN, FORMAT_CSV), else an Accept header of text/csv. */
+bool souk__analytics_api_wants_csv(souk_req *req, bool format_given, bool format_csv);
+
 #endif

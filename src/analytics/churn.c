@@ -1,6 +1,7 @@
 /*
  * churn.c — churn-risk scores: the probability that a customer buys nothing
- * in the next `horizon` days, from a logistic regression trained here.
+ * in the next `horizon` days, from gradient-boosted trees (gbdt.c) or a
+ * logistic regression (logit.c), whichever did better on validation.
  *
  * A customer at cutoff day C is described by what they did up to C: log(1 +
  * days since the last purchase), log(1 + orders), log(1 + revenue in major
@@ -10,14 +11,16 @@
  * bought once only, log(1 + the days between their last two orders); their
  * trend — log(1 + orders of the last 30 days), log(1 + orders of the last
  * 90) − log(1 + orders of the 90 before), the months of the last 360 days
- * with an order (0..12), log(1 + revenue of the last 90 days) — each
- * standardised by the training set's means and deviations.
- * The label at C is 1 when they bought nothing in (C, C + H]. Time split:
- * the model is trained at C = T − 2H (labels from the window before
- * T − H) and its AUC measured at C = T − H (labels up to T) on customers
- * it never saw labelled; the model that scores is then trained at T − H and
- * applied to everyone as of T. Fitting is Newton's method (IRLS) with a
- * small L2 penalty: six unknowns, a few iterations.
+ * with an order (0..12), log(1 + revenue of the last 90 days); their
+ * baskets — log(1 + units per order), log(1 + value per order), log(lines
+ * per order); orders weighted by exp(−age / 30) and exp(−age / 120); and
+ * two return rates from days up to C only (return_rates): of their
+ * products' buyers and of themselves.
+ * The label at C is 1 when they bought nothing in (C, C + H]. Time split,
+ * T the query's `to`: validation fits at T − 3H and judges at T − 2H
+ * (labels up to T − H), which picks the trees' settings and the model;
+ * the test fits at T − 2H and measures the AUC at T − H (labels up to T);
+ * the chosen model is then retrained at T − H and scores everyone as of T.
  */
 #include "analytics/internal.h"
 
@@ -29,10 +32,7 @@
 #include "core/id.h"
 #include "core/banned.h"
 
-#define NF 13         /* features */
-#define NP (NF + 1)   /* parameters: the intercept first */
-#define L2 1e-3       /* penalty on the coefficients */
-#define NEWTON_MAX 25 /* iterations */
+#define NF 20 /* features */
 
 static const char *const feature_names[NF] = {"log_recency_days",
                                               "log_orders",
@@ -46,7 +46,14 @@ static const char *const feature_names[NF] = {"log_recency_days",
                                               "orders_trend",
                                               "active_months_last_year",
                                               "log_last_gap_days",
-                                              "log_revenue_last_90_days"};
+                                              "log_revenue_last_90_days",
+                                              "log_units_per_order",
+                                              "log_order_value",
+                                              "log_lines_per_order",
+                                              "orders_decayed_30_days",
+                                              "orders_decayed_120_days",
+                                              "products_return_rate",
+                                              "own_return_rate"};
 
 typedef struct point {
     int32_t customer;
@@ -54,6 +61,123 @@ typedef struct point {
     int label;
     double score;
 } point;
+
+typedef struct cust_day {
+    int32_t customer, day;
+} cust_day;
+
+static int cmp_cust_day(const void *a, const void *b)
+{
+    const cust_day *x = a, *y = b;
+    if (x->customer != y->customer)
+        return x->customer < y->customer ? -1 : 1;
+    return x->day < y->day ? -1 : x->day > y->day;
+}
+
+/* Whether customer K (whose order days are DAYS[lo, hi), sorted) ordered in (D, D + H]. */
+static bool returned(const cust_day *days, size_t lo, size_t end, int32_t d, int32_t h)
+{
+    size_t hi = end;
+    while (lo < hi) { /* the first day after D */
+        size_t mid = lo + (hi - lo) / 2;
+        if (days[mid].day <= d)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < end && days[lo].day <= d + h;
+}
+
+#define RATE_PRIOR_PRODUCT 20.0 /* pseudo-purchases of the overall rate behind each product's */
+#define RATE_PRIOR_OWN 2.0      /* and behind each customer's own */
+
+/* What the history up to day C says about coming back within H days, for
+ * each customer: PRODUCT[k] the mean, over K's lines, of the share of that
+ * product's purchases (on days up to C − H, so that the H days after are
+ * seen) after which the buyer ordered again within H days; OWN[k] the
+ * share of K's own such orders followed by another within H. Both are
+ * shrunk towards the overall share. Only days up to C are read: no label
+ * of the window after C leaks in. 0, or -1 out of memory. */
+static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
+                        int32_t c, int32_t h, double *product, double *own)
+{
+    size_t nc = s->customers ? s->customers : 1, np = s->products ? s->products : 1, nd = 0, cap = 1024;
+    cust_day *days = malloc(cap * sizeof *days);
+    size_t *start = calloc(nc + 1, sizeof *start);
+    double *pn = calloc(np, sizeof *pn), *pr = calloc(np, sizeof *pr), *on = calloc(nc, sizeof *on),
+           *orr = calloc(nc, sizeof *orr), *lines = calloc(nc, sizeof *lines);
+    int rc = -1;
+    if (!days || !start || !pn || !pr || !on || !orr || !lines)
+        goto done;
+    int32_t lastorder = -1;
+    for (size_t i = 0; i < s->lines; i++) { /* an order's lines are contiguous: one day per order */
+        const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i);
+        int32_t k = ch->customer[r], d = ch->day[r];
+        if (k < 0 || d > c || !souk__analytics_line_ok(ch, r, m) || ch->order[r] == lastorder)
+            continue;
+        lastorder = ch->order[r];
+        if (nd == cap) {
+            cust_day *nn = realloc(days, cap * 2 * sizeof *nn);
+            if (!nn)
+                goto done;
+            days = nn;
+            cap *= 2;
+        }
+        days[nd++] = (cust_day){k, d};
+    }
+    qsort(days, nd, sizeof *days, cmp_cust_day);
+    for (size_t i = 0; i < nd; i++)
+        start[days[i].customer + 1]++;
+    for (size_t k = 0; k < nc; k++)
+        start[k + 1] += start[k];
+    double all = 0, back = 0;
+    for (size_t i = 0; i < nd; i++) /* the customers' own orders */
+        if (days[i].day <= c - h) {
+            int32_t k = days[i].customer;
+            bool b = returned(days, start[k], start[k + 1], days[i].day, h);
+            on[k]++;
+            orr[k] += b;
+            all++;
+            back += b;
+        }
+    double overall = all ? back / all : 0.5;
+    for (size_t i = 0; i < s->lines; i++) { /* the products' buyers */
+        const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i);
+        int32_t k = ch->customer[r], d = ch->day[r], p = ch->product[r];
+        if (k < 0 || p < 0 || d > c - h || !souk__analytics_line_ok(ch, r, m))
+            continue;
+        pn[p]++;
+        pr[p] += returned(days, start[k], start[k + 1], d, h);
+    }
+    for (size_t k = 0; k < nc; k++) {
+        product[k] = 0;
+        own[k] = (orr[k] + RATE_PRIOR_OWN * overall) / (on[k] + RATE_PRIOR_OWN);
+    }
+    for (size_t i = 0; i < s->lines; i++) {
+        const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i);
+        int32_t k = ch->customer[r], d = ch->day[r], p = ch->product[r];
+        if (k < 0 || d > c || !souk__analytics_line_ok(ch, r, m))
+            continue;
+        double n0 = p >= 0 ? pn[p] : 0, r0 = p >= 0 ? pr[p] : 0;
+        product[k] += (r0 + RATE_PRIOR_PRODUCT * overall) / (n0 + RATE_PRIOR_PRODUCT);
+        lines[k]++;
+    }
+    for (size_t k = 0; k < nc; k++)
+        product[k] = lines[k] ? product[k] / lines[k] : overall;
+    rc = 0;
+done:
+    free(days);
+    free(start);
+    free(pn);
+    free(pr);
+    free(on);
+    free(orr);
+    free(lines);
+    return rc;
+}
 
 /* The customers with a purchase up to day C (within the filter) as points
  * into *OUT (N); labels from (C, C + H]. 0, or -1 out of memory. */
@@ -66,14 +190,18 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
             *money = calloc(nc, sizeof *money), *r30 = calloc(nc, sizeof *r30), *prev = calloc(nc, sizeof *prev);
     uint16_t *months = calloc(nc, sizeof *months);
     int32_t *prevday = calloc(nc, sizeof *prevday);
-    int64_t *money90 = calloc(nc, sizeof *money90);
+    int64_t *money90 = calloc(nc, sizeof *money90), *units = calloc(nc, sizeof *units),
+            *nlines = calloc(nc, sizeof *nlines);
+    double *decay30 = calloc(nc, sizeof *decay30), *decay120 = calloc(nc, sizeof *decay120);
+    double *prate = malloc(nc * sizeof *prate), *orate = malloc(nc * sizeof *orate);
     uint8_t *after = calloc(nc, 1);
     lastord = malloc(nc * sizeof *lastord);
     *out = NULL;
     *n = 0;
     int rc = -1;
     if (!first || !last || !orders || !recent || !money || !after || !lastord || !r30 || !prev || !months || !prevday ||
-        !money90)
+        !money90 || !units || !nlines || !decay30 || !decay120 || !prate || !orate ||
+        return_rates(f, s, m, c, h, prate, orate) < 0)
         goto done;
     for (size_t i = 0; i < nc; i++) {
         first[i] = INT32_MAX;
@@ -97,6 +225,8 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
         if (d > last[k])
             last[k] = d;
         money[k] += ch->amount[r];
+        units[k] += ch->quantity[r];
+        nlines[k]++;
         if (d > c - 90)
             money90[k] += ch->amount[r];
         if (lastord[k] != ch->order[r]) {
@@ -110,6 +240,8 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
                 prev[k]++;
             if (d > c - 30)
                 r30[k]++;
+            decay30[k] += exp(-(double)(c - d) / 30.0);
+            decay120[k] += exp(-(double)(c - d) / 120.0);
             if (d > c - 360)
                 months[k] |= (uint16_t)(1u << ((c - d) / 30));
         }
@@ -139,6 +271,13 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
         q->x[10] = (double)__builtin_popcount(months[k]);
         q->x[11] = orders[k] > 1 ? log1p((double)(last[k] - prevday[k])) : 0;
         q->x[12] = log1p((double)(money90[k] > 0 ? money90[k] : 0) / 100.0);
+        q->x[13] = log1p((double)units[k] / (double)orders[k]);
+        q->x[14] = log1p((double)(money[k] > 0 ? money[k] : 0) / 100.0 / (double)orders[k]);
+        q->x[15] = log((double)nlines[k] / (double)orders[k]);
+        q->x[16] = decay30[k];
+        q->x[17] = decay120[k];
+        q->x[18] = prate[k];
+        q->x[19] = orate[k];
         q->label = !after[k];
         q->score = 0;
     }
@@ -156,128 +295,180 @@ done:
     free(months);
     free(prevday);
     free(money90);
+    free(units);
+    free(nlines);
+    free(decay30);
+    free(decay120);
+    free(prate);
+    free(orate);
     free(after);
     return rc;
 }
 
-typedef struct model {
-    double mean[NF], sd[NF], w[NP];
-} model;
-
-static double predict(const model *md, const double *x)
+/* The features of P (N) as a row-major matrix into *X and the labels into
+ * *Y (both malloc'd). 0, or -1 out of memory. */
+static int matrix(const point *p, size_t n, double **x, uint8_t **y)
 {
-    double z = md->w[0];
-    for (int j = 0; j < NF; j++)
-        z += md->w[1 + j] * (md->sd[j] > 1e-12 ? (x[j] - md->mean[j]) / md->sd[j] : 0);
-    return 1.0 / (1.0 + exp(-z));
-}
-
-/* Solves A (NP x NP, destroyed) x = B in place by Gaussian elimination with
- * partial pivoting. 0, or -1 when singular. */
-static int solve(double a[NP][NP], double *b)
-{
-    for (int col = 0; col < NP; col++) {
-        int piv = col;
-        for (int r = col + 1; r < NP; r++)
-            if (fabs(a[r][col]) > fabs(a[piv][col]))
-                piv = r;
-        if (fabs(a[piv][col]) < 1e-12)
-            return -1;
-        for (int k = 0; k < NP; k++) {
-            double t = a[col][k];
-            a[col][k] = a[piv][k];
-            a[piv][k] = t;
-        }
-        double t = b[col];
-        b[col] = b[piv];
-        b[piv] = t;
-        for (int r = col + 1; r < NP; r++) {
-            double fct = a[r][col] / a[col][col];
-            for (int k = col; k < NP; k++)
-                a[r][k] -= fct * a[col][k];
-            b[r] -= fct * b[col];
-        }
+    *x = malloc((n ? n : 1) * NF * sizeof **x);
+    *y = malloc(n ? n : 1);
+    if (!*x || !*y) {
+        free(*x);
+        free(*y);
+        *x = NULL;
+        *y = NULL;
+        return -1;
     }
-    for (int r = NP - 1; r >= 0; r--) {
-        for (int k = r + 1; k < NP; k++)
-            b[r] -= a[r][k] * b[k];
-        b[r] /= a[r][r];
+    for (size_t i = 0; i < n; i++) {
+        memcpy(*x + i * NF, p[i].x, sizeof p[i].x);
+        (*y)[i] = (uint8_t)p[i].label;
     }
     return 0;
 }
 
-/* Fits MD on P (N) by Newton's method. */
-static void fit(model *md, const point *p, size_t n)
-{
-    memset(md, 0, sizeof *md);
-    for (int j = 0; j < NF; j++) {
-        double mean = 0, var = 0;
-        for (size_t i = 0; i < n; i++)
-            mean += p[i].x[j];
-        mean = n ? mean / (double)n : 0;
-        for (size_t i = 0; i < n; i++)
-            var += (p[i].x[j] - mean) * (p[i].x[j] - mean);
-        md->mean[j] = mean;
-        md->sd[j] = n ? sqrt(var / (double)n) : 0;
-    }
-    for (int it = 0; it < NEWTON_MAX; it++) {
-        double h[NP][NP] = {{0}}, g[NP] = {0};
-        for (size_t i = 0; i < n; i++) {
-            double z[NP] = {1};
-            for (int j = 0; j < NF; j++)
-                z[1 + j] = md->sd[j] > 1e-12 ? (p[i].x[j] - md->mean[j]) / md->sd[j] : 0;
-            double pr = predict(md, p[i].x), wgt = pr * (1 - pr);
-            for (int a = 0; a < NP; a++) {
-                g[a] += (pr - p[i].label) * z[a];
-                for (int b = 0; b < NP; b++)
-                    h[a][b] += wgt * z[a] * z[b];
-            }
-        }
-        for (int a = 1; a < NP; a++) {
-            g[a] += L2 * (double)n * md->w[a];
-            h[a][a] += L2 * (double)n;
-        }
-        h[0][0] += 1e-9;
-        if (solve(h, g) < 0)
-            break;
-        double step = 0;
-        for (int a = 0; a < NP; a++) {
-            md->w[a] -= g[a];
-            step += fabs(g[a]);
-        }
-        if (step < 1e-8)
-            break;
-    }
-}
+/* A labelled set: points and their matrix. */
+typedef struct set {
+    point *p;
+    size_t n;
+    double *x;
+    uint8_t *y;
+} set;
 
-static int cmp_score(const void *a, const void *b)
+static int set_at(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m, int32_t c,
+                  int32_t h, set *out)
 {
-    double x = ((const point *)a)->score, y = ((const point *)b)->score;
-    return x < y ? -1 : x > y;
-}
-
-/* The area under the ROC curve of P's scores for its labels (ties count a
- * half), or -1 when one class is empty. Sorts P. */
-static double auc(point *p, size_t n)
-{
-    qsort(p, n, sizeof *p, cmp_score);
-    double pos = 0, ranks = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && p[j].score == p[i].score)
-            j++;
-        double avg = ((double)i + (double)j + 1) / 2.0; /* ranks i+1..j */
-        for (size_t k = i; k < j; k++)
-            if (p[k].label) {
-                pos++;
-                ranks += avg;
-            }
-        i = j;
-    }
-    double neg = (double)n - pos;
-    if (pos == 0 || neg == 0)
+    memset(out, 0, sizeof *out);
+    if (points_at(f, s, m, c, h, &out->p, &out->n) < 0)
         return -1;
-    return (ranks - pos * (pos + 1) / 2) / (pos * neg);
+    return matrix(out->p, out->n, &out->x, &out->y);
+}
+
+/* At most MAX rows of SRC, evenly strided (all of them when it has no more),
+ * into DST: its own copies of the matrix and labels, no points. 0, or -1
+ * out of memory. */
+static int set_sample(const set *src, size_t max, set *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    size_t n = src->n < max ? src->n : max;
+    dst->x = malloc((n ? n : 1) * NF * sizeof *dst->x);
+    dst->y = malloc(n ? n : 1);
+    if (!dst->x || !dst->y)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t r = (size_t)((double)i * (double)src->n / (double)n);
+        memcpy(dst->x + i * NF, src->x + r * NF, NF * sizeof *dst->x);
+        dst->y[i] = src->y[r];
+    }
+    dst->n = n;
+    return 0;
+}
+
+static void set_release(set *st)
+{
+    free(st->p);
+    free(st->x);
+    free(st->y);
+}
+
+/* The AUC on TEST of the logistic regression fitted on TRAIN (-1 when a
+ * set lacks a class; -2 out of memory). */
+static double logit_auc(const set *train, const set *test)
+{
+    souk__analytics_logit md;
+    if (souk__analytics_logit_fit(&md, train->x, train->y, train->n, NF) < 0)
+        return -2;
+    double *sc = malloc((test->n ? test->n : 1) * sizeof *sc);
+    if (!sc)
+        return -2;
+    for (size_t i = 0; i < test->n; i++)
+        sc[i] = souk__analytics_logit_predict(&md, test->x + i * NF);
+    double a = train->n ? souk__analytics_auc(sc, test->y, test->n) : -1;
+    free(sc);
+    return a;
+}
+
+/* The grid the trees' settings are chosen from on the validation window:
+ * each depth and leaf size boosted up to TREES_MAX rounds, the AUC read
+ * every TREES_STEP rounds. */
+static const int grid_depth[] = {2, 3, 4};
+static const int grid_leaf[] = {10, 30, 100};
+#define TREES_MAX 200
+#define TREES_STEP 10
+#define SHRINKAGE 0.1
+#define GBDT_L2 1.0
+#define GBDT_BINS 64
+#define TUNE_ROWS_MAX 8000 /* customers the tuning's trees are fitted on */
+#define FIT_ROWS_MAX 30000 /* and the test's and the served model's */
+
+static souk__analytics_gbdt_params gbdt_default(void)
+{
+    return (souk__analytics_gbdt_params){
+        .trees = 100, .depth = 3, .min_leaf = 30, .shrinkage = SHRINKAGE, .l2 = GBDT_L2, .bins = GBDT_BINS};
+}
+
+/* Fits the trees on TRAIN with P and writes each round count's AUC on TEST
+ * (every TREES_STEP rounds, into AUCS[P->trees / TREES_STEP]); returns the
+ * AUC of all P->trees rounds (-1 one class empty, -2 out of memory). */
+static double gbdt_auc(const set *train, const set *test, const souk__analytics_gbdt_params *p, double *aucs)
+{
+    souk__analytics_gbdt md;
+    if (souk__analytics_gbdt_fit(&md, p, train->x, train->y, train->n, NF) < 0)
+        return -2;
+    double *margin = malloc((test->n ? test->n : 1) * sizeof *margin);
+    double a = -2;
+    if (!margin)
+        goto done;
+    for (size_t i = 0; i < test->n; i++)
+        margin[i] = md.base;
+    a = -1;
+    for (int t = 0; t < md.ntrees; t++) {
+        for (size_t i = 0; i < test->n; i++)
+            margin[i] += souk__analytics_gbdt_tree(&md, t, test->x + i * NF);
+        if ((t + 1) % TREES_STEP == 0 || t + 1 == md.ntrees) {
+            a = train->n ? souk__analytics_auc(margin, test->y, test->n) : -1;
+            if (aucs && (t + 1) % TREES_STEP == 0)
+                aucs[(t + 1) / TREES_STEP - 1] = a;
+        }
+    }
+    if (md.ntrees == 0)
+        a = -1;
+done:
+    free(margin);
+    souk__analytics_gbdt_release(&md);
+    return a;
+}
+
+/* Chooses the trees' settings by their AUC on VALID when fitted on TRAIN
+ * (the first best wins: fewer rounds, shallower trees, bigger leaves
+ * first); *BEST gets that AUC (-1 when VALID cannot judge: the defaults;
+ * -2 out of memory). */
+static souk__analytics_gbdt_params gbdt_tune(const set *train, const set *valid, double *best)
+{
+    souk__analytics_gbdt_params chosen = gbdt_default();
+    *best = -1;
+    double aucs[TREES_MAX / TREES_STEP];
+    for (size_t d = 0; d < sizeof grid_depth / sizeof grid_depth[0]; d++)
+        for (size_t l = sizeof grid_leaf / sizeof grid_leaf[0]; l-- > 0;) {
+            souk__analytics_gbdt_params p = gbdt_default();
+            p.trees = TREES_MAX;
+            p.depth = grid_depth[d];
+            p.min_leaf = grid_leaf[l];
+            for (int k = 0; k < TREES_MAX / TREES_STEP; k++)
+                aucs[k] = -1;
+            double r = gbdt_auc(train, valid, &p, aucs);
+            if (r < -1) { /* out of memory */
+                *best = -2;
+                return chosen;
+            }
+            if (r < 0)
+                continue;
+            for (int k = 0; k < TREES_MAX / TREES_STEP; k++)
+                if (aucs[k] > *best + 1e-9) {
+                    *best = aucs[k];
+                    chosen = p;
+                    chosen.trees = (k + 1) * TREES_STEP;
+                }
+        }
+    return chosen;
 }
 
 static int cmp_desc(const void *a, const void *b)
@@ -288,6 +479,11 @@ static int cmp_desc(const void *a, const void *b)
     return x->customer < y->customer ? -1 : x->customer > y->customer;
 }
 
+static json_t *auc_json(double a)
+{
+    return a >= 0 ? json_real(round(a * 10000) / 10000) : json_null();
+}
+
 json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics_query *q)
 {
     souk_analytics_snap s;
@@ -295,52 +491,77 @@ json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics
     souk_analytics_match m;
     souk__analytics_match(f, &s, q, &m);
     int32_t t = q->to, h = q->horizon > 0 ? q->horizon : 90;
-    point *train = NULL, *test = NULL, *now = NULL;
-    size_t ntrain = 0, ntest = 0, nnow = 0;
+    /* fit at T − 3H, validate at T − 2H (labels up to T − H: the tuning never sees the test
+     * window); train at T − 2H, test at T − H; the served model trained at T − H scores T */
+    set fit3 = {0}, train = {0}, test = {0}, now = {0};
     json_t *out = NULL;
-    if (points_at(f, &s, &m, t - 2 * h, h, &train, &ntrain) < 0 || points_at(f, &s, &m, t - h, h, &test, &ntest) < 0 ||
-        points_at(f, &s, &m, t, h, &now, &nnow) < 0)
+    souk__analytics_gbdt served_trees = {0};
+    /* the trees are fitted on strided samples (the tuning's nine on fewer rows) so that a big
+     * store's report stays within seconds; the regression and every AUC use all the customers */
+    set tune = {0}, train_s = {0}, test_s = {0};
+    if (set_at(f, &s, &m, t - 3 * h, h, &fit3) < 0 || set_at(f, &s, &m, t - 2 * h, h, &train) < 0 ||
+        set_at(f, &s, &m, t - h, h, &test) < 0 || set_at(f, &s, &m, t, h, &now) < 0 ||
+        set_sample(&fit3, TUNE_ROWS_MAX, &tune) < 0 || set_sample(&train, FIT_ROWS_MAX, &train_s) < 0 ||
+        set_sample(&test, FIT_ROWS_MAX, &test_s) < 0)
         goto done;
-    model md, final;
-    fit(&md, train, ntrain);
-    for (size_t i = 0; i < ntest; i++)
-        test[i].score = predict(&md, test[i].x);
+    double val_logit = logit_auc(&fit3, &train), val_gbdt;
+    souk__analytics_gbdt_params gp = gbdt_tune(&tune, &train, &val_gbdt);
+    double test_logit = logit_auc(&train, &test), test_gbdt = gbdt_auc(&train_s, &test, &gp, NULL);
+    if (val_logit < -1 || val_gbdt < -1 || test_logit < -1 || test_gbdt < -1)
+        goto done;
+    bool trees = val_gbdt > val_logit; /* the trees serve only when they beat the regression on validation */
     size_t churned = 0;
-    for (size_t i = 0; i < ntest; i++)
-        churned += (size_t)test[i].label;
-    double a = ntrain && ntest ? auc(test, ntest) : -1;
-    fit(&final, test, ntest); /* the latest labelled window scores today's customers */
-    for (size_t i = 0; i < nnow; i++)
-        now[i].score = predict(&final, now[i].x);
-    qsort(now, nnow, sizeof *now, cmp_desc);
+    for (size_t i = 0; i < test.n; i++)
+        churned += test.y[i];
+    souk__analytics_logit final; /* the latest labelled window scores today's customers */
+    souk__analytics_logit_fit(&final, test.x, test.y, test.n, NF);
+    if (trees && souk__analytics_gbdt_fit(&served_trees, &gp, test_s.x, test_s.y, test_s.n, NF) < 0)
+        goto done;
+    for (size_t i = 0; i < now.n; i++)
+        now.p[i].score = trees ? souk__analytics_gbdt_predict(&served_trees, now.x + i * NF, -1)
+                               : souk__analytics_logit_predict(&final, now.x + i * NF);
+    qsort(now.p, now.n, sizeof *now.p, cmp_desc);
     out = souk__analytics_head(f, q, &m);
-    char cut[11], cut2[11];
+    char cut[11], cut2[11], cut3[11];
     json_object_set_new(out, "horizon_days", json_integer(h));
+    json_object_set_new(out, "model", json_string(trees ? "gradient_boosted_trees" : "logistic_regression"));
+    json_object_set_new(out, "validation_cutoff", json_string(souk_analytics_format_day(t - 3 * h, cut3)));
     json_object_set_new(out, "train_cutoff", json_string(souk_analytics_format_day(t - 2 * h, cut)));
     json_object_set_new(out, "test_cutoff", json_string(souk_analytics_format_day(t - h, cut2)));
-    json_object_set_new(out, "train_customers", json_integer((json_int_t)ntrain));
-    json_object_set_new(out, "test_customers", json_integer((json_int_t)ntest));
-    json_object_set_new(out, "test_churn_rate", souk__analytics_ratio((double)churned, (double)ntest));
-    json_object_set_new(out, "auc", a >= 0 ? json_real(round(a * 10000) / 10000) : json_null());
+    json_object_set_new(out, "train_customers", json_integer((json_int_t)train.n));
+    json_object_set_new(out, "test_customers", json_integer((json_int_t)test.n));
+    json_object_set_new(out, "test_churn_rate", souk__analytics_ratio((double)churned, (double)test.n));
+    json_object_set_new(out, "auc", auc_json(trees ? test_gbdt : test_logit));
+    json_object_set_new(out, "models",
+                        json_pack("{s:{s:o,s:o},s:{s:o,s:o,s:i,s:i,s:i,s:f,s:i}}", "logistic_regression",
+                                  "validation_auc", auc_json(val_logit), "test_auc", auc_json(test_logit),
+                                  "gradient_boosted_trees", "validation_auc", auc_json(val_gbdt), "test_auc",
+                                  auc_json(test_gbdt), "trees", gp.trees, "depth", gp.depth, "min_leaf", gp.min_leaf,
+                                  "shrinkage", gp.shrinkage, "bins", gp.bins));
     json_t *coef = json_object();
     json_object_set_new(coef, "intercept", json_real(final.w[0]));
     for (int j = 0; j < NF; j++)
         json_object_set_new(coef, feature_names[j], json_real(final.w[1 + j]));
     json_object_set_new(out, "coefficients", coef);
-    json_object_set_new(out, "customers", json_integer((json_int_t)nnow));
+    json_object_set_new(out, "customers", json_integer((json_int_t)now.n));
     json_t *rows = json_array();
-    for (size_t i = (size_t)q->offset; i < nnow && i < (size_t)q->offset + (size_t)q->limit; i++) {
+    for (size_t i = (size_t)q->offset; i < now.n && i < (size_t)q->offset + (size_t)q->limit; i++) {
         char id[SOUK_ID_TEXT_MAX];
         json_array_append_new(
             rows, json_pack("{s:s,s:o,s:i,s:i}", "customer",
-                            souk_id_format("usr", souk_analytics_dict_id(&f->customers, now[i].customer), id),
-                            "churn_probability", json_real(round(now[i].score * 10000) / 10000), "recency_days",
-                            (int)lround(expm1(now[i].x[0])), "frequency", (int)lround(expm1(now[i].x[1]))));
+                            souk_id_format("usr", souk_analytics_dict_id(&f->customers, now.p[i].customer), id),
+                            "churn_probability", json_real(round(now.p[i].score * 10000) / 10000), "recency_days",
+                            (int)lround(expm1(now.p[i].x[0])), "frequency", (int)lround(expm1(now.p[i].x[1]))));
     }
     json_object_set_new(out, "rows", rows);
 done:
-    free(train);
-    free(test);
-    free(now);
+    souk__analytics_gbdt_release(&served_trees);
+    set_release(&tune);
+    set_release(&train_s);
+    set_release(&test_s);
+    set_release(&fit3);
+    set_release(&train);
+    set_release(&test);
+    set_release(&now);
     return out;
 }

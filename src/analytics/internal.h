@@ -148,4 +148,73 @@ typedef struct souk__analytics_anomaly {
 int souk__analytics_anomalies(const souk_analytics_facts *f, const souk_analytics_snap *s, int cur, int32_t end,
                               souk__analytics_anomaly **out, size_t *n);
 
+/* ---- the churn models (logit.c, gbdt.c) ---- */
+
+#define SOUK_ANALYTICS_LOGIT_FEATURES_MAX 24
+
+/* A logistic regression on standardised features: w[0] the intercept,
+ * w[1 + j] feature j's weight per standard deviation. */
+typedef struct souk__analytics_logit {
+    int nf;
+    double mean[SOUK_ANALYTICS_LOGIT_FEATURES_MAX], sd[SOUK_ANALYTICS_LOGIT_FEATURES_MAX];
+    double w[SOUK_ANALYTICS_LOGIT_FEATURES_MAX + 1];
+} souk__analytics_logit;
+
+/* Fits MD to the rows X (N × NF, row-major) and labels Y (0/1) by Newton's
+ * method with a small L2 penalty. 0, or -1 when NF is out of 1..24. */
+int souk__analytics_logit_fit(souk__analytics_logit *md, const double *x, const uint8_t *y, size_t n, int nf);
+
+/* MD's probability of label 1 for the row X (NF values). */
+double souk__analytics_logit_predict(const souk__analytics_logit *md, const double *x);
+
+/* The area under the ROC curve of SCORE for LABEL (N of each; ties count a
+ * half): -1 when one class is empty, -2 out of memory. */
+double souk__analytics_auc(const double *score, const uint8_t *label, size_t n);
+
+#define SOUK_ANALYTICS_GBDT_FEATURES_MAX 64
+#define SOUK_ANALYTICS_GBDT_BINS_MAX 256
+
+/* Gradient-boosted trees' settings: rounds, the depth limit (1..12), the
+ * fewest training rows in a leaf, the shrinkage (learning rate, (0, 1]),
+ * the L2 penalty λ on leaf values, and the histogram bins per feature
+ * (2..256). */
+typedef struct souk__analytics_gbdt_params {
+    int trees, depth, min_leaf;
+    double shrinkage, l2;
+    int bins;
+} souk__analytics_gbdt_params;
+
+/* A node: an inner node sends a row left when x[feature] <= threshold; a
+ * leaf (feature -1) adds value to the margin (log-odds). */
+typedef struct souk__analytics_gbdt_node {
+    int32_t feature, left, right;
+    double threshold, value;
+} souk__analytics_gbdt_node;
+
+/* A fitted model: the base margin and NTREES trees whose roots index NODES. */
+typedef struct souk__analytics_gbdt {
+    int nf, ntrees;
+    double base;
+    souk__analytics_gbdt_node *nodes;
+    size_t nnodes, cap;
+    int32_t *roots;
+} souk__analytics_gbdt;
+
+/* Fits M (caller-owned, overwritten) to the rows X (N × NF, row-major) and
+ * labels Y (0/1) with P by log-loss boosting (gbdt.c). Deterministic: the
+ * same input gives the same trees. 0, or -1 for bad settings or out of
+ * memory (M then holds nothing). Release M with _release. */
+int souk__analytics_gbdt_fit(souk__analytics_gbdt *m, const souk__analytics_gbdt_params *p, const double *x,
+                             const uint8_t *y, size_t n, int nf);
+
+/* Tree T's (0 ≤ T < ntrees) contribution to the margin of row X. */
+double souk__analytics_gbdt_tree(const souk__analytics_gbdt *m, int t, const double *x);
+
+/* M's probability of label 1 for row X from its first TREES trees (all
+ * when TREES is negative or more than it has). */
+double souk__analytics_gbdt_predict(const souk__analytics_gbdt *m, const double *x, int trees);
+
+/* Frees what M holds; M may be released twice. */
+void souk__analytics_gbdt_release(souk__analytics_gbdt *m);
+
 #endif

@@ -37,20 +37,6 @@ static const char *const grans[] = {"day", "week", NULL};
 static const char *const formats[] = {"json", "csv", NULL};
 static const char *const metrics[] = {"revenue", "orders", "visitors", NULL};
 
-static const char *parse_day(const char *v, size_t len, void *dst, souk_arena *a)
-{
-    char buf[11];
-    int32_t day;
-    if (len != 10)
-        return "must be a date YYYY-MM-DD";
-    memcpy(buf, v, 10);
-    buf[10] = '\0';
-    if (souk_analytics_parse_day(buf, &day) < 0)
-        return "must be a date YYYY-MM-DD between 1970 and 2200";
-    *(const char **)dst = souk_arena_strndup(a, v, 10);
-    return *(const char **)dst ? NULL : "out of memory";
-}
-
 static const char *parse_service(const char *v, size_t len, void *dst, souk_arena *a)
 {
     (void)a;
@@ -95,8 +81,8 @@ static const souk_query_field fields[] = {
     [P_WH] = SOUK_QUERY_F_ID("warehouse", params, warehouse, "wh"),
     [P_LIMIT] = SOUK_QUERY_F_INT("limit", params, limit, 1, 10000),
     [P_OFFSET] = SOUK_QUERY_F_INT("offset", params, offset, 0, 10000000),
-    [P_FROM] = SOUK_QUERY_F_CUSTOM("from", params, from, parse_day),
-    [P_TO] = SOUK_QUERY_F_CUSTOM("to", params, to, parse_day),
+    [P_FROM] = SOUK_QUERY_F_CUSTOM("from", params, from, souk__analytics_api_parse_day),
+    [P_TO] = SOUK_QUERY_F_CUSTOM("to", params, to, souk__analytics_api_parse_day),
     [P_METRIC] = SOUK_QUERY_F_ENUM("metric", params, metric, metrics),
 };
 static const souk_query_spec spec = SOUK_QUERY_SPEC(params, fields);
@@ -118,20 +104,12 @@ static int decode(souk_req *req, souk_res *res, kind k, params *p)
 {
     memset(p, 0, sizeof *p);
     p->limit = 100;
-    if (souk_query_decode(&spec, &req->query, p, req->arena, &res->problems) < 0)
-        return bad(res);
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if ((p->present >> i & 1) && !(allowed[k] >> i & 1))
-            souk_problems_add(&res->problems, req->arena, fields[i].name, "is not a parameter of this report");
-    return res->problems.count ? bad(res) : 0;
+    return souk__analytics_api_decode(req, res, &spec, p, allowed[k]);
 }
 
 static bool wants_csv(souk_req *req, const params *p)
 {
-    if (p->present & (1u << P_FORMAT))
-        return p->format == 1;
-    const char *accept = souk_req_header(req, "accept");
-    return accept && strncasecmp(accept, "text/csv", 8) == 0;
+    return souk__analytics_api_wants_csv(req, p->present & (1u << P_FORMAT), p->format == 1);
 }
 
 static int enqueue_tx(souk_store *db, void *arg)

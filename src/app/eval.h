@@ -116,12 +116,23 @@ int souk_eval_clv(int argc, char **argv);
 int souk_eval_fraud(int argc, char **argv);
 
 /* Reads an order file in the Online Retail layout (InvoiceNo, Quantity,
- * InvoiceDate, UnitPrice, CustomerID; plain or gzip) into empty facts F:
- * one GBP order per invoice of a known customer, at its date, with the
- * import's rules (cancellations, guests and lines with a quantity or price
- * <= 0 left out). *LAST gets the last day. Prints problems; 0 or -1. */
+ * InvoiceDate, UnitPrice, CustomerID, and StockCode when present; plain or
+ * gzip) into new facts: one GBP order per invoice of a known customer, at
+ * its date, a product per stock code, with the import's rules
+ * (cancellations, guests and lines with a quantity or price <= 0 left
+ * out). *LAST gets the last day, *NORDERS and *NLINES what was kept.
+ * Returns the facts (free with souk_eval_retail_free), or NULL after
+ * printing why: unreadable, not the layout, no order of a known customer,
+ * out of memory. */
 typedef struct souk_analytics_facts souk_analytics_facts;
-int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *last, size_t *norders, size_t *nlines);
+souk_analytics_facts *souk_eval_retail_open(const char *path, int32_t *last, size_t *norders, size_t *nlines);
+
+/* The day of a --cutoff argument ARG (YYYY-MM-DD) into *DAY: 0, or -1
+ * after printing the usage error. */
+int souk_eval_cutoff(const char *arg, int32_t *day);
+
+/* Frees facts from souk_eval_retail_open; NULL is allowed. */
+void souk_eval_retail_free(souk_analytics_facts *f);
 
 /* `souk eval sentiment` (eval_sentiment.c): accuracy, precision/recall per
  * class and the confusion matrix of the review sentiment analyser on a

@@ -1,13 +1,14 @@
 /*
  * eval_churn.c — `souk eval churn --orders FILE --cutoff DATE [--horizon H]`:
- * the churn model of src/analytics measured on a time split of an order
+ * the churn models of src/analytics measured on a time split of an order
  * history held outside the database. The file is the Online Retail layout
- * (InvoiceNo, Quantity, InvoiceDate, UnitPrice, CustomerID; plain or gzip):
- * each invoice of a known customer becomes a paid order at its date, with
- * the rules of `souk import online-retail --orders` (cancellations, guests
- * and lines with a quantity or price <= 0 left out). The model is trained
- * at CUTOFF − H (labels from the H days after) and its AUC measured at
- * CUTOFF (labels from the H days after, which the file must cover).
+ * (InvoiceNo, Quantity, InvoiceDate, UnitPrice, CustomerID, StockCode when
+ * present; plain or gzip): each invoice of a known customer becomes a paid
+ * order at its date, with the rules of `souk import online-retail --orders`
+ * (cancellations, guests and lines with a quantity or price <= 0 left out).
+ * The churn report runs with to = CUTOFF + H: validation fitted at CUTOFF −
+ * 2H and judged at CUTOFF − H, the test fitted at CUTOFF − H and measured
+ * at CUTOFF (labels from the H days after, which the file must cover).
  */
 #include <getopt.h>
 #include <math.h>
@@ -25,13 +26,16 @@
 
 static const char usage[] =
     "usage: souk eval churn --orders FILE --cutoff YYYY-MM-DD [--horizon DAYS]\n\n"
-    "Measures the churn model of the analytics (docs/analytics.md) on a time split of FILE, an order\n"
-    "history in the Online Retail layout (InvoiceNo, Quantity, InvoiceDate, UnitPrice, CustomerID;\n"
-    "plain or gzip; cancellations, guests and lines with a quantity or price <= 0 are left out, as\n"
-    "souk import online-retail --orders does). A customer churns at a cutoff when they buy nothing in\n"
-    "the HORIZON days after it (default 90). The model is trained at CUTOFF - HORIZON and measured at\n"
-    "CUTOFF: prints the AUC, the customers and churn rate of the test set, and the model's weights.\n"
-    "The file must cover HORIZON days past CUTOFF.\n";
+    "Measures the churn models of the analytics (docs/analytics.md) on a time split of FILE, an order\n"
+    "history in the Online Retail layout (InvoiceNo, Quantity, InvoiceDate, UnitPrice, CustomerID, and\n"
+    "StockCode when present; plain or gzip; cancellations, guests and lines with a quantity or price\n"
+    "<= 0 are left out, as souk import online-retail --orders does). A customer churns at a cutoff\n"
+    "when they buy nothing in the HORIZON days after it (default 90). Both models (gradient-boosted\n"
+    "trees, logistic regression) are validated (fitted at CUTOFF - 2*HORIZON, judged at CUTOFF -\n"
+    "HORIZON: the trees' settings are chosen there), then trained at CUTOFF - HORIZON and measured at\n"
+    "CUTOFF: prints both AUCs, the model the report serves (the better on validation) and its AUC,\n"
+    "the customers and churn rate of the test set, and the regression's weights. The file must cover\n"
+    "HORIZON days past CUTOFF.\n";
 
 static int col_of(souk_csv *r, const char *name)
 {
@@ -41,7 +45,19 @@ static int col_of(souk_csv *r, const char *name)
     return -1;
 }
 
-int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *last, size_t *norders, size_t *nlines)
+/* A product id for a stock code: its FNV-1a hash in 1..2^62 (1 without one). */
+static int64_t stock_id(const char *code)
+{
+    if (!code || !*code)
+        return 1;
+    uint64_t hsh = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)code; *p; p++)
+        hsh = (hsh ^ *p) * 1099511628211ULL;
+    return (int64_t)(hsh >> 2) + 1;
+}
+
+/* Fills the empty facts F from PATH (see souk_eval_retail_open); 0, or -1 after printing why. */
+static int retail_facts(souk_analytics_facts *f, const char *path, int32_t *last, size_t *norders, size_t *nlines)
 {
     souk_csv *r;
     if (souk_csv_open_file(&r, path, NULL) != SOUK_CSV_OK) {
@@ -49,7 +65,7 @@ int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *l
         return -1;
     }
     static const char *names[5] = {"InvoiceNo", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"};
-    int ci[5], rc = -1, c;
+    int ci[5], rc = -1, c, stock;
     souk_analytics_line_in *lines = NULL;
     size_t n = 0, cap = 0;
     char cur[32] = "";
@@ -65,6 +81,7 @@ int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *l
             fprintf(stderr, "souk: %s: no %s column; is this the Online Retail layout?\n", path, names[j]);
             goto done;
         }
+    stock = col_of(r, "StockCode"); /* optional: products let the churn model read what was bought */
     pthread_mutex_lock(&f->write_mu);
     for (;;) {
         c = souk_csv_next(r);
@@ -117,7 +134,8 @@ int souk_eval_retail_facts(souk_analytics_facts *f, const char *path, int32_t *l
         }
         user = (int64_t)cid;
         at = us;
-        lines[n++] = (souk_analytics_line_in){1, 0, 0, (int64_t)q, llround(q * p * 100)};
+        lines[n++] = (souk_analytics_line_in){stock_id(stock >= 0 ? souk_csv_field(r, (size_t)stock, NULL) : NULL), 0,
+                                              0, (int64_t)q, llround(q * p * 100)};
     }
     pthread_mutex_unlock(&f->write_mu);
     rc = 0;
@@ -125,6 +143,55 @@ done:
     free(lines);
     souk_csv_free(r);
     return rc;
+}
+
+/* An AUC of the report as text ("-" for null: one class empty). */
+static const char *auc_text(const json_t *v)
+{
+    static _Thread_local char buf[2][16];
+    static _Thread_local int k;
+    if (!json_is_number(v))
+        return "-";
+    k ^= 1;
+    snprintf(buf[k], sizeof buf[k], "%.4f", json_number_value(v));
+    return buf[k];
+}
+
+souk_analytics_facts *souk_eval_retail_open(const char *path, int32_t *last, size_t *norders, size_t *nlines)
+{
+    souk_analytics_facts *f = malloc(sizeof *f);
+    if (!f || souk_analytics_facts_init(f, NULL) < 0) {
+        free(f);
+        fprintf(stderr, "souk: out of memory\n");
+        return NULL;
+    }
+    if (retail_facts(f, path, last, norders, nlines) < 0) {
+        souk_eval_retail_free(f);
+        return NULL;
+    }
+    if (!*norders) {
+        fprintf(stderr, "souk: %s holds no order of a known customer\n", path);
+        souk_eval_retail_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+int souk_eval_cutoff(const char *arg, int32_t *day)
+{
+    if (strlen(arg) != 10 || souk_analytics_parse_day(arg, day) < 0) {
+        fprintf(stderr, "souk: --cutoff takes a date YYYY-MM-DD\n");
+        return -1;
+    }
+    return 0;
+}
+
+void souk_eval_retail_free(souk_analytics_facts *f)
+{
+    if (!f)
+        return;
+    souk_analytics_facts_release(f);
+    free(f);
 }
 
 int souk_eval_churn(int argc, char **argv)
@@ -145,10 +212,8 @@ int souk_eval_churn(int argc, char **argv)
         case 'h': fputs(usage, stdout); return SOUK_EXIT_OK;
         case 'o': path = optarg; break;
         case 'c':
-            if (strlen(optarg) != 10 || souk_analytics_parse_day(optarg, &cutoff) < 0) {
-                fprintf(stderr, "souk: --cutoff takes a date YYYY-MM-DD\n");
+            if (souk_eval_cutoff(optarg, &cutoff) < 0)
                 return SOUK_EXIT_USAGE;
-            }
             has_cutoff = true;
             break;
         case 'H': {
@@ -167,23 +232,14 @@ int souk_eval_churn(int argc, char **argv)
         fprintf(stderr, "souk: eval churn needs --orders FILE and --cutoff DATE; see 'souk eval churn --help'\n");
         return SOUK_EXIT_USAGE;
     }
-    souk_analytics_facts *f = malloc(sizeof *f);
-    if (!f || souk_analytics_facts_init(f, NULL) < 0) {
-        free(f);
-        fprintf(stderr, "souk: out of memory\n");
-        return SOUK_EXIT_FAIL;
-    }
     int32_t last;
     size_t norders, nlines;
     double t0 = souk_time_mono_s();
     int rc = SOUK_EXIT_FAIL;
-    if (souk_eval_retail_facts(f, path, &last, &norders, &nlines) < 0)
-        goto out;
+    souk_analytics_facts *f = souk_eval_retail_open(path, &last, &norders, &nlines);
+    if (!f)
+        return SOUK_EXIT_FAIL;
     char a[11], b[11];
-    if (!norders) {
-        fprintf(stderr, "souk: %s holds no order of a known customer\n", path);
-        goto out;
-    }
     if (cutoff + h > last) {
         fprintf(stderr, "souk: the file ends on %s: a cutoff of %s needs %ld days after it (up to %s)\n",
                 souk_analytics_format_day(last, a), souk_analytics_format_day(cutoff, b), h,
@@ -208,6 +264,22 @@ int souk_eval_churn(int argc, char **argv)
            json_string_value(json_object_get(j, "test_cutoff")),
            (long long)json_integer_value(json_object_get(j, "test_customers")),
            json_number_value(json_object_get(j, "test_churn_rate")), h);
+    json_t *models = json_object_get(j, "models"), *lr = json_object_get(models, "logistic_regression"),
+           *gb = json_object_get(models, "gradient_boosted_trees");
+    printf("validation: fitted at %s, judged at %s (labels up to %s, before the test window)\n",
+           json_string_value(json_object_get(j, "validation_cutoff")),
+           json_string_value(json_object_get(j, "train_cutoff")), json_string_value(json_object_get(j, "test_cutoff")));
+    printf("logistic regression:    validation AUC %s, test AUC %s\n", auc_text(json_object_get(lr, "validation_auc")),
+           auc_text(json_object_get(lr, "test_auc")));
+    printf("gradient-boosted trees: validation AUC %s, test AUC %s (%lld trees, depth %lld, min leaf %lld, shrinkage "
+           "%.2f, %lld bins)\n",
+           auc_text(json_object_get(gb, "validation_auc")), auc_text(json_object_get(gb, "test_auc")),
+           (long long)json_integer_value(json_object_get(gb, "trees")),
+           (long long)json_integer_value(json_object_get(gb, "depth")),
+           (long long)json_integer_value(json_object_get(gb, "min_leaf")),
+           json_number_value(json_object_get(gb, "shrinkage")),
+           (long long)json_integer_value(json_object_get(gb, "bins")));
+    printf("model (the better on validation): %s\n", json_string_value(json_object_get(j, "model")));
     if (json_is_number(auc))
         printf("AUC %.4f\n", json_number_value(auc));
     else
@@ -220,7 +292,6 @@ int souk_eval_churn(int argc, char **argv)
     json_decref(j);
     rc = SOUK_EXIT_OK;
 out:
-    souk_analytics_facts_release(f);
-    free(f);
+    souk_eval_retail_free(f);
     return rc;
 }

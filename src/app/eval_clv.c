@@ -45,10 +45,8 @@ int souk_eval_clv(int argc, char **argv)
         case 'h': fputs(usage, stdout); return SOUK_EXIT_OK;
         case 'o': path = optarg; break;
         case 'c':
-            if (strlen(optarg) != 10 || souk_analytics_parse_day(optarg, &cutoff) < 0) {
-                fprintf(stderr, "souk: --cutoff takes a date YYYY-MM-DD\n");
+            if (souk_eval_cutoff(optarg, &cutoff) < 0)
                 return SOUK_EXIT_USAGE;
-            }
             has_cutoff = true;
             break;
         default: fprintf(stderr, "souk: see 'souk eval clv --help'\n"); return SOUK_EXIT_USAGE;
@@ -58,23 +56,18 @@ int souk_eval_clv(int argc, char **argv)
         fprintf(stderr, "souk: eval clv needs --orders FILE and --cutoff DATE; see 'souk eval clv --help'\n");
         return SOUK_EXIT_USAGE;
     }
-    souk_analytics_facts *f = malloc(sizeof *f);
-    if (!f || souk_analytics_facts_init(f, NULL) < 0) {
-        free(f);
-        fprintf(stderr, "souk: out of memory\n");
-        return SOUK_EXIT_FAIL;
-    }
     int32_t last;
     size_t norders, nlines;
     int rc = SOUK_EXIT_FAIL;
     souk_analytics_clv_customer *cs = NULL;
     size_t n = 0;
     char a[11], b[11];
-    if (souk_eval_retail_facts(f, path, &last, &norders, &nlines) < 0)
-        goto out;
-    if (!norders || cutoff >= last) {
+    souk_analytics_facts *f = souk_eval_retail_open(path, &last, &norders, &nlines);
+    if (!f)
+        return SOUK_EXIT_FAIL;
+    if (cutoff >= last) {
         fprintf(stderr, "souk: the cutoff must be before the file's last day (%s)\n",
-                norders ? souk_analytics_format_day(last, a) : "none");
+                souk_analytics_format_day(last, a));
         rc = SOUK_EXIT_USAGE;
         goto out;
     }
@@ -126,7 +119,6 @@ int souk_eval_clv(int argc, char **argv)
     rc = SOUK_EXIT_OK;
 out:
     free(cs);
-    souk_analytics_facts_release(f);
-    free(f);
+    souk_eval_retail_free(f);
     return rc;
 }

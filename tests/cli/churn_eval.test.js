@@ -60,8 +60,23 @@ describe('souk eval churn', () => {
     const r = souk(['eval', 'churn', '--orders', file, '--cutoff', '2024-01-15']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^train cutoff 2023-10-17 \(\d+ customers\), test cutoff 2024-01-15 \(\d+ customers, churn rate [\d.]+\), horizon 90 days$/m);
+    assert.match(r.out, /^validation: fitted at 2023-07-19, judged at 2023-10-17 \(labels up to 2024-01-15, before the test window\)$/m);
+    const model = (name) => {
+      const m = new RegExp(`^${name}: +validation AUC ([\\d.]+), test AUC ([\\d.]+)`, 'm').exec(r.out);
+      assert.ok(m, `${name} in\n${r.out}`);
+      return { validation: Number(m[1]), test: Number(m[2]) };
+    };
+    const lr = model('logistic regression'), gb = model('gradient-boosted trees');
+    assert.match(r.out, /^gradient-boosted trees: .*\(\d+ trees, depth [2-4], min leaf \d+, shrinkage 0\.10, 64 bins\)$/m);
+    assert.ok(lr.test > 0.8, `logistic regression AUC ${lr.test}`);
+    assert.ok(gb.test > 0.8, `boosted trees AUC ${gb.test}`);
+    // the model that serves is the better one on validation, and the AUC printed is its test AUC
+    const trees = gb.validation > lr.validation;
+    assert.match(r.out, new RegExp(`^model \\(the better on validation\\): ${trees ? 'gradient_boosted_trees' : 'logistic_regression'}$`, 'm'));
     const auc = Number(/^AUC ([\d.]+)$/m.exec(r.out)[1]);
-    assert.ok(auc > 0.8, `AUC ${auc}`);
+    assert.equal(auc, trees ? gb.test : lr.test);
+    assert.equal(souk(['eval', 'churn', '--orders', file, '--cutoff', '2024-01-15']).out.replace(/scored in [\d.]+ s/, ''),
+      r.out.replace(/scored in [\d.]+ s/, ''), 'the same file gives the same models');
     assert.match(r.out, /^weights \(standardised features\): intercept -?[\d.]+ log_recency_days/m);
   });
 });

@@ -543,6 +543,18 @@ static void churn_model_ranks_the_planted_churners(void **state)
     if (auc < 0.85)
         fail_msg("AUC %.4f on the planted churn", auc);
     assert_true(json_real_value(json_object_get(json_object_get(r, "coefficients"), "log_recency_days")) > 0);
+    /* both models measured on the same test window; the one better on validation (before it) serves */
+    const json_t *models = json_object_get(r, "models"), *lr = json_object_get(models, "logistic_regression"),
+                 *gb = json_object_get(models, "gradient_boosted_trees");
+    assert_true(json_real_value(json_object_get(gb, "test_auc")) > 0.85);
+    assert_true(json_real_value(json_object_get(lr, "test_auc")) > 0.85);
+    assert_true(json_integer_value(json_object_get(gb, "trees")) >= 10);
+    bool trees =
+        json_real_value(json_object_get(gb, "validation_auc")) > json_real_value(json_object_get(lr, "validation_auc"));
+    assert_string_equal(json_string_value(json_object_get(r, "model")),
+                        trees ? "gradient_boosted_trees" : "logistic_regression");
+    assert_true(json_real_value(json_object_get(trees ? gb : lr, "test_auc")) == auc);
+    assert_string_equal(json_string_value(json_object_get(r, "validation_cutoff")), "2025-04-04");
     const json_t *rows = json_object_get(r, "rows");
     assert_int_equal(json_array_size(rows), (size_t)json_integer_value(json_object_get(r, "customers")));
     /* the likeliest churner has been gone long; the least likely bought lately */
