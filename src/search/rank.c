@@ -93,37 +93,38 @@ typedef struct {
     souk_search_sort sort;
 } ctx;
 
-/* better() for items of two parts: the same order on the columns, then the lower id. */
-static bool better_across(const ctx *c, item a, item b)
+/* The order of A (document X of SA) and B (document Y of SB) under the
+ * sort's columns: > 0 when A goes first, < 0 when B does, 0 for a tie.
+ * Products without a price go last both ways; unrated ones (-1) last. */
+static inline int by_sort(const ctx *c, item a, const souk_search_segment *sa, item b, const souk_search_segment *sb)
 {
-    const souk_search_segment *sa = c->parts[a.part].s, *sb = c->parts[b.part].s;
     uint32_t x = a.doc, y = b.doc;
     switch (c->sort) {
     case SOUK_SEARCH_SORT_RELEVANCE:
         if (a.score != b.score)
-            return a.score > b.score;
+            return a.score > b.score ? 1 : -1;
         break;
     case SOUK_SEARCH_SORT_PRICE_ASC:
     case SOUK_SEARCH_SORT_PRICE_DESC:
         if ((sa->price[x] < 0) != (sb->price[y] < 0))
-            return sa->price[x] >= 0;
+            return sa->price[x] >= 0 ? 1 : -1;
         if (sa->price[x] != sb->price[y])
-            return c->sort == SOUK_SEARCH_SORT_PRICE_ASC ? sa->price[x] < sb->price[y] : sa->price[x] > sb->price[y];
+            return (c->sort == SOUK_SEARCH_SORT_PRICE_ASC) == (sa->price[x] < sb->price[y]) ? 1 : -1;
         break;
     case SOUK_SEARCH_SORT_NEWEST:
         if (sa->created[x] != sb->created[y])
-            return sa->created[x] > sb->created[y];
+            return sa->created[x] > sb->created[y] ? 1 : -1;
         break;
     case SOUK_SEARCH_SORT_POPULARITY:
         if (sa->popularity[x] != sb->popularity[y])
-            return sa->popularity[x] > sb->popularity[y];
+            return sa->popularity[x] > sb->popularity[y] ? 1 : -1;
         break;
     case SOUK_SEARCH_SORT_RATING:
         if (sa->rating[x] != sb->rating[y])
-            return sa->rating[x] > sb->rating[y];
+            return sa->rating[x] > sb->rating[y] ? 1 : -1;
         break;
     }
-    return sa->ext_id[x] < sb->ext_id[y];
+    return 0;
 }
 
 /* Whether A ranks before B. Ties go to the lower document number within a
@@ -132,36 +133,11 @@ static bool better(const ctx *c, item a, item b)
 {
     if (a.words != b.words)
         return a.words > b.words;
-    if (a.part != b.part)
-        return better_across(c, a, b);
-    const souk_search_segment *s = c->parts[a.part].s;
-    uint32_t x = a.doc, y = b.doc;
-    switch (c->sort) {
-    case SOUK_SEARCH_SORT_RELEVANCE:
-        if (a.score != b.score)
-            return a.score > b.score;
-        break;
-    case SOUK_SEARCH_SORT_PRICE_ASC:
-    case SOUK_SEARCH_SORT_PRICE_DESC:
-        if ((s->price[x] < 0) != (s->price[y] < 0))
-            return s->price[x] >= 0;
-        if (s->price[x] != s->price[y])
-            return c->sort == SOUK_SEARCH_SORT_PRICE_ASC ? s->price[x] < s->price[y] : s->price[x] > s->price[y];
-        break;
-    case SOUK_SEARCH_SORT_NEWEST:
-        if (s->created[x] != s->created[y])
-            return s->created[x] > s->created[y];
-        break;
-    case SOUK_SEARCH_SORT_POPULARITY:
-        if (s->popularity[x] != s->popularity[y])
-            return s->popularity[x] > s->popularity[y];
-        break;
-    case SOUK_SEARCH_SORT_RATING:
-        if (s->rating[x] != s->rating[y])
-            return s->rating[x] > s->rating[y]; /* unrated (-1) last */
-        break;
-    }
-    return x < y;
+    const souk_search_segment *sa = c->parts[a.part].s, *sb = c->parts[b.part].s;
+    int r = by_sort(c, a, sa, b, sb);
+    if (r)
+        return r > 0;
+    return a.part == b.part ? a.doc < b.doc : sa->ext_id[a.doc] < sb->ext_id[b.doc];
 }
 
 /* the heap keeps its worst item at the root */
