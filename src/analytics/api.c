@@ -160,6 +160,23 @@ int souk__analytics_api_decode(souk_req *req, souk_res *res, const souk_query_sp
     return res->problems.count ? bad(res) : 0;
 }
 
+int souk__analytics_api_body(souk_res *res, json_t *j, bool csv, size_t json_flags)
+{
+    int r = 0;
+    if (csv) {
+        r = souk_analytics_csv(j, &res->body);
+    } else {
+        char *text = json_dumps(j, json_flags);
+        if (text)
+            souk_buf_adds(&res->body, text);
+        else
+            r = -1;
+        free(text);
+    }
+    json_decref(j);
+    return r < 0 || souk_buf_failed(&res->body) ? souk_res_error(res, SOUK_E_INTERNAL, NULL) : 0;
+}
+
 bool souk__analytics_api_wants_csv(souk_req *req, bool format_given, bool format_csv)
 {
     if (format_given)
@@ -301,20 +318,9 @@ static int answer(souk_req *req, souk_res *res, report_kind kind)
     souk_fx_history_release(&rates);
     if (!j)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    int r = 0;
-    if (csv) {
-        r = souk_analytics_csv(j, &res->body);
-    } else {
-        char *text = json_dumps(j, JSON_COMPACT);
-        if (text)
-            souk_buf_adds(&res->body, text);
-        else
-            r = -1;
-        free(text);
-    }
-    json_decref(j);
-    if (r < 0 || souk_buf_failed(&res->body))
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    rc = souk__analytics_api_body(res, j, csv, JSON_COMPACT);
+    if (rc)
+        return rc;
     if (key)
         souk_analytics_cache_put(key, version, res->body.data, res->body.len);
     return 0;

@@ -70,6 +70,10 @@ int souk__analytics_api_decode(souk_req *req, souk_res *res, const souk_query_sp
  * copied into the arena as the field's const char *. */
 const char *souk__analytics_api_parse_day(const char *v, size_t len, void *dst, souk_arena *a);
 
+/* Writes J (released) into RES's body as CSV (souk_analytics_csv) when CSV,
+ * else as JSON dumped with JSON_FLAGS. 0, or the 500 answered. */
+int souk__analytics_api_body(souk_res *res, json_t *j, bool csv, size_t json_flags);
+
 /* Whether to answer CSV: format=csv when a format was given
  * (FORMAT_GIVEN, FORMAT_CSV), else an Accept header of text/csv. */
 bool souk__analytics_api_wants_csv(souk_req *req, bool format_given, bool format_csv);

@@ -72,19 +72,7 @@ static json_t *reasons_text(const char *stored)
 static int send(souk_res *res, json_t *j, bool csv)
 {
     res->content_type = csv ? "text/csv; charset=utf-8" : "application/json";
-    int r = 0;
-    if (csv) {
-        r = souk_analytics_csv(j, &res->body);
-    } else {
-        char *text = json_dumps(j, JSON_COMPACT);
-        if (text)
-            souk_buf_adds(&res->body, text);
-        else
-            r = -1;
-        free(text);
-    }
-    json_decref(j);
-    return r < 0 || souk_buf_failed(&res->body) ? souk_res_error(res, SOUK_E_INTERNAL, NULL) : 0;
+    return souk__analytics_api_body(res, j, csv, JSON_COMPACT);
 }
 
 int souk_analytics_api_fraud(souk_req *req, souk_res *res)
