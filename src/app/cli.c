@@ -1,6 +1,8 @@
 /* cli.c — helpers shared by the commands (see cli.h). */
 #include "app/cli.h"
 
+#include "core/csv.h"
+
 #include <getopt.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -240,5 +242,24 @@ int souk_cli_payments(void)
         return -1;
     }
     souk_orders_set_fraud_threshold((int)t);
+    return 0;
+}
+
+int souk_cli_open_csv(const char *path, const char *errors_path, const char *header, souk_csv **r, FILE **errors)
+{
+    *errors = NULL;
+    int rc = souk_csv_open_file(r, path, NULL);
+    if (rc != SOUK_CSV_OK) {
+        fprintf(stderr, "souk: cannot read %s: %s\n", path, souk_csv_strerror(rc));
+        return SOUK_EXIT_FAIL;
+    }
+    if (errors_path && !(*errors = fopen(errors_path, "w"))) {
+        fprintf(stderr, "souk: cannot write %s\n", errors_path);
+        souk_csv_free(*r);
+        *r = NULL;
+        return SOUK_EXIT_FAIL;
+    }
+    if (*errors)
+        fprintf(*errors, "%s\n", header);
     return 0;
 }

@@ -103,6 +103,14 @@ int souk_cli_config_getopt(souk_config *cfg, bool log_level);
  * -1 (the command exits SOUK_EXIT_USAGE). */
 int souk_cli_set_db(souk_config *cfg, const char *dsn);
 
+/* Opens the CSV file PATH (gzip or plain) into *R and, when ERRORS_PATH is
+ * given, creates that file for the rejected rows in *ERRORS with HEADER as
+ * its first line (else *ERRORS is NULL). 0, or SOUK_EXIT_FAIL with the reason
+ * printed and nothing left open. */
+struct souk_csv;
+int souk_cli_open_csv(const char *path, const char *errors_path, const char *header, struct souk_csv **r,
+                      FILE **errors);
+
 /* Opens the database, applies pending migrations and opens the token
  * signing keys with the key-encryption key (souk_identity_keys_open, the
  * default key file next to the database); prints problems. Returns the

@@ -62,18 +62,8 @@ static int import_shopify(souk_config *cfg, const char *path, const char *errors
 {
     cli_report rep = {0};
     souk_csv *r = NULL;
-    int rc = souk_csv_open_file(&r, path, NULL);
-    if (rc != SOUK_CSV_OK) {
-        fprintf(stderr, "souk: cannot read %s: %s\n", path, souk_csv_strerror(rc));
+    if (souk_cli_open_csv(path, errors_path, "line,handle,field,message", &r, &rep.errors))
         return SOUK_EXIT_FAIL;
-    }
-    if (errors_path && !(rep.errors = fopen(errors_path, "w"))) {
-        fprintf(stderr, "souk: cannot write %s\n", errors_path);
-        souk_csv_free(r);
-        return SOUK_EXIT_FAIL;
-    }
-    if (rep.errors)
-        fprintf(rep.errors, "line,handle,field,message\n");
     int exit_code = SOUK_EXIT_FAIL;
     souk_store *db = souk_cli_open_db(cfg->db_dsn);
     if (db) {

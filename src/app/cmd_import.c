@@ -328,18 +328,8 @@ int souk_cmd_import(int argc, char **argv)
     const char *path = argv[optind + 1];
     importer im = {0};
     souk_csv *r = NULL;
-    int rc = souk_csv_open_file(&r, path, NULL);
-    if (rc != SOUK_CSV_OK) {
-        fprintf(stderr, "souk: cannot read %s: %s\n", path, souk_csv_strerror(rc));
+    if (souk_cli_open_csv(path, errors_path, "record,line,field,message", &r, &im.errors))
         return SOUK_EXIT_FAIL;
-    }
-    if (errors_path && !(im.errors = fopen(errors_path, "w"))) {
-        fprintf(stderr, "souk: cannot write %s\n", errors_path);
-        souk_csv_free(r);
-        return SOUK_EXIT_FAIL;
-    }
-    if (im.errors)
-        fprintf(im.errors, "record,line,field,message\n");
     if (with_orders && !(im.orders = souk_import_orders_new())) {
         fprintf(stderr, "souk: out of memory\n");
         souk_csv_free(r);
