@@ -98,6 +98,12 @@ typedef void (*souk__catalog_row_args)(souk_param *args, int64_t parent, const v
 int souk__catalog_replace_rows(souk_store *db, const char *delete_sql, const char *insert_sql, int64_t parent,
                                const void *items, size_t n, souk__catalog_row_args fill);
 
+/* Inside a write transaction: PRODUCT's attributes (M) and images (IMGS,
+ * souk_image_in items) replace the ones it had (product_write.c). A
+ * negative souk_db_status, or >= 0. */
+int souk__catalog_replace_attributes(souk_store *db, int64_t product, const souk_json_strmap *m);
+int souk__catalog_replace_images(souk_store *db, int64_t product, const souk_json_array *imgs);
+
 /* Recomputes product_prices (the lowest active-variant price per currency,
  * with copies of the product's status and category_id) of PRODUCT.
  * SOUK_DB_DONE or a negative souk_db_status. */

@@ -60,7 +60,7 @@ static void attribute_args(souk_param *args, int64_t product, const void *items,
     args[2] = SOUK_TEXT(m->values[i]);
 }
 
-static int replace_attributes(souk_store *db, int64_t product, const souk_json_strmap *m)
+int souk__catalog_replace_attributes(souk_store *db, int64_t product, const souk_json_strmap *m)
 {
     return souk__catalog_replace_rows(db, "DELETE FROM product_attributes WHERE product_id = $1",
                                       "INSERT INTO product_attributes (product_id, name, value) VALUES ($1, $2, $3)",
@@ -79,7 +79,7 @@ static void image_args(souk_param *args, int64_t product, const void *items, siz
     args[6] = SOUK_I64((int64_t)i);
 }
 
-static int replace_images(souk_store *db, int64_t product, const souk_json_array *imgs)
+int souk__catalog_replace_images(souk_store *db, int64_t product, const souk_json_array *imgs)
 {
     return souk__catalog_replace_rows(db, "DELETE FROM product_images WHERE product_id = $1",
                                       "INSERT INTO product_images (id, product_id, url, alt, width, height, position) "
@@ -144,9 +144,9 @@ static int insert_product(souk_store *db, const souk_product_in *in, int64_t id,
                                       SOUK_REF(in->vendor_id), SOUK_REF(in->category_id), SOUK_TEXT(in->external_ref),
                                       SOUK_I64(souk_time_now_us())));
     if (r >= 0)
-        r = replace_attributes(db, id, &in->attributes);
+        r = souk__catalog_replace_attributes(db, id, &in->attributes);
     if (r >= 0)
-        r = replace_images(db, id, &in->images);
+        r = souk__catalog_replace_images(db, id, &in->images);
     for (size_t i = 0; r >= 0 && i < in->variants.count; i++) {
         int64_t vid;
         r = souk__catalog_insert_variant(db, id, &v[i], v[i].position ? v[i].position : (int64_t)i, &vid);
@@ -318,9 +318,9 @@ static souk_err update_body(souk_store *db, void *arg)
     if (r >= 0 && (souk_json_present(spec, in, SOUK_PF_STATUS) || souk_json_present(spec, in, SOUK_PF_CATEGORY)))
         r = souk__catalog_follow_product(db, c->id);
     if (r >= 0 && souk_json_present(spec, in, SOUK_PF_ATTRIBUTES))
-        r = replace_attributes(db, c->id, &in->attributes);
+        r = souk__catalog_replace_attributes(db, c->id, &in->attributes);
     if (r >= 0 && souk_json_present(spec, in, SOUK_PF_IMAGES))
-        r = replace_images(db, c->id, &in->images);
+        r = souk__catalog_replace_images(db, c->id, &in->images);
     if (r >= 0)
         r = souk_store_touch(db, SOUK_CONTENT);
     return souk_store_dberr(r);

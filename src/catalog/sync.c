@@ -171,26 +171,6 @@ static int archive_others(souk_store *db, int64_t product, const int64_t *vids, 
     return r;
 }
 
-static void attribute_args(souk_param *args, int64_t product, const void *items, size_t i)
-{
-    const souk_json_strmap *m = items;
-    args[0] = SOUK_I64(product);
-    args[1] = SOUK_TEXT(m->keys[i]);
-    args[2] = SOUK_TEXT(m->values[i]);
-}
-
-static void image_args(souk_param *args, int64_t product, const void *items, size_t i)
-{
-    const souk_image_in *img = (const souk_image_in *)items + i;
-    args[0] = SOUK_I64(souk_id_next());
-    args[1] = SOUK_I64(product);
-    args[2] = SOUK_TEXT(img->url);
-    args[3] = SOUK_TEXT(img->alt ? img->alt : "");
-    args[4] = SOUK_REF(img->width);
-    args[5] = SOUK_REF(img->height);
-    args[6] = SOUK_I64((int64_t)i);
-}
-
 /* The product row, attributes and images of IN onto product ID. */
 static int sync_product_row(souk_store *db, int64_t id, const souk_product_in *in, bool *changed)
 {
@@ -211,16 +191,11 @@ static int sync_product_row(souk_store *db, int64_t id, const souk_product_in *i
     }
     if (r >= 0 && (r = same_attributes(db, id, &in->attributes)) == 0) {
         *changed = true;
-        r = souk__catalog_replace_rows(db, "DELETE FROM product_attributes WHERE product_id = $1",
-                                       "INSERT INTO product_attributes (product_id, name, value) VALUES ($1, $2, $3)",
-                                       id, &in->attributes, in->attributes.count, attribute_args);
+        r = souk__catalog_replace_attributes(db, id, &in->attributes);
     }
     if (r >= 0 && (r = same_images(db, id, &in->images)) == 0) {
         *changed = true;
-        r = souk__catalog_replace_rows(db, "DELETE FROM product_images WHERE product_id = $1",
-                                       "INSERT INTO product_images (id, product_id, url, alt, width, height, position) "
-                                       "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                                       id, in->images.items, in->images.count, image_args);
+        r = souk__catalog_replace_images(db, id, &in->images);
     }
     return r;
 }
