@@ -41,6 +41,8 @@ static int cmp_cat(const void *a, const void *b)
 
 static int64_t parent_of(const souk__catalog_flash_set *f, int64_t id)
 {
+    if (!f->ncat) /* no sale names categories: the tree was not loaded (and bsearch wants a non-null base) */
+        return 0;
     int64_t key[2] = {id, 0};
     const int64_t(*hit)[2] = bsearch(key, f->cat, (size_t)f->ncat, sizeof f->cat[0], cmp_cat);
     return hit ? (*hit)[1] : 0;
