@@ -68,7 +68,7 @@ node_suite() {
   local label=$1 out rc p f
   shift
   out=$(mktemp)
-  (cd tests && SOUK_BIN="../$BUILD/souk" node --test --test-reporter=tap "$@" >"$out" 2>&1)
+  (cd tests && SOUK_BIN="../$BUILD/souk" node --test --test-reporter=tap --test-concurrency="${NODE_CONCURRENCY:-1}" "$@" >"$out" 2>&1)
   rc=$?
   p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$out" | tail -1)
   f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$out" | tail -1)
@@ -86,20 +86,27 @@ node_suite() {
 }
 
 section "HTTP and CLI tests (node:test against $BUILD/souk)"
-# SOUK_SKIP_BROWSER=1 leaves the Chromium tests out (make san does: the pages' C code runs under the
-# sanitizers through the HTTP tests of tests/api/web*.test.js; the browser journeys run in make test)
+# Two test files at a time (most of their time is waiting on servers), except the ones that measure
+# the server's own pace (a crash under steady load, a loop that must not stall, slow clients cut
+# off): those run alone afterwards. SOUK_SKIP_BROWSER=1 leaves the Chromium tests out (make san
+# does: the pages' C code runs under the sanitizers through the HTTP tests of tests/api/web*.test.js;
+# the browser journeys run in make test).
+ALONE="api/checkout_crash.test.js api/loop_not_stalled.test.js api/slow_clients.test.js"
+shared_files() { (cd tests && ls "$@" | grep -v -x -F "$(printf '%s\n' $ALONE)"); }
 if [ "${SOUK_SKIP_BROWSER:-0}" = 1 ]; then
-  node_suite "node --test" api/ cli/ arch/
+  NODE_CONCURRENCY=2 node_suite "node --test" $(shared_files api/*.test.js cli/*.test.js arch/*.test.js)
 else
-  node_suite "node --test" api/ cli/ arch/ browser/
+  NODE_CONCURRENCY=2 node_suite "node --test" $(shared_files api/*.test.js cli/*.test.js arch/*.test.js browser/*.test.js)
 fi
+node_suite "node --test (alone)" $ALONE
 
 # The HTTP suite again with every server on a fresh PostgreSQL database (the
 # adapter under the whole product, not only the contract). SOUK_SKIP_PG_HTTP=1
 # skips it (make san does: the sanitizer run is long enough).
 if [ -n "${SOUK_TEST_PG_DSN:-}" ] && [ "${SOUK_SKIP_PG_HTTP:-0}" != 1 ]; then
   section "HTTP tests on PostgreSQL (node:test, SOUK_TEST_HTTP_PG)"
-  SOUK_TEST_HTTP_PG="$SOUK_TEST_PG_DSN" node_suite "node --test (PostgreSQL)" api/
+  SOUK_TEST_HTTP_PG="$SOUK_TEST_PG_DSN" NODE_CONCURRENCY=2 node_suite "node --test (PostgreSQL)" $(shared_files api/*.test.js)
+  SOUK_TEST_HTTP_PG="$SOUK_TEST_PG_DSN" node_suite "node --test (PostgreSQL, alone)" $ALONE
 fi
 
 if [ "${SOUK_SKIP_FUZZ:-0}" != 1 ]; then
