@@ -92,11 +92,12 @@ section "HTTP and CLI tests (node:test against $BUILD/souk)"
 # does: the pages' C code runs under the sanitizers through the HTTP tests of tests/api/web*.test.js;
 # the browser journeys run in make test).
 ALONE="api/checkout_crash.test.js api/loop_not_stalled.test.js api/slow_clients.test.js"
-shared_files() { (cd tests && ls "$@" | grep -v -x -F "$(printf '%s\n' $ALONE)"); }
+# the test files of the directories DIRS (in tests/) but those of ALONE
+shared_files() { (cd tests && for d in "$@"; do ls -1 "$d"/*.test.js; done | grep -v -x -F "$(printf '%s\n' $ALONE)"); }
 if [ "${SOUK_SKIP_BROWSER:-0}" = 1 ]; then
-  NODE_CONCURRENCY=2 node_suite "node --test" $(shared_files api/*.test.js cli/*.test.js arch/*.test.js)
+  NODE_CONCURRENCY=2 node_suite "node --test" $(shared_files api cli arch)
 else
-  NODE_CONCURRENCY=2 node_suite "node --test" $(shared_files api/*.test.js cli/*.test.js arch/*.test.js browser/*.test.js)
+  NODE_CONCURRENCY=2 node_suite "node --test" $(shared_files api cli arch browser)
 fi
 node_suite "node --test (alone)" $ALONE
 
@@ -105,7 +106,7 @@ node_suite "node --test (alone)" $ALONE
 # skips it (make san does: the sanitizer run is long enough).
 if [ -n "${SOUK_TEST_PG_DSN:-}" ] && [ "${SOUK_SKIP_PG_HTTP:-0}" != 1 ]; then
   section "HTTP tests on PostgreSQL (node:test, SOUK_TEST_HTTP_PG)"
-  SOUK_TEST_HTTP_PG="$SOUK_TEST_PG_DSN" NODE_CONCURRENCY=2 node_suite "node --test (PostgreSQL)" $(shared_files api/*.test.js)
+  SOUK_TEST_HTTP_PG="$SOUK_TEST_PG_DSN" NODE_CONCURRENCY=2 node_suite "node --test (PostgreSQL)" $(shared_files api)
   SOUK_TEST_HTTP_PG="$SOUK_TEST_PG_DSN" node_suite "node --test (PostgreSQL, alone)" $ALONE
 fi
 
