@@ -232,6 +232,11 @@ souk_err souk_behaviour_batch_decode(const char *body, size_t len, int64_t user,
             check_rules(&in, code, path ? path : "events", user, now_us, &at, a, &one);
         else if (one.count == 0) /* the arena ran out */
             souk_problems_add(&one, a, path ? path : "events", "could not be read");
+        if (!path || one.lost) { /* the arena ran out: no half-described batch */
+            json_decref(root);
+            out->count = out->rejected = out->nrejects = 0;
+            return SOUK_E_INTERNAL;
+        }
         if (one.count) {
             reject(out, i, &one, cap);
             continue;

@@ -55,6 +55,7 @@ void souk_problems_init(souk_problems *p)
 {
     p->count = 0;
     p->dropped = 0;
+    p->lost = 0;
 }
 
 int souk_problems_add(souk_problems *p, souk_arena *a, const char *field, const char *fmt, ...)
@@ -70,6 +71,8 @@ int souk_problems_add(souk_problems *p, souk_arena *a, const char *field, const 
     va_end(ap);
     const char *f = souk_arena_strdup(a, field ? field : "");
     const char *m = souk_arena_strdup(a, msg);
+    if (!f || !m)
+        p->lost++;
     p->items[p->count].field = f ? f : "";
     p->items[p->count].message = m ? m : "invalid";
     p->count++;

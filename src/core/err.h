@@ -60,6 +60,7 @@ typedef struct souk_problems {
     souk_problem items[SOUK_PROBLEMS_MAX];
     size_t count;
     size_t dropped; /* problems beyond SOUK_PROBLEMS_MAX */
+    size_t lost;    /* problems whose field or message could not be copied (the arena ran out) */
 } souk_problems;
 
 /* Empties P. */
