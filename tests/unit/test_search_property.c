@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "search/index.h"
@@ -338,9 +339,17 @@ static souk_search_segment *segment_of(uint32_t ndocs)
     return s;
 }
 
+static atomic_int seen_any[3]; /* reader I has acquired a segment */
+
+typedef struct {
+    long seen;
+    int index;
+} reader_arg;
+
 static void *reader(void *arg)
 {
-    long *seen = arg;
+    reader_arg *r = arg;
+    long *seen = &r->seen;
     while (!atomic_load(&stop)) {
         souk_search_segment *s = souk_search_engine_acquire(&engine);
         if (!s)
@@ -350,6 +359,7 @@ static void *reader(void *arg)
         if (n < 1 || n > 64 || souk_search_segment_terms(s) != 1)
             abort();
         (*seen)++;
+        atomic_store(&seen_any[r->index], 1);
         souk_search_segment_unref(s);
     }
     return NULL;
@@ -362,19 +372,24 @@ static void test_swap_under_readers(void **state)
     assert_null(souk_search_engine_acquire(&engine));
     souk_search_engine_publish(&engine, segment_of(1));
     pthread_t th[3];
-    long seen[3] = {0};
+    reader_arg args[3] = {{0, 0}, {0, 1}, {0, 2}};
     for (int i = 0; i < 3; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, reader, &seen[i]), 0);
+        assert_int_equal(pthread_create(&th[i], NULL, reader, &args[i]), 0);
     /* a reader's segment outlives its replacement */
     souk_search_segment *held = souk_search_engine_acquire(&engine);
     for (uint32_t g = 0; g < 300; g++)
         souk_search_engine_publish(&engine, segment_of(1 + g % 64));
     assert_int_equal(souk_search_segment_docs(held), 1);
     souk_search_segment_unref(held);
+    /* on a loaded machine a reader may not have run yet: let each look at least once
+     * (bounded: a reader that never gets a segment in 30 s fails the test below) */
+    for (int spin = 0;
+         spin < 30000 && !(atomic_load(&seen_any[0]) && atomic_load(&seen_any[1]) && atomic_load(&seen_any[2])); spin++)
+        usleep(1000);
     atomic_store(&stop, 1);
     for (int i = 0; i < 3; i++) {
         pthread_join(th[i], NULL);
-        assert_true(seen[i] > 0);
+        assert_true(args[i].seen > 0);
     }
     souk_search_segment *last = souk_search_engine_acquire(&engine);
     assert_int_equal(souk_search_segment_docs(last), 1 + 299 % 64);
