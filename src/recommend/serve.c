@@ -23,6 +23,7 @@
 #include "core/grow.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/thread.h"
 #include "core/time.h"
 #include "recommend/internal.h"
 #include "core/banned.h"
@@ -435,10 +436,12 @@ static void sleep_ms(int ms)
 static void *builder(void *arg)
 {
     (void)arg;
+    souk_thread_background("souk-recs"); /* snapshot rebuilds yield to serving */
     souk_store *db = NULL;
     heavy *h = NULL, *published_h = NULL;
     versions built = {.active = -1};
     int64_t content = -2, stock = -2, heavy_at = 0;
+    int64_t heavy_content = -2, heavy_us = 0; /* the content version the heavy layer was built at, and its cost */
     char err[256];
     while (!atomic_load(&svc.stop)) {
         if (!db && souk_store_open(&db, svc.dsn, err, sizeof err) < 0) {
@@ -454,13 +457,20 @@ static void *builder(void *arg)
         if (read_versions(db, &v) == 0) {
             bool models_moved = memcmp(&v, &built, sizeof v) != 0;
             bool refresh = now - heavy_at > (int64_t)SOUK_REC_REFRESH_S * 1000000;
-            if (!h || models_moved || c != content || refresh) {
+            /* a catalog that keeps changing rebuilds the heavy layer at most once per
+             * SOUK_REC_CONTENT_GAP_FACTOR times its last cost (the light layer follows
+             * every change): content similarity is then that late, and the rebuilds take
+             * at most about a tenth of a core (docs/internals/recommend.md, "Snapshots") */
+            bool content_due = c != heavy_content && now - heavy_at >= (int64_t)SOUK_REC_CONTENT_GAP_FACTOR * heavy_us;
+            if (!h || models_moved || content_due || refresh) {
                 heavy *nh = build_heavy(db, &v);
                 if (nh) {
                     heavy_unref(h);
                     h = nh;
                     built = v;
                     heavy_at = now;
+                    heavy_content = c;
+                    heavy_us = souk_time_mono_us() - now;
                     souk_metrics_series_add(svc.m_heavy, 1);
                     souk_metrics_series_set(svc.m_version, h->version_a);
                     souk_metrics_series_set(svc.m_ms, (souk_time_mono_us() - now) / 1000);

@@ -23,7 +23,8 @@
  * handlers never wait for a build. It rebuilds when the active version,
  * the catalog or the stock state moves (polled every second; another node's
  * activation is seen too), and refreshes trending and bought-together every
- * SOUK_REC_REFRESH_S. In /metrics: souk_rec_ready, souk_rec_model_version,
+ * SOUK_REC_REFRESH_S; a catalog that keeps changing rebuilds the heavy part at
+ * most once per SOUK_REC_CONTENT_GAP_FACTOR times its last cost. In /metrics: souk_rec_ready, souk_rec_model_version,
  * souk_rec_items, souk_rec_model_loads_total, souk_rec_snapshots_total,
  * souk_rec_build_milliseconds. Design: docs/internals/recommend.md.
  */
@@ -39,13 +40,14 @@
 #include "recommend/recommend.h"
 #include "store/store.h"
 
-#define SOUK_REC_WINDOW_DAYS 365     /* default data window of a training run */
-#define SOUK_REC_TEST_DAYS 14        /* default test window of its offline metrics */
-#define SOUK_REC_REFRESH_S 300       /* trending and bought-together are rebuilt this often */
-#define SOUK_REC_LIMIT_MAX 50        /* items in one answer */
-#define SOUK_REC_PER_BRAND 3         /* diversity: at most this many items of one brand per answer */
-#define SOUK_REC_DEFAULT_ALPHA 2.0   /* training: confidence 1 + alpha·log(1 + r) ... */
-#define SOUK_REC_DEFAULT_LAMBDA 10.0 /* ... and this regularisation, unless the request says otherwise */
+#define SOUK_REC_WINDOW_DAYS 365       /* default data window of a training run */
+#define SOUK_REC_TEST_DAYS 14          /* default test window of its offline metrics */
+#define SOUK_REC_REFRESH_S 300         /* trending and bought-together are rebuilt this often */
+#define SOUK_REC_CONTENT_GAP_FACTOR 10 /* catalog changes rebuild the heavy layer at most once per 10× its cost */
+#define SOUK_REC_LIMIT_MAX 50          /* items in one answer */
+#define SOUK_REC_PER_BRAND 3           /* diversity: at most this many items of one brand per answer */
+#define SOUK_REC_DEFAULT_ALPHA 2.0     /* training: confidence 1 + alpha·log(1 + r) ... */
+#define SOUK_REC_DEFAULT_LAMBDA 10.0   /* ... and this regularisation, unless the request says otherwise */
 
 /* ---- training and the registry (train.c, registry.c) ---- */
 

@@ -22,6 +22,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/thread.h"
 #include "core/time.h"
 #include "search/settings.h"
 #include "core/grow.h"
@@ -240,6 +241,7 @@ static int full_build(souk_store *db, souk_search_segment **out, int64_t *since_
 static void *merger(void *arg)
 {
     (void)arg;
+    souk_thread_background("souk-merge"); /* a merge may wait; queries and the delta may not */
     souk_store *db = NULL;
     char err[512];
     for (;;) {
@@ -323,6 +325,7 @@ static int publish_delta(souk_store *db, souk_search_segment *base, const idset 
 static void *builder(void *arg)
 {
     (void)arg;
+    souk_thread_name("souk-index");
     souk_store *db = NULL;
     char err[512];
     souk_search_segment *base = NULL, *served = NULL;
