@@ -164,6 +164,11 @@ typedef struct souk__analytics_logit {
  * method with a small L2 penalty. 0, or -1 when NF is out of 1..24. */
 int souk__analytics_logit_fit(souk__analytics_logit *md, const double *x, const uint8_t *y, size_t n, int nf);
 
+/* The same with the penalty L2 (≥ 0) per row on the squared standardised
+ * weights: the loss is the mean log-loss + L2/2 · Σ w². */
+int souk__analytics_logit_fit_l2(souk__analytics_logit *md, const double *x, const uint8_t *y, size_t n, int nf,
+                                 double l2);
+
 /* MD's probability of label 1 for the row X (NF values). */
 double souk__analytics_logit_predict(const souk__analytics_logit *md, const double *x);
 
