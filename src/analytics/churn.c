@@ -101,7 +101,7 @@ static bool returned(const cust_day *days, size_t lo, size_t end, int32_t d, int
  * shrunk towards the overall share. Only days up to C are read: no label
  * of the window after C leaks in. 0, or -1 out of memory. */
 static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
-                        int32_t c, int32_t h, double *product, double *own)
+                        souk__analytics_amounts *am, int32_t c, int32_t h, double *product, double *own)
 {
     size_t nc = s->customers ? s->customers : 1, np = s->products ? s->products : 1, nd = 0, cap = 1024;
     cust_day *days = malloc(cap * sizeof *days);
@@ -109,6 +109,7 @@ static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap
     double *pn = calloc(np, sizeof *pn), *pr = calloc(np, sizeof *pr), *on = calloc(nc, sizeof *on),
            *orr = calloc(nc, sizeof *orr), *lines = calloc(nc, sizeof *lines);
     int rc = -1;
+    int64_t amount;
     if (!days || !start || !pn || !pr || !on || !orr || !lines)
         goto done;
     int32_t lastorder = -1;
@@ -116,7 +117,7 @@ static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap
         const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = ch->customer[r], d = ch->day[r];
-        if (k < 0 || d > c || !souk__analytics_line_ok(ch, r, m) || ch->order[r] == lastorder)
+        if (k < 0 || d > c || !souk__analytics_amounts_line(am, ch, r, m, &amount) || ch->order[r] == lastorder)
             continue;
         lastorder = ch->order[r];
         if (nd == cap) {
@@ -148,7 +149,7 @@ static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap
         const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = ch->customer[r], d = ch->day[r], p = ch->product[r];
-        if (k < 0 || p < 0 || d > c - h || !souk__analytics_line_ok(ch, r, m))
+        if (k < 0 || p < 0 || d > c - h || !souk__analytics_amounts_line(am, ch, r, m, &amount))
             continue;
         pn[p]++;
         pr[p] += returned(days, start[k], start[k + 1], d, h);
@@ -161,7 +162,7 @@ static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap
         const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = ch->customer[r], d = ch->day[r], p = ch->product[r];
-        if (k < 0 || d > c || !souk__analytics_line_ok(ch, r, m))
+        if (k < 0 || d > c || !souk__analytics_amounts_line(am, ch, r, m, &amount))
             continue;
         double n0 = p >= 0 ? pn[p] : 0, r0 = p >= 0 ? pr[p] : 0;
         product[k] += (r0 + RATE_PRIOR_PRODUCT * overall) / (n0 + RATE_PRIOR_PRODUCT);
@@ -185,10 +186,11 @@ done:
  * REFUNDED[k] the refunds (of K's orders, gone through by C) in minor units.
  * 0, or -1 out of memory. */
 static int breadth(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
-                   int32_t c, int64_t *distinct, int64_t *refunded)
+                   souk__analytics_amounts *am, int32_t c, int64_t *distinct, int64_t *refunded)
 {
     size_t nc = s->customers ? s->customers : 1, n = 0, cap = 1024;
     cust_day *cp = malloc(cap * sizeof *cp);
+    int64_t amount;
     if (!cp)
         return -1;
     memset(distinct, 0, nc * sizeof *distinct);
@@ -197,7 +199,7 @@ static int breadth(const souk_analytics_facts *f, const souk_analytics_snap *s, 
         const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = ch->customer[r];
-        if (k < 0 || ch->day[r] > c || !souk__analytics_line_ok(ch, r, m))
+        if (k < 0 || ch->day[r] > c || !souk__analytics_amounts_line(am, ch, r, m, &amount))
             continue;
         if (n == cap) {
             cust_day *nn = realloc(cp, cap * 2 * sizeof *nn);
@@ -224,9 +226,11 @@ static int breadth(const souk_analytics_facts *f, const souk_analytics_snap *s, 
         const souk_analytics_order_chunk *oc = SOUK_ANALYTICS_OC(f, (size_t)o);
         size_t orow = SOUK_ANALYTICS_ROW_OF((size_t)o);
         int32_t k = oc->customer[orow];
-        if (k < 0 || (size_t)k >= nc || oc->currency[orow] != m->currency || oc->day[orow] > c)
+        int64_t back;
+        if (k < 0 || (size_t)k >= nc || oc->day[orow] > c ||
+            souk__analytics_amounts_order(am, oc->currency[orow], oc->day[orow], rc->amount[r], m, &back) < 0)
             continue;
-        refunded[k] += rc->amount[r];
+        refunded[k] += back; /* at the rates of its order's day, as the KPIs convert refunds */
     }
     return 0;
 }
@@ -234,7 +238,7 @@ static int breadth(const souk_analytics_facts *f, const souk_analytics_snap *s, 
 /* The customers with a purchase up to day C (within the filter) as points
  * into *OUT (N); labels from (C, C + H]. 0, or -1 out of memory. */
 static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
-                     int32_t c, int32_t h, point **out, size_t *n)
+                     souk__analytics_amounts *am, int32_t c, int32_t h, point **out, size_t *n)
 {
     size_t nc = s->customers ? s->customers : 1;
     int32_t *first = malloc(nc * sizeof *first), *last = malloc(nc * sizeof *last), *lastord = NULL;
@@ -252,9 +256,11 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
     *out = NULL;
     *n = 0;
     int rc = -1;
+    int64_t amount;
     if (!first || !last || !orders || !recent || !money || !after || !lastord || !r30 || !prev || !months || !prevday ||
         !money90 || !units || !nlines || !decay30 || !decay120 || !prate || !orate || !distinct ||
-        !refunded || breadth(f, s, m, c, distinct, refunded) < 0 || return_rates(f, s, m, c, h, prate, orate) < 0)
+        !refunded || breadth(f, s, m, am, c, distinct, refunded) < 0 ||
+        return_rates(f, s, m, am, c, h, prate, orate) < 0)
         goto done;
     for (size_t i = 0; i < nc; i++) {
         first[i] = INT32_MAX;
@@ -265,7 +271,7 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
         const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = ch->customer[r], d = ch->day[r];
-        if (k < 0 || !souk__analytics_line_ok(ch, r, m))
+        if (k < 0 || !souk__analytics_amounts_line(am, ch, r, m, &amount))
             continue;
         if (d > c) {
             if (d <= c + h)
@@ -277,11 +283,11 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
             first[k] = d;
         if (d > last[k])
             last[k] = d;
-        money[k] += ch->amount[r];
+        money[k] += amount;
         units[k] += ch->quantity[r];
         nlines[k]++;
         if (d > c - 90)
-            money90[k] += ch->amount[r];
+            money90[k] += amount;
         if (lastord[k] != ch->order[r]) {
             if (orders[k]) /* orders come in time order: the one before ended on BEFORE */
                 prevday[k] = before;
@@ -390,11 +396,11 @@ typedef struct set {
     uint8_t *y;
 } set;
 
-static int set_at(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m, int32_t c,
-                  int32_t h, set *out)
+static int set_at(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
+                  souk__analytics_amounts *am, int32_t c, int32_t h, set *out)
 {
     memset(out, 0, sizeof *out);
-    if (points_at(f, s, m, c, h, &out->p, &out->n) < 0)
+    if (points_at(f, s, m, am, c, h, &out->p, &out->n) < 0)
         return -1;
     return matrix(out->p, out->n, &out->x, &out->y);
 }
@@ -605,8 +611,10 @@ json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics
     /* the trees are fitted on strided samples (the tuning's nine on fewer rows) so that a big
      * store's report stays within seconds; the regression and every AUC use all the customers */
     set tune = {0}, train_s = {0}, test_s = {0};
-    if (set_at(f, &s, &m, t - 3 * h, h, &fit3) < 0 || set_at(f, &s, &m, t - 2 * h, h, &train) < 0 ||
-        set_at(f, &s, &m, t - h, h, &test) < 0 || set_at(f, &s, &m, t, h, &now) < 0 ||
+    souk__analytics_amounts am; /* per currency, or every order converted (convert=1) */
+    if (souk__analytics_amounts_init(&am, f, s.ncurrencies, q) < 0 || set_at(f, &s, &m, &am, t - 3 * h, h, &fit3) < 0 ||
+        set_at(f, &s, &m, &am, t - 2 * h, h, &train) < 0 || set_at(f, &s, &m, &am, t - h, h, &test) < 0 ||
+        set_at(f, &s, &m, &am, t, h, &now) < 0 ||
         set_sample(&fit3, TUNE_ROWS_MAX, &tune) < 0 || set_sample(&train, FIT_ROWS_MAX, &train_s) < 0 ||
         set_sample(&test, FIT_ROWS_MAX, &test_s) < 0)
         goto done;
@@ -646,6 +654,7 @@ json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics
     qsort(now.p, now.n, sizeof *now.p, cmp_desc);
     out = souk__analytics_head(f, q, &m);
     char cut[11], cut2[11], cut3[11];
+    souk__analytics_amounts_head(&am, f, &s, INT32_MIN, t, out);
     json_object_set_new(out, "horizon_days", json_integer(h));
     json_object_set_new(out, "model", json_string(model_names[chosen]));
     json_object_set_new(out, "validation_cutoff", json_string(souk_analytics_format_day(t - 3 * h, cut3)));
@@ -679,6 +688,7 @@ json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics
     }
     json_object_set_new(out, "rows", rows);
 done:
+    souk__analytics_amounts_release(&am);
     free(sc);
     souk__analytics_gbdt_release(&served_trees);
     set_release(&tune);
