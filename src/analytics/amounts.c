@@ -1,5 +1,5 @@
 /*
- * amounts.c — how the one-thread reports (cohorts, RFM, churn, lifetime
+ * amounts.c — how the one-thread reports (cohorts, RFM, segments, churn, lifetime
  * value) read money: per currency, or converted into one currency with the
  * stored rates (fx.c), line by line at the rates of the line's day, so that
  * their figures agree with the converted KPIs to the minor unit.

@@ -135,7 +135,7 @@ static const uint64_t allowed[] = {
     [R_RFM] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |
               1u << P_OFFSET | 1u << P_FORMAT | 1u << P_CONVERT,
     [R_SEGMENTS] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL |
-                   1u << P_LIMIT | 1u << P_OFFSET | 1u << P_FORMAT | 1u << P_K,
+                   1u << P_LIMIT | 1u << P_OFFSET | 1u << P_FORMAT | 1u << P_K | 1u << P_CONVERT,
     [R_CHURN] = 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |
                 1u << P_OFFSET | 1u << P_FORMAT | 1u << P_HORIZON | 1u << P_CONVERT,
     [R_CLV] = 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |

@@ -1,5 +1,6 @@
 // Converted analytics beyond the KPIs (docs/analytics.md, "Currencies"): cohorts (revenue), RFM
-// (monetary), churn (its customers and monetary features) and lifetime value with convert=1, each
+// (monetary), k-means segments (revenue), churn (its customers and monetary features) and
+// lifetime value with convert=1, each
 // order converted into the asked currency at the stored rate of its own day, beside the
 // per-currency answers. Store currency USD. The fixture: four customers, orders on two days in
 // two different months (40 days ago, through a server whose clock is moved back, and today),
@@ -20,7 +21,7 @@ const months = (a, b) => (+b.slice(0, 4) - +a.slice(0, 4)) * 12 + (+b.slice(5, 7
 const money = (amount, currency = 'USD') => ({ amount, currency });
 const CARD = '4242424242424242';
 
-describe('analytics: convert=1 in cohorts, rfm, churn and clv', () => {
+describe('analytics: convert=1 in cohorts, rfm, segments, churn and clv', () => {
   let srv;
   const who = {};
   const t1 = Date.now() - 40 * DAY, t2 = Date.now();
@@ -128,6 +129,18 @@ describe('analytics: convert=1 in cohorts, rfm, churn and clv', () => {
     assert.equal(usd.converted, undefined);
   });
 
+  it('segments: the customers\' revenue converted before they are clustered', async () => {
+    const conv = must(await report(`segments?currency=USD&convert=1&k=2&${range()}`), 200);
+    assert.equal(conv.converted.unconverted_orders, 0);
+    const r = byCustomer(conv.rows);
+    assert.deepEqual([r[who.A.id].monetary, r[who.B.id].monetary, r[who.C.id].monetary, r[who.D.id].monetary], [1000, 4050, 2800, 2250]);
+    assert.deepEqual([r[who.B.id].frequency, r[who.C.id].frequency], [2, 2]);
+    assert.equal(conv.clusters.reduce((a, c) => a + c.revenue, 0), 1000 + 4050 + 2800 + 2250);
+    const eur = byCustomer(must(await report(`segments?currency=EUR&k=2&${range()}`), 200).rows);
+    assert.deepEqual([eur[who.B.id].monetary, eur[who.C.id].monetary, eur[who.D.id].monetary], [1800, 900, 900]);
+    assert.equal(eur[who.A.id], undefined);
+  });
+
   it('clv: transaction values converted at each day\'s rate', async () => {
     const conv = must(await report(`clv?currency=USD&convert=1&to=${iso(t2)}`), 200);
     assert.equal(conv.customers, 4);
@@ -144,13 +157,13 @@ describe('analytics: convert=1 in cohorts, rfm, churn and clv', () => {
     assert.equal(e[who.C.id].frequency, 0);
   });
 
-  it('convert=1 needs a known currency; segments do not take it; CSV has the converted rows', async () => {
-    for (const p of ['cohorts', 'rfm', 'churn', 'clv']) {
+  it('convert=1 needs a known currency; the funnel does not take it; CSV has the converted rows', async () => {
+    for (const p of ['cohorts', 'rfm', 'segments', 'churn', 'clv']) {
       expectError(await report(`${p}?convert=1`), 400, 'BAD_REQUEST', 'currency');
       expectError(await report(`${p}?currency=XXX&convert=1`), 400, 'BAD_REQUEST', 'currency');
       expectError(await report(`${p}?currency=USD&convert=yes`), 400, 'BAD_REQUEST', 'convert');
     }
-    expectError(await report('segments?currency=USD&convert=1'), 400, 'BAD_REQUEST', 'convert');
+    expectError(await report('funnel?currency=USD&convert=1'), 400, 'BAD_REQUEST', 'convert');
     // CSV of a converted report: the same rows
     const r = await api(srv, 'GET', `/api/v1/admin/analytics/rfm?currency=USD&convert=1&${range()}&format=csv`, { key: true });
     assert.equal(r.status, 200);
