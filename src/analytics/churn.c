@@ -258,9 +258,8 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
     int rc = -1;
     int64_t amount;
     if (!first || !last || !orders || !recent || !money || !after || !lastord || !r30 || !prev || !months || !prevday ||
-        !money90 || !units || !nlines || !decay30 || !decay120 || !prate || !orate || !distinct ||
-        !refunded || breadth(f, s, m, am, c, distinct, refunded) < 0 ||
-        return_rates(f, s, m, am, c, h, prate, orate) < 0)
+        !money90 || !units || !nlines || !decay30 || !decay120 || !prate || !orate || !distinct || !refunded ||
+        breadth(f, s, m, am, c, distinct, refunded) < 0 || return_rates(f, s, m, am, c, h, prate, orate) < 0)
         goto done;
     for (size_t i = 0; i < nc; i++) {
         first[i] = INT32_MAX;
@@ -614,9 +613,8 @@ json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics
     souk__analytics_amounts am; /* per currency, or every order converted (convert=1) */
     if (souk__analytics_amounts_init(&am, f, s.ncurrencies, q) < 0 || set_at(f, &s, &m, &am, t - 3 * h, h, &fit3) < 0 ||
         set_at(f, &s, &m, &am, t - 2 * h, h, &train) < 0 || set_at(f, &s, &m, &am, t - h, h, &test) < 0 ||
-        set_at(f, &s, &m, &am, t, h, &now) < 0 ||
-        set_sample(&fit3, TUNE_ROWS_MAX, &tune) < 0 || set_sample(&train, FIT_ROWS_MAX, &train_s) < 0 ||
-        set_sample(&test, FIT_ROWS_MAX, &test_s) < 0)
+        set_at(f, &s, &m, &am, t, h, &now) < 0 || set_sample(&fit3, TUNE_ROWS_MAX, &tune) < 0 ||
+        set_sample(&train, FIT_ROWS_MAX, &train_s) < 0 || set_sample(&test, FIT_ROWS_MAX, &test_s) < 0)
         goto done;
     double val_gbdt_tune;
     souk__analytics_gbdt_params gp = gbdt_tune(&tune, &train, &val_gbdt_tune);
@@ -664,13 +662,13 @@ json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics
     json_object_set_new(out, "test_customers", json_integer((json_int_t)test.n));
     json_object_set_new(out, "test_churn_rate", souk__analytics_ratio((double)churned, (double)test.n));
     json_object_set_new(out, "auc", auc_json(tst[chosen]));
-    json_object_set_new(
-        out, "models",
-        json_pack("{s:{s:o,s:o,s:f},s:{s:o,s:o,s:i,s:i,s:i,s:f,s:i},s:{s:o,s:o}}", model_names[0], "validation_auc",
-                  auc_json(val[0]), "test_auc", auc_json(tst[0]), "l2", l2, model_names[1], "validation_auc", auc_json(val[1]),
-                  "test_auc", auc_json(tst[1]), "trees", gp.trees, "depth", gp.depth, "min_leaf", gp.min_leaf,
-                  "shrinkage", gp.shrinkage, "bins", gp.bins, model_names[2], "validation_auc", auc_json(val[2]),
-                  "test_auc", auc_json(tst[2])));
+    json_object_set_new(out, "models",
+                        json_pack("{s:{s:o,s:o,s:f},s:{s:o,s:o,s:i,s:i,s:i,s:f,s:i},s:{s:o,s:o}}", model_names[0],
+                                  "validation_auc", auc_json(val[0]), "test_auc", auc_json(tst[0]), "l2", l2,
+                                  model_names[1], "validation_auc", auc_json(val[1]), "test_auc", auc_json(tst[1]),
+                                  "trees", gp.trees, "depth", gp.depth, "min_leaf", gp.min_leaf, "shrinkage",
+                                  gp.shrinkage, "bins", gp.bins, model_names[2], "validation_auc", auc_json(val[2]),
+                                  "test_auc", auc_json(tst[2])));
     json_t *coef = json_object();
     json_object_set_new(coef, "intercept", json_real(final.w[0]));
     for (int j = 0; j < NF; j++)
