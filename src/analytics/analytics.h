@@ -275,7 +275,7 @@ typedef struct souk_analytics_query {
     int horizon;           /* churn: days without a purchase that make a churner (0 = 90) */
     int k;                 /* segments: clusters (2..SOUK_ANALYTICS_SEG_K_LIMIT); 0 = chosen by silhouette */
     int threads;           /* scan threads (1..8; 0 = 2) */
-    /* kpis and timeseries: with FX (the stored rates of the store currency,
+    /* every report but the funnel: with FX (the stored rates of the store currency,
      * fx.h), every order's amounts converted into CURRENCY_CODE at the rate in
      * effect on the order's day instead of that currency's orders only
      * (docs/currencies.md); NULL: per currency */

@@ -130,16 +130,16 @@ static const uint64_t allowed[] = {
     [R_TIMESERIES] = 1u << P_FROM | 1u << P_TO | 1u << P_GRAN | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR |
                      1u << P_CHANNEL | 1u << P_FORMAT | 1u << P_CONVERT,
     [R_FUNNEL] = 1u << P_FROM | 1u << P_TO | 1u << P_STEPS | 1u << P_PER | 1u << P_FORMAT,
-    [R_COHORTS] =
-        1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_FORMAT,
+    [R_COHORTS] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL |
+                  1u << P_FORMAT | 1u << P_CONVERT,
     [R_RFM] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |
-              1u << P_OFFSET | 1u << P_FORMAT,
+              1u << P_OFFSET | 1u << P_FORMAT | 1u << P_CONVERT,
     [R_SEGMENTS] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL |
-                   1u << P_LIMIT | 1u << P_OFFSET | 1u << P_FORMAT | 1u << P_K,
+                   1u << P_LIMIT | 1u << P_OFFSET | 1u << P_FORMAT | 1u << P_K | 1u << P_CONVERT,
     [R_CHURN] = 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |
-                1u << P_OFFSET | 1u << P_FORMAT | 1u << P_HORIZON,
+                1u << P_OFFSET | 1u << P_FORMAT | 1u << P_HORIZON | 1u << P_CONVERT,
     [R_CLV] = 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |
-              1u << P_OFFSET | 1u << P_FORMAT | 1u << P_HORIZON,
+              1u << P_OFFSET | 1u << P_FORMAT | 1u << P_HORIZON | 1u << P_CONVERT,
 };
 _Static_assert(sizeof allowed / sizeof allowed[0] == R_CLV + 1, "a parameter list per report");
 

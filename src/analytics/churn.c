@@ -32,7 +32,7 @@
 #include "core/id.h"
 #include "core/banned.h"
 
-#define NF 20 /* features */
+#define NF 22 /* features */
 
 static const char *const feature_names[NF] = {"log_recency_days",
                                               "log_orders",
@@ -53,7 +53,9 @@ static const char *const feature_names[NF] = {"log_recency_days",
                                               "orders_decayed_30_days",
                                               "orders_decayed_120_days",
                                               "products_return_rate",
-                                              "own_return_rate"};
+                                              "own_return_rate",
+                                              "log_distinct_products",
+                                              "refund_share"};
 
 typedef struct point {
     int32_t customer;
@@ -99,7 +101,7 @@ static bool returned(const cust_day *days, size_t lo, size_t end, int32_t d, int
  * shrunk towards the overall share. Only days up to C are read: no label
  * of the window after C leaks in. 0, or -1 out of memory. */
 static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
-                        int32_t c, int32_t h, double *product, double *own)
+                        souk__analytics_amounts *am, int32_t c, int32_t h, double *product, double *own)
 {
     size_t nc = s->customers ? s->customers : 1, np = s->products ? s->products : 1, nd = 0, cap = 1024;
     cust_day *days = malloc(cap * sizeof *days);
@@ -107,6 +109,7 @@ static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap
     double *pn = calloc(np, sizeof *pn), *pr = calloc(np, sizeof *pr), *on = calloc(nc, sizeof *on),
            *orr = calloc(nc, sizeof *orr), *lines = calloc(nc, sizeof *lines);
     int rc = -1;
+    int64_t amount;
     if (!days || !start || !pn || !pr || !on || !orr || !lines)
         goto done;
     int32_t lastorder = -1;
@@ -114,7 +117,7 @@ static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap
         const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = ch->customer[r], d = ch->day[r];
-        if (k < 0 || d > c || !souk__analytics_line_ok(ch, r, m) || ch->order[r] == lastorder)
+        if (k < 0 || d > c || !souk__analytics_amounts_line(am, ch, r, m, &amount) || ch->order[r] == lastorder)
             continue;
         lastorder = ch->order[r];
         if (nd == cap) {
@@ -146,7 +149,7 @@ static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap
         const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = ch->customer[r], d = ch->day[r], p = ch->product[r];
-        if (k < 0 || p < 0 || d > c - h || !souk__analytics_line_ok(ch, r, m))
+        if (k < 0 || p < 0 || d > c - h || !souk__analytics_amounts_line(am, ch, r, m, &amount))
             continue;
         pn[p]++;
         pr[p] += returned(days, start[k], start[k + 1], d, h);
@@ -159,7 +162,7 @@ static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap
         const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = ch->customer[r], d = ch->day[r], p = ch->product[r];
-        if (k < 0 || d > c || !souk__analytics_line_ok(ch, r, m))
+        if (k < 0 || d > c || !souk__analytics_amounts_line(am, ch, r, m, &amount))
             continue;
         double n0 = p >= 0 ? pn[p] : 0, r0 = p >= 0 ? pr[p] : 0;
         product[k] += (r0 + RATE_PRIOR_PRODUCT * overall) / (n0 + RATE_PRIOR_PRODUCT);
@@ -179,10 +182,63 @@ done:
     return rc;
 }
 
+/* Per customer, up to day C: DISTINCT[k] the distinct products of K's lines,
+ * REFUNDED[k] the refunds (of K's orders, gone through by C) in minor units.
+ * 0, or -1 out of memory. */
+static int breadth(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
+                   souk__analytics_amounts *am, int32_t c, int64_t *distinct, int64_t *refunded)
+{
+    size_t nc = s->customers ? s->customers : 1, n = 0, cap = 1024;
+    cust_day *cp = malloc(cap * sizeof *cp);
+    int64_t amount;
+    if (!cp)
+        return -1;
+    memset(distinct, 0, nc * sizeof *distinct);
+    memset(refunded, 0, nc * sizeof *refunded);
+    for (size_t i = 0; i < s->lines; i++) {
+        const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i);
+        int32_t k = ch->customer[r];
+        if (k < 0 || ch->day[r] > c || !souk__analytics_amounts_line(am, ch, r, m, &amount))
+            continue;
+        if (n == cap) {
+            cust_day *nn = realloc(cp, cap * 2 * sizeof *nn);
+            if (!nn) {
+                free(cp);
+                return -1;
+            }
+            cp = nn;
+            cap *= 2;
+        }
+        cp[n++] = (cust_day){k, ch->product[r]}; /* the product in the day's place */
+    }
+    qsort(cp, n, sizeof *cp, cmp_cust_day);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || cp[i].customer != cp[i - 1].customer || cp[i].day != cp[i - 1].day)
+            distinct[cp[i].customer]++;
+    free(cp);
+    for (size_t i = 0; i < s->refunds; i++) {
+        const souk_analytics_refund_chunk *rc = SOUK_ANALYTICS_RC(f, i);
+        size_t r = SOUK_ANALYTICS_ROW_OF(i);
+        int32_t o = rc->order[r];
+        if (rc->day[r] > c || o < 0 || (size_t)o >= s->orders)
+            continue;
+        const souk_analytics_order_chunk *oc = SOUK_ANALYTICS_OC(f, (size_t)o);
+        size_t orow = SOUK_ANALYTICS_ROW_OF((size_t)o);
+        int32_t k = oc->customer[orow];
+        int64_t back;
+        if (k < 0 || (size_t)k >= nc || oc->day[orow] > c ||
+            souk__analytics_amounts_order(am, oc->currency[orow], oc->day[orow], rc->amount[r], m, &back) < 0)
+            continue;
+        refunded[k] += back; /* at the rates of its order's day, as the KPIs convert refunds */
+    }
+    return 0;
+}
+
 /* The customers with a purchase up to day C (within the filter) as points
  * into *OUT (N); labels from (C, C + H]. 0, or -1 out of memory. */
 static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
-                     int32_t c, int32_t h, point **out, size_t *n)
+                     souk__analytics_amounts *am, int32_t c, int32_t h, point **out, size_t *n)
 {
     size_t nc = s->customers ? s->customers : 1;
     int32_t *first = malloc(nc * sizeof *first), *last = malloc(nc * sizeof *last), *lastord = NULL;
@@ -195,13 +251,15 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
     double *decay30 = calloc(nc, sizeof *decay30), *decay120 = calloc(nc, sizeof *decay120);
     double *prate = malloc(nc * sizeof *prate), *orate = malloc(nc * sizeof *orate);
     uint8_t *after = calloc(nc, 1);
+    int64_t *distinct = malloc(nc * sizeof *distinct), *refunded = malloc(nc * sizeof *refunded);
     lastord = malloc(nc * sizeof *lastord);
     *out = NULL;
     *n = 0;
     int rc = -1;
+    int64_t amount;
     if (!first || !last || !orders || !recent || !money || !after || !lastord || !r30 || !prev || !months || !prevday ||
-        !money90 || !units || !nlines || !decay30 || !decay120 || !prate || !orate ||
-        return_rates(f, s, m, c, h, prate, orate) < 0)
+        !money90 || !units || !nlines || !decay30 || !decay120 || !prate || !orate || !distinct || !refunded ||
+        breadth(f, s, m, am, c, distinct, refunded) < 0 || return_rates(f, s, m, am, c, h, prate, orate) < 0)
         goto done;
     for (size_t i = 0; i < nc; i++) {
         first[i] = INT32_MAX;
@@ -212,7 +270,7 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
         const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = ch->customer[r], d = ch->day[r];
-        if (k < 0 || !souk__analytics_line_ok(ch, r, m))
+        if (k < 0 || !souk__analytics_amounts_line(am, ch, r, m, &amount))
             continue;
         if (d > c) {
             if (d <= c + h)
@@ -224,11 +282,11 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
             first[k] = d;
         if (d > last[k])
             last[k] = d;
-        money[k] += ch->amount[r];
+        money[k] += amount;
         units[k] += ch->quantity[r];
         nlines[k]++;
         if (d > c - 90)
-            money90[k] += ch->amount[r];
+            money90[k] += amount;
         if (lastord[k] != ch->order[r]) {
             if (orders[k]) /* orders come in time order: the one before ended on BEFORE */
                 prevday[k] = before;
@@ -278,6 +336,8 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
         q->x[17] = decay120[k];
         q->x[18] = prate[k];
         q->x[19] = orate[k];
+        q->x[20] = log1p((double)distinct[k]);
+        q->x[21] = money[k] > 0 ? fmin(1.0, (double)refunded[k] / (double)money[k]) : 0;
         q->label = !after[k];
         q->score = 0;
     }
@@ -302,6 +362,8 @@ done:
     free(prate);
     free(orate);
     free(after);
+    free(distinct);
+    free(refunded);
     return rc;
 }
 
@@ -333,11 +395,11 @@ typedef struct set {
     uint8_t *y;
 } set;
 
-static int set_at(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m, int32_t c,
-                  int32_t h, set *out)
+static int set_at(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
+                  souk__analytics_amounts *am, int32_t c, int32_t h, set *out)
 {
     memset(out, 0, sizeof *out);
-    if (points_at(f, s, m, c, h, &out->p, &out->n) < 0)
+    if (points_at(f, s, m, am, c, h, &out->p, &out->n) < 0)
         return -1;
     return matrix(out->p, out->n, &out->x, &out->y);
 }
@@ -369,21 +431,42 @@ static void set_release(set *st)
     free(st->y);
 }
 
-/* The AUC on TEST of the logistic regression fitted on TRAIN (-1 when a
- * set lacks a class; -2 out of memory). */
-static double logit_auc(const set *train, const set *test)
+/* The probabilities on TEST of the logistic regression fitted on TRAIN into
+ * SC (TEST->n), with the penalty L2. 0, or -1 when TRAIN is empty. */
+static int logit_scores(const set *train, const set *test, double l2, double *sc)
 {
     souk__analytics_logit md;
-    if (souk__analytics_logit_fit(&md, train->x, train->y, train->n, NF) < 0)
-        return -2;
-    double *sc = malloc((test->n ? test->n : 1) * sizeof *sc);
-    if (!sc)
-        return -2;
+    if (!train->n || souk__analytics_logit_fit_l2(&md, train->x, train->y, train->n, NF, l2) < 0)
+        return -1;
     for (size_t i = 0; i < test->n; i++)
         sc[i] = souk__analytics_logit_predict(&md, test->x + i * NF);
-    double a = train->n ? souk__analytics_auc(sc, test->y, test->n) : -1;
-    free(sc);
-    return a;
+    return 0;
+}
+
+/* The regression's penalties the validation chooses from (per row, on the
+ * squared weights of standardised features): from almost none to strong
+ * enough to pull twenty correlated weights well towards 0. */
+static const double grid_l2[] = {1e-3, 1e-2, 1e-1, 1.0};
+
+/* The penalty of grid_l2 whose fit on TRAIN ranks VALID best (the first,
+ * i.e. the weakest, of equal ones); its scores on VALID into SC and its
+ * AUC into *BEST (-1 when VALID cannot judge: the weakest). */
+static double logit_tune(const set *train, const set *valid, double *sc, double *best)
+{
+    double chosen = grid_l2[0];
+    *best = -1;
+    for (size_t k = 0; k < sizeof grid_l2 / sizeof grid_l2[0]; k++) {
+        if (logit_scores(train, valid, grid_l2[k], sc) < 0)
+            break;
+        double a = souk__analytics_auc(sc, valid->y, valid->n);
+        if (a > *best + 1e-9) {
+            *best = a;
+            chosen = grid_l2[k];
+        }
+    }
+    if (logit_scores(train, valid, chosen, sc) < 0)
+        *best = -1;
+    return chosen;
 }
 
 /* The grid the trees' settings are chosen from on the validation window:
@@ -437,6 +520,30 @@ done:
     return a;
 }
 
+/* The probabilities on TEST of the trees fitted on TRAIN with P into SC
+ * (TEST->n). 0, or -1 (no rows, or out of memory). */
+static int gbdt_scores(const set *train, const set *test, const souk__analytics_gbdt_params *p, double *sc)
+{
+    souk__analytics_gbdt md;
+    if (!train->n || souk__analytics_gbdt_fit(&md, p, train->x, train->y, train->n, NF) < 0)
+        return -1;
+    for (size_t i = 0; i < test->n; i++)
+        sc[i] = souk__analytics_gbdt_predict(&md, test->x + i * NF, -1);
+    souk__analytics_gbdt_release(&md);
+    return 0;
+}
+
+/* The AUCs on SET's labels of the scores A, B and their mean (written into
+ * MEAN): AUC[0..3) (-1 when a class is empty or a score is missing). */
+static void three_aucs(const set *st, const double *a, const double *b, double *mean, double auc[3])
+{
+    for (size_t i = 0; i < st->n; i++)
+        mean[i] = 0.5 * (a[i] + b[i]);
+    auc[0] = souk__analytics_auc(a, st->y, st->n);
+    auc[1] = souk__analytics_auc(b, st->y, st->n);
+    auc[2] = souk__analytics_auc(mean, st->y, st->n);
+}
+
 /* Chooses the trees' settings by their AUC on VALID when fitted on TRAIN
  * (the first best wins: fewer rounds, shallower trees, bigger leaves
  * first); *BEST gets that AUC (-1 when VALID cannot judge: the defaults;
@@ -471,6 +578,9 @@ static souk__analytics_gbdt_params gbdt_tune(const set *train, const set *valid,
     return chosen;
 }
 
+/* The models, in the order a validation tie prefers them. */
+static const char *const model_names[3] = {"logistic_regression", "gradient_boosted_trees", "average"};
+
 static int cmp_desc(const void *a, const void *b)
 {
     const point *x = a, *y = b;
@@ -496,48 +606,69 @@ json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics
     set fit3 = {0}, train = {0}, test = {0}, now = {0};
     json_t *out = NULL;
     souk__analytics_gbdt served_trees = {0};
+    double *sc = NULL;
     /* the trees are fitted on strided samples (the tuning's nine on fewer rows) so that a big
      * store's report stays within seconds; the regression and every AUC use all the customers */
     set tune = {0}, train_s = {0}, test_s = {0};
-    if (set_at(f, &s, &m, t - 3 * h, h, &fit3) < 0 || set_at(f, &s, &m, t - 2 * h, h, &train) < 0 ||
-        set_at(f, &s, &m, t - h, h, &test) < 0 || set_at(f, &s, &m, t, h, &now) < 0 ||
-        set_sample(&fit3, TUNE_ROWS_MAX, &tune) < 0 || set_sample(&train, FIT_ROWS_MAX, &train_s) < 0 ||
-        set_sample(&test, FIT_ROWS_MAX, &test_s) < 0)
+    souk__analytics_amounts am; /* per currency, or every order converted (convert=1) */
+    if (souk__analytics_amounts_init(&am, f, s.ncurrencies, q) < 0 || set_at(f, &s, &m, &am, t - 3 * h, h, &fit3) < 0 ||
+        set_at(f, &s, &m, &am, t - 2 * h, h, &train) < 0 || set_at(f, &s, &m, &am, t - h, h, &test) < 0 ||
+        set_at(f, &s, &m, &am, t, h, &now) < 0 || set_sample(&fit3, TUNE_ROWS_MAX, &tune) < 0 ||
+        set_sample(&train, FIT_ROWS_MAX, &train_s) < 0 || set_sample(&test, FIT_ROWS_MAX, &test_s) < 0)
         goto done;
-    double val_logit = logit_auc(&fit3, &train), val_gbdt;
-    souk__analytics_gbdt_params gp = gbdt_tune(&tune, &train, &val_gbdt);
-    double test_logit = logit_auc(&train, &test), test_gbdt = gbdt_auc(&train_s, &test, &gp, NULL);
-    if (val_logit < -1 || val_gbdt < -1 || test_logit < -1 || test_gbdt < -1)
+    double val_gbdt_tune;
+    souk__analytics_gbdt_params gp = gbdt_tune(&tune, &train, &val_gbdt_tune);
+    if (val_gbdt_tune < -1)
         goto done;
-    bool trees = val_gbdt > val_logit; /* the trees serve only when they beat the regression on validation */
+    /* validation and test scores of each model and of their mean: AUC[window][model] */
+    size_t nmax = train.n > test.n ? train.n : test.n;
+    sc = malloc(6 * (nmax ? nmax : 1) * sizeof *sc);
+    if (!sc)
+        goto done;
+    double *vl = sc, *vg = vl + nmax, *vm = vg + nmax, *tl = vm + nmax, *tg = tl + nmax, *tm = tg + nmax;
+    double val[3] = {-1, -1, -1}, tst[3] = {-1, -1, -1};
+    double val_logit, l2 = logit_tune(&fit3, &train, vl, &val_logit);
+    if (val_logit >= 0 && gbdt_scores(&tune, &train, &gp, vg) == 0)
+        three_aucs(&train, vl, vg, vm, val);
+    if (logit_scores(&train, &test, l2, tl) == 0 && gbdt_scores(&train_s, &test, &gp, tg) == 0)
+        three_aucs(&test, tl, tg, tm, tst);
+    /* the best on validation serves; a tie goes to the simpler (regression, trees, their mean) */
+    int chosen = 0;
+    for (int k = 1; k < 3; k++)
+        if (val[k] > val[chosen] + 1e-9)
+            chosen = k;
     size_t churned = 0;
     for (size_t i = 0; i < test.n; i++)
         churned += test.y[i];
     souk__analytics_logit final; /* the latest labelled window scores today's customers */
-    souk__analytics_logit_fit(&final, test.x, test.y, test.n, NF);
-    if (trees && souk__analytics_gbdt_fit(&served_trees, &gp, test_s.x, test_s.y, test_s.n, NF) < 0)
+    souk__analytics_logit_fit_l2(&final, test.x, test.y, test.n, NF, l2);
+    if (chosen > 0 && souk__analytics_gbdt_fit(&served_trees, &gp, test_s.x, test_s.y, test_s.n, NF) < 0)
         goto done;
-    for (size_t i = 0; i < now.n; i++)
-        now.p[i].score = trees ? souk__analytics_gbdt_predict(&served_trees, now.x + i * NF, -1)
-                               : souk__analytics_logit_predict(&final, now.x + i * NF);
+    for (size_t i = 0; i < now.n; i++) {
+        double pl = souk__analytics_logit_predict(&final, now.x + i * NF);
+        double pg = chosen > 0 ? souk__analytics_gbdt_predict(&served_trees, now.x + i * NF, -1) : pl;
+        now.p[i].score = chosen == 0 ? pl : chosen == 1 ? pg : 0.5 * (pl + pg);
+    }
     qsort(now.p, now.n, sizeof *now.p, cmp_desc);
     out = souk__analytics_head(f, q, &m);
     char cut[11], cut2[11], cut3[11];
+    souk__analytics_amounts_head(&am, f, &s, INT32_MIN, t, out);
     json_object_set_new(out, "horizon_days", json_integer(h));
-    json_object_set_new(out, "model", json_string(trees ? "gradient_boosted_trees" : "logistic_regression"));
+    json_object_set_new(out, "model", json_string(model_names[chosen]));
     json_object_set_new(out, "validation_cutoff", json_string(souk_analytics_format_day(t - 3 * h, cut3)));
     json_object_set_new(out, "train_cutoff", json_string(souk_analytics_format_day(t - 2 * h, cut)));
     json_object_set_new(out, "test_cutoff", json_string(souk_analytics_format_day(t - h, cut2)));
     json_object_set_new(out, "train_customers", json_integer((json_int_t)train.n));
     json_object_set_new(out, "test_customers", json_integer((json_int_t)test.n));
     json_object_set_new(out, "test_churn_rate", souk__analytics_ratio((double)churned, (double)test.n));
-    json_object_set_new(out, "auc", auc_json(trees ? test_gbdt : test_logit));
+    json_object_set_new(out, "auc", auc_json(tst[chosen]));
     json_object_set_new(out, "models",
-                        json_pack("{s:{s:o,s:o},s:{s:o,s:o,s:i,s:i,s:i,s:f,s:i}}", "logistic_regression",
-                                  "validation_auc", auc_json(val_logit), "test_auc", auc_json(test_logit),
-                                  "gradient_boosted_trees", "validation_auc", auc_json(val_gbdt), "test_auc",
-                                  auc_json(test_gbdt), "trees", gp.trees, "depth", gp.depth, "min_leaf", gp.min_leaf,
-                                  "shrinkage", gp.shrinkage, "bins", gp.bins));
+                        json_pack("{s:{s:o,s:o,s:f},s:{s:o,s:o,s:i,s:i,s:i,s:f,s:i},s:{s:o,s:o}}", model_names[0],
+                                  "validation_auc", auc_json(val[0]), "test_auc", auc_json(tst[0]), "l2", l2,
+                                  model_names[1], "validation_auc", auc_json(val[1]), "test_auc", auc_json(tst[1]),
+                                  "trees", gp.trees, "depth", gp.depth, "min_leaf", gp.min_leaf, "shrinkage",
+                                  gp.shrinkage, "bins", gp.bins, model_names[2], "validation_auc", auc_json(val[2]),
+                                  "test_auc", auc_json(tst[2])));
     json_t *coef = json_object();
     json_object_set_new(coef, "intercept", json_real(final.w[0]));
     for (int j = 0; j < NF; j++)
@@ -555,6 +686,8 @@ json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics
     }
     json_object_set_new(out, "rows", rows);
 done:
+    souk__analytics_amounts_release(&am);
+    free(sc);
     souk__analytics_gbdt_release(&served_trees);
     set_release(&tune);
     set_release(&train_s);

@@ -40,21 +40,30 @@ int souk_analytics_clv_summary(const souk_analytics_facts *f, const souk_analyti
     *out = NULL;
     *nout = 0;
     size_t n = 0;
+    souk__analytics_amounts am;
+    int64_t amount;
+    if (souk__analytics_amounts_init(&am, f, s.ncurrencies, q) < 0) {
+        souk__analytics_amounts_release(&am);
+        return -1;
+    }
     for (size_t i = 0; i < s.lines; i++) {
         const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
-        n += ch->customer[r] >= 0 && ch->day[r] <= end && souk__analytics_line_ok(ch, r, &m);
+        n += ch->customer[r] >= 0 && ch->day[r] <= end && souk__analytics_amounts_line(&am, ch, r, &m, &amount);
     }
     txn *t = malloc((n ? n : 1) * sizeof *t);
-    if (!t)
+    if (!t) {
+        souk__analytics_amounts_release(&am);
         return -1;
+    }
     size_t k = 0;
     for (size_t i = 0; i < s.lines && k < n; i++) {
         const souk_analytics_line_chunk *ch = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
-        if (ch->customer[r] >= 0 && ch->day[r] <= end && souk__analytics_line_ok(ch, r, &m))
-            t[k++] = (txn){ch->customer[r], ch->day[r], ch->amount[r]};
+        if (ch->customer[r] >= 0 && ch->day[r] <= end && souk__analytics_amounts_line(&am, ch, r, &m, &amount))
+            t[k++] = (txn){ch->customer[r], ch->day[r], amount};
     }
+    souk__analytics_amounts_release(&am);
     qsort(t, k, sizeof *t, by_customer_day);
     size_t cap = 0;
     souk_analytics_clv_customer *c = NULL;
@@ -139,6 +148,12 @@ json_t *souk_analytics_clv(const souk_analytics_facts *f, const souk_analytics_q
     out = souk__analytics_head(f, q, &m);
     if (!out)
         goto done;
+    {
+        souk__analytics_amounts hd; /* a converted answer says how many orders had no rate */
+        if (souk__analytics_amounts_init(&hd, f, s.ncurrencies, q) == 0)
+            souk__analytics_amounts_head(&hd, f, &s, INT32_MIN, q->to, out);
+        souk__analytics_amounts_release(&hd);
+    }
     json_object_set_new(out, "horizon_days", json_integer(h));
     json_object_set_new(out, "customers", json_integer((json_int_t)n));
     json_object_set_new(out, "fitted_customers", json_integer((json_int_t)ns));

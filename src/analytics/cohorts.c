@@ -37,7 +37,9 @@ json_t *souk_analytics_cohorts(const souk_analytics_facts *f, const souk_analyti
     uint64_t *active = calloc(nc * 2, sizeof *active);
     int64_t *revenue = calloc((size_t)nm * (size_t)nm, sizeof *revenue);
     int64_t *count = calloc((size_t)nm * (size_t)nm, sizeof *count);
-    if (!first || !active || !revenue || !count) {
+    souk__analytics_amounts am0;
+    if (souk__analytics_amounts_init(&am0, f, s.ncurrencies, q) < 0 || !first || !active || !revenue || !count) {
+        souk__analytics_amounts_release(&am0);
         free(first);
         free(active);
         free(revenue);
@@ -50,20 +52,23 @@ json_t *souk_analytics_cohorts(const souk_analytics_facts *f, const souk_analyti
         const souk_analytics_line_chunk *c = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t cust = c->customer[r];
-        if (cust >= 0 && c->day[r] < first[cust] && souk__analytics_line_ok(c, r, &m))
+        int64_t amount;
+        if (cust >= 0 && c->day[r] < first[cust] && souk__analytics_amounts_line(&am0, c, r, &m, &amount))
             first[cust] = c->day[r];
     }
     for (size_t i = 0; i < s.lines; i++) {
         const souk_analytics_line_chunk *c = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t cust = c->customer[r];
-        if (cust < 0 || first[cust] == INT32_MAX || c->day[r] > q->to || !souk__analytics_line_ok(c, r, &m))
+        int64_t amount;
+        if (cust < 0 || first[cust] == INT32_MAX || c->day[r] > q->to ||
+            !souk__analytics_amounts_line(&am0, c, r, &m, &amount))
             continue;
         int cm = month_of(first[cust]) - m0, am = month_of(c->day[r]) - m0;
         if (cm < 0 || cm >= nm || am < cm || am >= nm)
             continue;
         active[(size_t)cust * 2 + (size_t)(am >> 6)] |= 1ULL << (am & 63);
-        revenue[cm * nm + (am - cm)] += c->amount[r];
+        revenue[cm * nm + (am - cm)] += amount;
     }
     for (size_t cust = 0; cust < s.customers; cust++) {
         if (first[cust] == INT32_MAX)
@@ -76,6 +81,8 @@ json_t *souk_analytics_cohorts(const souk_analytics_facts *f, const souk_analyti
                 count[cm * nm + (am - cm)]++;
     }
     json_t *out = souk__analytics_head(f, q, &m), *rows = json_array();
+    souk__analytics_amounts_head(&am0, f, &s, INT32_MIN, q->to, out);
+    souk__analytics_amounts_release(&am0);
     for (int cm = 0; cm < nm; cm++) {
         int64_t size = count[cm * nm];
         if (!size)

@@ -104,6 +104,43 @@ typedef struct souk__analytics_conv_memo {
 int souk__analytics_conv_amount_memo(const souk__analytics_conv *c, souk__analytics_conv_memo *m, int cur, int32_t day,
                                      int64_t amount, int64_t *out);
 
+/* How a one-thread report reads the amounts of its lines (amounts.c): per
+ * currency (the match's currency only, as stored) or, when the query has
+ * stored rates (q->fx, convert=1), every convertible currency's lines,
+ * each converted into the query's currency at the rates of its day, as the
+ * KPIs do. */
+typedef struct souk__analytics_amounts {
+    bool converting;
+    souk__analytics_conv conv;
+    souk__analytics_conv_memo memo;
+} souk__analytics_amounts;
+
+/* Sets A up for Q over the NCUR currencies of F. 0, or -1 (memory, or a
+ * target currency that is not a known code); release A either way. */
+int souk__analytics_amounts_init(souk__analytics_amounts *a, const souk_analytics_facts *f, int ncur,
+                                 const souk_analytics_query *q);
+void souk__analytics_amounts_release(souk__analytics_amounts *a);
+
+/* Whether line R of chunk C is in the report — M's filters, and its currency
+ * M's or (converting) any that converts — and then its amount in the
+ * report's currency into *AMOUNT. */
+bool souk__analytics_amounts_line(souk__analytics_amounts *a, const souk_analytics_line_chunk *c, size_t r,
+                                  const souk_analytics_match *m, int64_t *amount);
+
+/* Whether an order of currency CUR counts in the report (see _line). */
+bool souk__analytics_amounts_currency(const souk__analytics_amounts *a, int cur, const souk_analytics_match *m);
+
+/* AMOUNT of an order of currency CUR on DAY in the report's currency into
+ * *OUT (a refund: at its order's day). 0, or -1 when it does not count. */
+int souk__analytics_amounts_order(souk__analytics_amounts *a, int cur, int32_t day, int64_t amount,
+                                  const souk_analytics_match *m, int64_t *out);
+
+/* When converting, sets OUT's "converted" member as the KPIs do: how, and
+ * the orders of days [FROM, TO] left out for want of a rate, with their
+ * currencies. Nothing otherwise. */
+void souk__analytics_amounts_head(const souk__analytics_amounts *a, const souk_analytics_facts *f,
+                                  const souk_analytics_snap *s, int32_t from, int32_t to, json_t *out);
+
 /* The bucket start of DAY for granularity G (0 day, 1 ISO week, 2 month),
  * and the first day of the next bucket. */
 int32_t souk__analytics_bucket(int32_t day, int g);
@@ -163,6 +200,11 @@ typedef struct souk__analytics_logit {
 /* Fits MD to the rows X (N × NF, row-major) and labels Y (0/1) by Newton's
  * method with a small L2 penalty. 0, or -1 when NF is out of 1..24. */
 int souk__analytics_logit_fit(souk__analytics_logit *md, const double *x, const uint8_t *y, size_t n, int nf);
+
+/* The same with the penalty L2 (≥ 0) per row on the squared standardised
+ * weights: the loss is the mean log-loss + L2/2 · Σ w². */
+int souk__analytics_logit_fit_l2(souk__analytics_logit *md, const double *x, const uint8_t *y, size_t n, int nf,
+                                 double l2);
 
 /* MD's probability of label 1 for the row X (NF values). */
 double souk__analytics_logit_predict(const souk__analytics_logit *md, const double *x);

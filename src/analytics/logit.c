@@ -17,7 +17,7 @@
 #include "core/banned.h"
 
 #define NP_MAX (SOUK_ANALYTICS_LOGIT_FEATURES_MAX + 1)
-#define L2 1e-3       /* penalty on the coefficients, per row */
+#define L2 1e-3       /* the default penalty on the coefficients, per row */
 #define NEWTON_MAX 25 /* iterations */
 
 static double zval(const souk__analytics_logit *md, const double *x, int j)
@@ -69,6 +69,12 @@ static int solve(int np, double a[NP_MAX][NP_MAX], double *b)
 
 int souk__analytics_logit_fit(souk__analytics_logit *md, const double *x, const uint8_t *y, size_t n, int nf)
 {
+    return souk__analytics_logit_fit_l2(md, x, y, n, nf, L2);
+}
+
+int souk__analytics_logit_fit_l2(souk__analytics_logit *md, const double *x, const uint8_t *y, size_t n, int nf,
+                                 double l2)
+{
     memset(md, 0, sizeof *md);
     if (nf < 1 || nf > SOUK_ANALYTICS_LOGIT_FEATURES_MAX)
         return -1;
@@ -101,8 +107,8 @@ int souk__analytics_logit_fit(souk__analytics_logit *md, const double *x, const 
             }
         }
         for (int a = 1; a < np; a++) {
-            g[a] += L2 * (double)n * md->w[a];
-            h[a][a] += L2 * (double)n;
+            g[a] += l2 * (double)n * md->w[a];
+            h[a][a] += l2 * (double)n;
         }
         h[0][0] += 1e-9;
         if (solve(np, h, g) < 0)

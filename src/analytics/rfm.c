@@ -89,8 +89,12 @@ json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_q
     souk__analytics_match(f, &s, q, &m);
     size_t nc = s.customers ? s.customers : 1;
     cust *all = calloc(nc, sizeof *all);
-    if (!all)
+    souk__analytics_amounts am;
+    if (souk__analytics_amounts_init(&am, f, s.ncurrencies, q) < 0 || !all) {
+        souk__analytics_amounts_release(&am);
+        free(all);
         return NULL;
+    }
     for (size_t c = 0; c < nc; c++) {
         all[c].index = (int32_t)c;
         all[c].last = INT32_MIN;
@@ -100,7 +104,8 @@ json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_q
         const souk_analytics_line_chunk *c = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = c->customer[r];
-        if (k < 0 || c->day[r] < q->from || c->day[r] > q->to || !souk__analytics_line_ok(c, r, &m))
+        int64_t amount;
+        if (k < 0 || c->day[r] < q->from || c->day[r] > q->to || !souk__analytics_amounts_line(&am, c, r, &m, &amount))
             continue;
         cust *u = &all[k];
         if (c->day[r] > u->last)
@@ -109,7 +114,7 @@ json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_q
             u->last_order = c->order[r];
             u->orders++;
         }
-        u->revenue += c->amount[r];
+        u->revenue += amount;
     }
     size_t n = 0;
     for (size_t c = 0; c < s.customers; c++)
@@ -129,6 +134,8 @@ json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_q
             }
     }
     json_t *out = souk__analytics_head(f, q, &m), *rows = json_array(), *segs = json_array();
+    souk__analytics_amounts_head(&am, f, &s, q->from, q->to, out);
+    souk__analytics_amounts_release(&am);
     json_object_set_new(out, "customers", json_integer((json_int_t)n));
     for (int k = 0; k < 10; k++)
         json_array_append_new(segs, json_pack("{s:s,s:I,s:o,s:I}", "segment", segment_names[k], "customers",

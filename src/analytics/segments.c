@@ -180,15 +180,17 @@ static int cmp_rev(const void *a, const void *b)
 /* The customers of the range and slice into ALL (indexed by customer),
  * with their revenue in the slice's top categories (TOP, NTOP). */
 static void gather(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_query *q,
-                   const souk_analytics_match *m, cust *all, int64_t (*catrev)[2], int32_t *top, int *ntop)
+                   const souk_analytics_match *m, souk__analytics_amounts *am, cust *all, int64_t (*catrev)[2],
+                   int32_t *top, int *ntop)
 {
     size_t ncat = s->categories;
+    int64_t amount;
     for (size_t i = 0; i < s->lines; i++) {
         const souk_analytics_line_chunk *c = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         if (c->customer[r] >= 0 && c->category[r] >= 0 && c->day[r] >= q->from && c->day[r] <= q->to &&
-            souk__analytics_line_ok(c, r, m))
-            catrev[c->category[r]][0] += c->amount[r];
+            souk__analytics_amounts_line(am, c, r, m, &amount))
+            catrev[c->category[r]][0] += amount;
     }
     for (size_t c = 0; c < ncat; c++)
         catrev[c][1] = (int64_t)c;
@@ -203,7 +205,7 @@ static void gather(const souk_analytics_facts *f, const souk_analytics_snap *s, 
         const souk_analytics_line_chunk *c = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = c->customer[r];
-        if (k < 0 || c->day[r] < q->from || c->day[r] > q->to || !souk__analytics_line_ok(c, r, m))
+        if (k < 0 || c->day[r] < q->from || c->day[r] > q->to || !souk__analytics_amounts_line(am, c, r, m, &amount))
             continue;
         cust *u = &all[k];
         if (!u->orders || c->day[r] > u->last)
@@ -212,10 +214,10 @@ static void gather(const souk_analytics_facts *f, const souk_analytics_snap *s, 
             u->last_order = c->order[r];
             u->orders++;
         }
-        u->revenue += c->amount[r];
+        u->revenue += amount;
         for (int j = 0; j < *ntop; j++)
             if (c->category[r] == top[j])
-                u->cat[j] += c->amount[r];
+                u->cat[j] += amount;
     }
 }
 
@@ -231,11 +233,12 @@ json_t *souk_analytics_segments(const souk_analytics_facts *f, const souk_analyt
     double *x = NULL, *d2 = NULL;
     int *label = NULL, *slabel = NULL;
     json_t *out = NULL;
-    if (!all || !catrev)
+    souk__analytics_amounts am; /* per currency, or every order converted (convert=1) */
+    if (souk__analytics_amounts_init(&am, f, s.ncurrencies, q) < 0 || !all || !catrev)
         goto done;
     int32_t top[SEG_CATEGORIES];
     int ntop;
-    gather(f, &s, q, &m, all, catrev, top, &ntop);
+    gather(f, &s, q, &m, &am, all, catrev, top, &ntop);
     size_t n = 0;
     for (size_t c = 0; c < s.customers; c++)
         if (all[c].orders) {
@@ -309,6 +312,8 @@ json_t *souk_analytics_segments(const souk_analytics_facts *f, const souk_analyt
         }
     }
     out = souk__analytics_head(f, q, &m);
+    if (out)
+        souk__analytics_amounts_head(&am, f, &s, q->from, q->to, out);
     json_object_set_new(out, "customers", json_integer((json_int_t)n));
     json_object_set_new(out, "k", k ? json_integer(k) : json_null());
     json_object_set_new(out, "silhouette", k ? souk__analytics_ratio(best, 1) : json_null());
@@ -343,6 +348,7 @@ json_t *souk_analytics_segments(const souk_analytics_facts *f, const souk_analyt
     }
     json_object_set_new(out, "rows", rows);
 done:
+    souk__analytics_amounts_release(&am);
     free(all);
     free(catrev);
     free(x);

@@ -56,6 +56,43 @@ static int64_t stock_id(const char *code)
     return (int64_t)(hsh >> 2) + 1;
 }
 
+/* A placed order or a cancellation of a customer, for attaching the
+ * cancellations to orders as refunds once the file is read. */
+typedef struct placed {
+    int64_t user, at, id; /* id: the order's, or the cancelled amount (minor units) */
+} placed;
+
+static int cmp_placed(const void *a, const void *b)
+{
+    const placed *x = a, *y = b;
+    if (x->user != y->user)
+        return x->user < y->user ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Adds each cancellation of CANCELS (N) as a refund of its customer's
+ * latest order placed at or before it (ORDERS, M of them, sorted by
+ * cmp_placed); a cancellation before any order of its customer is left
+ * out. 0, or -1 out of memory. */
+static int attach_cancels(souk_analytics_facts *f, const placed *orders, size_t m, const placed *cancels, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t lo = 0, hi = m; /* the first order after the cancellation */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (cmp_placed(&orders[mid], &cancels[i]) <= 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == 0 || orders[lo - 1].user != cancels[i].user)
+            continue;
+        if (souk_analytics_add_refund(f, (int64_t)i + 1, orders[lo - 1].id, cancels[i].at, cancels[i].id) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Fills the empty facts F from PATH (see souk_eval_retail_open); 0, or -1 after printing why. */
 static int retail_facts(souk_analytics_facts *f, const char *path, int32_t *last, size_t *norders, size_t *nlines)
 {
@@ -67,7 +104,8 @@ static int retail_facts(souk_analytics_facts *f, const char *path, int32_t *last
     static const char *names[5] = {"InvoiceNo", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"};
     int ci[5], rc = -1, c, stock;
     souk_analytics_line_in *lines = NULL;
-    size_t n = 0, cap = 0;
+    placed *orders = NULL, *cancels = NULL;
+    size_t n = 0, cap = 0, no = 0, ocap = 0, ncan = 0, ccap = 0;
     char cur[32] = "";
     int64_t user = 0, at = 0, next_id = 1;
     *last = INT32_MIN;
@@ -107,6 +145,12 @@ static int retail_facts(souk_analytics_facts *f, const char *path, int32_t *last
                     pthread_mutex_unlock(&f->write_mu);
                     goto done;
                 }
+                if (souk_grow(&orders, &ocap, no + 1, sizeof *orders) < 0) {
+                    fprintf(stderr, "souk: out of memory\n");
+                    pthread_mutex_unlock(&f->write_mu);
+                    goto done;
+                }
+                orders[no++] = (placed){user, at, o.order_id};
                 int32_t d = souk_analytics_tz_day(&f->tz, at);
                 *last = d > *last ? d : *last;
                 (*norders)++;
@@ -124,6 +168,16 @@ static int retail_facts(souk_analytics_facts *f, const char *path, int32_t *last
         char *end;
         double cid = cust ? strtod(cust, &end) : 0, q = qty ? atof(qty) : 0, p = price ? atof(price) : 0;
         int64_t us;
+        if (inv[0] == 'C' && cust && *cust && !*end && cid > 0 && q < 0 && p > 0 && date &&
+            souk_time_parse(date, dlen, &us) == 0) { /* a return: a refund of the customer's order before it */
+            if (souk_grow(&cancels, &ccap, ncan + 1, sizeof *cancels) < 0) {
+                fprintf(stderr, "souk: out of memory\n");
+                pthread_mutex_unlock(&f->write_mu);
+                goto done;
+            }
+            cancels[ncan++] = (placed){(int64_t)cid, us, llround(-q * p * 100)};
+            continue;
+        }
         if (inv[0] == 'C' || !cust || !*cust || *end || cid <= 0 || q <= 0 || p <= 0 || !date ||
             souk_time_parse(date, dlen, &us) < 0)
             continue;
@@ -137,9 +191,17 @@ static int retail_facts(souk_analytics_facts *f, const char *path, int32_t *last
         lines[n++] = (souk_analytics_line_in){stock_id(stock >= 0 ? souk_csv_field(r, (size_t)stock, NULL) : NULL), 0,
                                               0, (int64_t)q, llround(q * p * 100)};
     }
+    qsort(orders, no, sizeof *orders, cmp_placed);
+    if (attach_cancels(f, orders, no, cancels, ncan) < 0) {
+        fprintf(stderr, "souk: out of memory\n");
+        pthread_mutex_unlock(&f->write_mu);
+        goto done;
+    }
     pthread_mutex_unlock(&f->write_mu);
     rc = 0;
 done:
+    free(orders);
+    free(cancels);
     free(lines);
     souk_csv_free(r);
     return rc;
@@ -269,8 +331,9 @@ int souk_eval_churn(int argc, char **argv)
     printf("validation: fitted at %s, judged at %s (labels up to %s, before the test window)\n",
            json_string_value(json_object_get(j, "validation_cutoff")),
            json_string_value(json_object_get(j, "train_cutoff")), json_string_value(json_object_get(j, "test_cutoff")));
-    printf("logistic regression:    validation AUC %s, test AUC %s\n", auc_text(json_object_get(lr, "validation_auc")),
-           auc_text(json_object_get(lr, "test_auc")));
+    printf("logistic regression:    validation AUC %s, test AUC %s (L2 %g)\n",
+           auc_text(json_object_get(lr, "validation_auc")), auc_text(json_object_get(lr, "test_auc")),
+           json_number_value(json_object_get(lr, "l2")));
     printf("gradient-boosted trees: validation AUC %s, test AUC %s (%lld trees, depth %lld, min leaf %lld, shrinkage "
            "%.2f, %lld bins)\n",
            auc_text(json_object_get(gb, "validation_auc")), auc_text(json_object_get(gb, "test_auc")),
@@ -279,7 +342,10 @@ int souk_eval_churn(int argc, char **argv)
            (long long)json_integer_value(json_object_get(gb, "min_leaf")),
            json_number_value(json_object_get(gb, "shrinkage")),
            (long long)json_integer_value(json_object_get(gb, "bins")));
-    printf("model (the better on validation): %s\n", json_string_value(json_object_get(j, "model")));
+    json_t *av = json_object_get(models, "average");
+    printf("their average:          validation AUC %s, test AUC %s\n", auc_text(json_object_get(av, "validation_auc")),
+           auc_text(json_object_get(av, "test_auc")));
+    printf("model (the best on validation): %s\n", json_string_value(json_object_get(j, "model")));
     if (json_is_number(auc))
         printf("AUC %.4f\n", json_number_value(auc));
     else
