@@ -47,7 +47,7 @@ static void cli_problem(void *ctx, uint64_t line, const char *handle, const char
                 (unsigned long long)line, handle, field, message);
 }
 
-static void cli_progress(void *ctx, const souk_exchange_stats *s, uint64_t bytes, uint64_t total, bool final)
+static bool cli_progress(void *ctx, const souk_exchange_stats *s, uint64_t bytes, uint64_t total, bool final)
 {
     cli_report *c = ctx;
     double secs = (double)(souk_time_mono_us() - c->started) / 1e6;
@@ -56,6 +56,7 @@ static void cli_progress(void *ctx, const souk_exchange_stats *s, uint64_t bytes
              (unsigned long long)(s->created + s->updated + s->unchanged + s->failed),
              secs > 0 ? (double)s->rows / secs : 0.0);
     souk_cli_progress(stderr, "importing", bytes, total, tail, final);
+    return true;
 }
 
 static int import_shopify(souk_config *cfg, const char *path, const char *errors_path, size_t batch)

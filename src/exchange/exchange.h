@@ -41,8 +41,10 @@ typedef struct souk_exchange_stats {
 } souk_exchange_stats;
 
 /* Called after each committed batch and at the end (FINAL): S so far, and
- * BYTES of TOTAL (0 = unknown) of the input read. */
-typedef void (*souk_exchange_progress_fn)(void *ctx, const souk_exchange_stats *s, uint64_t bytes, uint64_t total,
+ * BYTES of TOTAL (0 = unknown) of the input read. Returns true to go on;
+ * false stops the import there (what was committed stays, the import
+ * fails with "stopped by its caller"). */
+typedef bool (*souk_exchange_progress_fn)(void *ctx, const souk_exchange_stats *s, uint64_t bytes, uint64_t total,
                                           bool final);
 
 typedef struct souk_exchange_import_opts {

@@ -26,6 +26,7 @@ typedef struct run_ctx {
     json_t *problems;
     int64_t problem_count;
     int64_t last_write_us;
+    bool lease_lost; /* another worker took the job over: stop, write nothing more */
 } run_ctx;
 
 static json_t *stats_json(const souk_exchange_stats *s)
@@ -45,18 +46,23 @@ static void job_problem(void *ctx, uint64_t line, const char *handle, const char
                                                      "field", field, "message", message));
 }
 
-static void job_progress(void *ctx, const souk_exchange_stats *s, uint64_t bytes, uint64_t total, bool final)
+static bool job_progress(void *ctx, const souk_exchange_stats *s, uint64_t bytes, uint64_t total, bool final)
 {
     run_ctx *c = ctx;
+    /* an import may outlast the job's lease: renew it as the batches commit */
+    if (souk_job_keep_alive(c->db) == SOUK_JOB_LEASE_LOST) {
+        c->lease_lost = true;
+        return false;
+    }
     int64_t now = souk_time_now_us();
     if (final || now - c->last_write_us < 250000)
-        return; /* the last one is written with the report; otherwise at most 4 a second */
+        return true; /* the last one is written with the report; otherwise at most 4 a second */
     c->last_write_us = now;
     json_t *j = stats_json(s);
     char *stats = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     if (!stats)
-        return;
+        return true;
     (void)total;
     souk_store_update_tx(c->db,
                          "UPDATE import_runs SET bytes_done = $2, stats = $3, problem_count = $4, updated_at = $5 "
@@ -64,6 +70,7 @@ static void job_progress(void *ctx, const souk_exchange_stats *s, uint64_t bytes
                          SOUK_ARGS(SOUK_I64(c->id), SOUK_I64((int64_t)bytes), SOUK_TEXT(stats),
                                    SOUK_I64(c->problem_count), SOUK_I64(now)));
     free(stats);
+    return true;
 }
 
 static int import_job(souk_store *db, const json_t *payload, char *err, size_t errlen)
@@ -102,6 +109,14 @@ static int import_job(souk_store *db, const json_t *payload, char *err, size_t e
                                        .progress = job_progress,
                                        .progress_ctx = &c};
         rc = souk_exchange_shopify_import(db, csv, &o, &s, why, sizeof why);
+    }
+    if (c.lease_lost) { /* the worker that has the job now records the run's outcome */
+        souk_csv_free(csv);
+        free(body);
+        json_decref(c.problems);
+        snprintf(err, errlen, "import run %lld: the job's lease ran out and another worker took it over",
+                 (long long)c.id);
+        return -1;
     }
     bool failed = rc != 0;
     uint64_t total = csv ? souk_csv_total_bytes(csv) : 0;

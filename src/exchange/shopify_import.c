@@ -302,8 +302,11 @@ static int flush(importer *im, souk_csv *r, bool final)
     }
     im->n = 0;
     souk_arena_reset(&im->rows);
-    if (im->o->progress)
-        im->o->progress(im->o->progress_ctx, im->s, souk_csv_bytes_read(r), souk_csv_total_bytes(r), final);
+    if (im->o->progress &&
+        !im->o->progress(im->o->progress_ctx, im->s, souk_csv_bytes_read(r), souk_csv_total_bytes(r), final)) {
+        snprintf(im->err, sizeof im->err, "stopped by its caller");
+        return -1;
+    }
     return 0;
 }
 

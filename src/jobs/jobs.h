@@ -55,6 +55,23 @@ typedef struct souk_res souk_res;
  * stopping, it counts as a failure. */
 #define SOUK_JOB_INTERRUPTED 1
 
+/* What souk_job_keep_alive returns when the running job is no longer this
+ * worker's (its lease ran out and another worker claimed it). */
+#define SOUK_JOB_LEASE_LOST 2
+
+/* From inside a job function (souk_job_fn, on its worker thread): keeps the
+ * job's lease. When more than a quarter of SOUK_JOB_LEASE_US has passed
+ * since the claim or the last renewal, sets the job's lease to now +
+ * SOUK_JOB_LEASE_US in a short write transaction of its own on DB (the
+ * worker's connection, outside any transaction); otherwise does nothing.
+ * A job that may run longer than its lease (an import, a training run)
+ * calls it as it goes, e.g. with each progress report. Returns 0 (the job
+ * is still this worker's), SOUK_JOB_LEASE_LOST (another worker has it: stop
+ * at once, write nothing more, and return -1 with a reason), or a negative
+ * souk_db_status (the renewal could not be written: carry on, it is asked
+ * again at the next call). Outside a job function: 0, and nothing is done. */
+int souk_job_keep_alive(souk_store *db);
+
 /* A job function, run on a worker thread with that worker's connection DB,
  * outside any transaction (it may run its own souk_store_tx). PAYLOAD is
  * borrowed. Returns 0 = done, -1 = failed: write a reason into ERR (ERRLEN

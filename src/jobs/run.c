@@ -1,7 +1,8 @@
 /*
  * run.c — one job, start to end: claim it, run its function outside any
- * transaction with the worker's connection, record the outcome at the time
- * the function ended.
+ * transaction with the worker's connection (renewing its lease when the
+ * function asks: souk_job_keep_alive), record the outcome at the time the
+ * function ended.
  */
 #include "jobs/internal.h"
 
@@ -10,6 +11,32 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "core/banned.h"
+
+/* The job this thread is running (between claim and outcome), for
+ * souk_job_keep_alive, and when its lease was last set. */
+static _Thread_local struct {
+    const souk__job *job;
+    int64_t leased_at;
+} running;
+
+int souk_job_keep_alive(souk_store *db)
+{
+    const souk__job *j = running.job;
+    int64_t now = souk_time_now_us();
+    if (!j || now - running.leased_at < SOUK_JOB_LEASE_US / 4)
+        return 0;
+    int64_t n = souk_store_update_tx(db,
+                                     "UPDATE jobs SET locked_until = $4, updated_at = $5 "
+                                     "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
+                                     SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(j->token), SOUK_I64(j->attempts),
+                                               SOUK_I64(now + SOUK_JOB_LEASE_US), SOUK_I64(now)));
+    if (n < 0)
+        return (int)n;
+    if (n == 0)
+        return SOUK_JOB_LEASE_LOST;
+    running.leased_at = now;
+    return 0;
+}
 
 int souk__jobs_run_one(souk_store *db, int64_t now, const char *token)
 {
@@ -29,7 +56,10 @@ int souk__jobs_run_one(souk_store *db, int64_t now, const char *token)
         if (!json_is_object(payload)) {
             snprintf(err, sizeof err, "payload is not a JSON object");
         } else {
+            running.job = &j;
+            running.leased_at = now; /* the claim set locked_until = NOW + the lease */
             rc = k.fn(db, payload, err, sizeof err);
+            running.job = NULL;
             err[sizeof err - 1] = '\0';
             /* an interruption counts as one only when the workers are really stopping */
             if (rc != 0 && (rc != SOUK_JOB_INTERRUPTED || !souk_jobs_stopping()))

@@ -320,6 +320,14 @@ int souk_rec_train_run(souk_store *db, const souk_rec_train_opts *o, int64_t *ve
     return 0;
 }
 
+/* After each ALS iteration of a training job: keeps the job's lease (a run
+ * may outlast it); stops the run when another worker has taken the job. */
+static int job_keep_alive(void *ctx, unsigned iteration, unsigned total, double loss)
+{
+    (void)iteration, (void)total, (void)loss;
+    return souk_job_keep_alive(ctx) == SOUK_JOB_LEASE_LOST ? -1 : 0;
+}
+
 static int train_job(souk_store *db, const json_t *payload, char *err, size_t errlen)
 {
     souk_rec_train_opts o;
@@ -330,6 +338,8 @@ static int train_job(souk_store *db, const json_t *payload, char *err, size_t er
     }
     o.threads = 1; /* beside a serving process: leave it a core */
     o.actor = "job";
+    o.progress = job_keep_alive;
+    o.progress_ctx = db;
     /* a store without behaviour events yet: nothing to learn, and no failed version every night */
     int64_t since =
         souk_time_now_us() - (int64_t)(o.window_days ? o.window_days : SOUK_REC_WINDOW_DAYS) * 86400 * 1000000;

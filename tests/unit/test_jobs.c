@@ -336,6 +336,59 @@ static void test_kind_options(void **state)
     assert_non_null(strstr(seen.error[3], "lease expired"));
 }
 
+/* a long job keeps its lease; once another worker has it, it is told so */
+static int keep_alive_seen[3];
+
+static int job_keeps_alive(souk_store *db, const json_t *payload, char *err, size_t errlen)
+{
+    (void)payload, (void)err, (void)errlen;
+    /* claimed (in the test) two minutes ago: more than a quarter of the lease has passed */
+    keep_alive_seen[0] = souk_job_keep_alive(db);
+    keep_alive_seen[2] = (int)(q64(db, "SELECT locked_until FROM jobs WHERE kind = 't.long'") / 1000000);
+    /* just renewed: the next call writes nothing */
+    keep_alive_seen[1] = souk_job_keep_alive(db);
+    return 0;
+}
+
+static void test_keep_alive(void **state)
+{
+    souk_test_db *f = *state;
+    assert_int_equal(souk_job_keep_alive(f->db), 0); /* outside a job: nothing */
+    assert_int_equal(souk_job_register("t.long", job_keeps_alive, 3), 0);
+    int64_t claimed = souk_time_now_us() - INT64_C(120) * 1000000;
+    assert_int_equal(enqueue(f->db, "t.long", NULL, claimed, NULL), 0);
+    int64_t before = souk_time_now_us();
+    assert_int_equal(souk__jobs_run_one(f->db, claimed, "t:1:w0"), 1);
+    assert_int_equal(keep_alive_seen[0], 0);
+    assert_int_equal(keep_alive_seen[1], 0);
+    /* the lease was moved from claim + lease to now + lease */
+    assert_true((int64_t)keep_alive_seen[2] >= (before + SOUK_JOB_LEASE_US) / 1000000 - 1);
+    assert_int_equal(q64(f->db, "SELECT count(*) FROM jobs WHERE state = 'done'"), 1);
+}
+
+static int job_lost_lease(souk_store *db, const json_t *payload, char *err, size_t errlen)
+{
+    (void)payload;
+    souk_store_update_tx(db, "UPDATE jobs SET locked_by = 'other:1:w0', attempts = attempts + 1 WHERE kind = 't.lost'",
+                         NULL);
+    keep_alive_seen[2] = souk_job_keep_alive(db);
+    snprintf(err, errlen, "lost its lease");
+    return -1;
+}
+
+static void test_keep_alive_lost(void **state)
+{
+    souk_test_db *f = *state;
+    assert_int_equal(souk_job_register("t.lost", job_lost_lease, 3), 0);
+    int64_t claimed = souk_time_now_us() - INT64_C(120) * 1000000;
+    assert_int_equal(enqueue(f->db, "t.lost", NULL, claimed, NULL), 0);
+    keep_alive_seen[2] = -99;
+    assert_int_equal(souk__jobs_run_one(f->db, claimed, "t:1:w0"), 1);
+    assert_int_equal(keep_alive_seen[2], SOUK_JOB_LEASE_LOST);
+    /* the other worker's claim stands: the lost worker's failure was not recorded over it */
+    assert_int_equal(q64(f->db, "SELECT count(*) FROM jobs WHERE state = 'running' AND locked_by = 'other:1:w0'"), 1);
+}
+
 /* refuses to finish until the workers stop, then says so */
 static _Atomic int blocking, wait_for_stop;
 
@@ -877,6 +930,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schedule_once_per_due_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_list_and_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_alive_lost, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
