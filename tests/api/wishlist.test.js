@@ -38,6 +38,15 @@ describe('wishlists', () => {
     assert.fail(`not seen in time: ${what}`);
   }
   const customer = (marketing = true) => register(srv, { name: 'Wish Ful', marketing_opt_in: marketing });
+  /** A barrier for the stock.changed subscriber: a new customer's wished-for variant comes back and
+   * its mail is awaited, so every stock event committed before has been handled. */
+  async function stockSettled() {
+    const who = await customer();
+    const p = await product(srv, { title: 'Wish barrier', variants: [{ price: 100, stock: 0 }], wh });
+    must(await add(who, { variant_id: p.variants[0].id }), 201);
+    await setStock(p.variants[0], 1);
+    await mailsEventually(who.email, 1, 'the barrier mail');
+  }
 
   before(async () => {
     srv = await startServer({});
@@ -179,12 +188,22 @@ describe('wishlists', () => {
     assert.ok(first[0].body.includes(`/p/${p.product.slug}`));
     assert.match(first[0].body, /\/wishlist\/unsubscribe\?t=u\d+\.[A-Za-z0-9_-]+/);
     assert.equal((await list(who)).items[0].available, true);
-    // sold out and back again within the week: no second mail
+    // sold out (and seen so) and back again within the week: no second mail
     await setStock(p.variants[0], 0);
+    await stockSettled();
     await setStock(p.variants[0], 2);
     await setStock(s.variants[0], 1); // handled after the restock above
     await mailsEventually(sentinel.email, 1, 'the sentinel mail');
     assert.equal((await mailsTo(who.email)).length, 1, 'one alert per item per week');
+    // another customer wishing for the same variant has a week of their own
+    const late = await customer();
+    must(await add(late, { variant_id: p.variants[0].id }), 201);
+    await setStock(p.variants[0], 0);
+    await stockSettled();
+    await setStock(p.variants[0], 3);
+    await mailsEventually(late.email, 1, 'the other customer\'s mail');
+    await stockSettled();
+    assert.equal((await mailsTo(who.email)).length, 1, 'still one for the first customer');
   });
 
   it('a price drop sends a mail with the old and new price; a rise does not', async () => {
@@ -228,6 +247,7 @@ describe('wishlists', () => {
     expectError(await api(srv, 'POST', '/api/v1/wishlists/unsubscribe', { body: { token: forged } }), 404, 'NOT_FOUND');
     must(await api(srv, 'POST', '/api/v1/wishlists/unsubscribe', { body: { token } }), 200); // again: harmless
     await setStock(q.variants[0], 1); // would alert `who`, who unsubscribed
+    await stockSettled();
     await setStock(s.variants[0], 1);
     await mailsEventually(sentinel.email, 1, 'the sentinel mail');
     assert.equal((await mailsTo(who.email)).length, 1, 'nothing after unsubscribing');
