@@ -384,8 +384,15 @@ int souk_wishlist_purge_guests(souk_store *db, int64_t now_us, int limit)
     return r < 0 ? r : (int)c.n;
 }
 
-int souk_wishlist_erase_tx(souk_store *db, int64_t user)
+json_t *souk_wishlist_export_json(souk_store *db, int64_t user)
 {
+    json_t *out = NULL;
+    return souk_wishlist_json(db, &(souk_wishlist_owner){.user_id = user}, "", &out) == SOUK_OK ? out : NULL;
+}
+
+int souk_wishlist_erase_tx(souk_store *db, int64_t user, const char *email)
+{
+    (void)email;
     int r = souk_store_exec(db, "DELETE FROM wishlist_items WHERE wishlist_id IN (SELECT id FROM wishlists WHERE user_id = $1)",
                             SOUK_ARGS(SOUK_I64(user)));
     if (r >= 0)

@@ -119,9 +119,14 @@ souk_err souk_wishlist_unsubscribe_tx(souk_store *db, const char *token, int64_t
  * Returns SOUK_OK or a storage error. */
 souk_err souk_wishlist_alerts_set_tx(souk_store *db, int64_t user, bool on);
 
-/* GDPR erasure: deletes USER's list, items, alerts and opt-out (inside the
- * caller's transaction). Returns 0 or a negative souk_db_status. */
-int souk_wishlist_erase_tx(souk_store *db, int64_t user);
+/* GDPR erasure (an identity privacy step): deletes USER's list, items,
+ * alerts and opt-out inside the caller's transaction; EMAIL is not used
+ * (nothing here is kept by address). Returns 0 or a negative souk_db_status. */
+int souk_wishlist_erase_tx(souk_store *db, int64_t user, const char *email);
+
+/* GDPR export (an identity privacy step): USER's list as souk_wishlist_json
+ * shows it, without prices (new reference; NULL on error). */
+json_t *souk_wishlist_export_json(souk_store *db, int64_t user);
 
 /* ---- pure rules (shared with the unit test) ---- */
 

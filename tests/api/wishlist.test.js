@@ -12,7 +12,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
-import { register } from './lib/auth_util.js';
+import { register, sqlite } from './lib/auth_util.js';
 import { warehouse, product, must } from './lib/orders_util.js';
 import { Browser, inputValue } from './lib/web_util.js';
 import { sleep } from './lib/util.js';
@@ -255,5 +255,22 @@ describe('wishlists', () => {
     // alerts on again through the API
     must(await as(who, 'PUT', '/api/v1/users/me/wishlist/alerts', { enabled: true }), 200);
     assert.equal((await list(who)).alerts, true);
+  });
+
+  it('the export holds the list; erasure deletes it with its alerts', async () => {
+    const who = await customer();
+    const p = await product(srv, { title: 'Wish lamp shade', variants: [{ price: 1200, stock: 0 }], wh });
+    must(await add(who, { variant_id: p.variants[0].id }), 201);
+    must(await as(who, 'POST', '/api/v1/users/me/wishlist/share'), 201);
+    await setStock(p.variants[0], 1);
+    await mailsEventually(who.email, 1, 'the alert');
+    const exp = must(await as(who, 'GET', '/api/v1/users/me/export'), 200);
+    assert.equal(exp.wishlist.count, 1);
+    assert.equal(exp.wishlist.items[0].variant_id, p.variants[0].id);
+    const before = `select (select count(*) from wishlists w join users u on u.id = w.user_id where u.email = '${who.email}')`;
+    assert.equal(sqlite(srv.dbPath, before), '1');
+    must(await api(srv, 'DELETE', '/api/v1/users/me', { key: who.access, body: { password: who.password } }), 204);
+    const left = sqlite(srv.dbPath, `select (select count(*) from wishlists w join users u on u.id = w.user_id where u.status = 'deleted') + (select count(*) from wishlist_alerts a join users u on u.id = a.user_id where u.status = 'deleted')`);
+    assert.equal(left, '0');
   });
 });
