@@ -61,7 +61,8 @@ static void items_html(souk_buf *b, const json_t *items, const char *csrf)
 {
     if (!json_array_size(items)) {
         SOUK_HTML_LIT(b, "<p id=\"wishlist-empty\">Nothing here yet. Find something you like and choose "
-                         "\xe2\x80\x9c" "Add to wishlist\xe2\x80\x9d on its page.</p>\n");
+                         "\xe2\x80\x9c"
+                         "Add to wishlist\xe2\x80\x9d on its page.</p>\n");
         return;
     }
     SOUK_HTML_LIT(b, "<ul class=\"wishlist\" id=\"wishlist-items\">\n");
@@ -303,7 +304,8 @@ int souk_web_wishlist_alerts(souk_req *req, souk_res *res)
 int souk_web_wishlist_shared(souk_req *req, souk_res *res)
 {
     json_t *list = NULL;
-    souk_err e = souk_wishlist_shared_json(req->store, req->nparams ? req->params[0] : NULL, req->config->currency, &list);
+    souk_err e =
+        souk_wishlist_shared_json(req->store, req->nparams ? req->params[0] : NULL, req->config->currency, &list);
     if (e == SOUK_E_NOT_FOUND)
         return souk__web_error(req, res, 404, "No such wishlist",
                                "This link does not lead to a wishlist: it may have been stopped by its owner.");

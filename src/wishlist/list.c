@@ -79,8 +79,9 @@ static int item_now(souk_store *db, int64_t product, int64_t variant, const char
 {
     bool no_price = false;
     int r = souk_store_one(db,
-                           "SELECT " SOUK__WISHLIST_PRICE("i.currency") ", " SOUK__WISHLIST_AVAILABLE
-                           " FROM (SELECT $1 AS product_id, $2 AS variant_id, $3 AS currency) i",
+                           "SELECT " SOUK__WISHLIST_PRICE(
+                               "i.currency") ", " SOUK__WISHLIST_AVAILABLE
+                                             " FROM (SELECT $1 AS product_id, $2 AS variant_id, $3 AS currency) i",
                            SOUK_ARGS(SOUK_I64(product), SOUK_I64(variant), SOUK_TEXT(currency)),
                            SOUK_COLS(SOUK_COL_NULLABLE(SOUK_COL_I64(price), &no_price), SOUK_COL_I64(available)));
     if (r < 0)
@@ -125,7 +126,8 @@ souk_err souk_wishlist_add_tx(souk_store *db, const souk_wishlist_owner *owner, 
         *why = "No such wishlist.";
         return SOUK_E_NOT_FOUND;
     }
-    r = souk_store_one(db, "SELECT id FROM wishlist_items WHERE wishlist_id = $1 AND product_id = $2 AND variant_id = $3",
+    r = souk_store_one(db,
+                       "SELECT id FROM wishlist_items WHERE wishlist_id = $1 AND product_id = $2 AND variant_id = $3",
                        SOUK_ARGS(SOUK_I64(list), SOUK_I64(product), SOUK_I64(variant)), SOUK_COLS(SOUK_COL_I64(item)));
     if (r < 0)
         return souk_store_dberr(r);
@@ -187,10 +189,10 @@ static souk_err items_json(souk_store *db, int64_t list, const char *currency, b
     souk_stmt *st = souk_store_query(
         db,
         "SELECT i.id, i.product_id, i.variant_id, i.created_at, p.slug, p.title, p.active, "
-        "(SELECT cv.variant_title FROM wishlist_catalog_variants cv WHERE cv.variant_id = i.variant_id), "
-        SOUK__WISHLIST_PRICE("$2") ", " SOUK__WISHLIST_AVAILABLE " "
-        "FROM wishlist_items i JOIN wishlist_catalog_products p ON p.product_id = i.product_id "
-        "WHERE i.wishlist_id = $1 ORDER BY i.created_at DESC, i.id DESC",
+        "(SELECT cv.variant_title FROM wishlist_catalog_variants cv WHERE cv.variant_id = i.variant_id), " SOUK__WISHLIST_PRICE(
+            "$2") ", " SOUK__WISHLIST_AVAILABLE " "
+                  "FROM wishlist_items i JOIN wishlist_catalog_products p ON p.product_id = i.product_id "
+                  "WHERE i.wishlist_id = $1 ORDER BY i.created_at DESC, i.id DESC",
         SOUK_ARGS(SOUK_I64(list), SOUK_TEXT(currency)));
     int r;
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
@@ -199,16 +201,18 @@ static souk_err items_json(souk_store *db, int64_t list, const char *currency, b
         const char *vt = souk_stmt_text(st, 7, NULL);
         json_t *o = json_object();
         if (ids)
-            json_object_set_new(o, "id", json_string(souk_id_format(SOUK_PREFIX_WISHLIST_ITEM, souk_stmt_i64(st, 0), id)));
+            json_object_set_new(o, "id",
+                                json_string(souk_id_format(SOUK_PREFIX_WISHLIST_ITEM, souk_stmt_i64(st, 0), id)));
         json_object_set_new(o, "product_id", json_string(souk_id_format("prod", souk_stmt_i64(st, 1), pid)));
         json_object_set_new(o, "variant_id", variant ? json_string(souk_id_format("var", variant, vid)) : json_null());
         json_object_set_new(o, "title", json_string(souk_stmt_text(st, 5, NULL) ? souk_stmt_text(st, 5, NULL) : ""));
         json_object_set_new(o, "variant_title", variant && vt ? json_string(vt) : json_null());
         json_object_set_new(o, "slug", json_string(souk_stmt_text(st, 4, NULL) ? souk_stmt_text(st, 4, NULL) : ""));
-        json_object_set_new(o, "price",
-                            souk_stmt_is_null(st, 8)
-                                ? json_null()
-                                : json_pack("{s:I,s:s}", "amount", (json_int_t)souk_stmt_i64(st, 8), "currency", currency));
+        json_object_set_new(
+            o, "price",
+            souk_stmt_is_null(st, 8)
+                ? json_null()
+                : json_pack("{s:I,s:s}", "amount", (json_int_t)souk_stmt_i64(st, 8), "currency", currency));
         json_object_set_new(o, "available", json_boolean(souk_stmt_i64(st, 6) && souk_stmt_i64(st, 9) > 0));
         json_object_set_new(o, "active", json_boolean(souk_stmt_i64(st, 6) != 0));
         json_object_set_new(o, "added_at", json_string(souk_time_format(souk_stmt_i64(st, 3), at)));
@@ -295,8 +299,9 @@ souk_err souk_wishlist_guest_create_tx(souk_store *db, char token[SOUK_WISHLIST_
     souk__wishlist_token_new(token);
     souk__wishlist_hash(token, hex);
     int64_t now = souk_time_now_us();
-    int r = souk_store_exec(db, "INSERT INTO wishlists (id, guest_hash, created_at, updated_at) VALUES ($1, $2, $3, $3)",
-                            SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_TEXT(hex), SOUK_I64(now)));
+    int r =
+        souk_store_exec(db, "INSERT INTO wishlists (id, guest_hash, created_at, updated_at) VALUES ($1, $2, $3, $3)",
+                        SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_TEXT(hex), SOUK_I64(now)));
     return souk_store_dberr(r);
 }
 
@@ -326,14 +331,15 @@ static souk_err merge_body(souk_store *db, void *arg)
     int64_t room = SOUK_WISHLIST_ITEMS_MAX - count;
     /* the guest's items not on the customer's list yet, oldest first, as many as fit; the
      * rows move (keeping their baselines), the rest go with the guest list */
-    int64_t n = room <= 0 ? 0
-                          : souk_store_update(db,
-                                              "UPDATE wishlist_items SET wishlist_id = $2 WHERE id IN ("
-                                              "SELECT g.id FROM wishlist_items g WHERE g.wishlist_id = $1 AND NOT EXISTS ("
-                                              "SELECT 1 FROM wishlist_items u WHERE u.wishlist_id = $2 "
-                                              "AND u.product_id = g.product_id AND u.variant_id = g.variant_id) "
-                                              "ORDER BY g.created_at, g.id LIMIT $3)",
-                                              SOUK_ARGS(SOUK_I64(from), SOUK_I64(to), SOUK_I64(room)));
+    int64_t n = room <= 0
+                    ? 0
+                    : souk_store_update(db,
+                                        "UPDATE wishlist_items SET wishlist_id = $2 WHERE id IN ("
+                                        "SELECT g.id FROM wishlist_items g WHERE g.wishlist_id = $1 AND NOT EXISTS ("
+                                        "SELECT 1 FROM wishlist_items u WHERE u.wishlist_id = $2 "
+                                        "AND u.product_id = g.product_id AND u.variant_id = g.variant_id) "
+                                        "ORDER BY g.created_at, g.id LIMIT $3)",
+                                        SOUK_ARGS(SOUK_I64(from), SOUK_I64(to), SOUK_I64(room)));
     if (n < 0)
         return souk_store_dberr((int)n);
     c->moved = (int)n;
@@ -393,8 +399,9 @@ json_t *souk_wishlist_export_json(souk_store *db, int64_t user)
 int souk_wishlist_erase_tx(souk_store *db, int64_t user, const char *email)
 {
     (void)email;
-    int r = souk_store_exec(db, "DELETE FROM wishlist_items WHERE wishlist_id IN (SELECT id FROM wishlists WHERE user_id = $1)",
-                            SOUK_ARGS(SOUK_I64(user)));
+    int r = souk_store_exec(
+        db, "DELETE FROM wishlist_items WHERE wishlist_id IN (SELECT id FROM wishlists WHERE user_id = $1)",
+        SOUK_ARGS(SOUK_I64(user)));
     if (r >= 0)
         r = souk_store_exec(db, "DELETE FROM wishlists WHERE user_id = $1", SOUK_ARGS(SOUK_I64(user)));
     if (r >= 0)

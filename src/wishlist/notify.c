@@ -101,8 +101,8 @@ static int queue_mail(souk_store *db, const item_row *it, souk_wishlist_alert ki
     else if (now_text[0])
         snprintf(price_line, sizeof price_line, "Price now: %s %s.\n", now_text, it->currency);
     const char *origin = souk__wishlist_origin();
-    snprintf(subject, sizeof subject, "%s: %.150s", kind == SOUK_WISHLIST_BACK_IN_STOCK ? "Back in stock" : "Price drop",
-             name);
+    snprintf(subject, sizeof subject, "%s: %.150s",
+             kind == SOUK_WISHLIST_BACK_IN_STOCK ? "Back in stock" : "Price drop", name);
     int n = snprintf(body, sizeof body,
                      "Hello,\n\n%s on your wishlist %s.\n%s\n%s/p/%s\n\n"
                      "Your wishlist: %s/account/wishlist\n\n"
@@ -166,10 +166,11 @@ static int event_body(souk_store *db, void *arg)
     souk_stmt *st = souk_store_query(
         db,
         "SELECT i.id, COALESCE(w.user_id, 0), i.product_id, i.variant_id, i.in_stock, COALESCE(i.ref_amount, -1), "
-        "COALESCE(" SOUK__WISHLIST_PRICE("i.currency") ", -1), " SOUK__WISHLIST_AVAILABLE ", i.currency "
-        "FROM wishlist_items i JOIN wishlists w ON w.id = i.wishlist_id "
-        "WHERE (i.variant_id = $1 OR (i.variant_id = 0 AND i.product_id = $2)) AND ($3 = '' OR i.currency = $3) "
-        "ORDER BY i.id",
+        "COALESCE(" SOUK__WISHLIST_PRICE(
+            "i.currency") ", -1), " SOUK__WISHLIST_AVAILABLE ", i.currency "
+                          "FROM wishlist_items i JOIN wishlists w ON w.id = i.wishlist_id "
+                          "WHERE (i.variant_id = $1 OR (i.variant_id = 0 AND i.product_id = $2)) AND ($3 = '' OR i.currency = $3) "
+                          "ORDER BY i.id",
         SOUK_ARGS(SOUK_I64(c->variant), SOUK_I64(product), SOUK_TEXT(c->currency ? c->currency : "")));
     item_row *rows = NULL;
     size_t n = 0, cap = 0;
@@ -207,11 +208,12 @@ static int event_body(souk_store *db, void *arg)
         item_row *it = &rows[i];
         bool in_stock;
         int64_t ref;
-        souk_wishlist_alert kind = souk_wishlist_judge(it->in_stock, it->ref, it->available, it->price, &in_stock, &ref);
+        souk_wishlist_alert kind =
+            souk_wishlist_judge(it->in_stock, it->ref, it->available, it->price, &in_stock, &ref);
         if (in_stock != it->in_stock || ref != it->ref)
-            r = souk_store_exec(db, "UPDATE wishlist_items SET in_stock = $2, ref_amount = $3 WHERE id = $1",
-                                SOUK_ARGS(SOUK_I64(it->id), SOUK_I64(in_stock ? 1 : 0),
-                                          ref >= 0 ? SOUK_I64(ref) : SOUK_NULL));
+            r = souk_store_exec(
+                db, "UPDATE wishlist_items SET in_stock = $2, ref_amount = $3 WHERE id = $1",
+                SOUK_ARGS(SOUK_I64(it->id), SOUK_I64(in_stock ? 1 : 0), ref >= 0 ? SOUK_I64(ref) : SOUK_NULL));
         if (r >= 0 && kind != SOUK_WISHLIST_NONE && it->user) {
             int sent = alert(db, it, kind, it->ref);
             if (sent < 0)

@@ -77,8 +77,9 @@ static int key_get(souk_store *db, unsigned char key[32])
             return r;
         unsigned char fresh[32];
         randombytes_buf(fresh, sizeof fresh);
-        int64_t n = souk_store_update_tx(db, "INSERT INTO wishlist_keys (id, mac_key) VALUES (1, $1) "
-                                             "ON CONFLICT (id) DO NOTHING",
+        int64_t n = souk_store_update_tx(db,
+                                         "INSERT INTO wishlist_keys (id, mac_key) VALUES (1, $1) "
+                                         "ON CONFLICT (id) DO NOTHING",
                                          SOUK_ARGS(SOUK_BLOB(fresh, sizeof fresh)));
         sodium_memzero(fresh, sizeof fresh);
         if (n < 0)

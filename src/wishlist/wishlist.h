@@ -32,7 +32,7 @@
 #define SOUK_WISHLIST_TOKEN_LEN 32       /* characters of a guest or share token (base64url of 24 random bytes) */
 #define SOUK_WISHLIST_TOKEN_MAX 33       /* ... with its NUL */
 #define SOUK_WISHLIST_UNSUB_MAX 64       /* bytes of an unsubscribe token with its NUL */
-#define SOUK_WISHLIST_ALERT_GAP_US (INT64_C(7) * 24 * 3600 * 1000000) /* one alert per item and customer per week */
+#define SOUK_WISHLIST_ALERT_GAP_US (INT64_C(7) * 24 * 3600 * 1000000)  /* one alert per item and customer per week */
 #define SOUK_WISHLIST_GUEST_TTL_US (INT64_C(30) * 24 * 3600 * 1000000) /* an untouched guest list is purged */
 
 /* Whose list: a customer (USER_ID) or a guest browser (GUEST_TOKEN, the

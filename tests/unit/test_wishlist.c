@@ -94,9 +94,10 @@ static void seed(souk_store *db, int64_t user, bool marketing, int64_t product, 
          "INSERT INTO consents (id, user_id, kind, granted, method, created_at) VALUES ($1, $1, 'marketing', $2, "
          "'test', $3)",
          SOUK_ARGS(SOUK_I64(user), SOUK_I64(marketing), SOUK_I64(now)));
-    exec(db,
-         "INSERT INTO products (id, slug, title, status, created_at, updated_at) VALUES ($1, $2, 'Wish', 'active', $3, $3)",
-         SOUK_ARGS(SOUK_I64(product), SOUK_TEXT(slug), SOUK_I64(now)));
+    exec(
+        db,
+        "INSERT INTO products (id, slug, title, status, created_at, updated_at) VALUES ($1, $2, 'Wish', 'active', $3, $3)",
+        SOUK_ARGS(SOUK_I64(product), SOUK_TEXT(slug), SOUK_I64(now)));
     exec(db, "INSERT INTO variants (id, product_id, sku, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
          SOUK_ARGS(SOUK_I64(variant), SOUK_I64(product), SOUK_TEXT(sku), SOUK_I64(now)));
     exec(db, "INSERT INTO variant_prices (variant_id, currency, amount) VALUES ($1, 'USD', $2)",
@@ -131,8 +132,8 @@ static souk_err add(souk_store *db, const souk_wishlist_owner *o, int64_t produc
 static int64_t mails(souk_store *db, int64_t user)
 {
     int64_t n = -1;
-    assert_int_equal(souk_store_one(db, "SELECT COUNT(*) FROM mail_outbox WHERE user_id = $1", SOUK_ARGS(SOUK_I64(user)),
-                                    SOUK_COLS(SOUK_COL_I64(&n))),
+    assert_int_equal(souk_store_one(db, "SELECT COUNT(*) FROM mail_outbox WHERE user_id = $1",
+                                    SOUK_ARGS(SOUK_I64(user)), SOUK_COLS(SOUK_COL_I64(&n))),
                      SOUK_DB_ROW);
     return n;
 }
