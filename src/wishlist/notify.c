@@ -243,7 +243,18 @@ int souk_wishlist_on_event(souk_store *db, const char *type, const char *aggrega
     } else if (strcmp(type, "stock.changed") != 0) {
         return 0;
     }
-    int r = souk_store_tx(db, event_body, &c);
+    /* most stock changes (every reservation and sale) are of variants nobody wished for:
+     * a read tells, so they cost no write transaction */
+    int64_t any = 0;
+    int r = souk_store_one(db,
+                           "SELECT 1 FROM wishlist_items i WHERE i.variant_id = $1 OR (i.variant_id = 0 AND "
+                           "i.product_id = (SELECT cv.product_id FROM wishlist_catalog_variants cv "
+                           "WHERE cv.variant_id = $1)) LIMIT 1",
+                           SOUK_ARGS(SOUK_I64(c.variant)), SOUK_COLS(SOUK_COL_I64(&any)));
+    if (r == SOUK_DB_DONE)
+        return 0;
+    if (r >= 0)
+        r = souk_store_tx(db, event_body, &c);
     if (r < 0) {
         souk_log_warn("wishlist: %s of %s not handled yet: %s", type, vid, souk_store_errmsg(db));
         return -1;
