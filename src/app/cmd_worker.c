@@ -38,6 +38,7 @@
 #include "mail/mail.h"
 #include "orders/orders.h"
 #include "webhooks/webhooks.h"
+#include "wishlist/wishlist.h"
 #include "core/banned.h"
 
 #define DEFAULT_THREADS 4
@@ -104,6 +105,7 @@ void souk_background_register(void)
     souk_webhooks_register();
     souk_exchange_register_jobs();
     souk_catalog_register_jobs();
+    souk_wishlist_register();
 }
 
 int souk_background_mail_config(void)

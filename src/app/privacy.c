@@ -14,6 +14,7 @@
 #include "mail/mail.h"
 #include "orders/orders.h"
 #include "reviews/reviews.h"
+#include "wishlist/wishlist.h"
 #include "core/banned.h"
 
 #define EXPORT_AUDIT_MAX 10000 /* entries about the account, oldest first */
@@ -62,7 +63,8 @@ static const souk_identity_privacy_step steps[] = {
     {"orders", orders_export, orders_erase},
     {"mail", NULL, souk_mail_erase_tx}, /* the outbox: messages to the account or its address */
     {"behaviour_events", souk_behaviour_export_json, behaviour_erase},
-    {"reviews", souk_reviews_export_json, souk_reviews_erase_tx}, /* anonymised; text per the shop's setting */
+    {"reviews", souk_reviews_export_json, souk_reviews_erase_tx},    /* anonymised; text per the shop's setting */
+    {"wishlist", souk_wishlist_export_json, souk_wishlist_erase_tx}, /* the list, its alerts and opt-out: deleted */
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -24,6 +24,7 @@
 #include "orders/api.h"
 #include "recommend/api.h"
 #include "reviews/api.h"
+#include "wishlist/api.h"
 #include "search/api.h"
 #include "web/web.h"
 #include "webhooks/api.h"
@@ -226,6 +227,16 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/users/me/consents", AUTHENTICATED, souk_identity_api_consents),
     ROUTE(SOUK_POST, "/api/v1/users/me/consents", SESSION, souk_identity_api_consent_record),
     ROUTE(SOUK_GET, "/api/v1/users/me/export", SESSION, souk_identity_api_export),
+    /* wishlists (docs/wishlist.md): the caller's own list; a shared list is public and read-only;
+     * the unsubscribe link's token is its own authority */
+    ROUTE(SOUK_GET, "/api/v1/users/me/wishlist", AUTHENTICATED, souk_wishlist_api_get),
+    ROUTE(SOUK_POST, "/api/v1/users/me/wishlist/items", AUTHENTICATED, souk_wishlist_api_add),
+    ROUTE(SOUK_DELETE, "/api/v1/users/me/wishlist/items/{id}", AUTHENTICATED, souk_wishlist_api_remove),
+    ROUTE(SOUK_POST, "/api/v1/users/me/wishlist/share", AUTHENTICATED, souk_wishlist_api_share),
+    ROUTE(SOUK_DELETE, "/api/v1/users/me/wishlist/share", AUTHENTICATED, souk_wishlist_api_unshare),
+    ROUTE(SOUK_PUT, "/api/v1/users/me/wishlist/alerts", AUTHENTICATED, souk_wishlist_api_alerts),
+    ROUTE(SOUK_GET, "/api/v1/wishlists/shared/{token}", PUBLIC, souk_wishlist_api_shared),
+    ROUTE(SOUK_POST, "/api/v1/wishlists/unsubscribe", PUBLIC, souk_wishlist_api_unsubscribe, .rate = SOUK_RATE_AUTH),
     ROUTE(SOUK_POST, "/api/v1/api-keys", SESSION, souk_identity_api_keys_create),
     ROUTE(SOUK_GET, "/api/v1/api-keys", SESSION, souk_identity_api_keys_list),
     ROUTE(SOUK_DELETE, "/api/v1/api-keys/{id}", SESSION, souk_identity_api_keys_revoke),
@@ -359,6 +370,14 @@ souk_route souk_routes[] = {
     WEB(SOUK_POST, "/account/2fa/start", souk_web_twofa_start),
     WEB(SOUK_POST, "/account/2fa/confirm", souk_web_twofa_confirm),
     WEB(SOUK_POST, "/account/2fa/disable", souk_web_twofa_disable, .blocking = true, .rate = SOUK_RATE_AUTH),
+    WEB(SOUK_POST, "/account/wishlist/add", souk_web_wishlist_add),
+    WEB(SOUK_GET, "/account/wishlist", souk_web_wishlist),
+    WEB(SOUK_POST, "/account/wishlist/remove", souk_web_wishlist_remove),
+    WEB(SOUK_POST, "/account/wishlist/share", souk_web_wishlist_share),
+    WEB(SOUK_POST, "/account/wishlist/alerts", souk_web_wishlist_alerts),
+    WEB(SOUK_GET, "/wishlist/shared/{token}", souk_web_wishlist_shared),
+    WEB(SOUK_GET, "/wishlist/unsubscribe", souk_web_wishlist_unsubscribe),
+    WEB(SOUK_POST, "/wishlist/unsubscribe", souk_web_wishlist_unsubscribe_submit, .rate = SOUK_RATE_AUTH),
     WEB(SOUK_POST, "/cart/coupon", souk_web_cart_coupon),
     WEB(SOUK_POST, "/cart/shipping", souk_web_cart_shipping),
     WEB(SOUK_GET, "/admin", souk_web_admin),

@@ -117,6 +117,12 @@ int souk__catalog_follow_product(souk_store *db, int64_t product);
 /* Moves PRODUCT's updated_at forward. SOUK_DB_DONE or a negative status. */
 int souk__catalog_touch_product(souk_store *db, int64_t product);
 
+/* price.changed into the outbox, inside the transaction that changed the
+ * price of VARIANT (of PRODUCT) in CURRENCY (3 letters) to AMOUNT (minor
+ * units; -1: removed): {"variant_id","product_id","currency","amount"|null}.
+ * Wishlist alerts follow it (src/wishlist). 0 or a negative souk_db_status. */
+int souk__catalog_emit_price(souk_store *db, int64_t variant, int64_t product, const char *currency, int64_t amount);
+
 /* ---- variants and prices (variant_write.c, price_write.c) ---- */
 
 /* Inserts variant V of PRODUCT at POSITION with its prices; *ID gets the

@@ -8,8 +8,21 @@
 
 #include <string.h>
 
+#include "core/id.h"
 #include "core/time.h"
+#include "events/events.h"
 #include "core/banned.h"
+
+int souk__catalog_emit_price(souk_store *db, int64_t variant, int64_t product, const char *currency, int64_t amount)
+{
+    char vid[SOUK_ID_TEXT_MAX], pid[SOUK_ID_TEXT_MAX], cur[4] = "";
+    memcpy(cur, currency, 3);
+    souk_id_format(SOUK_PREFIX_VARIANT, variant, vid);
+    souk_id_format(SOUK_PREFIX_PRODUCT, product, pid);
+    return souk_event_emit_tx(db, "price.changed", vid,
+                              json_pack("{s:s,s:s,s:s,s:o}", "variant_id", vid, "product_id", pid, "currency", cur,
+                                        "amount", amount >= 0 ? json_integer(amount) : json_null()));
+}
 
 static void price_args(souk_param *args, int64_t variant, const void *items, size_t i)
 {
@@ -69,6 +82,8 @@ static souk_err price_body(souk_store *db, void *arg)
         r = souk__catalog_touch_product(db, product);
     if (r >= 0)
         r = souk_store_touch(db, SOUK_CONTENT);
+    if (r >= 0)
+        r = souk__catalog_emit_price(db, c->variant, product, c->currency, c->amount);
     return souk_store_dberr(r);
 }
 

@@ -224,6 +224,11 @@ static int upsert_prices(souk_store *db, int64_t product, const souk_variant_in 
             r = souk__catalog_refresh_prices(db, product);
             if (r >= 0)
                 r = souk__catalog_touch_product(db, product);
+            int64_t variant = 0;
+            if (r >= 0 && (r = souk_store_one(db, "SELECT id FROM variants WHERE sku = $1 AND product_id = $2",
+                                              SOUK_ARGS(SOUK_TEXT(v->sku), SOUK_I64(product)),
+                                              SOUK_COLS(SOUK_COL_I64(&variant)))) == SOUK_DB_ROW)
+                r = souk__catalog_emit_price(db, variant, product, p[i].currency, p[i].amount);
         }
         if (r < 0)
             return r;

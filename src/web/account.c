@@ -21,6 +21,7 @@
 #include "cart/cart.h"
 #include "core/id.h"
 #include "identity/api.h"
+#include "wishlist/wishlist.h"
 #include "core/banned.h"
 
 #define MFA_TTL_S 300
@@ -145,6 +146,10 @@ static int signed_in(souk_req *req, souk_res *res, const json_t *tokens, const c
     } else if (guest) {
         souk__web_set_cookie(req, res, SOUK__WEB_CART_COOKIE, "", "/", 0); /* gone or expired */
     }
+    /* the guest wishlist the same way: its items join the customer's list (a failed merge keeps it) */
+    const char *wished = souk__web_cookie(req, SOUK__WEB_GUEST_WISHLIST_COOKIE);
+    if (user && wished && souk_wishlist_merge_guest(req->store, wished, user, NULL) == SOUK_OK)
+        souk__web_set_cookie(req, res, SOUK__WEB_GUEST_WISHLIST_COOKIE, "", "/", 0);
     return souk__web_redirect(res, then);
 }
 
@@ -446,6 +451,7 @@ int souk_web_account(souk_req *req, souk_res *res)
         SOUK_HTML_LIT(b, ")");
     }
     SOUK_HTML_LIT(b, ".</p>\n<ul class=\"links\">\n<li><a href=\"/account/orders\">Your orders and returns</a></li>\n"
+                     "<li><a href=\"/account/wishlist\">Your wishlist</a></li>\n"
                      "<li><a href=\"/account/profile\">Profile</a></li>\n"
                      "<li><a href=\"/account/2fa\">Two-factor sign-in</a> (");
     if (json_is_true(json_object_get(c.answer, "two_factor_enabled")))

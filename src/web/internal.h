@@ -15,8 +15,9 @@
 #define SOUK__WEB_CART_COOKIE "souk_cart"
 #define SOUK__WEB_CSRF_COOKIE "souk_csrf"
 #define SOUK__WEB_ORDER_COOKIE "souk_order"
-#define SOUK__WEB_SESSION_COOKIE "souk_session" /* the access token (a JWT), Path=/, 15 minutes */
-#define SOUK__WEB_REFRESH_COOKIE "souk_refresh" /* the refresh token, Path=/account/, 7 days */
+#define SOUK__WEB_GUEST_WISHLIST_COOKIE "souk_wishlist" /* a guest's wishlist token, Path=/, 30 days */
+#define SOUK__WEB_SESSION_COOKIE "souk_session"         /* the access token (a JWT), Path=/, 15 minutes */
+#define SOUK__WEB_REFRESH_COOKIE "souk_refresh"         /* the refresh token, Path=/account/, 7 days */
 
 /* A page being written into res->body. */
 typedef struct souk__web_page {

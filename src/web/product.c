@@ -179,6 +179,36 @@ static void recommendations(souk_req *req, souk_buf *b, const json_t *prod)
 }
 
 /* The page of SLUG with its slots into RES (or the 404 page). Returns as souk__web_end. */
+/* "Add to wishlist": the product as a whole or one option (sold-out ones too:
+ * that is what back-in-stock alerts are for). Its CSRF field is the page's slot. */
+static void wishlist_form(souk_buf *b, const json_t *prod, souk_arena *a)
+{
+    SOUK_HTML_LIT(b, "<form method=\"post\" action=\"/account/wishlist/add\" class=\"wishlist-add\">\n"
+                     "<input type=\"hidden\" name=\"csrf\" value=\"" SOUK__WEB_SLOT_CSRF "\">\n"
+                     "<input type=\"hidden\" name=\"product\" value=\"");
+    souk_html_text(b, json_string_value(json_object_get(prod, "id")));
+    SOUK_HTML_LIT(b, "\">\n");
+    const json_t *variants = json_object_get(prod, "variants");
+    if (json_array_size(variants) > 1) {
+        SOUK_HTML_LIT(b, "<div class=\"field\"><label for=\"wish-variant\">Option to wish for</label>"
+                         "<select id=\"wish-variant\" name=\"variant\"><option value=\"\">Any option</option>");
+        size_t i;
+        const json_t *v;
+        json_array_foreach(variants, i, v)
+        {
+            SOUK_HTML_LIT(b, "<option value=\"");
+            souk_html_text(b, json_string_value(json_object_get(v, "id")));
+            SOUK_HTML_LIT(b, "\">");
+            const char *t = json_string_value(json_object_get(v, "title"));
+            souk_html_text(b, t && t[0] ? t : json_string_value(json_object_get(v, "sku")));
+            SOUK_HTML_LIT(b, "</option>");
+        }
+        SOUK_HTML_LIT(b, "</select></div>\n");
+    }
+    (void)a;
+    SOUK_HTML_LIT(b, "<button type=\"submit\" class=\"secondary\">Add to wishlist</button>\n</form>\n");
+}
+
 static int render(souk_req *req, souk_res *res, const char *slug)
 {
     json_t *prod = NULL;
@@ -294,7 +324,9 @@ static int render(souk_req *req, souk_res *res, const char *slug)
             SOUK_HTML_LIT(b, "Not available in this shop's currency.");
         SOUK_HTML_LIT(b, "</p>\n");
     }
-    SOUK_HTML_LIT(b, "</form>\n</div>\n</article>\n");
+    SOUK_HTML_LIT(b, "</form>\n");
+    wishlist_form(b, prod, req->arena);
+    SOUK_HTML_LIT(b, "</div>\n</article>\n");
     souk__web_reviews_section(req, b, prod, slug);
     recommendations(req, b, prod);
     json_decref(prod);

@@ -82,6 +82,22 @@ int souk_web_twofa(souk_req *req, souk_res *res);
 int souk_web_twofa_start(souk_req *req, souk_res *res);
 int souk_web_twofa_confirm(souk_req *req, souk_res *res);
 int souk_web_twofa_disable(souk_req *req, souk_res *res);
+
+/* Wishlists (wishlist.c): POST /account/wishlist/add {product, variant?} adds to the
+ * customer's list, or to the guest list of the souk_wishlist cookie (made on
+ * the first add); GET /account/wishlist shows the list (a guest's, or the
+ * customer's with share, alerts and remove forms); POST /account/wishlist/
+ * remove|share|alerts change it; GET /wishlist/shared/{token} is the public,
+ * read-only view of a shared list; GET /wishlist/unsubscribe?t=… shows the
+ * one-button form of an alert's unsubscribe link and POST carries it out. */
+int souk_web_wishlist_add(souk_req *req, souk_res *res);
+int souk_web_wishlist(souk_req *req, souk_res *res);
+int souk_web_wishlist_remove(souk_req *req, souk_res *res);
+int souk_web_wishlist_share(souk_req *req, souk_res *res);
+int souk_web_wishlist_alerts(souk_req *req, souk_res *res);
+int souk_web_wishlist_shared(souk_req *req, souk_res *res);
+int souk_web_wishlist_unsubscribe(souk_req *req, souk_res *res);
+int souk_web_wishlist_unsubscribe_submit(souk_req *req, souk_res *res);
 /* POST /cart/coupon (code, or remove=1) and /cart/shipping (method). */
 int souk_web_cart_coupon(souk_req *req, souk_res *res);
 int souk_web_cart_shipping(souk_req *req, souk_res *res);

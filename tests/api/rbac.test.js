@@ -284,6 +284,15 @@ describe('RBAC matrix', () => {
     'GET /api/v1/users/me/consents': () => ({}),
     'POST /api/v1/users/me/consents': () => ({ body: { kind: 'marketing', granted: false } }),
     'GET /api/v1/users/me/export': () => ({}),
+    // wishlists: the caller's own list (an unknown item: 404 once authorised); a made-up share token (404, public)
+    'GET /api/v1/users/me/wishlist': () => ({}),
+    'POST /api/v1/users/me/wishlist/items': () => ({ body: { product_id: fx.productB.id } }),
+    'DELETE /api/v1/users/me/wishlist/items/{id}': () => ({ params: { id: 'wli_0000000000001' } }),
+    'POST /api/v1/users/me/wishlist/share': () => ({}),
+    'DELETE /api/v1/users/me/wishlist/share': () => ({}),
+    'PUT /api/v1/users/me/wishlist/alerts': () => ({ body: { enabled: true } }),
+    'GET /api/v1/wishlists/shared/{token}': () => ({ params: { token: 'A'.repeat(32) } }),
+    'POST /api/v1/wishlists/unsubscribe': () => ({ body: { token: 'u1.AAAAAAAAAAAAAAAAAAAAAA' } }),
     'POST /api/v1/api-keys': () => ({ body: { name: uniq('rbac key'), scopes: ['catalog:write:own'] } }),
     'GET /api/v1/api-keys': () => ({}),
     'DELETE /api/v1/api-keys/{id}': async (p) => {

@@ -267,6 +267,52 @@ describe('a signed-in customer in Chromium', () => {
     }
   });
 
+  it('keeps a wishlist as a guest, merges it at sign-in, shares it read-only and stops sharing', async () => {
+    const who = { email: newEmail('wish'), password: newPassword() };
+    const r = await api(srv, 'POST', '/api/v1/auth/register', { body: { email: who.email, password: who.password, marketing_opt_in: true } });
+    assert.equal(r.status, 201, r.text);
+    await context.clearCookies();
+    const page = await newPage();
+    await page.goto(srv.url + `/p/${teapot.slug}`);
+    await page.getByRole('button', { name: 'Add to wishlist' }).click();
+    await page.waitForURL(/\/account\/wishlist\?m=added$/);
+    assert.match(await page.locator('#wishlist-items').textContent(), /Browser Teapot/);
+    await check(page, 'wishlist-guest');
+    await page.getByRole('link', { name: 'Sign in' }).first().click();
+    await signInForm(page, who);
+    await page.waitForURL(/\/account\/wishlist$/);
+    assert.match(await page.locator('#wishlist-items').textContent(), /Browser Teapot/, 'merged into the account');
+    await page.getByRole('button', { name: 'Make a share link' }).click();
+    await page.waitForURL(/m=shared$/);
+    await check(page, 'wishlist-account');
+    const link = await page.locator('#share-link').getAttribute('href');
+    // the shared page in another browser: the products, nothing of the owner, nothing to change
+    const other = await launchChromium();
+    try {
+      const shared = await newPage(other.context);
+      await shared.goto(srv.url + link);
+      assert.match(await shared.locator('main').textContent(), /Browser Teapot/);
+      assert.ok(!(await shared.content()).includes(who.email));
+      assert.equal(await shared.locator('main form').count(), 0);
+      await check(shared, 'wishlist-shared');
+      await page.getByRole('button', { name: 'Stop sharing' }).click();
+      await page.waitForURL(/m=unshared$/);
+      const raw = await other.context.newPage(); // a 404 on purpose: not watched for console errors
+      const gone = await raw.goto(srv.url + link);
+      assert.equal(gone.status(), 404);
+    } finally {
+      await other.close();
+    }
+    await page.getByRole('button', { name: /^Remove Browser Teapot/ }).click();
+    await page.waitForURL(/m=removed$/);
+    await page.locator('#wishlist-empty').waitFor();
+    // the page of an alert's unsubscribe link (its token is checked by the button's POST)
+    await page.goto(srv.url + '/wishlist/unsubscribe?t=u1.AAAAAAAAAAAAAAAAAAAAAA');
+    await page.getByRole('button', { name: 'Unsubscribe' }).waitFor();
+    await check(page, 'wishlist-unsubscribe');
+    await page.close();
+  });
+
   it('no console errors or CSP refusals on any page, and axe ran on each', () => {
     assert.deepEqual(problems, []);
     assert.ok(axeSeen.length >= 20, `axe ran on ${axeSeen.join(', ')}`);
