@@ -37,6 +37,7 @@
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
+#include "pricing/pricing.h"
 #include "webhooks/webhooks.h"
 #include "core/banned.h"
 
@@ -104,6 +105,7 @@ void souk_background_register(void)
     souk_webhooks_register();
     souk_exchange_register_jobs();
     souk_catalog_register_jobs();
+    souk_pricing_register_jobs();
 }
 
 int souk_background_mail_config(void)
