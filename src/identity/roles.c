@@ -19,12 +19,12 @@ const char *const souk_permissions[] = {
     "users:manage",
     "audit:read",
     "mail:read",
-    "pricing:manage",         /* tax rates, shipping methods, coupons, promotions */
-    "jobs:manage",            /* the job queue: list, retry dead jobs */
-    "recommendations:manage", /* models: train, activate, roll back; A/B tests */
-    "webhooks:manage",        /* outgoing webhook subscriptions, their secrets and delivery log */
-    "reviews:moderate",       /* the review moderation queue, sentiment report, review settings */
-    "currencies:manage",      /* stored exchange rates and the display currencies */
+    "pricing:manage",          /* tax rates, shipping methods, coupons, promotions */
+    "jobs:manage",             /* the job queue: list, retry dead jobs */
+    "recommendations:manage",  /* models: train, activate, roll back; A/B tests */
+    "webhooks:manage",         /* outgoing webhook subscriptions, their secrets and delivery log */
+    "reviews:moderate",        /* the review moderation queue, sentiment report, review settings */
+    "currencies:manage",       /* stored exchange rates and the display currencies */
     "dynamic_pricing:read",    /* price suggestions, their reasons and the bounds */
     "dynamic_pricing:approve", /* recompute, set bounds, approve, reject, roll back price suggestions */
     NULL,

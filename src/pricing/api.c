@@ -22,11 +22,11 @@
 
 #define LIST_MAX 500
 
-static const char *const statuses[] = {"pending", "approved", "applied", "rejected",
-                                       "rolled_back", "superseded", "failed", NULL};
-static const char *const reason_codes[] = {"overstock", "low_stock", "no_demand", "no_forecast", "demand_rising",
-                                           "demand_falling", "balanced", "max_change", "max_price", "min_price",
-                                           "out_of_stock", "elasticity_prior", "elasticity_estimated", NULL};
+static const char *const statuses[] = {"pending",     "approved",   "applied", "rejected",
+                                       "rolled_back", "superseded", "failed",  NULL};
+static const char *const reason_codes[] = {
+    "overstock",  "low_stock", "no_demand", "no_forecast",  "demand_rising",    "demand_falling",       "balanced",
+    "max_change", "max_price", "min_price", "out_of_stock", "elasticity_prior", "elasticity_estimated", NULL};
 
 typedef struct list_in {
     int status, reason;
@@ -46,8 +46,8 @@ static const souk_query_spec list_spec = SOUK_QUERY_SPEC(list_in, list_fields);
 
 #define SELECT_SUGG                                                                                                    \
     "SELECT s.id, s.variant_id, s.product_id, s.currency, s.current_amount, s.suggested_amount, s.status, s.reasons, " \
-    "s.basis, s.computed_at, s.decided_at, s.apply_at, s.applied_at, s.previous_amount, s.rolled_back_at, s.note, "   \
-    "c.sku, c.product_title, c.amount FROM pricing_suggestions s LEFT JOIN pricing_catalog_prices c "                 \
+    "s.basis, s.computed_at, s.decided_at, s.apply_at, s.applied_at, s.previous_amount, s.rolled_back_at, s.note, "    \
+    "c.sku, c.product_title, c.amount FROM pricing_suggestions s LEFT JOIN pricing_catalog_prices c "                  \
     "ON c.variant_id = s.variant_id AND c.currency = s.currency "
 
 static json_t *parsed(souk_stmt *st, int col)
@@ -67,17 +67,16 @@ static json_t *sugg_row(souk_stmt *st, void *arg)
     (void)arg;
     int64_t cur = souk_stmt_i64(st, 4), sug = souk_stmt_i64(st, 5);
     double pct = cur > 0 ? (double)(sug - cur) * 100.0 / (double)cur : 0;
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:s?,s:I,s:I,s:f,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
-                     souk_row_id(st, 0, SOUK_PREFIX_PRICE_SUGGESTION), "variant",
-                     souk_row_id(st, 1, SOUK_PREFIX_VARIANT), "product", souk_row_id(st, 2, SOUK_PREFIX_PRODUCT),
-                     "sku", souk_row_text_or_null(st, 16), "product_title", souk_row_text_or_null(st, 17), "currency",
-                     souk_stmt_text(st, 3, NULL), "current_amount", (json_int_t)cur, "suggested_amount",
-                     (json_int_t)sug, "change_pct", (double)(int64_t)(pct * 100 + (pct < 0 ? -0.5 : 0.5)) / 100,
-                     "price_now", souk_row_int_or_null(st, 18), "status", souk_row_text(st, 6), "reasons",
-                     parsed(st, 7), "basis", parsed(st, 8), "computed_at", souk_row_time(st, 9), "decided_at",
-                     time_or_null(st, 10), "apply_at", time_or_null(st, 11), "applied_at", time_or_null(st, 12),
-                     "previous_amount", souk_row_int_or_null(st, 13), "rolled_back_at", time_or_null(st, 14), "note",
-                     souk_row_text_or_null(st, 15));
+    return json_pack(
+        "{s:o,s:o,s:o,s:o,s:o,s:s?,s:I,s:I,s:f,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
+        souk_row_id(st, 0, SOUK_PREFIX_PRICE_SUGGESTION), "variant", souk_row_id(st, 1, SOUK_PREFIX_VARIANT), "product",
+        souk_row_id(st, 2, SOUK_PREFIX_PRODUCT), "sku", souk_row_text_or_null(st, 16), "product_title",
+        souk_row_text_or_null(st, 17), "currency", souk_stmt_text(st, 3, NULL), "current_amount", (json_int_t)cur,
+        "suggested_amount", (json_int_t)sug, "change_pct", (double)(int64_t)(pct * 100 + (pct < 0 ? -0.5 : 0.5)) / 100,
+        "price_now", souk_row_int_or_null(st, 18), "status", souk_row_text(st, 6), "reasons", parsed(st, 7), "basis",
+        parsed(st, 8), "computed_at", souk_row_time(st, 9), "decided_at", time_or_null(st, 10), "apply_at",
+        time_or_null(st, 11), "applied_at", time_or_null(st, 12), "previous_amount", souk_row_int_or_null(st, 13),
+        "rolled_back_at", time_or_null(st, 14), "note", souk_row_text_or_null(st, 15));
 }
 
 static json_t *one(souk_store *db, int64_t id)
@@ -109,20 +108,19 @@ int souk_pricing_api_list(souk_req *req, souk_res *res)
     if (!rows)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     int64_t at = 0, pred = 0, variants = 0, n = 0;
-    int r = souk_store_one(req->store,
-                           "SELECT computed_at, prediction_at, variants, suggestions FROM pricing_runs WHERE id = 1",
-                           NULL,
-                           SOUK_COLS(SOUK_COL_I64(&at), SOUK_COL_I64(&pred), SOUK_COL_I64(&variants), SOUK_COL_I64(&n)));
+    int r = souk_store_one(
+        req->store, "SELECT computed_at, prediction_at, variants, suggestions FROM pricing_runs WHERE id = 1", NULL,
+        SOUK_COLS(SOUK_COL_I64(&at), SOUK_COL_I64(&pred), SOUK_COL_I64(&variants), SOUK_COL_I64(&n)));
     if (r < 0) {
         json_decref(rows);
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     }
     char t1[40], t2[40];
-    json_t *run = r == SOUK_DB_ROW ? json_pack("{s:s,s:o,s:I,s:I}", "computed_at", souk_time_format(at, t1),
-                                               "predictions_at", pred ? json_string(souk_time_format(pred, t2))
-                                                                      : json_null(),
-                                               "variants", (json_int_t)variants, "suggestions", (json_int_t)n)
-                                   : json_null();
+    json_t *run = r == SOUK_DB_ROW
+                      ? json_pack("{s:s,s:o,s:I,s:I}", "computed_at", souk_time_format(at, t1), "predictions_at",
+                                  pred ? json_string(souk_time_format(pred, t2)) : json_null(), "variants",
+                                  (json_int_t)variants, "suggestions", (json_int_t)n)
+                      : json_null();
     return souk_res_json(res, 200, json_pack("{s:o,s:o}", "run", run, "data", rows));
 }
 

@@ -100,13 +100,13 @@ static int write_tx(souk_store *db, void *arg)
                                       SOUK_TEXT(o->reasons), SOUK_TEXT(o->basis), SOUK_I64(c->now)));
     }
     if (r >= 0)
-        r = souk_store_exec(db,
-                            "INSERT INTO pricing_runs (id, computed_at, prediction_at, variants, suggestions) VALUES "
-                            "(1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET computed_at = excluded.computed_at, "
-                            "prediction_at = excluded.prediction_at, variants = excluded.variants, "
-                            "suggestions = excluded.suggestions",
-                            SOUK_ARGS(SOUK_I64(c->now), SOUK_I64(c->prediction_at), SOUK_I64(c->variants),
-                                      SOUK_I64((int64_t)c->n)));
+        r = souk_store_exec(
+            db,
+            "INSERT INTO pricing_runs (id, computed_at, prediction_at, variants, suggestions) VALUES "
+            "(1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET computed_at = excluded.computed_at, "
+            "prediction_at = excluded.prediction_at, variants = excluded.variants, "
+            "suggestions = excluded.suggestions",
+            SOUK_ARGS(SOUK_I64(c->now), SOUK_I64(c->prediction_at), SOUK_I64(c->variants), SOUK_I64((int64_t)c->n)));
     return r < 0 ? r : 0;
 }
 
@@ -147,12 +147,12 @@ int souk_pricing_recompute(souk_store *db, souk_pricing_run_stats *stats)
         rc = r;
         goto done;
     }
-    souk_stmt *st = souk_store_query(
-        db,
-        "SELECT variant_id, currency, paid_at / 86400000000, CAST(SUM(quantity) AS BIGINT), "
-        "CAST(SUM(line_total) AS BIGINT) FROM pricing_sales WHERE paid_at >= $1 "
-        "GROUP BY variant_id, currency, paid_at / 86400000000 ORDER BY 1, 2, 3",
-        SOUK_ARGS(SOUK_I64((today - SOUK_PRICING_HISTORY_DAYS) * DAY_US)));
+    souk_stmt *st =
+        souk_store_query(db,
+                         "SELECT variant_id, currency, paid_at / 86400000000, CAST(SUM(quantity) AS BIGINT), "
+                         "CAST(SUM(line_total) AS BIGINT) FROM pricing_sales WHERE paid_at >= $1 "
+                         "GROUP BY variant_id, currency, paid_at / 86400000000 ORDER BY 1, 2, 3",
+                         SOUK_ARGS(SOUK_I64((today - SOUK_PRICING_HISTORY_DAYS) * DAY_US)));
     sale s;
     while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&s.variant), SOUK_COL_STR(s.currency), SOUK_COL_I64(&s.day),
                                              SOUK_COL_I64(&s.units), SOUK_COL_I64(&s.amount)))) == SOUK_DB_ROW) {
@@ -240,8 +240,7 @@ int souk_pricing_recompute(souk_store *db, souk_pricing_run_stats *stats)
         recent /= SOUK_PRICING_RECENT_DAYS;
         souk_pricing_elasticity el;
         souk_pricing_elasticity_estimate(obs, nobs, &el);
-        const souk_analytics_outlook *o =
-            ol.n ? bsearch(&variant, ol.v, ol.n, sizeof *ol.v, by_variant) : NULL;
+        const souk_analytics_outlook *o = ol.n ? bsearch(&variant, ol.v, ol.n, sizeof *ol.v, by_variant) : NULL;
         bool bounds_here = bd && (!bd->currency[0] || strcmp(bd->currency, cur) == 0);
         souk_pricing_rule_in in = {
             .current = amount,
@@ -264,17 +263,17 @@ int souk_pricing_recompute(souk_store *db, souk_pricing_run_stats *stats)
             json_decref(out.reasons);
             continue;
         }
-        json_t *basis = json_pack(
-            "{s:{s:f,s:o,s:o,s:f,s:i,s:i,s:b},s:I,s:b,s:s,s:o,s:o,s:o,s:{s:o,s:o,s:f},s:f}", "elasticity", "value",
-            r2(el.value), "ols", num_or_null(el.ols), "standard_error", num_or_null(el.se), "weight", r2(el.weight),
-            "observations", el.observations, "price_points", el.price_points, "prior_only", el.prior_only,
-            "available", (json_int_t)in.available, "forecast", in.forecast, "forecast_model", o ? o->model : "",
-            "forecast_daily_units", num_or_null(in.daily_demand), "recent_daily_units", num_or_null(recent),
-            "days_of_cover", num_or_null(in.days_of_cover), "bounds", "min_amount",
-            in.min_amount >= 0 ? json_integer(in.min_amount) : json_null(), "max_amount",
-            in.max_amount >= 0 ? json_integer(in.max_amount) : json_null(), "max_change_pct",
-            (in.max_change_bp > 0 ? in.max_change_bp : SOUK_PRICING_DEFAULT_MAX_CHANGE_BP) / 100.0, "change_pct",
-            r2(((double)out.suggested / (double)amount - 1) * 100));
+        json_t *basis =
+            json_pack("{s:{s:f,s:o,s:o,s:f,s:i,s:i,s:b},s:I,s:b,s:s,s:o,s:o,s:o,s:{s:o,s:o,s:f},s:f}", "elasticity",
+                      "value", r2(el.value), "ols", num_or_null(el.ols), "standard_error", num_or_null(el.se), "weight",
+                      r2(el.weight), "observations", el.observations, "price_points", el.price_points, "prior_only",
+                      el.prior_only, "available", (json_int_t)in.available, "forecast", in.forecast, "forecast_model",
+                      o ? o->model : "", "forecast_daily_units", num_or_null(in.daily_demand), "recent_daily_units",
+                      num_or_null(recent), "days_of_cover", num_or_null(in.days_of_cover), "bounds", "min_amount",
+                      in.min_amount >= 0 ? json_integer(in.min_amount) : json_null(), "max_amount",
+                      in.max_amount >= 0 ? json_integer(in.max_amount) : json_null(), "max_change_pct",
+                      (in.max_change_bp > 0 ? in.max_change_bp : SOUK_PRICING_DEFAULT_MAX_CHANGE_BP) / 100.0,
+                      "change_pct", r2(((double)out.suggested / (double)amount - 1) * 100));
         char *rtext = json_dumps(out.reasons, JSON_COMPACT | JSON_REAL_PRECISION(10));
         char *btext = basis ? json_dumps(basis, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
         json_decref(out.reasons);

@@ -36,8 +36,8 @@ static int load(souk_store *db, int64_t id, sugg *s)
                           "COALESCE(previous_amount, -1), status FROM pricing_suggestions WHERE id = $1",
                           SOUK_ARGS(SOUK_I64(id)),
                           SOUK_COLS(SOUK_COL_I64(&s->variant), SOUK_COL_I64(&s->product), SOUK_COL_STR(s->currency),
-                                    SOUK_COL_I64(&s->current), SOUK_COL_I64(&s->suggested),
-                                    SOUK_COL_I64(&s->previous), SOUK_COL_STR(s->status)));
+                                    SOUK_COL_I64(&s->current), SOUK_COL_I64(&s->suggested), SOUK_COL_I64(&s->previous),
+                                    SOUK_COL_STR(s->status)));
 }
 
 /* the variant's price now in the suggestion's currency; -1 when it has none (or is no longer active) */
@@ -101,8 +101,8 @@ static souk_err apply(souk_store *db, const sugg *s, const souk_pricing_actor *w
                         SOUK_ARGS(SOUK_I64(s->id), SOUK_I64(now), SOUK_I64(now_price)));
     if (r >= 0)
         r = audit(db, who, "pricing.applied", s,
-                  json_pack("{s:I,s:I,s:b}", "from", (json_int_t)now_price, "to", (json_int_t)s->suggested,
-                            "scheduled", scheduled));
+                  json_pack("{s:I,s:I,s:b}", "from", (json_int_t)now_price, "to", (json_int_t)s->suggested, "scheduled",
+                            scheduled));
     return souk_store_dberr(r);
 }
 
@@ -129,7 +129,8 @@ static souk_err approve_body(souk_store *db, void *arg)
     r = souk_store_exec(db,
                         "UPDATE pricing_suggestions SET status = 'approved', decided_at = $2, decided_by = $3, "
                         "note = $4, apply_at = $5 WHERE id = $1",
-                        SOUK_ARGS(SOUK_I64(c->id), SOUK_I64(now), c->who->user_id ? SOUK_I64(c->who->user_id) : SOUK_NULL,
+                        SOUK_ARGS(SOUK_I64(c->id), SOUK_I64(now),
+                                  c->who->user_id ? SOUK_I64(c->who->user_id) : SOUK_NULL,
                                   c->note ? SOUK_TEXT(c->note) : SOUK_NULL, SOUK_I64(later ? c->apply_at : now)));
     if (r < 0)
         return souk_store_dberr(r);
@@ -175,9 +176,9 @@ static souk_err reject_body(souk_store *db, void *arg)
                                   c->who->user_id ? SOUK_I64(c->who->user_id) : SOUK_NULL,
                                   c->note ? SOUK_TEXT(c->note) : SOUK_NULL));
     if (r >= 0)
-        r = audit(db, c->who, "pricing.rejected", &s,
-                  json_pack("{s:s,s:I,s:I}", "was", s.status, "from", (json_int_t)s.current, "to",
-                            (json_int_t)s.suggested));
+        r = audit(
+            db, c->who, "pricing.rejected", &s,
+            json_pack("{s:s,s:I,s:I}", "was", s.status, "from", (json_int_t)s.current, "to", (json_int_t)s.suggested));
     return souk_store_dberr(r);
 }
 
@@ -272,8 +273,8 @@ static int recompute_job(souk_store *db, const json_t *payload, char *err, size_
         return -1;
     }
     souk_log(SOUK_LOG_INFO, NULL, NULL,
-             json_pack("{s:I,s:I,s:I}", "variants", (json_int_t)st.variants, "suggestions",
-                       (json_int_t)st.suggestions, "kept", (json_int_t)st.kept),
+             json_pack("{s:I,s:I,s:I}", "variants", (json_int_t)st.variants, "suggestions", (json_int_t)st.suggestions,
+                       "kept", (json_int_t)st.kept),
              "price suggestions recomputed");
     return 0;
 }

@@ -27,9 +27,9 @@ static int by_value(const void *a, const void *b)
 
 static double clamp(double v)
 {
-    return v < SOUK_PRICING_ELASTICITY_LO ? SOUK_PRICING_ELASTICITY_LO
+    return v < SOUK_PRICING_ELASTICITY_LO   ? SOUK_PRICING_ELASTICITY_LO
            : v > SOUK_PRICING_ELASTICITY_HI ? SOUK_PRICING_ELASTICITY_HI
-                                             : v;
+                                            : v;
 }
 
 /* distinct levels of the sorted ln prices X[0..N): a new level starts 1 % above the last one's start */

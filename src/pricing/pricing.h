@@ -37,12 +37,12 @@
 #define SOUK_PRICING_MIN_LOG_SD 0.01         /* spread of ln(price) needed (about 1 %) */
 #define SOUK_PRICING_ELASTICITY_LO (-6.0)    /* the estimate used is clamped to [LO, HI] */
 #define SOUK_PRICING_ELASTICITY_HI (-0.2)
-#define SOUK_PRICING_HISTORY_DAYS 365      /* days of sales read */
-#define SOUK_PRICING_RECENT_DAYS 28        /* the recent demand the forecast is compared with */
-#define SOUK_PRICING_COVER_LOW 14.0        /* days of cover below which stock runs short */
-#define SOUK_PRICING_COVER_HIGH 90.0       /* days of cover above which stock is overstock */
-#define SOUK_PRICING_TREND_UP 1.25         /* forecast / recent demand above which demand rises */
-#define SOUK_PRICING_TREND_DOWN 0.8        /* … below which it falls */
+#define SOUK_PRICING_HISTORY_DAYS 365           /* days of sales read */
+#define SOUK_PRICING_RECENT_DAYS 28             /* the recent demand the forecast is compared with */
+#define SOUK_PRICING_COVER_LOW 14.0             /* days of cover below which stock runs short */
+#define SOUK_PRICING_COVER_HIGH 90.0            /* days of cover above which stock is overstock */
+#define SOUK_PRICING_TREND_UP 1.25              /* forecast / recent demand above which demand rises */
+#define SOUK_PRICING_TREND_DOWN 0.8             /* … below which it falls */
 #define SOUK_PRICING_DEFAULT_MAX_CHANGE_BP 1000 /* 10 % per suggestion unless the bounds say otherwise */
 
 /* ---- the elasticity estimate (elasticity.c) ---- */
@@ -54,14 +54,14 @@ typedef struct souk_pricing_obs {
 } souk_pricing_obs;
 
 typedef struct souk_pricing_elasticity {
-    double value;       /* the estimate used: clamped to [ELASTICITY_LO, ELASTICITY_HI] */
-    double ols;         /* the log-log least-squares slope; NAN when not estimated */
-    double se;          /* its standard error; NAN when not estimated */
-    double weight;      /* the data's share of VALUE (0: the prior alone) */
-    int observations;   /* observations with units > 0 and price > 0 used */
-    int price_points;   /* distinct price levels among them (1 % apart) */
-    bool prior_only;    /* too little data or price variation: VALUE is the prior */
-    const char *why;    /* with PRIOR_ONLY: "no_sales", "too_few_observations", "no_price_variation" */
+    double value;     /* the estimate used: clamped to [ELASTICITY_LO, ELASTICITY_HI] */
+    double ols;       /* the log-log least-squares slope; NAN when not estimated */
+    double se;        /* its standard error; NAN when not estimated */
+    double weight;    /* the data's share of VALUE (0: the prior alone) */
+    int observations; /* observations with units > 0 and price > 0 used */
+    int price_points; /* distinct price levels among them (1 % apart) */
+    bool prior_only;  /* too little data or price variation: VALUE is the prior */
+    const char *why;  /* with PRIOR_ONLY: "no_sales", "too_few_observations", "no_price_variation" */
 } souk_pricing_elasticity;
 
 /* Estimates the own-price elasticity from OBS[0..N): the slope of

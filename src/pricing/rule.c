@@ -88,9 +88,9 @@ int souk_pricing_rule(const souk_pricing_rule_in *in, const souk_pricing_elastic
             factor = pow(m, 1 / e);
             snprintf(msg, sizeof msg, "overstock: %.0f days of cover (target at most %.0f)", cover,
                      SOUK_PRICING_COVER_HIGH);
-            r = add(rs, json_pack("{s:s,s:s,s:f,s:f,s:f}", "code", "overstock", "message", msg, "days_of_cover",
-                                  round2(cover), "target_days", SOUK_PRICING_COVER_HIGH, "demand_multiplier",
-                                  round2(m)));
+            r = add(rs,
+                    json_pack("{s:s,s:s,s:f,s:f,s:f}", "code", "overstock", "message", msg, "days_of_cover",
+                              round2(cover), "target_days", SOUK_PRICING_COVER_HIGH, "demand_multiplier", round2(m)));
         } else if (cover < SOUK_PRICING_COVER_LOW) {
             double m = cover / SOUK_PRICING_COVER_LOW;
             if (m < 0.25)
@@ -98,9 +98,9 @@ int souk_pricing_rule(const souk_pricing_rule_in *in, const souk_pricing_elastic
             factor = pow(m, 1 / e);
             snprintf(msg, sizeof msg, "low stock: %.1f days of cover (target at least %.0f)", cover,
                      SOUK_PRICING_COVER_LOW);
-            r = add(rs, json_pack("{s:s,s:s,s:f,s:f,s:f}", "code", "low_stock", "message", msg, "days_of_cover",
-                                  round2(cover), "target_days", SOUK_PRICING_COVER_LOW, "demand_multiplier",
-                                  round2(m)));
+            r = add(rs,
+                    json_pack("{s:s,s:s,s:f,s:f,s:f}", "code", "low_stock", "message", msg, "days_of_cover",
+                              round2(cover), "target_days", SOUK_PRICING_COVER_LOW, "demand_multiplier", round2(m)));
         } else if (in->daily_demand > 0 && in->recent_daily > 0) {
             double trend = in->daily_demand / in->recent_daily;
             if (trend > SOUK_PRICING_TREND_UP || trend < SOUK_PRICING_TREND_DOWN) {
@@ -120,8 +120,7 @@ int souk_pricing_rule(const souk_pricing_rule_in *in, const souk_pricing_elastic
             }
         } else {
             snprintf(msg, sizeof msg, "balanced: %.0f days of cover", cover);
-            r = add(rs,
-                    json_pack("{s:s,s:s,s:f}", "code", "balanced", "message", msg, "days_of_cover", round2(cover)));
+            r = add(rs, json_pack("{s:s,s:s,s:f}", "code", "balanced", "message", msg, "days_of_cover", round2(cover)));
         }
     }
     if (r < 0)

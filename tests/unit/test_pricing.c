@@ -115,9 +115,7 @@ static const json_t *reason(const souk_pricing_rule_out *o, const char *code)
 {
     size_t i;
     json_t *r;
-    json_array_foreach(o->reasons, i, r)
-    if (strcmp(json_string_value(json_object_get(r, "code")), code) == 0)
-        return r;
+    json_array_foreach(o->reasons, i, r) if (strcmp(json_string_value(json_object_get(r, "code")), code) == 0) return r;
     return NULL;
 }
 
@@ -147,7 +145,8 @@ static void overstock_lowers_through_the_elasticity(void **state)
     const json_t *r = reason(&o, "overstock");
     assert_non_null(r);
     assert_true(json_real_value(json_object_get(r, "days_of_cover")) == 140);
-    assert_string_equal(json_string_value(json_object_get(r, "message")), "overstock: 140 days of cover (target at most 90)");
+    assert_string_equal(json_string_value(json_object_get(r, "message")),
+                        "overstock: 140 days of cover (target at most 90)");
     assert_null(reason(&o, "max_change"));
     json_decref(o.reasons);
     /* the default cap, 10 % */
