@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, runSouk } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
-import { must, warehouse, product, staffUser, customer, eventually } from './lib/orders_util.js';
+import { ADDRESS, must, warehouse, product, staffUser, customer, customerWithCart, checkout, eventually } from './lib/orders_util.js';
 
 describe('dynamic pricing', () => {
   let srv;
@@ -298,5 +298,53 @@ describe('dynamic pricing: elasticity from imported history', () => {
     assert.ok(codes.includes('no_forecast') && codes.includes('overstock') && codes.includes('max_change'), codes.join());
     assert.equal(s.suggested_amount, Math.round(s.current_amount * 0.9));
     assert.equal(s.basis.elasticity.prior_only, false);
+  });
+});
+
+// The stored forecasts feed the suggestion: checkouts two days ago (the server's clock set
+// back), then the analytics.predict job on today's clock; the suggestion's days of cover are
+// the reorder report's for the same variant, and the reason is the low stock.
+describe('dynamic pricing: days of cover from the stored forecasts', () => {
+  let srv, fast;
+  const admin = (method, p, body) => api(srv, method, p, { key: true, body });
+
+  before(async () => {
+    const first = await startServer({ keepDir: true, env: { SOUK_TEST_CLOCK_OFFSET_S: String(-2 * 86400) } });
+    srv = first;
+    const wh = await warehouse(srv);
+    fast = await product(srv, { title: 'Fast seller', variants: [{ price: 2000, stock: 40 }], wh });
+    for (let i = 0; i < 3; i++) {
+      const buyer = await customerWithCart(srv, [[fast.variants[0].id, 8]]);
+      must(await checkout(srv, buyer.who, { body: { shipping_address: ADDRESS, payment_method: '4242424242424242' } }), 201);
+    }
+    await first.stop();
+    srv = await startServer({ dir: first.dir, adminKey: first.adminKey });
+    await eventually(async () => (await admin('GET', '/api/v1/admin/analytics/kpis')).status === 200, 'the facts', 15_000);
+    const today = new Date().toISOString().slice(0, 10);
+    await eventually(async () => {
+      const f = await admin('GET', '/api/v1/admin/analytics/forecasts');
+      return f.status === 200 && f.body.computed_at?.startsWith(today);
+    }, 'the analytics.predict job', 60_000);
+  });
+  after(async () => { await srv?.stop(); });
+
+  it('uses the forecast demand and the reorder report\'s days of cover', async () => {
+    const reorder = must(await admin('GET', '/api/v1/admin/analytics/reorder'), 200);
+    const row = reorder.rows.find((x) => x.variant === fast.variants[0].id);
+    assert.ok(row && row.mean_daily_demand > 0 && row.days_of_cover !== null, JSON.stringify(row));
+    must(await admin('POST', '/api/v1/admin/pricing/recompute'), 200);
+    const l = must(await admin('GET', `/api/v1/admin/pricing/suggestions?product=${fast.product.id}`), 200);
+    assert.equal(l.data.length, 1, JSON.stringify(l.data));
+    const s = l.data[0];
+    assert.equal(s.basis.forecast, true);
+    assert.ok(s.basis.forecast_model.length > 0);
+    assert.equal(s.basis.available, 16);
+    assert.ok(Math.abs(s.basis.days_of_cover - row.days_of_cover) < 0.02, `${s.basis.days_of_cover} vs ${row.days_of_cover}`);
+    // 16 left against 24 a day forecast: well under the 14 days wanted, so a rise, capped at 10 %
+    assert.ok(row.days_of_cover < 14);
+    assert.deepEqual(s.reasons.map((r) => r.code), ['low_stock', 'max_change', 'elasticity_prior']);
+    assert.equal(s.suggested_amount, 2200);
+    const el = s.reasons.find((r) => r.code === 'elasticity_prior');
+    assert.ok(el && el.why === 'too_few_observations' && el.observations === 1, JSON.stringify(el));
   });
 });
