@@ -8,7 +8,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, runSouk } from './lib/server.js';
+import { startServer, runSouk, ADMIN_EMAIL, ADMIN_PASSWORD } from './lib/server.js';
+import { loginOk } from './lib/auth_util.js';
 import { api, expectError } from './lib/client.js';
 import { ADDRESS, must, warehouse, product, staffUser, customer, customerWithCart, checkout, eventually } from './lib/orders_util.js';
 
@@ -212,6 +213,15 @@ describe('dynamic pricing', () => {
     expectError(await api(srv, 'PUT', `/api/v1/admin/pricing/bounds/${fx.bounded.id}`, { key: im.key, body: { frozen: true } }), 403, 'FORBIDDEN');
     expectError(await api(srv, 'GET', '/api/v1/admin/pricing/suggestions', { key: c.key }), 403, 'FORBIDDEN');
     expectError(await api(srv, 'GET', '/api/v1/admin/pricing/suggestions'), 401, 'UNAUTHORIZED');
+    // API keys with one scope: approve includes read; read alone cannot decide
+    const t = await loginOk(srv, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const key = async (scopes) => must(await api(srv, 'POST', '/api/v1/api-keys', { key: t.access_token, body: { name: `pricing ${scopes}`, scopes } }), 201).key;
+    const approver = await key(['dynamic_pricing:approve']);
+    const reader = await key(['dynamic_pricing:read']);
+    must(await api(srv, 'GET', `/api/v1/admin/pricing/suggestions/${s.id}`, { key: approver }), 200);
+    must(await api(srv, 'GET', `/api/v1/admin/pricing/suggestions/${s.id}`, { key: reader }), 200);
+    expectError(await api(srv, 'POST', `/api/v1/admin/pricing/suggestions/${s.id}/reject`, { key: reader, body: {} }), 403, 'FORBIDDEN');
+    expectError(await api(srv, 'GET', '/api/v1/admin/audit', { key: approver }), 403, 'FORBIDDEN');
     const still = must(await admin('GET', `/api/v1/admin/pricing/suggestions/${s.id}`), 200);
     assert.equal(still.status, 'pending');
     assert.equal(await priceOf(fx.bounded.id), 1000);
