@@ -69,6 +69,15 @@ static int by_product(const void *k, const void *e)
     return (a > b) - (a < b);
 }
 
+/* open keys in (variant, currency) order, as the query returns them */
+static int by_open(const void *k, const void *e)
+{
+    const open_key *a = k, *b = e;
+    if (a->variant != b->variant)
+        return a->variant < b->variant ? -1 : 1;
+    return strcmp(a->currency, b->currency);
+}
+
 static double r2(double v)
 {
     return isfinite(v) ? round(v * 100) / 100 : v;
@@ -213,10 +222,9 @@ int souk_pricing_recompute(souk_store *db, souk_pricing_run_stats *stats)
     while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&variant), SOUK_COL_I64(&product), SOUK_COL_STR(cur),
                                              SOUK_COL_I64(&amount)))) == SOUK_DB_ROW) {
         stats->variants++;
-        bool kept = false;
-        for (size_t i = 0; i < nopen && !kept; i++)
-            kept = open[i].variant == variant && strcmp(open[i].currency, cur) == 0;
-        if (kept) {
+        open_key want = {variant, ""};
+        memcpy(want.currency, cur, sizeof want.currency);
+        if (nopen && bsearch(&want, open, nopen, sizeof *open, by_open)) {
             stats->kept++;
             continue;
         }
