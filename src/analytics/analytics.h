@@ -476,4 +476,26 @@ int souk_analytics_reorder_settings(souk_store *db, int *lead_time, double *serv
  * negative status. */
 int souk_analytics_set_reorder_settings(souk_store *db, int lead_time, double service, int review);
 
+/* ---- a variant's outlook for dynamic pricing (predict_outlook.c) ---- */
+
+#define SOUK_ANALYTICS_OUTLOOK_DAYS 28 /* days over which the mean forecast demand is taken */
+
+/* One variant's stock and its stored demand forecast, summed over its
+ * warehouses: what the reorder report shows, for another reader. */
+typedef struct souk_analytics_outlook {
+    int64_t variant_id;
+    int64_t available;    /* on hand − reserved, every warehouse */
+    double daily_demand;  /* mean forecast units a day over the next SOUK_ANALYTICS_OUTLOOK_DAYS */
+    double days_of_cover; /* how long AVAILABLE lasts against the forecast; INFINITY with no demand */
+    bool forecast;        /* a stored forecast exists for at least one of its warehouses */
+    char model[16];       /* the model of its largest warehouse's forecast ("" without one) */
+} souk_analytics_outlook;
+
+/* Calls FN(CTX, O) for every variant with a stock level (in variant id
+ * order), from the stored stock forecasts of the last prediction run
+ * (souk_analytics_predict_run) and the stock levels now. A non-zero FN
+ * return stops the walk and is returned. 0, a negative souk_db_status, or
+ * FN's value. Reads only: any connection. */
+int souk_analytics_outlooks(souk_store *db, int (*fn)(void *ctx, const souk_analytics_outlook *o), void *ctx);
+
 #endif

@@ -37,6 +37,7 @@
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
+#include "pricing/pricing.h"
 #include "webhooks/webhooks.h"
 #include "wishlist/wishlist.h"
 #include "core/banned.h"
@@ -106,6 +107,7 @@ void souk_background_register(void)
     souk_exchange_register_jobs();
     souk_catalog_register_jobs();
     souk_wishlist_register();
+    souk_pricing_register_jobs();
 }
 
 int souk_background_mail_config(void)

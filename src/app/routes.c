@@ -22,6 +22,7 @@
 #include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "orders/api.h"
+#include "pricing/api.h"
 #include "recommend/api.h"
 #include "reviews/api.h"
 #include "wishlist/api.h"
@@ -46,6 +47,8 @@
 #define WEBHOOKS "webhooks:manage"
 #define REVIEWS_MODERATE "reviews:moderate"
 #define CURRENCIES "currencies:manage"
+#define DYNPRICE_READ "dynamic_pricing:read"
+#define DYNPRICE_APPROVE "dynamic_pricing:approve"
 #define ANALYTICS_OWN "analytics:read:own" /* analytics:read implies it; a vendor reads their own slice */
 #define LIST_CACHE "public, max-age=300"
 #define DETAIL_CACHE "public, max-age=900"
@@ -194,6 +197,16 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/products/{id}/reviews", PUBLIC, souk_reviews_api_list),
     ROUTE(SOUK_POST, "/api/v1/products/{id}/reviews", AUTHENTICATED, souk_reviews_api_create),
     ROUTE(SOUK_POST, "/api/v1/reviews/{id}/helpful", AUTHENTICATED, souk_reviews_api_vote),
+    /* dynamic pricing: suggestions, bounds, decisions (docs/pricing.md) */
+    ROUTE(SOUK_GET, "/api/v1/admin/pricing/suggestions", DYNPRICE_READ, souk_pricing_api_list),
+    ROUTE(SOUK_GET, "/api/v1/admin/pricing/suggestions/{id}", DYNPRICE_READ, souk_pricing_api_get),
+    ROUTE(SOUK_POST, "/api/v1/admin/pricing/suggestions/{id}/approve", DYNPRICE_APPROVE, souk_pricing_api_approve),
+    ROUTE(SOUK_POST, "/api/v1/admin/pricing/suggestions/{id}/reject", DYNPRICE_APPROVE, souk_pricing_api_reject),
+    ROUTE(SOUK_POST, "/api/v1/admin/pricing/suggestions/{id}/rollback", DYNPRICE_APPROVE, souk_pricing_api_rollback),
+    ROUTE(SOUK_POST, "/api/v1/admin/pricing/recompute", DYNPRICE_APPROVE, souk_pricing_api_recompute, .blocking = true),
+    ROUTE(SOUK_GET, "/api/v1/admin/pricing/bounds", DYNPRICE_READ, souk_pricing_api_bounds_list),
+    ROUTE(SOUK_PUT, "/api/v1/admin/pricing/bounds/{id}", DYNPRICE_APPROVE, souk_pricing_api_bounds_put),
+    ROUTE(SOUK_DELETE, "/api/v1/admin/pricing/bounds/{id}", DYNPRICE_APPROVE, souk_pricing_api_bounds_delete),
     ROUTE(SOUK_GET, "/api/v1/admin/reviews", REVIEWS_MODERATE, souk_reviews_api_admin_list),
     ROUTE(SOUK_POST, "/api/v1/admin/reviews/{id}/moderation", REVIEWS_MODERATE, souk_reviews_api_moderate),
     /* a grouped scan of every review: on the CPU pool, never on a loop */

@@ -18,6 +18,7 @@ static const struct {
     {"orders:manage", "orders:fulfil:own"},
     {"orders:manage", "orders:read:any"},
     {"analytics:read", "analytics:read:own"},
+    {"dynamic_pricing:approve", "dynamic_pricing:read"},
 };
 
 static bool contains_exactly(const char *have, const char *permission);

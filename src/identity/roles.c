@@ -19,12 +19,14 @@ const char *const souk_permissions[] = {
     "users:manage",
     "audit:read",
     "mail:read",
-    "pricing:manage",         /* tax rates, shipping methods, coupons, promotions */
-    "jobs:manage",            /* the job queue: list, retry dead jobs */
-    "recommendations:manage", /* models: train, activate, roll back; A/B tests */
-    "webhooks:manage",        /* outgoing webhook subscriptions, their secrets and delivery log */
-    "reviews:moderate",       /* the review moderation queue, sentiment report, review settings */
-    "currencies:manage",      /* stored exchange rates and the display currencies */
+    "pricing:manage",          /* tax rates, shipping methods, coupons, promotions */
+    "jobs:manage",             /* the job queue: list, retry dead jobs */
+    "recommendations:manage",  /* models: train, activate, roll back; A/B tests */
+    "webhooks:manage",         /* outgoing webhook subscriptions, their secrets and delivery log */
+    "reviews:moderate",        /* the review moderation queue, sentiment report, review settings */
+    "currencies:manage",       /* stored exchange rates and the display currencies */
+    "dynamic_pricing:read",    /* price suggestions, their reasons and the bounds */
+    "dynamic_pricing:approve", /* recompute, set bounds, approve, reject, roll back price suggestions */
     NULL,
 };
 
@@ -34,7 +36,8 @@ static const struct {
 } roles[] = {
     {"customer", ""},
     {"vendor", "catalog:write:own orders:fulfil:own analytics:read:own"},
-    {"inventory_manager", "catalog:read:unpublished inventory:write orders:read:any orders:manage analytics:read"},
+    {"inventory_manager", "catalog:read:unpublished inventory:write orders:read:any orders:manage analytics:read "
+                          "dynamic_pricing:read"},
     {"admin", "*"},
 };
 

@@ -368,6 +368,15 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/jobs': () => ({ query: '?limit=5' }),
     // a job id that does not exist: 404 NOT_FOUND once authorised (retrying a real job is inventory.test.js's business)
     'POST /api/v1/admin/jobs/{id}/retry': () => ({ params: { id: 'job_0000000000000' } }),
+    'GET /api/v1/admin/pricing/suggestions': () => ({ query: '?status=pending' }),
+    'GET /api/v1/admin/pricing/suggestions/{id}': () => ({ params: { id: 'psug_0000000000000' } }), // 404 once authorised
+    'POST /api/v1/admin/pricing/suggestions/{id}/approve': () => ({ params: { id: 'psug_0000000000000' }, body: {} }),
+    'POST /api/v1/admin/pricing/suggestions/{id}/reject': () => ({ params: { id: 'psug_0000000000000' }, body: {} }),
+    'POST /api/v1/admin/pricing/suggestions/{id}/rollback': () => ({ params: { id: 'psug_0000000000000' } }),
+    'POST /api/v1/admin/pricing/recompute': () => ({}),
+    'GET /api/v1/admin/pricing/bounds': () => ({}),
+    'PUT /api/v1/admin/pricing/bounds/{id}': () => ({ params: { id: fx.productB.id }, body: { max_change_pct: 15 } }),
+    'DELETE /api/v1/admin/pricing/bounds/{id}': () => ({ params: { id: fx.productB.id } }), // 404 when none: still authorised
     'GET /api/v1/currencies': () => ({}),
     'GET /api/v1/admin/currencies/rates': () => ({}),
     'PUT /api/v1/admin/currencies/{currency}/rates': () => ({ params: { currency: 'EUR' }, body: { rate: '0.92', effective_at: '2026-01-01T00:00:00Z' } }),

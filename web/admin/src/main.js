@@ -21,6 +21,7 @@ import { Stock } from './stock.js';
 import { Vendors } from './vendors.js';
 import { Imports } from './imports.js';
 import { FraudHolds } from './fraud.js';
+import { Pricing } from './pricing.js';
 
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
@@ -32,6 +33,7 @@ const NAV = {
     ...(can('recommendations:manage') ? [['#/models', 'Models']] : []),
     ...(can('jobs:manage') ? [['#/jobs', 'Jobs']] : []),
     ...(can('pricing:manage') ? [['#/promotions', 'Promotions']] : []),
+    ...(can('dynamic_pricing:read') ? [['#/pricing', 'Pricing']] : []),
     ...(can('webhooks:manage') ? [['#/webhooks', 'Webhooks']] : []),
     ...(can('users:manage') ? [['#/users', 'Users']] : []),
     ...(can('audit:read') ? [['#/audit', 'Audit log']] : []),
@@ -70,6 +72,7 @@ function route(hash) {
     if (path === '/mail' && can('mail:read')) return { page: 'mail', nav: '#/mail' };
     if (path === '/vendors' && can('analytics:read')) return { page: 'vendors', nav: '#/vendors' };
     if (path === '/fraud' && can('analytics:read')) return { page: 'fraud', nav: '#/fraud' };
+    if (path === '/pricing' && can('dynamic_pricing:read')) return { page: 'pricing', nav: '#/pricing' };
   }
   return { page: 'overview', nav: '#/' };
 }
@@ -85,7 +88,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', stock: face === 'vendor' ? 'Your stock' : 'Stock', search: 'Search', reviews: 'Reviews', mail: 'Mail', vendors: 'Vendors', import: 'Import and export', fraud: 'Fraud holds' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', stock: face === 'vendor' ? 'Your stock' : 'Stock', search: 'Search', reviews: 'Reviews', mail: 'Mail', vendors: 'Vendors', import: 'Import and export', fraud: 'Fraud holds', pricing: 'Dynamic pricing' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -115,6 +118,7 @@ function App() {
       ${r.page === 'mail' && html`<${Mail} />`}
       ${r.page === 'vendors' && html`<${Vendors} />`}
       ${r.page === 'import' && html`<${Imports} />`}
+      ${r.page === 'pricing' && html`<${Pricing} />`}
     </main>
   </div>`;
 }
