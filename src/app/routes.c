@@ -243,11 +243,11 @@ souk_route souk_routes[] = {
     /* wishlists (docs/wishlist.md): the caller's own list; a shared list is public and read-only;
      * the unsubscribe link's token is its own authority */
     ROUTE(SOUK_GET, "/api/v1/users/me/wishlist", AUTHENTICATED, souk_wishlist_api_get),
-    ROUTE(SOUK_POST, "/api/v1/users/me/wishlist/items", AUTHENTICATED, souk_wishlist_api_add),
-    ROUTE(SOUK_DELETE, "/api/v1/users/me/wishlist/items/{id}", AUTHENTICATED, souk_wishlist_api_remove),
-    ROUTE(SOUK_POST, "/api/v1/users/me/wishlist/share", AUTHENTICATED, souk_wishlist_api_share),
-    ROUTE(SOUK_DELETE, "/api/v1/users/me/wishlist/share", AUTHENTICATED, souk_wishlist_api_unshare),
-    ROUTE(SOUK_PUT, "/api/v1/users/me/wishlist/alerts", AUTHENTICATED, souk_wishlist_api_alerts),
+    ROUTE(SOUK_POST, "/api/v1/users/me/wishlist/items", SESSION, souk_wishlist_api_add),
+    ROUTE(SOUK_DELETE, "/api/v1/users/me/wishlist/items/{id}", SESSION, souk_wishlist_api_remove),
+    ROUTE(SOUK_POST, "/api/v1/users/me/wishlist/share", SESSION, souk_wishlist_api_share),
+    ROUTE(SOUK_DELETE, "/api/v1/users/me/wishlist/share", SESSION, souk_wishlist_api_unshare),
+    ROUTE(SOUK_PUT, "/api/v1/users/me/wishlist/alerts", SESSION, souk_wishlist_api_alerts),
     ROUTE(SOUK_GET, "/api/v1/wishlists/shared/{token}", PUBLIC, souk_wishlist_api_shared),
     ROUTE(SOUK_POST, "/api/v1/wishlists/unsubscribe", PUBLIC, souk_wishlist_api_unsubscribe, .rate = SOUK_RATE_AUTH),
     ROUTE(SOUK_POST, "/api/v1/api-keys", SESSION, souk_identity_api_keys_create),

@@ -140,6 +140,10 @@ static int sync_variant(souk_store *db, int64_t product, const souk_variant_in *
                               SOUK_ARGS(SOUK_I64(*vid), SOUK_TEXTN(p[i].currency, 3), SOUK_I64(p[i].amount)));
         if (n < 0)
             return (int)n;
+        /* a stored option's price moved: told like any price write (wishlist price-drop alerts) */
+        int er = n > 0 ? souk__catalog_emit_price(db, *vid, product, p[i].currency, p[i].amount) : 0;
+        if (er < 0)
+            return er;
         *changed |= n > 0;
     }
     return SOUK_DB_DONE;

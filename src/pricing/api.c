@@ -277,12 +277,15 @@ static json_t *bounds_row(souk_stmt *st, void *arg)
                      "frozen", souk_stmt_i64(st, 5) != 0, "updated_at", souk_row_time(st, 6));
 }
 
+#define BOUNDS_LIST_MAX 10000 /* products with their own bounds in one answer */
+#define BOUNDS_LIST_MAX_SQL "10000"
+
 static json_t *bounds_rows(souk_store *db, int64_t product)
 {
     return souk_store_rows(souk_store_query(db,
                                             "SELECT product_id, currency, min_amount, max_amount, max_change_bp, "
                                             "frozen, updated_at FROM pricing_bounds WHERE ($1 = 0 OR product_id = $1) "
-                                            "ORDER BY product_id LIMIT 10000",
+                                            "ORDER BY product_id LIMIT " BOUNDS_LIST_MAX_SQL " + 1",
                                             SOUK_ARGS(SOUK_I64(product))),
                            bounds_row, NULL);
 }
@@ -292,10 +295,13 @@ int souk_pricing_api_bounds_list(souk_req *req, souk_res *res)
     json_t *rows = bounds_rows(req->store, 0);
     if (!rows)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    bool truncated = json_array_size(rows) > BOUNDS_LIST_MAX; /* one more was read to tell */
+    if (truncated)
+        json_array_remove(rows, BOUNDS_LIST_MAX);
     return souk_res_json(res, 200,
-                         json_pack("{s:{s:f,s:n,s:n},s:o}", "defaults", "max_change_pct",
-                                   SOUK_PRICING_DEFAULT_MAX_CHANGE_BP / 100.0, "min_amount", "max_amount", "data",
-                                   rows));
+                         json_pack("{s:{s:f,s:n,s:n},s:o,s:b}", "defaults", "max_change_pct",
+                                   SOUK_PRICING_DEFAULT_MAX_CHANGE_BP / 100.0, "min_amount", "max_amount", "data", rows,
+                                   "truncated", truncated));
 }
 
 int souk_pricing_api_bounds_put(souk_req *req, souk_res *res)

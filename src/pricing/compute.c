@@ -92,21 +92,37 @@ typedef struct write_ctx {
     out_row *rows;
     size_t n;
     int64_t now, prediction_at, variants;
+    int64_t written; /* suggestions stored (rows whose variant was approved or repriced meanwhile are not) */
 } write_ctx;
 
 static int write_tx(souk_store *db, void *arg)
 {
     write_ctx *c = arg;
-    int r = souk_store_exec(db, "UPDATE pricing_suggestions SET status = 'superseded' WHERE status = 'pending'", NULL);
+    /* superseded suggestions are kept a week (to be looked at), then dropped: a daily
+     * recompute over every variant would otherwise grow the table without end */
+    int r = souk_store_exec(db, "DELETE FROM pricing_suggestions WHERE status = 'superseded' AND computed_at < $1",
+                            SOUK_ARGS(SOUK_I64(c->now - SOUK_PRICING_SUPERSEDED_KEEP_US)));
+    if (r >= 0)
+        r = souk_store_exec(db, "UPDATE pricing_suggestions SET status = 'superseded' WHERE status = 'pending'", NULL);
+    int64_t written = 0;
     for (size_t i = 0; r >= 0 && i < c->n; i++) {
         out_row *o = &c->rows[i];
-        r = souk_store_exec(db,
-                            "INSERT INTO pricing_suggestions (id, variant_id, product_id, currency, current_amount, "
-                            "suggested_amount, reasons, basis, status, computed_at) VALUES ($1, $2, $3, $4, $5, $6, "
-                            "$7, $8, 'pending', $9)",
-                            SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(o->variant), SOUK_I64(o->product),
-                                      SOUK_TEXT(o->currency), SOUK_I64(o->current), SOUK_I64(o->suggested),
-                                      SOUK_TEXT(o->reasons), SOUK_TEXT(o->basis), SOUK_I64(c->now)));
+        /* the computation read outside this transaction: a variant approved since, or whose price
+         * moved since, gets no suggestion from it (the next recompute looks again) */
+        int64_t n = souk_store_update(
+            db,
+            "INSERT INTO pricing_suggestions (id, variant_id, product_id, currency, current_amount, "
+            "suggested_amount, reasons, basis, status, computed_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9 "
+            "WHERE NOT EXISTS (SELECT 1 FROM pricing_suggestions WHERE variant_id = $2 AND currency = $4 AND "
+            "status = 'approved') AND EXISTS (SELECT 1 FROM pricing_catalog_prices WHERE variant_id = $2 AND "
+            "currency = $4 AND amount = $5)",
+            SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(o->variant), SOUK_I64(o->product), SOUK_TEXT(o->currency),
+                      SOUK_I64(o->current), SOUK_I64(o->suggested), SOUK_TEXT(o->reasons), SOUK_TEXT(o->basis),
+                      SOUK_I64(c->now)));
+        if (n < 0)
+            r = (int)n;
+        else
+            written += n;
     }
     if (r >= 0)
         r = souk_store_exec(
@@ -115,7 +131,8 @@ static int write_tx(souk_store *db, void *arg)
             "(1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET computed_at = excluded.computed_at, "
             "prediction_at = excluded.prediction_at, variants = excluded.variants, "
             "suggestions = excluded.suggestions",
-            SOUK_ARGS(SOUK_I64(c->now), SOUK_I64(c->prediction_at), SOUK_I64(c->variants), SOUK_I64((int64_t)c->n)));
+            SOUK_ARGS(SOUK_I64(c->now), SOUK_I64(c->prediction_at), SOUK_I64(c->variants), SOUK_I64(written)));
+    c->written = written;
     return r < 0 ? r : 0;
 }
 
@@ -140,7 +157,7 @@ int souk_pricing_recompute(souk_store *db, souk_pricing_run_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
     int64_t now = souk_time_now_us(), today = now / DAY_US;
-    int rc = -1, r;
+    int rc = SOUK_DB_HARD, r; /* until it is done: out of memory */
     outlooks ol = {0};
     sale *sales = NULL;
     bound *bounds = NULL;
@@ -309,7 +326,7 @@ int souk_pricing_recompute(souk_store *db, souk_pricing_run_stats *stats)
         rc = r;
         goto done;
     }
-    stats->suggestions = (int64_t)nrows;
+    stats->suggestions = wc.written;
     rc = 0;
 done:
     for (size_t i = 0; i < nrows; i++) {

@@ -28,6 +28,7 @@
 #define SOUK_PREFIX_PRICE_SUGGESTION "psug"
 #define SOUK_PRICING_RECOMPUTE_JOB "pricing.recompute"
 #define SOUK_PRICING_APPLY_JOB "pricing.apply"
+#define SOUK_PRICING_SUPERSEDED_KEEP_US (INT64_C(7) * 86400 * 1000000) /* superseded suggestions kept a week */
 
 /* The prior of the elasticity and the rule's defaults (docs/pricing.md). */
 #define SOUK_PRICING_PRIOR_ELASTICITY (-1.5) /* a typical retail own-price elasticity */
@@ -116,8 +117,10 @@ typedef struct souk_pricing_run_stats {
 /* Computes a suggestion for every explicit price of an active variant of an
  * active product that is not frozen by its bounds, and replaces the pending
  * suggestions (superseded) by the new ones in one transaction; variants with
- * an approved, scheduled suggestion are left alone. 0, -1 out of memory, or
- * a negative souk_db_status. Not inside a transaction. */
+ * an approved, scheduled suggestion, and those approved or repriced while it
+ * computed, are left alone; superseded suggestions older than
+ * SOUK_PRICING_SUPERSEDED_KEEP_US are deleted. 0 or a negative
+ * souk_db_status (out of memory is SOUK_DB_HARD). Not inside a transaction. */
 int souk_pricing_recompute(souk_store *db, souk_pricing_run_stats *out);
 
 /* ---- decisions (decide.c) ---- */

@@ -226,6 +226,8 @@ int souk_web_wishlist_add(souk_req *req, souk_res *res)
         return list_page(req, res, &owner, why, 409);
     if (e)
         return souk__web_error(req, res, 503, "Not added", "Please try again in a moment.");
+    if (!owner.user_id) /* a guest list lives 30 days after its last change: so does its cookie */
+        souk__web_set_cookie(req, res, SOUK__WEB_GUEST_WISHLIST_COOKIE, owner.guest_token, "/", GUEST_MAX_AGE);
     char iid[SOUK_ID_TEXT_MAX];
     souk_res_audit(res, "wishlist_item",
                    souk_arena_strdup(req->arena, souk_id_format(SOUK_PREFIX_WISHLIST_ITEM, item, iid)));
@@ -248,6 +250,8 @@ int souk_web_wishlist_remove(souk_req *req, souk_res *res)
         return souk__web_error(req, res, 404, "No such item", "This item is not on your wishlist.");
     if (e)
         return souk__web_error(req, res, 503, "Not removed", "Please try again in a moment.");
+    if (!owner.user_id && owner.guest_token)
+        souk__web_set_cookie(req, res, SOUK__WEB_GUEST_WISHLIST_COOKIE, owner.guest_token, "/", GUEST_MAX_AGE);
     souk_res_audit(res, "wishlist_item", souk_web_form_get(&f, "item"));
     return souk__web_redirect(res, "/account/wishlist?m=removed");
 }

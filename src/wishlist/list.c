@@ -99,7 +99,9 @@ souk_err souk_wishlist_add_tx(souk_store *db, const souk_wishlist_owner *owner, 
     int r;
     if (variant) {
         int64_t of = 0;
-        r = souk_store_one(db, "SELECT product_id FROM wishlist_catalog_variants WHERE variant_id = $1",
+        /* an archived option cannot be wished for (a sold-out one can: that is what alerts are for) */
+        r = souk_store_one(db,
+                           "SELECT product_id FROM wishlist_catalog_variants WHERE variant_id = $1 AND purchasable = 1",
                            SOUK_ARGS(SOUK_I64(variant)), SOUK_COLS(SOUK_COL_I64(&of)));
         if (r < 0)
             return souk_store_dberr(r);
@@ -192,8 +194,8 @@ static souk_err items_json(souk_store *db, int64_t list, const char *currency, b
         "(SELECT cv.variant_title FROM wishlist_catalog_variants cv WHERE cv.variant_id = i.variant_id), " SOUK__WISHLIST_PRICE(
             "$2") ", " SOUK__WISHLIST_AVAILABLE " "
                   "FROM wishlist_items i JOIN wishlist_catalog_products p ON p.product_id = i.product_id "
-                  "WHERE i.wishlist_id = $1 ORDER BY i.created_at DESC, i.id DESC",
-        SOUK_ARGS(SOUK_I64(list), SOUK_TEXT(currency)));
+                  "WHERE i.wishlist_id = $1 AND ($3 = 1 OR p.active = 1) ORDER BY i.created_at DESC, i.id DESC",
+        SOUK_ARGS(SOUK_I64(list), SOUK_TEXT(currency), SOUK_I64(ids ? 1 : 0)));
     int r;
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
         char id[SOUK_ID_TEXT_MAX], pid[SOUK_ID_TEXT_MAX], vid[SOUK_ID_TEXT_MAX], at[SOUK_RFC3339_LEN];
@@ -215,7 +217,8 @@ static souk_err items_json(souk_store *db, int64_t list, const char *currency, b
                 : json_pack("{s:I,s:s}", "amount", (json_int_t)souk_stmt_i64(st, 8), "currency", currency));
         json_object_set_new(o, "available", json_boolean(souk_stmt_i64(st, 6) && souk_stmt_i64(st, 9) > 0));
         json_object_set_new(o, "active", json_boolean(souk_stmt_i64(st, 6) != 0));
-        json_object_set_new(o, "added_at", json_string(souk_time_format(souk_stmt_i64(st, 3), at)));
+        if (ids) /* a shared list shows what is wished for, not when its owner was active */
+            json_object_set_new(o, "added_at", json_string(souk_time_format(souk_stmt_i64(st, 3), at)));
         json_array_append_new(items, o);
     }
     if (r != SOUK_DB_DONE) {

@@ -65,9 +65,28 @@ typedef struct event_ctx {
     int mails;
 } event_ctx;
 
-/* The alert mail of item IT (KIND) to USER's EMAIL, queued in the outbox. 0 or an error class. */
-static int queue_mail(souk_store *db, const item_row *it, souk_wishlist_alert kind, int64_t old_price,
-                      const char *email)
+/* An alert mail, built before the week is claimed so that a mail that cannot be sent never uses it up. */
+typedef struct alert_mail {
+    char subject[SOUK_MAIL_SUBJECT_MAX * 4];
+    char body[4096];
+} alert_mail;
+
+/* The longest prefix of S of at most MAX bytes that ends on a character boundary (S is UTF-8). */
+static int utf8_prefix(const char *s, int max)
+{
+    int n = (int)strnlen(s, (size_t)max + 1);
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--; /* s[n] continues a character: cut before the character it belongs to */
+    return n;
+}
+
+/* Builds into M the alert mail of item IT (KIND) to EMAIL. 0, 1 when it cannot be sent (logged),
+ * or an error class. */
+static int build_mail(souk_store *db, const item_row *it, souk_wishlist_alert kind, int64_t old_price,
+                      const char *email, alert_mail *mail)
 {
     char title[256] = "", slug[128] = "", vtitle[256] = "";
     int r = souk_store_one(db, "SELECT title, slug FROM wishlist_catalog_products WHERE product_id = $1",
@@ -93,7 +112,8 @@ static int queue_mail(souk_store *db, const item_row *it, souk_wishlist_alert ki
         m.amount = old_price;
         souk_money_format(&m, was_text, sizeof was_text);
     }
-    char name[600], subject[SOUK_MAIL_SUBJECT_MAX * 4], price_line[160] = "", body[4096];
+    char name[600], price_line[160] = "";
+    char *subject = mail->subject, *body = mail->body;
     snprintf(name, sizeof name, "%s%s%s", title, vtitle[0] ? " - " : "", vtitle);
     if (now_text[0] && kind == SOUK_WISHLIST_PRICE_DROP && was_text[0])
         snprintf(price_line, sizeof price_line, "Price now: %s %s (it was %s %s).\n", now_text, it->currency, was_text,
@@ -101,24 +121,21 @@ static int queue_mail(souk_store *db, const item_row *it, souk_wishlist_alert ki
     else if (now_text[0])
         snprintf(price_line, sizeof price_line, "Price now: %s %s.\n", now_text, it->currency);
     const char *origin = souk__wishlist_origin();
-    snprintf(subject, sizeof subject, "%s: %.150s",
-             kind == SOUK_WISHLIST_BACK_IN_STOCK ? "Back in stock" : "Price drop", name);
-    int n = snprintf(body, sizeof body,
+    snprintf(subject, sizeof mail->subject, "%s: %.*s",
+             kind == SOUK_WISHLIST_BACK_IN_STOCK ? "Back in stock" : "Price drop", utf8_prefix(name, 150), name);
+    int n = snprintf(body, sizeof mail->body,
                      "Hello,\n\n%s on your wishlist %s.\n%s\n%s/p/%s\n\n"
                      "Your wishlist: %s/account/wishlist\n\n"
                      "You get this because you wished for it and agreed to e-mail offers. "
                      "To stop wishlist alerts, open:\n%s/wishlist/unsubscribe?t=%s\n",
                      name, kind == SOUK_WISHLIST_BACK_IN_STOCK ? "is back in stock" : "costs less now", price_line,
                      origin, slug, origin, origin, unsub);
-    if (n < 0 || (size_t)n >= sizeof body)
-        return 0;
-    const char *why = NULL;
-    if (souk_mail_check(email, subject, body, &why) != 0) {
+    const char *why = n < 0 || (size_t)n >= sizeof mail->body ? "the text is too long" : NULL;
+    if (why || souk_mail_check(email, subject, body, &why) != 0) {
         souk_log_warn("wishlist: alert of item %lld not sent: %s", (long long)it->id, why ? why : "invalid");
-        return 0;
+        return 1;
     }
-    r = souk_mail_enqueue_tx(db, it->user, email, subject, body);
-    return r == -1 ? SOUK_DB_HARD : r;
+    return 0;
 }
 
 /* Sends USER the alert of IT when allowed and not sent within the week. 1 sent, 0 not, or an error class. */
@@ -139,6 +156,9 @@ static int alert(souk_store *db, const item_row *it, souk_wishlist_alert kind, i
         return r;
     if (optout)
         return 0;
+    alert_mail mail;
+    if ((r = build_mail(db, it, kind, old_price, email, &mail)) != 0)
+        return r < 0 ? r : 0;
     int64_t now = souk_time_now_us();
     int64_t claimed = souk_store_update(
         db,
@@ -150,8 +170,10 @@ static int alert(souk_store *db, const item_row *it, souk_wishlist_alert kind, i
                   SOUK_I64(now - SOUK_WISHLIST_ALERT_GAP_US)));
     if (claimed <= 0)
         return (int)claimed;
-    r = queue_mail(db, it, kind, old_price, email);
-    return r < 0 ? r : 1;
+    r = souk_mail_enqueue_tx(db, it->user, email, mail.subject, mail.body);
+    if (r < 0)
+        return r == -1 ? SOUK_DB_HARD : r;
+    return 1;
 }
 
 static int event_body(souk_store *db, void *arg)
@@ -255,9 +277,13 @@ int souk_wishlist_on_event(souk_store *db, const char *type, const char *aggrega
         return 0;
     if (r >= 0)
         r = souk_store_tx(db, event_body, &c);
-    if (r < 0) {
+    if (r == SOUK_DB_SOFT) { /* busy, a lost connection: the dispatcher hands the event again */
         souk_log_warn("wishlist: %s of %s not handled yet: %s", type, vid, souk_store_errmsg(db));
         return -1;
+    }
+    if (r < 0) { /* a hard error would fail at every retry and hold up the events behind it: skip it */
+        souk_log_error("wishlist: %s of %s skipped: %s", type, vid, souk_store_errmsg(db));
+        return 0;
     }
     if (c.mails)
         souk_mail_worker_kick();

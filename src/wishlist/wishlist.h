@@ -145,7 +145,7 @@ souk_wishlist_alert souk_wishlist_judge(bool was_in_stock, int64_t ref, int64_t 
                                         bool *new_in_stock, int64_t *new_ref);
 
 /* The unsubscribe token of USER under KEY (32 bytes) into OUT:
- * "u" + base36(user) + "." + base64url(BLAKE2b-128(KEY, "wishlist-unsub:" user)). */
+ * "u" + decimal(user) + "." + base64url(BLAKE2b-128(KEY, "wishlist-unsub:" decimal(user))). */
 void souk_wishlist_token_sign(const unsigned char key[32], int64_t user, char out[SOUK_WISHLIST_UNSUB_MAX]);
 
 /* The user of TOKEN when its MAC under KEY is right (constant-time compare), else 0. */

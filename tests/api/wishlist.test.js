@@ -206,6 +206,18 @@ describe('wishlists', () => {
     assert.equal((await mailsTo(who.email)).length, 1, 'still one for the first customer');
   });
 
+  it('a long title of many-byte characters is cut on a character, and the mail still goes', async () => {
+    const who = await customer();
+    const title = 'A' + 'é'.repeat(140); // 281 bytes: byte 150 of the name falls inside an é
+    const p = await product(srv, { title, variants: [{ price: 900, stock: 0 }], wh });
+    must(await add(who, { variant_id: p.variants[0].id }), 201);
+    await setStock(p.variants[0], 2);
+    const m = await mailsEventually(who.email, 1, 'the mail of the long title');
+    assert.match(m[0].subject, /^Back in stock: Aé+$/u);
+    assert.ok(Buffer.byteLength(m[0].subject.slice('Back in stock: '.length)) <= 150, m[0].subject);
+    assert.ok(!m[0].subject.includes('\uFFFD'), 'no broken character');
+  });
+
   it('a price drop sends a mail with the old and new price; a rise does not', async () => {
     const who = await customer();
     const p = await product(srv, { title: 'Wish desk', variants: [{ price: 20000, stock: 3 }], wh });
