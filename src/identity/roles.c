@@ -25,6 +25,7 @@ const char *const souk_permissions[] = {
     "webhooks:manage",        /* outgoing webhook subscriptions, their secrets and delivery log */
     "reviews:moderate",       /* the review moderation queue, sentiment report, review settings */
     "currencies:manage",      /* stored exchange rates and the display currencies */
+    "loyalty:manage",         /* loyalty settings, customers' points and adjustments */
     NULL,
 };
 

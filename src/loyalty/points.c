@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/id.h"
 #include "core/json.h"
 #include "core/money.h"
 #include "core/time.h"
@@ -53,9 +54,9 @@ souk_err souk_loyalty_quote(souk_store *db, int64_t user, const char *currency, 
 souk_err souk_loyalty_redeem_tx(souk_store *db, int64_t user, int64_t order, int64_t points, int64_t amount,
                                 const char *currency, int64_t now, souk_arena *a, souk_problems *pr)
 {
-    char dedupe[48], actor[40];
+    char dedupe[48], actor[SOUK_ID_TEXT_MAX];
     snprintf(dedupe, sizeof dedupe, "redeem:%lld", (long long)order);
-    snprintf(actor, sizeof actor, "user:%lld", (long long)user);
+    souk_id_format("usr", user, actor);
     souk__loyalty_entry x = {.user = user,
                              .kind = "redeem",
                              .points = -points,

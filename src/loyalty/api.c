@@ -1,0 +1,301 @@
+/*
+ * api.c — the HTTP handlers of loyalty points: the customer's own account,
+ * the settings, and an admin's read and adjustments of a customer's points.
+ * Writes run in the request's write transaction and are audited by the
+ * server (souk_res_audit names what changed).
+ */
+#include "loyalty/api.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/id.h"
+#include "core/json.h"
+#include "core/money.h"
+#include "core/query_spec.h"
+#include "core/time.h"
+#include "identity/identity.h"
+#include "loyalty/internal.h"
+#include "core/banned.h"
+
+#define PAGE_DEFAULT 50
+#define PAGE_MAX 200
+#define REASON_MAX 500
+
+typedef struct page_in {
+    int64_t limit, before;
+    uint64_t present;
+} page_in;
+
+enum { P_LIMIT, P_BEFORE };
+static const souk_query_field page_fields[] = {
+    [P_LIMIT] = SOUK_QUERY_F_INT("limit", page_in, limit, 1, PAGE_MAX),
+    [P_BEFORE] = SOUK_QUERY_F_ID("before", page_in, before, SOUK_PREFIX_LOYALTY_ENTRY),
+};
+static const souk_query_spec page_spec = SOUK_QUERY_SPEC(page_in, page_fields);
+
+/* The account USER as the answer (STATUS), page from REQ's query. */
+static int answer_account(souk_req *req, souk_res *res, int64_t user, int status)
+{
+    page_in in = {0};
+    if (souk_query_decode(&page_spec, &req->query, &in, req->arena, &res->problems) < 0)
+        return souk_res_invalid(res);
+    if (!souk_query_present(&page_spec, &in, P_LIMIT))
+        in.limit = PAGE_DEFAULT;
+    souk_err e;
+    json_t *out = souk_loyalty_account_json(req->store, user, (int)in.limit, in.before, &e);
+    return out ? souk_res_json(res, status, out) : souk_res_error(res, e, NULL);
+}
+
+int souk_loyalty_api_me(souk_req *req, souk_res *res)
+{
+    if (req->principal.kind != SOUK_ACTOR_USER || !req->principal.user_id)
+        return souk_res_error(res, SOUK_E_FORBIDDEN, "Points belong to a signed-in customer's account.");
+    return answer_account(req, res, req->principal.user_id, 200);
+}
+
+int souk_loyalty_api_settings_get(souk_req *req, souk_res *res)
+{
+    souk_loyalty_settings s;
+    souk_err e = souk_loyalty_settings_read(req->store, &s);
+    if (e)
+        return souk_res_error(res, e, NULL);
+    json_t *j = souk_loyalty_settings_json(&s);
+    return j ? souk_res_json(res, 200, j) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
+}
+
+/* ---- settings in ---- */
+
+typedef struct settings_in {
+    int64_t max_redeem_bp, return_window_days, expiry_days;
+    uint64_t present, nulls;
+} settings_in;
+
+static const souk_json_field settings_fields[] = {
+    SOUK_JSON_F_INT("max_redeem_bp", SOUK_JSON_REQUIRED, settings_in, max_redeem_bp, 0, 10000),
+    SOUK_JSON_F_INT("return_window_days", SOUK_JSON_REQUIRED, settings_in, return_window_days, 0, 365),
+    SOUK_JSON_F_INT("expiry_days", SOUK_JSON_REQUIRED, settings_in, expiry_days, 0, 3650),
+};
+static const souk_json_spec settings_spec = SOUK_JSON_SPEC(settings_in, settings_fields);
+
+/* An integer member NAME of O in LO..HI into *OUT, else a problem FIELD.NAME. */
+static bool int_member(const json_t *o, const char *field, const char *name, int64_t lo, int64_t hi, int64_t *out,
+                       souk_req *req, souk_res *res)
+{
+    const json_t *v = json_object_get(o, name);
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+        souk_problems_add(&res->problems, req->arena, field, "%s must be an integer from %lld to %lld", name,
+                          (long long)lo, (long long)hi);
+        return false;
+    }
+    *out = json_integer_value(v);
+    return true;
+}
+
+/* Only the members named in KEYS (NULL-terminated) in O; else a problem FIELD. */
+static bool only_members(const json_t *o, const char *field, const char *const keys[], souk_req *req, souk_res *res)
+{
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)o, k, v)
+    {
+        bool known = false;
+        for (size_t i = 0; keys[i] && !known; i++)
+            known = strcmp(keys[i], k) == 0;
+        if (!known) {
+            souk_problems_add(&res->problems, req->arena, field, "unknown member %s", k);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void decode_currencies(const json_t *arr, souk_loyalty_settings *s, souk_req *req, souk_res *res)
+{
+    static const char *const keys[] = {"currency", "earn_per_unit", "point_value", NULL};
+    if (!json_is_array(arr) || json_array_size(arr) > SOUK_LOYALTY_CURRENCIES_MAX) {
+        souk_problems_add(&res->problems, req->arena, "currencies", "must be an array of at most %d currencies",
+                          SOUK_LOYALTY_CURRENCIES_MAX);
+        return;
+    }
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const json_t *c = json_array_get(arr, i);
+        char field[48];
+        snprintf(field, sizeof field, "currencies[%zu]", i);
+        const char *code = json_string_value(json_object_get(c, "currency"));
+        souk_loyalty_currency *out = &s->currencies[s->ncurrencies];
+        if (!json_is_object(c) || !only_members(c, field, keys, req, res))
+            continue;
+        if (!code || strlen(code) != 3 || !souk_currency_valid(code)) {
+            souk_problems_add(&res->problems, req->arena, field, "currency must be an ISO 4217 code such as USD");
+            continue;
+        }
+        if (souk__loyalty_currency(s, code)) {
+            souk_problems_add(&res->problems, req->arena, field, "%s is listed twice", code);
+            continue;
+        }
+        if (!int_member(c, field, "earn_per_unit", 0, 1000, &out->earn_per_unit, req, res) ||
+            !int_member(c, field, "point_value", 1, 1000000, &out->point_value, req, res))
+            continue;
+        snprintf(out->currency, sizeof out->currency, "%s", code);
+        s->ncurrencies++;
+    }
+}
+
+static void decode_categories(const json_t *arr, souk_loyalty_settings *s, souk_req *req, souk_res *res)
+{
+    static const char *const keys[] = {"category_id", "rate_bp", NULL};
+    if (!json_is_array(arr) || json_array_size(arr) > SOUK_LOYALTY_CATEGORIES_MAX) {
+        souk_problems_add(&res->problems, req->arena, "categories", "must be an array of at most %d categories",
+                          SOUK_LOYALTY_CATEGORIES_MAX);
+        return;
+    }
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const json_t *c = json_array_get(arr, i);
+        char field[48];
+        snprintf(field, sizeof field, "categories[%zu]", i);
+        const char *id = json_string_value(json_object_get(c, "category_id"));
+        souk_loyalty_category_rate *out = &s->categories[s->ncategories];
+        if (!json_is_object(c) || !only_members(c, field, keys, req, res))
+            continue;
+        if (!id || souk_id_parse("cat", id, strlen(id), &out->category_id) != 0) {
+            souk_problems_add(&res->problems, req->arena, field, "category_id must be a category id (cat_…)");
+            continue;
+        }
+        bool twice = false;
+        for (size_t k = 0; k < s->ncategories; k++)
+            twice |= s->categories[k].category_id == out->category_id;
+        if (twice) {
+            souk_problems_add(&res->problems, req->arena, field, "%s is listed twice", id);
+            continue;
+        }
+        if (int_member(c, field, "rate_bp", 0, 100000, &out->rate_bp, req, res))
+            s->ncategories++;
+    }
+}
+
+static souk_err settings_tx(souk_store *db, void *arg)
+{
+    return souk_loyalty_settings_write_tx(db, arg, souk_time_now_us());
+}
+
+int souk_loyalty_api_settings_put(souk_req *req, souk_res *res)
+{
+    json_t *body = souk_req_json(req, res);
+    if (!body)
+        return res->err;
+    /* the two lists are checked here, the scalars by the spec */
+    json_t *currencies = json_incref(json_object_get(body, "currencies"));
+    json_t *categories = json_incref(json_object_get(body, "categories"));
+    json_object_del(body, "currencies");
+    json_object_del(body, "categories");
+    settings_in in;
+    souk_loyalty_settings s;
+    memset(&s, 0, sizeof s);
+    int rc = souk_json_decode(&settings_spec, body, &in, "", req->arena, &res->problems);
+    if (!currencies)
+        souk_problems_add(&res->problems, req->arena, "currencies", "is required (an empty list runs no programme)");
+    else
+        decode_currencies(currencies, &s, req, res);
+    if (categories)
+        decode_categories(categories, &s, req, res);
+    json_decref(currencies);
+    json_decref(categories);
+    json_decref(body);
+    if (rc < 0 || res->problems.count)
+        return souk_res_invalid(res);
+    s.max_redeem_bp = in.max_redeem_bp;
+    s.return_window_days = in.return_window_days;
+    s.expiry_days = in.expiry_days;
+    souk_err e = souk_store_run(req->store, settings_tx, &s, NULL);
+    if (e)
+        return souk_res_error(res, e, NULL);
+    souk_res_audit(res, "loyalty_settings", "settings");
+    json_t *j = souk_loyalty_settings_json(&s);
+    return j ? souk_res_json(res, 200, j) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
+}
+
+/* ---- a customer's points, for admins ---- */
+
+/* The account of path parameter 0 into *USER; 0, or the 404 set on RES. */
+static int customer_of(souk_req *req, souk_res *res, int64_t *user)
+{
+    if (souk_req_path_id(req, res, 0, "usr", user))
+        return res->err;
+    const char *email = NULL;
+    souk_err e = souk_identity_user_email(req->store, *user, req->arena, &email);
+    if (e)
+        return souk_res_error(res, e, e == SOUK_E_NOT_FOUND ? "No such account." : NULL);
+    return 0;
+}
+
+int souk_loyalty_api_admin_get(souk_req *req, souk_res *res)
+{
+    int64_t user;
+    if (customer_of(req, res, &user))
+        return res->err;
+    return answer_account(req, res, user, 200);
+}
+
+typedef struct adjust_in {
+    int64_t points;
+    const char *reason;
+    uint64_t present, nulls;
+} adjust_in;
+
+static const char *reason_check(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!isspace((unsigned char)s[i]))
+            return NULL;
+    return "must say why";
+}
+
+static const souk_json_field adjust_fields[] = {
+    SOUK_JSON_F_INT("points", SOUK_JSON_REQUIRED, adjust_in, points, -SOUK_LOYALTY_POINTS_MAX, SOUK_LOYALTY_POINTS_MAX),
+    SOUK_JSON_F_STRING("reason", SOUK_JSON_REQUIRED, adjust_in, reason, 1, REASON_MAX, reason_check),
+};
+static const souk_json_spec adjust_spec = SOUK_JSON_SPEC(adjust_in, adjust_fields);
+
+typedef struct adjust_ctx {
+    int64_t user, points;
+    const char *reason, *actor;
+    int64_t entry;
+    souk_arena *a;
+    souk_problems *pr;
+} adjust_ctx;
+
+static souk_err adjust_tx(souk_store *db, void *arg)
+{
+    adjust_ctx *x = arg;
+    return souk_loyalty_adjust_tx(db, x->user, x->points, x->reason, x->actor, souk_time_now_us(), &x->entry, x->a,
+                                  x->pr);
+}
+
+int souk_loyalty_api_admin_adjust(souk_req *req, souk_res *res)
+{
+    int64_t user, entry = 0;
+    adjust_in in;
+    if (customer_of(req, res, &user) || souk_req_decode(req, res, &adjust_spec, &in))
+        return res->err;
+    if (in.points == 0) {
+        souk_problems_add(&res->problems, req->arena, "points", "must not be 0");
+        return souk_res_invalid(res);
+    }
+    adjust_ctx x = {user, in.points, in.reason, "api_key", 0, req->arena, &res->problems};
+    char actor[SOUK_ID_TEXT_MAX];
+    if (req->principal.user_id)
+        x.actor = souk_id_format("usr", req->principal.user_id, actor);
+    /* a savepoint of the request's transaction: a refused debit leaves no entry behind */
+    souk_err e = souk_store_run(req->store, adjust_tx, &x, &res->problems);
+    entry = x.entry;
+    if (e == SOUK_E_VALIDATION)
+        return souk_res_invalid(res);
+    if (e)
+        return souk_res_error(res, e, NULL);
+    char ref[SOUK_ID_TEXT_MAX];
+    souk_res_audit(res, "loyalty_entry", souk_arena_strdup(req->arena, souk_id_format(SOUK_PREFIX_LOYALTY_ENTRY, entry, ref)));
+    res->audit_subject_user = user;
+    return answer_account(req, res, user, 201);
+}
