@@ -17,6 +17,7 @@ import { register } from './lib/auth_util.js';
 import { token } from './lib/util.js';
 import { sql } from './lib/db.js';
 import { pollUntil } from './lib/checkout_util.js';
+import { Browser, inputValue } from './lib/web_util.js';
 
 const ADDRESS = { name: 'Ada Buyer', line1: '1 Test Street', city: 'London', postal_code: 'N1 1AA', country: 'GB' };
 const CARD_OK = '4242424242424242';
@@ -262,6 +263,22 @@ describe('loyalty points', () => {
     const orders = must(await api(srv, 'GET', '/api/v1/orders?state=pending_payment&limit=100', { key: cara.access }), 200).data;
     assert.equal(orders.length, 1, 'one order waits');
     assert.ok(held.has(orders[0].id));
+  });
+
+  it('the storefront account page shows the balances and the latest changes', async () => {
+    const eve = await register(srv);
+    must(await admin(srv, 'POST', `/api/v1/admin/users/${eve.user.id}/loyalty/adjustments`, { points: 321, reason: 'welcome <b>' }), 201);
+    await fill(eve, fx.v100);
+    must(await pay(eve), 201);
+    const b = new Browser(srv);
+    const page = await b.get('/account/signin');
+    const r = await b.post('/account/signin', { csrf: inputValue(page.text, 'csrf'), next: '/account', email: eve.email, password: eve.password });
+    assert.equal(r.status, 303, r.text.slice(0, 300));
+    const acct = await b.get('/account');
+    assert.equal(acct.status, 200);
+    assert.match(acct.text, /<p id="loyalty-balance"><strong>321<\/strong> points to spend at checkout; 100 pending/);
+    assert.match(acct.text, /<table id="loyalty-history">[\s\S]*Earned \(pending\)[\s\S]*Adjusted by the shop/);
+    assert.doesNotMatch(acct.text, /welcome <b>/, 'reasons are not shown, and nothing unescaped');
   });
 
   it('a retry storm with one Idempotency-Key spends the points once', async () => {
