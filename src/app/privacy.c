@@ -11,6 +11,7 @@
 #include "behaviour/behaviour.h"
 #include "http/server.h"
 #include "identity/identity.h"
+#include "loyalty/loyalty.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
 #include "reviews/reviews.h"
@@ -63,6 +64,7 @@ static const souk_identity_privacy_step steps[] = {
     {"mail", NULL, souk_mail_erase_tx}, /* the outbox: messages to the account or its address */
     {"behaviour_events", souk_behaviour_export_json, behaviour_erase},
     {"reviews", souk_reviews_export_json, souk_reviews_erase_tx}, /* anonymised; text per the shop's setting */
+    {"loyalty", souk_loyalty_export_json, NULL}, /* the points ledger stays for the books, like the orders */
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

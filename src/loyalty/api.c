@@ -295,7 +295,8 @@ int souk_loyalty_api_admin_adjust(souk_req *req, souk_res *res)
     if (e)
         return souk_res_error(res, e, NULL);
     char ref[SOUK_ID_TEXT_MAX];
-    souk_res_audit(res, "loyalty_entry", souk_arena_strdup(req->arena, souk_id_format(SOUK_PREFIX_LOYALTY_ENTRY, entry, ref)));
+    souk_res_audit(res, "loyalty_entry",
+                   souk_arena_strdup(req->arena, souk_id_format(SOUK_PREFIX_LOYALTY_ENTRY, entry, ref)));
     res->audit_subject_user = user;
     return answer_account(req, res, user, 201);
 }

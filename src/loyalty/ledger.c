@@ -37,12 +37,12 @@ souk_err souk__loyalty_post(souk_store *db, const souk__loyalty_entry *e, int64_
     if (r < 0)
         return souk_store_dberr(r);
     /* the guard: no balance below zero, whatever else runs at the same time */
-    n = souk_store_update(db,
-                          "UPDATE loyalty_accounts SET available = available + $2, pending = pending + $3, "
-                          "debt = debt + $4, updated_at = $5 WHERE user_id = $1 AND available + $2 >= 0 "
-                          "AND pending + $3 >= 0 AND debt + $4 >= 0",
-                          SOUK_ARGS(SOUK_I64(e->user), SOUK_I64(e->points), SOUK_I64(e->pending), SOUK_I64(e->debt),
-                                    SOUK_I64(e->now)));
+    n = souk_store_update(
+        db,
+        "UPDATE loyalty_accounts SET available = available + $2, pending = pending + $3, "
+        "debt = debt + $4, updated_at = $5 WHERE user_id = $1 AND available + $2 >= 0 "
+        "AND pending + $3 >= 0 AND debt + $4 >= 0",
+        SOUK_ARGS(SOUK_I64(e->user), SOUK_I64(e->points), SOUK_I64(e->pending), SOUK_I64(e->debt), SOUK_I64(e->now)));
     if (n < 0)
         return souk_store_dberr((int)n);
     if (n != 1)
@@ -97,21 +97,18 @@ souk_err souk_loyalty_expire_user_tx(souk_store *db, int64_t user, int64_t now, 
     souk_err e = souk_loyalty_balance_read(db, user, &b);
     if (e)
         return e;
-    int r = souk_store_one(db,
-                           "SELECT coalesce(sum(points), 0) FROM loyalty_ledger WHERE user_id = $1 "
-                           "AND kind IN ('release', 'adjust') AND points > 0 AND (expires_at IS NULL OR expires_at > $2)",
-                           SOUK_ARGS(SOUK_I64(user), SOUK_I64(now)), SOUK_COLS(SOUK_COL_I64(&unexpired)));
+    int r =
+        souk_store_one(db,
+                       "SELECT coalesce(sum(points), 0) FROM loyalty_ledger WHERE user_id = $1 "
+                       "AND kind IN ('release', 'adjust') AND points > 0 AND (expires_at IS NULL OR expires_at > $2)",
+                       SOUK_ARGS(SOUK_I64(user), SOUK_I64(now)), SOUK_COLS(SOUK_COL_I64(&unexpired)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_INTERNAL : souk_store_dberr(r);
     int64_t due = b.available - unexpired;
     if (due <= 0)
         return SOUK_OK;
-    souk__loyalty_entry x = {.user = user,
-                             .kind = "expire",
-                             .points = -due,
-                             .reason = "points expired",
-                             .actor = "system",
-                             .now = now};
+    souk__loyalty_entry x = {
+        .user = user, .kind = "expire", .points = -due, .reason = "points expired", .actor = "system", .now = now};
     e = souk__loyalty_post(db, &x, NULL);
     if (!e)
         *expired = due;
@@ -221,9 +218,10 @@ json_t *souk_loyalty_account_json(souk_store *db, int64_t user, int limit, int64
             money = json_pack("{s:I,s:s}", "amount", (json_int_t)souk_stmt_i64(st, 6), "currency",
                               souk_stmt_text(st, 7, NULL) ? souk_stmt_text(st, 7, NULL) : "");
         json_t *o = json_pack(
-            "{s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s,s:s,s:o,s:o,s:o}", "id", souk_id_format(SOUK_PREFIX_LOYALTY_ENTRY, id, ref),
-            "kind", souk_stmt_text(st, 1, NULL), "points", (json_int_t)souk_stmt_i64(st, 2), "pending",
-            (json_int_t)souk_stmt_i64(st, 3), "debt", (json_int_t)souk_stmt_i64(st, 4), "order_id",
+            "{s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:s,s:s,s:o,s:o,s:o}", "id",
+            souk_id_format(SOUK_PREFIX_LOYALTY_ENTRY, id, ref), "kind", souk_stmt_text(st, 1, NULL), "points",
+            (json_int_t)souk_stmt_i64(st, 2), "pending", (json_int_t)souk_stmt_i64(st, 3), "debt",
+            (json_int_t)souk_stmt_i64(st, 4), "order_id",
             souk_stmt_is_null(st, 5) ? json_null() : json_string(souk_id_format("ord", souk_stmt_i64(st, 5), oref)),
             "amount", money ? money : json_null(), "reason", souk_stmt_text(st, 8, NULL), "actor",
             souk_stmt_text(st, 9, NULL), "available_at", time_or_null(souk_stmt_i64(st, 10), souk_stmt_is_null(st, 10)),
@@ -250,4 +248,10 @@ json_t *souk_loyalty_account_json(souk_store *db, int64_t user, int limit, int64
     if (!out)
         *err = SOUK_E_INTERNAL;
     return out;
+}
+
+json_t *souk_loyalty_export_json(souk_store *db, int64_t user)
+{
+    souk_err e;
+    return souk_loyalty_account_json(db, user, SOUK_LOYALTY_EXPORT_MAX, 0, &e);
 }

@@ -166,4 +166,11 @@ souk_err souk_loyalty_adjust_tx(souk_store *db, int64_t user, int64_t points, co
  * Caller decrefs; NULL with *E set on failure. */
 json_t *souk_loyalty_account_json(souk_store *db, int64_t user, int limit, int64_t before, souk_err *e);
 
+/* The GDPR export of USER's points: souk_loyalty_account_json with every
+ * entry (at most SOUK_LOYALTY_EXPORT_MAX). NULL on a database error. The
+ * ledger needs no erasure step: it holds the account id and amounts, and
+ * stays for the books like the orders it refers to. */
+#define SOUK_LOYALTY_EXPORT_MAX 100000
+json_t *souk_loyalty_export_json(souk_store *db, int64_t user);
+
 #endif

@@ -41,7 +41,7 @@ souk_err souk_loyalty_quote(souk_store *db, int64_t user, const char *currency, 
         return SOUK_E_VALIDATION;
     }
     int64_t cap = goods > 0 ? goods * s.max_redeem_bp / 10000 : 0; /* goods ≤ 4·10^14: no overflow */
-    int64_t value = points * c->point_value;                      /* ≤ 10^9 × 10^6 */
+    int64_t value = points * c->point_value;                       /* ≤ 10^9 × 10^6 */
     if (value > cap) {
         souk_problems_add(pr, a, "loyalty_points", "at most %lld points can be used on this order",
                           (long long)(cap / c->point_value));
@@ -80,11 +80,12 @@ souk_err souk_loyalty_unredeem_tx(souk_store *db, int64_t order, const char *rea
     char dedupe[48], currency[4] = "";
     int64_t user = 0, points = 0, amount = 0;
     snprintf(dedupe, sizeof dedupe, "redeem:%lld", (long long)order);
-    int r = souk_store_one(db, "SELECT user_id, points, coalesce(amount, 0), coalesce(currency, '') FROM loyalty_ledger "
-                               "WHERE dedupe = $1",
-                           SOUK_ARGS(SOUK_TEXT(dedupe)),
-                           SOUK_COLS(SOUK_COL_I64(&user), SOUK_COL_I64(&points), SOUK_COL_I64(&amount),
-                                     SOUK_COL_STR(currency)));
+    int r = souk_store_one(
+        db,
+        "SELECT user_id, points, coalesce(amount, 0), coalesce(currency, '') FROM loyalty_ledger "
+        "WHERE dedupe = $1",
+        SOUK_ARGS(SOUK_TEXT(dedupe)),
+        SOUK_COLS(SOUK_COL_I64(&user), SOUK_COL_I64(&points), SOUK_COL_I64(&amount), SOUK_COL_STR(currency)));
     if (r == SOUK_DB_DONE)
         return SOUK_OK; /* it redeemed nothing */
     if (r != SOUK_DB_ROW)

@@ -14,19 +14,18 @@
 souk_err souk_loyalty_settings_read(souk_store *db, souk_loyalty_settings *s)
 {
     memset(s, 0, sizeof *s);
-    int r = souk_store_one(db,
-                           "SELECT max_redeem_bp, return_window_days, expiry_days FROM loyalty_settings WHERE id = 1",
-                           NULL,
-                           SOUK_COLS(SOUK_COL_I64(&s->max_redeem_bp), SOUK_COL_I64(&s->return_window_days),
-                                     SOUK_COL_I64(&s->expiry_days)));
+    int r = souk_store_one(
+        db, "SELECT max_redeem_bp, return_window_days, expiry_days FROM loyalty_settings WHERE id = 1", NULL,
+        SOUK_COLS(SOUK_COL_I64(&s->max_redeem_bp), SOUK_COL_I64(&s->return_window_days),
+                  SOUK_COL_I64(&s->expiry_days)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_INTERNAL : souk_store_dberr(r);
     souk_stmt *st = souk_store_query(
         db, "SELECT currency, earn_per_unit, point_value FROM loyalty_currencies ORDER BY currency", NULL);
     for (;;) {
         souk_loyalty_currency c = {0};
-        r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_STR(c.currency), SOUK_COL_I64(&c.earn_per_unit),
-                                         SOUK_COL_I64(&c.point_value)));
+        r = souk_stmt_next(
+            st, SOUK_COLS(SOUK_COL_STR(c.currency), SOUK_COL_I64(&c.earn_per_unit), SOUK_COL_I64(&c.point_value)));
         if (r != SOUK_DB_ROW)
             break;
         if (s->ncurrencies < SOUK_LOYALTY_CURRENCIES_MAX)
@@ -56,7 +55,8 @@ souk_err souk_loyalty_settings_write_tx(souk_store *db, const souk_loyalty_setti
     if (r >= 0)
         r = souk_store_exec(db, "DELETE FROM loyalty_currencies", NULL);
     for (size_t i = 0; r >= 0 && i < s->ncurrencies; i++)
-        r = souk_store_exec(db, "INSERT INTO loyalty_currencies (currency, earn_per_unit, point_value) VALUES ($1, $2, $3)",
+        r = souk_store_exec(db,
+                            "INSERT INTO loyalty_currencies (currency, earn_per_unit, point_value) VALUES ($1, $2, $3)",
                             SOUK_ARGS(SOUK_TEXT(s->currencies[i].currency), SOUK_I64(s->currencies[i].earn_per_unit),
                                       SOUK_I64(s->currencies[i].point_value)));
     if (r >= 0)

@@ -13,9 +13,14 @@
 static const char *entry_label(const char *kind)
 {
     static const char *const names[][2] = {
-        {"earn", "Earned (pending)"},     {"release", "Now available"},       {"redeem", "Spent at checkout"},
-        {"redeem_reversal", "Given back"}, {"clawback", "Taken back (refund)"}, {"debt_payment", "Debt paid"},
-        {"expire", "Expired"},            {"adjust", "Adjusted by the shop"},
+        {"earn", "Earned (pending)"},
+        {"release", "Now available"},
+        {"redeem", "Spent at checkout"},
+        {"redeem_reversal", "Given back"},
+        {"clawback", "Taken back (refund)"},
+        {"debt_payment", "Debt paid"},
+        {"expire", "Expired"},
+        {"adjust", "Adjusted by the shop"},
     };
     for (size_t i = 0; kind && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(names[i][0], kind) == 0)
@@ -67,4 +72,3 @@ void souk__web_loyalty_section(souk_req *req, souk_buf *b, const souk_principal 
     }
     souk__web_call_done(&c);
 }
-

@@ -279,6 +279,9 @@ describe('loyalty points', () => {
     assert.match(acct.text, /<p id="loyalty-balance"><strong>321<\/strong> points to spend at checkout; 100 pending/);
     assert.match(acct.text, /<table id="loyalty-history">[\s\S]*Earned \(pending\)[\s\S]*Adjusted by the shop/);
     assert.doesNotMatch(acct.text, /welcome <b>/, 'reasons are not shown, and nothing unescaped');
+    // and the GDPR export holds the whole ledger
+    const x = must(await api(srv, 'GET', '/api/v1/users/me/export', { key: eve.access }), 200);
+    assert.deepEqual([x.loyalty.available, x.loyalty.pending, x.loyalty.entries.length], [321, 100, 2]);
   });
 
   it('a retry storm with one Idempotency-Key spends the points once', async () => {

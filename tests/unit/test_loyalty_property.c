@@ -123,8 +123,7 @@ static souk_err run_body(souk_store *db, void *arg)
         souk_loyalty_line l = {1, x->amount};
         return souk_loyalty_earn_tx(db, USER, x->order, "USD", &l, 1, x->now);
     }
-    case OP_REDEEM:
-        return souk_loyalty_redeem_tx(db, USER, x->order, x->points, x->points, "USD", x->now, x->a, x->pr);
+    case OP_REDEEM: return souk_loyalty_redeem_tx(db, USER, x->order, x->points, x->points, "USD", x->now, x->a, x->pr);
     case OP_UNREDEEM: return souk_loyalty_unredeem_tx(db, x->order, "declined", "test", x->now);
     case OP_RELEASE: return souk_loyalty_release_due_tx(db, x->now, 500, &x->n);
     case OP_CLAWBACK: return souk_loyalty_clawback_tx(db, x->order, x->refunded, x->total, x->dedupe, "test", x->now);
@@ -163,9 +162,8 @@ static void check(souk_store *db, const model *m, const char *step)
     if (b.available != m->available || b.pending != m->pending || b.debt != m->debt || points != b.available ||
         pending != b.pending || debt != b.debt)
         fail_msg("after %s: db %lld/%lld/%lld, ledger %lld/%lld/%lld, model %lld/%lld/%lld", step,
-                 (long long)b.available, (long long)b.pending, (long long)b.debt, (long long)points,
-                 (long long)pending, (long long)debt, (long long)m->available, (long long)m->pending,
-                 (long long)m->debt);
+                 (long long)b.available, (long long)b.pending, (long long)b.debt, (long long)points, (long long)pending,
+                 (long long)debt, (long long)m->available, (long long)m->pending, (long long)m->debt);
     assert_true(b.available >= 0 && b.pending >= 0 && b.debt >= 0);
 }
 
@@ -340,8 +338,8 @@ static void test_points_for(void **state)
     s.ncategories = 1;
     souk_loyalty_line l[2] = {{1, 1999}, {2, 1001}};
     int64_t cats[2] = {0, 9};
-    assert_int_equal(souk_loyalty_points_for(&s, "USD", l, NULL, 2), 60);  /* 30.00 × 2 */
-    assert_int_equal(souk_loyalty_points_for(&s, "USD", l, cats, 2), 49); /* 19.99 × 2 + 10.01 × 1 = 49.99 */
+    assert_int_equal(souk_loyalty_points_for(&s, "USD", l, NULL, 2), 60);   /* 30.00 × 2 */
+    assert_int_equal(souk_loyalty_points_for(&s, "USD", l, cats, 2), 49);   /* 19.99 × 2 + 10.01 × 1 = 49.99 */
     assert_int_equal(souk_loyalty_points_for(&s, "JPY", l, NULL, 2), 3000); /* no minor unit */
     assert_int_equal(souk_loyalty_points_for(&s, "EUR", l, NULL, 2), 0);
     souk_loyalty_line big = {1, INT64_C(400000000000000)};
