@@ -222,6 +222,7 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/users/me/sessions", SESSION, souk_identity_api_sessions),
     /* loyalty points (docs/loyalty.md): the customer's own; settings and a customer's points for admins */
     ROUTE(SOUK_GET, "/api/v1/users/me/loyalty", SESSION, souk_loyalty_api_me),
+    ROUTE(SOUK_GET, "/api/v1/users/me/loyalty/quote", SESSION, souk_loyalty_api_quote),
     ROUTE(SOUK_GET, "/api/v1/admin/loyalty/settings", LOYALTY, souk_loyalty_api_settings_get),
     ROUTE(SOUK_PUT, "/api/v1/admin/loyalty/settings", LOYALTY, souk_loyalty_api_settings_put),
     ROUTE(SOUK_GET, "/api/v1/admin/users/{id}/loyalty", LOYALTY, souk_loyalty_api_admin_get),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cart/cart.h"
 #include "core/id.h"
 #include "core/json.h"
 #include "core/money.h"
@@ -53,6 +54,63 @@ int souk_loyalty_api_me(souk_req *req, souk_res *res)
     if (req->principal.kind != SOUK_ACTOR_USER || !req->principal.user_id)
         return souk_res_error(res, SOUK_E_FORBIDDEN, "Points belong to a signed-in customer's account.");
     return answer_account(req, res, req->principal.user_id, 200);
+}
+
+typedef struct quote_in {
+    int64_t points;
+    uint64_t present;
+} quote_in;
+
+static const souk_query_field quote_fields[] = {
+    SOUK_QUERY_F_INT("points", quote_in, points, 1, SOUK_LOYALTY_POINTS_MAX),
+};
+static const souk_query_spec quote_spec = SOUK_QUERY_SPEC(quote_in, quote_fields);
+
+static int64_t amount_of(const json_t *money)
+{
+    return json_integer_value(json_object_get(money, "amount"));
+}
+
+int souk_loyalty_api_quote(souk_req *req, souk_res *res)
+{
+    if (req->principal.kind != SOUK_ACTOR_USER || !req->principal.user_id)
+        return souk_res_error(res, SOUK_E_FORBIDDEN, "Points belong to a signed-in customer's account.");
+    int64_t user = req->principal.user_id, cart = 0;
+    quote_in in = {0};
+    if (souk_query_decode(&quote_spec, &req->query, &in, req->arena, &res->problems) < 0)
+        return souk_res_invalid(res);
+    if (!souk_query_present(&quote_spec, &in, 0)) {
+        souk_problems_add(&res->problems, req->arena, "points", "is required");
+        return souk_res_invalid(res);
+    }
+    souk_err e = souk_cart_find(req->store, user, NULL, &cart);
+    if (e)
+        return souk_res_error(res, e, e == SOUK_E_NOT_FOUND ? "No cart: create one with POST /api/v1/carts." : NULL);
+    json_t *plain = NULL, *priced = NULL;
+    if ((e = souk_cart_json_as(req->store, cart, user, NULL, &plain)))
+        return souk_res_error(res, e, NULL);
+    const json_t *t = json_object_get(plain, "totals");
+    const char *currency = json_string_value(json_object_get(plain, "currency"));
+    int64_t goods = amount_of(json_object_get(t, "subtotal")) - amount_of(json_object_get(t, "discount"));
+    int64_t amount = 0, max = 0;
+    e = souk_loyalty_quote(req->store, user, currency, goods, in.points, &amount, req->arena, &res->problems);
+    if (!e || e == SOUK_E_VALIDATION) {
+        souk_err m = souk_loyalty_max_points(req->store, user, currency, goods, &max);
+        e = e ? e : m;
+    }
+    if (!e)
+        e = souk_cart_json_redeem(req->store, cart, user, NULL, amount, &priced);
+    json_t *out = e ? NULL
+                    : json_pack("{s:I,s:{s:I,s:s},s:I,s:O}", "points", (json_int_t)in.points, "amount", "amount",
+                                (json_int_t)amount, "currency", currency, "max_points", (json_int_t)max, "totals",
+                                json_object_get(priced, "totals"));
+    json_decref(plain);
+    json_decref(priced);
+    if (e == SOUK_E_VALIDATION)
+        return souk_res_invalid(res);
+    if (e)
+        return souk_res_error(res, e, NULL);
+    return out ? souk_res_json(res, 200, out) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
 }
 
 int souk_loyalty_api_settings_get(souk_req *req, souk_res *res)

@@ -8,6 +8,14 @@
  * caller's balances and ledger entries, newest first. */
 int souk_loyalty_api_me(souk_req *req, souk_res *res);
 
+/* GET /api/v1/users/me/loyalty/quote?points=N (an access token): what
+ * spending N points on the caller's cart now would do — {points, amount,
+ * max_points, totals} with the cart's totals priced with them, so that a
+ * storefront can show the total and send it as the checkout's
+ * expected_total. 404 without a cart; 422 (points) as the checkout would
+ * refuse them. */
+int souk_loyalty_api_quote(souk_req *req, souk_res *res);
+
 /* GET /api/v1/admin/loyalty/settings (loyalty:manage): the settings. */
 int souk_loyalty_api_settings_get(souk_req *req, souk_res *res);
 

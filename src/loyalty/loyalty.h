@@ -86,6 +86,11 @@ souk_err souk_loyalty_balance_read(souk_store *db, int64_t user, souk_loyalty_ba
 souk_err souk_loyalty_quote(souk_store *db, int64_t user, const char *currency, int64_t goods, int64_t points,
                             int64_t *amount, souk_arena *a, souk_problems *pr);
 
+/* The most points USER may spend now on goods GOODS in CURRENCY: the
+ * available balance, at most the settings' share of GOODS; 0 without a
+ * programme in CURRENCY. */
+souk_err souk_loyalty_max_points(souk_store *db, int64_t user, const char *currency, int64_t goods, int64_t *max);
+
 /* Inside the checkout's transaction: spends POINTS of USER on ORDER (worth
  * AMOUNT of CURRENCY) — a conditional debit of the available balance, so
  * that two checkouts cannot spend the same points. VALIDATION (problem

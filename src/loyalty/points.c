@@ -51,6 +51,20 @@ souk_err souk_loyalty_quote(souk_store *db, int64_t user, const char *currency, 
     return SOUK_OK;
 }
 
+souk_err souk_loyalty_max_points(souk_store *db, int64_t user, const char *currency, int64_t goods, int64_t *max)
+{
+    *max = 0;
+    souk_loyalty_settings s;
+    souk_loyalty_balance b;
+    souk_err e = souk_loyalty_settings_read(db, &s);
+    const souk_loyalty_currency *c = e ? NULL : souk__loyalty_currency(&s, currency);
+    if (e || !c || (e = souk_loyalty_balance_read(db, user, &b)))
+        return e;
+    int64_t cap = goods > 0 ? goods * s.max_redeem_bp / 10000 / c->point_value : 0;
+    *max = b.available < cap ? b.available : cap;
+    return SOUK_OK;
+}
+
 souk_err souk_loyalty_redeem_tx(souk_store *db, int64_t user, int64_t order, int64_t points, int64_t amount,
                                 const char *currency, int64_t now, souk_arena *a, souk_problems *pr)
 {

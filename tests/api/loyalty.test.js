@@ -163,8 +163,16 @@ describe('loyalty points', () => {
     // 100 points = USD 1.00 off USD 50.00, taxed after the discount
     must(await admin(srv, 'PUT', '/api/v1/admin/tax-rates/US-NY', { rate_bp: 1000 }), 200);
     must(await api(srv, 'PATCH', '/api/v1/carts/current', { key: ann.access, body: { region: 'US-NY' } }), 200);
+    // the quote says what checkout will charge
+    const q = must(await api(srv, 'GET', '/api/v1/users/me/loyalty/quote?points=100', { key: ann.access }), 200);
+    assert.deepEqual([q.points, q.amount, q.max_points, q.totals.discount.amount, q.totals.tax.amount, q.totals.total],
+      [100, { amount: 100, currency: 'USD' }, 124, 100, 490, { amount: 5390, currency: 'USD' }]);
+    expectError(await api(srv, 'GET', '/api/v1/users/me/loyalty/quote?points=125', { key: ann.access }), 422, 'VALIDATION_ERROR', 'loyalty_points');
+    expectError(await api(srv, 'GET', '/api/v1/users/me/loyalty/quote', { key: ann.access }), 422, 'VALIDATION_ERROR', 'points');
+    expectError(await api(srv, 'GET', '/api/v1/users/me/loyalty/quote?points=x', { key: ann.access }), 422, 'VALIDATION_ERROR', 'points');
+    expectError(await api(srv, 'GET', '/api/v1/users/me/loyalty/quote?points=1', { key: (await register(srv)).access }), 404, 'NOT_FOUND');
     const k = key('redeem');
-    const b = must(await pay(ann, { loyalty_points: 100, expected_total: { amount: 5390, currency: 'USD' } }, k), 201);
+    const b = must(await pay(ann, { loyalty_points: 100, expected_total: q.totals.total }, k), 201);
     assert.deepEqual([b.totals.subtotal.amount, b.totals.discount.amount, b.totals.tax.amount, b.totals.total.amount], [5000, 100, 490, 5390]);
     assert.equal(b.lines[0].discount.amount, 100);
     fx.orderB = b;
