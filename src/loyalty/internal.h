@@ -25,10 +25,11 @@ typedef struct souk__loyalty_entry {
  * the new entry's id. SOUK_OK or the database error. */
 souk_err souk__loyalty_post(souk_store *db, const souk__loyalty_entry *e, int64_t *id);
 
-/* Credits POINTS (> 0) as a lot of E's kind expiring at E->expires_at, then
+/* Credits POINTS (≥ 0) as a lot of E's kind expiring at E->expires_at, then
  * pays the customer's debt from it as far as it goes (a debt_payment
- * entry). E->points is taken from POINTS. */
-souk_err souk__loyalty_credit(souk_store *db, souk__loyalty_entry *e, int64_t points);
+ * entry). E->points is taken from POINTS; *ID (optional) the credit's id.
+ * Errors as souk__loyalty_post. */
+souk_err souk__loyalty_credit(souk_store *db, souk__loyalty_entry *e, int64_t points, int64_t *id);
 
 /* The settings' lot expiry for a credit available from AT: AT + expiry, or 0 (never). */
 int64_t souk__loyalty_expiry(const souk_loyalty_settings *s, int64_t at);

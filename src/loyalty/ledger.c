@@ -61,10 +61,10 @@ souk_err souk_loyalty_balance_read(souk_store *db, int64_t user, souk_loyalty_ba
     return r == SOUK_DB_ROW || r == SOUK_DB_DONE ? SOUK_OK : souk_store_dberr(r);
 }
 
-souk_err souk__loyalty_credit(souk_store *db, souk__loyalty_entry *e, int64_t points)
+souk_err souk__loyalty_credit(souk_store *db, souk__loyalty_entry *e, int64_t points, int64_t *id)
 {
     e->points += points;
-    souk_err err = souk__loyalty_post(db, e, NULL);
+    souk_err err = souk__loyalty_post(db, e, id);
     if (err)
         return err;
     souk_loyalty_balance b;
@@ -148,28 +148,13 @@ souk_err souk_loyalty_adjust_tx(souk_store *db, int64_t user, int64_t points, co
                                 int64_t now, int64_t *entry, souk_arena *a, souk_problems *pr)
 {
     souk__loyalty_entry x = {.user = user, .kind = "adjust", .reason = reason, .actor = actor, .now = now};
-    if (points > 0) {
+    if (points > 0) { /* a credit: it pays a debt first, and expires like a release */
         souk_loyalty_settings s;
         souk_err e = souk_loyalty_settings_read(db, &s);
         if (e)
             return e;
         x.expires_at = souk__loyalty_expiry(&s, now);
-        x.points = points;
-        e = souk__loyalty_post(db, &x, entry);
-        if (e)
-            return e;
-        souk_loyalty_balance b;
-        if ((e = souk_loyalty_balance_read(db, user, &b)) || b.debt == 0)
-            return e;
-        int64_t pay = b.debt < b.available ? b.debt : b.available;
-        souk__loyalty_entry d = {.user = user,
-                                 .kind = "debt_payment",
-                                 .points = -pay,
-                                 .debt = -pay,
-                                 .reason = "debt paid from new points",
-                                 .actor = "system",
-                                 .now = now};
-        return souk__loyalty_post(db, &d, NULL);
+        return souk__loyalty_credit(db, &x, points, entry);
     }
     x.points = points;
     souk_err e = souk__loyalty_post(db, &x, entry);

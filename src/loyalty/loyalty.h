@@ -118,6 +118,10 @@ typedef struct souk_loyalty_line {
 int64_t souk_loyalty_points_for(const souk_loyalty_settings *s, const char *currency, const souk_loyalty_line *lines,
                                 const int64_t *category_of, size_t n);
 
+/* *RUNS: whether orders in CURRENCY earn points (one indexed read: the
+ * orders context asks before gathering an order's lines). */
+souk_err souk_loyalty_runs_in(souk_store *db, const char *currency, bool *runs);
+
 /* Inside the transaction that marks ORDER of USER paid: records its points
  * as pending until the return window ends, and enqueues the loyalty.release
  * job for that time. Once per order; nothing for guests (USER 0), a

@@ -119,6 +119,15 @@ souk_err souk_loyalty_unredeem_tx(souk_store *db, int64_t order, const char *rea
     return e == SOUK_E_CONFLICT ? SOUK_OK : e;
 }
 
+souk_err souk_loyalty_runs_in(souk_store *db, const char *currency, bool *runs)
+{
+    int64_t rate = 0;
+    int r = souk_store_one(db, "SELECT earn_per_unit FROM loyalty_currencies WHERE currency = $1",
+                           SOUK_ARGS(SOUK_TEXT(currency)), SOUK_COLS(SOUK_COL_I64(&rate)));
+    *runs = r == SOUK_DB_ROW && rate > 0;
+    return r == SOUK_DB_ROW || r == SOUK_DB_DONE ? SOUK_OK : souk_store_dberr(r);
+}
+
 souk_err souk_loyalty_earn_tx(souk_store *db, int64_t user, int64_t order, const char *currency,
                               const souk_loyalty_line *lines, size_t n, int64_t now)
 {
@@ -247,7 +256,7 @@ souk_err souk_loyalty_release_tx(souk_store *db, int64_t order, int64_t now)
                              .dedupe = dedupe,
                              .expires_at = souk__loyalty_expiry(&s, at),
                              .now = now};
-    e = souk__loyalty_credit(db, &x, p.pending);
+    e = souk__loyalty_credit(db, &x, p.pending, NULL);
     return e == SOUK_E_CONFLICT ? SOUK_OK : e;
 }
 

@@ -143,8 +143,10 @@ static souk_err load_pending(souk_store *db, int64_t order, souk__order *o)
  * after its share of every discount, points redeemed included. */
 static souk_err earn_points(souk_store *db, const souk__order *o, int64_t now)
 {
-    if (!o->user_id)
-        return SOUK_OK;
+    bool runs = false;
+    souk_err e = o->user_id ? souk_loyalty_runs_in(db, o->currency, &runs) : SOUK_OK;
+    if (e || !runs)
+        return e;
     souk_loyalty_line lines[SOUK_LOYALTY_LINES_MAX];
     size_t n = 0;
     souk_stmt *st = souk_store_query(db,
