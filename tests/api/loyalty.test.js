@@ -180,6 +180,8 @@ describe('loyalty points', () => {
     const again = await pay(ann, { loyalty_points: 100, expected_total: { amount: 5390, currency: 'USD' } }, k);
     assert.equal(again.status, 201);
     assert.equal(again.text.length > 0 && again.body.id, b.id);
+    // the same key with other points is another request
+    expectError(await pay(ann, { loyalty_points: 99, expected_total: q.totals.total }, k), 422, 'IDEMPOTENCY_MISMATCH');
     acct = consistent(await mine(ann));
     assert.equal(acct.available, 24, '124 − 100, once');
     assert.equal(acct.pending, 49, 'B earns on what was paid for the goods: floor(49.00)');
@@ -231,6 +233,7 @@ describe('loyalty points', () => {
     const audit = must(await admin(srv, 'GET', '/api/v1/admin/audit?limit=100'), 200);
     const entries = audit.data.filter((e) => e.object_type === 'loyalty_entry');
     assert.ok(entries.length >= 4, `audited adjustments: ${entries.length}`);
+    assert.ok(audit.data.some((e) => e.object_type === 'loyalty_settings') || (await must(await admin(srv, 'GET', '/api/v1/admin/audit?limit=500'), 200)).data.some((e) => e.object_type === 'loyalty_settings'), 'settings changes are audited');
     must(await admin(srv, 'GET', '/api/v1/admin/audit/verify'), 200);
   });
 
