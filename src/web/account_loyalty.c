@@ -1,13 +1,15 @@
 /*
  * account_loyalty.c — the account overview's loyalty points: loyalty's own
  * handler called in process (GET /api/v1/users/me/loyalty), its balances
- * and latest entries shown as a short table.
+ * and latest entries shown as a short table — when the shop runs a
+ * programme, or the customer has entries from when it did.
  */
 #include "web/internal.h"
 
 #include <string.h>
 
 #include "loyalty/api.h"
+#include "loyalty/loyalty.h"
 #include "core/banned.h"
 
 static const char *entry_label(const char *kind)
@@ -32,7 +34,11 @@ void souk__web_loyalty_section(souk_req *req, souk_buf *b, const souk_principal 
 {
     souk__web_call c;
     souk__web_call_run(req, NULL, souk_loyalty_api_me, who, NULL, NULL, 0, NULL, "limit=10", &c);
-    if (!c.err && c.answer) {
+    /* a shop without a programme shows nothing, unless the customer has points from before */
+    souk_loyalty_settings s;
+    bool shown = c.answer && (json_array_size(json_object_get(c.answer, "entries")) > 0 ||
+                              (souk_loyalty_settings_read(req->store, &s) == SOUK_OK && s.ncurrencies > 0));
+    if (!c.err && shown) {
         const json_t *a = c.answer;
         SOUK_HTML_LIT(b, "<section aria-labelledby=\"loyalty-h\">\n<h2 id=\"loyalty-h\">Loyalty points</h2>\n"
                          "<p id=\"loyalty-balance\"><strong>");

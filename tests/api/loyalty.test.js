@@ -290,6 +290,16 @@ describe('loyalty points', () => {
     assert.match(acct.text, /<p id="loyalty-balance"><strong>321<\/strong> points to spend at checkout; 100 pending/);
     assert.match(acct.text, /<table id="loyalty-history">[\s\S]*Earned \(pending\)[\s\S]*Adjusted by the shop/);
     assert.doesNotMatch(acct.text, /welcome <b>/, 'reasons are not shown, and nothing unescaped');
+    // a customer without points in a shop without a programme sees no section
+    const s = must(await admin(srv, 'GET', '/api/v1/admin/loyalty/settings'), 200);
+    must(await admin(srv, 'PUT', '/api/v1/admin/loyalty/settings', { ...s, currencies: [] }), 200);
+    const fay = await register(srv);
+    const b2 = new Browser(srv);
+    const p2 = await b2.get('/account/signin');
+    await b2.post('/account/signin', { csrf: inputValue(p2.text, 'csrf'), next: '/account', email: fay.email, password: fay.password });
+    assert.doesNotMatch((await b2.get('/account')).text, /loyalty-balance/);
+    assert.match((await b.get('/account')).text, /loyalty-balance/, 'one with points still sees them');
+    must(await admin(srv, 'PUT', '/api/v1/admin/loyalty/settings', s), 200);
     // and the GDPR export holds the whole ledger
     const x = must(await api(srv, 'GET', '/api/v1/users/me/export', { key: eve.access }), 200);
     assert.deepEqual([x.loyalty.available, x.loyalty.pending, x.loyalty.entries.length], [321, 100, 2]);
