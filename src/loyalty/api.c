@@ -123,116 +123,6 @@ int souk_loyalty_api_settings_get(souk_req *req, souk_res *res)
     return j ? souk_res_json(res, 200, j) : souk_res_error(res, SOUK_E_INTERNAL, NULL);
 }
 
-/* ---- settings in ---- */
-
-typedef struct settings_in {
-    int64_t max_redeem_bp, return_window_days, expiry_days;
-    uint64_t present, nulls;
-} settings_in;
-
-static const souk_json_field settings_fields[] = {
-    SOUK_JSON_F_INT("max_redeem_bp", SOUK_JSON_REQUIRED, settings_in, max_redeem_bp, 0, 10000),
-    SOUK_JSON_F_INT("return_window_days", SOUK_JSON_REQUIRED, settings_in, return_window_days, 0, 365),
-    SOUK_JSON_F_INT("expiry_days", SOUK_JSON_REQUIRED, settings_in, expiry_days, 0, 3650),
-};
-static const souk_json_spec settings_spec = SOUK_JSON_SPEC(settings_in, settings_fields);
-
-/* An integer member NAME of O in LO..HI into *OUT, else a problem FIELD.NAME. */
-static bool int_member(const json_t *o, const char *field, const char *name, int64_t lo, int64_t hi, int64_t *out,
-                       souk_req *req, souk_res *res)
-{
-    const json_t *v = json_object_get(o, name);
-    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-        souk_problems_add(&res->problems, req->arena, field, "%s must be an integer from %lld to %lld", name,
-                          (long long)lo, (long long)hi);
-        return false;
-    }
-    *out = json_integer_value(v);
-    return true;
-}
-
-/* Only the members named in KEYS (NULL-terminated) in O; else a problem FIELD. */
-static bool only_members(const json_t *o, const char *field, const char *const keys[], souk_req *req, souk_res *res)
-{
-    const char *k;
-    const json_t *v;
-    json_object_foreach((json_t *)o, k, v)
-    {
-        bool known = false;
-        for (size_t i = 0; keys[i] && !known; i++)
-            known = strcmp(keys[i], k) == 0;
-        if (!known) {
-            souk_problems_add(&res->problems, req->arena, field, "unknown member %s", k);
-            return false;
-        }
-    }
-    return true;
-}
-
-static void decode_currencies(const json_t *arr, souk_loyalty_settings *s, souk_req *req, souk_res *res)
-{
-    static const char *const keys[] = {"currency", "earn_per_unit", "point_value", NULL};
-    if (!json_is_array(arr) || json_array_size(arr) > SOUK_LOYALTY_CURRENCIES_MAX) {
-        souk_problems_add(&res->problems, req->arena, "currencies", "must be an array of at most %d currencies",
-                          SOUK_LOYALTY_CURRENCIES_MAX);
-        return;
-    }
-    for (size_t i = 0; i < json_array_size(arr); i++) {
-        const json_t *c = json_array_get(arr, i);
-        char field[48];
-        snprintf(field, sizeof field, "currencies[%zu]", i);
-        const char *code = json_string_value(json_object_get(c, "currency"));
-        souk_loyalty_currency *out = &s->currencies[s->ncurrencies];
-        if (!json_is_object(c) || !only_members(c, field, keys, req, res))
-            continue;
-        if (!code || strlen(code) != 3 || !souk_currency_valid(code)) {
-            souk_problems_add(&res->problems, req->arena, field, "currency must be an ISO 4217 code such as USD");
-            continue;
-        }
-        if (souk__loyalty_currency(s, code)) {
-            souk_problems_add(&res->problems, req->arena, field, "%s is listed twice", code);
-            continue;
-        }
-        if (!int_member(c, field, "earn_per_unit", 0, 1000, &out->earn_per_unit, req, res) ||
-            !int_member(c, field, "point_value", 1, 1000000, &out->point_value, req, res))
-            continue;
-        snprintf(out->currency, sizeof out->currency, "%s", code);
-        s->ncurrencies++;
-    }
-}
-
-static void decode_categories(const json_t *arr, souk_loyalty_settings *s, souk_req *req, souk_res *res)
-{
-    static const char *const keys[] = {"category_id", "rate_bp", NULL};
-    if (!json_is_array(arr) || json_array_size(arr) > SOUK_LOYALTY_CATEGORIES_MAX) {
-        souk_problems_add(&res->problems, req->arena, "categories", "must be an array of at most %d categories",
-                          SOUK_LOYALTY_CATEGORIES_MAX);
-        return;
-    }
-    for (size_t i = 0; i < json_array_size(arr); i++) {
-        const json_t *c = json_array_get(arr, i);
-        char field[48];
-        snprintf(field, sizeof field, "categories[%zu]", i);
-        const char *id = json_string_value(json_object_get(c, "category_id"));
-        souk_loyalty_category_rate *out = &s->categories[s->ncategories];
-        if (!json_is_object(c) || !only_members(c, field, keys, req, res))
-            continue;
-        if (!id || souk_id_parse("cat", id, strlen(id), &out->category_id) != 0) {
-            souk_problems_add(&res->problems, req->arena, field, "category_id must be a category id (cat_…)");
-            continue;
-        }
-        bool twice = false;
-        for (size_t k = 0; k < s->ncategories; k++)
-            twice |= s->categories[k].category_id == out->category_id;
-        if (twice) {
-            souk_problems_add(&res->problems, req->arena, field, "%s is listed twice", id);
-            continue;
-        }
-        if (int_member(c, field, "rate_bp", 0, 100000, &out->rate_bp, req, res))
-            s->ncategories++;
-    }
-}
-
 static souk_err settings_tx(souk_store *db, void *arg)
 {
     return souk_loyalty_settings_write_tx(db, arg, souk_time_now_us());
@@ -243,29 +133,11 @@ int souk_loyalty_api_settings_put(souk_req *req, souk_res *res)
     json_t *body = souk_req_json(req, res);
     if (!body)
         return res->err;
-    /* the two lists are checked here, the scalars by the spec */
-    json_t *currencies = json_incref(json_object_get(body, "currencies"));
-    json_t *categories = json_incref(json_object_get(body, "categories"));
-    json_object_del(body, "currencies");
-    json_object_del(body, "categories");
-    settings_in in;
     souk_loyalty_settings s;
-    memset(&s, 0, sizeof s);
-    int rc = souk_json_decode(&settings_spec, body, &in, "", req->arena, &res->problems);
-    if (!currencies)
-        souk_problems_add(&res->problems, req->arena, "currencies", "is required (an empty list runs no programme)");
-    else
-        decode_currencies(currencies, &s, req, res);
-    if (categories)
-        decode_categories(categories, &s, req, res);
-    json_decref(currencies);
-    json_decref(categories);
+    int rc = souk_loyalty_settings_decode(body, &s, req->arena, &res->problems);
     json_decref(body);
-    if (rc < 0 || res->problems.count)
+    if (rc < 0)
         return souk_res_invalid(res);
-    s.max_redeem_bp = in.max_redeem_bp;
-    s.return_window_days = in.return_window_days;
-    s.expiry_days = in.expiry_days;
     souk_err e = souk_store_run(req->store, settings_tx, &s, NULL);
     if (e)
         return souk_res_error(res, e, NULL);

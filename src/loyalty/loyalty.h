@@ -60,6 +60,12 @@ typedef struct souk_loyalty_settings {
 /* Reads the settings into S. SOUK_OK or the database error. */
 souk_err souk_loyalty_settings_read(souk_store *db, souk_loyalty_settings *s);
 
+/* Decodes the settings body BODY (docs/loyalty.md) into S: every value in
+ * its range, currencies ISO 4217 codes and categories category ids, each
+ * listed once, no unknown member. 0, or -1 with the problems in PR (texts
+ * in A; the field names currencies[i], categories[i], …). No I/O. */
+int souk_loyalty_settings_decode(const json_t *body, souk_loyalty_settings *s, souk_arena *a, souk_problems *pr);
+
 /* Replaces the settings with S inside the caller's write transaction.
  * SOUK_OK or the database error (S is assumed validated: see api.c). */
 souk_err souk_loyalty_settings_write_tx(souk_store *db, const souk_loyalty_settings *s, int64_t now);
