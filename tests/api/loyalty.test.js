@@ -67,7 +67,7 @@ describe('loyalty points', () => {
   /** Releases every pending earning now: the loyalty.release jobs made due, then waited for. */
   async function releaseAll(who) {
     sql(srv.dbPath, "UPDATE jobs SET run_at = 0 WHERE kind = 'loyalty.release' AND state = 'queued'");
-    await pollUntil(async () => (await mine(who)).pending === 0 || undefined, { tries: 120, step: 100 });
+    await pollUntil(async () => (await mine(who)).pending === 0 || undefined, { tries: 300, step: 100 });
   }
   /** The balances are the sums of the ledger, and never negative. */
   function consistent(acct) {
