@@ -33,6 +33,7 @@
 #include "events/events.h"
 #include "exchange/exchange.h"
 #include "identity/identity.h"
+#include "loyalty/loyalty.h"
 #include "analytics/analytics.h"
 #include "jobs/jobs.h"
 #include "mail/mail.h"
@@ -97,6 +98,7 @@ void souk_background_register(void)
     souk_job_register("reservations.expire", expire_reservations_job, 5);
     souk_job_schedule("reservations.expire", "* * * * *");
     souk_orders_register_jobs();
+    souk_loyalty_register_jobs();
     souk_behaviour_register();
     souk_rec_register_jobs();
     souk_analytics_register_jobs();

@@ -11,6 +11,7 @@
 #include "behaviour/behaviour.h"
 #include "http/server.h"
 #include "identity/identity.h"
+#include "loyalty/loyalty.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
 #include "reviews/reviews.h"
@@ -65,6 +66,7 @@ static const souk_identity_privacy_step steps[] = {
     {"behaviour_events", souk_behaviour_export_json, behaviour_erase},
     {"reviews", souk_reviews_export_json, souk_reviews_erase_tx},    /* anonymised; text per the shop's setting */
     {"wishlist", souk_wishlist_export_json, souk_wishlist_erase_tx}, /* the list, its alerts and opt-out: deleted */
+    {"loyalty", souk_loyalty_export_json, NULL}, /* the points ledger stays for the books, like the orders */
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

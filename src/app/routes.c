@@ -24,6 +24,7 @@
 #include "orders/api.h"
 #include "pricing/api.h"
 #include "recommend/api.h"
+#include "loyalty/api.h"
 #include "reviews/api.h"
 #include "wishlist/api.h"
 #include "search/api.h"
@@ -46,6 +47,7 @@
 #define RECS_MANAGE "recommendations:manage"
 #define WEBHOOKS "webhooks:manage"
 #define REVIEWS_MODERATE "reviews:moderate"
+#define LOYALTY "loyalty:manage"
 #define CURRENCIES "currencies:manage"
 #define DYNPRICE_READ "dynamic_pricing:read"
 #define DYNPRICE_APPROVE "dynamic_pricing:approve"
@@ -232,6 +234,13 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_POST, "/api/v1/users/me/password", SESSION, souk_identity_api_password, .blocking = true,
           .rate = SOUK_RATE_AUTH),
     ROUTE(SOUK_GET, "/api/v1/users/me/sessions", SESSION, souk_identity_api_sessions),
+    /* loyalty points (docs/loyalty.md): the customer's own; settings and a customer's points for admins */
+    ROUTE(SOUK_GET, "/api/v1/users/me/loyalty", SESSION, souk_loyalty_api_me),
+    ROUTE(SOUK_GET, "/api/v1/users/me/loyalty/quote", SESSION, souk_loyalty_api_quote),
+    ROUTE(SOUK_GET, "/api/v1/admin/loyalty/settings", LOYALTY, souk_loyalty_api_settings_get),
+    ROUTE(SOUK_PUT, "/api/v1/admin/loyalty/settings", LOYALTY, souk_loyalty_api_settings_put),
+    ROUTE(SOUK_GET, "/api/v1/admin/users/{id}/loyalty", LOYALTY, souk_loyalty_api_admin_get),
+    ROUTE(SOUK_POST, "/api/v1/admin/users/{id}/loyalty/adjustments", LOYALTY, souk_loyalty_api_admin_adjust),
     ROUTE(SOUK_DELETE, "/api/v1/users/me/sessions/{id}", SESSION, souk_identity_api_session_revoke),
     ROUTE(SOUK_POST, "/api/v1/users/me/2fa/totp", SESSION, souk_identity_api_totp_enrol),
     ROUTE(SOUK_POST, "/api/v1/users/me/2fa/totp/confirm", SESSION, souk_identity_api_totp_confirm),

@@ -64,6 +64,14 @@ souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out);
  * they have reached do not apply (reason "customer_limit_reached"). */
 souk_err souk_cart_json_as(souk_store *db, int64_t id, int64_t user, const char *email, json_t **out);
 
+/* As souk_cart_json_as, with POINTS_DISCOUNT minor units of loyalty points
+ * redeemed (the checkout's loyalty_points, priced by loyalty.h): taken
+ * after the promotions and the coupon, before tax, at most the goods left;
+ * the free-shipping threshold is judged without it. totals.discount and
+ * the lines' discount shares include it. */
+souk_err souk_cart_json_redeem(souk_store *db, int64_t id, int64_t user, const char *email, int64_t points_discount,
+                               json_t **out);
+
 /* Adds QUANTITY of VARIANT (merging with an existing line), or sets the
  * line's quantity when SET (0 removes it), in one transaction. VALIDATION
  * for unknown or unbuyable variants, bad quantities and a cart that would

@@ -316,7 +316,8 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
     return SOUK_OK;
 }
 
-souk_err souk_cart_json_as(souk_store *db, int64_t id, int64_t user, const char *email, json_t **out)
+souk_err souk_cart_json_redeem(souk_store *db, int64_t id, int64_t user, const char *email, int64_t points_discount,
+                               json_t **out)
 {
     souk_arena a;
     souk_arena_init(&a, 4096, 0);
@@ -327,10 +328,16 @@ souk_err souk_cart_json_as(souk_store *db, int64_t id, int64_t user, const char 
         souk__promo_customer_key(user, email, customer, sizeof customer);
         e = souk__promo_spent(db, customer, &v.h);
     }
+    v.h.p.points_discount = points_discount;
     if (!e)
         e = souk__cart_render(&v, out);
     souk_arena_release(&a);
     return e;
+}
+
+souk_err souk_cart_json_as(souk_store *db, int64_t id, int64_t user, const char *email, json_t **out)
+{
+    return souk_cart_json_redeem(db, id, user, email, 0, out);
 }
 
 souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out)

@@ -37,6 +37,11 @@ int souk_cart_compute(const souk_cart_line_price *lines, int n, const souk_cart_
     if (p->has_shipping && n > 0 && !p->promo_free_shipping &&
         !(p->free_shipping_above >= 0 && goods >= p->free_shipping_above))
         shipping = p->shipping_amount;
+    if (p->points_discount > 0) { /* points pay for goods, not for shipping, and do not lose free shipping */
+        int64_t points = p->points_discount > goods ? goods : p->points_discount;
+        discount += points;
+        goods -= points;
+    }
     int64_t tax;
     if (p->prices_include_tax)
         tax = (goods * p->tax_rate_bp * 2 + (10000 + p->tax_rate_bp)) / (2 * (10000 + p->tax_rate_bp));

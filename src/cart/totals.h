@@ -7,7 +7,8 @@
  * - discount: the promotions' discount (promo.h) first, then the coupon:
  *   percent coupons take rate_bp/10000 of what the promotions left of the
  *   subtotal rounded half up; fixed coupons take their amount; never more
- *   than the subtotal in all;
+ *   than the subtotal in all; then points redeemed at checkout (loyalty),
+ *   never more than what is left;
  * - shipping: the method's amount, or 0 when subtotal − discount reaches
  *   the method's free-above threshold or a free-shipping promotion applies;
  * - tax applies to the goods after discount (shipping is not taxed):
@@ -40,6 +41,8 @@ typedef struct souk_cart_pricing {
     bool prices_include_tax;
     int64_t promo_discount;   /* the promotions' discount, taken before the coupon (≤ subtotal) */
     bool promo_free_shipping; /* a free-shipping promotion applies */
+    int64_t points_discount;  /* loyalty points redeemed at checkout: taken after the coupon, before tax; the
+                               * free-shipping threshold is judged without it */
 } souk_cart_pricing;
 
 typedef struct souk_cart_totals {

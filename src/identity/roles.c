@@ -27,6 +27,7 @@ const char *const souk_permissions[] = {
     "currencies:manage",       /* stored exchange rates and the display currencies */
     "dynamic_pricing:read",    /* price suggestions, their reasons and the bounds */
     "dynamic_pricing:approve", /* recompute, set bounds, approve, reject, roll back price suggestions */
+    "loyalty:manage",          /* loyalty settings, customers' points and adjustments */
     NULL,
 };
 

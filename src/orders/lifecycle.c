@@ -15,6 +15,7 @@
 #include "core/time.h"
 #include "events/events.h"
 #include "inventory/inventory.h"
+#include "loyalty/loyalty.h"
 #include "core/banned.h"
 
 souk_err souk__order_history_at_tx(souk_store *db, int64_t order, int64_t sub, const char *from, const char *to,
@@ -138,6 +139,30 @@ static souk_err load_pending(souk_store *db, int64_t order, souk__order *o)
     return e ? e : strcmp(o->state, "pending_payment") != 0 ? SOUK_E_CONFLICT : SOUK_OK;
 }
 
+/* The points a customer's paid ORDER earns (loyalty.h): each line's price
+ * after its share of every discount, points redeemed included. */
+static souk_err earn_points(souk_store *db, const souk__order *o, int64_t now)
+{
+    bool runs = false;
+    souk_err e = o->user_id ? souk_loyalty_runs_in(db, o->currency, &runs) : SOUK_OK;
+    if (e || !runs)
+        return e;
+    souk_loyalty_line lines[SOUK_LOYALTY_LINES_MAX];
+    size_t n = 0;
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT product_id, line_total - discount FROM order_lines WHERE order_id = $1 "
+                                     "ORDER BY line_no",
+                                     SOUK_ARGS(SOUK_I64(o->id)));
+    int r;
+    souk_loyalty_line l;
+    while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&l.product_id), SOUK_COL_I64(&l.paid)))) == SOUK_DB_ROW)
+        if (n < SOUK_LOYALTY_LINES_MAX)
+            lines[n++] = l;
+    if (r != SOUK_DB_DONE)
+        return souk_store_dberr(r);
+    return souk_loyalty_earn_tx(db, o->user_id, o->id, o->currency, lines, n, now);
+}
+
 souk_err souk__order_pay_tx(souk_store *db, souk__order *o, const char *actor)
 {
     if (strcmp(o->state, "pending_payment") != 0)
@@ -159,7 +184,7 @@ souk_err souk__order_pay_tx(souk_store *db, souk__order *o, const char *actor)
         return e;
     if ((e = souk__order_history_at_tx(db, order, 0, "pending_payment", "paid", "payment succeeded", actor, now)) ||
         (e = placed_event_tx(db, o, "paid")) || (e = souk__order_event_tx(db, "paid", order, "paid", NULL)) ||
-        (e = souk__order_email_tx(db, order, "confirmation")))
+        (e = souk__order_email_tx(db, order, "confirmation")) || (e = earn_points(db, o, now)))
         return e;
     snprintf(o->state, sizeof o->state, "paid");
     snprintf(o->payment_status, sizeof o->payment_status, "succeeded");
@@ -199,7 +224,8 @@ souk_err souk__order_cancel_pending_tx(souk_store *db, int64_t order, const char
     }
     if ((o.coupon_id && (e = souk_cart_coupon_release_tx(db, o.coupon_id))) ||
         (e = souk_cart_promo_release_tx(db, order)) || (e = subs_to(db, order, "cancelled")) ||
-        (e = souk__order_history_tx(db, order, 0, "pending_payment", "cancelled", note, actor)))
+        (e = souk__order_history_tx(db, order, 0, "pending_payment", "cancelled", note, actor)) ||
+        (e = souk_loyalty_unredeem_tx(db, order, note ? note : "order cancelled", actor, souk_time_now_us())))
         return e;
     return souk__order_event_tx(db, "cancelled", order, "cancelled", json_pack("{s:s}", "reason", note ? note : ""));
 }

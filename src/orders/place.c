@@ -15,6 +15,7 @@
 #include "core/id.h"
 #include "core/time.h"
 #include "inventory/inventory.h"
+#include "loyalty/loyalty.h"
 #include "store/page.h"
 #include "core/banned.h"
 
@@ -321,6 +322,33 @@ static souk_err placed(const souk__place_in *in, const json_t *cart, int64_t id,
     return oom ? SOUK_E_INTERNAL : SOUK_OK;
 }
 
+/* Prices IN->redeem_points on *CART (its JSON, replaced by the cart priced
+ * with them: loyalty.h decides what they are worth and whether they may be
+ * spent) into *AMOUNT. VALIDATION (problem "loyalty_points") when they may
+ * not. */
+static souk_err price_points(souk_store *db, const souk__place_in *in, json_t **cart, int64_t *amount, souk_arena *a,
+                             souk_problems *pr)
+{
+    *amount = 0;
+    if (!in->user_id) {
+        souk_problems_add(pr, a, "loyalty_points", "only signed-in customers redeem points");
+        return SOUK_E_VALIDATION;
+    }
+    const json_t *t = json_object_get(*cart, "totals");
+    int64_t goods = amount_of(json_object_get(t, "subtotal")) - amount_of(json_object_get(t, "discount"));
+    souk_err e = souk_loyalty_quote(db, in->user_id, json_string_value(json_object_get(*cart, "currency")), goods,
+                                    in->redeem_points, amount, a, pr);
+    if (e)
+        return e;
+    json_t *priced = NULL;
+    e = souk_cart_json_redeem(db, in->cart_id, in->user_id, in->email, *amount, &priced);
+    if (e)
+        return e;
+    json_decref(*cart);
+    *cart = priced;
+    return SOUK_OK;
+}
+
 souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t *order_id, souk__placed *out,
                               souk_arena *a, souk_problems *pr)
 {
@@ -330,8 +358,13 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
         e = souk_cart_json_as(db, in->cart_id, in->user_id, in->email, &cart);
     if (e == SOUK_E_VALIDATION)
         souk_problems_add(pr, a, "cart", "the total exceeds %s minor units", SOUK_CART_MAX_TOTAL_TEXT);
-    if (e)
+    int64_t points_amount = 0;
+    if (!e && in->redeem_points && json_array_size(json_object_get(cart, "lines")))
+        e = price_points(db, in, &cart, &points_amount, a, pr);
+    if (e) {
+        json_decref(cart);
         return e;
+    }
     const json_t *lines = json_object_get(cart, "lines");
     size_t n = json_array_size(lines);
     souk_reservation_line res_lines[SOUK_CART_MAX_LINES];
@@ -360,6 +393,9 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
     int64_t now = souk_time_now_us();
     if (!e)
         e = insert_order(db, in, cart, id, reservation, coupon, due, now);
+    if (!e && in->redeem_points) /* in this transaction: a replay of the key never spends again */
+        e = souk_loyalty_redeem_tx(db, in->user_id, id, in->redeem_points, points_amount,
+                                   json_string_value(json_object_get(cart, "currency")), now, a, pr);
     if (!e) {
         bool held = false;
         souk__fraud_in f = {id,

@@ -20,6 +20,7 @@ typedef struct souk__place_in {
     const char *payment_method;    /* what the checkout pays with (NULL: none yet): the card fingerprint */
     const char *bill_country;      /* the billing country the checkout gave (NULL: none) */
     const char *channel;           /* where it was placed: "api" (NULL) or "storefront" */
+    int64_t redeem_points;         /* loyalty points to spend on it (customers only); 0: none */
 } souk__place_in;
 
 /* Inside the caller's write transaction: reads cart IN->cart_id at current
@@ -27,7 +28,8 @@ typedef struct souk__place_in {
  * use and writes the order in pending_payment with its lines, sub-orders and
  * first history row. *ORDER_ID gets its id. NOT_FOUND (no cart), VALIDATION
  * (empty cart, a line that cannot be bought, a used-up coupon: problems in
- * PR), PRICE_CHANGED (IN->has_expected and the cart's total is not the
+ * PR), a refused redemption
+ * of IN->redeem_points (problem "loyalty_points"), PRICE_CHANGED (IN->has_expected and the cart's total is not the
  * expected one: problems "expected_total", the lines and coupon that moved
  * it, "totals.*" the new totals), OUT_OF_STOCK (problems "lines[i]"), or a
  * database error. The order is scored for fraud risk (souk__order_fraud_tx)

@@ -14,6 +14,7 @@
 #include "core/time.h"
 #include "inventory/inventory.h"
 #include "jobs/jobs.h"
+#include "loyalty/loyalty.h"
 #include "core/banned.h"
 
 #define REFUND_RETRY_AFTER_US (INT64_C(30) * 1000000) /* the job's first try, if the request's own failed */
@@ -79,13 +80,15 @@ souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amo
 {
     int64_t now = souk_time_now_us();
     char state[24];
+    int64_t refunded = 0, total = 0;
     int r = souk_store_one(
         db,
         "UPDATE orders SET refunded = refunded + $2, payment_status = CASE WHEN refunded + $2 >= total "
         "THEN 'refunded' ELSE 'partially_refunded' END, state = CASE WHEN refunded + $2 >= total AND state "
         "NOT IN ('cancelled', 'pending_payment') THEN 'refunded' ELSE state END, updated_at = $3 "
-        "WHERE id = $1 AND $2 > 0 AND refunded + $2 <= total RETURNING state",
-        SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(amount), SOUK_I64(now)), SOUK_COLS(SOUK_COL_STR(state)));
+        "WHERE id = $1 AND $2 > 0 AND refunded + $2 <= total RETURNING state, refunded, total",
+        SOUK_ARGS(SOUK_I64(o->id), SOUK_I64(amount), SOUK_I64(now)),
+        SOUK_COLS(SOUK_COL_STR(state), SOUK_COL_I64(&refunded), SOUK_COL_I64(&total)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_VALIDATION : souk_store_dberr(r);
     int64_t id;
@@ -95,6 +98,9 @@ souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amo
         return e;
     souk_id_format(SOUK_PREFIX_REFUND, id, ref);
     snprintf(kind, sizeof kind, "refunded:%s", ref);
+    /* the points the order earned go back in proportion to what was refunded */
+    if ((e = souk_loyalty_clawback_tx(db, o->id, refunded, total, ref, actor, now)))
+        return e;
     if (strcmp(state, o->state) != 0)
         e = souk__order_history_tx(db, o->id, 0, o->state, state, reason, actor);
     /* all the money back before all the goods left: what was not fulfilled
@@ -177,6 +183,8 @@ souk_err souk__order_cancel_paid_tx(souk_store *db, const souk__order *o, const 
         e = souk_cart_coupon_release_tx(db, o->coupon_id);
     if (!e)
         e = souk_cart_promo_release_tx(db, o->id);
+    if (!e) /* the points it spent come back */
+        e = souk_loyalty_unredeem_tx(db, o->id, reason, actor, now);
     if (!e)
         e = souk_store_dberr(souk_store_exec(db,
                                              "UPDATE sub_orders SET state = 'cancelled', updated_at = $2 "

@@ -459,7 +459,9 @@ int souk_web_account(souk_req *req, souk_res *res)
     else
         SOUK_HTML_LIT(b, "off");
     SOUK_HTML_LIT(b, ")</li>\n<li><a href=\"/account/privacy\">Privacy: consents, your data, delete the "
-                     "account</a></li>\n</ul>\n<form method=\"post\" action=\"/account/signout\">\n");
+                     "account</a></li>\n</ul>\n");
+    souk__web_loyalty_section(req, b, &who);
+    SOUK_HTML_LIT(b, "<form method=\"post\" action=\"/account/signout\">\n");
     souk__web_csrf_field(b, csrf);
     SOUK_HTML_LIT(b, "<button type=\"submit\" class=\"secondary\">Sign out</button>\n</form>\n");
     souk__web_call_done(&c);

@@ -205,6 +205,11 @@ void souk__web_call_run(souk_req *req, souk_res *res, souk_handler handler, cons
                         const souk_header *hdrs, size_t n, const char *param, const char *query, souk__web_call *c);
 void souk__web_call_done(souk__web_call *c);
 
+/* Appends to B the loyalty points of the signed-in customer WHO (balances
+ * and the ten latest ledger entries; account_loyalty.c); nothing when they
+ * cannot be read. */
+void souk__web_loyalty_section(souk_req *req, souk_buf *b, const souk_principal *who);
+
 /* The first problem's message of C ("field message"), or FALLBACK. */
 const char *souk__web_call_problem(souk_req *req, const souk__web_call *c, const char *fallback);
 

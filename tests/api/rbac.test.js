@@ -426,6 +426,14 @@ describe('RBAC matrix', () => {
     'POST /api/v1/admin/imports': () => ({ body: { csv: 'Handle,Title' } }),
     'GET /api/v1/admin/imports/{id}': () => ({ params: { id: 'imp_0000000000001' } }),
     'GET /api/v1/admin/exports/products': () => ({}),
+    // loyalty points: the caller's own account; the programme's settings (a PUT that changes nothing) and a
+    // customer's points for loyalty:manage (a credit to the bystander)
+    'GET /api/v1/users/me/loyalty': () => ({}),
+    'GET /api/v1/users/me/loyalty/quote': () => ({ query: '?points=1' }), // 404 (no cart) or 422 once authorised
+    'GET /api/v1/admin/loyalty/settings': () => ({}),
+    'PUT /api/v1/admin/loyalty/settings': () => ({ body: { max_redeem_bp: 5000, return_window_days: 30, expiry_days: 365, currencies: [] } }),
+    'GET /api/v1/admin/users/{id}/loyalty': () => ({ params: { id: fx.bystander.id } }),
+    'POST /api/v1/admin/users/{id}/loyalty/adjustments': (p) => ({ params: { id: fx.bystander.id }, body: { points: 1, reason: `rbac ${p}` } }),
   };
 
   before(async () => {
