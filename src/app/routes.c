@@ -296,7 +296,13 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/api/v1/admin/promotions/{id}/codes", PRICING, souk_cart_api_promo_codes),
     ROUTE(SOUK_POST, "/api/v1/admin/promotions/{id}/codes", PRICING, souk_cart_api_promo_codes_create),
     ROUTE(SOUK_GET, "/api/v1/admin/users", "users:manage", souk_identity_api_admin_users),
+    ROUTE(SOUK_GET, "/api/v1/admin/users/{id}", "users:manage", souk_identity_api_admin_user_get),
     ROUTE(SOUK_PATCH, "/api/v1/admin/users/{id}", "users:manage", souk_identity_api_admin_user_update),
+    /* a customer's GDPR rights exercised by staff for them (POSTs, so both are audited) */
+    ROUTE(SOUK_POST, "/api/v1/admin/customers/{id}/export", "customers:privacy",
+          souk_identity_api_admin_customer_export, .blocking = true),
+    ROUTE(SOUK_POST, "/api/v1/admin/customers/{id}/erase", "customers:privacy", souk_identity_api_admin_customer_erase,
+          .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/audit", "audit:read", souk_audit_api_list),
     ROUTE(SOUK_GET, "/api/v1/admin/audit/verify", "audit:read", souk_audit_api_verify, .blocking = true),
     ROUTE(SOUK_GET, "/api/v1/admin/mail", "mail:read", souk_mail_api_list),

@@ -49,4 +49,16 @@ int souk_identity_api_keys_revoke(souk_req *req, souk_res *res);
 int souk_identity_api_admin_users(souk_req *req, souk_res *res);
 int souk_identity_api_admin_user_update(souk_req *req, souk_res *res);
 
+/* api_admin_privacy.c — GET /api/v1/admin/users/{id} (users:manage): one
+ * account, erased ones too (404 when there is none); and for staff acting on
+ * a customer's request (customers:privacy, both audited):
+ * POST /api/v1/admin/customers/{id}/export answers the account's GDPR export
+ * (the shape of GET /users/me/export); POST /api/v1/admin/customers/{id}/erase
+ * with {"email": the account's address} erases it as DELETE /users/me does
+ * (204; 404 no such or already erased account; 409 not a customer account;
+ * 422 the address does not match). */
+int souk_identity_api_admin_user_get(souk_req *req, souk_res *res);
+int souk_identity_api_admin_customer_export(souk_req *req, souk_res *res);
+int souk_identity_api_admin_customer_erase(souk_req *req, souk_res *res);
+
 #endif

@@ -390,7 +390,11 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/promotions/{id}/codes': () => ({ params: { id: fx.promotion.id } }),
     'POST /api/v1/admin/promotions/{id}/codes': () => ({ params: { id: fx.promotion.id }, body: { count: 2, prefix: 'RBAC-' } }),
     'GET /api/v1/admin/users': () => ({ query: '?limit=5' }),
+    'GET /api/v1/admin/users/{id}': () => ({ params: { id: fx.bystander.id } }),
     'PATCH /api/v1/admin/users/{id}': () => ({ params: { id: fx.bystander.id }, body: { status: 'active' } }),
+    'POST /api/v1/admin/customers/{id}/export': () => ({ params: { id: fx.bystander.id } }),
+    // a wrong address: authorisation passes, the erasure is refused (422) and the bystander stays
+    'POST /api/v1/admin/customers/{id}/erase': () => ({ params: { id: fx.bystander.id }, body: { email: 'not-the-address@example.com' } }),
     'GET /api/v1/admin/audit': () => ({ query: '?limit=5' }),
     'GET /api/v1/admin/audit/verify': () => ({}),
     'GET /api/v1/admin/mail': () => ({ query: '?limit=5' }),
