@@ -68,6 +68,9 @@ const char *souk__identity_check_email(const char *s, size_t len);
 int souk__identity_privacy_export(souk_store *db, int64_t user, json_t *out);
 int souk__identity_privacy_erase_tx(souk_store *db, int64_t user, const char *email);
 
+/* addresses.c: USER's addresses as {"data": [...]} (the API's shape), or NULL on a failure. */
+json_t *souk__identity_addresses_json(souk_store *db, int64_t user);
+
 /* api_me.c: the GDPR export of account USER as a new object (identity's
  * tables, then every registered step's part), CURRENT_SESSION marked in its
  * sessions (0 = none); NULL on a failure. */

@@ -328,17 +328,19 @@ json_t *souk__identity_export_json(souk_store *db, int64_t user, int64_t current
     json_t *consents = consents_json(db, user);
     json_t *sessions = souk__identity_sessions_json(db, user, current_session);
     json_t *keys = souk_apikey_list_json(db, user);
+    json_t *addresses = souk__identity_addresses_json(db, user);
     json_t *out = NULL;
-    if (profile && consents && sessions && keys)
-        out = json_pack("{s:s,s:o,s:o,s:O,s:O,s:[]}", "exported_at", souk_time_format(souk_time_now_us(), at),
-                        "profile", profile, "consents", consents, "sessions", json_object_get(sessions, "data"),
-                        "api_keys", json_object_get(keys, "data"), "addresses");
+    if (profile && consents && sessions && keys && addresses)
+        out = json_pack("{s:s,s:o,s:o,s:O,s:O,s:O}", "exported_at", souk_time_format(souk_time_now_us(), at), "profile",
+                        profile, "consents", consents, "sessions", json_object_get(sessions, "data"), "api_keys",
+                        json_object_get(keys, "data"), "addresses", json_object_get(addresses, "data"));
     else {
         json_decref(profile);
         json_decref(consents);
     }
     json_decref(sessions);
     json_decref(keys);
+    json_decref(addresses);
     /* then what the other contexts keep: audit entries, orders (privacy.c) */
     if (!out || souk__identity_privacy_export(db, user, out) < 0) {
         json_decref(out);
@@ -385,6 +387,7 @@ static int erase_tx(souk_store *db, void *arg)
         {"UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2), name = '' WHERE user_id = $1", true},
         {"DELETE FROM recovery_codes WHERE user_id = $1", false},
         {"DELETE FROM password_resets WHERE user_id = $1", false},
+        {"DELETE FROM addresses WHERE user_id = $1", false},
     };
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         int r = souk_store_exec(db, steps[i].sql, steps[i].with_now ? user_now : user);

@@ -232,6 +232,11 @@ typedef struct souk__web_input {
 } souk__web_input;
 void souk__web_field(souk_buf *b, const souk__web_input *in);
 
+/* addresses.c: for checkout, a GET form to /checkout choosing one of the
+ * customer's SAVED addresses (the address API's data array) by ?address=,
+ * CHOSEN (an id, or NULL) selected; nothing with fewer than two. */
+void souk__web_saved_address_picker(souk_buf *b, const json_t *saved, const char *chosen);
+
 /* Parses a handler's JSON answer in RES (its body or its json). NULL when
  * there is none. Caller decrefs. */
 json_t *souk__web_answer(souk_res *res);

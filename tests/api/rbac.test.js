@@ -284,6 +284,12 @@ describe('RBAC matrix', () => {
     'GET /api/v1/users/me/consents': () => ({}),
     'POST /api/v1/users/me/consents': () => ({ body: { kind: 'marketing', granted: false } }),
     'GET /api/v1/users/me/export': () => ({}),
+    // the address book: the caller's own (an unknown id: authorisation passes, then 404)
+    'GET /api/v1/users/me/addresses': () => ({}),
+    'POST /api/v1/users/me/addresses': () => ({ body: { name: 'R Bac', line1: '1 Matrix Road', city: 'Leeds', postal_code: 'LS1 1AA', country: 'GB' } }),
+    'GET /api/v1/users/me/addresses/{id}': () => ({ params: { id: 'adr_0000000000001' } }),
+    'PATCH /api/v1/users/me/addresses/{id}': () => ({ params: { id: 'adr_0000000000001' }, body: { label: 'Home' } }),
+    'DELETE /api/v1/users/me/addresses/{id}': () => ({ params: { id: 'adr_0000000000001' } }),
     'POST /api/v1/api-keys': () => ({ body: { name: uniq('rbac key'), scopes: ['catalog:write:own'] } }),
     'GET /api/v1/api-keys': () => ({}),
     'DELETE /api/v1/api-keys/{id}': async (p) => {
