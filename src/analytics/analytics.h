@@ -272,6 +272,7 @@ typedef struct souk_analytics_query {
     bool per_session;          /* funnel: per session instead of per visitor */
     int steps[SOUK_ANALYTICS_STEPS_MAX], nsteps;
     int32_t limit, offset; /* rfm and segments rows */
+    int64_t customer_id;   /* rfm, churn, clv: only this customer's row (limit and offset unused); 0 = every row */
     int horizon;           /* churn: days without a purchase that make a churner (0 = 90) */
     int k;                 /* segments: clusters (2..SOUK_ANALYTICS_SEG_K_LIMIT); 0 = chosen by silhouette */
     int threads;           /* scan threads (1..8; 0 = 2) */

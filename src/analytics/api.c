@@ -25,7 +25,7 @@ typedef enum { R_KPIS, R_TIMESERIES, R_FUNNEL, R_COHORTS, R_RFM, R_SEGMENTS, R_C
 typedef struct params {
     const char *from, *to, *currency, *steps;
     int granularity, channel, per, format, convert;
-    int64_t category, vendor, limit, offset, k, horizon;
+    int64_t category, vendor, customer, limit, offset, k, horizon;
     uint64_t present;
 } params;
 
@@ -102,7 +102,8 @@ enum {
     P_FORMAT,
     P_K,
     P_HORIZON,
-    P_CONVERT
+    P_CONVERT,
+    P_CUSTOMER
 };
 static const souk_query_field fields[] = {
     [P_FROM] = SOUK_QUERY_F_CUSTOM("from", params, from, souk__analytics_api_parse_day),
@@ -120,6 +121,7 @@ static const souk_query_field fields[] = {
     [P_K] = SOUK_QUERY_F_INT("k", params, k, 2, SOUK_ANALYTICS_SEG_K_LIMIT),
     [P_HORIZON] = SOUK_QUERY_F_INT("horizon", params, horizon, 7, 365),
     [P_CONVERT] = SOUK_QUERY_F_ENUM("convert", params, convert, converts),
+    [P_CUSTOMER] = SOUK_QUERY_F_ID("customer", params, customer, "usr"),
 };
 static const souk_query_spec spec = SOUK_QUERY_SPEC(params, fields);
 
@@ -133,13 +135,13 @@ static const uint64_t allowed[] = {
     [R_COHORTS] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL |
                   1u << P_FORMAT | 1u << P_CONVERT,
     [R_RFM] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |
-              1u << P_OFFSET | 1u << P_FORMAT | 1u << P_CONVERT,
+              1u << P_OFFSET | 1u << P_FORMAT | 1u << P_CONVERT | 1u << P_CUSTOMER,
     [R_SEGMENTS] = 1u << P_FROM | 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL |
                    1u << P_LIMIT | 1u << P_OFFSET | 1u << P_FORMAT | 1u << P_K | 1u << P_CONVERT,
     [R_CHURN] = 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |
-                1u << P_OFFSET | 1u << P_FORMAT | 1u << P_HORIZON | 1u << P_CONVERT,
+                1u << P_OFFSET | 1u << P_FORMAT | 1u << P_HORIZON | 1u << P_CONVERT | 1u << P_CUSTOMER,
     [R_CLV] = 1u << P_TO | 1u << P_CUR | 1u << P_CAT | 1u << P_VENDOR | 1u << P_CHANNEL | 1u << P_LIMIT |
-              1u << P_OFFSET | 1u << P_FORMAT | 1u << P_HORIZON | 1u << P_CONVERT,
+              1u << P_OFFSET | 1u << P_FORMAT | 1u << P_HORIZON | 1u << P_CONVERT | 1u << P_CUSTOMER,
 };
 _Static_assert(sizeof allowed / sizeof allowed[0] == R_CLV + 1, "a parameter list per report");
 
@@ -224,6 +226,7 @@ static int decode(souk_req *req, souk_res *res, const souk_analytics_facts *f, r
     }
     q->category_id = p.category;
     q->vendor_id = p.vendor;
+    q->customer_id = p.customer;
     q->channel = (p.present & (1u << P_CHANNEL)) ? p.channel : -1;
     q->per_session = p.per == 1;
     q->limit = (int32_t)p.limit;
@@ -254,6 +257,8 @@ static int decode(souk_req *req, souk_res *res, const souk_analytics_facts *f, r
             return souk_res_error(res, SOUK_E_FORBIDDEN, "A vendor can read only their own numbers.");
         if (kind == R_FUNNEL)
             return souk_res_error(res, SOUK_E_FORBIDDEN, "The funnel covers the whole store's traffic: admins only.");
+        if (q->customer_id)
+            return souk_res_error(res, SOUK_E_FORBIDDEN, "One customer's scores are for staff with analytics:read.");
         q->vendor_id = own;
     }
     *csv = souk__analytics_api_wants_csv(req, p.present & (1u << P_FORMAT), p.format == 1);
@@ -269,10 +274,11 @@ static const char *cache_key(souk_req *req, report_kind kind, const souk_analyti
     size_t n = 0;
     for (int i = 0; i < q->nsteps && n + 4 < sizeof steps; i++)
         n += (size_t)snprintf(steps + n, sizeof steps - n, "%d.", q->steps[i]);
-    return souk_arena_printf(req->arena, "%d|%d|%d|%d|%d|%s|%lld|%lld|%d|%d|%s|%d|%d|%d|%d|%d|%llx", (int)kind, q->from,
-                             q->to, q->granularity, q->currency, q->currency_code ? q->currency_code : "",
-                             (long long)q->category_id, (long long)q->vendor_id, q->channel, q->per_session, steps,
-                             q->limit, q->offset, q->k * 1000 + q->horizon, csv, q->fx != NULL, rates);
+    return souk_arena_printf(req->arena, "%d|%d|%d|%d|%d|%s|%lld|%lld|%lld|%d|%d|%s|%d|%d|%d|%d|%d|%llx", (int)kind,
+                             q->from, q->to, q->granularity, q->currency, q->currency_code ? q->currency_code : "",
+                             (long long)q->category_id, (long long)q->vendor_id, (long long)q->customer_id, q->channel,
+                             q->per_session, steps, q->limit, q->offset, q->k * 1000 + q->horizon, csv, q->fx != NULL,
+                             rates);
 }
 
 static int answer(souk_req *req, souk_res *res, report_kind kind)

@@ -676,7 +676,10 @@ json_t *souk_analytics_churn(const souk_analytics_facts *f, const souk_analytics
     json_object_set_new(out, "coefficients", coef);
     json_object_set_new(out, "customers", json_integer((json_int_t)now.n));
     json_t *rows = json_array();
-    for (size_t i = (size_t)q->offset; i < now.n && i < (size_t)q->offset + (size_t)q->limit; i++) {
+    for (size_t i = 0, shown = 0; i < now.n; i++) {
+        if (!souk__analytics_row_wanted(f, q, now.p[i].customer, i, shown))
+            continue;
+        shown++;
         char id[SOUK_ID_TEXT_MAX];
         json_array_append_new(
             rows, json_pack("{s:s,s:o,s:i,s:i}", "customer",

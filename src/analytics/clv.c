@@ -187,8 +187,11 @@ json_t *souk_analytics_clv(const souk_analytics_facts *f, const souk_analytics_q
     qsort(order, n, 2 * sizeof *order, by_value);
     json_object_set_new(out, "expected_value", json_integer((json_int_t)llround(total)));
     json_t *rows = json_array();
-    for (size_t k = (size_t)q->offset; k < n && k < (size_t)q->offset + (size_t)q->limit; k++) {
+    for (size_t k = 0, shown = 0; k < n; k++) {
         size_t i = (size_t)order[2 * k + 1];
+        if (!souk__analytics_row_wanted(f, q, c[i].customer, k, shown))
+            continue;
+        shown++;
         char id[SOUK_ID_TEXT_MAX];
         double e = ep[3 * i], a = ep[3 * i + 1], v = ep[3 * i + 2];
         json_array_append_new(

@@ -146,6 +146,12 @@ void souk__analytics_amounts_head(const souk__analytics_amounts *a, const souk_a
 int32_t souk__analytics_bucket(int32_t day, int g);
 int32_t souk__analytics_bucket_next(int32_t start, int g);
 
+/* Whether row POS (0-based, in the report's order) of customer INDEX goes
+ * into the rows of Q's answer, SHOWN rows being in already: Q's customer
+ * only when it names one, else the page of offset and limit. */
+bool souk__analytics_row_wanted(const souk_analytics_facts *f, const souk_analytics_query *q, int32_t index, size_t pos,
+                                size_t shown);
+
 /* A ratio A/B rounded to 4 decimals as JSON, or null when B is 0. */
 json_t *souk__analytics_ratio(double a, double b);
 

@@ -120,6 +120,14 @@ int32_t souk__analytics_bucket_next(int32_t start, int g)
     return start + 1;
 }
 
+bool souk__analytics_row_wanted(const souk_analytics_facts *f, const souk_analytics_query *q, int32_t index, size_t pos,
+                                size_t shown)
+{
+    if (q->customer_id)
+        return shown == 0 && souk_analytics_dict_id(&f->customers, index) == q->customer_id;
+    return pos >= (size_t)q->offset && shown < (size_t)q->limit;
+}
+
 json_t *souk__analytics_ratio(double a, double b)
 {
     if (b == 0)

@@ -143,7 +143,10 @@ json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_q
                                               souk__analytics_ratio((double)seg_count[k], (double)n), "revenue",
                                               (json_int_t)seg_revenue[k]));
     json_object_set_new(out, "segments", segs);
-    for (size_t i = (size_t)q->offset; i < n && i < (size_t)q->offset + (size_t)q->limit; i++) {
+    for (size_t i = 0, shown = 0; i < n; i++) {
+        if (!souk__analytics_row_wanted(f, q, all[i].index, i, shown))
+            continue;
+        shown++;
         char id[SOUK_ID_TEXT_MAX], code[4];
         snprintf(code, sizeof code, "%d%d%d", all[i].r, all[i].f, all[i].m);
         json_array_append_new(

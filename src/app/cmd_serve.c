@@ -196,7 +196,8 @@ int souk_cmd_serve(int argc, char **argv)
                                       .currency = cfg.currency,
                                       .language = getenv("SOUK_SEARCH_LANGUAGE"),
                                       .content_version = SOUK_CONTENT,
-                                      .stock_version = SOUK_STOCK_STATE};
+                                      .stock_version = SOUK_STOCK_STATE,
+                                      .on_publish = souk_server_cache_invalidate_search};
     if (search_on && souk_search_service_start(&sopts) < 0) { /* builds in the background: serving starts at once */
         if (workers)
             souk_background_stop();

@@ -37,7 +37,7 @@ typedef struct shard {
 
 static shard shards[NSHARDS];
 static size_t shard_budget;
-static _Atomic uint64_t generation = 1, stock_generation = 1, recs_generation = 1;
+static _Atomic uint64_t generation = 1, stock_generation = 1, recs_generation = 1, search_generation = 1;
 static _Atomic int64_t total_bytes, total_entries;
 static int m_bytes = -1, m_entries = -1; /* /metrics gauges */
 
@@ -122,7 +122,8 @@ souk_cache_stamp souk_cache_stamp_now(void)
 {
     return (souk_cache_stamp){atomic_load_explicit(&generation, memory_order_acquire),
                               atomic_load_explicit(&stock_generation, memory_order_acquire),
-                              atomic_load_explicit(&recs_generation, memory_order_acquire)};
+                              atomic_load_explicit(&recs_generation, memory_order_acquire),
+                              atomic_load_explicit(&search_generation, memory_order_acquire)};
 }
 
 void souk_cache_invalidate(void)
@@ -140,11 +141,17 @@ void souk_cache_invalidate_recs(void)
     atomic_fetch_add_explicit(&recs_generation, 1, memory_order_acq_rel);
 }
 
+void souk_cache_invalidate_search(void)
+{
+    atomic_fetch_add_explicit(&search_generation, 1, memory_order_acq_rel);
+}
+
 /* Whether an answer stamped STAMP depending on TAGS is still what NOW shows. */
 static bool fresh(souk_cache_stamp stamp, unsigned tags, souk_cache_stamp now)
 {
     return stamp.all == now.all && (!(tags & SOUK_CACHE_TAG_STOCK) || stamp.stock == now.stock) &&
-           (!(tags & SOUK_CACHE_TAG_RECS) || stamp.recs == now.recs);
+           (!(tags & SOUK_CACHE_TAG_RECS) || stamp.recs == now.recs) &&
+           (!(tags & SOUK_CACHE_TAG_SEARCH) || stamp.search == now.search);
 }
 
 static uint64_t hash_key(const char *k, size_t n)

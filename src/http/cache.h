@@ -8,7 +8,9 @@
  * the stock one, which only entries tagged SOUK_CACHE_TAG_STOCK (lists
  * filtered by in_stock) depend on; the recommendation service publishing a
  * new snapshot bumps the recs one, which only entries tagged
- * SOUK_CACHE_TAG_RECS (recommendation lists) depend on. An entry may also
+ * SOUK_CACHE_TAG_RECS (recommendation lists) depend on; the search engine
+ * publishing a new segment bumps the search one, for entries tagged
+ * SOUK_CACHE_TAG_SEARCH (pages drawn from the index). An entry may also
  * carry a time to live (the route's), after which it is a miss. A sale that changes no such state
  * evicts nothing: the counts product detail shows are live values
  * (core/live.h) filled in at every send, so the cached bytes hold markers.
@@ -21,8 +23,9 @@
 #ifndef SOUK_CACHE_H
 #define SOUK_CACHE_H
 
-#define SOUK_CACHE_TAG_STOCK 1u /* as in http.h */
-#define SOUK_CACHE_TAG_RECS 2u  /* as in http.h */
+#define SOUK_CACHE_TAG_STOCK 1u  /* as in http.h */
+#define SOUK_CACHE_TAG_RECS 2u   /* as in http.h */
+#define SOUK_CACHE_TAG_SEARCH 4u /* as in http.h */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,6 +38,7 @@ typedef struct souk_cache_stamp {
     uint64_t all;
     uint64_t stock;
     uint64_t recs;
+    uint64_t search;
 } souk_cache_stamp;
 
 typedef struct souk_cached {
@@ -67,6 +71,10 @@ void souk_cache_invalidate_stock(void);
 /* Makes the entries tagged SOUK_CACHE_TAG_RECS stale (a new recommendation
  * snapshot is served). Safe from any thread. */
 void souk_cache_invalidate_recs(void);
+
+/* Makes the entries tagged SOUK_CACHE_TAG_SEARCH stale (the search engine
+ * published a new segment). Safe from any thread. */
+void souk_cache_invalidate_search(void);
 
 /* What the cache holds now: bytes (entries with their keys and bodies, as
  * counted against the budget) and entries. Also in /metrics. */

@@ -84,6 +84,10 @@ typedef struct souk_req {
  * new snapshot (another model version or A/B test, a product out of stock
  * or archived, the periodic refresh): souk_server_cache_invalidate_recs. */
 #define SOUK_CACHE_TAG_RECS 2u
+/* A page drawn from the search index (the storefront's category pages) goes
+ * when the search engine publishes a new segment, which follows the catalog
+ * a moment later: souk_server_cache_invalidate_search. */
+#define SOUK_CACHE_TAG_SEARCH 4u
 
 #define SOUK_RES_COOKIES_MAX 4
 

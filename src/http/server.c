@@ -150,6 +150,11 @@ void souk_server_cache_invalidate_recs(void)
     souk_cache_invalidate_recs();
 }
 
+void souk_server_cache_invalidate_search(void)
+{
+    souk_cache_invalidate_search();
+}
+
 int souk_server_run(const souk_server_opts *o)
 {
     souk__http_opts = o;

@@ -53,4 +53,8 @@ int souk_server_run(const souk_server_opts *opts);
  * published). Safe from any thread, also before the server runs. */
 void souk_server_cache_invalidate_recs(void);
 
+/* Makes the cached answers tagged SOUK_CACHE_TAG_SEARCH stale: call it after
+ * the search engine published a new segment. Safe from any thread. */
+void souk_server_cache_invalidate_search(void);
+
 #endif

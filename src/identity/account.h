@@ -68,6 +68,19 @@ const char *souk__identity_check_email(const char *s, size_t len);
 int souk__identity_privacy_export(souk_store *db, int64_t user, json_t *out);
 int souk__identity_privacy_erase_tx(souk_store *db, int64_t user, const char *email);
 
+/* addresses.c: USER's addresses as {"data": [...]} (the API's shape), or NULL on a failure. */
+json_t *souk__identity_addresses_json(souk_store *db, int64_t user);
+
+/* api_me.c: the GDPR export of account USER as a new object (identity's
+ * tables, then every registered step's part), CURRENT_SESSION marked in its
+ * sessions (0 = none); NULL on a failure. */
+json_t *souk__identity_export_json(souk_store *db, int64_t user, int64_t current_session);
+
+/* api_me.c: erases account USER (EMAIL its address, for the steps that key
+ * on it) in one transaction — identity's rows, then every registered step —
+ * and scrubs the erased values out of the WAL. 0, or -1 (nothing erased). */
+int souk__identity_erase(souk_store *db, int64_t user, const char *email);
+
 /* users.c: the row of a new account. */
 typedef struct souk__identity_new_user {
     const char *email;        /* lower-case, checked */

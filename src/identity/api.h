@@ -49,4 +49,28 @@ int souk_identity_api_keys_revoke(souk_req *req, souk_res *res);
 int souk_identity_api_admin_users(souk_req *req, souk_res *res);
 int souk_identity_api_admin_user_update(souk_req *req, souk_res *res);
 
+/* addresses.c — the signed-in account's address book (docs/auth.md
+ * "Addresses"): GET /api/v1/users/me/addresses ({data}, the default first,
+ * then newest first), POST (201; label, name, line1, line2, city,
+ * postal_code, region, country, default_shipping; 409 past 20 addresses),
+ * GET, PATCH (the fields given) and DELETE (204) /api/v1/users/me/addresses/{id}
+ * (404 for an unknown id or another account's address). */
+int souk_identity_api_addresses(souk_req *req, souk_res *res);
+int souk_identity_api_address(souk_req *req, souk_res *res);
+int souk_identity_api_address_create(souk_req *req, souk_res *res);
+int souk_identity_api_address_update(souk_req *req, souk_res *res);
+int souk_identity_api_address_delete(souk_req *req, souk_res *res);
+
+/* api_admin_privacy.c — GET /api/v1/admin/users/{id} (users:manage): one
+ * account, erased ones too (404 when there is none); and for staff acting on
+ * a customer's request (customers:privacy, both audited):
+ * POST /api/v1/admin/customers/{id}/export answers the account's GDPR export
+ * (the shape of GET /users/me/export); POST /api/v1/admin/customers/{id}/erase
+ * with {"email": the account's address} erases it as DELETE /users/me does
+ * (204; 404 no such or already erased account; 409 not a customer account;
+ * 422 the address does not match). */
+int souk_identity_api_admin_user_get(souk_req *req, souk_res *res);
+int souk_identity_api_admin_customer_export(souk_req *req, souk_res *res);
+int souk_identity_api_admin_customer_erase(souk_req *req, souk_res *res);
+
 #endif

@@ -321,32 +321,41 @@ int souk_identity_api_consent_record(souk_req *req, souk_res *res)
 
 /* ---- export ---- */
 
-int souk_identity_api_export(souk_req *req, souk_res *res)
+json_t *souk__identity_export_json(souk_store *db, int64_t user, int64_t current_session)
 {
-    if (need_user(req, res))
-        return res->err;
-    int64_t user = req->principal.user_id;
     char at[SOUK_RFC3339_LEN];
-    json_t *profile = souk__identity_user_json(req->store, user);
-    json_t *consents = consents_json(req->store, user);
-    json_t *sessions = souk__identity_sessions_json(req->store, user, req->principal.session_id);
-    json_t *keys = souk_apikey_list_json(req->store, user);
+    json_t *profile = souk__identity_user_json(db, user);
+    json_t *consents = consents_json(db, user);
+    json_t *sessions = souk__identity_sessions_json(db, user, current_session);
+    json_t *keys = souk_apikey_list_json(db, user);
+    json_t *addresses = souk__identity_addresses_json(db, user);
     json_t *out = NULL;
-    if (profile && consents && sessions && keys)
-        out = json_pack("{s:s,s:o,s:o,s:O,s:O,s:[]}", "exported_at", souk_time_format(souk_time_now_us(), at),
-                        "profile", profile, "consents", consents, "sessions", json_object_get(sessions, "data"),
-                        "api_keys", json_object_get(keys, "data"), "addresses");
+    if (profile && consents && sessions && keys && addresses)
+        out = json_pack("{s:s,s:o,s:o,s:O,s:O,s:O}", "exported_at", souk_time_format(souk_time_now_us(), at), "profile",
+                        profile, "consents", consents, "sessions", json_object_get(sessions, "data"), "api_keys",
+                        json_object_get(keys, "data"), "addresses", json_object_get(addresses, "data"));
     else {
         json_decref(profile);
         json_decref(consents);
     }
     json_decref(sessions);
     json_decref(keys);
+    json_decref(addresses);
     /* then what the other contexts keep: audit entries, orders (privacy.c) */
-    if (!out || souk__identity_privacy_export(req->store, user, out) < 0) {
+    if (!out || souk__identity_privacy_export(db, user, out) < 0) {
         json_decref(out);
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        return NULL;
     }
+    return out;
+}
+
+int souk_identity_api_export(souk_req *req, souk_res *res)
+{
+    if (need_user(req, res))
+        return res->err;
+    json_t *out = souk__identity_export_json(req->store, req->principal.user_id, req->principal.session_id);
+    if (!out)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
     res->content_type = "application/json";
     res->cache_control = "no-store";
     return souk_res_json(res, 200, out);
@@ -378,6 +387,7 @@ static int erase_tx(souk_store *db, void *arg)
         {"UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2), name = '' WHERE user_id = $1", true},
         {"DELETE FROM recovery_codes WHERE user_id = $1", false},
         {"DELETE FROM password_resets WHERE user_id = $1", false},
+        {"DELETE FROM addresses WHERE user_id = $1", false},
     };
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         int r = souk_store_exec(db, steps[i].sql, steps[i].with_now ? user_now : user);
@@ -387,6 +397,18 @@ static int erase_tx(souk_store *db, void *arg)
     /* then what the other contexts keep: orders, mail (privacy.c) */
     return souk__identity_privacy_erase_tx(db, c->user, c->email);
 }
+int souk__identity_erase(souk_store *db, int64_t user, const char *email)
+{
+    erase_ctx c = {user, email};
+    if (souk_store_tx(db, erase_tx, &c) < 0)
+        return -1;
+    souk__identity_changed(db);
+    /* push the erased values out of the WAL too (retry while readers finish) */
+    for (int i = 0; i < 20 && souk_store_scrub(db) != 0; i++)
+        usleep(50000);
+    return 0;
+}
+
 int souk_identity_api_erase(souk_req *req, souk_res *res)
 {
     souk_login_in in;
@@ -418,13 +440,8 @@ int souk_identity_api_erase(souk_req *req, souk_res *res)
             return souk_res_error(res, SOUK_E_INVALID_CREDENTIALS, NULL);
         }
     }
-    erase_ctx c = {user, email};
-    if (souk_store_tx(req->store, erase_tx, &c) < 0)
+    if (souk__identity_erase(req->store, user, email) < 0)
         return souk_res_error(res, SOUK_E_INTERNAL, NULL);
-    souk__identity_changed(req->store);
-    /* push the erased values out of the WAL too (retry while readers finish) */
-    for (int i = 0; i < 20 && souk_store_scrub(req->store) != 0; i++)
-        usleep(50000);
     res->audit_subject_user = user;
     res->status = 204;
     return 0;

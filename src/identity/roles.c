@@ -17,6 +17,7 @@ const char *const souk_permissions[] = {
     "analytics:read",     /* every report of the whole store and any slice */
     "analytics:read:own", /* the reports of the principal's own vendor */
     "users:manage",
+    "customers:privacy", /* a customer's data export and erasure, done by staff at their request */
     "audit:read",
     "mail:read",
     "pricing:manage",          /* tax rates, shipping methods, coupons, promotions */

@@ -142,18 +142,19 @@ static const char *const states[] = {"pending_payment", "paid",     "partially_f
 
 /* The query parameters as given. */
 typedef struct list_in {
-    int state;              /* index into states */
-    const char *q, *vendor; /* vendor: checked after the decode (permission first) */
+    int state;                         /* index into states */
+    const char *q, *vendor, *customer; /* vendor, customer: checked after the decode (permission first) */
     int64_t limit, before;
     uint64_t present;
 } list_in;
 
-enum { L_STATE, L_Q, L_VENDOR, L_LIMIT, L_CURSOR };
+enum { L_STATE, L_Q, L_VENDOR, L_CUSTOMER, L_LIMIT, L_CURSOR };
 static const souk_query_field list_fields[] = {
     [L_STATE] =
         SOUK_QUERY_F_ENUM("state", list_in, state, states, .message = "must be an order state such as paid or shipped"),
     [L_Q] = SOUK_QUERY_F_TEXT("q", list_in, q, 1, 100, .message = "must be 1-100 characters"),
     [L_VENDOR] = SOUK_QUERY_F_TEXT("vendor", list_in, vendor, 0, INT64_MAX),
+    [L_CUSTOMER] = SOUK_QUERY_F_TEXT("customer", list_in, customer, 0, INT64_MAX),
     [L_LIMIT] = SOUK_QUERY_F_INT("limit", list_in, limit, 1, LIST_MAX),
     [L_CURSOR] = SOUK_QUERY_F_CURSOR("cursor", list_in, before, "o1", .message = "is not a cursor from this list"),
 };
@@ -194,6 +195,10 @@ static int parse_filter(souk_req *req, souk_res *res, list_filter *f)
         souk_problems_add(pr, req->arena, "vendor", "only with the permission orders:read:any");
     else if (in.vendor && souk_id_parse("vend", in.vendor, strlen(in.vendor), &f->vendor) < 0)
         souk_problems_add(pr, req->arena, "vendor", "must be a vendor id");
+    if (in.customer && !any)
+        souk_problems_add(pr, req->arena, "customer", "only with the permission orders:read:any");
+    else if (in.customer && souk_id_parse("usr", in.customer, strlen(in.customer), &f->user) < 0)
+        souk_problems_add(pr, req->arena, "customer", "must be a user id");
     if (pr->count)
         return souk_res_invalid(res);
     if (!any) { /* vendors see orders with their goods; everyone else their own */

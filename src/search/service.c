@@ -42,6 +42,7 @@ static struct {
     pthread_t thread;
     souk_search_engine engine;
     char dsn[1024], currency[4], language[32], content[64], stock[64];
+    void (*on_publish)(void);
     int m_ready, m_products, m_bytes, m_rebuilds, m_failures, m_ms, m_ms_total, m_delta, m_tombs, m_merges, m_delta_ms,
         m_delta_builds;
     pthread_mutex_t texts_mu; /* initialising a lent analyser */
@@ -290,6 +291,8 @@ static void publish(souk_search_segment **served, souk_search_segment *seg)
     souk_metrics_series_set(svc.m_delta, souk_search_segment_delta_docs(seg));
     souk_metrics_series_set(svc.m_tombs, souk_search_segment_tombstones(seg));
     souk_search_engine_publish(&svc.engine, seg);
+    if (svc.on_publish)
+        svc.on_publish();
     souk_metrics_series_add(svc.m_rebuilds, 1);
     souk_metrics_series_set(svc.m_ready, 1);
 }
@@ -454,6 +457,7 @@ int souk_search_service_start(const souk_search_service_opts *opts)
         souk_log_error("search index: a setting is too long");
         return -1;
     }
+    svc.on_publish = opts->on_publish;
     souk_search_text probe; /* an unknown language would fail every build: refuse it now */
     int tr = souk_search_text_init(&probe, *svc.language ? svc.language : NULL);
     if (tr < 0) {

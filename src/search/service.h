@@ -47,6 +47,8 @@ typedef struct souk_search_service_opts {
     const char *language;        /* analyser language (NULL = English) */
     const char *content_version; /* souk_store_version names whose moves trigger a rebuild */
     const char *stock_version;   /* (either may be NULL) */
+    void (*on_publish)(void);    /* called on a builder thread after each segment is published (what search
+                                  * answers may have changed), e.g. to drop cached pages drawn from it; or NULL */
 } souk_search_service_opts;
 
 /* Starts the builder thread with OPTS (copied): it builds the first segment

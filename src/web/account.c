@@ -453,6 +453,7 @@ int souk_web_account(souk_req *req, souk_res *res)
     SOUK_HTML_LIT(b, ".</p>\n<ul class=\"links\">\n<li><a href=\"/account/orders\">Your orders and returns</a></li>\n"
                      "<li><a href=\"/account/wishlist\">Your wishlist</a></li>\n"
                      "<li><a href=\"/account/profile\">Profile</a></li>\n"
+                     "<li><a href=\"/account/addresses\">Addresses</a></li>\n"
                      "<li><a href=\"/account/2fa\">Two-factor sign-in</a> (");
     if (json_is_true(json_object_get(c.answer, "two_factor_enabled")))
         SOUK_HTML_LIT(b, "on");

@@ -1,8 +1,12 @@
 /*
- * browse.c — the home page and category pages: the catalog's own list
- * (souk_catalog_list, the same filter parser as GET /api/v1/products) and
- * category tree, rendered as HTML. Both are cacheable: they show nothing
- * of the visitor.
+ * browse.c — the home page and category pages. The home page is the
+ * catalog's own list (souk_catalog_list, the same filter parser as GET
+ * /api/v1/products) and category tree; a category page is the search
+ * index browsed without words (refine.c, as the search page: facets,
+ * filters, sorts, pages), with the catalog's list as its fallback while
+ * there is no index. Both are cacheable: they show nothing of the visitor;
+ * a category page goes with each new segment of the index (it is drawn from
+ * it) as well as with the catalog.
  */
 #include "web/internal.h"
 
@@ -132,103 +136,31 @@ int souk_web_home(souk_req *req, souk_res *res)
     return souk__web_end(&p);
 }
 
-static const char *const sorts[][2] = {
-    {"newest", "Newest"}, {"price_asc", "Price: low to high"}, {"price_desc", "Price: high to low"}, {"name", "Name"}};
-
-static void sort_select(souk_buf *b, const char *sort)
+/* /c/SLUG without the search index (turned off, or its first build still running): the
+ * catalog's own list, the first page, with the filters the catalog knows (price, brand, in
+ * stock, sort by date or price); REFINE's others wait for the index. */
+static json_t *catalog_page(souk_req *req, const souk__web_refine *r, const char *slug, souk_problems *pr)
 {
-    SOUK_HTML_LIT(b, "<div><label for=\"sort\">Sort by</label><select id=\"sort\" name=\"sort\">");
-    for (size_t i = 0; i < sizeof sorts / sizeof sorts[0]; i++) {
-        SOUK_HTML_LIT(b, "<option value=\"");
-        souk_html_text(b, sorts[i][0]);
-        SOUK_HTML_LIT(b, "\"");
-        if (strcmp(sort, sorts[i][0]) == 0)
-            SOUK_HTML_LIT(b, " selected");
-        SOUK_HTML_LIT(b, ">");
-        souk_html_text(b, sorts[i][1]);
-        SOUK_HTML_LIT(b, "</option>");
-    }
-    SOUK_HTML_LIT(b, "</select></div>\n");
-}
-
-/* /c/SLUG?sort=…[&min=…][&max=…]: the category page with its filters (a cursor may follow) */
-static void page_href(souk_buf *b, const char *slug, const char *sort, const char *min, const char *max)
-{
-    SOUK_HTML_LIT(b, "/c/");
-    souk_html_query_value(b, slug);
-    SOUK_HTML_LIT(b, "?sort=");
-    souk_html_query_value(b, sort ? sort : "newest");
-    if (min) {
-        SOUK_HTML_LIT(b, "&amp;min=");
-        souk_html_query_value(b, min);
-    }
-    if (max) {
-        SOUK_HTML_LIT(b, "&amp;max=");
-        souk_html_query_value(b, max);
-    }
-}
-
-int souk_web_category(souk_req *req, souk_res *res)
-{
-    const char *slug = req->params[0];
-    if (strlen(slug) > 100 || souk_catalog_check_slug(slug, strlen(slug)))
-        return souk__web_error(req, res, 404, "No such category", "This category does not exist.");
-    const char *sort = souk_query_get(&req->query, "sort");
-    const char *min = souk_query_get(&req->query, "min"), *max = souk_query_get(&req->query, "max");
-    const char *cursor = souk_query_get(&req->query, "cursor");
-    bool sort_ok = !sort;
-    for (size_t i = 0; sort && i < sizeof sorts / sizeof sorts[0]; i++)
-        sort_ok |= strcmp(sort, sorts[i][0]) == 0;
-    int64_t pmin = souk__web_amount_param(req, min), pmax = souk__web_amount_param(req, max);
-    if (!sort_ok || pmin == -2 || pmax == -2 || (cursor && strlen(cursor) > 512))
-        return souk__web_error(req, res, 400, "Those filters could not be read",
-                               "Prices are amounts such as 12 or 12.50; choose a sort from the list.");
-    for (size_t i = 0; i < req->query.count; i++) {
-        const char *k = req->query.items[i].key;
-        if (strcmp(k, "sort") && strcmp(k, "min") && strcmp(k, "max") && strcmp(k, "cursor"))
-            return souk__web_error(req, res, 400, "Unknown filter", "This page takes sort, min, max and cursor.");
-    }
-    json_t *cats = NULL;
-    if (souk_catalog_categories(req->store, &cats) != SOUK_OK)
-        return souk__web_error(req, res, 503, "The shop is not available", "Please try again in a moment.");
-    const json_t *path[16];
-    int depth = 0;
-    const json_t *cat = find_category(json_object_get(cats, "data"), slug, path, 0, &depth);
-    if (!cat) {
-        json_decref(cats);
-        return souk__web_error(req, res, 404, "No such category", "This category does not exist.");
-    }
     souk_buf q;
     souk_buf_init(&q, 4096);
-    souk_buf_printf(&q, "limit=" PAGE_SIZE "&category=%s&sort=%s", slug, sort ? sort : "newest");
+    const char *sort = r->sort && strncmp(r->sort, "price_", 6) == 0 ? r->sort : "newest";
+    souk_buf_printf(&q, "limit=" PAGE_SIZE "&category=%s&sort=%s", slug, sort);
+    int64_t pmin = souk__web_amount_param(req, r->min), pmax = souk__web_amount_param(req, r->max);
     if (pmin >= 0)
         souk_buf_printf(&q, "&price_min=%lld", (long long)pmin);
     if (pmax >= 0)
         souk_buf_printf(&q, "&price_max=%lld", (long long)pmax);
-    if (cursor) {
-        SOUK_HTML_LIT(&q, "&cursor=");
-        souk_html_query_value(&q, cursor);
-    }
-    souk_problems pr;
-    souk_problems_init(&pr);
-    json_t *page = souk_buf_failed(&q) ? NULL : list(req, q.data, &pr);
+    if (r->brand)
+        souk_buf_printf(&q, "&brand=%s", r->brand);
+    if (r->in_stock)
+        souk_buf_adds(&q, "&in_stock=true");
+    json_t *page = souk_buf_failed(&q) ? NULL : list(req, q.data, pr);
     souk_buf_release(&q);
-    if (!page) {
-        json_decref(cats);
-        return souk__web_error(req, res, 400, "Those filters could not be read",
-                               pr.count ? pr.items[0].message : "Check the prices and the sort.");
-    }
-    res->cache_until_us = flash_edge(req); /* the cards show flash-sale prices */
-    const char *name = json_string_value(json_object_get(cat, "name"));
-    bool filtered = sort || min || max || cursor;
-    souk__web_page p = {.req = req,
-                        .res = res,
-                        .title = name,
-                        .description = souk_arena_printf(req->arena, "%s at souk", name ? name : ""),
-                        .canonical = souk_arena_printf(req->arena, "/c/%s", slug),
-                        .noindex = filtered};
-    souk__web_begin(&p);
-    souk_buf *b = p.b;
+    return page;
+}
+
+static void crumbs(souk_buf *b, const json_t *const *path, int depth)
+{
     SOUK_HTML_LIT(b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"/\">Home</a></li>");
     for (int i = 0; i < depth; i++) {
         SOUK_HTML_LIT(b, "<li>");
@@ -245,35 +177,94 @@ int souk_web_category(souk_req *req, souk_res *res)
         else
             SOUK_HTML_LIT(b, "</span></li>");
     }
-    SOUK_HTML_LIT(b, "</ol></nav>\n<h1>");
+    SOUK_HTML_LIT(b, "</ol></nav>\n");
+}
+
+int souk_web_category(souk_req *req, souk_res *res)
+{
+    const char *slug = req->params[0];
+    if (strlen(slug) > 100 || souk_catalog_check_slug(slug, strlen(slug)))
+        return souk__web_error(req, res, 404, "No such category", "This category does not exist.");
+    souk__web_refine r = {.search = false, .path = souk_arena_printf(req->arena, "/c/%s", slug)};
+    const char *bad = r.path ? souk__web_refine_read(req, &r) : "Out of memory.";
+    if (bad)
+        return souk__web_error(req, res, 400, "Those filters could not be read", bad);
+    json_t *cats = NULL, *brands = NULL;
+    if (souk_catalog_categories(req->store, &cats) != SOUK_OK)
+        return souk__web_error(req, res, 503, "The shop is not available", "Please try again in a moment.");
+    const json_t *path[16];
+    int depth = 0;
+    const json_t *cat = find_category(json_object_get(cats, "data"), slug, path, 0, &depth);
+    if (!cat) {
+        json_decref(cats);
+        return souk__web_error(req, res, 404, "No such category", "This category does not exist.");
+    }
+    /* the products, the facets and the total from the search index (browsing: no words) */
+    souk__web_refine_fail why;
+    json_t *hits = souk__web_refine_run(req, &r, json_string_value(json_object_get(cat, "id")), &why), *page = NULL;
+    souk_problems pr;
+    souk_problems_init(&pr);
+    if (!hits && why.err == SOUK_E_UNAVAILABLE)
+        page = catalog_page(req, &r, slug, &pr);
+    if (!hits && !page) {
+        json_decref(cats);
+        return souk__web_error(req, res, 400, "Those filters could not be read",
+                               why.problem ? why.problem
+                               : pr.count  ? pr.items[0].message
+                                           : "Check the prices and the sort.");
+    }
+    if (hits && souk_catalog_taxons(req->store, SOUK_TAXON_BRAND, &brands) != SOUK_OK)
+        brands = NULL;                        /* the brand facet is left out */
+    res->cache_until_us = flash_edge(req);    /* the cards show flash-sale prices */
+    res->cache_tags |= SOUK_CACHE_TAG_SEARCH; /* drawn from the index, or waiting for it */
+    const char *name = json_string_value(json_object_get(cat, "name"));
+    souk__web_page p = {.req = req,
+                        .res = res,
+                        .title = name,
+                        .description = souk_arena_printf(req->arena, "%s at souk", name ? name : ""),
+                        .canonical = souk_arena_printf(req->arena, "/c/%s", slug),
+                        .noindex = souk__web_refine_filtered(&r)};
+    souk__web_begin(&p);
+    souk_buf *b = p.b;
+    crumbs(b, path, depth);
+    SOUK_HTML_LIT(b, "<h1>");
     souk_html_text(b, name);
     SOUK_HTML_LIT(b, "</h1>\n");
-    if (json_array_size(json_object_get(cat, "children")))
-        category_links(b, json_object_get(cat, "children"));
-    SOUK_HTML_LIT(b, "<form class=\"filters\" method=\"get\" action=\"/c/");
-    souk_html_query_value(b, slug);
-    SOUK_HTML_LIT(b, "\">\n");
-    sort_select(b, sort ? sort : "newest");
-    souk__web_amount_input(b, "min", "Min price", min);
-    souk__web_amount_input(b, "max", "Max price", max);
-    SOUK_HTML_LIT(b, "<div><button type=\"submit\">Apply</button></div>\n</form>\n");
-    product_grid(b, json_object_get(page, "data"));
-    const char *next = json_string_value(json_object_get(page, "next_cursor"));
-    SOUK_HTML_LIT(b, "<nav class=\"pager\" aria-label=\"Pages\">");
-    if (cursor) {
-        SOUK_HTML_LIT(b, "<a href=\"");
-        page_href(b, slug, sort, min, max);
-        SOUK_HTML_LIT(b, "\">First page</a>");
+    if (!hits) {
+        if (json_array_size(json_object_get(cat, "children")))
+            category_links(b, json_object_get(cat, "children"));
+        SOUK_HTML_LIT(b, "<p class=\"notice\">The newest products first; the other filters and pages are back in "
+                         "a moment.</p>\n");
+        product_grid(b, json_object_get(page, "data"));
+    } else {
+        int64_t total = json_integer_value(json_object_get(hits, "total"));
+        SOUK_HTML_LIT(b, "<p role=\"status\">");
+        souk_html_int(b, total);
+        if (total == 1)
+            SOUK_HTML_LIT(b, " product.");
+        else
+            SOUK_HTML_LIT(b, " products.");
+        SOUK_HTML_LIT(b, "</p>\n<div class=\"results\">\n");
+        souk__web_refine_aside(b, &r, hits, json_object_get(cat, "children"), brands);
+        SOUK_HTML_LIT(b, "<div>\n");
+        const json_t *data = json_object_get(hits, "data");
+        if (json_array_size(data)) {
+            SOUK_HTML_LIT(b, "<ul class=\"grid\">\n");
+            size_t i;
+            const json_t *s;
+            json_array_foreach(data, i, s) souk__web_card(b, s);
+            SOUK_HTML_LIT(b, "</ul>\n");
+        } else if (souk__web_refine_filtered(&r)) {
+            SOUK_HTML_LIT(b, "<p>No product here matches these filters.</p>\n");
+        } else {
+            SOUK_HTML_LIT(b, "<p>No products here yet.</p>\n");
+        }
+        souk__web_refine_pager(b, &r, total);
+        SOUK_HTML_LIT(b, "</div>\n</div>\n");
     }
-    if (next) {
-        SOUK_HTML_LIT(b, "<a rel=\"next\" href=\"");
-        page_href(b, slug, sort, min, max);
-        SOUK_HTML_LIT(b, "&amp;cursor=");
-        souk_html_query_value(b, next);
-        SOUK_HTML_LIT(b, "\">Next page</a>");
-    }
-    SOUK_HTML_LIT(b, "</nav>\n");
     json_decref(cats);
+    json_decref(brands);
+    json_decref(hits);
     json_decref(page);
     return souk__web_end(&p);
 }

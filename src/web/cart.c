@@ -204,7 +204,12 @@ int souk_web_cart(souk_req *req, souk_res *res)
     json_t *cart = NULL;
     if (souk__web_cart_id(req, &id) == 0 && souk_cart_json(req->store, id, &cart) != SOUK_OK)
         cart = NULL;
-    souk__web_page p = {.req = req, .res = res, .title = "Your cart", .noindex = true};
+    souk__web_page p = {.req = req,
+                        .res = res,
+                        .title = "Your cart",
+                        .description =
+                            "Your cart: change quantities, apply a coupon, choose the delivery and check out.",
+                        .noindex = true};
     souk__web_begin(&p);
     souk_buf *b = p.b;
     SOUK_HTML_LIT(b, "<h1>Your cart</h1>\n<div role=\"status\" aria-live=\"polite\">");

@@ -2,8 +2,10 @@
  * checkout.c — the guest checkout form and its submission.
  *
  * A signed-in customer (the souk_session cookie) checks out their own
- * cart as themselves, the form filled in from the account and their last
- * order, and lands on the order's page in their account.
+ * cart as themselves, the form filled in from the account and their
+ * default saved address (else their last order's), with their other saved
+ * addresses offered by a small GET form (?address=adr_…, no script needed),
+ * and lands on the order's page in their account.
  *
  * GET /checkout renders the cart, the address form and the test gateway's
  * card field, with a hidden Idempotency-Key made for this rendering and
@@ -52,7 +54,9 @@ typedef struct checkout_form {
     const char *errors[F_COUNT];
     const char *notice; /* a message above the form */
     bool notice_bad;
-    const char *key; /* the Idempotency-Key to carry */
+    const char *key;     /* the Idempotency-Key to carry */
+    const json_t *saved; /* a signed-in customer's saved addresses (the API's data array), or NULL */
+    const char *chosen;  /* the id of the saved address the form was filled from, or NULL */
 } checkout_form;
 
 static const char *new_key(souk_req *req)
@@ -139,8 +143,9 @@ static int render(souk_req *req, souk_res *res, const checkout_form *cf, int sta
     }
     SOUK_HTML_LIT(b, "</div>\n<h2>Your order</h2>\n");
     souk__web_cart_table(b, cart, NULL);
-    SOUK_HTML_LIT(b, "<p><a href=\"/cart\">Change the cart</a></p>\n"
-                     "<form method=\"post\" action=\"/checkout\" novalidate>\n");
+    SOUK_HTML_LIT(b, "<p><a href=\"/cart\">Change the cart</a></p>\n");
+    souk__web_saved_address_picker(b, cf->saved, cf->chosen);
+    SOUK_HTML_LIT(b, "<form method=\"post\" action=\"/checkout\" novalidate>\n");
     souk__web_csrf_field(b, csrf);
     SOUK_HTML_LIT(b, "<input type=\"hidden\" name=\"idem\" value=\"");
     souk_html_text(b, cf->key);
@@ -163,23 +168,45 @@ static int render(souk_req *req, souk_res *res, const checkout_form *cf, int sta
     return souk__web_end(&p);
 }
 
-/* A signed-in customer's form starts filled in: the e-mail and name of the
- * account (identity keeps no address book) and the address of their latest
- * order, when there is one. */
-static void prefill(souk_req *req, const souk_principal *who, checkout_form *cf)
+/* The signed-in customer's saved addresses into CF->saved (kept in *KEEP: decref it), or none. */
+static void saved_addresses(souk_req *req, const souk_principal *who, checkout_form *cf, json_t **keep)
 {
-    souk__web_call me, last;
+    souk__web_call c;
+    souk__web_call_run(req, NULL, souk_identity_api_addresses, who, NULL, NULL, 0, NULL, NULL, &c);
+    *keep = c.err ? NULL : json_incref(c.answer);
+    cf->saved = json_object_get(*keep, "data");
+    souk__web_call_done(&c);
+}
+
+/* A signed-in customer's form starts filled in: the e-mail and name of the
+ * account, and the saved address WANT names (?address=), else the default
+ * one, else the address of their latest order, when there is one. */
+static void prefill(souk_req *req, const souk_principal *who, checkout_form *cf, const char *want)
+{
+    souk__web_call me, last = {0};
     souk__web_call_run(req, NULL, souk_identity_api_me, who, NULL, NULL, 0, NULL, NULL, &me);
-    souk__web_call_run(req, NULL, souk_orders_api_list, who, NULL, NULL, 0, NULL, "limit=1", &last);
     const char *email = json_string_value(json_object_get(me.answer, "email"));
     const char *name = json_string_value(json_object_get(me.answer, "name"));
     cf->values[F_EMAIL] = email ? souk_arena_strdup(req->arena, email) : NULL;
     cf->values[F_NAME] = name && name[0] ? souk_arena_strdup(req->arena, name) : NULL;
-    const json_t *addr = json_object_get(json_array_get(json_object_get(last.answer, "data"), 0), "shipping_address");
-    for (int i = F_NAME; i <= F_COUNTRY; i++) {
-        const char *v = json_string_value(json_object_get(addr, fields[i].name));
+    const json_t *addr = NULL, *a;
+    size_t i;
+    json_array_foreach(cf->saved, i, a)
+    {
+        const char *id = json_string_value(json_object_get(a, "id"));
+        if (want ? id && strcmp(id, want) == 0 : json_is_true(json_object_get(a, "default_shipping"))) {
+            addr = a;
+            cf->chosen = id;
+        }
+    }
+    if (!addr) {
+        souk__web_call_run(req, NULL, souk_orders_api_list, who, NULL, NULL, 0, NULL, "limit=1", &last);
+        addr = json_object_get(json_array_get(json_object_get(last.answer, "data"), 0), "shipping_address");
+    }
+    for (int k = F_NAME; k <= F_COUNTRY; k++) {
+        const char *v = json_string_value(json_object_get(addr, fields[k].name));
         if (v && v[0])
-            cf->values[i] = souk_arena_strdup(req->arena, v);
+            cf->values[k] = souk_arena_strdup(req->arena, v);
     }
     souk__web_call_done(&me);
     souk__web_call_done(&last);
@@ -189,9 +216,14 @@ int souk_web_checkout(souk_req *req, souk_res *res)
 {
     checkout_form cf = {.key = new_key(req)};
     souk_principal who;
-    if (souk__web_user(req, &who) == 0)
-        prefill(req, &who, &cf);
-    return render(req, res, &cf, 200);
+    json_t *saved = NULL;
+    if (souk__web_user(req, &who) == 0) {
+        saved_addresses(req, &who, &cf, &saved);
+        prefill(req, &who, &cf, souk_query_get(&req->query, "address"));
+    }
+    int rc = render(req, res, &cf, 200);
+    json_decref(saved);
+    return rc;
 }
 
 /* checks the fields; returns how many are wrong */

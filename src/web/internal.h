@@ -238,6 +238,62 @@ typedef struct souk__web_input {
 } souk__web_input;
 void souk__web_field(souk_buf *b, const souk__web_input *in);
 
+/* ---- product listings with facets and filters (refine.c): the search page and category pages ---- */
+
+/* A listing's filters as the shopper gave them. SEARCH and PATH are the
+ * page's: the search page (PATH "/search", q, ?category=) or a category page
+ * (PATH "/c/<slug>" — a slug is URL-safe —, no q, its sub-categories as the
+ * category facet). The strings are the query's own (arena). */
+typedef struct souk__web_refine {
+    bool search;
+    const char *path;
+    const char *q, *category, *brand, *min, *max, *rating, *sort;
+    bool in_stock;
+    int64_t page;
+} souk__web_refine;
+
+/* Why souk__web_refine_run had no answer. */
+typedef struct souk__web_refine_fail {
+    souk_err err;
+    bool warming;        /* the first index is being built (503 with Retry-After) */
+    const char *problem; /* the first problem's message, or NULL */
+} souk__web_refine_fail;
+
+/* Reads the page's query into R (R->search and R->path set by the caller):
+ * NULL, or the problem to answer 400 with (an unknown, repeated or bad
+ * parameter). */
+const char *souk__web_refine_read(souk_req *req, souk__web_refine *r);
+
+/* Whether R has any filter, a sort or a page past the first (such views are not indexed). */
+bool souk__web_refine_filtered(const souk__web_refine *r);
+
+/* R's page as an attribute value: its path and its filters. */
+void souk__web_refine_href(souk_buf *b, const souk__web_refine *r);
+
+/* The search engine's answer (GET /api/v1/search's JSON, with the category
+ * and brand facets, 20 a page) for R narrowed to CATEGORY (id or slug; NULL:
+ * R's own), or NULL with *WHY set. Caller decrefs. */
+json_t *souk__web_refine_run(souk_req *req, const souk__web_refine *r, const char *category,
+                             souk__web_refine_fail *why);
+
+/* The facets of ANSWER and the filter form, as <aside class="refine">:
+ * category names from CATEGORIES (search: the tree {"data": [...]}; a category
+ * page: its own "children" array), brand names from BRANDS (the brand list);
+ * a facet without names is left out. */
+void souk__web_refine_aside(souk_buf *b, const souk__web_refine *r, const json_t *answer, const json_t *categories,
+                            const json_t *brands);
+
+/* "Previous page" / "Next page" links for TOTAL results (at most 50 pages). */
+void souk__web_refine_pager(souk_buf *b, const souk__web_refine *r, int64_t total);
+
+/* The position of R's page's first result. */
+int64_t souk__web_refine_offset(const souk__web_refine *r);
+
+/* addresses.c: for checkout, a GET form to /checkout choosing one of the
+ * customer's SAVED addresses (the address API's data array) by ?address=,
+ * CHOSEN (an id, or NULL) selected; nothing with fewer than two. */
+void souk__web_saved_address_picker(souk_buf *b, const json_t *saved, const char *chosen);
+
 /* Parses a handler's JSON answer in RES (its body or its json). NULL when
  * there is none. Caller decrefs. */
 json_t *souk__web_answer(souk_res *res);

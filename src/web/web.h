@@ -71,6 +71,15 @@ int souk_web_track_submit(souk_req *req, souk_res *res);
 /* GET/POST /account/profile (name, phone). */
 int souk_web_profile(souk_req *req, souk_res *res);
 int souk_web_profile_submit(souk_req *req, souk_res *res);
+/* The address book (addresses.c): GET/POST /account/addresses (list; add: label, name, line1,
+ * line2, city, postal_code, region, country, default_shipping), GET/POST /account/addresses/{id}
+ * (edit), POST /account/addresses/{id}/delete and /default. */
+int souk_web_addresses(souk_req *req, souk_res *res);
+int souk_web_address_add(souk_req *req, souk_res *res);
+int souk_web_address_edit(souk_req *req, souk_res *res);
+int souk_web_address_save(souk_req *req, souk_res *res);
+int souk_web_address_delete(souk_req *req, souk_res *res);
+int souk_web_address_default(souk_req *req, souk_res *res);
 /* GET /account/privacy; POST /account/consents (marketing); GET /account/export.json;
  * POST /account/delete (password, code, confirm). */
 int souk_web_privacy(souk_req *req, souk_res *res);

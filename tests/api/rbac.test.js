@@ -293,6 +293,12 @@ describe('RBAC matrix', () => {
     'PUT /api/v1/users/me/wishlist/alerts': () => ({ body: { enabled: true } }),
     'GET /api/v1/wishlists/shared/{token}': () => ({ params: { token: 'A'.repeat(32) } }),
     'POST /api/v1/wishlists/unsubscribe': () => ({ body: { token: 'u1.AAAAAAAAAAAAAAAAAAAAAA' } }),
+    // the address book: the caller's own (an unknown id: authorisation passes, then 404)
+    'GET /api/v1/users/me/addresses': () => ({}),
+    'POST /api/v1/users/me/addresses': () => ({ body: { name: 'R Bac', line1: '1 Matrix Road', city: 'Leeds', postal_code: 'LS1 1AA', country: 'GB' } }),
+    'GET /api/v1/users/me/addresses/{id}': () => ({ params: { id: 'adr_0000000000001' } }),
+    'PATCH /api/v1/users/me/addresses/{id}': () => ({ params: { id: 'adr_0000000000001' }, body: { label: 'Home' } }),
+    'DELETE /api/v1/users/me/addresses/{id}': () => ({ params: { id: 'adr_0000000000001' } }),
     'POST /api/v1/api-keys': () => ({ body: { name: uniq('rbac key'), scopes: ['catalog:write:own'] } }),
     'GET /api/v1/api-keys': () => ({}),
     'DELETE /api/v1/api-keys/{id}': async (p) => {
@@ -408,7 +414,11 @@ describe('RBAC matrix', () => {
     'GET /api/v1/admin/promotions/{id}/codes': () => ({ params: { id: fx.promotion.id } }),
     'POST /api/v1/admin/promotions/{id}/codes': () => ({ params: { id: fx.promotion.id }, body: { count: 2, prefix: 'RBAC-' } }),
     'GET /api/v1/admin/users': () => ({ query: '?limit=5' }),
+    'GET /api/v1/admin/users/{id}': () => ({ params: { id: fx.bystander.id } }),
     'PATCH /api/v1/admin/users/{id}': () => ({ params: { id: fx.bystander.id }, body: { status: 'active' } }),
+    'POST /api/v1/admin/customers/{id}/export': () => ({ params: { id: fx.bystander.id } }),
+    // a wrong address: authorisation passes, the erasure is refused (422) and the bystander stays
+    'POST /api/v1/admin/customers/{id}/erase': () => ({ params: { id: fx.bystander.id }, body: { email: 'not-the-address@example.com' } }),
     'GET /api/v1/admin/audit': () => ({ query: '?limit=5' }),
     'GET /api/v1/admin/audit/verify': () => ({}),
     'GET /api/v1/admin/mail': () => ({ query: '?limit=5' }),

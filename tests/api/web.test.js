@@ -268,6 +268,9 @@ describe('storefront pages', () => {
     assert.equal(cart.headers.get('cache-control'), 'no-store');
     assert.match(cart.text, /role="status" aria-live="polite"><p class="notice">Added to your cart\./);
     assert.match(cart.text, /USD 25\.00/);
+    // a visitor's own page: never indexed, yet described (Lighthouse's SEO audit; docs/web.md)
+    assert.match(cart.text, /<meta name="robots" content="noindex">/);
+    assert.match(cart.text, /<meta name="description" content="Your cart: change quantities, apply a coupon, choose the delivery and check out\.">/);
     // change the quantity, then back
     const upd = await b.post('/cart/update', { csrf: inputValue(cart.text, 'csrf'), variant: plain.variants[0].id, quantity: '3' });
     assert.equal(upd.location, '/cart?m=updated');

@@ -2,7 +2,8 @@
 // playwright-core): sign up, sign out, fill a cart as a guest, sign in (the
 // cart merges), choose the delivery, check out, find the order in the history,
 // request a return once it is delivered, download the data export, delete the
-// account; two-factor enrolment from its QR code and the sign-in that asks
+// account; the address book (add, a field corrected, make default, edit) and a saved address
+// chosen at checkout; two-factor enrolment from its QR code and the sign-in that asks
 // for the code; the session renewal with and without JavaScript; axe-core on
 // every account page (no serious or critical violation), screenshots at 320
 // and 1280 px in tests/browser/out/ (git-ignored), and no console error or
@@ -85,6 +86,43 @@ describe('a signed-in customer in Chromium', () => {
     assert.equal(await page.evaluate(() => document.cookie.includes('souk_session') || Object.keys(localStorage).some((k) => /token|session/i.test(k))), false,
       'no token readable by scripts, none in localStorage');
     await check(page, 'account');
+
+    // the address book: two addresses (one corrected first), the second made the default, one edited
+    await page.getByRole('link', { name: 'Addresses' }).click();
+    await page.waitForURL(/\/account\/addresses$/);
+    await check(page, 'addresses-empty');
+    const addAddress = async (a) => {
+      const add = page.getByRole('form', { name: 'Add an address' });
+      await add.getByLabel('Label (optional, e.g. Home)').fill(a.label);
+      await add.getByLabel('Full name').fill(a.name);
+      await add.getByLabel('Address', { exact: true }).fill(a.line1);
+      await add.getByLabel('City').fill(a.city);
+      await add.getByLabel('Postal code').fill(a.postal);
+      await add.getByLabel(/Country code/).fill(a.country);
+      await add.getByRole('button', { name: 'Save the address' }).click();
+    };
+    await addAddress({ label: 'Home', name: 'Jo Journey', line1: '12 St James Square', city: 'London', postal: 'SW1Y 4JH', country: 'GB' });
+    await page.waitForURL(/\/account\/addresses\?m=saved$/);
+    await addAddress({ label: 'Work', name: 'Jo at Work', line1: '1 Analytical Row', city: 'Manchester', postal: 'M1 1AA', country: 'X1' });
+    await page.waitForSelector('#e-country');
+    assert.equal(await page.getByLabel('City').inputValue(), 'Manchester', 'what was typed is kept');
+    await check(page, 'addresses-errors');
+    await page.getByLabel(/Country code/).fill('GB');
+    await page.getByRole('button', { name: 'Save the address' }).click();
+    await page.waitForURL(/\/account\/addresses\?m=saved$/);
+    await page.getByRole('button', { name: 'Make default Work' }).click();
+    await page.waitForURL(/\/account\/addresses\?m=default$/);
+    assert.match(await page.locator('li.address', { hasText: 'Work' }).textContent(), /Default shipping address/);
+    await check(page, 'addresses');
+    await page.getByRole('link', { name: 'Edit Home' }).click();
+    await page.waitForURL(/\/account\/addresses\/adr_[0-9A-Z]+$/);
+    assert.equal(await page.getByLabel('Address', { exact: true }).inputValue(), '12 St James Square');
+    await check(page, 'address-edit');
+    await page.getByLabel('City').fill('Westminster');
+    await page.getByRole('button', { name: 'Save the address' }).click();
+    await page.waitForURL(/\/account\/addresses\?m=saved$/);
+    assert.match(await page.locator('li.address', { hasText: 'Home' }).textContent(), /Westminster/);
+    await page.goto(`${srv.url}/account`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/account\/signin\?m=signedout/);
     assert.match(await page.getByRole('status').first().textContent(), /You are signed out/);
@@ -109,6 +147,12 @@ describe('a signed-in customer in Chromium', () => {
     await page.getByRole('link', { name: 'Check out' }).click();
     await page.waitForURL(/\/checkout$/);
     assert.equal(await page.getByLabel('E-mail', { exact: true }).inputValue(), who.email, 'the account\'s address, filled in');
+    assert.equal(await page.getByLabel('Address', { exact: true }).inputValue(), '1 Analytical Row', 'the default saved address');
+    await page.getByLabel('Ship to a saved address').selectOption({ label: 'Home: 12 St James Square, Westminster' });
+    await page.getByRole('button', { name: 'Use this address' }).click();
+    await page.waitForURL(/\/checkout\?address=adr_[0-9A-Z]+$/);
+    assert.equal(await page.getByLabel('Address', { exact: true }).inputValue(), '12 St James Square');
+    assert.equal(await page.getByLabel('City').inputValue(), 'Westminster');
     await page.getByLabel('Full name').fill('Jo Journey');
     await page.getByLabel('Address', { exact: true }).fill('5 Account Lane');
     await page.getByLabel('City').fill('Hull');

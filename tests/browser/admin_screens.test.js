@@ -3,7 +3,8 @@
 // then public), the search analytics of a search just made and the synonym rules
 // saved (a bad rule explained), the mail outbox with the order confirmation, and
 // the reorder advice, the vendors and their rates, a Shopify CSV import followed to the end and the
-// product export downloaded; the vendor's stock screen shows only their variants;
+// product export downloaded, a product created with its variant, price and stock (and another
+// variant added); the vendor's stock screen shows only their variants;
 // axe-core on every screen and no console error or CSP refusal.
 import { describe, it, before, after } from 'node:test';
 import { readFileSync } from 'node:fs';
@@ -156,6 +157,46 @@ describe('more dashboard screens in Chromium', () => {
     const text = readFileSync(await file.path(), 'utf8');
     assert.ok(text.startsWith('Handle,Title,Body (HTML)'), text.slice(0, 80));
     assert.match(text, /classic-tee/);
+    await page.close();
+  });
+
+  it('an admin creates a product with a variant, its price and stock, then adds a variant', async () => {
+    const page = await newPage();
+    await page.goto(`${srv.url}/admin#/products`);
+    await page.getByRole('button', { name: 'New product' }).click();
+    const form = page.getByRole('form', { name: 'New product' });
+    await form.getByLabel('Warehouse').waitFor();
+    await check(page, 'admin-product-new');
+    await form.getByLabel('Title').fill('Screens teapot');
+    await form.getByLabel('Status').selectOption('active');
+    await form.getByLabel('SKU').fill(mug.variants[0].sku); // taken: the API refuses it, the form says why
+    await form.getByLabel(/^Price in USD/).fill('19.99');
+    await form.getByLabel('Stock on hand').fill('7');
+    await form.getByRole('button', { name: 'Create the product' }).click();
+    await form.getByRole('alert').waitFor();
+    assert.match(await form.getByRole('alert').textContent(), /sku|SKU/);
+    const sku = `TEAPOT-${Date.now().toString(36)}`.toUpperCase();
+    await form.getByLabel('SKU').fill(sku);
+    await form.getByRole('button', { name: 'Create the product' }).click();
+    await page.waitForURL(/#\/products\/prod_[0-9A-Z]+$/);
+    await page.getByText('Screens teapot was created.').waitFor();
+    await page.getByRole('heading', { name: 'Screens teapot', level: 1 }).waitFor();
+    await page.getByText(/7 available/).waitFor();
+    const id = /prod_[0-9A-Z]+/.exec(page.url())[0];
+    // another variant
+    const add = page.getByRole('form', { name: 'Add a variant' });
+    await add.getByLabel('SKU').fill(`${sku}-L`);
+    await add.getByLabel('Variant name').fill('Large');
+    await add.getByLabel(/^Price in USD/).fill('24.50');
+    await add.getByRole('button', { name: 'Add the variant' }).click();
+    await page.getByText(`Variant ${sku}-L added.`).waitFor();
+    await page.getByRole('article', { name: `Variant ${sku}-L` }).waitFor();
+    await check(page, 'admin-product-created');
+    const p = must(await admin('GET', `/api/v1/products/${id}`), 200);
+    assert.equal(p.status, 'active');
+    assert.deepEqual(p.variants.map((v) => [v.sku, v.prices[0].amount, v.prices[0].currency]), [[sku, 1999, 'USD'], [`${sku}-L`, 2450, 'USD']]);
+    const stock = must(await admin('GET', `/api/v1/variants/${p.variants[0].id}/stock`), 200);
+    assert.equal(stock.warehouses.reduce((n, w) => n + w.on_hand, 0), 7);
     await page.close();
   });
 

@@ -1,5 +1,5 @@
 // The storefront in a real Chromium (Debian's /usr/bin/chromium driven by
-// playwright-core): a shopper's journey from a misspelt search and a brand
+// playwright-core): a category page narrowed by its brand facet and filter form; a shopper's journey from a misspelt search and a brand
 // facet to the confirmation, a keyboard-only checkout, the decline path, axe-core on every page (no serious or
 // critical violation), a hostile title that never executes, autocomplete,
 // a flash sale's prices in the variant picker, an approved review and the
@@ -16,7 +16,7 @@ import { webProduct, HOSTILE } from '../api/lib/web_util.js';
 
 
 describe('storefront in Chromium', () => {
-  let srv, chrome, context, lantern, hostile;
+  let srv, chrome, context, lantern, hostile, lighting;
   const problems = []; // console errors and CSP refusals, page by page
   const axeSeen = [];
 
@@ -25,8 +25,10 @@ describe('storefront in Chromium', () => {
     const wh = await warehouse(srv, 'browser');
     const brand = await api(srv, 'POST', '/api/v1/brands', { key: true, body: { name: 'Lumen Works' } });
     assert.equal(brand.status, 201, brand.text);
+    lighting = (await api(srv, 'POST', '/api/v1/categories', { key: true, body: { name: 'Browser Lighting' } })).body;
     lantern = await webProduct(srv, wh, 'Browser Lantern', [{ title: 'Small', price: 1250, stock: 40 }, { title: 'Large', price: 2500, stock: 40 }],
-      { description: 'A lantern for the browser test.', brand_id: brand.body.id });
+      { description: 'A lantern for the browser test.', brand_id: brand.body.id, category_id: lighting.id });
+    await webProduct(srv, wh, 'Browser Candle', [{ title: 'Only', price: 300, stock: 0 }], { category_id: lighting.id });
     hostile = await webProduct(srv, wh, HOSTILE, [{ title: 'Only', price: 700, stock: 3 }], { description: '<script>window.__pwned=9</script>' });
     chrome = await launchChromium();
     context = chrome.context;
@@ -67,6 +69,21 @@ describe('storefront in Chromium', () => {
     await page.locator('.cats a').first().click();
     await page.waitForSelector('h1');
     await check(page, 'category');
+    // a category page's facets and filters (the search page's): the brand, then in stock by price
+    await page.goto(`${srv.url}/c/${lighting.slug}`);
+    const brandFacet = page.getByRole('navigation', { name: 'Filter by brand' }).getByRole('link', { name: /Lumen Works \(1\)/ });
+    for (let i = 0; i < 40 && await brandFacet.count() === 0; i++) { await page.waitForTimeout(150); await page.reload(); }
+    await brandFacet.click();
+    await page.waitForURL(/\/c\/[a-z0-9-]+\?brand=brand_/);
+    assert.equal(await page.getByRole('link', { name: 'Browser Candle' }).count(), 0, 'the brand narrows');
+    await page.getByRole('link', { name: 'All brands' }).click();
+    await page.getByLabel('In stock only').check();
+    await page.getByLabel('Sort by').selectOption('price_desc');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/in_stock=true/);
+    assert.equal(await page.getByRole('link', { name: 'Browser Lantern' }).count(), 1);
+    assert.equal(await page.getByRole('link', { name: 'Browser Candle' }).count(), 0, 'the sold-out candle is left out');
+    await check(page, 'category-facets');
     // search with a typo, submitted with Enter (no script needed)
     await page.getByLabel('Search products').fill('lantren');
     await page.keyboard.press('Enter');

@@ -1,5 +1,5 @@
 /* test_http_cache.c — the response cache (src/http/cache.c): generations and
- * their tags (catalog, stock, recommendations), time to live, the byte budget
+ * their tags (catalog, stock, recommendations, search), time to live, the byte budget
  * and what it reports. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,6 +53,26 @@ static void test_tags_decide_what_goes(void **state)
     souk_cache_invalidate(); /* the catalog moved: everything goes */
     assert_null(get("/recs"));
     assert_null(get("/plain"));
+}
+
+static void test_search_tag_goes_with_a_new_segment(void **state)
+{
+    (void)state;
+    put("/c/lamps", SOUK_CACHE_TAG_SEARCH, 0, "category");
+    put("/recs", SOUK_CACHE_TAG_RECS, 0, "recs");
+    put("/plain", 0, 0, "plain");
+    souk_cache_stamp before = souk_cache_stamp_now();
+    souk_cache_invalidate_search(); /* the index published a segment: only the pages drawn from it go */
+    assert_null(get("/c/lamps"));
+    assert_string_equal(get("/recs"), "recs");
+    assert_string_equal(get("/plain"), "plain");
+    /* a page computed from the old segment is not kept */
+    souk_cached c = {200, SOUK_CACHE_TAG_SEARCH, false, "old", 3, "\"e\"", "text/html", "no-store", 0};
+    souk_cache_put("/c/old", 6, before, &c);
+    assert_null(get("/c/old"));
+    put("/c/lamps", SOUK_CACHE_TAG_SEARCH, 0, "category");
+    souk_cache_invalidate_recs();
+    assert_string_equal(get("/c/lamps"), "category");
 }
 
 static void test_answer_begun_before_a_new_snapshot_is_not_kept(void **state)
@@ -187,6 +207,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tags_decide_what_goes),
         cmocka_unit_test(test_answer_begun_before_a_new_snapshot_is_not_kept),
+        cmocka_unit_test(test_search_tag_goes_with_a_new_segment),
         cmocka_unit_test(test_time_to_live),
         cmocka_unit_test(test_bounded_in_bytes_and_reported),
         cmocka_unit_test(test_lists_keep_to_their_share),

@@ -13,7 +13,7 @@ import { ProductList, ProductDetail } from './products.js';
 import { Users } from './users.js';
 import { Webhooks } from './webhooks.js';
 import { Promotions } from './promotions.js';
-import { Customers } from './customers.js';
+import { Customers, CustomerDetail } from './customers.js';
 import { Reviews } from './reviews.js';
 import { Search } from './search.js';
 import { Mail } from './mail.js';
@@ -26,7 +26,8 @@ import { Pricing } from './pricing.js';
 const NAV = {
   admin: [['#/', 'Overview'], ['#/orders', 'Orders'],
     ...(can('catalog:write') ? [['#/products', 'Products']] : []),
-    ...(can('analytics:read') ? [['#/customers', 'Customers'], ['#/stock', 'Stock'], ['#/search', 'Search']] : []),
+    ...(can('analytics:read') || can('users:manage') ? [['#/customers', 'Customers']] : []),
+    ...(can('analytics:read') ? [['#/stock', 'Stock'], ['#/search', 'Search']] : []),
     ...(can('analytics:read') ? [['#/vendors', 'Vendors']] : []),
     ...(can('reviews:moderate') ? [['#/reviews', 'Reviews']] : []),
     ...(can('analytics:read') ? [['#/fraud', 'Fraud holds']] : []),
@@ -66,7 +67,9 @@ function route(hash) {
     if (path === '/users' && can('users:manage')) return { page: 'users', nav: '#/users' };
     if (path === '/webhooks' && can('webhooks:manage')) return { page: 'webhooks', nav: '#/webhooks' };
     if (path === '/promotions' && can('pricing:manage')) return { page: 'promotions', nav: '#/promotions' };
-    if (path === '/customers' && can('analytics:read')) return { page: 'customers', nav: '#/customers' };
+    const c = path.match(/^\/customers\/(usr_[A-Za-z0-9]+)$/);
+    if (c && (can('analytics:read') || can('users:manage'))) return { page: 'customer', id: c[1], nav: '#/customers' };
+    if (path === '/customers' && (can('analytics:read') || can('users:manage'))) return { page: 'customers', nav: '#/customers' };
     if (path === '/search' && can('analytics:read')) return { page: 'search', nav: '#/search' };
     if (path === '/reviews' && can('reviews:moderate')) return { page: 'reviews', nav: '#/reviews' };
     if (path === '/mail' && can('mail:read')) return { page: 'mail', nav: '#/mail' };
@@ -88,7 +91,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', stock: face === 'vendor' ? 'Your stock' : 'Stock', search: 'Search', reviews: 'Reviews', mail: 'Mail', vendors: 'Vendors', import: 'Import and export', fraud: 'Fraud holds', pricing: 'Dynamic pricing' };
+    const names = { overview: face === 'vendor' ? 'Your sales' : 'Overview', orders: 'Orders', order: `Order ${r.id}`, jobs: 'Jobs', audit: 'Audit log', models: 'Models', products: 'Products', product: 'Product', users: 'Users', webhooks: 'Webhooks', promotions: 'Promotions', customers: 'Customers', customer: `Customer ${r.id}`, stock: face === 'vendor' ? 'Your stock' : 'Stock', search: 'Search', reviews: 'Reviews', mail: 'Mail', vendors: 'Vendors', import: 'Import and export', fraud: 'Fraud holds', pricing: 'Dynamic pricing' };
     document.title = `${names[r.page]} · souk ${face}`;
   }, [r]);
   return html`<div class="frame">
@@ -110,6 +113,7 @@ function App() {
       ${r.page === 'webhooks' && html`<${Webhooks} />`}
       ${r.page === 'promotions' && html`<${Promotions} />`}
       ${r.page === 'customers' && html`<${Customers} />`}
+      ${r.page === 'customer' && html`<${CustomerDetail} id=${r.id} />`}
       ${r.page === 'fraud' && html`<${FraudHolds} />`}
       ${r.page === 'product' && html`<${ProductDetail} id=${r.id} />`}
       ${r.page === 'stock' && html`<${Stock} />`}

@@ -1,18 +1,21 @@
-// products.js — the catalog for staff: products by status, 25 a page; one product's
-// title and status, each variant's prices and its stock in every warehouse, edited
-// through the catalog and inventory APIs (each change audited there).
+// products.js — the catalog for staff: products by status, 25 a page, and a new one
+// (product_new.js); one product's title and status, each variant's prices and its stock in
+// every warehouse, edited, and another variant added, through the catalog and inventory APIs
+// (each change audited there).
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Notice, Pager } from './ui.js';
 import { api, qs, can } from './api.js';
 import { money, minorDigits, dateTime } from './format.js';
 import { ProductForecast } from './product_forecast.js';
+import { ProductCreate, VariantCreate, flash } from './product_new.js';
 
 export function ProductList() {
   const [status, setStatus] = useState('any');
   const [cursor, setCursor] = useState(null);
   const [page, setPage] = useState(null);
   const [error, setError] = useState(null);
+  const [creating, setCreating] = useState(false);
   useEffect(() => {
     setPage(null);
     api(`/products${qs({ status, limit: 25, cursor })}`).then(setPage).catch((e) => setError(e.message));
@@ -20,9 +23,11 @@ export function ProductList() {
   return html`<section aria-labelledby="products-title">
     <div class="page-head"><h1 id="products-title">Products</h1>
       <a href="#/import">Import and export (CSV)</a>
+      ${!creating && html`<button type="button" onClick=${() => setCreating(true)}>New product</button>`}
       <label>Status <select value=${status} onChange=${(e) => { setCursor(null); setStatus(e.currentTarget.value); }}>
         ${['any', 'active', 'draft', 'archived'].map((s) => html`<option value=${s}>${s}</option>`)}
       </select></label></div>
+    ${creating && html`<${ProductCreate} onClose=${() => setCreating(false)} />`}
     ${error && html`<p role="alert" class="error">${error}</p>`}
     ${page === null ? html`<p role="status">Loading products…</p>` : page.data.length === 0 ? html`<p>No product.</p>` : html`
       <div class="table-scroll"><table class="products">
@@ -62,7 +67,11 @@ function Stock({ variant, onNotice }) {
 
 export function ProductDetail({ id }) {
   const [p, setP] = useState(null);
-  const [notice, setNotice] = useState(null);
+  const [notice, setNotice] = useState(() => {
+    const text = flash.text;
+    flash.text = null;
+    return text ? { ok: text } : null;
+  });
   const load = () => api(`/products/${encodeURIComponent(id)}`).then(setP).catch((e) => setNotice({ error: e.message }));
   useEffect(() => { setP(null); load(); }, [id]);
   if (!p) return html`<section><h1>Product</h1>${notice?.error ? html`<p role="alert" class="error">${notice.error}</p>` : html`<p role="status">Loading…</p>`}</section>`;
@@ -107,6 +116,8 @@ export function ProductDetail({ id }) {
       </form>`)}
       <${Stock} variant=${v} onNotice=${setNotice} />
     </article>`)}
+    <h3>Add a variant</h3>
+    <${VariantCreate} product=${p} onCreated=${load} onNotice=${setNotice} />
     ${can('analytics:read') && html`<h2>Demand forecast</h2><${ProductForecast} id=${p.id} />`}
   </section>`;
 }
