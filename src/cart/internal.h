@@ -94,6 +94,7 @@ const char *souk__cart_coupon_refusal(souk_store *db, int64_t cart, const char *
 typedef struct souk__promo_snap {
     int64_t gen, cat_key;
     int n, refs;
+    bool per_customer; /* one of them has a per-customer limit (else no customer's uses are read) */
     souk_promo *p;
 } souk__promo_snap;
 
@@ -121,7 +122,9 @@ json_t *souk__promo_json(const souk__promo_snap *s, const souk_promo_result *r, 
 void souk__promo_customer_key(int64_t user, const char *email, char *out, size_t cap);
 
 /* Fills H's spent list: the promotions whose per-customer limit CUSTOMER
- * (a souk__promo_customer_key) has reached. SOUK_OK or the database error. */
+ * (a souk__promo_customer_key) has reached; no query when no promotion of
+ * the snapshot has a per-customer limit (the claim at checkout still
+ * enforces a limit a newer snapshot brings). SOUK_OK or the database error. */
 souk_err souk__promo_spent(souk_store *db, const char *customer, souk__cart_head *h);
 
 /* Bumps promotion_state's generation inside the caller's transaction (every

@@ -65,6 +65,7 @@ typedef struct souk_promo {
     bool flash;                 /* a flash sale: the catalog shows its price while it runs */
     bool used_up;               /* its global usage limit is reached */
     bool limited;               /* it has a global or per-customer usage limit (its uses are counted) */
+    bool per_customer;          /* it has a per-customer usage limit */
 } souk_promo;
 
 /* One cart line as the engine sees it. */

@@ -135,6 +135,7 @@ static void row_into(souk_stmt *st, souk_promo *p)
     p->flash = souk_stmt_i64(st, 18) != 0;
     p->used_up = souk_stmt_i64(st, 19) != 0;
     p->limited = souk_stmt_i64(st, 20) != 0;
+    p->per_customer = souk_stmt_i64(st, 21) != 0;
 }
 
 static souk_err load(souk_store *db, int64_t gen, int64_t cat_key, souk__promo_snap **out)
@@ -160,7 +161,8 @@ static souk_err load(souk_store *db, int64_t gen, int64_t cat_key, souk__promo_s
         "SELECT id, name, kind, target_kind, target_ids, buy_kind, buy_ids, value, buy_qty, get_qty, tiers, "
         "min_subtotal, currency, coalesce(starts_at, 0), coalesce(ends_at, 0), exclusive, priority, needs_code, "
         "flash, CASE WHEN usage_limit IS NOT NULL AND used_count >= usage_limit THEN 1 ELSE 0 END, "
-        "CASE WHEN usage_limit IS NOT NULL OR per_customer_limit IS NOT NULL THEN 1 ELSE 0 END "
+        "CASE WHEN usage_limit IS NOT NULL OR per_customer_limit IS NOT NULL THEN 1 ELSE 0 END, "
+        "CASE WHEN per_customer_limit IS NOT NULL THEN 1 ELSE 0 END "
         "FROM promotions WHERE active = 1 ORDER BY priority DESC, id LIMIT $1",
         SOUK_ARGS(SOUK_I64(SOUK_PROMO_MAX)));
     int r;
@@ -169,6 +171,7 @@ static souk_err load(souk_store *db, int64_t gen, int64_t cat_key, souk__promo_s
         row_into(st, p);
         expand(&p->target, tree, nc);
         expand(&p->buy, tree, nc);
+        s->per_customer = s->per_customer || p->per_customer;
     }
     if (r == SOUK_DB_ROW)
         souk_stmt_done(st);
