@@ -60,9 +60,31 @@ souk_err souk__cart_read(souk_store *db, int64_t id, souk_arena *a, souk__cart_v
 souk__cart_line *souk__cart_line_add(souk__cart_view *v, souk_arena *a);
 
 /* V as JSON (the Cart object of docs/cart.md; caller decrefs *OUT), with
- * the totals of cart/totals.h. VALIDATION (nothing in *OUT) when the
+ * the totals of cart/totals.h: souk__cart_price, then
+ * souk__cart_render_priced. VALIDATION (nothing in *OUT) when the
  * subtotal passes SOUK_CART_MAX_TOTAL_TEXT minor units; INTERNAL (memory). */
 souk_err souk__cart_render(const souk__cart_view *v, json_t **out);
+
+/* A cart's prices: its totals, what the promotions did (under the snapshot
+ * SNAP it holds a reference to) and each line's share of the discount (by
+ * V's line index). Pricing is arithmetic, rendering is JSON work: a write
+ * transaction prices (its checks need the totals) and the caller renders
+ * after the commit, off the one thread that runs every write. */
+typedef struct souk__cart_priced {
+    souk_cart_totals t;
+    struct souk__promo_snap *snap;
+    souk_promo_result promo;
+    int64_t by_line[SOUK_PROMO_MAX_LINES]; /* = SOUK_CART_MAX_LINES */
+} souk__cart_priced;
+
+/* Prices V into *PC (a snapshot reference the caller gives back with
+ * souk__cart_priced_release, also after an error: then it is NULL).
+ * VALIDATION when the subtotal passes SOUK_CART_MAX_TOTAL_TEXT. */
+souk_err souk__cart_price(const souk__cart_view *v, souk__cart_priced *pc);
+void souk__cart_priced_release(souk__cart_priced *pc);
+
+/* V priced as PC, as JSON (as souk__cart_render). INTERNAL (memory). */
+souk_err souk__cart_render_priced(const souk__cart_view *v, const souk__cart_priced *pc, json_t **out);
 
 /* Emits cart.updated {cart_id, reason} about CART in the caller's
  * transaction. SOUK_OK or the database error. */

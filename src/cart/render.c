@@ -243,9 +243,9 @@ static json_t *line_json(const souk__cart_line *l, const char *currency, int64_t
     return o;
 }
 
-souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
+souk_err souk__cart_price(const souk__cart_view *v, souk__cart_priced *pc)
 {
-    *out = NULL;
+    pc->snap = NULL;
     souk_cart_line_price priced[SOUK_CART_MAX_LINES];
     int n = 0, idx[SOUK_CART_MAX_LINES];
     for (int i = 0; i < v->n; i++)
@@ -253,30 +253,58 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
             idx[n] = i;
             priced[n++] = (souk_cart_line_price){v->lines[i].unit, v->lines[i].quantity};
         }
-    souk_cart_totals t;
+    souk_cart_totals *t = &pc->t;
     souk_cart_pricing p = v->h.p;
-    if (souk_cart_compute(priced, n, &p, &t) < 0)
+    if (souk_cart_compute(priced, n, &p, t) < 0)
         return SOUK_E_VALIDATION; /* beyond the largest amount souk computes */
     /* the promotions, on a cart souk can price at all; the coupon after them */
     souk__promo_snap *snap = souk__promo_snap_acquire();
-    souk_promo_result result, *pr = &result;
+    souk_promo_result *pr = &pc->promo;
     souk__promo_price(snap, v, idx, n, pr);
     p.promo_discount = pr->discount;
     p.promo_free_shipping = pr->free_shipping;
-    souk_cart_compute(priced, n, &p, &t);
+    souk_cart_compute(priced, n, &p, t);
     for (int k = 0; snap && v->h.code_promotion && k < pr->n; k++) /* a promotion's code "applies" with it */
         if (snap->p[pr->out[k].promo].id == v->h.code_promotion && pr->out[k].applied)
-            t.coupon_applied = true;
+            t->coupon_applied = true;
     /* each line's share: its promotions', then the coupon's by largest remainder */
-    int64_t share[SOUK_CART_MAX_LINES], left[SOUK_CART_MAX_LINES], by_line[SOUK_CART_MAX_LINES] = {0};
+    int64_t share[SOUK_CART_MAX_LINES], left[SOUK_CART_MAX_LINES];
+    for (int i = 0; i < v->n && i < SOUK_CART_MAX_LINES; i++)
+        pc->by_line[i] = 0;
     for (int k = 0; k < n; k++)
         left[k] = priced[k].unit_amount * priced[k].quantity - pr->line_discount[k];
-    souk_promo_allocate(t.discount - pr->discount, left, n, share);
+    souk_promo_allocate(t->discount - pr->discount, left, n, share);
     for (int k = 0; k < n; k++)
-        by_line[idx[k]] = pr->line_discount[k] + share[k];
+        pc->by_line[idx[k]] = pr->line_discount[k] + share[k];
+    pc->snap = snap;
+    return SOUK_OK;
+}
+
+void souk__cart_priced_release(souk__cart_priced *pc)
+{
+    souk__promo_snap_release(pc->snap);
+    pc->snap = NULL;
+}
+
+souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
+{
+    *out = NULL;
+    souk__cart_priced pc;
+    souk_err e = souk__cart_price(v, &pc);
+    if (e)
+        return e;
+    e = souk__cart_render_priced(v, &pc, out);
+    souk__cart_priced_release(&pc);
+    return e;
+}
+
+souk_err souk__cart_render_priced(const souk__cart_view *v, const souk__cart_priced *pc, json_t **out)
+{
+    *out = NULL;
+    const souk_cart_totals t = pc->t;
+    const int64_t *by_line = pc->by_line;
     const char *cur = v->h.currency;
-    json_t *promotions = souk__promo_json(snap, pr, cur);
-    souk__promo_snap_release(snap);
+    json_t *promotions = souk__promo_json(pc->snap, &pc->promo, cur);
     json_t *lines = json_array();
     for (int i = 0; lines && i < v->n; i++)
         if (json_array_append_new(lines, line_json(&v->lines[i], cur, by_line[i])) < 0) {
