@@ -83,8 +83,10 @@ typedef struct souk__cart_priced {
 souk_err souk__cart_price(const souk__cart_view *v, souk__cart_priced *pc);
 void souk__cart_priced_release(souk__cart_priced *pc);
 
-/* V priced as PC, as JSON (as souk__cart_render). INTERNAL (memory). */
-souk_err souk__cart_render_priced(const souk__cart_view *v, const souk__cart_priced *pc, json_t **out);
+/* V priced as PC, as JSON (as souk__cart_render); WHY_NOT false leaves
+ * promotions.not_applied empty (for the checkout, which reads only what
+ * applied). INTERNAL (memory). */
+souk_err souk__cart_render_priced(const souk__cart_view *v, const souk__cart_priced *pc, bool why_not, json_t **out);
 
 /* Emits cart.updated {cart_id, reason} about CART in the caller's
  * transaction. SOUK_OK or the database error. */
@@ -118,6 +120,7 @@ typedef struct souk__promo_snap {
     int n, refs;
     bool per_customer; /* one of them has a per-customer limit (else no customer's uses are read) */
     souk_promo *p;
+    json_t **id_json, **name_json; /* per promotion: its id and name as JSON strings, shared read-only */
 } souk__promo_snap;
 
 /* Makes the process's snapshot the one of generation GEN and category tree
@@ -137,8 +140,9 @@ void souk__promo_price(const souk__promo_snap *s, const souk__cart_view *v, cons
                        souk_promo_result *r);
 
 /* The promotions part of the cart's JSON ({applied: [...], not_applied:
- * [...]}) for R under S; NULL when memory ran out. */
-json_t *souk__promo_json(const souk__promo_snap *s, const souk_promo_result *r, const char *currency);
+ * [...]}) for R under S (not_applied left empty unless WHY_NOT); NULL when
+ * memory ran out. Each entry's id and name are S's shared strings. */
+json_t *souk__promo_json(const souk__promo_snap *s, const souk_promo_result *r, const char *currency, bool why_not);
 
 /* The usage key of a customer: "u:<USER>", or for a guest "e:<EMAIL in lower case>". */
 void souk__promo_customer_key(int64_t user, const char *email, char *out, size_t cap);

@@ -214,7 +214,7 @@ souk_err souk_cart_put_line(souk_store *db, int64_t cart, int64_t variant, int64
     line_ctx c = {.cart = cart, .variant = variant, .quantity = quantity, .set = set, .a = a, .pr = pr};
     souk_err e = souk_store_run(db, line_body, &c, pr);
     if (!e && c.has_price)
-        e = souk__cart_render_priced(&c.view, &c.priced, &c.json);
+        e = souk__cart_render_priced(&c.view, &c.priced, true, &c.json);
     souk__cart_priced_release(&c.priced);
     *out = e ? NULL : c.json;
     if (e)

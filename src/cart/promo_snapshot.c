@@ -15,10 +15,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/id.h"
 #include "core/banned.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static souk__promo_snap *current;
+
+static void snap_free(souk__promo_snap *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        if (s->id_json)
+            json_decref(s->id_json[i]);
+        if (s->name_json)
+            json_decref(s->name_json[i]);
+    }
+    free(s->id_json);
+    free(s->name_json);
+    free(s->p);
+    free(s);
+}
+
+/* Each promotion's id and name as JSON strings, made once per snapshot
+ * (the cart's answer shares them). -1 when memory ran out. */
+static int strings(souk__promo_snap *s)
+{
+    s->id_json = calloc((size_t)(s->n ? s->n : 1), sizeof *s->id_json);
+    s->name_json = calloc((size_t)(s->n ? s->n : 1), sizeof *s->name_json);
+    if (!s->id_json || !s->name_json)
+        return -1;
+    for (int i = 0; i < s->n; i++) {
+        char id[SOUK_ID_TEXT_MAX];
+        s->id_json[i] = json_string(souk_id_format("promo", s->p[i].id, id));
+        size_t n = strlen(s->p[i].name);
+        s->name_json[i] = json_stringn(s->p[i].name, n);
+        for (int k = 0; !s->name_json[i] && k < 3 && n > 0; k++) /* cut inside a character by the 128-byte copy */
+            s->name_json[i] = json_stringn(s->p[i].name, --n);
+        if (!s->id_json[i] || !s->name_json[i])
+            return -1;
+    }
+    return 0;
+}
 
 void souk__promo_snap_release(souk__promo_snap *s)
 {
@@ -27,10 +63,8 @@ void souk__promo_snap_release(souk__promo_snap *s)
     pthread_mutex_lock(&lock);
     bool last = --s->refs == 0;
     pthread_mutex_unlock(&lock);
-    if (last) {
-        free(s->p);
-        free(s);
-    }
+    if (last)
+        snap_free(s);
 }
 
 souk__promo_snap *souk__promo_snap_acquire(void)
@@ -176,10 +210,9 @@ static souk_err load(souk_store *db, int64_t gen, int64_t cat_key, souk__promo_s
     if (r == SOUK_DB_ROW)
         souk_stmt_done(st);
     free(tree);
-    if (r < 0) {
-        free(s->p);
-        free(s);
-        return souk_store_dberr(r);
+    if (r < 0 || strings(s) < 0) {
+        snap_free(s);
+        return r < 0 ? souk_store_dberr(r) : SOUK_E_INTERNAL;
     }
     *out = s;
     return SOUK_OK;

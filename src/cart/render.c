@@ -293,18 +293,18 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
     souk_err e = souk__cart_price(v, &pc);
     if (e)
         return e;
-    e = souk__cart_render_priced(v, &pc, out);
+    e = souk__cart_render_priced(v, &pc, true, out);
     souk__cart_priced_release(&pc);
     return e;
 }
 
-souk_err souk__cart_render_priced(const souk__cart_view *v, const souk__cart_priced *pc, json_t **out)
+souk_err souk__cart_render_priced(const souk__cart_view *v, const souk__cart_priced *pc, bool why_not, json_t **out)
 {
     *out = NULL;
     const souk_cart_totals t = pc->t;
     const int64_t *by_line = pc->by_line;
     const char *cur = v->h.currency;
-    json_t *promotions = souk__promo_json(pc->snap, &pc->promo, cur);
+    json_t *promotions = souk__promo_json(pc->snap, &pc->promo, cur, why_not);
     json_t *lines = json_array();
     for (int i = 0; lines && i < v->n; i++)
         if (json_array_append_new(lines, line_json(&v->lines[i], cur, by_line[i])) < 0) {
@@ -346,6 +346,7 @@ souk_err souk__cart_render_priced(const souk__cart_view *v, const souk__cart_pri
 
 souk_err souk_cart_json_as(souk_store *db, int64_t id, int64_t user, const char *email, json_t **out)
 {
+    *out = NULL;
     souk_arena a;
     souk_arena_init(&a, 4096, 0);
     souk__cart_view v;
@@ -355,8 +356,12 @@ souk_err souk_cart_json_as(souk_store *db, int64_t id, int64_t user, const char 
         souk__promo_customer_key(user, email, customer, sizeof customer);
         e = souk__promo_spent(db, customer, &v.h);
     }
+    souk__cart_priced pc = {0};
     if (!e)
-        e = souk__cart_render(&v, out);
+        e = souk__cart_price(&v, &pc);
+    if (!e) /* inside the checkout's write transaction, which reads only what applied */
+        e = souk__cart_render_priced(&v, &pc, false, out);
+    souk__cart_priced_release(&pc);
     souk_arena_release(&a);
     return e;
 }
