@@ -3,6 +3,7 @@
 #define SOUK_CART_INTERNAL_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -114,14 +115,26 @@ const char *souk__cart_coupon_refusal(souk_store *db, int64_t cart, const char *
 /* ---- promotions (promo_snapshot.c, promo_apply.c, promo_claim.c) ---- */
 
 /* The promotions in memory: N of them, by priority then id, category sets
- * expanded to their subtrees. Shared and never changed once published. */
+ * resolved to their whole subtrees. Shared and never changed once
+ * published. */
 typedef struct souk__promo_snap {
     int64_t gen, cat_key;
-    int n, refs;
+    int n;
+    atomic_int refs;
     bool per_customer; /* one of them has a per-customer limit (else no customer's uses are read) */
     souk_promo *p;
     json_t **id_json, **name_json; /* per promotion: its id and name as JSON strings, shared read-only */
 } souk__promo_snap;
+
+/* The category tree, read through DB for one snapshot (promo_tree.c). */
+typedef struct souk__promo_tree souk__promo_tree;
+souk_err souk__promo_tree_load(souk_store *db, souk__promo_tree **out);
+void souk__promo_tree_free(souk__promo_tree *t);
+
+/* Resolves category set S against tree T (NULL: no categories): S->sub gets
+ * S's categories and all their descendants, ascending (malloc'd; the
+ * caller frees it); other sets get none. -1 when memory ran out. */
+int souk__promo_tree_resolve(const souk__promo_tree *t, souk_promo_set *s);
 
 /* Makes the process's snapshot the one of generation GEN and category tree
  * CAT_KEY, loading it through DB (inside the caller's transaction) unless it

@@ -16,6 +16,7 @@
 
 #include "cart/internal.h"
 #include "cart/totals.h"
+#include "catalog/catalog.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "core/banned.h"
@@ -38,13 +39,13 @@ static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
         "coalesce(pc.code, ''), coalesce(pc.promotion_id, 0), "
         "pc.usage_limit IS NOT NULL AND pc.used_count >= pc.usage_limit, "
         "(SELECT generation FROM promotion_state WHERE id = 1), "
-        "coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'content'), 0), coalesce(c.user_id, 0) "
+        "coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = $3), 0), coalesce(c.user_id, 0) "
         "FROM carts c "
         "LEFT JOIN tax_rates t ON t.region = c.region "
         "LEFT JOIN shipping_methods s ON s.id = c.shipping_method_id AND s.active = 1 "
         "LEFT JOIN coupons k ON k.id = c.coupon_id "
         "LEFT JOIN promotion_codes pc ON pc.id = c.promo_code_id WHERE c.id = $1",
-        SOUK_ARGS(SOUK_I64(id), SOUK_I64(souk_time_now_us())),
+        SOUK_ARGS(SOUK_I64(id), SOUK_I64(souk_time_now_us()), SOUK_TEXT(SOUK_CATALOG_TREE)),
         SOUK_COLS(SOUK_COL_STR(h->currency), SOUK_COL_STR(h->region), SOUK_COL_I64(&h->updated),
                   SOUK_COL_I64(&h->expires), SOUK_COL_I64(&h->p.tax_rate_bp), SOUK_COL_BOOL(&h->p.prices_include_tax),
                   SOUK_COL_BOOL(&has_shipping), SOUK_COL_STR(h->ship_code), SOUK_COL_I64(&ship_amount),
@@ -71,7 +72,8 @@ static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
     }
     if (!h->coupon_code[0] && code[0]) /* a promotion's code (promotions.md): shown as the cart's coupon */
         memcpy(h->coupon_code, code, sizeof code);
-    /* the promotions as they are now, loaded once per change of theirs */
+    /* the promotions as they are now, loaded once per change of theirs or of
+     * the category tree (not of the rest of the catalog) */
     return souk__promo_snap_refresh(db, gen, cat_key);
 }
 
