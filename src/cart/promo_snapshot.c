@@ -67,6 +67,8 @@ static int strings(souk__promo_snap *s)
         s->name_json[i] = json_stringn(s->p[i].name, n);
         for (int k = 0; !s->name_json[i] && k < 3 && n > 0; k++) /* cut inside a character by the 128-byte copy */
             s->name_json[i] = json_stringn(s->p[i].name, --n);
+        if (!s->name_json[i]) /* a row written by another tool */
+            s->name_json[i] = json_string("(invalid UTF-8)");
         if (!s->id_json[i] || !s->name_json[i])
             return -1;
     }
