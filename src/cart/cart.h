@@ -61,7 +61,8 @@ souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out);
 
 /* As souk_cart_json, priced for the customer who checks out: USER (0: a
  * guest) or, for a guest cart, EMAIL — promotions whose per-customer limit
- * they have reached do not apply (reason "customer_limit_reached"). */
+ * they have reached do not apply. For the checkout's transaction: its
+ * promotions.not_applied is left empty (what applied is all it reads). */
 souk_err souk_cart_json_as(souk_store *db, int64_t id, int64_t user, const char *email, json_t **out);
 
 /* As souk_cart_json_as, with POINTS_DISCOUNT minor units of loyalty points

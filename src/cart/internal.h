@@ -3,6 +3,7 @@
 #define SOUK_CART_INTERNAL_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,9 +61,33 @@ souk_err souk__cart_read(souk_store *db, int64_t id, souk_arena *a, souk__cart_v
 souk__cart_line *souk__cart_line_add(souk__cart_view *v, souk_arena *a);
 
 /* V as JSON (the Cart object of docs/cart.md; caller decrefs *OUT), with
- * the totals of cart/totals.h. VALIDATION (nothing in *OUT) when the
+ * the totals of cart/totals.h: souk__cart_price, then
+ * souk__cart_render_priced. VALIDATION (nothing in *OUT) when the
  * subtotal passes SOUK_CART_MAX_TOTAL_TEXT minor units; INTERNAL (memory). */
 souk_err souk__cart_render(const souk__cart_view *v, json_t **out);
+
+/* A cart's prices: its totals, what the promotions did (under the snapshot
+ * SNAP it holds a reference to) and each line's share of the discount (by
+ * V's line index). Pricing is arithmetic, rendering is JSON work: a write
+ * transaction prices (its checks need the totals) and the caller renders
+ * after the commit, off the one thread that runs every write. */
+typedef struct souk__cart_priced {
+    souk_cart_totals t;
+    struct souk__promo_snap *snap;
+    souk_promo_result promo;
+    int64_t by_line[SOUK_PROMO_MAX_LINES]; /* = SOUK_CART_MAX_LINES */
+} souk__cart_priced;
+
+/* Prices V into *PC (a snapshot reference the caller gives back with
+ * souk__cart_priced_release, also after an error: then it is NULL).
+ * VALIDATION when the subtotal passes SOUK_CART_MAX_TOTAL_TEXT. */
+souk_err souk__cart_price(const souk__cart_view *v, souk__cart_priced *pc);
+void souk__cart_priced_release(souk__cart_priced *pc);
+
+/* V priced as PC, as JSON (as souk__cart_render); WHY_NOT false leaves
+ * promotions.not_applied empty (for the checkout, which reads only what
+ * applied). INTERNAL (memory). */
+souk_err souk__cart_render_priced(const souk__cart_view *v, const souk__cart_priced *pc, bool why_not, json_t **out);
 
 /* Emits cart.updated {cart_id, reason} about CART in the caller's
  * transaction. SOUK_OK or the database error. */
@@ -90,12 +115,26 @@ const char *souk__cart_coupon_refusal(souk_store *db, int64_t cart, const char *
 /* ---- promotions (promo_snapshot.c, promo_apply.c, promo_claim.c) ---- */
 
 /* The promotions in memory: N of them, by priority then id, category sets
- * expanded to their subtrees. Shared and never changed once published. */
+ * resolved to their whole subtrees. Shared and never changed once
+ * published. */
 typedef struct souk__promo_snap {
     int64_t gen, cat_key;
-    int n, refs;
+    int n;
+    atomic_int refs;
+    bool per_customer; /* one of them has a per-customer limit (else no customer's uses are read) */
     souk_promo *p;
+    json_t **id_json, **name_json; /* per promotion: its id and name as JSON strings, shared read-only */
 } souk__promo_snap;
+
+/* The category tree, read through DB for one snapshot (promo_tree.c). */
+typedef struct souk__promo_tree souk__promo_tree;
+souk_err souk__promo_tree_load(souk_store *db, souk__promo_tree **out);
+void souk__promo_tree_free(souk__promo_tree *t);
+
+/* Resolves category set S against tree T (NULL: no categories): S->sub gets
+ * S's categories and all their descendants, ascending (malloc'd; the
+ * caller frees it); other sets get none. -1 when memory ran out. */
+int souk__promo_tree_resolve(const souk__promo_tree *t, souk_promo_set *s);
 
 /* Makes the process's snapshot the one of generation GEN and category tree
  * CAT_KEY, loading it through DB (inside the caller's transaction) unless it
@@ -114,14 +153,17 @@ void souk__promo_price(const souk__promo_snap *s, const souk__cart_view *v, cons
                        souk_promo_result *r);
 
 /* The promotions part of the cart's JSON ({applied: [...], not_applied:
- * [...]}) for R under S; NULL when memory ran out. */
-json_t *souk__promo_json(const souk__promo_snap *s, const souk_promo_result *r, const char *currency);
+ * [...]}) for R under S (not_applied left empty unless WHY_NOT); NULL when
+ * memory ran out. Each entry's id and name are S's shared strings. */
+json_t *souk__promo_json(const souk__promo_snap *s, const souk_promo_result *r, const char *currency, bool why_not);
 
 /* The usage key of a customer: "u:<USER>", or for a guest "e:<EMAIL in lower case>". */
 void souk__promo_customer_key(int64_t user, const char *email, char *out, size_t cap);
 
 /* Fills H's spent list: the promotions whose per-customer limit CUSTOMER
- * (a souk__promo_customer_key) has reached. SOUK_OK or the database error. */
+ * (a souk__promo_customer_key) has reached; no query when no promotion of
+ * the snapshot has a per-customer limit (the claim at checkout still
+ * enforces a limit a newer snapshot brings). SOUK_OK or the database error. */
 souk_err souk__promo_spent(souk_store *db, const char *customer, souk__cart_head *h);
 
 /* Bumps promotion_state's generation inside the caller's transaction (every

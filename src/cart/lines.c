@@ -17,6 +17,10 @@ typedef struct line_ctx {
     souk_arena *a;
     souk_problems *pr;
     json_t *json; /* the cart as this transaction leaves it */
+    /* what the transaction read, changed and priced (rendered after the commit) */
+    souk__cart_view view;
+    souk__cart_priced priced;
+    bool has_price;
 } line_ctx;
 
 static souk_err refuse(const line_ctx *c, const char *field, const char *why)
@@ -164,8 +168,8 @@ static souk_err touch(souk_store *db, int64_t cart, souk__cart_view *v, int64_t 
 static souk_err line_body(souk_store *db, void *arg)
 {
     line_ctx *c = arg;
-    json_decref(c->json);
-    c->json = NULL;
+    souk__cart_priced_release(&c->priced); /* a transaction run again */
+    c->has_price = false;
     souk__cart_view v;
     souk_err e = souk__cart_read(db, c->cart, c->a, &v);
     if (e)
@@ -193,23 +197,28 @@ static souk_err line_body(souk_store *db, void *arg)
     if ((e = write_line(db, c, &v, at, &offer, want, now)) || (e = touch(db, c->cart, &v, now)))
         return e;
     /* a larger cart must still have totals souk can compute (the refusal
-     * rolls the change back), and the caller answers with this JSON */
-    e = souk__cart_render(&v, &c->json);
+     * rolls the change back); the caller answers with these prices, as
+     * JSON rendered after the commit (the one thread that runs every write
+     * transaction does the arithmetic only, not the JSON) */
+    e = souk__cart_price(&v, &c->priced);
     if (e == SOUK_E_VALIDATION && want > have)
         return refuse(c, "quantity", "the cart would exceed " SOUK_CART_MAX_TOTAL_TEXT " minor units in all");
+    c->view = v;
+    c->has_price = e == SOUK_OK;
     return e == SOUK_E_VALIDATION ? SOUK_OK : e; /* a smaller cart still over the cap: no JSON */
 }
 
 souk_err souk_cart_put_line(souk_store *db, int64_t cart, int64_t variant, int64_t quantity, bool set, souk_arena *a,
                             souk_problems *pr, json_t **out)
 {
-    line_ctx c = {cart, variant, quantity, set, a, pr, NULL};
+    line_ctx c = {.cart = cart, .variant = variant, .quantity = quantity, .set = set, .a = a, .pr = pr};
     souk_err e = souk_store_run(db, line_body, &c, pr);
-    if (e) {
+    if (!e && c.has_price)
+        e = souk__cart_render_priced(&c.view, &c.priced, true, &c.json);
+    souk__cart_priced_release(&c.priced);
+    *out = e ? NULL : c.json;
+    if (e)
         json_decref(c.json);
-        c.json = NULL;
-    }
-    *out = c.json;
     return e;
 }
 

@@ -44,6 +44,11 @@ typedef struct souk_promo_set {
     souk_promo_set_kind kind;
     int n;
     int64_t ids[SOUK_PROMO_MAX_SET];
+    /* CATEGORIES, when resolved (the snapshot does, once): IDS with every
+     * descendant, ascending, NSUB of them, owned by the set's maker; NULL:
+     * a line matches on IDS against its own categories (its ancestors). */
+    int64_t *sub;
+    int nsub;
 } souk_promo_set;
 
 typedef struct souk_promo {
@@ -65,6 +70,7 @@ typedef struct souk_promo {
     bool flash;                 /* a flash sale: the catalog shows its price while it runs */
     bool used_up;               /* its global usage limit is reached */
     bool limited;               /* it has a global or per-customer usage limit (its uses are counted) */
+    bool per_customer;          /* it has a per-customer usage limit */
 } souk_promo;
 
 /* One cart line as the engine sees it. */
@@ -118,7 +124,8 @@ void souk_promo_evaluate(const souk_promo_line *lines, int n, const char *curren
  * OUT: Σ OUT = TOTAL and OUT[i] ≤ WEIGHTS[i]. */
 void souk_promo_allocate(int64_t total, const int64_t *weights, int n, int64_t *out);
 
-/* Whether line L belongs to set S. */
+/* Whether line L belongs to set S (a resolved category set: one of L's
+ * categories is in S->sub). */
 bool souk_promo_in_set(const souk_promo_set *s, const souk_promo_line *l);
 
 /* The promotion kind, set kind named S (the API's words), or -1. */

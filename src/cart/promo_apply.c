@@ -39,23 +39,43 @@ void souk__promo_price(const souk__promo_snap *s, const souk__cart_view *v, cons
 
 static json_t *money(int64_t amount, const char *currency)
 {
-    return json_pack("{s:I,s:s}", "amount", (json_int_t)amount, "currency", currency);
+    json_t *m = json_object();
+    if (m && (json_object_set_new_nocheck(m, "amount", json_integer((json_int_t)amount)) < 0 ||
+              json_object_set_new_nocheck(m, "currency", json_string_nocheck(currency)) < 0)) {
+        json_decref(m);
+        return NULL;
+    }
+    return m;
 }
 
-json_t *souk__promo_json(const souk__promo_snap *s, const souk_promo_result *r, const char *currency)
+/* One outcome O of promotion I of S: {id, name, kind, amount | reason}. The
+ * id and name are the snapshot's strings (a reference each: jansson counts
+ * them atomically, and nobody changes a string once made), so an entry
+ * costs no formatting, copying or UTF-8 check of them. */
+static json_t *entry(const souk__promo_snap *s, const souk_promo_outcome *o, const char *currency)
+{
+    int i = o->promo;
+    json_t *one = json_object();
+    if (!one || json_object_set_nocheck(one, "id", s->id_json[i]) < 0 ||
+        json_object_set_nocheck(one, "name", s->name_json[i]) < 0 ||
+        json_object_set_new_nocheck(one, "kind", json_string_nocheck(souk_promo_kind_name(s->p[i].kind))) < 0 ||
+        (o->applied ? json_object_set_new_nocheck(one, "amount", money(o->amount, currency))
+                    : json_object_set_new_nocheck(one, "reason", json_string_nocheck(o->reason))) < 0) {
+        json_decref(one);
+        return NULL;
+    }
+    return one;
+}
+
+json_t *souk__promo_json(const souk__promo_snap *s, const souk_promo_result *r, const char *currency, bool why_not)
 {
     json_t *applied = json_array(), *not_applied = json_array();
     bool oom = !applied || !not_applied;
     for (int i = 0; s && !oom && i < r->n; i++) {
         const souk_promo_outcome *o = &r->out[i];
-        const souk_promo *p = &s->p[o->promo];
-        char id[SOUK_ID_TEXT_MAX];
-        souk_id_format("promo", p->id, id);
-        json_t *one = o->applied ? json_pack("{s:s,s:s,s:s,s:o}", "id", id, "name", p->name, "kind",
-                                             souk_promo_kind_name(p->kind), "amount", money(o->amount, currency))
-                                 : json_pack("{s:s,s:s,s:s,s:s}", "id", id, "name", p->name, "kind",
-                                             souk_promo_kind_name(p->kind), "reason", o->reason);
-        if (!one || json_array_append_new(o->applied ? applied : not_applied, one) < 0)
+        if (!o->applied && !why_not)
+            continue;
+        if (json_array_append_new(o->applied ? applied : not_applied, entry(s, o, currency)) < 0)
             oom = true;
     }
     if (oom) {

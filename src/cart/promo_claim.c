@@ -33,32 +33,34 @@ void souk__promo_customer_key(int64_t user, const char *email, char *out, size_t
 }
 
 /* One more use of promotion ID, unless its global limit is reached (then
- * *OK = false). The generation moves when this use reaches the limit. */
-static souk_err claim_global(souk_store *db, int64_t id, bool *ok)
+ * *OK = false); *PER_CUSTOMER gets its per-customer limit (0: none), read
+ * by the same statement. The generation moves when this use reaches the
+ * limit. */
+static souk_err claim_global(souk_store *db, int64_t id, bool *ok, int64_t *per_customer)
 {
-    bool full = false;
+    bool full = false, no_limit = true;
+    *per_customer = 0;
     int r = souk_store_one(db,
                            "UPDATE promotions SET used_count = used_count + 1 WHERE id = $1 AND "
                            "(usage_limit IS NULL OR used_count < usage_limit) "
-                           "RETURNING usage_limit IS NOT NULL AND used_count >= usage_limit",
-                           SOUK_ARGS(SOUK_I64(id)), SOUK_COLS(SOUK_COL_BOOL(&full)));
+                           "RETURNING usage_limit IS NOT NULL AND used_count >= usage_limit, per_customer_limit",
+                           SOUK_ARGS(SOUK_I64(id)),
+                           SOUK_COLS(SOUK_COL_BOOL(&full), SOUK_COL_NULLABLE(SOUK_COL_I64(per_customer), &no_limit)));
     *ok = r == SOUK_DB_ROW;
     if (r < 0)
         return souk_store_dberr(r);
+    if (no_limit)
+        *per_customer = 0;
     return *ok && full ? souk__promo_bump_tx(db) : SOUK_OK;
 }
 
-static souk_err claim_customer(souk_store *db, int64_t id, const char *customer, bool *ok)
+/* One more use of promotion ID by CUSTOMER under its per-customer LIMIT
+ * (> 0), unless they have had it (then *OK = false). */
+static souk_err claim_customer(souk_store *db, int64_t id, const char *customer, int64_t limit, bool *ok)
 {
-    int64_t limit = 0;
-    bool no_limit = false;
-    int r = souk_store_one(db, "SELECT per_customer_limit FROM promotions WHERE id = $1", SOUK_ARGS(SOUK_I64(id)),
-                           SOUK_COLS(SOUK_COL_NULLABLE(SOUK_COL_I64(&limit), &no_limit)));
-    *ok = true;
-    if (r != SOUK_DB_ROW || no_limit)
-        return r < 0 ? souk_store_dberr(r) : SOUK_OK;
     int64_t used = 0;
-    r = souk_store_one(db,
+    int r =
+        souk_store_one(db,
                        "INSERT INTO promotion_customer_uses (promotion_id, customer, used) VALUES ($1, $2, 1) "
                        "ON CONFLICT (promotion_id, customer) DO UPDATE SET used = promotion_customer_uses.used + 1 "
                        "WHERE promotion_customer_uses.used < $3 RETURNING used",
@@ -100,10 +102,11 @@ static souk_err claim_one(souk_store *db, const claim *c, const json_t *one, int
 {
     bool ok = true, with_code = id == c->code_promotion && c->code;
     const char *why = NULL;
-    souk_err e = claim_global(db, id, &ok);
+    int64_t per_customer = 0;
+    souk_err e = claim_global(db, id, &ok, &per_customer);
     if (!e && !ok)
         why = "usage_limit_reached";
-    if (!e && ok && (e = claim_customer(db, id, c->customer, &ok)) == SOUK_OK && !ok)
+    if (!e && ok && per_customer > 0 && (e = claim_customer(db, id, c->customer, per_customer, &ok)) == SOUK_OK && !ok)
         why = "customer_limit_reached";
     if (!e && ok && with_code && (e = claim_code(db, c->code, &ok)) == SOUK_OK && !ok)
         why = "usage_limit_reached";
@@ -196,6 +199,11 @@ souk_err souk_cart_promo_release_tx(souk_store *db, int64_t order)
 souk_err souk__promo_spent(souk_store *db, const char *customer, souk__cart_head *h)
 {
     h->nspent = 0;
+    souk__promo_snap *snap = souk__promo_snap_acquire();
+    bool any = snap && snap->per_customer;
+    souk__promo_snap_release(snap);
+    if (!any)
+        return SOUK_OK;
     souk_stmt *st = souk_store_query(db,
                                      "SELECT u.promotion_id FROM promotion_customer_uses u JOIN promotions p ON "
                                      "p.id = u.promotion_id WHERE u.customer = $1 AND p.active = 1 AND "

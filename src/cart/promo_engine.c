@@ -2,6 +2,7 @@
  * line's share of the discount. Pure arithmetic, no I/O. */
 #include "cart/promo.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/banned.h"
@@ -45,8 +46,20 @@ void souk_promo_allocate(int64_t total, const int64_t *weights, int n, int64_t *
     }
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 bool souk_promo_in_set(const souk_promo_set *s, const souk_promo_line *l)
 {
+    if (s->kind == SOUK_PROMO_SET_CATEGORIES && s->sub) {
+        for (int c = 0; c < l->ncats; c++)
+            if (s->nsub && bsearch(&l->cats[c], s->sub, (size_t)s->nsub, sizeof *s->sub, cmp_i64))
+                return true;
+        return false;
+    }
     for (int i = 0; i < s->n; i++) {
         int64_t id = s->ids[i];
         switch (s->kind) {

@@ -16,6 +16,7 @@
 
 #include "cart/internal.h"
 #include "cart/totals.h"
+#include "catalog/catalog.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "core/banned.h"
@@ -38,13 +39,13 @@ static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
         "coalesce(pc.code, ''), coalesce(pc.promotion_id, 0), "
         "pc.usage_limit IS NOT NULL AND pc.used_count >= pc.usage_limit, "
         "(SELECT generation FROM promotion_state WHERE id = 1), "
-        "coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'content'), 0), coalesce(c.user_id, 0) "
+        "coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = $3), 0), coalesce(c.user_id, 0) "
         "FROM carts c "
         "LEFT JOIN tax_rates t ON t.region = c.region "
         "LEFT JOIN shipping_methods s ON s.id = c.shipping_method_id AND s.active = 1 "
         "LEFT JOIN coupons k ON k.id = c.coupon_id "
         "LEFT JOIN promotion_codes pc ON pc.id = c.promo_code_id WHERE c.id = $1",
-        SOUK_ARGS(SOUK_I64(id), SOUK_I64(souk_time_now_us())),
+        SOUK_ARGS(SOUK_I64(id), SOUK_I64(souk_time_now_us()), SOUK_TEXT(SOUK_CATALOG_TREE)),
         SOUK_COLS(SOUK_COL_STR(h->currency), SOUK_COL_STR(h->region), SOUK_COL_I64(&h->updated),
                   SOUK_COL_I64(&h->expires), SOUK_COL_I64(&h->p.tax_rate_bp), SOUK_COL_BOOL(&h->p.prices_include_tax),
                   SOUK_COL_BOOL(&has_shipping), SOUK_COL_STR(h->ship_code), SOUK_COL_I64(&ship_amount),
@@ -71,7 +72,8 @@ static souk_err read_head(souk_store *db, int64_t id, souk__cart_head *h)
     }
     if (!h->coupon_code[0] && code[0]) /* a promotion's code (promotions.md): shown as the cart's coupon */
         memcpy(h->coupon_code, code, sizeof code);
-    /* the promotions as they are now, loaded once per change of theirs */
+    /* the promotions as they are now, loaded once per change of theirs or of
+     * the category tree (not of the rest of the catalog) */
     return souk__promo_snap_refresh(db, gen, cat_key);
 }
 
@@ -243,9 +245,9 @@ static json_t *line_json(const souk__cart_line *l, const char *currency, int64_t
     return o;
 }
 
-souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
+souk_err souk__cart_price(const souk__cart_view *v, souk__cart_priced *pc)
 {
-    *out = NULL;
+    pc->snap = NULL;
     souk_cart_line_price priced[SOUK_CART_MAX_LINES];
     int n = 0, idx[SOUK_CART_MAX_LINES];
     for (int i = 0; i < v->n; i++)
@@ -253,30 +255,58 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
             idx[n] = i;
             priced[n++] = (souk_cart_line_price){v->lines[i].unit, v->lines[i].quantity};
         }
-    souk_cart_totals t;
+    souk_cart_totals *t = &pc->t;
     souk_cart_pricing p = v->h.p;
-    if (souk_cart_compute(priced, n, &p, &t) < 0)
+    if (souk_cart_compute(priced, n, &p, t) < 0)
         return SOUK_E_VALIDATION; /* beyond the largest amount souk computes */
     /* the promotions, on a cart souk can price at all; the coupon after them */
     souk__promo_snap *snap = souk__promo_snap_acquire();
-    souk_promo_result result, *pr = &result;
+    souk_promo_result *pr = &pc->promo;
     souk__promo_price(snap, v, idx, n, pr);
     p.promo_discount = pr->discount;
     p.promo_free_shipping = pr->free_shipping;
-    souk_cart_compute(priced, n, &p, &t);
+    souk_cart_compute(priced, n, &p, t);
     for (int k = 0; snap && v->h.code_promotion && k < pr->n; k++) /* a promotion's code "applies" with it */
         if (snap->p[pr->out[k].promo].id == v->h.code_promotion && pr->out[k].applied)
-            t.coupon_applied = true;
+            t->coupon_applied = true;
     /* each line's share: its promotions', then the coupon's by largest remainder */
-    int64_t share[SOUK_CART_MAX_LINES], left[SOUK_CART_MAX_LINES], by_line[SOUK_CART_MAX_LINES] = {0};
+    int64_t share[SOUK_CART_MAX_LINES], left[SOUK_CART_MAX_LINES];
+    for (int i = 0; i < v->n && i < SOUK_CART_MAX_LINES; i++)
+        pc->by_line[i] = 0;
     for (int k = 0; k < n; k++)
         left[k] = priced[k].unit_amount * priced[k].quantity - pr->line_discount[k];
-    souk_promo_allocate(t.discount - pr->discount, left, n, share);
+    souk_promo_allocate(t->discount - pr->discount, left, n, share);
     for (int k = 0; k < n; k++)
-        by_line[idx[k]] = pr->line_discount[k] + share[k];
+        pc->by_line[idx[k]] = pr->line_discount[k] + share[k];
+    pc->snap = snap;
+    return SOUK_OK;
+}
+
+void souk__cart_priced_release(souk__cart_priced *pc)
+{
+    souk__promo_snap_release(pc->snap);
+    pc->snap = NULL;
+}
+
+souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
+{
+    *out = NULL;
+    souk__cart_priced pc;
+    souk_err e = souk__cart_price(v, &pc);
+    if (e)
+        return e;
+    e = souk__cart_render_priced(v, &pc, true, out);
+    souk__cart_priced_release(&pc);
+    return e;
+}
+
+souk_err souk__cart_render_priced(const souk__cart_view *v, const souk__cart_priced *pc, bool why_not, json_t **out)
+{
+    *out = NULL;
+    const souk_cart_totals t = pc->t;
+    const int64_t *by_line = pc->by_line;
     const char *cur = v->h.currency;
-    json_t *promotions = souk__promo_json(snap, pr, cur);
-    souk__promo_snap_release(snap);
+    json_t *promotions = souk__promo_json(pc->snap, &pc->promo, cur, why_not);
     json_t *lines = json_array();
     for (int i = 0; lines && i < v->n; i++)
         if (json_array_append_new(lines, line_json(&v->lines[i], cur, by_line[i])) < 0) {
@@ -319,6 +349,7 @@ souk_err souk__cart_render(const souk__cart_view *v, json_t **out)
 souk_err souk_cart_json_redeem(souk_store *db, int64_t id, int64_t user, const char *email, int64_t points_discount,
                                json_t **out)
 {
+    *out = NULL;
     souk_arena a;
     souk_arena_init(&a, 4096, 0);
     souk__cart_view v;
@@ -329,8 +360,12 @@ souk_err souk_cart_json_redeem(souk_store *db, int64_t id, int64_t user, const c
         e = souk__promo_spent(db, customer, &v.h);
     }
     v.h.p.points_discount = points_discount;
+    souk__cart_priced pc = {0};
     if (!e)
-        e = souk__cart_render(&v, out);
+        e = souk__cart_price(&v, &pc);
+    if (!e) /* inside the checkout's write transaction, which reads only what applied */
+        e = souk__cart_render_priced(&v, &pc, false, out);
+    souk__cart_priced_release(&pc);
     souk_arena_release(&a);
     return e;
 }

@@ -30,17 +30,21 @@ int souk_catalog_api_vendor_create(souk_req *req, souk_res *res);
 int souk_catalog_api_vendor_update(souk_req *req, souk_res *res);
 
 /* POST /api/v1/products/{id}/images (catalog:write; blocking route): the raw
- * body is an image with Content-Type image/jpeg|png|webp|gif, optional query
- * alt (≤ 500 bytes). 201 with the product (200 when the product shows these
- * bytes already); 415 for another or a mismatching type, 413 for too many
- * bytes or pixels, 422 for a file that is not a whole image of its type. */
+ * body is an image with Content-Type image/jpeg|png|webp|gif, or a
+ * multipart/form-data body whose "file" part is one (an optional "alt" text
+ * field, nothing else); optional query alt (≤ 500 bytes; not with the
+ * field). 201 with the product (200 when the product shows these bytes
+ * already); 400 for a malformed form, 415 for another or a mismatching
+ * type, 413 for too many bytes, pixels, parts or header bytes, 422 for a
+ * file that is not a whole image of its type or a bad field. */
 int souk_catalog_api_image_upload(souk_req *req, souk_res *res);
 /* DELETE /api/v1/products/{id}/images/{image_id} (catalog:write): 200 with the product, 404. */
 int souk_catalog_api_image_delete(souk_req *req, souk_res *res);
 /* GET /media/{file}: a stored image ("<hash>.<ext>", "<hash>-<width>.<ext>")
  * with its Content-Type and immutable caching; 404 for any other name. */
 int souk_catalog_media_get(souk_req *req, souk_res *res);
-/* The upload route's body limit (SOUK_IMAGE_MAX_BYTES), for the route table. */
+/* The upload route's body limit (SOUK_IMAGE_MAX_BYTES and 64 KiB for a
+ * form's own bytes), for the route table. */
 size_t souk_catalog_image_upload_max(const char *db_dsn);
 
 #endif

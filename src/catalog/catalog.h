@@ -413,6 +413,11 @@ const char *souk_catalog_attr_param_problem(const souk_query *q, size_t i, bool 
  * what public, cacheable answers show has changed. */
 #define SOUK_CONTENT "content"
 
+/* The store version every write of a category (created, changed or
+ * deleted) bumps as well: what the category tree's readers (the cart's
+ * promotions, whose category sets stand for subtrees) must read again. */
+#define SOUK_CATALOG_TREE "catalog_tree"
+
 /* ---- lookups for other contexts (lookup.c) ---- */
 
 /* SOUK_OK when vendor ID exists, SOUK_E_NOT_FOUND when not, or the mapped

@@ -157,6 +157,8 @@ static souk_err create_body(souk_store *db, void *arg)
     int r = souk_store_exec(db, insert_sql[c->kind], args);
     if (r >= 0)
         r = souk_store_touch(db, SOUK_CONTENT);
+    if (r >= 0 && c->kind == SOUK_TAXON_CATEGORY)
+        r = souk_store_touch(db, SOUK_CATALOG_TREE);
     if (r < 0)
         return souk_store_dberr(r);
     c->created = id;
@@ -196,6 +198,8 @@ static souk_err update_body(souk_store *db, void *arg)
     int r = souk_store_exec(db, update_sql[c->kind], args);
     if (r >= 0)
         r = souk_store_touch(db, SOUK_CONTENT);
+    if (r >= 0 && c->kind == SOUK_TAXON_CATEGORY)
+        r = souk_store_touch(db, SOUK_CATALOG_TREE);
     return souk_store_dberr(r);
 }
 
@@ -227,6 +231,8 @@ static souk_err delete_body(souk_store *db, void *arg)
     r = souk_store_exec(db, "DELETE FROM categories WHERE id = $1", SOUK_ARGS(SOUK_I64(c->id)));
     if (r >= 0)
         r = souk_store_touch(db, SOUK_CONTENT);
+    if (r >= 0)
+        r = souk_store_touch(db, SOUK_CATALOG_TREE);
     return souk_store_dberr(r);
 }
 

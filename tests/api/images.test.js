@@ -206,6 +206,99 @@ describe('product images', () => {
     expectError(await upload(p.id, photoPng, 'image/png', '?colour=red'), 422, 'VALIDATION_ERROR', 'colour');
   });
 
+  /** A FormData body encoded as fetch encodes it: {bytes, type} (type carries the boundary). */
+  async function encoded(fd) {
+    const req = new Request('http://form.invalid/', { method: 'POST', body: fd });
+    return { bytes: Buffer.from(await req.arrayBuffer()), type: req.headers.get('content-type') };
+  }
+  /** A multipart/form-data body written by hand with BOUNDARY from PARTS ([headers text, data]). */
+  const handForm = (boundary, parts, close = true) => Buffer.concat([
+    ...parts.flatMap(([h, d]) => [Buffer.from(`--${boundary}\r\n${h}\r\n\r\n`, 'latin1'), Buffer.from(d), Buffer.from('\r\n')]),
+    Buffer.from(close ? `--${boundary}--\r\n` : '', 'latin1'),
+  ]);
+  const fileHead = (type = 'image/png', name = 'file') => `Content-Disposition: form-data; name="${name}"; filename="chair.png"\r\nContent-Type: ${type}`;
+
+  it('takes a multipart/form-data upload built with FormData, with its alt field, as the same bytes sent raw', async () => {
+    const p = await newProduct();
+    const bytes = png(320, 240, 21);
+    const fd = new FormData();
+    fd.append('alt', 'A chair, uploaded from a form');
+    fd.append('file', new Blob([bytes], { type: 'image/png' }), 'chair.png');
+    const form = await encoded(fd);
+    assert.match(form.type, /^multipart\/form-data; boundary=/);
+    const r = await upload(p.id, form.bytes, form.type);
+    assert.equal(r.status, 201, r.text.slice(0, 300));
+    assert.equal(r.body.images.length, 1);
+    assert.equal(r.body.images[0].alt, 'A chair, uploaded from a form');
+    assert.equal(r.body.images[0].width, 320);
+    assert.equal(r.body.images[0].height, 240);
+    // the part's bytes are exactly the file: the raw upload of the same bytes is that image again
+    const again = await upload(p.id, bytes, 'image/png');
+    assert.equal(again.status, 200, again.text.slice(0, 300));
+    assert.equal(again.body.images.length, 1);
+    // a JPEG without alt, the alt then from the query; and the stored original is served
+    const jfd = new FormData();
+    jfd.append('file', new Blob([convert(png(200, 100, 22), 'form.jpg')], { type: 'image/jpeg' }), 'form.jpg');
+    const jf = await encoded(jfd);
+    const j = await upload(p.id, jf.bytes, jf.type, '?alt=From%20the%20query');
+    assert.equal(j.status, 201, j.text.slice(0, 300));
+    assert.equal(j.body.images[1].alt, 'From the query');
+    const served = await media(j.body.images[1].url);
+    assert.equal(served.status, 200);
+    assert.equal(served.headers.get('content-type'), 'image/jpeg');
+    // a preamble, an epilogue, a quoted boundary and transport padding are all RFC 2046
+    const b = 'x-Souk (test) boundary';
+    const body = Buffer.concat([Buffer.from('a preamble\r\n'), handForm(b, [[fileHead(), png(64, 64, 23)]]).subarray(0, -2),
+      Buffer.from(' \t\r\nan epilogue')]);
+    const hand = await upload(p.id, body, `multipart/form-data; charset=utf-8; boundary="${b}"`);
+    assert.equal(hand.status, 201, hand.text.slice(0, 300));
+    assert.equal(hand.body.images.length, 3);
+  });
+
+  it('refuses malformed, oversized and mistyped multipart bodies with 400, 413, 415 or 422', async () => {
+    const p = await newProduct();
+    const img = png(50, 50, 24);
+    const B = 'b0undary';
+    const T = `multipart/form-data; boundary=${B}`;
+    const ok = handForm(B, [[fileHead(), img]]);
+    assert.equal((await upload(p.id, ok, T)).status, 201, 'the hand-written form itself is fine');
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+    const cases = [
+      ['no boundary parameter', ok, 'multipart/form-data', 400, 'BAD_REQUEST'],
+      ['a boundary over 70 characters', ok, `multipart/form-data; boundary=${'a'.repeat(71)}`, 400, 'BAD_REQUEST'],
+      ['another boundary than the body\'s', ok, 'multipart/form-data; boundary=other', 400, 'BAD_REQUEST'],
+      ['no close delimiter', handForm(B, [[fileHead(), img]], false), T, 400, 'BAD_REQUEST'],
+      ['cut in the middle of the file', ok.subarray(0, 200), T, 400, 'BAD_REQUEST'],
+      ['a part without Content-Disposition', handForm(B, [['Content-Type: image/png', img]]), T, 400, 'BAD_REQUEST'],
+      ['a part without headers', Buffer.concat([Buffer.from(`--${B}\r\n\r\n`), img, Buffer.from(`\r\n--${B}--\r\n`)]), T, 400, 'BAD_REQUEST'],
+      ['a disposition other than form-data', handForm(B, [['Content-Disposition: attachment; name="file"\r\nContent-Type: image/png', img]]), T, 400, 'BAD_REQUEST'],
+      ['headers ending in bare LF', Buffer.from(`--${B}\nContent-Disposition: form-data; name="file"\n\n${'x'.repeat(10)}\r\n--${B}--\r\n`), T, 400, 'BAD_REQUEST'],
+      ['two file parts', handForm(B, [[fileHead(), img], [fileHead(), img]]), T, 400, 'BAD_REQUEST'],
+      ['base64 transfer encoding', handForm(B, [[`${fileHead()}\r\nContent-Transfer-Encoding: base64`, img.toString('base64')]]), T, 400, 'BAD_REQUEST'],
+      ['more than 4 parts', handForm(B, [[fileHead(), img], ...[1, 2, 3, 4].map((i) => [`Content-Disposition: form-data; name="f${i}"`, 'x'])]), T, 413, 'PAYLOAD_TOO_LARGE'],
+      ['a part header over 2048 bytes', handForm(B, [[`${fileHead()}\r\nX-Padding: ${'p'.repeat(2100)}`, img]]), T, 413, 'PAYLOAD_TOO_LARGE'],
+      ['the file part over the size limit', handForm(B, [[fileHead(), Buffer.concat([img, Buffer.alloc(10 * 1024 * 1024)])]]), T, 413, 'PAYLOAD_TOO_LARGE'],
+      ['the file part as text/plain', handForm(B, [[fileHead('text/plain'), img]]), T, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ['the file part without Content-Type', handForm(B, [['Content-Disposition: form-data; name="file"; filename="a.png"', img]]), T, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ['SVG with script in a PNG part', handForm(B, [[fileHead(), svg]]), T, 422, 'VALIDATION_ERROR'],
+      ['a truncated PNG in its part', handForm(B, [[fileHead(), img.subarray(0, img.length - 20)]]), T, 422, 'VALIDATION_ERROR'],
+      ['an empty file part', handForm(B, [[fileHead(), '']]), T, 422, 'VALIDATION_ERROR'],
+    ];
+    for (const [what, bytes, type, status, code] of cases) {
+      const r = await upload(p.id, bytes, type);
+      assert.equal(r.status, status, `${what}: ${r.status} ${r.text.slice(0, 300)}`);
+      assert.equal(r.body.error.code, code, what);
+      assert.ok(r.body.error.message.length > 0, what);
+    }
+    // fields: "file" required, nothing unknown, alt a short text given once
+    expectError(await upload(p.id, handForm(B, [['Content-Disposition: form-data; name="alt"', 'only alt']]), T), 422, 'VALIDATION_ERROR', 'file');
+    expectError(await upload(p.id, handForm(B, [[fileHead(), img], ['Content-Disposition: form-data; name="colour"', 'red']]), T), 422, 'VALIDATION_ERROR', 'colour');
+    expectError(await upload(p.id, handForm(B, [[fileHead(), img], ['Content-Disposition: form-data; name="alt"', 'a'.repeat(501)]]), T), 422, 'VALIDATION_ERROR', 'alt');
+    expectError(await upload(p.id, handForm(B, [[fileHead(), img], ['Content-Disposition: form-data; name="alt"', 'twice']]), T, '?alt=once'), 422, 'VALIDATION_ERROR', 'alt');
+    const after = await api(srv, 'GET', `/api/v1/products/${p.id}`, { key: true });
+    assert.equal(after.body.images.length, 1, 'only the good form was recorded');
+  });
+
   it('serves nothing under /media/ but stored files', async () => {
     const p = await newProduct();
     const prod = (await upload(p.id, png(100, 100, 13), 'image/png')).body;

@@ -115,6 +115,32 @@ describe('promotions', () => {
     assert.deepEqual(next.promotions.not_applied.map((n) => [n.id, n.reason]), [[once.id, 'usage_limit_reached']]);
   });
 
+  it('a category promotion covers its whole subtree, however wide and deep, and follows the tree when it changes', async () => {
+    const cat = async (name, parent_id) => must(await admin(srv, 'POST', '/api/v1/categories', { name: `${name} ${token()}`, ...(parent_id ? { parent_id } : {}) }), 201);
+    const root = await cat('Wide root');
+    const kids = [];
+    for (let i = 0; i < 120; i++) kids.push(await cat(`Wide child ${i}`, root.id)); // more than a set's 100 ids
+    const deep = [kids[119]];
+    for (let i = 0; i < 20; i++) deep.push(await cat(`Deep ${i}`, deep[deep.length - 1].id)); // deeper than 16 levels
+    const other = await cat('Elsewhere');
+    const p = await stockedProduct(srv, fx.wh, { stock: 10, price: 1000, title: 'Deep in the tree' });
+    await must(await admin(srv, 'PATCH', `/api/v1/products/${p.id}`, { category_id: deep[20].id }), 200);
+    const wide = await promo({ name: 'whole subtree', kind: 'percent', value: 1000, target: { kind: 'categories', ids: [root.id] } });
+    const tok = await guestCart(srv, [[p.variants[0].id, 1]]);
+    let cart = await cartOf(srv, tok);
+    assert.deepEqual(cart.promotions.applied.map((a) => [a.id, a.amount.amount]), [[wide.id, 100]]);
+    // the 120th child moves under another root: its subtree (the product's category) leaves the promotion
+    await must(await admin(srv, 'PATCH', `/api/v1/categories/${kids[119].id}`, { parent_id: other.id }), 200);
+    cart = await cartOf(srv, tok);
+    assert.deepEqual(cart.promotions.applied, []);
+    assert.equal(cart.totals.discount.amount, 0);
+    // and back
+    await must(await admin(srv, 'PATCH', `/api/v1/categories/${kids[119].id}`, { parent_id: root.id }), 200);
+    cart = await cartOf(srv, tok);
+    assert.deepEqual(cart.promotions.applied.map((a) => a.id), [wide.id]);
+    await must(await admin(srv, 'PATCH', `/api/v1/admin/promotions/${wide.id}`, { active: false }), 200);
+  });
+
   it('a per-customer limit: the second order of the same guest e-mail is placed without the promotion', async () => {
     const p = await stockedProduct(srv, fx.wh, { stock: 10, price: 1000, title: 'Per customer' });
     const once = await promo({ name: 'once per customer', kind: 'percent', value: 1000, target: only(p), per_customer_limit: 1 });

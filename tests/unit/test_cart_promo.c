@@ -59,6 +59,34 @@ static void test_percent_on_a_category_and_fixed(void **state)
     assert_int_equal(r.discount, 300);
 }
 
+/* A resolved category set (the snapshot's subtree list, ascending): a line
+ * is in it when one of its categories is, named in IDS or not. */
+static void test_resolved_category_set(void **state)
+{
+    (void)state;
+    int64_t sub[] = {3, 7, 9, 150, 4000};
+    souk_promo_set s = {.kind = SOUK_PROMO_SET_CATEGORIES, .n = 1, .ids = {3}, .sub = sub, .nsub = 5};
+    souk_promo_line l = line(1, 100, 1);
+    l.ncats = 1;
+    int64_t in[] = {3, 7, 9, 150, 4000}, out[] = {0, 1, 4, 8, 10, 151, 3999, 4001};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        l.cats[0] = in[i];
+        assert_true(souk_promo_in_set(&s, &l));
+    }
+    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
+        l.cats[0] = out[i];
+        assert_false(souk_promo_in_set(&s, &l));
+    }
+    l.ncats = 0; /* no category at all */
+    assert_false(souk_promo_in_set(&s, &l));
+    s.nsub = 0; /* a resolved set of nothing holds nothing */
+    l.ncats = 1;
+    l.cats[0] = 3;
+    assert_false(souk_promo_in_set(&s, &l));
+    s.sub = NULL; /* unresolved: the line's own categories against IDS */
+    assert_true(souk_promo_in_set(&s, &l));
+}
+
 static void test_buy_two_get_one_cheapest_free(void **state)
 {
     (void)state;
@@ -324,6 +352,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_percent_on_a_category_and_fixed),
+        cmocka_unit_test(test_resolved_category_set),
         cmocka_unit_test(test_buy_two_get_one_cheapest_free),
         cmocka_unit_test(test_tiers_and_free_shipping),
         cmocka_unit_test(test_reasons),
