@@ -8,7 +8,7 @@
  * workers aborts a transfer in progress through curl's progress callback.
  *
  * Deliveries go through the circuit breaker "smtp" (core/breaker.h): a relay
- * that cannot be reached, times out, or answers 421 counts as a failure (a
+ * that cannot be reached, times out, or answers 421 or 451 counts as a failure (a
  * recipient the relay refuses does not: the relay is up); while it is open a
  * delivery returns SOUK_JOB_DEFERRED without connecting, and its job runs
  * again once the cool-down is over, its attempts untouched.
@@ -59,9 +59,13 @@ static int progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 }
 
 /* Sends MSG to ROW->to on H (see souk__mail_send). */
-/* Did the transfer fail because of the relay (unreachable, slow, shutting down)? */
+/* Did the transfer fail because of the relay (unreachable, slow, dropping the
+ * connection, or saying it cannot work now: 421 service not available, 451 local
+ * error)? A refused recipient or message (other codes) is the relay's answer. */
 static bool relay_failed(CURLcode rc, long code)
 {
+    if (code == 421 || code == 451)
+        return true;
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
@@ -69,8 +73,8 @@ static bool relay_failed(CURLcode rc, long code)
     case CURLE_GOT_NOTHING:
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
-    case CURLE_SSL_CONNECT_ERROR: return code == 0 || code == 421;
-    default: return code == 421;
+    case CURLE_SSL_CONNECT_ERROR: return true;
+    default: return false;
     }
 }
 

@@ -1,8 +1,10 @@
-// Circuit breakers (src/core/breaker.c) around the Stripe-style gateway and
-// webhook receivers, against real loopback services that fail: the payment
-// stub (lib/stripe_stub.js) taken down, and an http receiver answering 503.
-// Settings for the test: 2 consecutive failures open a breaker, 2 s of
-// cool-down. Contract: docs/orders.md ("Gateway outages"), docs/webhooks.md,
+// Circuit breakers (src/core/breaker.c) around the Stripe-style gateway, webhook
+// receivers and the SMTP relay, against real loopback services that fail: the
+// payment stub (lib/stripe_stub.js) taken down, an http receiver answering 503,
+// the SMTP stub (lib/smtp_stub.js) answering 451.
+// Settings for the test: 2 consecutive failures open a breaker (1 for SMTP),
+// 5 s of cool-down (8 s for SMTP): long enough for the steps done while open.
+// Contract: docs/orders.md ("Gateway outages"), docs/webhooks.md,
 // docs/internals/breaker.md.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +13,9 @@ import { startServer } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
 import { token, sleep } from './lib/util.js';
 import { startStripeStub } from './lib/stripe_stub.js';
-import { ADMIN, ADDRESS, must, checkout, idemKey, warehouse, product, stockOf, guestCart, listOrders, eventually } from './lib/orders_util.js';
+import { ADMIN, ADDRESS, must, checkout, idemKey, warehouse, product, stockOf, guestCart, listOrders, eventually, mailTo } from './lib/orders_util.js';
+import { startSmtpStub } from './lib/smtp_stub.js';
+import { register } from './lib/auth_util.js';
 
 const SECRET_KEY = 'sk_test_x';
 
@@ -54,7 +58,7 @@ describe('circuit breakers', () => {
       env: {
         SOUK_PAYMENT_GATEWAY: 'stripe', SOUK_STRIPE_SECRET_KEY: SECRET_KEY,
         SOUK_STRIPE_API_BASE: stub.url, SOUK_STRIPE_WEBHOOK_SECRET: 'whsec_test',
-        SOUK_BREAKER_FAILURES: '2', SOUK_BREAKER_COOLDOWN_S: '2',
+        SOUK_BREAKER_FAILURES: '2', SOUK_BREAKER_COOLDOWN_S: '5',
         SOUK_WEBHOOKS_ALLOW_TARGETS: '127.0.0.1/32',
         SOUK_WEBHOOKS_RETRY_SCHEDULE: '0.1,0.1,0.1,0.1',
       },
@@ -102,7 +106,7 @@ describe('circuit breakers', () => {
     const r = await checkout(srv, g, { key, body: b });
     expectError(r, 503, 'UNAVAILABLE');
     const wait = Number(r.headers.get('retry-after'));
-    assert.ok(Number.isInteger(wait) && wait >= 1 && wait <= 2, `Retry-After within the cool-down: ${r.headers.get('retry-after')}`);
+    assert.ok(Number.isInteger(wait) && wait >= 1 && wait <= 5, `Retry-After within the cool-down: ${r.headers.get('retry-after')}`);
     assert.equal(stub.requests.length, calls, 'the provider was not called');
     assert.deepEqual(await stockOf(srv, fx.v), before, 'nothing reserved');
     assert.deepEqual(await listOrders(srv, ADMIN, `q=${encodeURIComponent(b.email)}`), [], 'no order made');
@@ -133,7 +137,7 @@ describe('circuit breakers', () => {
     assert.equal((await readyBreakers(srv))[host].state, 'open');
     rxDown = false; // the receiver recovers
     const deliveries = async () => must(await api(srv, 'GET', `/api/v1/admin/webhooks/${sub.id}/deliveries?limit=100`, { key: true }), 200).data;
-    await eventually(async () => (await deliveries()).every((d) => d.status === 'succeeded'), 'every delivery succeeds', 20_000);
+    await eventually(async () => (await deliveries()).every((d) => d.status === 'succeeded'), 'every delivery succeeds', 30_000);
     const list = await deliveries();
     assert.ok(list.length >= events, `one delivery per event at least (${list.length})`);
     const arrived = new Set(rxSeen.filter((x) => x.status === 200).map((x) => x.id));
@@ -142,5 +146,48 @@ describe('circuit breakers', () => {
     // while the breaker was open the attempts were deferred, not spent: none failed for good
     const failures = rxSeen.filter((x) => x.status === 503).length;
     assert.ok(failures >= 2, `the receiver saw the failures that opened the breaker (${failures})`);
+  });
+});
+
+describe('circuit breaker of the SMTP relay', () => {
+  let srv, smtp;
+  before(async () => {
+    smtp = await startSmtpStub({ fail: true });
+    srv = await startServer({
+      env: { SOUK_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, SOUK_BREAKER_FAILURES: '1', SOUK_BREAKER_COOLDOWN_S: '8' },
+    });
+  });
+  after(async () => {
+    if (srv) await srv.stop();
+    if (smtp) await smtp.stop();
+  });
+
+  it('a relay answering 451 opens it: deliveries are deferred without contacting the relay, and go out once it is back', async () => {
+    const first = await register(srv);
+    assert.equal((await api(srv, 'POST', '/api/v1/auth/password-reset', { body: { email: first.email } })).status, 202);
+    await eventually(async () => (await sample(srv, 'souk_breaker_state', 'smtp')) === 2, 'the smtp breaker opens', 15_000);
+    const tried = smtp.attempts;
+    // more mail while it is open: deferred, the relay not contacted, the rows pending with the reason
+    const later = [await register(srv), await register(srv)];
+    for (const a of later)
+      assert.equal((await api(srv, 'POST', '/api/v1/auth/password-reset', { body: { email: a.email } })).status, 202);
+    await eventually(async () => {
+      for (const a of later) {
+        const rows = await mailTo(srv, a.email);
+        if (!rows.some((m) => /circuit open/.test(m.last_error || ''))) return false;
+      }
+      return true;
+    }, 'the later mails deferred by the open breaker', 15_000);
+    assert.equal(smtp.attempts, tried, 'the relay was not contacted while the breaker was open');
+    for (const a of later)
+      for (const m of await mailTo(srv, a.email)) assert.equal(m.status, 'pending', 'deferred, not failed');
+    // the relay recovers: after the cool-down one delivery probes it, and the others follow
+    smtp.fail = false;
+    await eventually(async () => {
+      for (const a of later) if (!(await mailTo(srv, a.email)).some((m) => m.status === 'sent' && /reset/i.test(m.subject))) return false;
+      return true;
+    }, 'the deferred mails sent', 30_000);
+    assert.equal(await sample(srv, 'souk_breaker_state', 'smtp'), 0, 'closed by the probe');
+    assert.ok(smtp.messages.length >= later.length);
   });
 });
