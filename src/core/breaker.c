@@ -16,7 +16,8 @@ void souk_breaker_init(souk_breaker *b, const char *name, const souk_breaker_con
     memset(b, 0, sizeof *b);
     pthread_mutex_init(&b->mu, NULL);
     snprintf(b->name, sizeof b->name, "%s", name ? name : "");
-    b->cfg.failures = cfg && cfg->failures >= 1 && cfg->failures <= 1000 ? cfg->failures : SOUK_BREAKER_DEFAULT_FAILURES;
+    b->cfg.failures =
+        cfg && cfg->failures >= 1 && cfg->failures <= 1000 ? cfg->failures : SOUK_BREAKER_DEFAULT_FAILURES;
     b->cfg.cooldown_us = cfg && cfg->cooldown_us > 0 ? cfg->cooldown_us : SOUK_BREAKER_DEFAULT_COOLDOWN_US;
     b->state = SOUK_BREAKER_CLOSED;
     b->metric_state = b->metric_opens = -1;
@@ -91,8 +92,7 @@ void souk_breaker_record(souk_breaker *b, bool ok, int64_t now_us)
     case SOUK_BREAKER_HALF_OPEN: /* the probe's answer decides */
         set_state(b, ok ? SOUK_BREAKER_CLOSED : SOUK_BREAKER_OPEN, now_us);
         break;
-    case SOUK_BREAKER_OPEN: /* a call let through before it opened: it already counted enough */
-        break;
+    case SOUK_BREAKER_OPEN: /* a call let through before it opened: it already counted enough */ break;
     }
     pthread_mutex_unlock(&b->mu);
 }

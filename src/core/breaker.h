@@ -50,12 +50,12 @@ typedef struct souk_breaker {
     char name[SOUK_BREAKER_NAME_MAX];
     souk_breaker_config cfg;
     souk_breaker_state state;
-    int consecutive;    /* failures in a row while closed */
-    int64_t opened_at;  /* when it last opened */
-    bool probing;       /* half-open: the probe is out */
-    int64_t probe_at;   /* when the probe was let through */
-    int64_t opens;      /* times it opened */
-    int metric_state;   /* metrics handles, -1 when not exported */
+    int consecutive;   /* failures in a row while closed */
+    int64_t opened_at; /* when it last opened */
+    bool probing;      /* half-open: the probe is out */
+    int64_t probe_at;  /* when the probe was let through */
+    int64_t opens;     /* times it opened */
+    int metric_state;  /* metrics handles, -1 when not exported */
     int metric_opens;
 } souk_breaker;
 

@@ -119,8 +119,7 @@ static const char *format(const unsigned char a[16], int family, char *out, size
     return out;
 }
 
-const char *souk_cidr_client(const souk_cidr_list *trusted, const char *peer, const char *xff, char *out,
-                             size_t outlen)
+const char *souk_cidr_client(const souk_cidr_list *trusted, const char *peer, const char *xff, char *out, size_t outlen)
 {
     unsigned char a[16];
     int family;

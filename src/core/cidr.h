@@ -19,10 +19,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SOUK_CIDR_MAX 32         /* networks in one list */
-#define SOUK_CIDR_XFF_MAX 4096   /* bytes of X-Forwarded-For looked at (the right-most ones) */
-#define SOUK_CIDR_HOPS_MAX 16    /* X-Forwarded-For entries looked at, from the right */
-#define SOUK_CIDR_TEXT_MAX 46    /* an address as text, NUL included (INET6_ADDRSTRLEN) */
+#define SOUK_CIDR_MAX 32       /* networks in one list */
+#define SOUK_CIDR_XFF_MAX 4096 /* bytes of X-Forwarded-For looked at (the right-most ones) */
+#define SOUK_CIDR_HOPS_MAX 16  /* X-Forwarded-For entries looked at, from the right */
+#define SOUK_CIDR_TEXT_MAX 46  /* an address as text, NUL included (INET6_ADDRSTRLEN) */
 
 typedef struct souk_cidr {
     unsigned char addr[16]; /* network address; IPv4 in the first 4 bytes */

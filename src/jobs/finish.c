@@ -91,13 +91,12 @@ int souk__job_finish_tx(souk_store *db, const souk__job *j, int rc, const char *
             o.run_at = now + (defer_us > 0 ? defer_us : SOUK_JOB_DEFER_US);
         defer_us = 0;
         o.error = error_text(err, stored);
-        changed = souk_store_update(
-            db,
-            "UPDATE jobs SET state = 'queued', attempts = attempts - 1, last_error = $5, "
-            "run_at = $6, locked_by = NULL, locked_until = NULL, updated_at = $4 "
-            "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
-            SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(j->token), SOUK_I64(j->attempts), SOUK_I64(now), SOUK_TEXT(o.error),
-                      SOUK_I64(o.run_at)));
+        changed = souk_store_update(db,
+                                    "UPDATE jobs SET state = 'queued', attempts = attempts - 1, last_error = $5, "
+                                    "run_at = $6, locked_by = NULL, locked_until = NULL, updated_at = $4 "
+                                    "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
+                                    SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(j->token), SOUK_I64(j->attempts),
+                                              SOUK_I64(now), SOUK_TEXT(o.error), SOUK_I64(o.run_at)));
     } else {
         bool dead = j->attempts >= j->max_attempts;
         name = dead ? "dead" : "failed";
@@ -145,7 +144,9 @@ int souk__job_finish(souk_store *db, const souk__job *j, int rc, const char *err
         if (rc != 0)
             souk_log_warn("jobs: job %lld (%s) attempt %lld/%lld %s%s: %s", (long long)j->id, j->kind,
                           (long long)j->attempts, (long long)j->max_attempts,
-                          rc == SOUK_JOB_INTERRUPTED ? "interrupted" : rc == SOUK_JOB_DEFERRED ? "deferred" : "failed",
+                          rc == SOUK_JOB_INTERRUPTED ? "interrupted"
+                          : rc == SOUK_JOB_DEFERRED  ? "deferred"
+                                                     : "failed",
                           strcmp(cx.outcome, "dead") == 0 ? ", now dead" : "", err && *err ? err : "-");
     } else if (r == 1) {
         souk_log_warn("jobs: job %lld (%s) outcome dropped: its claim was lost (lease expired?)", (long long)j->id,

@@ -290,7 +290,7 @@ static int deliver_job(souk_store *db, const json_t *payload, char *err, size_t 
                 /* a 4xx is the receiver's answer: its host is up */
                 if (b)
                     souk_breaker_record(b, !res.interrupted && res.code > 0 && res.code < 500 && res.code != 429,
-                                    souk_time_mono_us());
+                                        souk_time_mono_us());
                 if (res.interrupted) {
                     delivery_release(&d);
                     snprintf(err, errlen, "interrupted by shutdown");

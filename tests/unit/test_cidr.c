@@ -35,8 +35,8 @@ static void test_parse(void **state)
     assert_int_equal(l.nets[3].bits, 8);
     assert_int_equal(list("").n, 0);
     assert_int_equal(list("0.0.0.0/0").n, 1);
-    const char *bad[] = {"10.0.0.0/33", "10.0.0.1/8", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/8x", "banana",
-                         "1.2.3.4.5", "::1/129", "10.0.0.0/0008", "999.1.1.1"};
+    const char *bad[] = {"10.0.0.0/33", "10.0.0.1/8", "10.0.0.0/", "10.0.0.0/-1",   "10.0.0.0/8x",
+                         "banana",      "1.2.3.4.5",  "::1/129",   "10.0.0.0/0008", "999.1.1.1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         souk_cidr_list l2;
         char err[160] = "";
