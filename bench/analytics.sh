@@ -72,7 +72,7 @@ run() {
     sleep 2
   done
   export_csv "$db" "$TMP/$name"
-  curl -fs "$BASE/metrics" | grep -E '^souk_analytics_(build_milliseconds|bytes|bytes_per_million_lines|rows)' | sed 's/^/  \/metrics: /'
+  curl -fs "$BASE/metrics" | grep -E '^souk_analytics_(build_seconds|bytes|bytes_per_million_lines|rows)' | sed 's/^/  \/metrics: /'
   (cd bench/analytics && node compare.mjs "$name" "$BASE" "$key" "$TMP/$name" "$from" "$to" "$currency" "$THREADS")
   kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 }

@@ -13,6 +13,7 @@ packages=(
   libvips-dev libvips-tools
   chromium
   sqlite3 curl jq wrk nginx-light
+  prometheus # for promtool: tests/api/metrics_promtool.test.js checks /metrics with it
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -37,6 +38,10 @@ if ((${#missing[@]})); then
   }
   # we start our own nginx (bench) on loopback ports; never leave the distribution's one running
   if pgrep -x nginx >/dev/null 2>&1 && [ -f /run/nginx.pid ]; then $sudo nginx -s stop 2>/dev/null || true; fi
+  # nor the distribution's Prometheus server: only its promtool is used
+  if [ -f /run/prometheus/prometheus.pid ] && pgrep -x prometheus >/dev/null 2>&1; then
+    $sudo kill "$(cat /run/prometheus/prometheus.pid)" 2>/dev/null || true
+  fi
   # nor the distribution's Redis: the tests start private ones on loopback ports (scripts/redis-test.sh)
   if [ -f /run/redis/redis-server.pid ] && pgrep -x redis-server >/dev/null 2>&1; then
     $sudo kill "$(cat /run/redis/redis-server.pid)" 2>/dev/null || true

@@ -127,7 +127,7 @@ void souk_analytics_metrics(const souk_analytics_facts *f, double build_ms)
         h[6] = souk_metrics_series("souk_analytics_bytes_per_million_lines", "", SOUK_METRIC_GAUGE,
                                    "Bytes of the order side of the analytics facts (orders, lines, refunds, their "
                                    "dictionaries) per million order lines");
-        h[7] = souk_metrics_series("souk_analytics_build_milliseconds", "", SOUK_METRIC_GAUGE,
+        h[7] = souk_metrics_series("souk_analytics_build_seconds", "", SOUK_METRIC_GAUGE,
                                    "How long the last build of the analytics facts took");
     }
     if (!f) {

@@ -30,6 +30,7 @@
 #include "search/api.h"
 #include "web/web.h"
 #include "webhooks/api.h"
+#include "core/breaker.h"
 #include "core/embed.h"
 #include "core/metrics.h"
 #include "core/banned.h"
@@ -61,12 +62,26 @@ static int healthz(souk_req *req, souk_res *res)
     return souk_res_json(res, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+static void breaker_json(souk_breaker *b, void *arg)
+{
+    int64_t opens = 0;
+    souk_breaker_state st = souk_breaker_state_of(b, &opens);
+    json_object_set_new(arg, b->name,
+                        json_pack("{s:s,s:I}", "state", souk_breaker_state_name(st), "opens", (json_int_t)opens));
+}
+
+/* Ready while the database answers. Open circuit breakers are listed but do
+ * not make the node unready: a shop whose payment gateway or mail relay is
+ * down still serves browsing and carts, and taking every node out of the
+ * balancer for it would turn one outage into a total one. */
 static int readyz(souk_req *req, souk_res *res)
 {
     bool db_ok = souk_store_ping(req->store) == 0;
+    json_t *breakers = json_object();
+    souk_breaker_each(breaker_json, breakers);
     return souk_res_json(res, db_ok ? 200 : 503,
-                         json_pack("{s:s,s:{s:s}}", "status", db_ok ? "ready" : "unavailable", "checks", "database",
-                                   db_ok ? "ok" : "error"));
+                         json_pack("{s:s,s:{s:s},s:o}", "status", db_ok ? "ready" : "unavailable", "checks", "database",
+                                   db_ok ? "ok" : "error", "breakers", breakers));
 }
 
 static int metrics(souk_req *req, souk_res *res)

@@ -181,6 +181,13 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
         return -1;
     if ((v = getenv("SOUK_PUBLIC_URL")) && set_public_url(c, v, errbuf, errlen) < 0)
         return -1;
+    if ((v = getenv("SOUK_TRUSTED_PROXIES"))) {
+        char why[160];
+        if (strlen(v) > 4096 || souk_cidr_parse_list(v, &c->trusted_proxies, why, sizeof why) < 0) {
+            snprintf(errbuf, errlen, "SOUK_TRUSTED_PROXIES: %s", strlen(v) > 4096 ? "longer than 4096 bytes" : why);
+            return -1;
+        }
+    }
     if ((v = getenv("SOUK_REDIS")) && souk_config_set_redis(c, v, errbuf, errlen) < 0)
         return -1;
     static const struct {

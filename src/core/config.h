@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "core/cidr.h"
 #include "core/err.h"
 
 #define SOUK_CORS_MAX 16
@@ -37,6 +38,8 @@ typedef struct souk_config {
     int redis_timeout_ms; /* SOUK_REDIS_TIMEOUT_MS, 1-10000, default 100: the longest one Redis call waits */
     int watch_ms;         /* SOUK_WATCH_MS, 100-10000, default 500: how often a node looks for other processes'
                              commits (what keeps its caches right when no broadcast reaches it) */
+    souk_cidr_list trusted_proxies; /* SOUK_TRUSTED_PROXIES, CIDRs of the reverse proxies whose X-Forwarded-For
+                                       names the client (core/cidr.h); empty (default): the TCP peer is the client */
 } souk_config;
 
 /* Fills C with defaults and applies SOUK_* variables from the environment.

@@ -4,7 +4,9 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/banned.h"
@@ -83,6 +85,13 @@ int64_t souk_metrics_series_get(int h)
     return h >= 0 && h < SOUK_METRICS_MAX_SERIES ? atomic_load_explicit(&series[h].value, memory_order_relaxed) : 0;
 }
 
+/* Does series NAME hold milliseconds rendered as seconds (metrics.h)? */
+static bool in_seconds(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 8 && strcmp(name + n - 8, "_seconds") == 0) || (n > 14 && strcmp(name + n - 14, "_seconds_total") == 0);
+}
+
 /* The generic series, grouped by name in order of first registration. */
 static void render_series(souk_buf *out)
 {
@@ -100,10 +109,15 @@ static void render_series(souk_buf *out)
             if (strcmp(series[j].name, series[i].name) != 0)
                 continue;
             long long v = (long long)atomic_load_explicit(&series[j].value, memory_order_relaxed);
-            if (series[j].labels[0])
-                souk_buf_printf(out, "%s{%s} %lld\n", series[j].name, series[j].labels, v);
+            char text[32];
+            if (in_seconds(series[j].name)) /* milliseconds kept, seconds shown */
+                snprintf(text, sizeof text, "%s%lld.%03lld", v < 0 ? "-" : "", llabs(v) / 1000, llabs(v) % 1000);
             else
-                souk_buf_printf(out, "%s %lld\n", series[j].name, v);
+                snprintf(text, sizeof text, "%lld", v);
+            if (series[j].labels[0])
+                souk_buf_printf(out, "%s{%s} %s\n", series[j].name, series[j].labels, text);
+            else
+                souk_buf_printf(out, "%s %s\n", series[j].name, text);
         }
     }
 }

@@ -32,7 +32,10 @@ void souk_metrics_cache(int hit);
 /* ---- generic named series (jobs, events, ...) ----
  * A series is NAME{LABELS} ("souk_jobs", "state=\"queued\""); LABELS may be
  * "" and must already be valid Prometheus label text (the caller escapes).
- * Series of one NAME share one TYPE and HELP line (the first registration's). */
+ * Series of one NAME share one TYPE and HELP line (the first registration's).
+ * Durations are in seconds, Prometheus's base unit: a series whose NAME ends
+ * in "_seconds" or "_seconds_total" holds MILLISECONDS (add and set them in
+ * ms) and is rendered in seconds with three decimals. */
 #define SOUK_METRICS_MAX_SERIES 256
 
 typedef enum souk_metric_type { SOUK_METRIC_COUNTER, SOUK_METRIC_GAUGE } souk_metric_type;

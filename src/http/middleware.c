@@ -23,8 +23,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
+#include "core/cidr.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -415,6 +417,17 @@ static void begin(souk__exchange *x, souk__worker *w, h2o_req_t *r)
     x->req.peer = peer_address(r, a);
     if (!x->req.peer)
         x->req.peer = "unknown";
+    const souk_cidr_list *trusted = x->req.config ? &x->req.config->trusted_proxies : NULL;
+    if (trusted && trusted->n) { /* behind trusted proxies: the client they name (core/cidr.h) */
+        const char *xff = NULL;
+        for (size_t i = 0; i < x->req.nheaders; i++) /* the last one: what the nearest proxy wrote */
+            if (strcasecmp(x->req.headers[i].name, "x-forwarded-for") == 0)
+                xff = x->req.headers[i].value;
+        char client[SOUK_CIDR_TEXT_MAX];
+        const char *c = souk_arena_strdup(a, souk_cidr_client(trusted, x->req.peer, xff, client, sizeof client));
+        if (c)
+            x->req.peer = c;
+    }
     x->req.body = r->entity.base;
     x->req.body_len = r->entity.base ? r->entity.len : 0;
 }

@@ -410,6 +410,8 @@ static void observe(souk__exchange *x)
                             path.len, "status", res->status, "duration_ms", (double)took / 1000.0);
     if (ctx && x->cache_hit)
         json_object_set_new(ctx, "cache", json_true());
+    if (ctx && x->req.peer) /* the shopper's address, behind trusted proxies too (core/cidr.h) */
+        json_object_set_new(ctx, "client", json_string(x->req.peer));
     souk_log(res->status >= 500 ? SOUK_LOG_ERROR : SOUK_LOG_INFO, x->req.request_id, NULL, ctx, "request");
 }
 

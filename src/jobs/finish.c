@@ -29,6 +29,14 @@ int64_t souk__job_backoff_us(int64_t retry_us, int64_t attempts)
     return d / 100000 * (80000 + (int64_t)r) + (d % 100000) * (80000 + (int64_t)r) / 100000;
 }
 
+/* the delay souk_job_defer asked for on this thread; 0 = the default */
+static _Thread_local int64_t defer_us;
+
+void souk_job_defer(int64_t delay_us)
+{
+    defer_us = delay_us < 1000000 ? 1000000 : delay_us > SOUK_JOB_BACKOFF_CAP_US ? SOUK_JOB_BACKOFF_CAP_US : delay_us;
+}
+
 int souk__job_tell(souk_store *db, const char *kind, const char *payload, const souk_job_outcome *o)
 {
     souk__job_kind k;
@@ -76,16 +84,19 @@ int souk__job_finish_tx(souk_store *db, const souk__job *j, int rc, const char *
                               "updated_at = $4, finished_at = $4 "
                               "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
                               SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(j->token), SOUK_I64(j->attempts), SOUK_I64(now)));
-    } else if (rc == SOUK_JOB_INTERRUPTED) {
-        name = "interrupted";
+    } else if (rc == SOUK_JOB_INTERRUPTED || rc == SOUK_JOB_DEFERRED) {
+        name = rc == SOUK_JOB_DEFERRED ? "deferred" : "interrupted";
         o.state = "queued", o.interrupted = true, o.attempts = j->attempts - 1, o.run_at = now;
+        if (rc == SOUK_JOB_DEFERRED)
+            o.run_at = now + (defer_us > 0 ? defer_us : SOUK_JOB_DEFER_US);
+        defer_us = 0;
         o.error = error_text(err, stored);
-        changed = souk_store_update(
-            db,
-            "UPDATE jobs SET state = 'queued', attempts = attempts - 1, last_error = $5, "
-            "run_at = $4, locked_by = NULL, locked_until = NULL, updated_at = $4 "
-            "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
-            SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(j->token), SOUK_I64(j->attempts), SOUK_I64(now), SOUK_TEXT(o.error)));
+        changed = souk_store_update(db,
+                                    "UPDATE jobs SET state = 'queued', attempts = attempts - 1, last_error = $5, "
+                                    "run_at = $6, locked_by = NULL, locked_until = NULL, updated_at = $4 "
+                                    "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
+                                    SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(j->token), SOUK_I64(j->attempts),
+                                              SOUK_I64(now), SOUK_TEXT(o.error), SOUK_I64(o.run_at)));
     } else {
         bool dead = j->attempts >= j->max_attempts;
         name = dead ? "dead" : "failed";
@@ -133,7 +144,9 @@ int souk__job_finish(souk_store *db, const souk__job *j, int rc, const char *err
         if (rc != 0)
             souk_log_warn("jobs: job %lld (%s) attempt %lld/%lld %s%s: %s", (long long)j->id, j->kind,
                           (long long)j->attempts, (long long)j->max_attempts,
-                          rc == SOUK_JOB_INTERRUPTED ? "interrupted" : "failed",
+                          rc == SOUK_JOB_INTERRUPTED ? "interrupted"
+                          : rc == SOUK_JOB_DEFERRED  ? "deferred"
+                                                     : "failed",
                           strcmp(cx.outcome, "dead") == 0 ? ", now dead" : "", err && *err ? err : "-");
     } else if (r == 1) {
         souk_log_warn("jobs: job %lld (%s) outcome dropped: its claim was lost (lease expired?)", (long long)j->id,

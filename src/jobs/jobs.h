@@ -55,6 +55,19 @@ typedef struct souk_res souk_res;
  * stopping, it counts as a failure. */
 #define SOUK_JOB_INTERRUPTED 1
 
+/* What a job function returns when it did not try at all because what it
+ * needs is known to be down (an open circuit breaker, core/breaker.h): the
+ * job goes back to queued, due after the delay last given to
+ * souk_job_defer on this thread (SOUK_JOB_DEFER_US when none), the attempt
+ * is not counted — an outage longer than the retries never makes the job
+ * dead — and the outcome hook sees it as interrupted (nothing attempted). */
+#define SOUK_JOB_DEFERRED 3
+#define SOUK_JOB_DEFER_US (INT64_C(5) * 1000000)
+
+/* From inside a job function about to return SOUK_JOB_DEFERRED: run it
+ * again after DELAY_US (clamped to 1 s .. SOUK_JOB_BACKOFF_CAP_US). */
+void souk_job_defer(int64_t delay_us);
+
 /* What souk_job_keep_alive returns when the running job is no longer this
  * worker's (its lease ran out and another worker claimed it). */
 #define SOUK_JOB_LEASE_LOST 2

@@ -62,7 +62,7 @@ int souk__jobs_run_one(souk_store *db, int64_t now, const char *token)
             running.job = NULL;
             err[sizeof err - 1] = '\0';
             /* an interruption counts as one only when the workers are really stopping */
-            if (rc != 0 && (rc != SOUK_JOB_INTERRUPTED || !souk_jobs_stopping()))
+            if (rc != 0 && rc != SOUK_JOB_DEFERRED && (rc != SOUK_JOB_INTERRUPTED || !souk_jobs_stopping()))
                 rc = -1;
         }
         json_decref(payload);

@@ -49,7 +49,8 @@ int souk__mail_max_attempts(void);
 int souk__mail_format(souk_buf *out, const souk__mail_row *row, const char *from, int64_t now_us);
 
 /* Hands MSG for ROW->to to the relay of S with libcurl. 0 = accepted, SOUK_JOB_INTERRUPTED
- * = aborted because the job workers are stopping, -1 = failed with a description (curl's
+ * = aborted because the job workers are stopping, SOUK_JOB_DEFERRED = not tried, the "smtp"
+ * circuit breaker is open (souk_job_defer was called with its cool-down), -1 = failed with a description (curl's
  * message and the last SMTP reply code) in ERR. */
 int souk__mail_send(const souk__mail_settings *s, const souk__mail_row *row, const souk_buf *msg, char *err,
                     size_t errlen);

@@ -6,6 +6,12 @@
  * password requires STARTTLS, so credentials never cross the network in
  * clear; plain smtp:// uses STARTTLS when offered. A stop of the job
  * workers aborts a transfer in progress through curl's progress callback.
+ *
+ * Deliveries go through the circuit breaker "smtp" (core/breaker.h): a relay
+ * that cannot be reached, times out, or answers 421 or 451 counts as a failure (a
+ * recipient the relay refuses does not: the relay is up); while it is open a
+ * delivery returns SOUK_JOB_DEFERRED without connecting, and its job runs
+ * again once the cool-down is over, its attempts untouched.
  */
 #include "mail/internal.h"
 
@@ -15,6 +21,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/breaker.h"
+#include "core/time.h"
 #include "jobs/jobs.h"
 #include "core/banned.h"
 
@@ -51,8 +59,28 @@ static int progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 }
 
 /* Sends MSG to ROW->to on H (see souk__mail_send). */
+/* Did the transfer fail because of the relay (unreachable, slow, dropping the
+ * connection, or saying it cannot work now: 421 service not available, 451 local
+ * error)? A refused recipient or message (other codes) is the relay's answer. */
+static bool relay_failed(CURLcode rc, long code)
+{
+    if (code == 421 || code == 451)
+        return true;
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_SSL_CONNECT_ERROR: return true;
+    default: return false;
+    }
+}
+
+/* *RELAY_DOWN tells, on a failure, whether the relay is to blame. */
 static int send_on(CURL *h, const souk_mail_config *c, const char *env_from, const souk__mail_row *row,
-                   const souk_buf *msg, char *err, size_t errlen)
+                   const souk_buf *msg, char *err, size_t errlen, bool *relay_down)
 {
     char curl_err[CURL_ERROR_SIZE] = "";
     char rcpt[SOUK_MAIL_TO_MAX + 3];
@@ -102,6 +130,7 @@ static int send_on(CURL *h, const souk_mail_config *c, const char *env_from, con
     curl_slist_free_all(rcpts);
     if (rc == CURLE_OK)
         return 0;
+    *relay_down = relay_failed(rc, code);
     if (rc == CURLE_ABORTED_BY_CALLBACK && souk_jobs_stopping())
         return SOUK_JOB_INTERRUPTED;
     snprintf(err, errlen, "%s%s%s (curl %d, last SMTP reply %ld)", curl_easy_strerror(rc), curl_err[0] ? ": " : "",
@@ -117,12 +146,25 @@ int souk__mail_send(const souk__mail_settings *s, const souk__mail_row *row, con
         snprintf(err, errlen, "curl_global_init failed: %s", curl_easy_strerror(curl_init_result));
         return -1;
     }
+    souk_breaker *b = souk_breaker_named("smtp");
+    int64_t wait_us = 0;
+    if (b && !souk_breaker_allow(b, souk_time_mono_us(), &wait_us)) {
+        souk_job_defer(wait_us);
+        snprintf(err, errlen, "SMTP relay circuit open after repeated failures; deferred for %lld s",
+                 (long long)(wait_us / 1000000));
+        return SOUK_JOB_DEFERRED;
+    }
     CURL *h = curl_easy_init();
     if (!h) {
+        if (b)
+            souk_breaker_record(b, true, souk_time_mono_us()); /* ours, not the relay's */
         snprintf(err, errlen, "curl_easy_init failed");
         return -1;
     }
-    int r = send_on(h, &s->c, s->env_from, row, msg, err, errlen);
+    bool relay_down = false;
+    int r = send_on(h, &s->c, s->env_from, row, msg, err, errlen, &relay_down);
     curl_easy_cleanup(h);
+    if (b)
+        souk_breaker_record(b, r == 0 || !relay_down, souk_time_mono_us());
     return r;
 }

@@ -358,6 +358,18 @@ static int checkout(souk_req *req, souk_res *res, const char *channel)
         souk_problems_add(&res->problems, req->arena, "email", "is required for guest checkouts");
         return souk_res_invalid(res);
     }
+    int retry_s = 0;
+    if (!in_process && souk_payments_refusing(souk_orders_gateway(), &retry_s)) {
+        /* the gateway's breaker is open: refuse before anything is claimed,
+         * placed or reserved, so the key stays unused and the retry starts
+         * afresh (docs/orders.md, "Gateway outages") */
+        char *ra = souk_arena_alloc(req->arena, 16);
+        if (ra)
+            snprintf(ra, 16, "%d", retry_s);
+        res->retry_after = ra ? ra : "5";
+        return souk_res_error(res, SOUK_E_UNAVAILABLE,
+                              "The payment provider is failing; checkout is paused. Retry after the time given.");
+    }
     int64_t deadline = souk_time_now_us() + SOUK_ORDERS_WAIT_US;
     inline_ctx x = {
         .c = &c, .payment_method = in.payment_method, .request_id = req->request_id, .req = req, .res = res};

@@ -47,6 +47,12 @@ static int refund_job(souk_store *db, const json_t *payload, char *err, size_t e
         snprintf(err, errlen, "payload needs refund_id");
         return -1;
     }
+    int wait_s = 0;
+    if (souk_payments_refusing(souk_orders_gateway(), &wait_s)) { /* the gateway's breaker is open */
+        souk_job_defer((int64_t)wait_s * 1000000);
+        snprintf(err, errlen, "payment provider circuit open; refund deferred for %d s", wait_s);
+        return SOUK_JOB_DEFERRED;
+    }
     return souk__refund_execute(db, id, err, errlen);
 }
 

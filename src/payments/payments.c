@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/time.h"
 #include "core/banned.h"
 
 int souk_payments_configure(souk_payment_gateway *g, char *err, size_t errlen)
@@ -55,4 +56,14 @@ const char *souk_pay_status_name(souk_pay_status s)
     case SOUK_PAY_FAILED: return "failed";
     }
     return "failed";
+}
+
+bool souk_payments_refusing(const souk_payment_gateway *g, int *retry_after_s)
+{
+    int64_t wait_us = 0;
+    if (!g->breaker || !souk_breaker_refusing(g->breaker, souk_time_mono_us(), &wait_us))
+        return false;
+    if (retry_after_s)
+        *retry_after_s = (int)(wait_us / 1000000);
+    return true;
 }

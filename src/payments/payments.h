@@ -15,7 +15,10 @@
  * - "stripe" (stripe.c): a Stripe-style HTTP API over HTTPS with libcurl
  *   (PaymentIntents create/confirm, refunds), authenticated with a secret key,
  *   idempotency keys forwarded; webhooks verified with
- *   souk_payments_verify_signature.
+ *   souk_payments_verify_signature. Its calls go through the circuit breaker
+ *   "payments" (core/breaker.h): a network failure, a 5xx or a 429 counts
+ *   as a failure; while the breaker is open a call fails at once with
+ *   "circuit open" (-1, as for an unreachable provider) and nothing is sent.
  * Gateways are plain values: no global state, safe from any thread. The
  * choice between them (souk_payments_configure) is payments.c.
  */
@@ -25,6 +28,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/breaker.h"
 
 typedef enum souk_pay_status {
     SOUK_PAY_REQUIRES_CONFIRMATION, /* created, waiting for a payment method */
@@ -65,6 +70,7 @@ struct souk_payment_gateway {
     char api_base[256];       /* stripe: e.g. https://api.stripe.com */
     char secret_key[256];     /* stripe: sk_… */
     char webhook_secret[256]; /* stripe: whsec_… */
+    souk_breaker *breaker;    /* stripe: the process's "payments" breaker; NULL for the test gateway */
 };
 
 /* Sets up G from the environment: SOUK_PAYMENT_GATEWAY = test (default) |
@@ -86,6 +92,12 @@ void souk_payments_stripe_gateway(souk_payment_gateway *g, const char *api_base,
  * comparison. Returns true only for a valid, fresh signature. */
 bool souk_payments_verify_signature(const char *header, const char *body, size_t body_len, const char *secret,
                                     int64_t now_s, int tolerance_s);
+
+/* True when G's circuit breaker would refuse a call now (the provider
+ * failed repeatedly and the cool-down has not passed), with the seconds to
+ * wait in RETRY_AFTER_S. Takes no half-open probe. Always false for a
+ * gateway without a breaker. */
+bool souk_payments_refusing(const souk_payment_gateway *g, int *retry_after_s);
 
 /* "succeeded", "declined", … */
 const char *souk_pay_status_name(souk_pay_status s);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/time.h"
 #include "core/banned.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -36,7 +37,13 @@ static json_t *post(const souk_payment_gateway *g, const char *path, const char 
                     char *err, size_t errlen)
 {
     pthread_once(&curl_once, curl_init);
+    if (g->breaker && !souk_breaker_allow(g->breaker, souk_time_mono_us(), NULL)) {
+        snprintf(err, errlen, "payment provider circuit open after repeated failures; not called");
+        return NULL;
+    }
     CURL *c = curl_easy_init();
+    if (!c && g->breaker)
+        souk_breaker_record(g->breaker, true, souk_time_mono_us()); /* our failure, not the provider's */
     if (!c) {
         snprintf(err, errlen, "cannot start an HTTP client");
         return NULL;
@@ -66,6 +73,8 @@ static json_t *post(const souk_payment_gateway *g, const char *path, const char 
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
     curl_easy_cleanup(c);
+    if (g->breaker) /* a 4xx with an error is the provider's answer: it is up */
+        souk_breaker_record(g->breaker, rc == CURLE_OK && status < 500 && status != 429, souk_time_mono_us());
     json_t *j = NULL;
     if (rc != CURLE_OK) {
         snprintf(err, errlen, "payment provider unreachable: %s", curl_easy_strerror(rc));
@@ -219,6 +228,7 @@ void souk_payments_stripe_gateway(souk_payment_gateway *g, const char *api_base,
     snprintf(g->api_base, sizeof g->api_base, "%s", api_base);
     snprintf(g->secret_key, sizeof g->secret_key, "%s", secret_key);
     snprintf(g->webhook_secret, sizeof g->webhook_secret, "%s", webhook_secret ? webhook_secret : "");
+    g->breaker = souk_breaker_named("payments");
 }
 
 bool souk_payments_verify_signature(const char *header, const char *body, size_t body_len, const char *secret,

@@ -521,7 +521,7 @@ int souk_rec_service_start(const char *db_dsn, const char *content_version, cons
                                       "snapshots built with models, content similarity, bought-together and trending");
     svc.m_light = souk_metrics_series("souk_rec_snapshots_total", "", SOUK_METRIC_COUNTER,
                                       "snapshots published (also when only stock or the catalog moved)");
-    svc.m_ms = souk_metrics_series("souk_rec_build_milliseconds", "", SOUK_METRIC_GAUGE,
+    svc.m_ms = souk_metrics_series("souk_rec_build_seconds", "", SOUK_METRIC_GAUGE,
                                    "duration of the last model load and rebuild");
     if (pthread_create(&svc.thread, NULL, builder, NULL) != 0) {
         souk_log_error("recommend: cannot start the builder thread");

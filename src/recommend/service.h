@@ -26,7 +26,7 @@
  * SOUK_REC_REFRESH_S; a catalog that keeps changing rebuilds the heavy part at
  * most once per SOUK_REC_CONTENT_GAP_FACTOR times its last cost. In /metrics: souk_rec_ready, souk_rec_model_version,
  * souk_rec_items, souk_rec_model_loads_total, souk_rec_snapshots_total,
- * souk_rec_build_milliseconds. Design: docs/internals/recommend.md.
+ * souk_rec_build_seconds. Design: docs/internals/recommend.md.
  */
 #ifndef SOUK_RECOMMEND_SERVICE_H
 #define SOUK_RECOMMEND_SERVICE_H

@@ -477,9 +477,9 @@ int souk_search_service_start(const souk_search_service_opts *opts)
                                          "search index segments published (a full build or a delta over the base)");
     svc.m_failures = souk_metrics_series("souk_search_build_failures_total", "", SOUK_METRIC_COUNTER,
                                          "search index builds (full, merge or delta) that failed");
-    svc.m_ms = souk_metrics_series("souk_search_build_milliseconds", "", SOUK_METRIC_GAUGE,
+    svc.m_ms = souk_metrics_series("souk_search_build_seconds", "", SOUK_METRIC_GAUGE,
                                    "duration of the last full search index build (the first, or a merge)");
-    svc.m_ms_total = souk_metrics_series("souk_search_build_milliseconds_total", "", SOUK_METRIC_COUNTER,
+    svc.m_ms_total = souk_metrics_series("souk_search_build_seconds_total", "", SOUK_METRIC_COUNTER,
                                          "time spent building search index segments");
     svc.m_delta = souk_metrics_series("souk_search_delta_products", "", SOUK_METRIC_GAUGE,
                                       "products in the served search index's delta segment");
@@ -489,7 +489,7 @@ int souk_search_service_start(const souk_search_service_opts *opts)
                                        "background full builds that became the search index's base");
     svc.m_delta_builds = souk_metrics_series("souk_search_delta_builds_total", "", SOUK_METRIC_COUNTER,
                                              "search index delta segments built and published");
-    svc.m_delta_ms = souk_metrics_series("souk_search_delta_milliseconds", "", SOUK_METRIC_GAUGE,
+    svc.m_delta_ms = souk_metrics_series("souk_search_delta_seconds", "", SOUK_METRIC_GAUGE,
                                          "duration of the last delta build and publish");
     souk_search_engine_init(&svc.engine);
     atomic_store(&svc.stop, false);

@@ -11,8 +11,8 @@
  *   souk_search_index_bytes              bytes it holds
  *   souk_search_rebuilds_total           segments built and published
  *   souk_search_build_failures_total     builds that failed (retried)
- *   souk_search_build_milliseconds       duration of the last build
- *   souk_search_build_milliseconds_total sum of all builds
+ *   souk_search_build_seconds            duration of the last build
+ *   souk_search_build_seconds_total      sum of all builds
  * One service per process.
  */
 #ifndef SOUK_SEARCH_SERVICE_H

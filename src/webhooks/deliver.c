@@ -9,6 +9,12 @@
  * schedule used up, the delivery failed — and the subscription disabled,
  * with a mail to the admins, when it has failed too long (webhooks.h).
  *
+ * Each receiver host has a circuit breaker (core/breaker.h, "webhook:HOST"):
+ * no answer, a 5xx or a 429 counts as a failure; while it is open, the job
+ * is deferred (SOUK_JOB_DEFERRED) without sending or recording an attempt,
+ * so a receiver that is down for a while uses none of its retry schedule
+ * and gets its deliveries once it is back.
+ *
  * The attempt number makes the job idempotent: a job whose attempt is not
  * the delivery's next one (a lease that ran out after the outcome was
  * written, a replay in between) does nothing.
@@ -20,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/breaker.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -216,6 +223,17 @@ static int record_tx(souk_store *db, void *arg)
     return 0;
 }
 
+/* The circuit breaker of T's host ("webhook:HOST"); hosts beyond the
+ * breaker table share "webhook:*". */
+static souk_breaker *host_breaker(const souk_webhooks_target *t)
+{
+    char name[SOUK_BREAKER_NAME_MAX];
+    souk_breaker *b = NULL;
+    if ((size_t)snprintf(name, sizeof name, "webhook:%s", t->url.host) < sizeof name)
+        b = souk_breaker_named(name);
+    return b ? b : souk_breaker_named("webhook:*");
+}
+
 static int deliver_job(souk_store *db, const json_t *payload, char *err, size_t errlen)
 {
     delivery d = {.id = json_integer_value(json_object_get(payload, "delivery")),
@@ -232,6 +250,8 @@ static int deliver_job(souk_store *db, const json_t *payload, char *err, size_t 
     outcome o = {.d = &d, .jitter = randombytes_uniform(1000000) / 1e6};
     souk__webhooks_response res;
     char why[SOUK_WEBHOOKS_ERROR_MAX];
+    souk_breaker *b = NULL;
+    int64_t wait_us = 0;
     if (!d.enabled) {
         o.error = "subscription disabled";
     } else {
@@ -241,6 +261,13 @@ static int deliver_job(souk_store *db, const json_t *payload, char *err, size_t 
         o.res = &res;
         if (souk_webhooks_target_check(d.url, &cfg->allow, true, &target, why, sizeof why) != 0) {
             o.error = why;
+        } else if ((b = host_breaker(&target)) && !souk_breaker_allow(b, souk_time_mono_us(), &wait_us)) {
+            /* the receiver's host failed again and again: this attempt is not
+             * made (nor counted); the job comes back after the cool-down */
+            delivery_release(&d);
+            souk_job_defer(wait_us);
+            snprintf(err, errlen, "circuit open for %s after repeated failures; deferred", target.url.host);
+            return SOUK_JOB_DEFERRED;
         } else {
             char msg_id[SOUK_ID_TEXT_MAX], sig[2 * SOUK_WEBHOOKS_SIGNATURE_MAX];
             souk_id_format(SOUK_PREFIX_WEBHOOK_DELIVERY, d.id, msg_id);
@@ -260,6 +287,10 @@ static int deliver_job(souk_store *db, const json_t *payload, char *err, size_t 
                                              .timeout_ms = cfg->timeout_ms};
                 o.ok = souk__webhooks_send(&rq, &res) == 0;
                 o.error = res.error;
+                /* a 4xx is the receiver's answer: its host is up */
+                if (b)
+                    souk_breaker_record(b, !res.interrupted && res.code > 0 && res.code < 500 && res.code != 429,
+                                        souk_time_mono_us());
                 if (res.interrupted) {
                     delivery_release(&d);
                     snprintf(err, errlen, "interrupted by shutdown");

@@ -92,6 +92,9 @@ describe('webhooks', () => {
         SOUK_WEBHOOKS_ALLOW_TARGETS: '127.0.0.1/32',
         SOUK_WEBHOOKS_RETRY_SCHEDULE: '0.1,0.2,0.2',
         SOUK_WEBHOOKS_DISABLE_AFTER: '2',
+        // every receiver here is one loopback host: its circuit breaker would defer the other
+        // subscriptions' deliveries while one path fails (that is breakers.test.js's subject)
+        SOUK_BREAKER_FAILURES: '1000',
       },
     });
     const p = await must(await admin('POST', '/api/v1/products', {
