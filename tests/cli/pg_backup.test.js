@@ -24,7 +24,11 @@ if (!skip && !base) {
   pgDir = join(tmpdir(), `souk-pgbk-${process.pid}`); // made by pg-test.sh (owned by the server's user when root)
   const r = spawnSync(PG_TEST, ['start', pgDir], { encoding: 'utf8' });
   if (r.status === 0) base = r.stdout.trim();
-  else skip = `no PostgreSQL server could be started (scripts/pg-test.sh: ${r.stderr.trim().split('\n').pop()})`;
+  else {
+    spawnSync(PG_TEST, ['stop', pgDir]);
+    pgDir = null;
+    skip = `no PostgreSQL server could be started (scripts/pg-test.sh: ${r.stderr.trim().split('\n').pop()})`;
+  }
 }
 
 function psql(db, sql) {
