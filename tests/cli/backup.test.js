@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../api/lib/server.js';
 import { token } from '../api/lib/util.js';
@@ -50,6 +50,7 @@ describe('souk backup and restore (SQLite)', { skip: process.env.SOUK_TEST_HTTP_
   });
   after(async () => {
     if (srv && !srv.exited) await srv.stop();
+    if (srv) rmSync(srv.dir, { recursive: true, force: true });
   });
 
   it('backs up while the server serves and takes orders: a consistent, verified copy', async () => {
@@ -131,10 +132,28 @@ describe('souk backup and restore (SQLite)', { skip: process.env.SOUK_TEST_HTTP_
     const again = souk(['restore', '--db', srv.dbPath, fx.copy]);
     assert.equal(again.code, 1);
     assert.match(again.err, /before-restore exists/);
-    srv = await startServer({ dir: srv.dir, adminKey: srv.adminKey });
+    srv = await startServer({ dir: srv.dir, adminKey: srv.adminKey, keepDir: true });
     const served = (await allOrders(srv)).filter((o) => o.email && o.email.startsWith(`${tag}-`));
     assert.equal(served.length, fx.copyOrders);
     await order(5000); // and takes new ones
+  });
+
+  it('migrates a backup made before the latest migration forward', async () => {
+    await srv.stop();
+    // an older souk's backup: the copy without migration 0160 (what it added, dropped again)
+    const older = join(srv.dir, 'older.db');
+    copyFileSync(fx.copy, older);
+    sql(older, 'ALTER TABLE events DROP COLUMN trace_id; ALTER TABLE jobs DROP COLUMN trace_id; DELETE FROM schema_migrations WHERE version = 160');
+    const latest = Number(sql(srv.dbPath, 'SELECT max(version) FROM schema_migrations'));
+    const olderVersion = Number(sql(older, 'SELECT max(version) FROM schema_migrations'));
+    assert.ok(olderVersion < latest);
+    const target = join(srv.dir, 'fresh.db'); // nothing there yet: nothing to keep
+    const r = souk(['restore', '--db', target, older]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`backup schema version ${olderVersion}, now ${latest} \\(1 migrations applied\\)`));
+    assert.doesNotMatch(r.out, /before-restore/);
+    assert.equal(sql(target, "SELECT count(*) FROM pragma_table_info('jobs') WHERE name = 'trace_id'"), '1');
+    assert.equal(Number(sql(target, `SELECT count(*) FROM orders WHERE email LIKE '${tag}-%'`)), fx.copyOrders);
   });
 
   it('on a PostgreSQL DSN, points to pg_dump / pg_restore', () => {
