@@ -51,7 +51,7 @@
  * offered. A header added to a souk_req_header call belongs here when a
  * browser client will send it (tests/api/cors.test.js checks the list). */
 #define CORS_ALLOW_HEADERS                                                                                             \
-    "Authorization, Content-Type, If-None-Match, X-Request-Id, traceparent, Idempotency-Key, X-Cart-Token, "      \
+    "Authorization, Content-Type, If-None-Match, X-Request-Id, traceparent, Idempotency-Key, X-Cart-Token, "           \
     "X-Order-Token"
 #define CORS_MAX_AGE "600"
 

@@ -78,7 +78,8 @@ static int read_candidate(souk_store *db, claim_which which, int64_t now, souk__
 {
     int r = souk_store_one(db, claim_candidate_sql(db, which), SOUK_ARGS(SOUK_I64(now)),
                            SOUK_COLS(SOUK_COL_I64(&j->id), SOUK_COL_DUP(&j->kind), SOUK_COL_DUP(&j->payload),
-                                     SOUK_COL_I64(&j->attempts), SOUK_COL_I64(&j->max_attempts), SOUK_COL_STR(j->trace_id)));
+                                     SOUK_COL_I64(&j->attempts), SOUK_COL_I64(&j->max_attempts),
+                                     SOUK_COL_STR(j->trace_id)));
     if (r < 0)
         souk__job_release(j); /* a column that failed to copy may have left the others */
     return r;

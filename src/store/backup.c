@@ -168,8 +168,8 @@ int souk_store_hold(const char *dsn, char *err, size_t errlen)
     int fd = lock_file(file, LOCK_SH);
     if (fd < 0) {
         if (errno == EWOULDBLOCK)
-            snprintf(err, errlen, "%s is being restored ('souk restore' holds %s.lock); start souk after it",
-                     file, file);
+            snprintf(err, errlen, "%s is being restored ('souk restore' holds %s.lock); start souk after it", file,
+                     file);
         else
             snprintf(err, errlen, "cannot lock %s.lock: %s", file, strerror(errno));
         return -1;
@@ -222,8 +222,7 @@ static bool exists(const char *path)
 }
 
 /* With the exclusive lock held: the swap itself. */
-static int restore_locked(const char *file, const char *backup, souk_store_restore_info *info, char *err,
-                          size_t errlen)
+static int restore_locked(const char *file, const char *backup, souk_store_restore_info *info, char *err, size_t errlen)
 {
     char staged[2 * PATH_MAX_LEN], before[2 * PATH_MAX_LEN], why[1024];
     snprintf(staged, sizeof staged, "%s.restoring", file);

@@ -426,10 +426,10 @@ int souk_store_hold(const char *dsn, char *err, size_t errlen);
 
 /* What souk_store_restore did. */
 typedef struct souk_store_restore_info {
-    int backup_version;   /* the backup's schema version */
-    int version;          /* the restored database's, after migrating */
-    int migrated;         /* migrations applied to bring it forward */
-    bool kept_previous;   /* the replaced database was kept as PATH.before-restore */
+    int backup_version; /* the backup's schema version */
+    int version;        /* the restored database's, after migrating */
+    int migrated;       /* migrations applied to bring it forward */
+    bool kept_previous; /* the replaced database was kept as PATH.before-restore */
 } souk_store_restore_info;
 
 /* Replaces DSN's SQLite database with the backup FILE: refused (-1) while

@@ -53,24 +53,24 @@ static void refuses_malformed_headers(void **state)
     static const char *const bad[] = {
         "",
         "00",
-        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0",    /* 54 characters */
-        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-",  /* version 00 is exactly 55 */
-        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",  /* version 00 is exactly 55 */
-        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",   /* upper-case trace id */
-        "00-4bf92f3577b34da6a3ce929d0e0e4736-00F067AA0BA902B7-01",   /* upper-case parent id */
-        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0A",   /* upper-case flags */
-        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",   /* all-zero trace id */
-        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",   /* all-zero parent id */
-        "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   /* version ff is invalid */
-        "0g-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   /* version not hex */
-        "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   /* separators */
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0",   /* 54 characters */
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-", /* version 00 is exactly 55 */
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x", /* version 00 is exactly 55 */
+        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  /* upper-case trace id */
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00F067AA0BA902B7-01",  /* upper-case parent id */
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0A",  /* upper-case flags */
+        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  /* all-zero trace id */
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  /* all-zero parent id */
+        "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  /* version ff is invalid */
+        "0g-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  /* version not hex */
+        "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  /* separators */
         "00-4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7-01",
         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7_01",
-        "00-4bf92f3577b34da6a3ce929d0e0e473z-00f067aa0ba902b7-01",   /* not hex */
+        "00-4bf92f3577b34da6a3ce929d0e0e473z-00f067aa0ba902b7-01", /* not hex */
         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-g1",
-        " 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  /* shifted by a space */
-        "00-4bf92f3577b34da6a3ce929d0e0e47366-0f067aa0ba902b7-01",   /* a field one too long */
-        "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",  /* later version: '-' must follow */
+        " 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", /* shifted by a space */
+        "00-4bf92f3577b34da6a3ce929d0e0e47366-0f067aa0ba902b7-01",  /* a field one too long */
+        "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x", /* later version: '-' must follow */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         souk_trace t;
@@ -218,8 +218,8 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parses_the_spec_example),   cmocka_unit_test(refuses_malformed_headers),
-        cmocka_unit_test(reads_later_versions),      cmocka_unit_test(begins_continues_or_starts),
+        cmocka_unit_test(parses_the_spec_example),     cmocka_unit_test(refuses_malformed_headers),
+        cmocka_unit_test(reads_later_versions),        cmocka_unit_test(begins_continues_or_starts),
         cmocka_unit_test(children_and_resumed_traces), cmocka_unit_test(current_trace_and_outgoing),
         cmocka_unit_test(log_lines_carry_the_ids),
     };
