@@ -6,7 +6,9 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "app/cli.h"
 #include "core/time.h"
@@ -96,6 +98,12 @@ int souk_cmd_backup(int argc, char **argv)
         print_pg_procedure(cfg.db_dsn, false);
         return SOUK_EXIT_FAIL;
     }
+    struct stat a, b; /* the rename at the end would put the copy over the live database */
+    if (stat(file, &a) == 0 && stat(souk_store_file(cfg.db_dsn), &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino) {
+        fprintf(stderr, "souk: %s is the database itself; back it up to another file\n", file);
+        return SOUK_EXIT_USAGE;
+    }
     souk_store *db;
     char err[1200];
     if (souk_store_open_existing(&db, cfg.db_dsn, err, sizeof err) < 0) {
@@ -139,5 +147,16 @@ int souk_cmd_restore(int argc, char **argv)
            info.backup_version, info.version, info.migrated);
     if (info.kept_previous)
         printf("the replaced database is kept as %s.before-restore\n", path);
+    /* the signing keys in the backup are sealed with the key-encryption key
+     * of the database it was made from (docs/auth.md) */
+    char keyfile[4200];
+    struct stat st;
+    const char *kek = getenv("SOUK_KEY_ENCRYPTION_KEY"), *kf = getenv("SOUK_KEY_FILE");
+    if (!(kek && *kek) && !(kf && *kf) && souk_cli_default_key_file(cfg.db_dsn, keyfile, sizeof keyfile) &&
+        stat(keyfile, &st) != 0)
+        fprintf(stderr,
+                "souk: note: there is no key file at %s: copy there the key file of the database the backup was "
+                "made from (or set SOUK_KEY_FILE), or souk will refuse to open its signing keys\n",
+                keyfile);
     return SOUK_EXIT_OK;
 }

@@ -82,6 +82,9 @@ describe('souk backup and restore (SQLite)', { skip: process.env.SOUK_TEST_HTTP_
     assert.equal(v.code, 0, v.err);
     assert.match(v.out, /audit log intact: \d+ entries/);
     fx.copy = copy;
+    const self = souk(['backup', '--db', srv.dbPath, srv.dbPath]);
+    assert.equal(self.code, 2, 'a backup over the live database is refused');
+    assert.match(self.err, /is the database itself/);
     fx.copyOrders = Number(sql(copy, `SELECT count(*) FROM orders WHERE email LIKE '${tag}-%'`));
   });
 
@@ -152,6 +155,7 @@ describe('souk backup and restore (SQLite)', { skip: process.env.SOUK_TEST_HTTP_
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`backup schema version ${olderVersion}, now ${latest} \\(1 migrations applied\\)`));
     assert.doesNotMatch(r.out, /before-restore/);
+    assert.match(r.err, /no key file at .*fresh\.db\.key/, 'says the signing keys need the old key file');
     assert.equal(sql(target, "SELECT count(*) FROM pragma_table_info('jobs') WHERE name = 'trace_id'"), '1');
     assert.equal(Number(sql(target, `SELECT count(*) FROM orders WHERE email LIKE '${tag}-%'`)), fx.copyOrders);
   });
