@@ -41,6 +41,15 @@ int souk_cmd_user(int argc, char **argv);
 int souk_cmd_keys(int argc, char **argv);
 int souk_cmd_routes(int argc, char **argv);
 
+/* `souk backup [--db DSN] FILE` and `souk restore [--db DSN] FILE`
+ * (cmd_backup.c): a checked online copy of a SQLite database, and putting
+ * one back while nothing serves the database (store.h "backup and
+ * restore"). 0 on success; 1 when it failed or was refused (the reason
+ * printed), and on PostgreSQL, after printing the pg_dump / pg_restore
+ * procedure; 2 for usage errors. ARGV[0] is the command's name. */
+int souk_cmd_backup(int argc, char **argv);
+int souk_cmd_restore(int argc, char **argv);
+
 /* `souk audit verify [--db DSN] [--anchor SEQ:HASH]` and `souk audit head`
  * (cmd_audit.c; DSN defaults to SOUK_DB / ./souk.db). verify prints "audit
  * log intact: N entries" and returns 0, or "audit log broken at entry SEQ:

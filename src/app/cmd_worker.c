@@ -211,6 +211,11 @@ int souk_cmd_worker(int argc, char **argv)
     }
     if (souk_cli_payments() < 0 || souk_background_mail_config() < 0 || souk_anchor_configure() < 0)
         return SOUK_EXIT_USAGE;
+    char held[1200]; /* this process serves the database: 'souk restore' refuses while it runs */
+    if (souk_store_hold(cfg.db_dsn, held, sizeof held) < 0) {
+        fprintf(stderr, "souk: %s\n", held);
+        return SOUK_EXIT_FAIL;
+    }
     souk_store *db = souk_cli_open_db(cfg.db_dsn); /* creates and migrates */
     if (!db)
         return SOUK_EXIT_FAIL;

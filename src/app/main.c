@@ -89,6 +89,8 @@ static const souk_command commands[] = {
      "harmless. Then restart every souk process with the new key. See docs/auth.md.\n",
      souk_cmd_keys},
     {"audit", "verify the audit log's hash chain", NULL, souk_cmd_audit},
+    {"backup", "copy a SQLite database while souk serves it (checked)", NULL, souk_cmd_backup},
+    {"restore", "replace a SQLite database with a backup (souk stopped)", NULL, souk_cmd_restore},
     {"worker", "run job workers, the scheduler and the event dispatcher", souk_worker_usage, souk_cmd_worker},
     {"search", "search the catalog as shoppers will (builds the index)", NULL, souk_cmd_search},
     {"reindex", "rebuild the search index (running servers follow)", NULL, souk_cmd_reindex},

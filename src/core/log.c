@@ -10,6 +10,7 @@
 
 #include "core/buf.h"
 #include "core/time.h"
+#include "core/trace.h"
 #include "core/banned.h"
 
 static _Atomic int min_level = SOUK_LOG_INFO;
@@ -47,6 +48,12 @@ void souk_log(souk_log_level lvl, const char *request_id, const char *user_id, j
     if (request_id) {
         souk_buf_adds(&b, ",\"request_id\":");
         souk_buf_add_json_string(&b, request_id, strlen(request_id));
+    }
+    const souk_trace *trace = souk_trace_current();
+    if (trace) { /* the request or job this thread works for */
+        char tid[SOUK_TRACE_ID_HEX + 1], sid[SOUK_SPAN_ID_HEX + 1];
+        souk_trace_hex(trace, tid, sid);
+        souk_buf_printf(&b, ",\"trace_id\":\"%s\",\"span_id\":\"%s\"", tid, sid);
     }
     if (user_id) {
         souk_buf_adds(&b, ",\"user_id\":");

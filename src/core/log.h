@@ -1,6 +1,8 @@
 /*
  * log.h — structured JSON logs, one object per line on stderr:
- *   {"timestamp","level","service":"souk","request_id","user_id","message","context":{...}}
+ *   {"timestamp","level","service":"souk","request_id","trace_id","span_id","user_id","message","context":{...}}
+ * trace_id and span_id are those of the calling thread's current trace
+ * (core/trace.h: the request or job it works for), absent when it has none.
  * Writes are line-atomic (one write(2) per record).
  */
 #ifndef SOUK_LOG_H

@@ -34,6 +34,7 @@
 #include "core/metrics.h"
 #include "core/time.h"
 #include "core/worker.h"
+#include "core/trace.h"
 #include "core/banned.h"
 
 #define BACKOFF_BASE_US (INT64_C(250) * 1000)
@@ -115,9 +116,14 @@ int souk_event_emit_text_tx(souk_store *db, const char *type, const char *aggreg
         souk_log_error("events: %s not written: %s", type_ok(type) ? type : "event", why);
         return SOUK_DB_HARD;
     }
-    int r = souk_store_exec(db, "INSERT INTO events (type, aggregate_id, payload, created_at) VALUES ($1, $2, $3, $4)",
-                            SOUK_ARGS(SOUK_TEXT(type), SOUK_TEXT(aggregate_id ? aggregate_id : ""),
-                                      SOUK_TEXTN(payload, len), SOUK_I64(souk_time_now_us())));
+    char trace_id[SOUK_TRACE_ID_HEX + 1]; /* the trace of the request or job writing it */
+    const souk_trace *trace = souk_trace_current();
+    if (trace)
+        souk_trace_hex(trace, trace_id, NULL);
+    int r = souk_store_exec(
+        db, "INSERT INTO events (type, aggregate_id, payload, created_at, trace_id) VALUES ($1, $2, $3, $4, $5)",
+        SOUK_ARGS(SOUK_TEXT(type), SOUK_TEXT(aggregate_id ? aggregate_id : ""), SOUK_TEXTN(payload, len),
+                  SOUK_I64(souk_time_now_us()), SOUK_TEXT(trace ? trace_id : NULL)));
     return r < 0 ? r : 0;
 }
 
@@ -192,6 +198,7 @@ void souk__events_reset(void)
 typedef struct event_row {
     int64_t id;
     char *type, *aggregate, *payload;
+    char trace_id[33]; /* of the request or job that wrote it, or "" */
 } event_row;
 
 static void rows_release(event_row *rows, int n)
@@ -246,7 +253,7 @@ static int dispatch_batch(souk_store *db, subscriber *s, int64_t now, bool *more
     if (cursor < 0)
         return (int)cursor;
     souk_stmt *st = souk_store_query(db,
-                                     "SELECT id, type, aggregate_id, payload FROM events WHERE id > $1 "
+                                     "SELECT id, type, aggregate_id, payload, trace_id FROM events WHERE id > $1 "
                                      "ORDER BY id LIMIT $2",
                                      SOUK_ARGS(SOUK_I64(cursor), SOUK_I64(SOUK_EVENT_BATCH)));
     event_row rows[SOUK_EVENT_BATCH];
@@ -255,7 +262,7 @@ static int dispatch_batch(souk_store *db, subscriber *s, int64_t now, bool *more
         event_row *e = &rows[n];
         memset(e, 0, sizeof *e);
         r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&e->id), SOUK_COL_DUP(&e->type), SOUK_COL_DUP(&e->aggregate),
-                                         SOUK_COL_DUP(&e->payload)));
+                                         SOUK_COL_DUP(&e->payload), SOUK_COL_STR(e->trace_id)));
         if (r != SOUK_DB_ROW)
             break;
         n++;
@@ -281,7 +288,11 @@ static int dispatch_batch(souk_store *db, subscriber *s, int64_t now, bool *more
                 json_decref(payload);
                 payload = json_object();
             }
+            souk_trace trace; /* the subscriber works for the trace that wrote the event */
+            souk_trace_resume(&trace, e->trace_id);
+            souk_trace_set_current(&trace);
             int rc = s->fn(db, e->type, e->aggregate, payload, e->id, s->ctx);
+            souk_trace_set_current(NULL);
             json_decref(payload);
             souk_store_idle(db); /* a handler must not leave a snapshot open */
             if (rc != 0) {

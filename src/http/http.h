@@ -23,6 +23,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/query.h"
+#include "core/trace.h"
 #include "store/store.h"
 
 typedef enum souk_method {
@@ -68,6 +69,7 @@ typedef struct souk_req {
     const char *params[SOUK_ROUTE_MAX_PARAMS]; /* {name} segments of the route, in order */
     size_t nparams;
     const char *request_id;
+    souk_trace trace; /* W3C trace context: the caller's traceparent continued, or a new trace */
     const char *peer; /* client address, e.g. "127.0.0.1" */
     souk_principal principal;
     const souk_header *headers; /* copied request headers */

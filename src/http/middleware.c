@@ -44,6 +44,7 @@
  *   Content-Type      application/json bodies are not safelisted
  *   If-None-Match     revalidation against an ETag (respond.c)
  *   X-Request-Id      the caller's own request id (step_request_id)
+ *   traceparent       W3C trace context (step_request_id)
  *   Idempotency-Key   checkout retries (orders/checkout.c)
  *   X-Cart-Token      guest carts (cart/api.c, orders/checkout.c)
  *   X-Order-Token     guest orders (orders/api_read.c)
@@ -52,7 +53,8 @@
  * offered. A header added to a souk_req_header call belongs here when a
  * browser client will send it (tests/api/cors.test.js checks the list). */
 #define CORS_ALLOW_HEADERS                                                                                             \
-    "Authorization, Content-Type, If-None-Match, X-Request-Id, Idempotency-Key, X-Cart-Token, X-Order-Token"
+    "Authorization, Content-Type, If-None-Match, X-Request-Id, traceparent, Idempotency-Key, X-Cart-Token, "           \
+    "X-Order-Token"
 #define CORS_MAX_AGE "600"
 
 void souk__http_copy_headers(souk__exchange *x, souk_arena *a)
@@ -109,6 +111,17 @@ static souk__step step_request_id(souk__exchange *x)
         rid = souk_arena_strdup(req->arena, souk_id_format("req", souk_id_next(), idbuf));
     }
     req->request_id = rid ? rid : "req_unknown";
+    /* W3C trace context: one valid traceparent is continued; a malformed
+     * one, or several (the spec treats them as invalid), starts a new trace */
+    const char *tp = NULL;
+    size_t ntp = 0;
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (strcmp(req->headers[i].name, "traceparent") == 0) {
+            tp = req->headers[i].value;
+            ntp++;
+        }
+    souk_trace_begin(&req->trace, ntp == 1 ? tp : NULL, ntp == 1 ? strlen(tp) : 0);
+    souk_trace_set_current(&req->trace);
     return SOUK__STEP_CONTINUE;
 }
 
@@ -460,5 +473,6 @@ int souk__http_handle(souk__worker *w, h2o_req_t *r)
         souk__http_end(&x);
     }
     souk_arena_reset(&w->arena);
+    souk_trace_set_current(NULL);
     return 0;
 }

@@ -97,10 +97,12 @@ static void *pool_main(void *arg)
             souk_res_error(&x->res, SOUK_E_UNAVAILABLE, NULL);
         } else {
             x->req.store = db;
+            souk_trace_set_current(&x->req.trace);
             if (!x->audit_only && x->route->handler(&x->req, &x->res) != 0 && !x->res.err)
                 souk_res_error(&x->res, SOUK_E_INTERNAL, NULL);
             souk_store_idle(db);
             souk__http_run_hook(x, db); /* its own transaction, after the handler's */
+            souk_trace_set_current(NULL);
         }
         h2o_multithread_send_message(&x->w->done_receiver, &x->msg);
     }
@@ -151,6 +153,7 @@ void souk__pool_on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *me
         h2o_multithread_message_t *m = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
         h2o_linklist_unlink(&m->link);
         souk__exchange *x = (souk__exchange *)m;
+        souk_trace_set_current(&x->req.trace);
         if (!x->orphaned) {
             x->guard->x = NULL;
             x->req.store = x->w->db;
@@ -158,6 +161,7 @@ void souk__pool_on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *me
         } /* else the client left; the hook ran where the handler did */
         souk__http_end(x);
         souk__http_detached_free(x);
+        souk_trace_set_current(NULL);
     }
 }
 

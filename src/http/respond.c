@@ -274,6 +274,8 @@ static void send_response(souk__exchange *x)
     r->res.status = res->status;
     r->res.reason = reason_phrase(res->status);
     souk__http_add_header(r, "x-request-id", x->req.request_id);
+    char tp[SOUK_TRACEPARENT_LEN + 1]; /* the trace this answer belongs to, naming the server's span */
+    souk__http_add_header(r, "traceparent", souk_trace_format(&x->req.trace, tp));
     ADD_STATIC_HEADER(r, "x-content-type-options", "nosniff");
     ADD_STATIC_HEADER(r, "referrer-policy", "no-referrer");
     ADD_STATIC_HEADER(r, "x-frame-options", "DENY");

@@ -36,10 +36,12 @@ static void run_write(souk_store *db, void *arg)
     if (atomic_load(&abandoned))
         return;
     x->req.store = db;
+    souk_trace_set_current(&x->req.trace);
     if (!x->audit_only && x->route->handler(&x->req, &x->res) != 0 && !x->res.err)
         souk_res_error(&x->res, SOUK_E_INTERNAL, NULL);
     souk_store_idle(db);
     souk__http_run_hook(x, db);
+    souk_trace_set_current(NULL);
 }
 
 static void write_done(void *arg, int status)
@@ -50,6 +52,7 @@ static void write_done(void *arg, int status)
         return;
     }
     if (status < 0) { /* nothing of it was kept: the client may retry */
+        souk_trace_set_current(&x->req.trace);
         souk_log(SOUK_LOG_WARN, x->req.request_id, NULL, NULL, "write request not committed (group failed)");
         json_decref(x->res.json);
         x->res.json = NULL;
@@ -57,6 +60,7 @@ static void write_done(void *arg, int status)
         souk_problems_init(&x->res.problems);
         x->res.retry_after = "1";
         souk_res_error(&x->res, SOUK_E_UNAVAILABLE, "The change could not be saved; retry in a second.");
+        souk_trace_set_current(NULL);
     }
     h2o_multithread_send_message(&x->w->done_receiver, &x->msg);
 }

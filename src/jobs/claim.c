@@ -18,6 +18,7 @@
 #include "core/bug.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "core/trace.h"
 #include "core/banned.h"
 
 #define RECLAIM_DEAD_MAX 20 /* lease-expired jobs sent to dead within one claim */
@@ -35,20 +36,20 @@
  * serialization failure and is retried, which test_store_contract's
  * test_claim_once shows — but then claimers that picked one row all retry
  * but one; SKIP LOCKED sends each to the next row at once). Both forms read
- * the columns id, kind, payload, attempts, max_attempts. */
+ * the columns id, kind, payload, attempts, max_attempts, trace_id. */
 typedef enum { CLAIM_EXPIRED, CLAIM_DUE } claim_which;
 static const char *claim_candidate_sql(souk_store *db, claim_which which)
 {
     bool pg = strcmp(souk_store_backend(db), "postgres") == 0;
     if (which == CLAIM_EXPIRED)
-        return pg ? "SELECT id, kind, payload, attempts, max_attempts FROM jobs "
+        return pg ? "SELECT id, kind, payload, attempts, max_attempts, trace_id FROM jobs "
                     "WHERE state = 'running' AND locked_until < $1 ORDER BY locked_until, id LIMIT 1 "
                     "FOR UPDATE SKIP LOCKED"
-                  : "SELECT id, kind, payload, attempts, max_attempts FROM jobs "
+                  : "SELECT id, kind, payload, attempts, max_attempts, trace_id FROM jobs "
                     "WHERE state = 'running' AND locked_until < $1 ORDER BY locked_until, id LIMIT 1";
-    return pg ? "SELECT id, kind, payload, attempts, max_attempts FROM jobs "
+    return pg ? "SELECT id, kind, payload, attempts, max_attempts, trace_id FROM jobs "
                 "WHERE state = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
-              : "SELECT id, kind, payload, attempts, max_attempts FROM jobs "
+              : "SELECT id, kind, payload, attempts, max_attempts, trace_id FROM jobs "
                 "WHERE state = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1";
 }
 /* ---- claiming ------------------------------------------------------------ */
@@ -77,7 +78,8 @@ static int read_candidate(souk_store *db, claim_which which, int64_t now, souk__
 {
     int r = souk_store_one(db, claim_candidate_sql(db, which), SOUK_ARGS(SOUK_I64(now)),
                            SOUK_COLS(SOUK_COL_I64(&j->id), SOUK_COL_DUP(&j->kind), SOUK_COL_DUP(&j->payload),
-                                     SOUK_COL_I64(&j->attempts), SOUK_COL_I64(&j->max_attempts)));
+                                     SOUK_COL_I64(&j->attempts), SOUK_COL_I64(&j->max_attempts),
+                                     SOUK_COL_STR(j->trace_id)));
     if (r < 0)
         souk__job_release(j); /* a column that failed to copy may have left the others */
     return r;
@@ -111,6 +113,9 @@ static int run_in_claim(souk_store *db, claim_ctx *cx, souk_job_tx_fn fn)
     int r = souk_store_exec(db, "SAVEPOINT souk_job", NULL);
     if (r < 0)
         return r;
+    souk_trace trace; /* the trace that queued it, continued; else one of its own */
+    souk_trace_resume(&trace, j->trace_id);
+    souk_trace_set_current(&trace);
     json_t *payload = json_loads(j->payload, JSON_REJECT_DUPLICATES, NULL);
     if (!json_is_object(payload)) {
         snprintf(cx->err, sizeof cx->err, "payload is not a JSON object");
@@ -120,6 +125,7 @@ static int run_in_claim(souk_store *db, claim_ctx *cx, souk_job_tx_fn fn)
         cx->err[sizeof cx->err - 1] = '\0';
     }
     json_decref(payload);
+    souk_trace_set_current(NULL);
     if (cx->rc != 0 && (r = souk_store_exec(db, "ROLLBACK TO SAVEPOINT souk_job", NULL)) < 0)
         return r;
     if ((r = souk_store_exec(db, "RELEASE SAVEPOINT souk_job", NULL)) < 0)

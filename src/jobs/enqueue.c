@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "core/json.h"
+#include "core/trace.h"
 #include "core/banned.h"
 
 int souk_job_enqueue_tx(souk_store *db, const char *kind, json_t *payload, int64_t run_at_us, const char *dedupe_key)
@@ -51,11 +52,17 @@ int souk_job_enqueue_tx(souk_store *db, const char *kind, json_t *payload, int64
     souk__job_kind k = {.max_attempts = SOUK_JOB_DEFAULT_MAX_ATTEMPTS};
     souk__jobs_kind_get(kind, &k);
     int64_t now = souk_time_now_us();
+    /* the trace of the request or job queueing it, for its run to continue */
+    char trace_id[SOUK_TRACE_ID_HEX + 1];
+    const souk_trace *trace = souk_trace_current();
+    if (trace)
+        souk_trace_hex(trace, trace_id, NULL);
     r = souk_store_exec(db,
                         "INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, dedupe_key, "
-                        "created_at, updated_at) VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $7, $7)",
+                        "created_at, updated_at, trace_id) VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $7, $7, $8)",
                         SOUK_ARGS(SOUK_I64(souk_id_next()), SOUK_TEXT(kind), SOUK_TEXT(text), SOUK_I64(k.max_attempts),
-                                  SOUK_I64(run_at_us ? run_at_us : now), SOUK_TEXT(dedupe_key), SOUK_I64(now)));
+                                  SOUK_I64(run_at_us ? run_at_us : now), SOUK_TEXT(dedupe_key), SOUK_I64(now),
+                                  SOUK_TEXT(trace ? trace_id : NULL)));
     free(text);
     return r < 0 ? r : 0;
 }

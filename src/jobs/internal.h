@@ -48,7 +48,8 @@ typedef struct souk__job {
     int64_t attempts; /* including the one just claimed */
     int64_t max_attempts;
     char *kind, *payload;
-    char token[96]; /* locked_by written by the claim */
+    char token[96];    /* locked_by written by the claim */
+    char trace_id[33]; /* the W3C trace id of whoever queued it, or "" */
 } souk__job;
 
 void souk__job_release(souk__job *j);

@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "core/time.h"
+#include "core/trace.h"
 #include "core/banned.h"
 
 /* The job this thread is running (between claim and outcome), for
@@ -56,6 +57,9 @@ int souk__jobs_run_one(souk_store *db, int64_t now, const char *token)
         if (!json_is_object(payload)) {
             snprintf(err, sizeof err, "payload is not a JSON object");
         } else {
+            souk_trace trace; /* the trace that queued it, continued; else one of its own */
+            souk_trace_resume(&trace, j.trace_id);
+            souk_trace_set_current(&trace);
             running.job = &j;
             running.leased_at = now; /* the claim set locked_until = NOW + the lease */
             rc = k.fn(db, payload, err, sizeof err);
@@ -75,5 +79,6 @@ int souk__jobs_run_one(souk_store *db, int64_t now, const char *token)
         souk_log_error("jobs: cannot record the outcome of job %lld: %s (it will run again after its lease)",
                        (long long)j.id, souk_store_errmsg(db));
     souk__job_release(&j);
+    souk_trace_set_current(NULL);
     return r < 0 ? r : 1;
 }

@@ -107,6 +107,10 @@ static int deliver_job(souk_store *db, const json_t *payload, char *err, size_t 
         snprintf(err, errlen, "delivered, but the outbox could not be updated: %s", souk_store_errmsg(db));
         return -1;
     }
+    /* SMTP has no standard trace header: the delivery is logged instead,
+     * with the trace id of the job run (that of the request that queued the
+     * mail) on the line */
+    souk_log(SOUK_LOG_INFO, NULL, NULL, json_pack("{s:s}", "mail_id", idbuf), "mail: delivered to the relay");
     return 0;
 }
 

@@ -18,6 +18,7 @@
 
 #include "core/buf.h"
 #include "core/time.h"
+#include "core/trace.h"
 #include "core/banned.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -55,6 +56,14 @@ static json_t *post(const souk_payment_gateway *g, const char *path, const char 
     if (idempotency_key) {
         snprintf(idem, sizeof idem, "Idempotency-Key: %s", idempotency_key);
         headers = curl_slist_append(headers, idem);
+    }
+    /* W3C trace context: a child span of the request or job paying */
+    char tp[SOUK_TRACEPARENT_LEN + 1], h_tp[SOUK_TRACEPARENT_LEN + 16];
+    if (souk_trace_outgoing(tp)) {
+        snprintf(h_tp, sizeof h_tp, "traceparent: %s", tp);
+        struct curl_slist *n = curl_slist_append(headers, h_tp);
+        if (n)
+            headers = n;
     }
     souk_buf body;
     souk_buf_init(&body, 1 << 20);

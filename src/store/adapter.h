@@ -134,6 +134,12 @@ struct souk_store_ops {
     int (*checkpoint)(souk_store *db);
     /* Optional: see souk_store_wait_change. */
     int (*wait_change)(souk_store *db, int timeout_ms);
+    /* Optional (a database in one file): copies a consistent snapshot of
+     * DB into a new database file PATH (see souk_store_backup; the port
+     * fsyncs, renames and checks it). 0, or an error class (errmsg set). */
+    int (*backup)(souk_store *db, const char *path, souk_store_progress progress, void *ctx);
+    /* Optional: see souk_store_check. */
+    int (*check)(souk_store *db, char *why, size_t whylen);
 };
 
 /* The adapters linked into this binary (store.c lists them). */

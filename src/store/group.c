@@ -43,6 +43,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/trace.h"
 #include "store/adapter.h"
 #include "core/banned.h"
 
@@ -64,6 +65,8 @@ typedef struct item {
     void *ctx;
     int result;
     bool finished;       /* ITEM_TX: the submitter may go on */
+    bool traced;         /* ITEM_TX: the submitter works for TRACE (core/trace.h) */
+    souk_trace trace;    /*   which the committer takes on while it runs FN */
     pthread_cond_t cond; /* ITEM_TX */
 } item;
 
@@ -109,7 +112,11 @@ static void run_item(souk_store_group *g, item *it)
 {
     souk_store *db = g->db;
     if (it->kind == ITEM_TX) {
+        /* what FN logs, and the events and jobs it writes, belong to the
+         * submitter's request or job */
+        souk_trace_set_current(it->traced ? &it->trace : NULL);
         it->result = it->flat ? it->fn(db, it->ctx) : souk__store_savepoint_tx(db, it->fn, it->ctx);
+        souk_trace_set_current(NULL);
     } else {
         it->work(db, it->ctx);
         souk_store_idle(db);
@@ -422,6 +429,11 @@ int souk__store_group_tx(souk_store *db, int (*fn)(souk_store *db, void *ctx), v
     int r = SOUK_DB_HARD;
     for (int attempt = 0; attempt < GROUP_TX_ATTEMPTS; attempt++) {
         item it = {.kind = ITEM_TX, .fn = fn, .flat = flat, .ctx = ctx};
+        const souk_trace *trace = souk_trace_current();
+        if (trace) {
+            it.traced = true;
+            it.trace = *trace;
+        }
         pthread_cond_init(&it.cond, NULL);
         pthread_mutex_lock(&g->lock);
         if (g->stop) {

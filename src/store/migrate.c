@@ -22,6 +22,17 @@ int souk_store_schema_version(souk_store *db)
     return r == SOUK_DB_ROW ? (int)v : -1;
 }
 
+int souk_store_migrations_latest(const souk_store *db)
+{
+    int latest = 0;
+    for (size_t i = 0; i < *db->ops->migration_count; i++) {
+        int v = atoi(db->ops->migrations[i].name);
+        if (v > latest)
+            latest = v;
+    }
+    return latest;
+}
+
 typedef struct migration {
     const souk_embedded_file *file;
     int version;

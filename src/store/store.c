@@ -54,6 +54,15 @@ static const adapter_entry *choose(const char *dsn, const char **target)
     return NULL;
 }
 
+const char *souk_store_file(const char *dsn)
+{
+    const char *target = NULL;
+    const adapter_entry *a = choose(dsn, &target);
+    if (!a || a->ops != &souk__store_sqlite || !*target || strcmp(target, ":memory:") == 0)
+        return NULL;
+    return target;
+}
+
 static int open_dsn(souk_store **out, const char *dsn, bool create, char *err, size_t errlen)
 {
     const char *target = NULL;

@@ -388,4 +388,61 @@ int souk_store_wait_change(souk_store *db, int timeout_ms);
  * shortly). */
 int souk_store_scrub(souk_store *db);
 
+/* ---- backup and restore (backup.c) ----
+ * SQLite only: a PostgreSQL database is backed up with pg_dump and restored
+ * with pg_restore (docs/deploy.md); there these answer -1 saying so. */
+
+/* Called as a backup or restore goes on: DONE of TOTAL units (pages). */
+typedef void (*souk_store_progress)(void *ctx, int64_t done, int64_t total);
+
+/* The file path of DSN's SQLite database (pointing into DSN), or NULL when
+ * DSN names another adapter or ":memory:". */
+const char *souk_store_file(const char *dsn);
+
+/* Writes a consistent snapshot of DB's database to PATH while other
+ * connections and processes go on writing: SQLite's online backup API, a
+ * few hundred pages per step, inside one read transaction of DB (so the
+ * copy is the database as of the start, with every write committed
+ * before it), into PATH.tmp, which is fsynced and renamed to PATH (and the
+ * directory fsynced). Then the copy is opened and checked: PRAGMA
+ * integrity_check, and *VERSION gets its schema version. PROGRESS (may be
+ * NULL) is called after each step. Returns 0, or -1 with the reason in ERR
+ * (PATH.tmp removed; PATH untouched unless the check of the renamed copy
+ * failed, which ERR says). DB must not be in a transaction. */
+int souk_store_backup(souk_store *db, const char *path, souk_store_progress progress, void *ctx, int *version,
+                      char *err, size_t errlen);
+
+/* Runs SQLite's PRAGMA integrity_check on DB: 0 when it says ok, 1 with
+ * its first complaint in WHY, or a negative souk_db_status (the file is not
+ * a database, or cannot be read). */
+int souk_store_check(souk_store *db, char *why, size_t whylen);
+
+/* Declares that this process serves DSN's database (souk serve, souk
+ * worker), until it exits: a shared lock (flock) on the file PATH.lock
+ * beside it, which souk_store_restore takes exclusively. 0 (also for a
+ * DSN that names no file), or -1 with the reason in ERR when a restore
+ * holds it. */
+int souk_store_hold(const char *dsn, char *err, size_t errlen);
+
+/* What souk_store_restore did. */
+typedef struct souk_store_restore_info {
+    int backup_version; /* the backup's schema version */
+    int version;        /* the restored database's, after migrating */
+    int migrated;       /* migrations applied to bring it forward */
+    bool kept_previous; /* the replaced database was kept as PATH.before-restore */
+} souk_store_restore_info;
+
+/* Replaces DSN's SQLite database with the backup FILE: refused (-1) while
+ * any process holds the database (souk_store_hold), when FILE is not an
+ * intact SQLite database (integrity_check on a copy of it), or when its
+ * schema version is newer than this binary's migrations. The current
+ * database (checkpointed first) is renamed to PATH.before-restore (refused
+ * when that exists: move it away first), the checked copy takes its place,
+ * and pending migrations run. Returns 0 with INFO filled, or -1 with the
+ * reason in ERR (nothing replaced). */
+int souk_store_restore(const char *dsn, const char *file, souk_store_restore_info *info, char *err, size_t errlen);
+
+/* The highest migration version this binary has for DB's adapter. */
+int souk_store_migrations_latest(const souk_store *db);
+
 #endif

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "jobs/jobs.h"
+#include "core/trace.h"
 #include "core/banned.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -108,9 +109,16 @@ int souk__webhooks_send(const souk__webhooks_request *req, souk__webhooks_respon
     snprintf(h_id, sizeof h_id, "webhook-id: %s", req->msg_id);
     snprintf(h_ts, sizeof h_ts, "webhook-timestamp: %lld", (long long)req->timestamp);
     snprintf(h_sig, sizeof h_sig, "webhook-signature: %s", req->signature);
+    /* W3C trace context: a child span of the job run, which continues the
+     * trace of the request whose event this delivers */
+    char tp[SOUK_TRACEPARENT_LEN + 1], h_tp[SOUK_TRACEPARENT_LEN + 16] = "";
+    if (souk_trace_outgoing(tp))
+        snprintf(h_tp, sizeof h_tp, "traceparent: %s", tp);
     const char *fixed[] = {
-        "Content-Type: application/json", "User-Agent: souk-webhooks/1", "Expect:", h_id, h_ts, h_sig};
+        "Content-Type: application/json", "User-Agent: souk-webhooks/1", "Expect:", h_id, h_ts, h_sig, h_tp};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        if (!fixed[i][0])
+            continue;
         struct curl_slist *n = curl_slist_append(headers, fixed[i]);
         if (n)
             headers = n;

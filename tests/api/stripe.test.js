@@ -81,6 +81,27 @@ describe('checkout with the Stripe-style gateway', () => {
     if (stub) await stub.stop();
   });
 
+  it('calls the gateway with a child traceparent of the checkout request (W3C trace context)', async () => {
+    const g = await guestCart(srv, [[fx.v, 1]]);
+    const trace = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    const parent = '1122334455667788';
+    const calls = stub.requests.length;
+    const r = await checkout(srv, g, { body: { email: email('traced'), shipping_address: ADDRESS }, headers: { traceparent: `00-${trace}-${parent}-01` } });
+    must(r, 201);
+    const mine = /^00-[0-9a-f]{32}-([0-9a-f]{16})-01$/.exec(r.headers.get('traceparent'))[1];
+    const made = stub.requests.slice(calls);
+    assert.ok(made.length >= 1);
+    const spans = new Set();
+    for (const req of made) {
+      const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(req.headers.traceparent || '');
+      assert.ok(m, `${req.path}: traceparent ${req.headers.traceparent}`);
+      assert.equal(m[1], trace, 'the checkout request\'s trace');
+      assert.ok(m[2] !== parent && m[2] !== mine, 'a span of its own');
+      spans.add(m[2]);
+    }
+    assert.equal(spans.size, made.length, 'each call its own span');
+  });
+
   it('checkout without a payment method: 201 pending_payment with the intent and its client secret', async () => {
     const g = await guestCart(srv, [[fx.v, 2]]);
     const before = await stockOf(srv, fx.v);

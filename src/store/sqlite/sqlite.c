@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "store/adapter.h"
+#include "store/sqlite/internal.h"
 #include "core/banned.h"
 
 typedef struct sq_stmt {
@@ -123,6 +124,11 @@ static souk_store *sq_open(const char *path, bool create, char *err, size_t errl
         return NULL;
     }
     return &c->base;
+}
+
+sqlite3 *souk__sqlite_handle(souk_store *db)
+{
+    return CONN(db)->db;
 }
 
 static void sq_close(souk_store *db)
@@ -357,4 +363,6 @@ const souk_store_ops souk__store_sqlite = {
     .scrub = sq_scrub,
     .defer_checkpoints = sq_defer_checkpoints,
     .checkpoint = sq_checkpoint,
+    .backup = souk__sqlite_backup,
+    .check = souk__sqlite_check,
 };
