@@ -99,10 +99,12 @@ static bool returned(const cust_day *days, size_t lo, size_t end, int32_t d, int
  * product's purchases (on days up to C − H, so that the H days after are
  * seen) after which the buyer ordered again within H days; OWN[k] the
  * share of K's own such orders followed by another within H. Both are
- * shrunk towards the overall share. Only days up to C are read: no label
+ * shrunk towards the overall share; DAYS[k] K's distinct days with an order
+ * (whatever the order of the lines). Only days up to C are read: no label
  * of the window after C leaks in. 0, or -1 out of memory. */
 static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
-                        souk__analytics_amounts *am, int32_t c, int32_t h, double *product, double *own)
+                        souk__analytics_amounts *am, int32_t c, int32_t h, double *product, double *own,
+                        int64_t *ndays)
 {
     size_t nc = s->customers ? s->customers : 1, np = s->products ? s->products : 1, nd = 0, cap = 1024;
     cust_day *days = malloc(cap * sizeof *days);
@@ -131,8 +133,11 @@ static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap
         days[nd++] = (cust_day){k, d};
     }
     qsort(days, nd, sizeof *days, cmp_cust_day);
-    for (size_t i = 0; i < nd; i++)
+    memset(ndays, 0, nc * sizeof *ndays);
+    for (size_t i = 0; i < nd; i++) {
         start[days[i].customer + 1]++;
+        ndays[days[i].customer] += i == 0 || days[i].customer != days[i - 1].customer || days[i].day != days[i - 1].day;
+    }
     for (size_t k = 0; k < nc; k++)
         start[k + 1] += start[k];
     double all = 0, back = 0;
@@ -293,7 +298,7 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
     double *prate = malloc(nc * sizeof *prate), *orate = malloc(nc * sizeof *orate);
     uint8_t *after = calloc(nc, 1);
     int64_t *distinct = malloc(nc * sizeof *distinct), *refunded = malloc(nc * sizeof *refunded);
-    int64_t *ndays = calloc(nc, sizeof *ndays);
+    int64_t *ndays = malloc(nc * sizeof *ndays);
     double *expect = malloc(nc * sizeof *expect);
     lastord = malloc(nc * sizeof *lastord);
     *out = NULL;
@@ -302,8 +307,8 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
     int64_t amount;
     if (!first || !last || !orders || !recent || !money || !after || !lastord || !r30 || !prev || !months || !prevday ||
         !money90 || !units || !nlines || !decay30 || !decay120 || !prate || !orate || !distinct || !refunded ||
-        !ndays || !expect ||
-        breadth(f, s, m, am, c, distinct, refunded) < 0 || return_rates(f, s, m, am, c, h, prate, orate) < 0)
+        !ndays || !expect || breadth(f, s, m, am, c, distinct, refunded) < 0 ||
+        return_rates(f, s, m, am, c, h, prate, orate, ndays) < 0)
         goto done;
     for (size_t i = 0; i < nc; i++) {
         first[i] = INT32_MAX;
@@ -322,8 +327,6 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
             continue;
         }
         int32_t before = last[k]; /* the latest purchase day before this line */
-        if (d > before)            /* lines come in time order: a new day with a purchase */
-            ndays[k]++;
         if (d < first[k])
             first[k] = d;
         if (d > last[k])
