@@ -15,7 +15,9 @@
  * baskets — log(1 + units per order), log(1 + value per order), log(lines
  * per order); orders weighted by exp(−age / 30) and exp(−age / 120); and
  * two return rates from days up to C only (return_rates): of their
- * products' buyers and of themselves.
+ * products' buyers and of themselves; and log(1 + the days with a purchase
+ * BG/NBD expects of them in (C, C + H]), the lifetime-value model
+ * (clv_model.c) fitted at C on the customers known by then.
  * The label at C is 1 when they bought nothing in (C, C + H]. Time split,
  * T the query's `to`: validation fits at T − 3H and judges at T − 2H
  * (labels up to T − H), which picks the trees' settings and the model;
@@ -103,8 +105,7 @@ static bool returned(const cust_day *days, size_t lo, size_t end, int32_t d, int
  * (whatever the order of the lines). Only days up to C are read: no label
  * of the window after C leaks in. 0, or -1 out of memory. */
 static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
-                        souk__analytics_amounts *am, int32_t c, int32_t h, double *product, double *own,
-                        int64_t *ndays)
+                        souk__analytics_amounts *am, int32_t c, int32_t h, double *product, double *own, int64_t *ndays)
 {
     size_t nc = s->customers ? s->customers : 1, np = s->products ? s->products : 1, nd = 0, cap = 1024;
     cust_day *days = malloc(cap * sizeof *days);
