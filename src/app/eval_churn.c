@@ -33,9 +33,9 @@ static const char usage[] =
     "when they buy nothing in the HORIZON days after it (default 90). Both models (gradient-boosted\n"
     "trees, logistic regression) are validated (fitted at CUTOFF - 2*HORIZON, judged at CUTOFF -\n"
     "HORIZON: the trees' settings are chosen there), then trained at CUTOFF - HORIZON and measured at\n"
-    "CUTOFF: prints both AUCs, the model the report serves (the better on validation) and its AUC,\n"
-    "the customers and churn rate of the test set, and the regression's weights. The file must cover\n"
-    "HORIZON days past CUTOFF.\n";
+    "CUTOFF: prints both AUCs and their average's, the model the report serves (the best of the three\n"
+    "on validation) and its AUC, the customers and churn rate of the test set, and the regression's\n"
+    "weights. The file must cover HORIZON days past CUTOFF.\n";
 
 static int col_of(souk_csv *r, const char *name)
 {
