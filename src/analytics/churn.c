@@ -15,7 +15,9 @@
  * baskets — log(1 + units per order), log(1 + value per order), log(lines
  * per order); orders weighted by exp(−age / 30) and exp(−age / 120); and
  * two return rates from days up to C only (return_rates): of their
- * products' buyers and of themselves.
+ * products' buyers and of themselves; and log(1 + the days with a purchase
+ * BG/NBD expects of them in (C, C + H]), the lifetime-value model
+ * (clv_model.c) fitted at C on the customers known by then.
  * The label at C is 1 when they bought nothing in (C, C + H]. Time split,
  * T the query's `to`: validation fits at T − 3H and judges at T − 2H
  * (labels up to T − H), which picks the trees' settings and the model;
@@ -32,7 +34,7 @@
 #include "core/id.h"
 #include "core/banned.h"
 
-#define NF 22 /* features */
+#define NF 23 /* features */
 
 static const char *const feature_names[NF] = {"log_recency_days",
                                               "log_orders",
@@ -55,7 +57,8 @@ static const char *const feature_names[NF] = {"log_recency_days",
                                               "products_return_rate",
                                               "own_return_rate",
                                               "log_distinct_products",
-                                              "refund_share"};
+                                              "refund_share",
+                                              "bgnbd_log_expected_purchases"};
 
 typedef struct point {
     int32_t customer;
@@ -98,10 +101,11 @@ static bool returned(const cust_day *days, size_t lo, size_t end, int32_t d, int
  * product's purchases (on days up to C − H, so that the H days after are
  * seen) after which the buyer ordered again within H days; OWN[k] the
  * share of K's own such orders followed by another within H. Both are
- * shrunk towards the overall share. Only days up to C are read: no label
+ * shrunk towards the overall share; DAYS[k] K's distinct days with an order
+ * (whatever the order of the lines). Only days up to C are read: no label
  * of the window after C leaks in. 0, or -1 out of memory. */
 static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
-                        souk__analytics_amounts *am, int32_t c, int32_t h, double *product, double *own)
+                        souk__analytics_amounts *am, int32_t c, int32_t h, double *product, double *own, int64_t *ndays)
 {
     size_t nc = s->customers ? s->customers : 1, np = s->products ? s->products : 1, nd = 0, cap = 1024;
     cust_day *days = malloc(cap * sizeof *days);
@@ -130,8 +134,11 @@ static int return_rates(const souk_analytics_facts *f, const souk_analytics_snap
         days[nd++] = (cust_day){k, d};
     }
     qsort(days, nd, sizeof *days, cmp_cust_day);
-    for (size_t i = 0; i < nd; i++)
+    memset(ndays, 0, nc * sizeof *ndays);
+    for (size_t i = 0; i < nd; i++) {
         start[days[i].customer + 1]++;
+        ndays[days[i].customer] += i == 0 || days[i].customer != days[i - 1].customer || days[i].day != days[i - 1].day;
+    }
     for (size_t k = 0; k < nc; k++)
         start[k + 1] += start[k];
     double all = 0, back = 0;
@@ -235,6 +242,46 @@ static int breadth(const souk_analytics_facts *f, const souk_analytics_snap *s, 
     return 0;
 }
 
+#define BGNBD_FIT_MAX 2000 /* customers BG/NBD is fitted on, per cutoff: four parameters */
+
+/* What BG/NBD (clv_model.c) expects of each customer K with a purchase by
+ * day C — FIRST[k] and LAST[k] their first and last purchase days, DAYS[k]
+ * their days with a purchase, all up to C: the model fitted at C on (an
+ * evenly strided sample of) those customers alone, so that no day after C
+ * is read, and EXPECT[k] their expected days with a purchase in (C, C + H].
+ * 0 for everyone when it cannot be fitted (a constant, which neither model
+ * can use). 0, or -1 out of memory. */
+static int expected_purchases(const int32_t *first, const int32_t *last, const int64_t *days, size_t nc, int32_t c,
+                              int32_t h, double *expect)
+{
+    souk_analytics_clv_customer *cc = malloc((nc ? nc : 1) * sizeof *cc), *sample = NULL;
+    size_t n = 0, ns = 0;
+    if (!cc)
+        return -1;
+    for (size_t k = 0; k < nc; k++) {
+        expect[k] = 0;
+        if (days[k] > 0)
+            cc[n++] = (souk_analytics_clv_customer){.customer = (int32_t)k,
+                                                    .x = (double)(days[k] - 1),
+                                                    .tx = (double)(last[k] - first[k]),
+                                                    .T = (double)(c - first[k])};
+    }
+    sample = souk__analytics_clv_sample(cc, n, BGNBD_FIT_MAX, &ns);
+    if (!sample) {
+        free(cc);
+        return -1;
+    }
+    souk_analytics_bgnbd bg;
+    if (souk_analytics_bgnbd_fit(sample, ns, &bg) == 0)
+        for (size_t i = 0; i < n; i++) {
+            double e = souk_analytics_bgnbd_expected(&bg, cc[i].x, cc[i].tx, cc[i].T, h);
+            expect[cc[i].customer] = isfinite(e) && e > 0 ? e : 0;
+        }
+    free(sample);
+    free(cc);
+    return 0;
+}
+
 /* The customers with a purchase up to day C (within the filter) as points
  * into *OUT (N); labels from (C, C + H]. 0, or -1 out of memory. */
 static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s, const souk_analytics_match *m,
@@ -252,6 +299,8 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
     double *prate = malloc(nc * sizeof *prate), *orate = malloc(nc * sizeof *orate);
     uint8_t *after = calloc(nc, 1);
     int64_t *distinct = malloc(nc * sizeof *distinct), *refunded = malloc(nc * sizeof *refunded);
+    int64_t *ndays = malloc(nc * sizeof *ndays);
+    double *expect = malloc(nc * sizeof *expect);
     lastord = malloc(nc * sizeof *lastord);
     *out = NULL;
     *n = 0;
@@ -259,7 +308,8 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
     int64_t amount;
     if (!first || !last || !orders || !recent || !money || !after || !lastord || !r30 || !prev || !months || !prevday ||
         !money90 || !units || !nlines || !decay30 || !decay120 || !prate || !orate || !distinct || !refunded ||
-        breadth(f, s, m, am, c, distinct, refunded) < 0 || return_rates(f, s, m, am, c, h, prate, orate) < 0)
+        !ndays || !expect || breadth(f, s, m, am, c, distinct, refunded) < 0 ||
+        return_rates(f, s, m, am, c, h, prate, orate, ndays) < 0)
         goto done;
     for (size_t i = 0; i < nc; i++) {
         first[i] = INT32_MAX;
@@ -304,6 +354,8 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
                 months[k] |= (uint16_t)(1u << ((c - d) / 30));
         }
     }
+    if (expected_purchases(first, last, ndays, s->customers, c, h, expect) < 0)
+        goto done;
     size_t cnt = 0;
     for (size_t k = 0; k < s->customers; k++)
         cnt += orders[k] > 0;
@@ -338,6 +390,7 @@ static int points_at(const souk_analytics_facts *f, const souk_analytics_snap *s
         q->x[19] = orate[k];
         q->x[20] = log1p((double)distinct[k]);
         q->x[21] = money[k] > 0 ? fmin(1.0, (double)refunded[k] / (double)money[k]) : 0;
+        q->x[22] = log1p(expect[k]);
         q->label = !after[k];
         q->score = 0;
     }
@@ -364,6 +417,8 @@ done:
     free(after);
     free(distinct);
     free(refunded);
+    free(ndays);
+    free(expect);
     return rc;
 }
 

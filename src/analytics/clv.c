@@ -114,6 +114,19 @@ int souk_analytics_clv_summary(const souk_analytics_facts *f, const souk_analyti
     return 0;
 }
 
+souk_analytics_clv_customer *souk__analytics_clv_sample(const souk_analytics_clv_customer *c, size_t n, size_t max,
+                                                        size_t *ns)
+{
+    size_t stride = max && n > max ? (n + max - 1) / max : 1;
+    souk_analytics_clv_customer *out = malloc((n / stride + 1) * sizeof *out);
+    *ns = 0;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i += stride)
+        out[(*ns)++] = c[i];
+    return out;
+}
+
 static int by_value(const void *a, const void *b)
 {
     const double *x = a, *y = b; /* [value, index] */
@@ -135,13 +148,11 @@ json_t *souk_analytics_clv(const souk_analytics_facts *f, const souk_analytics_q
     json_t *out = NULL;
     if (souk_analytics_clv_summary(f, q, q->to, &c, &n) < 0)
         return NULL;
-    size_t stride = n > SAMPLE_MAX ? (n + SAMPLE_MAX - 1) / SAMPLE_MAX : 1, ns = 0;
-    sample = malloc((n / stride + 1) * sizeof *sample);
+    size_t ns = 0;
+    sample = souk__analytics_clv_sample(c, n, SAMPLE_MAX, &ns);
     order = malloc((n ? n : 1) * 2 * sizeof *order);
     if (!sample || !order)
         goto done;
-    for (size_t i = 0; i < n; i += stride)
-        sample[ns++] = c[i];
     souk_analytics_bgnbd bg;
     souk_analytics_gg gg;
     bool has_bg = souk_analytics_bgnbd_fit(sample, ns, &bg) == 0, has_gg = souk_analytics_gg_fit(sample, ns, &gg) == 0;

@@ -9,6 +9,7 @@
 #include "analytics/analytics.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "forecast/forecast.h"
@@ -23,22 +24,92 @@ static double lbeta(double a, double b)
     return lgamma(a) + lgamma(b) - lgamma(a + b);
 }
 
-double souk_analytics_bgnbd_ll(const souk_analytics_bgnbd *m, double x, double tx, double T)
+/* The parts of a customer's log-likelihood that depend on X alone (and the
+ * parameters): the first term of FHL's (6) and the two Beta ratios. */
+typedef struct ll_terms {
+    double a1, b2, b3;
+} ll_terms;
+
+static ll_terms terms_of(const souk_analytics_bgnbd *m, double x)
 {
     double r = m->r, al = m->alpha, a = m->a, b = m->b;
-    double a1 = lgamma(r + x) - lgamma(r) + r * log(al);
-    double a2 = lbeta(a, b + x) - lbeta(a, b) - (r + x) * log(al + T);
-    if (x <= 0)
-        return a1 + a2;
-    double a3 = lbeta(a + 1, b + x - 1) - lbeta(a, b) - (r + x) * log(al + tx);
-    double hi = a2 > a3 ? a2 : a3;
-    return a1 + hi + log(exp(a2 - hi) + exp(a3 - hi));
+    ll_terms t = {lgamma(r + x) - lgamma(r) + r * log(al), lbeta(a, b + x) - lbeta(a, b), 0};
+    if (x > 0)
+        t.b3 = lbeta(a + 1, b + x - 1) - lbeta(a, b);
+    return t;
 }
 
+static double ll_with(const souk_analytics_bgnbd *m, const ll_terms *t, double x, double tx, double T)
+{
+    double r = m->r, al = m->alpha;
+    double a2 = t->b2 - (r + x) * log(al + T);
+    if (x <= 0)
+        return t->a1 + a2;
+    double a3 = t->b3 - (r + x) * log(al + tx);
+    double hi = a2 > a3 ? a2 : a3;
+    return t->a1 + hi + log(exp(a2 - hi) + exp(a3 - hi));
+}
+
+double souk_analytics_bgnbd_ll(const souk_analytics_bgnbd *m, double x, double tx, double T)
+{
+    ll_terms t = terms_of(m, x);
+    return ll_with(m, &t, x, tx, T);
+}
+
+/* What the objectives read: the customers and, for BG/NBD when memory
+ * allowed, their distinct X values (XS, NX of them), each customer's index
+ * among them (XI) and room for those values' terms (TERMS): the lgamma work
+ * done once per distinct X instead of once per customer. */
 typedef struct fit_ctx {
     const souk_analytics_clv_customer *c;
     size_t n;
+    double *xs;
+    size_t nx;
+    size_t *xi;
+    ll_terms *terms;
 } fit_ctx;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sets up FC's distinct X values; without memory FC is left without them. */
+static void distinct_x(fit_ctx *fc)
+{
+    size_t n = fc->n ? fc->n : 1;
+    fc->xs = malloc(n * sizeof *fc->xs);
+    fc->xi = malloc(n * sizeof *fc->xi);
+    fc->terms = malloc(n * sizeof *fc->terms);
+    fc->nx = 0;
+    if (!fc->xs || !fc->xi || !fc->terms) {
+        free(fc->xs);
+        free(fc->xi);
+        free(fc->terms);
+        fc->xs = NULL;
+        fc->xi = NULL;
+        fc->terms = NULL;
+        return;
+    }
+    for (size_t i = 0; i < fc->n; i++)
+        fc->xs[i] = fc->c[i].x;
+    qsort(fc->xs, fc->n, sizeof *fc->xs, cmp_double);
+    for (size_t i = 0; i < fc->n; i++)
+        if (fc->nx == 0 || fc->xs[i] != fc->xs[fc->nx - 1])
+            fc->xs[fc->nx++] = fc->xs[i];
+    for (size_t i = 0; i < fc->n; i++) {
+        size_t lo = 0, hi = fc->nx; /* the first distinct value >= x: x itself */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (fc->xs[mid] < fc->c[i].x)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        fc->xi[i] = lo;
+    }
+}
 
 static double bgnbd_obj(const double *th, void *arg)
 {
@@ -48,8 +119,15 @@ static double bgnbd_obj(const double *th, void *arg)
             return INFINITY;
     souk_analytics_bgnbd m = {exp(th[0]), exp(th[1]), exp(th[2]), exp(th[3]), 0, 0};
     double ll = 0;
-    for (size_t i = 0; i < fc->n; i++)
-        ll += souk_analytics_bgnbd_ll(&m, fc->c[i].x, fc->c[i].tx, fc->c[i].T);
+    if (fc->terms) {
+        for (size_t j = 0; j < fc->nx; j++)
+            fc->terms[j] = terms_of(&m, fc->xs[j]);
+        for (size_t i = 0; i < fc->n; i++)
+            ll += ll_with(&m, &fc->terms[fc->xi[i]], fc->c[i].x, fc->c[i].tx, fc->c[i].T);
+    } else {
+        for (size_t i = 0; i < fc->n; i++)
+            ll += souk_analytics_bgnbd_ll(&m, fc->c[i].x, fc->c[i].tx, fc->c[i].T);
+    }
     return isfinite(ll) ? -ll / (double)fc->n : INFINITY;
 }
 
@@ -86,8 +164,12 @@ int souk_analytics_bgnbd_fit(const souk_analytics_clv_customer *c, size_t n, sou
     mx /= (double)n;
     mT /= (double)n;
     double th[4] = {0, log(fmax(mT, 1) / (mx + 1)), 0, 0};
-    fit_ctx fc = {c, n};
+    fit_ctx fc = {.c = c, .n = n};
+    distinct_x(&fc);
     double v = minimise(bgnbd_obj, &fc, th, 4, &out->evals);
+    free(fc.xs);
+    free(fc.xi);
+    free(fc.terms);
     if (!isfinite(v))
         return -1;
     out->r = exp(th[0]);
@@ -164,7 +246,7 @@ int souk_analytics_gg_fit(const souk_analytics_clv_customer *c, size_t n, souk_a
         return -1;
     mean /= (double)k;
     double th[3] = {log(2.0), log(3.0), log(fmax(mean, 1e-6))}; /* p = 2, q = 3: p gamma / (q - 1) = the mean */
-    fit_ctx fc = {c, n};
+    fit_ctx fc = {.c = c, .n = n};
     double v = minimise(gg_obj, &fc, th, 3, &out->evals);
     if (!isfinite(v))
         return -1;

@@ -191,6 +191,12 @@ typedef struct souk__analytics_anomaly {
 int souk__analytics_anomalies(const souk_analytics_facts *f, const souk_analytics_snap *s, int cur, int32_t end,
                               souk__analytics_anomaly **out, size_t *n);
 
+/* Every stride-th customer of C[0..N), the stride the least that leaves at
+ * most MAX of them (all when MAX is 0), into a malloc'd array of *NS — what
+ * BG/NBD and Gamma-Gamma are fitted on (clv.c). NULL out of memory. */
+souk_analytics_clv_customer *souk__analytics_clv_sample(const souk_analytics_clv_customer *c, size_t n, size_t max,
+                                                        size_t *ns);
+
 /* ---- the churn models (logit.c, gbdt.c) ---- */
 
 #define SOUK_ANALYTICS_LOGIT_FEATURES_MAX 24
