@@ -135,14 +135,18 @@ souk_err souk_loyalty_runs_in(souk_store *db, const char *currency, bool *runs);
 souk_err souk_loyalty_earn_tx(souk_store *db, int64_t user, int64_t order, const char *currency,
                               const souk_loyalty_line *lines, size_t n, int64_t now);
 
-/* Inside the transaction that refunds money of ORDER: REFUNDED of TOTAL is
- * now refunded in all, so the order keeps floor(earned × (TOTAL −
- * REFUNDED) / TOTAL) of what it earned; the rest not taken back yet is
- * taken — from its pending points first, then the available balance, and
- * what the balance does not hold is recorded as debt (never below zero).
- * DEDUPE names the refund (once per refund). SOUK_OK or the database error. */
-souk_err souk_loyalty_clawback_tx(souk_store *db, int64_t order, int64_t refunded, int64_t total, const char *dedupe,
-                                  const char *actor, int64_t now);
+/* Inside the transaction that refunds money of ORDER (of TOTAL): RETURNED is
+ * what has been refunded in all for returned lines, OTHER what has been
+ * refunded in all otherwise. Points were earned on the goods G (the earn
+ * entry's amount), so the goods refunded are RETURNED plus what OTHER
+ * passes the order's shipping and tax (TOTAL − G), at most G, and the order
+ * keeps floor(earned × (G − goods refunded) / G) of what it earned; the
+ * rest not taken back yet is taken — from its pending points first, then
+ * the available balance, and what the balance does not hold is recorded as
+ * debt (never below zero). DEDUPE names the refund (once per refund).
+ * SOUK_OK or the database error. */
+souk_err souk_loyalty_clawback_tx(souk_store *db, int64_t order, int64_t returned, int64_t other, int64_t total,
+                                  const char *dedupe, const char *actor, int64_t now);
 
 /* ---- the jobs ---- */
 

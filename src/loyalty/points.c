@@ -180,7 +180,7 @@ souk_err souk_loyalty_earn_tx(souk_store *db, int64_t user, int64_t order, const
 
 /* What the ledger says of ORDER's earning. */
 typedef struct order_points {
-    int64_t user, earned, taken, pending, available_at;
+    int64_t user, earned, goods, taken, pending, available_at; /* goods: what the earn entry was earned on */
     bool released;
 } order_points;
 
@@ -190,27 +190,33 @@ static souk_err order_points_read(souk_store *db, int64_t order, order_points *p
     int r = souk_store_one(db,
                            "SELECT coalesce(max(user_id), 0), "
                            "coalesce(sum(CASE WHEN kind = 'earn' THEN pending ELSE 0 END), 0), "
+                           "coalesce(sum(CASE WHEN kind = 'earn' THEN amount ELSE 0 END), 0), "
                            "coalesce(sum(CASE WHEN kind = 'clawback' THEN debt - points - pending ELSE 0 END), 0), "
                            "coalesce(sum(pending), 0), coalesce(max(available_at), 0), "
                            "coalesce(sum(CASE WHEN kind = 'release' THEN 1 ELSE 0 END), 0) "
                            "FROM loyalty_ledger WHERE order_id = $1",
                            SOUK_ARGS(SOUK_I64(order)),
-                           SOUK_COLS(SOUK_COL_I64(&p->user), SOUK_COL_I64(&p->earned), SOUK_COL_I64(&p->taken),
+                           SOUK_COLS(SOUK_COL_I64(&p->user), SOUK_COL_I64(&p->earned), SOUK_COL_I64(&p->goods),
+                                     SOUK_COL_I64(&p->taken),
                                      SOUK_COL_I64(&p->pending), SOUK_COL_I64(&p->available_at),
                                      SOUK_COL_BOOL(&p->released)));
     return r == SOUK_DB_ROW ? SOUK_OK : r == SOUK_DB_DONE ? SOUK_E_INTERNAL : souk_store_dberr(r);
 }
 
-souk_err souk_loyalty_clawback_tx(souk_store *db, int64_t order, int64_t refunded, int64_t total, const char *dedupe,
-                                  const char *actor, int64_t now)
+souk_err souk_loyalty_clawback_tx(souk_store *db, int64_t order, int64_t returned, int64_t other, int64_t total,
+                                  const char *dedupe, const char *actor, int64_t now)
 {
     order_points p;
     souk_err e = order_points_read(db, order, &p);
-    if (e || p.earned <= 0 || total <= 0)
+    if (e || p.earned <= 0 || p.goods <= 0)
         return e;
-    if (refunded > total)
-        refunded = total;
-    int64_t keep = (int64_t)(((souk_wide)p.earned * (total - refunded)) / total);
+    /* the goods refunded: the returns' value, and of the other refunds what
+     * passes the order's shipping and tax (total − goods) */
+    int64_t rest_of_order = total > p.goods ? total - p.goods : 0;
+    int64_t goods = returned + (other > rest_of_order ? other - rest_of_order : 0);
+    if (goods > p.goods)
+        goods = p.goods;
+    int64_t keep = (int64_t)(((souk_wide)p.earned * (p.goods - goods)) / p.goods);
     int64_t take = p.earned - keep - p.taken;
     if (take <= 0)
         return SOUK_OK;

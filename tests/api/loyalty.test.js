@@ -202,24 +202,52 @@ describe('loyalty points', () => {
     let acct = consistent(await mine(ann));
     assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 49, 76]);
     assert.deepEqual(acct.entries[0].kind, 'clawback');
-    // B (pending 49) refunded by half: floor(49 × 2695/5390) = 24 kept, 25 taken from pending
+    // B (pending 49, earned on goods 49.00 of 53.90 with tax) refunded by half: the refund pays the
+    // 4.90 tax back first, so 22.05 of goods: floor(49 × 26.95/49.00) = 26 kept, 23 taken from pending
     must(await admin(srv, 'POST', `/api/v1/orders/${fx.orderB.id}/refunds`, { amount: 2695, reason: 'half' }), 201);
     acct = consistent(await mine(ann));
-    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 24, 76]);
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 26, 76]);
     // B's release pays the debt first
     await releaseAll(ann);
     acct = consistent(await mine(ann));
-    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 0, 52]);
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 0, 50]);
     assert.equal(acct.entries[0].kind, 'debt_payment');
     // an admin credit pays the rest of it; a debit past the balance is refused
     must(await admin(srv, 'POST', `/api/v1/admin/users/${ann.user.id}/loyalty/adjustments`, { points: 60, reason: 'goodwill' }), 201);
     acct = consistent(await mine(ann));
-    assert.deepEqual([acct.available, acct.pending, acct.debt], [8, 0, 0]);
-    expectError(await admin(srv, 'POST', `/api/v1/admin/users/${ann.user.id}/loyalty/adjustments`, { points: -9, reason: 'too much' }), 422, 'VALIDATION_ERROR', 'points');
-    const after = must(await admin(srv, 'POST', `/api/v1/admin/users/${ann.user.id}/loyalty/adjustments`, { points: -8, reason: 'correction' }), 201);
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [10, 0, 0]);
+    expectError(await admin(srv, 'POST', `/api/v1/admin/users/${ann.user.id}/loyalty/adjustments`, { points: -11, reason: 'too much' }), 422, 'VALIDATION_ERROR', 'points');
+    const after = must(await admin(srv, 'POST', `/api/v1/admin/users/${ann.user.id}/loyalty/adjustments`, { points: -10, reason: 'correction' }), 201);
     assert.deepEqual([after.available, after.debt], [0, 0]);
-    assert.deepEqual([after.entries[0].kind, after.entries[0].points, after.entries[0].reason], ['adjust', -8, 'correction']);
+    assert.deepEqual([after.entries[0].kind, after.entries[0].points, after.entries[0].reason], ['adjust', -10, 'correction']);
     consistent(await mine(ann));
+  });
+
+  it('refunds count the goods only: a shipping refund takes nothing, returning every line takes all', async () => {
+    const cy = await register(srv);
+    const ship = must(await admin(srv, 'POST', '/api/v1/admin/shipping-methods',
+      { code: `ly-${token()}`.slice(0, 32), name: 'Loyalty post', currency: 'USD', amount: 1000 }), 201);
+    await fill(cy, fx.v100);
+    must(await api(srv, 'PATCH', '/api/v1/carts/current', { key: cy.access, body: { shipping_method: ship.code, region: 'US-NY' } }), 200);
+    const o = must(await pay(cy), 201);
+    assert.ok(o.totals.total.amount > 11000, JSON.stringify(o.totals)); // goods 100.00, shipping 10.00, tax
+    let acct = consistent(await mine(cy));
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 100, 0]);
+    // the shipping refunded alone: no goods came back
+    must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/refunds`, { amount: 1000, reason: 'late delivery' }), 201);
+    acct = consistent(await mine(cy));
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 100, 0], 'a shipping refund takes no points');
+    // every line returned and refunded: nothing is kept
+    for (const step of ['fulfil', 'ship', 'deliver'])
+      must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/${step}`, step === 'ship' ? { carrier: 'UPS', tracking: `1Z${token()}` } : undefined), 200);
+    const r = must(await api(srv, 'POST', `/api/v1/orders/${o.id}/returns`, { key: cy.access, body: { lines: [{ variant_id: fx.v100, quantity: 1 }], reason: 'no' } }), 201);
+    const ret = r.returns[0].id;
+    must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/returns/${ret}/approve`), 200);
+    const got = must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/returns/${ret}/receive`), 200);
+    assert.deepEqual(got.returns[0].refund, { amount: 10000, currency: 'USD' });
+    acct = consistent(await mine(cy));
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 0, 0], 'a full return keeps no points');
+    fx.cy = cy;
   });
 
   it('adjustments: bad input 4xx, unknown customer 404, each one in the audit log', async () => {

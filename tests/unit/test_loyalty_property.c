@@ -32,7 +32,7 @@ static int64_t rnd(int64_t n)
 }
 
 typedef struct morder {
-    int64_t id, total, refunded, earned, taken, pending, available_at;
+    int64_t id, goods, total, returned, other, earned, taken, pending, available_at; /* total: goods + shipping + tax */
     bool released;
 } morder;
 
@@ -72,12 +72,18 @@ static void model_release_due(model *m)
     }
 }
 
-static void model_refund(model *m, morder *o, int64_t amount)
+/* A refund of AMOUNT: for returned lines (their value, goods) or not (it
+ * pays the order's shipping and tax back first, then goods). */
+static void model_refund(model *m, morder *o, int64_t amount, bool for_return)
 {
-    o->refunded += amount;
+    *(for_return ? &o->returned : &o->other) += amount;
     if (o->earned <= 0)
         return;
-    int64_t keep = (int64_t)((__int128)o->earned * (o->total - o->refunded) / o->total);
+    int64_t beside = o->total - o->goods; /* shipping and tax */
+    int64_t goods = o->returned + (o->other > beside ? o->other - beside : 0);
+    if (goods > o->goods)
+        goods = o->goods;
+    int64_t keep = (int64_t)((__int128)o->earned * (o->goods - goods) / o->goods);
     int64_t take = o->earned - keep - o->taken;
     if (take <= 0)
         return;
@@ -106,7 +112,7 @@ typedef enum { OP_EARN, OP_REDEEM, OP_UNREDEEM, OP_RELEASE, OP_CLAWBACK, OP_ADJU
 
 typedef struct op {
     op_kind kind;
-    int64_t order, points, amount, total, refunded, now;
+    int64_t order, points, amount, total, returned, other, now;
     char dedupe[32];
     const souk_loyalty_settings *settings;
     souk_arena *a;
@@ -126,7 +132,8 @@ static souk_err run_body(souk_store *db, void *arg)
     case OP_REDEEM: return souk_loyalty_redeem_tx(db, USER, x->order, x->points, x->points, "USD", x->now, x->a, x->pr);
     case OP_UNREDEEM: return souk_loyalty_unredeem_tx(db, x->order, "declined", "test", x->now);
     case OP_RELEASE: return souk_loyalty_release_due_tx(db, x->now, 500, &x->n);
-    case OP_CLAWBACK: return souk_loyalty_clawback_tx(db, x->order, x->refunded, x->total, x->dedupe, "test", x->now);
+    case OP_CLAWBACK: return souk_loyalty_clawback_tx(db, x->order, x->returned, x->other, x->total, x->dedupe, "test",
+                                                        x->now);
     case OP_ADJUST: return souk_loyalty_adjust_tx(db, USER, x->points, "test", "test", x->now, &ignored, x->a, x->pr);
     case OP_EXPIRE: return souk_loyalty_expire_due_tx(db, x->now, 1000, &x->n);
     case OP_SETTINGS: return souk_loyalty_settings_write_tx(db, x->settings, x->now);
@@ -190,7 +197,8 @@ static void one_sequence(uint64_t seed, int steps)
         x.now = m.now;
         if (r < 25 && m.norders < MAX_ORDERS) { /* a paid order, maybe with points, or a declined one */
             morder *o = &m.orders[m.norders];
-            *o = (morder){.id = next_order++, .total = 100 + rnd(50000)};
+            *o = (morder){.id = next_order++, .goods = 100 + rnd(50000)};
+            o->total = o->goods + (rnd(2) ? rnd(3000) : 0); /* shipping and tax, or none */
             int64_t spend = m.available && rnd(2) ? 1 + rnd(m.available) : 0;
             if (spend) {
                 x = (op){.kind = OP_REDEEM, .order = o->id, .points = spend, .now = m.now};
@@ -213,10 +221,10 @@ static void one_sequence(uint64_t seed, int steps)
                 }
             }
             for (int k = 0; k < 2; k++) { /* paid; a second report of it earns nothing more */
-                x = (op){.kind = OP_EARN, .order = o->id, .amount = o->total, .now = m.now};
+                x = (op){.kind = OP_EARN, .order = o->id, .amount = o->goods, .now = m.now};
                 assert_int_equal(run(t.db, &x), SOUK_OK);
             }
-            o->earned = o->total * s.currencies[0].earn_per_unit / 100;
+            o->earned = o->goods * s.currencies[0].earn_per_unit / 100;
             o->pending = o->earned;
             o->available_at = m.now + m.window;
             m.pending += o->earned;
@@ -224,12 +232,18 @@ static void one_sequence(uint64_t seed, int steps)
             snprintf(step, sizeof step, "order %d", i);
         } else if (r < 45 && m.norders) { /* a refund or a return of part of an order */
             morder *o = &m.orders[rnd(m.norders)];
-            int64_t left = o->total - o->refunded;
+            int64_t left = o->total - o->returned - o->other;
             if (!left)
                 continue;
-            int64_t amount = rnd(3) == 0 ? left : 1 + rnd(left);
-            model_refund(&m, o, amount);
-            x = (op){.kind = OP_CLAWBACK, .order = o->id, .total = o->total, .refunded = o->refunded, .now = m.now};
+            /* a return gives back at most the goods not returned yet; a
+             * refund of the shipping alone, of part, or of all that is left */
+            bool for_return = rnd(2) && o->goods > o->returned;
+            int64_t most = for_return && o->goods - o->returned < left ? o->goods - o->returned : left;
+            int64_t shipping = o->total - o->goods;
+            int64_t amount = rnd(3) == 0 ? most : !for_return && shipping && rnd(3) == 0 ? (shipping < most ? shipping : most) : 1 + rnd(most);
+            model_refund(&m, o, amount, for_return);
+            x = (op){.kind = OP_CLAWBACK, .order = o->id, .total = o->total, .returned = o->returned, .other = o->other,
+                     .now = m.now};
             snprintf(x.dedupe, sizeof x.dedupe, "rfd%d", i);
             assert_int_equal(run(t.db, &x), SOUK_OK);
             assert_int_equal(run(t.db, &x), SOUK_OK); /* the same refund again: once */
@@ -326,6 +340,36 @@ static void test_expiry_exact(void **state)
     souk_test_db_close(&t);
 }
 
+/* The reviewer's example: goods 100.00, shipping 10.00, tax 8.00 (total 118.00), 100 points
+ * earned. Refunding the shipping alone takes nothing; returning every line takes all 100. */
+static void test_clawback_on_goods(void **state)
+{
+    (void)state;
+    souk_test_db t;
+    assert_int_equal(souk_test_db_open(&t, "loyalty"), 0);
+    int64_t t0 = INT64_C(1767225600000000);
+    souk_loyalty_settings s = {.max_redeem_bp = 10000, .return_window_days = 30, .expiry_days = 0};
+    s.currencies[0] = (souk_loyalty_currency){"USD", 1, 1};
+    s.ncurrencies = 1;
+    op x = {.kind = OP_SETTINGS, .settings = &s, .now = t0};
+    assert_int_equal(run(t.db, &x), SOUK_OK);
+    x = (op){.kind = OP_EARN, .order = 9, .amount = 10000, .now = t0};
+    assert_int_equal(run(t.db, &x), SOUK_OK);
+    souk_loyalty_balance b;
+    assert_int_equal(souk_loyalty_balance_read(t.db, USER, &b), SOUK_OK);
+    assert_int_equal(b.pending, 100);
+    x = (op){.kind = OP_CLAWBACK, .order = 9, .other = 1000, .total = 11800, .dedupe = "ship", .now = t0};
+    assert_int_equal(run(t.db, &x), SOUK_OK);
+    assert_int_equal(souk_loyalty_balance_read(t.db, USER, &b), SOUK_OK);
+    assert_int_equal(b.pending, 100); /* the shipping is no goods */
+    x = (op){.kind = OP_CLAWBACK, .order = 9, .returned = 10000, .other = 1000, .total = 11800, .dedupe = "ret",
+             .now = t0};
+    assert_int_equal(run(t.db, &x), SOUK_OK);
+    assert_int_equal(souk_loyalty_balance_read(t.db, USER, &b), SOUK_OK);
+    assert_int_equal(b.pending, 0); /* every line back: nothing kept */
+    souk_test_db_close(&t);
+}
+
 /* The earning rule: per currency unit, floored; a category's rate; an unknown currency earns nothing. */
 static void test_points_for(void **state)
 {
@@ -353,6 +397,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_points_for),
         cmocka_unit_test(test_expiry_exact),
+        cmocka_unit_test(test_clawback_on_goods),
         cmocka_unit_test(test_random_sequences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
