@@ -229,14 +229,15 @@ describe('loyalty points', () => {
       { code: `ly-${token()}`.slice(0, 32), name: 'Loyalty post', currency: 'USD', amount: 1000 }), 201);
     await fill(cy, fx.v100);
     must(await api(srv, 'PATCH', '/api/v1/carts/current', { key: cy.access, body: { shipping_method: ship.code, region: 'US-NY' } }), 200);
-    const o = must(await pay(cy), 201);
-    assert.ok(o.totals.total.amount > 11000, JSON.stringify(o.totals)); // goods 100.00, shipping 10.00, tax
+    must(await admin(srv, 'POST', `/api/v1/admin/users/${cy.user.id}/loyalty/adjustments`, { points: 30, reason: 'welcome' }), 201);
+    const o = must(await pay(cy, { loyalty_points: 30 }), 201);
+    assert.ok(o.totals.total.amount > 11000, JSON.stringify(o.totals)); // goods 99.70, shipping 10.00, tax
     let acct = consistent(await mine(cy));
-    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 100, 0]);
-    // the shipping refunded alone: no goods came back
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 99, 0]);
+    // the shipping refunded alone: no goods came back, and the points spent stay spent
     must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/refunds`, { amount: 1000, reason: 'late delivery' }), 201);
     acct = consistent(await mine(cy));
-    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 100, 0], 'a shipping refund takes no points');
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 99, 0], 'a shipping refund takes no points');
     // every line returned and refunded: nothing is kept
     for (const step of ['fulfil', 'ship', 'deliver'])
       must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/${step}`, step === 'ship' ? { carrier: 'UPS', tracking: `1Z${token()}` } : undefined), 200);
@@ -244,10 +245,28 @@ describe('loyalty points', () => {
     const ret = r.returns[0].id;
     must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/returns/${ret}/approve`), 200);
     const got = must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/returns/${ret}/receive`), 200);
-    assert.deepEqual(got.returns[0].refund, { amount: 10000, currency: 'USD' });
+    assert.deepEqual(got.returns[0].refund, { amount: 9970, currency: 'USD' });
     acct = consistent(await mine(cy));
-    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 0, 0], 'a full return keeps no points');
-    fx.cy = cy;
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [30, 0, 0], 'a full return keeps no points and gives the 30 spent back');
+    assert.deepEqual(acct.entries.filter((e) => e.kind === 'redeem_reversal').map((e) => e.points), [30]);
+  });
+
+  it('a full refund gives the redeemed points back, once', async () => {
+    const dee = await register(srv);
+    must(await admin(srv, 'POST', `/api/v1/admin/users/${dee.user.id}/loyalty/adjustments`, { points: 40, reason: 'welcome' }), 201);
+    await fill(dee, fx.v50);
+    must(await api(srv, 'PATCH', '/api/v1/carts/current', { key: dee.access, body: { region: '' } }), 200);
+    const o = must(await pay(dee, { loyalty_points: 40 }), 201);
+    let acct = consistent(await mine(dee));
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 49, 0]);
+    // a partial refund gives nothing back; the rest of the money does
+    must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/refunds`, { amount: 1000, reason: 'part' }), 201);
+    acct = consistent(await mine(dee));
+    assert.equal(acct.available, 0);
+    must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/refunds`, { amount: o.totals.total.amount - 1000, reason: 'rest' }), 201);
+    acct = consistent(await mine(dee));
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [40, 0, 0]);
+    assert.deepEqual(acct.entries.filter((e) => e.kind === 'redeem_reversal').map((e) => e.points), [40]);
   });
 
   it('adjustments: bad input 4xx, unknown customer 404, each one in the audit log', async () => {
