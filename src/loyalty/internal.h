@@ -25,9 +25,15 @@ typedef struct souk__loyalty_entry {
  * the new entry's id. SOUK_OK or the database error. */
 souk_err souk__loyalty_post(souk_store *db, const souk__loyalty_entry *e, int64_t *id);
 
+/* Pays USER's debt from the available balance as far as it goes (a
+ * debt_payment entry about ORDER, 0 = none); nothing without a debt. Every
+ * entry that adds to available calls it, so that debt exists only while
+ * available is 0. Errors as souk__loyalty_post. */
+souk_err souk__loyalty_pay_debt(souk_store *db, int64_t user, int64_t order, int64_t now);
+
 /* Credits POINTS (≥ 0) as a lot of E's kind expiring at E->expires_at, then
- * pays the customer's debt from it as far as it goes (a debt_payment
- * entry). E->points is taken from POINTS; *ID (optional) the credit's id.
+ * pays the customer's debt from it as far as it goes
+ * (souk__loyalty_pay_debt). E->points is taken from POINTS; *ID (optional) the credit's id.
  * Errors as souk__loyalty_post. */
 souk_err souk__loyalty_credit(souk_store *db, souk__loyalty_entry *e, int64_t points, int64_t *id);
 

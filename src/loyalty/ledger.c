@@ -61,25 +61,29 @@ souk_err souk_loyalty_balance_read(souk_store *db, int64_t user, souk_loyalty_ba
     return r == SOUK_DB_ROW || r == SOUK_DB_DONE ? SOUK_OK : souk_store_dberr(r);
 }
 
+souk_err souk__loyalty_pay_debt(souk_store *db, int64_t user, int64_t order, int64_t now)
+{
+    souk_loyalty_balance b;
+    souk_err err = souk_loyalty_balance_read(db, user, &b);
+    if (err || b.debt == 0 || b.available == 0)
+        return err;
+    int64_t pay = b.debt < b.available ? b.debt : b.available;
+    souk__loyalty_entry d = {.user = user,
+                             .kind = "debt_payment",
+                             .points = -pay,
+                             .debt = -pay,
+                             .order = order,
+                             .reason = "debt paid from points",
+                             .actor = "system",
+                             .now = now};
+    return souk__loyalty_post(db, &d, NULL);
+}
+
 souk_err souk__loyalty_credit(souk_store *db, souk__loyalty_entry *e, int64_t points, int64_t *id)
 {
     e->points += points;
     souk_err err = souk__loyalty_post(db, e, id);
-    if (err)
-        return err;
-    souk_loyalty_balance b;
-    if ((err = souk_loyalty_balance_read(db, e->user, &b)) || b.debt == 0 || b.available == 0)
-        return err;
-    int64_t pay = b.debt < b.available ? b.debt : b.available;
-    souk__loyalty_entry d = {.user = e->user,
-                             .kind = "debt_payment",
-                             .points = -pay,
-                             .debt = -pay,
-                             .order = e->order,
-                             .reason = "debt paid from new points",
-                             .actor = "system",
-                             .now = e->now};
-    return souk__loyalty_post(db, &d, NULL);
+    return err ? err : souk__loyalty_pay_debt(db, e->user, e->order, e->now);
 }
 
 int64_t souk__loyalty_expiry(const souk_loyalty_settings *s, int64_t at)

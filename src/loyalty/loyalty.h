@@ -105,8 +105,10 @@ souk_err souk_loyalty_max_points(souk_store *db, int64_t user, const char *curre
 souk_err souk_loyalty_redeem_tx(souk_store *db, int64_t user, int64_t order, int64_t points, int64_t amount,
                                 const char *currency, int64_t now, souk_arena *a, souk_problems *pr);
 
-/* Gives back what ORDER redeemed (its payment failed, or it was cancelled):
- * once; nothing when it redeemed nothing. SOUK_OK or the database error. */
+/* Gives back what ORDER redeemed (its payment failed, it was cancelled, or
+ * its goods were all refunded): once; nothing when it redeemed nothing. The
+ * points given back pay a debt first, like any points that become
+ * available. SOUK_OK or the database error. */
 souk_err souk_loyalty_unredeem_tx(souk_store *db, int64_t order, const char *reason, const char *actor, int64_t now);
 
 /* ---- earning ---- */

@@ -116,7 +116,11 @@ souk_err souk_loyalty_unredeem_tx(souk_store *db, int64_t order, const char *rea
                              .dedupe = dedupe,
                              .now = now};
     souk_err e = souk__loyalty_post(db, &x, NULL);
-    return e == SOUK_E_CONFLICT ? SOUK_OK : e;
+    if (e)
+        return e == SOUK_E_CONFLICT ? SOUK_OK : e;
+    /* not a lot (the points go back to the credits they came from), but
+     * they pay a debt first like any points that become available */
+    return souk__loyalty_pay_debt(db, user, order, now);
 }
 
 souk_err souk_loyalty_runs_in(souk_store *db, const char *currency, bool *runs)

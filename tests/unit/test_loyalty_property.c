@@ -33,7 +33,8 @@ static int64_t rnd(int64_t n)
 
 typedef struct morder {
     int64_t id, goods, total, returned, other, earned, taken, pending, available_at; /* total: goods + shipping + tax */
-    bool released;
+    int64_t redeemed;
+    bool released, unredeemed;
 } morder;
 
 typedef struct model {
@@ -47,15 +48,31 @@ typedef struct model {
 
 /* ---- the rules, as the model applies them ---- */
 
+/* Points that become available pay a debt first. */
+static void pay_debt(model *m)
+{
+    int64_t pay = m->debt < m->available ? m->debt : m->available;
+    m->available -= pay;
+    m->debt -= pay;
+}
+
 static void credit(model *m, int64_t points, int64_t expires)
 {
     m->available += points;
     assert_true(m->nlots < MAX_LOTS);
     m->lot_amount[m->nlots] = points;
     m->lot_expires[m->nlots++] = expires;
-    int64_t pay = m->debt < m->available ? m->debt : m->available;
-    m->available -= pay;
-    m->debt -= pay;
+    pay_debt(m);
+}
+
+/* An order's redemption given back (cancelled, or its goods all refunded): once; not a lot. */
+static void model_unredeem(model *m, morder *o)
+{
+    if (o->unredeemed)
+        return;
+    o->unredeemed = true;
+    m->available += o->redeemed;
+    pay_debt(m);
 }
 
 static void model_release_due(model *m)
@@ -215,6 +232,7 @@ static void one_sequence(uint64_t seed, int steps)
                         assert_int_equal(run(t.db, &x), SOUK_OK);
                     }
                     m.available += spend;
+                    pay_debt(&m);
                     snprintf(step, sizeof step, "declined %d", i);
                     check(t.db, &m, step);
                     continue;
@@ -224,12 +242,21 @@ static void one_sequence(uint64_t seed, int steps)
                 x = (op){.kind = OP_EARN, .order = o->id, .amount = o->goods, .now = m.now};
                 assert_int_equal(run(t.db, &x), SOUK_OK);
             }
+            o->redeemed = spend;
             o->earned = o->goods * s.currencies[0].earn_per_unit / 100;
             o->pending = o->earned;
             o->available_at = m.now + m.window;
             m.pending += o->earned;
             m.norders++;
             snprintf(step, sizeof step, "order %d", i);
+        } else if (r < 30 && m.norders) { /* a paid order cancelled later: its points come back, once */
+            morder *o = &m.orders[rnd(m.norders)];
+            for (int k = 0; k < 2; k++) {
+                x = (op){.kind = OP_UNREDEEM, .order = o->id, .now = m.now};
+                assert_int_equal(run(t.db, &x), SOUK_OK);
+            }
+            model_unredeem(&m, o);
+            snprintf(step, sizeof step, "give back %d", i);
         } else if (r < 45 && m.norders) { /* a refund or a return of part of an order */
             morder *o = &m.orders[rnd(m.norders)];
             int64_t left = o->total - o->returned - o->other;
@@ -370,6 +397,37 @@ static void test_clawback_on_goods(void **state)
     souk_test_db_close(&t);
 }
 
+/* Points given back pay a debt first: a customer in debt cannot spend them. */
+static void test_give_back_pays_debt(void **state)
+{
+    (void)state;
+    souk_test_db t;
+    assert_int_equal(souk_test_db_open(&t, "loyalty"), 0);
+    int64_t t0 = INT64_C(1767225600000000);
+    souk_loyalty_settings s = {.max_redeem_bp = 10000, .return_window_days = 0, .expiry_days = 0};
+    s.currencies[0] = (souk_loyalty_currency){"USD", 1, 1};
+    s.ncurrencies = 1;
+    op x = {.kind = OP_SETTINGS, .settings = &s, .now = t0};
+    assert_int_equal(run(t.db, &x), SOUK_OK);
+    x = (op){.kind = OP_EARN, .order = 1, .amount = 10000, .now = t0}; /* 100 points */
+    assert_int_equal(run(t.db, &x), SOUK_OK);
+    x = (op){.kind = OP_RELEASE, .now = t0};
+    assert_int_equal(run(t.db, &x), SOUK_OK);
+    x = (op){.kind = OP_REDEEM, .order = 2, .points = 100, .now = t0}; /* all spent on order 2 */
+    assert_int_equal(run(t.db, &x), SOUK_OK);
+    x = (op){.kind = OP_CLAWBACK, .order = 1, .returned = 10000, .total = 10000, .dedupe = "r1", .now = t0};
+    assert_int_equal(run(t.db, &x), SOUK_OK); /* order 1 returned: 100 of debt */
+    souk_loyalty_balance b;
+    assert_int_equal(souk_loyalty_balance_read(t.db, USER, &b), SOUK_OK);
+    assert_true(b.available == 0 && b.debt == 100);
+    x = (op){.kind = OP_UNREDEEM, .order = 2, .now = t0}; /* order 2 cancelled: its 100 back */
+    assert_int_equal(run(t.db, &x), SOUK_OK);
+    assert_int_equal(souk_loyalty_balance_read(t.db, USER, &b), SOUK_OK);
+    assert_int_equal(b.available, 0);
+    assert_int_equal(b.debt, 0);
+    souk_test_db_close(&t);
+}
+
 /* The earning rule: per currency unit, floored; a category's rate; an unknown currency earns nothing. */
 static void test_points_for(void **state)
 {
@@ -398,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_points_for),
         cmocka_unit_test(test_expiry_exact),
         cmocka_unit_test(test_clawback_on_goods),
+        cmocka_unit_test(test_give_back_pays_debt),
         cmocka_unit_test(test_random_sequences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
