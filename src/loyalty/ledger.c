@@ -119,33 +119,41 @@ souk_err souk_loyalty_expire_user_tx(souk_store *db, int64_t user, int64_t now, 
     return e;
 }
 
-souk_err souk_loyalty_expire_due_tx(souk_store *db, int64_t now, int max, int *n)
+souk_err souk_loyalty_expire_due_tx(souk_store *db, int64_t since, int64_t now, int max,
+                                    souk_loyalty_cursor *at, int *n)
 {
     *n = 0;
-    int64_t after = 0;
-    for (;;) {
-        souk_stmt *st = souk_store_query(db,
-                                         "SELECT a.user_id FROM loyalty_accounts a WHERE a.available > 0 "
-                                         "AND a.user_id > $2 AND EXISTS (SELECT 1 FROM loyalty_ledger l "
-                                         "WHERE l.user_id = a.user_id AND l.kind IN ('release', 'adjust') "
-                                         "AND l.points > 0 AND l.expires_at <= $1) ORDER BY a.user_id LIMIT 200",
-                                         SOUK_ARGS(SOUK_I64(now), SOUK_I64(after)));
-        int64_t users[200];
-        int k = souk_store_ids(st, users, 200);
-        if (k < 0)
-            return souk_store_dberr(k);
-        for (int i = 0; i < k; i++) {
-            int64_t expired;
-            souk_err e = souk_loyalty_expire_user_tx(db, users[i], now, &expired);
-            if (e)
-                return e;
-            if (expired)
-                (*n)++;
-            after = users[i];
-        }
-        if (k < 200 || *n >= max)
-            return SOUK_OK;
+    at->done = false;
+    max = max < 1 ? 1 : max > SOUK_LOYALTY_BATCH_MAX ? SOUK_LOYALTY_BATCH_MAX : max;
+    if (at->key < since)
+        at->key = since, at->user = INT64_MAX; /* (since, …]: nothing at SINCE itself */
+    /* the candidates come from the lots index (expires_at, user_id): the
+     * credits that expired in the window, not every account that ever had one */
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT DISTINCT l.expires_at, l.user_id FROM loyalty_ledger l "
+                                     "WHERE l.expires_at <= $1 AND (l.expires_at > $2 OR (l.expires_at = $2 "
+                                     "AND l.user_id > $3)) AND l.kind IN ('release', 'adjust') AND l.points > 0 "
+                                     "ORDER BY l.expires_at, l.user_id LIMIT $4",
+                                     SOUK_ARGS(SOUK_I64(now), SOUK_I64(at->key), SOUK_I64(at->user), SOUK_I64(max)));
+    int64_t key[SOUK_LOYALTY_BATCH_MAX], user[SOUK_LOYALTY_BATCH_MAX];
+    int r = SOUK_DB_DONE, k = 0;
+    while (k < max && (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&key[k]), SOUK_COL_I64(&user[k])))) == SOUK_DB_ROW)
+        k++;
+    if (k == max)
+        r = SOUK_DB_DONE, souk_stmt_done(st);
+    if (r != SOUK_DB_DONE)
+        return souk_store_dberr(r);
+    for (int i = 0; i < k; i++) {
+        int64_t expired;
+        souk_err e = souk_loyalty_expire_user_tx(db, user[i], now, &expired);
+        if (e)
+            return e;
+        at->key = key[i];
+        at->user = user[i];
     }
+    *n = k;
+    at->done = k < max;
+    return SOUK_OK;
 }
 
 souk_err souk_loyalty_adjust_tx(souk_store *db, int64_t user, int64_t points, const char *reason, const char *actor,

@@ -157,20 +157,45 @@ souk_err souk_loyalty_clawback_tx(souk_store *db, int64_t order, int64_t returne
  * database error. */
 souk_err souk_loyalty_release_tx(souk_store *db, int64_t order, int64_t now);
 
-/* Releases every order whose return window ended by NOW (at most MAX);
- * *N how many. For the safety-net cron and tests. */
-souk_err souk_loyalty_release_due_tx(souk_store *db, int64_t now, int max, int *n);
+/* The most a batch of the functions below handles. */
+#define SOUK_LOYALTY_BATCH_MAX 500
+
+/* Releases orders whose return window ended in (SINCE, NOW] and that have
+ * no release yet, oldest first, at most MAX (≤ SOUK_LOYALTY_BATCH_MAX); *N
+ * how many. Each batch reads only that window (an index on the earn rows'
+ * available_at): the per-order loyalty.release job is the primary path, this
+ * is the safety net for a lost one, and tests pass SINCE 0. Released orders
+ * drop out, so calling it again until *N < MAX releases the whole window. */
+souk_err souk_loyalty_release_due_tx(souk_store *db, int64_t since, int64_t now, int max, int *n);
 
 /* Expires what is left of USER's credits whose expiry is ≤ NOW, oldest
  * spent first: the entry takes available − (credits not expired yet), when
  * that is positive. *EXPIRED the points taken. SOUK_OK or the database error. */
 souk_err souk_loyalty_expire_user_tx(souk_store *db, int64_t user, int64_t now, int64_t *expired);
 
-/* Expires due points of up to MAX customers with a credit expired by NOW. */
-souk_err souk_loyalty_expire_due_tx(souk_store *db, int64_t now, int max, int *n);
+/* Where a batched expiry run stands: zero it to start; DONE once a batch
+ * found fewer candidates than it could take. */
+typedef struct souk_loyalty_cursor {
+    int64_t key, user; /* the last candidate visited: its lot's expiry, its customer */
+    bool done;
+} souk_loyalty_cursor;
 
-/* Registers the job kinds loyalty.release (per order) and loyalty.maintenance
- * (hourly: releases missed, expiry). */
+/* One batch of expiry: visits up to MAX (≤ SOUK_LOYALTY_BATCH_MAX)
+ * customers with a credit that expired in (SINCE, NOW], after *AT in
+ * (expiry, customer) order (the lots index), and expires each one's due
+ * points (souk_loyalty_expire_user_tx). *N the customers visited — whether
+ * or not anything expired, so that the work of a batch is bounded —
+ * and *AT moves on. Call it again, each in its own transaction, until
+ * AT->done. Credits that expired before SINCE are not visited again
+ * (points given back into them later expire when they are next priced:
+ * checkout and the quote expire first). SOUK_OK or the database error. */
+souk_err souk_loyalty_expire_due_tx(souk_store *db, int64_t since, int64_t now, int max, souk_loyalty_cursor *at,
+                                    int *n);
+
+/* Registers the job kinds loyalty.release (per order, in the claim's
+ * transaction) and loyalty.maintenance (hourly: releases missed and expiry
+ * of what fell due in the last three days, in batches that commit one by
+ * one). */
 void souk_loyalty_register_jobs(void);
 
 /* ---- administration ---- */

@@ -270,18 +270,19 @@ souk_err souk_loyalty_release_tx(souk_store *db, int64_t order, int64_t now)
     return e == SOUK_E_CONFLICT ? SOUK_OK : e;
 }
 
-souk_err souk_loyalty_release_due_tx(souk_store *db, int64_t now, int max, int *n)
+souk_err souk_loyalty_release_due_tx(souk_store *db, int64_t since, int64_t now, int max, int *n)
 {
     *n = 0;
-    int64_t orders[500];
-    if (max > 500)
-        max = 500;
+    int64_t orders[SOUK_LOYALTY_BATCH_MAX];
+    max = max < 1 ? 1 : max > SOUK_LOYALTY_BATCH_MAX ? SOUK_LOYALTY_BATCH_MAX : max;
+    /* the earnings whose window ended in (SINCE, NOW], through the partial
+     * index loyalty_ledger_earn_due (0151): not every earning ever made */
     souk_stmt *st = souk_store_query(db,
                                      "SELECT e.order_id FROM loyalty_ledger e WHERE e.kind = 'earn' "
-                                     "AND e.available_at <= $1 AND NOT EXISTS (SELECT 1 FROM loyalty_ledger r "
-                                     "WHERE r.order_id = e.order_id AND r.kind = 'release') "
-                                     "ORDER BY e.available_at LIMIT $2",
-                                     SOUK_ARGS(SOUK_I64(now), SOUK_I64(max)));
+                                     "AND e.available_at <= $1 AND e.available_at > $2 AND NOT EXISTS (SELECT 1 "
+                                     "FROM loyalty_ledger r WHERE r.order_id = e.order_id AND r.kind = 'release') "
+                                     "ORDER BY e.available_at, e.order_id LIMIT $3",
+                                     SOUK_ARGS(SOUK_I64(now), SOUK_I64(since), SOUK_I64(max)));
     int k = souk_store_ids(st, orders, max);
     if (k < 0)
         return souk_store_dberr(k);
@@ -307,14 +308,47 @@ static int release_job(souk_store *db, const json_t *payload, char *err, size_t 
     return 0;
 }
 
+/* The hourly safety net, one short write transaction per batch so that
+ * the write lock is never held for long: releases whose job was lost, then
+ * expiry, over what fell due in the last LOOKBACK (docs/internals/loyalty.md). */
+#define MAINTENANCE_BATCH 200
+#define MAINTENANCE_LOOKBACK_US (INT64_C(3) * SOUK__LOYALTY_DAY_US)
+
+typedef struct maintenance {
+    int64_t since, now;
+    souk_loyalty_cursor at, next; /* next: the batch's, kept once it commits */
+    int n;
+} maintenance;
+
+static souk_err release_batch(souk_store *db, void *arg)
+{
+    maintenance *m = arg;
+    return souk_loyalty_release_due_tx(db, m->since, m->now, MAINTENANCE_BATCH, &m->n);
+}
+
+static souk_err expire_batch(souk_store *db, void *arg)
+{
+    maintenance *m = arg;
+    m->next = m->at; /* a retried attempt starts where the last commit left */
+    return souk_loyalty_expire_due_tx(db, m->since, m->now, MAINTENANCE_BATCH, &m->next, &m->n);
+}
+
 static int maintenance_job(souk_store *db, const json_t *payload, char *err, size_t errlen)
 {
     (void)payload;
-    int64_t now = souk_time_now_us();
-    int n = 0;
-    souk_err e = souk_loyalty_release_due_tx(db, now, 500, &n);
-    if (!e)
-        e = souk_loyalty_expire_due_tx(db, now, 10000, &n);
+    maintenance m = {.now = souk_time_now_us()};
+    m.since = m.now - MAINTENANCE_LOOKBACK_US;
+    souk_err e;
+    do /* each batch's releases drop out of the next one's query */
+        e = souk_store_run(db, release_batch, &m, NULL);
+    while (!e && m.n == MAINTENANCE_BATCH && souk_job_keep_alive(db) >= 0);
+    while (!e) {
+        if ((e = souk_store_run(db, expire_batch, &m, NULL)))
+            break;
+        m.at = m.next;
+        if (m.at.done || souk_job_keep_alive(db) < 0)
+            break;
+    }
     if (e) {
         snprintf(err, errlen, "maintenance: %s", souk_store_errmsg(db));
         return -1;
@@ -325,6 +359,6 @@ static int maintenance_job(souk_store *db, const json_t *payload, char *err, siz
 void souk_loyalty_register_jobs(void)
 {
     souk_job_register_tx(RELEASE_JOB, release_job, 10);
-    souk_job_register_tx(MAINTENANCE_JOB, maintenance_job, 5);
+    souk_job_register(MAINTENANCE_JOB, maintenance_job, 5);
     souk_job_schedule(MAINTENANCE_JOB, "23 * * * *");
 }
