@@ -37,6 +37,10 @@ souk_err souk__loyalty_pay_debt(souk_store *db, int64_t user, int64_t order, int
  * Errors as souk__loyalty_post. */
 souk_err souk__loyalty_credit(souk_store *db, souk__loyalty_entry *e, int64_t points, int64_t *id);
 
+/* USER's balances into B and into *DUE what of B->available has expired by
+ * NOW and not been taken yet (souk_loyalty_expire_user_tx's rule). Reads only. */
+souk_err souk__loyalty_balance_due(souk_store *db, int64_t user, int64_t now, souk_loyalty_balance *b, int64_t *due);
+
 /* The settings' lot expiry for a credit available from AT: AT + expiry, or 0 (never). */
 int64_t souk__loyalty_expiry(const souk_loyalty_settings *s, int64_t at);
 

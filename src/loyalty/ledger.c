@@ -91,15 +91,14 @@ int64_t souk__loyalty_expiry(const souk_loyalty_settings *s, int64_t at)
     return s->expiry_days > 0 ? at + s->expiry_days * SOUK__LOYALTY_DAY_US : 0;
 }
 
-souk_err souk_loyalty_expire_user_tx(souk_store *db, int64_t user, int64_t now, int64_t *expired)
+souk_err souk__loyalty_balance_due(souk_store *db, int64_t user, int64_t now, souk_loyalty_balance *b, int64_t *due)
 {
-    *expired = 0;
+    *due = 0;
     /* oldest spent first: whatever the balance holds beyond the credits that
      * have not expired yet is what is left of the expired ones */
     int64_t unexpired = 0;
-    souk_loyalty_balance b;
-    souk_err e = souk_loyalty_balance_read(db, user, &b);
-    if (e)
+    souk_err e = souk_loyalty_balance_read(db, user, b);
+    if (e || b->available == 0)
         return e;
     int r =
         souk_store_one(db,
@@ -108,9 +107,18 @@ souk_err souk_loyalty_expire_user_tx(souk_store *db, int64_t user, int64_t now, 
                        SOUK_ARGS(SOUK_I64(user), SOUK_I64(now)), SOUK_COLS(SOUK_COL_I64(&unexpired)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_INTERNAL : souk_store_dberr(r);
-    int64_t due = b.available - unexpired;
-    if (due <= 0)
-        return SOUK_OK;
+    *due = b->available > unexpired ? b->available - unexpired : 0;
+    return SOUK_OK;
+}
+
+souk_err souk_loyalty_expire_user_tx(souk_store *db, int64_t user, int64_t now, int64_t *expired)
+{
+    *expired = 0;
+    souk_loyalty_balance b;
+    int64_t due;
+    souk_err e = souk__loyalty_balance_due(db, user, now, &b, &due);
+    if (e || due == 0)
+        return e;
     souk__loyalty_entry x = {
         .user = user, .kind = "expire", .points = -due, .reason = "points expired", .actor = "system", .now = now};
     e = souk__loyalty_post(db, &x, NULL);

@@ -85,15 +85,18 @@ souk_err souk_loyalty_balance_read(souk_store *db, int64_t user, souk_loyalty_ba
 
 /* What POINTS are worth on an order in CURRENCY whose goods (subtotal less
  * promotions and coupon) are GOODS, for USER now: *AMOUNT the discount in
- * minor units. VALIDATION with a "loyalty_points" problem in PR (texts in
- * A) when the currency has no programme, USER has fewer available points,
+ * minor units. Points that have expired count as gone even before the
+ * hourly job takes them. VALIDATION with a "loyalty_points" problem in PR
+ * (texts in A) when the currency has no programme, USER has fewer available
+ * points,
  * or the discount would pass the settings' share of GOODS (the message
  * names the most points allowed). SOUK_OK or the database error. */
 souk_err souk_loyalty_quote(souk_store *db, int64_t user, const char *currency, int64_t goods, int64_t points,
                             int64_t *amount, souk_arena *a, souk_problems *pr);
 
 /* The most points USER may spend now on goods GOODS in CURRENCY: the
- * available balance, at most the settings' share of GOODS; 0 without a
+ * available balance less what has expired, at most the settings' share of
+ * GOODS; 0 without a
  * programme in CURRENCY. */
 souk_err souk_loyalty_max_points(souk_store *db, int64_t user, const char *currency, int64_t goods, int64_t *max);
 

@@ -34,8 +34,10 @@ souk_err souk_loyalty_quote(souk_store *db, int64_t user, const char *currency, 
         return SOUK_E_VALIDATION;
     }
     souk_loyalty_balance b;
-    if ((e = souk_loyalty_balance_read(db, user, &b)))
+    int64_t due; /* expired, even if the hourly job has not taken them yet */
+    if ((e = souk__loyalty_balance_due(db, user, souk_time_now_us(), &b, &due)))
         return e;
+    b.available -= due;
     if (points > b.available) {
         souk_problems_add(pr, a, "loyalty_points", "only %lld points are available", (long long)b.available);
         return SOUK_E_VALIDATION;
@@ -56,10 +58,12 @@ souk_err souk_loyalty_max_points(souk_store *db, int64_t user, const char *curre
     *max = 0;
     souk_loyalty_settings s;
     souk_loyalty_balance b;
+    int64_t due;
     souk_err e = souk_loyalty_settings_read(db, &s);
     const souk_loyalty_currency *c = e ? NULL : souk__loyalty_currency(&s, currency);
-    if (e || !c || (e = souk_loyalty_balance_read(db, user, &b)))
+    if (e || !c || (e = souk__loyalty_balance_due(db, user, souk_time_now_us(), &b, &due)))
         return e;
+    b.available -= due;
     int64_t cap = goods > 0 ? goods * s.max_redeem_bp / 10000 / c->point_value : 0;
     *max = b.available < cap ? b.available : cap;
     return SOUK_OK;

@@ -269,6 +269,29 @@ describe('loyalty points', () => {
     assert.deepEqual(acct.entries.filter((e) => e.kind === 'redeem_reversal').map((e) => e.points), [40]);
   });
 
+  it('points that expired before the hourly run cannot be quoted or spent', async () => {
+    const eve = await register(srv);
+    must(await admin(srv, 'POST', `/api/v1/admin/users/${eve.user.id}/loyalty/adjustments`, { points: 70, reason: 'fresh' }), 201);
+    // a credit of 30 that expired an hour ago, the hourly job not run yet (written as the ledger would)
+    const uid = sql(srv.dbPath, `SELECT id FROM users WHERE email = '${eve.email}'`).trim();
+    const at = Date.now() * 1000;
+    sql(srv.dbPath, `INSERT INTO loyalty_ledger (id, user_id, kind, points, reason, actor, dedupe, expires_at, created_at)
+      VALUES (${Math.floor(Math.random() * 1e12) + 1}, ${uid}, 'adjust', 30, 'old', 'test', NULL, ${at - 3600e6}, ${at - 400 * 86400e6})`);
+    sql(srv.dbPath, `UPDATE loyalty_accounts SET available = available + 30 WHERE user_id = ${uid}`);
+    assert.equal(consistent(await mine(eve)).available, 100);
+    await fill(eve, fx.v100);
+    must(await api(srv, 'PATCH', '/api/v1/carts/current', { key: eve.access, body: { region: '' } }), 200);
+    const q = await api(srv, 'GET', '/api/v1/users/me/loyalty/quote?points=71', { key: eve.access });
+    expectError(q, 422, 'VALIDATION_ERROR', 'loyalty_points');
+    assert.match(q.body.error.details[0].message, /only 70 points/);
+    assert.equal(must(await api(srv, 'GET', '/api/v1/users/me/loyalty/quote?points=70', { key: eve.access }), 200).max_points, 70);
+    expectError(await pay(eve, { loyalty_points: 71 }), 422, 'VALIDATION_ERROR', 'loyalty_points');
+    must(await pay(eve, { loyalty_points: 70 }), 201);
+    const acct = consistent(await mine(eve));
+    assert.equal(acct.available, 0);
+    assert.deepEqual(acct.entries.filter((e) => e.kind !== 'earn').slice(0, 2).map((e) => [e.kind, e.points]), [['redeem', -70], ['expire', -30]]);
+  });
+
   it('adjustments: bad input 4xx, unknown customer 404, each one in the audit log', async () => {
     const id = fx.ann.user.id;
     const path = `/api/v1/admin/users/${id}/loyalty/adjustments`;

@@ -491,6 +491,37 @@ static void test_maintenance_window(void **state)
     souk_test_db_close(&t);
 }
 
+/* Points that expired before the hourly job ran cannot be priced: the quote and the most
+ * points allowed count them as gone. (The credit below expired on 2026-01-11, before now.) */
+static void test_quote_without_expired(void **state)
+{
+    (void)state;
+    souk_test_db t;
+    assert_int_equal(souk_test_db_open(&t, "loyalty"), 0);
+    int64_t t0 = INT64_C(1767225600000000);
+    souk_loyalty_settings s = {.max_redeem_bp = 10000, .return_window_days = 0, .expiry_days = 10};
+    s.currencies[0] = (souk_loyalty_currency){"USD", 1, 1};
+    s.ncurrencies = 1;
+    op x = {.kind = OP_SETTINGS, .settings = &s, .now = t0};
+    assert_int_equal(run(t.db, &x), SOUK_OK);
+    x = (op){.kind = OP_ADJUST, .points = 100, .now = t0};
+    assert_int_equal(run(t.db, &x), SOUK_OK);
+    souk_loyalty_balance b;
+    assert_int_equal(souk_loyalty_balance_read(t.db, USER, &b), SOUK_OK);
+    assert_int_equal(b.available, 100); /* no job has run */
+    souk_arena a;
+    souk_arena_init(&a, 1024, 0);
+    souk_problems pr;
+    souk_problems_init(&pr);
+    int64_t amount = -1, max = -1;
+    assert_int_equal(souk_loyalty_quote(t.db, USER, "USD", 100000, 1, &amount, &a, &pr), SOUK_E_VALIDATION);
+    assert_int_equal(amount, 0);
+    assert_int_equal(souk_loyalty_max_points(t.db, USER, "USD", 100000, &max), SOUK_OK);
+    assert_int_equal(max, 0);
+    souk_arena_release(&a);
+    souk_test_db_close(&t);
+}
+
 /* The earning rule: per currency unit, floored; a category's rate; an unknown currency earns nothing. */
 static void test_points_for(void **state)
 {
@@ -521,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_clawback_on_goods),
         cmocka_unit_test(test_give_back_pays_debt),
         cmocka_unit_test(test_maintenance_window),
+        cmocka_unit_test(test_quote_without_expired),
         cmocka_unit_test(test_random_sequences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
