@@ -15,7 +15,7 @@ import { startServer } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
 import { register } from './lib/auth_util.js';
 import { token } from './lib/util.js';
-import { sql } from './lib/db.js';
+import { sql, isPostgres } from './lib/db.js';
 import { pollUntil } from './lib/checkout_util.js';
 import { Browser, inputValue } from './lib/web_util.js';
 
@@ -290,6 +290,16 @@ describe('loyalty points', () => {
     const acct = consistent(await mine(eve));
     assert.equal(acct.available, 0);
     assert.deepEqual(acct.entries.filter((e) => e.kind !== 'earn').slice(0, 2).map((e) => [e.kind, e.points]), [['redeem', -70], ['expire', -30]]);
+  });
+
+  it('the ledger is append-only from outside too: UPDATE, DELETE and (PostgreSQL) TRUNCATE refused', () => {
+    const count = () => sql(srv.dbPath, 'SELECT count(*) FROM loyalty_ledger');
+    const before = count();
+    assert.ok(Number(before) > 0);
+    assert.throws(() => sql(srv.dbPath, 'UPDATE loyalty_ledger SET points = 0'), /append-only/);
+    assert.throws(() => sql(srv.dbPath, 'DELETE FROM loyalty_ledger'), /append-only/);
+    if (isPostgres(srv.dbPath)) assert.throws(() => sql(srv.dbPath, 'TRUNCATE loyalty_ledger'), /append-only/);
+    assert.equal(count(), before);
   });
 
   it('adjustments: bad input 4xx, unknown customer 404, each one in the audit log', async () => {
