@@ -127,8 +127,8 @@ souk_err souk_loyalty_expire_user_tx(souk_store *db, int64_t user, int64_t now, 
     return e;
 }
 
-souk_err souk_loyalty_expire_due_tx(souk_store *db, int64_t since, int64_t now, int max,
-                                    souk_loyalty_cursor *at, int *n)
+souk_err souk_loyalty_expire_due_tx(souk_store *db, int64_t since, int64_t now, int max, souk_loyalty_cursor *at,
+                                    int *n)
 {
     *n = 0;
     at->done = false;

@@ -205,8 +205,7 @@ static souk_err order_points_read(souk_store *db, int64_t order, order_points *p
                            "FROM loyalty_ledger WHERE order_id = $1",
                            SOUK_ARGS(SOUK_I64(order)),
                            SOUK_COLS(SOUK_COL_I64(&p->user), SOUK_COL_I64(&p->earned), SOUK_COL_I64(&p->goods),
-                                     SOUK_COL_I64(&p->taken),
-                                     SOUK_COL_I64(&p->pending), SOUK_COL_I64(&p->available_at),
+                                     SOUK_COL_I64(&p->taken), SOUK_COL_I64(&p->pending), SOUK_COL_I64(&p->available_at),
                                      SOUK_COL_BOOL(&p->released)));
     return r == SOUK_DB_ROW ? SOUK_OK : r == SOUK_DB_DONE ? SOUK_E_INTERNAL : souk_store_dberr(r);
 }

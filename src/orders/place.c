@@ -343,7 +343,7 @@ static souk_err price_points(souk_store *db, const souk__place_in *in, json_t **
     const json_t *t = json_object_get(*cart, "totals");
     int64_t goods = amount_of(json_object_get(t, "subtotal")) - amount_of(json_object_get(t, "discount"));
     e = souk_loyalty_quote(db, in->user_id, json_string_value(json_object_get(*cart, "currency")), goods,
-                                    in->redeem_points, amount, a, pr);
+                           in->redeem_points, amount, a, pr);
     if (e)
         return e;
     json_t *priced = NULL;

@@ -149,8 +149,8 @@ static souk_err run_body(souk_store *db, void *arg)
     case OP_REDEEM: return souk_loyalty_redeem_tx(db, USER, x->order, x->points, x->points, "USD", x->now, x->a, x->pr);
     case OP_UNREDEEM: return souk_loyalty_unredeem_tx(db, x->order, "declined", "test", x->now);
     case OP_RELEASE: return souk_loyalty_release_due_tx(db, 0, x->now, 500, &x->n);
-    case OP_CLAWBACK: return souk_loyalty_clawback_tx(db, x->order, x->returned, x->other, x->total, x->dedupe, "test",
-                                                        x->now);
+    case OP_CLAWBACK:
+        return souk_loyalty_clawback_tx(db, x->order, x->returned, x->other, x->total, x->dedupe, "test", x->now);
     case OP_ADJUST: return souk_loyalty_adjust_tx(db, USER, x->points, "test", "test", x->now, &ignored, x->a, x->pr);
     case OP_EXPIRE: { /* in small batches, as the job pages (here in one transaction) */
         souk_loyalty_cursor at = {0};
@@ -279,9 +279,15 @@ static void one_sequence(uint64_t seed, int steps)
             bool for_return = rnd(2) && o->goods > o->returned;
             int64_t most = for_return && o->goods - o->returned < left ? o->goods - o->returned : left;
             int64_t shipping = o->total - o->goods;
-            int64_t amount = rnd(3) == 0 ? most : !for_return && shipping && rnd(3) == 0 ? (shipping < most ? shipping : most) : 1 + rnd(most);
+            int64_t amount = rnd(3) == 0                              ? most
+                             : !for_return && shipping && rnd(3) == 0 ? (shipping < most ? shipping : most)
+                                                                      : 1 + rnd(most);
             model_refund(&m, o, amount, for_return);
-            x = (op){.kind = OP_CLAWBACK, .order = o->id, .total = o->total, .returned = o->returned, .other = o->other,
+            x = (op){.kind = OP_CLAWBACK,
+                     .order = o->id,
+                     .total = o->total,
+                     .returned = o->returned,
+                     .other = o->other,
                      .now = m.now};
             snprintf(x.dedupe, sizeof x.dedupe, "rfd%d", i);
             assert_int_equal(run(t.db, &x), SOUK_OK);
@@ -401,8 +407,8 @@ static void test_clawback_on_goods(void **state)
     assert_int_equal(run(t.db, &x), SOUK_OK);
     assert_int_equal(souk_loyalty_balance_read(t.db, USER, &b), SOUK_OK);
     assert_int_equal(b.pending, 100); /* the shipping is no goods */
-    x = (op){.kind = OP_CLAWBACK, .order = 9, .returned = 10000, .other = 1000, .total = 11800, .dedupe = "ret",
-             .now = t0};
+    x = (op){
+        .kind = OP_CLAWBACK, .order = 9, .returned = 10000, .other = 1000, .total = 11800, .dedupe = "ret", .now = t0};
     assert_int_equal(run(t.db, &x), SOUK_OK);
     assert_int_equal(souk_loyalty_balance_read(t.db, USER, &b), SOUK_OK);
     assert_int_equal(b.pending, 0); /* every line back: nothing kept */
@@ -547,12 +553,9 @@ static void test_points_for(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_points_for),
-        cmocka_unit_test(test_expiry_exact),
-        cmocka_unit_test(test_clawback_on_goods),
-        cmocka_unit_test(test_give_back_pays_debt),
-        cmocka_unit_test(test_maintenance_window),
-        cmocka_unit_test(test_quote_without_expired),
+        cmocka_unit_test(test_points_for),         cmocka_unit_test(test_expiry_exact),
+        cmocka_unit_test(test_clawback_on_goods),  cmocka_unit_test(test_give_back_pays_debt),
+        cmocka_unit_test(test_maintenance_window), cmocka_unit_test(test_quote_without_expired),
         cmocka_unit_test(test_random_sequences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
