@@ -292,6 +292,23 @@ describe('loyalty points', () => {
     assert.deepEqual(acct.entries.filter((e) => e.kind !== 'earn').slice(0, 2).map((e) => [e.kind, e.points]), [['redeem', -70], ['expire', -30]]);
   });
 
+  it('the hourly loyalty.maintenance job expires what fell due, in its own batches', async () => {
+    const fay = await register(srv);
+    must(await admin(srv, 'POST', `/api/v1/admin/users/${fay.user.id}/loyalty/adjustments`, { points: 20, reason: 'fresh' }), 201);
+    const uid = sql(srv.dbPath, `SELECT id FROM users WHERE email = '${fay.email}'`).trim();
+    const at = Date.now() * 1000;
+    sql(srv.dbPath, `INSERT INTO loyalty_ledger (id, user_id, kind, points, reason, actor, dedupe, expires_at, created_at)
+      VALUES (${Math.floor(Math.random() * 1e12) + 1}, ${uid}, 'adjust', 25, 'old', 'test', NULL, ${at - 3600e6}, ${at - 400 * 86400e6})`);
+    sql(srv.dbPath, `UPDATE loyalty_accounts SET available = available + 25 WHERE user_id = ${uid}`);
+    const job = Math.floor(Math.random() * 1e12) + 1;
+    sql(srv.dbPath, 'INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, created_at, updated_at) ' +
+      `VALUES (${job}, 'loyalty.maintenance', '{}', 'queued', 0, 5, 0, ${at}, ${at})`);
+    await pollUntil(async () => sql(srv.dbPath, `SELECT state FROM jobs WHERE id = ${job}`) === 'done' || undefined, { tries: 300, step: 100 });
+    const acct = consistent(await mine(fay));
+    assert.equal(acct.available, 20);
+    assert.deepEqual([acct.entries[0].kind, acct.entries[0].points], ['expire', -25]);
+  });
+
   it('the ledger is append-only from outside too: UPDATE, DELETE and (PostgreSQL) TRUNCATE refused', () => {
     const count = () => sql(srv.dbPath, 'SELECT count(*) FROM loyalty_ledger');
     const before = count();
