@@ -61,25 +61,29 @@ souk_err souk_loyalty_balance_read(souk_store *db, int64_t user, souk_loyalty_ba
     return r == SOUK_DB_ROW || r == SOUK_DB_DONE ? SOUK_OK : souk_store_dberr(r);
 }
 
+souk_err souk__loyalty_pay_debt(souk_store *db, int64_t user, int64_t order, int64_t now)
+{
+    souk_loyalty_balance b;
+    souk_err err = souk_loyalty_balance_read(db, user, &b);
+    if (err || b.debt == 0 || b.available == 0)
+        return err;
+    int64_t pay = b.debt < b.available ? b.debt : b.available;
+    souk__loyalty_entry d = {.user = user,
+                             .kind = "debt_payment",
+                             .points = -pay,
+                             .debt = -pay,
+                             .order = order,
+                             .reason = "debt paid from points",
+                             .actor = "system",
+                             .now = now};
+    return souk__loyalty_post(db, &d, NULL);
+}
+
 souk_err souk__loyalty_credit(souk_store *db, souk__loyalty_entry *e, int64_t points, int64_t *id)
 {
     e->points += points;
     souk_err err = souk__loyalty_post(db, e, id);
-    if (err)
-        return err;
-    souk_loyalty_balance b;
-    if ((err = souk_loyalty_balance_read(db, e->user, &b)) || b.debt == 0 || b.available == 0)
-        return err;
-    int64_t pay = b.debt < b.available ? b.debt : b.available;
-    souk__loyalty_entry d = {.user = e->user,
-                             .kind = "debt_payment",
-                             .points = -pay,
-                             .debt = -pay,
-                             .order = e->order,
-                             .reason = "debt paid from new points",
-                             .actor = "system",
-                             .now = e->now};
-    return souk__loyalty_post(db, &d, NULL);
+    return err ? err : souk__loyalty_pay_debt(db, e->user, e->order, e->now);
 }
 
 int64_t souk__loyalty_expiry(const souk_loyalty_settings *s, int64_t at)
@@ -87,15 +91,14 @@ int64_t souk__loyalty_expiry(const souk_loyalty_settings *s, int64_t at)
     return s->expiry_days > 0 ? at + s->expiry_days * SOUK__LOYALTY_DAY_US : 0;
 }
 
-souk_err souk_loyalty_expire_user_tx(souk_store *db, int64_t user, int64_t now, int64_t *expired)
+souk_err souk__loyalty_balance_due(souk_store *db, int64_t user, int64_t now, souk_loyalty_balance *b, int64_t *due)
 {
-    *expired = 0;
+    *due = 0;
     /* oldest spent first: whatever the balance holds beyond the credits that
      * have not expired yet is what is left of the expired ones */
     int64_t unexpired = 0;
-    souk_loyalty_balance b;
-    souk_err e = souk_loyalty_balance_read(db, user, &b);
-    if (e)
+    souk_err e = souk_loyalty_balance_read(db, user, b);
+    if (e || b->available == 0)
         return e;
     int r =
         souk_store_one(db,
@@ -104,9 +107,18 @@ souk_err souk_loyalty_expire_user_tx(souk_store *db, int64_t user, int64_t now, 
                        SOUK_ARGS(SOUK_I64(user), SOUK_I64(now)), SOUK_COLS(SOUK_COL_I64(&unexpired)));
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_INTERNAL : souk_store_dberr(r);
-    int64_t due = b.available - unexpired;
-    if (due <= 0)
-        return SOUK_OK;
+    *due = b->available > unexpired ? b->available - unexpired : 0;
+    return SOUK_OK;
+}
+
+souk_err souk_loyalty_expire_user_tx(souk_store *db, int64_t user, int64_t now, int64_t *expired)
+{
+    *expired = 0;
+    souk_loyalty_balance b;
+    int64_t due;
+    souk_err e = souk__loyalty_balance_due(db, user, now, &b, &due);
+    if (e || due == 0)
+        return e;
     souk__loyalty_entry x = {
         .user = user, .kind = "expire", .points = -due, .reason = "points expired", .actor = "system", .now = now};
     e = souk__loyalty_post(db, &x, NULL);
@@ -115,33 +127,41 @@ souk_err souk_loyalty_expire_user_tx(souk_store *db, int64_t user, int64_t now, 
     return e;
 }
 
-souk_err souk_loyalty_expire_due_tx(souk_store *db, int64_t now, int max, int *n)
+souk_err souk_loyalty_expire_due_tx(souk_store *db, int64_t since, int64_t now, int max, souk_loyalty_cursor *at,
+                                    int *n)
 {
     *n = 0;
-    int64_t after = 0;
-    for (;;) {
-        souk_stmt *st = souk_store_query(db,
-                                         "SELECT a.user_id FROM loyalty_accounts a WHERE a.available > 0 "
-                                         "AND a.user_id > $2 AND EXISTS (SELECT 1 FROM loyalty_ledger l "
-                                         "WHERE l.user_id = a.user_id AND l.kind IN ('release', 'adjust') "
-                                         "AND l.points > 0 AND l.expires_at <= $1) ORDER BY a.user_id LIMIT 200",
-                                         SOUK_ARGS(SOUK_I64(now), SOUK_I64(after)));
-        int64_t users[200];
-        int k = souk_store_ids(st, users, 200);
-        if (k < 0)
-            return souk_store_dberr(k);
-        for (int i = 0; i < k; i++) {
-            int64_t expired;
-            souk_err e = souk_loyalty_expire_user_tx(db, users[i], now, &expired);
-            if (e)
-                return e;
-            if (expired)
-                (*n)++;
-            after = users[i];
-        }
-        if (k < 200 || *n >= max)
-            return SOUK_OK;
+    at->done = false;
+    max = max < 1 ? 1 : max > SOUK_LOYALTY_BATCH_MAX ? SOUK_LOYALTY_BATCH_MAX : max;
+    if (at->key < since)
+        at->key = since, at->user = INT64_MAX; /* (since, …]: nothing at SINCE itself */
+    /* the candidates come from the lots index (expires_at, user_id): the
+     * credits that expired in the window, not every account that ever had one */
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT DISTINCT l.expires_at, l.user_id FROM loyalty_ledger l "
+                                     "WHERE l.expires_at <= $1 AND (l.expires_at > $2 OR (l.expires_at = $2 "
+                                     "AND l.user_id > $3)) AND l.kind IN ('release', 'adjust') AND l.points > 0 "
+                                     "ORDER BY l.expires_at, l.user_id LIMIT $4",
+                                     SOUK_ARGS(SOUK_I64(now), SOUK_I64(at->key), SOUK_I64(at->user), SOUK_I64(max)));
+    int64_t key[SOUK_LOYALTY_BATCH_MAX], user[SOUK_LOYALTY_BATCH_MAX];
+    int r = SOUK_DB_DONE, k = 0;
+    while (k < max && (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&key[k]), SOUK_COL_I64(&user[k])))) == SOUK_DB_ROW)
+        k++;
+    if (k == max)
+        r = SOUK_DB_DONE, souk_stmt_done(st);
+    if (r != SOUK_DB_DONE)
+        return souk_store_dberr(r);
+    for (int i = 0; i < k; i++) {
+        int64_t expired;
+        souk_err e = souk_loyalty_expire_user_tx(db, user[i], now, &expired);
+        if (e)
+            return e;
+        at->key = key[i];
+        at->user = user[i];
     }
+    *n = k;
+    at->done = k < max;
+    return SOUK_OK;
 }
 
 souk_err souk_loyalty_adjust_tx(souk_store *db, int64_t user, int64_t points, const char *reason, const char *actor,

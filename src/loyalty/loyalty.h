@@ -85,15 +85,18 @@ souk_err souk_loyalty_balance_read(souk_store *db, int64_t user, souk_loyalty_ba
 
 /* What POINTS are worth on an order in CURRENCY whose goods (subtotal less
  * promotions and coupon) are GOODS, for USER now: *AMOUNT the discount in
- * minor units. VALIDATION with a "loyalty_points" problem in PR (texts in
- * A) when the currency has no programme, USER has fewer available points,
+ * minor units. Points that have expired count as gone even before the
+ * hourly job takes them. VALIDATION with a "loyalty_points" problem in PR
+ * (texts in A) when the currency has no programme, USER has fewer available
+ * points,
  * or the discount would pass the settings' share of GOODS (the message
  * names the most points allowed). SOUK_OK or the database error. */
 souk_err souk_loyalty_quote(souk_store *db, int64_t user, const char *currency, int64_t goods, int64_t points,
                             int64_t *amount, souk_arena *a, souk_problems *pr);
 
 /* The most points USER may spend now on goods GOODS in CURRENCY: the
- * available balance, at most the settings' share of GOODS; 0 without a
+ * available balance less what has expired, at most the settings' share of
+ * GOODS; 0 without a
  * programme in CURRENCY. */
 souk_err souk_loyalty_max_points(souk_store *db, int64_t user, const char *currency, int64_t goods, int64_t *max);
 
@@ -105,8 +108,10 @@ souk_err souk_loyalty_max_points(souk_store *db, int64_t user, const char *curre
 souk_err souk_loyalty_redeem_tx(souk_store *db, int64_t user, int64_t order, int64_t points, int64_t amount,
                                 const char *currency, int64_t now, souk_arena *a, souk_problems *pr);
 
-/* Gives back what ORDER redeemed (its payment failed, or it was cancelled):
- * once; nothing when it redeemed nothing. SOUK_OK or the database error. */
+/* Gives back what ORDER redeemed (its payment failed, it was cancelled, or
+ * its goods were all refunded): once; nothing when it redeemed nothing. The
+ * points given back pay a debt first, like any points that become
+ * available. SOUK_OK or the database error. */
 souk_err souk_loyalty_unredeem_tx(souk_store *db, int64_t order, const char *reason, const char *actor, int64_t now);
 
 /* ---- earning ---- */
@@ -135,14 +140,18 @@ souk_err souk_loyalty_runs_in(souk_store *db, const char *currency, bool *runs);
 souk_err souk_loyalty_earn_tx(souk_store *db, int64_t user, int64_t order, const char *currency,
                               const souk_loyalty_line *lines, size_t n, int64_t now);
 
-/* Inside the transaction that refunds money of ORDER: REFUNDED of TOTAL is
- * now refunded in all, so the order keeps floor(earned × (TOTAL −
- * REFUNDED) / TOTAL) of what it earned; the rest not taken back yet is
- * taken — from its pending points first, then the available balance, and
- * what the balance does not hold is recorded as debt (never below zero).
- * DEDUPE names the refund (once per refund). SOUK_OK or the database error. */
-souk_err souk_loyalty_clawback_tx(souk_store *db, int64_t order, int64_t refunded, int64_t total, const char *dedupe,
-                                  const char *actor, int64_t now);
+/* Inside the transaction that refunds money of ORDER (of TOTAL): RETURNED is
+ * what has been refunded in all for returned lines, OTHER what has been
+ * refunded in all otherwise. Points were earned on the goods G (the earn
+ * entry's amount), so the goods refunded are RETURNED plus what OTHER
+ * passes the order's shipping and tax (TOTAL − G), at most G, and the order
+ * keeps floor(earned × (G − goods refunded) / G) of what it earned; the
+ * rest not taken back yet is taken — from its pending points first, then
+ * the available balance, and what the balance does not hold is recorded as
+ * debt (never below zero). DEDUPE names the refund (once per refund).
+ * SOUK_OK or the database error. */
+souk_err souk_loyalty_clawback_tx(souk_store *db, int64_t order, int64_t returned, int64_t other, int64_t total,
+                                  const char *dedupe, const char *actor, int64_t now);
 
 /* ---- the jobs ---- */
 
@@ -151,20 +160,45 @@ souk_err souk_loyalty_clawback_tx(souk_store *db, int64_t order, int64_t refunde
  * database error. */
 souk_err souk_loyalty_release_tx(souk_store *db, int64_t order, int64_t now);
 
-/* Releases every order whose return window ended by NOW (at most MAX);
- * *N how many. For the safety-net cron and tests. */
-souk_err souk_loyalty_release_due_tx(souk_store *db, int64_t now, int max, int *n);
+/* The most a batch of the functions below handles. */
+#define SOUK_LOYALTY_BATCH_MAX 500
+
+/* Releases orders whose return window ended in (SINCE, NOW] and that have
+ * no release yet, oldest first, at most MAX (≤ SOUK_LOYALTY_BATCH_MAX); *N
+ * how many. Each batch reads only that window (an index on the earn rows'
+ * available_at): the per-order loyalty.release job is the primary path, this
+ * is the safety net for a lost one, and tests pass SINCE 0. Released orders
+ * drop out, so calling it again until *N < MAX releases the whole window. */
+souk_err souk_loyalty_release_due_tx(souk_store *db, int64_t since, int64_t now, int max, int *n);
 
 /* Expires what is left of USER's credits whose expiry is ≤ NOW, oldest
  * spent first: the entry takes available − (credits not expired yet), when
  * that is positive. *EXPIRED the points taken. SOUK_OK or the database error. */
 souk_err souk_loyalty_expire_user_tx(souk_store *db, int64_t user, int64_t now, int64_t *expired);
 
-/* Expires due points of up to MAX customers with a credit expired by NOW. */
-souk_err souk_loyalty_expire_due_tx(souk_store *db, int64_t now, int max, int *n);
+/* Where a batched expiry run stands: zero it to start; DONE once a batch
+ * found fewer candidates than it could take. */
+typedef struct souk_loyalty_cursor {
+    int64_t key, user; /* the last candidate visited: its lot's expiry, its customer */
+    bool done;
+} souk_loyalty_cursor;
 
-/* Registers the job kinds loyalty.release (per order) and loyalty.maintenance
- * (hourly: releases missed, expiry). */
+/* One batch of expiry: visits up to MAX (≤ SOUK_LOYALTY_BATCH_MAX)
+ * customers with a credit that expired in (SINCE, NOW], after *AT in
+ * (expiry, customer) order (the lots index), and expires each one's due
+ * points (souk_loyalty_expire_user_tx). *N the customers visited — whether
+ * or not anything expired, so that the work of a batch is bounded —
+ * and *AT moves on. Call it again, each in its own transaction, until
+ * AT->done. Credits that expired before SINCE are not visited again
+ * (points given back into them later expire when they are next priced:
+ * checkout and the quote expire first). SOUK_OK or the database error. */
+souk_err souk_loyalty_expire_due_tx(souk_store *db, int64_t since, int64_t now, int max, souk_loyalty_cursor *at,
+                                    int *n);
+
+/* Registers the job kinds loyalty.release (per order, in the claim's
+ * transaction) and loyalty.maintenance (hourly: releases missed and expiry
+ * of what fell due in the last three days, in batches that commit one by
+ * one). */
 void souk_loyalty_register_jobs(void);
 
 /* ---- administration ---- */

@@ -34,8 +34,10 @@ souk_err souk_loyalty_quote(souk_store *db, int64_t user, const char *currency, 
         return SOUK_E_VALIDATION;
     }
     souk_loyalty_balance b;
-    if ((e = souk_loyalty_balance_read(db, user, &b)))
+    int64_t due; /* expired, even if the hourly job has not taken them yet */
+    if ((e = souk__loyalty_balance_due(db, user, souk_time_now_us(), &b, &due)))
         return e;
+    b.available -= due;
     if (points > b.available) {
         souk_problems_add(pr, a, "loyalty_points", "only %lld points are available", (long long)b.available);
         return SOUK_E_VALIDATION;
@@ -56,10 +58,12 @@ souk_err souk_loyalty_max_points(souk_store *db, int64_t user, const char *curre
     *max = 0;
     souk_loyalty_settings s;
     souk_loyalty_balance b;
+    int64_t due;
     souk_err e = souk_loyalty_settings_read(db, &s);
     const souk_loyalty_currency *c = e ? NULL : souk__loyalty_currency(&s, currency);
-    if (e || !c || (e = souk_loyalty_balance_read(db, user, &b)))
+    if (e || !c || (e = souk__loyalty_balance_due(db, user, souk_time_now_us(), &b, &due)))
         return e;
+    b.available -= due;
     int64_t cap = goods > 0 ? goods * s.max_redeem_bp / 10000 / c->point_value : 0;
     *max = b.available < cap ? b.available : cap;
     return SOUK_OK;
@@ -116,7 +120,11 @@ souk_err souk_loyalty_unredeem_tx(souk_store *db, int64_t order, const char *rea
                              .dedupe = dedupe,
                              .now = now};
     souk_err e = souk__loyalty_post(db, &x, NULL);
-    return e == SOUK_E_CONFLICT ? SOUK_OK : e;
+    if (e)
+        return e == SOUK_E_CONFLICT ? SOUK_OK : e;
+    /* not a lot (the points go back to the credits they came from), but
+     * they pay a debt first like any points that become available */
+    return souk__loyalty_pay_debt(db, user, order, now);
 }
 
 souk_err souk_loyalty_runs_in(souk_store *db, const char *currency, bool *runs)
@@ -180,7 +188,7 @@ souk_err souk_loyalty_earn_tx(souk_store *db, int64_t user, int64_t order, const
 
 /* What the ledger says of ORDER's earning. */
 typedef struct order_points {
-    int64_t user, earned, taken, pending, available_at;
+    int64_t user, earned, goods, taken, pending, available_at; /* goods: what the earn entry was earned on */
     bool released;
 } order_points;
 
@@ -190,27 +198,32 @@ static souk_err order_points_read(souk_store *db, int64_t order, order_points *p
     int r = souk_store_one(db,
                            "SELECT coalesce(max(user_id), 0), "
                            "coalesce(sum(CASE WHEN kind = 'earn' THEN pending ELSE 0 END), 0), "
+                           "coalesce(sum(CASE WHEN kind = 'earn' THEN amount ELSE 0 END), 0), "
                            "coalesce(sum(CASE WHEN kind = 'clawback' THEN debt - points - pending ELSE 0 END), 0), "
                            "coalesce(sum(pending), 0), coalesce(max(available_at), 0), "
                            "coalesce(sum(CASE WHEN kind = 'release' THEN 1 ELSE 0 END), 0) "
                            "FROM loyalty_ledger WHERE order_id = $1",
                            SOUK_ARGS(SOUK_I64(order)),
-                           SOUK_COLS(SOUK_COL_I64(&p->user), SOUK_COL_I64(&p->earned), SOUK_COL_I64(&p->taken),
-                                     SOUK_COL_I64(&p->pending), SOUK_COL_I64(&p->available_at),
+                           SOUK_COLS(SOUK_COL_I64(&p->user), SOUK_COL_I64(&p->earned), SOUK_COL_I64(&p->goods),
+                                     SOUK_COL_I64(&p->taken), SOUK_COL_I64(&p->pending), SOUK_COL_I64(&p->available_at),
                                      SOUK_COL_BOOL(&p->released)));
     return r == SOUK_DB_ROW ? SOUK_OK : r == SOUK_DB_DONE ? SOUK_E_INTERNAL : souk_store_dberr(r);
 }
 
-souk_err souk_loyalty_clawback_tx(souk_store *db, int64_t order, int64_t refunded, int64_t total, const char *dedupe,
-                                  const char *actor, int64_t now)
+souk_err souk_loyalty_clawback_tx(souk_store *db, int64_t order, int64_t returned, int64_t other, int64_t total,
+                                  const char *dedupe, const char *actor, int64_t now)
 {
     order_points p;
     souk_err e = order_points_read(db, order, &p);
-    if (e || p.earned <= 0 || total <= 0)
+    if (e || p.earned <= 0 || p.goods <= 0)
         return e;
-    if (refunded > total)
-        refunded = total;
-    int64_t keep = (int64_t)(((souk_wide)p.earned * (total - refunded)) / total);
+    /* the goods refunded: the returns' value, and of the other refunds what
+     * passes the order's shipping and tax (total − goods) */
+    int64_t rest_of_order = total > p.goods ? total - p.goods : 0;
+    int64_t goods = returned + (other > rest_of_order ? other - rest_of_order : 0);
+    if (goods > p.goods)
+        goods = p.goods;
+    int64_t keep = (int64_t)(((souk_wide)p.earned * (p.goods - goods)) / p.goods);
     int64_t take = p.earned - keep - p.taken;
     if (take <= 0)
         return SOUK_OK;
@@ -260,18 +273,19 @@ souk_err souk_loyalty_release_tx(souk_store *db, int64_t order, int64_t now)
     return e == SOUK_E_CONFLICT ? SOUK_OK : e;
 }
 
-souk_err souk_loyalty_release_due_tx(souk_store *db, int64_t now, int max, int *n)
+souk_err souk_loyalty_release_due_tx(souk_store *db, int64_t since, int64_t now, int max, int *n)
 {
     *n = 0;
-    int64_t orders[500];
-    if (max > 500)
-        max = 500;
+    int64_t orders[SOUK_LOYALTY_BATCH_MAX];
+    max = max < 1 ? 1 : max > SOUK_LOYALTY_BATCH_MAX ? SOUK_LOYALTY_BATCH_MAX : max;
+    /* the earnings whose window ended in (SINCE, NOW], through the partial
+     * index loyalty_ledger_earn_due (0151): not every earning ever made */
     souk_stmt *st = souk_store_query(db,
                                      "SELECT e.order_id FROM loyalty_ledger e WHERE e.kind = 'earn' "
-                                     "AND e.available_at <= $1 AND NOT EXISTS (SELECT 1 FROM loyalty_ledger r "
-                                     "WHERE r.order_id = e.order_id AND r.kind = 'release') "
-                                     "ORDER BY e.available_at LIMIT $2",
-                                     SOUK_ARGS(SOUK_I64(now), SOUK_I64(max)));
+                                     "AND e.available_at <= $1 AND e.available_at > $2 AND NOT EXISTS (SELECT 1 "
+                                     "FROM loyalty_ledger r WHERE r.order_id = e.order_id AND r.kind = 'release') "
+                                     "ORDER BY e.available_at, e.order_id LIMIT $3",
+                                     SOUK_ARGS(SOUK_I64(now), SOUK_I64(since), SOUK_I64(max)));
     int k = souk_store_ids(st, orders, max);
     if (k < 0)
         return souk_store_dberr(k);
@@ -297,14 +311,47 @@ static int release_job(souk_store *db, const json_t *payload, char *err, size_t 
     return 0;
 }
 
+/* The hourly safety net, one short write transaction per batch so that
+ * the write lock is never held for long: releases whose job was lost, then
+ * expiry, over what fell due in the last LOOKBACK (docs/internals/loyalty.md). */
+#define MAINTENANCE_BATCH 200
+#define MAINTENANCE_LOOKBACK_US (INT64_C(3) * SOUK__LOYALTY_DAY_US)
+
+typedef struct maintenance {
+    int64_t since, now;
+    souk_loyalty_cursor at, next; /* next: the batch's, kept once it commits */
+    int n;
+} maintenance;
+
+static souk_err release_batch(souk_store *db, void *arg)
+{
+    maintenance *m = arg;
+    return souk_loyalty_release_due_tx(db, m->since, m->now, MAINTENANCE_BATCH, &m->n);
+}
+
+static souk_err expire_batch(souk_store *db, void *arg)
+{
+    maintenance *m = arg;
+    m->next = m->at; /* a retried attempt starts where the last commit left */
+    return souk_loyalty_expire_due_tx(db, m->since, m->now, MAINTENANCE_BATCH, &m->next, &m->n);
+}
+
 static int maintenance_job(souk_store *db, const json_t *payload, char *err, size_t errlen)
 {
     (void)payload;
-    int64_t now = souk_time_now_us();
-    int n = 0;
-    souk_err e = souk_loyalty_release_due_tx(db, now, 500, &n);
-    if (!e)
-        e = souk_loyalty_expire_due_tx(db, now, 10000, &n);
+    maintenance m = {.now = souk_time_now_us()};
+    m.since = m.now - MAINTENANCE_LOOKBACK_US;
+    souk_err e;
+    do /* each batch's releases drop out of the next one's query */
+        e = souk_store_run(db, release_batch, &m, NULL);
+    while (!e && m.n == MAINTENANCE_BATCH && souk_job_keep_alive(db) >= 0);
+    while (!e) {
+        if ((e = souk_store_run(db, expire_batch, &m, NULL)))
+            break;
+        m.at = m.next;
+        if (m.at.done || souk_job_keep_alive(db) < 0)
+            break;
+    }
     if (e) {
         snprintf(err, errlen, "maintenance: %s", souk_store_errmsg(db));
         return -1;
@@ -315,6 +362,6 @@ static int maintenance_job(souk_store *db, const json_t *payload, char *err, siz
 void souk_loyalty_register_jobs(void)
 {
     souk_job_register_tx(RELEASE_JOB, release_job, 10);
-    souk_job_register_tx(MAINTENANCE_JOB, maintenance_job, 5);
+    souk_job_register(MAINTENANCE_JOB, maintenance_job, 5);
     souk_job_schedule(MAINTENANCE_JOB, "23 * * * *");
 }

@@ -334,10 +334,16 @@ static souk_err price_points(souk_store *db, const souk__place_in *in, json_t **
         souk_problems_add(pr, a, "loyalty_points", "only signed-in customers redeem points");
         return SOUK_E_VALIDATION;
     }
+    /* points that expired since the last hourly run are gone before they are
+     * priced: expired in this transaction, so the debit below cannot spend them */
+    int64_t expired = 0;
+    souk_err e = souk_loyalty_expire_user_tx(db, in->user_id, souk_time_now_us(), &expired);
+    if (e)
+        return e;
     const json_t *t = json_object_get(*cart, "totals");
     int64_t goods = amount_of(json_object_get(t, "subtotal")) - amount_of(json_object_get(t, "discount"));
-    souk_err e = souk_loyalty_quote(db, in->user_id, json_string_value(json_object_get(*cart, "currency")), goods,
-                                    in->redeem_points, amount, a, pr);
+    e = souk_loyalty_quote(db, in->user_id, json_string_value(json_object_get(*cart, "currency")), goods,
+                           in->redeem_points, amount, a, pr);
     if (e)
         return e;
     json_t *priced = NULL;

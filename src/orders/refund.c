@@ -98,8 +98,30 @@ souk_err souk__refund_begin_tx(souk_store *db, const souk__order *o, int64_t amo
         return e;
     souk_id_format(SOUK_PREFIX_REFUND, id, ref);
     snprintf(kind, sizeof kind, "refunded:%s", ref);
-    /* the points the order earned go back in proportion to what was refunded */
-    if ((e = souk_loyalty_clawback_tx(db, o->id, refunded, total, ref, actor, now)))
+    /* the points the order earned go back in proportion to the goods
+     * refunded: a return's refund is its lines' value, another refund pays
+     * shipping and tax back first (loyalty.h) */
+    int64_t returned = 0, other = 0;
+    r = souk_store_one(db,
+                       "SELECT coalesce(sum(CASE WHEN return_id IS NOT NULL THEN amount ELSE 0 END), 0), "
+                       "coalesce(sum(CASE WHEN return_id IS NULL THEN amount ELSE 0 END), 0) "
+                       "FROM refunds WHERE order_id = $1 AND intent_id IS NULL",
+                       SOUK_ARGS(SOUK_I64(o->id)), SOUK_COLS(SOUK_COL_I64(&returned), SOUK_COL_I64(&other)));
+    if (r != SOUK_DB_ROW)
+        return r == SOUK_DB_DONE ? SOUK_E_INTERNAL : souk_store_dberr(r);
+    if ((e = souk_loyalty_clawback_tx(db, o->id, returned, other, total, ref, actor, now)))
+        return e;
+    /* the goods all refunded (the money, or every unit through returns):
+     * the points spent on them come back, once (unredeem:<order>) */
+    bool all_goods = refunded >= total;
+    if (!all_goods) {
+        r = souk_store_one(db, "SELECT 1 FROM order_lines WHERE order_id = $1 AND refunded_qty < quantity LIMIT 1",
+                           SOUK_ARGS(SOUK_I64(o->id)), NULL);
+        if (r < 0)
+            return souk_store_dberr(r);
+        all_goods = r == SOUK_DB_DONE;
+    }
+    if (all_goods && (e = souk_loyalty_unredeem_tx(db, o->id, "order refunded", actor, now)))
         return e;
     if (strcmp(state, o->state) != 0)
         e = souk__order_history_tx(db, o->id, 0, o->state, state, reason, actor);

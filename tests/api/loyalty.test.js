@@ -15,7 +15,7 @@ import { startServer } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
 import { register } from './lib/auth_util.js';
 import { token } from './lib/util.js';
-import { sql } from './lib/db.js';
+import { sql, isPostgres } from './lib/db.js';
 import { pollUntil } from './lib/checkout_util.js';
 import { Browser, inputValue } from './lib/web_util.js';
 
@@ -202,24 +202,121 @@ describe('loyalty points', () => {
     let acct = consistent(await mine(ann));
     assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 49, 76]);
     assert.deepEqual(acct.entries[0].kind, 'clawback');
-    // B (pending 49) refunded by half: floor(49 × 2695/5390) = 24 kept, 25 taken from pending
+    // B (pending 49, earned on goods 49.00 of 53.90 with tax) refunded by half: the refund pays the
+    // 4.90 tax back first, so 22.05 of goods: floor(49 × 26.95/49.00) = 26 kept, 23 taken from pending
     must(await admin(srv, 'POST', `/api/v1/orders/${fx.orderB.id}/refunds`, { amount: 2695, reason: 'half' }), 201);
     acct = consistent(await mine(ann));
-    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 24, 76]);
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 26, 76]);
     // B's release pays the debt first
     await releaseAll(ann);
     acct = consistent(await mine(ann));
-    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 0, 52]);
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 0, 50]);
     assert.equal(acct.entries[0].kind, 'debt_payment');
     // an admin credit pays the rest of it; a debit past the balance is refused
     must(await admin(srv, 'POST', `/api/v1/admin/users/${ann.user.id}/loyalty/adjustments`, { points: 60, reason: 'goodwill' }), 201);
     acct = consistent(await mine(ann));
-    assert.deepEqual([acct.available, acct.pending, acct.debt], [8, 0, 0]);
-    expectError(await admin(srv, 'POST', `/api/v1/admin/users/${ann.user.id}/loyalty/adjustments`, { points: -9, reason: 'too much' }), 422, 'VALIDATION_ERROR', 'points');
-    const after = must(await admin(srv, 'POST', `/api/v1/admin/users/${ann.user.id}/loyalty/adjustments`, { points: -8, reason: 'correction' }), 201);
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [10, 0, 0]);
+    expectError(await admin(srv, 'POST', `/api/v1/admin/users/${ann.user.id}/loyalty/adjustments`, { points: -11, reason: 'too much' }), 422, 'VALIDATION_ERROR', 'points');
+    const after = must(await admin(srv, 'POST', `/api/v1/admin/users/${ann.user.id}/loyalty/adjustments`, { points: -10, reason: 'correction' }), 201);
     assert.deepEqual([after.available, after.debt], [0, 0]);
-    assert.deepEqual([after.entries[0].kind, after.entries[0].points, after.entries[0].reason], ['adjust', -8, 'correction']);
+    assert.deepEqual([after.entries[0].kind, after.entries[0].points, after.entries[0].reason], ['adjust', -10, 'correction']);
     consistent(await mine(ann));
+  });
+
+  it('refunds count the goods only: a shipping refund takes nothing, returning every line takes all', async () => {
+    const cy = await register(srv);
+    const ship = must(await admin(srv, 'POST', '/api/v1/admin/shipping-methods',
+      { code: `ly-${token()}`.slice(0, 32), name: 'Loyalty post', currency: 'USD', amount: 1000 }), 201);
+    await fill(cy, fx.v100);
+    must(await api(srv, 'PATCH', '/api/v1/carts/current', { key: cy.access, body: { shipping_method: ship.code, region: 'US-NY' } }), 200);
+    must(await admin(srv, 'POST', `/api/v1/admin/users/${cy.user.id}/loyalty/adjustments`, { points: 30, reason: 'welcome' }), 201);
+    const o = must(await pay(cy, { loyalty_points: 30 }), 201);
+    assert.ok(o.totals.total.amount > 11000, JSON.stringify(o.totals)); // goods 99.70, shipping 10.00, tax
+    let acct = consistent(await mine(cy));
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 99, 0]);
+    // the shipping refunded alone: no goods came back, and the points spent stay spent
+    must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/refunds`, { amount: 1000, reason: 'late delivery' }), 201);
+    acct = consistent(await mine(cy));
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 99, 0], 'a shipping refund takes no points');
+    // every line returned and refunded: nothing is kept
+    for (const step of ['fulfil', 'ship', 'deliver'])
+      must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/${step}`, step === 'ship' ? { carrier: 'UPS', tracking: `1Z${token()}` } : undefined), 200);
+    const r = must(await api(srv, 'POST', `/api/v1/orders/${o.id}/returns`, { key: cy.access, body: { lines: [{ variant_id: fx.v100, quantity: 1 }], reason: 'no' } }), 201);
+    const ret = r.returns[0].id;
+    must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/returns/${ret}/approve`), 200);
+    const got = must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/returns/${ret}/receive`), 200);
+    assert.deepEqual(got.returns[0].refund, { amount: 9970, currency: 'USD' });
+    acct = consistent(await mine(cy));
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [30, 0, 0], 'a full return keeps no points and gives the 30 spent back');
+    assert.deepEqual(acct.entries.filter((e) => e.kind === 'redeem_reversal').map((e) => e.points), [30]);
+  });
+
+  it('a full refund gives the redeemed points back, once', async () => {
+    const dee = await register(srv);
+    must(await admin(srv, 'POST', `/api/v1/admin/users/${dee.user.id}/loyalty/adjustments`, { points: 40, reason: 'welcome' }), 201);
+    await fill(dee, fx.v50);
+    must(await api(srv, 'PATCH', '/api/v1/carts/current', { key: dee.access, body: { region: '' } }), 200);
+    const o = must(await pay(dee, { loyalty_points: 40 }), 201);
+    let acct = consistent(await mine(dee));
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [0, 49, 0]);
+    // a partial refund gives nothing back; the rest of the money does
+    must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/refunds`, { amount: 1000, reason: 'part' }), 201);
+    acct = consistent(await mine(dee));
+    assert.equal(acct.available, 0);
+    must(await admin(srv, 'POST', `/api/v1/orders/${o.id}/refunds`, { amount: o.totals.total.amount - 1000, reason: 'rest' }), 201);
+    acct = consistent(await mine(dee));
+    assert.deepEqual([acct.available, acct.pending, acct.debt], [40, 0, 0]);
+    assert.deepEqual(acct.entries.filter((e) => e.kind === 'redeem_reversal').map((e) => e.points), [40]);
+  });
+
+  it('points that expired before the hourly run cannot be quoted or spent', async () => {
+    const eve = await register(srv);
+    must(await admin(srv, 'POST', `/api/v1/admin/users/${eve.user.id}/loyalty/adjustments`, { points: 70, reason: 'fresh' }), 201);
+    // a credit of 30 that expired an hour ago, the hourly job not run yet (written as the ledger would)
+    const uid = sql(srv.dbPath, `SELECT id FROM users WHERE email = '${eve.email}'`).trim();
+    const at = Date.now() * 1000;
+    sql(srv.dbPath, `INSERT INTO loyalty_ledger (id, user_id, kind, points, reason, actor, dedupe, expires_at, created_at)
+      VALUES (${Math.floor(Math.random() * 1e12) + 1}, ${uid}, 'adjust', 30, 'old', 'test', NULL, ${at - 3600e6}, ${at - 400 * 86400e6})`);
+    sql(srv.dbPath, `UPDATE loyalty_accounts SET available = available + 30 WHERE user_id = ${uid}`);
+    assert.equal(consistent(await mine(eve)).available, 100);
+    await fill(eve, fx.v100);
+    must(await api(srv, 'PATCH', '/api/v1/carts/current', { key: eve.access, body: { region: '' } }), 200);
+    const q = await api(srv, 'GET', '/api/v1/users/me/loyalty/quote?points=71', { key: eve.access });
+    expectError(q, 422, 'VALIDATION_ERROR', 'loyalty_points');
+    assert.match(q.body.error.details[0].message, /only 70 points/);
+    assert.equal(must(await api(srv, 'GET', '/api/v1/users/me/loyalty/quote?points=70', { key: eve.access }), 200).max_points, 70);
+    expectError(await pay(eve, { loyalty_points: 71 }), 422, 'VALIDATION_ERROR', 'loyalty_points');
+    must(await pay(eve, { loyalty_points: 70 }), 201);
+    const acct = consistent(await mine(eve));
+    assert.equal(acct.available, 0);
+    assert.deepEqual(acct.entries.filter((e) => e.kind !== 'earn').slice(0, 2).map((e) => [e.kind, e.points]), [['redeem', -70], ['expire', -30]]);
+  });
+
+  it('the hourly loyalty.maintenance job expires what fell due, in its own batches', async () => {
+    const fay = await register(srv);
+    must(await admin(srv, 'POST', `/api/v1/admin/users/${fay.user.id}/loyalty/adjustments`, { points: 20, reason: 'fresh' }), 201);
+    const uid = sql(srv.dbPath, `SELECT id FROM users WHERE email = '${fay.email}'`).trim();
+    const at = Date.now() * 1000;
+    sql(srv.dbPath, `INSERT INTO loyalty_ledger (id, user_id, kind, points, reason, actor, dedupe, expires_at, created_at)
+      VALUES (${Math.floor(Math.random() * 1e12) + 1}, ${uid}, 'adjust', 25, 'old', 'test', NULL, ${at - 3600e6}, ${at - 400 * 86400e6})`);
+    sql(srv.dbPath, `UPDATE loyalty_accounts SET available = available + 25 WHERE user_id = ${uid}`);
+    const job = Math.floor(Math.random() * 1e12) + 1;
+    sql(srv.dbPath, 'INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, created_at, updated_at) ' +
+      `VALUES (${job}, 'loyalty.maintenance', '{}', 'queued', 0, 5, 0, ${at}, ${at})`);
+    await pollUntil(async () => sql(srv.dbPath, `SELECT state FROM jobs WHERE id = ${job}`) === 'done' || undefined, { tries: 300, step: 100 });
+    const acct = consistent(await mine(fay));
+    assert.equal(acct.available, 20);
+    assert.deepEqual([acct.entries[0].kind, acct.entries[0].points], ['expire', -25]);
+  });
+
+  it('the ledger is append-only from outside too: UPDATE, DELETE and (PostgreSQL) TRUNCATE refused', () => {
+    const count = () => sql(srv.dbPath, 'SELECT count(*) FROM loyalty_ledger');
+    const before = count();
+    assert.ok(Number(before) > 0);
+    assert.throws(() => sql(srv.dbPath, 'UPDATE loyalty_ledger SET points = 0'), /append-only/);
+    assert.throws(() => sql(srv.dbPath, 'DELETE FROM loyalty_ledger'), /append-only/);
+    if (isPostgres(srv.dbPath)) assert.throws(() => sql(srv.dbPath, 'TRUNCATE loyalty_ledger'), /append-only/);
+    assert.equal(count(), before);
   });
 
   it('adjustments: bad input 4xx, unknown customer 404, each one in the audit log', async () => {

@@ -1,0 +1,4 @@
+-- 0152: nothing on SQLite. PostgreSQL's twin (postgres/0152_loyalty_no_truncate.sql)
+-- refuses TRUNCATE of the append-only loyalty_ledger, which row triggers do not
+-- see; SQLite has no TRUNCATE (its DELETE without WHERE fires the row trigger of
+-- 0150 already). The file is here so both dialects count the same migrations.
