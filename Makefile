@@ -102,12 +102,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libsouk.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libsouk.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
 # libFuzzer needs clang; each driver links the library built with fuzzing
-# instrumentation in $(FUZZ_BUILD) (fuzz-lib brings it up to date first)
+# instrumentation in $(FUZZ_BUILD) (fuzz-lib brings it up to date first). That build
+# compiles every source file, main.c too, with clang and $(WARN): it is also the suite's
+# clang -Werror check (make test builds the rest with gcc).
 FUZZ_BUILD := $(BUILD)-fuzz
 .PHONY: fuzz-lib
 fuzz-lib:
 	@$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) OPT="-O1 -g" \
-	    SAN="-fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_BUILD)/libsouk.a
+	    SAN="-fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_BUILD)/libsouk.a $(FUZZ_BUILD)/obj/app/main.o
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c fuzz-lib
 	@mkdir -p $(dir $@)

@@ -5,7 +5,7 @@
 #      tests/browser drives Debian's chromium (playwright-core) against $BUILD/souk
 #   3. short fuzz runs (libFuzzer)      build/fuzz/fuzz_* over tests/fuzz/corpus/*
 # and ends with one line "N passed, N failed". Exit status 0 only if nothing failed.
-# SOUK_SKIP_FUZZ=1 skips step 3; FUZZ_SECONDS (default 6) bounds each fuzz run (make fuzz runs longer).
+# SOUK_SKIP_FUZZ=1 skips step 3; FUZZ_SECONDS (default 4) bounds each fuzz run (make fuzz runs longer).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -111,12 +111,12 @@ if [ -n "${SOUK_TEST_PG_DSN:-}" ] && [ "${SOUK_SKIP_PG_HTTP:-0}" != 1 ]; then
 fi
 
 if [ "${SOUK_SKIP_FUZZ:-0}" != 1 ]; then
-  section "fuzz (libFuzzer, ${FUZZ_SECONDS:-6} s each)"
+  section "fuzz (libFuzzer, ${FUZZ_SECONDS:-4} s each)"
   for f in "$BUILD"/fuzz/fuzz_*; do
     [ -x "$f" ] || continue
     name=${f##*/fuzz_}
     scratch=$(mktemp -d)
-    if "$f" -max_total_time="${FUZZ_SECONDS:-6}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
+    if "$f" -max_total_time="${FUZZ_SECONDS:-4}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
          "$scratch" "tests/fuzz/corpus/$name" >"$scratch.log" 2>&1; then
       passed=$((passed + 1))
       printf '%-40s ok (%s)\n' "fuzz_$name" "$(grep -o 'Done [0-9]* runs in [0-9]* second' "$scratch.log" | tail -1)"
