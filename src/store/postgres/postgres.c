@@ -90,7 +90,6 @@ typedef struct pg_conn {
     bool listening;   /* LISTEN souk_commit was sent */
     bool in_write;    /* in a write transaction (pg_begin) */
     bool writer_held; /* this session holds the writer lock (pg_begin) */
-    bool open_tx;     /* between a pg_begin that worked and its commit or rollback */
     uint64_t gen;     /* sessions: 0 for the first, +1 at every reconnect (reconnect) */
     int64_t retry_at; /* no reconnect attempt before this (monotonic µs) */
     bool unset;       /* a new session not yet given SESSION_SETUP */
@@ -143,10 +142,17 @@ static int run_simple(souk_store *db, const char *sql);
  * generation is prepared again) and heard nothing while away: every waiter
  * on changes is told something may have changed. */
 #define RECONNECT_US 200000
+
+/* Inside a transaction of the port (tx.c, group.c: from a BEGIN that worked to its end, whether
+ * the database still knows of it or not): no new session until it ends. */
+static bool in_port_tx(const souk_store *db)
+{
+    return db->tx_depth > 0 || db->read_tx;
+}
 static void reconnect(souk_store *db)
 {
     pg_conn *c = CONN(db);
-    if (c->open_tx || c->resetting)
+    if (in_port_tx(db) || c->resetting)
         return;
     if (PQstatus(c->pg) == CONNECTION_OK && !c->unset) {
         db->lost = false; /* a statement on it says soon enough if it is not */
@@ -184,7 +190,7 @@ static void reconnect(souk_store *db)
 static bool found_dead(souk_store *db)
 {
     pg_conn *c = CONN(db);
-    if (PQstatus(c->pg) == CONNECTION_OK || c->open_tx)
+    if (PQstatus(c->pg) == CONNECTION_OK || in_port_tx(db))
         return false;
     c->retry_at = 0;
     reconnect(db);
@@ -726,12 +732,9 @@ static void writer_release(souk_store *db)
 static int begin_once(souk_store *db, bool write)
 {
     pg_conn *c = CONN(db);
-    c->open_tx = false; /* a begin starts afresh: a lost session may be replaced first */
     reconnect(db);
     if (!write) {
-        int r = run_simple(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        c->open_tx = r >= 0;
-        return r;
+        return run_simple(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     }
     /* the writer lock first, in a segment of its own (a session lock: it
      * outlives that segment's implicit transaction), then BEGIN; the
@@ -745,7 +748,6 @@ static int begin_once(souk_store *db, bool write)
         c->writer_held = true;
     if (r[0] == SOUK_DB_ROW && r[1] == SOUK_DB_DONE) {
         c->in_write = true;
-        c->open_tx = true;
         return SOUK_DB_DONE;
     }
     if (pg_in_tx(db)) /* begun without the lock (its wait timed out): not this way */
@@ -774,7 +776,6 @@ static int pg_commit(souk_store *db)
         r = run_simple(db, "COMMIT");
     }
     c->in_write = false;
-    c->open_tx = false;
     writer_release(db); /* when the pipeline's unlock did not run */
     return r;
 }
@@ -782,7 +783,6 @@ static int pg_commit(souk_store *db)
 static void pg_rollback(souk_store *db)
 {
     CONN(db)->in_write = false;
-    CONN(db)->open_tx = false;
     PQclear(PQexec(CONN(db)->pg, "ROLLBACK"));
     writer_release(db);
 }
