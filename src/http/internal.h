@@ -129,6 +129,11 @@ void souk__http_detached_free(souk__exchange *h);
 /* Runs the after-request hook (audit) for X on DB, once. */
 void souk__http_run_hook(souk__exchange *x, souk_store *db);
 
+/* After X's handler ran on DB: an internal error while the database server
+ * could not be reached (souk_store_lost) becomes 503 UNAVAILABLE with
+ * Retry-After, the standard error body and nothing of what the handler wrote. */
+void souk__http_unreachable(souk__exchange *x, souk_store *db);
+
 /* ---- writer.c ---- */
 
 /* Sends write request X to the group committer (store.h "group commit"):

@@ -368,6 +368,18 @@ static souk__step step_query(souk__exchange *x)
     return SOUK__STEP_ANSWERED;
 }
 
+void souk__http_unreachable(souk__exchange *x, souk_store *db)
+{
+    if (x->res.err != SOUK_E_INTERNAL || !souk_store_lost(db))
+        return;
+    json_decref(x->res.json);
+    x->res.json = NULL;
+    souk_buf_reset(&x->res.body);
+    souk_problems_init(&x->res.problems);
+    x->res.retry_after = "1";
+    souk_res_error(&x->res, SOUK_E_UNAVAILABLE, "The database cannot be reached; retry in a moment.");
+}
+
 /* Dispatch: blocking routes go to the pool, other writes to the group
  * committer (writer.c); reads run here, inside one read snapshot, and no
  * statement keeps a snapshot afterwards. A loop never writes. */
@@ -388,6 +400,7 @@ static souk__step step_dispatch(souk__exchange *x)
         souk_store_idle(db);
     if (rc != 0 && !x->res.err)
         souk_res_error(&x->res, SOUK_E_INTERNAL, NULL);
+    souk__http_unreachable(x, db);
     return SOUK__STEP_ANSWERED;
 }
 

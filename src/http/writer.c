@@ -39,6 +39,7 @@ static void run_write(souk_store *db, void *arg)
     souk_trace_set_current(&x->req.trace);
     if (!x->audit_only && x->route->handler(&x->req, &x->res) != 0 && !x->res.err)
         souk_res_error(&x->res, SOUK_E_INTERNAL, NULL);
+    souk__http_unreachable(x, db);
     souk_store_idle(db);
     souk__http_run_hook(x, db);
     souk_trace_set_current(NULL);

@@ -58,6 +58,7 @@ struct souk_store {
     struct souk_store_group *group;   /* where this connection's write transactions run (group.c), or NULL */
     bool committer;                   /* this is a group's own connection */
     bool no_writes;                   /* an event loop's: a write here is our bug (SOUK_BUG) */
+    bool lost;                        /* the database server cannot be reached (souk_store_lost) */
     struct souk__after_commit *hooks; /* run after the outermost commit (tx.c) */
     size_t nhooks, hooks_cap;
     char errmsg[256]; /* the last error on this connection */

@@ -174,6 +174,11 @@ void souk__store_hard(souk_store *db, const char *sql)
     souk_log(SOUK_LOG_ERROR, NULL, NULL, sql ? json_pack("{s:s}", "sql", sql) : NULL, "database error: %s", db->errmsg);
 }
 
+bool souk_store_lost(const souk_store *db)
+{
+    return db && db->lost;
+}
+
 int souk_store_ping(souk_store *db)
 {
     int64_t one = 0;

@@ -74,6 +74,12 @@ const char *souk_store_errmsg(souk_store *db);
 /* Cheap liveness check: 0 when a trivial query succeeds. */
 int souk_store_ping(souk_store *db);
 
+/* True while DB's server cannot be reached: its session was lost (a restart,
+ * a network failure) and has not been made again. An adapter reconnects by
+ * itself outside transactions; what failed meanwhile is "unavailable" (503),
+ * not a bug of ours (500). Always false on SQLite. */
+bool souk_store_lost(const souk_store *db);
+
 /* ---- migrations ---- */
 
 /* Applies the adapter's pending forward-only migrations, each in its own

@@ -944,6 +944,91 @@ static void test_wait_change(void **state)
     souk_store_close(other);
 }
 
+static int64_t backend_pid(souk_store *db)
+{
+    int64_t pid = 0;
+    assert_int_equal(souk_store_one(db, "SELECT pg_backend_pid()", NULL, SOUK_COLS(SOUK_COL_I64(&pid))), SOUK_DB_ROW);
+    return pid;
+}
+
+/* Ends DB's session on the server, as a restart of PostgreSQL would. */
+static void terminate(souk_store *other, int64_t pid)
+{
+    int64_t ok = 0;
+    assert_int_equal(souk_store_one(other, "SELECT pg_terminate_backend($1::int)::int", SOUK_ARGS(SOUK_I64(pid)),
+                                    SOUK_COLS(SOUK_COL_I64(&ok))),
+                     SOUK_DB_ROW);
+    assert_int_equal(ok, 1);
+    usleep(50 * 1000); /* the backend is gone before the next statement */
+}
+
+typedef struct kill_ctx {
+    souk_store *other;
+    int64_t pid;
+} kill_ctx;
+
+static int tx_insert_kill_insert(souk_store *db, void *arg)
+{
+    kill_ctx *k = arg;
+    int r = souk_store_exec(db, "INSERT INTO rc VALUES (10)", NULL);
+    if (r < 0)
+        return r;
+    terminate(k->other, k->pid);
+    return souk_store_exec(db, "INSERT INTO rc VALUES (11)", NULL);
+}
+
+static int tx_insert_one(souk_store *db, void *arg)
+{
+    (void)arg;
+    return souk_store_exec(db, "INSERT INTO rc VALUES (3)", NULL);
+}
+
+/* A session lost on the server (PostgreSQL restarted): the connection makes
+ * a new one by itself. A read or a BEGIN that found it dead is sent again on
+ * the new one; a write is not (it fails, souk_store_lost says why); a
+ * transaction that lost its session fails as a whole, never finished on a
+ * new one. SQLite has no session to lose. */
+static void test_reconnect(void **state)
+{
+    fixture *f = *state;
+    if (strcmp(souk_store_backend(f->db), "postgres") != 0) {
+        assert_false(souk_store_lost(f->db));
+        return;
+    }
+    souk_store *other = second_connection(f);
+    exec_ok(f->db, "CREATE TABLE rc (x BIGINT)");
+    exec_ok(f->db, "INSERT INTO rc VALUES (1)");
+    assert_int_equal(count_rows(f->db, "rc"), 1); /* a prepared statement of the first session */
+    int64_t pid = backend_pid(f->db);
+
+    terminate(other, pid);
+    assert_int_equal(count_rows(f->db, "rc"), 1); /* prepared again on a new session */
+    assert_false(souk_store_lost(f->db));
+    int64_t pid2 = backend_pid(f->db);
+    assert_true(pid2 != pid);
+
+    /* a write prepared on this session, sent on it once it is dead: not sent again (whether the
+     * server had it is unknown in general); a write not yet prepared (above: the trial prepare
+     * found the session dead) never reached the old session, and goes to the new one */
+    exec_ok(f->db, "INSERT INTO rc VALUES (1)");
+    terminate(other, pid2);
+    assert_true(souk_store_exec(f->db, "INSERT INTO rc VALUES (1)", NULL) < 0);
+    assert_true(souk_store_lost(f->db));
+    usleep(250 * 1000);                                             /* past the reconnect's pause */
+    assert_int_equal(souk_store_tx(f->db, tx_insert_one, NULL), 0); /* BEGIN on a new session */
+    assert_false(souk_store_lost(f->db));
+    assert_int_equal(count_rows(f->db, "rc"), 3);
+    terminate(other, backend_pid(f->db));
+    assert_int_equal(souk_store_tx(f->db, tx_insert_one, NULL), 0); /* BEGIN found it dead: sent again */
+    assert_int_equal(count_rows(f->db, "rc"), 4);
+
+    kill_ctx k = {other, backend_pid(f->db)};
+    assert_true(souk_store_tx(f->db, tx_insert_kill_insert, &k) < 0);
+    assert_int_equal(count_rows(f->db, "rc"), 4); /* nothing of it kept */
+    assert_int_equal(count_rows(f->db, "rc WHERE x = 11"), 0);
+    souk_store_close(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -966,6 +1051,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_chain_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_change, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
     };
     int failed = 0;
     for (size_t i = 0; i < sizeof backends / sizeof *backends; i++) {

@@ -70,6 +70,7 @@ typedef struct pg_stmt {
     bool prepared; /* on the server (else at the first step, with the values' types) */
     bool ran;      /* executed since the last reset */
     bool control;  /* SAVEPOINT, RELEASE, ROLLBACK: run as a simple query */
+    uint64_t gen;  /* the connection's generation it was prepared in (pg_conn.gen) */
     PGresult *res;
     int row;              /* the current row of res */
     struct pg_blob {      /* the current row's bytea columns, decoded when read */
@@ -89,6 +90,10 @@ typedef struct pg_conn {
     bool listening;   /* LISTEN souk_commit was sent */
     bool in_write;    /* in a write transaction (pg_begin) */
     bool writer_held; /* this session holds the writer lock (pg_begin) */
+    uint64_t gen;     /* sessions: 0 for the first, +1 at every reconnect (reconnect) */
+    int64_t retry_at; /* no reconnect attempt before this (monotonic µs) */
+    bool unset;       /* a new session not yet given SESSION_SETUP */
+    bool resetting;   /* inside reconnect() */
 } pg_conn;
 
 /* The writer lock (pg_begin): 'souk' in ASCII. Advisory locks are per
@@ -98,10 +103,14 @@ typedef struct pg_conn {
 #define CONN(d) ((pg_conn *)(d))
 #define STMT(s) ((pg_stmt *)(s))
 
-/* Maps a failed result to an error class and records its message. */
+/* Maps a failed result to an error class and records its message. A lost
+ * session (the server went away, or is shutting down: class 57P0x, 08xxx)
+ * marks the connection lost (souk_store_lost) until reconnect() mends it. */
 static int classify(souk_store *db, const PGresult *res, const char *what)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (PQstatus(CONN(db)->pg) != CONNECTION_OK || (state && (!strncmp(state, "57P0", 4) || !strncmp(state, "08", 2))))
+        db->lost = true;
     const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(CONN(db)->pg);
     souk__store_set_err(db, "%s: %s", what, msg && *msg ? msg : "connection lost");
     size_t n = strlen(db->errmsg);
@@ -117,9 +126,81 @@ static int classify(souk_store *db, const PGresult *res, const char *what)
     return SOUK_DB_HARD;
 }
 
+static int run_simple(souk_store *db, const char *sql);
+
+/* What every session is set to: UTC timestamps, no notices on the log, and
+ * lock waits bounded in time (a wait past 10 s is 55P03, SOUK_DB_SOFT: a
+ * stuck holder of the writer lock or of a row cannot freeze every writer). */
+#define SESSION_SETUP                                                                                                  \
+    "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET client_min_messages = warning; SET lock_timeout = '10s'"
+
+/* A connection whose session was lost (the server restarted, or went away)
+ * gets a new one, outside a transaction only — one half-run on the old
+ * session must fail as a whole, and its retry (tx.c) begins on the new one —
+ * and at most every RECONNECT_US, so that requests during an outage fail at
+ * once. The new session has no prepared statements (a statement of an older
+ * generation is prepared again) and heard nothing while away: every waiter
+ * on changes is told something may have changed. */
+#define RECONNECT_US 200000
+
+/* Inside a transaction of the port (tx.c, group.c: from a BEGIN that worked to its end, whether
+ * the database still knows of it or not): no new session until it ends. */
+static bool in_port_tx(const souk_store *db)
+{
+    return db->tx_depth > 0 || db->read_tx;
+}
+static void reconnect(souk_store *db)
+{
+    pg_conn *c = CONN(db);
+    if (in_port_tx(db) || c->resetting)
+        return;
+    if (PQstatus(c->pg) == CONNECTION_OK && !c->unset) {
+        db->lost = false; /* a statement on it says soon enough if it is not */
+        return;
+    }
+    int64_t now = souk_time_mono_us();
+    if (now < c->retry_at)
+        return;
+    c->retry_at = now + RECONNECT_US;
+    db->lost = true;
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        PQreset(c->pg);
+        if (PQstatus(c->pg) != CONNECTION_OK)
+            return;
+        c->gen++;
+        c->listening = false;
+        c->in_write = false;
+        c->writer_held = false;
+        c->marks++;
+        c->unset = true;
+    }
+    c->resetting = true; /* run_simple below: no recursion */
+    bool set = run_simple(db, SESSION_SETUP) >= 0;
+    c->resetting = false;
+    if (set) {
+        c->unset = false;
+        db->lost = false;
+    }
+}
+
+/* True when a statement outside a transaction failed because the session
+ * had been lost before it (a connection idle through a server restart learns
+ * it only at its next use): a new session at once (no wait for RECONNECT_US),
+ * and the caller may send a statement that changes nothing once more. */
+static bool found_dead(souk_store *db)
+{
+    pg_conn *c = CONN(db);
+    if (PQstatus(c->pg) == CONNECTION_OK || in_port_tx(db))
+        return false;
+    c->retry_at = 0;
+    reconnect(db);
+    return PQstatus(c->pg) == CONNECTION_OK && !c->unset;
+}
+
 /* Runs SQL without parameters; DONE, ROW (it returned rows) or an error class. */
 static int run_simple(souk_store *db, const char *sql)
 {
+    reconnect(db);
     PGresult *res = PQexec(CONN(db)->pg, sql);
     ExecStatusType s = PQresultStatus(res);
     int r = s == PGRES_COMMAND_OK || s == PGRES_EMPTY_QUERY ? SOUK_DB_DONE
@@ -162,11 +243,7 @@ static souk_store *pg_open(const char *target, bool create, char *err, size_t er
         free(c);
         return NULL;
     }
-    /* UTC timestamps, no notices on the log, and lock waits bounded in time
-     * (a wait past 10 s is 55P03, SOUK_DB_SOFT: a stuck holder of the writer
-     * lock or of a row cannot freeze every writer of the database) */
-    if (run_simple(&c->base, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; "
-                             "SET client_min_messages = warning; SET lock_timeout = '10s'") < 0) {
+    if (run_simple(&c->base, SESSION_SETUP) < 0) {
         snprintf(err, errlen, "cannot configure the PostgreSQL session: %s", c->base.errmsg);
         PQfinish(c->pg);
         free(c);
@@ -217,8 +294,10 @@ static int server_prepare(pg_stmt *s, const unsigned int *types)
     souk_store *db = s->base.db;
     PGresult *res = PQprepare(CONN(db)->pg, s->name, s->base.sql, s->base.nparams, types);
     int r = PQresultStatus(res) == PGRES_COMMAND_OK ? SOUK_DB_DONE : classify(db, res, "prepare");
-    if (r == SOUK_DB_DONE)
+    if (r == SOUK_DB_DONE) {
         s->prepared = true;
+        s->gen = CONN(db)->gen;
+    }
     PQclear(res);
     return r;
 }
@@ -250,8 +329,13 @@ static souk_stmt *pg_prepare(souk_store *db, const char *sql)
      * aborts nothing). Only what no value's type can mend counts: a syntax
      * error, an unknown table, column or parameter; "$1 + $2" fails the
      * trial (unknown + unknown) yet runs with its values' types. */
+    reconnect(db);
     if (PQtransactionStatus(CONN(db)->pg) == PQTRANS_IDLE) {
         PGresult *res = PQprepare(CONN(db)->pg, "", sql, n, NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && found_dead(db)) { /* a prepare changes nothing: again */
+            PQclear(res);
+            res = PQprepare(CONN(db)->pg, "", sql, n, NULL);
+        }
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         bool bad =
             PQresultStatus(res) != PGRES_COMMAND_OK && (!state || !strcmp(state, "42601") || !strcmp(state, "42P01") ||
@@ -300,7 +384,7 @@ static void pg_finalize(souk_stmt *st)
 {
     pg_stmt *s = STMT(st);
     pg_reset(st);
-    if (s->prepared && PQstatus(CONN(st->db)->pg) == CONNECTION_OK &&
+    if (s->prepared && s->gen == CONN(st->db)->gen && PQstatus(CONN(st->db)->pg) == CONNECTION_OK &&
         PQtransactionStatus(CONN(st->db)->pg) != PQTRANS_INERROR) {
         char sql[48];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
@@ -440,17 +524,33 @@ static int run(pg_stmt *s)
         s->ran = true;
         return run_simple(db, s->base.sql);
     }
-    if (!s->prepared) {
-        int r = server_prepare(s, types);
-        if (r < 0)
-            return r;
+    reconnect(db);
+    ExecStatusType done;
+    bool autocommit;
+    for (int again = 1;; again--) {
+        if (s->prepared && s->gen != CONN(db)->gen)
+            s->prepared = false; /* prepared on a session that was lost */
+        if (!s->prepared) {
+            int r = server_prepare(s, types);
+            if (r < 0 && again && found_dead(db))
+                continue;
+            if (r < 0)
+                return r;
+        }
+        autocommit = PQtransactionStatus(CONN(db)->pg) == PQTRANS_IDLE;
+        if (guarded(s))
+            s->res = exec_guarded(s, n, values, lengths, formats);
+        else
+            s->res = PQexecPrepared(CONN(db)->pg, s->name, n, values, lengths, formats, 0);
+        done = PQresultStatus(s->res);
+        /* a read found the session dead: once more on a new one (a write is
+         * not sent twice: whether the first reached the server is unknown) */
+        if (done == PGRES_COMMAND_OK || done == PGRES_TUPLES_OK || !again || !pg_stmt_readonly(&s->base) ||
+            !found_dead(db))
+            break;
+        PQclear(s->res);
+        s->res = NULL;
     }
-    bool autocommit = PQtransactionStatus(CONN(db)->pg) == PQTRANS_IDLE;
-    if (guarded(s))
-        s->res = exec_guarded(s, n, values, lengths, formats);
-    else
-        s->res = PQexecPrepared(CONN(db)->pg, s->name, n, values, lengths, formats, 0);
-    ExecStatusType done = PQresultStatus(s->res);
     if (autocommit && (done == PGRES_COMMAND_OK || done == PGRES_TUPLES_OK) && !pg_stmt_readonly(&s->base))
         PQclear(PQexec(CONN(db)->pg, "NOTIFY souk_commit")); /* a write that committed on its own */
     s->ran = true;
@@ -584,6 +684,8 @@ static void run_pipeline(souk_store *db, const char *const *sql, const bool *syn
     }
     if (!PQenterPipelineMode(pg)) {
         souk__store_set_err(db, "pipeline: %s", PQerrorMessage(pg));
+        if (PQstatus(pg) != CONNECTION_OK)
+            db->lost = true;
         return;
     }
     bool sent = true;
@@ -608,6 +710,8 @@ static void run_pipeline(souk_store *db, const char *const *sql, const bool *syn
         q++;
     }
     PQexitPipelineMode(pg);
+    if (PQstatus(pg) != CONNECTION_OK)
+        db->lost = true;
 }
 
 /* Gives the writer lock back once no transaction is open (after COMMIT or
@@ -625,11 +729,13 @@ static void writer_release(souk_store *db)
     PQclear(res);
 }
 
-static int pg_begin(souk_store *db, bool write)
+static int begin_once(souk_store *db, bool write)
 {
     pg_conn *c = CONN(db);
-    if (!write)
+    reconnect(db);
+    if (!write) {
         return run_simple(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    }
     /* the writer lock first, in a segment of its own (a session lock: it
      * outlives that segment's implicit transaction), then BEGIN; the
      * snapshot, taken at the transaction's first statement, comes after
@@ -681,6 +787,16 @@ static void pg_rollback(souk_store *db)
     writer_release(db);
 }
 
+/* A session found dead at BEGIN (idle through a server restart) is made
+ * again and the BEGIN sent once more: nothing of the transaction ran yet. */
+static int pg_begin(souk_store *db, bool write)
+{
+    int r = begin_once(db, write);
+    if (r < 0 && found_dead(db))
+        r = begin_once(db, write);
+    return r;
+}
+
 static bool pg_in_tx(souk_store *db)
 {
     PGTransactionStatusType t = PQtransactionStatus(CONN(db)->pg);
@@ -703,6 +819,7 @@ static int pg_table_exists(souk_store *db, const char *name)
 static int64_t pg_change_mark(souk_store *db)
 {
     pg_conn *c = CONN(db);
+    reconnect(db);
     if (!c->listening) {
         if (run_simple(db, "LISTEN souk_commit") < 0)
             return -1;
