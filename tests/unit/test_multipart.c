@@ -291,7 +291,7 @@ static void test_round_trip(void **state)
     assert_int_equal(parse(body, n, NULL, &m, &why), SOUK_MULTIPART_OK);
     assert_int_equal(m.count, 3);
     for (int p = 0; p < 3; p++) {
-        char name[8], file[16];
+        char name[16], file[24];
         snprintf(name, sizeof name, "f%d", p);
         snprintf(file, sizeof file, "f%d.bin", p);
         assert_part(souk_multipart_get(&m, name), name, file, "application/octet-stream", (const char *)data[p], 300);
