@@ -6,6 +6,7 @@
 #   make san        the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      HTTP against nginx, sign-in, checkouts (bench/http.sh, auth.sh, checkout.sh)
 #   make fuzz       longer fuzzing runs (FUZZ_SECONDS each)
+#   make coverage   line coverage per module (unit + HTTP tests on a --coverage build in build-cov)
 #   make CC=clang BUILD=build-clang   the same with clang
 
 CC       ?= cc
@@ -46,7 +47,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run test unit api fuzz fuzz-short san bench clean format
+.PHONY: all deps run test unit api fuzz fuzz-short san coverage bench clean format
 all: $(BUILD)/souk
 
 $(BUILD)/tools/embed: tools/embed.c
@@ -137,6 +138,16 @@ fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$${f##*/fuzz_}; mkdir -p $(BUILD)/fuzz-corpus/$$n; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz-corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
+# line coverage per module (src/<module>): the unit tests and the HTTP tests
+# (tests/api) against a build with --coverage in build-cov, reported by gcovr
+# (Debian's; scripts/deps.sh coverage installs it, nothing else needs it).
+# COVERAGE_TESTS="api/a.test.js api/b.test.js" limits the HTTP part.
+coverage:
+	@command -v gcovr >/dev/null 2>&1 || scripts/deps.sh coverage
+	$(MAKE) BUILD=build-cov OPT="-O0 -g" SAN="--coverage" build-cov/souk \
+	    $(patsubst $(BUILD)/%,build-cov/%,$(UNIT_BIN))
+	scripts/coverage.sh build-cov
+
 run: deps $(BUILD)/souk
 	@test -f souk.db || $(BUILD)/souk demo --db souk.db --products 2000 --history 180
 	$(BUILD)/souk serve --db souk.db --listen 127.0.0.1:8080
@@ -150,6 +161,6 @@ format:
 	clang-format -i $(SRC) $(wildcard src/*/*.h) $(UNIT_SRC) $(FUZZ_SRC)
 
 clean:
-	rm -rf build build-san build-clang build-fuzz
+	rm -rf build build-san build-clang build-fuzz build-cov
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -2,6 +2,7 @@
 # Installs what building, running and testing souk needs on Debian 12:
 # Debian packages via apt-get (only the missing ones) and the test suite's
 # npm packages via npm ci. Safe to run again; prints nothing when all is there.
+# With the argument coverage it also installs gcovr (make coverage).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,8 @@ packages=(
   sqlite3 curl jq wrk nginx-light
   prometheus # for promtool: tests/api/metrics_promtool.test.js checks /metrics with it
 )
+# `scripts/deps.sh coverage` (make coverage): gcovr too, which nothing else needs
+[ "${1:-}" = coverage ] && packages+=(gcovr)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

@@ -163,6 +163,15 @@ void souk__http_end(souk__exchange *x);
  * dropped). 0, or the souk_err it set (500) when serialization failed. */
 int souk__res_json_dump(souk_res *res);
 
+/* True when the If-None-Match value INM (NULL: none) lists ETAG, weak
+ * ("W/") or strong, or is "*"; items are separated by commas and blanks
+ * (respond.c; tests/fuzz/fuzz_headers.c). */
+bool souk__http_etag_matches(const char *inm, const char *etag);
+
+/* True when an incoming X-Request-Id S may be kept (and echoed in our
+ * answer's header): 1..64 bytes of [A-Za-z0-9._-] (middleware.c). */
+bool souk__http_request_id_valid(const char *s);
+
 /* Adds response header NAME (a string literal) : VALUE (copied into R's pool). */
 void souk__http_add_header(h2o_req_t *r, const char *name, const char *value);
 

@@ -85,7 +85,7 @@ static const char *peer_address(h2o_req_t *r, souk_arena *a)
     return souk_arena_strdup(a, buf);
 }
 
-static bool valid_request_id(const char *s)
+bool souk__http_request_id_valid(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > 64)
@@ -106,7 +106,7 @@ static souk__step step_request_id(souk__exchange *x)
 {
     souk_req *req = &x->req;
     const char *rid = souk_req_header(req, "x-request-id");
-    if (!rid || !valid_request_id(rid)) {
+    if (!rid || !souk__http_request_id_valid(rid)) {
         char idbuf[SOUK_ID_TEXT_MAX];
         rid = souk_arena_strdup(req->arena, souk_id_format("req", souk_id_next(), idbuf));
     }

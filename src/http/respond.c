@@ -134,8 +134,7 @@ static void make_etag(const char *body, size_t len, char out[24])
     out[18] = '\0';
 }
 
-/* true when If-None-Match lists ETAG (or is "*") */
-static bool etag_matches(const char *inm, const char *etag)
+bool souk__http_etag_matches(const char *inm, const char *etag)
 {
     if (!inm)
         return false;
@@ -245,7 +244,7 @@ static void validators(souk__exchange *x)
         make_etag(res->body.data ? res->body.data : "", res->body.len, x->etag_buf);
         x->etag = x->etag_buf;
     }
-    if (etag_matches(souk_req_header(&x->req, "if-none-match"), x->etag))
+    if (souk__http_etag_matches(souk_req_header(&x->req, "if-none-match"), x->etag))
         res->status = 304;
 }
 

@@ -26,13 +26,20 @@ const souk_identity_config *souk_identity_config_get(void)
     return &config;
 }
 
+/* true when V starts with a digit: strtoull also takes blanks and a sign,
+ * and wraps a negative number around ("-18446744073709551596" reads 20) */
+static bool digits(const char *v)
+{
+    return *v >= '0' && *v <= '9';
+}
+
 int souk_identity_configure(char *err, size_t errlen)
 {
     const char *v;
     char *end;
     if ((v = getenv("SOUK_ARGON2_OPSLIMIT"))) {
         unsigned long long n = strtoull(v, &end, 10);
-        if (!*v || *end || n < 2 || n > 20) {
+        if (!digits(v) || *end || n < 2 || n > 20) {
             snprintf(err, errlen, "SOUK_ARGON2_OPSLIMIT must be 2-20 (OWASP minimum is 2), got '%s'", v);
             return -1;
         }
@@ -40,7 +47,7 @@ int souk_identity_configure(char *err, size_t errlen)
     }
     if ((v = getenv("SOUK_ARGON2_MEMLIMIT_MB"))) {
         unsigned long long n = strtoull(v, &end, 10);
-        if (!*v || *end || n < 19 || n > 4096) {
+        if (!digits(v) || *end || n < 19 || n > 4096) {
             snprintf(err, errlen, "SOUK_ARGON2_MEMLIMIT_MB must be 19-4096 (OWASP minimum is 19 MiB), got '%s'", v);
             return -1;
         }

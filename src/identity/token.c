@@ -246,6 +246,16 @@ int souk__identity_token_verify(souk_store *db, const char *token, size_t len, i
 {
     if (len > SOUK_TOKEN_MAX)
         return -1;
+    /* only the base64url alphabet and the dots: libsodium 1.0.18 decodes some
+     * bytes above 0x7f as if they were '_' (a signature with one of them in
+     * place of a '_' verified), which made one token many
+     * (tests/fuzz/corpus/auth_token holds such an input) */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)token[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.'))
+            return -1;
+    }
     const char *dot1 = memchr(token, '.', len);
     const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
     if (!dot1 || !dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))

@@ -207,6 +207,24 @@ typedef struct souk__payment_report {
     const char *request_id; /* for the audit entry; may be NULL */
 } souk__payment_report;
 
+/* A Stripe-style payment event as the webhook reads it: pointers into the
+ * parsed body (valid while it lives). */
+typedef struct souk__payment_event {
+    const char *event_id, *type; /* required */
+    const char *intent;          /* data.object.id; NULL: none */
+    const char *decline;         /* data.object.last_payment_error.decline_code */
+    const char *reference;       /* data.object.metadata.reference ("ord_…") */
+    souk__payment_report report; /* intent, amount, amount_received, currency; source "webhook" */
+} souk__payment_event;
+
+/* Reads the event BODY (a JSON object, already signature-checked) into *EV
+ * (request_id REQUEST_ID, may be NULL). Returns 0, or -1 when it has no
+ * string id or type, or a field is longer than souk stores (id 200, type
+ * 100, intent 79, decline code 60, reference 40, currency 16 bytes); *EV
+ * is then all NULL / -1. Pure: the webhook handler's parser, fuzzed by
+ * tests/fuzz/fuzz_payment_webhook.c. */
+int souk__payment_event_read(const json_t *body, const char *request_id, souk__payment_event *ev);
+
 /* NULL when P is for exactly O's total in O's currency (and, when TAKEN —
  * P says the money was taken — what it took, if it says, is the total too);
  * else why not: "currency_mismatch" or "amount_mismatch". */

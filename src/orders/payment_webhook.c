@@ -21,8 +21,7 @@
 #define TOLERANCE_S 300
 
 typedef struct hook {
-    const char *event_id, *type, *intent, *decline, *reference;
-    souk__payment_report report; /* the intent's amount, amount_received and currency */
+    souk__payment_event ev; /* the event as souk__payment_event_read read it */
     bool duplicate, mismatch;
     int64_t refund_id;
     souk_req *req; /* the request, whose audit entry joins hook_tx's transaction */
@@ -36,13 +35,13 @@ typedef struct hook {
 static int order_of_intent(souk_store *db, const hook *h, int64_t *order, bool *bound)
 {
     *bound = false;
-    int r = souk_store_one(db, "SELECT id FROM orders WHERE intent_id = $1", SOUK_ARGS(SOUK_TEXT(h->intent)),
+    int r = souk_store_one(db, "SELECT id FROM orders WHERE intent_id = $1", SOUK_ARGS(SOUK_TEXT(h->ev.intent)),
                            SOUK_COLS(SOUK_COL_I64(order)));
     if (r == SOUK_DB_ROW)
         *bound = true;
     int64_t id;
-    if (r != SOUK_DB_DONE || !h->reference ||
-        souk_id_parse(SOUK_PREFIX_ORDER, h->reference, strlen(h->reference), &id) < 0)
+    if (r != SOUK_DB_DONE || !h->ev.reference ||
+        souk_id_parse(SOUK_PREFIX_ORDER, h->ev.reference, strlen(h->ev.reference), &id) < 0)
         return r < 0 ? r : 0;
     r = souk_store_one(db, "SELECT id FROM orders WHERE id = $1 AND intent_id IS NULL", SOUK_ARGS(SOUK_I64(id)),
                        SOUK_COLS(SOUK_COL_I64(order)));
@@ -56,10 +55,10 @@ static souk_err bind_by_reference(souk_store *db, const hook *h, int64_t order, 
 {
     souk__order o;
     souk_err e = souk__order_load(db, order, &o);
-    if (e || souk__payment_mismatch(&o, &h->report, taken))
+    if (e || souk__payment_mismatch(&o, &h->ev.report, taken))
         return e;
     int64_t n = souk_store_update(db, "UPDATE orders SET intent_id = $2 WHERE id = $1 AND intent_id IS NULL",
-                                  SOUK_ARGS(SOUK_I64(order), SOUK_TEXT(h->intent)));
+                                  SOUK_ARGS(SOUK_I64(order), SOUK_TEXT(h->ev.intent)));
     if (n < 0)
         return souk_store_dberr((int)n);
     *bound = n == 1;
@@ -69,16 +68,17 @@ static souk_err bind_by_reference(souk_store *db, const hook *h, int64_t order, 
 static souk_err hook_tx(souk_store *db, void *arg)
 {
     hook *h = arg;
-    int64_t n = souk_store_update(db,
-                                  "INSERT INTO webhook_events (id, type, received_at) VALUES ($1, $2, $3) "
-                                  "ON CONFLICT (id) DO NOTHING",
-                                  SOUK_ARGS(SOUK_TEXT(h->event_id), SOUK_TEXT(h->type), SOUK_I64(souk_time_now_us())));
+    int64_t n =
+        souk_store_update(db,
+                          "INSERT INTO webhook_events (id, type, received_at) VALUES ($1, $2, $3) "
+                          "ON CONFLICT (id) DO NOTHING",
+                          SOUK_ARGS(SOUK_TEXT(h->ev.event_id), SOUK_TEXT(h->ev.type), SOUK_I64(souk_time_now_us())));
     if (n < 0)
         return souk_store_dberr((int)n);
     h->duplicate = n == 0;
     h->refund_id = 0;
     h->mismatch = false;
-    if (h->duplicate || !h->intent)
+    if (h->duplicate || !h->ev.intent)
         return SOUK_OK;
     int64_t order = 0;
     bool bound;
@@ -87,7 +87,7 @@ static souk_err hook_tx(souk_store *db, void *arg)
         return souk_store_dberr(r);
     if (!order)
         return SOUK_OK; /* not one of ours: recorded, ignored */
-    bool succeeded = strcmp(h->type, "payment_intent.succeeded") == 0;
+    bool succeeded = strcmp(h->ev.type, "payment_intent.succeeded") == 0;
     souk_err e = SOUK_OK;
     /* an intent found by its reference only is bound when it is for the
      * order's total; a succeeded one that is not is the order's review */
@@ -97,19 +97,20 @@ static souk_err hook_tx(souk_store *db, void *arg)
         souk__order o;
         if ((e = souk__order_load(db, order, &o)))
             return e;
-        return souk__payment_succeeded_tx(db, &o, &h->report, "gateway", &h->refund_id, &h->mismatch);
+        return souk__payment_succeeded_tx(db, &o, &h->ev.report, "gateway", &h->refund_id, &h->mismatch);
     }
     if (!bound)
         return SOUK_OK; /* another amount than the order's, and no money taken: ignored */
-    if (strcmp(h->type, "payment_intent.payment_failed") == 0 || strcmp(h->type, "payment_intent.canceled") == 0) {
-        bool cancelled = strcmp(h->type, "payment_intent.canceled") == 0;
-        const char *code = h->decline ? h->decline : cancelled ? "canceled" : "card_declined";
+    if (strcmp(h->ev.type, "payment_intent.payment_failed") == 0 ||
+        strcmp(h->ev.type, "payment_intent.canceled") == 0) {
+        bool cancelled = strcmp(h->ev.type, "payment_intent.canceled") == 0;
+        const char *code = h->ev.decline ? h->ev.decline : cancelled ? "canceled" : "card_declined";
         char note[128];
         snprintf(note, sizeof note, "payment %s: %s", cancelled ? "cancelled" : "failed", code);
         e = souk__order_cancel_pending_tx(db, order, cancelled ? "failed" : "declined", code, note, "gateway");
         if (e == SOUK_E_CONFLICT) /* paid or cancelled already: news that comes too late changes nothing */
             e = SOUK_OK;
-    } else if (strcmp(h->type, "payment_intent.processing") == 0) {
+    } else if (strcmp(h->ev.type, "payment_intent.processing") == 0) {
         e = souk__order_processing_tx(db, order);
     }
     return e;
@@ -133,6 +134,33 @@ static int64_t amount_member(const json_t *object, const char *name)
     return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
+static bool too_long(const char *s, size_t max)
+{
+    return s && strlen(s) > max;
+}
+
+int souk__payment_event_read(const json_t *j, const char *request_id, souk__payment_event *ev)
+{
+    const json_t *object = json_object_get(json_object_get(j, "data"), "object");
+    souk__payment_event e = {
+        json_string_value(json_object_get(j, "id")),
+        json_string_value(json_object_get(j, "type")),
+        json_string_value(json_object_get(object, "id")),
+        json_string_value(json_object_get(json_object_get(object, "last_payment_error"), "decline_code")),
+        json_string_value(json_object_get(json_object_get(object, "metadata"), "reference")),
+        {NULL, amount_member(object, "amount"), amount_member(object, "amount_received"),
+         json_string_value(json_object_get(object, "currency")), "webhook", request_id},
+    };
+    e.report.intent = e.intent;
+    if (!e.event_id || !e.type || too_long(e.event_id, 200) || too_long(e.type, 100) || too_long(e.intent, 79) ||
+        too_long(e.decline, 60) || too_long(e.reference, 40) || too_long(e.report.currency, 16)) {
+        *ev = (souk__payment_event){NULL, NULL, NULL, NULL, NULL, {NULL, -1, -1, NULL, "webhook", request_id}};
+        return -1;
+    }
+    *ev = e;
+    return 0;
+}
+
 int souk_orders_api_webhook(souk_req *req, souk_res *res)
 {
     const souk_payment_gateway *g = souk_orders_gateway();
@@ -147,21 +175,8 @@ int souk_orders_api_webhook(souk_req *req, souk_res *res)
     json_t *j = souk_req_body_json(req, res);
     if (!j)
         return res->err;
-    json_t *object = json_object_get(json_object_get(j, "data"), "object");
-    hook h = {json_string_value(json_object_get(j, "id")),
-              json_string_value(json_object_get(j, "type")),
-              json_string_value(json_object_get(object, "id")),
-              json_string_value(json_object_get(json_object_get(object, "last_payment_error"), "decline_code")),
-              json_string_value(json_object_get(json_object_get(object, "metadata"), "reference")),
-              {NULL, amount_member(object, "amount"), amount_member(object, "amount_received"),
-               json_string_value(json_object_get(object, "currency")), "webhook", req->request_id},
-              false,
-              false,
-              0};
-    h.report.intent = h.intent;
-    if (!h.event_id || !h.type || strlen(h.event_id) > 200 || strlen(h.type) > 100 ||
-        (h.intent && strlen(h.intent) > 79) || (h.decline && strlen(h.decline) > 60) ||
-        (h.reference && strlen(h.reference) > 40) || (h.report.currency && strlen(h.report.currency) > 16)) {
+    hook h = {0};
+    if (souk__payment_event_read(j, req->request_id, &h.ev) < 0) {
         json_decref(j);
         souk_problems_add(&res->problems, req->arena, "id", "an event needs an id and a type");
         return souk_res_invalid(res);

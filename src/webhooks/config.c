@@ -36,6 +36,32 @@ static long env_long(const char *name, long def, long lo, long hi)
     return n;
 }
 
+int souk__webhooks_schedule_parse(const char *s, double *out, size_t *len)
+{
+    double v[SOUK_WEBHOOKS_SCHEDULE_MAX];
+    size_t n = 0;
+    bool ok = true;
+    const char *p = s;
+    while (ok && *p) {
+        char *end;
+        double d = strtod(p, &end);
+        if (end == p || !(d >= 0 && d <= 30.0 * 24 * 3600) || n == SOUK_WEBHOOKS_SCHEDULE_MAX)
+            ok = false;
+        else
+            v[n++] = d;
+        p = end;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            ok = false;
+    }
+    if (!ok)
+        return -1;
+    memcpy(out, v, n * sizeof v[0]);
+    *len = n;
+    return 0;
+}
+
 static void load(void)
 {
     if (set_by_test)
@@ -52,22 +78,7 @@ static void load(void)
     if (s && *s) {
         double v[SOUK_WEBHOOKS_SCHEDULE_MAX];
         size_t n = 0;
-        bool ok = true;
-        const char *p = s;
-        while (ok && *p) {
-            char *end;
-            double d = strtod(p, &end);
-            if (end == p || !(d >= 0 && d <= 30.0 * 24 * 3600) || n == SOUK_WEBHOOKS_SCHEDULE_MAX)
-                ok = false;
-            else
-                v[n++] = d;
-            p = end;
-            if (*p == ',')
-                p++;
-            else if (*p)
-                ok = false;
-        }
-        if (ok) {
+        if (souk__webhooks_schedule_parse(s, v, &n) == 0) {
             memcpy(config.schedule_s, v, n * sizeof v[0]);
             config.schedule_len = n;
         } else {

@@ -189,6 +189,12 @@ typedef struct souk_webhooks_config {
  * logged and its default used). Never NULL; shared, read-only. */
 const souk_webhooks_config *souk_webhooks_config_get(void);
 
+/* Parses a retry schedule as SOUK_WEBHOOKS_RETRY_SCHEDULE gives it: up to
+ * SOUK_WEBHOOKS_SCHEDULE_MAX comma-separated delays in seconds (strtod's
+ * numbers, 0 to 30 days each; one trailing comma is tolerated) into OUT
+ * and *LEN. Returns 0, or -1 with OUT and *LEN untouched. */
+int souk__webhooks_schedule_parse(const char *s, double *out, size_t *len);
+
 /* Replaces the settings (tests, before any use on other threads). */
 void souk__webhooks_config_set(const souk_webhooks_config *c);
 
