@@ -32,10 +32,11 @@ describe('storefront search page', () => {
     await mk('floor', 9000, 0, { category_id: catA.id });
     await mk('wall', 4000, 3, { category_id: catB.id, brand_id: brand.id });
     await mk(HOSTILE, 2500, 2, { category_id: catB.id });
-    // the index follows the catalog within moments
+    // the index follows the catalog within moments, and the stock set after each product too
     for (let i = 0; i < 100; i++) {
       const r = await api(srv, 'GET', `/api/v1/search?q=${word}`);
-      if (r.status === 200 && r.body.total === 4) break;
+      const s = await api(srv, 'GET', `/api/v1/search?q=${word}&in_stock=true`);
+      if (r.status === 200 && r.body.total === 4 && s.status === 200 && s.body.total === 3) break;
       await sleep(100);
     }
   });
