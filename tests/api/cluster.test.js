@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { api, expectError } from './lib/client.js';
-import { token, sleep } from './lib/util.js';
+import { token, sleep, within, metric } from './lib/util.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SCRIPTS = path.resolve(here, '../../scripts');
@@ -71,21 +71,7 @@ let addr = 0;
 /** A fresh client address (TEST-NET-2/3 and 10/8), as X-Forwarded-For: a shopper of its own. */
 const shopper = () => { addr++; return { 'X-Forwarded-For': `10.${(addr >> 16) & 255}.${(addr >> 8) & 255}.${addr & 255}` }; };
 
-/** Polls FN every 25 ms until it is truthy; the milliseconds it took, or null after LIMIT_MS. */
-async function within(limitMs, fn) {
-  const t0 = Date.now();
-  for (;;) {
-    if (await fn()) return Date.now() - t0;
-    if (Date.now() - t0 > limitMs) return null;
-    await sleep(25);
-  }
-}
 
-async function metric(srv, name) {
-  const text = await (await fetch(`${srv.url}/metrics`)).text();
-  const m = new RegExp(`^${name.replace(/[{}"=]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : undefined;
-}
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -12,7 +12,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, runSouk } from './lib/server.js';
 import { api, expectError } from './lib/client.js';
-import { token, sleep } from './lib/util.js';
+import { token, sleep, within } from './lib/util.js';
 import { must, admin, warehouse, stockedProduct, stockOf, guestCart, checkoutBody, checkout, allOrders } from './lib/checkout_util.js';
 
 const PG = process.env.SOUK_TEST_HTTP_PG || '';
@@ -40,15 +40,6 @@ async function auditVerify(srv) {
   return r.stdout;
 }
 
-/** Polls FN every 25 ms until it is truthy; the milliseconds it took, or null after LIMIT_MS. */
-async function within(limitMs, fn) {
-  const t0 = Date.now();
-  for (;;) {
-    if (await fn()) return Date.now() - t0;
-    if (Date.now() - t0 > limitMs) return null;
-    await sleep(25);
-  }
-}
 
 for (const groupCommit of ['0', '1']) {
   describe(`two nodes, SOUK_GROUP_COMMIT=${groupCommit}: concurrent writers on the audit chain`, { skip: SKIP }, () => {

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './lib/server.js';
 import { api } from './lib/client.js';
-import { sleep } from './lib/util.js';
+import { sleep, within, metric } from './lib/util.js';
 import { register } from './lib/auth_util.js';
 import { must, admin, warehouse, stockedProduct } from './lib/checkout_util.js';
 
@@ -37,22 +37,7 @@ function redis(cmd, dir, port) {
   return r.stdout.trim();
 }
 
-/** Polls FN every 25 ms until it is truthy; the milliseconds it took, or null after LIMIT_MS. */
-async function within(limitMs, fn) {
-  const t0 = Date.now();
-  for (;;) {
-    if (await fn()) return Date.now() - t0;
-    if (Date.now() - t0 > limitMs) return null;
-    await sleep(25);
-  }
-}
 
-/** A series of /metrics (its value, or undefined when absent). */
-async function metric(srv, name) {
-  const text = await (await fetch(`${srv.url}/metrics`)).text();
-  const m = new RegExp(`^${name.replace(/[{}"=]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : undefined;
-}
 
 /** 40 anonymous product lists, alternately on A and B, one at a time: how many were let through. */
 async function spend(n, count = 40) {

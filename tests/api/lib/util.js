@@ -86,3 +86,20 @@ export function token() {
   uniq += 1;
   return `${Date.now().toString(36)}${process.pid.toString(36)}${uniq.toString(36)}`;
 }
+
+/** Polls FN every 25 ms until it is truthy; the milliseconds it took, or null after LIMIT_MS. */
+export async function within(limitMs, fn) {
+  const t0 = Date.now();
+  for (;;) {
+    if (await fn()) return Date.now() - t0;
+    if (Date.now() - t0 > limitMs) return null;
+    await sleep(25);
+  }
+}
+
+/** A series of SRV's /metrics (its value, or undefined when absent). */
+export async function metric(srv, name) {
+  const text = await (await fetch(`${srv.url}/metrics`)).text();
+  const m = new RegExp(`^${name.replace(/[{}"=]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+}
