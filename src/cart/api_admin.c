@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cart/cart.h"
 #include "cart/internal.h"
 #include "catalog/catalog.h"
 #include "core/id.h"
@@ -253,9 +254,14 @@ static json_t *shipping_one(souk_store *db, int64_t id)
     return shipping_rows(db, false, id);
 }
 
+json_t *souk_cart_shipping_active(souk_store *db)
+{
+    return shipping_rows(db, true, 0);
+}
+
 int souk_cart_api_admin_shipping_public(souk_req *req, souk_res *res)
 {
-    return send_rows(res, shipping_rows(req->store, true, 0), 200, false);
+    return send_rows(res, souk_cart_shipping_active(req->store), 200, false);
 }
 
 int souk_cart_api_admin_shipping_list(souk_req *req, souk_res *res)

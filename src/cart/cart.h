@@ -59,6 +59,11 @@ souk_err souk_cart_product_ids(souk_store *db, int64_t id, int64_t *ids, size_t 
  * minor units, INTERNAL / UNAVAILABLE, or SOUK_OK. */
 souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out);
 
+/* The shop's active shipping methods, as the data array of GET
+ * /api/v1/shipping-methods (cheapest first; caller decrefs). NULL on a
+ * database error or when memory ran out. */
+json_t *souk_cart_shipping_active(souk_store *db);
+
 /* As souk_cart_json, priced for the customer who checks out: USER (0: a
  * guest) or, for a guest cart, EMAIL — promotions whose per-customer limit
  * they have reached do not apply. For the checkout's transaction: its

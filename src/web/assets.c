@@ -73,7 +73,7 @@ int souk_web_robots(souk_req *req, souk_res *res)
 {
     res->content_type = "text/plain; charset=utf-8";
     souk_buf_printf(&res->body,
-                    "User-agent: *\nDisallow: /cart\nDisallow: /checkout\nDisallow: /order/\nDisallow: /track\n"
+                    "User-agent: *\nDisallow: /cart/\nDisallow: /checkout\nDisallow: /order/\nDisallow: /track\n"
                     "Disallow: /account\nDisallow: /api/\n"
                     "Allow: /\n\nSitemap: %s/sitemap.xml\n",
                     souk__web_origin(req));

@@ -145,10 +145,9 @@ static void cart_options(souk_req *req, souk_buf *b, const json_t *cart, const c
         SOUK_HTML_LIT(b, "<button type=\"submit\" class=\"secondary\">Apply</button>\n");
     }
     SOUK_HTML_LIT(b, "</form>\n");
-    /* the shop's active delivery methods, through the cart module's public handler */
-    souk__web_call c;
-    souk__web_call_run(req, NULL, souk_cart_api_admin_shipping_public, NULL, NULL, NULL, 0, NULL, NULL, &c);
-    const json_t *methods = json_object_get(c.answer, "data");
+    /* the shop's active delivery methods, as the public list gives them (read here: the list's
+       handler would render JSON only for this page to parse it again) */
+    json_t *methods = souk_cart_shipping_active(req->store);
     const char *chosen = json_string_value(json_object_get(cart, "shipping_method"));
     const char *cur = json_string_value(json_object_get(cart, "currency"));
     if (json_array_size(methods)) {
@@ -192,7 +191,7 @@ static void cart_options(souk_req *req, souk_buf *b, const json_t *cart, const c
         SOUK_HTML_LIT(b, "<button type=\"submit\" class=\"secondary\">Update the delivery</button>\n</fieldset>\n"
                          "</form>\n");
     }
-    souk__web_call_done(&c);
+    json_decref(methods);
     SOUK_HTML_LIT(b, "</div>\n");
 }
 
@@ -209,7 +208,9 @@ int souk_web_cart(souk_req *req, souk_res *res)
                         .title = "Your cart",
                         .description =
                             "Your cart: change quantities, apply a coupon, choose the delivery and check out.",
-                        .noindex = true};
+                        /* crawlable: a crawler has no cart cookie and sees the empty cart, the same
+                           for every one of them (ADR 0009) */
+                        .canonical = "/cart"};
     souk__web_begin(&p);
     souk_buf *b = p.b;
     SOUK_HTML_LIT(b, "<h1>Your cart</h1>\n<div role=\"status\" aria-live=\"polite\">");

@@ -270,8 +270,9 @@ describe('storefront pages', () => {
     assert.equal(cart.headers.get('cache-control'), 'no-store');
     assert.match(cart.text, /role="status" aria-live="polite"><p class="notice">Added to your cart\./);
     assert.match(cart.text, /USD 25\.00/);
-    // a visitor's own page: never indexed, yet described (Lighthouse's SEO audit; docs/web.md)
-    assert.match(cart.text, /<meta name="robots" content="noindex">/);
+    // crawlable (ADR 0009): no noindex, one canonical URL whatever the query, and described
+    assert.doesNotMatch(cart.text, /<meta name="robots"/);
+    assert.match(cart.text, /<link rel="canonical" href="https:\/\/shop\.example\.com\/cart">/);
     assert.match(cart.text, /<meta name="description" content="Your cart: change quantities, apply a coupon, choose the delivery and check out\.">/);
     // change the quantity, then back
     const upd = await b.post('/cart/update', { csrf: inputValue(cart.text, 'csrf'), variant: plain.variants[0].id, quantity: '3' });
@@ -345,6 +346,8 @@ describe('storefront pages', () => {
     const robots = await b.get('/robots.txt');
     assert.equal(robots.status, 200);
     assert.match(robots.text, /Disallow: \/checkout/);
+    assert.match(robots.text, /Disallow: \/cart\/\n/); // the cart's form targets, not the cart page (ADR 0009)
+    assert.doesNotMatch(robots.text, /Disallow: \/cart\n/);
     assert.match(robots.text, /Disallow: \/account\n/);
     assert.match(robots.text, /Disallow: \/track\n/);
     assert.match(robots.text, /Sitemap: https:\/\/shop\.example\.com\/sitemap\.xml/);
