@@ -97,6 +97,7 @@ typedef struct search_plan {
     souk_search_request req;
     souk_search_filter filters[3 + SOUK_CATALOG_FILTER_ATTRS_MAX];
     const char *facets[SOUK_SEARCH_FACET_DIMS_MAX];
+    bool attr_facets; /* facets=attr.*: the index's attribute dimensions join FACETS (attr_facets()) */
     const char *values[3 + SOUK_CATALOG_FILTER_ATTRS_MAX]; /* one value per filter */
     const char *currency;
     bool highlight; /* each hit gets its "highlight" */
@@ -134,7 +135,8 @@ static int parse_attrs(search_plan *p, const souk_query *q, souk_arena *a, souk_
     return bad;
 }
 
-/* facets=brand,category,attr.color into P; a problem when a name is not a
+/* facets=brand,category,attr.color into P (attr.*: every attribute worth a
+ * facet, added once the segment is known); a problem when a name is not a
  * dimension search counts, is repeated, or there are too many. */
 static int parse_facets(search_plan *p, const char *text, souk_arena *a, souk_problems *pr)
 {
@@ -145,10 +147,17 @@ static int parse_facets(search_plan *p, const char *text, souk_arena *a, souk_pr
         char *comma = strchr(tok, ',');
         if (comma)
             *comma = '\0';
+        if (strcmp(tok, "attr.*") == 0) {
+            if (p->attr_facets)
+                return souk_problems_add(pr, a, "facets", "'attr.*' is listed twice");
+            p->attr_facets = true;
+            tok = comma ? comma + 1 : NULL;
+            continue;
+        }
         bool known = strcmp(tok, "category") == 0 || strcmp(tok, "brand") == 0 || strcmp(tok, "vendor") == 0 ||
                      (souk_catalog_is_attr_param(tok) && !souk_catalog_check_attr_name(tok + 5, strlen(tok + 5)));
         if (!known)
-            return souk_problems_add(pr, a, "facets", "each facet is category, brand, vendor or attr.NAME");
+            return souk_problems_add(pr, a, "facets", "each facet is category, brand, vendor, attr.NAME or attr.*");
         for (size_t i = 0; i < p->req.nfacets; i++)
             if (strcmp(p->facets[i], tok) == 0)
                 return souk_problems_add(pr, a, "facets", "'%s' is listed twice", tok);
@@ -260,6 +269,22 @@ static int search_parse(souk_req *req, souk_res *res, search_plan *p)
     r->limit = (size_t)in.limit;
     p->highlight = in.highlight == 1;
     return 0;
+}
+
+/* facets=attr.*: SEG's attribute dimensions worth a facet (souk_search_attr_dims), those P
+ * does not list already, up to SOUK_SEARCH_API_ATTR_FACETS_MAX of them and the request's bound. */
+static void attr_facets(search_plan *p, const souk_search_segment *seg)
+{
+    const char *dims[SOUK_SEARCH_API_ATTR_FACETS_MAX];
+    size_t n = souk_search_attr_dims(seg, dims, SOUK_SEARCH_API_ATTR_FACETS_MAX);
+    for (size_t i = 0; i < n && p->req.nfacets < SOUK_SEARCH_FACET_DIMS_MAX; i++) {
+        bool listed = false;
+        for (size_t j = 0; j < p->req.nfacets; j++)
+            listed |= strcmp(p->facets[j], dims[i]) == 0;
+        if (!listed)
+            p->facets[p->req.nfacets++] = dims[i];
+    }
+    p->req.facets = p->facets;
 }
 
 /* The served segment into *SEG, or a 503 set on RES. */
@@ -471,6 +496,8 @@ int souk_search_api_search(souk_req *req, souk_res *res)
         return res->err;
     p.req.synonyms = souk_search_segment_synonyms(seg); /* the admin's settings, as the segment was built with */
     p.req.weights = souk_search_segment_weights(seg);
+    if (p.attr_facets)
+        attr_facets(&p, seg);
     souk_search_result r;
     int rc = run(req, res, seg, &p, &r);
     if (!rc && p.req.offset == 0) /* a shopper's search: its first page (an empty q, browsing, folds to nothing) */

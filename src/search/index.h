@@ -154,6 +154,12 @@ size_t souk_search_segment_bytes(const souk_search_segment *seg);
 /* The language SEG's text was analysed for (queries must use the same). */
 const char *souk_search_segment_language(const souk_search_segment *seg);
 
+/* The attribute dimensions ("attr.NAME") of SEG worth a facet (dims.c): those
+ * whose values at least two documents share on average, the ones most
+ * documents have a value of first, ties by name. At most MAX into OUT; the
+ * names are NUL-terminated and live as long as SEG. Returns how many. */
+size_t souk_search_attr_dims(const souk_search_segment *seg, const char **out, size_t max);
+
 /* ---- composites: a base, tombstones and a delta (delta.c) ---- */
 
 /* Makes in *OUT (one reference, the caller's) a segment that searches as

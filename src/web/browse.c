@@ -189,7 +189,7 @@ int souk_web_category(souk_req *req, souk_res *res)
     const char *bad = r.path ? souk__web_refine_read(req, &r) : "Out of memory.";
     if (bad)
         return souk__web_error(req, res, 400, "Those filters could not be read", bad);
-    json_t *cats = NULL, *brands = NULL;
+    json_t *cats = NULL, *brands = NULL, *vendors = NULL;
     if (souk_catalog_categories(req->store, &cats) != SOUK_OK)
         return souk__web_error(req, res, 503, "The shop is not available", "Please try again in a moment.");
     const json_t *path[16];
@@ -214,7 +214,9 @@ int souk_web_category(souk_req *req, souk_res *res)
                                            : "Check the prices and the sort.");
     }
     if (hits && souk_catalog_taxons(req->store, SOUK_TAXON_BRAND, &brands) != SOUK_OK)
-        brands = NULL;                        /* the brand facet is left out */
+        brands = NULL; /* the brand facet is left out */
+    if (hits && souk_catalog_taxons(req->store, SOUK_TAXON_VENDOR, &vendors) != SOUK_OK)
+        vendors = NULL;                       /* the vendor facet is left out */
     res->cache_until_us = flash_edge(req);    /* the cards show flash-sale prices */
     res->cache_tags |= SOUK_CACHE_TAG_SEARCH; /* drawn from the index, or waiting for it */
     const char *name = json_string_value(json_object_get(cat, "name"));
@@ -245,7 +247,7 @@ int souk_web_category(souk_req *req, souk_res *res)
         else
             SOUK_HTML_LIT(b, " products.");
         SOUK_HTML_LIT(b, "</p>\n<div class=\"results\">\n");
-        souk__web_refine_aside(b, &r, hits, json_object_get(cat, "children"), brands);
+        souk__web_refine_aside(b, &r, hits, json_object_get(cat, "children"), brands, vendors);
         SOUK_HTML_LIT(b, "<div>\n");
         const json_t *data = json_object_get(hits, "data");
         if (json_array_size(data)) {
@@ -264,6 +266,7 @@ int souk_web_category(souk_req *req, souk_res *res)
     }
     json_decref(cats);
     json_decref(brands);
+    json_decref(vendors);
     json_decref(hits);
     json_decref(page);
     return souk__web_end(&p);

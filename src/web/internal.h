@@ -244,10 +244,18 @@ void souk__web_field(souk_buf *b, const souk__web_input *in);
  * page's: the search page (PATH "/search", q, ?category=) or a category page
  * (PATH "/c/<slug>" — a slug is URL-safe —, no q, its sub-categories as the
  * category facet). The strings are the query's own (arena). */
+#define SOUK__WEB_REFINE_ATTRS_MAX 8 /* attribute filters a page takes (the search API's bound) */
+typedef struct souk__web_refine_attr {
+    const char *key; /* "attr.NAME" (NAME: a-z, 0-9, '_') */
+    const char *value;
+} souk__web_refine_attr;
+
 typedef struct souk__web_refine {
     bool search;
     const char *path;
-    const char *q, *category, *brand, *min, *max, *rating, *sort;
+    const char *q, *category, *brand, *vendor, *min, *max, *rating, *sort;
+    souk__web_refine_attr attrs[SOUK__WEB_REFINE_ATTRS_MAX]; /* in the query's order */
+    size_t nattrs;
     bool in_stock;
     int64_t page;
 } souk__web_refine;
@@ -278,10 +286,12 @@ json_t *souk__web_refine_run(souk_req *req, const souk__web_refine *r, const cha
 
 /* The facets of ANSWER and the filter form, as <aside class="refine">:
  * category names from CATEGORIES (search: the tree {"data": [...]}; a category
- * page: its own "children" array), brand names from BRANDS (the brand list);
- * a facet without names is left out. */
+ * page: its own "children" array), brand and vendor names from BRANDS and
+ * VENDORS (the taxon lists), then the attributes the engine found worth a
+ * facet (their values are their names); a facet without names is left out,
+ * and so is the vendor facet of a shop with one vendor. */
 void souk__web_refine_aside(souk_buf *b, const souk__web_refine *r, const json_t *answer, const json_t *categories,
-                            const json_t *brands);
+                            const json_t *brands, const json_t *vendors);
 
 /* "Previous page" / "Next page" links for TOTAL results (at most 50 pages). */
 void souk__web_refine_pager(souk_buf *b, const souk__web_refine *r, int64_t total);

@@ -5,6 +5,11 @@
  * and brand facets (each value with its count, as a link that narrows to
  * it) and the form of filters (sort, price range, rating, in stock).
  *
+ * Facets: category, brand, vendor (a marketplace's; left out while every
+ * result has one vendor) and the attributes the engine finds worth a facet
+ * (facets=attr.*: shared values, the most common attributes first), each
+ * an attr.NAME=VALUE filter as the search API takes it.
+ *
  * The two pages differ only where their meaning does: the search page has
  * the words (q), sorts by relevance by default and narrows to a category
  * with ?category=; a category page has no words, sorts newest first by
@@ -68,6 +73,9 @@ static void href_at(souk_buf *b, const char *path, const souk__web_refine *r)
     }
     param(b, &first, "category", r->category);
     param(b, &first, "brand", r->brand);
+    param(b, &first, "vendor", r->vendor);
+    for (size_t i = 0; i < r->nattrs; i++)
+        param(b, &first, r->attrs[i].key, r->attrs[i].value); /* a key is a-z, 0-9, '_' and '.' */
     param(b, &first, "min", r->min);
     param(b, &first, "max", r->max);
     if (r->in_stock)
@@ -89,24 +97,39 @@ void souk__web_refine_href(souk_buf *b, const souk__web_refine *r)
 
 bool souk__web_refine_filtered(const souk__web_refine *r)
 {
-    return r->category || r->brand || r->min || r->max || r->in_stock || r->rating || r->sort || r->page > 1;
+    return r->category || r->brand || r->vendor || r->nattrs || r->min || r->max || r->in_stock || r->rating ||
+           r->sort || r->page > 1;
 }
 
 const char *souk__web_refine_read(souk_req *req, souk__web_refine *r)
 {
-    static const char *const known[] = {"q", "page", "category", "brand", "min", "max", "in_stock", "rating", "sort"};
+    static const char *const known[] = {"q",   "page", "category", "brand", "vendor",
+                                        "min", "max",  "in_stock", "rating", "sort"};
     bool search = r->search;
+    r->nattrs = 0;
     for (size_t i = 0; i < req->query.count; i++) {
         const char *k = req->query.items[i].key;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(k, req->query.items[j].key) == 0)
+                return "Each filter may be given once.";
+        if (souk_catalog_is_attr_param(k)) {
+            const char *why = souk_catalog_attr_param_problem(&req->query, i, true);
+            if (why)
+                return why;
+            if (!req->query.items[i].value[0])
+                continue; /* an emptied field of the form: no filter */
+            if (r->nattrs == SOUK__WEB_REFINE_ATTRS_MAX)
+                return "At most 8 attribute filters at once.";
+            r->attrs[r->nattrs++] = (souk__web_refine_attr){k, req->query.items[i].value};
+            continue;
+        }
         bool ok = false;
         for (size_t j = search ? 0 : 1; j < sizeof known / sizeof known[0]; j++)
             ok |= strcmp(k, known[j]) == 0 && (search || strcmp(k, "category"));
         if (!ok)
-            return search ? "This page takes q, category, brand, min, max, in_stock, rating, sort and page."
-                          : "This page takes brand, min, max, in_stock, rating, sort and page.";
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(k, req->query.items[j].key) == 0)
-                return "Each filter may be given once.";
+            return search ? "This page takes q, category, brand, vendor, attr.NAME, min, max, in_stock, rating, sort "
+                            "and page."
+                          : "This page takes brand, vendor, attr.NAME, min, max, in_stock, rating, sort and page.";
     }
     const souk_query *q = &req->query;
     r->page = 1;
@@ -121,6 +144,10 @@ const char *souk__web_refine_read(souk_req *req, souk__web_refine *r)
         r->brand = NULL;
     if (r->brand && souk_id_parse(SOUK_PREFIX_BRAND, r->brand, strlen(r->brand), &id) < 0)
         return "Choose a brand from the list beside the results.";
+    if ((r->vendor = souk_query_get(q, "vendor")) && !r->vendor[0])
+        r->vendor = NULL;
+    if (r->vendor && souk_id_parse(SOUK_PREFIX_VENDOR, r->vendor, strlen(r->vendor), &id) < 0)
+        return "Choose a seller from the list beside the results.";
     if ((r->category = search ? souk_query_get(q, "category") : NULL) && !r->category[0])
         r->category = NULL;
     if (r->category && souk_id_parse(SOUK_PREFIX_CATEGORY, r->category, strlen(r->category), &id) < 0)
@@ -152,10 +179,11 @@ static void api_query(souk_req *req, souk_buf *raw, const souk__web_refine *r, c
 {
     SOUK_HTML_LIT(raw, "q=");
     souk_html_query_value(raw, r->q ? r->q : "");
-    souk_buf_printf(raw, "&facets=category,brand&limit=%d&offset=%lld", PER_PAGE,
+    souk_buf_printf(raw, "&facets=category,brand,vendor,attr.*&limit=%d&offset=%lld", PER_PAGE,
                     (long long)((r->page - 1) * PER_PAGE));
     const char *sort = r->sort ? r->sort : r->search ? NULL : "newest";
-    const char *ids[][2] = {{"category", category}, {"brand", r->brand}, {"rating_min", r->rating}, {"sort", sort}};
+    const char *ids[][2] = {{"category", category},    {"brand", r->brand}, {"vendor", r->vendor},
+                            {"rating_min", r->rating}, {"sort", sort}};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         if (ids[i][1]) {
             souk_buf_printf(raw, "&%s=", ids[i][0]);
@@ -168,6 +196,10 @@ static void api_query(souk_req *req, souk_buf *raw, const souk__web_refine *r, c
         souk_buf_printf(raw, "&price_max=%lld", (long long)max);
     if (r->in_stock)
         souk_buf_adds(raw, "&in_stock=true");
+    for (size_t i = 0; i < r->nattrs; i++) {
+        souk_buf_printf(raw, "&%s=", r->attrs[i].key);
+        souk_html_query_value(raw, r->attrs[i].value);
+    }
 }
 
 json_t *souk__web_refine_run(souk_req *req, const souk__web_refine *r, const char *category, souk__web_refine_fail *why)
@@ -212,11 +244,12 @@ static const char *category_name(const json_t *arr, const char *id, int depth, c
     return NULL;
 }
 
-static const char *brand_name(const json_t *brands, const char *id)
+/* the name of taxon ID in the list TAXONS ({"data": [...]}), or NULL */
+static const char *taxon_name(const json_t *taxons, const char *id)
 {
     size_t i;
     const json_t *t;
-    json_array_foreach(json_object_get(brands, "data"), i, t)
+    json_array_foreach(json_object_get(taxons, "data"), i, t)
     {
         const char *tid = json_string_value(json_object_get(t, "id"));
         if (tid && strcmp(id, tid) == 0)
@@ -225,46 +258,85 @@ static const char *brand_name(const json_t *brands, const char *id)
     return NULL;
 }
 
-/* One facet (DIM: "category" or "brand") of the results: each value with its
- * count, as a link that narrows to it (names from the tree or list NAMES),
- * the chosen one marked, and a link that widens again. */
-static void facet(souk_buf *b, const souk__web_refine *r, const json_t *facets, const char *dim, const char *heading,
-                  const char *all, const json_t *names)
+/* The filter R holds for facet DIM ("category", "brand", "vendor" or "attr.NAME"), or NULL. */
+static const char *chosen_of(const souk__web_refine *r, const char *dim)
+{
+    if (strcmp(dim, "category") == 0)
+        return r->category;
+    if (strcmp(dim, "brand") == 0)
+        return r->brand;
+    if (strcmp(dim, "vendor") == 0)
+        return r->vendor;
+    for (size_t i = 0; i < r->nattrs; i++)
+        if (strcmp(r->attrs[i].key, dim) == 0)
+            return r->attrs[i].value;
+    return NULL;
+}
+
+/* R with facet DIM set to VALUE (NULL: no filter on it) and back on page 1, into TO. */
+static void with_facet(souk__web_refine *to, const souk__web_refine *r, const char *dim, const char *value)
+{
+    *to = *r;
+    to->page = 1;
+    if (strcmp(dim, "category") == 0 || strcmp(dim, "brand") == 0 || strcmp(dim, "vendor") == 0) {
+        *(dim[0] == 'c' ? &to->category : dim[0] == 'b' ? &to->brand : &to->vendor) = value;
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < r->nattrs; i++)
+        if (strcmp(r->attrs[i].key, dim) != 0)
+            to->attrs[n++] = r->attrs[i];
+    if (value && n < SOUK__WEB_REFINE_ATTRS_MAX)
+        to->attrs[n++] = (souk__web_refine_attr){dim, value};
+    to->nattrs = n;
+}
+
+/* One facet (DIM) of the results: each value with its count, as a link that
+ * narrows to it (category, brand and vendor names from the tree or list
+ * NAMES; an attribute's values are their own names), the chosen one marked,
+ * and a link that widens again. LABEL names the dimension in the facet's
+ * accessible name ("Filter by LABEL"), HEADING is its title, ALL the widening
+ * link's text. */
+static void facet(souk_buf *b, const souk__web_refine *r, const json_t *facets, const char *dim, const char *label,
+                  const char *heading, const char *all, const json_t *names)
 {
     const json_t *values = json_object_get(facets, dim);
-    bool category = strcmp(dim, "category") == 0;
-    const char *chosen = category ? r->category : r->brand;
-    if (!json_array_size(values) || !names)
+    bool category = strcmp(dim, "category") == 0, attr = strncmp(dim, "attr.", 5) == 0;
+    const char *chosen = chosen_of(r, dim);
+    if (!json_array_size(values) || (!attr && !names))
         return;
+    if (strcmp(dim, "vendor") == 0 && json_array_size(values) < 2 && !chosen)
+        return; /* one seller: nothing to choose */
     size_t shown = 0, i;
     const json_t *v;
     json_array_foreach(values, i, v)
     {
         const char *id = json_string_value(json_object_get(v, "value")), *slug = NULL;
         const char *name = !id        ? NULL
+                           : attr     ? id
                            : category ? category_name(r->search ? json_object_get(names, "data") : names, id, 0, &slug)
-                                      : brand_name(names, id);
+                                      : taxon_name(names, id);
         if (!name || (category && !r->search && !slug))
             continue;
         if (!shown++) {
             SOUK_HTML_LIT(b, "<nav class=\"facets\" aria-label=\"Filter by ");
-            souk_html_text(b, dim);
+            souk_html_text(b, label);
             SOUK_HTML_LIT(b, "\"><h2>");
             souk_html_text(b, heading);
             SOUK_HTML_LIT(b, "</h2><ul class=\"cats\">\n");
         }
-        souk__web_refine to = *r;
-        to.page = 1;
+        souk__web_refine to;
+        with_facet(&to, r, dim, id);
         SOUK_HTML_LIT(b, "<li><a href=\"");
         if (category && !r->search) { /* a sub-category: its own page, with the filters */
             souk_buf sub;
             souk_buf_init(&sub, 256);
             SOUK_HTML_LIT(&sub, "/c/");
             souk_html_query_value(&sub, slug);
+            to.category = NULL;
             href_at(b, souk_buf_failed(&sub) ? "/" : sub.data, &to);
             souk_buf_release(&sub);
         } else {
-            *(category ? &to.category : &to.brand) = id;
             href_at(b, r->path, &to);
         }
         SOUK_HTML_LIT(b, "\"");
@@ -277,9 +349,8 @@ static void facet(souk_buf *b, const souk__web_refine *r, const json_t *facets, 
         SOUK_HTML_LIT(b, ")</span></a></li>\n");
     }
     if (shown && chosen) {
-        souk__web_refine to = *r;
-        to.page = 1;
-        *(category ? &to.category : &to.brand) = NULL;
+        souk__web_refine to;
+        with_facet(&to, r, dim, NULL);
         SOUK_HTML_LIT(b, "<li><a href=\"");
         href_at(b, r->path, &to);
         SOUK_HTML_LIT(b, "\">");
@@ -288,6 +359,29 @@ static void facet(souk_buf *b, const souk__web_refine *r, const json_t *facets, 
     }
     if (shown)
         SOUK_HTML_LIT(b, "</ul></nav>\n");
+}
+
+/* The attribute facets of FACETS (every "attr.NAME" the engine added), in its order: NAME as
+ * the heading ("pattern_type" → "Pattern type"). */
+static void attr_facets(souk_buf *b, const souk__web_refine *r, const json_t *facets)
+{
+    const char *dim;
+    const json_t *values;
+    json_object_foreach((json_t *)facets, dim, values)
+    {
+        if (strncmp(dim, "attr.", 5) != 0 || strlen(dim + 5) > 64)
+            continue;
+        char label[72], heading[72], all[80];
+        snprintf(label, sizeof label, "%s", dim + 5);
+        for (char *c = label; *c; c++)
+            if (*c == '_')
+                *c = ' ';
+        memcpy(heading, label, sizeof heading);
+        if (heading[0] >= 'a' && heading[0] <= 'z')
+            heading[0] = (char)(heading[0] - 'a' + 'A');
+        snprintf(all, sizeof all, "Any %s", label);
+        facet(b, r, facets, dim, label, heading, all, NULL);
+    }
 }
 
 static void hidden(souk_buf *b, const char *name, const char *value)
@@ -311,6 +405,9 @@ static void filter_form(souk_buf *b, const souk__web_refine *r)
         hidden(b, "q", r->q);
     hidden(b, "category", r->category);
     hidden(b, "brand", r->brand);
+    hidden(b, "vendor", r->vendor);
+    for (size_t i = 0; i < r->nattrs; i++)
+        hidden(b, r->attrs[i].key, r->attrs[i].value);
     SOUK_HTML_LIT(b, "<div><label for=\"sort\">Sort by</label><select id=\"sort\" name=\"sort\">");
     for (size_t i = 0; i < NSORTS(r); i++) {
         SOUK_HTML_LIT(b, "<option value=\"");
@@ -348,12 +445,14 @@ static void filter_form(souk_buf *b, const souk__web_refine *r)
 }
 
 void souk__web_refine_aside(souk_buf *b, const souk__web_refine *r, const json_t *answer, const json_t *categories,
-                            const json_t *brands)
+                            const json_t *brands, const json_t *vendors)
 {
     const json_t *facets = json_object_get(answer, "facets");
     SOUK_HTML_LIT(b, "<aside class=\"refine\">\n");
-    facet(b, r, facets, "category", r->search ? "Category" : "Sub-category", "All categories", categories);
-    facet(b, r, facets, "brand", "Brand", "All brands", brands);
+    facet(b, r, facets, "category", "category", r->search ? "Category" : "Sub-category", "All categories", categories);
+    facet(b, r, facets, "brand", "brand", "Brand", "All brands", brands);
+    facet(b, r, facets, "vendor", "seller", "Seller", "All sellers", vendors);
+    attr_facets(b, r, facets);
     filter_form(b, r);
     SOUK_HTML_LIT(b, "</aside>\n");
 }

@@ -60,11 +60,13 @@ int souk_web_search(souk_req *req, souk_res *res)
         return souk__web_error(req, res, why.err == SOUK_E_VALIDATION ? 422 : 400, "That search could not be run",
                                why.problem ? why.problem : "Try other words.");
     }
-    json_t *cats = NULL, *brands = NULL;
+    json_t *cats = NULL, *brands = NULL, *vendors = NULL;
     if (souk_catalog_categories(req->store, &cats) != SOUK_OK)
         cats = NULL; /* the facet is left out */
     if (souk_catalog_taxons(req->store, SOUK_TAXON_BRAND, &brands) != SOUK_OK)
         brands = NULL;
+    if (souk_catalog_taxons(req->store, SOUK_TAXON_VENDOR, &vendors) != SOUK_OK)
+        vendors = NULL;
     p.title = souk_arena_printf(req->arena, "Search: %s", r.q);
     souk__web_begin(&p);
     souk_buf *b = p.b;
@@ -87,7 +89,7 @@ int souk_web_search(souk_req *req, souk_res *res)
     SOUK_HTML_LIT(b, "</p>\n");
     did_you_mean(b, &r, json_object_get(j, "did_you_mean"));
     SOUK_HTML_LIT(b, "<div class=\"results\">\n");
-    souk__web_refine_aside(b, &r, j, cats, brands);
+    souk__web_refine_aside(b, &r, j, cats, brands, vendors);
     SOUK_HTML_LIT(b, "<div>\n");
     const json_t *data = json_object_get(j, "data");
     if (json_array_size(data)) {
@@ -109,5 +111,6 @@ int souk_web_search(souk_req *req, souk_res *res)
     json_decref(j);
     json_decref(cats);
     json_decref(brands);
+    json_decref(vendors);
     return souk__web_end(&p);
 }

@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
-import { api } from './lib/client.js';
+import { api, expectError } from './lib/client.js';
 import { warehouse, must, eventually } from './lib/orders_util.js';
 import { Browser, webProduct, decode } from './lib/web_util.js';
 import { token } from './lib/util.js';
@@ -120,6 +120,54 @@ describe('storefront category facets', () => {
     assert.equal(slugs(second.text).length, 5);
     assert.match(second.text, /rel="prev">Previous page</);
     assert.match(second.text, /content="noindex"/);
+  });
+
+  it('a marketplace category shows its sellers and shared attributes as facets that narrow and keep each other', async () => {
+    const cat = must(await admin('POST', '/api/v1/categories', { name: `Lamps ${token()}` }), 201);
+    const v1 = must(await admin('POST', '/api/v1/vendors', { name: `Lampworks ${token()}` }), 201);
+    const v2 = must(await admin('POST', '/api/v1/vendors', { name: `Glowhaus ${token()}` }), 201);
+    const mk = (title, vendor, attributes) => webProduct(srv, wh, title, [{ price: 2000, stock: 3 }], { category_id: cat.id, vendor_id: vendor.id, attributes });
+    await mk('Desk lamp', v1, { color: 'black', finish_type: 'matte', serial: 'A1' });
+    await mk('Floor lamp', v1, { color: 'black', finish_type: 'gloss', serial: 'A2' });
+    await mk('Wall lamp', v2, { color: 'white', finish_type: 'matte', serial: 'A3' });
+    await mk('Reading lamp', v2, { color: 'black', finish_type: 'matte', serial: 'A4' });
+    await eventually(async () => (await api(srv, 'GET', `/api/v1/search?q=&category=${cat.id}`)).body.total === 4, 'indexed', 10_000);
+    // the API: attr.* adds the attributes with shared values, most common first; a value per product is no facet
+    const a = must(await api(srv, 'GET', `/api/v1/search?q=&category=${cat.id}&facets=vendor,attr.*`), 200);
+    assert.deepEqual(Object.keys(a.facets).filter((k) => k.startsWith('attr.')).sort(), ['attr.color', 'attr.finish_type']);
+    assert.ok(!('attr.serial' in a.facets), 'one product per value: not a facet');
+    assert.deepEqual(a.facets['attr.color'], [{ value: 'black', count: 3 }, { value: 'white', count: 1 }]);
+    expectError(await api(srv, 'GET', `/api/v1/search?q=&facets=attr.*,attr.*`), 422, 'VALIDATION_ERROR');
+    // the page: seller and attribute facets
+    const r = await eventually(async () => {
+      const p = await b().get(`/c/${cat.slug}`);
+      return /4 products\./.test(p.text) ? p : null;
+    }, 'the page lists the four', 10_000);
+    assert.match(r.text, /<nav class="facets" aria-label="Filter by seller"><h2>Seller<\/h2>/);
+    assert.match(r.text, new RegExp(`<a href="/c/${cat.slug}\\?vendor=${v1.id}">Lampworks [^<]+ <span class="muted">\\(2\\)</span>`));
+    assert.match(r.text, /<nav class="facets" aria-label="Filter by finish type"><h2>Finish type<\/h2>/);
+    assert.match(r.text, new RegExp(`<a href="/c/${cat.slug}\\?attr\\.color=black">black <span class="muted">\\(3\\)</span>`));
+    assert.ok(!r.text.includes('Filter by serial'));
+    // narrow by colour, then by seller: both kept, each with its widening link
+    const black = await b().get(`/c/${cat.slug}?attr.color=black`);
+    assert.match(black.text, /<p role="status">3 products\.<\/p>/);
+    assert.match(black.text, /content="noindex"/);
+    assert.match(black.text, /<input type="hidden" name="attr.color" value="black">/);
+    const [toSeller] = hrefs(black.text, new RegExp(`vendor=${v2.id}`));
+    assert.equal(toSeller, `/c/${cat.slug}?vendor=${v2.id}&attr.color=black`);
+    const both = await b().get(toSeller);
+    assert.match(both.text, /<p role="status">1 product\.<\/p>/);
+    assert.match(both.text, /Reading lamp/);
+    assert.ok(both.text.includes('>Any color</a>') && both.text.includes('>All sellers</a>'));
+    const [anyColor] = [...both.text.matchAll(/<a href="([^"]+)">Any color<\/a>/g)].map((m) => decode(m[1]));
+    assert.equal(anyColor, `/c/${cat.slug}?vendor=${v2.id}`);
+    // the page gives what the API gives
+    const want = must(await api(srv, 'GET', `/api/v1/search?q=&category=${cat.id}&vendor=${v2.id}&attr.color=black&sort=newest`), 200);
+    assert.deepEqual(slugs(both.text), want.data.map((p) => p.slug));
+    for (const q of ['attr.color=', 'attr.Color=black', 'attr.color=black&attr.color=white', 'vendor=nope']) {
+      const bad = await b().get(`/c/${cat.slug}?${q}`);
+      assert.equal(bad.status, q === 'attr.color=' ? 200 : 400, `${q}: ${bad.text.slice(0, 200)}`);
+    }
   });
 
   it('refuses bad filters with 400, and an unknown category with 404', async () => {
