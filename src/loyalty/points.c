@@ -153,8 +153,19 @@ souk_err souk_loyalty_earn_tx(souk_store *db, int64_t user, int64_t order, const
         paid += lines[i].paid;
         if (!s.ncategories)
             continue;
-        int r = souk_store_one(db, "SELECT coalesce(category_id, 0) FROM catalog_promo_products WHERE product_id = $1",
-                               SOUK_ARGS(SOUK_I64(lines[i].product_id)), SOUK_COLS(SOUK_COL_I64(&category[i])));
+        /* the rate of the product's category or, failing that, of its nearest ancestor with one
+           (a category's rate covers its subtree; depth bounded as the catalog bounds it) */
+        int r =
+            souk_store_one(db,
+                           "WITH RECURSIVE up(id, depth) AS ("
+                           " SELECT category_id, 0 FROM catalog_promo_products"
+                           " WHERE product_id = $1 AND category_id IS NOT NULL"
+                           " UNION ALL"
+                           " SELECT c.parent_id, up.depth + 1 FROM catalog_promo_categories c JOIN up ON c.id = up.id"
+                           " WHERE c.parent_id IS NOT NULL AND up.depth < 64) "
+                           "SELECT up.id FROM up JOIN loyalty_category_rates r ON r.category_id = up.id "
+                           "ORDER BY up.depth LIMIT 1",
+                           SOUK_ARGS(SOUK_I64(lines[i].product_id)), SOUK_COLS(SOUK_COL_I64(&category[i])));
         if (r < 0)
             return souk_store_dberr(r);
     }

@@ -17,7 +17,7 @@
 #define SOUK_SEARCH_API_SUGGEST_MAX 10          /* suggestions per answer */
 #define SOUK_SEARCH_API_SUGGEST_Q_MAX 200       /* bytes of what was typed */
 #define SOUK_SEARCH_API_FACETS_TEXT_MAX 1000    /* bytes of the facets parameter */
-#define SOUK_SEARCH_API_ATTR_FACETS_MAX 6        /* attribute dimensions facets=attr.* adds */
+#define SOUK_SEARCH_API_ATTR_FACETS_MAX 6       /* attribute dimensions facets=attr.* adds */
 #define SOUK_SEARCH_API_DYM_BELOW 3             /* "did you mean" when a search finds fewer products */
 #define SOUK_SEARCH_API_CLICK_QUERY_MAX 1000    /* characters of a clicked query (normalised to 200 bytes) */
 #define SOUK_SEARCH_API_REPORT_LIMIT_DEFAULT 20 /* queries per list of the analytics report */

@@ -87,8 +87,9 @@ size_t souk_search_attr_dims(const souk_search_segment *seg, const char **out, s
     for (size_t i = 1; i < kept; i++) {
         dim_docs x = d[i];
         size_t j = i;
-        while (j > 0 && (d[j - 1].docs < x.docs ||
-                         (d[j - 1].docs == x.docs && souk__search_cmp(d[j - 1].name, d[j - 1].len, x.name, x.len) > 0))) {
+        while (j > 0 &&
+               (d[j - 1].docs < x.docs ||
+                (d[j - 1].docs == x.docs && souk__search_cmp(d[j - 1].name, d[j - 1].len, x.name, x.len) > 0))) {
             d[j] = d[j - 1];
             j--;
         }

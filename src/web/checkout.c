@@ -17,6 +17,11 @@
  * second charge). A paid order answers 303 to its confirmation page and
  * leaves its order token in an HttpOnly cookie (never in the URL); 402 and
  * 409 come back as the form with the reason in words.
+ *
+ * Loyalty points (checkout_points.c): the page priced with the points a
+ * signed-in customer chose (?points=N), and the form carries
+ * loyalty_points=N to the checkout, which spends them in its transaction
+ * (race-safe and idempotent with the form's key, as the API).
  */
 #include "web/internal.h"
 
@@ -28,6 +33,7 @@
 #include "cart/cart.h"
 #include "core/money.h"
 #include "identity/api.h"
+#include "loyalty/loyalty.h" /* SOUK_LOYALTY_POINTS_MAX */
 #include "orders/api.h"
 #include "core/banned.h"
 
@@ -54,9 +60,10 @@ typedef struct checkout_form {
     const char *errors[F_COUNT];
     const char *notice; /* a message above the form */
     bool notice_bad;
-    const char *key;     /* the Idempotency-Key to carry */
-    const json_t *saved; /* a signed-in customer's saved addresses (the API's data array), or NULL */
-    const char *chosen;  /* the id of the saved address the form was filled from, or NULL */
+    const char *key;         /* the Idempotency-Key to carry */
+    const json_t *saved;     /* a signed-in customer's saved addresses (the API's data array), or NULL */
+    const char *chosen;      /* the id of the saved address the form was filled from, or NULL */
+    souk__web_points points; /* a signed-in customer's loyalty points (checkout_points.c) */
 } checkout_form;
 
 static const char *new_key(souk_req *req)
@@ -113,7 +120,7 @@ static void field(souk_buf *b, const checkout_form *cf, int i)
 }
 
 /* the checkout page for the cart COOKIE names, with CF's values and errors */
-static int render(souk_req *req, souk_res *res, const checkout_form *cf, int status)
+static int render(souk_req *req, souk_res *res, checkout_form *cf, int status)
 {
     res->cache_control = "no-store";
     res->status = status;
@@ -122,6 +129,8 @@ static int render(souk_req *req, souk_res *res, const checkout_form *cf, int sta
     json_t *cart = NULL;
     if (souk__web_cart_id(req, &id) == 0 && souk_cart_json(req->store, id, &cart) != SOUK_OK)
         cart = NULL;
+    if (cart && cf->points.user)
+        cart = souk__web_points_price(req, &cf->points, id, cart);
     if (!cart || !json_array_size(json_object_get(cart, "lines"))) {
         json_decref(cart);
         if (cf->notice) /* e.g. a stock failure that emptied nothing, yet the cart is gone */
@@ -145,6 +154,7 @@ static int render(souk_req *req, souk_res *res, const checkout_form *cf, int sta
     souk__web_cart_table(b, cart, NULL);
     SOUK_HTML_LIT(b, "<p><a href=\"/cart\">Change the cart</a></p>\n");
     souk__web_saved_address_picker(b, cf->saved, cf->chosen);
+    souk__web_points_form(b, &cf->points, cf->chosen);
     SOUK_HTML_LIT(b, "<form method=\"post\" action=\"/checkout\" novalidate>\n");
     souk__web_csrf_field(b, csrf);
     SOUK_HTML_LIT(b, "<input type=\"hidden\" name=\"idem\" value=\"");
@@ -154,6 +164,10 @@ static int render(souk_req *req, souk_res *res, const checkout_form *cf, int sta
     souk_html_int(b, json_integer_value(json_object_get(total, "amount")));
     SOUK_HTML_LIT(b, "\">\n<input type=\"hidden\" name=\"expected_currency\" value=\"");
     souk_html_text(b, json_string_value(json_object_get(total, "currency")));
+    if (cf->points.used > 0) {
+        SOUK_HTML_LIT(b, "\">\n<input type=\"hidden\" name=\"loyalty_points\" value=\"");
+        souk_html_int(b, cf->points.used);
+    }
     SOUK_HTML_LIT(b, "\">\n<fieldset><legend>Contact</legend>\n");
     field(b, cf, F_EMAIL);
     SOUK_HTML_LIT(b, "</fieldset>\n<fieldset><legend>Shipping address</legend>\n");
@@ -220,6 +234,12 @@ int souk_web_checkout(souk_req *req, souk_res *res)
     if (souk__web_user(req, &who) == 0) {
         saved_addresses(req, &who, &cf, &saved);
         prefill(req, &who, &cf, souk_query_get(&req->query, "address"));
+        cf.points.user = who.user_id;
+        const char *pts = souk_query_get(&req->query, "points");
+        if (pts && pts[0] && souk_query_int(pts, 0, SOUK_LOYALTY_POINTS_MAX, &cf.points.asked) < 0) {
+            cf.points.asked = 0;
+            cf.points.error = "Enter the points as a whole number.";
+        }
     }
     int rc = render(req, res, &cf, 200);
     json_decref(saved);
@@ -267,6 +287,11 @@ static void place_problems(checkout_form *cf, const souk_problems *pr, souk_req 
         const char *f = pr->items[i].field;
         if (strncmp(f, "shipping_address.", 17) == 0)
             f += 17;
+        if (strcmp(f, "loyalty_points") == 0) {
+            cf->points.error = souk__web_points_sentence(req, pr->items[i].message);
+            cf->points.asked = 0; /* the page again without them: the customer chooses anew */
+            continue;
+        }
         bool placed = false;
         for (int k = 0; k < F_COUNT && !placed; k++)
             if (strcmp(f, fields[k].name) == 0 || (k == F_CARD && strcmp(f, "payment_method") == 0)) {
@@ -309,13 +334,19 @@ int souk_web_checkout_submit(souk_req *req, souk_res *res)
         souk_query_int(amount, 0, SOUK_ORDERS_TOTAL_MAX, &expected) < 0 || !currency || !souk_currency_valid(currency))
         return souk__web_error(req, res, 400, "This form is incomplete", "Reload the checkout page and try again.");
     cf.key = key;
+    const char *pts = souk_web_form_get(&f, "loyalty_points");
+    if (pts && pts[0] && souk_query_int(pts, 1, SOUK_LOYALTY_POINTS_MAX, &cf.points.asked) < 0)
+        return souk__web_error(req, res, 400, "This form is incomplete", "Reload the checkout page and try again.");
+    souk_principal who;
+    bool user = souk__web_user(req, &who) == 0;
+    cf.points.user = user ? who.user_id : 0;
+    if (!user)
+        cf.points.asked = 0; /* a guest has none */
     if (validate(&cf)) {
         cf.notice = "Please correct the fields marked below.";
         cf.notice_bad = true;
         return render(req, res, &cf, 422);
     }
-    souk_principal who;
-    bool user = souk__web_user(req, &who) == 0;
     const char *token = user ? NULL : souk__web_cookie(req, SOUK__WEB_CART_COOKIE);
     if (!user && !token)
         return souk__web_error(req, res, 404, "Your cart is empty", "Your cart has expired or was never made.");
@@ -328,6 +359,8 @@ int souk_web_checkout_submit(souk_req *req, souk_res *res)
     json_t *body =
         json_pack("{s:s,s:o,s:s,s:{s:I,s:s}}", "email", cf.values[F_EMAIL], "shipping_address", addr, "payment_method",
                   cf.values[F_CARD], "expected_total", "amount", (json_int_t)expected, "currency", currency);
+    if (body && cf.points.asked > 0)
+        json_object_set_new(body, "loyalty_points", json_integer((json_int_t)cf.points.asked));
     char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(body);
     if (!text)

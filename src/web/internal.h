@@ -304,6 +304,30 @@ int64_t souk__web_refine_offset(const souk__web_refine *r);
  * CHOSEN (an id, or NULL) selected; nothing with fewer than two. */
 void souk__web_saved_address_picker(souk_buf *b, const json_t *saved, const char *chosen);
 
+/* checkout_points.c: a signed-in customer's loyalty points on the checkout page. */
+typedef struct souk__web_points {
+    int64_t user;           /* the customer (0: a guest, no points) */
+    int64_t asked;          /* the points chosen (?points= or the form's loyalty_points; 0: none) */
+    const char *error;      /* why the points were refused (shown by the field), or NULL */
+    int64_t available, max; /* the balance; the most this cart takes (0: no offer) */
+    int64_t used, amount;   /* the points the page is priced with (0: none), and their worth */
+    const char *currency;   /* of AMOUNT */
+} souk__web_points;
+
+/* CART (the JSON of cart ID; its reference is taken) priced with P's points
+ * for P's customer when they can be spent on it, else CART itself; fills P's
+ * offer, and P->error when the points were refused. Caller decrefs the result. */
+json_t *souk__web_points_price(souk_req *req, souk__web_points *p, int64_t id, json_t *cart);
+
+/* A loyalty problem's message ("only 3 points are available") as a sentence for the page. */
+const char *souk__web_points_sentence(souk_req *req, const char *problem);
+
+/* P's section of the checkout page: the balance, what this cart takes, the
+ * points used and their worth, and a GET form to /checkout choosing them
+ * (ADDRESS, the chosen saved address's id or NULL, kept). Nothing when the
+ * customer has no points this cart could take and no refusal to show. */
+void souk__web_points_form(souk_buf *b, const souk__web_points *p, const char *address);
+
 /* Parses a handler's JSON answer in RES (its body or its json). NULL when
  * there is none. Caller decrefs. */
 json_t *souk__web_answer(souk_res *res);

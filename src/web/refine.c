@@ -103,7 +103,7 @@ bool souk__web_refine_filtered(const souk__web_refine *r)
 
 const char *souk__web_refine_read(souk_req *req, souk__web_refine *r)
 {
-    static const char *const known[] = {"q",   "page", "category", "brand", "vendor",
+    static const char *const known[] = {"q",   "page", "category", "brand",  "vendor",
                                         "min", "max",  "in_stock", "rating", "sort"};
     bool search = r->search;
     r->nattrs = 0;
@@ -182,8 +182,8 @@ static void api_query(souk_req *req, souk_buf *raw, const souk__web_refine *r, c
     souk_buf_printf(raw, "&facets=category,brand,vendor,attr.*&limit=%d&offset=%lld", PER_PAGE,
                     (long long)((r->page - 1) * PER_PAGE));
     const char *sort = r->sort ? r->sort : r->search ? NULL : "newest";
-    const char *ids[][2] = {{"category", category},    {"brand", r->brand}, {"vendor", r->vendor},
-                            {"rating_min", r->rating}, {"sort", sort}};
+    const char *ids[][2] = {
+        {"category", category}, {"brand", r->brand}, {"vendor", r->vendor}, {"rating_min", r->rating}, {"sort", sort}};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         if (ids[i][1]) {
             souk_buf_printf(raw, "&%s=", ids[i][0]);

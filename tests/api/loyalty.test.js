@@ -81,10 +81,16 @@ describe('loyalty points', () => {
     srv = await startServer({ env: { SOUK_RATE_LIMIT_USER: '0', SOUK_RATE_LIMIT_IP: '0' } });
     wh = must(await admin(srv, 'POST', '/api/v1/warehouses', { code: `ly-${token()}`.slice(0, 30), name: 'Loyalty' }), 201);
     fx.category = must(await admin(srv, 'POST', '/api/v1/categories', { name: `Double points ${token()}` }), 201);
-    must(await admin(srv, 'PUT', '/api/v1/admin/loyalty/settings', { ...SETTINGS, categories: [{ category_id: fx.category.id, rate_bp: 20000 }] }), 200);
+    // a subcategory without a rate of its own earns its parent's; one below it with its own 0 earns none
+    fx.sub = must(await admin(srv, 'POST', '/api/v1/categories', { name: `Double too ${token()}`, parent_id: fx.category.id }), 201);
+    fx.subNone = must(await admin(srv, 'POST', '/api/v1/categories', { name: `No points ${token()}`, parent_id: fx.sub.id }), 201);
+    fx.rates = [{ category_id: fx.category.id, rate_bp: 20000 }, { category_id: fx.subNone.id, rate_bp: 0 }];
+    must(await admin(srv, 'PUT', '/api/v1/admin/loyalty/settings', { ...SETTINGS, categories: fx.rates }), 200);
     fx.v100 = await variant(10000);
     fx.v50 = await variant(5000);
     fx.vDouble = await variant(1234, fx.category.id);
+    fx.vSub = await variant(1234, fx.sub.id);
+    fx.vSubNone = await variant(1234, fx.subNone.id);
   });
 
   after(async () => {
@@ -94,7 +100,7 @@ describe('loyalty points', () => {
   it('settings: read back; bad values are 422 naming the field', async () => {
     const s = must(await admin(srv, 'GET', '/api/v1/admin/loyalty/settings'), 200);
     assert.deepEqual(s.currencies, SETTINGS.currencies);
-    assert.deepEqual(s.categories, [{ category_id: fx.category.id, rate_bp: 20000 }]);
+    assert.deepEqual(s.categories, fx.rates);
     expectError(await admin(srv, 'PUT', '/api/v1/admin/loyalty/settings', { ...SETTINGS, max_redeem_bp: 10001 }), 422, 'VALIDATION_ERROR', 'max_redeem_bp');
     expectError(await admin(srv, 'PUT', '/api/v1/admin/loyalty/settings', { ...SETTINGS, currencies: [{ currency: 'usd', earn_per_unit: 1, point_value: 1 }] }), 422, 'VALIDATION_ERROR', 'currencies[0]');
     expectError(await admin(srv, 'PUT', '/api/v1/admin/loyalty/settings', { ...SETTINGS, currencies: [{ currency: 'USD', earn_per_unit: 1, point_value: 0 }] }), 422, 'VALIDATION_ERROR', 'currencies[0]');
@@ -103,6 +109,18 @@ describe('loyalty points', () => {
     expectError(await admin(srv, 'PUT', '/api/v1/admin/loyalty/settings', { ...SETTINGS, bonus: 1 }), 422, 'VALIDATION_ERROR');
     // unchanged by the refusals
     assert.deepEqual(must(await admin(srv, 'GET', '/api/v1/admin/loyalty/settings'), 200).currencies, SETTINGS.currencies);
+  });
+
+  it('a category\'s rate covers its subtree; a subcategory\'s own rate wins', async () => {
+    const bo = await register(srv);
+    await fill(bo, fx.vSub); // no rate of its own: its parent's double points, floor(12.34 × 2)
+    must(await pay(bo), 201);
+    assert.equal(consistent(await mine(bo)).pending, 24);
+    await fill(bo, fx.vSubNone); // its own rate 0 wins over the double points above it
+    must(await pay(bo), 201);
+    const acct = consistent(await mine(bo));
+    assert.equal(acct.pending, 24);
+    assert.equal(acct.entries.filter((e) => e.kind === 'earn').length, 1, 'nothing earned, no entry');
   });
 
   it('earning: pending until the return window ends, then available; a category earns its own rate', async () => {

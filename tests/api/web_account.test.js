@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { api } from './lib/client.js';
 import { warehouse } from './lib/checkout_util.js';
+import { must } from './lib/orders_util.js';
 import { email as newEmail, password as newPassword, totp, base32Decode } from './lib/auth_util.js';
 import { Browser, inputValue, webProduct, HOSTILE, decode } from './lib/web_util.js';
 import { sleep } from './lib/util.js';
@@ -364,6 +365,60 @@ describe('storefront: signed-in orders, returns, tracking, privacy and the cart 
     await signUp(other);
     assertPage(await other.get(`/account/orders/${id}`), 404);
     assertPage(await other.get('/account/orders/not-an-id'), 404);
+  });
+
+  it('loyalty points: the checkout page offers them, prices the page with the chosen ones, and the order spends them', async () => {
+    const admin = (method, path, body) => api(srv, method, path, { key: true, body });
+    must(await admin('PUT', '/api/v1/admin/loyalty/settings', { max_redeem_bp: 5000, return_window_days: 30, expiry_days: 0,
+      currencies: [{ currency: 'USD', earn_per_unit: 1, point_value: 1 }], categories: [] }), 200);
+    try {
+      const b = new Browser(srv);
+      await signUp(b);
+      const session = b.jar.get('souk_session');
+      const me = must(await api(srv, 'GET', '/api/v1/users/me', { key: session }), 200);
+      await addKettle(b);
+      const plain = await b.get('/checkout');
+      assertPage(plain);
+      assert.ok(!plain.text.includes('id="points-h"'), 'no points, no offer');
+      must(await admin('POST', `/api/v1/admin/users/${me.id}/loyalty/adjustments`, { points: 500, reason: 'web test' }), 201);
+      const offer = await b.get('/checkout');
+      assert.match(offer.text, /<h2 id="points-h">Loyalty points<\/h2>\n<p>You have 500 points; up to 500 can pay for this order\.<\/p>/);
+      assert.equal(inputValue(offer.text, 'loyalty_points'), null, 'none chosen yet');
+      const full = Number(inputValue(offer.text, 'expected_amount'));
+      // 200 points at a cent each: the page's total, and so the expected total, is 2.00 less
+      const some = await b.get('/checkout?points=200');
+      assertPage(some);
+      assert.equal(Number(inputValue(some.text, 'expected_amount')), full - 200);
+      assert.equal(inputValue(some.text, 'loyalty_points'), '200');
+      assert.match(some.text, /Using 200, worth USD 2\.00/);
+      // more than the balance: said by the field, the page priced without points
+      const many = await b.get('/checkout?points=9999');
+      assert.match(many.text, /<span class="error" id="e-points">Only 500 points are available\.<\/span>/);
+      assert.match(many.text, /id="f-points"[^>]* aria-invalid="true"/);
+      assert.equal(Number(inputValue(many.text, 'expected_amount')), full);
+      assert.equal((await b.get('/checkout?points=abc')).status, 200);
+      // the order spends them, once, whatever the double-click
+      const fields = { ...payFields(some.text), loyalty_points: '200' };
+      const placed = await b.post('/checkout', fields);
+      assert.equal(placed.status, 303, placed.text.slice(0, 800));
+      assert.equal((await b.post('/checkout', fields)).status, 303, 'the same key: the same answer');
+      const acct = must(await api(srv, 'GET', '/api/v1/users/me/loyalty', { key: session }), 200);
+      assert.equal(acct.available, 300);
+      assert.equal(acct.entries.filter((e) => e.kind === 'redeem').length, 1);
+      const oid = /\/account\/orders\/(ord_[0-9A-Z]+)/.exec(placed.location)[1];
+      const order = must(await admin('GET', `/api/v1/orders/${oid}`), 200);
+      assert.equal(order.totals.total.amount, full - 200);
+      // a guest's form cannot spend anyone's points
+      const g = new Browser(srv);
+      const gp = await g.get(`/p/${kettle.slug}`);
+      assert.equal((await g.post('/cart/add', { csrf: inputValue(gp.text, 'csrf'), variant: kettle.variants[0].id, quantity: '1' })).status, 303);
+      const gco = await g.get('/checkout');
+      assert.ok(!gco.text.includes('id="points-h"'));
+      const gplaced = await g.post('/checkout', { ...payFields(gco.text, { email: 'points-guest@example.com' }), loyalty_points: '100' });
+      assert.equal(gplaced.status, 303, 'a guest\'s loyalty_points are ignored');
+    } finally {
+      must(await admin('PUT', '/api/v1/admin/loyalty/settings', { max_redeem_bp: 5000, return_window_days: 30, expiry_days: 0, currencies: [], categories: [] }), 200);
+    }
   });
 
   it('a delivered order offers a return; the request shows on the order; too many is refused', async () => {
