@@ -32,8 +32,9 @@ static const char usage[] =
     "customer's order before them; guests and lines with a quantity or price <= 0 are left out). A\n"
     "customer churns at a cutoff when they buy nothing in the HORIZON days after it (default 90).\n"
     "Both models (gradient-boosted trees, logistic regression) and their average are validated\n"
-    "(fitted at CUTOFF - 2*HORIZON, judged at CUTOFF - HORIZON: the trees' settings and the\n"
-    "regression's L2 are chosen there), then trained at CUTOFF - HORIZON and measured at CUTOFF:\n"
+    "(fitted at CUTOFF - 2*HORIZON, judged at CUTOFF - HORIZON: the trees' settings, the\n"
+    "regression's L2 and the trees' share in the average are chosen there), then trained at\n"
+    "CUTOFF - HORIZON and measured at CUTOFF:\n"
     "prints the three AUCs, the model the report serves (the best on validation) and its AUC,\n"
     "the customers and churn rate of the test set, and the regression's weights. The file must cover\n"
     "HORIZON days past CUTOFF.\n";
@@ -344,8 +345,9 @@ int souk_eval_churn(int argc, char **argv)
            json_number_value(json_object_get(gb, "shrinkage")),
            (long long)json_integer_value(json_object_get(gb, "bins")));
     json_t *av = json_object_get(models, "average");
-    printf("their average:          validation AUC %s, test AUC %s\n", auc_text(json_object_get(av, "validation_auc")),
-           auc_text(json_object_get(av, "test_auc")));
+    printf("their average:          validation AUC %s, test AUC %s (the trees weighted %.2f)\n",
+           auc_text(json_object_get(av, "validation_auc")), auc_text(json_object_get(av, "test_auc")),
+           json_number_value(json_object_get(av, "trees_weight")));
     printf("model (the best on validation): %s\n", json_string_value(json_object_get(j, "model")));
     if (json_is_number(auc))
         printf("AUC %.4f\n", json_number_value(auc));
