@@ -186,6 +186,7 @@ int souk_cmd_serve(int argc, char **argv)
             souk_log_error("cannot start the group committer: %s", err);
             return SOUK_EXIT_FAIL;
         }
+        souk_store_group_limits(group, cfg.write_queue_max, cfg.write_wait_ms); /* shed, never queue without bound */
         souk_store_group_set_default(group);
     }
     if (workers)

@@ -139,6 +139,8 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
     c->network_threads = 32;
     c->redis_timeout_ms = 100;
     c->watch_ms = 500;
+    c->write_queue_max = 4096;
+    c->write_wait_ms = 5000;
 
     const char *v;
     long n;
@@ -204,6 +206,8 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
         {"SOUK_NETWORK_THREADS", offsetof(souk_config, network_threads), 1, 256},
         {"SOUK_REDIS_TIMEOUT_MS", offsetof(souk_config, redis_timeout_ms), 1, 10000},
         {"SOUK_WATCH_MS", offsetof(souk_config, watch_ms), 100, 10000},
+        {"SOUK_WRITE_QUEUE_MAX", offsetof(souk_config, write_queue_max), 1, 100000},
+        {"SOUK_WRITE_WAIT_MS", offsetof(souk_config, write_wait_ms), 0, 60000},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (!(v = getenv(ints[i].name)))

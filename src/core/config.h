@@ -38,6 +38,10 @@ typedef struct souk_config {
     int redis_timeout_ms; /* SOUK_REDIS_TIMEOUT_MS, 1-10000, default 100: the longest one Redis call waits */
     int watch_ms;         /* SOUK_WATCH_MS, 100-10000, default 500: how often a node looks for other processes'
                              commits (what keeps its caches right when no broadcast reaches it) */
+    int write_queue_max;  /* SOUK_WRITE_QUEUE_MAX, 1-100000, default 4096: write requests waiting for the committer;
+                             beyond, new ones are refused with 503 and Retry-After (load shedding) */
+    int write_wait_ms;    /* SOUK_WRITE_WAIT_MS, 0-60000, default 5000: new write requests are refused while the
+                             oldest waiting one has waited this long (0: no bound) */
     souk_cidr_list trusted_proxies; /* SOUK_TRUSTED_PROXIES, CIDRs of the reverse proxies whose X-Forwarded-For
                                        names the client (core/cidr.h); empty (default): the TCP peer is the client */
 } souk_config;

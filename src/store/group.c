@@ -43,6 +43,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/time.h"
 #include "core/trace.h"
 #include "store/adapter.h"
 #include "core/banned.h"
@@ -64,6 +65,7 @@ typedef struct item {
     void (*done)(void *ctx, int status);     /* ITEM_WORK */
     void *ctx;
     int result;
+    int64_t queued_at;   /* monotonic µs, when pushed */
     bool finished;       /* ITEM_TX: the submitter may go on */
     bool traced;         /* ITEM_TX: the submitter works for TRACE (core/trace.h) */
     souk_trace trace;    /*   which the committer takes on while it runs FN */
@@ -78,12 +80,15 @@ struct souk_store_group {
     pthread_cond_t wake;
     item *head, *tail;
     int queued;
+    int max_queued;      /* souk_store_group_limits */
+    int64_t max_wait_us; /*   0: no bound */
     bool stop, started;
     int64_t mark;                                   /* the committer connection's change mark when last looked */
     _Atomic uint64_t external;                      /* commits seen from outside the group */
     int m_groups, m_items, m_failed, m_checkpoints; /* metric series */
-    struct {                                        /* the checkpointer (see above) */
-        souk_store *db;                             /* its connection; NULL: the committer checkpoints itself */
+    int m_refused_full, m_refused_wait;
+    struct {            /* the checkpointer (see above) */
+        souk_store *db; /* its connection; NULL: the committer checkpoints itself */
         pthread_t thread;
         pthread_mutex_t lock;
         pthread_cond_t wake;
@@ -99,6 +104,7 @@ static souk_store_group *process_group;         /* souk_store_group_set_default 
 static void push(souk_store_group *g, item *it)
 {
     it->next = NULL;
+    it->queued_at = souk_time_mono_us();
     if (g->tail)
         g->tail->next = it;
     else
@@ -367,6 +373,12 @@ int souk_store_group_start(souk_store_group **out, const char *dsn, char *err, s
                                       "Groups that could not begin or commit (their items were told to retry).");
     g->m_checkpoints = souk_metrics_series("souk_store_checkpoints_total", "", SOUK_METRIC_COUNTER,
                                            "Checkpoints of the write-ahead log made beside the group committer.");
+    const char *refused = "Write requests refused before they queued (load shed: answered 503 with Retry-After).";
+    g->m_refused_full =
+        souk_metrics_series("souk_store_group_refused_total", "reason=\"queue_full\"", SOUK_METRIC_COUNTER, refused);
+    g->m_refused_wait =
+        souk_metrics_series("souk_store_group_refused_total", "reason=\"queue_wait\"", SOUK_METRIC_COUNTER, refused);
+    g->max_queued = GROUP_QUEUE_MAX;
     checkpointer_start(g, dsn); /* before the committer commits anything */
     if (pthread_create(&g->thread, NULL, committer_main, g) != 0) {
         snprintf(err, errlen, "cannot start the committer thread");
@@ -510,12 +522,24 @@ int souk_store_group_submit(souk_store_group *g, void (*work)(souk_store *db, vo
     it->done = done;
     it->ctx = ctx;
     pthread_mutex_lock(&g->lock);
-    if (g->stop || g->queued >= GROUP_QUEUE_MAX) {
+    bool full = g->queued >= g->max_queued,
+         late = !full && g->max_wait_us && g->head && souk_time_mono_us() - g->head->queued_at >= g->max_wait_us;
+    if (g->stop || full || late) {
         pthread_mutex_unlock(&g->lock);
         free(it);
+        if (full || late)
+            souk_metrics_series_add(full ? g->m_refused_full : g->m_refused_wait, 1);
         return -1;
     }
     push(g, it);
     pthread_mutex_unlock(&g->lock);
     return 0;
+}
+
+void souk_store_group_limits(souk_store_group *g, int max_queued, int max_wait_ms)
+{
+    pthread_mutex_lock(&g->lock);
+    g->max_queued = max_queued > 0 ? max_queued : GROUP_QUEUE_MAX;
+    g->max_wait_us = max_wait_ms > 0 ? (int64_t)max_wait_ms * 1000 : 0;
+    pthread_mutex_unlock(&g->lock);
 }

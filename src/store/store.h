@@ -318,13 +318,22 @@ void souk_store_group_set_default(souk_store_group *g);
 /* The group DB is joined to, or NULL. */
 souk_store_group *souk_store_group_of(const souk_store *db);
 
+/* Bounds what souk_store_group_submit takes, to shed load instead of
+ * queueing it without bound: at most MAX_QUEUED items waiting (default
+ * 8192), and none while the oldest waiting item has waited MAX_WAIT_MS or
+ * more (0, the default: no bound). Transactions (souk_store_tx) are never
+ * refused by these bounds: they belong to jobs and the blocking pool, which
+ * wait for them. Refusals are counted in souk_store_group_refused_total. */
+void souk_store_group_limits(souk_store_group *g, int max_queued, int max_wait_ms);
+
 /* Queues a unit of work that runs on the committer inside the group's
  * transaction: WORK(db, CTX) with the committer's connection (its writes
  * need no transaction of their own, and what it starts nests), then, on
  * the committer thread after the group is decided, DONE(CTX, STATUS):
  * STATUS 0 when everything WORK wrote committed, else a negative
  * souk_db_status (nothing of it is kept). Returns 0, or -1 when the queue
- * is full or the group stops (the caller answers 503). */
+ * is full (souk_store_group_limits), the oldest queued item has waited too
+ * long, or the group stops (the caller answers 503). */
 int souk_store_group_submit(souk_store_group *g, void (*work)(souk_store *db, void *ctx),
                             void (*done)(void *ctx, int status), void *ctx);
 
