@@ -248,9 +248,10 @@ int souk_campaigns_api_create(souk_req *req, souk_res *res)
 {
     camp_in in;
     memset(&in, 0, sizeof in);
-    in.days = 14;
     if (souk_req_decode(req, res, &camp_spec, &in))
         return res->err;
+    if (!in.days) /* absent (the spec's minimum is 1) */
+        in.days = 14;
     if (in.code && !in.promotion) {
         souk_problems_add(&res->problems, req->arena, "code", "needs promotion_id: the code is one of its codes");
         return souk_res_invalid(res);

@@ -307,7 +307,7 @@ int souk_campaigns_select(const souk_analytics_facts *f, const souk_campaigns_de
 
 /* ---- the stored member sets ---- */
 
-#define CHUNK 100
+#define CHUNK 60 /* ids per statement: a statement takes at most 64 parameters */
 
 int souk_campaigns_store_members_tx(souk_store *db, int64_t audience, const int64_t *users, size_t n, int64_t now_us,
                                     int64_t *kept)
