@@ -444,6 +444,8 @@ souk_route souk_routes[] = {
     WEB(SOUK_GET, "/wishlist/shared/{token}", souk_web_wishlist_shared),
     WEB(SOUK_GET, "/wishlist/unsubscribe", souk_web_wishlist_unsubscribe),
     WEB(SOUK_POST, "/wishlist/unsubscribe", souk_web_wishlist_unsubscribe_submit, .rate = SOUK_RATE_AUTH),
+    WEB(SOUK_GET, "/campaigns/unsubscribe", souk_web_campaigns_unsubscribe),
+    WEB(SOUK_POST, "/campaigns/unsubscribe", souk_web_campaigns_unsubscribe_submit, .rate = SOUK_RATE_AUTH),
     WEB(SOUK_POST, "/cart/coupon", souk_web_cart_coupon),
     WEB(SOUK_POST, "/cart/shipping", souk_web_cart_shipping),
     WEB(SOUK_GET, "/admin", souk_web_admin),
