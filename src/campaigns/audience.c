@@ -12,9 +12,12 @@
  * refreshed_at: a customer who entered the segment since waits for the next
  * run, one who left it keeps the price until then (docs/campaigns.md).
  *
- * The selection reads the reports themselves (souk_analytics_rfm, …_segments,
- * …_churn) with every row wanted, so an audience holds exactly the customers
- * the dashboard shows in that segment for the same range.
+ * The selection reads the reports themselves — the RFM scores through
+ * souk_analytics_rfm_each (the report's rows without their JSON: an audience
+ * of 100,000 customers would spend most of its time building and freeing
+ * it), the k-means and churn reports with every row wanted — so an audience
+ * holds exactly the customers the dashboard shows in that segment for the
+ * same range.
  */
 #include "campaigns/internal.h"
 
@@ -220,29 +223,49 @@ static bool within(int64_t v, int64_t lo, int64_t hi)
     return (lo < 0 || v >= lo) && (hi < 0 || v <= hi);
 }
 
-/* Whether report row ROW is in D. */
+/* Whether row ROW of the k-means or churn report is in D. */
 static bool wanted(const souk_campaigns_def *d, const json_t *row)
 {
-    switch (d->kind) {
-    case SOUK_CAMPAIGNS_RFM: {
-        const char *seg = json_string_value(json_object_get(row, "segment"));
-        for (int i = 0; seg && souk_campaigns_rfm_names[i]; i++)
-            if ((d->segments & (1u << i)) && strcmp(seg, souk_campaigns_rfm_names[i]) == 0)
-                return true;
-        return false;
-    }
-    case SOUK_CAMPAIGNS_KMEANS:
+    if (d->kind == SOUK_CAMPAIGNS_KMEANS)
         return json_integer_value(json_object_get(row, "cluster")) == d->cluster;
-    case SOUK_CAMPAIGNS_CHURN: {
-        double p = json_number_value(json_object_get(row, "churn_probability"));
-        return p >= d->min_p && p < d->max_p;
+    double p = json_number_value(json_object_get(row, "churn_probability"));
+    return p >= d->min_p && p < d->max_p;
+}
+
+/* The ids being collected (RFM and filter audiences read the scores without JSON). */
+typedef struct collect {
+    const souk_campaigns_def *d;
+    int64_t *ids;
+    size_t n, cap;
+    bool oom;
+} collect;
+
+static void on_rfm(void *arg, const souk_analytics_rfm_row *row)
+{
+    collect *c = arg;
+    const souk_campaigns_def *d = c->d;
+    bool in;
+    if (d->kind == SOUK_CAMPAIGNS_RFM) {
+        in = false;
+        for (int i = 0; row->segment && souk_campaigns_rfm_names[i] && !in; i++)
+            in = (d->segments & (1u << i)) && strcmp(row->segment, souk_campaigns_rfm_names[i]) == 0;
+    } else
+        in = within(row->frequency, d->min_orders, d->max_orders) &&
+             within(row->monetary, d->min_revenue, d->max_revenue) &&
+             within(row->recency_days, d->min_recency, d->max_recency);
+    if (!in || c->oom)
+        return;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 1024;
+        int64_t *more = realloc(c->ids, cap * sizeof *more);
+        if (!more) {
+            c->oom = true;
+            return;
+        }
+        c->ids = more;
+        c->cap = cap;
     }
-    case SOUK_CAMPAIGNS_FILTER:
-        return within(json_integer_value(json_object_get(row, "frequency")), d->min_orders, d->max_orders) &&
-               within(json_integer_value(json_object_get(row, "monetary")), d->min_revenue, d->max_revenue) &&
-               within(json_integer_value(json_object_get(row, "recency_days")), d->min_recency, d->max_recency);
-    }
-    return false;
+    c->ids[c->n++] = row->customer_id;
 }
 
 int souk_campaigns_select(const souk_analytics_facts *f, const souk_campaigns_def *d, int64_t now_us, int64_t **out,
@@ -259,48 +282,49 @@ int souk_campaigns_select(const souk_analytics_facts *f, const souk_campaigns_de
         if (q.currency < 0)
             q.currency = -2;
     }
-    json_t *report = NULL;
-    switch (d->kind) {
-    case SOUK_CAMPAIGNS_RFM:
-    case SOUK_CAMPAIGNS_FILTER:
-        report = souk_analytics_rfm(f, &q);
-        break;
-    case SOUK_CAMPAIGNS_KMEANS:
-        q.k = d->k;
-        report = souk_analytics_segments(f, &q);
-        break;
-    case SOUK_CAMPAIGNS_CHURN:
-        q.horizon = d->horizon;
-        report = souk_analytics_churn(f, &q);
-        break;
-    }
-    if (!report)
-        return -1;
-    const json_t *rows = json_object_get(report, "rows");
-    size_t total = json_array_size(rows), got = 0;
-    int64_t *ids = malloc((total ? total : 1) * sizeof *ids);
-    if (!ids) {
+    collect c = {.d = d};
+    if (d->kind == SOUK_CAMPAIGNS_RFM || d->kind == SOUK_CAMPAIGNS_FILTER) {
+        if (souk_analytics_rfm_each(f, &q, on_rfm, &c) < 0 || c.oom) {
+            free(c.ids);
+            return -1;
+        }
+    } else {
+        json_t *report = NULL;
+        if (d->kind == SOUK_CAMPAIGNS_KMEANS) {
+            q.k = d->k;
+            report = souk_analytics_segments(f, &q);
+        } else {
+            q.horizon = d->horizon;
+            report = souk_analytics_churn(f, &q);
+        }
+        if (!report)
+            return -1;
+        const json_t *rows = json_object_get(report, "rows");
+        c.cap = json_array_size(rows);
+        c.ids = malloc((c.cap ? c.cap : 1) * sizeof *c.ids);
+        if (!c.ids) {
+            json_decref(report);
+            return -1;
+        }
+        for (size_t i = 0; i < c.cap; i++) {
+            const json_t *row = json_array_get(rows, i);
+            const char *cu = json_string_value(json_object_get(row, "customer"));
+            int64_t id;
+            if (cu && wanted(d, row) && souk_id_parse("usr", cu, strlen(cu), &id) == 0)
+                c.ids[c.n++] = id;
+        }
         json_decref(report);
-        return -1;
     }
-    for (size_t i = 0; i < total; i++) {
-        const json_t *row = json_array_get(rows, i);
-        const char *c = json_string_value(json_object_get(row, "customer"));
-        int64_t id;
-        if (c && wanted(d, row) && souk_id_parse("usr", c, strlen(c), &id) == 0)
-            ids[got++] = id;
-    }
-    json_decref(report);
-    qsort(ids, got, sizeof *ids, cmp_i64);
+    qsort(c.ids, c.n, sizeof *c.ids, cmp_i64);
     size_t uniq = 0;
-    for (size_t i = 0; i < got; i++)
-        if (uniq == 0 || ids[uniq - 1] != ids[i])
-            ids[uniq++] = ids[i];
+    for (size_t i = 0; i < c.n; i++)
+        if (uniq == 0 || c.ids[uniq - 1] != c.ids[i])
+            c.ids[uniq++] = c.ids[i];
     if (!uniq) {
-        free(ids);
-        ids = NULL;
+        free(c.ids);
+        c.ids = NULL;
     }
-    *out = ids;
+    *out = c.ids;
     *n = uniq;
     return 0;
 }
