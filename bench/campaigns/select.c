@@ -85,7 +85,7 @@ int main(int argc, char **argv)
     int64_t order = 1, lines = 0;
     for (int c = 0; c < customers; c++) {
         int orders = 1 + (int)(next() % 8) * (int)(next() % 2); /* half buy once */
-        int span = 1 + (int)(next() % 365);                      /* their most recent purchase, days ago */
+        int span = 1 + (int)(next() % 365);                     /* their most recent purchase, days ago */
         for (int k = 0; k < orders; k++) {
             souk_analytics_line_in l = {.product_id = 1 + (int64_t)(next() % 500),
                                         .category_id = 1 + (int64_t)(next() % 12),
@@ -167,8 +167,8 @@ int main(int argc, char **argv)
         t[r] = souk_time_mono_s() - a;
     }
     qsort(t, (size_t)repeat, sizeof t[0], cmp_d);
-    printf("store %zu members (SQLite, one transaction)            best %7.1f ms  median %7.1f ms\n",
-           (size_t)m.kept, t[0] * 1000, t[repeat / 2] * 1000);
+    printf("store %zu members (SQLite, one transaction)            best %7.1f ms  median %7.1f ms\n", (size_t)m.kept,
+           t[0] * 1000, t[repeat / 2] * 1000);
     souk_store_close(db);
     unlink(dbpath);
     free(largest);

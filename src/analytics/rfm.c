@@ -130,8 +130,8 @@ static int scored(const souk_analytics_facts *f, const souk_analytics_query *q, 
     return 0;
 }
 
-int souk_analytics_rfm_each(const souk_analytics_facts *f, const souk_analytics_query *q,
-                            souk_analytics_rfm_fn fn, void *ctx)
+int souk_analytics_rfm_each(const souk_analytics_facts *f, const souk_analytics_query *q, souk_analytics_rfm_fn fn,
+                            void *ctx)
 {
     souk_analytics_snap s;
     souk_analytics_match m;

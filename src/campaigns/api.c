@@ -105,8 +105,8 @@ int souk_campaigns_api_audience_create(souk_req *req, souk_res *res)
         return souk_res_invalid(res);
     }
     int64_t count = 0;
-    int r = souk_store_one(req->store, "SELECT COUNT(*) FROM campaign_audiences", NULL,
-                           SOUK_COLS(SOUK_COL_I64(&count)));
+    int r =
+        souk_store_one(req->store, "SELECT COUNT(*) FROM campaign_audiences", NULL, SOUK_COLS(SOUK_COL_I64(&count)));
     if (r >= 0 && count >= SOUK_CAMPAIGNS_AUDIENCES_MAX) {
         json_decref(o);
         return souk_res_error(res, SOUK_E_CONFLICT, "The shop has 100 audiences already.");
@@ -137,8 +137,7 @@ int souk_campaigns_api_audience_refresh(souk_req *req, souk_res *res)
     int64_t id;
     if (souk_req_path_id(req, res, 0, SOUK_PREFIX_AUDIENCE, &id))
         return res->err;
-    int r = souk_store_one(req->store, "SELECT 1 FROM campaign_audiences WHERE id = $1", SOUK_ARGS(SOUK_I64(id)),
-                           NULL);
+    int r = souk_store_one(req->store, "SELECT 1 FROM campaign_audiences WHERE id = $1", SOUK_ARGS(SOUK_I64(id)), NULL);
     if (r == SOUK_DB_DONE)
         return souk_res_error(res, SOUK_E_NOT_FOUND, "No such audience.");
     if (r >= 0)
@@ -275,9 +274,9 @@ int souk_campaigns_api_create(souk_req *req, souk_res *res)
         for (size_t i = 0; i < n && i < 64; i++)
             code[i] = (char)toupper((unsigned char)in.code[i]); /* codes are stored in upper case */
         code[n < 64 ? n : 64] = 0;
-        if (r >= 0 && (r = souk_store_one(req->store,
-                                          "SELECT 1 FROM campaign_promotion_codes WHERE promotion_id = $1 AND code = $2",
-                                          SOUK_ARGS(SOUK_I64(in.promotion), SOUK_TEXT(code)), NULL)) == SOUK_DB_DONE)
+        if (r >= 0 && (r = souk_store_one(
+                           req->store, "SELECT 1 FROM campaign_promotion_codes WHERE promotion_id = $1 AND code = $2",
+                           SOUK_ARGS(SOUK_I64(in.promotion), SOUK_TEXT(code)), NULL)) == SOUK_DB_DONE)
             return souk_res_error(res, SOUK_E_NOT_FOUND, "The promotion has no such code.");
     }
     int64_t id = souk_id_next(), now = souk_time_now_us();
@@ -327,8 +326,8 @@ int souk_campaigns_api_send(souk_req *req, souk_res *res)
     char key[64];
     snprintf(key, sizeof key, "%s:%lld", SOUK_CAMPAIGNS_SEND_JOB, (long long)id);
     if (r >= 0)
-        r = souk_job_enqueue_tx(req->store, SOUK_CAMPAIGNS_SEND_JOB,
-                                json_pack("{s:I}", "campaign", (json_int_t)id), 0, key);
+        r = souk_job_enqueue_tx(req->store, SOUK_CAMPAIGNS_SEND_JOB, json_pack("{s:I}", "campaign", (json_int_t)id), 0,
+                                key);
     if (r < 0)
         return souk_res_error(res, souk_store_dberr(r), NULL);
     souk_jobs_kick();

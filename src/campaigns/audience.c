@@ -34,8 +34,8 @@
 #include "core/banned.h"
 
 const char *const souk_campaigns_rfm_names[] = {
-    "champions",   "loyal",        "potential_loyalists", "new_customers", "promising", "need_attention",
-    "at_risk",     "cant_lose_them", "hibernating",       "lost",          NULL,
+    "champions", "loyal",          "potential_loyalists", "new_customers", "promising", "need_attention",
+    "at_risk",   "cant_lose_them", "hibernating",         "lost",          NULL,
 };
 
 static const char *const kind_names[] = {"rfm", "kmeans", "churn", "filter"};
@@ -386,9 +386,8 @@ static souk_err store_body(souk_store *db, void *arg)
 {
     store_ctx *c = arg;
     if (c->error)
-        return souk_store_dberr(souk_store_exec(
-            db, "UPDATE campaign_audiences SET refresh_error = $2 WHERE id = $1",
-            SOUK_ARGS(SOUK_I64(c->audience), SOUK_TEXT(c->error))));
+        return souk_store_dberr(souk_store_exec(db, "UPDATE campaign_audiences SET refresh_error = $2 WHERE id = $1",
+                                                SOUK_ARGS(SOUK_I64(c->audience), SOUK_TEXT(c->error))));
     return souk_store_dberr(souk_campaigns_store_members_tx(db, c->audience, c->ids, c->n, c->now, &c->kept));
 }
 

@@ -31,12 +31,12 @@
 #define SOUK_PREFIX_AUDIENCE "aud"
 #define SOUK_PREFIX_CAMPAIGN "camp"
 
-#define SOUK_CAMPAIGNS_UNSUB_MAX 80        /* bytes of an unsubscribe token with its NUL */
+#define SOUK_CAMPAIGNS_UNSUB_MAX 80 /* bytes of an unsubscribe token with its NUL */
 #define SOUK_CAMPAIGNS_REFRESH_JOB "campaigns.audiences"
 #define SOUK_CAMPAIGNS_SEND_JOB "campaigns.send"
-#define SOUK_CAMPAIGNS_SEND_BATCH 200      /* recipients per send transaction */
-#define SOUK_CAMPAIGNS_AUDIENCES_MAX 100   /* audiences a shop may have */
-#define SOUK_CAMPAIGNS_DAYS_MAX 3660       /* the history an audience reads, in days */
+#define SOUK_CAMPAIGNS_SEND_BATCH 200    /* recipients per send transaction */
+#define SOUK_CAMPAIGNS_AUDIENCES_MAX 100 /* audiences a shop may have */
+#define SOUK_CAMPAIGNS_DAYS_MAX 3660     /* the history an audience reads, in days */
 
 /* What an audience selects (the kinds of docs/campaigns.md). */
 typedef enum souk_campaigns_kind {
@@ -49,11 +49,11 @@ typedef enum souk_campaigns_kind {
 /* An audience's rule, as stored (JSON) and as the selection reads it. */
 typedef struct souk_campaigns_def {
     souk_campaigns_kind kind;
-    int days;          /* the history read: the last DAYS days up to today (rfm, kmeans, filter) */
-    char currency[4];  /* "" = the currency with the most revenue */
-    unsigned segments; /* rfm: bit i = souk_campaigns_rfm_names[i] */
-    int k, cluster;    /* kmeans: 2..10 clusters, 1..k */
-    int horizon;       /* churn: days (7..365) */
+    int days;            /* the history read: the last DAYS days up to today (rfm, kmeans, filter) */
+    char currency[4];    /* "" = the currency with the most revenue */
+    unsigned segments;   /* rfm: bit i = souk_campaigns_rfm_names[i] */
+    int k, cluster;      /* kmeans: 2..10 clusters, 1..k */
+    int horizon;         /* churn: days (7..365) */
     double min_p, max_p; /* churn: the band (high 0.7..1, medium 0.4..0.7, low 0..0.4) */
     int64_t min_orders, max_orders, min_revenue, max_revenue, min_recency, max_recency; /* filter; -1: no bound */
 } souk_campaigns_def;

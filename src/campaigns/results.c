@@ -37,13 +37,13 @@ souk_err souk_campaigns_results_json(souk_store *db, int64_t campaign, json_t **
     *out = NULL;
     int64_t sent = 0, skipped = 0, unsub = 0, promotion = 0, started = 0, days = 14, buyers = 0;
     bool no_promo = false;
-    int r = souk_store_one(db,
-                           "SELECT sent_count, skipped_count, unsubscribed, promotion_id, COALESCE(send_started_at, 0), "
-                           "attribution_days FROM campaigns WHERE id = $1",
-                           SOUK_ARGS(SOUK_I64(campaign)),
-                           SOUK_COLS(SOUK_COL_I64(&sent), SOUK_COL_I64(&skipped), SOUK_COL_I64(&unsub),
-                                     SOUK_COL_NULLABLE(SOUK_COL_I64(&promotion), &no_promo), SOUK_COL_I64(&started),
-                                     SOUK_COL_I64(&days)));
+    int r = souk_store_one(
+        db,
+        "SELECT sent_count, skipped_count, unsubscribed, promotion_id, COALESCE(send_started_at, 0), "
+        "attribution_days FROM campaigns WHERE id = $1",
+        SOUK_ARGS(SOUK_I64(campaign)),
+        SOUK_COLS(SOUK_COL_I64(&sent), SOUK_COL_I64(&skipped), SOUK_COL_I64(&unsub),
+                  SOUK_COL_NULLABLE(SOUK_COL_I64(&promotion), &no_promo), SOUK_COL_I64(&started), SOUK_COL_I64(&days)));
     if (r < 0)
         return souk_store_dberr(r);
     if (r == SOUK_DB_DONE)
@@ -58,12 +58,13 @@ souk_err souk_campaigns_results_json(souk_store *db, int64_t campaign, json_t **
     if ((r = per_currency(st, "count", "discount", &red)) < 0)
         return souk_store_dberr(r);
     const int64_t window = days * INT64_C(86400000000);
-    st = souk_store_query(db,
-                          "SELECT o.currency, COUNT(*), COALESCE(SUM(o.total - o.refunded), 0) FROM campaign_recipients rc "
-                          "JOIN campaign_orders o ON o.user_id = rc.user_id AND o.paid_at >= rc.sent_at "
-                          "AND o.paid_at < rc.sent_at + $2 WHERE rc.campaign_id = $1 GROUP BY o.currency "
-                          "ORDER BY o.currency",
-                          SOUK_ARGS(SOUK_I64(campaign), SOUK_I64(window)));
+    st = souk_store_query(
+        db,
+        "SELECT o.currency, COUNT(*), COALESCE(SUM(o.total - o.refunded), 0) FROM campaign_recipients rc "
+        "JOIN campaign_orders o ON o.user_id = rc.user_id AND o.paid_at >= rc.sent_at "
+        "AND o.paid_at < rc.sent_at + $2 WHERE rc.campaign_id = $1 GROUP BY o.currency "
+        "ORDER BY o.currency",
+        SOUK_ARGS(SOUK_I64(campaign), SOUK_I64(window)));
     if ((r = per_currency(st, "orders", "revenue", &orders)) < 0) {
         json_decref(red);
         return souk_store_dberr(r);
@@ -82,9 +83,9 @@ souk_err souk_campaigns_results_json(souk_store *db, int64_t campaign, json_t **
     size_t i;
     const json_t *x;
     json_array_foreach(red, i, x) nred += json_integer_value(json_object_get(x, "count"));
-    *out = json_pack("{s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:i}", "recipients", (json_int_t)sent, "skipped",
-                     (json_int_t)skipped, "unsubscribed", (json_int_t)unsub, "redemptions", (json_int_t)nred,
-                     "redemptions_by_currency", red, "buyers", (json_int_t)buyers, "orders", orders,
-                     "attribution_days", (int)days);
+    *out =
+        json_pack("{s:I,s:I,s:I,s:I,s:o,s:I,s:o,s:i}", "recipients", (json_int_t)sent, "skipped", (json_int_t)skipped,
+                  "unsubscribed", (json_int_t)unsub, "redemptions", (json_int_t)nred, "redemptions_by_currency", red,
+                  "buyers", (json_int_t)buyers, "orders", orders, "attribution_days", (int)days);
     return *out ? SOUK_OK : SOUK_E_INTERNAL;
 }

@@ -94,10 +94,10 @@ static souk_err batch_body(souk_store *db, void *arg)
         "LEFT JOIN campaign_customers cu ON cu.user_id = m.user_id LEFT JOIN campaign_optouts o ON o.user_id = m.user_id "
         "WHERE m.audience_id = $1 AND m.user_id > $2 ORDER BY m.user_id LIMIT $3",
         SOUK_ARGS(SOUK_I64(c.audience), SOUK_I64(c.cursor), SOUK_I64(SOUK_CAMPAIGNS_SEND_BATCH)));
-    while (n < SOUK_CAMPAIGNS_SEND_BATCH &&
-           (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&m[n].user), SOUK_COL_STR(m[n].email),
-                                             SOUK_COL_STR(m[n].status), SOUK_COL_I64(&m[n].marketing),
-                                             SOUK_COL_I64(&m[n].optout)))) == SOUK_DB_ROW)
+    while (
+        n < SOUK_CAMPAIGNS_SEND_BATCH &&
+        (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&m[n].user), SOUK_COL_STR(m[n].email), SOUK_COL_STR(m[n].status),
+                                          SOUK_COL_I64(&m[n].marketing), SOUK_COL_I64(&m[n].optout)))) == SOUK_DB_ROW)
         n++;
     if (n == SOUK_CAMPAIGNS_SEND_BATCH)
         souk_stmt_done(st);
@@ -133,9 +133,9 @@ static souk_err batch_body(souk_store *db, void *arg)
         if (r > 0 || souk_mail_check(m[i].email, c.subject, body, &why) != 0) {
             souk_log_warn("campaigns: campaign %lld not sent to %lld: %s", (long long)c.id, (long long)m[i].user,
                           why ? why : "the text is too long");
-            e = souk_store_dberr(souk_store_exec(
-                db, "DELETE FROM campaign_recipients WHERE campaign_id = $1 AND user_id = $2",
-                SOUK_ARGS(SOUK_I64(c.id), SOUK_I64(m[i].user))));
+            e = souk_store_dberr(
+                souk_store_exec(db, "DELETE FROM campaign_recipients WHERE campaign_id = $1 AND user_id = $2",
+                                SOUK_ARGS(SOUK_I64(c.id), SOUK_I64(m[i].user))));
             b->skipped++;
             continue;
         }

@@ -96,8 +96,9 @@ static int key_get(souk_store *db, unsigned char key[32])
             return r;
         unsigned char fresh[32];
         randombytes_buf(fresh, sizeof fresh);
-        int64_t n = souk_store_update_tx(db, "INSERT INTO campaign_keys (id, mac_key) VALUES (1, $1) "
-                                             "ON CONFLICT (id) DO NOTHING",
+        int64_t n = souk_store_update_tx(db,
+                                         "INSERT INTO campaign_keys (id, mac_key) VALUES (1, $1) "
+                                         "ON CONFLICT (id) DO NOTHING",
                                          SOUK_ARGS(SOUK_BLOB(fresh, sizeof fresh)));
         sodium_memzero(fresh, sizeof fresh);
         if (n < 0)
@@ -128,8 +129,7 @@ souk_err souk_campaigns_unsubscribe_tx(souk_store *db, const char *token, int64_
     sodium_memzero(key, sizeof key);
     if (!ok)
         return SOUK_E_NOT_FOUND;
-    r = souk_store_one(db, "SELECT user_id FROM campaign_customers WHERE user_id = $1", SOUK_ARGS(SOUK_I64(who)),
-                       NULL);
+    r = souk_store_one(db, "SELECT user_id FROM campaign_customers WHERE user_id = $1", SOUK_ARGS(SOUK_I64(who)), NULL);
     if (r < 0)
         return souk_store_dberr(r);
     if (r == SOUK_DB_DONE)

@@ -26,7 +26,7 @@ typedef struct souk__cart_head {
     int64_t user;           /* the cart's customer (0: a guest) */
     int nspent;             /* promotions this customer has had their share of (per-customer limit) */
     int64_t spent[16];
-    int naud;          /* audiences of active promotions the customer is a member of */
+    int naud; /* audiences of active promotions the customer is a member of */
     int64_t aud[16];
 } souk__cart_head;
 

@@ -62,8 +62,8 @@ static json_t *promo_row(souk_stmt *st, void *ctx)
         souk_stmt_i64(st, 15) != 0, "priority", (json_int_t)souk_stmt_i64(st, 16), "requires_code",
         souk_stmt_i64(st, 17) != 0, "flash_sale", souk_stmt_i64(st, 18) != 0, "active", souk_stmt_i64(st, 19) != 0,
         "usage_limit", souk_row_int_or_null(st, 20), "per_customer_limit", souk_row_int_or_null(st, 21), "used_count",
-        (json_int_t)souk_stmt_i64(st, 22), "created_at", souk_row_time(st, 23), "updated_at", souk_row_time(st, 24), "audience_id",
-        souk_stmt_is_null(st, 25) ? json_null() : souk_row_id(st, 25, "aud"));
+        (json_int_t)souk_stmt_i64(st, 22), "created_at", souk_row_time(st, 23), "updated_at", souk_row_time(st, 24),
+        "audience_id", souk_stmt_is_null(st, 25) ? json_null() : souk_row_id(st, 25, "aud"));
 }
 
 /* Promotions (ONLY_ID ≠ 0: that one), by priority then id. */
@@ -299,11 +299,11 @@ static void check(souk_req *req, souk_res *res, const json_t *o, promo_in *in)
             problem(req, res, "audience_id", "a flash sale is for everyone");
     }
     static const char *const known[] = {
-        "name",       "kind",          "value",        "currency",    "target",
-        "buy",        "buy_quantity",  "get_quantity", "tiers",       "min_subtotal",
-        "starts_at",  "ends_at",       "priority",     "usage_limit", "per_customer_limit",
-        "exclusive",  "requires_code", "flash_sale",   "active",      "id", "audience_id",
-        "used_count", "created_at",    "updated_at"};
+        "name",        "kind",          "value",        "currency",    "target",
+        "buy",         "buy_quantity",  "get_quantity", "tiers",       "min_subtotal",
+        "starts_at",   "ends_at",       "priority",     "usage_limit", "per_customer_limit",
+        "exclusive",   "requires_code", "flash_sale",   "active",      "id",
+        "audience_id", "used_count",    "created_at",   "updated_at"};
     const char *key;
     const json_t *val;
     json_object_foreach((json_t *)o, key, val)

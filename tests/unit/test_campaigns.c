@@ -41,8 +41,8 @@ static void test_token(void **state)
     assert_int_equal(souk_campaigns_token_verify(other, t, &c, &who), 0);
     snprintf(forged, sizeof forged, "c0229000657686084915u1234567890123%s", strchr(t, '.')); /* a leading zero */
     assert_int_equal(souk_campaigns_token_verify(KEY, forged, &c, &who), 0);
-    static const char *const junk[] = {"", "c", "c1u1.", "u1.AAAA", "c1u1", "c-1u1.AAAAAAAAAAAAAAAAAAAAAA",
-                                       "c1u1.AAAAAAAAAAAAAAAAAAAAAA"};
+    static const char *const junk[] = {
+        "", "c", "c1u1.", "u1.AAAA", "c1u1", "c-1u1.AAAAAAAAAAAAAAAAAAAAAA", "c1u1.AAAAAAAAAAAAAAAAAAAAAA"};
     for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
         assert_int_equal(souk_campaigns_token_verify(KEY, junk[i], &c, &who), 0);
     assert_int_equal(souk_campaigns_token_verify(KEY, NULL, &c, &who), 0);
@@ -339,11 +339,8 @@ static void test_send(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_token),
-        cmocka_unit_test(test_definitions),
-        cmocka_unit_test(test_selection),
-        cmocka_unit_test(test_engine_audience),
-        cmocka_unit_test(test_send),
+        cmocka_unit_test(test_token),           cmocka_unit_test(test_definitions), cmocka_unit_test(test_selection),
+        cmocka_unit_test(test_engine_audience), cmocka_unit_test(test_send),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
