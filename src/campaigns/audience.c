@@ -444,6 +444,10 @@ int souk_campaigns_refresh(souk_store *db, const souk_analytics_facts *given, in
         return -1;
     int done = 0, rc = 0;
     for (int i = 0; i < nrows && rc == 0; i++) {
+        if (souk_job_keep_alive(db) == SOUK_JOB_LEASE_LOST) { /* a churn audience can take seconds */
+            rc = SOUK_DB_HARD;
+            break;
+        }
         souk_campaigns_def d;
         const char *field;
         json_t *o = json_loads(rows[i].definition, 0, NULL);

@@ -89,7 +89,8 @@ int souk_campaigns_store_members_tx(souk_store *db, int64_t audience, const int6
 /* Recomputes every audience (AUDIENCE ≠ 0: that one) from facts F (NULL:
  * the served facts, else built from DB as the CLI does) and stores the
  * member sets, each in its own transaction. Returns the number refreshed, or
- * a negative souk_db_status / -1 memory. */
+ * a negative souk_db_status / -1 memory. Inside a job it keeps the job's
+ * lease between audiences (and stops when the lease was lost). */
 int souk_campaigns_refresh(souk_store *db, const souk_analytics_facts *f, int64_t audience);
 
 /* Registers the jobs campaigns.audiences (hourly) and campaigns.send.
@@ -104,8 +105,11 @@ int souk_campaigns_refresh_enqueue_tx(souk_store *db, int64_t audience);
  * batches of SOUK_CAMPAIGNS_SEND_BATCH members of its audience that have
  * current marketing consent, an active account and no opt-out and have not
  * had this campaign yet, each batch's recipient rows and mails in one
- * transaction; the campaign becomes "sent" when none is left. Returns the
- * mails queued, or a negative souk_db_status. */
+ * transaction, resuming after the campaign's cursor (members are walked
+ * in account order; a member added to the audience below the cursor during
+ * the send is not reached); the campaign becomes "sent" when none is left.
+ * Inside a job it keeps the job's lease between batches. Returns the mails
+ * queued, or a negative souk_db_status. */
 int64_t souk_campaigns_send(souk_store *db, int64_t campaign);
 
 /* ---- unsubscribe (token.c) ---- */

@@ -19,6 +19,7 @@
 
 #include "core/log.h"
 #include "core/time.h"
+#include "jobs/jobs.h"
 #include "mail/mail.h"
 #include "core/banned.h"
 
@@ -164,6 +165,8 @@ int64_t souk_campaigns_send(souk_store *db, int64_t campaign)
 {
     int64_t total = 0;
     for (;;) {
+        if (souk_job_keep_alive(db) == SOUK_JOB_LEASE_LOST)
+            return SOUK_DB_HARD; /* another worker has the job now: it resumes after the cursor */
         batch_ctx b = {.campaign = campaign};
         souk_err e = souk_store_run(db, batch_body, &b, NULL);
         if (e)
