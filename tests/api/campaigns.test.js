@@ -200,6 +200,13 @@ describe('campaigns', () => {
     assert.equal((await mailsTo(yes.email)).length, 1, 'no campaign mail after the unsubscribe');
     const list = must(await admin('GET', '/api/v1/admin/campaigns'), 200).data;
     assert.deepEqual(list.slice(0, 2).map((x) => x.id), [vip.id, c.id], 'newest first');
+    // the admin writes and the unsubscribe are audited, naming what they acted on
+    const audited = async (action) => must(await admin('GET', `/api/v1/admin/audit?action=${encodeURIComponent(action)}&limit=100`), 200).data;
+    assert.ok((await audited('POST /api/v1/admin/campaign-audiences')).some((e) => e.object_type === 'campaign_audience' && e.object_id === aud.id && e.result === 201));
+    assert.ok((await audited('POST /api/v1/admin/campaigns')).some((e) => e.object_type === 'campaign' && e.object_id === c.id && e.result === 201));
+    assert.ok((await audited('POST /api/v1/admin/campaigns/{id}/send')).some((e) => e.object_id === c.id && e.result === 202));
+    assert.ok((await audited('POST /api/v1/admin/campaigns/{id}/send')).some((e) => e.result === 409), 'the refused second send too');
+    assert.ok((await audited('POST /api/v1/campaigns/unsubscribe')).some((e) => e.object_type === 'campaign_optout' && e.object_id === yes.user.id));
   });
 
   it('erasure removes the person from every list', async () => {
