@@ -63,8 +63,9 @@ extern const char *const souk_campaigns_rfm_names[];
 
 /* Decodes the definition of an audience of KIND ("rfm", "kmeans", "churn",
  * "filter") from O into *D. Returns NULL, or a message naming the field and
- * what is wrong (*FIELD gets the field's name). Bounded: unknown keys, wrong
- * types and values out of range are refused. */
+ * what is wrong (*FIELD gets the field's name: a literal, or for an unknown
+ * key that key of O, valid while O is). Bounded: unknown keys, wrong types
+ * and values out of range are refused. */
 const char *souk_campaigns_def_parse(const char *kind, const json_t *o, souk_campaigns_def *d, const char **field);
 
 /* D as JSON (the definition the admin API shows; new reference). */

@@ -48,10 +48,16 @@ static void test_token(void **state)
     assert_int_equal(souk_campaigns_token_verify(KEY, NULL, &c, &who), 0);
 }
 
+/* FIELD may name a key of the parsed object: copied before the object goes. */
 static const char *parse(const char *kind, const char *json, souk_campaigns_def *d, const char **field)
 {
+    static char copy[64];
     json_t *o = json_loads(json, 0, NULL);
     const char *why = souk_campaigns_def_parse(kind, o, d, field);
+    if (why) {
+        snprintf(copy, sizeof copy, "%s", *field);
+        *field = copy;
+    }
     json_decref(o);
     return why;
 }
