@@ -31,9 +31,13 @@ const char *souk__campaigns_origin(void)
     return u;
 }
 
+#define INTRO_MAX 2000 /* characters, as the API bounds it */
+#define BODY_CAP (INTRO_MAX * 4 + 4096)
+
+/* A campaign as the send reads it; texts sized for their API bounds in UTF-8 (4 bytes a character). */
 typedef struct camp_row {
     int64_t id, audience, cursor;
-    char status[16], name[256], subject[SOUK_MAIL_SUBJECT_MAX * 4 + 1], intro[2048], code[64];
+    char status[16], name[100 * 4 + 1], subject[SOUK_MAIL_SUBJECT_MAX * 4 + 1], intro[INTRO_MAX * 4 + 1], code[260];
 } camp_row;
 
 typedef struct batch_ctx {
@@ -49,7 +53,7 @@ static int body_of(souk_store *db, const camp_row *c, int64_t user, char *body, 
     if (souk_campaigns_unsub_token(db, c->id, user, unsub))
         return SOUK_DB_HARD;
     const char *origin = souk__campaigns_origin();
-    char offer[160] = "";
+    char offer[400] = "";
     if (c->code[0])
         snprintf(offer, sizeof offer, "Your code: %s (enter it in your cart; it is for your account only).\n\n",
                  c->code);
@@ -107,7 +111,7 @@ static souk_err batch_body(souk_store *db, void *arg)
         return souk_store_dberr(r);
     }
     int64_t now = souk_time_now_us(), cursor = c.cursor;
-    char *body = malloc(4096);
+    char *body = malloc(BODY_CAP);
     souk_err e = body ? SOUK_OK : SOUK_E_INTERNAL;
     for (int i = 0; i < n && !e; i++) {
         cursor = m[i].user;
@@ -126,7 +130,7 @@ static souk_err batch_body(souk_store *db, void *arg)
         if (claimed == 0)
             continue; /* mailed already */
         const char *why = NULL;
-        r = body_of(db, &c, m[i].user, body, 4096);
+        r = body_of(db, &c, m[i].user, body, BODY_CAP);
         if (r < 0) {
             e = souk_store_dberr(r);
             break;

@@ -331,6 +331,20 @@ static void test_send(void **state)
     campaign(db, 101, 7);
     assert_int_equal(souk_campaigns_send(db, 101), 449);
     assert_int_equal(count(db, "SELECT COUNT(*) FROM campaign_recipients WHERE user_id = $1", 1), 1);
+    /* an intro as long as the API takes, of 2-byte characters, reaches the mail whole */
+    static char intro[2000 * 2 + 1];
+    for (int i = 0; i < 2000; i++)
+        memcpy(intro + 2 * i, "\xc3\xa9", 2);
+    exec(db,
+         "INSERT INTO campaigns (id, name, template, audience_id, subject, intro, status, send_started_at, "
+         "created_at, updated_at) VALUES (102, 'long', 'win_back', 7, 'Hello', $1, 'sending', 1, 1, 1)",
+         SOUK_ARGS(SOUK_TEXT(intro)));
+    assert_int_equal(souk_campaigns_send(db, 102), 449);
+    assert_int_equal(count(db,
+                           "SELECT COUNT(*) FROM mail_outbox WHERE instr(body, (SELECT intro FROM campaigns "
+                           "WHERE id = $1)) > 0",
+                           102),
+                     449);
     /* erasure: out of every list */
     int64_t who = 2;
     assert_int_equal(souk_store_run(db, erase_body, &who, NULL), SOUK_OK);
