@@ -13,6 +13,7 @@ cd "$ROOT"
 [[ -f build/libsouk.a ]] || { echo "bench: build/libsouk.a missing (run: make)" >&2; exit 1; }
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
+# shellcheck disable=SC2016  # $(LDLIBS) is make's, expanded by make
 LIBS=$(make -s --no-print-directory --eval 'campaigns-bench-ldlibs: ; @echo $(LDLIBS)' campaigns-bench-ldlibs)
 # shellcheck disable=SC2086  # the Makefile's library list, word-split on purpose
 "${CC:-cc}" -Isrc -Ibuild/gen -D_GNU_SOURCE -std=c17 -O2 -g -Wall -Wextra -o "$TMP/select" bench/campaigns/select.c \
