@@ -302,6 +302,21 @@ json_t *souk_analytics_timeseries(const souk_analytics_facts *f, const souk_anal
 json_t *souk_analytics_funnel(const souk_analytics_facts *f, const souk_analytics_query *q);
 json_t *souk_analytics_cohorts(const souk_analytics_facts *f, const souk_analytics_query *q);
 json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_query *q);
+/* One customer's RFM scores, as the report's rows show them. */
+typedef struct souk_analytics_rfm_row {
+    int64_t customer_id;
+    int recency_days;
+    int64_t frequency, monetary;
+    int r, f, m;
+    const char *segment; /* souk_analytics_rfm_segment(r, f) */
+} souk_analytics_rfm_row;
+typedef void (*souk_analytics_rfm_fn)(void *ctx, const souk_analytics_rfm_row *row);
+/* The RFM report's rows without their JSON: FN(CTX, row) for every customer
+ * of Q's range and slice, best scores first (Q's limit, offset and
+ * customer_id are not read). For callers that read every customer (campaign
+ * audiences). 0, or -1 when memory ran out (FN not called). */
+int souk_analytics_rfm_each(const souk_analytics_facts *f, const souk_analytics_query *q, souk_analytics_rfm_fn fn,
+                            void *ctx);
 /* k-means segments on RFM and category mix (segments.c): k chosen by the
  * mean silhouette of k = 2..8 unless Q->k fixes it; rows are customers. */
 json_t *souk_analytics_segments(const souk_analytics_facts *f, const souk_analytics_query *q);

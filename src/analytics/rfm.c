@@ -81,31 +81,32 @@ static int cmp_out(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_query *q)
+/* Every customer who bought in Q's range and slice, scored, into *ALL (*N
+ * of them; malloc'd, the caller frees), best scores first; the amounts
+ * state into AM and the match into M (the caller releases AM). 0, or -1
+ * when memory ran out. */
+static int scored(const souk_analytics_facts *f, const souk_analytics_query *q, souk_analytics_snap *s,
+                  souk_analytics_match *m, souk__analytics_amounts *am, cust **all_out, size_t *n_out)
 {
-    souk_analytics_snap s;
-    souk__analytics_snap(f, &s);
-    souk_analytics_match m;
-    souk__analytics_match(f, &s, q, &m);
-    size_t nc = s.customers ? s.customers : 1;
+    souk__analytics_snap(f, s);
+    souk__analytics_match(f, s, q, m);
+    size_t nc = s->customers ? s->customers : 1;
     cust *all = calloc(nc, sizeof *all);
-    souk__analytics_amounts am;
-    if (souk__analytics_amounts_init(&am, f, s.ncurrencies, q) < 0 || !all) {
-        souk__analytics_amounts_release(&am);
+    if (souk__analytics_amounts_init(am, f, s->ncurrencies, q) < 0 || !all) {
         free(all);
-        return NULL;
+        return -1;
     }
     for (size_t c = 0; c < nc; c++) {
         all[c].index = (int32_t)c;
         all[c].last = INT32_MIN;
         all[c].last_order = -1;
     }
-    for (size_t i = 0; i < s.lines; i++) {
+    for (size_t i = 0; i < s->lines; i++) {
         const souk_analytics_line_chunk *c = SOUK_ANALYTICS_LC(f, i);
         size_t r = SOUK_ANALYTICS_ROW_OF(i);
         int32_t k = c->customer[r];
         int64_t amount;
-        if (k < 0 || c->day[r] < q->from || c->day[r] > q->to || !souk__analytics_amounts_line(&am, c, r, &m, &amount))
+        if (k < 0 || c->day[r] < q->from || c->day[r] > q->to || !souk__analytics_amounts_line(am, c, r, m, &amount))
             continue;
         cust *u = &all[k];
         if (c->day[r] > u->last)
@@ -117,13 +118,56 @@ json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_q
         u->revenue += amount;
     }
     size_t n = 0;
-    for (size_t c = 0; c < s.customers; c++)
+    for (size_t c = 0; c < s->customers; c++)
         if (all[c].orders)
             all[n++] = all[c];
     score(all, n, 0);
     score(all, n, 1);
     score(all, n, 2);
     souk_sort(all, n, sizeof *all, cmp_out);
+    *all_out = all;
+    *n_out = n;
+    return 0;
+}
+
+int souk_analytics_rfm_each(const souk_analytics_facts *f, const souk_analytics_query *q, souk_analytics_rfm_fn fn,
+                            void *ctx)
+{
+    souk_analytics_snap s;
+    souk_analytics_match m;
+    souk__analytics_amounts am;
+    cust *all = NULL;
+    size_t n = 0;
+    int rc = scored(f, q, &s, &m, &am, &all, &n);
+    souk__analytics_amounts_release(&am);
+    if (rc < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const souk_analytics_rfm_row row = {.customer_id = souk_analytics_dict_id(&f->customers, all[i].index),
+                                            .recency_days = (int)(q->to - all[i].last),
+                                            .frequency = all[i].orders,
+                                            .monetary = all[i].revenue,
+                                            .r = all[i].r,
+                                            .f = all[i].f,
+                                            .m = all[i].m,
+                                            .segment = souk_analytics_rfm_segment(all[i].r, all[i].f)};
+        fn(ctx, &row);
+    }
+    free(all);
+    return 0;
+}
+
+json_t *souk_analytics_rfm(const souk_analytics_facts *f, const souk_analytics_query *q)
+{
+    souk_analytics_snap s;
+    souk_analytics_match m;
+    souk__analytics_amounts am;
+    cust *all = NULL;
+    size_t n = 0;
+    if (scored(f, q, &s, &m, &am, &all, &n) < 0) {
+        souk__analytics_amounts_release(&am);
+        return NULL;
+    }
     int64_t seg_count[10] = {0}, seg_revenue[10] = {0};
     for (size_t i = 0; i < n; i++) {
         const char *sg = souk_analytics_rfm_segment(all[i].r, all[i].f);

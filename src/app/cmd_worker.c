@@ -41,6 +41,7 @@
 #include "pricing/pricing.h"
 #include "webhooks/webhooks.h"
 #include "wishlist/wishlist.h"
+#include "campaigns/campaigns.h"
 #include "core/banned.h"
 
 #define DEFAULT_THREADS 4
@@ -109,6 +110,7 @@ void souk_background_register(void)
     souk_exchange_register_jobs();
     souk_catalog_register_jobs();
     souk_wishlist_register();
+    souk_campaigns_register();
     souk_pricing_register_jobs();
 }
 

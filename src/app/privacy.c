@@ -16,6 +16,7 @@
 #include "orders/orders.h"
 #include "reviews/reviews.h"
 #include "wishlist/wishlist.h"
+#include "campaigns/campaigns.h"
 #include "core/banned.h"
 
 #define EXPORT_AUDIT_MAX 10000 /* entries about the account, oldest first */
@@ -64,8 +65,9 @@ static const souk_identity_privacy_step steps[] = {
     {"orders", orders_export, orders_erase},
     {"mail", NULL, souk_mail_erase_tx}, /* the outbox: messages to the account or its address */
     {"behaviour_events", souk_behaviour_export_json, behaviour_erase},
-    {"reviews", souk_reviews_export_json, souk_reviews_erase_tx},    /* anonymised; text per the shop's setting */
-    {"wishlist", souk_wishlist_export_json, souk_wishlist_erase_tx}, /* the list, its alerts and opt-out: deleted */
+    {"reviews", souk_reviews_export_json, souk_reviews_erase_tx},       /* anonymised; text per the shop's setting */
+    {"wishlist", souk_wishlist_export_json, souk_wishlist_erase_tx},    /* the list, its alerts and opt-out: deleted */
+    {"campaigns", souk_campaigns_export_json, souk_campaigns_erase_tx}, /* audiences, recipients, opt-out: deleted */
     {"loyalty", souk_loyalty_export_json, NULL}, /* the points ledger stays for the books, like the orders */
 };
 

@@ -27,6 +27,7 @@
 #include "loyalty/api.h"
 #include "reviews/api.h"
 #include "wishlist/api.h"
+#include "campaigns/api.h"
 #include "search/api.h"
 #include "web/web.h"
 #include "webhooks/api.h"
@@ -49,6 +50,7 @@
 #define WEBHOOKS "webhooks:manage"
 #define REVIEWS_MODERATE "reviews:moderate"
 #define LOYALTY "loyalty:manage"
+#define CAMPAIGNS "campaigns:manage"
 #define CURRENCIES "currencies:manage"
 #define DYNPRICE_READ "dynamic_pricing:read"
 #define DYNPRICE_APPROVE "dynamic_pricing:approve"
@@ -274,6 +276,16 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_PUT, "/api/v1/users/me/wishlist/alerts", SESSION, souk_wishlist_api_alerts),
     ROUTE(SOUK_GET, "/api/v1/wishlists/shared/{token}", PUBLIC, souk_wishlist_api_shared),
     ROUTE(SOUK_POST, "/api/v1/wishlists/unsubscribe", PUBLIC, souk_wishlist_api_unsubscribe, .rate = SOUK_RATE_AUTH),
+    /* campaigns (docs/campaigns.md): audiences and campaigns for admins; the unsubscribe link is public */
+    ROUTE(SOUK_GET, "/api/v1/admin/campaign-audiences", CAMPAIGNS, souk_campaigns_api_audience_list),
+    ROUTE(SOUK_POST, "/api/v1/admin/campaign-audiences", CAMPAIGNS, souk_campaigns_api_audience_create),
+    ROUTE(SOUK_GET, "/api/v1/admin/campaign-audiences/{id}", CAMPAIGNS, souk_campaigns_api_audience_get),
+    ROUTE(SOUK_POST, "/api/v1/admin/campaign-audiences/{id}/refresh", CAMPAIGNS, souk_campaigns_api_audience_refresh),
+    ROUTE(SOUK_GET, "/api/v1/admin/campaigns", CAMPAIGNS, souk_campaigns_api_list),
+    ROUTE(SOUK_POST, "/api/v1/admin/campaigns", CAMPAIGNS, souk_campaigns_api_create),
+    ROUTE(SOUK_GET, "/api/v1/admin/campaigns/{id}", CAMPAIGNS, souk_campaigns_api_get),
+    ROUTE(SOUK_POST, "/api/v1/admin/campaigns/{id}/send", CAMPAIGNS, souk_campaigns_api_send),
+    ROUTE(SOUK_POST, "/api/v1/campaigns/unsubscribe", PUBLIC, souk_campaigns_api_unsubscribe, .rate = SOUK_RATE_AUTH),
     ROUTE(SOUK_GET, "/api/v1/users/me/addresses", AUTHENTICATED, souk_identity_api_addresses),
     ROUTE(SOUK_POST, "/api/v1/users/me/addresses", SESSION, souk_identity_api_address_create),
     ROUTE(SOUK_GET, "/api/v1/users/me/addresses/{id}", AUTHENTICATED, souk_identity_api_address),
@@ -432,6 +444,8 @@ souk_route souk_routes[] = {
     WEB(SOUK_GET, "/wishlist/shared/{token}", souk_web_wishlist_shared),
     WEB(SOUK_GET, "/wishlist/unsubscribe", souk_web_wishlist_unsubscribe),
     WEB(SOUK_POST, "/wishlist/unsubscribe", souk_web_wishlist_unsubscribe_submit, .rate = SOUK_RATE_AUTH),
+    WEB(SOUK_GET, "/campaigns/unsubscribe", souk_web_campaigns_unsubscribe),
+    WEB(SOUK_POST, "/campaigns/unsubscribe", souk_web_campaigns_unsubscribe_submit, .rate = SOUK_RATE_AUTH),
     WEB(SOUK_POST, "/cart/coupon", souk_web_cart_coupon),
     WEB(SOUK_POST, "/cart/shipping", souk_web_cart_shipping),
     WEB(SOUK_GET, "/admin", souk_web_admin),

@@ -26,6 +26,8 @@ typedef struct souk__cart_head {
     int64_t user;           /* the cart's customer (0: a guest) */
     int nspent;             /* promotions this customer has had their share of (per-customer limit) */
     int64_t spent[16];
+    int naud; /* audiences of active promotions the customer is a member of */
+    int64_t aud[16];
 } souk__cart_head;
 
 /* One line, priced in the cart's currency. Texts live in the arena the
@@ -122,6 +124,7 @@ typedef struct souk__promo_snap {
     int n;
     atomic_int refs;
     bool per_customer; /* one of them has a per-customer limit (else no customer's uses are read) */
+    bool audiences;    /* one of them is limited to an audience (else no membership is read) */
     souk_promo *p;
     json_t **id_json, **name_json; /* per promotion: its id and name as JSON strings, shared read-only */
 } souk__promo_snap;
@@ -165,6 +168,13 @@ void souk__promo_customer_key(int64_t user, const char *email, char *out, size_t
  * the snapshot has a per-customer limit (the claim at checkout still
  * enforces a limit a newer snapshot brings). SOUK_OK or the database error. */
 souk_err souk__promo_spent(souk_store *db, const char *customer, souk__cart_head *h);
+
+/* Fills H's audience list: the audiences of active promotions that account
+ * USER is a member of (the campaigns' stored member sets, through the view
+ * cart_audience_members); none for a guest (USER 0), and no query when no
+ * promotion of the snapshot is limited to an audience. SOUK_OK or the
+ * database error. */
+souk_err souk__promo_audiences(souk_store *db, int64_t user, souk__cart_head *h);
 
 /* Bumps promotion_state's generation inside the caller's transaction (every
  * write that changes what the snapshot holds). SOUK_OK or the database error. */

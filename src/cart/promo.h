@@ -71,6 +71,7 @@ typedef struct souk_promo {
     bool used_up;               /* its global usage limit is reached */
     bool limited;               /* it has a global or per-customer usage limit (its uses are counted) */
     bool per_customer;          /* it has a per-customer usage limit */
+    int64_t audience;           /* only for the members of this campaign audience (0: everyone) */
 } souk_promo;
 
 /* One cart line as the engine sees it. */
@@ -88,7 +89,7 @@ typedef struct souk_promo_outcome {
     int64_t amount;     /* its discount (FREE_SHIPPING: 0; the shipping is waived) */
     const char *reason; /* when not applied: "not_started", "ended", "other_currency",
                          * "usage_limit_reached", "customer_limit_reached", "no_matching_items", "below_minimum",
-                         * "not_enough_items", "not_combinable" */
+                         * "not_enough_items", "not_combinable", "not_in_audience" */
 } souk_promo_outcome;
 
 typedef struct souk_promo_result {
@@ -106,6 +107,8 @@ enum {
     SOUK_PROMO_CODE_USED_UP, /* on, but its own limit is reached */
     SOUK_PROMO_SPENT,        /* its code on (or none needed), but this customer has had their share */
 };
+/* Or'ed into a CODE entry: the cart's customer is a member of the promotion's audience. */
+#define SOUK_PROMO_MEMBER 0x10
 
 /* Prices N lines (≤ SOUK_PROMO_MAX_LINES; Σ unit × quantity ≤ 4·10^14) in
  * CURRENCY at NOW (µs) under the NP promotions P (≤ SOUK_PROMO_MAX),
@@ -115,7 +118,10 @@ enum {
  * line goes below zero; an exclusive promotion applies only when nothing
  * else has, and stops every later one. Not mentioned at all: a promotion
  * that needs a code and has none on the cart, and an automatic one that
- * has ended or whose sets hold none of the lines. Fills *R. */
+ * has ended or whose sets hold none of the lines. A promotion limited to an
+ * audience applies only when CODE[i] has SOUK_PROMO_MEMBER; otherwise it is
+ * not mentioned, or, when its code is on the cart, not applied with the
+ * reason "not_in_audience". Fills *R. */
 void souk_promo_evaluate(const souk_promo_line *lines, int n, const char *currency, int64_t now, const souk_promo *p,
                          int np, const uint8_t *code, souk_promo_result *r);
 

@@ -52,7 +52,7 @@ static json_t *promo_row(souk_stmt *st, void *ctx)
     (void)ctx;
     json_t *tiers = json_loads(souk_stmt_text(st, 10, NULL), 0, NULL);
     return json_pack(
-        "{s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:b,s:I,s:b,s:b,s:b,s:o,s:o,s:I,s:o,s:o}", "id",
+        "{s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:b,s:I,s:b,s:b,s:b,s:o,s:o,s:I,s:o,s:o,s:o}", "id",
         souk_row_id(st, 0, PROMO_PREFIX), "name", souk_row_text(st, 1), "kind", souk_row_text(st, 2), "target",
         set_json(souk_stmt_text(st, 3, NULL), souk_stmt_text(st, 4, NULL)), "buy",
         set_json(souk_stmt_text(st, 5, NULL), souk_stmt_text(st, 6, NULL)), "value", (json_int_t)souk_stmt_i64(st, 7),
@@ -62,7 +62,8 @@ static json_t *promo_row(souk_stmt *st, void *ctx)
         souk_stmt_i64(st, 15) != 0, "priority", (json_int_t)souk_stmt_i64(st, 16), "requires_code",
         souk_stmt_i64(st, 17) != 0, "flash_sale", souk_stmt_i64(st, 18) != 0, "active", souk_stmt_i64(st, 19) != 0,
         "usage_limit", souk_row_int_or_null(st, 20), "per_customer_limit", souk_row_int_or_null(st, 21), "used_count",
-        (json_int_t)souk_stmt_i64(st, 22), "created_at", souk_row_time(st, 23), "updated_at", souk_row_time(st, 24));
+        (json_int_t)souk_stmt_i64(st, 22), "created_at", souk_row_time(st, 23), "updated_at", souk_row_time(st, 24),
+        "audience_id", souk_stmt_is_null(st, 25) ? json_null() : souk_row_id(st, 25, "aud"));
 }
 
 /* Promotions (ONLY_ID ≠ 0: that one), by priority then id. */
@@ -72,7 +73,7 @@ static json_t *promo_rows(souk_store *db, int64_t only_id)
         db,
         "SELECT id, name, kind, target_kind, target_ids, buy_kind, buy_ids, value, buy_qty, get_qty, tiers, "
         "min_subtotal, currency, starts_at, ends_at, exclusive, priority, needs_code, flash, active, usage_limit, "
-        "per_customer_limit, used_count, created_at, updated_at FROM promotions WHERE $1 = 0 OR id = $1 "
+        "per_customer_limit, used_count, created_at, updated_at, audience_id FROM promotions WHERE $1 = 0 OR id = $1 "
         "ORDER BY priority DESC, id LIMIT 1000",
         SOUK_ARGS(SOUK_I64(only_id)));
     return souk_store_rows(st, promo_row, NULL);
@@ -118,6 +119,7 @@ typedef struct promo_in {
     const char *name, *kind, *target_kind, *buy_kind, *currency;
     char target_ids[SOUK_PROMO_MAX_SET * 21 + 3], buy_ids[SOUK_PROMO_MAX_SET * 21 + 3], tiers[512];
     int64_t value, buy_qty, get_qty, min_subtotal, starts_at, ends_at, priority, usage_limit, per_customer_limit;
+    int64_t audience; /* 0: everyone */
     bool has_starts, has_ends, has_usage_limit, has_per_customer, exclusive, needs_code, flash, active;
 } promo_in;
 
@@ -285,12 +287,23 @@ static void check(souk_req *req, souk_res *res, const json_t *o, promo_in *in)
         problem(req, res, "flash_sale", "a flash sale is a percent promotion");
     if (in->flash && in->needs_code)
         problem(req, res, "flash_sale", "a flash sale applies without a code");
+    const json_t *aud = json_object_get(o, "audience_id");
+    if (aud && !json_is_null(aud)) {
+        const char *s = json_string_value(aud);
+        if (!s || souk_id_parse("aud", s, strlen(s), &in->audience) < 0)
+            problem(req, res, "audience_id", "must be an aud_… id or null");
+        else if (souk_store_one(req->store, "SELECT 1 FROM cart_audiences WHERE audience_id = $1",
+                                SOUK_ARGS(SOUK_I64(in->audience)), NULL) != SOUK_DB_ROW)
+            problem(req, res, "audience_id", "names no audience");
+        if (in->flash && in->audience) /* the catalog shows a flash price to everyone */
+            problem(req, res, "audience_id", "a flash sale is for everyone");
+    }
     static const char *const known[] = {
-        "name",       "kind",          "value",        "currency",    "target",
-        "buy",        "buy_quantity",  "get_quantity", "tiers",       "min_subtotal",
-        "starts_at",  "ends_at",       "priority",     "usage_limit", "per_customer_limit",
-        "exclusive",  "requires_code", "flash_sale",   "active",      "id",
-        "used_count", "created_at",    "updated_at"};
+        "name",        "kind",          "value",        "currency",    "target",
+        "buy",         "buy_quantity",  "get_quantity", "tiers",       "min_subtotal",
+        "starts_at",   "ends_at",       "priority",     "usage_limit", "per_customer_limit",
+        "exclusive",   "requires_code", "flash_sale",   "active",      "id",
+        "audience_id", "used_count",    "created_at",   "updated_at"};
     const char *key;
     const json_t *val;
     json_object_foreach((json_t *)o, key, val)
@@ -324,29 +337,29 @@ static souk_err write_body(souk_store *db, void *arg)
             db,
             "INSERT INTO promotions (id, name, kind, target_kind, target_ids, buy_kind, buy_ids, value, buy_qty, "
             "get_qty, tiers, min_subtotal, currency, starts_at, ends_at, exclusive, priority, needs_code, flash, "
-            "active, usage_limit, per_customer_limit, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-            "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)",
+            "active, usage_limit, per_customer_limit, created_at, updated_at, audience_id) VALUES ($1, $2, $3, $4, $5, $6, "
+            "$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24)",
             SOUK_ARGS(SOUK_I64(c->id), SOUK_TEXT(in->name), SOUK_TEXT(in->kind), SOUK_TEXT(in->target_kind),
                       SOUK_TEXT(in->target_ids), SOUK_TEXT(in->buy_kind), SOUK_TEXT(in->buy_ids), SOUK_I64(in->value),
                       SOUK_I64(in->buy_qty), SOUK_I64(in->get_qty), SOUK_TEXT(in->tiers), SOUK_I64(in->min_subtotal),
                       SOUK_TEXT(in->currency), OPT(in->has_starts, in->starts_at), OPT(in->has_ends, in->ends_at),
                       SOUK_I64(in->exclusive), SOUK_I64(in->priority), SOUK_I64(in->needs_code), SOUK_I64(in->flash),
                       SOUK_I64(in->active), OPT(in->has_usage_limit, in->usage_limit),
-                      OPT(in->has_per_customer, in->per_customer_limit), SOUK_I64(now)));
+                      OPT(in->has_per_customer, in->per_customer_limit), SOUK_I64(now), SOUK_REF(in->audience)));
     else
         r = souk_store_exec(
             db,
             "UPDATE promotions SET name = $2, kind = $3, target_kind = $4, target_ids = $5, buy_kind = $6, "
             "buy_ids = $7, value = $8, buy_qty = $9, get_qty = $10, tiers = $11, min_subtotal = $12, currency = $13, "
             "starts_at = $14, ends_at = $15, exclusive = $16, priority = $17, needs_code = $18, flash = $19, "
-            "active = $20, usage_limit = $21, per_customer_limit = $22, updated_at = $23 WHERE id = $1",
+            "active = $20, usage_limit = $21, per_customer_limit = $22, updated_at = $23, audience_id = $24 WHERE id = $1",
             SOUK_ARGS(SOUK_I64(c->id), SOUK_TEXT(in->name), SOUK_TEXT(in->kind), SOUK_TEXT(in->target_kind),
                       SOUK_TEXT(in->target_ids), SOUK_TEXT(in->buy_kind), SOUK_TEXT(in->buy_ids), SOUK_I64(in->value),
                       SOUK_I64(in->buy_qty), SOUK_I64(in->get_qty), SOUK_TEXT(in->tiers), SOUK_I64(in->min_subtotal),
                       SOUK_TEXT(in->currency), OPT(in->has_starts, in->starts_at), OPT(in->has_ends, in->ends_at),
                       SOUK_I64(in->exclusive), SOUK_I64(in->priority), SOUK_I64(in->needs_code), SOUK_I64(in->flash),
                       SOUK_I64(in->active), OPT(in->has_usage_limit, in->usage_limit),
-                      OPT(in->has_per_customer, in->per_customer_limit), SOUK_I64(now)));
+                      OPT(in->has_per_customer, in->per_customer_limit), SOUK_I64(now), SOUK_REF(in->audience)));
     if (r < 0)
         return souk_store_dberr(r);
     souk_err e = souk__promo_bump_tx(db);

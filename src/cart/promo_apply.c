@@ -34,6 +34,10 @@ void souk__promo_price(const souk__promo_snap *s, const souk__cart_view *v, cons
         for (int k = 0; k < v->h.nspent; k++)
             if (s->p[i].id == v->h.spent[k] && (!s->p[i].needs_code || code[i] == SOUK_PROMO_CODE_ON))
                 code[i] = SOUK_PROMO_SPENT;
+    for (int i = 0; i < s->n && v->h.naud; i++) /* the customer's audiences */
+        for (int k = 0; k < v->h.naud; k++)
+            if (s->p[i].audience && s->p[i].audience == v->h.aud[k])
+                code[i] |= SOUK_PROMO_MEMBER;
     souk_promo_evaluate(lines, n, v->h.currency, souk_time_now_us(), s->p, s->n, code, r);
 }
 

@@ -217,6 +217,27 @@ souk_err souk__promo_spent(souk_store *db, const char *customer, souk__cart_head
     return souk_store_dberr(r);
 }
 
+souk_err souk__promo_audiences(souk_store *db, int64_t user, souk__cart_head *h)
+{
+    h->naud = 0;
+    souk__promo_snap *snap = user ? souk__promo_snap_acquire() : NULL;
+    bool any = snap && snap->audiences;
+    souk__promo_snap_release(snap);
+    if (!any)
+        return SOUK_OK;
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT m.audience_id FROM cart_audience_members m WHERE m.user_id = $1 AND "
+                                     "m.audience_id IN (SELECT p.audience_id FROM promotions p WHERE p.active = 1 "
+                                     "AND p.audience_id IS NOT NULL) ORDER BY m.audience_id LIMIT 16",
+                                     SOUK_ARGS(SOUK_I64(user)));
+    int r;
+    int64_t id;
+    while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id)))) == SOUK_DB_ROW)
+        if (h->naud < (int)(sizeof h->aud / sizeof h->aud[0]))
+            h->aud[h->naud++] = id;
+    return souk_store_dberr(r);
+}
+
 souk_err souk__promo_bump_tx(souk_store *db)
 {
     return souk_store_dberr(

@@ -220,6 +220,10 @@ void souk_promo_evaluate(const souk_promo_line *lines, int n, const char *curren
     for (int k = 0; k < np; k++) {
         const souk_promo *q = &p[idx[k]];
         uint8_t c = code ? code[idx[k]] : SOUK_PROMO_CODE_NONE;
+        bool outside = q->audience && !(c & SOUK_PROMO_MEMBER);
+        c &= (uint8_t)~SOUK_PROMO_MEMBER;
+        if (outside && !(q->needs_code && c != SOUK_PROMO_CODE_NONE))
+            continue; /* not for this customer (or a guest): not mentioned */
         if (q->needs_code && c == SOUK_PROMO_CODE_NONE)
             continue;
         if (!q->needs_code && q->ends_at && now >= q->ends_at)
@@ -229,7 +233,8 @@ void souk_promo_evaluate(const souk_promo_line *lines, int n, const char *curren
         souk_promo_outcome *o = &r->out[r->n++];
         o->promo = idx[k];
         int64_t d[SOUK_PROMO_MAX_LINES] = {0};
-        const char *why = q->starts_at && now < q->starts_at                     ? "not_started"
+        const char *why = outside                                                ? "not_in_audience"
+                          : q->starts_at && now < q->starts_at                   ? "not_started"
                           : q->ends_at && now >= q->ends_at                      ? "ended"
                           : q->currency[0] && strcmp(q->currency, currency) != 0 ? "other_currency"
                           : q->used_up || c == SOUK_PROMO_CODE_USED_UP           ? "usage_limit_reached"

@@ -171,6 +171,7 @@ static void row_into(souk_stmt *st, souk_promo *p)
     p->used_up = souk_stmt_i64(st, 19) != 0;
     p->limited = souk_stmt_i64(st, 20) != 0;
     p->per_customer = souk_stmt_i64(st, 21) != 0;
+    p->audience = souk_stmt_i64(st, 22);
 }
 
 static souk_err load(souk_store *db, int64_t gen, int64_t cat_key, souk__promo_snap **out)
@@ -196,7 +197,7 @@ static souk_err load(souk_store *db, int64_t gen, int64_t cat_key, souk__promo_s
         "min_subtotal, currency, coalesce(starts_at, 0), coalesce(ends_at, 0), exclusive, priority, needs_code, "
         "flash, CASE WHEN usage_limit IS NOT NULL AND used_count >= usage_limit THEN 1 ELSE 0 END, "
         "CASE WHEN usage_limit IS NOT NULL OR per_customer_limit IS NOT NULL THEN 1 ELSE 0 END, "
-        "CASE WHEN per_customer_limit IS NOT NULL THEN 1 ELSE 0 END "
+        "CASE WHEN per_customer_limit IS NOT NULL THEN 1 ELSE 0 END, coalesce(audience_id, 0) "
         "FROM promotions WHERE active = 1 ORDER BY priority DESC, id LIMIT $1",
         SOUK_ARGS(SOUK_I64(SOUK_PROMO_MAX)));
     int r;
@@ -207,6 +208,7 @@ static souk_err load(souk_store *db, int64_t gen, int64_t cat_key, souk__promo_s
         if (souk__promo_tree_resolve(tree, &p->target) < 0 || souk__promo_tree_resolve(tree, &p->buy) < 0)
             oom = true;
         s->per_customer = s->per_customer || p->per_customer;
+        s->audiences = s->audiences || p->audience != 0;
     }
     if (r == SOUK_DB_ROW)
         souk_stmt_done(st);

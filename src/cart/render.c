@@ -167,6 +167,8 @@ souk_err souk__cart_read(souk_store *db, int64_t id, souk_arena *a, souk__cart_v
         char customer[32];
         souk__promo_customer_key(v->h.user, NULL, customer, sizeof customer);
         e = souk__promo_spent(db, customer, &v->h);
+        if (!e) /* and the campaign audiences they are in */
+            e = souk__promo_audiences(db, v->h.user, &v->h);
     }
     return e ? e : read_lines(db, v, a);
 }
@@ -358,6 +360,8 @@ souk_err souk_cart_json_redeem(souk_store *db, int64_t id, int64_t user, const c
         char customer[300];
         souk__promo_customer_key(user, email, customer, sizeof customer);
         e = souk__promo_spent(db, customer, &v.h);
+        if (!e) /* a guest by e-mail alone is in no audience */
+            e = souk__promo_audiences(db, user, &v.h);
     }
     v.h.p.points_discount = points_discount;
     souk__cart_priced pc = {0};

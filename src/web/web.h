@@ -107,6 +107,12 @@ int souk_web_wishlist_alerts(souk_req *req, souk_res *res);
 int souk_web_wishlist_shared(souk_req *req, souk_res *res);
 int souk_web_wishlist_unsubscribe(souk_req *req, souk_res *res);
 int souk_web_wishlist_unsubscribe_submit(souk_req *req, souk_res *res);
+
+/* The unsubscribe link of campaign mail (campaigns.c): GET /campaigns/unsubscribe?t=…
+ * shows one button; its POST records the opt-out (every later campaign mail
+ * stops); 404 page for a token that is not ours. */
+int souk_web_campaigns_unsubscribe(souk_req *req, souk_res *res);
+int souk_web_campaigns_unsubscribe_submit(souk_req *req, souk_res *res);
 /* POST /cart/coupon (code, or remove=1) and /cart/shipping (method). */
 int souk_web_cart_coupon(souk_req *req, souk_res *res);
 int souk_web_cart_shipping(souk_req *req, souk_res *res);

@@ -293,6 +293,16 @@ describe('RBAC matrix', () => {
     'PUT /api/v1/users/me/wishlist/alerts': () => ({ body: { enabled: true } }),
     'GET /api/v1/wishlists/shared/{token}': () => ({ params: { token: 'A'.repeat(32) } }),
     'POST /api/v1/wishlists/unsubscribe': () => ({ body: { token: 'u1.AAAAAAAAAAAAAAAAAAAAAA' } }),
+    // campaigns: a filter audience without a bound (422 once authorised), unknown ids (404), a forged token (404)
+    'GET /api/v1/admin/campaign-audiences': () => ({}),
+    'POST /api/v1/admin/campaign-audiences': () => ({ body: { name: 'rbac', kind: 'filter', definition: {} } }),
+    'GET /api/v1/admin/campaign-audiences/{id}': () => ({ params: { id: 'aud_0000000000001' } }),
+    'POST /api/v1/admin/campaign-audiences/{id}/refresh': () => ({ params: { id: 'aud_0000000000001' } }),
+    'GET /api/v1/admin/campaigns': () => ({}),
+    'POST /api/v1/admin/campaigns': () => ({ body: { name: 'rbac', template: 'vip', audience_id: 'aud_0000000000001' } }),
+    'GET /api/v1/admin/campaigns/{id}': () => ({ params: { id: 'camp_0000000000001' } }),
+    'POST /api/v1/admin/campaigns/{id}/send': () => ({ params: { id: 'camp_0000000000001' } }),
+    'POST /api/v1/campaigns/unsubscribe': () => ({ body: { token: 'c1u1.AAAAAAAAAAAAAAAAAAAAAA' } }),
     // the address book: the caller's own (an unknown id: authorisation passes, then 404)
     'GET /api/v1/users/me/addresses': () => ({}),
     'POST /api/v1/users/me/addresses': () => ({ body: { name: 'R Bac', line1: '1 Matrix Road', city: 'Leeds', postal_code: 'LS1 1AA', country: 'GB' } }),

@@ -354,6 +354,10 @@ describe('a signed-in customer in Chromium', () => {
     await page.goto(srv.url + '/wishlist/unsubscribe?t=u1.AAAAAAAAAAAAAAAAAAAAAA');
     await page.getByRole('button', { name: 'Unsubscribe' }).waitFor();
     await check(page, 'wishlist-unsubscribe');
+    // and the page of a campaign mail's unsubscribe link (docs/campaigns.md), the same way
+    await page.goto(srv.url + '/campaigns/unsubscribe?t=c1u1.AAAAAAAAAAAAAAAAAAAAAA');
+    await page.getByRole('button', { name: 'Unsubscribe' }).waitFor();
+    await check(page, 'campaigns-unsubscribe');
     await page.close();
   });
 
