@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "identity/identity.h"
 #include "loyalty/loyalty.h"
+#include "subscriptions/subscriptions.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
 #include "reviews/reviews.h"
@@ -66,6 +67,7 @@ static const souk_identity_privacy_step steps[] = {
     {"behaviour_events", souk_behaviour_export_json, behaviour_erase},
     {"reviews", souk_reviews_export_json, souk_reviews_erase_tx},    /* anonymised; text per the shop's setting */
     {"wishlist", souk_wishlist_export_json, souk_wishlist_erase_tx}, /* the list, its alerts and opt-out: deleted */
+    {"subscriptions", souk_subs_export_json, souk_subs_erase_tx},    /* cancelled, address and saved method wiped */
     {"loyalty", souk_loyalty_export_json, NULL}, /* the points ledger stays for the books, like the orders */
 };
 
