@@ -125,6 +125,7 @@ typedef struct souk_orders_subscribable {
     int64_t user_id, variant_id;
     int64_t quantity; /* of the variant in the order */
     int64_t paid_at;  /* µs */
+    int64_t cart_id;  /* the cart it was checked out from (it may have expired since) */
     char gateway[16]; /* of the saved method; "" when none was saved */
     char token[256];  /* the saved method (order_saved_methods); "" when none */
     char currency[4], email[256], shipping_method[64];

@@ -30,6 +30,7 @@ typedef struct souk__subs {
     int64_t created_at, updated_at;
     char interval_unit[8], state[12], pause_reason[32], gateway[16], token[256], currency[4], email[256];
     char shipping_method[64];
+    char tax_region[16];      /* "" none */
     const char *address_json; /* arena */
 } souk__subs;
 

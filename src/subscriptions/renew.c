@@ -156,8 +156,9 @@ static souk_err place_tx(souk_store *db, void *arg)
     if (!e)
         e = souk_cart_put_line(db, cart, x->s.variant_id, x->s.quantity, false, x->a, &p->pr, &j);
     json_decref(j);
-    if (!e && x->s.shipping_method[0])
-        e = souk_cart_update(db, cart, NULL, NULL, x->s.shipping_method, x->a, &p->pr);
+    if (!e && (x->s.shipping_method[0] || x->s.tax_region[0]))
+        e = souk_cart_update(db, cart, NULL, x->s.tax_region[0] ? x->s.tax_region : NULL,
+                             x->s.shipping_method[0] ? x->s.shipping_method : NULL, x->a, &p->pr);
     char actor[SOUK_ID_TEXT_MAX];
     souk_orders_renewal in = {cart,       x->s.user_id,      p->discount_bp,
                               x->s.email, x->s.address_json, souk_id_format(SOUK_PREFIX_SUBSCRIPTION, x->s.id, actor)};

@@ -13,6 +13,7 @@
 
 #include "core/id.h"
 #include "core/time.h"
+#include "cart/cart.h"
 #include "orders/orders.h"
 #include "core/banned.h"
 
@@ -43,7 +44,7 @@ int64_t souk__subs_add(int64_t at, const char *unit, int64_t count)
 #define SUB_COLS                                                                                                       \
     "id, user_id, first_order_id, variant_id, quantity, interval_unit, interval_count, state, "                        \
     "COALESCE(pause_reason, ''), period, attempt, anchor_at, next_run_at, gateway, payment_token, currency, email, "   \
-    "shipping_address, COALESCE(shipping_method, ''), created_at, updated_at"
+    "shipping_address, COALESCE(shipping_method, ''), COALESCE(tax_region, ''), created_at, updated_at"
 
 static const souk_col *sub_cols(souk__subs *s, souk_arena *a, souk_col *c)
 {
@@ -66,6 +67,7 @@ static const souk_col *sub_cols(souk__subs *s, souk_arena *a, souk_col *c)
                        SOUK_COL_STR(s->email),
                        SOUK_COL_ARENA(&s->address_json, a),
                        SOUK_COL_STR(s->shipping_method),
+                       SOUK_COL_STR(s->tax_region),
                        SOUK_COL_I64(&s->created_at),
                        SOUK_COL_I64(&s->updated_at),
                        {.type = SOUK_TYPE_END}};
@@ -76,7 +78,7 @@ static const souk_col *sub_cols(souk__subs *s, souk_arena *a, souk_col *c)
 souk_err souk__subs_load(souk_store *db, int64_t id, souk__subs *s, souk_arena *a)
 {
     memset(s, 0, sizeof *s);
-    souk_col c[22];
+    souk_col c[23];
     int r = souk_store_one(db, "SELECT " SUB_COLS " FROM subscriptions WHERE id = $1", SOUK_ARGS(SOUK_I64(id)),
                            sub_cols(s, a, c));
     return r == SOUK_DB_ROW ? SOUK_OK : r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
@@ -208,7 +210,7 @@ json_t *souk__subs_list_json(souk_store *db, int64_t user, const char *state, in
     souk_arena a;
     souk_arena_init(&a, 4096, 1 << 20);
     souk__subs s;
-    souk_col c[22];
+    souk_col c[23];
     souk_stmt *st = souk_store_query(db,
                                      "SELECT " SUB_COLS " FROM subscriptions WHERE ($1 = 0 OR user_id = $1) "
                                      "AND ($2 = '' OR state = $2) ORDER BY id DESC LIMIT $3",
@@ -248,6 +250,10 @@ souk_err souk__subs_create_tx(souk_store *db, int64_t user, const souk__subs_cre
         souk_problems_add(pr, a, "order_id", "was paid through another payment gateway than the shop's now");
         return SOUK_E_INVALID_STATE;
     }
+    /* the renewals are taxed as the first order was: its cart's region (while the cart lives) */
+    char region[16] = "";
+    if (o.cart_id && (e = souk_cart_region(db, o.cart_id, region, sizeof region)) && e != SOUK_E_NOT_FOUND)
+        return e;
     int64_t now = souk_time_now_us(), sid = souk_id_next();
     const char *unit = souk__subs_units[in->interval];
     int64_t anchor = o.paid_at;
@@ -256,13 +262,14 @@ souk_err souk__subs_create_tx(souk_store *db, int64_t user, const souk__subs_cre
         db,
         "INSERT INTO subscriptions (id, user_id, first_order_id, variant_id, quantity, interval_unit, interval_count, "
         "state, period, attempt, anchor_at, next_run_at, gateway, payment_token, currency, email, shipping_address, "
-        "shipping_method, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 1, 0, $8, $9, $10, "
-        "$11, $12, $13, $14, $15, $16, $16) ON CONFLICT (first_order_id, variant_id) DO NOTHING",
+        "shipping_method, tax_region, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 1, 0, $8, "
+        "$9, $10, $11, $12, $13, $14, $15, $17, $16, $16) ON CONFLICT (first_order_id, variant_id) DO NOTHING",
         SOUK_ARGS(SOUK_I64(sid), SOUK_I64(user), SOUK_I64(in->order_id), SOUK_I64(in->variant_id),
                   SOUK_I64(in->quantity ? in->quantity : o.quantity), SOUK_TEXT(unit), SOUK_I64(in->interval_count),
                   SOUK_I64(anchor), SOUK_I64(due), SOUK_TEXT(o.gateway), SOUK_TEXT(o.token), SOUK_TEXT(o.currency),
                   SOUK_TEXT(o.email), SOUK_TEXT(o.address_json),
-                  SOUK_TEXT(o.shipping_method[0] ? o.shipping_method : NULL), SOUK_I64(now)));
+                  SOUK_TEXT(o.shipping_method[0] ? o.shipping_method : NULL), SOUK_I64(now),
+                  SOUK_TEXT(region[0] ? region : NULL)));
     if (r < 0)
         return souk_store_dberr(r);
     int64_t have = 0;

@@ -32,11 +32,12 @@ describe('subscriptions', () => {
 
   const stockOf = async (v) => (await stockOfVariant(srv, v)).on_hand;
   /** A customer whose first order (QUANTITY of the variant) saved the card; their subscription. */
-  async function subscriber(quantity = 2, interval = 'week') {
+  async function subscriber(quantity = 2, interval = 'week', region = null) {
     const who = await register(srv);
     const c = await api(srv, 'POST', '/api/v1/carts', { key: who.access });
     assert.ok(c.status === 200 || c.status === 201, c.text);
     must(await api(srv, 'POST', '/api/v1/carts/current/lines', { key: who.access, body: { variant_id: variant, quantity } }), 200);
+    if (region) must(await api(srv, 'PATCH', '/api/v1/carts/current', { key: who.access, body: { region } }), 200);
     const order = must(await api(srv, 'POST', '/api/v1/checkout', {
       key: who.access, headers: { 'Idempotency-Key': `sub-${token()}` },
       body: { shipping_address: ADDRESS, payment_method: CARD_OK, save_payment_method: true },
@@ -102,8 +103,10 @@ describe('subscriptions', () => {
     expectError(await api(srv, 'POST', '/api/v1/users/me/subscriptions', { key: who.access, body: { order_id: order.id, variant_id: variant, interval: 'day', interval_count: 0 } }), 422, 'VALIDATION_ERROR', 'interval_count');
   });
 
-  it('a renewal: priced anew with the discount, stock taken, paid through the job queue', async () => {
-    const { who, sub } = await subscriber(3);
+  it('a renewal: priced anew with the discount, taxed as the first order, stock taken, paid through the job queue', async () => {
+    must(await admin(srv, 'PUT', '/api/v1/admin/tax-rates/US-CA', { name: 'California', rate_bp: 825 }), 200);
+    const { who, sub, order } = await subscriber(3, 'week', 'US-CA');
+    assert.deepEqual(order.totals.tax, { amount: 248, currency: 'USD' }, 'the first order: 8.25 % of 3000');
     const before = await stockOf(variant);
     due(who);
     const s = await pollUntil(async () => { const x = await mine(who, sub.id); return x.period === 2 ? x : undefined; }, { tries: 120, step: 250 });
@@ -115,6 +118,8 @@ describe('subscriptions', () => {
     assert.deepEqual(o.lines.map((l) => [l.variant_id, l.quantity]), [[variant, 3]]);
     assert.deepEqual(o.totals.subtotal, { amount: 3000, currency: 'USD' });
     assert.deepEqual(o.totals.discount, { amount: 300, currency: 'USD' }, 'the 10 % subscription discount');
+    assert.deepEqual(o.totals.tax, { amount: 223, currency: 'USD' }, '8.25 % of the discounted goods (2700), half up');
+    assert.deepEqual(o.totals.total, { amount: 2923, currency: 'USD' });
     assert.equal(await stockOf(variant), before - 3);
     assert.ok(Date.parse(s.next_renewal_at) > Date.now() + 6 * 86400e3, 'next one a week on');
   });

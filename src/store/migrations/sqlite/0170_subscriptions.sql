@@ -52,6 +52,7 @@ CREATE TABLE subscriptions (
     email            TEXT NOT NULL,
     shipping_address TEXT NOT NULL,
     shipping_method  TEXT,
+    tax_region       TEXT,                 -- the first order's cart's tax region ('GB', 'US-CA'), for the renewals' carts
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL,
     UNIQUE (first_order_id, variant_id)
