@@ -22,16 +22,16 @@ souk_err souk_orders_subscribable_read(souk_store *db, int64_t order, int64_t us
     memset(out, 0, sizeof *out);
     char state[24] = "", address[4096] = "";
     int64_t owner = 0;
-    int r =
-        souk_store_one(db,
-                       "SELECT o.user_id, o.state, o.currency, o.email, o.shipping_address, "
-                       "COALESCE(o.shipping_method, ''), COALESCE(o.paid_at, 0), COALESCE(o.cart_id, 0), COALESCE(m.gateway, ''), "
-                       "COALESCE(m.token, '') FROM orders o LEFT JOIN order_saved_methods m ON m.order_id = o.id "
-                       "WHERE o.id = $1",
-                       SOUK_ARGS(SOUK_I64(order)),
-                       SOUK_COLS(SOUK_COL_I64(&owner), SOUK_COL_STR(state), SOUK_COL_STR(out->currency),
-                                 SOUK_COL_STR(out->email), SOUK_COL_STR(address), SOUK_COL_STR(out->shipping_method),
-                                 SOUK_COL_I64(&out->paid_at), SOUK_COL_I64(&out->cart_id), SOUK_COL_STR(out->gateway), SOUK_COL_STR(out->token)));
+    int r = souk_store_one(
+        db,
+        "SELECT o.user_id, o.state, o.currency, o.email, o.shipping_address, "
+        "COALESCE(o.shipping_method, ''), COALESCE(o.paid_at, 0), COALESCE(o.cart_id, 0), COALESCE(m.gateway, ''), "
+        "COALESCE(m.token, '') FROM orders o LEFT JOIN order_saved_methods m ON m.order_id = o.id "
+        "WHERE o.id = $1",
+        SOUK_ARGS(SOUK_I64(order)),
+        SOUK_COLS(SOUK_COL_I64(&owner), SOUK_COL_STR(state), SOUK_COL_STR(out->currency), SOUK_COL_STR(out->email),
+                  SOUK_COL_STR(address), SOUK_COL_STR(out->shipping_method), SOUK_COL_I64(&out->paid_at),
+                  SOUK_COL_I64(&out->cart_id), SOUK_COL_STR(out->gateway), SOUK_COL_STR(out->token)));
     if (r == SOUK_DB_DONE || (r == SOUK_DB_ROW && owner != user))
         return SOUK_E_NOT_FOUND; /* someone else's order is not said to exist */
     if (r != SOUK_DB_ROW)
