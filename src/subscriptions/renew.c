@@ -277,7 +277,7 @@ static souk_err charge_tx(souk_store *db, void *arg)
     char actor[SOUK_ID_TEXT_MAX];
     if (souk_orders_charge_saved(db, x->order, x->s.token, souk_id_format(SOUK_PREFIX_SUBSCRIPTION, x->sub, actor),
                                  &x->charge, x->err, sizeof x->err) < 0)
-        return SOUK_E_UNAVAILABLE;
+        return SOUK_E_INTERNAL; /* rolled back; the job is retried (not the transaction: it would fail alike) */
     x->charged = true;
     if (x->charge.status == SOUK_ORDERS_CHARGE_WAIT)
         return SOUK_OK;
