@@ -167,6 +167,22 @@ static souk_err place_tx(souk_store *db, void *arg)
     return e;
 }
 
+/* The subscription changed since its renewal was placed (paused, cancelled,
+ * skipped, renewed): the order is cancelled unpaid, nothing is charged. */
+static souk_err withdraw_tx(souk_store *db, renew_ctx *x)
+{
+    char actor[SOUK_ID_TEXT_MAX];
+    souk_err e = souk_orders_cancel_renewal_tx(db, x->order, "subscription changed before its renewal was charged",
+                                               souk_id_format(SOUK_PREFIX_SUBSCRIPTION, x->sub, actor));
+    if (e)
+        return e;
+    return souk_store_dberr(souk_store_exec(
+        db,
+        "UPDATE subscription_renewals SET state = 'failed', decline_code = 'withdrawn', updated_at = $2 "
+        "WHERE id = $1 AND state = 'charging'",
+        SOUK_ARGS(SOUK_I64(x->renewal), SOUK_I64(souk_time_now_us()))));
+}
+
 static souk_err prepare_tx(souk_store *db, void *arg)
 {
     renew_ctx *x = arg;
@@ -174,8 +190,8 @@ static souk_err prepare_tx(souk_store *db, void *arg)
     x->order = x->renewal = 0;
     x->failure = NULL;
     souk_err e = souk__subs_load(db, x->sub, &x->s, x->a);
-    if (e == SOUK_E_NOT_FOUND || (!e && (!still_due(x) || x->s.next_run_at > souk_time_now_us()))) {
-        x->stop = true; /* skipped, paused, cancelled, renewed already, or not due: nothing to do */
+    if (e == SOUK_E_NOT_FOUND) {
+        x->stop = true;
         return SOUK_OK;
     }
     if (e)
@@ -186,12 +202,23 @@ static souk_err prepare_tx(souk_store *db, void *arg)
                            "WHERE subscription_id = $1 AND period = $2 AND attempt = $3",
                            SOUK_ARGS(SOUK_I64(x->sub), SOUK_I64(x->period), SOUK_I64(x->attempt)),
                            SOUK_COLS(SOUK_COL_I64(&x->renewal), SOUK_COL_I64(&x->order), SOUK_COL_STR(state)));
-    if (r == SOUK_DB_ROW) { /* begun before (a crash, a lost lease): resume its order */
-        x->stop = strcmp(state, "charging") != 0;
+    if (r < 0)
+        return souk_store_dberr(r);
+    bool charging = r == SOUK_DB_ROW && strcmp(state, "charging") == 0;
+    if (!still_due(x)) {
+        /* skipped, paused, cancelled or renewed since: nothing to do — but an order this
+         * attempt placed before (its charge failed and was to be retried) is withdrawn */
+        x->stop = true;
+        return charging ? withdraw_tx(db, x) : SOUK_OK;
+    }
+    if (r == SOUK_DB_ROW) { /* begun before (a crash, a lost lease, a failed charge): resume its order */
+        x->stop = !charging;
         return SOUK_OK;
     }
-    if (r != SOUK_DB_DONE)
-        return souk_store_dberr(r);
+    if (x->s.next_run_at > souk_time_now_us()) {
+        x->stop = true; /* not due (yet) */
+        return SOUK_OK;
+    }
     souk__subs_settings set;
     if ((e = souk__subs_settings_read(db, &set)))
         return e;
@@ -246,22 +273,6 @@ static souk_err record_tx(souk_store *db, renew_ctx *x)
                         "UPDATE subscriptions SET period = period + 1, attempt = 0, anchor_at = $2, "
                         "next_run_at = $3, updated_at = $2 WHERE id = $1 AND period = $4",
                         SOUK_ARGS(SOUK_I64(s->id), SOUK_I64(now), SOUK_I64(next), SOUK_I64(x->period))));
-}
-
-/* The subscription changed since its renewal was placed (paused, cancelled,
- * skipped, renewed): the order is cancelled unpaid, nothing is charged. */
-static souk_err withdraw_tx(souk_store *db, renew_ctx *x)
-{
-    char actor[SOUK_ID_TEXT_MAX];
-    souk_err e = souk_orders_cancel_renewal_tx(db, x->order, "subscription changed before its renewal was charged",
-                                               souk_id_format(SOUK_PREFIX_SUBSCRIPTION, x->sub, actor));
-    if (e)
-        return e;
-    return souk_store_dberr(souk_store_exec(
-        db,
-        "UPDATE subscription_renewals SET state = 'failed', decline_code = 'withdrawn', updated_at = $2 "
-        "WHERE id = $1 AND state = 'charging'",
-        SOUK_ARGS(SOUK_I64(x->renewal), SOUK_I64(souk_time_now_us()))));
 }
 
 /* Steps 2 and 3 in one transaction (an in-process gateway). */

@@ -9,7 +9,9 @@
 //    succeeded intent per subscription at the provider (nobody is charged twice, nobody is missed),
 //    each confirmed off-session with the saved customer's method, under the order's idempotency key;
 //  - no renewal order is left waiting, and the stock adds up: on_hand = initial − Σ paid quantities,
-//    nothing reserved.
+//    nothing reserved;
+//  - a pause that lands after a renewal's order was placed and before it was charged (the provider
+//    unreachable for the first confirmation) withdraws it: the order is cancelled, nothing charged.
 // Time passing is simulated with SQL where waiting would take minutes: next_run_at (the renewals'
 // due time), the schedules' next run, and the 5 min lease of jobs running at the kill.
 import { describe, it, before, after } from 'node:test';
@@ -66,6 +68,7 @@ describe('subscriptions: SIGKILL during renewals, restart on the same database',
       body: { order_id: o.id, variant_id: fx.variant, interval: 'month' } }), 201);
     assert.equal(sub.payment_method.gateway, 'stripe');
     fx.who = who;
+    fx.sub = sub;
     fx.firstOrder = o.id;
     fx.customer = pi.customer;
     // many more subscriptions of the same account, as if many first orders had started them
@@ -133,5 +136,34 @@ describe('subscriptions: SIGKILL during renewals, restart on the same database',
     const s = await stockOf(srv, fx.variant);
     assert.deepEqual({ on_hand: s.on_hand, reserved: s.reserved }, { on_hand: INITIAL - qty, reserved: 0 });
     assert.equal(sql(d, "SELECT count(*) FROM orders WHERE state = 'pending_payment'"), '0', 'no renewal left waiting');
+  });
+
+  it('a pause between placing a renewal and charging it withdraws it: nothing is charged', async () => {
+    assert.ok(srv, 'restarted');
+    const d = srv.dbPath;
+    sql(d, 'UPDATE subscriptions SET next_run_at = 0 WHERE first_order_id > 0');
+    stub.fault('confirm', 'drop-before'); // the next confirmation never reaches the provider
+    const confirmsBefore = stub.requestsTo(/\/confirm$/).length;
+    makeSchedulesDue(srv);
+    const dropped = await pollUntil(async () => stub.requestsTo(/\/confirm$/).slice(confirmsBefore).some((r) => r.status === 'dropped') || undefined,
+      { tries: 200, step: 50 });
+    assert.ok(dropped, 'the renewal was placed and its charge attempted');
+    const row = sql(d, 'SELECT r.state, r.order_id FROM subscription_renewals r JOIN subscriptions s ON s.id = r.subscription_id ' +
+      'WHERE s.first_order_id > 0 AND r.period = 2').split('|');
+    assert.equal(row[0], 'charging', 'placed, not charged');
+    const paused = await must(await api(srv, 'POST', `/api/v1/users/me/subscriptions/${fx.sub.id}/actions`,
+      { key: fx.who.access, body: { action: 'pause' } }), 200);
+    assert.equal(paused.state, 'paused');
+    // the job runs again after its backoff (5 s): it finds the subscription paused
+    const settled = await pollUntil(async () => sql(d, `SELECT state FROM subscription_renewals WHERE order_id = ${row[1]}`) !== 'charging' || undefined,
+      { tries: 120, step: 250 });
+    assert.ok(settled, `the renewal job ran again: ${sql(d, "SELECT state, attempts, run_at, last_error FROM jobs WHERE kind = 'subscriptions.renew' ORDER BY id DESC LIMIT 3")} now ${Date.now() * 1000}`);
+    assert.equal(sql(d, `SELECT state || ':' || decline_code FROM subscription_renewals WHERE order_id = ${row[1]}`), 'failed:withdrawn');
+    assert.equal(sql(d, `SELECT state FROM orders WHERE id = ${row[1]}`), 'cancelled');
+    const ref = sql(d, `SELECT intent_id FROM orders WHERE id = ${row[1]}`);
+    assert.ok(!stub.intents.get(ref) || stub.intents.get(ref).status !== 'succeeded', 'never charged');
+    assert.equal(stub.requestsTo(/\/confirm$/).slice(confirmsBefore).filter((r) => r.status !== 'dropped').length, 0, 'no other confirmation sent');
+    const s = await stockOf(srv, fx.variant);
+    assert.equal(s.reserved, 0, 'its stock released');
   });
 });
