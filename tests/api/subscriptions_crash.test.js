@@ -167,3 +167,64 @@ describe('subscriptions: SIGKILL during renewals, restart on the same database',
     assert.equal(s.reserved, 0, 'its stock released');
   });
 });
+
+// The same kill with the built-in test gateway (the default), whose charge, check and record are
+// one transaction with the renewal's outcome: every subscription renewed once, one paid order per
+// renewal, each with its own intent, the stock exact.
+describe('subscriptions: SIGKILL during renewals with the test gateway', () => {
+  let first, srv, dir;
+  const env = { SOUK_RATE_LIMIT_USER: '0', SOUK_RATE_LIMIT_IP: '0', SOUK_FRAUD_HOLD_THRESHOLD: 'off' };
+  const fx = {};
+  const paidRenewals = (s) => Number(sql(s.dbPath, "SELECT count(*) FROM subscription_renewals WHERE state = 'paid'"));
+
+  before(async () => {
+    first = await startServer({ env, keepDir: true });
+    dir = first.dir;
+    const wh = await warehouse(first, 'subcrash2');
+    fx.variant = (await stockedProduct(first, wh, { n: 1, stock: INITIAL, price: 900 })).variants[0].id;
+  });
+  after(async () => {
+    if (first && !first.exited) await first.kill();
+    if (srv) await srv.stop();
+    else if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('renewals under way, SIGKILL, restart: each renewed once, stock exact', async () => {
+    const who = await register(first);
+    await api(first, 'POST', '/api/v1/carts', { key: who.access });
+    await must(await api(first, 'POST', '/api/v1/carts/current/lines', { key: who.access, body: { variant_id: fx.variant, quantity: 1 } }), 200);
+    const o = await must(await api(first, 'POST', '/api/v1/checkout', { key: who.access, headers: { 'Idempotency-Key': `sc2-${token()}` },
+      body: { shipping_address: ADDRESS, payment_method: '4242424242424242', save_payment_method: true } }), 201);
+    await must(await api(first, 'POST', '/api/v1/users/me/subscriptions', { key: who.access, body: { order_id: o.id, variant_id: fx.variant, interval: 'day' } }), 201);
+    sql(first.dbPath, `INSERT INTO subscriptions (id, user_id, first_order_id, variant_id, quantity, interval_unit, interval_count, state,
+        period, attempt, anchor_at, next_run_at, gateway, payment_token, currency, email, shipping_address, shipping_method,
+        created_at, updated_at)
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${CLONES})
+      SELECT s.id + n.i, s.user_id, -n.i, s.variant_id, 1 + (n.i % 3), s.interval_unit, s.interval_count, s.state, s.period,
+        s.attempt, s.anchor_at, 0, s.gateway, s.payment_token, s.currency, s.email, s.shipping_address,
+        s.shipping_method, s.created_at, s.updated_at FROM subscriptions s, n`);
+    sql(first.dbPath, 'UPDATE subscriptions SET next_run_at = 0');
+    makeSchedulesDue(first);
+    assert.ok(await pollUntil(async () => paidRenewals(first) >= 30 || undefined, { tries: 400, step: 25 }), 'renewals were being charged');
+    assert.equal((await first.kill('SIGKILL')).signal, 'SIGKILL');
+    const atKill = paidRenewals(first);
+    console.log(`test gateway, at the kill: ${atKill} of ${CLONES + 1} renewed`);
+    assert.ok(atKill < CLONES + 1, 'the kill came before every renewal was done');
+    sql(first.dbPath, "UPDATE jobs SET locked_until = 0 WHERE state = 'running'");
+    srv = await startServer({ dir, adminKey: first.adminKey, env });
+    const d = srv.dbPath;
+    const done = await pollUntil(async () => {
+      makeSchedulesDue(srv);
+      return sql(d, "SELECT count(*) FROM subscriptions WHERE period = 2 AND state = 'active'") === String(CLONES + 1) || undefined;
+    }, { tries: 240, step: 500 });
+    assert.ok(done, `not all renewed: ${sql(d, 'SELECT state, count(*) FROM subscription_renewals GROUP BY state')}`);
+    assert.equal(paidRenewals(srv), CLONES + 1, 'one paid renewal per subscription');
+    assert.equal(sql(d, "SELECT count(*) FROM subscription_renewals WHERE state <> 'paid'"), '0', 'no other attempt was needed or left');
+    assert.equal(sql(d, "SELECT count(*) FROM orders WHERE state = 'paid'"), String(CLONES + 2), 'the first order and one per renewal');
+    assert.equal(sql(d, "SELECT count(DISTINCT intent_id) FROM orders WHERE state = 'paid'"), String(CLONES + 2), 'each with its own payment');
+    assert.equal(sql(d, "SELECT count(*) FROM orders WHERE state <> 'paid'"), '0', 'no order placed in vain');
+    const qty = Number(sql(d, "SELECT SUM(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.state = 'paid'"));
+    const s = await stockOf(srv, fx.variant);
+    assert.deepEqual({ on_hand: s.on_hand, reserved: s.reserved }, { on_hand: INITIAL - qty, reserved: 0 });
+  });
+});
