@@ -133,7 +133,8 @@ typedef struct souk_orders_subscribable {
 } souk_orders_subscribable;
 
 /* Order ORDER as a subscription of USER to VARIANT would start from it, into
- * OUT (texts in A). SOUK_OK; NOT_FOUND when it is not USER's or holds no
+ * OUT (texts in A). VARIANT 0: any order of USER's (a payment method to take
+ * from it; OUT->quantity is then 0). SOUK_OK; NOT_FOUND when it is not USER's or holds no
  * VARIANT; INVALID_STATE when it is not paid (or was cancelled or refunded);
  * or the database error. OUT->token is "" when its checkout saved no method:
  * the caller refuses that. */

@@ -36,15 +36,18 @@ souk_err souk_orders_subscribable_read(souk_store *db, int64_t order, int64_t us
         return SOUK_E_NOT_FOUND; /* someone else's order is not said to exist */
     if (r != SOUK_DB_ROW)
         return souk_store_dberr(r);
-    r = souk_store_one(db, "SELECT COALESCE(SUM(quantity), 0) FROM order_lines WHERE order_id = $1 AND variant_id = $2",
-                       SOUK_ARGS(SOUK_I64(order), SOUK_I64(variant)), SOUK_COLS(SOUK_COL_I64(&out->quantity)));
+    r = variant ? souk_store_one(db,
+                                 "SELECT COALESCE(SUM(quantity), 0) FROM order_lines WHERE order_id = $1 "
+                                 "AND variant_id = $2",
+                                 SOUK_ARGS(SOUK_I64(order), SOUK_I64(variant)), SOUK_COLS(SOUK_COL_I64(&out->quantity)))
+                : SOUK_DB_ROW;
     if (r != SOUK_DB_ROW)
         return r == SOUK_DB_DONE ? SOUK_E_INTERNAL : souk_store_dberr(r);
     out->user_id = owner;
     out->variant_id = variant;
     if (!(out->address_json = souk_arena_strdup(a, address)))
         return SOUK_E_INTERNAL;
-    if (out->quantity <= 0)
+    if (variant && out->quantity <= 0)
         return SOUK_E_NOT_FOUND;
     if (!out->paid_at || strcmp(state, "cancelled") == 0 || strcmp(state, "refunded") == 0)
         return SOUK_E_INVALID_STATE;

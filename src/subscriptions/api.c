@@ -133,7 +133,7 @@ typedef struct update_ctx {
 static souk_err update_tx(souk_store *db, void *arg)
 {
     update_ctx *x = arg;
-    return souk__subs_update_tx(db, x->id, x->user, &x->in, x->a);
+    return souk__subs_update_tx(db, x->id, x->user, &x->in, x->a, x->pr);
 }
 
 static souk_err action_tx(souk_store *db, void *arg)
@@ -156,6 +156,8 @@ static int update(souk_req *req, souk_res *res, int64_t user, bool staff)
     if (rc < 0)
         return souk_res_invalid(res);
     souk_err e = souk_store_run(req->store, update_tx, &x, &res->problems);
+    if (e == SOUK_E_VALIDATION)
+        return souk_res_invalid(res);
     if (e)
         return souk_res_error(res, e, e == SOUK_E_INVALID_STATE ? "The subscription is cancelled." : NULL);
     audit(req, res, id);

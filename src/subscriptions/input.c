@@ -44,7 +44,7 @@ int souk__subs_decode_create(const json_t *body, souk__subs_create_in *out, souk
 }
 
 typedef struct update_body {
-    int64_t interval_count, quantity;
+    int64_t interval_count, quantity, payment_order_id;
     int interval;
     uint64_t present, nulls;
 } update_body;
@@ -53,6 +53,7 @@ static const souk_json_field update_fields[] = {
     SOUK_JSON_F_ENUM("interval", 0, update_body, interval, souk__subs_units),
     SOUK_JSON_F_INT("interval_count", 0, update_body, interval_count, 1, SOUK__SUBS_INTERVAL_MAX),
     SOUK_JSON_F_INT("quantity", 0, update_body, quantity, 1, 999),
+    SOUK_JSON_F_ID("payment_order_id", 0, update_body, payment_order_id, "ord"),
 };
 static const souk_json_spec update_spec = SOUK_JSON_SPEC(update_body, update_fields);
 
@@ -64,7 +65,7 @@ int souk__subs_decode_update(const json_t *body, souk__subs_update_in *out, souk
     if (souk_json_decode(&update_spec, body, &b, "", a, pr) < 0)
         return -1;
     if (!b.present) {
-        souk_problems_add(pr, a, "", "give at least one of interval, interval_count, quantity");
+        souk_problems_add(pr, a, "", "give at least one of interval, interval_count, quantity, payment_order_id");
         return -1;
     }
     if (souk_json_present(&update_spec, &b, 0))
@@ -73,6 +74,8 @@ int souk__subs_decode_update(const json_t *body, souk__subs_update_in *out, souk
         out->interval_count = b.interval_count;
     if (souk_json_present(&update_spec, &b, 2))
         out->quantity = b.quantity;
+    if (souk_json_present(&update_spec, &b, 3))
+        out->payment_order_id = b.payment_order_id;
     return 0;
 }
 

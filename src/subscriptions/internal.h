@@ -24,7 +24,9 @@ typedef struct souk__subs_settings {
 
 /* A subscription row. */
 typedef struct souk__subs {
-    int64_t id, user_id, first_order_id, variant_id, quantity, interval_count, period, attempt;
+    int64_t id, user_id, first_order_id, variant_id, quantity, interval_count, period;
+    int64_t attempt;     /* the number of the period's next attempt (only grows within a period) */
+    int64_t failures;    /* failed attempts since the last paid renewal, skip or resume: dunning's count */
     int64_t anchor_at;   /* when the current interval began: the last paid renewal (or the skipped due time) */
     int64_t next_run_at; /* the due time of the renewal of PERIOD, or of its next dunning retry */
     int64_t created_at, updated_at;
@@ -44,6 +46,7 @@ typedef struct souk__subs_create_in {
 typedef struct souk__subs_update_in {
     int interval;                     /* -1: unchanged */
     int64_t interval_count, quantity; /* 0: unchanged */
+    int64_t payment_order_id;         /* ≠ 0: take the payment method this paid order saved */
 } souk__subs_update_in;
 
 enum { SOUK__SUBS_SKIP, SOUK__SUBS_PAUSE, SOUK__SUBS_RESUME, SOUK__SUBS_CANCEL };
@@ -86,8 +89,11 @@ souk_err souk__subs_create_tx(souk_store *db, int64_t user, const souk__subs_cre
                               souk_problems *pr);
 
 /* Inside a write transaction: applies IN to subscription ID (of USER when
- * ≠ 0). NOT_FOUND, INVALID_STATE (cancelled), or the database error. */
-souk_err souk__subs_update_tx(souk_store *db, int64_t id, int64_t user, const souk__subs_update_in *in, souk_arena *a);
+ * ≠ 0). NOT_FOUND, INVALID_STATE (cancelled), VALIDATION (problem
+ * "payment_order_id" in PR: not a paid order of the subscriber's that saved
+ * its payment method through the shop's gateway), or the database error. */
+souk_err souk__subs_update_tx(souk_store *db, int64_t id, int64_t user, const souk__subs_update_in *in, souk_arena *a,
+                              souk_problems *pr);
 
 /* Inside a write transaction: ACTION on subscription ID (of USER when ≠ 0),
  * WHO ("customer" / "admin") the pause reason. NOT_FOUND, INVALID_STATE

@@ -107,23 +107,24 @@ static souk_err dunning_tx(souk_store *db, renew_ctx *x, const char *code)
     char id[SOUK_ID_TEXT_MAX], body[1024], subject[200];
     souk_id_format(SOUK_PREFIX_SUBSCRIPTION, s->id, id);
     int r;
-    if ((size_t)s->attempt >= set.nretry) {
+    if ((size_t)s->failures >= set.nretry) {
         r = souk_store_exec(db,
                             "UPDATE subscriptions SET state = 'paused', pause_reason = 'payment_failed', "
-                            "attempt = attempt + 1, updated_at = $2 WHERE id = $1",
+                            "attempt = attempt + 1, failures = failures + 1, updated_at = $2 WHERE id = $1",
                             SOUK_ARGS(SOUK_I64(s->id), SOUK_I64(now)));
         snprintf(subject, sizeof subject, "Your subscription is paused: the payment failed");
         snprintf(body, sizeof body,
                  "We could not take the payment for your subscription %s (%s) after %lld attempts.\n"
                  "It is paused: nothing more will be charged. Resume it from your account once your\n"
                  "payment method is in order.\n",
-                 id, code, (long long)s->attempt + 1);
+                 id, code, (long long)s->failures + 1);
     } else {
-        int64_t at = now + set.retry_hours[s->attempt] * HOUR_US;
-        r = souk_store_exec(db,
-                            "UPDATE subscriptions SET attempt = attempt + 1, next_run_at = $2, updated_at = $3 "
-                            "WHERE id = $1",
-                            SOUK_ARGS(SOUK_I64(s->id), SOUK_I64(at), SOUK_I64(now)));
+        int64_t at = now + set.retry_hours[s->failures] * HOUR_US;
+        r = souk_store_exec(
+            db,
+            "UPDATE subscriptions SET attempt = attempt + 1, failures = failures + 1, next_run_at = $2, updated_at = $3 "
+            "WHERE id = $1",
+            SOUK_ARGS(SOUK_I64(s->id), SOUK_I64(at), SOUK_I64(now)));
         char when[40];
         snprintf(subject, sizeof subject, "Your subscription's payment failed");
         snprintf(body, sizeof body,
@@ -270,7 +271,7 @@ static souk_err record_tx(souk_store *db, renew_ctx *x)
     int64_t next = souk__subs_add(now, s->interval_unit, s->interval_count);
     return souk_store_dberr(
         souk_store_exec(db,
-                        "UPDATE subscriptions SET period = period + 1, attempt = 0, anchor_at = $2, "
+                        "UPDATE subscriptions SET period = period + 1, attempt = 0, failures = 0, anchor_at = $2, "
                         "next_run_at = $3, updated_at = $2 WHERE id = $1 AND period = $4",
                         SOUK_ARGS(SOUK_I64(s->id), SOUK_I64(now), SOUK_I64(next), SOUK_I64(x->period))));
 }

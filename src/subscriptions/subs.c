@@ -41,9 +41,9 @@ int64_t souk__subs_add(int64_t at, const char *unit, int64_t count)
     return (int64_t)timegm(&tm) * 1000000 + rest;
 }
 
-#define SUB_COLS                                                                                                       \
-    "id, user_id, first_order_id, variant_id, quantity, interval_unit, interval_count, state, "                        \
-    "COALESCE(pause_reason, ''), period, attempt, anchor_at, next_run_at, gateway, payment_token, currency, email, "   \
+#define SUB_COLS                                                                                                               \
+    "id, user_id, first_order_id, variant_id, quantity, interval_unit, interval_count, state, "                                \
+    "COALESCE(pause_reason, ''), period, attempt, failures, anchor_at, next_run_at, gateway, payment_token, currency, email, " \
     "shipping_address, COALESCE(shipping_method, ''), COALESCE(tax_region, ''), created_at, updated_at"
 
 static const souk_col *sub_cols(souk__subs *s, souk_arena *a, souk_col *c)
@@ -59,6 +59,7 @@ static const souk_col *sub_cols(souk__subs *s, souk_arena *a, souk_col *c)
                        SOUK_COL_STR(s->pause_reason),
                        SOUK_COL_I64(&s->period),
                        SOUK_COL_I64(&s->attempt),
+                       SOUK_COL_I64(&s->failures),
                        SOUK_COL_I64(&s->anchor_at),
                        SOUK_COL_I64(&s->next_run_at),
                        SOUK_COL_STR(s->gateway),
@@ -78,7 +79,7 @@ static const souk_col *sub_cols(souk__subs *s, souk_arena *a, souk_col *c)
 souk_err souk__subs_load(souk_store *db, int64_t id, souk__subs *s, souk_arena *a)
 {
     memset(s, 0, sizeof *s);
-    souk_col c[23];
+    souk_col c[24];
     int r = souk_store_one(db, "SELECT " SUB_COLS " FROM subscriptions WHERE id = $1", SOUK_ARGS(SOUK_I64(id)),
                            sub_cols(s, a, c));
     return r == SOUK_DB_ROW ? SOUK_OK : r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
@@ -144,7 +145,7 @@ static json_t *row_json(const souk__subs *s, bool staff)
                           s->pause_reason[0] ? json_string(s->pause_reason) : json_null(), "variant_id",
                           souk_id_format("var", s->variant_id, v), "quantity", (json_int_t)s->quantity, "interval",
                           s->interval_unit, "interval_count", (json_int_t)s->interval_count, "period",
-                          (json_int_t)s->period, "failed_attempts", (json_int_t)s->attempt, "next_renewal_at",
+                          (json_int_t)s->period, "failed_attempts", (json_int_t)s->failures, "next_renewal_at",
                           active ? time_json(s->next_run_at) : json_null(), "currency", s->currency, "first_order_id",
                           souk_id_format(SOUK_PREFIX_ORDER, s->first_order_id, o), "payment_method", "gateway",
                           s->gateway, "created_at", time_json(s->created_at), "updated_at", time_json(s->updated_at));
@@ -210,7 +211,7 @@ json_t *souk__subs_list_json(souk_store *db, int64_t user, const char *state, in
     souk_arena a;
     souk_arena_init(&a, 4096, 1 << 20);
     souk__subs s;
-    souk_col c[23];
+    souk_col c[24];
     souk_stmt *st = souk_store_query(db,
                                      "SELECT " SUB_COLS " FROM subscriptions WHERE ($1 = 0 OR user_id = $1) "
                                      "AND ($2 = '' OR state = $2) ORDER BY id DESC LIMIT $3",
@@ -298,15 +299,35 @@ static souk_err save_schedule(souk_store *db, const souk__subs *s)
 {
     return souk_store_dberr(souk_store_exec(
         db,
-        "UPDATE subscriptions SET state = $2, pause_reason = $3, period = $4, attempt = $5, anchor_at = $6, "
+        "UPDATE subscriptions SET state = $2, pause_reason = $3, period = $4, attempt = $5, failures = $12, anchor_at = $6, "
         "next_run_at = $7, interval_unit = $8, interval_count = $9, quantity = $10, updated_at = $11 WHERE id = $1",
         SOUK_ARGS(SOUK_I64(s->id), SOUK_TEXT(s->state), SOUK_TEXT(s->pause_reason[0] ? s->pause_reason : NULL),
                   SOUK_I64(s->period), SOUK_I64(s->attempt), SOUK_I64(s->anchor_at), SOUK_I64(s->next_run_at),
                   SOUK_TEXT(s->interval_unit), SOUK_I64(s->interval_count), SOUK_I64(s->quantity),
-                  SOUK_I64(souk_time_now_us()))));
+                  SOUK_I64(souk_time_now_us()), SOUK_I64(s->failures))));
 }
 
-souk_err souk__subs_update_tx(souk_store *db, int64_t id, int64_t user, const souk__subs_update_in *in, souk_arena *a)
+/* The payment method order ORDER of the subscriber of S saved, into S's row. */
+static souk_err take_method(souk_store *db, const souk__subs *s, int64_t order, souk_arena *a, souk_problems *pr)
+{
+    souk_orders_subscribable o;
+    souk_err e = souk_orders_subscribable_read(db, order, s->user_id, 0, &o, a);
+    if (e == SOUK_E_NOT_FOUND || e == SOUK_E_INVALID_STATE || (!e && !o.token[0]) ||
+        (!e && strcmp(o.gateway, souk_orders_gateway()->name) != 0)) {
+        souk_problems_add(pr, a, "payment_order_id",
+                          "must be a paid order of the subscriber's whose checkout saved its payment method "
+                          "(save_payment_method) through the shop's payment gateway");
+        return SOUK_E_VALIDATION;
+    }
+    if (e)
+        return e;
+    return souk_store_dberr(souk_store_exec(
+        db, "UPDATE subscriptions SET gateway = $2, payment_token = $3, updated_at = $4 WHERE id = $1",
+        SOUK_ARGS(SOUK_I64(s->id), SOUK_TEXT(o.gateway), SOUK_TEXT(o.token), SOUK_I64(souk_time_now_us()))));
+}
+
+souk_err souk__subs_update_tx(souk_store *db, int64_t id, int64_t user, const souk__subs_update_in *in, souk_arena *a,
+                              souk_problems *pr)
 {
     souk__subs s;
     souk_err e = load_for(db, id, user, &s, a);
@@ -314,13 +335,15 @@ souk_err souk__subs_update_tx(souk_store *db, int64_t id, int64_t user, const so
         return e;
     if (strcmp(s.state, "cancelled") == 0)
         return SOUK_E_INVALID_STATE;
+    if (in->payment_order_id && (e = take_method(db, &s, in->payment_order_id, a, pr)))
+        return e;
     if (in->interval >= 0)
         snprintf(s.interval_unit, sizeof s.interval_unit, "%s", souk__subs_units[in->interval]);
     if (in->interval_count)
         s.interval_count = in->interval_count;
     if (in->quantity)
         s.quantity = in->quantity;
-    if ((in->interval >= 0 || in->interval_count) && s.attempt == 0) /* not while dunning retries */
+    if ((in->interval >= 0 || in->interval_count) && s.failures == 0) /* not while dunning retries */
         s.next_run_at = souk__subs_add(s.anchor_at, s.interval_unit, s.interval_count);
     return save_schedule(db, &s);
 }
@@ -353,7 +376,8 @@ souk_err souk__subs_action_tx(souk_store *db, int64_t id, int64_t user, int acti
             return souk_store_dberr(r);
         s.anchor_at = due;
         s.period++;
-        s.attempt = 0;
+        s.attempt = 0; /* a period never renewed before: no rows yet */
+        s.failures = 0;
         s.next_run_at = souk__subs_add(due, s.interval_unit, s.interval_count);
         break;
     }
@@ -372,7 +396,7 @@ souk_err souk__subs_action_tx(souk_store *db, int64_t id, int64_t user, int acti
         }
         snprintf(s.state, sizeof s.state, "active");
         s.pause_reason[0] = '\0';
-        s.attempt = 0;
+        s.failures = 0; /* a fresh dunning budget; ATTEMPT goes on, its rows are kept */
         s.next_run_at = souk__subs_add(s.anchor_at, s.interval_unit, s.interval_count);
         if (s.next_run_at < now)
             s.next_run_at = now; /* overdue: renewed at the next run */

@@ -48,6 +48,13 @@ describe('subscriptions', () => {
     who.uid = sql(srv.dbPath, `SELECT id FROM users WHERE email = '${who.email}'`).trim();
     return { who, order, sub };
   }
+  /** A checkout of one unit by WHO (signed in) with EXTRA in the body; the order. */
+  async function checkoutAs(who, extra) {
+    await api(srv, 'POST', '/api/v1/carts', { key: who.access });
+    must(await api(srv, 'POST', '/api/v1/carts/current/lines', { key: who.access, body: { variant_id: variant, quantity: 1 } }), 200);
+    return must(await api(srv, 'POST', '/api/v1/checkout', { key: who.access, headers: { 'Idempotency-Key': `sub-${token()}` },
+      body: { shipping_address: ADDRESS, ...extra } }), 201);
+  }
   const mine = async (who, id) => must(await api(srv, 'GET', `/api/v1/users/me/subscriptions/${id}`, { key: who.access }), 200);
   /** Makes WHO's subscription due now and lets the scheduler enqueue its renewal. */
   function due(who) {
@@ -152,6 +159,22 @@ describe('subscriptions', () => {
     sql(srv.dbPath, `UPDATE subscriptions SET next_run_at = 0 WHERE user_id = ${who.uid}`);
     await staleJob(who, 1, 3);
     assert.equal((await mine(who, sub.id)).renewals.length, 3);
+    // a new card: an order that saved it gives the subscription its method; resumed, it renews
+    const plain = await checkoutAs(who, { payment_method: CARD_OK });
+    expectError(await api(srv, 'PATCH', `/api/v1/users/me/subscriptions/${sub.id}`, { key: who.access, body: { payment_order_id: plain.id } }),
+      422, 'VALIDATION_ERROR', 'payment_order_id');
+    const other = await subscriber(1);
+    expectError(await api(srv, 'PATCH', `/api/v1/users/me/subscriptions/${sub.id}`, { key: who.access, body: { payment_order_id: other.order.id } }),
+      422, 'VALIDATION_ERROR', 'payment_order_id'); // someone else's order
+    const fresh = await checkoutAs(who, { payment_method: CARD_OK, save_payment_method: true });
+    must(await api(srv, 'PATCH', `/api/v1/users/me/subscriptions/${sub.id}`, { key: who.access, body: { payment_order_id: fresh.id } }), 200);
+    assert.equal(sql(srv.dbPath, `SELECT payment_token FROM subscriptions WHERE user_id = ${who.uid}`), `tok_test_${CARD_OK}`);
+    must(await api(srv, 'POST', `/api/v1/users/me/subscriptions/${sub.id}/actions`, { key: who.access, body: { action: 'resume' } }), 200);
+    due(who);
+    const renewed = await pollUntil(async () => { const x = await mine(who, sub.id); return x.period === 2 ? x : undefined; }, { tries: 120, step: 250 });
+    assert.ok(renewed, `renewed with the new card: ${JSON.stringify(await mine(who, sub.id))} ${sql(srv.dbPath, "SELECT state, attempts, payload, last_error FROM jobs WHERE kind = 'subscriptions.renew' ORDER BY id DESC LIMIT 3")}`);
+    assert.equal(renewed.renewals[0].state, 'paid');
+    assert.equal(renewed.failed_attempts, 0);
   });
 
   it('skip, pause and cancel are respected at the next run', async () => {

@@ -7,7 +7,7 @@
  *
  * On success every value is in its documented range (an interval one of
  * day/week/month, counts 1..365, quantities 1..999 or 0 for "the order's",
- * actions known, the discount 0..9000 bp, at most 5 retries of 1..720 h);
+ * an order id for the payment method, actions known, the discount 0..9000 bp, at most 5 retries of 1..720 h);
  * settings written back as JSON (souk__subs_settings_json) decode to the
  * same settings; the next renewal of a decoded interval from a time in
  * 1970..2100 is later than that time. On failure at least one problem names
@@ -73,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(in.interval >= -1 && in.interval <= 2);
             CHECK(in.interval_count >= 0 && in.interval_count <= SOUK__SUBS_INTERVAL_MAX);
             CHECK(in.quantity >= 0 && in.quantity <= 999);
-            CHECK(in.interval >= 0 || in.interval_count || in.quantity);
+            CHECK(in.payment_order_id >= 0);
+            CHECK(in.interval >= 0 || in.interval_count || in.quantity || in.payment_order_id);
             if (in.interval >= 0)
                 check_interval(in.interval, in.interval_count ? in.interval_count : 1, data[0]);
         }

@@ -30,7 +30,9 @@ INSERT INTO subscription_settings (id, discount_bp, retry_hours, updated_at) VAL
 -- One subscription: QUANTITY of VARIANT every INTERVAL_COUNT INTERVAL_UNITs
 -- for USER, paid with PAYMENT_TOKEN, shipped to SHIPPING_ADDRESS. PERIOD is
 -- the number of the next renewal (1 = the first after the first order);
--- ATTEMPT the declined attempts of that period so far. A renewal is due when
+-- ATTEMPT the number of its next attempt (one renewal row per attempt, so it
+-- only grows within a period); FAILURES the failed attempts since the last
+-- paid renewal, skip or resume (what dunning counts). A renewal is due when
 -- state = 'active' and next_run_at <= now.
 CREATE TABLE subscriptions (
     id               INTEGER PRIMARY KEY,
@@ -44,6 +46,7 @@ CREATE TABLE subscriptions (
     pause_reason     TEXT,
     period           INTEGER NOT NULL,
     attempt          INTEGER NOT NULL DEFAULT 0,
+    failures         INTEGER NOT NULL DEFAULT 0,
     anchor_at        INTEGER NOT NULL,
     next_run_at      INTEGER NOT NULL,
     gateway          TEXT NOT NULL,
