@@ -34,6 +34,7 @@
 #include "exchange/exchange.h"
 #include "identity/identity.h"
 #include "loyalty/loyalty.h"
+#include "subscriptions/subscriptions.h"
 #include "analytics/analytics.h"
 #include "jobs/jobs.h"
 #include "mail/mail.h"
@@ -100,6 +101,7 @@ void souk_background_register(void)
     souk_job_schedule("reservations.expire", "* * * * *");
     souk_orders_register_jobs();
     souk_loyalty_register_jobs();
+    souk_subs_register_jobs();
     souk_behaviour_register();
     souk_rec_register_jobs();
     souk_analytics_register_jobs();

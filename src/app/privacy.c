@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "identity/identity.h"
 #include "loyalty/loyalty.h"
+#include "subscriptions/subscriptions.h"
 #include "mail/mail.h"
 #include "orders/orders.h"
 #include "reviews/reviews.h"
@@ -68,6 +69,7 @@ static const souk_identity_privacy_step steps[] = {
     {"reviews", souk_reviews_export_json, souk_reviews_erase_tx},       /* anonymised; text per the shop's setting */
     {"wishlist", souk_wishlist_export_json, souk_wishlist_erase_tx},    /* the list, its alerts and opt-out: deleted */
     {"campaigns", souk_campaigns_export_json, souk_campaigns_erase_tx}, /* audiences, recipients, opt-out: deleted */
+    {"subscriptions", souk_subs_export_json, souk_subs_erase_tx},       /* cancelled, address and saved method wiped */
     {"loyalty", souk_loyalty_export_json, NULL}, /* the points ledger stays for the books, like the orders */
 };
 

@@ -26,6 +26,7 @@
 #include "recommend/api.h"
 #include "loyalty/api.h"
 #include "reviews/api.h"
+#include "subscriptions/api.h"
 #include "wishlist/api.h"
 #include "campaigns/api.h"
 #include "search/api.h"
@@ -51,6 +52,7 @@
 #define REVIEWS_MODERATE "reviews:moderate"
 #define LOYALTY "loyalty:manage"
 #define CAMPAIGNS "campaigns:manage"
+#define SUBSCRIPTIONS "subscriptions:manage"
 #define CURRENCIES "currencies:manage"
 #define DYNPRICE_READ "dynamic_pricing:read"
 #define DYNPRICE_APPROVE "dynamic_pricing:approve"
@@ -258,6 +260,18 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_PUT, "/api/v1/admin/loyalty/settings", LOYALTY, souk_loyalty_api_settings_put),
     ROUTE(SOUK_GET, "/api/v1/admin/users/{id}/loyalty", LOYALTY, souk_loyalty_api_admin_get),
     ROUTE(SOUK_POST, "/api/v1/admin/users/{id}/loyalty/adjustments", LOYALTY, souk_loyalty_api_admin_adjust),
+    /* subscriptions (docs/subscriptions.md): the customer's own; any, and the settings, for admins */
+    ROUTE(SOUK_GET, "/api/v1/users/me/subscriptions", SESSION, souk_subs_api_me_list),
+    ROUTE(SOUK_POST, "/api/v1/users/me/subscriptions", SESSION, souk_subs_api_me_create),
+    ROUTE(SOUK_GET, "/api/v1/users/me/subscriptions/{id}", SESSION, souk_subs_api_me_get),
+    ROUTE(SOUK_PATCH, "/api/v1/users/me/subscriptions/{id}", SESSION, souk_subs_api_me_update),
+    ROUTE(SOUK_POST, "/api/v1/users/me/subscriptions/{id}/actions", SESSION, souk_subs_api_me_action),
+    ROUTE(SOUK_GET, "/api/v1/admin/subscriptions", SUBSCRIPTIONS, souk_subs_api_admin_list),
+    ROUTE(SOUK_GET, "/api/v1/admin/subscriptions/{id}", SUBSCRIPTIONS, souk_subs_api_admin_get),
+    ROUTE(SOUK_PATCH, "/api/v1/admin/subscriptions/{id}", SUBSCRIPTIONS, souk_subs_api_admin_update),
+    ROUTE(SOUK_POST, "/api/v1/admin/subscriptions/{id}/actions", SUBSCRIPTIONS, souk_subs_api_admin_action),
+    ROUTE(SOUK_GET, "/api/v1/admin/subscription-settings", SUBSCRIPTIONS, souk_subs_api_settings_get),
+    ROUTE(SOUK_PUT, "/api/v1/admin/subscription-settings", SUBSCRIPTIONS, souk_subs_api_settings_put),
     ROUTE(SOUK_DELETE, "/api/v1/users/me/sessions/{id}", SESSION, souk_identity_api_session_revoke),
     ROUTE(SOUK_POST, "/api/v1/users/me/2fa/totp", SESSION, souk_identity_api_totp_enrol),
     ROUTE(SOUK_POST, "/api/v1/users/me/2fa/totp/confirm", SESSION, souk_identity_api_totp_confirm),

@@ -216,6 +216,19 @@ souk_err souk_cart_update(souk_store *db, int64_t cart, const char *currency, co
     return souk_store_run(db, update_body, &c, pr);
 }
 
+souk_err souk_cart_region(souk_store *db, int64_t id, char *region, size_t region_len)
+{
+    char r_[16] = "";
+    int r = souk_store_one(db, "SELECT COALESCE(region, '') FROM carts WHERE id = $1", SOUK_ARGS(SOUK_I64(id)),
+                           SOUK_COLS(SOUK_COL_STR(r_)));
+    if (r == SOUK_DB_DONE)
+        return SOUK_E_NOT_FOUND;
+    if (r != SOUK_DB_ROW)
+        return souk_store_dberr(r);
+    snprintf(region, region_len, "%s", r_);
+    return SOUK_OK;
+}
+
 int souk_cart_purge(souk_store *db, int64_t now_us, int max)
 {
     int64_t n = souk_store_update_tx(db,

@@ -109,6 +109,11 @@ souk_err souk_cart_coupon(souk_store *db, int64_t cart, const char *code, souk_a
 souk_err souk_cart_merge(souk_store *db, int64_t user, int64_t from, souk_arena *a, souk_problems *pr, int64_t *id,
                          json_t **out);
 
+/* The tax region of cart ID ("GB", "US-CA") into REGION (REGION_LEN bytes;
+ * "" when it has none). SOUK_OK, NOT_FOUND (no such cart: expired), or the
+ * database error. */
+souk_err souk_cart_region(souk_store *db, int64_t id, char *region, size_t region_len);
+
 /* ---- inside the caller's write transaction (checkout and orders) ---- */
 
 /* Once the order is paid: removes every line and the coupon of CART.

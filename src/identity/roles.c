@@ -30,6 +30,7 @@ const char *const souk_permissions[] = {
     "dynamic_pricing:approve", /* recompute, set bounds, approve, reject, roll back price suggestions */
     "loyalty:manage",          /* loyalty settings, customers' points and adjustments */
     "campaigns:manage",        /* campaign audiences, campaigns, their sending and results */
+    "subscriptions:manage", /* every customer's subscriptions (skip, pause, resume, cancel, change), their settings */
     NULL,
 };
 

@@ -37,7 +37,20 @@ typedef struct finish_ctx {
     char *body;    /* malloc'd */
     souk_req *req; /* the request, whose audit entry joins the transaction that answers it */
     souk_res *res;
+    char saved[256]; /* the payment method saved for later charges (save_payment_method); "" none */
 } finish_ctx;
+
+/* Keeps the method a paid checkout saved (subscriptions charge it later):
+ * once per order. */
+static souk_err save_method_tx(souk_store *db, int64_t order, int64_t user, const char *token)
+{
+    return souk_store_dberr(
+        souk_store_exec(db,
+                        "INSERT INTO order_saved_methods (order_id, user_id, gateway, token, "
+                        "created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (order_id) DO NOTHING",
+                        SOUK_ARGS(SOUK_I64(order), SOUK_I64(user), SOUK_TEXT(souk_orders_gateway()->name),
+                                  SOUK_TEXT(token), SOUK_I64(souk_time_now_us()))));
+}
 
 /* Applies the gateway's news to the order (in the transaction). */
 static souk_err apply(souk_store *db, finish_ctx *f, const char *actor)
@@ -62,10 +75,13 @@ static souk_err apply(souk_store *db, finish_ctx *f, const char *actor)
     case SOUK_PAY_SUCCEEDED: {
         /* what the gateway says it charged, never what was asked of it */
         souk__payment_report p = {pi->id, pi->amount, pi->amount_received, pi->currency, "checkout", f->request_id};
-        souk__order read;
+        souk__order read, *o = f->order ? f->order : &read;
         if (!f->order && (e = souk__order_load(db, order, &read)))
             return e;
-        return souk__payment_succeeded_tx(db, f->order ? f->order : &read, &p, actor, &f->refund_id, &f->mismatch);
+        e = souk__payment_succeeded_tx(db, o, &p, actor, &f->refund_id, &f->mismatch);
+        if (!e && f->saved[0] && f->c->place.user_id && strcmp(o->state, "paid") == 0)
+            e = save_method_tx(db, order, f->c->place.user_id, f->saved);
+        return e;
     }
     case SOUK_PAY_PROCESSING: return souk__order_processing_tx(db, order);
     case SOUK_PAY_REQUIRES_CONFIRMATION:
@@ -212,6 +228,12 @@ static int gateway_steps(souk__order *o, const char *payment_method, finish_ctx 
     }
     if (!payment_method)
         return 0;
+    if (f->c->place.save_method && g->save_method && !f->saved[0]) {
+        /* made reusable before it pays, as providers require */
+        snprintf(idem, sizeof idem, "%s-save", ref);
+        if (g->save_method(g, o->intent_id, payment_method, idem, f->saved, sizeof f->saved, err, errlen) < 0)
+            return -1;
+    }
     souk_payment_intent confirmed;
     snprintf(idem, sizeof idem, "%s-confirm", ref);
     if (g->confirm(g, o->intent_id, payment_method, idem, &confirmed, err, errlen) < 0)
@@ -246,7 +268,7 @@ static int pay(souk_req *req, souk_res *res, const souk__checkout_claim *c, cons
     souk_err e = souk__order_load(req->store, c->order_id, &o);
     if (e)
         return souk_res_error(res, e, NULL);
-    finish_ctx f = {c, NULL, NULL, NULL, false, false, 0, false, req->request_id, 0, NULL, req, res};
+    finish_ctx f = {c, NULL, NULL, NULL, false, false, 0, false, req->request_id, 0, NULL, req, res, ""};
     souk_payment_intent pi;
     char err[256] = "";
     if (gateway_steps(&o, payment_method, &f, &pi, err, sizeof err, record_intent, req->store) < 0)
@@ -281,9 +303,9 @@ static souk_err claim_and_pay_tx(souk_store *db, void *arg)
     char err[256];
     free(x->f.body);
     bool placed = x->c->outcome == SOUK__CLAIM_NEW;
-    x->f =
-        (finish_ctx){x->c,   &x->o, placed ? &x->c->placed : NULL, NULL, false, false, 0, false, x->request_id, 0, NULL,
-                     x->req, x->res};
+    x->f = (finish_ctx){
+        x->c,   &x->o, placed ? &x->c->placed : NULL, NULL, false, false, 0, false, x->request_id, 0, NULL, x->req,
+        x->res, ""};
     if (placed) /* written just now: nothing to read back */
         x->o = x->c->placed.o;
     else if ((e = souk__order_load(db, x->c->order_id, &x->o)))
@@ -352,6 +374,12 @@ static int checkout(souk_req *req, souk_res *res, const char *channel)
                                in.billing_country,
                                channel};
     c.place.redeem_points = in.loyalty_points;
+    if (in.save_payment_method && (!user || !in.payment_method)) {
+        souk_problems_add(&res->problems, req->arena, "save_payment_method",
+                          user ? "needs a payment_method to save" : "only signed-in customers save a payment method");
+        return souk_res_invalid(res);
+    }
+    c.place.save_method = in.save_payment_method;
     if (!in.email && user && souk__checkout_account_email(req, res, user, &c.place.email))
         return res->err;
     if (!c.place.email) {

@@ -54,6 +54,7 @@ static const souk_json_field checkout_fields[] = {
     SOUK_JSON_F_STRING("payment_method", 0, souk__checkout_in, payment_method, 1, 100, NULL),
     SOUK_JSON_F_STRING("billing_country", 0, souk__checkout_in, billing_country, 2, 2, country_check),
     SOUK_JSON_F_INT("loyalty_points", 0, souk__checkout_in, loyalty_points, 1, SOUK_LOYALTY_POINTS_MAX),
+    SOUK_JSON_F_BOOL("save_payment_method", 0, souk__checkout_in, save_payment_method),
 };
 static const souk_json_spec checkout_spec = SOUK_JSON_SPEC(souk__checkout_in, checkout_fields);
 

@@ -19,13 +19,14 @@ typedef struct souk__checkout_in {
     const char *email, *payment_method; /* NULL when absent */
     const char *billing_country;        /* ISO 3166 alpha-2 of the card's billing address; NULL when absent */
     int64_t loyalty_points;             /* points to redeem (signed-in customers); 0 when absent */
+    bool save_payment_method;           /* keep the method for later charges (subscriptions; customers) */
     uint64_t present, nulls;
     bool has_expected; /* expected_total was sent */
     souk__expected_total expected;
 } souk__checkout_in;
 
 /* Decodes the body {email?, shipping_address, payment_method?,
- * billing_country?, expected_total?, loyalty_points?} into IN; on success *ADDRESS is the shipping address
+ * billing_country?, expected_total?, loyalty_points?, save_payment_method?} into IN; on success *ADDRESS is the shipping address
  * serialized (keys sorted, arena). expected_total must be {amount: 0 …
  * 4·10^14, currency: a known ISO 4217 code}, nothing else (422 naming the
  * member). Returns 0, or the 400/415/422 set on RES. */

@@ -60,6 +60,8 @@ int souk_orders_erase_tx(souk_store *db, int64_t user)
                             "UPDATE order_history SET note = '' WHERE order_id IN (SELECT id FROM orders "
                             "WHERE user_id = $1) AND actor = $2",
                             SOUK_ARGS(SOUK_I64(user), SOUK_TEXT(actor)));
+    if (r >= 0) /* saved payment methods (subscriptions' renewals) */
+        r = souk_store_exec(db, "DELETE FROM order_saved_methods WHERE user_id = $1", SOUK_ARGS(SOUK_I64(user)));
     if (r >= 0)
         r = redact_cancellations(db, user, actor);
     return r < 0 ? r : 0;

@@ -16,7 +16,7 @@
  * api_act.c, api_money.c (the other handlers), payment_webhook.c,
  * payment_check.c (a payment pays only for the order's total),
  * fraud_check.c (the fraud-risk score and review hold; api_review.c decides
- * it). Other
+ * it), renew.c (subscriptions' renewals and their saved payment methods). Other
  * contexts' data comes through their headers: the cart (cart/cart.h, its
  * coupons included), the catalog's vendor terms (catalog.h), the inventory,
  * the account's e-mail (identity.h) and age (the orders_account_ages view),
@@ -117,6 +117,73 @@ json_t *souk_orders_of_user_json(souk_store *db, int64_t user, int max);
  * stored checkout answers are deleted. Returns 0 or a negative
  * souk_db_status. */
 int souk_orders_erase_tx(souk_store *db, int64_t user);
+
+/* ---- subscriptions' renewals (renew.c; docs/internals/subscriptions.md) ---- */
+
+/* A paid order a subscription may start from. */
+typedef struct souk_orders_subscribable {
+    int64_t user_id, variant_id;
+    int64_t quantity; /* of the variant in the order */
+    int64_t paid_at;  /* µs */
+    int64_t cart_id;  /* the cart it was checked out from (it may have expired since) */
+    char gateway[16]; /* of the saved method; "" when none was saved */
+    char token[256];  /* the saved method (order_saved_methods); "" when none */
+    char currency[4], email[256], shipping_method[64];
+    const char *address_json; /* the shipping address, serialized (arena) */
+} souk_orders_subscribable;
+
+/* Order ORDER as a subscription of USER to VARIANT would start from it, into
+ * OUT (texts in A). VARIANT 0: any order of USER's (a payment method to take
+ * from it; OUT->quantity is then 0). SOUK_OK; NOT_FOUND when it is not USER's or holds no
+ * VARIANT; INVALID_STATE when it is not paid (or was cancelled or refunded);
+ * or the database error. OUT->token is "" when its checkout saved no method:
+ * the caller refuses that. */
+souk_err souk_orders_subscribable_read(souk_store *db, int64_t order, int64_t user, int64_t variant,
+                                       souk_orders_subscribable *out, souk_arena *a);
+
+/* A renewal to place: cart CART_ID (made for it, priced now) for USER_ID. */
+typedef struct souk_orders_renewal {
+    int64_t cart_id, user_id;
+    int64_t discount_bp; /* the subscription discount off the goods, after promotions, before tax (0: none) */
+    const char *email, *address_json, *actor;
+} souk_orders_renewal;
+
+/* Inside the caller's write transaction: places IN as checkout places an
+ * order (place.c: lines at current prices, stock reserved, promotions
+ * claimed, fraud scored; channel "subscription"), in pending_payment, into
+ * *ORDER_ID. The errors of checkout's placement: VALIDATION (problems in
+ * PR), OUT_OF_STOCK, NOT_FOUND (no cart), or the database error; the caller
+ * rolls back. */
+souk_err souk_orders_place_renewal_tx(souk_store *db, const souk_orders_renewal *in, int64_t *order_id, souk_arena *a,
+                                      souk_problems *pr);
+
+/* What a renewal's charge came to. */
+typedef enum souk_orders_charge_status {
+    SOUK_ORDERS_CHARGE_PAID,     /* the order is paid (now, or before) */
+    SOUK_ORDERS_CHARGE_DECLINED, /* declined or failed: the order is cancelled, its stock released */
+    SOUK_ORDERS_CHARGE_GONE,     /* cancelled for another reason (abandoned, by an admin) */
+    SOUK_ORDERS_CHARGE_WAIT,     /* still pending (the provider is processing it: its webhook decides) */
+} souk_orders_charge_status;
+
+typedef struct souk_orders_charge {
+    souk_orders_charge_status status;
+    char decline_code[64];
+} souk_orders_charge;
+
+/* Outside any transaction: pays pending order ID with the saved method
+ * TOKEN, the customer not present — the intent created unless it has one
+ * (idempotency key "ord_…-create"), confirmed off-session ("ord_…-renew"),
+ * the outcome applied as checkout applies it (ACTOR in the history). An
+ * order no longer pending is only reported: so a call made again after a
+ * crash charges nothing twice. Returns 0 with OUT, or -1 with ERR when the
+ * gateway could not be reached or the outcome not written: call again. */
+int souk_orders_charge_saved(souk_store *db, int64_t id, const char *token, const char *actor, souk_orders_charge *out,
+                             char *err, size_t errlen);
+
+/* Inside the caller's write transaction: cancels renewal order ID while it
+ * waits for payment (stock released), NOTE in its history. SOUK_OK also when
+ * it is no longer pending (nothing changes), or the database error. */
+souk_err souk_orders_cancel_renewal_tx(souk_store *db, int64_t id, const char *note, const char *actor);
 
 /* ---- the parts the jobs run, also used by the unit tests ---- */
 

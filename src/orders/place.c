@@ -355,6 +355,27 @@ static souk_err price_points(souk_store *db, const souk__place_in *in, json_t **
     return SOUK_OK;
 }
 
+/* A renewal's subscription discount: IN->discount_bp of the goods left after
+ * promotions and the coupon, taken where loyalty points would be (the cart
+ * priced again with it: before tax, shared over the lines). */
+static souk_err price_discount(souk_store *db, const souk__place_in *in, json_t **cart)
+{
+    const json_t *t = json_object_get(*cart, "totals");
+    int64_t goods = amount_of(json_object_get(t, "subtotal")) - amount_of(json_object_get(t, "discount"));
+    if (goods <= 0)
+        return SOUK_OK;
+    int64_t off = souk_cart_bp(goods, in->discount_bp);
+    if (off <= 0)
+        return SOUK_OK;
+    json_t *priced = NULL;
+    souk_err e = souk_cart_json_redeem(db, in->cart_id, in->user_id, in->email, off, &priced);
+    if (e)
+        return e;
+    json_decref(*cart);
+    *cart = priced;
+    return SOUK_OK;
+}
+
 souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t *order_id, souk__placed *out,
                               souk_arena *a, souk_problems *pr)
 {
@@ -367,6 +388,8 @@ souk_err souk__order_place_tx(souk_store *db, const souk__place_in *in, int64_t 
     int64_t points_amount = 0;
     if (!e && in->redeem_points && json_array_size(json_object_get(cart, "lines")))
         e = price_points(db, in, &cart, &points_amount, a, pr);
+    else if (!e && in->discount_bp > 0 && json_array_size(json_object_get(cart, "lines")))
+        e = price_discount(db, in, &cart);
     if (e) {
         json_decref(cart);
         return e;

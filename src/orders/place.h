@@ -21,6 +21,8 @@ typedef struct souk__place_in {
     const char *bill_country;      /* the billing country the checkout gave (NULL: none) */
     const char *channel;           /* where it was placed: "api" (NULL) or "storefront" */
     int64_t redeem_points;         /* loyalty points to spend on it (customers only); 0: none */
+    int64_t discount_bp;           /* a renewal's subscription discount off the goods (0: none); not with points */
+    bool save_method;              /* checkout: save the payment method once paid (customers only) */
 } souk__place_in;
 
 /* Inside the caller's write transaction: reads cart IN->cart_id at current

@@ -5,6 +5,7 @@
 #include "payments/payments.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,38 @@ static int confirm(const souk_payment_gateway *g, const char *intent_id, const c
     return 0;
 }
 
+/* The test cards confirm() knows; a saved method names one of them. */
+static bool known_card(const char *card)
+{
+    static const char *const known[] = {"4242424242424242", "4000000000000002", "4000000000009995", "4000000000000119"};
+    for (size_t i = 0; card && i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(card, known[i]) == 0)
+            return true;
+    return false;
+}
+
+static int save_method(const souk_payment_gateway *g, const char *intent_id, const char *card,
+                       const char *idempotency_key, char *token, size_t token_len, char *err, size_t errlen)
+{
+    (void)g;
+    (void)intent_id;
+    (void)idempotency_key;
+    (void)err;
+    (void)errlen;
+    snprintf(token, token_len, "tok_test_%s", known_card(card) ? card : "invalid");
+    return 0;
+}
+
+static int confirm_saved(const souk_payment_gateway *g, const char *intent_id, const char *token,
+                         const char *idempotency_key, souk_payment_intent *out, char *err, size_t errlen)
+{
+    if (!token || strncmp(token, "tok_test_", 9) != 0) {
+        snprintf(err, errlen, "not a saved payment method of the test gateway");
+        return -1;
+    }
+    return confirm(g, intent_id, token + 9, idempotency_key, out, err, errlen);
+}
+
 static int refund(const souk_payment_gateway *g, const char *intent_id, int64_t amount, const char *idempotency_key,
                   char *refund_id, size_t refund_id_len, char *err, size_t errlen)
 {
@@ -107,4 +140,6 @@ void souk_payments_builtin_gateway(souk_payment_gateway *g)
     g->create_intent = create;
     g->confirm = confirm;
     g->refund = refund;
+    g->save_method = save_method;
+    g->confirm_saved = confirm_saved;
 }

@@ -12,6 +12,8 @@
  *     4000000000009995  declined (insufficient_funds)
  *     4000000000000119  fails (processing_error)
  *   any other number is declined (invalid_number).
+ *   A saved method (save_method) is "tok_test_<card>": the card decides
+ *   again when it is confirmed off-session (confirm_saved).
  * - "stripe" (stripe.c): a Stripe-style HTTP API over HTTPS with libcurl
  *   (PaymentIntents create/confirm, refunds), authenticated with a secret key,
  *   idempotency keys forwarded; webhooks verified with
@@ -66,6 +68,23 @@ struct souk_payment_gateway {
                    const char *idempotency_key, souk_payment_intent *out, char *err, size_t errlen);
     int (*refund)(const souk_payment_gateway *g, const char *intent_id, int64_t amount, const char *idempotency_key,
                   char *refund_id, size_t refund_id_len, char *err, size_t errlen);
+    /* Saving a payment method for charges without the customer present
+     * (subscriptions' renewals). Called before INTENT_ID is confirmed with
+     * PAYMENT_METHOD: makes the method reusable and sets the intent up for
+     * it; TOKEN (TOKEN_LEN bytes) gets the reusable reference to pass to
+     * confirm_saved later. Test gateway: "tok_test_<card>" for its known
+     * test cards, "tok_test_invalid" for any other number (no card number of
+     * a real card is ever kept). Stripe-style: a Customer created with the
+     * method attached (POST /v1/customers), the intent given that customer
+     * and setup_future_usage=off_session; TOKEN "cus_…|pm_…". Returns 0, or
+     * -1 with ERR (as the other calls). */
+    int (*save_method)(const souk_payment_gateway *g, const char *intent_id, const char *payment_method,
+                       const char *idempotency_key, char *token, size_t token_len, char *err, size_t errlen);
+    /* Confirms INTENT_ID with the saved TOKEN, the customer not present
+     * (Stripe's off_session=true: a card that needs the customer's action is
+     * declined with authentication_required). OUT and the return as confirm. */
+    int (*confirm_saved)(const souk_payment_gateway *g, const char *intent_id, const char *token,
+                         const char *idempotency_key, souk_payment_intent *out, char *err, size_t errlen);
     /* adapter settings */
     char api_base[256];       /* stripe: e.g. https://api.stripe.com */
     char secret_key[256];     /* stripe: sk_… */

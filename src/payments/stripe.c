@@ -1,6 +1,7 @@
 /*
  * stripe.c — the Stripe-style adapter: form-encoded POSTs to
- * /v1/payment_intents, /v1/payment_intents/{id}/confirm and /v1/refunds over
+ * /v1/payment_intents, /v1/payment_intents/{id}/confirm and /v1/refunds (and,
+ * for saved methods, /v1/customers and /v1/payment_intents/{id}) over
  * HTTPS (libcurl), Bearer secret key, Idempotency-Key forwarded, JSON
  * answers. Certificates are verified; only http(s) is allowed; every call is
  * bounded (10 s to connect, 30 s in all, 1 MiB of answer). Plain http is
@@ -226,6 +227,72 @@ static int refund(const souk_payment_gateway *g, const char *intent_id, int64_t 
     return ok ? 0 : -1;
 }
 
+/* Saving a method for off-session renewals: a Customer with the method
+ * attached, and the intent about to be confirmed given that customer and
+ * setup_future_usage=off_session (Stripe's way to reuse a card later). */
+static int save_method(const souk_payment_gateway *g, const char *intent_id, const char *payment_method,
+                       const char *idempotency_key, char *token, size_t token_len, char *err, size_t errlen)
+{
+    char pm[300], id[200], form[512], path[300], idem[200];
+    esc(payment_method ? payment_method : "", pm, sizeof pm);
+    snprintf(form, sizeof form, "payment_method=%s", pm);
+    json_t *j = post(g, "/v1/customers", form, idempotency_key, err, errlen);
+    if (!j)
+        return -1;
+    const char *cus = json_string_value(json_object_get(j, "id"));
+    if (!cus || json_object_get(j, "error") || strlen(cus) > 100) {
+        snprintf(err, errlen, "payment provider refused to save the payment method");
+        json_decref(j);
+        return -1;
+    }
+    char cus_esc[320];
+    esc(cus, cus_esc, sizeof cus_esc);
+    snprintf(token, token_len, "%s|%s", cus, payment_method ? payment_method : "");
+    json_decref(j);
+    esc(intent_id, id, sizeof id);
+    snprintf(path, sizeof path, "/v1/payment_intents/%s", id);
+    snprintf(form, sizeof form, "customer=%s&setup_future_usage=off_session", cus_esc);
+    snprintf(idem, sizeof idem, "%s-intent", idempotency_key ? idempotency_key : intent_id);
+    if (!(j = post(g, path, form, idem, err, errlen)))
+        return -1;
+    int ok = !json_object_get(j, "error");
+    if (!ok)
+        snprintf(err, errlen, "payment provider refused the intent's customer");
+    json_decref(j);
+    return ok ? 0 : -1;
+}
+
+/* A renewal's charge: the intent given the saved customer, then confirmed
+ * with the saved method off-session (no customer present). */
+static int confirm_saved(const souk_payment_gateway *g, const char *intent_id, const char *token,
+                         const char *idempotency_key, souk_payment_intent *out, char *err, size_t errlen)
+{
+    const char *bar = token ? strchr(token, '|') : NULL;
+    if (!bar || bar == token || !bar[1] || (size_t)(bar - token) > 100) {
+        snprintf(err, errlen, "not a saved payment method of this gateway");
+        return -1;
+    }
+    char cus[128], cus_esc[320], pm[300], id[200], path[300], form[700], idem[200];
+    snprintf(cus, sizeof cus, "%.*s", (int)(bar - token), token);
+    esc(cus, cus_esc, sizeof cus_esc);
+    esc(bar + 1, pm, sizeof pm);
+    esc(intent_id, id, sizeof id);
+    snprintf(path, sizeof path, "/v1/payment_intents/%s", id);
+    snprintf(form, sizeof form, "customer=%s", cus_esc);
+    snprintf(idem, sizeof idem, "%s-customer", idempotency_key ? idempotency_key : intent_id);
+    json_t *j = post(g, path, form, idem, err, errlen);
+    if (!j)
+        return -1;
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/payment_intents/%s/confirm", id);
+    snprintf(form, sizeof form, "payment_method=%s&off_session=true", pm);
+    if (!(j = post(g, path, form, idempotency_key, err, errlen)))
+        return -1;
+    read_intent(j, out);
+    json_decref(j);
+    return 0;
+}
+
 void souk_payments_stripe_gateway(souk_payment_gateway *g, const char *api_base, const char *secret_key,
                                   const char *webhook_secret)
 {
@@ -234,6 +301,8 @@ void souk_payments_stripe_gateway(souk_payment_gateway *g, const char *api_base,
     g->create_intent = create;
     g->confirm = confirm;
     g->refund = refund;
+    g->save_method = save_method;
+    g->confirm_saved = confirm_saved;
     snprintf(g->api_base, sizeof g->api_base, "%s", api_base);
     snprintf(g->secret_key, sizeof g->secret_key, "%s", secret_key);
     snprintf(g->webhook_secret, sizeof g->webhook_secret, "%s", webhook_secret ? webhook_secret : "");

@@ -352,7 +352,7 @@ describe('inventory', () => {
       // The scheduler writes each schedule's next due time to job_schedules at start and enqueues a job only
       // when that time comes (reservations.expire: the next minute, carts.purge: minute 17). Make both due now.
       for (let i = 0; i < 40 && sql(srv.dbPath, 'SELECT count(*) FROM job_schedules') < '7'; i++) await sleep(250);
-      assert.equal(sql(srv.dbPath, 'SELECT kind FROM job_schedules ORDER BY kind').split('\n').join(','), 'analytics.predict,campaigns.audiences,carts.purge,loyalty.maintenance,order.emails,orders.maintenance,pricing.recompute,recommend.train,reservations.expire,webhooks.purge,wishlist.purge');
+      assert.equal(sql(srv.dbPath, 'SELECT kind FROM job_schedules ORDER BY kind').split('\n').join(','), 'analytics.predict,campaigns.audiences,carts.purge,loyalty.maintenance,order.emails,orders.maintenance,pricing.recompute,recommend.train,reservations.expire,subscriptions.due,webhooks.purge,wishlist.purge');
       sql(srv.dbPath, 'UPDATE job_schedules SET next_run_at = 0');
       let jobs = [];
       for (let i = 0; i < 40; i++) {

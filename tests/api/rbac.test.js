@@ -454,6 +454,19 @@ describe('RBAC matrix', () => {
     'PUT /api/v1/admin/loyalty/settings': () => ({ body: { max_redeem_bp: 5000, return_window_days: 30, expiry_days: 365, currencies: [] } }),
     'GET /api/v1/admin/users/{id}/loyalty': () => ({ params: { id: fx.bystander.id } }),
     'POST /api/v1/admin/users/{id}/loyalty/adjustments': (p) => ({ params: { id: fx.bystander.id }, body: { points: 1, reason: `rbac ${p}` } }),
+    // subscriptions: an unknown subscription (authorisation passes, then 404); an order that is nobody's (404);
+    // the settings put back as they are by default
+    'GET /api/v1/users/me/subscriptions': () => ({}),
+    'POST /api/v1/users/me/subscriptions': () => ({ body: { order_id: 'ord_0000000000001', variant_id: 'var_0000000000001', interval: 'week' } }),
+    'GET /api/v1/users/me/subscriptions/{id}': () => ({ params: { id: 'sub_0000000000001' } }),
+    'PATCH /api/v1/users/me/subscriptions/{id}': () => ({ params: { id: 'sub_0000000000001' }, body: { quantity: 1 } }),
+    'POST /api/v1/users/me/subscriptions/{id}/actions': () => ({ params: { id: 'sub_0000000000001' }, body: { action: 'skip' } }),
+    'GET /api/v1/admin/subscriptions': () => ({ query: '?limit=5' }),
+    'GET /api/v1/admin/subscriptions/{id}': () => ({ params: { id: 'sub_0000000000001' } }),
+    'PATCH /api/v1/admin/subscriptions/{id}': () => ({ params: { id: 'sub_0000000000001' }, body: { quantity: 1 } }),
+    'POST /api/v1/admin/subscriptions/{id}/actions': () => ({ params: { id: 'sub_0000000000001' }, body: { action: 'skip' } }),
+    'GET /api/v1/admin/subscription-settings': () => ({}),
+    'PUT /api/v1/admin/subscription-settings': () => ({ body: { discount_bp: 0, retry_hours: [24, 72, 168] } }),
   };
 
   before(async () => {

@@ -4,6 +4,12 @@
 //   POST /v1/payment_intents               amount, currency, metadata[reference]
 //   POST /v1/payment_intents/{id}/confirm  payment_method
 //   POST /v1/refunds                       payment_intent, amount
+//   POST /v1/customers                     payment_method (attached to the new customer)
+//   POST /v1/payment_intents/{id}          customer, setup_future_usage (an update)
+//
+// An intent given a customer confirms only with that customer's payment
+// method, and an off_session=true confirmation needs one (else 400, as Stripe
+// refuses them); off_session is recorded on the intent (.off_session).
 //
 // Form-encoded bodies, `Authorization: Bearer <secret key>` (else 401), and
 // the `Idempotency-Key` header honoured as Stripe does: a key seen before
@@ -16,6 +22,7 @@
 //   stub.intents              Map id -> intent (the current state)
 //   stub.created              intents created (replays not counted), in order
 //   stub.refunds              refunds made (replays not counted)
+//   stub.customers            Map id -> {id, payment_method}
 //   stub.intentsFor(ref)      intents whose metadata[reference] is REF
 //   stub.fault(op, mode)      the next OP ('create'|'confirm'|'refund') request fails:
 //                               'drop-before' — the connection is closed before anything is done
@@ -44,7 +51,7 @@ const rand = (n = 12) => crypto.randomBytes(n).toString('hex').slice(0, n * 2);
 export async function startStripeStub({ secretKey = 'sk_test_x' } = {}) {
   const stub = {
     port: null, url: null,
-    requests: [], intents: new Map(), created: [], refunds: [],
+    requests: [], intents: new Map(), created: [], refunds: [], customers: new Map(),
     keys: new Map(), // Idempotency-Key -> {fingerprint, status, body}
     faults: [],
     alterations: [],
@@ -86,6 +93,22 @@ export async function startStripeStub({ secretKey = 'sk_test_x' } = {}) {
       stub.created.push(pi);
       return { status: 200, body: publicIntent(pi) };
     }
+    if (op === 'customer') {
+      const id = `cus_${rand(12)}`;
+      const c = { id, object: 'customer', payment_method: form.get('payment_method') };
+      stub.customers.set(id, c);
+      return { status: 200, body: c };
+    }
+    if (op === 'update') {
+      const pi = stub.intents.get(intentId);
+      if (!pi) return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${intentId}'` } } };
+      if (form.has('customer')) {
+        if (!stub.customers.has(form.get('customer'))) return { status: 400, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such customer' } } };
+        pi.customer = form.get('customer');
+      }
+      if (form.has('setup_future_usage')) pi.setup_future_usage = form.get('setup_future_usage');
+      return { status: 200, body: publicIntent(pi) };
+    }
     if (op === 'confirm') {
       const pi = stub.intents.get(intentId);
       if (!pi) return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${intentId}'` } } };
@@ -94,6 +117,11 @@ export async function startStripeStub({ secretKey = 'sk_test_x' } = {}) {
       }
       Object.assign(pi, takeAlteration('confirm'));
       const pm = form.get('payment_method');
+      const attached = pi.customer && stub.customers.get(pi.customer)?.payment_method === pm;
+      if ((pi.customer || form.get('off_session') === 'true') && !attached) {
+        return { status: 400, body: { error: { type: 'invalid_request_error', code: 'payment_method_customer_mismatch', message: 'The PaymentMethod is attached to another customer than the intent.' } } };
+      }
+      if (form.get('off_session') === 'true') pi.off_session = true;
       pi.payment_method = pm;
       const decline = { pm_card_chargeDeclined: 'generic_decline', pm_card_chargeDeclinedInsufficientFunds: 'insufficient_funds' }[pm];
       if (pm === 'pm_card_visa') {
@@ -133,6 +161,9 @@ export async function startStripeStub({ secretKey = 'sk_test_x' } = {}) {
     let m = /^\/v1\/payment_intents\/([^/]+)\/confirm$/.exec(path);
     if (m) return { op: 'confirm', intentId: decodeURIComponent(m[1]) };
     if (path === '/v1/refunds') return { op: 'refund' };
+    if (path === '/v1/customers') return { op: 'customer' };
+    m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
+    if (m) return { op: 'update', intentId: decodeURIComponent(m[1]) };
     return null;
   }
 
