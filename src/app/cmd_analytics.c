@@ -12,6 +12,7 @@
 #include "analytics/analytics.h"
 #include "app/cli.h"
 #include "core/time.h"
+#include "store/store.h"
 #include "core/banned.h"
 
 static const char usage[] =
@@ -58,9 +59,24 @@ static int rebuild(souk_store *db, bool signal, bool predict)
         return SOUK_EXIT_FAIL;
     }
     double t0 = souk_time_mono_s();
-    int r = souk_analytics_load(db, f, progress, NULL);
+    int64_t started = souk_time_now_us();
+    souk_store *replica = NULL; /* SOUK_DB_REPLICA: the facts are read there when it is fit to */
+    int64_t lag = 0;
+    souk_store *src = souk_store_replica_pick(db, &replica, "analytics_rebuild", &lag);
+    int r = souk_analytics_load_behind(src, f, lag, progress, NULL);
+    if (r < 0 && src != db) { /* the replica went away: the primary again, from the start */
+        souk_store_replica_failed("analytics_rebuild", souk_store_errmsg(src));
+        souk_analytics_facts_release(f);
+        r = souk_analytics_facts_init(f, tz) < 0 ? -1 : souk_analytics_load(db, f, progress, NULL);
+        src = db;
+    } else if (r == 0 && src != db) /* what the replica had not replayed yet */
+        r = souk_analytics_load_since(db, f, started - lag * 1000 - INT64_C(60) * 1000000);
+    souk_store_close(replica);
+    r = r < 0 ? r : 0;
     double ms = (souk_time_mono_s() - t0) * 1000.0;
     souk_cli_progress(stderr, "analytics", 1, 1, "done", 1);
+    if (src != db)
+        fprintf(stderr, "analytics: read from the replica (%lld ms behind)\n", (long long)lag);
     if (r < 0) {
         fprintf(stderr, "souk: cannot read the facts: %s\n", souk_store_errmsg(db));
         souk_analytics_facts_release(f);
@@ -183,6 +199,12 @@ int souk_cmd_analytics(int argc, char **argv)
     }
     if (optind < argc - (is_tz ? 1 : 0)) {
         fprintf(stderr, "souk: unexpected argument '%s'\n%s", argv[optind], usage);
+        return SOUK_EXIT_USAGE;
+    }
+    char err[512];
+    if (is_rebuild &&
+        souk_store_replica_configure(cfg.db_dsn, cfg.db_replica, cfg.db_replica_max_lag_ms, err, sizeof err) < 0) {
+        fprintf(stderr, "souk: %s\n", err);
         return SOUK_EXIT_USAGE;
     }
     souk_store *db = souk_cli_open_existing_db(cfg.db_dsn);

@@ -146,6 +146,14 @@ int souk_cmd_serve(int argc, char **argv)
         return SOUK_EXIT_USAGE;
     if (souk_cli_payments() < 0)
         return SOUK_EXIT_USAGE;
+    char why[512]; /* SOUK_DB_REPLICA: PostgreSQL only, refused at start otherwise */
+    if (souk_store_replica_configure(cfg.db_dsn, cfg.db_replica, cfg.db_replica_max_lag_ms, why, sizeof why) < 0) {
+        fprintf(stderr, "souk: %s\n", why);
+        return SOUK_EXIT_USAGE;
+    }
+    if (souk_store_replica_enabled())
+        souk_log_info("db replica: analytics builds and long reports read SOUK_DB_REPLICA while it lags at most %d ms",
+                      cfg.db_replica_max_lag_ms);
     char held[1200]; /* this process serves the database: 'souk restore' refuses while it runs */
     if (souk_store_hold(cfg.db_dsn, held, sizeof held) < 0) {
         fprintf(stderr, "souk: %s\n", held);

@@ -139,6 +139,7 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
     c->network_threads = 32;
     c->redis_timeout_ms = 100;
     c->watch_ms = 500;
+    c->db_replica_max_lag_ms = 30000;
 
     const char *v;
     long n;
@@ -190,6 +191,13 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
     }
     if ((v = getenv("SOUK_REDIS")) && souk_config_set_redis(c, v, errbuf, errlen) < 0)
         return -1;
+    if ((v = getenv("SOUK_DB_REPLICA"))) {
+        if (strlen(v) >= sizeof c->db_replica) {
+            snprintf(errbuf, errlen, "SOUK_DB_REPLICA must be at most %zu bytes", sizeof c->db_replica - 1);
+            return -1;
+        }
+        snprintf(c->db_replica, sizeof c->db_replica, "%s", v);
+    }
     static const struct {
         const char *name;
         size_t offset;
@@ -204,6 +212,7 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
         {"SOUK_NETWORK_THREADS", offsetof(souk_config, network_threads), 1, 256},
         {"SOUK_REDIS_TIMEOUT_MS", offsetof(souk_config, redis_timeout_ms), 1, 10000},
         {"SOUK_WATCH_MS", offsetof(souk_config, watch_ms), 100, 10000},
+        {"SOUK_DB_REPLICA_MAX_LAG_MS", offsetof(souk_config, db_replica_max_lag_ms), 0, 3600000},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (!(v = getenv(ints[i].name)))
