@@ -19,6 +19,7 @@
 #include "catalog/catalog.h"
 #include "core/live.h"
 #include "identity/identity.h"
+#include "jobs/jobs.h"
 #include "inventory/inventory.h"
 #include "recommend/service.h"
 #include "behaviour/behaviour.h"
@@ -198,6 +199,7 @@ int souk_cmd_serve(int argc, char **argv)
     }
     if (workers)
         souk_analytics_register(cfg.listen_port); /* the read model's outbox subscriber, before the dispatcher */
+    souk_jobs_set_lease_us((int64_t)cfg.job_lease_s * 1000000); /* SOUK_JOB_LEASE_S */
     if (workers && souk_background_start(cfg.db_dsn, 2) < 0) {
         souk_log_error("cannot start the job workers and the event dispatcher");
         souk_store_group_stop(group);

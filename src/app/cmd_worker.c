@@ -110,6 +110,7 @@ void souk_background_register(void)
     souk_catalog_register_jobs();
     souk_wishlist_register();
     souk_pricing_register_jobs();
+    souk_jobs_register_test_kinds(); /* SOUK_TEST_JOBS=1 only */
 }
 
 int souk_background_mail_config(void)
@@ -226,6 +227,7 @@ int souk_cmd_worker(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, &old);
+    souk_jobs_set_lease_us((int64_t)cfg.job_lease_s * 1000000); /* SOUK_JOB_LEASE_S */
     if (souk_background_start(cfg.db_dsn, (int)threads) < 0) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         fprintf(stderr, "souk: cannot start the workers\n");

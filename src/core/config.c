@@ -140,6 +140,7 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
     c->redis_timeout_ms = 100;
     c->watch_ms = 500;
     c->db_replica_max_lag_ms = 30000;
+    c->job_lease_s = 300;
 
     const char *v;
     long n;
@@ -213,6 +214,7 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
         {"SOUK_REDIS_TIMEOUT_MS", offsetof(souk_config, redis_timeout_ms), 1, 10000},
         {"SOUK_WATCH_MS", offsetof(souk_config, watch_ms), 100, 10000},
         {"SOUK_DB_REPLICA_MAX_LAG_MS", offsetof(souk_config, db_replica_max_lag_ms), 0, 3600000},
+        {"SOUK_JOB_LEASE_S", offsetof(souk_config, job_lease_s), 1, 86400},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (!(v = getenv(ints[i].name)))

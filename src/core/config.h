@@ -38,6 +38,8 @@ typedef struct souk_config {
                                  analytics builds; "" (default): none */
     int db_replica_max_lag_ms; /* SOUK_DB_REPLICA_MAX_LAG_MS, 0-3600000, default 30000: a replica further behind
                                   is passed over for the primary */
+    int job_lease_s;           /* SOUK_JOB_LEASE_S, 1-86400, default 300: how long a claimed job is a worker's
+                                  before another may run it again (jobs/jobs.h) */
     char redis[512];      /* SOUK_REDIS (--redis), redis://[[user]:password@]host[:port][/db]; "" (default): none */
     int redis_timeout_ms; /* SOUK_REDIS_TIMEOUT_MS, 1-10000, default 100: the longest one Redis call waits */
     int watch_ms;         /* SOUK_WATCH_MS, 100-10000, default 500: how often a node looks for other processes'
