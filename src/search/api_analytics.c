@@ -276,7 +276,7 @@ int souk_search_api_analytics(souk_req *req, souk_res *res)
         return souk_res_invalid(res);
     }
     /* a pure read of settled counts: the replica serves it when there is one fit to */
-    souk_store *db = souk_store_replica_here(req->store, "search_report");
+    souk_store *db = souk_store_replica_here(req->store, "search_report", false);
     int r = in.format == 1 ? report_csv(req, db, res, &in) : report_json(req, db, res, &in);
     if (r < 0 && db != req->store) { /* the replica went away mid-report: the primary answers */
         souk_store_replica_failed("search_report", souk_store_errmsg(db));

@@ -97,7 +97,7 @@ static souk_store *fallback(souk_store *primary, const char *purpose, const char
                   detail ? detail : "");
     souk_metrics_series_add(series("souk_db_replica_fallbacks_total", purpose, reason, SOUK_METRIC_COUNTER,
                                    "Reads meant for the read replica (SOUK_DB_REPLICA) that went to the primary, "
-                                   "by purpose and reason (unreachable, lag, not_standby, failed)"),
+                                   "by purpose and reason (unreachable, lag, behind, not_standby, failed)"),
                             1);
     return primary;
 }
@@ -107,7 +107,8 @@ void souk_store_replica_failed(const char *purpose, const char *detail)
     fallback(NULL, purpose, "failed", detail);
 }
 
-souk_store *souk_store_replica_pick(souk_store *primary, souk_store **slot, const char *purpose, int64_t *lag_ms)
+/* souk_store_replica_pick; CURRENT: only a replica that has replayed all the primary had written */
+static souk_store *pick(souk_store *primary, souk_store **slot, const char *purpose, bool current, int64_t *lag_ms)
 {
     if (lag_ms)
         *lag_ms = 0;
@@ -145,6 +146,8 @@ souk_store *souk_store_replica_pick(souk_store *primary, souk_store **slot, cons
         return fallback(primary, purpose, "not_standby", "it is not in recovery (promoted, or not a replica)");
     if (caught_up)
         lag = 0;
+    else if (current)
+        return fallback(primary, purpose, "behind", "it has not replayed all the primary has written yet");
     if (lag < 0 || lag > R.max_lag_ms) {
         char why[96];
         snprintf(why, sizeof why, "%lld ms behind, more than SOUK_DB_REPLICA_MAX_LAG_MS=%d", (long long)lag,
@@ -163,8 +166,13 @@ souk_store *souk_store_replica_pick(souk_store *primary, souk_store **slot, cons
     return *slot;
 }
 
-souk_store *souk_store_replica_here(souk_store *primary, const char *purpose)
+souk_store *souk_store_replica_pick(souk_store *primary, souk_store **slot, const char *purpose, int64_t *lag_ms)
+{
+    return pick(primary, slot, purpose, false, lag_ms);
+}
+
+souk_store *souk_store_replica_here(souk_store *primary, const char *purpose, bool current)
 {
     static _Thread_local souk_store *mine;
-    return souk_store_replica_pick(primary, &mine, purpose, NULL);
+    return pick(primary, &mine, purpose, current, NULL);
 }

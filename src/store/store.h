@@ -316,8 +316,11 @@ bool souk_store_replica_enabled(void);
 souk_store *souk_store_replica_pick(souk_store *primary, souk_store **slot, const char *purpose, int64_t *lag_ms);
 
 /* souk_store_replica_pick with a replica connection kept per thread (the
- * HTTP loops' report handlers). */
-souk_store *souk_store_replica_here(souk_store *primary, const char *purpose);
+ * HTTP handlers'). CURRENT: the replica only when it has replayed all the
+ * primary had written when asked (reason "behind" otherwise) — so a read
+ * there sees every write committed before it, the caller's own included
+ * (an export an operator runs right after an edit). */
+souk_store *souk_store_replica_here(souk_store *primary, const char *purpose, bool current);
 
 /* A read on the replica failed part-way (its server went away): logs and
  * counts the fallback (reason "failed"); the caller reads the primary. */

@@ -8,7 +8,8 @@
 //  - the analytics facts are built from the replica (souk_db_replica_reads_total{purpose=
 //    "analytics_build"} counts it, and the log says so), and so is `souk analytics rebuild`;
 //  - a paid order shows in the KPIs (the outbox adds it on the primary, as without a replica);
-//  - the search analytics report is read from the replica;
+//  - the search analytics report is read from the replica, and the product export too, but only
+//    while the replica has replayed all the primary had written (so it has the caller's edit);
 //  - the replica stopped mid-run: a rebuild, the KPIs and the search report still answer, from
 //    the primary, the fallbacks counted; checkouts (writes) go on, no 5xx anywhere;
 //  - with a SQLite primary, SOUK_DB_REPLICA is refused at start with a message saying why
@@ -147,6 +148,25 @@ describe('a read replica for reports and analytics builds', { skip: SKIP }, () =
     assert.equal(await count(srv, series('search_report')), reads + 2);
   });
 
+  it('the product export reads the replica only when it has every write, the caller\'s own included', async () => {
+    // a product made just now through the primary: the export shows it, from wherever it was read
+    const title = `Replica lamp ${token()}`;
+    const wh = await warehouse(srv, 'replica-export');
+    await stockedProduct(srv, wh, { stock: 3, price: 900, title });
+    const reads = await count(srv, series('products_export'));
+    const behind = await count(srv, series('products_export', 'behind'));
+    const r = await api(srv, 'GET', '/api/v1/admin/exports/products', { key: true });
+    assert.equal(r.status, 200);
+    assert.ok(r.text.includes(title), 'the export has the product made just before it');
+    assert.equal((await count(srv, series('products_export'))) + (await count(srv, series('products_export', 'behind'))),
+      reads + behind + 1, 'the replica served it, or it was behind and the primary did');
+    // once the replica has replayed everything (at once, on loopback), it serves the export
+    assert.ok(await within(10_000, async () => {
+      const x = await api(srv, 'GET', '/api/v1/admin/exports/products', { key: true });
+      return x.status === 200 && x.text.includes(title) && (await count(srv, series('products_export'))) > reads;
+    }), 'an export served by the replica');
+  });
+
   it('the replica stopped mid-run: reports answer from the primary (counted), writes go on', async () => {
     script(['halt', path.join(dir, 'pg')]);
     const base = (await kpis(srv)).current.orders;
@@ -156,6 +176,9 @@ describe('a read replica for reports and analytics builds', { skip: SKIP }, () =
     const before1 = await fallbacks(srv, 'search_report');
     must(await admin(srv, 'GET', '/api/v1/admin/search/analytics'), 200);
     assert.ok((await fallbacks(srv, 'search_report')) > before1, 'the search report fell back to the primary');
+    const ex = await fallbacks(srv, 'products_export');
+    assert.equal((await api(srv, 'GET', '/api/v1/admin/exports/products', { key: true })).status, 200);
+    assert.ok((await fallbacks(srv, 'products_export')) > ex, 'the export fell back to the primary');
     // a rebuild asked for now reads the primary
     const fb = await fallbacks(srv, 'analytics_build');
     const r = await runSouk(['analytics', 'rebuild', '--db', srv.dbPath, '--no-predictions'], { env: { SOUK_DB_REPLICA: replicaDsn } });
