@@ -18,6 +18,8 @@
 #define ID_SEQ_BITS 20
 #define EVENT_LAG_MS 2000  /* events younger than this are left for the next poll */
 #define EVENT_BATCH 200000 /* events read per poll */
+#define CATCH_UP_US                                                                                                    \
+    (INT64_C(60) * 1000000) /* a build from a replica re-reads this much (plus its lag) from the primary */
 
 typedef struct order_row {
     int64_t id, user, paid_at;
@@ -290,6 +292,28 @@ int souk_analytics_load_since(souk_store *db, souk_analytics_facts *f, int64_t s
         r = souk_analytics_load_order(db, f, ids[i]);
     free(ids);
     return r < 0 ? r : (int)(n > INT32_MAX ? INT32_MAX : n);
+}
+
+int souk_analytics_load_replica(souk_store *db, souk_store **replica, const char *purpose, souk_analytics_facts *f,
+                                souk_analytics_progress progress, void *ctx, bool *from_replica)
+{
+    int64_t started = souk_time_now_us(), lag = 0;
+    souk_store *src = souk_store_replica_pick(db, replica, purpose, &lag);
+    *from_replica = src != db;
+    int r = souk_analytics_load_behind(src, f, lag, progress, ctx);
+    if (r < 0 && src != db) {
+        /* the replica went away part-way: the primary goes on. What F got is whole orders and
+         * events up to an id (a load adds an order once all its lines are read), and a load
+         * skips what F holds already */
+        souk_store_replica_failed(purpose, souk_store_errmsg(src));
+        *from_replica = false;
+        return souk_analytics_load(db, f, progress, ctx);
+    }
+    if (r < 0 || src == db)
+        return r;
+    /* what the replica had not replayed: orders paid, created or refunded in the lag and a minute before */
+    r = souk_analytics_load_since(db, f, started - lag * 1000 - CATCH_UP_US);
+    return r < 0 ? r : 0;
 }
 
 int souk_analytics_setting_timezone(souk_store *db, char *buf)

@@ -212,12 +212,10 @@ static void discard(souk_analytics_facts *f)
 
 /* Builds new facts in zone TZ and swaps them in; the orders that came
  * meanwhile are added after. The build reads the replica when there is one
- * fit to (souk_store_replica_pick), the primary otherwise or when the
- * replica fails part-way; after a build from the replica, the orders paid
- * or refunded in the last CATCH_UP_US before it (plus its lag) are read
- * again from the primary, so none it had not replayed yet is missing.
- * 0, or -1 (logged; the old facts stay). */
-#define CATCH_UP_US (INT64_C(60) * 1000000)
+ * fit to, the primary otherwise or when the replica fails part-way
+ * (souk_analytics_load_replica: after a build from the replica the last
+ * minute's orders are read again from the primary, so none it had not
+ * replayed yet is missing). 0, or -1 (logged; the old facts stay). */
 static int build(conns *c, const char *tz)
 {
     souk_store *db = c->db;
@@ -228,16 +226,9 @@ static int build(conns *c, const char *tz)
     S.building = true;
     pthread_mutex_unlock(&S.mu);
     double t0 = souk_time_mono_s();
-    int64_t started = souk_time_now_us(), lag = 0;
-    souk_store *src = souk_store_replica_pick(db, &c->replica, "analytics_build", &lag);
-    int r = souk_analytics_load_behind(src, f, lag, NULL, NULL);
-    if (r < 0 && src != db) { /* the replica went away mid-build: the primary builds */
-        souk_store_replica_failed("analytics_build", souk_store_errmsg(src));
-        discard(f);
-        src = db;
-        f = fresh(tz);
-        r = f ? souk_analytics_load(db, f, NULL, NULL) : -1;
-    }
+    bool replica = false;
+    int r = souk_analytics_load_replica(db, &c->replica, "analytics_build", f, NULL, NULL, &replica);
+    souk_store *src = replica ? c->replica : db;
     if (r < 0) {
         souk_log_error("analytics: cannot build the facts: %s", souk_store_errmsg(src));
         discard(f);
@@ -270,9 +261,6 @@ static int build(conns *c, const char *tz)
         if (souk_analytics_load_order(db, f, pending[i]) < 0)
             souk_log_warn("analytics: an order paid during the build could not be added");
     free(pending);
-    if (src != db && souk_analytics_load_since(db, f, started - lag * 1000 - CATCH_UP_US) < 0)
-        souk_log_warn("analytics: the orders of the last minute could not be read again from the primary: %s",
-                      souk_store_errmsg(db));
     souk_analytics_snap s;
     souk__analytics_snap(f, &s);
     souk_log_info("analytics: facts built in %.0f ms from the %s: %zu orders, %zu lines, %zu refunds, %zu events, "

@@ -59,24 +59,14 @@ static int rebuild(souk_store *db, bool signal, bool predict)
         return SOUK_EXIT_FAIL;
     }
     double t0 = souk_time_mono_s();
-    int64_t started = souk_time_now_us();
     souk_store *replica = NULL; /* SOUK_DB_REPLICA: the facts are read there when it is fit to */
-    int64_t lag = 0;
-    souk_store *src = souk_store_replica_pick(db, &replica, "analytics_rebuild", &lag);
-    int r = souk_analytics_load_behind(src, f, lag, progress, NULL);
-    if (r < 0 && src != db) { /* the replica went away: the primary again, from the start */
-        souk_store_replica_failed("analytics_rebuild", souk_store_errmsg(src));
-        souk_analytics_facts_release(f);
-        r = souk_analytics_facts_init(f, tz) < 0 ? -1 : souk_analytics_load(db, f, progress, NULL);
-        src = db;
-    } else if (r == 0 && src != db) /* what the replica had not replayed yet */
-        r = souk_analytics_load_since(db, f, started - lag * 1000 - INT64_C(60) * 1000000);
+    bool from_replica = false;
+    int r = souk_analytics_load_replica(db, &replica, "analytics_rebuild", f, progress, NULL, &from_replica);
     souk_store_close(replica);
-    r = r < 0 ? r : 0;
     double ms = (souk_time_mono_s() - t0) * 1000.0;
     souk_cli_progress(stderr, "analytics", 1, 1, "done", 1);
-    if (src != db)
-        fprintf(stderr, "analytics: read from the replica (%lld ms behind)\n", (long long)lag);
+    if (from_replica)
+        fprintf(stderr, "analytics: read from the replica\n");
     if (r < 0) {
         fprintf(stderr, "souk: cannot read the facts: %s\n", souk_store_errmsg(db));
         souk_analytics_facts_release(f);
