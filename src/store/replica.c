@@ -154,7 +154,7 @@ static souk_store *pick(souk_store *primary, souk_store **slot, const char *purp
                  R.max_lag_ms);
         return fallback(primary, purpose, "lag", lag < 0 ? "it has replayed no transaction yet" : why);
     }
-    souk_metrics_series_set(souk_metrics_series("souk_db_replica_lag_ms", "", SOUK_METRIC_GAUGE,
+    souk_metrics_series_set(souk_metrics_series("souk_db_replica_lag_seconds", "", SOUK_METRIC_GAUGE,
                                                 "How far the read replica was behind the primary at its last use "
                                                 "(0: it had replayed all the primary had written)"),
                             lag);
