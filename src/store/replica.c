@@ -22,6 +22,7 @@
  * a copy of the file would answer from the past without saying how far;
  * souk_store_replica_configure refuses a SQLite primary or replica.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -171,8 +172,35 @@ souk_store *souk_store_replica_pick(souk_store *primary, souk_store **slot, cons
     return pick(primary, slot, purpose, false, lag_ms);
 }
 
+/* Each thread's replica connection, closed when the thread ends. */
+static pthread_key_t here_key;
+static pthread_once_t here_once = PTHREAD_ONCE_INIT;
+static bool here_ok;
+
+static void here_close(void *db)
+{
+    souk_store_close(db);
+}
+
+static void here_init(void)
+{
+    here_ok = pthread_key_create(&here_key, here_close) == 0;
+    if (!here_ok)
+        souk_log_error("db replica: no thread key: reports read the primary");
+}
+
 souk_store *souk_store_replica_here(souk_store *primary, const char *purpose, bool current)
 {
-    static _Thread_local souk_store *mine;
-    return pick(primary, &mine, purpose, current, NULL);
+    if (!R.on)
+        return primary;
+    pthread_once(&here_once, here_init);
+    if (!here_ok)
+        return primary;
+    souk_store *mine = pthread_getspecific(here_key);
+    souk_store *db = pick(primary, &mine, purpose, current, NULL);
+    if (mine != pthread_getspecific(here_key) && pthread_setspecific(here_key, mine) != 0) {
+        souk_store_close(mine); /* cannot keep it: this read goes to the primary */
+        return primary;
+    }
+    return db;
 }
