@@ -241,6 +241,28 @@ typedef void (*souk_analytics_progress)(void *ctx, const char *phase, uint64_t d
  * be NULL. 0, or a negative souk_db_status / -1 out of memory. */
 int souk_analytics_load(souk_store *db, souk_analytics_facts *f, souk_analytics_progress progress, void *ctx);
 
+/* souk_analytics_load from a database BEHIND_MS behind the primary (a read
+ * replica): the events of the last BEHIND_MS + 2 s are left for the next
+ * souk_analytics_load_events (on the primary), so none is skipped. */
+int souk_analytics_load_behind(souk_store *db, souk_analytics_facts *f, int64_t behind_ms,
+                               souk_analytics_progress progress, void *ctx);
+
+/* Adds, from DB, the orders paid, created or refunded since SINCE_US (µs) —
+ * what a build read from a replica may have missed; those F holds already
+ * are skipped. Returns how many orders were looked at, or a negative
+ * souk_db_status. */
+int souk_analytics_load_since(souk_store *db, souk_analytics_facts *f, int64_t since_us);
+
+/* souk_analytics_load for a build that may read a replica (SOUK_DB_REPLICA,
+ * store.h): from the caller's replica connection *REPLICA (kept for its next
+ * build) when souk_store_replica_pick chooses it for PURPOSE, then the
+ * orders of the last minute plus its lag again from DB (the primary);
+ * from DB otherwise, and on from DB when the replica fails part-way
+ * (counted). *FROM_REPLICA tells which. 0, or a negative souk_db_status /
+ * -1 out of memory. */
+int souk_analytics_load_replica(souk_store *db, souk_store **replica, const char *purpose, souk_analytics_facts *f,
+                                souk_analytics_progress progress, void *ctx, bool *from_replica);
+
 /* Adds order ORDER_ID (when paid; with its lines and refunds) from the views;
  * takes write_mu. 0, or a negative souk_db_status. */
 int souk_analytics_load_order(souk_store *db, souk_analytics_facts *f, int64_t order_id);

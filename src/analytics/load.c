@@ -18,6 +18,8 @@
 #define ID_SEQ_BITS 20
 #define EVENT_LAG_MS 2000  /* events younger than this are left for the next poll */
 #define EVENT_BATCH 200000 /* events read per poll */
+#define CATCH_UP_US                                                                                                    \
+    (INT64_C(60) * 1000000) /* a build from a replica re-reads this much (plus its lag) from the primary */
 
 typedef struct order_row {
     int64_t id, user, paid_at;
@@ -144,9 +146,14 @@ static int load_refunds(souk_store *db, souk_analytics_facts *f, const char *sql
     return r < 0 ? r : 0;
 }
 
-int souk_analytics_load_events(souk_store *db, souk_analytics_facts *f)
+/* The highest event id read now when the database is BEHIND_MS behind. */
+static int64_t event_bound(int64_t behind_ms)
 {
-    int64_t bound = ((souk_time_now_us() / 1000 - ID_EPOCH_MS - EVENT_LAG_MS) << ID_SEQ_BITS);
+    return (souk_time_now_us() / 1000 - ID_EPOCH_MS - EVENT_LAG_MS - behind_ms) << ID_SEQ_BITS;
+}
+
+static int load_events_until(souk_store *db, souk_analytics_facts *f, int64_t bound)
+{
     int added = 0, r;
     pthread_mutex_lock(&f->write_mu);
     for (;;) {
@@ -177,8 +184,21 @@ int souk_analytics_load_events(souk_store *db, souk_analytics_facts *f)
     return r < 0 ? r : added;
 }
 
+int souk_analytics_load_events(souk_store *db, souk_analytics_facts *f)
+{
+    return load_events_until(db, f, event_bound(0));
+}
+
 int souk_analytics_load(souk_store *db, souk_analytics_facts *f, souk_analytics_progress progress, void *ctx)
 {
+    return souk_analytics_load_behind(db, f, 0, progress, ctx);
+}
+
+int souk_analytics_load_behind(souk_store *db, souk_analytics_facts *f, int64_t behind_ms,
+                               souk_analytics_progress progress, void *ctx)
+{
+    if (behind_ms < 0)
+        behind_ms = 0;
     int r = load_orders(db, f, progress, ctx);
     if (r == 0)
         r = load_refunds(db, f, "SELECT refund_id, order_id, amount, created_at FROM analytics_refunds", NULL);
@@ -188,7 +208,7 @@ int souk_analytics_load(souk_store *db, souk_analytics_facts *f, souk_analytics_
         uint64_t total = (uint64_t)count_of(db, "SELECT COUNT(*) FROM analytics_events");
         uint64_t done = 0;
         int n;
-        while ((n = souk_analytics_load_events(db, f)) > 0) {
+        while ((n = load_events_until(db, f, event_bound(behind_ms))) > 0) {
             done += (uint64_t)n;
             if (progress)
                 progress(ctx, "events", done, total);
@@ -245,6 +265,55 @@ int souk_analytics_load_order(souk_store *db, souk_analytics_facts *f, int64_t o
     return load_refunds(db, f,
                         "SELECT refund_id, order_id, amount, created_at FROM analytics_refunds WHERE order_id = $1",
                         SOUK_ARGS(SOUK_I64(order_id)));
+}
+
+int souk_analytics_load_since(souk_store *db, souk_analytics_facts *f, int64_t since_us)
+{
+    int64_t id_bound = (since_us / 1000 - ID_EPOCH_MS) << ID_SEQ_BITS;
+    if (id_bound < 0)
+        id_bound = 0;
+    int64_t *ids = NULL, id;
+    size_t n = 0, cap = 0;
+    souk_stmt *st = souk_store_query(db,
+                                     "SELECT order_id FROM analytics_orders WHERE paid_at >= $1 OR order_id >= $2 "
+                                     "UNION SELECT order_id FROM analytics_refunds WHERE created_at >= $1 OR "
+                                     "refund_id >= $2",
+                                     SOUK_ARGS(SOUK_I64(since_us), SOUK_I64(id_bound)));
+    int r;
+    while ((r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&id)))) == SOUK_DB_ROW) {
+        if (souk_grow(&ids, &cap, n + 1, sizeof *ids) < 0) {
+            souk_stmt_done(st);
+            free(ids);
+            return -1;
+        }
+        ids[n++] = id;
+    }
+    for (size_t i = 0; r == 0 && i < n; i++)
+        r = souk_analytics_load_order(db, f, ids[i]);
+    free(ids);
+    return r < 0 ? r : (int)(n > INT32_MAX ? INT32_MAX : n);
+}
+
+int souk_analytics_load_replica(souk_store *db, souk_store **replica, const char *purpose, souk_analytics_facts *f,
+                                souk_analytics_progress progress, void *ctx, bool *from_replica)
+{
+    int64_t started = souk_time_now_us(), lag = 0;
+    souk_store *src = souk_store_replica_pick(db, replica, purpose, &lag);
+    *from_replica = src != db;
+    int r = souk_analytics_load_behind(src, f, lag, progress, ctx);
+    if (r < 0 && src != db) {
+        /* the replica went away part-way: the primary goes on. What F got is whole orders and
+         * events up to an id (a load adds an order once all its lines are read), and a load
+         * skips what F holds already */
+        souk_store_replica_failed(purpose, souk_store_errmsg(src));
+        *from_replica = false;
+        return souk_analytics_load(db, f, progress, ctx);
+    }
+    if (r < 0 || src == db)
+        return r;
+    /* what the replica had not replayed: orders paid, created or refunded in the lag and a minute before */
+    r = souk_analytics_load_since(db, f, started - lag * 1000 - CATCH_UP_US);
+    return r < 0 ? r : 0;
 }
 
 int souk_analytics_setting_timezone(souk_store *db, char *buf)

@@ -41,7 +41,11 @@ static int predict_job(souk_store *db, const json_t *payload, char *err, size_t 
             snprintf(err, errlen, "cannot set up the analytics facts");
             return -1;
         }
-        if (souk_analytics_load(db, own, NULL, NULL) < 0) {
+        souk_store *replica = NULL; /* SOUK_DB_REPLICA: the full read goes there when it is fit to */
+        bool from_replica;
+        int r = souk_analytics_load_replica(db, &replica, "analytics_predict", own, NULL, NULL, &from_replica);
+        souk_store_close(replica);
+        if (r < 0) {
             snprintf(err, errlen, "cannot read the facts: %s", souk_store_errmsg(db));
             souk_analytics_facts_release(own);
             free(own);

@@ -182,28 +182,56 @@ int souk_analytics_request_rebuild(souk_store *db)
 
 /* ---- building ---- */
 
-/* Builds new facts in zone TZ and swaps them in; the orders that came
- * meanwhile are added after. 0, or -1 (logged; the old facts stay). */
-static int build(souk_store *db, const char *tz)
+/* The analytics thread's connections: the primary's, and the replica's
+ * (SOUK_DB_REPLICA; opened at the first build that uses it). */
+typedef struct conns {
+    souk_store *db, *replica;
+} conns;
+
+/* New empty facts in zone TZ (UTC, warned, when TZ is unknown), or NULL. */
+static souk_analytics_facts *fresh(const char *tz)
 {
     souk_analytics_facts *f = malloc(sizeof *f);
-    if (!f || souk_analytics_facts_init(f, tz) < 0) {
-        if (f && souk_analytics_facts_init(f, NULL) == 0)
-            souk_log_warn("analytics: unknown time zone '%s': days are in UTC", tz);
-        else {
-            free(f);
-            return -1;
-        }
+    if (f && souk_analytics_facts_init(f, tz) == 0)
+        return f;
+    if (f && souk_analytics_facts_init(f, NULL) == 0) {
+        souk_log_warn("analytics: unknown time zone '%s': days are in UTC", tz);
+        return f;
     }
+    free(f);
+    return NULL;
+}
+
+static void discard(souk_analytics_facts *f)
+{
+    if (f) {
+        souk_analytics_facts_release(f);
+        free(f);
+    }
+}
+
+/* Builds new facts in zone TZ and swaps them in; the orders that came
+ * meanwhile are added after. The build reads the replica when there is one
+ * fit to, the primary otherwise or when the replica fails part-way
+ * (souk_analytics_load_replica: after a build from the replica the last
+ * minute's orders are read again from the primary, so none it had not
+ * replayed yet is missing). 0, or -1 (logged; the old facts stay). */
+static int build(conns *c, const char *tz)
+{
+    souk_store *db = c->db;
+    souk_analytics_facts *f = fresh(tz);
+    if (!f)
+        return -1;
     pthread_mutex_lock(&S.mu);
     S.building = true;
     pthread_mutex_unlock(&S.mu);
     double t0 = souk_time_mono_s();
-    int r = souk_analytics_load(db, f, NULL, NULL);
+    bool replica = false;
+    int r = souk_analytics_load_replica(db, &c->replica, "analytics_build", f, NULL, NULL, &replica);
+    souk_store *src = replica ? c->replica : db;
     if (r < 0) {
-        souk_log_error("analytics: cannot build the facts: %s", souk_store_errmsg(db));
-        souk_analytics_facts_release(f);
-        free(f);
+        souk_log_error("analytics: cannot build the facts: %s", souk_store_errmsg(src));
+        discard(f);
         pthread_mutex_lock(&S.mu);
         S.building = false;
         pthread_mutex_unlock(&S.mu);
@@ -235,9 +263,10 @@ static int build(souk_store *db, const char *tz)
     free(pending);
     souk_analytics_snap s;
     souk__analytics_snap(f, &s);
-    souk_log_info("analytics: facts built in %.0f ms: %zu orders, %zu lines, %zu refunds, %zu events, %zu bytes "
-                  "(time zone %s)",
-                  ms, s.orders, s.lines, s.refunds, s.events, souk_analytics_facts_bytes(f), f->tz.name);
+    souk_log_info("analytics: facts built in %.0f ms from the %s: %zu orders, %zu lines, %zu refunds, %zu events, "
+                  "%zu bytes (time zone %s)",
+                  ms, src != db ? "replica" : "primary", s.orders, s.lines, s.refunds, s.events,
+                  souk_analytics_facts_bytes(f), f->tz.name);
     souk_analytics_metrics(f, ms);
     return 0;
 }
@@ -246,13 +275,14 @@ static int thread_init(void *ctx, int index, void **state)
 {
     (void)ctx;
     (void)index;
-    souk_store *db = NULL;
+    conns *c = calloc(1, sizeof *c);
     char err[256];
-    if (souk_store_open_existing(&db, S.db_dsn, err, sizeof err) != 0) {
-        souk_log_error("analytics: cannot open the database: %s", err);
+    if (!c || souk_store_open_existing(&c->db, S.db_dsn, err, sizeof err) != 0) {
+        souk_log_error("analytics: cannot open the database: %s", c ? err : "out of memory");
+        free(c);
         return -1;
     }
-    *state = db;
+    *state = c;
     return 0;
 }
 
@@ -260,7 +290,8 @@ static int thread_pass(void *ctx, int index, void *state)
 {
     (void)ctx;
     (void)index;
-    souk_store *db = state;
+    conns *c = state;
+    souk_store *db = c->db;
     char tz[SOUK_ANALYTICS_TZ_NAME_MAX], mark[64];
     if (read_settings(db, tz, mark) < 0)
         return 0;
@@ -271,7 +302,7 @@ static int thread_pass(void *ctx, int index, void *state)
     if (!have || changed) {
         snprintf(S.tz, sizeof S.tz, "%s", tz);
         snprintf(S.rebuild_mark, sizeof S.rebuild_mark, "%s", mark);
-        build(db, tz);
+        build(c, tz);
     } else {
         const souk_analytics_facts *f = souk_analytics_acquire();
         if (f) {
@@ -289,7 +320,10 @@ static void thread_release(void *ctx, int index, void *state)
 {
     (void)ctx;
     (void)index;
-    souk_store_close(state);
+    conns *c = state;
+    souk_store_close(c->replica);
+    souk_store_close(c->db);
+    free(c);
 }
 
 int souk_analytics_start(const char *db_dsn)

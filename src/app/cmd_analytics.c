@@ -12,6 +12,7 @@
 #include "analytics/analytics.h"
 #include "app/cli.h"
 #include "core/time.h"
+#include "store/store.h"
 #include "core/banned.h"
 
 static const char usage[] =
@@ -58,9 +59,14 @@ static int rebuild(souk_store *db, bool signal, bool predict)
         return SOUK_EXIT_FAIL;
     }
     double t0 = souk_time_mono_s();
-    int r = souk_analytics_load(db, f, progress, NULL);
+    souk_store *replica = NULL; /* SOUK_DB_REPLICA: the facts are read there when it is fit to */
+    bool from_replica = false;
+    int r = souk_analytics_load_replica(db, &replica, "analytics_rebuild", f, progress, NULL, &from_replica);
+    souk_store_close(replica);
     double ms = (souk_time_mono_s() - t0) * 1000.0;
     souk_cli_progress(stderr, "analytics", 1, 1, "done", 1);
+    if (from_replica)
+        fprintf(stderr, "analytics: read from the replica\n");
     if (r < 0) {
         fprintf(stderr, "souk: cannot read the facts: %s\n", souk_store_errmsg(db));
         souk_analytics_facts_release(f);
@@ -183,6 +189,12 @@ int souk_cmd_analytics(int argc, char **argv)
     }
     if (optind < argc - (is_tz ? 1 : 0)) {
         fprintf(stderr, "souk: unexpected argument '%s'\n%s", argv[optind], usage);
+        return SOUK_EXIT_USAGE;
+    }
+    char err[512];
+    if (is_rebuild &&
+        souk_store_replica_configure(cfg.db_dsn, cfg.db_replica, cfg.db_replica_max_lag_ms, err, sizeof err) < 0) {
+        fprintf(stderr, "souk: %s\n", err);
         return SOUK_EXIT_USAGE;
     }
     souk_store *db = souk_cli_open_existing_db(cfg.db_dsn);

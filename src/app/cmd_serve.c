@@ -19,6 +19,7 @@
 #include "catalog/catalog.h"
 #include "core/live.h"
 #include "identity/identity.h"
+#include "jobs/jobs.h"
 #include "inventory/inventory.h"
 #include "recommend/service.h"
 #include "behaviour/behaviour.h"
@@ -146,6 +147,14 @@ int souk_cmd_serve(int argc, char **argv)
         return SOUK_EXIT_USAGE;
     if (souk_cli_payments() < 0)
         return SOUK_EXIT_USAGE;
+    char why[512]; /* SOUK_DB_REPLICA: PostgreSQL only, refused at start otherwise */
+    if (souk_store_replica_configure(cfg.db_dsn, cfg.db_replica, cfg.db_replica_max_lag_ms, why, sizeof why) < 0) {
+        fprintf(stderr, "souk: %s\n", why);
+        return SOUK_EXIT_USAGE;
+    }
+    if (souk_store_replica_enabled())
+        souk_log_info("db replica: analytics builds and long reports read SOUK_DB_REPLICA while it lags at most %d ms",
+                      cfg.db_replica_max_lag_ms);
     char held[1200]; /* this process serves the database: 'souk restore' refuses while it runs */
     if (souk_store_hold(cfg.db_dsn, held, sizeof held) < 0) {
         fprintf(stderr, "souk: %s\n", held);
@@ -191,6 +200,7 @@ int souk_cmd_serve(int argc, char **argv)
     }
     if (workers)
         souk_analytics_register(cfg.listen_port); /* the read model's outbox subscriber, before the dispatcher */
+    souk_jobs_set_lease_us((int64_t)cfg.job_lease_s * 1000000); /* SOUK_JOB_LEASE_S */
     if (workers && souk_background_start(cfg.db_dsn, 2) < 0) {
         souk_log_error("cannot start the job workers and the event dispatcher");
         souk_store_group_stop(group);

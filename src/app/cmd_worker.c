@@ -114,6 +114,7 @@ void souk_background_register(void)
     souk_wishlist_register();
     souk_campaigns_register();
     souk_pricing_register_jobs();
+    souk_jobs_register_test_kinds(); /* SOUK_TEST_JOBS=1 only */
 }
 
 int souk_background_mail_config(void)
@@ -230,6 +231,13 @@ int souk_cmd_worker(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, &old);
+    souk_jobs_set_lease_us((int64_t)cfg.job_lease_s * 1000000); /* SOUK_JOB_LEASE_S */
+    char why[512]; /* SOUK_DB_REPLICA: the predictions job reads its facts there */
+    if (souk_store_replica_configure(cfg.db_dsn, cfg.db_replica, cfg.db_replica_max_lag_ms, why, sizeof why) < 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        fprintf(stderr, "souk: %s\n", why);
+        return SOUK_EXIT_USAGE;
+    }
     if (souk_background_start(cfg.db_dsn, (int)threads) < 0) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         fprintf(stderr, "souk: cannot start the workers\n");

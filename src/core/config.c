@@ -141,6 +141,8 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
     c->watch_ms = 500;
     c->write_queue_max = 4096;
     c->write_wait_ms = 5000;
+    c->db_replica_max_lag_ms = 30000;
+    c->job_lease_s = 300;
 
     const char *v;
     long n;
@@ -192,6 +194,13 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
     }
     if ((v = getenv("SOUK_REDIS")) && souk_config_set_redis(c, v, errbuf, errlen) < 0)
         return -1;
+    if ((v = getenv("SOUK_DB_REPLICA"))) {
+        if (strlen(v) >= sizeof c->db_replica) {
+            snprintf(errbuf, errlen, "SOUK_DB_REPLICA must be at most %zu bytes", sizeof c->db_replica - 1);
+            return -1;
+        }
+        snprintf(c->db_replica, sizeof c->db_replica, "%s", v);
+    }
     static const struct {
         const char *name;
         size_t offset;
@@ -208,6 +217,8 @@ int souk_config_load(souk_config *c, char *errbuf, size_t errlen)
         {"SOUK_WATCH_MS", offsetof(souk_config, watch_ms), 100, 10000},
         {"SOUK_WRITE_QUEUE_MAX", offsetof(souk_config, write_queue_max), 1, 100000},
         {"SOUK_WRITE_WAIT_MS", offsetof(souk_config, write_wait_ms), 0, 60000},
+        {"SOUK_DB_REPLICA_MAX_LAG_MS", offsetof(souk_config, db_replica_max_lag_ms), 0, 3600000},
+        {"SOUK_JOB_LEASE_S", offsetof(souk_config, job_lease_s), 1, 86400},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (!(v = getenv(ints[i].name)))

@@ -24,16 +24,22 @@ typedef struct souk_config {
     size_t cache_bytes;                    /* SOUK_CACHE_MB (MiB), response cache size, default 64; 0 disables */
     char cors_origins[SOUK_CORS_MAX][256]; /* SOUK_CORS_ORIGINS, comma separated exact origins */
     size_t cors_count;
-    int rate_user;        /* SOUK_RATE_LIMIT_USER requests/min per user or key, default 100; 0 = off */
-    int rate_ip;          /* SOUK_RATE_LIMIT_IP requests/min per IP for anonymous callers, default 300; 0 = off */
-    int rate_auth;        /* SOUK_RATE_LIMIT_AUTH login/register/reset requests/min per IP, default 10; 0 = off */
-    int blocking_threads; /* SOUK_BLOCKING_THREADS, threads for password hashing etc., default 2 */
-    int network_threads;  /* SOUK_NETWORK_THREADS, threads for handlers that call a payment gateway, default 32 */
-    int group_commit;     /* SOUK_GROUP_COMMIT, 1 (default): writes share commits on one committer thread */
-    char public_url[256]; /* SOUK_PUBLIC_URL, the storefront's origin for canonical links and the sitemap
+    int rate_user;             /* SOUK_RATE_LIMIT_USER requests/min per user or key, default 100; 0 = off */
+    int rate_ip;               /* SOUK_RATE_LIMIT_IP requests/min per IP for anonymous callers, default 300; 0 = off */
+    int rate_auth;             /* SOUK_RATE_LIMIT_AUTH login/register/reset requests/min per IP, default 10; 0 = off */
+    int blocking_threads;      /* SOUK_BLOCKING_THREADS, threads for password hashing etc., default 2 */
+    int network_threads;       /* SOUK_NETWORK_THREADS, threads for handlers that call a payment gateway, default 32 */
+    int group_commit;          /* SOUK_GROUP_COMMIT, 1 (default): writes share commits on one committer thread */
+    char public_url[256];      /* SOUK_PUBLIC_URL, the storefront's origin for canonical links and the sitemap
                              (default: http://LISTEN_HOST:LISTEN_PORT) */
-    int trust_proxy;      /* SOUK_TRUST_PROXY, 0 (default); 1: a TLS proxy in front sets X-Forwarded-Proto, and the
+    int trust_proxy;           /* SOUK_TRUST_PROXY, 0 (default); 1: a TLS proxy in front sets X-Forwarded-Proto, and the
                              storefront's cookies get Secure when it says https */
+    char db_replica[1024];     /* SOUK_DB_REPLICA: a postgresql://… streaming replica of SOUK_DB for reports and
+                                 analytics builds; "" (default): none */
+    int db_replica_max_lag_ms; /* SOUK_DB_REPLICA_MAX_LAG_MS, 0-3600000, default 30000: a replica further behind
+                                  is passed over for the primary */
+    int job_lease_s;           /* SOUK_JOB_LEASE_S, 1-86400, default 300: how long a claimed job is a worker's
+                                  before another may run it again (jobs/jobs.h) */
     char redis[512];      /* SOUK_REDIS (--redis), redis://[[user]:password@]host[:port][/db]; "" (default): none */
     int redis_timeout_ms; /* SOUK_REDIS_TIMEOUT_MS, 1-10000, default 100: the longest one Redis call waits */
     int watch_ms;         /* SOUK_WATCH_MS, 100-10000, default 500: how often a node looks for other processes'

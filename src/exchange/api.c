@@ -176,8 +176,16 @@ static int to_body(void *ctx, const char *data, size_t len)
 int souk_exchange_api_export_products(souk_req *req, souk_res *res)
 {
     char err[300];
-    if (souk_exchange_shopify_export(req->store, req->config->currency, to_body, &res->body, NULL, err, sizeof err) <
-        0) {
+    /* a pure read, but one an operator runs right after an edit: the replica only when it has
+     * replayed everything the primary had written (and so that edit) */
+    souk_store *db = souk_store_replica_here(req->store, "products_export", true);
+    int r = souk_exchange_shopify_export(db, req->config->currency, to_body, &res->body, NULL, err, sizeof err);
+    if (r < 0 && db != req->store && souk_store_lost(db)) { /* the replica went away part-way: the primary, again */
+        souk_store_replica_failed("products_export", err);
+        souk_buf_reset(&res->body);
+        r = souk_exchange_shopify_export(req->store, req->config->currency, to_body, &res->body, NULL, err, sizeof err);
+    }
+    if (r < 0) {
         souk_buf_reset(&res->body);
         return souk_res_error(res, SOUK_E_INTERNAL,
                               souk_arena_printf(req->arena,

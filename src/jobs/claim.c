@@ -6,7 +6,7 @@
  * (locked_until) has passed is taken first — its worker died or hung —
  * then the oldest due queued job. The claim sets state = running,
  * attempts + 1, locked_by = the worker's token and locked_until = now +
- * 5 min. Counting the attempt at claim time means a job that kills its
+ * the lease (souk_job_lease_us: 5 min unless SOUK_JOB_LEASE_S). Counting the attempt at claim time means a job that kills its
  * worker every time still ends up dead instead of being reclaimed forever.
  */
 #include "jobs/internal.h"
@@ -173,7 +173,7 @@ static int claim_fn(souk_store *db, void *vctx)
                             "UPDATE jobs SET state = 'running', attempts = $2, locked_by = $3, locked_until = $4, "
                             "updated_at = $5 WHERE id = $1",
                             SOUK_ARGS(SOUK_I64(j->id), SOUK_I64(j->attempts), SOUK_TEXT(cx->token),
-                                      SOUK_I64(cx->now + SOUK_JOB_LEASE_US), SOUK_I64(cx->now)));
+                                      SOUK_I64(cx->now + souk_job_lease_us()), SOUK_I64(cx->now)));
         if (r < 0)
             return r;
         souk__job_kind k;

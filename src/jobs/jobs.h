@@ -42,12 +42,31 @@ typedef struct souk_res souk_res;
 #define SOUK_JOB_KINDS_MAX 64
 #define SOUK_JOB_THREADS_MAX 64
 #define SOUK_JOB_DEFAULT_MAX_ATTEMPTS 10
-#define SOUK_JOB_LEASE_US (INT64_C(300) * 1000000) /* 5 min: a job must finish within its lease */
+#define SOUK_JOB_LEASE_US (INT64_C(300) * 1000000) /* 5 min, the default lease (SOUK_JOB_LEASE_S) */
 #define SOUK_JOB_BACKOFF_CAP_US (INT64_C(3600) * 1000000)
 #define SOUK_JOB_RETRY_US (INT64_C(2) * 1000000) /* default delay before the second attempt */
 #define SOUK_JOB_POLL_MS 500                     /* idle workers look for due jobs at least this often */
 #define SOUK_JOB_DONE_RETENTION_US (INT64_C(7) * 24 * 3600 * 1000000) /* done jobs are deleted after */
 #define SOUK_JOB_LIST_MAX 200                                         /* largest ?limit= of the admin list */
+
+/* The lease a claim (and each renewal, souk_job_keep_alive) gives a job:
+ * SOUK_JOB_LEASE_US unless souk_jobs_set_lease_us changed it. A job must
+ * finish, or renew, within it, or another worker runs it again. */
+int64_t souk_job_lease_us(void);
+
+/* Sets the lease to US (clamped to 1 s .. 1 day); SOUK_JOB_LEASE_S, for
+ * tests that kill a node and want its jobs back soon. Call before the
+ * workers start. */
+void souk_jobs_set_lease_us(int64_t us);
+
+/* Registers the test-only kind "test.hold" when SOUK_TEST_JOBS=1 (and
+ * warns that it did): payload {"ms": 1..600000, "then_ms": 1..600000}; its
+ * first attempt holds its worker MS long, later ones THEN_MS (default MS),
+ * renewing the lease, then it succeeds. Counted per process in
+ * souk_job_test_holds_total{phase="started"|"completed"}, so tests can see
+ * which node runs it and that it ran to completion once (the cluster
+ * test's SIGKILL case). Call before souk_jobs_start. */
+void souk_jobs_register_test_kinds(void);
 
 /* What a job function returns when it gave up because the workers are
  * stopping (souk_jobs_stopping()): the job goes back to queued, due at once,
@@ -84,6 +103,10 @@ void souk_job_defer(int64_t delay_us);
  * souk_db_status (the renewal could not be written: carry on, it is asked
  * again at the next call). Outside a job function: 0, and nothing is done. */
 int souk_job_keep_alive(souk_store *db);
+
+/* From inside a job function: which attempt this is (1 for the first; a
+ * job reclaimed after its worker died counts on). 0 outside a job. */
+int64_t souk_job_attempt(void);
 
 /* A job function, run on a worker thread with that worker's connection DB,
  * outside any transaction (it may run its own souk_store_tx). PAYLOAD is

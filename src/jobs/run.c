@@ -20,17 +20,22 @@ static _Thread_local struct {
     int64_t leased_at;
 } running;
 
+int64_t souk_job_attempt(void)
+{
+    return running.job ? running.job->attempts : 0;
+}
+
 int souk_job_keep_alive(souk_store *db)
 {
     const souk__job *j = running.job;
     int64_t now = souk_time_now_us();
-    if (!j || now - running.leased_at < SOUK_JOB_LEASE_US / 4)
+    if (!j || now - running.leased_at < souk_job_lease_us() / 4)
         return 0;
     int64_t n = souk_store_update_tx(db,
                                      "UPDATE jobs SET locked_until = $4, updated_at = $5 "
                                      "WHERE id = $1 AND state = 'running' AND locked_by = $2 AND attempts = $3",
                                      SOUK_ARGS(SOUK_I64(j->id), SOUK_TEXT(j->token), SOUK_I64(j->attempts),
-                                               SOUK_I64(now + SOUK_JOB_LEASE_US), SOUK_I64(now)));
+                                               SOUK_I64(now + souk_job_lease_us()), SOUK_I64(now)));
     if (n < 0)
         return (int)n;
     if (n == 0)

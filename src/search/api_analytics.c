@@ -119,10 +119,9 @@ static void put_sums(souk_buf *out, const sums *s)
     "CAST(SUM(clicks) AS BIGINT), CAST(SUM(click_position_sum) AS BIGINT)"
 
 /* Rows of a "query" list: {query, sums…}, for SQL selecting query then SUMS_SQL. */
-static int put_queries(souk_req *req, souk_buf *out, const char *sql, const report_in *in)
+static int put_queries(souk_req *req, souk_store *db, souk_buf *out, const char *sql, const report_in *in)
 {
-    souk_stmt *st =
-        souk_store_query(req->store, sql, SOUK_ARGS(SOUK_TEXT(in->from), SOUK_TEXT(in->to), SOUK_I64(in->limit)));
+    souk_stmt *st = souk_store_query(db, sql, SOUK_ARGS(SOUK_TEXT(in->from), SOUK_TEXT(in->to), SOUK_I64(in->limit)));
     char *q = NULL;
     sums s;
     int r, n = 0;
@@ -139,7 +138,9 @@ static int put_queries(souk_req *req, souk_buf *out, const char *sql, const repo
     return r;
 }
 
-static int report_json(souk_req *req, souk_res *res, const report_in *in)
+/* The reports below write RES's body from DB and answer 0, 1 (out of
+ * memory) or a negative souk_db_status (the body is then partial). */
+static int report_json(souk_req *req, souk_store *db, souk_res *res, const report_in *in)
 {
     souk_buf *out = &res->body;
     SOUK_JW_LIT(out, "{\"from\":");
@@ -147,7 +148,7 @@ static int report_json(souk_req *req, souk_res *res, const report_in *in)
     SOUK_JW_LIT(out, ",\"to\":");
     souk_jw_str(out, in->to, SOUK_JW_HTML_SAFE);
     SOUK_JW_LIT(out, ",\"days\":[");
-    souk_stmt *st = souk_store_query(req->store,
+    souk_stmt *st = souk_store_query(db,
                                      "SELECT day, COUNT(*), " SUMS_SQL " FROM search_query_stats "
                                      "WHERE day >= $1 AND day <= $2 GROUP BY day ORDER BY day",
                                      SOUK_ARGS(SOUK_TEXT(in->from), SOUK_TEXT(in->to)));
@@ -171,26 +172,26 @@ static int report_json(souk_req *req, souk_res *res, const report_in *in)
         total.positions += s.positions;
     }
     if (r < 0)
-        return souk_res_error(res, souk_store_dberr(r), NULL);
+        return r;
     SOUK_JW_LIT(out, "],\"totals\":{\"days\":");
     souk_jw_int(out, n);
     put_sums(out, &total);
     SOUK_JW_LIT(out, "},\"top_queries\":");
-    r = put_queries(req, out,
+    r = put_queries(req, db, out,
                     "SELECT query, " SUMS_SQL " FROM search_query_stats WHERE day >= $1 AND day <= $2 "
                     "GROUP BY query ORDER BY SUM(searches) DESC, query LIMIT $3",
                     in);
     if (r >= 0) {
         SOUK_JW_LIT(out, ",\"zero_result_queries\":");
-        r = put_queries(req, out,
+        r = put_queries(req, db, out,
                         "SELECT query, " SUMS_SQL " FROM search_query_stats WHERE day >= $1 AND day <= $2 "
                         "GROUP BY query HAVING SUM(zero_results) > 0 ORDER BY SUM(zero_results) DESC, query LIMIT $3",
                         in);
     }
     if (r < 0)
-        return souk_res_error(res, souk_store_dberr(r), NULL);
+        return r;
     souk_buf_addc(out, '}');
-    return souk_buf_failed(out) ? souk_res_error(res, SOUK_E_INTERNAL, NULL) : 0;
+    return souk_buf_failed(out) ? 1 : 0;
 }
 
 /* S as one CSV field: quoted, quotes doubled, and a leading = + - @ tab or
@@ -215,12 +216,12 @@ static void csv_ratio(souk_buf *out, int64_t a, int64_t b)
         souk_buf_printf(out, "%.4f", (double)a / (double)b);
 }
 
-static int report_csv(souk_req *req, souk_res *res, const report_in *in)
+static int report_csv(souk_req *req, souk_store *db, souk_res *res, const report_in *in)
 {
     souk_buf *out = &res->body;
     souk_buf_adds(out, "day,query,searches,zero_results,clicks,ctr,mean_click_position,mean_results\r\n");
     souk_stmt *st =
-        souk_store_query(req->store,
+        souk_store_query(db,
                          "SELECT day, query, searches, results_sum, zero_results, clicks, "
                          "click_position_sum FROM search_query_stats WHERE day >= $1 AND day <= $2 "
                          "ORDER BY day, searches DESC, query LIMIT $3",
@@ -241,9 +242,9 @@ static int report_csv(souk_req *req, souk_res *res, const report_in *in)
         souk_buf_adds(out, "\r\n");
     }
     if (r < 0)
-        return souk_res_error(res, souk_store_dberr(r), NULL);
+        return r;
     if (souk_buf_failed(out))
-        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+        return 1;
     res->content_type = "text/csv; charset=utf-8";
     return 0;
 }
@@ -274,8 +275,18 @@ int souk_search_api_analytics(souk_req *req, souk_res *res)
         souk_problems_add(&res->problems, req->arena, "from", "must not be after to");
         return souk_res_invalid(res);
     }
-    int rc = in.format == 1 ? report_csv(req, res, &in) : report_json(req, res, &in);
-    if (!rc)
-        res->status = 200;
-    return rc;
+    /* a pure read of settled counts: the replica serves it when there is one fit to */
+    souk_store *db = souk_store_replica_here(req->store, "search_report", false);
+    int r = in.format == 1 ? report_csv(req, db, res, &in) : report_json(req, db, res, &in);
+    if (r < 0 && db != req->store) { /* the replica went away mid-report: the primary answers */
+        souk_store_replica_failed("search_report", souk_store_errmsg(db));
+        souk_buf_reset(&res->body); /* nothing was written before the report */
+        r = in.format == 1 ? report_csv(req, req->store, res, &in) : report_json(req, req->store, res, &in);
+    }
+    if (r < 0)
+        return souk_res_error(res, souk_store_dberr(r), NULL);
+    if (r > 0)
+        return souk_res_error(res, SOUK_E_INTERNAL, NULL);
+    res->status = 200;
+    return 0;
 }

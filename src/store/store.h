@@ -288,6 +288,44 @@ int souk_store_after_commit(souk_store *db, void (*fn)(void *arg), const void *a
  * write lock. */
 void souk_store_forbid_writes(souk_store *db);
 
+/* ---- the read replica (replica.c) ----
+ * Optional (SOUK_DB_REPLICA): a PostgreSQL streaming replica of the
+ * primary, for long reads that need not see the caller's own writes
+ * (analytics builds, report queries). Never for a write, never for a read
+ * that must see what this request or job just committed. */
+
+/* Names the process's replica: REPLICA_DSN ("" or NULL: none) of the
+ * primary PRIMARY_DSN, used while it lags at most MAX_LAG_MS. Refuses (-1,
+ * a message for the operator in ERR) a SQLite primary or replica, and the
+ * primary itself; 0 otherwise. Call once, before threads pick. */
+int souk_store_replica_configure(const char *primary_dsn, const char *replica_dsn, int max_lag_ms, char *err,
+                                 size_t errlen);
+
+/* True when a replica is configured. */
+bool souk_store_replica_enabled(void);
+
+/* The connection a long read for PURPOSE (a short metric label such as
+ * "analytics_build") should use: the caller's replica connection *SLOT
+ * (opened on first use, kept for the next call, closed by the caller with
+ * souk_store_close; write-forbidden) when the replica answers, is in
+ * recovery and lags at most the bound; PRIMARY otherwise (and always when
+ * none is configured) — the fallback logged and counted in
+ * souk_db_replica_fallbacks_total{purpose,reason}. *LAG_MS (optional) gets
+ * how far the replica was behind (0: it had all the primary had written),
+ * 0 when PRIMARY is answered. Costs one short query on each. */
+souk_store *souk_store_replica_pick(souk_store *primary, souk_store **slot, const char *purpose, int64_t *lag_ms);
+
+/* souk_store_replica_pick with a replica connection kept per thread (the
+ * HTTP handlers'). CURRENT: the replica only when it has replayed all the
+ * primary had written when asked (reason "behind" otherwise) — so a read
+ * there sees every write committed before it, the caller's own included
+ * (an export an operator runs right after an edit). */
+souk_store *souk_store_replica_here(souk_store *primary, const char *purpose, bool current);
+
+/* A read on the replica failed part-way (its server went away): logs and
+ * counts the fallback (reason "failed"); the caller reads the primary. */
+void souk_store_replica_failed(const char *purpose, const char *detail);
+
 /* ---- group commit (group.c) ----
  * A group is a committer thread with its own connection. Every connection
  * joined to it sends its write transactions (souk_store_tx, souk_store_run)

@@ -23,6 +23,8 @@
 //  - a price changed through node A shows in search and product detail on B and C within 1 s;
 //  - SIGKILL of node C under a checkout load through nginx: every acknowledged (201) order exists
 //    exactly once, a checkout re-sent with its key never makes a second order, nothing oversold;
+//    a job C had claimed (the test-only kind test.hold, SOUK_TEST_JOBS=1) is run again by A or B
+//    once its lease (SOUK_JOB_LEASE_S=4 here) ran out, exactly once, to completion;
 //  - Redis stopped: the service goes on through nginx (degraded: souk_redis_up 0, /readyz 200);
 //  - PostgreSQL restarted: meanwhile requests get 503 with the standard error body within a bound
 //    (never a 500, never a hang), and afterwards succeed again without restarting souk.
@@ -62,7 +64,7 @@ if (!SKIP) {
   process.env.SOUK_TEST_HTTP_PG = pgDsn;
 }
 const { startServer } = await import('./lib/server.js');
-const { must, admin, warehouse, stockedProduct, stockOf, allOrders } = await import('./lib/checkout_util.js');
+const { must, admin, warehouse, stockedProduct, stockOf, allOrders, allJobs } = await import('./lib/checkout_util.js');
 
 const countBy = (xs, f) => xs.reduce((m, x) => { const k = f(x); m[k] = (m[k] || 0) + 1; return m; }, {});
 const tally = (rs) => countBy(rs, (r) => (r.status >= 400 ? `${r.status} ${r.body?.error?.code ?? ''}`.trim() : String(r.status)));
@@ -184,6 +186,34 @@ async function rawCart(srv, variant, h) {
 }
 const rawCheckout = (srv, tok, key, email, h) => raw(srv, 'POST', '/api/v1/checkout', { headers: { ...h, 'X-Cart-Token': tok, 'Idempotency-Key': key }, body: checkoutBody(email) });
 
+const LEASE_S = 4; // SOUK_JOB_LEASE_S of the nodes (the default is 5 min)
+const HOLDS = (phase) => `souk_job_test_holds_total{phase="${phase}"}`;
+const holds = async (srv, phase) => (await metric(srv, HOLDS(phase))) ?? 0;
+
+/** Queues a test.hold job (SOUK_TEST_JOBS=1: its first attempt holds its worker HOLD_MS, a later
+ * one AGAIN_MS) so that NODE claims it: the OTHERS are paused (SIGSTOP) until NODE's workers have
+ * started it, then resumed. The job is written into the queue directly, as souk_job_enqueue would. */
+async function holdJobOn(node, others, holdMs, againMs) {
+  const before = await holds(node, 'started');
+  const now = BigInt(Date.now());
+  const id = ((now - 1577836800000n) << 20n) | BigInt(Math.floor(Math.random() * 2 ** 20)); // core/id.h's layout
+  const us = now * 1000n;
+  // due an hour ago: claimed before whatever the earlier cases left queued (claims go by run_at)
+  for (const o of others) o.proc.kill('SIGSTOP');
+  let took;
+  try {
+    const r = spawnSync('psql', [node.dbPath, '-q', '-v', 'ON_ERROR_STOP=1', '-c',
+      `INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, created_at, updated_at) VALUES (${id}, 'test.hold', '{"ms":${holdMs},"then_ms":${againMs}}', 'queued', 0, 3, ${us - 3600n * 1000000n}, ${us}, ${us})`],
+    { encoding: 'utf8' });
+    assert.equal(r.status, 0, `psql: ${r.stderr}`);
+    took = await within(10_000, async () => (await holds(node, 'started')) > before);
+  } finally {
+    for (const o of others) o.proc.kill('SIGCONT');
+  }
+  const state = spawnSync('psql', [node.dbPath, '-Atc', `SELECT state, attempts, locked_by, last_error FROM jobs WHERE id = ${id}`], { encoding: 'utf8' }).stdout;
+  assert.notEqual(took, null, `the node claimed the held job (${state}): ${node.logs.filter((l) => /^jobs/.test(l.message)).slice(-10).map((l) => l.message).join('\n')}`);
+}
+
 describe('three nodes behind nginx on PostgreSQL + Redis', { skip: SKIP }, () => {
   let redisUrl;
   let nodes = [];
@@ -198,6 +228,9 @@ describe('three nodes behind nginx on PostgreSQL + Redis', { skip: SKIP }, () =>
     SOUK_TRUSTED_PROXIES: '127.0.0.1/32',
     SOUK_TRUST_PROXY: '1',
     SOUK_RATE_LIMIT_IP: '20',
+    // the SIGKILL case: a job held by the killed node comes back after a short lease
+    SOUK_TEST_JOBS: '1',
+    SOUK_JOB_LEASE_S: String(LEASE_S),
   });
 
   before(async () => {
@@ -330,7 +363,7 @@ describe('three nodes behind nginx on PostgreSQL + Redis', { skip: SKIP }, () =>
     }
   });
 
-  it('SIGKILL of node C under a checkout load through nginx: every acknowledged order exists once, nothing oversold', async () => {
+  it('SIGKILL of node C under a checkout load through nginx: every acknowledged order exists once, nothing oversold, its claimed job re-run once after the lease', async () => {
     const INITIAL = 2000;
     const wh = await warehouse(a, 'kill3');
     const p = await stockedProduct(a, wh, { stock: INITIAL, price: 500 });
@@ -357,8 +390,11 @@ describe('three nodes behind nginx on PostgreSQL + Redis', { skip: SKIP }, () =>
         else { failures.push(`checkout: ${r.status} ${r.text}`); stop = true; }
       }
     };
+    // a job claimed by C before it dies: held far longer than this case runs, so only C's death ends it
+    await holdJobOn(c, [a, b], 120_000, 500);
     const clients = Array.from({ length: 8 }, client);
     await within(10_000, async () => acked.size >= 40);
+    assert.deepEqual([await holds(a, 'started'), await holds(b, 'started')], [0, 0], 'no other node took the job C holds and renews');
     const killed = await c.kill('SIGKILL');
     assert.equal(killed.signal, 'SIGKILL');
     const at = acked.size;
@@ -384,7 +420,18 @@ describe('three nodes behind nginx on PostgreSQL + Redis', { skip: SKIP }, () =>
     const s = await stockOf(b, v);
     assert.deepEqual([s.on_hand, s.reserved], [INITIAL - paid, held], `stock after ${mine.length} orders (${JSON.stringify(statuses)}): ${JSON.stringify(s)}`);
     nodes = nodes.filter((x) => x !== c);
-    console.log(`SIGKILL under load: ${acked.size} orders acknowledged, ${lost.length} re-sent after no answer; answers ${JSON.stringify(statuses)}`);
+    // C's claimed job: run again by A or B once its lease ran out, exactly once, to completion
+    const done = await within(LEASE_S * 1000 + 15_000, async () => {
+      const jobs = (await allJobs(a, 'test.hold'));
+      return jobs.length === 1 && jobs[0].state === 'done';
+    });
+    const [job] = await allJobs(a, 'test.hold');
+    assert.notEqual(done, null, `the held job after C died: ${JSON.stringify(job)}`);
+    assert.equal(job.attempts, 2, 'C\'s attempt, then one other node\'s');
+    const runs = { started: 0, completed: 0 };
+    for (const n of [a, b]) for (const phase of ['started', 'completed']) runs[phase] += await holds(n, phase);
+    assert.deepEqual(runs, { started: 1, completed: 1 }, 'one node ran it again, to completion, once');
+    console.log(`SIGKILL under load: ${acked.size} orders acknowledged, ${lost.length} re-sent after no answer; answers ${JSON.stringify(statuses)}; C's job re-run after its lease`);
   });
 
   it('Redis stopped mid-run: the service goes on through nginx, degraded', async () => {

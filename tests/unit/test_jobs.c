@@ -336,6 +336,39 @@ static void test_kind_options(void **state)
     assert_non_null(strstr(seen.error[3], "lease expired"));
 }
 
+/* SOUK_JOB_LEASE_S: a claim holds the job for the lease set, and a job
+ * reclaimed after it ran out is told it is in its second attempt */
+static int64_t attempt_seen[2];
+
+static int job_attempt(souk_store *db, const json_t *payload, char *err, size_t errlen)
+{
+    (void)db, (void)payload, (void)err, (void)errlen;
+    attempt_seen[attempt_seen[0] ? 1 : 0] = souk_job_attempt();
+    return 0;
+}
+
+static void test_lease_setting(void **state)
+{
+    souk_test_db *f = *state;
+    assert_int_equal(souk_job_lease_us(), SOUK_JOB_LEASE_US);
+    souk_jobs_set_lease_us(INT64_C(4) * 1000000);
+    assert_int_equal(souk_job_register("t.lease", job_attempt, 3), 0);
+    assert_int_equal(enqueue(f->db, "t.lease", json_object(), 0, NULL), 0);
+    int64_t now = souk_time_now_us();
+    souk__job j;
+    assert_int_equal(souk__job_claim(f->db, now, "host:1:w0", &j), 1); /* that worker dies */
+    souk__job_release(&j);
+    assert_int_equal(q64(f->db, "SELECT locked_until FROM jobs WHERE kind = 't.lease'"), now + INT64_C(4) * 1000000);
+    assert_int_equal(souk__jobs_run_one(f->db, now + INT64_C(3) * 1000000, "host:2:w0"), 0); /* still leased */
+    assert_int_equal(souk__jobs_run_one(f->db, now + INT64_C(4) * 1000000 + 1, "host:2:w0"), 1);
+    assert_int_equal(attempt_seen[0], 2);
+    assert_int_equal(q64(f->db, "SELECT attempts FROM jobs WHERE kind = 't.lease' AND state = 'done'"), 2);
+    assert_int_equal(souk_job_attempt(), 0); /* outside a job */
+    souk_jobs_set_lease_us(1);               /* clamped to a second */
+    assert_int_equal(souk_job_lease_us(), 1000000);
+    souk_jobs_set_lease_us(SOUK_JOB_LEASE_US);
+}
+
 /* a long job keeps its lease; once another worker has it, it is told so */
 static int keep_alive_seen[3];
 
@@ -932,6 +965,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_alive_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_setting, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

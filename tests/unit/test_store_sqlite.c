@@ -1,7 +1,7 @@
 /*
  * What only the SQLite adapter does (src/store/sqlite/sqlite.c): the forms
  * of its DSN, the parameter syntaxes it refuses, its connection settings and
- * scrubbing the write-ahead log. The port's contract, which every adapter
+ * scrubbing the write-ahead log; a read replica refused. The port's contract, which every adapter
  * meets, is tested in test_store_contract.c.
  */
 #include <stdarg.h>
@@ -133,6 +133,32 @@ static void test_scrub_truncates_the_log(void **state)
     assert_int_equal(sb.st_size, 0);
 }
 
+/* SOUK_DB_REPLICA is PostgreSQL's: refused with a SQLite primary or replica (and the primary
+ * itself); none configured, every pick answers the primary. */
+static void test_replica_refused(void **state)
+{
+    fixture *f = *state;
+    char err[512];
+    assert_int_equal(souk_store_replica_configure(f->path, "postgresql://souk@127.0.0.1:1/shop", 1000, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "needs a PostgreSQL primary"));
+    assert_non_null(strstr(err, "SQLite database has no streaming replica"));
+    assert_int_equal(souk_store_replica_configure("postgresql://a@h/shop", f->path, 1000, err, sizeof err), -1);
+    assert_non_null(strstr(err, "postgresql://"));
+    assert_int_equal(
+        souk_store_replica_configure("postgresql://a@h/shop", "postgresql://a@h/shop", 1000, err, sizeof err), -1);
+    assert_non_null(strstr(err, "the primary itself"));
+    assert_false(souk_store_replica_enabled());
+    assert_int_equal(souk_store_replica_configure(f->path, "", 1000, err, sizeof err), 0);
+    assert_false(souk_store_replica_enabled());
+    souk_store *slot = NULL;
+    int64_t lag = -1;
+    assert_ptr_equal(souk_store_replica_pick(f->db, &slot, "test", &lag), f->db);
+    assert_null(slot);
+    assert_int_equal(lag, 0);
+    assert_ptr_equal(souk_store_replica_here(f->db, "test", true), f->db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,6 +166,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parameter_syntax, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scrub_truncates_the_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replica_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
