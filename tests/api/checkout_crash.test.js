@@ -110,11 +110,13 @@ describe('checkout: SIGKILL under load, restart on the same database', () => {
     }
   }
 
-  it('load, SIGKILL after ~1.5 s, restart', async () => {
+  it('load, SIGKILL after ~1.5 s and 20 checkouts, restart', async () => {
     fx.cartWriters = [];
     const clients = [...Array.from({ length: CLIENTS }, (_, c) => client(c)),
       ...Array.from({ length: CART_WRITERS }, (_, c) => cartWriter(c))];
+    // at least ~1.5 s of load and 20 checkouts answered (a loaded machine answers fewer per second)
     await sleep(KILL_AFTER_MS);
+    for (const until = Date.now() + 60_000; Date.now() < until && fx.requests.filter((r) => r.status !== null).length < 20;) await sleep(100);
     const killed = await first.kill('SIGKILL');
     assert.equal(killed.signal, 'SIGKILL');
     fx.oldPid = first.proc.pid;
