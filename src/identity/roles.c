@@ -29,6 +29,7 @@ const char *const souk_permissions[] = {
     "dynamic_pricing:read",    /* price suggestions, their reasons and the bounds */
     "dynamic_pricing:approve", /* recompute, set bounds, approve, reject, roll back price suggestions */
     "loyalty:manage",          /* loyalty settings, customers' points and adjustments */
+    "translations:manage",     /* the store's locales and translations of catalog texts */
     NULL,
 };
 
