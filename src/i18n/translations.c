@@ -131,7 +131,7 @@ souk_err souk_i18n_set_tx(souk_store *db, souk_i18n_kind kind, int64_t id, const
         else
             r = souk_store_exec(db,
                                 "INSERT INTO i18n_translations (kind, object_id, field, locale, value, updated_at) "
-                                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, object_id, field, locale) "
+                                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, object_id, locale, field) "
                                 "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                                 SOUK_ARGS(SOUK_TEXT(kn), SOUK_I64(id), SOUK_TEXT(fields[i].field), SOUK_TEXT(locale),
                                           SOUK_TEXT(fields[i].value), SOUK_I64(now)));

@@ -17,7 +17,9 @@ INSERT INTO i18n_settings (id, locales, updated_at) VALUES (1, 'en', 0);
 -- name, or "attr:" followed by a product attribute's name (its value). A
 -- missing row falls back to the object's own field: field by field.
 -- Published read-only to the catalog and the cart, which join it into their
--- reads (docs/internals/ownership.md).
+-- reads (docs/internals/ownership.md). WITHOUT ROWID: a read's join is one
+-- search of the key's b-tree, which holds the value (with a rowid table it
+-- was two: the key's index, then the row; bench/i18n.sh).
 CREATE TABLE i18n_translations (
     kind       TEXT NOT NULL,
     object_id  INTEGER NOT NULL,
@@ -25,5 +27,5 @@ CREATE TABLE i18n_translations (
     locale     TEXT NOT NULL,
     value      TEXT NOT NULL,
     updated_at INTEGER NOT NULL,
-    PRIMARY KEY (kind, object_id, field, locale)
-);
+    PRIMARY KEY (kind, object_id, locale, field)
+) WITHOUT ROWID;

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# bench/i18n.sh — what a non-default locale costs on catalog reads (docs/languages.md; goal:
+# within 10 % of the default locale). A demo store of BENCH_I18N_PRODUCTS products (default
+# 10,000) with locales en,fr and a French title, description, every attribute value and every
+# category and brand name; each read is measured in the same run in English (no header) and in
+# French (Accept-Language: fr), with the response cache off (SOUK_CACHE_MB=0: every request
+# renders, the case where the translation joins cost) and on (the cached case, where the locale
+# is only part of the key). Reads: product detail, the first page of the product list (24 rows),
+# the category tree. wrk at BENCH_CONNECTIONS (64) for BENCH_DURATION (10s) per arm.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SOUK_BIN="$(realpath "${SOUK_BIN:-build/souk}")"
+TMP_NAME=i18n
+source bench/lib/souk.sh
+PRODUCTS="${BENCH_I18N_PRODUCTS:-10000}"
+bench_tools curl sqlite3 wrk python3
+bench_setup
+
+DB="$TMP/i18n.db"
+env "${BENCH_ENVS[@]}" "$SOUK_BIN" demo --db "$DB" --products "$PRODUCTS" >/dev/null 2>&1
+sqlite3 "$DB" <<'SQL'
+UPDATE i18n_settings SET locales = 'en,fr';
+INSERT INTO i18n_translations (kind, object_id, field, locale, value, updated_at)
+  SELECT 'product', id, 'title', 'fr', title || ' (fr)', 0 FROM products;
+INSERT INTO i18n_translations (kind, object_id, field, locale, value, updated_at)
+  SELECT 'product', id, 'description', 'fr', 'Description : ' || coalesce(description, ''), 0 FROM products;
+INSERT INTO i18n_translations (kind, object_id, field, locale, value, updated_at)
+  SELECT 'product', product_id, 'attr:' || name, 'fr', value || ' (fr)', 0 FROM product_attributes;
+INSERT INTO i18n_translations (kind, object_id, field, locale, value, updated_at)
+  SELECT 'category', id, 'name', 'fr', name || ' (fr)', 0 FROM categories;
+INSERT INTO i18n_translations (kind, object_id, field, locale, value, updated_at)
+  SELECT 'brand', id, 'name', 'fr', name || ' (fr)', 0 FROM brands;
+SQL
+SLUG=$(sqlite3 "$DB" "SELECT slug FROM products WHERE status = 'active' ORDER BY id LIMIT 1 OFFSET $((PRODUCTS / 2))")
+ROWS=$(sqlite3 "$DB" "SELECT count(*) FROM i18n_translations")
+
+echo "i18n benchmark: $PRODUCTS products, $ROWS translations, $(nproc) cores, $BENCH_WRK_DESC, load average $(cut -d' ' -f1 /proc/loadavg)"
+printf '%-8s %-22s %12s %12s %8s %10s %10s\n' cache read "en req/s" "fr req/s" "fr/en" "en p99 ms" "fr p99 ms"
+for cache in 0 64; do
+  BENCH_ENVS+=("SOUK_CACHE_MB=$cache")
+  bench_serve "$DB"
+  for read in "/api/v1/products/$SLUG" "/api/v1/products?limit=24" "/api/v1/categories"; do
+    en=$(bench_wrk "$BASE$read")
+    fr=$(bench_wrk "$BASE$read" -H 'Accept-Language: fr')
+    curl -fs -H 'Accept-Language: fr' -D - -o /dev/null "$BASE$read" | grep -qi '^content-language: fr' \
+      || { log "no French answer for $read"; exit 2; }
+    python3 - "$cache" "$read" "$en" "$fr" <<'PY'
+import sys
+cache, read, en, fr = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split()
+if en[3] != '0' or fr[3] != '0':
+    sys.exit(f"non-2xx answers: en {en[3]}, fr {fr[3]}")
+name = read.split('?')[0].replace('/api/v1', '')
+name = '/products/{slug}' if name.count('/') == 2 else name + ('?limit=24' if '?' in read else '')
+print(f"{'off' if cache == '0' else 'on':<8} {name:<22} {float(en[0]):12.0f} {float(fr[0]):12.0f} {float(fr[0]) / float(en[0]):8.2f} {float(en[2]):10.2f} {float(fr[2]):10.2f}")
+PY
+  done
+  kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+  unset 'BENCH_ENVS[${#BENCH_ENVS[@]}-1]'
+done
