@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { api } from './lib/client.js';
 import { must } from './lib/orders_util.js';
+import { sleep } from './lib/util.js';
 
 describe('languages', () => {
   let srv;
@@ -176,5 +177,59 @@ describe('languages', () => {
     must(await admin('PUT', '/api/v1/admin/locales', { locales: ['en', 'fr'] }), 200);
     r = await anon(`/api/v1/products/${prod.id}`, { 'Accept-Language': 'fr' });
     assert.equal(r.body.title, 'Chemise');
+  });
+
+  /** Posts CSV to the import and waits for its run; returns the finished run. */
+  async function importCsv(csv) {
+    const r = await api(srv, 'POST', '/api/v1/admin/imports', { key: true, rawBody: csv, headers: { 'Content-Type': 'text/csv' } });
+    assert.equal(r.status, 202, r.text);
+    for (let i = 0; i < 300; i++) {
+      const g = must(await admin('GET', `/api/v1/admin/imports/${r.body.id}`), 200);
+      if (g.state === 'done' || g.state === 'failed') return g;
+      await sleep(100);
+    }
+    assert.fail('the import job did not finish in 30 s');
+  }
+
+  it('imports and exports translations as one CSV column per locale, and round-trips', async () => {
+    must(await admin('PUT', '/api/v1/admin/locales', { locales: ['en', 'fr', 'de'] }), 200);
+    const csv = 'Handle,Title,Body (HTML),Status,Variant SKU,Variant Price,Title (fr),Body (HTML) (FR),Title (de)\r\n' +
+      'lin-tee,Linen tee,<p>A tee.</p>,active,LT-1,10.00,T-shirt en lin,<p>Un t-shirt.</p>,\r\n';
+    const run = await importCsv(csv);
+    assert.equal(run.state, 'done', JSON.stringify(run));
+    let fr = must(await anon('/api/v1/products/lin-tee?locale=fr'), 200);
+    assert.equal(fr.title, 'T-shirt en lin');
+    assert.equal(fr.description, 'Un t-shirt.');
+    const de = must(await anon('/api/v1/products/lin-tee?locale=de'), 200);
+    assert.equal(de.title, 'Linen tee', 'an empty cell is no translation');
+
+    const out = await admin('GET', '/api/v1/admin/exports/products');
+    assert.equal(out.status, 200);
+    const lines = out.text.split('\r\n');
+    assert.ok(lines[0].endsWith(',Title (fr),Body (HTML) (fr),Title (de),Body (HTML) (de)'), lines[0]);
+    const row = lines.find((l) => l.startsWith('lin-tee,'));
+    assert.ok(row.endsWith(',T-shirt en lin,<p>Un t-shirt.</p>,,'), row);
+    assert.ok(lines.find((l) => l.includes(',Chemise,')), 'the earlier product\'s French title');
+    const back = await importCsv(out.text);
+    assert.equal(back.state, 'done');
+    assert.equal(back.stats.error_rows, 0);
+    const again = await admin('GET', '/api/v1/admin/exports/products');
+    assert.equal(again.text, out.text, 'export → import → export is stable');
+
+    // a cell emptied removes that translation
+    const cleared = await importCsv(csv.replace(',T-shirt en lin,', ',,'));
+    assert.equal(cleared.state, 'done');
+    fr = must(await anon('/api/v1/products/lin-tee?locale=fr'), 200);
+    assert.equal(fr.title, 'Linen tee');
+    assert.equal(fr.description, 'Un t-shirt.');
+  });
+
+  it('refuses translation columns of a locale the store does not have, or that is no tag', async () => {
+    const run = await importCsv('Handle,Title,Title (es)\r\nx-tee,X tee,Camiseta\r\n');
+    assert.equal(run.state, 'failed');
+    assert.match(JSON.stringify(run), /es, which is not one of the store's locales/);
+    const r = await api(srv, 'POST', '/api/v1/admin/imports', { key: true, rawBody: 'Handle,Title,Title (not a tag)\r\nx,X\r\n', headers: { 'Content-Type': 'text/csv' } });
+    assert.equal(r.status, 422, r.text);
+    assert.equal(r.body.error.code, 'VALIDATION_ERROR');
   });
 });

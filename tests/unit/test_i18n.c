@@ -29,16 +29,16 @@ static void test_tags(void **state)
 {
     (void)state;
     char out[SOUK_I18N_TAG_MAX];
-    static const char *const good[][2] = {{"en", "en"},           {"FR", "fr"},         {"pt-br", "pt-BR"},
-                                          {"zh-hant-tw", "zh-Hant-TW"}, {"es-419", "es-419"}, {"gsw", "gsw"},
-                                          {"sr-LATN", "sr-Latn"}};
+    static const char *const good[][2] = {
+        {"en", "en"},         {"FR", "fr"},   {"pt-br", "pt-BR"},    {"zh-hant-tw", "zh-Hant-TW"},
+        {"es-419", "es-419"}, {"gsw", "gsw"}, {"sr-LATN", "sr-Latn"}};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         assert_int_equal(souk_i18n_tag_canon(good[i][0], strlen(good[i][0]), out), 0);
         assert_string_equal(out, good[i][1]);
     }
-    static const char *const bad[] = {"",      "e",     "english", "en-",   "-en",      "en--US", "en-US-CA",
-                                      "en_US", "x-abc", "en-1",    "en-Latn-Latn", "12",   "en-US-Latn", "de-CH-1996",
-                                      "zh-Hant-TW-x"};
+    static const char *const bad[] = {"",           "e",          "english",     "en-",  "-en",          "en--US",
+                                      "en-US-CA",   "en_US",      "x-abc",       "en-1", "en-Latn-Latn", "12",
+                                      "en-US-Latn", "de-CH-1996", "zh-Hant-TW-x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(souk_i18n_tag_canon(bad[i], strlen(bad[i]), out), -1);
     assert_int_equal(souk_i18n_tag_canon("en\0US", 5, out), -1); /* a NUL inside */
@@ -68,9 +68,9 @@ static void test_accept_parse(void **state)
     assert_string_equal(r[3].tag, "en");
 
     /* malformed elements are skipped, the rest kept */
-    static const char *const skipped[] = {"fr;q=1.5", "fr;q=0.1234", "fr;q=", "fr;q", "fr;level=1", "fr;q=0.5;q=0.4",
-                                          "f1",       "-fr",         "fr-",   "toolongtag", "fr--ch",    "1fr",
-                                          ";q=1",     "fr;q=.5",     "fr;q=1.001"};
+    static const char *const skipped[] = {"fr;q=1.5",       "fr;q=0.1234", "fr;q=", "fr;q",    "fr;level=1",
+                                          "fr;q=0.5;q=0.4", "f1",          "-fr",   "fr-",     "toolongtag",
+                                          "fr--ch",         "1fr",         ";q=1",  "fr;q=.5", "fr;q=1.001"};
     for (size_t i = 0; i < sizeof skipped / sizeof skipped[0]; i++) {
         char buf[64];
         snprintf(buf, sizeof buf, "%s, en;q=0.1", skipped[i]);
@@ -119,14 +119,14 @@ static void test_lookup(void **state)
 #define NEG(h) souk_i18n_negotiate(&l, (h), strlen(h))
     assert_int_equal(NEG(""), 0);
     assert_int_equal(NEG("fr"), 1);
-    assert_int_equal(NEG("FR-ca"), 1);          /* truncated to fr */
-    assert_int_equal(NEG("de-CH-1996"), 2);     /* truncated to de-CH */
-    assert_int_equal(NEG("de"), 0);             /* lookup never widens: de finds no de-CH */
+    assert_int_equal(NEG("FR-ca"), 1);      /* truncated to fr */
+    assert_int_equal(NEG("de-CH-1996"), 2); /* truncated to de-CH */
+    assert_int_equal(NEG("de"), 0);         /* lookup never widens: de finds no de-CH */
     assert_int_equal(NEG("zh-Hant-TW"), 3);
     assert_int_equal(NEG("zh-Hant-x-private"), 3); /* the singleton goes with its subtag */
     assert_int_equal(NEG("es, fr;q=0.1"), 1);
     assert_int_equal(NEG("fr;q=0.1, de-ch;q=0.2"), 2);
-    assert_int_equal(NEG("*, fr;q=0.5"), 0);    /* the wildcard first: the default */
+    assert_int_equal(NEG("*, fr;q=0.5"), 0); /* the wildcard first: the default */
     assert_int_equal(NEG("es, *;q=0.5, fr;q=0.1"), 0);
     assert_int_equal(NEG("fr;q=0"), 0);
     assert_int_equal(NEG("it, es"), 0);
@@ -180,10 +180,9 @@ static void test_fallback_field_by_field(void **state)
     assert_int_equal(back.n, 2);
     assert_string_equal(back.tags[1], "fr");
 
-    json_t *body = json_pack("{s:s,s:s,s:s,s:{s:s,s:s},s:[{s:s,s:[{s:I,s:s}]}]}", "title", "Linen shirt",
-                             "description", "A shirt.", "status", "active", "attributes", "color", "Red",
-                             "material", "Linen", "variants", "sku", "I18N-1", "prices", "amount", (json_int_t)100,
-                             "currency", "USD");
+    json_t *body = json_pack("{s:s,s:s,s:s,s:{s:s,s:s},s:[{s:s,s:[{s:I,s:s}]}]}", "title", "Linen shirt", "description",
+                             "A shirt.", "status", "active", "attributes", "color", "Red", "material", "Linen",
+                             "variants", "sku", "I18N-1", "prices", "amount", (json_int_t)100, "currency", "USD");
     souk_arena a;
     souk_arena_init(&a, 4096, 0);
     souk_problems pr;
@@ -249,9 +248,14 @@ static void test_fields_decode_refusals(void **state)
     (void)state;
     souk_arena a;
     souk_arena_init(&a, 4096, 0);
-    static const char *const bad_product[] = {
-        "[]", "{\"name\":\"x\"}", "{\"title\":\"\"}", "{\"title\":5}", "{\"attributes\":[]}",
-        "{\"attributes\":{\"Bad Name\":\"x\"}}", "{\"attributes\":{\"color\":5}}", "{\"description\":true}"};
+    static const char *const bad_product[] = {"[]",
+                                              "{\"name\":\"x\"}",
+                                              "{\"title\":\"\"}",
+                                              "{\"title\":5}",
+                                              "{\"attributes\":[]}",
+                                              "{\"attributes\":{\"Bad Name\":\"x\"}}",
+                                              "{\"attributes\":{\"color\":5}}",
+                                              "{\"description\":true}"};
     for (size_t i = 0; i < sizeof bad_product / sizeof bad_product[0]; i++) {
         json_t *j = json_loads(bad_product[i], JSON_DECODE_ANY, NULL);
         souk_problems pr;
