@@ -304,7 +304,7 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_PUT, "/api/v1/carts/current/coupon", PUBLIC, souk_cart_api_coupon_set),
     ROUTE(SOUK_DELETE, "/api/v1/carts/current/coupon", PUBLIC, souk_cart_api_coupon_remove),
     ROUTE(SOUK_POST, "/api/v1/carts/merge", SESSION, souk_cart_api_merge),
-    READ("/api/v1/shipping-methods", souk_cart_api_admin_shipping_public, LIST_CACHE),
+    READ_L("/api/v1/shipping-methods", souk_cart_api_admin_shipping_public, LIST_CACHE),
 
     /* checkout and orders (the gateway may be called: network) */
     ROUTE(SOUK_POST, "/api/v1/checkout", PUBLIC, souk_orders_api_checkout, .network = true),

@@ -51,7 +51,8 @@ static int object_of(souk_req *req, souk_res *res, souk_i18n_kind *kind, int64_t
 {
     int k = souk_i18n_kind_parse(req->params[0]);
     if (k < 0)
-        return souk_res_error(res, SOUK_E_NOT_FOUND, "Translations are kept for products, categories and brands.");
+        return souk_res_error(res, SOUK_E_NOT_FOUND,
+                              "Translations are kept for products, categories, brands and shipping methods.");
     *kind = (souk_i18n_kind)k;
     if (souk_req_path_id(req, res, 1, souk_i18n_kind_prefix(*kind), id))
         return res->err;

@@ -112,13 +112,20 @@ int souk_i18n_http_locale(souk_store *db, uint64_t generation, const char *query
 
 /* ---- translations ----------------------------------------------------- */
 
-typedef enum { SOUK_I18N_PRODUCT, SOUK_I18N_CATEGORY, SOUK_I18N_BRAND, SOUK_I18N_KIND_COUNT } souk_i18n_kind;
+typedef enum {
+    SOUK_I18N_PRODUCT,
+    SOUK_I18N_CATEGORY,
+    SOUK_I18N_BRAND,
+    SOUK_I18N_SHIPPING_METHOD,
+    SOUK_I18N_KIND_COUNT
+} souk_i18n_kind;
 
-/* "product", "category", "brand" (the value of i18n_translations.kind). */
+/* "product", "category", "brand", "shipping_method" (the value of
+ * i18n_translations.kind). */
 const char *souk_i18n_kind_name(souk_i18n_kind kind);
 
 /* The kind named by the route segment NAME ("products", "categories",
- * "brands"), or -1. */
+ * "brands", "shipping-methods"), or -1. */
 int souk_i18n_kind_parse(const char *name);
 
 /* The prefix of the object ids of KIND (core/id.h). */
@@ -136,7 +143,8 @@ typedef struct souk_i18n_field {
 #define SOUK_I18N_FIELDS_MAX 64
 
 /* Decodes a translation body for KIND — product: {"title","description",
- * "attributes":{name:value|null}}, category and brand: {"name"}; a member
+ * "attributes":{name:value|null}}, category, brand and shipping method:
+ * {"name"}; a member
  * null removes that translation, an absent one is kept — into OUT (at most
  * SOUK_I18N_FIELDS_MAX), strings in A. 0, or -1 with problems in PR. */
 int souk_i18n_fields_decode(souk_i18n_kind kind, const json_t *body, souk_i18n_field *out, size_t *n, souk_arena *a,

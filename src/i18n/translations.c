@@ -9,14 +9,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cart/cart.h"
 #include "catalog/catalog.h"
 #include "core/banned.h"
 
 #define CONTENT_VERSION SOUK_CONTENT
 #define ATTR "attr:"
 
-static const char *const kind_names[SOUK_I18N_KIND_COUNT] = {"product", "category", "brand"};
-static const char *const kind_routes[SOUK_I18N_KIND_COUNT] = {"products", "categories", "brands"};
+static const char *const kind_names[SOUK_I18N_KIND_COUNT] = {"product", "category", "brand", "shipping_method"};
+static const char *const kind_routes[SOUK_I18N_KIND_COUNT] = {"products", "categories", "brands", "shipping-methods"};
 
 const char *souk_i18n_kind_name(souk_i18n_kind kind)
 {
@@ -33,9 +34,9 @@ int souk_i18n_kind_parse(const char *name)
 
 const char *souk_i18n_kind_prefix(souk_i18n_kind kind)
 {
-    return kind == SOUK_I18N_PRODUCT    ? SOUK_PREFIX_PRODUCT
-           : kind == SOUK_I18N_CATEGORY ? SOUK_PREFIX_CATEGORY
-                                        : SOUK_PREFIX_BRAND;
+    static const char *const prefixes[SOUK_I18N_KIND_COUNT] = {SOUK_PREFIX_PRODUCT, SOUK_PREFIX_CATEGORY,
+                                                               SOUK_PREFIX_BRAND, "ship"};
+    return kind >= 0 && kind < SOUK_I18N_KIND_COUNT ? prefixes[kind] : SOUK_PREFIX_PRODUCT;
 }
 
 souk_err souk_i18n_object_exists(souk_store *db, souk_i18n_kind kind, int64_t id)
@@ -44,6 +45,8 @@ souk_err souk_i18n_object_exists(souk_store *db, souk_i18n_kind kind, int64_t id
         int64_t vendor;
         return souk_catalog_product_vendor(db, id, &vendor);
     }
+    if (kind == SOUK_I18N_SHIPPING_METHOD)
+        return souk_cart_shipping_method_exists(db, id);
     json_t *o = NULL;
     souk_err e = kind == SOUK_I18N_CATEGORY ? souk_catalog_category_get(db, id, &o)
                                             : souk_catalog_taxon_get(db, SOUK_TAXON_BRAND, id, &o);

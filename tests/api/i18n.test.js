@@ -128,6 +128,18 @@ describe('languages', () => {
     assert.equal(brands.headers.get('content-language'), 'fr');
   });
 
+  it('translates shipping method names in the public list', async () => {
+    const code = `i18n-${Math.random().toString(36).slice(2, 8)}`;
+    const m = must(await admin('POST', '/api/v1/admin/shipping-methods', { code, name: 'Express delivery', currency: 'USD', amount: 900 }), 201);
+    must(await tr('shipping-methods', m.id, 'fr', { name: 'Livraison express' }), 200);
+    const fr = await anon('/api/v1/shipping-methods', { 'Accept-Language': 'fr' });
+    assert.equal(must(fr, 200).data.find((x) => x.id === m.id).name, 'Livraison express');
+    assert.equal(fr.headers.get('content-language'), 'fr');
+    const en = must(await anon('/api/v1/shipping-methods'), 200);
+    assert.equal(en.data.find((x) => x.id === m.id).name, 'Express delivery');
+    assert.equal((await tr('shipping-methods', 'ship_0000000000000', 'fr', { name: 'x' })).status, 404);
+  });
+
   it('removes one field with null, and every field with DELETE', async () => {
     let t = must(await tr('products', prod.id, 'fr', { attributes: { color: null }, description: 'Une chemise.' }), 200);
     assert.deepEqual(t.translations.fr, { title: 'Chemise de lin', description: 'Une chemise.' });
