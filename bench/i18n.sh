@@ -6,7 +6,8 @@
 # French (Accept-Language: fr), with the response cache off (SOUK_CACHE_MB=0: every request
 # renders, the case where the translation joins cost) and on (the cached case, where the locale
 # is only part of the key). Reads: product detail, the first page of the product list (24 rows),
-# the category tree. wrk at BENCH_CONNECTIONS (64) for BENCH_DURATION (10s) per arm.
+# the category tree. wrk at BENCH_CONNECTIONS (64) for BENCH_DURATION (10s) per arm, the arms
+# interleaved BENCH_I18N_ROUNDS times (default 3); medians of req/s and p99, and each round's ratio.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -14,6 +15,7 @@ SOUK_BIN="$(realpath "${SOUK_BIN:-build/souk}")"
 TMP_NAME=i18n
 source bench/lib/souk.sh
 PRODUCTS="${BENCH_I18N_PRODUCTS:-10000}"
+ROUNDS="${BENCH_I18N_ROUNDS:-3}"
 bench_tools curl sqlite3 wrk python3
 bench_setup
 
@@ -41,18 +43,25 @@ for cache in 0 64; do
   BENCH_ENVS+=("SOUK_CACHE_MB=$cache")
   bench_serve "$DB"
   for read in "/api/v1/products/$SLUG" "/api/v1/products?limit=24" "/api/v1/categories"; do
-    en=$(bench_wrk "$BASE$read")
-    fr=$(bench_wrk "$BASE$read" -H 'Accept-Language: fr')
+    ens=() frs=()
+    for _ in $(seq "$ROUNDS"); do # interleaved, so that a change in the machine's load hits both
+      ens+=("$(bench_wrk "$BASE$read")")
+      frs+=("$(bench_wrk "$BASE$read" -H 'Accept-Language: fr')")
+    done
     curl -fs -H 'Accept-Language: fr' -D - -o /dev/null "$BASE$read" | grep -qi '^content-language: fr' \
       || { log "no French answer for $read"; exit 2; }
-    python3 - "$cache" "$read" "$en" "$fr" <<'PY'
-import sys
-cache, read, en, fr = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split()
-if en[3] != '0' or fr[3] != '0':
-    sys.exit(f"non-2xx answers: en {en[3]}, fr {fr[3]}")
+    python3 - "$cache" "$read" "$(printf '%s;' "${ens[@]}")" "$(printf '%s;' "${frs[@]}")" <<'PY'
+import statistics, sys
+cache, read = sys.argv[1], sys.argv[2]
+runs = lambda arg: [r.split() for r in arg.split(';') if r]
+en, fr = runs(sys.argv[3]), runs(sys.argv[4])
+if any(r[3] != '0' for r in en + fr):
+    sys.exit("non-2xx answers")
+med = lambda rs, i: statistics.median(float(r[i]) for r in rs)
 name = read.split('?')[0].replace('/api/v1', '')
 name = '/products/{slug}' if name.count('/') == 2 else name + ('?limit=24' if '?' in read else '')
-print(f"{'off' if cache == '0' else 'on':<8} {name:<22} {float(en[0]):12.0f} {float(fr[0]):12.0f} {float(fr[0]) / float(en[0]):8.2f} {float(en[2]):10.2f} {float(fr[2]):10.2f}")
+ratios = ' '.join(f"{float(f[0]) / float(e[0]):.2f}" for e, f in zip(en, fr))
+print(f"{'off' if cache == '0' else 'on':<8} {name:<22} {med(en, 0):12.0f} {med(fr, 0):12.0f} {med(fr, 0) / med(en, 0):8.2f} {med(en, 2):10.2f} {med(fr, 2):10.2f}   rounds: {ratios}")
 PY
   done
   kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; PID=""
