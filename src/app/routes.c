@@ -394,7 +394,7 @@ souk_route souk_routes[] = {
     WEB(SOUK_GET, "/", souk_web_home, .cache_control = WEB_CACHE, .cacheable = true),
     WEB(SOUK_GET, "/c/{slug}", souk_web_category, .cache_control = WEB_CACHE, .cacheable = true),
     WEB(SOUK_GET, "/search", souk_web_search),
-    WEB(SOUK_GET, "/p/{slug}", souk_web_product),
+    WEB(SOUK_GET, "/p/{slug}", souk_web_product, .localized = true),
     WEB(SOUK_POST, "/p/{slug}/review", souk_web_review_post),
     WEB(SOUK_GET, "/cart", souk_web_cart),
     WEB(SOUK_POST, "/cart/add", souk_web_cart_add),

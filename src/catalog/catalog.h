@@ -224,6 +224,11 @@ souk_err souk_catalog_product_write_fx(souk_store *db, const char *id_or_slug, b
 souk_err souk_catalog_product_write_locale(souk_store *db, const char *id_or_slug, bool admin_view,
                                            const souk_fx_quote *fx, const char *locale, souk_buf *out, int64_t *until);
 
+/* souk_catalog_product_get in LOCALE (NULL: the default), as
+ * souk_catalog_product_write_locale shows it. */
+souk_err souk_catalog_product_get_locale(souk_store *db, const char *id_or_slug, bool admin_view, const char *locale,
+                                         json_t **out);
+
 /* The category tree (souk_catalog_categories) and the brand or vendor list
  * (souk_catalog_taxons) with the names in LOCALE where translated (NULL: the
  * default; vendors' names are never translated). */

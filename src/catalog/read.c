@@ -434,6 +434,15 @@ souk_err souk_catalog_product_get_id(souk_store *db, int64_t id, bool admin_view
     return parsed(souk_catalog_product_write_id(db, id, admin_view, &b), &b, out);
 }
 
+souk_err souk_catalog_product_get_locale(souk_store *db, const char *id_or_slug, bool admin_view, const char *locale,
+                                         json_t **out)
+{
+    souk_buf b;
+    souk_buf_init(&b, DOC_MAX);
+    int64_t until;
+    return parsed(souk_catalog_product_write_locale(db, id_or_slug, admin_view, NULL, locale, &b, &until), &b, out);
+}
+
 souk_err souk_catalog_product_get(souk_store *db, const char *id_or_slug, bool admin_view, json_t **out)
 {
     souk_buf b;

@@ -244,4 +244,26 @@ describe('languages', () => {
     assert.equal(r.status, 422, r.text);
     assert.equal(r.body.error.code, 'VALIDATION_ERROR');
   });
+
+  it('shows the storefront product page in the locale chosen, marked with lang, with hreflang links', async () => {
+    const page = async (path, headers = {}) => {
+      const r = await fetch(srv.url + path, { headers });
+      return { status: r.status, headers: r.headers, text: await r.text() };
+    };
+    for (let round = 0; round < 2; round++) { // the second round comes from the page cache
+      const fr = await page(`/p/${prod.slug}`, { 'Accept-Language': 'fr-FR,fr;q=0.9' });
+      assert.equal(fr.status, 200);
+      assert.match(fr.text, /<h1 lang="fr">Chemise<\/h1>/);
+      assert.match(fr.text, new RegExp(`<link rel="canonical" href="[^"]*/p/${prod.slug}\\?locale=fr">`));
+      for (const tag of ['en', 'fr', 'de', 'x-default'])
+        assert.match(fr.text, new RegExp(`<link rel="alternate" hreflang="${tag}" href="[^"]*/p/${prod.slug}${tag === 'fr' || tag === 'de' ? `\\?locale=${tag}` : ''}">`));
+      const en = await page(`/p/${prod.slug}`);
+      assert.match(en.text, new RegExp(`<h1>${prod.title}</h1>`), 'the default locale: as before');
+      assert.match(en.text, new RegExp(`<link rel="canonical" href="[^"]*/p/${prod.slug}">`));
+      const de = await page(`/p/${prod.slug}?locale=de`);
+      assert.match(de.text, new RegExp(`<h1 lang="en">${prod.title}</h1>`), 'no German title: the English one, marked English');
+      assert.match(fr.text, /<div class="description" lang="(en|fr)">/);
+    }
+    assert.equal((await page(`/p/${prod.slug}?locale=es`)).status, 400);
+  });
 });
