@@ -307,7 +307,7 @@ souk_route souk_routes[] = {
     READ_L("/api/v1/shipping-methods", souk_cart_api_admin_shipping_public, LIST_CACHE),
 
     /* checkout and orders (the gateway may be called: network) */
-    ROUTE(SOUK_POST, "/api/v1/checkout", PUBLIC, souk_orders_api_checkout, .network = true),
+    ROUTE(SOUK_POST, "/api/v1/checkout", PUBLIC, souk_orders_api_checkout, .network = true, .localized = true),
     ROUTE(SOUK_GET, "/api/v1/orders", AUTHENTICATED, souk_orders_api_list),
     ROUTE(SOUK_GET, "/api/v1/orders/{id}", PUBLIC, souk_orders_api_get),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/cancel", AUTHENTICATED, souk_orders_api_cancel, .network = true),

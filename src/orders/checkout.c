@@ -352,6 +352,7 @@ static int checkout(souk_req *req, souk_res *res, const char *channel)
                                in.billing_country,
                                channel};
     c.place.redeem_points = in.loyalty_points;
+    c.place.locale = req->locale; /* the route is .localized: ?locale= or Accept-Language */
     if (!in.email && user && souk__checkout_account_email(req, res, user, &c.place.email))
         return res->err;
     if (!c.place.email) {

@@ -21,6 +21,7 @@ typedef struct souk__place_in {
     const char *bill_country;      /* the billing country the checkout gave (NULL: none) */
     const char *channel;           /* where it was placed: "api" (NULL) or "storefront" */
     int64_t redeem_points;         /* loyalty points to spend on it (customers only); 0: none */
+    const char *locale;            /* the customer's locale (the checkout's), for its e-mails; NULL: none */
 } souk__place_in;
 
 /* Inside the caller's write transaction: reads cart IN->cart_id at current

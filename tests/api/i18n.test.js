@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { api } from './lib/client.js';
-import { must } from './lib/orders_util.js';
+import { must, warehouse, product, guestCart, checkout, ADDRESS } from './lib/orders_util.js';
 import { sleep } from './lib/util.js';
 
 describe('languages', () => {
@@ -265,5 +265,33 @@ describe('languages', () => {
       assert.match(fr.text, /<div class="description" lang="(en|fr)">/);
     }
     assert.equal((await page(`/p/${prod.slug}?locale=es`)).status, 400);
+  });
+
+  it('writes order e-mails in the language of the checkout: French for fr, English otherwise', async () => {
+    const wh = await warehouse(srv);
+    const p = await product(srv, { title: 'Mail test', variants: [{ price: 1500, stock: 10 }], wh });
+    const buy = async (email, headers) => {
+      const who = await guestCart(srv, [[p.variants[0].id, 1]]);
+      return must(await checkout(srv, who, { body: { shipping_address: ADDRESS, payment_method: '4242424242424242', email }, headers }), 201);
+    };
+    const tag = Math.random().toString(36).slice(2, 8);
+    const frMail = `fr-${tag}@example.com`, enMail = `en-${tag}@example.com`, deMail = `de-${tag}@example.com`;
+    const frOrder = await buy(frMail, { 'Accept-Language': 'fr-CA, en;q=0.5' });
+    const enOrder = await buy(enMail, {});
+    await buy(deMail, { 'Accept-Language': 'de' });
+    const mailOf = async (to) => {
+      for (let i = 0; i < 150; i++) {
+        const m = must(await admin('GET', `/api/v1/admin/mail?to=${encodeURIComponent(to)}`), 200).data;
+        if (m.length) return m[0];
+        await sleep(100);
+      }
+      assert.fail(`no mail to ${to}`);
+    };
+    const fr = await mailOf(frMail);
+    assert.equal(fr.subject, `Votre commande ${frOrder.id} est confirmée`);
+    const en = await mailOf(enMail);
+    assert.equal(en.subject, `Your order ${enOrder.id} is confirmed`);
+    const de = await mailOf(deMail);
+    assert.match(de.subject, /^Your order .* is confirmed$/, 'German has no texts yet: English');
   });
 });
