@@ -400,7 +400,7 @@ souk_route souk_routes[] = {
     WEB(SOUK_POST, "/cart/add", souk_web_cart_add),
     WEB(SOUK_POST, "/cart/update", souk_web_cart_update),
     WEB(SOUK_GET, "/checkout", souk_web_checkout),
-    WEB(SOUK_POST, "/checkout", souk_web_checkout_submit, .network = true),
+    WEB(SOUK_POST, "/checkout", souk_web_checkout_submit, .network = true, .localized = true),
     WEB(SOUK_GET, "/order/{id}", souk_web_order),
     WEB(SOUK_GET, "/account", souk_web_account),
     WEB(SOUK_GET, "/account/signin", souk_web_signin),

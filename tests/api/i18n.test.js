@@ -9,6 +9,7 @@ import { startServer } from './lib/server.js';
 import { api } from './lib/client.js';
 import { must, warehouse, product, guestCart, checkout, ADDRESS } from './lib/orders_util.js';
 import { sleep } from './lib/util.js';
+import { Browser, inputValue } from './lib/web_util.js';
 
 describe('languages', () => {
   let srv;
@@ -293,5 +294,20 @@ describe('languages', () => {
     assert.equal(en.subject, `Your order ${enOrder.id} is confirmed`);
     const de = await mailOf(deMail);
     assert.match(de.subject, /^Your order .* is confirmed$/, 'German has no texts yet: English');
+
+    // the storefront's checkout passes the browser's language on to the order
+    const b = new Browser(srv);
+    const pg = await b.get(`/p/${p.product.slug}`);
+    assert.equal((await b.post('/cart/add', { csrf: inputValue(pg.text, 'csrf'), variant: p.variants[0].id, quantity: '1' })).status, 303);
+    const co = await b.get('/checkout');
+    const webMail = `web-${tag}@example.com`;
+    const done = await b.post('/checkout', {
+      csrf: inputValue(co.text, 'csrf'), idem: inputValue(co.text, 'idem'),
+      expected_amount: inputValue(co.text, 'expected_amount'), expected_currency: inputValue(co.text, 'expected_currency'),
+      email: webMail, name: 'Anne Martin', line1: '1 rue de la Paix', city: 'Paris', postal_code: '75002', country: 'FR',
+      card: '4242424242424242',
+    }, { 'Accept-Language': 'fr-FR,fr;q=0.9,en;q=0.5' });
+    assert.equal(done.status, 303, done.text.slice(0, 500));
+    assert.match((await mailOf(webMail)).subject, /^Votre commande .* est confirmée$/);
   });
 });
