@@ -18,6 +18,7 @@
 #include "audit/audit.h"
 #include "catalog/catalog.h"
 #include "core/live.h"
+#include "i18n/i18n.h"
 #include "identity/identity.h"
 #include "jobs/jobs.h"
 #include "inventory/inventory.h"
@@ -257,7 +258,8 @@ int souk_cmd_serve(int argc, char **argv)
                              .on_external_change = external_change,
                              .content_version = SOUK_CONTENT,
                              .stock_version = SOUK_STOCK_STATE,
-                             .access_log = access_log};
+                             .access_log = access_log,
+                             .locale = souk_i18n_http_locale};
     int rc = souk_server_run(&opts);
     souk_search_analytics_stop(); /* its last flush goes through the committer */
     souk_analytics_stop();

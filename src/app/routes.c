@@ -17,6 +17,7 @@
 #include "catalog/api.h"
 #include "exchange/api.h"
 #include "fx/api.h"
+#include "i18n/api.h"
 #include "identity/api.h"
 #include "inventory/api.h"
 #include "jobs/jobs.h"
@@ -53,6 +54,7 @@
 #define LOYALTY "loyalty:manage"
 #define CAMPAIGNS "campaigns:manage"
 #define SUBSCRIPTIONS "subscriptions:manage"
+#define TRANSLATIONS "translations:manage"
 #define CURRENCIES "currencies:manage"
 #define DYNPRICE_READ "dynamic_pricing:read"
 #define DYNPRICE_APPROVE "dynamic_pricing:approve"
@@ -133,6 +135,8 @@ static int openapi(souk_req *req, souk_res *res)
           .cache_ttl_s = 3600)
 /* a public, cacheable catalog read */
 #define READ(p, h, cc) ROUTE(SOUK_GET, p, PUBLIC, h, .cache_control = (cc), .cacheable = true)
+/* ... in the request's locale (?locale=, Accept-Language: docs/languages.md) */
+#define READ_L(p, h, cc) ROUTE(SOUK_GET, p, PUBLIC, h, .cache_control = (cc), .cacheable = true, .localized = true)
 
 souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/healthz", PUBLIC, healthz, .rate = SOUK_RATE_NONE),
@@ -143,9 +147,9 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_GET, "/.well-known/jwks.json", PUBLIC, souk_identity_api_jwks, .rate = SOUK_RATE_NONE),
 
     /* catalog */
-    READ("/api/v1/products", souk_catalog_api_list, LIST_CACHE),
+    READ_L("/api/v1/products", souk_catalog_api_list, LIST_CACHE),
     ROUTE(SOUK_POST, "/api/v1/products", CATALOG_WRITE_OWN, souk_catalog_api_create),
-    READ("/api/v1/products/{id}", souk_catalog_api_get, DETAIL_CACHE),
+    READ_L("/api/v1/products/{id}", souk_catalog_api_get, DETAIL_CACHE),
     ROUTE(SOUK_PATCH, "/api/v1/products/{id}", CATALOG_WRITE_OWN, souk_catalog_api_update),
     ROUTE(SOUK_DELETE, "/api/v1/products/{id}", CATALOG_WRITE_OWN, souk_catalog_api_archive),
     ROUTE(SOUK_POST, "/api/v1/products/{id}/variants", CATALOG_WRITE_OWN, souk_catalog_api_variant_create),
@@ -156,16 +160,23 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_DELETE, "/api/v1/variants/{id}", CATALOG_WRITE_OWN, souk_catalog_api_variant_archive),
     ROUTE(SOUK_PUT, "/api/v1/variants/{id}/prices/{currency}", CATALOG_WRITE_OWN, souk_catalog_api_price_put),
     ROUTE(SOUK_DELETE, "/api/v1/variants/{id}/prices/{currency}", CATALOG_WRITE_OWN, souk_catalog_api_price_delete),
-    READ("/api/v1/categories", souk_catalog_api_categories, LIST_CACHE),
+    READ_L("/api/v1/categories", souk_catalog_api_categories, LIST_CACHE),
     ROUTE(SOUK_POST, "/api/v1/categories", CATALOG_WRITE, souk_catalog_api_category_create),
     ROUTE(SOUK_PATCH, "/api/v1/categories/{id}", CATALOG_WRITE, souk_catalog_api_category_update),
     ROUTE(SOUK_DELETE, "/api/v1/categories/{id}", CATALOG_WRITE, souk_catalog_api_category_delete),
-    READ("/api/v1/brands", souk_catalog_api_brands, LIST_CACHE),
+    READ_L("/api/v1/brands", souk_catalog_api_brands, LIST_CACHE),
     ROUTE(SOUK_POST, "/api/v1/brands", CATALOG_WRITE, souk_catalog_api_brand_create),
     ROUTE(SOUK_PATCH, "/api/v1/brands/{id}", CATALOG_WRITE, souk_catalog_api_brand_update),
     READ("/api/v1/vendors", souk_catalog_api_vendors, LIST_CACHE),
     ROUTE(SOUK_POST, "/api/v1/vendors", CATALOG_WRITE, souk_catalog_api_vendor_create),
     ROUTE(SOUK_PATCH, "/api/v1/vendors/{id}", CATALOG_WRITE, souk_catalog_api_vendor_update),
+    /* languages (docs/languages.md): the store's locales, translations of catalog objects */
+    READ("/api/v1/locales", souk_i18n_api_locales_get, LIST_CACHE),
+    ROUTE(SOUK_GET, "/api/v1/admin/locales", TRANSLATIONS, souk_i18n_api_locales_get),
+    ROUTE(SOUK_PUT, "/api/v1/admin/locales", TRANSLATIONS, souk_i18n_api_locales_put),
+    ROUTE(SOUK_GET, "/api/v1/admin/translations/{kind}/{id}", TRANSLATIONS, souk_i18n_api_get),
+    ROUTE(SOUK_PUT, "/api/v1/admin/translations/{kind}/{id}/{locale}", TRANSLATIONS, souk_i18n_api_put),
+    ROUTE(SOUK_DELETE, "/api/v1/admin/translations/{kind}/{id}/{locale}", TRANSLATIONS, souk_i18n_api_delete),
 
     /* search (the served index; never kept in the response cache: Cache-Control no-store) */
     ROUTE(SOUK_GET, "/api/v1/search", PUBLIC, souk_search_api_search),
@@ -319,10 +330,10 @@ souk_route souk_routes[] = {
     ROUTE(SOUK_PUT, "/api/v1/carts/current/coupon", PUBLIC, souk_cart_api_coupon_set),
     ROUTE(SOUK_DELETE, "/api/v1/carts/current/coupon", PUBLIC, souk_cart_api_coupon_remove),
     ROUTE(SOUK_POST, "/api/v1/carts/merge", SESSION, souk_cart_api_merge),
-    READ("/api/v1/shipping-methods", souk_cart_api_admin_shipping_public, LIST_CACHE),
+    READ_L("/api/v1/shipping-methods", souk_cart_api_admin_shipping_public, LIST_CACHE),
 
     /* checkout and orders (the gateway may be called: network) */
-    ROUTE(SOUK_POST, "/api/v1/checkout", PUBLIC, souk_orders_api_checkout, .network = true),
+    ROUTE(SOUK_POST, "/api/v1/checkout", PUBLIC, souk_orders_api_checkout, .network = true, .localized = true),
     ROUTE(SOUK_GET, "/api/v1/orders", AUTHENTICATED, souk_orders_api_list),
     ROUTE(SOUK_GET, "/api/v1/orders/{id}", PUBLIC, souk_orders_api_get),
     ROUTE(SOUK_POST, "/api/v1/orders/{id}/cancel", AUTHENTICATED, souk_orders_api_cancel, .network = true),
@@ -409,13 +420,13 @@ souk_route souk_routes[] = {
     WEB(SOUK_GET, "/", souk_web_home, .cache_control = WEB_CACHE, .cacheable = true),
     WEB(SOUK_GET, "/c/{slug}", souk_web_category, .cache_control = WEB_CACHE, .cacheable = true),
     WEB(SOUK_GET, "/search", souk_web_search),
-    WEB(SOUK_GET, "/p/{slug}", souk_web_product),
+    WEB(SOUK_GET, "/p/{slug}", souk_web_product, .localized = true),
     WEB(SOUK_POST, "/p/{slug}/review", souk_web_review_post),
     WEB(SOUK_GET, "/cart", souk_web_cart),
     WEB(SOUK_POST, "/cart/add", souk_web_cart_add),
     WEB(SOUK_POST, "/cart/update", souk_web_cart_update),
     WEB(SOUK_GET, "/checkout", souk_web_checkout),
-    WEB(SOUK_POST, "/checkout", souk_web_checkout_submit, .network = true),
+    WEB(SOUK_POST, "/checkout", souk_web_checkout_submit, .network = true, .localized = true),
     WEB(SOUK_GET, "/order/{id}", souk_web_order),
     WEB(SOUK_GET, "/account", souk_web_account),
     WEB(SOUK_GET, "/account/signin", souk_web_signin),

@@ -238,15 +238,31 @@ static json_t *shipping_row(souk_stmt *st, void *ctx)
                      souk_row_time(st, 8));
 }
 
-/* Shipping methods (ONLY_ACTIVE: the active ones; ONLY_ID ≠ 0: that one). */
-static json_t *shipping_rows(souk_store *db, bool only_active, int64_t only_id)
+/* Shipping methods (ONLY_ACTIVE: the active ones; ONLY_ID ≠ 0: that one),
+ * named in LOCALE where translated (i18n.h; NULL: the default locale). */
+static json_t *shipping_rows_in(souk_store *db, bool only_active, int64_t only_id, const char *locale)
 {
+    if (locale)
+        return souk_store_rows(
+            souk_store_query(db,
+                             "SELECT s.id, s.code, COALESCE(t.value, s.name), s.currency, s.amount, s.free_above, "
+                             "s.active, s.created_at, s.updated_at FROM shipping_methods s LEFT JOIN i18n_translations "
+                             "t ON t.kind = 'shipping_method' AND t.object_id = s.id AND t.locale = $3 AND "
+                             "t.field = 'name' WHERE (NOT $1 OR s.active = 1) AND ($2 = 0 OR s.id = $2) "
+                             "ORDER BY s.amount, s.code",
+                             SOUK_ARGS(SOUK_BOOL(only_active), SOUK_I64(only_id), SOUK_TEXT(locale))),
+            shipping_row, NULL);
     souk_stmt *st = souk_store_query(db,
                                      "SELECT id, code, name, currency, amount, free_above, active, created_at, "
                                      "updated_at FROM shipping_methods WHERE (NOT $1 OR active = 1) "
                                      "AND ($2 = 0 OR id = $2) ORDER BY amount, code",
                                      SOUK_ARGS(SOUK_BOOL(only_active), SOUK_I64(only_id)));
     return souk_store_rows(st, shipping_row, NULL);
+}
+
+static json_t *shipping_rows(souk_store *db, bool only_active, int64_t only_id)
+{
+    return shipping_rows_in(db, only_active, only_id, NULL);
 }
 
 static json_t *shipping_one(souk_store *db, int64_t id)
@@ -261,7 +277,7 @@ json_t *souk_cart_shipping_active(souk_store *db)
 
 int souk_cart_api_admin_shipping_public(souk_req *req, souk_res *res)
 {
-    return send_rows(res, souk_cart_shipping_active(req->store), 200, false);
+    return send_rows(res, shipping_rows_in(req->store, true, 0, souk_req_translation(req)), 200, false);
 }
 
 int souk_cart_api_admin_shipping_list(souk_req *req, souk_res *res)

@@ -175,4 +175,8 @@ int souk_cart_purge(souk_store *db, int64_t now_us, int max);
 souk_err souk_cart_shipping_method_add(souk_store *db, const char *code, const char *name, const char *currency,
                                        int64_t amount, int64_t free_above);
 
+/* Whether shipping method ID exists (active or not): SOUK_OK, NOT_FOUND, or
+ * the mapped database failure. */
+souk_err souk_cart_shipping_method_exists(souk_store *db, int64_t id);
+
 #endif

@@ -18,3 +18,11 @@ souk_err souk_cart_shipping_method_add(souk_store *db, const char *code, const c
                                   SOUK_I64(amount), free_above < 0 ? SOUK_NULL : SOUK_I64(free_above), SOUK_I64(now)));
     return souk_store_dberr(r);
 }
+
+souk_err souk_cart_shipping_method_exists(souk_store *db, int64_t id)
+{
+    int64_t one = 0;
+    int r = souk_store_one(db, "SELECT 1 FROM shipping_methods WHERE id = $1", SOUK_ARGS(SOUK_I64(id)),
+                           SOUK_COLS(SOUK_COL_I64(&one)));
+    return r == SOUK_DB_ROW ? SOUK_OK : r == SOUK_DB_DONE ? SOUK_E_NOT_FOUND : souk_store_dberr(r);
+}

@@ -125,6 +125,7 @@ int souk_catalog_api_list(souk_req *req, souk_res *res)
     int64_t fx_until = 0;
     if (display_fx(req, res, f.currency, &q, &f.fx, &fx_until))
         return res->err;
+    f.locale = souk_req_translation(req);
     souk_err e = souk_catalog_list_write(req->store, &f, req->arena, &res->problems, &res->body);
     if (e)
         return fail(res, e);
@@ -157,8 +158,8 @@ int souk_catalog_api_get(souk_req *req, souk_res *res)
         if (display_fx(req, res, cur, &q, &fx, &fx_until))
             return res->err;
     }
-    souk_err e =
-        souk_catalog_product_write_fx(req->store, req->params[0], admin_view, fx, &res->body, &res->cache_until_us);
+    souk_err e = souk_catalog_product_write_locale(req->store, req->params[0], admin_view, fx,
+                                                   souk_req_translation(req), &res->body, &res->cache_until_us);
     if (e)
         return fail(res, e);
     res->cache_until_us = earlier(res->cache_until_us, fx_until);
@@ -269,14 +270,14 @@ int souk_catalog_api_price_delete(souk_req *req, souk_res *res)
 int souk_catalog_api_categories(souk_req *req, souk_res *res)
 {
     json_t *out;
-    souk_err e = souk_catalog_categories(req->store, &out);
+    souk_err e = souk_catalog_categories_locale(req->store, souk_req_translation(req), &out);
     return e ? fail(res, e) : souk_res_json(res, 200, out);
 }
 
 static int taxon_list(souk_req *req, souk_res *res, souk_taxon_kind kind)
 {
     json_t *out;
-    souk_err e = souk_catalog_taxons(req->store, kind, &out);
+    souk_err e = souk_catalog_taxons_locale(req->store, kind, souk_req_translation(req), &out);
     return e ? fail(res, e) : souk_res_json(res, 200, out);
 }
 

@@ -160,6 +160,11 @@ typedef struct souk_catalog_filter {
      * store-currency price converted with it; NULL: none. Price filters and
      * sorts use explicit prices only. */
     const souk_fx_quote *fx;
+    /* the locale the rows are shown in (i18n.h): titles and taxon names are
+     * its translations where there are some, the objects' own fields
+     * elsewhere; NULL: the default locale. Filters and the name sort use
+     * the objects' own fields (the default locale's). */
+    const char *locale;
 } souk_catalog_filter;
 
 /* Parses the product-list query parameters (see docs/api-shapes.md). Returns
@@ -212,6 +217,24 @@ souk_err souk_catalog_product_write_fx(souk_store *db, const char *id_or_slug, b
 /* When the next flash sale starts or ends after NOW (µs; 0: none), for the
  * answers that show sale prices (lists, search hits) to be cached no longer;
  * NOW itself when it cannot be read (then nothing is cached). */
+/* souk_catalog_product_write_fx shown in LOCALE (NULL: the default): the
+ * title, description, attribute values and the brand's and category's names
+ * are that locale's translations (i18n_translations, i18n.h) where there are
+ * some and the product's own fields elsewhere, field by field. */
+souk_err souk_catalog_product_write_locale(souk_store *db, const char *id_or_slug, bool admin_view,
+                                           const souk_fx_quote *fx, const char *locale, souk_buf *out, int64_t *until);
+
+/* souk_catalog_product_get in LOCALE (NULL: the default), as
+ * souk_catalog_product_write_locale shows it. */
+souk_err souk_catalog_product_get_locale(souk_store *db, const char *id_or_slug, bool admin_view, const char *locale,
+                                         json_t **out);
+
+/* The category tree (souk_catalog_categories) and the brand or vendor list
+ * (souk_catalog_taxons) with the names in LOCALE where translated (NULL: the
+ * default; vendors' names are never translated). */
+souk_err souk_catalog_categories_locale(souk_store *db, const char *locale, json_t **out);
+souk_err souk_catalog_taxons_locale(souk_store *db, souk_taxon_kind kind, const char *locale, json_t **out);
+
 int64_t souk_catalog_flash_next_edge(souk_store *db, int64_t now);
 
 /* Same, by numeric id. */

@@ -56,8 +56,11 @@ souk__catalog_refs *souk__catalog_refs_open(souk_store *db, souk_arena *a);
 
 /* Appends the ref {"id","slug","name"} of taxon ID of KIND (HTML_SAFE, as
  * the list writes it) to OUT, or null for ID 0 or no such taxon: from R, or
- * looked up in DB and remembered. 0, or a negative souk_db_status. */
-int souk__catalog_refs_put(souk__catalog_refs *r, souk_store *db, souk_buf *out, souk_taxon_kind kind, int64_t id);
+ * looked up in DB and remembered; with LOCALE (NULL: the default) its name
+ * in that locale, falling back to its own (i18n.h). 0, or a negative
+ * souk_db_status. */
+int souk__catalog_refs_put(souk__catalog_refs *r, souk_store *db, souk_buf *out, souk_taxon_kind kind, int64_t id,
+                           const char *locale);
 
 /* ---- lookups (lookup.c) ---- */
 

@@ -283,6 +283,16 @@ static souk_err list_fetch(souk_store *db, const souk_catalog_filter *f, const l
     "LEFT JOIN product_images i ON i.id = (SELECT i2.id FROM product_images i2 WHERE i2.product_id = page.id "         \
     "ORDER BY i2.position, i2.id LIMIT 1) LEFT JOIN catalog_product_ratings rt ON rt.product_id = page.id "            \
     "LEFT JOIN product_media m ON m.hash = i.media_hash"
+/* in another locale than the default: the title's translation too (column
+ * 12; i18n.h), the locale bound after the ids */
+#define IMAGES_TAIL_L1                                                                                                 \
+    ") SELECT page.id, i.id, i.url, i.alt, i.width, i.height, i.position, "                                            \
+    "COALESCE(rt.rating_count, 0), COALESCE(rt.rating_sum, 0), m.hash, m.format, m.derived_at, tt.value FROM page "    \
+    "LEFT JOIN product_images i ON i.id = (SELECT i2.id FROM product_images i2 WHERE i2.product_id = page.id "         \
+    "ORDER BY i2.position, i2.id LIMIT 1) LEFT JOIN catalog_product_ratings rt ON rt.product_id = page.id "            \
+    "LEFT JOIN product_media m ON m.hash = i.media_hash LEFT JOIN i18n_translations tt ON tt.kind = 'product' "        \
+    "AND tt.object_id = page.id AND tt.field = 'title' AND tt.locale = $"
+#define IMAGES_TAIL_L2 "NN"
 
 /* a piece of JSON in the page's side buffer; len 0 = null */
 typedef struct span {
@@ -296,6 +306,9 @@ typedef struct page_extras {
     souk__catalog_refs *refs;       /* the connection's refs */
     souk__catalog_flash_set *sales; /* the flash sales running or to come */
     const souk_fx_quote *fx;        /* display conversion of rows without a price (NULL: none) */
+    const char *locale;             /* the locale shown (NULL: the default, no translations) */
+    char **title;                   /* per page row with LOCALE: its translated title (arena), or NULL */
+    souk_arena *arena;
 } page_extras;
 
 /* Runs the image query for ROWS[AT..AT+M) (M ≤ BATCH_MAX) and renders what
@@ -303,10 +316,10 @@ typedef struct page_extras {
 static int images_batch(souk_store *db, const list_row *rows, int at, int m, page_extras *x)
 {
     int k = (m + 7) / 8 * 8; /* 8, 16, 24 or 32 rows: few statement texts */
-    char sql[sizeof IMAGES_HEAD + BATCH_MAX * sizeof IMAGES_ROW + sizeof IMAGES_TAIL];
+    char sql[sizeof IMAGES_HEAD + BATCH_MAX * sizeof IMAGES_ROW + sizeof IMAGES_TAIL_L1 + sizeof IMAGES_TAIL_L2];
     size_t len = sizeof IMAGES_HEAD - 1;
     memcpy(sql, IMAGES_HEAD, len);
-    souk_param args[BATCH_MAX + 1];
+    souk_param args[BATCH_MAX + 2];
     for (int i = 0; i < k; i++) { /* ",(CAST($n AS BIGINT))", padded with 0, which is no product */
         if (i)
             sql[len++] = ',';
@@ -319,7 +332,17 @@ static int images_batch(souk_store *db, const list_row *rows, int at, int m, pag
         len += sizeof IMAGES_ROW_END - 1;
         args[i] = SOUK_I64(i < m ? rows[at + i].id : 0);
     }
-    memcpy(sql + len, IMAGES_TAIL, sizeof IMAGES_TAIL);
+    if (x->locale) { /* ... tt.locale = $k+1 */
+        memcpy(sql + len, IMAGES_TAIL_L1, sizeof IMAGES_TAIL_L1 - 1);
+        len += sizeof IMAGES_TAIL_L1 - 1;
+        if (k + 1 >= 10)
+            sql[len++] = (char)('0' + (k + 1) / 10);
+        sql[len++] = (char)('0' + (k + 1) % 10);
+        sql[len] = '\0';
+        args[k++] = SOUK_TEXT(x->locale);
+    } else {
+        memcpy(sql + len, IMAGES_TAIL, sizeof IMAGES_TAIL);
+    }
     args[k] = (souk_param){.type = SOUK_TYPE_END};
     souk_stmt *st = souk_store_query(db, sql, args);
     int r;
@@ -330,6 +353,8 @@ static int images_batch(souk_store *db, const list_row *rows, int at, int m, pag
                 continue;
             x->rating[i][0] = souk_stmt_i64(st, 7);
             x->rating[i][1] = souk_stmt_i64(st, 8);
+            if (x->locale && !souk_stmt_is_null(st, 12))
+                x->title[i] = souk_arena_strdup(x->arena, souk_stmt_text(st, 12, NULL));
             if (souk_stmt_is_null(st, 1))
                 break; /* no image */
             size_t off = x->side.len;
@@ -345,10 +370,17 @@ static int images_batch(souk_store *db, const list_row *rows, int at, int m, pag
  * connection's refs (X initialised here; the caller releases X->side).
  * SOUK_DB_DONE or a negative souk_db_status (SOUK_DB_HARD when memory ran
  * out). */
-static int page_fetch(souk_store *db, const list_row *rows, int n, souk_arena *a, page_extras *x)
+static int page_fetch(souk_store *db, const list_row *rows, int n, const char *locale, souk_arena *a, page_extras *x)
 {
     souk_buf_init(&x->side, 16u << 20);
     x->fx = NULL;
+    x->locale = locale;
+    x->arena = a;
+    x->title = locale ? souk_arena_alloc(a, sizeof *x->title * (size_t)(n > 0 ? n : 1)) : NULL;
+    if (locale && !x->title)
+        return SOUK_DB_HARD;
+    if (locale)
+        memset(x->title, 0, sizeof *x->title * (size_t)n);
     x->image = souk_arena_alloc(a, sizeof *x->image * (size_t)(n > 0 ? n : 1));
     x->rating = souk_arena_alloc(a, sizeof *x->rating * (size_t)(n > 0 ? n : 1));
     x->refs = souk__catalog_refs_open(db, a);
@@ -412,18 +444,18 @@ static int put_row(souk_store *db, souk_buf *out, const page_extras *x, const li
     SOUK_JW_LIT(out, ",\"slug\":");
     souk_jw_str(out, w->slug, SOUK_JW_HTML_SAFE);
     SOUK_JW_LIT(out, ",\"title\":");
-    souk_jw_str(out, w->title, SOUK_JW_HTML_SAFE);
+    souk_jw_str(out, x->title && x->title[i] ? x->title[i] : w->title, SOUK_JW_HTML_SAFE);
     SOUK_JW_LIT(out, ",\"status\":");
     souk_jw_str(out, w->status, SOUK_JW_HTML_SAFE);
     int r;
     SOUK_JW_LIT(out, ",\"brand\":");
-    if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_BRAND, w->brand)) < 0)
+    if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_BRAND, w->brand, x->locale)) < 0)
         return r;
     SOUK_JW_LIT(out, ",\"vendor\":");
-    if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_VENDOR, w->vendor)) < 0)
+    if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_VENDOR, w->vendor, x->locale)) < 0)
         return r;
     SOUK_JW_LIT(out, ",\"category\":");
-    if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_CATEGORY, w->category)) < 0)
+    if ((r = souk__catalog_refs_put(x->refs, db, out, SOUK_TAXON_CATEGORY, w->category, x->locale)) < 0)
         return r;
     if (w->has_price) {
         SOUK_JW_LIT(out, ",\"price\":{\"amount\":");
@@ -461,7 +493,7 @@ static souk_err list_render(souk_store *db, const souk_catalog_filter *f, const 
                             souk_arena *a, souk_buf *out)
 {
     page_extras x;
-    int r = page_fetch(db, rows, n, a, &x);
+    int r = page_fetch(db, rows, n, f->locale, a, &x);
     if (r < 0) {
         souk_buf_release(&x.side);
         return r == SOUK_DB_HARD ? SOUK_E_INTERNAL : souk_store_dberr(r);
@@ -630,7 +662,7 @@ souk_err souk_catalog_summaries_write_fx(souk_store *db, const int64_t *ids, siz
                 }
     }
     page_extras x;
-    int r = page_fetch(db, rows, count, a, &x);
+    int r = page_fetch(db, rows, count, NULL, a, &x);
     if (r < 0) {
         souk_buf_release(&x.side);
         return r == SOUK_DB_HARD ? SOUK_E_INTERNAL : souk_store_dberr(r);

@@ -241,12 +241,19 @@ static int put_images(souk_buf *b, souk_store *db, int64_t product)
     return r;
 }
 
-static int put_attributes(souk_buf *b, souk_store *db, int64_t product)
+static int put_attributes(souk_buf *b, souk_store *db, int64_t product, const char *locale)
 {
-    souk_stmt *st = souk_store_query(db,
-                                     "SELECT name, value FROM product_attributes WHERE product_id = $1 "
-                                     "ORDER BY name",
-                                     SOUK_ARGS(SOUK_I64(product)));
+    souk_stmt *st =
+        locale ? souk_store_query(db,
+                                  "SELECT a.name, COALESCE(t.value, a.value) FROM product_attributes a "
+                                  "LEFT JOIN i18n_translations t ON t.kind = 'product' AND t.object_id = a.product_id "
+                                  "AND t.field = 'attr:' || a.name AND t.locale = $2 WHERE a.product_id = $1 "
+                                  "ORDER BY a.name",
+                                  SOUK_ARGS(SOUK_I64(product), SOUK_TEXT(locale)))
+               : souk_store_query(db,
+                                  "SELECT name, value FROM product_attributes WHERE product_id = $1 "
+                                  "ORDER BY name",
+                                  SOUK_ARGS(SOUK_I64(product)));
     int r, n = 0;
     souk_buf_addc(b, '{');
     while ((r = souk_stmt_step(st)) == SOUK_DB_ROW) {
@@ -273,6 +280,19 @@ static int put_attributes(souk_buf *b, souk_store *db, int64_t product)
     "FROM products p LEFT JOIN brands b ON b.id = p.brand_id LEFT JOIN vendors vd ON vd.id = p.vendor_id "             \
     "LEFT JOIN categories c ON c.id = p.category_id LEFT JOIN catalog_product_ratings rt ON rt.product_id = p.id "
 
+/* the same in another locale ($2): each text its translation, else its own (i18n.h) */
+#define TR_JOIN(alias, kind, obj, field)                                                                               \
+    "LEFT JOIN i18n_translations " alias " ON " alias ".kind = '" kind "' AND " alias ".object_id = " obj              \
+    " AND " alias ".field = '" field "' AND " alias ".locale = $2 "
+#define PRODUCT_SQL_L                                                                                                       \
+    "SELECT p.id, p.slug, COALESCE(tt.value, p.title), COALESCE(td.value, p.description), p.status, p.created_at, "         \
+    "p.updated_at, p.brand_id, b.slug, COALESCE(tb.value, b.name), p.vendor_id, vd.slug, vd.name, p.category_id, "          \
+    "c.slug, COALESCE(tc.value, c.name), COALESCE(rt.rating_count, 0), COALESCE(rt.rating_sum, 0) "                         \
+    "FROM products p LEFT JOIN brands b ON b.id = p.brand_id LEFT JOIN vendors vd ON vd.id = p.vendor_id "                  \
+    "LEFT JOIN categories c ON c.id = p.category_id LEFT JOIN catalog_product_ratings rt ON rt.product_id = p.id " TR_JOIN( \
+        "tt", "product", "p.id", "title") TR_JOIN("td", "product", "p.id", "description")                                   \
+        TR_JOIN("tb", "brand", "p.brand_id", "name") TR_JOIN("tc", "category", "p.category_id", "name")
+
 /* The ref in columns COL (id), COL+1 (slug), COL+2 (name) of ST. */
 static void put_ref_cols(souk_buf *b, souk_stmt *st, int col, souk_taxon_kind kind)
 {
@@ -284,8 +304,8 @@ static void put_ref_cols(souk_buf *b, souk_stmt *st, int col, souk_taxon_kind ki
 
 /* The product in the first row of ST (a PRODUCT_SQL query), with what hangs
  * off it, into OUT. NOT_FOUND when there is no row or the product is hidden. */
-static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, const souk_fx_quote *fx, souk_buf *out,
-                              int64_t *until)
+static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, const souk_fx_quote *fx,
+                              const char *locale, souk_buf *out, int64_t *until)
 {
     int r = souk_stmt_step(st);
     if (r != SOUK_DB_ROW)
@@ -317,7 +337,7 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, co
     souk__catalog_put_rating(out, souk_stmt_i64(st, 16), souk_stmt_i64(st, 17));
     souk_stmt_done(st);
     SOUK_JW_LIT(out, ",\"attributes\":");
-    if ((r = put_attributes(out, db, id)) < 0)
+    if ((r = put_attributes(out, db, id, locale)) < 0)
         return souk_store_dberr(r);
     SOUK_JW_LIT(out, ",\"images\":");
     if ((r = put_images(out, db, id)) < 0)
@@ -356,7 +376,7 @@ static souk_err product_write(souk_store *db, souk_stmt *st, bool admin_view, co
 souk_err souk_catalog_product_write_id(souk_store *db, int64_t id, bool admin_view, souk_buf *out)
 {
     return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.id = $1", SOUK_ARGS(SOUK_I64(id))), admin_view,
-                         NULL, out, NULL);
+                         NULL, NULL, out, NULL);
 }
 
 souk_err souk_catalog_product_write_until(souk_store *db, const char *id_or_slug, bool admin_view, souk_buf *out,
@@ -368,15 +388,26 @@ souk_err souk_catalog_product_write_until(souk_store *db, const char *id_or_slug
 souk_err souk_catalog_product_write_fx(souk_store *db, const char *id_or_slug, bool admin_view, const souk_fx_quote *fx,
                                        souk_buf *out, int64_t *until)
 {
+    return souk_catalog_product_write_locale(db, id_or_slug, admin_view, fx, NULL, out, until);
+}
+
+souk_err souk_catalog_product_write_locale(souk_store *db, const char *id_or_slug, bool admin_view,
+                                           const souk_fx_quote *fx, const char *locale, souk_buf *out, int64_t *until)
+{
     int64_t id;
     *until = 0;
-    if (souk_id_parse(SOUK_PREFIX_PRODUCT, id_or_slug, strlen(id_or_slug), &id) == 0)
-        return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.id = $1", SOUK_ARGS(SOUK_I64(id))),
-                             admin_view, fx, out, until);
-    if (souk_catalog_check_slug(id_or_slug, strlen(id_or_slug)))
+    bool by_id = souk_id_parse(SOUK_PREFIX_PRODUCT, id_or_slug, strlen(id_or_slug), &id) == 0;
+    if (!by_id && souk_catalog_check_slug(id_or_slug, strlen(id_or_slug)))
         return SOUK_E_NOT_FOUND;
-    return product_write(db, souk_store_query(db, PRODUCT_SQL "WHERE p.slug = $1", SOUK_ARGS(SOUK_TEXT(id_or_slug))),
-                         admin_view, fx, out, until);
+    souk_param key = by_id ? SOUK_I64(id) : SOUK_TEXT(id_or_slug);
+    souk_stmt *st;
+    if (locale)
+        st = souk_store_query(db, by_id ? PRODUCT_SQL_L "WHERE p.id = $1" : PRODUCT_SQL_L "WHERE p.slug = $1",
+                              SOUK_ARGS(key, SOUK_TEXT(locale)));
+    else
+        st = souk_store_query(db, by_id ? PRODUCT_SQL "WHERE p.id = $1" : PRODUCT_SQL "WHERE p.slug = $1",
+                              SOUK_ARGS(key));
+    return product_write(db, st, admin_view, fx, locale, out, until);
 }
 
 souk_err souk_catalog_product_write(souk_store *db, const char *id_or_slug, bool admin_view, souk_buf *out)
@@ -401,6 +432,15 @@ souk_err souk_catalog_product_get_id(souk_store *db, int64_t id, bool admin_view
     souk_buf b;
     souk_buf_init(&b, DOC_MAX);
     return parsed(souk_catalog_product_write_id(db, id, admin_view, &b), &b, out);
+}
+
+souk_err souk_catalog_product_get_locale(souk_store *db, const char *id_or_slug, bool admin_view, const char *locale,
+                                         json_t **out)
+{
+    souk_buf b;
+    souk_buf_init(&b, DOC_MAX);
+    int64_t until;
+    return parsed(souk_catalog_product_write_locale(db, id_or_slug, admin_view, NULL, locale, &b, &until), &b, out);
 }
 
 souk_err souk_catalog_product_get(souk_store *db, const char *id_or_slug, bool admin_view, json_t **out)

@@ -51,13 +51,21 @@ static void free_nodes(cat_node *nodes, size_t n)
 }
 
 /* Every category into *NODES (malloc'd, *N of them), in display order. */
-static souk_err load_categories(souk_store *db, cat_node **nodes, size_t *n)
+static souk_err load_categories(souk_store *db, const char *locale, cat_node **nodes, size_t *n)
 {
-    souk_stmt *st = souk_store_query(db,
-                                     "SELECT c.id, coalesce(c.parent_id, 0), c.slug, c.name, c.position, "
-                                     "(SELECT count(*) FROM products p WHERE p.category_id = c.id AND "
-                                     "p.status = 'active') FROM categories c ORDER BY c.position, c.name, c.id",
-                                     NULL);
+    souk_stmt *st =
+        locale ? souk_store_query(db,
+                                  "SELECT c.id, coalesce(c.parent_id, 0), c.slug, COALESCE(t.value, c.name), "
+                                  "c.position, (SELECT count(*) FROM products p WHERE p.category_id = c.id AND "
+                                  "p.status = 'active') FROM categories c LEFT JOIN i18n_translations t ON "
+                                  "t.kind = 'category' AND t.object_id = c.id AND t.field = 'name' AND t.locale = $1 "
+                                  "ORDER BY c.position, c.name, c.id",
+                                  SOUK_ARGS(SOUK_TEXT(locale)))
+               : souk_store_query(db,
+                                  "SELECT c.id, coalesce(c.parent_id, 0), c.slug, c.name, c.position, "
+                                  "(SELECT count(*) FROM products p WHERE p.category_id = c.id AND "
+                                  "p.status = 'active') FROM categories c ORDER BY c.position, c.name, c.id",
+                                  NULL);
     size_t cap = 0;
     cat_node c = {0};
     int r;
@@ -90,9 +98,14 @@ static souk_err load_categories(souk_store *db, cat_node **nodes, size_t *n)
 
 souk_err souk_catalog_categories(souk_store *db, json_t **out)
 {
+    return souk_catalog_categories_locale(db, NULL, out);
+}
+
+souk_err souk_catalog_categories_locale(souk_store *db, const char *locale, json_t **out)
+{
     cat_node *nodes;
     size_t n;
-    souk_err e = load_categories(db, &nodes, &n);
+    souk_err e = load_categories(db, locale, &nodes, &n);
     if (e)
         return e;
     for (size_t i = 0; i < n; i++)
@@ -152,6 +165,13 @@ static const char *const taxon_list_sql[] = {
      "WHERE $1 = 0 OR v.id = $1 ORDER BY v.name, v.id"),
 };
 
+/* brands in another locale ($2): the name's translation where there is one */
+static const char brand_list_sql_l[] =
+    "SELECT b.id, b.slug, COALESCE(t.value, b.name), b.created_at, b.updated_at, (SELECT count(*) FROM products p "
+    "WHERE p.brand_id = b.id AND p.status = 'active') FROM brands b LEFT JOIN i18n_translations t ON "
+    "t.kind = 'brand' AND t.object_id = b.id AND t.field = 'name' AND t.locale = $2 WHERE $1 = 0 OR b.id = $1 "
+    "ORDER BY b.name, b.id";
+
 /* one row of taxon_list_sql (CTX: the souk_taxon_kind); vendors add column
  * 6, "commission_bp" */
 static json_t *taxon_row(souk_stmt *st, void *ctx)
@@ -168,14 +188,22 @@ static json_t *taxon_row(souk_stmt *st, void *ctx)
 
 /* brands or vendors (KIND), all of them or (ONLY ≠ 0) the one with that id;
  * NULL when the database failed */
-static json_t *taxon_rows(souk_store *db, souk_taxon_kind kind, int64_t only)
+static json_t *taxon_rows(souk_store *db, souk_taxon_kind kind, int64_t only, const char *locale)
 {
+    if (locale && kind == SOUK_TAXON_BRAND)
+        return souk_store_rows(souk_store_query(db, brand_list_sql_l, SOUK_ARGS(SOUK_I64(only), SOUK_TEXT(locale))),
+                               taxon_row, &kind);
     return souk_store_rows(souk_store_query(db, taxon_list_sql[kind], SOUK_ARGS(SOUK_I64(only))), taxon_row, &kind);
 }
 
 souk_err souk_catalog_taxons(souk_store *db, souk_taxon_kind kind, json_t **out)
 {
-    json_t *arr = taxon_rows(db, kind, 0);
+    return souk_catalog_taxons_locale(db, kind, NULL, out);
+}
+
+souk_err souk_catalog_taxons_locale(souk_store *db, souk_taxon_kind kind, const char *locale, json_t **out)
+{
+    json_t *arr = taxon_rows(db, kind, 0, locale);
     if (!arr)
         return SOUK_E_INTERNAL;
     *out = json_pack("{s:o}", "data", arr);
@@ -186,7 +214,7 @@ souk_err souk_catalog_taxon_get(souk_store *db, souk_taxon_kind kind, int64_t id
 {
     if (kind == SOUK_TAXON_CATEGORY)
         return souk_catalog_category_get(db, id, out);
-    json_t *arr = taxon_rows(db, kind, id);
+    json_t *arr = taxon_rows(db, kind, id, NULL);
     if (!arr)
         return SOUK_E_INTERNAL;
     if (json_array_size(arr) != 1) {

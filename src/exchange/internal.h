@@ -14,6 +14,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "exchange/exchange.h"
+#include "i18n/i18n.h"
 
 /* The columns the importer reads (any order; others are ignored). */
 enum {
@@ -41,15 +42,25 @@ enum {
     XC_NCOLS
 };
 
-/* Where each column is in the file (-1: absent). */
+#define XC_LOCALES_MAX SOUK_I18N_LOCALES_MAX
+
+/* Where each column is in the file (-1: absent), and the translation
+ * columns "Title (fr)" and "Body (HTML) (fr)" of each locale the header
+ * names (docs/languages.md), in the order first seen. */
 typedef struct souk__xc_cols {
     int at[XC_NCOLS];
+    size_t nlocales;
+    struct {
+        char tag[SOUK_I18N_TAG_MAX];
+        int title, body; /* -1: absent */
+    } locales[XC_LOCALES_MAX];
 } souk__xc_cols;
 
 /* Reads the header FIELDS[0..N): every known column found (names compared
  * without case and surrounding spaces; "Type" also as "Product Type").
  * Returns NULL, or why the file cannot be imported (Handle or Title
- * missing, a column twice). */
+ * missing, a column twice, a translation column whose "(tag)" is no
+ * language tag, more than XC_LOCALES_MAX locales). */
 const char *souk__xc_header(souk__xc_cols *c, const char *const *fields, size_t n);
 
 typedef struct souk__xc_variant {
@@ -70,6 +81,9 @@ typedef struct souk__xc_image {
  * souk__xc_row. */
 typedef struct souk__xc_product {
     const char *handle, *title, *description, *vendor, *category, *tags;
+    /* per locale of the header's translation columns (souk__xc_cols.locales):
+     * the title and the description as text; "" = none, NULL = no column */
+    const char *loc_title[XC_LOCALES_MAX], *loc_description[XC_LOCALES_MAX];
     int status; /* souk_product_status */
     const char *opt_names[3];
     int nopts;

@@ -4,7 +4,10 @@
  * catalog's admin document (souk_catalog_product_get_id), so the export
  * names no catalog table. One product becomes max(1, variants, images)
  * rows: the first carries the product's fields, row i its i-th active
- * variant and i-th image — the layout the importer reads back.
+ * variant and i-th image — the layout the importer reads back. After
+ * Shopify's columns, "Title (tag)" and "Body (HTML) (tag)" for every
+ * enabled locale but the default: the product's translations (i18n.h),
+ * empty where there is none.
  */
 #include "exchange/internal.h"
 
@@ -101,10 +104,10 @@ int souk_exchange_csv_field(souk_buf *b, const char *s, size_t len)
     return souk_buf_addc(b, '"');
 }
 
-/* one CSV row of the NCOL cells V (NULL = empty) */
-static void put_row(souk_buf *b, const char *const *v)
+/* one CSV row of the N cells V (NULL = empty) */
+static void put_row(souk_buf *b, const char *const *v, int n)
 {
-    for (int i = 0; i < NCOL; i++) {
+    for (int i = 0; i < n; i++) {
         if (i)
             souk_buf_addc(b, ',');
         if (v[i])
@@ -116,7 +119,8 @@ static void put_row(souk_buf *b, const char *const *v)
 typedef struct exporter {
     souk_store *db;
     const char *currency;
-    int64_t warehouse; /* 0: none */
+    int64_t warehouse;         /* 0: none */
+    souk_i18n_locales locales; /* the translation columns: locales[1..n) */
     souk_buf out;
     souk_arena a;
 } exporter;
@@ -215,8 +219,23 @@ static void put_product(exporter *x, const json_t *prod, const char *external_re
     if (rows == 0)
         rows = 1;
     const char *status = json_string_value(json_object_get(prod, "status"));
+    json_t *tr = NULL;
+    int64_t pid = 0;
+    const char *ptext = json_string_value(json_object_get(prod, "id"));
+    if (x->locales.n > 1 && ptext && souk_id_parse(SOUK_PREFIX_PRODUCT, ptext, strlen(ptext), &pid) == 0)
+        souk_i18n_translations_json(x->db, SOUK_I18N_PRODUCT, pid, &tr);
     for (size_t r = 0; r < rows; r++) {
-        const char *cell[NCOL] = {0};
+        const char *cell[NCOL + 2 * SOUK_I18N_LOCALES_MAX] = {0};
+        for (size_t k = 1; r == 0 && k < x->locales.n; k++) {
+            const json_t *one = json_object_get(tr, x->locales.tags[k]);
+            cell[NCOL + 2 * (k - 1)] = json_string_value(json_object_get(one, "title"));
+            const char *d = json_string_value(json_object_get(one, "description"));
+            souk_buf html;
+            souk_buf_init(&html, SOUK_CATALOG_DESC_MAX * 8);
+            if (d && souk__xc_text_to_html(d, &html) == 0 && html.data)
+                cell[NCOL + 2 * (k - 1) + 1] = souk_arena_strdup(&x->a, html.data);
+            souk_buf_release(&html);
+        }
         cell[C_HANDLE] = handle;
         if (r == 0) {
             cell[C_TITLE] = json_string_value(json_object_get(prod, "title"));
@@ -260,8 +279,9 @@ static void put_product(exporter *x, const json_t *prod, const char *external_re
             const char *alt = json_string_value(json_object_get(img, "alt"));
             cell[C_IMGALT] = alt && *alt ? alt : NULL;
         }
-        put_row(&x->out, cell);
+        put_row(&x->out, cell, NCOL + 2 * (int)(x->locales.n - 1));
     }
+    json_decref(tr);
 }
 
 static int find_warehouse(souk_store *db, int64_t *id)
@@ -300,10 +320,19 @@ int souk_exchange_shopify_export(souk_store *db, const char *currency, souk_exch
         snprintf(err, errlen, "%s", page ? "cannot read the warehouses" : "out of memory");
         goto out;
     }
+    if (souk_i18n_locales_read(db, &x.locales) != SOUK_OK) {
+        snprintf(err, errlen, "cannot read the store's locales");
+        goto out;
+    }
     for (int i = 0; i < NCOL; i++) {
         if (i)
             souk_buf_addc(&x.out, ',');
         souk_exchange_csv_field(&x.out, header[i], strlen(header[i]));
+    }
+    for (size_t k = 1; k < x.locales.n; k++) {
+        char col[48];
+        int len = snprintf(col, sizeof col, ",Title (%s),Body (HTML) (%s)", x.locales.tags[k], x.locales.tags[k]);
+        souk_buf_add(&x.out, col, (size_t)len);
     }
     souk_buf_add(&x.out, "\r\n", 2);
     int64_t after = 0;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/id.h"
+#include "core/time.h"
 #include "inventory/inventory.h"
 #include "core/banned.h"
 
@@ -52,6 +53,7 @@ typedef struct importer {
     char **seen;
     uint64_t *seen_line;
     size_t nseen, seen_cap;
+    const souk__xc_cols *cols; /* the header's, for the translation columns */
     char err[256];
 } importer;
 
@@ -209,6 +211,26 @@ static int find_warehouse(importer *im)
     return 0;
 }
 
+/* The translation columns of P (product ID) in the caller's transaction:
+ * a cell with text sets the translation, an empty one removes it (so that an
+ * exported file imports back to the same state). */
+static souk_err translations_tx(souk_store *db, importer *im, const souk__xc_product *p, int64_t id)
+{
+    for (size_t k = 0; im->cols && k < im->cols->nlocales; k++) {
+        souk_i18n_field f[2];
+        size_t n = 0;
+        if (p->loc_title[k])
+            f[n++] = (souk_i18n_field){"title", *p->loc_title[k] ? p->loc_title[k] : NULL};
+        if (p->loc_description[k])
+            f[n++] = (souk_i18n_field){"description", *p->loc_description[k] ? p->loc_description[k] : NULL};
+        souk_err e = n ? souk_i18n_set_tx(db, SOUK_I18N_PRODUCT, id, im->cols->locales[k].tag, f, n, souk_time_now_us())
+                       : SOUK_OK;
+        if (e)
+            return e;
+    }
+    return SOUK_OK;
+}
+
 static int batch_tx(souk_store *db, void *arg)
 {
     importer *im = arg;
@@ -235,6 +257,8 @@ static int batch_tx(souk_store *db, void *arg)
             im->b_failed++;
             continue;
         }
+        if ((e = translations_tx(db, im, p, id)))
+            return souk_store_err_status(e);
         for (size_t k = 0; k < p->nvariants; k++) {
             if (p->variants[k].qty < 0)
                 continue;
@@ -345,6 +369,24 @@ static int run(importer *im, souk_csv *r)
                 snprintf(im->err, sizeof im->err, "%s", why);
                 goto out;
             }
+            souk_i18n_locales enabled;
+            if (cols.nlocales && souk_i18n_locales_read(im->db, &enabled) != SOUK_OK) {
+                snprintf(im->err, sizeof im->err, "cannot read the store's locales");
+                goto out;
+            }
+            for (size_t k = 0; k < cols.nlocales; k++) { /* translations only into the other enabled locales */
+                size_t e = 1;
+                while (e < enabled.n && strcmp(enabled.tags[e], cols.locales[k].tag) != 0)
+                    e++;
+                if (e >= enabled.n) {
+                    snprintf(im->err, sizeof im->err,
+                             "the header has translation columns for %s, which is not one of the store's locales "
+                             "other than the default %s (docs/languages.md)",
+                             cols.locales[k].tag, enabled.tags[0]);
+                    goto out;
+                }
+            }
+            im->cols = &cols;
             header = true;
             continue;
         }

@@ -69,17 +69,72 @@ static bool same_name(const char *s, const char *name)
     return true;
 }
 
+/* A translation column "Title (tag)" or "Body (HTML) (tag)" (case and
+ * surrounding spaces aside): 1 with *BODY and the canonical TAG, 0 when S is
+ * no such column, -1 when its "(tag)" is no language tag. */
+static int locale_column(const char *s, bool *body, char tag[SOUK_I18N_TAG_MAX])
+{
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        n--;
+    if (n < 4 || s[n - 1] != ')')
+        return 0;
+    size_t open = n - 1;
+    while (open > 0 && s[open] != '(')
+        open--;
+    if (open < 2 || s[open - 1] != ' ')
+        return 0;
+    char head[16];
+    size_t hl = open - 1;
+    if (hl >= sizeof head)
+        return 0;
+    memcpy(head, s, hl);
+    head[hl] = '\0';
+    if (same_name(head, "title"))
+        *body = false;
+    else if (same_name(head, "body (html)"))
+        *body = true;
+    else
+        return 0;
+    return souk_i18n_tag_canon(s + open + 1, n - open - 2, tag) == 0 ? 1 : -1;
+}
+
 const char *souk__xc_header(souk__xc_cols *c, const char *const *fields, size_t n)
 {
     for (int i = 0; i < XC_NCOLS; i++)
         c->at[i] = -1;
-    for (size_t i = 0; i < n && i < 10000; i++)
+    c->nlocales = 0;
+    for (size_t i = 0; i < n && i < 10000; i++) {
         for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
             if (same_name(fields[i], names[k].name)) {
                 if (c->at[names[k].col] >= 0)
                     return "a column appears twice in the header";
                 c->at[names[k].col] = (int)i;
             }
+        bool body = false;
+        char tag[SOUK_I18N_TAG_MAX];
+        int lc = locale_column(fields[i], &body, tag);
+        if (lc < 0)
+            return "a translation column is \"Title (tag)\" or \"Body (HTML) (tag)\" with a language tag, e.g. fr";
+        if (lc == 0)
+            continue;
+        size_t k = 0;
+        while (k < c->nlocales && strcmp(c->locales[k].tag, tag) != 0)
+            k++;
+        if (k == c->nlocales) {
+            if (k == XC_LOCALES_MAX)
+                return "the header has translation columns of too many locales";
+            memcpy(c->locales[k].tag, tag, sizeof tag);
+            c->locales[k].title = c->locales[k].body = -1;
+            c->nlocales++;
+        }
+        int *at = body ? &c->locales[k].body : &c->locales[k].title;
+        if (*at >= 0)
+            return "a column appears twice in the header";
+        *at = (int)i;
+    }
     if (c->at[XC_HANDLE] < 0 || c->at[XC_TITLE] < 0)
         return "not a Shopify product CSV: the header must have the columns Handle and Title";
     return NULL;
@@ -277,6 +332,32 @@ static void product_fields(souk__xc_product *p, row_ctx *rc, const souk__xc_cols
         problem(rc, "Body (HTML)", "is longer than %d characters as text", SOUK_CATALOG_DESC_MAX);
     p->description = souk_arena_strdup(a, text.data ? text.data : "");
     souk_buf_release(&text);
+    for (size_t k = 0; k < c->nlocales; k++) { /* the translations, checked as the fields they translate */
+        char field[40];
+        snprintf(field, sizeof field, "Title (%s)", c->locales[k].tag);
+        p->loc_title[k] = NULL;
+        p->loc_description[k] = NULL;
+        if (c->locales[k].title >= 0) {
+            const char *t = trimmed(
+                a, (size_t)c->locales[k].title < r->n && r->f[c->locales[k].title] ? r->f[c->locales[k].title] : "");
+            if (chars(t) > SOUK_CATALOG_NAME_MAX)
+                problem(rc, souk_arena_strdup(a, field), "is longer than %d characters", SOUK_CATALOG_NAME_MAX);
+            else if (has_control(t))
+                problem(rc, souk_arena_strdup(a, field), "contains a control character");
+            p->loc_title[k] = t;
+        }
+        if (c->locales[k].body >= 0) {
+            snprintf(field, sizeof field, "Body (HTML) (%s)", c->locales[k].tag);
+            const char *html =
+                (size_t)c->locales[k].body < r->n && r->f[c->locales[k].body] ? r->f[c->locales[k].body] : "";
+            souk_buf_init(&text, SOUK_CATALOG_DESC_MAX * 4);
+            if (souk__xc_html_to_text(html, strlen(html), &text) < 0 ||
+                chars(text.data ? text.data : "") > SOUK_CATALOG_DESC_MAX)
+                problem(rc, souk_arena_strdup(a, field), "is longer than %d characters as text", SOUK_CATALOG_DESC_MAX);
+            p->loc_description[k] = souk_arena_strdup(a, text.data ? text.data : "");
+            souk_buf_release(&text);
+        }
+    }
     p->vendor = text_col(rc, a, c, r, XC_VENDOR, "Vendor", SOUK_CATALOG_NAME_MAX);
     const char *type = text_col(rc, a, c, r, XC_TYPE, "Type", SOUK_CATALOG_NAME_MAX);
     if (!*type) { /* Shopify's taxonomy path "A > B > C": its last part */

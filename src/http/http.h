@@ -76,7 +76,19 @@ typedef struct souk_req {
     json_t *body_json;          /* the body already parsed off the committer (writer.c), or NULL */
     size_t nheaders;
     struct souk__exchange *exchange; /* the HTTP layer's own, or NULL (a request made up by a test) */
+    /* on routes marked .localized: the locale chosen for the answer (?locale=, else Accept-Language; the
+     * server's locale hook), and whether it is the store's default (then no translation applies). NULL
+     * elsewhere, or when the server has no hook. */
+    const char *locale;
+    bool locale_default;
 } souk_req;
+
+/* The locale to translate into for REQ: NULL when the answer is in the
+ * default locale (no translations to join), else the tag. */
+static inline const char *souk_req_translation(const souk_req *req)
+{
+    return req->locale && !req->locale_default ? req->locale : NULL;
+}
 
 /* A cached answer that shows whether products are in stock (the in_stock
  * filter) goes when any variant sells out or comes back; every other

@@ -328,6 +328,42 @@ static souk__step step_permission(souk__exchange *x)
     return SOUK__STEP_ANSWERED;
 }
 
+/* The raw value of ?locale= in R's query (*LEN bytes), or NULL. */
+static const char *raw_locale_param(h2o_req_t *r, size_t *len)
+{
+    if (r->query_at == SIZE_MAX)
+        return NULL;
+    const char *q = r->path.base + r->query_at + 1, *end = r->path.base + r->path.len;
+    while (q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        const char *item_end = amp ? amp : end;
+        if (item_end - q >= 7 && memcmp(q, "locale=", 7) == 0) {
+            *len = (size_t)(item_end - q - 7);
+            return q + 7;
+        }
+        q = item_end + 1;
+    }
+    return NULL;
+}
+
+/* Locale: on localized routes, the server's locale hook picks the answer's
+ * language from ?locale= or Accept-Language (before the cache: the key holds
+ * it); 400 when ?locale= names no store locale. */
+static souk__step step_locale(souk__exchange *x)
+{
+    souk_req *req = &x->req;
+    if (!x->route->localized || !souk__http_opts->locale)
+        return SOUK__STEP_CONTINUE;
+    size_t qlen = 0;
+    const char *q = raw_locale_param(x->h2o, &qlen), *accept = souk_req_header(req, "accept-language"), *why = NULL;
+    if (souk__http_opts->locale(req->store, x->stamp.all, q, qlen, accept, accept ? strlen(accept) : 0, req->arena,
+                                &req->locale, &req->locale_default, &why) == 0)
+        return SOUK__STEP_CONTINUE;
+    req->locale = NULL;
+    souk_res_error(&x->res, SOUK_E_BAD_REQUEST, why ? why : "locale: not one of the store's locales.");
+    return SOUK__STEP_ANSWERED;
+}
+
 /* Response cache: for cacheable routes and callers who cannot see
  * unpublished data (their answers differ), a stored answer is the answer;
  * on routes whose answers are the shopper's own (cache_anonymous), only
@@ -342,6 +378,13 @@ static souk__step step_cache_lookup(souk__exchange *x)
                        !(x->route->cache_no_cart && souk_req_header(req, "x-cart-token"));
     x->cache_key = x->h2o->path.base;
     x->cache_klen = x->h2o->path.len;
+    if (x->cacheable && req->locale) { /* one entry per locale: path, a byte no path holds, the tag */
+        char *key = souk_arena_printf(req->arena, "%.*s\n%s", (int)x->h2o->path.len, x->h2o->path.base, req->locale);
+        if (!key)
+            x->cacheable = false;
+        else
+            x->cache_key = key, x->cache_klen = strlen(key);
+    }
     souk_cached c;
     if (!x->cacheable || !souk_cache_get(x->cache_key, x->cache_klen, &c, req->arena))
         return SOUK__STEP_CONTINUE;
@@ -362,8 +405,17 @@ static souk__step step_query(souk__exchange *x)
     h2o_req_t *r = x->h2o;
     const char *qerr = NULL;
     if (r->query_at == SIZE_MAX || souk_query_parse(&x->req.query, r->path.base + r->query_at + 1,
-                                                    r->path.len - r->query_at - 1, x->req.arena, &qerr) == 0)
+                                                    r->path.len - r->query_at - 1, x->req.arena, &qerr) == 0) {
+        if (x->route->localized) { /* ?locale= is the server's (step_locale), not the handler's */
+            souk_query *q = &x->req.query;
+            size_t k = 0;
+            for (size_t i = 0; i < q->count; i++)
+                if (strcmp(q->items[i].key, "locale") != 0)
+                    q->items[k++] = q->items[i];
+            q->count = k;
+        }
         return SOUK__STEP_CONTINUE;
+    }
     souk_res_error(&x->res, SOUK_E_BAD_REQUEST, qerr);
     return SOUK__STEP_ANSWERED;
 }
@@ -408,19 +460,13 @@ static const struct {
     const char *name;
     souk__step (*run)(souk__exchange *x);
 } chain[] = {
-    {"request id", step_request_id},
-    {"cors origin", step_origin},
-    {"framing", step_framing},
-    {"target", step_target},
-    {"route match", step_route_match},
-    {"cors preflight", step_preflight},
-    {"route found", step_route_found},
-    {"body limit", step_body_limit},
-    {"authenticate", step_authenticate},
-    {"rate limit", step_rate_limit},
-    {"permission", step_permission},
-    {"cache lookup", step_cache_lookup},
-    {"query", step_query},
+    {"request id", step_request_id},     {"cors origin", step_origin},
+    {"framing", step_framing},           {"target", step_target},
+    {"route match", step_route_match},   {"cors preflight", step_preflight},
+    {"route found", step_route_found},   {"body limit", step_body_limit},
+    {"authenticate", step_authenticate}, {"rate limit", step_rate_limit},
+    {"permission", step_permission},     {"locale", step_locale},
+    {"cache lookup", step_cache_lookup}, {"query", step_query},
     {"dispatch", step_dispatch},
 };
 

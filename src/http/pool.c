@@ -197,6 +197,7 @@ static void copy_request(souk__exchange *h, const souk__exchange *x)
     if (p->permissions)
         p->permissions = souk_arena_strdup(a, p->permissions);
     h->origin_allowed = x->origin_allowed ? souk_arena_strdup(a, x->origin_allowed) : NULL;
+    h->req.locale = x->req.locale ? souk_arena_strdup(a, x->req.locale) : NULL;
     h->res.problems = x->res.problems; /* empty */
 }
 

@@ -290,6 +290,11 @@ static void send_response(souk__exchange *x)
     }
     if (souk__http_opts->config->cors_count)
         ADD_STATIC_HEADER(r, "vary", "Origin");
+    if (x->req.locale) { /* a localized route: the answer's language, and that Accept-Language chose it */
+        ADD_STATIC_HEADER(r, "vary", "Accept-Language");
+        if (res->status < 300)
+            souk__http_add_header(r, "content-language", x->req.locale);
+    }
     if (res->status != 304 && res->status != 204)
         souk__http_add_header(r, "content-type", res->content_type ? res->content_type : "application/json");
     souk__http_add_header(r, "cache-control", res->cache_control ? res->cache_control : "no-store");

@@ -38,6 +38,8 @@ typedef struct souk_route {
     souk_rate_class rate;
     size_t max_body; /* a larger body limit than the configured one for this route (image uploads); 0 = the
                         configured SOUK_MAX_BODY. The server lets h2o take bodies up to the largest one. */
+    bool localized;  /* the answer is in the request's locale (req->locale): ?locale= is taken off the query, the
+                        cache key holds the locale, and the answer says Content-Language and Vary: Accept-Language */
     bool web;        /* a storefront page (HTML, src/web), not the JSON API: outside /api/, public, and neither in the
                  OpenAPI document nor the RBAC matrix (docs/internals/web.md) */
     int metrics;     /* set by souk_router_init */

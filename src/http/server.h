@@ -41,6 +41,12 @@ typedef struct souk_server_opts {
      * only cached answers tagged SOUK_CACHE_TAG_STOCK go (NULL: none). */
     const char *stock_version;
     bool access_log; /* one JSON log line per request */
+    /* Picks the locale of a request to a .localized route (i18n.h souk_i18n_http_locale): from QUERY_LOCALE
+     * (?locale=, NULL when absent) or ACCEPT (Accept-Language, NULL when absent), with GENERATION the
+     * response cache's content generation (the store's locales change with it). 0 with *LOCALE (arena
+     * string) and *IS_DEFAULT; -1 with *WHY when ?locale= names no store locale (400). May be NULL. */
+    int (*locale)(souk_store *db, uint64_t generation, const char *query_locale, size_t qlen, const char *accept,
+                  size_t alen, souk_arena *a, const char **locale, bool *is_default, const char **why);
 } souk_server_opts;
 
 /* Binds, serves until SIGTERM or SIGINT, drains in-flight requests and

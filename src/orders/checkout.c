@@ -380,6 +380,7 @@ static int checkout(souk_req *req, souk_res *res, const char *channel)
         return souk_res_invalid(res);
     }
     c.place.save_method = in.save_payment_method;
+    c.place.locale = req->locale; /* the route is .localized: ?locale= or Accept-Language */
     if (!in.email && user && souk__checkout_account_email(req, res, user, &c.place.email))
         return res->err;
     if (!c.place.email) {

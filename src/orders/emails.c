@@ -34,9 +34,26 @@ souk_err souk__order_email_tx(souk_store *db, int64_t order, const char *kind)
     return souk_store_dberr(souk_job_enqueue_tx(db, "order.emails", NULL, due, dedupe));
 }
 
-static const struct {
+/* The texts of each language: English (the first) and French. An order in
+ * another locale is written in the one its language subtag names, else in
+ * English (docs/languages.md). */
+typedef struct mail_text {
     const char *kind, *subject, *text;
-} mails[] = {
+} mail_text;
+
+static const mail_text mails_fr[] = {
+    {"confirmation", "Votre commande %s est confirmée",
+     "Merci pour votre commande %s.\n\nNous avons bien reçu votre paiement de %s "
+     "et vous préviendrons dès son expédition.\n"},
+    {"shipped", "Votre commande %s a été expédiée", "Votre commande %s (total %s) est en route.\n"},
+    {"delivered", "Votre commande %s a été livrée", "Votre commande %s (total %s) a été livrée. Bonne journée !\n"},
+    {"cancelled", "Votre commande %s a été annulée",
+     "Votre commande %s (total %s) a été annulée. Tout paiement est remboursé.\n"},
+    {"refunded", "Un remboursement pour votre commande %s",
+     "Nous avons remboursé une somme pour votre commande %s (total de la commande %s).\n"},
+};
+
+static const mail_text mails[] = {
     {"confirmation", "Your order %s is confirmed",
      "Thank you for your order %s.\n\nWe received your payment of %s "
      "and will let you know when it ships.\n"},
@@ -46,10 +63,13 @@ static const struct {
     {"refunded", "A refund for your order %s", "We refunded money for your order %s (order total %s).\n"},
 };
 
+_Static_assert(sizeof mails / sizeof mails[0] == sizeof mails_fr / sizeof mails_fr[0],
+               "every e-mail has its French text, in the same order");
+
 /* One notification due, with the columns of its order an e-mail shows. */
 typedef struct due_mail {
     int64_t order, user_id, total;
-    char kind[48], currency[4], email[256];
+    char kind[48], currency[4], email[256], locale[16];
     bool gone; /* no such order (any more) */
 } due_mail;
 
@@ -63,6 +83,9 @@ static souk_err render_mail(souk_store *db, const due_mail *m)
     size_t i = 0, n = sizeof mails / sizeof mails[0];
     while (i < n && strncmp(kind, mails[i].kind, strlen(mails[i].kind)) != 0)
         i++;
+    /* the customer's language: French for fr and fr-*, else English */
+    bool fr = strncmp(m->locale, "fr", 2) == 0 && (m->locale[2] == '\0' || m->locale[2] == '-');
+    const mail_text *text = i < n ? (fr ? &mails_fr[i] : &mails[i]) : NULL;
     if (i == n || !m->email[0]) {
         if (i == n)
             souk_log_error("orders: no e-mail text for kind '%s'", kind);
@@ -74,8 +97,8 @@ static souk_err render_mail(souk_store *db, const due_mail *m)
     snprintf(money.currency, sizeof money.currency, "%s", m->currency);
     souk_money_format(&money, amount, sizeof amount);
     snprintf(total, sizeof total, "%s %s", amount, m->currency);
-    snprintf(subject, sizeof subject, mails[i].subject, ref);
-    snprintf(body, sizeof body, mails[i].text, ref, total);
+    snprintf(subject, sizeof subject, text->subject, ref);
+    snprintf(body, sizeof body, text->text, ref, total);
     const char *why = NULL;
     if (souk_mail_check(m->email, subject, body, &why) != 0) { /* checkout checks, but say so and go on */
         souk_log_warn("orders: e-mail %s of %s not queued: %s", kind, ref, why ? why : "refused");
@@ -95,16 +118,18 @@ int souk_orders_send_emails_tx(souk_store *db, int max)
         return SOUK_DB_HARD;
     /* read first, then write: no statement stays open while the outbox is
      * written; each notification comes with what its e-mail shows */
-    souk_stmt *st = souk_store_query(db,
-                                     "SELECT n.order_id, n.kind, coalesce(o.user_id, 0), coalesce(o.total, 0), "
-                                     "coalesce(o.currency, ''), coalesce(o.email, ''), o.id IS NULL "
-                                     "FROM order_notifications n LEFT JOIN orders o ON o.id = n.order_id " DUE_WHERE,
-                                     SOUK_ARGS(SOUK_I64(max)));
+    souk_stmt *st =
+        souk_store_query(db,
+                         "SELECT n.order_id, n.kind, coalesce(o.user_id, 0), coalesce(o.total, 0), "
+                         "coalesce(o.currency, ''), coalesce(o.email, ''), o.id IS NULL, coalesce(o.locale, '') "
+                         "FROM order_notifications n LEFT JOIN orders o ON o.id = n.order_id " DUE_WHERE,
+                         SOUK_ARGS(SOUK_I64(max)));
     int n = 0, r = SOUK_DB_DONE;
-    while (n < max && (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&due[n].order), SOUK_COL_STR(due[n].kind),
-                                                        SOUK_COL_I64(&due[n].user_id), SOUK_COL_I64(&due[n].total),
-                                                        SOUK_COL_STR(due[n].currency), SOUK_COL_STR(due[n].email),
-                                                        SOUK_COL_BOOL(&due[n].gone)))) == SOUK_DB_ROW)
+    while (n < max &&
+           (r = souk_stmt_next(st, SOUK_COLS(SOUK_COL_I64(&due[n].order), SOUK_COL_STR(due[n].kind),
+                                             SOUK_COL_I64(&due[n].user_id), SOUK_COL_I64(&due[n].total),
+                                             SOUK_COL_STR(due[n].currency), SOUK_COL_STR(due[n].email),
+                                             SOUK_COL_BOOL(&due[n].gone), SOUK_COL_STR(due[n].locale)))) == SOUK_DB_ROW)
         n++;
     if (n == max) {
         souk_stmt_done(st);

@@ -137,8 +137,8 @@ static souk_err insert_order(souk_store *db, const souk__place_in *in, const jso
         db,
         "INSERT INTO orders (id, user_id, guest_token_hash, email, state, currency, subtotal, discount, shipping, "
         "tax, total, prices_include_tax, shipping_method, coupon_code, coupon_id, shipping_address, cart_id, "
-        "reservation_id, gateway, payment_due_at, created_at, updated_at, channel) VALUES ($1, $2, $3, $4, "
-        "'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21)",
+        "reservation_id, gateway, payment_due_at, created_at, updated_at, channel, locale) VALUES ($1, $2, $3, $4, "
+        "'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21, $22)",
         SOUK_ARGS(SOUK_I64(id), SOUK_REF(in->user_id), SOUK_TEXT(in->user_id ? NULL : hex), SOUK_TEXT(in->email),
                   SOUK_TEXT(json_string_value(json_object_get(cart, "currency"))),
                   SOUK_I64(amount_of(json_object_get(t, "subtotal"))),
@@ -149,7 +149,7 @@ static souk_err insert_order(souk_store *db, const souk__place_in *in, const jso
                   SOUK_TEXT(json_string_value(json_object_get(cart, "shipping_method"))),
                   SOUK_TEXT(coupon ? json_string_value(json_object_get(cart, "coupon")) : NULL), SOUK_REF(coupon),
                   SOUK_TEXT(in->address_json), SOUK_I64(in->cart_id), SOUK_I64(reservation), SOUK_TEXT(in->gateway),
-                  SOUK_I64(due), SOUK_I64(now), SOUK_TEXT(in->channel ? in->channel : "api"))));
+                  SOUK_I64(due), SOUK_I64(now), SOUK_TEXT(in->channel ? in->channel : "api"), SOUK_TEXT(in->locale))));
 }
 
 /* Groups the lines by vendor into G (one per vendor, in first-seen order).

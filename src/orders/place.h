@@ -23,6 +23,7 @@ typedef struct souk__place_in {
     int64_t redeem_points;         /* loyalty points to spend on it (customers only); 0: none */
     int64_t discount_bp;           /* a renewal's subscription discount off the goods (0: none); not with points */
     bool save_method;              /* checkout: save the payment method once paid (customers only) */
+    const char *locale;            /* the customer's locale (the checkout's), for its e-mails; NULL: none */
 } souk__place_in;
 
 /* Inside the caller's write transaction: reads cart IN->cart_id at current

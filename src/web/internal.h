@@ -31,6 +31,9 @@ typedef struct souk__web_page {
     const char *og_image;    /* absolute or site path, or NULL */
     const char *query;       /* the search box's value, or NULL */
     bool noindex;            /* <meta name="robots" content="noindex"> */
+    bool hreflang;           /* with CANONICAL: <link rel="alternate" hreflang> to CANONICAL?locale=<tag> for every
+                              * store locale (docs/languages.md) and x-default to CANONICAL; the canonical URL is
+                              * then CANONICAL?locale=<tag> when the request's locale is not the default */
     bool session_slot;       /* SOUK__WEB_SLOT_SESSION in the head: the product page puts a signed-in
                               * customer's <meta name="souk-csrf"> there, with which site.js sends its
                               * behaviour events as the customer (the anonymous id is linked to the account) */

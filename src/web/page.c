@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/money.h"
+#include "i18n/i18n.h"
 #include "core/banned.h"
 
 const char *souk__web_origin(souk_req *req)
@@ -44,8 +45,26 @@ void souk__web_begin(souk__web_page *p)
         meta(b, "name", "description", p->description);
     if (p->noindex || !p->canonical)
         meta(b, "name", "robots", "noindex");
+    const char *shown = souk_req_translation(p->req); /* the page's locale when not the default */
+    if (p->canonical && souk_html_url_ok(p->canonical) && p->hreflang) {
+        souk_i18n_locales l;
+        if (souk_i18n_locales_read(p->req->store, &l) == SOUK_OK && l.n > 1)
+            for (size_t i = 0; i <= l.n; i++) { /* each locale's version, then x-default: the default's */
+                const char *tag = i < l.n ? l.tags[i] : "x-default";
+                const char *href = i == 0 || i == l.n
+                                       ? souk_arena_printf(p->req->arena, "%s%s", origin, p->canonical)
+                                       : souk_arena_printf(p->req->arena, "%s%s?locale=%s", origin, p->canonical, tag);
+                SOUK_HTML_LIT(b, "<link rel=\"alternate\" hreflang=\"");
+                souk_html_text(b, tag);
+                SOUK_HTML_LIT(b, "\" href=\"");
+                souk_html_url(b, href, "/");
+                SOUK_HTML_LIT(b, "\">\n");
+            }
+    }
     if (p->canonical && souk_html_url_ok(p->canonical)) {
-        const char *url = souk_arena_printf(p->req->arena, "%s%s", origin, p->canonical);
+        const char *url = p->hreflang && shown
+                              ? souk_arena_printf(p->req->arena, "%s%s?locale=%s", origin, p->canonical, shown)
+                              : souk_arena_printf(p->req->arena, "%s%s", origin, p->canonical);
         SOUK_HTML_LIT(b, "<link rel=\"canonical\" href=\"");
         souk_html_url(b, url, "/");
         SOUK_HTML_LIT(b, "\">\n");

@@ -28,6 +28,7 @@
 #include "core/time.h"
 #include "inventory/inventory.h"
 #include "recommend/service.h"
+#include "i18n/i18n.h"
 #include "core/banned.h"
 
 /* the variant's price in CURRENCY, or NULL */
@@ -213,7 +214,7 @@ static int render(souk_req *req, souk_res *res, const char *slug)
 {
     json_t *prod = NULL;
     if (strlen(slug) > 100 || souk_catalog_check_slug(slug, strlen(slug)) ||
-        souk_catalog_product_get(req->store, slug, false, &prod) != SOUK_OK)
+        souk_catalog_product_get_locale(req->store, slug, false, souk_req_translation(req), &prod) != SOUK_OK)
         return souk__web_error(req, res, 404, "No such product", "This product does not exist or is not for sale.");
     const char *title = json_string_value(json_object_get(prod, "title"));
     const char *desc = json_string_value(json_object_get(prod, "description"));
@@ -224,6 +225,7 @@ static int render(souk_req *req, souk_res *res, const char *slug)
                         .title = title,
                         .description = desc && desc[0] ? summary(req, desc) : title,
                         .canonical = canon,
+                        .hreflang = true,
                         .og_type = "product",
                         .session_slot = true};
     souk__web_begin(&p);
@@ -244,7 +246,27 @@ static int render(souk_req *req, souk_res *res, const char *slug)
     souk_html_text(b, json_string_value(json_object_get(prod, "id")));
     SOUK_HTML_LIT(b, "\">\n");
     souk__web_gallery(b, prod, title);
-    SOUK_HTML_LIT(b, "<div>\n<h1>");
+    /* in another locale than the default, the title and description are each its translation or, where
+     * there is none, the default locale's text (the page's own texts are English): marked so, field by field */
+    const char *title_lang = NULL, *desc_lang = NULL, *shown = souk_req_translation(req);
+    int64_t pid = 0;
+    const char *pref = json_string_value(json_object_get(prod, "id"));
+    souk_i18n_locales l;
+    if (shown && pref && souk_id_parse(SOUK_PREFIX_PRODUCT, pref, strlen(pref), &pid) == 0 &&
+        souk_i18n_locales_read(req->store, &l) == SOUK_OK) {
+        title_lang =
+            souk_i18n_text(req->store, SOUK_I18N_PRODUCT, pid, "title", shown, NULL, req->arena) ? shown : l.tags[0];
+        desc_lang = souk_i18n_text(req->store, SOUK_I18N_PRODUCT, pid, "description", shown, NULL, req->arena)
+                        ? shown
+                        : l.tags[0];
+    }
+    SOUK_HTML_LIT(b, "<div>\n<h1");
+    if (title_lang) {
+        SOUK_HTML_LIT(b, " lang=\"");
+        souk_html_text(b, title_lang);
+        SOUK_HTML_LIT(b, "\"");
+    }
+    SOUK_HTML_LIT(b, ">");
     souk_html_text(b, title);
     SOUK_HTML_LIT(b, "</h1>\n");
     const char *brand = json_string_value(json_object_get(json_object_get(prod, "brand"), "name"));
@@ -259,7 +281,13 @@ static int render(souk_req *req, souk_res *res, const char *slug)
         SOUK_HTML_LIT(b, "</a>\n");
     }
     if (desc && desc[0]) {
-        SOUK_HTML_LIT(b, "<div class=\"description\"><p>");
+        SOUK_HTML_LIT(b, "<div class=\"description\"");
+        if (desc_lang) {
+            SOUK_HTML_LIT(b, " lang=\"");
+            souk_html_text(b, desc_lang);
+            SOUK_HTML_LIT(b, "\"");
+        }
+        SOUK_HTML_LIT(b, "><p>");
         souk_html_text(b, desc);
         SOUK_HTML_LIT(b, "</p></div>\n");
     }
@@ -376,7 +404,8 @@ int souk_web_product(souk_req *req, souk_res *res)
     const char *csrf = souk__web_csrf_token(req, res);
     souk_principal who;
     bool signed_in = souk__web_user(req, &who) == 0;
-    const char *key = souk_arena_printf(req->arena, "web:/p/%s", slug);
+    const char *key = req->locale ? souk_arena_printf(req->arena, "web:/p/%s\n%s", slug, req->locale) /* per locale */
+                                  : souk_arena_printf(req->arena, "web:/p/%s", slug);
     if (!key || strlen(slug) > 100)
         return render(req, res, slug); /* the 404 page */
     size_t klen = strlen(key);

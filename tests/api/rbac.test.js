@@ -450,6 +450,12 @@ describe('RBAC matrix', () => {
     // customer's points for loyalty:manage (a credit to the bystander)
     'GET /api/v1/users/me/loyalty': () => ({}),
     'GET /api/v1/users/me/loyalty/quote': () => ({ query: '?points=1' }), // 404 (no cart) or 422 once authorised
+    'GET /api/v1/locales': () => ({}),
+    'GET /api/v1/admin/locales': () => ({}),
+    'PUT /api/v1/admin/locales': () => ({ body: { locales: ['en', 'fr'] } }),
+    'GET /api/v1/admin/translations/{kind}/{id}': () => ({ params: { kind: 'products', id: fx.productB.id } }),
+    'PUT /api/v1/admin/translations/{kind}/{id}/{locale}': (p) => ({ params: { kind: 'products', id: fx.productB.id, locale: 'fr' }, body: { title: `Traduit par ${p}` } }),
+    'DELETE /api/v1/admin/translations/{kind}/{id}/{locale}': () => ({ params: { kind: 'products', id: fx.productB.id, locale: 'fr' } }),
     'GET /api/v1/admin/loyalty/settings': () => ({}),
     'PUT /api/v1/admin/loyalty/settings': () => ({ body: { max_redeem_bp: 5000, return_window_days: 30, expiry_days: 365, currencies: [] } }),
     'GET /api/v1/admin/users/{id}/loyalty': () => ({ params: { id: fx.bystander.id } }),

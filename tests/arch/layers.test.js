@@ -23,8 +23,8 @@ const PUBLIC = {
 };
 // further includes allowed to particular users (wiring and middleware-like code)
 const ALLOWED = [
-  { from: /^src\/app\//, header: /^[a-z]+\/(api|[a-z_]+)\.h$/ }, // the app wires everything
-  { from: /^src\/web\//, header: /^[a-z]+\/api\.h$/ }, // the storefront calls handlers in process (docs/internals/web.md)
+  { from: /^src\/app\//, header: /^[a-z0-9]+\/(api|[a-z0-9_]+)\.h$/ }, // the app wires everything
+  { from: /^src\/web\//, header: /^[a-z0-9]+\/api\.h$/ }, // the storefront calls handlers in process (docs/internals/web.md)
   { from: /^src\/web\/product\.c$/, header: /^http\/cache\.h$/ }, // the product page, cached with per-visitor slots
   { from: /^src\/identity\/api_auth\.c$/, header: /^http\/ratelimit\.h$/ }, // the sign-in throttle
   { from: /^src\/identity\/auth\.c$/, header: /^http\/redis\.h$/ }, // revocations broadcast to every node
@@ -116,7 +116,7 @@ test('the contexts depend on each other without a cycle', () => {
 function ownership() {
   const doc = readFileSync(path.join(ROOT, 'docs/internals/ownership.md'), 'utf8');
   const owners = new Map();
-  for (const m of doc.matchAll(/^\|\s*([a-z_]+)\s*\|\s*([a-z_]+)\s*\|\s*([a-z_, ]*)\|\s*$/gm)) {
+  for (const m of doc.matchAll(/^\|\s*([a-z0-9_]+)\s*\|\s*([a-z0-9_]+)\s*\|\s*([a-z0-9_, ]*)\|\s*$/gm)) {
     if (m[1] === 'table') continue;
     owners.set(m[1], { owner: m[2], readers: m[3].split(',').map((s) => s.trim()).filter(Boolean) });
   }
@@ -136,7 +136,7 @@ test('the ownership map names every table the migrations create', () => {
   for (const dialect of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name))
     for (const f of readdirSync(path.join(dir, dialect)).filter((n) => n.endsWith('.sql'))) {
       const sql = readFileSync(path.join(dir, dialect, f), 'utf8');
-      for (const m of sql.matchAll(/CREATE\s+(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_]+)/gi))
+      for (const m of sql.matchAll(/CREATE\s+(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z0-9_]+)/gi))
         if (!owners.has(m[1])) missing.push(`${dialect}/${f}: ${m[1]}`);
     }
   assert.deepEqual(missing, []);
@@ -150,7 +150,7 @@ test('each context\'s SQL names only its own tables and what is published to it'
     const dir = dirOf(f);
     if (dir === 'store' || dir === 'core' || dir === 'http') continue;
     const sql = sqlText(TEXT[f]);
-    for (const m of sql.matchAll(/\b(FROM|JOIN|INTO|UPDATE|TABLE)\s+([a-z_]+)/g)) {
+    for (const m of sql.matchAll(/\b(FROM|JOIN|INTO|UPDATE|TABLE)\s+([a-z0-9_]+)/g)) {
       const t = owners.get(m[2]);
       if (!t || t.owner === dir || (t.owner === 'store' && dir !== 'app') || t.readers.includes(dir)) continue;
       bad.push(`${f}: ${m[1]} ${m[2]} (owned by ${t.owner})`);

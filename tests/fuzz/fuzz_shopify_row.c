@@ -17,6 +17,9 @@
  *   - at most 20 images with http(s) or absolute-path URLs, ordered by
  *     position;
  *   - a slug only when souk_catalog_check_slug accepts it;
+ *   - the translation columns ("Title (fr)", "Body (HTML) (fr)"): canonical,
+ *     distinct locales, and per product a title and a description for
+ *     exactly the columns there are, within the catalog's limits;
  * and the description survives the export: text → HTML → text is the same
  * text (what makes import → export → import a no-op). The HTML converter is
  * also run on the raw input: its text is valid UTF-8 and a fixed point.
@@ -88,8 +91,24 @@ static bool no_controls(const char *s, bool newlines)
     return true;
 }
 
+static const souk__xc_cols *header_cols; /* the file's, for the translation columns */
+
 static void check_product(const souk__xc_product *p, souk_arena *a)
 {
+    /* translations: present exactly for the locales with that column, and within what i18n accepts */
+    for (size_t k = 0; header_cols && k < header_cols->nlocales; k++) {
+        CHECK((p->loc_title[k] != NULL) == (header_cols->locales[k].title >= 0));
+        CHECK((p->loc_description[k] != NULL) == (header_cols->locales[k].body >= 0));
+        if (p->loc_title[k]) {
+            long c = utf8_chars(p->loc_title[k], strlen(p->loc_title[k]));
+            CHECK(c >= 0 && c <= SOUK_CATALOG_NAME_MAX && no_controls(p->loc_title[k], false));
+        }
+        if (p->loc_description[k]) {
+            long c = utf8_chars(p->loc_description[k], strlen(p->loc_description[k]));
+            CHECK(c >= 0 && c <= SOUK_CATALOG_DESC_MAX && no_controls(p->loc_description[k], true));
+            check_round_trip(p->loc_description[k]);
+        }
+    }
     souk_product_in in;
     CHECK(souk__xc_product_in(p, "USD", 0, 0, a, &in) == 0);
     long tc = utf8_chars(in.title, strlen(in.title));
@@ -177,6 +196,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (why)
                 break; /* refused: no Handle or Title */
             CHECK(cols.at[XC_HANDLE] >= 0 && cols.at[XC_TITLE] >= 0);
+            CHECK(cols.nlocales <= XC_LOCALES_MAX);
+            for (size_t k = 0; k < cols.nlocales; k++) { /* canonical, distinct, each with a column of its own */
+                char again[SOUK_I18N_TAG_MAX];
+                CHECK(souk_i18n_tag_canon(cols.locales[k].tag, strlen(cols.locales[k].tag), again) == 0);
+                CHECK(strcmp(again, cols.locales[k].tag) == 0);
+                CHECK(cols.locales[k].title >= 0 || cols.locales[k].body >= 0);
+                CHECK(cols.locales[k].title != cols.locales[k].body);
+                for (size_t j = 0; j < k; j++)
+                    CHECK(strcmp(cols.locales[j].tag, cols.locales[k].tag) != 0);
+            }
+            header_cols = &cols;
             header = true;
             continue;
         }
@@ -209,6 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!p->bad)
             check_product(p, &a);
     }
+    header_cols = NULL;
     free(p);
     souk_csv_free(r);
     souk_arena_release(&a);
