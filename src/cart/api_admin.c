@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cart/cart.h"
@@ -270,9 +271,41 @@ static json_t *shipping_one(souk_store *db, int64_t id)
     return shipping_rows(db, false, id);
 }
 
+/* the active methods a connection read last, and the content version they were read at */
+typedef struct shipping_memo {
+    int64_t version;
+    json_t *methods;
+} shipping_memo;
+
+static const char shipping_memo_key = 0;
+
+static void shipping_memo_free(void *p)
+{
+    shipping_memo *m = p;
+    json_decref(m->methods);
+    free(m);
+}
+
 json_t *souk_cart_shipping_active(souk_store *db)
 {
-    return shipping_rows(db, true, 0);
+    /* every shipping method write touches the content version: read at the same snapshot, an
+       equal version means the same list (a storefront cart page asks for it on every view) */
+    int64_t version = souk_store_version(db, SOUK_CONTENT);
+    shipping_memo *m = version < 0 ? NULL : souk_store_memo(db, &shipping_memo_key);
+    if (m && m->version == version)
+        return json_incref(m->methods);
+    json_t *methods = shipping_rows(db, true, 0);
+    if (!methods || version < 0)
+        return methods;
+    if (m) {
+        json_decref(m->methods);
+        *m = (shipping_memo){version, json_incref(methods)};
+    } else if ((m = malloc(sizeof *m))) {
+        *m = (shipping_memo){version, json_incref(methods)};
+        if (souk_store_memo_set(db, &shipping_memo_key, m, shipping_memo_free) < 0)
+            shipping_memo_free(m);
+    }
+    return methods;
 }
 
 int souk_cart_api_admin_shipping_public(souk_req *req, souk_res *res)

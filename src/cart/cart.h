@@ -60,8 +60,9 @@ souk_err souk_cart_product_ids(souk_store *db, int64_t id, int64_t *ids, size_t 
 souk_err souk_cart_json(souk_store *db, int64_t id, json_t **out);
 
 /* The shop's active shipping methods, as the data array of GET
- * /api/v1/shipping-methods (cheapest first; caller decrefs). NULL on a
- * database error or when memory ran out. */
+ * /api/v1/shipping-methods (cheapest first; caller decrefs, and must not
+ * change it: the connection keeps it until the content version moves).
+ * NULL on a database error or when memory ran out. */
 json_t *souk_cart_shipping_active(souk_store *db);
 
 /* As souk_cart_json, priced for the customer who checks out: USER (0: a

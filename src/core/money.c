@@ -107,15 +107,26 @@ int souk_money_format(const souk_money *m, char *buf, size_t size)
     if (exp < 0)
         return -1;
     int64_t a = m->amount;
-    const char *sign = a < 0 ? "-" : "";
     uint64_t u = a < 0 ? (uint64_t)0 - (uint64_t)a : (uint64_t)a;
-    uint64_t div = 1;
-    for (int i = 0; i < exp; i++)
-        div *= 10;
-    int n = exp ? snprintf(buf, size, "%s%llu.%0*llu", sign, (unsigned long long)(u / div), exp,
-                           (unsigned long long)(u % div))
-                : snprintf(buf, size, "%s%llu", sign, (unsigned long long)u);
-    return (n < 0 || (size_t)n >= size) ? -1 : n;
+    /* digits from the right (no printf: pages format many amounts), then reversed into BUF */
+    char rev[48];
+    size_t n = 0;
+    for (int i = 0; i < exp; i++, u /= 10)
+        rev[n++] = (char)('0' + u % 10);
+    if (exp)
+        rev[n++] = '.';
+    do {
+        rev[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (a < 0)
+        rev[n++] = '-';
+    if (n >= size)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = rev[n - 1 - i];
+    buf[n] = '\0';
+    return (int)n;
 }
 
 /* ---- exchange rates ---- */

@@ -31,7 +31,7 @@ const char *const souk_permissions[] = {
     "loyalty:manage",          /* loyalty settings, customers' points and adjustments */
     "campaigns:manage",        /* campaign audiences, campaigns, their sending and results */
     "subscriptions:manage", /* every customer's subscriptions (skip, pause, resume, cancel, change), their settings */
-    "translations:manage",     /* the store's locales and translations of catalog texts */
+    "translations:manage",  /* the store's locales and translations of catalog texts */
     NULL,
 };
 

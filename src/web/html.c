@@ -151,7 +151,9 @@ void souk_html_money(souk_buf *b, int64_t amount, const char *currency)
 {
     char text[64];
     souk_money m = {.amount = amount};
-    snprintf(m.currency, sizeof m.currency, "%s", currency ? currency : "");
+    size_t cl = currency ? strnlen(currency, sizeof m.currency - 1) : 0;
+    memcpy(m.currency, currency ? currency : "", cl);
+    m.currency[cl] = '\0';
     if (souk_money_format(&m, text, sizeof text) < 0)
         snprintf(text, sizeof text, "%lld", (long long)amount);
     souk_html_text(b, m.currency);
