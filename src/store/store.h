@@ -401,6 +401,13 @@ void *souk_store_memo(souk_store *db, const void *key);
  * kept and the caller still owns it. */
 int souk_store_memo_set(souk_store *db, const void *key, void *memo, void (*free_fn)(void *));
 
+/* A 32-byte secret (a MAC key) kept in row id = 1 of TABLE (columns id and
+ * mac_key, a blob; TABLE is the caller's constant, written into the SQL):
+ * made with random bytes on first use by whichever connection or node gets
+ * there first, read back otherwise, so every node uses the same one (secret.c).
+ * 0, or an error class (SOUK_DB_HARD for a stored value that is not 32 bytes). */
+int souk_store_secret(souk_store *db, const char *table, unsigned char key[32]);
+
 /* ---- change detection and maintenance ---- */
 
 /* Counts a change of NAME (e.g. "content": what public, cacheable answers

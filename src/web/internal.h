@@ -307,6 +307,25 @@ int64_t souk__web_refine_offset(const souk__web_refine *r);
  * CHOSEN (an id, or NULL) selected; nothing with fewer than two. */
 void souk__web_saved_address_picker(souk_buf *b, const json_t *saved, const char *chosen);
 
+/* unsubscribe.c: the one-button page of an e-mail's unsubscribe link, for the module whose mail
+ * it is. TOKEN_MIN..TOKEN_MAX bytes of [A-Za-z0-9._-] make a token worth carrying; its signature is
+ * UNSUBSCRIBE_TX's to check (NOT_FOUND: not ours; *USER the account it names). */
+typedef struct souk__web_unsub {
+    const char *title;      /* the page's title and heading */
+    const char *question;   /* what the button does, in a sentence */
+    const char *action;     /* the POST target, the page's own path */
+    const char *done;       /* the notice once unsubscribed */
+    const char *audit_type; /* the audit entry's object type */
+    size_t token_min, token_max;
+    souk_err (*unsubscribe_tx)(souk_store *db, const char *token, int64_t *user);
+} souk__web_unsub;
+
+/* GET: the page with its one button for ?t= (404 for a token of the wrong shape). */
+int souk__web_unsub_page(souk_req *req, souk_res *res, const souk__web_unsub *u);
+
+/* POST (a form: CSRF-checked): the opt-out, audited with the account as subject; the page says so. */
+int souk__web_unsub_submit(souk_req *req, souk_res *res, const souk__web_unsub *u);
+
 /* checkout_points.c: a signed-in customer's loyalty points on the checkout page. */
 typedef struct souk__web_points {
     int64_t user;           /* the customer (0: a guest, no points) */

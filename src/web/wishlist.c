@@ -325,64 +325,24 @@ int souk_web_wishlist_shared(souk_req *req, souk_res *res)
     return souk__web_end(&p);
 }
 
-static int unsub_page(souk_req *req, souk_res *res, const char *token, const char *notice, bool done, int status)
-{
-    res->cache_control = "no-store";
-    res->status = status;
-    souk_buf_reset(&res->body);
-    const char *csrf = souk__web_csrf_token(req, res);
-    souk__web_page p = {.req = req, .res = res, .title = "Wishlist e-mails", .noindex = true};
-    souk__web_begin(&p);
-    souk_buf *b = p.b;
-    SOUK_HTML_LIT(b, "<h1>Wishlist e-mails</h1>\n");
-    souk__web_notice(b, notice, status >= 400);
-    if (!done && status < 400) {
-        SOUK_HTML_LIT(b, "<p>Stop the e-mails about items on your wishlist coming back in stock or getting "
-                         "cheaper? Nothing else changes.</p>\n"
-                         "<form method=\"post\" action=\"/wishlist/unsubscribe\">");
-        souk__web_csrf_field(b, csrf);
-        SOUK_HTML_LIT(b, "<input type=\"hidden\" name=\"t\" value=\"");
-        souk_html_text(b, token);
-        SOUK_HTML_LIT(b, "\"><button type=\"submit\">Unsubscribe</button></form>\n");
-    }
-    return souk__web_end(&p);
-}
-
-/* A token fit to carry through the form (the check of its signature is the POST's). */
-static bool token_shape_ok(const char *t)
-{
-    size_t n = t ? strlen(t) : 0;
-    if (n < 4 || n >= SOUK_WISHLIST_UNSUB_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9') ||
-              t[i] == '-' || t[i] == '_' || t[i] == '.'))
-            return false;
-    return true;
-}
+static const souk__web_unsub unsub = {
+    .title = "Wishlist e-mails",
+    .question = "Stop the e-mails about items on your wishlist coming back in stock or getting cheaper? Nothing "
+                "else changes.",
+    .action = "/wishlist/unsubscribe",
+    .done = "You are unsubscribed: you will get no more wishlist e-mails.",
+    .audit_type = "wishlist",
+    .token_min = 4,
+    .token_max = SOUK_WISHLIST_UNSUB_MAX - 1,
+    .unsubscribe_tx = souk_wishlist_unsubscribe_tx,
+};
 
 int souk_web_wishlist_unsubscribe(souk_req *req, souk_res *res)
 {
-    const char *t = souk_query_get(&req->query, "t");
-    if (!token_shape_ok(t))
-        return unsub_page(req, res, "", "This unsubscribe link is not valid.", false, 404);
-    return unsub_page(req, res, t, NULL, false, 200);
+    return souk__web_unsub_page(req, res, &unsub);
 }
 
 int souk_web_wishlist_unsubscribe_submit(souk_req *req, souk_res *res)
 {
-    souk_web_form f;
-    if (souk__web_form(req, res, &f))
-        return 0;
-    const char *t = souk_web_form_get(&f, "t");
-    int64_t user = 0;
-    souk_err e = token_shape_ok(t) ? souk_wishlist_unsubscribe_tx(req->store, t, &user) : SOUK_E_NOT_FOUND;
-    if (e == SOUK_E_NOT_FOUND)
-        return unsub_page(req, res, "", "This unsubscribe link is not valid.", false, 404);
-    if (e)
-        return souk__web_error(req, res, 503, "Not changed", "Please try again in a moment.");
-    char uid[SOUK_ID_TEXT_MAX];
-    souk_res_audit(res, "wishlist", souk_arena_strdup(req->arena, souk_id_format("usr", user, uid)));
-    res->audit_subject_user = user;
-    return unsub_page(req, res, t, "You are unsubscribed: you will get no more wishlist e-mails.", true, 200);
+    return souk__web_unsub_submit(req, res, &unsub);
 }

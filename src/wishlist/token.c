@@ -60,30 +60,7 @@ int64_t souk_wishlist_token_verify(const unsigned char key[32], const char *toke
 /* The signing key into KEY, made when there is none. 0 or an error class. */
 static int key_get(souk_store *db, unsigned char key[32])
 {
-    for (int round = 0; round < 2; round++) {
-        souk_stmt *st = souk_store_query(db, "SELECT mac_key FROM wishlist_keys WHERE id = 1", NULL);
-        int r = souk_stmt_step(st);
-        if (r == SOUK_DB_ROW) {
-            size_t len = 0;
-            const void *k = souk_stmt_blob(st, 0, &len);
-            if (len == 32)
-                memcpy(key, k, 32);
-            souk_stmt_done(st);
-            return len == 32 ? 0 : SOUK_DB_HARD;
-        }
-        if (r < 0)
-            return r;
-        unsigned char fresh[32];
-        randombytes_buf(fresh, sizeof fresh);
-        int64_t n = souk_store_update_tx(db,
-                                         "INSERT INTO wishlist_keys (id, mac_key) VALUES (1, $1) "
-                                         "ON CONFLICT (id) DO NOTHING",
-                                         SOUK_ARGS(SOUK_BLOB(fresh, sizeof fresh)));
-        sodium_memzero(fresh, sizeof fresh);
-        if (n < 0)
-            return (int)n;
-    }
-    return SOUK_DB_HARD;
+    return souk_store_secret(db, "wishlist_keys", key);
 }
 
 souk_err souk_wishlist_unsub_token(souk_store *db, int64_t user, char out[SOUK_WISHLIST_UNSUB_MAX])
