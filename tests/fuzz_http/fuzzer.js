@@ -118,6 +118,7 @@ class Pools {
     })(doc);
     for (const p of pats) if (/^\^\(?[a-z|]+\)?_/.test(p)) this.idPatterns.push([p, new RegExp(p)]);
     this.byPattern = new Map();
+    this.byName = new Map(); /* field name -> strings seen in it */
     this.slugs = [];
     this.etags = [];
     this.protect = new Set(); /* ids never used in paths (the admin's own user and key) */
@@ -135,6 +136,12 @@ class Pools {
       if (x.length > 200 || this.protect.has(x)) return;
       for (const [p, re] of this.idPatterns) if (re.test(x)) this.add(p, x);
       if (key === 'slug' && /^[a-z0-9-]{1,100}$/.test(x) && !this.slugs.includes(x) && this.slugs.length < 200) this.slugs.push(x);
+      /* every short string by the name of its field, for fields and parameters of that name */
+      if (key && x.length <= 100 && !/^(message|description|title|name|created_at|updated_at|at|url)$/.test(key)) {
+        let arr = this.byName.get(key);
+        if (!arr) { arr = []; this.byName.set(key, arr); }
+        if (!arr.includes(x)) { if (arr.length < 30) arr.push(x); else arr[Math.floor(Math.random() * 30)] = x; }
+      }
     } else if (Array.isArray(x)) {
       for (const v of x.slice(0, 50)) this.harvest(v, key);
     } else if (x && typeof x === 'object') {
@@ -201,6 +208,7 @@ export class Fuzzer {
     this.pools = new Pools(this.doc);
     this.gen = new Gen(this.doc, this.rng, this.pools.byPattern);
     this.gen.known = () => this.customers;
+    this.gen.byName = this.pools.byName;
     this.ops = operations(this.doc);
     this.base = new URL(srv.url);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -216,6 +224,7 @@ export class Fuzzer {
     this.connErrors = 0;
     this.refused = 0;
     this.cursors = new Map(); /* operation -> next_cursor values it answered */
+    this.stockedVariants = [];
   }
 
   /* ---------------- setup: identities and real objects ---------------- */
@@ -232,8 +241,9 @@ export class Fuzzer {
       this.pools.protect.add(c.user.id); /* erasing them would leave the fuzzer without customers */
     }
     const wh = await warehouse(srv, 'fz');
-    const p = await stockedProduct(srv, wh, { n: 2, stock: 1000, price: 1500, title: 'Fuzz product' });
+    const p = await stockedProduct(srv, wh, { n: 2, stock: 100000, price: 1500, title: 'Fuzz product' });
     this.pools.harvest(p);
+    this.stockedVariants = p.variants.map((x) => x.id);
     const tok = await guestCart(srv, [[p.variants[0].id, 1]]);
     this.cartTokens.push(tok);
     const o = await api(srv, 'POST', '/api/v1/checkout', {
@@ -269,6 +279,42 @@ export class Fuzzer {
         this.pools.protect.add(n.user.id);
         this.customers[i] = n;
       }
+    }
+  }
+
+  /** a valid request of ours (checked like the others): METHOD TPL with PATH, credential KIND, BODY */
+  async call(method, tpl, path, kind, body, headers = {}) {
+    const op = this.ops.find((o) => o.method === method && o.tpl === tpl);
+    const h = { ...headers };
+    const cred = this.credential(kind);
+    if (cred) h.Authorization = cred;
+    if (body !== undefined) h['Content-Type'] = 'application/json';
+    return this.request({ method, path, headers: h, body: body === undefined ? undefined : JSON.stringify(body), mutations: ['scenario'] }, op);
+  }
+
+  /** orders in every state for the order actions to act on: a guest's paid order, and a
+   * customer's order moved on to fulfilled, shipped or delivered */
+  async scenario() {
+    const variants = this.pools.byPattern.get('^var_[0-9A-HJKMNP-TV-Z]{13}$') || [];
+    const v = this.stockedVariants.length ? this.rng.pick(this.stockedVariants) : null;
+    if (!v) return;
+    const cart = await this.call('POST', '/api/v1/carts', '/api/v1/carts', 'none', {});
+    if (!cart || cart.status !== 201) return;
+    const tok = cart.json.cart_token;
+    await this.call('POST', '/api/v1/carts/current/lines', '/api/v1/carts/current/lines', 'none', { variant_id: v, quantity: this.rng.int(1, 3) }, { 'X-Cart-Token': tok });
+    if (variants.length && this.rng.chance(0.5)) {
+      await this.call('POST', '/api/v1/carts/current/lines', '/api/v1/carts/current/lines', 'none', { variant_id: this.rng.pick(variants), quantity: 1 }, { 'X-Cart-Token': tok });
+    }
+    const o = await this.call('POST', '/api/v1/checkout', '/api/v1/checkout', 'none',
+      { ...checkoutBody(`fz${this.index}@example.com`), ...(this.rng.chance(0.2) ? { payment_method: '4000000000000002' } : {}) },
+      { 'X-Cart-Token': tok, 'Idempotency-Key': `fz-sc-${this.seed}-${this.index}` });
+    if (!o || o.status !== 201) return;
+    const id = o.json.id;
+    const steps = this.rng.int(0, 3);
+    const acts = [['fulfil', undefined], ['ship', { carrier: 'DHL', tracking: `T${this.index}` }], ['deliver', undefined]];
+    for (let i = 0; i < steps; i++) {
+      const r = await this.call('POST', `/api/v1/orders/{id}/${acts[i][0]}`, `/api/v1/orders/${id}/${acts[i][0]}`, 'admin', acts[i][1]);
+      if (!r || r.status !== 200) break;
     }
   }
 
@@ -404,7 +450,9 @@ export class Fuzzer {
       this[`mut_${kind}`](req, op);
     }
     if (req.bodyValue !== undefined && req.mutations.some((m) => m.startsWith('body:'))) {
-      req.body = JSON.stringify(req.bodyValue).replace(/"__fz_deep_(\d+)_([ao])__"/g, (_, d, t) => {
+      let text;
+      try { text = JSON.stringify(req.bodyValue); } catch { text = '{"too":"big"}'; req.mutations.push('body:unserialisable'); }
+      req.body = text.replace(/"__fz_deep_(\d+)_([ao])__"/g, (_, d, t) => {
         const n = Number(d);
         return t === 'a' ? '['.repeat(n) + '1' + ']'.repeat(n) : '{"a":'.repeat(n) + '1' + '}'.repeat(n);
       });
@@ -469,7 +517,13 @@ export class Fuzzer {
       case 'empty': req.bodyValue = rng.pick([{}, [], '', 0]); break;
       case 'dup-array': {
         const arrs = places.map(([o, k]) => o[k]).filter(Array.isArray);
-        if (arrs.length) { const a = rng.pick(arrs); const n = rng.pick([100, 501, 1001, 10000]); const x = a[0] ?? 1; for (let i = 0; i < n; i++) a.push(x); }
+        if (arrs.length) {
+          const a = rng.pick(arrs);
+          const x = a[0] ?? 1;
+          const size = (JSON.stringify(x) || '').length + 1;
+          const n = Math.min(rng.pick([100, 501, 1001, 10000]), Math.floor(4_000_000 / size));
+          for (let i = 0; i < n; i++) a.push(x);
+        }
         break;
       }
       default: break;
@@ -729,6 +783,9 @@ export class Fuzzer {
     st.statuses[res.status] = (st.statuses[res.status] || 0) + 1;
     this.statusCounts.set(res.status, (this.statusCounts.get(res.status) || 0) + 1);
     const json = this.checkAnswer(req, res, op);
+    if (res.status === 422 && !req.mutations.length && json && json.error && (st.why422 || []).length < 3) {
+      (st.why422 ||= []).push(json.error.details.map((d) => `${d.field}: ${d.message}`).join('; ').slice(0, 300));
+    }
     if (json && res.status < 300) {
       this.pools.harvest(json);
       if (typeof json.cart_token === 'string' && !this.cartTokens.includes(json.cart_token)) { this.cartTokens.push(json.cart_token); if (this.cartTokens.length > 50) this.cartTokens.shift(); }
@@ -761,7 +818,6 @@ export class Fuzzer {
     op = op || this.rng.pick(this.ops);
     const req = this.plain(op, this.pickCredential(op));
     this.mutate(req, op);
-    if (req.mutations.length === 0) delete req.mutations;
     return this.request(req, op);
   }
 }
@@ -774,7 +830,8 @@ export class ServerGone extends Error {}
  * Returns {seed, requests, seconds, rps, failures, failureCounts, byOp, ops, statusCounts, errorLogs, serverExit}.
  */
 export async function runCampaign({ seed = 1, requests = 2000, seconds = 0, products = 60, concurrency = 2, log = () => {}, env = {} } = {}) {
-  const srv = await startServer({ products, seed: (seed % 1000) + 1, env });
+  /* webhook targets on loopback (port 9, discard: deliveries fail, and retry) since the machine may have no DNS */
+  const srv = await startServer({ products, seed: (seed % 1000) + 1, env: { SOUK_WEBHOOKS_ALLOW_TARGETS: '127.0.0.1/32', ...env } });
   let fz;
   const started = Date.now();
   try {
@@ -802,6 +859,7 @@ export async function runCampaign({ seed = 1, requests = 2000, seconds = 0, prod
           if (e instanceof ServerGone) { gone = e; return; }
           throw e;
         }
+        if (n % 150 === 149) await fz.scenario();
         if (n % 100 === 99) {
           if (!(await fz.alive())) { gone = new ServerGone('not answering /healthz'); fz.fail('death', `the server stopped answering /healthz after request ${fz.index}`, { method: '-', path: '-', headers: {} }, null, null); return; }
           await fz.relogin(true);

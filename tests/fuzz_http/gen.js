@@ -226,7 +226,8 @@ export class Gen {
       case 'integer': return this.integer(s);
       case 'number': {
         const v = this.integer(s);
-        return rng.chance(0.5) ? v : v + Math.round(rng.next() * 100) / 100;
+        const f = v + Math.round(rng.next() * 100) / 100;
+        return rng.chance(0.5) || (s.maximum !== undefined && f > s.maximum) ? v : f;
       }
       case 'string': return this.string(s, name);
       case 'array': {
@@ -262,10 +263,12 @@ export class Gen {
   hint(s, name) {
     const rng = this.rng;
     if (!rng.chance(0.8)) return undefined;
+    const seen = this.byName && this.byName.get(name === 'token' ? 'share_token' : name);
+    if (seen && seen.length && rng.chance(0.5)) return rng.pick(seen);
     const known = this.known ? this.known() : [];
     if (/email$/.test(name)) return known.length && rng.chance(0.5) ? rng.pick(known).email : `fz${rng.int(0, 1e9)}@example.com`;
     if (/password$/.test(name)) return known.length && rng.chance(0.5) ? rng.pick(known).password : `pw fuzz ${rng.int(0, 1e9)} x`;
-    if (name === 'url') return `https://example.com/hook/${rng.int(0, 1e6)}`;
+    if (name === 'url') return `http://127.0.0.1:9/hook/${rng.int(0, 1e6)}`;
     if (name === 'payment_method') return rng.pick(['4242424242424242', '4000000000000002']);
     if (/currency$/.test(name) || name === 'base') return rng.pick(['USD', 'EUR', 'GBP', 'USD']);
     if (name === 'country' || name === 'billing_country') return rng.pick(['GB', 'US', 'DE', 'FR']);
