@@ -107,7 +107,7 @@ node_suite "node --test (alone)" $ALONE
 # HTTP_FUZZ_REQUESTS / HTTP_FUZZ_SEED / HTTP_FUZZ_SECONDS change it; SOUK_SKIP_HTTP_FUZZ=1 skips it.
 if [ "${SOUK_SKIP_HTTP_FUZZ:-0}" != 1 ]; then
   section "HTTP fuzzer (tests/fuzz_http, seed ${HTTP_FUZZ_SEED:-1}, ${HTTP_FUZZ_REQUESTS:-2000} requests)"
-  node_suite "node --test (HTTP fuzzer)" fuzz_http/http_fuzz.test.js
+  node_suite "node --test (HTTP fuzzer)" fuzz_http/checker.test.js fuzz_http/http_fuzz.test.js
 fi
 
 # The HTTP suite again with every server on a fresh PostgreSQL database (the

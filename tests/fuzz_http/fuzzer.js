@@ -35,6 +35,7 @@ const KNOWN_KEYWORDS = new Set(['$ref', 'type', 'enum', 'const', 'properties', '
   'format', 'oneOf', 'anyOf', 'allOf', 'not', 'maxProperties', 'propertyNames', 'description', 'examples', 'default',
   'example', 'title', 'deprecated', 'readOnly', 'writeOnly', 'contentMediaType', 'contentEncoding', 'uniqueItems']);
 const REQUEST_TIMEOUT_MS = 30_000;
+const BURST_P = 0.06;
 
 /* encodeURIComponent that also takes lone surrogates (sent as the bytes of U+FFFD) */
 function enc(s) {
@@ -157,10 +158,13 @@ function send(agent, base, req) {
     let done = false;
     const finish = (v) => { if (!done) { done = true; resolve({ ...v, ms: Date.now() - started }); } };
     let r;
+    /* header values go out as their UTF-8 bytes (node sends latin1 only) */
+    const wire = (v) => Buffer.from(String(v), 'utf8').toString('latin1');
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(wire) : wire(v)]));
     try {
       r = http.request({
         host: base.hostname, port: base.port, method: req.method, path: req.path,
-        headers: req.headers, agent, setHost: true,
+        headers, agent, setHost: true,
       }, (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -169,6 +173,7 @@ function send(agent, base, req) {
       });
     } catch (e) {
       /* node refuses the request itself (a character it will not send): not the server's fault */
+      if (process.env.HTTP_FUZZ_DEBUG_REFUSED) console.error('refused', e.message, JSON.stringify(req.headers).slice(0, 300), req.path.slice(0, 100));
       finish({ refused: e.code || e.message });
       return;
     }
@@ -225,6 +230,8 @@ export class Fuzzer {
     this.refused = 0;
     this.cursors = new Map(); /* operation -> next_cursor values it answered */
     this.stockedVariants = [];
+    this.slowest = [];
+    this.refusedWhy = {};
   }
 
   /* ---------------- setup: identities and real objects ---------------- */
@@ -566,10 +573,11 @@ export class Fuzzer {
       case 'ctype': h['Content-Type'] = rng.pick(ODD_CONTENT_TYPES); break;
       case 'noctype': delete h['Content-Type']; break;
       case 'dup': {
-        const name = rng.pick(['Content-Type', 'Authorization', 'X-Cart-Token', 'Idempotency-Key', 'X-Request-Id', 'Host', 'Content-Type']);
+        /* (two Host lines: node will not send them; tests/api/http_parsing.test.js does) */
+        const name = rng.pick(['Content-Type', 'Authorization', 'X-Cart-Token', 'Idempotency-Key', 'X-Request-Id', 'Content-Type']);
         const cur = h[name] ?? (name === 'Host' ? `${this.base.host}` : 'x');
         const other = name === 'Authorization' ? `Bearer ${rng.pick([this.srv.adminKey, this.customers[0].access])}` : rng.pick(['application/json', 'text/plain', 'ct_x', 'other', cur]);
-        h[name] = rng.chance(0.5) ? [cur, other] : [other, cur];
+        h[name] = (rng.chance(0.5) ? [cur, other] : [other, cur]).flat().map(String);
         break;
       }
       case 'long': h[rng.pick(['X-Request-Id', 'Idempotency-Key', 'User-Agent', 'X-Cart-Token', 'Accept', 'If-None-Match', 'X-Order-Token', 'Cookie', 'X-Forwarded-For', 'X-Long'])] = 'a'.repeat(rng.pick([65, 101, 257, 4096, 16000, 60000])); break;
@@ -667,6 +675,10 @@ export class Fuzzer {
     const h = res.headers;
     const ct = h['content-type'];
     const text = res.body.toString('utf8');
+    if ((status === 204 || status === 304) && res.body.length) {
+      this.fail('empty-body', `${where()}: ${status} with a body`, req, op, status);
+      return undefined;
+    }
     let json;
     if (res.body.length > 0 && isJson(ct)) {
       try { json = JSON.parse(text); } catch (e) {
@@ -676,7 +688,6 @@ export class Fuzzer {
     }
     const rid = h['x-request-id'];
     if (!rid || !/^[A-Za-z0-9._-]{1,64}$/.test(rid)) this.fail('request-id', `${where()}: missing or invalid X-Request-Id (${rid})`, req, op, status);
-    if ((status === 204 || status === 304) && res.body.length) this.fail('empty-body', `${where()}: ${status} with a body`, req, op, status);
     if (status >= 400 && req.method !== 'HEAD') {
       if (!isJson(ct) || json === undefined) {
         this.fail('error-body', `${where()}: an error without a JSON body (content-type ${ct}): ${text.slice(0, 300)}`, req, op, status);
@@ -772,7 +783,7 @@ export class Fuzzer {
       this.fail('desync', `${req.method} ${req.path.slice(0, 200)} -> ${res.status}: the answer carries X-Request-Id ${res.headers['x-request-id']}, not ${ownId}: an answer to another request on this connection; the request before it on the connection was ${JSON.stringify(res.previous ? describe(res.previous, this.seed, -1) : null)}`, req, op, res.status);
       return null;
     }
-    if (res.refused) { this.refused++; return null; }
+    if (res.refused) { this.refused++; this.refusedWhy[res.refused] = (this.refusedWhy[res.refused] || 0) + 1; return null; }
     if (res.error) {
       this.connErrors++;
       const alive = await this.alive();
@@ -781,6 +792,12 @@ export class Fuzzer {
       return null;
     }
     st.statuses[res.status] = (st.statuses[res.status] || 0) + 1;
+    /* the slowest answers, for the report (not a failure: the machine's load decides too) */
+    if (this.slowest.length < 5 || res.ms > this.slowest[this.slowest.length - 1].ms) {
+      this.slowest.push({ ms: res.ms, status: res.status, request: describe(req, this.seed, this.index) });
+      this.slowest.sort((a, b) => b.ms - a.ms);
+      this.slowest.length = Math.min(this.slowest.length, 5);
+    }
     this.statusCounts.set(res.status, (this.statusCounts.get(res.status) || 0) + 1);
     const json = this.checkAnswer(req, res, op);
     if (res.status === 422 && !req.mutations.length && json && json.error && (st.why422 || []).length < 3) {
@@ -813,11 +830,19 @@ export class Fuzzer {
     return r.status === 200;
   }
 
-  /** one random (or, with OP, that operation's) fuzzed request */
+  /** one random (or, with OP, that operation's) fuzzed request; now and then (BURST_P) the same
+   * write sent 2-6 times at once, for races between equal writes (unique keys, idempotency) */
   async one(op) {
     op = op || this.rng.pick(this.ops);
     const req = this.plain(op, this.pickCredential(op));
     this.mutate(req, op);
+    if (op.method !== 'GET' && this.rng.chance(BURST_P)) {
+      const n = this.rng.int(2, 6);
+      req.mutations.push(`burst:${n}`);
+      const copies = Array.from({ length: n }, () => ({ ...req, headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'X-Request-Id')) }));
+      const rs = await Promise.all(copies.map((c) => this.request(c, op)));
+      return rs[0];
+    }
     return this.request(req, op);
   }
 }
@@ -885,6 +910,6 @@ export async function runCampaign({ seed = 1, requests = 2000, seconds = 0, prod
   return {
     seed, requests: fz.index, seconds: fz.elapsed, rps: fz.index / fz.elapsed, failures: fz.failures, failureCounts,
     byOp: fz.byOp, ops: fz.ops.map((o) => o.name), statusCounts: Object.fromEntries(fz.statusCounts),
-    errorLogs: fz.errorLogs, serverExit: fz.serverExit, connErrors: fz.connErrors, refused: fz.refused,
+    errorLogs: fz.errorLogs, serverExit: fz.serverExit, connErrors: fz.connErrors, refused: fz.refused, refusedWhy: fz.refusedWhy, slowest: fz.slowest,
   };
 }

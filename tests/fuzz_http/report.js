@@ -22,10 +22,11 @@ export function printReport(report, out) {
   const covered = [...report.byOp.entries()].filter(([name, st]) => name !== '(unmatched)' && st.requests > 0).length;
   out(`httpfuzz: seed ${report.seed}, ${report.requests} requests in ${report.seconds.toFixed(1)} s (${report.rps.toFixed(0)} req/s), ` +
     `${covered}/${report.ops.length} operations covered, ${report.failures.length} distinct failures ` +
-    `(${Object.values(report.failureCounts).reduce((a, b) => a + b, 0)} failing answers), ${report.connErrors} connection errors, server exit ${report.serverExit}`);
+    `(${Object.values(report.failureCounts).reduce((a, b) => a + b, 0)} failing answers), ${report.connErrors} connection errors, ${report.refused} requests node would not send, server exit ${report.serverExit}`);
   const no2xx = [...report.byOp.entries()].filter(([name, st]) => name !== '(unmatched)' && !Object.keys(st.statuses).some((k) => k.startsWith('2'))).map(([n]) => n);
   out(`httpfuzz: ${report.ops.length - no2xx.length}/${report.ops.length} operations answered 2xx at least once${no2xx.length ? `; never: ${no2xx.join(', ')}` : ''}`);
   out(`httpfuzz: statuses ${JSON.stringify(report.statusCounts)}`);
+  for (const x of report.slowest || []) out(`httpfuzz: slow: ${x.ms} ms -> ${x.status}: ${JSON.stringify(x.request).slice(0, 400)}`);
   if (report.errorLogs.length) {
     out(`httpfuzz: ${report.errorLogs.length} error lines in the server log, first ones:`);
     for (const l of report.errorLogs.slice(0, 5)) out(`  ${JSON.stringify(l).slice(0, 400)}`);
