@@ -657,7 +657,10 @@ export class Fuzzer {
     this.failureKeys.set(key, n);
     const st = this.stat(op);
     st.failures++;
-    if (n === 1) this.failures.push({ kind, message, op: opName, status, request: describe(req, this.seed, this.index) });
+    if (n === 1) {
+      this.failures.push({ kind, message, op: opName, status, request: describe(req, this.seed, this.index) });
+      this.log(`new failure [${kind}] ${message.slice(0, 300)}`);
+    }
   }
 
   stat(op) {
@@ -779,7 +782,8 @@ export class Fuzzer {
       req.headers['Content-Length'] = String(Buffer.byteLength(req.body));
     }
     const res = await send(this.agent, this.base, req);
-    if (!res.error && !res.refused && req.headers['X-Request-Id'] === ownId && res.headers['x-request-id'] !== ownId) {
+    /* (an answer without any X-Request-Id is checked as this request's: checkAnswer reports it) */
+    if (!res.error && !res.refused && req.headers['X-Request-Id'] === ownId && res.headers['x-request-id'] && res.headers['x-request-id'] !== ownId) {
       this.fail('desync', `${req.method} ${req.path.slice(0, 200)} -> ${res.status}: the answer carries X-Request-Id ${res.headers['x-request-id']}, not ${ownId}: an answer to another request on this connection; the request before it on the connection was ${JSON.stringify(res.previous ? describe(res.previous, this.seed, -1) : null)}`, req, op, res.status);
       return null;
     }
