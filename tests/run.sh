@@ -3,7 +3,8 @@
 #   1. C unit tests (cmocka)            build/tests/test_*
 #   2. HTTP, CLI, layer and browser tests (node:test)   tests/api, tests/cli against $BUILD/souk; tests/arch reads src/;
 #      tests/browser drives Debian's chromium (playwright-core) against $BUILD/souk
-#   3. short fuzz runs (libFuzzer)      build/fuzz/fuzz_* over tests/fuzz/corpus/*
+#   3. short fuzz runs (libFuzzer)      build/fuzz/fuzz_* over tests/fuzz/corpus/*,
+#      and the HTTP fuzzer (tests/fuzz_http) against $BUILD/souk, 2,000 requests
 # and ends with one line "N passed, N failed". Exit status 0 only if nothing failed.
 # SOUK_SKIP_FUZZ=1 skips step 3; FUZZ_SECONDS (default 4) bounds each fuzz run (make fuzz runs longer).
 set -uo pipefail
@@ -100,6 +101,14 @@ else
   NODE_CONCURRENCY=2 node_suite "node --test" $(shared_files api cli arch browser)
 fi
 node_suite "node --test (alone)" $ALONE
+
+# The HTTP fuzzer (tests/fuzz_http, docs/internals/fuzzing.md): a short campaign with a fixed seed
+# against a live server, every answer checked against the OpenAPI document; one test per operation.
+# HTTP_FUZZ_REQUESTS / HTTP_FUZZ_SEED / HTTP_FUZZ_SECONDS change it; SOUK_SKIP_HTTP_FUZZ=1 skips it.
+if [ "${SOUK_SKIP_HTTP_FUZZ:-0}" != 1 ]; then
+  section "HTTP fuzzer (tests/fuzz_http, seed ${HTTP_FUZZ_SEED:-1}, ${HTTP_FUZZ_REQUESTS:-2000} requests)"
+  node_suite "node --test (HTTP fuzzer)" fuzz_http/checker.test.js fuzz_http/http_fuzz.test.js
+fi
 
 # The HTTP suite again with every server on a fresh PostgreSQL database (the
 # adapter under the whole product, not only the contract). SOUK_SKIP_PG_HTTP=1

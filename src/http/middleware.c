@@ -239,8 +239,8 @@ static souk__step step_route_found(souk__exchange *x)
     return SOUK__STEP_ANSWERED;
 }
 
-/* Body limit: bodies over SOUK_MAX_BODY → 413. (h2o's own limit is 4× that,
- * so only absurd bodies get h2o's plain 413.) */
+/* Body limit: bodies over SOUK_MAX_BODY → 413. (h2o's own limit is 4× that;
+ * h2o's 413 past it is rewritten into the standard error in server.c.) */
 static souk__step step_body_limit(souk__exchange *x)
 {
     size_t max = souk__http_opts->config->max_body;

@@ -26,6 +26,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/err.h"
+#include "core/id.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/time.h"
@@ -155,6 +157,82 @@ void souk_server_cache_invalidate_search(void)
     souk_cache_invalidate_search();
 }
 
+/* ---- h2o's own error answers ----
+ *
+ * A few requests are refused by h2o before any handler runs, chiefly a body over its entity limit
+ * (4x SOUK_MAX_BODY, at least twice the largest route limit): h2o 2.2 answers them itself, in
+ * text/plain, through the host's fallback path. That path serves nothing else (every request is
+ * routed to "/"), so this filter on it rewrites those answers into the standard error: the JSON
+ * Error body, an X-Request-Id (the client's, when valid), Cache-Control: no-store and the security
+ * headers, as every other answer has (found by the HTTP fuzzer: a 40 MB body got a bare 413). */
+
+typedef struct h2o_error_ostream {
+    h2o_ostream_t super;
+    h2o_iovec_t body;
+    bool sent;
+} h2o_error_ostream;
+
+static void h2o_error_send(h2o_ostream_t *self_, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
+                           h2o_send_state_t state)
+{
+    (void)bufs;
+    (void)bufcnt;
+    h2o_error_ostream *self = (h2o_error_ostream *)self_;
+    if (!self->sent) {
+        self->sent = true;
+        h2o_ostream_send_next(&self->super, req, &self->body, 1, state);
+    } else {
+        h2o_ostream_send_next(&self->super, req, NULL, 0, state);
+    }
+}
+
+static void h2o_error_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+    (void)self;
+    int status = req->res.status;
+    if (status < 400) {
+        h2o_setup_next_ostream(req, slot);
+        return;
+    }
+    souk_err e = status == 413 ? SOUK_E_PAYLOAD_TOO_LARGE : status >= 500 ? SOUK_E_INTERNAL : SOUK_E_BAD_REQUEST;
+    /* fixed texts: written into the JSON as they are */
+    const char *msg = status == 413   ? "The request body is too large."
+                      : status >= 500 ? "The server could not answer this request."
+                                      : "The request is malformed.";
+    char idbuf[SOUK_ID_TEXT_MAX], rid[80];
+    ssize_t hi = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
+    if (hi >= 0 && req->headers.entries[hi].value.len < sizeof rid) {
+        memcpy(rid, req->headers.entries[hi].value.base, req->headers.entries[hi].value.len);
+        rid[req->headers.entries[hi].value.len] = '\0';
+    } else {
+        rid[0] = '\0';
+    }
+    if (!rid[0] || !souk__http_request_id_valid(rid))
+        snprintf(rid, sizeof rid, "%s", souk_id_format("req", souk_id_next(), idbuf));
+    char ts[SOUK_RFC3339_LEN];
+    size_t cap = 256 + strlen(msg) + strlen(rid);
+    char *body = h2o_mem_alloc_pool(&req->pool, cap);
+    int n = snprintf(body, cap,
+                     "{\"error\":{\"code\":\"%s\",\"message\":\"%s\",\"details\":[],\"request_id\":\"%s\","
+                     "\"timestamp\":\"%s\"}}",
+                     souk_err_code(e), msg, rid, souk_time_format(souk_time_now_us(), ts));
+    memset(&req->res.headers, 0, sizeof req->res.headers);
+    req->res.status = souk_err_status(e);
+    souk__http_add_header(req, "x-request-id", rid);
+    souk__http_add_header(req, "content-type", "application/json");
+    souk__http_add_header(req, "cache-control", "no-store");
+    souk__http_add_header(req, "x-content-type-options", "nosniff");
+    souk__http_add_header(req, "referrer-policy", "no-referrer");
+    souk__http_add_header(req, "x-frame-options", "DENY");
+    souk__http_add_header(req, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    req->res.content_length = (size_t)n;
+    h2o_error_ostream *o = (h2o_error_ostream *)h2o_add_ostream(req, sizeof *o, slot);
+    o->super.do_send = h2o_error_send;
+    o->body = h2o_iovec_init(body, (size_t)n);
+    o->sent = false;
+    h2o_setup_next_ostream(req, &o->super.next);
+}
+
 int souk_server_run(const souk_server_opts *o)
 {
     souk__http_opts = o;
@@ -184,6 +262,8 @@ int souk_server_run(const souk_server_opts *o)
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *handler = h2o_create_handler(path, sizeof *handler);
     handler->on_req = on_req;
+    h2o_filter_t *errors = h2o_create_filter(&host->fallback_path, sizeof *errors);
+    errors->on_setup_ostream = h2o_error_setup;
     souk_cache_init(cfg->cache_bytes);
     souk_store_on_touch(souk__http_on_touch);
     souk_redis_on(SOUK_REDIS_CACHE, souk_cache_invalidate); /* another node's catalog change */
