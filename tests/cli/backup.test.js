@@ -141,15 +141,18 @@ describe('souk backup and restore (SQLite)', { skip: process.env.SOUK_TEST_HTTP_
     await order(5000); // and takes new ones
   });
 
-  it('migrates a backup made before the latest migration forward', async () => {
+  it('migrates a backup that lacks a migration forward', async () => {
     await srv.stop();
-    // an older souk's backup: the copy without migration 0160 (what it added, dropped again)
+    // a backup without migration 0160 (what it added, dropped again): an older souk's, seen from
+    // the migration's side; migrate applies every migration not recorded, also one below the
+    // highest (docs/internals/store.md), so the restore brings it up to date either way
     const older = join(srv.dir, 'older.db');
     copyFileSync(fx.copy, older);
     sql(older, 'ALTER TABLE events DROP COLUMN trace_id; ALTER TABLE jobs DROP COLUMN trace_id; DELETE FROM schema_migrations WHERE version = 160');
     const latest = Number(sql(srv.dbPath, 'SELECT max(version) FROM schema_migrations'));
     const olderVersion = Number(sql(older, 'SELECT max(version) FROM schema_migrations'));
-    assert.ok(olderVersion < latest);
+    const applied = (db) => Number(sql(db, 'SELECT count(*) FROM schema_migrations'));
+    assert.equal(applied(older), applied(srv.dbPath) - 1);
     const target = join(srv.dir, 'fresh.db'); // nothing there yet: nothing to keep
     const r = souk(['restore', '--db', target, older]);
     assert.equal(r.code, 0, r.err);
