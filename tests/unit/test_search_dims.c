@@ -82,11 +82,34 @@ static void test_composite_adds_documents_and_merges_values(void **state)
     souk_search_segment_unref(delta);
 }
 
+static void test_composite_counts_live_documents_only(void **state)
+{
+    (void)state;
+    /* products 1 and 2 changed since the base (in both parts, tombstoned in the base), product 3
+     * removed since (tombstoned, in no delta) */
+    const attr_doc base_docs[] = {
+        {1, "black", NULL, "A1", NULL}, {2, "black", NULL, "A2", NULL}, {3, "red", NULL, NULL, NULL}};
+    const attr_doc delta_docs[] = {{1, "black", NULL, "A1", NULL}, {2, "black", NULL, "A2", NULL}};
+    souk_search_segment *base = build(base_docs, 3), *delta = build(delta_docs, 2);
+    const int64_t ids[] = {1, 2, 3};
+    souk_search_segment *seg;
+    assert_int_equal(souk_search_segment_compose(base, delta, ids, 3, &seg), 0);
+    const char *out[4];
+    /* serial: 2 live documents over 2 values, no facet (with the tombstoned copies it would look
+     * like 4 over 2); color: 2 over 1 (black; red has no live document): kept */
+    assert_int_equal(souk_search_attr_dims(seg, out, 4), 1);
+    assert_string_equal(out[0], "attr.color");
+    souk_search_segment_unref(seg);
+    souk_search_segment_unref(base);
+    souk_search_segment_unref(delta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shared_attributes_only_most_documents_first),
         cmocka_unit_test(test_composite_adds_documents_and_merges_values),
+        cmocka_unit_test(test_composite_counts_live_documents_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
