@@ -199,7 +199,24 @@ async function holdJobOn(node, others, holdMs, againMs) {
   const id = ((now - 1577836800000n) << 20n) | BigInt(Math.floor(Math.random() * 2 ** 20)); // core/id.h's layout
   const us = now * 1000n;
   // due an hour ago: claimed before whatever the earlier cases left queued (claims go by run_at)
-  for (const o of others) o.proc.kill('SIGSTOP');
+  // A node stopped inside a write transaction keeps the cluster's writer lock (an advisory lock,
+  // ADR 0007), and no node could claim anything: stop the others at a moment neither holds it.
+  const advisoryHolders = () => spawnSync('psql', [node.dbPath, '-Atc', "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted ORDER BY pid"], { encoding: 'utf8' }).stdout.trim();
+  for (let attempt = 0; ; attempt++) {
+    for (const o of others) o.proc.kill('SIGSTOP');
+    // a signal is delivered when the kernel gets to it: wait until each is stopped
+    for (const o of others) {
+      await within(5_000, async () => / T /.test(readFileSync(`/proc/${o.proc.pid}/stat`, 'utf8').replace(/^.*\)/, ')')));
+    }
+    const first = advisoryHolders();
+    await sleep(300);
+    const second = advisoryHolders();
+    const stuck = first && first.split('\n').some((pid) => second.split('\n').includes(pid)); // held 300 ms: a stopped node's
+    if (!stuck) break;
+    for (const o of others) o.proc.kill('SIGCONT');
+    assert.ok(attempt < 30, `a stopped node kept the writer lock every time (${second})`);
+    await sleep(100 + Math.floor(Math.random() * 200));
+  }
   let took;
   try {
     const r = spawnSync('psql', [node.dbPath, '-q', '-v', 'ON_ERROR_STOP=1', '-c',
@@ -211,7 +228,7 @@ async function holdJobOn(node, others, holdMs, againMs) {
     for (const o of others) o.proc.kill('SIGCONT');
   }
   const state = spawnSync('psql', [node.dbPath, '-Atc', `SELECT state, attempts, locked_by, last_error FROM jobs WHERE id = ${id}`], { encoding: 'utf8' }).stdout;
-  assert.notEqual(took, null, `the node claimed the held job (${state}): ${node.logs.filter((l) => /^jobs/.test(l.message)).slice(-10).map((l) => l.message).join('\n')}`);
+  assert.notEqual(took, null, `the node (pid ${node.proc.pid}; others ${others.map((o) => o.proc.pid).join(",")}) claimed the held job (${state}): ${node.logs.filter((l) => l.message !== "request").slice(-25).map((l) => `${l.timestamp} ${l.level} ${l.message}`).join("\n")}`);
 }
 
 describe('three nodes behind nginx on PostgreSQL + Redis', { skip: SKIP }, () => {
