@@ -452,7 +452,8 @@ void souk_analytics_cache_put(const char *key, uint64_t version, const char *bod
     char *copy = malloc(len ? len : 1);
     if (!copy)
         return;
-    memcpy(copy, body, len);
+    if (len) /* an empty answer (a CSV page past the last row) may have no buffer at all */
+        memcpy(copy, body, len);
     pthread_mutex_lock(&C.mu);
     int victim = 0;
     for (int i = 0; i < CACHE_SLOTS; i++) {
