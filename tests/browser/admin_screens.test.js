@@ -28,6 +28,9 @@ describe('more dashboard screens in Chromium', () => {
   before(async () => {
     srv = await startServer({});
     const wh = await warehouse(srv);
+    // a warehouse with a long name: the new-product form's select must still fit a 320 px screen
+    must(await admin('POST', '/api/v1/warehouses', { code: `wh-long-${Date.now().toString(36)}`,
+      name: 'Northern Distribution Centre, Building Seven, Loading Bay West' }), 201);
     vend = await vendor(srv);
     word = `screenlamp${Date.now().toString(36)}`.replace(/[^a-z]/g, '');
     lamp = await product(srv, { title: `${word} vendor`, vendorId: vend.id, variants: [{ price: 2500, stock: 20 }], wh });

@@ -38,8 +38,16 @@ export async function checkPage(page, name, seen) {
   for (const width of [320, 1280]) {
     await page.setViewportSize({ width, height: 900 });
     await page.screenshot({ path: path.join(OUT, `${name}-${width}.png`), fullPage: true });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-    assert.equal(overflow, false, `${name} scrolls sideways at ${width} px`);
+    const wide = await page.evaluate(() => {
+      if (document.documentElement.scrollWidth <= window.innerWidth + 1) return null;
+      // name the outermost elements that reach past the right edge, so a failure says what to fix
+      const past = [...document.body.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1);
+      const outer = past.filter((e) => !past.includes(e.parentElement)).slice(0, 5);
+      return `${document.documentElement.scrollWidth} px wide: ` + outer.map((e) =>
+        `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className ? '.' + String(e.className).trim().replace(/\s+/g, '.') : ''}` +
+        ` (${Math.round(e.getBoundingClientRect().width)} px)`).join(', ');
+    });
+    assert.equal(wide, null, `${name} scrolls sideways at ${width} px`);
   }
   await page.setViewportSize({ width: 1280, height: 900 });
 }
