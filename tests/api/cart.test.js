@@ -324,7 +324,7 @@ describe('carts', () => {
     assert.deepEqual(cart.totals.tax, money(0), 'a region without a rate pays no tax');
     cart = await setCart(tok, { region: '' });
     assert.equal(cart.region, null, '"" clears the region');
-    for (const region of ['gb', 'G', 'GBR', 'US_CA', 'US-ca']) {
+    for (const region of ['gb', 'G', 'GBR', 'GB-', 'US_CA', 'US-ca', 'US-CALI']) {
       expectError(await guest(tok, 'PATCH', '/api/v1/carts/current', { region }), 422, 'VALIDATION_ERROR', 'region');
     }
 

@@ -688,8 +688,8 @@ static void loads_the_published_views(void **state)
         "product_title, variant_title, quantity, unit_amount, line_total) VALUES "
         "(1, 1, 1, 1, 1, NULL, 'a', 'A', 'A', 2, 1000, 2000), (1, 2, 1, 2, 2, NULL, 'b', 'B', 'B', 1, 1000, 1000),"
         "(2, 1, 2, 1, 1, NULL, 'a', 'A', 'A', 1, 900, 900), (3, 1, 3, 1, 1, NULL, 'a', 'A', 'A', 1, 500, 500)",
-        "INSERT INTO refunds (id, order_id, amount, state, created_at) VALUES "
-        "(1, 1, 400, 'succeeded', 1772352000000000), (2, 1, 100, 'pending', 1772352000000000)",
+        ("INSERT INTO refunds (id, order_id, amount, state, created_at) VALUES "
+         "(1, 1, 400, 'succeeded', 1772352000000000), (2, 1, 100, 'pending', 1772352000000000)"),
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         exec(t.db, rows[i]);
