@@ -24,7 +24,8 @@ static const char *region_check(const char *s, size_t len)
 {
     if (len == 0)
         return NULL; /* "" clears the region; a subdivision after the "-" has 1 to 3 characters */
-    if (len < 2 || len == 3 || len > 6 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' || (len > 2 && s[2] != '-'))
+    if (len < 2 || len == 3 || len > 6 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' ||
+        (len > 2 && s[2] != '-'))
         return "must be a country code such as GB, optionally with a subdivision such as US-CA";
     for (size_t i = 3; i < len; i++)
         if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
