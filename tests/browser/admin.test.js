@@ -219,6 +219,8 @@ describe('the dashboards in Chromium', () => {
     await page.getByLabel('E-mail').fill(shopper.email);
     await page.getByRole('button', { name: 'Filter' }).click();
     const row = page.getByRole('form', { name: `Account ${shopper.email}` });
+    // the unfiltered list shows the row too: wait for the filtered answer, whose render would reset a choice made before it
+    await page.waitForFunction(() => document.querySelectorAll('form[aria-label^="Account "]').length === 1);
     await row.waitFor();
     await row.getByLabel('Status').selectOption('disabled');
     await row.getByRole('button', { name: 'Save' }).click();
